@@ -1,0 +1,1 @@
+"""Curated word tables (written for medfact) and the drug lexicon reader."""

@@ -1,0 +1,177 @@
+"""Drug names from the `drug-named-entity-recognition` package's data, read without its code.
+
+That package unpickles its table and a user-home cache at import and can call a web API, so medfact
+never imports it. We read only its bundled ``drug_ner_dictionary.pkl.bz2`` with an unpickler that
+refuses every class: plain dicts, lists and strings load, anything able to run code is rejected.
+"""
+
+from __future__ import annotations
+
+import bz2
+import importlib.util
+import pickle
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from medfact.errors import MedfactError
+from medfact.textutil import STOPWORDS
+
+_PACKAGE = "drug_named_entity_recognition"
+_DATA_FILE = "drug_ner_dictionary.pkl.bz2"
+
+# Variants that are everyday or clinical words in notes rather than drug mentions.
+_NOT_DRUGS = frozenset(
+    [
+        "today",
+        "water",
+        "air",
+        "oxygen",
+        "iron",
+        "salt",
+        "sugar",
+        "alcohol",
+        "caffeine",
+        "nicotine",
+        "sodium",
+        "potassium",
+        "calcium",
+        "magnesium",
+        "zinc",
+        "protein",
+        "fiber",
+        "fluid",
+        "fluids",
+        "plan",
+        "ice",
+        "heat",
+        "rest",
+        "tape",
+        "gel",
+        "cream",
+        "lotion",
+        "patch",
+        "drops",
+        "spray",
+        "tablet",
+        "tablets",
+        "pill",
+        "pills",
+        "capsule",
+        "shot",
+        "shots",
+        "vaccine",
+        "vaccines",
+        "insulin",
+        "blood",
+        "serum",
+        "plasma",
+        "saline",
+        "contrast",
+        "dye",
+        "pain",
+        "fever",
+        "sleep",
+        "stress",
+        "exercise",
+        "diet",
+        "milk",
+        "tea",
+        "coffee",
+        "bed",
+        "aid",
+        "relief",
+        "care",
+        "control",
+        "balance",
+        "support",
+        "recovery",
+        "aspiration",
+        "sure",
+        "allergy",
+        "allergies",
+        "ace",
+        "arb",
+        "ppi",
+        "nsaid",
+        "nsaids",
+        "cold",
+        "flu",
+        "chill",
+    ]
+)
+
+
+class _DataOnlyUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str):  # noqa: ANN201 - pickle API
+        raise pickle.UnpicklingError(f"refused to load {module}.{name}: data-only table expected")
+
+
+@dataclass(frozen=True, slots=True)
+class DrugMention:
+    start: int
+    end: int
+    surface: str
+    canonical: str
+
+
+def _data_path() -> Path:
+    spec = importlib.util.find_spec(_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise MedfactError(
+            "the drug lexicon needs the package 'drug-named-entity-recognition' "
+            "(pip install drug-named-entity-recognition)"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / _DATA_FILE
+
+
+class DrugLexicon:
+    """Finds drug names (generic and brand, up to 3 words) and maps them to a canonical name."""
+
+    _WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]*")
+
+    def __init__(self, variants: dict[str, str]) -> None:
+        self.variants = variants
+        self.max_words = max((v.count(" ") + 1 for v in variants), default=1)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> DrugLexicon:
+        with bz2.open(path or _data_path(), "rb") as handle:
+            table = _DataOnlyUnpickler(handle).load()
+        raw = table["drug_variant_to_canonical"]
+        variants: dict[str, str] = {}
+        for variant, canonicals in raw.items():
+            key = variant.lower()
+            if len(key) < 4 or key in STOPWORDS or key in _NOT_DRUGS or " " in key and "," in key:
+                continue
+            if key.count(" ") >= 3 or not canonicals:
+                continue
+            variants[key] = canonicals[0].lower()
+        return cls(variants)
+
+    def find(self, text: str) -> list[DrugMention]:
+        words = [(m.group().lower(), m.start(), m.end()) for m in self._WORD.finditer(text)]
+        found: list[DrugMention] = []
+        i = 0
+        while i < len(words):
+            for n in range(min(self.max_words, len(words) - i), 0, -1):
+                key = " ".join(w for w, _, _ in words[i : i + n])
+                canonical = self.variants.get(key)
+                if canonical is not None:
+                    start, end = words[i][1], words[i + n - 1][2]
+                    found.append(DrugMention(start, end, text[start:end], canonical))
+                    i += n
+                    break
+            else:
+                i += 1
+        return found
+
+    def __contains__(self, name: str) -> bool:
+        return name.lower() in self.variants
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> DrugLexicon:
+    """The process-wide lexicon, loaded on first use (about 1 s)."""
+    return DrugLexicon.load()

@@ -1,0 +1,136 @@
+"""Tokenisation shared by retrieval and rules: lower-cased word tokens with spans, one-character
+tokens kept ("type 2", "vitamin D"), optional Snowball stems."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+import Stemmer
+
+TOKEN_RE = re.compile(r"[A-Za-z]+(?:'[a-z]+)?|\d+(?:[.,]\d+)*")
+
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "being",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "him",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "ours",
+        "she",
+        "so",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "to",
+        "too",
+        "up",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "um",
+        "uh",
+        "okay",
+        "ok",
+        "yeah",
+        "yes",
+        "oh",
+        "well",
+        "just",
+        "also",
+        "very",
+        "really",
+        "like",
+        "some",
+        "any",
+        "about",
+        "s",
+        "t",
+    ]
+)
+
+_stemmer = Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    return _stemmer.stemWord(word)
+
+
+def iter_tokens(text: str) -> Iterator[tuple[str, int, int]]:
+    """(lower-cased token, start, end) for each word or number in ``text``."""
+    for m in TOKEN_RE.finditer(text):
+        yield m.group().lower(), m.start(), m.end()
+
+
+def tokens(text: str) -> list[str]:
+    return [t for t, _, _ in iter_tokens(text)]
+
+
+def content_stems(text: str) -> list[str]:
+    """Stems of the non-stopword tokens: what retrieval and support overlap compare."""
+    return [stem(t) for t, _, _ in iter_tokens(text) if t not in STOPWORDS]

@@ -1,0 +1,108 @@
+"""What tier-0 rules see of a case, and helpers they share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from medfact.analysis import AnalyzedText, Token
+from medfact.taxonomy import ErrorCategory, RiskLevel
+from medfact.types import Case, Claim, Evidence, Finding
+
+CONTRADICTED, UNSUPPORTED, OMITTED = "contradicted", "unsupported", "omitted"
+
+
+@dataclass
+class CaseView:
+    """A case after analysis: the rules' only input."""
+
+    case: Case
+    output: AnalyzedText
+    context: AnalyzedText | None
+    claims: list[Claim]
+    evidence: dict[str, list[Evidence]] = field(default_factory=dict)  # claim id -> context chunks
+    search: Callable[[str, int], list[Evidence]] | None = None
+
+    def claim_at(self, start: int, end: int) -> Claim | None:
+        """The claim whose span holds [start, end), or the one overlapping it most."""
+        best, overlap = None, 0
+        for claim in self.claims:
+            ov = min(end, claim.span[1]) - max(start, claim.span[0])
+            if ov > overlap:
+                best, overlap = claim, ov
+        return best
+
+    def context_evidence(self, start: int, end: int) -> list[Evidence]:
+        """Evidence chunks for the output region [start, end): the owning claim's retrieval."""
+        claim = self.claim_at(start, end)
+        return self.evidence.get(claim.id, []) if claim else []
+
+
+class Rule:
+    """A tier-0 verifier: ``__call__(view) -> findings``. Rules without a context do nothing."""
+
+    name = "rule"
+    needs_context = True
+
+    def __call__(self, view: CaseView) -> list[Finding]:
+        if self.needs_context and view.context is None:
+            return []
+        return self.check(view)
+
+    def check(self, view: CaseView) -> list[Finding]:
+        raise NotImplementedError
+
+    def finding(
+        self,
+        view: CaseView,
+        category: ErrorCategory,
+        risk: RiskLevel | int,
+        span: tuple[int, int] | None,
+        message: str,
+        *,
+        relation: str = UNSUPPORTED,
+        context_span: tuple[int, int] | None = None,
+        suggestion: str | None = None,
+        confidence: float = 0.8,
+        evidence: list[Evidence] | None = None,
+    ) -> Finding:
+        claim = view.claim_at(*span) if span else None
+        if evidence is None:
+            evidence = []
+            if context_span is not None and view.context is not None:
+                evidence.append(
+                    Evidence(
+                        text=view.context.text[context_span[0] : context_span[1]],
+                        source="context",
+                        span=context_span,
+                        score=1.0,
+                    )
+                )
+            elif span is not None:
+                evidence = view.context_evidence(*span)[:1]
+        return Finding(
+            category=category,
+            risk=RiskLevel(risk),
+            span=span,
+            context_span=context_span,
+            message=message,
+            rule=self.name,
+            relation=relation,
+            claim_id=claim.id if claim else None,
+            evidence=evidence,
+            suggestion=suggestion,
+            confidence=confidence,
+        )
+
+
+def sentence_span(doc: AnalyzedText, index: int) -> tuple[int, int]:
+    return tuple(doc.sentences[index].span)  # type: ignore[return-value]
+
+
+def window_stems(tokens: list[Token], index: int, width: int = 4) -> set[str]:
+    """Content stems within ``width`` tokens of ``tokens[index]`` in the same sentence."""
+    from medfact.analysis import is_content
+
+    sent = tokens[index].sentence
+    lo, hi = max(0, index - width), min(len(tokens), index + width + 1)
+    return {t.stem for t in tokens[lo:hi] if t.sentence == sent and is_content(t)}

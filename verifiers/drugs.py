@@ -1,0 +1,106 @@
+"""drugs.v1: drug names of the output that are absent from, or changed against, the input."""
+
+from __future__ import annotations
+
+from medfact.verifiers.base import CONTRADICTED, CaseView, Rule
+from rapidfuzz import fuzz, process
+
+from medfact.registry import verifiers
+from medfact.taxonomy import ErrorCategory
+from medfact.types import Finding
+
+
+def is_drug_class(canonical: str, surface: str) -> bool:
+    """Drug classes ("antibiotics", "pain medicine") are generalisations, not named drugs."""
+    return "agents" in canonical or "," in canonical or surface.lower().endswith("s")
+
+
+class DrugsRule(Rule):
+    name = "drugs.v1"
+
+    def __init__(
+        self,
+        changed_risk: int = 4,
+        unsupported_risk: int = 3,
+        recommendation_risk: int = 4,
+        fuzzy_threshold: float = 85.0,
+    ) -> None:
+        self.changed_risk = changed_risk
+        self.unsupported_risk = unsupported_risk
+        self.recommendation_risk = recommendation_risk
+        self.fuzzy_threshold = fuzzy_threshold
+
+    def check(self, view: CaseView) -> list[Finding]:
+        out, ctx = view.output, view.context
+        assert ctx is not None
+        ctx_words = list({t.text for t in ctx.tokens if len(t.text) >= 4})
+        findings = []
+        for d in out.drugs:
+            if d.canonical in ctx.drug_names or is_drug_class(d.canonical, d.surface):
+                continue
+            if process.extractOne(
+                d.surface.lower(), ctx_words, scorer=fuzz.ratio, score_cutoff=self.fuzzy_threshold
+            ):
+                continue  # a misspelling or transcription variant of a word in the input
+            claim = view.claim_at(d.start, d.end)
+            sentence = out.sentences[
+                next((s.index for s in out.sentences if s.span[0] <= d.start < s.span[1]), 0)
+            ]
+            rivals = [
+                c
+                for c in ctx.drugs
+                if not is_drug_class(c.canonical, c.surface) and c.canonical not in out.drug_names
+            ]
+            if rivals:
+                chunks = view.context_evidence(d.start, d.end)
+                near = [
+                    c
+                    for c in rivals
+                    if any(e.span and e.span[0] <= c.start < e.span[1] for e in chunks)
+                ]
+                rival = (near or rivals)[0]
+                findings.append(
+                    self.finding(
+                        view,
+                        ErrorCategory.DETAIL_MISIDENTIFICATION,
+                        self.changed_risk,
+                        (d.start, d.end),
+                        f"drug '{d.surface}' is not in the input, which names '{rival.surface}'",
+                        relation=CONTRADICTED,
+                        context_span=(rival.start, rival.end),
+                        suggestion=rival.surface,
+                        confidence=0.7 if near else 0.55,
+                    )
+                )
+            else:
+                advice = (
+                    claim is not None
+                    and claim.kind == "recommendation"
+                    or any(
+                        w in sentence.text.lower()
+                        for w in ("start", "prescrib", "recommend", "give", "initiat", "begin")
+                    )
+                )
+                findings.append(
+                    self.finding(
+                        view,
+                        ErrorCategory.INCORRECT_RECOMMENDATION
+                        if advice
+                        else ErrorCategory.FABRICATED_CLAIM,
+                        self.recommendation_risk if advice else self.unsupported_risk,
+                        (d.start, d.end),
+                        f"drug '{d.surface}' does not appear in the input",
+                        confidence=0.75,
+                    )
+                )
+        return findings
+
+
+@verifiers.register("drugs.v1")
+def drugs_rule(
+    changed_risk: int = 4,
+    unsupported_risk: int = 3,
+    recommendation_risk: int = 4,
+    fuzzy_threshold: float = 85.0,
+) -> DrugsRule:
+    return DrugsRule(changed_risk, unsupported_risk, recommendation_risk, fuzzy_threshold)

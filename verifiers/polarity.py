@@ -1,0 +1,242 @@
+"""negation.v1: statements whose negation or certainty is flipped against the input.
+
+Compares each finding word's polarity (affirmed, negated, uncertain) in the output with all its
+mentions in the input; a flip is reported only when every asserted mention in the input disagrees.
+"""
+
+from __future__ import annotations
+
+from medfact.verifiers.base import CONTRADICTED, CaseView, Rule
+
+from medfact.analysis import AFFIRMED, ASKED, NEGATED, UNCERTAIN, Token, is_content
+from medfact.registry import verifiers
+from medfact.taxonomy import ErrorCategory
+from medfact.types import Finding
+
+# Stems whose presence or absence changes care: a flip here is high risk.
+_CONCERN = frozenset(
+    [
+        "pain",
+        "chest",
+        "fever",
+        "pyrexia",
+        "bleed",
+        "blood",
+        "suicid",
+        "seizur",
+        "stroke",
+        "cerebrovascular",
+        "faint",
+        "syncop",
+        "breath",
+        "short",
+        "dyspnea",
+        "allerg",
+        "rash",
+        "numb",
+        "weak",
+        "vomit",
+        "emesi",
+        "infect",
+        "cancer",
+        "tumor",
+        "mass",
+        "fractur",
+        "lump",
+        "confus",
+        "hallucin",
+        "swell",
+        "edema",
+        "pregnan",
+        "palpit",
+        "dizzi",
+        "headach",
+        "cephalgia",
+        "cough",
+        "wheez",
+        "nausea",
+        "diarrhea",
+        "constip",
+        "fatigu",
+        "weight",
+        "lose",
+        "loss",
+        "vision",
+        "blur",
+        "murmur",
+        "tender",
+        "injur",
+        "trauma",
+        "fall",
+        "depress",
+        "anxieti",
+        "smoke",
+        "tobacco",
+        "alcohol",
+        "drug",
+        "diabet",
+        "hypertens",
+        "abus",
+        "sexual",
+    ]
+)
+# Other clinical findings: a flip is moderate risk. Everything else is low.
+_FINDINGS = frozenset(
+    [
+        "itch",
+        "prurit",
+        "sore",
+        "ach",
+        "stiff",
+        "cramp",
+        "spasm",
+        "burn",
+        "tingl",
+        "insomnia",
+        "sleep",
+        "appetit",
+        "thirst",
+        "urin",
+        "urinat",
+        "bowel",
+        "stool",
+        "sweat",
+        "chill",
+        "night",
+        "discharg",
+        "lesion",
+        "ulcer",
+        "wound",
+        "infect",
+        "sinus",
+        "congest",
+        "sneez",
+        "runni",
+        "nose",
+        "throat",
+        "ear",
+        "hear",
+        "eye",
+        "tear",
+        "vomit",
+        "heartburn",
+        "reflux",
+        "bloat",
+        "gas",
+        "hemorrhoid",
+        "jaundic",
+        "yellow",
+        "pale",
+        "bruis",
+        "dri",
+        "dry",
+    ]
+)
+
+
+class NegationRule(Rule):
+    name = "negation.v1"
+
+    def __init__(
+        self, flip_risk: int = 4, minor_flip_risk: int = 3, certainty_risk: int = 3
+    ) -> None:
+        self.flip_risk = flip_risk
+        self.minor_flip_risk = minor_flip_risk
+        self.certainty_risk = certainty_risk
+
+    def check(self, view: CaseView) -> list[Finding]:
+        ctx = view.context
+        assert ctx is not None
+        ctx_mentions: dict[str, list[Token]] = {}
+        for tok in ctx.tokens:
+            if is_content(tok):
+                ctx_mentions.setdefault(tok.stem, []).append(tok)
+        findings: list[Finding] = []
+        seen_sentences: set[tuple[int, str]] = set()
+        for tok in view.output.tokens:
+            if not is_content(tok) or tok.polarity == ASKED:
+                continue
+            mentions = [m for m in ctx_mentions.get(tok.stem, []) if m.polarity != ASKED]
+            if not mentions:
+                continue
+            polarities = {m.polarity for m in mentions}
+            key = (tok.sentence, "")
+            if tok.polarity in polarities or (tok.polarity, polarities) == (UNCERTAIN, {NEGATED}):
+                continue
+            if key in seen_sentences:
+                continue
+            anchor = mentions[0]
+            if {tok.polarity} | polarities == {AFFIRMED, NEGATED}:
+                seen_sentences.add(key)
+                said = "denied or absent" if NEGATED in polarities else "present"
+                findings.append(
+                    self.finding(
+                        view,
+                        ErrorCategory.DETAIL_MISIDENTIFICATION,
+                        self._flip_risk(tok.stem),
+                        _phrase_span(view.output.tokens, tok),
+                        f"'{tok.text}' is {tok.polarity} here but {said} in the input",
+                        relation=CONTRADICTED,
+                        context_span=(anchor.start, anchor.end),
+                        confidence=0.75,
+                    )
+                )
+            elif tok.polarity == AFFIRMED and polarities == {UNCERTAIN}:
+                seen_sentences.add(key)
+                findings.append(
+                    self.finding(
+                        view,
+                        ErrorCategory.OVERSTATED_INTENSITY,
+                        self.certainty_risk,
+                        (tok.start, tok.end),
+                        f"'{tok.text}' is stated as fact but the input only suggests it",
+                        relation=CONTRADICTED,
+                        context_span=(anchor.start, anchor.end),
+                        confidence=0.6,
+                    )
+                )
+            elif tok.polarity == UNCERTAIN and polarities == {AFFIRMED}:
+                seen_sentences.add(key)
+                findings.append(
+                    self.finding(
+                        view,
+                        ErrorCategory.UNDERSTATED_INTENSITY,
+                        2,
+                        (tok.start, tok.end),
+                        f"'{tok.text}' is hedged here but stated as fact in the input",
+                        relation=CONTRADICTED,
+                        context_span=(anchor.start, anchor.end),
+                        confidence=0.5,
+                    )
+                )
+        return findings
+
+    def _flip_risk(self, stem: str) -> int:
+        if any(stem.startswith(c) for c in _CONCERN):
+            return self.flip_risk
+        if any(stem.startswith(c) for c in _FINDINGS):
+            return self.minor_flip_risk
+        return 2
+
+
+def _phrase_span(tokens: list[Token], tok: Token) -> tuple[int, int]:
+    """The flipped word with its trigger or verb: up to 2 words before, the content run after."""
+    i = tokens.index(tok)
+    lo = i
+    while lo > 0 and i - lo < 2 and tokens[lo - 1].sentence == tok.sentence:
+        lo -= 1
+    hi = i
+    while (
+        hi + 1 < len(tokens)
+        and tokens[hi + 1].sentence == tok.sentence
+        and is_content(tokens[hi + 1])
+    ):
+        hi += 1
+    return tokens[lo].start, tokens[hi].end
+
+
+@verifiers.register("negation.v1")
+def negation_rule(
+    flip_risk: int = 4, minor_flip_risk: int = 3, certainty_risk: int = 3
+) -> NegationRule:
+    return NegationRule(flip_risk, minor_flip_risk, certainty_risk)

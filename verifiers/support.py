@@ -1,0 +1,134 @@
+"""unsupported.v1: claims whose content the input does not contain (fabricated claims, advice the
+input does not give, causes it does not state).
+
+Support is lexical: the share of a claim's content words (stems, lay/clinical synonyms folded,
+5-letter prefixes) that occur anywhere in the input. Tier 1 (the trained cross-encoder) refines it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from medfact.verifiers.base import CaseView, Rule
+
+from medfact.analysis import AnalyzedText, Token, is_clinical, is_content
+from medfact.lexicon.terms import RECOMMENDATION_WORDS
+from medfact.registry import verifiers
+from medfact.taxonomy import ErrorCategory
+from medfact.types import Claim, Finding
+
+_CAUSAL = re.compile(
+    r"\b(due to|because of|because|secondary to|caused by|as a result of|attributed to|"
+    r"related to|from (?:his|her|their|a|an|the)|likely from|resulting from|triggered by)\b",
+    re.IGNORECASE,
+)
+
+
+class SupportIndex:
+    """Answers 'does the input contain this word?' with stems, synonyms and prefixes."""
+
+    def __init__(self, context: AnalyzedText) -> None:
+        self.stems = {t.stem for t in context.tokens}
+        self.prefixes = {t.stem[:5] for t in context.tokens if len(t.stem) >= 5}
+        self.words = {t.text for t in context.tokens}
+
+    def supports(self, tok: Token) -> bool:
+        return (
+            tok.stem in self.stems
+            or tok.text in self.words
+            or (len(tok.stem) >= 5 and tok.stem[:5] in self.prefixes)
+        )
+
+
+def unsupported_tokens(tokens: list[Token], index: SupportIndex) -> tuple[list[Token], int]:
+    """(content tokens the input lacks, number of content tokens)."""
+    content = [t for t in tokens if is_content(t)]
+    return [t for t in content if not index.supports(t)], len(content)
+
+
+def claim_tokens(doc: AnalyzedText, claim: Claim) -> list[Token]:
+    return doc.tokens_in(*claim.span)
+
+
+class SupportRule(Rule):
+    name = "unsupported.v1"
+
+    def __init__(
+        self,
+        fabricated_ratio: float = 0.75,
+        min_unsupported: int = 2,
+        fabricated_risk: int = 3,
+        recommendation_risk: int = 3,
+        justification_risk: int = 3,
+        weak_ratio: float = 0.5,
+    ) -> None:
+        self.fabricated_ratio = fabricated_ratio
+        self.weak_ratio = weak_ratio
+        self.min_unsupported = min_unsupported
+        self.fabricated_risk = fabricated_risk
+        self.recommendation_risk = recommendation_risk
+        self.justification_risk = justification_risk
+
+    def check(self, view: CaseView) -> list[Finding]:
+        assert view.context is not None
+        index = SupportIndex(view.context)
+        findings = []
+        for claim in view.claims:
+            toks = claim_tokens(view.output, claim)
+            missing, n = unsupported_tokens(toks, index)
+            cause = _CAUSAL.search(view.output.text, claim.span[0], claim.span[1])
+            if cause is not None:
+                tail = [t for t in toks if t.start >= cause.end()]
+                tail_missing, tail_n = unsupported_tokens(tail, index)
+                if tail_n and len(tail_missing) / tail_n >= 0.5 and len(tail_missing) >= 1:
+                    span = (cause.start(), max(t.end for t in tail))
+                    whole = len(tail_missing) == tail_n
+                    findings.append(
+                        self.finding(
+                            view,
+                            ErrorCategory.MISLEADING_JUSTIFICATION,
+                            self.justification_risk if whole else 2,
+                            span,
+                            "the input gives no such cause: "
+                            + ", ".join(t.text for t in tail_missing[:4]),
+                            confidence=0.6,
+                        )
+                    )
+                    missing = [t for t in missing if t.start < cause.start()]
+                    n -= tail_n
+            if n == 0 or len(missing) < self.min_unsupported:
+                continue
+            ratio = len(missing) / n
+            if ratio < self.weak_ratio:
+                continue
+            strong = ratio >= self.fabricated_ratio and any(is_clinical(t) for t in missing)
+            advice = claim.kind == "recommendation" or any(
+                t.text in RECOMMENDATION_WORDS for t in toks[:4]
+            )
+            findings.append(
+                self.finding(
+                    view,
+                    ErrorCategory.INCORRECT_RECOMMENDATION
+                    if advice
+                    else ErrorCategory.FABRICATED_CLAIM,
+                    (self.recommendation_risk if advice else self.fabricated_risk) if strong else 2,
+                    tuple(claim.span),
+                    f"{len(missing)} of {n} content words have no support in the input: "
+                    + ", ".join(t.text for t in missing[:5]),
+                    confidence=min(0.95, 0.4 + 0.5 * len(missing) / n),
+                )
+            )
+        return findings
+
+
+@verifiers.register("unsupported.v1")
+def support_rule(
+    fabricated_ratio: float = 0.75,
+    min_unsupported: int = 2,
+    fabricated_risk: int = 3,
+    recommendation_risk: int = 3,
+    justification_risk: int = 3,
+) -> SupportRule:
+    return SupportRule(
+        fabricated_ratio, min_unsupported, fabricated_risk, recommendation_risk, justification_risk
+    )
