@@ -7,9 +7,10 @@ terminator or the sentence end; in dialogue, a question answered "No" negates wh
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from medfact.lexicon import terms
 from medfact.lexicon.drugs import DrugMention, default_lexicon
@@ -19,6 +20,7 @@ from medfact.types import Sentence
 _TOKEN = re.compile(r"[A-Za-z]+(?:[-'][A-Za-z]+)*|\d+(?:[.,]\d+)*(?:/\d+(?:\.\d+)?)?|%|°[FC]")
 _SPEAKER = re.compile(r"^\s*(?:\[(\w+)\]|(\w+)\s*:)")
 _SCOPE_WINDOW = 7
+_BARE_ANSWER = re.compile(r"(yes|yeah|yep|yup|no|nope|nah)\b\s*[,.!;]")
 
 AFFIRMED, NEGATED, UNCERTAIN, ASKED = "affirmed", "negated", "uncertain", "asked"
 
@@ -31,6 +33,7 @@ class Token:
     sentence: int
     stem: str
     polarity: str = AFFIRMED
+    trigger: int | None = None  # start offset of the word that set a non-affirmed polarity
 
     @property
     def is_number(self) -> bool:
@@ -92,37 +95,106 @@ class AnalyzedText:
 
     @cached_property
     def stems(self) -> frozenset[str]:
-        return frozenset(t.stem for t in self.tokens)
+        """Concept keys of every token, plus acronyms spelled out letter by letter."""
+        return frozenset(t.stem for t in self.tokens) | self._acronyms()
+
+    def _acronyms(self) -> set[str]:
+        """Spelled-out letters of a dialogue ("P T", "M R I") read as the acronym they spell."""
+        found, run = set(), []
+        for tok in [*self.tokens, None]:
+            if tok is not None and len(tok.text) == 1 and tok.text.isalpha():
+                run.append(tok.text)
+                continue
+            if len(run) >= 2:
+                found.add(concept_key("".join(run)))
+            run = []
+        return found
 
     @cached_property
     def drug_names(self) -> frozenset[str]:
         return frozenset(d.canonical for d in self.drugs)
 
+    @cached_property
+    def _starts(self) -> list[int]:
+        return [t.start for t in self.tokens]
+
+    @cached_property
+    def _sentence_ranges(self) -> dict[int, tuple[int, int]]:
+        ranges: dict[int, tuple[int, int]] = {}
+        for i, tok in enumerate(self.tokens):
+            first, _ = ranges.get(tok.sentence, (i, i))
+            ranges[tok.sentence] = (first, i + 1)
+        return ranges
+
     def tokens_in(self, start: int, end: int) -> list[Token]:
-        return [t for t in self.tokens if t.start >= start and t.end <= end]
+        """Tokens inside [start, end), by binary search (texts can be long)."""
+        lo = bisect.bisect_left(self._starts, start)
+        hi = bisect.bisect_left(self._starts, end)
+        return [t for t in self.tokens[lo:hi] if t.end <= end]
 
     def sentence_tokens(self, index: int) -> list[Token]:
-        return [t for t in self.tokens if t.sentence == index]
+        first, last = self._sentence_ranges.get(index, (0, 0))
+        return self.tokens[first:last]
 
 
 def concept_key(word: str) -> str:
-    """Stem with lay/clinical synonyms folded to one key ("htn" and "hypertension" agree)."""
+    """Stem with lay/clinical synonyms folded to one key ("htn" and "hypertension" agree);
+    "non-smoker" keys as "smoker" (its negation is the polarity's business)."""
+    if word.startswith("non-") and len(word) > 4:
+        word = word[4:]
     return _SYNONYM_KEY.get(word, stem(word))
+
+
+def group_key(group: tuple[str, ...]) -> str:
+    return stem(group[0].split()[0])
 
 
 _SYNONYM_KEY: dict[str, str] = {}
 for _group in terms.SYNONYM_GROUPS:
     for _w in _group:
         if " " not in _w:
-            _SYNONYM_KEY.setdefault(_w, stem(_group[0].split()[0]))
+            _SYNONYM_KEY.setdefault(_w, group_key(_group))
+for _surface, (_cls, _canonical) in terms.UNITS.items():
+    if " " not in _surface and len(_surface) > 1:
+        _SYNONYM_KEY.setdefault(_surface, _canonical)
+
+
+_PHRASES = [
+    (member.split(), group_key(group))
+    for group in terms.SYNONYM_GROUPS
+    for member in group
+    if " " in member
+]
+
+
+_PHRASE_KEYS = {" ".join(phrase): key for phrase, key in _PHRASES}
+
+
+def _fold_phrases(toks: list[Token]) -> None:
+    """Give every word of a multi-word synonym its group's key ("high blood pressure" -> htn)."""
+    words = [t.text for t in toks]
+    for start, end in _match_phrases(words, tuple(_PHRASE_KEYS)):
+        key = _PHRASE_KEYS[" ".join(words[start:end])]
+        for tok in toks[start:end]:
+            tok.stem = key
+
+
+@lru_cache(maxsize=64)
+def _phrase_index(phrases: tuple[str, ...]) -> dict[str, list[list[str]]]:
+    """Phrases grouped by their first word, so matching costs one lookup per token."""
+    index: dict[str, list[list[str]]] = {}
+    for phrase in phrases:
+        words = phrase.split()
+        index.setdefault(words[0], []).append(words)
+    return index
 
 
 def _match_phrases(words: list[str], phrases: tuple[str, ...]) -> list[tuple[int, int]]:
     """Token index ranges where any phrase (space-separated words) occurs."""
+    index = _phrase_index(phrases)
     found = []
-    split = [p.split() for p in phrases]
-    for i in range(len(words)):
-        for p in split:
+    for i, word in enumerate(words):
+        for p in index.get(word, ()):
             if words[i : i + len(p)] == p:
                 found.append((i, i + len(p)))
     return found
@@ -144,22 +216,31 @@ _NOT_COMPOUND = frozenset({"once", "twice", "half", "couple", "single", "double"
 def _continues_number(toks: list[Token], i: int) -> bool:
     nxt = toks[i + 1].text if i + 1 < len(toks) else ""
     after = toks[i + 2].text if i + 2 < len(toks) else ""
+    if toks[i].text in _NOT_COMPOUND:
+        return False
     return (nxt in terms.NUMBER_WORDS and nxt not in _NOT_COMPOUND) or (
         nxt == "and" and toks[i].text in _MULTIPLIERS and after in terms.NUMBER_WORDS
     )
 
 
-def _compound_number(toks: list[Token], last: int) -> float:
-    """Value of the number words ending at ``toks[last]`` ("two thousand and two" -> 2002)."""
-    words = []
-    j = last
-    while (
-        j >= 0
-        and (toks[j].text in terms.NUMBER_WORDS or toks[j].text == "and")
-        and (toks[j].text not in _NOT_COMPOUND or j == last)
-    ):
-        words.append(toks[j].text)
-        j -= 1
+def _compound_number(toks: list[Token], last: int) -> tuple[float, int]:
+    """Value and first token index of the number words ending at ``toks[last]``.
+
+    "two thousand and two" -> 2002; "and" joins only after hundred/thousand ("five and ten" is
+    two numbers); once/twice/half/... never join a compound.
+    """
+    words = [toks[last].text]
+    j = last - 1
+    if toks[last].text not in _NOT_COMPOUND:
+        while j >= 0:
+            word = toks[j].text
+            joins = word == "and" and j > 0 and toks[j - 1].text in _MULTIPLIERS
+            counts = word in terms.NUMBER_WORDS and word not in _NOT_COMPOUND
+            if joins or counts:
+                words.append(word)
+            else:
+                break
+            j -= 1
     total, current = 0.0, 0.0
     for word in reversed(words):
         if word == "and":
@@ -171,7 +252,7 @@ def _compound_number(toks: list[Token], last: int) -> float:
                 total, current = total + current, 0.0
         else:
             current += value
-    return total + current
+    return total + current, j + 1
 
 
 class Analyzer:
@@ -197,6 +278,7 @@ class Analyzer:
                     )
                 )
             sent_tokens = doc.tokens[first:]
+            _fold_phrases(sent_tokens)
             self._polarity(sent_tokens)
             self._quantities(doc, sent_tokens, first)
             self._sides(doc, sent_tokens)
@@ -218,15 +300,19 @@ class Analyzer:
         prefixed = [(i, i) for i, w in enumerate(words) if w.startswith("non-")]
         for kind, triggers in ((NEGATED, terms.NEGATION_PRE), (UNCERTAIN, terms.UNCERTAINTY_PRE)):
             extra = prefixed if kind == NEGATED else []
-            for _, end in _match_phrases(words, triggers) + extra:
+            for start, end in _match_phrases(words, triggers) + extra:
                 for j in range(end, min(end + _SCOPE_WINDOW, len(toks))):
                     if j in terminators:
                         break
                     if toks[j].polarity == AFFIRMED or kind == NEGATED:
                         toks[j].polarity = kind
-        for start, _ in _match_phrases(words, terms.NEGATION_POST):
-            for j in range(max(0, start - 5), start):
+                        toks[j].trigger = toks[start].start
+        for start, end in _match_phrases(words, terms.NEGATION_POST):
+            for j in range(start - 1, max(-1, start - 6), -1):
+                if j in terminators:
+                    break
                 toks[j].polarity = NEGATED
+                toks[j].trigger = toks[end - 1].start
 
     @staticmethod
     def _dialogue_polarity(doc: AnalyzedText, speakers: list[str | None]) -> None:
@@ -249,7 +335,7 @@ class Analyzer:
                     break
             polarity = ASKED
             # Only a bare yes/no answers the question; a longer answer speaks for itself.
-            if answer is not None and len(answer.split()) <= 5:
+            if answer is not None and (len(answer.split()) <= 5 or _BARE_ANSWER.match(answer)):
                 if any(re.match(rf"{a}\b", answer) for a in terms.NEGATIVE_ANSWERS):
                     polarity = NEGATED
                 elif any(re.match(rf"{a}\b", answer) for a in terms.POSITIVE_ANSWERS):
@@ -276,8 +362,9 @@ class Analyzer:
                 continue
             if not tok.is_number and _continues_number(toks, i):
                 continue  # "twenty" of "twenty six": the compound is read at its last word
+            first = i
             if not tok.is_number:
-                value = _compound_number(toks, i)
+                value, first = _compound_number(toks, i)
             unit_class = unit = None
             end = tok.end
             if i + 1 < len(toks):
@@ -293,7 +380,16 @@ class Analyzer:
             if second is not None and unit_class is None:
                 unit_class = "ratio"
             doc.quantities.append(
-                Quantity(value, unit_class, unit, tok.start, end, tok.sentence, offset + i, second)
+                Quantity(
+                    value,
+                    unit_class,
+                    unit,
+                    toks[first].start,
+                    end,
+                    tok.sentence,
+                    offset + i,
+                    second,
+                )
             )
 
     @staticmethod
@@ -336,7 +432,7 @@ def is_content(tok: Token) -> bool:
 
 _CLINICAL_SUFFIX = re.compile(
     r"(itis|osis|emia|oma|omas|ectomy|otomy|ostomy|plasty|scopy|graphy|gram|pathy|algia|uria|"
-    r"penia|megaly|plegia|paresis|trophy|rrhea|rrhage|cardia|pnea|lysis|cyte|cytes|itis)$"
+    r"penia|megaly|plegia|paresis|trophy|rrhea|rrhage|cardia|pnea|lysis|cyte|cytes|ology|ologist)$"
 )
 
 

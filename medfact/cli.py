@@ -68,11 +68,15 @@ def main(verbose: int, quiet: bool) -> None:
     )
 
 
-def _engine(config: str | None):
+def _engine(config: str | None, no_model: bool = False, against: tuple[str, ...] = ()):
+    from medfact.config import NO_MODEL
     from medfact.pipeline import Engine
 
+    overrides: dict[str, Any] = dict(NO_MODEL) if no_model else {}
+    if against:
+        overrides["evidence"] = {"corpora": list(against)}
     try:
-        return Engine.from_config(config).load()
+        return Engine.from_config(config, overrides).load()
     except MedfactError as exc:
         _fail(str(exc))
 
@@ -112,16 +116,38 @@ def _records_with_lines(source: str) -> tuple[Iterator[Any], deque[int]]:
 )
 @click.option("--config", type=click.Path(dir_okay=False), help="A TOML config file.")
 @click.option("--fail-on-unsafe", is_flag=True, help="Exit 1 when any output is unsafe (risk 3-4).")
+@click.option(
+    "--no-model", is_flag=True, help="Rules only (tier 0) with the rule scorer: no torch, fastest."
+)
+@click.option(
+    "--against",
+    multiple=True,
+    metavar="CORPUS",
+    help="Check claims of cases without a context against this corpus index "
+    "(a name from `medfact corpus list`, or a folder). Repeatable.",
+)
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (batch).")
 def score(
-    output_text, context, question, case_id, input_path, fmt, config, fail_on_unsafe, progress
+    output_text,
+    context,
+    question,
+    case_id,
+    input_path,
+    fmt,
+    config,
+    fail_on_unsafe,
+    no_model,
+    against,
+    progress,
 ) -> None:
     """Score generated text against its input: claims, findings, risk 1-4.
 
     \b
-    One case:
+    Examples, one case:
       medfact score --context "Patient denies chest pain." --output "Reports chest pain."
       medfact score --context @dialogue.txt --output @note.txt --format json
+    An answer with no input, checked against a corpus (MedScore's mode):
+      medfact score --output @answer.txt --against medquad
     A batch (JSONL in, JSONL out, one result or error record per line):
       medfact score --input cases.jsonl > results.jsonl
       cat cases.jsonl | medfact score --input - --fail-on-unsafe
@@ -160,15 +186,16 @@ def score(
         except OSError as exc:
             _fail(f"cannot read {input_path!r}: {exc.strerror}")
         fmt = fmt or "jsonl"
-    engine = _engine(config)
+    engine = _engine(config, no_model, against)
     console = Console(file=sys.stdout, soft_wrap=True)
     err_console = Console(file=sys.stderr, soft_wrap=True)
-    outputs: dict[str, str] = {}
+    # Each record's own output text, in order: one result comes back per record.
+    outputs: deque[str] = deque()
 
     def remember(stream: Iterator[Any]) -> Iterator[Any]:
         for rec in stream:
-            if isinstance(rec, dict) and isinstance(rec.get("output"), str):
-                outputs[str(rec.get("id"))] = rec["output"]
+            text = rec.get("output") if isinstance(rec, dict) else None
+            outputs.append(text if isinstance(text, str) else "")
             yield rec
 
     counts = {"scored": 0, "unsafe": 0, "failed": 0}
@@ -215,13 +242,13 @@ def score(
 
 
 def _emit(result, fmt, console, err_console, outputs, render_assessment, render_error) -> None:
+    text = outputs.popleft() if outputs else ""
     if fmt == "text":
         if isinstance(result, RecordError):
             render_error(err_console, result)
         else:
-            render_assessment(console, result, outputs.pop(result.id, ""))
+            render_assessment(console, result, text)
         return
-    outputs.pop(getattr(result, "id", None), None)
     payload = result.model_dump_json(indent=2 if fmt == "json" else None)
     click.echo(payload)
 
@@ -298,7 +325,14 @@ def plugins() -> None:
 
 
 def _attach_optional() -> None:
-    for module, attr in (("medfact.corpus_cli", "corpus"), ("medfact.synth.cli", "synth")):
+    for module, attr in (
+        ("medfact.corpus_cli", "corpus"),
+        ("medfact.synth.cli", "synth"),
+        ("medfact.train.cli", "train"),
+        ("medfact.benchmarks.cli", "bench"),
+        ("medfact.gate_cli", "gate"),
+        ("medfact.gate_cli", "report"),
+    ):
         try:
             mod = __import__(module, fromlist=[attr])
         except ImportError:

@@ -14,8 +14,8 @@ from typing import Any
 from medfact.errors import ConfigError
 
 _SCHEMA: dict[str, set[str] | None] = {
-    "pipeline": {"segmenter", "decomposer", "evidence", "verifiers", "scorer"},
-    "evidence": {"top_k", "corpora", "corpus_top_k"},
+    "pipeline": {"segmenter", "decomposer", "evidence", "verifiers", "model", "scorer"},
+    "evidence": {"top_k", "corpora", "corpus_top_k", "min_score"},
     "limits": {"max_output_chars", "max_context_chars"},
     "components": None,  # free: plug-in name -> its parameters, checked by the registry
     "gate": None,
@@ -70,8 +70,14 @@ def validate(config: dict[str, Any]) -> None:
             raise ConfigError(f"[limits] {key} must be a positive integer, got {value!r}")
 
 
-def load_config(source: str | Path | dict[str, Any] | None = None) -> dict[str, Any]:
-    """Resolve a config: None (default), a TOML path, or a dict of overrides."""
+NO_MODEL = {"pipeline": {"model": "", "scorer": "rules.v1"}}
+
+
+def load_config(
+    source: str | Path | dict[str, Any] | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Resolve a config: None (default), a TOML path, or a dict; then ``overrides`` on top."""
     if source is None:
         override: dict[str, Any] = {}
     elif isinstance(source, dict):
@@ -88,6 +94,8 @@ def load_config(source: str | Path | dict[str, Any] | None = None) -> dict[str, 
             raise ConfigError(f"config file {str(path)!r} is not valid TOML: {exc}") from None
         override = override.get("tool", {}).get("medfact", override)
     config = _merge(default_config(), override)
+    if overrides:
+        config = _merge(config, overrides)
     validate(config)
     return config
 

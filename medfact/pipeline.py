@@ -17,9 +17,10 @@ from medfact.errors import InputError, InputTooLargeError, MedfactError
 from medfact.scoring import factuality
 from medfact.taxonomy import VerdictLabel
 from medfact.types import Assessment, Case, Claim, Finding, RecordError, Verdict
+from medfact.verifiers.model_findings import LABELS, model_findings
 
 log = logging.getLogger("medfact")
-STAGES = ("segment", "decompose", "analyze", "retrieve", "verify", "score")
+STAGES = ("segment", "decompose", "analyze", "retrieve", "verify", "model", "score")
 
 
 def to_case(record: Case | dict[str, Any], position: int | None = None) -> Case:
@@ -53,9 +54,9 @@ class Engine:
         self.load_seconds: float | None = None
 
     @classmethod
-    def from_config(cls, source: Any = None) -> Engine:
-        """From None (built-in default), a TOML path, or a dict of overrides."""
-        return cls(load_config(source))
+    def from_config(cls, source: Any = None, overrides: dict[str, Any] | None = None) -> Engine:
+        """From None (built-in default), a TOML path, or a dict; ``overrides`` apply on top."""
+        return cls(load_config(source, overrides))
 
     def _params(self, name: str) -> dict[str, Any]:
         return dict(self.config.get("components", {}).get(name, {}))
@@ -76,8 +77,17 @@ class Engine:
             "evidence": registry.corpora.create(pipe["evidence"], self._params(pipe["evidence"])),
             "verifiers": [registry.verifiers.create(n, self._params(n)) for n in pipe["verifiers"]],
             "scorer": registry.scorers.create(pipe["scorer"], self._params(pipe["scorer"])),
+            "model": (
+                registry.verifiers.create(pipe["model"], self._params(pipe["model"])).load()
+                if pipe.get("model")
+                else None
+            ),
             "analyzer": Analyzer(),
         }
+        parts["corpora"] = [
+            registry.corpora.create("bm25.v1", {"path": name})
+            for name in self.config["evidence"].get("corpora", [])
+        ]
         parts["analyzer"]("warm up aspirin", parts["segmenter"]("warm up aspirin"))
         self._parts = parts
         self.load_seconds = time.perf_counter() - start
@@ -106,18 +116,15 @@ class Engine:
 
     def score(self, case: Case | dict[str, Any]) -> Assessment:
         """Score one case; raises InputError for an unusable record."""
-        case = to_case(case)
+        state = self._prepare(to_case(case))
+        return self._finish(state, self._predict([state])[0])
+
+    def _prepare(self, case: Case) -> _State:
+        """Every stage up to the rules (tier 0), timed."""
         self._check_limits(case)
         p = self.parts
-        timings: dict[str, float] = {}
-        clock = time.perf_counter()
-
-        def lap(stage: str) -> None:
-            nonlocal clock
-            now = time.perf_counter()
-            timings[stage] = timings.get(stage, 0.0) + now - clock
-            clock = now
-
+        state = _State(case)
+        lap = state.lap
         out_sents = p["segmenter"](case.output)
         context = case.context if case.context and case.context.strip() else None
         ctx_sents = p["segmenter"](context) if context else []
@@ -134,32 +141,100 @@ class Engine:
             search = index.search
             k = self.config["evidence"]["top_k"]
             evidence = {c.id: index.search(c.text, k) for c in claims}
+        elif p["corpora"]:
+            evidence = self._corpus_evidence(claims)
         lap("retrieve")
         from medfact.verifiers.base import CaseView
 
-        view = CaseView(case, out_doc, ctx_doc, claims, evidence, search)
-        findings: list[Finding] = []
+        state.view = view = CaseView(case, out_doc, ctx_doc, claims, evidence, search)
         for rule in p["verifiers"]:
-            findings.extend(rule(view))
-        findings.sort(key=lambda f: (f.span or (10**12, 0), f.rule))
-        verdicts = self._verdicts(view, findings) if ctx_doc is not None else []
+            state.findings.extend(rule(view))
         lap("verify")
-        risk = p["scorer"](findings, verdicts)
-        lap("score")
+        return state
+
+    def _corpus_evidence(self, claims: list[Claim]) -> dict[str, list[Any]]:
+        """MedScore's mode: each claim's best passages from the configured corpora."""
+        k = self.config["evidence"].get("corpus_top_k", 2)
+        min_score = self.config["evidence"].get("min_score", 0.0)
+        out = {}
+        for claim in claims:
+            hits = [e for corpus in self.parts["corpora"] for e in corpus.search(claim.text, k)]
+            hits = [e for e in hits if e.score > min_score]
+            out[claim.id] = sorted(hits, key=lambda e: -e.score)[:k]
+        return out
+
+    def _checkable(self, view: Any) -> bool:
+        """A case is checked against its context, or against corpora when it has none."""
+        return view.context is not None or bool(self.parts["corpora"])
+
+    def _predict(self, states: list[_State]) -> list[Any]:
+        """Tier 1 over the claims of several cases at once; None per case without a model."""
+        model = self.parts.get("model")
+        todo = [s for s in states if model is not None and self._checkable(s.view)]
+        if not todo:
+            return [None] * len(states)
+        start = time.perf_counter()
+        pairs = [model.pairs(s.view.claims, s.view.evidence) for s in todo]
+        flat = model.predict([pair for case_pairs in pairs for pair in case_pairs])
+        share = (time.perf_counter() - start) / len(todo)
+        out, at = {}, 0
+        for s, case_pairs in zip(todo, pairs, strict=True):
+            out[id(s)] = flat[at : at + len(case_pairs)]
+            at += len(case_pairs)
+            s.timings["model"] = share
+        return [out.get(id(s)) for s in states]
+
+    def _resolve(self, state: _State, probabilities: Any) -> tuple[list[Finding], list[Verdict]]:
+        """Tier-1 findings added, findings ordered, one verdict per claim."""
+        view, findings = state.view, state.findings
+        if probabilities is not None:
+            findings.extend(
+                model_findings(
+                    view, findings, probabilities, getattr(self.parts["model"], "thresholds", None)
+                )
+            )
+        findings.sort(key=lambda f: (f.span or (10**12, 0), f.rule))
+        if view.context is not None:
+            verdicts = self._verdicts(view, findings, probabilities)
+        elif self.parts["corpora"]:
+            verdicts = corpus_verdicts(view, probabilities)
+        else:
+            verdicts = []
+        return findings, verdicts
+
+    def feature_rows(
+        self, records: Iterable[Case | dict[str, Any]], batch_size: int = 64
+    ) -> Iterator[list[float]]:
+        """The calibrated scorer's input for each record (used to train it)."""
+        from medfact.scoring import case_features
+
+        records = list(records)
+        for lo in range(0, len(records), batch_size):
+            states = [self._prepare(to_case(r)) for r in records[lo : lo + batch_size]]
+            for state, probabilities in zip(states, self._predict(states), strict=True):
+                findings, verdicts = self._resolve(state, probabilities)
+                yield case_features(findings, verdicts, probabilities)
+
+    def _finish(self, state: _State, probabilities: Any) -> Assessment:
+        view = state.view
+        state.clock = time.perf_counter()
+        findings, verdicts = self._resolve(state, probabilities)
+        risk = self.parts["scorer"](findings, verdicts, probabilities)
+        state.lap("score")
         return Assessment(
-            id=case.id,
+            id=view.case.id,
             risk_level=risk,
             factuality=factuality(verdicts),
-            claims=claims,
+            claims=view.claims,
             verdicts=verdicts,
             findings=findings,
-            timings=timings,
+            timings=state.timings,
             engine_version=_version(),
             config_hash=self.config_hash,
         )
 
     @staticmethod
-    def _verdicts(view: Any, findings: list[Finding]) -> list[Verdict]:
+    def _verdicts(view: Any, findings: list[Finding], probabilities: Any = None) -> list[Verdict]:
         from medfact.verifiers.support import SupportIndex, claim_tokens, unsupported_tokens
 
         index = SupportIndex(view.context)
@@ -168,7 +243,7 @@ class Engine:
             if f.claim_id is not None:
                 by_claim.setdefault(f.claim_id, []).append(f)
         verdicts = []
-        for claim in view.claims:
+        for position, claim in enumerate(view.claims):
             mine = by_claim.get(claim.id, [])
             against = [f for f in mine if f.relation == "contradicted"]
             evidence = view.evidence.get(claim.id, [])
@@ -197,6 +272,22 @@ class Engine:
                         category=worst.category,
                         verifier=worst.rule,
                         rationale=worst.message,
+                    )
+                )
+                continue
+            if probabilities is not None:
+                p = probabilities[position]
+                best = int(p.argmax())
+                verdicts.append(
+                    Verdict(
+                        claim_id=claim.id,
+                        label=VerdictLabel(LABELS[best]),
+                        probability=round(float(p[best]), 4),
+                        evidence=evidence[:2],
+                        verifier="crossencoder.v1",
+                        tier=1,
+                        rationale="P(supported, contradicted, not enough info) = "
+                        + ", ".join(f"{x:.2f}" for x in p),
                     )
                 )
                 continue
@@ -234,20 +325,103 @@ class Engine:
         Records may already be RecordErrors (from a reader that failed to parse a line); they
         pass through, so nothing is lost.
         """
+        batch: list[tuple[str | None, Any]] = []
         for position, record in enumerate(records):
             if isinstance(record, RecordError):
-                yield record
-                continue
-            rid = getattr(record, "id", None) or (
-                record.get("id") if isinstance(record, dict) else None
+                batch.append((record.id, record))
+            else:
+                rid = record.get("id") if isinstance(record, dict) else getattr(record, "id", None)
+                rid = None if rid is None else str(rid)
+                batch.append(
+                    (
+                        rid,
+                        self._guarded(
+                            rid, lambda r=record, i=position: self._prepare(to_case(r, i))
+                        ),
+                    )
+                )
+            if len(batch) >= batch_size:
+                yield from self._flush(batch)
+                batch = []
+        yield from self._flush(batch)
+
+    def _guarded(self, rid: str | None, step: Any) -> Any:
+        """Run one record's step; turn any failure into its RecordError (nothing is lost)."""
+        try:
+            return step()
+        except MedfactError as exc:
+            return RecordError.from_exception(exc, rid)
+        except Exception as exc:  # a bug must not lose the other records
+            log.exception("record %s failed inside the engine", rid)
+            return RecordError.from_exception(exc, rid)
+
+    def _flush(self, batch: list[tuple[str | None, Any]]) -> Iterator[Assessment | RecordError]:
+        states = [item for _, item in batch if isinstance(item, _State)]
+        try:
+            predictions = dict(zip(map(id, states), self._predict(states), strict=True))
+        except Exception:
+            log.exception("tier-1 model failed on a batch; scoring its cases one by one")
+            predictions = {}
+        for rid, item in batch:
+            if isinstance(item, RecordError):
+                yield item
+            elif id(item) in predictions:
+                yield self._guarded(rid, lambda s=item: self._finish(s, predictions[id(s)]))
+            else:
+                yield self._guarded(rid, lambda s=item: self._finish(s, self._predict([s])[0]))
+
+
+class _State:
+    """A case between tier 0 and tier 1: its view, findings so far and stage timings."""
+
+    def __init__(self, case: Case) -> None:
+        self.case = case
+        self.view: Any = None
+        self.findings: list[Finding] = []
+        self.timings: dict[str, float] = {}
+        self.clock = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.timings[stage] = self.timings.get(stage, 0.0) + now - self.clock
+        self.clock = now
+
+
+def corpus_verdicts(view: Any, probabilities: Any) -> list[Verdict]:
+    """Verdicts against corpus passages. No passage, or no model, is not_enough_info: never false.
+
+    A corpus states general knowledge, so only a confident contradiction counts against a claim;
+    silence (no passage, or a passage on another matter) leaves it unchecked-as-unknown.
+    """
+    verdicts = []
+    for i, claim in enumerate(view.claims):
+        evidence = view.evidence.get(claim.id, [])
+        if not evidence or probabilities is None:
+            verdicts.append(
+                Verdict(
+                    claim_id=claim.id,
+                    label=VerdictLabel.NOT_ENOUGH_INFO,
+                    probability=1.0,
+                    evidence=evidence[:1],
+                    verifier="corpus",
+                    rationale="no relevant passage" if not evidence else "no verifier model loaded",
+                )
             )
-            try:
-                yield self.score(to_case(record, position))
-            except MedfactError as exc:
-                yield RecordError.from_exception(exc, None if rid is None else str(rid))
-            except Exception as exc:  # a bug must not lose the other records
-                log.exception("record %s failed inside the engine", rid)
-                yield RecordError.from_exception(exc, None if rid is None else str(rid))
+            continue
+        p = probabilities[i]
+        best = int(p.argmax())
+        verdicts.append(
+            Verdict(
+                claim_id=claim.id,
+                label=VerdictLabel(LABELS[best]),
+                probability=round(float(p[best]), 4),
+                evidence=evidence,
+                verifier="crossencoder.v1",
+                tier=1,
+                rationale=f"against {evidence[0].source} passage {evidence[0].doc_id}",
+            )
+        )
+    return verdicts
 
 
 def _version() -> str:

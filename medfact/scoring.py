@@ -7,6 +7,8 @@ findings together counting as high.
 
 from __future__ import annotations
 
+from typing import Any
+
 from medfact.registry import scorers
 from medfact.taxonomy import RiskLevel, VerdictLabel
 from medfact.types import Finding, Verdict
@@ -27,7 +29,9 @@ class RuleScorer:
         self.min_confidence = min_confidence
         self.escalate_at = escalate_at
 
-    def __call__(self, findings: list[Finding], verdicts: list[Verdict]) -> RiskLevel:
+    def __call__(
+        self, findings: list[Finding], verdicts: list[Verdict], probabilities: Any = None
+    ) -> RiskLevel:
         level = RiskLevel.NO_RISK
         moderate = 0
         for f in findings:
@@ -44,3 +48,124 @@ class RuleScorer:
 @scorers.register("rules.v1")
 def rule_scorer(min_confidence: float = 0.5, escalate_at: int = 3) -> RuleScorer:
     return RuleScorer(min_confidence, escalate_at)
+
+
+# --- calibrated.v1 -------------------------------------------------------------------------------
+
+FEATURES = (
+    "max_risk",
+    "n_risk3",
+    "n_risk2",
+    "max_conf",
+    "contra_max",
+    "unsup_max",
+    "omit_max",
+    "certainty_max",
+    "p_contra_max",
+    "p_nei_max",
+    "p_sup_min",
+    "p_sup_mean",
+    "frac_not_sup",
+    "log_claims",
+)
+
+
+def case_features(
+    findings: list[Finding], verdicts: list[Verdict], probabilities: Any = None
+) -> list[float]:
+    """The numbers the calibrated scorer reads: rule findings plus tier-1 probabilities.
+
+    ``probabilities`` is an (n_claims, 3) array of (supported, contradicted, not_enough_info)
+    from the cross-encoder, or None when no model ran (those features are then neutral).
+    """
+    import math
+
+    def worst(relation: str | None = None, group: str | None = None) -> float:
+        values = [
+            int(f.risk)
+            for f in findings
+            if (relation is None or f.relation == relation)
+            and (group is None or f.category.group.value == group)
+        ]
+        return float(max(values, default=0))
+
+    risks = [int(f.risk) for f in findings]
+    row = [
+        float(max(risks, default=0)),
+        float(sum(r >= 3 for r in risks)),
+        float(sum(r == 2 for r in risks)),
+        max((f.confidence for f in findings), default=0.0),
+        worst("contradicted"),
+        worst("unsupported"),
+        worst("omitted"),
+        worst(group="certainty_misalignment"),
+    ]
+    if probabilities is not None and len(probabilities):
+        p = probabilities
+        row += [
+            float(p[:, 1].max()),
+            float(p[:, 2].max()),
+            float(p[:, 0].min()),
+            float(p[:, 0].mean()),
+            float((p.argmax(axis=1) != 0).mean()),
+        ]
+    else:
+        row += [0.0, 0.0, 1.0, 1.0, 0.0]
+    row.append(math.log1p(len(verdicts)))
+    return row
+
+
+class CalibratedScorer:
+    """Multinomial logistic regression over ``case_features``, stored as plain JSON.
+
+    Fitted by ``medfact train risk`` on held-out synthetic cases; probabilities are calibrated
+    there (reliability reported in the model card). Predicts the most probable level.
+    """
+
+    name = "calibrated.v1"
+
+    def __init__(self, path: str | None = None) -> None:
+        self.path = path
+        self.model_: dict[str, Any] | None = None
+
+    def load(self) -> CalibratedScorer:
+        if self.model_ is None:
+            import json
+            from importlib.resources import files
+
+            from medfact.errors import NotFittedError
+
+            source = self.path or str(files("medfact").joinpath("models/risk-v1.json"))
+            try:
+                with open(source, encoding="utf-8") as handle:
+                    self.model_ = json.load(handle)
+            except OSError as exc:
+                raise NotFittedError(
+                    f"no risk model at {source}: run `medfact train risk` or use --no-model "
+                    f"({exc.strerror})"
+                ) from None
+            if tuple(self.model_["features"]) != FEATURES:
+                raise NotFittedError(f"risk model {source} was trained on other features")
+        return self
+
+    def probabilities(self, features: list[float]) -> list[float]:
+        import numpy as np
+
+        m = self.load().model_
+        x = (np.asarray(features) - np.asarray(m["mean"])) / np.asarray(m["scale"])
+        logits = np.asarray(m["coef"]) @ x + np.asarray(m["intercept"])
+        logits -= logits.max()
+        p = np.exp(logits)
+        return list(p / p.sum())
+
+    def __call__(
+        self, findings: list[Finding], verdicts: list[Verdict], probabilities: Any = None
+    ) -> RiskLevel:
+        p = self.probabilities(case_features(findings, verdicts, probabilities))
+        classes = self.model_["classes"]  # type: ignore[index]
+        return RiskLevel(int(classes[max(range(len(p)), key=p.__getitem__)]))
+
+
+@scorers.register("calibrated.v1")
+def calibrated_scorer(path: str | None = None) -> CalibratedScorer:
+    return CalibratedScorer(path)

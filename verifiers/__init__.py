@@ -7,6 +7,7 @@ from medfact.verifiers import (  # noqa: F401 - imported to register
     anatomy,
     certainty,
     change,
+    crossencoder,
     drugs,
     omission,
     polarity,

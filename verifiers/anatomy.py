@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from medfact.verifiers.base import CONTRADICTED, CaseView, Rule
-
 from medfact.lexicon.terms import PROCEDURE_WORDS
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
+from medfact.verifiers.base import CONTRADICTED, CaseView, Rule
 
 
 class LateralityRule(Rule):
@@ -77,7 +76,7 @@ class LateralityRule(Rule):
                         relation=CONTRADICTED,
                         context_span=(other.start, other.end),
                         suggestion=ctx.text[other.start : other.end],
-                        confidence=0.7,
+                        confidence=0.45,
                     )
                 )
         return findings

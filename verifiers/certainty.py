@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from medfact.verifiers.base import CONTRADICTED, CaseView, Rule
-
 from medfact.analysis import is_content
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
+from medfact.verifiers.base import CONTRADICTED, CaseView, Rule
 
 
 class CertaintyRule(Rule):

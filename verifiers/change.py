@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from medfact.verifiers.base import CONTRADICTED, CaseView, Rule
-
 from medfact.analysis import AnalyzedText, is_content
 from medfact.lexicon.terms import CHANGE_WORDS
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
+from medfact.verifiers.base import CONTRADICTED, CaseView, Rule
 
 _NEEDS_THAN = frozenset({"more", "less", "higher", "lower", "larger", "smaller", "better", "worse"})
 
@@ -29,6 +28,11 @@ def change_mentions(doc: AnalyzedText) -> list[tuple[int, str]]:
     return found
 
 
+def _topic(doc: AnalyzedText, sentence: int, width: int) -> set[str]:
+    """Content stems of a sentence and its ``width`` neighbours on each side."""
+    return {t.stem for t in doc.tokens if abs(t.sentence - sentence) <= width and is_content(t)}
+
+
 class ComparisonRule(Rule):
     name = "comparison.v1"
 
@@ -40,19 +44,19 @@ class ComparisonRule(Rule):
         out, ctx = view.output, view.context
         assert ctx is not None
         ctx_changes = change_mentions(ctx)
-        directions = {d for _, d in ctx_changes}
+        ctx_topics = {j: _topic(ctx, ctx.tokens[j].sentence, 1) for j, _ in ctx_changes}
         findings = []
         for i, direction in change_mentions(out):
             tok = out.tokens[i]
-            if tok.polarity == "negated" or direction in directions:
+            if tok.polarity == "negated":
                 continue
             topic = {t.stem for t in out.sentence_tokens(tok.sentence) if is_content(t)}
+            if any(d == direction and topic & ctx_topics[j] for j, d in ctx_changes):
+                continue
             opposite = [
                 j
                 for j, d in ctx_changes
-                if d != "same"
-                and d != direction
-                and topic & {t.stem for t in ctx.sentence_tokens(ctx.tokens[j].sentence)}
+                if d != "same" and d != direction and topic & ctx_topics[j]
             ]
             if opposite:
                 other = ctx.tokens[opposite[0]]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from medfact.verifiers.base import CONTRADICTED, CaseView, Rule
 from rapidfuzz import fuzz, process
 
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
+from medfact.verifiers.base import CONTRADICTED, CaseView, Rule
 
 
 def is_drug_class(canonical: str, surface: str) -> bool:

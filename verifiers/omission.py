@@ -6,13 +6,12 @@ output otherwise summarises (its neighbours are covered), so that the gap is con
 
 from __future__ import annotations
 
-from medfact.verifiers.base import OMITTED, CaseView, Rule
-from medfact.verifiers.drugs import is_drug_class
-
 from medfact.analysis import AFFIRMED, NEGATED, is_content
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
+from medfact.verifiers.base import OMITTED, CaseView, Rule
+from medfact.verifiers.drugs import is_drug_class
 
 
 class OmissionRule(Rule):

@@ -6,12 +6,12 @@ mentions in the input; a flip is reported only when every asserted mention in th
 
 from __future__ import annotations
 
-from medfact.verifiers.base import CONTRADICTED, CaseView, Rule
-
-from medfact.analysis import AFFIRMED, ASKED, NEGATED, UNCERTAIN, Token, is_content
+from medfact.analysis import AFFIRMED, ASKED, NEGATED, UNCERTAIN, Token, is_clinical, is_content
+from medfact.lexicon.terms import RESULT_OPPOSITES
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
+from medfact.verifiers.base import CONTRADICTED, CaseView, Rule
 
 # Stems whose presence or absence changes care: a flip here is high risk.
 _CONCERN = frozenset(
@@ -147,16 +147,22 @@ class NegationRule(Rule):
     def check(self, view: CaseView) -> list[Finding]:
         ctx = view.context
         assert ctx is not None
-        ctx_mentions: dict[str, list[Token]] = {}
-        for tok in ctx.tokens:
+        ctx_mentions: dict[str, list[tuple[Token, str | None]]] = {}
+        for i, tok in enumerate(ctx.tokens):
             if is_content(tok):
-                ctx_mentions.setdefault(tok.stem, []).append(tok)
+                ctx_mentions.setdefault(tok.stem, []).append((tok, _modifier(ctx.tokens, i)))
         findings: list[Finding] = []
         seen_sentences: set[tuple[int, str]] = set()
-        for tok in view.output.tokens:
+        for i, tok in enumerate(view.output.tokens):
             if not is_content(tok) or tok.polarity == ASKED:
                 continue
-            mentions = [m for m in ctx_mentions.get(tok.stem, []) if m.polarity != ASKED]
+            # "knee pain" is not "chest pain": a differing modifier makes another mention
+            mod = _modifier(view.output.tokens, i)
+            mentions = [
+                m
+                for m, m_mod in ctx_mentions.get(tok.stem, [])
+                if m.polarity != ASKED and (mod is None or m_mod is None or mod == m_mod)
+            ]
             if not mentions:
                 continue
             polarities = {m.polarity for m in mentions}
@@ -173,7 +179,7 @@ class NegationRule(Rule):
                     self.finding(
                         view,
                         ErrorCategory.DETAIL_MISIDENTIFICATION,
-                        self._flip_risk(tok.stem),
+                        self._flip_risk(tok),
                         _phrase_span(view.output.tokens, tok),
                         f"'{tok.text}' is {tok.polarity} here but {said} in the input",
                         relation=CONTRADICTED,
@@ -209,21 +215,73 @@ class NegationRule(Rule):
                         confidence=0.5,
                     )
                 )
+        findings.extend(self._opposite_results(view))
         return findings
 
-    def _flip_risk(self, stem: str) -> int:
+    def _opposite_results(self, view: CaseView) -> list[Finding]:
+        """ "Test was positive" where the input says negative (normal/abnormal, ...)."""
+        out, ctx = view.output, view.context
+        assert ctx is not None
+        found = []
+        for tok in out.tokens:
+            opposite = RESULT_OPPOSITES.get(tok.text)
+            if opposite is None:
+                continue
+            topic = {t.stem for t in out.sentence_tokens(tok.sentence) if is_content(t)}
+            topic.discard(tok.stem)
+            for other in ctx.tokens:
+                if other.text != opposite:
+                    continue
+                near = [t for t in ctx.tokens if abs(t.sentence - other.sentence) <= 1]
+                words = {t.text for t in near}
+                if tok.text in words or not topic & {t.stem for t in near if is_content(t)}:
+                    continue
+                concern = any(t.startswith(c) for t in topic for c in _CONCERN)
+                found.append(
+                    self.finding(
+                        view,
+                        ErrorCategory.DETAIL_MISIDENTIFICATION,
+                        self.flip_risk if concern else self.minor_flip_risk,
+                        _phrase_span(out.tokens, tok),
+                        f"'{tok.text}' here, but the input reports '{other.text}'",
+                        relation=CONTRADICTED,
+                        context_span=(other.start, other.end),
+                        suggestion=other.text,
+                        confidence=0.75,
+                    )
+                )
+                break
+        return found
+
+    def _flip_risk(self, tok: Token) -> int:
+        stem = tok.stem
         if any(stem.startswith(c) for c in _CONCERN):
             return self.flip_risk
-        if any(stem.startswith(c) for c in _FINDINGS):
+        if any(stem.startswith(c) for c in _FINDINGS) or is_clinical(tok):
             return self.minor_flip_risk
         return 2
 
 
+def _modifier(tokens: list[Token], i: int) -> str | None:
+    """The content word right before ``tokens[i]`` in its sentence ("chest" of "chest pain")."""
+    if i == 0:
+        return None
+    prev = tokens[i - 1]
+    if (
+        prev.sentence != tokens[i].sentence
+        or not is_content(prev)
+        or prev.end < tokens[i].start - 2
+    ):
+        return None
+    return prev.stem
+
+
 def _phrase_span(tokens: list[Token], tok: Token) -> tuple[int, int]:
-    """The flipped word with its trigger or verb: up to 2 words before, the content run after."""
+    """The flipped word with what flips it: from its trigger (or up to 3 words before, within
+    the sentence) to the end of its run of content words."""
     i = tokens.index(tok)
     lo = i
-    while lo > 0 and i - lo < 2 and tokens[lo - 1].sentence == tok.sentence:
+    while lo > 0 and i - lo < 3 and tokens[lo - 1].sentence == tok.sentence:
         lo -= 1
     hi = i
     while (
@@ -232,7 +290,8 @@ def _phrase_span(tokens: list[Token], tok: Token) -> tuple[int, int]:
         and is_content(tokens[hi + 1])
     ):
         hi += 1
-    return tokens[lo].start, tokens[hi].end
+    start = tokens[lo].start if tok.trigger is None else min(tok.trigger, tokens[lo].start)
+    return start, tokens[hi].end
 
 
 @verifiers.register("negation.v1")

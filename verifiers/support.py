@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import re
 
-from medfact.verifiers.base import CaseView, Rule
-
 from medfact.analysis import AnalyzedText, Token, is_clinical, is_content
 from medfact.lexicon.terms import RECOMMENDATION_WORDS
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Claim, Finding
+from medfact.verifiers.base import CaseView, Rule
 
 _CAUSAL = re.compile(
     r"\b(due to|because of|because|secondary to|caused by|as a result of|attributed to|"
@@ -28,7 +27,7 @@ class SupportIndex:
     """Answers 'does the input contain this word?' with stems, synonyms and prefixes."""
 
     def __init__(self, context: AnalyzedText) -> None:
-        self.stems = {t.stem for t in context.tokens}
+        self.stems = set(context.stems)
         self.prefixes = {t.stem[:5] for t in context.tokens if len(t.stem) >= 5}
         self.words = {t.text for t in context.tokens}
 
@@ -82,7 +81,7 @@ class SupportRule(Rule):
                 tail_missing, tail_n = unsupported_tokens(tail, index)
                 if tail_n and len(tail_missing) / tail_n >= 0.5 and len(tail_missing) >= 1:
                     span = (cause.start(), max(t.end for t in tail))
-                    whole = len(tail_missing) == tail_n
+                    whole = len(tail_missing) == tail_n or not _CAUSAL.search(view.context.text)
                     findings.append(
                         self.finding(
                             view,
@@ -96,15 +95,18 @@ class SupportRule(Rule):
                     )
                     missing = [t for t in missing if t.start < cause.start()]
                     n -= tail_n
-            if n == 0 or len(missing) < self.min_unsupported:
+            clinical = [t for t in missing if is_clinical(t)]
+            if n == 0 or (len(missing) < self.min_unsupported and not clinical):
                 continue
             ratio = len(missing) / n
-            if ratio < self.weak_ratio:
-                continue
-            strong = ratio >= self.fabricated_ratio and any(is_clinical(t) for t in missing)
             advice = claim.kind == "recommendation" or any(
                 t.text in RECOMMENDATION_WORDS for t in toks[:4]
             )
+            if ratio < (self.weak_ratio - 0.1 if advice else self.weak_ratio):
+                continue
+            # Advice the input does not give needs less to be unsafe than a stray detail.
+            bar = self.weak_ratio if advice else self.fabricated_ratio
+            strong = ratio >= bar and bool(clinical) and (n > 1 or len(toks) >= 5 or advice)
             findings.append(
                 self.finding(
                     view,

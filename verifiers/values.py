@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from medfact.verifiers.base import CONTRADICTED, CaseView, Rule, window_stems
-
 from medfact.analysis import Quantity
 from medfact.lexicon.terms import DOSE_CLASSES
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
+from medfact.verifiers.base import CONTRADICTED, CaseView, Rule, window_stems
 
 # Classes whose values are specific enough that a lone competitor is a real disagreement.
 _SPECIFIC = DOSE_CLASSES | {"pressure", "ratio", "temperature", "age", "weight", "rate", "percent"}
@@ -23,6 +22,11 @@ def _same(a: Quantity, b: Quantity) -> bool:
         base_a, base_b = a.base_value(), b.base_value()
         return abs(base_a - base_b) <= 0.02 * max(abs(base_a), abs(base_b))
     return False
+
+
+def _relative_distance(q: Quantity, c: Quantity, out, ctx) -> float:  # noqa: ANN001
+    """How far apart two values sit, as fractions of their texts (notes follow dialogues)."""
+    return abs(c.start / max(len(ctx.text), 1) - q.start / max(len(out.text), 1))
 
 
 def _fmt(q: Quantity, text: str) -> str:
@@ -56,8 +60,12 @@ class NumbersRule(Rule):
             same_class = [c for _, c in rivals]
             best = max(rivals, key=lambda r: r[0], default=(0, None))
             rival = best[1] if best[0] > 0 and q.unit_class is not None else None
-            if rival is None and q.unit_class in _SPECIFIC and len(same_class) == 1:
-                rival = same_class[0]
+            if rival is None and q.unit_class is not None and same_class:
+                # The input speaks of the same kind of value (a dose, a duration), not this one.
+                same_unit = [c for c in same_class if c.unit == q.unit]
+                if q.unit_class in _SPECIFIC or same_unit:
+                    pool = same_class if q.unit_class in _SPECIFIC else same_unit
+                    rival = min(pool, key=lambda c: _relative_distance(q, c, out, ctx))
             is_dose = q.unit_class in DOSE_CLASSES
             surface = _fmt(q, out.text)
             if rival is not None:

@@ -574,7 +574,18 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("history", "hx", "past"),
     ("diagnosis", "dx", "diagnosed"),
     ("treatment", "tx", "treated"),
-    ("prescription", "rx", "prescribed", "medication", "medicine", "meds", "medications", "pills"),
+    (
+        "prescription",
+        "rx",
+        "prescribed",
+        "medication",
+        "medicine",
+        "medicines",
+        "meds",
+        "medications",
+        "pills",
+        "drugs",
+    ),
     ("female", "woman", "she", "her", "lady", "girl", "mother", "wife", "daughter"),
     ("male", "man", "he", "his", "him", "gentleman", "boy", "father", "husband", "son"),
     ("pediatric", "child", "kid", "infant", "baby"),
@@ -1217,3 +1228,65 @@ CLINICAL_WORDS = frozenset(
         "suicide",
     ]
 )
+
+# Labs, specialties and care settings: clinical too (added after measuring missed insertions).
+CLINICAL_WORDS = CLINICAL_WORDS | frozenset(
+    [
+        "hemoglobin",
+        "a1c",
+        "glucose",
+        "creatinine",
+        "potassium",
+        "sodium",
+        "platelets",
+        "wbc",
+        "troponin",
+        "ldl",
+        "hdl",
+        "tsh",
+        "inr",
+        "bilirubin",
+        "albumin",
+        "lactate",
+        "culture",
+        "cultures",
+        "urinalysis",
+        "panel",
+        "labs",
+        "sweats",
+        "chills",
+        "consultation",
+        "consult",
+        "cardiology",
+        "neurology",
+        "oncology",
+        "dermatology",
+        "orthopedics",
+        "surgeon",
+        "specialist",
+        "admit",
+        "discharge",
+        "hospice",
+        "medications",
+        "medication",
+        "dose",
+        "doses",
+    ]
+)
+ANATOMY = ANATOMY | frozenset(
+    "extremity extremities limb limbs lumbar thoracic cervical".split()  # noqa: SIM905
+)
+
+# Result words that say the opposite of each other about the same test or finding.
+RESULT_OPPOSITES = {
+    "positive": "negative",
+    "negative": "positive",
+    "normal": "abnormal",
+    "abnormal": "normal",
+    "present": "absent",
+    "absent": "present",
+    "detected": "undetected",
+    "undetected": "detected",
+    "reactive": "nonreactive",
+    "nonreactive": "reactive",
+}

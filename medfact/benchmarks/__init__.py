@@ -1,0 +1,1 @@
+"""Benchmark runners behind `medfact bench` (the scripts in bench/ call these)."""

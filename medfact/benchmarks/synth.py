@@ -1,0 +1,105 @@
+"""`medfact bench synth`: the engine against held-out synthetic errors with known labels.
+
+Per error category: recall (an example of that category gets a finding of that category, at risk
+2 or more, on the changed span; deletions: anywhere) and precision (examples given a finding of a
+category that truly have it). Per case: risk macro-F1 over levels 1-4 and safe/unsafe F1.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from medfact.taxonomy import ErrorCategory
+from medfact.train.data import read_examples
+
+
+def _overlaps(a: Any, b: Any) -> bool:
+    return a is not None and b is not None and min(a[1], b[1]) > max(a[0], b[0])
+
+
+def evaluate(engine: Any, examples: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    import numpy as np
+
+    from medfact.train.risk import risk_metrics
+
+    examples = list(examples)
+    cases = [{"id": e["id"], "output": e["output"], "context": e["context"]} for e in examples]
+    hit, truth, claimed, correct = Counter(), Counter(), Counter(), Counter()
+    y, pred = [], []
+    for ex, result in zip(examples, engine.score_many(cases), strict=True):
+        label = ex["label"]
+        y.append(int(label["risk_level"]))
+        pred.append(int(getattr(result, "risk_level", 1)))
+        findings = [f for f in getattr(result, "findings", []) if int(f.risk) >= 2]
+        reported = {f.category.value for f in findings}
+        category = label.get("category")
+        for c in reported:
+            claimed[c] += 1
+            correct[c] += c == category
+        if category is None:
+            continue
+        truth[category] += 1
+        span = label.get("span")
+        if any(
+            f.category.value == category and (span is None or _overlaps(f.span, span))
+            for f in findings
+        ):
+            hit[category] += 1
+    per_category = {}
+    for c in ErrorCategory:
+        name = c.value
+        if truth[name] or claimed[name]:
+            per_category[name] = {
+                "n": truth[name],
+                "recall": round(hit[name] / truth[name], 4) if truth[name] else None,
+                "precision": round(correct[name] / claimed[name], 4) if claimed[name] else None,
+            }
+    return {"risk": risk_metrics(np.array(y), np.array(pred)), "categories": per_category}
+
+
+def run(
+    data_dir: Path,
+    split: str = "test",
+    configs: dict[str, Any] | None = None,
+    limit: int | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Evaluate each named engine config on one split; returns name -> metrics."""
+    from medfact.config import NO_MODEL
+    from medfact.pipeline import Engine
+
+    examples = list(read_examples(data_dir / f"{split}.jsonl"))[: limit or None]
+    configs = configs or {"rule-only": NO_MODEL, "trained": None}
+    return {
+        name: evaluate(Engine.from_config(None, cfg).load(), examples)
+        for name, cfg in configs.items()
+    }
+
+
+def markdown(results: dict[str, dict[str, Any]]) -> str:
+    names = list(results)
+    lines = ["| metric | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for key in ("risk_macro_f1", "safe_unsafe_macro_f1", "unsafe_f1", "accuracy"):
+        lines.append(
+            f"| {key} | " + " | ".join(f"{results[n]['risk'][key]:.3f}" for n in names) + " |"
+        )
+    cats = sorted({c for n in names for c in results[n]["categories"]})
+    for c in cats:
+        cells = []
+        for n in names:
+            m = results[n]["categories"].get(c, {})
+            r, p = m.get("recall"), m.get("precision")
+            cells.append(
+                f"R {r:.2f} / P {p:.2f}"
+                if r is not None and p is not None
+                else f"R {r:.2f}"
+                if r is not None
+                else f"P {p:.2f}"
+                if p is not None
+                else "-"
+            )
+        n_c = max(results[n]["categories"].get(c, {}).get("n", 0) for n in names)
+        lines.append(f"| {c} (n={n_c}) | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

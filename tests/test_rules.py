@@ -1,0 +1,565 @@
+"""Each tier-0 rule alone: the perturbation it exists for is found, a faithful paraphrase is not.
+
+Every engine here runs the default pipeline with one verifier enabled, so a finding can only come
+from the rule under test.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from medfact.pipeline import Engine
+from medfact.taxonomy import ErrorCategory, ErrorGroup, RiskLevel
+from medfact.types import Assessment, Finding
+
+RULES = [
+    "numbers.v1",
+    "negation.v1",
+    "laterality.v1",
+    "drugs.v1",
+    "comparison.v1",
+    "certainty.v1",
+    "unsupported.v1",
+    "omission.v1",
+]
+
+DIALOGUE = (
+    "Doctor: Any chest pain? Patient: No. Doctor: What medicines do you take? "
+    "Patient: Metformin 500 mg twice a day and lisinopril 10 mg. Doctor: Which knee hurts? "
+    "Patient: My left knee, it has gotten worse since last week. It is a mild ache."
+)
+FAITHFUL = (
+    "The patient denies chest pain. He takes metformin 500 mg twice daily and lisinopril 10 mg. "
+    "Left knee pain, worse since last week, mild."
+)
+
+
+@pytest.fixture(scope="module")
+def engines() -> dict[str, Engine]:
+    cache: dict[str, Engine] = {}
+    for name in [*RULES, "all"]:
+        config = {} if name == "all" else {"pipeline": {"verifiers": [name]}}
+        cache[name] = Engine.from_config(config)
+    return cache
+
+
+def run(engines: dict[str, Engine], rule: str, context: str | None, output: str) -> Assessment:
+    return engines[rule].score_one(output, context=context)
+
+
+def findings_of(a: Assessment, rule: str) -> list[Finding]:
+    return [f for f in a.findings if f.rule == rule]
+
+
+def covers(output: str, finding: Finding, changed: str) -> bool:
+    """Whether the finding's span overlaps the (first) occurrence of ``changed`` in the output."""
+    start = output.index(changed)
+    end = start + len(changed)
+    assert finding.span is not None
+    return finding.span[0] < end and start < finding.span[1]
+
+
+def only_finding(a: Assessment, rule: str) -> Finding:
+    found = findings_of(a, rule)
+    assert len(found) == 1, [(f.rule, f.message) for f in a.findings]
+    assert found[0].claim_id in {c.id for c in a.claims}
+    return found[0]
+
+
+def test_each_engine_runs_only_its_rule(engines) -> None:
+    for rule in RULES:
+        assert [v.name for v in engines[rule].parts["verifiers"]] == [rule]
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_rules_need_a_context(engines, rule: str) -> None:
+    a = run(engines, rule, None, "Reports severe right knee pain, 1000 mg losartan, worse.")
+    assert a.findings == []
+    assert a.risk_level == RiskLevel.NO_RISK
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_faithful_summary_has_no_finding_from_any_rule(engines, rule: str) -> None:
+    a = run(engines, rule, DIALOGUE, FAITHFUL)
+    assert findings_of(a, rule) == []
+
+
+# --- numbers.v1 ---------------------------------------------------------------------------------
+
+
+def test_numbers_changed_dose(engines) -> None:
+    ctx = "Patient: I take metformin 500 mg twice a day."
+    out = "Takes metformin 1000 mg twice daily."
+    f = only_finding(run(engines, "numbers.v1", ctx, out), "numbers.v1")
+    assert f.category == ErrorCategory.DETAIL_MISIDENTIFICATION
+    assert f.group == ErrorGroup.HALLUCINATION
+    assert f.risk == RiskLevel.HIGH
+    assert f.relation == "contradicted"
+    assert covers(out, f, "1000")
+    assert f.suggestion == "500 mg"
+    assert f.context_span is not None
+    assert ctx[f.context_span[0] : f.context_span[1]] == "500 mg"
+    assert f.evidence and f.evidence[0].source == "context"
+
+
+def test_numbers_changed_age_is_a_value_not_a_dose(engines) -> None:
+    ctx = "A 26-year-old woman with a cough."
+    out = "A 36-year-old woman with a cough."
+    a = run(engines, "numbers.v1", ctx, out)
+    f = only_finding(a, "numbers.v1")
+    assert f.risk == RiskLevel.MODERATE
+    assert f.relation == "contradicted"
+    assert covers(out, f, "36")
+    assert f.suggestion == "26-year-old"
+    assert a.risk_level >= RiskLevel.MODERATE
+
+
+def test_numbers_changed_blood_pressure(engines) -> None:
+    ctx = "BP 140/90, temperature 38.5 C."
+    out = "BP 150/90, temperature 38.5 C."
+    f = only_finding(run(engines, "numbers.v1", ctx, out), "numbers.v1")
+    assert f.risk >= RiskLevel.MODERATE
+    assert covers(out, f, "150/90")
+    assert f.suggestion == "140/90"
+
+
+def test_numbers_unsupported_dose(engines) -> None:
+    ctx = "Patient takes metformin for diabetes."
+    out = "Takes metformin 850 mg for diabetes."
+    f = only_finding(run(engines, "numbers.v1", ctx, out), "numbers.v1")
+    assert f.relation == "unsupported"
+    assert f.risk >= RiskLevel.MODERATE
+    assert covers(out, f, "850 mg")
+
+
+def test_numbers_component_parameters_apply(engines) -> None:
+    engine = Engine.from_config(
+        {"pipeline": {"verifiers": ["numbers.v1"]}, "components": {"numbers.v1": {"dose_risk": 3}}}
+    )
+    a = engine.score_one("Takes 1000 mg metformin.", context="Takes 500 mg metformin.")
+    assert [int(f.risk) for f in a.findings] == [3]
+
+
+@pytest.mark.parametrize(
+    ("ctx", "out"),
+    [
+        ("The patient is a 26-year-old woman.", "The patient is twenty six years old."),
+        ("She takes 500 mg of metformin.", "She takes five hundred milligrams of metformin."),
+        ("She takes 500 mg of metformin.", "She takes 0.5 g of metformin."),
+        ("Temperature 38.5 C, BP 140/90.", "BP 140/90 and temperature 38.5 C."),
+    ],
+)
+def test_numbers_paraphrase_is_not_flagged(engines, ctx: str, out: str) -> None:
+    assert findings_of(run(engines, "numbers.v1", ctx, out), "numbers.v1") == []
+
+
+def test_numbers_changed_number_word_is_inside_the_span(engines) -> None:
+    ctx = "She takes 500 mg of metformin."
+    out = "She takes four hundred milligrams of metformin."
+    f = only_finding(run(engines, "numbers.v1", ctx, out), "numbers.v1")
+    assert covers(out, f, "four")
+
+
+def test_numbers_range_in_words_is_not_flagged(engines) -> None:
+    ctx = "Doctor: How long do the spells last? Patient: Between five and ten minutes."
+    out = "Spells last 5 to 10 minutes."
+    assert findings_of(run(engines, "numbers.v1", ctx, out), "numbers.v1") == []
+
+
+# --- negation.v1 --------------------------------------------------------------------------------
+
+
+def test_negation_denied_symptom_reported(engines) -> None:
+    out = FAITHFUL.replace("denies", "reports")
+    f = only_finding(run(engines, "negation.v1", DIALOGUE, out), "negation.v1")
+    assert f.category == ErrorCategory.DETAIL_MISIDENTIFICATION
+    assert f.relation == "contradicted"
+    assert f.risk == RiskLevel.HIGH
+    assert covers(out, f, "reports chest pain")
+    assert f.context_span is not None
+    assert DIALOGUE[f.context_span[0] : f.context_span[1]].lower() in {"chest", "pain"}
+
+
+def test_negation_present_symptom_denied(engines) -> None:
+    ctx = "Doctor: Any cough? Patient: Yes, a dry cough. Doctor: Fever? Patient: No."
+    out = "Denies cough. No fever."
+    f = only_finding(run(engines, "negation.v1", ctx, out), "negation.v1")
+    assert f.relation == "contradicted"
+    assert f.risk >= RiskLevel.MODERATE
+    assert covers(out, f, "cough")
+    assert "negated" in f.message
+
+
+def test_negation_hedged_finding_stated_as_fact(engines) -> None:
+    ctx = "Possible pneumonia on chest x-ray."
+    out = "Pneumonia on chest x-ray."
+    f = only_finding(run(engines, "negation.v1", ctx, out), "negation.v1")
+    assert f.category == ErrorCategory.OVERSTATED_INTENSITY
+    assert f.group == ErrorGroup.CERTAINTY
+    assert f.risk >= RiskLevel.MODERATE
+    assert covers(out, f, "Pneumonia")
+
+
+@pytest.mark.parametrize(
+    ("ctx", "out"),
+    [
+        ("Doctor: Any fever? Patient: No.", "Patient denies fever."),
+        ("Doctor: And no nausea or headaches? Patient: No.", "No nausea. No headaches."),
+        ("Doctor: Any fever? Patient: No. Doctor: Cough? Patient: Yes.", "Cough, no fever."),
+        ("Possible pneumonia on chest x-ray.", "Possible pneumonia on chest x-ray."),
+        ("Patient has hypertension. No diabetes.", "Patient has HTN, without diabetes."),
+    ],
+)
+def test_negation_paraphrase_is_not_flagged(engines, ctx: str, out: str) -> None:
+    assert findings_of(run(engines, "negation.v1", ctx, out), "negation.v1") == []
+
+
+def test_negation_long_answer_is_not_a_denial(engines) -> None:
+    ctx = "Doctor: Any fever? Patient: I have had a cough for two weeks, and I felt hot at night."
+    out = "Reports fever and cough for two weeks."
+    assert findings_of(run(engines, "negation.v1", ctx, out), "negation.v1") == []
+
+
+def test_negation_denied_symptom_at_another_site_is_not_a_flip(engines) -> None:
+    ctx = "Doctor: Any chest pain? Patient: No. Doctor: Which knee hurts? Patient: My left knee."
+    out = "Denies chest pain. Left knee pain."
+    assert findings_of(run(engines, "negation.v1", ctx, out), "negation.v1") == []
+
+
+def test_negation_non_smoker_reported_as_smoker(engines) -> None:
+    ctx = "Social history: the patient is a non-smoker."
+    out = "He smokes."
+    f = only_finding(run(engines, "negation.v1", ctx, out), "negation.v1")
+    assert covers(out, f, "smokes")
+
+
+# --- laterality.v1 ------------------------------------------------------------------------------
+
+
+def test_laterality_swapped_side(engines) -> None:
+    out = FAITHFUL.replace("Left knee", "Right knee")
+    f = only_finding(run(engines, "laterality.v1", DIALOGUE, out), "laterality.v1")
+    assert f.category == ErrorCategory.DETAIL_MISIDENTIFICATION
+    assert f.relation == "contradicted"
+    assert f.risk >= RiskLevel.MODERATE
+    assert covers(out, f, "Right")
+    assert f.suggestion == "left knee"
+
+
+def test_laterality_swapped_side_of_a_procedure_is_high_risk(engines) -> None:
+    ctx = "Left knee arthritis. Plan: knee replacement surgery on the left knee."
+    out = "Plan: surgery on the right knee."
+    f = only_finding(run(engines, "laterality.v1", ctx, out), "laterality.v1")
+    assert f.risk == RiskLevel.HIGH
+    assert covers(out, f, "right knee")
+
+
+def test_laterality_side_not_in_the_input(engines) -> None:
+    ctx = "Knee pain after a fall."
+    out = "Left knee pain after a fall."
+    f = only_finding(run(engines, "laterality.v1", ctx, out), "laterality.v1")
+    assert f.relation == "unsupported"
+    assert f.risk == RiskLevel.LOW
+    assert covers(out, f, "Left")
+
+
+@pytest.mark.parametrize(
+    ("ctx", "out"),
+    [
+        ("Patient reports pain in the left knee after a fall.", "Left knee pain after a fall."),
+        ("Patient reports pain in the left knee after a fall.", "Pain in the L knee."),
+        ("Pain in both knees.", "Knee pain."),
+    ],
+)
+def test_laterality_paraphrase_is_not_flagged(engines, ctx: str, out: str) -> None:
+    assert findings_of(run(engines, "laterality.v1", ctx, out), "laterality.v1") == []
+
+
+# --- drugs.v1 -----------------------------------------------------------------------------------
+
+
+def test_drugs_swapped_drug(engines) -> None:
+    out = FAITHFUL.replace("lisinopril", "losartan")
+    f = only_finding(run(engines, "drugs.v1", DIALOGUE, out), "drugs.v1")
+    assert f.category == ErrorCategory.DETAIL_MISIDENTIFICATION
+    assert f.relation == "contradicted"
+    assert f.risk == RiskLevel.HIGH
+    assert covers(out, f, "losartan")
+    assert f.suggestion == "lisinopril"
+
+
+def test_drugs_new_drug_recommended(engines) -> None:
+    ctx = "Patient: I only take Tylenol for my knee."
+    out = "Takes acetaminophen for the knee. Start warfarin."
+    f = only_finding(run(engines, "drugs.v1", ctx, out), "drugs.v1")
+    assert f.category == ErrorCategory.INCORRECT_RECOMMENDATION
+    assert f.risk == RiskLevel.HIGH
+    assert f.relation == "unsupported"
+    assert covers(out, f, "warfarin")
+
+
+def test_drugs_new_drug_stated(engines) -> None:
+    ctx = "No medications."
+    out = "Takes ibuprofen daily."
+    f = only_finding(run(engines, "drugs.v1", ctx, out), "drugs.v1")
+    assert f.category == ErrorCategory.FABRICATED_CLAIM
+    assert f.risk >= RiskLevel.MODERATE
+    assert covers(out, f, "ibuprofen")
+
+
+@pytest.mark.parametrize(
+    ("ctx", "out"),
+    [
+        ("Patient takes Tylenol for knee pain.", "Takes acetaminophen for knee pain."),
+        ("Patient takes acetaminophen for knee pain.", "Takes Tylenol for knee pain."),
+        ("Patient takes Zestril.", "Takes lisinopril."),
+        # a transcription misspelling in the input, within the fuzzy threshold
+        ("Patient: I take lisinoprill ten milligrams.", "Takes lisinopril 10 mg."),
+        ("Patient takes several antibiotics.", "Takes antibiotics."),
+    ],
+)
+def test_drugs_paraphrase_is_not_flagged(engines, ctx: str, out: str) -> None:
+    assert findings_of(run(engines, "drugs.v1", ctx, out), "drugs.v1") == []
+
+
+def test_drugs_fuzzy_threshold_is_what_lets_a_misspelling_pass() -> None:
+    engine = Engine.from_config(
+        {
+            "pipeline": {"verifiers": ["drugs.v1"]},
+            "components": {"drugs.v1": {"fuzzy_threshold": 100}},
+        }
+    )
+    a = engine.score_one("Takes lisinopril 10 mg.", context="I take lisinoprill ten milligrams.")
+    assert [f.rule for f in a.findings] == ["drugs.v1"]
+
+
+# --- comparison.v1 ------------------------------------------------------------------------------
+
+
+def test_comparison_opposite_change(engines) -> None:
+    out = FAITHFUL.replace("worse since", "better since")
+    f = only_finding(run(engines, "comparison.v1", DIALOGUE, out), "comparison.v1")
+    assert f.category == ErrorCategory.FALSE_COMPARISON
+    assert f.relation == "contradicted"
+    assert f.risk >= RiskLevel.MODERATE
+    assert covers(out, f, "better")
+    assert f.suggestion == "worse"
+
+
+def test_comparison_change_the_input_does_not_make(engines) -> None:
+    ctx = "The patient has a rash on the arm."
+    out = "The rash is getting worse."
+    f = only_finding(run(engines, "comparison.v1", ctx, out), "comparison.v1")
+    assert f.relation == "unsupported"
+    assert f.risk >= RiskLevel.MODERATE
+    assert covers(out, f, "worse")
+
+
+@pytest.mark.parametrize(
+    ("ctx", "out"),
+    [
+        ("The rash has improved since the last visit.", "Rash better than at last visit."),
+        ("The rash has improved since the last visit.", "Rash improved since last visit."),
+        ("The patient has a rash on the arm.", "The rash is not worse."),
+    ],
+)
+def test_comparison_paraphrase_is_not_flagged(engines, ctx: str, out: str) -> None:
+    assert findings_of(run(engines, "comparison.v1", ctx, out), "comparison.v1") == []
+
+
+# --- certainty.v1 -------------------------------------------------------------------------------
+
+
+def test_certainty_overstated_severity(engines) -> None:
+    out = FAITHFUL.replace("mild.", "severe.")
+    f = only_finding(run(engines, "certainty.v1", DIALOGUE, out), "certainty.v1")
+    assert f.category == ErrorCategory.OVERSTATED_INTENSITY
+    assert f.group == ErrorGroup.CERTAINTY
+    assert f.relation == "contradicted"
+    assert f.risk >= RiskLevel.MODERATE
+    assert covers(out, f, "severe")
+    assert f.suggestion == "mild"
+
+
+def test_certainty_understated_severity(engines) -> None:
+    ctx = "Severe lower back pain since Monday."
+    out = "Mild lower back pain since Monday."
+    f = only_finding(run(engines, "certainty.v1", ctx, out), "certainty.v1")
+    assert f.category == ErrorCategory.UNDERSTATED_INTENSITY
+    assert f.risk >= RiskLevel.MODERATE
+    assert covers(out, f, "Mild")
+    assert f.suggestion == "severe"
+
+
+def test_certainty_overstated_frequency(engines) -> None:
+    ctx = "Headaches occur occasionally."
+    out = "Constant headaches."
+    f = only_finding(run(engines, "certainty.v1", ctx, out), "certainty.v1")
+    assert f.category == ErrorCategory.OVERSTATED_INTENSITY
+    assert covers(out, f, "Constant")
+
+
+@pytest.mark.parametrize(
+    ("ctx", "out"),
+    [
+        ("The patient has mild pain in the lower back.", "Slight lower back pain."),
+        ("The patient has mild pain in the lower back.", "Mild lower back pain."),
+        ("Headaches occur occasionally.", "Occasional headaches."),
+    ],
+)
+def test_certainty_paraphrase_is_not_flagged(engines, ctx: str, out: str) -> None:
+    assert findings_of(run(engines, "certainty.v1", ctx, out), "certainty.v1") == []
+
+
+# --- unsupported.v1 -----------------------------------------------------------------------------
+
+
+def test_unsupported_fabricated_diagnosis(engines) -> None:
+    added = "He was diagnosed with rheumatoid arthritis and gout."
+    out = f"{FAITHFUL} {added}"
+    f = only_finding(run(engines, "unsupported.v1", DIALOGUE, out), "unsupported.v1")
+    assert f.category == ErrorCategory.FABRICATED_CLAIM
+    assert f.relation == "unsupported"
+    assert f.risk >= RiskLevel.MODERATE
+    assert covers(out, f, "rheumatoid arthritis")
+    assert "gout" in f.message
+
+
+def test_unsupported_recommendation(engines) -> None:
+    ctx = "Patient has hypertension, well controlled."
+    out = "Patient has hypertension. Start amlodipine and refer to cardiology."
+    a = run(engines, "unsupported.v1", ctx, out)
+    found = findings_of(a, "unsupported.v1")
+    assert found, "nothing flagged"
+    # the condition-aware decomposer may split the advice into one claim per action
+    assert all(f.category == ErrorCategory.INCORRECT_RECOMMENDATION for f in found)
+    assert all(f.relation == "unsupported" and f.risk >= RiskLevel.MODERATE for f in found)
+    assert any(covers(out, f, "amlodipine") for f in found)
+    assert any(covers(out, f, "cardiology") for f in found)
+    assert not any(covers(out, f, "Patient has hypertension") for f in found)
+
+
+def test_unsupported_cause(engines) -> None:
+    ctx = "Patient has hypertension."
+    out = "Patient has hypertension due to chronic kidney disease."
+    f = only_finding(run(engines, "unsupported.v1", ctx, out), "unsupported.v1")
+    assert f.category == ErrorCategory.MISLEADING_JUSTIFICATION
+    assert f.risk >= RiskLevel.MODERATE
+    assert covers(out, f, "kidney disease")
+    assert not covers(out, f, "Patient")
+
+
+@pytest.mark.parametrize(
+    ("ctx", "out"),
+    [
+        ("Patient has hypertension. No history of diabetes.", "Patient has HTN. No diabetes."),
+        ("Patient has high blood pressure.", "Patient has hypertension."),
+        ("Doctor: Any fever? Patient: No.", "Patient denies fever."),
+    ],
+)
+def test_unsupported_paraphrase_is_not_flagged(engines, ctx: str, out: str) -> None:
+    assert findings_of(run(engines, "unsupported.v1", ctx, out), "unsupported.v1") == []
+
+
+def test_unsupported_lay_phrase_for_a_diagnosis_is_not_flagged(engines) -> None:
+    ctx = "Patient has hypertension. No history of diabetes."
+    out = "Has high blood pressure."
+    assert findings_of(run(engines, "unsupported.v1", ctx, out), "unsupported.v1") == []
+
+
+# --- omission.v1 --------------------------------------------------------------------------------
+
+
+def test_omission_drug_left_out(engines) -> None:
+    ctx = "Patient takes metformin and atorvastatin. He reports knee pain."
+    out = "Takes metformin. Knee pain."
+    f = only_finding_omitted(run(engines, "omission.v1", ctx, out))
+    assert f.category == ErrorCategory.MISSING_CLAIM
+    assert f.group == ErrorGroup.OMISSION
+    assert f.risk >= RiskLevel.MODERATE
+    assert f.context_span is not None
+    assert ctx[f.context_span[0] : f.context_span[1]] == "atorvastatin"
+
+
+def test_omission_sentence_left_out_between_covered_ones(engines) -> None:
+    ctx = (
+        "The patient has a cough for three days. She reports chest tightness and wheezing at "
+        "night. The cough is productive with yellow sputum. She has no fever."
+    )
+    out = "Cough for three days, productive with yellow sputum. No fever."
+    f = only_finding_omitted(run(engines, "omission.v1", ctx, out))
+    assert f.context_span is not None
+    left_out = ctx[f.context_span[0] : f.context_span[1]]
+    assert "wheezing" in left_out
+    assert "wheezing" in f.message
+
+
+def only_finding_omitted(a: Assessment) -> Finding:
+    f = only_finding_any(a, "omission.v1")
+    assert f.relation == "omitted"
+    assert f.span is None
+    return f
+
+
+def only_finding_any(a: Assessment, rule: str) -> Finding:
+    found = findings_of(a, rule)
+    assert len(found) == 1, [(f.rule, f.message) for f in a.findings]
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    ("ctx", "out"),
+    [
+        (
+            "Patient takes metformin and atorvastatin. He reports knee pain.",
+            "Takes metformin and atorvastatin. Knee pain.",
+        ),
+        (
+            "Patient takes metformin and atorvastatin. He reports knee pain.",
+            "Takes metformin and Lipitor. Knee pain.",
+        ),
+        (
+            "The patient has a cough for three days. She reports chest tightness and wheezing "
+            "at night. The cough is productive with yellow sputum. She has no fever.",
+            "Cough for three days. Chest tightness and wheezing at night. Productive cough with "
+            "yellow sputum. No fever.",
+        ),
+    ],
+)
+def test_omission_complete_summary_is_not_flagged(engines, ctx: str, out: str) -> None:
+    assert findings_of(run(engines, "omission.v1", ctx, out), "omission.v1") == []
+
+
+# --- all rules together (the default config) ----------------------------------------------------
+
+
+def test_default_engine_faithful_summary_is_risk_1(engines) -> None:
+    a = run(engines, "all", DIALOGUE, FAITHFUL)
+    assert a.risk_level == RiskLevel.NO_RISK, [(f.rule, f.message) for f in a.findings]
+    assert a.safe
+    assert a.factuality == 1.0
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "changed"),
+    [
+        ("denies chest pain", "reports chest pain", "reports"),
+        ("metformin 500 mg", "metformin 1000 mg", "1000"),
+        ("Left knee", "Right knee", "Right"),
+        ("lisinopril", "losartan", "losartan"),
+        ("mild.", "severe.", "severe"),
+        ("worse since", "better since", "better"),
+        ("mild.", "mild. He was diagnosed with rheumatoid arthritis and gout.", "rheumatoid"),
+    ],
+)
+def test_default_engine_flags_each_perturbation(engines, old: str, new: str, changed: str) -> None:
+    assert old in FAITHFUL
+    out = FAITHFUL.replace(old, new)
+    a = run(engines, "all", DIALOGUE, out)
+    assert a.risk_level >= RiskLevel.MODERATE
+    assert not a.safe
+    assert any(
+        f.span is not None and f.risk >= RiskLevel.MODERATE and covers(out, f, changed)
+        for f in a.findings
+    ), [(f.rule, f.span, f.message) for f in a.findings]
+    assert a.factuality is not None and a.factuality < 1.0

@@ -1,0 +1,68 @@
+"""Findings from tier-1 probabilities, for claims the rules said nothing about.
+
+Thresholds come from the model card (chosen on the validation split by ``medfact train
+verifier``); the defaults below apply when a card has none.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from medfact.taxonomy import ErrorCategory
+from medfact.types import Finding
+from medfact.verifiers.base import CONTRADICTED, UNSUPPORTED
+
+LABELS = ("supported", "contradicted", "not_enough_info")
+DEFAULT_THRESHOLDS = {"contradicted": 0.7, "not_enough_info": 0.8, "high": 0.9}
+_CAUSE = re.compile(r"\b(due to|because|secondary to|caused by|as a result of|from)\b", re.I)
+
+
+def model_findings(
+    view: Any,
+    findings: list[Finding],
+    probabilities: Any,
+    thresholds: dict[str, float] | None = None,
+) -> list[Finding]:
+    t = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
+    flagged = {f.claim_id for f in findings if f.claim_id is not None}
+    out = []
+    for claim, p in zip(view.claims, probabilities, strict=True):
+        if claim.id in flagged:
+            continue
+        p_contra, p_nei = float(p[1]), float(p[2])
+        evidence = view.evidence.get(claim.id, [])[:2]
+        if p_contra >= t["contradicted"] and p_contra >= p_nei:
+            category, relation, prob = (
+                ErrorCategory.DETAIL_MISIDENTIFICATION,
+                CONTRADICTED,
+                p_contra,
+            )
+            message = (
+                f"the trained verifier finds this contradicted by the input (p={p_contra:.2f})"
+            )
+        elif p_nei >= t["not_enough_info"]:
+            relation, prob = UNSUPPORTED, p_nei
+            if claim.kind == "recommendation":
+                category = ErrorCategory.INCORRECT_RECOMMENDATION
+            elif _CAUSE.search(claim.text):
+                category = ErrorCategory.MISLEADING_JUSTIFICATION
+            else:
+                category = ErrorCategory.FABRICATED_CLAIM
+            message = f"the trained verifier finds no support in the input (p={p_nei:.2f})"
+        else:
+            continue
+        out.append(
+            Finding(
+                category=category,
+                risk=3 if prob >= t["high"] else 2,
+                span=tuple(claim.span),
+                message=message,
+                rule="crossencoder.v1",
+                relation=relation,
+                claim_id=claim.id,
+                evidence=evidence,
+                confidence=round(prob, 4),
+            )
+        )
+    return out
