@@ -352,6 +352,8 @@ class Analyzer:
     def _quantities(doc: AnalyzedText, toks: list[Token], offset: int) -> None:
         for i, tok in enumerate(toks):
             word = tok.text
+            if not (tok.is_number or word in terms.NUMBER_WORDS):
+                continue
             second = None
             if tok.is_number and "/" in word:
                 head, _, tail = word.partition("/")

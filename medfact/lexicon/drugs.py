@@ -134,6 +134,8 @@ class DrugLexicon:
     def __init__(self, variants: dict[str, str]) -> None:
         self.variants = variants
         self.max_words = max((v.count(" ") + 1 for v in variants), default=1)
+        # first words of multi-word names: only there is a longer match worth trying
+        self.first_words = frozenset(v.split(" ", 1)[0] for v in variants if " " in v)
 
     @classmethod
     def load(cls, path: Path | None = None) -> DrugLexicon:
@@ -155,8 +157,9 @@ class DrugLexicon:
         found: list[DrugMention] = []
         i = 0
         while i < len(words):
-            for n in range(min(self.max_words, len(words) - i), 0, -1):
-                key = " ".join(w for w, _, _ in words[i : i + n])
+            longest = self.max_words if words[i][0] in self.first_words else 1
+            for n in range(min(longest, len(words) - i), 0, -1):
+                key = words[i][0] if n == 1 else " ".join(w for w, _, _ in words[i : i + n])
                 canonical = self.variants.get(key)
                 if canonical is not None:
                     start, end = words[i][1], words[i + n - 1][2]
