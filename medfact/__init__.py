@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from medfact.pipeline import Engine
     from medfact.types import Assessment
 
-__all__ = ["Engine", "__version__", "score"]
+__all__ = ["Engine", "__version__", "correct", "score"]
 
 
 def score(output: str, context: str | None = None, **options: Any) -> Assessment:
@@ -28,6 +28,13 @@ def score(output: str, context: str | None = None, **options: Any) -> Assessment
     config = options.pop("config", None)
     engine = default_engine() if config is None else engine_for(config)
     return engine.score_one(output, context=context, **options)
+
+
+def correct(note: str, **options: Any) -> Any:
+    """MEDEC-style check of one clinical note: error flag, sentence, type and correction."""
+    from medfact.medec import correct as _correct
+
+    return _correct(note, **options)
 
 
 def __getattr__(name: str) -> Any:

@@ -19,7 +19,7 @@ from medfact.types import Sentence
 
 _TOKEN = re.compile(r"[A-Za-z]+(?:[-'][A-Za-z]+)*|\d+(?:[.,]\d+)*(?:/\d+(?:\.\d+)?)?|%|°[FC]")
 _SPEAKER = re.compile(r"^\s*(?:\[(\w+)\]|(\w+)\s*:)")
-_SCOPE_WINDOW = 7
+_SCOPE_WINDOW = 12  # long enough for "denies fever, chills, nausea, vomiting or diarrhea"
 _BARE_ANSWER = re.compile(r"(yes|yeah|yep|yup|no|nope|nah)\b\s*[,.!;]")
 
 AFFIRMED, NEGATED, UNCERTAIN, ASKED = "affirmed", "negated", "uncertain", "asked"
@@ -429,6 +429,7 @@ def is_content(tok: Token) -> bool:
         and tok.text not in STOPWORDS
         and tok.text not in terms.GENERIC_WORDS
         and tok.text not in terms.NUMBER_WORDS
+        and tok.text not in terms.DEMOGRAPHIC_WORDS
     )
 
 

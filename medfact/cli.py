@@ -76,9 +76,16 @@ def _engine(config: str | None, no_model: bool = False, against: tuple[str, ...]
     if against:
         overrides["evidence"] = {"corpora": list(against)}
     try:
-        return Engine.from_config(config, overrides).load()
+        resolved = Engine.from_config(config, overrides)
+        # One process (a test runner, a long-lived host) loads each distinct pipeline once.
+        if resolved.config_hash not in _ENGINES:
+            _ENGINES[resolved.config_hash] = resolved.load()
+        return _ENGINES[resolved.config_hash]
     except MedfactError as exc:
         _fail(str(exc))
+
+
+_ENGINES: dict[str, Any] = {}
 
 
 def _records_with_lines(source: str) -> tuple[Iterator[Any], deque[int]]:
@@ -332,6 +339,9 @@ def _attach_optional() -> None:
         ("medfact.benchmarks.cli", "bench"),
         ("medfact.gate_cli", "gate"),
         ("medfact.gate_cli", "report"),
+        ("medfact.medec.cli", "correct"),
+        ("medfact.lm.cli", "serve"),
+        ("medfact.lm.cli", "speed"),
     ):
         try:
             mod = __import__(module, fromlist=[attr])

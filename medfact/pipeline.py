@@ -14,7 +14,7 @@ from medfact import registry
 from medfact.analysis import Analyzer
 from medfact.config import config_hash, load_config
 from medfact.errors import InputError, InputTooLargeError, MedfactError
-from medfact.scoring import factuality
+from medfact.scoring import UNCHECKED, factuality
 from medfact.taxonomy import VerdictLabel
 from medfact.types import Assessment, Case, Claim, Finding, RecordError, Verdict
 from medfact.verifiers.model_findings import LABELS, model_findings
@@ -387,11 +387,11 @@ class _State:
         self.clock = now
 
 
-def corpus_verdicts(view: Any, probabilities: Any) -> list[Verdict]:
-    """Verdicts against corpus passages. No passage, or no model, is not_enough_info: never false.
+def corpus_verdicts(view: Any, probabilities: Any, threshold: float = 0.7) -> list[Verdict]:
+    """Verdicts against corpus passages. No passage (or no model) leaves a claim unchecked.
 
-    A corpus states general knowledge, so only a confident contradiction counts against a claim;
-    silence (no passage, or a passage on another matter) leaves it unchecked-as-unknown.
+    A corpus states general knowledge, so only a confident contradiction (P >= ``threshold``)
+    counts against a claim; a weaker one, or silence, is not_enough_info, never false.
     """
     verdicts = []
     for i, claim in enumerate(view.claims):
@@ -403,13 +403,15 @@ def corpus_verdicts(view: Any, probabilities: Any) -> list[Verdict]:
                     label=VerdictLabel.NOT_ENOUGH_INFO,
                     probability=1.0,
                     evidence=evidence[:1],
-                    verifier="corpus",
+                    verifier=UNCHECKED,
                     rationale="no relevant passage" if not evidence else "no verifier model loaded",
                 )
             )
             continue
         p = probabilities[i]
         best = int(p.argmax())
+        if best == 1 and p[1] < threshold:
+            best = 2
         verdicts.append(
             Verdict(
                 claim_id=claim.id,

@@ -13,13 +13,19 @@ from medfact.registry import scorers
 from medfact.taxonomy import RiskLevel, VerdictLabel
 from medfact.types import Finding, Verdict
 
+UNCHECKED = "unchecked"
+
 
 def factuality(verdicts: list[Verdict]) -> float | None:
-    """Supported / checked claims; None when nothing was checked."""
-    if not verdicts:
+    """Supported / checked claims; None when nothing was checked.
+
+    A claim no evidence could be found for (corpus mode, verifier ``"unchecked"``) was not
+    checked: it counts neither for nor against, unlike MedScore, which counts "unsure" as false.
+    """
+    checked = [v for v in verdicts if v.verifier != UNCHECKED]
+    if not checked:
         return None
-    supported = sum(v.label == VerdictLabel.SUPPORTED for v in verdicts)
-    return supported / len(verdicts)
+    return sum(v.label == VerdictLabel.SUPPORTED for v in checked) / len(checked)
 
 
 class RuleScorer:
@@ -154,6 +160,8 @@ class CalibratedScorer:
         m = self.load().model_
         x = (np.asarray(features) - np.asarray(m["mean"])) / np.asarray(m["scale"])
         logits = np.asarray(m["coef"]) @ x + np.asarray(m["intercept"])
+        if len(logits) == 1:  # two classes: sklearn keeps one row, the second class's logit
+            logits = np.array([0.0, logits[0]])
         logits -= logits.max()
         p = np.exp(logits)
         return list(p / p.sum())

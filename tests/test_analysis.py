@@ -106,9 +106,18 @@ def test_multiword_pre_trigger_and_terminator_reports(analyze) -> None:
 
 
 def test_negation_scope_is_a_window(analyze) -> None:
-    doc = analyze("Denies fever in the past two weeks at home with coughing relatives.")
+    doc = analyze(
+        "Denies fever in the past two weeks at home while staying with his family and "
+        "coughing relatives."
+    )
     assert polarity(doc, "fever") == NEGATED
     assert polarity(doc, "relatives") == AFFIRMED  # far beyond the trigger
+
+
+def test_negation_covers_a_long_symptom_list(analyze) -> None:
+    doc = analyze("Denies fever, chills, night sweats, nausea, vomiting, diarrhea or constipation.")
+    for word in ("fever", "nausea", "diarrhea", "constipation"):
+        assert polarity(doc, word) == NEGATED, word
 
 
 def test_does_not_negates_the_verb_after_it(analyze) -> None:

@@ -117,7 +117,7 @@ class CrossEncoder:
                 enc = self.tokenizer_(
                     [pairs[i][0] for i in idx],
                     [pairs[i][1] for i in idx],
-                    truncation="only_first",
+                    truncation="longest_first",
                     max_length=self.max_length,
                     padding=True,
                     return_tensors="pt",

@@ -32,15 +32,16 @@ def model_findings(
             continue
         p_contra, p_nei = float(p[1]), float(p[2])
         evidence = view.evidence.get(claim.id, [])[:2]
+        if not evidence and view.context is None:
+            continue  # corpus mode: no passage means unchecked, not wrong
+        source = "the input" if view.context is not None else "the retrieved evidence"
         if p_contra >= t["contradicted"] and p_contra >= p_nei:
             category, relation, prob = (
                 ErrorCategory.DETAIL_MISIDENTIFICATION,
                 CONTRADICTED,
                 p_contra,
             )
-            message = (
-                f"the trained verifier finds this contradicted by the input (p={p_contra:.2f})"
-            )
+            message = f"the trained verifier finds this contradicted by {source} (p={p_contra:.2f})"
         elif p_nei >= t["not_enough_info"]:
             relation, prob = UNSUPPORTED, p_nei
             if claim.kind == "recommendation":
@@ -49,7 +50,7 @@ def model_findings(
                 category = ErrorCategory.MISLEADING_JUSTIFICATION
             else:
                 category = ErrorCategory.FABRICATED_CLAIM
-            message = f"the trained verifier finds no support in the input (p={p_nei:.2f})"
+            message = f"the trained verifier finds no support in {source} (p={p_nei:.2f})"
         else:
             continue
         out.append(

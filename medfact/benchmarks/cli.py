@@ -77,3 +77,12 @@ def medval(path: str, config: str | None, no_model: bool) -> None:
         click.echo(json.dumps(run(Path(path), engine), indent=2))
     except MedfactError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def _attach_medec() -> None:
+    from medfact.medec.cli import bench_medec
+
+    bench.add_command(bench_medec)
+
+
+_attach_medec()

@@ -20,7 +20,7 @@ from typing import Any
 from medfact.errors import InputError
 
 REQUIRED = ("id", "task", "input", "output", "physician_risk_grade")
-_GRADE = re.compile(r"[1-4]")
+_GRADE = re.compile(r"(?<![0-9])[1-4](?![0-9])")
 
 
 def parse_grade(value: str) -> int:
@@ -42,8 +42,9 @@ def read_rows(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             raise InputError(
                 f"missing column(s) {', '.join(missing)}", record=str(path), field=missing[0]
             )
+        start = reader.line_num + 1  # records span lines: report the line each one starts on
         for row in reader:
-            line = reader.line_num
+            line, start = start, reader.line_num + 1
             try:
                 grade = parse_grade(row["physician_risk_grade"])
             except ValueError as exc:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from medfact.taxonomy import ErrorCategory
-from medfact.train.data import read_examples
+from medfact.train.data import read_examples, sample_examples
 
 
 def _overlaps(a: Any, b: Any) -> bool:
@@ -28,12 +28,15 @@ def evaluate(engine: Any, examples: Iterable[dict[str, Any]]) -> dict[str, Any]:
     examples = list(examples)
     cases = [{"id": e["id"], "output": e["output"], "context": e["context"]} for e in examples]
     hit, truth, claimed, correct = Counter(), Counter(), Counter(), Counter()
-    y, pred = [], []
+    y, pred, failed = [], [], []
     for ex, result in zip(examples, engine.score_many(cases), strict=True):
+        if not hasattr(result, "risk_level"):
+            failed.append({"id": ex["id"], **result.error})
+            continue
         label = ex["label"]
         y.append(int(label["risk_level"]))
-        pred.append(int(getattr(result, "risk_level", 1)))
-        findings = [f for f in getattr(result, "findings", []) if int(f.risk) >= 2]
+        pred.append(int(result.risk_level))
+        findings = [f for f in result.findings if int(f.risk) >= 2]
         reported = {f.category.value for f in findings}
         category = label.get("category")
         for c in reported:
@@ -57,7 +60,11 @@ def evaluate(engine: Any, examples: Iterable[dict[str, Any]]) -> dict[str, Any]:
                 "recall": round(hit[name] / truth[name], 4) if truth[name] else None,
                 "precision": round(correct[name] / claimed[name], 4) if claimed[name] else None,
             }
-    return {"risk": risk_metrics(np.array(y), np.array(pred)), "categories": per_category}
+    return {
+        "risk": risk_metrics(np.array(y), np.array(pred)),
+        "categories": per_category,
+        "errors": failed,
+    }
 
 
 def run(
@@ -70,7 +77,7 @@ def run(
     from medfact.config import NO_MODEL
     from medfact.pipeline import Engine
 
-    examples = list(read_examples(data_dir / f"{split}.jsonl"))[: limit or None]
+    examples = sample_examples(list(read_examples(data_dir / f"{split}.jsonl")), limit, 0)
     configs = configs or {"rule-only": NO_MODEL, "trained": None}
     return {
         name: evaluate(Engine.from_config(None, cfg).load(), examples)

@@ -461,8 +461,6 @@ CHANGE_WORDS = {
     "smaller": "down",
     "relieved": "down",
     "relief": "down",
-    "helped": "down",
-    "helps": "down",
     "stable": "same",
     "unchanged": "same",
     "same": "same",
@@ -1290,3 +1288,30 @@ RESULT_OPPOSITES = {
     "reactive": "nonreactive",
     "nonreactive": "reactive",
 }
+
+# Demographic words: notes state them, dialogues rarely do; they are not clinical claims.
+DEMOGRAPHIC_WORDS = frozenset(
+    [
+        "female",
+        "male",
+        "woman",
+        "man",
+        "lady",
+        "gentleman",
+        "girl",
+        "boy",
+        "white",
+        "black",
+        "caucasian",
+        "african-american",
+        "hispanic",
+        "asian",
+        "year-old",
+        "years-old",
+        "month-old",
+        "yo",
+        "established",
+        "returns",
+        "recheck",
+    ]
+)

@@ -48,10 +48,31 @@ def train() -> None:
 @click.option("--max-length", default=160, show_default=True)
 @click.option("--rank", default=16, show_default=True, help="LoRA rank.")
 @click.option("--seed", default=0, show_default=True)
-@click.option("--limit", type=int, default=None, help="Use only the first N examples per split.")
+@click.option(
+    "--limit",
+    type=int,
+    default=None,
+    help="A seeded sample of N examples per split (default: all).",
+)
+@click.option(
+    "--supported-ratio",
+    default=2.0,
+    show_default=True,
+    help="At most this many supported pairs per error pair.",
+)
 @click.option("--device", default=None, help="cpu or cuda (default: cuda when available).")
 def verifier(
-    data_dir, out_dir, epochs, lr, batch_size, max_length, rank, seed, limit, device
+    data_dir,
+    out_dir,
+    epochs,
+    lr,
+    batch_size,
+    max_length,
+    rank,
+    seed,
+    limit,
+    supported_ratio,
+    device,
 ) -> None:
     """Fine-tune the cross-encoder (LoRA on MiniLM) on claim-level pairs.
 
@@ -74,6 +95,7 @@ def verifier(
             limit=limit,
             device=device,
             command=_command(),
+            supported_ratio=supported_ratio,
         )
     except MedfactError as exc:
         raise click.ClickException(str(exc)) from None
@@ -91,7 +113,7 @@ def verifier(
     help="A trained verifier folder (default: the shipped one).",
 )
 @click.option("--no-model", is_flag=True, help="Fit on rule findings only (no tier 1).")
-@click.option("--limit", type=int, default=None)
+@click.option("--limit", type=int, default=None, help="A seeded sample of N examples per split.")
 def risk(data_dir, out_path, verifier_dir, no_model, limit) -> None:
     """Fit the calibrated risk model (logistic regression, stored as JSON).
 
@@ -112,3 +134,14 @@ def risk(data_dir, out_path, verifier_dir, no_model, limit) -> None:
     except MedfactError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(model["metrics"], indent=2))
+
+
+def _attach_evaluator() -> None:
+    try:
+        from medfact.lm.cli import evaluator
+    except ImportError:  # the LM tier is optional
+        return
+    train.add_command(evaluator)
+
+
+_attach_evaluator()

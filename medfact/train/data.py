@@ -26,6 +26,11 @@ UNSUPPORTING = {
 
 
 def read_examples(path: Path) -> Iterator[dict[str, Any]]:
+    if not path.is_file():
+        raise InputError(
+            "no such file (a `medfact synth make` folder has train/valid/test.jsonl)",
+            record=str(path),
+        )
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -40,6 +45,19 @@ def read_examples(path: Path) -> Iterator[dict[str, Any]]:
                 if field not in record:
                     raise InputError("is required", record=f"{path.name}:{number}", field=field)
             yield record
+
+
+def sample_examples(
+    examples: list[dict[str, Any]], limit: int | None, seed: int
+) -> list[dict[str, Any]]:
+    """A seeded random sample of ``limit`` examples (all when ``limit`` is None), in file order,
+    so a small budget still covers every source of a mixed dataset."""
+    if not limit or limit >= len(examples):
+        return examples
+    import random
+
+    keep = set(random.Random(seed).sample(range(len(examples)), limit))
+    return [ex for i, ex in enumerate(examples) if i in keep]
 
 
 def claim_label(category: str | None) -> int | None:

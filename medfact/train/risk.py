@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from medfact.scoring import FEATURES
-from medfact.train.data import read_examples, sha256_file
+from medfact.train.data import read_examples, sample_examples, sha256_file
 
 
 def risk_metrics(
@@ -67,7 +67,7 @@ def train_risk(
     start = time.perf_counter()
     for split in ("train", "valid", "test"):
         path = data_dir / f"{split}.jsonl"
-        examples = list(read_examples(path))[:limit] if limit else list(read_examples(path))
+        examples = sample_examples(list(read_examples(path)), limit, 0)
         hashes[split] = sha256_file(path)
         rows = [{"id": e["id"], "output": e["output"], "context": e["context"]} for e in examples]
         x = np.array(list(engine.feature_rows(rows)), dtype=float)

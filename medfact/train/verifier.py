@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from medfact.train.data import build_pairs, read_examples, sha256_file
+from medfact.errors import InputError
+from medfact.train.data import build_pairs, read_examples, sample_examples, sha256_file
 from medfact.verifiers.model_findings import LABELS
 
 log = logging.getLogger("medfact")
@@ -70,6 +71,7 @@ def train_verifier(
     device: str | None = None,
     engine_config: Any = None,
     command: str = "",
+    supported_ratio: float = 2.0,
 ) -> dict[str, Any]:
     import torch
     from peft import LoraConfig, get_peft_model
@@ -90,11 +92,9 @@ def train_verifier(
     hashes = {}
     for split in ("train", "valid", "test"):
         path = data_dir / f"{split}.jsonl"
-        examples = list(read_examples(path))
-        if limit:
-            examples = examples[:limit]
+        examples = sample_examples(list(read_examples(path)), limit, seed)
         hashes[split] = sha256_file(path)
-        splits[split] = build_pairs(engine, examples)
+        splits[split] = build_pairs(engine, examples, max_supported_ratio=supported_ratio)
         log.info("%s: %d examples -> %d pairs", split, len(examples), len(splits[split]))
 
     base = base_model_path()
@@ -116,7 +116,7 @@ def train_verifier(
         return tokenizer(
             [r["premise"] for r in rows],
             [r["claim"] for r in rows],
-            truncation="only_first",
+            truncation="longest_first",
             max_length=max_length,
             padding=True,
             return_tensors="pt",
@@ -132,6 +132,11 @@ def train_verifier(
         return np.concatenate(out) if out else np.zeros((0, 3))
 
     train = splits["train"]
+    if not train:
+        raise InputError(
+            "the train split gave no claim pairs: nothing to learn from",
+            record=str(data_dir / "train.jsonl"),
+        )
     y_train = np.array([r["label"] for r in train])
     counts = np.bincount(y_train, minlength=3).astype(float)
     weights = torch.tensor(counts.sum() / (3 * np.maximum(counts, 1)), dtype=torch.float32)
@@ -161,6 +166,15 @@ def train_verifier(
             sched.step()
             optim.zero_grad()
             seen += len(rows)
+            if (lo // batch_size) % 20 == 0:
+                log.info(
+                    "epoch %d: %d/%d pairs, loss %.4f, %.1f pairs/s",
+                    epoch + 1,
+                    lo + len(rows),
+                    len(order),
+                    float(loss),
+                    seen / (time.perf_counter() - start),
+                )
         log.info("epoch %d done, loss %.4f", epoch + 1, float(loss))
     train_seconds = time.perf_counter() - start
 
@@ -210,7 +224,12 @@ def train_verifier(
             "seconds": round(train_seconds, 1),
             "pairs_per_second": round(seen / max(train_seconds, 1e-9), 1),
         },
-        "data": {"dir_name": data_dir.name, "sha256": hashes, "limit": limit},
+        "data": {
+            "dir_name": data_dir.name,
+            "sha256": hashes,
+            "sample_per_split": limit,
+            "supported_ratio": supported_ratio,
+        },
         "metrics": metrics,
         "thresholds": thresholds,
         "command": command,
