@@ -306,6 +306,13 @@ DRUG_NOTE = (
 )
 
 
+needs_data = pytest.mark.skipif(
+    not VALIDATION.is_file(),
+    reason=f"MEDEC-MS validation split not found at {VALIDATION} (it lives in ../shared/data)",
+)
+
+
+@needs_data
 def test_corrector_flags_a_wrong_organism_at_its_sentence():
     result = correct(ORGANISM_NOTE, id="croup")
     assert result.id == "croup"
@@ -349,6 +356,7 @@ def test_corrector_keeps_given_sentence_ids_and_threshold_override():
 # -- CLI -----------------------------------------------------------------------------------------
 
 
+@needs_data
 def test_cli_correct_note_json_and_text(tmp_path):
     runner = CliRunner()
     result = runner.invoke(correct_cmd, ["--note", ORGANISM_NOTE, "--format", "json"])
@@ -415,11 +423,6 @@ def test_cli_bench_runs_the_model_and_writes_a_submission(tmp_path):
 
 
 # -- the real validation split -------------------------------------------------------------------
-
-needs_data = pytest.mark.skipif(
-    not VALIDATION.is_file(),
-    reason=f"MEDEC-MS validation split not found at {VALIDATION} (it lives in ../shared/data)",
-)
 
 
 @needs_data

@@ -563,3 +563,14 @@ def test_default_engine_flags_each_perturbation(engines, old: str, new: str, cha
         for f in a.findings
     ), [(f.rule, f.span, f.message) for f in a.findings]
     assert a.factuality is not None and a.factuality < 1.0
+
+
+def test_numbers_dose_of_a_drug_the_input_never_names_has_no_rival(engines) -> None:
+    context = "Doctor: Any medicines? Patient: Lisinopril, ten milligrams every morning."
+    output = "Takes lisinopril 10 mg daily. Start prednisone 40 mg daily."
+    found = findings_of(run(engines, "numbers.v1", context, output), "numbers.v1")
+    assert len(found) == 1
+    f = found[0]
+    assert output[f.span[0] : f.span[1]] == "40 mg"
+    assert f.relation == "unsupported" and f.suggestion is None  # not "differs from 10 mg"
+    assert int(f.risk) == 3

@@ -29,6 +29,18 @@ def _relative_distance(q: Quantity, c: Quantity, out, ctx) -> float:  # noqa: AN
     return abs(c.start / max(len(ctx.text), 1) - q.start / max(len(out.text), 1))
 
 
+def _dose_of_new_drug(q: Quantity, out, ctx) -> bool:  # noqa: ANN001
+    """Whether the drug named just before this dose (same sentence) is absent from the input."""
+    if q.unit_class not in DOSE_CLASSES:
+        return False
+    before = [
+        d
+        for d in out.drugs
+        if d.end <= q.start and out.text.count(".", d.end, q.start) == 0 and q.start - d.end < 40
+    ]
+    return bool(before) and before[-1].canonical not in ctx.drug_names
+
+
 def _fmt(q: Quantity, text: str) -> str:
     return text[q.start : q.end]
 
@@ -60,7 +72,9 @@ class NumbersRule(Rule):
             same_class = [c for _, c in rivals]
             best = max(rivals, key=lambda r: r[0], default=(0, None))
             rival = best[1] if best[0] > 0 and q.unit_class is not None else None
-            if rival is None and q.unit_class is not None and same_class:
+            if _dose_of_new_drug(q, out, ctx):
+                rival = None  # "start prednisone 40 mg": no dose in the input to compare with
+            elif rival is None and q.unit_class is not None and same_class:
                 # The input speaks of the same kind of value (a dose, a duration), not this one.
                 same_unit = [c for c in same_class if c.unit == q.unit]
                 if q.unit_class in _SPECIFIC or same_unit:

@@ -104,6 +104,14 @@ _corrector_options = [
         default=None,
         help="Index home (default $MEDFACT_HOME, else ~/.cache/medfact).",
     ),
+    click.option(
+        "--corrector-param",
+        "corrector_param",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="A parameter of the chosen corrector, e.g. for lm.v1: lm_backend=openai "
+        "lm_url=http://127.0.0.1:8000/v1 lm_model=NAME shots=2. Repeatable.",
+    ),
     click.option("-v", "--verbose", count=True, help="More log lines on stderr."),
     click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr."),
 ]
@@ -113,6 +121,17 @@ def corrector_options(func):
     for option in reversed(_corrector_options):
         func = option(func)
     return func
+
+
+def _key_values(pairs: tuple[str, ...]) -> dict[str, Any]:
+    """``("shots=2", "lm_backend=openai")`` -> ``{"shots": 2, "lm_backend": "openai"}``."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise click.UsageError(f"--corrector-param takes KEY=VALUE, got {pair!r}")
+        out[key] = int(value) if value.isdigit() else value
+    return out
 
 
 def _make_corrector(name: str, **params: Any):
@@ -165,6 +184,7 @@ def correct(
     error_prevalence: float | None,
     data_dir: Path | None,
     home: Path | None,
+    corrector_param: tuple[str, ...],
     verbose: int,
     quiet: bool,
 ) -> None:
@@ -187,6 +207,7 @@ def correct(
         error_prevalence=error_prevalence,
         data_dir=data_dir,
         home=home,
+        **_key_values(corrector_param),
     )
     from medfact.medec.data import MedecNote, build_note, read_notes
     from medfact.medec.metrics import mediqa_line
@@ -351,6 +372,7 @@ def bench_medec(
     error_prevalence: float | None,
     data_dir: Path | None,
     home: Path | None,
+    corrector_param: tuple[str, ...],
     verbose: int,
     quiet: bool,
 ) -> None:
@@ -412,6 +434,7 @@ def bench_medec(
                 error_prevalence=error_prevalence,
                 data_dir=data_dir,
                 home=home,
+                **_key_values(corrector_param),
             )
             _warn_in_sample(corrector, notes)
             for note in notes:

@@ -1088,3 +1088,7 @@ def cross_validate(
         if progress is not None:
             progress(fold, corrector)
     return out
+
+
+# Registered last: the LM corrector builds on this module's base class.
+from medfact.medec import lm_corrector  # noqa: E402, F401
