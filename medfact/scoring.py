@@ -125,13 +125,16 @@ class CalibratedScorer:
     """Multinomial logistic regression over ``case_features``, stored as plain JSON.
 
     Fitted by ``medfact train risk`` on held-out synthetic cases; probabilities are calibrated
-    there (reliability reported in the model card). Predicts the most probable level.
+    there (reliability reported in the model card). Predicts the most probable level, but never
+    below the risk of a contradiction the rules are confident in (``floor_confidence``): a learned
+    model may refine a grade, not talk a clear contradiction down to "safe".
     """
 
     name = "calibrated.v1"
 
-    def __init__(self, path: str | None = None) -> None:
+    def __init__(self, path: str | None = None, floor_confidence: float = 0.7) -> None:
         self.path = path
+        self.floor_confidence = floor_confidence
         self.model_: dict[str, Any] | None = None
 
     def load(self) -> CalibratedScorer:
@@ -171,9 +174,18 @@ class CalibratedScorer:
     ) -> RiskLevel:
         p = self.probabilities(case_features(findings, verdicts, probabilities))
         classes = self.model_["classes"]  # type: ignore[index]
-        return RiskLevel(int(classes[max(range(len(p)), key=p.__getitem__)]))
+        predicted = int(classes[max(range(len(p)), key=p.__getitem__)])
+        floor = max(
+            (
+                int(f.risk)
+                for f in findings
+                if f.relation == "contradicted" and f.confidence >= self.floor_confidence
+            ),
+            default=1,
+        )
+        return RiskLevel(max(predicted, floor))
 
 
 @scorers.register("calibrated.v1")
-def calibrated_scorer(path: str | None = None) -> CalibratedScorer:
-    return CalibratedScorer(path)
+def calibrated_scorer(path: str | None = None, floor_confidence: float = 0.7) -> CalibratedScorer:
+    return CalibratedScorer(path, floor_confidence)

@@ -497,3 +497,40 @@ def test_train_risk_is_deterministic(risk_model, tiny, synth_dir, tmp_path):
         limit=12,
     )
     assert hashlib.sha256(json.dumps(again["coef"]).encode()).hexdigest() == digest
+
+
+def test_calibrated_scorer_never_talks_a_confident_contradiction_down(tmp_path) -> None:
+    import json as _json
+
+    from medfact.scoring import FEATURES, CalibratedScorer
+    from medfact.taxonomy import ErrorCategory, RiskLevel
+    from medfact.types import Finding
+
+    # a model that always says "no risk": large intercept for class 1
+    model = {
+        "features": list(FEATURES),
+        "classes": [1, 2, 3, 4],
+        "mean": [0.0] * len(FEATURES),
+        "scale": [1.0] * len(FEATURES),
+        "coef": [[0.0] * len(FEATURES)] * 4,
+        "intercept": [10.0, 0.0, 0.0, 0.0],
+    }
+    path = tmp_path / "risk.json"
+    path.write_text(_json.dumps(model))
+    flip = Finding(
+        category=ErrorCategory.DETAIL_MISIDENTIFICATION,
+        risk=4,
+        span=(0, 5),
+        message="flip",
+        rule="negation.v1",
+        relation="contradicted",
+        confidence=0.8,
+    )
+    weak = flip.model_copy(update={"confidence": 0.5})
+    unsupported = flip.model_copy(update={"relation": "unsupported"})
+    scorer = CalibratedScorer(str(path))
+    assert scorer([], []) == RiskLevel.NO_RISK
+    assert scorer([flip], []) == RiskLevel.HIGH
+    assert scorer([weak], []) == RiskLevel.NO_RISK
+    assert scorer([unsupported], []) == RiskLevel.NO_RISK
+    assert CalibratedScorer(str(path), floor_confidence=0.9)([flip], []) == RiskLevel.NO_RISK
