@@ -15,7 +15,7 @@ default config that has none) every checked claim is not_enough_info and factual
 AUROC is then 0.5 by construction and only the retrieval figures mean anything.
 
     python bench/corpus_verify.py                          # 200 PMIDs, default engine
-    python bench/corpus_verify.py --limit 50 --verifier medfact/models/verifier-v1
+    python bench/corpus_verify.py --limit 50 --verifier medfact/models/verifier-v2
     python bench/corpus_verify.py --no-model --limit 50    # retrieval figures only
 """
 

@@ -144,7 +144,7 @@ class CalibratedScorer:
 
             from medfact.errors import NotFittedError
 
-            source = self.path or str(files("medfact").joinpath("models/risk-v1.json"))
+            source = self.path or str(files("medfact").joinpath("models/risk-v2.json"))
             try:
                 with open(source, encoding="utf-8") as handle:
                     self.model_ = json.load(handle)

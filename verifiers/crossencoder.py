@@ -21,7 +21,7 @@ from medfact.registry import verifiers
 from medfact.verifiers.model_findings import LABELS
 
 log = logging.getLogger("medfact")
-DEFAULT_MODEL = "verifier-v1"
+DEFAULT_MODEL = "verifier-v2"
 
 
 def base_model_path() -> str:

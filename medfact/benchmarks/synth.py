@@ -67,6 +67,10 @@ def evaluate(engine: Any, examples: Iterable[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+# The tier-1 verifier and the calibrated risk model (opt-in until they beat the rules).
+TRAINED = {"pipeline": {"model": "crossencoder.v1", "scorer": "calibrated.v1"}}
+
+
 def run(
     data_dir: Path,
     split: str = "test",
@@ -78,7 +82,7 @@ def run(
     from medfact.pipeline import Engine
 
     examples = sample_examples(list(read_examples(data_dir / f"{split}.jsonl")), limit, 0)
-    configs = configs or {"rule-only": NO_MODEL, "trained": None}
+    configs = configs or {"rule-only": NO_MODEL, "trained": TRAINED}
     return {
         name: evaluate(Engine.from_config(None, cfg).load(), examples)
         for name, cfg in configs.items()

@@ -22,8 +22,8 @@ def train() -> None:
     \b
     Example (the shipped models were made this way; see their model cards):
       medfact synth make --pairs pairs.jsonl --out synth --seed 0
-      medfact train verifier --data synth --out medfact/models/verifier-v1
-      medfact train risk --data synth --out medfact/models/risk-v1.json
+      medfact train verifier --data synth --out medfact/models/verifier-v2
+      medfact train risk --data synth --out medfact/models/risk-v2.json
     """
 
 
