@@ -37,17 +37,13 @@ def _corrector_params(**values: Any) -> dict[str, Any]:
 
 
 def _read_note_arg(note: str) -> str:
-    if note.startswith("@"):
-        path = note[1:]
-        try:
-            data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
-        except OSError as exc:
-            raise MedecCliError(f"cannot read --note file {path}: {exc.strerror or exc}") from None
-        try:
-            return data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise MedecCliError(f"--note file {path} is not UTF-8 (byte {exc.start})") from None
-    return note
+    """``--note`` as TEXT or @FILE (@- for stdin), read by the shared reader of ``medfact.io``."""
+    from medfact.io import read_text_arg
+
+    try:
+        return read_text_arg(note, "--note")
+    except MedfactError as exc:
+        raise MedecCliError(str(exc)) from None
 
 
 def _render_text(correction) -> str:
