@@ -68,14 +68,24 @@ def main(verbose: int, quiet: bool) -> None:
     )
 
 
-def _engine(config: str | None, no_model: bool = False, against: tuple[str, ...] = ()):
-    from medfact.config import NO_MODEL
+def _engine(
+    config: str | None,
+    no_model: bool = False,
+    against: tuple[str, ...] = (),
+    lm: dict[str, Any] | None = None,
+):
+    """The engine for a config file plus flags; ``lm`` holds the ``--lm-*`` options."""
+    from medfact.config import NO_MODEL, merge
     from medfact.pipeline import Engine
 
     overrides: dict[str, Any] = dict(NO_MODEL) if no_model else {}
     if against:
         overrides["evidence"] = {"corpora": list(against)}
     try:
+        if lm and lm.get("backend"):
+            from medfact.lm.evaluator import lm_overrides
+
+            overrides = merge(overrides, lm_overrides(**lm))
         resolved = Engine.from_config(config, overrides)
         # One process (a test runner, a long-lived host) loads each distinct pipeline once.
         if resolved.config_hash not in _ENGINES:
@@ -133,6 +143,21 @@ def _records_with_lines(source: str) -> tuple[Iterator[Any], deque[int]]:
     help="Check claims of cases without a context against this corpus index "
     "(a name from `medfact corpus list`, or a folder). Repeatable.",
 )
+@click.option(
+    "--lm-backend",
+    metavar="NAME",
+    help="Tier 2: send uncertain cases and claims to an evaluator LM "
+    "(transformers, openai, vllm; off by default).",
+)
+@click.option(
+    "--lm-model", metavar="PATH|NAME", help="The LM: a local folder or GGUF file, or a served name."
+)
+@click.option("--lm-url", metavar="URL", help="openai backend: the server's /v1 URL.")
+@click.option(
+    "--lm-budget",
+    metavar="N|Ntok|N,Mtok",
+    help="LM calls and/or tokens per case, e.g. 4, 2000tok or 4,2000tok (default 4 calls).",
+)
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (batch).")
 def score(
     output_text,
@@ -145,6 +170,10 @@ def score(
     fail_on_unsafe,
     no_model,
     against,
+    lm_backend,
+    lm_model,
+    lm_url,
+    lm_budget,
     progress,
 ) -> None:
     """Score generated text against its input: claims, findings, risk 1-4.
@@ -158,6 +187,9 @@ def score(
     A batch (JSONL in, JSONL out, one result or error record per line):
       medfact score --input cases.jsonl > results.jsonl
       cat cases.jsonl | medfact score --input - --fail-on-unsafe
+    Uncertain cases also checked by an evaluator LM (tier 2), at most 2 calls each:
+      medfact score --input cases.jsonl --lm-backend openai \\
+          --lm-url http://127.0.0.1:8000/v1 --lm-model medfact-evaluator --lm-budget 2
 
     \b
     Exit codes: 0 all scored; 1 some unsafe (with --fail-on-unsafe);
@@ -193,7 +225,10 @@ def score(
         except OSError as exc:
             _fail(f"cannot read {input_path!r}: {exc.strerror}")
         fmt = fmt or "jsonl"
-    engine = _engine(config, no_model, against)
+    if not lm_backend and (lm_model or lm_url or lm_budget):
+        _fail("--lm-model, --lm-url and --lm-budget need --lm-backend")
+    lm = {"backend": lm_backend, "model": lm_model, "budget": lm_budget, "url": lm_url}
+    engine = _engine(config, no_model, against, lm)
     console = Console(file=sys.stdout, soft_wrap=True)
     err_console = Console(file=sys.stderr, soft_wrap=True)
     # Each record's own output text, in order: one result comes back per record.

@@ -14,7 +14,15 @@ from typing import Any
 from medfact.errors import ConfigError
 
 _SCHEMA: dict[str, set[str] | None] = {
-    "pipeline": {"segmenter", "decomposer", "evidence", "verifiers", "model", "scorer"},
+    "pipeline": {
+        "segmenter",
+        "decomposer",
+        "evidence",
+        "verifiers",
+        "model",
+        "scorer",
+        "evaluator",
+    },
     "evidence": {"top_k", "corpora", "corpus_top_k", "min_score"},
     "limits": {"max_output_chars", "max_context_chars"},
     "components": None,  # free: plug-in name -> its parameters, checked by the registry
@@ -30,11 +38,11 @@ def default_config() -> dict[str, Any]:
     return tomllib.loads(default_config_text())
 
 
-def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(base)
     for key, value in override.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
+            out[key] = merge(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
     return out
@@ -93,9 +101,9 @@ def load_config(
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {str(path)!r} is not valid TOML: {exc}") from None
         override = override.get("tool", {}).get("medfact", override)
-    config = _merge(default_config(), override)
+    config = merge(default_config(), override)
     if overrides:
-        config = _merge(config, overrides)
+        config = merge(config, overrides)
     validate(config)
     return config
 

@@ -17,7 +17,7 @@ from medfact.errors import InputError, InputTooLargeError, MedfactError
 from medfact.scoring import UNCHECKED, factuality
 from medfact.taxonomy import VerdictLabel
 from medfact.types import Assessment, Case, Claim, Finding, RecordError, Verdict
-from medfact.verifiers.model_findings import LABELS, model_findings
+from medfact.verifiers.model_findings import LABELS, model_findings, review_findings
 
 log = logging.getLogger("medfact")
 STAGES = ("segment", "decompose", "analyze", "retrieve", "verify", "model", "score")
@@ -83,6 +83,12 @@ class Engine:
                 else None
             ),
             "analyzer": Analyzer(),
+            # tier 2: the LM itself loads only when a case is first escalated to it
+            "evaluator": (
+                registry.verifiers.create(pipe["evaluator"], self._params(pipe["evaluator"]))
+                if pipe.get("evaluator")
+                else None
+            ),
         }
         parts["corpora"] = [
             registry.corpora.create("bm25.v1", {"path": name})
@@ -115,9 +121,17 @@ class Engine:
                 )
 
     def score(self, case: Case | dict[str, Any]) -> Assessment:
-        """Score one case; raises InputError for an unusable record."""
-        state = self._prepare(to_case(case))
-        return self._finish(state, self._predict([state])[0])
+        """Score one case; raises InputError for an unusable record (MedfactError for an LM
+        failure when tier 2 is configured)."""
+        return self._score_alone(self._prepare(to_case(case)))
+
+    def _escalate(self, states: list[_State], predictions: dict[int, Any]) -> dict[int, Any]:
+        """Tier 2 (the evaluator LM) for the uncertain ones of ``states``, when configured."""
+        if self.parts.get("evaluator") is None or not states:
+            return {}
+        from medfact.lm.evaluator import apply_lm_tier
+
+        return apply_lm_tier(self, states, predictions)
 
     def _prepare(self, case: Case) -> _State:
         """Every stage up to the rules (tier 0), timed."""
@@ -188,11 +202,9 @@ class Engine:
         """Tier-1 findings added, findings ordered, one verdict per claim."""
         view, findings = state.view, state.findings
         if probabilities is not None:
-            findings.extend(
-                model_findings(
-                    view, findings, probabilities, getattr(self.parts["model"], "thresholds", None)
-                )
-            )
+            thresholds = getattr(self.parts["model"], "thresholds", None)
+            findings = review_findings(view, findings, probabilities, thresholds)
+            findings.extend(model_findings(view, findings, probabilities, thresholds))
         findings.sort(key=lambda f: (f.span or (10**12, 0), f.rule))
         if view.context is not None:
             verdicts = self._verdicts(view, findings, probabilities)
@@ -215,10 +227,16 @@ class Engine:
                 findings, verdicts = self._resolve(state, probabilities)
                 yield case_features(findings, verdicts, probabilities)
 
-    def _finish(self, state: _State, probabilities: Any) -> Assessment:
+    def _finish(self, state: _State, probabilities: Any, tier2: Any = None) -> Assessment:
+        """Grade a case; ``tier2`` (a ``TierResult``) replaces tier-0/1 findings and verdicts."""
         view = state.view
         state.clock = time.perf_counter()
-        findings, verdicts = self._resolve(state, probabilities)
+        if tier2 is not None:
+            if tier2.error is not None:
+                raise tier2.error
+            findings, verdicts = tier2.findings, tier2.verdicts
+        else:
+            findings, verdicts = self._resolve(state, probabilities)
         risk = self.parts["scorer"](findings, verdicts, probabilities)
         state.lap("score")
         return Assessment(
@@ -229,6 +247,7 @@ class Engine:
             verdicts=verdicts,
             findings=findings,
             timings=state.timings,
+            lm=tier2.record.to_dict() if tier2 is not None else None,
             engine_version=_version(),
             config_hash=self.config_hash,
         )
@@ -239,9 +258,13 @@ class Engine:
 
         index = SupportIndex(view.context)
         by_claim: dict[str, list[Finding]] = {}
+        dismissed: dict[str, Finding] = {}  # risk 1: a rule finding tier 1 read as supported
         for f in findings:
             if f.claim_id is not None:
-                by_claim.setdefault(f.claim_id, []).append(f)
+                if int(f.risk) >= 2:
+                    by_claim.setdefault(f.claim_id, []).append(f)
+                else:
+                    dismissed[f.claim_id] = f
         verdicts = []
         for position, claim in enumerate(view.claims):
             mine = by_claim.get(claim.id, [])
@@ -275,25 +298,29 @@ class Engine:
                     )
                 )
                 continue
-            if probabilities is not None:
-                p = probabilities[position]
-                best = int(p.argmax())
+            if claim.id in dismissed and probabilities is not None:
+                p_sup = float(probabilities[position][0])
                 verdicts.append(
                     Verdict(
                         claim_id=claim.id,
-                        label=VerdictLabel(LABELS[best]),
-                        probability=round(float(p[best]), 4),
+                        label=VerdictLabel.SUPPORTED,
+                        probability=round(p_sup, 4),
                         evidence=evidence[:2],
                         verifier="crossencoder.v1",
                         tier=1,
-                        rationale="P(supported, contradicted, not enough info) = "
-                        + ", ".join(f"{x:.2f}" for x in p),
+                        rationale=f"the trained verifier reads it as supported (p={p_sup:.2f}); "
+                        f"{dismissed[claim.id].rule}'s finding was dismissed",
                     )
                 )
                 continue
             missing, n = unsupported_tokens(claim_tokens(view.output, claim), index)
             share = 1.0 - len(missing) / n if n else 1.0
             label = VerdictLabel.SUPPORTED if share >= 0.5 else VerdictLabel.NOT_ENOUGH_INFO
+            rationale = f"{n - len(missing)} of {n} content words found in the input"
+            if probabilities is not None:  # tier 1 ran but crossed none of its thresholds
+                rationale += "; verifier P(supported, contradicted, not enough info) = " + (
+                    ", ".join(f"{x:.2f}" for x in probabilities[position])
+                )
             verdicts.append(
                 Verdict(
                     claim_id=claim.id,
@@ -301,7 +328,7 @@ class Engine:
                     probability=round(0.5 + 0.5 * abs(share - 0.5) * 2, 4) if n else 0.5,
                     evidence=evidence[:1],
                     verifier="support.v1",
-                    rationale=f"{n - len(missing)} of {n} content words found in the input",
+                    rationale=rationale,
                 )
             )
         return verdicts
@@ -362,13 +389,28 @@ class Engine:
         except Exception:
             log.exception("tier-1 model failed on a batch; scoring its cases one by one")
             predictions = {}
+        try:
+            tier2 = self._escalate([s for s in states if id(s) in predictions], predictions)
+        except Exception:
+            log.exception("tier 2 failed on a batch; scoring its cases one by one")
+            tier2, predictions = {}, {}
         for rid, item in batch:
             if isinstance(item, RecordError):
                 yield item
+            elif id(item) in tier2:
+                yield self._guarded(
+                    rid, lambda s=item: self._finish(s, predictions[id(s)], tier2[id(s)])
+                )
             elif id(item) in predictions:
                 yield self._guarded(rid, lambda s=item: self._finish(s, predictions[id(s)]))
             else:
-                yield self._guarded(rid, lambda s=item: self._finish(s, self._predict([s])[0]))
+                yield self._guarded(rid, lambda s=item: self._score_alone(s))
+
+    def _score_alone(self, state: _State) -> Assessment:
+        """Tiers 1 and 2 for one prepared case (``score``, or a case whose batch failed)."""
+        probabilities = self._predict([state])[0]
+        tier2 = self._escalate([state], {id(state): probabilities}).get(id(state))
+        return self._finish(state, probabilities, tier2)
 
 
 class _State:

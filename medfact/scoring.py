@@ -136,6 +136,7 @@ class CalibratedScorer:
         self.path = path
         self.floor_confidence = floor_confidence
         self.model_: dict[str, Any] | None = None
+        self._rules = RuleScorer()
 
     def load(self) -> CalibratedScorer:
         if self.model_ is None:
@@ -144,7 +145,7 @@ class CalibratedScorer:
 
             from medfact.errors import NotFittedError
 
-            source = self.path or str(files("medfact").joinpath("models/risk-v2.json"))
+            source = self.path or str(files("medfact").joinpath("models/risk-v3.json"))
             try:
                 with open(source, encoding="utf-8") as handle:
                     self.model_ = json.load(handle)
@@ -172,6 +173,8 @@ class CalibratedScorer:
     def __call__(
         self, findings: list[Finding], verdicts: list[Verdict], probabilities: Any = None
     ) -> RiskLevel:
+        if probabilities is None:  # tier 1 did not run (no input, no corpus): the model's
+            return self._rules(findings, verdicts)  # training never saw such a case
         p = self.probabilities(case_features(findings, verdicts, probabilities))
         classes = self.model_["classes"]  # type: ignore[index]
         predicted = int(classes[max(range(len(p)), key=p.__getitem__)])

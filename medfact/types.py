@@ -133,6 +133,10 @@ class Assessment(_Model):
     findings: list[Finding] = Field(default_factory=list)
     correction: Correction | None = None
     timings: dict[str, float] = Field(default_factory=dict, description="seconds per stage")
+    lm: dict[str, Any] | None = Field(
+        None,
+        description="what the tier-2 LM did: why it was called, budget, decisions, errors",
+    )
     engine_version: str
     config_hash: str
 

@@ -239,9 +239,14 @@ def test_synth_run_by_hand(synth_split):
     assert list(results) == ["rule-only"]
     cats = results["rule-only"]["categories"]
     # detail: 1 true example (side), hit; claimed on side and both, right once
-    assert cats["detail_misidentification"] == {"n": 1, "recall": 1.0, "precision": 0.5}
+    assert cats["detail_misidentification"] == {
+        "n": 1,
+        "recall": 1.0,
+        "precision": 0.5,
+        "f1": 0.6667,
+    }
     # fabricated: 2 true examples, only "both" hit on its span; claimed on both, right twice
-    assert cats["fabricated_claim"] == {"n": 2, "recall": 0.5, "precision": 1.0}
+    assert cats["fabricated_claim"] == {"n": 2, "recall": 0.5, "precision": 1.0, "f1": 0.6667}
     assert set(cats) == {"detail_misidentification", "fabricated_claim"}
     # risk: y 1 3 2 2, predicted 1 3 3 2 (worst finding). Levels: 1 -> 1.0; 2 -> tp 1, fn 1:
     # 2/3; 3 -> tp 1, fp 1: 2/3; 4 absent: 0. Macro 7/12. Unsafe: y 0 1 0 0, p 0 1 1 0:
@@ -252,8 +257,8 @@ def test_synth_run_by_hand(synth_split):
     assert risk["unsafe_f1"] == pytest.approx(2 / 3, abs=1e-4)
     assert risk["safe_unsafe_macro_f1"] == pytest.approx((0.8 + 2 / 3) / 2, abs=1e-4)
     table = markdown(results)
-    assert "| detail_misidentification (n=1) | R 1.00 / P 0.50 |" in table
-    assert "| fabricated_claim (n=2) | R 0.50 / P 1.00 |" in table
+    assert "| detail_misidentification (n=1) | F1 0.67 / R 1.00 / P 0.50 |" in table
+    assert "| fabricated_claim (n=2) | F1 0.67 / R 0.50 / P 1.00 |" in table
     assert run(synth_split, "test", {"rule-only": NO_MODEL}, limit=2)["rule-only"]["risk"]["n"] == 2
 
 

@@ -906,3 +906,117 @@ def test_generation_counts_are_thread_safe(tiny_lm):
     for t in threads:
         t.join()
     assert tiny_lm.stats.prompts == before + 3
+
+
+# --- the cascade inside the engine ----------------------------------------------------------------
+
+_SCRIPTS: dict[str, Any] = {}
+
+
+@lms.register("scripted-test.v1")
+def _scripted_backend(script: str = "clean", fail: bool = False) -> BaseLM:
+    """A backend for engine tests, built from config like any other: answers from _SCRIPTS."""
+    if fail:
+
+        class Broken(BaseLM):
+            name = "broken"
+
+            def _generate(self, chats, **kwargs):
+                raise LMUnavailableError("the test backend is down")
+
+        return Broken()
+    return ScriptedLM(_SCRIPTS[script])
+
+
+def _cascade_engine(**params: Any):
+    from medfact.config import NO_MODEL
+    from medfact.pipeline import Engine
+
+    config = {
+        "pipeline": {**NO_MODEL["pipeline"], "evaluator": "lm_evaluator.v1"},
+        "components": {"lm_evaluator.v1": {"backend": "scripted-test.v1", **params}},
+    }
+    return Engine.from_config(config).load()
+
+
+def _flag_fever(chat: list[dict[str, str]]) -> str:
+    """A whole-case assessment that flags an invented fever, wherever the text has one."""
+    if "fever" not in chat[-1]["content"].split("TEXT TO CHECK", 1)[-1]:
+        return json.dumps({"errors": [], "risk_level": 1})
+    error = {
+        "category": "fabricated_claim",
+        "quote": "He has a fever",
+        "risk": 3,
+        "explanation": "The input never mentions a fever.",
+        "correction": None,
+    }
+    return json.dumps({"errors": [error], "risk_level": 3})
+
+
+def test_engine_escalates_only_uncertain_cases_and_records_tier_2():
+    _SCRIPTS["fever"] = _flag_fever
+    engine = _cascade_engine(lm={"script": "fever"}, mode="case")
+    records = [
+        {"id": "same", "output": PAIRS[0][1], "context": CONTEXT},  # faithful: nothing unsure
+        {"id": "fever", "output": PAIRS[0][1] + " He has a fever.", "context": CONTEXT},
+        {"id": "bad", "output": ""},
+    ]
+    results = list(engine.score_many(records))
+    assert [r.id for r in results] == ["same", "fever", "bad"]  # one result per record, in order
+    same, fever, bad = results
+    assert bad.error["field"] == "output"
+    assert fever.lm["escalated"] and fever.lm["decisions"][0]["tier"] == 2
+    at = records[1]["output"].index("He has a fever")
+    located = [f for f in fever.findings if f.span and f.span[0] <= at < f.span[1]]
+    assert located and int(fever.risk_level) >= 3, fever.findings
+    # the LM's error lands on the rule finding already there: confirmed, not duplicated or halved
+    assert fever.lm["decisions"][0]["errors"] == 1
+    assert len(located) == 1 and "not confirmed" not in located[0].message
+    lm = engine.parts["evaluator"].lm_
+    assert same.lm is not None and not same.lm["escalated"], same.lm
+    assert lm.stats.calls == 1  # the escalated cases of a batch share one generate call
+    assert fever.model_dump(mode="json")["lm"]["budget"]["used_calls"] >= 1
+
+
+def test_engine_without_an_evaluator_has_no_lm_record():
+    from medfact.config import NO_MODEL
+    from medfact.pipeline import Engine
+
+    result = Engine.from_config(NO_MODEL).score_one(PAIRS[0][1], CONTEXT)
+    assert result.lm is None and "lm" not in result.timings
+
+
+def test_a_failing_backend_turns_escalated_cases_into_error_records():
+    engine = _cascade_engine(lm={"fail": True}, mode="all")
+    records = [{"id": str(i), "output": out, "context": ctx} for i, (ctx, out) in enumerate(PAIRS)]
+    results = list(engine.score_many(records))
+    assert len(results) == len(PAIRS)
+    assert {r.error["code"] for r in results} == {LMUnavailableError.code}
+    assert "down" in results[0].error["message"]
+    with pytest.raises(LMError, match="down"):
+        engine.score(records[0])
+
+
+def test_cli_lm_flags_are_checked_and_reach_the_engine(tiny_dir, tmp_path):
+    from click.testing import CliRunner
+
+    from medfact.cli import main
+
+    runner = CliRunner()
+    base = ["score", "--no-model", "--context", CONTEXT, "--output", PAIRS[0][1] + " Has a fever."]
+    bad = runner.invoke(main, [*base, "--lm-budget", "2"])
+    assert bad.exit_code == 2 and "need --lm-backend" in bad.output
+    bad = runner.invoke(main, [*base, "--lm-backend", "openai", "--lm-model", "m"])
+    assert bad.exit_code == 2 and "--lm-url" in bad.output
+    bad = runner.invoke(main, [*base, "--lm-backend", "transformers", "--lm-budget", "lots"])
+    assert bad.exit_code == 2 and "--lm-budget takes" in bad.output
+    ok = runner.invoke(
+        main,
+        [*base, "--lm-backend", "transformers", "--lm-model", str(tiny_dir), "--lm-budget", "1",
+         "--format", "json"],
+    )  # fmt: skip
+    assert ok.exit_code == 0, ok.output
+    result = json.loads(ok.output)
+    # the random tiny model writes no valid JSON: recorded as an error, no verdict guessed
+    assert result["lm"]["budget"]["calls"] == 1 and result["lm"]["budget"]["used_calls"] == 1
+    assert result["lm"]["errors"] and all(v["tier"] < 2 for v in result["verdicts"])

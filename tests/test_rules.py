@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from medfact.config import NO_MODEL
 from medfact.pipeline import Engine
 from medfact.taxonomy import ErrorCategory, ErrorGroup, RiskLevel
 from medfact.types import Assessment, Finding
@@ -37,9 +38,11 @@ FAITHFUL = (
 @pytest.fixture(scope="module")
 def engines() -> dict[str, Engine]:
     cache: dict[str, Engine] = {}
-    for name in [*RULES, "all"]:
-        config = {} if name == "all" else {"pipeline": {"verifiers": [name]}}
-        cache[name] = Engine.from_config(config)
+    for name in [*RULES, "all"]:  # the rule tier alone (tier 1 is tested in test_training.py)
+        pipeline = dict(NO_MODEL["pipeline"])
+        if name != "all":
+            pipeline["verifiers"] = [name]
+        cache[name] = Engine.from_config({"pipeline": pipeline})
     return cache
 
 

@@ -528,9 +528,101 @@ def test_calibrated_scorer_never_talks_a_confident_contradiction_down(tmp_path) 
     )
     weak = flip.model_copy(update={"confidence": 0.5})
     unsupported = flip.model_copy(update={"relation": "unsupported"})
+    import numpy as np
+
+    p = np.array([[0.9, 0.05, 0.05]])  # tier 1 ran on one claim
     scorer = CalibratedScorer(str(path))
-    assert scorer([], []) == RiskLevel.NO_RISK
-    assert scorer([flip], []) == RiskLevel.HIGH
-    assert scorer([weak], []) == RiskLevel.NO_RISK
-    assert scorer([unsupported], []) == RiskLevel.NO_RISK
-    assert CalibratedScorer(str(path), floor_confidence=0.9)([flip], []) == RiskLevel.NO_RISK
+    assert scorer([], [], p) == RiskLevel.NO_RISK
+    assert scorer([flip], [], p) == RiskLevel.HIGH
+    assert scorer([weak], [], p) == RiskLevel.NO_RISK
+    assert scorer([unsupported], [], p) == RiskLevel.NO_RISK
+    assert CalibratedScorer(str(path), floor_confidence=0.9)([flip], [], p) == RiskLevel.NO_RISK
+    # where tier 1 did not run (no input, no corpus) the model never saw such a case: the rule
+    # scorer grades it
+    assert scorer([unsupported], []) == RiskLevel.HIGH and scorer([], []) == RiskLevel.NO_RISK
+
+
+# --- tier 1 reviewing the rules, and the default pipeline ---------------------------------------
+
+
+def _state_with_findings(rules_engine, output: str):
+    from medfact.pipeline import to_case
+
+    return rules_engine._prepare(to_case({"id": "r", "output": output, "context": CONTEXT}))
+
+
+def test_review_dismisses_only_unsupported_findings_the_verifier_reads_as_supported(rules_engine):
+    from medfact.verifiers.model_findings import review_findings
+
+    output = SWAPPED + " He has a history of stroke."
+    state = _state_with_findings(rules_engine, output)
+    view, findings = state.view, state.findings
+    relations = {f.relation for f in findings if int(f.risk) >= 2}
+    assert {"contradicted", "unsupported"} <= relations, findings
+    supported = np.tile([[0.9, 0.05, 0.05]], (len(view.claims), 1))
+    reviewed = review_findings(view, findings, supported, {"dismiss_supported": 0.5})
+    assert len(reviewed) == len(findings)
+    for before, after in zip(findings, reviewed, strict=True):
+        if before.relation == "unsupported" and before.claim_id is not None:
+            assert int(after.risk) == 1 and "dismissed" in after.message
+        else:  # contradictions (the swapped side) are never dismissed
+            assert after == before
+    # under the threshold, or with no threshold in the card, nothing changes
+    unsure = np.tile([[0.4, 0.3, 0.3]], (len(view.claims), 1))
+    assert review_findings(view, findings, unsure, {"dismiss_supported": 0.5}) == findings
+    assert review_findings(view, findings, supported, None) == findings
+    # the dismissed claim's verdict is the verifier's "supported"; the swapped side still counts
+    verdicts = {v.claim_id: v for v in Engine._verdicts(view, reviewed, supported)}
+    stroke = next(c for c in view.claims if "stroke" in c.text)
+    assert verdicts[stroke.id].label.value == "supported" and verdicts[stroke.id].tier == 1
+    side = next(c for c in view.claims if "right" in c.text)
+    assert verdicts[side.id].label.value == "contradicted"
+
+
+def test_choose_threshold_keeps_the_recall_it_is_asked_for():
+    from medfact.train.review import choose_threshold
+
+    # true findings have low P(supported); false ones high, one true one at 0.65
+    rows = [(0.1, True)] * 8 + [(0.65, True)] + [(0.6, False)] * 10 + [(0.2, False)] * 2
+    strict = choose_threshold(rows, min_recall=1.0)
+    assert strict["dismiss_supported"] == 0.66 and strict["after"]["recall"] == 1.0
+    loose = choose_threshold(rows, min_recall=0.8)
+    assert loose["dismiss_supported"] == 0.3  # the lowest threshold of the best F1
+    assert loose["after"]["precision"] == 0.8 and loose["before"]["precision"] == 0.4286
+    never = choose_threshold([(0.9, True), (0.1, False)], min_recall=1.0)
+    assert never["dismiss_supported"] == 1.01  # no grid threshold keeps every true finding
+
+
+def test_train_review_writes_the_threshold_into_the_card(tiny, synth_dir, tmp_path):
+    import shutil
+
+    from medfact.train.review import GRID, train_review
+
+    folder = tmp_path / "verifier"
+    shutil.copytree(tiny[0], folder)
+    review = train_review(synth_dir, folder, limit=None, command="pytest review")
+    card = json.loads((folder / "model_card.json").read_text())
+    assert card["thresholds"]["dismiss_supported"] == review["dismiss_supported"]
+    assert review["dismiss_supported"] in (*GRID, 1.01)
+    assert card["review"]["command"] == "pytest review" and card["review"]["findings"] >= 1
+    assert card["thresholds"]["contradicted"] == tiny[1]["thresholds"]["contradicted"]
+    with pytest.raises(MedfactError, match="no model_card.json"):
+        train_review(synth_dir, tmp_path / "nothing")
+
+
+def test_the_default_pipeline_is_the_trained_one_and_no_model_is_rules_only():
+    from medfact.config import NO_MODEL
+
+    default = Engine.from_config(None)
+    assert default.config["pipeline"]["model"] == "crossencoder.v1"
+    assert default.config["pipeline"]["scorer"] == "calibrated.v1"
+    assert not default.config["pipeline"]["evaluator"]
+    card = default.parts["model"].thresholds
+    assert 0.3 <= card["dismiss_supported"] <= 0.7  # the shipped card was reviewed
+    bad = "The patient reports right knee pain for three days. He has a fever."
+    trained = default.score_one(bad, CONTEXT)
+    assert int(trained.risk_level) >= 3 and trained.safe is False
+    assert trained.timings.get("model", 0) > 0
+    rules = Engine.from_config(NO_MODEL).score_one(bad, CONTEXT)
+    assert "model" not in rules.timings and all(v.tier == 0 for v in rules.verdicts)
+    assert default.score_one(CLEAN, CONTEXT).safe

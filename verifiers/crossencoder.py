@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from collections.abc import Sequence
 from importlib.resources import files
 from pathlib import Path
@@ -68,10 +69,16 @@ class CrossEncoder:
     def load(self) -> CrossEncoder:
         if self.model_ is not None:
             return self
-        import torch
-        from peft import PeftModel
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
-        from transformers.utils import logging as hf_logging
+        try:
+            import torch
+            from peft import PeftModel
+            from transformers import AutoModelForSequenceClassification, AutoTokenizer
+            from transformers.utils import logging as hf_logging
+        except ImportError as exc:
+            raise MedfactError(
+                f"the trained verifier needs {exc.name}: pip install 'medfact[model]' "
+                "(or run with --no-model, the rule tier alone)"
+            ) from None
 
         hf_logging.set_verbosity_error()
         model_dir = Path(self.model_dir) if self.model_dir else shipped_model_dir()
@@ -85,20 +92,24 @@ class CrossEncoder:
         base = self.base or base_model_path()
         if self.threads:
             torch.set_num_threads(self.threads)
-        self.tokenizer_ = AutoTokenizer.from_pretrained(base)
-        model = AutoModelForSequenceClassification.from_pretrained(
-            base, num_labels=len(LABELS), use_safetensors=True
-        )
-        model = PeftModel.from_pretrained(model, str(model_dir)).merge_and_unload()
-        model.eval()
-        if self.quantize:
-            import warnings
-
+        bars = hf_logging.is_progress_bar_enabled()
+        hf_logging.disable_progress_bar()  # no "Loading weights" bar on a CLI's stderr
+        try:
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                model = torch.ao.quantization.quantize_dynamic(
-                    model, {torch.nn.Linear}, dtype=torch.qint8
+                warnings.simplefilter("ignore")  # deprecation notes from peft/torch internals
+                self.tokenizer_ = AutoTokenizer.from_pretrained(base)
+                model = AutoModelForSequenceClassification.from_pretrained(
+                    base, num_labels=len(LABELS), use_safetensors=True
                 )
+                model = PeftModel.from_pretrained(model, str(model_dir)).merge_and_unload()
+                model.eval()
+                if self.quantize:
+                    model = torch.ao.quantization.quantize_dynamic(
+                        model, {torch.nn.Linear}, dtype=torch.qint8
+                    )
+        finally:
+            if bars:
+                hf_logging.enable_progress_bar()
         self.model_ = model
         return self
 

@@ -1,7 +1,9 @@
-"""Findings from tier-1 probabilities, for claims the rules said nothing about.
+"""Tier 1 over the rules: findings for claims the rules said nothing about, and a review of the
+rules' "unsupported" findings.
 
-Thresholds come from the model card (chosen on the validation split by ``medfact train
-verifier``); the defaults below apply when a card has none.
+Thresholds come from the model card: ``contradicted``/``not_enough_info`` chosen on validation
+pairs by ``medfact train verifier``, ``dismiss_supported`` chosen on validation cases by
+``medfact train review``; the defaults below apply when a card has none.
 """
 
 from __future__ import annotations
@@ -14,7 +16,13 @@ from medfact.types import Finding
 from medfact.verifiers.base import CONTRADICTED, UNSUPPORTED
 
 LABELS = ("supported", "contradicted", "not_enough_info")
-DEFAULT_THRESHOLDS = {"contradicted": 0.7, "not_enough_info": 0.8, "high": 0.9}
+DEFAULT_THRESHOLDS = {
+    "contradicted": 0.7,
+    "not_enough_info": 0.8,
+    "high": 0.9,
+    "dismiss_supported": 1.01,  # above any probability: no review without a tuned threshold
+}
+REVIEWED_RELATION = UNSUPPORTED
 _CAUSE = re.compile(r"\b(due to|because|secondary to|caused by|as a result of|from)\b", re.I)
 
 
@@ -66,4 +74,37 @@ def model_findings(
                 confidence=round(prob, 4),
             )
         )
+    return out
+
+
+def review_findings(
+    view: Any,
+    findings: list[Finding],
+    probabilities: Any,
+    thresholds: dict[str, float] | None = None,
+) -> list[Finding]:
+    """The rules' findings, with each "unsupported" one the verifier finds supported dismissed.
+
+    The support rule counts words; the verifier reads the claim against its evidence. Where it
+    gives P(supported) >= ``dismiss_supported``, the finding stays in the record, at risk 1 and
+    with a note, so it no longer counts toward the grade and the claim's verdict is the model's.
+    Contradictions are never dismissed (the verifier is weakest there).
+    """
+    t = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
+    limit = t["dismiss_supported"]
+    position = {c.id: i for i, c in enumerate(view.claims)}
+    out = []
+    for f in findings:
+        i = position.get(f.claim_id) if f.claim_id is not None else None
+        if i is not None and f.relation == REVIEWED_RELATION and int(f.risk) >= 2:
+            p_sup = float(probabilities[i][0])
+            if p_sup >= limit:
+                f = f.model_copy(
+                    update={
+                        "risk": 1,
+                        "message": f"{f.message} [dismissed: the trained verifier finds the "
+                        f"claim supported, p={p_sup:.2f}]",
+                    }
+                )
+        out.append(f)
     return out

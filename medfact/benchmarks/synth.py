@@ -55,10 +55,18 @@ def evaluate(engine: Any, examples: Iterable[dict[str, Any]]) -> dict[str, Any]:
     for c in ErrorCategory:
         name = c.value
         if truth[name] or claimed[name]:
+            recall = hit[name] / truth[name] if truth[name] else None
+            precision = correct[name] / claimed[name] if claimed[name] else None
+            f1 = (
+                2 * precision * recall / (precision + recall)
+                if recall is not None and precision is not None and precision + recall
+                else None
+            )
             per_category[name] = {
                 "n": truth[name],
-                "recall": round(hit[name] / truth[name], 4) if truth[name] else None,
-                "precision": round(correct[name] / claimed[name], 4) if claimed[name] else None,
+                "recall": None if recall is None else round(recall, 4),
+                "precision": None if precision is None else round(precision, 4),
+                "f1": None if f1 is None else round(f1, 4),
             }
     return {
         "risk": risk_metrics(np.array(y), np.array(pred)),
@@ -89,6 +97,9 @@ def run(
     }
 
 
+_KEYS = {"F1": "f1", "R": "recall", "P": "precision"}
+
+
 def markdown(results: dict[str, dict[str, Any]]) -> str:
     names = list(results)
     lines = ["| metric | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
@@ -101,16 +112,10 @@ def markdown(results: dict[str, dict[str, Any]]) -> str:
         cells = []
         for n in names:
             m = results[n]["categories"].get(c, {})
-            r, p = m.get("recall"), m.get("precision")
-            cells.append(
-                f"R {r:.2f} / P {p:.2f}"
-                if r is not None and p is not None
-                else f"R {r:.2f}"
-                if r is not None
-                else f"P {p:.2f}"
-                if p is not None
-                else "-"
-            )
+            parts = [
+                f"{key} {m[name]:.2f}" for key, name in _KEYS.items() if m.get(name) is not None
+            ]
+            cells.append(" / ".join(parts) or "-")
         n_c = max(results[n]["categories"].get(c, {}).get("n", 0) for n in names)
         lines.append(f"| {c} (n={n_c}) | " + " | ".join(cells) + " |")
     return "\n".join(lines)

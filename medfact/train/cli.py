@@ -23,6 +23,7 @@ def train() -> None:
     Example (the shipped models were made this way; see their model cards):
       medfact synth make --pairs pairs.jsonl --out synth --seed 0
       medfact train verifier --data synth --out medfact/models/verifier-v2
+      medfact train review --data synth --verifier medfact/models/verifier-v2
       medfact train risk --data synth --out medfact/models/risk-v2.json
     """
 
@@ -134,6 +135,48 @@ def risk(data_dir, out_path, verifier_dir, no_model, limit) -> None:
     except MedfactError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(model["metrics"], indent=2))
+
+
+@train.command()
+@click.option("--data", "data_dir", required=True, type=click.Path(file_okay=False, exists=True))
+@click.option(
+    "--verifier",
+    "verifier_dir",
+    required=True,
+    type=click.Path(file_okay=False, exists=True),
+    help="The trained verifier folder whose model card gets the threshold.",
+)
+@click.option("--limit", type=int, default=500, show_default=True, help="Validation examples.")
+@click.option(
+    "--min-recall",
+    default=0.9,
+    show_default=True,
+    help="Keep at least this share of the true findings.",
+)
+def review(data_dir, verifier_dir, limit, min_recall) -> None:
+    """Choose when tier 1 dismisses a rule's "unsupported" finding (P(supported) >= t).
+
+    Runs the rules and the verifier on validation examples, picks the threshold with the best
+    F1 of those findings that keeps --min-recall of the true ones, and writes it into the
+    verifier's model card (thresholds.dismiss_supported).
+
+    \b
+    Example:
+      medfact train review --data synth --verifier my-verifier
+    """
+    from medfact.train.review import train_review
+
+    try:
+        result = train_review(
+            Path(data_dir),
+            Path(verifier_dir),
+            limit=limit,
+            min_recall=min_recall,
+            command=_command(),
+        )
+    except MedfactError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps(result, indent=2))
 
 
 def _attach_evaluator() -> None:

@@ -1,0 +1,112 @@
+"""``medfact train review``: choose the threshold at which tier 1 dismisses a rule's
+"unsupported" finding (P(supported) >= t), on the validation split of a `medfact synth` folder.
+
+A finding is true when it names the example's error category on the perturbed span. The
+threshold is the one with the best F1 of the reviewed findings among those that keep at least
+``min_recall`` of the true ones; it is written into the verifier's model card.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from medfact.train.data import read_examples, sample_examples
+from medfact.verifiers.model_findings import REVIEWED_RELATION
+
+GRID = tuple(round(0.3 + 0.01 * i, 2) for i in range(41))  # 0.30 .. 0.70
+
+
+def _overlaps(a: Any, b: Any) -> bool:
+    return a is not None and b is not None and min(a[1], b[1]) > max(a[0], b[0])
+
+
+def reviewed_findings(engine: Any, examples: list[dict[str, Any]]) -> list[tuple[float, bool]]:
+    """(P(supported) of its claim, is it true) for every reviewable rule finding."""
+    from medfact.pipeline import to_case
+
+    rows = []
+    for lo in range(0, len(examples), 64):
+        chunk = examples[lo : lo + 64]
+        states = [
+            engine._prepare(to_case({k: e[k] for k in ("id", "output", "context")})) for e in chunk
+        ]
+        for ex, state, probabilities in zip(chunk, states, engine._predict(states), strict=True):
+            if probabilities is None:
+                continue
+            label = ex["label"]
+            position = {c.id: i for i, c in enumerate(state.view.claims)}
+            for f in state.findings:
+                i = position.get(f.claim_id)
+                if i is None or f.relation != REVIEWED_RELATION or int(f.risk) < 2:
+                    continue
+                span = label.get("span")
+                true = f.category.value == label.get("category") and (
+                    span is None or _overlaps(f.span, span)
+                )
+                rows.append((float(probabilities[i][0]), bool(true)))
+    return rows
+
+
+def choose_threshold(rows: list[tuple[float, bool]], min_recall: float = 0.9) -> dict[str, Any]:
+    """The grid threshold with the best F1 whose recall stays >= ``min_recall``."""
+    total_true = sum(t for _, t in rows)
+
+    def scores(limit: float) -> dict[str, float]:
+        kept = [t for p, t in rows if p < limit]
+        tp = sum(kept)
+        precision = tp / len(kept) if kept else 0.0
+        recall = tp / total_true if total_true else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
+
+    best = None
+    for limit in GRID:
+        s = scores(limit)
+        if s["recall"] >= min_recall and (best is None or s["f1"] > best[1]["f1"]):
+            best = (limit, s)
+    if best is None:  # no threshold keeps enough: never dismiss
+        return {"dismiss_supported": 1.01, "before": scores(2.0), "after": scores(2.0)}
+    return {"dismiss_supported": best[0], "before": scores(2.0), "after": best[1]}
+
+
+def train_review(
+    data_dir: Path,
+    verifier_dir: Path,
+    *,
+    limit: int | None = 500,
+    min_recall: float = 0.9,
+    command: str = "",
+) -> dict[str, Any]:
+    """Choose ``dismiss_supported`` on ``valid.jsonl`` and write it into the verifier's card."""
+    from medfact.errors import ConfigError
+    from medfact.pipeline import Engine
+
+    card_path = verifier_dir / "model_card.json"
+    if not card_path.is_file():
+        raise ConfigError(f"train review: no model_card.json in {verifier_dir}")
+    start = time.perf_counter()
+    engine = Engine.from_config(
+        None,
+        {
+            "pipeline": {"model": "crossencoder.v1", "scorer": "rules.v1"},
+            "components": {"crossencoder.v1": {"model_dir": str(verifier_dir)}},
+        },
+    ).load()
+    examples = sample_examples(list(read_examples(data_dir / "valid.jsonl")), limit, 1)
+    rows = reviewed_findings(engine, examples)
+    review = choose_threshold(rows, min_recall)
+    review.update(
+        findings=len(rows),
+        examples=len(examples),
+        min_recall=min_recall,
+        seconds=round(time.perf_counter() - start, 1),
+        command=command,
+    )
+    card = json.loads(card_path.read_text())
+    card.setdefault("thresholds", {})["dismiss_supported"] = review["dismiss_supported"]
+    card["review"] = review
+    card_path.write_text(json.dumps(card, indent=2) + "\n")
+    return review
