@@ -30,6 +30,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", default="ValidationSet")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-model", action="store_true", help="the rule tier alone")
     parser.add_argument("--config", default=None)
     parser.add_argument("--show", type=int, default=0, help="print N missed examples per kind")
     args = parser.parse_args()
@@ -42,7 +43,9 @@ def main() -> None:
     if not path.exists():
         sys.exit(f"bench/detect.py: {path} not found (MTS-Dialog lives in ../shared/data)")
     pairs = list(iter_pairs("mts-dialog", path))
-    engine = Engine.from_config(args.config).load()
+    from medfact.config import NO_MODEL
+
+    engine = Engine.from_config(args.config, NO_MODEL if args.no_model else None).load()
 
     faithful, errors = Counter(), Counter()
     caught, located, total = Counter(), Counter(), Counter()

@@ -3,6 +3,7 @@
 Reports model/lexicon load time separately, then cases/s, claims/s, time per stage and peak RSS.
 
     python bench/speed.py                       # validation split, 100 cases, 3 passes
+    python bench/speed.py --no-model            # the rule tier alone
     python bench/speed.py --split TrainingSet --passes 1 --markdown
 """
 
@@ -41,6 +42,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", default="ValidationSet")
     parser.add_argument("--passes", type=int, default=3, help="timed passes over the cases")
+    parser.add_argument("--no-model", action="store_true", help="the rule tier alone")
     parser.add_argument("--config", default=None, help="TOML config (default: built-in)")
     parser.add_argument("--markdown", action="store_true", help="print a RESULTS.md row block")
     args = parser.parse_args()
@@ -50,7 +52,9 @@ def main() -> None:
     cases = load_cases(args.split)
     rss_before = peak_rss_mb()
     start = time.perf_counter()
-    engine = Engine.from_config(args.config).load()
+    from medfact.config import NO_MODEL
+
+    engine = Engine.from_config(args.config, NO_MODEL if args.no_model else None).load()
     load_s = time.perf_counter() - start
     engine.score(cases[0])  # first-call effects out of the timed passes
 
@@ -70,7 +74,7 @@ def main() -> None:
         f"cores={len(__import__('os').sched_getaffinity(0))} python={platform.python_version()}",
         f"split: {args.split}, {len(cases)} cases x {args.passes} passes, "
         f"mean {chars:.0f} chars/case (output + context)",
-        f"load (segmenter, lexicons, rules): {load_s:.2f} s",
+        f"load (segmenter, lexicons, rules, models): {load_s:.2f} s",
         f"throughput: {n_cases / wall:.1f} cases/s, {n_claims / wall:.1f} claims/s "
         f"({n_claims / n_cases:.1f} claims/case)",
         f"peak RSS: {peak_rss_mb():.0f} MB (before engine: {rss_before:.0f} MB)",

@@ -23,7 +23,7 @@ _SCHEMA: dict[str, set[str] | None] = {
         "scorer",
         "evaluator",
     },
-    "evidence": {"top_k", "corpora", "corpus_top_k", "min_score"},
+    "evidence": {"top_k", "corpora", "corpus_top_k", "min_score", "window_chars"},
     "limits": {"max_output_chars", "max_context_chars"},
     "components": None,  # free: plug-in name -> its parameters, checked by the registry
     "gate": None,

@@ -79,6 +79,11 @@ def _open_out(path: str | None):
     "from the working directory up.",
 )
 @click.option(
+    "--no-model",
+    is_flag=True,
+    help="Rules only (tier 0) with the rule scorer: no torch needed, about 10x faster.",
+)
+@click.option(
     "--cache/--no-cache",
     default=None,
     help="Reuse results of unchanged texts (SQLite, keyed by content and config). Default on.",
@@ -108,6 +113,7 @@ def gate(
     fmt: str | None,
     output_path: str | None,
     config: str | None,
+    no_model: bool,
     cache: bool | None,
     cache_dir: str | None,
     require_context: bool | None,
@@ -132,6 +138,7 @@ def gate(
       medfact gate notes/visit.md --max-risk 1 --min-factuality 0.8
       medfact gate outputs.jsonl --format sarif -o medfact.sarif
       medfact gate notes/ --format junit -o medfact-junit.xml --no-cache
+      medfact gate notes/ --no-model          # the rule tier alone (no torch)
       medfact gate notes/ --format json > results.jsonl; \\
         medfact report --input results.jsonl --html report.html
 
@@ -165,7 +172,12 @@ def gate(
             require_context=require_context,
             exclude=tuple(exclude) or None,
         )
-        engine = LazyEngine(file_config.engine)
+        engine_config = file_config.engine
+        if no_model:
+            from medfact.config import NO_MODEL, merge
+
+            engine_config = merge(engine_config or {}, NO_MODEL)
+        engine = LazyEngine(engine_config)
     except MedfactError as exc:
         _usage(str(exc))
     if config_path is not None:

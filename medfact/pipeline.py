@@ -17,7 +17,12 @@ from medfact.errors import InputError, InputTooLargeError, MedfactError
 from medfact.scoring import UNCHECKED, factuality
 from medfact.taxonomy import VerdictLabel
 from medfact.types import Assessment, Case, Claim, Finding, RecordError, Verdict
-from medfact.verifiers.model_findings import LABELS, model_findings, review_findings
+from medfact.verifiers.model_findings import (
+    DEFAULT_THRESHOLDS,
+    LABELS,
+    model_findings,
+    review_findings,
+)
 
 log = logging.getLogger("medfact")
 STAGES = ("segment", "decompose", "analyze", "retrieve", "verify", "model", "score")
@@ -167,15 +172,26 @@ class Engine:
         return state
 
     def _corpus_evidence(self, claims: list[Claim]) -> dict[str, list[Any]]:
-        """MedScore's mode: each claim's best passages from the configured corpora."""
+        """MedScore's mode: each claim's best passages from the configured corpora, each cut
+        down to its sentence window closest to the claim (what tier 1 was trained to read)."""
         k = self.config["evidence"].get("corpus_top_k", 2)
         min_score = self.config["evidence"].get("min_score", 0.0)
         out = {}
         for claim in claims:
             hits = [e for corpus in self.parts["corpora"] for e in corpus.search(claim.text, k)]
-            hits = [e for e in hits if e.score > min_score]
-            out[claim.id] = sorted(hits, key=lambda e: -e.score)[:k]
+            hits = sorted((e for e in hits if e.score > min_score), key=lambda e: -e.score)[:k]
+            out[claim.id] = [self._best_window(claim.text, e) for e in hits]
         return out
+
+    def _best_window(self, query: str, passage: Any) -> Any:
+        """The passage's sentence window that best matches ``query`` (the passage if short)."""
+        if len(passage.text) <= self.config["evidence"].get("window_chars", 400):
+            return passage
+        p = self.parts
+        windows = p["evidence"](passage.text, p["segmenter"](passage.text)).search(query, 1)
+        if not windows:
+            return passage
+        return passage.model_copy(update={"text": windows[0].text, "span": windows[0].span})
 
     def _checkable(self, view: Any) -> bool:
         """A case is checked against its context, or against corpora when it has none."""
@@ -209,7 +225,9 @@ class Engine:
         if view.context is not None:
             verdicts = self._verdicts(view, findings, probabilities)
         elif self.parts["corpora"]:
-            verdicts = corpus_verdicts(view, probabilities)
+            verdicts = corpus_verdicts(
+                view, probabilities, getattr(self.parts["model"], "thresholds", None)
+            )
         else:
             verdicts = []
         return findings, verdicts
@@ -429,12 +447,16 @@ class _State:
         self.clock = now
 
 
-def corpus_verdicts(view: Any, probabilities: Any, threshold: float = 0.7) -> list[Verdict]:
+def corpus_verdicts(
+    view: Any, probabilities: Any, thresholds: dict[str, float] | None = None
+) -> list[Verdict]:
     """Verdicts against corpus passages. No passage (or no model) leaves a claim unchecked.
 
-    A corpus states general knowledge, so only a confident contradiction (P >= ``threshold``)
-    counts against a claim; a weaker one, or silence, is not_enough_info, never false.
+    The verifier's own thresholds (its model card) decide, as for findings in context mode:
+    contradicted at P >= ``contradicted``, not_enough_info at P >= ``not_enough_info``, else
+    supported. A corpus states general knowledge, so a claim is never "false" for silence.
     """
+    t = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
     verdicts = []
     for i, claim in enumerate(view.claims):
         evidence = view.evidence.get(claim.id, [])
@@ -451,9 +473,12 @@ def corpus_verdicts(view: Any, probabilities: Any, threshold: float = 0.7) -> li
             )
             continue
         p = probabilities[i]
-        best = int(p.argmax())
-        if best == 1 and p[1] < threshold:
+        if p[1] >= t["contradicted"] and p[1] >= p[2]:
+            best = 1
+        elif p[2] >= t["not_enough_info"]:
             best = 2
+        else:
+            best = 0
         verdicts.append(
             Verdict(
                 claim_id=claim.id,
@@ -462,7 +487,8 @@ def corpus_verdicts(view: Any, probabilities: Any, threshold: float = 0.7) -> li
                 evidence=evidence,
                 verifier="crossencoder.v1",
                 tier=1,
-                rationale=f"against {evidence[0].source} passage {evidence[0].doc_id}",
+                rationale=f"against {evidence[0].source} passage {evidence[0].doc_id}; "
+                "P(supported, contradicted, not enough info) = " + ", ".join(f"{x:.2f}" for x in p),
             )
         )
     return verdicts

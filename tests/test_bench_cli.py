@@ -256,7 +256,10 @@ def test_synth_run_by_hand(synth_split):
     assert risk["risk_macro_f1"] == pytest.approx(7 / 12, abs=1e-4)
     assert risk["unsafe_f1"] == pytest.approx(2 / 3, abs=1e-4)
     assert risk["safe_unsafe_macro_f1"] == pytest.approx((0.8 + 2 / 3) / 2, abs=1e-4)
+    # the clean output (risk 1) ranks below all three with an error (3, 3, 2)
+    assert risk["error_auroc"] == 1.0
     table = markdown(results)
+    assert "| error_auroc | 1.000 |" in table
     assert "| detail_misidentification (n=1) | F1 0.67 / R 1.00 / P 0.50 |" in table
     assert "| fabricated_claim (n=2) | F1 0.67 / R 0.50 / P 1.00 |" in table
     assert run(synth_split, "test", {"rule-only": NO_MODEL}, limit=2)["rule-only"]["risk"]["n"] == 2

@@ -112,6 +112,8 @@ BIASES = {
     "supports": (8.0, 0.0, 0.0),
     "contradicts": (0.0, 8.0, 0.0),
     "leans-contradicted": (0.0, 0.3, 0.0),  # argmax contradicted, p = 0.40
+    "leans-unsupported": (0.0, 0.0, 0.5),  # argmax not_enough_info, p = 0.45
+    "unsupported": (0.0, 0.0, 8.0),
 }
 
 
@@ -225,6 +227,29 @@ def test_weak_contradiction_does_not_count(adapters, corpus):
     result = engine.score_one(GOUT)
     assert result.findings == []
     assert result.verdicts[0].label != VerdictLabel.CONTRADICTED
+
+
+def test_the_verifier_thresholds_decide_corpus_verdicts(adapters, corpus):
+    # no model card beside these adapters: the default thresholds (not_enough_info at 0.8)
+    def label(adapter: str) -> VerdictLabel:
+        config = {**_model(adapters[adapter]), **_with_corpora(corpus)}
+        return Engine.from_config(None, config).score_one(GOUT).verdicts[0].label
+
+    assert label("unsupported") == VerdictLabel.NOT_ENOUGH_INFO
+    assert label("leans-unsupported") == VerdictLabel.SUPPORTED  # p 0.45: not sure enough
+
+
+def test_long_passages_are_cut_to_the_window_closest_to_the_claim(supporting, corpus, adapters):
+    config = {**_model(adapters["supports"]), **_with_corpora(corpus, window_chars=60)}
+    result = Engine.from_config(None, config).score_one(METFORMIN)
+    evidence = result.verdicts[0].evidence[0]
+    passage = PASSAGES["metformin"]
+    assert evidence.doc_id == "metformin" and evidence.text != passage
+    assert "lowers blood glucose" in evidence.text and len(evidence.text) < len(passage)
+    start, end = evidence.span
+    assert passage[start:end] == evidence.text  # the span points into the passage
+    whole = supporting.score_one(METFORMIN).verdicts[0].evidence[0]
+    assert whole.text == passage  # under window_chars (400 by default) a passage stays whole
 
 
 def test_case_with_context_ignores_corpora(adapters, corpus, monkeypatch):

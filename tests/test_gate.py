@@ -322,6 +322,7 @@ def test_pre_commit_hook_manifest():
     assert not checked("setup.py") and not checked("README.md")
     assert not checked("requirements-dev.txt") and not checked("docs/LICENSE.txt")
     assert hook.get("require_serial") is True
+    assert hook["args"] == ["--no-model"]  # pre-commit's environment has no torch
 
 
 # --------------------------------------------------------------------------- end to end
@@ -436,3 +437,14 @@ def test_missing_and_dangling_paths_are_reported_not_fatal(engine, tree):
     assert "cannot check notes/gone.md: file notes/gone.md does not exist" in result.stderr
     assert "cannot check notes/dangling.txt" in result.stderr
     assert "1 passed" in result.stderr
+
+
+def test_gate_no_model_runs_the_rule_tier_alone(engine, tree):
+    texts = ("notes/unsafe.txt", "notes/safe.txt")
+    result = invoke(*texts, "--no-model", "--no-cache", "--format=json")
+    assert result.exit_code == 1, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["status"] for r in rows] == ["fail", "pass"]
+    assert all("model" not in r["assessment"]["timings"] for r in rows)
+    trained = invoke("notes/unsafe.txt", "--no-cache", "--format=json")
+    assert "model" in json.loads(trained.stdout.splitlines()[0])["assessment"]["timings"]

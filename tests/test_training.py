@@ -551,32 +551,38 @@ def _state_with_findings(rules_engine, output: str):
     return rules_engine._prepare(to_case({"id": "r", "output": output, "context": CONTEXT}))
 
 
-def test_review_dismisses_only_unsupported_findings_the_verifier_reads_as_supported(rules_engine):
+def test_review_dismisses_only_word_count_findings_the_verifier_reads_as_supported(rules_engine):
     from medfact.verifiers.model_findings import review_findings
 
-    output = SWAPPED + " He has a history of stroke."
+    output = SWAPPED + " He has a history of stroke. Start losartan 50 mg daily."
     state = _state_with_findings(rules_engine, output)
     view, findings = state.view, state.findings
-    relations = {f.relation for f in findings if int(f.risk) >= 2}
-    assert {"contradicted", "unsupported"} <= relations, findings
+    rules = {(f.rule, f.relation) for f in findings if int(f.risk) >= 2}
+    assert {
+        ("laterality.v1", "contradicted"),
+        ("drugs.v1", "unsupported"),
+        ("unsupported.v1", "unsupported"),
+    } <= rules, findings
     supported = np.tile([[0.9, 0.05, 0.05]], (len(view.claims), 1))
     reviewed = review_findings(view, findings, supported, {"dismiss_supported": 0.5})
     assert len(reviewed) == len(findings)
     for before, after in zip(findings, reviewed, strict=True):
-        if before.relation == "unsupported" and before.claim_id is not None:
+        if before.rule == "unsupported.v1":
             assert int(after.risk) == 1 and "dismissed" in after.message
-        else:  # contradictions (the swapped side) are never dismissed
+        else:  # a contradiction, a named drug or value the input lacks: never dismissed
             assert after == before
     # under the threshold, or with no threshold in the card, nothing changes
     unsure = np.tile([[0.4, 0.3, 0.3]], (len(view.claims), 1))
     assert review_findings(view, findings, unsure, {"dismiss_supported": 0.5}) == findings
     assert review_findings(view, findings, supported, None) == findings
-    # the dismissed claim's verdict is the verifier's "supported"; the swapped side still counts
+    # the dismissed claim's verdict is the verifier's "supported"; the others still count
     verdicts = {v.claim_id: v for v in Engine._verdicts(view, reviewed, supported)}
     stroke = next(c for c in view.claims if "stroke" in c.text)
     assert verdicts[stroke.id].label.value == "supported" and verdicts[stroke.id].tier == 1
     side = next(c for c in view.claims if "right" in c.text)
     assert verdicts[side.id].label.value == "contradicted"
+    drug = next(c for c in view.claims if "losartan" in c.text)
+    assert verdicts[drug.id].label.value == "not_enough_info"
 
 
 def test_choose_threshold_keeps_the_recall_it_is_asked_for():
@@ -626,3 +632,10 @@ def test_the_default_pipeline_is_the_trained_one_and_no_model_is_rules_only():
     rules = Engine.from_config(NO_MODEL).score_one(bad, CONTEXT)
     assert "model" not in rules.timings and all(v.tier == 0 for v in rules.verdicts)
     assert default.score_one(CLEAN, CONTEXT).safe
+
+
+def test_max_length_defaults_to_the_length_the_adapter_was_trained_at(tiny):
+    encoder = CrossEncoder(model_dir=tiny[0], quantize=False, threads=1)
+    assert encoder.max_length is None
+    assert encoder.load().max_length == tiny[1]["training"]["max_length"] == 64
+    assert CrossEncoder(model_dir=tiny[0], max_length=32, quantize=False).load().max_length == 32

@@ -45,13 +45,14 @@ class CrossEncoder:
 
     Tokenisation, truncation, length-sorted batching and inference mode are inside. The
     constructor stores parameters only; weights load on first use or ``load()``.
+    ``max_length`` defaults to the length the adapter was trained at (its model card), else 160.
     """
 
     def __init__(
         self,
         model_dir: str | Path | None = None,
         base: str | None = None,
-        max_length: int = 160,
+        max_length: int | None = None,
         batch_size: int = 32,
         quantize: bool = True,
         threads: int | None = None,
@@ -89,6 +90,8 @@ class CrossEncoder:
             )
         card_path = model_dir / "model_card.json"
         self.card_ = json.loads(card_path.read_text()) if card_path.exists() else {}
+        if self.max_length is None:
+            self.max_length = int(self.card_.get("training", {}).get("max_length", 160))
         base = self.base or base_model_path()
         if self.threads:
             torch.set_num_threads(self.threads)
@@ -178,7 +181,7 @@ class CrossEncoderVerifier:
 def crossencoder_verifier(
     model_dir: str | None = None,
     top_k: int = 2,
-    max_length: int = 160,
+    max_length: int | None = None,
     batch_size: int = 32,
     quantize: bool = True,
     threads: int | None = None,

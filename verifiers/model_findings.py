@@ -22,7 +22,9 @@ DEFAULT_THRESHOLDS = {
     "high": 0.9,
     "dismiss_supported": 1.01,  # above any probability: no review without a tuned threshold
 }
-REVIEWED_RELATION = UNSUPPORTED
+# Only the word-count rule is reviewed: drugs.v1 and numbers.v1 name the exact drug or value
+# the input lacks, which a sentence-level verifier reads past ("losartan" for "lisinopril").
+REVIEWED_RULES = ("unsupported.v1",)
 _CAUSE = re.compile(r"\b(due to|because|secondary to|caused by|as a result of|from)\b", re.I)
 
 
@@ -83,12 +85,13 @@ def review_findings(
     probabilities: Any,
     thresholds: dict[str, float] | None = None,
 ) -> list[Finding]:
-    """The rules' findings, with each "unsupported" one the verifier finds supported dismissed.
+    """The rules' findings, with each of ``unsupported.v1``'s that the verifier reads as
+    supported dismissed.
 
     The support rule counts words; the verifier reads the claim against its evidence. Where it
     gives P(supported) >= ``dismiss_supported``, the finding stays in the record, at risk 1 and
     with a note, so it no longer counts toward the grade and the claim's verdict is the model's.
-    Contradictions are never dismissed (the verifier is weakest there).
+    Contradictions and the other rules' findings are never dismissed.
     """
     t = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
     limit = t["dismiss_supported"]
@@ -96,7 +99,7 @@ def review_findings(
     out = []
     for f in findings:
         i = position.get(f.claim_id) if f.claim_id is not None else None
-        if i is not None and f.relation == REVIEWED_RELATION and int(f.risk) >= 2:
+        if i is not None and f.rule in REVIEWED_RULES and int(f.risk) >= 2:
             p_sup = float(probabilities[i][0])
             if p_sup >= limit:
                 f = f.model_copy(

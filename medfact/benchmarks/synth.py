@@ -2,7 +2,8 @@
 
 Per error category: recall (an example of that category gets a finding of that category, at risk
 2 or more, on the changed span; deletions: anywhere) and precision (examples given a finding of a
-category that truly have it). Per case: risk macro-F1 over levels 1-4 and safe/unsafe F1.
+category that truly have it). Per case: risk macro-F1 over levels 1-4, safe/unsafe F1, and the
+AUROC of the risk level for telling outputs with an error from clean ones.
 """
 
 from __future__ import annotations
@@ -28,13 +29,14 @@ def evaluate(engine: Any, examples: Iterable[dict[str, Any]]) -> dict[str, Any]:
     examples = list(examples)
     cases = [{"id": e["id"], "output": e["output"], "context": e["context"]} for e in examples]
     hit, truth, claimed, correct = Counter(), Counter(), Counter(), Counter()
-    y, pred, failed = [], [], []
+    y, pred, failed, has_error = [], [], [], []
     for ex, result in zip(examples, engine.score_many(cases), strict=True):
         if not hasattr(result, "risk_level"):
             failed.append({"id": ex["id"], **result.error})
             continue
         label = ex["label"]
         y.append(int(label["risk_level"]))
+        has_error.append(label.get("category") is not None)
         pred.append(int(result.risk_level))
         findings = [f for f in result.findings if int(f.risk) >= 2]
         reported = {f.category.value for f in findings}
@@ -68,8 +70,13 @@ def evaluate(engine: Any, examples: Iterable[dict[str, Any]]) -> dict[str, Any]:
                 "precision": None if precision is None else round(precision, 4),
                 "f1": None if f1 is None else round(f1, 4),
             }
+    from sklearn.metrics import roc_auc_score
+
+    risk = risk_metrics(np.array(y), np.array(pred))
+    if len(set(has_error)) == 2:
+        risk["error_auroc"] = round(float(roc_auc_score(has_error, pred)), 4)
     return {
-        "risk": risk_metrics(np.array(y), np.array(pred)),
+        "risk": risk,
         "categories": per_category,
         "errors": failed,
     }
@@ -103,10 +110,10 @@ _KEYS = {"F1": "f1", "R": "recall", "P": "precision"}
 def markdown(results: dict[str, dict[str, Any]]) -> str:
     names = list(results)
     lines = ["| metric | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
-    for key in ("risk_macro_f1", "safe_unsafe_macro_f1", "unsafe_f1", "accuracy"):
-        lines.append(
-            f"| {key} | " + " | ".join(f"{results[n]['risk'][key]:.3f}" for n in names) + " |"
-        )
+    for key in ("risk_macro_f1", "safe_unsafe_macro_f1", "unsafe_f1", "accuracy", "error_auroc"):
+        if all(key in results[n]["risk"] for n in names):
+            cells = " | ".join(f"{results[n]['risk'][key]:.3f}" for n in names)
+            lines.append(f"| {key} | {cells} |")
     cats = sorted({c for n in names for c in results[n]["categories"]})
     for c in cats:
         cells = []

@@ -154,7 +154,7 @@ def risk(data_dir, out_path, verifier_dir, no_model, limit) -> None:
     help="Keep at least this share of the true findings.",
 )
 def review(data_dir, verifier_dir, limit, min_recall) -> None:
-    """Choose when tier 1 dismisses a rule's "unsupported" finding (P(supported) >= t).
+    """Choose when tier 1 dismisses an unsupported.v1 finding (P(supported) >= t).
 
     Runs the rules and the verifier on validation examples, picks the threshold with the best
     F1 of those findings that keeps --min-recall of the true ones, and writes it into the

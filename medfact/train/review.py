@@ -1,5 +1,6 @@
-"""``medfact train review``: choose the threshold at which tier 1 dismisses a rule's
-"unsupported" finding (P(supported) >= t), on the validation split of a `medfact synth` folder.
+"""``medfact train review``: choose the threshold at which tier 1 dismisses a finding of the
+word-count rule ``unsupported.v1`` (P(supported) >= t), on the validation split of a `medfact
+synth` folder.
 
 A finding is true when it names the example's error category on the perturbed span. The
 threshold is the one with the best F1 of the reviewed findings among those that keep at least
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from medfact.train.data import read_examples, sample_examples
-from medfact.verifiers.model_findings import REVIEWED_RELATION
+from medfact.verifiers.model_findings import REVIEWED_RULES
 
 GRID = tuple(round(0.3 + 0.01 * i, 2) for i in range(41))  # 0.30 .. 0.70
 
@@ -40,7 +41,7 @@ def reviewed_findings(engine: Any, examples: list[dict[str, Any]]) -> list[tuple
             position = {c.id: i for i, c in enumerate(state.view.claims)}
             for f in state.findings:
                 i = position.get(f.claim_id)
-                if i is None or f.relation != REVIEWED_RELATION or int(f.risk) < 2:
+                if i is None or f.rule not in REVIEWED_RULES or int(f.risk) < 2:
                     continue
                 span = label.get("span")
                 true = f.category.value == label.get("category") and (
