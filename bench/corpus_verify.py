@@ -135,11 +135,9 @@ def make_cases(
     return cases, skipped
 
 
-def _overlaps(a: Any, b: Any) -> bool:
-    return a is not None and b is not None and min(a[1], b[1]) > max(a[0], b[0])
-
-
 def evaluate(cases: list[dict[str, Any]], results: list[Any]) -> dict[str, Any]:
+    from medfact.textutil import spans_overlap
+
     groups: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     claims = with_passage = hits = 0
     faithful_claims = faithful_hits = 0
@@ -164,7 +162,7 @@ def evaluate(cases: list[dict[str, Any]], results: list[Any]) -> dict[str, Any]:
                 faithful_claims += 1
                 faithful_hits += hit
             claim = by_id.get(v.claim_id)
-            if case["kind"] and claim is not None and _overlaps(claim.span, case.get("span")):
+            if case["kind"] and claim is not None and spans_overlap(claim.span, case.get("span")):
                 target_labels[v.label.value] += 1
 
     def mean(xs: list[float]) -> float | None:

@@ -22,10 +22,6 @@ DATA = (
 )
 
 
-def overlaps(a: tuple[int, int] | list[int] | None, b: tuple[int, int] | list[int] | None) -> bool:
-    return a is not None and b is not None and min(a[1], b[1]) > max(a[0], b[0])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", default="ValidationSet")
@@ -38,6 +34,7 @@ def main() -> None:
     from medfact.pipeline import Engine
     from medfact.synth.pairs import iter_pairs
     from medfact.synth.perturb import PERTURBATIONS
+    from medfact.textutil import spans_overlap
 
     path = DATA / f"MTS-Dialog-{args.split}.csv"
     if not path.exists():
@@ -69,7 +66,7 @@ def main() -> None:
                 caught[kind] += 1
                 if any(
                     (f.span is None and p.span is None and f.relation == "omitted")
-                    or overlaps(f.span, p.span)
+                    or spans_overlap(f.span, p.span)
                     for f in a.findings
                     if f.risk >= 3
                 ):

@@ -134,3 +134,10 @@ def tokens(text: str) -> list[str]:
 def content_stems(text: str) -> list[str]:
     """Stems of the non-stopword tokens: what retrieval and support overlap compare."""
     return [stem(t) for t, _, _ in iter_tokens(text) if t not in STOPWORDS]
+
+
+def spans_overlap(
+    a: tuple[int, int] | list[int] | None, b: tuple[int, int] | list[int] | None
+) -> bool:
+    """Whether two [start, end) character spans share at least one character (None: never)."""
+    return a is not None and b is not None and min(a[1], b[1]) > max(a[0], b[0])

@@ -14,11 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from medfact.taxonomy import ErrorCategory
-from medfact.train.data import read_examples, sample_examples
-
-
-def _overlaps(a: Any, b: Any) -> bool:
-    return a is not None and b is not None and min(a[1], b[1]) > max(a[0], b[0])
+from medfact.train.data import finding_matches, read_examples, sample_examples
 
 
 def evaluate(engine: Any, examples: Iterable[dict[str, Any]]) -> dict[str, Any]:
@@ -47,11 +43,7 @@ def evaluate(engine: Any, examples: Iterable[dict[str, Any]]) -> dict[str, Any]:
         if category is None:
             continue
         truth[category] += 1
-        span = label.get("span")
-        if any(
-            f.category.value == category and (span is None or _overlaps(f.span, span))
-            for f in findings
-        ):
+        if any(finding_matches(f, label) for f in findings):
             hit[category] += 1
     per_category = {}
     for c in ErrorCategory:

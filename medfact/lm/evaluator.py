@@ -39,6 +39,7 @@ from medfact.lm.parse import ParseResult, map_quote, parse_json
 from medfact.lm.prompts import PromptSpec, get_prompt
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory, ErrorGroup, RiskLevel, VerdictLabel
+from medfact.textutil import spans_overlap
 from medfact.types import Evidence, Finding, Verdict
 
 log = logging.getLogger("medfact")
@@ -651,15 +652,12 @@ class LMEvaluator:
             if f.rule == NAME or id(f) in confirmed or f.confidence >= self.rule_confidence:
                 continue
             looked = whole_case or (
-                f.span is not None and any(r is not None and _overlap(f.span, r) for r in reviewed)
+                f.span is not None
+                and any(r is not None and spans_overlap(f.span, r) for r in reviewed)
             )
             if looked:
                 f.confidence = round(f.confidence / 2, 4)
                 f.message += " (not confirmed by the evaluator LM)"
-
-
-def _overlap(a: tuple[int, int] | None, b: tuple[int, int] | None) -> bool:
-    return a is not None and b is not None and min(a[1], b[1]) > max(a[0], b[0])
 
 
 def _overlapping(
@@ -672,7 +670,9 @@ def _overlapping(
     for k, f in enumerate(findings):
         if f.rule == NAME or f.category.group != category.group:
             continue
-        if _overlap(f.span, span) or (span is None and _overlap(f.context_span, context_span)):
+        if spans_overlap(f.span, span) or (
+            span is None and spans_overlap(f.context_span, context_span)
+        ):
             return k
     return None
 

@@ -60,6 +60,17 @@ def sample_examples(
     return [ex for i, ex in enumerate(examples) if i in keep]
 
 
+def finding_matches(finding: Any, label: dict[str, Any]) -> bool:
+    """Whether a finding is the example's error: its category, on the perturbed span (a deletion,
+    whose label has no span, matches anywhere)."""
+    from medfact.textutil import spans_overlap
+
+    span = label.get("span")
+    return finding.category.value == label.get("category") and (
+        span is None or spans_overlap(finding.span, span)
+    )
+
+
 def claim_label(category: str | None) -> int | None:
     """0 supported, 1 contradicted, 2 not enough info; None when a claim cannot carry it."""
     if category is None:

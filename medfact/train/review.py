@@ -14,14 +14,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from medfact.train.data import read_examples, sample_examples
+from medfact.train.data import finding_matches, read_examples, sample_examples
 from medfact.verifiers.model_findings import REVIEWED_RULES
 
 GRID = tuple(round(0.3 + 0.01 * i, 2) for i in range(41))  # 0.30 .. 0.70
-
-
-def _overlaps(a: Any, b: Any) -> bool:
-    return a is not None and b is not None and min(a[1], b[1]) > max(a[0], b[0])
 
 
 def reviewed_findings(engine: Any, examples: list[dict[str, Any]]) -> list[tuple[float, bool]]:
@@ -43,11 +39,7 @@ def reviewed_findings(engine: Any, examples: list[dict[str, Any]]) -> list[tuple
                 i = position.get(f.claim_id)
                 if i is None or f.rule not in REVIEWED_RULES or int(f.risk) < 2:
                     continue
-                span = label.get("span")
-                true = f.category.value == label.get("category") and (
-                    span is None or _overlaps(f.span, span)
-                )
-                rows.append((float(probabilities[i][0]), bool(true)))
+                rows.append((float(probabilities[i][0]), finding_matches(f, label)))
     return rows
 
 
