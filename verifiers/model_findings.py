@@ -1,5 +1,5 @@
 """Tier 1 over the rules: findings for claims the rules said nothing about, and a review of the
-rules' "unsupported" findings.
+word-count rule's findings.
 
 Thresholds come from the model card: ``contradicted``/``not_enough_info`` chosen on validation
 pairs by ``medfact train verifier``, ``dismiss_supported`` chosen on validation cases by
