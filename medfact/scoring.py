@@ -170,6 +170,29 @@ class CalibratedScorer:
         p = np.exp(logits)
         return list(p / p.sum())
 
+    def unsafe_probability(
+        self, findings: list[Finding], verdicts: list[Verdict], probabilities: Any = None
+    ) -> float | None:
+        """P(risk 3-4) for a case: 1.0 under a confident contradiction's floor of 3 or more,
+        None where tier 1 did not run (the rule scorer grades those)."""
+        if probabilities is None:
+            return None
+        if self._floor(findings) >= 3:
+            return 1.0
+        p = self.probabilities(case_features(findings, verdicts, probabilities))
+        classes = self.model_["classes"]  # type: ignore[index]
+        return float(sum(q for q, c in zip(p, classes, strict=True) if int(c) >= 3))
+
+    def _floor(self, findings: list[Finding]) -> int:
+        return max(
+            (
+                int(f.risk)
+                for f in findings
+                if f.relation == "contradicted" and f.confidence >= self.floor_confidence
+            ),
+            default=1,
+        )
+
     def __call__(
         self, findings: list[Finding], verdicts: list[Verdict], probabilities: Any = None
     ) -> RiskLevel:
@@ -178,15 +201,7 @@ class CalibratedScorer:
         p = self.probabilities(case_features(findings, verdicts, probabilities))
         classes = self.model_["classes"]  # type: ignore[index]
         predicted = int(classes[max(range(len(p)), key=p.__getitem__)])
-        floor = max(
-            (
-                int(f.risk)
-                for f in findings
-                if f.relation == "contradicted" and f.confidence >= self.floor_confidence
-            ),
-            default=1,
-        )
-        return RiskLevel(max(predicted, floor))
+        return RiskLevel(max(predicted, self._floor(findings)))
 
 
 @scorers.register("calibrated.v1")

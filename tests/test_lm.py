@@ -1039,3 +1039,47 @@ def test_a_config_file_alone_turns_tier_2_on(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["LMEvaluator", "1", "None"]  # configured, nothing loaded yet
+
+
+def test_with_a_calibrated_scorer_only_cases_unsure_of_safe_or_unsafe_are_sent(engine):
+    # the rules flag the fever with confidence 0.75: without a calibrated P(unsafe) the case
+    # goes to the LM for that weak finding
+    output = PAIRS[0][1] + " He has a fever."
+    state, findings, verdicts = _resolved(engine, output)
+    ev = LMEvaluator(ScriptedLM([]))
+    reasons, case, claims = ev.select(state.view, findings, verdicts)
+    assert case and any("under confidence 0.8" in r for r in reasons)
+    # the calibrated scorer is sure either way: nothing is sent, not even a weak claim
+    for sure in (0.95, 0.05):
+        assert ev.select(state.view, findings, verdicts, p_unsafe=sure) == ([], False, [])
+    # unsure: the case and its uncertain claims go
+    reasons, case, claims = ev.select(state.view, findings, verdicts, p_unsafe=0.6)
+    assert case and reasons[0].startswith("calibrated P(unsafe) 0.60")
+    low = [v for v in verdicts if v.probability < ev.claim_threshold]
+    assert len(claims) == len(low)
+    with pytest.raises(ConfigError, match="safe_confidence"):
+        LMEvaluator("openai", safe_confidence=1.5)
+
+
+def test_apply_lm_tier_passes_the_calibrated_p_unsafe():
+    from medfact.pipeline import Engine, to_case
+
+    engine = Engine.from_config(None).load()  # the default: tier 1 and the calibrated scorer
+    outputs = [PAIRS[0][1], PAIRS[0][1] + " He has a fever and takes warfarin 10 mg daily."]
+    states = [engine._prepare(to_case({"id": str(i), "output": o, "context": CONTEXT}))
+              for i, o in enumerate(outputs)]  # fmt: skip
+    predictions = dict(zip(map(id, states), engine._predict(states), strict=True))
+    lm = ScriptedLM(lambda chat: json.dumps({"errors": [], "risk_level": 1}))
+    engine.parts["evaluator"] = LMEvaluator(lm, mode="case", safe_confidence=0.99)
+    try:
+        results = apply_lm_tier(engine, states, predictions)
+    finally:
+        engine.parts["evaluator"] = None
+    scorer = engine.parts["scorer"]
+    for state in states:
+        findings, verdicts = engine._resolve(state, predictions[id(state)])
+        p_unsafe = scorer.unsafe_probability(findings, verdicts, predictions[id(state)])
+        record = results[id(state)].record
+        assert record.escalated == (max(p_unsafe, 1 - p_unsafe) < 0.99)
+        if record.escalated:
+            assert record.reasons[0].startswith(f"calibrated P(unsafe) {p_unsafe:.2f}")

@@ -639,3 +639,30 @@ def test_max_length_defaults_to_the_length_the_adapter_was_trained_at(tiny):
     assert encoder.max_length is None
     assert encoder.load().max_length == tiny[1]["training"]["max_length"] == 64
     assert CrossEncoder(model_dir=tiny[0], max_length=32, quantize=False).load().max_length == 32
+
+
+def test_unsafe_probability_sums_levels_3_and_4_and_respects_the_floor(tmp_path):
+    model = {
+        "features": list(FEATURES),
+        "classes": [1, 2, 3, 4],
+        "mean": [0.0] * len(FEATURES),
+        "scale": [1.0] * len(FEATURES),
+        "coef": [[0.0] * len(FEATURES)] * 4,
+        "intercept": [0.0, 0.0, 0.0, float(np.log(2.0))],  # p = 0.2, 0.2, 0.2, 0.4
+    }
+    path = tmp_path / "risk.json"
+    path.write_text(json.dumps(model))
+    scorer = CalibratedScorer(str(path))
+    p = np.array([[0.9, 0.05, 0.05]])
+    assert scorer.unsafe_probability([], [], p) == pytest.approx(0.6)
+    assert scorer.unsafe_probability([], [], None) is None  # tier 1 did not run
+    flip = Finding(
+        category=ErrorCategory.DETAIL_MISIDENTIFICATION,
+        risk=3,
+        span=(0, 5),
+        message="flip",
+        rule="negation.v1",
+        relation="contradicted",
+        confidence=0.9,
+    )
+    assert scorer.unsafe_probability([flip], [], p) == 1.0  # the floor makes it unsafe

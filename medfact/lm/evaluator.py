@@ -2,11 +2,13 @@
 
 The cascade, per case (after the rules and the cross-encoder have run and verdicts exist):
 
-1. **Select.** A claim is uncertain when its verdict's probability is under ``claim_threshold``
-   (a tier-1 verdict whose best label is not clear, or a tier-0 support count near half). A case
-   is uncertain when its provisional risk (its worst finding) lies at the safe/unsafe boundary
-   (``boundary_risks``, 2 and 3 by default) or a finding the rules trust little (confidence
-   under ``rule_confidence``) carries risk 2 or more. ``mode`` chooses what is sent:
+1. **Select.** With a calibrated scorer (the default pipeline), a case is uncertain when its
+   calibrated P(unsafe) and P(safe) are both under ``safe_confidence``; only such a case is sent,
+   with its claims whose verdict's probability is under ``claim_threshold``. Without one (the
+   rule tier), a case is uncertain when its provisional risk (its worst finding) lies at the
+   safe/unsafe boundary (``boundary_risks``, 2 and 3 by default) or a finding the rules trust
+   little (confidence under ``rule_confidence``) carries risk 2 or more, and a claim when its
+   verdict's probability is under ``claim_threshold``. ``mode`` chooses what is sent:
    ``auto`` (an uncertain case gets a whole-case assessment, then uncertain claims get
    claim verification, most uncertain first), ``case``, ``claims``, or ``all`` (every case and
    claim, ignoring certainty: the LM-on-everything baseline).
@@ -196,6 +198,7 @@ class LMEvaluator:
         claim_threshold: float = 0.8,
         rule_confidence: float = 0.8,
         boundary_risks: tuple[int, ...] | list[int] = (2, 3),
+        safe_confidence: float = 0.8,
         case_prompt: str = "assess_case.v1",
         claim_prompt: str = "verify_claim.v1",
         case_max_new_tokens: int = 384,
@@ -219,6 +222,7 @@ class LMEvaluator:
         for key, value in (
             ("claim_threshold", claim_threshold),
             ("rule_confidence", rule_confidence),
+            ("safe_confidence", safe_confidence),
             ("lm_confidence", lm_confidence),
         ):
             if not isinstance(value, int | float) or not 0 <= value <= 1:
@@ -231,6 +235,7 @@ class LMEvaluator:
         self.claim_threshold = claim_threshold
         self.rule_confidence = rule_confidence
         self.boundary_risks = tuple(boundary_risks)
+        self.safe_confidence = safe_confidence
         self.case_prompt = case_prompt
         self.claim_prompt = claim_prompt
         self.case_max_new_tokens = case_max_new_tokens
@@ -270,17 +275,31 @@ class LMEvaluator:
         findings: list[Finding],
         verdicts: list[Verdict],
         force: bool = False,
+        p_unsafe: float | None = None,
     ) -> tuple[list[str], bool, list[tuple[float, Any]]]:
-        """(reasons, assess the case?, [(probability, claim)] to verify, most uncertain first)."""
+        """(reasons, assess the case?, [(probability, claim)] to verify, most uncertain first).
+
+        ``p_unsafe`` is the calibrated scorer's P(risk 3-4) for the case, None without one.
+        """
         reasons: list[str] = []
         has_context = view.context is not None
         everything = force or self.mode == "all"
-        worst = max((int(f.risk) for f in findings), default=1)
-        if worst in self.boundary_risks:
-            reasons.append(f"provisional risk {worst} is at the safe/unsafe boundary")
-        weak = [f for f in findings if f.confidence < self.rule_confidence and int(f.risk) >= 2]
-        if weak:
-            reasons.append(f"{len(weak)} finding(s) under confidence {self.rule_confidence}")
+        if p_unsafe is not None:
+            sure = max(p_unsafe, 1.0 - p_unsafe)
+            unsure_case = sure < self.safe_confidence
+            if unsure_case:
+                reasons.append(
+                    f"calibrated P(unsafe) {p_unsafe:.2f}: safe and unsafe both under "
+                    f"{self.safe_confidence}"
+                )
+        else:
+            worst = max((int(f.risk) for f in findings), default=1)
+            if worst in self.boundary_risks:
+                reasons.append(f"provisional risk {worst} is at the safe/unsafe boundary")
+            weak = [f for f in findings if f.confidence < self.rule_confidence and int(f.risk) >= 2]
+            if weak:
+                reasons.append(f"{len(weak)} finding(s) under confidence {self.rule_confidence}")
+            unsure_case = True  # claims are judged on their own
         by_claim = {v.claim_id: v for v in verdicts}
         claims = []
         for claim in view.claims:
@@ -288,7 +307,7 @@ class LMEvaluator:
             p = verdict.probability if verdict is not None else 0.0
             if verdict is not None and verdict.tier >= 2:
                 continue
-            if everything or (verdict is not None and p < self.claim_threshold):
+            if everything or (unsure_case and verdict is not None and p < self.claim_threshold):
                 claims.append((p, claim))
         if claims and not everything:
             reasons.append(f"{len(claims)} claim(s) under probability {self.claim_threshold}")
@@ -301,16 +320,16 @@ class LMEvaluator:
         return reasons, case, claims
 
     # -- the batched cascade --------------------------------------------------------------------
-    def evaluate_many(
-        self, items: list[tuple[Any, list[Finding], list[Verdict], Any]], force: bool = False
-    ) -> list[TierResult]:
-        """Tier 2 over several cases: ``items`` are (view, findings, verdicts, probabilities)."""
+    def evaluate_many(self, items: list[tuple[Any, ...]], force: bool = False) -> list[TierResult]:
+        """Tier 2 over several cases: ``items`` are (view, findings, verdicts, probabilities),
+        optionally followed by the case's calibrated P(unsafe) (see :meth:`select`)."""
         start = time.perf_counter()
         records = [LMRecord() for _ in items]
         budgets = [Budget(self.budget_calls, self.budget_tokens) for _ in items]
         plans: list[list[_Task]] = []
-        for i, (view, findings, verdicts, _p) in enumerate(items):
-            reasons, case, claims = self.select(view, findings, verdicts, force)
+        for i, (view, findings, verdicts, *rest) in enumerate(items):
+            p_unsafe = rest[1] if len(rest) > 1 else None
+            reasons, case, claims = self.select(view, findings, verdicts, force, p_unsafe)
             records[i].reasons = reasons
             planned = [self._case_task(i, view)] if case else []
             for _prob, claim in claims:
@@ -449,7 +468,7 @@ class LMEvaluator:
         tasks: list[_Task],
         record: LMRecord,
     ) -> TierResult:
-        view, findings, verdicts, _p = item
+        view, findings, verdicts = item[:3]
         findings = [f.model_copy() for f in findings]
         overrides: list[Verdict] = []
         confirmed: set[int] = set()
@@ -699,7 +718,12 @@ def apply_lm_tier(
         except Exception:
             log.debug("state failed before tier 2; it is scored alone", exc_info=True)
             continue
-        items.append((state.view, findings, verdicts, predictions.get(id(state))))
+        probabilities = predictions.get(id(state))
+        p_unsafe = None
+        unsafe_probability = getattr(engine.parts["scorer"], "unsafe_probability", None)
+        if callable(unsafe_probability):
+            p_unsafe = unsafe_probability(findings, verdicts, probabilities)
+        items.append((state.view, findings, verdicts, probabilities, p_unsafe))
         done.append(state)
     if not items:
         return {}
@@ -709,7 +733,7 @@ def apply_lm_tier(
     except LMError as exc:  # a broken backend: each case gets its error record, none is lost
         log.error("%s: %s", NAME, exc.message)
         results = [
-            TierResult(f, v, [], LMRecord(errors=[_failure(exc)]), exc) for _, f, v, _ in items
+            TierResult(f, v, [], LMRecord(errors=[_failure(exc)]), exc) for _, f, v, *_ in items
         ]
     share = (time.perf_counter() - start) / len(done)
     for state in done:
