@@ -22,9 +22,10 @@ def train() -> None:
     \b
     Example (the shipped models were made this way; see their model cards):
       medfact synth make --pairs pairs.jsonl --out synth --seed 0
-      medfact train verifier --data synth --out medfact/models/verifier-v2
+      medfact train verifier --data synth --out medfact/models/verifier-v2 --epochs 1 \\
+          --lr 1e-3 --max-length 128 --limit 6000 --supported-ratio 1.5
       medfact train review --data synth --verifier medfact/models/verifier-v2
-      medfact train risk --data synth --out medfact/models/risk-v2.json
+      medfact train risk --data synth --out medfact/models/risk-v3.json --limit 1200
     """
 
 
