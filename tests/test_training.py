@@ -499,37 +499,38 @@ def test_train_risk_is_deterministic(risk_model, tiny, synth_dir, tmp_path):
     assert hashlib.sha256(json.dumps(again["coef"]).encode()).hexdigest() == digest
 
 
-def test_calibrated_scorer_never_talks_a_confident_contradiction_down(tmp_path) -> None:
-    import json as _json
-
-    from medfact.scoring import FEATURES, CalibratedScorer
-    from medfact.taxonomy import ErrorCategory, RiskLevel
-    from medfact.types import Finding
-
-    # a model that always says "no risk": large intercept for class 1
+def _constant_risk_model(tmp_path: Path, intercept: list[float]) -> Path:
+    """A risk model whose level probabilities ignore the features: softmax(intercept)."""
     model = {
         "features": list(FEATURES),
         "classes": [1, 2, 3, 4],
         "mean": [0.0] * len(FEATURES),
         "scale": [1.0] * len(FEATURES),
         "coef": [[0.0] * len(FEATURES)] * 4,
-        "intercept": [10.0, 0.0, 0.0, 0.0],
+        "intercept": intercept,
     }
     path = tmp_path / "risk.json"
-    path.write_text(_json.dumps(model))
-    flip = Finding(
+    path.write_text(json.dumps(model))
+    return path
+
+
+def _contradiction(risk: int, confidence: float) -> Finding:
+    return Finding(
         category=ErrorCategory.DETAIL_MISIDENTIFICATION,
-        risk=4,
+        risk=risk,
         span=(0, 5),
         message="flip",
         rule="negation.v1",
         relation="contradicted",
-        confidence=0.8,
+        confidence=confidence,
     )
+
+
+def test_calibrated_scorer_never_talks_a_confident_contradiction_down(tmp_path) -> None:
+    path = _constant_risk_model(tmp_path, [10.0, 0.0, 0.0, 0.0])  # always "no risk"
+    flip = _contradiction(4, 0.8)
     weak = flip.model_copy(update={"confidence": 0.5})
     unsupported = flip.model_copy(update={"relation": "unsupported"})
-    import numpy as np
-
     p = np.array([[0.9, 0.05, 0.05]])  # tier 1 ran on one claim
     scorer = CalibratedScorer(str(path))
     assert scorer([], [], p) == RiskLevel.NO_RISK
@@ -642,27 +643,12 @@ def test_max_length_defaults_to_the_length_the_adapter_was_trained_at(tiny):
 
 
 def test_unsafe_probability_sums_levels_3_and_4_and_respects_the_floor(tmp_path):
-    model = {
-        "features": list(FEATURES),
-        "classes": [1, 2, 3, 4],
-        "mean": [0.0] * len(FEATURES),
-        "scale": [1.0] * len(FEATURES),
-        "coef": [[0.0] * len(FEATURES)] * 4,
-        "intercept": [0.0, 0.0, 0.0, float(np.log(2.0))],  # p = 0.2, 0.2, 0.2, 0.4
-    }
-    path = tmp_path / "risk.json"
-    path.write_text(json.dumps(model))
-    scorer = CalibratedScorer(str(path))
+    # p = 0.2, 0.2, 0.2, 0.4
+    scorer = CalibratedScorer(
+        str(_constant_risk_model(tmp_path, [0.0, 0.0, 0.0, float(np.log(2.0))]))
+    )
     p = np.array([[0.9, 0.05, 0.05]])
     assert scorer.unsafe_probability([], [], p) == pytest.approx(0.6)
     assert scorer.unsafe_probability([], [], None) is None  # tier 1 did not run
-    flip = Finding(
-        category=ErrorCategory.DETAIL_MISIDENTIFICATION,
-        risk=3,
-        span=(0, 5),
-        message="flip",
-        rule="negation.v1",
-        relation="contradicted",
-        confidence=0.9,
-    )
+    flip = _contradiction(3, 0.9)
     assert scorer.unsafe_probability([flip], [], p) == 1.0  # the floor makes it unsafe
