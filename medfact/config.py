@@ -19,6 +19,7 @@ _SCHEMA: dict[str, set[str] | None] = {
         "decomposer",
         "evidence",
         "verifiers",
+        "learned_verifiers",
         "model",
         "scorer",
         "evaluator",
@@ -70,15 +71,16 @@ def validate(config: dict[str, Any]) -> None:
         for key in value:
             if key not in keys:
                 raise _unknown(key, keys, f"[{section}] ")
-    verifiers = config["pipeline"].get("verifiers")
-    if not isinstance(verifiers, list) or not all(isinstance(v, str) for v in verifiers):
-        raise ConfigError("[pipeline] verifiers must be a list of plug-in names")
+    for key in ("verifiers", "learned_verifiers"):
+        names = config["pipeline"].get(key, [])
+        if not isinstance(names, list) or not all(isinstance(v, str) for v in names):
+            raise ConfigError(f"[pipeline] {key} must be a list of plug-in names")
     for key, value in config["limits"].items():
         if not isinstance(value, int) or value <= 0:
             raise ConfigError(f"[limits] {key} must be a positive integer, got {value!r}")
 
 
-NO_MODEL = {"pipeline": {"model": "", "scorer": "rules.v1"}}
+NO_MODEL = {"pipeline": {"model": "", "learned_verifiers": [], "scorer": "rules.v1"}}
 
 
 def load_config(

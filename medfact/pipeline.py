@@ -81,6 +81,10 @@ class Engine:
             ),
             "evidence": registry.corpora.create(pipe["evidence"], self._params(pipe["evidence"])),
             "verifiers": [registry.verifiers.create(n, self._params(n)) for n in pipe["verifiers"]],
+            "learned": [
+                registry.verifiers.create(n, self._params(n)).load()
+                for n in pipe.get("learned_verifiers", [])
+            ],
             "scorer": registry.scorers.create(pipe["scorer"], self._params(pipe["scorer"])),
             "model": (
                 registry.verifiers.create(pipe["model"], self._params(pipe["model"])).load()
@@ -166,10 +170,14 @@ class Engine:
         from medfact.verifiers.base import CaseView
 
         state.view = view = CaseView(case, out_doc, ctx_doc, claims, evidence, search)
-        for rule in p["verifiers"]:
+        for rule in [*p["verifiers"], *p["learned"]]:
             state.findings.extend(rule(view))
         lap("verify")
         return state
+
+    def view(self, record: Case | dict[str, Any]) -> Any:
+        """The analysed case (a ``CaseView``) that the rules and learned checks read."""
+        return self._prepare(to_case(record)).view
 
     def _corpus_evidence(self, claims: list[Claim]) -> dict[str, list[Any]]:
         """MedScore's mode: each claim's best passages from the configured corpora, each cut

@@ -74,8 +74,15 @@ def evaluate(engine: Any, examples: Iterable[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-# The tier-1 verifier and the calibrated risk model, named explicitly (the built-in default today).
-TRAINED = {"pipeline": {"model": "crossencoder.v1", "scorer": "calibrated.v1"}}
+# The trained path, named explicitly (the built-in default today): the tier-1 verifier, the
+# learned qualifier check and the calibrated risk model.
+TRAINED = {
+    "pipeline": {
+        "model": "crossencoder.v1",
+        "learned_verifiers": ["qualifier.v1"],
+        "scorer": "calibrated.v1",
+    }
+}
 
 
 def run(

@@ -25,6 +25,7 @@ def train() -> None:
       medfact train verifier --data synth --out medfact/models/verifier-v2 --epochs 1 \\
           --lr 1e-3 --max-length 128 --limit 6000 --supported-ratio 1.5
       medfact train review --data synth --verifier medfact/models/verifier-v2
+      medfact train qualifier --data synth --out medfact/models/qualifier-v1.json
       medfact train risk --data synth --out medfact/models/risk-v3.json --limit 1200
     """
 
@@ -123,10 +124,11 @@ def risk(data_dir, out_path, verifier_dir, no_model, limit) -> None:
     Example:
       medfact train risk --data synth --out my-risk.json --verifier my-verifier
     """
+    from medfact.config import NO_MODEL
     from medfact.train.risk import train_risk
 
-    pipeline = {"scorer": "rules.v1", "model": "" if no_model else "crossencoder.v1"}
-    config = {"pipeline": pipeline}
+    pipeline = NO_MODEL["pipeline"] if no_model else {"model": "crossencoder.v1"}
+    config = {"pipeline": {**pipeline, "scorer": "rules.v1"}}
     if verifier_dir and not no_model:
         config["components"] = {"crossencoder.v1": {"model_dir": verifier_dir}}
     try:
@@ -178,6 +180,52 @@ def review(data_dir, verifier_dir, limit, min_recall) -> None:
     except MedfactError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(result, indent=2))
+
+
+@train.command()
+@click.option("--data", "data_dir", required=True, type=click.Path(file_okay=False, exists=True))
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--seeds",
+    default=6,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Draws of drop_qualifier per clean training output (distinct cuts only).",
+)
+@click.option(
+    "--beta",
+    default=0.5,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="The threshold maximises F-beta; under 1 weighs precision more.",
+)
+@click.option("--limit", type=int, default=None, help="A seeded sample of N examples per split.")
+def qualifier(data_dir, out_path, seeds, beta, limit) -> None:
+    """Fit the model of qualifier.v1: input qualifiers the output drops (missing context).
+
+    Negatives are the candidates of clean training outputs; positives, the same outputs with a
+    qualifier cut out. The threshold is the best F-beta of finding the train split's
+    missing-context examples among all others, cross-fitted by document; valid and test are
+    reported. Writes JSON (coefficients, scaler, threshold, metrics).
+
+    \b
+    Example:
+      medfact train qualifier --data synth --out medfact/models/qualifier-v1.json
+    """
+    from medfact.train.qualifier import train_qualifier
+
+    try:
+        model = train_qualifier(
+            Path(data_dir),
+            Path(out_path),
+            seeds=seeds,
+            beta=beta,
+            limit=limit,
+            command=_command(),
+        )
+    except MedfactError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps({"threshold": model["threshold"], "metrics": model["metrics"]}, indent=2))
 
 
 def _attach_evaluator() -> None:
