@@ -64,8 +64,10 @@ FEATURES = (
     "n_risk2",
     "max_conf",
     "contra_max",
+    "negation_max",
     "unsup_max",
     "omit_max",
+    "qualifier_max",
     "certainty_max",
     "p_contra_max",
     "p_nei_max",
@@ -86,14 +88,8 @@ def case_features(
     """
     import math
 
-    def worst(relation: str | None = None, group: str | None = None) -> float:
-        values = [
-            int(f.risk)
-            for f in findings
-            if (relation is None or f.relation == relation)
-            and (group is None or f.category.group.value == group)
-        ]
-        return float(max(values, default=0))
+    def worst(keep: Any) -> float:
+        return float(max((int(f.risk) for f in findings if keep(f)), default=0))
 
     risks = [int(f.risk) for f in findings]
     row = [
@@ -101,10 +97,13 @@ def case_features(
         float(sum(r >= 3 for r in risks)),
         float(sum(r == 2 for r in risks)),
         max((f.confidence for f in findings), default=0.0),
-        worst("contradicted"),
-        worst("unsupported"),
-        worst("omitted"),
-        worst(group="certainty_misalignment"),
+        # negation.v1 apart: its flips are often misread polarity, and the model weighs it alone
+        worst(lambda f: f.relation == "contradicted" and f.rule != "negation.v1"),
+        worst(lambda f: f.relation == "contradicted" and f.rule == "negation.v1"),
+        worst(lambda f: f.relation == "unsupported"),
+        worst(lambda f: f.relation == "omitted" and f.rule != "qualifier.v1"),
+        max((f.confidence for f in findings if f.rule == "qualifier.v1"), default=0.0),
+        worst(lambda f: f.category.group.value == "certainty_misalignment"),
     ]
     if probabilities is not None and len(probabilities):
         p = probabilities
@@ -126,8 +125,10 @@ class CalibratedScorer:
 
     Fitted by ``medfact train risk`` on held-out synthetic cases; probabilities are calibrated
     there (reliability reported in the model card). Predicts the most probable level, but never
-    below the risk of a contradiction the rules are confident in (``floor_confidence``): a learned
-    model may refine a grade, not talk a clear contradiction down to "safe".
+    below the risk of a contradiction the rules are confident in (``floor_confidence``) from a
+    rule whose confident contradictions proved right (the model's ``floor_rules``, chosen by
+    ``medfact train risk`` on validation cases): a learned model may refine a grade, not talk a
+    clear contradiction down to "safe".
     """
 
     name = "calibrated.v1"
@@ -145,7 +146,7 @@ class CalibratedScorer:
 
             from medfact.errors import NotFittedError
 
-            source = self.path or str(files("medfact").joinpath("models/risk-v3.json"))
+            source = self.path or str(files("medfact").joinpath("models/risk-v4.json"))
             try:
                 with open(source, encoding="utf-8") as handle:
                     self.model_ = json.load(handle)
@@ -184,11 +185,14 @@ class CalibratedScorer:
         return float(sum(q for q, c in zip(p, classes, strict=True) if int(c) >= 3))
 
     def _floor(self, findings: list[Finding]) -> int:
+        rules = self.load().model_.get("floor_rules")  # type: ignore[union-attr]
         return max(
             (
                 int(f.risk)
                 for f in findings
-                if f.relation == "contradicted" and f.confidence >= self.floor_confidence
+                if f.relation == "contradicted"
+                and f.confidence >= self.floor_confidence
+                and (rules is None or f.rule in rules)
             ),
             default=1,
         )

@@ -441,6 +441,8 @@ def test_train_risk_writes_plain_json(risk_model, synth_dir):
     assert stored["data"]["limit"] == 12
     assert set(stored["metrics"]) == {"train", "valid", "test"}
     assert stored["command"] == "pytest risk"
+    assert stored["floor_rules"] is None  # by default every rule's contradictions set a floor
+    assert all(0 <= m["precision"] <= 1 for m in stored["floor_precision"].values())
 
 
 def test_calibrated_scorer_loads_and_scores(risk_model):
@@ -499,9 +501,11 @@ def test_train_risk_is_deterministic(risk_model, tiny, synth_dir, tmp_path):
     assert hashlib.sha256(json.dumps(again["coef"]).encode()).hexdigest() == digest
 
 
-def _constant_risk_model(tmp_path: Path, intercept: list[float]) -> Path:
+def _constant_risk_model(
+    tmp_path: Path, intercept: list[float], floor_rules: list[str] | None = None
+) -> Path:
     """A risk model whose level probabilities ignore the features: softmax(intercept)."""
-    model = {
+    model: dict = {
         "features": list(FEATURES),
         "classes": [1, 2, 3, 4],
         "mean": [0.0] * len(FEATURES),
@@ -509,6 +513,8 @@ def _constant_risk_model(tmp_path: Path, intercept: list[float]) -> Path:
         "coef": [[0.0] * len(FEATURES)] * 4,
         "intercept": intercept,
     }
+    if floor_rules is not None:
+        model["floor_rules"] = floor_rules
     path = tmp_path / "risk.json"
     path.write_text(json.dumps(model))
     return path
@@ -541,6 +547,31 @@ def test_calibrated_scorer_never_talks_a_confident_contradiction_down(tmp_path) 
     # where tier 1 did not run (no input, no corpus) the model never saw such a case: the rule
     # scorer grades it
     assert scorer([unsupported], []) == RiskLevel.HIGH and scorer([], []) == RiskLevel.NO_RISK
+
+
+def test_only_the_models_floor_rules_set_a_floor(tmp_path) -> None:
+    path = _constant_risk_model(tmp_path, [10.0, 0.0, 0.0, 0.0], floor_rules=["laterality.v1"])
+    flip = _contradiction(4, 0.9)  # negation.v1, not a floor rule of this model
+    side = flip.model_copy(update={"rule": "laterality.v1", "risk": RiskLevel.MODERATE})
+    p = np.array([[0.9, 0.05, 0.05]])
+    scorer = CalibratedScorer(str(path))
+    assert scorer([flip], [], p) == RiskLevel.NO_RISK
+    assert scorer([flip, side], [], p) == RiskLevel.MODERATE
+    assert scorer.unsafe_probability([flip], [], p) < 0.01
+    assert scorer.unsafe_probability([side], [], p) == 1.0
+
+
+def test_floor_precision_counts_confident_contradictions_per_rule(rules_engine):
+    from medfact.train.risk import floor_precision
+
+    examples = [
+        _example("s", SWAPPED, "detail_misidentification", (20, 25)),
+        _example("c", CLEAN, None, None),
+    ]
+    table = floor_precision(rules_engine, examples)
+    assert table["laterality.v1"] == {"n": 1, "precision": 1.0}
+    wrong = [_example("w", SWAPPED, "fabricated_claim", None)]
+    assert floor_precision(rules_engine, wrong)["laterality.v1"]["precision"] == 0.0
 
 
 # --- tier 1 reviewing the rules, and the default pipeline ---------------------------------------

@@ -171,6 +171,9 @@ class NegationRule(Rule):
                 continue
             if key in seen_sentences:
                 continue
+            risk = self._flip_risk(tok)
+            if risk is None:
+                continue  # "associated", "home", "results": flips of ordinary words are noise
             anchor = mentions[0]
             if {tok.polarity} | polarities == {AFFIRMED, NEGATED}:
                 seen_sentences.add(key)
@@ -179,7 +182,7 @@ class NegationRule(Rule):
                     self.finding(
                         view,
                         ErrorCategory.DETAIL_MISIDENTIFICATION,
-                        self._flip_risk(tok),
+                        risk,
                         _phrase_span(view.output.tokens, tok),
                         f"'{tok.text}' is {tok.polarity} here but {said} in the input",
                         relation=CONTRADICTED,
@@ -253,13 +256,15 @@ class NegationRule(Rule):
                 break
         return found
 
-    def _flip_risk(self, tok: Token) -> int:
+    def _flip_risk(self, tok: Token) -> int | None:
+        """High for a finding that changes care, moderate for another clinical word; None for
+        an ordinary word, whose polarity the analysis too often misreads to report."""
         stem = tok.stem
         if any(stem.startswith(c) for c in _CONCERN):
             return self.flip_risk
         if any(stem.startswith(c) for c in _FINDINGS) or is_clinical(tok):
             return self.minor_flip_risk
-        return 2
+        return None
 
 
 def _modifier(tokens: list[Token], i: int) -> str | None:

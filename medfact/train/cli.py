@@ -26,7 +26,7 @@ def train() -> None:
           --lr 1e-3 --max-length 128 --limit 6000 --supported-ratio 1.5
       medfact train review --data synth --verifier medfact/models/verifier-v2
       medfact train qualifier --data synth --out medfact/models/qualifier-v1.json
-      medfact train risk --data synth --out medfact/models/risk-v3.json --limit 1200
+      medfact train risk --data synth --out medfact/models/risk-v4.json --limit 1200
     """
 
 
@@ -117,7 +117,16 @@ def verifier(
 )
 @click.option("--no-model", is_flag=True, help="Fit on rule findings only (no tier 1).")
 @click.option("--limit", type=int, default=None, help="A seeded sample of N examples per split.")
-def risk(data_dir, out_path, verifier_dir, no_model, limit) -> None:
+@click.option(
+    "--floor-precision",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Over 0: a rule's confident contradictions set a floor under the grade only if at "
+    "least this share of them were right on the validation split (fewer false alarms, fewer "
+    "caught errors). 0: every rule's do.",
+)
+def risk(data_dir, out_path, verifier_dir, no_model, limit, floor_precision) -> None:
     """Fit the calibrated risk model (logistic regression, stored as JSON).
 
     \b
@@ -133,7 +142,12 @@ def risk(data_dir, out_path, verifier_dir, no_model, limit) -> None:
         config["components"] = {"crossencoder.v1": {"model_dir": verifier_dir}}
     try:
         model = train_risk(
-            Path(data_dir), Path(out_path), engine_config=config, limit=limit, command=_command()
+            Path(data_dir),
+            Path(out_path),
+            engine_config=config,
+            limit=limit,
+            floor_precision_min=floor_precision,
+            command=_command(),
         )
     except MedfactError as exc:
         raise click.ClickException(str(exc)) from None
