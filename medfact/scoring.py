@@ -141,22 +141,11 @@ class CalibratedScorer:
 
     def load(self) -> CalibratedScorer:
         if self.model_ is None:
-            import json
-            from importlib.resources import files
+            from medfact.fitted import load_fitted
 
-            from medfact.errors import NotFittedError
-
-            source = self.path or str(files("medfact").joinpath("models/risk-v4.json"))
-            try:
-                with open(source, encoding="utf-8") as handle:
-                    self.model_ = json.load(handle)
-            except OSError as exc:
-                raise NotFittedError(
-                    f"no risk model at {source}: run `medfact train risk` or use --no-model "
-                    f"({exc.strerror})"
-                ) from None
-            if tuple(self.model_["features"]) != FEATURES:
-                raise NotFittedError(f"risk model {source} was trained on other features")
+            self.model_ = load_fitted(
+                self.path, "risk-v4.json", "risk", "medfact train risk", FEATURES
+            )
         return self
 
     def probabilities(self, features: list[float]) -> list[float]:

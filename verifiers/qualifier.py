@@ -13,13 +13,13 @@ synthetic dropped qualifiers by ``medfact train qualifier`` and stored as JSON
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from medfact.analysis import ASKED, NEGATED, AnalyzedText, Token, is_content
+from medfact.fitted import load_fitted
 from medfact.lexicon import terms
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
@@ -318,21 +318,9 @@ class QualifierRule(Rule):
 
     def load(self) -> QualifierRule:
         if self.model_ is None:
-            from importlib.resources import files
-
-            from medfact.errors import NotFittedError
-
-            source = self.path or str(files("medfact").joinpath("models/qualifier-v1.json"))
-            try:
-                with open(source, encoding="utf-8") as handle:
-                    self.model_ = json.load(handle)
-            except OSError as exc:
-                raise NotFittedError(
-                    f"no qualifier model at {source}: run `medfact train qualifier` or use "
-                    f"--no-model ({exc.strerror})"
-                ) from None
-            if tuple(self.model_["features"]) != FEATURES:
-                raise NotFittedError(f"qualifier model {source} was trained on other features")
+            self.model_ = load_fitted(
+                self.path, "qualifier-v1.json", "qualifier", "medfact train qualifier", FEATURES
+            )
         return self
 
     def probabilities(self, rows: list[tuple[float, ...]]) -> list[float]:

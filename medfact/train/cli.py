@@ -26,7 +26,7 @@ def train() -> None:
           --lr 1e-3 --max-length 128 --limit 6000 --supported-ratio 1.5
       medfact train review --data synth --verifier medfact/models/verifier-v2
       medfact train qualifier --data synth --out medfact/models/qualifier-v1.json
-      medfact train risk --data synth --out medfact/models/risk-v4.json --limit 1200
+      medfact train risk --data synth --out medfact/models/risk-v4.json
     """
 
 
