@@ -28,6 +28,12 @@ log = logging.getLogger("medfact")
 STAGES = ("segment", "decompose", "analyze", "retrieve", "verify", "model", "score")
 
 
+def _loaded(plugin: Any) -> Any:
+    """A plug-in with its fitted model read now (a missing one fails at load, not mid-batch)."""
+    load = getattr(plugin, "load", None)
+    return load() if callable(load) else plugin
+
+
 def to_case(record: Case | dict[str, Any], position: int | None = None) -> Case:
     """Validate one input record, naming the record and field on failure."""
     if isinstance(record, Case):
@@ -82,7 +88,7 @@ class Engine:
             "evidence": registry.corpora.create(pipe["evidence"], self._params(pipe["evidence"])),
             "verifiers": [registry.verifiers.create(n, self._params(n)) for n in pipe["verifiers"]],
             "learned": [
-                registry.verifiers.create(n, self._params(n)).load()
+                _loaded(registry.verifiers.create(n, self._params(n)))
                 for n in pipe.get("learned_verifiers", [])
             ],
             "scorer": registry.scorers.create(pipe["scorer"], self._params(pipe["scorer"])),

@@ -125,10 +125,10 @@ class CalibratedScorer:
 
     Fitted by ``medfact train risk`` on held-out synthetic cases; probabilities are calibrated
     there (reliability reported in the model card). Predicts the most probable level, but never
-    below the risk of a contradiction the rules are confident in (``floor_confidence``) from a
-    rule whose confident contradictions proved right (the model's ``floor_rules``, chosen by
-    ``medfact train risk`` on validation cases): a learned model may refine a grade, not talk a
-    clear contradiction down to "safe".
+    below the risk of a contradiction the rules are confident in (``floor_confidence``): a
+    learned model may refine a grade, not talk a clear contradiction down to "safe". Every
+    rule's contradictions count, unless the model names ``floor_rules`` (``medfact train risk
+    --floor-precision``: only rules whose confident contradictions proved right on validation).
     """
 
     name = "calibrated.v1"

@@ -1,7 +1,8 @@
 """negation.v1: statements whose negation or certainty is flipped against the input.
 
 Compares each finding word's polarity (affirmed, negated, uncertain) in the output with all its
-mentions in the input; a flip is reported only when every asserted mention in the input disagrees.
+mentions in the input; a flip is reported only when every asserted mention in the input disagrees,
+and only for clinical words (the analysis misreads ordinary words' polarity too often).
 """
 
 from __future__ import annotations
@@ -173,7 +174,7 @@ class NegationRule(Rule):
                 continue
             risk = self._flip_risk(tok)
             if risk is None:
-                continue  # "associated", "home", "results": flips of ordinary words are noise
+                continue  # "associated", "home", "results": ordinary words' flips are noise
             anchor = mentions[0]
             if {tok.polarity} | polarities == {AFFIRMED, NEGATED}:
                 seen_sentences.add(key)

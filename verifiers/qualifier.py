@@ -333,7 +333,8 @@ class QualifierRule(Rule):
                 c * (x - mu) / s
                 for c, x, mu, s in zip(m["coef"], row, m["mean"], m["scale"], strict=True)
             )
-            out.append(1.0 / (1.0 + math.exp(-z)))
+            e = math.exp(-abs(z))  # a logistic that cannot overflow
+            out.append(1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e))
         return out
 
     def check(self, view: CaseView) -> list[Finding]:

@@ -63,7 +63,7 @@ def training_rows(
             if cut is None or cut.output in seen:
                 continue
             seen.add(cut.output)
-            kind = cut.description.split()[2]  # "Removed the <kind> qualifier ..."
+            kind = cut_kind(cut.description)
             for features, lost in candidate_rows(
                 engine, ex["context"], cut.output, cut.original_span[0], kind
             ):
@@ -94,10 +94,15 @@ def example_scores(feats: list[np.ndarray], predict: Any) -> np.ndarray:
     return np.array([float(max(predict(f), default=0.0)) if len(f) else 0.0 for f in feats])
 
 
+def cut_kind(description: str) -> str:
+    """The ``QUALIFIER_KINDS`` kind of a ``drop_qualifier`` cut, from its description ("Removed
+    the <kind> qualifier ..."); its "condition" ("when walking") is a trigger here."""
+    kind = description.split()[2]
+    return "trigger" if kind == "condition" else kind
+
+
 def _kind(label: dict[str, Any]) -> str | None:
-    if label.get("kind") != "drop_qualifier":
-        return None
-    return str(label["description"]).split()[2]
+    return cut_kind(str(label["description"])) if label.get("kind") == "drop_qualifier" else None
 
 
 def detection_metrics(scores: np.ndarray, truth: np.ndarray, threshold: float) -> dict[str, Any]:
