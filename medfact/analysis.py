@@ -325,6 +325,14 @@ class Analyzer:
         for i, sent in enumerate(sents):
             current = speakers[i] or current
             if not sent.text.rstrip().endswith("?"):
+                # A turn that ends without "?" but draws a one-word "no" was a question too
+                # ("[doctor] blood in your stool . [patient] no ."): its words are denied.
+                if i + 1 < len(sents) and speakers[i + 1] not in (None, current):
+                    reply = _SPEAKER.sub("", sents[i + 1].text).strip().lower()
+                    if len(reply.split()) <= 3 and _is_bare_no(reply):
+                        # what was said just before the reply (ACI turns can be one long line)
+                        for tok in by_sentence.get(sent.index, [])[-_SCOPE_WINDOW:]:
+                            tok.polarity = NEGATED
                 continue
             answer = None
             for j in range(i + 1, min(i + 4, len(sents))):
@@ -336,7 +344,7 @@ class Analyzer:
             polarity = ASKED
             # Only a bare yes/no answers the question; a longer answer speaks for itself.
             if answer is not None and (len(answer.split()) <= 5 or _BARE_ANSWER.match(answer)):
-                if any(re.match(rf"{a}\b", answer) for a in terms.NEGATIVE_ANSWERS):
+                if _is_bare_no(answer):
                     polarity = NEGATED
                 elif any(re.match(rf"{a}\b", answer) for a in terms.POSITIVE_ANSWERS):
                     polarity = AFFIRMED
@@ -419,6 +427,12 @@ class Analyzer:
                             scale, value, tok.text, tok.start, tok.end, tok.sentence, offset + i
                         )
                     )
+
+
+def _is_bare_no(answer: str) -> bool:
+    """A short reply (or one that opens with a bare yes/no) that says no."""
+    short = len(answer.split()) <= 5 or _BARE_ANSWER.match(answer)
+    return bool(short) and any(re.match(rf"{a}\b", answer) for a in terms.NEGATIVE_ANSWERS)
 
 
 def is_content(tok: Token) -> bool:

@@ -239,6 +239,32 @@ def test_negation_flip_of_an_ordinary_word_is_not_reported(engines) -> None:
     assert covers(flipped, f, "cough")
 
 
+def test_negation_reads_a_split_clitic_as_negation(engines) -> None:
+    # ACI-Bench transcripts split "don't" into "do n't"
+    ctx = "[doctor] how have you been ?\n[patient] okay , i do n't have any fever ."
+    f = only_finding(run(engines, "negation.v1", ctx, "He has a fever."), "negation.v1")
+    assert covers("He has a fever.", f, "fever")
+    assert findings_of(run(engines, "negation.v1", ctx, "No fever."), "negation.v1") == []
+
+
+def test_negation_a_turn_answered_no_is_a_question_without_its_mark(engines) -> None:
+    ctx = "[doctor] any blood in your stool .\n[patient] no .\n[doctor] okay ."
+    out = "He reports blood in the stool."
+    f = only_finding(run(engines, "negation.v1", ctx, out), "negation.v1")
+    assert covers(out, f, "blood")
+    denied = "He denies blood in the stool."
+    assert findings_of(run(engines, "negation.v1", ctx, denied), "negation.v1") == []
+
+
+def test_negation_a_no_answers_only_the_end_of_a_long_turn(engines) -> None:
+    ctx = (
+        "[doctor] so your lungs are clear and your heart sounds regular on the exam today and "
+        "then one more thing have you had any fever\n[patient] no ."
+    )
+    out = "Lungs are clear. Heart regular. Denies fever."
+    assert findings_of(run(engines, "negation.v1", ctx, out), "negation.v1") == []
+
+
 def test_negation_non_smoker_reported_as_smoker(engines) -> None:
     ctx = "Social history: the patient is a non-smoker."
     out = "He smokes."

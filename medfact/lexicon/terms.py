@@ -42,6 +42,7 @@ NEGATION_PRE = (
     "weren't",
     "cannot",
     "can't",
+    "n't",  # transcripts that split the clitic off: "i do n't have any pain" (ACI-Bench)
     "nothing",
     "neither",
     "unremarkable for",
