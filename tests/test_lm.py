@@ -823,27 +823,8 @@ def test_inconsistent_examples_are_filtered(output, clean, label, reason):
 
 
 @pytest.fixture(scope="module")
-def synth_dir(tmp_path_factory) -> Path:
-    from click.testing import CliRunner
-
-    from medfact.cli import main
-
-    root = tmp_path_factory.mktemp("synth")
-    pairs = root / "pairs.jsonl"
-    pairs.write_text(
-        "".join(
-            json.dumps({"id": f"p{i:02d}", "context": c, "output": o}) + "\n"
-            for i, (c, o) in enumerate(PAIRS)
-        )
-    )
-    out = root / "data"
-    result = CliRunner().invoke(
-        main,
-        ["synth", "make", "--pairs", str(pairs), "--out", str(out), "--seed", "0",
-         "--fractions", "0.5,0.25,0.25"],
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    return out
+def synth_dir(make_synth) -> Path:
+    return make_synth(PAIRS, "--fractions", "0.5,0.25,0.25")
 
 
 @pytest.mark.slow

@@ -246,21 +246,8 @@ PAIRS = [
 
 
 @pytest.fixture(scope="module")
-def synth_dir(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("qualifier")
-    pairs = root / "pairs.jsonl"
-    pairs.write_text(
-        "".join(
-            json.dumps({"id": f"q{i:02d}", "context": c, "output": o}) + "\n"
-            for i, (c, o) in enumerate(PAIRS)
-        )
-    )
-    out = root / "data"
-    result = CliRunner().invoke(
-        main, ["synth", "make", "--pairs", str(pairs), "--out", str(out), "--seed", "0"]
-    )
-    assert result.exit_code == 0, result.output
-    return out
+def synth_dir(make_synth) -> Path:
+    return make_synth(PAIRS)
 
 
 def test_train_qualifier_writes_a_loadable_json_model(synth_dir, tmp_path, analysis):

