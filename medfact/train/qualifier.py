@@ -105,13 +105,21 @@ def _kind(label: dict[str, Any]) -> str | None:
     return cut_kind(str(label["description"])) if label.get("kind") == "drop_qualifier" else None
 
 
-def detection_metrics(scores: np.ndarray, truth: np.ndarray, threshold: float) -> dict[str, Any]:
-    from sklearn.metrics import roc_auc_score
-
+def _precision_recall(
+    scores: np.ndarray, truth: np.ndarray, threshold: float
+) -> tuple[float, float]:
     flagged = scores >= threshold
     tp = int((flagged & truth).sum())
     precision = tp / flagged.sum() if flagged.sum() else 0.0
     recall = tp / truth.sum() if truth.sum() else 0.0
+    return float(precision), float(recall)
+
+
+def detection_metrics(scores: np.ndarray, truth: np.ndarray, threshold: float) -> dict[str, Any]:
+    from sklearn.metrics import roc_auc_score
+
+    flagged = scores >= threshold
+    precision, recall = _precision_recall(scores, truth, threshold)
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     out = {
         "examples": int(len(truth)),
@@ -127,8 +135,7 @@ def detection_metrics(scores: np.ndarray, truth: np.ndarray, threshold: float) -
 
 
 def f_beta(scores: np.ndarray, truth: np.ndarray, threshold: float, beta: float) -> float:
-    m = detection_metrics(scores, truth, threshold)
-    p, r = m["precision"], m["recall"]
+    p, r = (round(v, 4) for v in _precision_recall(scores, truth, threshold))
     return (1 + beta**2) * p * r / (beta**2 * p + r) if p + r else 0.0
 
 
