@@ -57,11 +57,10 @@ def golden_cases(work: Path) -> list[dict[str, Any]]:
     return cases
 
 
-def _medfact(*args: str, stdin: str | None = None) -> str:
+def _medfact(*args: str, cwd: Path = ROOT) -> str:
     proc = subprocess.run(
-        [sys.executable, "-m", "medfact.cli", *args],
-        input=stdin, capture_output=True, text=True, cwd=ROOT,
-    )  # fmt: skip
+        [sys.executable, "-m", "medfact.cli", *args], capture_output=True, text=True, cwd=cwd
+    )
     if proc.returncode not in (0, 1, 3):
         raise SystemExit(f"medfact {' '.join(args)} exited {proc.returncode}:\n{proc.stderr}")
     return proc.stdout
@@ -87,8 +86,7 @@ def record(work: Path) -> dict[str, dict[str, Any]]:
         (notes / f"n{i:03d}.context.txt").write_text(case["context"])
     for name, extra in (("gate sarif", []), ("gate sarif --no-model", ["--no-model"])):
         sarif = json.loads(
-            _medfact("gate", str(notes), "--format", "sarif", "--no-cache", *extra)
-            .replace(str(notes), "NOTES")
+            _medfact("gate", "notes", "--format", "sarif", "--no-cache", *extra, cwd=work)
         )
         run = sarif["runs"][0]
         rows = {"tool": run["tool"]}
@@ -114,6 +112,7 @@ def record(work: Path) -> dict[str, dict[str, Any]]:
 
 
 def main() -> int:
+    os.environ["PYTHONHASHSEED"] = "0"  # TODO(determinism): outputs still depend on it
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="record the hashes")
     parser.add_argument("--diff", type=Path, help="write differing records (both sides) here")
