@@ -12,6 +12,51 @@ from medfact.errors import InputError
 from medfact.types import RecordError
 
 MAX_LINE_BYTES = 64 * 1024 * 1024
+MAX_FILE_BYTES = 256 * 1024 * 1024
+_CHUNK = 1 << 20
+
+
+def read_regular_bytes(
+    path: str | Path, *, max_bytes: int = MAX_FILE_BYTES, field: str | None = None
+) -> bytes:
+    """The bytes of a regular file, refusing devices, FIFOs, sockets and directories, and
+    stopping as soon as more than ``max_bytes`` have been read (``st_size`` is not trusted:
+    /dev/zero and /proc files report 0). Raises InputError naming the path."""
+    import os
+    import stat
+
+    from medfact.errors import InputTooLargeError
+
+    name = str(path)
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; the fstat below refuses it
+        fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise InputError(f"cannot read {name!r}: {exc.strerror}", field=field) from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = (
+            "a directory" if stat.S_ISDIR(mode)
+            else "a FIFO" if stat.S_ISFIFO(mode)
+            else "a socket" if stat.S_ISSOCK(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "not a regular file"
+        )  # fmt: skip
+        raise InputError(f"{name!r} is {kind}, not a regular file", field=field)
+    with os.fdopen(fd, "rb", buffering=0) as handle:
+        chunks, total = [], 0
+        while True:
+            chunk = handle.read(min(_CHUNK, max_bytes + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > max_bytes:
+                raise InputTooLargeError(
+                    f"{name!r} is over the limit of {max_bytes:,} bytes", field=field
+                )
+    return b"".join(chunks)
 
 
 def read_text_arg(value: str | None, option: str) -> str | None:
@@ -20,7 +65,14 @@ def read_text_arg(value: str | None, option: str) -> str | None:
         return value
     target = value[1:]
     try:
-        data = sys.stdin.buffer.read() if target == "-" else Path(target).read_bytes()
+        if target == "-":
+            data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+            if len(data) > MAX_FILE_BYTES:
+                raise InputError(
+                    f"stdin is over the limit of {MAX_FILE_BYTES:,} bytes", field=option
+                )
+        else:
+            data = read_regular_bytes(target, field=option)
     except OSError as exc:
         raise InputError(f"cannot read {target!r}: {exc.strerror}", field=option) from None
     return decode(data, field=option, where=f"file {target!r}")
