@@ -25,7 +25,7 @@ from medfact.synth import (
 )
 from medfact.synth.cli import synth
 from medfact.synth.pairs import LoadStats
-from medfact.synth.perturb import _DRUG_BY_NAME
+from medfact.synth.perturb.drugs import DRUG_BY_NAME
 from medfact.taxonomy import ErrorCategory, RiskLevel
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -186,7 +186,7 @@ def test_change_drug_uses_another_real_drug_absent_from_the_pair():
         assert p is not None
         assert_exact(p, clean)
         new = changed(p).lower()
-        assert new in _DRUG_BY_NAME and _DRUG_BY_NAME[new].generic != "lisinopril"
+        assert new in DRUG_BY_NAME and DRUG_BY_NAME[new].generic != "lisinopril"
         assert new not in CONTEXT.lower()
         assert (p.category, p.risk_level) == (DETAIL, RiskLevel.HIGH)
 
