@@ -1,0 +1,139 @@
+"""``medfact data`` (``nli``, ``twins``) and ``medfact bench nli``.
+
+``data`` is a click group the main CLI attaches; ``nli_bench`` is a command for the ``bench``
+group. ``python -m medfact.nli.cli`` runs both without the main CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shlex
+import sys
+from pathlib import Path
+
+import click
+
+from medfact.errors import MedfactError
+
+log = logging.getLogger("medfact.nli")
+
+
+def _configure_logging(verbose: int, quiet: bool) -> None:
+    level = (
+        logging.ERROR
+        if quiet
+        else {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    )
+    root = logging.getLogger("medfact")
+    root.setLevel(level)
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+
+
+def _command_line() -> str:
+    """The command as ``medfact data ...`` with every option that was in effect."""
+    ctx = click.get_current_context()
+    words = ["medfact", *ctx.command_path.split()[1:]]
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name or "")
+        if value is None or param.name in ("verbose", "quiet") or not param.opts:
+            continue
+        if isinstance(param, click.Option) and param.is_flag:
+            words += [param.opts[0]] if value else []
+        else:
+            words += [param.opts[0], str(value)]
+    return " ".join(shlex.quote(w) for w in words)
+
+
+def _verbosity(command: click.Command) -> click.Command:
+    command = click.option("-q", "--quiet", is_flag=True, help="Only log errors.")(command)
+    return click.option("-v", "--verbose", count=True, help="Log progress to stderr.")(command)
+
+
+@click.group(name="data")
+def data() -> None:
+    """Build labelled data sets from the public data in ../shared/data.
+
+    \b
+    Examples:
+      medfact data nli --data-dir ../shared/data --out /tmp/nli --seed 0
+      medfact data twins --data-dir ../shared/data --out /tmp/twins --seed 0
+    """
+
+
+@data.command("nli")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    required=True,
+    help="The shared data folder (with nli/, pubmedqa/, medec-ms/, mts-dialog/).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for train.jsonl, valid.jsonl, test.jsonl and manifest.json.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for every choice.")
+@click.option(
+    "--sources",
+    default=None,
+    help="Comma-separated sources (default: all): check-covid, evidence-inference, summedits, "
+    "medhallu, pubmedqa, medec, mts-dialog.",
+)
+@click.option(
+    "--max-premise-chars",
+    type=click.IntRange(min=200),
+    default=1500,
+    show_default=True,
+    help="SummEdits documents longer than this are cut to the window around the summary.",
+)
+@_verbosity
+def nli(
+    data_dir: Path,
+    out_dir: Path,
+    seed: int,
+    sources: str | None,
+    max_premise_chars: int,
+    verbose: int,
+    quiet: bool,
+) -> None:
+    """Write human-labelled (premise, hypothesis, label) rows with document-level splits.
+
+    Labels are supported, contradicted and not_enough_info; each row names its source, its
+    document (group) and how it was derived. No document and no claim is in two splits; each
+    dataset's own test split stays test. Prints pairs per source and label as JSON.
+
+    \b
+    Example:
+      medfact data nli --data-dir ../shared/data --out /tmp/nli --seed 0
+    """
+    from medfact.nli.build import BuildSettings, build_rows, write_nli
+
+    _configure_logging(verbose, quiet)
+    settings = BuildSettings(seed=seed, max_premise_chars=max_premise_chars)
+    chosen = [s.strip() for s in sources.split(",") if s.strip()] if sources else None
+    try:
+        rows, stats = build_rows(data_dir, settings, chosen)
+        manifest = write_nli(rows, out_dir, stats, settings, _command_line())
+    except MedfactError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        json.dumps({"total": manifest["total"], "per_source": manifest["per_source"]}, indent=2)
+    )
+
+
+@click.group(name="main")
+def main() -> None:
+    """medfact's NLI data and benchmark commands, runnable without the main CLI."""
+
+
+main.add_command(data)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
