@@ -413,13 +413,13 @@ def score(
     out = _Writer(
         fmt, terse=terse, only_failures=only_failures or terse, scorer=_scorer_name(engine)
     )
-    show_progress = (
-        progress
-        if progress is not None
-        else (input_path is not None and sys.stderr.isatty() and not sys.stdout.isatty())
+    show_progress = _show_progress(
+        progress,
+        batch=input_path is not None,
+        fmt=fmt,
+        stdout_tty=sys.stdout.isatty(),
+        stderr_tty=sys.stderr.isatty(),
     )
-    if show_progress and fmt == "text" and sys.stdout.isatty():
-        show_progress = False  # a spinner on the terminal the text goes to would mix into it
     bar = _progress() if show_progress else None
     try:
         for result in engine.score_many(batch.cases(records)):
@@ -446,6 +446,18 @@ def score(
         sys.exit(EXIT_FAILED)
     if (fail_on_unsafe and counts["unsafe"]) or (fail_on_unchecked and counts["unchecked"]):
         sys.exit(EXIT_UNSAFE)
+
+
+def _show_progress(
+    asked: bool | None, *, batch: bool, fmt: str, stdout_tty: bool, stderr_tty: bool
+) -> bool:
+    """Progress on stderr: by default for a batch when stderr is a terminal and stdout is not;
+    never when text goes to the same terminal (a spinner would mix into it)."""
+    if fmt == "text" and stdout_tty:
+        return False
+    if asked is not None:
+        return asked
+    return batch and stderr_tty and not stdout_tty
 
 
 def _progress() -> Any:
