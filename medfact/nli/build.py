@@ -21,7 +21,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from medfact.errors import ConfigError, InputError
 from medfact.nli.arrow import read_arrow_stream
@@ -841,13 +841,24 @@ def enforce_splits(rows: Iterable[NLIRow], stats: BuildStats) -> list[NLIRow]:
     return [row for i, row in enumerate(rows) if i in keep]
 
 
+class Row(Protocol):
+    """What :func:`write_nli` needs of a row (``NLIRow`` and the twins' rows)."""
+
+    split: str
+    source: str
+    label: str
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
 def write_nli(
-    rows: Sequence[NLIRow],
+    rows: Sequence[Row],
     out_dir: Path | str,
     stats: BuildStats,
     settings: BuildSettings,
     command: str,
     name: str = "nli",
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """``train.jsonl``, ``valid.jsonl``, ``test.jsonl`` and ``manifest.json`` in ``out_dir``."""
     out = Path(out_dir)
@@ -880,6 +891,7 @@ def write_nli(
             for split, sc in counts.items()
         },
         "skipped": dict(sorted(stats.skipped.items())),
+        **(extra or {}),
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest

@@ -127,6 +127,105 @@ def nli(
     )
 
 
+@data.command("twins")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="The shared data folder; notes come from its mts-dialog/ and aci-bench/ (default: "
+    "templates only).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for train.jsonl, valid.jsonl, test.jsonl and manifest.json.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed for every choice (use the seed of `data nli`: MTS-Dialog documents then share "
+    "their split).",
+)
+@click.option(
+    "--per-note",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
+    help="Twin pairs per note (one per kind).",
+)
+@click.option(
+    "--per-kind",
+    type=click.IntRange(min=0),
+    default=120,
+    show_default=True,
+    help="Template twin pairs per kind.",
+)
+@click.option("--kinds", default=None, help="Comma-separated kinds (default: all).")
+@_verbosity
+def twins(
+    data_dir: Path | None,
+    out_dir: Path,
+    seed: int,
+    per_note: int,
+    per_kind: int,
+    kinds: str | None,
+    verbose: int,
+    quiet: bool,
+) -> None:
+    """Write clinical twin pairs: each error hypothesis beside its clean twin on one premise.
+
+    Kinds: negation by paraphrase, anatomy within a region, laterality, units, frequency,
+    route, done vs planned, held vs continued, family vs personal history, allergy, code
+    status, pregnancy, times and sequence, dialogue answers, demographics, setting, and
+    faithful paraphrases (CHF, q.d., 72F). Rows carry kind, twin id and the differing spans.
+    Prints pairs per kind as JSON.
+
+    \b
+    Example:
+      medfact data twins --data-dir ../shared/data --out /tmp/twins --seed 0
+    """
+    from collections import Counter
+
+    from medfact.nli.build import BuildSettings, BuildStats, write_nli
+    from medfact.synth.twins import TwinSettings, build_twins
+
+    _configure_logging(verbose, quiet)
+    chosen = tuple(k.strip() for k in kinds.split(",") if k.strip()) if kinds else ()
+    settings = TwinSettings(seed=seed, per_note=per_note, per_kind_templates=per_kind)
+    if chosen:
+        settings.kinds = chosen
+    try:
+        rows, files = build_twins(data_dir, settings)
+        per_kind_counts: Counter[str] = Counter(f"{r.kind}:{r.label}" for r in rows)
+        stats = BuildStats(inputs=files)
+        stats.skipped.update(settings.skipped)
+        manifest = write_nli(
+            rows,
+            out_dir,
+            stats,
+            BuildSettings(seed=seed, fractions=settings.fractions),
+            _command_line(),
+            name="twins",
+            extra={
+                "twin_settings": {
+                    "per_note": per_note,
+                    "per_kind_templates": per_kind,
+                    "max_premise_chars": settings.max_premise_chars,
+                    "reword": settings.reword,
+                    "kinds": list(settings.kinds),
+                },
+                "kinds": dict(sorted(per_kind_counts.items())),
+            },
+        )
+    except MedfactError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps({"total": manifest["total"], "kinds": manifest["kinds"]}, indent=2))
+
+
 @click.group(name="main")
 def main() -> None:
     """medfact's NLI data and benchmark commands, runnable without the main CLI."""
