@@ -13,9 +13,10 @@ Everywhere
 Baselines
     ``--write-baseline FILE`` records every current finding; ``--baseline FILE`` then suppresses
     the findings it records. A finding is matched by its file and a content fingerprint (the
-    category, the rule, and the normalised flagged text with a few words around it, or the message
-    of an omission): moving lines does not break the match, editing the flagged words does. The
-    file holds digests only, no text.
+    category, the rule, and the normalised flagged text with up to 40 characters of its line on
+    either side, or the message of an omission): moving lines or editing other lines does not
+    break the match, editing the flagged line near the finding does. The file holds digests
+    only, no text.
 
 A suppressed finding is still reported (JSON ``suppressed``, SARIF ``suppressions``) but no
 longer counts: the gate's risk for the input is the case risk capped by its highest
@@ -39,6 +40,7 @@ from medfact.types import Finding
 BASELINE_VERSION = 1
 MAX_BASELINE_BYTES = 64 * 1024 * 1024
 ALL = "*"
+SNIPPET = 40  # characters of the flagged line kept on each side of a finding in its fingerprint
 
 _DIRECTIVE = re.compile(r"medfact:\s*ignore(?:\[([^\]\n]*)\])?", re.IGNORECASE)
 _HTML_COMMENT = re.compile(r"<!--(.*?)-->", re.DOTALL)
@@ -151,10 +153,14 @@ def fingerprint(output: str, finding: Finding) -> str:
     """A content fingerprint of a finding, independent of where its line sits in the file."""
     if finding.span is not None:
         start, end = finding.span
-        flagged = _norm(output[start:end])
-        before = _norm(output[max(0, start - 60) : start])[-30:]
-        after = _norm(output[end : end + 60])[:30]
-        where = [flagged, before, after]
+        line_start = max(output.rfind("\n", 0, start), output.rfind("\r", 0, start)) + 1
+        line_end = min(
+            (i for i in (output.find("\n", end), output.find("\r", end)) if i >= 0),
+            default=len(output),
+        )
+        before = _norm(output[max(line_start, start - SNIPPET) : start])
+        after = _norm(output[end : min(line_end, end + SNIPPET)])
+        where = [_norm(output[start:end]), before, after]
     else:
         where = [_norm(finding.message)]
     blob = json.dumps(
