@@ -375,18 +375,21 @@ def report(input_path: str, html_path: str, cases_path: str | None, title: str) 
                 3 page written, but some lines of the input could not be read (listed in it).
     """
     from medfact.html_report import read_cases, read_items, render_html
+    from medfact.io import open_regular
 
     cases = None
     if cases_path is not None:
-        try:
-            with open(cases_path, "rb") as fh:
+        try:  # regular files only: a FIFO or a device is refused, never waited on
+            with open_regular(cases_path, field="--cases") as fh:
                 cases = read_cases(fh)
+        except MedfactError as exc:
+            _usage(str(exc))
         except OSError as exc:
             _usage(f"cannot read {cases_path!r}: {exc.strerror}")
     try:
-        fh = sys.stdin.buffer if input_path == "-" else open(input_path, "rb")  # noqa: SIM115
-    except OSError as exc:
-        _usage(f"cannot read {input_path!r}: {exc.strerror}")
+        fh = sys.stdin.buffer if input_path == "-" else open_regular(input_path, field="--input")
+    except MedfactError as exc:
+        _usage(str(exc))
     with fh:
         items = list(read_items(fh, cases))
     unreadable = [i for i in items if i.unreadable]

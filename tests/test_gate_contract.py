@@ -421,3 +421,16 @@ def test_lines_are_counted_in_the_file_front_matter_included(repo):
     (result,) = _run(repo).results
     (line,) = text_lines(result)[1:]
     assert line.strip().startswith("notes/a.md:9:5: risk 4")
+
+
+def test_report_refuses_a_fifo_input(repo, deadline):
+    """Before: `medfact report --input FIFO` waited forever for a writer."""
+    from medfact.gate_cli import report
+
+    os.mkfifo(repo / "results.jsonl")
+    result = CliRunner().invoke(report, ["--input", "results.jsonl", "--html", "out.html"])
+    assert result.exit_code == 2 and "FIFO" in result.stderr
+    (repo / "ok.jsonl").write_text("")
+    result = CliRunner().invoke(report, ["--input", "ok.jsonl", "--cases", "results.jsonl",
+                                         "--html", "out.html"])  # fmt: skip
+    assert result.exit_code == 2 and "FIFO" in result.stderr
