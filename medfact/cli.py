@@ -645,21 +645,21 @@ def _unavailable(name: str, exc: ImportError) -> click.Command:
 
 
 def _attach_optional() -> None:
-    for module, attr in (
-        ("medfact.corpus_cli", "corpus"),
-        ("medfact.synth.cli", "synth"),
-        ("medfact.train.cli", "train"),
-        ("medfact.benchmarks.cli", "bench"),
-        ("medfact.gate_cli", "gate"),
-        ("medfact.gate_cli", "report"),
-        ("medfact.medec.cli", "correct"),
-        ("medfact.lm.cli", "serve"),
-        ("medfact.lm.cli", "speed"),
+    for module, attr, name in (
+        ("medfact.corpus_cli", "corpus", "corpus"),
+        ("medfact.synth.cli", "synth", "synth"),
+        ("medfact.train.cli", "train", "train"),
+        ("medfact.benchmarks.cli", "bench", "bench"),
+        ("medfact.gate_cli", "gate", "gate"),
+        ("medfact.gate_cli", "report", "report"),
+        ("medfact.medec.cli", "correct", "correct"),
+        ("medfact.lm.cli", "serve", "serve"),
+        ("medfact.lm.cli", "speed", "lm-speed"),
     ):
         try:
             mod = __import__(module, fromlist=[attr])
         except ImportError as exc:
-            main.add_command(_unavailable(attr, exc))
+            main.add_command(_unavailable(name, exc))
             continue
         main.add_command(getattr(mod, attr))
 

@@ -23,5 +23,9 @@ TABLE = (
     (INTERNAL, "internal error, or output not writable"),
 )
 
-EPILOG = "\b\nExit codes:\n" + "\n".join(f"  {code}  {text}" for code, text in TABLE)
+EPILOG = (
+    "\b\nExit codes:\n"
+    + "\n".join(f"  {code}  {text}" for code, text in TABLE)
+    + f"\n  {BROKEN_PIPE}  stdout closed by its reader (| head): quiet, as after SIGPIPE"
+)
 """The exit-code table as a click epilog (``\\b`` keeps click from rewrapping it)."""
