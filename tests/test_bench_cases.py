@@ -240,3 +240,62 @@ def test_cli_reports_a_bad_set_without_a_traceback(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert "severity" in result.output
+
+
+def _negation_module() -> Any:
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "negation_scope.py"
+    spec = importlib.util.spec_from_file_location("negation_scope", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_negation_set_is_large_and_covers_the_issue_phenomena() -> None:
+    scope = _negation_module()
+    records = scope.load(scope.DATA)
+    assert len(records) >= 200
+    phenomena = Counter(r["phenomenon"] for r in records)
+    for name in (
+        "termination_semicolon",
+        "termination_but",
+        "termination_although",
+        "pseudo_negation",
+        "dialogue",
+        "section_header",
+        "list",
+    ):
+        assert phenomena[name] >= 5, name
+    labels = Counter(label for r in records for t in r["targets"] for label in t["labels"])
+    assert min(labels[x] for x in scope.LABELS) >= 15
+
+
+def test_negation_scores_per_label() -> None:
+    scope = _negation_module()
+    records = [
+        {
+            "id": "a",
+            "phenomenon": "p",
+            "text": "No fever; cough.",
+            "targets": [
+                {"span": [3, 8], "text": "fever", "labels": ["negated"]},
+                {"span": [10, 15], "text": "cough", "labels": []},
+            ],
+        },
+    ]
+
+    def everything_negated(text: str, spans: list) -> list[frozenset[str]]:
+        return [frozenset({"negated"}) for _ in spans]
+
+    result = scope.evaluate(records, everything_negated)
+    assert result["labels"]["negated"] == {
+        "precision": 0.5,
+        "recall": 1.0,
+        "f1": 0.6667,
+        "support": 1,
+    }
+    assert result["labels"]["none"]["recall"] == 0.0
+    assert result["exact_match"] == 0.5
+    assert [e["target"] for e in result["errors"]] == ["cough"]
