@@ -7,6 +7,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -539,3 +540,97 @@ def test_shared_data_medhallu_arrow() -> None:
     assert len(rows) == 1000
     assert isinstance(rows[0]["Knowledge"], list) and rows[0]["Knowledge"]
     assert all(r["Ground Truth"] and r["Hallucinated Answer"] for r in rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# bench nli
+
+
+def test_auc_and_ece_known_values() -> None:
+    from medfact.nli.bench import auc, ece
+
+    assert auc([0.1, 0.4, 0.35, 0.8], [False, False, True, True]) == pytest.approx(0.75)
+    assert auc([0.5, 0.5], [True, False]) == pytest.approx(0.5)  # a tie counts half
+    assert auc([0.2, 0.3], [True, True]) is None
+    probs = np.array([[0.9, 0.05, 0.05], [0.9, 0.05, 0.05], [0.6, 0.2, 0.2], [0.6, 0.3, 0.1]])
+    gold = np.array([0, 1, 0, 0])
+    # bin (0.8, 0.9]: confidence 0.9, accuracy 0.5; bin (0.5, 0.6]: confidence 0.6, accuracy 1
+    assert ece(probs, gold) == pytest.approx(0.5 * 0.4 + 0.5 * 0.4)
+
+
+def test_metrics_per_class_and_macro_over_present_classes() -> None:
+    from medfact.nli.bench import metrics
+
+    probs = np.array([[0.8, 0.1, 0.1], [0.3, 0.6, 0.1], [0.6, 0.3, 0.1], [0.2, 0.7, 0.1]])
+    gold = np.array([0, 1, 1, 1])
+    m = metrics(probs, gold)
+    assert m["accuracy"] == 0.75
+    assert m["per_class"]["supported"]["f1"] == pytest.approx(2 / 3, abs=1e-4)
+    assert m["per_class"]["contradicted"]["f1"] == pytest.approx(0.8, abs=1e-4)
+    assert m["per_class"]["not_enough_info"]["support"] == 0
+    assert m["macro_f1"] == pytest.approx((2 / 3 + 0.8) / 2, abs=1e-4)  # NEI absent: not averaged
+    assert m["auc_supported_vs_nei"] is None
+    assert m["auc_supported_vs_contradicted"] == pytest.approx(1.0)
+
+
+def _write_split(folder: Path, split: str, rows: list[dict]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{split}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def test_bench_run_with_a_fake_model_and_majority(tmp_path: Path) -> None:
+    from medfact.nli.bench import held_out_sets, run
+
+    data = tmp_path / "nli"
+    labels = ["supported", "contradicted", "not_enough_info"]
+    test_rows = [
+        {
+            "premise": f"Premise {i}.",
+            "hypothesis": f"Claim {labels[i % 3]} {i}.",
+            "label": labels[i % 3],
+            "source": "a" if i < 9 else "b",
+            "tags": ["numeric"] if i % 2 else [],
+        }
+        for i in range(12)
+    ]
+    train_rows = [dict(r, label="contradicted") for r in test_rows]
+    _write_split(data, "test", test_rows)
+    _write_split(data, "train", train_rows)
+    seen: list[tuple[str, str]] = []
+
+    def oracle(pairs: list[tuple[str, str]]) -> np.ndarray:
+        seen.extend(pairs)
+        return np.array([[0.98 if lab in h else 0.01 for lab in labels] for _, h in pairs])
+
+    results = run([data], oracle, limit=5, model_name="oracle")
+    sets = results["sets"]
+    assert set(sets) == {"a", "a:numeric", "b", "b:numeric"}
+    assert sets["a"]["oracle"]["n"] == 5 and sets["b"]["oracle"]["n"] == 3
+    assert sets["a"]["oracle"]["accuracy"] == 1.0 and sets["a"]["oracle"]["macro_f1"] == 1.0
+    share = sets["a"]["labels"].get("contradicted", 0) / 5  # majority answers "contradicted"
+    assert sets["a"]["majority"]["accuracy"] == pytest.approx(share)
+    assert sets["a"]["majority"]["auc_supported_vs_nei"] in (None, 0.5)
+    assert len(seen) == 8  # each sampled row predicted once, subsets reuse them
+    twins = [{"twin": f"t{i // 2}", "source": "twins"} for i in range(10)]
+    sample = held_out_sets(twins, 5, seed=1)["twins"]
+    assert len(sample) == 4 and all(twins[i]["twin"] == twins[i ^ 1]["twin"] for i in sample)
+
+
+def test_cli_bench_nli_no_model(data_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    runner = CliRunner()
+    assert (
+        runner.invoke(
+            nli_main, ["data", "nli", "--data-dir", str(data_dir), "--out", str(out)]
+        ).exit_code
+        == 0
+    )
+    result = runner.invoke(
+        nli_main, ["bench", "nli", "--data", str(out), "--no-model", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["model"] is None and "check-covid" in report["sets"]
+    assert "majority" in report["sets"]["check-covid"]
+    bad = runner.invoke(nli_main, ["bench", "nli", "--data", str(tmp_path), "--no-model"])
+    assert bad.exit_code != 0 and "test.jsonl" in bad.output

@@ -226,12 +226,104 @@ def twins(
     click.echo(json.dumps({"total": manifest["total"], "kinds": manifest["kinds"]}, indent=2))
 
 
+@click.command("nli")
+@click.option(
+    "--data",
+    "data_dirs",
+    multiple=True,
+    required=True,
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="A `medfact data nli` or `data twins` folder (repeat for several).",
+)
+@click.option("--split", default="test", show_default=True, help="The held-out split.")
+@click.option(
+    "--verifier",
+    "verifier_dir",
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    help="A crossencoder.v1 model folder (default: the shipped verifier).",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=400,
+    show_default=True,
+    help="At most this many pairs per source (seeded sample).",
+)
+@click.option(
+    "--window-chars",
+    type=click.IntRange(min=0),
+    default=600,
+    show_default=True,
+    help="Cut longer premises to the claim's sentence window (0: whole premise).",
+)
+@click.option(
+    "--quantize/--no-quantize",
+    default=None,
+    help="Dynamic int8 quantization of the verifier (default: the plug-in's default).",
+)
+@click.option("--threads", type=click.IntRange(min=1), default=None, help="Torch threads.")
+@click.option("--no-model", is_flag=True, help="Majority baseline only (no model loads).")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown")
+@_verbosity
+def nli_bench(
+    data_dirs: tuple[Path, ...],
+    split: str,
+    verifier_dir: str | None,
+    limit: int,
+    window_chars: int,
+    quantize: bool | None,
+    threads: int | None,
+    no_model: bool,
+    fmt: str,
+    verbose: int,
+    quiet: bool,
+) -> None:
+    """Score a tier-1 verifier on held-out NLI sets beside a majority baseline.
+
+    Per set (one per source, subsets by challenge tag or twin kind): per-class F1, macro-F1,
+    accuracy, ECE, support-vs-NEI AUC and supported-vs-contradicted AUC.
+
+    \b
+    Examples:
+      medfact bench nli --data /tmp/nli --data /tmp/twins --split test
+      medfact bench nli --data /tmp/nli --verifier medfact/models/verifier-v3 --format json
+    """
+    from medfact.nli.bench import markdown, registry_predictor, run
+
+    _configure_logging(verbose, quiet)
+    name = Path(verifier_dir).name if verifier_dir else "verifier-v2"
+    try:
+        predict = None if no_model else registry_predictor(verifier_dir, quantize, threads)
+        results = run(
+            data_dirs,
+            predict,
+            split=split,
+            limit=limit,
+            window_chars=window_chars,
+            model_name=name,
+        )
+    except MedfactError as exc:
+        raise click.ClickException(str(exc)) from None
+    results["model"] = None if no_model else name
+    click.echo(markdown(results, name) if fmt == "markdown" else json.dumps(results, indent=2))
+
+
+@click.group(name="bench")
+def bench() -> None:
+    """Benchmarks of this package (the main CLI's `bench` group gets `nli` attached)."""
+
+
+bench.add_command(nli_bench)
+
+
 @click.group(name="main")
 def main() -> None:
     """medfact's NLI data and benchmark commands, runnable without the main CLI."""
 
 
 main.add_command(data)
+main.add_command(bench)
 
 
 if __name__ == "__main__":  # pragma: no cover
