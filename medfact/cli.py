@@ -80,6 +80,9 @@ class _Main(click.Group):
         except BrokenPipeError:
             _silence_stdout()
             sys.exit(codes.BROKEN_PIPE)
+        except KeyboardInterrupt:  # not click's "Aborted!" with 1, the unsafe code
+            click.echo("medfact: interrupted", err=True)
+            sys.exit(codes.INTERRUPTED)
         except OSError as exc:
             if exc.errno not in _OUTPUT_ERRNOS:
                 _internal(exc, verbose)

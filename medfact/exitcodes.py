@@ -14,6 +14,8 @@ INTERNAL = 4
 """An internal error, or the output could not be written (full disk, closed descriptor)."""
 BROKEN_PIPE = 141
 """The reader of stdout went away (``medfact score ... | head -1``): quiet, as after SIGPIPE."""
+INTERRUPTED = 130
+"""Ctrl-C, as after SIGINT (what was written so far is complete, one record a line)."""
 
 TABLE = (
     (OK, "ok"),
@@ -26,6 +28,7 @@ TABLE = (
 EPILOG = (
     "\b\nExit codes:\n"
     + "\n".join(f"  {code}  {text}" for code, text in TABLE)
+    + f"\n  {INTERRUPTED}  interrupted (Ctrl-C)"
     + f"\n  {BROKEN_PIPE}  stdout closed by its reader (| head): quiet, as after SIGPIPE"
 )
 """The exit-code table as a click epilog (``\\b`` keeps click from rewrapping it)."""

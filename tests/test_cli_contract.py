@@ -441,3 +441,14 @@ def test_report_refuses_cases_with_repeated_ids_and_survives_bad_findings(tmp_pa
     assert "results line 2" in result.stderr and "findings" in result.stderr
     assert "results line 3" in result.stderr and "Traceback" not in result.stderr
     assert page.read_text().startswith("<!DOCTYPE html>")
+
+
+def test_ctrl_c_is_not_the_unsafe_code(monkeypatch) -> None:
+    from medfact.pipeline import Engine
+
+    def interrupted(self, records, batch_size=64):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Engine, "score_many", interrupted)
+    result = invoke("score", "--no-model", "--output", SAFE)
+    assert result.exit_code == exitcodes.INTERRUPTED and "interrupted" in result.stderr
