@@ -81,7 +81,9 @@ def _one_out(number: int, item: dict | RecordError) -> str:
     return result_json(case)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(lines=st.lists(st.tuples(LINE, st.sampled_from(ENDS)), min_size=1, max_size=12))
 def test_reader_and_writer_one_in_one_out(lines: list[tuple[bytes, bytes]]) -> None:
     data = b"".join(line + end for line, end in lines)
@@ -93,7 +95,7 @@ def test_reader_and_writer_one_in_one_out(lines: list[tuple[bytes, bytes]]) -> N
         assert isinstance(json.loads(text), dict)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, database=None)
 @given(rid=ANY_TEXT, output=ANY_TEXT, message=ANY_TEXT)
 def test_text_writers_never_pass_control_characters(rid: str, output: str, message: str) -> None:
     from rich.console import Console
