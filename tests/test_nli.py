@@ -634,3 +634,51 @@ def test_cli_bench_nli_no_model(data_dir: Path, tmp_path: Path) -> None:
     assert "majority" in report["sets"]["check-covid"]
     bad = runner.invoke(nli_main, ["bench", "nli", "--data", str(tmp_path), "--no-model"])
     assert bad.exit_code != 0 and "test.jsonl" in bad.output
+
+
+# ---------------------------------------------------------------------------------------------
+# verifier-v3 training helpers
+
+
+def test_fit_temperature_recovers_the_scale() -> None:
+    from medfact.nli.train import fit_temperature
+
+    rng = np.random.default_rng(0)
+    true_logit = rng.normal(0, 2, 4000)
+    y = (rng.random(4000) < 1 / (1 + np.exp(-true_logit))).astype(int)
+    logits = np.stack([np.zeros(4000), true_logit * 3], axis=1)  # over-confident by 3x
+    assert fit_temperature(logits, y) == pytest.approx(3.0, rel=0.1)
+
+
+def test_thresholds_and_binary_ece() -> None:
+    from medfact.nli.train import binary_ece, thresholds
+
+    p = np.array([0.1, 0.2, 0.3, 0.6, 0.7, 0.8, 0.9, 0.95])
+    y = np.array([0, 0, 1, 0, 1, 1, 1, 1])
+    cuts = thresholds(p, y)
+    assert cuts["precision_0.9"] == pytest.approx(0.7)  # 4/4 supported at >= 0.7
+    assert cuts["best_f1"] == pytest.approx(0.3)  # 5 of 6 predicted, recall 1: F1 0.909
+    assert binary_ece(np.array([0.9, 0.9]), np.array([1, 1])) == pytest.approx(0.1)
+
+
+def test_training_examples_binary_and_windowed(data_dir: Path, tmp_path: Path) -> None:
+    from medfact.nli.train import load_examples
+
+    out = tmp_path / "nli"
+    rows, stats = build_rows(data_dir)
+    write_nli(rows, out, stats, BuildSettings(), "cmd")
+    examples = load_examples(
+        [out], "train", ["evidence-inference", "summedits"], contradicted=False, window_chars=300
+    )
+    assert examples and {e.source for e in examples} <= {"evidence-inference", "summedits"}
+    assert all(len(e.premise) <= 300 for e in examples)
+    labels = {r.hypothesis: r.label for r in rows if r.split == "train"}
+    for e in examples:
+        assert labels[e.hypothesis] in ("supported", "not_enough_info")
+        assert e.y == (labels[e.hypothesis] == "supported")
+    with_contra = load_examples(
+        [out], "train", ["evidence-inference"], contradicted=True, window_chars=300
+    )
+    assert sum(e.y == 0 for e in with_contra) > sum(
+        e.y == 0 for e in examples if e.source == "evidence-inference"
+    )

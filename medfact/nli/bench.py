@@ -5,7 +5,7 @@ Each source of a ``medfact data nli`` (or ``data twins``) folder is one held-out
 temporal challenge claims) or twin kinds are scored inside their source's sample. Per set:
 per-class F1, macro-F1 (over the classes the set holds), accuracy, expected calibration error,
 support-vs-not_enough_info AUC (score P(supported)) and supported-vs-contradicted AUC (score
-P(supported) / (P(supported) + P(contradicted))), for the model and for a majority baseline that
+P(supported) - P(contradicted)), for the model and for a majority baseline that
 answers each source's most frequent training label with the training label distribution.
 """
 
@@ -123,9 +123,9 @@ def metrics(probs: np.ndarray, gold: np.ndarray) -> dict[str, Any]:
     s, c, n = (_INDEX[label] for label in LABELS)
     sn = np.isin(gold, (s, n))
     sc = np.isin(gold, (s, c))
-    ratio = probs[:, s] / np.clip(probs[:, s] + probs[:, c], 1e-12, None)
+    margin = probs[:, s] - probs[:, c]
     auc_sn = auc(probs[sn, s], gold[sn] == s)
-    auc_sc = auc(ratio[sc], gold[sc] == s)
+    auc_sc = auc(margin[sc], gold[sc] == s)
     return {
         "n": int(len(gold)),
         "accuracy": round(float((pred == gold).mean()), 4) if len(gold) else 0.0,
@@ -293,7 +293,10 @@ def markdown(results: dict[str, Any], model_name: str = "model") -> str:
 def registry_predictor(
     model_dir: str | None = None, quantize: bool | None = None, threads: int | None = None
 ) -> Predict:
-    """``crossencoder.v1`` from the registry (the shipped verifier unless ``model_dir``)."""
+    """``crossencoder.v1`` from the registry (the shipped verifier unless ``model_dir``); a
+    folder without a LoRA adapter is read as a two-label support model (``medfact.nli.train``)."""
+    if model_dir and not (Path(model_dir) / "adapter_config.json").exists():
+        return support_predictor(model_dir, threads)
     from medfact import registry
 
     params: dict[str, Any] = {}
@@ -305,3 +308,45 @@ def registry_predictor(
         params["threads"] = threads
     verifier = registry.verifiers.create("crossencoder.v1", params).load()
     return verifier.predict
+
+
+def support_predictor(model_dir: str | Path, threads: int | None = None) -> Predict:
+    """A two-label (not_supported, supported) model written by ``medfact.nli.train``, with its
+    card's temperature, as 3-way probabilities: (P(supported), 0, 1 - P(supported))."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    model_dir = Path(model_dir)
+    card_path = model_dir / "model_card.json"
+    if not card_path.is_file():
+        raise InputError(f"no model_card.json in {model_dir}", field="verifier")
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    temperature = float(card.get("calibration", {}).get("temperature", 1.0))
+    max_length = int(card.get("training", {}).get("max_length", 128))
+    if threads:
+        torch.set_num_threads(threads)
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+    model = AutoModelForSequenceClassification.from_pretrained(
+        str(model_dir), use_safetensors=True, torch_dtype=torch.float32
+    ).eval()
+
+    def predict(pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+        out = np.zeros((len(pairs), len(LABELS)), dtype=np.float64)
+        with torch.inference_mode():
+            for lo in range(0, len(order), 32):
+                idx = order[lo : lo + 32]
+                enc = tokenizer(
+                    [pairs[i][0] for i in idx],
+                    [pairs[i][1] for i in idx],
+                    truncation="longest_first",
+                    max_length=max_length,
+                    padding=True,
+                    return_tensors="pt",
+                )
+                p = torch.softmax(model(**enc).logits.float() / temperature, dim=-1)[:, 1]
+                out[idx, 0] = p.numpy()
+                out[idx, 2] = 1 - p.numpy()
+        return out
+
+    return predict
