@@ -2,7 +2,8 @@
 
 Every text that came from input (ids, outputs, messages) is escaped first
 (:func:`medfact.io.printable`): a control sequence in a record must not reach the terminal.
-Findings are shown worst first, each at ``line:col`` of the output (1-based, code points).
+Findings are shown worst first, each at ``line:col`` of the output (1-based, code points);
+findings on overlapping words are grouped under the worst of them.
 """
 
 from __future__ import annotations
@@ -29,6 +30,26 @@ def sorted_findings(findings: list[Finding]) -> list[Finding]:
         findings,
         key=lambda f: (-int(f.risk), f.span is None, f.span[0] if f.span else 0),
     )
+
+
+def grouped_findings(findings: list[Finding]) -> list[list[Finding]]:
+    """Findings whose output spans overlap (one invented prescription: the drug, its dose, its
+    words) as one group, worst first; groups ordered as :func:`sorted_findings` orders their
+    worst. Omissions stay alone."""
+    spanned = sorted((f for f in findings if f.span is not None), key=lambda f: f.span)
+    groups: list[list[Finding]] = []
+    end = -1
+    for f in spanned:
+        if groups and f.span[0] < end:
+            groups[-1].append(f)
+            end = max(end, f.span[1])
+        else:
+            groups.append([f])
+            end = f.span[1]
+    groups += [[f] for f in findings if f.span is None]
+    groups = [sorted_findings(g) for g in groups]
+    rank = {id(f): i for i, f in enumerate(sorted_findings([g[0] for g in groups]))}
+    return sorted(groups, key=lambda g: rank[id(g[0])])
 
 
 def line_col(text: str, offset: int) -> tuple[int, int]:
@@ -58,7 +79,8 @@ def render_assessment(
     compact: bool = False,
 ) -> None:
     """The case line, the output with its findings highlighted, one line per finding worst
-    first (``compact``: the case line and a not-checked warning only)."""
+    first, findings on overlapping words grouped under the worst (``+``); ``compact``: the
+    case line and a not-checked warning only."""
     level = int(a.risk_level)
     fact = "n/a" if a.factuality is None else f"{a.factuality:.2f}"
     head = Text(f"{printable(a.id, one_line=True)}: ", style="bold")
@@ -84,14 +106,15 @@ def render_assessment(
     console.print(body)
     if warning is not None:
         console.print(warning)
-    for f in ordered:
-        where = "{}:{}".format(*line_col(output_text, f.span[0])) if f.span else "(omission)"
-        line = Text(f"  {where} ", style="dim")
-        line.append(f"{f.category.value}", style=GROUP_STYLE[f.group])
-        line.append(f" risk {int(f.risk)}: {printable(f.message, one_line=True)}")
-        if f.suggestion:
-            line.append(f"  -> {printable(f.suggestion, one_line=True)}", style="green")
-        console.print(line)
+    for group in grouped_findings(a.findings):
+        for part, f in enumerate(group):
+            where = "{}:{}".format(*line_col(output_text, f.span[0])) if f.span else "(omission)"
+            line = Text(f"  {where} " if part == 0 else f"      + {where} ", style="dim")
+            line.append(f"{f.category.value}", style=GROUP_STYLE[f.group])
+            line.append(f" risk {int(f.risk)}: {printable(f.message, one_line=True)}")
+            if f.suggestion:
+                line.append(f"  -> {printable(f.suggestion, one_line=True)}", style="green")
+            console.print(line)
     console.print()
 
 

@@ -452,3 +452,31 @@ def test_ctrl_c_is_not_the_unsafe_code(monkeypatch) -> None:
     monkeypatch.setattr(Engine, "score_many", interrupted)
     result = invoke("score", "--no-model", "--output", SAFE)
     assert result.exit_code == exitcodes.INTERRUPTED and "interrupted" in result.stderr
+
+
+def test_findings_on_overlapping_words_are_one_group_under_the_worst() -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from medfact.render import grouped_findings
+
+    text = "Start prednisone 40 mg daily. Fever."
+    drug = _finding(4, (6, 16), "drug not in the input")
+    words = _finding(3, (0, 28), "2 of 2 content words unsupported")
+    dose = _finding(3, (17, 22), "value not in the input")
+    fever = _finding(4, (30, 35), "fever affirmed")
+    omitted = _finding(3, None, "left out")
+    groups = grouped_findings([words, fever, dose, omitted, drug])
+    assert [[f.message for f in g] for g in groups] == [
+        ["drug not in the input", "2 of 2 content words unsupported", "value not in the input"],
+        ["fever affirmed"],
+        ["left out"],
+    ]
+    buf = StringIO()
+    render_assessment(
+        Console(file=buf, width=200), _assessment(4, [words, fever, dose, drug]), text
+    )
+    lines = [line for line in buf.getvalue().splitlines() if "risk " in line][1:]
+    assert lines[0].startswith("  1:7 ") and lines[1].startswith("      + 1:1 ")
+    assert lines[2].startswith("      + 1:18 ") and lines[3].startswith("  1:31 ")
