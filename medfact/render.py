@@ -8,6 +8,9 @@ findings on overlapping words are grouped under the worst of them.
 
 from __future__ import annotations
 
+import bisect
+import re
+
 from rich.console import Console
 from rich.text import Text
 
@@ -52,11 +55,18 @@ def grouped_findings(findings: list[Finding]) -> list[list[Finding]]:
     return sorted(groups, key=lambda g: rank[id(g[0])])
 
 
-def line_col(text: str, offset: int) -> tuple[int, int]:
-    """1-based line and column (code points) of a character offset into ``text``."""
+def line_starts(text: str) -> list[int]:
+    """Offsets where each line of ``text`` begins (for :func:`line_col` on many offsets)."""
+    return [0, *(m.end() for m in re.finditer("\n", text))]
+
+
+def line_col(text: str, offset: int, starts: list[int] | None = None) -> tuple[int, int]:
+    """1-based line and column (code points) of a character offset into ``text``; pass
+    ``line_starts(text)`` when asking for many offsets of one text."""
     offset = max(0, min(offset, len(text)))
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+    starts = starts if starts is not None else line_starts(text)
+    line = bisect.bisect_right(starts, offset)
+    return line, offset - starts[line - 1] + 1
 
 
 def risk_summary(a: Assessment, scorer: str | None = None) -> str:
@@ -106,9 +116,14 @@ def render_assessment(
     console.print(body)
     if warning is not None:
         console.print(warning)
+    starts = line_starts(output_text)
     for group in grouped_findings(a.findings):
         for part, f in enumerate(group):
-            where = "{}:{}".format(*line_col(output_text, f.span[0])) if f.span else "(omission)"
+            where = (
+                "{}:{}".format(*line_col(output_text, f.span[0], starts))
+                if f.span
+                else "(omission)"
+            )
             line = Text(f"  {where} " if part == 0 else f"      + {where} ", style="dim")
             line.append(f"{f.category.value}", style=GROUP_STYLE[f.group])
             line.append(f" risk {int(f.risk)}: {printable(f.message, one_line=True)}")
