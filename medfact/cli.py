@@ -22,7 +22,7 @@ from rich.console import Console
 
 from medfact import __version__
 from medfact import exitcodes as codes
-from medfact.errors import DuplicateIdError, MedfactError
+from medfact.errors import DuplicateIdError, InputError, MedfactError
 from medfact.types import RecordError
 
 EXIT_OK, EXIT_UNSAFE, EXIT_USAGE, EXIT_FAILED = (
@@ -213,7 +213,12 @@ def _jsonl_source(source: str) -> Iterator[tuple[int, Any]]:
 
     def gen() -> Iterator[tuple[int, Any]]:
         with stream:
-            yield from iter_jsonl(stream)
+            try:
+                yield from iter_jsonl(stream)
+            except OSError as exc:  # the file failed while it was read: a usage error, exit 2
+                raise InputError(
+                    f"cannot read {source!r}: {exc.strerror}", field="--input"
+                ) from None
 
     return gen()
 
