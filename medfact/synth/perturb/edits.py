@@ -23,15 +23,7 @@ def make_replacement(
     if output[start:end] == new:
         return None
     text = output[:start] + new + output[end:]
-    return Perturbation(
-        kind=kind,
-        output=text,
-        category=label[0],
-        risk_level=label[1],
-        span=(start, start + len(new)),
-        original_span=(start, end),
-        description=description,
-    )
+    return _labelled(kind, text, label, (start, start + len(new)), (start, end), description)
 
 
 def make_insertion(
@@ -48,15 +40,20 @@ def make_insertion(
         text, start = new + sep + output, 0
     else:
         text, start = output[:at] + sep + new + output[at:], at + len(sep)
-    return Perturbation(
-        kind=kind,
-        output=text,
-        category=label[0],
-        risk_level=label[1],
-        span=(start, start + len(new)),
-        original_span=(at, at),
-        description=description,
-    )
+    return _labelled(kind, text, label, (start, start + len(new)), (at, at), description)
+
+
+def make_clause_insertion(
+    kind: str,
+    output: str,
+    at: int,
+    clause: str,
+    label: CategoryRisk,
+    description: str,
+) -> Perturbation:
+    """Insert ``clause`` (which brings its own leading comma or space) at ``at``."""
+    text = output[:at] + clause + output[at:]
+    return _labelled(kind, text, label, (at, at + len(clause)), (at, at), description)
 
 
 _DANGLING = frozenset(
@@ -98,15 +95,28 @@ def make_deletion(
     removed = output[start:end]
     lead = len(removed) - len(removed.lstrip())
     trail = len(removed) - len(removed.rstrip())
+    evidence = _evidence_span(context, removed) if context else None
+    return _labelled(kind, text, label, None, (start + lead, end - trail), description, evidence)
+
+
+def _labelled(
+    kind: str,
+    text: str,
+    label: CategoryRisk,
+    span: Span | None,
+    original_span: Span,
+    description: str,
+    context_span: Span | None = None,
+) -> Perturbation:
     return Perturbation(
         kind=kind,
         output=text,
         category=label[0],
         risk_level=label[1],
-        span=None,
-        original_span=(start + lead, end - trail),
+        span=span,
+        original_span=original_span,
         description=description,
-        context_span=_evidence_span(context, removed) if context else None,
+        context_span=context_span,
     )
 
 
@@ -151,23 +161,4 @@ def _context_units(context: str) -> tuple[tuple[Span, frozenset[str]], ...]:
     return tuple(
         ((start, end), frozenset(content_stems(context[start:end])))
         for start, end in split_sentences(context)
-    )
-
-
-def make_clause_insertion(
-    kind: str,
-    output: str,
-    at: int,
-    clause: str,
-    label: CategoryRisk,
-    description: str,
-) -> Perturbation:
-    return Perturbation(
-        kind=kind,
-        output=output[:at] + clause + output[at:],
-        category=label[0],
-        risk_level=label[1],
-        span=(at, at + len(clause)),
-        original_span=(at, at),
-        description=description,
     )
