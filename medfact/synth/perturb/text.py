@@ -65,6 +65,7 @@ def is_header(sentence: str) -> bool:
 
 
 def is_list_item(sentence: str) -> bool:
+    """A numbered or bulleted item ("1. ...", "- ...")."""
     return bool(re.match(r"(?:\d{1,2}[.)]|[-•*])\s", sentence))
 
 
@@ -78,10 +79,12 @@ def match_case(source: str, new: str) -> str:
 
 
 def capitalize(word: str) -> str:
+    """``word`` with its first letter upper-cased and the rest kept."""
     return word[:1].upper() + word[1:]
 
 
 def sentence_at(text: str, pos: int) -> Span:
+    """The span of the sentence holding offset ``pos`` (the whole text when none does)."""
     for start, end in split_sentences(text):
         if start <= pos < end:
             return start, end
@@ -89,6 +92,7 @@ def sentence_at(text: str, pos: int) -> Span:
 
 
 def words_of(text: str) -> list[str]:
+    """The words of ``text``: letters, apostrophes and hyphens, starting with a letter."""
     return re.findall(r"[A-Za-z][A-Za-z'-]*", text)
 
 
