@@ -270,7 +270,8 @@ def gate(
             message = printable(str(err.get("message", "unknown error")), one_line=True)
             click.echo(f"medfact: cannot check {name}: {message}", err=True)
         elif result.status == "fail" and settings.format != "text":
-            click.echo(f"medfact: FAIL {name}: {'; '.join(result.reasons)}", err=True)
+            reasons = printable("; ".join(result.reasons), one_line=True)
+            click.echo(f"medfact: FAIL {name}: {reasons}", err=True)
         elif not result.checked and settings.format != "text":
             click.echo(f"medfact: warning: {name} was not checked (nothing checkable)", err=True)
         elif result.status == "pass":

@@ -383,7 +383,7 @@ def text_lines(result: GateResult, *, style: Any = None) -> list[str]:
     fact = "n/a" if a.factuality is None else f"{a.factuality:.2f}"
     name = escape(result.input.name)
     if result.status == FAIL:
-        head = paint("FAIL", fg="red", bold=True) + f" {name}: " + "; ".join(result.reasons)
+        head = paint("FAIL", fg="red", bold=True) + f" {name}: " + escape("; ".join(result.reasons))
     elif not result.checked:
         head = paint("UNCHECKED", fg="yellow") + f" {name}: nothing in it could be checked"
     else:
