@@ -341,6 +341,16 @@ def test_inline_suppressions_html_markdown_and_front_matter(repo):
     assert sum(s is not None for row in rows for s in row["suppressed"]) == 4
 
 
+def test_directive_search_is_linear_on_hostile_texts():
+    import time
+
+    from medfact.gate.suppress import find_directives
+
+    start = time.perf_counter()
+    found, spans = find_directives("medfact " + "<!--" * 1_000_000, 1, lambda offset: 1)
+    assert not found and not spans and time.perf_counter() - start < 2.0
+
+
 def test_an_unknown_category_in_a_directive_is_an_input_error(repo):
     (repo / "notes" / "a.md").write_text(
         "---\ncontext: left knee\n---\n<!-- medfact: ignore[wrong_side] -->\nright\n"
@@ -379,6 +389,7 @@ def test_baseline_accepts_known_findings_by_content_across_line_moves(repo):
     assert result.exit_code == 0 and "wrote 1 finding(s)" in result.stderr
     stored = (repo / "baseline.json").read_text()
     assert "right" not in stored and "knee" not in stored  # digests only
+    assert json.loads(stored)["findings"][0]["category"] == "detail_misidentification"
     path.write_text("New first line.\n\nVisit.\nThe right   knee hurts.\nSevere.\n")
     result = invoke("notes", "--baseline", "baseline.json", "--format", "sarif")
     assert result.exit_code == 0

@@ -187,7 +187,7 @@ def mark_findings(
             marks.append(Suppression("inSource", "medfact: ignore in the text"))
         elif category in settings.ignore:
             marks.append(Suppression("external", "ignored category (--ignore or [gate] ignore)"))
-        elif baseline is not None and baseline.accept(inp.uri, fingerprint(output, f)):
+        elif baseline is not None and baseline.accept(inp.uri, fingerprint(output, f), category):
             marks.append(Suppression("external", f"in the baseline {baseline.path}"))
         else:
             marks.append(None)

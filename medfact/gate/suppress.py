@@ -29,6 +29,7 @@ import hashlib
 import json
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,6 @@ ALL = "*"
 SNIPPET = 40  # characters of the flagged line kept on each side of a finding in its fingerprint
 
 _DIRECTIVE = re.compile(r"medfact:\s*ignore(?:\[([^\]\n]*)\])?", re.IGNORECASE)
-_HTML_COMMENT = re.compile(r"<!--(.*?)-->", re.DOTALL)
 _MD_COMMENT = re.compile(r'^[ \t]*\[//\]:[ \t]*#[ \t]*(?:\((.*)\)|"(.*)")[ \t]*$', re.MULTILINE)
 
 
@@ -107,7 +107,7 @@ def find_directives(
     spans: list[tuple[int, int]] = []
     if "medfact" not in text.lower():
         return out, spans
-    comments = [(m.start(), m.end(), m.group(1)) for m in _HTML_COMMENT.finditer(text)]
+    comments = list(_html_comments(text))
     comments += [
         (m.start(), m.end(), m.group(1) or m.group(2) or "") for m in _MD_COMMENT.finditer(text)
     ]
@@ -128,6 +128,18 @@ def find_directives(
             out.by_line.setdefault(line, set()).update(names)
         spans.append((start, end))
     return out, spans
+
+
+def _html_comments(text: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, body) of each ``<!-- ... -->``, in one pass (an unclosed ``<!--`` ends the
+    search: no later comment can close, so hostile texts cost linear time)."""
+    at = 0
+    while (start := text.find("<!--", at)) >= 0:
+        close = text.find("-->", start + 4)
+        if close < 0:
+            return
+        yield start, close + 3, text[start + 4 : close]
+        at = close + 3
 
 
 def blank(text: str, spans: list[tuple[int, int]]) -> str:
@@ -186,6 +198,7 @@ class Baseline:
         self.path = path
         self.recording = recording
         self.matched = 0
+        self.categories: dict[tuple[str, str], str] = {}  # for people reading a written file
 
     @classmethod
     def read(cls, path: str | Path) -> Baseline:
@@ -221,11 +234,13 @@ class Baseline:
             entries[(row["path"], row["fingerprint"])] += count
         return cls(entries, path=name)
 
-    def accept(self, path: str, print_: str) -> bool:
+    def accept(self, path: str, print_: str, category: str | None = None) -> bool:
         """Whether the finding is in the baseline (each recorded occurrence matches once)."""
         key = (path, print_)
         if self.recording:
             self.entries[key] += 1
+            if category is not None:
+                self.categories[key] = category
         elif self.entries[key] <= 0:
             return False
         else:
@@ -233,14 +248,15 @@ class Baseline:
         self.matched += 1
         return True
 
-    def to_json(self, categories: dict[tuple[str, str], str] | None = None) -> str:
+    def to_json(self) -> str:
+        """The baseline file: per file and fingerprint, how many times (and the category)."""
         rows = []
         for (path, print_), count in sorted(self.entries.items()):
             if count <= 0:
                 continue
             row: dict[str, Any] = {"path": path, "fingerprint": print_, "count": count}
-            if categories and (path, print_) in categories:
-                row["category"] = categories[(path, print_)]
+            if (path, print_) in self.categories:
+                row["category"] = self.categories[(path, print_)]
             rows.append(row)
         doc = {"version": BASELINE_VERSION, "tool": "medfact", "findings": rows}
         return json.dumps(doc, indent=1, ensure_ascii=True) + "\n"
