@@ -445,3 +445,14 @@ def test_report_refuses_a_fifo_input(repo, deadline):
     result = CliRunner().invoke(report, ["--input", "ok.jsonl", "--cases", "results.jsonl",
                                          "--html", "out.html"])  # fmt: skip
     assert result.exit_code == 2 and "FIFO" in result.stderr
+
+
+def test_jsonl_records_on_cr_only_lines_are_located_on_their_own_lines(repo):
+    rows = [{"id": "a", "output": "left", "context": "left"},
+            {"id": "b", "output": "the right knee", "context": "left"}]  # fmt: skip
+    (repo / "notes" / "r.jsonl").write_bytes("\r".join(json.dumps(r) for r in rows).encode())
+    results = _run(repo).results
+    assert [r.input.case.id for r in results] == ["a", "b"]
+    (region,) = results[1].regions()
+    raw = json.dumps(rows[1])
+    assert region.start_line == 2 and raw[region.start_column - 1 :].startswith("right knee")
