@@ -529,7 +529,7 @@ def test_cli_data_nli(data_dir: Path, tmp_path: Path) -> None:
     summary = json.loads(result.output)
     manifest = json.loads((out / "manifest.json").read_text())
     assert summary["total"] == manifest["total"] > 0 and manifest["seed"] == 3
-    assert "data nli" in manifest["command"]
+    assert manifest["command"].startswith(f"medfact data nli --data-dir {data_dir} --out {out}")
 
 
 @pytest.mark.skipif(not (SHARED / "nli").is_dir(), reason="../shared/data/nli is not present")

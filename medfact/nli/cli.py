@@ -36,7 +36,12 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
 def _command_line() -> str:
     """The command as ``medfact data ...`` with every option that was in effect."""
     ctx = click.get_current_context()
-    words = ["medfact", *ctx.command_path.split()[1:]]
+    names: list[str] = []
+    outer: click.Context | None = ctx
+    while outer is not None and outer.parent is not None:  # up to, not including, the root
+        names.insert(0, str(outer.info_name))
+        outer = outer.parent
+    words = ["medfact", *names]
     for param in ctx.command.params:
         value = ctx.params.get(param.name or "")
         if value is None or param.name in ("verbose", "quiet") or not param.opts:

