@@ -73,6 +73,7 @@ def test_units_frequency_route_time() -> None:
     assert orig == "orally" and clean in ("by mouth", "PO")
     assert error in ("intravenously", "IV", "subcutaneously", "subQ", "intramuscularly", "IM",
                      "topically")  # fmt: skip
+    assert _edits("route", "Stage IV CKD, seen weekly.") == []
     edits = {e[2] for s in range(10) for e in _edits("time", "Onset two days before admission.", s)}
     assert edits <= {"two weeks before", "two days after"} and edits
 
@@ -101,6 +102,10 @@ def test_demographics_setting_family_done_held() -> None:
     )
     assert [e[2] for e in _edits("held_continued", "Hold metformin tonight.")] == ["Continue"]
     assert _edits("held_continued", "We will continue to monitor.") == []
+    assert _edits("held_continued", "He has continued lower back pain.") == []
+    assert [e[0] for e in _edits("held_continued", "Continued her home medications.")] == [
+        "Continued"
+    ]
 
 
 def test_paraphrase_error_is_another_condition() -> None:

@@ -162,14 +162,10 @@ def _negation(sentence: str, rng: random.Random) -> Iterator[Edit]:
             else ["endorses", "reports", "complains of"]
         )
         yield Edit("negation", m.start(), m.end(), _cap(m.group(), clean), _cap(m.group(), error))
-    for m in re.finditer(r"\b(complains of|endorses|reports)\b(?! no\b)", sentence, re.I):
-        clean = {"complains of": "reports", "endorses": "reports", "reports": "endorses"}
+    for m in re.finditer(r"\b(complains of|endorses)\b(?! no\b)", sentence, re.I):
+        clean = {"complains of": "reports", "endorses": "reports"}[m.group(1).lower()]
         yield Edit(
-            "negation",
-            m.start(),
-            m.end(),
-            _cap(m.group(), clean[m.group(1).lower()]),
-            _cap(m.group(), "denies"),
+            "negation", m.start(), m.end(), _cap(m.group(), clean), _cap(m.group(), "denies")
         )
     for m in re.finditer(r"\bafebrile\b", sentence, re.IGNORECASE):
         yield Edit(
@@ -398,6 +394,11 @@ _ROUTE_ADJECTIVE = {
 }
 
 
+_ROMAN_CONTEXT = re.compile(
+    r"\b(stage|grade|type|class|level|phase|nerve|part|degree|category|factor)\s*$", re.I
+)
+
+
 def _route_rule(table: dict[str, tuple[str, ...]]) -> Callable[..., Iterator[Edit]]:
     of = {f.lower(): key for key, forms in table.items() for f in forms}
     upper = [f for forms in table.values() for f in forms if f.isupper()]
@@ -410,6 +411,8 @@ def _route_rule(table: dict[str, tuple[str, ...]]) -> Callable[..., Iterator[Edi
 
     def rule(sentence: str, rng: random.Random) -> Iterator[Edit]:
         for m in pattern.finditer(sentence):
+            if m.group() == "IV" and _ROMAN_CONTEXT.search(sentence[: m.start()]):
+                continue  # "stage IV", "grade IV": a numeral, not a route
             key = of[m.group().lower()]
             same = [f for f in table[key] if f.lower() != m.group().lower()] or [m.group()]
             other = rng.choice([k for k in table if k != key])
@@ -472,10 +475,28 @@ _HELD = {
 _HELD_RE = _word_re(_HELD)
 
 
+_MEDICATION_WORDS = re.compile(
+    r"\b(medications?|meds|dose|therapy|insulin|anticoagulation|infusion|drip|tablets?)\b", re.I
+)
+
+
+def _about_a_drug(sentence: str, end: int) -> bool:
+    """Whether a drug (or a medication word) follows a verb ending at ``end`` closely."""
+    if _MEDICATION_WORDS.match(sentence, end + 1) or _MEDICATION_WORDS.search(
+        sentence[end : end + 40]
+    ):
+        return True
+    from medfact.lexicon.drugs import default_lexicon
+
+    return any(end <= d.start <= end + 40 for d in default_lexicon().find(sentence))
+
+
 def _held_continued(sentence: str, rng: random.Random) -> Iterator[Edit]:
     for m in _HELD_RE.finditer(sentence):
         if re.match(r"\s+(to|with|on|at|the same|in)\b", sentence[m.end() :], re.I):
             continue  # "continue to monitor", "stop at": not a medication status
+        if not _about_a_drug(sentence, m.end()):
+            continue  # "continued back pain", "hold playing": not a medication status
         cleans, errors = _HELD[m.group().lower()]
         yield Edit(
             "held_continued",
