@@ -682,3 +682,18 @@ def test_training_examples_binary_and_windowed(data_dir: Path, tmp_path: Path) -
     assert sum(e.y == 0 for e in with_contra) > sum(
         e.y == 0 for e in examples if e.source == "evidence-inference"
     )
+
+
+@pytest.mark.skipif(not (SHARED / "nli").is_dir(), reason="../shared/data/nli is not present")
+def test_shared_data_keeps_the_datasets_test_splits() -> None:
+    rows, _ = build_rows(SHARED, sources=["check-covid", "evidence-inference"])
+    cc_test = [r for r in rows if r.source == "check-covid" and r.split == "test"]
+    assert len(cc_test) == 227  # 229 test claims, two repeated (claim, evidence, label) rows
+    ei_test_ids = set(
+        (SHARED / "nli/evidence-inference/annotations/splits/ev2_test_article_ids.txt")
+        .read_text()
+        .split()
+    )
+    for r in rows:
+        if r.source == "evidence-inference":
+            assert (r.group.split(":")[1] in ei_test_ids) == (r.split == "test")
