@@ -114,3 +114,13 @@ def test_rule_work_grows_linearly(views, rule_name, series, monkeypatch):
     if series != "context":
         assert large_findings >= FACTOR * small_findings - FACTOR > 0
     assert large <= 1.5 * FACTOR * small, f"{rule_name}: {small} -> {large} reads"
+
+
+def test_the_benchmark_runs_and_restores_what_it_times(capsys):
+    from medfact.verifiers.base import CaseView
+
+    lookup = CaseView.claim_at
+    assert _bench().main(["--series", "output", "--sizes", "3000", "--markdown"]) == 0
+    printed = capsys.readouterr().out
+    assert "| output | 3,000 |" in printed and "unsupported.v1=" in printed
+    assert CaseView.claim_at is lookup
