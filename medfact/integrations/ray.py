@@ -31,6 +31,7 @@ import logging
 import os
 import resource
 import sys
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -46,7 +47,7 @@ log = logging.getLogger("medfact")
 
 FORMATS = ("jsonl", "parquet")
 CASE_COLUMNS = ("path", "line", "record", "error")
-RESULT_COLUMNS = ("path", "line", "id", "status", "risk_level", "safe", "result")
+RESULT_COLUMNS = ("path", "line", "id", "status", "risk_level", "safe", "checked", "result")
 WORKER_COLUMNS = ("worker_pid", "worker_peak_rss_mb", "worker_load_s")
 _GLOB_CHARS = frozenset("*?[")
 
@@ -96,21 +97,22 @@ def expand_inputs(inputs: str | Path | Iterable[str | Path]) -> list[str]:
 
 def _split_file(row: dict[str, Any]) -> list[dict[str, Any]]:
     """One binary file row -> one cases row per non-blank line (a bad line is an error row)."""
-    from medfact.io import iter_jsonl
+    from medfact.io import iter_jsonl, result_json
 
     path = row["path"]
     out = []
     for line, item in iter_jsonl(io.BytesIO(row["bytes"])):
         if isinstance(item, RecordError):
-            out.append({"path": path, "line": line, "record": "", "error": item.model_dump_json()})
+            out.append({"path": path, "line": line, "record": "", "error": result_json(item)})
         else:
             out.append({"path": path, "line": line, "record": json.dumps(item), "error": ""})
     return out
 
 
 def read_jsonl(inputs: str | Path | Iterable[str | Path], *, rows_per_block: int = 64) -> Dataset:
-    """A cases dataset from JSONL files, folders or globs; no line is lost: an unreadable one
-    (bad UTF-8, bad JSON, not an object, too long) becomes its error row.
+    """A cases dataset from JSONL files, folders or globs, in order (files as
+    :func:`expand_inputs` lists them, then lines); no line is lost: an unreadable one (bad
+    UTF-8, bad JSON, not an object, too long) becomes its error row.
 
     ``rows_per_block`` bounds the rows of a block, so that one large file still spreads over
     every worker."""
@@ -120,99 +122,200 @@ def read_jsonl(inputs: str | Path | Iterable[str | Path], *, rows_per_block: int
     # workers holding every CPU do not starve the readers (and deadlock the pipeline).
     ds = ray.data.read_binary_files(files, include_paths=True, num_cpus=0)
     ds = ds.flat_map(_split_file, num_cpus=0)
-    return ds.repartition(target_num_rows_per_block=rows_per_block)
+    ds = ds.repartition(target_num_rows_per_block=rows_per_block)
+    ds.context.execution_options.preserve_order = True
+    return ds
 
 
 def cases_dataset(
     records: Iterable[Case | dict[str, Any] | RecordError], *, rows_per_block: int = 64
 ) -> Dataset:
     """A cases dataset from records in memory (dicts, Cases or RecordErrors), in order."""
+    from medfact.io import result_json
+
     ray = _require_ray()
     rows = []
     for position, record in enumerate(records):
         row = {"path": "", "line": position, "record": "", "error": ""}
         if isinstance(record, RecordError):
-            row["error"] = record.model_dump_json()
+            row["error"] = result_json(record)
         elif isinstance(record, Case):
-            row["record"] = record.model_dump_json()
+            row["record"] = result_json(record)
         else:
             try:
                 row["record"] = json.dumps(record)
             except (TypeError, ValueError) as exc:
                 err = InputError(f"cannot be written as JSON: {exc}", record=position)
-                row["error"] = RecordError.from_exception(err, None).model_dump_json()
+                row["error"] = result_json(RecordError.from_exception(err, None))
         rows.append(row)
     if not rows:
         raise InputError("no records given", field="records")
     blocks = max(1, -(-len(rows) // max(1, rows_per_block)))
-    return ray.data.from_items(rows, override_num_blocks=blocks)
+    ds = ray.data.from_items(rows, override_num_blocks=blocks)
+    ds.context.execution_options.preserve_order = True
+    return ds
 
 
 # -- scoring ---------------------------------------------------------------------------------
 
 
-def _record_id(record: Any) -> str | None:
-    rid = record.get("id") if isinstance(record, dict) else None
-    return None if rid is None else str(rid)
+def _rows(batch: dict[str, list[Any]]) -> Iterator[tuple[str, int, Any]]:
+    """(path, line, record or RecordError) of each row of a cases batch."""
+    for path, line, text, error in zip(
+        batch["path"], batch["line"], batch["record"], batch["error"], strict=True
+    ):
+        if error:
+            yield path, line, RecordError.model_validate_json(error)
+        else:
+            yield path, line, json.loads(text)
+
+
+def _prepare(record: Any, position: int, strict: bool, warned: set[str]) -> Case | RecordError:
+    """What ``medfact score`` hands the engine for one record: its Case (unknown fields kept as
+    metadata, or refused with ``strict``), or the RecordError that says why there is none."""
+    from medfact.io import to_case
+
+    if isinstance(record, RecordError):
+        return record
+    raw_id = record.get("id") if isinstance(record, dict) else None
+    rid = None if raw_id is None else str(raw_id)
+    try:
+        return to_case(record, position, strict=strict, warned=warned)
+    except MedfactError as exc:
+        return RecordError.from_exception(exc, rid)
+    except Exception as exc:  # a bug must not lose the other records
+        log.exception("record %s failed to read", rid)
+        return RecordError.from_exception(exc, rid)
+
+
+def _case_ids(batch: pa.Table, strict: bool) -> pa.Table:
+    """``path``, ``line`` and the case id of each row (null where the row is no Case)."""
+    import pyarrow as pa
+
+    columns = batch.select(list(CASE_COLUMNS)).to_pydict()
+    quiet = {"(reported by the scoring pass)"}  # a non-empty set: no unknown-field warning
+    ids = []
+    for _path, line, record in _rows(columns):
+        item = _prepare(record, line, strict, quiet)
+        ids.append(item.id if isinstance(item, Case) else None)
+    return pa.table(
+        {
+            "path": pa.array(columns["path"], pa.string()),
+            "line": pa.array(columns["line"], pa.int64()),
+            "case_id": pa.array(ids, pa.string()),
+        }
+    )
+
+
+class _InOrder:
+    """Checks that rows arrive in input order: a path once, its lines increasing."""
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+        self.last: tuple[str | None, int] = (None, -1)
+
+    def check(self, paths: list[str], lines: list[int]) -> None:
+        for key in zip(paths, lines, strict=True):
+            if key[0] != self.last[0]:
+                if key[0] in self.seen:
+                    raise MedfactError(f"results of {key[0]!r} came back out of order")
+                self.seen.add(key[0])
+            elif key[1] <= self.last[1]:
+                raise MedfactError(f"results of {key[0]!r} came back out of order")
+            self.last = key
+
+
+def find_repeats(cases: Dataset, *, strict: bool = False) -> dict[tuple[str, int], str]:
+    """The rows whose case id an earlier row already has, as ``medfact score`` refuses them:
+    ``{(path, line): where the first one is}``. A first pass over the cases: the rows are
+    validated on the cluster, and only their ids come back here."""
+    ids = cases.map_batches(_case_ids, fn_kwargs={"strict": strict}, batch_format="pyarrow")
+    ids.context.execution_options.preserve_order = True
+    first: dict[str, tuple[str, int]] = {}
+    repeats: dict[tuple[str, int], str] = {}
+    order = _InOrder()
+    for table in ids.iter_batches(batch_format="pyarrow", batch_size=None):
+        paths, lines = table["path"].to_pylist(), table["line"].to_pylist()
+        order.check(paths, lines)
+        for path, line, case_id in zip(paths, lines, table["case_id"].to_pylist(), strict=True):
+            if case_id is None:
+                continue
+            if case_id not in first:
+                first[case_id] = (path, line)
+                continue
+            fpath, fline = first[case_id]
+            if not fpath:
+                repeats[(path, line)] = "an earlier record"
+            elif fpath == path:
+                repeats[(path, line)] = f"line {fline}"
+            else:
+                repeats[(path, line)] = f"line {fline} of {fpath!r}"
+    return repeats
 
 
 class ScoreBatch:
     """The ``map_batches`` callable: an Engine built and loaded once per actor, then every
-    batch scored with ``Engine.score_many`` (one result per row, in row order)."""
+    batch scored with ``Engine.score_many`` (one result per row, in row order). Each record is
+    prepared as ``medfact score`` prepares it; ``repeats`` (from :func:`find_repeats`) names
+    the rows whose id is taken."""
 
-    def __init__(self, config: dict[str, Any], worker_stats: bool = False) -> None:
-        import time
-
+    def __init__(
+        self,
+        config: dict[str, Any],
+        *,
+        strict: bool = False,
+        repeats: dict[tuple[str, int], str] | None = None,
+        worker_stats: bool = False,
+    ) -> None:
         from medfact.pipeline import Engine
 
         start = time.perf_counter()
         self.engine = Engine.from_config(config).load()
         self.load_s = time.perf_counter() - start
+        self.strict = strict
+        self.repeats = repeats or {}
         self.worker_stats = worker_stats
+        self.warned: set[str] = set()
 
-    def _items(self, batch: dict[str, list[Any]]) -> list[Case | dict[str, Any] | RecordError]:
-        """Each row as what ``score_many`` takes. Records of a list are validated here, with
-        their position in the whole list, as ``score_many`` would name a record without id."""
-        from medfact.pipeline import to_case
+    def _item(self, path: str, line: int, record: Any) -> Case | RecordError:
+        from medfact.errors import DuplicateIdError
 
-        items: list[Case | dict[str, Any] | RecordError] = []
-        for path, line, text, error in zip(
-            batch["path"], batch["line"], batch["record"], batch["error"], strict=True
-        ):
-            if error:
-                items.append(RecordError.model_validate_json(error))
-                continue
-            record = json.loads(text)
-            if path:  # from a file: the reader gave every record an id, as the CLI's does
-                items.append(record)
-                continue
-            try:
-                items.append(to_case(record, line))
-            except MedfactError as exc:
-                items.append(RecordError.from_exception(exc, _record_id(record)))
-        return items
+        item = _prepare(record, line, self.strict, self.warned)
+        where = self.repeats.get((path, line))
+        if where is None or not isinstance(item, Case):
+            return item
+        exc = DuplicateIdError(
+            f"id {item.id!r} repeats the id of {where}; ids must be unique",
+            record=item.id,
+            field="id",
+        )
+        return RecordError.from_exception(exc, item.id)
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         import pyarrow as pa
 
+        from medfact.io import result_json
+
         columns = batch.select(list(CASE_COLUMNS)).to_pydict()
-        items = self._items(columns)
+        items = [self._item(path, line, record) for path, line, record in _rows(columns)]
         out: dict[str, list[Any]] = {name: [] for name in RESULT_COLUMNS}
         results = self.engine.score_many(items, batch_size=max(1, len(items)))
         for path, line, result in zip(columns["path"], columns["line"], results, strict=True):
             if isinstance(result, RecordError):
                 if path:  # as `medfact score --input FILE` does: say where the record was
                     result.error.setdefault("line", line)
-                status, risk, safe = "failed", None, None
+                status, risk, safe, checked = "failed", None, None, None
             else:
                 status, risk, safe = "scored", int(result.risk_level), bool(result.safe)
+                checked = (getattr(result, "status", None) or "checked") == "checked"
             out["path"].append(path)
             out["line"].append(line)
             out["id"].append(result.id)
             out["status"].append(status)
             out["risk_level"].append(risk)
             out["safe"].append(safe)
-            out["result"].append(result.model_dump_json())
+            out["checked"].append(checked)
+            out["result"].append(result_json(result))
         schema = [
             ("path", pa.string()),
             ("line", pa.int64()),
@@ -220,6 +323,7 @@ class ScoreBatch:
             ("status", pa.string()),
             ("risk_level", pa.int8()),
             ("safe", pa.bool_()),
+            ("checked", pa.bool_()),
             ("result", pa.large_string()),
         ]
         arrays = [pa.array(out[name], type=kind) for name, kind in schema]
@@ -254,11 +358,16 @@ def score_dataset(
     batch_size: int = 64,
     cpus_per_worker: float = 1.0,
     gpus_per_worker: float = 0.0,
+    strict: bool = False,
+    unique_ids: bool = True,
     worker_stats: bool = False,
 ) -> Dataset:
-    """Score a cases dataset on a pool of ``num_workers`` actors, one Engine each. The results
-    dataset keeps the input order: Ray Data runs it with ``preserve_order`` (a streaming
-    ordered merge; no sort shuffle), and ``write_results`` checks the order while writing.
+    """Score a cases dataset on a pool of ``num_workers`` actors, one Engine each, with the
+    record rules of ``medfact score``: unknown fields kept as metadata (``strict`` refuses
+    them), and a repeated id is the repeat's error (``unique_ids``; it costs a first pass over
+    the cases, see :func:`find_repeats`). The results dataset keeps the input order: Ray Data
+    runs it with ``preserve_order`` (a streaming ordered merge, no sort shuffle), and
+    ``write_results`` checks the order while writing.
 
     ``batch_size`` rows go to ``score_many`` at once (tier 1 predicts over a batch);
     ``worker_stats`` adds each row's worker pid, peak RSS (MB) and engine load time."""
@@ -281,7 +390,12 @@ def score_dataset(
         extra["runtime_env"] = {"env_vars": {"PYTHONHASHSEED": seed}}
     scored = cases.map_batches(
         ScoreBatch,
-        fn_constructor_kwargs={"config": resolved, "worker_stats": worker_stats},
+        fn_constructor_kwargs={
+            "config": resolved,
+            "strict": strict,
+            "repeats": find_repeats(cases, strict=strict) if unique_ids else None,
+            "worker_stats": worker_stats,
+        },
         batch_size=batch_size,
         batch_format="pyarrow",
         compute=ray.data.ActorPoolStrategy(size=num_workers),
@@ -311,33 +425,25 @@ def write_results(
     results: Dataset, out: str | Path | IO[str] = "-", fmt: str = "jsonl"
 ) -> dict[str, int]:
     """Write a results dataset in its order: JSONL (a path, ``-`` for stdout, or a text
-    stream) or Parquet (a path; the result columns). Returns scored/unsafe/failed counts."""
+    stream) or Parquet (a path; the result columns). Returns the counts ``medfact score``
+    prints: scored, unsafe, failed, unchecked (scored but checked against nothing)."""
     if fmt not in FORMATS:
         raise ConfigError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
-    counts = {"scored": 0, "unsafe": 0, "failed": 0}
+    counts = {"scored": 0, "unsafe": 0, "failed": 0, "unchecked": 0}
     # No select_columns: a projection is one more task that would wait for a free CPU.
     batches = results.iter_batches(batch_format="pyarrow")
-
-    seen: set[str] = set()
-    last: tuple[str | None, int] = (None, -1)
+    order = _InOrder()
 
     def counted() -> Iterator[pa.Table]:
-        nonlocal last
         for batch in batches:
             batch = batch.select(list(RESULT_COLUMNS))
-            for key in zip(batch["path"].to_pylist(), batch["line"].to_pylist(), strict=True):
-                if key[0] != last[0]:
-                    if key[0] in seen:
-                        raise MedfactError(f"results of {key[0]!r} came back out of order")
-                    seen.add(key[0])
-                elif key[1] <= last[1]:
-                    raise MedfactError(f"results of {key[0]!r} came back out of order")
-                last = key
+            order.check(batch["path"].to_pylist(), batch["line"].to_pylist())
             status = batch.column("status").to_pylist()
             safe = batch.column("safe").to_pylist()
             counts["failed"] += status.count("failed")
             counts["scored"] += status.count("scored")
             counts["unsafe"] += safe.count(False)
+            counts["unchecked"] += batch.column("checked").to_pylist().count(False)
             yield batch
 
     if fmt == "parquet":
@@ -395,14 +501,15 @@ def score_with_ray(
     batch_size: int = 64,
     *,
     cpus_per_worker: float = 1.0,
+    strict: bool = False,
 ) -> dict[str, int]:
     """Score JSONL files, folders or globs on Ray and write one result per record to ``out``.
 
     ``address``: a running cluster (``"auto"``, ``"ray://host:10001"``, ``"host:6379"``); None
     joins the cluster of ``RAY_ADDRESS`` or starts a local one. ``num_workers``: actors, each
-    with one Engine (default: the cluster's CPUs / ``cpus_per_worker``). Returns the counts
-    ``medfact score`` prints: scored, unsafe, failed. Config and input errors are raised before
-    Ray starts."""
+    with one Engine (default: the cluster's CPUs less one, over ``cpus_per_worker``).
+    ``strict``: refuse unknown fields (``--strict``). Returns the counts ``medfact score``
+    prints (see :func:`write_results`). Config and input errors are raised before Ray starts."""
     if fmt not in FORMATS:
         raise ConfigError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     if fmt == "parquet" and (not isinstance(out, str | Path) or str(out) == "-"):
@@ -410,13 +517,18 @@ def score_with_ray(
     resolved = resolve_config(config, overrides)
     files = expand_inputs(inputs)
     ray = _require_ray()
+    if not log.isEnabledFor(logging.INFO):
+        # Ray Data's progress lines on stderr only with `medfact -v`
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
     started = not ray.is_initialized()
     if started:
         ray.init(address=address, include_dashboard=False, logging_level=logging.WARNING)
     try:
         if num_workers is None:
+            # One CPU stays free for Ray Data's reading and block splitting, which would
+            # otherwise wait for a worker's CPU forever.
             cpus = ray.cluster_resources().get("CPU", 1.0)
-            num_workers = max(1, int(cpus // cpus_per_worker))
+            num_workers = max(1, int((cpus - 1) // cpus_per_worker))
         cases = read_jsonl(files, rows_per_block=batch_size)
         results = score_dataset(
             cases,
@@ -424,6 +536,7 @@ def score_with_ray(
             num_workers=num_workers,
             batch_size=batch_size,
             cpus_per_worker=cpus_per_worker,
+            strict=strict,
         )
         return write_results(results, out, fmt)
     finally:
