@@ -151,7 +151,8 @@ def _clean(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _digest(*parts: str, n: int = 16) -> str:
+def digest(*parts: str, n: int = 16) -> str:
+    """A short, stable hex key of the parts (sha1 of their text joined by a separator)."""
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:n]
 
 
@@ -301,7 +302,7 @@ class _Rows:
         premise, hypothesis = _clean(premise), _clean(hypothesis)
         if not premise or not hypothesis:
             return
-        row_id = f"{self.source}:{_digest(group, premise, hypothesis, label, n=12)}"
+        row_id = f"{self.source}:{digest(group, premise, hypothesis, label, n=12)}"
         self.rows.append(
             NLIRow(
                 row_id,
@@ -516,7 +517,7 @@ def summedits(root: Path, settings: BuildSettings, stats: BuildStats) -> list[NL
                 continue
             anchor = str(record.get("original_summary") or summary)
             premise = window_premise(doc, anchor, settings.max_premise_chars)
-            group = f"summedits:{_digest(norm(doc))}"
+            group = f"summedits:{digest(norm(doc))}"
             label = "supported" if record["label"] == 1 else "contradicted"
             split = split_of(group, settings.seed, settings.fractions)
             out.add(premise, summary, label, group, split, "summary-edit", [domain])
@@ -562,7 +563,7 @@ def medhallu(
             raise InputError("expected a list of strings", record=where, field="Knowledge")
         premise = " ".join(str(k).strip() for k in knowledge)
         pmid = pmid_of.get(norm(question))
-        group = f"pubmed:{pmid}" if pmid else f"medhallu:{_digest(norm(question))}"
+        group = f"pubmed:{pmid}" if pmid else f"medhallu:{digest(norm(question))}"
         split = split_of(group, settings.seed, settings.fractions)
         category = str(record.get("Category of Hallucination") or "")
         difficulty = str(record.get("Difficulty Level") or "")
@@ -715,7 +716,7 @@ def mts_dialog(root: Path, settings: BuildSettings, stats: BuildStats) -> list[N
             where = f"{name} {record.get('ID', '?')}"
             dialogue = _need(record, "dialogue", where)
             note = _need(record, "section_text", where)
-            key = _digest(norm(dialogue))
+            key = digest(norm(dialogue))
             if key in seen:
                 stats.skip("mts-dialog", "repeated dialogue")
                 continue

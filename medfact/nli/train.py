@@ -414,7 +414,7 @@ def main(
                     epoch,
                     step,
                     len(batches),
-                    float(loss),
+                    loss.item(),
                     rate,
                 )
         train_seconds += time.perf_counter() - started

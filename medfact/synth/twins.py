@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from medfact.errors import ConfigError, InputError
-from medfact.nli.build import _digest, norm
+from medfact.nli.build import digest, norm
 from medfact.synth.dataset import derive_seed, split_of
 from medfact.synth.perturb import split_sentences
 
@@ -719,7 +719,7 @@ def _mts_notes(root: Path) -> Iterator[Note]:
                 if not isinstance(value, str):
                     raise InputError(f"{path.name}: expected text", record=number, field=name)
             # the group and split of `medfact data nli`'s MTS-Dialog rows: one document, one split
-            yield Note(f"mts-dialog:{_digest(norm(str(dialogue)))}", str(text), "mts-dialog")
+            yield Note(f"mts-dialog:{digest(norm(str(dialogue)))}", str(text), "mts-dialog")
 
 
 def _aci_notes(root: Path) -> Iterator[Note]:
@@ -740,9 +740,7 @@ def _csv_rows(path: Path) -> list[dict[str, str]]:
 
 
 def _key(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha1(re.sub(r"\s+", " ", text).strip().lower().encode()).hexdigest()[:16]
+    return digest(norm(text))
 
 
 def read_notes(data_dir: Path | str) -> tuple[list[Note], list[Path]]:
