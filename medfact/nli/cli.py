@@ -196,18 +196,16 @@ def twins(
     from collections import Counter
 
     from medfact.nli.build import BuildSettings, BuildStats, write_nli
-    from medfact.synth.twins import TwinSettings, build_twins
+    from medfact.synth.twins import KINDS, TwinSettings, build_twins
 
     _configure_logging(verbose, quiet)
-    chosen = tuple(k.strip() for k in kinds.split(",") if k.strip()) if kinds else ()
-    settings = TwinSettings(seed=seed, per_note=per_note, per_kind_templates=per_kind)
-    if chosen:
-        settings.kinds = chosen
+    chosen = tuple(k.strip() for k in kinds.split(",") if k.strip()) if kinds else KINDS
+    settings = TwinSettings(seed=seed, per_note=per_note, per_kind_templates=per_kind, kinds=chosen)
+    stats = BuildStats()
     try:
-        rows, files = build_twins(data_dir, settings)
+        rows, files = build_twins(data_dir, settings, stats.skipped)
         per_kind_counts: Counter[str] = Counter(f"{r.kind}:{r.label}" for r in rows)
-        stats = BuildStats(inputs=files)
-        stats.skipped.update(settings.skipped)
+        stats.inputs = files
         manifest = write_nli(
             rows,
             out_dir,

@@ -20,8 +20,9 @@ from __future__ import annotations
 import csv
 import random
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -784,7 +785,7 @@ def _usable(sentence: str) -> bool:
     return 4 <= len(words) <= 60 and not sentence.rstrip().endswith(":") and "\n" not in sentence
 
 
-@dataclass
+@dataclass(frozen=True)
 class TwinSettings:
     """Knobs of the twin makers; recorded in the manifest."""
 
@@ -795,7 +796,6 @@ class TwinSettings:
     fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)
     kinds: tuple[str, ...] = KINDS
     reword: float = 0.5
-    skipped: dict[str, int] = field(default_factory=dict)
 
 
 def _pair_rows(
@@ -848,11 +848,14 @@ def _pair_rows(
     ]
 
 
-def note_twins(notes: Iterable[Note], settings: TwinSettings) -> list[TwinRow]:
-    """Up to ``per_note`` twin pairs per note, at most one per kind, by the note rules."""
+def note_twins(
+    notes: Iterable[Note], settings: TwinSettings, skipped: Counter[str] | None = None
+) -> list[TwinRow]:
+    """Up to ``per_note`` twin pairs per note, at most one per kind, by the note rules; edits
+    dropped because the premise already holds the error text are counted in ``skipped``."""
     rules = {k: r for k, r in NOTE_RULES.items() if k in settings.kinds}
     rows: list[TwinRow] = []
-    skipped = settings.skipped
+    skipped = skipped if skipped is not None else Counter()
     for note in notes:
         rng = random.Random(derive_seed(settings.seed, note.group, "twins"))
         spans = [s for s in split_sentences(note.text)]
@@ -882,8 +885,7 @@ def note_twins(notes: Iterable[Note], settings: TwinSettings) -> list[TwinRow]:
             lo, hi = _window(spans, i, settings.max_premise_chars)
             premise = note.text[lo:hi]
             if _present(premise, edit.error):
-                reason = f"{kind}:error text in premise"
-                skipped[reason] = skipped.get(reason, 0) + 1
+                skipped[f"{kind}:error text in premise"] += 1
                 continue
             a, b = spans[i]
             sentence = note.text[a:b]
@@ -1442,14 +1444,17 @@ def check_kinds(kinds: Iterable[str] | None) -> tuple[str, ...]:
 
 
 def build_twins(
-    data_dir: Path | str | None, settings: TwinSettings | None = None
+    data_dir: Path | str | None,
+    settings: TwinSettings | None = None,
+    skipped: Counter[str] | None = None,
 ) -> tuple[list[TwinRow], list[Path]]:
-    """Template twins plus note twins from ``data_dir`` (skipped when None or absent)."""
+    """Template twins plus note twins from ``data_dir`` (none when it is None or absent), and
+    the note files read."""
     settings = settings or TwinSettings()
-    settings.kinds = check_kinds(settings.kinds)
+    settings = replace(settings, kinds=check_kinds(settings.kinds))
     rows = template_twins(settings)
     files: list[Path] = []
     if data_dir is not None and Path(data_dir).is_dir():
         notes, files = read_notes(data_dir)
-        rows += note_twins(notes, settings)
+        rows += note_twins(notes, settings, skipped)
     return rows, files
