@@ -212,6 +212,22 @@ def test_malformed_request_lines_and_expect_continue_get_json_errors():
         assert status == 400 and body["error"]["code"] == 400
         status, body = exchange(srv, b"BREW /v1/models HTTP/1.1\r\nHost: x\r\n\r\n")
         assert status == 501 and body["error"]["code"] == 501
+        status, body = exchange(srv, b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n")
+        assert status == 414 and body["error"]["code"] == 414
+        many = b"".join(b"X-%d: y\r\n" % i for i in range(200))
+        status, body = exchange(srv, b"GET /health HTTP/1.1\r\n" + many + b"\r\n")
+        assert status == 431
+        # a GET with a body: answered, then the connection closes (the body is not a request)
+        raw = (
+            b"GET /health HTTP/1.1\r\nContent-Length: 40\r\n\r\nPOST /v1/chat/completions HTTP/1.1"
+        )
+        with connect(srv) as sock:
+            sock.sendall(raw)
+            resp = http.client.HTTPResponse(sock)
+            resp.begin()
+            assert resp.status == 200 and resp.getheader("Connection") == "close"
+            resp.read()
+            assert sock.recv(1024) == b""
         # an unacceptable length is refused before the client sends the body (no 100 Continue)
         status, body = exchange(srv, post(b"", "Expect: 100-continue", length=-5))
         assert status == 400 and "Content-Length" in body["error"]["message"]
@@ -266,7 +282,7 @@ def test_a_slow_trickle_of_headers_is_cut_at_the_request_deadline():
 
 def test_half_open_connections_leave_the_thread_count_bounded():
     workers, backlog = 4, 4
-    with serving(workers=workers, backlog=backlog, read_timeout=5.0) as srv:
+    with serving(workers=workers, backlog=backlog, read_timeout=30.0) as srv:
         before = threading.active_count()
         socks = [connect(srv) for _ in range(200)]  # each sends nothing
         try:

@@ -209,6 +209,8 @@ class ChatHandler(BaseHTTPRequestHandler):
             raise _HTTPError(400, "the body is not valid JSON") from None
 
     def do_GET(self) -> None:  # noqa: N802 - stdlib name
+        if self.headers.get("Content-Length") or self.headers.get("Transfer-Encoding"):
+            self.close_connection = True  # a body is never read here: not the next request
         if not self._authorized():
             return
         path = self.path.split("?")[0].rstrip("/")
