@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from pydantic import ValidationError
+
 from medfact.errors import InputError
-from medfact.types import RecordError
+from medfact.types import Case, RecordError
 
 MAX_LINE_BYTES = 64 * 1024 * 1024
 MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -121,3 +123,24 @@ def iter_jsonl(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any] | Record
         if "id" not in record:
             record["id"] = str(number)
         yield number, record
+
+
+def to_case(record: Case | dict[str, Any], position: int | None = None) -> Case:
+    """Validate one input record, naming the record and field on failure."""
+    if isinstance(record, Case):
+        return record
+    rid = record.get("id", position) if isinstance(record, dict) else position
+    if not isinstance(record, dict):
+        raise InputError(f"expected a JSON object, got {type(record).__name__}", record=rid)
+    try:
+        return Case.model_validate(record)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or None
+        kind = err["type"]
+        message = {
+            "missing": "is required",
+            "extra_forbidden": "is not a known field (known: " + ", ".join(Case.model_fields) + ")",
+            "string_type": "must be a string",
+        }.get(kind, err["msg"])
+        raise InputError(message, record=rid, field=field) from None

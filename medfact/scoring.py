@@ -28,6 +28,7 @@ def factuality(verdicts: list[Verdict]) -> float | None:
     return sum(v.label == VerdictLabel.SUPPORTED for v in checked) / len(checked)
 
 
+@scorers.register("rules.v1")
 class RuleScorer:
     name = "rules.v1"
 
@@ -49,11 +50,6 @@ class RuleScorer:
         if self.escalate_at and moderate >= self.escalate_at:
             level = RiskLevel.HIGH
         return level
-
-
-@scorers.register("rules.v1")
-def rule_scorer(min_confidence: float = 0.5, escalate_at: int = 3) -> RuleScorer:
-    return RuleScorer(min_confidence, escalate_at)
 
 
 # --- calibrated.v1 -------------------------------------------------------------------------------
@@ -120,6 +116,7 @@ def case_features(
     return row
 
 
+@scorers.register("calibrated.v1")
 class CalibratedScorer:
     """Multinomial logistic regression over ``case_features``, stored as plain JSON.
 
@@ -195,8 +192,3 @@ class CalibratedScorer:
         classes = self.model_["classes"]  # type: ignore[index]
         predicted = int(classes[max(range(len(p)), key=p.__getitem__)])
         return RiskLevel(max(predicted, self._floor(findings)))
-
-
-@scorers.register("calibrated.v1")
-def calibrated_scorer(path: str | None = None, floor_confidence: float = 0.7) -> CalibratedScorer:
-    return CalibratedScorer(path, floor_confidence)
