@@ -141,7 +141,7 @@ class Engine:
         """Score one case; raises InputError for an unusable record (MedfactError for an LM
         failure when tier 2 is configured)."""
         doc = self.document(case)
-        self._run([doc], self.stages)
+        self.run_stages([doc], self.stages)
         if doc.error is not None:
             raise doc.error
         return self.assessment(doc)
@@ -160,7 +160,7 @@ class Engine:
     def view(self, record: Case | dict[str, Any]) -> CaseDoc:
         """The analysed case after the rules and learned checks (raises for a bad record)."""
         doc = self.document(record)
-        self._run([doc], self._stages_until("learned"))
+        self.run_stages([doc], self._stages_until("learned"))
         if doc.error is not None:
             raise doc.error
         return doc
@@ -242,16 +242,18 @@ class Engine:
     def _finish_batch(
         self, batch: list[CaseDoc | RecordError], stages: list[Stage]
     ) -> Iterator[CaseDoc | RecordError]:
-        self._run([d for d in batch if isinstance(d, CaseDoc)], stages)
+        self.run_stages([d for d in batch if isinstance(d, CaseDoc)], stages)
         for item in batch:
             if isinstance(item, CaseDoc) and item.error is not None:
                 yield RecordError.from_exception(item.error, item.case.id)
             else:
                 yield item
 
-    def _run(self, docs: list[CaseDoc], stages: list[Stage]) -> None:
-        """Every stage over the documents still without an error, batched where the stage is
-        model-backed; a failure is recorded on the document it belongs to."""
+    def run_stages(self, docs: list[CaseDoc], stages: list[Stage] | None = None) -> None:
+        """Run ``stages`` (default: all of this engine's) over documents made by
+        :meth:`document`, in place: model-backed stages see the documents still without an
+        error as one batch; a failure is recorded on the document it belongs to (``error``)."""
+        stages = self.stages if stages is None else stages
         for stage in stages:
             live = [d for d in docs if d.error is None]
             if not live:
