@@ -146,16 +146,9 @@ class CalibratedScorer:
         return self
 
     def probabilities(self, features: list[float]) -> list[float]:
-        import numpy as np
+        from medfact.fitted import logistic_probabilities
 
-        m = self.load().model_
-        x = (np.asarray(features) - np.asarray(m["mean"])) / np.asarray(m["scale"])
-        logits = np.asarray(m["coef"]) @ x + np.asarray(m["intercept"])
-        if len(logits) == 1:  # two classes: sklearn keeps one row, the second class's logit
-            logits = np.array([0.0, logits[0]])
-        logits -= logits.max()
-        p = np.exp(logits)
-        return list(p / p.sum())
+        return list(logistic_probabilities(self.load().model_, [features])[0])
 
     def unsafe_probability(
         self, findings: list[Finding], verdicts: list[Verdict], probabilities: Any = None

@@ -327,17 +327,11 @@ class QualifierRule(Rule):
 
     def probabilities(self, rows: list[tuple[float, ...]]) -> list[float]:
         """P(the output lost this qualifier) for each candidate's feature row."""
-        m = self.load().model_
-        assert m is not None
-        out = []
-        for row in rows:
-            z = m["intercept"] + sum(
-                c * (x - mu) / s
-                for c, x, mu, s in zip(m["coef"], row, m["mean"], m["scale"], strict=True)
-            )
-            e = math.exp(-abs(z))  # a logistic that cannot overflow
-            out.append(1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e))
-        return out
+        from medfact.fitted import logistic_probabilities
+
+        if not rows:
+            return []
+        return logistic_probabilities(self.load().model_, rows)[:, 1].tolist()
 
     def check(self, view: CaseDoc) -> list[Finding]:
         found = candidates(view)
