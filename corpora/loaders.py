@@ -129,30 +129,30 @@ def iter_pubmedqa(
 
 def iter_jsonl(path: Path, report: LoadReport | None = None) -> Iterator[Passage]:
     """Passages from JSON lines with ``id`` (or ``doc_id``), ``text``, optional ``title`` and
-    ``metadata``. Blank lines are skipped; any bad line raises ``InputError`` naming it."""
+    ``metadata``, read by :func:`medfact.io.iter_jsonl` (bounded lines; LF, CRLF or CR ends).
+    Blank lines are skipped; any bad line raises ``InputError`` naming it."""
+    from medfact.io import iter_jsonl as read_jsonl
+    from medfact.io import open_regular
+
     report = report if report is not None else LoadReport()
     path = Path(path)
     if not path.is_file():
         raise CorpusError(f"JSONL file {path} does not exist")
     report.files += 1
-    with open(path, "rb") as handle:
-        for number, raw in enumerate(handle, 1):
-            if not raw.strip():
-                continue
+    with open_regular(path, field="path") as handle:
+        for number, record in read_jsonl(handle, default_id=False):
+            if not isinstance(record, dict):  # a RecordError: the line could not be read
+                raise InputError(
+                    f"{path.name} {record.error['message']}",
+                    record=number,
+                    field=record.error.get("field"),
+                )
             report.passages += 1
-            yield _jsonl_passage(raw, number, path)
+            yield _jsonl_passage(record, number, path)
 
 
-def _jsonl_passage(raw: bytes, number: int, path: Path) -> Passage:
+def _jsonl_passage(record: dict[str, Any], number: int, path: Path) -> Passage:
     where = f"{path.name} line {number}"
-    try:
-        record = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise InputError(f"{where} is not UTF-8", record=number) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{where} is not valid JSON ({exc.msg})", record=number) from None
-    if not isinstance(record, dict):
-        raise InputError(f"{where} must be a JSON object", record=number)
     unknown = sorted(set(record) - set(JSONL_FIELDS))
     if unknown:
         raise InputError(

@@ -10,8 +10,11 @@ derived from the very texts it describes: only someone who holds the same output
 read an entry back. The cipher is SHAKE-256 in keystream mode with a random nonce per entry and
 an HMAC-SHA-256 tag (stdlib only); an entry that fails its tag is treated as a miss and removed.
 
-Any database problem (read-only home, locked or corrupt file) logs one warning and turns the
-cache off for the run: a cache never fails a check.
+A damaged database (not SQLite, or a malformed image) is moved aside once, to
+``cache.sqlite.corrupt`` (with its ``-wal`` and ``-shm`` files), with one warning, and a new
+cache is started in its place: the next run finds a sound file and says nothing. Any other
+database problem (read-only home, a lock held too long) logs one warning and turns the cache off
+for the run: a cache never fails a check.
 """
 
 from __future__ import annotations
@@ -73,6 +76,14 @@ def cache_key(config_hash: str, case: Case) -> CacheKey:
     )
 
 
+def is_corrupt(exc: BaseException) -> bool:
+    """Whether a SQLite error says the file itself is damaged (not busy, locked or read-only)."""
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return False
+    text = str(exc).lower()
+    return "not a database" in text or "malformed" in text or "corrupt" in text
+
+
 def _keystream(secret: bytes, nonce: bytes, n: int) -> bytes:
     return hashlib.shake_256(b"enc\x00" + secret + nonce).digest(n)
 
@@ -126,6 +137,7 @@ class ResultCache:
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
         self._disabled = False
+        self._recovered = False  # a damaged file was moved aside in this run already
         self._used: set[str] = set()
         self.hits = 0
         self.misses = 0
@@ -143,19 +155,53 @@ class ResultCache:
         if self._conn is not None or self._disabled:
             return self._conn
         file = self.file
+        for attempt in range(2):
+            conn = None
+            try:
+                file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                if not file.exists():  # private from the start; -wal/-shm get the same mode
+                    os.close(os.open(file, os.O_CREAT | os.O_WRONLY, 0o600))
+                conn = sqlite3.connect(
+                    file, timeout=self.timeout, isolation_level=None, check_same_thread=False
+                )
+                self._retry(lambda c=conn: self._setup(c))
+            except (OSError, sqlite3.Error) as exc:
+                if conn is not None:
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.close()
+                if attempt == 0 and is_corrupt(exc) and not self._recovered:
+                    self._recovered = True
+                    if self._move_aside(file, exc):
+                        continue
+                self._disable(f"cannot open the result cache {str(file)!r}: {exc}")
+                return None
+            self._conn = conn
+            return conn
+        return None
+
+    def _move_aside(self, file: Path, exc: BaseException) -> bool:
+        """Move a damaged database (and its -wal and -shm files) to ``<name>.corrupt``, with one
+        warning; False when it cannot be moved."""
+        aside = file.with_name(file.name + ".corrupt")
         try:
-            file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            if not file.exists():  # private from the start; SQLite gives -wal/-shm the same mode
-                os.close(os.open(file, os.O_CREAT | os.O_WRONLY, 0o600))
-            conn = sqlite3.connect(
-                file, timeout=self.timeout, isolation_level=None, check_same_thread=False
-            )
-            self._retry(lambda: self._setup(conn))
-        except (OSError, sqlite3.Error) as exc:
-            self._disable(f"cannot open the result cache {str(file)!r}: {exc}")
-            return None
-        self._conn = conn
-        return conn
+            for suffix in ("", "-wal", "-shm"):
+                source = file.with_name(file.name + suffix)
+                target = aside.with_name(aside.name + suffix)
+                if source.exists():
+                    os.replace(source, target)
+                elif target.exists():
+                    target.unlink()
+        except OSError as err:
+            log.warning("the result cache %r is damaged (%s) and cannot be moved: %s",
+                        str(file), exc, err.strerror)  # fmt: skip
+            return False
+        log.warning(
+            "the result cache %r was damaged (%s); moved it to %r and started a new one",
+            str(file),
+            exc,
+            str(aside),
+        )
+        return True
 
     def _setup(self, conn: sqlite3.Connection) -> None:
         conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
@@ -202,6 +248,18 @@ class ResultCache:
                 time.sleep(0.05 * 2**attempt)
         return None
 
+    def _failed(self, what: str, exc: sqlite3.Error) -> None:
+        """A query failed: a damaged file is moved aside once and the cache reopened on next
+        use; anything else turns the cache off for the run."""
+        if is_corrupt(exc) and not self._recovered and self._conn is not None:
+            self._recovered = True
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.close()
+            self._conn = None
+            if self._move_aside(self.file, exc):
+                return
+        self._disable(f"{what}: {exc}")
+
     def _disable(self, message: str) -> None:
         if not self._disabled:
             log.warning("%s; going on without a cache", message)
@@ -227,7 +285,7 @@ class ResultCache:
                     "SELECT nonce, data, tag, used FROM entries WHERE key = ?", (key.id,)
                 ).fetchone()
             except sqlite3.Error as exc:
-                self._disable(f"result cache read failed: {exc}")
+                self._failed("result cache read failed", exc)
                 return None
             if row is None:
                 self.misses += 1
@@ -287,7 +345,7 @@ class ResultCache:
         try:
             self._retry(transaction)
         except sqlite3.Error as exc:
-            self._disable(f"result cache write failed: {exc}")
+            self._failed("result cache write failed", exc)
             return False
         return True
 
@@ -302,7 +360,7 @@ class ResultCache:
                         "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM entries"
                     ).fetchone()
                 except sqlite3.Error as exc:
-                    self._disable(f"result cache read failed: {exc}")
+                    self._failed("result cache read failed", exc)
         return {
             "file": str(self.file),
             "entries": entries,

@@ -1,14 +1,18 @@
 """The ``medfact`` command line. Data goes to stdout, logs and progress to stderr.
 
-Exit codes: 0 all records scored (and safe, with --fail-on-unsafe); 1 some output unsafe
-(only with --fail-on-unsafe); 2 usage or config error; 3 some records could not be scored.
+Every command shares the exit codes of :mod:`medfact.exitcodes`: 0 ok; 1 some output unsafe or
+failing (with ``--fail-on-...``); 2 usage or config error; 3 some records not scored; 4 internal
+error or output not writable. A closed stdout (``| head -1``) ends quietly with 141.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import os
 import sys
+import traceback
 from collections import deque
 from collections.abc import Iterator
 from typing import Any
@@ -17,14 +21,26 @@ import click
 from rich.console import Console
 
 from medfact import __version__
-from medfact.errors import MedfactError
+from medfact import exitcodes as codes
+from medfact.errors import DuplicateIdError, InputError, MedfactError
 from medfact.types import RecordError
 
-EXIT_OK, EXIT_UNSAFE, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
+EXIT_OK, EXIT_UNSAFE, EXIT_USAGE, EXIT_FAILED = (
+    codes.OK,
+    codes.UNSAFE,
+    codes.USAGE,
+    codes.NOT_SCORED,
+)
+EXIT_INTERNAL = codes.INTERNAL
+
+# errno values that mean "the output cannot be written" (not a bug in medfact)
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS, errno.EBADF}
 
 
 def _fail(message: str) -> None:
-    click.echo(f"medfact: error: {message}", err=True)
+    from medfact.io import printable
+
+    click.echo(f"medfact: error: {printable(message, one_line=True)}", err=True)
     sys.exit(EXIT_USAGE)
 
 
@@ -40,7 +56,99 @@ def _version_text() -> str:
     return "\n".join(lines)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (a test runner's buffer)
+        pass
+
+
+class _Main(click.Group):
+    """The ``medfact`` group: whatever a command raises ends in one of the shared exit codes."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        verbose = int(ctx.params.get("verbose") or 0)
+        try:
+            try:
+                return super().invoke(ctx)
+            finally:
+                sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except BrokenPipeError:
+            _silence_stdout()
+            sys.exit(codes.BROKEN_PIPE)
+        except KeyboardInterrupt:  # not click's "Aborted!" with 1, the unsafe code
+            click.echo("medfact: interrupted", err=True)
+            sys.exit(codes.INTERRUPTED)
+        except OSError as exc:
+            if exc.errno not in _OUTPUT_ERRNOS:
+                _internal(exc, verbose)
+            _silence_stdout()
+            click.echo(f"medfact: error: cannot write the output: {exc.strerror}", err=True)
+            sys.exit(EXIT_INTERNAL)
+        except MedfactError as exc:  # a usage or config problem found late
+            _fail(str(exc))
+        except Exception as exc:
+            _internal(exc, verbose)
+
+
+def _internal(exc: BaseException, verbose: int) -> None:
+    from medfact.io import printable
+
+    if verbose:
+        traceback.print_exception(exc, file=sys.stderr)
+    text = printable(f"{type(exc).__name__}: {exc}", one_line=True)
+    hint = "" if verbose else " (-v shows the traceback)"
+    click.echo(f"medfact: internal error: {text}{hint}", err=True)
+    sys.exit(EXIT_INTERNAL)
+
+
+class _LogFormatter(logging.Formatter):
+    """``medfact: LEVEL: message``, control characters escaped; a traceback only at -v."""
+
+    def __init__(self, verbose: int) -> None:
+        super().__init__("medfact: %(levelname)s: %(message)s")
+        self.verbose = verbose
+
+    def format(self, record: logging.LogRecord) -> str:
+        from medfact.io import printable
+
+        message = printable(record.getMessage())
+        if record.exc_info and not self.verbose:
+            exc = record.exc_info[1]
+            message += f": {type(exc).__name__} (-v shows the traceback)"
+        fields = {**record.__dict__, "msg": message, "args": ()}
+        if not self.verbose:
+            fields.update(exc_info=None, exc_text=None)
+        return super().format(logging.makeLogRecord(fields))
+
+
+def _setup_logging(verbose: int, quiet: bool) -> None:
+    """One stderr handler at the chosen level. Its level also holds back libraries that set
+    their own loggers to DEBUG (bm25s does) until -vv."""
+    level = (
+        logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    )
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, "medfact_cli", False)]:
+        root.removeHandler(handler)
+    if not root.handlers:  # a host (a test runner, an application) may have its own
+        handler = logging.StreamHandler(sys.stderr)
+        handler.medfact_cli = True  # type: ignore[attr-defined]
+        handler.setLevel(level)
+        handler.setFormatter(_LogFormatter(verbose))
+        root.addHandler(handler)
+    root.setLevel(level)
+    for name in ("bm25s", "urllib3", "httpx", "filelock", "numba", "transformers"):
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose >= 2 else logging.WARNING)
+
+
+@click.group(
+    cls=_Main, context_settings={"help_option_names": ["-h", "--help"]}, epilog=codes.EPILOG
+)
 @click.option(
     "--version",
     is_flag=True,
@@ -49,7 +157,9 @@ def _version_text() -> str:
     callback=lambda ctx, _p, v: v and (click.echo(_version_text()) or ctx.exit()),
     help="Show the version and the installed plug-ins, then exit.",
 )
-@click.option("-v", "--verbose", count=True, help="More logging on stderr (-vv: debug).")
+@click.option(
+    "-v", "--verbose", count=True, help="More logging on stderr (-vv: debug); tracebacks."
+)
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 def main(verbose: int, quiet: bool) -> None:
     """Validate medical text written by language models.
@@ -60,12 +170,7 @@ def main(verbose: int, quiet: bool) -> None:
       medfact score --input cases.jsonl --format jsonl > results.jsonl
       medfact schema > medfact.schema.json
     """
-    level = (
-        logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
-    )
-    logging.basicConfig(
-        level=level, stream=sys.stderr, format="medfact: %(levelname)s: %(message)s"
-    )
+    _setup_logging(verbose, quiet)
 
 
 def _engine(
@@ -92,22 +197,79 @@ def _engine(
         _fail(str(exc))
 
 
-def _records_with_lines(source: str) -> tuple[Iterator[Any], deque[int]]:
-    from medfact.io import iter_jsonl
+def _jsonl_source(source: str) -> Iterator[tuple[int, Any]]:
+    """(line, record or RecordError) of ``--input``: a regular file or ``-`` (stdin)."""
+    from medfact.io import iter_jsonl, open_regular
 
-    stream = sys.stdin.buffer if source == "-" else open(source, "rb")  # noqa: SIM115
-    lines: deque[int] = deque()
+    if source == "-":
+        return iter_jsonl(sys.stdin.buffer)
+    stream = open_regular(source, field="--input")
 
-    def gen() -> Iterator[Any]:
+    def gen() -> Iterator[tuple[int, Any]]:
         with stream:
-            for line, record in iter_jsonl(stream):
-                lines.append(line)
+            try:
+                yield from iter_jsonl(stream)
+            except OSError as exc:  # the file failed while it was read: a usage error, exit 2
+                raise InputError(
+                    f"cannot read {source!r}: {exc.strerror}", field="--input"
+                ) from None
+
+    return gen()
+
+
+class _Batch:
+    """What the score loop needs to know of each record the engine has not answered yet: its
+    line, its output text, and the ids seen (a repeated id is the repeat's error)."""
+
+    def __init__(self, strict: bool) -> None:
+        self.strict = strict
+        self.lines: deque[int | None] = deque()
+        self.outputs: deque[str] = deque()
+        self.seen: dict[str, int | None] = {}
+        self.warned: set[str] = set()
+
+    def cases(self, records: Iterator[tuple[int | None, Any]]) -> Iterator[Any]:
+        """Cases (or RecordErrors) for the engine, in input order, one per record."""
+        from medfact.io import to_case
+
+        for position, (line, record) in enumerate(records):
+            self.lines.append(line)
+            text = record.get("output") if isinstance(record, dict) else None
+            self.outputs.append(text if isinstance(text, str) else "")
+            if isinstance(record, RecordError):
                 yield record
+                continue
+            raw_id = record.get("id")
+            rid = None if raw_id is None else str(raw_id)
+            try:
+                case = to_case(record, position, strict=self.strict, warned=self.warned)
+            except MedfactError as exc:
+                yield RecordError.from_exception(exc, rid)
+                continue
+            except Exception as exc:  # a bug must not lose the other records
+                logging.getLogger("medfact").exception("record %s failed to read", rid)
+                yield RecordError.from_exception(exc, rid)
+                continue
+            if case.id in self.seen:
+                first = self.seen[case.id]
+                where = f"line {first}" if first else "an earlier record"
+                exc = DuplicateIdError(
+                    f"id {case.id!r} repeats the id of {where}; ids must be unique",
+                    record=case.id,
+                    field="id",
+                )
+                yield RecordError.from_exception(exc, case.id)
+                continue
+            self.seen[case.id] = line
+            yield case
 
-    return gen(), lines
+
+def _scorer_name(engine: Any) -> str | None:
+    name = (getattr(engine, "config", None) or {}).get("pipeline", {}).get("scorer")
+    return f"the {name.split('.')[0]} scorer" if isinstance(name, str) and name else None
 
 
-@main.command()
+@main.command(epilog=codes.EPILOG)
 @click.option("--output", "output_text", metavar="TEXT|@FILE", help="The generated text to check.")
 @click.option("--context", metavar="TEXT|@FILE", help="The input it was generated from.")
 @click.option("--question", metavar="TEXT|@FILE", help="The question it answers, if any.")
@@ -116,7 +278,7 @@ def _records_with_lines(source: str) -> tuple[Iterator[Any], deque[int]]:
     "--input",
     "input_path",
     metavar="FILE.jsonl|-",
-    help="Batch: one JSON object a line (id, output, context, question, task).",
+    help="Batch: one JSON object a line (id, output, context, question, task); ids unique.",
 )
 @click.option(
     "--format",
@@ -127,6 +289,27 @@ def _records_with_lines(source: str) -> tuple[Iterator[Any], deque[int]]:
 )
 @click.option("--config", type=click.Path(dir_okay=False), help="A TOML config file.")
 @click.option("--fail-on-unsafe", is_flag=True, help="Exit 1 when any output is unsafe (risk 3-4).")
+@click.option(
+    "--fail-on-unchecked",
+    is_flag=True,
+    help="Exit 1 when any output could not be checked (no context, nothing checkable).",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Refuse records with fields a case does not know (default: keep them as metadata).",
+)
+@click.option(
+    "--only-failures",
+    is_flag=True,
+    help="Write only unsafe, unchecked and failed records (every format).",
+)
+@click.option(
+    "--quiet",
+    "terse",
+    is_flag=True,
+    help="Only failures, one line each, and the summary (text); as --only-failures otherwise.",
+)
 @click.option(
     "--no-model", is_flag=True, help="Rules only (tier 0) with the rule scorer: no torch, fastest."
 )
@@ -152,7 +335,11 @@ def _records_with_lines(source: str) -> tuple[Iterator[Any], deque[int]]:
     metavar="N|Ntok|N,Mtok",
     help="LM calls and/or tokens per case, e.g. 4, 2000tok or 4,2000tok (default 4 calls).",
 )
-@click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (batch).")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress on stderr (batch; default when stderr is a terminal and stdout is not).",
+)
 def score(
     output_text,
     context,
@@ -162,6 +349,10 @@ def score(
     fmt,
     config,
     fail_on_unsafe,
+    fail_on_unchecked,
+    strict,
+    only_failures,
+    terse,
     no_model,
     against,
     lm_backend,
@@ -178,21 +369,20 @@ def score(
       medfact score --context @dialogue.txt --output @note.txt --format json
     An answer with no input, checked against a corpus (MedScore's mode):
       medfact score --output @answer.txt --against medquad
-    A batch (JSONL in, JSONL out, one result or error record per line):
+    A batch (JSONL in, JSONL out, one result or error record per line, written as it is made):
       medfact score --input cases.jsonl > results.jsonl
       cat cases.jsonl | medfact score --input - --fail-on-unsafe
+      medfact score --input cases.jsonl --format text --quiet
     Uncertain cases also checked by an evaluator LM (tier 2), at most 2 calls each:
       medfact score --input cases.jsonl --lm-backend openai \\
           --lm-url http://127.0.0.1:8000/v1 --lm-model medfact-evaluator --lm-budget 2
 
-    \b
-    Exit codes: 0 all scored; 1 some unsafe (with --fail-on-unsafe);
-                2 usage error; 3 some records failed (see their error records).
+    Fields a case does not know (such as doc_id and source of `medfact synth pairs`) are kept
+    as metadata with one warning; --strict refuses them. A repeated id is an error record.
     """
     if (input_path is None) == (output_text is None):
         _fail("give either --output (one case) or --input (a JSONL batch)")
     from medfact.io import read_text_arg
-    from medfact.render import render_assessment, render_error
 
     if input_path is None:
         try:
@@ -206,90 +396,131 @@ def score(
             }
         except MedfactError as exc:
             _fail(str(exc))
-        records: Iterator[Any] = iter(
-            [{"id": case_id, **{k: v for k, v in texts.items() if v is not None}}]
-        )
-        lines: deque[int] = deque([0])
+        single = {"id": case_id, **{k: v for k, v in texts.items() if v is not None}}
+        records: Iterator[tuple[int | None, Any]] = iter([(None, single)])
         fmt = fmt or ("text" if sys.stdout.isatty() else "json")
     else:
         if output_text or context or question:
             _fail("--input takes the texts from the file; drop --output/--context/--question")
         try:
-            records, lines = _records_with_lines(input_path)
-        except OSError as exc:
-            _fail(f"cannot read {input_path!r}: {exc.strerror}")
+            records = _jsonl_source(input_path)
+        except MedfactError as exc:
+            _fail(str(exc))
         fmt = fmt or "jsonl"
     if not lm_backend and (lm_model or lm_url or lm_budget):
         _fail("--lm-model, --lm-url and --lm-budget need --lm-backend")
     lm = {"backend": lm_backend, "model": lm_model, "budget": lm_budget, "url": lm_url}
     engine = _engine(config, no_model, against, lm)
-    console = Console(file=sys.stdout, soft_wrap=True)
-    err_console = Console(file=sys.stderr, soft_wrap=True)
-    # Each record's own output text, in order: one result comes back per record.
-    outputs: deque[str] = deque()
-
-    def remember(stream: Iterator[Any]) -> Iterator[Any]:
-        for rec in stream:
-            text = rec.get("output") if isinstance(rec, dict) else None
-            outputs.append(text if isinstance(text, str) else "")
-            yield rec
-
-    counts = {"scored": 0, "unsafe": 0, "failed": 0}
-    show_progress = (
-        progress if progress is not None else (input_path is not None and sys.stderr.isatty())
+    batch = _Batch(strict)
+    out = _Writer(
+        fmt, terse=terse, only_failures=only_failures or terse, scorer=_scorer_name(engine)
     )
-    results = engine.score_many(remember(records))
-    if show_progress:
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-        bar = Progress(
-            SpinnerColumn(),
-            TextColumn("{task.completed} records"),
-            TimeElapsedColumn(),
-            console=err_console,
-            transient=True,
-        )
-        task = bar.add_task("score")
-        bar.start()
-    for result in results:
-        line = lines.popleft() if lines else None
-        if isinstance(result, RecordError):
-            counts["failed"] += 1
-            if line:
+    show_progress = _show_progress(
+        progress,
+        batch=input_path is not None,
+        fmt=fmt,
+        stdout_tty=sys.stdout.isatty(),
+        stderr_tty=sys.stderr.isatty(),
+    )
+    bar = _progress() if show_progress else None
+    try:
+        for result in engine.score_many(batch.cases(records)):
+            line = batch.lines.popleft() if batch.lines else None
+            text = batch.outputs.popleft() if batch.outputs else ""
+            if isinstance(result, RecordError) and line:
                 result.error.setdefault("line", line)
-        else:
-            counts["scored"] += 1
-            counts["unsafe"] += not result.safe
-        _emit(result, fmt, console, err_console, outputs, render_assessment, render_error)
-        if show_progress:
-            bar.advance(task)
-    if show_progress:
-        bar.stop()
-    if input_path is not None:
-        click.echo(
+            out.write(result, text)
+            if bar is not None:
+                bar.advance(bar.task_ids[0])
+    finally:
+        if bar is not None:
+            bar.stop()
+    counts = out.counts
+    if input_path is not None or terse:
+        summary = (
             f"medfact: {counts['scored']} scored, {counts['unsafe']} unsafe, "
-            f"{counts['failed']} failed",
-            err=True,
+            f"{counts['failed']} failed"
         )
+        if counts["unchecked"]:
+            summary += f", {counts['unchecked']} not checked"
+        click.echo(summary, err=True)
     if counts["failed"]:
         sys.exit(EXIT_FAILED)
-    if fail_on_unsafe and counts["unsafe"]:
+    if (fail_on_unsafe and counts["unsafe"]) or (fail_on_unchecked and counts["unchecked"]):
         sys.exit(EXIT_UNSAFE)
 
 
-def _emit(result, fmt, console, err_console, outputs, render_assessment, render_error) -> None:
-    text = outputs.popleft() if outputs else ""
-    if fmt == "text":
-        if isinstance(result, RecordError):
-            render_error(err_console, result)
-        else:
-            render_assessment(console, result, text)
-        return
-    payload = result.model_dump_json(indent=2 if fmt == "json" else None)
-    click.echo(payload)
+def _show_progress(
+    asked: bool | None, *, batch: bool, fmt: str, stdout_tty: bool, stderr_tty: bool
+) -> bool:
+    """Progress on stderr: by default for a batch when stderr is a terminal and stdout is not;
+    never when text goes to the same terminal (a spinner would mix into it)."""
+    if fmt == "text" and stdout_tty:
+        return False
+    if asked is not None:
+        return asked
+    return batch and stderr_tty and not stdout_tty
 
 
-@main.command()
+def _progress() -> Any:
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.completed} records"),
+        TimeElapsedColumn(),
+        console=Console(file=sys.stderr, soft_wrap=True),
+        transient=True,
+        redirect_stdout=False,
+        redirect_stderr=False,
+    )
+    bar.add_task("score")
+    bar.start()
+    return bar
+
+
+def _status(result: Any) -> str:
+    """The lead adds Assessment.status ("checked" | "unchecked"); until then all are checked."""
+    return getattr(result, "status", None) or "checked"
+
+
+class _Writer:
+    """Writes each result as soon as it is made (flushed), in the chosen format, and counts."""
+
+    def __init__(self, fmt: str, *, terse: bool, only_failures: bool, scorer: str | None) -> None:
+        self.fmt = fmt
+        self.terse = terse
+        self.only_failures = only_failures
+        self.scorer = scorer
+        self.counts = {"scored": 0, "unsafe": 0, "failed": 0, "unchecked": 0}
+        self.console = Console(file=sys.stdout, soft_wrap=True)
+        self.err_console = Console(file=sys.stderr, soft_wrap=True, highlight=False)
+
+    def write(self, result: Any, text: str) -> None:
+        from medfact.io import result_json
+        from medfact.render import render_assessment, render_error
+
+        failed = isinstance(result, RecordError)
+        unchecked = not failed and _status(result) != "checked"
+        unsafe = not failed and not result.safe
+        self.counts["failed" if failed else "scored"] += 1
+        self.counts["unsafe"] += unsafe
+        self.counts["unchecked"] += unchecked
+        if self.only_failures and not (failed or unsafe or unchecked):
+            return
+        if self.fmt == "text":
+            if failed:
+                render_error(self.err_console, result)
+            else:
+                render_assessment(
+                    self.console, result, text, scorer=self.scorer, compact=self.terse
+                )
+            self.console.file.flush()
+            return
+        click.echo(result_json(result, indent=2 if self.fmt == "json" else None))
+
+
+@main.command(epilog=codes.EPILOG)
 def schema() -> None:
     """Print the JSON Schema of medfact's input (Case) and results (Assessment, RecordError).
 
@@ -302,7 +533,7 @@ def schema() -> None:
     click.echo(json.dumps(json_schema(), indent=2))
 
 
-@main.command()
+@main.command(epilog=codes.EPILOG)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def taxonomy(fmt: str) -> None:
     """Print the risk levels and error categories.
@@ -326,7 +557,7 @@ def taxonomy(fmt: str) -> None:
         click.echo(f"{c['group']:<24} {c['name']:<26} {c['description']}")
 
 
-@main.command("config")
+@main.command("config", epilog=codes.EPILOG)
 @click.option(
     "--config", type=click.Path(dir_okay=False), help="Resolve this file over the default."
 )
@@ -349,32 +580,88 @@ def show_config(config: str | None) -> None:
         _fail(str(exc))
 
 
-@main.command()
-def plugins() -> None:
+@main.command(epilog=codes.EPILOG)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def plugins(fmt: str) -> None:
     """List the registered plug-ins of every family (built-in and from entry points).
 
     \b
-    Example:
+    Examples:
       medfact plugins
+      medfact plugins --format json
     """
-    click.echo(_version_text())
+    if fmt == "text":
+        click.echo(_version_text())
+        return
+    from medfact import registry
+
+    data: dict[str, Any] = {}
+    for family, reg in registry.FAMILIES.items():
+        try:
+            data[family] = reg.names()
+        except Exception as exc:  # a broken third-party plug-in must not hide the others
+            data[family] = {"error": str(exc)}
+    click.echo(json.dumps({"version": __version__, "plugins": data}, indent=2))
+
+
+_EXTRAS = {
+    "torch": "model",
+    "transformers": "model",
+    "peft": "model",
+    "safetensors": "model",
+    "sklearn": "model",
+    "gguf": "lm",
+    "httpx": "lm",
+    "jsonschema": "lm",
+    "vllm": "vllm",
+}
+
+
+def install_hint(missing: str | None) -> str:
+    """What to install for a missing module: the medfact extra that has it, else the module."""
+    top = (missing or "").split(".")[0]
+    extra = _EXTRAS.get(top)
+    if extra:
+        return f"pip install 'medfact[{extra}]'"
+    return f"pip install {top}" if top else "reinstall medfact"
+
+
+def _unavailable(name: str, exc: ImportError) -> click.Command:
+    """A stand-in for a command whose module cannot be imported: listed in --help, and when
+    used it says what is missing and what to install (exit 2)."""
+    missing = exc.name or str(exc)
+    hint = install_hint(exc.name)
+
+    def callback(args: tuple[str, ...]) -> None:
+        _fail(f"`medfact {name}` needs {missing!r}, which is not installed: {hint}")
+
+    return click.Command(
+        name,
+        callback=callback,
+        params=[click.Argument(["args"], nargs=-1, type=click.UNPROCESSED)],
+        help=f"(unavailable: needs {missing}; {hint})",
+        short_help=f"(unavailable: {hint})",
+        context_settings={"ignore_unknown_options": True},
+        add_help_option=False,
+    )
 
 
 def _attach_optional() -> None:
-    for module, attr in (
-        ("medfact.corpus_cli", "corpus"),
-        ("medfact.synth.cli", "synth"),
-        ("medfact.train.cli", "train"),
-        ("medfact.benchmarks.cli", "bench"),
-        ("medfact.gate_cli", "gate"),
-        ("medfact.gate_cli", "report"),
-        ("medfact.medec.cli", "correct"),
-        ("medfact.lm.cli", "serve"),
-        ("medfact.lm.cli", "speed"),
+    for module, attr, name in (
+        ("medfact.corpus_cli", "corpus", "corpus"),
+        ("medfact.synth.cli", "synth", "synth"),
+        ("medfact.train.cli", "train", "train"),
+        ("medfact.benchmarks.cli", "bench", "bench"),
+        ("medfact.gate_cli", "gate", "gate"),
+        ("medfact.gate_cli", "report", "report"),
+        ("medfact.medec.cli", "correct", "correct"),
+        ("medfact.lm.cli", "serve", "serve"),
+        ("medfact.lm.cli", "speed", "lm-speed"),
     ):
         try:
             mod = __import__(module, fromlist=[attr])
-        except ImportError:
+        except ImportError as exc:
+            main.add_command(_unavailable(name, exc))
             continue
         main.add_command(getattr(mod, attr))
 

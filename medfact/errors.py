@@ -43,7 +43,21 @@ class InputError(MedfactError):
 
 
 class InputTooLargeError(InputError):
+    """An input file or line is over its size limit."""
+
     code = "E011"
+
+
+class DuplicateIdError(InputError):
+    """A record repeats the id of an earlier record of the same input."""
+
+    code = "E012"
+
+
+class OutputError(MedfactError):
+    """A result could not be written (full disk, closed pipe, unwritable file)."""
+
+    code = "E040"
 
 
 class CorpusError(MedfactError):

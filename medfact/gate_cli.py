@@ -9,33 +9,59 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, NoReturn
 
 import click
 
+from medfact import exitcodes as codes
 from medfact.errors import MedfactError
+from medfact.io import printable
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNREADABLE = 0, 1, 2, 3
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNREADABLE = (
+    codes.OK,
+    codes.UNSAFE,
+    codes.USAGE,
+    codes.NOT_SCORED,
+)
+EXIT_OUTPUT = codes.INTERNAL
 
 log = logging.getLogger("medfact.gate")
 
 
-def _usage(message: str) -> None:
-    click.echo(f"medfact: error: {message}", err=True)
+def _usage(message: str) -> NoReturn:
+    click.echo(f"medfact: error: {printable(message, one_line=True)}", err=True)
     sys.exit(EXIT_USAGE)
 
 
-def _open_out(path: str | None):
+def _unwritable(path: str, exc: OSError) -> NoReturn:
+    reason = exc.strerror or type(exc).__name__
+    click.echo(f"medfact: error: cannot write {printable(path, one_line=True)}: {reason}", err=True)
+    sys.exit(EXIT_OUTPUT)
+
+
+def _open_out(path: str | None) -> IO[str] | None:
+    """The report file, opened for writing (None for stdout); exit 4 when it cannot be."""
     if path is None or path == "-":
         return None
     try:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         return open(path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
     except OSError as exc:
-        _usage(f"cannot write {path!r}: {exc.strerror}")
+        _unwritable(path, exc)
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+GATE_EPILOG = (
+    "\b\nExit codes:\n"
+    "  0  every input passes\n"
+    "  1  some input fails: risk over max_risk, factuality under min_factuality, or not\n"
+    "     checked (nothing checkable; --allow-unchecked turns that off)\n"
+    "  2  usage or config error, or nothing to check was found\n"
+    "  3  some inputs could not be read or scored (each named on stderr; 3 wins over 1)\n"
+    "  4  the report could not be written (--output unwritable, disk full), internal error"
+)
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]}, epilog=GATE_EPILOG)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @click.option(
     "--max-risk",
@@ -100,10 +126,41 @@ def _open_out(path: str | None):
     help="Treat a text without a context as an input error (default), or score it alone.",
 )
 @click.option(
+    "--fail-on-unchecked/--allow-unchecked",
+    default=None,
+    help="Fail a text the engine could not check at all (default), or only warn.",
+)
+@click.option(
     "--exclude",
     metavar="GLOB",
     multiple=True,
     help="Skip paths matching this pattern (repeatable), e.g. 'drafts/*'.",
+)
+@click.option(
+    "--ignore",
+    metavar="CATEGORY",
+    multiple=True,
+    help="Suppress findings of this error category everywhere (repeatable).",
+)
+@click.option(
+    "--baseline",
+    metavar="FILE",
+    default=None,
+    help="Suppress the findings recorded in this baseline (from --write-baseline).",
+)
+@click.option(
+    "--write-baseline",
+    metavar="FILE",
+    default=None,
+    help="Record every finding not otherwise suppressed in FILE (they pass from now on).",
+)
+@click.option(
+    "--root",
+    "roots",
+    metavar="DIR",
+    multiple=True,
+    help="Read files only inside these folders (repeatable). Default: the repository (the "
+    "folder with .git, from the working directory up), plus the paths named.",
 )
 def gate(
     paths: tuple[str, ...],
@@ -117,7 +174,12 @@ def gate(
     cache: bool | None,
     cache_dir: str | None,
     require_context: bool | None,
+    fail_on_unchecked: bool | None,
     exclude: tuple[str, ...],
+    ignore: tuple[str, ...],
+    baseline: str | None,
+    write_baseline: str | None,
+    roots: tuple[str, ...],
 ) -> None:
     """Check generated texts against their inputs; fail the ones that are too risky.
 
@@ -125,12 +187,16 @@ def gate(
     question, task, or context_file), or directories (searched for *.txt, *.md and *.jsonl).
     Each text is paired with its input: a front-matter field `context:` or `context_file:`, else
     the sibling file <stem>.context.txt. Context files are never checked themselves; naming one
-    checks the text it belongs to.
+    checks the text it belongs to. Files (links resolved) outside the repository, the --root
+    folders and the paths named are refused unless [gate] allow_outside = true.
+
+    Known findings are accepted with `<!-- medfact: ignore[category] -->` in the text (its line
+    and the next), `medfact-ignore: [category]` in the front matter, --ignore, or a baseline.
 
     Thresholds and options come from [tool.medfact.gate] in pyproject.toml or [gate] in
     medfact.toml (max_risk, min_factuality, context_suffix, format, cache, cache_dir,
-    cache_max_mb, require_context, exclude); the rest of that file configures the pipeline.
-    Flags override the file.
+    cache_max_mb, require_context, fail_on_unchecked, exclude, ignore, baseline, roots,
+    allow_outside); the rest of that file configures the pipeline. Flags override the file.
 
     \b
     Examples:
@@ -139,28 +205,30 @@ def gate(
       medfact gate outputs.jsonl --format sarif -o medfact.sarif
       medfact gate notes/ --format junit -o medfact-junit.xml --no-cache
       medfact gate notes/ --no-model          # the rule tier alone (no torch)
-      medfact gate notes/ --format json > results.jsonl; \\
-        medfact report --input results.jsonl --html report.html
-
-    \b
-    Exit codes: 0 all inputs pass; 1 some input fails the thresholds;
-                2 usage or config error; 3 some inputs could not be read or scored
-                (named on stderr; 3 wins over 1, the report still lists the failures).
+      medfact gate notes/ --write-baseline .medfact-baseline.json   # accept what is there
+      medfact gate notes/ --baseline .medfact-baseline.json         # fail only on new ones
     """
     from medfact.cache import ResultCache
     from medfact.gate import (
+        Baseline,
+        Confinement,
         LazyEngine,
         find_config,
         load_gate_config,
         resolve_settings,
         run_gate,
     )
+    from medfact.gate import report as reports
 
     if not paths:
         _usage("give at least one file or directory to check (see medfact gate --help)")
+    if baseline and write_baseline:
+        _usage("give --baseline or --write-baseline, not both")
     try:
+        from medfact.config import NO_MODEL
+
         config_path = Path(config) if config else find_config()
-        file_config = load_gate_config(config_path)
+        file_config = load_gate_config(config_path, NO_MODEL if no_model else None)
         settings = resolve_settings(
             file_config.gate,
             max_risk=max_risk,
@@ -170,14 +238,19 @@ def gate(
             cache=cache,
             cache_dir=cache_dir,
             require_context=require_context,
+            fail_on_unchecked=fail_on_unchecked,
             exclude=tuple(exclude) or None,
+            ignore=tuple(file_config.gate.get("ignore", ())) + ignore if ignore else None,
+            baseline=baseline,
+            roots=tuple(roots) or None,
         )
-        engine_config = file_config.engine
-        if no_model:
-            from medfact.config import NO_MODEL, merge
-
-            engine_config = merge(engine_config or {}, NO_MODEL)
-        engine = LazyEngine(engine_config)
+        engine = LazyEngine(file_config.engine)
+        accepted = None
+        if write_baseline:
+            accepted = Baseline(path=write_baseline, recording=True)
+        elif settings.baseline:
+            accepted = Baseline.read(settings.baseline)
+        confinement = Confinement.for_run(paths, settings)
     except MedfactError as exc:
         _usage(str(exc))
     if config_path is not None:
@@ -189,19 +262,20 @@ def gate(
     out = _open_out(output_path)
     stream = out or sys.stdout
     root = Path.cwd()
-    from medfact import reports
 
     def emit(result: Any) -> None:
+        name = printable(result.name, one_line=True)
         if result.status == "error":
             err = result.error.error if result.error else {}
-            click.echo(
-                f"medfact: cannot check {result.name}: {err.get('message', 'unknown error')}",
-                err=True,
-            )
+            message = printable(str(err.get("message", "unknown error")), one_line=True)
+            click.echo(f"medfact: cannot check {name}: {message}", err=True)
         elif result.status == "fail" and settings.format != "text":
-            click.echo(f"medfact: FAIL {result.name}: {'; '.join(result.reasons)}", err=True)
+            reasons = printable("; ".join(result.reasons), one_line=True)
+            click.echo(f"medfact: FAIL {name}: {reasons}", err=True)
+        elif not result.checked and settings.format != "text":
+            click.echo(f"medfact: warning: {name} was not checked (nothing checkable)", err=True)
         elif result.status == "pass":
-            log.info("pass %s (risk %d)", result.name, int(result.assessment.risk_level))
+            log.info("pass %s (risk %d)", name, result.risk)
         if settings.format == "text":
             style = click.style if out is None and sys.stdout.isatty() else None
             for line in reports.text_lines(result, style=style):
@@ -212,7 +286,14 @@ def gate(
     try:
         try:
             run = run_gate(
-                paths, settings, engine=engine, cache=result_cache, root=root, on_result=emit
+                paths,
+                settings,
+                engine=engine,
+                cache=result_cache,
+                root=root,
+                on_result=emit,
+                baseline=accepted,
+                confinement=confinement,
             )
         except MedfactError as exc:  # a pipeline that cannot load (bad plug-in name, ...)
             _usage(str(exc))
@@ -221,13 +302,34 @@ def gate(
         elif settings.format == "junit":
             stream.write(reports.junit_xml(run))
         stream.flush()
-    finally:
         if out is not None:
             out.close()
+    except OSError as exc:
+        if out is None or isinstance(exc, BrokenPipeError):
+            raise  # stdout: the medfact command group ends it (quietly for a closed pipe)
+        _unwritable(str(output_path), exc)
+    finally:
         if result_cache is not None:
             result_cache.close()
-    if not run.results:
-        click.echo("medfact gate: no texts to check were found in " + ", ".join(paths), err=True)
+    if write_baseline and accepted is not None:
+        try:
+            Path(write_baseline).write_text(accepted.to_json(), encoding="utf-8")
+        except OSError as exc:
+            _unwritable(write_baseline, exc)
+        click.echo(
+            f"medfact gate: wrote {accepted.matched} finding(s) to the baseline "
+            f"{printable(write_baseline, one_line=True)}",
+            err=True,
+        )
+    if run.nothing_found:
+        shown = printable(", ".join(paths), one_line=True)
+        click.echo(
+            f"medfact gate: error: no texts to check were found in {shown} (looked for *.txt, "
+            "*.md, *.markdown and *.jsonl; context files are not checked themselves)",
+            err=True,
+        )
+    elif not run.results:
+        click.echo("medfact gate: nothing to check: every path named was excluded", err=True)
     click.echo(f"medfact gate: {run.summary()}", err=True)
     sys.exit(run.exit_code)
 
@@ -274,18 +376,21 @@ def report(input_path: str, html_path: str, cases_path: str | None, title: str) 
                 3 page written, but some lines of the input could not be read (listed in it).
     """
     from medfact.html_report import read_cases, read_items, render_html
+    from medfact.io import open_regular
 
     cases = None
     if cases_path is not None:
-        try:
-            with open(cases_path, "rb") as fh:
+        try:  # regular files only: a FIFO or a device is refused, never waited on
+            with open_regular(cases_path, field="--cases") as fh:
                 cases = read_cases(fh)
+        except MedfactError as exc:
+            _usage(str(exc))
         except OSError as exc:
             _usage(f"cannot read {cases_path!r}: {exc.strerror}")
     try:
-        fh = sys.stdin.buffer if input_path == "-" else open(input_path, "rb")  # noqa: SIM115
-    except OSError as exc:
-        _usage(f"cannot read {input_path!r}: {exc.strerror}")
+        fh = sys.stdin.buffer if input_path == "-" else open_regular(input_path, field="--input")
+    except MedfactError as exc:
+        _usage(str(exc))
     with fh:
         items = list(read_items(fh, cases))
     unreadable = [i for i in items if i.unreadable]

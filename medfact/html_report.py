@@ -64,7 +64,7 @@ def read_items(
             continue
         try:
             yield _item(record, number, cases or {})
-        except (ValueError, TypeError, KeyError) as exc:
+        except Exception as exc:  # any shape that is not a result: that line's error item
             yield ReportItem(
                 id=str(record.get("id") or f"line {number}"),
                 error={
@@ -83,6 +83,11 @@ def _first_line(exc: Exception) -> str:
 
 
 def _assessment(data: dict[str, Any]) -> Assessment:
+    if not isinstance(data, dict):
+        raise TypeError(f"an assessment must be an object, got {type(data).__name__}")
+    findings = data.get("findings", [])
+    if not isinstance(findings, list) or not all(isinstance(f, dict) for f in findings):
+        raise TypeError("'findings' must be a list of objects")
     return Assessment.from_json(json.dumps(data))
 
 
@@ -123,13 +128,25 @@ def _item(record: dict[str, Any], number: int, cases: dict[str, dict[str, Any]])
 
 
 def read_cases(stream: IO[bytes]) -> dict[str, dict[str, Any]]:
-    """Cases by id from a JSONL stream (lines that cannot be read are skipped)."""
-    from medfact.io import iter_jsonl
+    """Cases by id from a JSONL stream (lines that cannot be read are skipped). Raises
+    InputError when two lines share an id: results are matched to their texts by id, so one
+    case's findings would be drawn over another's text."""
+    from medfact.errors import DuplicateIdError
+    from medfact.io import escape_surrogates, iter_jsonl
 
     out: dict[str, dict[str, Any]] = {}
-    for _, record in iter_jsonl(stream):
-        if isinstance(record, dict):
-            out[str(record.get("id"))] = record
+    lines: dict[str, int] = {}
+    for number, record in iter_jsonl(stream):
+        if not isinstance(record, dict):
+            continue
+        rid = str(record.get("id"))
+        if rid in out:
+            raise DuplicateIdError(
+                f"the cases file has id {escape_surrogates(rid)!r} on lines {lines[rid]} and "
+                f"{number}; results are matched to cases by id, so ids must be unique",
+                field="id",
+            )
+        out[rid], lines[rid] = record, number
     return out
 
 

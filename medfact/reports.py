@@ -27,6 +27,7 @@ from urllib.parse import quote
 
 from medfact import __version__
 from medfact.gate import ERROR, FAIL, PASS, GateResult, GateRun, Region
+from medfact.io import printable
 from medfact.taxonomy import ErrorCategory, ErrorGroup
 from medfact.types import Finding
 
@@ -207,6 +208,7 @@ def sarif_text(run: GateRun, root: str | Path | None = None) -> str:
 
 # --------------------------------------------------------------------------- JUnit
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _XML_BAD = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -218,13 +220,14 @@ def _xml_safe(text: str) -> str:
 def finding_line(result: GateResult, f: Finding, region: Region, paint: Any = None) -> str:
     """``path:line:col: risk N category: message`` (the compiler format editors and CI parse).
     ``paint`` colours the category (a function of the text), if given."""
-    where = f"{result.input.uri}:{region.start_line}"
+    where = f"{printable(result.input.uri, one_line=True)}:{region.start_line}"
     if region.start_column is not None:
         where += f":{region.start_column}"
     extra = " (omission)" if f.span is None else ""
-    hint = f" -> {f.suggestion}" if f.suggestion else ""
+    hint = f" -> {printable(f.suggestion, one_line=True)}" if f.suggestion else ""
     category = paint(f.category.value) if paint else f.category.value
-    return f"{where}: risk {int(f.risk)} {category}{extra}: {f.message}{hint}"
+    message = printable(f.message, one_line=True)
+    return f"{where}: risk {int(f.risk)} {category}{extra}: {message}{hint}"
 
 
 def junit_xml(run: GateRun) -> str:
@@ -326,14 +329,12 @@ def text_lines(result: GateResult, *, style: Any = None) -> list[str]:
     if result.status == ERROR or a is None or (result.status == PASS and not a.findings):
         return []
     fact = "n/a" if a.factuality is None else f"{a.factuality:.2f}"
+    name = printable(result.input.name, one_line=True)
     if result.status == FAIL:
-        head = (
-            paint("FAIL", fg="red", bold=True)
-            + f" {result.input.name}: "
-            + "; ".join(result.reasons)
-        )
+        reasons = printable("; ".join(result.reasons), one_line=True)
+        head = paint("FAIL", fg="red", bold=True) + f" {name}: " + reasons
     else:
-        head = paint("pass", fg="green") + f" {result.input.name}: risk {int(a.risk_level)}"
+        head = paint("pass", fg="green") + f" {name}: risk {int(a.risk_level)}"
     head += f" (factuality {fact}{', cached' if result.cached else ''})"
     lines = [head]
     for f, region in zip(a.findings, result.regions(), strict=True):
@@ -344,5 +345,10 @@ def text_lines(result: GateResult, *, style: Any = None) -> list[str]:
 
 
 def json_line(result: GateResult) -> str:
-    """One JSON object (``--format json`` writes JSON Lines; ``medfact report`` reads them)."""
-    return json.dumps(result.to_dict(), ensure_ascii=False)
+    """One JSON object (``--format json`` writes JSON Lines; ``medfact report`` reads them).
+    UTF-8 as it is; ASCII escapes when a string holds a lone surrogate (UTF-8 cannot)."""
+    data = result.to_dict()
+    text = json.dumps(data, ensure_ascii=False)
+    if _LONE_SURROGATE.search(text):
+        return json.dumps(data, ensure_ascii=True)
+    return text

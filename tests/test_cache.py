@@ -282,3 +282,50 @@ def test_gate_cli_no_cache_leaves_no_file(engine, tmp_path, monkeypatch):
     assert result.exit_code == 0 and (tmp_path / "c" / "cache.sqlite").exists()
     result = CliRunner().invoke(gate, ["a.txt", "--cache-dir", "c"])
     assert "(0 scored, 1 from cache)" in result.stderr
+
+
+def test_a_corrupt_database_is_moved_aside_once_with_one_warning(tmp_path, caplog):
+    """Before: a file that is not SQLite turned the cache off with a warning on every run."""
+    (tmp_path / "cache.sqlite").write_bytes(b"this is not a database, " * 100)
+    key = ResultCache(tmp_path).key("cfg", make_case())
+    with caplog.at_level(logging.WARNING, logger="medfact.cache"):
+        cache = ResultCache(tmp_path)
+        assert cache.get(key) is None
+        cache.put(key, make_assessment())
+        assert cache.get(key) is not None  # the new cache works in the same run
+        cache.close()
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and "moved it to" in warnings[0].getMessage()
+    aside = tmp_path / "cache.sqlite.corrupt"
+    assert aside.read_bytes().startswith(b"this is not a database")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="medfact.cache"):
+        again = ResultCache(tmp_path)
+        assert again.get(key) is not None  # the rebuilt cache is read back, silently
+        again.close()
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_a_malformed_image_found_while_reading_is_moved_aside(tmp_path, caplog, monkeypatch):
+    cache = ResultCache(tmp_path)
+    key = cache.key("cfg", make_case())
+    cache.put(key, make_assessment())
+    real_execute = sqlite3.Connection.execute
+
+    class Damaged(sqlite3.Connection):
+        def execute(self, sql, *args):
+            if sql.startswith("SELECT nonce"):
+                raise sqlite3.DatabaseError("database disk image is malformed")
+            return real_execute(self, sql, *args)
+
+    cache._conn.close()
+    cache._conn = sqlite3.connect(
+        cache.file, factory=Damaged, isolation_level=None, check_same_thread=False
+    )
+    with caplog.at_level(logging.WARNING, logger="medfact.cache"):
+        assert cache.get(key) is None
+        cache.put(key, make_assessment())  # reopened on a fresh file
+    assert (tmp_path / "cache.sqlite.corrupt").exists()
+    assert cache.get(key) is not None and not cache._disabled
+    assert sum(r.levelno >= logging.WARNING for r in caplog.records) == 1
+    cache.close()

@@ -206,17 +206,22 @@ def test_batch_with_bad_lines_keeps_one_output_per_line(tmp_path: Path) -> None:
     assert len(rows) == len(non_blank) == 8
     errors = [r for r in rows if "error" in r]
     scored = [r for r in rows if "error" not in r]
-    assert [r["id"] for r in scored] == ["good", "unsafe", "8"]
-    assert [r["error"]["line"] for r in errors] == [2, 3, 5, 7, 9]
+    # an unknown field is kept as metadata (one warning); --strict refuses it
+    assert [r["id"] for r in scored] == ["good", "unsafe", "8", "unknown"]
+    assert [r["error"]["line"] for r in errors] == [2, 3, 5, 7]
     by_line = {r["error"]["line"]: r for r in errors}
     assert "JSON" in by_line[2]["error"]["message"]
     assert "UTF-8" in by_line[3]["error"]["message"]
     assert by_line[5]["id"] == "wrong-type" and by_line[5]["error"]["field"] == "output"
     assert "object" in by_line[7]["error"]["message"]
-    assert by_line[9]["id"] == "unknown" and by_line[9]["error"]["field"] == "colour"
     assert all(set(r) == {"id", "error"} for r in errors)
     assert all({"code", "field", "message", "line"} <= set(r["error"]) for r in errors)
-    assert "3 scored, 1 unsafe, 5 failed" in result.stderr
+    assert "4 scored, 1 unsafe, 4 failed" in result.stderr
+    strict = invoke("score", "--input", str(path), "--strict")
+    rows = json_lines(strict.stdout)
+    assert len(rows) == 8 and strict.exit_code == 3
+    assert rows[-1]["id"] == "unknown" and rows[-1]["error"]["field"] == "colour"
+    assert "not a known field" in rows[-1]["error"]["message"]
 
 
 def test_batch_text_format_sends_errors_to_stderr(tmp_path: Path) -> None:
@@ -228,16 +233,30 @@ def test_batch_text_format_sends_errors_to_stderr(tmp_path: Path) -> None:
     assert "record t2" in result.stderr and "line 2" in result.stderr
 
 
-def test_batch_text_format_with_a_repeated_id_shows_each_records_own_text(tmp_path: Path) -> None:
+def test_batch_text_format_shows_each_records_own_text(tmp_path: Path) -> None:
     first, second = "Reports chest pain.", "Denies chest pain today."
-    path = write_batch(tmp_path / "dup.jsonl", [record("dup", first), record("dup", second)])
+    path = write_batch(tmp_path / "two.jsonl", [record("d1", first), record("d2", second)])
     result = invoke("score", "--input", str(path), "--format", "text")
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
-    heads = [i for i, line in enumerate(lines) if line.startswith("dup: risk")]
+    heads = [i for i, line in enumerate(lines) if line.startswith(("d1: risk", "d2: risk"))]
     assert len(heads) == 2
     assert lines[heads[0] + 1] == first
     assert lines[heads[1] + 1] == second
+
+
+def test_repeated_id_is_the_repeats_error_record(tmp_path: Path) -> None:
+    path = write_batch(
+        tmp_path / "dup.jsonl", [record("dup", SAFE), record("other", SAFE), record("dup", UNSAFE)]
+    )
+    result = invoke("score", "--input", str(path))
+    assert result.exit_code == 3
+    rows = json_lines(result.stdout)
+    assert [r["id"] for r in rows] == ["dup", "other", "dup"]
+    assert "error" not in rows[0] and "error" not in rows[1]
+    err = rows[2]["error"]
+    assert err["code"] == "E012" and err["field"] == "id" and err["line"] == 3
+    assert "repeats the id of line 1" in err["message"]
 
 
 @pytest.mark.parametrize(("outputs", "code"), [([SAFE, UNSAFE], 1), ([SAFE, SAFE], 0)])

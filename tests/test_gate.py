@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from medfact.config import load_config
 from medfact.errors import ConfigError, RegistryError
 from medfact.gate import (
     GateSettings,
+    LazyEngine,
     LineIndex,
     check_thresholds,
     find_config,
@@ -256,7 +258,11 @@ def test_load_gate_config_splits_gate_from_engine_and_checks_keys(tmp_path):
         "[tool.medfact.gate]\nmax_risk = 3\nmin_factuality = 0.5\ncache_dir = 'cache'\n"
     )
     cfg = load_gate_config(py)
-    assert cfg.engine == {"evidence": {"top_k": 5}}
+    # one loader (medfact.config.load_config): the engine part is resolved, [gate] split off,
+    # and its hash is what an engine config of the same settings always had (cache keys kept)
+    assert cfg.engine["evidence"]["top_k"] == 5 and "gate" not in cfg.engine
+    assert cfg.engine == load_config({"evidence": {"top_k": 5}})
+    assert LazyEngine(cfg.engine).config_hash == LazyEngine({"evidence": {"top_k": 5}}).config_hash
     assert cfg.gate["max_risk"] == 3 and cfg.gate["cache_dir"] == str(tmp_path / "cache")
     settings = resolve_settings(cfg.gate, max_risk=1, min_factuality=None)
     assert settings.max_risk == 1 and settings.min_factuality == 0.5

@@ -25,7 +25,7 @@ from medfact.synth import (
 )
 from medfact.synth.cli import synth
 from medfact.synth.pairs import LoadStats
-from medfact.synth.perturb import _DRUG_BY_NAME
+from medfact.synth.perturb.drugs import DRUG_BY_NAME
 from medfact.taxonomy import ErrorCategory, RiskLevel
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -186,7 +186,7 @@ def test_change_drug_uses_another_real_drug_absent_from_the_pair():
         assert p is not None
         assert_exact(p, clean)
         new = changed(p).lower()
-        assert new in _DRUG_BY_NAME and _DRUG_BY_NAME[new].generic != "lisinopril"
+        assert new in DRUG_BY_NAME and DRUG_BY_NAME[new].generic != "lisinopril"
         assert new not in CONTEXT.lower()
         assert (p.category, p.risk_level) == (DETAIL, RiskLevel.HIGH)
 
@@ -629,3 +629,135 @@ def test_cli_make_and_pairs(tmp_path):
     assert [json.loads(line)["id"] for line in exported.stdout.splitlines()] == [
         p.id for p in PAIRS
     ]
+
+
+# ------------------------------------------------------------------------------------------
+# package layout: the split into modules kept the API and every result
+# ------------------------------------------------------------------------------------------
+
+PIN_CONTEXT = (
+    "Doctor: What brings you in today?\n"
+    "Patient: My left knee has been hurting for about three weeks, worse when I climb stairs.\n"
+    "Doctor: Any fever or chills?\nPatient: No, none of that.\n"
+    "Doctor: What medicines do you take?\nPatient: I take lisinopril ten milligrams every day."
+)
+PIN_NOTE = (
+    "The patient is a 54-year-old man with left knee pain for the past three weeks, worse when "
+    "climbing stairs. He denies fever or chills. He has a history of hypertension, treated with "
+    "lisinopril 10 mg daily. Possible mild effusion of the left knee. Severe tenderness over the "
+    "medial joint line. The pain has worsened. Plan: start ibuprofen 400 mg every 8 hours and "
+    "follow up in two weeks."
+)
+PIN_CONTEXT_2 = "Patient: I have a cough and my back hurts. My head feels better. I am tired."
+PIN_NOTE_2 = (
+    "She reports a dry cough. She has lower back pain. Her headache is better than before, "
+    "and she has increasing fatigue."
+)
+# Recorded with seed 0 from the single-module perturb.py before the split:
+# (original_span, span, risk level, description)
+PINNED = {
+    "swap_laterality": ((235, 239), (235, 240), 3, "Changed the side from 'left' to 'right'."),
+    "change_value": ((350, 351), (350, 352), 4, "Changed the frequency from '8' to '24'."),
+    "change_drug": (
+        (327, 336),
+        (327, 341),
+        4,
+        "Replaced the drug 'ibuprofen' with another drug, 'hydrocortisone'.",
+    ),
+    "flip_negation": ((137, 142), (137, 143), 3, "Reversed the negation: 'has a' became 'has no'."),
+    "add_unsupported_finding": (
+        (314, 314),
+        (315, 376),
+        3,
+        "Added a finding that the input does not support: "
+        "'The patient was diagnosed with atrial fibrillation last year.'",
+    ),
+    "add_unsupported_recommendation": (
+        (314, 314),
+        (315, 357),
+        4,
+        "Added a recommendation that the input does not support: "
+        "'Increase fluid intake to 4 liters per day.'",
+    ),
+    "overstate_certainty": (
+        (214, 218),
+        (214, 220),
+        3,
+        "Raised the severity or frequency: 'mild' became 'severe'.",
+    ),
+    "understate_certainty": (
+        (246, 252),
+        (246, 250),
+        3,
+        "Lowered the severity or frequency: 'Severe' became 'Mild'.",
+    ),
+    "drop_finding": (
+        (246, 291),
+        None,
+        3,
+        "Removed the sentence 'Severe tenderness over the medial joint line.'.",
+    ),
+    "drop_qualifier": (
+        (85, 105),
+        None,
+        2,
+        "Removed the condition qualifier 'when climbing stairs'.",
+    ),
+}
+PINNED_2 = {
+    "add_misleading_justification": "She reports a dry cough. She has lower back pain, likely "
+    "due to a new exercise routine. Her headache is better than before, and she has increasing "
+    "fatigue.",
+    "invent_comparison": "She reports a dry cough. She has lower back pain, which is worse than "
+    "at the previous visit. Her headache is better than before, and she has increasing fatigue.",
+    "drop_comparison": "She reports a dry cough. She has lower back pain. Her headache is better "
+    "than before, and she has fatigue.",
+}
+
+
+def test_every_kind_is_pinned():
+    assert set(PINNED) | set(PINNED_2) == set(KINDS)
+
+
+@pytest.mark.parametrize("kind", sorted(PINNED))
+def test_pinned_result_on_a_note(kind):
+    p = apply_perturbation(kind, PIN_CONTEXT, PIN_NOTE, random.Random(0), task="dialogue_to_note")
+    assert p is not None
+    assert_exact(p, PIN_NOTE)
+    assert (p.original_span, p.span, int(p.risk_level), p.description) == PINNED[kind]
+
+
+@pytest.mark.parametrize("kind", sorted(PINNED_2))
+def test_pinned_clause_results(kind):
+    p = apply_perturbation(
+        kind, PIN_CONTEXT_2, PIN_NOTE_2, random.Random(0), task="dialogue_to_note"
+    )
+    assert p is not None
+    assert_exact(p, PIN_NOTE_2)
+    assert p.output == PINNED_2[kind]
+
+
+def test_kinds_keep_their_order_and_the_package_its_names():
+    """The kind order decides which kinds a pair gets, so it is part of the output."""
+    import medfact.synth.perturb as perturb
+
+    assert KINDS == (
+        "swap_laterality",
+        "change_value",
+        "change_drug",
+        "flip_negation",
+        "add_unsupported_finding",
+        "add_unsupported_recommendation",
+        "add_misleading_justification",
+        "invent_comparison",
+        "overstate_certainty",
+        "understate_certainty",
+        "drop_finding",
+        "drop_qualifier",
+        "drop_comparison",
+    )
+    for name in perturb.__all__:
+        assert getattr(perturb, name) is not None
+    for kind, fn in perturb.PERTURBATIONS.items():
+        assert getattr(perturb, kind) is fn  # each kind importable from the package by name
+        assert fn.__module__.rsplit(".", 1)[-1] not in ("registry", "base", "text", "edits")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from medfact.benchmarks.cases import bench_cases
 from medfact.errors import MedfactError
 
 
@@ -86,3 +87,4 @@ def _attach_medec() -> None:
 
 
 _attach_medec()
+bench.add_command(bench_cases)

