@@ -3,6 +3,7 @@
     python bench/medec.py                       # 5-fold CV, table on stdout
     python bench/medec.py --ablation            # also without each knowledge source
     python bench/medec.py --fit-out medfact/medec/knowledge_v1.json   # ship a model fitted on all
+    python bench/medec.py --lm-url http://127.0.0.1:8000/v1 --limit 20  # lm.v1 end to end
 
 Folds keep error/clean twins (adjacent ids) together; each fold is answered by a corrector fitted
 on the other folds only (locator, flag model, threshold, similar-note memory). Indexes are built
@@ -18,9 +19,22 @@ import tempfile
 import time
 from pathlib import Path
 
-from medfact.medec.corrector import SOURCES, KnowledgeCorrector, cross_validate
+from medfact.medec.corrector import (
+    SOURCES,
+    KnowledgeCorrector,
+    assign_folds,
+    cross_validate,
+    twin_groups,
+)
 from medfact.medec.data import load_notes
-from medfact.medec.metrics import MiniLMBertScore, evaluate, prediction_from, trivial_baselines
+from medfact.medec.metrics import (
+    MiniLMBertScore,
+    evaluate,
+    fold_figures,
+    prediction_from,
+    threshold_curve,
+    trivial_baselines,
+)
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 CSV = DATA / "medec-ms" / "MEDEC-MS-ValidationSet-with-GroundTruth-and-ErrorType.csv"
@@ -30,6 +44,101 @@ def _table(result: dict) -> str:
     from medfact.medec.cli import render_table
 
     return render_table(result)
+
+
+CURVE = [round(0.30 + 0.02 * i, 2) for i in range(21)]
+
+
+def _fold_table(f: dict, folds: int) -> str:
+    """Per-fold mean and standard error, and the paired differences to the trivial answers."""
+
+    def ms(key: str) -> str:
+        mean, se = f[key]
+        return f"{mean:.3f} +- {se:.3f}"
+
+    lines = [
+        f"\nPer fold ({folds} folds by note, twins together): mean +- standard error\n",
+        "| figure | mean +- SE |",
+        "| --- | --- |",
+        f"| flag accuracy | {ms('flag_accuracy')} |",
+        f"| sentence accuracy | {ms('sentence_accuracy')} |",
+        f"| always-error flag accuracy | {ms('always_error_flag')} |",
+        f"| always-clean flag and sentence accuracy | {ms('always_clean')} |",
+        f"| flag accuracy minus always-error (paired) | {ms('flag_minus_always_error')} |",
+        f"| flag accuracy minus always-clean (paired) | {ms('flag_minus_always_clean')} |",
+        f"| sentence accuracy minus always-clean (paired) | {ms('sentence_minus_always_clean')} |",
+    ]
+    return "\n".join(lines)
+
+
+def _curve_table(curve: list[dict]) -> str:
+    """The out-of-fold precision-recall curve of the flag along the threshold."""
+    lines = [
+        "\nFlag threshold curve (out-of-fold P(error); rule-forced decisions kept):\n",
+        "| threshold | precision | recall | flagged | flag acc | sentence acc |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in curve:
+        lines.append(
+            f"| {row['threshold']:.2f} | {row['precision']:.3f} | {row['recall']:.3f} "
+            f"| {row['flagged']:.3f} | {row['flag_accuracy']:.3f} "
+            f"| {row['sentence_accuracy']:.3f} |"
+        )
+    return "\n".join(lines)
+
+
+def measure_lm(notes: list, args: argparse.Namespace) -> int:
+    """lm.v1 end to end on the first ``--limit`` notes: JSON validity (first answer, after the
+    one repair turn), latency per note, and flag and sentence accuracy on those notes. Shots
+    come from the other notes of the file (never the note itself)."""
+    from medfact.errors import MedfactError
+    from medfact.lm.base import create_lm
+    from medfact.medec.lm_corrector import LMCorrector
+
+    picked = notes[: args.limit]
+    lm = create_lm("openai", {"base_url": args.lm_url, "model": args.lm_model, "timeout": 300.0})
+    examples = [n for n in notes if n.id not in {p.id for p in picked}]
+    corrector = LMCorrector(lm, shots=args.shots, examples=examples)
+    calls = {"n": 0}
+    generate = lm.generate
+
+    def counted(*a, **k):
+        calls["n"] += 1
+        return generate(*a, **k)
+
+    lm.generate = counted  # type: ignore[method-assign]
+    first_ok = repaired = failed = 0
+    latencies = []
+    answers = {}
+    for note in picked:
+        before = calls["n"]
+        t0 = time.perf_counter()
+        try:
+            answers[note.id] = corrector.correct(note)
+            if calls["n"] - before == 1:
+                first_ok += 1
+            else:
+                repaired += 1
+        except MedfactError as exc:
+            failed += 1
+            print(f"{note.id}: {exc.message[:160]}", file=sys.stderr)
+        latencies.append(time.perf_counter() - t0)
+    n = len(picked)
+    latencies.sort()
+    result = evaluate(picked, answers)["overall"] if answers else None
+    print(f"## lm.v1 against {args.lm_url} ({args.lm_model}), {n} notes, shots {args.shots}\n")
+    print("| figure | value |")
+    print("| --- | --- |")
+    print(f"| valid JSON on the first answer | {first_ok}/{n} |")
+    print(f"| valid after the one repair turn | {repaired}/{n} |")
+    print(f"| no valid answer (error record) | {failed}/{n} |")
+    print(f"| latency per note, median | {latencies[n // 2]:.1f} s |")
+    print(f"| latency per note, max | {latencies[-1]:.1f} s |")
+    if result:
+        # notes without a valid answer count as wrong
+        print(f"| flag accuracy (all {n}) | {result['flag_accuracy']:.2f} |")
+        print(f"| sentence accuracy (all {n}) | {result['sentence_accuracy']:.2f} |")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,12 +152,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--submission", type=Path, default=None, help="write MEDIQA-CORR lines")
     parser.add_argument("--json", type=Path, default=None, help="write every figure as JSON")
     parser.add_argument("--fit-out", type=Path, default=None, help="fit on all notes, save here")
+    parser.add_argument(
+        "--lm-url", default=None, help="measure lm.v1 against this OpenAI-compatible server"
+    )
+    parser.add_argument("--lm-model", default="medfact-evaluator", help="the served model name")
+    parser.add_argument("--limit", type=int, default=20, help="notes for --lm-url")
+    parser.add_argument("--shots", type=int, default=2, help="similar notes shown to lm.v1")
     args = parser.parse_args(argv)
     if not args.data.is_file():
         sys.exit(f"bench/medec.py: {args.data} not found (MEDEC-MS lives in ../shared/data)")
     notes, row_errors = load_notes(args.data)
     for err in row_errors:
         print(f"error: {err.message}", file=sys.stderr)
+    if args.lm_url:
+        return measure_lm(notes, args)
     with tempfile.TemporaryDirectory(prefix="medfact-medec-") as tmp:
         home = args.home or Path(tmp)
         started = time.perf_counter()
@@ -63,10 +180,17 @@ def main(argv: list[str] | None = None) -> int:
         bert = None if args.no_bertscore or not MiniLMBertScore.available() else MiniLMBertScore()
         summary = []
         full = None
+        scores: dict = {}
         for label, sources in variants:
             t0 = time.perf_counter()
             answers = cross_validate(
-                notes, args.folds, args.seed, sources=sources, knowledge=knowledge, home=home
+                notes,
+                args.folds,
+                args.seed,
+                sources=sources,
+                knowledge=knowledge,
+                home=home,
+                scores=scores if full is None else None,
             )
             seconds = time.perf_counter() - t0
             result = evaluate(notes, answers, bert if full is None else None)
@@ -88,6 +212,10 @@ def main(argv: list[str] | None = None) -> int:
             f"\ntrivial baselines: always-error flag {b['always_error']['flag_accuracy']:.3f}; "
             f"always-clean flag and sentence {b['always_clean']['flag_accuracy']:.3f}"
         )
+        labelled = [n for n in notes if n.labelled]
+        folds = assign_folds(twin_groups(labelled), args.folds, args.seed)
+        print(_fold_table(fold_figures(labelled, answers, folds), args.folds))
+        print(_curve_table(threshold_curve(labelled, scores, CURVE)))
         flagged = [a for a in answers.values() if a.error_flag]
         proposed = sum(1 for a in flagged if a.corrected_sentence)
         print(

@@ -106,3 +106,18 @@ def test_few_shot_uses_the_most_similar_annotated_notes() -> None:
     assert [m["role"] for m in chat].count("assistant") == 1  # one shot, answered
     assert "barking cough" in chat[-3]["content"] and "ankle" not in json.dumps(chat)
     assert [e.doc_id for e in c.evidence] == ["ex1"]
+
+
+def test_shots_never_show_the_note_or_its_error_clean_twin() -> None:
+    twin = NOTE.replace("Escherichia coli", "parainfluenza virus")
+    other = (
+        "A 60-year-old man has crushing chest pain and ST elevation in leads II, III and aVF. "
+        "He is diagnosed with acute pericarditis."
+    )
+    examples = [
+        MedecNote(id="twin", text=twin, error_flag=False),
+        MedecNote(id="other", text=other, error_flag=True, error_sentence_id=1),
+    ]
+    lm = ScriptedLM(_answer())
+    corrector = LMCorrector(lm, shots=2, examples=examples)
+    assert [ex.id for ex in corrector._similar(MedecNote(id="n1", text=NOTE))] == ["other"]

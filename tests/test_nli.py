@@ -213,10 +213,13 @@ def _pubmed(root: Path) -> None:
         str(pmid): {
             "QUESTION": f"Does treatment {pmid} work?",
             "CONTEXTS": [
-                f"We studied treatment {pmid} in adults.",
+                f"We studied treatment {pmid} in adults. Adults were recruited from clinics "
+                "across the region and followed for a year after enrolment. Visits were "
+                "scheduled every three months.",
                 f"Treatment {pmid} improved outcome {pmid}.",
             ],
-            "LONG_ANSWER": f"Treatment {pmid} improves outcome {pmid}.",
+            "LABELS": ["BACKGROUND", "RESULTS"],
+            "LONG_ANSWER": f"Treatment {pmid} improves outcome {pmid} with fewer relapses.",
             "final_decision": "yes",
         }
         for pmid in range(1, 9)
@@ -230,10 +233,12 @@ def _pubmed(root: Path) -> None:
             {
                 "Question": "Does treatment 1 work?",
                 "Knowledge": [
-                    "We studied treatment 1 in adults.",
+                    "We studied treatment 1 in adults. Adults were recruited from clinics "
+                    "across the region and followed for a year after enrolment. Visits were "
+                    "scheduled every three months.",
                     "Treatment 1 improved outcome 1.",
                 ],
-                "Ground Truth": "Treatment 1 improves outcome 1.",
+                "Ground Truth": "Treatment 1 improves outcome 1 with fewer relapses.",
                 "Difficulty Level": "easy",
                 "Hallucinated Answer": "Treatment 1 worsens outcome 1.",
                 "Category of Hallucination": "Misinterpretation of #Question#",
@@ -241,10 +246,12 @@ def _pubmed(root: Path) -> None:
             {
                 "Question": "Does treatment 2 work?",
                 "Knowledge": [
-                    "We studied treatment 2 in adults.",
+                    "We studied treatment 2 in adults. Adults were recruited from clinics "
+                    "across the region and followed for a year after enrolment. Visits were "
+                    "scheduled every three months.",
                     "Treatment 2 improved outcome 2.",
                 ],
-                "Ground Truth": "Treatment 2 improves outcome 2.",
+                "Ground Truth": "Treatment 2 improves outcome 2 with fewer relapses.",
                 "Difficulty Level": "hard",
                 "Hallucinated Answer": "Treatment 2 acts through calcium channels.",
                 "Category of Hallucination": "Mechanism and Pathway Misattribution",
@@ -288,22 +295,27 @@ def _medec(root: Path) -> None:
     )
 
 
+_MTS_DIALOGUES = [
+    (
+        "Doctor: Any allergies?\nPatient: I am allergic to penicillin, it gives me hives.\n"
+        "Doctor: What do you do for work these days?\nPatient: I drive a delivery truck, "
+        "mostly nights and weekends around town.",
+        "The patient is allergic to penicillin with hives.",
+    ),
+    (
+        "Doctor: How is your knee?\nPatient: My left knee has been swollen for two weeks.",
+        "Left knee swelling for two weeks.",
+    ),
+    (
+        "Doctor: Do you smoke?\nPatient: I quit smoking cigarettes ten years ago.",
+        "Former smoker, quit cigarettes ten years ago.",
+    ),
+]
+
+
 def _mts(root: Path) -> None:
     folder = root / "mts-dialog" / "Main-Dataset"
-    dialogues = [
-        (
-            "Doctor: Any allergies?\nPatient: I am allergic to penicillin, it gives me hives.",
-            "The patient is allergic to penicillin with hives.",
-        ),
-        (
-            "Doctor: How is your knee?\nPatient: My left knee has been swollen for two weeks.",
-            "Left knee swelling for two weeks.",
-        ),
-        (
-            "Doctor: Do you smoke?\nPatient: I quit smoking cigarettes ten years ago.",
-            "Former smoker, quit cigarettes ten years ago.",
-        ),
-    ]
+    dialogues = _MTS_DIALOGUES
     header = {"ID": "0", "section_header": "GENHX"}
     _csv(
         folder / "MTS-Dialog-TrainingSet.csv",
@@ -377,9 +389,10 @@ def test_summedits_window_shared_by_twins(data_dir: Path) -> None:
 
 def test_medhallu_shares_pubmed_documents(data_dir: Path) -> None:
     rows, stats = build_rows(data_dir, sources=["medhallu", "pubmedqa"])
+    assert all(r.derivation != "same-abstract-other-window" or r.source == "pubmedqa" for r in rows)
     mh = _by(rows, "medhallu")
     labels = {r.hypothesis: r.label for r in mh}
-    assert labels["Treatment 1 improves outcome 1."] == "supported"
+    assert labels["Treatment 1 improves outcome 1 with fewer relapses."] == "supported"
     assert labels["Treatment 1 worsens outcome 1."] == "contradicted"
     assert labels["Treatment 2 acts through calcium channels."] == "not_enough_info"
     assert {r.group for r in mh} == {"pubmed:1", "pubmed:2"}
@@ -388,10 +401,13 @@ def test_medhallu_shares_pubmed_documents(data_dir: Path) -> None:
     assert stats.skipped["pubmedqa:duplicate pair"] == 2
     assert {r.group for r in pq if r.label == "supported"} == {f"pubmed:{i}" for i in range(3, 9)}
     split_of_group = {r.group: r.split for r in rows}
+    own = [r for r in pq if r.derivation == "same-abstract-other-window"]
+    assert len(own) == 8  # background sentences only, never the results
+    assert all("improved" not in r.premise and "recruited" in r.premise for r in own)
     for r in pq:
-        if r.label == "not_enough_info":
+        if r.derivation == "other-conclusion":
             own = r.group.split(":")[1]
-            assert f"outcome {own}." not in r.hypothesis  # another abstract's conclusion
+            assert f"outcome {own} " not in r.hypothesis  # another abstract's conclusion
             others = [g for g, s in split_of_group.items() if s == r.split and g != r.group]
             assert others  # drawn from the same split
 
@@ -417,7 +433,14 @@ def test_mts_dialog_windows_and_repeats(data_dir: Path) -> None:
         assert r.premise.startswith("Doctor:")
     for r in (r for r in mts if r.label == "not_enough_info"):
         twin = next(s for s in supported if s.hypothesis == r.hypothesis)
-        assert r.group != twin.group and r.split == twin.split
+        assert r.split == twin.split
+        if r.derivation == "other-dialogue-window":
+            assert r.group != twin.group
+        else:
+            assert r.derivation == "same-dialogue-other-window" and r.group == twin.group
+            dialogue = next(norm(d) for d, _ in _MTS_DIALOGUES if norm(twin.premise) in norm(d))
+            assert norm(r.premise) in dialogue and "penicillin" not in r.premise
+    assert any(r.derivation == "same-dialogue-other-window" for r in mts)
 
 
 def test_whole_build_splits_disjoint_and_reproducible(data_dir: Path, tmp_path: Path) -> None:
@@ -485,6 +508,15 @@ def test_dedupe_drops_conflicting_labels() -> None:
     ]
     assert [r.hypothesis for r in dedupe(rows, stats)] == ["h"]
     assert stats.skipped == {"s:duplicate pair": 1, "s:pair under two labels": 2}
+
+
+def test_far_window_avoids_the_claim() -> None:
+    from medfact.nli.build import far_window
+
+    units = ["The left tibia is fractured.", "Family is at the bedside.", "Vitals are stable."]
+    window = far_window(units, "Fracture of the left tibia.", 60, min_chars=20)
+    assert window == "Family is at the bedside."
+    assert far_window(units[:1], "Fracture of the left tibia.", 60, min_chars=10) is None
 
 
 def test_best_window_finds_the_claim() -> None:

@@ -2,12 +2,41 @@
 
 from __future__ import annotations
 
+import bisect
+
+from medfact.analysis import AnalyzedText, SideMention
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import PROCEDURE_WORDS
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
 from medfact.verifiers.base import CONTRADICTED, Rule
+
+
+class _Sentences:
+    """Whether a sentence of ``doc`` names a procedure or a drug, each sentence read once."""
+
+    def __init__(self, doc: AnalyzedText) -> None:
+        self.doc = doc
+        self._drugs = sorted((d.start, d.end) for d in doc.drugs)
+        self._drug_starts = [start for start, _ in self._drugs]
+        self._risky: dict[int, bool] = {}
+
+    def risky(self, sentence: int) -> bool:
+        known = self._risky.get(sentence)
+        if known is None:
+            known = self._risky[sentence] = self._check(sentence)
+        return known
+
+    def _check(self, sentence: int) -> bool:
+        words = {t.text for t in self.doc.sentence_tokens(sentence)}
+        if words & PROCEDURE_WORDS:
+            return True
+        lo, hi = self.doc.sentences[sentence].span
+        # a drug inside the sentence starts at or after lo and so at or before hi
+        first = bisect.bisect_left(self._drug_starts, lo)
+        last = bisect.bisect_right(self._drug_starts, hi)
+        return any(end <= hi for _, end in self._drugs[first:last])
 
 
 @verifiers.register("laterality.v1")
@@ -22,20 +51,24 @@ class LateralityRule(Rule):
     def check(self, view: CaseDoc) -> list[Finding]:
         out, ctx = view.output, view.context
         assert ctx is not None
+        # the input's side mentions by body part and by side, first one first
+        by_part: dict[str, SideMention] = {}
+        part_sides: dict[str, set[str]] = {}
+        by_side: dict[str, SideMention] = {}
+        for c in ctx.sides:
+            by_part.setdefault(c.anatomy, c)
+            part_sides.setdefault(c.anatomy, set()).add(c.side)
+            by_side.setdefault(c.side, c)
+        sentences = _Sentences(out)
+        ctx_words: set[str] | None = None  # the input's words without a plural "s"
         findings = []
         for m in out.sides:
-            same_part = [c for c in ctx.sides if c.anatomy == m.anatomy]
-            if any(c.side == m.side for c in same_part):
+            if m.side in part_sides.get(m.anatomy, ()):
                 continue
-            words = {t.text for t in out.sentence_tokens(m.sentence)}
-            risky = bool(words & PROCEDURE_WORDS) or any(
-                d.start >= out.sentences[m.sentence].span[0]
-                and d.end <= out.sentences[m.sentence].span[1]
-                for d in out.drugs
-            )
+            risky = sentences.risky(m.sentence)
             surface = out.text[m.start : m.end]
-            if same_part:
-                other = same_part[0]
+            other = by_part.get(m.anatomy)
+            if other is not None:
                 findings.append(
                     self.finding(
                         view,
@@ -50,10 +83,12 @@ class LateralityRule(Rule):
                     )
                 )
                 continue
-            part_in_context = m.anatomy in ctx.stems or any(
-                t.text.rstrip("s") == m.anatomy for t in ctx.tokens
-            )
-            same_side = [c for c in ctx.sides if c.side == m.side]
+            part_in_context = m.anatomy in ctx.stems
+            if not part_in_context:
+                if ctx_words is None:
+                    ctx_words = {t.text.rstrip("s") for t in ctx.tokens}
+                part_in_context = m.anatomy in ctx_words
+            same_side = by_side.get(m.side)
             if part_in_context:
                 findings.append(
                     self.finding(
@@ -65,19 +100,18 @@ class LateralityRule(Rule):
                         confidence=0.5,
                     )
                 )
-            elif same_side:
-                other = same_side[0]
+            elif same_side is not None:
                 findings.append(
                     self.finding(
                         view,
                         ErrorCategory.DETAIL_MISIDENTIFICATION,
                         self.procedure_swap_risk if risky else self.swap_risk,
                         (m.start, m.end),
-                        f"'{surface}': the input names the {other.side} {other.anatomy}, "
-                        f"not the {m.anatomy}",
+                        f"'{surface}': the input names the {same_side.side} "
+                        f"{same_side.anatomy}, not the {m.anatomy}",
                         relation=CONTRADICTED,
-                        context_span=(other.start, other.end),
-                        suggestion=ctx.text[other.start : other.end],
+                        context_span=(same_side.start, same_side.end),
+                        suggestion=ctx.text[same_side.start : same_side.end],
                         confidence=0.45,
                     )
                 )

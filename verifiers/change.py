@@ -31,7 +31,64 @@ def change_mentions(doc: AnalyzedText) -> list[tuple[int, str]]:
 
 def _topic(doc: AnalyzedText, sentence: int, width: int) -> set[str]:
     """Content stems of a sentence and its ``width`` neighbours on each side."""
-    return {t.stem for t in doc.tokens if abs(t.sentence - sentence) <= width and is_content(t)}
+    return _Topics(doc).around(sentence, width)
+
+
+class _Topics:
+    """Content stems per sentence of ``doc``, each sentence read once (texts can be long)."""
+
+    def __init__(self, doc: AnalyzedText) -> None:
+        self.doc = doc
+        self._by_sentence: dict[int, frozenset[str]] = {}
+
+    def of(self, sentence: int) -> frozenset[str]:
+        stems = self._by_sentence.get(sentence)
+        if stems is None:
+            toks = self.doc.sentence_tokens(sentence)
+            stems = frozenset(t.stem for t in toks if is_content(t))
+            self._by_sentence[sentence] = stems
+        return stems
+
+    def around(self, sentence: int, width: int) -> set[str]:
+        out: set[str] = set()
+        for s in range(sentence - width, sentence + width + 1):
+            out |= self.of(s)
+        return out
+
+
+class _ChangeIndex:
+    """The input's change mentions by topic stem: for each stem and direction, the first
+    mention (lowest token index) whose topic holds the stem. Lookups cost the size of the
+    output's topic, not the number of the input's mentions."""
+
+    def __init__(self, ctx: AnalyzedText) -> None:
+        # the first mention per sentence and direction: later ones in the same sentence share
+        # its topic, so they can never come first (a sentence is read once however many)
+        by_sentence: dict[int, dict[str, int]] = {}
+        for j, direction in change_mentions(ctx):
+            by_sentence.setdefault(ctx.tokens[j].sentence, {}).setdefault(direction, j)
+        topics = _Topics(ctx)
+        self.first: dict[str, dict[str, int]] = {}
+        for sentence, firsts in by_sentence.items():
+            for stem in topics.around(sentence, 1):
+                known = self.first.setdefault(stem, {})
+                for direction, j in firsts.items():
+                    if j < known.get(direction, j + 1):
+                        known[direction] = j
+
+    def agrees(self, topic: frozenset[str], direction: str) -> bool:
+        """Some input mention in ``direction`` shares a stem with ``topic``."""
+        return any(direction in self.first.get(stem, ()) for stem in topic)
+
+    def opposite(self, topic: frozenset[str], direction: str) -> int | None:
+        """Token index of the first input mention of another change (not "same") that shares
+        a stem with ``topic``, or None."""
+        best: int | None = None
+        for stem in topic:
+            for d, j in self.first.get(stem, {}).items():
+                if d != "same" and d != direction and (best is None or j < best):
+                    best = j
+        return best
 
 
 @verifiers.register("comparison.v1")
@@ -45,23 +102,19 @@ class ComparisonRule(Rule):
     def check(self, view: CaseDoc) -> list[Finding]:
         out, ctx = view.output, view.context
         assert ctx is not None
-        ctx_changes = change_mentions(ctx)
-        ctx_topics = {j: _topic(ctx, ctx.tokens[j].sentence, 1) for j, _ in ctx_changes}
+        index = _ChangeIndex(ctx)
+        topics = _Topics(out)
         findings = []
         for i, direction in change_mentions(out):
             tok = out.tokens[i]
             if tok.polarity == "negated":
                 continue
-            topic = {t.stem for t in out.sentence_tokens(tok.sentence) if is_content(t)}
-            if any(d == direction and topic & ctx_topics[j] for j, d in ctx_changes):
+            topic = topics.of(tok.sentence)
+            if index.agrees(topic, direction):
                 continue
-            opposite = [
-                j
-                for j, d in ctx_changes
-                if d != "same" and d != direction and topic & ctx_topics[j]
-            ]
-            if opposite:
-                other = ctx.tokens[opposite[0]]
+            opposite = index.opposite(topic, direction)
+            if opposite is not None:
+                other = ctx.tokens[opposite]
                 findings.append(
                     self.finding(
                         view,

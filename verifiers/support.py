@@ -73,6 +73,7 @@ class SupportRule(Rule):
     def check(self, view: CaseDoc) -> list[Finding]:
         assert view.context is not None
         index = SupportIndex(view.context)
+        context_cause: bool | None = None  # whether the input states any cause (read once)
         findings = []
         for claim in view.claims:
             toks = claim_tokens(view.output, claim)
@@ -83,7 +84,9 @@ class SupportRule(Rule):
                 tail_missing, tail_n = unsupported_tokens(tail, index)
                 if tail_n and len(tail_missing) / tail_n >= 0.5 and len(tail_missing) >= 1:
                     span = (cause.start(), max(t.end for t in tail))
-                    whole = len(tail_missing) == tail_n or not _CAUSAL.search(view.context.text)
+                    if context_cause is None:
+                        context_cause = _CAUSAL.search(view.context.text) is not None
+                    whole = len(tail_missing) == tail_n or not context_cause
                     findings.append(
                         self.finding(
                             view,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import time
 from pathlib import Path
@@ -14,9 +15,12 @@ from typing import Any
 
 import click
 
+from medfact import exitcodes
 from medfact.errors import MedfactError
 
-EXIT_OK, EXIT_ROWS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_USAGE, EXIT_ROWS = exitcodes.OK, exitcodes.USAGE, exitcodes.NOT_SCORED
+#: Ids the MEDIQA-CORR 2024 evaluation script accepts on a submission line.
+MEDIQA_ID = re.compile(r"[a-z0-9-]+")
 
 
 class MedecCliError(click.ClickException):
@@ -26,10 +30,25 @@ class MedecCliError(click.ClickException):
 
 
 def _setup_logging(verbose: int, quiet: bool) -> None:
-    level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
-    if verbose == 0 and not quiet:
-        level = logging.WARNING
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(message)s")
+    """Apply this command's -v/-q the way the main ``medfact -v/-q`` does; without them, the
+    level the main group set stays (``medfact -v correct`` and ``medfact correct -v`` agree).
+    Libraries that log at DEBUG on their own (bm25s) stay quiet until -vv."""
+    if not verbose and not quiet:
+        return
+    level = (
+        logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    )
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("medfact: %(levelname)s: %(message)s"))
+        root.addHandler(handler)
+    root.setLevel(level)
+    for handler in root.handlers:
+        if getattr(handler, "medfact_cli", False) or handler.level > level:
+            handler.setLevel(level)
+    for name in ("bm25s", "urllib3", "httpx", "filelock"):
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose >= 2 else logging.WARNING)
 
 
 def _corrector_params(**values: Any) -> dict[str, Any]:
@@ -60,7 +79,10 @@ def _render_text(correction) -> str:
         if correction.corrected_sentence:
             lines.append(f"  correction: {correction.corrected_sentence}")
         else:
-            lines.append("  correction: (no alternative found)")
+            lines.append(
+                "  correction: (none: nothing of the right type is better supported by the "
+                "note's findings than what it states)"
+            )
     for ev in correction.evidence:
         text = " ".join(ev.text.split())
         lines.append(f"  evidence [{ev.source} {ev.doc_id}]: {text[:160]}")
@@ -108,8 +130,10 @@ _corrector_options = [
         help="A parameter of the chosen corrector, e.g. for lm.v1: lm_backend=openai "
         "lm_url=http://127.0.0.1:8000/v1 lm_model=NAME shots=2. Repeatable.",
     ),
-    click.option("-v", "--verbose", count=True, help="More log lines on stderr."),
-    click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr."),
+    click.option(
+        "-v", "--verbose", count=True, help="As medfact -v: more logging on stderr (-vv: debug)."
+    ),
+    click.option("-q", "--quiet", is_flag=True, help="As medfact -q: only errors on stderr."),
 ]
 
 
@@ -145,8 +169,8 @@ def _make_corrector(name: str, **params: Any):
 @click.command(
     "correct",
     epilog="""\b
-Exit status: 0 every note answered; 1 some input rows were unusable (each got an error
-record); 2 bad usage or an unusable input file.
+Exit status: 0 every note answered; 2 bad usage or an unusable input file; 3 some input
+rows were unusable (each got an error record; with --format mediqa, a line on stderr).
 \b
 Examples:
   medfact correct --note "A 3-year-old has a barking cough. Culture grows E. coli."
@@ -232,6 +256,14 @@ def correct(
                 bad += 1
                 _emit_error(item.to_dict(), fmt)
                 continue
+            if fmt == "mediqa" and not MEDIQA_ID.fullmatch(item.id):
+                bad += 1
+                message = (
+                    f"id {item.id!r} is not a MEDIQA-CORR text id (lower-case letters, digits "
+                    "and '-' only); use --format jsonl or rename it"
+                )
+                _emit_error({"id": item.id, "error": {"message": message, "line": None}}, fmt)
+                continue
             try:
                 result = corrector.correct(item)
             except MedfactError as exc:
@@ -303,8 +335,8 @@ def render_table(result: dict[str, Any]) -> str:
 @click.command(
     "medec",
     epilog="""\b
-Exit status: 0 scored; 1 some rows of --data were malformed (reported on stderr with their line
-numbers, left out of the scores); 2 bad usage or an unusable file.
+Exit status: 0 scored; 2 bad usage or an unusable file; 3 some rows of --data were malformed
+(reported on stderr with their line numbers, left out of the scores).
 \b
 Examples:
   medfact bench medec --data MEDEC-MS-TestSet-with-GroundTruth-and-ErrorType.csv

@@ -6,21 +6,23 @@ Correctors are plug-ins registered by versioned name in :data:`correctors` (entr
 (:class:`KnowledgeCorrector`):
 
 1. **Locate** the medically decisive sentence (a stated diagnosis, organism, drug or next step):
-   a logistic model over cue words, position and word n-grams scores every sentence.
+   a logistic model over cue words, position and word n-grams scores every sentence
+   (:mod:`medfact.medec.flagging`).
 2. **Check it against knowledge**: the stated answer is linked to MedQuAD condition profiles by
    name and to the conditions whose treatment passages mention it; those are ranked against the
-   note's other sentences (the findings) among all ~4,700 MedQuAD profiles. A stated answer whose
-   profile ranks far below the best-fitting ones is suspect. PubMedQA abstracts retrieved for
-   the answer are compared the same way, and the most similar annotated notes (when a labelled
-   file is given) say whether the statement resembles a known error or a known correction.
-3. **Decide** with a logistic model over these features plus character n-grams of the sentence
-   (what annotated notes teach about wrong and right answers); the threshold is calibrated by
-   cross-validation on the training notes, never on test notes.
-4. **Correct**: replace the stated answer by the best-fitting alternative (a MedQuAD condition or
-   a drug from its treatment passages), or by the correction of the most similar annotated note.
+   note's other sentences (the findings) among all ~4,700 MedQuAD profiles. PubMedQA abstracts
+   and the most similar annotated notes are compared the same way (:mod:`medfact.medec.knowledge`).
+3. **Decide** with a logistic model over these features plus character n-grams of the sentence;
+   the flag threshold is the one with the best accuracy over out-of-fold predictions of the
+   training notes, never chosen on test notes. Below it the corrector answers "no error".
+4. **Correct** with a replacement of the type the error needs (an organism, a condition, a drug
+   or regimen, an action) from the typed vocabularies (:mod:`medfact.medec.vocab`), written into
+   the sentence in clinical form (:mod:`medfact.medec.rewrite`); when the findings support
+   nothing of that type better than what the sentence states, no correction is proposed.
+5. **Show evidence** only when it mentions the note's findings (:mod:`medfact.medec.evidence`).
 
-The LM route (few-shot with retrieved similar notes through the evaluator LM backend) is meant to
-register as another name here, e.g. ``lm.v1``, with the same contract.
+The LM route, ``lm.v1`` (:mod:`medfact.medec.lm_corrector`), answers through the evaluator LM
+backend, few-shot with retrieved similar notes, with the same contract.
 """
 
 from __future__ import annotations
@@ -71,7 +73,6 @@ MODEL_FORMAT = "medfact.medec-corrector"
 MODEL_VERSION = 1
 DEFAULT_MODEL = "knowledge_v1.json"
 SOURCES = ("medquad", "pubmedqa", "notes", "prior")
-MAX_SENTENCES = 400
 
 
 @runtime_checkable
@@ -121,6 +122,13 @@ def default_data_dir() -> Path | None:
         if candidate.is_dir():
             return candidate
     return None
+
+
+def _searched_data_dirs() -> str:
+    """Where :func:`default_data_dir` looked, for a "not found" message."""
+    here = Path(__file__).resolve()
+    places = [here.parents[2].parent / "shared" / "data", Path.cwd().parent / "shared" / "data"]
+    return "$MEDFACT_DATA (unset), " + ", ".join(str(p) for p in places)
 
 
 def default_notes_file(data_dir: Path | None) -> Path | None:
@@ -212,7 +220,12 @@ class KnowledgeCorrector(BaseCorrector):
         if medquad is not None and medquad.is_dir():
             knowledge.focus = FocusIndex.open(medquad, self.home)
         else:
-            log.warning("MedQuAD not found (%s); its features are off", medquad)
+            log.warning(
+                "MedQuAD not found (looked in %s); its features and evidence are off. Point at "
+                "it with --data-dir DIR (a folder holding medquad/), $MEDFACT_DATA, or the "
+                "corrector's medquad= parameter",
+                medquad if medquad is not None else _searched_data_dirs(),
+            )
         pubmed = (
             Path(self.pubmedqa)
             if self.pubmedqa
@@ -221,7 +234,12 @@ class KnowledgeCorrector(BaseCorrector):
         if pubmed is not None and pubmed.is_file():
             knowledge.pubmed = open_pubmedqa(pubmed, self.home)
         else:
-            log.warning("PubMedQA not found (%s); its features are off", pubmed)
+            log.warning(
+                "PubMedQA not found (looked in %s); its features are off. Point at it with "
+                "--data-dir DIR (holding pubmedqa/ori_pqal.json), $MEDFACT_DATA, or the "
+                "corrector's pubmedqa= parameter",
+                pubmed if pubmed is not None else _searched_data_dirs(),
+            )
         if load_notes and self.notes is not False:
             path = Path(self.notes) if isinstance(self.notes, str | os.PathLike) else None
             path = path or default_notes_file(data)
@@ -380,6 +398,13 @@ class KnowledgeCorrector(BaseCorrector):
                 details["force"] = False
         return prob, k, details
 
+    def score(self, note: MedecNote) -> tuple[float, int, bool | None]:
+        """``(P(error), id of the located sentence, forced)``: ``forced`` is a knowledge
+        rule's decision (True flag, False clear) that no threshold overrides, else None."""
+        prob, k, details = self.probability(note)
+        p: Prepared = details["prepared"]
+        return prob, p.sentences[k].index, details.get("force")
+
     def correct(self, note: MedecNote) -> Correction:
         fitted = self._model()
         prob, k, details = self.probability(note)
@@ -500,11 +525,13 @@ def cross_validate(
     sources: Sequence[str] = SOURCES,
     knowledge: Knowledge | None = None,
     progress: Any = None,
+    scores: dict[str, tuple[float, int, bool | None]] | None = None,
     **params: Any,
 ) -> dict[str, Correction]:
     """Out-of-fold corrections for labelled ``notes``: twins stay in one fold; each fold is
     answered by a :class:`KnowledgeCorrector` fitted on the other folds only (its similar-note
-    memory and calibration included). ``knowledge`` sources are shared across folds."""
+    memory and calibration included). ``knowledge`` sources are shared across folds; ``scores``,
+    when given, receives each note's :meth:`KnowledgeCorrector.score` (for threshold curves)."""
     notes = [n for n in notes if n.labelled]
     assignment = assign_folds(twin_groups(notes), folds, seed)
     shared = knowledge
@@ -519,6 +546,8 @@ def cross_validate(
         shared = corrector.knowledge(load_notes=False)
         for note in test:
             out[note.id] = corrector.correct(note)
+            if scores is not None:
+                scores[note.id] = corrector.score(note)
         if progress is not None:
             progress(fold, corrector)
     return out

@@ -56,6 +56,13 @@ def _answer(note: MedecNote) -> dict[str, Any]:
     }
 
 
+def _near_copy(a: str, b: str, limit: float = 0.8) -> bool:
+    """Whether two notes share at least ``limit`` of their words (Jaccard): the same note, or
+    twins that differ in one sentence."""
+    wa, wb = set(a.lower().split()), set(b.lower().split())
+    return bool(wa | wb) and len(wa & wb) / len(wa | wb) >= limit
+
+
 class LMCorrector(BaseCorrector):
     name = "lm.v1"
 
@@ -82,12 +89,13 @@ class LMCorrector(BaseCorrector):
                 spans.append(Sentence(index=i, span=(at, at + len(text)), text=text))
                 at += len(text) + 1
             self._index = ContextIndex(" ".join(joined), spans, window=1)
-        hits = self._index.search(" ".join(note.text.split()), self.shots + 1)
+        hits = self._index.search(" ".join(note.text.split()), self.shots + 3)
         picked = []
         for hit in hits:
             ex = self.examples[int(hit.doc_id.lstrip("s").split("-")[0])]
-            if " ".join(ex.text.split()) != " ".join(note.text.split()):
-                picked.append(ex)
+            if _near_copy(ex.text, note.text):
+                continue  # the note itself, or its error/clean twin: its answer would leak
+            picked.append(ex)
         return picked[: self.shots]
 
     def messages(self, note: MedecNote) -> list[dict[str, str]]:

@@ -311,3 +311,111 @@ def trivial_baselines(references: Sequence[MedecNote]) -> dict[str, dict[str, fl
         "always_error": {"flag_accuracy": errors / n, "sentence_accuracy": None},
         "always_clean": {"flag_accuracy": (n - errors) / n, "sentence_accuracy": (n - errors) / n},
     }
+
+
+# -- held-out figures: per fold, and along the flag threshold ------------------------------------
+
+
+def _mean_se(values: Sequence[float]) -> tuple[float, float]:
+    """Mean and standard error (sample standard deviation over sqrt(n); 0 for one value)."""
+    n = len(values)
+    mean = sum(values) / n
+    if n < 2:
+        return mean, 0.0
+    var = sum((v - mean) ** 2 for v in values) / (n - 1)
+    return mean, (var / n) ** 0.5
+
+
+def fold_figures(
+    references: Sequence[MedecNote],
+    predictions: Mapping[str, Prediction | Correction],
+    folds: Sequence[int],
+) -> dict[str, Any]:
+    """Flag and sentence accuracy per fold (``folds[i]`` is the fold of ``references[i]``), the
+    trivial answers' in the same fold, and the mean and standard error over folds of each and
+    of the paired differences (system minus always-error, system minus always-clean)."""
+    refs = list(references)
+    if len(folds) != len(refs):
+        raise InputError(f"fold_figures got {len(folds)} fold numbers for {len(refs)} notes")
+    preds = {
+        key: value if isinstance(value, Prediction) else prediction_from(value)
+        for key, value in predictions.items()
+    }
+    rows = []
+    for fold in sorted(set(folds)):
+        members = [n for n, f in zip(refs, folds, strict=True) if f == fold and n.labelled]
+        if not members:
+            continue
+        flag_ok = sent_ok = errors = 0
+        for note in members:
+            pred = preds.get(note.id)
+            ref_flag = int(bool(note.error_flag))
+            errors += ref_flag
+            if pred is None:
+                continue
+            flag_ok += pred.flag == ref_flag
+            sent_ok += (pred.sentence_id if pred.flag else -1) == _reference_sentence_id(note)
+        n = len(members)
+        rows.append(
+            {
+                "fold": fold,
+                "texts": n,
+                "flag_accuracy": flag_ok / n,
+                "sentence_accuracy": sent_ok / n,
+                "always_error_flag": errors / n,
+                "always_clean": (n - errors) / n,
+            }
+        )
+    summary: dict[str, Any] = {"folds": rows}
+    for key in ("flag_accuracy", "sentence_accuracy", "always_error_flag", "always_clean"):
+        summary[key] = _mean_se([r[key] for r in rows])
+    summary["flag_minus_always_error"] = _mean_se(
+        [r["flag_accuracy"] - r["always_error_flag"] for r in rows]
+    )
+    summary["flag_minus_always_clean"] = _mean_se(
+        [r["flag_accuracy"] - r["always_clean"] for r in rows]
+    )
+    summary["sentence_minus_always_clean"] = _mean_se(
+        [r["sentence_accuracy"] - r["always_clean"] for r in rows]
+    )
+    return summary
+
+
+def threshold_curve(
+    references: Sequence[MedecNote],
+    scores: Mapping[str, tuple[float, int, bool | None]],
+    thresholds: Sequence[float],
+) -> list[dict[str, float]]:
+    """Flag precision, recall, share flagged, flag and sentence accuracy at each threshold.
+
+    ``scores[id]`` is ``(P(error), located sentence id, forced)``: ``forced`` True or False is
+    a rule's decision that no threshold changes, ``None`` leaves it to the threshold."""
+    refs = [n for n in references if n.labelled and n.id in scores]
+    if not refs:
+        raise InputError("threshold_curve needs labelled notes with scores")
+    out = []
+    for t in thresholds:
+        tp = fp = flagged = flag_ok = sent_ok = 0
+        positives = 0
+        for note in refs:
+            prob, sid, forced = scores[note.id]
+            flag = forced if forced is not None else prob >= t
+            err = bool(note.error_flag)
+            positives += err
+            flagged += flag
+            tp += flag and err
+            fp += flag and not err
+            flag_ok += flag == err
+            sent_ok += (sid if flag else -1) == _reference_sentence_id(note)
+        n = len(refs)
+        out.append(
+            {
+                "threshold": round(float(t), 4),
+                "precision": tp / (tp + fp) if tp + fp else 1.0,
+                "recall": tp / positives if positives else 0.0,
+                "flagged": flagged / n,
+                "flag_accuracy": flag_ok / n,
+                "sentence_accuracy": sent_ok / n,
+            }
+        )
+    return out

@@ -66,6 +66,11 @@ _ACTION_OBJECT = re.compile(
     re.I,
 )
 MAX_STATED_WORDS = 6
+_PERSON = re.compile(
+    r"patient|patients|he|she|they|it|child|infant|boy|girl|man|woman|mother|father|"
+    r"parents?|physician|doctor|team",
+    re.I,
+)
 
 
 def stated_span(sentence: str, kind: str) -> tuple[int, int] | None:
@@ -75,8 +80,11 @@ def stated_span(sentence: str, kind: str) -> tuple[int, int] | None:
     if kind == "action":
         for rx in (_ACTION_SUBJECT, _ACTION_OBJECT):
             m = rx.search(sentence)
-            if m and len(m.group("x").split()) <= MAX_STATED_WORDS:
-                return m.start("x"), m.end("x")
+            if m is None or len(m.group("x").split()) > MAX_STATED_WORDS:
+                continue
+            if _PERSON.fullmatch(m.group("x").split()[-1]):
+                continue  # "Patient was scheduled for ...": the step is the object
+            return m.start("x"), m.end("x")
         return None
     if kind == "organism":
         m = _VIRUS.search(sentence)

@@ -195,6 +195,42 @@ def best_window(units: Sequence[str], hypothesis: str, max_chars: int, sep: str 
     return text
 
 
+def far_window(
+    units: Sequence[str],
+    hypothesis: str,
+    max_chars: int,
+    *,
+    min_chars: int = 80,
+    max_overlap: float = 1 / 3,
+    sep: str = " ",
+) -> str | None:
+    """The run of consecutive ``units`` (at most ``max_chars``, at least ``min_chars``) that
+    covers the fewest of the hypothesis's content stems, when that share is at most
+    ``max_overlap``: an on-topic passage of the same document that does not state the claim.
+    None when no run qualifies."""
+    target = set(content_stems(hypothesis))
+    if not target:
+        return None
+    unit_stems = [set(content_stems(u)) for u in units]
+    best: tuple[float, int, int] | None = None
+    for start in range(len(units)):
+        covered: set[str] = set()
+        length = -len(sep)
+        for end in range(start, len(units)):
+            length += len(sep) + len(units[end])
+            if length > max_chars:
+                break
+            covered |= unit_stems[end]
+            if length >= min_chars:
+                score = len(covered & target) / len(target)
+                if best is None or score < best[0]:
+                    best = (score, start, end + 1)
+                break  # the shortest qualifying run from this start
+    if best is None or best[0] > max_overlap:
+        return None
+    return sep.join(units[best[1] : best[2]])
+
+
 def window_premise(premise: str, hypothesis: str, max_chars: int) -> str:
     """``premise`` unchanged when short enough, else its best sentence window for
     ``hypothesis``."""
@@ -557,12 +593,23 @@ def medhallu(
 
 
 def pubmedqa(root: Path, settings: BuildSettings, stats: BuildStats) -> list[NLIRow]:
-    """PubMedQA: abstract -> its conclusion (supported); the conclusion of another abstract of
-    the same split (drawn among the ten most similar) is not_enough_info."""
+    """PubMedQA: abstract -> its conclusion (supported). Not_enough_info: the conclusion of
+    another abstract of the same split (drawn among the ten most similar), and the conclusion
+    against a window of its own abstract's background and methods (never its results) that
+    covers at most 40% of it."""
     out = _Rows("pubmedqa")
     records = _pubmedqa_records(root / "ori_pqal.json", stats)
     docs = []
+    setup: dict[str, list[str]] = {}
     for pmid, record in records.items():
+        contexts, labels = record.get("CONTEXTS") or [], record.get("LABELS") or []
+        if isinstance(labels, list) and len(labels) == len(contexts):
+            setup[f"pubmed:{pmid}"] = [
+                s
+                for c, label in zip(contexts, labels, strict=True)
+                if "RESULT" not in str(label).upper() and "CONCLUSION" not in str(label).upper()
+                for s in sentences(str(c).strip())
+            ]
         abstract = _abstract(record, f"pubmedqa {pmid}")
         conclusion = str(record.get("LONG_ANSWER") or "").strip()
         if not abstract or not conclusion:
@@ -575,6 +622,9 @@ def pubmedqa(root: Path, settings: BuildSettings, stats: BuildStats) -> list[NLI
     stems = [(set(content_stems(a)), set(content_stems(c))) for _, _, a, c in docs]
     for i, (group, split, abstract, conclusion) in enumerate(docs):
         out.add(abstract, conclusion, "supported", group, split, "conclusion")
+        part = far_window(setup.get(group, []), conclusion, 600, min_chars=150, max_overlap=0.4)
+        if part is not None:
+            out.add(part, conclusion, "not_enough_info", group, split, "same-abstract-other-window")
         others = [
             (len(stems[i][0] & stems[j][1]) / max(len(stems[j][1]), 1), j)
             for j in range(len(docs))
@@ -700,6 +750,17 @@ def mts_dialog(root: Path, settings: BuildSettings, stats: BuildStats) -> list[N
                 continue
             kept += 1
             out.add(window, sentence, "supported", group, split, "dialogue-window", [header])
+            near = far_window(turns, sentence, limit // 2, sep="\n")
+            if near is not None:
+                out.add(
+                    near,
+                    sentence,
+                    "not_enough_info",
+                    group,
+                    split,
+                    "same-dialogue-other-window",
+                    [header],
+                )
             others = [j for j in peers[(split, header)] if j != i]
             if not others:
                 continue

@@ -259,6 +259,7 @@ def main(
     test = load_examples(folders, "test", chosen, **kw)
     if not train or not valid:
         raise InputError("no training or validation pairs for the chosen sources", field="sources")
+    data_hashes = {str(f): _hashes(f) for f in folders}  # of the files as read, before training
     mix = Counter(f"{e.source}:{TRAIN_LABELS[e.y]}" for e in train)
     log.info(
         "train %d pairs, valid %d, test %d; mix %s",
@@ -370,7 +371,7 @@ def main(
                 "sources": list(chosen),
             },
             "mix": dict(sorted(mix.items())),
-            "data": {str(f): _hashes(f) for f in folders},
+            "data": data_hashes,
             "metrics": {"valid": report(p_valid, valid, cut), "test": test_metrics},
             "attribution": "Check-COVID (MIT), Evidence Inference 2.0 (MIT), MedHallu (MIT), "
             "PubMedQA (MIT), MTS-Dialog and ACI-Bench (CC BY 4.0), SummEdits (Apache-2.0) "
