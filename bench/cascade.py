@@ -36,7 +36,7 @@ def run_way(examples: list[dict[str, Any]], config: dict[str, Any]) -> dict[str,
     scored = [(e, r) for e, r in zip(examples, results, strict=True) if hasattr(r, "risk_level")]
     y = np.array([int(e["label"]["risk_level"]) for e, _ in scored])
     pred = np.array([int(r.risk_level) for _, r in scored])
-    evaluator = engine.parts.get("evaluator")
+    evaluator = engine.parts.evaluator
     stats = evaluator.lm_.stats.to_dict() if evaluator is not None and evaluator.lm_ else {}
     decisions = sum(len(r.lm["decisions"]) for _, r in scored if r.lm)
     failures = sum(len(r.lm["errors"]) for _, r in scored if r.lm)

@@ -136,7 +136,7 @@ class ContextIndex:
         """BM25 score of each chunk (by position number) that shares a term with ``query``."""
         scores: dict[int, float] = {}
         get = scores.get
-        for term in set(fast_stems(query)):
+        for term in dict.fromkeys(fast_stems(query)):  # query order: sums never depend on hashing
             for number, weight in self._term_weights(term):
                 scores[number] = get(number, 0.0) + weight
         return scores

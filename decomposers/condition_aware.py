@@ -174,6 +174,7 @@ def _lower_first(body: str) -> str:
     return body
 
 
+@decomposers.register("condition_aware.v1")
 class ConditionAwareDecomposer(Decomposer):
     """Split sentences into condition-aware claims (see the module docstring for the rules).
 
@@ -184,6 +185,7 @@ class ConditionAwareDecomposer(Decomposer):
     name = "condition_aware.v1"
 
     def __init__(self, split_coordination: bool = True, min_claim_chars: int = 3) -> None:
+        _check_params(split_coordination, min_claim_chars)
         self.split_coordination = split_coordination
         self.min_claim_chars = min_claim_chars
 
@@ -550,12 +552,3 @@ def _check_params(split_coordination: object, min_claim_chars: object) -> None:
         raise ConfigError(
             f"{owner} parameter 'min_claim_chars' must be an integer >= 0; got {min_claim_chars!r}."
         )
-
-
-@decomposers.register("condition_aware.v1")
-def condition_aware_decomposer(
-    split_coordination: bool = True, min_claim_chars: int = 3
-) -> ConditionAwareDecomposer:
-    """Build the rule-based condition-aware decomposer."""
-    _check_params(split_coordination, min_claim_chars)
-    return ConditionAwareDecomposer(split_coordination, min_claim_chars)

@@ -96,6 +96,7 @@ def is_empty_sentence(text: str) -> bool:
     return not body or is_bare_header(body) or is_pleasantry(body)
 
 
+@decomposers.register("sentence.v1")
 class SentenceDecomposer(Decomposer):
     """One claim per sentence: id ``c<n>``, span and text of the sentence, kind "statement"."""
 
@@ -110,9 +111,3 @@ class SentenceDecomposer(Decomposer):
                 Claim(id=f"c{len(claims)}", text=sent.text, span=sent.span, sentence=sent.index)
             )
         return claims
-
-
-@decomposers.register("sentence.v1")
-def sentence_decomposer() -> SentenceDecomposer:
-    """Build the one-claim-per-sentence decomposer."""
-    return SentenceDecomposer()

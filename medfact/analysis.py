@@ -14,6 +14,7 @@ from functools import cached_property, lru_cache
 
 from medfact.lexicon import terms
 from medfact.lexicon.drugs import DrugMention, default_lexicon
+from medfact.registry import analyzers
 from medfact.textutil import STOPWORDS, stem
 from medfact.types import Sentence
 
@@ -255,6 +256,7 @@ def _compound_number(toks: list[Token], last: int) -> tuple[float, int]:
     return total + current, j + 1
 
 
+@analyzers.register("clinical.v1")
 class Analyzer:
     """Turns text plus its sentences into an AnalyzedText. Stateless apart from lexicons."""
 

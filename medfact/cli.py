@@ -181,26 +181,20 @@ def _engine(
 ):
     """The engine for a config file plus flags; ``lm`` holds the ``--lm-*`` options."""
     from medfact.config import NO_MODEL, merge
-    from medfact.pipeline import Engine
+    from medfact.pipeline import cached_engine
 
     overrides: dict[str, Any] = dict(NO_MODEL) if no_model else {}
     if against:
         overrides["evidence"] = {"corpora": list(against)}
     try:
         if lm and lm.get("backend"):
-            from medfact.lm.evaluator import lm_overrides
+            from medfact.lm.tier import lm_overrides
 
             overrides = merge(overrides, lm_overrides(**lm))
-        resolved = Engine.from_config(config, overrides)
         # One process (a test runner, a long-lived host) loads each distinct pipeline once.
-        if resolved.config_hash not in _ENGINES:
-            _ENGINES[resolved.config_hash] = resolved.load()
-        return _ENGINES[resolved.config_hash]
+        return cached_engine(config, overrides)
     except MedfactError as exc:
         _fail(str(exc))
-
-
-_ENGINES: dict[str, Any] = {}
 
 
 def _jsonl_source(source: str) -> Iterator[tuple[int, Any]]:

@@ -1,4 +1,5 @@
-"""Pipeline configuration: a TOML file (or dict) merged over the built-in default."""
+"""Pipeline configuration: a TOML file (or dict) merged over the built-in default, then checked
+against a typed schema (:class:`Settings`) before any record is read."""
 
 from __future__ import annotations
 
@@ -9,26 +10,18 @@ import json
 import tomllib
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveInt,
+    StringConstraints,
+    ValidationError,
+)
 
 from medfact.errors import ConfigError
-
-_SCHEMA: dict[str, set[str] | None] = {
-    "pipeline": {
-        "segmenter",
-        "decomposer",
-        "evidence",
-        "verifiers",
-        "learned_verifiers",
-        "model",
-        "scorer",
-        "evaluator",
-    },
-    "evidence": {"top_k", "corpora", "corpus_top_k", "min_score", "window_chars"},
-    "limits": {"max_output_chars", "max_context_chars"},
-    "components": None,  # free: plug-in name -> its parameters, checked by the registry
-    "gate": None,
-}
 
 
 def default_config_text() -> str:
@@ -49,35 +42,117 @@ def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _unknown(key: str, allowed: set[str], where: str) -> ConfigError:
-    close = difflib.get_close_matches(key, allowed, n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
-    return ConfigError(
-        f"unknown config key {where}{key!r}.{hint} Allowed: {', '.join(sorted(allowed))}."
+DEFAULT_STAGES = (
+    "segment",
+    "decompose",
+    "analyze",
+    "retrieve",
+    "rules",
+    "learned",
+    "tier1",
+    "verdicts",
+    "tier2",
+    "score",
+)
+
+NonEmpty = Annotated[str, StringConstraints(min_length=1)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class PipelineSettings(_Section):
+    """``[pipeline]``: the stages, in order, and the plug-in each stage uses."""
+
+    stages: list[NonEmpty] = Field(
+        default_factory=lambda: list(DEFAULT_STAGES),
+        description="stage names in order (medfact.registry.stages)",
     )
+    segmenter: NonEmpty = "clinical.v1"
+    decomposer: NonEmpty = "condition_aware.v1"
+    analyzer: NonEmpty = "clinical.v1"
+    evidence: NonEmpty = "context.v1"
+    verifiers: list[NonEmpty] = Field(default_factory=list, description="tier-0 rules")
+    learned_verifiers: list[NonEmpty] = Field(
+        default_factory=list, description="checks fitted on data that need no torch"
+    )
+    model: str = Field("", description='tier 1 ("" for none)')
+    scorer: NonEmpty = "rules.v1"
+    evaluator: str = Field("", description='tier 2 ("" for none)')
 
 
-def validate(config: dict[str, Any]) -> None:
-    for section, value in config.items():
-        if section not in _SCHEMA:
-            raise _unknown(section, set(_SCHEMA), "")
-        keys = _SCHEMA[section]
-        if not isinstance(value, dict):
-            raise ConfigError(
-                f"config section [{section}] must be a table, got {type(value).__name__}"
-            )
-        if keys is None:
-            continue
-        for key in value:
-            if key not in keys:
-                raise _unknown(key, keys, f"[{section}] ")
-    for key in ("verifiers", "learned_verifiers"):
-        names = config["pipeline"].get(key, [])
-        if not isinstance(names, list) or not all(isinstance(v, str) for v in names):
-            raise ConfigError(f"[pipeline] {key} must be a list of plug-in names")
-    for key, value in config["limits"].items():
-        if not isinstance(value, int) or value <= 0:
-            raise ConfigError(f"[limits] {key} must be a positive integer, got {value!r}")
+class EvidenceSettings(_Section):
+    """``[evidence]``: retrieval from the context and from corpora."""
+
+    top_k: PositiveInt = 3
+    corpora: list[NonEmpty] = Field(default_factory=list)
+    corpus_top_k: PositiveInt = 2
+    min_score: float = 0.0
+    window_chars: PositiveInt = 400
+
+
+class LimitsSettings(_Section):
+    """``[limits]``: larger texts are refused with a clear error, not scored."""
+
+    max_output_chars: PositiveInt = 200_000
+    max_context_chars: PositiveInt = 2_000_000
+
+
+class Settings(_Section):
+    """A resolved config, typed. Built from the merged dict by :meth:`from_dict`."""
+
+    pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+    evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
+    limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    components: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="plug-in name -> its parameters (checked by the registry)"
+    )
+    gate: dict[str, Any] = Field(default_factory=dict, description="`medfact gate` settings")
+
+    @classmethod
+    def from_dict(cls, config: dict[str, Any]) -> Settings:
+        """Validate ``config``; a wrong key, type or value raises one ConfigError sentence that
+        names the key, what is allowed and what was given."""
+        try:
+            return cls.model_validate(config)
+        except ValidationError as exc:
+            raise _config_error(exc.errors()[0]) from None
+
+
+_EXPECTED = {
+    "int_type": "an integer",
+    "greater_than": "a positive integer",
+    "float_type": "a number",
+    "string_type": "a string",
+    "string_too_short": "a non-empty string",
+    "list_type": "a list",
+    "dict_type": "a table",
+    "model_type": "a table",
+    "bool_type": "true or false",
+}
+
+
+def _config_error(err: Any) -> ConfigError:
+    loc = [str(p) for p in err["loc"]]
+    given = err.get("input")
+    if err["type"] == "extra_forbidden":
+        section, key = (loc[0], loc[-1]) if len(loc) > 1 else ("", loc[0])
+        model = Settings if not section else Settings.model_fields[section].annotation
+        allowed = sorted(getattr(model, "model_fields", {}))
+        close = difflib.get_close_matches(key, allowed, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        where = f"[{section}] " if section else ""
+        return ConfigError(
+            f"unknown config key {where}{key!r}.{hint} Allowed: {', '.join(allowed)}."
+        )
+    where = f"[{loc[0]}] " + ".".join(loc[1:]) if len(loc) > 1 else f"[{loc[0]}]"
+    expected = _EXPECTED.get(err["type"], err["msg"].lower())
+    if err["type"] == "greater_than" and isinstance(given, float):
+        expected = "a positive number"
+    return ConfigError(
+        f"config {where} must be {expected}; got {given!r} ({type(given).__name__})."
+    )
 
 
 NO_MODEL = {"pipeline": {"model": "", "learned_verifiers": [], "scorer": "rules.v1"}}
@@ -103,10 +178,12 @@ def load_config(
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {str(path)!r} is not valid TOML: {exc}") from None
         override = override.get("tool", {}).get("medfact", override)
+    if not isinstance(override, dict):
+        raise ConfigError(f"a config must be a table, got {type(override).__name__}")
     config = merge(default_config(), override)
     if overrides:
         config = merge(config, overrides)
-    validate(config)
+    Settings.from_dict(config)
     return config
 
 

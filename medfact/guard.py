@@ -151,14 +151,12 @@ class Guard:
 
     def _get_engine(self) -> Any:
         if self._engine_ is None:
-            from medfact.pipeline import Engine, default_engine
+            from medfact.pipeline import Engine, cached_engine
 
-            if self.engine is None:
-                self._engine_ = default_engine()
-            elif isinstance(self.engine, Engine) or hasattr(self.engine, "score"):
+            if isinstance(self.engine, Engine) or hasattr(self.engine, "score"):
                 self._engine_ = self.engine
-            else:
-                self._engine_ = Engine.from_config(self.engine)
+            else:  # None (the default) or a config: one loaded engine per config and process
+                self._engine_ = cached_engine(self.engine)
         return self._engine_
 
     def check(

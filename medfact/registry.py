@@ -1,9 +1,10 @@
 """Plug-in registries by versioned name, read from built-ins and Python entry points.
 
 A name such as ``"condition_aware.v1"`` never changes meaning; new behaviour gets a new version.
-Third parties register through the entry-point groups ``medfact.decomposers``,
-``medfact.verifiers``, ``medfact.corpora``, ``medfact.segmenters`` and ``medfact.scorers``;
-the entry point's object is the factory.
+A plug-in is registered as a class (its constructor's parameters are the ones a config may set,
+declared once) or as a factory function. Third parties register through the entry-point group
+``medfact.<family>`` (``medfact.verifiers``, ``medfact.stages``, ...); the entry point's object
+is the class or factory. :data:`FAMILIES` lists every family.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ class Registry:
         self._loaded = False
 
     def register(self, name: str) -> Callable[[F], F]:
-        """Decorator: ``@registry.verifiers.register("numbers.v1")``."""
+        """Decorator for a class or factory: ``@registry.verifiers.register("numbers.v1")``."""
 
         def decorator(factory: F) -> F:
             existing = self._factories.get(name)
@@ -69,11 +70,20 @@ class Registry:
             ) from None
 
     def create(self, name: str, params: dict[str, Any] | None = None) -> Any:
-        """Build a plug-in, rejecting parameters its factory does not take."""
+        """Build a plug-in, rejecting parameters its class or factory does not take."""
         factory = self.get(name)
         params = dict(params or {})
         check_params(factory, params, f"{self.family} {name!r}")
         return factory(**params)
+
+    def parameters(self, name: str) -> dict[str, Any]:
+        """The parameters a config may set for ``name``, with their defaults."""
+        sig = inspect.signature(self.get(name))
+        return {
+            n: (None if p.default is p.empty else p.default)
+            for n, p in sig.parameters.items()
+            if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+        }
 
 
 def check_params(factory: Callable[..., Any], params: dict[str, Any], owner: str) -> None:
@@ -95,8 +105,25 @@ def check_params(factory: Callable[..., Any], params: dict[str, Any], owner: str
 
 segmenters = Registry("segmenters", "medfact.segment")
 decomposers = Registry("decomposers", "medfact.decomposers")
+analyzers = Registry("analyzers", "medfact.analysis")
 verifiers = Registry("verifiers", "medfact.verifiers")
 corpora = Registry("corpora", "medfact.corpora")
 scorers = Registry("scorers", "medfact.scoring")
+stages = Registry("stages", "medfact.stages")
 
-FAMILIES = {r.family: r for r in (segmenters, decomposers, verifiers, corpora, scorers)}
+
+def families() -> dict[str, Registry]:
+    """Every plug-in family, including those defined beside their code (LM backends, prompts,
+    MEDEC correctors)."""
+    from medfact.lm.base import lms
+    from medfact.lm.prompts import prompts
+    from medfact.medec.corrector import correctors
+
+    found = (segmenters, decomposers, analyzers, verifiers, corpora, scorers, stages)
+    return {r.family: r for r in (*found, lms, prompts, correctors)}
+
+
+FAMILIES = {
+    r.family: r for r in (segmenters, decomposers, analyzers, verifiers, corpora, scorers, stages)
+}
+"""The core families; :func:`families` adds the ones defined beside their code."""

@@ -28,6 +28,7 @@ def factuality(verdicts: list[Verdict]) -> float | None:
     return sum(v.label == VerdictLabel.SUPPORTED for v in checked) / len(checked)
 
 
+@scorers.register("rules.v1")
 class RuleScorer:
     name = "rules.v1"
 
@@ -49,11 +50,6 @@ class RuleScorer:
         if self.escalate_at and moderate >= self.escalate_at:
             level = RiskLevel.HIGH
         return level
-
-
-@scorers.register("rules.v1")
-def rule_scorer(min_confidence: float = 0.5, escalate_at: int = 3) -> RuleScorer:
-    return RuleScorer(min_confidence, escalate_at)
 
 
 # --- calibrated.v1 -------------------------------------------------------------------------------
@@ -120,6 +116,7 @@ def case_features(
     return row
 
 
+@scorers.register("calibrated.v1")
 class CalibratedScorer:
     """Multinomial logistic regression over ``case_features``, stored as plain JSON.
 
@@ -149,16 +146,9 @@ class CalibratedScorer:
         return self
 
     def probabilities(self, features: list[float]) -> list[float]:
-        import numpy as np
+        from medfact.fitted import logistic_probabilities
 
-        m = self.load().model_
-        x = (np.asarray(features) - np.asarray(m["mean"])) / np.asarray(m["scale"])
-        logits = np.asarray(m["coef"]) @ x + np.asarray(m["intercept"])
-        if len(logits) == 1:  # two classes: sklearn keeps one row, the second class's logit
-            logits = np.array([0.0, logits[0]])
-        logits -= logits.max()
-        p = np.exp(logits)
-        return list(p / p.sum())
+        return list(logistic_probabilities(self.load().model_, [features])[0])
 
     def unsafe_probability(
         self, findings: list[Finding], verdicts: list[Verdict], probabilities: Any = None
@@ -195,8 +185,3 @@ class CalibratedScorer:
         classes = self.model_["classes"]  # type: ignore[index]
         predicted = int(classes[max(range(len(p)), key=p.__getitem__)])
         return RiskLevel(max(predicted, self._floor(findings)))
-
-
-@scorers.register("calibrated.v1")
-def calibrated_scorer(path: str | None = None, floor_confidence: float = 0.7) -> CalibratedScorer:
-    return CalibratedScorer(path, floor_confidence)

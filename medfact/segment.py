@@ -73,6 +73,7 @@ def speaker_tag_length(text: str) -> int:
     return m.end() if m else 0
 
 
+@segmenters.register("clinical.v1")
 class ClinicalSegmenter:
     """Split clinical text (notes, dialogues, LM answers) into sentences with exact spans.
 
@@ -83,6 +84,12 @@ class ClinicalSegmenter:
     name = "clinical.v1"
 
     def __init__(self, max_sentence_chars: int = 2000) -> None:
+        value = max_sentence_chars
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(
+                "segmenter 'clinical.v1' parameter 'max_sentence_chars' must be an integer >= 1; "
+                f"got {value!r}."
+            )
         self.max_sentence_chars = max_sentence_chars
 
     def __call__(self, text: str) -> list[Sentence]:
@@ -281,18 +288,6 @@ def _bounded(text: str, start: int, end: int, limit: int) -> list[tuple[int, int
 
 
 _DEFAULT = ClinicalSegmenter()
-
-
-@segmenters.register("clinical.v1")
-def clinical_segmenter(max_sentence_chars: int = 2000) -> ClinicalSegmenter:
-    """Build the clinical-aware segmenter; ``max_sentence_chars`` must be an int >= 1."""
-    value = max_sentence_chars
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(
-            "segmenter 'clinical.v1' parameter 'max_sentence_chars' must be an integer >= 1; "
-            f"got {value!r}."
-        )
-    return ClinicalSegmenter(max_sentence_chars=value)
 
 
 def segment(text: str) -> list[Sentence]:

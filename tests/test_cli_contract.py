@@ -139,16 +139,16 @@ def test_synth_pairs_output_scores_every_record(tmp_path: Path) -> None:
 def test_an_internal_error_in_one_record_is_that_records_error(
     tmp_path: Path, monkeypatch, own_logging
 ) -> None:
-    from medfact.pipeline import Engine
+    from medfact.stages import DecomposeStage
 
-    prepare = Engine._prepare
+    decompose = DecomposeStage.__call__
 
-    def flaky(self, case):
-        if "BOOM" in case.output:
+    def flaky(self, doc):
+        if "BOOM" in doc.case.output:
             raise RuntimeError("synthetic failure")
-        return prepare(self, case)
+        return decompose(self, doc)
 
-    monkeypatch.setattr(Engine, "_prepare", flaky)
+    monkeypatch.setattr(DecomposeStage, "__call__", flaky)
     own_logging()
     path = write(
         tmp_path / "b.jsonl",

@@ -31,15 +31,11 @@ from medfact.lm import (
     prompts,
 )
 from medfact.lm.base import BaseLM
-from medfact.lm.evaluator import (
-    LMEvaluator,
-    apply_lm_tier,
-    lm_overrides,
-    parse_budget,
-)
+from medfact.lm.evaluator import LMEvaluator, parse_budget
 from medfact.lm.openai_backend import OpenAILM
 from medfact.lm.parse import clean_quote, extract_json
 from medfact.lm.prompts import numbered, shorten
+from medfact.lm.tier import Tier2Stage, lm_overrides
 from medfact.taxonomy import VerdictLabel
 
 # --- parsing and repair ---------------------------------------------------------------------------
@@ -595,11 +591,18 @@ def engine():
 
 
 def _resolved(engine, output: str, context: str = CONTEXT, case_id: str = "c"):
-    from medfact.pipeline import to_case
+    """The case's document after verdict construction (what tier 2 reads), its findings and
+    verdicts."""
+    record = {"id": case_id, "output": output, "context": context}
+    (doc,) = engine.pipe([record], until="verdicts")
+    return doc, doc.findings, doc.verdicts
 
-    state = engine._prepare(to_case({"id": case_id, "output": output, "context": context}))
-    findings, verdicts = engine._resolve(state, None)
-    return state, findings, verdicts
+
+def _tier2(engine, evaluator) -> Tier2Stage:
+    """The tier-2 stage of ``engine`` with ``evaluator`` as its LM evaluator."""
+    from dataclasses import replace
+
+    return Tier2Stage(engine.settings, replace(engine.parts, evaluator=evaluator))
 
 
 def _claim_answer(label: str, category: str | None = None) -> str:
@@ -635,17 +638,17 @@ def test_a_confident_case_never_reaches_the_lm(engine):
 
 
 def _view(engine, output: str, context: str = CONTEXT):
-    return _resolved(engine, output, context)[0].view
+    return _resolved(engine, output, context)[0]
 
 
 def test_the_budget_caps_calls_per_case(engine):
     output = "Left knee pain. No fever. Three days. Pain is mild. Knee is swollen."
     state, findings, verdicts = _resolved(engine, output)
-    assert len(state.view.claims) >= 4
+    assert len(state.claims) >= 4
     lm = ScriptedLM(lambda chat: _claim_answer("supported"))
     ev = LMEvaluator(lm, mode="claims", budget_calls=2)
     ev.mode = "all"  # every claim wants the LM; the budget decides
-    result = ev.evaluate(state.view, findings, verdicts)
+    result = ev.evaluate(state, findings, verdicts)
     record = result.record
     assert record.budget["used_calls"] == 2 and len(lm.seen) == 2
     assert sum(s["reason"] == "budget" for s in record.skipped) >= 2
@@ -656,7 +659,7 @@ def test_the_token_budget_is_checked_before_calling(engine):
     state, findings, verdicts = _resolved(engine, "The patient reports right knee pain.")
     lm = ScriptedLM(lambda chat: "{}")
     result = LMEvaluator(lm, mode="all", budget_calls=None, budget_tokens=50).evaluate(
-        state.view, findings, verdicts
+        state, findings, verdicts
     )
     assert lm.seen == [] and result.record.budget["used_tokens"] == 0
     assert {s["reason"] for s in result.record.skipped} == {"budget"}
@@ -666,7 +669,7 @@ def test_a_malformed_answer_is_retried_then_recorded_never_guessed(engine):
     output = "The patient reports right knee pain for three days. He has a fever."
     state, findings, verdicts = _resolved(engine, output)
     lm = ScriptedLM(lambda chat: "I think the text is mostly fine!")
-    result = LMEvaluator(lm, mode="case").evaluate(state.view, findings, verdicts)
+    result = LMEvaluator(lm, mode="case").evaluate(state, findings, verdicts)
     record = result.record
     assert len(lm.seen) == 2  # the first try and one repair retry
     assert "cannot be used" in lm.seen[1][-1]["content"]
@@ -675,7 +678,7 @@ def test_a_malformed_answer_is_retried_then_recorded_never_guessed(engine):
     assert [v.model_dump() for v in result.verdicts] == [v.model_dump() for v in verdicts]
     assert not [f for f in result.findings if f.rule == "lm_evaluator.v1"]
     failing = LMEvaluator(ScriptedLM(lambda chat: "nope"), mode="case", on_error="fail")
-    assert isinstance(failing.evaluate(state.view, findings, verdicts).error, LMOutputError)
+    assert isinstance(failing.evaluate(state, findings, verdicts).error, LMOutputError)
 
 
 def test_a_repaired_answer_adds_located_findings(engine):
@@ -691,7 +694,7 @@ def test_a_repaired_answer_adds_located_findings(engine):
         "'explanation': 'z'}], 'risk_level': 2,}\n```",
     ]
     lm = ScriptedLM(answers)
-    result = LMEvaluator(lm, mode="case", budget_calls=2).evaluate(state.view, findings, verdicts)
+    result = LMEvaluator(lm, mode="case", budget_calls=2).evaluate(state, findings, verdicts)
     lm_findings = [f for f in result.findings if f.rule == "lm_evaluator.v1"]
     assert len(lm_findings) == 2  # the tennis error confirmed the rule's finding, not repeated
     located = [f for f in lm_findings if f.span is not None]
@@ -718,10 +721,10 @@ def test_claim_verification_overrides_the_verdict_with_tier_2(engine):
         return _claim_answer("supported")
 
     lm = ScriptedLM(answer)
-    result = LMEvaluator(lm, mode="all", budget_calls=4).evaluate(state.view, findings, verdicts)
+    result = LMEvaluator(lm, mode="all", budget_calls=4).evaluate(state, findings, verdicts)
     by_claim = {v.claim_id: v for v in result.verdicts}
-    fever = next(c for c in state.view.claims if "fever" in c.text)
-    tennis = next(c for c in state.view.claims if "tennis" in c.text)
+    fever = next(c for c in state.claims if "fever" in c.text)
+    tennis = next(c for c in state.claims if "tennis" in c.text)
     assert by_claim[fever.id].tier == 2 and by_claim[fever.id].verifier == "lm_evaluator.v1"
     assert by_claim[fever.id].label == VerdictLabel.CONTRADICTED
     assert by_claim[fever.id].category.value == "other"  # no category given: never guessed
@@ -730,29 +733,23 @@ def test_claim_verification_overrides_the_verdict_with_tier_2(engine):
     assert by_claim[tennis.id].verifier == "unsupported.v1" and by_claim[tennis.id].tier == 0
     kept = [d for d in result.record.decisions if d["target"] == tennis.id]
     assert kept[0]["kept_earlier_verdict"] and kept[0]["decided_by"] == "unsupported.v1"
-    assert len(result.verdicts) == len(verdicts) == len(state.view.claims)
+    assert len(result.verdicts) == len(verdicts) == len(state.claims)
 
 
-def test_apply_lm_tier_batches_cases_through_the_engine(engine):
-    from medfact.pipeline import to_case
-
+def test_the_tier_2_stage_batches_cases(engine):
     outputs = [
         "The patient reports right knee pain for three days. He has a fever.",
         "The patient reports left knee pain for three days.",
     ]
-    states = [engine._prepare(to_case({"id": str(i), "output": o, "context": CONTEXT}))
-              for i, o in enumerate(outputs)]  # fmt: skip
+    records = [{"id": str(i), "output": o, "context": CONTEXT} for i, o in enumerate(outputs)]
+    docs = list(engine.pipe(records, until="verdicts"))
     lm = ScriptedLM(lambda chat: json.dumps({"errors": [], "risk_level": 1}))
-    engine.parts["evaluator"] = LMEvaluator(lm, mode="case")
-    try:
-        results = apply_lm_tier(engine, states, {})
-    finally:
-        del engine.parts["evaluator"]
-    assert set(results) == {id(s) for s in states}
+    done = list(_tier2(engine, LMEvaluator(lm, mode="case")).pipe(docs))
+    assert [d.case.id for d in done] == ["0", "1"]
     assert lm.stats.calls == 1  # one batched call for every escalated case
-    assert results[id(states[0])].record.escalated and "lm" in states[0].timings
+    assert done[0].lm["escalated"] and "lm" in done[0].timings
     # a valid LM answer that does not confirm weak findings halves their confidence
-    weak = [f for f in results[id(states[0])].findings if "not confirmed" in f.message]
+    weak = [f for f in done[0].findings if "not confirmed" in f.message]
     assert all(f.confidence < 0.8 for f in weak)
 
 
@@ -765,7 +762,7 @@ def test_the_evaluator_with_a_real_backend_records_unusable_answers(engine, tiny
         case_max_new_tokens=4,
     )
     state, findings, verdicts = _resolved(engine, "The patient reports right knee pain.")
-    result = ev.evaluate(state.view, findings, verdicts)
+    result = ev.evaluate(state, findings, verdicts)
     assert result.record.budget["used_calls"] == 1  # no budget left for a retry
     assert result.record.errors and result.record.errors[0]["prompt"] == "assess_case.v1"
     assert result.record.prompt_tokens > 100 and result.record.completion_tokens == 4
@@ -953,7 +950,7 @@ def test_engine_escalates_only_uncertain_cases_and_records_tier_2():
     # the LM's error lands on the rule finding already there: confirmed, not duplicated or halved
     assert fever.lm["decisions"][0]["errors"] == 1
     assert len(located) == 1 and "not confirmed" not in located[0].message
-    lm = engine.parts["evaluator"].lm_
+    lm = engine.parts.evaluator.lm_
     assert same.lm is not None and not same.lm["escalated"], same.lm
     assert lm.stats.calls == 1  # the escalated cases of a batch share one generate call
     assert fever.model_dump(mode="json")["lm"]["budget"]["used_calls"] >= 1
@@ -1016,7 +1013,7 @@ def test_a_config_file_alone_turns_tier_2_on(tmp_path):
     code = (
         "from medfact.pipeline import Engine; import sys; "
         f"e = Engine.from_config({str(config)!r}).load(); "
-        "ev = e.parts['evaluator']; print(type(ev).__name__, ev.budget_calls, ev.lm_)"
+        "ev = e.parts.evaluator; print(type(ev).__name__, ev.budget_calls, ev.lm_)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["LMEvaluator", "1", "None"]  # configured, nothing loaded yet
@@ -1028,13 +1025,13 @@ def test_with_a_calibrated_scorer_only_cases_unsure_of_safe_or_unsafe_are_sent(e
     output = PAIRS[0][1] + " He has a fever."
     state, findings, verdicts = _resolved(engine, output)
     ev = LMEvaluator(ScriptedLM([]))
-    reasons, case, claims = ev.select(state.view, findings, verdicts)
+    reasons, case, claims = ev.select(state, findings, verdicts)
     assert case and any("under confidence 0.8" in r for r in reasons)
     # the calibrated scorer is sure either way: nothing is sent, not even a weak claim
     for sure in (0.95, 0.05):
-        assert ev.select(state.view, findings, verdicts, p_unsafe=sure) == ([], False, [])
+        assert ev.select(state, findings, verdicts, p_unsafe=sure) == ([], False, [])
     # unsure: the case and its uncertain claims go
-    reasons, case, claims = ev.select(state.view, findings, verdicts, p_unsafe=0.6)
+    reasons, case, claims = ev.select(state, findings, verdicts, p_unsafe=0.6)
     assert case and reasons[0].startswith("calibrated P(unsafe) 0.60")
     low = [v for v in verdicts if v.probability < ev.claim_threshold]
     assert len(claims) == len(low)
@@ -1042,25 +1039,19 @@ def test_with_a_calibrated_scorer_only_cases_unsure_of_safe_or_unsafe_are_sent(e
         LMEvaluator("openai", safe_confidence=1.5)
 
 
-def test_apply_lm_tier_passes_the_calibrated_p_unsafe():
-    from medfact.pipeline import Engine, to_case
+def test_the_tier_2_stage_passes_the_calibrated_p_unsafe():
+    from medfact.pipeline import Engine
 
     engine = Engine.from_config(None).load()  # the default: tier 1 and the calibrated scorer
     outputs = [PAIRS[0][1], PAIRS[0][1] + " He has a fever and takes warfarin 10 mg daily."]
-    states = [engine._prepare(to_case({"id": str(i), "output": o, "context": CONTEXT}))
-              for i, o in enumerate(outputs)]  # fmt: skip
-    predictions = dict(zip(map(id, states), engine._predict(states), strict=True))
+    records = [{"id": str(i), "output": o, "context": CONTEXT} for i, o in enumerate(outputs)]
+    docs = list(engine.pipe(records, until="verdicts"))
     lm = ScriptedLM(lambda chat: json.dumps({"errors": [], "risk_level": 1}))
-    engine.parts["evaluator"] = LMEvaluator(lm, mode="case", safe_confidence=0.99)
-    try:
-        results = apply_lm_tier(engine, states, predictions)
-    finally:
-        engine.parts["evaluator"] = None
-    scorer = engine.parts["scorer"]
-    for state in states:
-        findings, verdicts = engine._resolve(state, predictions[id(state)])
-        p_unsafe = scorer.unsafe_probability(findings, verdicts, predictions[id(state)])
-        record = results[id(state)].record
+    results = _tier2(engine, LMEvaluator(lm, mode="case", safe_confidence=0.99)).predict(docs)
+    scorer = engine.parts.scorer
+    for doc, result in zip(docs, results, strict=True):
+        p_unsafe = scorer.unsafe_probability(doc.findings, doc.verdicts, doc.probabilities)
+        record = result.record
         assert record.escalated == (max(p_unsafe, 1 - p_unsafe) < 0.99)
         if record.escalated:
             assert record.reasons[0].startswith(f"calibrated P(unsafe) {p_unsafe:.2f}")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 from pathlib import Path
 
 import jsonschema
@@ -305,13 +304,11 @@ def test_large_context_is_refused_by_default(engine: Engine) -> None:
 
 @pytest.mark.slow
 def test_large_output_is_scored_when_the_limit_is_raised() -> None:
+    # its speed is measured by bench/long_inputs.py, not here (no timed unit tests)
     engine = Engine.from_config({"limits": {"max_output_chars": 6_000_000}}).load()
-    start = time.perf_counter()
     a = engine.score_one(BIG, context="Patient reports mild left knee pain.", id="big")
-    elapsed = time.perf_counter() - start
     assert a.id == "big" and a.claims
     assert a.claims[-1].span[1] <= len(BIG)
-    assert elapsed < 60, f"5 MB took {elapsed:.1f} s"
 
 
 # --- registry and config errors ------------------------------------------------------------------

@@ -156,7 +156,7 @@ def test_shipped_model_loads_and_flags_a_dropped_trigger(analysis):
 def test_learned_verifiers_run_by_default_and_not_under_no_model():
     assert load_config()["pipeline"]["learned_verifiers"] == ["qualifier.v1"]
     rules = Engine.from_config(None, NO_MODEL)
-    assert rules.parts["learned"] == []
+    assert rules.parts.learned == [] and rules.stage("learned") is not None
     tuned = {"components": {"qualifier.v1": {"threshold": 0.0}}}
     engine = Engine.from_config(None, {**tuned, "pipeline": {"model": "", "scorer": "rules.v1"}})
     result = engine.score_one(DROPPED, CONTEXT)

@@ -1,16 +1,20 @@
 """Each tier-0 rule alone: the perturbation it exists for is found, a faithful paraphrase is not.
 
-Every engine here runs the default pipeline with one verifier enabled, so a finding can only come
-from the rule under test.
+A rule runs alone on an analysed document (``medfact.testing.analysed``), so a finding can only
+come from the rule under test; "all" is the rule tier scored end to end.
 """
 
 from __future__ import annotations
 
 import pytest
 
+from medfact import registry
 from medfact.config import NO_MODEL
+from medfact.document import CaseDoc
 from medfact.pipeline import Engine
+from medfact.scoring import RuleScorer
 from medfact.taxonomy import ErrorCategory, ErrorGroup, RiskLevel
+from medfact.testing import analysed
 from medfact.types import Assessment, Finding
 
 RULES = [
@@ -35,22 +39,31 @@ FAITHFUL = (
 )
 
 
+class RuleResult:
+    """One rule's findings on a document, with the rule scorer's grade of them."""
+
+    def __init__(self, doc: CaseDoc, findings: list[Finding]) -> None:
+        self.claims = doc.claims
+        self.findings = findings
+        self.risk_level = RuleScorer()(findings, [])
+
+
 @pytest.fixture(scope="module")
-def engines() -> dict[str, Engine]:
-    cache: dict[str, Engine] = {}
-    for name in [*RULES, "all"]:  # the rule tier alone (tier 1 is tested in test_training.py)
-        pipeline = dict(NO_MODEL["pipeline"])
-        if name != "all":
-            pipeline["verifiers"] = [name]
-        cache[name] = Engine.from_config({"pipeline": pipeline})
-    return cache
+def engines() -> dict[str, object]:
+    """Each rule built alone from the registry; "all" is the rule-tier engine."""
+    rules: dict[str, object] = {name: registry.verifiers.create(name) for name in RULES}
+    rules["all"] = Engine.from_config(NO_MODEL)
+    return rules
 
 
-def run(engines: dict[str, Engine], rule: str, context: str | None, output: str) -> Assessment:
-    return engines[rule].score_one(output, context=context)
+def run(engines: dict[str, object], rule: str, context: str | None, output: str):
+    if rule == "all":
+        return engines["all"].score_one(output, context=context)  # type: ignore[attr-defined]
+    doc = analysed(output, context)
+    return RuleResult(doc, engines[rule](doc))  # type: ignore[operator]
 
 
-def findings_of(a: Assessment, rule: str) -> list[Finding]:
+def findings_of(a: Assessment | RuleResult, rule: str) -> list[Finding]:
     return [f for f in a.findings if f.rule == rule]
 
 
@@ -62,16 +75,15 @@ def covers(output: str, finding: Finding, changed: str) -> bool:
     return finding.span[0] < end and start < finding.span[1]
 
 
-def only_finding(a: Assessment, rule: str) -> Finding:
+def only_finding(a: Assessment | RuleResult, rule: str) -> Finding:
     found = findings_of(a, rule)
     assert len(found) == 1, [(f.rule, f.message) for f in a.findings]
     assert found[0].claim_id in {c.id for c in a.claims}
     return found[0]
 
 
-def test_each_engine_runs_only_its_rule(engines) -> None:
-    for rule in RULES:
-        assert [v.name for v in engines[rule].parts["verifiers"]] == [rule]
+def test_the_rule_tier_runs_every_rule_in_order(engines) -> None:
+    assert [v.name for v in engines["all"].parts.verifiers] == RULES
 
 
 @pytest.mark.parametrize("rule", RULES)

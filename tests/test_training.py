@@ -564,17 +564,16 @@ def test_floor_precision_counts_confident_contradictions_per_rule(rules_engine):
 
 
 def _state_with_findings(rules_engine, output: str):
-    from medfact.pipeline import to_case
-
-    return rules_engine._prepare(to_case({"id": "r", "output": output, "context": CONTEXT}))
+    return rules_engine.view({"id": "r", "output": output, "context": CONTEXT})
 
 
 def test_review_dismisses_only_word_count_findings_the_verifier_reads_as_supported(rules_engine):
+    from medfact.verdicts import context_verdicts
     from medfact.verifiers.model_findings import review_findings
 
     output = SWAPPED + " He has a history of stroke. Start losartan 50 mg daily."
     state = _state_with_findings(rules_engine, output)
-    view, findings = state.view, state.findings
+    view, findings = state, state.findings
     rules = {(f.rule, f.relation) for f in findings if int(f.risk) >= 2}
     assert {
         ("laterality.v1", "contradicted"),
@@ -594,7 +593,7 @@ def test_review_dismisses_only_word_count_findings_the_verifier_reads_as_support
     assert review_findings(view, findings, unsure, {"dismiss_supported": 0.5}) == findings
     assert review_findings(view, findings, supported, None) == findings
     # the dismissed claim's verdict is the verifier's "supported"; the others still count
-    verdicts = {v.claim_id: v for v in Engine._verdicts(view, reviewed, supported)}
+    verdicts = {v.claim_id: v for v in context_verdicts(view, reviewed, supported)}
     stroke = next(c for c in view.claims if "stroke" in c.text)
     assert verdicts[stroke.id].label.value == "supported" and verdicts[stroke.id].tier == 1
     side = next(c for c in view.claims if "right" in c.text)
@@ -641,7 +640,7 @@ def test_the_default_pipeline_is_the_trained_one_and_no_model_is_rules_only():
     assert default.config["pipeline"]["model"] == "crossencoder.v1"
     assert default.config["pipeline"]["scorer"] == "calibrated.v1"
     assert not default.config["pipeline"]["evaluator"]
-    card = default.parts["model"].thresholds
+    card = default.parts.model.thresholds
     assert 0.3 <= card["dismiss_supported"] <= 0.7  # the shipped card was reviewed
     bad = "The patient reports right knee pain for three days. He has a fever."
     trained = default.score_one(bad, CONTEXT)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import bisect
 
 from medfact.analysis import AnalyzedText, SideMention
+from medfact.document import CaseDoc
 from medfact.lexicon.terms import PROCEDURE_WORDS
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
-from medfact.verifiers.base import CONTRADICTED, CaseView, Rule
+from medfact.verifiers.base import CONTRADICTED, Rule
 
 
 class _Sentences:
@@ -38,6 +39,7 @@ class _Sentences:
         return any(end <= hi for _, end in self._drugs[first:last])
 
 
+@verifiers.register("laterality.v1")
 class LateralityRule(Rule):
     name = "laterality.v1"
 
@@ -46,7 +48,7 @@ class LateralityRule(Rule):
         self.procedure_swap_risk = procedure_swap_risk
         self.unsupported_risk = unsupported_risk
 
-    def check(self, view: CaseView) -> list[Finding]:
+    def check(self, view: CaseDoc) -> list[Finding]:
         out, ctx = view.output, view.context
         assert ctx is not None
         # the input's side mentions by body part and by side, first one first
@@ -114,10 +116,3 @@ class LateralityRule(Rule):
                     )
                 )
         return findings
-
-
-@verifiers.register("laterality.v1")
-def laterality_rule(
-    swap_risk: int = 3, procedure_swap_risk: int = 4, unsupported_risk: int = 2
-) -> LateralityRule:
-    return LateralityRule(swap_risk, procedure_swap_risk, unsupported_risk)

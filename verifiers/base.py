@@ -1,41 +1,17 @@
-"""What tier-0 rules see of a case, and helpers they share."""
+"""The tier-0 rule contract (a rule reads a :class:`CaseDoc`, returns findings) and helpers."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-
 from medfact.analysis import AnalyzedText, Token
+from medfact.document import CaseDoc
 from medfact.taxonomy import ErrorCategory, RiskLevel
-from medfact.types import Case, Claim, Evidence, Finding
+from medfact.types import Evidence, Finding
 
 CONTRADICTED, UNSUPPORTED, OMITTED = "contradicted", "unsupported", "omitted"
 
 
-@dataclass
-class CaseView:
-    """A case after analysis: the rules' only input."""
-
-    case: Case
-    output: AnalyzedText
-    context: AnalyzedText | None
-    claims: list[Claim]
-    evidence: dict[str, list[Evidence]] = field(default_factory=dict)  # claim id -> context chunks
-    search: Callable[[str, int], list[Evidence]] | None = None
-
-    def claim_at(self, start: int, end: int) -> Claim | None:
-        """The claim whose span holds [start, end), or the one overlapping it most."""
-        best, overlap = None, 0
-        for claim in self.claims:
-            ov = min(end, claim.span[1]) - max(start, claim.span[0])
-            if ov > overlap:
-                best, overlap = claim, ov
-        return best
-
-    def context_evidence(self, start: int, end: int) -> list[Evidence]:
-        """Evidence chunks for the output region [start, end): the owning claim's retrieval."""
-        claim = self.claim_at(start, end)
-        return self.evidence.get(claim.id, []) if claim else []
+CaseView = CaseDoc
+"""Deprecated name of :class:`medfact.document.CaseDoc` (what rules read), kept for plug-ins."""
 
 
 class Rule:
@@ -44,17 +20,17 @@ class Rule:
     name = "rule"
     needs_context = True
 
-    def __call__(self, view: CaseView) -> list[Finding]:
+    def __call__(self, view: CaseDoc) -> list[Finding]:
         if self.needs_context and view.context is None:
             return []
         return self.check(view)
 
-    def check(self, view: CaseView) -> list[Finding]:
+    def check(self, view: CaseDoc) -> list[Finding]:
         raise NotImplementedError
 
     def finding(
         self,
-        view: CaseView,
+        view: CaseDoc,
         category: ErrorCategory,
         risk: RiskLevel | int,
         span: tuple[int, int] | None,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from medfact.analysis import is_content
+from medfact.document import CaseDoc
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
-from medfact.verifiers.base import CONTRADICTED, CaseView, Rule
+from medfact.verifiers.base import CONTRADICTED, Rule
 
 
+@verifiers.register("certainty.v1")
 class CertaintyRule(Rule):
     name = "certainty.v1"
 
@@ -19,7 +21,7 @@ class CertaintyRule(Rule):
         self.small_shift_risk = small_shift_risk
         self.unsupported_strong_risk = unsupported_strong_risk
 
-    def check(self, view: CaseView) -> list[Finding]:
+    def check(self, view: CaseDoc) -> list[Finding]:
         out, ctx = view.output, view.context
         assert ctx is not None
         findings = []
@@ -74,10 +76,3 @@ class CertaintyRule(Rule):
                 )
             )
         return findings
-
-
-@verifiers.register("certainty.v1")
-def certainty_rule(
-    big_shift_risk: int = 3, small_shift_risk: int = 2, unsupported_strong_risk: int = 2
-) -> CertaintyRule:
-    return CertaintyRule(big_shift_risk, small_shift_risk, unsupported_strong_risk)

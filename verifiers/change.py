@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from medfact.analysis import AnalyzedText, is_content
+from medfact.document import CaseDoc
 from medfact.lexicon.terms import CHANGE_WORDS
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
-from medfact.verifiers.base import CONTRADICTED, CaseView, Rule
+from medfact.verifiers.base import CONTRADICTED, Rule
 
 _NEEDS_THAN = frozenset({"more", "less", "higher", "lower", "larger", "smaller", "better", "worse"})
 
@@ -90,6 +91,7 @@ class _ChangeIndex:
         return best
 
 
+@verifiers.register("comparison.v1")
 class ComparisonRule(Rule):
     name = "comparison.v1"
 
@@ -97,7 +99,7 @@ class ComparisonRule(Rule):
         self.unsupported_risk = unsupported_risk
         self.opposite_risk = opposite_risk
 
-    def check(self, view: CaseView) -> list[Finding]:
+    def check(self, view: CaseDoc) -> list[Finding]:
         out, ctx = view.output, view.context
         assert ctx is not None
         index = _ChangeIndex(ctx)
@@ -139,8 +141,3 @@ class ComparisonRule(Rule):
                     )
                 )
         return findings
-
-
-@verifiers.register("comparison.v1")
-def comparison_rule(unsupported_risk: int = 3, opposite_risk: int = 3) -> ComparisonRule:
-    return ComparisonRule(unsupported_risk, opposite_risk)

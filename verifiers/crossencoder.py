@@ -149,15 +149,30 @@ def claim_pair(
     return premise, claim_text
 
 
+@verifiers.register("crossencoder.v1")
 class CrossEncoderVerifier:
     """Labels every claim against its retrieved evidence; used by the engine as tier 1."""
 
     name = "crossencoder.v1"
     tier = 1
 
-    def __init__(self, model_dir: str | None = None, top_k: int = 2, **encoder: Any) -> None:
+    def __init__(
+        self,
+        model_dir: str | None = None,
+        top_k: int = 2,
+        max_length: int | None = None,
+        batch_size: int = 32,
+        quantize: bool = True,
+        threads: int | None = None,
+    ) -> None:
         self.top_k = top_k
-        self.encoder = CrossEncoder(model_dir=model_dir, **encoder)
+        self.encoder = CrossEncoder(
+            model_dir=model_dir,
+            max_length=max_length,
+            batch_size=batch_size,
+            quantize=quantize,
+            threads=threads,
+        )
 
     def load(self) -> CrossEncoderVerifier:
         self.encoder.load()
@@ -175,22 +190,3 @@ class CrossEncoderVerifier:
 
     def predict(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         return self.encoder.predict(pairs)
-
-
-@verifiers.register("crossencoder.v1")
-def crossencoder_verifier(
-    model_dir: str | None = None,
-    top_k: int = 2,
-    max_length: int | None = None,
-    batch_size: int = 32,
-    quantize: bool = True,
-    threads: int | None = None,
-) -> CrossEncoderVerifier:
-    return CrossEncoderVerifier(
-        model_dir,
-        top_k,
-        max_length=max_length,
-        batch_size=batch_size,
-        quantize=quantize,
-        threads=threads,
-    )

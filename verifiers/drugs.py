@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from rapidfuzz import fuzz, process
 
+from medfact.document import CaseDoc
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
-from medfact.verifiers.base import CONTRADICTED, CaseView, Rule
+from medfact.verifiers.base import CONTRADICTED, Rule
 
 
 def is_drug_class(canonical: str, surface: str) -> bool:
@@ -15,6 +16,7 @@ def is_drug_class(canonical: str, surface: str) -> bool:
     return "agents" in canonical or "," in canonical or surface.lower().endswith("s")
 
 
+@verifiers.register("drugs.v1")
 class DrugsRule(Rule):
     name = "drugs.v1"
 
@@ -30,7 +32,7 @@ class DrugsRule(Rule):
         self.recommendation_risk = recommendation_risk
         self.fuzzy_threshold = fuzzy_threshold
 
-    def check(self, view: CaseView) -> list[Finding]:
+    def check(self, view: CaseDoc) -> list[Finding]:
         out, ctx = view.output, view.context
         assert ctx is not None
         ctx_words = list({t.text for t in ctx.tokens if len(t.text) >= 4})
@@ -94,13 +96,3 @@ class DrugsRule(Rule):
                     )
                 )
         return findings
-
-
-@verifiers.register("drugs.v1")
-def drugs_rule(
-    changed_risk: int = 4,
-    unsupported_risk: int = 3,
-    recommendation_risk: int = 4,
-    fuzzy_threshold: float = 85.0,
-) -> DrugsRule:
-    return DrugsRule(changed_risk, unsupported_risk, recommendation_risk, fuzzy_threshold)

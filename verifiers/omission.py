@@ -7,13 +7,15 @@ output otherwise summarises (its neighbours are covered), so that the gap is con
 from __future__ import annotations
 
 from medfact.analysis import AFFIRMED, NEGATED, is_content
+from medfact.document import CaseDoc
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
-from medfact.verifiers.base import OMITTED, CaseView, Rule
+from medfact.verifiers.base import OMITTED, Rule
 from medfact.verifiers.drugs import is_drug_class
 
 
+@verifiers.register("omission.v1")
 class OmissionRule(Rule):
     name = "omission.v1"
 
@@ -22,7 +24,7 @@ class OmissionRule(Rule):
         self.finding_risk = finding_risk
         self.coverage = coverage
 
-    def check(self, view: CaseView) -> list[Finding]:
+    def check(self, view: CaseDoc) -> list[Finding]:
         out, ctx = view.output, view.context
         assert ctx is not None
         out_stems = out.stems
@@ -75,8 +77,3 @@ class OmissionRule(Rule):
                 )
             )
         return findings
-
-
-@verifiers.register("omission.v1")
-def omission_rule(drug_risk: int = 3, finding_risk: int = 2, coverage: float = 0.5) -> OmissionRule:
-    return OmissionRule(drug_risk, finding_risk, coverage)

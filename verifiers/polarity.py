@@ -8,11 +8,12 @@ and only for clinical words (the analysis misreads ordinary words' polarity too 
 from __future__ import annotations
 
 from medfact.analysis import AFFIRMED, ASKED, NEGATED, UNCERTAIN, Token, is_clinical, is_content
+from medfact.document import CaseDoc
 from medfact.lexicon.terms import RESULT_OPPOSITES
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
-from medfact.verifiers.base import CONTRADICTED, CaseView, Rule
+from medfact.verifiers.base import CONTRADICTED, Rule
 
 # Stems whose presence or absence changes care: a flip here is high risk.
 _CONCERN = frozenset(
@@ -135,6 +136,7 @@ _FINDINGS = frozenset(
 )
 
 
+@verifiers.register("negation.v1")
 class NegationRule(Rule):
     name = "negation.v1"
 
@@ -145,7 +147,7 @@ class NegationRule(Rule):
         self.minor_flip_risk = minor_flip_risk
         self.certainty_risk = certainty_risk
 
-    def check(self, view: CaseView) -> list[Finding]:
+    def check(self, view: CaseDoc) -> list[Finding]:
         ctx = view.context
         assert ctx is not None
         ctx_mentions: dict[str, list[tuple[Token, str | None]]] = {}
@@ -222,7 +224,7 @@ class NegationRule(Rule):
         findings.extend(self._opposite_results(view))
         return findings
 
-    def _opposite_results(self, view: CaseView) -> list[Finding]:
+    def _opposite_results(self, view: CaseDoc) -> list[Finding]:
         """ "Test was positive" where the input says negative (normal/abnormal, ...)."""
         out, ctx = view.output, view.context
         assert ctx is not None
@@ -298,10 +300,3 @@ def _phrase_span(tokens: list[Token], tok: Token) -> tuple[int, int]:
         hi += 1
     start = tokens[lo].start if tok.trigger is None else min(tok.trigger, tokens[lo].start)
     return start, tokens[hi].end
-
-
-@verifiers.register("negation.v1")
-def negation_rule(
-    flip_risk: int = 4, minor_flip_risk: int = 3, certainty_risk: int = 3
-) -> NegationRule:
-    return NegationRule(flip_risk, minor_flip_risk, certainty_risk)

@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from medfact.analysis import ASKED, NEGATED, AnalyzedText, Token, is_content
+from medfact.document import CaseDoc
 from medfact.fitted import load_fitted
 from medfact.lexicon import terms
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
-from medfact.verifiers.base import OMITTED, CaseView, Rule
+from medfact.verifiers.base import OMITTED, Rule
 
 _ACTIVITY = (
     r"exert\w*|exercis\w*|activit\w*|walk\w*|climb\w*|(?:going |walking )?(?:up|down) ?stairs|"
@@ -230,7 +231,7 @@ def _places(ctx: AnalyzedText, width: int) -> list[_Place]:
     return places
 
 
-def candidates(view: CaseView, width: int = 6) -> list[Candidate]:
+def candidates(view: CaseDoc, width: int = 6) -> list[Candidate]:
     """Each input qualifier whose neighbourhood the output speaks of, with its features.
 
     The anchor is the content words within ``width`` tokens of the qualifier; the output
@@ -254,7 +255,7 @@ def candidates(view: CaseView, width: int = 6) -> list[Candidate]:
 
 
 def _features(
-    view: CaseView,
+    view: CaseDoc,
     place: _Place,
     best: int,
     out_sets: list[set[str]],
@@ -297,6 +298,7 @@ def _features(
     )
 
 
+@verifiers.register("qualifier.v1")
 class QualifierRule(Rule):
     """Missing-context findings from a fitted qualifier model (JSON, no pickle).
 
@@ -325,19 +327,13 @@ class QualifierRule(Rule):
 
     def probabilities(self, rows: list[tuple[float, ...]]) -> list[float]:
         """P(the output lost this qualifier) for each candidate's feature row."""
-        m = self.load().model_
-        assert m is not None
-        out = []
-        for row in rows:
-            z = m["intercept"] + sum(
-                c * (x - mu) / s
-                for c, x, mu, s in zip(m["coef"], row, m["mean"], m["scale"], strict=True)
-            )
-            e = math.exp(-abs(z))  # a logistic that cannot overflow
-            out.append(1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e))
-        return out
+        from medfact.fitted import logistic_probabilities
 
-    def check(self, view: CaseView) -> list[Finding]:
+        if not rows:
+            return []
+        return logistic_probabilities(self.load().model_, rows)[:, 1].tolist()
+
+    def check(self, view: CaseDoc) -> list[Finding]:
         found = candidates(view)
         if not found:
             return []
@@ -367,10 +363,3 @@ class QualifierRule(Rule):
                 )
             )
         return findings
-
-
-@verifiers.register("qualifier.v1")
-def qualifier_rule(
-    path: str | None = None, threshold: float | None = None, risk: int = 2
-) -> QualifierRule:
-    return QualifierRule(path, threshold, risk)

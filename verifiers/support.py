@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 
 from medfact.analysis import AnalyzedText, Token, is_clinical, is_content
+from medfact.document import CaseDoc
 from medfact.lexicon.terms import RECOMMENDATION_WORDS
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Claim, Finding
-from medfact.verifiers.base import CaseView, Rule
+from medfact.verifiers.base import Rule
 
 _CAUSAL = re.compile(
     r"\b(due to|because of|because|secondary to|caused by|as a result of|attributed to|"
@@ -49,6 +50,7 @@ def claim_tokens(doc: AnalyzedText, claim: Claim) -> list[Token]:
     return doc.tokens_in(*claim.span)
 
 
+@verifiers.register("unsupported.v1")
 class SupportRule(Rule):
     name = "unsupported.v1"
 
@@ -68,7 +70,7 @@ class SupportRule(Rule):
         self.recommendation_risk = recommendation_risk
         self.justification_risk = justification_risk
 
-    def check(self, view: CaseView) -> list[Finding]:
+    def check(self, view: CaseDoc) -> list[Finding]:
         assert view.context is not None
         index = SupportIndex(view.context)
         context_cause: bool | None = None  # whether the input states any cause (read once)
@@ -124,16 +126,3 @@ class SupportRule(Rule):
                 )
             )
         return findings
-
-
-@verifiers.register("unsupported.v1")
-def support_rule(
-    fabricated_ratio: float = 0.75,
-    min_unsupported: int = 2,
-    fabricated_risk: int = 3,
-    recommendation_risk: int = 3,
-    justification_risk: int = 3,
-) -> SupportRule:
-    return SupportRule(
-        fabricated_ratio, min_unsupported, fabricated_risk, recommendation_risk, justification_risk
-    )

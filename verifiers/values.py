@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from medfact.analysis import Quantity
+from medfact.document import CaseDoc
 from medfact.lexicon.terms import DOSE_CLASSES
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
-from medfact.verifiers.base import CONTRADICTED, CaseView, Rule, window_stems
+from medfact.verifiers.base import CONTRADICTED, Rule, window_stems
 
 # Classes whose values are specific enough that a lone competitor is a real disagreement.
 _SPECIFIC = DOSE_CLASSES | {"pressure", "ratio", "temperature", "age", "weight", "rate", "percent"}
@@ -45,6 +46,7 @@ def _fmt(q: Quantity, text: str) -> str:
     return text[q.start : q.end]
 
 
+@verifiers.register("numbers.v1")
 class NumbersRule(Rule):
     name = "numbers.v1"
 
@@ -53,7 +55,7 @@ class NumbersRule(Rule):
         self.value_risk = value_risk
         self.unsupported_risk = unsupported_risk
 
-    def check(self, view: CaseView) -> list[Finding]:
+    def check(self, view: CaseDoc) -> list[Finding]:
         out, ctx = view.output, view.context
         assert ctx is not None
         findings = []
@@ -110,8 +112,3 @@ class NumbersRule(Rule):
                     )
                 )
         return findings
-
-
-@verifiers.register("numbers.v1")
-def numbers_rule(dose_risk: int = 4, value_risk: int = 3, unsupported_risk: int = 2) -> NumbersRule:
-    return NumbersRule(dose_risk, value_risk, unsupported_risk)

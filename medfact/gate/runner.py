@@ -40,10 +40,9 @@ class LazyEngine:
 
     def load(self) -> Any:
         if self._engine is None:
-            from medfact.pipeline import Engine, default_engine
+            from medfact.pipeline import cached_engine
 
-            engine = default_engine() if self._default else Engine(self.config)
-            self._engine = engine.load()
+            self._engine = cached_engine(None if self._default else self.config)
         return self._engine
 
     def score(self, case: Any) -> Assessment:

@@ -185,12 +185,10 @@ def build_target(example: dict[str, Any]) -> tuple[dict[str, Any] | None, str | 
 
 def _rule_checks(engine: Any, example: dict[str, Any]) -> tuple[bool, bool]:
     """(clean output flagged confidently by tier 0, tier 0 has a trace of the perturbation)."""
-    from medfact.pipeline import to_case
-
-    state = engine._prepare(
-        to_case({"id": example["id"], "output": example["output"], "context": example["context"]})
+    doc = engine.view(
+        {"id": example["id"], "output": example["output"], "context": example["context"]}
     )
-    findings = state.findings
+    findings = doc.findings
     label = example["label"]
     flagged = any(int(f.risk) >= 3 and f.confidence >= 0.8 for f in findings)
     span = label.get("span")

@@ -86,15 +86,11 @@ def build_pairs(
     engine: Any, examples: list[dict[str, Any]], top_k: int = 2, max_supported_ratio: float = 2.0
 ) -> list[dict[str, Any]]:
     """(premise, claim, label) rows; supported rows capped at ``max_supported_ratio`` x errors."""
-    from medfact.pipeline import to_case
     from medfact.verifiers.crossencoder import claim_pair
 
     rows, seen = [], set()
     for ex in examples:
-        state = engine._prepare(
-            to_case({"id": ex["id"], "output": ex["output"], "context": ex["context"]})
-        )
-        view = state.view
+        view = engine.view({"id": ex["id"], "output": ex["output"], "context": ex["context"]})
         label = ex["label"]
         span = label.get("span")
         target = claim_label(label.get("category")) if span else None

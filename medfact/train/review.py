@@ -22,24 +22,29 @@ GRID = tuple(round(0.3 + 0.01 * i, 2) for i in range(41))  # 0.30 .. 0.70
 
 def reviewed_findings(engine: Any, examples: list[dict[str, Any]]) -> list[tuple[float, bool]]:
     """(P(supported) of its claim, is it true) for every reviewable rule finding."""
-    from medfact.pipeline import to_case
+    from medfact.types import RecordError
 
+    tier1 = engine.stage("tier1")
+    if tier1 is None:
+        return []
     rows = []
     for lo in range(0, len(examples), 64):
         chunk = examples[lo : lo + 64]
-        states = [
-            engine._prepare(to_case({k: e[k] for k in ("id", "output", "context")})) for e in chunk
-        ]
-        for ex, state, probabilities in zip(chunk, states, engine._predict(states), strict=True):
+        cases = [{k: e[k] for k in ("id", "output", "context")} for e in chunk]
+        # the rules' findings before tier 1 reviews them, and tier 1's probabilities
+        docs = list(engine.pipe(cases, until="learned"))
+        for doc in docs:
+            if isinstance(doc, RecordError):
+                raise ValueError(f"example {doc.id}: {doc.message}")
+        for ex, doc, probabilities in zip(chunk, docs, tier1.predict(docs), strict=True):
             if probabilities is None:
                 continue
-            label = ex["label"]
-            position = {c.id: i for i, c in enumerate(state.view.claims)}
-            for f in state.findings:
+            position = {c.id: i for i, c in enumerate(doc.claims)}
+            for f in doc.findings:
                 i = position.get(f.claim_id)
                 if i is None or f.rule not in REVIEWED_RULES or int(f.risk) < 2:
                     continue
-                rows.append((float(probabilities[i][0]), finding_matches(f, label)))
+                rows.append((float(probabilities[i][0]), finding_matches(f, ex["label"])))
     return rows
 
 

@@ -1,0 +1,83 @@
+"""``CaseDoc``: the one typed document that travels through the pipeline, one per case.
+
+Every stage reads and writes it (as spaCy's ``Doc``): the segmenter fills the sentences, the
+decomposer the claims, the analyzer the analysed texts, retrieval the evidence, the rules and
+tier 1 the findings and probabilities, verdict construction the verdicts, tier 2 its record, and
+the scorer the risk. The engine turns a finished document into an :class:`Assessment`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from medfact.types import Case, Claim, Evidence, Finding, Sentence, Verdict
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from medfact.analysis import AnalyzedText
+    from medfact.taxonomy import RiskLevel
+
+Search = Callable[[str, int], list[Evidence]]
+
+
+@dataclass
+class CaseDoc:
+    """One case on its way through the stages.
+
+    ``context_text`` is the case's context, or None when it has none (or only whitespace): every
+    stage that checks against the input tests it. ``output`` and ``context`` are the analysed
+    texts (after the ``analyze`` stage), which is what the tier-0 rules read.
+    """
+
+    case: Case
+    output_sentences: list[Sentence] = field(default_factory=list)
+    context_sentences: list[Sentence] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+    output: AnalyzedText | None = None
+    context: AnalyzedText | None = None
+    evidence: dict[str, list[Evidence]] = field(default_factory=dict)  # claim id -> passages
+    search: Search | None = None  # the case's context index, for rules that look things up
+    checkable: bool = False  # there is a context or a corpus to check the claims against
+    findings: list[Finding] = field(default_factory=list)
+    probabilities: np.ndarray | None = None  # tier 1: (n_claims, 3) supported/contradicted/NEI
+    thresholds: dict[str, float] | None = None  # tier 1's model-card thresholds
+    verdicts: list[Verdict] = field(default_factory=list)
+    lm: dict[str, Any] | None = None  # what tier 2 did, when it ran
+    risk: RiskLevel | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    error: Exception | None = None  # set by the engine when a stage failed on this case
+
+    def __post_init__(self) -> None:
+        self._clock = time.perf_counter()
+
+    @property
+    def context_text(self) -> str | None:
+        text = self.case.context
+        return text if text and text.strip() else None
+
+    def start_clock(self) -> None:
+        self._clock = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        """Add the time since the last lap to ``timings[stage]``."""
+        now = time.perf_counter()
+        self.timings[stage] = self.timings.get(stage, 0.0) + now - self._clock
+        self._clock = now
+
+    def claim_at(self, start: int, end: int) -> Claim | None:
+        """The claim whose span holds [start, end), or the one overlapping it most."""
+        best, overlap = None, 0
+        for claim in self.claims:
+            ov = min(end, claim.span[1]) - max(start, claim.span[0])
+            if ov > overlap:
+                best, overlap = claim, ov
+        return best
+
+    def context_evidence(self, start: int, end: int) -> list[Evidence]:
+        """Evidence chunks for the output region [start, end): the owning claim's retrieval."""
+        claim = self.claim_at(start, end)
+        return self.evidence.get(claim.id, []) if claim else []

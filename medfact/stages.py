@@ -1,0 +1,321 @@
+"""The pipeline's stages: one contract, as spaCy's pipeline components.
+
+A stage is called on one :class:`CaseDoc` and returns it; ``pipe(docs, batch_size)`` does the
+same for many, in order. A model-backed stage (:class:`ModelStage`) separates the pure
+``predict(docs)`` from ``set_annotations(docs, predictions)``, which writes the results onto the
+documents, so batching never changes what a document gets: ``predict`` computes each document's
+result from that document alone.
+
+The built-in stages, in the default order (``[pipeline] stages``)::
+
+    segment -> decompose -> analyze -> retrieve -> rules -> learned -> tier1 -> verdicts
+            -> tier2 -> score
+
+Each is registered in :data:`medfact.registry.stages` by name and built from the resolved config
+by :func:`build_stage`; third parties add their own through the ``medfact.stages`` entry points
+(a class taking ``(config, parts)``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from medfact.document import CaseDoc
+from medfact.registry import stages
+from medfact.types import Evidence
+
+if TYPE_CHECKING:
+    from medfact.config import Settings
+
+
+class Stage:
+    """One step of the pipeline. Subclasses implement ``__call__(doc) -> doc``."""
+
+    name: ClassVar[str] = "stage"
+    timing: ClassVar[str | None] = None  # the timings key it adds to (default: its name)
+
+    def __call__(self, doc: CaseDoc) -> CaseDoc:
+        raise NotImplementedError
+
+    @property
+    def timing_key(self) -> str:
+        return self.timing or self.name
+
+    def pipe(self, docs: Iterable[CaseDoc], batch_size: int = 64) -> Iterator[CaseDoc]:
+        """Every document through the stage, in order, each timed."""
+        for doc in docs:
+            doc.start_clock()
+            self(doc)
+            doc.lap(self.timing_key)
+            yield doc
+
+
+class ModelStage(Stage):
+    """A stage backed by a model: pure batched ``predict``, then ``set_annotations``."""
+
+    def predict(self, docs: Sequence[CaseDoc]) -> list[Any]:
+        raise NotImplementedError
+
+    def set_annotations(self, docs: Sequence[CaseDoc], predictions: Sequence[Any]) -> None:
+        raise NotImplementedError
+
+    def __call__(self, doc: CaseDoc) -> CaseDoc:
+        self.set_annotations([doc], self.predict([doc]))
+        return doc
+
+    def pipe(self, docs: Iterable[CaseDoc], batch_size: int = 64) -> Iterator[CaseDoc]:
+        """Batches of ``batch_size``: one ``predict`` each; its time is shared evenly."""
+        batch: list[CaseDoc] = []
+        for doc in docs:
+            batch.append(doc)
+            if len(batch) >= batch_size:
+                yield from self._run(batch)
+                batch = []
+        if batch:
+            yield from self._run(batch)
+
+    def _run(self, batch: list[CaseDoc]) -> list[CaseDoc]:
+        start = time.perf_counter()
+        predictions = self.predict(batch)
+        self.set_annotations(batch, predictions)
+        share = (time.perf_counter() - start) / len(batch)
+        for doc, prediction in zip(batch, predictions, strict=True):
+            if prediction is not None:
+                doc.timings[self.timing_key] = doc.timings.get(self.timing_key, 0.0) + share
+        return batch
+
+
+@dataclass
+class Parts:
+    """The plug-ins the built-in stages share, built once by the engine."""
+
+    segmenter: Any
+    decomposer: Any
+    analyzer: Any
+    evidence: Any  # builder of a per-case context index: ``evidence(context, sentences)``
+    corpora: list[Any] = field(default_factory=list)
+    verifiers: list[Any] = field(default_factory=list)
+    learned: list[Any] = field(default_factory=list)
+    model: Any = None  # tier 1
+    evaluator: Any = None  # tier 2
+    scorer: Any = None
+
+
+# --- tier-0 preparation ---------------------------------------------------------------------------
+
+
+@stages.register("segment")
+class SegmentStage(Stage):
+    """Sentences of the output and of the context, with exact spans."""
+
+    name = "segment"
+
+    def __init__(self, settings: Settings, parts: Parts) -> None:
+        self.segmenter = parts.segmenter
+
+    def __call__(self, doc: CaseDoc) -> CaseDoc:
+        doc.output_sentences = self.segmenter(doc.case.output)
+        context = doc.context_text
+        doc.context_sentences = self.segmenter(context) if context else []
+        return doc
+
+
+@stages.register("decompose")
+class DecomposeStage(Stage):
+    """Claims of the output, each with its span."""
+
+    name = "decompose"
+
+    def __init__(self, settings: Settings, parts: Parts) -> None:
+        self.decomposer = parts.decomposer
+
+    def __call__(self, doc: CaseDoc) -> CaseDoc:
+        doc.claims = self.decomposer(doc.case.output, doc.output_sentences)
+        return doc
+
+
+@stages.register("analyze")
+class AnalyzeStage(Stage):
+    """Tokens, polarity, quantities, sides, drugs and scale words of output and context."""
+
+    name = "analyze"
+
+    def __init__(self, settings: Settings, parts: Parts) -> None:
+        self.analyzer = parts.analyzer
+
+    def __call__(self, doc: CaseDoc) -> CaseDoc:
+        doc.output = self.analyzer(doc.case.output, doc.output_sentences)
+        context = doc.context_text
+        doc.context = self.analyzer(context, doc.context_sentences) if context else None
+        return doc
+
+
+@stages.register("retrieve")
+class RetrieveStage(Stage):
+    """Evidence per claim: chunks of the context, or (with no context) corpus passages cut to
+    their sentence window nearest the claim (MedScore's mode)."""
+
+    name = "retrieve"
+
+    def __init__(self, settings: Settings, parts: Parts) -> None:
+        self.parts = parts
+        self.top_k = settings.evidence.top_k
+        self.corpus_top_k = settings.evidence.corpus_top_k
+        self.min_score = settings.evidence.min_score
+        self.window_chars = settings.evidence.window_chars
+
+    def __call__(self, doc: CaseDoc) -> CaseDoc:
+        context = doc.context_text
+        if context:
+            index = self.parts.evidence(context, doc.context_sentences)
+            doc.search = index.search
+            doc.evidence = {c.id: index.search(c.text, self.top_k) for c in doc.claims}
+        elif self.parts.corpora:
+            doc.evidence = self._corpus_evidence(doc)
+        doc.checkable = context is not None or bool(self.parts.corpora)
+        return doc
+
+    def _corpus_evidence(self, doc: CaseDoc) -> dict[str, list[Evidence]]:
+        out = {}
+        k = self.corpus_top_k
+        for claim in doc.claims:
+            hits = [e for corpus in self.parts.corpora for e in corpus.search(claim.text, k)]
+            hits = sorted((e for e in hits if e.score > self.min_score), key=lambda e: -e.score)
+            out[claim.id] = [self._best_window(claim.text, e) for e in hits[:k]]
+        return out
+
+    def _best_window(self, query: str, passage: Evidence) -> Evidence:
+        """The passage's sentence window that best matches ``query`` (the passage if short)."""
+        if len(passage.text) <= self.window_chars:
+            return passage
+        sentences = self.parts.segmenter(passage.text)
+        windows = self.parts.evidence(passage.text, sentences).search(query, 1)
+        if not windows:
+            return passage
+        return passage.model_copy(update={"text": windows[0].text, "span": windows[0].span})
+
+
+# --- verification ---------------------------------------------------------------------------------
+
+
+class _RuleStage(Stage):
+    timing = "verify"
+
+    def __init__(self, rules: list[Any]) -> None:
+        self.rules = rules
+
+    def __call__(self, doc: CaseDoc) -> CaseDoc:
+        for rule in self.rules:
+            doc.findings.extend(rule(doc))
+        return doc
+
+
+@stages.register("rules")
+class RulesStage(_RuleStage):
+    """Tier 0: the rules of ``[pipeline] verifiers``, in order; each adds its findings."""
+
+    name = "rules"
+
+    def __init__(self, settings: Settings, parts: Parts) -> None:
+        super().__init__(parts.verifiers)
+
+
+@stages.register("learned")
+class LearnedStage(_RuleStage):
+    """Checks fitted on data that need no torch (``[pipeline] learned_verifiers``)."""
+
+    name = "learned"
+
+    def __init__(self, settings: Settings, parts: Parts) -> None:
+        super().__init__(parts.learned)
+
+
+@stages.register("tier1")
+class Tier1Stage(ModelStage):
+    """Tier 1: the trained cross-encoder's (supported, contradicted, not_enough_info)
+    probabilities for every claim of a checkable case, then its review of the rules (findings
+    for claims the rules said nothing about; the word-count rule's findings it reads as
+    supported dismissed)."""
+
+    name = "tier1"
+    timing = "model"
+
+    def __init__(self, settings: Settings, parts: Parts) -> None:
+        self.model = parts.model
+
+    def predict(self, docs: Sequence[CaseDoc]) -> list[Any]:
+        todo = [i for i, d in enumerate(docs) if self.model is not None and d.checkable]
+        out: list[Any] = [None] * len(docs)
+        if not todo:
+            return out
+        pairs = [self.model.pairs(docs[i].claims, docs[i].evidence) for i in todo]
+        flat = self.model.predict([pair for case_pairs in pairs for pair in case_pairs])
+        at = 0
+        for i, case_pairs in zip(todo, pairs, strict=True):
+            out[i] = flat[at : at + len(case_pairs)]
+            at += len(case_pairs)
+        return out
+
+    def set_annotations(self, docs: Sequence[CaseDoc], predictions: Sequence[Any]) -> None:
+        from medfact.verifiers.model_findings import model_findings, review_findings
+
+        for doc, prediction in zip(docs, predictions, strict=True):
+            if prediction is None:
+                continue
+            doc.probabilities = prediction
+            doc.thresholds = getattr(self.model, "thresholds", None)
+            findings = review_findings(doc, doc.findings, doc.probabilities, doc.thresholds)
+            findings.extend(model_findings(doc, findings, doc.probabilities, doc.thresholds))
+            doc.findings = findings
+
+
+@stages.register("verdicts")
+class VerdictStage(Stage):
+    """One verdict per claim, from the findings (context mode) or from tier 1 against corpus
+    passages (corpus mode); findings put in reading order."""
+
+    name = "verdicts"
+    timing = "score"
+
+    def __init__(self, settings: Settings, parts: Parts) -> None:
+        from medfact.verdicts import TIER1
+
+        self.corpus_mode = bool(parts.corpora)
+        self.tier1 = getattr(parts.model, "name", None) or TIER1
+
+    def __call__(self, doc: CaseDoc) -> CaseDoc:
+        from medfact.verdicts import context_verdicts, corpus_verdicts
+
+        doc.findings.sort(key=lambda f: (f.span or (10**12, 0), f.rule))
+        if doc.context is not None:
+            doc.verdicts = context_verdicts(doc, doc.findings, doc.probabilities, self.tier1)
+        elif self.corpus_mode:
+            doc.verdicts = corpus_verdicts(doc, doc.probabilities, doc.thresholds, self.tier1)
+        else:
+            doc.verdicts = []
+        return doc
+
+
+@stages.register("score")
+class ScoreStage(Stage):
+    """The case's risk level from its findings, verdicts and tier-1 probabilities."""
+
+    name = "score"
+
+    def __init__(self, settings: Settings, parts: Parts) -> None:
+        self.scorer = parts.scorer
+
+    def __call__(self, doc: CaseDoc) -> CaseDoc:
+        doc.risk = self.scorer(doc.findings, doc.verdicts, doc.probabilities)
+        return doc
+
+
+def build_stage(name: str, settings: Settings, parts: Parts) -> Stage:
+    """The stage registered as ``name``, built from the resolved config and shared plug-ins."""
+    return stages.get(name)(settings, parts)
+
+
+from medfact.lm import tier as _tier  # noqa: E402, F401 - registers the tier-2 stage
