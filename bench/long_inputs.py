@@ -4,7 +4,9 @@ output with a short context, both built from repeated clinical sentences.
 Times the rule tier (``--no-model``: no tier 1, no learned checks, the ``rules.v1`` scorer) per
 stage and per rule, for context sizes 250k/500k/1M/2M characters and output sizes
 25k/50k/100k/200k, and checks the bars of issue 14: a 2M-character context in at most 10 s and a
-200k-character output in at most 2 s (exit 1 when a bar is missed).
+200k-character output in at most 2 s (exit 1 when a bar is missed). The bars are checked on
+the process's CPU time, which other users of a shared machine do not inflate; wall time is
+printed beside it.
 
     python bench/long_inputs.py                      # both series, bars checked
     python bench/long_inputs.py --series context --sizes 250000,500000
@@ -18,6 +20,7 @@ allow 200k with 2M); it has no bar and is not in the default run.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import platform
 import sys
@@ -112,22 +115,24 @@ def engine() -> Any:
 
 def run_case(eng: Any, case: dict[str, str], per_rule: bool) -> dict[str, Any]:
     """Wall time, stage timings and (optionally) each rule's own time on the analysed case."""
-    start = time.perf_counter()
+    gc.collect()  # the previous case's garbage is not this one's cost
+    start, cpu = time.perf_counter(), time.process_time()
     result = eng.score(case)
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     row: dict[str, Any] = {
         "wall": wall,
+        "cpu": cpu,
         "stages": dict(result.timings),
         "findings": len(result.findings),
         "claims": len(result.claims),
     }
     if per_rule:
-        from medfact.verifiers.base import CaseView
+        from medfact.document import CaseDoc
 
         view = eng.view(case)
         rules: dict[str, float] = {}
-        shared = [0.0]  # seconds in CaseView.claim_at, the lookup every finding makes
-        lookup = CaseView.claim_at
+        shared = [0.0]  # seconds in CaseDoc.claim_at, the lookup every finding makes
+        lookup = CaseDoc.claim_at
 
         def timed_lookup(self: Any, start: int, end: int) -> Any:
             t0 = time.perf_counter()
@@ -136,14 +141,14 @@ def run_case(eng: Any, case: dict[str, str], per_rule: bool) -> dict[str, Any]:
             finally:
                 shared[0] += time.perf_counter() - t0
 
-        CaseView.claim_at = timed_lookup  # type: ignore[method-assign]
+        CaseDoc.claim_at = timed_lookup  # type: ignore[method-assign]
         try:
-            for rule in eng.parts["verifiers"]:
+            for rule in eng.parts.verifiers:
                 t0 = time.perf_counter()
                 rule(view)
                 rules[getattr(rule, "name", type(rule).__name__)] = time.perf_counter() - t0
         finally:
-            CaseView.claim_at = lookup  # type: ignore[method-assign]
+            CaseDoc.claim_at = lookup  # type: ignore[method-assign]
         row["rules"] = rules
         row["claim_at"] = shared[0]
     return row
@@ -152,13 +157,13 @@ def run_case(eng: Any, case: dict[str, str], per_rule: bool) -> dict[str, Any]:
 def fmt_row(series: str, size: int, row: dict[str, Any]) -> str:
     stages = " ".join(f"{k}={v:.2f}" for k, v in row["stages"].items())
     line = (
-        f"{series:7s} {size:>9,} chars  wall {row['wall']:6.2f} s  "
+        f"{series:7s} {size:>9,} chars  cpu {row['cpu']:6.2f} s  wall {row['wall']:6.2f} s  "
         f"claims={row['claims']} findings={row['findings']}  [{stages}]"
     )
     if "rules" in row:
         slow = sorted(row["rules"].items(), key=lambda kv: -kv[1])
         line += "\n" + " " * 10 + "rules: " + " ".join(f"{k}={v:.3f}" for k, v in slow)
-        line += f"\n{' ' * 10}of which CaseView.claim_at (all rules): {row['claim_at']:.3f}"
+        line += f"\n{' ' * 10}of which CaseDoc.claim_at (all rules): {row['claim_at']:.3f}"
     return line
 
 
@@ -191,10 +196,10 @@ def main(argv: list[str] | None = None) -> int:
 
     missed = []
     for name, size, row in rows:
-        if name == "context" and size == CONTEXT_BAR_CHARS and row["wall"] > CONTEXT_BAR_S:
-            missed.append(f"2M-char context took {row['wall']:.2f} s (bar {CONTEXT_BAR_S} s)")
-        if name == "output" and size == OUTPUT_BAR_CHARS and row["wall"] > OUTPUT_BAR_S:
-            missed.append(f"200k-char output took {row['wall']:.2f} s (bar {OUTPUT_BAR_S} s)")
+        if name == "context" and size == CONTEXT_BAR_CHARS and row["cpu"] > CONTEXT_BAR_S:
+            missed.append(f"2M-char context took {row['cpu']:.2f} s CPU (bar {CONTEXT_BAR_S} s)")
+        if name == "output" and size == OUTPUT_BAR_CHARS and row["cpu"] > OUTPUT_BAR_S:
+            missed.append(f"200k-char output took {row['cpu']:.2f} s CPU (bar {OUTPUT_BAR_S} s)")
 
     machine = (
         f"{platform.machine()} cores={len(os.sched_getaffinity(0))} "
@@ -204,15 +209,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.markdown:
         print()
         names = _stage_names(rows)
-        print("| input | chars | wall s | " + " | ".join(names) + " | slowest rule | claim_at s |")
-        print("|---|---:|---:|" + "---:|" * len(names) + "---|---:|")
+        head = "| input | chars | CPU s | wall s | " + " | ".join(names)
+        print(head + " | slowest rule | claim_at s |")
+        print("|---|---:|---:|---:|" + "---:|" * len(names) + "---|---:|")
         for name, size, row in rows:
             stages = " | ".join(f"{row['stages'].get(s, 0.0):.2f}" for s in names)
             slow, shared = "", ""
             if "rules" in row:
                 rule, secs = max(row["rules"].items(), key=lambda kv: kv[1])
                 slow, shared = f"{rule} {secs:.3f} s", f"{row['claim_at']:.2f}"
-            print(f"| {name} | {size:,} | {row['wall']:.2f} | {stages} | {slow} | {shared} |")
+            times = f"{row['cpu']:.2f} | {row['wall']:.2f}"
+            print(f"| {name} | {size:,} | {times} | {stages} | {slow} | {shared} |")
     for line in missed:
         print(f"BAR MISSED: {line}", file=sys.stderr)
     if not missed:

@@ -98,7 +98,7 @@ def _work(rule_name: str, engine: Any, case: dict[str, str], monkeypatch) -> tup
     _counted(view.output, counter)
     _counted(view.context, counter)
     monkeypatch.setattr(support, "_CAUSAL", CountingPattern(support._CAUSAL, counter))
-    rule = next(r for r in engine.parts["verifiers"] if r.name == rule_name)
+    rule = next(r for r in engine.parts.verifiers if r.name == rule_name)
     findings = rule(view)
     monkeypatch.undo()
     return counter.n, len(findings)
@@ -117,10 +117,10 @@ def test_rule_work_grows_linearly(views, rule_name, series, monkeypatch):
 
 
 def test_the_benchmark_runs_and_restores_what_it_times(capsys):
-    from medfact.verifiers.base import CaseView
+    from medfact.document import CaseDoc
 
-    lookup = CaseView.claim_at
+    lookup = CaseDoc.claim_at
     assert _bench().main(["--series", "output", "--sizes", "3000", "--markdown"]) == 0
     printed = capsys.readouterr().out
     assert "| output | 3,000 |" in printed and "unsupported.v1=" in printed
-    assert CaseView.claim_at is lookup
+    assert CaseDoc.claim_at is lookup
