@@ -11,6 +11,7 @@ from medfact.verifiers import (  # noqa: F401 - imported to register
     change,
     crossencoder,
     drugs,
+    entities,
     omission,
     polarity,
     qualifier,

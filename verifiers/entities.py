@@ -1,0 +1,762 @@
+"""entities.v1: clinical entities of the output that the input does not support.
+
+An entity is a concept of a curated table (written for medfact): a condition, a procedure or test,
+a care setting, a high-alert medication class member, a code status, an age, a sex or a household
+member. Each concept has its aliases, abbreviations and lay names, so that "CHF" is supported by
+"congestive heart failure" and "72F" by "72-year-old woman"; rewording is not a finding. An
+affirmed entity of the output whose concept the input never names is a fabricated claim; an age,
+sex or code status that the input states differently is a contradiction.
+
+The tables and finders here are shared with omission.v1 (critical content the output drops) and
+drugs.v1 (the high-alert classes).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+from medfact.analysis import AFFIRMED, NEGATED, AnalyzedText
+from medfact.document import CaseDoc
+from medfact.registry import verifiers
+from medfact.taxonomy import ErrorCategory
+from medfact.types import Finding
+from medfact.verifiers.base import CONTRADICTED, Rule
+
+# Aliases in upper case are matched case-sensitively (short abbreviations that are also words).
+CONDITIONS: dict[str, tuple[str, ...]] = {
+    "heart failure": (
+        "heart failure",
+        "CHF",
+        "HFrEF",
+        "HFpEF",
+        "cardiac failure",
+        "cardiomyopathy",
+    ),
+    "atrial fibrillation": (
+        "atrial fibrillation",
+        "afib",
+        "a-fib",
+        "a fib",
+        "AF",
+        "atrial flutter",
+    ),
+    "hypertension": ("hypertension", "hypertensive", "HTN", "high blood pressure"),
+    "diabetes": (
+        "diabetes",
+        "diabetic",
+        "DM",
+        "DM2",
+        "DMII",
+        "T2DM",
+        "T1DM",
+        "IDDM",
+        "NIDDM",
+        "high blood sugar",
+        "sugar diabetes",
+    ),
+    "chronic kidney disease": (
+        "kidney disease",
+        "CKD",
+        "renal insufficiency",
+        "renal failure",
+        "kidney failure",
+        "ESRD",
+        "renal disease",
+    ),
+    "copd": ("COPD", "chronic obstructive pulmonary disease", "emphysema", "chronic bronchitis"),
+    "asthma": ("asthma", "asthmatic", "reactive airway disease"),
+    "coronary artery disease": ("coronary artery disease", "CAD", "ischemic heart disease"),
+    "myocardial infarction": ("myocardial infarction", "MI", "STEMI", "NSTEMI", "heart attack"),
+    "stroke": ("stroke", "CVA", "cerebrovascular accident", "TIA", "transient ischemic attack"),
+    "venous thromboembolism": (
+        "deep vein thrombosis",
+        "deep venous thrombosis",
+        "DVT",
+        "pulmonary embolism",
+        "pulmonary embolus",
+        "PE",
+        "blood clot",
+        "blood clots",
+    ),
+    "pneumonia": ("pneumonia", "PNA", "lung infection"),
+    "otitis media": ("otitis media", "AOM", "ear infection", "otitis"),
+    "urinary tract infection": (
+        "urinary tract infection",
+        "UTI",
+        "cystitis",
+        "pyelonephritis",
+        "bladder infection",
+        "kidney infection",
+    ),
+    "sinusitis": ("sinusitis", "sinus infection"),
+    "streptococcal pharyngitis": ("strep throat", "streptococcal pharyngitis", "pharyngitis"),
+    "malignancy": (
+        "cancer",
+        "carcinoma",
+        "malignancy",
+        "malignant",
+        "lymphoma",
+        "leukemia",
+        "melanoma",
+        "sarcoma",
+        "metastatic",
+        "metastases",
+    ),
+    "sepsis": ("sepsis", "septic", "septic shock"),
+    "cirrhosis": ("cirrhosis", "cirrhotic"),
+    "hepatitis": ("hepatitis", "HCV", "HBV"),
+    "hiv": ("HIV", "AIDS"),
+    "sleep apnea": ("sleep apnea", "OSA"),
+    "reflux": ("GERD", "reflux", "acid reflux", "heartburn"),
+    "hypothyroidism": ("hypothyroidism", "hypothyroid", "underactive thyroid", "Hashimoto"),
+    "hyperthyroidism": ("hyperthyroidism", "hyperthyroid", "overactive thyroid", "Graves"),
+    "dementia": ("dementia", "Alzheimer", "Alzheimer's", "cognitive impairment"),
+    "epilepsy": ("epilepsy", "seizure disorder", "epileptic"),
+    "osteoporosis": ("osteoporosis", "osteopenia"),
+    "rheumatoid arthritis": ("rheumatoid arthritis", "RA"),
+    "gout": ("gout", "gouty"),
+    "anemia": ("anemia", "anaemia", "anemic"),
+    "hyperlipidemia": (
+        "hyperlipidemia",
+        "HLD",
+        "dyslipidemia",
+        "high cholesterol",
+        "hypercholesterolemia",
+    ),
+    "cirrhotic ascites": ("ascites",),
+    "pancreatitis": ("pancreatitis",),
+    "appendicitis": ("appendicitis",),
+    "cholecystitis": ("cholecystitis", "gallstones", "cholelithiasis"),
+    "diverticulitis": ("diverticulitis",),
+    "cellulitis": ("cellulitis",),
+    "subdural hematoma": ("subdural hematoma", "SDH", "subdural"),
+    "intracranial hemorrhage": ("intracranial hemorrhage", "brain bleed", "ICH"),
+    "pneumothorax": ("pneumothorax", "collapsed lung"),
+    "pulmonary nodule": ("nodule", "lung mass", "pulmonary mass", "spiculated"),
+    "fracture": ("fracture", "fractured", "broken bone", "Fx"),
+    "concussion": ("concussion",),
+    "peptic ulcer": ("peptic ulcer", "gastric ulcer", "duodenal ulcer", "PUD"),
+    "tuberculosis": ("tuberculosis", "TB"),
+    "bipolar disorder": ("bipolar",),
+    "schizophrenia": ("schizophrenia",),
+}
+
+PROCEDURES: dict[str, tuple[str, ...]] = {
+    "x-ray": ("x-ray", "x-rays", "xray", "x ray", "radiograph", "radiographs", "CXR", "films"),
+    "ct": ("CT", "CAT scan", "computed tomography", "CTA"),
+    "mri": ("MRI", "magnetic resonance", "MRA"),
+    "ultrasound": ("ultrasound", "sonogram", "sonography", "doppler", "US"),
+    "echocardiogram": ("echocardiogram", "echo", "TTE", "TEE"),
+    "ecg": ("ECG", "EKG", "electrocardiogram"),
+    "cardiac catheterization": (
+        "catheterization",
+        "cath",
+        "angiogram",
+        "angiography",
+        "angioplasty",
+        "PCI",
+        "stent",
+        "stents",
+    ),
+    "colonoscopy": ("colonoscopy",),
+    "endoscopy": ("endoscopy", "EGD", "upper endoscopy"),
+    "bronchoscopy": ("bronchoscopy",),
+    "biopsy": ("biopsy", "biopsied"),
+    "lumbar puncture": ("lumbar puncture", "spinal tap", "LP"),
+    "stress test": ("stress test", "treadmill test", "nuclear stress"),
+    "spirometry": ("spirometry", "PFT", "PFTs", "pulmonary function"),
+    "dialysis": ("dialysis", "hemodialysis", "HD"),
+    "transfusion": ("transfusion", "transfused"),
+    "mechanical ventilation": ("intubated", "mechanical ventilation", "ventilator"),
+    "appendectomy": ("appendectomy",),
+    "cholecystectomy": ("cholecystectomy", "gallbladder removed", "gallbladder removal"),
+    "hysterectomy": ("hysterectomy",),
+    "mastectomy": ("mastectomy", "lumpectomy"),
+    "arthroscopy": ("arthroscopy", "arthroscopic", "scope"),
+    "joint replacement": (
+        "knee replacement",
+        "hip replacement",
+        "arthroplasty",
+        "TKA",
+        "THA",
+        "TKR",
+        "THR",
+    ),
+    "bypass surgery": ("bypass", "CABG"),
+    "cesarean section": ("cesarean", "c-section", "C-section"),
+    "tonsillectomy": ("tonsillectomy",),
+    "hernia repair": ("hernia repair", "herniorrhaphy"),
+    "amputation": ("amputation", "amputated"),
+    "craniotomy": ("craniotomy",),
+    "laparoscopy": ("laparoscopy", "laparoscopic"),
+    "pacemaker": ("pacemaker", "defibrillator", "ICD"),
+    "chemotherapy": ("chemotherapy", "chemo", "adjuvant"),
+    "radiation therapy": ("radiation", "radiotherapy"),
+}
+
+SETTINGS: dict[str, tuple[str, ...]] = {
+    "intensive care unit": ("ICU", "intensive care", "critical care", "MICU", "SICU", "CCU"),
+    "emergency department": ("emergency department", "emergency room", "ED", "ER"),
+    "nursing home": (
+        "nursing home",
+        "nursing facility",
+        "skilled nursing",
+        "SNF",
+        "long-term care",
+        "care home",
+    ),
+    "assisted living": ("assisted living",),
+    "hospice": ("hospice",),
+    "rehabilitation facility": ("rehab facility", "rehabilitation facility", "inpatient rehab"),
+    "urgent care": ("urgent care",),
+}
+
+# ISMP high-alert medication classes (acute and community lists), members by generic and brand.
+HIGH_ALERT: dict[str, tuple[str, ...]] = {
+    "anticoagulant": (
+        "warfarin",
+        "coumadin",
+        "jantoven",
+        "heparin",
+        "enoxaparin",
+        "lovenox",
+        "dalteparin",
+        "apixaban",
+        "eliquis",
+        "rivaroxaban",
+        "xarelto",
+        "dabigatran",
+        "pradaxa",
+        "edoxaban",
+        "fondaparinux",
+        "argatroban",
+        "bivalirudin",
+        "blood thinner",
+        "blood thinners",
+    ),
+    "thrombolytic": ("alteplase", "tenecteplase", "tPA"),
+    "insulin": (
+        "insulin",
+        "glargine",
+        "lantus",
+        "basaglar",
+        "toujeo",
+        "lispro",
+        "humalog",
+        "aspart",
+        "novolog",
+        "detemir",
+        "levemir",
+        "degludec",
+        "tresiba",
+        "NPH",
+        "humulin",
+        "novolin",
+    ),
+    "sulfonylurea": ("glipizide", "glyburide", "glimepiride"),
+    "opioid": (
+        "morphine",
+        "oxycodone",
+        "oxycontin",
+        "percocet",
+        "hydrocodone",
+        "norco",
+        "vicodin",
+        "hydromorphone",
+        "dilaudid",
+        "fentanyl",
+        "methadone",
+        "tramadol",
+        "codeine",
+        "buprenorphine",
+        "suboxone",
+        "tapentadol",
+        "meperidine",
+        "opioid",
+        "opioids",
+        "narcotic",
+        "narcotics",
+    ),
+    "antineoplastic": (
+        "methotrexate",
+        "cyclophosphamide",
+        "cisplatin",
+        "carboplatin",
+        "oxaliplatin",
+        "fluorouracil",
+        "5-FU",
+        "capecitabine",
+        "doxorubicin",
+        "paclitaxel",
+        "docetaxel",
+        "ifosfamide",
+        "etoposide",
+        "FOLFOX",
+        "FOLFIRI",
+        "chemotherapy",
+        "chemo",
+    ),
+    "sedative": (
+        "lorazepam",
+        "ativan",
+        "alprazolam",
+        "xanax",
+        "diazepam",
+        "valium",
+        "clonazepam",
+        "klonopin",
+        "midazolam",
+        "versed",
+        "propofol",
+        "dexmedetomidine",
+        "zolpidem",
+        "ambien",
+        "benzodiazepine",
+        "benzodiazepines",
+    ),
+    "concentrated electrolyte": (
+        "potassium chloride",
+        "KCl",
+        "IV potassium",
+        "hypertonic saline",
+        "magnesium sulfate",
+        "potassium phosphate",
+    ),
+    "antiarrhythmic": ("amiodarone", "digoxin", "lidocaine drip"),
+    "neuromuscular blocker": ("rocuronium", "vecuronium", "succinylcholine", "cisatracurium"),
+}
+
+_FAMILY = ("wife", "husband", "partner", "daughter", "son", "mother", "father", "sister", "brother")
+_FEMALE = r"woman|female|girl|lady|Mrs\.?|Ms\.?"
+_MALE = r"man|male|boy|gentleman|Mr\.?"
+_AGE = re.compile(
+    r"\b(\d{1,3})(?:\s*|-)(?:years?|yrs?|y/?o|yo)(?:[\s-]+old)?\b|\b(\d{1,3})\s?(?:F|M)\b"
+    r"|\baged?\s+(\d{1,3})\b|\b(\d{1,3})-year\b"
+)
+_SEX_WORD = re.compile(rf"\b(?:(?P<f>{_FEMALE})|(?P<m>{_MALE}))\b", re.IGNORECASE)
+_SEX_AFTER_AGE = re.compile(r"\b\d{1,3}\s?(?:(?P<f>F)|(?P<m>M))\b")
+_PRONOUN = re.compile(r"\b(?:(?P<f>she|her|hers)|(?P<m>he|him|his))\b", re.IGNORECASE)
+_HOUSEHOLD = re.compile(
+    r"\blives?\s+with\s+(?:his|her|their|a|an|the)?\s*(" + "|".join(_FAMILY) + r")s?\b",
+    re.IGNORECASE,
+)
+
+
+def _alias_pattern(aliases: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern for a concept: case-sensitive for all-caps abbreviations, else not."""
+    upper = [a for a in aliases if a.isupper() or (a[:1].isupper() and a[1:2].isupper())]
+    lower = [a for a in aliases if a not in upper]
+
+    def alt(words: list[str]) -> str:
+        parts = sorted((re.escape(w).replace(r"\ ", r"[\s-]+") for w in words), key=len)
+        return "|".join(reversed(parts))
+
+    branches = []
+    if lower:
+        branches.append(rf"(?i:{alt(lower)})")
+    if upper:
+        branches.append(alt(upper))
+    return re.compile(r"(?<![\w/-])(?:" + "|".join(branches) + r")(?![\w-])")
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A concept named in a text: ``kind`` is condition, procedure, setting or high-alert class."""
+
+    kind: str
+    concept: str
+    start: int
+    end: int
+    surface: str
+
+
+@lru_cache(maxsize=1)
+def _tables() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
+    rows = []
+    for kind, table in (
+        ("condition", CONDITIONS),
+        ("procedure", PROCEDURES),
+        ("setting", SETTINGS),
+        ("high_alert", HIGH_ALERT),
+    ):
+        for concept, aliases in table.items():
+            rows.append((kind, concept, _alias_pattern(aliases)))
+    return tuple(rows)
+
+
+def mentions(text: str, kinds: tuple[str, ...] | None = None) -> list[Mention]:
+    """Every concept mention of ``text``, in text order."""
+    found = []
+    for kind, concept, pattern in _tables():
+        if kinds is not None and kind not in kinds:
+            continue
+        for m in pattern.finditer(text):
+            found.append(Mention(kind, concept, m.start(), m.end(), m.group()))
+    return sorted(found, key=lambda m: (m.start, -m.end))
+
+
+def high_alert_class(name: str) -> str | None:
+    """The ISMP high-alert class of a drug name (generic, brand or class word), or None."""
+    for m in mentions(name, ("high_alert",)):
+        if m.start == 0 and m.end == len(name):
+            return m.concept
+    return None
+
+
+def polarity_at(doc: AnalyzedText, start: int, end: int) -> str:
+    """The polarity of the first token of [start, end) (affirmed when there is none)."""
+    toks = doc.tokens_in(start, end)
+    return toks[0].polarity if toks else AFFIRMED
+
+
+def ages(text: str) -> list[tuple[int, int, int]]:
+    """(age, start, end) of each stated age ("45-year-old", "72F", "aged 60")."""
+    out = []
+    for m in _AGE.finditer(text):
+        value = next(g for g in m.groups() if g is not None)
+        out.append((int(value), m.start(), m.end()))
+    return out
+
+
+def sexes(text: str, pronouns: bool) -> Iterator[tuple[str, int, int]]:
+    """("f" or "m", start, end) of each sex marker; pronouns only when asked."""
+    patterns = [_SEX_WORD, _SEX_AFTER_AGE] + ([_PRONOUN] if pronouns else [])
+    for pattern in patterns:
+        for m in pattern.finditer(text):
+            yield ("f" if m.group("f") else "m"), m.start(), m.end()
+
+
+# --- code status ---------------------------------------------------------------------------------
+_FULL = re.compile(r"\bfull\s+(?:code|resuscitation)\b", re.IGNORECASE)
+_DNR = re.compile(
+    r"\b(?:DNR|do[\s-]+not[\s-]+resuscitate|no\s+(?:CPR|resuscitation)|allow natural death)\b",
+    re.IGNORECASE,
+)
+_DNI = re.compile(r"\b(?:DNI|do[\s-]+not[\s-]+intubate|no\s+intubation)\b", re.IGNORECASE)
+_COMFORT = re.compile(r"\b(?:comfort\s+(?:care|measures)|CMO)\b", re.IGNORECASE)
+_CPR = re.compile(r"\b(?:CPR|resuscitation|chest compressions)\b", re.IGNORECASE)
+_INTUBATION = re.compile(r"\b(?:intubation|intubate|breathing tube|ventilator)\b", re.IGNORECASE)
+_ACCEPTS = re.compile(r"\b(?:accepts?|ok(?:ay)? for|agrees? to|wants?|would want)\s*$", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class CodeStatus:
+    """What a text says about resuscitation: each item is a set of (start, end) spans."""
+
+    full: list[tuple[int, int]]
+    dnr: list[tuple[int, int]]
+    dni: list[tuple[int, int]]
+    comfort: list[tuple[int, int]]
+    cpr_ok: list[tuple[int, int]]
+    intubation_ok: list[tuple[int, int]]
+
+    @property
+    def any(self) -> bool:
+        return bool(self.full or self.dnr or self.dni or self.comfort)
+
+
+def code_status(doc: AnalyzedText) -> CodeStatus:
+    """Read the code status of an analysed text: explicit orders, or CPR/intubation declined."""
+    text = doc.text
+
+    def spans(pattern: re.Pattern[str]) -> list[tuple[int, int]]:
+        return [(m.start(), m.end()) for m in pattern.finditer(text)]
+
+    dnr, dni = spans(_DNR), spans(_DNI)
+    cpr_ok, intubation_ok = [], []
+    for pattern, declined, accepted in ((_CPR, dnr, cpr_ok), (_INTUBATION, dni, intubation_ok)):
+        for m in pattern.finditer(text):
+            if any(s <= m.start() < e for s, e in dnr + dni):
+                continue
+            before = text[max(0, m.start() - 25) : m.start()]
+            if (
+                re.search(
+                    r"\b(?:declines?|refuses?|does not want|doesn't want|no)\b[\w\s]*$",
+                    before,
+                    re.I,
+                )
+                or polarity_at(doc, m.start(), m.end()) == NEGATED
+            ):
+                declined.append((m.start(), m.end()))
+            elif _ACCEPTS.search(before):
+                accepted.append((m.start(), m.end()))
+    return CodeStatus(spans(_FULL), dnr, dni, spans(_COMFORT), cpr_ok, intubation_ok)
+
+
+# --- allergies -----------------------------------------------------------------------------------
+_NO_ALLERGY = re.compile(
+    r"\b(?:NKDA|NKA|no\s+known\s+(?:drug\s+|medication\s+)?allergies|"
+    r"no\s+(?:drug\s+|medication\s+)?allergies|denies\s+(?:any\s+)?(?:drug\s+)?allergies)\b",
+    re.IGNORECASE,
+)
+_ALLERGY = re.compile(r"\ballerg(?:y|ies|ic)\b|\banaphyla\w*", re.IGNORECASE)
+_ALLERGEN = re.compile(
+    r"\b(?:allergic\s+to|allergy\s+to|allergies?\s*(?:to|:|-)|anaphylaxis\s+to)\s*"
+    r"(?:an?\s+|the\s+)?([A-Za-z][\w-]*(?:\s+[a-z][\w-]*)?)",
+    re.IGNORECASE,
+)
+_ANSWER = re.compile(
+    r"^\s*(?:\w+)\s*:\s*(?:yes|yeah|yep)\b[,.]?\s*(?:to\s+)?([A-Za-z][\w-]*)?",
+    re.IGNORECASE | re.MULTILINE,
+)
+_NOT_ALLERGENS = frozenset({"none", "no", "nothing", "any", "medicines", "medications", "drugs"})
+
+
+@dataclass(frozen=True, slots=True)
+class Allergy:
+    """An allergy the text states: the allergen word and the span of the statement."""
+
+    allergen: str
+    start: int
+    end: int
+
+
+def allergies(doc: AnalyzedText) -> list[Allergy]:
+    """Allergies stated (not denied) in a text: "allergic to X", "Allergies: X", a yes answer."""
+    text, found = doc.text, []
+    for m in _ALLERGEN.finditer(text):
+        allergen = m.group(1).split()[0].lower()
+        if allergen in _NOT_ALLERGENS or _NO_ALLERGY.search(text, max(0, m.start() - 12), m.end()):
+            continue
+        if polarity_at(doc, m.start(), m.end()) == NEGATED:
+            continue
+        sent_end = text.find(".", m.end())
+        found.append(Allergy(allergen, m.start(), sent_end if sent_end > 0 else len(text)))
+    if doc.is_dialogue:
+        lines = text.splitlines(keepends=True)
+        offset = 0
+        for i, line in enumerate(lines):
+            if _ALLERGY.search(line) and "?" in line and i + 1 < len(lines):
+                nxt = offset + len(line)
+                answer = _ANSWER.match(text, nxt, nxt + len(lines[i + 1]))
+                if answer and answer.group(1):
+                    found.append(Allergy(answer.group(1).lower(), nxt, nxt + len(lines[i + 1])))
+            offset += len(line)
+    return found
+
+
+def _supported(concept: str, kind: str, context_concepts: set[tuple[str, str]]) -> bool:
+    if (kind, concept) in context_concepts:
+        return True
+    # chemotherapy is both a procedure and a high-alert class: either in the input supports it
+    return concept == "chemotherapy" and ("high_alert", "antineoplastic") in context_concepts
+
+
+@verifiers.register("entities.v1")
+class EntitiesRule(Rule):
+    """Unsupported conditions, procedures, settings, high-alert drugs, demographics, code status."""
+
+    name = "entities.v1"
+
+    def __init__(
+        self,
+        condition_risk: int = 3,
+        procedure_risk: int = 3,
+        setting_risk: int = 2,
+        high_alert_risk: int = 4,
+        demographic_risk: int = 2,
+        contradicted_demographic_risk: int = 3,
+        code_status_risk: int = 4,
+        allergy_risk: int = 4,
+    ) -> None:
+        self.risks = {
+            "condition": condition_risk,
+            "procedure": procedure_risk,
+            "setting": setting_risk,
+            "high_alert": high_alert_risk,
+        }
+        self.demographic_risk = demographic_risk
+        self.contradicted_demographic_risk = contradicted_demographic_risk
+        self.code_status_risk = code_status_risk
+        self.allergy_risk = allergy_risk
+
+    def check(self, view: CaseDoc) -> list[Finding]:
+        out, ctx = view.output, view.context
+        assert ctx is not None
+        findings = self._unsupported(view, out, ctx)
+        findings += self._demographics(view, out, ctx)
+        findings += self._code_status(view, out, ctx)
+        findings += self._allergies(view, out, ctx)
+        return findings
+
+    def _unsupported(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
+        context_concepts = {(m.kind, m.concept) for m in mentions(ctx.text)}
+        drug_spans = [(d.start, d.end) for d in out.drugs]
+        findings: list[Finding] = []
+        seen: set[tuple[str, str]] = set()
+        for m in mentions(out.text):
+            if _supported(m.concept, m.kind, context_concepts) or (m.kind, m.concept) in seen:
+                continue
+            if m.kind == "high_alert" and any(s < m.end and m.start < e for s, e in drug_spans):
+                continue  # drugs.v1 reports the drugs its lexicon finds
+            if polarity_at(out, m.start, m.end) != AFFIRMED:
+                continue  # "no history of CHF", "rule out pneumonia": not a claim that it is so
+            seen.add((m.kind, m.concept))
+            label = "high-alert medication" if m.kind == "high_alert" else m.kind
+            detail = f" ({m.concept})" if m.kind == "high_alert" else ""
+            findings.append(
+                self.finding(
+                    view,
+                    ErrorCategory.FABRICATED_CLAIM,
+                    self.risks[m.kind],
+                    (m.start, m.end),
+                    f"{label} '{m.surface}'{detail} has no support in the input",
+                    confidence=0.7,
+                )
+            )
+        return findings
+
+    def _demographics(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
+        findings = []
+        ctx_ages = ages(ctx.text)
+        ctx_numbers = {q.value for q in ctx.quantities} | {a for a, _, _ in ctx_ages}
+        for age, start, end in ages(out.text):
+            if any(a == age for a, _, _ in ctx_ages):
+                continue
+            if ctx_ages:
+                first = ctx_ages[0]
+                findings.append(
+                    self.finding(
+                        view,
+                        ErrorCategory.DETAIL_MISIDENTIFICATION,
+                        self.contradicted_demographic_risk,
+                        (start, end),
+                        f"age {age} differs from the input's {first[0]}",
+                        relation=CONTRADICTED,
+                        context_span=(first[1], first[2]),
+                        confidence=0.8,
+                    )
+                )
+            elif float(age) not in ctx_numbers:
+                findings.append(
+                    self.finding(
+                        view,
+                        ErrorCategory.FABRICATED_CLAIM,
+                        self.demographic_risk,
+                        (start, end),
+                        f"demographic: age {age} is not stated in the input",
+                        confidence=0.6,
+                    )
+                )
+        ctx_sex = {s for s, _, _ in sexes(ctx.text, pronouns=True)}
+        ctx_explicit = list(sexes(ctx.text, pronouns=False))
+        for sex, start, end in sexes(out.text, pronouns=False):
+            if sex in ctx_sex or not ctx_explicit:
+                continue
+            other = ctx_explicit[0]
+            findings.append(
+                self.finding(
+                    view,
+                    ErrorCategory.DETAIL_MISIDENTIFICATION,
+                    self.contradicted_demographic_risk,
+                    (start, end),
+                    f"demographic: sex '{out.text[start:end]}' differs from the input's "
+                    f"'{ctx.text[other[1] : other[2]]}'",
+                    relation=CONTRADICTED,
+                    context_span=(other[1], other[2]),
+                    confidence=0.75,
+                )
+            )
+            break
+        ctx_lower = ctx.text.lower()
+        for m in _HOUSEHOLD.finditer(out.text):
+            if m.group(1).lower() not in ctx_lower:
+                findings.append(
+                    self.finding(
+                        view,
+                        ErrorCategory.FABRICATED_CLAIM,
+                        self.demographic_risk,
+                        (m.start(), m.end()),
+                        f"demographic: household '{m.group(1)}' is not in the input",
+                        confidence=0.6,
+                    )
+                )
+        return findings
+
+    def _code_status(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
+        o, c = code_status(out), code_status(ctx)
+        conflicts: list[tuple[tuple[int, int], list[tuple[int, int]], str]] = []
+        limits = c.dnr + c.dni + c.comfort
+        for span in o.full:
+            if limits:
+                conflicts.append((span, limits, "full code, but the input limits resuscitation"))
+        for span in o.dnr:
+            if not c.dnr and not c.comfort and (c.full or c.cpr_ok):
+                conflicts.append((span, c.full + c.cpr_ok, "DNR, but the input accepts CPR"))
+        for span in o.dni:
+            if not c.dni and not c.comfort and (c.full or c.intubation_ok):
+                conflicts.append((span, c.full + c.intubation_ok, "DNI, but the input accepts it"))
+        for span in o.cpr_ok:
+            if c.dnr or c.comfort:
+                conflicts.append((span, c.dnr + c.comfort, "CPR accepted, but the input is DNR"))
+        for span in o.intubation_ok:
+            if c.dni or c.comfort:
+                conflicts.append((span, c.dni + c.comfort, "intubation accepted, but input is DNI"))
+        findings = [
+            self.finding(
+                view,
+                ErrorCategory.DETAIL_MISIDENTIFICATION,
+                self.code_status_risk,
+                span,
+                f"code status: {why}",
+                relation=CONTRADICTED,
+                context_span=where[0],
+                confidence=0.8,
+            )
+            for span, where, why in conflicts
+        ]
+        if not c.any and not c.cpr_ok and not c.intubation_ok and not findings:
+            for span in o.full + o.dnr + o.dni + o.comfort:
+                findings.append(
+                    self.finding(
+                        view,
+                        ErrorCategory.FABRICATED_CLAIM,
+                        3,
+                        span,
+                        "code status: the input states none",
+                        confidence=0.6,
+                    )
+                )
+                break
+        return findings
+
+    def _allergies(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
+        stated = allergies(ctx)
+        if not stated:
+            return []
+        findings = []
+        for m in _NO_ALLERGY.finditer(out.text):
+            drug_only = re.search(r"drug|medication", m.group(), re.IGNORECASE) is not None
+            rivals = [a for a in stated if not drug_only or _is_drug_allergen(a, ctx)]
+            if not rivals:
+                continue
+            findings.append(
+                self.finding(
+                    view,
+                    ErrorCategory.DETAIL_MISIDENTIFICATION,
+                    self.allergy_risk,
+                    (m.start(), m.end()),
+                    f"allergy: the input states an allergy to '{rivals[0].allergen}'",
+                    relation=CONTRADICTED,
+                    context_span=(rivals[0].start, rivals[0].end),
+                    confidence=0.85,
+                )
+            )
+        return findings
+
+
+_DRUG_LIKE = re.compile(r"contrast|iodine|latex|sulfa|antibiotic|vaccine|medic", re.IGNORECASE)
+
+
+def _is_drug_allergen(allergy: Allergy, ctx: AnalyzedText) -> bool:
+    """Whether an allergen is a drug (by the drug lexicon, a high-alert class or a drug word)."""
+    if _DRUG_LIKE.search(allergy.allergen) or high_alert_class(allergy.allergen):
+        return True
+    return any(
+        allergy.start <= d.start < allergy.end + 40
+        and d.surface.lower().startswith(allergy.allergen)
+        for d in ctx.drugs
+    )
