@@ -657,6 +657,7 @@ def _attach_optional() -> None:
         ("medfact.medec.cli", "correct", "correct"),
         ("medfact.lm.cli", "serve", "serve"),
         ("medfact.lm.cli", "speed", "lm-speed"),
+        ("medfact.nli.cli", "data", "data"),
     ):
         try:
             mod = __import__(module, fromlist=[attr])

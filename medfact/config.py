@@ -42,6 +42,8 @@ def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+MAX_CONFIG_BYTES = 1 << 20  # a config file is small; a device or FIFO is refused
+
 DEFAULT_STAGES = (
     "segment",
     "decompose",
@@ -168,11 +170,18 @@ def load_config(
     elif isinstance(source, dict):
         override = source
     else:
+        from medfact.errors import InputError
+        from medfact.io import read_regular_bytes
+
         path = Path(source)
         try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"cannot read config file {str(path)!r}: {exc.strerror}") from None
+            text = read_regular_bytes(path, max_bytes=MAX_CONFIG_BYTES).decode("utf-8")
+        except InputError as exc:
+            raise ConfigError(f"cannot read config file: {exc.message}") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"config file {str(path)!r} is not UTF-8 (byte {exc.start})"
+            ) from None
         try:
             override = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:

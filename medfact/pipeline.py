@@ -184,6 +184,7 @@ class Engine:
     def assessment(self, doc: CaseDoc) -> Assessment:
         """The result of a document that went through every stage."""
         assert doc.risk is not None, "the score stage has not run on this document"
+        reason = _unchecked_reason(doc)
         return Assessment(
             id=doc.case.id,
             risk_level=doc.risk,
@@ -195,6 +196,8 @@ class Engine:
             lm=doc.lm,
             engine_version=_version(),
             config_hash=self.config_hash,
+            status="unchecked" if reason else "checked",
+            status_reason=reason,
         )
 
     # -- internals ---------------------------------------------------------------------------------
@@ -212,8 +215,9 @@ class Engine:
 
     def _check_limits(self, case: Case) -> None:
         limits = self.settings.limits
-        if not case.output.strip():
-            raise InputError("is empty", record=case.id, field="output")
+        if not _visible(case.output):
+            what = "is empty" if not case.output.strip() else "has no visible characters"
+            raise InputError(what, record=case.id, field="output")
         for field, limit in (
             ("output", limits.max_output_chars),
             ("context", limits.max_context_chars),
@@ -287,6 +291,25 @@ class Engine:
             _guard(doc, lambda d=doc, p=prediction: stage.set_annotations([d], [p]))
             if prediction is not None:
                 doc.timings[key] = doc.timings.get(key, 0.0) + share
+
+
+def _visible(text: str) -> bool:
+    """Whether ``text`` has a character a reader would see (not only spaces, zero-width or
+    control characters)."""
+    import unicodedata
+
+    return any(not ch.isspace() and unicodedata.category(ch)[0] not in "CZ" for ch in text)
+
+
+def _unchecked_reason(doc: CaseDoc) -> str | None:
+    """Why a scored document was not checked against anything, or None when it was."""
+    from medfact.scoring import UNCHECKED
+
+    if not doc.checkable:
+        return "no context and no corpus: there was nothing to check the output against"
+    if doc.verdicts and all(v.verifier == UNCHECKED for v in doc.verdicts):
+        return "no corpus passage was found for any claim"
+    return None
 
 
 def _guard(doc: CaseDoc, step: Callable[[], Any]) -> None:

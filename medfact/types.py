@@ -8,7 +8,7 @@ corpus passage, named by ``Evidence.source`` and ``Evidence.doc_id``).
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
@@ -139,6 +139,12 @@ class Assessment(_Model):
     )
     engine_version: str
     config_hash: str
+    status: Literal["checked", "unchecked"] = Field(
+        "checked",
+        description="unchecked: nothing to check the output against (no context, no corpus "
+        "passage), so its risk level says nothing about its faithfulness",
+    )
+    status_reason: str | None = Field(None, description="why the output was not checked")
 
     @computed_field  # type: ignore[prop-decorator]
     @property

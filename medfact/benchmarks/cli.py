@@ -9,6 +9,7 @@ import click
 
 from medfact.benchmarks.cases import bench_cases
 from medfact.errors import MedfactError
+from medfact.nli.cli import nli_bench
 
 
 @click.group()
@@ -88,3 +89,4 @@ def _attach_medec() -> None:
 
 _attach_medec()
 bench.add_command(bench_cases)
+bench.add_command(nli_bench)
