@@ -1,13 +1,136 @@
-"""certainty.v1: certainty, severity and frequency words stronger or weaker than the input's."""
+"""certainty.v1: certainty, severity and frequency words stronger or weaker than the input's.
+
+Only a shift relative to the input about the same finding counts: a hedge the input has and the
+output drops ("possible pneumonia" -> "confirmed pneumonia"), or one the output adds to what the
+input confirms. A diagnosis under an Assessment, Impression, Plan or Diagnosis header is the
+clinician's judgement: stated without a hedge there, it is not overstated.
+"""
 
 from __future__ import annotations
 
-from medfact.analysis import is_content
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from medfact.analysis import AnalyzedText, ScaleWord
 from medfact.document import CaseDoc
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
-from medfact.verifiers.base import CONTRADICTED, Rule
+from medfact.verifiers.base import CONTRADICTED, Rule, window_stems
+
+# Certainty phrases beyond the analyser's single words (1 hedged .. 3 certain).
+_CERTAINTY_PHRASES = {
+    "confirms": 3,
+    "confirm": 3,
+    "confirming": 3,
+    "diagnostic of": 3,
+    "proves": 3,
+    "definitive": 3,
+    "cannot be excluded": 1,
+    "can not be excluded": 1,
+    "cannot be ruled out": 1,
+    "not excluded": 1,
+    "not ruled out": 1,
+    "rule out": 1,
+    "concern for": 1,
+    "concerning for": 1,
+    "question of": 1,
+    "differential": 1,
+    "versus": 1,
+    "may represent": 1,
+}
+_PHRASE_RE = re.compile(
+    r"\b(?:"
+    + "|".join(re.escape(p) for p in sorted(_CERTAINTY_PHRASES, key=len, reverse=True))
+    + r")\b",
+    re.IGNORECASE,
+)
+_JUDGEMENT_HEADER = re.compile(
+    r"^[ \t]*(?:#+\s*)?(?:assessment(?:\s+and\s+plan)?|a/p|a&p|impression|plan|diagnos[ie]s|"
+    r"differential(?:\s+diagnosis)?|clinical\s+impression)\b[^\n:]{0,20}(?::|$)",
+    re.IGNORECASE | re.MULTILINE,
+)
+_OTHER_HEADER = re.compile(
+    r"^[ \t]*(?:#+\s*)?[A-Za-z][A-Za-z /&]{1,40}:[ \t]*(?:$|(?=\S))",
+    re.MULTILINE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Word:
+    """A certainty, severity or frequency word or phrase (a ScaleWord or a phrase here)."""
+
+    scale: str
+    value: float
+    word: str
+    start: int
+    end: int
+    sentence: int
+    token_index: int
+
+
+def judgement_spans(text: str) -> list[tuple[int, int]]:
+    """Character ranges of the text under an Assessment/Impression/Plan/Diagnosis header (or
+    an "Assessment: ..." line), up to the next header."""
+    heads = sorted(
+        [(m.start(), True) for m in _JUDGEMENT_HEADER.finditer(text)]
+        + [(m.start(), False) for m in _OTHER_HEADER.finditer(text)]
+    )
+    spans = []
+    for k, (start, judging) in enumerate(heads):
+        if not judging:
+            continue
+        end = len(text)
+        for later, _ in heads[k + 1 :]:
+            if later > start:
+                end = later
+                break
+        spans.append((start, end))
+    return spans
+
+
+def _inside(spans: list[tuple[int, int]], offset: int) -> bool:
+    k = bisect_right([s for s, _ in spans], offset) - 1
+    return k >= 0 and spans[k][0] <= offset < spans[k][1]
+
+
+def _token_at(doc: AnalyzedText, offset: int) -> int:
+    k = bisect_right([t.start for t in doc.tokens], offset) - 1
+    return max(k, 0)
+
+
+def scale_words(doc: AnalyzedText) -> list[_Word]:
+    """The analyser's scale words plus the certainty phrases above, in text order."""
+    words = [
+        _Word(w.scale, w.value, w.word, w.start, w.end, w.sentence, w.token_index)
+        for w in doc.scale_words
+        if not (w.scale == "certainty" and w.word == "will")  # a plan, not a certainty
+    ]
+    if doc.tokens:
+        for m in _PHRASE_RE.finditer(doc.text):
+            i = _token_at(doc, m.start())
+            value = _CERTAINTY_PHRASES[m.group().lower()]
+            if any(w.start < m.end() and m.start() < w.end for w in words):
+                words = [w for w in words if not (w.start < m.end() and m.start() < w.end)]
+            words.append(
+                _Word(
+                    "certainty",
+                    value,
+                    m.group().lower(),
+                    m.start(),
+                    m.end(),
+                    doc.tokens[i].sentence,
+                    i,
+                )
+            )
+    return sorted(words, key=lambda w: w.start)
+
+
+def _topic(doc: AnalyzedText, w: _Word | ScaleWord, width: int) -> set[str]:
+    stems = window_stems(doc.tokens, w.token_index, width)
+    stems.discard(doc.tokens[w.token_index].stem)
+    return stems
 
 
 @verifiers.register("certainty.v1")
@@ -25,20 +148,22 @@ class CertaintyRule(Rule):
         out, ctx = view.output, view.context
         assert ctx is not None
         findings = []
-        for w in out.scale_words:
-            topic = {t.stem for t in out.sentence_tokens(w.sentence) if is_content(t)}
-            topic.discard(w.word)
+        judged = judgement_spans(out.text)
+        ctx_words = scale_words(ctx)
+        ctx_topics = [_topic(ctx, c, 8) for c in ctx_words]
+        for w in scale_words(out):
+            topic = _topic(out, w, 6)
             rivals = [
                 c
-                for c in ctx.scale_words
-                if c.scale == w.scale
-                and topic & {t.stem for t in ctx.sentence_tokens(c.sentence) if is_content(t)}
+                for c, c_topic in zip(ctx_words, ctx_topics, strict=True)
+                if c.scale == w.scale and topic & c_topic
             ]
             if not rivals:
                 if (
                     w.value == 3
+                    and not _inside(judged, w.start)
                     and w.scale != "certainty"
-                    and not any(c.scale == w.scale and c.value == 3 for c in ctx.scale_words)
+                    and not any(c.scale == w.scale and c.value == 3 for c in ctx_words)
                 ):
                     findings.append(
                         self.finding(

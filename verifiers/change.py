@@ -10,20 +10,155 @@ from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
 from medfact.verifiers.base import CONTRADICTED, Rule
 
-_NEEDS_THAN = frozenset({"more", "less", "higher", "lower", "larger", "smaller", "better", "worse"})
+# Words that name a change over time by themselves ("worsening", "has improved").
+_CHANGE_STEMS = (
+    "worsen",
+    "improv",
+    "progress",
+    "deteriorat",
+    "resolv",
+    "subsid",
+    "escalat",
+    "unchang",
+)
+# Comparatives and state words: a change only with a comparison marker or a "has become" verb
+# ("elevated blood pressure", "decreased breath sounds", "stable angina" are states).
+_COMPARATIVES = frozenset({"better", "worse"})
+_MARKERS = frozenset(
+    {
+        "than",
+        "since",
+        "compared",
+        "from",
+        "previous",
+        "previously",
+        "prior",
+        "baseline",
+        "last",
+        "ago",
+        "now",
+        "progressively",
+        "steadily",
+        "gradually",
+        "interval",
+        "anymore",
+        "again",
+        "recently",
+        "lately",
+        "today",
+        "further",
+    }
+)
+_BECOME = frozenset(
+    {
+        "has",
+        "have",
+        "had",
+        "got",
+        "gotten",
+        "getting",
+        "become",
+        "became",
+        "becoming",
+        "gets",
+        "grown",
+        "went",
+        "gone",
+        "been",
+        "remains",
+        "remained",
+        "stayed",
+    }
+)
+# After a comparative or a present-tense verb, these open a trigger or a relieving factor:
+# "worse with overhead reaching", "better after rest", "improves on lying down".
+_TRIGGER_WORDS = frozenset(
+    {
+        "with",
+        "when",
+        "on",
+        "by",
+        "during",
+        "while",
+        "upon",
+        "if",
+        "whenever",
+        "after",
+        "before",
+        "at",
+        "in",
+        "lying",
+        "sitting",
+        "standing",
+        "walking",
+        "bending",
+        "eating",
+        "exertion",
+        "activity",
+        "movement",
+        "rest",
+        "cold",
+        "heat",
+    }
+)
+_HABITUAL = frozenset(
+    {
+        "improves",
+        "worsens",
+        "increases",
+        "decreases",
+        "eases",
+        "relieved",
+        "aggravated",
+        "exacerbated",
+        "eased",
+        "relief",
+        "better",
+        "worse",
+    }
+)
+_CLAUSE_END = frozenset(",;:")
+
+
+def _clause(doc: AnalyzedText, i: int, width: int, step: int) -> list[str]:
+    """Up to ``width`` words from token ``i`` (exclusive) in direction ``step``, same sentence,
+    stopping at a comma, semicolon or colon."""
+    toks, out = doc.tokens, []
+    j = i
+    while len(out) < width:
+        k = j + step
+        if not 0 <= k < len(toks) or toks[k].sentence != toks[i].sentence:
+            break
+        lo, hi = (toks[j].end, toks[k].start) if step > 0 else (toks[k].end, toks[j].start)
+        if any(ch in _CLAUSE_END for ch in doc.text[lo:hi]):
+            break
+        out.append(toks[k].text)
+        j = k
+    return out
+
+
+def is_trigger(doc: AnalyzedText, i: int) -> bool:
+    """Whether the change word at token ``i`` names what makes something better or worse
+    ("worse with walking", "better after rest", "relieved by rest"), not a change over time."""
+    word = doc.tokens[i].text
+    after = _clause(doc, i, 6, 1)
+    if word not in _HABITUAL or not after or after[0] not in _TRIGGER_WORDS:
+        return False
+    return not (_MARKERS & set(after))
 
 
 def change_mentions(doc: AnalyzedText) -> list[tuple[int, str]]:
-    """(token index, direction) for each word that states a change or comparison."""
+    """(token index, direction) for each word that states a change over time or a comparison;
+    triggers ("worse with walking") and states ("elevated", "decreased breath sounds") are not."""
     found = []
-    toks = doc.tokens
-    for i, tok in enumerate(toks):
+    for i, tok in enumerate(doc.tokens):
         direction = CHANGE_WORDS.get(tok.text)
-        if direction is None:
+        if direction is None or is_trigger(doc, i):
             continue
-        if tok.text in _NEEDS_THAN and tok.text not in ("better", "worse"):
-            nxt = toks[i + 1].text if i + 1 < len(toks) else ""
-            if nxt != "than":
+        strong = tok.text in _COMPARATIVES or tok.text.startswith(_CHANGE_STEMS)
+        if not strong:
+            near = set(_clause(doc, i, 5, 1)) | set(_clause(doc, i, 3, -1))
+            if not (near & _MARKERS or set(_clause(doc, i, 2, -1)) & _BECOME):
                 continue
         found.append((i, direction))
     return found
@@ -66,6 +201,8 @@ class _ChangeIndex:
         # its topic, so they can never come first (a sentence is read once however many)
         by_sentence: dict[int, dict[str, int]] = {}
         for j, direction in change_mentions(ctx):
+            if ctx.tokens[j].polarity == "negated":
+                direction = "same"  # "not better or worse"
             by_sentence.setdefault(ctx.tokens[j].sentence, {}).setdefault(direction, j)
         topics = _Topics(ctx)
         self.first: dict[str, dict[str, int]] = {}
@@ -80,14 +217,14 @@ class _ChangeIndex:
         """Some input mention in ``direction`` shares a stem with ``topic``."""
         return any(direction in self.first.get(stem, ()) for stem in topic)
 
-    def opposite(self, topic: frozenset[str], direction: str) -> int | None:
-        """Token index of the first input mention of another change (not "same") that shares
-        a stem with ``topic``, or None."""
-        best: int | None = None
+    def opposite(self, topic: frozenset[str], direction: str) -> tuple[int, str] | None:
+        """Token index of the first input mention of another change (or of no change) that
+        shares a stem with ``topic``, or None."""
+        best: tuple[int, str] | None = None
         for stem in topic:
             for d, j in self.first.get(stem, {}).items():
-                if d != "same" and d != direction and (best is None or j < best):
-                    best = j
+                if d != direction and (best is None or j < best[0]):
+                    best = (j, d)
         return best
 
 
@@ -114,15 +251,20 @@ class ComparisonRule(Rule):
                 continue
             opposite = index.opposite(topic, direction)
             if opposite is not None:
-                other = ctx.tokens[opposite]
+                other = ctx.tokens[opposite[0]]
+                said = "says it did not change" if opposite[1] == "same" else "gives the other way"
+                if other.polarity == "negated":
+                    said = "says it did not change ('not"
+                    quoted = f"{said} {other.text}')"
+                else:
+                    quoted = f"{said} ('{other.text}')"
                 findings.append(
                     self.finding(
                         view,
                         ErrorCategory.FALSE_COMPARISON,
                         self.opposite_risk,
                         (tok.start, tok.end),
-                        f"'{tok.text}' states a change the input gives the other way "
-                        f"('{other.text}')",
+                        f"'{tok.text}' states a change; the input {quoted}",
                         relation=CONTRADICTED,
                         context_span=(other.start, other.end),
                         suggestion=other.text,

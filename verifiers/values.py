@@ -1,10 +1,19 @@
-"""numbers.v1: values, units, doses and durations of the output that disagree with the input."""
+"""numbers.v1: values, units, doses, frequencies and durations the input states otherwise.
+
+Beyond a changed value, three dose errors are named in the message so the severity policy can
+grade them: a **unit class** error (the input's number with another unit: mcg vs mg, units vs mL,
+mg vs mg/kg), a dose **x N** of the input's (N >= 2 or <= 1/2) and a **frequency** escalation
+(daily -> q4h, b.i.d. -> q.i.d.) or reduction.
+"""
 
 from __future__ import annotations
 
-from medfact.analysis import Quantity
+import re
+from dataclasses import dataclass
+
+from medfact.analysis import AnalyzedText, Quantity, is_content
 from medfact.document import CaseDoc
-from medfact.lexicon.terms import DOSE_CLASSES
+from medfact.lexicon.terms import DOSE_CLASSES, FREQUENCIES, NUMBER_WORDS
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
@@ -12,25 +21,157 @@ from medfact.verifiers.base import CONTRADICTED, Rule, window_stems
 
 # Classes whose values are specific enough that a lone competitor is a real disagreement.
 _SPECIFIC = DOSE_CLASSES | {"pressure", "ratio", "temperature", "age", "weight", "rate", "percent"}
+_PER_KG = re.compile(r"\s*(?:/|per\s+)(?:kg|kilogram)\b", re.IGNORECASE)
+
+# --- dosing frequency --------------------------------------------------------------------------
+
+_PER_DAY = {"minute": 1440.0, "min": 1440.0, "hour": 24.0, "hr": 24.0, "h": 24.0, "day": 1.0}
+_PER_DAY |= {"week": 1 / 7, "wk": 1 / 7, "month": 1 / 30}
+_COUNT = (
+    r"(?:\d+(?:\.\d+)?|"
+    + "|".join(sorted((w for w in NUMBER_WORDS if " " not in w), key=len, reverse=True))
+    + r")"
+)
+_EXTRA = {
+    "hourly": 24.0,
+    "q.d.": 1.0,
+    "qam": 1.0,
+    "qpm": 1.0,
+    "every morning": 1.0,
+    "every evening": 1.0,
+    "each morning": 1.0,
+    "each night": 1.0,
+    "q.o.d.": 0.5,
+    "qod": 0.5,
+    "one a day": 1.0,
+    "one daily": 1.0,
+    "once": None,  # only as part of the patterns below
+}
+_TABLE = {k: v for k, v in {**FREQUENCIES, **_EXTRA}.items() if v is not None}
+_PHRASE = "|".join(
+    re.escape(p).replace(r"\ ", r"\s+") for p in sorted(_TABLE, key=len, reverse=True)
+)
+_FREQ = re.compile(
+    r"(?<![\w.])(?:"
+    rf"q\.?\s?(?P<qn>\d+)(?:\s?-\s?\d+)?\s?(?P<qu>h|hr|hrs|hours?|min)\b\.?"
+    rf"|every\s+(?:(?P<en>{_COUNT}|a|an|other)\s+)?(?:to\s+{_COUNT}\s+)?(?P<eu>minute|min|hour|hr|h|day|week|wk|month)s?\b"
+    rf"|(?P<tn>once|twice|thrice|{_COUNT}\s+times)\s+(?:a|an|per|each|every|a\s+single)\s+(?P<tu>minute|hour|day|week|month)\b"
+    rf"|(?P<ph>{_PHRASE})(?![\w])"
+    r")",
+    re.IGNORECASE,
+)
 
 
-def _same(a: Quantity, b: Quantity) -> bool:
+@dataclass(frozen=True, slots=True)
+class Frequency:
+    """A dosing or event frequency: its span and how many times a day it means."""
+
+    start: int
+    end: int
+    per_day: float
+
+
+def _count(word: str | None) -> float | None:
+    if word is None or word.lower() in ("a", "an"):
+        return 1.0
+    word = word.lower()
+    if word == "other":
+        return 2.0
+    if word in NUMBER_WORDS:
+        return float(NUMBER_WORDS[word])
+    try:
+        return float(word)
+    except ValueError:
+        return None
+
+
+def frequencies(text: str) -> list[Frequency]:
+    """Every frequency expression of ``text``, left to right, longest first where they overlap."""
+    found = []
+    for m in _FREQ.finditer(text):
+        if m.group("qn"):
+            unit = m.group("qu").lower().rstrip("s")
+            rate = _PER_DAY.get(unit, 24.0 if unit.startswith("h") else 1440.0) / float(m["qn"])
+        elif m.group("eu"):
+            n = _count(m.group("en"))
+            rate = _PER_DAY[m.group("eu").lower()] / n if n else None
+        elif m.group("tn"):
+            times = m.group("tn").lower()
+            n = {"once": 1.0, "twice": 2.0, "thrice": 3.0}.get(times) or _count(times.split()[0])
+            rate = n * _PER_DAY[m.group("tu").lower()] if n else None
+        else:
+            rate = _TABLE.get(re.sub(r"\s+", " ", m.group("ph").lower()))
+        if rate:
+            found.append(Frequency(m.start(), m.end(), rate))
+    return found
+
+
+def _fmt_rate(per_day: float) -> str:
+    if per_day >= 1:
+        return f"{per_day:g}/day"
+    return f"{per_day * 7:.3g}/week"
+
+
+# --- values ------------------------------------------------------------------------------------
+
+
+def _per_kg(q: Quantity, text: str) -> bool:
+    return q.unit_class == "mass" and _PER_KG.match(text, q.end) is not None
+
+
+def _same(a: Quantity, b: Quantity, a_text: str = "", b_text: str = "") -> bool:
+    """The same value: equal numbers in the same unit (or unit-less on one side), or equal
+    amounts after converting units of one class (500 mg = 0.5 g)."""
     if a.second is not None or b.second is not None:
         return a.value == b.value and a.second == b.second
-    if a.value == b.value:
-        return True
-    if a.unit_class and a.unit_class == b.unit_class and a.unit and b.unit and a.unit != b.unit:
+    if a_text and b_text and _per_kg(a, a_text) != _per_kg(b, b_text):
+        return False
+    if a.unit is None or b.unit is None:
+        return a.value == b.value and (a.unit is None or b.unit is None)
+    if a.unit == b.unit:
+        return a.value == b.value
+    if a.unit_class == b.unit_class and a.unit_class not in ("units", "count"):
         base_a, base_b = a.base_value(), b.base_value()
         return abs(base_a - base_b) <= 0.02 * max(abs(base_a), abs(base_b))
     return False
 
 
-def _relative_distance(q: Quantity, c: Quantity, out, ctx) -> float:  # noqa: ANN001
+def _unit_name(q: Quantity, text: str) -> str:
+    return f"{q.unit}/kg" if _per_kg(q, text) else str(q.unit)
+
+
+def _unit_swap(q: Quantity, out: AnalyzedText, ctx: AnalyzedText) -> Quantity | None:
+    """The input's quantity with the same number as ``q`` but another unit: a dose (88 mcg ->
+    88 mg, 6 units -> 6 mL, mg/kg -> mg) or a duration (three weeks -> three days). None when
+    the number is not there, or when several such quantities leave it ambiguous."""
+    if q.unit_class is None or q.second is not None or q.unit_class == "count":
+        return None
+    dose = q.unit_class in DOSE_CLASSES
+    anchors = window_stems(out.tokens, q.token_index, width=6)
+    candidates: list[tuple[int, Quantity]] = []
+    for c in ctx.quantities:
+        if c.value != q.value or c.second is not None:
+            continue
+        if (c.unit_class in DOSE_CLASSES) != dose or (not dose and c.unit_class != q.unit_class):
+            continue
+        if _unit_name(c, ctx.text) == _unit_name(q, out.text) or _same(q, c):
+            continue  # same unit, or 500 mg = 0.5 g: not a unit error
+        overlap = len(anchors & window_stems(ctx.tokens, c.token_index, width=6))
+        candidates.append((overlap, c))
+    if not candidates:
+        return None
+    overlap, best = max(candidates, key=lambda x: x[0])
+    if overlap == 0 and len(candidates) > 1:
+        return None
+    return best
+
+
+def _relative_distance(q: Quantity, c: Quantity, out: AnalyzedText, ctx: AnalyzedText) -> float:
     """How far apart two values sit, as fractions of their texts (notes follow dialogues)."""
     return abs(c.start / max(len(ctx.text), 1) - q.start / max(len(out.text), 1))
 
 
-def _dose_of_new_drug(q: Quantity, out, ctx) -> bool:  # noqa: ANN001
+def _dose_of_new_drug(q: Quantity, out: AnalyzedText, ctx: AnalyzedText) -> bool:
     """Whether the drug named just before this dose (same sentence) is absent from the input."""
     if q.unit_class not in DOSE_CLASSES:
         return False
@@ -42,73 +183,203 @@ def _dose_of_new_drug(q: Quantity, out, ctx) -> bool:  # noqa: ANN001
     return bool(before) and before[-1].canonical not in ctx.drug_names
 
 
-def _fmt(q: Quantity, text: str) -> str:
-    return text[q.start : q.end]
+def _ratio_text(q: Quantity, c: Quantity) -> str | None:
+    """ "x10" or "x1/2" when ``q`` is at least twice or at most half of ``c`` (same class)."""
+    if q.unit_class != c.unit_class or q.second is not None or c.second is not None:
+        return None
+    if q.unit_class == "units" and q.unit != c.unit:
+        return None
+    a, b = q.base_value(), c.base_value()
+    if a <= 0 or b <= 0:
+        return None
+    ratio = a / b
+    if ratio >= 2:
+        return f"x{ratio:.3g}"
+    if ratio <= 0.5:
+        return f"x1/{1 / ratio:.3g}"
+    return None
+
+
+_CLAUSE_BREAK = re.compile(r"[.!?]\s+[A-Z]|[;\n]")
+
+
+def _drug_before(doc: AnalyzedText, start: int) -> str | None:
+    """Canonical name of the last drug named before ``start`` in the same clause."""
+    found = None
+    for d in doc.drugs:
+        if d.end > start:
+            break
+        found = d
+    if found is None or start - found.end > 80:
+        return None
+    if _CLAUSE_BREAK.search(doc.text, found.end, start):
+        return None
+    return found.canonical
+
+
+def _sentence_stems(doc: AnalyzedText, offset: int) -> frozenset[str]:
+    for sent in doc.sentences:
+        if sent.span[0] <= offset < sent.span[1]:
+            return frozenset(t.stem for t in doc.sentence_tokens(sent.index) if is_content(t))
+    return frozenset()
 
 
 @verifiers.register("numbers.v1")
 class NumbersRule(Rule):
     name = "numbers.v1"
 
-    def __init__(self, dose_risk: int = 4, value_risk: int = 3, unsupported_risk: int = 2) -> None:
+    def __init__(
+        self,
+        dose_risk: int = 4,
+        value_risk: int = 3,
+        unsupported_risk: int = 2,
+        frequency_risk: int = 4,
+    ) -> None:
         self.dose_risk = dose_risk
         self.value_risk = value_risk
         self.unsupported_risk = unsupported_risk
+        self.frequency_risk = frequency_risk
 
     def check(self, view: CaseDoc) -> list[Finding]:
         out, ctx = view.output, view.context
         assert ctx is not None
-        findings = []
+        out_freqs = frequencies(out.text)
+        findings = self._frequency_findings(view, out_freqs)
+        in_freq = [(f.start, f.end) for f in out_freqs]
         for q in out.quantities:
-            if any(_same(q, c) for c in ctx.quantities):
+            if any(s <= q.start and q.end <= e for s, e in in_freq) and q.unit_class == "time":
+                continue  # "every 4 hours" is read as a frequency above
+            if any(_same(q, c, out.text, ctx.text) for c in ctx.quantities):
                 continue
-            anchors = window_stems(out.tokens, q.token_index)
-            rivals = []
-            for c in ctx.quantities:
-                if q.unit_class is None and c.unit_class is not None:
-                    continue
-                if q.unit_class is not None and c.unit_class != q.unit_class:
-                    continue
-                overlap = len(anchors & window_stems(ctx.tokens, c.token_index))
-                rivals.append((overlap, c))
-            same_class = [c for _, c in rivals]
-            best = max(rivals, key=lambda r: r[0], default=(0, None))
-            rival = best[1] if best[0] > 0 and q.unit_class is not None else None
-            if _dose_of_new_drug(q, out, ctx):
-                rival = None  # "start prednisone 40 mg": no dose in the input to compare with
-            elif rival is None and q.unit_class is not None and same_class:
-                # The input speaks of the same kind of value (a dose, a duration), not this one.
-                same_unit = [c for c in same_class if c.unit == q.unit]
-                if q.unit_class in _SPECIFIC or same_unit:
-                    pool = same_class if q.unit_class in _SPECIFIC else same_unit
-                    rival = min(pool, key=lambda c: _relative_distance(q, c, out, ctx))
-            is_dose = q.unit_class in DOSE_CLASSES
-            surface = _fmt(q, out.text)
-            if rival is not None:
-                stated = _fmt(rival, ctx.text)
-                findings.append(
-                    self.finding(
-                        view,
-                        ErrorCategory.DETAIL_MISIDENTIFICATION,
-                        self.dose_risk if is_dose else self.value_risk,
-                        (q.start, q.end),
-                        f"{'dose' if is_dose else 'value'} '{surface}' differs from the input's "
-                        f"'{stated}'",
-                        relation=CONTRADICTED,
-                        context_span=(rival.start, rival.end),
-                        suggestion=stated,
-                        confidence=0.85 if best[0] else 0.65,
-                    )
+            finding = self._value_finding(view, q)
+            if finding is not None:
+                findings.append(finding)
+        return findings
+
+    def _value_finding(self, view: CaseDoc, q: Quantity) -> Finding | None:
+        out, ctx = view.output, view.context
+        assert ctx is not None
+        surface = out.text[q.start : q.end]
+        unit_rival = _unit_swap(q, out, ctx)
+        if unit_rival is not None:
+            per_kg = _PER_KG.match(ctx.text, unit_rival.end)
+            stated = ctx.text[unit_rival.start : per_kg.end() if per_kg else unit_rival.end]
+            units = f"{_unit_name(q, out.text)} vs {_unit_name(unit_rival, ctx.text)}"
+            dose = q.unit_class in DOSE_CLASSES
+            return self.finding(
+                view,
+                ErrorCategory.DETAIL_MISIDENTIFICATION,
+                self.dose_risk if dose else self.value_risk,
+                (q.start, q.end),
+                f"unit class error: dose '{surface}' is the input's '{stated}' with another unit "
+                f"({units})"
+                if dose
+                else f"unit changed: '{surface}' is the input's '{stated}' with another unit "
+                f"({units})",
+                relation=CONTRADICTED,
+                context_span=(unit_rival.start, unit_rival.end),
+                suggestion=stated,
+                confidence=0.9,
+            )
+        anchors = window_stems(out.tokens, q.token_index)
+        rivals = []
+        for c in ctx.quantities:
+            if q.unit_class is None and c.unit_class is not None:
+                continue
+            if q.unit_class is not None and c.unit_class != q.unit_class:
+                continue
+            overlap = len(anchors & window_stems(ctx.tokens, c.token_index))
+            rivals.append((overlap, c))
+        same_class = [c for _, c in rivals]
+        best = max(rivals, key=lambda r: r[0], default=(0, None))
+        rival = best[1] if best[0] > 0 and q.unit_class is not None else None
+        if _dose_of_new_drug(q, out, ctx):
+            rival = None  # "start prednisone 40 mg": no dose in the input to compare with
+        elif rival is None and q.unit_class is not None and same_class:
+            # The input speaks of the same kind of value (a dose, a duration), not this one.
+            same_unit = [c for c in same_class if c.unit == q.unit]
+            if q.unit_class in _SPECIFIC or same_unit:
+                pool = same_class if q.unit_class in _SPECIFIC else same_unit
+                rival = min(pool, key=lambda c: _relative_distance(q, c, out, ctx))
+        is_dose = q.unit_class in DOSE_CLASSES
+        if rival is not None:
+            stated = ctx.text[rival.start : rival.end]
+            ratio = _ratio_text(q, rival) if is_dose else None
+            what = f"dose {ratio}" if ratio else ("dose" if is_dose else "value")
+            return self.finding(
+                view,
+                ErrorCategory.DETAIL_MISIDENTIFICATION,
+                self.dose_risk if is_dose else self.value_risk,
+                (q.start, q.end),
+                f"{what}: '{surface}' differs from the input's '{stated}'",
+                relation=CONTRADICTED,
+                context_span=(rival.start, rival.end),
+                suggestion=stated,
+                confidence=0.9 if ratio and best[0] else (0.85 if best[0] else 0.65),
+            )
+        if q.unit_class is not None:
+            return self.finding(
+                view,
+                ErrorCategory.DETAIL_MISIDENTIFICATION,
+                max(self.unsupported_risk, 3) if is_dose else self.unsupported_risk,
+                (q.start, q.end),
+                f"value '{surface}' does not appear in the input",
+                confidence=0.55,
+            )
+        return None
+
+    def _frequency_findings(self, view: CaseDoc, out_freqs: list[Frequency]) -> list[Finding]:
+        """Frequencies of the output that the input gives another rate for the same thing."""
+        out, ctx = view.output, view.context
+        assert ctx is not None
+        if not out_freqs:
+            return []
+        ctx_freqs = frequencies(ctx.text)
+        if not ctx_freqs:
+            return []
+        ctx_keys = [
+            (f, _drug_before(ctx, f.start), _sentence_stems(ctx, f.start)) for f in ctx_freqs
+        ]
+        findings = []
+        for f in out_freqs:
+            drug = _drug_before(out, f.start)
+            topic = _sentence_stems(out, f.start)
+            scored = []
+            for c, c_drug, c_topic in ctx_keys:
+                score = (3 if drug is not None and drug == c_drug else 0) + len(topic & c_topic)
+                if drug is not None and c_drug is not None and drug != c_drug:
+                    score = 0  # another drug's schedule
+                if score:
+                    scored.append((score, c))
+            if not scored or any(abs(c.per_day - f.per_day) <= 0.05 * c.per_day for _, c in scored):
+                continue
+            c = max(scored, key=lambda s: (s[0], -s[1].start))[1]
+            ratio = f.per_day / c.per_day
+            surface, stated = out.text[f.start : f.end], ctx.text[c.start : c.end]
+            rates = f"{_fmt_rate(f.per_day)} vs {_fmt_rate(c.per_day)}"
+            if ratio > 1:
+                message = (
+                    f"frequency escalation x{ratio:.3g}: '{surface}' where the input has "
+                    f"'{stated}' ({rates})"
                 )
-            elif q.unit_class is not None:
-                findings.append(
-                    self.finding(
-                        view,
-                        ErrorCategory.DETAIL_MISIDENTIFICATION,
-                        max(self.unsupported_risk, 3) if is_dose else self.unsupported_risk,
-                        (q.start, q.end),
-                        f"value '{surface}' does not appear in the input",
-                        confidence=0.55,
-                    )
+                risk = self.frequency_risk if drug is not None else self.value_risk
+            else:
+                message = (
+                    f"frequency reduced x1/{1 / ratio:.3g}: '{surface}' where the input has "
+                    f"'{stated}' ({rates})"
                 )
+                risk = self.value_risk
+            findings.append(
+                self.finding(
+                    view,
+                    ErrorCategory.DETAIL_MISIDENTIFICATION,
+                    risk,
+                    (f.start, f.end),
+                    message,
+                    relation=CONTRADICTED,
+                    context_span=(c.start, c.end),
+                    suggestion=stated,
+                    confidence=0.9 if drug is not None else 0.75,
+                )
+            )
         return findings
