@@ -54,6 +54,7 @@ DEFAULT_STAGES = (
     "tier1",
     "verdicts",
     "tier2",
+    "severity",
     "score",
 )
 

@@ -3,6 +3,10 @@
 ``rules.v1`` is transparent: the case's risk is its worst finding's, with findings the rules trust
 little (confidence under ``min_confidence``) capped one level lower, and several moderate
 findings together counting as high.
+
+Neither scorer grades a case below its clinical severity floor (:func:`medfact.severity.case_floor`:
+the highest floor of the policy rows its findings name); a learned model may raise a case above
+it, never lower it below.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from medfact.registry import scorers
+from medfact.severity import case_floor
 from medfact.taxonomy import RiskLevel, VerdictLabel
 from medfact.types import Finding, Verdict
 
@@ -49,7 +54,7 @@ class RuleScorer:
             level = max(level, RiskLevel(risk))
         if self.escalate_at and moderate >= self.escalate_at:
             level = RiskLevel.HIGH
-        return level
+        return RiskLevel(max(level, case_floor(findings)))
 
 
 # --- calibrated.v1 -------------------------------------------------------------------------------
@@ -123,7 +128,8 @@ class CalibratedScorer:
     Fitted by ``medfact train risk`` on held-out synthetic cases; probabilities are calibrated
     there (reliability reported in the model card). Predicts the most probable level, but never
     below the risk of a contradiction the rules are confident in (``floor_confidence``): a
-    learned model may refine a grade, not talk a clear contradiction down to "safe". Every
+    learned model may refine a grade, not talk a clear contradiction down to "safe", nor a case
+    below its clinical severity floor (:func:`medfact.severity.case_floor`). Every
     rule's contradictions count, unless the model names ``floor_rules`` (``medfact train risk
     --floor-precision``: only rules whose confident contradictions proved right on validation).
     """
@@ -157,7 +163,7 @@ class CalibratedScorer:
         None where tier 1 did not run (the rule scorer grades those)."""
         if probabilities is None:
             return None
-        if self._floor(findings) >= 3:
+        if max(self._floor(findings), case_floor(findings)) >= 3:
             return 1.0
         p = self.probabilities(case_features(findings, verdicts, probabilities))
         classes = self.model_["classes"]  # type: ignore[index]
@@ -184,4 +190,4 @@ class CalibratedScorer:
         p = self.probabilities(case_features(findings, verdicts, probabilities))
         classes = self.model_["classes"]  # type: ignore[index]
         predicted = int(classes[max(range(len(p)), key=p.__getitem__)])
-        return RiskLevel(max(predicted, self._floor(findings)))
+        return RiskLevel(max(predicted, self._floor(findings), case_floor(findings)))

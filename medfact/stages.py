@@ -9,7 +9,7 @@ result from that document alone.
 The built-in stages, in the default order (``[pipeline] stages``)::
 
     segment -> decompose -> analyze -> retrieve -> rules -> learned -> tier1 -> verdicts
-            -> tier2 -> score
+            -> tier2 -> severity -> score
 
 Each is registered in :data:`medfact.registry.stages` by name and built from the resolved config
 by :func:`build_stage`; third parties add their own through the ``medfact.stages`` entry points
@@ -296,6 +296,35 @@ class VerdictStage(Stage):
             doc.verdicts = corpus_verdicts(doc, doc.probabilities, doc.thresholds, self.tier1)
         else:
             doc.verdicts = []
+        return doc
+
+
+@stages.register("severity")
+class SeverityStage(Stage):
+    """The clinical severity policy (medfact/severity.py): each finding raised to the floor of
+    what it touches, its ``policy`` naming the row; messages are kept."""
+
+    name = "severity"
+    timing = "score"
+
+    def __init__(self, settings: Settings, parts: Parts) -> None:
+        self.policy: Any = None  # loaded on first use: no I/O while the engine is built
+
+    def __call__(self, doc: CaseDoc) -> CaseDoc:
+        from medfact.severity import apply_policy, load_policy
+
+        if not doc.findings:
+            return doc
+        if self.policy is None:
+            self.policy = load_policy()
+        doc.findings = apply_policy(
+            doc.findings,
+            doc.case.output,
+            doc.context_text,
+            doc.output_sentences,
+            doc.context_sentences,
+            self.policy,
+        )
         return doc
 
 

@@ -98,6 +98,13 @@ class Finding(_Model):
     suggestion: str | None = Field(None, description="a proposed replacement for the span")
     medec_type: MedecType | None = None
     confidence: float = Field(1.0, ge=0.0, le=1.0)
+    policy: str | None = Field(
+        None,
+        description=(
+            "the row of the clinical severity policy (medfact/data/severity.toml) that set this"
+            " finding's least risk; none when no row applies"
+        ),
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -1,0 +1,512 @@
+"""The clinical severity policy: the least risk a finding carries by what it touches.
+
+The policy is data (``medfact/data/severity.toml``): rows such as "an anticoagulant: at least 4"
+or "a fabricated diagnosis: at least 3", each with its source. :func:`classify` tests a finding
+against every row (the finding's text in the output, the output sentence holding it, its context
+span and the input sentence holding that, the rule's message) and returns the highest floor and
+its row. The ``severity`` stage (medfact/stages.py) raises each finding to its floor and names
+the row in ``Finding.policy``; the scorers never grade a case below :func:`case_floor`.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from medfact.errors import ConfigError
+from medfact.types import Finding, Sentence
+
+MATCHES = ("drug", "term", "dose_ratio", "unit_class", "frequency", "critical_lab", "lab")
+PLACES = ("span", "sentence", "context", "context_sentence", "message")
+_ROW_KEYS = {
+    "id",
+    "floor",
+    "match",
+    "drugs",
+    "any_drug",
+    "terms",
+    "look_in",
+    "rules",
+    "relations",
+    "categories",
+    "min_ratio",
+    "source",
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One policy row: what it matches, the floor it sets, and where it comes from."""
+
+    id: str
+    floor: int
+    match: str
+    source: str
+    look_in: tuple[str, ...] = ("span", "context")
+    drugs: tuple[str, ...] = ()
+    any_drug: bool = False
+    terms: tuple[re.Pattern[str], ...] = ()
+    rules: frozenset[str] = frozenset()
+    relations: frozenset[str] = frozenset()
+    categories: frozenset[str] = frozenset()
+    min_ratio: float = 2.0
+
+    def admits(self, finding: Finding) -> bool:
+        """Whether the finding passes the row's filters (rule, relation, category)."""
+        return (
+            (not self.rules or finding.rule in self.rules)
+            and (not self.relations or finding.relation in self.relations)
+            and (not self.categories or finding.category.value in self.categories)
+        )
+
+
+@dataclass(frozen=True)
+class Analyte:
+    """A laboratory analyte and its critical limits (a value below ``low`` or above ``high``)."""
+
+    id: str
+    pattern: re.Pattern[str]
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The loaded table."""
+
+    rows: tuple[Row, ...]
+    analytes: tuple[Analyte, ...]
+    min_confidence: float = 0.5
+    min_risk: int = 2
+    skip_rules: frozenset[str] = frozenset()
+    floors: dict[str, int] = field(default_factory=dict)
+
+    def applies(self, finding: Finding) -> bool:
+        """Whether the policy grades this finding at all."""
+        return (
+            finding.confidence >= self.min_confidence
+            and int(finding.risk) >= self.min_risk
+            and finding.rule not in self.skip_rules
+        )
+
+
+@dataclass(frozen=True)
+class Texts:
+    """The texts a finding touches, by place (missing places are empty strings)."""
+
+    span: str = ""
+    sentence: str = ""
+    context: str = ""
+    context_sentence: str = ""
+    message: str = ""
+
+    def get(self, place: str) -> str:
+        return getattr(self, place)
+
+
+# --- loading -------------------------------------------------------------------------------------
+
+
+def _fail(where: str, problem: str) -> ConfigError:
+    return ConfigError(f"severity policy {where}: {problem}")
+
+
+def _strings(raw: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = raw.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _fail(where, f"'{key}' must be a list of strings, got {value!r}")
+    return tuple(value)
+
+
+def _pattern(text: str, where: str, key: str) -> re.Pattern[str]:
+    try:
+        return re.compile(text, re.IGNORECASE)
+    except re.error as exc:
+        raise _fail(where, f"'{key}' pattern {text!r} does not compile: {exc}") from None
+
+
+def _row(raw: Any, index: int) -> Row:
+    if not isinstance(raw, dict):
+        raise _fail(f"row {index}", "must be a table")
+    where = f"row {index} ({raw.get('id', '?')!r})"
+    unknown = sorted(set(raw) - _ROW_KEYS)
+    if unknown:
+        raise _fail(where, f"unknown field(s) {', '.join(unknown)}")
+    for key in ("id", "match", "source"):
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            raise _fail(where, f"'{key}' must be a non-empty string")
+    floor = raw.get("floor")
+    if not isinstance(floor, int) or isinstance(floor, bool) or not 2 <= floor <= 4:
+        raise _fail(where, f"'floor' must be an integer 2-4, got {floor!r}")
+    if raw["match"] not in MATCHES:
+        raise _fail(where, f"'match' must be one of {', '.join(MATCHES)}, got {raw['match']!r}")
+    look_in = _strings(raw, "look_in", where) or ("span", "context")
+    bad = [p for p in look_in if p not in PLACES]
+    if bad:
+        raise _fail(where, f"'look_in' place(s) {bad} not among {', '.join(PLACES)}")
+    terms = tuple(_pattern(t, where, "terms") for t in _strings(raw, "terms", where))
+    drugs = tuple(d.lower() for d in _strings(raw, "drugs", where))
+    any_drug = raw.get("any_drug", False)
+    if not isinstance(any_drug, bool):
+        raise _fail(where, f"'any_drug' must be true or false, got {any_drug!r}")
+    if raw["match"] == "term" and not terms:
+        raise _fail(where, "a 'term' row needs 'terms'")
+    if raw["match"] == "drug" and not (drugs or terms or any_drug):
+        raise _fail(where, "a 'drug' row needs 'drugs', 'terms' or any_drug = true")
+    ratio = raw.get("min_ratio", 2.0)
+    if not isinstance(ratio, int | float) or isinstance(ratio, bool) or ratio <= 1:
+        raise _fail(where, f"'min_ratio' must be a number above 1, got {ratio!r}")
+    return Row(
+        id=raw["id"],
+        floor=floor,
+        match=raw["match"],
+        source=raw["source"],
+        look_in=look_in,
+        drugs=drugs,
+        any_drug=any_drug,
+        terms=terms,
+        rules=frozenset(_strings(raw, "rules", where)),
+        relations=frozenset(_strings(raw, "relations", where)),
+        categories=frozenset(_strings(raw, "categories", where)),
+        min_ratio=float(ratio),
+    )
+
+
+def _analyte(raw: Any, index: int) -> Analyte:
+    if not isinstance(raw, dict):
+        raise _fail(f"analyte {index}", "must be a table")
+    where = f"analyte {index} ({raw.get('id', '?')!r})"
+    if set(raw) != {"id", "pattern", "low", "high"}:
+        raise _fail(where, "needs exactly the fields id, pattern, low, high")
+    if not isinstance(raw["id"], str) or not isinstance(raw["pattern"], str):
+        raise _fail(where, "'id' and 'pattern' must be strings")
+    low, high = raw["low"], raw["high"]
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (low, high)):
+        raise _fail(where, "'low' and 'high' must be numbers")
+    if low >= high:
+        raise _fail(where, f"'low' ({low}) must be below 'high' ({high})")
+    return Analyte(raw["id"], _pattern(raw["pattern"], where, "pattern"), float(low), float(high))
+
+
+def parse_policy(data: dict[str, Any]) -> Policy:
+    """A :class:`Policy` from the table's parsed TOML; a wrong row raises ConfigError naming it."""
+    head = data.get("policy", {})
+    if not isinstance(head, dict) or set(head) - {"min_confidence", "min_risk", "skip_rules"}:
+        raise _fail("[policy]", "takes only min_confidence, min_risk and skip_rules")
+    min_conf = head.get("min_confidence", 0.5)
+    if not isinstance(min_conf, int | float) or not 0.0 <= min_conf <= 1.0:
+        raise _fail("[policy]", f"'min_confidence' must be 0-1, got {min_conf!r}")
+    min_risk = head.get("min_risk", 2)
+    if not isinstance(min_risk, int) or not 1 <= min_risk <= 4:
+        raise _fail("[policy]", f"'min_risk' must be an integer 1-4, got {min_risk!r}")
+    rows = tuple(_row(raw, i) for i, raw in enumerate(data.get("row", []), start=1))
+    if not rows:
+        raise _fail("file", "has no [[row]]")
+    seen: set[str] = set()
+    for row in rows:
+        if row.id in seen:
+            raise _fail(f"row {row.id!r}", "id used twice")
+        seen.add(row.id)
+    analytes = tuple(_analyte(raw, i) for i, raw in enumerate(data.get("analyte", []), start=1))
+    if any(r.match in ("critical_lab", "lab") for r in rows) and not analytes:
+        raise _fail("file", "a lab row needs at least one [[analyte]]")
+    return Policy(
+        rows=rows,
+        analytes=analytes,
+        min_confidence=float(min_conf),
+        min_risk=min_risk,
+        skip_rules=frozenset(_strings(head, "skip_rules", "[policy]")),
+        floors={row.id: row.floor for row in rows},
+    )
+
+
+@lru_cache(maxsize=8)
+def load_policy(path: str | None = None) -> Policy:
+    """The policy table at ``path`` (default: the package's ``data/severity.toml``), cached."""
+    try:
+        if path is None:
+            text = files("medfact").joinpath("data/severity.toml").read_text(encoding="utf-8")
+        else:
+            text = Path(path).read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise _fail(f"file {path or 'data/severity.toml'}", str(exc)) from None
+    policy = parse_policy(data)
+    _KNOWN_FLOORS.update(policy.floors)
+    return policy
+
+
+_KNOWN_FLOORS: dict[str, int] = {}
+
+
+# --- reading amounts, frequencies and lab values -----------------------------------------------
+
+_WORD_NUMBERS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "eight": 8,
+    "ten": 10,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "twenty-five": 25,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "hundred": 100,
+    "one hundred": 100,
+}
+_UNITS = {
+    "mcg": "mcg",
+    "µg": "mcg",
+    "ug": "mcg",
+    "microgram": "mcg",
+    "micrograms": "mcg",
+    "mg": "mg",
+    "milligram": "mg",
+    "milligrams": "mg",
+    "g": "g",
+    "gram": "g",
+    "grams": "g",
+    "unit": "units",
+    "units": "units",
+    "u": "units",
+    "iu": "units",
+    "ml": "mL",
+    "milliliter": "mL",
+    "milliliters": "mL",
+    "millilitre": "mL",
+    "millilitres": "mL",
+    "cc": "mL",
+    "meq": "mEq",
+    "mmol": "mmol",
+    "tablet": "tablet",
+    "tablets": "tablet",
+    "tab": "tablet",
+    "tabs": "tablet",
+    "puff": "puff",
+    "puffs": "puff",
+}
+_NUMBER = r"(\d+(?:[.,]\d+)?|" + "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True)) + ")"
+_UNIT = r"(" + "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True)) + r")"
+_PER = r"(?:\s*/\s*(kg|hour|hr|h|min|minute|day|dose|m2))?"
+_AMOUNT = re.compile(rf"\b{_NUMBER}\s*{_UNIT}\b{_PER}", re.IGNORECASE)
+
+
+def _number(text: str) -> float | None:
+    text = text.lower().replace(",", "")
+    if text in _WORD_NUMBERS:
+        return float(_WORD_NUMBERS[text])
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def amounts(text: str) -> list[tuple[float, str]]:
+    """Dose amounts in ``text`` as (value, unit), the unit normalised ("mg/kg", "units", ...)."""
+    out = []
+    for m in _AMOUNT.finditer(text):
+        value = _number(m.group(1))
+        if value is None:
+            continue
+        unit = _UNITS[m.group(2).lower()]
+        per = (m.group(3) or "").lower()
+        per = {"hr": "hour", "h": "hour", "minute": "min"}.get(per, per)
+        out.append((value, f"{unit}/{per}" if per else unit))
+    return out
+
+
+_FREQUENCIES: tuple[tuple[re.Pattern[str], float | None], ...] = tuple(
+    (re.compile(p, re.IGNORECASE), v)
+    for p, v in (
+        (r"\b(?:q|every)\s*(\d+(?:\.\d+)?)\s*(?:-\s*\d+\s*)?(?:h|hrs?|hours?)\b", None),
+        (r"\bevery\s+(\d+)\s*(?:min|minutes?)\b", None),
+        (r"\b(?:every|each)\s+hour\b|\bhourly\b|\bq\.?\s?h\.?(?=\s|$|,)", 24.0),
+        (r"\bq\.?i\.?d\.?(?=\W|$)|\bfour times (?:a|per|each) day\b|\bfour times daily\b", 4.0),
+        (r"\bt\.?i\.?d\.?(?=\W|$)|\bthree times (?:a|per|each) day\b|\bthree times daily\b", 3.0),
+        (r"\bb\.?i\.?d\.?(?=\W|$)|\btwice (?:a|per|each) day\b|\btwice daily\b", 2.0),
+        (r"\bevery other day\b|\bq\.?o\.?d\.?(?=\W|$)|\balternate days\b", 0.5),
+        (r"\b(?:once )?weekly\b|\bonce (?:a|per|each) week\b|\bevery week\b", 1 / 7),
+        (r"\b(?:once )?monthly\b|\bonce (?:a|per|each) month\b", 1 / 30),
+        (
+            r"\b(?:once )?daily\b|\bonce (?:a|per|each) day\b|\bevery (?:day|morning|evening|night)"
+            r"\b|\bq\.?d\.?(?=\W|$)|\bnightly\b|\bat bedtime\b|\bq\.?h\.?s\.?(?=\W|$)",
+            1.0,
+        ),
+    )
+)
+
+
+def doses_per_day(text: str) -> float | None:
+    """How often per day ``text`` says a dose is given (the first frequency stated), or None."""
+    best: tuple[int, float] | None = None
+    for pattern, value in _FREQUENCIES:
+        m = pattern.search(text)
+        if m is None:
+            continue
+        if value is None:
+            n = float(m.group(1))
+            if n <= 0:
+                continue
+            value = 1440.0 / n if "min" in m.group(0).lower() else 24.0 / n
+        if best is None or m.start() < best[0]:
+            best = (m.start(), value)
+    return None if best is None else best[1]
+
+
+_LAB_VALUE = re.compile(r"[^\d.;]{0,20}?(-?\d+(?:\.\d+)?)")
+
+
+def lab_values(text: str, analytes: Iterable[Analyte]) -> list[tuple[Analyte, float | None]]:
+    """Each analyte named in ``text`` with the first number after it (within a few words)."""
+    out = []
+    for analyte in analytes:
+        for m in analyte.pattern.finditer(text):
+            v = _LAB_VALUE.match(text, m.end())
+            out.append((analyte, float(v.group(1)) if v else None))
+    return out
+
+
+# --- classification ----------------------------------------------------------------------------
+
+
+def _drug_names(text: str) -> list[str]:
+    if not text:
+        return []
+    from medfact.lexicon.drugs import default_lexicon
+
+    return [m.canonical for m in default_lexicon().find(text)]
+
+
+def _names_class(canonical: str, drugs: Sequence[str]) -> bool:
+    return any(canonical == d or canonical.startswith(d + " ") for d in drugs)
+
+
+def _both_sides(row: Row, texts: Texts) -> tuple[list[str], list[str]]:
+    out = [texts.get(p) for p in ("span", "sentence") if p in row.look_in and texts.get(p)]
+    ctx = [
+        texts.get(p) for p in ("context", "context_sentence") if p in row.look_in and texts.get(p)
+    ]
+    return out, ctx
+
+
+def _matches(row: Row, texts: Texts, policy: Policy) -> bool:
+    places = [texts.get(p) for p in row.look_in if texts.get(p)]
+    if row.match == "term":
+        return any(t.search(text) for text in places for t in row.terms)
+    if row.match == "drug":
+        if any(t.search(text) for text in places for t in row.terms):
+            return True
+        names = [n for text in places for n in _drug_names(text)]
+        return bool(names) and (row.any_drug or any(_names_class(n, row.drugs) for n in names))
+    if row.match == "critical_lab":
+        return any(
+            v is not None and not a.low <= v <= a.high
+            for text in places
+            for a, v in lab_values(text, policy.analytes)
+        )
+    if row.match == "lab":
+        return any(a.pattern.search(text) for text in places for a in policy.analytes)
+    out, ctx = _both_sides(row, texts)
+    if row.match == "frequency":
+        said = next((f for f in map(doses_per_day, out) if f is not None), None)
+        given = next((f for f in map(doses_per_day, ctx) if f is not None), None)
+        return said is not None and given is not None and said > given * 1.01
+    said_amounts = [a for text in out[:1] for a in amounts(text)]
+    given_amounts = [a for text in ctx[:1] for a in amounts(text)]
+    if not said_amounts or not given_amounts:
+        return False
+    (said_v, said_u), (given_v, given_u) = said_amounts[0], given_amounts[0]
+    if row.match == "unit_class":
+        return said_u != given_u
+    # dose_ratio
+    if said_u != given_u or min(said_v, given_v) <= 0:
+        return False
+    return max(said_v, given_v) / min(said_v, given_v) >= row.min_ratio
+
+
+def classify(finding: Finding, texts: Texts, policy: Policy | None = None) -> Row | None:
+    """The row that sets ``finding``'s floor (the highest floor; the first row of that floor in
+    table order), or None when the policy does not grade it or no row matches."""
+    policy = policy or load_policy()
+    if not policy.applies(finding):
+        return None
+    best: Row | None = None
+    for row in policy.rows:
+        better = best is None or row.floor > best.floor
+        if better and row.admits(finding) and _matches(row, texts, policy):
+            best = row
+    return best
+
+
+def _sentence_at(sentences: Sequence[Sentence], start: int) -> str:
+    for sentence in sentences:
+        if sentence.span[0] <= start < sentence.span[1]:
+            return sentence.text
+    return ""
+
+
+def finding_texts(
+    finding: Finding,
+    output: str,
+    context: str | None,
+    output_sentences: Sequence[Sentence] = (),
+    context_sentences: Sequence[Sentence] = (),
+) -> Texts:
+    """The texts of ``finding`` by place, read from the case's output and context."""
+    span = sentence = ctx = ctx_sentence = ""
+    if finding.span is not None:
+        span = output[finding.span[0] : finding.span[1]]
+        sentence = _sentence_at(output_sentences, finding.span[0])
+    if finding.context_span is not None and context:
+        ctx = context[finding.context_span[0] : finding.context_span[1]]
+        ctx_sentence = _sentence_at(context_sentences, finding.context_span[0])
+    return Texts(span, sentence, ctx, ctx_sentence, finding.message)
+
+
+def apply_policy(
+    findings: list[Finding],
+    output: str,
+    context: str | None,
+    output_sentences: Sequence[Sentence] = (),
+    context_sentences: Sequence[Sentence] = (),
+    policy: Policy | None = None,
+) -> list[Finding]:
+    """Each finding raised to its floor, with ``policy`` naming the row (a new list; findings
+    the policy does not grade are kept as they are)."""
+    from medfact.taxonomy import RiskLevel
+
+    policy = policy or load_policy()
+    out = []
+    for finding in findings:
+        texts = finding_texts(finding, output, context, output_sentences, context_sentences)
+        row = classify(finding, texts, policy)
+        if row is not None:
+            risk = RiskLevel(max(int(finding.risk), row.floor))
+            finding = finding.model_copy(update={"risk": risk, "policy": row.id})
+        out.append(finding)
+    return out
+
+
+def case_floor(findings: Iterable[Finding]) -> int:
+    """The least risk the policy allows for a case: the highest floor among its findings' rows
+    (1 when no finding names a row). A row of a table this process has not loaded counts at
+    the finding's own risk."""
+    if not _KNOWN_FLOORS:
+        load_policy()
+    floor = 1
+    for f in findings:
+        if f.policy:
+            floor = max(floor, _KNOWN_FLOORS.get(f.policy, int(f.risk)))
+    return floor
