@@ -471,7 +471,8 @@ def test_unsupported_fabricated_diagnosis(engines) -> None:
     f = only_finding(run(engines, "unsupported.v1", DIALOGUE, out), "unsupported.v1")
     assert f.category == ErrorCategory.FABRICATED_CLAIM
     assert f.relation == "unsupported"
-    assert f.risk >= RiskLevel.MODERATE
+    # The bag of words is a weak signal since issue 13: entities.v1 grades the diagnoses.
+    assert f.risk == RiskLevel.LOW
     assert covers(out, f, "rheumatoid arthritis")
     assert "gout" in f.message
 
@@ -527,7 +528,8 @@ def test_omission_drug_left_out(engines) -> None:
     f = only_finding_omitted(run(engines, "omission.v1", ctx, out))
     assert f.category == ErrorCategory.MISSING_CLAIM
     assert f.group == ErrorGroup.OMISSION
-    assert f.risk >= RiskLevel.MODERATE
+    # An ordinary drug dropped is a weak signal since issue 13 (high-alert ones: test_entities).
+    assert f.risk == RiskLevel.LOW
     assert f.context_span is not None
     assert ctx[f.context_span[0] : f.context_span[1]] == "atorvastatin"
 

@@ -1,4 +1,8 @@
-"""drugs.v1: drug names of the output that are absent from, or changed against, the input."""
+"""drugs.v1: drug names of the output that are absent from, or changed against, the input.
+
+A fabricated drug of an ISMP high-alert class (anticoagulant, insulin, opioid, antineoplastic,
+sedative, ...) is graded ``high_alert_risk``; its message names the class.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
 from medfact.verifiers.base import CONTRADICTED, Rule
+from medfact.verifiers.entities import high_alert_class
 
 
 def is_drug_class(canonical: str, surface: str) -> bool:
@@ -26,7 +31,9 @@ class DrugsRule(Rule):
         unsupported_risk: int = 3,
         recommendation_risk: int = 4,
         fuzzy_threshold: float = 85.0,
+        high_alert_risk: int = 4,
     ) -> None:
+        self.high_alert_risk = high_alert_risk
         self.changed_risk = changed_risk
         self.unsupported_risk = unsupported_risk
         self.recommendation_risk = recommendation_risk
@@ -83,15 +90,18 @@ class DrugsRule(Rule):
                         for w in ("start", "prescrib", "recommend", "give", "initiat", "begin")
                     )
                 )
+                alert = high_alert_class(d.surface) or high_alert_class(d.canonical)
+                risk = self.recommendation_risk if advice else self.unsupported_risk
                 findings.append(
                     self.finding(
                         view,
                         ErrorCategory.INCORRECT_RECOMMENDATION
                         if advice
                         else ErrorCategory.FABRICATED_CLAIM,
-                        self.recommendation_risk if advice else self.unsupported_risk,
+                        max(risk, self.high_alert_risk) if alert else risk,
                         (d.start, d.end),
-                        f"drug '{d.surface}' does not appear in the input",
+                        f"drug '{d.surface}' does not appear in the input"
+                        + (f" (high-alert medication: {alert})" if alert else ""),
                         confidence=0.75,
                     )
                 )

@@ -329,6 +329,21 @@ HIGH_ALERT: dict[str, tuple[str, ...]] = {
     "neuromuscular blocker": ("rocuronium", "vecuronium", "succinylcholine", "cisatracurium"),
 }
 
+# Words that, in the input, support a concept without naming it (a lay name, a test or a drug
+# that only the condition explains). They are never reported as entities of the output.
+SUPPORT_ONLY: dict[tuple[str, str], tuple[str, ...]] = {
+    ("condition", "diabetes"): ("sugar", "sugars", "metformin", "insulin", "glipizide"),
+    ("condition", "hypertension"): ("blood pressure", "BP", "lisinopril", "amlodipine"),
+    ("condition", "hyperlipidemia"): ("cholesterol", "lipids", "statin", "atorvastatin"),
+    ("condition", "hypothyroidism"): ("thyroid", "levothyroxine", "synthroid"),
+    ("condition", "asthma"): ("inhaler", "albuterol", "wheezing"),
+    ("condition", "fracture"): ("broke", "broken", "break"),
+    ("condition", "malignancy"): ("tumor", "oncology", "oncologist"),
+    ("procedure", "mri"): ("M R I",),
+    ("procedure", "ecg"): ("E K G", "E C G"),
+    ("procedure", "cardiac catheterization"): ("cardiac cath",),
+}
+
 _FAMILY = ("wife", "husband", "partner", "daughter", "son", "mother", "father", "sister", "brother")
 _FEMALE = r"woman|female|girl|lady|Mrs\.?|Ms\.?"
 _MALE = r"man|male|boy|gentleman|Mr\.?"
@@ -398,12 +413,26 @@ def mentions(text: str, kinds: tuple[str, ...] | None = None) -> list[Mention]:
     return sorted(found, key=lambda m: (m.start, -m.end))
 
 
+_SPELLED = re.compile(r"\b[A-Z](?: [A-Z]\b)+")
+
+
+@lru_cache(maxsize=1)
+def _support_patterns() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
+    return tuple((k, c, _alias_pattern(a)) for (k, c), a in SUPPORT_ONLY.items())
+
+
+def supported_concepts(text: str) -> set[tuple[str, str]]:
+    """(kind, concept) pairs a text supports: named, spelled out ("U T I") or by a lay word."""
+    joined = _SPELLED.sub(lambda m: m.group().replace(" ", ""), text)
+    found = {(m.kind, m.concept) for m in mentions(joined)}
+    found |= {(k, c) for k, c, pattern in _support_patterns() if pattern.search(text)}
+    return found
+
+
 def high_alert_class(name: str) -> str | None:
     """The ISMP high-alert class of a drug name (generic, brand or class word), or None."""
-    for m in mentions(name, ("high_alert",)):
-        if m.start == 0 and m.end == len(name):
-            return m.concept
-    return None
+    found = mentions(name, ("high_alert",))
+    return found[0].concept if found else None
 
 
 def polarity_at(doc: AnalyzedText, start: int, end: int) -> str:
@@ -502,7 +531,9 @@ _ANSWER = re.compile(
     r"^\s*(?:\w+)\s*:\s*(?:yes|yeah|yep)\b[,.]?\s*(?:to\s+)?([A-Za-z][\w-]*)?",
     re.IGNORECASE | re.MULTILINE,
 )
-_NOT_ALLERGENS = frozenset({"none", "no", "nothing", "any", "medicines", "medications", "drugs"})
+_NOT_ALLERGENS = frozenset(
+    {"none", "no", "nothing", "any", "anything", "something", "medicines", "medications", "drugs"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -523,6 +554,9 @@ def allergies(doc: AnalyzedText) -> list[Allergy]:
             continue
         if polarity_at(doc, m.start(), m.end()) == NEGATED:
             continue
+        line_end = text.find("\n", m.end())
+        if "?" in text[m.end() : line_end if line_end >= 0 else len(text)]:
+            continue  # a question, not a statement
         sent_end = text.find(".", m.end())
         found.append(Allergy(allergen, m.start(), sent_end if sent_end > 0 else len(text)))
     if doc.is_dialogue:
@@ -583,7 +617,7 @@ class EntitiesRule(Rule):
         return findings
 
     def _unsupported(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
-        context_concepts = {(m.kind, m.concept) for m in mentions(ctx.text)}
+        context_concepts = supported_concepts(ctx.text)
         drug_spans = [(d.start, d.end) for d in out.drugs]
         findings: list[Finding] = []
         seen: set[tuple[str, str]] = set()

@@ -1,59 +1,290 @@
-"""omission.v1: salient findings of the input that the output leaves out.
+"""omission.v1: content of the input that the output leaves out.
 
-Salient: a named drug, a dose, a side of the body, or an affirmed finding in a sentence that the
-output otherwise summarises (its neighbours are covered), so that the gap is conspicuous.
+Critical omissions (risk 3-4, category missing_claim, relation "omitted", the dropped text as
+``context_span``): a stated allergy, a code status, a critical laboratory value, a pregnancy, an
+active high-alert medication, and a diagnosis the input establishes (imaging or a stated
+diagnosis). Weaker signals (risk 2): any other named drug, and an affirmed finding in a sentence
+that the output otherwise summarises around.
 """
 
 from __future__ import annotations
 
-from medfact.analysis import AFFIRMED, NEGATED, is_content
+import re
+from dataclasses import dataclass
+
+from medfact.analysis import AFFIRMED, NEGATED, AnalyzedText, is_content
 from medfact.document import CaseDoc
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
 from medfact.verifiers.base import OMITTED, Rule
 from medfact.verifiers.drugs import is_drug_class
+from medfact.verifiers.entities import (
+    allergies,
+    code_status,
+    high_alert_class,
+    mentions,
+    polarity_at,
+    supported_concepts,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Lab:
+    """A laboratory test: its names and the values outside which it is critical."""
+
+    name: str
+    pattern: re.Pattern[str]
+    low: float | None
+    high: float | None
+    thousands: bool = False  # counts written as 12,000 or 12K are read in thousands
+
+
+def _lab(name: str, aliases: str, low: float | None, high: float | None, k: bool = False) -> Lab:
+    return Lab(name, re.compile(rf"\b(?:{aliases})\b", re.IGNORECASE), low, high, k)
+
+
+# Critical (panic) limits in adults, as commonly set by hospital laboratories; conservative ends.
+LABS: tuple[Lab, ...] = (
+    _lab("potassium", r"potassium|K\+?", 3.0, 6.0),
+    _lab("sodium", r"sodium|Na\+?", 125.0, 155.0),
+    _lab("glucose", r"glucose|blood sugar|BG|fingerstick|POC glucose", 54.0, 400.0),
+    _lab("hemoglobin", r"hemoglobin|haemoglobin|Hgb|Hb", 7.0, None),
+    _lab("platelets", r"platelets?|plt", 20.0, None, k=True),
+    _lab("white cell count", r"WBC|white (?:blood )?(?:cell )?count", 1.0, 30.0, k=True),
+    _lab("lactate", r"lactate|lactic acid", None, 4.0),
+    _lab("INR", r"INR", None, 4.5),
+    _lab("calcium", r"calcium|Ca", 6.5, 13.0),
+    _lab("magnesium", r"magnesium|Mg", 1.0, None),
+    _lab("pH", r"pH", 7.2, 7.6),
+    _lab("troponin", r"troponin|trop", None, 0.04),
+)
+_VALUE = re.compile(r"\s*(?:level|count|of|is|was|at|:|=|-|,)?\s*(\d+(?:[.,]\d+)*)\s*(k|K)?\b")
+_DIAGNOSTIC = re.compile(
+    r"\b(?:diagnos\w*|found to have|consistent with|confirm\w*|shows?|showed|reveal\w*|"
+    r"demonstrat\w*|new(?:ly)?|positive for)\b|^\s*(?:CT|MRI|x-ray|chest x-ray|CXR|ultrasound|"
+    r"echo\w*|biopsy|pathology|impression)\b[^:\n]{0,40}:",
+    re.IGNORECASE,
+)
+_PREGNANT = re.compile(
+    r"\b(?:pregnan\w*|gestation\w*|hCG positive|positive hCG|G\d\s*P\d|gravid\w*|"
+    r"weeks? (?:of )?(?:pregnancy|gestation))\b",
+    re.IGNORECASE,
+)
+_INACTIVE = re.compile(
+    r"\b(?:stopped|discontinued|d/c'?d|no longer|used to|previously|quit|allergic|allergy)\b",
+    re.IGNORECASE,
+)
+
+
+def critical_labs(doc: AnalyzedText) -> list[tuple[Lab, float, int, int]]:
+    """(lab, value, start, end) of each laboratory value of ``doc`` in its critical range."""
+    found = []
+    for lab in LABS:
+        for m in lab.pattern.finditer(doc.text):
+            v = _VALUE.match(doc.text, m.end())
+            if v is None:
+                continue
+            raw = v.group(1).replace(",", "") if "," in v.group(1) else v.group(1)
+            try:
+                value = float(raw)
+            except ValueError:
+                continue
+            if lab.thousands and (value >= 1000 or v.group(2)):
+                value = value / 1000 if value >= 1000 else value
+            if (lab.low is not None and value < lab.low) or (
+                lab.high is not None and value > lab.high
+            ):
+                found.append((lab, value, m.start(), v.end()))
+    return found
+
+
+def _number_in(text: str, number: str) -> bool:
+    return re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", text) is not None
 
 
 @verifiers.register("omission.v1")
 class OmissionRule(Rule):
     name = "omission.v1"
 
-    def __init__(self, drug_risk: int = 3, finding_risk: int = 2, coverage: float = 0.5) -> None:
+    def __init__(
+        self,
+        drug_risk: int = 2,
+        finding_risk: int = 2,
+        coverage: float = 0.5,
+        high_alert_risk: int = 3,
+        allergy_risk: int = 4,
+        code_status_risk: int = 4,
+        critical_lab_risk: int = 4,
+        pregnancy_risk: int = 4,
+        diagnosis_risk: int = 3,
+    ) -> None:
         self.drug_risk = drug_risk
         self.finding_risk = finding_risk
         self.coverage = coverage
+        self.high_alert_risk = high_alert_risk
+        self.allergy_risk = allergy_risk
+        self.code_status_risk = code_status_risk
+        self.critical_lab_risk = critical_lab_risk
+        self.pregnancy_risk = pregnancy_risk
+        self.diagnosis_risk = diagnosis_risk
+
+    def omitted(
+        self, view: CaseDoc, risk: int, span: tuple[int, int], message: str, conf: float
+    ) -> Finding:
+        return self.finding(
+            view,
+            ErrorCategory.MISSING_CLAIM,
+            risk,
+            None,
+            message,
+            relation=OMITTED,
+            context_span=span,
+            confidence=conf,
+        )
 
     def check(self, view: CaseDoc) -> list[Finding]:
         out, ctx = view.output, view.context
         assert ctx is not None
-        out_stems = out.stems
+        findings = self._critical(view, out, ctx)
+        findings += self._drugs(view, out, ctx, findings)
+        findings += self._sentences(view, out, ctx)
+        return findings
+
+    def _critical(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
         findings = []
+        low = out.text.lower()
+        stated = allergies(ctx)
+        if stated and "allerg" not in low and not re.search(r"\bnkda\b|anaphyla", low):
+            for a in stated:
+                if a.allergen not in low:
+                    findings.append(
+                        self.omitted(
+                            view,
+                            self.allergy_risk,
+                            (a.start, a.end),
+                            f"allergy: the input states an allergy to '{a.allergen}', "
+                            "which the output leaves out",
+                            0.8,
+                        )
+                    )
+                    break
+        c = code_status(ctx)
+        if c.any and not code_status(out).any and "code" not in low:
+            span = (c.full + c.dnr + c.dni + c.comfort)[0]
+            findings.append(
+                self.omitted(
+                    view,
+                    self.code_status_risk,
+                    span,
+                    f"code status: the input's '{ctx.text[span[0] : span[1]]}' is left out",
+                    0.8,
+                )
+            )
+        for lab, value, start, end in critical_labs(ctx):
+            shown = ctx.text[start:end]
+            digits = re.findall(r"\d+(?:[.,]\d+)*", shown)
+            named = lab.pattern.search(out.text) is not None
+            if named or (digits and _number_in(out.text, digits[-1])):
+                continue
+            findings.append(
+                self.omitted(
+                    view,
+                    self.critical_lab_risk,
+                    (start, end),
+                    f"critical value: {lab.name} {value:g} is left out",
+                    0.75,
+                )
+            )
+        preg = [m for m in _PREGNANT.finditer(ctx.text)]
+        preg = [m for m in preg if polarity_at(ctx, m.start(), m.end()) == AFFIRMED]
+        if preg and not _PREGNANT.search(out.text) and "hcg" not in low:
+            m = preg[0]
+            findings.append(
+                self.omitted(
+                    view,
+                    self.pregnancy_risk,
+                    (m.start(), m.end()),
+                    "pregnancy: the input states a pregnancy that the output leaves out",
+                    0.75,
+                )
+            )
+        findings += self._diagnoses(view, out, ctx)
+        return findings
+
+    def _diagnoses(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
+        """Conditions the input establishes (in a diagnostic statement) that the output drops."""
+        out_concepts = {c for k, c in supported_concepts(out.text) if k == "condition"}
+        findings, seen = [], set()
+        for m in mentions(ctx.text, ("condition",)):
+            if m.concept in out_concepts or m.concept in seen:
+                continue
+            if polarity_at(ctx, m.start, m.end) != AFFIRMED:
+                continue
+            sent = next((s for s in ctx.sentences if s.span[0] <= m.start < s.span[1]), None)
+            if sent is None:
+                continue
+            if ctx.is_dialogue:
+                continue  # what a conversation "shows" is rarely a stated diagnosis
+            if not _DIAGNOSTIC.search(ctx.text[sent.span[0] : m.start]):
+                continue
+            seen.add(m.concept)
+            findings.append(
+                self.omitted(
+                    view,
+                    self.diagnosis_risk,
+                    (m.start, m.end),
+                    f"diagnosis: the input establishes '{m.surface}' ({m.concept}), "
+                    "which the output leaves out",
+                    0.6,
+                )
+            )
+        return findings
+
+    def _drugs(
+        self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText, earlier: list[Finding]
+    ) -> list[Finding]:
+        findings: list[Finding] = []
+        low = out.text.lower()
         for d in ctx.drugs:
-            if d.canonical in out.drug_names or d.surface.lower() in out.text.lower():
+            if d.canonical in out.drug_names or d.surface.lower() in low:
                 continue
             if is_drug_class(d.canonical, d.surface):
                 continue
             if any(f.context_span == (d.start, d.end) for f in findings):
                 continue
+            if any(
+                f.context_span and f.context_span[0] <= d.start < f.context_span[1] for f in earlier
+            ):
+                continue  # already reported as a dropped allergy or value
+            alert = high_alert_class(d.surface) or high_alert_class(d.canonical)
+            sent = next((s for s in ctx.sentences if s.span[0] <= d.start < s.span[1]), None)
+            active = (
+                alert is not None
+                and polarity_at(ctx, d.start, d.end) == AFFIRMED
+                and not (sent and _INACTIVE.search(ctx.text, sent.span[0], sent.span[1]))
+            )
             findings.append(
-                self.finding(
+                self.omitted(
                     view,
-                    ErrorCategory.MISSING_CLAIM,
-                    self.drug_risk,
-                    None,
-                    f"the input mentions '{d.surface}', which the output leaves out",
-                    relation=OMITTED,
-                    context_span=(d.start, d.end),
-                    confidence=0.5,
+                    self.high_alert_risk if active else self.drug_risk,
+                    (d.start, d.end),
+                    f"the input mentions '{d.surface}', which the output leaves out"
+                    + (f" (active high-alert medication: {alert})" if active else ""),
+                    0.6 if active else 0.5,
                 )
             )
-        # Sentences of the input whose content the output mostly lacks, between covered ones.
+        return findings
+
+    def _sentences(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
+        """Sentences of the input whose content the output mostly lacks, between covered ones."""
+        out_stems = out.stems
         covered = []
         for sent in ctx.sentences:
             toks = [t for t in ctx.sentence_tokens(sent.index) if is_content(t)]
             share = sum(t.stem in out_stems for t in toks) / len(toks) if toks else 1.0
             covered.append((share, toks))
+        findings = []
         for i, (share, toks) in enumerate(covered):
             asserted = [t for t in toks if t.polarity in (AFFIRMED, NEGATED)]
             if share >= 0.25 or len(asserted) < 2:
@@ -64,16 +295,13 @@ class OmissionRule(Rule):
                 continue
             sent = ctx.sentences[i]
             findings.append(
-                self.finding(
+                self.omitted(
                     view,
-                    ErrorCategory.MISSING_CLAIM,
                     self.finding_risk,
-                    None,
+                    tuple(sent.span),  # type: ignore[arg-type]
                     "the output summarises around this part of the input but leaves it out: "
                     + ", ".join(t.text for t in asserted[:4]),
-                    relation=OMITTED,
-                    context_span=tuple(sent.span),
-                    confidence=0.4,
+                    0.4,
                 )
             )
         return findings
