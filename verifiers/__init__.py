@@ -16,5 +16,6 @@ from medfact.verifiers import (  # noqa: F401 - imported to register
     polarity,
     qualifier,
     support,
+    temporal,
     values,
 )

@@ -1,0 +1,461 @@
+"""temporal.v1: when and in what state, by meaning, against the input.
+
+Four checks, each reported as a contradiction with the differing words on both sides:
+
+- done vs planned: "underwent appendectomy" where the input has "scheduled for appendectomy";
+- past vs current: "current smoker" where the input has "former smoker" / "history of";
+- medication actions: held, continued, started, stopped or given, per drug ("continue apixaban"
+  where the input holds it);
+- times and sequence: relative times ("two days before admission" vs "two weeks after", "a week
+  ago" vs "yesterday"), clock times and years of the same event.
+
+An output aspect is accepted when any input mention of the same event (shared content stems, or
+the same drug) has it; only then is an input mention with the opposite aspect reported.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from medfact.analysis import AnalyzedText, is_content
+from medfact.document import CaseDoc
+from medfact.lexicon.terms import NUMBER_WORDS
+from medfact.registry import verifiers
+from medfact.taxonomy import ErrorCategory
+from medfact.types import Finding
+from medfact.verifiers.base import CONTRADICTED, Rule
+
+# --- word tables (written for medfact) --------------------------------------------------------
+
+_ASPECTS: dict[str, tuple[str, ...]] = {
+    "done": (
+        "underwent",
+        "undergone",
+        "status post",
+        "s/p",
+        "performed",
+        "completed",
+        "received",
+        "was given",
+        "were given",
+        "showed",
+        "revealed",
+        "demonstrated",
+        "was done",
+        "done",
+        "has had",
+        "was treated",
+        "treated with",
+        "already had",
+        "post-op",
+        "had surgery",
+    ),
+    "planned": (
+        "scheduled",
+        "planned",
+        "planning",
+        "plan to",
+        "plans to",
+        "will be",
+        "will have",
+        "will undergo",
+        "will get",
+        "to be ordered",
+        "ordered",
+        "pending",
+        "upcoming",
+        "not yet",
+        "awaiting",
+        "to get",
+        "to have",
+        "going to",
+        "referred for",
+        "referral for",
+        "consider",
+        "considered",
+        "consideration",
+        "recommended",
+        "to be done",
+    ),
+    "past": (
+        "history of",
+        "h/o",
+        "hx of",
+        "former",
+        "formerly",
+        "ex-smoker",
+        "quit",
+        "used to",
+        "no longer",
+        "resolved",
+        "remote",
+        "in the past",
+        "past history",
+        "previously",
+    ),
+    "current": (
+        "current",
+        "currently",
+        "active",
+        "ongoing",
+        "still",
+        "continues to",
+        "presently",
+        "at present",
+        "persistent",
+    ),
+}
+_CONFLICT = {"done": "planned", "planned": "done", "past": "current", "current": "past"}
+
+_ACTIONS: dict[str, tuple[str, ...]] = {
+    "held": ("hold", "held", "holding", "withhold", "withheld", "hold off", "pause", "paused"),
+    "continued": (
+        "continue",
+        "continues",
+        "continued",
+        "continuing",
+        "resume",
+        "resumed",
+        "restart",
+        "restarted",
+        "maintain",
+        "maintained",
+        "remains on",
+        "home",
+    ),
+    "resumed": ("resume", "resumed", "resuming", "restart", "restarted"),
+    "started": (
+        "start",
+        "started",
+        "starting",
+        "initiate",
+        "initiated",
+        "begin",
+        "began",
+        "new",
+        "newly started",
+        "commence",
+        "commenced",
+        "add",
+        "added",
+    ),
+    "stopped": (
+        "stop",
+        "stopped",
+        "discontinue",
+        "discontinued",
+        "d/c",
+        "cease",
+        "ceased",
+        "off",
+    ),
+    "given": ("given", "administered", "gave", "took", "taken"),
+}
+_ACTION_CONFLICTS = {
+    "held": {"continued", "started", "given"},
+    "stopped": {"continued", "started", "given"},
+    "started": {"continued", "held", "stopped"},
+    "continued": {"held", "stopped", "started"},
+    "given": {"held", "stopped"},
+    "resumed": set(),
+}
+
+_HOURS = {"minute": 1 / 60, "hour": 1.0, "day": 24.0, "night": 24.0, "week": 168.0}
+_HOURS |= {"month": 730.0, "year": 8766.0}
+_COUNT = "|".join(sorted((w for w in NUMBER_WORDS if " " not in w), key=len, reverse=True))
+_RELATIVE = re.compile(
+    rf"\b(?:(?P<n>\d+(?:\.\d+)?|{_COUNT}|a|an|several|few)\s+)"
+    r"(?P<u>minute|hour|day|night|week|month|year)s?\s+"
+    r"(?P<d>ago|before|after|prior\s+to|later|earlier|from\s+now|previously)\b"
+    r"|\b(?P<d2>last|next|past|previous|coming|following)\s+(?P<u2>night|week|month|year)\b"
+    r"|\b(?P<w>yesterday|tomorrow|today|tonight|this\s+morning|last\s+night)\b",
+    re.IGNORECASE,
+)
+_SIGN = {"ago": -1, "before": -1, "prior to": -1, "earlier": -1, "previously": -1, "later": 1}
+_SIGN |= {"after": 1, "from now": 1, "last": -1, "past": -1, "previous": -1, "next": 1}
+_SIGN |= {"coming": 1, "following": 1}
+_WORD_TIMES = {
+    "yesterday": (-1, 24.0),
+    "tomorrow": (1, 24.0),
+    "today": (0, 0.0),
+    "tonight": (0, 0.0),
+    "this morning": (0, 0.0),
+    "last night": (-1, 12.0),
+}
+_CLOCK = re.compile(
+    r"\b(?:(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)(?:\s?(?P<ap>[ap]\.?m\.?))?"
+    r"|(?P<h2>1[0-2]|0?[1-9])\s?(?P<ap2>[ap]\.?m\.?)"
+    r"|(?P<mil>(?:0\d|1\d|2[0-3])[0-5]\d)(?=\s*(?:h\b|hrs\b|hours\b|,|\.|;|$|\s+(?:and|when|on|to)\b)))",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"\b(?:in|since|from|of)\s+(?P<y>19\d\d|20\d\d)\b", re.IGNORECASE)
+_TIME_WORDS = frozenset(
+    {
+        "day",
+        "week",
+        "month",
+        "year",
+        "time",
+        "today",
+        "yesterday",
+        "tomorrow",
+        "ago",
+        "last",
+        "next",
+        "morn",
+        "night",
+        "hour",
+        "minut",
+        "admiss",
+        "visit",
+    }
+)
+
+
+def _alternation(words: tuple[str, ...] | list[str]) -> str:
+    return "|".join(
+        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True)
+    )
+
+
+_ASPECT_RE = re.compile(
+    r"(?<![\w/-])(?:"
+    + "|".join(f"(?P<{k}>{_alternation(v)})" for k, v in _ASPECTS.items())
+    + r")(?![\w/-])",
+    re.IGNORECASE,
+)
+_ACTION_RE = re.compile(
+    r"(?<![\w/-])(?:"
+    + "|".join(f"(?P<{k}>{_alternation(v)})" for k, v in _ACTIONS.items())
+    + r")(?![\w/-])",
+    re.IGNORECASE,
+)
+_CLAUSE_BREAK = re.compile(r"[.!?](?:\s|$)|[;\n]")
+_PHRASE_BREAK = re.compile(r"[.!?,](?:\s|$)|[;\n]")
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A marker of aspect, action or time: its kind, value, span and the event it is about."""
+
+    kind: str
+    value: str
+    start: int
+    end: int
+    topic: frozenset[str]
+    drug: str | None = None
+    amount: float | None = None
+
+
+class _Text:
+    """Per-text helpers: the token at an offset, clause bounds and content stems of a clause."""
+
+    def __init__(self, doc: AnalyzedText) -> None:
+        self.doc = doc
+        self.starts = [t.start for t in doc.tokens]
+        self.breaks = [m.start() for m in _CLAUSE_BREAK.finditer(doc.text)]
+        self.phrase_breaks = [m.start() for m in _PHRASE_BREAK.finditer(doc.text)]
+
+    def clause(self, offset: int, phrase: bool = False) -> tuple[int, int]:
+        """Bounds of the clause (or, with ``phrase``, the comma-delimited phrase) at offset."""
+        breaks = self.phrase_breaks if phrase else self.breaks
+        k = bisect_right(breaks, offset)
+        lo = breaks[k - 1] + 1 if k > 0 else 0
+        hi = breaks[k] if k < len(breaks) else len(self.doc.text)
+        return lo, hi
+
+    def topic(self, start: int, end: int, skip: tuple[int, int]) -> frozenset[str]:
+        lo, hi = bisect_right(self.starts, start - 1), bisect_right(self.starts, end)
+        return frozenset(
+            t.stem
+            for t in self.doc.tokens[lo:hi]
+            if is_content(t)
+            and t.polarity != "asked"
+            and not (skip[0] <= t.start < skip[1])
+            and t.stem not in _TIME_WORDS
+        )
+
+    def asked(self, offset: int) -> bool:
+        k = bisect_right(self.starts, offset) - 1
+        return 0 <= k < len(self.doc.tokens) and self.doc.tokens[k].polarity == "asked"
+
+
+def _drug_near(doc: AnalyzedText, lo: int, hi: int, at: int) -> str | None:
+    """The drug named in the clause [lo, hi) closest to offset ``at``."""
+    best: tuple[int, str] | None = None
+    for d in doc.drugs:
+        if d.start >= hi:
+            break
+        if d.end <= lo:
+            continue
+        gap = min(abs(d.start - at), abs(d.end - at))
+        if best is None or gap < best[0]:
+            best = (gap, d.canonical)
+    return best[1] if best else None
+
+
+def _drug_before(doc: AnalyzedText, offset: int, reach: int = 200) -> str | None:
+    """The last drug named within ``reach`` characters before ``offset``."""
+    found = None
+    for d in doc.drugs:
+        if d.end > offset:
+            break
+        if offset - d.end <= reach:
+            found = d.canonical
+    return found
+
+
+def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
+    """Aspect, medication-action and time markers of ``doc``, each with its clause's topic.
+    With ``carry`` (the input), an action with no drug in its clause is about the drug named
+    just before ("Hold apixaban ... Resume the day after")."""
+    text = _Text(doc)
+    found: list[Mention] = []
+    for m in _ASPECT_RE.finditer(doc.text):
+        if text.asked(m.start()):
+            continue
+        kind = m.lastgroup or ""
+        lo, hi = text.clause(m.start())
+        found.append(Mention("aspect", kind, m.start(), m.end(), text.topic(lo, hi, m.span())))
+    for m in _ACTION_RE.finditer(doc.text):
+        lo, hi = text.clause(m.start())
+        drug = _drug_near(doc, lo, hi, m.start())
+        if drug is None and carry:
+            drug = _drug_before(doc, m.start())
+        if drug is None or text.asked(m.start()):
+            continue
+        found.append(Mention("action", m.lastgroup or "", m.start(), m.end(), frozenset(), drug))
+    for m in _RELATIVE.finditer(doc.text):
+        lo, hi = text.clause(m.start(), phrase=True)
+        topic = text.topic(lo, hi, m.span())
+        if m.group("w"):
+            sign, hours = _WORD_TIMES[re.sub(r"\s+", " ", m.group("w").lower())]
+        elif m.group("u"):
+            n = m.group("n").lower()
+            count = NUMBER_WORDS.get(n) or (1.0 if n in ("a", "an") else None)
+            if count is None:
+                try:
+                    count = float(n)
+                except ValueError:
+                    count = None
+            sign = _SIGN[re.sub(r"\s+", " ", m.group("d").lower())]
+            hours = count * _HOURS[m.group("u").lower()] if count else None
+        else:
+            sign = _SIGN[m.group("d2").lower()]
+            hours = _HOURS[m.group("u2").lower()]
+        found.append(Mention("time", str(sign), m.start(), m.end(), topic, amount=hours))
+    for m in _CLOCK.finditer(doc.text):
+        lo, hi = text.clause(m.start(), phrase=True)
+        found.append(
+            Mention(
+                "clock", "", m.start(), m.end(), text.topic(lo, hi, m.span()), amount=_minutes(m)
+            )
+        )
+    for m in _YEAR.finditer(doc.text):
+        lo, hi = text.clause(m.start())
+        topic = text.topic(lo, hi, m.span())
+        found.append(
+            Mention("year", "", m.start("y"), m.end("y"), topic, amount=float(m.group("y")))
+        )
+    return found
+
+
+def _minutes(m: re.Match[str]) -> float:
+    if m.group("mil"):
+        return int(m.group("mil")[:-2]) * 60.0 + int(m.group("mil")[-2:])
+    hour = int(m.group("h") or m.group("h2"))
+    minute = int(m.group("m") or 0)
+    ap = (m.group("ap") or m.group("ap2") or "").lower()
+    if ap.startswith("p") and hour < 12:
+        hour += 12
+    if ap.startswith("a") and hour == 12:
+        hour = 0
+    return hour * 60.0 + minute
+
+
+def _same_time(a: Mention, b: Mention) -> bool:
+    if a.kind == "time":
+        if a.value != b.value and "0" not in (a.value, b.value):
+            return False
+        if a.amount is None or b.amount is None:
+            return a.value == b.value
+        return abs(a.amount - b.amount) <= 0.1 * max(a.amount, b.amount, 1e-9)
+    return a.amount == b.amount
+
+
+@verifiers.register("temporal.v1")
+class TemporalRule(Rule):
+    name = "temporal.v1"
+
+    def __init__(self, aspect_risk: int = 3, action_risk: int = 4, time_risk: int = 3) -> None:
+        self.aspect_risk = aspect_risk
+        self.action_risk = action_risk
+        self.time_risk = time_risk
+
+    def check(self, view: CaseDoc) -> list[Finding]:
+        out, ctx = view.output, view.context
+        assert ctx is not None
+        theirs = mentions(ctx, carry=True)
+        findings = []
+        seen: set[tuple[str, str, str | None]] = set()
+        for m in mentions(out):
+            rival = self._rival(m, theirs)
+            if rival is None or (m.kind == "action" and (m.kind, m.value, m.drug) in seen):
+                continue
+            seen.add((m.kind, m.value, m.drug))
+            said = out.text[m.start : m.end]
+            stated = ctx.text[rival.start : rival.end]
+            if m.kind == "aspect":
+                message = (
+                    f"{m.value} vs {rival.value}: '{said}' where the input has '{stated}' "
+                    "about the same event"
+                )
+                risk = self.aspect_risk
+            elif m.kind == "action":
+                message = (
+                    f"medication {m.value} vs {rival.value}: '{said}' {m.drug} where the input "
+                    f"has '{stated}'"
+                )
+                risk = self.action_risk
+            else:
+                message = f"time: '{said}' where the input has '{stated}' for the same event"
+                risk = self.time_risk
+            findings.append(
+                self.finding(
+                    view,
+                    ErrorCategory.DETAIL_MISIDENTIFICATION,
+                    risk,
+                    (m.start, m.end),
+                    message,
+                    relation=CONTRADICTED,
+                    context_span=(rival.start, rival.end),
+                    suggestion=stated,
+                    confidence=0.8 if m.kind == "action" else 0.7,
+                )
+            )
+        return findings
+
+    @staticmethod
+    def _rival(m: Mention, theirs: list[Mention]) -> Mention | None:
+        """The input mention this one contradicts, or None when the input agrees or is silent."""
+        if m.kind == "action":
+            same = [t for t in theirs if t.kind == "action" and t.drug == m.drug]
+            if not same or any(t.value == m.value for t in same):
+                return None
+            clash = [t for t in same if t.value in _ACTION_CONFLICTS[m.value]]
+            return clash[0] if clash else None
+        if not m.topic:
+            return None
+        related = [t for t in theirs if t.kind == m.kind and m.topic & t.topic]
+        if not related:
+            return None
+        if m.kind == "aspect":
+            if any(t.value == m.value for t in related):
+                return None
+            clash = [t for t in related if t.value == _CONFLICT[m.value]]
+            return max(clash, key=lambda t: len(m.topic & t.topic)) if clash else None
+        if any(_same_time(m, t) for t in related):
+            return None
+        return max(related, key=lambda t: len(m.topic & t.topic))
