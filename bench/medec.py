@@ -98,7 +98,9 @@ def measure_lm(notes: list, args: argparse.Namespace) -> int:
     picked = notes[: args.limit]
     lm = create_lm("openai", {"base_url": args.lm_url, "model": args.lm_model, "timeout": 300.0})
     examples = [n for n in notes if n.id not in {p.id for p in picked}]
-    corrector = LMCorrector(lm, shots=args.shots, examples=examples)
+    corrector = LMCorrector(
+        lm, shots=args.shots, examples=examples, max_new_tokens=args.max_new_tokens
+    )
     calls = {"n": 0}
     generate = lm.generate
 
@@ -123,10 +125,15 @@ def measure_lm(notes: list, args: argparse.Namespace) -> int:
             failed += 1
             print(f"{note.id}: {exc.message[:160]}", file=sys.stderr)
         latencies.append(time.perf_counter() - t0)
+        state = "error" if note.id not in answers else f"{calls['n'] - before} call(s)"
+        print(f"{note.id}: {latencies[-1]:.1f} s, {state}", file=sys.stderr, flush=True)
     n = len(picked)
     latencies.sort()
     result = evaluate(picked, answers)["overall"] if answers else None
-    print(f"## lm.v1 against {args.lm_url} ({args.lm_model}), {n} notes, shots {args.shots}\n")
+    print(
+        f"## lm.v1 against {args.lm_url} ({args.lm_model}), {n} notes, shots {args.shots}, "
+        f"max_new_tokens {args.max_new_tokens}\n"
+    )
     print("| figure | value |")
     print("| --- | --- |")
     print(f"| valid JSON on the first answer | {first_ok}/{n} |")
@@ -158,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lm-model", default="medfact-evaluator", help="the served model name")
     parser.add_argument("--limit", type=int, default=20, help="notes for --lm-url")
     parser.add_argument("--shots", type=int, default=2, help="similar notes shown to lm.v1")
+    parser.add_argument("--max-new-tokens", type=int, default=256, help="lm.v1 answer cap")
     args = parser.parse_args(argv)
     if not args.data.is_file():
         sys.exit(f"bench/medec.py: {args.data} not found (MEDEC-MS lives in ../shared/data)")

@@ -292,3 +292,19 @@ def test_missing_medquad_says_where_it_looked_and_how_to_point_at_it(tmp_path, c
         KnowledgeCorrector(data_dir=tmp_path, home=tmp_path / "home").knowledge()
     text = caplog.text
     assert str(tmp_path / "medquad") in text and "--data-dir" in text and "MEDFACT_DATA" in text
+
+
+def test_negated_findings_do_not_support_a_concept():
+    vocab = vocabulary("condition")
+    said = "There is rebound tenderness and right lower quadrant pain."
+    denied = "Right lower quadrant pain without rebound tenderness; no fever."
+    support = {r.concept.name: r.support for r in vocab.rank(said)}
+    assert support["acute appendicitis"] >= 5
+    support = {r.concept.name: r.support for r in vocab.rank(denied)}
+    assert support.get("acute appendicitis", 0) < 5
+
+
+def test_a_finding_contained_in_another_is_counted_once():
+    ranked = vocabulary("action").rank("ECG shows ST-segment elevation in the inferior leads.")
+    pci = next(r for r in ranked if r.concept.name == "percutaneous coronary intervention")
+    assert pci.matched == ("ST-segment elevation",)

@@ -412,6 +412,7 @@ def bench_medec(
     from medfact.medec.metrics import (
         MiniLMBertScore,
         evaluate,
+        fold_figures,
         parse_mediqa,
         prediction_from,
         trivial_baselines,
@@ -474,6 +475,11 @@ def bench_medec(
     except MedfactError as exc:
         raise MedecCliError(exc.message) from None
     seconds = time.perf_counter() - started
+    if cv_folds and predictions is None:
+        from medfact.medec.corrector import assign_folds, twin_groups
+
+        folds = assign_folds(twin_groups(notes), cv_folds, seed)
+        result["folds"] = fold_figures(notes, answers, folds)
     result["baselines"] = trivial_baselines(notes)
     result["seconds"] = round(seconds, 1)
     result["mode"] = "predictions" if predictions else (f"cv{cv_folds}" if cv_folds else "model")
@@ -494,6 +500,16 @@ def bench_medec(
             f"\ntrivial baselines: always-error flag {base['always_error']['flag_accuracy']:.3f}; "
             f"always-clean flag and sentence {base['always_clean']['flag_accuracy']:.3f}"
         )
+        if "folds" in result:
+            f = result["folds"]
+            click.echo(
+                f"per fold (mean +- SE): flag {f['flag_accuracy'][0]:.3f} +- "
+                f"{f['flag_accuracy'][1]:.3f}, sentence {f['sentence_accuracy'][0]:.3f} +- "
+                f"{f['sentence_accuracy'][1]:.3f}; flag minus always-error "
+                f"{f['flag_minus_always_error'][0]:+.3f} +- {f['flag_minus_always_error'][1]:.3f}"
+                f", sentence minus always-clean {f['sentence_minus_always_clean'][0]:+.3f} +- "
+                f"{f['sentence_minus_always_clean'][1]:.3f}"
+            )
     if row_errors:
         sys.exit(EXIT_ROWS)
 

@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 
 from medfact.medec.knowledge import stem_word
 from medfact.medec.vocab import (
+    DRUG_CLASS_WORDS,
+    MARGIN,
+    MIN_SUPPORT,
     Ranked,
     drug_lexicon,
     is_drug_or_regimen,
@@ -140,7 +143,11 @@ def answer_span(sentence: str, answer: Sequence[str]) -> tuple[int, int] | None:
 def drug_span(sentence: str) -> tuple[int, int] | None:
     """Span of the drug mentions of a sentence, joined into one regimen when they are listed
     together ("rifampin, isoniazid, and ethambutol"); test names are not drugs."""
-    mentions = [m for m in drug_lexicon().find(sentence) if not is_test_name(m.surface)]
+    mentions = [
+        m
+        for m in drug_lexicon().find(sentence)
+        if not is_test_name(m.surface) and m.surface.lower() not in DRUG_CLASS_WORDS
+    ]
     mentions = [m for m in mentions if not _is_test_context(sentence, m.start, m.end)]
     if not mentions:
         return None
@@ -224,18 +231,25 @@ def _replace_concept(
     ranked = vocabulary(kind).rank(findings)
     out = Proposal(error_type=error_type, ranked=ranked)
     stated = _stated_concept(sentence, kind)
-    if stated is not None:
-        span: tuple[int, int] | None = (stated.start, stated.end)
-        stated_name = stated.concept.name
-    else:
-        span, stated_name = stated_span(sentence, kind), None
-    if span is None:
-        out.reason = f"the sentence names no {kind} medfact can locate"
+    if stated is None:
+        # what the sentence states is unknown to the vocabulary: its fit cannot be compared
+        out.reason = f"the sentence states no {kind} of medfact's vocabulary"
         return out
+    span = (stated.start, stated.end)
+    if kind == "action":
+        # "Unsynchronized cardioversion was ...": replace the whole step, not a word of it
+        whole = stated_span(sentence, "action")
+        if whole and whole[0] <= span[0] and span[1] <= whole[1]:
+            span = whole
+    stated_name = stated.concept.name
     out.stated = sentence[span[0] : span[1]]
-    stated_support = _support_of(stated_name, ranked) if stated_name else 0.0
+    stated_rank = next((r for r in ranked if r.concept.name == stated_name), None)
+    if stated_rank is not None and stated_rank.supported:
+        out.reason = f"the note's findings support the stated {kind}"
+        return out
+    stated_support = stated_rank.support if stated_rank else 0.0
     for r in ranked:
-        if not r.supported or r.support <= stated_support:
+        if not r.supported or r.support < max(stated_support + MARGIN, 2 * stated_support):
             break
         if any(n.lower() in out.stated.lower() for n in r.concept.names):
             continue
@@ -277,15 +291,16 @@ def _replace_treatment(
         out.reason = "no condition the findings support has a treatment of the right type"
         return out
     top = candidates[0][1]
-    for treatment, _r in candidates:
-        if _r.concept.name != top.concept.name:
-            break
+    for treatment, r in candidates:
         if _same_treatment(treatment, out.stated, stated_drugs):
             out.reason = (
-                f"the stated treatment is a first-line choice for {top.concept.name}, "
-                "the condition the findings support best"
+                f"the stated treatment is a first-line choice for {r.concept.name}, "
+                "a condition the findings support"
             )
             return out
+    if top.support < MIN_SUPPORT + MARGIN:
+        out.reason = "no condition is supported strongly enough to choose its treatment"
+        return out
     for treatment, r in candidates:
         if r.support < top.support:
             break

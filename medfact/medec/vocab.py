@@ -31,6 +31,40 @@ FILES = {"organism": "organisms.json", "condition": "conditions.json", "action":
 #: also needs :data:`MIN_PHRASES` matched findings, one of them of several words.
 MIN_SUPPORT = 5.0
 MIN_PHRASES = 2
+#: Extra support a replacement needs over the stated concept (one specific finding's worth).
+MARGIN = 3.0
+#: Drug classes the lexicon knows that name no drug ("broad-spectrum antibiotics"): a sentence's
+#: class word is not a stated drug to replace.
+DRUG_CLASS_WORDS = frozenset(
+    [
+        "antibiotic",
+        "antibiotics",
+        "antimicrobial",
+        "antimicrobials",
+        "antibacterial",
+        "antibacterials",
+        "analgesic",
+        "analgesics",
+        "antiviral",
+        "antivirals",
+        "antifungal",
+        "antifungals",
+        "steroid",
+        "steroids",
+        "corticosteroid",
+        "corticosteroids",
+        "chemotherapy",
+        "immunotherapy",
+        "vitamins",
+        "supplements",
+        "antihypertensives",
+        "anticoagulants",
+        "anticoagulation",
+        "diuretics",
+        "vaccine",
+        "vaccines",
+    ]
+)
 #: Treatment entries that name no drug, regimen or procedure; never offered.
 _NOT_TREATMENTS = frozenset(["supportive care", "treatment of the underlying cause"])
 #: Words that make a name a test, a lab value or a body substance rather than a drug.
@@ -146,23 +180,44 @@ class Vocabulary:
         return sorted(found, key=lambda m: m.start)
 
     def rank(self, findings: str | Iterable[str]) -> list[Ranked]:
-        """Every concept with support above 0 for these findings, best first."""
-        stems = set(_phrase_stems(findings) if isinstance(findings, str) else findings)
+        """Every concept with support above 0 for these findings, best first. A finding
+        counts when all its stems occur in the findings outside negated clauses ("without
+        rebound"); one that another matched finding contains ("ST elevation" in "ST-segment
+        elevation") is not counted twice. Support adds up to 3 per finding, by its words."""
+        stems = affirmed_stems(findings) if isinstance(findings, str) else set(findings)
         out = []
         for concept in self.concepts:
-            score, matched = 0.0, []
-            for phrase, need in self._finding_stems[concept.name]:
-                if need and need <= stems:
-                    score += min(len(need), 3)
-                    matched.append(phrase)
+            hits = [(p, need) for p, need in self._finding_stems[concept.name] if need <= stems]
+            kept = [
+                (p, need) for p, need in hits if need and not any(need < other for _, other in hits)
+            ]
+            score = float(sum(min(len(need), 3) for _, need in kept))
             if score > 0:
-                out.append(Ranked(concept, score, tuple(matched)))
+                out.append(Ranked(concept, score, tuple(p for p, _ in kept)))
         out.sort(key=lambda r: (-r.support, r.concept.name))
         return out
 
 
 def _phrase_stems(text: str) -> list[str]:
     return content_stems(text)
+
+
+_CLAUSE = re.compile(r"[.;:,]|\bbut\b|\bhowever\b", re.I)
+_NEGATION = re.compile(
+    r"\b(no|not|without|denies|denied|negative for|absent|absence of|none|free of|"
+    r"unremarkable|normal)\b",
+    re.I,
+)
+
+
+def affirmed_stems(text: str) -> set[str]:
+    """Content stems of ``text`` outside negated stretches: in each clause, what follows a
+    negation cue ("no", "without", "denies", "negative for") is left out."""
+    out: set[str] = set()
+    for clause in _CLAUSE.split(text):
+        m = _NEGATION.search(clause)
+        out.update(_phrase_stems(clause[: m.start()] if m else clause))
+    return out
 
 
 @cache
