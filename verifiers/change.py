@@ -11,21 +11,16 @@ from medfact.types import Finding
 from medfact.verifiers.base import CONTRADICTED, Rule
 
 # Words that name a change over time by themselves ("worsening", "has improved").
-_CHANGE_STEMS = (
-    "worsen",
-    "improv",
-    "progress",
-    "deteriorat",
-    "resolv",
-    "subsid",
-    "escalat",
-    "unchang",
-)
-# Comparatives and state words: a change only with a comparison marker or a "has become" verb
-# ("elevated blood pressure", "decreased breath sounds", "stable angina" are states).
+_CHANGE_STEMS = ("worsen", "improv", "progress", "deteriorat", "resolv", "subsid", "escalat")
+_CHANGE_STEMS += ("unchang",)
 _COMPARATIVES = frozenset({"better", "worse"})
+# Amount comparatives: a comparison only with "than" ("higher than last visit"), and not as
+# a bound ("less than a pack a day", "more than 2 weeks").
+_NEEDS_THAN = frozenset({"more", "less", "higher", "lower", "larger", "smaller", "fewer"})
+# State words ("elevated blood pressure", "decreased breath sounds", "stable angina"): a change
+# only with a comparison marker near them or a "has become" verb just before.
 _MARKERS = frozenset(
-    {
+    [
         "than",
         "since",
         "compared",
@@ -43,14 +38,13 @@ _MARKERS = frozenset(
         "interval",
         "anymore",
         "again",
-        "recently",
         "lately",
         "today",
         "further",
-    }
+    ]
 )
 _BECOME = frozenset(
-    {
+    [
         "has",
         "have",
         "had",
@@ -68,13 +62,14 @@ _BECOME = frozenset(
         "remains",
         "remained",
         "stayed",
-    }
+    ]
 )
 # After a comparative or a present-tense verb, these open a trigger or a relieving factor:
-# "worse with overhead reaching", "better after rest", "improves on lying down".
+# "worse with overhead reaching", "better with rest", "improves on lying down".
 _TRIGGER_WORDS = frozenset(
-    {
+    [
         "with",
+        "w",  # "worse w/ caffeine"
         "when",
         "on",
         "by",
@@ -83,8 +78,6 @@ _TRIGGER_WORDS = frozenset(
         "upon",
         "if",
         "whenever",
-        "after",
-        "before",
         "at",
         "in",
         "lying",
@@ -99,10 +92,44 @@ _TRIGGER_WORDS = frozenset(
         "rest",
         "cold",
         "heat",
-    }
+    ]
+)
+# "better after rest", "worse before meals": a trigger when an activity follows, a change when
+# a time does ("better after a couple of hours", "worse after that").
+_ACTIVITIES = frozenset(
+    [
+        "meals",
+        "meal",
+        "eating",
+        "food",
+        "exercise",
+        "exertion",
+        "activity",
+        "activities",
+        "rest",
+        "resting",
+        "sleep",
+        "sleeping",
+        "work",
+        "standing",
+        "sitting",
+        "lying",
+        "walking",
+        "running",
+        "climbing",
+        "bending",
+        "lifting",
+        "stairs",
+        "bowel",
+        "urination",
+        "intercourse",
+        "coughing",
+        "breathing",
+        "swallowing",
+    ]
 )
 _HABITUAL = frozenset(
-    {
+    [
         "improves",
         "worsens",
         "increases",
@@ -115,8 +142,9 @@ _HABITUAL = frozenset(
         "relief",
         "better",
         "worse",
-    }
+    ]
 )
+_BOUND_AFTER_THAN = frozenset({"a", "an", "one", "half", "usual"})
 _CLAUSE_END = frozenset(",;:")
 
 
@@ -144,24 +172,44 @@ def is_trigger(doc: AnalyzedText, i: int) -> bool:
     after = _clause(doc, i, 6, 1)
     if word not in _HABITUAL or not after or after[0] not in _TRIGGER_WORDS:
         return False
+    if after[0] in ("after", "before") and not (
+        len(after) > 1 and (after[1] in _ACTIVITIES or after[1].endswith("ing"))
+    ):
+        return False
     return not (_MARKERS & set(after))
 
 
-def change_mentions(doc: AnalyzedText) -> list[tuple[int, str]]:
-    """(token index, direction) for each word that states a change over time or a comparison;
-    triggers ("worse with walking") and states ("elevated", "decreased breath sounds") are not."""
+def change_mentions(doc: AnalyzedText, strict: bool = True) -> list[tuple[int, str]]:
+    """(token index, direction) for each word that states a change over time or a comparison.
+    Triggers ("worse with walking") never count; with ``strict``, state words ("elevated",
+    "decreased breath sounds") and amount bounds ("less than a pack") do not either."""
     found = []
-    for i, tok in enumerate(doc.tokens):
+    toks = doc.tokens
+    for i, tok in enumerate(toks):
         direction = CHANGE_WORDS.get(tok.text)
         if direction is None or is_trigger(doc, i):
             continue
-        strong = tok.text in _COMPARATIVES or tok.text.startswith(_CHANGE_STEMS)
-        if not strong:
-            near = set(_clause(doc, i, 5, 1)) | set(_clause(doc, i, 3, -1))
-            if not (near & _MARKERS or set(_clause(doc, i, 2, -1)) & _BECOME):
-                continue
+        if strict:
+            after = _clause(doc, i, 5, 1)
+            if tok.text in _NEEDS_THAN:
+                if not after or after[0] != "than":
+                    continue
+                if len(after) > 1 and (after[1] in _BOUND_AFTER_THAN or after[1][0].isdigit()):
+                    continue
+            elif not (tok.text in _COMPARATIVES or tok.text.startswith(_CHANGE_STEMS)):
+                near = set(after) | set(_clause(doc, i, 3, -1))
+                if not (near & _MARKERS or set(_clause(doc, i, 2, -1)) & _BECOME):
+                    continue
         found.append((i, direction))
     return found
+
+
+def _negated_here(doc: AnalyzedText, j: int) -> bool:
+    """A change word negated by a word just before it ("not better", "no worse")."""
+    tok = doc.tokens[j]
+    return (
+        tok.polarity == "negated" and tok.trigger is not None and 0 <= tok.start - tok.trigger < 12
+    )
 
 
 def _topic(doc: AnalyzedText, sentence: int, width: int) -> set[str]:
@@ -197,21 +245,36 @@ class _ChangeIndex:
     output's topic, not the number of the input's mentions."""
 
     def __init__(self, ctx: AnalyzedText) -> None:
-        # the first mention per sentence and direction: later ones in the same sentence share
-        # its topic, so they can never come first (a sentence is read once however many)
+        # Agreement reads every change word of the input but its triggers (lenient: "they
+        # increased my dose" supports "since the dose was increased"); contradiction reads
+        # only its real changes, a change negated just before it ("not better") as "same".
+        # The first mention per sentence and direction: later ones in the same sentence share
+        # its topic, so they can never come first (a sentence is read once however many).
+        strict = set(change_mentions(ctx))
         by_sentence: dict[int, dict[str, int]] = {}
-        for j, direction in change_mentions(ctx):
-            if ctx.tokens[j].polarity == "negated":
+        against: dict[int, dict[str, int]] = {}
+        for j, direction in change_mentions(ctx, strict=False):
+            if _negated_here(ctx, j):
                 direction = "same"  # "not better or worse"
             by_sentence.setdefault(ctx.tokens[j].sentence, {}).setdefault(direction, j)
+            if (j, CHANGE_WORDS[ctx.tokens[j].text]) in strict:
+                against.setdefault(ctx.tokens[j].sentence, {}).setdefault(direction, j)
         topics = _Topics(ctx)
-        self.first: dict[str, dict[str, int]] = {}
+        self.first = self._by_stem(by_sentence, topics)
+        self.against = self._by_stem(against, topics)
+
+    @staticmethod
+    def _by_stem(
+        by_sentence: dict[int, dict[str, int]], topics: _Topics
+    ) -> dict[str, dict[str, int]]:
+        first: dict[str, dict[str, int]] = {}
         for sentence, firsts in by_sentence.items():
             for stem in topics.around(sentence, 1):
-                known = self.first.setdefault(stem, {})
+                known = first.setdefault(stem, {})
                 for direction, j in firsts.items():
                     if j < known.get(direction, j + 1):
                         known[direction] = j
+        return first
 
     def agrees(self, topic: frozenset[str], direction: str) -> bool:
         """Some input mention in ``direction`` shares a stem with ``topic``."""
@@ -222,7 +285,7 @@ class _ChangeIndex:
         shares a stem with ``topic``, or None."""
         best: tuple[int, str] | None = None
         for stem in topic:
-            for d, j in self.first.get(stem, {}).items():
+            for d, j in self.against.get(stem, {}).items():
                 if d != direction and (best is None or j < best[0]):
                     best = (j, d)
         return best
@@ -253,7 +316,7 @@ class ComparisonRule(Rule):
             if opposite is not None:
                 other = ctx.tokens[opposite[0]]
                 said = "says it did not change" if opposite[1] == "same" else "gives the other way"
-                if other.polarity == "negated":
+                if _negated_here(ctx, opposite[0]):
                     said = "says it did not change ('not"
                     quoted = f"{said} {other.text}')"
                 else:

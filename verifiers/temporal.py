@@ -44,8 +44,6 @@ _ASPECTS: dict[str, tuple[str, ...]] = {
         "revealed",
         "demonstrated",
         "was done",
-        "done",
-        "has had",
         "was treated",
         "treated with",
         "already had",
@@ -58,19 +56,13 @@ _ASPECTS: dict[str, tuple[str, ...]] = {
         "planning",
         "plan to",
         "plans to",
-        "will be",
-        "will have",
         "will undergo",
-        "will get",
         "to be ordered",
         "ordered",
         "pending",
         "upcoming",
         "not yet",
         "awaiting",
-        "to get",
-        "to have",
-        "going to",
         "referred for",
         "referral for",
         "consider",
@@ -91,20 +83,18 @@ _ASPECTS: dict[str, tuple[str, ...]] = {
         "no longer",
         "resolved",
         "remote",
-        "in the past",
         "past history",
         "previously",
+        "not since",
     ),
     "current": (
         "current",
         "currently",
         "active",
         "ongoing",
-        "still",
         "continues to",
         "presently",
         "at present",
-        "persistent",
     ),
 }
 _CONFLICT = {"done": "planned", "planned": "done", "past": "current", "current": "past"}
@@ -116,10 +106,6 @@ _ACTIONS: dict[str, tuple[str, ...]] = {
         "continues",
         "continued",
         "continuing",
-        "resume",
-        "resumed",
-        "restart",
-        "restarted",
         "maintain",
         "maintained",
         "remains on",
@@ -155,8 +141,8 @@ _ACTIONS: dict[str, tuple[str, ...]] = {
 }
 _ACTION_CONFLICTS = {
     "held": {"continued", "started", "given"},
-    "stopped": {"continued", "started", "given"},
-    "started": {"continued", "held", "stopped"},
+    "stopped": {"continued", "given"},
+    "started": {"continued", "held"},
     "continued": {"held", "stopped", "started"},
     "given": {"held", "stopped"},
     "resumed": set(),
@@ -170,7 +156,7 @@ _RELATIVE = re.compile(
     r"(?P<u>minute|hour|day|night|week|month|year)s?\s+"
     r"(?P<d>ago|before|after|prior\s+to|later|earlier|from\s+now|previously)\b"
     r"|\b(?P<d2>last|next|past|previous|coming|following)\s+(?P<u2>night|week|month|year)\b"
-    r"|\b(?P<w>yesterday|tomorrow|today|tonight|this\s+morning|last\s+night)\b",
+    r"|\b(?P<w>yesterday|tomorrow|last\s+night)\b",
     re.IGNORECASE,
 )
 _SIGN = {"ago": -1, "before": -1, "prior to": -1, "earlier": -1, "previously": -1, "later": 1}
@@ -179,9 +165,6 @@ _SIGN |= {"coming": 1, "following": 1}
 _WORD_TIMES = {
     "yesterday": (-1, 24.0),
     "tomorrow": (1, 24.0),
-    "today": (0, 0.0),
-    "tonight": (0, 0.0),
-    "this morning": (0, 0.0),
     "last night": (-1, 12.0),
 }
 _CLOCK = re.compile(
@@ -232,6 +215,10 @@ _ACTION_RE = re.compile(
     + r")(?![\w/-])",
     re.IGNORECASE,
 )
+_CONDITION = re.compile(
+    r"\b(?:if|unless|in case|should (?:you|he|she|they|it|there))\b", re.IGNORECASE
+)
+_AGAIN = re.compile(r"\b(?:again|back)\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[.!?](?:\s|$)|[;\n]")
 _PHRASE_BREAK = re.compile(r"[.!?,](?:\s|$)|[;\n]")
 
@@ -247,6 +234,7 @@ class Mention:
     topic: frozenset[str]
     drug: str | None = None
     amount: float | None = None
+    asked: bool = False
 
 
 class _Text:
@@ -271,15 +259,46 @@ class _Text:
         return frozenset(
             t.stem
             for t in self.doc.tokens[lo:hi]
-            if is_content(t)
-            and t.polarity != "asked"
-            and not (skip[0] <= t.start < skip[1])
-            and t.stem not in _TIME_WORDS
+            if is_content(t) and not (skip[0] <= t.start < skip[1]) and t.stem not in _TIME_WORDS
         )
 
+    def window(self, start: int, end: int, before: int = 6, after: int = 5) -> frozenset[str]:
+        """Content stems of the few words around [start, end) in its clause: the event a
+        marker such as "history of" or "scheduled for" is about. An answer at the start of a
+        turn ("Not yet, ...") is about its question too."""
+        lo, hi = self.clause(start, phrase=True)
+        first = bisect_right(self.starts, start - 1)
+        last = bisect_right(self.starts, end - 1)
+        toks = self.doc.tokens
+        a, b = max(first - before, 0), min(last + after, len(toks))
+        while a < first and toks[a].start < lo:
+            a += 1
+        stems = self.topic(
+            toks[a].start if a < len(toks) else lo,
+            min(toks[b - 1].end if b > 0 else hi, hi),
+            (start, end),
+        )
+        if first < len(toks):
+            sentence = toks[first].sentence
+            sentences = self.doc.sentences
+            opening = self.doc.text[sentences[sentence].span[0] : start]
+            question = sentence > 0 and sentences[sentence - 1].text.rstrip().endswith("?")
+            if question and len(opening.split()) <= 4:
+                prev = sentences[sentence - 1].span
+                stems |= self.topic(prev[0], prev[1], (start, end))
+        return stems
+
     def asked(self, offset: int) -> bool:
+        """A question, or a condition before ``offset`` in its sentence ("if you have these
+        symptoms, we will stop aspirin"): not a statement of what is or was done."""
         k = bisect_right(self.starts, offset) - 1
-        return 0 <= k < len(self.doc.tokens) and self.doc.tokens[k].polarity == "asked"
+        if not 0 <= k < len(self.doc.tokens):
+            return False
+        tok = self.doc.tokens[k]
+        if tok.polarity == "asked":
+            return True
+        sent = self.doc.sentences[tok.sentence]
+        return _CONDITION.search(self.doc.text, sent.span[0], offset) is not None
 
 
 def _drug_near(doc: AnalyzedText, lo: int, hi: int, at: int) -> str | None:
@@ -317,16 +336,21 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
         if text.asked(m.start()):
             continue
         kind = m.lastgroup or ""
-        lo, hi = text.clause(m.start())
-        found.append(Mention("aspect", kind, m.start(), m.end(), text.topic(lo, hi, m.span())))
+        found.append(Mention("aspect", kind, m.start(), m.end(), text.window(*m.span())))
     for m in _ACTION_RE.finditer(doc.text):
         lo, hi = text.clause(m.start())
         drug = _drug_near(doc, lo, hi, m.start())
         if drug is None and carry:
             drug = _drug_before(doc, m.start())
-        if drug is None or text.asked(m.start()):
+        asked = text.asked(m.start())
+        if drug is None or (asked and not carry):
             continue
-        found.append(Mention("action", m.lastgroup or "", m.start(), m.end(), frozenset(), drug))
+        value = m.lastgroup or ""
+        if value in ("started", "given") and _AGAIN.search(
+            doc.text, m.end(), min(hi, m.end() + 60)
+        ):
+            value = "resumed"  # "start taking baby aspirin again"
+        found.append(Mention("action", value, m.start(), m.end(), frozenset(), drug, asked=asked))
     for m in _RELATIVE.finditer(doc.text):
         lo, hi = text.clause(m.start(), phrase=True)
         topic = text.topic(lo, hi, m.span())
@@ -443,8 +467,8 @@ class TemporalRule(Rule):
         if m.kind == "action":
             same = [t for t in theirs if t.kind == "action" and t.drug == m.drug]
             if not same or any(t.value == m.value for t in same):
-                return None
-            clash = [t for t in same if t.value in _ACTION_CONFLICTS[m.value]]
+                return None  # a question ("should I continue it?") still counts as agreement
+            clash = [t for t in same if t.value in _ACTION_CONFLICTS[m.value] and not t.asked]
             return clash[0] if clash else None
         if not m.topic:
             return None
