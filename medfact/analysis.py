@@ -2,7 +2,12 @@
 
 The output and the context of a case are analysed the same way, once, so rules only compare.
 Polarity follows ConText: a trigger ("denies", "no", "without") negates the words after it up to a
-terminator or the sentence end; in dialogue, a question answered "No" negates what it asked.
+terminator (";", "but", "although", ...) or the sentence end; pseudo-negations ("no change in",
+"not only") negate nothing; "cannot be excluded" hedges. Each token also has a scope: the patient's
+now ("current"), the patient's past ("history"), a relative ("family") or a condition that has not
+happened ("hypothetical"), set by triggers and by section headers ("Family history:"). In dialogue,
+a question and the next speaker's answer are one statement: "No" negates what was asked, and a
+side in the answer ("Which ankle? - The right one.") names the part the question asked about.
 """
 
 from __future__ import annotations
@@ -24,6 +29,13 @@ _SCOPE_WINDOW = 12  # long enough for "denies fever, chills, nausea, vomiting or
 _BARE_ANSWER = re.compile(r"(yes|yeah|yep|yup|no|nope|nah)\b\s*[,.!;]")
 
 AFFIRMED, NEGATED, UNCERTAIN, ASKED = "affirmed", "negated", "uncertain", "asked"
+CURRENT, HISTORY, FAMILY, HYPOTHETICAL = "current", "history", "family", "hypothetical"
+_SCOPE_RANK = {CURRENT: 0, HISTORY: 1, HYPOTHETICAL: 2, FAMILY: 3}  # a stronger scope wins
+_HEADER = re.compile(r"(?:^|(?<=[.\n]))[ \t]*([A-Za-z][A-Za-z /]{0,40}?)[ \t]*:", re.MULTILINE)
+_ANAPHORA = frozenset({"one", "side", "sided"})  # "the right one": the part named before
+_CHANGE_WORDS = frozenset({"change", "changes", "changed", "difference", "increase", "decrease"})
+_FAMILY_WINDOW = 20  # "my son ... suffers from glaucoma, high cholesterol, high blood pressure"
+_PART_MEMORY = 2  # sentences a named body part stays the referent of "the right one"
 
 
 @dataclass(slots=True)
@@ -35,6 +47,8 @@ class Token:
     stem: str
     polarity: str = AFFIRMED
     trigger: int | None = None  # start offset of the word that set a non-affirmed polarity
+    scope: str = CURRENT  # current / history / family / hypothetical
+    speaker: str | None = None  # in a dialogue: who said it (a question: who answered it)
 
     @property
     def is_number(self) -> bool:
@@ -266,6 +280,8 @@ class Analyzer:
     def __call__(self, text: str, sentences: list[Sentence]) -> AnalyzedText:
         doc = AnalyzedText(text=text, sentences=sentences)
         speakers = []
+        sections = _section_scopes(text)
+        last_part: list[str] = []  # the last body part named, for "the right one"
         for sent in sentences:
             first = len(doc.tokens)
             for m in _TOKEN.finditer(sent.text):
@@ -281,9 +297,10 @@ class Analyzer:
                 )
             sent_tokens = doc.tokens[first:]
             _fold_phrases(sent_tokens)
-            self._polarity(sent_tokens)
+            self._polarity(sent_tokens, text)
+            self._scope(sent_tokens, text, sections)
             self._quantities(doc, sent_tokens, first)
-            self._sides(doc, sent_tokens)
+            self._sides(doc, sent_tokens, last_part)
             self._scales(doc, sent_tokens, first)
             match = _SPEAKER.match(sent.text)
             speakers.append((match.group(1) or match.group(2)).lower() if match else None)
@@ -295,68 +312,180 @@ class Analyzer:
         return doc
 
     @staticmethod
-    def _polarity(toks: list[Token]) -> None:
+    def _polarity(toks: list[Token], text: str) -> None:
         words = [t.text for t in toks]
-        terminators = {i for a, _ in _match_phrases(words, terms.SCOPE_TERMINATORS) for i in [a]}
-        terminators |= {i for i, w in enumerate(words) if w in {";"}}
-        prefixed = [(i, i) for i, w in enumerate(words) if w.startswith("non-")]
-        for kind, triggers in ((NEGATED, terms.NEGATION_PRE), (UNCERTAIN, terms.UNCERTAINTY_PRE)):
-            extra = prefixed if kind == NEGATED else []
-            for start, end in _match_phrases(words, triggers) + extra:
+        stops = _stops(toks, words, text, terms.SCOPE_TERMINATORS)
+        found = [
+            (a, b, kind, forward)
+            for kind, forward, phrases in _POLARITY_TRIGGERS
+            for a, b in _match_phrases(words, phrases)
+        ]
+        colons = {j for j in range(1, len(toks)) if ":" in text[toks[j - 1].end : toks[j].start]}
+        for start, end, kind, forward in _longest(found):
+            if kind is None:
+                continue  # a pseudo-negation: "no change in", "not only"
+            if end - start == 1 and words[start] in _ANSWER_WORDS and _answers(toks, start, text):
+                continue  # "No, I had a hysterectomy": an answer, not a negation of what follows
+            if forward:
                 for j in range(end, min(end + _SCOPE_WINDOW, len(toks))):
-                    if j in terminators:
+                    # "without contrast: small hematoma"; but "Negative: ANA, RF" lists
+                    if j in stops or (j in colons and j > end):
                         break
                     if toks[j].polarity == AFFIRMED or kind == NEGATED:
                         toks[j].polarity = kind
                         toks[j].trigger = toks[start].start
-        for start, end in _match_phrases(words, terms.NEGATION_POST):
-            for j in range(start - 1, max(-1, start - 6), -1):
-                if j in terminators:
+            else:
+                for j in range(start - 1, max(-1, start - 6), -1):
+                    if j + 1 in stops or j in stops:
+                        break
+                    if toks[j].polarity == AFFIRMED or kind == NEGATED:
+                        toks[j].polarity = kind
+                        toks[j].trigger = toks[end - 1].start
+        for i, w in enumerate(words):
+            if w.startswith("non-"):  # "non-tender": the word itself and what follows
+                for j in range(i, min(i + _SCOPE_WINDOW, len(toks))):
+                    if j > i and j in stops:
+                        break
+                    toks[j].polarity = NEGATED
+                    toks[j].trigger = toks[i].start
+
+    @staticmethod
+    def _scope(toks: list[Token], text: str, sections: list[tuple[int, int, str]]) -> None:
+        """History, family and hypothetical scope from the section and the sentence's triggers."""
+        if not toks:
+            return
+        words = [t.text for t in toks]
+        base = _section_at(sections, toks[0].start)
+        if base == FAMILY and _match_phrases(words[:2], terms.PERSONAL_SUBJECTS):
+            base = CURRENT  # "Family history: ... Patient has had no cancers." ends the section
+            for k, (start, end, scope) in enumerate(sections):
+                if start <= toks[0].start < end:
+                    sections[k] = (start, toks[0].start, scope)
+        for tok in toks:
+            tok.scope = base
+        stops = _stops(toks, words, text, terms.SCOPE_TERMINATORS)
+        history_stops = stops | {a for a, _ in _match_phrases(words, terms.CURRENT_MARKERS)}
+
+        def mark(start: int, end: int, scope: str, forward: bool, window: int) -> None:
+            limits = history_stops if scope == HISTORY else stops
+            rng = (
+                range(end, min(end + window, len(toks)))
+                if forward
+                else range(start - 1, max(-1, start - window), -1)
+            )
+            for j in rng:
+                if j in limits or (not forward and j + 1 in limits):
                     break
-                toks[j].polarity = NEGATED
-                toks[j].trigger = toks[end - 1].start
+                if _SCOPE_RANK[scope] > _SCOPE_RANK[toks[j].scope]:
+                    toks[j].scope = scope
+
+        found = [
+            (a, b, scope, forward)
+            for scope, forward, phrases in _SCOPE_TRIGGERS
+            for a, b in _match_phrases(words, phrases)
+        ]
+        for start, end, scope, forward in _longest(found):
+            if scope is not None:
+                mark(start, end, scope, forward, _SCOPE_WINDOW)
+        family_stops = _stops(toks, words, text, terms.FAMILY_TERMINATORS)
+        for i, w in enumerate(words):
+            after_word = text[toks[i].end : toks[i + 1].start] if i + 1 < len(toks) else ""
+            if not is_relative(w) or ":" in after_word or "]" in after_word:
+                continue  # "Guest_family: He was cooking": a speaker, not a relative's condition
+            verb = None
+            for j in range(i + 1, min(i + 6, len(toks))):
+                if j in family_stops:
+                    break
+                if words[j] in terms.RELATIVE_VERBS:
+                    verb = j
+                    break
+            if w.endswith("'s") or verb is not None:
+                toks[i].scope = FAMILY
+                after = i + 1 if verb is None else verb + 1
+                for j in range(i + 1, min(after + _FAMILY_WINDOW, len(toks))):
+                    if j in family_stops:
+                        break
+                    toks[j].scope = FAMILY
+            elif i > 0 and {"in", "of"} & set(words[max(0, i - 3) : i]):
+                # "diabetes in mother", "colon cancer in a paternal uncle"
+                at = max(j for j in range(max(0, i - 3), i) if words[j] in ("in", "of"))
+                mark(at, at, FAMILY, False, 7)
 
     @staticmethod
     def _dialogue_polarity(doc: AnalyzedText, speakers: list[str | None]) -> None:
-        """A question's words take the polarity of the answer in the next speaker's turn."""
+        """A question and the next speaker's answer are one statement.
+
+        Only the question that ends a turn is answered; earlier questions of the turn stay
+        asked, so a "No" is never given to a question it may not answer. A bare "No" negates
+        what was asked and "Yes" affirms it; the question's words are attributed to whoever
+        answered. Sides asked as alternatives ("left or right?") or denied are not mentions;
+        the answer's side is ("Is it the left? - No, the other one." names the right)."""
         sents = doc.sentences
         by_sentence: dict[int, list[Token]] = {}
         for tok in doc.tokens:
             by_sentence.setdefault(tok.sentence, []).append(tok)
-        current = None
-        for i, sent in enumerate(sents):
-            current = speakers[i] or current
-            if not sent.text.rstrip().endswith("?"):
-                # A turn that ends without "?" but draws a one-word "no" was a question too
-                # ("[doctor] blood in your stool . [patient] no ."): its words are denied.
-                if i + 1 < len(sents) and speakers[i + 1] not in (None, current):
-                    reply = _SPEAKER.sub("", sents[i + 1].text).strip().lower()
-                    if len(reply.split()) <= 3 and _is_bare_no(reply):
-                        # what was said just before the reply (ACI turns can be one long line)
-                        for tok in by_sentence.get(sent.index, [])[-_SCOPE_WINDOW:]:
+        turns: list[tuple[str | None, list[int]]] = []
+        for i, spk in enumerate(speakers):
+            if spk is not None or not turns:
+                turns.append((spk, [i]))
+            else:
+                turns[-1][1].append(i)
+        for spk, idxs in turns:
+            for i in idxs:
+                for tok in by_sentence.get(sents[i].index, []):
+                    tok.speaker = spk
+        drop: set[int] = set()  # sentences whose side mentions were only asked about
+        for t, (spk, idxs) in enumerate(turns):
+            reply_turn = turns[t + 1] if t + 1 < len(turns) else None
+            if reply_turn is not None and reply_turn[0] in (None, spk):
+                reply_turn = None
+            reply = (
+                _SPEAKER.sub("", sents[reply_turn[1][0]].text).strip().lower()
+                if reply_turn
+                else None
+            )
+            for i in idxs:
+                sent = sents[i]
+                toks = by_sentence.get(sent.index, [])
+                is_question = sent.text.rstrip().endswith("?")
+                answered = i == idxs[-1] and reply is not None
+                if not is_question:
+                    # A turn that ends without "?" but draws a one-word "no" was a question too
+                    # ("[doctor] blood in your stool . [patient] no ."): its words are denied.
+                    if answered and len(reply.split()) <= 3 and _is_bare_no(reply):
+                        for tok in toks[-_SCOPE_WINDOW:]:
                             tok.polarity = NEGATED
-                continue
-            answer = None
-            for j in range(i + 1, min(i + 4, len(sents))):
-                if speakers[j] is not None and speakers[j] != current:
-                    answer = _SPEAKER.sub("", sents[j].text).strip().lower()
-                    break
-                if speakers[j] is None and not sents[j].text.rstrip().endswith("?"):
-                    break
-            polarity = ASKED
-            # Only a bare yes/no answers the question; a longer answer speaks for itself.
-            if answer is not None and (len(answer.split()) <= 5 or _BARE_ANSWER.match(answer)):
-                if _is_bare_no(answer):
+                    continue
+                polarity = ASKED
+                # Only a bare yes/no answers the question; a longer answer speaks for itself.
+                if answered and reply is not None and _is_bare_no(reply):
                     polarity = NEGATED
-                elif any(re.match(rf"{a}\b", answer) for a in terms.POSITIVE_ANSWERS):
-                    polarity = AFFIRMED
-            alternative = " or " in sent.text.lower() and polarity != NEGATED
-            for tok in by_sentence.get(sent.index, []):
-                if tok.polarity == NEGATED:
-                    # "No nausea?" "No." confirms the denial; "Yes" leaves it unclear.
-                    tok.polarity = NEGATED if polarity == NEGATED else ASKED
-                else:
-                    tok.polarity = ASKED if alternative else polarity
+                elif answered and (len(reply.split()) <= 5 or _BARE_ANSWER.match(reply)):
+                    if _is_bare_no(reply):
+                        polarity = NEGATED
+                    elif any(re.match(rf"{a}\b", reply) for a in terms.POSITIVE_ANSWERS):
+                        polarity = AFFIRMED
+                alternative = " or " in sent.text.lower() and polarity != NEGATED
+                if alternative or polarity != AFFIRMED:
+                    drop.add(sent.index)
+                changed = False  # "Any change in your bowels? - No.": the bowels stay
+                for tok in toks:
+                    if answered:
+                        tok.speaker = reply_turn[0]
+                    if polarity == NEGATED and changed:
+                        tok.polarity = ASKED
+                        continue
+                    changed = changed or tok.text in _CHANGE_WORDS
+                    if tok.polarity == NEGATED:
+                        # "No nausea?" "No." confirms the denial; "Yes" leaves it unclear.
+                        tok.polarity = NEGATED if polarity == NEGATED else ASKED
+                    else:
+                        tok.polarity = ASKED if alternative else polarity
+                if answered and reply_turn is not None:
+                    reply_index = sents[reply_turn[1][0]].index
+                    _answer_side(doc, toks, by_sentence.get(reply_index, []), polarity)
+        if drop:
+            doc.sides = [m for m in doc.sides if m.sentence not in drop]
 
     @staticmethod
     def _quantities(doc: AnalyzedText, toks: list[Token], offset: int) -> None:
@@ -405,17 +534,32 @@ class Analyzer:
             )
 
     @staticmethod
-    def _sides(doc: AnalyzedText, toks: list[Token]) -> None:
+    def _sides(doc: AnalyzedText, toks: list[Token], last_part: list[tuple[str, int]]) -> None:
+        """A side word and the body part within three words after it ("left knee"); "the right
+        one" (or "the left side", not "side of ...") names the part named just before."""
         for i, tok in enumerate(toks):
+            word = tok.text.rstrip("s")
+            if word in terms.ANATOMY and word not in _ANAPHORA:
+                last_part[:] = [(terms.ANATOMY_KEYS.get(tok.text, word), tok.sentence)]
             side = terms.LATERALITY.get(tok.text)
             if side is None or (len(tok.text) <= 2 and not doc.text[tok.start].isupper()):
                 continue
+            referent = (
+                last_part[0][0]
+                if last_part and tok.sentence - last_part[0][1] <= _PART_MEMORY
+                else None
+            )
             for j in range(i + 1, min(i + 4, len(toks))):
                 word = toks[j].text
-                if word in terms.ANATOMY or word.rstrip("s") in terms.ANATOMY:
+                after = toks[j + 1].text if j + 1 < len(toks) else ""
+                if referent and word in _ANAPHORA and j <= i + 2 and after != "of":
                     doc.sides.append(
-                        SideMention(side, word.rstrip("s"), tok.start, toks[j].end, tok.sentence)
+                        SideMention(side, referent, tok.start, toks[j].end, tok.sentence)
                     )
+                    break
+                if word in terms.ANATOMY or word.rstrip("s") in terms.ANATOMY:
+                    part = terms.ANATOMY_KEYS.get(word, word.rstrip("s"))
+                    doc.sides.append(SideMention(side, part, tok.start, toks[j].end, tok.sentence))
                     break
 
     @staticmethod
@@ -431,10 +575,156 @@ class Analyzer:
                     )
 
 
+def is_relative(word: str) -> bool:
+    """A relative: "mother", "mom's", "great-uncle", "half-brother"."""
+    return word in terms.RELATIVES or word.rsplit("-", 1)[-1] in terms.RELATIVES
+
+
+def _answer_side(
+    doc: AnalyzedText, question: list[Token], reply: list[Token], polarity: str
+) -> None:
+    """The side an answer gives to the part its question asked about: "Which ankle? - Left."
+    and "Is it the left knee? - No, the other one." (the right knee)."""
+    if not question or not reply or any(m.sentence == reply[0].sentence for m in doc.sides):
+        return
+    parts = [
+        terms.ANATOMY_KEYS.get(t.text, t.text.rstrip("s"))
+        for t in question
+        if t.text.rstrip("s") in terms.ANATOMY and t.text.rstrip("s") not in _ANAPHORA
+    ]
+    asked = {m.side for m in doc.sides if m.sentence == question[0].sentence}
+    if polarity == NEGATED and len(asked) == 1 and asked <= {"left", "right"}:
+        other = next((t for t in reply[:6] if t.text == "other"), None)
+        side = "right" if asked == {"left"} else "left"
+        part = next(m.anatomy for m in doc.sides if m.sentence == question[0].sentence)
+        if other is not None:
+            doc.sides.append(SideMention(side, part, other.start, other.end, other.sentence))
+        return
+    if not parts:
+        return
+    for tok in reply[:4]:
+        side = terms.LATERALITY.get(tok.text)
+        if side is not None and (len(tok.text) > 2 or doc.text[tok.start].isupper()):
+            doc.sides.append(SideMention(side, parts[-1], tok.start, tok.end, tok.sentence))
+            return
+
+
+# (trigger phrases, polarity they set (None: a pseudo-negation), whether they look forward)
+_POLARITY_TRIGGERS: tuple[tuple[str | None, bool, tuple[str, ...]], ...] = (
+    (NEGATED, True, terms.NEGATION_PRE),
+    (NEGATED, False, terms.NEGATION_POST),
+    (UNCERTAIN, True, terms.UNCERTAINTY_PRE),
+    (UNCERTAIN, False, terms.UNCERTAINTY_POST),
+    (None, True, terms.PSEUDO_NEGATIONS),
+)
+_SCOPE_TRIGGERS: tuple[tuple[str | None, bool, tuple[str, ...]], ...] = (
+    (HISTORY, True, terms.HISTORY_PRE),
+    (HISTORY, False, terms.HISTORY_POST),
+    (None, True, terms.HISTORY_PSEUDO),
+    (FAMILY, True, terms.FAMILY_PRE),
+    (HYPOTHETICAL, True, terms.HYPOTHETICAL_PRE),
+)
+
+
+def _longest(
+    found: list[tuple[int, int, str | None, bool]],
+) -> list[tuple[int, int, str | None, bool]]:
+    """Matches that no longer match overlaps: "cannot rule out" hedges, its "cannot" does not
+    negate; "no change" is a pseudo-negation, its "no" negates nothing. Earlier wins a tie; a
+    phrase listed both before and after keeps both directions."""
+    kept: list[tuple[int, int, str | None, bool]] = []
+    taken: set[int] = set()
+    spans: set[tuple[int, int, str | None]] = set()
+    for match in sorted(found, key=lambda m: (-(m[1] - m[0]), m[0])):
+        cover = set(range(match[0], max(match[1], match[0] + 1)))
+        # one phrase can trigger both ways ("ruled out" before or after what it negates)
+        if cover & taken and match[:3] not in spans:
+            continue
+        taken |= cover
+        spans.add(match[:3])
+        kept.append(match)
+    return sorted(kept, key=lambda m: m[0])
+
+
+_ANSWER_WORDS = frozenset({"no", "nope", "nah", "yes", "yeah"})
+
+
+def _answers(toks: list[Token], i: int, text: str) -> bool:
+    """Whether ``toks[i]`` ("no") opens its sentence or turn and is followed by punctuation:
+    a bare answer ("No, I had a hysterectomy."), not a trigger ("No fever")."""
+    first = i == 0 or (i == 1 and any(c in text[toks[0].end : toks[1].start] for c in ":]"))
+    after = text[toks[i].end : toks[i + 1].start] if i + 1 < len(toks) else "."
+    return first and any(c in after for c in ",.!;-")
+
+
+def _stops(
+    toks: list[Token], words: list[str], text: str, terminators: tuple[str, ...]
+) -> set[int]:
+    """Token indices a scope cannot reach: where a terminator phrase starts, and the first token
+    after a ";" (the tokenizer drops punctuation, so the gap between tokens is read)."""
+    stops = {a for a, _ in _match_phrases(words, terminators)}
+    for j in range(1, len(toks)):
+        if ";" in text[toks[j - 1].end : toks[j].start]:
+            stops.add(j)
+    return stops
+
+
+def _section_scopes(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, scope) of each section whose header carries a scope ("Family history:").
+
+    A header with text after it on its line scopes that line; a header alone on its line scopes
+    the lines below it up to a blank line or the next known header."""
+    headers = []
+    for m in _HEADER.finditer(text):
+        scope = terms.SECTION_HEADERS.get(" ".join(m.group(1).lower().split()))
+        if scope is not None:
+            headers.append((m.start(1), m.end(), scope))
+    sections = []
+    for k, (start, after, scope) in enumerate(headers):
+        nxt = headers[k + 1][0] if k + 1 < len(headers) else len(text)
+        line_end = text.find("\n", after)
+        line_end = len(text) if line_end < 0 else line_end
+        if text[after:line_end].strip():
+            end = min(line_end, nxt)
+        else:
+            blank = re.search(r"\n[ \t]*\n", text[line_end:])
+            end = min(nxt, line_end + blank.start() if blank else len(text))
+        if scope != CURRENT:
+            sections.append((start, end, scope))
+    return sections
+
+
+def _section_at(sections: list[tuple[int, int, str]], offset: int) -> str:
+    for start, end, scope in sections:
+        if start <= offset < end:
+            return scope
+    return CURRENT
+
+
 def _is_bare_no(answer: str) -> bool:
     """A short reply (or one that opens with a bare yes/no) that says no."""
+    if any(re.match(rf"{a}\b", answer) for a in terms.LEADING_NEGATIVE_ANSWERS):
+        return True
     short = len(answer.split()) <= 5 or _BARE_ANSWER.match(answer)
     return bool(short) and any(re.match(rf"{a}\b", answer) for a in terms.NEGATIVE_ANSWERS)
+
+
+def context_labels(doc: AnalyzedText, start: int, end: int) -> frozenset[str]:
+    """ConText-style labels of the words in [start, end): "negated", "uncertain" (hedged, asked
+    and hypothetical), "historical", "family"; empty for a present, affirmed mention."""
+    toks = doc.tokens_in(start, end)
+    polarities = {t.polarity for t in toks}
+    scopes = {t.scope for t in toks}
+    labels = set()
+    if NEGATED in polarities:
+        labels.add("negated")
+    elif polarities & {UNCERTAIN, ASKED} or HYPOTHETICAL in scopes:
+        labels.add("uncertain")
+    if FAMILY in scopes:
+        labels.add("family")
+    elif HISTORY in scopes:
+        labels.add("historical")
+    return frozenset(labels)
 
 
 def is_content(tok: Token) -> bool:

@@ -1,13 +1,29 @@
 """negation.v1: statements whose negation or certainty is flipped against the input.
 
-Compares each finding word's polarity (affirmed, negated, uncertain) in the output with all its
-mentions in the input; a flip is reported only when every asserted mention in the input disagrees,
-and only for clinical words (the analysis misreads ordinary words' polarity too often).
+Compares each finding word's polarity (affirmed, negated, uncertain) in the output with its
+mentions in the input of the same scope (the patient's now, the patient's past, a relative, a
+hypothetical): a flip is reported only when every such mention in the input disagrees, and only
+for clinical words (the analysis misreads ordinary words' polarity too often). A flip across
+scopes ("history of DVT" vs "no DVT now") is not a contradiction; a relative's condition written
+as the patient's own, or the reverse, is.
 """
 
 from __future__ import annotations
 
-from medfact.analysis import AFFIRMED, ASKED, NEGATED, UNCERTAIN, Token, is_clinical, is_content
+from medfact.analysis import (
+    AFFIRMED,
+    ASKED,
+    CURRENT,
+    FAMILY,
+    HISTORY,
+    HYPOTHETICAL,
+    NEGATED,
+    UNCERTAIN,
+    Token,
+    is_clinical,
+    is_content,
+    is_relative,
+)
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import RESULT_OPPOSITES
 from medfact.registry import verifiers
@@ -132,6 +148,20 @@ _FINDINGS = frozenset(
         "bruis",
         "dri",
         "dry",
+        "rale",
+        "rhonch",
+        "crackl",
+        "guard",
+        "rebound",
+        "gallop",
+        "distend",
+        "distens",
+        "consolid",
+        "effus",
+        "lymphaden",
+        "clubb",
+        "cyanos",
+        "jvd",
     ]
 )
 
@@ -141,11 +171,16 @@ class NegationRule(Rule):
     name = "negation.v1"
 
     def __init__(
-        self, flip_risk: int = 4, minor_flip_risk: int = 3, certainty_risk: int = 3
+        self,
+        flip_risk: int = 4,
+        minor_flip_risk: int = 3,
+        certainty_risk: int = 3,
+        family_risk: int = 3,
     ) -> None:
         self.flip_risk = flip_risk
         self.minor_flip_risk = minor_flip_risk
         self.certainty_risk = certainty_risk
+        self.family_risk = family_risk
 
     def check(self, view: CaseDoc) -> list[Finding]:
         ctx = view.context
@@ -161,16 +196,26 @@ class NegationRule(Rule):
                 continue
             # "knee pain" is not "chest pain": a differing modifier makes another mention
             mod = _modifier(view.output.tokens, i)
-            mentions = [
+            asserted = [
                 m
                 for m, m_mod in ctx_mentions.get(tok.stem, [])
                 if m.polarity != ASKED and (mod is None or m_mod is None or mod == m_mod)
             ]
+            key = (tok.sentence, "")
+            if key not in seen_sentences:
+                moved = self._whose(view, tok, asserted)
+                if moved is not None:
+                    seen_sentences.add(key)
+                    findings.append(moved)
+                    continue
+            mentions = [m for m in asserted if _comparable(tok, m)]
             if not mentions:
                 continue
             polarities = {m.polarity for m in mentions}
-            key = (tok.sentence, "")
-            if tok.polarity in polarities or (tok.polarity, polarities) == (UNCERTAIN, {NEGATED}):
+            if tok.polarity in polarities:
+                continue
+            hedged_denial = (tok.polarity, polarities) == (UNCERTAIN, {NEGATED})
+            if hedged_denial and not any(tok.stem.startswith(c) for c in _CONCERN):
                 continue
             if key in seen_sentences:
                 continue
@@ -191,6 +236,21 @@ class NegationRule(Rule):
                         relation=CONTRADICTED,
                         context_span=(anchor.start, anchor.end),
                         confidence=0.75,
+                    )
+                )
+            elif hedged_denial:
+                # "possibly pregnant" where the input says she cannot be
+                seen_sentences.add(key)
+                findings.append(
+                    self.finding(
+                        view,
+                        ErrorCategory.OVERSTATED_INTENSITY,
+                        self.certainty_risk,
+                        _phrase_span(view.output.tokens, tok),
+                        f"'{tok.text}' is suggested here but denied or absent in the input",
+                        relation=CONTRADICTED,
+                        context_span=(anchor.start, anchor.end),
+                        confidence=0.6,
                     )
                 )
             elif tok.polarity == AFFIRMED and polarities == {UNCERTAIN}:
@@ -223,6 +283,33 @@ class NegationRule(Rule):
                 )
         findings.extend(self._opposite_results(view))
         return findings
+
+    def _whose(self, view: CaseDoc, tok: Token, mentions: list[Token]) -> Finding | None:
+        """A relative's condition stated as the patient's own: the input mentions it, affirmed,
+        only for a relative, and the output's sentence names no relative. (The reverse is not
+        checked: the input's "He had colon cancer" after "my dad died" reads as the patient's.)"""
+        if tok.polarity != AFFIRMED or is_relative(tok.text) or self._flip_risk(tok) is None:
+            return None
+        affirmed = [m for m in mentions if m.polarity == AFFIRMED]
+        family = [m for m in affirmed if m.scope == FAMILY]
+        personal = [m for m in mentions if m.scope in (CURRENT, HISTORY)]
+        if tok.scope not in (CURRENT, HISTORY) or not family or personal:
+            return None
+        # a sentence that names a relative speaks of one, however the analysis scoped it
+        sentence = view.output.sentence_tokens(tok.sentence)
+        if any(is_relative(t.text) for t in sentence):
+            return None
+        anchor, said = family[0], "a relative's in the input, not the patient's"
+        return self.finding(
+            view,
+            ErrorCategory.DETAIL_MISIDENTIFICATION,
+            self.family_risk,
+            _phrase_span(view.output.tokens, tok),
+            f"'{tok.text}' is {said}",
+            relation=CONTRADICTED,
+            context_span=(anchor.start, anchor.end),
+            confidence=0.7,
+        )
 
     def _opposite_results(self, view: CaseDoc) -> list[Finding]:
         """ "Test was positive" where the input says negative (normal/abnormal, ...)."""
@@ -268,6 +355,19 @@ class NegationRule(Rule):
         if any(stem.startswith(c) for c in _FINDINGS) or is_clinical(tok):
             return self.minor_flip_risk
         return None
+
+
+def _comparable(tok: Token, mention: Token) -> bool:
+    """Whether two mentions speak of the same time and person: the same scope, or the patient's
+    now against a denied past ("no history of DVT" contradicts "DVT")."""
+    if HYPOTHETICAL in (tok.scope, mention.scope):
+        return False  # "only if pain is not controlled by X": conditions are not claims
+    if tok.scope == mention.scope:
+        return True
+    if {tok.scope, mention.scope} == {CURRENT, HISTORY}:
+        past = tok if tok.scope == HISTORY else mention
+        return past.polarity == NEGATED
+    return False
 
 
 def _modifier(tokens: list[Token], i: int) -> str | None:

@@ -23,11 +23,28 @@ UNCERTAINTY_PRE: tuple[str, ...] = word_tuple("negation.toml", "uncertainty_pre"
 SCOPE_TERMINATORS: tuple[str, ...] = word_tuple("negation.toml", "scope_terminators")
 NEGATIVE_ANSWERS: tuple[str, ...] = word_tuple("negation.toml", "negative_answers")
 POSITIVE_ANSWERS: tuple[str, ...] = word_tuple("negation.toml", "positive_answers")
+LEADING_NEGATIVE_ANSWERS: tuple[str, ...] = word_tuple("negation.toml", "leading_negative_answers")
+UNCERTAINTY_POST: tuple[str, ...] = word_tuple("negation.toml", "uncertainty_post")
+PSEUDO_NEGATIONS: tuple[str, ...] = word_tuple("negation.toml", "pseudo_negations")
+
+# --- history, family and hypothetical scope, section headers: scope.toml --------------------------
+HISTORY_PRE: tuple[str, ...] = word_tuple("scope.toml", "history_pre")
+HISTORY_POST: tuple[str, ...] = word_tuple("scope.toml", "history_post")
+HISTORY_PSEUDO: tuple[str, ...] = word_tuple("scope.toml", "history_pseudo")
+CURRENT_MARKERS: tuple[str, ...] = word_tuple("scope.toml", "current_markers")
+FAMILY_PRE: tuple[str, ...] = word_tuple("scope.toml", "family_pre")
+RELATIVES: frozenset[str] = word_set("scope.toml", "relatives")
+RELATIVE_VERBS: frozenset[str] = word_set("scope.toml", "relative_verbs")
+FAMILY_TERMINATORS: tuple[str, ...] = word_tuple("scope.toml", "family_terminators")
+HYPOTHETICAL_PRE: tuple[str, ...] = word_tuple("scope.toml", "hypothetical_pre")
+PERSONAL_SUBJECTS: tuple[str, ...] = word_tuple("scope.toml", "personal_subjects")
+SECTION_HEADERS: dict[str, str] = text_map("scope.toml", "section_headers")
 
 # --- laterality and anatomy: anatomy.toml ---------------------------------------------------------
 LATERALITY: dict[str, str] = text_map("anatomy.toml", "laterality")
 ANATOMY: frozenset[str] = word_set("anatomy.toml", "anatomy")
 PROCEDURE_WORDS: frozenset[str] = word_set("anatomy.toml", "procedure_words")
+ANATOMY_KEYS: dict[str, str] = text_map("anatomy.toml", "anatomy_keys")
 
 # --- certainty, intensity, frequency (higher is more): scales.toml --------------------------------
 CERTAINTY_SCALE: dict[str, float] = number_map("scales.toml", "certainty_scale")
