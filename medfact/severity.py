@@ -51,7 +51,7 @@ class Row:
     look_in: tuple[str, ...] = ("span", "context")
     drugs: tuple[str, ...] = ()
     any_drug: bool = False
-    terms: tuple[re.Pattern[str], ...] = ()
+    terms: tuple[re.Pattern[str], ...] = ()  # the row's patterns, joined into one
     rules: frozenset[str] = frozenset()
     relations: frozenset[str] = frozenset()
     categories: frozenset[str] = frozenset()
@@ -150,7 +150,8 @@ def _row(raw: Any, index: int) -> Row:
     bad = [p for p in look_in if p not in PLACES]
     if bad:
         raise _fail(where, f"'look_in' place(s) {bad} not among {', '.join(PLACES)}")
-    terms = tuple(_pattern(t, where, "terms") for t in _strings(raw, "terms", where))
+    patterns = [_pattern(t, where, "terms").pattern for t in _strings(raw, "terms", where)]
+    terms = (re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE),) if patterns else ()
     drugs = tuple(d.lower() for d in _strings(raw, "drugs", where))
     any_drug = raw.get("any_drug", False)
     if not isinstance(any_drug, bool):
@@ -381,12 +382,13 @@ def lab_values(text: str, analytes: Iterable[Analyte]) -> list[tuple[Analyte, fl
 # --- classification ----------------------------------------------------------------------------
 
 
-def _drug_names(text: str) -> list[str]:
-    if not text:
-        return []
-    from medfact.lexicon.drugs import default_lexicon
+def _drug_names(text: str, memo: dict[str, list[str]]) -> list[str]:
+    """Canonical names of the drugs ``text`` names (read once per text and finding)."""
+    if text not in memo:
+        from medfact.lexicon.drugs import default_lexicon
 
-    return [m.canonical for m in default_lexicon().find(text)]
+        memo[text] = [m.canonical for m in default_lexicon().find(text)] if text else []
+    return memo[text]
 
 
 def _names_class(canonical: str, drugs: Sequence[str]) -> bool:
@@ -401,14 +403,14 @@ def _both_sides(row: Row, texts: Texts) -> tuple[list[str], list[str]]:
     return out, ctx
 
 
-def _matches(row: Row, texts: Texts, policy: Policy) -> bool:
+def _matches(row: Row, texts: Texts, policy: Policy, memo: dict[str, list[str]]) -> bool:
     places = [texts.get(p) for p in row.look_in if texts.get(p)]
     if row.match == "term":
         return any(t.search(text) for text in places for t in row.terms)
     if row.match == "drug":
         if any(t.search(text) for text in places for t in row.terms):
             return True
-        names = [n for text in places for n in _drug_names(text)]
+        names = [n for text in places for n in _drug_names(text, memo)]
         return bool(names) and (row.any_drug or any(_names_class(n, row.drugs) for n in names))
     if row.match == "critical_lab":
         return any(
@@ -443,10 +445,13 @@ def classify(finding: Finding, texts: Texts, policy: Policy | None = None) -> Ro
     if not policy.applies(finding):
         return None
     best: Row | None = None
+    memo: dict[str, list[str]] = {}
     for row in policy.rows:
         better = best is None or row.floor > best.floor
-        if better and row.admits(finding) and _matches(row, texts, policy):
+        if better and row.admits(finding) and _matches(row, texts, policy, memo):
             best = row
+            if best.floor == 4:
+                break
     return best
 
 
