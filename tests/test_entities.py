@@ -207,3 +207,46 @@ def test_active_high_alert_drug_dropped_but_not_a_stopped_one() -> None:
     assert "anticoagulant" in found[0].message
     stopped = "Warfarin was stopped last year. Takes lisinopril. Here for a cough."
     assert omitted("On lisinopril; cough.", stopped) == []
+
+
+def test_pregnancy_raised_against_a_denial_or_from_nothing() -> None:
+    ctx = (
+        "Doctor: Is there any chance you could be pregnant?\n"
+        "Patient: No, I had a hysterectomy five years ago."
+    )
+    out = "Possibly pregnant; hysterectomy five years ago."
+    found = of(run_rule("entities.v1", out, ctx), "entities.v1")
+    assert spans(out, found) == ["pregnant"]
+    assert found[0].risk == 4 and found[0].relation == "contradicted"
+    faithful = "Not pregnant; hysterectomy five years ago."
+    assert of(run_rule("entities.v1", faithful, ctx), "entities.v1") == []
+    invented = of(
+        run_rule("entities.v1", "Pregnant, with a cough.", "Cough for a week."), "entities.v1"
+    )
+    assert [f.category.value for f in invented] == ["fabricated_claim"]
+
+
+def test_drug_abbreviation_and_multiword_name_cover_an_omission() -> None:
+    ctx = "Methotrexate 15 mg weekly for rheumatoid arthritis; platelet transfusion ordered."
+    assert omitted("RA on MTX 15 mg weekly; plt transfusion ordered.", ctx) == []
+    found = omitted("RA; plt transfusion ordered.", ctx)
+    assert [ctx[f.context_span[0] : f.context_span[1]] for f in found] == ["Methotrexate"]
+
+
+def test_non_drug_allergy_with_nkda_in_both() -> None:
+    ctx = "Allergic to latex, which gives her hives. No drug allergies."
+    assert of(run_rule("entities.v1", "Latex allergy (urticaria). NKDA.", ctx), "entities.v1") == []
+
+
+def test_unsupported_cause_is_unsafe_only_when_it_names_an_entity() -> None:
+    ctx = "Fatigue for two months. Hemoglobin 9.1."
+    vague = "Fatigue for two months because of stress at work."
+    weak = of(run_rule("unsupported.v1", vague, ctx), "unsupported.v1")
+    assert weak and all(f.risk == 2 for f in weak if f.category.value == "misleading_justification")
+    named = "Fatigue for two months due to colon cancer."
+    strong = [
+        f
+        for f in run_rule("unsupported.v1", named, ctx)
+        if f.category.value == "misleading_justification"
+    ]
+    assert strong and strong[0].risk == 3

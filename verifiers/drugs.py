@@ -47,6 +47,8 @@ class DrugsRule(Rule):
         for d in out.drugs:
             if d.canonical in ctx.drug_names or is_drug_class(d.canonical, d.surface):
                 continue
+            if out.text[d.end : d.end + 1] == "/":
+                continue  # a fragment of shorthand ("heme c/s"), not a drug name
             if process.extractOne(
                 d.surface.lower(), ctx_words, scorer=fuzz.ratio, score_cutoff=self.fuzzy_threshold
             ):

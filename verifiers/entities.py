@@ -136,7 +136,7 @@ CONDITIONS: dict[str, tuple[str, ...]] = {
     "intracranial hemorrhage": ("intracranial hemorrhage", "brain bleed", "ICH"),
     "pneumothorax": ("pneumothorax", "collapsed lung"),
     "pulmonary nodule": ("nodule", "lung mass", "pulmonary mass", "spiculated"),
-    "fracture": ("fracture", "fractured", "broken bone", "Fx"),
+    "fracture": ("fracture", "broken bone", "Fx"),
     "concussion": ("concussion",),
     "peptic ulcer": ("peptic ulcer", "gastric ulcer", "duodenal ulcer", "PUD"),
     "tuberculosis": ("tuberculosis", "TB"),
@@ -334,10 +334,14 @@ HIGH_ALERT: dict[str, tuple[str, ...]] = {
 SUPPORT_ONLY: dict[tuple[str, str], tuple[str, ...]] = {
     ("condition", "diabetes"): ("sugar", "sugars", "metformin", "insulin", "glipizide"),
     ("condition", "hypertension"): ("blood pressure", "BP", "lisinopril", "amlodipine"),
-    ("condition", "hyperlipidemia"): ("cholesterol", "lipids", "statin", "atorvastatin"),
+    ("condition", "hyperlipidemia"): ("cholesterol", "lipid", "statin", "atorvastatin"),
     ("condition", "hypothyroidism"): ("thyroid", "levothyroxine", "synthroid"),
     ("condition", "asthma"): ("inhaler", "albuterol", "wheezing"),
-    ("condition", "fracture"): ("broke", "broken", "break"),
+    ("condition", "fracture"): ("broke", "broken", "break", "fractured"),
+    ("condition", "sepsis"): ("infection", "infected"),
+    ("condition", "sinusitis"): ("sinus", "sinuses"),
+    ("procedure", "stress test"): ("treadmill",),
+    ("procedure", "joint replacement"): ("hip replaced", "knee replaced"),
     ("condition", "malignancy"): ("tumor", "oncology", "oncologist"),
     ("procedure", "mri"): ("M R I",),
     ("procedure", "ecg"): ("E K G", "E C G"),
@@ -374,7 +378,8 @@ def _alias_pattern(aliases: tuple[str, ...]) -> re.Pattern[str]:
         branches.append(rf"(?i:{alt(lower)})")
     if upper:
         branches.append(alt(upper))
-    return re.compile(r"(?<![\w/-])(?:" + "|".join(branches) + r")(?![\w-])")
+    # a plural or an -es form of any alias is the same concept ("x rays", "strokes")
+    return re.compile(r"(?<![\w/-])(?:" + "|".join(branches) + r")(?:e?s)?(?![\w-])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -458,6 +463,11 @@ def sexes(text: str, pronouns: bool) -> Iterator[tuple[str, int, int]]:
             yield ("f" if m.group("f") else "m"), m.start(), m.end()
 
 
+PREGNANCY = re.compile(
+    r"\b(?:pregnan\w*|gestation\w*|hCG positive|positive hCG|G\d\s*P\d|gravid\w*)",
+    re.IGNORECASE,
+)
+
 # --- code status ---------------------------------------------------------------------------------
 _FULL = re.compile(r"\bfull\s+(?:code|resuscitation)\b", re.IGNORECASE)
 _DNR = re.compile(
@@ -516,6 +526,7 @@ def code_status(doc: AnalyzedText) -> CodeStatus:
 
 
 # --- allergies -----------------------------------------------------------------------------------
+_DRUG_ONLY = re.compile(r"drug|medication|NKDA", re.IGNORECASE)  # "no drug allergies"
 _NO_ALLERGY = re.compile(
     r"\b(?:NKDA|NKA|no\s+known\s+(?:drug\s+|medication\s+)?allergies|"
     r"no\s+(?:drug\s+|medication\s+)?allergies|denies\s+(?:any\s+)?(?:drug\s+)?allergies)\b",
@@ -595,7 +606,9 @@ class EntitiesRule(Rule):
         contradicted_demographic_risk: int = 3,
         code_status_risk: int = 4,
         allergy_risk: int = 4,
+        pregnancy_risk: int = 4,
     ) -> None:
+        self.pregnancy_risk = pregnancy_risk
         self.risks = {
             "condition": condition_risk,
             "procedure": procedure_risk,
@@ -614,7 +627,42 @@ class EntitiesRule(Rule):
         findings += self._demographics(view, out, ctx)
         findings += self._code_status(view, out, ctx)
         findings += self._allergies(view, out, ctx)
+        findings += self._pregnancy(view, out, ctx)
         return findings
+
+    def _pregnancy(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
+        """A pregnancy the output states (or raises) that the input denies or never mentions."""
+        stated = [m for m in PREGNANCY.finditer(out.text)]
+        stated = [m for m in stated if polarity_at(out, m.start(), m.end()) != NEGATED]
+        if not stated:
+            return []
+        in_ctx = list(PREGNANCY.finditer(ctx.text))
+        if any(polarity_at(ctx, m.start(), m.end()) != NEGATED for m in in_ctx):
+            return []
+        m = stated[0]
+        if in_ctx:
+            return [
+                self.finding(
+                    view,
+                    ErrorCategory.DETAIL_MISIDENTIFICATION,
+                    self.pregnancy_risk,
+                    (m.start(), m.end()),
+                    "pregnancy status: the input rules out a pregnancy",
+                    relation=CONTRADICTED,
+                    context_span=(in_ctx[0].start(), in_ctx[0].end()),
+                    confidence=0.75,
+                )
+            ]
+        return [
+            self.finding(
+                view,
+                ErrorCategory.FABRICATED_CLAIM,
+                self.pregnancy_risk,
+                (m.start(), m.end()),
+                "pregnancy status: the input does not mention a pregnancy",
+                confidence=0.65,
+            )
+        ]
 
     def _unsupported(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
         context_concepts = supported_concepts(ctx.text)
@@ -763,7 +811,11 @@ class EntitiesRule(Rule):
             return []
         findings = []
         for m in _NO_ALLERGY.finditer(out.text):
-            drug_only = re.search(r"drug|medication", m.group(), re.IGNORECASE) is not None
+            drug_only = _DRUG_ONLY.search(m.group()) is not None
+            if drug_only and any(
+                _DRUG_ONLY.search(c.group()) for c in _NO_ALLERGY.finditer(ctx.text)
+            ):
+                continue  # the input says the same: its allergies are not to drugs
             rivals = [a for a in stated if not drug_only or _is_drug_allergen(a, ctx)]
             if not rivals:
                 continue
@@ -782,7 +834,32 @@ class EntitiesRule(Rule):
         return findings
 
 
-_DRUG_LIKE = re.compile(r"contrast|iodine|latex|sulfa|antibiotic|vaccine|medic", re.IGNORECASE)
+_DRUG_LIKE = re.compile(r"contrast|iodine|sulfa|antibiotic|vaccine|medic", re.IGNORECASE)
+
+# Abbreviations clinicians write for drugs (canonical generic name -> abbreviations).
+DRUG_ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "methotrexate": ("MTX",),
+    "hydrochlorothiazide": ("HCTZ",),
+    "aspirin": ("ASA",),
+    "acetaminophen": ("APAP", "tylenol", "paracetamol"),
+    "nitroglycerin": ("NTG",),
+    "morphine": ("MSO4",),
+    "potassium chloride": ("KCl",),
+    "levothyroxine": ("LT4",),
+    "sulfamethoxazole": ("TMP-SMX", "SMX-TMP", "bactrim"),
+    "fluorouracil": ("5-FU",),
+    "metformin": ("MTF",),
+    "enoxaparin": ("LMWH",),
+    "ondansetron": ("zofran",),
+}
+
+
+def drug_abbreviated(canonical: str, text: str) -> bool:
+    """Whether ``text`` names the drug ``canonical`` by one of its abbreviations."""
+    for name, abbreviations in DRUG_ABBREVIATIONS.items():
+        if name in canonical.lower() and _alias_pattern(abbreviations).search(text):
+            return True
+    return False
 
 
 def _is_drug_allergen(allergy: Allergy, ctx: AnalyzedText) -> bool:

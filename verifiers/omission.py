@@ -20,8 +20,10 @@ from medfact.types import Finding
 from medfact.verifiers.base import OMITTED, Rule
 from medfact.verifiers.drugs import is_drug_class
 from medfact.verifiers.entities import (
+    PREGNANCY,
     allergies,
     code_status,
+    drug_abbreviated,
     high_alert_class,
     mentions,
     polarity_at,
@@ -62,13 +64,9 @@ LABS: tuple[Lab, ...] = (
 _VALUE = re.compile(r"\s*(?:level|count|of|is|was|at|:|=|-|,)?\s*(\d+(?:[.,]\d+)*)\s*(k|K)?\b")
 _DIAGNOSTIC = re.compile(
     r"\b(?:diagnos\w*|found to have|consistent with|confirm\w*|shows?|showed|reveal\w*|"
-    r"demonstrat\w*|new(?:ly)?|positive for)\b|^\s*(?:CT|MRI|x-ray|chest x-ray|CXR|ultrasound|"
+    r"demonstrat\w*|new(?:ly)?|positive for|incidental\w*|identified|evidence of)\b|"
+    r"^\s*(?:CT|MRI|x-ray|chest x-ray|CXR|ultrasound|"
     r"echo\w*|biopsy|pathology|impression)\b[^:\n]{0,40}:",
-    re.IGNORECASE,
-)
-_PREGNANT = re.compile(
-    r"\b(?:pregnan\w*|gestation\w*|hCG positive|positive hCG|G\d\s*P\d|gravid\w*|"
-    r"weeks? (?:of )?(?:pregnancy|gestation))\b",
     re.IGNORECASE,
 )
 _INACTIVE = re.compile(
@@ -196,9 +194,9 @@ class OmissionRule(Rule):
                     0.75,
                 )
             )
-        preg = [m for m in _PREGNANT.finditer(ctx.text)]
+        preg = [m for m in PREGNANCY.finditer(ctx.text)]
         preg = [m for m in preg if polarity_at(ctx, m.start(), m.end()) == AFFIRMED]
-        if preg and not _PREGNANT.search(out.text) and "hcg" not in low:
+        if preg and not PREGNANCY.search(out.text) and "hcg" not in low:
             m = preg[0]
             findings.append(
                 self.omitted(
@@ -249,6 +247,11 @@ class OmissionRule(Rule):
         for d in ctx.drugs:
             if d.canonical in out.drug_names or d.surface.lower() in low:
                 continue
+            if drug_abbreviated(d.canonical, out.text) or any(
+                len(w) >= 5 and re.search(rf"\b{re.escape(w)}\b", low)
+                for w in d.surface.lower().split()[1:]
+            ):
+                continue  # "MTX" for methotrexate; "plt transfusion" for platelet transfusion
             if is_drug_class(d.canonical, d.surface):
                 continue
             if any(f.context_span == (d.start, d.end) for f in findings):

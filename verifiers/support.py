@@ -6,7 +6,8 @@ Support is lexical: the share of a claim's content words (stems, lay/clinical sy
 Fabricated content is graded by entities.v1 (conditions, procedures, settings, demographics) and
 drugs.v1; a bag of unsupported words is only a weak signal here (``fabricated_risk`` 2: measured
 on bench/cases and MTS-Dialog reference notes, risk 3 raised false alarms more than catches).
-Advice and causes the input does not give keep their risk 3.
+A cause the input does not give is graded 3 when it names an entity the input lacks (else 2);
+advice the input does not give keeps its risk 3.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Claim, Finding
 from medfact.verifiers.base import Rule
+from medfact.verifiers.entities import mentions, supported_concepts
 
 _CAUSAL = re.compile(
     r"\b(due to|because of|because|secondary to|caused by|as a result of|attributed to|"
@@ -66,7 +68,9 @@ class SupportRule(Rule):
         recommendation_risk: int = 3,
         justification_risk: int = 3,
         weak_ratio: float = 0.5,
+        needs_entity: bool = True,
     ) -> None:
+        self.needs_entity = needs_entity
         self.fabricated_ratio = fabricated_ratio
         self.weak_ratio = weak_ratio
         self.min_unsupported = min_unsupported
@@ -74,10 +78,25 @@ class SupportRule(Rule):
         self.recommendation_risk = recommendation_risk
         self.justification_risk = justification_risk
 
+    def _names_entity(
+        self, view: CaseDoc, span: tuple[int, int], supported: set[tuple[str, str]]
+    ) -> bool:
+        """Whether [span) of the output names an entity the input lacks (a condition, a drug,
+        a procedure, a setting): what an unsafe cause needs, unless ``needs_entity`` is off.
+        A bag of unsupported words alone is a weak signal."""
+        if not self.needs_entity:
+            return True
+        assert view.output is not None
+        text = view.output.text[span[0] : span[1]]
+        if any((m.kind, m.concept) not in supported for m in mentions(text)):
+            return True
+        return any(span[0] <= d.start < span[1] for d in view.output.drugs)
+
     def check(self, view: CaseDoc) -> list[Finding]:
         assert view.context is not None
         index = SupportIndex(view.context)
         context_cause: bool | None = None  # whether the input states any cause (read once)
+        supported: set[tuple[str, str]] | None = None  # the input's entities (read once)
         findings = []
         for claim in view.claims:
             toks = claim_tokens(view.output, claim)
@@ -91,6 +110,9 @@ class SupportRule(Rule):
                     if context_cause is None:
                         context_cause = _CAUSAL.search(view.context.text) is not None
                     whole = len(tail_missing) == tail_n or not context_cause
+                    if supported is None:
+                        supported = supported_concepts(view.context.text)
+                    whole = whole and self._names_entity(view, span, supported)
                     findings.append(
                         self.finding(
                             view,
