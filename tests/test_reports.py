@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 
 from medfact.gate import GateSettings, run_gate
-from medfact.reports import junit_xml, sarif_level, sarif_log, sarif_text, text_lines
+from medfact.gate.report import finding_levels, junit_xml, sarif_log, sarif_text, text_lines
 from medfact.taxonomy import ErrorCategory, RiskLevel
 from medfact.types import Assessment, Evidence, Finding, RecordError
 
@@ -241,8 +241,16 @@ SARIF_SUBSET = {
 }
 
 
-def test_sarif_levels():
-    assert [sarif_level(r) for r in (1, 2, 3, 4)] == ["note", "warning", "error", "error"]
+def test_sarif_levels_follow_the_gate(run):
+    settings = GateSettings()
+    for result in run.results:
+        levels = finding_levels(result, settings)
+        if result.assessment is None:
+            continue
+        failing = result.status == "fail"
+        assert ("error" in levels) == (failing and (result.risk or 0) > settings.max_risk)
+        for f, level in zip(result.assessment.findings, levels, strict=True):
+            assert level != "note" or int(f.risk) <= 1
 
 
 def test_sarif_structure_rules_and_schema(run, tmp_path):
@@ -255,7 +263,7 @@ def test_sarif_structure_rules_and_schema(run, tmp_path):
     assert len(rules) == 11 and all(r["shortDescription"]["text"] for r in rules)
     for result in sarif_run["results"]:
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
-        assert result["level"] == sarif_level(result["properties"]["risk"])
+        assert result["level"] in {"error", "warning", "note"}
     base = sarif_run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
     assert base == tmp_path.resolve().as_uri() + "/"
 
