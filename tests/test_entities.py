@@ -250,3 +250,17 @@ def test_unsupported_cause_is_unsafe_only_when_it_names_an_entity() -> None:
         if f.category.value == "misleading_justification"
     ]
     assert strong and strong[0].risk == 3
+
+
+def test_allergen_swapped_with_a_tolerated_drug() -> None:
+    ctx = "Allergies: cephalexin causes rash. Tolerates penicillin without problems."
+    out = "Allergies: penicillin causes rash; cephalexin tolerated."
+    found = of(run_rule("entities.v1", out, ctx), "entities.v1")
+    assert spans(out, found) == ["penicillin"]
+    assert found[0].risk == 4 and "cephalexin" in found[0].message
+    same = "Cephalexin allergy (rash); penicillin tolerated."
+    assert of(run_rule("entities.v1", same, ctx), "entities.v1") == []
+    reworded = "ALLERGY: sulfonamides - SJS."
+    assert (
+        of(run_rule("entities.v1", reworded, "Allergies: sulfa drugs (SJS)."), "entities.v1") == []
+    )

@@ -544,7 +544,10 @@ _ANSWER = re.compile(
 )
 _NOT_ALLERGENS = frozenset(
     {"none", "no", "nothing", "any", "anything", "something", "medicines", "medications", "drugs"}
+    | {"drug", "medication", "medicine", "food", "known", "seasonal", "environmental", "an", "the"}
+    | {"iv", "oral", "severe", "mild", "documented", "reported", "true", "other", "nkda", "nka"}
 )
+_NOUN_ALLERGY = re.compile(r"\b([A-Za-z][\w-]{2,})\s+allerg(?:y|ies)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -554,6 +557,7 @@ class Allergy:
     allergen: str
     start: int
     end: int
+    word: tuple[int, int] = (0, 0)  # the allergen's own span
 
 
 def allergies(doc: AnalyzedText) -> list[Allergy]:
@@ -569,7 +573,15 @@ def allergies(doc: AnalyzedText) -> list[Allergy]:
         if "?" in text[m.end() : line_end if line_end >= 0 else len(text)]:
             continue  # a question, not a statement
         sent_end = text.find(".", m.end())
-        found.append(Allergy(allergen, m.start(), sent_end if sent_end > 0 else len(text)))
+        end = sent_end if sent_end > 0 else len(text)
+        found.append(Allergy(allergen, m.start(), end, (m.start(1), m.start(1) + len(allergen))))
+    for m in _NOUN_ALLERGY.finditer(text):
+        allergen = m.group(1).lower()
+        if allergen in _NOT_ALLERGENS or any(a.start <= m.start() < a.end for a in found):
+            continue
+        if polarity_at(doc, m.start(), m.end()) == NEGATED:
+            continue
+        found.append(Allergy(allergen, m.start(), m.end(), (m.start(1), m.end(1))))
     if doc.is_dialogue:
         lines = text.splitlines(keepends=True)
         offset = 0
@@ -578,7 +590,10 @@ def allergies(doc: AnalyzedText) -> list[Allergy]:
                 nxt = offset + len(line)
                 answer = _ANSWER.match(text, nxt, nxt + len(lines[i + 1]))
                 if answer and answer.group(1):
-                    found.append(Allergy(answer.group(1).lower(), nxt, nxt + len(lines[i + 1])))
+                    word = (answer.start(1), answer.end(1))
+                    found.append(
+                        Allergy(answer.group(1).lower(), nxt, nxt + len(lines[i + 1]), word)
+                    )
             offset += len(line)
     return found
 
@@ -805,11 +820,41 @@ class EntitiesRule(Rule):
                 break
         return findings
 
+    def _allergen_changed(
+        self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText, stated: list[Allergy]
+    ) -> list[Finding]:
+        """An allergy of the output to something the input states no allergy to."""
+        findings = []
+        ctx_low = ctx.text.lower()
+        for a in allergies(out):
+            if any(_same_allergen(a.allergen, b.allergen) for b in stated):
+                continue
+            if not stated and a.allergen[:4] not in ctx_low:
+                risk, why, where = 3, "the input states no allergies", None
+            elif stated:
+                risk, why = self.allergy_risk, f"the input's allergy is to '{stated[0].allergen}'"
+                where = (stated[0].start, stated[0].end)
+            else:
+                continue  # the input names it, not as an allergy: left to the negation rules
+            findings.append(
+                self.finding(
+                    view,
+                    ErrorCategory.DETAIL_MISIDENTIFICATION
+                    if where
+                    else ErrorCategory.FABRICATED_CLAIM,
+                    risk,
+                    a.word,
+                    f"allergy to '{a.allergen}': {why}",
+                    relation=CONTRADICTED if where else "unsupported",
+                    context_span=where,
+                    confidence=0.75,
+                )
+            )
+        return findings
+
     def _allergies(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
         stated = allergies(ctx)
-        if not stated:
-            return []
-        findings = []
+        findings = self._allergen_changed(view, out, ctx, stated)
         for m in _NO_ALLERGY.finditer(out.text):
             drug_only = _DRUG_ONLY.search(m.group()) is not None
             if drug_only and any(
@@ -832,6 +877,16 @@ class EntitiesRule(Rule):
                 )
             )
         return findings
+
+
+def _same_allergen(a: str, b: str) -> bool:
+    """Two allergen words name the same thing: one is a prefix of the other, or 4 letters agree
+    ("sulfa" and "sulfonamides"), or they share an abbreviation (PCN for penicillin)."""
+    a, b = a.lower(), b.lower()
+    if a.startswith(b) or b.startswith(a) or a[:4] == b[:4]:
+        return True
+    short = {"pcn": "penicillin", "asa": "aspirin", "smx": "sulfa", "tmp-smx": "sulfa"}
+    return short.get(a, a)[:4] == short.get(b, b)[:4]
 
 
 _DRUG_LIKE = re.compile(r"contrast|iodine|sulfa|antibiotic|vaccine|medic", re.IGNORECASE)
