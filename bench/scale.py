@@ -6,9 +6,11 @@ with new ids up to ``--cases`` (default 2,000), written to one JSONL file in a t
 For each pipeline (``--no-model`` rules only; default: with the tier-1 cross-encoder):
 - single process: ``Engine.score_many`` over the file's records, results serialised as
   ``medfact score`` writes them; with torch's default threads, and with 1 thread (what one Ray
-  worker of ``num_cpus=1`` gets: Ray sets OMP_NUM_THREADS to the worker's CPUs);
+  worker of ``num_cpus=1`` gets: Ray sets OMP_NUM_THREADS to the worker's CPUs); and the
+  ``medfact score --input`` command itself, end to end in a new process;
 - Ray: ``score_with_ray``'s path (``read_jsonl`` -> ``score_dataset`` -> ``write_results``)
-  with 1 and 2 workers, on a local Ray started once (its start is reported apart).
+  with 1 and 2 workers, on a local Ray started once (its start is reported apart), and with
+  1 worker without the first pass that finds repeated ids (``unique_ids=False``).
 
 Reported: wall (end to end, engine load included), the steady rate (rows after the first
 batch / time after the first batch: what a long run sees), each worker's engine load and peak
@@ -96,14 +98,38 @@ def run_single(path: Path, overrides: dict[str, Any] | None, threads: int | None
     }
 
 
-def run_ray(path: Path, overrides: dict[str, Any] | None, workers: int, batch: int) -> dict:
+def run_cli(path: Path, no_model: bool) -> dict:
+    """``medfact score --input FILE`` as a user runs it: a new process, wall clock."""
+    import subprocess
+
+    args = [sys.executable, "-m", "medfact.cli", "score", "--input", str(path)]
+    start = time.perf_counter()
+    done = subprocess.run(
+        [*args, *(["--no-model"] if no_model else [])], capture_output=True, text=True
+    )
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"bench/scale.py: medfact score failed: {done.stderr[-2000:]}")
+    lines = done.stdout.splitlines()
+    return {"wall_s": wall, "rows": len(lines), "lines": lines}
+
+
+def run_ray(
+    path: Path, overrides: dict[str, Any] | None, workers: int, batch: int, unique_ids: bool = True
+) -> dict:
     """The ``--ray`` path with ``workers`` actors; the Ray instance is already up."""
     from medfact.integrations.ray import RESULT_COLUMNS, read_jsonl, score_dataset
 
     start = time.perf_counter()
     cases = read_jsonl(path, rows_per_block=batch)
     results = score_dataset(
-        cases, None, overrides, num_workers=workers, batch_size=batch, worker_stats=True
+        cases,
+        None,
+        overrides,
+        num_workers=workers,
+        batch_size=batch,
+        unique_ids=unique_ids,
+        worker_stats=True,
     )
     lines, first, stats = [], None, {}
     for table in results.iter_batches(batch_format="pyarrow", batch_size=None):
@@ -178,10 +204,19 @@ def main() -> None:
                         continue  # no torch in the rules pipeline
                     rows[label] = single = run_single(path, overrides, threads)
                     print(_line(name, label, single), flush=True)
+                rows["medfact score (CLI process)"] = cli = run_cli(path, overrides is not None)
+                print(
+                    f"{name:8} | {'medfact score (CLI process)':32} | wall {cli['wall_s']:6.1f} s"
+                    f" | {cli['rows'] / cli['wall_s']:6.1f} cases/s end to end",
+                    flush=True,
+                )
                 reference = [_strip(x) for x in rows[next(iter(rows))].pop("lines")]
-                for w in workers:
-                    label = f"ray, {w} worker{'s' * (w > 1)}"
-                    rows[label] = result = run_ray(path, overrides, w, args.batch_size)
+                if [_strip(x) for x in cli.pop("lines")] != reference:
+                    raise SystemExit("bench/scale.py: the CLI's results differ from score_many's")
+                runs = [(w, True) for w in workers] + [(min(workers), False)]
+                for w, unique in runs:
+                    label = f"ray, {w} worker{'s' * (w > 1)}" + ("" if unique else ", no id pass")
+                    rows[label] = result = run_ray(path, overrides, w, args.batch_size, unique)
                     same = [_strip(x) for x in result.pop("lines")] == reference
                     result["identical"] = same
                     print(_line(name, label, result) + f" identical={same}", flush=True)

@@ -95,6 +95,7 @@ def _mixed_file(path: Path) -> Path:
         json.dumps({"context": CONTEXT, "output": OUTPUTS[3]}).encode(),  # id from its line
         json.dumps({"id": "empty", "context": CONTEXT, "output": "  "}).encode(),
     ]
+    lines.append(json.dumps({"id": "extra", "output": OUTPUTS[0], "colour": "blue"}).encode())
     path.write_bytes(b"\n".join(lines) + b"\n")
     return path
 
@@ -151,7 +152,7 @@ def test_read_jsonl_keeps_every_line_in_order(local_ray, tmp_path):
     (tmp_path / "a.jsonl").write_bytes(b'{"id": "first"}\nnot json\n')
     rows = read_jsonl(tmp_path, rows_per_block=2).take_all()
     keys = [(Path(r["path"]).name, r["line"]) for r in rows]
-    b_lines = [1, 2, 3, *range(5, 13)]  # line 4 is blank
+    b_lines = [1, 2, 3, *range(5, 14)]  # line 4 is blank
     assert keys == [("a.jsonl", 1), ("a.jsonl", 2)] + [("b.jsonl", n) for n in b_lines]
     errors = {r["line"]: json.loads(r["error"]) for r in rows if r["error"]}
     assert set(errors) == {2, 3, 5, 6}  # a.jsonl line 2; b.jsonl lines 3, 5, 6
@@ -167,7 +168,7 @@ def test_file_scored_on_ray_is_identical_to_medfact_score(local_ray, tmp_path, s
     captured = capfd.readouterr()
     got = captured.out.splitlines()
     assert [_strip(x) for x in got] == [_strip(x) for x in expected]
-    assert len(got) == 11  # one result per non-blank line, the refused ones included
+    assert len(got) == 12  # one result per non-blank line, the refused ones included
     failed = [json.loads(x) for x in got if "error" in json.loads(x)]
     assert {f["error"]["line"] for f in failed} == {3, 5, 6, 7, 8, 10}
     summary = f"{counts['scored']} scored, {counts['unsafe']} unsafe, {counts['failed']} failed"
@@ -219,6 +220,17 @@ def test_records_scored_on_two_workers_match_score_many(local_ray, seed0):
     assert all(r["worker_peak_rss_mb"] > 0 and r["worker_load_s"] >= 0 for r in rows)
 
 
+def test_strict_refuses_unknown_fields_as_medfact_score_does(local_ray, tmp_path, seed0):
+    path = _mixed_file(tmp_path / "cases.jsonl")
+    expected, _ = _cli(path, "--no-model", "--strict")
+    out = tmp_path / "out.jsonl"
+    counts = score_with_ray(path, out, overrides=NO_MODEL, num_workers=1, strict=True)
+    got = out.read_text().splitlines()
+    assert [_strip(x) for x in got] == [_strip(x) for x in expected]
+    assert json.loads(got[-1])["error"]["field"] == "colour"
+    assert counts["failed"] == 7
+
+
 def test_parquet_holds_the_same_results(local_ray, tmp_path, seed0):
     import pyarrow.parquet as pq
 
@@ -227,7 +239,7 @@ def test_parquet_holds_the_same_results(local_ray, tmp_path, seed0):
     counts = score_with_ray(path, jsonl, overrides=NO_MODEL, num_workers=1, batch_size=4)
     again = score_with_ray(path, parquet, "parquet", overrides=NO_MODEL, num_workers=1)
     assert counts == again
-    assert (counts["scored"], counts["failed"], counts["unchecked"]) == (5, 6, 0)
+    assert (counts["scored"], counts["failed"]) == (6, 6)
     table = pq.read_table(parquet)
     assert table.column_names == list(RESULT_COLUMNS)
     lines = jsonl.read_text().splitlines()

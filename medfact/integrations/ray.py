@@ -122,7 +122,7 @@ def read_jsonl(inputs: str | Path | Iterable[str | Path], *, rows_per_block: int
     # workers holding every CPU do not starve the readers (and deadlock the pipeline).
     ds = ray.data.read_binary_files(files, include_paths=True, num_cpus=0)
     ds = ds.flat_map(_split_file, num_cpus=0)
-    ds = ds.repartition(target_num_rows_per_block=rows_per_block)
+    ds = ds.repartition(target_num_rows_per_block=rows_per_block, strict=True)
     ds.context.execution_options.preserve_order = True
     return ds
 
@@ -369,7 +369,8 @@ def score_dataset(
     runs it with ``preserve_order`` (a streaming ordered merge, no sort shuffle), and
     ``write_results`` checks the order while writing.
 
-    ``batch_size`` rows go to ``score_many`` at once (tier 1 predicts over a batch);
+    ``batch_size`` rows go to ``score_many`` at once (tier 1 predicts over a batch; 64, the
+    default of ``medfact score``, gives its tier-1 probabilities to the last digit);
     ``worker_stats`` adds each row's worker pid, peak RSS (MB) and engine load time."""
     ray = _require_ray()
     for name, value in (("num_workers", num_workers), ("batch_size", batch_size)):
@@ -388,7 +389,10 @@ def score_dataset(
         # over sets): workers get the driver's seed, so that a fixed seed gives the same
         # results as one `medfact score` process run with it.
         extra["runtime_env"] = {"env_vars": {"PYTHONHASHSEED": seed}}
-    scored = cases.map_batches(
+    # Blocks of exactly `batch_size` rows from the first row on: the engine's batches are then
+    # the ones `medfact score` makes (tier 1's int8 activations and padding depend on them).
+    blocks = cases.repartition(target_num_rows_per_block=batch_size, strict=True)
+    scored = blocks.map_batches(
         ScoreBatch,
         fn_constructor_kwargs={
             "config": resolved,
