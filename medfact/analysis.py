@@ -34,6 +34,8 @@ _SCOPE_RANK = {CURRENT: 0, HISTORY: 1, HYPOTHETICAL: 2, FAMILY: 3}  # a stronger
 _HEADER = re.compile(r"(?:^|(?<=[.\n]))[ \t]*([A-Za-z][A-Za-z /]{0,40}?)[ \t]*:", re.MULTILINE)
 _ANAPHORA = frozenset({"one", "side", "sided"})  # "the right one": the part named before
 _CHANGE_WORDS = frozenset({"change", "changes", "changed", "difference", "increase", "decrease"})
+_LIST_LIMIT = 40  # a negated list of short items is followed this far
+_LONG_ITEM = 6  # a comma-separated item longer than this is a new statement
 _FAMILY_WINDOW = 20  # "my son ... suffers from glaucoma, high cholesterol, high blood pressure"
 _PART_MEMORY = 2  # sentences a named body part stays the referent of "the right one"
 
@@ -327,10 +329,7 @@ class Analyzer:
             if end - start == 1 and words[start] in _ANSWER_WORDS and _answers(toks, start, text):
                 continue  # "No, I had a hysterectomy": an answer, not a negation of what follows
             if forward:
-                for j in range(end, min(end + _SCOPE_WINDOW, len(toks))):
-                    # "without contrast: small hematoma"; but "Negative: ANA, RF" lists
-                    if j in stops or (j in colons and j > end):
-                        break
+                for j in _forward_scope(toks, start, end, text, stops, colons):
                     if toks[j].polarity == AFFIRMED or kind == NEGATED:
                         toks[j].polarity = kind
                         toks[j].trigger = toks[start].start
@@ -469,10 +468,16 @@ class Analyzer:
                 if alternative or polarity != AFFIRMED:
                     drop.add(sent.index)
                 changed = False  # "Any change in your bowels? - No.": the bowels stay
+                # "Drinking or smoking? - No, I never smoked; I take two drinks a day."
+                said = (
+                    {t.stem for t in by_sentence.get(sents[reply_turn[1][0]].index, [])}
+                    if answered and reply_turn is not None and polarity == NEGATED
+                    else set()
+                )
                 for tok in toks:
                     if answered:
                         tok.speaker = reply_turn[0]
-                    if polarity == NEGATED and changed:
+                    if polarity == NEGATED and (changed or tok.stem in said):
                         tok.polarity = ASKED
                         continue
                     changed = changed or tok.text in _CHANGE_WORDS
@@ -644,6 +649,37 @@ def _longest(
         spans.add(match[:3])
         kept.append(match)
     return sorted(kept, key=lambda m: m[0])
+
+
+def _forward_scope(
+    toks: list[Token], start: int, end: int, text: str, stops: set[int], colons: set[int]
+) -> list[int]:
+    """Indices a trigger ending at ``end`` reaches: up to a stop, a ":" after its object
+    ("without contrast: small hematoma"; "Negative: ANA, RF" lists) or the window; a list of
+    short comma-separated items ("denies fever, chills, ..., neck pain or back pain") is read
+    to its end, and an item that is long or holds a number ("no recurrence, cholecystectomy 10
+    years ago") is another statement."""
+    reach: list[int] = []
+    in_list = False
+    j = end
+    while j < len(toks) and j - end < _LIST_LIMIT:
+        if j in stops or (j in colons and j > end):
+            break
+        if j > end and "," in text[toks[j - 1].end : toks[j].start]:
+            item = j + 1
+            while item < len(toks) and item - j <= _LONG_ITEM:
+                if item in stops or "," in text[toks[item - 1].end : toks[item].start]:
+                    break
+                item += 1
+            words = toks[j:item]
+            if len(words) > _LONG_ITEM or any(t.is_number for t in words):
+                break
+            in_list = True
+        if j - end >= _SCOPE_WINDOW and not in_list:
+            break
+        reach.append(j)
+        j += 1
+    return reach
 
 
 _ANSWER_WORDS = frozenset({"no", "nope", "nah", "yes", "yeah"})

@@ -1,4 +1,8 @@
-"""laterality.v1: a side or body part of the output that the input gives differently."""
+"""laterality.v1: a side or body part of the output that the input gives differently.
+
+Sides lie on axes (left/right, medial/lateral, proximal/distal, anterior/posterior); two sides of
+one part contradict only on the same axis. Only left/right is checked against other parts too.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,17 @@ import bisect
 
 from medfact.analysis import AnalyzedText, SideMention
 from medfact.document import CaseDoc
-from medfact.lexicon.terms import PROCEDURE_WORDS
+from medfact.lexicon.terms import PROCEDURE_WORDS, SIDE_AXES
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
 from medfact.verifiers.base import CONTRADICTED, Rule
+
+_LEFT_RIGHT = "left-right"
+
+
+def _axis(side: str) -> str:
+    return SIDE_AXES.get(side, _LEFT_RIGHT)
 
 
 class _Sentences:
@@ -52,22 +62,24 @@ class LateralityRule(Rule):
         out, ctx = view.output, view.context
         assert ctx is not None
         # the input's side mentions by body part and by side, first one first
-        by_part: dict[str, SideMention] = {}
-        part_sides: dict[str, set[str]] = {}
+        by_part: dict[tuple[str, str], SideMention] = {}
+        part_sides: dict[tuple[str, str], set[str]] = {}
         by_side: dict[str, SideMention] = {}
         for c in ctx.sides:
-            by_part.setdefault(c.anatomy, c)
-            part_sides.setdefault(c.anatomy, set()).add(c.side)
+            key = (c.anatomy, _axis(c.side))
+            by_part.setdefault(key, c)
+            part_sides.setdefault(key, set()).add(c.side)
             by_side.setdefault(c.side, c)
         sentences = _Sentences(out)
         ctx_words: set[str] | None = None  # the input's words without a plural "s"
         findings = []
         for m in out.sides:
-            if m.side in part_sides.get(m.anatomy, ()):
+            axis = _axis(m.side)
+            if m.side in part_sides.get((m.anatomy, axis), ()):
                 continue
             risky = sentences.risky(m.sentence)
             surface = out.text[m.start : m.end]
-            other = by_part.get(m.anatomy)
+            other = by_part.get((m.anatomy, axis))
             if other is not None:
                 findings.append(
                     self.finding(
@@ -83,6 +95,8 @@ class LateralityRule(Rule):
                     )
                 )
                 continue
+            if axis != _LEFT_RIGHT:
+                continue  # "distal radius" where the input says "radius": rewording, not a side
             part_in_context = m.anatomy in ctx.stems
             if not part_in_context:
                 if ctx_words is None:

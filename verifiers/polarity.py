@@ -19,6 +19,7 @@ from medfact.analysis import (
     HYPOTHETICAL,
     NEGATED,
     UNCERTAIN,
+    AnalyzedText,
     Token,
     is_clinical,
     is_content,
@@ -192,7 +193,7 @@ class NegationRule(Rule):
         findings: list[Finding] = []
         seen_sentences: set[tuple[int, str]] = set()
         for i, tok in enumerate(view.output.tokens):
-            if not is_content(tok) or tok.polarity == ASKED:
+            if not is_content(tok) or tok.polarity == ASKED or _is_header(view.output, i):
                 continue
             # "knee pain" is not "chest pain": a differing modifier makes another mention
             mod = _modifier(view.output.tokens, i)
@@ -357,6 +358,17 @@ class NegationRule(Rule):
         return None
 
 
+def _is_header(doc: AnalyzedText, i: int) -> bool:
+    """A section name ("CARDIAC:", "Review of systems:") among the first words of a line."""
+    tok = doc.tokens[i]
+    if doc.text[tok.end : tok.end + 2].strip()[:1] != ":":
+        return False
+    line_start = doc.text.rfind("\n", 0, tok.start) + 1
+    return len(doc.text[line_start : tok.start].split()) <= 3 or doc.text[
+        max(0, tok.start - 2) : tok.start
+    ].strip() in (".", "")
+
+
 def _comparable(tok: Token, mention: Token) -> bool:
     """Whether two mentions speak of the same time and person: the same scope, or the patient's
     now against a denied past ("no history of DVT" contradicts "DVT")."""
@@ -375,10 +387,11 @@ def _modifier(tokens: list[Token], i: int) -> str | None:
     if i == 0:
         return None
     prev = tokens[i - 1]
+    # "wheezes, rales": a list, not a modifier; "chest pain" / "chest-pain": a modifier
     if (
         prev.sentence != tokens[i].sentence
         or not is_content(prev)
-        or prev.end < tokens[i].start - 2
+        or prev.end < tokens[i].start - 1
     ):
         return None
     return prev.stem

@@ -42,6 +42,7 @@ SECTION_HEADERS: dict[str, str] = text_map("scope.toml", "section_headers")
 
 # --- laterality and anatomy: anatomy.toml ---------------------------------------------------------
 LATERALITY: dict[str, str] = text_map("anatomy.toml", "laterality")
+SIDE_AXES: dict[str, str] = text_map("anatomy.toml", "side_axes")
 ANATOMY: frozenset[str] = word_set("anatomy.toml", "anatomy")
 PROCEDURE_WORDS: frozenset[str] = word_set("anatomy.toml", "procedure_words")
 ANATOMY_KEYS: dict[str, str] = text_map("anatomy.toml", "anatomy_keys")
