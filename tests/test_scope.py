@@ -282,3 +282,43 @@ def test_negation_hedged_where_the_input_denies() -> None:
     ctx = "Doctor: Any chance you are pregnant?\nPatient: No, I had a hysterectomy."
     found = rule("negation.v1", "Possibly pregnant.", ctx)
     assert len(found) == 1 and int(found[0].risk) >= 3
+
+
+# --- lists, replies, headers and axes ------------------------------------------------------------
+
+
+def test_a_negated_list_of_short_items_is_read_to_its_end(analyze) -> None:
+    text = (
+        "Denies fever, chills, sweats, sore throat, cough, wheezing, chest pain, palpitations, "
+        "nausea, vomiting, melena, dysuria, hematuria, or leg swelling."
+    )
+    doc = analyze(text)
+    assert token(doc, "swelling").polarity == NEGATED
+
+
+def test_a_list_item_with_a_number_is_a_new_statement(analyze) -> None:
+    doc = analyze("Hernia repair with no complications, tonsillectomy 20 years ago.")
+    assert token(doc, "complications").polarity == NEGATED
+    assert token(doc, "tonsillectomy").polarity == AFFIRMED
+
+
+def test_a_no_answer_leaves_what_the_reply_itself_mentions(analyze) -> None:
+    doc = analyze("Doctor: Any coffee or tea?\nPatient: No, I quit coffee but drink tea daily.")
+    assert token(doc, "tea").polarity == ASKED
+    assert token(doc, "coffee").polarity == ASKED  # the reply speaks of it: no answer here
+
+
+def test_a_section_name_is_not_a_claim() -> None:
+    ctx = "Doctor: Any chest pain or heart racing?\nPatient: No."
+    out = "CARDIAC: Denies chest pain or palpitations."
+    assert rule("negation.v1", out, ctx) == []
+
+
+def test_sides_on_another_axis_of_one_part() -> None:
+    ctx = "Tender over the medial joint line of the right knee."
+    found = rule("laterality.v1", "Tender over the lateral joint line of the right knee.", ctx)
+    assert len(found) == 1 and "medial" in found[0].message
+    assert rule("laterality.v1", "Right knee: medial joint line tenderness.", ctx) == []
+    # a part with no axis word in the input is rewording, not a finding
+    ctx = "Fracture of the right radius."
+    assert rule("laterality.v1", "Right distal radius fracture.", ctx) == []
