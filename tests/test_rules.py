@@ -151,7 +151,8 @@ def test_numbers_component_parameters_apply(engines) -> None:
     engine = Engine.from_config(
         {"pipeline": {"verifiers": ["numbers.v1"]}, "components": {"numbers.v1": {"dose_risk": 3}}}
     )
-    a = engine.score_one("Takes 1000 mg metformin.", context="Takes 500 mg metformin.")
+    # 750 vs 500 mg: under 2x, so no severity-policy floor (dose.ratio_2x) raises the risk
+    a = engine.score_one("Takes 750 mg metformin.", context="Takes 500 mg metformin.")
     assert [int(f.risk) for f in a.findings] == [3]
 
 
@@ -178,6 +179,97 @@ def test_numbers_changed_number_word_is_inside_the_span(engines) -> None:
 def test_numbers_range_in_words_is_not_flagged(engines) -> None:
     ctx = "Doctor: How long do the spells last? Patient: Between five and ten minutes."
     out = "Spells last 5 to 10 minutes."
+    assert findings_of(run(engines, "numbers.v1", ctx, out), "numbers.v1") == []
+
+
+@pytest.mark.parametrize(
+    ("ctx", "out", "changed", "units"),
+    [
+        (
+            "Continue levothyroxine 88 mcg by mouth daily.",
+            "Levothyroxine 88 mg PO daily.",
+            "88 mg",
+            "mg vs mcg",
+        ),
+        (
+            "Give insulin lispro 6 units with meals.",
+            "Insulin lispro 6 mL with meals.",
+            "6 mL",
+            "ml vs units",
+        ),
+        (
+            "Vancomycin 15 mg/kg IV every 12 hours.",
+            "Vancomycin 15 mg IV every 12 hours.",
+            "15 mg",
+            "mg vs mg/kg",
+        ),
+    ],
+)
+def test_numbers_unit_class_error(engines, ctx: str, out: str, changed: str, units: str) -> None:
+    f = only_finding(run(engines, "numbers.v1", ctx, out), "numbers.v1")
+    assert "unit class" in f.message and units in f.message
+    assert f.risk == RiskLevel.HIGH and f.confidence >= 0.9
+    assert f.relation == "contradicted" and covers(out, f, changed)
+    assert f.context_span is not None
+
+
+def test_numbers_dose_ratio_is_named(engines) -> None:
+    ctx = "Metoprolol succinate 25 mg once daily."
+    out = "Metoprolol succinate 250 mg once daily."
+    f = only_finding(run(engines, "numbers.v1", ctx, out), "numbers.v1")
+    assert f.message.startswith("dose x10")
+    half = only_finding(
+        run(engines, "numbers.v1", "Methotrexate 15 mg weekly.", "Methotrexate 7.5 mg weekly."),
+        "numbers.v1",
+    )
+    assert half.message.startswith("dose x1/2")
+
+
+@pytest.mark.parametrize(
+    ("ctx", "out", "changed", "ratio"),
+    [
+        (
+            "Oxycodone 5 mg PO every 6 hours as needed.",
+            "Oxycodone 5 mg PO every hour as needed.",
+            "every hour",
+            "x6",
+        ),
+        ("Metformin 500 mg b.i.d.", "Metformin 500 mg q.i.d.", "q.i.d.", "x2"),
+        ("Lisinopril 10 mg daily.", "Lisinopril 10 mg q4h.", "q4h", "x6"),
+    ],
+)
+def test_numbers_frequency_escalation(
+    engines, ctx: str, out: str, changed: str, ratio: str
+) -> None:
+    f = only_finding(run(engines, "numbers.v1", ctx, out), "numbers.v1")
+    assert f.message.startswith(f"frequency escalation {ratio}")
+    assert f.risk == RiskLevel.HIGH and f.relation == "contradicted"
+    assert covers(out, f, changed)
+    assert ctx[f.context_span[0] : f.context_span[1]] == f.suggestion
+
+
+def test_numbers_changed_duration_unit(engines) -> None:
+    ctx = "Doctor: How long have you had the cough? Patient: About three weeks now."
+    out = "Cough for about three days."
+    f = only_finding(run(engines, "numbers.v1", ctx, out), "numbers.v1")
+    assert f.relation == "contradicted" and covers(out, f, "three days")
+    assert f.suggestion == "three weeks"
+
+
+@pytest.mark.parametrize(
+    ("ctx", "out"),
+    [
+        ("Metformin 500 mg twice a day.", "Metformin 500 mg b.i.d."),
+        ("Oxycodone 5 mg every 6 hours.", "Oxycodone 5 mg q6h."),
+        ("Levothyroxine 88 mcg daily.", "Levothyroxine 0.088 mg daily."),
+        (
+            "Aspirin 81 mg daily and atorvastatin 40 mg nightly.",
+            "ASA 81 mg qd; atorvastatin 40 mg qhs.",
+        ),
+        ("Takes insulin glargine 18 units at bedtime.", "Glargine 18 u qHS."),
+    ],
+)
+def test_numbers_rewritten_dose_or_frequency_is_not_flagged(engines, ctx: str, out: str) -> None:
     assert findings_of(run(engines, "numbers.v1", ctx, out), "numbers.v1") == []
 
 
@@ -418,6 +510,50 @@ def test_comparison_paraphrase_is_not_flagged(engines, ctx: str, out: str) -> No
     assert findings_of(run(engines, "comparison.v1", ctx, out), "comparison.v1") == []
 
 
+@pytest.mark.parametrize(
+    ("ctx", "out"),
+    [
+        (
+            "Right shoulder pain for two weeks, worse with overhead reaching, better with rest.",
+            "Two weeks of right shoulder pain, worse with overhead reaching and better with rest.",
+        ),
+        ("Palpitations for a week, worse with coffee.", "1 wk palpitations worse w/ caffeine."),
+        ("Chest pain worse after climbing stairs.", "Chest pain, worse after climbing stairs."),
+        ("Patient: I smoke maybe half a pack a day.", "Smokes less than a pack a day."),
+        ("Swelling of both legs for a month.", "Bilateral lower extremity swelling for a month."),
+        (
+            "Patient: They increased my metoprolol and I feel worse since.",
+            "Feels worse since metoprolol was increased.",
+        ),
+    ],
+)
+def test_comparison_triggers_and_states_are_not_changes(engines, ctx: str, out: str) -> None:
+    assert findings_of(run(engines, "comparison.v1", ctx, out), "comparison.v1") == []
+
+
+def test_comparison_a_trigger_in_the_input_does_not_support_a_change(engines) -> None:
+    ctx = "Right shoulder pain for two weeks, worse with overhead reaching."
+    out = "Right shoulder pain, worsening steadily since onset."
+    f = only_finding(run(engines, "comparison.v1", ctx, out), "comparison.v1")
+    assert f.relation == "unsupported" and f.risk >= RiskLevel.MODERATE
+    assert covers(out, f, "worsening")
+
+
+def test_comparison_change_against_no_change(engines) -> None:
+    ctx = "Doctor: How is the breathing? Patient: About the same, not better or worse."
+    out = "Dyspnea markedly improved since last visit."
+    f = only_finding(run(engines, "comparison.v1", ctx, out), "comparison.v1")
+    assert f.relation == "contradicted" and "did not change" in f.message
+    assert covers(out, f, "improved")
+
+
+def test_comparison_better_after_a_time_is_a_change(engines) -> None:
+    ctx = "The patient has a rash on the arm."
+    out = "The rash felt better after two days."
+    f = only_finding(run(engines, "comparison.v1", ctx, out), "comparison.v1")
+    assert covers(out, f, "better")
+
+
 # --- certainty.v1 -------------------------------------------------------------------------------
 
 
@@ -459,6 +595,63 @@ def test_certainty_overstated_frequency(engines) -> None:
     ],
 )
 def test_certainty_paraphrase_is_not_flagged(engines, ctx: str, out: str) -> None:
+    assert findings_of(run(engines, "certainty.v1", ctx, out), "certainty.v1") == []
+
+
+@pytest.mark.parametrize(
+    ("ctx", "out"),
+    [
+        (
+            "Patient: My shoulder hurts when I reach up. Doctor: It is rotator cuff tendinopathy.",
+            "Assessment: rotator cuff tendinopathy, severe.\nPlan: physical therapy.",
+        ),
+        (
+            "Doctor: Your knee looks like osteoarthritis.",
+            "ASSESSMENT AND PLAN:\n1. Osteoarthritis of the knee, definitely degenerative.",
+        ),
+    ],
+)
+def test_certainty_judgement_under_an_assessment_header_is_not_overstated(
+    engines, ctx: str, out: str
+) -> None:
+    assert findings_of(run(engines, "certainty.v1", ctx, out), "certainty.v1") == []
+
+
+def test_certainty_outside_a_judgement_section_is_still_read(engines) -> None:
+    ctx = "Patient: My shoulder hurts when I reach up."
+    out = "Exam: severe shoulder tenderness."
+    f = only_finding(run(engines, "certainty.v1", ctx, out), "certainty.v1")
+    assert covers(out, f, "severe")
+
+
+@pytest.mark.parametrize(
+    ("ctx", "out", "changed", "category"),
+    [
+        (
+            "MRI: lesions may represent small vessel disease; demyelination cannot be excluded.",
+            "MRI: white matter lesions diagnostic of demyelination.",
+            "diagnostic of",
+            ErrorCategory.OVERSTATED_INTENSITY,
+        ),
+        (
+            "Biopsy confirms invasive ductal carcinoma.",
+            "Biopsy possibly shows invasive ductal carcinoma.",
+            "possibly",
+            ErrorCategory.UNDERSTATED_INTENSITY,
+        ),
+    ],
+)
+def test_certainty_hedge_removed_or_added_about_the_same_finding(
+    engines, ctx: str, out: str, changed: str, category: ErrorCategory
+) -> None:
+    f = only_finding(run(engines, "certainty.v1", ctx, out), "certainty.v1")
+    assert f.category == category and f.relation == "contradicted"
+    assert f.risk >= RiskLevel.MODERATE and covers(out, f, changed)
+
+
+def test_certainty_hedge_about_another_finding_is_not_a_rival(engines) -> None:
+    ctx = "Possible early pneumonia on the x-ray. The fracture of the wrist is confirmed."
+    out = "Possible early pneumonia. Wrist fracture confirmed."
     assert findings_of(run(engines, "certainty.v1", ctx, out), "certainty.v1") == []
 
 

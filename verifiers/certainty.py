@@ -90,41 +90,37 @@ def judgement_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _inside(spans: list[tuple[int, int]], offset: int) -> bool:
-    k = bisect_right([s for s, _ in spans], offset) - 1
+def _inside(spans: list[tuple[int, int]], starts: list[int], offset: int) -> bool:
+    """Whether ``offset`` falls in one of ``spans`` (sorted; ``starts``: their starts)."""
+    k = bisect_right(starts, offset) - 1
     return k >= 0 and spans[k][0] <= offset < spans[k][1]
 
 
-def _token_at(doc: AnalyzedText, offset: int) -> int:
-    k = bisect_right([t.start for t in doc.tokens], offset) - 1
-    return max(k, 0)
-
-
 def scale_words(doc: AnalyzedText) -> list[_Word]:
-    """The analyser's scale words plus the certainty phrases above, in text order."""
+    """The analyser's scale words plus the certainty phrases above, in text order; a phrase
+    replaces the words inside it ("may represent", not "may")."""
+    phrases = []
+    if doc.tokens:
+        starts = [t.start for t in doc.tokens]
+        for m in _PHRASE_RE.finditer(doc.text):
+            i = max(bisect_right(starts, m.start()) - 1, 0)
+            value = _CERTAINTY_PHRASES[m.group().lower()]
+            word = m.group().lower()
+            sentence = doc.tokens[i].sentence
+            phrases.append(_Word("certainty", value, word, m.start(), m.end(), sentence, i))
+    phrase_starts = [p.start for p in phrases]
+
+    def covered(w: ScaleWord) -> bool:
+        k = bisect_right(phrase_starts, w.start) - 1
+        return k >= 0 and w.start < phrases[k].end
+
     words = [
         _Word(w.scale, w.value, w.word, w.start, w.end, w.sentence, w.token_index)
         for w in doc.scale_words
         if not (w.scale == "certainty" and w.word == "will")  # a plan, not a certainty
+        and not covered(w)
     ]
-    if doc.tokens:
-        for m in _PHRASE_RE.finditer(doc.text):
-            i = _token_at(doc, m.start())
-            value = _CERTAINTY_PHRASES[m.group().lower()]
-            if any(w.start < m.end() and m.start() < w.end for w in words):
-                words = [w for w in words if not (w.start < m.end() and m.start() < w.end)]
-            words.append(
-                _Word(
-                    "certainty",
-                    value,
-                    m.group().lower(),
-                    m.start(),
-                    m.end(),
-                    doc.tokens[i].sentence,
-                    i,
-                )
-            )
-    return sorted(words, key=lambda w: w.start)
+    return sorted(words + phrases, key=lambda w: w.start)
 
 
 def _topic(doc: AnalyzedText, w: _Word | ScaleWord, width: int) -> set[str]:
@@ -149,21 +145,25 @@ class CertaintyRule(Rule):
         assert ctx is not None
         findings = []
         judged = judgement_spans(out.text)
+        judged_starts = [a for a, _ in judged]
         ctx_words = scale_words(ctx)
-        ctx_topics = [_topic(ctx, c, 8) for c in ctx_words]
+        # the input's scale words by scale and topic stem: a lookup reads only its rivals
+        by_stem: dict[tuple[str, str], list[int]] = {}
+        for k, c in enumerate(ctx_words):
+            for stem in _topic(ctx, c, 8):
+                by_stem.setdefault((c.scale, stem), []).append(k)
+        strong = {c.scale for c in ctx_words if c.value == 3}
         for w in scale_words(out):
-            topic = _topic(out, w, 6)
-            rivals = [
-                c
-                for c, c_topic in zip(ctx_words, ctx_topics, strict=True)
-                if c.scale == w.scale and topic & c_topic
-            ]
+            hits: set[int] = set()
+            for stem in _topic(out, w, 6):
+                hits.update(by_stem.get((w.scale, stem), ()))
+            rivals = [ctx_words[k] for k in sorted(hits)]
             if not rivals:
                 if (
                     w.value == 3
-                    and not _inside(judged, w.start)
+                    and not _inside(judged, judged_starts, w.start)
                     and w.scale != "certainty"
-                    and not any(c.scale == w.scale and c.value == 3 for c in ctx_words)
+                    and w.scale not in strong
                 ):
                     findings.append(
                         self.finding(

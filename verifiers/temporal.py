@@ -295,16 +295,18 @@ class _Text:
         if not 0 <= k < len(self.doc.tokens):
             return False
         tok = self.doc.tokens[k]
-        if tok.polarity == "asked":
-            return True
         sent = self.doc.sentences[tok.sentence]
+        if tok.polarity == "asked" or sent.text.rstrip().endswith("?"):
+            return True
         return _CONDITION.search(self.doc.text, sent.span[0], offset) is not None
 
 
-def _drug_near(doc: AnalyzedText, lo: int, hi: int, at: int) -> str | None:
-    """The drug named in the clause [lo, hi) closest to offset ``at``."""
+def _drug_near(doc: AnalyzedText, starts: list[int], lo: int, hi: int, at: int) -> str | None:
+    """The drug named in the clause [lo, hi) closest to offset ``at`` (``starts``: the drug
+    mentions' starts, in order)."""
     best: tuple[int, str] | None = None
-    for d in doc.drugs:
+    first = max(bisect_right(starts, lo) - 1, 0)
+    for d in doc.drugs[first:]:
         if d.start >= hi:
             break
         if d.end <= lo:
@@ -315,15 +317,14 @@ def _drug_near(doc: AnalyzedText, lo: int, hi: int, at: int) -> str | None:
     return best[1] if best else None
 
 
-def _drug_before(doc: AnalyzedText, offset: int, reach: int = 200) -> str | None:
+def _drug_before(doc: AnalyzedText, starts: list[int], offset: int, reach: int = 200) -> str | None:
     """The last drug named within ``reach`` characters before ``offset``."""
-    found = None
-    for d in doc.drugs:
-        if d.end > offset:
-            break
-        if offset - d.end <= reach:
-            found = d.canonical
-    return found
+    k = bisect_right(starts, offset) - 1
+    while k >= 0 and doc.drugs[k].end > offset:
+        k -= 1
+    if k >= 0 and offset - doc.drugs[k].end <= reach:
+        return doc.drugs[k].canonical
+    return None
 
 
 def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
@@ -331,6 +332,7 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
     With ``carry`` (the input), an action with no drug in its clause is about the drug named
     just before ("Hold apixaban ... Resume the day after")."""
     text = _Text(doc)
+    drug_starts = [d.start for d in doc.drugs]
     found: list[Mention] = []
     for m in _ASPECT_RE.finditer(doc.text):
         if text.asked(m.start()):
@@ -339,9 +341,9 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
         found.append(Mention("aspect", kind, m.start(), m.end(), text.window(*m.span())))
     for m in _ACTION_RE.finditer(doc.text):
         lo, hi = text.clause(m.start())
-        drug = _drug_near(doc, lo, hi, m.start())
+        drug = _drug_near(doc, drug_starts, lo, hi, m.start())
         if drug is None and carry:
-            drug = _drug_before(doc, m.start())
+            drug = _drug_before(doc, drug_starts, m.start())
         asked = text.asked(m.start())
         if drug is None or (asked and not carry):
             continue
@@ -372,11 +374,10 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
         found.append(Mention("time", str(sign), m.start(), m.end(), topic, amount=hours))
     for m in _CLOCK.finditer(doc.text):
         lo, hi = text.clause(m.start(), phrase=True)
-        found.append(
-            Mention(
-                "clock", "", m.start(), m.end(), text.topic(lo, hi, m.span()), amount=_minutes(m)
-            )
-        )
+        # "8 am." ends a sentence: the dot is not part of the time ("8 a.m." keeps its own)
+        end = m.end() - 1 if m.group().endswith("m.") and m.group()[-3] != "." else m.end()
+        topic = text.topic(lo, hi, m.span())
+        found.append(Mention("clock", "", m.start(), end, topic, amount=_minutes(m)))
     for m in _YEAR.finditer(doc.text):
         lo, hi = text.clause(m.start())
         topic = text.topic(lo, hi, m.span())
@@ -421,7 +422,7 @@ class TemporalRule(Rule):
     def check(self, view: CaseDoc) -> list[Finding]:
         out, ctx = view.output, view.context
         assert ctx is not None
-        theirs = mentions(ctx, carry=True)
+        theirs = _Index(mentions(ctx, carry=True))
         findings = []
         seen: set[tuple[str, str, str | None]] = set()
         for m in mentions(out):
@@ -462,17 +463,15 @@ class TemporalRule(Rule):
         return findings
 
     @staticmethod
-    def _rival(m: Mention, theirs: list[Mention]) -> Mention | None:
+    def _rival(m: Mention, theirs: _Index) -> Mention | None:
         """The input mention this one contradicts, or None when the input agrees or is silent."""
         if m.kind == "action":
-            same = [t for t in theirs if t.kind == "action" and t.drug == m.drug]
+            same = theirs.by_drug.get(m.drug or "", [])
             if not same or any(t.value == m.value for t in same):
                 return None  # a question ("should I continue it?") still counts as agreement
             clash = [t for t in same if t.value in _ACTION_CONFLICTS[m.value] and not t.asked]
             return clash[0] if clash else None
-        if not m.topic:
-            return None
-        related = [t for t in theirs if t.kind == m.kind and m.topic & t.topic]
+        related = theirs.related(m)
         if not related:
             return None
         if m.kind == "aspect":
@@ -483,3 +482,25 @@ class TemporalRule(Rule):
         if any(_same_time(m, t) for t in related):
             return None
         return max(related, key=lambda t: len(m.topic & t.topic))
+
+
+class _Index:
+    """The input's mentions by drug, and by kind and topic stem, so that an output mention
+    reads only the input mentions it could be about (inputs can be long)."""
+
+    def __init__(self, found: list[Mention]) -> None:
+        self.by_drug: dict[str, list[Mention]] = {}
+        self.by_stem: dict[tuple[str, str], list[int]] = {}
+        self.found = found
+        for k, t in enumerate(found):
+            if t.kind == "action" and t.drug is not None:
+                self.by_drug.setdefault(t.drug, []).append(t)
+            for stem in t.topic:
+                self.by_stem.setdefault((t.kind, stem), []).append(k)
+
+    def related(self, m: Mention) -> list[Mention]:
+        """Input mentions of the same kind sharing a topic stem with ``m``, in text order."""
+        hits: set[int] = set()
+        for stem in m.topic:
+            hits.update(self.by_stem.get((m.kind, stem), ()))
+        return [self.found[k] for k in sorted(hits)]

@@ -9,6 +9,7 @@ mg vs mg/kg), a dose **x N** of the input's (N >= 2 or <= 1/2) and a **frequency
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from medfact.analysis import AnalyzedText, Quantity, is_content
@@ -154,7 +155,7 @@ def _unit_swap(q: Quantity, out: AnalyzedText, ctx: AnalyzedText) -> Quantity | 
             continue
         if (c.unit_class in DOSE_CLASSES) != dose or (not dose and c.unit_class != q.unit_class):
             continue
-        if _unit_name(c, ctx.text) == _unit_name(q, out.text) or _same(q, c):
+        if _unit_name(c, ctx.text) == _unit_name(q, out.text) or _same(q, c, out.text, ctx.text):
             continue  # same unit, or 500 mg = 0.5 g: not a unit error
         overlap = len(anchors & window_stems(ctx.tokens, c.token_index, width=6))
         candidates.append((overlap, c))
@@ -203,25 +204,26 @@ def _ratio_text(q: Quantity, c: Quantity) -> str | None:
 _CLAUSE_BREAK = re.compile(r"[.!?]\s+[A-Z]|[;\n]")
 
 
-def _drug_before(doc: AnalyzedText, start: int) -> str | None:
-    """Canonical name of the last drug named before ``start`` in the same clause."""
-    found = None
-    for d in doc.drugs:
-        if d.end > start:
-            break
-        found = d
-    if found is None or start - found.end > 80:
+def _drug_before(doc: AnalyzedText, starts: list[int], start: int) -> str | None:
+    """Canonical name of the last drug named before ``start`` in the same clause (``starts``:
+    the drug mentions' starts, in order)."""
+    k = bisect_right(starts, start) - 1
+    while k >= 0 and doc.drugs[k].end > start:
+        k -= 1
+    if k < 0:
         return None
-    if _CLAUSE_BREAK.search(doc.text, found.end, start):
+    found = doc.drugs[k]
+    if start - found.end > 80 or _CLAUSE_BREAK.search(doc.text, found.end, start):
         return None
     return found.canonical
 
 
-def _sentence_stems(doc: AnalyzedText, offset: int) -> frozenset[str]:
-    for sent in doc.sentences:
-        if sent.span[0] <= offset < sent.span[1]:
-            return frozenset(t.stem for t in doc.sentence_tokens(sent.index) if is_content(t))
-    return frozenset()
+def _sentence_stems(doc: AnalyzedText, offset: int, starts: list[int]) -> frozenset[str]:
+    """Content stems of the sentence that holds ``offset`` (``starts``: sentence starts)."""
+    k = bisect_right(starts, offset) - 1
+    if k < 0 or offset >= doc.sentences[k].span[1]:
+        return frozenset()
+    return frozenset(t.stem for t in doc.sentence_tokens(doc.sentences[k].index) if is_content(t))
 
 
 @verifiers.register("numbers.v1")
@@ -337,13 +339,18 @@ class NumbersRule(Rule):
         ctx_freqs = frequencies(ctx.text)
         if not ctx_freqs:
             return []
+        ctx_starts = [s.span[0] for s in ctx.sentences]
+        ctx_drugs = [d.start for d in ctx.drugs]
+        out_drugs = [d.start for d in out.drugs]
+        out_starts = [s.span[0] for s in out.sentences]
         ctx_keys = [
-            (f, _drug_before(ctx, f.start), _sentence_stems(ctx, f.start)) for f in ctx_freqs
+            (f, _drug_before(ctx, ctx_drugs, f.start), _sentence_stems(ctx, f.start, ctx_starts))
+            for f in ctx_freqs
         ]
         findings = []
         for f in out_freqs:
-            drug = _drug_before(out, f.start)
-            topic = _sentence_stems(out, f.start)
+            drug = _drug_before(out, out_drugs, f.start)
+            topic = _sentence_stems(out, f.start, out_starts)
             scored = []
             for c, c_drug, c_topic in ctx_keys:
                 score = (3 if drug is not None and drug == c_drug else 0) + len(topic & c_topic)
