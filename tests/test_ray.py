@@ -241,6 +241,7 @@ def test_parquet_holds_the_same_results(local_ray, tmp_path, seed0):
     assert counts == again
     assert (counts["scored"], counts["failed"]) == (6, 6)
     table = pq.read_table(parquet)
+    assert counts["unchecked"] == table["checked"].to_pylist().count(False) == 1  # no context
     assert table.column_names == list(RESULT_COLUMNS)
     lines = jsonl.read_text().splitlines()
     assert [_strip(x) for x in table["result"].to_pylist()] == [_strip(x) for x in lines]
@@ -249,7 +250,7 @@ def test_parquet_holds_the_same_results(local_ray, tmp_path, seed0):
         assert row["id"] == result["id"]
         if row["status"] == "scored":
             assert (row["risk_level"], row["safe"]) == (result["risk_level"], result["safe"])
-            assert row["checked"] is True
+            assert row["checked"] is (result.get("status", "checked") == "checked")
         else:
             assert row["risk_level"] is None and row["line"] == result["error"]["line"]
 
