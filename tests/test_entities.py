@@ -264,3 +264,18 @@ def test_allergen_swapped_with_a_tolerated_drug() -> None:
     assert (
         of(run_rule("entities.v1", reworded, "Allergies: sulfa drugs (SJS)."), "entities.v1") == []
     )
+
+
+def test_transcribed_drug_spellings_are_support() -> None:
+    ctx = "Doctor: I gave you cycle seven ifosphomide, mesna and VP 16 chemotherapy."
+    out = "Cycle seven Ifosfamide, mesna, and VP-16 chemotherapy."
+    assert of(run_rule("drugs.v1", out, ctx), "drugs.v1") == []
+
+
+def test_lay_surgery_wording_supports_the_procedure() -> None:
+    ctx = "Patient: I had my appendix taken out and my gallbladder out ten years ago."
+    out = "Appendectomy; cholecystectomy 10 years ago."
+    assert of(run_rule("entities.v1", out, ctx), "entities.v1") == []
+    assert spans(
+        "Appendectomy.", of(run_rule("entities.v1", "Appendectomy.", "No surgery."), "entities.v1")
+    ) == ["Appendectomy"]

@@ -6,8 +6,12 @@ sedative, ...) is graded ``high_alert_risk``; its message names the class.
 
 from __future__ import annotations
 
+import re
+from itertools import pairwise
+
 from rapidfuzz import fuzz, process
 
+from medfact.analysis import AnalyzedText
 from medfact.document import CaseDoc
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
@@ -19,6 +23,19 @@ from medfact.verifiers.entities import high_alert_class
 def is_drug_class(canonical: str, surface: str) -> bool:
     """Drug classes ("antibiotics", "pain medicine") are generalisations, not named drugs."""
     return "agents" in canonical or "," in canonical or surface.lower().endswith("s")
+
+
+def _sound(word: str) -> str:
+    """A spelling key: lower case, letters and digits only, "ph" read as "f" (ifosphomide)."""
+    return re.sub(r"[^a-z0-9]", "", word.lower()).replace("ph", "f")
+
+
+def sound_alike_words(doc: AnalyzedText) -> list[str]:
+    """Spelling keys of the words of a text and of adjacent pairs ("VP 16" -> "vp16")."""
+    toks = doc.tokens
+    keys = {_sound(t.text) for t in toks}
+    keys |= {_sound(a.text + b.text) for a, b in pairwise(toks) if b.start - a.end <= 1}
+    return [k for k in keys if len(k) >= 4]
 
 
 @verifiers.register("drugs.v1")
@@ -42,15 +59,17 @@ class DrugsRule(Rule):
     def check(self, view: CaseDoc) -> list[Finding]:
         out, ctx = view.output, view.context
         assert ctx is not None
-        ctx_words = list({t.text for t in ctx.tokens if len(t.text) >= 4})
+        ctx_words: list[str] | None = None
         findings = []
         for d in out.drugs:
             if d.canonical in ctx.drug_names or is_drug_class(d.canonical, d.surface):
                 continue
             if out.text[d.end : d.end + 1] == "/":
                 continue  # a fragment of shorthand ("heme c/s"), not a drug name
+            if ctx_words is None:
+                ctx_words = sound_alike_words(ctx)
             if process.extractOne(
-                d.surface.lower(), ctx_words, scorer=fuzz.ratio, score_cutoff=self.fuzzy_threshold
+                _sound(d.surface), ctx_words, scorer=fuzz.ratio, score_cutoff=self.fuzzy_threshold
             ):
                 continue  # a misspelling or transcription variant of a word in the input
             claim = view.claim_at(d.start, d.end)

@@ -342,6 +342,10 @@ SUPPORT_ONLY: dict[tuple[str, str], tuple[str, ...]] = {
     ("condition", "sinusitis"): ("sinus", "sinuses"),
     ("procedure", "stress test"): ("treadmill",),
     ("procedure", "joint replacement"): ("hip replaced", "knee replaced"),
+    ("procedure", "appendectomy"): ("appendix taken out", "appendix removed", "appendix out"),
+    ("procedure", "cholecystectomy"): ("gallbladder taken out", "gallbladder out"),
+    ("procedure", "tonsillectomy"): ("tonsils taken out", "tonsils removed", "tonsils out"),
+    ("procedure", "hysterectomy"): ("uterus taken out", "uterus removed"),
     ("condition", "malignancy"): ("tumor", "oncology", "oncologist"),
     ("procedure", "mri"): ("M R I",),
     ("procedure", "ecg"): ("E K G", "E C G"),
@@ -349,37 +353,92 @@ SUPPORT_ONLY: dict[tuple[str, str], tuple[str, ...]] = {
 }
 
 _FAMILY = ("wife", "husband", "partner", "daughter", "son", "mother", "father", "sister", "brother")
-_FEMALE = r"woman|female|girl|lady|Mrs\.?|Ms\.?"
-_MALE = r"man|male|boy|gentleman|Mr\.?"
 _AGE = re.compile(
     r"\b(\d{1,3})(?:\s*|-)(?:years?|yrs?|y/?o|yo)(?:[\s-]+old)?\b|\b(\d{1,3})\s?(?:F|M)\b"
     r"|\baged?\s+(\d{1,3})\b|\b(\d{1,3})-year\b"
 )
-_SEX_WORD = re.compile(rf"\b(?:(?P<f>{_FEMALE})|(?P<m>{_MALE}))\b", re.IGNORECASE)
 _SEX_AFTER_AGE = re.compile(r"\b\d{1,3}\s?(?:(?P<f>F)|(?P<m>M))\b")
-_PRONOUN = re.compile(r"\b(?:(?P<f>she|her|hers)|(?P<m>he|him|his))\b", re.IGNORECASE)
 _HOUSEHOLD = re.compile(
     r"\blives?\s+with\s+(?:his|her|their|a|an|the)?\s*(" + "|".join(_FAMILY) + r")s?\b",
     re.IGNORECASE,
 )
 
 
-def _alias_pattern(aliases: tuple[str, ...]) -> re.Pattern[str]:
-    """One pattern for a concept: case-sensitive for all-caps abbreviations, else not."""
-    upper = [a for a in aliases if a.isupper() or (a[:1].isupper() and a[1:2].isupper())]
-    lower = [a for a in aliases if a not in upper]
+_WORD = re.compile(r"[A-Za-z0-9]+")
+_SPELLED = re.compile(r"\b[A-Z](?: [A-Z]\b)+")
 
-    def alt(words: list[str]) -> str:
-        parts = sorted((re.escape(w).replace(r"\ ", r"[\s-]+") for w in words), key=len)
-        return "|".join(reversed(parts))
 
-    branches = []
-    if lower:
-        branches.append(rf"(?i:{alt(lower)})")
-    if upper:
-        branches.append(alt(upper))
-    # a plural or an -es form of any alias is the same concept ("x rays", "strokes")
-    return re.compile(r"(?<![\w/-])(?:" + "|".join(branches) + r")(?:e?s)?(?![\w-])")
+def _exact(alias: str) -> bool:
+    """All-caps abbreviations (CT, ED, PE) match only as written; other aliases in any case."""
+    return alias.isupper() or (alias[:1].isupper() and alias[1:2].isupper())
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    kind: str
+    concept: str
+    exact: tuple[str, ...] | None  # the words as they must be written, for abbreviations
+
+
+class AliasIndex:
+    """Finds aliases of concepts in one pass over a text's words (1-4 word keys, plurals folded).
+
+    Words are runs of letters and digits, so "x-ray", "x ray" and "X-rays" are one key.
+    """
+
+    def __init__(self, rows: list[tuple[str, str, tuple[str, ...]]]) -> None:
+        self.keys: dict[tuple[str, ...], list[_Entry]] = {}
+        for kind, concept, aliases in rows:
+            for alias in aliases:
+                words = tuple(_WORD.findall(alias))
+                entry = _Entry(kind, concept, words if _exact(alias) else None)
+                self.keys.setdefault(tuple(w.lower() for w in words), []).append(entry)
+        self.longest = max((len(k) for k in self.keys), default=1)
+        # only where a longer key starts is a longer match worth trying
+        self.first_words = frozenset(k[0] for k in self.keys if len(k) > 1)
+
+    def _lookup(self, words: list[str], lowers: list[str], i: int, n: int) -> list[_Entry]:
+        key = tuple(lowers[i : i + n])
+        entries = self.keys.get(key)
+        last = key[-1]
+        if entries is None and last.endswith("s") and len(last) > 3:
+            for cut in (1, 2):  # "x rays", "strokes", "biopsies" is not folded
+                entries = self.keys.get(key[:-1] + (last[:-cut],))
+                if entries is not None:
+                    break
+            else:
+                return []
+            written = tuple(words[i : i + n - 1]) + (words[i + n - 1][:-cut],)
+        elif entries is None:
+            return []
+        else:
+            written = tuple(words[i : i + n])
+        return [e for e in entries if e.exact is None or e.exact == written]
+
+    def find(self, text: str, kinds: tuple[str, ...] | None = None) -> list[Mention]:
+        spans = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
+        words = [w for w, _, _ in spans]
+        lowers = [w.lower() for w in words]
+        found: list[Mention] = []
+        i, total = 0, len(words)
+        while i < total:
+            step = 1
+            longest = min(self.longest, total - i) if lowers[i] in self.first_words else 1
+            for n in range(longest, 0, -1):
+                hits = self._lookup(words, lowers, i, n)
+                if kinds is not None:
+                    hits = [e for e in hits if e.kind in kinds]
+                if not hits:
+                    continue
+                start, end = spans[i][1], spans[i + n - 1][2]
+                if text[start - 1 : start] in ("/", "-") or text[end : end + 1] in ("/", "-"):
+                    continue  # part of shorthand ("c/s") or of a longer hyphenated word
+                for e in dict.fromkeys(hits):
+                    found.append(Mention(e.kind, e.concept, start, end, text[start:end]))
+                step = n
+                break
+            i += step
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -394,7 +453,7 @@ class Mention:
 
 
 @lru_cache(maxsize=1)
-def _tables() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
+def _index() -> AliasIndex:
     rows = []
     for kind, table in (
         ("condition", CONDITIONS),
@@ -402,36 +461,37 @@ def _tables() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
         ("setting", SETTINGS),
         ("high_alert", HIGH_ALERT),
     ):
-        for concept, aliases in table.items():
-            rows.append((kind, concept, _alias_pattern(aliases)))
-    return tuple(rows)
+        rows += [(kind, concept, aliases) for concept, aliases in table.items()]
+    return AliasIndex(rows)
+
+
+@lru_cache(maxsize=1)
+def _support_index() -> AliasIndex:
+    return AliasIndex([(k, c, a) for (k, c), a in SUPPORT_ONLY.items()])
+
+
+@lru_cache(maxsize=256)
+def _mentions(text: str) -> tuple[Mention, ...]:
+    return tuple(_index().find(text))
 
 
 def mentions(text: str, kinds: tuple[str, ...] | None = None) -> list[Mention]:
     """Every concept mention of ``text``, in text order."""
-    found = []
-    for kind, concept, pattern in _tables():
-        if kinds is not None and kind not in kinds:
-            continue
-        for m in pattern.finditer(text):
-            found.append(Mention(kind, concept, m.start(), m.end(), m.group()))
-    return sorted(found, key=lambda m: (m.start, -m.end))
+    found = _mentions(text)
+    return [m for m in found if kinds is None or m.kind in kinds]
 
 
-_SPELLED = re.compile(r"\b[A-Z](?: [A-Z]\b)+")
-
-
-@lru_cache(maxsize=1)
-def _support_patterns() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
-    return tuple((k, c, _alias_pattern(a)) for (k, c), a in SUPPORT_ONLY.items())
+@lru_cache(maxsize=256)
+def _supported_concepts(text: str) -> frozenset[tuple[str, str]]:
+    joined = _SPELLED.sub(lambda m: m.group().replace(" ", ""), text)
+    found = {(m.kind, m.concept) for m in _mentions(joined)}
+    found |= {(m.kind, m.concept) for m in _support_index().find(text)}
+    return frozenset(found)
 
 
 def supported_concepts(text: str) -> set[tuple[str, str]]:
     """(kind, concept) pairs a text supports: named, spelled out ("U T I") or by a lay word."""
-    joined = _SPELLED.sub(lambda m: m.group().replace(" ", ""), text)
-    found = {(m.kind, m.concept) for m in mentions(joined)}
-    found |= {(k, c) for k, c, pattern in _support_patterns() if pattern.search(text)}
-    return found
+    return set(_supported_concepts(text))
 
 
 def high_alert_class(name: str) -> str | None:
@@ -455,12 +515,24 @@ def ages(text: str) -> list[tuple[int, int, int]]:
     return out
 
 
-def sexes(text: str, pronouns: bool) -> Iterator[tuple[str, int, int]]:
-    """("f" or "m", start, end) of each sex marker; pronouns only when asked."""
-    patterns = [_SEX_WORD, _SEX_AFTER_AGE] + ([_PRONOUN] if pronouns else [])
-    for pattern in patterns:
-        for m in pattern.finditer(text):
-            yield ("f" if m.group("f") else "m"), m.start(), m.end()
+_SEX_WORDS = {
+    **dict.fromkeys(("woman", "women", "female", "girl", "lady", "mrs", "ms"), "f"),
+    **dict.fromkeys(("man", "men", "male", "boy", "gentleman", "mr"), "m"),
+}
+_PRONOUNS = {
+    **dict.fromkeys(("she", "her", "hers"), "f"),
+    **dict.fromkeys(("he", "him", "his"), "m"),
+}
+
+
+def sexes(doc: AnalyzedText, pronouns: bool) -> Iterator[tuple[str, int, int]]:
+    """("f" or "m", start, end) of each sex marker of an analysed text; pronouns when asked."""
+    for tok in doc.tokens:
+        sex = _SEX_WORDS.get(tok.text) or (_PRONOUNS.get(tok.text) if pronouns else None)
+        if sex:
+            yield sex, tok.start, tok.end
+    for m in _SEX_AFTER_AGE.finditer(doc.text):
+        yield ("f" if m.group("f") else "m"), m.start(), m.end()
 
 
 PREGNANCY = re.compile(
@@ -479,6 +551,11 @@ _COMFORT = re.compile(r"\b(?:comfort\s+(?:care|measures)|CMO)\b", re.IGNORECASE)
 _CPR = re.compile(r"\b(?:CPR|resuscitation|chest compressions)\b", re.IGNORECASE)
 _INTUBATION = re.compile(r"\b(?:intubation|intubate|breathing tube|ventilator)\b", re.IGNORECASE)
 _ACCEPTS = re.compile(r"\b(?:accepts?|ok(?:ay)? for|agrees? to|wants?|would want)\s*$", re.I)
+
+
+_CODE_HINT = re.compile(
+    r"code|DN[RI]|CPR|resusc|intubat|tube|ventilat|comfort|CMO|natural death|compression", re.I
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -500,6 +577,8 @@ class CodeStatus:
 def code_status(doc: AnalyzedText) -> CodeStatus:
     """Read the code status of an analysed text: explicit orders, or CPR/intubation declined."""
     text = doc.text
+    if not _CODE_HINT.search(text):
+        return CodeStatus([], [], [], [], [], [])
 
     def spans(pattern: re.Pattern[str]) -> list[tuple[int, int]]:
         return [(m.start(), m.end()) for m in pattern.finditer(text)]
@@ -738,9 +817,10 @@ class EntitiesRule(Rule):
                         confidence=0.6,
                     )
                 )
-        ctx_sex = {s for s, _, _ in sexes(ctx.text, pronouns=True)}
-        ctx_explicit = list(sexes(ctx.text, pronouns=False))
-        for sex, start, end in sexes(out.text, pronouns=False):
+        out_sex = list(sexes(out, pronouns=False))
+        ctx_sex = {s for s, _, _ in sexes(ctx, pronouns=True)} if out_sex else set()
+        ctx_explicit = list(sexes(ctx, pronouns=False)) if out_sex else []
+        for sex, start, end in out_sex:
             if sex in ctx_sex or not ctx_explicit:
                 continue
             other = ctx_explicit[0]
@@ -909,12 +989,14 @@ DRUG_ABBREVIATIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+@lru_cache(maxsize=1)
+def _abbreviation_index() -> AliasIndex:
+    return AliasIndex([("drug", name, abbr) for name, abbr in DRUG_ABBREVIATIONS.items()])
+
+
 def drug_abbreviated(canonical: str, text: str) -> bool:
     """Whether ``text`` names the drug ``canonical`` by one of its abbreviations."""
-    for name, abbreviations in DRUG_ABBREVIATIONS.items():
-        if name in canonical.lower() and _alias_pattern(abbreviations).search(text):
-            return True
-    return False
+    return any(m.concept in canonical.lower() for m in _abbreviation_index().find(text))
 
 
 def _is_drug_allergen(allergy: Allergy, ctx: AnalyzedText) -> bool:

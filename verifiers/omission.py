@@ -43,7 +43,9 @@ class Lab:
 
 
 def _lab(name: str, aliases: str, low: float | None, high: float | None, k: bool = False) -> Lab:
-    return Lab(name, re.compile(rf"\b(?:{aliases})\b", re.IGNORECASE), low, high, k)
+    """Aliases with a capital (K, Na, INR) match as written; lower-case names in any case."""
+    parts = [a if a != a.lower() else f"(?i:{a})" for a in aliases.split("|")]
+    return Lab(name, re.compile(rf"\b(?:{'|'.join(parts)})(?![\w])"), low, high, k)
 
 
 # Critical (panic) limits in adults, as commonly set by hospital laboratories; conservative ends.
@@ -61,7 +63,6 @@ LABS: tuple[Lab, ...] = (
     _lab("pH", r"pH", 7.2, 7.6),
     _lab("troponin", r"troponin|trop", None, 0.04),
 )
-_VALUE = re.compile(r"\s*(?:level|count|of|is|was|at|:|=|-|,)?\s*(\d+(?:[.,]\d+)*)\s*(k|K)?\b")
 _DIAGNOSTIC = re.compile(
     r"\b(?:diagnos\w*|found to have|consistent with|confirm\w*|shows?|showed|reveal\w*|"
     r"demonstrat\w*|new(?:ly)?|positive for|incidental\w*|identified|evidence of)\b|"
@@ -75,25 +76,35 @@ _INACTIVE = re.compile(
 )
 
 
+_NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*)\s*([kK])?\b")
+_LAB_BEFORE = [
+    (lab, re.compile(rf"{lab.pattern.pattern}\s*(?:level|count|of|is|was|at|:|=|-|,)?\s*$"))
+    for lab in LABS
+]
+
+
 def critical_labs(doc: AnalyzedText) -> list[tuple[Lab, float, int, int]]:
     """(lab, value, start, end) of each laboratory value of ``doc`` in its critical range."""
     found = []
-    for lab in LABS:
-        for m in lab.pattern.finditer(doc.text):
-            v = _VALUE.match(doc.text, m.end())
-            if v is None:
+    text = doc.text
+    for v in _NUMBER.finditer(text):
+        head = text[max(0, v.start() - 24) : v.start()]
+        if not head or not head[-1:].isspace() and head[-1:] not in ":=-,":
+            continue
+        for lab, pattern in _LAB_BEFORE:
+            m = pattern.search(head)
+            if m is None:
                 continue
-            raw = v.group(1).replace(",", "") if "," in v.group(1) else v.group(1)
             try:
-                value = float(raw)
+                value = float(v.group(1).replace(",", ""))
             except ValueError:
-                continue
+                break
             if lab.thousands and (value >= 1000 or v.group(2)):
                 value = value / 1000 if value >= 1000 else value
-            if (lab.low is not None and value < lab.low) or (
-                lab.high is not None and value > lab.high
-            ):
-                found.append((lab, value, m.start(), v.end()))
+            low, high = lab.low, lab.high
+            if (low is not None and value < low) or (high is not None and value > high):
+                found.append((lab, value, v.start() - len(head) + m.start(), v.end()))
+            break
     return found
 
 
