@@ -209,6 +209,15 @@ def test_dose_units_frequency_and_labs() -> None:
     assert row_of(f, span="given IV") == "dose.route"
 
 
+def test_critical_results_dropped_or_contradicted_are_4() -> None:
+    dropped = finding(rule="omission.v1", relation="omitted", category=ErrorCategory.MISSING_CLAIM)
+    assert row_of(dropped, context="small subdural hematoma") == "safety.critical_result"
+    flipped = finding(rule="negation.v1", relation="contradicted")
+    assert row_of(flipped, span="no neck stiffness") == "safety.critical_result"
+    # an unsupported mention is graded by the fabricated rows, not as a critical result
+    assert row_of(finding(rule="x.v1"), span="colon cancer") == "fabricated.diagnosis"
+
+
 def test_fabricated_content_floors() -> None:
     f = finding(rule="entities.v1", risk=2)
     assert row_of(f, span="history of diabetes") == "fabricated.diagnosis"
