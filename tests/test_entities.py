@@ -279,3 +279,27 @@ def test_lay_surgery_wording_supports_the_procedure() -> None:
     assert spans(
         "Appendectomy.", of(run_rule("entities.v1", "Appendectomy.", "No surgery."), "entities.v1")
     ) == ["Appendectomy"]
+
+
+@pytest.mark.parametrize(
+    ("out", "ctx"),
+    [
+        (
+            "On Lasix 40 mg PO qd and Zofran ODT PRN.",
+            "Takes furosemide 40 mg by mouth daily and ondansetron orally disintegrating tablets "
+            "as needed.",
+        ),
+        (
+            "Hx HTN, DM2, CHF, COPD; labs WNL.",
+            "History of hypertension, type 2 diabetes, congestive heart failure and chronic "
+            "obstructive pulmonary disease. Labs within normal limits.",
+        ),
+        (
+            "Pt is a 72F on Coumadin for afib.",
+            "72-year-old woman on warfarin for atrial fibrillation.",
+        ),
+    ],
+)
+def test_shorthand_rewording_is_not_a_finding(out: str, ctx: str) -> None:
+    for rule in ("drugs.v1", "entities.v1", "omission.v1"):
+        assert of(run_rule(rule, out, ctx), rule) == [], rule
