@@ -231,6 +231,11 @@ def test_the_policy_leaves_doubtful_notes_and_skipped_rules_alone() -> None:
     assert row_of(finding(confidence=0.3), span="warfarin") is None
     assert row_of(finding(risk=1), span="warfarin") is None
     assert row_of(finding(rule="unsupported.v1"), span="warfarin") is None
+    assert row_of(finding(rule="crossencoder.v1"), span="warfarin") is None
+    # a status word in a sentence without support is not a held/continued/started error
+    assert row_of(finding(rule="x.v1", risk=2), span="Treatment should be continued.") is None
+    changed = finding(rule="x.v1", relation="contradicted")
+    assert row_of(changed, span="continued") == "medication.held_continued_started"
 
 
 # --- applying it, and the scorers -------------------------------------------------------------
