@@ -299,8 +299,13 @@ class Analyzer:
                 )
             sent_tokens = doc.tokens[first:]
             _fold_phrases(sent_tokens)
-            self._polarity(sent_tokens, text)
-            self._scope(sent_tokens, text, sections)
+            words = [t.text for t in sent_tokens]
+            gaps = [""]  # gaps[j]: the text between token j - 1 and token j
+            gaps += [
+                text[sent_tokens[j - 1].end : sent_tokens[j].start] for j in range(1, len(words))
+            ]
+            self._polarity(sent_tokens, words, gaps)
+            self._scope(sent_tokens, words, gaps, sections)
             self._quantities(doc, sent_tokens, first)
             self._sides(doc, sent_tokens, last_part)
             self._scales(doc, sent_tokens, first)
@@ -314,22 +319,22 @@ class Analyzer:
         return doc
 
     @staticmethod
-    def _polarity(toks: list[Token], text: str) -> None:
-        words = [t.text for t in toks]
-        stops = _stops(toks, words, text, terms.SCOPE_TERMINATORS)
+    def _polarity(toks: list[Token], words: list[str], gaps: list[str]) -> None:
+        matches = _match_groups(words, _POLARITY_INDEX, len(_POLARITY_TRIGGERS) + 1)
+        stops = _stops(matches[-1], gaps)
         found = [
             (a, b, kind, forward)
-            for kind, forward, phrases in _POLARITY_TRIGGERS
-            for a, b in _match_phrases(words, phrases)
+            for (kind, forward, _), group in zip(_POLARITY_TRIGGERS, matches, strict=False)
+            for a, b in group
         ]
-        colons = {j for j in range(1, len(toks)) if ":" in text[toks[j - 1].end : toks[j].start]}
+        colons = {j for j, gap in enumerate(gaps) if ":" in gap}
         for start, end, kind, forward in _longest(found):
             if kind is None:
                 continue  # a pseudo-negation: "no change in", "not only"
-            if end - start == 1 and words[start] in _ANSWER_WORDS and _answers(toks, start, text):
+            if end - start == 1 and words[start] in _ANSWER_WORDS and _answers(start, gaps):
                 continue  # "No, I had a hysterectomy": an answer, not a negation of what follows
             if forward:
-                for j in _forward_scope(toks, start, end, text, stops, colons):
+                for j in _forward_scope(toks, end, gaps, stops, colons):
                     if toks[j].polarity == AFFIRMED or kind == NEGATED:
                         toks[j].polarity = kind
                         toks[j].trigger = toks[start].start
@@ -349,11 +354,12 @@ class Analyzer:
                     toks[j].trigger = toks[i].start
 
     @staticmethod
-    def _scope(toks: list[Token], text: str, sections: list[tuple[int, int, str]]) -> None:
+    def _scope(
+        toks: list[Token], words: list[str], gaps: list[str], sections: list[tuple[int, int, str]]
+    ) -> None:
         """History, family and hypothetical scope from the section and the sentence's triggers."""
         if not toks:
             return
-        words = [t.text for t in toks]
         base = _section_at(sections, toks[0].start)
         if base == FAMILY and _match_phrases(words[:2], terms.PERSONAL_SUBJECTS):
             base = CURRENT  # "Family history: ... Patient has had no cancers." ends the section
@@ -362,8 +368,9 @@ class Analyzer:
                     sections[k] = (start, toks[0].start, scope)
         for tok in toks:
             tok.scope = base
-        stops = _stops(toks, words, text, terms.SCOPE_TERMINATORS)
-        history_stops = stops | {a for a, _ in _match_phrases(words, terms.CURRENT_MARKERS)}
+        matches = _match_groups(words, _SCOPE_INDEX, len(_SCOPE_TRIGGERS) + 3)
+        stops = _stops(matches[-3], gaps)
+        history_stops = stops | {a for a, _ in matches[-2]}
 
         def mark(start: int, end: int, scope: str, forward: bool, window: int) -> None:
             limits = history_stops if scope == HISTORY else stops
@@ -380,15 +387,15 @@ class Analyzer:
 
         found = [
             (a, b, scope, forward)
-            for scope, forward, phrases in _SCOPE_TRIGGERS
-            for a, b in _match_phrases(words, phrases)
+            for (scope, forward, _), group in zip(_SCOPE_TRIGGERS, matches, strict=False)
+            for a, b in group
         ]
         for start, end, scope, forward in _longest(found):
             if scope is not None:
                 mark(start, end, scope, forward, _SCOPE_WINDOW)
-        family_stops = _stops(toks, words, text, terms.FAMILY_TERMINATORS)
+        family_stops = _stops(matches[-1], gaps)
         for i, w in enumerate(words):
-            after_word = text[toks[i].end : toks[i + 1].start] if i + 1 < len(toks) else ""
+            after_word = gaps[i + 1] if i + 1 < len(toks) else ""
             if not is_relative(w) or ":" in after_word or "]" in after_word:
                 continue  # "Guest_family: He was cooking": a speaker, not a relative's condition
             verb = None
@@ -462,7 +469,7 @@ class Analyzer:
                 elif answered and (len(reply.split()) <= 5 or _BARE_ANSWER.match(reply)):
                     if _is_bare_no(reply):
                         polarity = NEGATED
-                    elif any(re.match(rf"{a}\b", reply) for a in terms.POSITIVE_ANSWERS):
+                    elif _POSITIVE.match(reply):
                         polarity = AFFIRMED
                 alternative = " or " in sent.text.lower() and polarity != NEGATED
                 if alternative or polarity != AFFIRMED:
@@ -582,7 +589,7 @@ class Analyzer:
 
 def is_relative(word: str) -> bool:
     """A relative: "mother", "mom's", "great-uncle", "half-brother"."""
-    return word in terms.RELATIVES or word.rsplit("-", 1)[-1] in terms.RELATIVES
+    return word in terms.RELATIVES or ("-" in word and word.rsplit("-", 1)[-1] in terms.RELATIVES)
 
 
 def _answer_side(
@@ -652,7 +659,7 @@ def _longest(
 
 
 def _forward_scope(
-    toks: list[Token], start: int, end: int, text: str, stops: set[int], colons: set[int]
+    toks: list[Token], end: int, gaps: list[str], stops: set[int], colons: set[int]
 ) -> list[int]:
     """Indices a trigger ending at ``end`` reaches: up to a stop, a ":" after its object
     ("without contrast: small hematoma"; "Negative: ANA, RF" lists) or the window; a list of
@@ -665,10 +672,10 @@ def _forward_scope(
     while j < len(toks) and j - end < _LIST_LIMIT:
         if j in stops or (j in colons and j > end):
             break
-        if j > end and "," in text[toks[j - 1].end : toks[j].start]:
+        if j > end and "," in gaps[j]:
             item = j + 1
             while item < len(toks) and item - j <= _LONG_ITEM:
-                if item in stops or "," in text[toks[item - 1].end : toks[item].start]:
+                if item in stops or "," in gaps[item]:
                     break
                 item += 1
             words = toks[j:item]
@@ -685,24 +692,57 @@ def _forward_scope(
 _ANSWER_WORDS = frozenset({"no", "nope", "nah", "yes", "yeah"})
 
 
-def _answers(toks: list[Token], i: int, text: str) -> bool:
-    """Whether ``toks[i]`` ("no") opens its sentence or turn and is followed by punctuation:
+def _answers(i: int, gaps: list[str]) -> bool:
+    """Whether token ``i`` ("no") opens its sentence or turn and is followed by punctuation:
     a bare answer ("No, I had a hysterectomy."), not a trigger ("No fever")."""
-    first = i == 0 or (i == 1 and any(c in text[toks[0].end : toks[1].start] for c in ":]"))
-    after = text[toks[i].end : toks[i + 1].start] if i + 1 < len(toks) else "."
+    first = i == 0 or (i == 1 and any(c in gaps[1] for c in ":]"))
+    after = gaps[i + 1] if i + 1 < len(gaps) else "."
     return first and any(c in after for c in ",.!;-")
 
 
-def _stops(
-    toks: list[Token], words: list[str], text: str, terminators: tuple[str, ...]
-) -> set[int]:
+def _stops(terminators: list[tuple[int, int]], gaps: list[str]) -> set[int]:
     """Token indices a scope cannot reach: where a terminator phrase starts, and the first token
     after a ";" (the tokenizer drops punctuation, so the gap between tokens is read)."""
-    stops = {a for a, _ in _match_phrases(words, terminators)}
-    for j in range(1, len(toks)):
-        if ";" in text[toks[j - 1].end : toks[j].start]:
-            stops.add(j)
+    stops = {a for a, _ in terminators}
+    stops.update(j for j, gap in enumerate(gaps) if ";" in gap)
     return stops
+
+
+def _group_index(
+    groups: tuple[tuple[str, ...], ...],
+) -> dict[str, list[tuple[list[str], int]]]:
+    """Phrases of several lists by their first word, each with the number of its list."""
+    index: dict[str, list[tuple[list[str], int]]] = {}
+    for number, phrases in enumerate(groups):
+        for phrase in phrases:
+            words = phrase.split()
+            index.setdefault(words[0], []).append((words, number))
+    return index
+
+
+def _match_groups(
+    words: list[str], index: dict[str, list[tuple[list[str], int]]], count: int
+) -> list[list[tuple[int, int]]]:
+    """Token index ranges where the phrases of each list occur, in one pass over the words."""
+    found: list[list[tuple[int, int]]] = [[] for _ in range(count)]
+    for i, word in enumerate(words):
+        for phrase, number in index.get(word, ()):
+            if len(phrase) == 1 or words[i : i + len(phrase)] == phrase:
+                found[number].append((i, i + len(phrase)))
+    return found
+
+
+# the trigger lists, then the terminators (polarity); then the terminators, the current markers
+# and the family terminators (scope)
+_POLARITY_INDEX = _group_index((*(p for _, _, p in _POLARITY_TRIGGERS), terms.SCOPE_TERMINATORS))
+_SCOPE_INDEX = _group_index(
+    (
+        *(p for _, _, p in _SCOPE_TRIGGERS),
+        terms.SCOPE_TERMINATORS,
+        terms.CURRENT_MARKERS,
+        terms.FAMILY_TERMINATORS,
+    )
+)
 
 
 def _section_scopes(text: str) -> list[tuple[int, int, str]]:
@@ -737,12 +777,22 @@ def _section_at(sections: list[tuple[int, int, str]], offset: int) -> str:
     return CURRENT
 
 
+def _answer_pattern(answers: tuple[str, ...]) -> re.Pattern[str]:
+    """A reply that opens with one of ``answers`` as whole words."""
+    return re.compile("(?:" + "|".join(re.escape(a) for a in answers) + r")\b")
+
+
+_POSITIVE = _answer_pattern(terms.POSITIVE_ANSWERS)
+_NEGATIVE = _answer_pattern(terms.NEGATIVE_ANSWERS)
+_LEADING_NEGATIVE = _answer_pattern(terms.LEADING_NEGATIVE_ANSWERS)
+
+
 def _is_bare_no(answer: str) -> bool:
     """A short reply (or one that opens with a bare yes/no) that says no."""
-    if any(re.match(rf"{a}\b", answer) for a in terms.LEADING_NEGATIVE_ANSWERS):
+    if _LEADING_NEGATIVE.match(answer):
         return True
     short = len(answer.split()) <= 5 or _BARE_ANSWER.match(answer)
-    return bool(short) and any(re.match(rf"{a}\b", answer) for a in terms.NEGATIVE_ANSWERS)
+    return bool(short) and _NEGATIVE.match(answer) is not None
 
 
 def context_labels(doc: AnalyzedText, start: int, end: int) -> frozenset[str]:
