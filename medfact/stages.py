@@ -247,17 +247,15 @@ class Tier1Stage(ModelStage):
         self.model = parts.model
 
     def predict(self, docs: Sequence[CaseDoc]) -> list[Any]:
-        todo = [i for i, d in enumerate(docs) if self.model is not None and d.checkable]
-        out: list[Any] = [None] * len(docs)
-        if not todo:
-            return out
-        pairs = [self.model.pairs(docs[i].claims, docs[i].evidence) for i in todo]
-        flat = self.model.predict([pair for case_pairs in pairs for pair in case_pairs])
-        at = 0
-        for i, case_pairs in zip(todo, pairs, strict=True):
-            out[i] = flat[at : at + len(case_pairs)]
-            at += len(case_pairs)
-        return out
+        """Each checkable case's claims in one model call of their own: a case's probabilities
+        never depend on which other cases share its batch (the model's int8 activation scales
+        and padding are per call), so a record scores the same alone, in any batch, any order."""
+        return [
+            self.model.predict(self.model.pairs(d.claims, d.evidence))
+            if self.model is not None and d.checkable
+            else None
+            for d in docs
+        ]
 
     def set_annotations(self, docs: Sequence[CaseDoc], predictions: Sequence[Any]) -> None:
         from medfact.verifiers.model_findings import model_findings, review_findings

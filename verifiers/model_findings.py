@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from medfact.taxonomy import ErrorCategory
+from medfact.taxonomy import ErrorCategory, RiskLevel
 from medfact.types import Finding
 from medfact.verifiers.base import CONTRADICTED, UNSUPPORTED
 
@@ -104,7 +104,7 @@ def review_findings(
             if p_sup >= limit:
                 f = f.model_copy(
                     update={
-                        "risk": 1,
+                        "risk": RiskLevel.NO_RISK,
                         "message": f"{f.message} [dismissed: the trained verifier finds the "
                         f"claim supported, p={p_sup:.2f}]",
                     }

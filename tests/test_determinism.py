@@ -1,0 +1,53 @@
+"""A record's assessment is the same alone, in any batch and in any order (timings aside)."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from medfact.pipeline import Engine
+
+CONTEXT = (
+    "Doctor: What brings you in? Patient: Pain in my left knee for three days. "
+    "Doctor: Any fever? Patient: No. Doctor: Medicines? Patient: Metformin 500 mg twice a day "
+    "and lisinopril 10 mg daily. I'm allergic to penicillin, I get hives."
+)
+OUTPUTS = [
+    "Left knee pain for three days. Denies fever.",
+    "Right knee pain for one week. Reports fever.",
+    "Takes metformin 1000 mg twice daily and lisinopril 10 mg daily.",
+    "No known drug allergies. Started on warfarin 5 mg daily.",
+    "Left knee pain for 3 days, afebrile. Metformin 500 mg BID, lisinopril 10 mg qd. PCN allergy.",
+    "Knee pain. Plan: ibuprofen as needed and follow up in two weeks if not improved.",
+    "Severe left knee pain that is worse than last month.",
+    "Patient possibly has gout of the left knee.",
+]
+
+
+def _records() -> list[dict]:
+    out = [{"id": f"c{i}", "output": o, "context": CONTEXT} for i, o in enumerate(OUTPUTS)]
+    out.append({"id": "no-context", "output": OUTPUTS[1]})
+    return out
+
+
+def _canonical(result) -> str:
+    data = result.model_dump(mode="json")
+    data.pop("timings", None)
+    return json.dumps(data, sort_keys=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("config", [None, {"pipeline": {"model": "", "scorer": "rules.v1"}}])
+def test_scored_alone_in_any_batch_or_order_the_result_is_the_same(config) -> None:
+    engine = Engine.from_config(config).load()
+    records = _records()
+    alone = {r["id"]: _canonical(engine.score(r)) for r in records}
+    rng = random.Random(7)
+    for _ in range(3):
+        shuffled = records[:]
+        rng.shuffle(shuffled)
+        size = rng.choice([2, 3, 64])
+        for result in engine.score_many(shuffled, batch_size=size):
+            assert _canonical(result) == alone[result.id], (result.id, size)
