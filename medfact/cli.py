@@ -48,7 +48,7 @@ def _version_text() -> str:
     from medfact import registry
 
     lines = [f"medfact {__version__}"]
-    for family, reg in registry.FAMILIES.items():
+    for family, reg in registry.families().items():
         try:
             lines.append(f"  {family}: {', '.join(reg.names())}")
         except Exception as exc:  # a broken third-party plug-in must not hide the version
@@ -596,7 +596,7 @@ def plugins(fmt: str) -> None:
     from medfact import registry
 
     data: dict[str, Any] = {}
-    for family, reg in registry.FAMILIES.items():
+    for family, reg in registry.families().items():
         try:
             data[family] = reg.names()
         except Exception as exc:  # a broken third-party plug-in must not hide the others

@@ -4,7 +4,7 @@ A name such as ``"condition_aware.v1"`` never changes meaning; new behaviour get
 A plug-in is registered as a class (its constructor's parameters are the ones a config may set,
 declared once) or as a factory function. Third parties register through the entry-point group
 ``medfact.<family>`` (``medfact.verifiers``, ``medfact.stages``, ...); the entry point's object
-is the class or factory. :data:`FAMILIES` lists every family.
+is the class or factory. :func:`families` lists every family.
 """
 
 from __future__ import annotations
