@@ -119,8 +119,7 @@ def families() -> dict[str, Registry]:
     from medfact.lm.prompts import prompts
     from medfact.medec.corrector import correctors
 
-    found = (segmenters, decomposers, analyzers, verifiers, corpora, scorers, stages)
-    return {r.family: r for r in (*found, lms, prompts, correctors)}
+    return {**FAMILIES, **{r.family: r for r in (lms, prompts, correctors)}}
 
 
 FAMILIES = {
