@@ -2,7 +2,8 @@
 
 The contract is the one of ``medfact score --input``: every input record (a JSONL line that
 could not be read included) comes out as exactly one result, an Assessment or its RecordError,
-in input order (file by file in sorted path order, then line by line).
+in input order (file by file as :func:`expand_inputs` lists them, then line by line), with the
+record rules of the command (unknown fields kept as metadata, a repeated id an error).
 
     import ray
     from medfact.integrations.ray import read_jsonl, score_dataset, write_results
@@ -17,9 +18,9 @@ in input order (file by file in sorted path order, then line by line).
 Rows of a cases dataset: ``path`` (source file, "" for in-memory records), ``line`` (line in
 that file, or position in the list), ``record`` (the record as JSON text, "" for an error row)
 and ``error`` (a RecordError as JSON text, "" for a record). Rows of a results dataset:
-``path``, ``line``, ``id``, ``status`` ("scored" or "failed"), ``risk_level`` and ``safe`` (null
-when failed), ``result`` (the Assessment or RecordError as JSON text, exactly as
-``medfact score --format jsonl`` writes it).
+``path``, ``line``, ``id``, ``status`` ("scored" or "failed"), ``risk_level``, ``safe`` and
+``checked`` (null when failed), ``result`` (the Assessment or RecordError as JSON text, exactly
+as ``medfact score --format jsonl`` writes it).
 """
 
 from __future__ import annotations
