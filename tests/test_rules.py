@@ -248,6 +248,14 @@ def test_numbers_frequency_escalation(
     assert ctx[f.context_span[0] : f.context_span[1]] == f.suggestion
 
 
+def test_numbers_frequency_in_an_answer_is_about_its_question(engines) -> None:
+    ctx = "Doctor: How often do you use the albuterol inhaler?\nPatient: Maybe twice a week."
+    out = "Uses albuterol about twice a day."
+    f = only_finding(run(engines, "numbers.v1", ctx, out), "numbers.v1")
+    assert f.message.startswith("frequency escalation x7") and covers(out, f, "twice a day")
+    assert f.suggestion == "twice a week"
+
+
 def test_numbers_changed_duration_unit(engines) -> None:
     ctx = "Doctor: How long have you had the cough? Patient: About three weeks now."
     out = "Cough for about three days."
@@ -267,6 +275,14 @@ def test_numbers_changed_duration_unit(engines) -> None:
             "ASA 81 mg qd; atorvastatin 40 mg qhs.",
         ),
         ("Takes insulin glargine 18 units at bedtime.", "Glargine 18 u qHS."),
+        (
+            "Ice the elbow three times a day. Ibuprofen 600 mg every 6 hours.",
+            "Ibuprofen 600 mg q6h; ice the elbow 3 times daily.",
+        ),
+        (
+            "Ice the knee four times a day. Lisinopril 20 mg daily.",
+            "Continue lisinopril 20 mg daily; ice the knee.",
+        ),
     ],
 )
 def test_numbers_rewritten_dose_or_frequency_is_not_flagged(engines, ctx: str, out: str) -> None:

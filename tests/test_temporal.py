@@ -218,6 +218,15 @@ def test_time(rule, context: str, output: str, out_words: str, in_words: str) ->
             "Seen today for knee pain.",
         ),
         ("History of hypertension, currently on lisinopril.", "HTN, on lisinopril currently."),
+        (
+            "Doctor: I'll prescribe meloxicam 15 mg daily. I want you to continue to ice it.",
+            "Initiate meloxicam 15 mg daily; ice the knee.",
+        ),
+        (
+            "Patient: I had a colonoscopy about five years ago.\n"
+            "Doctor: Let's get an upper endoscopy and colonoscopy scheduled.",
+            "Colonoscopy completed 5 years ago; repeat colonoscopy to be scheduled.",
+        ),
     ],
 )
 def test_faithful_rewording_is_not_flagged(rule, context: str, output: str) -> None:

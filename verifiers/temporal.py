@@ -135,7 +135,6 @@ _ACTIONS: dict[str, tuple[str, ...]] = {
         "d/c",
         "cease",
         "ceased",
-        "off",
     ),
     "given": ("given", "administered", "gave", "took", "taken"),
 }
@@ -218,6 +217,15 @@ _ACTION_RE = re.compile(
 _CONDITION = re.compile(
     r"\b(?:if|unless|in case|should (?:you|he|she|they|it|there))\b", re.IGNORECASE
 )
+_TO_VERB = re.compile(r"\s+(?:to|with|on|the\s+\w+ing)\b", re.IGNORECASE)
+_PAST_DATED = re.compile(
+    r"\b(?:ago|last\s+(?:week|month|year)|previously|in\s+(?:19|20)\d\d)\b", re.IGNORECASE
+)
+_FUTURE_DATED = re.compile(
+    r"\b(?:next\s+(?:week|month|year|visit|\w+day)|tomorrow|upcoming|from\s+now|in\s+\w+\s+"
+    r"(?:days?|weeks?|months?))\b",
+    re.IGNORECASE,
+)
 _AGAIN = re.compile(r"\b(?:again|back)\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[.!?](?:\s|$)|[;\n]")
 _PHRASE_BREAK = re.compile(r"[.!?,](?:\s|$)|[;\n]")
@@ -235,6 +243,7 @@ class Mention:
     drug: str | None = None
     amount: float | None = None
     asked: bool = False
+    dated: str = ""  # "past" or "future" when its clause dates it ("5 years ago", "next week")
 
 
 class _Text:
@@ -338,12 +347,20 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
         if text.asked(m.start()):
             continue
         kind = m.lastgroup or ""
-        found.append(Mention("aspect", kind, m.start(), m.end(), text.window(*m.span())))
+        lo, hi = text.clause(m.start())
+        dated = ""
+        if _PAST_DATED.search(doc.text, lo, hi):
+            dated = "past"
+        elif _FUTURE_DATED.search(doc.text, lo, hi):
+            dated = "future"
+        topic = text.window(*m.span())
+        found.append(Mention("aspect", kind, m.start(), m.end(), topic, dated=dated))
     for m in _ACTION_RE.finditer(doc.text):
         lo, hi = text.clause(m.start())
         drug = _drug_near(doc, drug_starts, lo, hi, m.start())
-        if drug is None and carry:
-            drug = _drug_before(doc, drug_starts, m.start())
+        if drug is None and carry and not _TO_VERB.match(doc.text, m.end()):
+            # "Resume the day after": the drug named just before; not "continue to ice it"
+            drug = _drug_before(doc, drug_starts, m.start(), reach=120)
         asked = text.asked(m.start())
         if drug is None or (asked and not carry):
             continue
@@ -477,6 +494,10 @@ class TemporalRule(Rule):
         if m.kind == "aspect":
             if any(t.value == m.value for t in related):
                 return None
+            if m.value == "done" and m.dated == "past":
+                # a procedure dated in the past is another one than the input plans, unless
+                # the input dates its plan too ("done last month" vs "scheduled next month")
+                related = [t for t in related if t.dated == "future"]
             clash = [t for t in related if t.value == _CONFLICT[m.value]]
             return max(clash, key=lambda t: len(m.topic & t.topic)) if clash else None
         if any(_same_time(m, t) for t in related):

@@ -56,7 +56,7 @@ _FREQ = re.compile(
     r"(?<![\w.])(?:"
     rf"q\.?\s?(?P<qn>\d+)(?:\s?-\s?\d+)?\s?(?P<qu>h|hr|hrs|hours?|min)\b\.?"
     rf"|every\s+(?:(?P<en>{_COUNT}|a|an|other)\s+)?(?:to\s+{_COUNT}\s+)?(?P<eu>minute|min|hour|hr|h|day|week|wk|month)s?\b"
-    rf"|(?P<tn>once|twice|thrice|{_COUNT}\s+times)\s+(?:a|an|per|each|every|a\s+single)\s+(?P<tu>minute|hour|day|week|month)\b"
+    rf"|(?P<tn>once|twice|thrice|{_COUNT}\s+times)\s+(?:(?:a|an|per|each|every|a\s+single)\s+(?P<tu>minute|hour|day|week|month)\b|(?P<tly>daily|weekly|monthly|hourly)\b)"
     rf"|(?P<ph>{_PHRASE})(?![\w])"
     r")",
     re.IGNORECASE,
@@ -99,7 +99,10 @@ def frequencies(text: str) -> list[Frequency]:
         elif m.group("tn"):
             times = m.group("tn").lower()
             n = {"once": 1.0, "twice": 2.0, "thrice": 3.0}.get(times) or _count(times.split()[0])
-            rate = n * _PER_DAY[m.group("tu").lower()] if n else None
+            unit = m.group("tu") or {"daily": "day", "weekly": "week", "monthly": "month"}.get(
+                m.group("tly").lower(), "hour"
+            )
+            rate = n * _PER_DAY[unit.lower()] if n else None
         else:
             rate = _TABLE.get(re.sub(r"\s+", " ", m.group("ph").lower()))
         if rate:
@@ -204,7 +207,9 @@ def _ratio_text(q: Quantity, c: Quantity) -> str | None:
 _CLAUSE_BREAK = re.compile(r"[.!?]\s+[A-Z]|[;\n]")
 
 
-def _drug_before(doc: AnalyzedText, starts: list[int], start: int) -> str | None:
+def _drug_before(
+    doc: AnalyzedText, starts: list[int], start: int, clause: bool = True
+) -> str | None:
     """Canonical name of the last drug named before ``start`` in the same clause (``starts``:
     the drug mentions' starts, in order)."""
     k = bisect_right(starts, start) - 1
@@ -213,17 +218,43 @@ def _drug_before(doc: AnalyzedText, starts: list[int], start: int) -> str | None
     if k < 0:
         return None
     found = doc.drugs[k]
-    if start - found.end > 80 or _CLAUSE_BREAK.search(doc.text, found.end, start):
+    if clause and (start - found.end > 80 or _CLAUSE_BREAK.search(doc.text, found.end, start)):
         return None
     return found.canonical
 
 
-def _sentence_stems(doc: AnalyzedText, offset: int, starts: list[int]) -> frozenset[str]:
-    """Content stems of the sentence that holds ``offset`` (``starts``: sentence starts)."""
-    k = bisect_right(starts, offset) - 1
-    if k < 0 or offset >= doc.sentences[k].span[1]:
-        return frozenset()
-    return frozenset(t.stem for t in doc.sentence_tokens(doc.sentences[k].index) if is_content(t))
+class _Subject:
+    """What a frequency is said of: the drug named just before it in its clause and the content
+    stems around it. An answer ("Maybe twice a week.") is about its question ("How often do you
+    use the albuterol inhaler?"), so it takes the question's drug and words too."""
+
+    def __init__(self, doc: AnalyzedText) -> None:
+        self.doc = doc
+        self.token_starts = [t.start for t in doc.tokens]
+        self.drug_starts = [d.start for d in doc.drugs]
+
+    def of(self, offset: int) -> tuple[str | None, frozenset[str]]:
+        doc = self.doc
+        if not doc.tokens:
+            return None, frozenset()
+        i = max(bisect_right(self.token_starts, offset) - 1, 0)
+        drug = _drug_before(doc, self.drug_starts, offset)
+        stems = set(window_stems(doc.tokens, i, width=8))
+        sentence = doc.tokens[i].sentence
+        if sentence > 0 and doc.sentences[sentence - 1].text.rstrip().endswith("?"):
+            opening = doc.text[doc.sentences[sentence].span[0] : offset]
+            if len(opening.split()) <= 4:
+                prev = doc.sentences[sentence - 1].span
+                stems |= {t.stem for t in doc.sentence_tokens(sentence - 1) if is_content(t)}
+                if drug is None:
+                    drug = _drug_before(doc, self.drug_starts, prev[1], clause=False)
+                    if drug is not None and not self._named_in(prev, drug):
+                        drug = None
+        return drug, frozenset(stems)
+
+    def _named_in(self, span: tuple[int, int], drug: str) -> bool:
+        k = bisect_right(self.drug_starts, span[0] - 1)
+        return any(d.canonical == drug and d.start < span[1] for d in self.doc.drugs[k : k + 8])
 
 
 @verifiers.register("numbers.v1")
@@ -339,23 +370,20 @@ class NumbersRule(Rule):
         ctx_freqs = frequencies(ctx.text)
         if not ctx_freqs:
             return []
-        ctx_starts = [s.span[0] for s in ctx.sentences]
-        ctx_drugs = [d.start for d in ctx.drugs]
-        out_drugs = [d.start for d in out.drugs]
-        out_starts = [s.span[0] for s in out.sentences]
-        ctx_keys = [
-            (f, _drug_before(ctx, ctx_drugs, f.start), _sentence_stems(ctx, f.start, ctx_starts))
-            for f in ctx_freqs
-        ]
+        subject = _Subject(ctx)
+        ctx_keys = [(f, *subject.of(f.start)) for f in ctx_freqs]
+        out_subject = _Subject(out)
         findings = []
         for f in out_freqs:
-            drug = _drug_before(out, out_drugs, f.start)
-            topic = _sentence_stems(out, f.start, out_starts)
+            drug, topic = out_subject.of(f.start)
             scored = []
             for c, c_drug, c_topic in ctx_keys:
-                score = (3 if drug is not None and drug == c_drug else 0) + len(topic & c_topic)
-                if drug is not None and c_drug is not None and drug != c_drug:
-                    score = 0  # another drug's schedule
+                if drug is not None or c_drug is not None:
+                    # a drug's schedule compares only with the same drug's
+                    score = 3 + len(topic & c_topic) if drug == c_drug else 0
+                else:
+                    shared = len(topic & c_topic)
+                    score = shared if shared >= 2 else 0  # "ice 3 times daily" vs "ice ..."
                 if score:
                     scored.append((score, c))
             if not scored or any(abs(c.per_day - f.per_day) <= 0.05 * c.per_day for _, c in scored):
