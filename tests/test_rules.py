@@ -283,6 +283,8 @@ def test_numbers_changed_duration_unit(engines) -> None:
             "Ice the knee four times a day. Lisinopril 20 mg daily.",
             "Continue lisinopril 20 mg daily; ice the knee.",
         ),
+        ("Hemoglobin A1c 6.7. Temperature 98.4 F.", "A1c 6.7; temp 98.4 degrees F."),
+        ("MRI of 3/4/21 shows a lesion. Headache 6/10.", "Headache 6/10; MRI (3/4/21): lesion."),
     ],
 )
 def test_numbers_rewritten_dose_or_frequency_is_not_flagged(engines, ctx: str, out: str) -> None:

@@ -140,11 +140,24 @@ def _same(a: Quantity, b: Quantity, a_text: str = "", b_text: str = "") -> bool:
     return False
 
 
+_DATE_TAIL = re.compile(r"/\d")
+
+
+def _not_a_value(q: Quantity, text: str) -> bool:
+    """A number that is part of a word ("a1c", "b12") or of a date ("3/4/21", "12/2019")."""
+    if q.start > 0 and text[q.start - 1].isalpha():
+        return True
+    date_tail = _DATE_TAIL.match(text, q.end) is not None
+    return q.second is not None and (q.second >= 1900 or date_tail)
+
+
 def _unit_name(q: Quantity, text: str) -> str:
     return f"{q.unit}/kg" if _per_kg(q, text) else str(q.unit)
 
 
-def _unit_swap(q: Quantity, out: AnalyzedText, ctx: AnalyzedText) -> Quantity | None:
+def _unit_swap(
+    q: Quantity, out: AnalyzedText, ctx: AnalyzedText, theirs: list[Quantity]
+) -> Quantity | None:
     """The input's quantity with the same number as ``q`` but another unit: a dose (88 mcg ->
     88 mg, 6 units -> 6 mL, mg/kg -> mg) or a duration (three weeks -> three days). None when
     the number is not there, or when several such quantities leave it ambiguous."""
@@ -153,7 +166,7 @@ def _unit_swap(q: Quantity, out: AnalyzedText, ctx: AnalyzedText) -> Quantity | 
     dose = q.unit_class in DOSE_CLASSES
     anchors = window_stems(out.tokens, q.token_index, width=6)
     candidates: list[tuple[int, Quantity]] = []
-    for c in ctx.quantities:
+    for c in theirs:
         if c.value != q.value or c.second is not None:
             continue
         if (c.unit_class in DOSE_CLASSES) != dose or (not dose and c.unit_class != q.unit_class):
@@ -279,21 +292,24 @@ class NumbersRule(Rule):
         out_freqs = frequencies(out.text)
         findings = self._frequency_findings(view, out_freqs)
         in_freq = [(f.start, f.end) for f in out_freqs]
+        theirs = [c for c in ctx.quantities if not _not_a_value(c, ctx.text)]
         for q in out.quantities:
             if any(s <= q.start and q.end <= e for s, e in in_freq) and q.unit_class == "time":
                 continue  # "every 4 hours" is read as a frequency above
-            if any(_same(q, c, out.text, ctx.text) for c in ctx.quantities):
+            if _not_a_value(q, out.text):
                 continue
-            finding = self._value_finding(view, q)
+            if any(_same(q, c, out.text, ctx.text) for c in theirs):
+                continue
+            finding = self._value_finding(view, q, theirs)
             if finding is not None:
                 findings.append(finding)
         return findings
 
-    def _value_finding(self, view: CaseDoc, q: Quantity) -> Finding | None:
+    def _value_finding(self, view: CaseDoc, q: Quantity, theirs: list[Quantity]) -> Finding | None:
         out, ctx = view.output, view.context
         assert ctx is not None
         surface = out.text[q.start : q.end]
-        unit_rival = _unit_swap(q, out, ctx)
+        unit_rival = _unit_swap(q, out, ctx, theirs)
         if unit_rival is not None:
             per_kg = _PER_KG.match(ctx.text, unit_rival.end)
             stated = ctx.text[unit_rival.start : per_kg.end() if per_kg else unit_rival.end]
@@ -316,7 +332,7 @@ class NumbersRule(Rule):
             )
         anchors = window_stems(out.tokens, q.token_index)
         rivals = []
-        for c in ctx.quantities:
+        for c in theirs:
             if q.unit_class is None and c.unit_class is not None:
                 continue
             if q.unit_class is not None and c.unit_class != q.unit_class:
@@ -331,7 +347,7 @@ class NumbersRule(Rule):
         elif rival is None and q.unit_class is not None and same_class:
             # The input speaks of the same kind of value (a dose, a duration), not this one.
             same_unit = [c for c in same_class if c.unit == q.unit]
-            if q.unit_class in _SPECIFIC or same_unit:
+            if q.unit_class in _SPECIFIC or (same_unit and q.unit_class != "time"):
                 pool = same_class if q.unit_class in _SPECIFIC else same_unit
                 rival = min(pool, key=lambda c: _relative_distance(q, c, out, ctx))
         is_dose = q.unit_class in DOSE_CLASSES
