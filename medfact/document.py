@@ -8,6 +8,7 @@ the scorer the risk. The engine turns a finished document into an :class:`Assess
 
 from __future__ import annotations
 
+import bisect
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,6 +54,8 @@ class CaseDoc:
 
     def __post_init__(self) -> None:
         self._clock = time.perf_counter()
+        self._index_key: tuple[int, int] | None = None
+        self._index: tuple[list[int], list[int], list[int]] = ([], [], [])
 
     @property
     def context_text(self) -> str | None:
@@ -69,13 +72,34 @@ class CaseDoc:
         self._clock = now
 
     def claim_at(self, start: int, end: int) -> Claim | None:
-        """The claim whose span holds [start, end), or the one overlapping it most."""
-        best, overlap = None, 0
-        for claim in self.claims:
-            ov = min(end, claim.span[1]) - max(start, claim.span[0])
-            if ov > overlap:
-                best, overlap = claim, ov
-        return best
+        """The claim whose span holds [start, end), or the one overlapping it most (the first
+        such claim on a tie). Binary search over the claims by start: a rule calling it once per
+        finding stays linear in the output's length."""
+        starts, order, reach = self._claim_index()
+        best, overlap = -1, 0
+        j = bisect.bisect_left(starts, end) - 1  # the last claim starting before ``end``
+        while j >= 0 and reach[j] > start:  # an earlier claim may still reach past ``start``
+            i = order[j]
+            s, e = self.claims[i].span
+            ov = min(end, e) - max(start, s)
+            if ov > overlap or (ov == overlap and ov > 0 and i < best):
+                best, overlap = i, ov
+            j -= 1
+        return self.claims[best] if best >= 0 else None
+
+    def _claim_index(self) -> tuple[list[int], list[int], list[int]]:
+        """Claim starts in sorted order, the claim index of each, and the running maximum of
+        their ends; rebuilt when the claims list changes."""
+        key = (id(self.claims), len(self.claims))
+        if self._index_key != key:
+            order = sorted(range(len(self.claims)), key=lambda i: (self.claims[i].span[0], i))
+            reach, top = [], -1
+            for i in order:
+                top = max(top, self.claims[i].span[1])
+                reach.append(top)
+            self._index = ([self.claims[i].span[0] for i in order], order, reach)
+            self._index_key = key
+        return self._index
 
     def context_evidence(self, start: int, end: int) -> list[Evidence]:
         """Evidence chunks for the output region [start, end): the owning claim's retrieval."""
