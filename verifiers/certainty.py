@@ -18,6 +18,7 @@ from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
 from medfact.verifiers.base import CONTRADICTED, Rule, window_stems
+from medfact.verifiers.temporal import anchored, first_words
 
 # Certainty phrases beyond the analyser's single words (1 hedged .. 3 certain).
 _CERTAINTY_PHRASES = {
@@ -46,6 +47,7 @@ _PHRASE_RE = re.compile(
     + r")\b",
     re.IGNORECASE,
 )
+_PHRASE_FIRSTS = first_words(_CERTAINTY_PHRASES)
 _JUDGEMENT_HEADER = re.compile(
     r"^[ \t]*(?:#+\s*)?(?:assessment(?:\s+and\s+plan)?|a/p|a&p|impression|plan|diagnos[ie]s|"
     r"differential(?:\s+diagnosis)?|clinical\s+impression)\b[^\n:]{0,20}(?::|$)",
@@ -102,7 +104,7 @@ def scale_words(doc: AnalyzedText) -> list[_Word]:
     phrases = []
     if doc.tokens:
         starts = [t.start for t in doc.tokens]
-        for m in _PHRASE_RE.finditer(doc.text):
+        for m in anchored(_PHRASE_RE, doc, _PHRASE_FIRSTS):
             i = max(bisect_right(starts, m.start()) - 1, 0)
             value = _CERTAINTY_PHRASES[m.group().lower()]
             word = m.group().lower()

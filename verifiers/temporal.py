@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from medfact.analysis import AnalyzedText, is_content
@@ -231,6 +232,46 @@ _CLAUSE_BREAK = re.compile(r"[.!?](?:\s|$)|[;\n]")
 _PHRASE_BREAK = re.compile(r"[.!?,](?:\s|$)|[;\n]")
 
 
+_WORD = re.compile(r"[A-Za-z]+(?:[-'][A-Za-z]+)*|\d+")
+
+
+def first_words(phrases: Iterable[str]) -> frozenset[str]:
+    """The first token (as the analyser splits words) of each phrase, lower-cased."""
+    out = set()
+    for phrase in phrases:
+        m = _WORD.search(phrase)
+        if m:
+            out.add(m.group().lower())
+    return frozenset(out)
+
+
+def anchored(
+    pattern: re.Pattern[str], doc: AnalyzedText, firsts: frozenset[str], numbers: bool = False
+) -> Iterator[re.Match[str]]:
+    """The matches of ``pattern`` that start at a token whose text is in ``firsts`` (or, with
+    ``numbers``, at any number), left to right and not overlapping: what ``finditer`` finds
+    when every match opens on such a word, at the cost of a dict lookup per token rather than
+    a regex attempt per character."""
+    text, end = doc.text, -1
+    for tok in doc.tokens:
+        if tok.start < end or not (tok.text in firsts or (numbers and tok.text[:1].isdigit())):
+            continue
+        m = pattern.match(text, tok.start)
+        if m is not None and m.end() > m.start():
+            end = m.end()
+            yield m
+
+
+_ASPECT_FIRSTS = first_words(w for words in _ASPECTS.values() for w in words)
+_ACTION_FIRSTS = first_words(w for words in _ACTIONS.values() for w in words)
+_RELATIVE_FIRSTS = frozenset(
+    {w for w in NUMBER_WORDS if " " not in w}
+    | {"a", "an", "several", "few", "last", "next", "past", "previous", "coming", "following"}
+    | {"yesterday", "tomorrow"}
+)
+_YEAR_FIRSTS = frozenset({"in", "since", "from", "of"})
+
+
 @dataclass(frozen=True, slots=True)
 class Mention:
     """A marker of aspect, action or time: its kind, value, span and the event it is about."""
@@ -343,7 +384,7 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
     text = _Text(doc)
     drug_starts = [d.start for d in doc.drugs]
     found: list[Mention] = []
-    for m in _ASPECT_RE.finditer(doc.text):
+    for m in anchored(_ASPECT_RE, doc, _ASPECT_FIRSTS):
         if text.asked(m.start()):
             continue
         kind = m.lastgroup or ""
@@ -355,7 +396,7 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
             dated = "future"
         topic = text.window(*m.span())
         found.append(Mention("aspect", kind, m.start(), m.end(), topic, dated=dated))
-    for m in _ACTION_RE.finditer(doc.text):
+    for m in anchored(_ACTION_RE, doc, _ACTION_FIRSTS):
         lo, hi = text.clause(m.start())
         drug = _drug_near(doc, drug_starts, lo, hi, m.start())
         if drug is None and carry and not _TO_VERB.match(doc.text, m.end()):
@@ -370,7 +411,7 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
         ):
             value = "resumed"  # "start taking baby aspirin again"
         found.append(Mention("action", value, m.start(), m.end(), frozenset(), drug, asked=asked))
-    for m in _RELATIVE.finditer(doc.text):
+    for m in anchored(_RELATIVE, doc, _RELATIVE_FIRSTS, numbers=True):
         lo, hi = text.clause(m.start(), phrase=True)
         topic = text.topic(lo, hi, m.span())
         if m.group("w"):
@@ -389,13 +430,13 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
             sign = _SIGN[m.group("d2").lower()]
             hours = _HOURS[m.group("u2").lower()]
         found.append(Mention("time", str(sign), m.start(), m.end(), topic, amount=hours))
-    for m in _CLOCK.finditer(doc.text):
+    for m in anchored(_CLOCK, doc, frozenset(), numbers=True):
         lo, hi = text.clause(m.start(), phrase=True)
         # "8 am." ends a sentence: the dot is not part of the time ("8 a.m." keeps its own)
         end = m.end() - 1 if m.group().endswith("m.") and m.group()[-3] != "." else m.end()
         topic = text.topic(lo, hi, m.span())
         found.append(Mention("clock", "", m.start(), end, topic, amount=_minutes(m)))
-    for m in _YEAR.finditer(doc.text):
+    for m in anchored(_YEAR, doc, _YEAR_FIRSTS):
         lo, hi = text.clause(m.start())
         topic = text.topic(lo, hi, m.span())
         found.append(

@@ -19,6 +19,7 @@ from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
 from medfact.verifiers.base import CONTRADICTED, Rule, window_stems
+from medfact.verifiers.temporal import anchored, first_words
 
 # Classes whose values are specific enough that a lone competitor is a real disagreement.
 _SPECIFIC = DOSE_CLASSES | {"pressure", "ratio", "temperature", "age", "weight", "rate", "percent"}
@@ -63,6 +64,10 @@ _FREQ = re.compile(
 )
 
 
+_FREQ_FIRSTS = first_words(_TABLE) | {"q", "every", "once", "twice", "thrice"}
+_FREQ_FIRSTS |= {w for w in NUMBER_WORDS if " " not in w}
+
+
 @dataclass(frozen=True, slots=True)
 class Frequency:
     """A dosing or event frequency: its span and how many times a day it means."""
@@ -86,10 +91,10 @@ def _count(word: str | None) -> float | None:
         return None
 
 
-def frequencies(text: str) -> list[Frequency]:
-    """Every frequency expression of ``text``, left to right, longest first where they overlap."""
+def frequencies(doc: AnalyzedText) -> list[Frequency]:
+    """Every frequency expression of ``doc``, left to right, longest first where they overlap."""
     found = []
-    for m in _FREQ.finditer(text):
+    for m in anchored(_FREQ, doc, _FREQ_FIRSTS, numbers=True):
         if m.group("qn"):
             unit = m.group("qu").lower().rstrip("s")
             rate = _PER_DAY.get(unit, 24.0 if unit.startswith("h") else 1440.0) / float(m["qn"])
@@ -289,7 +294,7 @@ class NumbersRule(Rule):
     def check(self, view: CaseDoc) -> list[Finding]:
         out, ctx = view.output, view.context
         assert ctx is not None
-        out_freqs = frequencies(out.text)
+        out_freqs = frequencies(out)
         findings = self._frequency_findings(view, out_freqs)
         in_freq = [(f.start, f.end) for f in out_freqs]
         theirs = [c for c in ctx.quantities if not _not_a_value(c, ctx.text)]
@@ -383,7 +388,7 @@ class NumbersRule(Rule):
         assert ctx is not None
         if not out_freqs:
             return []
-        ctx_freqs = frequencies(ctx.text)
+        ctx_freqs = frequencies(ctx)
         if not ctx_freqs:
             return []
         subject = _Subject(ctx)
