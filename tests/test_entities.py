@@ -303,3 +303,32 @@ def test_lay_surgery_wording_supports_the_procedure() -> None:
 def test_shorthand_rewording_is_not_a_finding(out: str, ctx: str) -> None:
     for rule in ("drugs.v1", "entities.v1", "omission.v1"):
         assert of(run_rule(rule, out, ctx), rule) == [], rule
+
+
+def test_lower_case_transcript_abbreviations_are_support() -> None:
+    ctx = "[doctor] so they did an ekg before you came in, and the chf is stable. a ct of the head."
+    out = "EKG stable. CHF stable. CT head unremarkable."
+    assert of(run_rule("entities.v1", out, ctx), "entities.v1") == []
+    # a word-like abbreviation in lower case is not support ("us" is not an ultrasound)
+    assert "US" in spans(
+        "US of the liver.",
+        of(run_rule("entities.v1", "US of the liver.", "let us see."), "entities.v1"),
+    )
+
+
+def test_years_ago_is_not_an_age_and_cva_tenderness_is_not_a_stroke() -> None:
+    assert [a for a, _, _ in ages("Colonoscopy 5-6 years ago; 45 yo; aged 60")] == [45, 60]
+    out = "Positive CVA tenderness on the right flank."
+    assert of(run_rule("entities.v1", out, "Right flank pain for two days."), "entities.v1") == []
+
+
+def test_generic_advice_is_weak_but_named_advice_is_unsafe() -> None:
+    ctx = "Blood pressure well controlled on lisinopril 10 mg daily."
+    plan = (
+        "Continue lisinopril 10 mg daily. The patient agrees with the recommended treatment plan."
+    )
+    found = of(run_rule("unsupported.v1", plan, ctx), "unsupported.v1")
+    assert all(f.risk <= 2 for f in found)
+    named = "Continue lisinopril. Refer to nephrology and start spironolactone."
+    strong = of(run_rule("unsupported.v1", named, ctx), "unsupported.v1")
+    assert any(f.risk >= 3 and f.category.value == "incorrect_recommendation" for f in strong)

@@ -30,6 +30,10 @@ def _sound(word: str) -> str:
     return re.sub(r"[^a-z0-9]", "", word.lower()).replace("ph", "f")
 
 
+def ctx_text(doc: AnalyzedText) -> str:
+    return doc.text.lower()
+
+
 def sound_alike_words(doc: AnalyzedText) -> list[str]:
     """Spelling keys of the words of a text and of adjacent pairs ("VP 16" -> "vp16")."""
     toks = doc.tokens
@@ -66,6 +70,9 @@ class DrugsRule(Rule):
                 continue
             if out.text[d.end : d.end + 1] == "/":
                 continue  # a fragment of shorthand ("heme c/s"), not a drug name
+            names = [w for w in re.findall(r"[a-z]{5,}", d.surface.lower()) if w != "with"]
+            if len(names) > 1 and all(w in ctx.stems or w in ctx_text(ctx) for w in names):
+                continue  # "lisinopril and hydrochlorothiazide": each named in the input
             if ctx_words is None:
                 ctx_words = sound_alike_words(ctx)
             if process.extractOne(

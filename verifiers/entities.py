@@ -353,9 +353,9 @@ SUPPORT_ONLY: dict[tuple[str, str], tuple[str, ...]] = {
 }
 
 _FAMILY = ("wife", "husband", "partner", "daughter", "son", "mother", "father", "sister", "brother")
-_AGE = re.compile(
-    r"\b(\d{1,3})(?:\s*|-)(?:years?|yrs?|y/?o|yo)(?:[\s-]+old)?\b|\b(\d{1,3})\s?(?:F|M)\b"
-    r"|\baged?\s+(\d{1,3})\b|\b(\d{1,3})-year\b"
+_AGE = re.compile(  # "45-year-old", "45 yo", "72F", "aged 60"; not "5 years ago"
+    r"\b(\d{1,3})[\s-]*(?:years?|yrs?)[\s-]+old\b|\b(\d{1,3})\s*(?:y/o|yo|y\.o\.)"
+    r"|\b(\d{1,3})\s?(?:F|M)\b|\baged?\s+(\d{1,3})\b"
 )
 _SEX_AFTER_AGE = re.compile(r"\b\d{1,3}\s?(?:(?P<f>F)|(?P<m>M))\b")
 _HOUSEHOLD = re.compile(
@@ -373,6 +373,15 @@ def _exact(alias: str) -> bool:
     return alias.isupper() or (alias[:1].isupper() and alias[1:2].isupper())
 
 
+# Abbreviations that, in lower case, are ordinary words or too ambiguous to read as the concept.
+_WORDLIKE = frozenset(
+    ["us", "ed", "er", "pe", "mi", "ra", "af", "hd", "lp", "tb", "aids", "dm", "fx", "ms", "mr"]
+    + ["cad", "ich", "icd", "oa", "sdh", "tia", "pci"]
+)
+# An alias followed by one of these words names something else ("CVA tenderness": the flank).
+_NOT_BEFORE = {("cva",): frozenset({"tenderness"})}
+
+
 @dataclass(frozen=True, slots=True)
 class _Entry:
     kind: str
@@ -386,12 +395,15 @@ class AliasIndex:
     Words are runs of letters and digits, so "x-ray", "x ray" and "X-rays" are one key.
     """
 
-    def __init__(self, rows: list[tuple[str, str, tuple[str, ...]]]) -> None:
+    def __init__(self, rows: list[tuple[str, str, tuple[str, ...]]], loose: bool = False) -> None:
+        """``loose``: abbreviations match in any case too ("ekg" in a lower-case transcript),
+        except those that are also words ("us", "ed", "aids")."""
         self.keys: dict[tuple[str, ...], list[_Entry]] = {}
         for kind, concept, aliases in rows:
             for alias in aliases:
                 words = tuple(_WORD.findall(alias))
-                entry = _Entry(kind, concept, words if _exact(alias) else None)
+                exact = _exact(alias) and (not loose or alias.lower() in _WORDLIKE)
+                entry = _Entry(kind, concept, words if exact else None)
                 self.keys.setdefault(tuple(w.lower() for w in words), []).append(entry)
         self.longest = max((len(k) for k in self.keys), default=1)
         # only where a longer key starts is a longer match worth trying
@@ -433,6 +445,9 @@ class AliasIndex:
                 start, end = spans[i][1], spans[i + n - 1][2]
                 if text[start - 1 : start] in ("/", "-") or text[end : end + 1] in ("/", "-"):
                     continue  # part of shorthand ("c/s") or of a longer hyphenated word
+                after = _NOT_BEFORE.get(tuple(lowers[i : i + n]))
+                if after and i + n < total and lowers[i + n] in after:
+                    continue
                 for e in dict.fromkeys(hits):
                     found.append(Mention(e.kind, e.concept, start, end, text[start:end]))
                 step = n
@@ -452,8 +467,7 @@ class Mention:
     surface: str
 
 
-@lru_cache(maxsize=1)
-def _index() -> AliasIndex:
+def _rows() -> list[tuple[str, str, tuple[str, ...]]]:
     rows = []
     for kind, table in (
         ("condition", CONDITIONS),
@@ -462,7 +476,12 @@ def _index() -> AliasIndex:
         ("high_alert", HIGH_ALERT),
     ):
         rows += [(kind, concept, aliases) for concept, aliases in table.items()]
-    return AliasIndex(rows)
+    return rows
+
+
+@lru_cache(maxsize=1)
+def _index() -> AliasIndex:
+    return AliasIndex(_rows())
 
 
 @lru_cache(maxsize=1)
@@ -481,10 +500,15 @@ def mentions(text: str, kinds: tuple[str, ...] | None = None) -> list[Mention]:
     return [m for m in found if kinds is None or m.kind in kinds]
 
 
+@lru_cache(maxsize=1)
+def _loose_index() -> AliasIndex:
+    return AliasIndex([(k, c, a) for k, c, a in _rows()], loose=True)
+
+
 @lru_cache(maxsize=256)
 def _supported_concepts(text: str) -> frozenset[tuple[str, str]]:
     joined = _SPELLED.sub(lambda m: m.group().replace(" ", ""), text)
-    found = {(m.kind, m.concept) for m in _mentions(joined)}
+    found = {(m.kind, m.concept) for m in _loose_index().find(joined)}
     found |= {(m.kind, m.concept) for m in _support_index().find(text)}
     return frozenset(found)
 
@@ -535,8 +559,8 @@ def sexes(doc: AnalyzedText, pronouns: bool) -> Iterator[tuple[str, int, int]]:
         yield ("f" if m.group("f") else "m"), m.start(), m.end()
 
 
-PREGNANCY = re.compile(
-    r"\b(?:pregnan\w*|gestation\w*|hCG positive|positive hCG|G\d\s*P\d|gravid\w*)",
+PREGNANCY = re.compile(  # the patient's pregnancy; "born at 34 weeks' gestation" is not one
+    r"\b(?:pregnan\w*|hCG positive|positive (?:urine |serum )?hCG|G\d\s*P\d|gravid\w*)",
     re.IGNORECASE,
 )
 

@@ -6,8 +6,8 @@ Support is lexical: the share of a claim's content words (stems, lay/clinical sy
 Fabricated content is graded by entities.v1 (conditions, procedures, settings, demographics) and
 drugs.v1; a bag of unsupported words is only a weak signal here (``fabricated_risk`` 2: measured
 on bench/cases and MTS-Dialog reference notes, risk 3 raised false alarms more than catches).
-A cause the input does not give is graded 3 when it names an entity the input lacks (else 2);
-advice the input does not give keeps its risk 3.
+A cause or a piece of advice the input does not give is graded 3 when it names an entity the
+input lacks (advice: or a specialty, "refer to cardiology"), else 2.
 """
 
 from __future__ import annotations
@@ -27,6 +27,13 @@ _CAUSAL = re.compile(
     r"\b(due to|because of|because|secondary to|caused by|as a result of|attributed to|"
     r"related to|from (?:his|her|their|a|an|the)|likely from|resulting from|triggered by)\b",
     re.IGNORECASE,
+)
+
+
+_SPECIALTY = re.compile(
+    r"^(?:cardiol|neurol|neurosurg|gastroenterol|nephrol|urol|dermatol|oncol|pulmonol|endocrinol|"
+    r"rheumatol|hematol|ophthalmol|otolaryngol|psychiatr|orthop|gynecol|obstetric|podiatr|"
+    r"allergist|surgeon|surgery|physiotherap)"
 )
 
 
@@ -82,7 +89,8 @@ class SupportRule(Rule):
         self, view: CaseDoc, span: tuple[int, int], supported: set[tuple[str, str]]
     ) -> bool:
         """Whether [span) of the output names an entity the input lacks (a condition, a drug,
-        a procedure, a setting): what an unsafe cause needs, unless ``needs_entity`` is off.
+        a procedure, a setting): what an unsafe cause or advice needs, unless ``needs_entity``
+        is off.
         A bag of unsupported words alone is a weak signal."""
         if not self.needs_entity:
             return True
@@ -90,7 +98,11 @@ class SupportRule(Rule):
         text = view.output.text[span[0] : span[1]]
         if any((m.kind, m.concept) not in supported for m in mentions(text)):
             return True
-        return any(span[0] <= d.start < span[1] for d in view.output.drugs)
+        assert view.context is not None
+        names = view.context.drug_names
+        return any(
+            span[0] <= d.start < span[1] and d.canonical not in names for d in view.output.drugs
+        )
 
     def check(self, view: CaseDoc) -> list[Finding]:
         assert view.context is not None
@@ -138,6 +150,14 @@ class SupportRule(Rule):
             # Advice the input does not give needs less to be unsafe than a stray detail.
             bar = self.weak_ratio if advice else self.fabricated_ratio
             strong = ratio >= bar and bool(clinical) and (n > 1 or len(toks) >= 5 or advice)
+            if strong and advice and self.needs_entity:
+                # advice is unsafe when it names a drug, test, procedure, setting or specialty
+                # the input lacks, not for "agrees with the recommended treatment plan"
+                if supported is None:
+                    supported = supported_concepts(view.context.text)
+                strong = any(_SPECIALTY.search(t.text) for t in missing) or self._names_entity(
+                    view, tuple(claim.span), supported
+                )
             findings.append(
                 self.finding(
                     view,
