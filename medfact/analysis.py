@@ -346,12 +346,9 @@ class Analyzer:
                         toks[j].polarity = kind
                         toks[j].trigger = toks[end - 1].start
         for i, w in enumerate(words):
-            if w.startswith("non-"):  # "non-tender": the word itself and what follows
-                for j in range(i, min(i + _SCOPE_WINDOW, len(toks))):
-                    if j > i and j in stops:
-                        break
-                    toks[j].polarity = NEGATED
-                    toks[j].trigger = toks[i].start
+            if w.startswith("non-"):  # "non-tender", "non-healing wound": the word itself only
+                toks[i].polarity = NEGATED
+                toks[i].trigger = toks[i].start
 
     @staticmethod
     def _scope(
@@ -664,8 +661,8 @@ def _forward_scope(
     """Indices a trigger ending at ``end`` reaches: up to a stop, a ":" after its object
     ("without contrast: small hematoma"; "Negative: ANA, RF" lists) or the window; a list of
     short comma-separated items ("denies fever, chills, ..., neck pain or back pain") is read
-    to its end, and an item that is long or holds a number ("no recurrence, cholecystectomy 10
-    years ago") is another statement."""
+    past the window to its end; an item that holds a number ("no recurrence, cholecystectomy 10
+    years ago") is another statement, and so is a long item past the window."""
     reach: list[int] = []
     in_list = False
     j = end
@@ -679,7 +676,9 @@ def _forward_scope(
                     break
                 item += 1
             words = toks[j:item]
-            if len(words) > _LONG_ITEM or any(t.is_number for t in words):
+            if any(t.is_number for t in words):
+                break
+            if len(words) > _LONG_ITEM and j - end >= _SCOPE_WINDOW:
                 break
             in_list = True
         if j - end >= _SCOPE_WINDOW and not in_list:

@@ -322,3 +322,19 @@ def test_sides_on_another_axis_of_one_part() -> None:
     # a part with no axis word in the input is rewording, not a finding
     ctx = "Fracture of the right radius."
     assert rule("laterality.v1", "Right distal radius fracture.", ctx) == []
+
+
+def test_a_non_prefix_negates_its_own_word_only(analyze) -> None:
+    doc = analyze("Non-healing ulcer on the left heel.")
+    assert token(doc, "non-healing").polarity == NEGATED
+    assert token(doc, "ulcer").polarity == AFFIRMED
+
+
+def test_a_long_list_item_within_the_window_stays_negated(analyze) -> None:
+    doc = analyze("He denies any fainting, any neck pain at this time even though he was hit.")
+    assert token(doc, "neck").polarity == NEGATED
+
+
+def test_negation_of_an_unspecific_word_is_not_a_flip() -> None:
+    ctx = "Doctor: Are you taking any medication?\nPatient: Yes, an antibiotic."
+    assert rule("negation.v1", "No medications other than a recent antibiotic.", ctx) == []

@@ -167,6 +167,12 @@ _FINDINGS = frozenset(
 )
 
 
+# Words that name no particular finding: "no other symptoms" vs "symptoms" says nothing checkable.
+_UNSPECIFIC = frozenset(
+    ["symptom", "problem", "issue", "concern", "complaint", "medication", "medicine", "thing"]
+)
+
+
 @verifiers.register("negation.v1")
 class NegationRule(Rule):
     name = "negation.v1"
@@ -349,8 +355,11 @@ class NegationRule(Rule):
 
     def _flip_risk(self, tok: Token) -> int | None:
         """High for a finding that changes care, moderate for another clinical word; None for
-        an ordinary word, whose polarity the analysis too often misreads to report."""
+        an ordinary word, whose polarity the analysis too often misreads to report, and for a
+        word that names no finding ("symptoms", "problem", "medications")."""
         stem = tok.stem
+        if tok.text.rstrip("s") in _UNSPECIFIC:
+            return None
         if any(stem.startswith(c) for c in _CONCERN):
             return self.flip_risk
         if any(stem.startswith(c) for c in _FINDINGS) or is_clinical(tok):
