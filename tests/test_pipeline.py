@@ -403,7 +403,8 @@ def test_toml_file_overrides_only_what_it_names(tmp_path: Path) -> None:
     assert config["pipeline"]["verifiers"] == ["numbers.v1"]
     assert config["pipeline"]["decomposer"] == "condition_aware.v1"
     assert config["limits"] == default_config()["limits"]
-    a = Engine.from_config(path).score_one("Take 1000 mg.", context="Take 500 mg.")
+    # 750 vs 500 mg: under 2x, so the severity policy's dose row (floor 3) leaves dose_risk = 3
+    a = Engine.from_config(path).score_one("Take 750 mg.", context="Take 500 mg.")
     assert [(f.rule, int(f.risk)) for f in a.findings] == [("numbers.v1", 3)]
 
 
