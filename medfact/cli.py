@@ -180,21 +180,29 @@ def _engine(
     lm: dict[str, Any] | None = None,
 ):
     """The engine for a config file plus flags; ``lm`` holds the ``--lm-*`` options."""
-    from medfact.config import NO_MODEL, merge
     from medfact.pipeline import cached_engine
+
+    try:
+        # One process (a test runner, a long-lived host) loads each distinct pipeline once.
+        return cached_engine(config, _overrides(no_model, against, lm))
+    except MedfactError as exc:
+        _fail(str(exc))
+
+
+def _overrides(
+    no_model: bool, against: tuple[str, ...], lm: dict[str, Any] | None
+) -> dict[str, Any]:
+    """Config overrides of the --no-model, --against and --lm-* flags."""
+    from medfact.config import NO_MODEL, merge
 
     overrides: dict[str, Any] = dict(NO_MODEL) if no_model else {}
     if against:
         overrides["evidence"] = {"corpora": list(against)}
-    try:
-        if lm and lm.get("backend"):
-            from medfact.lm.tier import lm_overrides
+    if lm and lm.get("backend"):
+        from medfact.lm.tier import lm_overrides
 
-            overrides = merge(overrides, lm_overrides(**lm))
-        # One process (a test runner, a long-lived host) loads each distinct pipeline once.
-        return cached_engine(config, overrides)
-    except MedfactError as exc:
-        _fail(str(exc))
+        overrides = merge(overrides, lm_overrides(**lm))
+    return overrides
 
 
 def _jsonl_source(source: str) -> Iterator[tuple[int, Any]]:
@@ -283,9 +291,10 @@ def _scorer_name(engine: Any) -> str | None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "jsonl"]),
+    type=click.Choice(["text", "json", "jsonl", "parquet"]),
     default=None,
-    help="text (default on a terminal), json (one case), jsonl (batch default).",
+    help="text (default on a terminal), json (one case), jsonl (batch default), "
+    "parquet (--ray only).",
 )
 @click.option("--config", type=click.Path(dir_okay=False), help="A TOML config file.")
 @click.option("--fail-on-unsafe", is_flag=True, help="Exit 1 when any output is unsafe (risk 3-4).")
@@ -340,6 +349,20 @@ def _scorer_name(engine: Any) -> str | None:
     default=None,
     help="Progress on stderr (batch; default when stderr is a terminal and stdout is not).",
 )
+@click.option(
+    "--ray",
+    "use_ray",
+    is_flag=True,
+    help="Score --input (files, folders or globs) on Ray Data, one engine per worker "
+    "(pip install 'medfact[ray]'); jsonl or parquet out, input order kept.",
+)
+@click.option("--ray-address", metavar="ADDR", help="With --ray: a running cluster (or 'auto').")
+@click.option("--ray-workers", type=click.IntRange(min=1), help="With --ray: engines (actors).")
+@click.option(
+    "--output-file",
+    type=click.Path(dir_okay=False),
+    help="With --ray: write results here (needed for --format parquet); default stdout.",
+)
 def score(
     output_text,
     context,
@@ -360,6 +383,10 @@ def score(
     lm_url,
     lm_budget,
     progress,
+    use_ray,
+    ray_address,
+    ray_workers,
+    output_file,
 ) -> None:
     """Score generated text against its input: claims, findings, risk 1-4.
 
@@ -373,6 +400,8 @@ def score(
       medfact score --input cases.jsonl > results.jsonl
       cat cases.jsonl | medfact score --input - --fail-on-unsafe
       medfact score --input cases.jsonl --format text --quiet
+    Many files on Ray Data (one engine per worker; results identical to the single process):
+      medfact score --input 'outputs/*.jsonl' --ray --ray-workers 8 --output-file out.jsonl
     Uncertain cases also checked by an evaluator LM (tier 2), at most 2 calls each:
       medfact score --input cases.jsonl --lm-backend openai \\
           --lm-url http://127.0.0.1:8000/v1 --lm-model medfact-evaluator --lm-budget 2
@@ -382,6 +411,14 @@ def score(
     """
     if (input_path is None) == (output_text is None):
         _fail("give either --output (one case) or --input (a JSONL batch)")
+    if use_ray:
+        _score_on_ray(
+            input_path, fmt, config, strict, no_model, against, lm_backend, lm_model, lm_url,
+            lm_budget, ray_address, ray_workers, output_file, fail_on_unsafe, fail_on_unchecked,
+        )  # fmt: skip
+        return
+    if ray_address or ray_workers or output_file or fmt == "parquet":
+        _fail("--ray-address, --ray-workers, --output-file and --format parquet need --ray")
     from medfact.io import read_text_arg
 
     if input_path is None:
@@ -447,6 +484,40 @@ def score(
     if counts["failed"]:
         sys.exit(EXIT_FAILED)
     if (fail_on_unsafe and counts["unsafe"]) or (fail_on_unchecked and counts["unchecked"]):
+        sys.exit(EXIT_UNSAFE)
+
+
+def _score_on_ray(
+    input_path, fmt, config, strict, no_model, against, lm_backend, lm_model, lm_url, lm_budget,
+    address, workers, output_file, fail_on_unsafe, fail_on_unchecked,
+) -> None:  # fmt: skip
+    """``score --ray``: the same records, results and exit codes on Ray Data."""
+    if input_path is None or input_path == "-":
+        _fail("--ray reads --input files, folders or globs (not stdin or --output)")
+    if fmt not in (None, "jsonl", "parquet"):
+        _fail("--ray writes jsonl or parquet (--format jsonl|parquet)")
+    try:
+        from medfact.integrations.ray import score_with_ray
+    except ImportError as exc:
+        _fail(f"--ray needs Ray Data ({exc.name} is missing): pip install 'medfact[ray]'")
+    lm = {"backend": lm_backend, "model": lm_model, "budget": lm_budget, "url": lm_url}
+    try:
+        counts = score_with_ray(
+            input_path, output_file or "-", fmt or "jsonl", config,
+            _overrides(no_model, against, lm), address, workers, strict=strict,
+        )  # fmt: skip
+    except MedfactError as exc:
+        _fail(str(exc))
+    summary = (
+        f"medfact: {counts['scored']} scored, {counts['unsafe']} unsafe, {counts['failed']} failed"
+    )
+    if counts.get("unchecked"):
+        summary += f", {counts['unchecked']} not checked"
+    click.echo(summary, err=True)
+    if counts["failed"]:
+        sys.exit(EXIT_FAILED)
+    unchecked = fail_on_unchecked and counts.get("unchecked")
+    if (fail_on_unsafe and counts["unsafe"]) or unchecked:
         sys.exit(EXIT_UNSAFE)
 
 

@@ -281,3 +281,22 @@ def test_default_model_on_ray_matches_medfact_score(local_ray, tmp_path, seed0):
     got = out.read_text().splitlines()
     assert [_strip(x) for x in got] == [_strip(x) for x in expected]
     assert all("model" in json.loads(x)["timings"] for x in got)  # tier 1 ran in the worker
+
+
+def test_score_ray_flag_writes_what_score_writes(local_ray, tmp_path):
+    path = _mixed_file(tmp_path / "cases.jsonl")
+    expected, _ = _cli(path, "--no-model")
+    out = tmp_path / "ray.jsonl"
+    args = ("--no-model", "--ray", "--ray-workers", "1", "--output-file", str(out))
+    _, done = _cli(path, *args)
+    assert done.returncode == 3  # the refused lines: same exit code as without --ray
+    got = out.read_text().splitlines()
+    assert [_strip(x) for x in got] == [_strip(x) for x in expected]
+    assert "medfact: 6 scored" in done.stderr and "6 failed" in done.stderr
+
+
+def test_ray_only_options_need_ray(tmp_path):
+    path = _mixed_file(tmp_path / "cases.jsonl")
+    args = [sys.executable, "-m", "medfact.cli", "score", "--input", str(path), "--no-model"]
+    done = subprocess.run([*args, "--format", "parquet"], capture_output=True, text=True)
+    assert done.returncode == 2 and "need --ray" in done.stderr
