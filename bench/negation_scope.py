@@ -6,9 +6,9 @@ family; an empty list is "none") and scores each system's label set for every ta
 precision, recall and F1 per label, and exact-match accuracy of the whole label set.
 
 Systems:
-- medfact: medfact.segment + medfact.analysis.Analyzer. A target takes "negated" when any of its
-  tokens is negated, else "uncertain" when any is uncertain or asked (an unanswered question).
-  The Analyzer has no historical or family scope, so those labels are never predicted.
+- medfact: medfact.segment + medfact.analysis.Analyzer; a target's labels are
+  analysis.context_labels (negated; uncertain for hedged, asked and hypothetical words;
+  historical and family from each token's scope).
 - medspacy: medspaCy's pyRuSH sentences, Sectionizer (section attributes: family history ->
   family, past history -> historical, ...) and ConText with their default rules; the gold target
   spans are given to it as doc.ents. Hypothetical counts as uncertain.
@@ -62,23 +62,14 @@ def medfact_predictor() -> Predictor:
     """medfact's Analyzer over medfact's segmenter; raises ImportError when medfact is absent."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from medfact.analysis import ASKED, NEGATED, UNCERTAIN, Analyzer
+    from medfact.analysis import Analyzer, context_labels
     from medfact.segment import segment
 
     analyzer = Analyzer(drugs=False)
 
     def predict(text: str, spans: list[tuple[int, int]]) -> list[frozenset[str]]:
         doc = analyzer(text, segment(text))
-        out = []
-        for start, end in spans:
-            polarities = {t.polarity for t in doc.tokens_in(start, end)}
-            if NEGATED in polarities:
-                out.append(frozenset({"negated"}))
-            elif polarities & {UNCERTAIN, ASKED}:
-                out.append(frozenset({"uncertain"}))
-            else:
-                out.append(frozenset())
-        return out
+        return [context_labels(doc, start, end) for start, end in spans]
 
     return predict
 
