@@ -24,7 +24,9 @@ RULES = [
     "drugs.v1",
     "comparison.v1",
     "certainty.v1",
+    "temporal.v1",
     "unsupported.v1",
+    "entities.v1",
     "omission.v1",
 ]
 
