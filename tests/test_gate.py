@@ -358,8 +358,8 @@ def test_gate_exit_codes_without_unreadable_inputs(engine, tree):
 
 def test_gate_text_lines_locate_findings(engine, tree):
     result = invoke("notes/unsafe.txt", "--no-cache")
-    line, col = position(UNSAFE_NOTE, "right knee")
-    assert f"notes/unsafe.txt:{line}:{col}: risk 3 detail_misidentification" in result.stdout
+    line, col = position(UNSAFE_NOTE, "right knee")  # wrong side: the severity policy's floor 4
+    assert f"notes/unsafe.txt:{line}:{col}: risk 4 detail_misidentification" in result.stdout
     line, col = position(UNSAFE_NOTE, "800 mg")
     assert f"notes/unsafe.txt:{line}:{col}: risk 4 detail_misidentification" in result.stdout
 

@@ -27,6 +27,7 @@ def test_every_data_key_is_a_terms_name_with_the_same_content():
         "negation.toml",
         "quantities.toml",
         "scales.toml",
+        "scope.toml",
         "words.toml",
     ]
     seen = set()

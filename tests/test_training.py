@@ -571,7 +571,9 @@ def test_review_dismisses_only_word_count_findings_the_verifier_reads_as_support
     from medfact.verdicts import context_verdicts
     from medfact.verifiers.model_findings import review_findings
 
-    output = SWAPPED + " He has a history of stroke. Start losartan 50 mg daily."
+    # "tennis" is a claim only the word-count rule flags; a named condition such as a stroke
+    # would also get entities.v1's finding, which tier 1 never dismisses
+    output = SWAPPED + " He plays tennis on weekends. Start losartan 50 mg daily."
     state = _state_with_findings(rules_engine, output)
     view, findings = state, state.findings
     rules = {(f.rule, f.relation) for f in findings if int(f.risk) >= 2}
@@ -594,8 +596,8 @@ def test_review_dismisses_only_word_count_findings_the_verifier_reads_as_support
     assert review_findings(view, findings, supported, None) == findings
     # the dismissed claim's verdict is the verifier's "supported"; the others still count
     verdicts = {v.claim_id: v for v in context_verdicts(view, reviewed, supported)}
-    stroke = next(c for c in view.claims if "stroke" in c.text)
-    assert verdicts[stroke.id].label.value == "supported" and verdicts[stroke.id].tier == 1
+    tennis = next(c for c in view.claims if "tennis" in c.text)
+    assert verdicts[tennis.id].label.value == "supported" and verdicts[tennis.id].tier == 1
     side = next(c for c in view.claims if "right" in c.text)
     assert verdicts[side.id].label.value == "contradicted"
     drug = next(c for c in view.claims if "losartan" in c.text)

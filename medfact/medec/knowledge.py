@@ -123,7 +123,7 @@ class _SparseBM25:
 
     def scores(self, terms: Iterable[str], weights: dict[str, float] | None = None) -> np.ndarray:
         out = np.zeros(self.n_docs, dtype=np.float32)
-        for term in set(terms):
+        for term in sorted(set(terms)):  # a fixed order: float sums never depend on hashing
             j = self.vocab.get(term)
             if j is None:
                 continue
