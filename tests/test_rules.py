@@ -840,3 +840,13 @@ def test_numbers_dose_of_a_drug_the_input_never_names_has_no_rival(engines) -> N
     assert output[f.span[0] : f.span[1]] == "40 mg"
     assert f.relation == "unsupported" and f.suggestion is None  # not "differs from 10 mg"
     assert int(f.risk) == 3
+
+
+def test_negation_a_body_part_alone_is_not_a_flip() -> None:
+    from medfact.testing import run_rule
+
+    context = "Doctor: Your heart sounds regular and your arm looks fine. Patient: Good."
+    assert run_rule("negation.v1", "Heart: no murmurs. Arm without swelling.", context) == []
+    # the finding about the part still is
+    flipped = run_rule("negation.v1", "Denies chest pain.", "Patient: I have chest pain.")
+    assert [f.rule for f in flipped] == ["negation.v1"]

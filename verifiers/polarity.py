@@ -26,7 +26,7 @@ from medfact.analysis import (
     is_relative,
 )
 from medfact.document import CaseDoc
-from medfact.lexicon.terms import RESULT_OPPOSITES
+from medfact.lexicon.terms import ANATOMY, RESULT_OPPOSITES
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
@@ -171,6 +171,9 @@ _FINDINGS = frozenset(
 _UNSPECIFIC = frozenset(
     ["symptom", "problem", "issue", "concern", "complaint", "medication", "medicine", "thing"]
 )
+# A body part or organ alone names no finding: its polarity is that of the words about it
+# ("heart regular", "no murmurs of the heart"), which are compared on their own.
+_PLACES = (ANATOMY - {"chest"}) | {"heart", "pound", "pounds"}
 
 
 @verifiers.register("negation.v1")
@@ -358,8 +361,8 @@ class NegationRule(Rule):
         an ordinary word, whose polarity the analysis too often misreads to report, and for a
         word that names no finding ("symptoms", "problem", "medications")."""
         stem = tok.stem
-        if tok.text.rstrip("s") in _UNSPECIFIC:
-            return None
+        if tok.text.rstrip("s") in _UNSPECIFIC or tok.text in _PLACES:
+            return None  # "no murmurs of the heart" negates the murmur, not the heart
         if any(stem.startswith(c) for c in _CONCERN):
             return self.flip_risk
         if any(stem.startswith(c) for c in _FINDINGS) or is_clinical(tok):
