@@ -845,8 +845,9 @@ def test_numbers_dose_of_a_drug_the_input_never_names_has_no_rival(engines) -> N
 def test_negation_a_body_part_alone_is_not_a_flip() -> None:
     from medfact.testing import run_rule
 
-    context = "Doctor: Your heart sounds regular and your arm looks fine. Patient: Good."
-    assert run_rule("negation.v1", "Heart: no murmurs. Arm without swelling.", context) == []
+    context = "Doctor: I'm going to listen to your heart now. Okay, your heart sounds good."
+    output = "Cardiovascular: No murmurs, gallops, or rubs. No extra heart sounds."
+    assert run_rule("negation.v1", output, context) == []
     # the finding about the part still is
     flipped = run_rule("negation.v1", "Denies chest pain.", "Patient: I have chest pain.")
     assert [f.rule for f in flipped] == ["negation.v1"]
