@@ -10,6 +10,7 @@ the row in ``Finding.policy``; the scorers never grade a case below :func:`case_
 
 from __future__ import annotations
 
+import bisect
 import re
 import tomllib
 from collections.abc import Iterable, Sequence
@@ -456,9 +457,10 @@ def classify(finding: Finding, texts: Texts, policy: Policy | None = None) -> Ro
 
 
 def _sentence_at(sentences: Sequence[Sentence], start: int) -> str:
-    for sentence in sentences:
-        if sentence.span[0] <= start < sentence.span[1]:
-            return sentence.text
+    """The text of the sentence holding ``start`` (sentences come in text order)."""
+    j = bisect.bisect_right(sentences, start, key=lambda s: s.span[0]) - 1
+    if j >= 0 and sentences[j].span[0] <= start < sentences[j].span[1]:
+        return sentences[j].text
     return ""
 
 

@@ -9,6 +9,7 @@ that the output otherwise summarises around.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -230,7 +231,7 @@ class OmissionRule(Rule):
                 continue
             if polarity_at(ctx, m.start, m.end) != AFFIRMED:
                 continue
-            sent = next((s for s in ctx.sentences if s.span[0] <= m.start < s.span[1]), None)
+            sent = _sentence_at(ctx, m.start)
             if sent is None:
                 continue
             if ctx.is_dialogue:
@@ -255,6 +256,8 @@ class OmissionRule(Rule):
     ) -> list[Finding]:
         findings: list[Finding] = []
         low = out.text.lower()
+        reported: set[tuple[int, int]] = set()
+        inside = _Spans([f.context_span for f in earlier if f.context_span])
         for d in ctx.drugs:
             if d.canonical in out.drug_names or d.surface.lower() in low:
                 continue
@@ -265,14 +268,13 @@ class OmissionRule(Rule):
                 continue  # "MTX" for methotrexate; "plt transfusion" for platelet transfusion
             if is_drug_class(d.canonical, d.surface):
                 continue
-            if any(f.context_span == (d.start, d.end) for f in findings):
+            if (d.start, d.end) in reported:
                 continue
-            if any(
-                f.context_span and f.context_span[0] <= d.start < f.context_span[1] for f in earlier
-            ):
+            if inside.holds(d.start):
                 continue  # already reported as a dropped allergy or value
+            reported.add((d.start, d.end))
             alert = high_alert_class(d.surface) or high_alert_class(d.canonical)
-            sent = next((s for s in ctx.sentences if s.span[0] <= d.start < s.span[1]), None)
+            sent = _sentence_at(ctx, d.start)
             active = (
                 alert is not None
                 and polarity_at(ctx, d.start, d.end) == AFFIRMED
@@ -319,3 +321,32 @@ class OmissionRule(Rule):
                 )
             )
         return findings
+
+
+def _sentence_at(doc: AnalyzedText, pos: int):  # -> Sentence | None
+    """The sentence of ``doc`` holding character ``pos`` (binary search over sentence starts)."""
+    j = bisect.bisect_right(doc.sentences, pos, key=lambda s: s.span[0]) - 1
+    if j >= 0 and doc.sentences[j].span[0] <= pos < doc.sentences[j].span[1]:
+        return doc.sentences[j]
+    return None
+
+
+class _Spans:
+    """Whether a position lies inside any of some spans: binary search over their starts with
+    a running maximum of their ends."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.spans = sorted(spans)
+        self.starts = [a for a, _ in self.spans]
+        self.reach, top = [], -1
+        for _, b in self.spans:
+            top = max(top, b)
+            self.reach.append(top)
+
+    def holds(self, pos: int) -> bool:
+        j = bisect.bisect_right(self.starts, pos) - 1
+        while j >= 0 and self.reach[j] > pos:
+            if self.spans[j][1] > pos:
+                return True
+            j -= 1
+        return False

@@ -10,6 +10,8 @@ as the patient's own, or the reverse, is.
 
 from __future__ import annotations
 
+import bisect
+
 from medfact.analysis import (
     AFFIRMED,
     ASKED,
@@ -412,7 +414,9 @@ def _modifier(tokens: list[Token], i: int) -> str | None:
 def _phrase_span(tokens: list[Token], tok: Token) -> tuple[int, int]:
     """The flipped word with what flips it: from its trigger (or up to 3 words before, within
     the sentence) to the end of its run of content words."""
-    i = tokens.index(tok)
+    i = bisect.bisect_left(tokens, tok.start, key=lambda t: t.start)  # tokens are in text order
+    if i >= len(tokens) or tokens[i] is not tok:
+        i = tokens.index(tok)
     lo = i
     while lo > 0 and i - lo < 3 and tokens[lo - 1].sentence == tok.sentence:
         lo -= 1

@@ -197,9 +197,12 @@ def _dose_of_new_drug(q: Quantity, out: AnalyzedText, ctx: AnalyzedText) -> bool
     """Whether the drug named just before this dose (same sentence) is absent from the input."""
     if q.unit_class not in DOSE_CLASSES:
         return False
+    # the drugs ending within 40 characters before the dose (drug mentions are in text order)
+    hi = bisect_right(out.drugs, q.start, key=lambda d: d.end)
+    lo = bisect_right(out.drugs, q.start - 40, key=lambda d: d.end)
     before = [
         d
-        for d in out.drugs
+        for d in out.drugs[lo:hi]
         if d.end <= q.start and out.text.count(".", d.end, q.start) == 0 and q.start - d.end < 40
     ]
     return bool(before) and before[-1].canonical not in ctx.drug_names
