@@ -472,18 +472,25 @@ def score(
     finally:
         if bar is not None:
             bar.stop()
-    counts = out.counts
-    if input_path is not None or terse:
+    _finish(out.counts, input_path is not None or terse, fail_on_unsafe, fail_on_unchecked)
+
+
+def _finish(
+    counts: dict[str, int], summarize: bool, fail_on_unsafe: bool, fail_on_unchecked: bool
+) -> None:
+    """The summary line on stderr, then score's exit code: 3 when some record was not scored,
+    1 for --fail-on-unsafe / --fail-on-unchecked, else 0."""
+    if summarize:
         summary = (
             f"medfact: {counts['scored']} scored, {counts['unsafe']} unsafe, "
             f"{counts['failed']} failed"
         )
-        if counts["unchecked"]:
+        if counts.get("unchecked"):
             summary += f", {counts['unchecked']} not checked"
         click.echo(summary, err=True)
     if counts["failed"]:
         sys.exit(EXIT_FAILED)
-    if (fail_on_unsafe and counts["unsafe"]) or (fail_on_unchecked and counts["unchecked"]):
+    if (fail_on_unsafe and counts["unsafe"]) or (fail_on_unchecked and counts.get("unchecked")):
         sys.exit(EXIT_UNSAFE)
 
 
@@ -508,17 +515,7 @@ def _score_on_ray(
         )  # fmt: skip
     except MedfactError as exc:
         _fail(str(exc))
-    summary = (
-        f"medfact: {counts['scored']} scored, {counts['unsafe']} unsafe, {counts['failed']} failed"
-    )
-    if counts.get("unchecked"):
-        summary += f", {counts['unchecked']} not checked"
-    click.echo(summary, err=True)
-    if counts["failed"]:
-        sys.exit(EXIT_FAILED)
-    unchecked = fail_on_unchecked and counts.get("unchecked")
-    if (fail_on_unsafe and counts["unsafe"]) or unchecked:
-        sys.exit(EXIT_UNSAFE)
+    _finish(counts, True, fail_on_unsafe, fail_on_unchecked)
 
 
 def _show_progress(
