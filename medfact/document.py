@@ -8,12 +8,12 @@ the scorer the risk. The engine turns a finished document into an :class:`Assess
 
 from __future__ import annotations
 
-import bisect
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from medfact.textutil import SpanIndex
 from medfact.types import Case, Claim, Evidence, Finding, Sentence, Verdict
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ class CaseDoc:
     def __post_init__(self) -> None:
         self._clock = time.perf_counter()
         self._index_key: tuple[int, int] | None = None
-        self._index: tuple[list[int], list[int], list[int]] = ([], [], [])
+        self._index: SpanIndex | None = None
 
     @property
     def context_text(self) -> str | None:
@@ -75,29 +75,19 @@ class CaseDoc:
         """The claim whose span holds [start, end), or the one overlapping it most (the first
         such claim on a tie). Binary search over the claims by start: a rule calling it once per
         finding stays linear in the output's length."""
-        starts, order, reach = self._claim_index()
         best, overlap = -1, 0
-        j = bisect.bisect_left(starts, end) - 1  # the last claim starting before ``end``
-        while j >= 0 and reach[j] > start:  # an earlier claim may still reach past ``start``
-            i = order[j]
+        for i in self._claim_index().overlapping(start, end):
             s, e = self.claims[i].span
             ov = min(end, e) - max(start, s)
             if ov > overlap or (ov == overlap and ov > 0 and i < best):
                 best, overlap = i, ov
-            j -= 1
         return self.claims[best] if best >= 0 else None
 
-    def _claim_index(self) -> tuple[list[int], list[int], list[int]]:
-        """Claim starts in sorted order, the claim index of each, and the running maximum of
-        their ends; rebuilt when the claims list changes."""
+    def _claim_index(self) -> SpanIndex:
+        """The claims' span index, rebuilt when the claims list changes."""
         key = (id(self.claims), len(self.claims))
-        if self._index_key != key:
-            order = sorted(range(len(self.claims)), key=lambda i: (self.claims[i].span[0], i))
-            reach, top = [], -1
-            for i in order:
-                top = max(top, self.claims[i].span[1])
-                reach.append(top)
-            self._index = ([self.claims[i].span[0] for i in order], order, reach)
+        if self._index is None or self._index_key != key:
+            self._index = SpanIndex([tuple(c.span) for c in self.claims])
             self._index_key = key
         return self._index
 

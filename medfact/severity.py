@@ -10,7 +10,6 @@ the row in ``Finding.policy``; the scorers never grade a case below :func:`case_
 
 from __future__ import annotations
 
-import bisect
 import re
 import tomllib
 from collections.abc import Iterable, Sequence
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from medfact.errors import ConfigError
+from medfact.textutil import sentence_at
 from medfact.types import Finding, Sentence
 
 MATCHES = ("drug", "term", "dose_ratio", "unit_class", "frequency", "critical_lab", "lab")
@@ -457,11 +457,8 @@ def classify(finding: Finding, texts: Texts, policy: Policy | None = None) -> Ro
 
 
 def _sentence_at(sentences: Sequence[Sentence], start: int) -> str:
-    """The text of the sentence holding ``start`` (sentences come in text order)."""
-    j = bisect.bisect_right(sentences, start, key=lambda s: s.span[0]) - 1
-    if j >= 0 and sentences[j].span[0] <= start < sentences[j].span[1]:
-        return sentences[j].text
-    return ""
+    sentence = sentence_at(sentences, start)
+    return sentence.text if sentence is not None else ""
 
 
 def finding_texts(

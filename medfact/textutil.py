@@ -3,9 +3,11 @@ tokens kept ("type 2", "vitamin D"), optional Snowball stems."""
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
+from typing import Any
 
 import Stemmer
 
@@ -141,3 +143,39 @@ def spans_overlap(
 ) -> bool:
     """Whether two [start, end) character spans share at least one character (None: never)."""
     return a is not None and b is not None and min(a[1], b[1]) > max(a[0], b[0])
+
+
+class SpanIndex:
+    """Spans by start with a running maximum of their ends: the spans overlapping a range are
+    found by binary search, walking back only while an earlier span can still reach it."""
+
+    def __init__(self, spans: Sequence[tuple[int, int]]) -> None:
+        self.spans = spans
+        self.order = sorted(range(len(spans)), key=lambda i: (spans[i][0], i))
+        self.starts = [spans[i][0] for i in self.order]
+        self.reach: list[int] = []
+        top = -1
+        for i in self.order:
+            top = max(top, spans[i][1])
+            self.reach.append(top)
+
+    def overlapping(self, start: int, end: int) -> Iterator[int]:
+        """Indices (into ``spans``) of the spans overlapping [start, end), latest start first."""
+        j = bisect.bisect_left(self.starts, end) - 1
+        while j >= 0 and self.reach[j] > start:
+            i = self.order[j]
+            if self.spans[i][1] > start:
+                yield i
+            j -= 1
+
+    def holds(self, pos: int) -> bool:
+        """Whether a span contains the position ``pos``."""
+        return next(self.overlapping(pos, pos + 1), None) is not None
+
+
+def sentence_at(sentences: Sequence[Any], pos: int) -> Any | None:
+    """The sentence (anything with ``span``, in text order) holding character ``pos``."""
+    j = bisect.bisect_right(sentences, pos, key=lambda s: s.span[0]) - 1
+    if j >= 0 and sentences[j].span[0] <= pos < sentences[j].span[1]:
+        return sentences[j]
+    return None

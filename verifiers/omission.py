@@ -9,7 +9,6 @@ that the output otherwise summarises around.
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass
 
@@ -17,6 +16,7 @@ from medfact.analysis import AFFIRMED, NEGATED, AnalyzedText, is_content
 from medfact.document import CaseDoc
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
+from medfact.textutil import SpanIndex, sentence_at
 from medfact.types import Finding
 from medfact.verifiers.base import OMITTED, Rule
 from medfact.verifiers.drugs import is_drug_class
@@ -231,7 +231,7 @@ class OmissionRule(Rule):
                 continue
             if polarity_at(ctx, m.start, m.end) != AFFIRMED:
                 continue
-            sent = _sentence_at(ctx, m.start)
+            sent = sentence_at(ctx.sentences, m.start)
             if sent is None:
                 continue
             if ctx.is_dialogue:
@@ -257,7 +257,7 @@ class OmissionRule(Rule):
         findings: list[Finding] = []
         low = out.text.lower()
         reported: set[tuple[int, int]] = set()
-        inside = _Spans([f.context_span for f in earlier if f.context_span])
+        inside = SpanIndex([f.context_span for f in earlier if f.context_span])
         for d in ctx.drugs:
             if d.canonical in out.drug_names or d.surface.lower() in low:
                 continue
@@ -274,7 +274,7 @@ class OmissionRule(Rule):
                 continue  # already reported as a dropped allergy or value
             reported.add((d.start, d.end))
             alert = high_alert_class(d.surface) or high_alert_class(d.canonical)
-            sent = _sentence_at(ctx, d.start)
+            sent = sentence_at(ctx.sentences, d.start)
             active = (
                 alert is not None
                 and polarity_at(ctx, d.start, d.end) == AFFIRMED
@@ -321,32 +321,3 @@ class OmissionRule(Rule):
                 )
             )
         return findings
-
-
-def _sentence_at(doc: AnalyzedText, pos: int):  # -> Sentence | None
-    """The sentence of ``doc`` holding character ``pos`` (binary search over sentence starts)."""
-    j = bisect.bisect_right(doc.sentences, pos, key=lambda s: s.span[0]) - 1
-    if j >= 0 and doc.sentences[j].span[0] <= pos < doc.sentences[j].span[1]:
-        return doc.sentences[j]
-    return None
-
-
-class _Spans:
-    """Whether a position lies inside any of some spans: binary search over their starts with
-    a running maximum of their ends."""
-
-    def __init__(self, spans: list[tuple[int, int]]) -> None:
-        self.spans = sorted(spans)
-        self.starts = [a for a, _ in self.spans]
-        self.reach, top = [], -1
-        for _, b in self.spans:
-            top = max(top, b)
-            self.reach.append(top)
-
-    def holds(self, pos: int) -> bool:
-        j = bisect.bisect_right(self.starts, pos) - 1
-        while j >= 0 and self.reach[j] > pos:
-            if self.spans[j][1] > pos:
-                return True
-            j -= 1
-        return False
