@@ -346,7 +346,8 @@ class Analyzer:
                         toks[j].polarity = kind
                         toks[j].trigger = toks[end - 1].start
         for i, w in enumerate(words):
-            if w.startswith("non-"):  # "non-tender", "non-healing wound": the word itself only
+            if w.startswith("non-") and "-".join(w.split("-")[:2]) not in terms.NON_NAMES:
+                # "non-tender", "non-healing wound": the word itself only ("non-HDL" is a name)
                 toks[i].polarity = NEGATED
                 toks[i].trigger = toks[i].start
 
@@ -450,12 +451,22 @@ class Analyzer:
             for i in idxs:
                 sent = sents[i]
                 toks = by_sentence.get(sent.index, [])
-                is_question = sent.text.rstrip().endswith("?")
+                is_question = _is_question(sent.text, len(toks))
                 answered = i == idxs[-1] and reply is not None
                 if not is_question:
                     # A turn that ends without "?" but draws a one-word "no" was a question too
-                    # ("[doctor] blood in your stool . [patient] no ."): its words are denied.
-                    if answered and len(reply.split()) <= 3 and _is_bare_no(reply):
+                    # ("[doctor] blood in your stool . [patient] no ."): its words are denied,
+                    # unless the turn asked a question before ("Any bone pain? I want to check
+                    # on your osteoporosis. - No.": the "no" answers the question).
+                    if (
+                        answered
+                        and len(reply.split()) <= 3
+                        and _is_bare_no(reply)
+                        and not any(
+                            _is_question(sents[k].text, len(by_sentence.get(sents[k].index, [])))
+                            for k in idxs[:-1]
+                        )
+                    ):
                         for tok in toks[-_SCOPE_WINDOW:]:
                             tok.polarity = NEGATED
                     continue
@@ -471,7 +482,9 @@ class Analyzer:
                 alternative = " or " in sent.text.lower() and polarity != NEGATED
                 if alternative or polarity != AFFIRMED:
                     drop.add(sent.index)
-                changed = False  # "Any change in your bowels? - No.": the bowels stay
+                # "Any change in your bowels? - No.", "Do these headaches change with the
+                # position? - No.": the no denies the change, not the bowels or headaches
+                changed = any(t.text in _CHANGE_WORDS for t in toks)
                 # "Drinking or smoking? - No, I never smoked; I take two drinks a day."
                 said = (
                     {t.stem for t in by_sentence.get(sents[reply_turn[1][0]].index, [])}
@@ -484,7 +497,6 @@ class Analyzer:
                     if polarity == NEGATED and (changed or tok.stem in said):
                         tok.polarity = ASKED
                         continue
-                    changed = changed or tok.text in _CHANGE_WORDS
                     if tok.polarity == NEGATED:
                         # "No nausea?" "No." confirms the denial; "Yes" leaves it unclear.
                         tok.polarity = NEGATED if polarity == NEGATED else ASKED
@@ -689,6 +701,21 @@ def _forward_scope(
 
 
 _ANSWER_WORDS = frozenset({"no", "nope", "nah", "yes", "yeah"})
+# "..., so you do have a little fluid in your legs, okay?": a statement with a tag, not a question
+_TAG_QUESTION = re.compile(
+    r"[\s,]+(?:okay|ok|all right|alright|right|yeah|you know|sound good|sounds good|"
+    r"does that sound good|does that sound okay|is that okay|is that ok|got it)\s*\?\s*$",
+    re.IGNORECASE,
+)
+_TAG_MIN_WORDS = 6  # words a statement needs before its tag ("Right knee, right?" is asked)
+
+
+def _is_question(text: str, n_tokens: int) -> bool:
+    """A sentence that asks: ends with "?" and is not a statement with a tag ("okay?")."""
+    text = text.rstrip()
+    if not text.endswith("?"):
+        return False
+    return not (_TAG_QUESTION.search(text) and n_tokens > _TAG_MIN_WORDS)
 
 
 def _answers(i: int, gaps: list[str]) -> bool:

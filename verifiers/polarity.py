@@ -28,11 +28,13 @@ from medfact.analysis import (
     is_relative,
 )
 from medfact.document import CaseDoc
-from medfact.lexicon.terms import ANATOMY, RESULT_OPPOSITES
+from medfact.lexicon.terms import ANATOMY, CONVERSATIONAL_HEDGES, RESULT_OPPOSITES, UNITS
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
+from medfact.verifiers.aligned import AlignedWindows
 from medfact.verifiers.base import CONTRADICTED, Rule
+from medfact.verifiers.certainty import judgement_spans
 
 # Stems whose presence or absence changes care: a flip here is high risk.
 _CONCERN = frozenset(
@@ -171,7 +173,18 @@ _FINDINGS = frozenset(
 
 # Words that name no particular finding: "no other symptoms" vs "symptoms" says nothing checkable.
 _UNSPECIFIC = frozenset(
-    ["symptom", "problem", "issue", "concern", "complaint", "medication", "medicine", "thing"]
+    [
+        "symptom",
+        "problem",
+        "issue",
+        "concern",
+        "complaint",
+        "medication",
+        "medicine",
+        "thing",
+        "treatment",
+        "complain",
+    ]
 )
 # A body part or organ alone names no finding: its polarity is that of the words about it
 # ("heart regular", "no murmurs of the heart"), which are compared on their own.
@@ -197,21 +210,29 @@ class NegationRule(Rule):
     def check(self, view: CaseDoc) -> list[Finding]:
         ctx = view.context
         assert ctx is not None
-        ctx_mentions: dict[str, list[tuple[Token, str | None]]] = {}
+        ctx_mentions: dict[str, list[tuple[Token, str | None, str | None]]] = {}
         for i, tok in enumerate(ctx.tokens):
             if is_content(tok):
-                ctx_mentions.setdefault(tok.stem, []).append((tok, _modifier(ctx.tokens, i)))
+                ctx_mentions.setdefault(tok.stem, []).append(
+                    (tok, _modifier(ctx.tokens, i), _head(ctx.tokens, i))
+                )
         findings: list[Finding] = []
         seen_sentences: set[tuple[int, str]] = set()
+        windows = AlignedWindows(view)
+        judgements: list[tuple[int, int]] = judgement_spans(view.output.text)
         for i, tok in enumerate(view.output.tokens):
             if not is_content(tok) or tok.polarity == ASKED or _is_header(view.output, i):
                 continue
-            # "knee pain" is not "chest pain": a differing modifier makes another mention
+            # "knee pain" is not "chest pain", "weight loss" not "weight gain" and "chest pain"
+            # not "chest x-ray": a differing modifier or head word makes another mention
             mod = _modifier(view.output.tokens, i)
+            head = _head(view.output.tokens, i)
             asserted = [
                 m
-                for m, m_mod in ctx_mentions.get(tok.stem, [])
-                if m.polarity != ASKED and (mod is None or m_mod is None or mod == m_mod)
+                for m, m_mod, m_head in ctx_mentions.get(tok.stem, [])
+                if m.polarity != ASKED
+                and (mod is None or m_mod is None or mod == m_mod)
+                and (head is None or m_head is None or head == m_head or m.text != tok.text)
             ]
             key = (tok.sentence, "")
             if key not in seen_sentences:
@@ -226,6 +247,11 @@ class NegationRule(Rule):
             polarities = {m.polarity for m in mentions}
             if tok.polarity in polarities:
                 continue
+            # in a long input, only a mention in the window aligned to this claim is about it
+            window = windows.window(tok.start, tok.end)
+            aligned = [m for m in mentions if windows.holds(window, m.sentence)]
+            if not aligned:
+                continue
             hedged_denial = (tok.polarity, polarities) == (UNCERTAIN, {NEGATED})
             if hedged_denial and not any(tok.stem.startswith(c) for c in _CONCERN):
                 continue
@@ -234,7 +260,7 @@ class NegationRule(Rule):
             risk = self._flip_risk(tok)
             if risk is None:
                 continue  # "associated", "home", "results": ordinary words' flips are noise
-            anchor = mentions[0]
+            anchor = aligned[0]
             if {tok.polarity} | polarities == {AFFIRMED, NEGATED}:
                 seen_sentences.add(key)
                 said = "denied or absent" if NEGATED in polarities else "present"
@@ -266,6 +292,10 @@ class NegationRule(Rule):
                     )
                 )
             elif tok.polarity == AFFIRMED and polarities == {UNCERTAIN}:
+                if _judgement(view, judgements, tok) or all(
+                    _conversational(ctx, m) for m in mentions
+                ):
+                    continue  # the Assessment's diagnosis; a patient's "I think" or "probably"
                 seen_sentences.add(key)
                 findings.append(
                     self.finding(
@@ -293,7 +323,7 @@ class NegationRule(Rule):
                         confidence=0.5,
                     )
                 )
-        findings.extend(self._opposite_results(view))
+        findings.extend(self._opposite_results(view, windows))
         return findings
 
     def _whose(self, view: CaseDoc, tok: Token, mentions: list[Token]) -> Finding | None:
@@ -323,8 +353,9 @@ class NegationRule(Rule):
             confidence=0.7,
         )
 
-    def _opposite_results(self, view: CaseDoc) -> list[Finding]:
-        """ "Test was positive" where the input says negative (normal/abnormal, ...)."""
+    def _opposite_results(self, view: CaseDoc, windows: AlignedWindows) -> list[Finding]:
+        """ "Test was positive" where the input says negative (normal/abnormal, ...), in the
+        part of the input aligned to the claim."""
         out, ctx = view.output, view.context
         assert ctx is not None
         found = []
@@ -334,8 +365,9 @@ class NegationRule(Rule):
                 continue
             topic = {t.stem for t in out.sentence_tokens(tok.sentence) if is_content(t)}
             topic.discard(tok.stem)
+            window = windows.window(tok.start, tok.end)
             for other in ctx.tokens:
-                if other.text != opposite:
+                if other.text != opposite or not windows.holds(window, other.sentence):
                     continue
                 near = [t for t in ctx.tokens if abs(t.sentence - other.sentence) <= 1]
                 words = {t.text for t in near}
@@ -363,7 +395,7 @@ class NegationRule(Rule):
         an ordinary word, whose polarity the analysis too often misreads to report, and for a
         word that names no finding ("symptoms", "problem", "medications")."""
         stem = tok.stem
-        if tok.text.rstrip("s") in _UNSPECIFIC or tok.text in _PLACES:
+        if tok.text.rstrip("s") in _UNSPECIFIC or tok.text in _PLACES or tok.text in UNITS:
             return None  # "no murmurs of the heart" negates the murmur, not the heart
         if any(stem.startswith(c) for c in _CONCERN):
             return self.flip_risk
@@ -372,15 +404,52 @@ class NegationRule(Rule):
         return None
 
 
-def _is_header(doc: AnalyzedText, i: int) -> bool:
-    """A section name ("CARDIAC:", "Review of systems:") among the first words of a line."""
-    tok = doc.tokens[i]
-    if doc.text[tok.end : tok.end + 2].strip()[:1] != ":":
+_HEADER_CHARS = 60  # a header line is at most this long on either side of its word
+_CLINICIANS = frozenset({"doctor", "dr", "physician", "provider", "clinician", "nurse", "np", "pa"})
+
+
+def _judgement(view: CaseDoc, spans: list[tuple[int, int]], tok: Token) -> bool:
+    """Whether ``tok`` lies under an Assessment/Impression/Plan header: a clinical judgement."""
+    return any(start <= tok.start < end for start, end in spans)
+
+
+def _conversational(ctx: AnalyzedText, mention: Token) -> bool:
+    """A mention hedged only by ordinary talk of someone other than the clinician ("i think",
+    "probably"): in a dialogue, that is no clinical uncertainty."""
+    if mention.trigger is None or not ctx.is_dialogue or mention.speaker in _CLINICIANS:
         return False
-    line_start = doc.text.rfind("\n", 0, tok.start) + 1
+    said = ctx.text[mention.trigger : mention.trigger + 16].lower()
+    return any(
+        said.startswith(h) and not said[len(h) : len(h) + 1].isalpha()
+        for h in CONVERSATIONAL_HEDGES
+    )
+
+
+def _is_header(doc: AnalyzedText, i: int) -> bool:
+    """A section name ("CARDIAC:", "Review of systems:") among the first words of a line, or a
+    line that is a header by itself ("ALLERGIES", upper case)."""
+    tok = doc.tokens[i]
+    text = doc.text
+    if text[tok.start : tok.end].isupper() and _upper_line(text, tok.start, tok.end):
+        return True
+    if text[tok.end : tok.end + 2].strip()[:1] != ":":
+        return False
+    line_start = text.rfind("\n", 0, tok.start) + 1
     return len(doc.text[line_start : tok.start].split()) <= 3 or doc.text[
         max(0, tok.start - 2) : tok.start
     ].strip() in (".", "")
+
+
+def _upper_line(text: str, start: int, end: int) -> bool:
+    """Whether [start, end) lies on a short upper-case line of its own ("ALLERGIES"). The
+    look-ups are bounded: a header line is short, and a text may be one long line."""
+    lo, hi = max(0, start - _HEADER_CHARS), min(len(text), end + _HEADER_CHARS)
+    before = text.rfind("\n", lo, start)
+    after = text.find("\n", end, hi)
+    if (before < 0 and lo > 0) or (after < 0 and hi < len(text)):
+        return False  # the line runs past the bound: no header
+    line = text[before + 1 : hi if after < 0 else after].strip()
+    return line.isupper() and len(line.split()) <= 4
 
 
 def _comparable(tok: Token, mention: Token) -> bool:
@@ -409,6 +478,16 @@ def _modifier(tokens: list[Token], i: int) -> str | None:
     ):
         return None
     return prev.stem
+
+
+def _head(tokens: list[Token], i: int) -> str | None:
+    """The content word right after ``tokens[i]`` in its sentence ("loss" of "weight loss")."""
+    if i + 1 >= len(tokens):
+        return None
+    nxt = tokens[i + 1]
+    if nxt.sentence != tokens[i].sentence or not is_content(nxt) or nxt.start > tokens[i].end + 1:
+        return None
+    return nxt.stem
 
 
 def _phrase_span(tokens: list[Token], tok: Token) -> tuple[int, int]:

@@ -26,6 +26,8 @@ POSITIVE_ANSWERS: tuple[str, ...] = word_tuple("negation.toml", "positive_answer
 LEADING_NEGATIVE_ANSWERS: tuple[str, ...] = word_tuple("negation.toml", "leading_negative_answers")
 UNCERTAINTY_POST: tuple[str, ...] = word_tuple("negation.toml", "uncertainty_post")
 PSEUDO_NEGATIONS: tuple[str, ...] = word_tuple("negation.toml", "pseudo_negations")
+NON_NAMES: frozenset[str] = word_set("negation.toml", "non_names")
+CONVERSATIONAL_HEDGES: frozenset[str] = word_set("negation.toml", "conversational_hedges")
 
 # --- history, family and hypothetical scope, section headers: scope.toml --------------------------
 HISTORY_PRE: tuple[str, ...] = word_tuple("scope.toml", "history_pre")
