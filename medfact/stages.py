@@ -248,14 +248,15 @@ class Tier1Stage(ModelStage):
 
     def predict(self, docs: Sequence[CaseDoc]) -> list[Any]:
         """Each checkable case's claims in one model call of their own: a case's probabilities
-        never depend on which other cases share its batch (the model's int8 activation scales
-        and padding are per call), so a record scores the same alone, in any batch, any order."""
-        return [
-            self.model.predict(self.model.pairs(d.claims, d.evidence))
-            if self.model is not None and d.checkable
-            else None
-            for d in docs
-        ]
+        never depend on which other cases share its batch (padding, and int8 activation scales
+        where quantized, are per call), so a record scores the same alone, in any batch, any
+        order. A prediction is (probabilities, evidence with each claim's aligned window first)."""
+        return [self._align(d) if self.model is not None and d.checkable else None for d in docs]
+
+    def _align(self, doc: CaseDoc) -> tuple[Any, dict[str, list[Evidence]]]:
+        if hasattr(self.model, "align"):
+            return self.model.align(doc.claims, doc.evidence)
+        return self.model.predict(self.model.pairs(doc.claims, doc.evidence)), doc.evidence
 
     def set_annotations(self, docs: Sequence[CaseDoc], predictions: Sequence[Any]) -> None:
         from medfact.verifiers.model_findings import model_findings, review_findings
@@ -263,7 +264,7 @@ class Tier1Stage(ModelStage):
         for doc, prediction in zip(docs, predictions, strict=True):
             if prediction is None:
                 continue
-            doc.probabilities = prediction
+            doc.probabilities, doc.evidence = prediction
             doc.thresholds = getattr(self.model, "thresholds", None)
             findings = review_findings(doc, doc.findings, doc.probabilities, doc.thresholds)
             findings.extend(model_findings(doc, findings, doc.probabilities, doc.thresholds))
@@ -285,13 +286,13 @@ class VerdictStage(Stage):
         self.tier1 = getattr(parts.model, "name", None) or TIER1
 
     def __call__(self, doc: CaseDoc) -> CaseDoc:
-        from medfact.verdicts import context_verdicts, corpus_verdicts
+        from medfact.verdicts import claim_verdicts
 
         doc.findings.sort(key=lambda f: (f.span or (10**12, 0), f.rule))
-        if doc.context is not None:
-            doc.verdicts = context_verdicts(doc, doc.findings, doc.probabilities, self.tier1)
-        elif self.corpus_mode:
-            doc.verdicts = corpus_verdicts(doc, doc.probabilities, doc.thresholds, self.tier1)
+        if doc.context is not None or self.corpus_mode:
+            doc.verdicts = claim_verdicts(
+                doc, doc.findings, doc.probabilities, doc.thresholds, self.tier1
+            )
         else:
             doc.verdicts = []
         return doc

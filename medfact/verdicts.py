@@ -1,9 +1,16 @@
-"""Verdict construction: one verdict per claim, from the findings and tier 1's probabilities.
+"""Verdict construction: one verdict per claim, by one rule in context and corpus mode.
 
-Context mode (the case has an input): a claim with a contradicting finding is contradicted, one
-with another finding is not_enough_info, one whose word-count finding tier 1 dismissed is
-supported by tier 1, and the rest are judged by how many of their content words the input
-holds. Corpus mode (no input; passages from corpora): tier 1's thresholds decide.
+- **contradicted** when a finding on the claim says a fact differs (a rule, or the comparison of
+  the claim with its aligned window); the finding's evidence is the deciding passage;
+- **not_enough_info** when another finding stands against the claim (context mode), or when no
+  window reaches tier 1's support threshold;
+- **supported** only when tier 1's calibrated P(supported) for the claim's aligned window clears
+  the threshold chosen on validation data (the card's ``supported``) and no finding stands
+  against it.
+
+Without a model (``--no-model``), a context-mode claim with no finding is judged by how many of
+its content words the input holds (``support.v1``); a corpus-mode claim is unchecked. A claim
+with no passage in corpus mode is unchecked too: it counts neither for nor against factuality.
 """
 
 from __future__ import annotations
@@ -14,33 +21,35 @@ from medfact.document import CaseDoc
 from medfact.scoring import UNCHECKED
 from medfact.taxonomy import VerdictLabel
 from medfact.types import Finding, Verdict
-from medfact.verifiers.model_findings import DEFAULT_THRESHOLDS, LABELS
+from medfact.verifiers.model_findings import DEFAULT_THRESHOLDS
 
 TIER1 = "crossencoder.v1"  # the verifier name tier-1 verdicts carry
 
 
-def context_verdicts(
-    doc: CaseDoc, findings: list[Finding], probabilities: Any = None, tier1: str = TIER1
-) -> list[Verdict]:
-    """Verdicts against the case's input."""
-    from medfact.verifiers.support import SupportIndex, claim_tokens, unsupported_tokens
+def _triple(p: Any) -> str:
+    return ", ".join(f"{x:.2f}" for x in p)
 
-    assert doc.context is not None and doc.output is not None
-    index = SupportIndex(doc.context)
+
+def claim_verdicts(
+    doc: CaseDoc,
+    findings: list[Finding],
+    probabilities: Any = None,
+    thresholds: dict[str, float] | None = None,
+    tier1: str = TIER1,
+) -> list[Verdict]:
+    """The verdict of every claim of ``doc`` (the module doc gives the rule)."""
+    t = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
+    context_mode = doc.context is not None
     by_claim: dict[str, list[Finding]] = {}
-    dismissed: dict[str, Finding] = {}  # risk 1: a rule finding tier 1 read as supported
     for f in findings:
-        if f.claim_id is not None:
-            if int(f.risk) >= 2:
-                by_claim.setdefault(f.claim_id, []).append(f)
-            else:
-                dismissed[f.claim_id] = f
+        if f.claim_id is not None and int(f.risk) >= 2:
+            by_claim.setdefault(f.claim_id, []).append(f)
     verdicts = []
     for position, claim in enumerate(doc.claims):
         mine = by_claim.get(claim.id, [])
         against = [f for f in mine if f.relation == "contradicted"]
         evidence = doc.evidence.get(claim.id, [])
-        if mine:
+        if against or (mine and context_mode):
             worst = max(against or mine, key=lambda f: (f.risk, f.confidence))
             verdicts.append(
                 Verdict(
@@ -53,60 +62,33 @@ def context_verdicts(
                     rationale=worst.message,
                 )
             )
-            continue
-        if claim.id in dismissed and probabilities is not None:
-            p_sup = float(probabilities[position][0])
+        elif probabilities is not None and (context_mode or evidence):
+            p = probabilities[position]
+            supported = float(p[0]) >= t["supported"]
+            where = (
+                "the input"
+                if context_mode
+                else f"{evidence[0].source} passage {evidence[0].doc_id}"
+            )
             verdicts.append(
                 Verdict(
                     claim_id=claim.id,
-                    label=VerdictLabel.SUPPORTED,
-                    probability=round(p_sup, 4),
-                    evidence=evidence[:2],
+                    label=VerdictLabel.SUPPORTED if supported else VerdictLabel.NOT_ENOUGH_INFO,
+                    probability=round(float(p[0] if supported else 1.0 - p[0]), 4),
+                    evidence=evidence[:1],
                     verifier=tier1,
                     tier=1,
-                    rationale=f"the trained verifier reads it as supported (p={p_sup:.2f}); "
-                    f"{dismissed[claim.id].rule}'s finding was dismissed",
+                    rationale=(
+                        f"P(supported) {float(p[0]):.2f} "
+                        f"{'>=' if supported else '<'} {t['supported']:.2f} against "
+                        f"{where} (its best window); P(supported, contradicted, not enough info) = "
+                        + _triple(p)
+                    ),
                 )
             )
-            continue
-        missing, n = unsupported_tokens(claim_tokens(doc.output, claim), index)
-        share = 1.0 - len(missing) / n if n else 1.0
-        label = VerdictLabel.SUPPORTED if share >= 0.5 else VerdictLabel.NOT_ENOUGH_INFO
-        rationale = f"{n - len(missing)} of {n} content words found in the input"
-        if probabilities is not None:  # tier 1 ran but crossed none of its thresholds
-            rationale += "; verifier P(supported, contradicted, not enough info) = " + (
-                ", ".join(f"{x:.2f}" for x in probabilities[position])
-            )
-        verdicts.append(
-            Verdict(
-                claim_id=claim.id,
-                label=label,
-                probability=round(0.5 + 0.5 * abs(share - 0.5) * 2, 4) if n else 0.5,
-                evidence=evidence[:1],
-                verifier="support.v1",
-                rationale=rationale,
-            )
-        )
-    return verdicts
-
-
-def corpus_verdicts(
-    doc: CaseDoc,
-    probabilities: Any,
-    thresholds: dict[str, float] | None = None,
-    tier1: str = TIER1,
-) -> list[Verdict]:
-    """Verdicts against corpus passages. No passage (or no model) leaves a claim unchecked.
-
-    The verifier's own thresholds (its model card) decide, as for findings in context mode:
-    contradicted at P >= ``contradicted``, not_enough_info at P >= ``not_enough_info``, else
-    supported. A corpus states general knowledge, so a claim is never "false" for silence.
-    """
-    t = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
-    verdicts = []
-    for i, claim in enumerate(doc.claims):
-        evidence = doc.evidence.get(claim.id, [])
-        if not evidence or probabilities is None:
+        elif context_mode:
+            verdicts.append(_word_share_verdict(doc, claim, evidence))
+        else:
             verdicts.append(
                 Verdict(
                     claim_id=claim.id,
@@ -117,24 +99,22 @@ def corpus_verdicts(
                     rationale="no relevant passage" if not evidence else "no verifier model loaded",
                 )
             )
-            continue
-        p = probabilities[i]
-        if p[1] >= t["contradicted"] and p[1] >= p[2]:
-            best = 1
-        elif p[2] >= t["not_enough_info"]:
-            best = 2
-        else:
-            best = 0
-        verdicts.append(
-            Verdict(
-                claim_id=claim.id,
-                label=VerdictLabel(LABELS[best]),
-                probability=round(float(p[best]), 4),
-                evidence=evidence,
-                verifier=tier1,
-                tier=1,
-                rationale=f"against {evidence[0].source} passage {evidence[0].doc_id}; "
-                "P(supported, contradicted, not enough info) = " + ", ".join(f"{x:.2f}" for x in p),
-            )
-        )
     return verdicts
+
+
+def _word_share_verdict(doc: CaseDoc, claim: Any, evidence: list[Any]) -> Verdict:
+    """The rule tier's verdict for a claim no rule flagged: the share of its content words the
+    input holds (``support.v1``)."""
+    from medfact.verifiers.support import SupportIndex, claim_tokens, unsupported_tokens
+
+    assert doc.context is not None and doc.output is not None
+    missing, n = unsupported_tokens(claim_tokens(doc.output, claim), SupportIndex(doc.context))
+    share = 1.0 - len(missing) / n if n else 1.0
+    return Verdict(
+        claim_id=claim.id,
+        label=VerdictLabel.SUPPORTED if share >= 0.5 else VerdictLabel.NOT_ENOUGH_INFO,
+        probability=round(0.5 + 0.5 * abs(share - 0.5) * 2, 4) if n else 0.5,
+        evidence=evidence[:1],
+        verifier="support.v1",
+        rationale=f"{n - len(missing)} of {n} content words found in the input",
+    )

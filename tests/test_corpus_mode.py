@@ -9,6 +9,7 @@ every (passage, claim) pair gets the same, known probabilities: what is tested i
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from medfact.config import NO_MODEL
 from medfact.corpora.bm25 import BM25Corpus, Passage, corpus_dir
 from medfact.pipeline import Engine
 from medfact.taxonomy import VerdictLabel
+from medfact.types import Verdict
 
 CORPUS = "tiny-med"
 PASSAGES = {
@@ -229,14 +231,23 @@ def test_weak_contradiction_does_not_count(adapters, corpus):
     assert result.verdicts[0].label != VerdictLabel.CONTRADICTED
 
 
-def test_the_verifier_thresholds_decide_corpus_verdicts(adapters, corpus):
-    # no model card beside these adapters: the default thresholds (not_enough_info at 0.8)
-    def label(adapter: str) -> VerdictLabel:
-        config = {**_model(adapters[adapter]), **_with_corpora(corpus)}
-        return Engine.from_config(None, config).score_one(GOUT).verdicts[0].label
+def test_supported_only_at_the_cards_support_threshold(adapters, corpus, tmp_path):
+    # P(supported) 0.27 for "leans-unsupported": under the default threshold (0.5) the verdict is
+    # not_enough_info, never "supported" by default; a card that chose 0.25 on validation says
+    # supported, and its rationale names the threshold
+    def verdict(adapter: Path) -> Verdict:
+        config = {**_model(adapter), **_with_corpora(corpus)}
+        return Engine.from_config(None, config).score_one(GOUT).verdicts[0]
 
-    assert label("unsupported") == VerdictLabel.NOT_ENOUGH_INFO
-    assert label("leans-unsupported") == VerdictLabel.SUPPORTED  # p 0.45: not sure enough
+    assert verdict(adapters["unsupported"]).label == VerdictLabel.NOT_ENOUGH_INFO
+    assert verdict(adapters["leans-unsupported"]).label == VerdictLabel.NOT_ENOUGH_INFO
+    carded = tmp_path / "carded"
+    shutil.copytree(adapters["leans-unsupported"], carded)
+    card = {"thresholds": {"supported": 0.25}, "training": {"max_length": 64}}
+    (carded / "model_card.json").write_text(json.dumps(card))
+    v = verdict(carded)
+    assert v.label == VerdictLabel.SUPPORTED and "0.27 >= 0.25" in v.rationale
+    assert v.evidence[0].doc_id == "gout"
 
 
 def test_long_passages_are_cut_to_the_window_closest_to_the_claim(supporting, corpus, adapters):

@@ -568,7 +568,7 @@ def _state_with_findings(rules_engine, output: str):
 
 
 def test_review_dismisses_only_word_count_findings_the_verifier_reads_as_supported(rules_engine):
-    from medfact.verdicts import context_verdicts
+    from medfact.verdicts import claim_verdicts
     from medfact.verifiers.model_findings import review_findings
 
     # "tennis" is a claim only the word-count rule flags; a named condition such as a stroke
@@ -595,7 +595,7 @@ def test_review_dismisses_only_word_count_findings_the_verifier_reads_as_support
     assert review_findings(view, findings, unsure, {"dismiss_supported": 0.5}) == findings
     assert review_findings(view, findings, supported, None) == findings
     # the dismissed claim's verdict is the verifier's "supported"; the others still count
-    verdicts = {v.claim_id: v for v in context_verdicts(view, reviewed, supported)}
+    verdicts = {v.claim_id: v for v in claim_verdicts(view, reviewed, supported)}
     tennis = next(c for c in view.claims if "tennis" in c.text)
     assert verdicts[tennis.id].label.value == "supported" and verdicts[tennis.id].tier == 1
     side = next(c for c in view.claims if "right" in c.text)

@@ -23,6 +23,7 @@ from medfact.verifiers.model_findings import LABELS
 
 log = logging.getLogger("medfact")
 DEFAULT_MODEL = "verifier-v2"
+SUPPORT_LABELS = ("not_supported", "supported")  # a support model's classes, in order
 
 
 def base_model_path() -> str:
@@ -43,9 +44,17 @@ def shipped_model_dir(name: str = DEFAULT_MODEL) -> Path:
 class CrossEncoder:
     """One object, ``predict(pairs)`` -> probabilities (n, 3) in the order of ``LABELS``.
 
+    Two kinds of model folder load: a *support model* (a full fine-tuned sequence classifier,
+    ``config.json`` + ``model.safetensors``, labels ``not_supported``/``supported``, a temperature
+    in its card: verifier-v3) and a LoRA *adapter* on the base package with a 3-way head
+    (verifier-v2, ``medfact train verifier``). A support model does not judge contradiction: its
+    rows are (P(supported), 0, 1 - P(supported)), calibrated by the card's temperature.
+
     Tokenisation, truncation, length-sorted batching and inference mode are inside. The
     constructor stores parameters only; weights load on first use or ``load()``.
-    ``max_length`` defaults to the length the adapter was trained at (its model card), else 160.
+    ``max_length`` defaults to the length the model was trained at (its model card), else 160.
+    ``quantize`` applies dynamic int8 (per-call activation scales: a row's probabilities then
+    depend on the other rows of its call; off by default).
     """
 
     def __init__(
@@ -54,7 +63,7 @@ class CrossEncoder:
         base: str | None = None,
         max_length: int | None = None,
         batch_size: int = 32,
-        quantize: bool = True,
+        quantize: bool = False,
         threads: int | None = None,
     ) -> None:
         self.model_dir = model_dir
@@ -66,33 +75,36 @@ class CrossEncoder:
         self.model_ = None
         self.tokenizer_ = None
         self.card_: dict[str, Any] = {}
+        self.support_model_ = False
+        self.temperature_ = 1.0
 
     def load(self) -> CrossEncoder:
         if self.model_ is not None:
             return self
+        model_dir = Path(self.model_dir) if self.model_dir else shipped_model_dir()
+        adapter = (model_dir / "adapter_config.json").exists()
+        full = (model_dir / "config.json").exists() and (model_dir / "model.safetensors").exists()
         try:
             import torch
-            from peft import PeftModel
-            from transformers import AutoModelForSequenceClassification, AutoTokenizer
             from transformers.utils import logging as hf_logging
+
+            if adapter:
+                import peft  # noqa: F401 - adapters load through peft
         except ImportError as exc:
             raise MedfactError(
                 f"the trained verifier needs {exc.name}: pip install 'medfact[model]' "
                 "(or run with --no-model, the rule tier alone)"
             ) from None
-
-        hf_logging.set_verbosity_error()
-        model_dir = Path(self.model_dir) if self.model_dir else shipped_model_dir()
-        if not (model_dir / "adapter_config.json").exists():
+        if not (adapter or full):
             raise NotFittedError(
                 f"no trained verifier in {model_dir}: run `medfact train verifier` "
                 "or use --no-model"
             )
+        hf_logging.set_verbosity_error()
         card_path = model_dir / "model_card.json"
         self.card_ = json.loads(card_path.read_text()) if card_path.exists() else {}
         if self.max_length is None:
             self.max_length = int(self.card_.get("training", {}).get("max_length", 160))
-        base = self.base or base_model_path()
         if self.threads:
             torch.set_num_threads(self.threads)
         bars = hf_logging.is_progress_bar_enabled()
@@ -100,11 +112,7 @@ class CrossEncoder:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # deprecation notes from peft/torch internals
-                self.tokenizer_ = AutoTokenizer.from_pretrained(base)
-                model = AutoModelForSequenceClassification.from_pretrained(
-                    base, num_labels=len(LABELS), use_safetensors=True
-                )
-                model = PeftModel.from_pretrained(model, str(model_dir)).merge_and_unload()
+                model = self._load_adapter(model_dir) if adapter else self._load_full(model_dir)
                 model.eval()
                 if self.quantize:
                     model = torch.ao.quantization.quantize_dynamic(
@@ -115,6 +123,35 @@ class CrossEncoder:
                 hf_logging.enable_progress_bar()
         self.model_ = model
         return self
+
+    def _load_adapter(self, model_dir: Path) -> Any:
+        from peft import PeftModel
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        base = self.base or base_model_path()
+        self.tokenizer_ = AutoTokenizer.from_pretrained(base)
+        model = AutoModelForSequenceClassification.from_pretrained(
+            base, num_labels=len(LABELS), use_safetensors=True
+        )
+        return PeftModel.from_pretrained(model, str(model_dir)).merge_and_unload()
+
+    def _load_full(self, model_dir: Path) -> Any:
+        import torch
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        self.tokenizer_ = AutoTokenizer.from_pretrained(str(model_dir))
+        model = AutoModelForSequenceClassification.from_pretrained(
+            str(model_dir), use_safetensors=True, dtype=torch.float32
+        )
+        labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
+        if labels != list(SUPPORT_LABELS):
+            raise MedfactError(
+                f"{model_dir}: a full verifier model must have the labels {list(SUPPORT_LABELS)}; "
+                f"its config has {labels}"
+            )
+        self.support_model_ = True
+        self.temperature_ = float(self.card_.get("calibration", {}).get("temperature", 1.0))
+        return model
 
     def predict(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         """Probabilities of (supported, contradicted, not_enough_info) per (evidence, claim)."""
@@ -137,7 +174,12 @@ class CrossEncoder:
                     return_tensors="pt",
                 )
                 logits = self.model_(**enc).logits.float()
-                out[idx] = torch.softmax(logits, dim=-1).numpy()
+                if self.support_model_:
+                    p_sup = torch.softmax(logits / self.temperature_, dim=-1)[:, 1].numpy()
+                    out[idx, 0] = p_sup
+                    out[idx, 2] = 1.0 - p_sup
+                else:
+                    out[idx] = torch.softmax(logits, dim=-1).numpy()
         return out
 
 
@@ -162,7 +204,7 @@ class CrossEncoderVerifier:
         top_k: int = 2,
         max_length: int | None = None,
         batch_size: int = 32,
-        quantize: bool = True,
+        quantize: bool = False,
         threads: int | None = None,
     ) -> None:
         self.top_k = top_k
@@ -190,3 +232,36 @@ class CrossEncoderVerifier:
 
     def predict(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         return self.encoder.predict(pairs)
+
+    def align(
+        self, claims: Sequence[Any], evidence: dict[str, list[Any]]
+    ) -> tuple[np.ndarray, dict[str, list[Any]]]:
+        """Each claim's probabilities, and its evidence with the window tier 1 aligned it to first.
+
+        A support model reads each of the claim's ``top_k`` windows on its own: the claim's row is
+        that of its most supporting window, and the windows are reordered by P(supported) (the
+        rest keep their retrieval order). An adapter model reads the windows joined, as trained,
+        and leaves the order alone.
+        """
+        self.encoder.load()
+        if not self.encoder.support_model_:
+            return self.predict(self.pairs(claims, evidence)), evidence
+        windows = [evidence.get(c.id, [])[: self.top_k] for c in claims]
+        pairs = [(w.text, c.text) for c, ws in zip(claims, windows, strict=True) for w in ws] + [
+            ("", c.text) for c, ws in zip(claims, windows, strict=True) if not ws
+        ]
+        scores = self.predict(pairs)
+        out = np.zeros((len(claims), len(LABELS)), dtype=np.float32)
+        aligned = dict(evidence)
+        lo, empty = 0, sum(len(ws) for ws in windows)
+        for i, (claim, ws) in enumerate(zip(claims, windows, strict=True)):
+            if not ws:  # no window: scored against nothing
+                out[i], empty = scores[empty], empty + 1
+                continue
+            rows = scores[lo : lo + len(ws)]
+            lo += len(ws)
+            order = sorted(range(len(ws)), key=lambda k: (-float(rows[k][0]), k))
+            out[i] = rows[order[0]]
+            items = evidence[claim.id]
+            aligned[claim.id] = [items[k] for k in order] + items[len(ws) :]
+        return out, aligned

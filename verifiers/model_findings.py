@@ -17,6 +17,7 @@ from medfact.verifiers.base import CONTRADICTED, UNSUPPORTED
 
 LABELS = ("supported", "contradicted", "not_enough_info")
 DEFAULT_THRESHOLDS = {
+    "supported": 0.5,  # a claim's verdict is supported at P(supported) >= this
     "contradicted": 0.7,
     "not_enough_info": 0.8,
     "high": 0.9,
@@ -52,7 +53,8 @@ def model_findings(
                 p_contra,
             )
             message = f"the trained verifier finds this contradicted by {source} (p={p_contra:.2f})"
-        elif p_nei >= t["not_enough_info"]:
+        elif p_nei >= t["not_enough_info"] and view.context is not None:
+            # (a corpus's silence lowers factuality, through the verdict; it is not an error)
             relation, prob = UNSUPPORTED, p_nei
             if claim.kind == "recommendation":
                 category = ErrorCategory.INCORRECT_RECOMMENDATION

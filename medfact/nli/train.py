@@ -130,21 +130,53 @@ def binary_ece(p: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
     return float(total)
 
 
-def thresholds(p: np.ndarray, y: np.ndarray) -> dict[str, float | None]:
-    """Validation thresholds on P(supported): best F1, and the lowest with precision >= 0.9."""
-    best_f1, best_t, precise = -1.0, 0.5, None
+def _lowest_precise(score: np.ndarray, truth: np.ndarray, precision: float) -> float | None:
+    """The lowest threshold on ``score`` above which every cut keeps ``precision`` (None if no
+    cut does)."""
+    order = np.argsort(-score, kind="stable")
+    hits = np.cumsum(truth[order])
+    precisions = hits / np.arange(1, len(order) + 1)
+    # a cut must keep the precision for every higher cut too, so walk down from the top
+    best = None
+    for k in range(len(order)):
+        if precisions[k] < precision:
+            break
+        if k + 1 == len(order) or score[order[k + 1]] < score[order[k]]:
+            best = float(score[order[k]])
+    return best
+
+
+def thresholds(p: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    """Validation thresholds on P(supported), under the names tier 1 reads from a card:
+    ``supported`` (the verdict: best F1), ``dismiss_supported`` (a word-count finding dismissed:
+    support precision >= 0.9), ``not_enough_info`` and ``high`` (a finding, on P(not supported):
+    precision >= 0.9 and >= 0.97), ``contradicted`` (never: a support model has no such class).
+    A threshold no cut reaches is 1.01, above any probability."""
+    best_f1, best_t = -1.0, 0.5
+    positives = int((y == 1).sum())
     for t in np.unique(np.round(p, 4)):
         pred = p >= t
         tp = int((pred & (y == 1)).sum())
         if not tp:
             continue
-        precision, recall = tp / int(pred.sum()), tp / int((y == 1).sum())
+        precision, recall = tp / int(pred.sum()), tp / positives
         f1 = 2 * precision * recall / (precision + recall)
         if f1 > best_f1:
             best_f1, best_t = f1, float(t)
-        if precise is None and precision >= 0.9:
-            precise = float(t)
-    return {"best_f1": best_t, "precision_0.9": precise}
+    never = 1.01
+
+    def nei(precision: float) -> float:
+        cut = _lowest_precise(1.0 - p, (y == 0).astype(float), precision)
+        return never if cut is None else round(cut, 4)
+
+    dismiss = _lowest_precise(p, (y == 1).astype(float), 0.9)
+    return {
+        "supported": round(best_t, 4),
+        "dismiss_supported": never if dismiss is None else round(dismiss, 4),
+        "not_enough_info": nei(0.9),
+        "high": nei(0.97),
+        "contradicted": never,
+    }
 
 
 def report(p: np.ndarray, examples: Sequence[Example], threshold: float) -> dict[str, Any]:
@@ -223,6 +255,12 @@ def _state_hash(path: Path) -> str:
 )
 @click.option("--threads", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--recalibrate",
+    is_flag=True,
+    help="Train nothing: refit the temperature and thresholds of the model already in --out on "
+    "the validation split, recompute its metrics and rewrite its card (training record kept).",
+)
 def main(
     nli_dir: Path,
     twins_dir: Path | None,
@@ -238,6 +276,7 @@ def main(
     eval_limit: int,
     threads: int,
     seed: int,
+    recalibrate: bool,
 ) -> None:
     """Train verifier-v3 (see the module doc); writes the model and its card to --out."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
@@ -270,14 +309,25 @@ def main(
     )
 
     base = base_model_path()
-    tokenizer = AutoTokenizer.from_pretrained(base)
-    model = AutoModelForSequenceClassification.from_pretrained(
-        base,
-        num_labels=2,
-        use_safetensors=True,
-        id2label=dict(enumerate(TRAIN_LABELS)),
-        label2id={k: i for i, k in enumerate(TRAIN_LABELS)},
-    )
+    previous: dict[str, Any] = {}
+    if recalibrate:
+        card_path = out_dir / "model_card.json"
+        if not card_path.is_file():
+            raise InputError(f"no trained model card in {out_dir}", field="out")
+        previous = json.loads(card_path.read_text(encoding="utf-8"))
+        tokenizer = AutoTokenizer.from_pretrained(str(out_dir))
+        model = AutoModelForSequenceClassification.from_pretrained(
+            str(out_dir), use_safetensors=True, dtype=torch.float32
+        )
+    else:
+        tokenizer = AutoTokenizer.from_pretrained(base)
+        model = AutoModelForSequenceClassification.from_pretrained(
+            base,
+            num_labels=2,
+            use_safetensors=True,
+            id2label=dict(enumerate(TRAIN_LABELS)),
+            label2id={k: i for i, k in enumerate(TRAIN_LABELS)},
+        )
 
     def encode(batch: Sequence[Example]) -> dict[str, Any]:
         return tokenizer(
@@ -331,7 +381,7 @@ def main(
         temperature = fit_temperature(valid_logits, y_valid)
         p_valid = _softmax(valid_logits, temperature)[:, 1]
         cuts = thresholds(p_valid, y_valid)
-        cut = cuts["best_f1"] or 0.5
+        cut = cuts["supported"]
         test_metrics: dict[str, Any] = {}
         if final and test:
             test_metrics = report(_softmax(logits_of(test), temperature)[:, 1], test, cut)
@@ -378,11 +428,18 @@ def main(
             "where used",
             "command": command,
         }
+        if previous:  # --recalibrate: the training record is the earlier run's
+            for key in ("training", "mix", "data", "command", "medfact_version"):
+                card[key] = previous.get(key, card[key])
+            card["recalibrated_by"] = command
         text = json.dumps(card, indent=2) + "\n"
         (out_dir / "model_card.json").write_text(text, encoding="utf-8")
         log.info("wrote %s (epoch %d, final %s, T=%.3f)", out_dir, best_epoch, final, temperature)
         return temperature
 
+    if recalibrate:
+        save(logits_of(valid), final=True)
+        return
     model.train()
     for epoch in range(1, epochs + 1):
         order = list(range(len(train)))

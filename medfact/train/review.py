@@ -36,9 +36,10 @@ def reviewed_findings(engine: Any, examples: list[dict[str, Any]]) -> list[tuple
         for doc in docs:
             if isinstance(doc, RecordError):
                 raise ValueError(f"example {doc.id}: {doc.message}")
-        for ex, doc, probabilities in zip(chunk, docs, tier1.predict(docs), strict=True):
-            if probabilities is None:
+        for ex, doc, prediction in zip(chunk, docs, tier1.predict(docs), strict=True):
+            if prediction is None:
                 continue
+            probabilities = prediction[0]  # (probabilities, aligned evidence)
             position = {c.id: i for i, c in enumerate(doc.claims)}
             for f in doc.findings:
                 i = position.get(f.claim_id)
