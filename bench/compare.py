@@ -1,0 +1,161 @@
+"""Precision and recall of the comparison stage (medfact/compare.py, rule compare.v1).
+
+Twins (``--twins DIR``): each row is a case (premise as the input, hypothesis as the output);
+rows with role "error" are positives, role "clean" negatives; a row is flagged when the stage
+adds a compare.v1 finding. Per kind and overall; "clinical" is every kind but "paraphrase".
+NLI (``--nli DIR``): contradicted (positive) vs supported (negative) rows of each source.
+
+    python bench/compare.py --twins /work/nli-data/twins --nli /work/nli-data/nli --split test
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from medfact.compare import RULE, CompareStage
+from medfact.document import CaseDoc
+from medfact.pipeline import Engine
+
+_CONFIG = {"pipeline": {"verifiers": [], "learned_verifiers": [], "model": ""}}
+
+
+def rows(path: Path, split: str, limit: int | None) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as handle:
+        n = 0
+        for line in handle:
+            row = json.loads(line)
+            if row.get("split", split) != split:
+                continue
+            yield row
+            n += 1
+            if limit is not None and n >= limit:
+                return
+
+
+def flagged(engine: Engine, stage: CompareStage, batch: list[dict[str, Any]]) -> list[bool]:
+    """Whether the stage finds a differing fact in each row."""
+    records = [
+        {"id": str(i), "output": r["hypothesis"], "context": r["premise"]}
+        for i, r in enumerate(batch)
+    ]
+    out = []
+    for doc in engine.pipe(records, until="retrieve"):
+        if not isinstance(doc, CaseDoc):
+            out.append(False)
+            continue
+        stage(doc)
+        out.append(any(f.rule == RULE for f in doc.findings))
+    return out
+
+
+def score(counts: Counter[str]) -> dict[str, float | int]:
+    tp, fp, fn = counts["tp"], counts["fp"], counts["fn"]
+    precision = tp / (tp + fp) if tp + fp else float("nan")
+    recall = tp / (tp + fn) if tp + fn else float("nan")
+    return {"n": sum(counts.values()), "precision": precision, "recall": recall, "tp": tp, "fp": fp}
+
+
+def evaluate(
+    engine: Engine, stage: CompareStage, items: list[dict[str, Any]], group: str, positive: Any
+) -> dict[str, Counter[str]]:
+    counts: dict[str, Counter[str]] = {}
+    for k in range(0, len(items), 256):
+        batch = items[k : k + 256]
+        for row, hit in zip(batch, flagged(engine, stage, batch), strict=True):
+            truth = positive(row)
+            cell = "tp" if hit and truth else "fp" if hit else "fn" if truth else "tn"
+            for name in (row[group], "all"):
+                counts.setdefault(name, Counter())[cell] += 1
+    return counts
+
+
+def table(title: str, counts: dict[str, Counter[str]]) -> str:
+    lines = [
+        f"{title}",
+        "",
+        "| set | n | precision | recall | TP | FP |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name in sorted(counts, key=lambda n: (n in ("all", "clinical"), n)):
+        s = score(counts[name])
+        cells = f"{s['precision']:.3f} | {s['recall']:.3f} | {s['tp']} | {s['fp']}"
+        lines.append(f"| {name} | {s['n']} | {cells} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--twins", type=Path, help="folder of the twins JSONL splits")
+    parser.add_argument("--nli", type=Path, help="folder of the NLI JSONL splits")
+    parser.add_argument("--split", default="test", choices=("train", "valid", "test"))
+    parser.add_argument("--limit", type=int, default=None, help="rows per file (quick runs)")
+    parser.add_argument("--show", type=int, default=0, help="print this many errors per kind")
+    args = parser.parse_args(argv)
+    engine = Engine(_CONFIG).load()
+    stage = CompareStage(engine.settings, engine.parts)
+    start = time.perf_counter()
+    reports = []
+    twins = args.twins / f"{args.split}.jsonl" if args.twins else None
+    if twins is None or not twins.exists():
+        print(f"twins: skipped ({twins or 'no --twins given'} not found)")
+    else:
+        items = list(rows(twins, args.split, args.limit))
+        counts = evaluate(engine, stage, items, "kind", lambda r: r["role"] == "error")
+        clinical = Counter()
+        for name, c in counts.items():
+            if name not in ("all", "paraphrase"):
+                clinical.update(c)
+        counts["clinical"] = clinical
+        reports.append(table(f"twins {args.split} ({len(items)} rows)", counts))
+        if args.show:
+            _show(engine, stage, items, args.show)
+    nli = args.nli / f"{args.split}.jsonl" if args.nli else None
+    if nli is None or not nli.exists():
+        print(f"nli: skipped ({nli or 'no --nli given'} not found)")
+    else:
+        items = [
+            r
+            for r in rows(nli, args.split, args.limit)
+            if r["label"] in ("contradicted", "supported")
+        ]
+        counts = evaluate(engine, stage, items, "source", lambda r: r["label"] == "contradicted")
+        reports.append(
+            table(f"nli {args.split}, contradicted vs supported ({len(items)} rows)", counts)
+        )
+    for report in reports:
+        print(report, end="\n\n")
+    print(f"{time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def _show(engine: Engine, stage: CompareStage, items: list[dict[str, Any]], per_kind: int) -> None:
+    """Print missed errors and false alarms, a few per kind (development splits only)."""
+    shown: Counter[str] = Counter()
+    records = [
+        {"id": str(i), "output": r["hypothesis"], "context": r["premise"]}
+        for i, r in enumerate(items)
+    ]
+    for row, doc in zip(items, engine.pipe(records, until="retrieve"), strict=True):
+        if not isinstance(doc, CaseDoc):
+            continue
+        stage(doc)
+        found = [f for f in doc.findings if f.rule == RULE]
+        wrong = bool(found) != (row["role"] == "error")
+        key = f"{row['kind']}:{'fp' if found else 'fn'}"
+        if wrong and shown[key] < per_kind:
+            shown[key] += 1
+            ev = doc.evidence.get(doc.claims[0].id) if doc.claims else None
+            print(key, "|", row["hypothesis"], "|", row["differs"], "|", ev[0].text if ev else None)
+            for f in found:
+                print("    ", f.message)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

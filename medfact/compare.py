@@ -1,0 +1,893 @@
+"""The comparison stage: each claim against the passage window tier 1 aligned it to, fact by fact.
+
+A *fact* is one checkable detail of a text (a dose, a frequency, a route, a side, a polarity, a
+status, a time, an age...), read from the analysis the rules already do: the analyser's tokens,
+quantities and sides, and the helpers of ``verifiers/*.py`` (frequencies, temporal mentions, code
+status, allergies, ages, change words). Each fact has a *key* (what it is about: a drug, a body
+part, a concept) and a *value*. A claim's fact contradicts the window only where the window holds
+facts of the same kind and key and none of them agrees with it: a fact the window does not state
+is silence, not contradiction, and rewording folds to the same value (the analyser's synonym
+keys, unit conversion, "72F" as an age and a sex).
+
+In corpus mode the window is general knowledge, not the patient's record: only values, change
+direction, comparative order and the polarity of the same statement are compared there.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from medfact.analysis import (
+    AFFIRMED,
+    FAMILY,
+    HISTORY,
+    HYPOTHETICAL,
+    NEGATED,
+    UNCERTAIN,
+    AnalyzedText,
+    Quantity,
+    Token,
+    concept_key,
+    is_clinical,
+    is_content,
+    is_relative,
+)
+from medfact.document import CaseDoc
+from medfact.lexicon.terms import ANATOMY, CHANGE_WORDS, DOSE_CLASSES, LATERALITY, SIDE_AXES
+from medfact.registry import stages
+from medfact.stages import Stage
+from medfact.taxonomy import ErrorCategory, RiskLevel
+from medfact.types import Claim, Evidence, Finding
+from medfact.verifiers.base import window_stems
+from medfact.verifiers.change import change_mentions
+from medfact.verifiers.entities import PREGNANCY, _same_allergen, ages, allergies, code_status
+from medfact.verifiers.temporal import mentions as temporal_mentions
+from medfact.verifiers.values import _same, frequencies
+
+if TYPE_CHECKING:
+    from medfact.config import Settings
+    from medfact.stages import Parts
+
+RULE = "compare.v1"
+CONTRADICTED = "contradicted"
+
+# --- small word tables of this stage (written for medfact) ----------------------------------------
+
+_ROUTES: dict[str, str] = {
+    **dict.fromkeys(("po", "p.o.", "orally", "oral", "by mouth"), "oral"),
+    **dict.fromkeys(("iv", "i.v.", "intravenously", "intravenous", "ivpb"), "intravenous"),
+    **dict.fromkeys(("im", "i.m.", "intramuscularly", "intramuscular"), "intramuscular"),
+    **dict.fromkeys(
+        ("subq", "sq", "sc", "s.c.", "subcutaneously", "subcutaneous", "sub-q"), "subcutaneous"
+    ),
+    **dict.fromkeys(("sl", "sublingually", "sublingual"), "sublingual"),
+    **dict.fromkeys(("pr", "rectally", "per rectum"), "rectal"),
+    **dict.fromkeys(("topically", "topical"), "topical"),
+    **dict.fromkeys(("inhaled", "nebulized", "via nebulizer"), "inhaled"),
+    **dict.fromkeys(("intrathecally", "intrathecal"), "intrathecal"),
+    **dict.fromkeys(("transdermal", "transdermally"), "transdermal"),
+}
+_UPPER_ONLY_ROUTES = frozenset({"iv", "im", "sc", "sq", "sl", "pr", "po"})  # "PR" not "pr"ior
+
+_SETTINGS: dict[str, str] = {
+    **dict.fromkeys(
+        ("emergency room", "emergency department", "er", "ed", "emergency"), "emergency"
+    ),
+    **dict.fromkeys(("intensive care unit", "icu", "intensive care", "micu", "sicu"), "icu"),
+    **dict.fromkeys(("urgent care",), "urgent care"),
+    **dict.fromkeys(("clinic", "office", "outpatient clinic", "primary care office"), "clinic"),
+    **dict.fromkeys(("nursing home", "snf", "skilled nursing facility"), "nursing home"),
+    **dict.fromkeys(("operating room",), "operating room"),
+    **dict.fromkeys(("telehealth", "video visit", "telemedicine"), "telehealth"),
+}
+_UPPER_ONLY_SETTINGS = frozenset({"er", "ed"})
+
+# a result word and whether it says the study or exam found nothing
+_RESULTS: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "unremarkable",
+            "normal",
+            "negative",
+            "benign",
+            "wnl",
+            "within normal limits",
+            "nontender",
+            "non-tender",
+            "clear",
+            "without signs of",
+            "no evidence of",
+            "negative for",
+            "no acute",
+        ),
+        "normal",
+    ),
+    **dict.fromkeys(
+        (
+            "shows",
+            "showed",
+            "reveals",
+            "revealed",
+            "demonstrates",
+            "demonstrated",
+            "consistent with",
+            "positive for",
+            "positive",
+            "abnormal",
+            "tender",
+            "significant for",
+            "notable for",
+        ),
+        "abnormal",
+    ),
+}
+# a word that carries its own negation: (concept key it negates or affirms, polarity)
+_SELF_NEGATING: dict[str, tuple[str, str]] = {
+    "afebrile": (concept_key("fever"), NEGATED),
+    "febrile": (concept_key("fever"), AFFIRMED),
+    "asymptomatic": (concept_key("symptoms"), NEGATED),
+    "symptomatic": (concept_key("symptoms"), AFFIRMED),
+}
+_REPORTS = frozenset({"reports", "reported", "endorses", "endorsed", "complains", "admits"})
+
+_PLANNED = re.compile(
+    r"\b(?:will\s+(?:be\s+)?(?:schedul\w*|order\w*|obtain\w*|arrang\w*|refer\w*|get|check)|"
+    r"will\s+(?:be\s+)?start\w*|is\s+planned|are\s+planned|to\s+be\s+scheduled|"
+    r"plan\s+(?:is\s+)?(?:for|to))\b",
+    re.IGNORECASE,
+)
+_DONE = re.compile(
+    r"\b(?:was|were|has\s+been|have\s+been)\s+(?:completed|done|performed|started)\b", re.I
+)
+
+_ORDER = re.compile(
+    r"\b(?P<cmp>more|less|higher|lower|greater|fewer)\s+(?P<adj>[a-z]+\s+)?"
+    r"(?:in|among|for)\s+(?P<a>[a-z]+(?:\s+[a-z]+)?)\s+than\s+(?:in\s+|among\s+|for\s+)?"
+    r"(?P<b>[a-z]+(?:\s+[a-z]+)?)",
+    re.IGNORECASE,
+)
+_ORDER_SIGN = {"more": 1, "higher": 1, "greater": 1, "less": -1, "lower": -1, "fewer": -1}
+_NO_ALLERGY = re.compile(
+    r"\b(?:NKDA|NKA|no\s+known\s+(?:drug\s+|medication\s+)?allergies|"
+    r"no\s+(?:drug\s+|medication\s+)?allergies|denies\s+(?:any\s+)?(?:drug\s+)?allergies)\b",
+    re.IGNORECASE,
+)
+_SEX_WORDS = {
+    **dict.fromkeys(("woman", "female", "girl", "lady", "mrs"), "f"),
+    **dict.fromkeys(("man", "male", "boy", "gentleman", "mr"), "m"),
+}
+_SEX_AFTER_AGE = re.compile(r"\b\d{1,3}\s?-?(?:(?P<f>F)|(?P<m>M))\b")
+_GESTATION = re.compile(r"\bgestation|\bpregnan", re.IGNORECASE)
+_PREGNANCY_NEGATIVE = re.compile(r"\bnegative\b|\bnot\b|\bno\b|\bdenies\b", re.IGNORECASE)
+_STUDY = re.compile(r"\btest\b|\bscreen\b|\bhcg\b", re.IGNORECASE)
+
+# kinds compared against a corpus passage (general knowledge, no patient)
+CORPUS_KINDS = frozenset({"amount", "direction", "effect", "order", "polarity"})
+_CATEGORY = {
+    "direction": ErrorCategory.FALSE_COMPARISON,
+    "order": ErrorCategory.FALSE_COMPARISON,
+    "effect": ErrorCategory.FALSE_COMPARISON,
+}
+_CERTAINTY = {
+    "certain": ErrorCategory.OVERSTATED_INTENSITY,
+    "uncertain": ErrorCategory.UNDERSTATED_INTENSITY,
+}
+_RISK = {"allergy": 4, "code": 4, "route": 3, "unit": 4, "side": 3, "pregnancy": 4}
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One checkable detail: its kind, what it is about (``key``; empty: the whole text), its
+    value, and its span in the analysed text."""
+
+    kind: str
+    key: str
+    value: str
+    start: int
+    end: int
+    data: Any = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    """A claim fact and the window fact it disagrees with."""
+
+    said: Fact
+    given: Fact
+
+
+# --- reading facts --------------------------------------------------------------------------------
+
+
+def _token_index(doc: AnalyzedText) -> list[int]:
+    return [t.start for t in doc.tokens]
+
+
+def _token_at(doc: AnalyzedText, starts: list[int], offset: int) -> int:
+    return max(0, bisect_left(starts, offset + 1) - 1)
+
+
+def _drug_anchor(doc: AnalyzedText, start: int, reach: int = 60) -> str:
+    """The drug named last before ``start`` in its sentence and within ``reach`` characters."""
+    best = ""
+    for drug in doc.drugs:
+        if drug.end > start:
+            break
+        between = doc.text[drug.end : start]
+        if start - drug.end <= reach and not re.search(r"[.;\n]\s", between):
+            best = drug.canonical
+    return best
+
+
+def _words_at(text: str, table: dict[str, str], upper_only: frozenset[str]) -> Iterable[Fact]:
+    """Phrases of ``table`` in ``text`` as whole words; short ones listed in ``upper_only``
+    count only when written in capitals ("PO", not "po" inside a word)."""
+    pattern = _table_pattern(tuple(sorted(table, key=len, reverse=True)))
+    for m in pattern.finditer(text):
+        word = m.group().lower()
+        if word in upper_only and not m.group().isupper():
+            continue
+        yield Fact("", "", table[word], m.start(), m.end())
+
+
+_PATTERNS: dict[tuple[str, ...], re.Pattern[str]] = {}
+
+
+def _table_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    if words not in _PATTERNS:
+        body = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words)
+        _PATTERNS[words] = re.compile(rf"(?<![\w/-])(?:{body})(?![\w/-])", re.IGNORECASE)
+    return _PATTERNS[words]
+
+
+def amount_facts(doc: AnalyzedText, skip: Sequence[tuple[int, int]]) -> list[Fact]:
+    """Doses and measured values: the analyser's quantities with a unit (not ages, times or
+    counts, which other facts read), keyed by the drug they follow or by their unit class."""
+    out = []
+    for q in doc.quantities:
+        if q.unit_class in (None, "count", "age", "time", "duration") or _inside(q.start, skip):
+            continue
+        family = "dose" if q.unit_class in DOSE_CLASSES else q.unit_class
+        drug = _drug_anchor(doc, q.start) if family == "dose" else ""
+        unit = (q.unit or "") + ("/kg" if _per_kg(doc.text, q.end) else "")
+        value = f"{q.value:g}{'/' + format(q.second, 'g') if q.second is not None else ''} {unit}"
+        topic = frozenset(window_stems(doc.tokens, q.token_index, 4)) if doc.tokens else frozenset()
+        out.append(Fact("amount", f"{family}|{drug}", value.strip(), q.start, q.end, (q, topic)))
+    return out
+
+
+def _per_kg(text: str, end: int) -> bool:
+    return re.match(r"\s*(?:/|per\s+)(?:kg|kilogram)\b", text[end : end + 16], re.I) is not None
+
+
+def _inside(offset: int, spans: Sequence[tuple[int, int]]) -> bool:
+    return any(s <= offset < e for s, e in spans)
+
+
+def frequency_facts(doc: AnalyzedText) -> list[Fact]:
+    """Dosing frequencies (numbers.v1's reading) keyed by the drug before them."""
+    return [
+        Fact("frequency", _drug_anchor(doc, f.start, 80), f"{f.per_day:g}/day", f.start, f.end)
+        for f in frequencies(doc)
+    ]
+
+
+def route_facts(doc: AnalyzedText) -> list[Fact]:
+    out = []
+    for f in _words_at(doc.text, _ROUTES, _UPPER_ONLY_ROUTES):
+        out.append(Fact("route", _drug_anchor(doc, f.start, 80), f.value, f.start, f.end))
+    return out
+
+
+def setting_facts(doc: AnalyzedText) -> list[Fact]:
+    return [
+        Fact("setting", "", f.value, f.start, f.end)
+        for f in _words_at(doc.text, _SETTINGS, _UPPER_ONLY_SETTINGS)
+    ]
+
+
+def side_facts(doc: AnalyzedText) -> list[Fact]:
+    """Sides of body parts (the analyser's, dialogue answers included), keyed by the part and
+    the axis: "left knee" and "right knee" differ, "left" and "medial" do not. A side before a
+    word the anatomy table lacks ("right gluteal abscess") is keyed by that word; levels
+    ("upper lobe", "inferior wall") by the word after them. Sides asked about are not read."""
+    out = []
+    covered: set[int] = set()
+    starts = _token_index(doc)
+    for m in doc.sides:
+        covered.add(m.start)
+        if _asked(doc, starts, m.start):
+            continue
+        axis = SIDE_AXES.get(m.side, m.side)
+        out.append(Fact("side", f"{m.anatomy}|{axis}", m.side, m.start, m.end))
+    toks = doc.tokens
+    for i, tok in enumerate(toks[:-1]):
+        if tok.start in covered or _asked(doc, starts, tok.start):
+            continue
+        side = LATERALITY.get(tok.text) if len(tok.text) > 2 else None
+        level = tok.text if tok.text in _LEVELS else None
+        if side is None and level is None:
+            continue
+        nxt = next(
+            (t for t in toks[i + 1 : i + 4] if t.sentence == tok.sentence and is_content(t)), None
+        )
+        if nxt is None or nxt.text in _LEVELS or nxt.text in LATERALITY:
+            continue
+        axis = "level" if level else SIDE_AXES.get(side or "", side or "")
+        out.append(Fact("side", f"{nxt.stem}|{axis}", level or side or "", tok.start, nxt.end))
+    return out
+
+
+_LEVELS = frozenset({"upper", "lower", "middle", "superior", "inferior"})
+
+
+def _asked(doc: AnalyzedText, starts: list[int], offset: int) -> bool:
+    """A word of a question ("Is it your left ankle?")."""
+    if not doc.tokens:
+        return False
+    tok = doc.tokens[_token_at(doc, starts, offset)]
+    sentence = doc.sentences[tok.sentence]
+    return tok.polarity == "asked" or sentence.text.rstrip().endswith("?")
+
+
+def part_facts(doc: AnalyzedText) -> list[Fact]:
+    """Body parts named in a frame: "fracture of the tibia" is the part "tibia" of the frame
+    "fractur", keyed by the content word before the part (and, as a second fact, the one
+    after), so "fracture of the fibula" differs while "tibial fracture" is silence."""
+    out = []
+    toks = doc.tokens
+    for i, tok in enumerate(toks):
+        word = tok.text.rstrip("s")
+        if word not in ANATOMY or not is_content(tok):
+            continue
+        part = concept_key(word)
+        for step in (-1, 1):
+            j = i + step
+            while 0 <= j < len(toks) and toks[j].sentence == tok.sentence and abs(j - i) <= 3:
+                t = toks[j]
+                if t.text in LATERALITY or t.text in _LEVELS or not is_content(t):
+                    j += step
+                    continue
+                if t.text.rstrip("s") not in ANATOMY:
+                    where = "before" if step < 0 else "after"
+                    out.append(Fact("part", f"{t.stem}|{where}", part, tok.start, tok.end))
+                break
+    out.extend(_drug_frames(doc))
+    return out
+
+
+def _drug_frames(doc: AnalyzedText) -> list[Fact]:
+    """Drugs named in a frame ("takes metoprolol", "metoprolol for blood pressure"), keyed
+    by the nearest content word before and after that names no drug."""
+    out = []
+    starts = _token_index(doc)
+    drug_starts = {d.start for d in doc.drugs}
+    for drug in doc.drugs:
+        i = _token_at(doc, starts, drug.start)
+        j = _token_at(doc, starts, max(drug.end - 1, drug.start))
+        for step, first in ((-1, i - 1), (1, j + 1)):
+            k = first
+            while 0 <= k < len(doc.tokens) and abs(k - (i if step < 0 else j)) <= 3:
+                t = doc.tokens[k]
+                if t.sentence != doc.tokens[i].sentence or t.start in drug_starts:
+                    break
+                if is_content(t):
+                    where = "before" if step < 0 else "after"
+                    out.append(
+                        Fact("drug", f"{t.stem}|{where}", drug.canonical, drug.start, drug.end)
+                    )
+                    break
+                k += step
+    return out
+
+
+def status_facts(doc: AnalyzedText) -> list[Fact]:
+    """Done vs planned and medication actions (temporal.v1's reading), plus "will schedule" and
+    "was completed" forms; times relative to an event."""
+    out = []
+    for m in temporal_mentions(doc, carry=True):
+        if m.kind == "aspect" and m.value in ("done", "planned"):
+            out.append(Fact("status", "", m.value, m.start, m.end, m.topic))
+        elif m.kind == "action":
+            out.append(Fact("action", m.drug or "", m.value, m.start, m.end))
+        elif m.kind == "time" and m.amount is not None:
+            out.append(Fact("time", "", f"{m.value}:{m.amount:g}", m.start, m.end, m))
+    starts = _token_index(doc)
+    for pattern, value in ((_PLANNED, "planned"), (_DONE, "done")):
+        for found in pattern.finditer(doc.text):
+            if any(f.kind == "status" and f.start <= found.start() < f.end for f in out):
+                continue
+            i = _token_at(doc, starts, found.start())
+            topic = _sentence_stems(doc, doc.tokens[i].sentence) if doc.tokens else frozenset()
+            out.append(Fact("status", "", value, found.start(), found.end(), topic))
+    return out
+
+
+def _sentence_stems(doc: AnalyzedText, sentence: int) -> frozenset[str]:
+    return frozenset(t.stem for t in doc.sentence_tokens(sentence) if is_content(t))
+
+
+def concept_facts(doc: AnalyzedText) -> list[Fact]:
+    """Polarity (present, absent) and whose it is (the patient's or a relative's) of every
+    content word, by its concept key. Sentences that state a result ("negative for infection")
+    are read by :func:`result_facts`, allergies by :func:`allergy_facts`."""
+    out = []
+    result_sentences = {t.sentence for t in doc.tokens if t.stem in _RESULT_STEMS}
+    aims = _aim_sentences(doc)
+    relatives = {
+        t.sentence
+        for t in doc.tokens
+        if (is_relative(t.text) and t.text not in ("family", "families")) or t.text == "history"
+    }
+    kin = {t.sentence for t in doc.tokens if is_relative(t.text)}
+    for tok in doc.tokens:
+        if tok.text in _SELF_NEGATING:
+            key, polarity = _SELF_NEGATING[tok.text]
+            if tok.polarity == NEGATED:
+                polarity = AFFIRMED if polarity == NEGATED else NEGATED
+            out.append(Fact("polarity", key, polarity, tok.start, tok.end, tok))
+            continue
+        if not is_content(tok) or tok.scope == HYPOTHETICAL or tok.stem in _RESULT_STEMS:
+            continue
+        if tok.sentence in aims:
+            continue
+        if tok.polarity in (AFFIRMED, UNCERTAIN) and is_clinical(tok):
+            sure = "uncertain" if tok.polarity == UNCERTAIN else "certain"
+            out.append(Fact("certainty", tok.stem, sure, tok.start, tok.end, tok))
+        vague = tok.text in _VAGUE or tok.text.rstrip("s") in ANATOMY
+        stated = tok.polarity in (AFFIRMED, NEGATED) and tok.sentence not in result_sentences
+        if stated and not vague and _direct(doc, tok):
+            key = f"{tok.stem}|past" if tok.scope == HISTORY else tok.stem
+            out.append(Fact("polarity", key, tok.polarity, tok.start, tok.end, tok))
+        if tok.scope == FAMILY and tok.sentence in relatives:
+            out.append(Fact("scope", tok.stem, "family", tok.start, tok.end, tok))
+        elif tok.scope != FAMILY and tok.sentence not in kin:
+            out.append(Fact("scope", tok.stem, "patient", tok.start, tok.end, tok))
+    return out
+
+
+_AIM = re.compile(
+    r"\b(?:whether|aims?|aimed|objectives?|purpose|sought|hypothes[ie]s|to\s+(?:investigate|"
+    r"test|evaluate|assess|determine|examine|compare|analy[sz]e|explore))\b",
+    re.IGNORECASE,
+)
+
+
+def _aim_sentences(doc: AnalyzedText) -> set[int]:
+    """Sentences that ask or set out to study something rather than state it."""
+    return {
+        s.index
+        for s in doc.sentences
+        if s.text.rstrip().endswith("?") or _AIM.search(s.text) is not None
+    }
+
+
+def _direct(doc: AnalyzedText, tok: Token) -> bool:
+    """An affirmed word, or one negated by a trigger in its own sentence a few words away
+    ("denies myalgias", "no fever"): not a long statement negated as a whole ("did not
+    establish herd immunity", "no significant difference in CBF")."""
+    if tok.polarity != NEGATED or tok.trigger is None:
+        return True
+    lo, hi = doc.sentences[tok.sentence].span
+    if _NO_DIFFERENCE.match(doc.text, tok.trigger):
+        return False
+    return lo <= tok.trigger < hi and abs(tok.start - tok.trigger) <= _NEAR
+
+
+_NEAR = 20  # characters between a negation trigger and the word it negates
+
+_NO_DIFFERENCE = re.compile(r"(?:no|not)\s+(?:statistically\s+)?significant", re.IGNORECASE)
+
+# words too vague to carry a polarity of their own ("vital signs" vs "without signs of ...");
+# a body part's polarity is its side's business ("Is it your left ankle? - No")
+_VAGUE = frozenset({"signs", "sign", "symptoms", "symptom", "evidence", "issues", "problems"})
+_RESULT_STEMS = frozenset(
+    concept_key(w) for w in ("negative", "positive", "allergies", "allergy", "allergic", "nkda")
+)
+
+
+def result_facts(doc: AnalyzedText) -> list[Fact]:
+    """Normal or abnormal results of a study or exam ("chest x-ray unremarkable" vs "shows a
+    mass"), keyed by the words before the result word in its sentence."""
+    out = []
+    starts = _token_index(doc)
+    pattern = _table_pattern(tuple(sorted(_RESULTS, key=len, reverse=True)))
+    for m in pattern.finditer(doc.text):
+        if not doc.tokens:
+            break
+        i = _token_at(doc, starts, m.start())
+        tok = doc.tokens[i]
+        value = _RESULTS[re.sub(r"\s+", " ", m.group().lower())]
+        if tok.polarity == NEGATED and value == "abnormal":
+            value = "normal"
+        subject = [
+            t.stem
+            for t in doc.tokens[max(0, i - 6) : i]
+            if t.sentence == tok.sentence and is_content(t) and is_clinical(t)
+        ]
+        if subject:
+            out.append(Fact("result", " ".join(subject), value, m.start(), m.end()))
+    return out
+
+
+def allergy_facts(doc: AnalyzedText) -> list[Fact]:
+    """Allergies stated (entities.v1's reading) and "no known allergies"."""
+    out = [
+        Fact("allergy", "", a.allergen, a.word[0] or a.start, a.word[1] or a.end)
+        for a in allergies(doc)
+        if not a.allergen.startswith("allerg")
+    ]
+    out.extend(
+        Fact("allergy", "", "none", m.start(), m.end()) for m in _NO_ALLERGY.finditer(doc.text)
+    )
+    return out
+
+
+def code_facts(doc: AnalyzedText) -> list[Fact]:
+    """Full code vs a limit on resuscitation (entities.v1's reading)."""
+    status = code_status(doc)
+    out = [Fact("code", "", "full", s, e) for s, e in status.full]
+    for spans in (status.dnr, status.dni, status.comfort):
+        out.extend(Fact("code", "", "limited", s, e) for s, e in spans)
+    return out
+
+
+def demographic_facts(doc: AnalyzedText) -> list[Fact]:
+    """Ages ("45-year-old", "72F") and sex words ("woman", "72F"); pronouns are not read."""
+    out = [Fact("age", "", str(age), s, e) for age, s, e in ages(doc.text)]
+    for tok in doc.tokens:
+        sex = _SEX_WORDS.get(tok.text)
+        if sex and tok.scope != FAMILY:
+            out.append(Fact("sex", "", sex, tok.start, tok.end))
+    for m in _SEX_AFTER_AGE.finditer(doc.text):
+        out.append(Fact("sex", "", "f" if m.group("f") else "m", m.start(), m.end()))
+    return out
+
+
+def pregnancy_facts(doc: AnalyzedText) -> list[Fact]:
+    """Whether the patient is pregnant, and the weeks of gestation."""
+    out = []
+    starts = _token_index(doc)
+    aims = _aim_sentences(doc)
+    for m in PREGNANCY.finditer(doc.text):
+        i = _token_at(doc, starts, m.start())
+        if not doc.tokens:
+            break
+        tok = doc.tokens[i]
+        if tok.sentence in aims or doc.text[max(0, m.start() - 7) : m.start()].lower() in (
+            "during ",
+            "in ",
+        ):
+            continue
+        sentence = doc.text[slice(*doc.sentences[tok.sentence].span)]
+        negative = tok.polarity == NEGATED or (
+            _STUDY.search(sentence) is not None and _PREGNANCY_NEGATIVE.search(sentence) is not None
+        )
+        if _STUDY.search(sentence) and not negative and "positive" not in sentence.lower():
+            continue  # a test ordered, not a result
+        out.append(Fact("pregnancy", "", "no" if negative else "yes", m.start(), m.end()))
+    for q in doc.quantities:
+        if q.unit in ("wk", "week", "weeks") or (q.unit_class == "time" and q.unit == "wk"):
+            near = doc.text[q.start : q.end + 30]
+            if _GESTATION.search(near) or _GESTATION.search(
+                doc.text[max(0, q.start - 20) : q.start]
+            ):
+                out.append(Fact("gestation", "", f"{q.value:g}", q.start, q.end))
+    return out
+
+
+def direction_facts(doc: AnalyzedText) -> list[Fact]:
+    """Change and comparison words (comparison.v1's reading), keyed by their sentence's
+    content words; a negated one ("not improved") is left out."""
+    out = []
+    for i, direction in change_mentions(doc):
+        tok = doc.tokens[i]
+        if tok.polarity == NEGATED or direction == "same":
+            continue
+        topic = _sentence_stems(doc, tok.sentence) - {tok.stem}
+        family = "valence" if tok.text.startswith(_VALENCE) else "magnitude"
+        out.append(Fact("direction", family, direction, tok.start, tok.end, topic))
+    return out
+
+
+# change words that say better or worse, not more or less ("improved" is no "decrease")
+_VALENCE = (
+    "worse",
+    "improv",
+    "better",
+    "progress",
+    "deteriorat",
+    "resolv",
+    "exacerbat",
+    "relie",
+    "eased",
+    "flare",
+    "aggravat",
+    "subsid",
+)
+
+
+_NO_EFFECT = re.compile(
+    r"\b(?:(?:no|not|nor|did\s+not|does\s+not|was\s+not|were\s+not)\s+(?:a\s+|any\s+)?"
+    r"(?:statistically\s+)?significant(?:ly)?|similar|comparable|non-?significant)\b",
+    re.IGNORECASE,
+)
+_SIGNIFICANT = re.compile(
+    r"\b(?:statistically\s+)?significant(?:ly)?\s+(?P<word>[a-z]+)", re.IGNORECASE
+)
+
+
+def effect_facts(doc: AnalyzedText) -> list[Fact]:
+    """The effect a study reports: none ("no significant difference", "similar") or a
+    direction ("significantly increased", "a significant reduction"), keyed by its sentence's
+    content words."""
+    out = []
+    starts = _token_index(doc)
+    if not doc.tokens:
+        return out
+    for m in _NO_EFFECT.finditer(doc.text):
+        tok = doc.tokens[_token_at(doc, starts, m.start())]
+        topic = _sentence_stems(doc, tok.sentence)
+        out.append(Fact("effect", "", "none", m.start(), m.end(), topic))
+    for m in _SIGNIFICANT.finditer(doc.text):
+        direction = CHANGE_WORDS.get(m.group("word").lower())
+        before = doc.text[max(0, m.start() - 12) : m.start()].lower()
+        if direction in (None, "same") or re.search(r"\b(?:no|not|any)\s+$", before):
+            continue
+        tok = doc.tokens[_token_at(doc, starts, m.start())]
+        topic = _sentence_stems(doc, tok.sentence)
+        out.append(Fact("effect", "", direction, m.start(), m.end(), topic))
+    return out
+
+
+def order_facts(doc: AnalyzedText) -> list[Fact]:
+    """Comparative order: "more common in men than in women" keyed by the pair compared."""
+    out = []
+    for m in _ORDER.finditer(doc.text):
+        a = _group_key(m.group("a"))
+        b = _group_key(m.group("b"))
+        if not a or not b or a == b:
+            continue
+        sign = _ORDER_SIGN[m.group("cmp").lower()]
+        adj = concept_key(m.group("adj").strip().lower()) if m.group("adj") else ""
+        high, low = (a, b) if sign > 0 else (b, a)
+        key = f"{adj}|{'|'.join(sorted((a, b)))}"
+        out.append(Fact("order", key, f"{high}>{low}", m.start(), m.end()))
+    return out
+
+
+def _group_key(words: str) -> str:
+    stems = [concept_key(w) for w in words.lower().split() if w not in ("the", "a", "an")]
+    return stems[0] if stems else ""
+
+
+def read_facts(doc: AnalyzedText) -> list[Fact]:
+    """Every fact of an analysed text, sorted by where it starts."""
+    status = status_facts(doc)
+    age = demographic_facts(doc)
+    times = [(f.start, f.end) for f in status if f.kind == "time"]
+    skip = times + [(f.start, f.end) for f in age if f.kind == "age"]
+    facts = [
+        *amount_facts(doc, skip),
+        *frequency_facts(doc),
+        *route_facts(doc),
+        *setting_facts(doc),
+        *side_facts(doc),
+        *part_facts(doc),
+        *status,
+        *concept_facts(doc),
+        *result_facts(doc),
+        *allergy_facts(doc),
+        *code_facts(doc),
+        *age,
+        *pregnancy_facts(doc),
+        *direction_facts(doc),
+        *effect_facts(doc),
+        *order_facts(doc),
+    ]
+    facts.sort(key=lambda f: (f.start, f.end, f.kind))
+    return facts
+
+
+def facts_in(facts: Sequence[Fact], start: int, end: int) -> list[Fact]:
+    """The facts of a sorted list that lie inside [start, end)."""
+    lo = bisect_left([f.start for f in facts], start)
+    return [f for f in facts[lo:] if f.start < end and f.end <= end]
+
+
+# --- comparing facts ------------------------------------------------------------------------------
+
+
+def _keys_match(a: Fact, b: Fact) -> bool:
+    """Same subject: equal keys; for doses, the same class and the same (or an unnamed) drug;
+    for results, a shared word of the subject; for status and direction, a shared topic."""
+    if a.kind == "effect":
+        return len(a.data & b.data) >= 2
+    if a.kind == "status":
+        return bool(a.data & b.data) if a.data and b.data else True
+    if a.kind == "direction":
+        return a.key == b.key and bool(a.data & b.data)
+    if a.kind == "result":
+        return bool(set(a.key.split()) & set(b.key.split()))
+    if a.kind in ("amount", "frequency", "route", "action"):
+        fa, _, da = a.key.partition("|") if a.kind == "amount" else ("", "", a.key)
+        fb, _, db = b.key.partition("|") if b.kind == "amount" else ("", "", b.key)
+        if fa != fb:
+            return False
+        if a.kind == "action":
+            return da == db
+        if a.kind == "amount" and not (da and db):
+            return bool(a.data[1] & b.data[1])  # no drug named: the same measured thing
+        return da == db or not da or not db
+    return a.key == b.key
+
+
+def _agree(a: Fact, b: Fact) -> bool:
+    if a.kind == "amount":
+        same = _same(a.data[0], b.data[0])
+        return same and a.value.endswith("/kg") == b.value.endswith("/kg")
+    if a.kind == "time":
+        ma, mb = a.data, b.data
+        if ma.value != mb.value and "0" not in (ma.value, mb.value):
+            return False
+        return abs(ma.amount - mb.amount) <= 0.1 * max(ma.amount, mb.amount, 1e-9)
+    if a.kind == "allergy":
+        if "none" in (a.value, b.value):
+            return a.value == b.value
+        return _same_allergen(a.value, b.value)
+    if a.kind == "action":
+        return not _actions_conflict(a.value, b.value)
+    if a.kind == "age":
+        return abs(int(a.value) - int(b.value)) <= 1
+    return a.value == b.value
+
+
+def _actions_conflict(a: str, b: str) -> bool:
+    held = {"held", "stopped"}
+    going = {"continued", "started", "given", "resumed"}
+    return (a in held and b in going) or (a in going and b in held)
+
+
+def differences(
+    said: Sequence[Fact], given: Sequence[Fact], kinds: frozenset[str] | None = None
+) -> list[Difference]:
+    """Each claim fact that the window states otherwise: the window has facts of its kind and
+    key and none agrees. Facts of one kind on one side only are silence."""
+    out = []
+    for fact in said:
+        if kinds is not None and fact.kind not in kinds:
+            continue
+        rivals = [g for g in given if g.kind == fact.kind and _keys_match(fact, g)]
+        if fact.kind in ("part", "drug") and any(
+            g.kind == fact.kind and g.value == fact.value for g in given
+        ):
+            continue  # the part is named in the window, whatever the frame
+        if rivals and not any(_agree(fact, g) for g in rivals):
+            out.append(Difference(fact, rivals[0]))
+    return _one_per_span(out)
+
+
+def _one_per_span(found: list[Difference]) -> list[Difference]:
+    """One difference per stretch of the claim: the first of overlapping ones."""
+    kept: list[Difference] = []
+    for d in found:
+        if any(k.said.start < d.said.end and d.said.start < k.said.end for k in kept):
+            continue
+        kept.append(d)
+    return kept
+
+
+# --- the stage ------------------------------------------------------------------------------------
+
+
+@stages.register("compare")
+class CompareStage(Stage):
+    """Each claim of a checkable case against its aligned window (its first evidence item):
+    a finding "contradicted" (rule compare.v1) for every fact the window states otherwise.
+    Claims that already have a contradicted finding are left alone."""
+
+    name = "compare"
+    timing = "verify"
+
+    def __init__(self, settings: Settings, parts: Parts) -> None:
+        self.analyzer = parts.analyzer
+        self.segmenter = parts.segmenter
+
+    def __call__(self, doc: CaseDoc) -> CaseDoc:
+        if not doc.checkable or doc.output is None or not doc.claims:
+            return doc
+        done = {f.claim_id for f in doc.findings if f.relation == CONTRADICTED and f.claim_id}
+        said_all = read_facts(doc.output)
+        given_all = read_facts(doc.context) if doc.context is not None else None
+        for claim in doc.claims:
+            windows = doc.evidence.get(claim.id) or []
+            if claim.id in done or not windows:
+                continue
+            said = facts_in(said_all, *claim.span)
+            if not said:
+                continue
+            doc.findings.extend(self._compare(doc, claim, said, windows[0], given_all))
+        return doc
+
+    def _compare(
+        self,
+        doc: CaseDoc,
+        claim: Claim,
+        said: list[Fact],
+        window: Evidence,
+        given_all: list[Fact] | None,
+    ) -> list[Finding]:
+        if window.source == "context" and given_all is not None and window.span is not None:
+            given = facts_in(given_all, *window.span)
+            found = differences(said, given)
+            text, corpus = doc.context.text, False  # type: ignore[union-attr]
+        else:
+            analysed = self.analyzer(window.text, self.segmenter(window.text))
+            found = differences(said, read_facts(analysed), CORPUS_KINDS)
+            text, corpus = window.text, True
+        return [_finding(doc, claim, d, window, text, corpus) for d in found]
+
+
+def _finding(
+    doc: CaseDoc,
+    claim: Claim,
+    d: Difference,
+    window: Evidence,
+    window_text: str,
+    corpus: bool,
+) -> Finding:
+    said_text = doc.case.output[d.said.start : d.said.end]
+    given_text = window_text[d.given.start : d.given.end]
+    where = "passage" if corpus else "input"
+    if corpus:
+        offset = window.span[0] if window.span is not None else None
+        span = (offset + d.given.start, offset + d.given.end) if offset is not None else None
+    else:
+        span = (d.given.start, d.given.end)
+    evidence = window.model_copy(update={"text": given_text, "span": span})
+    kind = d.said.kind
+    if kind == "amount" and _unit_only(d.said.data[0], d.given.data[0]):
+        kind = "unit"
+    label = "dose" if kind == "amount" and d.said.key.startswith("dose|") else kind
+    category = _CATEGORY.get(kind, ErrorCategory.DETAIL_MISIDENTIFICATION)
+    if kind == "certainty":
+        category = _CERTAINTY[d.said.value]
+    return Finding(
+        category=category,
+        risk=RiskLevel(_RISK.get(kind, 3)),
+        span=(d.said.start, d.said.end),
+        context_span=None if corpus else span,
+        message=f"{label}: output says '{said_text}'; {where} says '{given_text}'",
+        relation=CONTRADICTED,
+        rule=RULE,
+        claim_id=claim.id,
+        evidence=[evidence],
+        confidence=0.9,
+    )
+
+
+def _unit_only(a: Quantity, b: Quantity) -> bool:
+    """The same number in another unit: "10 mcg" for "10 mg", "20 mL" for "20 units"."""
+    return a.value == b.value and (a.unit or "") != (b.unit or "")
+
+
+def compare_texts(
+    said: AnalyzedText, given: AnalyzedText, kinds: frozenset[str] | None = None
+) -> list[Difference]:
+    """Differences between two whole analysed texts (for benchmarks and tools)."""
+    return differences(read_facts(said), read_facts(given), kinds)
+
+
+__all__ = [
+    "CompareStage",
+    "Difference",
+    "Fact",
+    "compare_texts",
+    "differences",
+    "facts_in",
+    "read_facts",
+]
