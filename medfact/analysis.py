@@ -230,6 +230,52 @@ _MULTIPLIERS = {"hundred": 100, "thousand": 1000}
 _NOT_COMPOUND = frozenset({"once", "twice", "half", "couple", "single", "double", "dozen"})
 
 
+_DIGITS = {w: str(v) for w, v in terms.NUMBER_WORDS.items() if isinstance(v, int) and 0 <= v <= 9}
+
+
+def _spoken_fraction(toks: list[Token], first: int, last: int) -> tuple[float, int] | None:
+    """A number said the way it is spoken in a transcript: "(zero) point four" (0.4), "point
+    zero five" (0.05), "three and a half" (3.5). Returns (value, index of its first token), or
+    None when ``toks[first:last + 1]`` is no such ending."""
+    if toks[last].text == "half" and first == last and first >= 3:
+        if toks[first - 1].text == "a" and toks[first - 2].text == "and":
+            whole = first - 3
+            if toks[whole].is_number or toks[whole].text in terms.NUMBER_WORDS:
+                base = _parse_number(toks[whole].text) if toks[whole].is_number else None
+                start = whole
+                if base is None:
+                    base, start = _compound_number(toks, whole)
+                return base + 0.5, start
+        return None
+    if first == 0 or toks[first - 1].text != "point":
+        return None
+    digits = [
+        _DIGITS.get(t.text, t.text if t.text.isdigit() else "") for t in toks[first : last + 1]
+    ]
+    if not all(digits):
+        # "point twenty five": a compound after the point reads as its digits
+        whole_after = _compound_number(toks, last)[0]
+        digits = [str(int(whole_after))] if whole_after == int(whole_after) else []
+        if not digits:
+            return None
+    fraction = float("0." + "".join(digits))
+    start = first - 1
+    before = first - 2
+    base = 0.0
+    if before >= 0 and (
+        toks[before].is_number
+        or (toks[before].text in terms.NUMBER_WORDS and toks[before].text not in _NOT_COMPOUND)
+    ):
+        if toks[before].is_number:
+            parsed = _parse_number(toks[before].text)
+            if parsed is None:
+                return None
+            base, start = parsed, before
+        else:
+            base, start = _compound_number(toks, before)
+    return base + fraction, start
+
+
 def _continues_number(toks: list[Token], i: int) -> bool:
     nxt = toks[i + 1].text if i + 1 < len(toks) else ""
     after = toks[i + 2].text if i + 2 < len(toks) else ""
@@ -527,6 +573,13 @@ class Analyzer:
             first = i
             if not tok.is_number:
                 value, first = _compound_number(toks, i)
+            spoken = _spoken_fraction(toks, first, i)
+            if spoken is not None:
+                # "zero point four milligrams", "3 and a half pounds": one number; the whole
+                # part, read before as a number of its own, is dropped
+                value, first = spoken
+                while doc.quantities and doc.quantities[-1].start >= toks[first].start:
+                    doc.quantities.pop()
             unit_class = unit = None
             end = tok.end
             if i + 1 < len(toks):

@@ -26,6 +26,7 @@ def test_every_data_key_is_a_terms_name_with_the_same_content():
         "change.toml",
         "negation.toml",
         "quantities.toml",
+        "routes.toml",
         "scales.toml",
         "scope.toml",
         "words.toml",

@@ -10,13 +10,15 @@ import bisect
 
 from medfact.analysis import AnalyzedText, SideMention
 from medfact.document import CaseDoc
-from medfact.lexicon.terms import PROCEDURE_WORDS, SIDE_AXES
+from medfact.lexicon.terms import PROCEDURE_WORDS, REGIONS, SIBLING_GROUPS, SIDE_AXES
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
+from medfact.textutil import stem
 from medfact.types import Finding
-from medfact.verifiers.base import CONTRADICTED, Rule
+from medfact.verifiers.base import CONTRADICTED, Rule, window_stems
 
 _LEFT_RIGHT = "left-right"
+_TOPIC = 4  # words on either side of a structure that say what is found there
 
 
 def _axis(side: str) -> str:
@@ -75,8 +77,14 @@ class LateralityRule(Rule):
         findings = []
         for m in out.sides:
             axis = _axis(m.side)
-            if m.side in part_sides.get((m.anatomy, axis), ()):
+            given = part_sides.get((m.anatomy, axis), set())
+            if m.side in given:
                 continue
+            if axis == _LEFT_RIGHT and (
+                (m.side == "bilateral" and {"left", "right"} <= given)
+                or (m.side in ("left", "right") and "bilateral" in given)
+            ):
+                continue  # "bilateral knees" where the input names each knee, or the reverse
             risky = sentences.risky(m.sentence)
             surface = out.text[m.start : m.end]
             other = by_part.get((m.anatomy, axis))
@@ -103,6 +111,8 @@ class LateralityRule(Rule):
                     ctx_words = {t.text.rstrip("s") for t in ctx.tokens}
                 part_in_context = m.anatomy in ctx_words
             same_side = by_side.get(m.side)
+            if same_side is not None and same_place(m.anatomy, same_side.anatomy):
+                continue  # "right lower extremity" where the input names the right foot
             if part_in_context:
                 findings.append(
                     self.finding(
@@ -129,4 +139,72 @@ class LateralityRule(Rule):
                         confidence=0.45,
                     )
                 )
+        findings.extend(self._siblings(view))
         return findings
+
+    def _siblings(self, view: CaseDoc) -> list[Finding]:
+        """A structure where the input names its neighbour in the same region with what the
+        output says of it ("distal tibia fracture" where the input has a fracture of the distal
+        fibula and an intact tibia)."""
+        out, ctx = view.output, view.context
+        assert ctx is not None
+        theirs = _structures(ctx)
+        if not theirs:
+            return []
+        findings = []
+        for group, name, i in _structures(out):
+            own = stem(name.split()[-1])
+            topic = window_stems(out.tokens, i, _TOPIC) - {own}
+            same = [(n, j) for g, n, j in theirs if g == group and n == name]
+            if any(topic & window_stems(ctx.tokens, j, _TOPIC) for _, j in same):
+                continue  # the input says the same of this structure
+            rivals = [(n, j) for g, n, j in theirs if g == group and n != name]
+            said = [(n, j) for n, j in rivals if topic & window_stems(ctx.tokens, j, _TOPIC)]
+            if same and not said:
+                continue  # the input names it, and says nothing else of a neighbour
+            if not (said or rivals):
+                continue
+            other, j = (said or rivals)[0]
+            tok, c_tok = out.tokens[i], ctx.tokens[j]
+            findings.append(
+                self.finding(
+                    view,
+                    ErrorCategory.DETAIL_MISIDENTIFICATION,
+                    self.swap_risk,
+                    (tok.start, tok.end),
+                    f"site: '{tok.text}' where the input names the {other}",
+                    relation=CONTRADICTED,
+                    context_span=(c_tok.start, c_tok.end),
+                    suggestion=ctx.text[c_tok.start : c_tok.end],
+                    confidence=0.8,
+                )
+            )
+        return findings
+
+
+def same_place(a: str, b: str) -> bool:
+    """Whether two body parts can name one place: the same, one holds the other, or a bare
+    "side"."""
+    if a == b or "side" in (a, b) or "sided" in (a, b):
+        return True
+    return b in _REGIONS.get(a, ()) or a in _REGIONS.get(b, ())
+
+
+_REGIONS = {group[0]: frozenset(group[1:]) for group in REGIONS}
+_SIBLING_INDEX: dict[str, list[tuple[int, list[str]]]] = {}
+for _number, _group in enumerate(SIBLING_GROUPS):
+    for _member in _group:
+        _SIBLING_INDEX.setdefault(_member.split()[0], []).append((_number, _member.split()))
+
+
+def _structures(doc: AnalyzedText) -> list[tuple[int, str, int]]:
+    """(group number, name, index of its last token) of each structure of a sibling group."""
+    toks = doc.tokens
+    words = [t.text.rstrip("s") if len(t.text) > 4 else t.text for t in toks]
+    found = []
+    for i, word in enumerate(words):
+        for number, phrase in _SIBLING_INDEX.get(word, ()):
+            if words[i : i + len(phrase)] == phrase:
+                found.append((number, " ".join(phrase), i + len(phrase) - 1))
+                break
+    return found

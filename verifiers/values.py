@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from medfact.analysis import AnalyzedText, Quantity, is_content
 from medfact.document import CaseDoc
-from medfact.lexicon.terms import DOSE_CLASSES, FREQUENCIES, NUMBER_WORDS
+from medfact.lexicon.terms import DOSE_CLASSES, FREQUENCIES, LABS, NUMBER_WORDS
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
@@ -278,6 +278,63 @@ class _Subject:
         return any(d.canonical == drug and d.start < span[1] for d in self.doc.drugs[k : k + 8])
 
 
+# Words that may stand between an analyte and its value ("INR of 8.2", "potassium was 6.8").
+_LAB_FILLERS = frozenset(
+    {"of", "was", "is", "at", "level", "levels", "came", "back", "now", "the", "a", "value", "were"}
+)
+_LAB_REACH = 3  # tokens before a value searched for its analyte
+_LAB_INDEX: dict[str, list[list[str]]] = {}
+for _name in sorted(LABS, key=lambda n: -len(n.split())):
+    _LAB_INDEX.setdefault(_name.split()[-1], []).append(_name.split())
+
+
+def _close(a: float, b: float) -> bool:
+    """Equal values, counting a count in thousands as the same ("Plt 12" and "12,000")."""
+    return any(
+        abs(x - y) <= 1e-6 * max(1.0, abs(x), abs(y))
+        for x, y in ((a, b), (a * 1000, b), (a, b * 1000))
+    )
+
+
+def lab_name(doc: AnalyzedText, q: Quantity) -> tuple[str, int] | None:
+    """The analyte named right before a value ("K 6.8", "INR of 8.2"), and where its name
+    starts; None when no analyte is named there. Names of one or two letters count only in
+    upper case ("K", "BG")."""
+    toks = doc.tokens
+    j = q.token_index
+    while j > 0 and toks[j].start > q.start:
+        j -= 1  # the value's first token ("twenty" of "twenty six")
+    if toks[j].start != q.start:
+        return None
+    sentence = toks[j].sentence
+    k = j - 1
+    for _ in range(_LAB_REACH):
+        if k < 0 or toks[k].sentence != sentence:
+            return None
+        for words in _LAB_INDEX.get(toks[k].text, ()):
+            first = k - len(words) + 1
+            if first < 0 or [t.text for t in toks[first : k + 1]] != words:
+                continue
+            surface = doc.text[toks[first].start : toks[k].end]
+            if len(surface) <= 2 and not surface[0].isupper():
+                continue
+            return LABS[" ".join(words)], toks[first].start
+        if toks[k].text not in _LAB_FILLERS:
+            return None
+        k -= 1
+    return None
+
+
+def lab_results(doc: AnalyzedText) -> dict[str, list[tuple[int, Quantity]]]:
+    """Each analyte's results in a text: (start of its name, the value)."""
+    found: dict[str, list[tuple[int, Quantity]]] = {}
+    for q in doc.quantities:
+        named = lab_name(doc, q)
+        if named is not None:
+            found.setdefault(named[0], []).append((named[1], q))
+    return found
+
+
 @verifiers.register("numbers.v1")
 class NumbersRule(Rule):
     name = "numbers.v1"
@@ -301,6 +358,7 @@ class NumbersRule(Rule):
         findings = self._frequency_findings(view, out_freqs)
         in_freq = [(f.start, f.end) for f in out_freqs]
         theirs = [c for c in ctx.quantities if not _not_a_value(c, ctx.text)]
+        ctx_labs = lab_results(ctx)
         for q in out.quantities:
             if any(s <= q.start and q.end <= e for s, e in in_freq) and q.unit_class == "time":
                 continue  # "every 4 hours" is read as a frequency above
@@ -308,10 +366,40 @@ class NumbersRule(Rule):
                 continue
             if any(_same(q, c, out.text, ctx.text) for c in theirs):
                 continue
-            finding = self._value_finding(view, q, theirs)
+            finding = self._lab_finding(view, q, ctx_labs)
+            if finding is None:
+                finding = self._value_finding(view, q, theirs)
             if finding is not None:
                 findings.append(finding)
         return findings
+
+    def _lab_finding(
+        self, view: CaseDoc, q: Quantity, ctx_labs: dict[str, list[tuple[int, Quantity]]]
+    ) -> Finding | None:
+        """A laboratory result ("K 4.8") whose analyte the input gives only other values for."""
+        out, ctx = view.output, view.context
+        assert ctx is not None
+        named = lab_name(out, q)
+        if named is None:
+            return None
+        analyte, name_start = named
+        results = ctx_labs.get(analyte)
+        if not results or any(_close(q.value, c.value) for _, c in results):
+            return None
+        c_start, c = min(results, key=lambda r: abs(r[1].value - q.value))
+        surface = out.text[name_start : q.end]
+        stated = ctx.text[c_start : c.end]
+        return self.finding(
+            view,
+            ErrorCategory.DETAIL_MISIDENTIFICATION,
+            self.value_risk,
+            (name_start, q.end),
+            f"lab value: '{surface}' differs from the input's '{stated}' ({analyte})",
+            relation=CONTRADICTED,
+            context_span=(c_start, c.end),
+            suggestion=stated,
+            confidence=0.85,
+        )
 
     def _value_finding(self, view: CaseDoc, q: Quantity, theirs: list[Quantity]) -> Finding | None:
         out, ctx = view.output, view.context

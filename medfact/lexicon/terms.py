@@ -45,6 +45,8 @@ SECTION_HEADERS: dict[str, str] = text_map("scope.toml", "section_headers")
 # --- laterality and anatomy: anatomy.toml ---------------------------------------------------------
 LATERALITY: dict[str, str] = text_map("anatomy.toml", "laterality")
 SIDE_AXES: dict[str, str] = text_map("anatomy.toml", "side_axes")
+SIBLING_GROUPS: tuple[tuple[str, ...], ...] = word_groups("anatomy.toml", "sibling_groups")
+REGIONS: tuple[tuple[str, ...], ...] = word_groups("anatomy.toml", "regions")
 ANATOMY: frozenset[str] = word_set("anatomy.toml", "anatomy")
 PROCEDURE_WORDS: frozenset[str] = word_set("anatomy.toml", "procedure_words")
 ANATOMY_KEYS: dict[str, str] = text_map("anatomy.toml", "anatomy_keys")
@@ -77,3 +79,9 @@ UNITS: dict[str, tuple[str, str]] = pair_map("quantities.toml", "units")
 DOSE_CLASSES: frozenset[str] = word_set("quantities.toml", "dose_classes")
 UNIT_FACTORS: dict[str, float] = number_map("quantities.toml", "unit_factors")
 FREQUENCIES: dict[str, float] = number_map("quantities.toml", "frequencies")
+LABS: dict[str, str] = text_map("quantities.toml", "labs")
+
+# --- routes of administration: routes.toml -------------------------------------------------------
+ROUTES: dict[str, str] = text_map("routes.toml", "routes")
+NEEDLE_ROUTES: frozenset[str] = word_set("routes.toml", "needle_routes")
+DRUG_WORDS: frozenset[str] = word_set("routes.toml", "drug_words")

@@ -1,0 +1,183 @@
+"""route.v1: a drug given by another route than the input's (PO vs IV, IM vs SC, gel vs shot).
+
+Each route word ("IV", "orally", "by mouth", "intrathecal", "gel", "injection") is attached to the
+drug it qualifies: a drug right after it ("IV vancomycin"), else the nearest drug before it in the
+sentence ("vincristine 1.4 mg/m2 intravenously"). A drug whose route in the output agrees with
+none of its routes in the input is a finding. A plain "injection" agrees with any needle route;
+a drug the input gives no route for is not checked. The severity policy grades it (``dose.route``,
+and the high-alert rows for an antineoplastic, opioid, insulin, ...).
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+from medfact.analysis import AnalyzedText, Token
+from medfact.document import CaseDoc
+from medfact.lexicon.terms import DRUG_WORDS, NEEDLE_ROUTES, ROUTES
+from medfact.registry import verifiers
+from medfact.taxonomy import ErrorCategory
+from medfact.types import Finding
+from medfact.verifiers.base import CONTRADICTED, Rule
+
+_AFTER = 3  # a drug this many words after a route word is the one it qualifies ("IV vanc")
+_BEFORE = 14  # else the nearest drug this many words before it in the sentence
+_PREVIOUS = 2  # sentences back a route word without a drug of its own looks for one
+_SHORT = 2  # route abbreviations this short count only in upper case ("PO", not "po" in a word)
+_NOT_A_ROUTE_BEFORE = frozenset({"stage", "grade", "class", "type", "phase", "level", "nyha"})
+_INJECTION = "injection"
+
+
+@dataclass(frozen=True, slots=True)
+class RouteMention:
+    route: str
+    start: int
+    end: int
+    drug: str  # canonical name of the drug it qualifies
+
+
+def _phrases() -> dict[str, list[list[str]]]:
+    index: dict[str, list[list[str]]] = {}
+    for phrase in sorted(ROUTES, key=lambda p: -len(p.split())):
+        words = phrase.split()
+        index.setdefault(words[0], []).append(words)
+    return index
+
+
+_ROUTE_INDEX = _phrases()
+_DRUG_WORD_INDEX: dict[str, list[list[str]]] = {}
+for _w in sorted(DRUG_WORDS, key=lambda p: -len(p.split())):
+    _DRUG_WORD_INDEX.setdefault(_w.split()[0], []).append(_w.split())
+
+
+def compatible(a: str, b: str) -> bool:
+    """Whether two routes can name the same administration."""
+    if a == b:
+        return True
+    if _INJECTION in (a, b):
+        other = b if a == _INJECTION else a
+        return other in NEEDLE_ROUTES or other == _INJECTION
+    return False
+
+
+def _drug_spans(doc: AnalyzedText) -> list[tuple[int, int, str]]:
+    """(start, end, canonical) of each drug: the lexicon's, plus words it may not know."""
+    found = [(d.start, d.end, d.canonical.lower()) for d in doc.drugs]
+    toks = doc.tokens
+    words = [t.text for t in toks]
+    for i, word in enumerate(words):
+        for phrase in _DRUG_WORD_INDEX.get(word, ()):
+            if words[i : i + len(phrase)] == phrase:
+                found.append((toks[i].start, toks[i + len(phrase) - 1].end, " ".join(phrase)))
+                break
+    return sorted(set(found))
+
+
+def route_mentions(doc: AnalyzedText) -> list[RouteMention]:
+    """Route words of a text, each with the drug it qualifies (those with none are left out)."""
+    toks = doc.tokens
+    if not toks:
+        return []
+    drugs = _drug_spans(doc)
+    starts = [t.start for t in toks]
+    drug_tokens = [
+        (bisect.bisect_left(starts, s), bisect.bisect_left(starts, e) - 1, name)
+        for s, e, name in drugs
+    ]
+    first_index = [d[0] for d in drug_tokens]
+    words = [t.text for t in toks]
+    found = []
+    i = 0
+    while i < len(toks):
+        match = _route_at(doc, toks, words, i)
+        if match is None:
+            i += 1
+            continue
+        end, route = match
+        drug = _qualified(toks, drug_tokens, first_index, i, end)
+        if drug is not None:
+            found.append(RouteMention(route, toks[i].start, toks[end - 1].end, drug))
+        i = end
+    return found
+
+
+def _route_at(
+    doc: AnalyzedText, toks: list[Token], words: list[str], i: int
+) -> tuple[int, str] | None:
+    for phrase in _ROUTE_INDEX.get(words[i], ()):
+        if words[i : i + len(phrase)] != phrase:
+            continue
+        if len(phrase) == 1 and len(words[i]) <= _SHORT:
+            surface = doc.text[toks[i].start : toks[i].end]
+            if not surface.isupper() or (i > 0 and words[i - 1] in _NOT_A_ROUTE_BEFORE):
+                return None  # "stage IV", "po" inside shorthand in lower case
+        return i + len(phrase), ROUTES[" ".join(phrase)]
+    return None
+
+
+def _qualified(
+    toks: list[Token],
+    drug_tokens: list[tuple[int, int, str]],
+    first_index: list[int],
+    start: int,
+    end: int,
+) -> str | None:
+    """The drug a route word at tokens [start, end) qualifies, in its sentence."""
+    sentence = toks[start].sentence
+    k = bisect.bisect_left(first_index, end)
+    if k < len(drug_tokens):
+        first, _, name = drug_tokens[k]
+        if first - end < _AFTER and toks[first].sentence == sentence:
+            return name
+    k = bisect.bisect_left(first_index, start) - 1
+    if k >= 0:
+        _, last, name = drug_tokens[k]
+        drug_sentence = toks[min(last, len(toks) - 1)].sentence
+        if start - last <= _BEFORE and drug_sentence == sentence:
+            return name
+        # "How are you taking the testosterone? - It's the gel.": a sentence naming no drug
+        # speaks of the drug named just before
+        if 0 < sentence - drug_sentence <= _PREVIOUS:
+            return name
+    return None
+
+
+@verifiers.register("route.v1")
+class RouteRule(Rule):
+    name = "route.v1"
+
+    def __init__(self, route_risk: int = 3) -> None:
+        self.route_risk = route_risk
+
+    def check(self, view: CaseDoc) -> list[Finding]:
+        ctx = view.context
+        assert ctx is not None
+        theirs: dict[str, list[RouteMention]] = {}
+        for m in route_mentions(ctx):
+            theirs.setdefault(m.drug, []).append(m)
+        if not theirs:
+            return []
+        findings = []
+        for m in route_mentions(view.output):
+            given = theirs.get(m.drug)
+            if not given or any(compatible(m.route, c.route) for c in given):
+                continue
+            other = given[0]
+            surface = view.output.text[m.start : m.end]
+            stated = ctx.text[other.start : other.end]
+            findings.append(
+                self.finding(
+                    view,
+                    ErrorCategory.DETAIL_MISIDENTIFICATION,
+                    self.route_risk,
+                    (m.start, m.end),
+                    f"route: '{surface}' ({m.route}) for {m.drug} where the input has "
+                    f"'{stated}' ({other.route})",
+                    relation=CONTRADICTED,
+                    context_span=(other.start, other.end),
+                    suggestion=stated,
+                    confidence=0.85,
+                )
+            )
+        return findings
