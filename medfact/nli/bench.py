@@ -100,9 +100,11 @@ def ece(probs: np.ndarray, gold: np.ndarray, bins: int = 10) -> float:
     return float(total)
 
 
-def metrics(probs: np.ndarray, gold: np.ndarray) -> dict[str, Any]:
-    """Accuracy, per-class precision/recall/F1, macro-F1, ECE and the two AUCs."""
-    pred = probs.argmax(axis=1)
+def metrics(probs: np.ndarray, gold: np.ndarray, pred: np.ndarray | None = None) -> dict[str, Any]:
+    """Accuracy, per-class precision/recall/F1, macro-F1, ECE and the two AUCs. The labels are
+    ``pred`` when given (a pipeline's verdicts), else the most probable class."""
+    if pred is None:
+        pred = probs.argmax(axis=1)
     per_class: dict[str, dict[str, float | int]] = {}
     present = []
     for k, label in enumerate(LABELS):
@@ -235,11 +237,15 @@ def run(
         sets = held_out_sets(rows, limit, seed)
         needed = sorted({i for members in sets.values() for i in members})
         probs: dict[int, np.ndarray] = {}
+        labels: dict[int, int] = {}
         seconds = 0.0
         if predict is not None and needed:
             started = time.perf_counter()
             out = predict([model_pair(rows[i], window_chars) for i in needed])
             seconds = time.perf_counter() - started
+            if isinstance(out, tuple):  # (probabilities, verdict labels)
+                out, verdicts = out
+                labels = {i: int(verdicts[k]) for k, i in enumerate(needed)}
             probs = {i: out[k] for k, i in enumerate(needed)}
             log.info("bench nli: %d pairs in %.1f s", len(needed), seconds)
         for name, members in sets.items():
@@ -250,7 +256,8 @@ def run(
                 "majority": metrics(_majority_for(name, priors, gold), gold),
             }
             if probs:
-                entry[model_name] = metrics(np.stack([probs[i] for i in members]), gold)
+                pred = np.array([labels[i] for i in members]) if labels else None
+                entry[model_name] = metrics(np.stack([probs[i] for i in members]), gold, pred)
             results["sets"][name] = entry
         results.setdefault("pairs_per_second", {})[str(data_dir)] = (
             round(len(needed) / seconds, 1) if seconds else None
@@ -293,10 +300,8 @@ def markdown(results: dict[str, Any], model_name: str = "model") -> str:
 def registry_predictor(
     model_dir: str | None = None, quantize: bool | None = None, threads: int | None = None
 ) -> Predict:
-    """``crossencoder.v1`` from the registry (the shipped verifier unless ``model_dir``); a
-    folder without a LoRA adapter is read as a two-label support model (``medfact.nli.train``)."""
-    if model_dir and not (Path(model_dir) / "adapter_config.json").exists():
-        return support_predictor(model_dir, threads)
+    """``crossencoder.v1`` from the registry (the shipped verifier unless ``model_dir``; a LoRA
+    adapter or a two-label support model, read as (P(supported), 0, 1 - P(supported)))."""
     from medfact import registry
 
     params: dict[str, Any] = {}
@@ -310,46 +315,35 @@ def registry_predictor(
     return verifier.predict
 
 
-def support_predictor(model_dir: str | Path, threads: int | None = None) -> Predict:
-    """A two-label (not_supported, supported) model written by ``medfact.nli.train``, with its
-    card's temperature, as 3-way probabilities: (P(supported), 0, 1 - P(supported))."""
-    import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-    from transformers.utils import logging as hf_logging
+def score_predictor(
+    overrides: dict[str, Any] | None = None, config: str | None = None
+) -> Callable[[Sequence[tuple[str, str]]], tuple[np.ndarray, np.ndarray]]:
+    """The 3-way verdict of ``medfact score``: each pair is a case (premise as the input,
+    hypothesis as the output); its label is contradicted when a claim is, supported when every
+    claim is, else not_enough_info. Probabilities for the AUCs and ECE: the lowest tier-1
+    P(supported) over the claims (1 or 0 from the verdicts without a model), contradicted rows
+    (0, 1, 0)."""
+    from medfact.pipeline import Engine
+    from medfact.taxonomy import VerdictLabel
+    from medfact.types import RecordError
 
-    model_dir = Path(model_dir)
-    card_path = model_dir / "model_card.json"
-    if not card_path.is_file():
-        raise InputError(f"no model_card.json in {model_dir}", field="verifier")
-    card = json.loads(card_path.read_text(encoding="utf-8"))
-    temperature = float(card.get("calibration", {}).get("temperature", 1.0))
-    max_length = int(card.get("training", {}).get("max_length", 128))
-    if threads:
-        torch.set_num_threads(threads)
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()  # no "Loading weights" bar on the CLI's stderr
-    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
-    model = AutoModelForSequenceClassification.from_pretrained(
-        str(model_dir), use_safetensors=True, dtype=torch.float32
-    ).eval()
+    engine = Engine.from_config(config, overrides)
 
-    def predict(pairs: Sequence[tuple[str, str]]) -> np.ndarray:
-        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+    def predict(pairs: Sequence[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray]:
         out = np.zeros((len(pairs), len(LABELS)), dtype=np.float64)
-        with torch.inference_mode():
-            for lo in range(0, len(order), 32):
-                idx = order[lo : lo + 32]
-                enc = tokenizer(
-                    [pairs[i][0] for i in idx],
-                    [pairs[i][1] for i in idx],
-                    truncation="longest_first",
-                    max_length=max_length,
-                    padding=True,
-                    return_tensors="pt",
-                )
-                p = torch.softmax(model(**enc).logits.float() / temperature, dim=-1)[:, 1]
-                out[idx, 0] = p.numpy()
-                out[idx, 2] = 1 - p.numpy()
-        return out
+        pred = np.zeros(len(pairs), dtype=np.int64)
+        cases = [{"id": str(i), "output": h, "context": p} for i, (p, h) in enumerate(pairs)]
+        for i, doc in enumerate(engine.pipe(cases)):
+            verdicts = [] if isinstance(doc, RecordError) else doc.verdicts
+            found = {v.label for v in verdicts}
+            if VerdictLabel.CONTRADICTED in found:
+                pred[i], out[i] = _INDEX["contradicted"], (0.0, 1.0, 0.0)
+                continue
+            supported = bool(verdicts) and found == {VerdictLabel.SUPPORTED}
+            pred[i] = _INDEX["supported" if supported else "not_enough_info"]
+            p = None if isinstance(doc, RecordError) else doc.probabilities
+            p_sup = float(p[:, 0].min()) if p is not None and len(p) else float(supported)
+            out[i] = (p_sup, 0.0, 1.0 - p_sup)
+        return out, pred
 
     return predict

@@ -267,6 +267,20 @@ def twins(
 )
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="Torch threads.")
 @click.option("--no-model", is_flag=True, help="Majority baseline only (no model loads).")
+@click.option(
+    "--through-score",
+    is_flag=True,
+    help="Score each pair with the whole `medfact score` pipeline (premise as the input, "
+    "hypothesis as the output) and report its 3-way verdict, instead of tier 1's probabilities "
+    "alone. --verifier, --quantize and --threads then set tier 1's plug-in parameters.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="A medfact config for --through-score.",
+)
 @click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown")
 @_verbosity
 def nli_bench(
@@ -278,6 +292,8 @@ def nli_bench(
     quantize: bool | None,
     threads: int | None,
     no_model: bool,
+    through_score: bool,
+    config_path: str | None,
     fmt: str,
     verbose: int,
     quiet: bool,
@@ -291,13 +307,24 @@ def nli_bench(
     Examples:
       medfact bench nli --data /tmp/nli --data /tmp/twins --split test
       medfact bench nli --data /tmp/nli --verifier medfact/models/verifier-v3 --format json
+      medfact bench nli --data /tmp/nli --through-score     # the default pipeline's verdicts
     """
-    from medfact.nli.bench import markdown, registry_predictor, run
+    from medfact.nli.bench import markdown, registry_predictor, run, score_predictor
+    from medfact.verifiers.crossencoder import DEFAULT_MODEL
 
     _configure_logging(verbose, quiet)
-    name = Path(verifier_dir).name if verifier_dir else "verifier-v2"
+    name = Path(verifier_dir).name if verifier_dir else DEFAULT_MODEL
     try:
-        predict = None if no_model else registry_predictor(verifier_dir, quantize, threads)
+        if no_model:
+            predict = None
+        elif through_score:
+            params = {"model_dir": verifier_dir, "quantize": quantize, "threads": threads}
+            plugin = {k: v for k, v in params.items() if v is not None}
+            overrides = {"components": {"crossencoder.v1": plugin}} if plugin else None
+            predict = score_predictor(overrides, config_path)
+            name = f"score ({name})"
+        else:
+            predict = registry_predictor(verifier_dir, quantize, threads)
         results = run(
             data_dirs,
             predict,
