@@ -22,6 +22,7 @@ from medfact.analysis import AFFIRMED, NEGATED, AnalyzedText
 from medfact.document import CaseDoc
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
+from medfact.textutil import STOPWORDS
 from medfact.types import Finding
 from medfact.verifiers.base import CONTRADICTED, Rule
 
@@ -650,6 +651,13 @@ _NOT_ALLERGENS = frozenset(
     | {"drug", "medication", "medicine", "food", "known", "seasonal", "environmental", "an", "the"}
     | {"iv", "oral", "severe", "mild", "documented", "reported", "true", "other", "nkda", "nka"}
 )
+# Words before "allergies" that name no allergen: pronouns, verbs, seasons and kinds.
+_NOT_NOUN_ALLERGENS = frozenset(
+    {"her", "his", "your", "my", "their", "our", "have", "has", "had", "having", "with", "for"}
+    | {"and", "from", "of", "to", "or", "fall", "spring", "summer", "winter", "seasonal"}
+    | {"inhalant", "environmental", "nasal", "skin", "multiple", "several", "many", "some"}
+    | {"possible", "known", "any", "no", "bad", "these", "those", "its", "list"}
+)
 _NOUN_ALLERGY = re.compile(r"\b([A-Za-z][\w-]{2,})\s+allerg(?:y|ies)\b", re.IGNORECASE)
 
 
@@ -680,6 +688,8 @@ def allergies(doc: AnalyzedText) -> list[Allergy]:
         found.append(Allergy(allergen, m.start(), end, (m.start(1), m.start(1) + len(allergen))))
     for m in _NOUN_ALLERGY.finditer(text):
         allergen = m.group(1).lower()
+        if allergen in STOPWORDS or allergen in _NOT_NOUN_ALLERGENS:
+            continue  # "asthma and allergies", "her allergies", "fall allergies"
         if allergen in _NOT_ALLERGENS or any(a.start <= m.start() < a.end for a in found):
             continue
         if polarity_at(doc, m.start(), m.end()) == NEGATED:
