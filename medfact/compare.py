@@ -141,7 +141,9 @@ _PLANNED = re.compile(
     re.IGNORECASE,
 )
 _DONE = re.compile(
-    r"\b(?:was|were|has\s+been|have\s+been)\s+(?:completed|done|performed|started)\b", re.I
+    r"\b(?:(?:was|were|has\s+been|have\s+been)\s+(?:completed|done|performed|started)|"
+    r"we\s+(?:ordered|referred|started|obtained|performed|did|gave|sent))\b",
+    re.IGNORECASE,
 )
 
 _ORDER = re.compile(
@@ -305,6 +307,10 @@ def side_facts(doc: AnalyzedText) -> list[Fact]:
         axis = SIDE_AXES.get(m.side, m.side)
         out.append(Fact("side", f"{m.anatomy}|{axis}", m.side, m.start, m.end))
     toks = doc.tokens
+    for tok in toks:
+        hand = _HANDED.fullmatch(tok.text)
+        if hand is not None:
+            out.append(Fact("side", "handed|left-right", hand.group(1), tok.start, tok.end))
     for i, tok in enumerate(toks[:-1]):
         if tok.start in covered or _asked(doc, starts, tok.start):
             continue
@@ -322,6 +328,7 @@ def side_facts(doc: AnalyzedText) -> list[Fact]:
     return out
 
 
+_HANDED = re.compile(r"(left|right)-hand(?:ed)?(?:-dominant)?")
 _LEVELS = frozenset({"upper", "lower", "middle", "superior", "inferior"})
 
 
@@ -386,24 +393,24 @@ def _drug_frames(doc: AnalyzedText) -> list[Fact]:
 
 
 def status_facts(doc: AnalyzedText) -> list[Fact]:
-    """Done vs planned and medication actions (temporal.v1's reading), plus "will schedule" and
-    "was completed" forms; times relative to an event."""
+    """Done vs planned and medication actions (temporal.v1's reading), with this stage's forms
+    first ("will schedule", "was completed", "we ordered"); times relative to an event."""
     out = []
+    starts = _token_index(doc)
+    for pattern, value in ((_PLANNED, "planned"), (_DONE, "done")):
+        for found in pattern.finditer(doc.text):
+            i = _token_at(doc, starts, found.start())
+            topic = _sentence_stems(doc, doc.tokens[i].sentence) if doc.tokens else frozenset()
+            out.append(Fact("status", "", value, found.start(), found.end(), topic))
+    mine = [(f.start, f.end) for f in out]
     for m in temporal_mentions(doc, carry=True):
         if m.kind == "aspect" and m.value in ("done", "planned"):
-            out.append(Fact("status", "", m.value, m.start, m.end, m.topic))
+            if not any(s < m.end and m.start < e for s, e in mine):
+                out.append(Fact("status", "", m.value, m.start, m.end, m.topic))
         elif m.kind == "action":
             out.append(Fact("action", m.drug or "", m.value, m.start, m.end))
         elif m.kind == "time" and m.amount is not None:
             out.append(Fact("time", "", f"{m.value}:{m.amount:g}", m.start, m.end, m))
-    starts = _token_index(doc)
-    for pattern, value in ((_PLANNED, "planned"), (_DONE, "done")):
-        for found in pattern.finditer(doc.text):
-            if any(f.kind == "status" and f.start <= found.start() < f.end for f in out):
-                continue
-            i = _token_at(doc, starts, found.start())
-            topic = _sentence_stems(doc, doc.tokens[i].sentence) if doc.tokens else frozenset()
-            out.append(Fact("status", "", value, found.start(), found.end(), topic))
     return out
 
 
@@ -435,7 +442,7 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
             continue
         if tok.sentence in aims:
             continue
-        if tok.polarity in (AFFIRMED, UNCERTAIN) and is_clinical(tok):
+        if tok.polarity in (AFFIRMED, UNCERTAIN) and is_clinical(tok) and _direct(doc, tok):
             sure = "uncertain" if tok.polarity == UNCERTAIN else "certain"
             out.append(Fact("certainty", tok.stem, sure, tok.start, tok.end, tok))
         vague = tok.text in _VAGUE or tok.text.rstrip("s") in ANATOMY
@@ -467,18 +474,26 @@ def _aim_sentences(doc: AnalyzedText) -> set[int]:
 
 
 def _direct(doc: AnalyzedText, tok: Token) -> bool:
-    """An affirmed word, or one negated by a trigger in its own sentence a few words away
-    ("denies myalgias", "no fever"): not a long statement negated as a whole ("did not
-    establish herd immunity", "no significant difference in CBF")."""
-    if tok.polarity != NEGATED or tok.trigger is None:
+    """An affirmed word, or one negated or hedged by a trigger in its own sentence a few words
+    away ("denies myalgias", "no fever", "possible pneumonia"), or by the answer to its question:
+    not a long statement negated or hedged as a whole ("did not establish herd immunity", "no
+    significant difference in CBF", "might have contributed to ... COVID-19 events")."""
+    if tok.polarity == AFFIRMED or tok.trigger is None:
         return True
     lo, hi = doc.sentences[tok.sentence].span
+    if doc.sentences[tok.sentence].text.rstrip().endswith("?") and tok.trigger >= hi:
+        return True  # a question its answer denies: "Have you taken Tylenol? - No, only Aleve."
     if _NO_DIFFERENCE.match(doc.text, tok.trigger):
         return False
+    if lo <= tok.trigger < hi and _DENIAL.match(doc.text, tok.trigger):
+        return True  # "denies any left leg symptoms or right leg weakness": a list denied
     return lo <= tok.trigger < hi and abs(tok.start - tok.trigger) <= _NEAR
 
 
-_NEAR = 20  # characters between a negation trigger and the word it negates
+_NEAR = 20
+_DENIAL = re.compile(
+    r"deni|negative\s+for|free\s+of", re.IGNORECASE
+)  # characters between a negation trigger and the word it negates
 
 _NO_DIFFERENCE = re.compile(r"(?:no|not)\s+(?:statistically\s+)?significant", re.IGNORECASE)
 
@@ -492,7 +507,8 @@ _RESULT_STEMS = frozenset(
 
 def result_facts(doc: AnalyzedText) -> list[Fact]:
     """Normal or abnormal results of a study or exam ("chest x-ray unremarkable" vs "shows a
-    mass"), keyed by the words before the result word in its sentence."""
+    mass"), keyed by the words before the result word in its sentence (or, at its start, the
+    words after it: "Negative for chest pain")."""
     out = []
     starts = _token_index(doc)
     pattern = _table_pattern(tuple(sorted(_RESULTS, key=len, reverse=True)))
@@ -507,8 +523,15 @@ def result_facts(doc: AnalyzedText) -> list[Fact]:
         subject = [
             t.stem
             for t in doc.tokens[max(0, i - 6) : i]
-            if t.sentence == tok.sentence and is_content(t) and is_clinical(t)
+            if t.sentence == tok.sentence and is_content(t)
         ]
+        if not subject:  # "Positive for smoking", "Negative for use of alcohol"
+            after = _token_at(doc, starts, m.end() - 1) + 1
+            subject = [
+                t.stem
+                for t in doc.tokens[after : after + 4]
+                if t.sentence == tok.sentence and is_content(t)
+            ]
         if subject:
             out.append(Fact("result", " ".join(subject), value, m.start(), m.end()))
     return out
@@ -822,7 +845,7 @@ class CompareStage(Stage):
         given_all: list[Fact] | None,
     ) -> list[Finding]:
         if window.source == "context" and given_all is not None and window.span is not None:
-            given = facts_in(given_all, *window.span)
+            given = facts_in(given_all, *_with_answer(doc, window.span))
             found = differences(said, given)
             text, corpus = doc.context.text, False  # type: ignore[union-attr]
         else:
@@ -830,6 +853,19 @@ class CompareStage(Stage):
             found = differences(said, read_facts(analysed), CORPUS_KINDS)
             text, corpus = window.text, True
         return [_finding(doc, claim, d, window, text, corpus) for d in found]
+
+
+def _with_answer(doc: CaseDoc, span: tuple[int, int]) -> tuple[int, int]:
+    """A window that ends on a question, with the sentence that answers it: in a dialogue the
+    two are one statement ("Is it your left foot? - No, the other one.")."""
+    start, end = span
+    sentences = doc.context_sentences
+    for k, sentence in enumerate(sentences):
+        if sentence.span[1] >= end:
+            if sentence.text.rstrip().endswith("?") and k + 1 < len(sentences):
+                return start, sentences[k + 1].span[1]
+            break
+    return start, end
 
 
 def _finding(
