@@ -52,6 +52,7 @@ DEFAULT_STAGES = (
     "rules",
     "learned",
     "tier1",
+    "compare",
     "verdicts",
     "tier2",
     "severity",

@@ -8,7 +8,7 @@ result from that document alone.
 
 The built-in stages, in the default order (``[pipeline] stages``)::
 
-    segment -> decompose -> analyze -> retrieve -> rules -> learned -> tier1 -> verdicts
+    segment -> decompose -> analyze -> retrieve -> rules -> learned -> tier1 -> compare -> verdicts
             -> tier2 -> severity -> score
 
 Each is registered in :data:`medfact.registry.stages` by name and built from the resolved config
@@ -346,4 +346,5 @@ def build_stage(name: str, settings: Settings, parts: Parts) -> Stage:
     return stages.get(name)(settings, parts)
 
 
+from medfact import compare as _compare  # noqa: E402, F401 - registers the comparison stage
 from medfact.lm import tier as _tier  # noqa: E402, F401 - registers the tier-2 stage
