@@ -16,6 +16,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from itertools import pairwise
 
 from medfact.lexicon import terms
 from medfact.lexicon.drugs import DrugMention, default_lexicon
@@ -506,7 +507,7 @@ class Analyzer:
                     # on your osteoporosis. - No.": the "no" answers the question).
                     if (
                         answered
-                        and len(reply.split()) <= 3
+                        and (len(reply.split()) <= 3 or _asks(toks))
                         and _is_bare_no(reply)
                         and not any(
                             _is_question(sents[k].text, len(by_sentence.get(sents[k].index, [])))
@@ -761,6 +762,20 @@ _TAG_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _TAG_MIN_WORDS = 6  # words a statement needs before its tag ("Right knee, right?" is asked)
+
+
+_ASKING = frozenset({"any", "anything"})
+_ASKING_PAIRS = frozenset(
+    {("do", "you"), ("did", "you"), ("have", "you"), ("are", "you"), ("is", "there")}
+    | {("how", "about"), ("what", "about"), ("were", "you"), ("has", "there")}
+)
+
+
+def _asks(toks: list[Token]) -> bool:
+    """Whether the end of a sentence without "?" reads as a question ("okay any joint pain
+    fever weight loss", "how about headaches"): transcripts often drop the question mark."""
+    tail = [t.text for t in toks[-_SCOPE_WINDOW:]]
+    return any(w in _ASKING for w in tail) or any(p in _ASKING_PAIRS for p in pairwise(tail))
 
 
 def _is_question(text: str, n_tokens: int) -> bool:

@@ -17,6 +17,7 @@ from medfact.document import CaseDoc
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
+from medfact.verifiers.aligned import AlignedWindows
 from medfact.verifiers.base import CONTRADICTED, Rule, window_stems
 from medfact.verifiers.temporal import anchored, first_words
 
@@ -155,11 +156,18 @@ class CertaintyRule(Rule):
             for stem in _topic(ctx, c, 8):
                 by_stem.setdefault((c.scale, stem), []).append(k)
         strong = {c.scale for c in ctx_words if c.value == 3}
+        windows = AlignedWindows(view)
         for w in scale_words(out):
             hits: set[int] = set()
             for stem in _topic(out, w, 6):
                 hits.update(by_stem.get((w.scale, stem), ()))
             rivals = [ctx_words[k] for k in sorted(hits)]
+            if rivals and windows.active:
+                # in a long input, only the part aligned to this claim speaks of the same thing
+                window = windows.window(w.start, w.end)
+                rivals = [c for c in rivals if windows.holds(window, c.sentence)]
+                if not rivals:
+                    continue
             if not rivals:
                 if (
                     w.value == 3

@@ -184,7 +184,16 @@ _UNSPECIFIC = frozenset(
         "thing",
         "treatment",
         "complain",
+        "temperature",
+        "pressure",
+        "pulse",
+        "vital",
     ]
+)
+# Tests and orders: whether the input hedges them is the plan's business, not a diagnosis's.
+_NOT_JUDGED = frozenset(
+    ["scan", "x-ray", "xray", "mri", "ekg", "ecg", "panel", "test", "tests", "labs", "ultrasound"]
+    + ["echo", "echocardiogram", "biopsy", "referral", "follow-up", "followup", "therapy"]
 )
 # A body part or organ alone names no finding: its polarity is that of the words about it
 # ("heart regular", "no murmurs of the heart"), which are compared on their own.
@@ -220,6 +229,9 @@ class NegationRule(Rule):
         seen_sentences: set[tuple[int, str]] = set()
         windows = AlignedWindows(view)
         judgements: list[tuple[int, int]] = judgement_spans(view.output.text)
+        drug_starts = {
+            t.start for d in view.output.drugs for t in view.output.tokens_in(d.start, d.end)
+        }
         for i, tok in enumerate(view.output.tokens):
             if not is_content(tok) or tok.polarity == ASKED or _is_header(view.output, i):
                 continue
@@ -292,10 +304,15 @@ class NegationRule(Rule):
                     )
                 )
             elif tok.polarity == AFFIRMED and polarities == {UNCERTAIN}:
-                if _judgement(view, judgements, tok) or all(
-                    _conversational(ctx, m) for m in mentions
+                if (
+                    _judgement(view, judgements, tok)
+                    or all(_conversational(ctx, m) for m in mentions)
+                    or tok.text in _NOT_JUDGED
+                    or tok.start in drug_starts
                 ):
-                    continue  # the Assessment's diagnosis; a patient's "I think" or "probably"
+                    # the Assessment's diagnosis; a patient's "I think" or "probably"; a test
+                    # or drug (the plan's "might repeat an EKG" is the plan, not a diagnosis)
+                    continue
                 seen_sentences.add(key)
                 findings.append(
                     self.finding(
@@ -320,7 +337,7 @@ class NegationRule(Rule):
                         f"'{tok.text}' is hedged here but stated as fact in the input",
                         relation=CONTRADICTED,
                         context_span=(anchor.start, anchor.end),
-                        confidence=0.5,
+                        confidence=0.45,  # a weak reading: below the severity policy's bar
                     )
                 )
         findings.extend(self._opposite_results(view, windows))
