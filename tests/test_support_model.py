@@ -101,3 +101,18 @@ def test_align_scores_each_window_and_puts_the_most_supporting_first(support_dir
     nothing = verifier.predict([("", claims[1].text)])[0]
     assert np.allclose(rows[1], nothing, atol=1e-5) and aligned["c1"] == []
     assert evidence["c0"] == windows  # the input mapping is not mutated
+
+
+def test_align_stops_at_the_first_window_that_reaches_the_support_threshold(support_dir):
+    verifier = CrossEncoderVerifier(str(support_dir), top_k=3, threads=1).load()
+    windows = [Evidence(text=p, source="context") for p, _ in PAIRS]
+    claim = Claim(id="c0", text=PAIRS[0][1], span=(0, 10), sentence=0)
+    first = verifier.predict([(windows[0].text, claim.text)])[0]
+    verifier.encoder.card_["thresholds"] = {"supported": float(first[0]) - 1e-3}
+    rows, aligned = verifier.align([claim], {"c0": windows})
+    assert np.allclose(rows[0], first, atol=1e-5) and aligned["c0"] == windows  # one read
+    verifier.encoder.card_["thresholds"] = {"supported": 1.01}  # never enough: all three read
+    rows, aligned = verifier.align([claim], {"c0": windows})
+    singles = verifier.predict([(w.text, claim.text) for w in windows[:3]])[:, 0]
+    assert rows[0, 0] == pytest.approx(singles.max(), abs=1e-5)
+    assert aligned["c0"][0].text == windows[int(singles.argmax())].text

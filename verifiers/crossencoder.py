@@ -238,30 +238,38 @@ class CrossEncoderVerifier:
     ) -> tuple[np.ndarray, dict[str, list[Any]]]:
         """Each claim's probabilities, and its evidence with the window tier 1 aligned it to first.
 
-        A support model reads each of the claim's ``top_k`` windows on its own: the claim's row is
-        that of its most supporting window, and the windows are reordered by P(supported) (the
-        rest keep their retrieval order). An adapter model reads the windows joined, as trained,
-        and leaves the order alone.
+        A support model reads the claim's ``top_k`` windows one at a time, in retrieval order,
+        and stops once one reaches the card's ``supported`` threshold (each round is one call
+        over the claims still open, so the result depends on the case alone): the claim's row is
+        that of its most supporting window read, which goes first; the rest follow by
+        P(supported), then the unread ones in retrieval order. An adapter model reads the
+        windows joined, as trained, and leaves the order alone.
         """
         self.encoder.load()
         if not self.encoder.support_model_:
             return self.predict(self.pairs(claims, evidence)), evidence
+        enough = float((self.thresholds or {}).get("supported", 1.01))
         windows = [evidence.get(c.id, [])[: self.top_k] for c in claims]
-        pairs = [(w.text, c.text) for c, ws in zip(claims, windows, strict=True) for w in ws] + [
-            ("", c.text) for c, ws in zip(claims, windows, strict=True) if not ws
-        ]
-        scores = self.predict(pairs)
+        read: list[dict[int, float]] = [{} for _ in claims]
         out = np.zeros((len(claims), len(LABELS)), dtype=np.float32)
+        todo = list(range(len(claims)))
+        for r in range(max([len(ws) for ws in windows] + [1])):
+            todo = [i for i in todo if r < len(windows[i]) or (r == 0 and not windows[i])]
+            if not todo:
+                break
+            pairs = [(windows[i][r].text if windows[i] else "", claims[i].text) for i in todo]
+            for i, row in zip(todo, self.predict(pairs), strict=True):
+                if windows[i]:
+                    read[i][r] = float(row[0])
+                if r == 0 or row[0] > out[i, 0]:
+                    out[i] = row
+            todo = [i for i in todo if out[i, 0] < enough]
         aligned = dict(evidence)
-        lo, empty = 0, sum(len(ws) for ws in windows)
-        for i, (claim, ws) in enumerate(zip(claims, windows, strict=True)):
-            if not ws:  # no window: scored against nothing
-                out[i], empty = scores[empty], empty + 1
-                continue
-            rows = scores[lo : lo + len(ws)]
-            lo += len(ws)
-            order = sorted(range(len(ws)), key=lambda k: (-float(rows[k][0]), k))
-            out[i] = rows[order[0]]
-            items = evidence[claim.id]
-            aligned[claim.id] = [items[k] for k in order] + items[len(ws) :]
+        for i, claim in enumerate(claims):
+            if len(windows[i]) > 1:
+                n = len(windows[i])
+                order = sorted(read[i], key=lambda k: (-read[i][k], k))
+                order += [k for k in range(n) if k not in read[i]]
+                items = evidence[claim.id]
+                aligned[claim.id] = [items[k] for k in order] + items[n:]
         return out, aligned
