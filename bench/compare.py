@@ -4,6 +4,9 @@ Twins (``--twins DIR``): each row is a case (premise as the input, hypothesis as
 rows with role "error" are positives, role "clean" negatives; a row is flagged when the stage
 adds a compare.v1 finding. Per kind and overall; "clinical" is every kind but "paraphrase".
 NLI (``--nli DIR``): contradicted (positive) vs supported (negative) rows of each source.
+Challenge set (``--cases DIR``, bench/cases): each record's erroneous output (positive, omissions
+left out) and faithful output (negative) against its context; ``--half dev`` (odd ids) while
+developing, ``held-out`` (even ids) once at the end.
 
     python bench/compare.py --twins /work/nli-data/twins --nli /work/nli-data/nli --split test
 """
@@ -95,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--twins", type=Path, help="folder of the twins JSONL splits")
     parser.add_argument("--nli", type=Path, help="folder of the NLI JSONL splits")
     parser.add_argument("--split", default="test", choices=("train", "valid", "test"))
+    parser.add_argument("--cases", type=Path, help="folder of the challenge set (bench/cases)")
+    parser.add_argument("--half", default="dev", choices=("dev", "held-out", "all"))
     parser.add_argument("--limit", type=int, default=None, help="rows per file (quick runs)")
     parser.add_argument("--show", type=int, default=0, help="print this many errors per kind")
     args = parser.parse_args(argv)
@@ -129,10 +134,34 @@ def main(argv: list[str] | None = None) -> int:
         reports.append(
             table(f"nli {args.split}, contradicted vs supported ({len(items)} rows)", counts)
         )
+    if args.cases is None or not args.cases.is_dir():
+        print(f"cases: skipped ({args.cases or 'no --cases given'} not found)")
+    else:
+        items = challenge_rows(args.cases, args.half)
+        counts = evaluate(engine, stage, items, "kind", lambda r: r["role"] == "error")
+        title = f"challenge set {args.half} ({len(items)} outputs, omissions left out)"
+        reports.append(table(title, {"all": counts["all"]}))
     for report in reports:
         print(report, end="\n\n")
     print(f"{time.perf_counter() - start:.1f} s")
     return 0
+
+
+def challenge_rows(folder: Path, half: str) -> list[dict[str, Any]]:
+    """The challenge set as twin rows: each record's erroneous and faithful output."""
+    from medfact.benchmarks.cases import load_cases
+
+    out = []
+    for case in load_cases(folder):
+        number = int("".join(ch for ch in case.id if ch.isdigit()) or 0)
+        if case.is_omission or (half == "dev" and number % 2 == 0):
+            continue
+        if half == "held-out" and number % 2 == 1:
+            continue
+        for role, text in (("error", case.erroneous), ("clean", case.faithful)):
+            row = {"premise": case.context, "hypothesis": text, "role": role}
+            out.append({**row, "kind": case.kind})
+    return out
 
 
 def _show(engine: Engine, stage: CompareStage, items: list[dict[str, Any]], per_kind: int) -> None:

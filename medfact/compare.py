@@ -37,7 +37,14 @@ from medfact.analysis import (
     is_relative,
 )
 from medfact.document import CaseDoc
-from medfact.lexicon.terms import ANATOMY, CHANGE_WORDS, DOSE_CLASSES, LATERALITY, SIDE_AXES
+from medfact.lexicon.terms import (
+    ANATOMY,
+    CHANGE_WORDS,
+    DOSE_CLASSES,
+    LATERALITY,
+    RELATIVE_VERBS,
+    SIDE_AXES,
+)
 from medfact.registry import stages
 from medfact.stages import Stage
 from medfact.taxonomy import ErrorCategory, RiskLevel
@@ -225,6 +232,15 @@ def _drug_anchor(doc: AnalyzedText, start: int, reach: int = 60) -> str:
     return best
 
 
+def _drug_after(doc: AnalyzedText, end: int, reach: int = 12) -> str:
+    """The drug named right after ``end`` ("PO doxycycline"), or ""."""
+    for drug in doc.drugs:
+        if drug.start >= end:
+            gap = doc.text[end : drug.start]
+            return drug.canonical if len(gap) <= reach and not re.search(r"[.,;+]", gap) else ""
+    return ""
+
+
 def _words_at(text: str, table: dict[str, str], upper_only: frozenset[str]) -> Iterable[Fact]:
     """Phrases of ``table`` in ``text`` as whole words; short ones listed in ``upper_only``
     count only when written in capitals ("PO", not "po" inside a word)."""
@@ -281,7 +297,8 @@ def frequency_facts(doc: AnalyzedText) -> list[Fact]:
 def route_facts(doc: AnalyzedText) -> list[Fact]:
     out = []
     for f in _words_at(doc.text, _ROUTES, _UPPER_ONLY_ROUTES):
-        out.append(Fact("route", _drug_anchor(doc, f.start, 80), f.value, f.start, f.end))
+        drug = _drug_after(doc, f.end) or _drug_anchor(doc, f.start, 80)
+        out.append(Fact("route", drug, f.value, f.start, f.end))
     return out
 
 
@@ -425,11 +442,7 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
     out = []
     result_sentences = {t.sentence for t in doc.tokens if t.stem in _RESULT_STEMS}
     aims = _aim_sentences(doc)
-    relatives = {
-        t.sentence
-        for t in doc.tokens
-        if (is_relative(t.text) and t.text not in ("family", "families")) or t.text == "history"
-    }
+    relatives = _family_sentences(doc)
     kin = {t.sentence for t in doc.tokens if is_relative(t.text)}
     for tok in doc.tokens:
         if tok.text in _SELF_NEGATING:
@@ -483,7 +496,7 @@ def _direct(doc: AnalyzedText, tok: Token) -> bool:
     lo, hi = doc.sentences[tok.sentence].span
     if doc.sentences[tok.sentence].text.rstrip().endswith("?") and tok.trigger >= hi:
         return True  # a question its answer denies: "Have you taken Tylenol? - No, only Aleve."
-    if _NO_DIFFERENCE.match(doc.text, tok.trigger):
+    if _NO_DIFFERENCE.match(doc.text, tok.trigger) or _BARE_NO.match(doc.text, tok.trigger):
         return False
     if lo <= tok.trigger < hi and _DENIAL.match(doc.text, tok.trigger):
         return True  # "denies any left leg symptoms or right leg weakness": a list denied
@@ -491,6 +504,9 @@ def _direct(doc: AnalyzedText, tok: Token) -> bool:
 
 
 _NEAR = 20
+_BARE_NO = re.compile(
+    r"no\s*[,.!;-]|(?:no|not)\s+(?:more|less|fewer|greater)\s+than", re.I
+)  # an answer ("No, he is ..."), no negation
 _DENIAL = re.compile(
     r"deni|negative\s+for|free\s+of", re.IGNORECASE
 )  # characters between a negation trigger and the word it negates
@@ -503,6 +519,22 @@ _VAGUE = frozenset({"signs", "sign", "symptoms", "symptom", "evidence", "issues"
 _RESULT_STEMS = frozenset(
     concept_key(w) for w in ("negative", "positive", "allergies", "allergy", "allergic", "nkda")
 )
+
+
+def _family_sentences(doc: AnalyzedText) -> set[int]:
+    """Sentences that say a relative has or had something: "family history", "her sister had
+    breast cancer" (a relative then a verb such as had, has, died), not "talked with the
+    daughter"."""
+    out = set()
+    toks = doc.tokens
+    for i, tok in enumerate(toks[:-1]):
+        nxt = toks[i + 1]
+        if nxt.sentence != tok.sentence or re.search(r"[,;:]", doc.text[tok.end : nxt.start]):
+            continue
+        history = tok.text == "family" and nxt.text == "history"
+        if history or (is_relative(tok.text) and nxt.text in RELATIVE_VERBS):
+            out.add(tok.sentence)
+    return out
 
 
 def result_facts(doc: AnalyzedText) -> list[Fact]:
@@ -518,13 +550,10 @@ def result_facts(doc: AnalyzedText) -> list[Fact]:
         i = _token_at(doc, starts, m.start())
         tok = doc.tokens[i]
         value = _RESULTS[re.sub(r"\s+", " ", m.group().lower())]
-        if tok.polarity == NEGATED and value == "abnormal":
+        denied = tok.polarity == NEGATED and tok.trigger is not None and _direct(doc, tok)
+        if denied and value == "abnormal" and "," not in doc.text[tok.trigger : tok.start]:
             value = "normal"
-        subject = [
-            t.stem
-            for t in doc.tokens[max(0, i - 6) : i]
-            if t.sentence == tok.sentence and is_content(t)
-        ]
+        subject = [t.stem for t in _clause_before(doc, i, 6) if is_content(t)]
         if not subject:  # "Positive for smoking", "Negative for use of alcohol"
             after = _token_at(doc, starts, m.end() - 1) + 1
             subject = [
@@ -535,6 +564,18 @@ def result_facts(doc: AnalyzedText) -> list[Fact]:
         if subject:
             out.append(Fact("result", " ".join(subject), value, m.start(), m.end()))
     return out
+
+
+def _clause_before(doc: AnalyzedText, i: int, width: int) -> list[Token]:
+    """Up to ``width`` tokens before token ``i`` in its sentence, stopping at a comma or ";"."""
+    toks, out = doc.tokens, []
+    j = i - 1
+    while j >= 0 and len(out) < width and toks[j].sentence == toks[i].sentence:
+        if re.search(r"[,;:]", doc.text[toks[j].end : toks[j + 1].start]):
+            break
+        out.append(toks[j])
+        j -= 1
+    return out[::-1]
 
 
 def allergy_facts(doc: AnalyzedText) -> list[Fact]:
@@ -784,6 +825,10 @@ def differences(
     for fact in said:
         if kinds is not None and fact.kind not in kinds:
             continue
+        if fact.kind in _ONE_VALUE and any(
+            o.kind == fact.kind and _keys_match(fact, o) and not _agree(fact, o) for o in said
+        ):
+            continue  # the claim itself states two values ("left worse than right"): two events
         rivals = [g for g in given if g.kind == fact.kind and _keys_match(fact, g)]
         if fact.kind in ("part", "drug") and any(
             g.kind == fact.kind and g.value == fact.value for g in given
@@ -792,6 +837,9 @@ def differences(
         if rivals and not any(_agree(fact, g) for g in rivals):
             out.append(Difference(fact, rivals[0]))
     return _one_per_span(out)
+
+
+_ONE_VALUE = frozenset({"status", "side", "direction"})  # two values in one claim: two events
 
 
 def _one_per_span(found: list[Difference]) -> list[Difference]:
