@@ -82,6 +82,20 @@ def load(data: Path) -> tuple[dict[str, Any], list[str]]:
     return records, held_out
 
 
+def trained_pmids(nli_dir: Path) -> set[str]:
+    """PMIDs whose abstract is in the train split of a ``medfact data nli`` folder."""
+    path = nli_dir / "train.jsonl"
+    if not path.is_file():
+        sys.exit(f"bench/corpus_verify.py: {path} not found (a `medfact data nli` folder)")
+    seen = set()
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            group = json.loads(line).get("group", "")
+            if group.startswith("pubmed:"):
+                seen.add(group.split(":", 1)[1])
+    return seen
+
+
 def build_corpus(data: Path, home: Path) -> tuple[float, int]:
     from medfact.corpora.bm25 import BM25Corpus, corpus_dir
     from medfact.corpora.loaders import iter_pubmedqa
@@ -251,12 +265,22 @@ def main() -> None:
     parser.add_argument("--top-k", type=int, default=None, help="passages per claim")
     parser.add_argument("--home", type=Path, default=None, help="keep the index here")
     parser.add_argument("--json", type=Path, default=None, help="also write the report here")
+    parser.add_argument(
+        "--unseen-by",
+        type=Path,
+        default=None,
+        help="a `medfact data nli` folder: use only PMIDs whose abstract is not in its train "
+        "split (a verifier trained on it has seen those conclusions)",
+    )
     args = parser.parse_args()
 
     from medfact.config import NO_MODEL
     from medfact.pipeline import Engine
 
     records, held_out = load(args.data)
+    if args.unseen_by is not None:
+        seen = trained_pmids(args.unseen_by)
+        held_out = [pmid for pmid in held_out if pmid not in seen]
     kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip())
     with tempfile.TemporaryDirectory(prefix="medfact-home-") as tmp:
         home = args.home or Path(tmp)
@@ -289,6 +313,7 @@ def main() -> None:
         score_s=score_s,
         cases_per_s=len(cases) / score_s if score_s else 0.0,
         tier1=engine.config["pipeline"].get("model") or None,
+        pmids_unseen_by=str(args.unseen_by) if args.unseen_by else None,
         command="python bench/corpus_verify.py " + shlex.join(sys.argv[1:]),
     )
     print(markdown(report))
