@@ -498,12 +498,27 @@ def _direct(doc: AnalyzedText, tok: Token) -> bool:
         return True  # a question its answer denies: "Have you taken Tylenol? - No, only Aleve."
     if _NO_DIFFERENCE.match(doc.text, tok.trigger) or _BARE_NO.match(doc.text, tok.trigger):
         return False
-    if lo <= tok.trigger < hi and _DENIAL.match(doc.text, tok.trigger):
+    if not lo <= tok.trigger < hi:
+        return False
+    if tok.polarity == NEGATED and not _FINDING_NEGATION.match(doc.text, tok.trigger):
+        return False  # "not effective for pain control" says nothing about the pain
+    between = doc.text[min(tok.trigger, tok.start) : max(tok.trigger, tok.start)]
+    if _SCOPE_BREAK.search(between):
+        return False  # "denies any weakness per se, just clumsiness"
+    if _DENIAL.match(doc.text, tok.trigger):
         return True  # "denies any left leg symptoms or right leg weakness": a list denied
-    return lo <= tok.trigger < hi and abs(tok.start - tok.trigger) <= _NEAR
+    return abs(tok.start - tok.trigger) <= _NEAR
 
 
 _NEAR = 20
+# triggers that deny a finding (not "not effective", "did not establish")
+_FINDING_NEGATION = re.compile(
+    r"deni|deny|no\b|without|negative|free\s+of|absen|rule|ruling|never|non-|nor\b|none|"
+    r"(?:not|n't)\s+(?:have|has|had|experienc\w*|report\w*|complain\w*|feel\w*|show\w*|"
+    r"reveal\w*|see\w*|notice\w*|any)\b|resolved|neither",
+    re.IGNORECASE,
+)
+_SCOPE_BREAK = re.compile(r"\b(?:just|only|except|but|however|although|though)\b", re.I)
 _BARE_NO = re.compile(
     r"no\s*[,.!;-]|(?:no|not)\s+(?:more|less|fewer|greater)\s+than", re.I
 )  # an answer ("No, he is ..."), no negation
@@ -817,10 +832,16 @@ def _actions_conflict(a: str, b: str) -> bool:
 
 
 def differences(
-    said: Sequence[Fact], given: Sequence[Fact], kinds: frozenset[str] | None = None
+    said: Sequence[Fact],
+    given: Sequence[Fact],
+    kinds: frozenset[str] | None = None,
+    topics: tuple[frozenset[str], dict[int, frozenset[str]]] | None = None,
 ) -> list[Difference]:
     """Each claim fact that the window states otherwise: the window has facts of its kind and
-    key and none agrees. Facts of one kind on one side only are silence."""
+    key and none agrees. Facts of one kind on one side only are silence. With ``topics`` (the
+    claim's content words, and those of the window sentence at each window fact's start), a
+    word-level fact (polarity, certainty, whose, part, drug) is compared only with window
+    sentences about the same thing."""
     out = []
     for fact in said:
         if kinds is not None and fact.kind not in kinds:
@@ -834,9 +855,37 @@ def differences(
             g.kind == fact.kind and g.value == fact.value for g in given
         ):
             continue  # the part is named in the window, whatever the frame
+        if fact.kind in _TOKEN_KINDS and topics is not None:
+            key = frozenset({fact.key.split("|")[0]})  # the word both sides share
+            rivals = [
+                g for g in rivals if _aligned(topics[0] | key, topics[1].get(g.start, key) | key)
+            ]
         if rivals and not any(_agree(fact, g) for g in rivals):
             out.append(Difference(fact, rivals[0]))
     return _one_per_span(out)
+
+
+_TOKEN_KINDS = frozenset({"polarity", "certainty", "scope", "part", "drug"})
+_MIN_OVERLAP = 0.5  # shared content words / the smaller side's, for word-level facts
+
+
+def _aligned(claim: frozenset[str], sentence: frozenset[str]) -> bool:
+    """Whether a window sentence is about what the claim is about: half the content words of
+    the shorter of the two are shared."""
+    smaller = min(len(claim), len(sentence))
+    return smaller > 0 and len(claim & sentence) / smaller >= _MIN_OVERLAP
+
+
+def sentence_topics(doc: AnalyzedText, facts: Sequence[Fact]) -> dict[int, frozenset[str]]:
+    """The content words of the sentence holding each fact, by the fact's start."""
+    starts = _token_index(doc)
+    out: dict[int, frozenset[str]] = {}
+    for f in facts:
+        if f.kind in _TOKEN_KINDS and doc.tokens and f.start not in out:
+            out[f.start] = _sentence_stems(
+                doc, doc.tokens[_token_at(doc, starts, f.start)].sentence
+            )
+    return out
 
 
 _ONE_VALUE = frozenset({"status", "side", "direction"})  # two values in one claim: two events
@@ -892,13 +941,21 @@ class CompareStage(Stage):
         window: Evidence,
         given_all: list[Fact] | None,
     ) -> list[Finding]:
+        claim_topic = frozenset(
+            t.stem
+            for t in doc.output.tokens_in(*claim.span)
+            if is_content(t)  # type: ignore[union-attr]
+        )
         if window.source == "context" and given_all is not None and window.span is not None:
             given = facts_in(given_all, *_with_answer(doc, window.span))
-            found = differences(said, given)
+            topics = (claim_topic, sentence_topics(doc.context, given))  # type: ignore[arg-type]
+            found = differences(said, given, topics=topics)
             text, corpus = doc.context.text, False  # type: ignore[union-attr]
         else:
             analysed = self.analyzer(window.text, self.segmenter(window.text))
-            found = differences(said, read_facts(analysed), CORPUS_KINDS)
+            given = read_facts(analysed)
+            topics = (claim_topic, sentence_topics(analysed, given))
+            found = differences(said, given, CORPUS_KINDS, topics)
             text, corpus = window.text, True
         return [_finding(doc, claim, d, window, text, corpus) for d in found]
 
