@@ -52,6 +52,8 @@ from medfact.types import Claim, Evidence, Finding
 from medfact.verifiers.base import window_stems
 from medfact.verifiers.change import change_mentions
 from medfact.verifiers.entities import PREGNANCY, _same_allergen, ages, allergies, code_status
+from medfact.verifiers.route import compatible as routes_agree
+from medfact.verifiers.route import route_mentions
 from medfact.verifiers.temporal import mentions as temporal_mentions
 from medfact.verifiers.values import _same, frequencies
 
@@ -63,22 +65,6 @@ RULE = "compare.v1"
 CONTRADICTED = "contradicted"
 
 # --- small word tables of this stage (written for medfact) ----------------------------------------
-
-_ROUTES: dict[str, str] = {
-    **dict.fromkeys(("po", "p.o.", "orally", "oral", "by mouth"), "oral"),
-    **dict.fromkeys(("iv", "i.v.", "intravenously", "intravenous", "ivpb"), "intravenous"),
-    **dict.fromkeys(("im", "i.m.", "intramuscularly", "intramuscular"), "intramuscular"),
-    **dict.fromkeys(
-        ("subq", "sq", "sc", "s.c.", "subcutaneously", "subcutaneous", "sub-q"), "subcutaneous"
-    ),
-    **dict.fromkeys(("sl", "sublingually", "sublingual"), "sublingual"),
-    **dict.fromkeys(("pr", "rectally", "per rectum"), "rectal"),
-    **dict.fromkeys(("topically", "topical"), "topical"),
-    **dict.fromkeys(("inhaled", "nebulized", "via nebulizer"), "inhaled"),
-    **dict.fromkeys(("intrathecally", "intrathecal"), "intrathecal"),
-    **dict.fromkeys(("transdermal", "transdermally"), "transdermal"),
-}
-_UPPER_ONLY_ROUTES = frozenset({"iv", "im", "sc", "sq", "sl", "pr", "po"})  # "PR" not "pr"ior
 
 _SETTINGS: dict[str, str] = {
     **dict.fromkeys(
@@ -232,15 +218,6 @@ def _drug_anchor(doc: AnalyzedText, start: int, reach: int = 60) -> str:
     return best
 
 
-def _drug_after(doc: AnalyzedText, end: int, reach: int = 12) -> str:
-    """The drug named right after ``end`` ("PO doxycycline"), or ""."""
-    for drug in doc.drugs:
-        if drug.start >= end:
-            gap = doc.text[end : drug.start]
-            return drug.canonical if len(gap) <= reach and not re.search(r"[.,;+]", gap) else ""
-    return ""
-
-
 def _words_at(text: str, table: dict[str, str], upper_only: frozenset[str]) -> Iterable[Fact]:
     """Phrases of ``table`` in ``text`` as whole words; short ones listed in ``upper_only``
     count only when written in capitals ("PO", not "po" inside a word)."""
@@ -295,11 +272,8 @@ def frequency_facts(doc: AnalyzedText) -> list[Fact]:
 
 
 def route_facts(doc: AnalyzedText) -> list[Fact]:
-    out = []
-    for f in _words_at(doc.text, _ROUTES, _UPPER_ONLY_ROUTES):
-        drug = _drug_after(doc, f.end) or _drug_anchor(doc, f.start, 80)
-        out.append(Fact("route", drug, f.value, f.start, f.end))
-    return out
+    """Routes of administration, each keyed by the drug it qualifies (route.v1's reading)."""
+    return [Fact("route", m.drug, m.route, m.start, m.end) for m in route_mentions(doc)]
 
 
 def setting_facts(doc: AnalyzedText) -> list[Fact]:
@@ -820,6 +794,8 @@ def _agree(a: Fact, b: Fact) -> bool:
         return _same_allergen(a.value, b.value)
     if a.kind == "action":
         return not _actions_conflict(a.value, b.value)
+    if a.kind == "route":
+        return routes_agree(a.value, b.value)
     if a.kind == "age":
         return abs(int(a.value) - int(b.value)) <= 1
     return a.value == b.value
@@ -852,7 +828,7 @@ def differences(
             continue  # the claim itself states two values ("left worse than right"): two events
         rivals = [g for g in given if g.kind == fact.kind and _keys_match(fact, g)]
         if fact.kind in ("part", "drug") and any(
-            g.kind == fact.kind and g.value == fact.value for g in given
+            g.kind == fact.kind and (g.value in fact.value or fact.value in g.value) for g in given
         ):
             continue  # the part is named in the window, whatever the frame
         if fact.kind in _TOKEN_KINDS and topics is not None:
