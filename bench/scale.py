@@ -7,17 +7,22 @@ For each pipeline (``--no-model`` rules only; default: with the tier-1 cross-enc
 - single process: ``Engine.score_many`` over the file's records, results serialised as
   ``medfact score`` writes them; with torch's default threads, and with 1 thread (what one Ray
   worker of ``num_cpus=1`` gets: Ray sets OMP_NUM_THREADS to the worker's CPUs); and the
-  ``medfact score --input`` command itself, end to end in a new process;
-- Ray: ``score_with_ray``'s path (``read_jsonl`` -> ``score_dataset`` -> ``write_results``)
-  with 1 and 2 workers, on a local Ray started once (its start is reported apart), and with
-  1 worker without the first pass that finds repeated ids (``unique_ids=False``).
+  ``medfact score --input`` command itself, end to end in a new process, without and with
+  ``--ray --ray-workers 1`` (which starts its own local Ray: ``ray.init`` included);
+- Ray: ``score_with_ray``'s path (repeated ids found by the driver, ``read_jsonl`` ->
+  ``score_dataset`` -> ``write_results``) with 1 and 2 workers, on a local Ray started once
+  (its start is reported apart, with the start of one empty actor), and with 1 worker with the
+  id pass on Ray Data (``find_repeats``, the path for object storage) and without any id pass
+  (``unique_ids=False``).
 
-Reported: wall (end to end, engine load included), the steady rate (rows after the first
-batch / time after the first batch: what a long run sees), each worker's engine load and peak
-RSS. Results are checked to be identical to the single process (timings aside).
+Reported: wall (end to end, engine load included, ``ray.init`` not), the steady rate (rows
+after the first batch / time after the first batch: what a long run sees), each worker's
+engine load and peak RSS; with ``--rounds N``, the median of N rounds run back to back, each
+round running every row once. Results are checked to be identical to the single process
+(timings aside).
 
     python bench/scale.py                      # both pipelines, 2,000 cases
-    python bench/scale.py --no-model --cases 500
+    python bench/scale.py --no-model --cases 500 --rounds 3
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ import json
 import os
 import platform
 import resource
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -98,15 +105,15 @@ def run_single(path: Path, overrides: dict[str, Any] | None, threads: int | None
     }
 
 
-def run_cli(path: Path, no_model: bool) -> dict:
-    """``medfact score --input FILE`` as a user runs it: a new process, wall clock."""
-    import subprocess
-
+def run_cli(path: Path, no_model: bool, ray_workers: int | None = None) -> dict:
+    """``medfact score --input FILE [--ray]`` as a user runs it: a new process, wall clock."""
     args = [sys.executable, "-m", "medfact.cli", "score", "--input", str(path)]
+    if no_model:
+        args.append("--no-model")
+    if ray_workers:
+        args += ["--ray", "--ray-workers", str(ray_workers)]
     start = time.perf_counter()
-    done = subprocess.run(
-        [*args, *(["--no-model"] if no_model else [])], capture_output=True, text=True
-    )
+    done = subprocess.run(args, capture_output=True, text=True)
     wall = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"bench/scale.py: medfact score failed: {done.stderr[-2000:]}")
@@ -115,12 +122,20 @@ def run_cli(path: Path, no_model: bool) -> dict:
 
 
 def run_ray(
-    path: Path, overrides: dict[str, Any] | None, workers: int, batch: int, unique_ids: bool = True
+    path: Path, overrides: dict[str, Any] | None, workers: int, batch: int, id_pass: str = "driver"
 ) -> dict:
-    """The ``--ray`` path with ``workers`` actors; the Ray instance is already up."""
-    from medfact.integrations.ray import RESULT_COLUMNS, read_jsonl, score_dataset
+    """The ``--ray`` path with ``workers`` actors; the Ray instance is already up. ``id_pass``:
+    "driver" (``score_with_ray``'s way for local files), "ray" (a first pass on Ray Data, the
+    way for object storage) or "none" (``unique_ids=False``)."""
+    from medfact.integrations.ray import (
+        RESULT_COLUMNS,
+        find_repeats_in_files,
+        read_jsonl,
+        score_dataset,
+    )
 
     start = time.perf_counter()
+    repeats = find_repeats_in_files([str(path)]) if id_pass == "driver" else None
     cases = read_jsonl(path, rows_per_block=batch)
     results = score_dataset(
         cases,
@@ -128,7 +143,8 @@ def run_ray(
         overrides,
         num_workers=workers,
         batch_size=batch,
-        unique_ids=unique_ids,
+        unique_ids=id_pass != "none",
+        repeats=repeats,
         worker_stats=True,
     )
     lines, first, stats = [], None, {}
@@ -156,13 +172,38 @@ def run_ray(
     }
 
 
+def ray_start(workers: int) -> dict[str, float]:
+    """Ray's own fixed start-up: ``ray.init`` and then one empty actor (create, first call)."""
+    import ray
+
+    start = time.perf_counter()
+    # One logical CPU more than the workers: Ray Data's read/split tasks need a slot.
+    ray.init(num_cpus=workers + 1, include_dashboard=False, logging_level="WARNING")
+    init_s = time.perf_counter() - start
+
+    @ray.remote(num_cpus=1)
+    class Empty:
+        def pid(self) -> int:
+            return os.getpid()
+
+    start = time.perf_counter()
+    actor = Empty.remote()  # type: ignore[attr-defined]
+    ray.get(actor.pid.remote())
+    actor_s = time.perf_counter() - start
+    ray.kill(actor)
+    return {"ray_init_s": init_s, "empty_actor_s": actor_s}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=2000)
-    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument(
+        "--batch-size", type=int, help="Ray batch (default: score_with_ray's, 256 rules / 64)"
+    )
     parser.add_argument("--no-model", action="store_true", help="only the rules pipeline")
     parser.add_argument("--model-only", action="store_true", help="only the default pipeline")
     parser.add_argument("--workers", default="1,2", help="Ray worker counts to run")
+    parser.add_argument("--rounds", type=int, default=1, help="rounds of every row; medians")
     parser.add_argument("--json", type=Path, help="also write the figures here as JSON")
     args = parser.parse_args()
     if os.environ.get("PYTHONHASHSEED") != "0":
@@ -172,6 +213,8 @@ def main() -> None:
         os.execv(sys.executable, [sys.executable, *sys.argv])
 
     import ray
+
+    from medfact.integrations.ray import default_batch_size, resolve_config
 
     cases = build_cases(args.cases)
     pipelines = [("no-model", NO_MODEL), ("default", None)]
@@ -183,56 +226,95 @@ def main() -> None:
     cores = len(os.sched_getaffinity(0))
     print(
         f"machine: {platform.machine()} cores={cores} python={platform.python_version()} "
-        f"ray={ray.__version__}; {len(cases)} cases, batch {args.batch_size}",
+        f"ray={ray.__version__}; {len(cases)} cases, {args.rounds} round(s)",
         flush=True,
     )
-    figures: dict[str, Any] = {"cases": len(cases), "cores": cores}
+    figures: dict[str, Any] = {"cases": len(cases), "cores": cores, "rounds": args.rounds}
     with tempfile.TemporaryDirectory(prefix="medfact-scale-") as tmp:
         path = Path(tmp) / "cases.jsonl"
         path.write_text("".join(json.dumps(c) + "\n" for c in cases), encoding="utf-8")
-        start = time.perf_counter()
-        # One logical CPU more than the workers: Ray Data's read/split tasks need a slot.
-        ray.init(num_cpus=max(workers) + 1, include_dashboard=False, logging_level="WARNING")
-        figures["ray_init_s"] = time.perf_counter() - start
-        print(f"ray.init: {figures['ray_init_s']:.1f} s", flush=True)
+        # The new processes first: `medfact score --ray` starts a Ray of its own.
+        cli_runs: dict[str, dict[str, list[dict]]] = {}
+        for name, overrides in pipelines:
+            cli_rows = cli_runs[name] = {}
+            for _ in range(args.rounds):
+                for label, ray_workers in (
+                    ("medfact score (CLI process)", None),
+                    ("medfact score --ray, 1 worker", 1),
+                ):
+                    result = run_cli(path, overrides is not None, ray_workers)
+                    cli_rows.setdefault(label, []).append(result)
+                    print(f"{name:8} | {label:32} | wall {result['wall_s']:6.1f} s", flush=True)
+        figures["ray_start"] = start = ray_start(max(workers))
+        print(
+            f"ray.init: {start['ray_init_s']:.1f} s; then one empty actor: "
+            f"{start['empty_actor_s']:.2f} s",
+            flush=True,
+        )
         try:
             for name, overrides in pipelines:
-                rows = figures[name] = {}
+                batch = args.batch_size or default_batch_size(resolve_config(None, overrides))
+                rows = figures[name] = {"ray_batch_size": batch}
+                plan: list[tuple[str, Any]] = []
                 for threads in (None, 1):
-                    label = f"single, torch threads={threads or 'default'}"
                     if name == "no-model" and threads:
                         continue  # no torch in the rules pipeline
-                    rows[label] = single = run_single(path, overrides, threads)
-                    print(_line(name, label, single), flush=True)
-                rows["medfact score (CLI process)"] = cli = run_cli(path, overrides is not None)
-                print(
-                    f"{name:8} | {'medfact score (CLI process)':32} | wall {cli['wall_s']:6.1f} s"
-                    f" | {cli['rows'] / cli['wall_s']:6.1f} cases/s end to end",
-                    flush=True,
+                    plan.append((f"single, torch threads={threads or 'default'}", threads))
+                for w in workers:
+                    plan.append((f"ray, {w} worker{'s' * (w > 1)}", (w, "driver")))
+                plan.append(
+                    (f"ray, {min(workers)} worker, id pass on Ray Data", (min(workers), "ray"))
                 )
-                reference = [_strip(x) for x in rows[next(iter(rows))].pop("lines")]
-                if [_strip(x) for x in cli.pop("lines")] != reference:
-                    raise SystemExit("bench/scale.py: the CLI's results differ from score_many's")
-                runs = [(w, True) for w in workers] + [(min(workers), False)]
-                for w, unique in runs:
-                    label = f"ray, {w} worker{'s' * (w > 1)}" + ("" if unique else ", no id pass")
-                    rows[label] = result = run_ray(path, overrides, w, args.batch_size, unique)
-                    same = [_strip(x) for x in result.pop("lines")] == reference
-                    result["identical"] = same
-                    print(_line(name, label, result) + f" identical={same}", flush=True)
-                for row in rows.values():
-                    row.pop("lines", None)
+                plan.append((f"ray, {min(workers)} worker, no id pass", (min(workers), "none")))
+                runs: dict[str, list[dict]] = {}
+                reference = None
+                for _ in range(args.rounds):
+                    for label, how in plan:
+                        if label.startswith("single"):
+                            result = run_single(path, overrides, how)
+                        else:
+                            result = run_ray(path, overrides, how[0], batch, how[1])
+                        lines = [_strip(x) for x in result.pop("lines")]
+                        if reference is None:
+                            reference = lines
+                        result["identical"] = lines == reference
+                        runs.setdefault(label, []).append(result)
+                        print(_line(name, label, result), flush=True)
+                for label, results in cli_runs[name].items():
+                    for result in results:
+                        result["identical"] = [_strip(x) for x in result.pop("lines")] == reference
+                    rows[label] = _median(results)
+                for label, results in runs.items():
+                    rows[label] = _median(results)
+                print(f"-- {name}: medians of {args.rounds} round(s)", flush=True)
+                for label, row in rows.items():
+                    if isinstance(row, dict):
+                        print(_line(name, label, row), flush=True)
         finally:
             ray.shutdown()
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
 
 
+def _median(results: list[dict]) -> dict:
+    """The run of median wall time, with the median steady rate and every run's walls."""
+    ordered = sorted(results, key=lambda r: r["wall_s"])
+    row = dict(ordered[(len(ordered) - 1) // 2])
+    if "steady" in row:
+        row["steady"] = statistics.median(r["steady"] for r in results)
+    row["walls"] = [round(r["wall_s"], 2) for r in results]
+    row["identical"] = all(r["identical"] for r in results)
+    return row
+
+
 def _line(name: str, label: str, r: dict) -> str:
     text = (
-        f"{name:8} | {label:32} | wall {r['wall_s']:6.1f} s | "
-        f"{r['rows'] / r['wall_s']:6.1f} cases/s end to end | steady {r['steady']:6.1f} cases/s"
+        f"{name:8} | {label:38} | wall {r['wall_s']:6.1f} s | "
+        f"{r['rows'] / r['wall_s']:6.1f} cases/s end to end"
     )
+    if "steady" not in r:
+        return text + f" | identical={r.get('identical')}"
+    text += f" | steady {r['steady']:6.1f} cases/s | identical={r.get('identical')}"
     if "workers" in r:
         text += " | workers: " + ", ".join(
             f"load {w['load_s']:.1f} s peak {w['peak_rss_mb']:.0f} MB"

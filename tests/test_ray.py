@@ -17,11 +17,17 @@ from typing import Any
 import pytest
 
 from medfact.errors import ConfigError, InputError, MedfactError
+from medfact.integrations import ray as ray_path
 from medfact.integrations.ray import (
     RESULT_COLUMNS,
+    RULES_BATCH_SIZE,
     cases_dataset,
+    default_batch_size,
     expand_inputs,
+    find_repeats,
+    find_repeats_in_files,
     read_jsonl,
+    resolve_config,
     score_dataset,
     score_with_ray,
     write_results,
@@ -144,7 +150,89 @@ def test_bad_config_fails_before_ray_starts(tmp_path):
     assert not (tmp_path / "out.jsonl").exists()
 
 
+def _two_files(folder: Path) -> list[str]:
+    """Two files whose ids repeat within a file and across them, as the paths are given."""
+    folder.mkdir()
+    first = _mixed_file(folder / "a.jsonl")
+    second = folder / "b.jsonl"
+    second.write_text(
+        "".join(
+            json.dumps(record) + "\n"
+            for record in [
+                {"id": "r3", "context": CONTEXT, "output": OUTPUTS[0]},  # r3: line 12 of a
+                {"id": "no-output", "context": CONTEXT, "output": OUTPUTS[1]},  # a's failed
+                {"id": "b2", "output": OUTPUTS[2]},
+                {"id": "b2", "output": OUTPUTS[3]},
+            ]
+        )
+    )
+    return [str(first), str(second)]
+
+
+def test_driver_id_pass_names_the_repeats_by_line_and_file(tmp_path):
+    files = _two_files(tmp_path / "in")
+    repeats = find_repeats_in_files(files)
+    assert repeats == {
+        (files[0], 8): "line 1",  # a.jsonl line 8 repeats r0 of line 1
+        (files[1], 1): f"line 12 of {files[0]!r}",
+        (files[1], 4): "line 3",
+    }  # "no-output" of b is no repeat: a's record of that id is not a case
+    assert find_repeats_in_files(files, strict=True) == repeats  # strict fails only "extra"
+
+
+def test_driver_id_pass_leaves_remote_and_large_inputs_to_ray(tmp_path, monkeypatch):
+    files = _two_files(tmp_path / "in")
+    assert find_repeats_in_files([*files, "s3://bucket/cases.jsonl"]) is None
+    monkeypatch.setattr(ray_path, "DRIVER_ID_PASS_BYTES", os.path.getsize(files[0]))
+    assert find_repeats_in_files(files[:1]) is not None
+    assert find_repeats_in_files(files) is None  # over the size a driver reads
+
+
+def test_default_batch_size_is_larger_only_for_rules():
+    assert default_batch_size(resolve_config(None, NO_MODEL)) == RULES_BATCH_SIZE > 64
+    assert default_batch_size(resolve_config(None, None)) == 64  # tier 1 predicts per batch
+    learned = {"pipeline": {**NO_MODEL["pipeline"], "learned_verifiers": ["qualifier.v1"]}}
+    assert default_batch_size(resolve_config(None, learned)) == 64
+    lm = {"pipeline": {**NO_MODEL["pipeline"], "evaluator": "lm_evaluator.v1"}}
+    assert default_batch_size(lm) == 64
+
+
 # -- on a local Ray ----------------------------------------------------------------------------
+
+
+def test_driver_id_pass_finds_what_the_ray_pass_finds(local_ray, tmp_path):
+    files = _two_files(tmp_path / "in")
+    assert find_repeats_in_files(files) == find_repeats(read_jsonl(files, rows_per_block=3))
+    for strict in (False, True):
+        on_ray = find_repeats(read_jsonl(files), strict=strict)
+        assert find_repeats_in_files(files, strict=strict) == on_ray
+
+
+def test_repeats_across_files_same_either_pass(local_ray, tmp_path, seed0):
+    """score_with_ray (ids found by the driver, batch 256) writes what score_dataset writes
+    with the id pass on Ray Data and batches of 3."""
+    files = _two_files(tmp_path / "in")
+    out = tmp_path / "out.jsonl"
+    counts = score_with_ray(tmp_path / "in", out, overrides=NO_MODEL, num_workers=1)
+    got = [_strip(x) for x in out.read_text().splitlines()]
+    results = score_dataset(read_jsonl(files), overrides=NO_MODEL, batch_size=3)
+    assert got == [_strip(row["result"]) for row in results.take_all()]
+    assert counts["failed"] == 6 + 2
+    repeat = got[-4]  # b.jsonl line 1: r3, whose first record is line 12 of a.jsonl
+    assert (repeat["id"], repeat["error"]["code"], repeat["error"]["line"]) == ("r3", "E012", 1)
+    assert f"line 12 of {files[0]!r}" in repeat["error"]["message"]
+    assert got[-1]["error"]["code"] == "E012" and "error" not in got[-3]
+
+
+def test_hash_seed_probe_asks_the_workers(local_ray):
+    @local_ray.remote(num_cpus=0)
+    def seed() -> str | None:
+        return os.environ.get("PYTHONHASHSEED")
+
+    worker_seed = local_ray.get(seed.remote())
+    assert not ray_path._workers_have_seed(local_ray, f"{worker_seed}-other")
+    if worker_seed is not None:
+        assert ray_path._workers_have_seed(local_ray, worker_seed)
 
 
 def test_read_jsonl_keeps_every_line_in_order(local_ray, tmp_path):

@@ -34,6 +34,7 @@ import resource
 import sys
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -51,6 +52,12 @@ CASE_COLUMNS = ("path", "line", "record", "error")
 RESULT_COLUMNS = ("path", "line", "id", "status", "risk_level", "safe", "checked", "result")
 WORKER_COLUMNS = ("worker_pid", "worker_peak_rss_mb", "worker_load_s")
 _GLOB_CHARS = frozenset("*?[")
+# Rows per batch where no stage predicts over a batch (rules only): the batch does not change a
+# result, and fewer, larger batches cost Ray Data fewer tasks.
+RULES_BATCH_SIZE = 256
+# Up to this many input bytes, the driver finds repeated ids itself (about 4 s a GB here)
+# instead of a first pass on Ray Data, whose start alone costs about a second.
+DRIVER_ID_PASS_BYTES = 1 << 30
 
 
 def _require_ray() -> Any:
@@ -232,26 +239,68 @@ def find_repeats(cases: Dataset, *, strict: bool = False) -> dict[tuple[str, int
     validated on the cluster, and only their ids come back here."""
     ids = cases.map_batches(_case_ids, fn_kwargs={"strict": strict}, batch_format="pyarrow")
     ids.context.execution_options.preserve_order = True
-    first: dict[str, tuple[str, int]] = {}
-    repeats: dict[tuple[str, int], str] = {}
+    repeats = _Repeats()
     order = _InOrder()
     for table in ids.iter_batches(batch_format="pyarrow", batch_size=None):
         paths, lines = table["path"].to_pylist(), table["line"].to_pylist()
         order.check(paths, lines)
         for path, line, case_id in zip(paths, lines, table["case_id"].to_pylist(), strict=True):
-            if case_id is None:
-                continue
-            if case_id not in first:
-                first[case_id] = (path, line)
-                continue
-            fpath, fline = first[case_id]
-            if not fpath:
-                repeats[(path, line)] = "an earlier record"
-            elif fpath == path:
-                repeats[(path, line)] = f"line {fline}"
-            else:
-                repeats[(path, line)] = f"line {fline} of {fpath!r}"
-    return repeats
+            repeats.add(path, line, case_id)
+    return repeats.found
+
+
+def find_repeats_in_files(
+    files: Iterable[str], *, strict: bool = False
+) -> dict[tuple[str, int], str] | None:
+    """What :func:`find_repeats` finds in ``read_jsonl(files)``, read here instead of on Ray:
+    the files one after the other, each line validated as ``medfact score`` validates it.
+    None when a file is not a local path (``s3://...``: only Ray's readers open it), or when
+    the files hold more than ``DRIVER_ID_PASS_BYTES`` (a pass spread over the cluster is then
+    the faster one). Rows are keyed by the path as given, which is what Ray's file reader
+    puts in ``path``."""
+    from medfact.io import iter_jsonl
+
+    files = list(files)
+    if any("://" in name for name in files):
+        return None
+    try:
+        if sum(os.path.getsize(name) for name in files) > DRIVER_ID_PASS_BYTES:
+            return None
+    except OSError:
+        return None  # Ray's reader names the file that cannot be read
+    repeats = _Repeats()
+    quiet = {"(reported by the scoring pass)"}  # a non-empty set: no unknown-field warning
+    for path in files:
+        try:
+            with open(path, "rb") as handle:
+                for line, record in iter_jsonl(handle):
+                    item = _prepare(record, line, strict, quiet)
+                    repeats.add(path, line, item.id if isinstance(item, Case) else None)
+        except OSError:
+            return None
+    return repeats.found
+
+
+class _Repeats:
+    """Rows whose case id an earlier row already has, fed one row at a time in input order."""
+
+    def __init__(self) -> None:
+        self.first: dict[str, tuple[str, int]] = {}
+        self.found: dict[tuple[str, int], str] = {}
+
+    def add(self, path: str, line: int, case_id: str | None) -> None:
+        if case_id is None:
+            return
+        if case_id not in self.first:
+            self.first[case_id] = (path, line)
+            return
+        fpath, fline = self.first[case_id]
+        if not fpath:
+            self.found[(path, line)] = "an earlier record"
+        elif fpath == path:
+            self.found[(path, line)] = f"line {fline}"
+        else:
+            self.found[(path, line)] = f"line {fline} of {fpath!r}"
 
 
 class ScoreBatch:
@@ -350,6 +399,30 @@ def resolve_config(
     return Engine.from_config(config, overrides).config
 
 
+def _workers_have_seed(ray: Any, seed: str) -> bool:
+    """Whether the workers already run with the driver's hash seed, so that they need no
+    runtime env to get it (a runtime env costs each actor a new process, about a second here).
+    Asked of one worker, on a cluster of one node only: a node's workers inherit the
+    environment that its Ray was started with."""
+    if sum(1 for node in ray.nodes() if node.get("Alive")) != 1:
+        return False
+    probe = ray.remote(num_cpus=0)(_hash_seed)
+    return bool(ray.get(probe.remote()) == seed)
+
+
+def _hash_seed() -> str | None:
+    return os.environ.get("PYTHONHASHSEED")
+
+
+def default_batch_size(config: dict[str, Any]) -> int:
+    """64 (the batch of ``medfact score``) where a stage predicts over a batch (tier 1, the
+    learned verifiers, tier 2's prompts), else ``RULES_BATCH_SIZE``."""
+    pipe = config.get("pipeline", {})
+    if pipe.get("model") or pipe.get("learned_verifiers") or pipe.get("evaluator"):
+        return 64
+    return RULES_BATCH_SIZE
+
+
 def score_dataset(
     cases: Dataset,
     config: str | Path | dict[str, Any] | None = None,
@@ -361,12 +434,14 @@ def score_dataset(
     gpus_per_worker: float = 0.0,
     strict: bool = False,
     unique_ids: bool = True,
+    repeats: dict[tuple[str, int], str] | None = None,
     worker_stats: bool = False,
 ) -> Dataset:
     """Score a cases dataset on a pool of ``num_workers`` actors, one Engine each, with the
     record rules of ``medfact score``: unknown fields kept as metadata (``strict`` refuses
     them), and a repeated id is the repeat's error (``unique_ids``; it costs a first pass over
-    the cases, see :func:`find_repeats`). The results dataset keeps the input order: Ray Data
+    the cases, see :func:`find_repeats`, unless ``repeats`` gives its result, for instance
+    from :func:`find_repeats_in_files`). The results dataset keeps the input order: Ray Data
     runs it with ``preserve_order`` (a streaming ordered merge, no sort shuffle), and
     ``write_results`` checks the order while writing.
 
@@ -385,11 +460,13 @@ def score_dataset(
     resolved = resolve_config(config, overrides)
     extra: dict[str, Any] = {}
     seed = os.environ.get("PYTHONHASHSEED")
-    if seed is not None:
+    if seed is not None and not _workers_have_seed(ray, seed):
         # The engine's results can depend on string hashing (the last digits of float sums
         # over sets): workers get the driver's seed, so that a fixed seed gives the same
         # results as one `medfact score` process run with it.
         extra["runtime_env"] = {"env_vars": {"PYTHONHASHSEED": seed}}
+    if unique_ids and repeats is None:
+        repeats = find_repeats(cases, strict=strict)
     # Blocks of exactly `batch_size` rows from the first row on: the engine's batches are then
     # the ones `medfact score` makes (tier 1's int8 activations and padding depend on them).
     blocks = cases.repartition(target_num_rows_per_block=batch_size, strict=True)
@@ -398,7 +475,7 @@ def score_dataset(
         fn_constructor_kwargs={
             "config": resolved,
             "strict": strict,
-            "repeats": find_repeats(cases, strict=strict) if unique_ids else None,
+            "repeats": repeats if unique_ids else None,
             "worker_stats": worker_stats,
         },
         batch_size=batch_size,
@@ -436,7 +513,7 @@ def write_results(
         raise ConfigError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     counts = {"scored": 0, "unsafe": 0, "failed": 0, "unchecked": 0}
     # No select_columns: a projection is one more task that would wait for a free CPU.
-    batches = results.iter_batches(batch_format="pyarrow")
+    batches = results.iter_batches(batch_format="pyarrow", batch_size=None)
     order = _InOrder()
 
     def counted() -> Iterator[pa.Table]:
@@ -503,7 +580,7 @@ def score_with_ray(
     overrides: dict[str, Any] | None = None,
     address: str | None = None,
     num_workers: int | None = None,
-    batch_size: int = 64,
+    batch_size: int | None = None,
     *,
     cpus_per_worker: float = 1.0,
     strict: bool = False,
@@ -513,14 +590,24 @@ def score_with_ray(
     ``address``: a running cluster (``"auto"``, ``"ray://host:10001"``, ``"host:6379"``); None
     joins the cluster of ``RAY_ADDRESS`` or starts a local one. ``num_workers``: actors, each
     with one Engine (default: the cluster's CPUs less one, over ``cpus_per_worker``).
-    ``strict``: refuse unknown fields (``--strict``). Returns the counts ``medfact score``
-    prints (see :func:`write_results`). Config and input errors are raised before Ray starts."""
+    ``batch_size``: rows per engine batch (default :func:`default_batch_size`). ``strict``:
+    refuse unknown fields (``--strict``). Returns the counts ``medfact score`` prints (see
+    :func:`write_results`). Config and input errors are raised before Ray starts.
+
+    Local input files are read here for repeated ids (:func:`find_repeats_in_files`), while
+    Ray starts, instead of by a first pass on Ray Data."""
     if fmt not in FORMATS:
         raise ConfigError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     if fmt == "parquet" and (not isinstance(out, str | Path) or str(out) == "-"):
         raise ConfigError("parquet output needs a file path (--output-file), not stdout")
     resolved = resolve_config(config, overrides)
     files = expand_inputs(inputs)
+    if batch_size is None:
+        batch_size = default_batch_size(resolved)
+    # The ids are read while Ray Data is imported and Ray starts (both mostly wait).
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="medfact-ids")
+    local = pool.submit(find_repeats_in_files, files, strict=strict)
+    pool.shutdown(wait=False)
     ray = _require_ray()
     if not log.isEnabledFor(logging.INFO):
         # Ray Data's progress lines on stderr only with `medfact -v`
@@ -529,6 +616,7 @@ def score_with_ray(
     if started:
         ray.init(address=address, include_dashboard=False, logging_level=logging.WARNING)
     try:
+        repeats = local.result()
         if num_workers is None:
             # One CPU stays free for Ray Data's reading and block splitting, which would
             # otherwise wait for a worker's CPU forever.
@@ -542,6 +630,7 @@ def score_with_ray(
             batch_size=batch_size,
             cpus_per_worker=cpus_per_worker,
             strict=strict,
+            repeats=repeats,
         )
         return write_results(results, out, fmt)
     finally:
