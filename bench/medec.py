@@ -4,10 +4,15 @@
     python bench/medec.py --ablation            # also without each knowledge source
     python bench/medec.py --fit-out medfact/medec/knowledge_v1.json   # ship a model fitted on all
     python bench/medec.py --lm-url http://127.0.0.1:8000/v1 --limit 20  # lm.v1 end to end
+    python bench/medec.py --support-model /work/verifier-v3   # with the tier-1 support model
+    python bench/medec.py --no-model                          # plain model only (no torch)
 
 Folds keep error/clean twins (adjacent ids) together; each fold is answered by a corrector fitted
 on the other folds only (locator, flag model, threshold, similar-note memory). Indexes are built
 under a temporary home unless --home is given. The MEDIQA-CORR lines of the run go to --submission.
+With a support model (--support-model, $MEDFACT_SUPPORT_MODEL or a shipped verifier-v3), the run
+is reported twice on the same folds: with the support features and without them (the plain model,
+what a corrector without torch answers).
 """
 
 from __future__ import annotations
@@ -50,11 +55,19 @@ CURVE = [round(0.30 + 0.02 * i, 2) for i in range(21)]
 
 
 def _fold_table(f: dict, folds: int) -> str:
-    """Per-fold mean and standard error, and the paired differences to the trivial answers."""
+    """Per-fold mean and standard error, and the paired differences to the trivial answers,
+    with each margin in standard errors (on the means and paired within folds)."""
 
     def ms(key: str) -> str:
         mean, se = f[key]
         return f"{mean:.3f} +- {se:.3f}"
+
+    def margins(system: str, trivial: str, paired: str) -> str:
+        (m, se), (t, _) = f[system], f[trivial]
+        d, dse = f[paired]
+        on_means = (m - t) / se if se > 0 else float("inf")
+        within = d / dse if dse > 0 else float("inf")
+        return f"{on_means:.1f} SE on means, {within:.1f} SE paired"
 
     lines = [
         f"\nPer fold ({folds} folds by note, twins together): mean +- standard error\n",
@@ -67,8 +80,25 @@ def _fold_table(f: dict, folds: int) -> str:
         f"| flag accuracy minus always-error (paired) | {ms('flag_minus_always_error')} |",
         f"| flag accuracy minus always-clean (paired) | {ms('flag_minus_always_clean')} |",
         f"| sentence accuracy minus always-clean (paired) | {ms('sentence_minus_always_clean')} |",
+        "",
+        "flag vs always-error: "
+        + margins("flag_accuracy", "always_error_flag", "flag_minus_always_error"),
+        "flag vs always-clean: "
+        + margins("flag_accuracy", "always_clean", "flag_minus_always_clean"),
+        "sentence vs always-clean: "
+        + margins("sentence_accuracy", "always_clean", "sentence_minus_always_clean"),
     ]
     return "\n".join(lines)
+
+
+def auroc(notes: list, scores: dict) -> float:
+    """Out-of-fold AUROC of P(error) for the error flag (ties count half)."""
+    pos = [scores[n.id][0] for n in notes if n.id in scores and n.error_flag]
+    neg = [scores[n.id][0] for n in notes if n.id in scores and not n.error_flag]
+    if not pos or not neg:
+        return float("nan")
+    wins = sum((p > q) + 0.5 * (p == q) for p in pos for q in neg)
+    return wins / (len(pos) * len(neg))
 
 
 def _curve_table(curve: list[dict]) -> str:
@@ -166,6 +196,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=20, help="notes for --lm-url")
     parser.add_argument("--shots", type=int, default=2, help="similar notes shown to lm.v1")
     parser.add_argument("--max-new-tokens", type=int, default=256, help="lm.v1 answer cap")
+    parser.add_argument(
+        "--support-model",
+        default=None,
+        help="tier-1 support model folder "
+        "(default $MEDFACT_SUPPORT_MODEL or a shipped verifier-v3)",
+    )
+    parser.add_argument(
+        "--no-model", action="store_true", help="no support model: the plain flag model only"
+    )
     args = parser.parse_args(argv)
     if not args.data.is_file():
         sys.exit(f"bench/medec.py: {args.data} not found (MEDEC-MS lives in ../shared/data)")
@@ -177,20 +216,32 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="medfact-medec-") as tmp:
         home = args.home or Path(tmp)
         started = time.perf_counter()
-        base = KnowledgeCorrector(home=home, data_dir=args.data.parents[1])
+        support_model = False if args.no_model else args.support_model
+        base = KnowledgeCorrector(
+            home=home, data_dir=args.data.parents[1], support_model=support_model
+        )
         knowledge = base.knowledge(load_notes=False)
+        scorer = base.scorer()
         print(f"knowledge ready in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-        variants = [("all sources", SOURCES)]
+        plain = tuple(x for x in SOURCES if x != "support")
+        variants = [("all sources" + (" (support model)" if scorer else ""), SOURCES)]
+        if scorer is not None:
+            variants.append(("without support (plain model)", plain))
         if args.ablation:
-            variants += [(f"without {s}", tuple(x for x in SOURCES if x != s)) for s in SOURCES] + [
-                ("no knowledge, no prior (locator and position only)", ())
-            ]
+            variants += [
+                (f"without {s}", tuple(x for x in plain if x != s))
+                for s in SOURCES
+                if s != "support"
+            ] + [("no knowledge, no prior (locator and position only)", ())]
+        labelled = [n for n in notes if n.labelled]
+        folds = assign_folds(twin_groups(labelled), args.folds, args.seed)
+        main_runs = []
         bert = None if args.no_bertscore or not MiniLMBertScore.available() else MiniLMBertScore()
         summary = []
         full = None
-        scores: dict = {}
-        for label, sources in variants:
+        for number, (label, sources) in enumerate(variants):
             t0 = time.perf_counter()
+            scores: dict = {}
             answers = cross_validate(
                 notes,
                 args.folds,
@@ -198,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
                 sources=sources,
                 knowledge=knowledge,
                 home=home,
-                scores=scores if full is None else None,
+                scores=scores,
+                support_model=support_model if "support" in sources else False,
             )
             seconds = time.perf_counter() - t0
             result = evaluate(notes, answers, bert if full is None else None)
@@ -206,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
             summary.append((label, result))
             if full is None:
                 full = (result, answers)
+            if number < (2 if scorer is not None else 1):
+                main_runs.append((label, result, answers, scores))
             o = result["overall"]
             print(
                 f"{label}: flag {o['flag_accuracy']:.3f} sentence {o['sentence_accuracy']:.3f} "
@@ -220,17 +274,19 @@ def main(argv: list[str] | None = None) -> int:
             f"\ntrivial baselines: always-error flag {b['always_error']['flag_accuracy']:.3f}; "
             f"always-clean flag and sentence {b['always_clean']['flag_accuracy']:.3f}"
         )
-        labelled = [n for n in notes if n.labelled]
-        folds = assign_folds(twin_groups(labelled), args.folds, args.seed)
-        print(_fold_table(fold_figures(labelled, answers, folds), args.folds))
-        print(_curve_table(threshold_curve(labelled, scores, CURVE)))
-        flagged = [a for a in answers.values() if a.error_flag]
-        proposed = sum(1 for a in flagged if a.corrected_sentence)
-        print(
-            f"\nflagged {len(flagged)} of {len(answers)} notes; a replacement was proposed for "
-            f"{proposed}, the others repeat the flagged sentence in the submission format"
-        )
-        print(f"cross-validation took {result['seconds']:.0f} s")
+        for label, run_result, run_answers, run_scores in main_runs:
+            print(f"\n### {label}")
+            print(_fold_table(fold_figures(labelled, run_answers, folds), args.folds))
+            print(f"\nout-of-fold AUROC of P(error): {auroc(labelled, run_scores):.3f}")
+            print(_curve_table(threshold_curve(labelled, run_scores, CURVE)))
+            flagged = [a for a in run_answers.values() if a.error_flag]
+            proposed = sum(1 for a in flagged if a.corrected_sentence)
+            print(
+                f"\nflagged {len(flagged)} of {len(run_answers)} notes; a replacement was "
+                f"proposed for {proposed}, the others repeat the flagged sentence in the "
+                "submission format"
+            )
+            print(f"cross-validation took {run_result['seconds']:.0f} s")
         if len(summary) > 1:
             print("\n| variant | flag acc | sentence acc | ROUGE-1 composite |")
             print("| --- | --- | --- | --- |")
@@ -248,8 +304,10 @@ def main(argv: list[str] | None = None) -> int:
                 json.dumps({label: r for label, r in summary}, indent=1), encoding="utf-8"
             )
         if args.fit_out:
-            corrector = KnowledgeCorrector(home=home, data_dir=args.data.parents[1])
-            corrector.use_knowledge(knowledge).fit(notes, seed=args.seed)
+            corrector = KnowledgeCorrector(
+                home=home, data_dir=args.data.parents[1], support_model=support_model
+            )
+            corrector.use_knowledge(knowledge).use_scorer(scorer).fit(notes, seed=args.seed)
             o = result["overall"]
             corrector.save(
                 args.fit_out,

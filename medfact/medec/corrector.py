@@ -32,6 +32,7 @@ import logging
 import math
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -62,6 +63,13 @@ from medfact.medec.knowledge import (
     open_pubmedqa,
 )
 from medfact.medec.rewrite import propose
+from medfact.medec.support import (
+    SUPPORT_FLAG,
+    SUPPORT_LOCATOR,
+    SupportScorer,
+    flag_values,
+    locator_columns,
+)
 from medfact.registry import Registry
 from medfact.types import Correction
 
@@ -72,7 +80,8 @@ correctors = Registry("correctors", "medfact.medec.corrector")
 MODEL_FORMAT = "medfact.medec-corrector"
 MODEL_VERSION = 1
 DEFAULT_MODEL = "knowledge_v1.json"
-SOURCES = ("medquad", "pubmedqa", "notes", "prior")
+SOURCES = ("medquad", "pubmedqa", "notes", "prior", "support")
+SUPPORT_MODEL_ENV = "MEDFACT_SUPPORT_MODEL"
 
 
 @runtime_checkable
@@ -164,7 +173,15 @@ class KnowledgeCorrector(BaseCorrector):
         Expected share of notes with an error in your data; the model's probabilities are
         shifted from the prevalence it was trained on (MEDEC's 0.556) to this one.
     sources
-        Knowledge used by ``fit`` (for ablations): any of medquad, pubmedqa, notes, prior.
+        Knowledge used by ``fit`` (for ablations): any of medquad, pubmedqa, notes, prior,
+        support.
+    support_model
+        Folder of the tier-1 support model (verifier-v3) whose P(supported) of each sentence
+        against the rest of the note feeds the locator and the flag model; default
+        ``$MEDFACT_SUPPORT_MODEL``, else ``medfact/models/verifier-v3`` when shipped. ``False``
+        turns it off (the plain model, no torch needed). A fitted corrector holds a plain model
+        and, when the support model was there at fit time, a support variant; the variant is
+        used only when the same model (same weights' sha256) loads, else the plain one.
     """
 
     name = "knowledge.v1"
@@ -180,6 +197,7 @@ class KnowledgeCorrector(BaseCorrector):
         threshold: float | None = None,
         error_prevalence: float | None = None,
         sources: Sequence[str] = SOURCES,
+        support_model: str | os.PathLike[str] | bool | None = None,
     ) -> None:
         unknown = [s for s in sources if s not in SOURCES]
         if unknown:
@@ -201,6 +219,8 @@ class KnowledgeCorrector(BaseCorrector):
         self.threshold = threshold
         self.error_prevalence = error_prevalence
         self.sources = tuple(sources)
+        self.support_model = support_model
+        self._scorer: SupportScorer | None | bool = None
         self._knowledge: Knowledge | None = None
         self._fitted: dict[str, Any] | None = None
 
@@ -251,6 +271,28 @@ class KnowledgeCorrector(BaseCorrector):
         self._knowledge = knowledge
         return knowledge
 
+    def scorer(self) -> SupportScorer | None:
+        """The support scorer when its model and torch are there, else None (logged once)."""
+        if self._scorer is None:
+            self._scorer = False
+            if self.support_model is not False and "support" in self.sources:
+                folder = _support_model_dir(self.support_model)
+                if folder is not None:
+                    scorer = SupportScorer(folder, home=self.home)
+                    if scorer.available():
+                        self._scorer = scorer
+                    else:
+                        log.warning(
+                            "support model off (%s); the plain flag model is used",
+                            scorer.why_unavailable(),
+                        )
+        return self._scorer or None
+
+    def use_scorer(self, scorer: SupportScorer | None) -> KnowledgeCorrector:
+        """Use this support scorer (shared between correctors); None turns support off."""
+        self._scorer = scorer if scorer is not None else False
+        return self
+
     def use_knowledge(self, knowledge: Knowledge) -> KnowledgeCorrector:
         """Use these sources (shared between correctors, e.g. across cross-validation folds)."""
         self._knowledge = knowledge
@@ -286,6 +328,16 @@ class KnowledgeCorrector(BaseCorrector):
             "flag": fitted["flag"].to_dict(),
             "meta": {**fitted.get("meta", {}), **extra},
         }
+        if fitted.get("support"):
+            v = fitted["support"]
+            data["support"] = {
+                "model_sha256": v["model_sha256"],
+                "threshold": round(v["threshold"], 4),
+                "rules": v["rules"],
+                "locator": v["locator"].to_dict(),
+                "flag": v["flag"].to_dict(),
+                "inner": v.get("inner", {}),
+            }
         Path(path).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
     # -- fitting ----------------------------------------------------------------------------
@@ -295,9 +347,10 @@ class KnowledgeCorrector(BaseCorrector):
 
         Features of the training notes come from an inner ``folds``-fold cross-validation
         (twins in one fold), so the flag model learns from sentences located the way a new note's
-        would be; the threshold maximises the mean of flag and sentence accuracy over the inner
+        would be; the threshold maximises flag accuracy (then sentence accuracy) over the inner
         out-of-fold predictions. Similar-note features of a training note never use its own
-        group (itself and its twin).
+        group (itself and its twin). With a support model (:meth:`scorer`), a second variant is
+        fitted the same way with the support columns and features added.
         """
         notes = [n for n in notes if n.labelled]
         if len(notes) < 2 * folds:
@@ -310,30 +363,72 @@ class KnowledgeCorrector(BaseCorrector):
         inner = assign_folds(groups, folds, seed)
         boilerplate = boilerplate_stems(prepared)
         y = [int(bool(n.error_flag)) for n in notes]
+        job = _FitJob(notes, prepared, groups, inner, boilerplate, y, folds)
+        fitted: dict[str, Any] = {
+            "sources": self.sources,
+            "boilerplate": boilerplate,
+            "prevalence": sum(y) / len(y),
+            **self._fit_variant(job, knowledge, None),
+        }
+        fitted["meta"] = {
+            "notes": len(notes),
+            "inner_folds": folds,
+            "seed": seed,
+            **fitted.pop("inner"),
+        }
+        scorer = self.scorer()
+        if scorer is not None:
+            probs = scorer.score_notes([[s.text for s in p.sentences] for p in prepared])
+            variant = self._fit_variant(job, knowledge, probs)
+            fitted["support"] = {"model_sha256": scorer.digest(), **variant}
+        self._fitted = fitted
+        return self
+
+    def _fit_variant(
+        self, job: _FitJob, knowledge: Knowledge, support: list[list[float]] | None
+    ) -> dict[str, Any]:
+        """Locator, flag model, threshold and rules, with the support columns or without."""
+        notes, prepared, groups, inner, y, folds = (
+            job.notes,
+            job.prepared,
+            job.groups,
+            job.inner,
+            job.y,
+            job.folds,
+        )
+        columns = [locator_columns(probs) for probs in support] if support else None
+        extra_names = SUPPORT_LOCATOR if support else ()
         # inner out-of-fold located sentences
         located: list[tuple[int, float, float]] = [(0, 0.0, 0.0)] * len(notes)
         for j in range(folds):
             train = [i for i in range(len(notes)) if inner[i] != j]
-            locator = fit_locator([prepared[i] for i in train])
+            locator = fit_locator(
+                [prepared[i] for i in train],
+                [columns[i] for i in train] if columns else None,
+                extra_names,
+            )
             for i in range(len(notes)):
                 if inner[i] == j:
-                    located[i] = locate(locator, prepared[i])
-        locator = fit_locator(prepared)
-        ctx = FeatureContext(knowledge, boilerplate, self.sources)
+                    located[i] = locate(locator, prepared[i], columns[i] if columns else None)
+        locator = fit_locator(prepared, columns, extra_names)
+        ctx = FeatureContext(knowledge, job.boilerplate, self.sources)
+        names = FLAG_DENSE + (SUPPORT_FLAG if support else [])
         group_of = {notes[i].id: g for g, members in enumerate(groups) for i in members}
         dense, texts, ranks = [], [], []
         for i, p in enumerate(prepared):
             k, score, margin = located[i]
             exclude = {notes[m].id for m in groups[group_of[notes[i].id]]}
             values, _ = ctx.features(p, k, score, margin, exclude_ids=exclude)
-            dense.append([float(values[name]) for name in FLAG_DENSE])
+            if support:
+                values.update(flag_values(support[i], k))
+            dense.append([float(values[name]) for name in names])
             texts.append(p.sentences[k].text)
             ranks.append(values["medquad_link_rank"] if values["medquad_linked"] else None)
         use_prior = "prior" in self.sources
         oof = [0.0] * len(notes)
         for j in range(folds):
             train = [i for i in range(len(notes)) if inner[i] != j]
-            model = new_flag_model(use_prior).fit(
+            model = new_flag_model(use_prior, names).fit(
                 [dense[i] for i in train],
                 [texts[i] for i in train] if use_prior else None,
                 [y[i] for i in train],
@@ -347,30 +442,57 @@ class KnowledgeCorrector(BaseCorrector):
         ]
         threshold, inner_scores = choose_threshold(oof, y, sentence_ok)
         rules = fit_rules(ranks, y) if "medquad" in self.sources else {}
-        flag = new_flag_model(use_prior).fit(dense, texts if use_prior else None, y)
-        self._fitted = {
-            "sources": self.sources,
-            "boilerplate": boilerplate,
+        flag = new_flag_model(use_prior, names).fit(dense, texts if use_prior else None, y)
+        return {
             "threshold": threshold,
             "rules": rules,
-            "prevalence": sum(y) / len(y),
             "locator": locator,
             "flag": flag,
-            "meta": {"notes": len(notes), "inner_folds": folds, "seed": seed, **inner_scores},
+            "inner": inner_scores,
         }
-        return self
 
     # -- prediction -------------------------------------------------------------------------
+
+    def variant(self) -> dict[str, Any]:
+        """The fitted variant in use: the support one when its model loads with the same
+        weights it was fitted with, else the plain one (the fitted model itself)."""
+        fitted = self._model()
+        support = fitted.get("support")
+        if not support:
+            return fitted
+        scorer = self.scorer()
+        if scorer is None:
+            return fitted
+        if scorer.digest() != support["model_sha256"]:
+            if not fitted.get("_warned"):
+                log.warning(
+                    "support model %s is not the one the corrector was fitted with; the plain "
+                    "flag model is used",
+                    scorer.model_dir,
+                )
+                fitted["_warned"] = True
+            return fitted
+        return support
 
     def probability(self, note: MedecNote) -> tuple[float, int, dict[str, Any]]:
         """P(error), the located sentence index, and the details behind them."""
         fitted = self._model()
+        variant = self.variant()
         knowledge = self.knowledge()
         p = prepare_cached(knowledge, note)
-        k, score, margin = locate(fitted["locator"], p)
+        probs = None
+        if variant is not fitted:
+            scorer = self.scorer()
+            assert scorer is not None  # a support variant is only chosen with a scorer
+            probs = scorer.score_notes([[s.text for s in p.sentences]])[0]
+        columns = locator_columns(probs) if probs is not None else None
+        k, score, margin = locate(variant["locator"], p, columns)
         ctx = FeatureContext(knowledge, fitted["boilerplate"], fitted["sources"])
         values, details = ctx.features(p, k, score, margin, exclude_ids={note.id})
-        flag: LinearModel = fitted["flag"]
+        if probs is not None:
+            values.update(flag_values(probs, k))
+            details["support"] = values["support_p"]
+        flag: LinearModel = variant["flag"]
         missing = [name for name in flag.dense_names if name not in values]
         if missing:
             raise ConfigError(
@@ -385,7 +507,8 @@ class KnowledgeCorrector(BaseCorrector):
         prob = 1.0 / (1.0 + math.exp(-z)) if z > -500 else 0.0
         details["prepared"] = p
         details["rule"] = None
-        rules = fitted.get("rules") or {}
+        details["threshold"] = variant["threshold"]
+        rules = variant.get("rules") or {}
         rank = values.get("medquad_link_rank", -1.0)
         if values.get("medquad_linked") and rank >= 0:
             if rules.get("flag_rank") is not None and rank >= rules["flag_rank"]:
@@ -406,9 +529,9 @@ class KnowledgeCorrector(BaseCorrector):
         return prob, p.sentences[k].index, details.get("force")
 
     def correct(self, note: MedecNote) -> Correction:
-        fitted = self._model()
         prob, k, details = self.probability(note)
-        threshold = self.threshold if self.threshold is not None else fitted["threshold"]
+        fitted = self._model()
+        threshold = self.threshold if self.threshold is not None else details["threshold"]
         p: Prepared = details.pop("prepared")
         sentence = p.sentences[k]
         texts = [s.text for s in p.sentences]
@@ -439,6 +562,19 @@ class KnowledgeCorrector(BaseCorrector):
         )
 
 
+@dataclass
+class _FitJob:
+    """What the variants of one fit share: the notes, their preparation, folds and labels."""
+
+    notes: list[MedecNote]
+    prepared: list[Prepared]
+    groups: list[list[int]]
+    inner: list[int]
+    boilerplate: set[str]
+    y: list[int]
+    folds: int
+
+
 def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
@@ -458,7 +594,33 @@ def _model_from_dict(data: dict[str, Any]) -> dict[str, Any]:
         "locator": LinearModel.from_dict(data["locator"]),
         "flag": LinearModel.from_dict(data["flag"]),
         "meta": data.get("meta", {}),
+        "support": _variant_from_dict(data["support"]) if data.get("support") else None,
     }
+
+
+def _variant_from_dict(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "model_sha256": str(data["model_sha256"]),
+        "threshold": float(data["threshold"]),
+        "rules": dict(data.get("rules") or {}),
+        "locator": LinearModel.from_dict(data["locator"]),
+        "flag": LinearModel.from_dict(data["flag"]),
+        "inner": dict(data.get("inner") or {}),
+    }
+
+
+def _support_model_dir(value: str | os.PathLike[str] | bool | None) -> Path | None:
+    """The support model's folder: the given one, ``$MEDFACT_SUPPORT_MODEL``, or the shipped
+    ``medfact/models/verifier-v3``; None when there is none."""
+    if value is False:
+        return None
+    if value is not None and value is not True:
+        return Path(value).expanduser()
+    env = os.environ.get(SUPPORT_MODEL_ENV)
+    if env:
+        return Path(env).expanduser()
+    shipped = Path(str(resources.files("medfact").joinpath("models/verifier-v3")))
+    return shipped if (shipped / "model.safetensors").is_file() else None
 
 
 # -- registry and the library entry point --------------------------------------------------------
@@ -474,6 +636,7 @@ def knowledge_corrector(
     home: str | None = None,
     threshold: float | None = None,
     error_prevalence: float | None = None,
+    support_model: str | bool | None = None,
 ) -> KnowledgeCorrector:
     """The CPU default: knowledge-checked, calibrated on the MEDEC-MS validation split."""
     return KnowledgeCorrector(
@@ -485,7 +648,15 @@ def knowledge_corrector(
         home=home,
         threshold=threshold,
         error_prevalence=error_prevalence,
+        support_model=_flag_or_path(support_model),
     )
+
+
+def _flag_or_path(value: str | bool | None) -> str | bool | None:
+    """``support_model`` from a command line: "false"/"off"/"none" turns it off."""
+    if isinstance(value, str) and value.strip().lower() in ("false", "off", "none", "0", ""):
+        return False
+    return value
 
 
 _CACHE: dict[str, Corrector] = {}
@@ -535,6 +706,7 @@ def cross_validate(
     notes = [n for n in notes if n.labelled]
     assignment = assign_folds(twin_groups(notes), folds, seed)
     shared = knowledge
+    shared_scorer: SupportScorer | None = None
     out: dict[str, Correction] = {}
     for fold in range(folds):
         train = [n for n, f in zip(notes, assignment, strict=True) if f != fold]
@@ -542,8 +714,11 @@ def cross_validate(
         corrector = KnowledgeCorrector(sources=sources, **params)
         if shared is not None:
             corrector.use_knowledge(shared)
+        if shared_scorer is not None:
+            corrector.use_scorer(shared_scorer)
         corrector.fit(train, seed=seed)
         shared = corrector.knowledge(load_notes=False)
+        shared_scorer = corrector.scorer()
         for note in test:
             out[note.id] = corrector.correct(note)
             if scores is not None:
