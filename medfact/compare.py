@@ -16,9 +16,9 @@ direction, comparative order and the polarity of the same statement are compared
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from medfact.analysis import (
@@ -48,6 +48,7 @@ from medfact.lexicon.terms import (
 from medfact.registry import stages
 from medfact.stages import Stage
 from medfact.taxonomy import ErrorCategory, RiskLevel
+from medfact.textutil import sentence_at
 from medfact.types import Claim, Evidence, Finding
 from medfact.verifiers.base import window_stems
 from medfact.verifiers.change import change_mentions
@@ -208,14 +209,14 @@ def _token_at(doc: AnalyzedText, starts: list[int], offset: int) -> int:
 
 def _drug_anchor(doc: AnalyzedText, start: int, reach: int = 60) -> str:
     """The drug named last before ``start`` in its sentence and within ``reach`` characters."""
-    best = ""
-    for drug in doc.drugs:
-        if drug.end > start:
-            break
-        between = doc.text[drug.end : start]
-        if start - drug.end <= reach and not re.search(r"[.;\n]\s", between):
-            best = drug.canonical
-    return best
+    k = bisect_right(doc.drugs, start, key=lambda d: d.end) - 1  # the last one ending before
+    if k < 0:
+        return ""
+    drug = doc.drugs[k]
+    between = doc.text[drug.end : start]
+    if start - drug.end <= reach and not re.search(r"[.;\n]\s", between):
+        return drug.canonical
+    return ""
 
 
 def _words_at(text: str, table: dict[str, str], upper_only: frozenset[str]) -> Iterable[Fact]:
@@ -303,11 +304,11 @@ def side_facts(doc: AnalyzedText) -> list[Fact]:
         if hand is not None:
             out.append(Fact("side", "handed|left-right", hand.group(1), tok.start, tok.end))
     for i, tok in enumerate(toks[:-1]):
-        if tok.start in covered or _asked(doc, starts, tok.start):
-            continue
         side = LATERALITY.get(tok.text) if len(tok.text) > 2 else None
         level = tok.text if tok.text in _LEVELS else None
         if side is None and level is None:
+            continue
+        if tok.start in covered or _asked(doc, starts, tok.start):
             continue
         nxt = next(
             (t for t in toks[i + 1 : i + 4] if t.sentence == tok.sentence and is_content(t)), None
@@ -746,10 +747,102 @@ def read_facts(doc: AnalyzedText) -> list[Fact]:
     return facts
 
 
+class Windows:
+    """Facts of windows of one analysed text, each read from the analysis cut to the window's
+    sentences (so a long input costs what its windows cost), cached by window."""
+
+    def __init__(self, doc: AnalyzedText) -> None:
+        self.doc = doc
+        self.quantities = sorted(doc.quantities, key=lambda q: q.start)
+        self.sides = sorted(doc.sides, key=lambda m: m.start)
+        self.drugs = sorted(doc.drugs, key=lambda d: d.start)
+        self.cache: dict[tuple[int, int], list[Fact]] = {}
+        self.topic_cache: dict[tuple[int, int], dict[int, frozenset[str]]] = {}
+
+    def facts(self, start: int, end: int) -> list[Fact]:
+        """The facts of the sentences inside [start, end), with offsets into the whole text."""
+        if (start, end) not in self.cache:
+            view = self.cut(start, end)
+            self.cache[start, end] = [
+                replace(f, start=f.start + start, end=f.end + start) for f in read_facts(view)
+            ]
+        return self.cache[start, end]
+
+    def topics(self, start: int, end: int) -> dict[int, frozenset[str]]:
+        """The content words of the sentence holding each word-level fact of the window."""
+        if (start, end) not in self.topic_cache:
+            self.topic_cache[start, end] = sentence_topics(self.doc, self.facts(start, end))
+        return self.topic_cache[start, end]
+
+    def cut(self, start: int, end: int) -> AnalyzedText:
+        """The analysis of the sentences inside [start, end) as a text of its own: polarity,
+        scope, speakers and dialogue answers as the whole text's analysis read them; offsets
+        from ``start``."""
+        doc = self.doc
+        view = AnalyzedText(text=doc.text[start:end], sentences=[], is_dialogue=doc.is_dialogue)
+        sentences = _between(doc.sentences, start, end, lambda s: s.span)
+        if not sentences:
+            return view
+        first = sentences[0].index
+        view.sentences = [
+            s.model_copy(
+                update={"index": s.index - first, "span": (s.span[0] - start, s.span[1] - start)}
+            )
+            for s in sentences
+        ]
+        lo = bisect_left(doc.tokens, start, key=lambda t: t.start)
+        view.tokens = [
+            replace(
+                t,
+                start=t.start - start,
+                end=t.end - start,
+                sentence=t.sentence - first,
+                trigger=None if t.trigger is None else t.trigger - start,
+            )
+            for t in _between(doc.tokens, start, end, lambda t: (t.start, t.end))
+        ]
+        view.quantities = [
+            replace(
+                q,
+                start=q.start - start,
+                end=q.end - start,
+                sentence=q.sentence - first,
+                token_index=q.token_index - lo,
+            )
+            for q in _between(self.quantities, start, end, lambda q: (q.start, q.end))
+        ]
+        view.sides = [
+            replace(m, start=m.start - start, end=m.end - start, sentence=m.sentence - first)
+            for m in _between(self.sides, start, end, lambda m: (m.start, m.end))
+        ]
+        view.drugs = [
+            replace(d, start=d.start - start, end=d.end - start)
+            for d in _between(self.drugs, start, end, lambda d: (d.start, d.end))
+        ]
+        return view
+
+
+def _between(items: Sequence[Any], start: int, end: int, span: Any) -> list[Any]:
+    """The items (sorted by start) that lie inside [start, end), by binary search."""
+    out = []
+    for k in range(bisect_left(items, start, key=lambda x: span(x)[0]), len(items)):
+        s, e = span(items[k])
+        if s >= end:
+            break
+        if e <= end:
+            out.append(items[k])
+    return out
+
+
 def facts_in(facts: Sequence[Fact], start: int, end: int) -> list[Fact]:
     """The facts of a sorted list that lie inside [start, end)."""
-    lo = bisect_left([f.start for f in facts], start)
-    return [f for f in facts[lo:] if f.start < end and f.end <= end]
+    out = []
+    for k in range(bisect_left(facts, start, key=lambda f: f.start), len(facts)):
+        if facts[k].start >= end:
+            break
+        if facts[k].end <= end:
+            out.append(facts[k])
+    return out
 
 
 # --- comparing facts ------------------------------------------------------------------------------
@@ -819,16 +912,21 @@ def differences(
     word-level fact (polarity, certainty, whose, part, drug) is compared only with window
     sentences about the same thing."""
     out = []
+    by_kind: dict[str, list[Fact]] = {}
+    for g in given:
+        by_kind.setdefault(g.kind, []).append(g)
     for fact in said:
         if kinds is not None and fact.kind not in kinds:
             continue
+        if fact.kind not in by_kind:
+            continue  # silence
         if fact.kind in _ONE_VALUE and any(
             o.kind == fact.kind and _keys_match(fact, o) and not _agree(fact, o) for o in said
         ):
             continue  # the claim itself states two values ("left worse than right"): two events
-        rivals = [g for g in given if g.kind == fact.kind and _keys_match(fact, g)]
+        rivals = [g for g in by_kind.get(fact.kind, ()) if _keys_match(fact, g)]
         if fact.kind in ("part", "drug") and any(
-            g.kind == fact.kind and (g.value in fact.value or fact.value in g.value) for g in given
+            g.value in fact.value or fact.value in g.value for g in by_kind[fact.kind]
         ):
             continue  # the part is named in the window, whatever the frame
         if fact.kind in _TOKEN_KINDS and topics is not None:
@@ -898,7 +996,7 @@ class CompareStage(Stage):
             return doc
         done = {f.claim_id for f in doc.findings if f.relation == CONTRADICTED and f.claim_id}
         said_all = read_facts(doc.output)
-        given_all = read_facts(doc.context) if doc.context is not None else None
+        given_all = Windows(doc.context) if doc.context is not None else None
         for claim in doc.claims:
             windows = doc.evidence.get(claim.id) or []
             if claim.id in done or not windows:
@@ -915,16 +1013,17 @@ class CompareStage(Stage):
         claim: Claim,
         said: list[Fact],
         window: Evidence,
-        given_all: list[Fact] | None,
+        windows: Windows | None,
     ) -> list[Finding]:
         claim_topic = frozenset(
             t.stem
             for t in doc.output.tokens_in(*claim.span)
             if is_content(t)  # type: ignore[union-attr]
         )
-        if window.source == "context" and given_all is not None and window.span is not None:
-            given = facts_in(given_all, *_with_answer(doc, window.span))
-            topics = (claim_topic, sentence_topics(doc.context, given))  # type: ignore[arg-type]
+        if window.source == "context" and windows is not None and window.span is not None:
+            span = _with_answer(doc, window.span)
+            given = windows.facts(*span)
+            topics = (claim_topic, windows.topics(*span))
             found = differences(said, given, topics=topics)
             text, corpus = doc.context.text, False  # type: ignore[union-attr]
         else:
@@ -941,11 +1040,9 @@ def _with_answer(doc: CaseDoc, span: tuple[int, int]) -> tuple[int, int]:
     two are one statement ("Is it your left foot? - No, the other one.")."""
     start, end = span
     sentences = doc.context_sentences
-    for k, sentence in enumerate(sentences):
-        if sentence.span[1] >= end:
-            if sentence.text.rstrip().endswith("?") and k + 1 < len(sentences):
-                return start, sentences[k + 1].span[1]
-            break
+    last = sentence_at(sentences, max(end - 1, start))
+    if last is not None and last.text.rstrip().endswith("?") and last.index + 1 < len(sentences):
+        return start, max(end, sentences[last.index + 1].span[1])
     return start, end
 
 
