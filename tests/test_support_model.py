@@ -116,3 +116,13 @@ def test_align_stops_at_the_first_window_that_reaches_the_support_threshold(supp
     singles = verifier.predict([(w.text, claim.text) for w in windows[:3]])[:, 0]
     assert rows[0, 0] == pytest.approx(singles.max(), abs=1e-5)
     assert aligned["c0"][0].text == windows[int(singles.argmax())].text
+
+
+def test_a_config_overrides_the_cards_thresholds(support_dir):
+    from medfact.pipeline import Engine
+
+    plugin = {"model_dir": str(support_dir), "threads": 1, "thresholds": {"high": 1.01}}
+    config = {"pipeline": {"scorer": "rules.v1"}, "components": {"crossencoder.v1": plugin}}
+    verifier = Engine.from_config(None, config).load().parts.model
+    assert verifier.thresholds == {"supported": 0.5, "high": 1.01}
+    assert CrossEncoderVerifier(str(support_dir)).load().thresholds == {"supported": 0.5}

@@ -193,7 +193,12 @@ def claim_pair(
 
 @verifiers.register("crossencoder.v1")
 class CrossEncoderVerifier:
-    """Labels every claim against its retrieved evidence; used by the engine as tier 1."""
+    """Labels every claim against its retrieved evidence; used by the engine as tier 1.
+
+    ``thresholds`` overrides keys of the model card's: ``supported`` (a claim's verdict),
+    ``dismiss_supported`` (a word-count finding dismissed), ``not_enough_info`` and ``high`` (a
+    finding of no support, at risk 2 and 3), ``contradicted``.
+    """
 
     name = "crossencoder.v1"
     tier = 1
@@ -206,8 +211,10 @@ class CrossEncoderVerifier:
         batch_size: int = 32,
         quantize: bool = False,
         threads: int | None = None,
+        thresholds: dict[str, float] | None = None,
     ) -> None:
         self.top_k = top_k
+        self.overrides = dict(thresholds or {})
         self.encoder = CrossEncoder(
             model_dir=model_dir,
             max_length=max_length,
@@ -222,7 +229,12 @@ class CrossEncoderVerifier:
 
     @property
     def thresholds(self) -> dict[str, float] | None:
-        return self.encoder.card_.get("thresholds")
+        """The model card's validated thresholds, with the ``thresholds`` parameter's keys
+        (a config's ``[components."crossencoder.v1"] thresholds = {high = 1.01}``) over them."""
+        card = self.encoder.card_.get("thresholds")
+        if card is None and not self.overrides:
+            return None
+        return {**(card or {}), **self.overrides}
 
     def pairs(self, claims: Sequence[Any], evidence: dict[str, list[Any]]) -> list[tuple[str, str]]:
         return [
