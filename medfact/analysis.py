@@ -32,6 +32,8 @@ _BARE_ANSWER = re.compile(r"(yes|yeah|yep|yup|no|nope|nah)\b\s*[,.!;]")
 AFFIRMED, NEGATED, UNCERTAIN, ASKED = "affirmed", "negated", "uncertain", "asked"
 CURRENT, HISTORY, FAMILY, HYPOTHETICAL = "current", "history", "family", "hypothetical"
 _SCOPE_RANK = {CURRENT: 0, HISTORY: 1, HYPOTHETICAL: 2, FAMILY: 3}  # a stronger scope wins
+_CAPS_HEADER = re.compile(r"^[ \t]*([A-Z][A-Z /]{1,40}?)[ \t]*$", re.MULTILINE)
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _HEADER = re.compile(r"(?:^|(?<=[.\n]))[ \t]*([A-Za-z][A-Za-z /]{0,40}?)[ \t]*:", re.MULTILINE)
 _ANAPHORA = frozenset({"one", "side", "sided"})  # "the right one": the part named before
 _CHANGE_WORDS = frozenset({"change", "changes", "changed", "difference", "increase", "decrease"})
@@ -486,19 +488,27 @@ class Analyzer:
                 for tok in by_sentence.get(sents[i].index, []):
                     tok.speaker = spk
         drop: set[int] = set()  # sentences whose side mentions were only asked about
+        # a transcript with no question marks at all: a turn that opens like a question is one
+        unmarked = "?" not in doc.text
         for t, (spk, idxs) in enumerate(turns):
             reply_turn = turns[t + 1] if t + 1 < len(turns) else None
             if reply_turn is not None and reply_turn[0] in (None, spk):
                 reply_turn = None
             reply = (
-                _SPEAKER.sub("", sents[reply_turn[1][0]].text).strip().lower()
+                # "i have n't": a transcript's split clitic joined, so it reads as a no
+                _SPEAKER.sub("", sents[reply_turn[1][0]].text)
+                .strip()
+                .lower()
+                .replace(" n't", "n't")
                 if reply_turn
                 else None
             )
             for i in idxs:
                 sent = sents[i]
                 toks = by_sentence.get(sent.index, [])
-                is_question = _is_question(sent.text, len(toks))
+                is_question = _is_question(sent.text, len(toks)) or (
+                    unmarked and _opens_question(toks)
+                )
                 answered = i == idxs[-1] and reply is not None
                 if not is_question:
                     # A turn that ends without "?" but draws a one-word "no" was a question too
@@ -733,6 +743,9 @@ def _forward_scope(
     in_list = False
     j = end
     while j < len(toks) and j - end < _LIST_LIMIT:
+        if j == end and toks[j].text in _ASIDES and "," in gaps[j]:
+            j += 1  # "denies, however, any bowel problems": an aside, not the scope's end
+            continue
         if j in stops or (j in colons and j > end):
             break
         if j > end and "," in gaps[j]:
@@ -755,6 +768,7 @@ def _forward_scope(
 
 
 _ANSWER_WORDS = frozenset({"no", "nope", "nah", "yes", "yeah"})
+_ASIDES = frozenset({"however", "though", "also"})
 # "..., so you do have a little fluid in your legs, okay?": a statement with a tag, not a question
 _TAG_QUESTION = re.compile(
     r"[\s,]+(?:okay|ok|all right|alright|right|yeah|you know|sound good|sounds good|"
@@ -776,6 +790,25 @@ def _asks(toks: list[Token]) -> bool:
     fever weight loss", "how about headaches"): transcripts often drop the question mark."""
     tail = [t.text for t in toks[-_SCOPE_WINDOW:]]
     return any(w in _ASKING for w in tail) or any(p in _ASKING_PAIRS for p in pairwise(tail))
+
+
+_OPENING_FILLERS = frozenset(
+    {"okay", "ok", "alright", "all", "right", "and", "so", "um", "uh", "now", "well", "doctor"}
+    | {"then", "also", "just", "let", "me", "ask", "tell", "hmm", "yeah", "good", "great"}
+)
+
+
+def _opens_question(toks: list[Token]) -> bool:
+    """Whether a sentence opens as a question ("okay do you have any swelling", "any fever"),
+    after the fillers a speaker starts with."""
+    words = [t.text for t in toks[:8]]
+    k = 0
+    while k < len(words) and words[k] in _OPENING_FILLERS:
+        k += 1
+    rest = words[k : k + 2]
+    if not rest:
+        return False
+    return rest[0] in _ASKING or (len(rest) == 2 and (rest[0], rest[1]) in _ASKING_PAIRS)
 
 
 def _is_question(text: str, n_tokens: int) -> bool:
@@ -849,6 +882,11 @@ def _section_scopes(text: str) -> list[tuple[int, int, str]]:
         scope = terms.SECTION_HEADERS.get(" ".join(m.group(1).lower().split()))
         if scope is not None:
             headers.append((m.start(1), m.end(), scope))
+    for m in _CAPS_HEADER.finditer(text):  # "FAMILY HISTORY" alone on its line, no colon
+        scope = terms.SECTION_HEADERS.get(" ".join(m.group(1).lower().split()))
+        if scope is not None:
+            headers.append((m.start(1), m.end(), scope))
+    headers.sort()
     sections = []
     for k, (start, after, scope) in enumerate(headers):
         nxt = headers[k + 1][0] if k + 1 < len(headers) else len(text)
@@ -857,8 +895,11 @@ def _section_scopes(text: str) -> list[tuple[int, int, str]]:
         if text[after:line_end].strip():
             end = min(line_end, nxt)
         else:
-            blank = re.search(r"\n[ \t]*\n", text[line_end:])
-            end = min(nxt, line_end + blank.start() if blank else len(text))
+            # the section runs from its first line (blank lines after the header skipped) to
+            # the next blank line
+            body = len(text) - len(text[line_end:].lstrip(" \t\n"))
+            blank = _BLANK_LINE.search(text, body)
+            end = min(nxt, blank.start() if blank else len(text))
         if scope != CURRENT:
             sections.append((start, end, scope))
     return sections
