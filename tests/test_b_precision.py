@@ -260,3 +260,27 @@ def test_a_region_holding_the_named_part_is_the_same_place() -> None:
 )
 def test_words_before_allergies_are_not_allergens(output: str, context: str) -> None:
     assert not [m for m in _messages("entities.v1", output, context) if "allerg" in m]
+
+
+def test_an_upper_case_header_without_a_colon_scopes_its_section() -> None:
+    doc = analysed(
+        "FAMILY HISTORY\n\nMaternal grandfather: pancreatic cancer.\n\nPLAN\n\nCancer screening.",
+        "x",
+    ).output
+    assert _token(doc, "cancer").scope == "family"
+    assert _token(doc, "cancer", 1).scope == "current"
+
+
+def test_a_transcript_without_question_marks_asks_by_its_opening() -> None:
+    context = (
+        "[doctor] okay do you have any swelling in your lower extremities at all\n"
+        "[patient] i have n't noticed any swelling"
+    )
+    doc = analysed("x", context).context
+    assert _token(doc, "swelling").polarity != AFFIRMED
+    assert not _messages("negation.v1", "Denies lower extremity swelling.", context)
+
+
+def test_an_aside_after_a_negation_does_not_end_it() -> None:
+    doc = analysed("He denies, however, any bowel or bladder problems.", "x").output
+    assert _token(doc, "bladder").polarity == NEGATED
