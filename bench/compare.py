@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from medfact.compare import RULE, CompareStage
+from medfact.config import NO_MODEL
 from medfact.document import CaseDoc
 from medfact.pipeline import Engine
 
@@ -42,19 +43,25 @@ def rows(path: Path, split: str, limit: int | None) -> Iterator[dict[str, Any]]:
                 return
 
 
+RULES_ONLY = False  # --rules: the tier-0 rules' contradicted findings instead (a baseline)
+
+
 def flagged(engine: Engine, stage: CompareStage, batch: list[dict[str, Any]]) -> list[bool]:
-    """Whether the stage finds a differing fact in each row."""
+    """Whether the stage finds a differing fact in each row (with ``--rules``: whether the
+    default tier-0 rules raise a contradicted finding)."""
     records = [
         {"id": str(i), "output": r["hypothesis"], "context": r["premise"]}
         for i, r in enumerate(batch)
     ]
     out = []
-    for doc in engine.pipe(records, until="retrieve"):
+    for doc in engine.pipe(records, until="learned" if RULES_ONLY else "retrieve"):
         if not isinstance(doc, CaseDoc):
             out.append(False)
-            continue
-        stage(doc)
-        out.append(any(f.rule == RULE for f in doc.findings))
+        elif RULES_ONLY:
+            out.append(any(f.relation == "contradicted" for f in doc.findings))
+        else:
+            stage(doc)
+            out.append(any(f.rule == RULE for f in doc.findings))
     return out
 
 
@@ -102,8 +109,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--half", default="dev", choices=("dev", "held-out", "all"))
     parser.add_argument("--limit", type=int, default=None, help="rows per file (quick runs)")
     parser.add_argument("--show", type=int, default=0, help="print this many errors per kind")
+    parser.add_argument(
+        "--rules", action="store_true", help="baseline: the default rules' contradicted findings"
+    )
     args = parser.parse_args(argv)
-    engine = Engine(_CONFIG).load()
+    global RULES_ONLY
+    RULES_ONLY = args.rules
+    engine = (Engine.from_config(None, NO_MODEL) if args.rules else Engine(_CONFIG)).load()
     stage = CompareStage(engine.settings, engine.parts)
     start = time.perf_counter()
     reports = []
