@@ -4,6 +4,8 @@ Twins (``--twins DIR``): each row is a case (premise as the input, hypothesis as
 rows with role "error" are positives, role "clean" negatives; a row is flagged when the stage
 adds a compare.v1 finding. Per kind and overall; "clinical" is every kind but "paraphrase".
 NLI (``--nli DIR``): contradicted (positive) vs supported (negative) rows of each source.
+MTS-Dialog (``--mts CSV``): its reference notes against their dialogues (faithful, mostly): the
+share of records the stage flags (a false-alarm measure) and its cost per record.
 Challenge set (``--cases DIR``, bench/cases): each record's erroneous output (positive, omissions
 left out) and faithful output (negative) against its context; ``--half dev`` (odd ids) while
 developing, ``held-out`` (even ids) once at the end.
@@ -107,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", default="test", choices=("train", "valid", "test"))
     parser.add_argument("--cases", type=Path, help="folder of the challenge set (bench/cases)")
     parser.add_argument("--half", default="dev", choices=("dev", "held-out", "all"))
+    parser.add_argument("--mts", type=Path, help="an MTS-Dialog CSV (reference notes)")
     parser.add_argument("--limit", type=int, default=None, help="rows per file (quick runs)")
     parser.add_argument("--show", type=int, default=0, help="print this many errors per kind")
     parser.add_argument(
@@ -153,10 +156,39 @@ def main(argv: list[str] | None = None) -> int:
         counts = evaluate(engine, stage, items, "kind", lambda r: r["role"] == "error")
         title = f"challenge set {args.half} ({len(items)} outputs, omissions left out)"
         reports.append(table(title, {"all": counts["all"]}))
+    if args.mts is not None:
+        reports.append(reference_notes(engine, stage, args.mts))
     for report in reports:
         print(report, end="\n\n")
     print(f"{time.perf_counter() - start:.1f} s")
     return 0
+
+
+def reference_notes(engine: Engine, stage: CompareStage, path: Path) -> str:
+    """Share of MTS-Dialog reference notes with a compare.v1 finding, and the stage's cost."""
+    import csv
+
+    if not path.exists():
+        return f"mts: skipped ({path} not found)"
+    with path.open(encoding="utf-8") as handle:
+        records = [
+            {"id": r["ID"], "output": r["section_text"], "context": r["dialogue"]}
+            for r in csv.DictReader(handle)
+        ]
+    docs = [d for d in engine.pipe(records, until="retrieve") if isinstance(d, CaseDoc)]
+    start = time.perf_counter()
+    kinds: Counter[str] = Counter()
+    flagged_notes = 0
+    for doc in docs:
+        stage(doc)
+        found = [f for f in doc.findings if f.rule == RULE]
+        flagged_notes += bool(found)
+        kinds.update(f.message.split(":")[0] for f in found)
+    cost = (time.perf_counter() - start) / max(len(docs), 1) * 1000
+    return (
+        f"{path.name}: {flagged_notes} of {len(docs)} reference notes flagged by compare.v1"
+        f" ({dict(sorted(kinds.items()))}); stage {cost:.2f} ms per record"
+    )
 
 
 def challenge_rows(folder: Path, half: str) -> list[dict[str, Any]]:
