@@ -762,10 +762,13 @@ class Windows:
     def facts(self, start: int, end: int) -> list[Fact]:
         """The facts of the sentences inside [start, end), with offsets into the whole text."""
         if (start, end) not in self.cache:
-            view = self.cut(start, end)
-            self.cache[start, end] = [
-                replace(f, start=f.start + start, end=f.end + start) for f in read_facts(view)
-            ]
+            if start <= 0 and end >= len(self.doc.text):
+                self.cache[start, end] = read_facts(self.doc)  # the whole text: no cut
+            else:
+                self.cache[start, end] = [
+                    replace(f, start=f.start + start, end=f.end + start)
+                    for f in read_facts(self.cut(start, end))
+                ]
         return self.cache[start, end]
 
     def topics(self, start: int, end: int) -> dict[int, frozenset[str]]:
@@ -792,12 +795,16 @@ class Windows:
         ]
         lo = bisect_left(doc.tokens, start, key=lambda t: t.start)
         view.tokens = [
-            replace(
-                t,
-                start=t.start - start,
-                end=t.end - start,
-                sentence=t.sentence - first,
-                trigger=None if t.trigger is None else t.trigger - start,
+            Token(
+                t.text,
+                t.start - start,
+                t.end - start,
+                t.sentence - first,
+                t.stem,
+                t.polarity,
+                None if t.trigger is None else t.trigger - start,
+                t.scope,
+                t.speaker,
             )
             for t in _between(doc.tokens, start, end, lambda t: (t.start, t.end))
         ]
@@ -995,13 +1002,14 @@ class CompareStage(Stage):
         if not doc.checkable or doc.output is None or not doc.claims:
             return doc
         done = {f.claim_id for f in doc.findings if f.relation == CONTRADICTED and f.claim_id}
-        said_all = read_facts(doc.output)
+        open_claims = [c for c in doc.claims if c.id not in done and doc.evidence.get(c.id)]
+        whole = len(open_claims) * _WHOLE_OUTPUT > len(doc.claims)
+        said_all = Windows(doc.output)  # the whole output, or only where a claim is compared
         given_all = Windows(doc.context) if doc.context is not None else None
-        for claim in doc.claims:
-            windows = doc.evidence.get(claim.id) or []
-            if claim.id in done or not windows:
-                continue
-            said = facts_in(said_all, *claim.span)
+        for claim in open_claims:
+            windows = doc.evidence[claim.id]
+            bounds = (0, len(doc.output.text)) if whole else _sentences_of(doc, claim.span)
+            said = facts_in(said_all.facts(*bounds), *claim.span)
             if not said:
                 continue
             doc.findings.extend(self._compare(doc, claim, said, windows[0], given_all))
@@ -1033,6 +1041,18 @@ class CompareStage(Stage):
             found = differences(said, given, CORPUS_KINDS, topics)
             text, corpus = window.text, True
         return [_finding(doc, claim, d, window, text, corpus) for d in found]
+
+
+_WHOLE_OUTPUT = 4  # read the whole output at once when over a quarter of its claims are open
+
+
+def _sentences_of(doc: CaseDoc, span: tuple[int, int]) -> tuple[int, int]:
+    """The bounds of the output sentences that hold ``span`` (a claim may be part of one)."""
+    first = sentence_at(doc.output_sentences, span[0])
+    last = sentence_at(doc.output_sentences, max(span[1] - 1, span[0]))
+    start = first.span[0] if first is not None else span[0]
+    end = last.span[1] if last is not None else span[1]
+    return min(start, span[0]), max(end, span[1])
 
 
 def _with_answer(doc: CaseDoc, span: tuple[int, int]) -> tuple[int, int]:
