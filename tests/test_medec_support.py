@@ -11,6 +11,7 @@ import pytest
 from medfact.medec import correctors
 from medfact.medec.corrector import KnowledgeCorrector, _flag_or_path
 from medfact.medec.data import MedecNote
+from medfact.medec.flagging import prepare
 from medfact.medec.support import (
     SUPPORT_FLAG,
     SUPPORT_LOCATOR,
@@ -18,6 +19,7 @@ from medfact.medec.support import (
     flag_values,
     locator_columns,
     premise_for,
+    typed_sentences,
 )
 from medfact.types import Sentence
 
@@ -54,8 +56,25 @@ def test_locator_columns_per_sentence():
 
 
 def test_one_sentence_note_gets_neutral_features():
-    assert flag_values([0.3], 0)["support_min_other"] == 0.5
+    assert flag_values([0.3], 0)["support_min_other"] == 1.0
     assert locator_columns([0.3]) == [[0.3, 0.5, 0.0]]
+
+
+def test_unscored_sentences_count_as_supported_and_stay_out_of_ranks():
+    probs = [0.9, None, 0.2]
+    untyped = flag_values(probs, 1)
+    assert untyped["support_p"] == 1.0 and untyped["support_low_rank"] == 1.0
+    assert untyped["support_is_lowest"] == 0.0 and untyped["support_min_other"] == 0.2
+    typed = flag_values(probs, 2)
+    assert typed["support_low_rank"] == 0.0 and typed["support_is_lowest"] == 1.0
+    assert typed["support_min_other"] == 0.9  # the unscored sentence is not a competitor
+    assert typed["support_margin"] == pytest.approx(0.2 - 0.9)
+    assert locator_columns(probs) == [[0.9, 1.0, 0.0], [1.0, 1.0, 0.0], [0.2, 0.0, 1.0]]
+
+
+def test_typed_sentences_are_the_ones_that_state_an_answer():
+    note = _notes()[1]
+    assert typed_sentences(prepare(note)) == [False, False, True, True]
 
 
 def test_premise_leaves_the_judged_sentence_out():
@@ -139,7 +158,7 @@ def _notes() -> list[MedecNote]:
                 sentences = [
                     f"A {20 + round_ + number % 7}-year-old patient comes with {findings}.",
                     "Vital signs are within normal limits.",
-                    f"The clinical picture suggests {condition}.",
+                    f"The clinical picture is consistent with {condition}.",
                     f"Culture confirms {organism} as the causal organism.",
                 ]
                 text = " ".join(sentences)
@@ -195,7 +214,10 @@ def test_scorer_scores_every_sentence_and_caches_by_pair(support_dir, tmp_path):
     notes = [[s.text for s in n.sentences] for n in _notes()[:3]]
     scorer = SupportScorer(support_dir, home=tmp_path)
     assert scorer.available()
+    some = scorer.score_notes(notes[:1], [[False, True, False, True]])
+    assert some[0][0] is None and some[0][2] is None and 0.0 < some[0][1] < 1.0
     probs = scorer.score_notes(notes)
+    assert probs[0][1] == some[0][1] and probs[0][3] == some[0][3]
     assert [len(p) for p in probs] == [4, 4, 4]
     assert all(0.0 < p < 1.0 for row in probs for p in row)
     assert len({round(p, 5) for row in probs for p in row}) > 4  # pairs differ
@@ -245,3 +267,41 @@ def test_a_different_support_model_falls_back_to_the_plain_model(support_dir, tm
     with caplog.at_level(logging.WARNING, logger="medfact.medec.corrector"):
         assert corrector.variant() is corrector._model()
     assert "not the one the corrector was fitted with" in caplog.text
+
+
+# -- command line --------------------------------------------------------------------------------
+
+
+def test_cli_support_options_are_checked(tmp_path):
+    from click.testing import CliRunner
+
+    from medfact.medec.cli import correct as correct_cmd
+
+    runner = CliRunner()
+    both = runner.invoke(
+        correct_cmd, ["--note", "A note.", "--no-model", "--support-model", str(tmp_path)]
+    )
+    assert both.exit_code == 2 and "not both" in both.output
+    lm = runner.invoke(correct_cmd, ["--note", "A note.", "--corrector", "lm.v1", "--no-model"])
+    assert lm.exit_code == 2 and "knowledge.v1 only" in lm.output
+
+
+def test_cli_answers_with_no_model_and_with_a_missing_support_model(tmp_path):
+    from click.testing import CliRunner
+
+    from medfact.medec.cli import correct as correct_cmd
+
+    note = "A 4-year-old boy has a barking cough. Stridor is heard. Culture grows E. coli."
+    empty = tmp_path / "data"
+    empty.mkdir()
+    runner = CliRunner()
+    outputs = []
+    for extra in (["--no-model"], ["--support-model", str(tmp_path / "none")]):
+        result = runner.invoke(
+            correct_cmd,
+            ["--note", note, "--format", "json", "--data-dir", str(empty), *extra],
+        )
+        assert result.exit_code == 0, result.output
+        outputs.append(json.loads(result.stdout))
+    # a support model that is not there changes nothing: the plain model answers both
+    assert outputs[0] == outputs[1] and outputs[0]["id"] == "note"

@@ -123,6 +123,18 @@ _corrector_options = [
         help="Index home (default $MEDFACT_HOME, else ~/.cache/medfact).",
     ),
     click.option(
+        "--support-model",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="knowledge.v1: the tier-1 support model folder (verifier-v3) for the support "
+        "features (default $MEDFACT_SUPPORT_MODEL, else a shipped verifier-v3).",
+    ),
+    click.option(
+        "--no-model",
+        is_flag=True,
+        help="knowledge.v1: no support model (the plain flag model; torch not needed).",
+    ),
+    click.option(
         "--corrector-param",
         "corrector_param",
         multiple=True,
@@ -152,6 +164,17 @@ def _key_values(pairs: tuple[str, ...]) -> dict[str, Any]:
             raise click.UsageError(f"--corrector-param takes KEY=VALUE, got {pair!r}")
         out[key] = int(value) if value.isdigit() else value
     return out
+
+
+def _support_param(name: str, support_model: Path | None, no_model: bool) -> str | bool | None:
+    """``support_model`` for knowledge.v1 from --support-model / --no-model."""
+    if support_model is None and not no_model:
+        return None
+    if no_model and support_model is not None:
+        raise click.UsageError("give --support-model or --no-model, not both")
+    if name != "knowledge.v1":
+        raise click.UsageError("--support-model and --no-model apply to knowledge.v1 only")
+    return False if no_model else str(support_model)
 
 
 def _make_corrector(name: str, **params: Any):
@@ -204,6 +227,8 @@ def correct(
     error_prevalence: float | None,
     data_dir: Path | None,
     home: Path | None,
+    support_model: Path | None,
+    no_model: bool,
     corrector_param: tuple[str, ...],
     verbose: int,
     quiet: bool,
@@ -227,6 +252,7 @@ def correct(
         error_prevalence=error_prevalence,
         data_dir=data_dir,
         home=home,
+        support_model=_support_param(corrector_name, support_model, no_model),
         **_key_values(corrector_param),
     )
     from medfact.medec.data import MedecNote, build_note, read_notes
@@ -400,6 +426,8 @@ def bench_medec(
     error_prevalence: float | None,
     data_dir: Path | None,
     home: Path | None,
+    support_model: Path | None,
+    no_model: bool,
     corrector_param: tuple[str, ...],
     verbose: int,
     quiet: bool,
@@ -449,6 +477,7 @@ def bench_medec(
                 home=str(home) if home else None,
                 threshold=threshold,
                 error_prevalence=error_prevalence,
+                support_model=_support_param("knowledge.v1", support_model, no_model),
             )
 
             def progress(fold: int, _corrector: Any) -> None:
@@ -463,6 +492,7 @@ def bench_medec(
                 error_prevalence=error_prevalence,
                 data_dir=data_dir,
                 home=home,
+                support_model=_support_param(corrector_name, support_model, no_model),
                 **_key_values(corrector_param),
             )
             _warn_in_sample(corrector, notes)

@@ -69,6 +69,7 @@ from medfact.medec.support import (
     SupportScorer,
     flag_values,
     locator_columns,
+    typed_sentences,
 )
 from medfact.registry import Registry
 from medfact.types import Correction
@@ -378,14 +379,17 @@ class KnowledgeCorrector(BaseCorrector):
         }
         scorer = self.scorer()
         if scorer is not None:
-            probs = scorer.score_notes([[s.text for s in p.sentences] for p in prepared])
+            probs = scorer.score_notes(
+                [[s.text for s in p.sentences] for p in prepared],
+                [typed_sentences(p) for p in prepared],
+            )
             variant = self._fit_variant(job, knowledge, probs)
             fitted["support"] = {"model_sha256": scorer.digest(), **variant}
         self._fitted = fitted
         return self
 
     def _fit_variant(
-        self, job: _FitJob, knowledge: Knowledge, support: list[list[float]] | None
+        self, job: _FitJob, knowledge: Knowledge, support: list[list[float | None]] | None
     ) -> dict[str, Any]:
         """Locator, flag model, threshold and rules, with the support columns or without."""
         notes, prepared, groups, inner, y, folds = (
@@ -484,7 +488,7 @@ class KnowledgeCorrector(BaseCorrector):
         if variant is not fitted:
             scorer = self.scorer()
             assert scorer is not None  # a support variant is only chosen with a scorer
-            probs = scorer.score_notes([[s.text for s in p.sentences]])[0]
+            probs = scorer.score_notes([[s.text for s in p.sentences]], [typed_sentences(p)])[0]
         columns = locator_columns(probs) if probs is not None else None
         k, score, margin = locate(variant["locator"], p, columns)
         ctx = FeatureContext(knowledge, fitted["boilerplate"], fitted["sources"])

@@ -3,10 +3,13 @@
 The error of a MEDEC note is one sentence (a diagnosis, organism, drug or next step) that does
 not fit the rest of the note. :class:`SupportScorer` asks a tier-1 *support model* (verifier-v3:
 a cross-encoder trained on supported vs not-supported (premise, claim) pairs, loaded through
-:class:`medfact.verifiers.crossencoder.CrossEncoder`) for P(supported) of every sentence against
-the note without it (the other sentences, cut to the window that covers the sentence best, as
-the model was trained). :func:`locator_columns` and :func:`flag_values` turn those
-probabilities into the locator's per-sentence columns and the flag model's features.
+:class:`medfact.verifiers.crossencoder.CrossEncoder`) for P(supported) of each *typed* sentence
+(:func:`typed_sentences`: one that states a diagnosis, organism, drug or action; 95% of MEDEC-MS
+error sentences, a fifth of all sentences) against the note without it (the other sentences,
+cut to the window that covers the sentence best, as the model was trained). Untyped sentences
+are not scored (None): they state findings, which the rest of a note rarely restates.
+:func:`locator_columns` and :func:`flag_values` turn those probabilities into the locator's
+per-sentence columns and the flag model's features.
 
 The scorer is optional: it needs torch and a model folder. Without them
 :meth:`SupportScorer.available` is False and the corrector uses its plain model (no support
@@ -25,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from medfact.cache import default_cache_dir
+from medfact.medec.flagging import _CUES, Prepared
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +43,17 @@ SUPPORT_FLAG = [
     "support_is_lowest",
 ]
 WINDOW_CHARS = 600
+
+
+_TYPED_CUES = ("diagnosis", "organism", "management")
+
+
+def typed_sentences(p: Prepared) -> list[bool]:
+    """Which sentences state a diagnosis, organism, drug or action (the ones worth scoring)."""
+    return [
+        bool(p.drugs[i]) or any(_CUES[c].search(s.text) for c in _TYPED_CUES)
+        for i, s in enumerate(p.sentences)
+    ]
 
 
 def _file_digest(path: Path) -> str:
@@ -68,9 +83,11 @@ class SupportScorer:
     """P(supported) of each sentence of a note against the rest of it, from a support model.
 
     ``model_dir`` is a support-model folder (``config.json`` + ``model.safetensors``, labels
-    not_supported/supported). The constructor only stores parameters; the weights load on the
-    first pair that is not in the cache. ``home`` holds the cache (``<home>/medec-support``;
-    default ``$MEDFACT_HOME`` or ``~/.cache/medfact``).
+    not_supported/supported), or a tier-1 adapter folder (``adapter_config.json`` +
+    ``adapter_model.safetensors``, verifier-v2's kind: P(supported) is its first column). The
+    constructor only stores parameters; the weights load on the first pair that is not in the
+    cache. ``home`` holds the cache (``<home>/medec-support``; default ``$MEDFACT_HOME`` or
+    ``~/.cache/medfact``).
     """
 
     def __init__(
@@ -93,23 +110,37 @@ class SupportScorer:
 
     # -- identity and availability ----------------------------------------------------------
 
+    def _weights(self) -> Path | None:
+        full = self.model_dir / "model.safetensors"
+        if full.is_file() and (self.model_dir / "config.json").is_file():
+            return full
+        adapter = self.model_dir / "adapter_model.safetensors"
+        if adapter.is_file() and (self.model_dir / "adapter_config.json").is_file():
+            return adapter
+        return None
+
     def digest(self) -> str:
         """sha256 of the model's weights: the identity a fitted corrector records."""
         if self._digest is None:
-            self._digest = _file_digest(self.model_dir / "model.safetensors")
+            weights = self._weights()
+            if weights is None:
+                raise FileNotFoundError(f"no support model weights in {self.model_dir}")
+            self._digest = _file_digest(weights)
         return self._digest
 
     def available(self) -> bool:
         """True when the model folder holds weights and torch and transformers import."""
         if self._unavailable is not None:
             return False
-        weights = self.model_dir / "model.safetensors"
-        if not weights.is_file() or not (self.model_dir / "config.json").is_file():
+        if self._weights() is None:
             self._unavailable = f"no support model in {self.model_dir}"
             return False
         try:
             import torch  # noqa: F401
             import transformers  # noqa: F401
+
+            if (self.model_dir / "adapter_config.json").is_file():
+                import peft  # noqa: F401
         except ImportError as exc:
             self._unavailable = f"the support model needs {exc.name}"
             return False
@@ -159,14 +190,20 @@ class SupportScorer:
         probs = self._encoder.predict(pairs)
         return [float(p) for p in probs[:, 0]]
 
-    def score_notes(self, notes: Sequence[Sequence[str]]) -> list[list[float]]:
-        """For each note (its sentences), P(supported) of every sentence against the rest."""
+    def score_notes(
+        self, notes: Sequence[Sequence[str]], which: Sequence[Sequence[bool]] | None = None
+    ) -> list[list[float | None]]:
+        """For each note (its sentences), P(supported) of each sentence against the rest;
+        with ``which``, only the sentences marked True are scored, the others are None."""
         cache = self._load_cache()
-        keyed: list[list[str]] = []
+        keyed: list[list[str | None]] = []
         todo: dict[str, tuple[str, str]] = {}
-        for sentences in notes:
-            keys = []
+        for j, sentences in enumerate(notes):
+            keys: list[str | None] = []
             for k, hypothesis in enumerate(sentences):
+                if which is not None and not which[j][k]:
+                    keys.append(None)
+                    continue
                 premise = premise_for(sentences, k, self.window_chars)
                 key = _pair_key(premise, hypothesis)
                 keys.append(key)
@@ -186,15 +223,24 @@ class SupportScorer:
                 self._store(fresh)
                 log.debug("support model: %d/%d pairs", lo + len(chunk), len(items))
         # an empty sentence or a one-sentence note has nothing to be supported by: neutral 0.5
-        return [[cache.get(key, 0.5) for key in keys] for keys in keyed]
+        return [[None if key is None else cache.get(key, 0.5) for key in keys] for keys in keyed]
 
 
 # -- features -------------------------------------------------------------------------------------
+# An unscored sentence (None) states no diagnosis, organism, drug or action: nothing to doubt,
+# so it counts as fully supported (1.0); ranks and medians are taken over scored sentences.
 
 
-def _low_rank(probs: Sequence[float], k: int) -> float:
-    """Share of the other sentences less supported than sentence ``k`` (0: the least)."""
-    others = [p for i, p in enumerate(probs) if i != k]
+def _filled(probs: Sequence[float | None]) -> list[float]:
+    return [1.0 if p is None else p for p in probs]
+
+
+def _low_rank(probs: Sequence[float | None], k: int) -> float:
+    """Share of the other scored sentences less supported than sentence ``k`` (0: the least;
+    1 for an unscored sentence)."""
+    if probs[k] is None:
+        return 1.0
+    others = [p for i, p in enumerate(probs) if i != k and p is not None]
     if not others:
         return 0.5
     return sum(p < probs[k] for p in others) / len(others)
@@ -208,20 +254,24 @@ def _median(values: Sequence[float]) -> float:
     return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
 
 
-def locator_columns(probs: Sequence[float]) -> list[list[float]]:
+def locator_columns(probs: Sequence[float | None]) -> list[list[float]]:
     """Per-sentence locator columns, in the order of :data:`SUPPORT_LOCATOR`."""
-    median = _median(probs)
-    return [[p, _low_rank(probs, k), float(p < median)] for k, p in enumerate(probs)]
+    median = _median([p for p in probs if p is not None])
+    return [
+        [1.0 if p is None else p, _low_rank(probs, k), float(p is not None and p < median)]
+        for k, p in enumerate(probs)
+    ]
 
 
-def flag_values(probs: Sequence[float], k: int) -> dict[str, float]:
+def flag_values(probs: Sequence[float | None], k: int) -> dict[str, float]:
     """Flag features of located sentence ``k`` (the names of :data:`SUPPORT_FLAG`)."""
-    others = [p for i, p in enumerate(probs) if i != k]
-    p = probs[k]
+    filled = _filled(probs)
+    others = [p for i, p in enumerate(probs) if i != k and p is not None]
+    p = filled[k]
     return {
         "support_p": p,
         "support_low_rank": _low_rank(probs, k),
         "support_margin": p - _median(others) if others else 0.0,
-        "support_min_other": min(others) if others else 0.5,
-        "support_is_lowest": float(all(p <= q for q in others)) if others else 0.0,
+        "support_min_other": min(others) if others else 1.0,
+        "support_is_lowest": float(probs[k] is not None and all(p <= q for q in others)),
     }
