@@ -639,7 +639,7 @@ _NO_ALLERGY = re.compile(
 _ALLERGY = re.compile(r"\ballerg(?:y|ies|ic)\b|\banaphyla\w*", re.IGNORECASE)
 _ALLERGEN = re.compile(
     r"\b(?:allergic\s+to|allergy\s+to|allergies?\s*(?:to|:|-)|anaphylaxis\s+to)\s*"
-    r"(?:an?\s+|the\s+)?([A-Za-z][\w-]*(?:\s+[a-z][\w-]*)?)",
+    r"(?:an?\s+|the\s+)?(?!allerg)([A-Za-z][\w-]*(?:\s+[a-z][\w-]*)?)",
     re.IGNORECASE,
 )
 _ANSWER = re.compile(

@@ -195,6 +195,14 @@ _NOT_JUDGED = frozenset(
     ["scan", "x-ray", "xray", "mri", "ekg", "ecg", "panel", "test", "tests", "labs", "ultrasound"]
     + ["echo", "echocardiogram", "biopsy", "referral", "follow-up", "followup", "therapy"]
 )
+# Tests and studies: "X was negative" reports their result (compared by the result words), it
+# does not deny that the test exists.
+_TESTS = frozenset(
+    ["urinalysis", "ua", "x-ray", "xray", "x-rays", "ct", "mri", "scan", "ekg", "ecg", "culture"]
+    + ["cultures", "panel", "test", "tests", "testing", "screen", "screening", "swab", "labs"]
+    + ["ultrasound", "echo", "echocardiogram", "biopsy", "study", "studies", "imaging", "cbc"]
+    + ["bmp", "cmp", "serology", "pcr", "radiograph", "radiographs", "films", "workup"]
+)
 # A body part or organ alone names no finding: its polarity is that of the words about it
 # ("heart regular", "no murmurs of the heart"), which are compared on their own.
 _PLACES = (ANATOMY - {"chest"}) | {"heart", "pound", "pounds"}
@@ -221,7 +229,7 @@ class NegationRule(Rule):
         assert ctx is not None
         ctx_mentions: dict[str, list[tuple[Token, str | None, str | None]]] = {}
         for i, tok in enumerate(ctx.tokens):
-            if is_content(tok):
+            if is_content(tok) and tok.text not in _TESTS and not _is_header(ctx, i):
                 ctx_mentions.setdefault(tok.stem, []).append(
                     (tok, _modifier(ctx.tokens, i), _head(ctx.tokens, i))
                 )
@@ -235,6 +243,8 @@ class NegationRule(Rule):
         for i, tok in enumerate(view.output.tokens):
             if not is_content(tok) or tok.polarity == ASKED or _is_header(view.output, i):
                 continue
+            if tok.text in _TESTS:
+                continue  # "urinalysis was negative": the result is negative, not the test
             # "knee pain" is not "chest pain", "weight loss" not "weight gain" and "chest pain"
             # not "chest x-ray": a differing modifier or head word makes another mention
             mod = _modifier(view.output.tokens, i)
