@@ -19,6 +19,8 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from medfact.analysis import (
@@ -196,6 +198,26 @@ class Difference:
     given: Fact
 
 
+def _content(tok: Token) -> bool:
+    """The analyser's is_content, remembered by word (it reads only the word)."""
+    return _content_word(tok.text)
+
+
+def _clinical(tok: Token) -> bool:
+    """The analyser's is_clinical, remembered by word (it reads only the word)."""
+    return _clinical_word(tok.text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _content_word(word: str) -> bool:
+    return is_content(Token(word, 0, len(word), 0, word))
+
+
+@lru_cache(maxsize=1 << 16)
+def _clinical_word(word: str) -> bool:
+    return is_clinical(Token(word, 0, len(word), 0, word))
+
+
 # --- reading facts --------------------------------------------------------------------------------
 
 
@@ -311,7 +333,7 @@ def side_facts(doc: AnalyzedText) -> list[Fact]:
         if tok.start in covered or _asked(doc, starts, tok.start):
             continue
         nxt = next(
-            (t for t in toks[i + 1 : i + 4] if t.sentence == tok.sentence and is_content(t)), None
+            (t for t in toks[i + 1 : i + 4] if t.sentence == tok.sentence and _content(t)), None
         )
         if nxt is None or nxt.text in _LEVELS or nxt.text in LATERALITY:
             continue
@@ -341,14 +363,14 @@ def part_facts(doc: AnalyzedText) -> list[Fact]:
     toks = doc.tokens
     for i, tok in enumerate(toks):
         word = tok.text.rstrip("s")
-        if word not in ANATOMY or not is_content(tok):
+        if word not in ANATOMY or not _content(tok):
             continue
         part = concept_key(word)
         for step in (-1, 1):
             j = i + step
             while 0 <= j < len(toks) and toks[j].sentence == tok.sentence and abs(j - i) <= 3:
                 t = toks[j]
-                if t.text in LATERALITY or t.text in _LEVELS or not is_content(t):
+                if t.text in LATERALITY or t.text in _LEVELS or not _content(t):
                     j += step
                     continue
                 if t.text.rstrip("s") not in ANATOMY:
@@ -374,7 +396,7 @@ def _drug_frames(doc: AnalyzedText) -> list[Fact]:
                 t = doc.tokens[k]
                 if t.sentence != doc.tokens[i].sentence or t.start in drug_starts:
                     break
-                if is_content(t):
+                if _content(t):
                     where = "before" if step < 0 else "after"
                     out.append(
                         Fact("drug", f"{t.stem}|{where}", drug.canonical, drug.start, drug.end)
@@ -407,7 +429,7 @@ def status_facts(doc: AnalyzedText) -> list[Fact]:
 
 
 def _sentence_stems(doc: AnalyzedText, sentence: int) -> frozenset[str]:
-    return frozenset(t.stem for t in doc.sentence_tokens(sentence) if is_content(t))
+    return frozenset(t.stem for t in doc.sentence_tokens(sentence) if _content(t))
 
 
 def concept_facts(doc: AnalyzedText) -> list[Fact]:
@@ -426,11 +448,11 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
                 polarity = AFFIRMED if polarity == NEGATED else NEGATED
             out.append(Fact("polarity", key, polarity, tok.start, tok.end, tok))
             continue
-        if not is_content(tok) or tok.scope == HYPOTHETICAL or tok.stem in _RESULT_STEMS:
+        if not _content(tok) or tok.scope == HYPOTHETICAL or tok.stem in _RESULT_STEMS:
             continue
         if tok.sentence in aims:
             continue
-        if tok.polarity in (AFFIRMED, UNCERTAIN) and is_clinical(tok) and _direct(doc, tok):
+        if tok.polarity in (AFFIRMED, UNCERTAIN) and _clinical(tok) and _direct(doc, tok):
             sure = "uncertain" if tok.polarity == UNCERTAIN else "certain"
             out.append(Fact("certainty", tok.stem, sure, tok.start, tok.end, tok))
         vague = tok.text in _VAGUE or tok.text.rstrip("s") in ANATOMY
@@ -519,10 +541,10 @@ def _family_sentences(doc: AnalyzedText) -> set[int]:
     toks = doc.tokens
     for i, tok in enumerate(toks[:-1]):
         nxt = toks[i + 1]
-        if nxt.sentence != tok.sentence or re.search(r"[,;:]", doc.text[tok.end : nxt.start]):
-            continue
         history = tok.text == "family" and nxt.text == "history"
-        if history or (is_relative(tok.text) and nxt.text in RELATIVE_VERBS):
+        if not (history or (nxt.text in RELATIVE_VERBS and is_relative(tok.text))):
+            continue
+        if nxt.sentence == tok.sentence and not re.search(r"[,;:]", doc.text[tok.end : nxt.start]):
             out.add(tok.sentence)
     return out
 
@@ -543,13 +565,13 @@ def result_facts(doc: AnalyzedText) -> list[Fact]:
         denied = tok.polarity == NEGATED and tok.trigger is not None and _direct(doc, tok)
         if denied and value == "abnormal" and "," not in doc.text[tok.trigger : tok.start]:
             value = "normal"
-        subject = [t.stem for t in _clause_before(doc, i, 6) if is_content(t)]
+        subject = [t.stem for t in _clause_before(doc, i, 6) if _content(t)]
         if not subject:  # "Positive for smoking", "Negative for use of alcohol"
             after = _token_at(doc, starts, m.end() - 1) + 1
             subject = [
                 t.stem
                 for t in doc.tokens[after : after + 4]
-                if t.sentence == tok.sentence and is_content(t)
+                if t.sentence == tok.sentence and _content(t)
             ]
         if subject:
             out.append(Fact("result", " ".join(subject), value, m.start(), m.end()))
@@ -743,7 +765,7 @@ def read_facts(doc: AnalyzedText) -> list[Fact]:
         *effect_facts(doc),
         *order_facts(doc),
     ]
-    facts.sort(key=lambda f: (f.start, f.end, f.kind))
+    facts.sort(key=attrgetter("start", "end", "kind"))
     return facts
 
 
@@ -907,6 +929,23 @@ def _actions_conflict(a: str, b: str) -> bool:
     return (a in held and b in going) or (a in going and b in held)
 
 
+# kinds whose facts are about the same thing when their keys are equal
+_PLAIN_KEYS = frozenset(
+    {"polarity", "scope", "certainty", "side", "part", "drug", "setting", "age", "sex", "code"}
+    | {"allergy", "pregnancy", "gestation", "time", "order"}
+)
+
+
+def _index(given: Sequence[Fact]) -> tuple[dict[str, list[Fact]], dict[Any, list[Fact]]]:
+    """The window's facts by kind and by (kind, key)."""
+    by_kind: dict[str, list[Fact]] = {}
+    by_key: dict[Any, list[Fact]] = {}
+    for g in given:
+        by_kind.setdefault(g.kind, []).append(g)
+        by_key.setdefault((g.kind, g.key), []).append(g)
+    return by_kind, by_key
+
+
 def differences(
     said: Sequence[Fact],
     given: Sequence[Fact],
@@ -919,9 +958,7 @@ def differences(
     word-level fact (polarity, certainty, whose, part, drug) is compared only with window
     sentences about the same thing."""
     out = []
-    by_kind: dict[str, list[Fact]] = {}
-    for g in given:
-        by_kind.setdefault(g.kind, []).append(g)
+    by_kind, by_key = _index(given)
     for fact in said:
         if kinds is not None and fact.kind not in kinds:
             continue
@@ -931,7 +968,10 @@ def differences(
             o.kind == fact.kind and _keys_match(fact, o) and not _agree(fact, o) for o in said
         ):
             continue  # the claim itself states two values ("left worse than right"): two events
-        rivals = [g for g in by_kind.get(fact.kind, ()) if _keys_match(fact, g)]
+        if fact.kind in _PLAIN_KEYS:
+            rivals = by_key.get((fact.kind, fact.key), [])
+        else:
+            rivals = [g for g in by_kind[fact.kind] if _keys_match(fact, g)]
         if fact.kind in ("part", "drug") and any(
             g.value in fact.value or fact.value in g.value for g in by_kind[fact.kind]
         ):
@@ -1026,7 +1066,7 @@ class CompareStage(Stage):
         claim_topic = frozenset(
             t.stem
             for t in doc.output.tokens_in(*claim.span)
-            if is_content(t)  # type: ignore[union-attr]
+            if _content(t)  # type: ignore[union-attr]
         )
         if window.source == "context" and windows is not None and window.span is not None:
             span = _with_answer(doc, window.span)
