@@ -10,7 +10,8 @@ is silence, not contradiction, and rewording folds to the same value (the analys
 keys, unit conversion, "72F" as an age and a sex).
 
 In corpus mode the window is general knowledge, not the patient's record: only values, change
-direction, comparative order and the polarity of the same statement are compared there.
+direction, a study's effect, comparative order and the polarity of the same statement are
+compared there.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
@@ -54,7 +54,15 @@ from medfact.textutil import sentence_at
 from medfact.types import Claim, Evidence, Finding
 from medfact.verifiers.base import window_stems
 from medfact.verifiers.change import change_mentions
-from medfact.verifiers.entities import PREGNANCY, _same_allergen, ages, allergies, code_status
+from medfact.verifiers.entities import (
+    _NO_ALLERGY,
+    PREGNANCY,
+    _same_allergen,
+    ages,
+    allergies,
+    code_status,
+    sexes,
+)
 from medfact.verifiers.route import compatible as routes_agree
 from medfact.verifiers.route import route_mentions
 from medfact.verifiers.temporal import mentions as temporal_mentions
@@ -128,7 +136,6 @@ _SELF_NEGATING: dict[str, tuple[str, str]] = {
     "asymptomatic": (concept_key("symptoms"), NEGATED),
     "symptomatic": (concept_key("symptoms"), AFFIRMED),
 }
-_REPORTS = frozenset({"reports", "reported", "endorses", "endorsed", "complains", "admits"})
 
 _PLANNED = re.compile(
     r"\b(?:will\s+(?:be\s+)?(?:schedul\w*|order\w*|obtain\w*|arrang\w*|refer\w*|get|check)|"
@@ -149,16 +156,6 @@ _ORDER = re.compile(
     re.IGNORECASE,
 )
 _ORDER_SIGN = {"more": 1, "higher": 1, "greater": 1, "less": -1, "lower": -1, "fewer": -1}
-_NO_ALLERGY = re.compile(
-    r"\b(?:NKDA|NKA|no\s+known\s+(?:drug\s+|medication\s+)?allergies|"
-    r"no\s+(?:drug\s+|medication\s+)?allergies|denies\s+(?:any\s+)?(?:drug\s+)?allergies)\b",
-    re.IGNORECASE,
-)
-_SEX_WORDS = {
-    **dict.fromkeys(("woman", "female", "girl", "lady", "mrs"), "f"),
-    **dict.fromkeys(("man", "male", "boy", "gentleman", "mr"), "m"),
-}
-_SEX_AFTER_AGE = re.compile(r"\b\d{1,3}\s?-?(?:(?P<f>F)|(?P<m>M))\b")
 _GESTATION = re.compile(r"\bgestation|\bpregnan", re.IGNORECASE)
 _PREGNANCY_NEGATIVE = re.compile(r"\bnegative\b|\bnot\b|\bno\b|\bdenies\b", re.IGNORECASE)
 _STUDY = re.compile(r"\btest\b|\bscreen\b|\bhcg\b", re.IGNORECASE)
@@ -196,26 +193,6 @@ class Difference:
 
     said: Fact
     given: Fact
-
-
-def _content(tok: Token) -> bool:
-    """The analyser's is_content, remembered by word (it reads only the word)."""
-    return _content_word(tok.text)
-
-
-def _clinical(tok: Token) -> bool:
-    """The analyser's is_clinical, remembered by word (it reads only the word)."""
-    return _clinical_word(tok.text)
-
-
-@lru_cache(maxsize=1 << 16)
-def _content_word(word: str) -> bool:
-    return is_content(Token(word, 0, len(word), 0, word))
-
-
-@lru_cache(maxsize=1 << 16)
-def _clinical_word(word: str) -> bool:
-    return is_clinical(Token(word, 0, len(word), 0, word))
 
 
 # --- reading facts --------------------------------------------------------------------------------
@@ -300,6 +277,7 @@ def route_facts(doc: AnalyzedText) -> list[Fact]:
 
 
 def setting_facts(doc: AnalyzedText) -> list[Fact]:
+    """Care settings ("ER", "emergency room", "ICU", "clinic"), for the whole text."""
     return [
         Fact("setting", "", f.value, f.start, f.end)
         for f in _words_at(doc.text, _SETTINGS, _UPPER_ONLY_SETTINGS)
@@ -333,7 +311,7 @@ def side_facts(doc: AnalyzedText) -> list[Fact]:
         if tok.start in covered or _asked(doc, starts, tok.start):
             continue
         nxt = next(
-            (t for t in toks[i + 1 : i + 4] if t.sentence == tok.sentence and _content(t)), None
+            (t for t in toks[i + 1 : i + 4] if t.sentence == tok.sentence and is_content(t)), None
         )
         if nxt is None or nxt.text in _LEVELS or nxt.text in LATERALITY:
             continue
@@ -363,14 +341,14 @@ def part_facts(doc: AnalyzedText) -> list[Fact]:
     toks = doc.tokens
     for i, tok in enumerate(toks):
         word = tok.text.rstrip("s")
-        if word not in ANATOMY or not _content(tok):
+        if word not in ANATOMY or not is_content(tok):
             continue
         part = concept_key(word)
         for step in (-1, 1):
             j = i + step
             while 0 <= j < len(toks) and toks[j].sentence == tok.sentence and abs(j - i) <= 3:
                 t = toks[j]
-                if t.text in LATERALITY or t.text in _LEVELS or not _content(t):
+                if t.text in LATERALITY or t.text in _LEVELS or not is_content(t):
                     j += step
                     continue
                 if t.text.rstrip("s") not in ANATOMY:
@@ -396,7 +374,7 @@ def _drug_frames(doc: AnalyzedText) -> list[Fact]:
                 t = doc.tokens[k]
                 if t.sentence != doc.tokens[i].sentence or t.start in drug_starts:
                     break
-                if _content(t):
+                if is_content(t):
                     where = "before" if step < 0 else "after"
                     out.append(
                         Fact("drug", f"{t.stem}|{where}", drug.canonical, drug.start, drug.end)
@@ -429,7 +407,7 @@ def status_facts(doc: AnalyzedText) -> list[Fact]:
 
 
 def _sentence_stems(doc: AnalyzedText, sentence: int) -> frozenset[str]:
-    return frozenset(t.stem for t in doc.sentence_tokens(sentence) if _content(t))
+    return frozenset(t.stem for t in doc.sentence_tokens(sentence) if is_content(t))
 
 
 def concept_facts(doc: AnalyzedText) -> list[Fact]:
@@ -448,11 +426,11 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
                 polarity = AFFIRMED if polarity == NEGATED else NEGATED
             out.append(Fact("polarity", key, polarity, tok.start, tok.end, tok))
             continue
-        if not _content(tok) or tok.scope == HYPOTHETICAL or tok.stem in _RESULT_STEMS:
+        if not is_content(tok) or tok.scope == HYPOTHETICAL or tok.stem in _RESULT_STEMS:
             continue
         if tok.sentence in aims:
             continue
-        if tok.polarity in (AFFIRMED, UNCERTAIN) and _clinical(tok) and _direct(doc, tok):
+        if tok.polarity in (AFFIRMED, UNCERTAIN) and is_clinical(tok) and _direct(doc, tok):
             sure = "uncertain" if tok.polarity == UNCERTAIN else "certain"
             out.append(Fact("certainty", tok.stem, sure, tok.start, tok.end, tok))
         vague = tok.text in _VAGUE or tok.text.rstrip("s") in ANATOMY
@@ -565,13 +543,13 @@ def result_facts(doc: AnalyzedText) -> list[Fact]:
         denied = tok.polarity == NEGATED and tok.trigger is not None and _direct(doc, tok)
         if denied and value == "abnormal" and "," not in doc.text[tok.trigger : tok.start]:
             value = "normal"
-        subject = [t.stem for t in _clause_before(doc, i, 6) if _content(t)]
+        subject = [t.stem for t in _clause_before(doc, i, 6) if is_content(t)]
         if not subject:  # "Positive for smoking", "Negative for use of alcohol"
             after = _token_at(doc, starts, m.end() - 1) + 1
             subject = [
                 t.stem
                 for t in doc.tokens[after : after + 4]
-                if t.sentence == tok.sentence and _content(t)
+                if t.sentence == tok.sentence and is_content(t)
             ]
         if subject:
             out.append(Fact("result", " ".join(subject), value, m.start(), m.end()))
@@ -613,14 +591,14 @@ def code_facts(doc: AnalyzedText) -> list[Fact]:
 
 
 def demographic_facts(doc: AnalyzedText) -> list[Fact]:
-    """Ages ("45-year-old", "72F") and sex words ("woman", "72F"); pronouns are not read."""
+    """Ages ("45-year-old", "72F") and sex words ("woman", "72F") of the patient (entities.v1's
+    reading; a relative's are left out, pronouns are not read)."""
     out = [Fact("age", "", str(age), s, e) for age, s, e in ages(doc.text)]
-    for tok in doc.tokens:
-        sex = _SEX_WORDS.get(tok.text)
-        if sex and tok.scope != FAMILY:
-            out.append(Fact("sex", "", sex, tok.start, tok.end))
-    for m in _SEX_AFTER_AGE.finditer(doc.text):
-        out.append(Fact("sex", "", "f" if m.group("f") else "m", m.start(), m.end()))
+    starts = _token_index(doc)
+    for sex, start, end in sexes(doc, pronouns=False):
+        tok = doc.tokens[_token_at(doc, starts, start)] if doc.tokens else None
+        if tok is None or tok.scope != FAMILY:
+            out.append(Fact("sex", "", sex, start, end))
     return out
 
 
@@ -1066,7 +1044,7 @@ class CompareStage(Stage):
         claim_topic = frozenset(
             t.stem
             for t in doc.output.tokens_in(*claim.span)
-            if _content(t)  # type: ignore[union-attr]
+            if is_content(t)  # type: ignore[union-attr]
         )
         if window.source == "context" and windows is not None and window.span is not None:
             span = _with_answer(doc, window.span)

@@ -271,3 +271,38 @@ def test_stage_is_registered() -> None:
     from medfact import registry
 
     assert registry.stages.get("compare") is CompareStage
+
+
+def test_window_cut_reads_what_the_whole_text_reads() -> None:
+    """A window's facts, read from the analysis cut to its sentences, are the whole input's
+    facts inside the window (polarity, scope and answers as the whole analysis read them)."""
+    from medfact.compare import Windows, facts_in, read_facts
+
+    context = (
+        "Family history: her mother had breast cancer. Continue furosemide 40 mg twice daily. "
+        "She denies chest pain. Doctor: Is it your left knee? Patient: No, the other one."
+    )
+    doc = analysed("Summary.", context)
+    assert doc.context is not None
+    whole = read_facts(doc.context)
+    windows = Windows(doc.context)
+    for sentence in doc.context_sentences:
+        start, end = sentence.span
+        cut = [(f.kind, f.key, f.value, f.start, f.end) for f in windows.facts(start, end)]
+        full = [(f.kind, f.key, f.value, f.start, f.end) for f in facts_in(whole, start, end)]
+        assert cut == full, sentence.text
+
+
+def test_study_effect_is_compared() -> None:
+    doc, found = compare(
+        "Drug A significantly increased pain scores compared with placebo.",
+        "Drug A made no significant difference in pain scores compared with placebo.",
+    )
+    assert [spans(doc, f) for f in found] == [("significantly increased", "no significant")]
+    assert found[0].category == ErrorCategory.FALSE_COMPARISON
+
+
+def test_hedged_finding_stated_as_certain() -> None:
+    doc, found = compare("She has pneumonia.", "She has possible pneumonia.")
+    assert [spans(doc, f) for f in found] == [("pneumonia", "pneumonia")]
+    assert found[0].category == ErrorCategory.OVERSTATED_INTENSITY
