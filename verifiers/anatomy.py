@@ -10,7 +10,14 @@ import bisect
 
 from medfact.analysis import AnalyzedText, SideMention
 from medfact.document import CaseDoc
-from medfact.lexicon.terms import PROCEDURE_WORDS, REGIONS, SIBLING_GROUPS, SIDE_AXES
+from medfact.lexicon.terms import (
+    LOOSE_SIBLING_GROUPS,
+    PROCEDURE_WORDS,
+    REGIONS,
+    SIBLING_ALIASES,
+    SIBLING_GROUPS,
+    SIDE_AXES,
+)
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.textutil import stem
@@ -156,6 +163,8 @@ class LateralityRule(Rule):
             own = stem(name.split()[-1])
             topic = window_stems(out.tokens, i, _TOPIC) - {own}
             same = [(n, j) for g, n, j in theirs if g == group and n == name]
+            if same and group in _LOOSE:
+                continue  # "knee" of a leg the input names elsewhere: a loose name, not a swap
             if any(topic & window_stems(ctx.tokens, j, _TOPIC) for _, j in same):
                 continue  # the input says the same of this structure
             rivals = [(n, j) for g, n, j in theirs if g == group and n != name]
@@ -191,20 +200,30 @@ def same_place(a: str, b: str) -> bool:
 
 
 _REGIONS = {group[0]: frozenset(group[1:]) for group in REGIONS}
+_ALIASES = {alias: name for alias, name in SIBLING_ALIASES}
+_LOOSE = frozenset(SIBLING_GROUPS.index(group) for group in LOOSE_SIBLING_GROUPS)
 _SIBLING_INDEX: dict[str, list[tuple[int, list[str]]]] = {}
 for _number, _group in enumerate(SIBLING_GROUPS):
     for _member in _group:
         _SIBLING_INDEX.setdefault(_member.split()[0], []).append((_number, _member.split()))
 
 
+# plural forms of the sibling structures' last words ("knees", "feet", "ulnae" are rare)
+_SINGULAR = {
+    **{w.split()[-1] + "s": w.split()[-1] for g in SIBLING_GROUPS for w in g},
+    "feet": "foot",
+}
+
+
 def _structures(doc: AnalyzedText) -> list[tuple[int, str, int]]:
     """(group number, name, index of its last token) of each structure of a sibling group."""
     toks = doc.tokens
-    words = [t.text.rstrip("s") if len(t.text) > 4 else t.text for t in toks]
+    words = [_SINGULAR.get(t.text, t.text) for t in toks]
     found = []
     for i, word in enumerate(words):
         for number, phrase in _SIBLING_INDEX.get(word, ()):
             if words[i : i + len(phrase)] == phrase:
-                found.append((number, " ".join(phrase), i + len(phrase) - 1))
+                name = " ".join(phrase)
+                found.append((number, _ALIASES.get(name, name), i + len(phrase) - 1))
                 break
     return found

@@ -46,6 +46,10 @@ SECTION_HEADERS: dict[str, str] = text_map("scope.toml", "section_headers")
 LATERALITY: dict[str, str] = text_map("anatomy.toml", "laterality")
 SIDE_AXES: dict[str, str] = text_map("anatomy.toml", "side_axes")
 SIBLING_GROUPS: tuple[tuple[str, ...], ...] = word_groups("anatomy.toml", "sibling_groups")
+LOOSE_SIBLING_GROUPS: tuple[tuple[str, ...], ...] = word_groups(
+    "anatomy.toml", "loose_sibling_groups"
+)
+SIBLING_ALIASES: tuple[tuple[str, ...], ...] = word_groups("anatomy.toml", "sibling_aliases")
 REGIONS: tuple[tuple[str, ...], ...] = word_groups("anatomy.toml", "regions")
 ANATOMY: frozenset[str] = word_set("anatomy.toml", "anatomy")
 PROCEDURE_WORDS: frozenset[str] = word_set("anatomy.toml", "procedure_words")
