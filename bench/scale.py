@@ -12,8 +12,9 @@ For each pipeline (``--no-model`` rules only; default: with the tier-1 cross-enc
 - Ray: ``score_with_ray``'s path (repeated ids found by the driver, ``read_jsonl`` ->
   ``score_dataset`` -> ``write_results``) with 1 and 2 workers, on a local Ray started once
   (its start is reported apart, with the start of one empty actor), and with 1 worker with the
-  id pass on Ray Data (``find_repeats``, the path for object storage) and without any id pass
-  (``unique_ids=False``).
+  id pass on Ray Data (``find_repeats``, the path for object storage), without any id pass
+  (``unique_ids=False``), and along the old path (before the start-up work: id pass on Ray
+  Data, batch 64, every worker in a new process for its runtime env), all in the same rounds.
 
 Reported: wall (end to end, engine load included, ``ray.init`` not), the steady rate (rows
 after the first batch / time after the first batch: what a long run sees), each worker's
@@ -22,7 +23,8 @@ round running every row once. Results are checked to be identical to the single 
 (timings aside).
 
     python bench/scale.py                      # both pipelines, 2,000 cases
-    python bench/scale.py --no-model --cases 500 --rounds 3
+    python bench/scale.py --no-model --cases 500 --rounds 3 --no-cli
+    python bench/scale.py --startup-only --rounds 3   # ray.init, empty actor, empty Ray Data runs
 """
 
 from __future__ import annotations
@@ -126,27 +128,31 @@ def run_ray(
 ) -> dict:
     """The ``--ray`` path with ``workers`` actors; the Ray instance is already up. ``id_pass``:
     "driver" (``score_with_ray``'s way for local files), "ray" (a first pass on Ray Data, the
-    way for object storage) or "none" (``unique_ids=False``)."""
-    from medfact.integrations.ray import (
-        RESULT_COLUMNS,
-        find_repeats_in_files,
-        read_jsonl,
-        score_dataset,
-    )
+    way for object storage), "none" (``unique_ids=False``), or "old": the path before the
+    start-up work of issue 16's second round (a pass on Ray Data, and the hash seed sent
+    through a runtime env, so each worker in a new process; give it batch 64)."""
+    from medfact.integrations import ray as ray_path
 
     start = time.perf_counter()
-    repeats = find_repeats_in_files([str(path)]) if id_pass == "driver" else None
-    cases = read_jsonl(path, rows_per_block=batch)
-    results = score_dataset(
-        cases,
-        None,
-        overrides,
-        num_workers=workers,
-        batch_size=batch,
-        unique_ids=id_pass != "none",
-        repeats=repeats,
-        worker_stats=True,
-    )
+    repeats = ray_path.find_repeats_in_files([str(path)]) if id_pass == "driver" else None
+    cases = ray_path.read_jsonl(path, rows_per_block=batch)
+    probe = ray_path._workers_have_seed
+    if id_pass == "old":
+        ray_path._workers_have_seed = lambda ray, seed: False  # type: ignore[assignment]
+    try:
+        results = ray_path.score_dataset(
+            cases,
+            None,
+            overrides,
+            num_workers=workers,
+            batch_size=batch,
+            unique_ids=id_pass != "none",
+            repeats=repeats,
+            worker_stats=True,
+        )
+    finally:
+        ray_path._workers_have_seed = probe
+    RESULT_COLUMNS = ray_path.RESULT_COLUMNS  # noqa: N806
     lines, first, stats = [], None, {}
     for table in results.iter_batches(batch_format="pyarrow", batch_size=None):
         lines.extend(table["result"].to_pylist())
@@ -194,6 +200,39 @@ def ray_start(workers: int) -> dict[str, float]:
     return {"ray_init_s": init_s, "empty_actor_s": actor_s}
 
 
+class _Identity:
+    """An actor-pool UDF that does nothing: what Ray Data costs before any scoring."""
+
+    def __call__(self, batch: Any) -> Any:
+        return batch
+
+
+def startup_only(rounds: int) -> list[dict[str, float]]:
+    """Ray's fixed start-up alone, in a fresh Ray each round: ``ray.init``, one empty actor,
+    the session's first Ray Data execution (64 rows, tasks only), a second one, and an empty
+    one-actor pool over 64 rows (the shape of a scoring run, without medfact)."""
+    import ray
+    import ray.data
+
+    out = []
+    for _ in range(rounds):
+        row = ray_start(1)
+        try:
+            for key in ("first_ray_data_s", "second_ray_data_s"):
+                start = time.perf_counter()
+                ray.data.range(64).take_all()
+                row[key] = time.perf_counter() - start
+            start = time.perf_counter()
+            pool = ray.data.ActorPoolStrategy(size=1)
+            ray.data.range(64).map_batches(_Identity, compute=pool).take_all()
+            row["empty_actor_pool_s"] = time.perf_counter() - start
+        finally:
+            ray.shutdown()
+        print("ray start-up: " + ", ".join(f"{k} {v:.2f}" for k, v in row.items()), flush=True)
+        out.append(row)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=2000)
@@ -205,6 +244,10 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2", help="Ray worker counts to run")
     parser.add_argument("--rounds", type=int, default=1, help="rounds of every row; medians")
     parser.add_argument("--json", type=Path, help="also write the figures here as JSON")
+    parser.add_argument(
+        "--startup-only", action="store_true", help="only Ray's own start-up, --rounds times"
+    )
+    parser.add_argument("--no-cli", action="store_true", help="leave out the new processes")
     args = parser.parse_args()
     if os.environ.get("PYTHONHASHSEED") != "0":
         # The engine's float sums can depend on string hashing: one seed for every process
@@ -212,9 +255,20 @@ def main() -> None:
         os.environ["PYTHONHASHSEED"] = "0"
         os.execv(sys.executable, [sys.executable, *sys.argv])
 
+    import logging
+
     import ray
 
     from medfact.integrations.ray import default_batch_size, resolve_config
+
+    logging.getLogger("ray.data").setLevel(logging.WARNING)
+    if args.startup_only:
+        rows = startup_only(args.rounds)
+        medians = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
+        print("medians: " + ", ".join(f"{k} {v:.2f}" for k, v in medians.items()), flush=True)
+        if args.json:
+            args.json.write_text(json.dumps({"rounds": rows, "medians": medians}, indent=2))
+        return
 
     cases = build_cases(args.cases)
     pipelines = [("no-model", NO_MODEL), ("default", None)]
@@ -237,7 +291,7 @@ def main() -> None:
         cli_runs: dict[str, dict[str, list[dict]]] = {}
         for name, overrides in pipelines:
             cli_rows = cli_runs[name] = {}
-            for _ in range(args.rounds):
+            for _ in range(0 if args.no_cli else args.rounds):
                 for label, ray_workers in (
                     ("medfact score (CLI process)", None),
                     ("medfact score --ray, 1 worker", 1),
@@ -266,6 +320,9 @@ def main() -> None:
                     (f"ray, {min(workers)} worker, id pass on Ray Data", (min(workers), "ray"))
                 )
                 plan.append((f"ray, {min(workers)} worker, no id pass", (min(workers), "none")))
+                plan.append(
+                    (f"ray, {min(workers)} worker, old path (batch 64)", (min(workers), "old"))
+                )
                 runs: dict[str, list[dict]] = {}
                 reference = None
                 for _ in range(args.rounds):
@@ -273,7 +330,8 @@ def main() -> None:
                         if label.startswith("single"):
                             result = run_single(path, overrides, how)
                         else:
-                            result = run_ray(path, overrides, how[0], batch, how[1])
+                            size = 64 if how[1] == "old" else batch
+                            result = run_ray(path, overrides, how[0], size, how[1])
                         lines = [_strip(x) for x in result.pop("lines")]
                         if reference is None:
                             reference = lines
