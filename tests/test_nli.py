@@ -691,8 +691,8 @@ def test_thresholds_and_binary_ece() -> None:
     assert cuts["dismiss_supported"] == pytest.approx(0.7)  # 4/4 supported at >= 0.7
     assert cuts["supported"] == pytest.approx(0.3)  # 5 of 6 predicted, recall 1: F1 0.909
     # P(not supported) = 1 - p: 0.9 and 0.8 are both unsupported, 0.7 is not (2/3 < 0.9)
-    assert cuts["not_enough_info"] == pytest.approx(0.8) and cuts["high"] == pytest.approx(0.8)
-    assert cuts["contradicted"] > 1.0  # a support model never calls a contradiction
+    assert cuts["not_enough_info"] == pytest.approx(0.8)
+    assert cuts["contradicted"] > 1.0 and cuts["high"] > 1.0  # no contradiction, no risk 3 alone
     none_precise = thresholds(np.array([0.9, 0.8]), np.array([0, 1]))
     assert none_precise["dismiss_supported"] > 1.0  # the top cut is wrong: no precise cut
     assert binary_ece(np.array([0.9, 0.9]), np.array([1, 1])) == pytest.approx(0.1)
