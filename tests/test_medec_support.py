@@ -14,10 +14,8 @@ from medfact.medec.data import MedecNote
 from medfact.medec.flagging import prepare
 from medfact.medec.support import (
     SUPPORT_FLAG,
-    SUPPORT_LOCATOR,
     SupportScorer,
     flag_values,
-    locator_columns,
     premise_for,
     typed_sentences,
 )
@@ -47,17 +45,9 @@ def test_flag_values_of_the_least_supported_sentence():
     assert top["support_margin"] == pytest.approx(0.9 - 0.6)
 
 
-def test_locator_columns_per_sentence():
-    columns = locator_columns([0.9, 0.2, 0.6, 0.8])
-    assert len(columns) == 4 and all(len(c) == len(SUPPORT_LOCATOR) for c in columns)
-    assert [c[0] for c in columns] == [0.9, 0.2, 0.6, 0.8]
-    assert [c[1] for c in columns] == pytest.approx([1.0, 0.0, 1 / 3, 2 / 3])
-    assert [c[2] for c in columns] == [0.0, 1.0, 1.0, 0.0]  # below the median 0.7
-
-
 def test_one_sentence_note_gets_neutral_features():
-    assert flag_values([0.3], 0)["support_min_other"] == 1.0
-    assert locator_columns([0.3]) == [[0.3, 0.5, 0.0]]
+    values = flag_values([0.3], 0)
+    assert values["support_min_other"] == 1.0 and values["support_low_rank"] == 0.5
 
 
 def test_unscored_sentences_count_as_supported_and_stay_out_of_ranks():
@@ -69,7 +59,6 @@ def test_unscored_sentences_count_as_supported_and_stay_out_of_ranks():
     assert typed["support_low_rank"] == 0.0 and typed["support_is_lowest"] == 1.0
     assert typed["support_min_other"] == 0.9  # the unscored sentence is not a competitor
     assert typed["support_margin"] == pytest.approx(0.2 - 0.9)
-    assert locator_columns(probs) == [[0.9, 1.0, 0.0], [1.0, 1.0, 0.0], [0.2, 0.0, 1.0]]
 
 
 def test_typed_sentences_are_the_ones_that_state_an_answer():
@@ -236,7 +225,7 @@ def test_fit_keeps_a_plain_model_and_a_support_variant(support_dir, tmp_path, ca
     with caplog.at_level(logging.WARNING):
         corrector = KnowledgeCorrector(support_model=support_dir, **kwargs).fit(notes, folds=2)
     fitted = corrector._model()
-    assert fitted["support"] is not None
+    assert fitted["support"] is not None and "locator" not in fitted["support"]
     assert fitted["support"]["flag"].dense_names[-len(SUPPORT_FLAG) :] == SUPPORT_FLAG
     assert not set(SUPPORT_FLAG) & set(fitted["flag"].dense_names)
     assert corrector.variant() is fitted["support"]

@@ -65,10 +65,8 @@ from medfact.medec.knowledge import (
 from medfact.medec.rewrite import propose
 from medfact.medec.support import (
     SUPPORT_FLAG,
-    SUPPORT_LOCATOR,
     SupportScorer,
     flag_values,
-    locator_columns,
     typed_sentences,
 )
 from medfact.registry import Registry
@@ -335,7 +333,6 @@ class KnowledgeCorrector(BaseCorrector):
                 "model_sha256": v["model_sha256"],
                 "threshold": round(v["threshold"], 4),
                 "rules": v["rules"],
-                "locator": v["locator"].to_dict(),
                 "flag": v["flag"].to_dict(),
                 "inner": v.get("inner", {}),
             }
@@ -364,7 +361,16 @@ class KnowledgeCorrector(BaseCorrector):
         inner = assign_folds(groups, folds, seed)
         boilerplate = boilerplate_stems(prepared)
         y = [int(bool(n.error_flag)) for n in notes]
-        job = _FitJob(notes, prepared, groups, inner, boilerplate, y, folds)
+        # inner out-of-fold located sentences
+        located: list[tuple[int, float, float]] = [(0, 0.0, 0.0)] * len(notes)
+        for j in range(folds):
+            train = [i for i in range(len(notes)) if inner[i] != j]
+            locator = fit_locator([prepared[i] for i in train])
+            for i in range(len(notes)):
+                if inner[i] == j:
+                    located[i] = locate(locator, prepared[i])
+        locator = fit_locator(prepared)
+        job = _FitJob(notes, prepared, groups, inner, boilerplate, y, folds, located, locator)
         fitted: dict[str, Any] = {
             "sources": self.sources,
             "boilerplate": boilerplate,
@@ -391,7 +397,8 @@ class KnowledgeCorrector(BaseCorrector):
     def _fit_variant(
         self, job: _FitJob, knowledge: Knowledge, support: list[list[float | None]] | None
     ) -> dict[str, Any]:
-        """Locator, flag model, threshold and rules, with the support columns or without."""
+        """Flag model, threshold and rules, with the support features or without; the locator
+        is the plain one in both (it is not refitted: support changes the decision only)."""
         notes, prepared, groups, inner, y, folds = (
             job.notes,
             job.prepared,
@@ -400,21 +407,7 @@ class KnowledgeCorrector(BaseCorrector):
             job.y,
             job.folds,
         )
-        columns = [locator_columns(probs) for probs in support] if support else None
-        extra_names = SUPPORT_LOCATOR if support else ()
-        # inner out-of-fold located sentences
-        located: list[tuple[int, float, float]] = [(0, 0.0, 0.0)] * len(notes)
-        for j in range(folds):
-            train = [i for i in range(len(notes)) if inner[i] != j]
-            locator = fit_locator(
-                [prepared[i] for i in train],
-                [columns[i] for i in train] if columns else None,
-                extra_names,
-            )
-            for i in range(len(notes)):
-                if inner[i] == j:
-                    located[i] = locate(locator, prepared[i], columns[i] if columns else None)
-        locator = fit_locator(prepared, columns, extra_names)
+        located, locator = job.located, job.locator
         ctx = FeatureContext(knowledge, job.boilerplate, self.sources)
         names = FLAG_DENSE + (SUPPORT_FLAG if support else [])
         group_of = {notes[i].id: g for g, members in enumerate(groups) for i in members}
@@ -447,13 +440,10 @@ class KnowledgeCorrector(BaseCorrector):
         threshold, inner_scores = choose_threshold(oof, y, sentence_ok)
         rules = fit_rules(ranks, y) if "medquad" in self.sources else {}
         flag = new_flag_model(use_prior, names).fit(dense, texts if use_prior else None, y)
-        return {
-            "threshold": threshold,
-            "rules": rules,
-            "locator": locator,
-            "flag": flag,
-            "inner": inner_scores,
-        }
+        out = {"threshold": threshold, "rules": rules, "flag": flag, "inner": inner_scores}
+        if support is None:
+            out["locator"] = locator
+        return out
 
     # -- prediction -------------------------------------------------------------------------
 
@@ -489,8 +479,7 @@ class KnowledgeCorrector(BaseCorrector):
             scorer = self.scorer()
             assert scorer is not None  # a support variant is only chosen with a scorer
             probs = scorer.score_notes([[s.text for s in p.sentences]], [typed_sentences(p)])[0]
-        columns = locator_columns(probs) if probs is not None else None
-        k, score, margin = locate(variant["locator"], p, columns)
+        k, score, margin = locate(fitted["locator"], p)
         ctx = FeatureContext(knowledge, fitted["boilerplate"], fitted["sources"])
         values, details = ctx.features(p, k, score, margin, exclude_ids={note.id})
         if probs is not None:
@@ -577,6 +566,8 @@ class _FitJob:
     boilerplate: set[str]
     y: list[int]
     folds: int
+    located: list[tuple[int, float, float]]
+    locator: LinearModel
 
 
 def _logit(p: float) -> float:
@@ -607,7 +598,6 @@ def _variant_from_dict(data: dict[str, Any]) -> dict[str, Any]:
         "model_sha256": str(data["model_sha256"]),
         "threshold": float(data["threshold"]),
         "rules": dict(data.get("rules") or {}),
-        "locator": LinearModel.from_dict(data["locator"]),
         "flag": LinearModel.from_dict(data["flag"]),
         "inner": dict(data.get("inner") or {}),
     }

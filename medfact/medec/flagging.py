@@ -166,37 +166,29 @@ def prepare_cached(knowledge: Knowledge, note: MedecNote) -> Prepared:
 # -- locator -------------------------------------------------------------------------------------
 
 
-def fit_locator(
-    prepared: Sequence[Prepared],
-    extra: Sequence[Sequence[Sequence[float]]] | None = None,
-    extra_names: Sequence[str] = (),
-) -> LinearModel:
+def fit_locator(prepared: Sequence[Prepared]) -> LinearModel:
     """Sentence scorer: the error sentence of a note with an error is positive; every other
-    sentence, including every sentence of a clean note, is negative. ``extra`` adds columns
-    (named ``extra_names``) per note and sentence, e.g. the support model's."""
+    sentence, including every sentence of a clean note, is negative."""
     dense, texts, y = [], [], []
-    for j, p in enumerate(prepared):
+    for p in prepared:
         note = p.note
         target = note.error_sentence_id if note.error_flag else None
         if note.error_flag and target is None:
             continue
         for i, s in enumerate(p.sentences):
-            dense.append(list(p.locator_dense[i]) + (list(extra[j][i]) if extra else []))
+            dense.append(p.locator_dense[i])
             texts.append(s.text)
             y.append(int(target is not None and s.index == target))
     if not y or sum(y) == 0:
         raise InputError("fit needs labelled notes with an error sentence")
-    names = LOCATOR_DENSE + (list(extra_names) if extra else [])
-    model = LinearModel(names, NgramVectorizer("word", (1, 2), 2), C=1.0)
+    model = LinearModel(LOCATOR_DENSE, NgramVectorizer("word", (1, 2), 2), C=1.0)
     return model.fit(dense, texts, y, class_weight="balanced")
 
 
-def locate(
-    locator: LinearModel, p: Prepared, extra: Sequence[Sequence[float]] | None = None
-) -> tuple[int, float, float]:
-    """The best-scoring sentence of ``p``, its score and its margin over the runner-up."""
-    rows = [list(d) + (list(extra[i]) if extra else []) for i, d in enumerate(p.locator_dense)]
-    scores = [locator.decision(d, s.text) for d, s in zip(rows, p.sentences, strict=True)]
+def locate(locator: LinearModel, p: Prepared) -> tuple[int, float, float]:
+    scores = [
+        locator.decision(d, s.text) for d, s in zip(p.locator_dense, p.sentences, strict=True)
+    ]
     p.locator_scores = scores
     order = sorted(range(len(scores)), key=lambda i: -scores[i])
     best = order[0]

@@ -8,8 +8,8 @@ a cross-encoder trained on supported vs not-supported (premise, claim) pairs, lo
 error sentences, a fifth of all sentences) against the note without it (the other sentences,
 cut to the window that covers the sentence best, as the model was trained). Untyped sentences
 are not scored (None): they state findings, which the rest of a note rarely restates.
-:func:`locator_columns` and :func:`flag_values` turn those probabilities into the locator's
-per-sentence columns and the flag model's features.
+:func:`flag_values` turns those probabilities into flag features of the sentence the locator
+picked (the locator itself does not use them: support changes the flag decision only).
 
 The scorer is optional: it needs torch and a model folder. Without them
 :meth:`SupportScorer.available` is False and the corrector uses its plain model (no support
@@ -32,8 +32,6 @@ from medfact.medec.flagging import _CUES, Prepared
 
 log = logging.getLogger(__name__)
 
-#: Per-sentence columns the support locator adds to :data:`flagging.LOCATOR_DENSE`.
-SUPPORT_LOCATOR = ["support_p", "support_low_rank", "support_below_median"]
 #: Flag features of the located sentence.
 SUPPORT_FLAG = [
     "support_p",
@@ -252,15 +250,6 @@ def _median(values: Sequence[float]) -> float:
     if n == 0:
         return 0.5
     return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
-
-
-def locator_columns(probs: Sequence[float | None]) -> list[list[float]]:
-    """Per-sentence locator columns, in the order of :data:`SUPPORT_LOCATOR`."""
-    median = _median([p for p in probs if p is not None])
-    return [
-        [1.0 if p is None else p, _low_rank(probs, k), float(p is not None and p < median)]
-        for k, p in enumerate(probs)
-    ]
 
 
 def flag_values(probs: Sequence[float | None], k: int) -> dict[str, float]:
