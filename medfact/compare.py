@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from medfact.analysis import (
     AFFIRMED,
+    ASKED,
     FAMILY,
     HISTORY,
     HYPOTHETICAL,
@@ -417,6 +418,7 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
     out = []
     result_sentences = {t.sentence for t in doc.tokens if t.stem in _RESULT_STEMS}
     aims = _aim_sentences(doc)
+    questions = {s.index for s in doc.sentences if s.text.rstrip().endswith("?")}
     relatives = _family_sentences(doc)
     kin = {t.sentence for t in doc.tokens if is_relative(t.text)}
     for tok in doc.tokens:
@@ -428,8 +430,10 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
             continue
         if not is_content(tok) or tok.scope == HYPOTHETICAL or tok.stem in _RESULT_STEMS:
             continue
-        if tok.sentence in aims:
+        if tok.sentence in aims or tok.polarity == ASKED:
             continue
+        if tok.sentence in questions and tok.polarity != NEGATED:
+            continue  # a question states only what its answer denies ("Tylenol? - No, Aleve")
         if tok.polarity in (AFFIRMED, UNCERTAIN) and is_clinical(tok) and _direct(doc, tok):
             sure = "uncertain" if tok.polarity == UNCERTAIN else "certain"
             out.append(Fact("certainty", tok.stem, sure, tok.start, tok.end, tok))
@@ -453,12 +457,10 @@ _AIM = re.compile(
 
 
 def _aim_sentences(doc: AnalyzedText) -> set[int]:
-    """Sentences that ask or set out to study something rather than state it."""
-    return {
-        s.index
-        for s in doc.sentences
-        if s.text.rstrip().endswith("?") or _AIM.search(s.text) is not None
-    }
+    """Sentences that set out to study something rather than state it ("we sought to assess
+    whether ..."). A question is read by its words' polarity: answered, it states; unanswered,
+    its words are "asked" and state nothing."""
+    return {s.index for s in doc.sentences if _AIM.search(s.text) is not None}
 
 
 def _direct(doc: AnalyzedText, tok: Token) -> bool:
@@ -612,9 +614,14 @@ def pregnancy_facts(doc: AnalyzedText) -> list[Fact]:
         if not doc.tokens:
             break
         tok = doc.tokens[i]
-        if tok.sentence in aims or doc.text[max(0, m.start() - 7) : m.start()].lower() in (
-            "during ",
-            "in ",
+        if (
+            tok.polarity == ASKED
+            or tok.sentence in aims
+            or doc.text[max(0, m.start() - 7) : m.start()].lower()
+            in (
+                "during ",
+                "in ",
+            )
         ):
             continue
         sentence = doc.text[slice(*doc.sentences[tok.sentence].span)]
