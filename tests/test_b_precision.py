@@ -284,3 +284,13 @@ def test_a_transcript_without_question_marks_asks_by_its_opening() -> None:
 def test_an_aside_after_a_negation_does_not_end_it() -> None:
     doc = analysed("He denies, however, any bowel or bladder problems.", "x").output
     assert _token(doc, "bladder").polarity == NEGATED
+
+
+def test_the_patients_own_condition_written_as_family_history() -> None:
+    context = "She was treated for melanoma in 2015. There is no family history of it."
+    found = _messages("negation.v1", "Family history of melanoma.", context)
+    assert any("patient's own" in m for m in found)
+    assert not _messages("negation.v1", "History of melanoma treated in 2015.", context)
+    # where the input speaks of relatives, their conditions may be misread: left alone
+    family = "Her mother had melanoma. She was treated for melanoma in 2015."
+    assert not _messages("negation.v1", "Family history of melanoma.", family)

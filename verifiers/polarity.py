@@ -11,6 +11,7 @@ as the patient's own, or the reverse, is.
 from __future__ import annotations
 
 import bisect
+import re
 
 from medfact.analysis import (
     AFFIRMED,
@@ -355,10 +356,14 @@ class NegationRule(Rule):
 
     def _whose(self, view: CaseDoc, tok: Token, mentions: list[Token]) -> Finding | None:
         """A relative's condition stated as the patient's own: the input mentions it, affirmed,
-        only for a relative, and the output's sentence names no relative. (The reverse is not
-        checked: the input's "He had colon cancer" after "my dad died" reads as the patient's.)"""
+        only for a relative, and the output's sentence names no relative. The reverse (the
+        patient's own condition written as family history) is checked only where the input
+        cannot have meant a relative: it denies a family history, or names no relative at all
+        (the input's "He had colon cancer" after "my dad died" reads as the patient's)."""
         if tok.polarity != AFFIRMED or is_relative(tok.text) or self._flip_risk(tok) is None:
             return None
+        if tok.scope == FAMILY:
+            return self._made_family(view, tok, mentions)
         affirmed = [m for m in mentions if m.polarity == AFFIRMED]
         family = [m for m in affirmed if m.scope == FAMILY]
         personal = [m for m in mentions if m.scope in (CURRENT, HISTORY)]
@@ -375,6 +380,28 @@ class NegationRule(Rule):
             self.family_risk,
             _phrase_span(view.output.tokens, tok),
             f"'{tok.text}' is {said}",
+            relation=CONTRADICTED,
+            context_span=(anchor.start, anchor.end),
+            confidence=0.7,
+        )
+
+    def _made_family(self, view: CaseDoc, tok: Token, mentions: list[Token]) -> Finding | None:
+        """The patient's own condition (affirmed in the input, never a relative's) written as a
+        relative's, where the input denies a family history or speaks of no relative."""
+        ctx = view.context
+        assert ctx is not None
+        own = [m for m in mentions if m.polarity == AFFIRMED and m.scope in (CURRENT, HISTORY)]
+        if not own or any(m.scope == FAMILY and m.polarity == AFFIRMED for m in mentions):
+            return None
+        if ctx.is_dialogue or (not _denies_family(ctx) and _speaks_of_family(ctx)):
+            return None  # a dialogue's relatives are too often misread to say this
+        anchor = own[0]
+        return self.finding(
+            view,
+            ErrorCategory.DETAIL_MISIDENTIFICATION,
+            self.family_risk,
+            _phrase_span(view.output.tokens, tok),
+            f"'{tok.text}' is the patient's own in the input, not a relative's",
             relation=CONTRADICTED,
             context_span=(anchor.start, anchor.end),
             confidence=0.7,
@@ -450,6 +477,21 @@ def _conversational(ctx: AnalyzedText, mention: Token) -> bool:
         said.startswith(h) and not said[len(h) : len(h) + 1].isalpha()
         for h in CONVERSATIONAL_HEDGES
     )
+
+
+_FAMILY_DENIAL = re.compile(
+    r"\b(?:no|denies|negative)\s+(?:known\s+|significant\s+)?family\s+history\b", re.IGNORECASE
+)
+
+
+def _denies_family(ctx: AnalyzedText) -> bool:
+    """Whether the input denies a family history ("There is no family history of it.")."""
+    return _FAMILY_DENIAL.search(ctx.text) is not None
+
+
+def _speaks_of_family(ctx: AnalyzedText) -> bool:
+    """Whether the input names a relative or a family history anywhere."""
+    return any(t.scope == FAMILY or is_relative(t.text) for t in ctx.tokens)
 
 
 def _is_header(doc: AnalyzedText, i: int) -> bool:
