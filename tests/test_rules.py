@@ -21,6 +21,7 @@ RULES = [
     "numbers.v1",
     "negation.v1",
     "laterality.v1",
+    "route.v1",
     "drugs.v1",
     "comparison.v1",
     "certainty.v1",
@@ -29,7 +30,6 @@ RULES = [
     "entities.v1",
     "omission.v1",
 ]
-NEW_RULES = ["route.v1"]  # registered, not yet in default.toml
 
 DIALOGUE = (
     "Doctor: Any chest pain? Patient: No. Doctor: What medicines do you take? "
@@ -54,7 +54,7 @@ class RuleResult:
 @pytest.fixture(scope="module")
 def engines() -> dict[str, object]:
     """Each rule built alone from the registry; "all" is the rule-tier engine."""
-    rules: dict[str, object] = {name: registry.verifiers.create(name) for name in RULES + NEW_RULES}
+    rules: dict[str, object] = {name: registry.verifiers.create(name) for name in RULES}
     rules["all"] = Engine.from_config(NO_MODEL)
     return rules
 
@@ -87,18 +87,17 @@ def only_finding(a: Assessment | RuleResult, rule: str) -> Finding:
 
 def test_the_rule_tier_runs_every_rule_in_order(engines) -> None:
     names = [v.name for v in engines["all"].parts.verifiers]
-    # route.v1 (new this session) joins default.toml's list when the lead adds it there
-    assert [n for n in names if n not in NEW_RULES] == RULES
+    assert names == RULES
 
 
-@pytest.mark.parametrize("rule", RULES + NEW_RULES)
+@pytest.mark.parametrize("rule", RULES)
 def test_rules_need_a_context(engines, rule: str) -> None:
     a = run(engines, rule, None, "Reports severe right knee pain, 1000 mg losartan, worse.")
     assert a.findings == []
     assert a.risk_level == RiskLevel.NO_RISK
 
 
-@pytest.mark.parametrize("rule", RULES + NEW_RULES)
+@pytest.mark.parametrize("rule", RULES)
 def test_faithful_summary_has_no_finding_from_any_rule(engines, rule: str) -> None:
     a = run(engines, rule, DIALOGUE, FAITHFUL)
     assert findings_of(a, rule) == []
