@@ -176,7 +176,7 @@ class KnowledgeCorrector(BaseCorrector):
         support.
     support_model
         Folder of the tier-1 support model (verifier-v3) whose P(supported) of each sentence
-        against the rest of the note feeds the locator and the flag model; default
+        against the rest of the note feeds the flag model (not the locator); default
         ``$MEDFACT_SUPPORT_MODEL``, else ``medfact/models/verifier-v3`` when shipped. ``False``
         turns it off (the plain model, no torch needed). A fitted corrector holds a plain model
         and, when the support model was there at fit time, a support variant; the variant is
@@ -348,7 +348,7 @@ class KnowledgeCorrector(BaseCorrector):
         would be; the threshold maximises flag accuracy (then sentence accuracy) over the inner
         out-of-fold predictions. Similar-note features of a training note never use its own
         group (itself and its twin). With a support model (:meth:`scorer`), a second variant is
-        fitted the same way with the support columns and features added.
+        fitted the same way with the support features added (same located sentences).
         """
         notes = [n for n in notes if n.labelled]
         if len(notes) < 2 * folds:
