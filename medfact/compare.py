@@ -1027,7 +1027,11 @@ class CompareStage(Stage):
         if not doc.checkable or doc.output is None or not doc.claims:
             return doc
         done = {f.claim_id for f in doc.findings if f.relation == CONTRADICTED and f.claim_id}
-        open_claims = [c for c in doc.claims if c.id not in done and doc.evidence.get(c.id)]
+        open_claims = [
+            c
+            for i, c in enumerate(doc.claims)
+            if c.id not in done and doc.evidence.get(c.id) and self._aligned(doc, i)
+        ]
         whole = len(open_claims) * _WHOLE_OUTPUT > len(doc.claims)
         said_all = Windows(doc.output)  # the whole output, or only where a claim is compared
         given_all = Windows(doc.context) if doc.context is not None else None
@@ -1039,6 +1043,15 @@ class CompareStage(Stage):
                 continue
             doc.findings.extend(self._compare(doc, claim, said, windows[0], given_all))
         return doc
+
+    def _aligned(self, doc: CaseDoc, position: int) -> bool:
+        """Whether the claim's first window is one tier 1 reads as supporting it (P(supported)
+        at or above the card's ``supported`` threshold): a difference counts only there, where
+        the window speaks of what the claim speaks of. Without tier 1, every first window."""
+        if doc.probabilities is None or not doc.thresholds:
+            return True
+        cut = doc.thresholds.get("supported")
+        return cut is None or float(doc.probabilities[position][0]) >= cut
 
     def _compare(
         self,
