@@ -306,3 +306,23 @@ def test_hedged_finding_stated_as_certain() -> None:
     doc, found = compare("She has pneumonia.", "She has possible pneumonia.")
     assert [spans(doc, f) for f in found] == [("pneumonia", "pneumonia")]
     assert found[0].category == ErrorCategory.OVERSTATED_INTENSITY
+
+
+def test_with_tier1_only_a_supporting_window_counts() -> None:
+    import numpy as np
+
+    from medfact.config import NO_MODEL
+
+    engine = cached_engine(None, NO_MODEL)
+    case = {"id": "k", "context": "Left knee swollen.", "output": "The right knee is swollen."}
+
+    def compare_findings(p_supported: float | None) -> list[Finding]:
+        doc = next(iter(engine.pipe([case], until="retrieve")))
+        if p_supported is not None:  # as tier 1 leaves it: P(supported) and the card's cut
+            doc.probabilities = np.array([[p_supported, 0.0, 1.0 - p_supported]] * len(doc.claims))
+            doc.thresholds = {"supported": 0.5}
+        return [f for f in engine.stage("compare")(doc).findings if f.rule == RULE]
+
+    assert compare_findings(None)  # no tier 1: the first window is compared
+    assert compare_findings(0.9)  # a supporting window: the side differs
+    assert compare_findings(0.2) == []  # a window tier 1 does not align: no comparison
