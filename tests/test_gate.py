@@ -419,9 +419,10 @@ def test_thresholds_from_config_file_and_command_line(engine, tree):
     assert invoke("notes/unsafe.txt", "--no-cache").exit_code == 0
     assert invoke("notes/unsafe.txt", "--no-cache", "--max-risk", "2").exit_code == 1
     (tree / "medfact.toml").write_text("[gate]\nmax_risk = 4\nmin_factuality = 0.9\n")
-    result = invoke("notes/safe.txt", "--no-cache")
+    result = invoke("notes/unsafe.txt", "--no-cache")  # risk allowed; its swapped claims are not
     assert result.exit_code == 1 and "factuality" in result.stdout
-    assert invoke("notes/safe.txt", "--no-cache", "--min-factuality", "0").exit_code == 0
+    assert invoke("notes/unsafe.txt", "--no-cache", "--min-factuality", "0").exit_code == 0
+    assert invoke("notes/safe.txt", "--no-cache").exit_code == 0  # every claim supported
 
 
 def test_usage_errors_exit_2(tree):

@@ -1042,7 +1042,8 @@ def test_with_a_calibrated_scorer_only_cases_unsure_of_safe_or_unsafe_are_sent(e
 def test_the_tier_2_stage_passes_the_calibrated_p_unsafe():
     from medfact.pipeline import Engine
 
-    engine = Engine.from_config(None).load()  # the default: tier 1 and the calibrated scorer
+    # tier 1 and the calibrated scorer (registered; the default scorer is rules.v1)
+    engine = Engine.from_config(None, {"pipeline": {"scorer": "calibrated.v1"}}).load()
     outputs = [PAIRS[0][1], PAIRS[0][1] + " He has a fever and takes warfarin 10 mg daily."]
     records = [{"id": str(i), "output": o, "context": CONTEXT} for i, o in enumerate(outputs)]
     docs = list(engine.pipe(records, until="verdicts"))

@@ -640,10 +640,13 @@ def test_the_default_pipeline_is_the_trained_one_and_no_model_is_rules_only():
 
     default = Engine.from_config(None)
     assert default.config["pipeline"]["model"] == "crossencoder.v1"
-    assert default.config["pipeline"]["scorer"] == "calibrated.v1"
+    assert default.config["pipeline"]["scorer"] == "rules.v1"
     assert not default.config["pipeline"]["evaluator"]
-    card = default.parts.model.thresholds
-    assert 0.3 <= card["dismiss_supported"] <= 0.7  # the shipped card was reviewed
+    card = default.parts.model.load().thresholds
+    # the shipped support model's card: thresholds chosen on validation, none that lets tier 1
+    # alone call a contradiction or grade a case 3
+    assert 0.05 <= card["supported"] < 1.0 and 0.05 <= card["dismiss_supported"] < 1.0
+    assert card["contradicted"] > 1.0 and card["high"] > 1.0
     bad = "The patient reports right knee pain for three days. He has a fever."
     trained = default.score_one(bad, CONTEXT)
     assert int(trained.risk_level) >= 3 and trained.safe is False

