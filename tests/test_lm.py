@@ -491,6 +491,23 @@ def test_openai_timeout_path(server):
     assert time.perf_counter() - start < 3
 
 
+def test_a_request_that_arrives_as_the_server_stops_is_answered_not_left_waiting(tiny_lm):
+    # the timeout test's handlers wake after the server stopped; their requests must end (a
+    # connection thread left waiting on its job kept the interpreter from exiting)
+    from medfact.lm.server import _HTTPError, _Job
+
+    srv = LMServer(tiny_lm, port=0, model_name="tiny").start()
+    srv.stop()
+    body = {"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 1}
+    with pytest.raises(_HTTPError, match="stopping") as info:
+        srv.complete(body)
+    assert info.value.status == 503
+    late = _Job([{"role": "user", "content": "hi"}], "k", {})
+    srv._jobs.put(late)  # queued after the worker left
+    srv._fail_waiting()
+    assert isinstance(late.future.exception(timeout=1), RuntimeError)
+
+
 def test_openai_falls_back_to_prompt_only_when_schemas_are_refused(server):
     FaultyHandler.faults = ["no_schema", "no_schema"]
     lm = client(server)

@@ -34,6 +34,7 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -450,6 +451,7 @@ class LMServer:
             if thread is not threading.current_thread():
                 thread.join(timeout=5)
         self._threads = []
+        self._fail_waiting()
 
     def __enter__(self) -> LMServer:
         return self.start()
@@ -481,8 +483,12 @@ class LMServer:
     def complete(self, body: Any) -> dict[str, Any]:
         """One chat completion (queued for the batching worker)."""
         chat, settings = self._settings(body)
+        if self._stop.is_set():
+            raise _HTTPError(503, "the server is stopping", "server_busy")
         job = _Job(chat, json.dumps(settings, sort_keys=True), settings)
         self._jobs.put(job)
+        if self._stop.is_set():  # stopped while this was queued: the worker may be gone
+            self._fail_waiting()
         try:
             gen: Generation = job.future.result(timeout=self.request_timeout)
         except TimeoutError:
@@ -599,6 +605,20 @@ class LMServer:
                     break
                 (batch if job.key == first.key else held).append(job)
             self._run(batch)
+        self._fail_waiting(held)
+
+    def _fail_waiting(self, held: Iterable[_Job] = ()) -> None:
+        """Every job still waiting for the stopped worker gets an error, so no request (and no
+        connection thread the interpreter joins at exit) waits for it."""
+        waiting = list(held)
+        while True:
+            try:
+                waiting.append(self._jobs.get_nowait())
+            except queue.Empty:
+                break
+        for job in waiting:
+            if not job.future.done():
+                job.future.set_exception(RuntimeError("the server stopped"))
 
     def _run(self, batch: list[_Job]) -> None:
         settings = batch[0].settings
