@@ -56,18 +56,18 @@ from medfact.types import Claim, Evidence, Finding
 from medfact.verifiers.base import window_stems
 from medfact.verifiers.change import change_mentions
 from medfact.verifiers.entities import (
-    _NO_ALLERGY,
+    NO_ALLERGY,
     PREGNANCY,
-    _same_allergen,
     ages,
     allergies,
     code_status,
+    same_allergen,
     sexes,
 )
 from medfact.verifiers.route import compatible as routes_agree
 from medfact.verifiers.route import route_mentions
 from medfact.verifiers.temporal import mentions as temporal_mentions
-from medfact.verifiers.values import _same, frequencies
+from medfact.verifiers.values import frequencies, same_value
 
 if TYPE_CHECKING:
     from medfact.config import Settings
@@ -578,7 +578,7 @@ def allergy_facts(doc: AnalyzedText) -> list[Fact]:
         if not a.allergen.startswith("allerg")
     ]
     out.extend(
-        Fact("allergy", "", "none", m.start(), m.end()) for m in _NO_ALLERGY.finditer(doc.text)
+        Fact("allergy", "", "none", m.start(), m.end()) for m in NO_ALLERGY.finditer(doc.text)
     )
     return out
 
@@ -888,7 +888,7 @@ def _keys_match(a: Fact, b: Fact) -> bool:
 
 def _agree(a: Fact, b: Fact) -> bool:
     if a.kind == "amount":
-        same = _same(a.data[0], b.data[0])
+        same = same_value(a.data[0], b.data[0])
         return same and a.value.endswith("/kg") == b.value.endswith("/kg")
     if a.kind == "time":
         ma, mb = a.data, b.data
@@ -898,7 +898,7 @@ def _agree(a: Fact, b: Fact) -> bool:
     if a.kind == "allergy":
         if "none" in (a.value, b.value):
             return a.value == b.value
-        return _same_allergen(a.value, b.value)
+        return same_allergen(a.value, b.value)
     if a.kind == "action":
         return not _actions_conflict(a.value, b.value)
     if a.kind == "route":

@@ -631,7 +631,7 @@ def code_status(doc: AnalyzedText) -> CodeStatus:
 
 # --- allergies -----------------------------------------------------------------------------------
 _DRUG_ONLY = re.compile(r"drug|medication|NKDA", re.IGNORECASE)  # "no drug allergies"
-_NO_ALLERGY = re.compile(
+NO_ALLERGY = re.compile(
     r"\b(?:NKDA|NKA|no\s+known\s+(?:drug\s+|medication\s+)?allergies|"
     r"no\s+(?:drug\s+|medication\s+)?allergies|denies\s+(?:any\s+)?(?:drug\s+)?allergies)\b",
     re.IGNORECASE,
@@ -676,7 +676,7 @@ def allergies(doc: AnalyzedText) -> list[Allergy]:
     text, found = doc.text, []
     for m in _ALLERGEN.finditer(text):
         allergen = m.group(1).split()[0].lower()
-        if allergen in _NOT_ALLERGENS or _NO_ALLERGY.search(text, max(0, m.start() - 12), m.end()):
+        if allergen in _NOT_ALLERGENS or NO_ALLERGY.search(text, max(0, m.start() - 12), m.end()):
             continue
         if polarity_at(doc, m.start(), m.end()) == NEGATED:
             continue
@@ -941,7 +941,7 @@ class EntitiesRule(Rule):
         findings = []
         ctx_low = ctx.text.lower()
         for a in allergies(out):
-            if any(_same_allergen(a.allergen, b.allergen) for b in stated):
+            if any(same_allergen(a.allergen, b.allergen) for b in stated):
                 continue
             if not stated and a.allergen[:4] not in ctx_low:
                 risk, why, where = 3, "the input states no allergies", None
@@ -969,10 +969,10 @@ class EntitiesRule(Rule):
     def _allergies(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
         stated = allergies(ctx)
         findings = self._allergen_changed(view, out, ctx, stated)
-        for m in _NO_ALLERGY.finditer(out.text):
+        for m in NO_ALLERGY.finditer(out.text):
             drug_only = _DRUG_ONLY.search(m.group()) is not None
             if drug_only and any(
-                _DRUG_ONLY.search(c.group()) for c in _NO_ALLERGY.finditer(ctx.text)
+                _DRUG_ONLY.search(c.group()) for c in NO_ALLERGY.finditer(ctx.text)
             ):
                 continue  # the input says the same: its allergies are not to drugs
             rivals = [a for a in stated if not drug_only or _is_drug_allergen(a, ctx)]
@@ -993,7 +993,7 @@ class EntitiesRule(Rule):
         return findings
 
 
-def _same_allergen(a: str, b: str) -> bool:
+def same_allergen(a: str, b: str) -> bool:
     """Two allergen words name the same thing: one is a prefix of the other, or 4 letters agree
     ("sulfa" and "sulfonamides"), or they share an abbreviation (PCN for penicillin)."""
     a, b = a.lower(), b.lower()

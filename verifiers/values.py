@@ -128,7 +128,7 @@ def _per_kg(q: Quantity, text: str) -> bool:
     return q.unit_class == "mass" and _PER_KG.match(text, q.end) is not None
 
 
-def _same(a: Quantity, b: Quantity, a_text: str = "", b_text: str = "") -> bool:
+def same_value(a: Quantity, b: Quantity, a_text: str = "", b_text: str = "") -> bool:
     """The same value: equal numbers in the same unit (or unit-less on one side), or equal
     amounts after converting units of one class (500 mg = 0.5 g)."""
     if a.second is not None or b.second is not None:
@@ -176,7 +176,9 @@ def _unit_swap(
             continue
         if (c.unit_class in DOSE_CLASSES) != dose or (not dose and c.unit_class != q.unit_class):
             continue
-        if _unit_name(c, ctx.text) == _unit_name(q, out.text) or _same(q, c, out.text, ctx.text):
+        if _unit_name(c, ctx.text) == _unit_name(q, out.text) or same_value(
+            q, c, out.text, ctx.text
+        ):
             continue  # same unit, or 500 mg = 0.5 g: not a unit error
         overlap = len(anchors & window_stems(ctx.tokens, c.token_index, width=6))
         candidates.append((overlap, c))
@@ -364,7 +366,7 @@ class NumbersRule(Rule):
                 continue  # "every 4 hours" is read as a frequency above
             if _not_a_value(q, out.text):
                 continue
-            if any(_same(q, c, out.text, ctx.text) for c in theirs):
+            if any(same_value(q, c, out.text, ctx.text) for c in theirs):
                 continue
             finding = self._lab_finding(view, q, ctx_labs)
             if finding is None:
