@@ -420,7 +420,7 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
     aims = _aim_sentences(doc)
     questions = {s.index for s in doc.sentences if s.text.rstrip().endswith("?")}
     relatives = _family_sentences(doc)
-    kin = {t.sentence for t in doc.tokens if is_relative(t.text)}
+    kin = {t.sentence for t in doc.tokens if is_relative(t.text)} | _others_sentences(doc)
     for tok in doc.tokens:
         if tok.text in _SELF_NEGATING:
             key, polarity = _SELF_NEGATING[tok.text]
@@ -511,6 +511,22 @@ _VAGUE = frozenset({"signs", "sign", "symptoms", "symptom", "evidence", "issues"
 _RESULT_STEMS = frozenset(
     concept_key(w) for w in ("negative", "positive", "allergies", "allergy", "allergic", "nkda")
 )
+
+
+_THIRD_PERSON = frozenset({"he", "she", "they", "him", "his", "her", "their", "them"})
+_FIRST_PERSON = frozenset({"i", "my", "me", "mine", "myself", "i'm", "i've"})
+
+
+def _others_sentences(doc: AnalyzedText) -> set[int]:
+    """Dialogue sentences in which a speaker talks of someone else ("my dad died. He had colon
+    cancer"): a third-person pronoun and no first-person one. Whose condition it is stays
+    unknown there, so no "the patient's" fact is read from them."""
+    if not doc.is_dialogue:
+        return set()
+    words: dict[int, set[str]] = {}
+    for tok in doc.tokens:
+        words.setdefault(tok.sentence, set()).add(tok.text.lower())
+    return {k for k, w in words.items() if w & _THIRD_PERSON and not w & _FIRST_PERSON}
 
 
 def _family_sentences(doc: AnalyzedText) -> set[int]:

@@ -326,3 +326,18 @@ def test_with_tier1_only_a_supporting_window_counts() -> None:
     assert compare_findings(None)  # no tier 1: the first window is compared
     assert compare_findings(0.9)  # a supporting window: the side differs
     assert compare_findings(0.2) == []  # a window tier 1 does not align: no comparison
+
+
+def test_a_dialogue_sentence_about_someone_else_is_not_the_patients() -> None:
+    from medfact.config import NO_MODEL
+
+    engine = cached_engine(None, NO_MODEL)
+    told = (
+        "Doctor: Any family history?\nPatient: My dad died a few years back. "
+        "He had colon cancer and thyroid cancer.\nDoctor: Anything yourself?\nPatient: No."
+    )
+    faithful = engine.score_one("His father died of colon and thyroid cancers.", told)
+    assert not [f for f in faithful.findings if f.rule == RULE]
+    own = "Doctor: Any cancer?\nPatient: I had thyroid cancer.\nDoctor: Family?\nPatient: No."
+    swapped = engine.score_one("His father had thyroid cancer.", own)
+    assert any(f.rule == RULE and f.message.startswith("scope") for f in swapped.findings)
