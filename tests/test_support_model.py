@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -24,32 +23,16 @@ PAIRS = [
 ]
 
 
-def _save(root: Path, labels: list[str], temperature: float | None) -> Path:
-    from medfact.verifiers.crossencoder import base_model_path
-
-    base = base_model_path()
-    torch.manual_seed(0)
-    model = transformers.AutoModelForSequenceClassification.from_pretrained(
-        base,
-        num_labels=len(labels),
-        id2label=dict(enumerate(labels)),
-        label2id={k: i for i, k in enumerate(labels)},
-        use_safetensors=True,
-    )
-    with torch.no_grad():  # a head that reads the pooled text: different rows, different p
-        model.classifier.weight.normal_(0, 0.5)
-    model.save_pretrained(str(root), safe_serialization=True)
-    transformers.AutoTokenizer.from_pretrained(base).save_pretrained(str(root))
-    card: dict = {"training": {"max_length": 64}, "thresholds": {"supported": 0.5}}
-    if temperature is not None:
-        card["calibration"] = {"temperature": temperature}
-    (root / "model_card.json").write_text(json.dumps(card))
-    return root
+CARD = {
+    "training": {"max_length": 64},
+    "thresholds": {"supported": 0.5},
+    "calibration": {"temperature": 2.0},
+}
 
 
 @pytest.fixture(scope="module")
-def support_dir(tmp_path_factory) -> Path:
-    return _save(tmp_path_factory.mktemp("v3") / "m", ["not_supported", "supported"], 2.0)
+def support_dir(make_support_model) -> Path:
+    return make_support_model(CARD)
 
 
 def test_support_model_rows_are_calibrated_support_and_its_complement(support_dir):
@@ -78,8 +61,8 @@ def test_a_row_does_not_depend_on_its_neighbours(support_dir):
     assert np.abs(together - alone).max() < 1e-5
 
 
-def test_a_full_model_with_other_labels_is_refused(tmp_path):
-    three = _save(tmp_path / "three", ["supported", "contradicted", "not_enough_info"], None)
+def test_a_full_model_with_other_labels_is_refused(make_support_model):
+    three = make_support_model(labels=("supported", "contradicted", "not_enough_info"))
     with pytest.raises(MedfactError, match="not_supported"):
         CrossEncoder(model_dir=three).load()
 
