@@ -42,6 +42,20 @@ def shipped_model_dir(name: str = DEFAULT_MODEL) -> Path:
     return Path(str(files("medfact").joinpath(f"models/{name}")))
 
 
+def weights_file(model_dir: str | Path) -> Path | None:
+    """The weights of a verifier folder: a LoRA adapter's (``adapter_config.json`` +
+    ``adapter_model.safetensors``) or a full model's (``config.json`` + ``model.safetensors``);
+    None when the folder holds neither."""
+    model_dir = Path(model_dir)
+    for config, weights in (
+        ("adapter_config.json", "adapter_model.safetensors"),
+        ("config.json", "model.safetensors"),
+    ):
+        if (model_dir / config).is_file() and (model_dir / weights).is_file():
+            return model_dir / weights
+    return None
+
+
 class CrossEncoder:
     """One object, ``predict(pairs)`` -> probabilities (n, 3) in the order of ``LABELS``.
 
@@ -83,8 +97,8 @@ class CrossEncoder:
         if self.model_ is not None:
             return self
         model_dir = Path(self.model_dir) if self.model_dir else shipped_model_dir()
-        adapter = (model_dir / "adapter_config.json").exists()
-        full = (model_dir / "config.json").exists() and (model_dir / "model.safetensors").exists()
+        weights = weights_file(model_dir)
+        adapter = weights is not None and weights.name == "adapter_model.safetensors"
         try:
             import torch
             from transformers.utils import logging as hf_logging
@@ -96,7 +110,7 @@ class CrossEncoder:
                 f"the trained verifier needs {exc.name}: pip install 'medfact[model]' "
                 "(or run with --no-model, the rule tier alone)"
             ) from None
-        if not (adapter or full):
+        if weights is None:
             raise NotFittedError(
                 f"no trained verifier in {model_dir}: run `medfact train verifier` "
                 "or use --no-model"

@@ -109,13 +109,9 @@ class SupportScorer:
     # -- identity and availability ----------------------------------------------------------
 
     def _weights(self) -> Path | None:
-        full = self.model_dir / "model.safetensors"
-        if full.is_file() and (self.model_dir / "config.json").is_file():
-            return full
-        adapter = self.model_dir / "adapter_model.safetensors"
-        if adapter.is_file() and (self.model_dir / "adapter_config.json").is_file():
-            return adapter
-        return None
+        from medfact.verifiers.crossencoder import weights_file
+
+        return weights_file(self.model_dir)
 
     def digest(self) -> str:
         """sha256 of the model's weights: the identity a fitted corrector records."""
@@ -137,7 +133,7 @@ class SupportScorer:
             import torch  # noqa: F401
             import transformers  # noqa: F401
 
-            if (self.model_dir / "adapter_config.json").is_file():
+            if self._weights().name == "adapter_model.safetensors":  # type: ignore[union-attr]
                 import peft  # noqa: F401
         except ImportError as exc:
             self._unavailable = f"the support model needs {exc.name}"
