@@ -41,12 +41,20 @@ class Lab:
     low: float | None
     high: float | None
     thousands: bool = False  # counts written as 12,000 or 12K are read in thousands
+    per_microlitre: bool = False  # values below 20 are in 10^9/L: read as cells per microlitre
 
 
-def _lab(name: str, aliases: str, low: float | None, high: float | None, k: bool = False) -> Lab:
+def _lab(
+    name: str,
+    aliases: str,
+    low: float | None,
+    high: float | None,
+    k: bool = False,
+    ul: bool = False,
+) -> Lab:
     """Aliases with a capital (K, Na, INR) match as written; lower-case names in any case."""
     parts = [a if a != a.lower() else f"(?i:{a})" for a in aliases.split("|")]
-    return Lab(name, re.compile(rf"\b(?:{'|'.join(parts)})(?![\w])"), low, high, k)
+    return Lab(name, re.compile(rf"\b(?:{'|'.join(parts)})(?![\w])"), low, high, k, ul)
 
 
 # Critical (panic) limits in adults, as commonly set by hospital laboratories; conservative ends.
@@ -62,7 +70,14 @@ LABS: tuple[Lab, ...] = (
     _lab("calcium", r"calcium|Ca", 6.5, 13.0),
     _lab("magnesium", r"magnesium|Mg", 1.0, None),
     _lab("pH", r"pH", 7.2, 7.6),
-    _lab("troponin", r"troponin|trop", None, 0.04),
+    _lab("troponin", r"troponin(?: [IT])?|trop|TnI|TnT", None, 0.04),
+    _lab(
+        "absolute neutrophil count",
+        r"ANC|absolute neutrophil count|absolute neutrophils",
+        500.0,
+        None,
+        ul=True,
+    ),
 )
 _DIAGNOSTIC = re.compile(
     r"\b(?:diagnos\w*|found to have|consistent with|confirm\w*|shows?|showed|reveal\w*|"
@@ -78,10 +93,10 @@ _INACTIVE = re.compile(
 
 
 _NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*)\s*([kK])?\b")
-_LAB_BEFORE = [
-    (lab, re.compile(rf"{lab.pattern.pattern}\s*(?:level|count|of|is|was|at|:|=|-|,)?\s*$"))
-    for lab in LABS
-]
+# Up to three short words between an analyte and its value: "calcium came back at 14.2",
+# "potassium level was 6.9", "INR: 8".
+_LAB_LINK = r"(?:\s*(?:levels?|count|of|is|was|were|at|came|back|now|today|:|=|-|,))?" * 3
+_LAB_BEFORE = [(lab, re.compile(rf"{lab.pattern.pattern}{_LAB_LINK}\s*$")) for lab in LABS]
 
 
 def critical_labs(doc: AnalyzedText) -> list[tuple[Lab, float, int, int]]:
@@ -89,7 +104,7 @@ def critical_labs(doc: AnalyzedText) -> list[tuple[Lab, float, int, int]]:
     found = []
     text = doc.text
     for v in _NUMBER.finditer(text):
-        head = text[max(0, v.start() - 24) : v.start()]
+        head = text[max(0, v.start() - 40) : v.start()]
         if not head or not head[-1:].isspace() and head[-1:] not in ":=-,":
             continue
         for lab, pattern in _LAB_BEFORE:
@@ -102,6 +117,8 @@ def critical_labs(doc: AnalyzedText) -> list[tuple[Lab, float, int, int]]:
                 break
             if lab.thousands and (value >= 1000 or v.group(2)):
                 value = value / 1000 if value >= 1000 else value
+            if lab.per_microlitre and value < 20:
+                value *= 1000
             low, high = lab.low, lab.high
             if (low is not None and value < low) or (high is not None and value > high):
                 found.append((lab, value, v.start() - len(head) + m.start(), v.end()))
@@ -206,15 +223,17 @@ class OmissionRule(Rule):
                     0.75,
                 )
             )
-        preg = [m for m in PREGNANCY.finditer(ctx.text)]
-        preg = [m for m in preg if polarity_at(ctx, m.start(), m.end()) == AFFIRMED]
+        from medfact.compare import pregnancy_facts  # compare imports the rules' helpers
+
+        preg = [f for f in pregnancy_facts(ctx) if f.value == "yes"]  # a negative test is none
+        preg = [f for f in preg if polarity_at(ctx, f.start, f.end) == AFFIRMED]
         if preg and not PREGNANCY.search(out.text) and "hcg" not in low:
-            m = preg[0]
+            f = preg[0]
             findings.append(
                 self.omitted(
                     view,
                     self.pregnancy_risk,
-                    (m.start(), m.end()),
+                    (f.start, f.end),
                     "pregnancy: the input states a pregnancy that the output leaves out",
                     0.75,
                 )

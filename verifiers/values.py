@@ -284,7 +284,7 @@ class _Subject:
 _LAB_FILLERS = frozenset(
     {"of", "was", "is", "at", "level", "levels", "came", "back", "now", "the", "a", "value", "were"}
 )
-_LAB_REACH = 3  # tokens before a value searched for its analyte
+_LAB_REACH = 4  # tokens before a value searched for its analyte ("calcium came back at 14.2")
 _LAB_INDEX: dict[str, list[list[str]]] = {}
 for _name in sorted(LABS, key=lambda n: -len(n.split())):
     _LAB_INDEX.setdefault(_name.split()[-1], []).append(_name.split())

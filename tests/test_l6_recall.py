@@ -1,0 +1,47 @@
+"""Session 6 recall and precision fixes of the rule tier, each with its control."""
+
+from __future__ import annotations
+
+from medfact.testing import analysed, run_rule
+from medfact.verifiers.omission import critical_labs
+
+
+def _risks(rule: str, output: str, context: str) -> list[int]:
+    return sorted(int(f.risk) for f in run_rule(rule, output, context))
+
+
+def test_critical_lab_read_through_spoken_links() -> None:
+    doc = analysed("x", "Doctor: Your calcium came back at 14.2, which is very high.")
+    assert [(lab.name, v) for lab, v, _, _ in critical_labs(doc.context)] == [("calcium", 14.2)]
+    normal = analysed("x", "Doctor: Your calcium came back at 9.4, which is fine.")
+    assert critical_labs(normal.context) == []
+
+
+def test_absolute_neutrophil_count_in_either_unit() -> None:
+    for ctx in ("Labs: WBC 2.1 with absolute neutrophil count 80.", "ANC 0.3 today."):
+        found = run_rule("omission.v1", "Febrile; cefepime started.", ctx)
+        assert [int(f.risk) for f in found if "critical value" in f.message] == [4], ctx
+    assert run_rule("omission.v1", "Febrile; ANC 80; cefepime started.", "ANC 80.") == []
+    normal = run_rule("omission.v1", "Afebrile.", "ANC 2.4 today.")
+    assert not [f for f in normal if "critical value" in f.message]
+
+
+def test_negative_pregnancy_test_is_not_a_pregnancy() -> None:
+    ctx = "Urine pregnancy test negative. Plan to start isotretinoin after a second negative test."
+    found = run_rule("omission.v1", "UPT neg; isotretinoin after a 2nd negative test.", ctx)
+    assert not [f for f in found if "pregnancy" in f.message]
+    pregnant = "Urine pregnancy test positive. Nausea for a week."
+    found = run_rule("omission.v1", "Nausea for a week.", pregnant)
+    assert [int(f.risk) for f in found if "pregnancy" in f.message] == [4]
+
+
+def test_vital_signs_and_troponin_subtypes_are_analytes() -> None:
+    hr = "Heart rate 142, irregular."
+    found = run_rule("numbers.v1", "AF w/ RVR: HR 72 irregular.", hr)
+    assert [f.relation for f in found] == ["contradicted"]
+    assert run_rule("numbers.v1", "AF w/ RVR: HR 142 irregular.", hr) == []
+    ctx = "Troponin I 2.4 ng/mL, up from 0.3."
+    assert [f.relation for f in run_rule("numbers.v1", "Troponin I 0.02 ng/mL.", ctx)] == [
+        "contradicted"
+    ]
+    assert run_rule("numbers.v1", "Troponin I rose from 0.3 to 2.4 ng/mL.", ctx) == []
