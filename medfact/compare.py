@@ -54,6 +54,7 @@ from medfact.taxonomy import ErrorCategory, RiskLevel
 from medfact.textutil import sentence_at
 from medfact.types import Claim, Evidence, Finding
 from medfact.verifiers.base import window_stems
+from medfact.verifiers.certainty import judgement_spans
 from medfact.verifiers.change import change_mentions
 from medfact.verifiers.entities import (
     NO_ALLERGY,
@@ -64,6 +65,7 @@ from medfact.verifiers.entities import (
     same_allergen,
     sexes,
 )
+from medfact.verifiers.polarity import FINDING_STEMS
 from medfact.verifiers.route import compatible as routes_agree
 from medfact.verifiers.route import route_mentions
 from medfact.verifiers.temporal import mentions as temporal_mentions
@@ -265,11 +267,22 @@ def _inside(offset: int, spans: Sequence[tuple[int, int]]) -> bool:
 
 
 def frequency_facts(doc: AnalyzedText) -> list[Fact]:
-    """Dosing frequencies (numbers.v1's reading) keyed by the drug before them."""
-    return [
-        Fact("frequency", _drug_anchor(doc, f.start, 80), f"{f.per_day:g}/day", f.start, f.end)
-        for f in frequencies(doc)
-    ]
+    """Dosing frequencies (numbers.v1's reading) keyed by the drug before them, with the other
+    content words of their sentence (what is done that often)."""
+    out = []
+    starts = _token_index(doc)
+    for f in frequencies(doc):
+        topic: frozenset[str] = frozenset()
+        if doc.tokens:
+            sentence = doc.tokens[_token_at(doc, starts, f.start)].sentence
+            topic = frozenset(
+                t.stem
+                for t in doc.sentence_tokens(sentence)
+                if is_content(t) and not f.start <= t.start < f.end
+            )
+        drug = _drug_anchor(doc, f.start, 80)
+        out.append(Fact("frequency", drug, f"{f.per_day:g}/day", f.start, f.end, topic))
+    return out
 
 
 def route_facts(doc: AnalyzedText) -> list[Fact]:
@@ -298,7 +311,8 @@ def side_facts(doc: AnalyzedText) -> list[Fact]:
         if _asked(doc, starts, m.start):
             continue
         axis = SIDE_AXES.get(m.side, m.side)
-        out.append(Fact("side", f"{m.anatomy}|{axis}", m.side, m.start, m.end))
+        denied = _denied(doc, starts, m.start)
+        out.append(Fact("side", f"{m.anatomy}|{axis}{denied}", m.side, m.start, m.end))
     toks = doc.tokens
     for tok in toks:
         hand = _HANDED.fullmatch(tok.text)
@@ -317,8 +331,18 @@ def side_facts(doc: AnalyzedText) -> list[Fact]:
         if nxt is None or nxt.text in _LEVELS or nxt.text in LATERALITY:
             continue
         axis = "level" if level else SIDE_AXES.get(side or "", side or "")
-        out.append(Fact("side", f"{nxt.stem}|{axis}", level or side or "", tok.start, nxt.end))
+        key = f"{nxt.stem}|{axis}{_denied(doc, starts, tok.start)}"
+        out.append(Fact("side", key, level or side or "", tok.start, nxt.end))
     return out
+
+
+def _denied(doc: AnalyzedText, starts: list[int], offset: int) -> str:
+    """ "|no" for a side in a denial ("No tenderness over the proximal phalanx", "no lower
+    extremity edema"): where a finding is absent says nothing about where one is present, so
+    such sides are compared only with the input's denied sides."""
+    if not doc.tokens:
+        return ""
+    return "|no" if doc.tokens[_token_at(doc, starts, offset)].polarity == NEGATED else ""
 
 
 _HANDED = re.compile(r"(left|right)-hand(?:ed)?(?:-dominant)?")
@@ -437,9 +461,10 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
         if tok.polarity in (AFFIRMED, UNCERTAIN) and is_clinical(tok) and _direct(doc, tok):
             sure = "uncertain" if tok.polarity == UNCERTAIN else "certain"
             out.append(Fact("certainty", tok.stem, sure, tok.start, tok.end, tok))
-        vague = tok.text in _VAGUE or tok.text.rstrip("s") in ANATOMY
+        if not _names_finding(tok):
+            continue  # "All questions were answered", "the same size": no clinical statement
         stated = tok.polarity in (AFFIRMED, NEGATED) and tok.sentence not in result_sentences
-        if stated and not vague and _direct(doc, tok):
+        if stated and _direct(doc, tok):
             key = f"{tok.stem}|past" if tok.scope == HISTORY else tok.stem
             out.append(Fact("polarity", key, tok.polarity, tok.start, tok.end, tok))
         if tok.scope == FAMILY and tok.sentence in relatives:
@@ -447,6 +472,20 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
         elif tok.scope != FAMILY and tok.sentence not in kin:
             out.append(Fact("scope", tok.stem, "patient", tok.start, tok.end, tok))
     return out
+
+
+def _names_finding(tok: Token) -> bool:
+    """A clinical word that names something a patient has or lacks: not a body part alone,
+    not a vague word ("signs", "problems") and not an ordinary word ("questions", "before",
+    "size"), whose presence or absence the analysis misreads too often to compare."""
+    word = tok.text.rstrip("s")
+    if tok.text in _VAGUE or word in ANATOMY:
+        return False
+    return (
+        is_clinical(tok)
+        or (word != tok.text and is_clinical(replace(tok, text=word)))  # "myalgias"
+        or tok.stem.startswith(FINDING_STEMS)
+    )
 
 
 _AIM = re.compile(
@@ -557,21 +596,35 @@ def result_facts(doc: AnalyzedText) -> list[Fact]:
             break
         i = _token_at(doc, starts, m.start())
         tok = doc.tokens[i]
-        value = _RESULTS[re.sub(r"\s+", " ", m.group().lower())]
+        phrase = re.sub(r"\s+", " ", m.group().lower())
+        value = _RESULTS[phrase]
+        after = _token_at(doc, starts, m.end() - 1) + 1
+        following = [t for t in doc.tokens[after : after + 8] if t.sentence == tok.sentence]
+        if phrase in _REPORTING and any(t.text in _NORMAL_AFTER for t in following):
+            continue  # "it shows preserved ejection fraction and normal filling": no verdict
         denied = tok.polarity == NEGATED and tok.trigger is not None and _direct(doc, tok)
         if denied and value == "abnormal" and "," not in doc.text[tok.trigger : tok.start]:
             value = "normal"
-        subject = [t.stem for t in _clause_before(doc, i, 6) if is_content(t)]
-        if not subject:  # "Positive for smoking", "Negative for use of alcohol"
-            after = _token_at(doc, starts, m.end() - 1) + 1
-            subject = [
-                t.stem
-                for t in doc.tokens[after : after + 4]
-                if t.sentence == tok.sentence and is_content(t)
-            ]
+        subject = []
+        if phrase not in _PREFIX_RESULTS:
+            subject = [t.stem for t in _clause_before(doc, i, 6) if is_content(t)]
+        if not subject:  # "Positive for smoking", "no evidence of rebound": what follows
+            subject = [t.stem for t in following[:4] if is_content(t)]
         if subject:
             out.append(Fact("result", " ".join(subject), value, m.start(), m.end()))
     return out
+
+
+# result words that name what they judge after them ("no evidence of rebound", "positive CVA
+# tenderness"): the words before them belong to another finding in a run-on exam
+_PREFIX_RESULTS = frozenset(
+    {"no evidence of", "negative for", "positive for", "positive", "without signs of", "no acute"}
+)
+# verbs that report a study's content, whatever it is: abnormal only where nothing normal follows
+_REPORTING = frozenset({"shows", "showed", "reveals", "revealed", "demonstrates", "demonstrated"})
+_NORMAL_AFTER = frozenset(
+    {"normal", "no", "preserved", "intact", "unremarkable", "without", "negative", "stable"}
+)
 
 
 def _clause_before(doc: AnalyzedText, i: int, width: int) -> list[Token]:
@@ -898,8 +951,15 @@ def _keys_match(a: Fact, b: Fact) -> bool:
             return da == db
         if a.kind == "amount" and not (da and db):
             return bool(a.data[1] & b.data[1])  # no drug named: the same measured thing
+        if a.kind == "frequency" and not (da and db):
+            return _same_topic(a.data, b.data)  # "inserts every 3 months", "check feet daily"
         return da == db or not da or not db
     return a.key == b.key
+
+
+def _same_topic(a: frozenset[str] | None, b: frozenset[str] | None) -> bool:
+    """Whether two facts' sentences share a content word (either without one: unknown, yes)."""
+    return not a or not b or bool(a & b)
 
 
 def _agree(a: Fact, b: Fact) -> bool:
@@ -971,6 +1031,8 @@ def differences(
             continue  # the claim itself states two values ("left worse than right"): two events
         if fact.kind in _PLAIN_KEYS:
             rivals = by_key.get((fact.kind, fact.key), [])
+            if fact.kind == "time":
+                rivals = _time_rivals(fact, rivals)
         else:
             rivals = [g for g in by_kind[fact.kind] if _keys_match(fact, g)]
         if fact.kind in ("part", "drug") and any(
@@ -985,6 +1047,20 @@ def differences(
         if rivals and not any(_agree(fact, g) for g in rivals):
             out.append(Difference(fact, rivals[0]))
     return _one_per_span(out)
+
+
+def _time_rivals(fact: Fact, rivals: list[Fact]) -> list[Fact]:
+    """The window's times about the claim's event (a shared content word); where none is, only
+    a time on the other side of now ("done last month" vs "scheduled next month") disagrees:
+    "pain began 6 weeks ago" says nothing against "antibiotics six days ago"."""
+    near = [g for g in rivals if _same_topic(fact.data.topic, g.data.topic)]
+    if near or any(_agree(fact, g) for g in rivals):
+        return near
+    return [
+        g
+        for g in rivals
+        if g.data.value != fact.data.value and "0" not in (g.data.value, fact.data.value)
+    ]
 
 
 _TOKEN_KINDS = frozenset({"polarity", "certainty", "scope", "part", "drug"})
@@ -1010,7 +1086,9 @@ def sentence_topics(doc: AnalyzedText, facts: Sequence[Fact]) -> dict[int, froze
     return out
 
 
-_ONE_VALUE = frozenset({"status", "side", "direction"})  # two values in one claim: two events
+# two values in one claim are two events ("tingling until Sunday, none today"; "oral antibiotics,
+# to avoid intravenous ones"): none of them is compared
+_ONE_VALUE = frozenset({"status", "side", "direction", "polarity", "route"})
 
 
 def _one_per_span(found: list[Difference]) -> list[Difference]:
@@ -1051,13 +1129,19 @@ class CompareStage(Stage):
         whole = len(open_claims) * _WHOLE_OUTPUT > len(doc.claims)
         said_all = Windows(doc.output)  # the whole output, or only where a claim is compared
         given_all = Windows(doc.context) if doc.context is not None else None
+        judged = judgement_spans(doc.output.text) if open_claims else []
+        named = _named(doc.context) if open_claims and doc.context is not None else frozenset()
         for claim in open_claims:
             windows = doc.evidence[claim.id]
             bounds = (0, len(doc.output.text)) if whole else _sentences_of(doc, claim.span)
-            said = facts_in(said_all.facts(*bounds), *claim.span)
+            said = [
+                f
+                for f in facts_in(said_all.facts(*bounds), *claim.span)
+                if not (f.kind == "certainty" and f.value == "certain" and _inside(f.start, judged))
+            ]  # the Assessment's diagnosis is the clinician's judgement, not an overstatement
             if not said:
                 continue
-            doc.findings.extend(self._compare(doc, claim, said, windows[0], given_all))
+            doc.findings.extend(self._compare(doc, claim, said, windows[0], given_all, named))
         return doc
 
     def _aligned(self, doc: CaseDoc, position: int) -> bool:
@@ -1076,6 +1160,7 @@ class CompareStage(Stage):
         said: list[Fact],
         window: Evidence,
         windows: Windows | None,
+        named: frozenset[str] = frozenset(),
     ) -> list[Finding]:
         claim_topic = frozenset(
             t.stem
@@ -1086,7 +1171,11 @@ class CompareStage(Stage):
             span = _with_answer(doc, window.span)
             given = windows.facts(*span)
             topics = (claim_topic, windows.topics(*span))
-            found = differences(said, given, topics=topics)
+            found = [
+                d
+                for d in differences(said, given, topics=topics)
+                if not (d.said.kind in ("part", "drug") and d.said.value in named)
+            ]  # a drug or part the input names elsewhere is no substitution ("continue Bumex")
             text, corpus = doc.context.text, False  # type: ignore[union-attr]
         else:
             analysed = self.analyzer(window.text, self.segmenter(window.text))
@@ -1095,6 +1184,12 @@ class CompareStage(Stage):
             found = differences(said, given, CORPUS_KINDS, topics)
             text, corpus = window.text, True
         return [_finding(doc, claim, d, window, text, corpus) for d in found]
+
+
+def _named(ctx: AnalyzedText) -> frozenset[str]:
+    """The drugs (canonical names) and body parts (concept keys) the input names anywhere."""
+    parts = {concept_key(t.text.rstrip("s")) for t in ctx.tokens if t.text.rstrip("s") in ANATOMY}
+    return frozenset({d.canonical for d in ctx.drugs} | parts)
 
 
 _WHOLE_OUTPUT = 4  # read the whole output at once when over a quarter of its claims are open

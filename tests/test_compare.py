@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+import medfact.verifiers  # noqa: F401 - the rules first: omission.v1 imports this stage
 from medfact.compare import RULE, CompareStage, Fact, differences
 from medfact.document import CaseDoc
 from medfact.pipeline import cached_engine

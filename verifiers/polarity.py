@@ -172,6 +172,9 @@ _FINDINGS = frozenset(
 )
 
 
+# stems of words that name a finding (either list), for other rules to share
+FINDING_STEMS = tuple(sorted(_CONCERN | _FINDINGS))
+
 # Words that name no particular finding: "no other symptoms" vs "symptoms" says nothing checkable.
 _UNSPECIFIC = frozenset(
     [
