@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from dataclasses import replace
 
 from medfact.analysis import (
     AFFIRMED,
@@ -232,10 +233,14 @@ class NegationRule(Rule):
         ctx = view.context
         assert ctx is not None
         ctx_mentions: dict[str, list[tuple[Token, str | None, str | None]]] = {}
+        answered = _answered_no(ctx)
         for i, tok in enumerate(ctx.tokens):
             if is_content(tok) and tok.text not in _TESTS and not _is_header(ctx, i):
+                read = _read(ctx, tok)
+                if i in answered:
+                    read = replace(read, polarity=NEGATED, trigger=answered[i])
                 ctx_mentions.setdefault(tok.stem, []).append(
-                    (tok, _modifier(ctx.tokens, i), _head(ctx.tokens, i))
+                    (read, _modifier(ctx.tokens, i), _head(ctx.tokens, i))
                 )
         findings: list[Finding] = []
         seen_sentences: set[tuple[int, str]] = set()
@@ -244,21 +249,30 @@ class NegationRule(Rule):
         drug_starts = {
             t.start for d in view.output.drugs for t in view.output.tokens_in(d.start, d.end)
         }
-        for i, tok in enumerate(view.output.tokens):
+        out_tokens = view.output.tokens
+        both = _both_ways(out_tokens)
+        for i, tok in enumerate(out_tokens):
             if not is_content(tok) or tok.polarity == ASKED or _is_header(view.output, i):
                 continue
             if tok.text in _TESTS:
                 continue  # "urinalysis was negative": the result is negative, not the test
             # "knee pain" is not "chest pain", "weight loss" not "weight gain" and "chest pain"
             # not "chest x-ray": a differing modifier or head word makes another mention
-            mod = _modifier(view.output.tokens, i)
-            head = _head(view.output.tokens, i)
+            mod = _modifier(out_tokens, i)
+            head = _head(out_tokens, i)
+            if head is not None and head.startswith(FINDING_STEMS):
+                continue  # "weight" of "weight loss": the finding is its head, compared itself
+            tok = _read(view.output, tok)
+            if (tok.sentence, tok.stem) in both:
+                continue  # "tingling until Sunday, denies tingling today": a change, told
+            qualifier = _qualifier(out_tokens, i) if tok.polarity == NEGATED else None
             asserted = [
                 m
                 for m, m_mod, m_head in ctx_mentions.get(tok.stem, [])
                 if m.polarity != ASKED
                 and (mod is None or m_mod is None or mod == m_mod)
                 and (head is None or m_head is None or head == m_head or m.text != tok.text)
+                and (qualifier is None or _near(ctx, m, qualifier))
             ]
             key = (tok.sentence, "")
             if key not in seen_sentences:
@@ -290,6 +304,8 @@ class NegationRule(Rule):
             if {tok.polarity} | polarities == {AFFIRMED, NEGATED}:
                 seen_sentences.add(key)
                 said = "denied or absent" if NEGATED in polarities else "present"
+                if tok.polarity == NEGATED and _resolved(view.output, tok):
+                    risk = 2  # "her chest pain resolved": it was there, and is gone; check
                 findings.append(
                     self.finding(
                         view,
@@ -454,11 +470,137 @@ class NegationRule(Rule):
         stem = tok.stem
         if tok.text.rstrip("s") in _UNSPECIFIC or tok.text in _PLACES or tok.text in UNITS:
             return None  # "no murmurs of the heart" negates the murmur, not the heart
+        if is_relative(tok.text):
+            return None  # "history obtained from the husband": a person, not a finding
         if any(stem.startswith(c) for c in _CONCERN):
             return self.flip_risk
         if any(stem.startswith(c) for c in _FINDINGS) or is_clinical(tok):
             return self.minor_flip_risk
         return None
+
+
+# words after which a negation no longer reaches: a contrast ("no fever, just some chills"), or a
+# new clause that affirms ("there's no guarding and your knee does show a little effusion",
+# "there is no swelling I can appreciate a small effusion") - common in unpunctuated transcripts
+_CLAUSE_BREAK = re.compile(
+    r"\b(?:just|only|except|but|however|although|though|there\s+is|there's|there\s+are|"
+    r"i\s+can|i\s+(?:do\s+)?see|i\s+(?:do\s+)?appreciate|you\s+(?:do\s+)?have|"
+    r"(?:does|do)\s+show|shows?|showed|some|a\s+little|a\s+small)\b|[;\n]",
+    re.IGNORECASE,
+)
+
+
+def _read(doc: AnalyzedText, tok: Token) -> Token:
+    """The word as its own clause reads it: a negation whose trigger lies before a clause
+    break (see ``_CLAUSE_BREAK``) does not reach the word, which is then affirmed."""
+    if tok.polarity != NEGATED or tok.trigger is None or tok.trigger >= tok.start:
+        return tok
+    between = doc.text[tok.trigger : tok.start]
+    if _CLAUSE_BREAK.search(between, 1) is None:
+        return tok
+    return replace(tok, polarity=AFFIRMED, trigger=None)
+
+
+# a transcript's question without its "?" ("any problems sleeping", "have you had like any
+# body aches or chills or anything like that") and an answer turn that starts by denying
+_ASKS = re.compile(
+    r"\b(?:any|anything|have\s+you|do\s+you|did\s+you|are\s+you|how\s+about|what\s+about|"
+    r"ever)\b",
+    re.IGNORECASE,
+)
+_DENYING_ANSWER = re.compile(
+    r"^\W*(?:\[?[a-z_]+\]?\s*:?\s*)?(?:no|nope|nah|not\s+really|never|none)\b", re.IGNORECASE
+)
+
+
+_QUESTION_WORDS = 12  # at most this many words after the question word
+
+
+def _answered_no(ctx: AnalyzedText) -> dict[int, int]:
+    """Token indices of a dialogue's asked words that the next turn denies, with the offset of
+    the denial: "[doctor] any problems sleeping [patient] no i sleep like a rock". Only
+    affirmed content words after the question word, in the last sentence of the asking turn."""
+    if not ctx.is_dialogue or not ctx.tokens:
+        return {}
+    by_sentence: dict[int, list[int]] = {}
+    for i, tok in enumerate(ctx.tokens):
+        by_sentence.setdefault(tok.sentence, []).append(i)
+    out: dict[int, int] = {}
+    for k, sentence in enumerate(ctx.sentences[:-1]):
+        nxt = ctx.sentences[k + 1]
+        idx, nxt_idx = by_sentence.get(sentence.index), by_sentence.get(nxt.index)
+        if not idx or not nxt_idx:
+            continue
+        speaker, answerer = ctx.tokens[idx[-1]].speaker, ctx.tokens[nxt_idx[0]].speaker
+        if speaker is None or answerer is None or speaker == answerer:
+            continue
+        denial = _DENYING_ANSWER.match(nxt.text)
+        if denial is None or sentence.text.rstrip().endswith("?"):
+            continue
+        cues = list(_ASKS.finditer(sentence.text))
+        if not cues:
+            continue
+        after = sentence.span[0] + cues[-1].end()  # the question is the turn's last words
+        asked = [i for i in idx if ctx.tokens[i].start >= after]
+        if len(asked) > _QUESTION_WORDS:
+            continue  # a long run-on after the cue: more than a question
+        for i in asked:
+            tok = ctx.tokens[i]
+            if tok.polarity == AFFIRMED and is_content(tok):
+                out[i] = nxt.span[0] + denial.start()
+    return out
+
+
+def _both_ways(tokens: list[Token]) -> set[tuple[int, str]]:
+    """(sentence, stem) of words that one output sentence both affirms and denies: it tells a
+    change ("Endorsed tingling until Sunday, denies tingling today")."""
+    seen: dict[tuple[int, str], set[str]] = {}
+    for tok in tokens:
+        if is_content(tok):
+            seen.setdefault((tok.sentence, tok.stem), set()).add(tok.polarity)
+    return {key for key, pols in seen.items() if {AFFIRMED, NEGATED} <= pols}
+
+
+_QUALIFYING = frozenset({"with", "to", "on", "over", "at", "during", "upon", "in", "of"})
+
+
+def _qualifier(tokens: list[Token], i: int) -> str | None:
+    """The stem that qualifies a denied finding ("No pain with supination", "no tenderness over
+    the AC joint"): the first content word, not a side, after a preposition right after it."""
+    if i + 1 >= len(tokens) or tokens[i + 1].text not in _QUALIFYING:
+        return None
+    for tok in tokens[i + 2 : i + 5]:
+        if tok.sentence != tokens[i].sentence:
+            return None
+        if is_content(tok) and tok.text not in _SIDES:
+            return tok.stem
+    return None
+
+
+_SIDES = frozenset({"left", "right", "bilateral", "the", "your", "his", "her"})
+
+
+def _near(doc: AnalyzedText, mention: Token, stem: str, reach: int = 4) -> bool:
+    """Whether ``stem`` is among the ``reach`` words on either side of ``mention`` in its
+    sentence: the input speaks of the finding where the output denies it."""
+    toks = doc.tokens
+    i = bisect.bisect_left(toks, mention.start, key=lambda t: t.start)
+    lo, hi = max(0, i - reach), min(len(toks), i + reach + 1)
+    return any(t.stem == stem and t.sentence == mention.sentence for t in toks[lo:hi])
+
+
+_RESOLUTION = re.compile(
+    r"resolv|went\s+away|go(?:ne|es)\s+away|stopped|subsided|cleared|no\s+longer|recur",
+    re.IGNORECASE,
+)
+
+
+def _resolved(doc: AnalyzedText, tok: Token) -> bool:
+    """A finding "denied" by its resolution ("her chest pain resolved", "no longer gets up at
+    night"): it was present, which the input saying it was present does not contradict."""
+    if tok.trigger is None:
+        return False
+    return _RESOLUTION.match(doc.text, tok.trigger) is not None
 
 
 _HEADER_CHARS = 60  # a header line is at most this long on either side of its word
@@ -504,12 +646,17 @@ def _is_header(doc: AnalyzedText, i: int) -> bool:
     text = doc.text
     if text[tok.start : tok.end].isupper() and _upper_line(text, tok.start, tok.end):
         return True
-    if text[tok.end : tok.end + 2].strip()[:1] != ":":
+    label = _LABEL.match(text, tok.end)
+    if label is None:
         return False
     line_start = text.rfind("\n", 0, tok.start) + 1
     return len(doc.text[line_start : tok.start].split()) <= 3 or doc.text[
         max(0, tok.start - 2) : tok.start
     ].strip() in (".", "")
+
+
+# the rest of a field label after its word: ":" or up to two words then ":" ("Tobacco Use:")
+_LABEL = re.compile(r"(?:[ \t]+[A-Za-z/]+){0,2}[ \t]*:")
 
 
 def _upper_line(text: str, start: int, end: int) -> bool:
@@ -566,8 +713,8 @@ def _phrase_span(tokens: list[Token], tok: Token) -> tuple[int, int]:
     """The flipped word with what flips it: from its trigger (or up to 3 words before, within
     the sentence) to the end of its run of content words."""
     i = bisect.bisect_left(tokens, tok.start, key=lambda t: t.start)  # tokens are in text order
-    if i >= len(tokens) or tokens[i] is not tok:
-        i = tokens.index(tok)
+    if i >= len(tokens) or tokens[i].start != tok.start:
+        i = next(k for k, t in enumerate(tokens) if t.start == tok.start)
     lo = i
     while lo > 0 and i - lo < 3 and tokens[lo - 1].sentence == tok.sentence:
         lo -= 1
