@@ -35,7 +35,6 @@ from medfact.analysis import (
     Quantity,
     Token,
     concept_key,
-    is_clinical,
     is_content,
     is_relative,
 )
@@ -53,6 +52,7 @@ from medfact.stages import Stage
 from medfact.taxonomy import ErrorCategory, RiskLevel
 from medfact.textutil import sentence_at
 from medfact.types import Claim, Evidence, Finding
+from medfact.verifiers.aligned import LONG_CONTEXT
 from medfact.verifiers.base import window_stems
 from medfact.verifiers.certainty import judgement_spans
 from medfact.verifiers.change import change_mentions
@@ -65,7 +65,7 @@ from medfact.verifiers.entities import (
     same_allergen,
     sexes,
 )
-from medfact.verifiers.polarity import FINDING_STEMS
+from medfact.verifiers.polarity import names_finding
 from medfact.verifiers.route import compatible as routes_agree
 from medfact.verifiers.route import route_mentions
 from medfact.verifiers.temporal import mentions as temporal_mentions
@@ -148,7 +148,7 @@ _PLANNED = re.compile(
 )
 _DONE = re.compile(
     r"\b(?:(?:was|were|has\s+been|have\s+been)\s+(?:completed|done|performed|started)|"
-    r"we\s+(?:ordered|referred|started|obtained|performed|did|gave|sent))\b",
+    r"we\s+(?:ordered|referred|started|obtained|performed|did|gave|sent))\b(?!\s*n't|\s+not)",
     re.IGNORECASE,
 )
 
@@ -221,6 +221,18 @@ def _drug_anchor(doc: AnalyzedText, start: int, reach: int = 60) -> str:
     return ""
 
 
+_OF = re.compile(r"\s+of\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+def _drug_after(doc: AnalyzedText, end: int) -> str:
+    """The drug an amount is "of" ("0.5 cc of lidocaine"), named right after it."""
+    k = bisect_left(doc.drugs, end, key=lambda d: d.start)
+    if k >= len(doc.drugs) or doc.drugs[k].start - end > 16:
+        return ""
+    drug = doc.drugs[k]
+    return drug.canonical if _OF.match(doc.text[end : drug.start]) else ""
+
+
 def _words_at(text: str, table: dict[str, str], upper_only: frozenset[str]) -> Iterable[Fact]:
     """Phrases of ``table`` in ``text`` as whole words; short ones listed in ``upper_only``
     count only when written in capitals ("PO", not "po" inside a word)."""
@@ -250,7 +262,7 @@ def amount_facts(doc: AnalyzedText, skip: Sequence[tuple[int, int]]) -> list[Fac
         if q.unit_class in (None, "count", "age", "time", "duration") or _inside(q.start, skip):
             continue
         family = "dose" if q.unit_class in DOSE_CLASSES else q.unit_class
-        drug = _drug_anchor(doc, q.start) if family == "dose" else ""
+        drug = (_drug_after(doc, q.end) or _drug_anchor(doc, q.start)) if family == "dose" else ""
         unit = (q.unit or "") + ("/kg" if _per_kg(doc.text, q.end) else "")
         value = f"{q.value:g}{'/' + format(q.second, 'g') if q.second is not None else ''} {unit}"
         topic = frozenset(window_stems(doc.tokens, q.token_index, 4)) if doc.tokens else frozenset()
@@ -427,8 +439,12 @@ def status_facts(doc: AnalyzedText) -> list[Fact]:
         elif m.kind == "action":
             out.append(Fact("action", m.drug or "", m.value, m.start, m.end))
         elif m.kind == "time" and m.amount is not None:
-            out.append(Fact("time", "", f"{m.value}:{m.amount:g}", m.start, m.end, m))
+            vague = "~" if _VAGUE_COUNT.search(doc.text, m.start, m.end) else ""
+            out.append(Fact("time", "", f"{m.value}:{vague}{m.amount:g}", m.start, m.end, m))
     return out
+
+
+_VAGUE_COUNT = re.compile(r"\b(?:couple|few|several)\b", re.IGNORECASE)
 
 
 def _sentence_stems(doc: AnalyzedText, sentence: int) -> frozenset[str]:
@@ -445,6 +461,7 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
     questions = {s.index for s in doc.sentences if s.text.rstrip().endswith("?")}
     relatives = _family_sentences(doc)
     kin = {t.sentence for t in doc.tokens if is_relative(t.text)} | _others_sentences(doc)
+    drug_starts = {d.start for d in doc.drugs}  # "you might call it Lipitor": a name, not a doubt
     for tok in doc.tokens:
         if tok.text in _SELF_NEGATING:
             key, polarity = _SELF_NEGATING[tok.text]
@@ -458,11 +475,16 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
             continue
         if tok.sentence in questions and tok.polarity != NEGATED:
             continue  # a question states only what its answer denies ("Tylenol? - No, Aleve")
-        if tok.polarity in (AFFIRMED, UNCERTAIN) and is_clinical(tok) and _direct(doc, tok):
-            sure = "uncertain" if tok.polarity == UNCERTAIN else "certain"
-            out.append(Fact("certainty", tok.stem, sure, tok.start, tok.end, tok))
         if not _names_finding(tok):
             continue  # "All questions were answered", "the same size": no clinical statement
+        if (
+            tok.polarity in (AFFIRMED, UNCERTAIN)
+            and _direct(doc, tok)
+            and tok.start not in drug_starts
+            and not (tok.polarity == UNCERTAIN and _lay_hedge(doc, tok))
+        ):
+            sure = "uncertain" if tok.polarity == UNCERTAIN else "certain"
+            out.append(Fact("certainty", tok.stem, sure, tok.start, tok.end, tok))
         stated = tok.polarity in (AFFIRMED, NEGATED) and tok.sentence not in result_sentences
         if stated and _direct(doc, tok):
             key = f"{tok.stem}|past" if tok.scope == HISTORY else tok.stem
@@ -474,6 +496,15 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
     return out
 
 
+_CLINICIANS = frozenset({"doctor", "dr", "physician", "provider", "clinician", "nurse", "np", "pa"})
+
+
+def _lay_hedge(doc: AnalyzedText, tok: Token) -> bool:
+    """A dialogue word hedged by someone other than the clinician ("probably more
+    constipation"): ordinary talk, not clinical uncertainty."""
+    return doc.is_dialogue and tok.speaker is not None and tok.speaker not in _CLINICIANS
+
+
 def _names_finding(tok: Token) -> bool:
     """A clinical word that names something a patient has or lacks: not a body part alone,
     not a vague word ("signs", "problems") and not an ordinary word ("questions", "before",
@@ -481,11 +512,8 @@ def _names_finding(tok: Token) -> bool:
     word = tok.text.rstrip("s")
     if tok.text in _VAGUE or word in ANATOMY:
         return False
-    return (
-        is_clinical(tok)
-        or (word != tok.text and is_clinical(replace(tok, text=word)))  # "myalgias"
-        or tok.stem.startswith(FINDING_STEMS)
-    )
+    # "myalgias": the singular is the clinical word
+    return names_finding(tok) or (word != tok.text and names_finding(replace(tok, text=word)))
 
 
 _AIM = re.compile(
@@ -598,6 +626,8 @@ def result_facts(doc: AnalyzedText) -> list[Fact]:
         tok = doc.tokens[i]
         phrase = re.sub(r"\s+", " ", m.group().lower())
         value = _RESULTS[phrase]
+        if value == "abnormal" and _NOT_BEFORE.search(doc.text, max(0, m.start() - 5), m.start()):
+            value = "normal"  # "trochanteric is non tender" (a transcript's "nontender")
         after = _token_at(doc, starts, m.end() - 1) + 1
         following = [t for t in doc.tokens[after : after + 8] if t.sentence == tok.sentence]
         if phrase in _REPORTING and any(t.text in _NORMAL_AFTER for t in following):
@@ -615,6 +645,7 @@ def result_facts(doc: AnalyzedText) -> list[Fact]:
     return out
 
 
+_NOT_BEFORE = re.compile(r"\b(?:non|not)[\s-]*$", re.IGNORECASE)
 # result words that name what they judge after them ("no evidence of rebound", "positive CVA
 # tenderness"): the words before them belong to another finding in a run-on exam
 _PREFIX_RESULTS = frozenset(
@@ -937,7 +968,7 @@ def _keys_match(a: Fact, b: Fact) -> bool:
     if a.kind == "effect":
         return len(a.data & b.data) >= 2
     if a.kind == "status":
-        return bool(a.data & b.data) if a.data and b.data else True
+        return _aligned(a.data, b.data) if a.data and b.data else True
     if a.kind == "direction":
         return a.key == b.key and bool(a.data & b.data)
     if a.kind == "result":
@@ -970,6 +1001,8 @@ def _agree(a: Fact, b: Fact) -> bool:
         ma, mb = a.data, b.data
         if ma.value != mb.value and "0" not in (ma.value, mb.value):
             return False
+        if "~" in a.value or "~" in b.value:  # "a couple of months ago" and "3 months ago"
+            return max(ma.amount, mb.amount) <= 2 * min(ma.amount, mb.amount)
         return abs(ma.amount - mb.amount) <= 0.1 * max(ma.amount, mb.amount, 1e-9)
     if a.kind == "allergy":
         if "none" in (a.value, b.value):
@@ -1088,7 +1121,7 @@ def sentence_topics(doc: AnalyzedText, facts: Sequence[Fact]) -> dict[int, froze
 
 # two values in one claim are two events ("tingling until Sunday, none today"; "oral antibiotics,
 # to avoid intravenous ones"): none of them is compared
-_ONE_VALUE = frozenset({"status", "side", "direction", "polarity", "route"})
+_ONE_VALUE = frozenset({"status", "side", "direction", "polarity", "route", "sex", "amount"})
 
 
 def _one_per_span(found: list[Difference]) -> list[Difference]:
@@ -1192,6 +1225,10 @@ def _named(ctx: AnalyzedText) -> frozenset[str]:
     return frozenset({d.canonical for d in ctx.drugs} | parts)
 
 
+# word-level readings (a word's polarity, certainty, whose it is): on a long transcript, where
+# turns run on unpunctuated and one word recurs in many senses, a difference is a "check this"
+_WORD_KINDS = frozenset({"polarity", "certainty", "scope"})
+
 _WHOLE_OUTPUT = 4  # read the whole output at once when over a quarter of its claims are open
 
 
@@ -1239,9 +1276,12 @@ def _finding(
     category = _CATEGORY.get(kind, ErrorCategory.DETAIL_MISIDENTIFICATION)
     if kind == "certainty":
         category = _CERTAINTY[d.said.value]
+    risk = _RISK.get(kind, 3)
+    if kind in _WORD_KINDS and not corpus and len(doc.context.text) >= LONG_CONTEXT:  # type: ignore[union-attr]
+        risk = 2  # one word's reading in a long transcript: check it (negation.v1 grades flips)
     return Finding(
         category=category,
-        risk=RiskLevel(_RISK.get(kind, 3)),
+        risk=RiskLevel(risk),
         span=(d.said.start, d.said.end),
         context_span=None if corpus else span,
         message=f"{label}: output says '{said_text}'; {where} says '{given_text}'",

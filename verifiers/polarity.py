@@ -603,6 +603,18 @@ def _resolved(doc: AnalyzedText, tok: Token) -> bool:
     return _RESOLUTION.match(doc.text, tok.trigger) is not None
 
 
+def names_finding(tok: Token) -> bool:
+    """Whether a word names a finding whose presence or absence can be compared: a clinical
+    word, not a body part or organ alone, a unit, a relative or a word that names no particular
+    finding ("symptoms", "medications")."""
+    word = tok.text.rstrip("s")
+    if word in _UNSPECIFIC or tok.text in _PLACES or word in _PLACES or tok.text in UNITS:
+        return False
+    if is_relative(tok.text):
+        return False
+    return tok.stem.startswith(FINDING_STEMS) or is_clinical(tok)
+
+
 _HEADER_CHARS = 60  # a header line is at most this long on either side of its word
 _CLINICIANS = frozenset({"doctor", "dr", "physician", "provider", "clinician", "nurse", "np", "pa"})
 
