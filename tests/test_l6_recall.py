@@ -45,3 +45,32 @@ def test_vital_signs_and_troponin_subtypes_are_analytes() -> None:
         "contradicted"
     ]
     assert run_rule("numbers.v1", "Troponin I rose from 0.3 to 2.4 ng/mL.", ctx) == []
+
+
+def test_done_vs_planned_through_procedure_names_and_recommendations() -> None:
+    done = "Appendectomy performed laparoscopically on 3/14 without complications."
+    found = run_rule("temporal.v1", "Lap appy planned for 3/14.", done)
+    assert [f.relation for f in found] == ["contradicted"]
+    assert run_rule("temporal.v1", "s/p lap appy 3/14, uncomplicated.", done) == []
+    plan = "Cardiology recommends an echocardiogram to assess ejection fraction."
+    found = run_rule("temporal.v1", "Echocardiogram showed a normal ejection fraction.", plan)
+    assert [f.relation for f in found] == ["contradicted"]
+    assert run_rule("temporal.v1", "Echocardiogram recommended to assess the EF.", plan) == []
+
+
+def test_certainty_purpose_clause_and_crossing_into_certain() -> None:
+    ctx = "I think this could be gout, but we need to check uric acid and maybe tap the joint."
+    assert run_rule("certainty.v1", "Possible gout; joint aspiration to confirm.", ctx) == []
+    suggestive = "Exam findings are suggestive of carpal tunnel syndrome."
+    assert _risks("certainty.v1", "Exam confirms carpal tunnel syndrome.", suggestive) == [3]
+    assert run_rule("certainty.v1", "Exam suggests carpal tunnel syndrome.", suggestive) == []
+
+
+def test_procedure_and_condition_aliases() -> None:
+    ctx = "CT angiogram positive for bilateral pulmonary emboli. Two units of blood given."
+    found = run_rule("entities.v1", "CTA: bilat PE; transfused 2 units.", ctx)
+    assert not [f for f in found if f.relation == "unsupported"]
+    found = run_rule("entities.v1", "CTA: bilat PE; dialysis started.", ctx)
+    assert [f.message for f in found if f.relation == "unsupported"] == [
+        "procedure 'dialysis' has no support in the input"
+    ]

@@ -49,6 +49,7 @@ _PHRASE_RE = re.compile(
     re.IGNORECASE,
 )
 _PHRASE_FIRSTS = first_words(_CERTAINTY_PHRASES)
+_PURPOSE = re.compile(r"\b(?:to|order to|help)\s+$", re.IGNORECASE)
 _JUDGEMENT_HEADER = re.compile(
     r"^[ \t]*(?:#+\s*)?(?:assessment(?:\s+and\s+plan)?|a/p|a&p|impression|plan|diagnos[ie]s|"
     r"differential(?:\s+diagnosis)?|clinical\s+impression)\b[^\n:]{0,20}(?::|$)",
@@ -108,6 +109,8 @@ def scale_words(doc: AnalyzedText) -> list[_Word]:
         for m in anchored(_PHRASE_RE, doc, _PHRASE_FIRSTS):
             i = max(bisect_right(starts, m.start()) - 1, 0)
             value = _CERTAINTY_PHRASES[m.group().lower()]
+            if value == 3 and _PURPOSE.search(doc.text, max(0, m.start() - 20), m.start()):
+                continue  # "aspiration to confirm": what a test is for, not a certainty
             word = m.group().lower()
             sentence = doc.tokens[i].sentence
             phrases.append(_Word("certainty", value, word, m.start(), m.end(), sentence, i))
@@ -195,7 +198,10 @@ class CertaintyRule(Rule):
                 if shift > 0
                 else ErrorCategory.UNDERSTATED_INTENSITY
             )
-            risk = self.big_shift_risk if abs(shift) >= 2 else self.small_shift_risk
+            # a diagnosis made certain from a hedge (or the reverse) is a big shift however
+            # strong the hedge: "suggestive of" -> "confirms" changes what is established
+            crosses = w.scale == "certainty" and (w.value == 3) != (closest.value == 3)
+            risk = self.big_shift_risk if abs(shift) >= 2 or crosses else self.small_shift_risk
             findings.append(
                 self.finding(
                     view,

@@ -27,6 +27,7 @@ from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
 from medfact.verifiers.base import CONTRADICTED, Rule
+from medfact.verifiers.entities import mentions as concept_mentions
 
 # --- word tables (written for medfact) --------------------------------------------------------
 
@@ -70,6 +71,8 @@ _ASPECTS: dict[str, tuple[str, ...]] = {
         "considered",
         "consideration",
         "recommended",
+        "recommend",
+        "recommends",
         "to be done",
     ),
     "past": (
@@ -295,6 +298,12 @@ class _Text:
         self.starts = [t.start for t in doc.tokens]
         self.breaks = [m.start() for m in _CLAUSE_BREAK.finditer(doc.text)]
         self.phrase_breaks = [m.start() for m in _PHRASE_BREAK.finditer(doc.text)]
+        # named procedures and conditions, so that "appy" and "appendectomy" share a topic
+        self.concepts = [
+            (m.start, m.end, f"@{m.concept}")
+            for m in concept_mentions(doc.text, ("procedure", "condition"))
+        ]
+        self.concept_starts = [c[0] for c in self.concepts]
 
     def clause(self, offset: int, phrase: bool = False) -> tuple[int, int]:
         """Bounds of the clause (or, with ``phrase``, the comma-delimited phrase) at offset."""
@@ -305,12 +314,20 @@ class _Text:
         return lo, hi
 
     def topic(self, start: int, end: int, skip: tuple[int, int]) -> frozenset[str]:
+        """Content stems of [start, end) outside ``skip``, and the named concepts there."""
         lo, hi = bisect_right(self.starts, start - 1), bisect_right(self.starts, end)
-        return frozenset(
+        stems = {
             t.stem
             for t in self.doc.tokens[lo:hi]
             if is_content(t) and not (skip[0] <= t.start < skip[1]) and t.stem not in _TIME_WORDS
-        )
+        }
+        first = bisect_right(self.concept_starts, start - 1)
+        for c_start, c_end, concept in self.concepts[first:]:
+            if c_start >= end:
+                break
+            if c_end <= end and not skip[0] <= c_start < skip[1]:
+                stems.add(concept)
+        return frozenset(stems)
 
     def window(self, start: int, end: int, before: int = 6, after: int = 5) -> frozenset[str]:
         """Content stems of the few words around [start, end) in its clause: the event a
