@@ -475,10 +475,11 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
             continue
         if tok.sentence in questions and tok.polarity != NEGATED:
             continue  # a question states only what its answer denies ("Tylenol? - No, Aleve")
-        if not _names_finding(tok):
-            continue  # "All questions were answered", "the same size": no clinical statement
+        # "All questions were answered", "the same size": no clinical statement
+        finding = _names_finding(tok)
         if (
-            tok.polarity in (AFFIRMED, UNCERTAIN)
+            finding
+            and tok.polarity in (AFFIRMED, UNCERTAIN)
             and _direct(doc, tok)
             and tok.start not in drug_starts
             and not (tok.polarity == UNCERTAIN and _lay_hedge(doc, tok))
@@ -486,9 +487,11 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
             sure = "uncertain" if tok.polarity == UNCERTAIN else "certain"
             out.append(Fact("certainty", tok.stem, sure, tok.start, tok.end, tok))
         stated = tok.polarity in (AFFIRMED, NEGATED) and tok.sentence not in result_sentences
-        if stated and _direct(doc, tok):
+        if stated and _direct(doc, tok) and (finding or _plain_statement(doc, tok)):
             key = f"{tok.stem}|past" if tok.scope == HISTORY else tok.stem
             out.append(Fact("polarity", key, tok.polarity, tok.start, tok.end, tok))
+        if not finding:
+            continue
         if tok.scope == FAMILY and tok.sentence in relatives:
             out.append(Fact("scope", tok.stem, "family", tok.start, tok.end, tok))
         elif tok.scope != FAMILY and tok.sentence not in kin:
@@ -503,6 +506,25 @@ def _lay_hedge(doc: AnalyzedText, tok: Token) -> bool:
     """A dialogue word hedged by someone other than the clinician ("probably more
     constipation"): ordinary talk, not clinical uncertainty."""
     return doc.is_dialogue and tok.speaker is not None and tok.speaker not in _CLINICIANS
+
+
+# ordinary words a note and a visit use in other senses ("All questions were answered" after
+# "any questions? - No"; "an hour before the pain resolved"; "the same size")
+_ORDINARY = frozenset(
+    {"question", "before", "after", "over", "under", "same", "size", "lower", "upper", "basically"}
+    | {"vacation", "member", "work", "working", "travel", "traveled", "time", "thing", "way"}
+)
+
+
+def _plain_statement(doc: AnalyzedText, tok: Token) -> bool:
+    """Whether the polarity of a word that names no finding is read ("able to walk", "lives
+    alone"): in written text, not in a dialogue (whose questions and answers say yes and no
+    to ordinary words all the time), and not an ordinary word, a body part or a vague one."""
+    word = tok.text.rstrip("s")
+    return (
+        not (doc.is_dialogue or word in _ORDINARY or tok.text in _ORDINARY or tok.text in _VAGUE)
+        and word not in ANATOMY
+    )
 
 
 def _names_finding(tok: Token) -> bool:
@@ -982,7 +1004,7 @@ def _keys_match(a: Fact, b: Fact) -> bool:
             return da == db
         if a.kind == "amount" and not (da and db):
             return bool(a.data[1] & b.data[1])  # no drug named: the same measured thing
-        if a.kind == "frequency" and not (da and db):
+        if a.kind == "frequency" and not da and not db:
             return _same_topic(a.data, b.data)  # "inserts every 3 months", "check feet daily"
         return da == db or not da or not db
     return a.key == b.key

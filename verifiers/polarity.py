@@ -233,12 +233,15 @@ class NegationRule(Rule):
         ctx = view.context
         assert ctx is not None
         ctx_mentions: dict[str, list[tuple[Token, str | None, str | None]]] = {}
-        answered = _answered_no(ctx)
+        answered = _answered(ctx)
         for i, tok in enumerate(ctx.tokens):
             if is_content(tok) and tok.text not in _TESTS and not _is_header(ctx, i):
                 read = _read(ctx, tok)
+                if read is None:
+                    continue  # its polarity is unknown: no evidence either way
                 if i in answered:
-                    read = replace(read, polarity=NEGATED, trigger=answered[i])
+                    polarity, trigger = answered[i]
+                    read = replace(read, polarity=polarity, trigger=trigger)
                 ctx_mentions.setdefault(tok.stem, []).append(
                     (read, _modifier(ctx.tokens, i), _head(ctx.tokens, i))
                 )
@@ -260,9 +263,12 @@ class NegationRule(Rule):
             # not "chest x-ray": a differing modifier or head word makes another mention
             mod = _modifier(out_tokens, i)
             head = _head(out_tokens, i)
-            if head is not None and head.startswith(FINDING_STEMS):
+            if head is not None and head.startswith(FINDING_STEMS + _MEASURES):
                 continue  # "weight" of "weight loss": the finding is its head, compared itself
-            tok = _read(view.output, tok)
+            read = _read(view.output, tok)
+            if read is None:
+                continue
+            tok = read
             if (tok.sentence, tok.stem) in both:
                 continue  # "tingling until Sunday, denies tingling today": a change, told
             qualifier = _qualifier(out_tokens, i) if tok.polarity == NEGATED else None
@@ -442,7 +448,8 @@ class NegationRule(Rule):
             for other in ctx.tokens:
                 if other.text != opposite or not windows.holds(window, other.sentence):
                     continue
-                near = [t for t in ctx.tokens if abs(t.sentence - other.sentence) <= 1]
+                # its sentence or the one before ("the EKG ... here is normal"), not the next
+                near = [t for t in ctx.tokens if 0 <= other.sentence - t.sentence <= 1]
                 words = {t.text for t in near}
                 if tok.text in words or not topic & {t.stem for t in near if is_content(t)}:
                     continue
@@ -470,8 +477,8 @@ class NegationRule(Rule):
         stem = tok.stem
         if tok.text.rstrip("s") in _UNSPECIFIC or tok.text in _PLACES or tok.text in UNITS:
             return None  # "no murmurs of the heart" negates the murmur, not the heart
-        if is_relative(tok.text):
-            return None  # "history obtained from the husband": a person, not a finding
+        if is_relative(tok.text) or _PERSON.search(tok.text) or tok.text.rstrip("s") in _PLACES:
+            return None  # "history obtained from the husband", "a dermatologist": a person
         if any(stem.startswith(c) for c in _CONCERN):
             return self.flip_risk
         if any(stem.startswith(c) for c in _FINDINGS) or is_clinical(tok):
@@ -484,21 +491,49 @@ class NegationRule(Rule):
 # "there is no swelling I can appreciate a small effusion") - common in unpunctuated transcripts
 _CLAUSE_BREAK = re.compile(
     r"\b(?:just|only|except|but|however|although|though|there\s+is|there's|there\s+are|"
+    r"and\s+(?:you|he|she|i|we|they)|it\s+is|it's|"
     r"i\s+can|i\s+(?:do\s+)?see|i\s+(?:do\s+)?appreciate|you\s+(?:do\s+)?have|"
     r"(?:does|do)\s+show|shows?|showed|some|a\s+little|a\s+small)\b|[;\n]",
     re.IGNORECASE,
 )
 
 
-def _read(doc: AnalyzedText, tok: Token) -> Token:
-    """The word as its own clause reads it: a negation whose trigger lies before a clause
-    break (see ``_CLAUSE_BREAK``) does not reach the word, which is then affirmed."""
-    if tok.polarity != NEGATED or tok.trigger is None or tok.trigger >= tok.start:
+def _read(doc: AnalyzedText, tok: Token) -> Token | None:
+    """The word as its own clause reads it, or None where its polarity is unknown. A negation
+    whose trigger lies before a clause break (see ``_CLAUSE_BREAK``) does not reach the word,
+    which is then affirmed; one that denies no finding ("I do not believe this is related to
+    his discectomy", "try not to take", "not able to") says nothing of it; a negation after the
+    word with another subject between ("the tumor and margins were negative") is the other's.
+    A wish ("I wish I had some weight loss") states nothing."""
+    if _WISH.search(doc.text, max(0, tok.start - 30), tok.start):
+        return None
+    if tok.polarity != NEGATED or tok.trigger is None:
         return tok
-    between = doc.text[tok.trigger : tok.start]
-    if _CLAUSE_BREAK.search(between, 1) is None:
+    if tok.trigger > tok.start:
+        verb = _SUBJECT_VERB.search(doc.text, tok.end, tok.trigger)
+        if verb is not None and doc.text[tok.end : verb.start()].strip():
+            return replace(tok, polarity=AFFIRMED, trigger=None)
         return tok
-    return replace(tok, polarity=AFFIRMED, trigger=None)
+    if _CLAUSE_BREAK.search(doc.text[tok.trigger : tok.start], 1) is not None:
+        return replace(tok, polarity=AFFIRMED, trigger=None)
+    if len(doc.text[tok.trigger : tok.start].split()) > 2 and not _DENIES.match(
+        doc.text, tok.trigger
+    ):
+        return None  # "not" right before the word ("is not tender") denies it
+    return tok
+
+
+# triggers that deny a finding ("no", "denies", "without", "never", "n't have") - not "not
+# related to", "not able to", "do n't get up at night anymore with"
+_DENIES = re.compile(
+    r"deni|deny|no\b|none|nor\b|neither|without|negative|free\s+of|absen|rul(?:e|ing)\s+out|"
+    r"never|non-?|nothing|(?:not|n't)\s+(?:have|has|had|got|experienc\w*|report\w*|"
+    r"complain\w*|feel\w*|felt|show\w*|reveal\w*|see|seen|notic\w*|appreciat\w*|hear\w*|"
+    r"any|a|an)\b",
+    re.IGNORECASE,
+)
+_SUBJECT_VERB = re.compile(r"\b(?:was|were|is|are)\b", re.IGNORECASE)
+_WISH = re.compile(r"\bwish\b[^.?!;]*$", re.IGNORECASE)
 
 
 # a transcript's question without its "?" ("any problems sleeping", "have you had like any
@@ -508,34 +543,36 @@ _ASKS = re.compile(
     r"ever)\b",
     re.IGNORECASE,
 )
+_ANSWER_OPENING = r"^\W*(?:\[?[a-z_]+\]?\s*:?\s*)?(?:(?:well|uh|um|oh|so)\W+)*"
 _DENYING_ANSWER = re.compile(
-    r"^\W*(?:\[?[a-z_]+\]?\s*:?\s*)?(?:no|nope|nah|not\s+really|never|none)\b", re.IGNORECASE
+    _ANSWER_OPENING + r"(?:no|nope|nah|not\s+really|never|none)\b", re.IGNORECASE
 )
-
-
+_AFFIRMING_ANSWER = re.compile(
+    _ANSWER_OPENING + r"(?:yes|yeah|yep|yup|mm-hmm|uh-huh|i\s+do|i\s+have|sometimes|a\s+little)\b",
+    re.IGNORECASE,
+)
 _QUESTION_WORDS = 12  # at most this many words after the question word
 
 
-def _answered_no(ctx: AnalyzedText) -> dict[int, int]:
-    """Token indices of a dialogue's asked words that the next turn denies, with the offset of
-    the denial: "[doctor] any problems sleeping [patient] no i sleep like a rock". Only
-    affirmed content words after the question word, in the last sentence of the asking turn."""
+def _answered(ctx: AnalyzedText) -> dict[int, tuple[str, int | None]]:
+    """Asked words of a transcript's questions without "?" ("any problems sleeping", "have
+    you had like any body aches or chills or anything like that"), by token index, with what
+    the next turn makes of them: denied ("[patient] no i sleep like a rock"), affirmed ("yes"),
+    or else asked (a question states nothing). Only content words after the last question
+    word of the asking turn's last sentence, and at most a few of them."""
     if not ctx.is_dialogue or not ctx.tokens:
         return {}
     by_sentence: dict[int, list[int]] = {}
     for i, tok in enumerate(ctx.tokens):
         by_sentence.setdefault(tok.sentence, []).append(i)
-    out: dict[int, int] = {}
+    out: dict[int, tuple[str, int | None]] = {}
     for k, sentence in enumerate(ctx.sentences[:-1]):
         nxt = ctx.sentences[k + 1]
         idx, nxt_idx = by_sentence.get(sentence.index), by_sentence.get(nxt.index)
-        if not idx or not nxt_idx:
+        if not idx or not nxt_idx or sentence.text.rstrip().endswith("?"):
             continue
         speaker, answerer = ctx.tokens[idx[-1]].speaker, ctx.tokens[nxt_idx[0]].speaker
         if speaker is None or answerer is None or speaker == answerer:
-            continue
-        denial = _DENYING_ANSWER.match(nxt.text)
-        if denial is None or sentence.text.rstrip().endswith("?"):
             continue
         cues = list(_ASKS.finditer(sentence.text))
         if not cues:
@@ -544,10 +581,17 @@ def _answered_no(ctx: AnalyzedText) -> dict[int, int]:
         asked = [i for i in idx if ctx.tokens[i].start >= after]
         if len(asked) > _QUESTION_WORDS:
             continue  # a long run-on after the cue: more than a question
+        denial = _DENYING_ANSWER.match(nxt.text)
+        if denial is not None:
+            reading: tuple[str, int | None] = (NEGATED, nxt.span[0] + denial.start())
+        elif _AFFIRMING_ANSWER.match(nxt.text):
+            continue
+        else:
+            reading = (ASKED, None)
         for i in asked:
             tok = ctx.tokens[i]
             if tok.polarity == AFFIRMED and is_content(tok):
-                out[i] = nxt.span[0] + denial.start()
+                out[i] = reading
     return out
 
 
@@ -564,29 +608,31 @@ def _both_ways(tokens: list[Token]) -> set[tuple[int, str]]:
 _QUALIFYING = frozenset({"with", "to", "on", "over", "at", "during", "upon", "in", "of"})
 
 
-def _qualifier(tokens: list[Token], i: int) -> str | None:
-    """The stem that qualifies a denied finding ("No pain with supination", "no tenderness over
-    the AC joint"): the first content word, not a side, after a preposition right after it."""
+def _qualifier(tokens: list[Token], i: int) -> frozenset[str] | None:
+    """What qualifies a denied finding ("No pain with supination", "no tenderness over the AC
+    joint", "no pain to palpation of the lateral aspect"): the content words, sides aside,
+    of the few words after a preposition right after it."""
     if i + 1 >= len(tokens) or tokens[i + 1].text not in _QUALIFYING:
         return None
-    for tok in tokens[i + 2 : i + 5]:
-        if tok.sentence != tokens[i].sentence:
-            return None
-        if is_content(tok) and tok.text not in _SIDES:
-            return tok.stem
-    return None
+    words = frozenset(
+        t.stem
+        for t in tokens[i + 2 : i + 2 + _QUALIFIER_WORDS]
+        if t.sentence == tokens[i].sentence and is_content(t) and t.text not in _SIDES
+    )
+    return words or None
 
 
-_SIDES = frozenset({"left", "right", "bilateral", "the", "your", "his", "her"})
+_QUALIFIER_WORDS = 6
+_SIDES = frozenset({"left", "right", "bilateral", "bilaterally"})
 
 
-def _near(doc: AnalyzedText, mention: Token, stem: str, reach: int = 4) -> bool:
-    """Whether ``stem`` is among the ``reach`` words on either side of ``mention`` in its
+def _near(doc: AnalyzedText, mention: Token, stems: frozenset[str], reach: int = 8) -> bool:
+    """Whether all ``stems`` are among the ``reach`` words on either side of ``mention`` in its
     sentence: the input speaks of the finding where the output denies it."""
     toks = doc.tokens
     i = bisect.bisect_left(toks, mention.start, key=lambda t: t.start)
     lo, hi = max(0, i - reach), min(len(toks), i + reach + 1)
-    return any(t.stem == stem and t.sentence == mention.sentence for t in toks[lo:hi])
+    return stems <= {t.stem for t in toks[lo:hi] if t.sentence == mention.sentence}
 
 
 _RESOLUTION = re.compile(
@@ -610,10 +656,15 @@ def names_finding(tok: Token) -> bool:
     word = tok.text.rstrip("s")
     if word in _UNSPECIFIC or tok.text in _PLACES or word in _PLACES or tok.text in UNITS:
         return False
-    if is_relative(tok.text):
+    if is_relative(tok.text) or _PERSON.search(tok.text):
         return False
     return tok.stem.startswith(FINDING_STEMS) or is_clinical(tok)
 
+
+# clinicians: people, not findings ("never seen a dermatologist")
+_PERSON = re.compile(r"(?:ologist|ician|iatrist|surgeon|specialist|doctor|nurse|pcp)s?$")
+# head words that make a measurement or a test of a finding word ("blood pressure", "blood sugar")
+_MEASURES = ("pressur", "sugar", "work", "test", "count", "glucos", "draw", "level", "type")
 
 _HEADER_CHARS = 60  # a header line is at most this long on either side of its word
 _CLINICIANS = frozenset({"doctor", "dr", "physician", "provider", "clinician", "nurse", "np", "pa"})
@@ -704,7 +755,7 @@ def _modifier(tokens: list[Token], i: int) -> str | None:
     # "wheezes, rales": a list, not a modifier; "chest pain" / "chest-pain": a modifier
     if (
         prev.sentence != tokens[i].sentence
-        or not is_content(prev)
+        or not (is_content(prev) or prev.text == "back")  # "back pain" is no "chest pain"
         or prev.end < tokens[i].start - 1
     ):
         return None
