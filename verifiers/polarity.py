@@ -548,10 +548,20 @@ _DENYING_ANSWER = re.compile(
     _ANSWER_OPENING + r"(?:no|nope|nah|not\s+really|never|none)\b", re.IGNORECASE
 )
 _AFFIRMING_ANSWER = re.compile(
-    _ANSWER_OPENING + r"(?:yes|yeah|yep|yup|mm-hmm|uh-huh|i\s+do|i\s+have|sometimes|a\s+little)\b",
+    _ANSWER_OPENING + r"(?:yes|yeah|yep|yup|mm-hmm|uh-huh|sometimes|a\s+little)\b",
     re.IGNORECASE,
 )
 _QUESTION_WORDS = 12  # at most this many words after the question word
+
+
+_TAG = re.compile(r"\s*(?:\[([a-z_]+)\]|([a-z_]+)\s*:)", re.IGNORECASE)
+
+
+def _turn_tag(text: str, end: int) -> str | None:
+    """The speaker tag ("[doctor]", "Patient:") of the line holding offset ``end - 1``."""
+    line = text.rfind("\n", 0, max(0, end - 1)) + 1
+    tag = _TAG.match(text, line)
+    return None if tag is None else (tag.group(1) or tag.group(2)).lower()
 
 
 def _answered(ctx: AnalyzedText) -> dict[int, tuple[str, int | None]]:
@@ -571,9 +581,9 @@ def _answered(ctx: AnalyzedText) -> dict[int, tuple[str, int | None]]:
         idx, nxt_idx = by_sentence.get(sentence.index), by_sentence.get(nxt.index)
         if not idx or not nxt_idx or sentence.text.rstrip().endswith("?"):
             continue
-        speaker, answerer = ctx.tokens[idx[-1]].speaker, ctx.tokens[nxt_idx[0]].speaker
+        speaker, answerer = _turn_tag(ctx.text, sentence.span[1]), _turn_tag(ctx.text, nxt.span[1])
         if speaker is None or answerer is None or speaker == answerer:
-            continue
+            continue  # the next sentence is no other speaker's turn
         cues = list(_ASKS.finditer(sentence.text))
         if not cues:
             continue
