@@ -36,6 +36,8 @@ _CAPS_HEADER = re.compile(r"^[ \t]*([A-Z][A-Z /]{1,40}?)[ \t]*$", re.MULTILINE)
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _HEADER = re.compile(r"(?:^|(?<=[.\n]))[ \t]*([A-Za-z][A-Za-z /]{0,40}?)[ \t]*:", re.MULTILINE)
 _ANAPHORA = frozenset({"one", "side", "sided"})  # "the right one": the part named before
+_SURFACE_WORDS = frozenset({"surface", "aspect", "of", "the", "portion", "border"})
+_LOBES = frozenset({"rul", "rml", "rll", "lul", "lll"})
 _CHANGE_WORDS = frozenset({"change", "changes", "changed", "difference", "increase", "decrease"})
 _LIST_LIMIT = 40  # a negated list of short items is followed this far
 _LONG_ITEM = 6  # a comma-separated item longer than this is a new statement
@@ -623,7 +625,7 @@ class Analyzer:
         """A side word and the body part within three words after it ("left knee"); "the right
         one" (or "the left side", not "side of ...") names the part named just before."""
         for i, tok in enumerate(toks):
-            word = tok.text.rstrip("s")
+            word = _part_word(tok.text)
             if word in terms.ANATOMY and word not in _ANAPHORA:
                 last_part[:] = [(terms.ANATOMY_KEYS.get(tok.text, word), tok.sentence)]
             side = terms.LATERALITY.get(tok.text)
@@ -634,7 +636,11 @@ class Analyzer:
                 if last_part and tok.sentence - last_part[0][1] <= _PART_MEMORY
                 else None
             )
-            for j in range(i + 1, min(i + 4, len(toks))):
+            if tok.text in _LOBES:  # "RLL": a side and its lobe in one word
+                doc.sides.append(SideMention(side, "lobe", tok.start, tok.end, tok.sentence))
+                continue
+            j, words_left, fillers_left = i + 1, 3, 3
+            while j < len(toks) and words_left > 0:
                 word = toks[j].text
                 after = toks[j + 1].text if j + 1 < len(toks) else ""
                 if referent and word in _ANAPHORA and j <= i + 2 and after != "of":
@@ -643,9 +649,16 @@ class Analyzer:
                     )
                     break
                 if word in terms.ANATOMY or word.rstrip("s") in terms.ANATOMY:
-                    part = terms.ANATOMY_KEYS.get(word, word.rstrip("s"))
+                    part = terms.ANATOMY_KEYS.get(word, _part_word(word))
                     doc.sides.append(SideMention(side, part, tok.start, toks[j].end, tok.sentence))
                     break
+                if word in _SURFACE_WORDS and fillers_left > 0:
+                    fillers_left -= 1  # "palmar surface of the index finger"
+                else:
+                    words_left -= 1
+                j += 1
+            else:
+                _side_after_part(doc, toks, i, side, last_part)
 
     @staticmethod
     def _scales(doc: AnalyzedText, toks: list[Token], offset: int) -> None:
@@ -658,6 +671,29 @@ class Analyzer:
                             scale, value, tok.text, tok.start, tok.end, tok.sentence, offset + i
                         )
                     )
+
+
+def _part_word(word: str) -> str:
+    """A body part's singular ("legs" -> "leg"), keeping a part whose name ends in s
+    ("thoracentesis")."""
+    bare = word.rstrip("s")
+    return word if bare not in terms.ANATOMY and word in terms.ANATOMY else bare
+
+
+def _side_after_part(
+    doc: AnalyzedText, toks: list[Token], i: int, side: str, last_part: list[tuple[str, int]]
+) -> None:
+    """A side after its part: "thoracentesis planned on the right" (a part named earlier in the
+    same sentence, the side at the end of its clause after "on/to the")."""
+    tok = toks[i]
+    if i < 2 or toks[i - 1].text != "the" or toks[i - 2].text not in ("on", "to"):
+        return
+    if not last_part or last_part[0][1] != tok.sentence:
+        return
+    following = doc.text[tok.end : tok.end + 8].lstrip()
+    if following and following[0] not in ".,;:!?\n" and not following.startswith("side"):
+        return
+    doc.sides.append(SideMention(side, last_part[0][0], tok.start, tok.end, tok.sentence))
 
 
 def is_relative(word: str) -> bool:

@@ -74,3 +74,36 @@ def test_procedure_and_condition_aliases() -> None:
     assert [f.message for f in found if f.relation == "unsupported"] == [
         "procedure 'dialysis' has no support in the input"
     ]
+
+
+def test_given_as_a_preposition_is_no_dose_given() -> None:
+    ctx = "Please stop the ibuprofen completely. Tylenol, up to 3 grams a day."
+    out = "Stop ibuprofen given kidney function; acetaminophen up to 3 g/day."
+    assert run_rule("temporal.v1", out, ctx) == []
+    assert _risks("temporal.v1", "Ibuprofen given at 1400.", ctx) == [4]
+    held = "Insulin glargine held this morning as patient is NPO for surgery."
+    assert _risks("temporal.v1", "NPO: glargine given this AM.", held) == [4]
+
+
+def test_change_word_read_against_its_own_subject() -> None:
+    ctx = "Patient reports improved mood on sertraline. No side effects. Continue current dose."
+    out = "Mood improved on sertraline without side effects; dose unchanged."
+    assert not [f for f in run_rule("comparison.v1", out, ctx) if f.risk >= 3]
+    worse = "Mood has worsened on sertraline; dose unchanged."
+    found = run_rule("comparison.v1", worse, ctx)
+    assert [f.relation for f in found if f.risk >= 3] == ["contradicted"]
+
+
+def test_sides_after_the_part_lobes_and_surfaces() -> None:
+    ctx = "Right-sided pleural effusion, moderate size. Thoracentesis planned on the right."
+    assert _risks("laterality.v1", "R effusion; L thoracentesis planned.", ctx) == [4]
+    assert run_rule("laterality.v1", "R effusion; R thoracentesis planned.", ctx) == []
+    ct = "CT chest: 2.1 cm mass in the right upper lobe. Right lower lobe clear."
+    found = run_rule("laterality.v1", "CT: 2.1 cm RLL mass; RUL clear.", ct)
+    assert (11, 14) in [f.span for f in found]
+    assert run_rule("laterality.v1", "CT: 2.1 cm RUL mass; RLL clear.", ct) == []
+    legs = "Petechiae on both legs."
+    assert run_rule("laterality.v1", "Bilateral leg petechiae.", legs) == []
+    cut = "Laceration on the palmar surface of the index finger."
+    assert _risks("laterality.v1", "Dorsal index finger laceration.", cut) == [3]
+    assert run_rule("laterality.v1", "Palmar index finger laceration.", cut) == []

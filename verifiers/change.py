@@ -204,6 +204,25 @@ def change_mentions(doc: AnalyzedText, strict: bool = True) -> list[tuple[int, s
     return found
 
 
+def _clause_stems(doc: AnalyzedText, i: int, width: int = 6) -> frozenset[str]:
+    """Content stems of the words around token ``i`` in its clause: what the change is of
+    ("dose unchanged" is about the dose, not the mood of the same sentence)."""
+    toks, stems = doc.tokens, set()
+    for step in (-1, 1):
+        j = i
+        for _ in range(width):
+            k = j + step
+            if not 0 <= k < len(toks) or toks[k].sentence != toks[i].sentence:
+                break
+            lo, hi = (toks[j].end, toks[k].start) if step > 0 else (toks[k].end, toks[j].start)
+            if any(ch in _CLAUSE_END for ch in doc.text[lo:hi]):
+                break
+            if is_content(toks[k]):
+                stems.add(toks[k].stem)
+            j = k
+    return frozenset(stems)
+
+
 def _negated_here(doc: AnalyzedText, j: int) -> bool:
     """A change word negated by a word just before it ("not better", "no worse")."""
     tok = doc.tokens[j]
@@ -260,16 +279,22 @@ class _ChangeIndex:
             if (j, CHANGE_WORDS[ctx.tokens[j].text]) in strict:
                 against.setdefault(ctx.tokens[j].sentence, {}).setdefault(direction, j)
         topics = _Topics(ctx)
-        self.first = self._by_stem(by_sentence, topics)
-        self.against = self._by_stem(against, topics)
+        self.first = self._by_stem(by_sentence, topics, 1)
+        # a contradiction needs the input's change in a sentence about the same thing (or in
+        # the answer to a question about it)
+        self.against = self._by_stem(against, topics, 0)
 
     @staticmethod
     def _by_stem(
-        by_sentence: dict[int, dict[str, int]], topics: _Topics
+        by_sentence: dict[int, dict[str, int]], topics: _Topics, width: int
     ) -> dict[str, dict[str, int]]:
         first: dict[str, dict[str, int]] = {}
+        sentences = topics.doc.sentences
         for sentence, firsts in by_sentence.items():
-            for stem in topics.around(sentence, 1):
+            stems = topics.around(sentence, width)
+            if width == 0 and sentence > 0 and sentences[sentence - 1].text.rstrip().endswith("?"):
+                stems |= topics.of(sentence - 1)
+            for stem in stems:
                 known = first.setdefault(stem, {})
                 for direction, j in firsts.items():
                     if j < known.get(direction, j + 1):
@@ -312,7 +337,7 @@ class ComparisonRule(Rule):
             topic = topics.of(tok.sentence)
             if index.agrees(topic, direction):
                 continue
-            opposite = index.opposite(topic, direction)
+            opposite = index.opposite(_clause_stems(out, i) or topic, direction)
             if opposite is not None:
                 other = ctx.tokens[opposite[0]]
                 said = "says it did not change" if opposite[1] == "same" else "gives the other way"

@@ -218,6 +218,14 @@ _ACTION_RE = re.compile(
     + r")(?![\w/-])",
     re.IGNORECASE,
 )
+# "given" as a preposition: followed by the reason, not by what was given or when.
+_GIVEN_AS_PREPOSITION = re.compile(
+    r"given\s+(?:(?:the|this|that|these|those)\s+(?!morning|evening|night|afternoon|day|"
+    r"week|am\b|pm\b|time|dose)|his|her|their|its|a|an|concerns?|risks?|history|"
+    r"recent|ongoing|known|prior|poor|low|high|elevated|worsening|kidney|renal|liver|hepatic|"
+    r"age|pregnancy|allerg\w*|lack|absence|presence|improvement|stability)\b",
+    re.IGNORECASE,
+)
 _CONDITION = re.compile(
     r"\b(?:if|unless|in case|should (?:you|he|she|they|it|there))\b", re.IGNORECASE
 )
@@ -423,6 +431,8 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
         if drug is None or (asked and not carry):
             continue
         value = m.lastgroup or ""
+        if value == "given" and _GIVEN_AS_PREPOSITION.match(doc.text, m.start()):
+            continue  # "stop ibuprofen given kidney function": a reason, not a dose given
         if value in ("started", "given") and _AGAIN.search(
             doc.text, m.end(), min(hi, m.end() + 60)
         ):
