@@ -299,3 +299,29 @@ def test_negation_scores_per_label() -> None:
     assert result["labels"]["none"]["recall"] == 0.0
     assert result["exact_match"] == 0.5
     assert [e["target"] for e in result["errors"]] == ["cough"]
+
+
+def test_held_out_file_is_its_own_part_reported_as_totals(tmp_path: Path) -> None:
+    _write(tmp_path, [_record()])
+    (tmp_path / "blind.jsonl").write_text(json.dumps(_record(id="b-side-x")) + "\n")
+    cases = load_cases(tmp_path)
+    assert {c.id: c.part for c in cases} == {"b-side-x": "held-out", "side-x": "dev"}
+    summary = run(cases, _Engine())  # caught on both, no false alarm
+    assert summary["parts"]["dev"]["caught"] == summary["parts"]["held-out"]["caught"] == 1
+    missed = run(cases, _MissEngine())
+    assert missed["missed"] == ["side-x"]  # the held-out id is not listed
+    assert missed["parts"]["held-out"]["caught"] == 0
+    result = CliRunner().invoke(
+        bench_cases,
+        ["--data", str(tmp_path), "--no-model", "--part", "held-out", "--format", "json"],
+    )
+    assert result.exit_code == 0, result.output
+    assert [o["id"] for o in json.loads(result.output)["outcomes"]] == ["b-side-x"]
+
+
+class _MissEngine:
+    """Risk 1 for every output: nothing caught, no false alarm."""
+
+    def score_many(self, records: list[dict[str, Any]]):
+        for _ in records:
+            yield _result(1)

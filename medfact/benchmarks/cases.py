@@ -60,6 +60,12 @@ def is_dialogue(text: str) -> bool:
     return len(_TURN.findall(text)) >= 2
 
 
+# Files written without seeing medfact's outputs and never read while tuning: their records are
+# reported as totals only (no ids in the missed and false-alarm lists).
+HELD_OUT_FILES = frozenset({"blind.jsonl"})
+PARTS = ("dev", "held-out")
+
+
 @dataclass(frozen=True)
 class ChallengeCase:
     """One validated record of the challenge set."""
@@ -81,6 +87,12 @@ class ChallengeCase:
     @property
     def is_omission(self) -> bool:
         return self.span_in == "context"
+
+    @property
+    def part(self) -> str:
+        """``held-out`` for a file nobody tuning the rules may read (HELD_OUT_FILES), else
+        ``dev``."""
+        return "held-out" if self.source.rsplit(":", 1)[0] in HELD_OUT_FILES else "dev"
 
     @property
     def dialogue(self) -> bool:
@@ -216,7 +228,12 @@ def on_span(case: ChallengeCase, assessment: Any) -> bool:
 
 def judge(case: ChallengeCase, faithful: Any, erroneous: Any) -> dict[str, Any]:
     """The outcome of one case from the two results (Assessment or RecordError)."""
-    out: dict[str, Any] = {"id": case.id, "kind": case.kind, "severity": case.severity}
+    out: dict[str, Any] = {
+        "id": case.id,
+        "kind": case.kind,
+        "severity": case.severity,
+        "part": case.part,
+    }
     errors = []
     for name, result in (("faithful", faithful), ("erroneous", erroneous)):
         if not hasattr(result, "risk_level"):
@@ -274,16 +291,23 @@ def summarize(outcomes: list[dict[str, Any]]) -> dict[str, Any]:
         t = kinds[kind]
         return (t["caught_rate"] or 0.0, -(t["false_alarm_rate"] or 0.0), kind)
 
+    dev = [o for o in outcomes if o.get("part", "dev") == "dev"]
     return {
         "overall": {
             **_tally(outcomes),
             "severity_4_kinds": len(sev4_kinds),
             "severity_4_kinds_all_graded_4": len(all4),
         },
+        "parts": {
+            part: _tally(rows)
+            for part in PARTS
+            if (rows := [o for o in outcomes if o.get("part", "dev") == part])
+        },
         "kinds": kinds,
         "worst_kinds": sorted(kinds, key=badness)[:10],
-        "missed": [o["id"] for o in outcomes if "errors" not in o and not o["caught"]],
-        "false_alarm_ids": [o["id"] for o in outcomes if o.get("false_alarm")],
+        # ids of the development part only: held-out records are not to be read one by one
+        "missed": [o["id"] for o in dev if "errors" not in o and not o["caught"]],
+        "false_alarm_ids": [o["id"] for o in dev if o.get("false_alarm")],
         "errors": [e for o in outcomes for e in o.get("errors", [])],
     }
 
@@ -304,6 +328,11 @@ def run(cases: list[ChallengeCase], engine: Any) -> dict[str, Any]:
     summary["coverage"] = coverage(cases)
     summary["outcomes"] = outcomes
     return summary
+
+
+def select_part(cases: Iterable[ChallengeCase], part: str) -> list[ChallengeCase]:
+    """The cases of one part (``dev`` or ``held-out``), or all for ``all``."""
+    return [c for c in cases if part == "all" or c.part == part]
 
 
 def _pct(value: float | None) -> str:
@@ -332,6 +361,8 @@ def text_report(summary: dict[str, Any]) -> str:
         f"false alarms {overall['false_alarms']}/{overall['scored']} "
         f"({_pct(overall['false_alarm_rate'])})"
     )
+    for part, t in summary.get("parts", {}).items():
+        lines.append(row(f"part: {part}", t))
     lines.append("worst kinds: " + ", ".join(summary["worst_kinds"]))
     for error in summary["errors"]:
         lines.append(f"error: {error['id']} ({error['output']}): {error.get('message')}")
@@ -364,10 +395,23 @@ def select(cases: Iterable[ChallengeCase], kinds: tuple[str, ...]) -> list[Chall
 @click.option("--no-model", is_flag=True, help="Rules only (the config's NO_MODEL overrides).")
 @click.option("--kind", "kinds", multiple=True, help="Only this kind (repeatable).")
 @click.option(
+    "--part",
+    type=click.Choice(["all", *PARTS]),
+    default="all",
+    show_default=True,
+    help="Only the development part or only the held-out part (files in HELD_OUT_FILES, "
+    "reported as totals: tune on dev, measure on held-out).",
+)
+@click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 def bench_cases(
-    data_dir: str | None, config: str | None, no_model: bool, kinds: tuple[str, ...], fmt: str
+    data_dir: str | None,
+    config: str | None,
+    no_model: bool,
+    kinds: tuple[str, ...],
+    part: str,
+    fmt: str,
 ) -> None:
     """The project's challenge set: per kind, erroneous outputs caught at risk >= 3 on the
     changed span, severity-4 cases graded 4, and faithful twins flagged (false alarms).
@@ -379,13 +423,14 @@ def bench_cases(
       medfact bench cases
       medfact bench cases --no-model --format json > cases.json
       medfact bench cases --kind allergy_deleted --kind code_status_reversed
+      medfact bench cases --part held-out
     """
     from medfact.config import NO_MODEL
     from medfact.errors import MedfactError
     from medfact.pipeline import Engine
 
     try:
-        cases = select(load_cases(Path(data_dir) if data_dir else None), kinds)
+        cases = select_part(select(load_cases(Path(data_dir) if data_dir else None), kinds), part)
         engine = Engine.from_config(config, NO_MODEL if no_model else None)
         summary = run(cases, engine)
     except MedfactError as exc:
