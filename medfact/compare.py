@@ -65,7 +65,7 @@ from medfact.verifiers.entities import (
     same_allergen,
     sexes,
 )
-from medfact.verifiers.polarity import names_finding
+from medfact.verifiers.polarity import NO_ISSUE, names_finding
 from medfact.verifiers.route import compatible as routes_agree
 from medfact.verifiers.route import route_mentions
 from medfact.verifiers.temporal import mentions as temporal_mentions
@@ -438,12 +438,17 @@ def status_facts(doc: AnalyzedText) -> list[Fact]:
                 out.append(Fact("status", "", m.value, m.start, m.end, m.topic))
         elif m.kind == "action":
             out.append(Fact("action", m.drug or "", m.value, m.start, m.end))
-        elif m.kind == "time" and m.amount is not None:
+        elif (
+            m.kind == "time"
+            and m.amount is not None
+            and not _RELATIVE.search(doc.text, m.start, m.end)
+        ):  # "2 weeks later" counts from another event, not from now
             vague = "~" if _VAGUE_COUNT.search(doc.text, m.start, m.end) else ""
             out.append(Fact("time", "", f"{m.value}:{vague}{m.amount:g}", m.start, m.end, m))
     return out
 
 
+_RELATIVE = re.compile(r"\b(?:later|afterwards)\b", re.IGNORECASE)
 _VAGUE_COUNT = re.compile(r"\b(?:couple|few|several)\b", re.IGNORECASE)
 
 
@@ -487,8 +492,12 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
             sure = "uncertain" if tok.polarity == UNCERTAIN else "certain"
             out.append(Fact("certainty", tok.stem, sure, tok.start, tok.end, tok))
         stated = tok.polarity in (AFFIRMED, NEGATED) and tok.sentence not in result_sentences
+        if tok.polarity == NEGATED and tok.trigger is not None:
+            stated = stated and not NO_ISSUE.match(doc.text, tok.trigger)  # "no issues with pain"
         if stated and _direct(doc, tok) and (finding or _plain_statement(doc, tok)):
             key = f"{tok.stem}|past" if tok.scope == HISTORY else tok.stem
+            if tok.text in _NEEDS_MODIFIER:  # "sensory loss" is no "weight loss"
+                key = f"{_modifier_of(doc, tok)}|{key}"
             out.append(Fact("polarity", key, tok.polarity, tok.start, tok.end, tok))
         if not finding:
             continue
@@ -514,6 +523,19 @@ _ORDINARY = frozenset(
     {"question", "before", "after", "over", "under", "same", "size", "lower", "upper", "basically"}
     | {"vacation", "member", "work", "working", "travel", "traveled", "time", "thing", "way"}
 )
+
+
+# words that name a finding only with the word before them ("weight loss", "sensory loss")
+_NEEDS_MODIFIER = frozenset({"loss", "gain", "change", "changes", "increase", "decrease"})
+
+
+def _modifier_of(doc: AnalyzedText, tok: Token) -> str:
+    """The content word right before ``tok`` in its sentence, or ""."""
+    k = bisect_left(doc.tokens, tok.start, key=lambda t: t.start)
+    if k == 0:
+        return ""
+    prev = doc.tokens[k - 1]
+    return prev.stem if prev.sentence == tok.sentence and is_content(prev) else ""
 
 
 def _plain_statement(doc: AnalyzedText, tok: Token) -> bool:
@@ -1036,7 +1058,16 @@ def _agree(a: Fact, b: Fact) -> bool:
         return routes_agree(a.value, b.value)
     if a.kind == "age":
         return abs(int(a.value) - int(b.value)) <= 1
+    if a.kind == "part" and _EXTREMITY in (a.value, b.value):
+        return a.value in _LIMBS or b.value in _LIMBS  # "lower extremity swelling" = "legs"
     return a.value == b.value
+
+
+_EXTREMITY = concept_key("extremity")
+_LIMBS = frozenset(
+    concept_key(w)
+    for w in ("extremity", "leg", "arm", "foot", "feet", "ankle", "hand", "knee", "thigh", "calf")
+)
 
 
 def _actions_conflict(a: str, b: str) -> bool:

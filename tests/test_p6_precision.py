@@ -265,3 +265,65 @@ def test_back_pain_is_not_chest_pain() -> None:
     context = "[doctor] and i know that you were endorsing the back pain .\n"
     assert not _negation("Denies chest pain.", context)
     assert _negation("Denies chest pain.", context.replace("back", "chest"))
+
+
+def test_an_aside_does_not_end_a_denial() -> None:
+    context = "Doctor: Any trouble with your bowels?\nPatient: Nope, they are fine."
+    assert not _negation("He denies, however, any bowel problems.", context)
+    own = "Patient: I have had bowel problems for weeks."
+    assert _negation("He denies, however, any bowel problems.", own)
+
+
+def test_a_purpose_states_no_presence() -> None:
+    context = "Doctor: Any chance of pregnancy?\nPatient: No, I have an IUD."
+    assert not _negation("She has an intrauterine device to prevent pregnancy.", context)
+    assert _negation("She is pregnant.", context)
+
+
+def test_another_episode_is_not_this_one() -> None:
+    context = "Patient: I feel a lot of pressure.\nDoctor: I can understand the discomfort."
+    assert not _negation("She denies having had similar discomfort in the past.", context)
+    assert _negation("She denies discomfort.", context)
+
+
+def test_no_issues_with_a_finding_does_not_deny_it() -> None:
+    context = "Patient: Oh no, I have no issues with my pain. I am here for the weakness."
+    output = "The patient reports that the pain is not an issue."
+    assert not _negation(output, context) and not _flags(output, context)
+    assert _negation("She reports pain.", "Patient: I have no pain at all.")
+
+
+def test_an_answer_to_a_later_question_does_not_deny_an_earlier_finding() -> None:
+    context = (
+        "[doctor] there is associated swelling when i touch on your midfoot here does it hurt\n"
+        "[patient] no\n"
+    )
+    assert not _negation("Associated swelling of the foot.", context)
+    asked = "[doctor] any swelling of the foot\n[patient] no\n"
+    assert _negation("Associated swelling of the foot.", asked)
+
+
+def test_a_coordinated_denial_keeps_its_qualifier() -> None:
+    output = "No pain or tenderness with flexion of the lower leg."
+    assert not _negation(output, "[doctor] you have some pain in the upper leg .")
+    assert _negation(output, "[doctor] you have pain with flexion of the lower leg .")
+
+
+def test_a_past_result_is_not_todays() -> None:
+    context = "[patient] i had an abnormal one in 2009 , and then i had a normal pap ."
+    assert not _negation("History of abnormal pap smear in 2009.", context)
+    assert _negation("Her pap smear was abnormal.", "[doctor] your pap smear was normal .")
+
+
+def test_a_time_counted_from_another_event_is_not_compared_with_now() -> None:
+    context = "We are going to do the procedure tomorrow."
+    assert not _flags(
+        "He will follow up 24 hours post procedure, and again 2 weeks later.", context
+    )
+    assert _flags("We are going to do the procedure 2 weeks from now.", context)
+
+
+def test_a_lower_extremity_is_a_leg() -> None:
+    context = "[doctor] how about are your legs swelling up\n[patient] nope\n"
+    assert not [m for m in _flags("Denies lower extremity swelling.", context) if "part" in m]
+    assert [m for m in _flags("Denies neck swelling.", context) if "part" in m]

@@ -127,7 +127,6 @@ _FINDINGS = frozenset(
         "stool",
         "sweat",
         "chill",
-        "night",
         "discharg",
         "lesion",
         "ulcer",
@@ -440,8 +439,8 @@ class NegationRule(Rule):
         found = []
         for tok in out.tokens:
             opposite = RESULT_OPPOSITES.get(tok.text)
-            if opposite is None:
-                continue
+            if opposite is None or tok.scope == HISTORY:
+                continue  # "history of an abnormal pap in 2009": a past result, not today's
             topic = {t.stem for t in out.sentence_tokens(tok.sentence) if is_content(t)}
             topic.discard(tok.stem)
             window = windows.window(tok.start, tok.end)
@@ -505,16 +504,28 @@ def _read(doc: AnalyzedText, tok: Token) -> Token | None:
     his discectomy", "try not to take", "not able to") says nothing of it; a negation after the
     word with another subject between ("the tumor and margins were negative") is the other's.
     A wish ("I wish I had some weight loss") states nothing."""
-    if _WISH.search(doc.text, max(0, tok.start - 30), tok.start):
+    before = doc.text[max(0, tok.start - 30) : tok.start]
+    if _WISH.search(before) or _PURPOSE.search(before) or _ANOTHER.search(before):
         return None
-    if tok.polarity != NEGATED or tok.trigger is None:
+    if tok.polarity != NEGATED:
         return tok
+    if tok.trigger is None or tok.trigger > tok.start:
+        lo, hi = doc.sentences[tok.sentence].span
+        if (tok.trigger is None or tok.trigger >= hi) and _ASKS_LATER.search(doc.text, tok.end, hi):
+            # "there is associated swelling when i touch here does it hurt - no": the answer
+            # denies what the question asks after the word, not the word
+            return replace(tok, polarity=AFFIRMED, trigger=None)
+    if tok.trigger is None:
+        return tok
+    if NO_ISSUE.match(doc.text, tok.trigger):
+        return None  # "no issues with my pain": the pain is no problem, not absent
     if tok.trigger > tok.start:
         verb = _SUBJECT_VERB.search(doc.text, tok.end, tok.trigger)
         if verb is not None and doc.text[tok.end : verb.start()].strip():
             return replace(tok, polarity=AFFIRMED, trigger=None)
         return tok
-    if _CLAUSE_BREAK.search(doc.text[tok.trigger : tok.start], 1) is not None:
+    between = _ASIDE.sub(" ", doc.text[tok.trigger : tok.start])  # "denies, however, any"
+    if _CLAUSE_BREAK.search(between, 1) is not None:
         return replace(tok, polarity=AFFIRMED, trigger=None)
     if len(doc.text[tok.trigger : tok.start].split()) > 2 and not _DENIES.match(
         doc.text, tok.trigger
@@ -532,6 +543,21 @@ _DENIES = re.compile(
     r"any|a|an)\b",
     re.IGNORECASE,
 )
+_ASKS_LATER = re.compile(
+    r"\b(?:does|do|did|is|are|can|could|have|has)\s+(?:it|you|that|this)\b", re.IGNORECASE
+)
+_ASIDE = re.compile(r",\s*(?:however|though|also|then|again)\s*,", re.IGNORECASE)
+NO_ISSUE = re.compile(
+    r"no\s+(?:\w+\s+)?(?:issues?|problems?|trouble|concerns?)\s+(?:with|about)\b", re.IGNORECASE
+)
+# a purpose ("a device to prevent pregnancy") or another episode ("denies similar discomfort
+# in the past"): the word's presence now is not stated
+_PURPOSE = re.compile(
+    r"\b(?:prevent|prevents|preventing|avoid|avoids|avoiding|protect\w*\s+against|"
+    r"reduce\s+the\s+risk\s+of)\b(?:\s+\w+){0,2}\s*$",
+    re.IGNORECASE,
+)
+_ANOTHER = re.compile(r"\b(?:similar|such)\b(?:\s+\w+)?\s*$", re.IGNORECASE)
 _SUBJECT_VERB = re.compile(r"\b(?:was|were|is|are)\b", re.IGNORECASE)
 _WISH = re.compile(r"\bwish\b[^.?!;]*$", re.IGNORECASE)
 
@@ -551,7 +577,7 @@ _AFFIRMING_ANSWER = re.compile(
     _ANSWER_OPENING + r"(?:yes|yeah|yep|yup|mm-hmm|uh-huh|sometimes|a\s+little)\b",
     re.IGNORECASE,
 )
-_QUESTION_WORDS = 12  # at most this many words after the question word
+_QUESTION_WORDS = 20  # at most this many words after the question word
 
 
 _TAG = re.compile(r"\s*(?:\[([a-z_]+)\]|([a-z_]+)\s*:)", re.IGNORECASE)
@@ -584,13 +610,14 @@ def _answered(ctx: AnalyzedText) -> dict[int, tuple[str, int | None]]:
         speaker, answerer = _turn_tag(ctx.text, sentence.span[1]), _turn_tag(ctx.text, nxt.span[1])
         if speaker is None or answerer is None or speaker == answerer:
             continue  # the next sentence is no other speaker's turn
-        cues = list(_ASKS.finditer(sentence.text))
-        if not cues:
-            continue
-        after = sentence.span[0] + cues[-1].end()  # the question is the turn's last words
-        asked = [i for i in idx if ctx.tokens[i].start >= after]
-        if len(asked) > _QUESTION_WORDS:
-            continue  # a long run-on after the cue: more than a question
+        asked: list[int] = []
+        for cue in _ASKS.finditer(sentence.text):  # the question is the turn's last words
+            after = sentence.span[0] + cue.end()
+            asked = [i for i in idx if ctx.tokens[i].start >= after]
+            if len(asked) <= _QUESTION_WORDS:
+                break
+        if not asked or len(asked) > _QUESTION_WORDS:
+            continue  # no question word, or a long run-on after it: more than a question
         denial = _DENYING_ANSWER.match(nxt.text)
         if denial is not None:
             reading: tuple[str, int | None] = (NEGATED, nxt.span[0] + denial.start())
@@ -622,11 +649,16 @@ def _qualifier(tokens: list[Token], i: int) -> frozenset[str] | None:
     """What qualifies a denied finding ("No pain with supination", "no tenderness over the AC
     joint", "no pain to palpation of the lateral aspect"): the content words, sides aside,
     of the few words after a preposition right after it."""
-    if i + 1 >= len(tokens) or tokens[i + 1].text not in _QUALIFYING:
+    k = i + 1  # past a coordinated finding: "no pain or tenderness with flexion"
+    while k < min(len(tokens), i + 4) and tokens[k].text in ("or", "and") and k + 1 < len(tokens):
+        k += 2
+    if k >= len(tokens) or tokens[k].text not in _QUALIFYING:
+        return None
+    if tokens[k].sentence != tokens[i].sentence:
         return None
     words = frozenset(
         t.stem
-        for t in tokens[i + 2 : i + 2 + _QUALIFIER_WORDS]
+        for t in tokens[k + 1 : k + 1 + _QUALIFIER_WORDS]
         if t.sentence == tokens[i].sentence and is_content(t) and t.text not in _SIDES
     )
     return words or None
