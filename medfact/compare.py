@@ -65,7 +65,7 @@ from medfact.verifiers.entities import (
     same_allergen,
     sexes,
 )
-from medfact.verifiers.polarity import NO_ISSUE, names_finding
+from medfact.verifiers.polarity import NO_ISSUE, names_finding, read_polarity
 from medfact.verifiers.route import compatible as routes_agree
 from medfact.verifiers.route import route_mentions
 from medfact.verifiers.temporal import mentions as temporal_mentions
@@ -261,6 +261,8 @@ def amount_facts(doc: AnalyzedText, skip: Sequence[tuple[int, int]]) -> list[Fac
     for q in doc.quantities:
         if q.unit_class in (None, "count", "age", "time", "duration") or _inside(q.start, skip):
             continue
+        if q.unit is None and _DATE.fullmatch(doc.text[q.start : q.end]):
+            continue  # "01/2020", "12/19": a month and year, no ratio
         family = "dose" if q.unit_class in DOSE_CLASSES else q.unit_class
         drug = (_drug_after(doc, q.end) or _drug_anchor(doc, q.start)) if family == "dose" else ""
         unit = (q.unit or "") + ("/kg" if _per_kg(doc.text, q.end) else "")
@@ -268,6 +270,9 @@ def amount_facts(doc: AnalyzedText, skip: Sequence[tuple[int, int]]) -> list[Fac
         topic = frozenset(window_stems(doc.tokens, q.token_index, 4)) if doc.tokens else frozenset()
         out.append(Fact("amount", f"{family}|{drug}", value.strip(), q.start, q.end, (q, topic)))
     return out
+
+
+_DATE = re.compile(r"(?:0?[1-9]|1[0-2])[/-](?:\d{2}|\d{4})(?:[/-]\d{2,4})?")
 
 
 def _per_kg(text: str, end: int) -> bool:
@@ -354,7 +359,8 @@ def _denied(doc: AnalyzedText, starts: list[int], offset: int) -> str:
     such sides are compared only with the input's denied sides."""
     if not doc.tokens:
         return ""
-    return "|no" if doc.tokens[_token_at(doc, starts, offset)].polarity == NEGATED else ""
+    read = read_polarity(doc, doc.tokens[_token_at(doc, starts, offset)])
+    return "|no" if read is not None and read.polarity == NEGATED else ""
 
 
 _HANDED = re.compile(r"(left|right)-hand(?:ed)?(?:-dominant)?")
@@ -1026,8 +1032,8 @@ def _keys_match(a: Fact, b: Fact) -> bool:
             return da == db
         if a.kind == "amount" and not (da and db):
             return bool(a.data[1] & b.data[1])  # no drug named: the same measured thing
-        if a.kind == "frequency" and not da and not db:
-            return _same_topic(a.data, b.data)  # "inserts every 3 months", "check feet daily"
+        if a.kind == "frequency" and not da and not db:  # "inserts every 3 months" vs "check
+            return not a.data or not b.data or _aligned(a.data, b.data)  # your feet daily"
         return da == db or not da or not db
     return a.key == b.key
 
@@ -1296,13 +1302,26 @@ def _sentences_of(doc: CaseDoc, span: tuple[int, int]) -> tuple[int, int]:
 
 def _with_answer(doc: CaseDoc, span: tuple[int, int]) -> tuple[int, int]:
     """A window that ends on a question, with the sentence that answers it: in a dialogue the
-    two are one statement ("Is it your left foot? - No, the other one.")."""
+    two are one statement ("Is it your left foot? - No, the other one."). In a dialogue, so is
+    a sentence and the reply that corrects it, with or without a "?" ("some right knee pain
+    what's going on - it's not the right knee it's the left knee")."""
     start, end = span
     sentences = doc.context_sentences
     last = sentence_at(sentences, max(end - 1, start))
-    if last is not None and last.text.rstrip().endswith("?") and last.index + 1 < len(sentences):
-        return start, max(end, sentences[last.index + 1].span[1])
+    if last is None or last.index + 1 >= len(sentences):
+        return start, end
+    reply = sentences[last.index + 1]
+    dialogue = doc.context is not None and doc.context.is_dialogue
+    if last.text.rstrip().endswith("?") or (dialogue and _CORRECTION.match(reply.text)):
+        return start, max(end, reply.span[1])
     return start, end
+
+
+_CORRECTION = re.compile(
+    r"\W*(?:\[[a-z_]+\]|[a-z_]+\s*:)\s*(?:(?:well|uh|um|oh|it|so)\W+)*"
+    r"(?:no|nope|not|it's\s+not|it\s+is\s+not|actually)\b",
+    re.IGNORECASE,
+)
 
 
 def _finding(

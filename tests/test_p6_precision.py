@@ -9,7 +9,15 @@ form that the rule must still report (so no fix passes by silencing the rule).
 from __future__ import annotations
 
 import medfact.verifiers  # noqa: F401 - the rules first: omission.v1 imports the compare stage
-from medfact.compare import RULE, CompareStage, Windows, _named, facts_in, read_facts
+from medfact.compare import (
+    RULE,
+    CompareStage,
+    Windows,
+    _named,
+    _with_answer,
+    facts_in,
+    read_facts,
+)
 from medfact.document import CaseDoc
 from medfact.pipeline import cached_engine
 from medfact.testing import analysed, run_rule
@@ -327,3 +335,32 @@ def test_a_lower_extremity_is_a_leg() -> None:
     context = "[doctor] how about are your legs swelling up\n[patient] nope\n"
     assert not [m for m in _flags("Denies lower extremity swelling.", context) if "part" in m]
     assert [m for m in _flags("Denies neck swelling.", context) if "part" in m]
+
+
+def test_a_dialogue_correction_belongs_to_the_window() -> None:
+    context = (
+        "[doctor] i understand you've come in with some right knee pain what's going on\n"
+        "[patient] it it's not the right knee it's the left knee\n"
+        "[doctor] okay the left knee\n"
+    )
+    doc = analysed("Left knee pain.", context)
+    first = context.index("\n")
+    assert _with_answer(doc, (0, first)) == (0, context.index("\n", first + 1))
+    assert not _flags("Left knee pain.", context)
+    plain = "[doctor] you've come in with some right knee pain what's going on\n[patient] yes\n"
+    assert (
+        _with_answer(analysed("Left knee pain.", plain), (0, plain.index("\n")))[1] < len(plain) - 1
+    )
+    assert _flags("Left knee pain.", plain)
+
+
+def test_a_month_and_year_is_no_ratio() -> None:
+    context = "her followup blood work on 01/20/20 revealed a low hemoglobin ."
+    assert not _flags("Her follow-up blood work in 01/2020 revealed a low hemoglobin.", context)
+    assert _flags("Blood pressure 150/90.", "Blood pressure 120/80 today.")
+
+
+def test_weight_gain_is_read_by_its_head() -> None:
+    context = "[doctor] so how has your weight been .\n[patient] i've been trying to lose weight ."
+    assert not _negation("She denies weight gain.", context)
+    assert _negation("She denies weight gain.", "[patient] i have had some weight gain .")

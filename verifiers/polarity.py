@@ -235,7 +235,7 @@ class NegationRule(Rule):
         answered = _answered(ctx)
         for i, tok in enumerate(ctx.tokens):
             if is_content(tok) and tok.text not in _TESTS and not _is_header(ctx, i):
-                read = _read(ctx, tok)
+                read = read_polarity(ctx, tok)
                 if read is None:
                     continue  # its polarity is unknown: no evidence either way
                 if i in answered:
@@ -264,7 +264,7 @@ class NegationRule(Rule):
             head = _head(out_tokens, i)
             if head is not None and head.startswith(FINDING_STEMS + _MEASURES):
                 continue  # "weight" of "weight loss": the finding is its head, compared itself
-            read = _read(view.output, tok)
+            read = read_polarity(view.output, tok)
             if read is None:
                 continue
             tok = read
@@ -277,6 +277,7 @@ class NegationRule(Rule):
                 if m.polarity != ASKED
                 and (mod is None or m_mod is None or mod == m_mod)
                 and (head is None or m_head is None or head == m_head or m.text != tok.text)
+                and (head is None or not head.startswith(_COMPOUND) or head == m_head)
                 and (qualifier is None or _near(ctx, m, qualifier))
             ]
             key = (tok.sentence, "")
@@ -497,7 +498,7 @@ _CLAUSE_BREAK = re.compile(
 )
 
 
-def _read(doc: AnalyzedText, tok: Token) -> Token | None:
+def read_polarity(doc: AnalyzedText, tok: Token) -> Token | None:
     """The word as its own clause reads it, or None where its polarity is unknown. A negation
     whose trigger lies before a clause break (see ``_CLAUSE_BREAK``) does not reach the word,
     which is then affirmed; one that denies no finding ("I do not believe this is related to
@@ -707,6 +708,10 @@ def names_finding(tok: Token) -> bool:
 _PERSON = re.compile(r"(?:ologist|ician|iatrist|surgeon|specialist|doctor|nurse|pcp)s?$")
 # head words that make a measurement or a test of a finding word ("blood pressure", "blood sugar")
 _MEASURES = ("pressur", "sugar", "work", "test", "count", "glucos", "draw", "level", "type")
+
+# heads that make a compound finding of the word before them: "weight gain" is compared only
+# with "weight gain", not with "how has your weight been"
+_COMPOUND = ("gain",)
 
 _HEADER_CHARS = 60  # a header line is at most this long on either side of its word
 _CLINICIANS = frozenset({"doctor", "dr", "physician", "provider", "clinician", "nurse", "np", "pa"})
