@@ -107,3 +107,23 @@ def test_sides_after_the_part_lobes_and_surfaces() -> None:
     cut = "Laceration on the palmar surface of the index finger."
     assert _risks("laterality.v1", "Dorsal index finger laceration.", cut) == [3]
     assert run_rule("laterality.v1", "Palmar index finger laceration.", cut) == []
+
+
+def test_dropped_red_flag_and_new_ecg_diagnosis() -> None:
+    ctx = "Patient: My vision went double for a while this morning, and it's the worst headache."
+    found = run_rule("omission.v1", "Worst headache this morning.", ctx)
+    assert [int(f.risk) for f in found if "red flag" in f.message] == [3]
+    kept = run_rule("omission.v1", "Worst headache with transient diplopia this morning.", ctx)
+    assert not [f for f in kept if "red flag" in f.message]
+    denied = "Patient: No double vision. It's the worst headache."
+    assert not [
+        f for f in run_rule("omission.v1", "Worst headache.", denied) if "red flag" in f.message
+    ]
+    faint = "Lungs with faint crackles bilaterally. Heart regular."
+    assert not [
+        f for f in run_rule("omission.v1", "Heart regular.", faint) if "red flag" in f.message
+    ]
+    ecg = "ECG shows sinus rhythm with a new left bundle branch block. Chest pain for two hours."
+    found = run_rule("omission.v1", "Chest pain for two hours; ECG sinus rhythm.", ecg)
+    assert [int(f.risk) for f in found if "diagnosis" in f.message] == [3]
+    assert not run_rule("omission.v1", "Chest pain for two hours; ECG: SR, new LBBB.", ecg)

@@ -36,6 +36,9 @@ CONDITIONS: dict[str, tuple[str, ...]] = {
         "cardiac failure",
         "cardiomyopathy",
     ),
+    "left bundle branch block": ("left bundle branch block", "LBBB"),
+    "right bundle branch block": ("right bundle branch block", "RBBB"),
+    "heart block": ("heart block", "AV block", "atrioventricular block"),
     "atrial fibrillation": (
         "atrial fibrillation",
         "afib",

@@ -2,9 +2,10 @@
 
 Critical omissions (risk 3-4, category missing_claim, relation "omitted", the dropped text as
 ``context_span``): a stated allergy, a code status, a critical laboratory value, a pregnancy, an
-active high-alert medication, and a diagnosis the input establishes (imaging or a stated
-diagnosis). Weaker signals (risk 2): any other named drug, and an affirmed finding in a sentence
-that the output otherwise summarises around.
+active high-alert medication, a diagnosis the input establishes (imaging or a stated
+diagnosis), and an affirmed red-flag finding (double vision, syncope, melena, ...). Weaker
+signals (risk 2): any other named drug, and an affirmed finding in a sentence that the output
+otherwise summarises around.
 """
 
 from __future__ import annotations
@@ -86,6 +87,60 @@ _DIAGNOSTIC = re.compile(
     r"echo\w*|biopsy|pathology|impression)\b[^:\n]{0,40}:",
     re.IGNORECASE,
 )
+# Red-flag findings: an affirmed one that the output drops is a critical omission. Each has the
+# pattern that finds it in the input and a looser one of the words that keep it in an output
+# ("bitemporal hemianopia" keeps a vision loss; "syncope" keeps "passed out").
+_FLAGS: dict[str, tuple[str, str]] = {
+    "double vision": (
+        r"\bdiplopia\b|\bdouble vision\b|\bvision (?:went|goes|was) double\b|\bseeing double\b",
+        r"diplopi|double|vision|visual",
+    ),
+    "vision loss": (
+        r"\b(?:vision|visual) loss\b|\bloss of vision\b|\blost (?:the |my |her |his )?vision\b"
+        r"|\bamaurosis\b",
+        r"vision|visual|hemianop|blind|amaurosis|scotoma",
+    ),
+    "loss of consciousness": (
+        r"\bloss of consciousness\b|\bLOC\b|\bpassed out\b|\bblack(?:ed)? out\b|\bsyncop\w*"
+        r"|\bfaint(?:ed|ing)\b|\bunresponsive\b",
+        r"conscious|\bLOC\b|passed out|black(?:ed)? out|syncop|faint|unresponsive",
+    ),
+    "slurred speech": (
+        r"\bslurred speech\b|\bslurring\b|\bdysarthri\w*|\baphasi\w*"
+        r"|\btrouble (?:speaking|getting (?:the |my )?words out)\b",
+        r"slur|dysarthri|aphasi|speech|speak|words",
+    ),
+    "facial droop": (
+        r"\bfacial droop\b|\bface (?:was )?droop\w*|\bdroop\w* (?:of the )?face\b",
+        r"droop|facial|face",
+    ),
+    "seizure": (r"\bseizures?\b|\bconvuls\w*", r"seizure|convuls|\bfits?\b|epilep"),
+    "hemoptysis": (
+        r"\bh(?:a)?emoptysis\b|\bcough(?:ing|ed)? up blood\b",
+        r"hemoptysis|haemoptysis|blood",
+    ),
+    "hematemesis": (
+        r"\bh(?:a)?ematemesis\b|\bvomit(?:ing|ed)? (?:up )?blood\b|\bcoffee[- ]ground\b",
+        r"hematemesis|haematemesis|blood|coffee",
+    ),
+    "melena": (
+        r"\bmela(?:e)?na\b|\bblack,? (?:and )?tarry\b|\btarry stools?\b",
+        r"melena|melaena|tarry|black",
+    ),
+    "suicidal ideation": (
+        r"\bsuicid\w*|\bSI\b|\bkill (?:myself|himself|herself)\b|\bend (?:my|his|her) life\b",
+        r"suicid|\bSI\b|kill|end (?:my|his|her|their) life|self-harm",
+    ),
+    "worst headache": (
+        r"\bworst headache\b|\bthunderclap\b"
+        r"|\b(?:worst|worse) (?:headache )?(?:in|of) (?:her|his|my|their|your) life\b",
+        r"worst|thunderclap|(?:in|of) (?:her|his|my|their) life|sudden",
+    ),
+}
+RED_FLAGS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    name: (re.compile(found, re.IGNORECASE), re.compile(kept, re.IGNORECASE))
+    for name, (found, kept) in _FLAGS.items()
+}
 _INACTIVE = re.compile(
     r"\b(?:stopped|discontinued|d/c'?d|no longer|used to|previously|quit|allergic|allergy)\b",
     re.IGNORECASE,
@@ -145,6 +200,7 @@ class OmissionRule(Rule):
         critical_lab_risk: int = 4,
         pregnancy_risk: int = 4,
         diagnosis_risk: int = 3,
+        red_flag_risk: int = 3,
     ) -> None:
         self.drug_risk = drug_risk
         self.finding_risk = finding_risk
@@ -155,6 +211,7 @@ class OmissionRule(Rule):
         self.critical_lab_risk = critical_lab_risk
         self.pregnancy_risk = pregnancy_risk
         self.diagnosis_risk = diagnosis_risk
+        self.red_flag_risk = red_flag_risk
 
     def omitted(
         self, view: CaseDoc, risk: int, span: tuple[int, int], message: str, conf: float
@@ -239,6 +296,29 @@ class OmissionRule(Rule):
                 )
             )
         findings += self._diagnoses(view, out, ctx)
+        findings += self._red_flags(view, out, ctx)
+        return findings
+
+    def _red_flags(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
+        """Red-flag findings the input affirms (not denied, asked or hedged) that the output
+        does not name in any of their words."""
+        findings = []
+        for name, (pattern, kept) in RED_FLAGS.items():
+            if kept.search(out.text):
+                continue
+            for m in pattern.finditer(ctx.text):
+                if polarity_at(ctx, m.start(), m.end()) != AFFIRMED:
+                    continue
+                findings.append(
+                    self.omitted(
+                        view,
+                        self.red_flag_risk,
+                        (m.start(), m.end()),
+                        f"red flag: the input's '{m.group()}' ({name}) is left out",
+                        0.6,
+                    )
+                )
+                break
         return findings
 
     def _diagnoses(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
