@@ -127,3 +127,15 @@ def test_dropped_red_flag_and_new_ecg_diagnosis() -> None:
     found = run_rule("omission.v1", "Chest pain for two hours; ECG sinus rhythm.", ecg)
     assert [int(f.risk) for f in found if "diagnosis" in f.message] == [3]
     assert not run_rule("omission.v1", "Chest pain for two hours; ECG: SR, new LBBB.", ecg)
+
+
+def test_prior_value_linked_to_its_analyte() -> None:
+    none_before = "Creatinine 1.4 today. No prior values available."
+    found = run_rule("numbers.v1", "Creatinine 1.4 today, up from 0.9 last month.", none_before)
+    assert [f.relation for f in found] == ["contradicted"]
+    had = "Creatinine 1.4 today, 0.9 last month."
+    assert run_rule("numbers.v1", "Creatinine 1.4 today, up from 0.9 last month.", had) == []
+    trop = "Troponin I 2.4 ng/mL, up from 0.3."
+    assert run_rule("numbers.v1", "Troponin I rose from 0.3 to 2.4 ng/mL.", trop) == []
+    found = run_rule("numbers.v1", "Troponin I rose from 0.3 to 4.2 ng/mL.", trop)
+    assert [f.relation for f in found] == ["contradicted"]

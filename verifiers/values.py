@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from medfact.analysis import AnalyzedText, Quantity, is_content
@@ -283,6 +284,7 @@ class _Subject:
 # Words that may stand between an analyte and its value ("INR of 8.2", "potassium was 6.8").
 _LAB_FILLERS = frozenset(
     {"of", "was", "is", "at", "level", "levels", "came", "back", "now", "the", "a", "value", "were"}
+    | {"rose", "increased", "decreased", "fell", "dropped", "up", "down", "from", "to"}
 )
 _LAB_REACH = 4  # tokens before a value searched for its analyte ("calcium came back at 14.2")
 _LAB_INDEX: dict[str, list[list[str]]] = {}
@@ -327,14 +329,46 @@ def lab_name(doc: AnalyzedText, q: Quantity) -> tuple[str, int] | None:
     return None
 
 
+# A value that an analyte's result introduces as its earlier or later value: "creatinine 1.4, up
+# from 0.9", "troponin rose from 0.3 to 2.4", "hemoglobin 6.1 (baseline 11)".
+_PRIOR_LINK = re.compile(
+    r"(?:\b(?:up|down|increased|decreased|rose|risen|rising|fell|fallen|falling|dropped|improved|"
+    r"worsened)\s+)?\bfrom\s*$|\b(?:previously|prior|baseline(?:\s+of)?|versus|vs\.?|"
+    r"compared\s+(?:with|to))\s*$",
+    re.IGNORECASE,
+)
+_TO_LINK = re.compile(r"^\s*(?:[a-zA-Z/]+\s+)?(?:to|then)\s*$", re.IGNORECASE)  # "from 0.3 to 2.4"
+
+
 def lab_results(doc: AnalyzedText) -> dict[str, list[tuple[int, Quantity]]]:
-    """Each analyte's results in a text: (start of its name, the value)."""
+    """Each analyte's results in a text: (start of its name, the value). A value linked to the
+    result just before it in its sentence ("up from 0.9") is that analyte's too."""
     found: dict[str, list[tuple[int, Quantity]]] = {}
+    for q, named in lab_names(doc):
+        found.setdefault(named[0], []).append((named[1], q))
+    return found
+
+
+def lab_names(doc: AnalyzedText) -> Iterator[tuple[Quantity, tuple[str, int]]]:
+    """(value, (analyte, start of its name)) for each laboratory value of ``doc``, named
+    directly or linked to the named result before it in its sentence."""
+    last: tuple[Quantity, tuple[str, int]] | None = None
+    after_from = False
     for q in doc.quantities:
         named = lab_name(doc, q)
+        if named is None and last is not None and last[0].sentence == q.sentence:
+            between = doc.text[last[0].end : q.start]
+            if len(between) <= 40 and (
+                _PRIOR_LINK.search(between) or (after_from and _TO_LINK.match(between))
+            ):
+                named = last[1]
         if named is not None:
-            found.setdefault(named[0], []).append((named[1], q))
-    return found
+            before = doc.text[max(0, q.start - 12) : q.start]
+            after_from = re.search(r"\bfrom\s*$", before, re.IGNORECASE) is not None
+            last = (q, named)
+            yield q, named
+        elif q.unit_class is not None and q.unit_class != "ratio":
+            last = None  # a dose or a duration ends the analyte's run
 
 
 @verifiers.register("numbers.v1")
@@ -361,6 +395,7 @@ class NumbersRule(Rule):
         in_freq = [(f.start, f.end) for f in out_freqs]
         theirs = [c for c in ctx.quantities if not _not_a_value(c, ctx.text)]
         ctx_labs = lab_results(ctx)
+        out_labs = {id(q): named for q, named in lab_names(out)}
         for q in out.quantities:
             if any(s <= q.start and q.end <= e for s, e in in_freq) and q.unit_class == "time":
                 continue  # "every 4 hours" is read as a frequency above
@@ -368,7 +403,7 @@ class NumbersRule(Rule):
                 continue
             if any(same_value(q, c, out.text, ctx.text) for c in theirs):
                 continue
-            finding = self._lab_finding(view, q, ctx_labs)
+            finding = self._lab_finding(view, q, ctx_labs, out_labs)
             if finding is None:
                 finding = self._value_finding(view, q, theirs)
             if finding is not None:
@@ -376,12 +411,16 @@ class NumbersRule(Rule):
         return findings
 
     def _lab_finding(
-        self, view: CaseDoc, q: Quantity, ctx_labs: dict[str, list[tuple[int, Quantity]]]
+        self,
+        view: CaseDoc,
+        q: Quantity,
+        ctx_labs: dict[str, list[tuple[int, Quantity]]],
+        out_labs: dict[int, tuple[str, int]],
     ) -> Finding | None:
         """A laboratory result ("K 4.8") whose analyte the input gives only other values for."""
         out, ctx = view.output, view.context
         assert ctx is not None
-        named = lab_name(out, q)
+        named = out_labs.get(id(q))
         if named is None:
             return None
         analyte, name_start = named
