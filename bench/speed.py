@@ -5,12 +5,20 @@ Reports model/lexicon load time separately, then cases/s, claims/s, time per sta
     python bench/speed.py                       # validation split, 100 cases, 3 passes
     python bench/speed.py --no-model            # the rule tier alone
     python bench/speed.py --split TrainingSet --passes 1 --markdown
+    python bench/speed.py --tier1 backend=torch --tier1 backend=torch-bf16   # side by side
+
+Each ``--tier1 KEY=VALUE[,KEY=VALUE]`` is one variant of crossencoder.v1's parameters (values
+are JSON where they parse, else strings); variants are loaded together and timed pass by pass
+in turn, so a shared machine's load falls on each alike; the first is the reference of the
+ratios.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
+import os
 import platform
 import resource
 import sys
@@ -38,6 +46,71 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def parse_variant(text: str) -> dict[str, object]:
+    """``backend=onnx,per_row=true`` -> {"backend": "onnx", "per_row": True}."""
+    out: dict[str, object] = {}
+    for item in filter(None, text.split(",")):
+        key, sep, value = item.partition("=")
+        if not sep:
+            sys.exit(f"bench/speed.py: --tier1 {text!r}: {item!r} is not KEY=VALUE")
+        try:
+            out[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key.strip()] = value.strip()
+    return out
+
+
+def timed_pass(engine, cases, stages: dict[str, float]) -> tuple[int, int, float]:
+    """One pass over the cases: (cases, claims, seconds); stage times added to ``stages``."""
+    n_cases = n_claims = 0
+    start = time.perf_counter()
+    for result in engine.score_many(cases):
+        n_cases += 1
+        n_claims += len(result.claims)
+        for stage, seconds in result.timings.items():
+            stages[stage] += seconds
+    return n_cases, n_claims, time.perf_counter() - start
+
+
+def compare(args: argparse.Namespace, cases: list[dict[str, str]]) -> None:
+    """The ``--tier1`` variants side by side, passes interleaved."""
+    from medfact.pipeline import Engine
+
+    variants = [parse_variant(v) for v in args.tier1]
+    engines, loads = [], []
+    for params in variants:
+        start = time.perf_counter()
+        engine = Engine.from_config(args.config, {"components": {"crossencoder.v1": params}})
+        engines.append(engine.load())
+        loads.append(time.perf_counter() - start)
+        engine.score(cases[0])
+    totals = [[0, 0, 0.0] for _ in variants]
+    model_s = [0.0 for _ in variants]
+    for _ in range(args.passes):
+        for k, engine in enumerate(engines):
+            stages: dict[str, float] = defaultdict(float)
+            n, c, s = timed_pass(engine, cases, stages)
+            totals[k][0] += n
+            totals[k][1] += c
+            totals[k][2] += s
+            model_s[k] += stages.get("tier1", 0.0)
+    print(
+        f"machine: {platform.machine()} cores={len(os.sched_getaffinity(0))} "
+        f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}; "
+        f"{len(cases)} cases x {args.passes} passes, interleaved"
+    )
+    ref = totals[0][0] / totals[0][2]
+    print("| tier 1 parameters | cases/s | x first | claims/s | model ms/case | load |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for params, (n, c, s), m, load in zip(variants, totals, model_s, loads, strict=True):
+        label = ", ".join(f"{k}={v}" for k, v in params.items()) or "(default)"
+        print(
+            f"| {label} | {n / s:.1f} | {n / s / ref:.2f} | {c / s:.1f} | "
+            f"{1000 * m / n:.1f} | {load:.1f} s |"
+        )
+    print(f"peak RSS (all variants loaded): {peak_rss_mb():.0f} MB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", default="ValidationSet")
@@ -45,11 +118,21 @@ def main() -> None:
     parser.add_argument("--no-model", action="store_true", help="the rule tier alone")
     parser.add_argument("--config", default=None, help="TOML config (default: built-in)")
     parser.add_argument("--markdown", action="store_true", help="print a RESULTS.md row block")
+    parser.add_argument(
+        "--tier1",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE,...",
+        help="a crossencoder.v1 variant to time beside the others (repeatable)",
+    )
     args = parser.parse_args()
 
     from medfact.pipeline import Engine
 
     cases = load_cases(args.split)
+    if args.tier1:
+        compare(args, cases)
+        return
     rss_before = peak_rss_mb()
     start = time.perf_counter()
     from medfact.config import NO_MODEL

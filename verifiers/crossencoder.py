@@ -25,6 +25,10 @@ from medfact.verifiers.model_findings import LABELS
 log = logging.getLogger("medfact")
 DEFAULT_MODEL = "verifier-v3"
 SUPPORT_LABELS = ("not_supported", "supported")  # a support model's classes, in order
+BACKENDS = ("torch", "torch-bf16", "onnx")
+DEFAULT_BACKEND = "torch-bf16"  # crossencoder.v1's: bench/RESULTS.md "Tier 1 inference" (S6)
+ONNX_FILE = "model.onnx"  # written by `python -m medfact.nli.export`
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
 def base_model_path() -> str:
@@ -56,6 +60,23 @@ def weights_file(model_dir: str | Path) -> Path | None:
     return None
 
 
+def bf16_supported() -> bool:
+    """Whether this CPU runs bfloat16 matrix products natively (AVX512-BF16 or AMX)."""
+    import torch
+
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+def _support_softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
+    z = logits.astype(np.float64) / temperature
+    z -= z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return (e / e.sum(axis=-1, keepdims=True)).astype(np.float32)
+
+
 class CrossEncoder:
     """One object, ``predict(pairs)`` -> probabilities (n, 3) in the order of ``LABELS``.
 
@@ -68,8 +89,15 @@ class CrossEncoder:
     Tokenisation, truncation, length-sorted batching and inference mode are inside. The
     constructor stores parameters only; weights load on first use or ``load()``.
     ``max_length`` defaults to the length the model was trained at (its model card), else 160.
-    ``quantize`` applies dynamic int8 (per-call activation scales: a row's probabilities then
-    depend on the other rows of its call; off by default).
+    ``quantize`` applies dynamic int8 to the torch model (per-call activation scales: a row's
+    probabilities depend on the other rows of its call unless ``per_row``; off by default).
+
+    ``backend``: ``"torch"`` (float32), ``"torch-bf16"`` (bfloat16 weights and activations;
+    float32 with a warning on a CPU without native bfloat16) or ``"onnx"`` (ONNX Runtime on the
+    folder's ``model.onnx``, made by ``python -m medfact.nli.export``; needs ``onnxruntime``).
+    ``per_row``: run every pair as its own call, unpadded, so that a pair's probabilities are
+    bit-identical whatever else is in ``predict``'s list (batched float32 moves them by ~1e-6,
+    bfloat16 by ~1e-2); otherwise length-sorted batches of ``batch_size``.
     """
 
     def __init__(
@@ -80,23 +108,44 @@ class CrossEncoder:
         batch_size: int = 32,
         quantize: bool = False,
         threads: int | None = None,
+        backend: str = "torch",
+        per_row: bool = False,
     ) -> None:
+        if backend not in BACKENDS:
+            raise MedfactError(f"crossencoder backend: {backend!r} is not one of {list(BACKENDS)}")
         self.model_dir = model_dir
         self.base = base
         self.max_length = max_length
         self.batch_size = batch_size
         self.quantize = quantize
         self.threads = threads
+        self.backend = backend
+        self.per_row = per_row
         self.model_ = None
+        self.session_ = None  # the onnx backend's InferenceSession
+        self.dtype_ = "float32"
         self.tokenizer_ = None
         self.card_: dict[str, Any] = {}
         self.support_model_ = False
         self.temperature_ = 1.0
 
     def load(self) -> CrossEncoder:
-        if self.model_ is not None:
+        if self.model_ is not None or self.session_ is not None:
             return self
         model_dir = Path(self.model_dir) if self.model_dir else shipped_model_dir()
+        if self.backend == "onnx":
+            self._load_onnx(model_dir)
+        else:
+            self._load_torch(model_dir)
+        if self.max_length is None:
+            self.max_length = int(self.card_.get("training", {}).get("max_length", 160))
+        return self
+
+    def _read_card(self, model_dir: Path) -> None:
+        card_path = model_dir / "model_card.json"
+        self.card_ = json.loads(card_path.read_text()) if card_path.exists() else {}
+
+    def _load_torch(self, model_dir: Path) -> None:
         weights = weights_file(model_dir)
         adapter = weights is not None and weights.name == "adapter_model.safetensors"
         try:
@@ -116,19 +165,26 @@ class CrossEncoder:
                 "or use --no-model"
             )
         hf_logging.set_verbosity_error()
-        card_path = model_dir / "model_card.json"
-        self.card_ = json.loads(card_path.read_text()) if card_path.exists() else {}
-        if self.max_length is None:
-            self.max_length = int(self.card_.get("training", {}).get("max_length", 160))
+        self._read_card(model_dir)
         if self.threads:
             torch.set_num_threads(self.threads)
+        dtype = torch.float32
+        if self.backend == "torch-bf16":
+            if bf16_supported():
+                dtype = torch.bfloat16
+            else:
+                log.warning(
+                    "crossencoder backend torch-bf16: this CPU has no native bfloat16 "
+                    "(AVX512-BF16/AMX); tier 1 runs in float32"
+                )
+        self.dtype_ = str(dtype).removeprefix("torch.")
         bars = hf_logging.is_progress_bar_enabled()
         hf_logging.disable_progress_bar()  # no "Loading weights" bar on a CLI's stderr
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # deprecation notes from peft/torch internals
                 model = self._load_adapter(model_dir) if adapter else self._load_full(model_dir)
-                model.eval()
+                model = model.to(dtype).eval()
                 if self.quantize:
                     model = torch.ao.quantization.quantize_dynamic(
                         model, {torch.nn.Linear}, dtype=torch.qint8
@@ -137,7 +193,40 @@ class CrossEncoder:
             if bars:
                 hf_logging.enable_progress_bar()
         self.model_ = model
-        return self
+
+    def _load_onnx(self, model_dir: Path) -> None:
+        try:
+            import onnxruntime as ort
+            from transformers import AutoTokenizer
+        except ImportError as exc:
+            raise MedfactError(
+                f"crossencoder backend 'onnx' needs {exc.name}: pip install onnxruntime "
+                "(or backend = 'torch', the default)"
+            ) from None
+        path = model_dir / ONNX_FILE
+        config_path = model_dir / "config.json"
+        if not path.is_file() or not config_path.is_file():
+            raise NotFittedError(
+                f"no {ONNX_FILE} beside a config.json in {model_dir}: make one with "
+                f"`python -m medfact.nli.export --model-dir {model_dir}`"
+            )
+        config = json.loads(config_path.read_text())
+        labels = [config.get("id2label", {}).get(str(i)) for i in range(len(SUPPORT_LABELS))]
+        if labels != list(SUPPORT_LABELS):
+            raise MedfactError(
+                f"{config_path}: the onnx backend runs support models, labels "
+                f"{list(SUPPORT_LABELS)}; its id2label has {config.get('id2label')}"
+            )
+        self._read_card(model_dir)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self.threads or 0  # 0: ONNX Runtime's default
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session_ = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.tokenizer_ = AutoTokenizer.from_pretrained(str(model_dir))
+        self.support_model_ = True
+        self.temperature_ = float(self.card_.get("calibration", {}).get("temperature", 1.0))
+        self.dtype_ = "onnx"
 
     def _load_adapter(self, model_dir: Path) -> Any:
         from peft import PeftModel
@@ -172,9 +261,67 @@ class CrossEncoder:
         """Probabilities of (supported, contradicted, not_enough_info) per (evidence, claim)."""
         if not pairs:
             return np.zeros((0, len(LABELS)), dtype=np.float32)
+        self.load()
+        if self.backend == "torch" and not self.per_row:
+            return self._predict_batched(pairs)
+        logits = self._logits_per_row(pairs) if self.per_row else self._logits_batched(pairs)
+        out = np.zeros((len(pairs), len(LABELS)), dtype=np.float32)
+        if self.support_model_:
+            out[:, 0] = _support_softmax(logits, self.temperature_)[:, 1]
+            out[:, 2] = 1.0 - out[:, 0]
+        else:
+            out[:] = _support_softmax(logits, 1.0)
+        return out
+
+    def _encode(self, pairs: Sequence[tuple[str, str]], pad: bool) -> Any:
+        return self.tokenizer_(
+            [p for p, _ in pairs],
+            [h for _, h in pairs],
+            truncation="longest_first",
+            max_length=self.max_length,
+            padding=pad,
+            return_tensors="np" if pad else None,
+        )
+
+    def _forward(self, feed: dict[str, np.ndarray]) -> np.ndarray:
+        """Logits (rows, classes) of one call, float32."""
+        if self.session_ is not None:
+            return np.asarray(self.session_.run(None, feed)[0], dtype=np.float32)
         import torch
 
-        self.load()
+        with torch.inference_mode():
+            tensors = {k: torch.from_numpy(v) for k, v in feed.items()}
+            return self.model_(**tensors).logits.float().numpy()
+
+    def _logits_per_row(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """Every pair its own call, unpadded: a row's logits depend on that row alone (the
+        tokenizer truncates each pair on its own, so encoding them together changes nothing)."""
+        enc = self._encode(pairs, pad=False)
+        rows = []
+        for i in range(len(pairs)):
+            ids = np.asarray([enc["input_ids"][i]], dtype=np.int64)
+            types = np.asarray([enc["token_type_ids"][i]], dtype=np.int64)
+            feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": types}
+            rows.append(self._forward(feed))
+        return np.concatenate(rows)
+
+    def _logits_batched(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+        out: np.ndarray | None = None
+        for lo in range(0, len(order), self.batch_size):
+            idx = order[lo : lo + self.batch_size]
+            enc = self._encode([pairs[i] for i in idx], pad=True)
+            logits = self._forward({k: enc[k].astype(np.int64) for k in INPUTS})
+            if out is None:
+                out = np.zeros((len(pairs), logits.shape[1]), dtype=np.float32)
+            out[idx] = logits
+        assert out is not None
+        return out
+
+    def _predict_batched(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """The float32 torch path, length-sorted batches (softmax in torch, as trained)."""
+        import torch
+
         order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
         out = np.zeros((len(pairs), len(LABELS)), dtype=np.float32)
         with torch.inference_mode():
@@ -213,6 +360,11 @@ class CrossEncoderVerifier:
     ``thresholds`` overrides keys of the model card's: ``supported`` (a claim's verdict),
     ``dismiss_supported`` (a word-count finding dismissed), ``not_enough_info`` and ``high`` (a
     finding of no support, at risk 2 and 3), ``contradicted``.
+
+    ``backend`` (``"torch-bf16"`` by default; ``"torch"`` for float32, ``"onnx"`` for ONNX
+    Runtime on an exported ``model.onnx``) and ``per_row`` (on by default: each pair its own
+    call, so a claim's probabilities never depend on the other claims read with it) are
+    :class:`CrossEncoder`'s.
     """
 
     name = "crossencoder.v1"
@@ -227,6 +379,8 @@ class CrossEncoderVerifier:
         quantize: bool = False,
         threads: int | None = None,
         thresholds: dict[str, float] | None = None,
+        backend: str = DEFAULT_BACKEND,
+        per_row: bool = True,
     ) -> None:
         self.top_k = top_k
         self.overrides = dict(thresholds or {})
@@ -236,6 +390,8 @@ class CrossEncoderVerifier:
             batch_size=batch_size,
             quantize=quantize,
             threads=threads,
+            backend=backend,
+            per_row=per_row,
         )
 
     def load(self) -> CrossEncoderVerifier:
