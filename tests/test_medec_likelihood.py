@@ -174,3 +174,60 @@ def test_missing_gguf_is_named():
 
     with pytest.raises(FileNotFoundError, match="no GGUF model at"):
         CausalLikelihood("/nonexistent/model.gguf").load()
+
+
+def _bench():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "medec_lm.py"
+    spec = importlib.util.spec_from_file_location("medec_lm_bench", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _pair(i: int, twin: bool) -> object:
+    from medfact.medec.likelihood import Pair
+
+    return Pair(
+        note_id=f"ms-val-{i}",
+        error_type="diagnosis",
+        before="b",
+        after="",
+        wrong="w",
+        right="r",
+        twin_verbatim=twin,
+    )
+
+
+def test_bench_scores_each_pair_once_and_reports_shares(tmp_path):
+    bench = _bench()
+    pairs = [_pair(i, twin=i < 2) for i in range(4)]
+    calls = []
+
+    def score(pair, side):
+        calls.append((pair.note_id, side))
+        # the right sentence wins in notes 0-2, loses in 3; "x" has no score on the wrong side
+        value = {"right": 1.0, "wrong": 0.0 if pair.note_id != "ms-val-3" else 2.0}[side]
+        return {"s": value, "x": None if side == "wrong" else 1.0}
+
+    out = tmp_path / "scores.jsonl"
+    rows, _ = bench.run_scores(pairs, score, out)
+    assert len(calls) == 8 and len(rows) == 4
+    rows_again, _ = bench.run_scores(pairs, score, out)
+    assert len(calls) == 8  # all four read back from the file
+    assert rows_again == rows
+    text = bench.report(rows, ["s", "x"], "demo")
+    assert "| s | 4 | 3 | 0 | 0.750 |" in text  # all pairs
+    assert "| s | 2 | 2 | 0 | 1.000 |" in text  # twin-verbatim pairs
+    assert "| x | 4 | 0 | 4 | 0.500 |" in text  # no score on one side: ties
+
+
+def test_bench_subsample_spreads_evenly():
+    bench = _bench()
+    pairs = [_pair(i, twin=False) for i in range(10)]
+    picked = bench._subsample(pairs, 5)
+    assert [p.note_id for p in picked] == [f"ms-val-{i}" for i in (0, 2, 4, 6, 8)]
+    assert bench._subsample(pairs, None) == pairs
