@@ -139,3 +139,20 @@ def test_prior_value_linked_to_its_analyte() -> None:
     assert run_rule("numbers.v1", "Troponin I rose from 0.3 to 2.4 ng/mL.", trop) == []
     found = run_rule("numbers.v1", "Troponin I rose from 0.3 to 4.2 ng/mL.", trop)
     assert [f.relation for f in found] == ["contradicted"]
+
+
+def test_allergic_reaction_given_as_mild_or_tolerated() -> None:
+    ctx = (
+        "Doctor: What happened when you took the codeine?\n"
+        "Patient: My lips and tongue swelled up, I had to go to the ER."
+    )
+    assert _risks("entities.v1", "Codeine caused mild nausea.", ctx) == [4]
+    assert run_rule("entities.v1", "Codeine caused lip and tongue swelling (ER visit).", ctx) == []
+    asthma = (
+        "Doctor: Are you allergic to anything?\nPatient: Aspirin, it makes my asthma flare.\n"
+        "Doctor: And ibuprofen?\nPatient: I avoid it too because of that."
+    )
+    found = run_rule("entities.v1", "Aspirin-exacerbated asthma; tolerates ibuprofen.", asthma)
+    assert [f.message.split("'")[1] for f in found if f.risk >= 3] == ["ibuprofen"]
+    kept = "Aspirin-exacerbated asthma; avoids ibuprofen as well."
+    assert not [f for f in run_rule("entities.v1", kept, asthma) if f.risk >= 3]

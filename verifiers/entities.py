@@ -17,12 +17,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from medfact.analysis import AFFIRMED, NEGATED, AnalyzedText
 from medfact.document import CaseDoc
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
-from medfact.textutil import STOPWORDS
+from medfact.textutil import STOPWORDS, sentence_at
 from medfact.types import Finding
 from medfact.verifiers.base import CONTRADICTED, Rule
 
@@ -782,6 +783,7 @@ class EntitiesRule(Rule):
         findings += self._demographics(view, out, ctx)
         findings += self._code_status(view, out, ctx)
         findings += self._allergies(view, out, ctx)
+        findings += self._reactions(view, out, ctx)
         findings += self._pregnancy(view, out, ctx)
         return findings
 
@@ -993,6 +995,60 @@ class EntitiesRule(Rule):
             )
         return findings
 
+    def _reactions(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
+        """A drug's reaction given as mild (or the drug as tolerated) where the input gives
+        an allergic reaction to it."""
+        severe: dict[str, tuple[int, int]] = {}
+        avoided: dict[str, tuple[int, int]] = {}
+        follow = _REACTION_REACH if ctx.is_dialogue else 0
+        for d in ctx.drugs:
+            text = _reaction_text(ctx, d.start, follow)
+            base = ctx.sentences[sentence_at(ctx.sentences, d.start).index].span[0] if text else 0
+            for table, pattern in ((severe, _SEVERE_REACTION), (avoided, _AVOIDS)):
+                m = pattern.search(text) if d.canonical not in table else None
+                if m is not None:
+                    table[d.canonical] = (base + m.start(), base + m.end())
+        findings, seen = [], set()
+        for d in out.drugs:
+            if d.canonical in seen or d.canonical not in severe | avoided:
+                continue
+            sent = sentence_at(out.sentences, d.start)
+            if sent is None:
+                continue
+            clause = out.text[sent.span[0] : sent.span[1]]
+            tolerated = next(
+                (
+                    m
+                    for m in _TOLERATES.finditer(clause)
+                    if _bound(out.text, sent.span[0] + m.start(), sent.span[0] + m.end(), d)
+                ),
+                None,
+            )
+            mild = _MILD_REACTION.search(clause) if d.canonical in severe else None
+            if mild is not None and _SEVERE_REACTION.search(clause):
+                mild = None  # the output gives the allergic reaction too
+            hit = tolerated or mild
+            if hit is None:
+                continue
+            where = severe.get(d.canonical) or avoided[d.canonical]
+            stated = "an allergic reaction" if d.canonical in severe else "that it is avoided"
+            seen.add(d.canonical)
+            said = "tolerated" if hit is tolerated else f"a mild reaction ('{hit.group()}')"
+            findings.append(
+                self.finding(
+                    view,
+                    ErrorCategory.DETAIL_MISIDENTIFICATION,
+                    self.allergy_risk,
+                    (sent.span[0] + hit.start(), sent.span[0] + hit.end()),
+                    f"allergy: '{d.surface}' {said} where the input gives {stated} "
+                    f"('{ctx.text[where[0] : where[1]]}')",
+                    relation=CONTRADICTED,
+                    context_span=where,
+                    confidence=0.75,
+                )
+            )
+        return findings
+
     def _allergies(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
         stated = allergies(ctx)
         findings = self._allergen_changed(view, out, ctx, stated)
@@ -1018,6 +1074,48 @@ class EntitiesRule(Rule):
                 )
             )
         return findings
+
+
+# Drug reactions by severity: a reaction the output gives as a mild intolerance where the input
+# gives an allergic one (swelling of the airway, hives, anaphylaxis, bronchospasm, SJS) hides a
+# drug that must not be given again; so does "tolerates X" for a drug the input reacts to.
+_SEVERE_REACTION = re.compile(
+    r"\banaphyla\w*|\bangio-?edema\b|\b(?:lips?|tongue|throat|face|mouth|eyes?)\b[^.\n]{0,30}"
+    r"\b(?:swell\w*|swollen|tight\w*|clos\w*)|\b(?:swell\w*|swollen)\b[^.\n]{0,20}"
+    r"\b(?:lips?|tongue|throat|face)\b|\bhives\b|\burticaria\b|\b(?:trouble|difficulty|"
+    r"couldn'?t|could not|can'?t) breath\w*|\bwheez\w*|\bbronchospasm\b|\basthma\b"
+    r"|\bstevens[- ]johnson\b|\bSJS\b|\bemergency (?:room|department|visit)|\bER\b"
+    r"|\bepi-?pen\b|\bepinephrine\b",
+    re.IGNORECASE,
+)
+_MILD_REACTION = re.compile(
+    r"\bnausea\w*|\bupset stomach\b|\bstomach upset\b|\bGI upset\b|\bdiarrh\w*"
+    r"|\bheadaches?\b|\bdrows\w*|\bconstipat\w*|\bintoleran\w*|\bside effects?\b",
+    re.IGNORECASE,
+)
+_TOLERATES = re.compile(
+    r"\b(?:tolerates?|tolerated|tolerating|no (?:problems?|issues?|reaction) (?:with|to)|"
+    r"fine with|can take|safe to (?:take|use))\b",
+    re.IGNORECASE,
+)
+_AVOIDS = re.compile(r"\bavoids?\b|\bavoiding\b|\ballerg\w*|\breacts?\b|\breaction\b", re.I)
+_REACTION_REACH = 2  # sentences after a drug's that may still describe its reaction (an answer)
+
+
+def _bound(text: str, start: int, end: int, drug: Any) -> bool:
+    """Whether the words at [start, end) are about ``drug``: next to it in one phrase
+    ("tolerates ibuprofen", "ibuprofen tolerated")."""
+    between = text[end : drug.start] if drug.start >= end else text[drug.end : start]
+    return len(between) <= 15 and not re.search(r"[,;:.()]", between)
+
+
+def _reaction_text(doc: AnalyzedText, start: int, follow: int) -> str:
+    """The sentence of a drug mention and, in a conversation, the next ``follow`` sentences."""
+    sent = sentence_at(doc.sentences, start)
+    if sent is None:
+        return ""
+    last = min(sent.index + follow, len(doc.sentences) - 1)
+    return doc.text[sent.span[0] : doc.sentences[last].span[1]]
 
 
 def same_allergen(a: str, b: str) -> bool:
