@@ -1180,7 +1180,7 @@ def sentence_topics(doc: AnalyzedText, facts: Sequence[Fact]) -> dict[int, froze
 
 # two values in one claim are two events ("tingling until Sunday, none today"; "oral antibiotics,
 # to avoid intravenous ones"): none of them is compared
-_ONE_VALUE = frozenset({"status", "side", "direction", "polarity", "route", "sex", "amount"})
+_ONE_VALUE = frozenset({"status", "side", "direction", "polarity", "route", "sex"})
 
 
 def _one_per_span(found: list[Difference]) -> list[Difference]:
@@ -1266,8 +1266,13 @@ class CompareStage(Stage):
             found = [
                 d
                 for d in differences(said, given, topics=topics)
-                if not (d.said.kind in ("part", "drug") and d.said.value in named)
-            ]  # a drug or part the input names elsewhere is no substitution ("continue Bumex")
+                if not (
+                    d.said.kind in ("part", "drug")
+                    and d.said.value in named
+                    and not d.said.key.startswith(_STRONG_FRAMES)
+                )
+            ]  # a drug or part the input names elsewhere is no substitution ("continue Bumex"),
+            # unless its frame is one that matters by itself ("ALLERGY: cefalexin")
             text, corpus = doc.context.text, False  # type: ignore[union-attr]
         else:
             analysed = self.analyzer(window.text, self.segmenter(window.text))
@@ -1276,6 +1281,9 @@ class CompareStage(Stage):
             found = differences(said, given, CORPUS_KINDS, topics)
             text, corpus = window.text, True
         return [_finding(doc, claim, d, window, text, corpus) for d in found]
+
+
+_STRONG_FRAMES = tuple(concept_key(w) for w in ("allergy", "allergic", "reaction", "intolerance"))
 
 
 def _named(ctx: AnalyzedText) -> frozenset[str]:

@@ -364,3 +364,23 @@ def test_weight_gain_is_read_by_its_head() -> None:
     context = "[doctor] so how has your weight been .\n[patient] i've been trying to lose weight ."
     assert not _negation("She denies weight gain.", context)
     assert _negation("She denies weight gain.", "[patient] i have had some weight gain .")
+
+
+def test_an_allergy_frame_names_its_drug_even_where_the_input_names_it_elsewhere() -> None:
+    window = "Allergy: ciprofloxacin, which ruptured his Achilles tendon."
+    context = window + " The culture grew Klebsiella sensitive to cefalexin."
+    assert _against("ALLERGY: cefalexin (Achilles rupture).", context, window, named=True)
+    assert not _against("ALLERGY: ciprofloxacin (Achilles rupture).", context, window, named=True)
+
+
+def test_not_using_denies() -> None:
+    context = "He is not using alcohol or drugs. Plan: restart sertraline 50 mg daily."
+    assert not _negation("No EtOH/drugs.", context)
+    assert _negation("Uses drugs daily.", context)
+
+
+def test_a_parenthesis_ends_a_denial() -> None:
+    context = "Doctor: No injections at home. Just the liquid, and the paracetamol regularly."
+    output = "Oral morphine solution 5 mg q4h PRN (no injections at home) + regular paracetamol."
+    assert not _negation(output, context)
+    assert _negation("No paracetamol.", context)

@@ -493,7 +493,7 @@ _CLAUSE_BREAK = re.compile(
     r"\b(?:just|only|except|but|however|although|though|there\s+is|there's|there\s+are|"
     r"and\s+(?:you|he|she|i|we|they)|it\s+is|it's|"
     r"i\s+can|i\s+(?:do\s+)?see|i\s+(?:do\s+)?appreciate|you\s+(?:do\s+)?have|"
-    r"(?:does|do)\s+show|shows?|showed|some|a\s+little|a\s+small)\b|[;\n]",
+    r"(?:does|do)\s+show|shows?|showed|some|a\s+little|a\s+small)\b|[;\n)+]",
     re.IGNORECASE,
 )
 
@@ -541,7 +541,7 @@ _DENIES = re.compile(
     r"deni|deny|no\b|none|nor\b|neither|without|negative|free\s+of|absen|rul(?:e|ing)\s+out|"
     r"never|non-?|nothing|(?:not|n't)\s+(?:have|has|had|got|experienc\w*|report\w*|"
     r"complain\w*|feel\w*|felt|show\w*|reveal\w*|see|seen|notic\w*|appreciat\w*|hear\w*|"
-    r"any|a|an)\b",
+    r"any|a|an)\b|(?:not|n't)\s+(?:currently\s+)?(?!going\b)\w+ing\b",  # "not using"
     re.IGNORECASE,
 )
 _ASKS_LATER = re.compile(
