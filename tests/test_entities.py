@@ -256,7 +256,7 @@ def test_allergen_swapped_with_a_tolerated_drug() -> None:
     ctx = "Allergies: cephalexin causes rash. Tolerates penicillin without problems."
     out = "Allergies: penicillin causes rash; cephalexin tolerated."
     found = of(run_rule("entities.v1", out, ctx), "entities.v1")
-    assert spans(out, found) == ["penicillin"]
+    assert spans(out, found) == ["penicillin", "tolerated"]  # both halves of the swap
     assert found[0].risk == 4 and "cephalexin" in found[0].message
     same = "Cephalexin allergy (rash); penicillin tolerated."
     assert of(run_rule("entities.v1", same, ctx), "entities.v1") == []

@@ -156,3 +156,51 @@ def test_allergic_reaction_given_as_mild_or_tolerated() -> None:
     assert [f.message.split("'")[1] for f in found if f.risk >= 3] == ["ibuprofen"]
     kept = "Aspirin-exacerbated asthma; avoids ibuprofen as well."
     assert not [f for f in run_rule("entities.v1", kept, asthma) if f.risk >= 3]
+
+
+def test_shorthand_read_as_clinicians_write_it() -> None:
+    ctx = "Sats 91 percent on room air. Haemodialysis three times a week. Piles since my 2nd baby."
+    out = "SpO2 91% RA. HD TTS. PMH: haemorrhoids after 2nd pregnancy."
+    assert not [f for f in run_rule("entities.v1", out, ctx) if f.risk >= 3]
+    found = run_rule("entities.v1", "Known RA on methotrexate; pregnant.", ctx)
+    assert sorted(f.message.split(":")[0].split(" '")[0] for f in found if f.risk >= 3) == [
+        "condition",
+        "pregnancy status",
+    ]
+    assert (
+        run_rule("entities.v1", "17yo, T1DM since 9.", "Type 1 diabetes since age 9, now 17.") == []
+    )
+    assert not run_rule("entities.v1", "Protective: 2 young children.", "34-year-old man.")
+    assert _risks("entities.v1", "40yo man.", "34-year-old man.") == [3]
+
+
+def test_numbers_written_as_shorthand_or_arithmetic() -> None:
+    ctx = "A 44-year-old woman, eleven weeks pregnant. Temperature 101F."
+    assert run_rule("numbers.v1", "44F, 11/40 pregnant. T 101F.", ctx) == []
+    assert run_rule("numbers.v1", "44F, 11/40 pregnant. T 104F.", ctx) != []
+    per_kilo = "Weighs 12 kilos. Dexamethasone 0.15 milligrams per kilo, so 1.8 milligrams."
+    assert run_rule("numbers.v1", "Wt 12 kg. Dexamethasone 0.15 mg/kg (1.8 mg).", per_kilo) == []
+    pills = "That's 28 tablets, 500 milligrams each."
+    assert run_rule("numbers.v1", "OD: 28 x 500 mg (14 g).", pills) == []
+    assert run_rule("numbers.v1", "OD: 28 x 500 mg (18 g).", pills) != []
+    twice = "Metformin 500 mg twice a day."
+    assert _risks("numbers.v1", "Metformin 1000 mg twice daily.", twice) == [4]
+
+
+def test_what_an_action_or_route_or_rate_is_said_of() -> None:
+    ctx = "Home amlodipine 5 mg daily. Spironolactone, ramipril and furosemide are held."
+    assert run_rule("temporal.v1", "D/c meds: amlodipine 5 mg daily. K 4.0 at d/c.", ctx) == []
+    assert run_rule("temporal.v1", "Held: spironolactone, ramipril, furosemide.", ctx) == []
+    assert _risks("temporal.v1", "D/c amlodipine.", ctx) == [4]
+    both = "Continue apixaban. Hold metoprolol."
+    assert run_rule("temporal.v1", "Continue apixaban, hold metoprolol.", both) == []
+    obstetric = "Carboprost 250 micrograms IM at 0430. Tranexamic acid 1 g IV at 0435."
+    assert run_rule("route.v1", "Carboprost 250 mcg IM 0430, TXA 1 g IV 0435.", obstetric) == []
+    assert run_rule("route.v1", "Carboprost 250 mcg IV 0430, TXA 1 g IV 0435.", obstetric) != []
+    itch = "Hydroxyzine 25 milligrams at bedtime. Use the emollient at least twice a day."
+    assert run_rule("numbers.v1", "Hydroxyzine 25 mg qHS, emollient at least BID.", itch) == []
+    assert run_rule("numbers.v1", "Hydroxyzine 25 mg BID, emollient at least BID.", itch) != []
+    dose = "Since we bumped the sertraline up? Patient: Better I think."
+    assert (
+        run_rule("comparison.v1", "Panic attacks less since the sertraline increase.", dose) == []
+    )

@@ -22,7 +22,7 @@ from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.textutil import stem
 from medfact.types import Finding
-from medfact.verifiers.base import CONTRADICTED, Rule, window_stems
+from medfact.verifiers.base import CONTRADICTED, Rule, clause_window_stems
 
 _LEFT_RIGHT = "left-right"
 _TOPIC = 4  # words on either side of a structure that say what is found there
@@ -161,14 +161,14 @@ class LateralityRule(Rule):
         findings = []
         for group, name, i in _structures(out):
             own = stem(name.split()[-1])
-            topic = _clause_stems(out, i) - {own}
+            topic = clause_window_stems(out, i) - {own}
             same = [(n, j) for g, n, j in theirs if g == group and n == name]
             if same and group in _LOOSE:
                 continue  # "knee" of a leg the input names elsewhere: a loose name, not a swap
-            if any(topic & _clause_stems(ctx, j, _TOPIC + 2) for _, j in same):
+            if any(topic & clause_window_stems(ctx, j, _TOPIC + 2) for _, j in same):
                 continue  # the input says the same of this structure
             rivals = [(n, j) for g, n, j in theirs if g == group and n != name]
-            said = [(n, j) for n, j in rivals if topic & _clause_stems(ctx, j, _TOPIC + 2)]
+            said = [(n, j) for n, j in rivals if topic & clause_window_stems(ctx, j, _TOPIC + 2)]
             if same and not said:
                 continue  # the input names it, and says nothing else of a neighbour
             if not (said or rivals):
@@ -189,20 +189,6 @@ class LateralityRule(Rule):
                 )
             )
         return findings
-
-
-def _clause_stems(doc: AnalyzedText, i: int, width: int = _TOPIC) -> set[str]:
-    """What a text says of the structure at token ``i``: the content stems within ``width``
-    words in its clause (shorthand packs several: "RUL mass; RLL clear")."""
-    stems = window_stems(doc.tokens, i, width)
-    toks = doc.tokens
-    lo, hi = toks[max(0, i - width)].start, toks[min(len(toks) - 1, i + width)].end
-    text, at = doc.text, doc.tokens[i].start
-    left = max(text.rfind(";", lo, at), text.rfind(",", lo, at))
-    right = min((k for k in (text.find(";", at, hi), text.find(",", at, hi)) if k >= 0), default=hi)
-    near = toks[max(0, i - width) : i + width + 1]
-    keep = {t.stem for t in near if left < t.start < right}
-    return stems & keep
 
 
 def same_place(a: str, b: str) -> bool:

@@ -82,3 +82,16 @@ def window_stems(tokens: list[Token], index: int, width: int = 4) -> set[str]:
     sent = tokens[index].sentence
     lo, hi = max(0, index - width), min(len(tokens), index + width + 1)
     return {t.stem for t in tokens[lo:hi] if t.sentence == sent and is_content(t)}
+
+
+def clause_window_stems(doc: AnalyzedText, i: int, width: int = 4) -> set[str]:
+    """What a text says of the word at token ``i``: the content stems within ``width`` words
+    in its clause (shorthand packs several into a sentence: "RUL mass; RLL clear")."""
+    stems = window_stems(doc.tokens, i, width)
+    toks = doc.tokens
+    lo, hi = toks[max(0, i - width)].start, toks[min(len(toks) - 1, i + width)].end
+    text, at = doc.text, toks[i].start
+    left = max(text.rfind(";", lo, at), text.rfind(",", lo, at))
+    right = min((k for k in (text.find(";", at, hi), text.find(",", at, hi)) if k >= 0), default=hi)
+    near = toks[max(0, i - width) : i + width + 1]
+    return stems & {t.stem for t in near if left < t.start < right}

@@ -223,6 +223,23 @@ def _clause_stems(doc: AnalyzedText, i: int, width: int = 6) -> frozenset[str]:
     return frozenset(stems)
 
 
+_DOSE_WORDS = frozenset({"dose", "doses", "dosage", "mg", "mcg", "units", "titration"})
+
+
+def _dose_change(doc: AnalyzedText, i: int) -> bool:
+    """A change word about a medication's dose ("since the sertraline increase", "dose
+    decreased"), not about the patient's condition: an amount word with a drug or a dose word
+    next to it."""
+    tok = doc.tokens[i]
+    if not tok.text.startswith(("increas", "decreas", "reduc", "lower", "rais", "titrat")):
+        return False  # "worse on sertraline" is about the patient
+    near = doc.tokens[max(0, i - 2) : i + 3]
+    if any(t.text in _DOSE_WORDS for t in near if t.sentence == tok.sentence):
+        return True
+    lo, hi = near[0].start, near[-1].end
+    return any(lo <= d.start < hi and d.end <= hi for d in doc.drugs)
+
+
 def _negated_here(doc: AnalyzedText, j: int) -> bool:
     """A change word negated by a word just before it ("not better", "no worse")."""
     tok = doc.tokens[j]
@@ -332,7 +349,7 @@ class ComparisonRule(Rule):
         findings = []
         for i, direction in change_mentions(out):
             tok = out.tokens[i]
-            if tok.polarity == "negated":
+            if tok.polarity == "negated" or _dose_change(out, i):
                 continue
             topic = topics.of(tok.sentence)
             if index.agrees(topic, direction):

@@ -140,7 +140,7 @@ CONDITIONS: dict[str, tuple[str, ...]] = {
     "cellulitis": ("cellulitis",),
     "subdural hematoma": ("subdural hematoma", "SDH", "subdural"),
     "intracranial hemorrhage": ("intracranial hemorrhage", "brain bleed", "ICH"),
-    "pneumothorax": ("pneumothorax", "collapsed lung"),
+    "pneumothorax": ("pneumothorax", "collapsed lung", "PTX"),
     "pulmonary nodule": ("nodule", "lung mass", "pulmonary mass", "spiculated"),
     "fracture": ("fracture", "broken bone", "Fx"),
     "concussion": ("concussion",),
@@ -170,7 +170,7 @@ PROCEDURES: dict[str, tuple[str, ...]] = {
     "colonoscopy": ("colonoscopy",),
     "endoscopy": ("endoscopy", "EGD", "upper endoscopy"),
     "bronchoscopy": ("bronchoscopy",),
-    "biopsy": ("biopsy", "biopsied"),
+    "biopsy": ("biopsy", "biopsied", "excision", "excised", "excisional"),
     "lumbar puncture": ("lumbar puncture", "spinal tap", "LP"),
     "stress test": ("stress test", "treadmill test", "nuclear stress"),
     "spirometry": ("spirometry", "PFT", "PFTs", "pulmonary function"),
@@ -228,7 +228,14 @@ PROCEDURES: dict[str, tuple[str, ...]] = {
 
 SETTINGS: dict[str, tuple[str, ...]] = {
     "intensive care unit": ("ICU", "intensive care", "critical care", "MICU", "SICU", "CCU"),
-    "emergency department": ("emergency department", "emergency room", "ED", "ER"),
+    "emergency department": (
+        "emergency department",
+        "emergency room",
+        "ED",
+        "ER",
+        "accident and emergency",
+        "casualty",
+    ),
     "nursing home": (
         "nursing home",
         "nursing facility",
@@ -383,7 +390,7 @@ SUPPORT_ONLY: dict[tuple[str, str], tuple[str, ...]] = {
 
 _FAMILY = ("wife", "husband", "partner", "daughter", "son", "mother", "father", "sister", "brother")
 _AGE = re.compile(  # "45-year-old", "45 yo", "72F", "aged 60"; not "5 years ago"
-    r"\b(\d{1,3})[\s-]*(?:years?|yrs?)[\s-]+old\b|\b(\d{1,3})\s*(?:y/o|yo|y\.o\.)"
+    r"\b(\d{1,3})[\s-]*(?:years?|yrs?)[\s-]+old\b|\b(\d{1,3})\s*(?:y/o|yo\b|y\.o\.)"
     r"|\b(\d{1,3})\s?(?:F|M)\b|\baged?\s+(\d{1,3})\b"
 )
 _SEX_AFTER_AGE = re.compile(r"\b\d{1,3}\s?(?:(?P<f>F)|(?P<m>M))\b")
@@ -409,6 +416,9 @@ _WORDLIKE = frozenset(
 )
 # An alias followed by one of these words names something else ("CVA tenderness": the flank).
 _NOT_BEFORE = {("cva",): frozenset({"tenderness"})}
+# Abbreviations that mean something else after these words: "SpO2 91% RA" and "on RA" are room
+# air, not rheumatoid arthritis.
+_NOT_AFTER = {("ra",): re.compile(r"(?:%|\bon|\bsats?|\bspo2|\bo2|\bsaturations?)\s*$", re.I)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -416,6 +426,35 @@ class _Entry:
     kind: str
     concept: str
     exact: tuple[str, ...] | None  # the words as they must be written, for abbreviations
+
+
+# British spellings read as American ones ("haemodialysis", "oedema", "anaemia", "paediatric").
+_BRITISH = (
+    ("haem", "hem"),
+    ("aemia", "emia"),
+    ("oedem", "edem"),
+    ("oesoph", "esoph"),
+    ("paed", "ped"),
+    ("anaesth", "anesth"),
+    ("oestr", "estr"),
+    ("diarrhoea", "diarrhea"),
+    ("tumour", "tumor"),
+    ("coeliac", "celiac"),
+    ("foet", "fet"),
+    ("ischaem", "ischem"),
+    ("caec", "cec"),
+    ("gynaec", "gynec"),
+    ("leukaem", "leukem"),
+)
+
+
+def _fold(word: str) -> str:
+    """A word in lower case with British spellings made American."""
+    low = word.lower()
+    if "ae" in low or "oe" in low or "our" in low:
+        for british, american in _BRITISH:
+            low = low.replace(british, american)
+    return low
 
 
 class AliasIndex:
@@ -433,7 +472,7 @@ class AliasIndex:
                 words = tuple(_WORD.findall(alias))
                 exact = _exact(alias) and (not loose or alias.lower() in _WORDLIKE)
                 entry = _Entry(kind, concept, words if exact else None)
-                self.keys.setdefault(tuple(w.lower() for w in words), []).append(entry)
+                self.keys.setdefault(tuple(_fold(w) for w in words), []).append(entry)
         self.longest = max((len(k) for k in self.keys), default=1)
         # only where a longer key starts is a longer match worth trying
         self.first_words = frozenset(k[0] for k in self.keys if len(k) > 1)
@@ -459,7 +498,7 @@ class AliasIndex:
     def find(self, text: str, kinds: tuple[str, ...] | None = None) -> list[Mention]:
         spans = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
         words = [w for w, _, _ in spans]
-        lowers = [w.lower() for w in words]
+        lowers = [_fold(w) for w in words]
         found: list[Mention] = []
         i, total = 0, len(words)
         while i < total:
@@ -476,6 +515,9 @@ class AliasIndex:
                     continue  # part of shorthand ("c/s") or of a longer hyphenated word
                 after = _NOT_BEFORE.get(tuple(lowers[i : i + n]))
                 if after and i + n < total and lowers[i + n] in after:
+                    continue
+                before = _NOT_AFTER.get(tuple(lowers[i : i + n]))
+                if before and before.search(text, max(0, start - 16), start):
                     continue
                 for e in dict.fromkeys(hits):
                     found.append(Mention(e.kind, e.concept, start, end, text[start:end]))
@@ -590,6 +632,14 @@ def sexes(doc: AnalyzedText, pronouns: bool) -> Iterator[tuple[str, int, int]]:
 
 PREGNANCY = re.compile(  # the patient's pregnancy; "born at 34 weeks' gestation" is not one
     r"\b(?:pregnan\w*|hCG positive|positive (?:urine |serum )?hCG|G\d\s*P\d|gravid\w*)",
+    re.IGNORECASE,
+)
+
+# A pregnancy of the past ("after her 2nd pregnancy", "during a previous pregnancy"): history, not
+# a pregnancy status.
+_PAST_PREGNANCY = re.compile(
+    r"\b(?:after|during|since|previous|prior|past|last|earlier|each|both|all|first|second|third|"
+    r"1st|2nd|3rd|\d+th)\s+(?:(?:her|my|his|their|a|the|two|three)\s+)?$",
     re.IGNORECASE,
 )
 
@@ -790,7 +840,12 @@ class EntitiesRule(Rule):
     def _pregnancy(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
         """A pregnancy the output states (or raises) that the input denies or never mentions."""
         stated = [m for m in PREGNANCY.finditer(out.text)]
-        stated = [m for m in stated if polarity_at(out, m.start(), m.end()) != NEGATED]
+        stated = [
+            m
+            for m in stated
+            if polarity_at(out, m.start(), m.end()) != NEGATED
+            and not _PAST_PREGNANCY.search(out.text, max(0, m.start() - 24), m.start())
+        ]
         if not stated:
             return []
         in_ctx = list(PREGNANCY.finditer(ctx.text))
@@ -853,7 +908,9 @@ class EntitiesRule(Rule):
         ctx_ages = ages(ctx.text)
         ctx_numbers = {q.value for q in ctx.quantities} | {a for a, _, _ in ctx_ages}
         for age, start, end in ages(out.text):
-            if any(a == age for a, _, _ in ctx_ages):
+            if any(a == age for a, _, _ in ctx_ages) or re.search(
+                rf"\b(?:now|currently|turned|turning)\s+{age}\b", ctx.text, re.IGNORECASE
+            ):  # "since age 9, now 17"
                 continue
             if ctx_ages:
                 first = ctx_ages[0]

@@ -11,6 +11,7 @@ and the high-alert rows for an antineoplastic, opioid, insulin, ...).
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 
 from medfact.analysis import AnalyzedText, Token
@@ -25,6 +26,7 @@ _AFTER = 3  # a drug this many words after a route word is the one it qualifies 
 _BEFORE = 14  # else the nearest drug this many words before it in the sentence
 _PREVIOUS = 2  # sentences back a route word without a drug of its own looks for one
 _SHORT = 2  # route abbreviations this short count only in upper case ("PO", not "po" in a word)
+_BREAK = re.compile(r"[;,]")
 _NOT_A_ROUTE_BEFORE = frozenset({"stage", "grade", "class", "type", "phase", "level", "nyha"})
 _INJECTION = "injection"
 
@@ -95,7 +97,7 @@ def route_mentions(doc: AnalyzedText) -> list[RouteMention]:
             i += 1
             continue
         end, route = match
-        drug = _qualified(toks, drug_tokens, first_index, i, end)
+        drug = _qualified(doc.text, toks, drug_tokens, first_index, i, end)
         if drug is not None:
             found.append(RouteMention(route, toks[i].start, toks[end - 1].end, drug))
         i = end
@@ -117,24 +119,28 @@ def _route_at(
 
 
 def _qualified(
+    text: str,
     toks: list[Token],
     drug_tokens: list[tuple[int, int, str]],
     first_index: list[int],
     start: int,
     end: int,
 ) -> str | None:
-    """The drug a route word at tokens [start, end) qualifies, in its sentence."""
+    """The drug a route word at tokens [start, end) qualifies, in its sentence and phrase (a
+    comma or semicolon between them leads to another item: "carboprost IM, TXA IV")."""
     sentence = toks[start].sentence
     k = bisect.bisect_left(first_index, end)
     if k < len(drug_tokens):
         first, _, name = drug_tokens[k]
-        if first - end < _AFTER and toks[first].sentence == sentence:
+        between = text[toks[end - 1].end : toks[first].start]
+        if first - end < _AFTER and toks[first].sentence == sentence and not _BREAK.search(between):
             return name
     k = bisect.bisect_left(first_index, start) - 1
     if k >= 0:
         _, last, name = drug_tokens[k]
         drug_sentence = toks[min(last, len(toks) - 1)].sentence
-        if start - last <= _BEFORE and drug_sentence == sentence:
+        between = text[toks[min(last, len(toks) - 1)].end : toks[start].start]
+        if start - last <= _BEFORE and drug_sentence == sentence and not _BREAK.search(between):
             return name
         # "How are you taking the testosterone? - It's the gel.": a sentence naming no drug
         # speaks of the drug named just before

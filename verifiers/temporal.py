@@ -218,6 +218,23 @@ _ACTION_RE = re.compile(
     + r")(?![\w/-])",
     re.IGNORECASE,
 )
+# "d/c" that means discharge: followed by what is discharged with, or after "at/on/for".
+_DISCHARGE_AFTER = re.compile(
+    r"d/c\b(?=\s*(?:meds|medications|medicines|analgesia|summary|home|planning|plan|instructions|"
+    r"letter|prescriptions?|rx|follow|to\b|:))",
+    re.IGNORECASE,
+)
+_DISCHARGE_BEFORE = re.compile(r"\b(?:at|on|for|after|before|until|post)\s+$", re.IGNORECASE)
+
+
+def _discharge(text: str, start: int) -> bool:
+    """Whether the "d/c" at ``start`` means discharge ("D/c meds:", "at d/c")."""
+    if text[start : start + 3].lower() != "d/c":
+        return False
+    before = _DISCHARGE_BEFORE.search(text, max(0, start - 8), start)
+    return bool(_DISCHARGE_AFTER.match(text, start) or before)
+
+
 # "given" as a preposition: followed by the reason, not by what was given or when.
 _GIVEN_AS_PREPOSITION = re.compile(
     r"given\s+(?:(?:the|this|that|these|those)\s+(?!morning|evening|night|afternoon|day|"
@@ -392,6 +409,28 @@ def _drug_near(doc: AnalyzedText, starts: list[int], lo: int, hi: int, at: int) 
     return best[1] if best else None
 
 
+_LIST_GAP = re.compile(r"^\s*(?:,|and|or|&|/)?\s*(?:and|or)?\s*$", re.IGNORECASE)
+
+
+def _listed_with(doc: AnalyzedText, canonical: str, lo: int, hi: int) -> list[str]:
+    """The drugs listed together with ``canonical`` in the clause [lo, hi) ("spironolactone,
+    ramipril and furosemide are held"): neighbours joined only by commas and "and"/"or"."""
+    drugs = [d for d in doc.drugs if lo <= d.start and d.end <= hi]
+    at = next((k for k, d in enumerate(drugs) if d.canonical == canonical), None)
+    if at is None:
+        return []
+    found = []
+    for step in (-1, 1):
+        k = at
+        while 0 <= k + step < len(drugs):
+            a, b = (drugs[k + step], drugs[k]) if step < 0 else (drugs[k], drugs[k + step])
+            if not _LIST_GAP.match(doc.text[a.end : b.start]):
+                break
+            k += step
+            found.append(drugs[k].canonical)
+    return [c for c in dict.fromkeys(found) if c != canonical]
+
+
 def _drug_before(doc: AnalyzedText, starts: list[int], offset: int, reach: int = 200) -> str | None:
     """The last drug named within ``reach`` characters before ``offset``."""
     k = bisect_right(starts, offset) - 1
@@ -423,7 +462,11 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
         found.append(Mention("aspect", kind, m.start(), m.end(), topic, dated=dated))
     for m in anchored(_ACTION_RE, doc, _ACTION_FIRSTS):
         lo, hi = text.clause(m.start())
-        drug = _drug_near(doc, drug_starts, lo, hi, m.start())
+        # the drug of the action's own phrase first ("continue apixaban, hold metoprolol")
+        p_lo, p_hi = text.clause(m.start(), phrase=True)
+        drug = _drug_near(doc, drug_starts, p_lo, p_hi, m.start())
+        if drug is None:
+            drug = _drug_near(doc, drug_starts, lo, hi, m.start())
         if drug is None and carry and not _TO_VERB.match(doc.text, m.end()):
             # "Resume the day after": the drug named just before; not "continue to ice it"
             drug = _drug_before(doc, drug_starts, m.start(), reach=120)
@@ -433,11 +476,16 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
         value = m.lastgroup or ""
         if value == "given" and _GIVEN_AS_PREPOSITION.match(doc.text, m.start()):
             continue  # "stop ibuprofen given kidney function": a reason, not a dose given
+        if value == "stopped" and _discharge(doc.text, m.start()):
+            continue  # "D/c meds:", "at d/c": discharge, not discontinue
         if value in ("started", "given") and _AGAIN.search(
             doc.text, m.end(), min(hi, m.end() + 60)
         ):
             value = "resumed"  # "start taking baby aspirin again"
-        found.append(Mention("action", value, m.start(), m.end(), frozenset(), drug, asked=asked))
+        for each in [drug, *_listed_with(doc, drug, lo, hi)]:
+            found.append(
+                Mention("action", value, m.start(), m.end(), frozenset(), each, asked=asked)
+            )
     for m in anchored(_RELATIVE, doc, _RELATIVE_FIRSTS, numbers=True):
         lo, hi = text.clause(m.start(), phrase=True)
         topic = text.topic(lo, hi, m.span())

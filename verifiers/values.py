@@ -19,12 +19,13 @@ from medfact.lexicon.terms import DOSE_CLASSES, FREQUENCIES, LABS, NUMBER_WORDS
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
-from medfact.verifiers.base import CONTRADICTED, Rule, window_stems
+from medfact.verifiers.base import CONTRADICTED, Rule, clause_window_stems, window_stems
 from medfact.verifiers.temporal import anchored, first_words
 
 # Classes whose values are specific enough that a lone competitor is a real disagreement.
 _SPECIFIC = DOSE_CLASSES | {"pressure", "ratio", "temperature", "age", "weight", "rate", "percent"}
-_PER_KG = re.compile(r"\s*(?:/|per\s+)(?:kg|kilogram)\b", re.IGNORECASE)
+_PER_KG = re.compile(r"\s*(?:/|per\s+)(?:kg|kilos?|kilograms?)\b", re.IGNORECASE)
+_AGE_SEX = re.compile(r"[FM]\b")  # "44F", "22M": an age and a sex, not degrees or metres
 
 # --- dosing frequency --------------------------------------------------------------------------
 
@@ -138,8 +139,8 @@ def same_value(a: Quantity, b: Quantity, a_text: str = "", b_text: str = "") -> 
         return False
     if a.unit is None or b.unit is None:
         return a.value == b.value and (a.unit is None or b.unit is None)
-    if a.unit == b.unit:
-        return a.value == b.value
+    if a.unit == b.unit or (a.unit_class == b.unit_class == "count" and "x" in (a.unit, b.unit)):
+        return a.value == b.value  # "28 x" counts whatever the other side counts ("28 tablets")
     if a.unit_class == b.unit_class and a.unit_class not in ("units", "count"):
         base_a, base_b = a.base_value(), b.base_value()
         return abs(base_a - base_b) <= 0.02 * max(abs(base_a), abs(base_b))
@@ -149,10 +150,44 @@ def same_value(a: Quantity, b: Quantity, a_text: str = "", b_text: str = "") -> 
 _DATE_TAIL = re.compile(r"/\d")
 
 
+def _total_of(q: Quantity, theirs: list[Quantity]) -> bool:
+    """A dose that is a counted number of the input's doses ("28 tablets, 500 mg each" ->
+    "14 g")."""
+    if q.unit_class not in DOSE_CLASSES:
+        return False
+    # counted things only ("28 tablets"): "twice a day" times a dose is a doubled dose
+    counts = {c.value for c in theirs if c.unit_class == "count" and c.value.is_integer()}
+    target = q.base_value()
+    for c in theirs:
+        if c.unit_class != q.unit_class or not c.base_value():
+            continue
+        n = target / c.base_value()
+        if n in counts or any(abs(n - k) <= 1e-6 * n for k in counts):
+            return True
+    return False
+
+
+def _gestation_stated(q: Quantity, context: str) -> bool:
+    """ "11/40" (weeks of gestation) where the input gives the same number of weeks."""
+    if q.unit_class != "ratio" or q.second != 40 or q.value > 42:
+        return False
+    weeks = f"{q.value:g}"
+    words = [w for w, n in NUMBER_WORDS.items() if n == q.value]
+    number = "|".join([re.escape(weeks), *map(re.escape, words)])
+    return re.search(rf"\b(?:{number})\s*(?:-\s*)?(?:weeks?|wks?)\b", context, re.I) is not None
+
+
 def _not_a_value(q: Quantity, text: str) -> bool:
     """A number that is part of a word ("a1c", "b12") or of a date ("3/4/21", "12/2019")."""
     if q.start > 0 and text[q.start - 1].isalpha():
         return True
+    if (
+        q.value < 90
+        and q.unit_class == "temperature"
+        and q.end - q.start <= 4
+        and _AGE_SEX.match(text, q.end - 1)
+    ):
+        return True  # "44F" written as one word: an age and a sex
     date_tail = _DATE_TAIL.match(text, q.end) is not None
     return q.second is not None and (q.second >= 1900 or date_tail)
 
@@ -244,7 +279,84 @@ def _drug_before(
     found = doc.drugs[k]
     if clause and (start - found.end > 80 or _CLAUSE_BREAK.search(doc.text, found.end, start)):
         return None
+    if clause:
+        between = doc.text[found.end : start]
+        comma = between.rfind(",")
+        words = re.findall(r"[A-Za-z]{4,}", between[comma + 1 :]) if comma >= 0 else []
+        if any(w.lower() not in _DOSING_WORDS for w in words):
+            return None  # "hydroxyzine 25 mg qHS, emollient at least BID": another subject
     return found.canonical
+
+
+# Words of a dosing instruction that keep a frequency with the drug before a comma ("lisinopril
+# 10 mg, take one tablet daily").
+_DOSING_WORDS = frozenset(
+    {
+        "take",
+        "takes",
+        "taking",
+        "tablet",
+        "tablets",
+        "capsule",
+        "capsules",
+        "mouth",
+        "orally",
+        "with",
+        "food",
+        "meals",
+        "then",
+        "dose",
+        "doses",
+        "puff",
+        "puffs",
+        "drop",
+        "drops",
+        "unit",
+        "units",
+        "once",
+        "twice",
+        "three",
+        "four",
+        "times",
+        "every",
+        "each",
+        "daily",
+        "nightly",
+        "morning",
+        "evening",
+        "night",
+        "bedtime",
+        "least",
+        "most",
+        "about",
+        "around",
+        "only",
+        "also",
+        "given",
+        "used",
+        "uses",
+        "apply",
+        "applied",
+        "inhaled",
+        "injected",
+        "subcutaneously",
+        "intravenously",
+        "after",
+        "before",
+        "needed",
+        "hours",
+        "days",
+    }
+)
+
+
+def sentence_stems(doc: AnalyzedText, offset: int) -> frozenset[str]:
+    """Content stems of the sentence at ``offset``."""
+    starts = [t.start for t in doc.tokens]
+    i = max(bisect_right(starts, offset) - 1, 0)
+    if not doc.tokens:
+        return frozenset()
+    return frozenset(t.stem for t in doc.sentence_tokens(doc.tokens[i].sentence) if is_content(t))
 
 
 class _Subject:
@@ -403,6 +515,8 @@ class NumbersRule(Rule):
                 continue
             if any(same_value(q, c, out.text, ctx.text) for c in theirs):
                 continue
+            if _gestation_stated(q, ctx.text) or _total_of(q, theirs):
+                continue
             finding = self._lab_finding(view, q, ctx_labs, out_labs)
             if finding is None:
                 finding = self._value_finding(view, q, theirs)
@@ -467,14 +581,14 @@ class NumbersRule(Rule):
                 suggestion=stated,
                 confidence=0.9,
             )
-        anchors = window_stems(out.tokens, q.token_index)
+        anchors = clause_window_stems(out, q.token_index)
         rivals = []
         for c in theirs:
             if q.unit_class is None and c.unit_class is not None:
                 continue
             if q.unit_class is not None and c.unit_class != q.unit_class:
                 continue
-            overlap = len(anchors & window_stems(ctx.tokens, c.token_index))
+            overlap = len(anchors & clause_window_stems(ctx, c.token_index))
             rivals.append((overlap, c))
         same_class = [c for _, c in rivals]
         best = max(rivals, key=lambda r: r[0], default=(0, None))
@@ -486,7 +600,10 @@ class NumbersRule(Rule):
             same_unit = [c for c in same_class if c.unit == q.unit]
             if q.unit_class in _SPECIFIC or (same_unit and q.unit_class != "time"):
                 pool = same_class if q.unit_class in _SPECIFIC else same_unit
-                rival = min(pool, key=lambda c: _relative_distance(q, c, out, ctx))
+                if q.unit_class in DOSE_CLASSES or len(pool) == 1:
+                    # another value of a non-dose class is about something else unless it is
+                    # the input's only one ("feeds 50%" is not "saturations above 92%")
+                    rival = min(pool, key=lambda c: _relative_distance(q, c, out, ctx))
         is_dose = q.unit_class in DOSE_CLASSES
         if rival is not None:
             stated = ctx.text[rival.start : rival.end]
@@ -541,6 +658,12 @@ class NumbersRule(Rule):
                     scored.append((score, c))
             if not scored or any(abs(c.per_day - f.per_day) <= 0.05 * c.per_day for _, c in scored):
                 continue
+            if drug is None and any(
+                abs(c.per_day - f.per_day) <= 0.05 * c.per_day
+                and len(topic & sentence_stems(ctx, c.start)) >= 2
+                for c in ctx_freqs
+            ):
+                continue  # the same rate said of the same thing elsewhere in its sentence
             c = max(scored, key=lambda s: (s[0], -s[1].start))[1]
             ratio = f.per_day / c.per_day
             surface, stated = out.text[f.start : f.end], ctx.text[c.start : c.end]
