@@ -10,7 +10,8 @@ Reports model/lexicon load time separately, then cases/s, claims/s, time per sta
 Each ``--tier1 KEY=VALUE[,KEY=VALUE]`` is one variant of crossencoder.v1's parameters (values
 are JSON where they parse, else strings); variants are loaded together and timed pass by pass
 in turn, so a shared machine's load falls on each alike; the first is the reference of the
-ratios.
+ratios. torch's thread count is one per process: a variant's ``threads`` applies to every torch
+variant of the run (time thread counts in separate runs).
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ def compare(args: argparse.Namespace, cases: list[dict[str, str]]) -> None:
             totals[k][0] += n
             totals[k][1] += c
             totals[k][2] += s
-            model_s[k] += stages.get("tier1", 0.0)
+            model_s[k] += stages.get("model", 0.0)
     print(
         f"machine: {platform.machine()} cores={len(os.sched_getaffinity(0))} "
         f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}; "
