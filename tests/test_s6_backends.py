@@ -3,6 +3,7 @@ a pair's probabilities are bit-identical alone and among others, and close to fl
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from pathlib import Path
@@ -25,7 +26,11 @@ PAIRS = [
     ("Follow up in two weeks. " * 30, "He has a brother with diabetes."),  # truncated
     ("", "Afebrile."),
 ]
-CARD = {"training": {"max_length": 64}, "calibration": {"temperature": 1.5}}
+CARD = {
+    "training": {"max_length": 64, "sources": ["mts-dialog"], "window_chars": 600},
+    "calibration": {"temperature": 1.5},
+    "thresholds": {"supported": 0.5, "not_enough_info": 0.6},
+}
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +128,26 @@ def test_export_then_onnx_backend_matches_torch(support_dir, tmp_path):
     q_rows = quantized.predict(PAIRS)
     assert np.array_equal(q_rows, _alone(quantized, PAIRS))  # scales are per call = per pair
     assert np.abs(q_rows - rows).max() < 0.1
+
+    from medfact.nli.export import compare_backends
+
+    data = tmp_path / "nli"
+    data.mkdir()
+    lines = [
+        {"premise": p, "hypothesis": h, "label": label, "source": source}
+        for (p, h), label, source in zip(
+            PAIRS + PAIRS[:2],
+            ["supported", "not_enough_info"] * 3 + ["contradicted"],
+            ["mts-dialog"] * 6 + ["pubmedqa"],
+            strict=False,
+        )
+    ]
+    (data / "test.jsonl").write_text("\n".join(json.dumps(r) for r in lines) + "\n")
+    table = compare_backends(support_dir, small, [data])
+    assert table[0].startswith("6 test pairs") and "mts-dialog" in table[0]  # card's sources
+    float_row = next(r for r in table if r.startswith("| torch float32 |"))
+    assert "| 0.0000 | 0.00000 | 0 | +0.0000 |" in float_row  # the reference against itself
+    assert any(r.startswith("| onnx int8 |") for r in table)
 
 
 @pytest.mark.slow

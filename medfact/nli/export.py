@@ -9,13 +9,22 @@ own call) and copies the folder's config, tokenizer and model card beside it, so
 a model folder: ``[components."crossencoder.v1"] backend = "onnx"`` and ``model_dir = OUT``.
 Then it checks the export against the float32 torch model on a few probe pairs and prints the
 largest difference in P(supported). Needs ``torch``, ``onnx`` and ``onnxruntime``.
+
+    python -m medfact.nli.export --model-dir DIR --out OUT --int8 \
+        --compare-on /work/nli-data/nli --compare-on /work/nli-data/twins
+
+also compares torch bfloat16 and the export with float32 torch on those folders' test split
+(the card's sources, premises cut to the trained window): differences in P(supported), AUC
+(supported vs not_enough_info) per source, threshold crossings at the card's thresholds, pairs/s.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import tempfile
+import time
 import warnings
 from pathlib import Path
 
@@ -102,6 +111,64 @@ def check(model_dir: Path, out: Path) -> float:
     return float(np.abs(reference[:, 0] - onnx[:, 0]).max())
 
 
+def compare_backends(model_dir: Path, out: Path, folders: list[Path]) -> list[str]:
+    """Markdown rows: each backend (per-row) against float32 torch on the test split."""
+    from sklearn.metrics import roc_auc_score
+
+    from medfact.nli.train import load_examples
+    from medfact.verifiers.crossencoder import CrossEncoder
+
+    card = json.loads((model_dir / "model_card.json").read_text())
+    training = card.get("training", {})
+    examples = load_examples(
+        folders,
+        "test",
+        training.get("sources", ()),
+        contradicted=False,
+        window_chars=int(training.get("window_chars", 600)),
+    )
+    if not examples:
+        raise InputError(f"no test pairs of the card's sources in {folders}", field="compare_on")
+    pairs = [(e.premise, e.hypothesis) for e in examples]
+    y = np.array([e.y for e in examples])
+    sources = np.array([e.source for e in examples])
+    cuts = [
+        v for k, v in card.get("thresholds", {}).items() if k in ("supported", "not_enough_info")
+    ]
+    runs = {
+        "torch float32": CrossEncoder(model_dir=model_dir, backend="torch", per_row=True),
+        "torch bfloat16": CrossEncoder(model_dir=model_dir, backend="torch-bf16", per_row=True),
+        f"onnx {out.name}": CrossEncoder(model_dir=out, backend="onnx", per_row=True),
+    }
+    probs, speed = {}, {}
+    for name, encoder in runs.items():
+        encoder.predict(pairs[:4])  # loaded, warm
+        start = time.perf_counter()
+        probs[name] = encoder.predict(pairs)[:, 0]
+        speed[name] = len(pairs) / (time.perf_counter() - start)
+    ref = probs["torch float32"]
+    names = sorted({s for s in sources if len(set(y[sources == s])) == 2})
+    rows = [
+        f"{len(pairs)} test pairs; AUC deltas to float32 per source: " + ", ".join(names),
+        "| backend (per row) | pairs/s | max abs dP | mean abs dP | crossings | AUC deltas |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for name, p in probs.items():
+        crossings = sum(int(((p >= c) != (ref >= c)).sum()) for c in cuts)
+        deltas = [
+            roc_auc_score(y[sources == s], p[sources == s])
+            - roc_auc_score(y[sources == s], ref[sources == s])
+            for s in names
+        ]
+        rows.append(
+            f"| {name} | {speed[name]:.1f} | {np.abs(p - ref).max():.4f} | "
+            f"{np.abs(p - ref).mean():.5f} | {crossings} | "
+            + " ".join(f"{d:+.4f}" for d in deltas)
+            + " |"
+        )
+    return rows
+
+
 @click.command()
 @click.option(
     "--model-dir",
@@ -117,12 +184,20 @@ def check(model_dir: Path, out: Path) -> float:
 )
 @click.option("--int8", is_flag=True, help="dynamic int8 MatMul weights (per channel)")
 @click.option("--opset", type=click.IntRange(14), default=17, show_default=True)
-def main(model_dir: Path, out: Path, int8: bool, opset: int) -> None:
+@click.option(
+    "--compare-on",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    multiple=True,
+    help="an NLI data folder whose test split compares the backends (repeatable)",
+)
+def main(model_dir: Path, out: Path, int8: bool, opset: int, compare_on: tuple[Path, ...]) -> None:
     """Export a support model to ONNX and check it against torch."""
     target = export_onnx(model_dir, out, int8=int8, opset=opset)
     size = target.stat().st_size / 1e6
     click.echo(f"wrote {target} ({size:.1f} MB); max |dP(supported)| on probes: ", nl=False)
     click.echo(f"{check(model_dir, out):.2e}")
+    if compare_on:
+        click.echo("\n".join(compare_backends(model_dir, out, list(compare_on))))
 
 
 if __name__ == "__main__":
