@@ -204,3 +204,25 @@ def test_what_an_action_or_route_or_rate_is_said_of() -> None:
     assert (
         run_rule("comparison.v1", "Panic attacks less since the sertraline increase.", dose) == []
     )
+
+
+def test_critical_values_in_other_units_and_spoken() -> None:
+    glucose = "Capillary glucose 2.1 mmol/L. Given 10% glucose IV; now alert."
+    found = run_rule("omission.v1", "Given 10% glucose IV; now alert.", glucose)
+    assert [int(f.risk) for f in found if "critical value" in f.message] == [4]
+    kept = run_rule("omission.v1", "Hypoglycaemia treated with IV glucose; now alert.", glucose)
+    assert not [f for f in kept if "critical value" in f.message]
+    spoken = "Nurse: Bed 12's troponin came back. It's 850, up from 40 this morning."
+    found = run_rule("omission.v1", "Start fondaparinux; call cardiology.", spoken)
+    assert [int(f.risk) for f in found if "critical value" in f.message] == [4]
+    normal = "Nurse: Bed 12's troponin came back. It's 0.01, same as this morning."
+    assert not [f for f in run_rule("omission.v1", "No change.", normal) if "critical" in f.message]
+    k = "Creatinine 245, potassium 6.6. Plan: repeat potassium at 10 am."
+    found = run_rule("omission.v1", "Creatinine 245. Plan: repeat potassium at 10 am.", k)
+    assert [int(f.risk) for f in found if "critical value" in f.message] == [4]
+
+
+def test_taken_then_discontinued_is_no_conflict() -> None:
+    ctx = "Patient: I've taken Elavil, Topamax, Cymbalta, Neurontin and Lexapro."
+    out = "Tried Elavil, Topamax, Cymbalta, Neurontin and Lexapro, discontinued for side effects."
+    assert run_rule("temporal.v1", out, ctx) == []

@@ -223,6 +223,13 @@ def _clause_stems(doc: AnalyzedText, i: int, width: int = 6) -> frozenset[str]:
     return frozenset(stems)
 
 
+def _denied_change(doc: AnalyzedText, i: int) -> bool:
+    """A change the output says did not happen ("no relief from paracetamol", "not improved"):
+    a claim of no change, not of a change."""
+    before = doc.tokens[max(0, i - 2) : i]
+    return any(t.text in ("no", "not", "without", "never") for t in before)
+
+
 _DOSE_WORDS = frozenset({"dose", "doses", "dosage", "mg", "mcg", "units", "titration"})
 
 
@@ -349,7 +356,7 @@ class ComparisonRule(Rule):
         findings = []
         for i, direction in change_mentions(out):
             tok = out.tokens[i]
-            if tok.polarity == "negated" or _dose_change(out, i):
+            if tok.polarity == "negated" or _dose_change(out, i) or _denied_change(out, i):
                 continue
             topic = topics.of(tok.sentence)
             if index.agrees(topic, direction):

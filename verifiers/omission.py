@@ -35,14 +35,24 @@ from medfact.verifiers.entities import (
 
 @dataclass(frozen=True, slots=True)
 class Lab:
-    """A laboratory test: its names and the values outside which it is critical."""
+    """A laboratory test: its names, the values outside which it is critical (in the units of
+    ``low``/``high``), how a value in another common unit is brought to them, and the words
+    that state its abnormality ("hyperkalaemia" keeps a potassium of 6.6)."""
 
     name: str
     pattern: re.Pattern[str]
     low: float | None
     high: float | None
     thousands: bool = False  # counts written as 12,000 or 12K are read in thousands
-    per_microlitre: bool = False  # values below 20 are in 10^9/L: read as cells per microlitre
+    scale: tuple[tuple[str, float, float], ...] = ()  # ("<" or ">", bound, factor)
+    states: re.Pattern[str] | None = None
+
+    def normal_units(self, value: float) -> float:
+        """``value`` in the units of the limits ("2.1" mmol/L glucose -> 37.8 mg/dL)."""
+        for side, bound, factor in self.scale:
+            if (side == "<" and value < bound) or (side == ">" and value > bound):
+                return value * factor
+        return value
 
 
 def _lab(
@@ -51,33 +61,83 @@ def _lab(
     low: float | None,
     high: float | None,
     k: bool = False,
-    ul: bool = False,
+    scale: tuple[tuple[str, float, float], ...] = (),
+    states: str = "",
 ) -> Lab:
     """Aliases with a capital (K, Na, INR) match as written; lower-case names in any case."""
     parts = [a if a != a.lower() else f"(?i:{a})" for a in aliases.split("|")]
-    return Lab(name, re.compile(rf"\b(?:{'|'.join(parts)})(?![\w])"), low, high, k, ul)
+    pattern = re.compile(rf"\b(?:{'|'.join(parts)})(?![\w])")
+    said = re.compile(states, re.IGNORECASE) if states else None
+    return Lab(name, pattern, low, high, k, scale, said)
 
 
 # Critical (panic) limits in adults, as commonly set by hospital laboratories; conservative ends.
+# Values in the SI units of UK notes are converted: glucose mmol/L (x 18), calcium mmol/L (x 4),
+# haemoglobin g/L (/ 10), bilirubin umol/L (/ 17.1), high-sensitivity troponin ng/L (/ 1000),
+# neutrophils 10^9/L (x 1000).
 LABS: tuple[Lab, ...] = (
-    _lab("potassium", r"potassium|K\+?", 3.0, 6.0),
-    _lab("sodium", r"sodium|Na\+?", 125.0, 155.0),
-    _lab("glucose", r"glucose|blood sugar|BG|fingerstick|POC glucose", 54.0, 400.0),
-    _lab("hemoglobin", r"hemoglobin|haemoglobin|Hgb|Hb", 7.0, None),
-    _lab("platelets", r"platelets?|plt", 20.0, None, k=True),
-    _lab("white cell count", r"WBC|white (?:blood )?(?:cell )?count", 1.0, 30.0, k=True),
-    _lab("lactate", r"lactate|lactic acid", None, 4.0),
-    _lab("INR", r"INR", None, 4.5),
-    _lab("calcium", r"calcium|Ca", 6.5, 13.0),
-    _lab("magnesium", r"magnesium|Mg", 1.0, None),
-    _lab("pH", r"pH", 7.2, 7.6),
-    _lab("troponin", r"troponin(?: [IT])?|trop|TnI|TnT", None, 0.04),
+    _lab("potassium", r"potassium|K\+?", 3.0, 6.0, states=r"hyperkal|hypokal"),
+    _lab("sodium", r"sodium|Na\+?", 125.0, 155.0, states=r"hyponat|hypernat"),
+    _lab(
+        "glucose",
+        r"glucose|blood sugar|BG|CBG|fingerstick|POC glucose|capillary glucose",
+        54.0,
+        400.0,
+        scale=(("<", 35.0, 18.0),),
+        states=r"hypoglyc|hyperglyc|\bhypo\b|\bDKA\b",
+    ),
+    _lab(
+        "hemoglobin",
+        r"hemoglobin|haemoglobin|Hgb|Hb",
+        7.0,
+        None,
+        scale=((">", 25.0, 0.1),),
+        states=r"an(?:a)?emi",
+    ),
+    _lab("platelets", r"platelets?|plt", 20.0, None, k=True, states=r"thrombocytopeni"),
+    _lab(
+        "white cell count",
+        r"WBC|white (?:blood )?(?:cell )?count",
+        1.0,
+        30.0,
+        k=True,
+        states=r"leuk(?:o)?peni|neutropeni|leukocytosis",
+    ),
+    _lab("lactate", r"lactate|lactic acid", None, 4.0, states=r"lactic acidosis"),
+    _lab("INR", r"INR", None, 4.5, states=r"coagulopath|supratherapeutic"),
+    _lab(
+        "calcium",
+        r"calcium|Ca",
+        6.5,
+        13.0,
+        scale=(("<", 4.0, 4.0),),
+        states=r"hypercalc|hypocalc",
+    ),
+    _lab("magnesium", r"magnesium|Mg", 1.0, None, states=r"hypomag"),
+    _lab("pH", r"pH", 7.2, 7.6, states=r"acidosis|alkalosis|acidaemi|acidemi"),
+    _lab(
+        "troponin",
+        r"troponin(?: [IT])?|trop|TnI|TnT",
+        None,
+        0.04,
+        scale=((">", 10.0, 0.001),),
+        states=r"NSTEMI|STEMI|myocardial infarction|\bMI\b|troponin (?:rise|elevat)",
+    ),
     _lab(
         "absolute neutrophil count",
-        r"ANC|absolute neutrophil count|absolute neutrophils",
+        r"ANC|absolute neutrophil count|absolute neutrophils|neutrophils",
         500.0,
         None,
-        ul=True,
+        scale=(("<", 20.0, 1000.0),),
+        states=r"neutropeni",
+    ),
+    _lab(
+        "bilirubin",
+        r"bilirubin|SBR|bili",
+        None,
+        15.0,
+        scale=((">", 50.0, 1 / 17.1),),
+        states=r"hyperbilirubin",
     ),
 )
 _DIAGNOSTIC = re.compile(
@@ -154,6 +214,23 @@ _LAB_LINK = r"(?:\s*(?:levels?|count|of|is|was|were|at|came|back|now|today|:|=|-
 _LAB_BEFORE = [(lab, re.compile(rf"{lab.pattern.pattern}{_LAB_LINK}\s*$")) for lab in LABS]
 
 
+# "Bed 12's troponin came back. It's 850": a value given as "it's" after the analyte was named.
+_SPOKEN = re.compile(r"\b(?:it'?s|it is|it was|that'?s|that is|which is)\s*$", re.IGNORECASE)
+
+
+def _spoken_result(text: str, at: int, lab: Lab) -> re.Match[str] | None:
+    """The last mention of ``lab`` in the 80 characters before ``at``, if it is the last
+    analyte named there."""
+    window = text[max(0, at - 80) : at]
+    names = list(lab.pattern.finditer(window))
+    if not names:
+        return None
+    last = names[-1]
+    if any(other.pattern.search(window, last.end()) for other in LABS if other is not lab):
+        return None
+    return lab.pattern.search(text, max(0, at - 80) + last.start())
+
+
 def critical_labs(doc: AnalyzedText) -> list[tuple[Lab, float, int, int]]:
     """(lab, value, start, end) of each laboratory value of ``doc`` in its critical range."""
     found = []
@@ -165,15 +242,17 @@ def critical_labs(doc: AnalyzedText) -> list[tuple[Lab, float, int, int]]:
         for lab, pattern in _LAB_BEFORE:
             m = pattern.search(head)
             if m is None:
-                continue
+                m = _spoken_result(text, v.start(), lab) if _SPOKEN.search(head) else None
+                if m is None:
+                    continue
+                head = text[m.start() : v.start()]  # the name is where the span starts
             try:
                 value = float(v.group(1).replace(",", ""))
             except ValueError:
                 break
             if lab.thousands and (value >= 1000 or v.group(2)):
                 value = value / 1000 if value >= 1000 else value
-            if lab.per_microlitre and value < 20:
-                value *= 1000
+            value = lab.normal_units(value)
             low, high = lab.low, lab.high
             if (low is not None and value < low) or (high is not None and value > high):
                 found.append((lab, value, v.start() - len(head) + m.start(), v.end()))
@@ -265,18 +344,18 @@ class OmissionRule(Rule):
                     0.8,
                 )
             )
-        for lab, value, start, end in critical_labs(ctx):
+        for lab, _value, start, end in critical_labs(ctx):
             shown = ctx.text[start:end]
             digits = re.findall(r"\d+(?:[.,]\d+)*", shown)
-            named = lab.pattern.search(out.text) is not None
-            if named or (digits and _number_in(out.text, digits[-1])):
-                continue
+            stated = lab.states is not None and lab.states.search(out.text) is not None
+            if stated or (digits and _number_in(out.text, digits[-1])):
+                continue  # the value, or the abnormality it shows ("hyperkalaemia")
             findings.append(
                 self.omitted(
                     view,
                     self.critical_lab_risk,
                     (start, end),
-                    f"critical value: {lab.name} {value:g} is left out",
+                    f"critical value: {lab.name} '{shown.strip()}' is left out",
                     0.75,
                 )
             )

@@ -144,7 +144,7 @@ _ACTIONS: dict[str, tuple[str, ...]] = {
 }
 _ACTION_CONFLICTS = {
     "held": {"continued", "started", "given"},
-    "stopped": {"continued", "given"},
+    "stopped": {"continued"},  # "discontinued X" where the input "took X": taken, then stopped
     "started": {"continued", "held"},
     "continued": {"held", "stopped", "started"},
     "given": {"held", "stopped"},
