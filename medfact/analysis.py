@@ -643,7 +643,7 @@ class Analyzer:
             while j < len(toks) and words_left > 0:
                 word = toks[j].text
                 after = toks[j + 1].text if j + 1 < len(toks) else ""
-                if referent and word in _ANAPHORA and j <= i + 2 and after != "of":
+                if referent and _bare(word) in _ANAPHORA and j <= i + 2 and after != "of":
                     doc.sides.append(
                         SideMention(side, referent, tok.start, toks[j].end, tok.sentence)
                     )
@@ -671,6 +671,11 @@ class Analyzer:
                             scale, value, tok.text, tok.start, tok.end, tok.sentence, offset + i
                         )
                     )
+
+
+def _bare(word: str) -> str:
+    """A word without a possessive or contracted "'s" ("one's" -> "one")."""
+    return word[:-2] if word.endswith(("'s", "\u2019s")) else word
 
 
 def _part_word(word: str) -> str:

@@ -226,3 +226,25 @@ def test_taken_then_discontinued_is_no_conflict() -> None:
     ctx = "Patient: I've taken Elavil, Topamax, Cymbalta, Neurontin and Lexapro."
     out = "Tried Elavil, Topamax, Cymbalta, Neurontin and Lexapro, discontinued for side effects."
     assert run_rule("temporal.v1", out, ctx) == []
+
+
+def test_negated_or_asked_mentions_and_classes() -> None:
+    ctx = (
+        "Doctor: Morphine liquid, 5 milligrams by mouth every four hours.\n"
+        "Patient: Not the injections like here?\nDoctor: No, no injections at home."
+    )
+    out = "Oral morphine 5 mg q4h PRN (no injections at home)."
+    assert run_rule("route.v1", out, ctx) == []
+    assert run_rule("route.v1", "Morphine 5 mg IV q4h PRN.", ctx) != []
+    eye = (
+        "Doctor: Which eye are we doing?\nPatient: The left, like last time. "
+        "The right one's my good one.\nDoctor: That matches our notes, left eye, aflibercept."
+    )
+    assert run_rule("laterality.v1", "Aflibercept to L eye (R is the good eye).", eye) == []
+    assert run_rule("laterality.v1", "Aflibercept to R eye.", eye) != []
+    sick = "I can take codeine with an anti-sickness tablet."
+    assert run_rule("drugs.v1", "Codeine tolerated with an antiemetic.", sick) == []
+    benzo = "Doctor: Has anyone ever prescribed you Xanax? Patient: No, never."
+    assert _risks("unsupported.v1", "Never prescribed benzodiazepines.", benzo) == [2]
+    sodium = "She started indapamide 2.5 mg daily. Check sodium every 6 hours."
+    assert run_rule("numbers.v1", "Stop indapamide, fluid restrict, Na q6h.", sodium) == []

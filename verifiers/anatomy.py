@@ -22,7 +22,7 @@ from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.textutil import stem
 from medfact.types import Finding
-from medfact.verifiers.base import CONTRADICTED, Rule, clause_window_stems
+from medfact.verifiers.base import CONTRADICTED, Rule, clause_window_stems, window_stems
 
 _LEFT_RIGHT = "left-right"
 _TOPIC = 4  # words on either side of a structure that say what is found there
@@ -74,11 +74,13 @@ class LateralityRule(Rule):
         by_part: dict[tuple[str, str], SideMention] = {}
         part_sides: dict[tuple[str, str], set[str]] = {}
         by_side: dict[str, SideMention] = {}
+        mentions_of: dict[tuple[str, str], list[SideMention]] = {}
         for c in ctx.sides:
             key = (c.anatomy, _axis(c.side))
             by_part.setdefault(key, c)
             part_sides.setdefault(key, set()).add(c.side)
             by_side.setdefault(c.side, c)
+            mentions_of.setdefault(key, []).append(c)
         sentences = _Sentences(out)
         ctx_words: set[str] | None = None  # the input's words without a plural "s"
         findings = []
@@ -86,6 +88,22 @@ class LateralityRule(Rule):
             axis = _axis(m.side)
             given = part_sides.get((m.anatomy, axis), set())
             if m.side in given:
+                other = _other_side_said(out, ctx, m, mentions_of.get((m.anatomy, axis), []))
+                if other is not None:
+                    findings.append(
+                        self.finding(
+                            view,
+                            ErrorCategory.DETAIL_MISIDENTIFICATION,
+                            self.procedure_swap_risk if sentences.risky(m.sentence) else 3,
+                            (m.start, m.end),
+                            f"'{out.text[m.start : m.end]}': the input says this of the "
+                            f"{other.side} {other.anatomy}",
+                            relation=CONTRADICTED,
+                            context_span=(other.start, other.end),
+                            suggestion=ctx.text[other.start : other.end],
+                            confidence=0.6,
+                        )
+                    )
                 continue
             if axis == _LEFT_RIGHT and (
                 (m.side == "bilateral" and {"left", "right"} <= given)
@@ -189,6 +207,32 @@ class LateralityRule(Rule):
                 )
             )
         return findings
+
+
+def _token_at(doc: AnalyzedText, offset: int) -> int:
+    return max(bisect.bisect_right([t.start for t in doc.tokens], offset) - 1, 0)
+
+
+def _other_side_said(
+    out: AnalyzedText, ctx: AnalyzedText, m: SideMention, theirs: list[SideMention]
+) -> SideMention | None:
+    """Where the input names both sides of a part, the mention of the other side that says
+    what the output says of this one ("left eye, aflibercept" and "the right one's my good
+    one": "aflibercept to the R eye" is the other eye's), or None."""
+    sides = {c.side for c in theirs}
+    if len(sides) < 2:
+        return None
+    named = {t.stem for t in out.tokens[_token_at(out, m.start) :] if t.start < m.end}
+    topic = clause_window_stems(out, _token_at(out, m.start)) - named - {m.anatomy}
+    if not topic:
+        return None
+
+    def said(c: SideMention) -> bool:
+        return bool(topic & window_stems(ctx.tokens, _token_at(ctx, c.start), 6) - named)
+
+    if any(said(c) for c in theirs if c.side == m.side):
+        return None
+    return next((c for c in theirs if c.side != m.side and said(c)), None)
 
 
 def same_place(a: str, b: str) -> bool:

@@ -91,7 +91,7 @@ def clause_window_stems(doc: AnalyzedText, i: int, width: int = 4) -> set[str]:
     toks = doc.tokens
     lo, hi = toks[max(0, i - width)].start, toks[min(len(toks) - 1, i + width)].end
     text, at = doc.text, toks[i].start
-    left = max(text.rfind(";", lo, at), text.rfind(",", lo, at))
-    right = min((k for k in (text.find(";", at, hi), text.find(",", at, hi)) if k >= 0), default=hi)
+    left = max(text.rfind(mark, lo, at) for mark in ";,(")
+    right = min((k for k in (text.find(mark, at, hi) for mark in ";,)") if k >= 0), default=hi)
     near = toks[max(0, i - width) : i + width + 1]
     return stems & {t.stem for t in near if left < t.start < right}

@@ -19,10 +19,23 @@ from medfact.types import Finding
 from medfact.verifiers.base import CONTRADICTED, Rule
 from medfact.verifiers.entities import high_alert_class
 
+_CLASS_WORD = re.compile(
+    r"^anti[a-z-]*(?:ic|ant|ine|al|ive)s?$|^(?:statin|steroid|diuretic|laxative|sedative|"
+    r"analgesic|opioid|nsaid|ssri|ppi|beta.?blocker|ace inhibitor)s?$",
+    re.IGNORECASE,
+)
+
 
 def is_drug_class(canonical: str, surface: str) -> bool:
-    """Drug classes ("antibiotics", "pain medicine") are generalisations, not named drugs."""
-    return "agents" in canonical or "," in canonical or surface.lower().endswith("s")
+    """Drug classes ("antibiotics", "pain medicine", "an antiemetic") are generalisations, not
+    named drugs."""
+    low = surface.lower()
+    return (
+        "agents" in canonical
+        or "," in canonical
+        or low.endswith("s")
+        or _CLASS_WORD.match(low) is not None
+    )
 
 
 def _sound(word: str) -> str:

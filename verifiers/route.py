@@ -14,19 +14,20 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from medfact.analysis import AnalyzedText, Token
+from medfact.analysis import ASKED, NEGATED, AnalyzedText, Token
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import DRUG_WORDS, NEEDLE_ROUTES, ROUTES
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
 from medfact.verifiers.base import CONTRADICTED, Rule
+from medfact.verifiers.values import another_item
 
 _AFTER = 3  # a drug this many words after a route word is the one it qualifies ("IV vanc")
 _BEFORE = 14  # else the nearest drug this many words before it in the sentence
 _PREVIOUS = 2  # sentences back a route word without a drug of its own looks for one
 _SHORT = 2  # route abbreviations this short count only in upper case ("PO", not "po" in a word)
-_BREAK = re.compile(r"[;,]")
+_BREAK = re.compile(r"[;,]")  # a route word qualifies a drug after it only in one phrase
 _NOT_A_ROUTE_BEFORE = frozenset({"stage", "grade", "class", "type", "phase", "level", "nyha"})
 _INJECTION = "injection"
 
@@ -98,7 +99,7 @@ def route_mentions(doc: AnalyzedText) -> list[RouteMention]:
             continue
         end, route = match
         drug = _qualified(doc.text, toks, drug_tokens, first_index, i, end)
-        if drug is not None:
+        if drug is not None and toks[i].polarity not in (NEGATED, ASKED):  # "no injections"
             found.append(RouteMention(route, toks[i].start, toks[end - 1].end, drug))
         i = end
     return found
@@ -140,7 +141,7 @@ def _qualified(
         _, last, name = drug_tokens[k]
         drug_sentence = toks[min(last, len(toks) - 1)].sentence
         between = text[toks[min(last, len(toks) - 1)].end : toks[start].start]
-        if start - last <= _BEFORE and drug_sentence == sentence and not _BREAK.search(between):
+        if start - last <= _BEFORE and drug_sentence == sentence and not another_item(between):
             return name
         # "How are you taking the testosterone? - It's the gel.": a sentence naming no drug
         # speaks of the drug named just before

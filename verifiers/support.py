@@ -145,6 +145,8 @@ class SupportRule(Rule):
             advice = claim.kind == "recommendation" or any(
                 t.text in RECOMMENDATION_WORDS for t in toks[:4]
             )
+            if advice and any(t.text in ("never", "not", "no") for t in toks[:3]):
+                advice = False  # "Never prescribed benzodiazepines": a denial, not advice
             if ratio < (self.weak_ratio - 0.1 if advice else self.weak_ratio):
                 continue
             # Advice the input does not give needs less to be unsafe than a stray detail.

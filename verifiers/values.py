@@ -279,13 +279,20 @@ def _drug_before(
     found = doc.drugs[k]
     if clause and (start - found.end > 80 or _CLAUSE_BREAK.search(doc.text, found.end, start)):
         return None
-    if clause:
-        between = doc.text[found.end : start]
-        comma = between.rfind(",")
-        words = re.findall(r"[A-Za-z]{4,}", between[comma + 1 :]) if comma >= 0 else []
-        if any(w.lower() not in _DOSING_WORDS for w in words):
-            return None  # "hydroxyzine 25 mg qHS, emollient at least BID": another subject
+    if clause and another_item(doc.text[found.end : start]):
+        return None  # "hydroxyzine 25 mg qHS, emollient at least BID": another subject
     return found.canonical
+
+
+def another_item(between: str) -> bool:
+    """Whether the text between a drug and a word said of it starts another item of a list: a
+    semicolon, or a comma followed by words that are not part of a dosing instruction
+    ("hydroxyzine 25 mg, emollient BID" but not "morphine liquid, 5 milligrams by mouth")."""
+    if ";" in between:
+        return True
+    comma = between.find(",")
+    words = re.findall(r"[A-Za-z]{2,}", between[comma + 1 :]) if comma >= 0 else []
+    return any(w.lower() not in _DOSING_WORDS for w in words)
 
 
 # Words of a dosing instruction that keep a frequency with the drug before a comma ("lisinopril
@@ -347,6 +354,9 @@ _DOSING_WORDS = frozenset(
         "hours",
         "days",
     }
+    | {"mg", "mcg", "ml", "iu", "po", "iv", "sc", "im", "pr", "prn", "qd", "od", "bd", "by", "as"}
+    | {"at", "in", "of", "the", "an", "per", "day", "tab", "tabs", "cap", "caps", "hs", "qhs"}
+    | {"milligrams", "micrograms", "grams", "liquid", "solution", "syrup", "suspension", "cream"}
 )
 
 
