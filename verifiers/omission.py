@@ -344,12 +344,15 @@ class OmissionRule(Rule):
                     0.8,
                 )
             )
-        for lab, _value, start, end in critical_labs(ctx):
+        out_values = {(lab.name, round(value, 3)) for lab, value, _, _ in critical_labs(out)}
+        for lab, value, start, end in critical_labs(ctx):
             shown = ctx.text[start:end]
             digits = re.findall(r"\d+(?:[.,]\d+)*", shown)
             stated = lab.states is not None and lab.states.search(out.text) is not None
-            if stated or (digits and _number_in(out.text, digits[-1])):
-                continue  # the value, or the abnormality it shows ("hyperkalaemia")
+            if stated or (lab.name, round(value, 3)) in out_values:
+                continue  # the abnormality it shows ("hyperkalaemia"), or the value ("Plt 12K")
+            if digits and _number_in(out.text, digits[-1]):
+                continue
             findings.append(
                 self.omitted(
                     view,
