@@ -386,6 +386,10 @@ SUPPORT_ONLY: dict[tuple[str, str], tuple[str, ...]] = {
     ("procedure", "mri"): ("M R I",),
     ("procedure", "ecg"): ("E K G", "E C G"),
     ("procedure", "cardiac catheterization"): ("cardiac cath",),
+    ("procedure", "biopsy"): ("send it to the lab", "sent to the lab", "cut it out", "remove it"),
+    ("setting", "emergency department"): ("A&E", "went to the emergency", "emergency"),
+    ("procedure", "dialysis"): ("kidney machine",),
+    ("procedure", "transfusion"): ("blood transfusion", "bag of blood", "units of red cells"),
 }
 
 _FAMILY = ("wife", "husband", "partner", "daughter", "son", "mother", "father", "sister", "brother")
