@@ -248,3 +248,26 @@ def test_negated_or_asked_mentions_and_classes() -> None:
     assert _risks("unsupported.v1", "Never prescribed benzodiazepines.", benzo) == [2]
     sodium = "She started indapamide 2.5 mg daily. Check sodium every 6 hours."
     assert run_rule("numbers.v1", "Stop indapamide, fluid restrict, Na q6h.", sodium) == []
+
+
+def test_uk_code_status_and_intubation_accepted() -> None:
+    ctx = "During admission a DNACPR decision was made and documented with her niece."
+    found = run_rule("omission.v1", "UTI treated; back to care home.", ctx)
+    assert [int(f.risk) for f in found if "code status" in f.message] == [4]
+    kept = run_rule("omission.v1", "UTI treated; DNACPR in place.", ctx)
+    assert not [f for f in kept if "code status" in f.message]
+    dni = "After discussion he is DNR and DNI, but remains for antibiotics."
+    assert _risks("entities.v1", "DNR, but for intubation; remains for antibiotics.", dni) == [4]
+    assert run_rule("entities.v1", "DNR/DNI; remains for antibiotics.", dni) == []
+
+
+def test_reaction_without_the_word_allergy() -> None:
+    ctx = (
+        "Doctor: Any allergies?\nPatient: There was one they gave me in a drip. Ceftriaxone? "
+        "My throat closed up, they had to give me adrenaline."
+    )
+    assert _risks("entities.v1", "NKDA.", ctx) == [4]
+    dropped = run_rule("omission.v1", "Cellulitis, rigors.", ctx)
+    assert [f.message.split("'")[1] for f in dropped if f.risk >= 4] == ["Ceftriaxone"]
+    kept = run_rule("omission.v1", "Cellulitis. Allergy: ceftriaxone (throat swelling).", ctx)
+    assert not [f for f in kept if f.risk >= 4]

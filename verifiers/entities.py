@@ -650,14 +650,22 @@ _PAST_PREGNANCY = re.compile(
 # --- code status ---------------------------------------------------------------------------------
 _FULL = re.compile(r"\bfull\s+(?:code|resuscitation)\b", re.IGNORECASE)
 _DNR = re.compile(
-    r"\b(?:DNR|do[\s-]+not[\s-]+resuscitate|no\s+(?:CPR|resuscitation)|allow natural death)\b",
+    r"\b(?:DNR|DNACPR|DNAR|do[\s-]+not[\s-]+(?:attempt[\s-]+)?(?:cardiopulmonary[\s-]+)?"
+    r"resuscitat\w*|no\s+(?:CPR|resuscitation)|not\s+for\s+(?:CPR|resuscitation)"
+    r"|allow natural death)\b",
     re.IGNORECASE,
 )
-_DNI = re.compile(r"\b(?:DNI|do[\s-]+not[\s-]+intubate|no\s+intubation)\b", re.IGNORECASE)
+_DNI = re.compile(
+    r"\b(?:DNI|do[\s-]+not[\s-]+intubate|no\s+intubation|not\s+for\s+intubation)\b",
+    re.IGNORECASE,
+)
 _COMFORT = re.compile(r"\b(?:comfort\s+(?:care|measures)|CMO)\b", re.IGNORECASE)
 _CPR = re.compile(r"\b(?:CPR|resuscitation|chest compressions)\b", re.IGNORECASE)
 _INTUBATION = re.compile(r"\b(?:intubation|intubate|breathing tube|ventilator)\b", re.IGNORECASE)
-_ACCEPTS = re.compile(r"\b(?:accepts?|ok(?:ay)? for|agrees? to|wants?|would want)\s*$", re.I)
+_ACCEPTS = re.compile(
+    r"\b(?:accepts?|ok(?:ay)? for|agrees? to|wants?|would want|(?:but|remains|is|still) for)\s*$",
+    re.I,
+)
 
 
 _CODE_HINT = re.compile(
@@ -1059,16 +1067,15 @@ class EntitiesRule(Rule):
     def _reactions(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
         """A drug's reaction given as mild (or the drug as tolerated) where the input gives
         an allergic reaction to it."""
-        severe: dict[str, tuple[int, int]] = {}
+        severe = {name: span for name, (_, span) in reacted_drugs(ctx).items()}
         avoided: dict[str, tuple[int, int]] = {}
         follow = _REACTION_REACH if ctx.is_dialogue else 0
         for d in ctx.drugs:
             text = _reaction_text(ctx, d.start, follow)
             base = ctx.sentences[sentence_at(ctx.sentences, d.start).index].span[0] if text else 0
-            for table, pattern in ((severe, _SEVERE_REACTION), (avoided, _AVOIDS)):
-                m = pattern.search(text) if d.canonical not in table else None
-                if m is not None:
-                    table[d.canonical] = (base + m.start(), base + m.end())
+            m = _AVOIDS.search(text) if d.canonical not in avoided else None
+            if m is not None:
+                avoided[d.canonical] = (base + m.start(), base + m.end())
         findings, seen = [], set()
         for d in out.drugs:
             if d.canonical in seen or d.canonical not in severe | avoided:
@@ -1121,6 +1128,11 @@ class EntitiesRule(Rule):
                 continue  # the input says the same: its allergies are not to drugs
             rivals = [a for a in stated if not drug_only or _is_drug_allergen(a, ctx)]
             if not rivals:
+                rivals = [
+                    Allergy(d.surface, d.start, span[1], (d.start, d.end))
+                    for d, span in reacted_drugs(ctx).values()
+                ]
+            if not rivals:
                 continue
             findings.append(
                 self.finding(
@@ -1149,6 +1161,11 @@ _SEVERE_REACTION = re.compile(
     r"|\bepi-?pen\b|\bepinephrine\b",
     re.IGNORECASE,
 )
+_ALLERGIC_REACTION = re.compile(
+    _SEVERE_REACTION.pattern + r"|\b(?:came|come|broke|breaks?) out in (?:a )?(?:rash|hives)\b"
+    r"|\brash\b",
+    re.IGNORECASE,
+)
 _MILD_REACTION = re.compile(
     r"\bnausea\w*|\bupset stomach\b|\bstomach upset\b|\bGI upset\b|\bdiarrh\w*"
     r"|\bheadaches?\b|\bdrows\w*|\bconstipat\w*|\bintoleran\w*|\bside effects?\b",
@@ -1161,6 +1178,34 @@ _TOLERATES = re.compile(
 )
 _AVOIDS = re.compile(r"\bavoids?\b|\bavoiding\b|\ballerg\w*|\breacts?\b|\breaction\b", re.I)
 _REACTION_REACH = 2  # sentences after a drug's that may still describe its reaction (an answer)
+
+
+_RESCUE = frozenset(
+    {"epinephrine", "adrenaline", "diphenhydramine", "hydrocortisone", "cetirizine"}
+)
+
+
+def reacted_drugs(doc: AnalyzedText) -> dict[str, tuple[Any, tuple[int, int]]]:
+    """Drugs the text gives an allergic reaction to: each reaction ("my throat closed up",
+    "hives", "came out in a rash") belongs to the nearest drug named before it, within its
+    sentence or, in a conversation, the two before (canonical -> (drug mention, reaction
+    span)). Rescue treatments named with the reaction ("they gave me adrenaline") are not."""
+    found: dict[str, tuple[Any, tuple[int, int]]] = {}
+    reach = _REACTION_REACH if doc.is_dialogue else 0
+    for m in _ALLERGIC_REACTION.finditer(doc.text):
+        sent = sentence_at(doc.sentences, m.start())
+        if sent is None:
+            continue
+        first = doc.sentences[max(0, sent.index - reach)].span[0]
+        before = [
+            d
+            for d in doc.drugs
+            if first <= d.start and d.end <= m.start() and d.canonical.lower() not in _RESCUE
+        ]
+        if before:
+            d = before[-1]
+            found.setdefault(d.canonical, (d, (m.start(), m.end())))
+    return found
 
 
 def _bound(text: str, start: int, end: int, drug: Any) -> bool:

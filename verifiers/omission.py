@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from medfact.analysis import AFFIRMED, NEGATED, AnalyzedText, is_content
 from medfact.document import CaseDoc
@@ -29,6 +30,7 @@ from medfact.verifiers.entities import (
     high_alert_class,
     mentions,
     polarity_at,
+    reacted_drugs,
     supported_concepts,
 )
 
@@ -260,6 +262,14 @@ def critical_labs(doc: AnalyzedText) -> list[tuple[Lab, float, int, int]]:
     return found
 
 
+_NO_ALLERGY_OF = re.compile(r"\bno\s+(?:\w+\s+){0,2}allerg\w*", re.IGNORECASE)
+
+
+def _names_an_allergy(text: str) -> bool:
+    """Whether a text states some allergy ("no food allergies" states none)."""
+    return "allerg" in _NO_ALLERGY_OF.sub("", text).lower()
+
+
 def _number_in(text: str, number: str) -> bool:
     return re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", text) is not None
 
@@ -438,6 +448,7 @@ class OmissionRule(Rule):
         findings: list[Finding] = []
         low = out.text.lower()
         reported: set[tuple[int, int]] = set()
+        reacted: dict[str, Any] | None = None
         inside = SpanIndex([f.context_span for f in earlier if f.context_span])
         for d in ctx.drugs:
             if d.canonical in out.drug_names or d.surface.lower() in low:
@@ -454,6 +465,21 @@ class OmissionRule(Rule):
             if inside.holds(d.start):
                 continue  # already reported as a dropped allergy or value
             reported.add((d.start, d.end))
+            if reacted is None:
+                reacted = reacted_drugs(ctx)
+            if d.canonical in reacted and not _names_an_allergy(out.text):
+                a, b = reacted[d.canonical][1]
+                findings.append(
+                    self.omitted(
+                        view,
+                        self.allergy_risk,
+                        (d.start, d.end),
+                        f"allergy: the input gives a reaction to '{d.surface}' "
+                        f"('{ctx.text[a:b]}'), which the output leaves out",
+                        0.7,
+                    )
+                )
+                continue
             alert = high_alert_class(d.surface) or high_alert_class(d.canonical)
             sent = sentence_at(ctx.sentences, d.start)
             active = (
