@@ -82,6 +82,17 @@ def test_bf16_without_cpu_support_falls_back_to_float32_with_a_warning(
     assert np.array_equal(encoder.predict(PAIRS), full)
 
 
+def test_dynamic_int8_per_row_has_per_pair_scales(support_dir):
+    encoder = CrossEncoder(
+        model_dir=support_dir, threads=1, backend="torch-bf16", quantize=True, per_row=True
+    )
+    rows = encoder.predict(PAIRS)
+    assert encoder.dtype_ == "float32"  # int8 weights come from float32
+    assert np.array_equal(rows, _alone(encoder, PAIRS))
+    full = CrossEncoder(model_dir=support_dir, threads=1, per_row=True).predict(PAIRS)
+    assert np.abs(rows - full).max() < 0.2
+
+
 def test_an_unknown_backend_is_refused_at_construction():
     with pytest.raises(MedfactError, match="'tensorrt' is not one of"):
         CrossEncoder(backend="tensorrt")

@@ -89,8 +89,9 @@ class CrossEncoder:
     Tokenisation, truncation, length-sorted batching and inference mode are inside. The
     constructor stores parameters only; weights load on first use or ``load()``.
     ``max_length`` defaults to the length the model was trained at (its model card), else 160.
-    ``quantize`` applies dynamic int8 to the torch model (per-call activation scales: a row's
-    probabilities depend on the other rows of its call unless ``per_row``; off by default).
+    ``quantize`` applies dynamic int8 to the float32 torch model (also under ``torch-bf16``;
+    per-call activation scales: a row's probabilities depend on the other rows of its call
+    unless ``per_row``; off by default).
 
     ``backend``: ``"torch"`` (float32), ``"torch-bf16"`` (bfloat16 weights and activations;
     float32 with a warning on a CPU without native bfloat16) or ``"onnx"`` (ONNX Runtime on the
@@ -169,7 +170,9 @@ class CrossEncoder:
         if self.threads:
             torch.set_num_threads(self.threads)
         dtype = torch.float32
-        if self.backend == "torch-bf16":
+        if self.backend == "torch-bf16" and self.quantize:
+            log.info("crossencoder: quantize applies to float32 weights; bfloat16 not used")
+        elif self.backend == "torch-bf16":
             if bf16_supported():
                 dtype = torch.bfloat16
             else:
@@ -300,7 +303,11 @@ class CrossEncoder:
         rows = []
         for i in range(len(pairs)):
             ids = np.asarray([enc["input_ids"][i]], dtype=np.int64)
-            types = np.asarray([enc["token_type_ids"][i]], dtype=np.int64)
+            types = (
+                np.asarray([enc["token_type_ids"][i]], dtype=np.int64)
+                if "token_type_ids" in enc
+                else np.zeros_like(ids)
+            )
             feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": types}
             rows.append(self._forward(feed))
         return np.concatenate(rows)
