@@ -271,3 +271,18 @@ def test_reaction_without_the_word_allergy() -> None:
     assert [f.message.split("'")[1] for f in dropped if f.risk >= 4] == ["Ceftriaxone"]
     kept = run_rule("omission.v1", "Cellulitis. Allergy: ceftriaxone (throat swelling).", ctx)
     assert not [f for f in kept if f.risk >= 4]
+
+
+def test_abbreviated_drugs_routes_and_carried_frequencies() -> None:
+    chemo = "Vincristine 1.5 mg/m2 IV push. Intrathecal methotrexate 12 mg. It was fine."
+    assert _risks("route.v1", "VCR 1.5 mg/m2 IT; IT MTX 12 mg via LP.", chemo) != []
+    assert run_rule("route.v1", "VCR 1.5 mg/m2 IV; IT MTX 12 mg via LP. It hurt.", chemo) == []
+    baby = "Vitamin K 1 mg IM at birth."
+    assert run_rule("route.v1", "Vit K 1 mg PO at birth.", baby) != []
+    assert run_rule("route.v1", "Vit K 1 mg IM at birth.", baby) == []
+    talk = (
+        "Doctor: How is the pain with the hydromorphone?\nDaughter: Better. She takes the 2 mg "
+        "tablet twice a day.\nDoctor: The prescription says every six hours if needed."
+    )
+    assert _risks("numbers.v1", "Hydromorphone 2 mg q2h PRN.", talk) == [4]
+    assert run_rule("numbers.v1", "Hydromorphone 2 mg q6h PRN, uses it twice a day.", talk) == []

@@ -1251,17 +1251,22 @@ DRUG_ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "metformin": ("MTF",),
     "enoxaparin": ("LMWH",),
     "ondansetron": ("zofran",),
+    "vincristine": ("VCR",),
+    "mercaptopurine": ("6-MP", "6MP"),
+    "vitamin k": ("vit K", "Vit K", "VitK"),
+    "tranexamic acid": ("TXA",),
+    "piperacillin": ("pip-tazo", "tazocin", "Tazocin"),
 }
 
 
 @lru_cache(maxsize=1)
-def _abbreviation_index() -> AliasIndex:
+def abbreviation_index() -> AliasIndex:
     return AliasIndex([("drug", name, abbr) for name, abbr in DRUG_ABBREVIATIONS.items()])
 
 
 def drug_abbreviated(canonical: str, text: str) -> bool:
     """Whether ``text`` names the drug ``canonical`` by one of its abbreviations."""
-    return any(m.concept in canonical.lower() for m in _abbreviation_index().find(text))
+    return any(m.concept in canonical.lower() for m in abbreviation_index().find(text))
 
 
 def _is_drug_allergen(allergy: Allergy, ctx: AnalyzedText) -> bool:

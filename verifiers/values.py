@@ -369,6 +369,9 @@ def sentence_stems(doc: AnalyzedText, offset: int) -> frozenset[str]:
     return frozenset(t.stem for t in doc.sentence_tokens(doc.tokens[i].sentence) if is_content(t))
 
 
+_CARRY_REACH = 300  # characters back a conversation's frequency looks for its drug
+
+
 class _Subject:
     """What a frequency is said of: the drug named just before it in its clause and the content
     stems around it. An answer ("Maybe twice a week.") is about its question ("How often do you
@@ -379,12 +382,23 @@ class _Subject:
         self.token_starts = [t.start for t in doc.tokens]
         self.drug_starts = [d.start for d in doc.drugs]
 
-    def of(self, offset: int) -> tuple[str | None, frozenset[str]]:
+    def of(self, offset: int, carry: bool = False) -> tuple[str | None, frozenset[str]]:
+        """The drug and topic of a frequency at ``offset``; with ``carry`` (a conversation), a
+        frequency with no drug of its own is the drug's named in the turns just before
+        ("...the hydromorphone? - She takes it twice a day. - The prescription says every six
+        hours")."""
         doc = self.doc
         if not doc.tokens:
             return None, frozenset()
         i = max(bisect_right(self.token_starts, offset) - 1, 0)
         drug = _drug_before(doc, self.drug_starts, offset)
+        if drug is None and carry:
+            k = bisect_right(self.drug_starts, offset) - 1
+            if k >= 0 and offset - doc.drugs[k].end <= _CARRY_REACH:
+                sentence = doc.tokens[i].sentence
+                first = doc.sentences[max(0, sentence - 3)].span[0]
+                if doc.drugs[k].start >= first:
+                    drug = doc.drugs[k].canonical
         stems = set(window_stems(doc.tokens, i, width=8))
         sentence = doc.tokens[i].sentence
         if sentence > 0 and doc.sentences[sentence - 1].text.rstrip().endswith("?"):
@@ -651,7 +665,7 @@ class NumbersRule(Rule):
         if not ctx_freqs:
             return []
         subject = _Subject(ctx)
-        ctx_keys = [(f, *subject.of(f.start)) for f in ctx_freqs]
+        ctx_keys = [(f, *subject.of(f.start, carry=ctx.is_dialogue)) for f in ctx_freqs]
         out_subject = _Subject(out)
         findings = []
         for f in out_freqs:
