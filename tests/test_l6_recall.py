@@ -286,3 +286,16 @@ def test_abbreviated_drugs_routes_and_carried_frequencies() -> None:
     )
     assert _risks("numbers.v1", "Hydromorphone 2 mg q2h PRN.", talk) == [4]
     assert run_rule("numbers.v1", "Hydromorphone 2 mg q6h PRN, uses it twice a day.", talk) == []
+
+
+def test_more_red_flags() -> None:
+    rash = "Mother: Spots on her legs. I did the glass test and they didn't fade."
+    found = run_rule("omission.v1", "Fever and floppy since this morning.", rash)
+    assert [int(f.risk) for f in found if "red flag" in f.message] == [3]
+    kept = run_rule("omission.v1", "Fever, floppy; non-blanching spots on legs.", rash)
+    assert not [f for f in kept if "red flag" in f.message]
+    onset = "Patient: It was like being hit with a bat. Seconds. Straight away."
+    found = run_rule("omission.v1", "Headache while lifting shopping.", onset)
+    assert [int(f.risk) for f in found if "red flag" in f.message] == [3]
+    kept = run_rule("omission.v1", "Sudden severe headache while lifting.", onset)
+    assert not [f for f in kept if "red flag" in f.message]

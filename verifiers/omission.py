@@ -193,6 +193,20 @@ _FLAGS: dict[str, tuple[str, str]] = {
         r"\bsuicid\w*|\bSI\b|\bkill (?:myself|himself|herself)\b|\bend (?:my|his|her) life\b",
         r"suicid|\bSI\b|kill|end (?:my|his|her|their) life|self-harm",
     ),
+    "non-blanching rash": (
+        r"\bnon-?blanching\b|\bglass test\b|\b(?:didn'?t|did not|doesn'?t|does not|won'?t) fade\b"
+        r"|\bpurpur\w*|\bpetechia\w*",
+        r"blanch|glass|fade|purpur|petechia|meningococc",
+    ),
+    "neck stiffness": (
+        r"\bneck stiffness\b|\bstiff neck\b|\bnuchal rigidity\b|\bmeningism\w*",
+        r"neck|nuchal|mening",
+    ),
+    "sudden-onset headache": (
+        r"\bthunderclap\b|\bhit (?:over the head )?(?:with|by) a (?:bat|hammer|brick)\b"
+        r"|\b(?:in|within) (?:a few )?seconds\b|\bsudden(?:ly)?,? severe\b",
+        r"sudden|thunderclap|seconds|instant|abrupt|hyperacute|maximal",
+    ),
     "worst headache": (
         r"\bworst headache\b|\bthunderclap\b"
         r"|\b(?:worst|worse) (?:headache )?(?:in|of) (?:her|his|my|their|your) life\b",
