@@ -299,3 +299,23 @@ def test_more_red_flags() -> None:
     assert [int(f.risk) for f in found if "red flag" in f.message] == [3]
     kept = run_rule("omission.v1", "Sudden severe headache while lifting.", onset)
     assert not [f for f in kept if "red flag" in f.message]
+
+
+def test_certainty_of_exclusions_and_established_diagnoses() -> None:
+    occult = "No definite fracture seen, but an occult scaphoid fracture cannot be excluded."
+    assert _risks("certainty.v1", "Scaphoid XR: scaphoid fx excluded.", occult) == [3]
+    assert run_rule("certainty.v1", "Scaphoid XR: occult fx not excluded.", occult) == []
+    plan = "I think this could be gout; septic arthritis needs to be excluded with a joint tap."
+    assert run_rule("certainty.v1", "Possible gout; septic arthritis to be excluded.", plan) == []
+    dx = "CSF turbid. Diagnosis: meningococcal meningitis with septicaemia."
+    assert _risks("certainty.v1", "Dx: possible meningococcal meningitis.", dx) == [3]
+    assert run_rule("certainty.v1", "Dx: meningococcal meningitis.", dx) == []
+    assert (
+        run_rule("certainty.v1", "Possible meningitis.", "Possible meningitis; LP to confirm.")
+        == []
+    )
+    spine = "MRI lumbar spine: L5/S1 disc protrusion compressing the left S1 nerve root."
+    assert _risks("laterality.v1", "MRI: L3/4 protrusion compressing L S1 root.", spine) == [3]
+    assert run_rule("laterality.v1", "MRI: L5-S1 protrusion; S1 S2 normal.", spine) == []
+    echo = "Echo this month: ejection fraction 30%."
+    assert [f.relation for f in run_rule("numbers.v1", "Echo: EF 50%.", echo)] == ["contradicted"]

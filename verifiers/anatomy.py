@@ -7,6 +7,7 @@ one part contradict only on the same axis. Only left/right is checked against ot
 from __future__ import annotations
 
 import bisect
+import re
 
 from medfact.analysis import AnalyzedText, SideMention
 from medfact.document import CaseDoc
@@ -165,6 +166,36 @@ class LateralityRule(Rule):
                     )
                 )
         findings.extend(self._siblings(view))
+        findings.extend(self._spinal_levels(view))
+        return findings
+
+    def _spinal_levels(self, view: CaseDoc) -> list[Finding]:
+        """A spinal level or disc of the output that the input, naming other levels, does not
+        name ("L3/4 protrusion" where the MRI shows L5/S1)."""
+        out, ctx = view.output, view.context
+        assert ctx is not None
+        theirs = spinal_levels(ctx.text)
+        if not theirs:
+            return []
+        findings = []
+        for level, start, end in spinal_levels(out.text):
+            if any(level == other for other, _, _ in theirs):
+                continue
+            other, c_start, c_end = theirs[0]
+            findings.append(
+                self.finding(
+                    view,
+                    ErrorCategory.DETAIL_MISIDENTIFICATION,
+                    self.swap_risk,
+                    (start, end),
+                    f"site: level '{out.text[start:end]}' where the input names "
+                    f"'{ctx.text[c_start:c_end]}'",
+                    relation=CONTRADICTED,
+                    context_span=(c_start, c_end),
+                    suggestion=ctx.text[c_start:c_end],
+                    confidence=0.8,
+                )
+            )
         return findings
 
     def _siblings(self, view: CaseDoc) -> list[Finding]:
@@ -233,6 +264,26 @@ def _other_side_said(
     if any(said(c) for c in theirs if c.side == m.side):
         return None
     return next((c for c in theirs if c.side != m.side and said(c)), None)
+
+
+_LEVEL = re.compile(r"\b([CTLS])(\d{1,2})(?:\s*[/-]\s*([CTLS])?(\d{1,2}))?\b")
+
+
+def spinal_levels(text: str) -> list[tuple[tuple[str, ...], int, int]]:
+    """Spinal levels and discs written as "L5/S1", "L4-5", "C6" (capital letters only):
+    (("L5", "S1"), start, end)."""
+    found = []
+    for m in _LEVEL.finditer(text):
+        letter, number, letter2, number2 = m.groups()
+        if int(number) > 12 or (number2 and int(number2) > 12):
+            continue
+        if not number2 and letter in "ST":
+            continue  # "S1 S2" heart sounds, "T2" MRI sequences: only a pair is a level
+        level = (f"{letter}{int(number)}",)
+        if number2:
+            level += (f"{letter2 or letter}{int(number2)}",)
+        found.append((level, m.start(), m.end()))
+    return found
 
 
 def same_place(a: str, b: str) -> bool:

@@ -12,13 +12,14 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from medfact.analysis import AnalyzedText, ScaleWord
+from medfact.analysis import AnalyzedText, ScaleWord, is_content
 from medfact.document import CaseDoc
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
 from medfact.verifiers.aligned import AlignedWindows
 from medfact.verifiers.base import CONTRADICTED, Rule, window_stems
+from medfact.verifiers.entities import mentions
 from medfact.verifiers.temporal import anchored, first_words
 
 # Certainty phrases beyond the analyser's single words (1 hedged .. 3 certain).
@@ -29,6 +30,8 @@ _CERTAINTY_PHRASES = {
     "diagnostic of": 3,
     "proves": 3,
     "definitive": 3,
+    "excluded": 3,
+    "ruled out": 3,
     "cannot be excluded": 1,
     "can not be excluded": 1,
     "cannot be ruled out": 1,
@@ -49,7 +52,7 @@ _PHRASE_RE = re.compile(
     re.IGNORECASE,
 )
 _PHRASE_FIRSTS = first_words(_CERTAINTY_PHRASES)
-_PURPOSE = re.compile(r"\b(?:to|order to|help)\s+$", re.IGNORECASE)
+_PURPOSE = re.compile(r"\b(?:to|to be|order to|help|be|been|being)\s+$", re.IGNORECASE)
 _JUDGEMENT_HEADER = re.compile(
     r"^[ \t]*(?:#+\s*)?(?:assessment(?:\s+and\s+plan)?|a/p|a&p|impression|plan|diagnos[ie]s|"
     r"differential(?:\s+diagnosis)?|clinical\s+impression)\b[^\n:]{0,20}(?::|$)",
@@ -100,6 +103,56 @@ def _inside(spans: list[tuple[int, int]], starts: list[int], offset: int) -> boo
     return k >= 0 and spans[k][0] <= offset < spans[k][1]
 
 
+_MODALS = frozenset({"may", "might", "could", "can", "would"})  # "may continue": not a label
+_ESTABLISHES = re.compile(
+    r"\b(?:diagnos(?:is|ed)|confirm\w*|shows?|showed|positive for|consistent with|proven|"
+    r"demonstrat\w*)\b|^\s*(?:impression|diagnosis|dx)\s*:",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def _established(out: AnalyzedText, ctx: AnalyzedText, w: _Word) -> tuple[int, int] | None:
+    """The input's unhedged diagnostic statement ("Diagnosis: meningococcal meningitis",
+    "CT shows a PE") of what the output hedges right after ``w`` ("possible meningococcal
+    meningitis"): a sentence that establishes and holds the hedged words. None if there is
+    none."""
+    toks = out.tokens
+    named = []
+    for t in toks[w.token_index + 1 : w.token_index + 5]:
+        if t.sentence != toks[w.token_index].sentence or out.text[w.end : t.start].count(","):
+            break
+        if is_content(t):
+            named.append(t.stem)
+    if not named or (
+        len(named) == 1
+        and not any(
+            m.start == 0
+            for m in mentions(out.text[toks[w.token_index + 1].start :], ("condition",))
+        )
+    ):
+        return None  # one plain word ("possible improvement") names no diagnosis
+    hedges = [c for c in scale_words(ctx) if c.scale == "certainty" and c.value < 3]
+    for sent in ctx.sentences:
+        lo, hi = sent.span
+        stems = {t.stem for t in ctx.sentence_tokens(sent.index)}
+        if not set(named) <= stems or not _ESTABLISHES.search(ctx.text, lo, hi):
+            continue
+        if any(lo <= c.start < hi for c in hedges):
+            return None  # the input hedges it too
+        first = next(t for t in ctx.sentence_tokens(sent.index) if t.stem in named)
+        return (first.start, first.end)
+    return None
+
+
+def _hedged(doc: AnalyzedText, w: ScaleWord) -> float:
+    """A certain word denied just before it ("no definite fracture", "not confirmed") is a
+    hedge: nothing is established."""
+    if w.scale != "certainty" or w.value != 3:
+        return w.value
+    before = doc.tokens[max(0, w.token_index - 2) : w.token_index]
+    return 1 if any(t.text in ("no", "not", "without") for t in before) else w.value
+
+
 def scale_words(doc: AnalyzedText) -> list[_Word]:
     """The analyser's scale words plus the certainty phrases above, in text order; a phrase
     replaces the words inside it ("may represent", not "may")."""
@@ -121,7 +174,7 @@ def scale_words(doc: AnalyzedText) -> list[_Word]:
         return k >= 0 and w.start < phrases[k].end
 
     words = [
-        _Word(w.scale, w.value, w.word, w.start, w.end, w.sentence, w.token_index)
+        _Word(w.scale, _hedged(doc, w), w.word, w.start, w.end, w.sentence, w.token_index)
         for w in doc.scale_words
         if not (w.scale == "certainty" and w.word == "will")  # a plan, not a certainty
         and not covered(w)
@@ -188,6 +241,22 @@ class CertaintyRule(Rule):
                             confidence=0.45,
                         )
                     )
+                elif w.scale == "certainty" and w.value == 1 and w.word not in _MODALS:
+                    established = _established(out, ctx, w)
+                    if established is not None:
+                        findings.append(
+                            self.finding(
+                                view,
+                                ErrorCategory.UNDERSTATED_INTENSITY,
+                                self.big_shift_risk,
+                                (w.start, w.end),
+                                f"'{w.word}' hedges what the input establishes: "
+                                f"'{ctx.text[established[0] : established[1]]}'",
+                                relation=CONTRADICTED,
+                                context_span=established,
+                                confidence=0.65,
+                            )
+                        )
                 continue
             if any(c.value == w.value for c in rivals):
                 continue
