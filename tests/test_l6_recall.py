@@ -319,3 +319,14 @@ def test_certainty_of_exclusions_and_established_diagnoses() -> None:
     assert run_rule("laterality.v1", "MRI: L5-S1 protrusion; S1 S2 normal.", spine) == []
     echo = "Echo this month: ejection fraction 30%."
     assert [f.relation for f in run_rule("numbers.v1", "Echo: EF 50%.", echo)] == ["contradicted"]
+
+
+def test_booked_versus_given_and_groin_sides() -> None:
+    booked = "Palliative radiotherapy to T10, 8 Gy in a single fraction, is booked for Monday."
+    assert run_rule("temporal.v1", "Palliative RT to T10, 8 Gy x1, given today.", booked) != []
+    assert run_rule("temporal.v1", "Palliative RT to T10, 8 Gy x1, booked Mon.", booked) == []
+    scope = "Gastroscopy is planned for tomorrow morning, nil by mouth from midnight."
+    assert run_rule("temporal.v1", "OGD done this AM, NBM from midnight.", scope) != []
+    op = "Procedure: laparoscopic right inguinal hernia repair. The left side was examined."
+    assert run_rule("laterality.v1", "Lap L inguinal hernia repair.", op) != []
+    assert run_rule("laterality.v1", "Lap R inguinal hernia repair; L side checked.", op) == []

@@ -168,7 +168,7 @@ PROCEDURES: dict[str, tuple[str, ...]] = {
         "stents",
     ),
     "colonoscopy": ("colonoscopy",),
-    "endoscopy": ("endoscopy", "EGD", "upper endoscopy"),
+    "endoscopy": ("endoscopy", "EGD", "upper endoscopy", "OGD", "gastroscopy"),
     "bronchoscopy": ("bronchoscopy",),
     "biopsy": ("biopsy", "biopsied", "excision", "excised", "excisional"),
     "lumbar puncture": ("lumbar puncture", "spinal tap", "LP"),
