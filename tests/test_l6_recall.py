@@ -330,3 +330,11 @@ def test_booked_versus_given_and_groin_sides() -> None:
     op = "Procedure: laparoscopic right inguinal hernia repair. The left side was examined."
     assert run_rule("laterality.v1", "Lap L inguinal hernia repair.", op) != []
     assert run_rule("laterality.v1", "Lap R inguinal hernia repair; L side checked.", op) == []
+
+
+def test_avoided_drug_advised() -> None:
+    ctx = "Advised paracetamol for fever, avoiding ibuprofen because of the skin infection risk."
+    assert _risks("entities.v1", "Advice: ibuprofen for fever; calamine for itch.", ctx) == [4]
+    assert run_rule("entities.v1", "Advice: paracetamol for fever, avoid ibuprofen.", ctx) == []
+    patch = "Start a nicotine patch; change the location daily to avoid that skin irritation."
+    assert run_rule("entities.v1", "Start nicotine patch 21 mg, rotate sites.", patch) == []

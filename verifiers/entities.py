@@ -1068,14 +1068,7 @@ class EntitiesRule(Rule):
         """A drug's reaction given as mild (or the drug as tolerated) where the input gives
         an allergic reaction to it."""
         severe = {name: span for name, (_, span) in reacted_drugs(ctx).items()}
-        avoided: dict[str, tuple[int, int]] = {}
-        follow = _REACTION_REACH if ctx.is_dialogue else 0
-        for d in ctx.drugs:
-            text = _reaction_text(ctx, d.start, follow)
-            base = ctx.sentences[sentence_at(ctx.sentences, d.start).index].span[0] if text else 0
-            m = _AVOIDS.search(text) if d.canonical not in avoided else None
-            if m is not None:
-                avoided[d.canonical] = (base + m.start(), base + m.end())
+        avoided = avoided_drugs(ctx)
         findings, seen = [], set()
         for d in out.drugs:
             if d.canonical in seen or d.canonical not in severe | avoided:
@@ -1095,20 +1088,30 @@ class EntitiesRule(Rule):
             mild = _MILD_REACTION.search(clause) if d.canonical in severe else None
             if mild is not None and _SEVERE_REACTION.search(clause):
                 mild = None  # the output gives the allergic reaction too
-            hit = tolerated or mild
+            advised = None
+            if d.canonical in avoided and not _AVOIDS.search(clause):
+                advised = _ADVISES.search(out.text, sent.span[0], d.start)
+            hit = tolerated or mild or advised
             if hit is None:
                 continue
             where = severe.get(d.canonical) or avoided[d.canonical]
             stated = "an allergic reaction" if d.canonical in severe else "that it is avoided"
             seen.add(d.canonical)
-            said = "tolerated" if hit is tolerated else f"a mild reaction ('{hit.group()}')"
+            said = (
+                "tolerated"
+                if hit is tolerated
+                else "advised"
+                if hit is advised
+                else f"a mild reaction ('{hit.group()}')"
+            )
             findings.append(
                 self.finding(
                     view,
                     ErrorCategory.DETAIL_MISIDENTIFICATION,
                     self.allergy_risk,
                     (sent.span[0] + hit.start(), sent.span[0] + hit.end()),
-                    f"allergy: '{d.surface}' {said} where the input gives {stated} "
+                    f"{'allergy' if d.canonical in severe else 'avoided drug'}: "
+                    f"'{d.surface}' {said} where the input gives {stated} "
                     f"('{ctx.text[where[0] : where[1]]}')",
                     relation=CONTRADICTED,
                     context_span=where,
@@ -1176,7 +1179,50 @@ _TOLERATES = re.compile(
     r"fine with|can take|safe to (?:take|use))\b",
     re.IGNORECASE,
 )
-_AVOIDS = re.compile(r"\bavoids?\b|\bavoiding\b|\ballerg\w*|\breacts?\b|\breaction\b", re.I)
+_AVOIDS = re.compile(
+    r"\bavoids?\b|\bavoiding\b|\ballerg(?:ic|y)\b|\breacts?\b|\breaction\b|\bstay away from\b"
+    r"|\b(?:do not|don'?t|never) (?:give|take|use)\b|\bcontraindicated\b",
+    re.I,
+)
+_ADVISES = re.compile(
+    r"\b(?:advi[cs]e[sd]?|recommend\w*|give|start\w*|take|use|try|prescrib\w*|plan|rx)\b",
+    re.I,
+)
+# what may stand between "avoid"/"allergic" and its drug ("allergic to the penicillin")
+_LINK_WORDS = re.compile(
+    r"^\s*(?:(?:to|the|any|all|taking|using|giving|of|from|on|with)\s+){0,3}$", re.IGNORECASE
+)
+_PRONOUN = re.compile(  # "avoid it", "stay away from all of those"; not "avoid that rash"
+    r"\s*(?:all (?:of )?)?(?:it|them|those)\b(?=\s*(?:[.,;!?]|$|too\b|as well\b|either\b|"
+    r"because\b|since\b|now\b))",
+    re.IGNORECASE,
+)
+
+
+def avoided_drugs(doc: AnalyzedText) -> dict[str, tuple[int, int]]:
+    """Drugs the text says to avoid or that the patient reacts to, each bound to its words:
+    the drug right after them ("avoiding ibuprofen", "allergic to penicillin"), right before
+    them ("penicillin allergy"), or, for "avoid it", the drug named last before."""
+    found: dict[str, tuple[int, int]] = {}
+    drugs = sorted(doc.drugs, key=lambda d: d.start)
+    for m in _AVOIDS.finditer(doc.text):
+        after = [d for d in drugs if m.end() <= d.start <= m.end() + 25]
+        before = [d for d in drugs if m.start() - 20 <= d.end <= m.start()]
+        if after and _LINK_WORDS.match(doc.text[m.end() : after[0].start]):
+            d = after[0]
+        elif before and not re.search(r"[.;:?!,]", doc.text[before[-1].end : m.start()]):
+            d = before[-1]
+        elif _PRONOUN.match(doc.text, m.end()):
+            earlier = [d for d in drugs if m.start() - 300 <= d.end <= m.start()]
+            if not earlier:
+                continue
+            d = earlier[-1]
+        else:
+            continue
+        found.setdefault(d.canonical, (m.start(), m.end()))
+    return found
+
+
 _REACTION_REACH = 2  # sentences after a drug's that may still describe its reaction (an answer)
 
 
