@@ -301,6 +301,7 @@ class CrossEncoder:
         tokenizer truncates each pair on its own, so encoding them together changes nothing)."""
         enc = self._encode(pairs, pad=False)
         rows = []
+        done: dict[tuple[tuple[int, ...], tuple[int, ...]], np.ndarray] = {}
         for i in range(len(pairs)):
             ids = np.asarray([enc["input_ids"][i]], dtype=np.int64)
             types = (
@@ -308,8 +309,13 @@ class CrossEncoder:
                 if "token_type_ids" in enc
                 else np.zeros_like(ids)
             )
-            feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": types}
-            rows.append(self._forward(feed))
+            key = (tuple(ids[0].tolist()), tuple(types[0].tolist()))
+            if key not in done:  # a repeated pair is computed once: its row depends on it alone
+                mask = np.ones_like(ids)
+                done[key] = self._forward(
+                    {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+                )
+            rows.append(done[key])
         return np.concatenate(rows)
 
     def _logits_batched(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
