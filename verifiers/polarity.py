@@ -262,8 +262,14 @@ class NegationRule(Rule):
             # not "chest x-ray": a differing modifier or head word makes another mention
             mod = _modifier(out_tokens, i)
             head = _head(out_tokens, i)
-            if head is not None and head.startswith(FINDING_STEMS + _MEASURES):
-                continue  # "weight" of "weight loss": the finding is its head, compared itself
+            if (
+                head is not None
+                and head.startswith(FINDING_STEMS + _MEASURES)
+                and tok.text.rstrip("s") not in ANATOMY
+            ):
+                # "weight" of "weight loss": the finding is its head, compared itself; a site
+                # ("chest" of "chest pain") is still compared, as the pain may be elsewhere too
+                continue
             read = read_polarity(view.output, tok)
             if read is None:
                 continue
