@@ -69,7 +69,7 @@ from medfact.verifiers.polarity import NO_ISSUE, names_finding, read_polarity
 from medfact.verifiers.route import compatible as routes_agree
 from medfact.verifiers.route import route_mentions
 from medfact.verifiers.temporal import mentions as temporal_mentions
-from medfact.verifiers.values import frequencies, same_value
+from medfact.verifiers.values import PER_KG, frequencies, same_value
 
 if TYPE_CHECKING:
     from medfact.config import Settings
@@ -276,7 +276,7 @@ _DATE = re.compile(r"(?:0?[1-9]|1[0-2])[/-](?:\d{2}|\d{4})(?:[/-]\d{2,4})?")
 
 
 def _per_kg(text: str, end: int) -> bool:
-    return re.match(r"\s*(?:/|per\s+)(?:kg|kilogram)\b", text[end : end + 16], re.I) is not None
+    return PER_KG.match(text, end) is not None
 
 
 def _inside(offset: int, spans: Sequence[tuple[int, int]]) -> bool:

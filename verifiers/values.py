@@ -24,7 +24,7 @@ from medfact.verifiers.temporal import anchored, first_words
 
 # Classes whose values are specific enough that a lone competitor is a real disagreement.
 _SPECIFIC = DOSE_CLASSES | {"pressure", "ratio", "temperature", "age", "weight", "rate", "percent"}
-_PER_KG = re.compile(r"\s*(?:/|per\s+)(?:kg|kilos?|kilograms?)\b", re.IGNORECASE)
+PER_KG = re.compile(r"\s*(?:/|per\s+)(?:kg|kilos?|kilograms?)\b", re.IGNORECASE)
 _AGE_SEX = re.compile(r"[FM]\b")  # "44F", "22M": an age and a sex, not degrees or metres
 
 # --- dosing frequency --------------------------------------------------------------------------
@@ -127,7 +127,7 @@ def _fmt_rate(per_day: float) -> str:
 
 
 def _per_kg(q: Quantity, text: str) -> bool:
-    return q.unit_class == "mass" and _PER_KG.match(text, q.end) is not None
+    return q.unit_class == "mass" and PER_KG.match(text, q.end) is not None
 
 
 def same_value(a: Quantity, b: Quantity, a_text: str = "", b_text: str = "") -> bool:
@@ -586,7 +586,7 @@ class NumbersRule(Rule):
         surface = out.text[q.start : q.end]
         unit_rival = _unit_swap(q, out, ctx, theirs)
         if unit_rival is not None:
-            per_kg = _PER_KG.match(ctx.text, unit_rival.end)
+            per_kg = PER_KG.match(ctx.text, unit_rival.end)
             stated = ctx.text[unit_rival.start : per_kg.end() if per_kg else unit_rival.end]
             units = f"{_unit_name(q, out.text)} vs {_unit_name(unit_rival, ctx.text)}"
             dose = q.unit_class in DOSE_CLASSES
