@@ -217,6 +217,8 @@ RED_FLAGS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     name: (re.compile(found, re.IGNORECASE), re.compile(kept, re.IGNORECASE))
     for name, (found, kept) in _FLAGS.items()
 }
+# every red flag in one pattern: most inputs hold none, and one pass over them tells so
+_ANY_FLAG = re.compile("|".join(f"(?:{found})" for found, _ in _FLAGS.values()), re.IGNORECASE)
 _INACTIVE = re.compile(
     r"\b(?:stopped|discontinued|d/c'?d|no longer|used to|previously|quit|allergic|allergy)\b",
     re.IGNORECASE,
@@ -408,9 +410,11 @@ class OmissionRule(Rule):
     def _red_flags(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
         """Red-flag findings the input affirms (not denied, asked or hedged) that the output
         does not name in any of their words."""
-        findings = []
+        findings: list[Finding] = []
+        if not _ANY_FLAG.search(ctx.text):
+            return findings
         for name, (pattern, kept) in RED_FLAGS.items():
-            if kept.search(out.text):
+            if not pattern.search(ctx.text) or kept.search(out.text):
                 continue
             for m in pattern.finditer(ctx.text):
                 if polarity_at(ctx, m.start(), m.end()) != AFFIRMED:

@@ -174,6 +174,8 @@ _FINDINGS = frozenset(
 
 # stems of words that name a finding (either list), for other rules to share
 FINDING_STEMS = tuple(sorted(_CONCERN | _FINDINGS))
+_CONCERN_STEMS = tuple(sorted(_CONCERN))  # str.startswith takes a tuple: one call, not a loop
+_FINDING_ONLY_STEMS = tuple(sorted(_FINDINGS))
 
 # Words that name no particular finding: "no other symptoms" vs "symptoms" says nothing checkable.
 _UNSPECIFIC = frozenset(
@@ -305,7 +307,7 @@ class NegationRule(Rule):
             if not aligned:
                 continue
             hedged_denial = (tok.polarity, polarities) == (UNCERTAIN, {NEGATED})
-            if hedged_denial and not any(tok.stem.startswith(c) for c in _CONCERN):
+            if hedged_denial and not tok.stem.startswith(_CONCERN_STEMS):
                 continue
             if key in seen_sentences:
                 continue
@@ -485,9 +487,9 @@ class NegationRule(Rule):
             return None  # "no murmurs of the heart" negates the murmur, not the heart
         if is_relative(tok.text) or _PERSON.search(tok.text) or tok.text.rstrip("s") in _PLACES:
             return None  # "history obtained from the husband", "a dermatologist": a person
-        if any(stem.startswith(c) for c in _CONCERN):
+        if stem.startswith(_CONCERN_STEMS):
             return self.flip_risk
-        if any(stem.startswith(c) for c in _FINDINGS) or is_clinical(tok):
+        if stem.startswith(_FINDING_ONLY_STEMS) or is_clinical(tok):
             return self.minor_flip_risk
         return None
 
