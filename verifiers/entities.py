@@ -1312,7 +1312,13 @@ def abbreviation_index() -> AliasIndex:
 
 def drug_abbreviated(canonical: str, text: str) -> bool:
     """Whether ``text`` names the drug ``canonical`` by one of its abbreviations."""
-    return any(m.concept in canonical.lower() for m in abbreviation_index().find(text))
+    return any(m.concept in canonical.lower() for m in abbreviation_mentions(text))
+
+
+@lru_cache(maxsize=256)
+def abbreviation_mentions(text: str) -> tuple[Mention, ...]:
+    """The drug abbreviations of a text (read once per text)."""
+    return tuple(abbreviation_index().find(text))
 
 
 def _is_drug_allergen(allergy: Allergy, ctx: AnalyzedText) -> bool:

@@ -21,7 +21,7 @@ from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
 from medfact.verifiers.base import CONTRADICTED, Rule
-from medfact.verifiers.entities import abbreviation_index
+from medfact.verifiers.entities import abbreviation_mentions
 from medfact.verifiers.values import another_item
 
 _AFTER = 3  # a drug this many words after a route word is the one it qualifies ("IV vanc")
@@ -69,7 +69,7 @@ def _drug_spans(doc: AnalyzedText) -> list[tuple[int, int, str]]:
     """(start, end, canonical) of each drug: the lexicon's, plus words it may not know."""
     found = [(d.start, d.end, d.canonical.lower()) for d in doc.drugs]
     # abbreviations clinicians write for drugs ("VCR" for vincristine, "Vit K")
-    found += [(m.start, m.end, m.concept) for m in abbreviation_index().find(doc.text)]
+    found += [(m.start, m.end, m.concept) for m in abbreviation_mentions(doc.text)]
     toks = doc.tokens
     words = [t.text for t in toks]
     for i, word in enumerate(words):
