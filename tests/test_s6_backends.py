@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import sys
 from pathlib import Path
 
@@ -110,10 +111,13 @@ def test_onnx_backend_without_an_export_names_the_command(support_dir):
         CrossEncoder(model_dir=support_dir, backend="onnx").load()
 
 
-def test_onnx_backend_without_onnxruntime_says_what_to_install(support_dir, monkeypatch):
+def test_onnx_backend_without_onnxruntime_says_what_to_install(support_dir, monkeypatch, tmp_path):
+    folder = tmp_path / "model"
+    shutil.copytree(support_dir, folder)
+    (folder / "model.onnx").write_bytes(b"")  # an export is there; the runtime is not
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import fails as if absent
     with pytest.raises(MedfactError, match="pip install onnxruntime"):
-        CrossEncoder(model_dir=support_dir, backend="onnx").load()
+        CrossEncoder(model_dir=folder, backend="onnx").load()
 
 
 @pytest.mark.slow

@@ -198,6 +198,13 @@ class CrossEncoder:
         self.model_ = model
 
     def _load_onnx(self, model_dir: Path) -> None:
+        path = model_dir / ONNX_FILE
+        config_path = model_dir / "config.json"
+        if not path.is_file() or not config_path.is_file():
+            raise NotFittedError(
+                f"no {ONNX_FILE} beside a config.json in {model_dir}: make one with "
+                f"`python -m medfact.nli.export --model-dir {model_dir}`"
+            )
         try:
             import onnxruntime as ort
             from transformers import AutoTokenizer
@@ -206,13 +213,6 @@ class CrossEncoder:
                 f"crossencoder backend 'onnx' needs {exc.name}: pip install onnxruntime "
                 "(or backend = 'torch', the default)"
             ) from None
-        path = model_dir / ONNX_FILE
-        config_path = model_dir / "config.json"
-        if not path.is_file() or not config_path.is_file():
-            raise NotFittedError(
-                f"no {ONNX_FILE} beside a config.json in {model_dir}: make one with "
-                f"`python -m medfact.nli.export --model-dir {model_dir}`"
-            )
         config = json.loads(config_path.read_text())
         labels = [config.get("id2label", {}).get(str(i)) for i in range(len(SUPPORT_LABELS))]
         if labels != list(SUPPORT_LABELS):
