@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from medfact.analysis import AnalyzedText, is_content
+from medfact.analysis import AnalyzedText, Token, is_content
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import CHANGE_WORDS
 from medfact.registry import verifiers
@@ -148,10 +148,11 @@ _BOUND_AFTER_THAN = frozenset({"a", "an", "one", "half", "usual"})
 _CLAUSE_END = frozenset(",;:")
 
 
-def _clause(doc: AnalyzedText, i: int, width: int, step: int) -> list[str]:
-    """Up to ``width`` words from token ``i`` (exclusive) in direction ``step``, same sentence,
-    stopping at a comma, semicolon or colon."""
-    toks, out = doc.tokens, []
+def _clause_tokens(doc: AnalyzedText, i: int, width: int, step: int) -> list[Token]:
+    """Up to ``width`` tokens from token ``i`` (exclusive) in direction ``step``, same
+    sentence, stopping at a comma, semicolon or colon."""
+    toks: list[Token] = doc.tokens
+    out: list[Token] = []
     j = i
     while len(out) < width:
         k = j + step
@@ -160,9 +161,14 @@ def _clause(doc: AnalyzedText, i: int, width: int, step: int) -> list[str]:
         lo, hi = (toks[j].end, toks[k].start) if step > 0 else (toks[k].end, toks[j].start)
         if any(ch in _CLAUSE_END for ch in doc.text[lo:hi]):
             break
-        out.append(toks[k].text)
+        out.append(toks[k])
         j = k
     return out
+
+
+def _clause(doc: AnalyzedText, i: int, width: int, step: int) -> list[str]:
+    """The words of ``_clause_tokens``."""
+    return [t.text for t in _clause_tokens(doc, i, width, step)]
 
 
 def is_trigger(doc: AnalyzedText, i: int) -> bool:
@@ -207,20 +213,8 @@ def change_mentions(doc: AnalyzedText, strict: bool = True) -> list[tuple[int, s
 def _clause_stems(doc: AnalyzedText, i: int, width: int = 6) -> frozenset[str]:
     """Content stems of the words around token ``i`` in its clause: what the change is of
     ("dose unchanged" is about the dose, not the mood of the same sentence)."""
-    toks, stems = doc.tokens, set()
-    for step in (-1, 1):
-        j = i
-        for _ in range(width):
-            k = j + step
-            if not 0 <= k < len(toks) or toks[k].sentence != toks[i].sentence:
-                break
-            lo, hi = (toks[j].end, toks[k].start) if step > 0 else (toks[k].end, toks[j].start)
-            if any(ch in _CLAUSE_END for ch in doc.text[lo:hi]):
-                break
-            if is_content(toks[k]):
-                stems.add(toks[k].stem)
-            j = k
-    return frozenset(stems)
+    near = _clause_tokens(doc, i, width, -1) + _clause_tokens(doc, i, width, 1)
+    return frozenset(t.stem for t in near if is_content(t))
 
 
 def _denied_change(doc: AnalyzedText, i: int) -> bool:
