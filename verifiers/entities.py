@@ -1261,15 +1261,6 @@ def _bound(text: str, start: int, end: int, drug: Any) -> bool:
     return len(between) <= 15 and not re.search(r"[,;:.()]", between)
 
 
-def _reaction_text(doc: AnalyzedText, start: int, follow: int) -> str:
-    """The sentence of a drug mention and, in a conversation, the next ``follow`` sentences."""
-    sent = sentence_at(doc.sentences, start)
-    if sent is None:
-        return ""
-    last = min(sent.index + follow, len(doc.sentences) - 1)
-    return doc.text[sent.span[0] : doc.sentences[last].span[1]]
-
-
 def same_allergen(a: str, b: str) -> bool:
     """Two allergen words name the same thing: one is a prefix of the other, or 4 letters agree
     ("sulfa" and "sulfonamides"), or they share an abbreviation (PCN for penicillin)."""

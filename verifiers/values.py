@@ -360,12 +360,11 @@ _DOSING_WORDS = frozenset(
 )
 
 
-def sentence_stems(doc: AnalyzedText, offset: int) -> frozenset[str]:
+def _sentence_stems(doc: AnalyzedText, offset: int) -> frozenset[str]:
     """Content stems of the sentence at ``offset``."""
-    starts = [t.start for t in doc.tokens]
-    i = max(bisect_right(starts, offset) - 1, 0)
     if not doc.tokens:
         return frozenset()
+    i = max(bisect_right(doc.tokens, offset, key=lambda t: t.start) - 1, 0)
     return frozenset(t.stem for t in doc.sentence_tokens(doc.tokens[i].sentence) if is_content(t))
 
 
@@ -684,7 +683,7 @@ class NumbersRule(Rule):
                 continue
             if drug is None and any(
                 abs(c.per_day - f.per_day) <= 0.05 * c.per_day
-                and len(topic & sentence_stems(ctx, c.start)) >= 2
+                and len(topic & _sentence_stems(ctx, c.start)) >= 2
                 for c in ctx_freqs
             ):
                 continue  # the same rate said of the same thing elsewhere in its sentence
