@@ -56,6 +56,7 @@ from medfact.verifiers.aligned import LONG_CONTEXT
 from medfact.verifiers.base import window_stems
 from medfact.verifiers.certainty import judgement_spans
 from medfact.verifiers.change import change_mentions
+from medfact.verifiers.drugs import is_drug_class
 from medfact.verifiers.entities import (
     NO_ALLERGY,
     PREGNANCY,
@@ -409,6 +410,8 @@ def _drug_frames(doc: AnalyzedText) -> list[Fact]:
     starts = _token_index(doc)
     drug_starts = {d.start for d in doc.drugs}
     for drug in doc.drugs:
+        if is_drug_class(drug.canonical, drug.surface):
+            continue  # "benzodiazepines", "an antiemetic": a class names no one drug
         i = _token_at(doc, starts, drug.start)
         j = _token_at(doc, starts, max(drug.end - 1, drug.start))
         for step, first in ((-1, i - 1), (1, j + 1)):
@@ -500,7 +503,7 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
         stated = tok.polarity in (AFFIRMED, NEGATED) and tok.sentence not in result_sentences
         if tok.polarity == NEGATED and tok.trigger is not None:
             stated = stated and not NO_ISSUE.match(doc.text, tok.trigger)  # "no issues with pain"
-        if stated and _direct(doc, tok) and (finding or _plain_statement(doc, tok)):
+        if stated and _direct(doc, tok) and finding:
             key = f"{tok.stem}|past" if tok.scope == HISTORY else tok.stem
             if tok.text in _NEEDS_MODIFIER:  # "sensory loss" is no "weight loss"
                 key = f"{_modifier_of(doc, tok)}|{key}"
@@ -742,10 +745,17 @@ def code_facts(doc: AnalyzedText) -> list[Fact]:
     return out
 
 
+_AGE_NOW = re.compile(r"\b(?:now|currently|turned|turning)\s+(\d{1,3})\b(?!\s*(?:mg|%|/))", re.I)
+
+
 def demographic_facts(doc: AnalyzedText) -> list[Fact]:
     """Ages ("45-year-old", "72F") and sex words ("woman", "72F") of the patient (entities.v1's
     reading; a relative's are left out, pronouns are not read)."""
     out = [Fact("age", "", str(age), s, e) for age, s, e in ages(doc.text)]
+    if out:  # "since age 9, now 17": the age now, beside the age something began
+        out += [
+            Fact("age", "", m.group(1), m.start(1), m.end(1)) for m in _AGE_NOW.finditer(doc.text)
+        ]
     starts = _token_index(doc)
     for sex, start, end in sexes(doc, pronouns=False):
         tok = doc.tokens[_token_at(doc, starts, start)] if doc.tokens else None

@@ -338,3 +338,18 @@ def test_avoided_drug_advised() -> None:
     assert run_rule("entities.v1", "Advice: paracetamol for fever, avoid ibuprofen.", ctx) == []
     patch = "Start a nicotine patch; change the location daily to avoid that skin irritation."
     assert run_rule("entities.v1", "Start nicotine patch 21 mg, rotate sites.", patch) == []
+
+
+def test_compare_reads_the_age_now_and_no_drug_class_as_a_drug() -> None:
+    from medfact.compare import compare_texts
+
+    def kinds(output: str, context: str) -> list[str]:
+        doc = analysed(output, context)
+        assert doc.context is not None
+        return [d.said.kind for d in compare_texts(doc.output, doc.context)]
+
+    since = "Type 1 diabetes since age 9, now 17."
+    assert "age" not in kinds("17yo, T1DM since 9.", since)
+    assert "age" in kinds("19yo, T1DM since 9.", since)
+    benzo = "Has anyone prescribed you Xanax? No, never. She takes sertraline daily."
+    assert "drug" not in kinds("Never prescribed benzodiazepines; takes sertraline daily.", benzo)
