@@ -1040,6 +1040,10 @@ def _keys_match(a: Fact, b: Fact) -> bool:
             return False
         if a.kind == "action":
             return da == db
+        if a.kind == "amount":
+            qa, qb = a.data[0], b.data[0]
+            if qa.unit_class != qb.unit_class and qa.value != qb.value:
+                return False  # "EBL 900 mL" and "250 micrograms": two quantities, no unit swap
         if a.kind == "amount" and not (da and db):
             return bool(a.data[1] & b.data[1])  # no drug named: the same measured thing
         if a.kind == "frequency" and not da and not db:  # "inserts every 3 months" vs "check

@@ -353,3 +353,7 @@ def test_compare_reads_the_age_now_and_no_drug_class_as_a_drug() -> None:
     assert "age" in kinds("19yo, T1DM since 9.", since)
     benzo = "Has anyone prescribed you Xanax? No, never. She takes sertraline daily."
     assert "drug" not in kinds("Never prescribed benzodiazepines; takes sertraline daily.", benzo)
+    birth = "Estimated blood loss 900 mL. Carboprost 250 micrograms IM given."
+    assert "amount" not in kinds("EBL 900 mL; carboprost 250 mcg IM.", birth)
+    insulin = "Insulin glargine 10 units at night."
+    assert "amount" in kinds("Insulin glargine 10 mL at night.", insulin)
