@@ -215,6 +215,8 @@ def test_critical_values_in_other_units_and_spoken() -> None:
     spoken = "Nurse: Bed 12's troponin came back. It's 850, up from 40 this morning."
     found = run_rule("omission.v1", "Start fondaparinux; call cardiology.", spoken)
     assert [int(f.risk) for f in found if "critical value" in f.message] == [4]
+    span = next(f.context_span for f in found if "critical value" in f.message)
+    assert span is not None and spoken[span[0] : span[1]] == "troponin came back. It's 850"
     normal = "Nurse: Bed 12's troponin came back. It's 0.01, same as this morning."
     assert not [f for f in run_rule("omission.v1", "No change.", normal) if "critical" in f.message]
     k = "Creatinine 245, potassium 6.6. Plan: repeat potassium at 10 am."

@@ -257,13 +257,15 @@ def critical_labs(doc: AnalyzedText) -> list[tuple[Lab, float, int, int]]:
         head = text[max(0, v.start() - 40) : v.start()]
         if not head or not head[-1:].isspace() and head[-1:] not in ":=-,":
             continue
+        spoken = _SPOKEN.search(head) is not None  # "it's 850": the analyte named before
         for lab, pattern in _LAB_BEFORE:
             m = pattern.search(head)
-            if m is None:
-                m = _spoken_result(text, v.start(), lab) if _SPOKEN.search(head) else None
-                if m is None:
-                    continue
-                head = text[m.start() : v.start()]  # the name is where the span starts
+            if m is not None:
+                name_start = v.start() - len(head) + m.start()
+            elif spoken and (said := _spoken_result(text, v.start(), lab)) is not None:
+                name_start = said.start()
+            else:
+                continue
             try:
                 value = float(v.group(1).replace(",", ""))
             except ValueError:
@@ -273,7 +275,7 @@ def critical_labs(doc: AnalyzedText) -> list[tuple[Lab, float, int, int]]:
             value = lab.normal_units(value)
             low, high = lab.low, lab.high
             if (low is not None and value < low) or (high is not None and value > high):
-                found.append((lab, value, v.start() - len(head) + m.start(), v.end()))
+                found.append((lab, value, name_start, v.end()))
             break
     return found
 
