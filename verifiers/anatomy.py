@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from itertools import islice, takewhile
 
 from medfact.analysis import AnalyzedText, SideMention
 from medfact.document import CaseDoc
@@ -241,7 +242,7 @@ class LateralityRule(Rule):
 
 
 def _token_at(doc: AnalyzedText, offset: int) -> int:
-    return max(bisect.bisect_right([t.start for t in doc.tokens], offset) - 1, 0)
+    return max(bisect.bisect_right(doc.tokens, offset, key=lambda t: t.start) - 1, 0)
 
 
 def _other_side_said(
@@ -253,8 +254,9 @@ def _other_side_said(
     sides = {c.side for c in theirs}
     if len(sides) < 2:
         return None
-    named = {t.stem for t in out.tokens[_token_at(out, m.start) :] if t.start < m.end}
-    topic = clause_window_stems(out, _token_at(out, m.start)) - named - {m.anatomy}
+    at = _token_at(out, m.start)
+    named = {t.stem for t in takewhile(lambda t: t.start < m.end, islice(out.tokens, at, None))}
+    topic = clause_window_stems(out, at) - named - {m.anatomy}
     if not topic:
         return None
 

@@ -111,11 +111,13 @@ _ESTABLISHES = re.compile(
 )
 
 
-def _established(out: AnalyzedText, ctx: AnalyzedText, w: _Word) -> tuple[int, int] | None:
+def _established(
+    out: AnalyzedText, ctx: AnalyzedText, w: _Word, ctx_words: list[_Word]
+) -> tuple[int, int] | None:
     """The input's unhedged diagnostic statement ("Diagnosis: meningococcal meningitis",
     "CT shows a PE") of what the output hedges right after ``w`` ("possible meningococcal
     meningitis"): a sentence that establishes and holds the hedged words. None if there is
-    none."""
+    none. ``ctx_words``: the input's scale words (``scale_words(ctx)``, read once)."""
     toks = out.tokens
     named = []
     for t in toks[w.token_index + 1 : w.token_index + 5]:
@@ -131,7 +133,7 @@ def _established(out: AnalyzedText, ctx: AnalyzedText, w: _Word) -> tuple[int, i
         )
     ):
         return None  # one plain word ("possible improvement") names no diagnosis
-    hedges = [c for c in scale_words(ctx) if c.scale == "certainty" and c.value < 3]
+    hedges = [c for c in ctx_words if c.scale == "certainty" and c.value < 3]
     for sent in ctx.sentences:
         lo, hi = sent.span
         stems = {t.stem for t in ctx.sentence_tokens(sent.index)}
@@ -242,7 +244,7 @@ class CertaintyRule(Rule):
                         )
                     )
                 elif w.scale == "certainty" and w.value == 1 and w.word not in _MODALS:
-                    established = _established(out, ctx, w)
+                    established = _established(out, ctx, w, ctx_words)
                     if established is not None:
                         findings.append(
                             self.finding(
