@@ -844,8 +844,9 @@ class EntitiesRule(Rule):
         findings = self._unsupported(view, out, ctx)
         findings += self._demographics(view, out, ctx)
         findings += self._code_status(view, out, ctx)
-        findings += self._allergies(view, out, ctx)
-        findings += self._reactions(view, out, ctx)
+        reacted = reacted_drugs(ctx)  # read once: both allergy checks use it
+        findings += self._allergies(view, out, ctx, reacted)
+        findings += self._reactions(view, out, ctx, reacted)
         findings += self._pregnancy(view, out, ctx)
         return findings
 
@@ -1064,10 +1065,12 @@ class EntitiesRule(Rule):
             )
         return findings
 
-    def _reactions(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
+    def _reactions(
+        self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText, reacted: dict[str, Any]
+    ) -> list[Finding]:
         """A drug's reaction given as mild (or the drug as tolerated) where the input gives
         an allergic reaction to it."""
-        severe = {name: span for name, (_, span) in reacted_drugs(ctx).items()}
+        severe = {name: span for name, (_, span) in reacted.items()}
         avoided = avoided_drugs(ctx)
         findings, seen = [], set()
         for d in out.drugs:
@@ -1120,7 +1123,9 @@ class EntitiesRule(Rule):
             )
         return findings
 
-    def _allergies(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
+    def _allergies(
+        self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText, reacted: dict[str, Any]
+    ) -> list[Finding]:
         stated = allergies(ctx)
         findings = self._allergen_changed(view, out, ctx, stated)
         for m in NO_ALLERGY.finditer(out.text):
@@ -1133,7 +1138,7 @@ class EntitiesRule(Rule):
             if not rivals:
                 rivals = [
                     Allergy(d.surface, d.start, span[1], (d.start, d.end))
-                    for d, span in reacted_drugs(ctx).values()
+                    for d, span in reacted.values()
                 ]
             if not rivals:
                 continue
