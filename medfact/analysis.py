@@ -505,6 +505,9 @@ class Analyzer:
                 if reply_turn
                 else None
             )
+            if reply is not None and reply_turn is not None and len(reply_turn[1]) > 1:
+                # "No. Well... actually, yes, on Tuesday": the answer the speaker settles on
+                reply = _corrected(reply, [sents[k].text for k in reply_turn[1][1:3]])
             for i in idxs:
                 sent = sents[i]
                 toks = by_sentence.get(sent.index, [])
@@ -961,6 +964,27 @@ def _answer_pattern(answers: tuple[str, ...]) -> re.Pattern[str]:
 _POSITIVE = _answer_pattern(terms.POSITIVE_ANSWERS)
 _NEGATIVE = _answer_pattern(terms.NEGATIVE_ANSWERS)
 _LEADING_NEGATIVE = _answer_pattern(terms.LEADING_NEGATIVE_ANSWERS)
+
+
+_CORRECTION = re.compile(
+    r"^(?:(?:well|oh|um|erm|hmm|sorry)\b[\s,.\u2026]*)*"
+    r"(?:actually|wait|sorry|i mean|come to think of it)\b[\s,.\u2026]+"
+    r"(yes|yeah|no)\b",
+    re.IGNORECASE,
+)
+
+
+def _corrected(reply: str, following: list[str]) -> str:
+    """The reply a speaker corrects in the next sentences of the turn ("No. Well... actually,
+    yes, a tightness on Tuesday." answers yes); the first reply where none corrects it."""
+    bare = _BARE_ANSWER.match(reply) or re.fullmatch(r"(yes|yeah|no)\W*", reply)
+    if bare is None:
+        return reply
+    for text in following:
+        match = _CORRECTION.match(text.strip())
+        if match is not None:
+            return match.group(1).lower() + "."
+    return reply
 
 
 def _is_bare_no(answer: str) -> bool:

@@ -101,7 +101,22 @@ _ASPECTS: dict[str, tuple[str, ...]] = {
         "past history",
         "previously",
         "not since",
+        "not anymore",
+        "not any more",
+        "came off",
+        "as a child",
+        "as a teenager",
+        "in childhood",
+        "in my teens",
+        "in my twenties",
+        "in my thirties",
+        "in his teens",
+        "in his twenties",
+        "in her teens",
+        "in her twenties",
     ),
+    # "had a DVT in 2015": past only where its clause dates it (see mentions)
+    "had": ("had a", "had an"),
     "current": (
         "current",
         "currently",
@@ -469,7 +484,14 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
             dated = "past"
         elif _FUTURE_DATED.search(doc.text, lo, hi):
             dated = "future"
+        if kind == "had":
+            if dated != "past":
+                continue  # "had a fall" is an event of no stated time
+            kind = "past"
         topic = text.window(*m.span())
+        if not topic and kind == "past" and m.group().lower().startswith(("in ", "as ")):
+            # "I used heroin, injected, in my twenties": alone in its phrase, about its clause
+            topic = text.topic(lo, hi, m.span())
         found.append(Mention("aspect", kind, m.start(), m.end(), topic, dated=dated))
     for m in anchored(_ACTION_RE, doc, _ACTION_FIRSTS):
         lo, hi = text.clause(m.start())
