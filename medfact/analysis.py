@@ -397,6 +397,13 @@ class Analyzer:
                         toks[j].polarity = kind
                         toks[j].trigger = toks[end - 1].start
         for i, w in enumerate(words):
+            if w in _CLAUSE_OPENING_NEGATIONS and (i == 0 or _OPENS_CLAUSE.search(gaps[i])):
+                # "Absent breath sounds L", "Nil murmurs": a clause that opens with the word
+                for j in range(i + 1, min(i + 4, len(toks))):
+                    if j in stops or _OPENS_CLAUSE.search(gaps[j]):
+                        break
+                    toks[j].polarity = NEGATED
+                    toks[j].trigger = toks[i].start
             if w.startswith("non-") and "-".join(w.split("-")[:2]) not in terms.NON_NAMES:
                 # "non-tender", "non-healing wound": the word itself only ("non-HDL" is a name)
                 toks[i].polarity = NEGATED
@@ -812,6 +819,8 @@ def _forward_scope(
 
 
 _ANSWER_WORDS = frozenset({"no", "nope", "nah", "yes", "yeah"})
+_CLAUSE_OPENING_NEGATIONS = frozenset({"absent", "nil"})
+_OPENS_CLAUSE = re.compile(r"[.,;:(\n]")
 _ASIDES = frozenset({"however", "though", "also"})
 # "..., so you do have a little fluid in your legs, okay?": a statement with a tag, not a question
 _TAG_QUESTION = re.compile(

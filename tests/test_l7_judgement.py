@@ -45,3 +45,28 @@ def test_a_dated_event_is_past_and_a_period_of_life_is_past() -> None:
     )
     assert _contradictions("temporal.v1", "Active IVDU (heroin).", heroin)
     assert not _contradictions("temporal.v1", "Ex-IVDU (heroin in his 20s).", heroin)
+
+
+def test_exam_signs_not_found_and_treatments_ruled_out_are_negations() -> None:
+    pulses = "Heart sounds normal, femoral pulses palpable on both sides."
+    assert _contradictions("negation.v1", "Femoral pulses not palpable.", pulses)
+    assert not _contradictions("negation.v1", "Femoral pulses palpable bilat.", pulses)
+    assert not _contradictions("negation.v1", "No pulse recorded.", "Pulse 88, regular.")
+    ruled_out = "She is pregnant, so oral isotretinoin and tetracyclines are not options."
+    assert not _contradictions("negation.v1", "Pregnant: no isotretinoin/tetracyclines.", ruled_out)
+    assert _contradictions("negation.v1", "Pregnant: no isotretinoin.", "Isotretinoin started.")
+    # a result still reports its own subject: "the tumor and margins were negative"
+    doc = analysed("x", "The tumor and margins were negative.").context
+    from medfact.verifiers.polarity import read_polarity
+
+    tumor = next(t for t in doc.tokens if t.text == "tumor")
+    assert read_polarity(doc, tumor).polarity == "affirmed"
+
+
+def test_a_clause_that_opens_with_absent_negates_its_words() -> None:
+    ctx = "Breath sounds absent on the left. Trachea central."
+    assert not _contradictions("negation.v1", "Absent breath sounds L, trachea central.", ctx)
+    present = "Breath sounds present bilaterally."
+    assert _contradictions("negation.v1", "Absent breath sounds L.", present)
+    doc = analysed("x", "Reflexes absent, sensation intact.").context
+    assert next(t for t in doc.tokens if t.text == "sensation").polarity == "affirmed"

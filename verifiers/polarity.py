@@ -168,6 +168,12 @@ _FINDINGS = frozenset(
         "clubb",
         "cyanos",
         "jvd",
+        # examination signs ("pedal pulses not palpable", "absent reflexes")
+        "puls",
+        "reflex",
+        "bruit",
+        "clonus",
+        "nystagm",
     ]
 )
 
@@ -483,7 +489,8 @@ class NegationRule(Rule):
         an ordinary word, whose polarity the analysis too often misreads to report, and for a
         word that names no finding ("symptoms", "problem", "medications")."""
         stem = tok.stem
-        if tok.text.rstrip("s") in _UNSPECIFIC or tok.text in _PLACES or tok.text in UNITS:
+        unspecific = tok.text.rstrip("s") in _UNSPECIFIC and tok.text != "pulses"  # exam pulses
+        if unspecific or tok.text in _PLACES or tok.text in UNITS:
             return None  # "no murmurs of the heart" negates the murmur, not the heart
         if is_relative(tok.text) or _PERSON.search(tok.text) or tok.text.rstrip("s") in _PLACES:
             return None  # "history obtained from the husband", "a dermatologist": a person
@@ -530,7 +537,15 @@ def read_polarity(doc: AnalyzedText, tok: Token) -> Token | None:
         return None  # "no issues with my pain": the pain is no problem, not absent
     if tok.trigger > tok.start:
         verb = _SUBJECT_VERB.search(doc.text, tok.end, tok.trigger)
-        if verb is not None and doc.text[tok.end : verb.start()].strip():
+        if (
+            verb is not None
+            and doc.text[tok.end : verb.start()].strip()
+            and not (
+                # "isotretinoin and tetracyclines are not options": every item of the list
+                _LISTED.fullmatch(doc.text, tok.end, verb.start())
+                and _EVERY_ITEM.match(doc.text, verb.end())
+            )
+        ):
             return replace(tok, polarity=AFFIRMED, trigger=None)
         return tok
     between = _ASIDE.sub(" ", doc.text[tok.trigger : tok.start])  # "denies, however, any"
@@ -568,6 +583,13 @@ _PURPOSE = re.compile(
 )
 _ANOTHER = re.compile(r"\b(?:similar|such)\b(?:\s+\w+)?\s*$", re.IGNORECASE)
 _SUBJECT_VERB = re.compile(r"\b(?:was|were|is|are)\b", re.IGNORECASE)
+_LISTED = re.compile(r"(?:\s*(?:,|,?\s*and|,?\s*or)\s+[\w-]+)+\s*", re.IGNORECASE)
+# post-negations that deny each item of a list before them, unlike a result ("the tumor and
+# margins were negative" reports the margins)
+_EVERY_ITEM = re.compile(
+    r"\s*(?:both\s+|all\s+)?(?:not\s+(?:an\s+)?options?|contraindicated|not\s+palpable|absent)\b",
+    re.IGNORECASE,
+)
 _WISH = re.compile(r"\bwish\b[^.?!;]*$", re.IGNORECASE)
 
 
