@@ -571,6 +571,11 @@ class Analyzer:
                         tok.polarity = NEGATED if polarity == NEGATED else ASKED
                     else:
                         tok.polarity = ASKED if alternative else polarity
+                if polarity in (NEGATED, AFFIRMED):
+                    # "Does the pain go down your legs? - No.": the answer is about where it
+                    # goes; the pain itself is taken as given
+                    for tok in _presupposed(toks, _SPEAKER.match(sent.text) is not None):
+                        tok.polarity = AFFIRMED
                 if answered and reply_turn is not None:
                     reply_index = sents[reply_turn[1][0]].index
                     _answer_side(doc, toks, by_sentence.get(reply_index, []), polarity)
@@ -870,6 +875,31 @@ def _is_question(text: str, n_tokens: int) -> bool:
     if not text.endswith("?"):
         return False
     return not (_TAG_QUESTION.search(text) and n_tokens > _TAG_MIN_WORDS)
+
+
+_QUESTION_VERBS = frozenset(
+    {"does", "did", "is", "was", "has", "had", "do", "are", "were", "will", "can", "could"}
+)
+_DEFINITE = frozenset({"the", "your", "his", "her", "their"})  # not "Is that aspirin?"
+_PAIN_HEADS = frozenset({"pain", "ache", "aching", "pains", "swelling", "rash", "bleeding"})
+
+
+def _presupposed(toks: list[Token], tagged: bool) -> list[Token]:
+    """The definite subject a yes/no question takes as given: "the pain" of "Does the pain go
+    down your legs?", "your cough" of "Has your cough got worse?" (a modifier and its pain word:
+    "the chest pain"); what the question asks about it is not."""
+    k = 1 if tagged else 0  # the speaker's tag
+    while k < len(toks) and toks[k].text in ("and", "so", "okay", "ok", "now"):
+        k += 1
+    if k + 2 >= len(toks) or toks[k].text not in _QUESTION_VERBS:
+        return []
+    if toks[k + 1].text not in _DEFINITE or not is_content(toks[k + 2]):
+        return []
+    subject = [toks[k + 2]]
+    if k + 3 < len(toks) and toks[k + 3].text in _PAIN_HEADS:
+        subject.append(toks[k + 3])
+    # the question must go on to ask something of it ("Is the pain ... worse?")
+    return subject if k + 1 + len(subject) + 1 < len(toks) else []
 
 
 def _answers(i: int, gaps: list[str]) -> bool:

@@ -445,7 +445,8 @@ def status_facts(doc: AnalyzedText) -> list[Fact]:
         if m.kind == "aspect" and m.value in ("done", "planned"):
             if not any(s < m.end and m.start < e for s, e in mine):
                 out.append(Fact("status", "", m.value, m.start, m.end, m.topic))
-        elif m.kind == "action":
+        elif m.kind == "action" and not m.asked:
+            # not "if his heart stopped, ... carry on with the antibiotics": a condition
             out.append(Fact("action", m.drug or "", m.value, m.start, m.end))
         elif (
             m.kind == "time"

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import medfact.verifiers  # noqa: F401 - the rules first: omission.v1 imports the compare stage
+from medfact.compare import RULE, CompareStage
+from medfact.pipeline import cached_engine
 from medfact.testing import analysed, run_rule
+
+_RULES_ONLY = {"pipeline": {"verifiers": [], "learned_verifiers": [], "model": ""}}
 
 
 def _contradictions(rule: str, output: str, context: str) -> list[str]:
-    return [f.message for f in run_rule(rule, output, context) if f.relation == "contradicted"]
+    if rule == RULE:
+        engine = cached_engine(_RULES_ONLY)
+        doc = analysed(output, context)
+        CompareStage(engine.settings, engine.parts)(doc)
+        found = [f for f in doc.findings if f.rule == RULE]
+    else:
+        found = run_rule(rule, output, context)
+    return [f.message for f in found if f.relation == "contradicted"]
 
 
 def test_a_corrected_answer_is_the_answer() -> None:
@@ -70,3 +82,83 @@ def test_a_clause_that_opens_with_absent_negates_its_words() -> None:
     assert _contradictions("negation.v1", "Absent breath sounds L.", present)
     doc = analysed("x", "Reflexes absent, sensation intact.").context
     assert next(t for t in doc.tokens if t.text == "sensation").polarity == "affirmed"
+
+
+def test_a_question_takes_its_definite_subject_as_given() -> None:
+    ctx = (
+        "Doctor: When did it start?\nPatient: Saturday, lifting compost.\n"
+        "Doctor: Does the pain go down your legs?\nPatient: No, it stays in the back."
+    )
+    assert not _contradictions("negation.v1", "Low back pain since Saturday.", ctx)
+    asked = "Doctor: Do you have any pain in your legs?\nPatient: No."
+    assert _contradictions("negation.v1", "Leg pain.", asked)
+    # "Is that aspirin?" asks what the drug is: "that" is no determiner
+    doc = analysed("x", "Doctor: Is that aspirin or something else?\nPatient: No, not aspirin.")
+    assert next(t for t in doc.context.tokens if t.text == "aspirin").polarity != "affirmed"
+
+
+def test_a_count_of_zero_negates() -> None:
+    ctx = "Two tender joints, no swollen joints. DAS28 2.4."
+    assert not _contradictions("negation.v1", "2 tender, 0 swollen joints; DAS28 2.4.", ctx)
+    swollen = "Two tender joints, three swollen joints."
+    assert _contradictions("negation.v1", "2 tender, 0 swollen joints.", swollen)
+
+
+def test_pregnancy_written_the_obstetric_way_is_kept() -> None:
+    ctx = "31-year-old, 33+4 weeks, second pregnancy, with epigastric pain since last night."
+    for kept in ("G2, 33+4, epigastric pain since last night.", "33+4/40, epigastric pain."):
+        found = run_rule("omission.v1", kept, ctx)
+        assert not [f for f in found if "pregnancy" in f.message], kept
+    found = run_rule("omission.v1", "Epigastric pain since last night.", ctx)
+    assert [int(f.risk) for f in found if "pregnancy" in f.message] == [4]
+
+
+def test_a_resolution_told_later_in_the_input_sentence_agrees() -> None:
+    ctx = "Mild jaw pain after the last vincristine dose, now resolved. No fever."
+    assert not _contradictions("negation.v1", "Jaw pain after last VCR, resolved.", ctx)
+    still = "Mild jaw pain after the last vincristine dose, still present. No fever."
+    assert _contradictions("negation.v1", "Jaw pain after last VCR, resolved.", still)
+
+
+def test_a_clock_time_the_input_gives_is_not_another_events() -> None:
+    ctx = "Adrenaline 0.5 milligrams IM at 13:20, then a second 0.5 IM at 13:27, still wheezy."
+    out = "Adrenaline 0.5 mg IM 13:20 + repeat 0.5 mg IM 13:27 for persistent wheeze."
+    assert not _contradictions("temporal.v1", out, ctx)
+    assert _contradictions("temporal.v1", "Adrenaline 0.5 mg IM at 13:50.", ctx)
+
+
+def test_an_action_in_a_condition_is_not_compared() -> None:
+    ctx = (
+        "Doctor: So if his heart stopped, we would not attempt resuscitation, but we'd carry "
+        "on with the antibiotics and fluids."
+    )
+    assert not _contradictions("compare.v1", "DNACPR agreed; continue antibiotics.", ctx)
+    stopped = "Antibiotics stopped today."
+    assert _contradictions("compare.v1", "Continue antibiotics.", stopped)
+
+
+def test_no_reaction_is_no_reaction_and_a_reaction_belongs_to_its_own_drug() -> None:
+    ctx = (
+        "Cycle 4: carboplatin reaction with flushing, throat tightness and hypotension. "
+        "She tolerated paclitaxel with no reaction."
+    )
+    out = "C4 carboplatin reaction: flushing, throat tightness. Paclitaxel tolerated."
+    assert not _contradictions("entities.v1", out, ctx)
+    assert _contradictions("entities.v1", "Carboplatin tolerated.", ctx)
+    allergies = (
+        "Allergy list: penicillin caused swelling of the face and a collapse in 1998; "
+        "simvastatin caused muscle aches."
+    )
+    listed = (
+        "Allergies: penicillin - facial swelling + collapse; simvastatin - myalgia (intolerance)."
+    )
+    assert not _contradictions("entities.v1", listed, allergies)
+    assert _contradictions("entities.v1", "Allergies: penicillin - nausea.", allergies)
+
+
+def test_a_platelet_count_below_fifty_is_critical() -> None:
+    ctx = "Bloods: haemoglobin 109, platelets 42, ALT 310."
+    found = run_rule("omission.v1", "Hb 109, ALT 310.", ctx)
+    assert [int(f.risk) for f in found if "critical value" in f.message] == [4]
+    normal = run_rule("omission.v1", "Hb 109, ALT 310.", ctx.replace("42", "142"))
+    assert not [f for f in normal if "critical value" in f.message]

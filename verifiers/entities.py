@@ -1088,7 +1088,10 @@ class EntitiesRule(Rule):
                 ),
                 None,
             )
-            mild = _MILD_REACTION.search(clause) if d.canonical in severe else None
+            # the drug's own segment of the sentence ("penicillin - facial swelling;
+            # simvastatin - myalgia (intolerance)": the intolerance is simvastatin's)
+            own = _own_segment(out, d, sent.span[1])
+            mild = _MILD_REACTION.search(own) if d.canonical in severe else None
             if mild is not None and _SEVERE_REACTION.search(clause):
                 mild = None  # the output gives the allergic reaction too
             advised = None
@@ -1161,7 +1164,7 @@ class EntitiesRule(Rule):
 # gives an allergic one (swelling of the airway, hives, anaphylaxis, bronchospasm, SJS) hides a
 # drug that must not be given again; so does "tolerates X" for a drug the input reacts to.
 _SEVERE_REACTION = re.compile(
-    r"\banaphyla\w*|\bangio-?edema\b|\b(?:lips?|tongue|throat|face|mouth|eyes?)\b[^.\n]{0,30}"
+    r"\banaphyla\w*|\bangio-?edema\b|\b(?:lips?|tongue|throat|face|facial|mouth|eyes?)\b[^.\n]{0,30}"
     r"\b(?:swell\w*|swollen|tight\w*|clos\w*)|\b(?:swell\w*|swollen)\b[^.\n]{0,20}"
     r"\b(?:lips?|tongue|throat|face)\b|\bhives\b|\burticaria\b|\b(?:trouble|difficulty|"
     r"couldn'?t|could not|can'?t) breath\w*|\bwheez\w*|\bbronchospasm\b|\basthma\b"
@@ -1204,6 +1207,16 @@ _PRONOUN = re.compile(  # "avoid it", "stay away from all of those"; not "avoid 
 )
 
 
+def _own_segment(doc: AnalyzedText, drug: Any, end: int) -> str:
+    """The text from a drug up to the next drug named or ";" before ``end``."""
+    stop = min((d.start for d in doc.drugs if drug.end < d.start < end), default=end)
+    semi = doc.text.find(";", drug.end, stop)
+    return doc.text[drug.start : semi if semi >= 0 else stop]
+
+
+_DENIED_BEFORE = re.compile(r"\b(?:no|without|not|nil|denies|never)\s+(?:\w+\s+)?$", re.I)
+
+
 def avoided_drugs(doc: AnalyzedText) -> dict[str, tuple[int, int]]:
     """Drugs the text says to avoid or that the patient reacts to, each bound to its words:
     the drug right after them ("avoiding ibuprofen", "allergic to penicillin"), right before
@@ -1211,6 +1224,8 @@ def avoided_drugs(doc: AnalyzedText) -> dict[str, tuple[int, int]]:
     found: dict[str, tuple[int, int]] = {}
     drugs = sorted(doc.drugs, key=lambda d: d.start)
     for m in _AVOIDS.finditer(doc.text):
+        if _DENIED_BEFORE.search(doc.text, max(0, m.start() - 16), m.start()):
+            continue  # "tolerated paclitaxel with no reaction", "not allergic to"
         after = [d for d in drugs if m.end() <= d.start <= m.end() + 25]
         before = [d for d in drugs if m.start() - 20 <= d.end <= m.start()]
         if after and _LINK_WORDS.match(doc.text[m.end() : after[0].start]):

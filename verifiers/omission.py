@@ -34,6 +34,12 @@ from medfact.verifiers.entities import (
     supported_concepts,
 )
 
+# a pregnancy written the obstetric way: gravida alone ("G1, 35+2"), weeks+days of gestation
+# ("35+2", "41+3"), weeks over forty ("11/40")
+_GESTATION_SHORTHAND = re.compile(
+    r"\bG\d{1,2}\b|\b(?:[4-9]|[1-3]\d|4[0-2])\+[0-6]\b|\b(?:[4-9]|[1-3]\d|4[0-2])/40\b"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Lab:
@@ -96,7 +102,7 @@ LABS: tuple[Lab, ...] = (
         scale=((">", 25.0, 0.1),),
         states=r"an(?:a)?emi",
     ),
-    _lab("platelets", r"platelets?|plt", 20.0, None, k=True, states=r"thrombocytopeni"),
+    _lab("platelets", r"platelets?|plt", 50.0, None, k=True, states=r"thrombocytopeni"),
     _lab(
         "white cell count",
         r"WBC|white (?:blood )?(?:cell )?count",
@@ -394,7 +400,8 @@ class OmissionRule(Rule):
 
         preg = [f for f in pregnancy_facts(ctx) if f.value == "yes"]  # a negative test is none
         preg = [f for f in preg if polarity_at(ctx, f.start, f.end) == AFFIRMED]
-        if preg and not PREGNANCY.search(out.text) and "hcg" not in low:
+        kept = PREGNANCY.search(out.text) or _GESTATION_SHORTHAND.search(out.text)
+        if preg and not kept and "hcg" not in low:
             f = preg[0]
             findings.append(
                 self.omitted(

@@ -325,6 +325,8 @@ class NegationRule(Rule):
                 seen_sentences.add(key)
                 said = "denied or absent" if NEGATED in polarities else "present"
                 if tok.polarity == NEGATED and _resolved(view.output, tok):
+                    if any(_resolution_told(ctx, m) for m in aligned):
+                        continue  # "Mild jaw pain after the last dose, now resolved"
                     risk = 2  # "her chest pain resolved": it was there, and is gone; check
                 findings.append(
                     self.finding(
@@ -712,6 +714,13 @@ _RESOLUTION = re.compile(
     r"resolv|went\s+away|go(?:ne|es)\s+away|stopped|subsided|cleared|no\s+longer|recur",
     re.IGNORECASE,
 )
+
+
+def _resolution_told(doc: AnalyzedText, tok: Token) -> bool:
+    """Whether the sentence of a mention tells the finding's resolution after it ("pain after
+    the last dose, now resolved"), beyond the reach of a negation after the word."""
+    end = doc.sentences[tok.sentence].span[1]
+    return _RESOLUTION.search(doc.text, tok.end, end) is not None
 
 
 def _resolved(doc: AnalyzedText, tok: Token) -> bool:

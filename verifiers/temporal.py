@@ -651,6 +651,8 @@ class TemporalRule(Rule):
             return max(clash, key=lambda t: len(m.topic & t.topic)) if clash else None
         if any(_same_time(m, t) for t in related):
             return None
+        if m.kind in ("clock", "year") and (m.kind, m.amount) in theirs.stamps:
+            return None  # "then a second dose at 13:27": a time the input gives, for its event
         return max(related, key=lambda t: len(m.topic & t.topic))
 
 
@@ -662,6 +664,7 @@ class _Index:
         self.by_drug: dict[str, list[Mention]] = {}
         self.by_stem: dict[tuple[str, str], list[int]] = {}
         self.found = found
+        self.stamps = {(t.kind, t.amount) for t in found if t.kind in ("clock", "year")}
         for k, t in enumerate(found):
             if t.kind == "action" and t.drug is not None:
                 self.by_drug.setdefault(t.drug, []).append(t)
