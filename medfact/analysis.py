@@ -373,6 +373,10 @@ class Analyzer:
     def _polarity(toks: list[Token], words: list[str], gaps: list[str]) -> None:
         matches = _match_groups(words, _POLARITY_INDEX, len(_POLARITY_TRIGGERS) + 1)
         stops = _stops(matches[-1], gaps)
+        # "She has no appetite and vomited once": an event told after "and" is a new clause
+        stops.update(
+            j for j in range(1, len(words)) if words[j - 1] == "and" and words[j] in _EVENT_VERBS
+        )
         found = [
             (a, b, kind, forward)
             for (kind, forward, _), group in zip(_POLARITY_TRIGGERS, matches, strict=False)
@@ -825,6 +829,10 @@ def _forward_scope(
 
 _ANSWER_WORDS = frozenset({"no", "nope", "nah", "yes", "yeah"})
 _CLAUSE_OPENING_NEGATIONS = frozenset({"absent", "nil"})
+_EVENT_VERBS = frozenset(
+    {"vomited", "fainted", "collapsed", "fell", "bled", "coughed", "passed", "lost", "gained"}
+    | {"woke", "developed", "noticed", "took", "started", "needed", "went", "came"}
+)
 _OPENS_CLAUSE = re.compile(r"[.,;:(\n]")
 _ASIDES = frozenset({"however", "though", "also"})
 # "..., so you do have a little fluid in your legs, okay?": a statement with a tag, not a question

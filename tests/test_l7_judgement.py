@@ -162,3 +162,54 @@ def test_a_platelet_count_below_fifty_is_critical() -> None:
     assert [int(f.risk) for f in found if "critical value" in f.message] == [4]
     normal = run_rule("omission.v1", "Hb 109, ALT 310.", ctx.replace("42", "142"))
     assert not [f for f in normal if "critical value" in f.message]
+
+
+def test_a_stopped_drug_agrees_with_a_no_and_a_drugs_reaction_is_its_own() -> None:
+    ctx = (
+        "Doctor: Are you still on the amlodipine for your blood pressure?\n"
+        "Patient: No, the other doctor took me off it."
+    )
+    assert not _contradictions("negation.v1", "Amlodipine stopped a month ago.", ctx)
+    assert _contradictions("negation.v1", "Continues amlodipine.", ctx)
+    reactions = "Carboplatin infusion: flushing and throat tightness. Paclitaxel, no reaction."
+    assert not _contradictions("negation.v1", "Carboplatin reaction: flushing.", reactions)
+
+
+def test_tests_have_no_polarity_to_compare_and_a_new_subject_ends_a_hedge() -> None:
+    ctx = "Doctor: Have you had the MRI scan of your head yet?\nPatient: No, not yet."
+    assert not _contradictions(RULE, "MRI head not yet done - booked for the 22nd.", ctx)
+    hedge = "He was referred on the suspected cancer pathway and his colonoscopy is booked."
+    doc = analysed("x", hedge).context
+    assert next(t for t in doc.tokens if t.text == "colonoscopy").polarity == "affirmed"
+    assert next(t for t in doc.tokens if t.text == "cancer").polarity == "uncertain"
+
+
+def test_an_event_after_and_is_a_new_clause() -> None:
+    doc = analysed("x", "She has no appetite and vomited once.").context
+    assert next(t for t in doc.tokens if t.text == "vomited").polarity == "affirmed"
+    assert next(t for t in doc.tokens if t.text == "appetite").polarity == "negated"
+    listed = analysed("x", "No nausea and vomiting.").context
+    assert next(t for t in listed.tokens if t.text == "vomiting").polarity == "negated"
+
+
+def test_abbreviations_and_tests_named_like_conditions() -> None:
+    ctx = "69-year-old man with a left basal ganglia intracerebral haemorrhage two days ago."
+    found = run_rule("entities.v1", "69M, L basal ganglia ICH D2.", ctx)
+    assert not [f for f in found if "ICH" in f.message]
+    found = run_rule("entities.v1", "69M, L basal ganglia ICH D2.", "69-year-old man, headache.")
+    assert [f for f in found if "ICH" in f.message]
+    screen = "Fever at six weeks: lumbar puncture and antibiotics now."
+    found = run_rule("entities.v1", "Plan: septic screen incl. LP, antibiotics.", screen)
+    assert not [f for f in found if "septic" in f.message]
+    from medfact.verifiers.entities import mentions
+
+    assert [m.concept for m in mentions("Septic shock.", ("condition",))] == ["sepsis"]
+    assert mentions("Septic screen sent.", ("condition",)) == []
+
+
+def test_modified_release_is_not_a_man() -> None:
+    ctx = "29-year-old woman with dysuria. Plan: nitrofurantoin 100 mg twice daily."
+    found = run_rule("entities.v1", "29F, dysuria. Nitrofurantoin MR 100 mg BID.", ctx)
+    assert not [f for f in found if "sex" in f.message]
+    found = run_rule("entities.v1", "Mr Jones, 29, dysuria.", ctx)
+    assert [f for f in found if "sex" in f.message]

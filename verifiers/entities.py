@@ -139,7 +139,17 @@ CONDITIONS: dict[str, tuple[str, ...]] = {
     "diverticulitis": ("diverticulitis",),
     "cellulitis": ("cellulitis",),
     "subdural hematoma": ("subdural hematoma", "SDH", "subdural"),
-    "intracranial hemorrhage": ("intracranial hemorrhage", "brain bleed", "ICH"),
+    "intracranial hemorrhage": (
+        "intracranial hemorrhage",
+        "intracerebral hemorrhage",
+        "cerebral hemorrhage",
+        "intracerebral bleed",
+        "hemorrhagic stroke",
+        "brain bleed",
+        "bleed in the brain",
+        "bleeding in the brain",
+        "ICH",
+    ),
     "pneumothorax": ("pneumothorax", "collapsed lung", "PTX"),
     "pulmonary nodule": ("nodule", "lung mass", "pulmonary mass", "spiculated"),
     "fracture": ("fracture", "broken bone", "Fx"),
@@ -419,7 +429,10 @@ _WORDLIKE = frozenset(
     + ["cad", "ich", "icd", "oa", "sdh", "tia", "pci"]
 )
 # An alias followed by one of these words names something else ("CVA tenderness": the flank).
-_NOT_BEFORE = {("cva",): frozenset({"tenderness"})}
+_NOT_BEFORE = {
+    ("cva",): frozenset({"tenderness"}),
+    ("septic",): frozenset({"screen", "workup", "work-up", "work"}),  # tests, not sepsis
+}
 # Abbreviations that mean something else after these words: "SpO2 91% RA" and "on RA" are room
 # air, not rheumatoid arthritis.
 _NOT_AFTER = {("ra",): re.compile(r"(?:%|\bon|\bsats?|\bspo2|\bo2|\bsaturations?)\s*$", re.I)}
@@ -618,6 +631,7 @@ _SEX_WORDS = {
     **dict.fromkeys(("woman", "women", "female", "girl", "lady", "mrs", "ms"), "f"),
     **dict.fromkeys(("man", "men", "male", "boy", "gentleman", "mr"), "m"),
 }
+_TITLES = frozenset({"mr", "mrs", "ms"})
 _PRONOUNS = {
     **dict.fromkeys(("she", "her", "hers"), "f"),
     **dict.fromkeys(("he", "him", "his"), "m"),
@@ -627,6 +641,8 @@ _PRONOUNS = {
 def sexes(doc: AnalyzedText, pronouns: bool) -> Iterator[tuple[str, int, int]]:
     """("f" or "m", start, end) of each sex marker of an analysed text; pronouns when asked."""
     for tok in doc.tokens:
+        if tok.text in _TITLES and doc.text[tok.start : tok.end].isupper():
+            continue  # "nitrofurantoin MR" (modified release), "MS" (multiple sclerosis)
         sex = _SEX_WORDS.get(tok.text) or (_PRONOUNS.get(tok.text) if pronouns else None)
         if sex:
             yield sex, tok.start, tok.end

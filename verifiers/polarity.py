@@ -205,6 +205,7 @@ _UNSPECIFIC = frozenset(
 # Tests and orders: whether the input hedges them is the plan's business, not a diagnosis's.
 _NOT_JUDGED = frozenset(
     ["scan", "x-ray", "xray", "mri", "ekg", "ecg", "panel", "test", "tests", "labs", "ultrasound"]
+    + ["colonoscopy", "endoscopy", "gastroscopy", "ct", "mammogram", "angiogram", "eeg"]
     + ["echo", "echocardiogram", "biopsy", "referral", "follow-up", "followup", "therapy"]
 )
 # Tests and studies: "X was negative" reports their result (compared by the result words), it
@@ -285,11 +286,18 @@ class NegationRule(Rule):
             if (tok.sentence, tok.stem) in both:
                 continue  # "tingling until Sunday, denies tingling today": a change, told
             qualifier = _qualifier(out_tokens, i) if tok.polarity == NEGATED else None
+            if tok.start in drug_starts and _STOPPED.search(
+                view.output.text, max(0, tok.start - 25), min(len(view.output.text), tok.end + 25)
+            ):
+                continue  # "Amlodipine stopped a month ago": not taken, as the input's "No"
+            # "carboplatin reaction": a drug's own, not the "no reaction" of another drug
+            drug_mod = i > 0 and out_tokens[i - 1].start in drug_starts
             asserted = [
                 m
                 for m, m_mod, m_head in ctx_mentions.get(tok.stem, [])
                 if m.polarity != ASKED
                 and (mod is None or m_mod is None or mod == m_mod)
+                and (not drug_mod or mod == m_mod)
                 and (head is None or m_head is None or head == m_head or m.text != tok.text)
                 and (head is None or not head.startswith(_COMPOUND) or head == m_head)
                 and (qualifier is None or _near(ctx, m, qualifier))
@@ -584,6 +592,9 @@ _PURPOSE = re.compile(
     re.IGNORECASE,
 )
 _ANOTHER = re.compile(r"\b(?:similar|such)\b(?:\s+\w+)?\s*$", re.IGNORECASE)
+_STOPPED = re.compile(
+    r"\b(?:stopped|discontinued|ceased|held|withdrawn|taken off|came off|switched)\b", re.I
+)
 _SUBJECT_VERB = re.compile(r"\b(?:was|were|is|are)\b", re.IGNORECASE)
 _LISTED = re.compile(r"(?:\s*(?:,|,?\s*and|,?\s*or)\s+[\w-]+)+\s*", re.IGNORECASE)
 # post-negations that deny each item of a list before them, unlike a result ("the tumor and
@@ -738,8 +749,8 @@ def names_finding(tok: Token) -> bool:
     word = tok.text.rstrip("s")
     if word in _UNSPECIFIC or tok.text in _PLACES or word in _PLACES or tok.text in UNITS:
         return False
-    if is_relative(tok.text) or _PERSON.search(tok.text):
-        return False
+    if is_relative(tok.text) or _PERSON.search(tok.text) or tok.text in _TESTS:
+        return False  # a test's presence is the plan's business ("MRI not yet done")
     return tok.stem.startswith(FINDING_STEMS) or is_clinical(tok)
 
 
