@@ -213,3 +213,36 @@ def test_modified_release_is_not_a_man() -> None:
     assert not [f for f in found if "sex" in f.message]
     found = run_rule("entities.v1", "Mr Jones, 29, dysuria.", ctx)
     assert [f for f in found if "sex" in f.message]
+
+
+def test_a_trigger_told_by_a_gerund_or_after_an_activity_is_no_change() -> None:
+    ctx = "Tingling in the little and ring fingers, worse when he leans on his elbows."
+    found = run_rule(
+        "comparison.v1", "Tingling in little/ring finger, worse leaning on elbows.", ctx
+    )
+    assert found == []
+    assert run_rule("comparison.v1", "Knee pain, better after rest.", "Knee pain.") == []
+    assert run_rule("comparison.v1", "Knee pain worse this morning.", "Knee pain for a month.")
+
+
+def test_unchanged_agrees_with_an_input_that_keeps_the_same() -> None:
+    for ctx in (
+        "Plan: no change to insulin, education on carrying glucose tablets.",
+        "Plan: complete doxycycline, continue the current digoxin dose.",
+    ):
+        out = "Plan: insulin unchanged." if "insulin" in ctx else "Plan: digoxin unchanged."
+        assert run_rule("comparison.v1", out, ctx) == [], ctx
+    assert run_rule("comparison.v1", "Plan: insulin unchanged.", "Plan: increase insulin by 2.")
+
+
+def test_code_status_answered_in_a_conversation() -> None:
+    asked = (
+        "Doctor: If your heart were to stop, would you want us to try to restart it?\n"
+        "Patient: {0} Definitely.\nDoctor: And a breathing tube, if it came to that?\n"
+        "Patient: {0}"
+    )
+    full = "Resuscitation discussed: wants CPR and intubation. Full code."
+    assert not _contradictions("entities.v1", full, asked.format("Yes."))
+    found = run_rule("entities.v1", full, asked.format("Yes."))
+    assert not [f for f in found if "code status" in f.message]
+    assert _contradictions("entities.v1", "Full code.", asked.format("No."))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from medfact.analysis import AnalyzedText, Token, is_content
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import CHANGE_WORDS
@@ -92,8 +94,11 @@ _TRIGGER_WORDS = frozenset(
         "rest",
         "cold",
         "heat",
+        "after",
+        "before",
     ]
 )
+_NOT_GERUNDS = frozenset({"morning", "evening", "nothing", "something", "everything", "anything"})
 # "better after rest", "worse before meals": a trigger when an activity follows, a change when
 # a time does ("better after a couple of hours", "worse after that").
 _ACTIVITIES = frozenset(
@@ -176,7 +181,10 @@ def is_trigger(doc: AnalyzedText, i: int) -> bool:
     ("worse with walking", "better after rest", "relieved by rest"), not a change over time."""
     word = doc.tokens[i].text
     after = _clause(doc, i, 6, 1)
-    if word not in _HABITUAL or not after or after[0] not in _TRIGGER_WORDS:
+    if word not in _HABITUAL or not after:
+        return False
+    gerund = after[0].endswith("ing") and len(after[0]) > 5 and after[0] not in _NOT_GERUNDS
+    if after[0] not in _TRIGGER_WORDS and not gerund:  # "worse leaning on his elbows"
         return False
     if after[0] in ("after", "before") and not (
         len(after) > 1 and (after[1] in _ACTIVITIES or after[1].endswith("ing"))
@@ -215,6 +223,24 @@ def _clause_stems(doc: AnalyzedText, i: int, width: int = 6) -> frozenset[str]:
     ("dose unchanged" is about the dose, not the mood of the same sentence)."""
     near = _clause_tokens(doc, i, width, -1) + _clause_tokens(doc, i, width, 1)
     return frozenset(t.stem for t in near if is_content(t))
+
+
+_KEEPS = re.compile(
+    r"\b(?:no\s+changes?|continu\w*|same|as\s+before|unchanged|current\s+dose|remains?\s+on|"
+    r"carry\s+on)\b",
+    re.IGNORECASE,
+)
+
+
+def _kept_stems(ctx: AnalyzedText) -> frozenset[str]:
+    """Content stems of the input's sentences that keep something as it is ("no change to
+    insulin", "continue the current digoxin dose")."""
+    stems: set[str] = set()
+    for sentence in ctx.sentences:
+        if _KEEPS.search(sentence.text):
+            toks = ctx.sentence_tokens(sentence.index)
+            stems.update(t.stem for t in toks if is_content(t))
+    return frozenset(stems)
 
 
 def _denied_change(doc: AnalyzedText, i: int) -> bool:
@@ -348,6 +374,7 @@ class ComparisonRule(Rule):
         index = _ChangeIndex(ctx)
         topics = _Topics(out)
         findings = []
+        kept: frozenset[str] | None = None  # stems of the input's sentences that keep things
         for i, direction in change_mentions(out):
             tok = out.tokens[i]
             if tok.polarity == "negated" or _dose_change(out, i) or _denied_change(out, i):
@@ -355,6 +382,11 @@ class ComparisonRule(Rule):
             topic = topics.of(tok.sentence)
             if index.agrees(topic, direction):
                 continue
+            if direction == "same":
+                if kept is None:
+                    kept = _kept_stems(ctx)
+                if _clause_stems(out, i) & kept:
+                    continue  # "digoxin unchanged" where the input continues the same dose
             opposite = index.opposite(_clause_stems(out, i) or topic, direction)
             if opposite is not None:
                 other = ctx.tokens[opposite[0]]

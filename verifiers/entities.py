@@ -676,7 +676,10 @@ _DNI = re.compile(
     re.IGNORECASE,
 )
 _COMFORT = re.compile(r"\b(?:comfort\s+(?:care|measures)|CMO)\b", re.IGNORECASE)
-_CPR = re.compile(r"\b(?:CPR|resuscitation|chest compressions)\b", re.IGNORECASE)
+_CPR = re.compile(
+    r"\b(?:CPR|resuscitation|chest compressions)\b|\bheart\b[^.?!]{0,80}\brestart\w*\b",
+    re.IGNORECASE,
+)
 _INTUBATION = re.compile(r"\b(?:intubation|intubate|breathing tube|ventilator)\b", re.IGNORECASE)
 _ACCEPTS = re.compile(
     r"\b(?:accepts?|ok(?:ay)? for|agrees? to|wants?|would want|(?:but|remains|is|still) for)\s*$",
@@ -685,7 +688,9 @@ _ACCEPTS = re.compile(
 
 
 _CODE_HINT = re.compile(
-    r"code|DN[RI]|CPR|resusc|intubat|tube|ventilat|comfort|CMO|natural death|compression", re.I
+    r"code|DN[RI]|CPR|resusc|intubat|tube|ventilat|comfort|CMO|natural death|compression|"
+    r"restart",
+    re.I,
 )
 
 
@@ -703,6 +708,19 @@ class CodeStatus:
     @property
     def any(self) -> bool:
         return bool(self.full or self.dnr or self.dni or self.comfort)
+
+
+def _answered_yes(doc: AnalyzedText, start: int, end: int) -> bool:
+    """A question of a conversation that its answer affirms ("Would you want us to try to
+    restart it? - Yes. Definitely.")."""
+    if not doc.is_dialogue:
+        return False
+    sent = sentence_at(doc.sentences, start)
+    return (
+        sent is not None
+        and sent.text.rstrip().endswith("?")
+        and polarity_at(doc, start, end) == AFFIRMED
+    )
 
 
 def code_status(doc: AnalyzedText) -> CodeStatus:
@@ -730,7 +748,7 @@ def code_status(doc: AnalyzedText) -> CodeStatus:
                 or polarity_at(doc, m.start(), m.end()) == NEGATED
             ):
                 declined.append((m.start(), m.end()))
-            elif _ACCEPTS.search(before):
+            elif _ACCEPTS.search(before) or _answered_yes(doc, m.start(), m.end()):
                 accepted.append((m.start(), m.end()))
     return CodeStatus(spans(_FULL), dnr, dni, spans(_COMFORT), cpr_ok, intubation_ok)
 
