@@ -590,20 +590,35 @@ class Analyzer:
     def _quantities(doc: AnalyzedText, toks: list[Token], offset: int) -> None:
         for i, tok in enumerate(toks):
             word = tok.text
-            if not (tok.is_number or word in terms.NUMBER_WORDS):
+            hyphenated = _hyphenated_number(word)  # "seventy-five"
+            if not (tok.is_number or word in terms.NUMBER_WORDS or hyphenated is not None):
                 continue
+            if (
+                i > 0
+                and toks[i - 1].text in terms.UNITS
+                and doc.text[toks[i - 1].end : tok.start].strip() == "/"
+            ):
+                continue  # "120 mg/5 mL": a strength's denominator, not an amount
             second = None
+            unit_class = unit = None
             if tok.is_number and "/" in word:
                 head, _, tail = word.partition("/")
                 value, second = _parse_number(head), _parse_number(tail)
+                if second in _WEEKS_DAYS and value is not None and 0 < value <= second:
+                    # "8/52", "3/7": weeks and days the British way
+                    unit_class, unit = "time", _WEEKS_DAYS[second]
+                    second = None
+            elif hyphenated is not None:
+                value = hyphenated
             else:
                 value = _parse_number(word)
             if value is None:
                 continue
-            if not tok.is_number and _continues_number(toks, i):
+            spelled = not tok.is_number and hyphenated is None
+            if spelled and _continues_number(toks, i):
                 continue  # "twenty" of "twenty six": the compound is read at its last word
             first = i
-            if not tok.is_number:
+            if spelled:
                 value, first = _compound_number(toks, i)
             spoken = _spoken_fraction(toks, first, i)
             if spoken is not None:
@@ -612,9 +627,8 @@ class Analyzer:
                 value, first = spoken
                 while doc.quantities and doc.quantities[-1].start >= toks[first].start:
                     doc.quantities.pop()
-            unit_class = unit = None
             end = tok.end
-            if i + 1 < len(toks):
+            if i + 1 < len(toks) and unit is None:
                 nxt = toks[i + 1].text
                 pair = nxt + (" " + toks[i + 2].text if i + 2 < len(toks) else "")
                 for cand in (pair, nxt):
@@ -908,6 +922,19 @@ def _presupposed(toks: list[Token], tagged: bool) -> list[Token]:
         subject.append(toks[k + 3])
     # the question must go on to ask something of it ("Is the pain ... worse?")
     return subject if k + 1 + len(subject) + 1 < len(toks) else []
+
+
+_WEEKS_DAYS = {52.0: "wk", 7.0: "d"}
+
+
+def _hyphenated_number(word: str) -> float | None:
+    """The value of a hyphenated number word ("seventy-five"), else None."""
+    tens, dash, ones = word.partition("-")
+    if not dash or tens not in terms.NUMBER_WORDS or ones not in terms.NUMBER_WORDS:
+        return None
+    if terms.NUMBER_WORDS[tens] < 20 or terms.NUMBER_WORDS[ones] >= 10:
+        return None
+    return float(terms.NUMBER_WORDS[tens] + terms.NUMBER_WORDS[ones])
 
 
 def _answers(i: int, gaps: list[str]) -> bool:

@@ -1286,6 +1286,7 @@ class CompareStage(Stage):
                     and d.said.value in named
                     and not d.said.key.startswith(_STRONG_FRAMES)
                 )
+                and not _stated_elsewhere(d.said, windows, claim_topic)
             ]  # a drug or part the input names elsewhere is no substitution ("continue Bumex"),
             # unless its frame is one that matters by itself ("ALLERGY: cefalexin")
             text, corpus = doc.context.text, False  # type: ignore[union-attr]
@@ -1296,6 +1297,28 @@ class CompareStage(Stage):
             found = differences(said, given, CORPUS_KINDS, topics)
             text, corpus = window.text, True
         return [_finding(doc, claim, d, window, text, corpus) for d in found]
+
+
+def _stated_elsewhere(fact: Fact, windows: Windows, claim_topic: frozenset[str]) -> bool:
+    """Whether the input states the claim's fact, for the same key, outside the aligned window
+    ("then 100 mg daily" after "25 mg daily for two weeks"; "It could be your thyroid" after
+    "I'll check your thyroid"): the window was another event's, not a contradiction. A word's
+    reading (present, hedged, whose) counts only in a sentence about more of the claim than
+    the word ("tender over the fifth metatarsal" says nothing of the malleolus)."""
+    if fact.kind in ("part", "drug", "allergy", "code", "action", "status"):
+        return False  # substitutions, safety frames and actions are read by their own rules
+    doc = windows.doc
+    for g in windows.facts(0, len(doc.text)):
+        if g.kind != fact.kind or g.key != fact.key or not _agree(fact, g):
+            continue
+        if fact.kind not in _WORD_KINDS:
+            return True
+        sentence = getattr(g.data, "sentence", None)
+        if sentence is not None and (claim_topic - {fact.key.split("|")[-1]}) & _sentence_stems(
+            doc, sentence
+        ):
+            return True
+    return False
 
 
 _STRONG_FRAMES = tuple(concept_key(w) for w in ("allergy", "allergic", "reaction", "intolerance"))

@@ -246,3 +246,50 @@ def test_code_status_answered_in_a_conversation() -> None:
     found = run_rule("entities.v1", full, asked.format("Yes."))
     assert not [f for f in found if "code status" in f.message]
     assert _contradictions("entities.v1", "Full code.", asked.format("No."))
+
+
+def _quantities(text: str) -> list[tuple[float, str | None, str]]:
+    doc = analysed("x", text).context
+    return [(q.value, q.unit, doc.text[q.start : q.end]) for q in doc.quantities]
+
+
+def test_numbers_written_the_ways_notes_and_people_write_them() -> None:
+    assert _quantities("Levothyroxine. Seventy-five... micrograms.") == [
+        (75.0, "mcg", "Seventy-five... micrograms")
+    ]
+    assert _quantities("30F, 8/52 postpartum, 3/7 of cough") == [
+        (30.0, "f", "30F"),
+        (8.0, "wk", "8/52"),
+        (3.0, "d", "3/7"),
+    ]
+    assert [q[2] for q in _quantities("paracetamol (120 mg/5 mL) 10 mls")] == ["120 mg", "10 mls"]
+    assert _quantities("BP 120/80")[0][1] is None  # a ratio, not weeks
+    ctx = "Mother: The Calpol, the 120 one. I gave him 10 mls."
+    assert run_rule("numbers.v1", "Paracetamol (120 mg/5 mL) 10 mL given.", ctx) == []
+
+
+def test_a_fact_the_input_states_elsewhere_is_no_contradiction() -> None:
+    titration = "Lamotrigine 25 mg daily for two weeks, then 50 mg daily, then 100 mg daily."
+    out = "Lamotrigine 25 mg qd x2 wk, then 50 mg qd, then 100 mg qd."
+    assert not _contradictions(RULE, out, titration)
+    # a word's reading elsewhere counts only in a sentence about the same thing
+    ctx = (
+        "Tender over the base of the fifth metatarsal. No tenderness at the tip of either "
+        "malleolus, and no navicular tenderness."
+    )
+    assert _contradictions(RULE, "Tender at tip of lateral malleolus.", ctx) or _contradictions(
+        "negation.v1", "Tender at tip of lateral malleolus.", ctx
+    )
+
+
+def test_an_action_not_done_or_planned_after_a_condition_is_no_action() -> None:
+    held = (
+        "Clozapine is held and must be re-titrated from 12.5 mg rather than restarted at his "
+        "usual dose."
+    )
+    assert not _contradictions("temporal.v1", "Clozapine held; not restart at usual dose.", held)
+    assert _contradictions("temporal.v1", "Clozapine restarted at 400 mg today.", held)
+    stopped = "Aspirin has been stopped and will not be restarted until review at 2 weeks."
+    assert not _contradictions("temporal.v1", "Aspirin stopped; restart only after r/v.", stopped)
+    plan = "Hold apixaban tonight."
+    assert not _contradictions("temporal.v1", "Apixaban held tonight; resume after review.", plan)

@@ -174,7 +174,7 @@ _ACTION_CONFLICTS = {
     "started": {"continued", "held"},
     "continued": {"held", "stopped", "started"},
     "given": {"held", "stopped"},
-    "resumed": set(),
+    "resumed": {"held"},
 }
 
 _HOURS = {"minute": 1 / 60, "hour": 1.0, "day": 24.0, "night": 24.0, "week": 168.0}
@@ -281,6 +281,11 @@ _FUTURE_DATED = re.compile(
     r"(?:days?|weeks?|months?))\b",
     re.IGNORECASE,
 )
+_NOT_DONE = re.compile(
+    r"\b(?:rather\s+than|instead\s+of|not|never|no|don't|do\s+not)\s+(?:be\s+)?$", re.I
+)
+# "restart only after review", "resume once the INR is below 2": a condition, not done
+_LATER_IF = re.compile(r"\s+(?:only\s+)?(?:after|once|when|until|if)\b", re.I)
 _AGAIN = re.compile(r"\b(?:again|back)\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[.!?](?:\s|$)|[;\n]")
 _PHRASE_BREAK = re.compile(r"[.!?,](?:\s|$)|[;\n]")
@@ -507,6 +512,10 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
         if drug is None or (asked and not carry):
             continue
         value = m.lastgroup or ""
+        if _NOT_DONE.search(doc.text, max(0, m.start() - 20), m.start()):
+            continue  # "re-titrated rather than restarted at his usual dose": not done
+        if value in ("resumed", "started") and _LATER_IF.match(doc.text, m.end()):
+            continue
         if value == "given" and _GIVEN_AS_PREPOSITION.match(doc.text, m.start()):
             continue  # "stop ibuprofen given kidney function": a reason, not a dose given
         if value == "stopped" and _discharge(doc.text, m.start()):
@@ -595,6 +604,8 @@ class TemporalRule(Rule):
             rival = self._rival(m, theirs)
             if rival is None or (m.kind == "action" and (m.kind, m.value, m.drug) in seen):
                 continue
+            if m.value == "resumed" and not out.text[m.start : m.end].lower().endswith("ed"):
+                continue  # "resume after review": a plan, which a hold may precede
             seen.add((m.kind, m.value, m.drug))
             said = out.text[m.start : m.end]
             stated = ctx.text[rival.start : rival.end]
