@@ -293,3 +293,30 @@ def test_an_action_not_done_or_planned_after_a_condition_is_no_action() -> None:
     assert not _contradictions("temporal.v1", "Aspirin stopped; restart only after r/v.", stopped)
     plan = "Hold apixaban tonight."
     assert not _contradictions("temporal.v1", "Apixaban held tonight; resume after review.", plan)
+
+
+def test_allergies_told_in_a_conversation_and_written_as_allergy_colon() -> None:
+    ctx = (
+        "Doctor: Are you allergic to any medicines?\n"
+        "Patient: Hmm. There was one... the sulfa one. Bactrim, I think it was called.\n"
+        "Doctor: What happened when you took it?\n"
+        "Patient: My skin peeled, like in sheets, around my mouth.\n"
+        "Doctor: Any others?\nPatient: No, just that one."
+    )
+    assert _contradictions("entities.v1", "Dysuria since Tuesday. NKDA.", ctx)
+    kept = "Dysuria since Tuesday. ALLERGY: Bactrim (TMP-SMX) - skin peeling, hospitalised."
+    assert not _contradictions("entities.v1", kept, ctx)
+    swapped = (
+        "Doctor: Any drug allergies?\nPatient: Yes, one of the antibiotics, clarithromycin.\n"
+        "Doctor: What did the clarithromycin do?\nPatient: A rash, really itchy, on my back.\n"
+        "Doctor: And you're still on the doxycycline?\nPatient: Yes, every morning."
+    )
+    assert _contradictions("entities.v1", "Allergy: doxycycline - itchy rash.", swapped)
+    assert not _contradictions("entities.v1", "Allergy: clarithromycin - itchy rash.", swapped)
+    far = (
+        "Doctor: Does she have any allergies?\n"
+        "Mother: Food, no. Medicines... yes, the amoxicillin. When she was two.\n"
+        "Doctor: What happened?\nMother: Her lips swelled up and she got a blotchy rash."
+    )
+    found = run_rule("omission.v1", "Otalgia since last night. No food allergies.", far)
+    assert [int(f.risk) for f in found if "allergy" in f.message] == [4]

@@ -762,7 +762,7 @@ NO_ALLERGY = re.compile(
 )
 _ALLERGY = re.compile(r"\ballerg(?:y|ies|ic)\b|\banaphyla\w*", re.IGNORECASE)
 _ALLERGEN = re.compile(
-    r"\b(?:allergic\s+to|allergy\s+to|allergies?\s*(?:to|:|-)|anaphylaxis\s+to)\s*"
+    r"\b(?:allergic\s+to|allerg(?:y|ies)\s*(?:to|:|-)|anaphylaxis\s+to)\s*"
     r"(?:an?\s+|the\s+)?(?!allerg)([A-Za-z][\w-]*(?:\s+[a-z][\w-]*)?)",
     re.IGNORECASE,
 )
@@ -772,6 +772,8 @@ _ANSWER = re.compile(
 )
 _NOT_ALLERGENS = frozenset(
     {"none", "no", "nothing", "any", "anything", "something", "medicines", "medications", "drugs"}
+    | {"one", "some", "that", "this", "it", "those", "these", "a", "just", "only", "yes"}
+    | {"anaphylaxis", "anaphylactic", "rash", "hives", "urticaria", "swelling", "angioedema"}
     | {"drug", "medication", "medicine", "food", "known", "seasonal", "environmental", "an", "the"}
     | {"iv", "oral", "severe", "mild", "documented", "reported", "true", "other", "nkda", "nka"}
 )
@@ -826,7 +828,7 @@ def allergies(doc: AnalyzedText) -> list[Allergy]:
             if _ALLERGY.search(line) and "?" in line and i + 1 < len(lines):
                 nxt = offset + len(line)
                 answer = _ANSWER.match(text, nxt, nxt + len(lines[i + 1]))
-                if answer and answer.group(1):
+                if answer and answer.group(1) and answer.group(1).lower() not in _NOT_ALLERGENS:
                     word = (answer.start(1), answer.end(1))
                     found.append(
                         Allergy(answer.group(1).lower(), nxt, nxt + len(lines[i + 1]), word)
@@ -1164,7 +1166,14 @@ class EntitiesRule(Rule):
         self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText, reacted: dict[str, Any]
     ) -> list[Finding]:
         stated = allergies(ctx)
-        findings = self._allergen_changed(view, out, ctx, stated)
+        # a drug the input gives an allergic reaction to is an allergen too ("What did the
+        # clarithromycin do? - A rash, really itchy")
+        known = stated + [
+            Allergy(name.lower(), span[0], span[1], (d.start, d.end))
+            for d, span in reacted.values()
+            for name in (d.canonical, d.surface)  # "Bactrim" is trimethoprim/sulfamethoxazole
+        ]
+        findings = self._allergen_changed(view, out, ctx, known)
         for m in NO_ALLERGY.finditer(out.text):
             drug_only = _DRUG_ONLY.search(m.group()) is not None
             if drug_only and any(
@@ -1202,7 +1211,9 @@ _SEVERE_REACTION = re.compile(
     r"\b(?:swell\w*|swollen|tight\w*|clos\w*)|\b(?:swell\w*|swollen)\b[^.\n]{0,20}"
     r"\b(?:lips?|tongue|throat|face)\b|\bhives\b|\burticaria\b|\b(?:trouble|difficulty|"
     r"couldn'?t|could not|can'?t) breath\w*|\bwheez\w*|\bbronchospasm\b|\basthma\b"
-    r"|\bstevens[- ]johnson\b|\bSJS\b|\bemergency (?:room|department|visit)|\bER\b"
+    r"|\bstevens[- ]johnson\b|\bSJS\b|\bemergency (?:room|department|visit)|\bER\b|\bA&E\b"
+    r"|\bskin\b[^.\n]{0,25}\bpeel\w*|\bpeel\w*\b[^.\n]{0,15}\bskin\b|\bblister\w*"
+    r"|\btoxic epidermal\b"
     r"|\bepi-?pen\b|\bepinephrine\b",
     re.IGNORECASE,
 )
@@ -1277,7 +1288,7 @@ def avoided_drugs(doc: AnalyzedText) -> dict[str, tuple[int, int]]:
     return found
 
 
-_REACTION_REACH = 2  # sentences after a drug's that may still describe its reaction (an answer)
+_REACTION_REACH = 4  # sentences after a drug's that may still describe its reaction (an answer)
 
 
 _RESCUE = frozenset(
