@@ -41,6 +41,7 @@ from medfact.analysis import (
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import (
     ANATOMY,
+    ANATOMY_KEYS,
     CHANGE_WORDS,
     DOSE_CLASSES,
     LATERALITY,
@@ -387,7 +388,7 @@ def part_facts(doc: AnalyzedText) -> list[Fact]:
         word = tok.text.rstrip("s")
         if word not in ANATOMY or not is_content(tok):
             continue
-        part = concept_key(word)
+        part = concept_key(ANATOMY_KEYS.get(word, word))  # "PTX" is the pneumothorax
         for step in (-1, 1):
             j = i + step
             while 0 <= j < len(toks) and toks[j].sentence == tok.sentence and abs(j - i) <= 3:

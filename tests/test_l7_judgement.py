@@ -320,3 +320,27 @@ def test_allergies_told_in_a_conversation_and_written_as_allergy_colon() -> None
     )
     found = run_rule("omission.v1", "Otalgia since last night. No food allergies.", far)
     assert [int(f.risk) for f in found if "allergy" in f.message] == [4]
+
+
+def test_sides_of_abbreviated_findings_and_arteries() -> None:
+    cxr = "Chest X-ray: large right pneumothorax with a 4 cm rim at the hilum; left lung clear."
+    assert _contradictions("laterality.v1", "CXR: large L PTX (4 cm at hilum), R clear.", cxr)
+    assert not _contradictions(RULE, "CXR: large R PTX (4 cm at hilum), L clear.", cxr)
+    assert not _contradictions("laterality.v1", "CXR: large R PTX, L clear.", cxr)
+    ct = "CT head: early hypodensity in the right middle cerebral artery territory."
+    assert _contradictions("laterality.v1", "CT: early L MCA territory hypodensity.", ct)
+    assert not _contradictions("laterality.v1", "CT: early R MCA territory hypodensity.", ct)
+
+
+def test_a_critical_value_told_in_a_sentence_and_routes_and_names_of_the_uk() -> None:
+    call = "Doctor: Your calcium level has come back high, at 3.4. That's higher than it should be."
+    found = run_rule("omission.v1", "Thirst, constipation x2 wk.", call)
+    assert [int(f.risk) for f in found if "critical value" in f.message] == [4]
+    pv = "Misoprostol 25 micrograms vaginally given at 08:00."
+    assert _contradictions("route.v1", "Misoprostol 25 mcg PO @ 08:00.", pv)
+    assert not _contradictions("route.v1", "Misoprostol 25 mcg PV @ 08:00.", pv)
+    im = "Paramedic: Adrenaline 0.5 milligrams IM into the thigh at 13:20, then 0.5 IM at 13:27."
+    assert _contradictions("route.v1", "Adrenaline 0.5 mg IV 13:20 + 0.5 mg IM 13:27.", im)
+    blue = "Mother: Last winter, with a bad cold, they gave him the blue inhaler for a week."
+    assert not run_rule("drugs.v1", "Wheeze last winter, salbutamol x1 wk.", blue)
+    assert run_rule("drugs.v1", "Wheeze last winter, montelukast x1 wk.", blue)

@@ -232,9 +232,12 @@ _INACTIVE = re.compile(
 
 
 _NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*)\s*([kK])?\b")
-# Up to three short words between an analyte and its value: "calcium came back at 14.2",
+# Up to eight short words between an analyte and its value: "calcium came back at 14.2",
 # "potassium level was 6.9", "INR: 8".
-_LAB_LINK = r"(?:\s*(?:levels?|count|of|is|was|were|at|came|back|now|today|:|=|-|,))?" * 3
+_LAB_LINK = (
+    r"(?:\s*(?:levels?|count|of|is|was|were|at|came|come|has|have|back|now|today|result|"
+    r"reading|high|low|very|raised|elevated|:|=|-|,))?"
+) * 8
 _LAB_BEFORE = [(lab, re.compile(rf"{lab.pattern.pattern}{_LAB_LINK}\s*$")) for lab in LABS]
 
 

@@ -18,6 +18,19 @@ from pathlib import Path
 from medfact.errors import MedfactError
 from medfact.textutil import STOPWORDS
 
+# Names the package's table lacks that notes use: British generics and the UK's lay names of
+# inhalers by colour (a blue reliever is a short-acting beta-agonist, a brown preventer an
+# inhaled steroid).
+_EXTRA_VARIANTS = {
+    "adrenaline": "epinephrine",
+    "adrenalin": "epinephrine",
+    "blue inhaler": "albuterol",
+    "blue puffer": "albuterol",
+    "blue reliever": "albuterol",
+    "brown inhaler": "beclometasone",
+    "brown preventer": "beclometasone",
+}
+
 _PACKAGE = "drug_named_entity_recognition"
 _DATA_FILE = "drug_ner_dictionary.pkl.bz2"
 
@@ -150,6 +163,8 @@ class DrugLexicon:
             if key.count(" ") >= 3 or not canonicals:
                 continue
             variants[key] = canonicals[0].lower()
+        for key, canonical in _EXTRA_VARIANTS.items():
+            variants.setdefault(key, canonical)
         return cls(variants)
 
     def find(self, text: str) -> list[DrugMention]:
