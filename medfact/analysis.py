@@ -335,6 +335,8 @@ class Analyzer:
         speakers = []
         sections = _section_scopes(text)
         last_part: list[str] = []  # the last body part named, for "the right one"
+        speaker: str | None = None  # of the turn the sentence belongs to
+        previous: list[Token] = []
         for sent in sentences:
             first = len(doc.tokens)
             for m in _TOKEN.finditer(sent.text):
@@ -362,6 +364,13 @@ class Analyzer:
             self._scales(doc, sent_tokens, first)
             match = _SPEAKER.match(sent.text)
             speakers.append((match.group(1) or match.group(2)).lower() if match else None)
+            if match is not None:
+                speaker, previous = speakers[-1], []
+            if speaker == "patient" and _continues_relative(sent_tokens, previous, match):
+                # "My mum. She had bipolar.": the patient's "she" is the relative just named
+                for tok in sent_tokens:
+                    tok.scope = FAMILY
+            previous = sent_tokens
         doc.is_dialogue = sum(s is not None for s in speakers) >= 2
         if doc.is_dialogue:
             self._dialogue_polarity(doc, speakers)
@@ -732,6 +741,20 @@ def _side_after_part(
     if following and following[0] not in ".,;:!?\n" and not following.startswith("side"):
         return
     doc.sides.append(SideMention(side, last_part[0][0], tok.start, tok.end, tok.sentence))
+
+
+_THIRD_PERSON = frozenset({"she", "he", "they", "she's", "he's", "they've", "she'd", "he'd"})
+
+
+def _continues_relative(toks: list[Token], previous: list[Token], tagged: object) -> bool:
+    """A sentence of a patient's turn that opens with "she"/"he"/"they" after one that names a
+    relative ("My mum. She had bipolar."): it speaks of the relative. The patient is "I"."""
+    first = 1 if tagged is not None else 0
+    return (
+        len(toks) > first
+        and toks[first].text in _THIRD_PERSON
+        and any(is_relative(t.text) for t in previous)
+    )
 
 
 def is_relative(word: str) -> bool:

@@ -344,3 +344,22 @@ def test_a_critical_value_told_in_a_sentence_and_routes_and_names_of_the_uk() ->
     blue = "Mother: Last winter, with a bad cold, they gave him the blue inhaler for a week."
     assert not run_rule("drugs.v1", "Wheeze last winter, salbutamol x1 wk.", blue)
     assert run_rule("drugs.v1", "Wheeze last winter, montelukast x1 wk.", blue)
+
+
+def test_a_relatives_condition_told_by_pronoun_post_mortem_or_abbreviation() -> None:
+    mum = (
+        "Doctor: Has anyone in your family had problems with their mood?\n"
+        "Patient: My mum. She had bipolar, she was in hospital a few times.\n"
+        "Doctor: And you?\nPatient: No, nothing like that."
+    )
+    assert _contradictions("negation.v1", "Known bipolar disorder.", mum)
+    assert not _contradictions("negation.v1", "FHx: mother bipolar disorder.", mum)
+    # a parent speaking of a child: "she" is the patient
+    child = "Mother: Her dad has asthma. She has had a cough for a week."
+    assert analysed("x", child).context.tokens[-1].scope != "family"
+    pm = (
+        "23-year-old man referred after his father died suddenly at 42; the post-mortem "
+        "showed hypertrophic cardiomyopathy. He himself has no chest pain."
+    )
+    assert _contradictions("negation.v1", "23M, h/o HCM; FHx: father SCD at 42.", pm)
+    assert not _contradictions("negation.v1", "23M; FHx: father SCD at 42, PM showed HCM.", pm)

@@ -418,9 +418,14 @@ class NegationRule(Rule):
         personal = [m for m in mentions if m.scope in (CURRENT, HISTORY)]
         if tok.scope not in (CURRENT, HISTORY) or not family or personal:
             return None
-        # a sentence that names a relative speaks of one, however the analysis scoped it
+        # a sentence (up to a ";") that names a relative speaks of one, however the analysis
+        # scoped it; "h/o HCM; FHx: father ..." has two parts
+        text = view.output.text
         sentence = view.output.sentence_tokens(tok.sentence)
-        if any(is_relative(t.text) for t in sentence):
+        lo = text.rfind(";", sentence[0].start, tok.start) + 1 if sentence else 0
+        hi = text.find(";", tok.end, sentence[-1].end) if sentence else -1
+        hi = hi if hi >= 0 else len(text)
+        if any(is_relative(t.text) for t in sentence if lo <= t.start < hi):
             return None
         anchor, said = family[0], "a relative's in the input, not the patient's"
         return self.finding(
