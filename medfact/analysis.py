@@ -528,6 +528,23 @@ class Analyzer:
             if reply is not None and reply_turn is not None and len(reply_turn[1]) > 1:
                 # "No. Well... actually, yes, on Tuesday": the answer the speaker settles on
                 reply = _corrected(reply, [sents[k].text for k in reply_turn[1][1:3]])
+            if (
+                reply is not None
+                and reply_turn is not None
+                and t + 2 < len(turns)
+                and sents[idxs[-1]].text.rstrip().endswith("?")
+                and not sents[reply_turn[1][-1]].text.rstrip().endswith("?")
+            ):
+                # "Did he bite his tongue? - Patient: I don't think so. - Wife: He did, ...":
+                # a witness who answers after the patient settles it
+                witness = turns[t + 2]
+                if witness[0] not in (None, spk, reply_turn[0]):
+                    said = _SPEAKER.sub("", sents[witness[1][0]].text).strip().lower()
+                    first = re.split(r"[,.;!]", said, maxsplit=1)[0].strip()
+                    if len(first.split()) <= 5 and (
+                        _POSITIVE.match(first) or _NEGATIVE.match(first)
+                    ):
+                        reply = first + "."
             for i in idxs:
                 sent = sents[i]
                 toks = by_sentence.get(sent.index, [])
@@ -591,7 +608,12 @@ class Analyzer:
                         tok.polarity = AFFIRMED
                 if answered and reply_turn is not None:
                     reply_index = sents[reply_turn[1][0]].index
-                    _answer_side(doc, toks, by_sentence.get(reply_index, []), polarity)
+                    reply_toks = by_sentence.get(reply_index, [])
+                    if _SIDE_CORRECTION.search(sents[reply_turn[1][0]].text):
+                        # "The left... no, wait. The right.": the side the answer settles on
+                        for k in reply_turn[1][1:3]:
+                            reply_toks = reply_toks + by_sentence.get(sents[k].index, [])
+                    _answer_side(doc, toks, reply_toks, polarity)
         if drop:
             doc.sides = [m for m in doc.sides if m.sentence not in drop]
 
@@ -784,11 +806,17 @@ def _answer_side(
         return
     if not parts:
         return
-    for tok in reply[:4]:
-        side = terms.LATERALITY.get(tok.text)
-        if side is not None and (len(tok.text) > 2 or doc.text[tok.start].isupper()):
-            doc.sides.append(SideMention(side, parts[-1], tok.start, tok.end, tok.sentence))
-            return
+    said = [
+        tok
+        for tok in reply[:12]
+        if terms.LATERALITY.get(tok.text) is not None
+        and (len(tok.text) > 2 or doc.text[tok.start].isupper())
+    ]
+    if said and said[0] in reply[:4]:
+        corrected = len(said) > 1 and _SIDE_CORRECTION.search(doc.text, said[0].end, said[-1].start)
+        tok = said[-1] if corrected else said[0]
+        side = terms.LATERALITY[tok.text]
+        doc.sides.append(SideMention(side, parts[-1], tok.start, tok.end, tok.sentence))
 
 
 # (trigger phrases, polarity they set (None: a pseudo-negation), whether they look forward)
@@ -866,6 +894,7 @@ def _forward_scope(
 
 _ANSWER_WORDS = frozenset({"no", "nope", "nah", "yes", "yeah"})
 _CLAUSE_OPENING_NEGATIONS = frozenset({"absent", "nil"})
+_SIDE_CORRECTION = re.compile(r"\b(?:no,?\s+wait|wait|sorry|i mean|actually|no,\s+the)\b", re.I)
 _EVENT_VERBS = frozenset(
     {"vomited", "fainted", "collapsed", "fell", "bled", "coughed", "passed", "lost", "gained"}
     | {"woke", "developed", "noticed", "took", "started", "needed", "went", "came"}

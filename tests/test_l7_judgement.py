@@ -363,3 +363,39 @@ def test_a_relatives_condition_told_by_pronoun_post_mortem_or_abbreviation() -> 
     )
     assert _contradictions("negation.v1", "23M, h/o HCM; FHx: father SCD at 42.", pm)
     assert not _contradictions("negation.v1", "23M; FHx: father SCD at 42, PM showed HCM.", pm)
+
+
+def test_answers_corrected_by_the_speaker_or_settled_by_a_witness() -> None:
+    eye = (
+        "Doctor: Which eye is the blurry one?\n"
+        "Patient: The left... no, wait. The right. Sorry, I always mix them up.\n"
+        "Doctor: Since when?\nPatient: Since Saturday."
+    )
+    assert _contradictions("laterality.v1", "L eye blurred vision since Sat.", eye)
+    assert not _contradictions("laterality.v1", "R eye blurred vision since Sat.", eye)
+    tongue = (
+        "Doctor: Did he bite his tongue?\nPatient: I don't think so.\n"
+        "Wife: He did, there was blood on his lip.\nDoctor: Did he wet himself?\nWife: No."
+    )
+    assert _contradictions("negation.v1", "No tongue biting. No incontinence.", tongue)
+    assert not _contradictions("negation.v1", "Tongue bitten. No incontinence.", tongue)
+    # a statement followed by another speaker's "No" to a new question is not denied
+    listed = (
+        "Doctor: What tablets are you on?\nDaughter: Amlodipine 5 and furosemide 20.\n"
+        "Doctor: Anything to help you sleep?\nPatient: No, I sleep like a log."
+    )
+    assert not _contradictions("negation.v1", "Meds: amlodipine 5 mg, furosemide 20 mg.", listed)
+
+
+def test_never_smoker_where_the_input_quit_and_one_minute_in_words() -> None:
+    quit_ = (
+        "Doctor: Do you smoke?\nPatient: No. Well, I quit.\n"
+        "Doctor: When was that?\nPatient: Last month, after the chest infection."
+    )
+    assert _contradictions("temporal.v1", "Never smoker; chest infection last month.", quit_)
+    assert not _contradictions("temporal.v1", "Ex-smoker, quit last month.", quit_)
+    never = "Doctor: Do you smoke?\nPatient: No, never."
+    assert not _contradictions("temporal.v1", "Never smoker.", never)
+    fit = "Wife: His arms and legs were jerking, maybe a minute. Confused for twenty minutes."
+    assert not run_rule("numbers.v1", "~1 min jerking; post-ictal confusion ~20 min.", fit)
+    assert run_rule("numbers.v1", "~5 min jerking; post-ictal confusion ~20 min.", fit)

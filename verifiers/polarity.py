@@ -174,6 +174,9 @@ _FINDINGS = frozenset(
         "bruit",
         "clonus",
         "nystagm",
+        "bite",  # "tongue biting", a sign of a seizure
+        "bitten",
+        "incontin",
     ]
 )
 

@@ -117,6 +117,15 @@ _ASPECTS: dict[str, tuple[str, ...]] = {
     ),
     # "had a DVT in 2015": past only where its clause dates it (see mentions)
     "had": ("had a", "had an"),
+    "never": (
+        "never smoker",
+        "never-smoker",
+        "never smoked",
+        "lifelong non-smoker",
+        "lifelong nonsmoker",
+        "never drank",
+        "never used",
+    ),
     "current": (
         "current",
         "currently",
@@ -127,7 +136,13 @@ _ASPECTS: dict[str, tuple[str, ...]] = {
         "at present",
     ),
 }
-_CONFLICT = {"done": "planned", "planned": "done", "past": "current", "current": "past"}
+_CONFLICT = {
+    "done": ("planned",),
+    "planned": ("done",),
+    "past": ("current", "never"),
+    "current": ("past",),
+    "never": ("past",),  # "never smoker" where the input quit
+}
 
 _ACTIONS: dict[str, tuple[str, ...]] = {
     "held": ("hold", "held", "holding", "withhold", "withheld", "hold off", "pause", "paused"),
@@ -405,9 +420,13 @@ class _Text:
             sentence = toks[first].sentence
             sentences = self.doc.sentences
             opening = self.doc.text[sentences[sentence].span[0] : start]
-            question = sentence > 0 and sentences[sentence - 1].text.rstrip().endswith("?")
+            k = sentence - 1
+            # "Do you smoke? - No. Well, I quit.": past a short opening of the same answer
+            while k > 0 and len(sentences[k].text.split()) <= 3 and "?" not in sentences[k].text:
+                k -= 1
+            question = k >= 0 and k >= sentence - 2 and sentences[k].text.rstrip().endswith("?")
             if question and len(opening.split()) <= 4:
-                prev = sentences[sentence - 1].span
+                prev = sentences[k].span
                 stems |= self.topic(prev[0], prev[1], (start, end))
         return stems
 
@@ -494,9 +513,11 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
                 continue  # "had a fall" is an event of no stated time
             kind = "past"
         topic = text.window(*m.span())
-        if not topic and kind == "past" and m.group().lower().startswith(("in ", "as ")):
-            # "I used heroin, injected, in my twenties": alone in its phrase, about its clause
-            topic = text.topic(lo, hi, m.span())
+        if kind == "never" or (kind == "past" and m.group().lower().startswith("ex-")):
+            topic |= text.topic(m.start(), m.end(), (0, 0))  # "never smoker": its own topic
+        if kind == "past" and m.group().lower().startswith(("in ", "as ")):
+            # "I used heroin, injected, in my twenties": a period of life dates its clause
+            topic |= text.topic(lo, hi, m.span())
         found.append(Mention("aspect", kind, m.start(), m.end(), topic, dated=dated))
     for m in anchored(_ACTION_RE, doc, _ACTION_FIRSTS):
         lo, hi = text.clause(m.start())
@@ -658,7 +679,7 @@ class TemporalRule(Rule):
                 # a procedure dated in the past is another one than the input plans, unless
                 # the input dates its plan too ("done last month" vs "scheduled next month")
                 related = [t for t in related if t.dated == "future"]
-            clash = [t for t in related if t.value == _CONFLICT[m.value]]
+            clash = [t for t in related if t.value in _CONFLICT[m.value]]
             return max(clash, key=lambda t: len(m.topic & t.topic)) if clash else None
         if any(_same_time(m, t) for t in related):
             return None

@@ -231,6 +231,15 @@ def _relative_distance(q: Quantity, c: Quantity, out: AnalyzedText, ctx: Analyze
     return abs(c.start / max(len(ctx.text), 1) - q.start / max(len(out.text), 1))
 
 
+_ONE_UNIT = {"min": "minute", "h": "hour", "d": "day", "wk": "week", "mo": "month", "yr": "year"}
+
+
+def _one_of(unit: str | None, text: str) -> bool:
+    """Whether ``text`` gives one of a time unit in words ("a minute", "an hour")."""
+    word = _ONE_UNIT.get(unit or "")
+    return word is not None and re.search(rf"\b(?:a|an|one)\s+{word}\b", text, re.I) is not None
+
+
 def _dose_of_new_drug(q: Quantity, out: AnalyzedText, ctx: AnalyzedText) -> bool:
     """Whether the drug named just before this dose (same sentence) is absent from the input."""
     if q.unit_class not in DOSE_CLASSES:
@@ -604,6 +613,8 @@ class NumbersRule(Rule):
                 suggestion=stated,
                 confidence=0.9,
             )
+        if q.value == 1 and _one_of(q.unit, ctx.text):
+            return None  # "~1 min" where the input says "maybe a minute"
         anchors = clause_window_stems(out, q.token_index)
         rivals = []
         for c in theirs:
