@@ -126,3 +126,61 @@ def test_the_low_back_is_the_lumbar_spine() -> None:
     assert not _flags("laterality.v1", "Lumbar spine exam: range of motion decreased.", context)
     neck = "[doctor] examination of the cervical spine , no tenderness ."
     assert _flags("laterality.v1", "Lumbar spine exam: no tenderness.", neck)
+
+
+# --- comparison.v1 ----------------------------------------------------------------------------
+
+
+def test_a_state_word_before_its_noun_or_after_a_verb_of_being_is_a_state() -> None:
+    context = "[doctor] the er told you , um , you had a really high blood sugar ."
+    for out in (
+        "The emergency room notified him that he had elevated blood sugar levels.",
+        "His triglycerides have always been elevated.",
+        "His blood glucose is also elevated in clinic today.",
+    ):
+        assert not _flags("comparison.v1", out, context), out
+    # control: a change said with a comparison marker, which the input does not make
+    normal = "[doctor] the er told you , um , your blood sugar was fine ."
+    assert _flags("comparison.v1", "His blood sugar has become elevated since last visit.", normal)
+
+
+def test_a_change_told_without_a_change_word_supports_the_change() -> None:
+    smoke = (
+        "[doctor] last time you were smoking two packs a day . how much now ?\n"
+        "[patient] um , it's gone down quite a bit , a couple of cigarettes a day ."
+    )
+    out = "She has decreased her smoking from two packs a day to a couple of cigarettes."
+    assert not _flags("comparison.v1", out, smoke)
+    steady = "[doctor] last time you were smoking two packs a day . [patient] still two packs ."
+    assert _flags("comparison.v1", out, steady)
+    pain = "[patient] the pain radiated to my groin , and since then i have n't had any more pain ."
+    assert not _flags("comparison.v1", "The groin pain has now resolved.", pain)
+
+
+def test_an_answer_to_a_two_sentence_question_is_about_its_first_sentence() -> None:
+    context = (
+        "Doctor: How is your dysphagia? Are you able to swallow and eat your food now?\n"
+        "Patient: It has been better now."
+    )
+    assert not _flags("comparison.v1", "She has resolving dysphagia.", context)
+    worse = (
+        "Doctor: How is your dysphagia? Are you able to swallow and eat your food now?\n"
+        "Patient: It has been worse."
+    )
+    assert _flags("comparison.v1", "She has resolving dysphagia.", worse)
+
+
+def test_a_change_of_something_else_in_a_run_on_sentence_is_only_checked() -> None:
+    filler = " ".join(["and then we talked about your diet and your exercise plan"] * 4)
+    context = (
+        f"[doctor] i'm gon na prescribe oxycodone so hopefully you feel better {filler} "
+        "and your heart has a grade two systolic ejection murmur"
+    )
+    out = "Heart: grade 2 systolic ejection murmur, unchanged."
+    assert not _flags("comparison.v1", out, context)
+    assert _flags("comparison.v1", out, context, at_least=2)
+    # control: the same disagreement in a sentence of its own
+    short = (
+        "Doctor: How is the murmur compared with last year?\nPatient: The doctor said it is worse."
+    )
+    assert _flags("comparison.v1", out, short)
