@@ -184,3 +184,57 @@ def test_a_change_of_something_else_in_a_run_on_sentence_is_only_checked() -> No
         "Doctor: How is the murmur compared with last year?\nPatient: The doctor said it is worse."
     )
     assert _flags("comparison.v1", out, short)
+
+
+# --- certainty.v1 -----------------------------------------------------------------------------
+
+
+def test_chronic_is_a_duration_not_a_frequency() -> None:
+    context = "[doctor] here for chronic abdominal pain . [patient] it hurts on and off ."
+    assert not _flags("certainty.v1", "He reports intermittent abdominal pain.", context)
+    always = "[patient] the abdominal pain is there all the time , constant ."
+    assert _flags("certainty.v1", "He reports intermittent abdominal pain.", always)
+
+
+def test_scale_words_in_another_sense_are_no_degree() -> None:
+    meds = (
+        "[doctor] some possible causes of enlarged liver are certain medications that can be "
+        "toxic to the liver ."
+    )
+    assert not _flags("certainty.v1", "Crestor may be contributing to his liver enzymes.", meds)
+    sure = "[doctor] i am certain that crestor is toxic to your liver ."
+    assert _flags("certainty.v1", "Crestor may be toxic to his liver.", sure)
+    mystery = "[patient] so like a little mystery . i have shoulder pain with reaching ."
+    assert not _flags("certainty.v1", "Significant shoulder pain with reaching.", mystery)
+    bit = "[patient] i have a little shoulder pain with reaching ."
+    assert _flags("certainty.v1", "Severe shoulder pain with reaching.", bit)
+
+
+def test_a_question_asserts_no_degree_and_an_answer_does() -> None:
+    asked = (
+        "[doctor] okay and is the pain constant or does it come and go\n"
+        "[patient] well it came a couple times but it did n't last"
+    )
+    assert not _flags("certainty.v1", "The pain is intermittent.", asked)
+    told = "[patient] the pain is constant , it never goes away ."
+    assert _flags("certainty.v1", "The pain is intermittent.", told)
+
+
+def test_a_change_of_degree_told_in_one_sentence() -> None:
+    context = (
+        "[patient] at first it was coming and going , and then for the last 48 hours it's "
+        "been constant ."
+    )
+    out = "Initially the pain was intermittent, but over the last 48 hours it has been constant."
+    assert not _flags("certainty.v1", out, context)
+    # control: two findings of one sentence, one of them overstated
+    mild = "Mild tenderness over the epicondyle. Mild pain with resisted wrist extension."
+    out = "Severe tenderness of the epicondyle with mild pain on resisted wrist extension."
+    assert _flags("certainty.v1", out, mild)
+
+
+def test_a_denied_degree_is_no_stronger_claim() -> None:
+    context = "[patient] i took some ibuprofen and that helped a little bit with the pain"
+    out = "Ibuprofen is not providing significant relief of the pain."
+    assert not _flags("certainty.v1", out, context)
+    assert _flags("certainty.v1", "Ibuprofen is providing significant relief of the pain.", context)
