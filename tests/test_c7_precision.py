@@ -238,3 +238,76 @@ def test_a_denied_degree_is_no_stronger_claim() -> None:
     out = "Ibuprofen is not providing significant relief of the pain."
     assert not _flags("certainty.v1", out, context)
     assert _flags("certainty.v1", "Ibuprofen is providing significant relief of the pain.", context)
+
+
+# --- temporal.v1 ------------------------------------------------------------------------------
+
+
+def test_a_year_the_input_names_is_no_other_time() -> None:
+    context = (
+        "[doctor] so your pap was in 2019 . have you ever had an abnormal pap ?\n"
+        "[patient] not with you , but i did around 2009 , and then i had a normal pap ."
+    )
+    assert not _flags("temporal.v1", "She had an abnormal pap smear in 2009.", context)
+    assert not _flags("temporal.v1", "History of abnormal pap smear: 2009.", context)
+    assert _flags("temporal.v1", "She had an abnormal pap smear in 2012.", context)
+
+
+def test_a_second_time_in_the_output_sentence_is_a_second_event() -> None:
+    context = (
+        "[patient] off and on for about two weeks , but last week is when it really "
+        "became painful ."
+    )
+    out = "The pain began 2 weeks ago, however it worsened last week."
+    assert not _flags("temporal.v1", out, context)
+    assert _flags("temporal.v1", "The pain worsened 2 weeks ago.", context)
+
+
+def test_a_plan_and_a_past_event_are_only_checked() -> None:
+    context = "[patient] i was taking out the trash last night and slipped on the ice ."
+    out = "If her pain does not improve over the next week, she will call the office."
+    assert not _flags("temporal.v1", out, context)
+    assert _flags("temporal.v1", "She slipped on the ice 2 days ago.", context)
+
+
+def test_aspect_words_in_another_sense() -> None:
+    quit_ = "[patient] i'm here , i'm just ready to quit smoking but it is hard ."
+    assert not _flags("temporal.v1", "He is currently smoking 1 pack a day.", quit_)
+    quitted = "[patient] i quit smoking two years ago ."
+    assert _flags("temporal.v1", "He is currently smoking 1 pack a day.", quitted)
+    bowels = "[doctor] your bowels are active and working , no family history of cancer ."
+    assert not _flags("temporal.v1", "He has no family history of colon cancer.", bowels)
+    harm = "[doctor] reassured him that no harm was done to his finger . recommended icing ."
+    out = "I recommended icing of the finger this evening."
+    assert not _flags("temporal.v1", out, harm)
+    done = "[doctor] icing of the finger was done . recommended ibuprofen ."
+    assert _flags("temporal.v1", out, done)
+
+
+def test_history_of_is_about_what_follows_it() -> None:
+    context = (
+        "[doctor] you've got a history of diabetes and you're on metformin five hundred "
+        "milligrams twice a day"
+    )
+    assert not _flags("temporal.v1", "He currently takes metformin 500 mg twice daily.", context)
+    assert _flags("temporal.v1", "He currently has diabetes.", context)
+
+
+def test_a_result_reported_next_to_a_plan_is_done() -> None:
+    context = (
+        "[doctor] based on your exam and what i'm seeing on your x-ray i am gon na recommend "
+        "surgery for your foot"
+    )
+    assert not _flags("temporal.v1", "Her x-rays revealed a fracture of the foot.", context)
+    planned = "[doctor] i am gon na recommend an x-ray of your foot"
+    assert _flags("temporal.v1", "Her x-rays revealed a fracture of the foot.", planned)
+
+
+def test_a_start_in_the_past_agrees_with_a_plan_to_continue() -> None:
+    context = (
+        "[patient] the er put me on metformin .\n"
+        "[doctor] for your diabetes , i want to continue the metformin 500 mg twice a day ."
+    )
+    out = "He was started on metformin 500 mg twice daily during that time."
+    assert not _flags("temporal.v1", out, context)
+    assert _flags("temporal.v1", "Start metformin 500 mg twice daily.", context)
