@@ -625,6 +625,7 @@ class TemporalRule(Rule):
                     m.kind == "time"
                     and "0" not in (m.value, rival.value)
                     and m.value != rival.value
+                    and not _ANCHORED.search(said + " " + stated)
                 ):
                     # a plan's time against a past event's ("over the next week" vs "last
                     # night"): rarely one event; check this
@@ -674,6 +675,8 @@ _RESULT_NEAR = re.compile(
     r"\b(?:shows?|showed|shown|seeing|revealed|demonstrat\w*|came\s+back|said\s+that)\b",
     re.IGNORECASE,
 )
+# times counted from another event ("two days before admission"): one timeline, compared
+_ANCHORED = re.compile(r"\b(?:before|after|prior|later|earlier|post)\b", re.IGNORECASE)
 _YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
 _RESULT_REACH = 150  # characters either side of the input's plan searched for a result
 _PAST_START = re.compile(r"\b(?:was|were|been|got|get)\s+$", re.IGNORECASE)
