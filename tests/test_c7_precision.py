@@ -311,3 +311,68 @@ def test_a_start_in_the_past_agrees_with_a_plan_to_continue() -> None:
     out = "He was started on metformin 500 mg twice daily during that time."
     assert not _flags("temporal.v1", out, context)
     assert _flags("temporal.v1", "Start metformin 500 mg twice daily.", context)
+
+
+# --- entities.v1, drugs.v1, numbers.v1: lexicon gaps and frames ---------------------------------
+
+
+def test_a_word_cut_off_in_a_transcript_still_names_its_concept() -> None:
+    context = "[doctor] if you're still having symptoms , i wan na order an mri- just to check ."
+    assert not _flags("entities.v1", "If pain continues, we will obtain an MRI.", context)
+    guided = "[doctor] we did an mri-guided biopsy last year ."
+    assert not _flags("entities.v1", "She had a biopsy.", guided)
+    assert _flags("entities.v1", "We will obtain an MRI.", "[doctor] we will get an x-ray .")
+
+
+def test_lay_names_of_operations_and_conditions_support_the_clinical_name() -> None:
+    cases = [
+        ("Surgical history: cholecystectomy.", "[patient] i had gall bladder and appendix ."),
+        ("Plan: right foot ORIF.", "[doctor] we will put the bones back using plates and screws"),
+        ("History of urinary tract infections.", "Patient: I get frequent urinary infections."),
+        (
+            "History of intracranial hemorrhage.",
+            "Patient: They told me I had bleeding in the brain.",
+        ),
+        ("Prior heartburn.", "[doctor] how is your heart burn doing ?"),
+        ("Chronic kidney disease.", "Patient: I have hypertension and kidney problems."),
+    ]
+    for out, context in cases:
+        assert not _flags("entities.v1", out, context), out
+    # control: the operation is not in the input at all
+    assert _flags(
+        "entities.v1", "Surgical history: cholecystectomy.", "[patient] i had my knee done ."
+    )
+
+
+def test_adjuvant_radiation_is_no_chemotherapy() -> None:
+    context = (
+        "[doctor] after the lumpectomy you had radiation therapy but declined endocrine therapy"
+    )
+    assert not _flags("entities.v1", "Lumpectomy followed by adjuvant radiation therapy.", context)
+    assert _flags("entities.v1", "Lumpectomy followed by adjuvant chemotherapy.", context)
+
+
+def test_a_list_of_risks_is_only_checked() -> None:
+    context = "[doctor] there are some risks with any surgery , bleeding , nerve damage ."
+    out = "There is always a risk of amputation, heart attack, stroke and blood clots."
+    assert not _flags("entities.v1", out, context)
+    assert _flags("entities.v1", out, context, at_least=2)
+    assert _flags("entities.v1", "He had a stroke last year.", context)
+
+
+def test_a_salt_form_or_a_vaccine_named_more_precisely() -> None:
+    testosterone = "[patient] what about increasing my testosterone to 175 milligrams ?"
+    assert not _flags("drugs.v1", "He takes testosterone cypionate 140 mg.", testosterone)
+    assert _flags("drugs.v1", "He takes estradiol cypionate 140 mg.", testosterone)
+    vaccine = "[patient] and i got my vaccine , so i feel safer about traveling ."
+    assert not _flags("drugs.v1", "She got her COVID-19 vaccine.", vaccine)
+    assert _flags("drugs.v1", "She got her COVID-19 vaccine.", vaccine, at_least=2)
+
+
+def test_a_dose_implied_by_a_name_and_rounded_conversions() -> None:
+    aspirin = "[patient] i am yes , i do the baby aspirin every day ."
+    assert not _flags("numbers.v1", "He takes aspirin 81 mg daily.", aspirin)
+    assert _flags("numbers.v1", "He takes aspirin 325 mg daily.", aspirin)
+    weight = "[doctor] she's about 3 , 3 and a half pounds down in weight ."
+    assert not _flags("numbers.v1", "She is about 1.5 kg down in weight.", weight)
+    assert _flags("numbers.v1", "She is about 5 kg down in weight.", weight)
