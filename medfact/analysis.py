@@ -353,6 +353,19 @@ def _join_spoken_point(
     q.value = whole + float("0." + digits)
 
 
+def _said_twice(toks: list[Token], first: int, last: int) -> int | None:
+    """Where the number words ``toks[first:last + 1]`` are one number said twice ("five
+    hundred five hundred"), the index its second saying starts at; None otherwise."""
+    n = last - first + 1
+    if n < 4 or n % 2:
+        return None
+    mid = first + n // 2
+    words = [t.text for t in toks[first : last + 1]]
+    if words[: n // 2] != words[n // 2 :] or not any(w in _MULTIPLIERS for w in words):
+        return None
+    return mid
+
+
 def _continues_number(toks: list[Token], i: int) -> bool:
     nxt = toks[i + 1].text if i + 1 < len(toks) else ""
     after = toks[i + 2].text if i + 2 < len(toks) else ""
@@ -664,6 +677,11 @@ class Analyzer:
             first = i
             if not tok.is_number:
                 value, first = _compound_number(toks, i)
+                half = _said_twice(toks, first, i)
+                if half is not None:
+                    # "five hundred five hundred milligrams": a transcript's repetition
+                    value, first = _compound_number(toks[half : i + 1], i - half)
+                    first += half
             spoken = _spoken_fraction(toks, first, i)
             if spoken is not None:
                 # "zero point four milligrams", "3 and a half pounds": one number; the whole

@@ -376,3 +376,27 @@ def test_a_dose_implied_by_a_name_and_rounded_conversions() -> None:
     weight = "[doctor] she's about 3 , 3 and a half pounds down in weight ."
     assert not _flags("numbers.v1", "She is about 1.5 kg down in weight.", weight)
     assert _flags("numbers.v1", "She is about 5 kg down in weight.", weight)
+
+
+# --- transcript forms read by several rules ------------------------------------------------------
+
+
+def test_a_number_said_twice_is_one_number() -> None:
+    assert _values("start naprosyn five hundred five hundred milligrams twice a day")[0] == (
+        500.0,
+        "mg",
+    )
+    assert _values("one hundred twenty five mg") == [(125.0, "mg")]
+
+
+def test_a_compound_number_of_a_relative_time() -> None:
+    context = "Doctor: When was the crash?\nPatient: The crash was about forty five minutes ago."
+    assert not _flags("temporal.v1", "The car crash was approximately 45 minutes ago.", context)
+    assert _flags("temporal.v1", "The car crash was approximately 5 minutes ago.", context)
+
+
+def test_no_guarantees_negate_nothing() -> None:
+    context = "[doctor] have you noticed any change in your vision ? [patient] yes , it's blurry ."
+    out = "We discussed that no guarantees could be given that his vision would return."
+    assert not _flags("negation.v1", out, context)
+    assert _flags("negation.v1", "He denies any change in his vision.", context)

@@ -165,8 +165,9 @@ _ACTION_CONFLICTS = {
 _HOURS = {"minute": 1 / 60, "hour": 1.0, "day": 24.0, "night": 24.0, "week": 168.0}
 _HOURS |= {"month": 730.0, "year": 8766.0}
 _COUNT = "|".join(sorted((w for w in NUMBER_WORDS if " " not in w), key=len, reverse=True))
+_TENS = "(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"  # "forty five minutes ago"
 _RELATIVE = re.compile(
-    rf"\b(?:(?P<n>\d+(?:\.\d+)?|{_COUNT}|a|an|several|few)\s+)"
+    rf"\b(?:(?P<n>\d+(?:\.\d+)?|{_TENS}[\s-]+(?:{_COUNT})|{_COUNT}|a|an|several|few)\s+)"
     r"(?P<u>minute|hour|day|night|week|month|year)s?\s+"
     r"(?P<d>ago|before|after|prior\s+to|later|earlier|from\s+now|previously)\b"
     r"|\b(?P<d2>last|next|past|previous|coming|following)\s+(?P<u2>night|week|month|year)\b"
@@ -508,6 +509,9 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
         elif m.group("u"):
             n = m.group("n").lower()
             count = NUMBER_WORDS.get(n) or (1.0 if n in ("a", "an") else None)
+            parts = re.split(r"[\s-]+", n)
+            if count is None and len(parts) == 2 and all(p in NUMBER_WORDS for p in parts):
+                count = float(NUMBER_WORDS[parts[0]]) + float(NUMBER_WORDS[parts[1]])
             if count is None:
                 try:
                     count = float(n)
