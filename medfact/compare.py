@@ -1150,6 +1150,10 @@ def differences(
             rivals = [
                 g for g in rivals if _aligned(topics[0] | key, topics[1].get(g.start, key) | key)
             ]
+        if fact.kind == "time" and any(
+            o is not fact and o.kind == "time" and _agree(o, g) for o in said for g in rivals
+        ):
+            continue  # "began 2 weeks ago, worse last week": the claim's other time is theirs
         if rivals and not any(_agree(fact, g) for g in rivals):
             out.append(Difference(fact, rivals[0]))
     return _one_per_span(out)

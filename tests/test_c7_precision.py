@@ -400,3 +400,21 @@ def test_no_guarantees_negate_nothing() -> None:
     out = "We discussed that no guarantees could be given that his vision would return."
     assert not _flags("negation.v1", out, context)
     assert _flags("negation.v1", "He denies any change in his vision.", context)
+
+
+def test_compare_a_claim_with_two_times_one_of_them_the_inputs() -> None:
+    from medfact.compare import CompareStage
+    from medfact.pipeline import cached_engine
+    from medfact.testing import analysed
+
+    def compare(output: str, context: str) -> list[str]:
+        engine = cached_engine(
+            {"pipeline": {"verifiers": [], "learned_verifiers": [], "model": ""}}
+        )
+        doc = analysed(output, context)
+        CompareStage(engine.settings, engine.parts)(doc)
+        return [f.message for f in doc.findings if f.rule == "compare.v1" and f.risk >= 3]
+
+    context = "[patient] my toe hurts off and on , but last week is when it became painful ."
+    assert not compare("The toe pain began 2 weeks ago, however it worsened last week.", context)
+    assert compare("The toe pain became painful 2 weeks ago.", context)
