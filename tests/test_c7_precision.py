@@ -418,3 +418,25 @@ def test_compare_a_claim_with_two_times_one_of_them_the_inputs() -> None:
     context = "[patient] my toe hurts off and on , but last week is when it became painful ."
     assert not compare("The toe pain began 2 weeks ago, however it worsened last week.", context)
     assert compare("The toe pain became painful 2 weeks ago.", context)
+
+
+def test_check_this_findings_stay_below_the_severity_floor_in_the_rule_tier() -> None:
+    from medfact.config import NO_MODEL
+    from medfact.pipeline import Engine
+
+    engine = Engine.from_config(None, NO_MODEL)
+    records = [
+        {
+            "id": "vaccine",
+            "output": "She got her COVID-19 vaccine, so she feels safer about traveling.",
+            "context": "[patient] and i got my vaccine , so i feel safer about traveling .",
+        },
+        {
+            "id": "fabricated",
+            "output": "She got her COVID-19 vaccine and takes warfarin, so she feels safer.",
+            "context": "[patient] and i got my vaccine , so i feel safer about traveling .",
+        },
+    ]
+    vaccine, fabricated = engine.score_many(records)
+    assert vaccine.risk_level < 3
+    assert fabricated.risk_level >= 3  # control: a drug the input never names

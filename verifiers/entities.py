@@ -957,11 +957,11 @@ class EntitiesRule(Rule):
             seen.add((m.kind, m.concept))
             label = "high-alert medication" if m.kind == "high_alert" else m.kind
             detail = f" ({m.concept})" if m.kind == "high_alert" else ""
-            risk = self.risks[m.kind]
+            risk, confidence = self.risks[m.kind], 0.7
             if m.kind in ("condition", "procedure") and _risk_list(out.text, m.start):
                 # "risks of bleeding, stroke, amputation": a consent list, no claim of the
-                # patient's; check this
-                risk, detail = min(risk, 2), " (named as a risk)"
+                # patient's; check this (below the severity policy's confidence floor)
+                risk, detail, confidence = min(risk, 2), " (named as a risk)", 0.45
             findings.append(
                 self.finding(
                     view,
@@ -969,7 +969,7 @@ class EntitiesRule(Rule):
                     risk,
                     (m.start, m.end),
                     f"{label} '{m.surface}'{detail} has no support in the input",
-                    confidence=0.7,
+                    confidence=confidence,
                 )
             )
         return findings
