@@ -440,3 +440,18 @@ def test_check_this_findings_stay_below_the_severity_floor_in_the_rule_tier() ->
     vaccine, fabricated = engine.score_many(records)
     assert vaccine.risk_level < 3
     assert fabricated.risk_level >= 3  # control: a drug the input never names
+
+
+def test_an_amount_denied_and_a_follow_up_visit_are_no_negation_or_hedge() -> None:
+    water = "[doctor] have you been drinking enough water ? [patient] probably not enough , some ."
+    out = "She admits that she has likely not been drinking enough water."
+    assert not _flags("negation.v1", out, water)
+    assert _flags("negation.v1", "She denies drinking water.", "[patient] i drink water all day .")
+    visit = (
+        "Doctor: It's been about five months since your last evaluation for type two diabetes "
+        "and high blood pressure.\nPatient: Yes."
+    )
+    out = "She presents for a recheck of her type II diabetes mellitus and hypertension."
+    assert not _flags("negation.v1", out, visit)
+    hedge = "Doctor: We will start an evaluation for high blood pressure.\nPatient: Okay."
+    assert _flags("negation.v1", "She has hypertension.", hedge)
