@@ -197,14 +197,11 @@ def test_chronic_is_a_duration_not_a_frequency() -> None:
 
 
 def test_scale_words_in_another_sense_are_no_degree() -> None:
-    meds = (
-        "[doctor] some possible causes of enlarged liver are certain medications that can be "
-        "toxic to the liver ."
-    )
+    meds = "[doctor] certain medications like crestor can be toxic to the liver enzymes ."
     assert not _flags("certainty.v1", "Crestor may be contributing to his liver enzymes.", meds)
     sure = "[doctor] i am certain that crestor is toxic to your liver ."
     assert _flags("certainty.v1", "Crestor may be toxic to his liver.", sure)
-    mystery = "[patient] so like a little mystery . i have shoulder pain with reaching ."
+    mystery = "[doctor] so like a little mystery so have you had shoulder pain with reaching"
     assert not _flags("certainty.v1", "Significant shoulder pain with reaching.", mystery)
     bit = "[patient] i have a little shoulder pain with reaching ."
     assert _flags("certainty.v1", "Severe shoulder pain with reaching.", bit)
@@ -264,9 +261,10 @@ def test_a_second_time_in_the_output_sentence_is_a_second_event() -> None:
 
 
 def test_a_plan_and_a_past_event_are_only_checked() -> None:
-    context = "[patient] i was taking out the trash last night and slipped on the ice ."
-    out = "If her pain does not improve over the next week, she will call the office."
+    context = "[patient] i slipped on the ice last night and the ankle pain is bad ."
+    out = "Her ankle pain should settle over the next week."
     assert not _flags("temporal.v1", out, context)
+    assert _flags("temporal.v1", out, context, at_least=2)
     assert _flags("temporal.v1", "She slipped on the ice 2 days ago.", context)
 
 
