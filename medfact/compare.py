@@ -1093,6 +1093,8 @@ _LIMBS = frozenset(
 def _actions_conflict(a: str, b: str) -> bool:
     held = {"held", "stopped"}
     going = {"continued", "started", "given", "resumed"}
+    if {a, b} == {"stopped", "given"}:
+        return False  # "I've taken Elavil ... not any more": taken, then stopped (temporal.v1)
     return (a in held and b in going) or (a in going and b in held)
 
 

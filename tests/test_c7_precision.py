@@ -453,3 +453,25 @@ def test_an_amount_denied_and_a_follow_up_visit_are_no_negation_or_hedge() -> No
     assert not _flags("negation.v1", out, visit)
     hedge = "Doctor: We will start an evaluation for high blood pressure.\nPatient: Okay."
     assert _flags("negation.v1", "She has hypertension.", hedge)
+
+
+def test_compare_a_drug_taken_then_stopped() -> None:
+    from medfact.compare import CompareStage
+    from medfact.pipeline import cached_engine
+    from medfact.testing import analysed
+
+    def compare(output: str, context: str) -> list[str]:
+        engine = cached_engine(
+            {"pipeline": {"verifiers": [], "learned_verifiers": [], "model": ""}}
+        )
+        doc = analysed(output, context)
+        CompareStage(engine.settings, engine.parts)(doc)
+        return [f.message for f in doc.findings if f.rule == "compare.v1" and f.risk >= 3]
+
+    context = (
+        "Doctor: Have you taken any medicines?\nPatient: I've taken Elavil and Topamax.\n"
+        "Doctor: Are you still taking any of these?\nPatient: No, I had bad side effects."
+    )
+    assert not compare("He tried Elavil and Topamax, which he discontinued.", context)
+    held = "Doctor: Hold the Elavil for now.\nPatient: Okay."
+    assert compare("He was given Elavil.", held)
