@@ -475,3 +475,27 @@ def test_compare_a_drug_taken_then_stopped() -> None:
     assert not compare("He tried Elavil and Topamax, which he discontinued.", context)
     held = "Doctor: Hold the Elavil for now.\nPatient: Okay."
     assert compare("He was given Elavil.", held)
+
+
+def test_compare_a_frequency_of_another_thing_in_a_run_on_sentence() -> None:
+    from medfact.compare import CompareStage
+    from medfact.pipeline import cached_engine
+    from medfact.testing import analysed
+
+    def compare(output: str, context: str) -> list[str]:
+        engine = cached_engine(
+            {"pipeline": {"verifiers": [], "learned_verifiers": [], "model": ""}}
+        )
+        doc = analysed(output, context)
+        CompareStage(engine.settings, engine.parts)(doc)
+        return [f.message for f in doc.findings if f.rule == "compare.v1" and f.risk >= 3]
+
+    filler = " ".join(["and we talked about your diet and your exercise and your sleep"] * 3)
+    context = (
+        "[doctor] i think surgery is best and in the meantime i wan na put you on fifty "
+        f"milligrams of ultram every six hours {filler} and then physical therapy after surgery"
+    )
+    out = "After surgery she will attend physical therapy 3 times per week for her wrist."
+    assert not compare(out, context)
+    # control: a drug's frequency against a drug-less one in a short sentence is still read
+    assert compare("MTX 10 mg PO daily.", "Methotrexate 10 mg orally once a week.")
