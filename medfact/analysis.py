@@ -16,7 +16,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from itertools import pairwise
+from itertools import pairwise, takewhile
 
 from medfact.lexicon import terms
 from medfact.lexicon.drugs import DrugMention, default_lexicon
@@ -24,7 +24,9 @@ from medfact.registry import analyzers
 from medfact.textutil import STOPWORDS, stem
 from medfact.types import Sentence
 
-_TOKEN = re.compile(r"[A-Za-z]+(?:[-'][A-Za-z]+)*|\d+(?:[.,]\d+)*(?:/\d+(?:\.\d+)?)?|%|°[FC]")
+_TOKEN = re.compile(
+    r"[A-Za-z]+(?:[-'][A-Za-z]+)*|\d+(?:[.,]\d+)*(?:/\d+(?:\.\d+)?)?|(?<![\w.])\.\d+\b|%|°[FC]"
+)
 _SPEAKER = re.compile(r"^\s*(?:\[(\w+)\]|(\w+)\s*:)")
 _SCOPE_WINDOW = 12  # long enough for "denies fever, chills, nausea, vomiting or diarrhea"
 _BARE_ANSWER = re.compile(r"(yes|yeah|yep|yup|no|nope|nah)\b\s*[,.!;]")
@@ -235,9 +237,6 @@ _MULTIPLIERS = {"hundred": 100, "thousand": 1000}
 _NOT_COMPOUND = frozenset({"once", "twice", "half", "couple", "single", "double", "dozen"})
 
 
-_DIGITS = {w: str(v) for w, v in terms.NUMBER_WORDS.items() if isinstance(v, int) and 0 <= v <= 9}
-
-
 def _spoken_fraction(toks: list[Token], first: int, last: int) -> tuple[float, int] | None:
     """A number said the way it is spoken in a transcript: "(zero) point four" (0.4), "point
     zero five" (0.05), "three and a half" (3.5). Returns (value, index of its first token), or
@@ -254,16 +253,11 @@ def _spoken_fraction(toks: list[Token], first: int, last: int) -> tuple[float, i
         return None
     if first == 0 or toks[first - 1].text != "point":
         return None
-    digits = [
-        _DIGITS.get(t.text, t.text if t.text.isdigit() else "") for t in toks[first : last + 1]
-    ]
-    if not all(digits):
-        # "point twenty five": a compound after the point reads as its digits
-        whole_after = _compound_number(toks, last)[0]
-        digits = [str(int(whole_after))] if whole_after == int(whole_after) else []
-        if not digits:
-            return None
-    fraction = float("0." + "".join(digits))
+    # "point twenty five" (0.25), "point one twenty five" (0.125): each group reads as its digits
+    digits = fraction_digits([t.text for t in toks[first : last + 1]])
+    if digits is None:
+        return None
+    fraction = float("0." + digits)
     start = first - 1
     before = first - 2
     base = 0.0
@@ -279,6 +273,97 @@ def _spoken_fraction(toks: list[Token], first: int, last: int) -> tuple[float, i
         else:
             base, start = _compound_number(toks, before)
     return base + fraction, start
+
+
+def fraction_digits(words: list[str]) -> str | None:
+    """The digits said after a decimal point: "zero five" -> "05", "twenty five" -> "25", "one
+    twenty five" -> "125"; None when a word is no digit group ("hundred", "half")."""
+    out = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word.isdigit():
+            out.append(word)
+            i += 1
+            continue
+        value = terms.NUMBER_WORDS.get(word)
+        if not isinstance(value, int) or word in _NOT_COMPOUND or not 0 <= value <= 90:
+            return None
+        nxt = terms.NUMBER_WORDS.get(words[i + 1]) if i + 1 < len(words) else None
+        if value >= 20 and value % 10 == 0 and isinstance(nxt, int) and 1 <= nxt <= 9:
+            out.append(str(value + nxt))  # "twenty five"
+            i += 2
+        elif value < 20 or value % 10 == 0:
+            out.append(str(value))
+            i += 1
+        else:
+            return None
+    return "".join(out) or None
+
+
+# A transcript's decimal point written as a full stop between number words ("two . five of
+# norvasc", "a zero . zero five percent solution", "a . five centimeter stone"): the segmenter
+# ends a sentence there, so the two halves are joined after both sentences are read.
+_NOT_AN_AMOUNT_OF = frozenset({"us", "them", "you", "those", "these", "which", "whom", ""})
+_SPOKEN_POINT = re.compile(r"[ \t]+\.[ \t]+")
+
+
+def _join_spoken_point(
+    doc: AnalyzedText, prev: list[Token], toks: list[Token], n_before: int
+) -> None:
+    """Make the number opening ``toks`` (a sentence) the fraction of the number ending ``prev``
+    (the sentence before) when only " . " lies between them and the number has a unit or an
+    "of" after it. ``n_before``: how many quantities the document had before ``toks`` was read.
+    """
+    if not prev or not toks or len(doc.quantities) <= n_before:
+        return
+    last = prev[-1]
+    gap = doc.text[last.end : toks[0].start]
+    if not _SPOKEN_POINT.fullmatch(gap):
+        return
+    q = doc.quantities[n_before]
+    if q.start != toks[0].start or q.second is not None or q.unit_class in ("time", "age"):
+        return  # "... until two . five days later": a sentence, then a time
+    if not (doc.text[q.start].islower() or doc.text[q.start].isdigit()):
+        return  # "at 5 . Five mg was given": a new sentence in written text
+    inside = [k for k, t in enumerate(toks) if q.start <= t.start and t.end <= q.end]
+    at = inside[-1] + 1 if inside else len(toks)
+    after = [t.text for t in toks[at : at + 2]] + ["", ""]
+    if q.unit_class is None and (after[0] != "of" or after[1] in _NOT_AN_AMOUNT_OF):
+        return  # "two . five of norvasc", not "two . five of us came"
+    words = list(
+        takewhile(lambda w: w in terms.NUMBER_WORDS or w.isdigit(), (toks[k].text for k in inside))
+    )
+    digits = fraction_digits(words)
+    if digits is None or len(digits) > 3:
+        return
+    whole = 0.0
+    if last.text != "a":
+        before = doc.quantities[n_before - 1] if n_before > 0 else None
+        if (
+            before is None
+            or before.end != last.end
+            or before.unit_class is not None
+            or "." in last.text
+            or last.text in _NOT_COMPOUND
+        ):
+            return
+        whole = before.value
+        del doc.quantities[n_before - 1]
+    q.value = whole + float("0." + digits)
+
+
+def _said_twice(toks: list[Token], first: int, last: int) -> int | None:
+    """Where the number words ``toks[first:last + 1]`` are one number said twice ("five
+    hundred five hundred"), the index its second saying starts at; None otherwise."""
+    n = last - first + 1
+    if n < 4 or n % 2:
+        return None
+    mid = first + n // 2
+    words = [t.text for t in toks[first : last + 1]]
+    if words[: n // 2] != words[n // 2 :] or not any(w in _MULTIPLIERS for w in words):
+        return None
+    return mid
 
 
 def _continues_number(toks: list[Token], i: int) -> bool:
@@ -337,10 +422,13 @@ class Analyzer:
         last_part: list[str] = []  # the last body part named, for "the right one"
         speaker: str | None = None  # of the turn the sentence belongs to
         previous: list[Token] = []
+        prev_tokens: list[Token] = []
         for sent in sentences:
             first = len(doc.tokens)
             for m in _TOKEN.finditer(sent.text):
                 word = m.group().lower()
+                if word[0] == ".":
+                    word = "0" + word  # "creatinine was .7"
                 doc.tokens.append(
                     Token(
                         word,
@@ -359,7 +447,10 @@ class Analyzer:
             ]
             self._polarity(sent_tokens, words, gaps)
             self._scope(sent_tokens, words, gaps, sections)
+            n_quantities = len(doc.quantities)
             self._quantities(doc, sent_tokens, first)
+            _join_spoken_point(doc, prev_tokens, sent_tokens, n_quantities)
+            prev_tokens = sent_tokens
             self._sides(doc, sent_tokens, last_part)
             self._scales(doc, sent_tokens, first)
             match = _SPEAKER.match(sent.text)
@@ -651,6 +742,11 @@ class Analyzer:
             first = i
             if spelled:
                 value, first = _compound_number(toks, i)
+                half = _said_twice(toks, first, i)
+                if half is not None:
+                    # "five hundred five hundred milligrams": a transcript's repetition
+                    value, first = _compound_number(toks[half : i + 1], i - half)
+                    first += half
             spoken = _spoken_fraction(toks, first, i)
             if spoken is not None:
                 # "zero point four milligrams", "3 and a half pounds": one number; the whole
@@ -667,6 +763,11 @@ class Analyzer:
                         unit_class, unit = terms.UNITS[cand]
                         end = toks[i + 1 + cand.count(" ")].end
                         break
+                article = word == "half" and nxt in ("a", "an") and i + 2 < len(toks)
+                if article and toks[i + 2].text in terms.UNITS:
+                    # "half an hour", "half a day": the unit after the article
+                    unit_class, unit = terms.UNITS[toks[i + 2].text]
+                    end = toks[i + 2].end
                 if nxt in ("year", "years") and i + 2 < len(toks) and toks[i + 2].text == "old":
                     unit_class, unit, end = "age", "yr", toks[i + 2].end
             if second is not None and unit_class is None:

@@ -285,6 +285,11 @@ def _inside(offset: int, spans: Sequence[tuple[int, int]]) -> bool:
     return any(s <= offset < e for s, e in spans)
 
 
+_RUN_ON = 40  # tokens: a sentence without stops, where its words no longer share one topic
+_NEAR = 12  # tokens either side of a frequency read as its topic in such a sentence
+_RUN_ON_MARK = "@run-on"  # in a frequency's topic: read from a run-on sentence
+
+
 def frequency_facts(doc: AnalyzedText) -> list[Fact]:
     """Dosing frequencies (numbers.v1's reading) keyed by the drug before them, with the other
     content words of their sentence (what is done that often)."""
@@ -293,12 +298,16 @@ def frequency_facts(doc: AnalyzedText) -> list[Fact]:
     for f in frequencies(doc):
         topic: frozenset[str] = frozenset()
         if doc.tokens:
-            sentence = doc.tokens[_token_at(doc, starts, f.start)].sentence
+            at = _token_at(doc, starts, f.start)
+            sentence = doc.tokens[at].sentence
+            toks = doc.sentence_tokens(sentence)
+            run_on = len(toks) > _RUN_ON
+            if run_on:
+                # a transcript's run-on sentence: what is done that often is said near it
+                toks = [t for t in doc.tokens[max(0, at - _NEAR) : at + _NEAR] if t in toks]
             topic = frozenset(
-                t.stem
-                for t in doc.sentence_tokens(sentence)
-                if is_content(t) and not f.start <= t.start < f.end
-            )
+                t.stem for t in toks if is_content(t) and not f.start <= t.start < f.end
+            ) | ({_RUN_ON_MARK} if run_on else frozenset())
         drug = _drug_anchor(doc, f.start, 80)
         out.append(Fact("frequency", drug, f"{f.per_day:g}/day", f.start, f.end, topic))
     return out
@@ -1049,7 +1058,12 @@ def _keys_match(a: Fact, b: Fact) -> bool:
         if a.kind == "amount" and not (da and db):
             return bool(a.data[1] & b.data[1])  # no drug named: the same measured thing
         if a.kind == "frequency" and not da and not db:  # "inserts every 3 months" vs "check
-            return not a.data or not b.data or _aligned(a.data, b.data)  # your feet daily"
+            ta, tb = a.data - {_RUN_ON_MARK}, b.data - {_RUN_ON_MARK}  # your feet daily"
+            return not ta or not tb or _aligned(ta, tb)
+        if a.kind == "frequency" and bool(da) != bool(db) and _RUN_ON_MARK in (a.data | b.data):
+            # one drug-less frequency against a drug's in a run-on transcript sentence ("physical
+            # therapy 3 times a week" vs "ultram every six hours"): only about the same thing
+            return _aligned(a.data - {_RUN_ON_MARK}, b.data - {_RUN_ON_MARK})
         return da == db or not da or not db
     return a.key == b.key
 
@@ -1095,6 +1109,8 @@ _LIMBS = frozenset(
 def _actions_conflict(a: str, b: str) -> bool:
     held = {"held", "stopped"}
     going = {"continued", "started", "given", "resumed"}
+    if {a, b} == {"stopped", "given"}:
+        return False  # "I've taken Elavil ... not any more": taken, then stopped (temporal.v1)
     return (a in held and b in going) or (a in going and b in held)
 
 
@@ -1152,6 +1168,10 @@ def differences(
             rivals = [
                 g for g in rivals if _aligned(topics[0] | key, topics[1].get(g.start, key) | key)
             ]
+        if fact.kind == "time" and any(
+            o is not fact and o.kind == "time" and _agree(o, g) for o in said for g in rivals
+        ):
+            continue  # "began 2 weeks ago, worse last week": the claim's other time is theirs
         if rivals and not any(_agree(fact, g) for g in rivals):
             out.append(Difference(fact, rivals[0]))
     return _one_per_span(out)

@@ -10,7 +10,7 @@ import bisect
 import re
 from itertools import islice, takewhile
 
-from medfact.analysis import AnalyzedText, SideMention
+from medfact.analysis import NEGATED, AnalyzedText, SideMention
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import (
     LOOSE_SIBLING_GROUPS,
@@ -89,6 +89,12 @@ class LateralityRule(Rule):
         for m in out.sides:
             axis = _axis(m.side)
             given = part_sides.get((m.anatomy, axis), set())
+            if axis == _LEFT_RIGHT and "bilateral" in given:
+                continue  # "both my elbows, the right one most": either side, or both, is said
+            if m.side == "bilateral" and _both_named(ctx, m.anatomy):
+                continue  # "examination of the hips", "no mass in either breast"
+            if _denies_other_side(out, ctx, m, mentions_of.get((m.anatomy, axis), [])):
+                continue  # "no pain laterally" where the input finds pain medially
             if m.side in given:
                 other = _other_side_said(out, ctx, m, mentions_of.get((m.anatomy, axis), []))
                 if other is not None:
@@ -239,6 +245,39 @@ class LateralityRule(Rule):
                 )
             )
         return findings
+
+
+_PAIRED_PLURALS = {"feet": "foot"}
+
+
+def _both_named(ctx: AnalyzedText, part: str) -> bool:
+    """Whether the input names a paired part in the plural ("the hips", "both knees") or with
+    "either" ("either breast"): both sides, without a side word."""
+    toks = ctx.tokens
+    for k, tok in enumerate(toks):
+        word = _PAIRED_PLURALS.get(tok.text) or (tok.text[:-1] if tok.text.endswith("s") else "")
+        if word == part:
+            return True
+        if tok.text == part and k > 0 and toks[k - 1].text == "either":
+            return True
+    return False
+
+
+def _denies_other_side(
+    out: AnalyzedText, ctx: AnalyzedText, m: SideMention, theirs: list[SideMention]
+) -> bool:
+    """A side the output denies something of ("no pain over the lateral aspect") where the
+    input affirms it only of another side ("pain on the medial side"): consistent."""
+    if not theirs or any(c.side == m.side for c in theirs):
+        return False
+    own = out.tokens_in(m.start, m.end)
+    if not own or own[0].polarity != NEGATED:
+        return False
+    for c in theirs:
+        toks = ctx.tokens_in(c.start, c.end)
+        if not toks or toks[0].polarity == NEGATED:
+            return False  # the input denies another side too: compare as usual
+    return True
 
 
 def _token_at(doc: AnalyzedText, offset: int) -> int:

@@ -12,7 +12,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from medfact.analysis import AnalyzedText, ScaleWord, is_content
+from medfact.analysis import ASKED, NEGATED, AnalyzedText, ScaleWord, is_clinical, is_content
 from medfact.document import CaseDoc
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
@@ -155,6 +155,25 @@ def _hedged(doc: AnalyzedText, w: ScaleWord) -> float:
     return 1 if any(t.text in ("no", "not", "without") for t in before) else w.value
 
 
+_NOT_A_SEVERITY_AFTER = frozenset({"bit", "while", "more", "less", "better", "worse"})
+
+
+def _no_degree(doc: AnalyzedText, w: ScaleWord) -> bool:
+    """A scale word used in another sense: "certain medications" (some), "on a consistent
+    basis" (regular; "consistent with" is the certainty), "a little mystery" (a small thing
+    that is no finding)."""
+    nxt = doc.tokens[w.token_index + 1] if w.token_index + 1 < len(doc.tokens) else None
+    if nxt is not None and nxt.sentence != w.sentence:
+        nxt = None
+    if w.word == "certain":
+        return nxt is not None and is_content(nxt)
+    if w.word == "consistent":
+        return nxt is None or nxt.text != "with"
+    if w.word == "little" and nxt is not None and is_content(nxt):
+        return nxt.text not in _NOT_A_SEVERITY_AFTER and not is_clinical(nxt)
+    return False
+
+
 def scale_words(doc: AnalyzedText) -> list[_Word]:
     """The analyser's scale words plus the certainty phrases above, in text order; a phrase
     replaces the words inside it ("may represent", not "may")."""
@@ -180,8 +199,43 @@ def scale_words(doc: AnalyzedText) -> list[_Word]:
         for w in doc.scale_words
         if not (w.scale == "certainty" and w.word == "will")  # a plan, not a certainty
         and not covered(w)
+        and not _no_degree(doc, w)
     ]
     return sorted(words + phrases, key=lambda w: w.start)
+
+
+def _asked(doc: AnalyzedText, w: _Word) -> bool:
+    """A scale word of a question ("did you always have that pain?"): nothing is stated."""
+    if doc.tokens[w.token_index].polarity == ASKED:
+        return True
+    text = doc.sentences[w.sentence].text
+    return text.rstrip().endswith("?") or _ASKS.match(text) is not None
+
+
+# A transcript's question without its "?": "[doctor] okay and is the pain constant or ..."
+_ASKS = re.compile(
+    r"\s*(?:\[doctor\]|doctor:)\s*(?:(?:okay|ok|and|so|alright|um|uh|now)\b[\s,]*)*"
+    r"(?:is|are|was|were|does|do|did|has|have|had|can|could|how|what|when|where|which|any)\b",
+    re.IGNORECASE,
+)
+
+
+def _both_told(out: AnalyzedText, w: _Word, rivals: list[_Word]) -> bool:
+    """Whether the output's sentence also holds a word of the input's value on the same scale
+    (a change told: "initially intermittent, but over the last 48 hours constant")."""
+    words = {t.text for t in out.sentence_tokens(w.sentence)}
+    if not words & _TOLD_CHANGE:
+        return False  # "severe tenderness with mild pain": two findings, not a change
+    values = {c.value for c in rivals}
+    return any(
+        o.sentence == w.sentence and o.scale == w.scale and o.value in values and o.start != w.start
+        for o in out.scale_words
+    )
+
+
+_TOLD_CHANGE = frozenset(
+    {"initially", "first", "then", "now", "until", "later", "became", "become", "previously"}
+)
 
 
 def _topic(doc: AnalyzedText, w: _Word | ScaleWord, width: int) -> set[str]:
@@ -260,10 +314,15 @@ class CertaintyRule(Rule):
                             )
                         )
                 continue
-            if any(c.value == w.value for c in rivals):
-                continue
+            rivals = [c for c in rivals if not _asked(ctx, c)]
+            if not rivals or any(c.value == w.value for c in rivals):
+                continue  # "is the pain constant or does it come and go?" asserts neither
+            if _both_told(out, w, rivals):
+                continue  # "at first intermittent, but now constant": the output says both
             closest = min(rivals, key=lambda c: abs(c.value - w.value))
             shift = w.value - closest.value
+            if shift > 0 and out.tokens[w.token_index].polarity == NEGATED:
+                continue  # "not significant relief" where the input has "helped a little"
             category = (
                 ErrorCategory.OVERSTATED_INTENSITY
                 if shift > 0

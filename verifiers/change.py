@@ -6,11 +6,11 @@ import re
 
 from medfact.analysis import AnalyzedText, Token, is_content
 from medfact.document import CaseDoc
-from medfact.lexicon.terms import CHANGE_WORDS
+from medfact.lexicon.terms import CHANGE_PHRASES, CHANGE_WORDS
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
-from medfact.verifiers.base import CONTRADICTED, Rule
+from medfact.verifiers.base import CONTRADICTED, Rule, window_stems
 
 # Words that name a change over time by themselves ("worsening", "has improved").
 _CHANGE_STEMS = ("worsen", "improv", "progress", "deteriorat", "resolv", "subsid", "escalat")
@@ -212,10 +212,45 @@ def change_mentions(doc: AnalyzedText, strict: bool = True) -> list[tuple[int, s
                     continue
             elif not (tok.text in _COMPARATIVES or tok.text.startswith(_CHANGE_STEMS)):
                 near = set(after) | set(_clause(doc, i, 3, -1))
-                if not (near & _MARKERS or set(_clause(doc, i, 2, -1)) & _BECOME):
-                    continue
+                if _attributive(doc, i) and not near & _COMPARING:
+                    continue  # "had elevated blood sugar", "decreased mental status": a state
+                if not (near & _STATE_MARKERS or set(_clause(doc, i, 2, -1)) & _STATE_BECOME):
+                    continue  # "still elevated today", "has always been elevated": a state
         found.append((i, direction))
     return found
+
+
+# A state word with these near it still compares ("elevated compared with last year"); "today"
+# and a verb of being ("has been", "remained") date or keep a state, they do not change it.
+_COMPARING = frozenset({"than", "compared", "from", "baseline", "previous", "previously", "prior"})
+_STATE_MARKERS = _MARKERS - {"today"}
+_STATE_BECOME = _BECOME - {"been", "remains", "remained", "stayed"}
+
+
+def _attributive(doc: AnalyzedText, i: int) -> bool:
+    """A state word used before the noun it describes ("elevated blood sugar levels",
+    "decreased breath sounds"), not as the verb of a change ("has decreased")."""
+    nxt = _clause_tokens(doc, i, 1, 1)
+    return bool(nxt) and is_content(nxt[0]) and nxt[0].text not in _MARKERS
+
+
+def _phrase_mentions(doc: AnalyzedText) -> list[tuple[int, str]]:
+    """(token index, direction) of each change phrase of ``doc`` ("gone down", "went away")."""
+    words = [t.text for t in doc.tokens]
+    found = []
+    for i, word in enumerate(words):
+        for phrase, direction in _PHRASES_BY_FIRST.get(word, ()):
+            if words[i : i + len(phrase)] == phrase and all(
+                t.sentence == doc.tokens[i].sentence for t in doc.tokens[i : i + len(phrase)]
+            ):
+                found.append((i, direction))
+    return found
+
+
+_PHRASES_BY_FIRST: dict[str, list[tuple[list[str], str]]] = {}
+for _phrase, _direction in CHANGE_PHRASES.items():
+    _words = re.findall(r"[a-z]+(?:'[a-z]+)?", _phrase)
+    _PHRASES_BY_FIRST.setdefault(_words[0], []).append((_words, _direction))
 
 
 def _clause_stems(doc: AnalyzedText, i: int, width: int = 6) -> frozenset[str]:
@@ -241,6 +276,25 @@ def _kept_stems(ctx: AnalyzedText) -> frozenset[str]:
             toks = ctx.sentence_tokens(sentence.index)
             stems.update(t.stem for t in toks if is_content(t))
     return frozenset(stems)
+
+
+def _words_before(doc: AnalyzedText, i: int, width: int = 6) -> frozenset[str]:
+    """Content stems of up to ``width`` words before token ``i`` in its sentence, across
+    commas: what a trailing change word is said of ("systolic murmur, unchanged")."""
+    sent = doc.tokens[i].sentence
+    near = doc.tokens[max(0, i - width) : i]
+    return frozenset(t.stem for t in near if t.sentence == sent and is_content(t))
+
+
+_RUN_ON = 40  # tokens: a transcript's sentence without stops, where a topic is no longer one
+
+
+def _elsewhere_in_run_on(ctx: AnalyzedText, j: int, about: frozenset[str]) -> bool:
+    """Whether the input's change word at token ``j`` sits in a run-on sentence and nothing
+    the output's change is about lies near it."""
+    if len(ctx.sentence_tokens(ctx.tokens[j].sentence)) < _RUN_ON:
+        return False
+    return not about & window_stems(ctx.tokens, j, 8)
 
 
 def _denied_change(doc: AnalyzedText, i: int) -> bool:
@@ -322,6 +376,9 @@ class _ChangeIndex:
             by_sentence.setdefault(ctx.tokens[j].sentence, {}).setdefault(direction, j)
             if (j, CHANGE_WORDS[ctx.tokens[j].text]) in strict:
                 against.setdefault(ctx.tokens[j].sentence, {}).setdefault(direction, j)
+        for j, direction in _phrase_mentions(ctx):  # agreement only: "it's gone down a bit"
+            firsts = by_sentence.setdefault(ctx.tokens[j].sentence, {})
+            firsts[direction] = min(firsts.get(direction, j), j)
         topics = _Topics(ctx)
         self.first = self._by_stem(by_sentence, topics, 1)
         # a contradiction needs the input's change in a sentence about the same thing (or in
@@ -338,6 +395,16 @@ class _ChangeIndex:
             stems = topics.around(sentence, width)
             if width == 0 and sentence > 0 and sentences[sentence - 1].text.rstrip().endswith("?"):
                 stems |= topics.of(sentence - 1)
+            elif (
+                width > 0
+                and sentence > 1
+                and all(
+                    sentences[k].text.rstrip().endswith("?") for k in (sentence - 2, sentence - 1)
+                )
+            ):
+                # an answer to a question of two sentences ("How is your dysphagia? Are you
+                # able to swallow now?" - "It has been better now.")
+                stems |= topics.of(sentence - 2)
             for stem in stems:
                 known = first.setdefault(stem, {})
                 for direction, j in firsts.items():
@@ -387,8 +454,24 @@ class ComparisonRule(Rule):
                     kept = _kept_stems(ctx)
                 if _clause_stems(out, i) & kept:
                     continue  # "digoxin unchanged" where the input continues the same dose
-            opposite = index.opposite(_clause_stems(out, i) or topic, direction)
-            if opposite is not None:
+            # what the change is of: its clause, else the words it follows ("murmur, unchanged")
+            about = _clause_stems(out, i) or _words_before(out, i) or topic
+            opposite = index.opposite(about, direction)
+            if opposite is not None and _elsewhere_in_run_on(ctx, opposite[0], about):
+                # the input's change is of something else in a long run-on sentence ("... to
+                # help you feel better ..." against "murmur, unchanged"): check this, no more
+                findings.append(
+                    self.finding(
+                        view,
+                        ErrorCategory.FALSE_COMPARISON,
+                        2,
+                        (tok.start, tok.end),
+                        f"'{tok.text}' states a change; the input's nearest change on this "
+                        f"topic ('{ctx.tokens[opposite[0]].text}') is about something else",
+                        confidence=0.4,
+                    )
+                )
+            elif opposite is not None:
                 other = ctx.tokens[opposite[0]]
                 said = "says it did not change" if opposite[1] == "same" else "gives the other way"
                 if _negated_here(ctx, opposite[0]):

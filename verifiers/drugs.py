@@ -38,6 +38,50 @@ def is_drug_class(canonical: str, surface: str) -> bool:
     )
 
 
+# Salt, ester and release forms written after a drug's name ("testosterone cypionate",
+# "metoprolol succinate ER"): the same drug as the name alone.
+_SALT_FORMS = frozenset(
+    [
+        "cypionate",
+        "enanthate",
+        "undecanoate",
+        "sodium",
+        "potassium",
+        "hydrochloride",
+        "hcl",
+        "sulfate",
+        "sulphate",
+        "succinate",
+        "tartrate",
+        "besylate",
+        "maleate",
+        "citrate",
+        "acetate",
+        "phosphate",
+        "mesylate",
+        "fumarate",
+        "er",
+        "xr",
+        "sr",
+        "cr",
+        "xl",
+        "la",
+        "dr",
+        "ir",
+        "odt",
+    ]
+)
+_VACCINE = re.compile(r"\bvaccin|\bimmuni[sz]ation", re.IGNORECASE)
+
+
+def _salt_of_named(surface: str, ctx_lower: str) -> bool:
+    """Whether ``surface`` is a drug name the input names followed by salt or release words."""
+    words = re.findall(r"[a-z0-9]+", surface.lower())
+    if len(words) < 2 or not all(w in _SALT_FORMS for w in words[1:]):
+        return False
+    return re.search(rf"\b{re.escape(words[0])}\b", ctx_lower) is not None
+
+
 def _sound(word: str) -> str:
     """A spelling key: lower case, letters and digits only, "ph" read as "f" (ifosphomide)."""
     return re.sub(r"[^a-z0-9]", "", word.lower()).replace("ph", "f")
@@ -86,6 +130,8 @@ class DrugsRule(Rule):
             names = [w for w in re.findall(r"[a-z]{5,}", d.surface.lower()) if w != "with"]
             if len(names) > 1 and all(w in ctx.stems or w in ctx_text(ctx) for w in names):
                 continue  # "lisinopril and hydrochlorothiazide": each named in the input
+            if _salt_of_named(d.surface, ctx_text(ctx)):
+                continue  # "testosterone cypionate" where the input names testosterone
             if ctx_words is None:
                 ctx_words = sound_alike_words(ctx)
             if process.extractOne(
@@ -133,6 +179,11 @@ class DrugsRule(Rule):
                 )
                 alert = high_alert_class(d.surface) or high_alert_class(d.canonical)
                 risk = self.recommendation_risk if advice else self.unsupported_risk
+                confidence = 0.75
+                if not alert and _VACCINE.search(d.surface) and _VACCINE.search(ctx_text(ctx)):
+                    # "her COVID-19 vaccine" where the input says "my vaccine": check this
+                    # (below the severity policy's confidence floor)
+                    risk, confidence = 2, 0.45
                 findings.append(
                     self.finding(
                         view,
@@ -143,7 +194,7 @@ class DrugsRule(Rule):
                         (d.start, d.end),
                         f"drug '{d.surface}' does not appear in the input"
                         + (f" (high-alert medication: {alert})" if alert else ""),
-                        confidence=0.75,
+                        confidence=confidence,
                     )
                 )
         return findings

@@ -388,9 +388,43 @@ SUPPORT_ONLY: dict[tuple[str, str], tuple[str, ...]] = {
     ("condition", "sinusitis"): ("sinus", "sinuses"),
     ("procedure", "stress test"): ("treadmill",),
     ("procedure", "joint replacement"): ("hip replaced", "knee replaced"),
-    ("procedure", "appendectomy"): ("appendix taken out", "appendix removed", "appendix out"),
-    ("procedure", "cholecystectomy"): ("gallbladder taken out", "gallbladder out"),
-    ("procedure", "tonsillectomy"): ("tonsils taken out", "tonsils removed", "tonsils out"),
+    ("procedure", "appendectomy"): (
+        "appendix taken out",
+        "appendix removed",
+        "appendix out",
+        "had appendix",
+        "appendix surgery",
+    ),
+    ("procedure", "cholecystectomy"): (
+        "gallbladder taken out",
+        "gallbladder out",
+        "gall bladder taken out",
+        "gall bladder out",
+        "gall bladder removed",
+        "had gall bladder",
+        "had gallbladder",
+        "gall bladder surgery",
+        "gallbladder surgery",
+    ),
+    ("procedure", "tonsillectomy"): (
+        "tonsils taken out",
+        "tonsils removed",
+        "tonsils out",
+        "no tonsils",
+    ),
+    ("procedure", "open reduction internal fixation"): (
+        "plates and screws",
+        "plate and screws",
+        "screws and plates",
+    ),
+    ("condition", "urinary tract infection"): ("urinary infection", "urine infection"),
+    ("condition", "chronic kidney disease"): ("kidney problems", "renal sufficiency"),
+    ("condition", "intracranial hemorrhage"): (
+        "bleeding in the brain",
+        "bleed in the brain",
+        "bleeding on the brain",
+    ),
+    ("condition", "reflux"): ("heart burn",),
     ("procedure", "hysterectomy"): ("uterus taken out", "uterus removed"),
     ("condition", "malignancy"): ("tumor", "oncology", "oncologist"),
     ("procedure", "mri"): ("M R I",),
@@ -432,6 +466,8 @@ _WORDLIKE = frozenset(
 _NOT_BEFORE = {
     ("cva",): frozenset({"tenderness"}),
     ("septic",): frozenset({"screen", "workup", "work-up", "work"}),  # tests, not sepsis
+    # "adjuvant radiation therapy": the adjuvant is the radiation, not chemotherapy
+    ("adjuvant",): frozenset({"radiation", "radiotherapy", "endocrine", "hormonal", "hormone"}),
 }
 # Abbreviations that mean something else after these words: "SpO2 91% RA" and "on RA" are room
 # air, not rheumatoid arthritis.
@@ -528,8 +564,10 @@ class AliasIndex:
                 if not hits:
                     continue
                 start, end = spans[i][1], spans[i + n - 1][2]
-                if text[start - 1 : start] in ("/", "-") or text[end : end + 1] in ("/", "-"):
+                if text[start - 1 : start] in ("/", "-") or text[end : end + 1] == "/":
                     continue  # part of shorthand ("c/s") or of a longer hyphenated word
+                if text[end : end + 1] == "-" and text[end + 1 : end + 2].isalnum():
+                    continue  # "MRI-guided"; not a word cut off in a transcript ("an mri- ")
                 after = _NOT_BEFORE.get(tuple(lowers[i : i + n]))
                 if after and i + n < total and lowers[i + n] in after:
                     continue
@@ -844,6 +882,19 @@ def _supported(concept: str, kind: str, context_concepts: set[tuple[str, str]]) 
     return concept == "chemotherapy" and ("high_alert", "antineoplastic") in context_concepts
 
 
+_RISK_LIST = re.compile(
+    r"\b(?:risks?|complications?|side[ -]effects?)\b(?:\s+[\w-]+){0,4}?\s+"
+    r"(?:of|include|includes|including|such\s+as|like|are)\b[^.;:\n]*$",
+    re.IGNORECASE,
+)
+
+
+def _risk_list(text: str, start: int) -> bool:
+    """Whether the mention at ``start`` is an item of a list of risks or complications in its
+    sentence ("There is always a risk of amputation, heart attack, stroke")."""
+    return _RISK_LIST.search(text, max(0, start - 160), start) is not None
+
+
 @verifiers.register("entities.v1")
 class EntitiesRule(Rule):
     """Unsupported conditions, procedures, settings, high-alert drugs, demographics, code status."""
@@ -940,14 +991,19 @@ class EntitiesRule(Rule):
             seen.add((m.kind, m.concept))
             label = "high-alert medication" if m.kind == "high_alert" else m.kind
             detail = f" ({m.concept})" if m.kind == "high_alert" else ""
+            risk, confidence = self.risks[m.kind], 0.7
+            if m.kind in ("condition", "procedure") and _risk_list(out.text, m.start):
+                # "risks of bleeding, stroke, amputation": a consent list, no claim of the
+                # patient's; check this (below the severity policy's confidence floor)
+                risk, detail, confidence = min(risk, 2), " (named as a risk)", 0.45
             findings.append(
                 self.finding(
                     view,
                     ErrorCategory.FABRICATED_CLAIM,
-                    self.risks[m.kind],
+                    risk,
                     (m.start, m.end),
                     f"{label} '{m.surface}'{detail} has no support in the input",
-                    confidence=0.7,
+                    confidence=confidence,
                 )
             )
         return findings

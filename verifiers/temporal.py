@@ -114,6 +114,15 @@ _ASPECTS: dict[str, tuple[str, ...]] = {
         "in his twenties",
         "in her teens",
         "in her twenties",
+        # drug use told in the past tense ("used heroin from 2005 until 2014")
+        "used heroin",
+        "used cocaine",
+        "used crack",
+        "used drugs",
+        "used iv drugs",
+        "injected heroin",
+        "injected drugs",
+        "abstinent",
     ),
     # "had a DVT in 2015": past only where its clause dates it (see mentions)
     "had": ("had a", "had an"),
@@ -195,8 +204,9 @@ _ACTION_CONFLICTS = {
 _HOURS = {"minute": 1 / 60, "hour": 1.0, "day": 24.0, "night": 24.0, "week": 168.0}
 _HOURS |= {"month": 730.0, "year": 8766.0}
 _COUNT = "|".join(sorted((w for w in NUMBER_WORDS if " " not in w), key=len, reverse=True))
+_TENS = "(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"  # "forty five minutes ago"
 _RELATIVE = re.compile(
-    rf"\b(?:(?P<n>\d+(?:\.\d+)?|{_COUNT}|a|an|several|few)\s+)"
+    rf"\b(?:(?P<n>\d+(?:\.\d+)?|{_TENS}[\s-]+(?:{_COUNT})|{_COUNT}|a|an|several|few)\s+)"
     r"(?P<u>minute|hour|day|night|week|month|year)s?\s+"
     r"(?P<d>ago|before|after|prior\s+to|later|earlier|from\s+now|previously)\b"
     r"|\b(?P<d2>last|next|past|previous|coming|following)\s+(?P<u2>night|week|month|year)\b"
@@ -499,7 +509,7 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
     drug_starts = [d.start for d in doc.drugs]
     found: list[Mention] = []
     for m in anchored(_ASPECT_RE, doc, _ASPECT_FIRSTS):
-        if text.asked(m.start()):
+        if text.asked(m.start()) or _no_aspect(doc.text, m):
             continue
         kind = m.lastgroup or ""
         lo, hi = text.clause(m.start())
@@ -513,7 +523,12 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
                 continue  # "had a fall" is an event of no stated time
             kind = "past"
         topic = text.window(*m.span())
-        if kind == "never" or (kind == "past" and m.group().lower().startswith("ex-")):
+        if m.group().lower().endswith(" of"):
+            # "history of diabetes and you're on metformin": the history is of what follows
+            topic = text.window(*m.span(), before=0, after=3)
+        if kind == "never" or (
+            kind == "past" and m.group().lower().startswith(("ex-", "used ", "injected "))
+        ):
             topic |= text.topic(m.start(), m.end(), (0, 0))  # "never smoker": its own topic
         if kind == "past" and m.group().lower().startswith(("in ", "as ")):
             # "I used heroin, injected, in my twenties": a period of life dates its clause
@@ -557,6 +572,9 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
         elif m.group("u"):
             n = m.group("n").lower()
             count = NUMBER_WORDS.get(n) or (1.0 if n in ("a", "an") else None)
+            parts = re.split(r"[\s-]+", n)
+            if count is None and len(parts) == 2 and all(p in NUMBER_WORDS for p in parts):
+                count = float(NUMBER_WORDS[parts[0]]) + float(NUMBER_WORDS[parts[1]])
             if count is None:
                 try:
                     count = float(n)
@@ -581,6 +599,30 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
             Mention("year", "", m.start("y"), m.end("y"), topic, amount=float(m.group("y")))
         )
     return found
+
+
+# Aspect words used in another sense: an intent ("ready to quit", "trying to quit"), a state
+# of an organ or a person ("bowels are active", "he is very active"), a denial ("no harm was
+# done").
+_INTENT_BEFORE = re.compile(r"\bto\s+$", re.IGNORECASE)
+_STATE_BEFORE = re.compile(
+    r"\b(?:is|are|very|physically|fairly|pretty|quite|so|sounds|bowels?)\s+$", re.IGNORECASE
+)
+_TOPIC_BEFORE = re.compile(r"\babout\s+(?:your|his|her|the|their)\s+$", re.IGNORECASE)
+_DENIED_BEFORE = re.compile(r"\b(?:no|nothing)\b(?:\s+\w+){0,2}\s+$", re.IGNORECASE)
+
+
+def _no_aspect(text: str, m: re.Match[str]) -> bool:
+    """Whether the aspect word matched by ``m`` says no aspect of an event."""
+    word, at = m.group().lower(), m.start()
+    before = max(0, at - 30)
+    if word == "quit" and _INTENT_BEFORE.search(text, before, at):
+        return True
+    if word == "active" and _STATE_BEFORE.search(text, before, at):
+        return True
+    if word == "history of" and _TOPIC_BEFORE.search(text, before, at):
+        return True  # "tell me more about your history of smoking": a topic, not the past
+    return word == "was done" and _DENIED_BEFORE.search(text, before, at) is not None
 
 
 def _minutes(m: re.Match[str]) -> float:
@@ -621,12 +663,15 @@ class TemporalRule(Rule):
         theirs = _Index(mentions(ctx, carry=True))
         findings = []
         seen: set[tuple[str, str, str | None]] = set()
-        for m in mentions(out):
+        out_mentions = mentions(out)
+        for m in out_mentions:
             rival = self._rival(m, theirs)
             if rival is None or (m.kind == "action" and (m.kind, m.value, m.drug) in seen):
                 continue
             if m.value == "resumed" and not out.text[m.start : m.end].lower().endswith("ed"):
                 continue  # "resume after review": a plan, which a hold may precede
+            if _another_event(out, ctx, m, rival, out_mentions):
+                continue
             seen.add((m.kind, m.value, m.drug))
             said = out.text[m.start : m.end]
             stated = ctx.text[rival.start : rival.end]
@@ -645,6 +690,15 @@ class TemporalRule(Rule):
             else:
                 message = f"time: '{said}' where the input has '{stated}' for the same event"
                 risk = self.time_risk
+                if (
+                    m.kind == "time"
+                    and "0" not in (m.value, rival.value)
+                    and m.value != rival.value
+                    and not _ANCHORED.search(said + " " + stated)
+                ):
+                    # a plan's time against a past event's ("over the next week" vs "last
+                    # night"): rarely one event; check this
+                    risk = min(risk, 2)
             findings.append(
                 self.finding(
                     view,
@@ -686,6 +740,52 @@ class TemporalRule(Rule):
         if m.kind in ("clock", "year") and (m.kind, m.amount) in theirs.stamps:
             return None  # "then a second dose at 13:27": a time the input gives, for its event
         return max(related, key=lambda t: len(m.topic & t.topic))
+
+
+_RESULT_NEAR = re.compile(
+    r"\b(?:shows?|showed|shown|seeing|revealed|demonstrat\w*|came\s+back|said\s+that)\b",
+    re.IGNORECASE,
+)
+# times counted from another event ("two days before admission"): one timeline, compared
+_ANCHORED = re.compile(r"\b(?:before|after|prior|later|earlier|post)\b", re.IGNORECASE)
+_YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
+_RESULT_REACH = 150  # characters either side of the input's plan searched for a result
+_PAST_START = re.compile(r"\b(?:was|were|been|got|get)\s+$", re.IGNORECASE)
+_NOW = re.compile(r"\b(?:today|now|this\s+visit)\b", re.IGNORECASE)
+
+
+def _another_event(
+    out: AnalyzedText, ctx: AnalyzedText, m: Mention, rival: Mention, ours: list[Mention]
+) -> bool:
+    """Whether the output mention and its rival are about two events after all: a year the
+    input names for something ("abnormal pap around 2009"), a second time the output's
+    sentence gives ("began 2 weeks ago, worse last week"), a result the input reports next to
+    its plan ("what I'm seeing on your x-ray, I recommend surgery"), a start in the past
+    against a plan to continue ("was started on metformin in the ER")."""
+    said = out.text[m.start : m.end]
+    if m.kind in ("year", "clock") and _YEAR_LIKE.fullmatch(said):
+        # a year ("2009", also read as the clock time 20:09) that the input names too
+        return re.search(rf"\b{said}\b", ctx.text) is not None
+    if m.kind == "time":
+        sent = out.tokens_in(m.start, m.end)[:1]
+        if not sent:
+            return False
+        span = out.sentences[sent[0].sentence].span
+        return any(
+            o is not m
+            and o.kind == "time"
+            and span[0] <= o.start < span[1]
+            and _same_time(o, rival)
+            for o in ours
+        )
+    if m.kind == "aspect" and m.value == "done" and rival.value == "planned":
+        lo, hi = max(0, rival.start - _RESULT_REACH), rival.end + _RESULT_REACH
+        return _RESULT_NEAR.search(ctx.text, lo, hi) is not None
+    if m.kind == "action" and m.value == "started" and rival.value == "continued":
+        lo, hi = _Text(out).clause(m.start)
+        past = _PAST_START.search(out.text, max(0, m.start - 12), m.start)
+        return past is not None and not _NOW.search(out.text, lo, hi)
+    return False
 
 
 class _Index:

@@ -143,7 +143,10 @@ def same_value(a: Quantity, b: Quantity, a_text: str = "", b_text: str = "") -> 
         return a.value == b.value  # "28 x" counts whatever the other side counts ("28 tablets")
     if a.unit_class == b.unit_class and a.unit_class not in ("units", "count"):
         base_a, base_b = a.base_value(), b.base_value()
-        return abs(base_a - base_b) <= 0.02 * max(abs(base_a), abs(base_b))
+        # a body weight or length converted between systems is rounded ("3.5 pounds" is
+        # "about 1.5 kg"); doses and other classes convert exactly
+        share = 0.07 if a.unit_class in ("weight", "length") else 0.02
+        return abs(base_a - base_b) <= share * max(abs(base_a), abs(base_b))
     return False
 
 
@@ -270,6 +273,23 @@ def _ratio_text(q: Quantity, c: Quantity) -> str | None:
     if ratio <= 0.5:
         return f"x1/{1 / ratio:.3g}"
     return None
+
+
+# Doses a name of the input implies: (drug, mg) -> the name.
+_NAMED_DOSES = {
+    ("aspirin", 81.0): re.compile(r"\b(?:baby|low[- ]dose)\s+aspirins?\b", re.IGNORECASE),
+}
+
+
+def _named_dose(q: Quantity, out: AnalyzedText, ctx: AnalyzedText) -> bool:
+    """Whether the output's dose is the one a name of the input implies ("baby aspirin")."""
+    if q.unit_class != "mass":
+        return False
+    before = out.text[max(0, q.start - 24) : q.start].lower()
+    for (drug, mg), name in _NAMED_DOSES.items():
+        if drug in before and abs(q.base_value() - mg) < 0.5 and name.search(ctx.text):
+            return True
+    return False
 
 
 _CLAUSE_BREAK = re.compile(r"[.!?]\s+[A-Z]|[;\n]")
@@ -591,6 +611,8 @@ class NumbersRule(Rule):
     def _value_finding(self, view: CaseDoc, q: Quantity, theirs: list[Quantity]) -> Finding | None:
         out, ctx = view.output, view.context
         assert ctx is not None
+        if _named_dose(q, out, ctx):
+            return None  # "aspirin 81 mg" where the input says "baby aspirin"
         surface = out.text[q.start : q.end]
         unit_rival = _unit_swap(q, out, ctx, theirs)
         if unit_rival is not None:

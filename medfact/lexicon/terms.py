@@ -68,6 +68,7 @@ SCALES: dict[str, dict[str, float]] = {
 # --- comparison and change over time: change.toml -------------------------------------------------
 CHANGE_WORDS: dict[str, str] = text_map("change.toml", "change_words")
 COMPARISON_MARKERS: tuple[str, ...] = word_tuple("change.toml", "comparison_markers")
+CHANGE_PHRASES: dict[str, str] = text_map("change.toml", "change_phrases")
 
 # --- advice, synonyms, generic, clinical and demographic words: words.toml ------------------------
 RECOMMENDATION_WORDS: frozenset[str] = word_set("words.toml", "recommendation_words")
