@@ -663,14 +663,17 @@ class Analyzer:
     @staticmethod
     def _scales(doc: AnalyzedText, toks: list[Token], offset: int) -> None:
         for i, tok in enumerate(toks):
-            for scale, table in terms.SCALES.items():
-                value = table.get(tok.text)
-                if value is not None:
-                    doc.scale_words.append(
-                        ScaleWord(
-                            scale, value, tok.text, tok.start, tok.end, tok.sentence, offset + i
-                        )
-                    )
+            for scale, value in _SCALE_WORDS.get(tok.text, ()):
+                doc.scale_words.append(
+                    ScaleWord(scale, value, tok.text, tok.start, tok.end, tok.sentence, offset + i)
+                )
+
+
+# each scale word's (scale, value) pairs, in the order of ``terms.SCALES``: one look-up per token
+_SCALE_WORDS: dict[str, tuple[tuple[str, float], ...]] = {}
+for _scale, _table in terms.SCALES.items():
+    for _word, _value in _table.items():
+        _SCALE_WORDS[_word] = (*_SCALE_WORDS.get(_word, ()), (_scale, _value))
 
 
 def _bare(word: str) -> str:
@@ -989,16 +992,16 @@ def context_labels(doc: AnalyzedText, start: int, end: int) -> frozenset[str]:
     return frozenset(labels)
 
 
+# the words ``is_content`` rules out, in one set: one look-up per call (it runs per token, often)
+_NOT_CONTENT = frozenset(
+    STOPWORDS | terms.GENERIC_WORDS | frozenset(terms.NUMBER_WORDS) | terms.DEMOGRAPHIC_WORDS
+)
+
+
 def is_content(tok: Token) -> bool:
     """A word that carries checkable content: not a stopword, generic word or number."""
-    return (
-        len(tok.text) > 2
-        and not tok.is_number
-        and tok.text not in STOPWORDS
-        and tok.text not in terms.GENERIC_WORDS
-        and tok.text not in terms.NUMBER_WORDS
-        and tok.text not in terms.DEMOGRAPHIC_WORDS
-    )
+    text = tok.text
+    return len(text) > 2 and not text[0].isdigit() and text not in _NOT_CONTENT
 
 
 _CLINICAL_SUFFIX = re.compile(

@@ -480,6 +480,9 @@ class AliasIndex:
         self.longest = max((len(k) for k in self.keys), default=1)
         # only where a longer key starts is a longer match worth trying
         self.first_words = frozenset(k[0] for k in self.keys if len(k) > 1)
+        # one-word keys: a word that is none (nor its singular) and starts no longer key is
+        # passed over without a look-up
+        self.singles = frozenset(k[0] for k in self.keys if len(k) == 1)
 
     def _lookup(self, words: list[str], lowers: list[str], i: int, n: int) -> list[_Entry]:
         key = tuple(lowers[i : i + n])
@@ -505,9 +508,19 @@ class AliasIndex:
         lowers = [_fold(w) for w in words]
         found: list[Mention] = []
         i, total = 0, len(words)
+        singles = self.singles
         while i < total:
             step = 1
-            longest = min(self.longest, total - i) if lowers[i] in self.first_words else 1
+            low = lowers[i]
+            if low in self.first_words:
+                longest = min(self.longest, total - i)
+            elif low in singles or (
+                len(low) > 3 and low[-1] == "s" and (low[:-1] in singles or low[:-2] in singles)
+            ):
+                longest = 1
+            else:
+                i += 1
+                continue
             for n in range(longest, 0, -1):
                 hits = self._lookup(words, lowers, i, n)
                 if kinds is not None:

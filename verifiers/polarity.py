@@ -235,7 +235,11 @@ class NegationRule(Rule):
         assert ctx is not None
         ctx_mentions: dict[str, list[tuple[Token, str | None, str | None]]] = {}
         answered = _answered(ctx)
+        # only the stems the output has are looked up: the input's other words are not read
+        wanted = {t.stem for t in view.output.tokens}
         for i, tok in enumerate(ctx.tokens):
+            if tok.stem not in wanted:
+                continue
             if is_content(tok) and tok.text not in _TESTS and not _is_header(ctx, i):
                 read = read_polarity(ctx, tok)
                 if read is None:

@@ -334,12 +334,25 @@ class _Text:
         self.starts = [t.start for t in doc.tokens]
         self.breaks = [m.start() for m in _CLAUSE_BREAK.finditer(doc.text)]
         self.phrase_breaks = [m.start() for m in _PHRASE_BREAK.finditer(doc.text)]
-        # named procedures and conditions, so that "appy" and "appendectomy" share a topic
-        self.concepts = [
-            (m.start, m.end, f"@{m.concept}")
-            for m in concept_mentions(doc.text, ("procedure", "condition"))
-        ]
-        self.concept_starts = [c[0] for c in self.concepts]
+        self._concepts: list[tuple[int, int, str]] | None = None  # read when a topic is asked
+        self._concept_starts: list[int] = []
+
+    @property
+    def concepts(self) -> list[tuple[int, int, str]]:
+        """Named procedures and conditions, so that "appy" and "appendectomy" share a topic
+        (read on first use: a text with no marker never needs them)."""
+        if self._concepts is None:
+            self._concepts = [
+                (m.start, m.end, f"@{m.concept}")
+                for m in concept_mentions(self.doc.text, ("procedure", "condition"))
+            ]
+            self._concept_starts = [c[0] for c in self._concepts]
+        return self._concepts
+
+    @property
+    def concept_starts(self) -> list[int]:
+        _ = self.concepts
+        return self._concept_starts
 
     def clause(self, offset: int, phrase: bool = False) -> tuple[int, int]:
         """Bounds of the clause (or, with ``phrase``, the comma-delimited phrase) at offset."""

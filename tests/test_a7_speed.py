@@ -1,0 +1,126 @@
+"""Speed changes of the rule tier that must not change any output (issue 13, speed bar).
+
+Each fast path is checked against the plain reading it replaces, on texts written for the test,
+and a control shows the fast path is taken (the slow reading is not called) where it should be.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from medfact.analysis import Analyzer, Token, is_content
+from medfact.lexicon import terms
+from medfact.segment import ClinicalSegmenter
+from medfact.textutil import STOPWORDS
+from medfact.verifiers import route, temporal
+from medfact.verifiers.entities import AliasIndex, Mention, _index, abbreviation_index
+
+TEXTS = [
+    "Patient denies chest pain. Takes metoprolol 50 mg PO daily; no known drug allergies.",
+    "[doctor] any fevers or chills ? [patient] no . [doctor] and the strokes , x rays , "
+    "biopsies ? [patient] she had a stroke in 2019 and an appy as a kid .",
+    "History of diabetes mellitus type 2, hypertension and CHF. S/p appendectomy. Haemoglobin "
+    "low; tumours resected. Vit K given IV. TXA 1 g IV. VCR held.",
+    "She was admitted to the ICU with sepsis and pneumonias; started on pip-tazo IV q8h.",
+    "",
+    "ok",
+]
+
+
+def _plain_is_content(tok: Token) -> bool:
+    """is_content as it read before the one-set look-up."""
+    return (
+        len(tok.text) > 2
+        and not tok.is_number
+        and tok.text not in STOPWORDS
+        and tok.text not in terms.GENERIC_WORDS
+        and tok.text not in terms.NUMBER_WORDS
+        and tok.text not in terms.DEMOGRAPHIC_WORDS
+    )
+
+
+def _analyse(text: str):
+    return Analyzer()(text, ClinicalSegmenter()(text))
+
+
+def test_is_content_matches_the_plain_reading() -> None:
+    words = sorted(STOPWORDS | terms.GENERIC_WORDS | terms.DEMOGRAPHIC_WORDS)
+    words += list(terms.NUMBER_WORDS) + ["pain", "fever", "12", "3rd", "ab", "abc", "metoprolol"]
+    for word in words:
+        tok = Token(word, 0, len(word), 0, word)
+        assert is_content(tok) == _plain_is_content(tok), word
+    assert is_content(Token("fever", 0, 5, 0, "fever"))  # control: a content word is one
+    assert not is_content(Token("the", 0, 3, 0, "the"))
+
+
+def test_scale_words_keep_every_scale_in_table_order() -> None:
+    doc = _analyse("Mild pain, possibly severe at times, occurring daily and rarely at night.")
+    expected = [
+        (scale, table[t.text], t.start)
+        for t in doc.tokens
+        for scale, table in terms.SCALES.items()
+        if t.text in table
+    ]
+    assert [(s.scale, s.value, s.start) for s in doc.scale_words] == expected
+    assert expected  # control: the sentence has scale words
+
+
+class _Everything:
+    """A set that holds every word: no word is passed over without a look-up."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+def _plain_find(index: AliasIndex, text: str) -> list[Mention]:
+    """AliasIndex.find as it read before the fast path: every word looked up."""
+    singles = index.singles
+    index.singles = _Everything()  # type: ignore[assignment]
+    try:
+        return index.find(text)
+    finally:
+        index.singles = singles
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_alias_index_fast_path_finds_the_same(text: str) -> None:
+    for index in (_index(), abbreviation_index()):
+        assert index.find(text) == _plain_find(index, text)
+
+
+def test_alias_index_fast_path_skips_look_ups(monkeypatch) -> None:
+    index, text = _index(), TEXTS[0] + " " + TEXTS[2]
+    calls = []
+    real = AliasIndex._lookup
+    monkeypatch.setattr(AliasIndex, "_lookup", lambda self, *a: calls.append(1) or real(self, *a))
+    fast = index.find(text)
+    n_fast, calls[:] = len(calls), []
+    assert _plain_find(index, text) == fast
+    assert 0 < n_fast < len(calls)  # control: the plain reading looks up more words
+
+
+def test_alias_index_finds_plurals_through_the_fast_path() -> None:
+    found = {(m.concept, m.surface) for m in _index().find("two strokes and several biopsies")}
+    assert any(surface == "strokes" for _, surface in found)
+
+
+def test_route_mentions_skip_drugs_without_a_route_word(monkeypatch) -> None:
+    calls = []
+    real = route._drug_spans
+    monkeypatch.setattr(route, "_drug_spans", lambda doc: calls.append(1) or real(doc))
+    assert route.route_mentions(_analyse("Takes metoprolol 50 mg daily for blood pressure.")) == []
+    assert calls == []
+    found = route.route_mentions(_analyse("Takes metoprolol 50 mg PO daily."))  # control
+    assert [(m.route, m.drug) for m in found] == [("oral", "metoprolol")]
+    assert calls == [1]
+
+
+def test_temporal_concepts_are_read_only_when_a_topic_is_asked(monkeypatch) -> None:
+    calls = []
+    real = temporal.concept_mentions
+    monkeypatch.setattr(temporal, "concept_mentions", lambda *a: calls.append(1) or real(*a))
+    assert temporal.mentions(_analyse("Blood pressure is fine.")) == []
+    assert calls == []
+    found = temporal.mentions(_analyse("She had an appendectomy 5 years ago."))  # control
+    assert found and calls
+    assert any("@appendectomy" in m.topic for m in found)
