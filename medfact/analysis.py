@@ -378,7 +378,7 @@ class Analyzer:
             for (kind, forward, _), group in zip(_POLARITY_TRIGGERS, matches, strict=False)
             for a, b in group
         ]
-        colons = {j for j, gap in enumerate(gaps) if ":" in gap}
+        colons = {j for j, gap in enumerate(gaps) if ":" in gap} if ":" in "".join(gaps) else set()
         for start, end, kind, forward in _longest(found):
             if kind is None:
                 continue  # a pseudo-negation: "no change in", "not only"
@@ -444,8 +444,10 @@ class Analyzer:
                 mark(start, end, scope, forward, _SCOPE_WINDOW)
         family_stops = _stops(matches[-1], gaps)
         for i, w in enumerate(words):
+            if not is_relative(w):
+                continue
             after_word = gaps[i + 1] if i + 1 < len(toks) else ""
-            if not is_relative(w) or ":" in after_word or "]" in after_word:
+            if ":" in after_word or "]" in after_word:
                 continue  # "Guest_family: He was cooking": a speaker, not a relative's condition
             verb = None
             for j in range(i + 1, min(i + 6, len(toks))):
@@ -875,7 +877,8 @@ def _stops(terminators: list[tuple[int, int]], gaps: list[str]) -> set[int]:
     """Token indices a scope cannot reach: where a terminator phrase starts, and the first token
     after a ";" (the tokenizer drops punctuation, so the gap between tokens is read)."""
     stops = {a for a, _ in terminators}
-    stops.update(j for j, gap in enumerate(gaps) if ";" in gap)
+    if ";" in "".join(gaps):  # most sentences have none: the gaps are then not read one by one
+        stops.update(j for j, gap in enumerate(gaps) if ";" in gap)
     return stops
 
 
@@ -1011,13 +1014,22 @@ _CLINICAL_SUFFIX = re.compile(
 
 
 def is_clinical(tok: Token) -> bool:
-    """A word that names a diagnosis, finding, test, body part or treatment."""
+    """A word that names a diagnosis, finding, test, body part or treatment (read once per
+    word: the answer depends on the word alone)."""
     word = tok.text
-    return (
-        word in terms.CLINICAL_WORDS
-        or word in terms.ANATOMY
-        or word.rstrip("s") in terms.ANATOMY
-        or word in _SYNONYM_KEY
-        or (len(word) > 5 and _CLINICAL_SUFFIX.search(word) is not None)
-        or default_lexicon().variants.get(word) is not None
-    )
+    known = _CLINICAL.get(word)
+    if known is None:
+        if len(_CLINICAL) >= 100_000:
+            _CLINICAL.clear()
+        known = _CLINICAL[word] = (
+            word in terms.CLINICAL_WORDS
+            or word in terms.ANATOMY
+            or word.rstrip("s") in terms.ANATOMY
+            or word in _SYNONYM_KEY
+            or (len(word) > 5 and _CLINICAL_SUFFIX.search(word) is not None)
+            or default_lexicon().variants.get(word) is not None
+        )
+    return known
+
+
+_CLINICAL: dict[str, bool] = {}

@@ -203,7 +203,7 @@ class Difference:
 
 
 def _token_index(doc: AnalyzedText) -> list[int]:
-    return [t.start for t in doc.tokens]
+    return doc._starts  # the analysis's own list of token starts, built once per text
 
 
 def _token_at(doc: AnalyzedText, starts: list[int], offset: int) -> int:
@@ -561,12 +561,26 @@ def _plain_statement(doc: AnalyzedText, tok: Token) -> bool:
 def _names_finding(tok: Token) -> bool:
     """A clinical word that names something a patient has or lacks: not a body part alone,
     not a vague word ("signs", "problems") and not an ordinary word ("questions", "before",
-    "size"), whose presence or absence the analysis misreads too often to compare."""
-    word = tok.text.rstrip("s")
-    if tok.text in _VAGUE or word in ANATOMY:
-        return False
-    # "myalgias": the singular is the clinical word
-    return names_finding(tok) or (word != tok.text and names_finding(replace(tok, text=word)))
+    "size"), whose presence or absence the analysis misreads too often to compare. Read once
+    per (word, stem): the answer depends on nothing else."""
+    key = (tok.text, tok.stem)
+    known = _NAMES_FINDING.get(key)
+    if known is None:
+        if len(_NAMES_FINDING) >= _MEMO_LIMIT:
+            _NAMES_FINDING.clear()
+        word = tok.text.rstrip("s")
+        if tok.text in _VAGUE or word in ANATOMY:
+            known = False
+        else:  # "myalgias": the singular is the clinical word
+            known = names_finding(tok) or (
+                word != tok.text and names_finding(replace(tok, text=word))
+            )
+        _NAMES_FINDING[key] = known
+    return known
+
+
+_NAMES_FINDING: dict[tuple[str, str], bool] = {}
+_MEMO_LIMIT = 100_000
 
 
 _AIM = re.compile(
@@ -580,7 +594,21 @@ def _aim_sentences(doc: AnalyzedText) -> set[int]:
     """Sentences that set out to study something rather than state it ("we sought to assess
     whether ..."). A question is read by its words' polarity: answered, it states; unanswered,
     its words are "asked" and state nothing."""
-    return {s.index for s in doc.sentences if _AIM.search(s.text) is not None}
+    return {s.index for s in doc.sentences if _aims(s.text)}
+
+
+def _aims(sentence: str) -> bool:
+    """Whether a sentence sets out to study something; read once per sentence text (a window
+    of the input holds the same sentences as its neighbours)."""
+    known = _AIMS.get(sentence)
+    if known is None:
+        if len(_AIMS) >= 10_000:  # sentences are long keys: a smaller memo
+            _AIMS.clear()
+        known = _AIMS[sentence] = _AIM.search(sentence) is not None
+    return known
+
+
+_AIMS: dict[str, bool] = {}
 
 
 def _direct(doc: AnalyzedText, tok: Token) -> bool:
@@ -766,13 +794,14 @@ def demographic_facts(doc: AnalyzedText) -> list[Fact]:
 
 def pregnancy_facts(doc: AnalyzedText) -> list[Fact]:
     """Whether the patient is pregnant, and the weeks of gestation."""
-    out = []
-    starts = _token_index(doc)
-    aims = _aim_sentences(doc)
+    out: list[Fact] = []
+    aims: set[int] | None = None  # read at the first pregnancy word: most texts have none
     for m in PREGNANCY.finditer(doc.text):
-        i = _token_at(doc, starts, m.start())
         if not doc.tokens:
             break
+        i = _token_at(doc, _token_index(doc), m.start())
+        if aims is None:
+            aims = _aim_sentences(doc)
         tok = doc.tokens[i]
         if (
             tok.polarity == ASKED

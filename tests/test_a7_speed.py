@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from medfact.analysis import Analyzer, Token, is_content
+from medfact.analysis import Analyzer, Token, is_clinical, is_content
 from medfact.lexicon import terms
+from medfact.lexicon.drugs import default_lexicon
 from medfact.segment import ClinicalSegmenter
 from medfact.textutil import STOPWORDS
 from medfact.verifiers import route, temporal
@@ -124,3 +125,102 @@ def test_temporal_concepts_are_read_only_when_a_topic_is_asked(monkeypatch) -> N
     found = temporal.mentions(_analyse("She had an appendectomy 5 years ago."))  # control
     assert found and calls
     assert any("@appendectomy" in m.topic for m in found)
+
+
+def _plain_drugs(lexicon, text: str):
+    """DrugLexicon.find as it read before the one-word fast path: every word tries every
+    length it may start."""
+    first_words = lexicon.first_words
+    lexicon.first_words = _Everything()
+    try:
+        return lexicon.find(text)
+    finally:
+        lexicon.first_words = first_words
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_drug_lexicon_fast_path_finds_the_same(text: str) -> None:
+    lexicon = default_lexicon()
+    assert lexicon.find(text) == _plain_drugs(lexicon, text)
+
+
+def test_drug_lexicon_still_finds_multi_word_names() -> None:
+    lexicon = default_lexicon()
+    found = lexicon.find("She takes folic acid daily and metoprolol.")
+    assert [(m.surface, m.canonical) for m in found] == [
+        ("folic acid", "folic acid"),
+        ("metoprolol", "metoprolol"),  # control: a one-word name too
+    ]
+
+
+def _plain_is_clinical(word: str) -> bool:
+    from medfact.analysis import _CLINICAL_SUFFIX, _SYNONYM_KEY
+
+    return (
+        word in terms.CLINICAL_WORDS
+        or word in terms.ANATOMY
+        or word.rstrip("s") in terms.ANATOMY
+        or word in _SYNONYM_KEY
+        or (len(word) > 5 and _CLINICAL_SUFFIX.search(word) is not None)
+        or default_lexicon().variants.get(word) is not None
+    )
+
+
+def test_is_clinical_memo_answers_as_the_plain_reading() -> None:
+    words = ["pneumonia", "knees", "metoprolol", "walked", "appendicitis", "table", "htn", "the"]
+    for _ in range(2):  # the second round answers from the memo
+        for word in words:
+            assert is_clinical(Token(word, 0, len(word), 0, word)) == _plain_is_clinical(word)
+    assert is_clinical(Token("pneumonia", 0, 9, 0, "pneumonia"))  # control
+    assert not is_clinical(Token("table", 0, 5, 0, "tabl"))
+
+
+def test_names_finding_memo_keys_on_word_and_stem() -> None:
+    from medfact.compare import _names_finding
+    from medfact.verifiers.polarity import FINDING_STEMS
+
+    stem = FINDING_STEMS[0]
+    word = "zzword"
+    plain = Token(word, 0, 6, 0, word)
+    finding = Token(word, 0, 6, 0, stem)  # same word, a stem that names a finding
+    for _ in range(2):
+        assert _names_finding(plain) is False
+        assert _names_finding(finding) is True
+
+
+def test_pregnancy_facts_read_aims_only_at_a_pregnancy_word(monkeypatch) -> None:
+    from medfact import compare
+
+    calls = []
+    real = compare._aim_sentences
+    monkeypatch.setattr(compare, "_aim_sentences", lambda doc: calls.append(1) or real(doc))
+    assert compare.pregnancy_facts(_analyse("Blood pressure is fine today.")) == []
+    assert calls == []
+    facts = compare.pregnancy_facts(_analyse("She is pregnant. We aim to assess whether it helps."))
+    assert [(f.kind, f.value) for f in facts] == [("pregnancy", "yes")]  # control
+    assert calls == [1]
+    facts = compare.pregnancy_facts(_analyse("We sought to assess whether pregnant women do well."))
+    assert facts == []  # an aim, not a statement: the memo of aims is read
+
+
+def test_token_index_is_the_analysis_list_of_starts() -> None:
+    from medfact.compare import _token_index
+
+    doc = _analyse("No fever. Takes 5 mg daily.")
+    assert _token_index(doc) == [t.start for t in doc.tokens]
+
+
+def test_stops_read_semicolons_only_where_there_are_some() -> None:
+    from medfact.analysis import _stops
+
+    assert _stops([(2, 3)], ["", " ", " ", " "]) == {2}
+    assert _stops([(2, 3)], ["", " ", "; ", " "]) == {2}  # the ";" before token 2
+    assert _stops([], ["", " ; ", " ", "; "]) == {1, 3}  # control: every ";" gap is a stop
+
+
+def test_negation_after_a_semicolon_and_colon_as_before() -> None:
+    doc = _analyse("Denies fever; cough present. Without contrast: small hematoma.")
+    polarity = {t.text: t.polarity for t in doc.tokens}
+    assert polarity["fever"] == "negated"
+    assert polarity["cough"] == "affirmed"  # the ";" ends the denial
+    assert polarity["hematoma"] == "affirmed"  # the ":" ends it too

@@ -157,7 +157,15 @@ class DrugLexicon:
         found: list[DrugMention] = []
         i = 0
         while i < len(words):
-            longest = self.max_words if words[i][0] in self.first_words else 1
+            if words[i][0] not in self.first_words:
+                # one word only: a single look-up (most words are no drug)
+                canonical = self.variants.get(words[i][0])
+                if canonical is not None:
+                    start, end = words[i][1], words[i][2]
+                    found.append(DrugMention(start, end, text[start:end], canonical))
+                i += 1
+                continue
+            longest = self.max_words
             for n in range(min(longest, len(words) - i), 0, -1):
                 key = words[i][0] if n == 1 else " ".join(w for w, _, _ in words[i : i + n])
                 canonical = self.variants.get(key)
