@@ -224,3 +224,24 @@ def test_negation_after_a_semicolon_and_colon_as_before() -> None:
     assert polarity["fever"] == "negated"
     assert polarity["cough"] == "affirmed"  # the ";" ends the denial
     assert polarity["hematoma"] == "affirmed"  # the ":" ends it too
+
+
+def test_temporal_clause_ends_read_only_when_asked() -> None:
+    text = temporal._Text(_analyse("She had surgery last year, then rested; now walks. Fine."))
+    doc = text.doc.text
+    assert text._breaks == {}  # nothing read yet
+    assert doc[slice(*text.clause(doc.index("rested")))] == "She had surgery last year, then rested"
+    assert set(text._breaks) == {False}
+    assert text._breaks[False] == [m.start() for m in temporal._CLAUSE_BREAK.finditer(doc)]
+    assert doc[slice(*text.clause(doc.index("rested"), phrase=True))] == " then rested"
+    assert text._breaks[True] == [m.start() for m in temporal._PHRASE_BREAK.finditer(doc)]
+
+
+def test_reactions_and_avoided_drugs_need_a_drug() -> None:
+    from medfact.verifiers.entities import avoided_drugs, reacted_drugs
+
+    none = _analyse("She got hives and her throat closed up. Avoid it.")
+    assert reacted_drugs(none) == {} and avoided_drugs(none) == {}
+    named = _analyse("She took penicillin and got hives. Avoid ibuprofen.")
+    assert "penicillins" in reacted_drugs(named)  # control: with drugs named, they are read
+    assert "ibuprofen" in avoided_drugs(named)

@@ -1083,6 +1083,8 @@ class EntitiesRule(Rule):
     ) -> list[Finding]:
         """A drug's reaction given as mild (or the drug as tolerated) where the input gives
         an allergic reaction to it."""
+        if not out.drugs:
+            return []  # only a drug of the output is checked
         severe = {name: span for name, (_, span) in reacted.items()}
         avoided = avoided_drugs(ctx)
         findings, seen = [], set()
@@ -1222,6 +1224,8 @@ def avoided_drugs(doc: AnalyzedText) -> dict[str, tuple[int, int]]:
     the drug right after them ("avoiding ibuprofen", "allergic to penicillin"), right before
     them ("penicillin allergy"), or, for "avoid it", the drug named last before."""
     found: dict[str, tuple[int, int]] = {}
+    if not doc.drugs:
+        return found  # every binding is to a drug: none named, none avoided
     drugs = sorted(doc.drugs, key=lambda d: d.start)
     for m in _AVOIDS.finditer(doc.text):
         after = [d for d in drugs if m.end() <= d.start <= m.end() + 25]
@@ -1255,6 +1259,8 @@ def reacted_drugs(doc: AnalyzedText) -> dict[str, tuple[Any, tuple[int, int]]]:
     sentence or, in a conversation, the two before (canonical -> (drug mention, reaction
     span)). Rescue treatments named with the reaction ("they gave me adrenaline") are not."""
     found: dict[str, tuple[Any, tuple[int, int]]] = {}
+    if not doc.drugs:
+        return found  # a reaction belongs to a drug named before it: none named, none found
     reach = _REACTION_REACH if doc.is_dialogue else 0
     for m in _ALLERGIC_REACTION.finditer(doc.text):
         sent = sentence_at(doc.sentences, m.start())

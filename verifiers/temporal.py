@@ -331,9 +331,8 @@ class _Text:
 
     def __init__(self, doc: AnalyzedText) -> None:
         self.doc = doc
-        self.starts = [t.start for t in doc.tokens]
-        self.breaks = [m.start() for m in _CLAUSE_BREAK.finditer(doc.text)]
-        self.phrase_breaks = [m.start() for m in _PHRASE_BREAK.finditer(doc.text)]
+        self.starts = doc._starts  # the analysis's token starts (built once per text)
+        self._breaks: dict[bool, list[int]] = {}  # clause and phrase ends, read when first asked
         self._concepts: list[tuple[int, int, str]] | None = None  # read when a topic is asked
         self._concept_starts: list[int] = []
 
@@ -356,7 +355,10 @@ class _Text:
 
     def clause(self, offset: int, phrase: bool = False) -> tuple[int, int]:
         """Bounds of the clause (or, with ``phrase``, the comma-delimited phrase) at offset."""
-        breaks = self.phrase_breaks if phrase else self.breaks
+        breaks = self._breaks.get(phrase)
+        if breaks is None:
+            pattern = _PHRASE_BREAK if phrase else _CLAUSE_BREAK
+            breaks = self._breaks[phrase] = [m.start() for m in pattern.finditer(self.doc.text)]
         k = bisect_right(breaks, offset)
         lo = breaks[k - 1] + 1 if k > 0 else 0
         hi = breaks[k] if k < len(breaks) else len(self.doc.text)
