@@ -23,6 +23,7 @@ TEXTS = [
     "History of diabetes mellitus type 2, hypertension and CHF. S/p appendectomy. Haemoglobin "
     "low; tumours resected. Vit K given IV. TXA 1 g IV. VCR held.",
     "She was admitted to the ICU with sepsis and pneumonias; started on pip-tazo IV q8h.",
+    "Sodium bicarbonate 8.4% and vitamin D3; insulin lispro sliding scale, folic acid 1 mg.",
     "",
     "ok",
 ]
@@ -130,12 +131,12 @@ def test_temporal_concepts_are_read_only_when_a_topic_is_asked(monkeypatch) -> N
 def _plain_drugs(lexicon, text: str):
     """DrugLexicon.find as it read before the one-word fast path: every word tries every
     length it may start."""
-    first_words = lexicon.first_words
-    lexicon.first_words = _Everything()
+    first_words, first_pairs = lexicon.first_words, lexicon.first_pairs
+    lexicon.first_words = lexicon.first_pairs = _Everything()
     try:
         return lexicon.find(text)
     finally:
-        lexicon.first_words = first_words
+        lexicon.first_words, lexicon.first_pairs = first_words, first_pairs
 
 
 @pytest.mark.parametrize("text", TEXTS)
@@ -146,11 +147,15 @@ def test_drug_lexicon_fast_path_finds_the_same(text: str) -> None:
 
 def test_drug_lexicon_still_finds_multi_word_names() -> None:
     lexicon = default_lexicon()
-    found = lexicon.find("She takes folic acid daily and metoprolol.")
+    found = lexicon.find("She takes folic acid daily and metoprolol, insulin glargine too.")
     assert [(m.surface, m.canonical) for m in found] == [
         ("folic acid", "folic acid"),
         ("metoprolol", "metoprolol"),  # control: a one-word name too
+        ("insulin glargine", "insulin glargine"),
     ]
+    three = next(v for v in sorted(lexicon.variants) if v.count(" ") == 2 and v.isascii())
+    text = f"Given {three} today."
+    assert lexicon.find(text) == _plain_drugs(lexicon, text)
 
 
 def _plain_is_clinical(word: str) -> bool:
