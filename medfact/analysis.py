@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from itertools import pairwise
+from typing import Any
 
 from medfact.lexicon import terms
 from medfact.lexicon.drugs import DrugMention, default_lexicon
@@ -107,6 +108,9 @@ class AnalyzedText:
     scale_words: list[ScaleWord] = field(default_factory=list)
     drugs: list[DrugMention] = field(default_factory=list)
     is_dialogue: bool = False
+    # readings of this text that several rules ask for (code status, allergies), kept by the
+    # first to read them; not part of the text's value
+    readings: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
     def stem_polarities(self) -> dict[str, set[str]]:
@@ -161,10 +165,19 @@ class AnalyzedText:
 
 def concept_key(word: str) -> str:
     """Stem with lay/clinical synonyms folded to one key ("htn" and "hypertension" agree);
-    "non-smoker" keys as "smoker" (its negation is the polarity's business)."""
-    if word.startswith("non-") and len(word) > 4:
-        word = word[4:]
-    return _SYNONYM_KEY.get(word, stem(word))
+    "non-smoker" keys as "smoker" (its negation is the polarity's business). Read once per
+    word: the key depends on the word alone."""
+    key = _CONCEPT_KEYS.get(word)
+    if key is None:
+        bare = word[4:] if word.startswith("non-") and len(word) > 4 else word
+        key = _SYNONYM_KEY.get(bare, stem(bare))
+        if len(_CONCEPT_KEYS) >= 200_000:
+            _CONCEPT_KEYS.clear()
+        _CONCEPT_KEYS[word] = key
+    return key
+
+
+_CONCEPT_KEYS: dict[str, str] = {}
 
 
 def group_key(group: tuple[str, ...]) -> str:

@@ -250,3 +250,32 @@ def test_reactions_and_avoided_drugs_need_a_drug() -> None:
     named = _analyse("She took penicillin and got hives. Avoid ibuprofen.")
     assert "penicillins" in reacted_drugs(named)  # control: with drugs named, they are read
     assert "ibuprofen" in avoided_drugs(named)
+
+
+def test_concept_key_memo_answers_as_the_plain_reading() -> None:
+    from medfact.analysis import _SYNONYM_KEY, concept_key
+    from medfact.textutil import stem
+
+    def plain(word: str) -> str:
+        if word.startswith("non-") and len(word) > 4:
+            word = word[4:]
+        return _SYNONYM_KEY.get(word, stem(word))
+
+    words = ["htn", "hypertension", "non-smoker", "smoker", "non-", "running", "mg", "knees"]
+    for _ in range(2):  # the second round answers from the memo
+        assert [concept_key(w) for w in words] == [plain(w) for w in words]
+    assert concept_key("htn") == concept_key("hypertension")  # control: synonyms still fold
+
+
+def test_code_status_and_allergies_read_once_per_text() -> None:
+    from medfact.verifiers.entities import allergies, code_status
+
+    doc = _analyse("DNR/DNI. Allergic to penicillin. Full code was discussed.")
+    first = code_status(doc)
+    assert first.dnr and first.full
+    assert code_status(doc) is first  # kept on the text: the second reader shares it
+    assert allergies(doc) is allergies(doc)
+    assert set(doc.readings) == {"code_status", "allergies"}
+    other = _analyse("Full code. No known allergies.")
+    assert not code_status(other).dnr and allergies(other) == []  # control: per text
+    assert _analyse(doc.text) == doc  # the readings are not part of the text's value

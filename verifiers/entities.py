@@ -14,10 +14,10 @@ drugs.v1 (the high-alert classes).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
+from functools import lru_cache, wraps
+from typing import Any, TypeVar
 
 from medfact.analysis import AFFIRMED, NEGATED, AnalyzedText
 from medfact.document import CaseDoc
@@ -702,6 +702,25 @@ class CodeStatus:
         return bool(self.full or self.dnr or self.dni or self.comfort)
 
 
+_Read = TypeVar("_Read")
+
+
+def _once_per_text(read: Callable[[AnalyzedText], _Read]) -> Callable[[AnalyzedText], _Read]:
+    """``read`` computed once per analysed text and kept in its ``readings``: entities.v1,
+    omission.v1 and the comparison all ask for the input's code status and allergies. Callers
+    read the result and never change it."""
+    name = read.__name__
+
+    @wraps(read)
+    def once(doc: AnalyzedText) -> _Read:
+        if name not in doc.readings:
+            doc.readings[name] = read(doc)
+        return doc.readings[name]
+
+    return once
+
+
+@_once_per_text
 def code_status(doc: AnalyzedText) -> CodeStatus:
     """Read the code status of an analysed text: explicit orders, or CPR/intubation declined."""
     text = doc.text
@@ -774,6 +793,7 @@ class Allergy:
     word: tuple[int, int] = (0, 0)  # the allergen's own span
 
 
+@_once_per_text
 def allergies(doc: AnalyzedText) -> list[Allergy]:
     """Allergies stated (not denied) in a text: "allergic to X", "Allergies: X", a yes answer."""
     text, found = doc.text, []
