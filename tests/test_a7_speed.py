@@ -279,3 +279,55 @@ def test_code_status_and_allergies_read_once_per_text() -> None:
     other = _analyse("Full code. No known allergies.")
     assert not code_status(other).dnr and allergies(other) == []  # control: per text
     assert _analyse(doc.text) == doc  # the readings are not part of the text's value
+
+
+def test_read_polarity_prefilter_never_hides_a_pattern_match() -> None:
+    from medfact.verifiers import polarity
+
+    befores = [
+        "I wish I had some",
+        "a device to prevent",
+        "taken to reduce the risk of",
+        "she denies similar",
+        "no such",
+        "WISH we had less",
+        "Protecting against",
+        "the patient has had",
+        "\u017fuch",  # a long s: the ignored case folds it to "s", so it goes to the patterns
+        "",
+    ]
+    for before in befores:
+        matched = bool(
+            polarity._WISH.search(before)
+            or polarity._PURPOSE.search(before)
+            or polarity._ANOTHER.search(before)
+        )
+        assert not matched or polarity._may_not_state(before), before
+    assert polarity._ANOTHER.search("\u017fuch") and polarity._may_not_state("\u017fuch")
+    assert not polarity._may_not_state("the patient has had")  # control: skipped
+
+
+def test_negation_reads_a_wish_and_a_purpose_as_before() -> None:
+    from medfact.verifiers.polarity import read_polarity
+
+    doc = _analyse("I wish I had some weight loss. It helps to prevent pregnancy. No fever.")
+    by_text = {t.text: t for t in doc.tokens}
+    assert read_polarity(doc, by_text["loss"]) is None
+    assert read_polarity(doc, by_text["pregnancy"]) is None
+    assert read_polarity(doc, by_text["fever"]).polarity == "negated"  # control
+
+
+def test_code_hint_answers_as_its_pattern() -> None:
+    import random
+
+    from medfact.verifiers.entities import _CODE_HINT, _CODE_HINT_WORDS, _code_hint
+
+    pieces = [*_CODE_HINT_WORDS, "Natural Death", "natural  death", "DnR", "C P R", "tub", "co de"]
+    pieces += ["the", "patient", " ", ".", "\\n", "stable", "INTUBATED", "cmO", "x"]
+    rng = random.Random(13)
+    texts = ["", "no hint here", "compre\u017f\u017fion", "CODE STATUS: full"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 6))) for _ in range(500)]
+    for text in texts:
+        assert _code_hint(text) == (_CODE_HINT.search(text) is not None), text
+    assert _code_hint("compre\u017f\u017fion")  # control: a long s, folded by the pattern
+    assert not _code_hint("no hint here")

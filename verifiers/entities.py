@@ -686,6 +686,32 @@ _CODE_HINT = re.compile(
 )
 
 
+# _CODE_HINT's words in lower case: in ASCII text it matches exactly where one of them occurs
+_CODE_HINT_WORDS = (
+    "code",
+    "dnr",
+    "dni",
+    "cpr",
+    "resusc",
+    "intubat",
+    "tube",
+    "ventilat",
+    "comfort",
+    "cmo",
+    "natural death",
+    "compression",
+)
+
+
+def _code_hint(text: str) -> bool:
+    """``_CODE_HINT.search(text)`` as a truth value, by substring look-ups where the text is
+    ASCII (the pattern's ignored case folds a few non-ASCII letters: those texts go to it)."""
+    if not text.isascii():
+        return _CODE_HINT.search(text) is not None
+    low = text.lower()
+    return any(word in low for word in _CODE_HINT_WORDS)
+
+
 @dataclass(frozen=True, slots=True)
 class CodeStatus:
     """What a text says about resuscitation: each item is a set of (start, end) spans."""
@@ -724,7 +750,7 @@ def _once_per_text(read: Callable[[AnalyzedText], _Read]) -> Callable[[AnalyzedT
 def code_status(doc: AnalyzedText) -> CodeStatus:
     """Read the code status of an analysed text: explicit orders, or CPR/intubation declined."""
     text = doc.text
-    if not _CODE_HINT.search(text):
+    if not _code_hint(text):
         return CodeStatus([], [], [], [], [], [])
 
     def spans(pattern: re.Pattern[str]) -> list[tuple[int, int]]:

@@ -518,7 +518,9 @@ def read_polarity(doc: AnalyzedText, tok: Token) -> Token | None:
     word with another subject between ("the tumor and margins were negative") is the other's.
     A wish ("I wish I had some weight loss") states nothing."""
     before = doc.text[max(0, tok.start - 30) : tok.start]
-    if _WISH.search(before) or _PURPOSE.search(before) or _ANOTHER.search(before):
+    if _may_not_state(before) and (
+        _WISH.search(before) or _PURPOSE.search(before) or _ANOTHER.search(before)
+    ):
         return None
     if tok.polarity != NEGATED:
         return tok
@@ -573,6 +575,18 @@ _PURPOSE = re.compile(
 _ANOTHER = re.compile(r"\b(?:similar|such)\b(?:\s+\w+)?\s*$", re.IGNORECASE)
 _SUBJECT_VERB = re.compile(r"\b(?:was|were|is|are)\b", re.IGNORECASE)
 _WISH = re.compile(r"\bwish\b[^.?!;]*$", re.IGNORECASE)
+# a word each of _WISH, _PURPOSE and _ANOTHER needs: without one, none of them matches
+_NOT_STATING_WORDS = ("wish", "prevent", "avoid", "protect", "reduce", "similar", "such")
+
+
+def _may_not_state(before: str) -> bool:
+    """Whether ``before`` may hold a wish, a purpose or another episode: False only when it is
+    plain ASCII without any of their words (other text goes to the patterns, whose ignored
+    case also folds a few non-ASCII letters)."""
+    if not before.isascii():
+        return True
+    low = before.lower()
+    return any(word in low for word in _NOT_STATING_WORDS)
 
 
 # a transcript's question without its "?" ("any problems sleeping", "have you had like any
