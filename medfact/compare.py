@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
@@ -915,31 +915,72 @@ def _group_key(words: str) -> str:
     return stems[0] if stems else ""
 
 
-def read_facts(doc: AnalyzedText) -> list[Fact]:
-    """Every fact of an analysed text, sorted by where it starts."""
-    status = status_facts(doc)
-    age = demographic_facts(doc)
+# the kinds of facts each reader gives (a reader not listed here always runs); the status and
+# age readers also give the spans that amounts skip
+_KINDS_OF: dict[Callable[..., list[Fact]], frozenset[str]] = {
+    amount_facts: frozenset({"amount"}),
+    frequency_facts: frozenset({"frequency"}),
+    route_facts: frozenset({"route"}),
+    setting_facts: frozenset({"setting"}),
+    side_facts: frozenset({"side"}),
+    part_facts: frozenset({"part", "drug"}),
+    status_facts: frozenset({"status", "action", "time", "amount"}),
+    concept_facts: frozenset({"polarity", "certainty", "scope"}),
+    result_facts: frozenset({"result"}),
+    allergy_facts: frozenset({"allergy"}),
+    code_facts: frozenset({"code"}),
+    demographic_facts: frozenset({"age", "sex", "amount"}),
+    pregnancy_facts: frozenset({"pregnancy", "gestation"}),
+    direction_facts: frozenset({"direction"}),
+    effect_facts: frozenset({"effect"}),
+    order_facts: frozenset({"order"}),
+}
+
+
+def read_facts(
+    doc: AnalyzedText,
+    kinds: frozenset[str] | None = None,
+    memo: dict[Callable[..., list[Fact]], list[Fact]] | None = None,
+) -> list[Fact]:
+    """Every fact of an analysed text, sorted by where it starts. With ``kinds``, the facts of
+    those kinds only, and a reader that gives none of them is not run (a window of the input
+    is read for the kinds its claim states); ``memo`` keeps each reader's facts for the next
+    call on the same text."""
+    memo = {} if memo is None else memo
+
+    def read(reader: Callable[..., list[Fact]], *args: Any) -> list[Fact]:
+        if reader in memo:
+            return memo[reader]
+        if kinds is not None and kinds.isdisjoint(_KINDS_OF.get(reader, kinds)):
+            return []
+        memo[reader] = reader(doc, *args)
+        return memo[reader]
+
+    status = read(status_facts)
+    age = read(demographic_facts)
     times = [(f.start, f.end) for f in status if f.kind == "time"]
     skip = times + [(f.start, f.end) for f in age if f.kind == "age"]
     facts = [
-        *amount_facts(doc, skip),
-        *frequency_facts(doc),
-        *route_facts(doc),
-        *setting_facts(doc),
-        *side_facts(doc),
-        *part_facts(doc),
+        *read(amount_facts, skip),
+        *read(frequency_facts),
+        *read(route_facts),
+        *read(setting_facts),
+        *read(side_facts),
+        *read(part_facts),
         *status,
-        *concept_facts(doc),
-        *result_facts(doc),
-        *allergy_facts(doc),
-        *code_facts(doc),
+        *read(concept_facts),
+        *read(result_facts),
+        *read(allergy_facts),
+        *read(code_facts),
         *age,
-        *pregnancy_facts(doc),
-        *direction_facts(doc),
-        *effect_facts(doc),
-        *order_facts(doc),
+        *read(pregnancy_facts),
+        *read(direction_facts),
+        *read(effect_facts),
+        *read(order_facts),
     ]
     facts.sort(key=attrgetter("start", "end", "kind"))
+    if kinds is not None:
+        facts = [f for f in facts if f.kind in kinds]
     return facts
 
 
@@ -952,26 +993,38 @@ class Windows:
         self.quantities = sorted(doc.quantities, key=lambda q: q.start)
         self.sides = sorted(doc.sides, key=lambda m: m.start)
         self.drugs = sorted(doc.drugs, key=lambda d: d.start)
-        self.cache: dict[tuple[int, int], list[Fact]] = {}
-        self.topic_cache: dict[tuple[int, int], dict[int, frozenset[str]]] = {}
+        # by window, or by window and kinds: the facts read
+        self.cache: dict[tuple[Any, ...], list[Fact]] = {}
+        self.topic_cache: dict[tuple[Any, ...], dict[int, frozenset[str]]] = {}
+        self.memo: dict[tuple[int, int], dict[Any, list[Fact]]] = {}  # each reader's, by window
+        self.views: dict[tuple[int, int], AnalyzedText] = {}  # the cut analyses, by window
 
-    def facts(self, start: int, end: int) -> list[Fact]:
-        """The facts of the sentences inside [start, end), with offsets into the whole text."""
-        if (start, end) not in self.cache:
+    def facts(self, start: int, end: int, kinds: frozenset[str] | None = None) -> list[Fact]:
+        """The facts of the sentences inside [start, end), with offsets into the whole text;
+        with ``kinds``, those of these kinds only (the window's other readers are not run)."""
+        key = (start, end) if kinds is None else (start, end, kinds)
+        if key not in self.cache:
+            memo = self.memo.setdefault((start, end), {})
             if start <= 0 and end >= len(self.doc.text):
-                self.cache[start, end] = read_facts(self.doc)  # the whole text: no cut
+                self.cache[key] = read_facts(self.doc, kinds, memo)  # the whole text: no cut
             else:
-                self.cache[start, end] = [
+                if (start, end) not in self.views:
+                    self.views[start, end] = self.cut(start, end)
+                self.cache[key] = [
                     replace(f, start=f.start + start, end=f.end + start)
-                    for f in read_facts(self.cut(start, end))
+                    for f in read_facts(self.views[start, end], kinds, memo)
                 ]
-        return self.cache[start, end]
+        return self.cache[key]
 
-    def topics(self, start: int, end: int) -> dict[int, frozenset[str]]:
-        """The content words of the sentence holding each word-level fact of the window."""
-        if (start, end) not in self.topic_cache:
-            self.topic_cache[start, end] = sentence_topics(self.doc, self.facts(start, end))
-        return self.topic_cache[start, end]
+    def topics(
+        self, start: int, end: int, kinds: frozenset[str] | None = None
+    ) -> dict[int, frozenset[str]]:
+        """The content words of the sentence holding each word-level fact of the window (of
+        ``kinds``, when given)."""
+        key = (start, end) if kinds is None else (start, end, kinds)
+        if key not in self.topic_cache:
+            self.topic_cache[key] = sentence_topics(self.doc, self.facts(start, end, kinds))
+        return self.topic_cache[key]
 
     def cut(self, start: int, end: int) -> AnalyzedText:
         """The analysis of the sentences inside [start, end) as a text of its own: polarity,
@@ -1304,8 +1357,9 @@ class CompareStage(Stage):
         )
         if window.source == "context" and windows is not None and window.span is not None:
             span = _with_answer(doc, window.span)
-            given = windows.facts(*span)
-            topics = (claim_topic, windows.topics(*span))
+            kinds = frozenset(f.kind for f in said)  # only facts of these kinds are compared
+            given = windows.facts(*span, kinds)
+            topics = (claim_topic, windows.topics(*span, kinds))
             found = [
                 d
                 for d in differences(said, given, topics=topics)

@@ -331,3 +331,64 @@ def test_code_hint_answers_as_its_pattern() -> None:
         assert _code_hint(text) == (_CODE_HINT.search(text) is not None), text
     assert _code_hint("compre\u017f\u017fion")  # control: a long s, folded by the pattern
     assert not _code_hint("no hint here")
+
+
+_FACT_TEXT = (
+    "[doctor] Any chest pain or shortness of breath?\n[patient] No, but my left knee hurts.\n"
+    "[doctor] You are 45, a woman, allergic to penicillin, full code.\n[patient] Yes.\n"
+    "[doctor] We started metoprolol 25 mg PO twice daily two weeks ago; the x-ray was normal. "
+    "She is pregnant at 12 weeks. Pain is worse than before and more common in men than in "
+    "women. Surgery will be scheduled next week in the ICU. Her mother had breast cancer."
+)
+
+
+def _kinds_of(facts) -> frozenset[str]:
+    return frozenset(f.kind for f in facts)
+
+
+def test_read_facts_by_kinds_is_the_full_reading_filtered() -> None:
+    from medfact.compare import read_facts
+
+    doc = _analyse(_FACT_TEXT)
+    full = read_facts(doc)
+    kinds = sorted(_kinds_of(full))
+    assert len(kinds) >= 12  # control: the text holds facts of most kinds
+    memo: dict = {}
+    for kind in [*kinds, "absent-kind"]:
+        assert read_facts(doc, frozenset({kind})) == [f for f in full if f.kind == kind], kind
+        assert read_facts(doc, frozenset({kind}), memo) == [f for f in full if f.kind == kind]
+    pair = frozenset({"amount", "polarity"})
+    assert read_facts(doc, pair, memo) == [f for f in full if f.kind in pair]
+    assert read_facts(doc, None, memo) == full  # the memo read again whole
+
+
+def test_read_facts_by_kinds_runs_only_their_readers() -> None:
+    from medfact import compare
+
+    doc = _analyse(_FACT_TEXT)
+    memo: dict = {}
+    compare.read_facts(doc, frozenset({"polarity"}), memo)
+    assert set(memo) == {compare.concept_facts}
+    compare.read_facts(doc, frozenset({"amount"}), memo)  # amounts skip times and ages
+    assert {compare.status_facts, compare.demographic_facts, compare.amount_facts} <= set(memo)
+    assert compare.pregnancy_facts not in memo  # control: a reader of no asked kind
+
+
+def test_windows_by_kinds_give_the_full_windows_facts_and_topics() -> None:
+    from medfact.compare import _TOKEN_KINDS, Windows
+
+    doc = _analyse(_FACT_TEXT)
+    plain, lazy = Windows(doc), Windows(doc)
+    bounds = [
+        (s.span[0], doc.sentences[min(k + 1, len(doc.sentences) - 1)].span[1])
+        for k, s in enumerate(doc.sentences)
+    ] + [(0, len(doc.text))]
+    for start, end in bounds:
+        full = plain.facts(start, end)
+        topics = plain.topics(start, end)
+        for kinds in [frozenset({k}) for k in _kinds_of(full)] + [_kinds_of(full)]:
+            assert lazy.facts(start, end, kinds) == [f for f in full if f.kind in kinds]
+            part = lazy.topics(start, end, kinds)
+            assert all(topics[at] == words for at, words in part.items())
+            # every word-level fact of the kinds has its topic, the one the full reading gives
+            assert {f.start for f in full if f.kind in kinds & _TOKEN_KINDS} <= set(part)
