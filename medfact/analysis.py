@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from itertools import pairwise, takewhile
+from typing import Any
 
 from medfact.lexicon import terms
 from medfact.lexicon.drugs import DrugMention, default_lexicon
@@ -109,6 +110,9 @@ class AnalyzedText:
     scale_words: list[ScaleWord] = field(default_factory=list)
     drugs: list[DrugMention] = field(default_factory=list)
     is_dialogue: bool = False
+    # readings of this text that several rules ask for (code status, allergies), kept by the
+    # first to read them; not part of the text's value
+    readings: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
     def stem_polarities(self) -> dict[str, set[str]]:
@@ -163,10 +167,19 @@ class AnalyzedText:
 
 def concept_key(word: str) -> str:
     """Stem with lay/clinical synonyms folded to one key ("htn" and "hypertension" agree);
-    "non-smoker" keys as "smoker" (its negation is the polarity's business)."""
-    if word.startswith("non-") and len(word) > 4:
-        word = word[4:]
-    return _SYNONYM_KEY.get(word, stem(word))
+    "non-smoker" keys as "smoker" (its negation is the polarity's business). Read once per
+    word: the key depends on the word alone."""
+    key = _CONCEPT_KEYS.get(word)
+    if key is None:
+        bare = word[4:] if word.startswith("non-") and len(word) > 4 else word
+        key = _SYNONYM_KEY.get(bare, stem(bare))
+        if len(_CONCEPT_KEYS) >= 200_000:
+            _CONCEPT_KEYS.clear()
+        _CONCEPT_KEYS[word] = key
+    return key
+
+
+_CONCEPT_KEYS: dict[str, str] = {}
 
 
 def group_key(group: tuple[str, ...]) -> str:
@@ -482,7 +495,7 @@ class Analyzer:
             for (kind, forward, _), group in zip(_POLARITY_TRIGGERS, matches, strict=False)
             for a, b in group
         ]
-        colons = {j for j, gap in enumerate(gaps) if ":" in gap}
+        colons = {j for j, gap in enumerate(gaps) if ":" in gap} if ":" in "".join(gaps) else set()
         for start, end, kind, forward in _longest(found):
             if kind is None:
                 continue  # a pseudo-negation: "no change in", "not only"
@@ -555,8 +568,10 @@ class Analyzer:
                 mark(start, end, scope, forward, _SCOPE_WINDOW)
         family_stops = _stops(matches[-1], gaps)
         for i, w in enumerate(words):
+            if not is_relative(w):
+                continue
             after_word = gaps[i + 1] if i + 1 < len(toks) else ""
-            if not is_relative(w) or ":" in after_word or "]" in after_word:
+            if ":" in after_word or "]" in after_word:
                 continue  # "Guest_family: He was cooking": a speaker, not a relative's condition
             verb = None
             for j in range(i + 1, min(i + 6, len(toks))):
@@ -828,14 +843,17 @@ class Analyzer:
     @staticmethod
     def _scales(doc: AnalyzedText, toks: list[Token], offset: int) -> None:
         for i, tok in enumerate(toks):
-            for scale, table in terms.SCALES.items():
-                value = table.get(tok.text)
-                if value is not None:
-                    doc.scale_words.append(
-                        ScaleWord(
-                            scale, value, tok.text, tok.start, tok.end, tok.sentence, offset + i
-                        )
-                    )
+            for scale, value in _SCALE_WORDS.get(tok.text, ()):
+                doc.scale_words.append(
+                    ScaleWord(scale, value, tok.text, tok.start, tok.end, tok.sentence, offset + i)
+                )
+
+
+# each scale word's (scale, value) pairs, in the order of ``terms.SCALES``: one look-up per token
+_SCALE_WORDS: dict[str, tuple[tuple[str, float], ...]] = {}
+for _scale, _table in terms.SCALES.items():
+    for _word, _value in _table.items():
+        _SCALE_WORDS[_word] = (*_SCALE_WORDS.get(_word, ()), (_scale, _value))
 
 
 def _bare(word: str) -> str:
@@ -1102,7 +1120,8 @@ def _stops(terminators: list[tuple[int, int]], gaps: list[str]) -> set[int]:
     """Token indices a scope cannot reach: where a terminator phrase starts, and the first token
     after a ";" (the tokenizer drops punctuation, so the gap between tokens is read)."""
     stops = {a for a, _ in terminators}
-    stops.update(j for j, gap in enumerate(gaps) if ";" in gap)
+    if ";" in "".join(gaps):  # most sentences have none: the gaps are then not read one by one
+        stops.update(j for j, gap in enumerate(gaps) if ";" in gap)
     return stops
 
 
@@ -1240,16 +1259,16 @@ def context_labels(doc: AnalyzedText, start: int, end: int) -> frozenset[str]:
     return frozenset(labels)
 
 
+# the words ``is_content`` rules out, in one set: one look-up per call (it runs per token, often)
+_NOT_CONTENT = frozenset(
+    STOPWORDS | terms.GENERIC_WORDS | frozenset(terms.NUMBER_WORDS) | terms.DEMOGRAPHIC_WORDS
+)
+
+
 def is_content(tok: Token) -> bool:
     """A word that carries checkable content: not a stopword, generic word or number."""
-    return (
-        len(tok.text) > 2
-        and not tok.is_number
-        and tok.text not in STOPWORDS
-        and tok.text not in terms.GENERIC_WORDS
-        and tok.text not in terms.NUMBER_WORDS
-        and tok.text not in terms.DEMOGRAPHIC_WORDS
-    )
+    text = tok.text
+    return len(text) > 2 and not text[0].isdigit() and text not in _NOT_CONTENT
 
 
 _CLINICAL_SUFFIX = re.compile(
@@ -1259,13 +1278,22 @@ _CLINICAL_SUFFIX = re.compile(
 
 
 def is_clinical(tok: Token) -> bool:
-    """A word that names a diagnosis, finding, test, body part or treatment."""
+    """A word that names a diagnosis, finding, test, body part or treatment (read once per
+    word: the answer depends on the word alone)."""
     word = tok.text
-    return (
-        word in terms.CLINICAL_WORDS
-        or word in terms.ANATOMY
-        or word.rstrip("s") in terms.ANATOMY
-        or word in _SYNONYM_KEY
-        or (len(word) > 5 and _CLINICAL_SUFFIX.search(word) is not None)
-        or default_lexicon().variants.get(word) is not None
-    )
+    known = _CLINICAL.get(word)
+    if known is None:
+        if len(_CLINICAL) >= 100_000:
+            _CLINICAL.clear()
+        known = _CLINICAL[word] = (
+            word in terms.CLINICAL_WORDS
+            or word in terms.ANATOMY
+            or word.rstrip("s") in terms.ANATOMY
+            or word in _SYNONYM_KEY
+            or (len(word) > 5 and _CLINICAL_SUFFIX.search(word) is not None)
+            or default_lexicon().variants.get(word) is not None
+        )
+    return known
+
+
+_CLINICAL: dict[str, bool] = {}

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
@@ -204,7 +204,7 @@ class Difference:
 
 
 def _token_index(doc: AnalyzedText) -> list[int]:
-    return [t.start for t in doc.tokens]
+    return doc._starts  # the analysis's own list of token starts, built once per text
 
 
 def _token_at(doc: AnalyzedText, starts: list[int], offset: int) -> int:
@@ -572,12 +572,26 @@ def _plain_statement(doc: AnalyzedText, tok: Token) -> bool:
 def _names_finding(tok: Token) -> bool:
     """A clinical word that names something a patient has or lacks: not a body part alone,
     not a vague word ("signs", "problems") and not an ordinary word ("questions", "before",
-    "size"), whose presence or absence the analysis misreads too often to compare."""
-    word = tok.text.rstrip("s")
-    if tok.text in _VAGUE or word in ANATOMY:
-        return False
-    # "myalgias": the singular is the clinical word
-    return names_finding(tok) or (word != tok.text and names_finding(replace(tok, text=word)))
+    "size"), whose presence or absence the analysis misreads too often to compare. Read once
+    per (word, stem): the answer depends on nothing else."""
+    key = (tok.text, tok.stem)
+    known = _NAMES_FINDING.get(key)
+    if known is None:
+        if len(_NAMES_FINDING) >= _MEMO_LIMIT:
+            _NAMES_FINDING.clear()
+        word = tok.text.rstrip("s")
+        if tok.text in _VAGUE or word in ANATOMY:
+            known = False
+        else:  # "myalgias": the singular is the clinical word
+            known = names_finding(tok) or (
+                word != tok.text and names_finding(replace(tok, text=word))
+            )
+        _NAMES_FINDING[key] = known
+    return known
+
+
+_NAMES_FINDING: dict[tuple[str, str], bool] = {}
+_MEMO_LIMIT = 100_000
 
 
 _AIM = re.compile(
@@ -591,7 +605,21 @@ def _aim_sentences(doc: AnalyzedText) -> set[int]:
     """Sentences that set out to study something rather than state it ("we sought to assess
     whether ..."). A question is read by its words' polarity: answered, it states; unanswered,
     its words are "asked" and state nothing."""
-    return {s.index for s in doc.sentences if _AIM.search(s.text) is not None}
+    return {s.index for s in doc.sentences if _aims(s.text)}
+
+
+def _aims(sentence: str) -> bool:
+    """Whether a sentence sets out to study something; read once per sentence text (a window
+    of the input holds the same sentences as its neighbours)."""
+    known = _AIMS.get(sentence)
+    if known is None:
+        if len(_AIMS) >= 10_000:  # sentences are long keys: a smaller memo
+            _AIMS.clear()
+        known = _AIMS[sentence] = _AIM.search(sentence) is not None
+    return known
+
+
+_AIMS: dict[str, bool] = {}
 
 
 def _direct(doc: AnalyzedText, tok: Token) -> bool:
@@ -777,13 +805,14 @@ def demographic_facts(doc: AnalyzedText) -> list[Fact]:
 
 def pregnancy_facts(doc: AnalyzedText) -> list[Fact]:
     """Whether the patient is pregnant, and the weeks of gestation."""
-    out = []
-    starts = _token_index(doc)
-    aims = _aim_sentences(doc)
+    out: list[Fact] = []
+    aims: set[int] | None = None  # read at the first pregnancy word: most texts have none
     for m in PREGNANCY.finditer(doc.text):
-        i = _token_at(doc, starts, m.start())
         if not doc.tokens:
             break
+        i = _token_at(doc, _token_index(doc), m.start())
+        if aims is None:
+            aims = _aim_sentences(doc)
         tok = doc.tokens[i]
         if (
             tok.polarity == ASKED
@@ -897,31 +926,72 @@ def _group_key(words: str) -> str:
     return stems[0] if stems else ""
 
 
-def read_facts(doc: AnalyzedText) -> list[Fact]:
-    """Every fact of an analysed text, sorted by where it starts."""
-    status = status_facts(doc)
-    age = demographic_facts(doc)
+# the kinds of facts each reader gives (a reader not listed here always runs); the status and
+# age readers also give the spans that amounts skip
+_KINDS_OF: dict[Callable[..., list[Fact]], frozenset[str]] = {
+    amount_facts: frozenset({"amount"}),
+    frequency_facts: frozenset({"frequency"}),
+    route_facts: frozenset({"route"}),
+    setting_facts: frozenset({"setting"}),
+    side_facts: frozenset({"side"}),
+    part_facts: frozenset({"part", "drug"}),
+    status_facts: frozenset({"status", "action", "time", "amount"}),
+    concept_facts: frozenset({"polarity", "certainty", "scope"}),
+    result_facts: frozenset({"result"}),
+    allergy_facts: frozenset({"allergy"}),
+    code_facts: frozenset({"code"}),
+    demographic_facts: frozenset({"age", "sex", "amount"}),
+    pregnancy_facts: frozenset({"pregnancy", "gestation"}),
+    direction_facts: frozenset({"direction"}),
+    effect_facts: frozenset({"effect"}),
+    order_facts: frozenset({"order"}),
+}
+
+
+def read_facts(
+    doc: AnalyzedText,
+    kinds: frozenset[str] | None = None,
+    memo: dict[Callable[..., list[Fact]], list[Fact]] | None = None,
+) -> list[Fact]:
+    """Every fact of an analysed text, sorted by where it starts. With ``kinds``, the facts of
+    those kinds only, and a reader that gives none of them is not run (a window of the input
+    is read for the kinds its claim states); ``memo`` keeps each reader's facts for the next
+    call on the same text."""
+    memo = {} if memo is None else memo
+
+    def read(reader: Callable[..., list[Fact]], *args: Any) -> list[Fact]:
+        if reader in memo:
+            return memo[reader]
+        if kinds is not None and kinds.isdisjoint(_KINDS_OF.get(reader, kinds)):
+            return []
+        memo[reader] = reader(doc, *args)
+        return memo[reader]
+
+    status = read(status_facts)
+    age = read(demographic_facts)
     times = [(f.start, f.end) for f in status if f.kind == "time"]
     skip = times + [(f.start, f.end) for f in age if f.kind == "age"]
     facts = [
-        *amount_facts(doc, skip),
-        *frequency_facts(doc),
-        *route_facts(doc),
-        *setting_facts(doc),
-        *side_facts(doc),
-        *part_facts(doc),
+        *read(amount_facts, skip),
+        *read(frequency_facts),
+        *read(route_facts),
+        *read(setting_facts),
+        *read(side_facts),
+        *read(part_facts),
         *status,
-        *concept_facts(doc),
-        *result_facts(doc),
-        *allergy_facts(doc),
-        *code_facts(doc),
+        *read(concept_facts),
+        *read(result_facts),
+        *read(allergy_facts),
+        *read(code_facts),
         *age,
-        *pregnancy_facts(doc),
-        *direction_facts(doc),
-        *effect_facts(doc),
-        *order_facts(doc),
+        *read(pregnancy_facts),
+        *read(direction_facts),
+        *read(effect_facts),
+        *read(order_facts),
     ]
     facts.sort(key=attrgetter("start", "end", "kind"))
+    if kinds is not None:
+        facts = [f for f in facts if f.kind in kinds]
     return facts
 
 
@@ -934,26 +1004,38 @@ class Windows:
         self.quantities = sorted(doc.quantities, key=lambda q: q.start)
         self.sides = sorted(doc.sides, key=lambda m: m.start)
         self.drugs = sorted(doc.drugs, key=lambda d: d.start)
-        self.cache: dict[tuple[int, int], list[Fact]] = {}
-        self.topic_cache: dict[tuple[int, int], dict[int, frozenset[str]]] = {}
+        # by window, or by window and kinds: the facts read
+        self.cache: dict[tuple[Any, ...], list[Fact]] = {}
+        self.topic_cache: dict[tuple[Any, ...], dict[int, frozenset[str]]] = {}
+        self.memo: dict[tuple[int, int], dict[Any, list[Fact]]] = {}  # each reader's, by window
+        self.views: dict[tuple[int, int], AnalyzedText] = {}  # the cut analyses, by window
 
-    def facts(self, start: int, end: int) -> list[Fact]:
-        """The facts of the sentences inside [start, end), with offsets into the whole text."""
-        if (start, end) not in self.cache:
+    def facts(self, start: int, end: int, kinds: frozenset[str] | None = None) -> list[Fact]:
+        """The facts of the sentences inside [start, end), with offsets into the whole text;
+        with ``kinds``, those of these kinds only (the window's other readers are not run)."""
+        key = (start, end) if kinds is None else (start, end, kinds)
+        if key not in self.cache:
+            memo = self.memo.setdefault((start, end), {})
             if start <= 0 and end >= len(self.doc.text):
-                self.cache[start, end] = read_facts(self.doc)  # the whole text: no cut
+                self.cache[key] = read_facts(self.doc, kinds, memo)  # the whole text: no cut
             else:
-                self.cache[start, end] = [
+                if (start, end) not in self.views:
+                    self.views[start, end] = self.cut(start, end)
+                self.cache[key] = [
                     replace(f, start=f.start + start, end=f.end + start)
-                    for f in read_facts(self.cut(start, end))
+                    for f in read_facts(self.views[start, end], kinds, memo)
                 ]
-        return self.cache[start, end]
+        return self.cache[key]
 
-    def topics(self, start: int, end: int) -> dict[int, frozenset[str]]:
-        """The content words of the sentence holding each word-level fact of the window."""
-        if (start, end) not in self.topic_cache:
-            self.topic_cache[start, end] = sentence_topics(self.doc, self.facts(start, end))
-        return self.topic_cache[start, end]
+    def topics(
+        self, start: int, end: int, kinds: frozenset[str] | None = None
+    ) -> dict[int, frozenset[str]]:
+        """The content words of the sentence holding each word-level fact of the window (of
+        ``kinds``, when given)."""
+        key = (start, end) if kinds is None else (start, end, kinds)
+        if key not in self.topic_cache:
+            self.topic_cache[key] = sentence_topics(self.doc, self.facts(start, end, kinds))
+        return self.topic_cache[key]
 
     def cut(self, start: int, end: int) -> AnalyzedText:
         """The analysis of the sentences inside [start, end) as a text of its own: polarity,
@@ -1297,8 +1379,9 @@ class CompareStage(Stage):
         )
         if window.source == "context" and windows is not None and window.span is not None:
             span = _with_answer(doc, window.span)
-            given = windows.facts(*span)
-            topics = (claim_topic, windows.topics(*span))
+            kinds = frozenset(f.kind for f in said)  # only facts of these kinds are compared
+            given = windows.facts(*span, kinds)
+            topics = (claim_topic, windows.topics(*span, kinds))
             found = [
                 d
                 for d in differences(said, given, topics=topics)

@@ -14,10 +14,10 @@ drugs.v1 (the high-alert classes).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
+from functools import lru_cache, wraps
+from typing import Any, TypeVar
 
 from medfact.analysis import AFFIRMED, NEGATED, AnalyzedText
 from medfact.document import CaseDoc
@@ -529,6 +529,9 @@ class AliasIndex:
         self.longest = max((len(k) for k in self.keys), default=1)
         # only where a longer key starts is a longer match worth trying
         self.first_words = frozenset(k[0] for k in self.keys if len(k) > 1)
+        # one-word keys: a word that is none (nor its singular) and starts no longer key is
+        # passed over without a look-up
+        self.singles = frozenset(k[0] for k in self.keys if len(k) == 1)
 
     def _lookup(self, words: list[str], lowers: list[str], i: int, n: int) -> list[_Entry]:
         key = tuple(lowers[i : i + n])
@@ -554,9 +557,19 @@ class AliasIndex:
         lowers = [_fold(w) for w in words]
         found: list[Mention] = []
         i, total = 0, len(words)
+        singles = self.singles
         while i < total:
             step = 1
-            longest = min(self.longest, total - i) if lowers[i] in self.first_words else 1
+            low = lowers[i]
+            if low in self.first_words:
+                longest = min(self.longest, total - i)
+            elif low in singles or (
+                len(low) > 3 and low[-1] == "s" and (low[:-1] in singles or low[:-2] in singles)
+            ):
+                longest = 1
+            else:
+                i += 1
+                continue
             for n in range(longest, 0, -1):
                 hits = self._lookup(words, lowers, i, n)
                 if kinds is not None:
@@ -732,6 +745,32 @@ _CODE_HINT = re.compile(
 )
 
 
+# _CODE_HINT's words in lower case: in ASCII text it matches exactly where one of them occurs
+_CODE_HINT_WORDS = (
+    "code",
+    "dnr",
+    "dni",
+    "cpr",
+    "resusc",
+    "intubat",
+    "tube",
+    "ventilat",
+    "comfort",
+    "cmo",
+    "natural death",
+    "compression",
+)
+
+
+def _code_hint(text: str) -> bool:
+    """``_CODE_HINT.search(text)`` as a truth value, by substring look-ups where the text is
+    ASCII (the pattern's ignored case folds a few non-ASCII letters: those texts go to it)."""
+    if not text.isascii():
+        return _CODE_HINT.search(text) is not None
+    low = text.lower()
+    return any(word in low for word in _CODE_HINT_WORDS)
+
+
 @dataclass(frozen=True, slots=True)
 class CodeStatus:
     """What a text says about resuscitation: each item is a set of (start, end) spans."""
@@ -761,10 +800,29 @@ def _answered_yes(doc: AnalyzedText, start: int, end: int) -> bool:
     )
 
 
+_Read = TypeVar("_Read")
+
+
+def _once_per_text(read: Callable[[AnalyzedText], _Read]) -> Callable[[AnalyzedText], _Read]:
+    """``read`` computed once per analysed text and kept in its ``readings``: entities.v1,
+    omission.v1 and the comparison all ask for the input's code status and allergies. Callers
+    read the result and never change it."""
+    name = read.__name__
+
+    @wraps(read)
+    def once(doc: AnalyzedText) -> _Read:
+        if name not in doc.readings:
+            doc.readings[name] = read(doc)
+        return doc.readings[name]
+
+    return once
+
+
+@_once_per_text
 def code_status(doc: AnalyzedText) -> CodeStatus:
     """Read the code status of an analysed text: explicit orders, or CPR/intubation declined."""
     text = doc.text
-    if not _CODE_HINT.search(text):
+    if not _code_hint(text):
         return CodeStatus([], [], [], [], [], [])
 
     def spans(pattern: re.Pattern[str]) -> list[tuple[int, int]]:
@@ -835,6 +893,7 @@ class Allergy:
     word: tuple[int, int] = (0, 0)  # the allergen's own span
 
 
+@_once_per_text
 def allergies(doc: AnalyzedText) -> list[Allergy]:
     """Allergies stated (not denied) in a text: "allergic to X", "Allergies: X", a yes answer."""
     text, found = doc.text, []
@@ -1162,6 +1221,8 @@ class EntitiesRule(Rule):
     ) -> list[Finding]:
         """A drug's reaction given as mild (or the drug as tolerated) where the input gives
         an allergic reaction to it."""
+        if not out.drugs:
+            return []  # only a drug of the output is checked
         severe = {name: span for name, (_, span) in reacted.items()}
         avoided = avoided_drugs(ctx)
         findings, seen = [], set()
@@ -1323,6 +1384,8 @@ def avoided_drugs(doc: AnalyzedText) -> dict[str, tuple[int, int]]:
     the drug right after them ("avoiding ibuprofen", "allergic to penicillin"), right before
     them ("penicillin allergy"), or, for "avoid it", the drug named last before."""
     found: dict[str, tuple[int, int]] = {}
+    if not doc.drugs:
+        return found  # every binding is to a drug: none named, none avoided
     drugs = sorted(doc.drugs, key=lambda d: d.start)
     for m in _AVOIDS.finditer(doc.text):
         if _DENIED_BEFORE.search(doc.text, max(0, m.start() - 16), m.start()):
@@ -1358,6 +1421,8 @@ def reacted_drugs(doc: AnalyzedText) -> dict[str, tuple[Any, tuple[int, int]]]:
     sentence or, in a conversation, the two before (canonical -> (drug mention, reaction
     span)). Rescue treatments named with the reaction ("they gave me adrenaline") are not."""
     found: dict[str, tuple[Any, tuple[int, int]]] = {}
+    if not doc.drugs:
+        return found  # a reaction belongs to a drug named before it: none named, none found
     reach = _REACTION_REACH if doc.is_dialogue else 0
     for m in _ALLERGIC_REACTION.finditer(doc.text):
         sent = sentence_at(doc.sentences, m.start())

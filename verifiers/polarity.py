@@ -245,7 +245,11 @@ class NegationRule(Rule):
         assert ctx is not None
         ctx_mentions: dict[str, list[tuple[Token, str | None, str | None]]] = {}
         answered = _answered(ctx)
+        # only the stems the output has are looked up: the input's other words are not read
+        wanted = {t.stem for t in view.output.tokens}
         for i, tok in enumerate(ctx.tokens):
+            if tok.stem not in wanted:
+                continue
             if is_content(tok) and tok.text not in _TESTS and not _is_header(ctx, i):
                 read = read_polarity(ctx, tok)
                 if read is None:
@@ -539,7 +543,9 @@ def read_polarity(doc: AnalyzedText, tok: Token) -> Token | None:
     word with another subject between ("the tumor and margins were negative") is the other's.
     A wish ("I wish I had some weight loss") states nothing."""
     before = doc.text[max(0, tok.start - 30) : tok.start]
-    if _WISH.search(before) or _PURPOSE.search(before) or _ANOTHER.search(before):
+    if _may_not_state(before) and (
+        _WISH.search(before) or _PURPOSE.search(before) or _ANOTHER.search(before)
+    ):
         return None
     if tok.polarity != NEGATED:
         return tok
@@ -612,6 +618,18 @@ _EVERY_ITEM = re.compile(
     re.IGNORECASE,
 )
 _WISH = re.compile(r"\bwish\b[^.?!;]*$", re.IGNORECASE)
+# a word each of _WISH, _PURPOSE and _ANOTHER needs: without one, none of them matches
+_NOT_STATING_WORDS = ("wish", "prevent", "avoid", "protect", "reduce", "similar", "such")
+
+
+def _may_not_state(before: str) -> bool:
+    """Whether ``before`` may hold a wish, a purpose or another episode: False only when it is
+    plain ASCII without any of their words (other text goes to the patterns, whose ignored
+    case also folds a few non-ASCII letters)."""
+    if not before.isascii():
+        return True
+    low = before.lower()
+    return any(word in low for word in _NOT_STATING_WORDS)
 
 
 # a transcript's question without its "?" ("any problems sleeping", "have you had like any

@@ -85,6 +85,9 @@ def route_mentions(doc: AnalyzedText) -> list[RouteMention]:
     toks = doc.tokens
     if not toks:
         return []
+    words = [t.text for t in toks]
+    if not any(w in _ROUTE_INDEX for w in words):
+        return []  # no route word: the drugs need not be read
     drugs = _drug_spans(doc)
     starts = [t.start for t in toks]
     drug_tokens = [
@@ -92,10 +95,12 @@ def route_mentions(doc: AnalyzedText) -> list[RouteMention]:
         for s, e, name in drugs
     ]
     first_index = [d[0] for d in drug_tokens]
-    words = [t.text for t in toks]
     found = []
     i = 0
     while i < len(toks):
+        if words[i] not in _ROUTE_INDEX:
+            i += 1
+            continue
         match = _route_at(doc, toks, words, i)
         if match is None:
             i += 1

@@ -376,19 +376,34 @@ class _Text:
 
     def __init__(self, doc: AnalyzedText) -> None:
         self.doc = doc
-        self.starts = [t.start for t in doc.tokens]
-        self.breaks = [m.start() for m in _CLAUSE_BREAK.finditer(doc.text)]
-        self.phrase_breaks = [m.start() for m in _PHRASE_BREAK.finditer(doc.text)]
-        # named procedures and conditions, so that "appy" and "appendectomy" share a topic
-        self.concepts = [
-            (m.start, m.end, f"@{m.concept}")
-            for m in concept_mentions(doc.text, ("procedure", "condition"))
-        ]
-        self.concept_starts = [c[0] for c in self.concepts]
+        self.starts = doc._starts  # the analysis's token starts (built once per text)
+        self._breaks: dict[bool, list[int]] = {}  # clause and phrase ends, read when first asked
+        self._concepts: list[tuple[int, int, str]] | None = None  # read when a topic is asked
+        self._concept_starts: list[int] = []
+
+    @property
+    def concepts(self) -> list[tuple[int, int, str]]:
+        """Named procedures and conditions, so that "appy" and "appendectomy" share a topic
+        (read on first use: a text with no marker never needs them)."""
+        if self._concepts is None:
+            self._concepts = [
+                (m.start, m.end, f"@{m.concept}")
+                for m in concept_mentions(self.doc.text, ("procedure", "condition"))
+            ]
+            self._concept_starts = [c[0] for c in self._concepts]
+        return self._concepts
+
+    @property
+    def concept_starts(self) -> list[int]:
+        _ = self.concepts
+        return self._concept_starts
 
     def clause(self, offset: int, phrase: bool = False) -> tuple[int, int]:
         """Bounds of the clause (or, with ``phrase``, the comma-delimited phrase) at offset."""
-        breaks = self.phrase_breaks if phrase else self.breaks
+        breaks = self._breaks.get(phrase)
+        if breaks is None:
+            pattern = _PHRASE_BREAK if phrase else _CLAUSE_BREAK
+            breaks = self._breaks[phrase] = [m.start() for m in pattern.finditer(self.doc.text)]
         k = bisect_right(breaks, offset)
         lo = breaks[k - 1] + 1 if k > 0 else 0
         hi = breaks[k] if k < len(breaks) else len(self.doc.text)

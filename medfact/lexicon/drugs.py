@@ -149,6 +149,8 @@ class DrugLexicon:
         self.max_words = max((v.count(" ") + 1 for v in variants), default=1)
         # first words of multi-word names: only there is a longer match worth trying
         self.first_words = frozenset(v.split(" ", 1)[0] for v in variants if " " in v)
+        # first two words of multi-word names: a pair that opens none needs no longer look-up
+        self.first_pairs = frozenset(" ".join(v.split(" ")[:2]) for v in variants if " " in v)
 
     @classmethod
     def load(cls, path: Path | None = None) -> DrugLexicon:
@@ -172,7 +174,17 @@ class DrugLexicon:
         found: list[DrugMention] = []
         i = 0
         while i < len(words):
-            longest = self.max_words if words[i][0] in self.first_words else 1
+            if words[i][0] not in self.first_words:
+                # one word only: a single look-up (most words are no drug)
+                canonical = self.variants.get(words[i][0])
+                if canonical is not None:
+                    start, end = words[i][1], words[i][2]
+                    found.append(DrugMention(start, end, text[start:end], canonical))
+                i += 1
+                continue
+            longest = self.max_words
+            if i + 1 < len(words) and f"{words[i][0]} {words[i + 1][0]}" not in self.first_pairs:
+                longest = 1  # no name of two words or more starts with these two
             for n in range(min(longest, len(words) - i), 0, -1):
                 key = words[i][0] if n == 1 else " ".join(w for w, _, _ in words[i : i + n])
                 canonical = self.variants.get(key)
