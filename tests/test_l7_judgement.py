@@ -399,3 +399,24 @@ def test_never_smoker_where_the_input_quit_and_one_minute_in_words() -> None:
     fit = "Wife: His arms and legs were jerking, maybe a minute. Confused for twenty minutes."
     assert not run_rule("numbers.v1", "~1 min jerking; post-ictal confusion ~20 min.", fit)
     assert run_rule("numbers.v1", "~5 min jerking; post-ictal confusion ~20 min.", fit)
+
+
+def test_dropped_gcs_fall_and_suicide_preparations_are_critical_omissions() -> None:
+    ctx = "On arrival GCS 15, now GCS 12 (E3 V4 M5) and she is more drowsy."
+    found = run_rule("omission.v1", "More drowsy.", ctx)
+    assert [int(f.risk) for f in found if "critical value" in f.message] == [4]
+    assert not [
+        f for f in run_rule("omission.v1", "GCS 15 -> 12, more drowsy.", ctx) if "GCS" in f.message
+    ]
+    acts = "Low mood. He has written letters to his children and given his dog to his brother."
+    found = run_rule("omission.v1", "Low mood.", acts)
+    assert [f for f in found if "final acts" in f.message]
+    kept = run_rule("omission.v1", "Low mood; letters written to children, dog given away.", acts)
+    assert not [f for f in kept if "final acts" in f.message]
+
+
+def test_a_mild_reaction_points_at_its_words() -> None:
+    ctx = "Allergy list: penicillin caused swelling of the face and a collapse in 1998."
+    out = "72M. Allergies: penicillin - nausea 1998."
+    found = [f for f in run_rule("entities.v1", out, ctx) if "mild reaction" in f.message]
+    assert [out[f.span[0] : f.span[1]] for f in found] == ["nausea"]

@@ -1244,7 +1244,11 @@ class EntitiesRule(Rule):
             # the drug's own segment of the sentence ("penicillin - facial swelling;
             # simvastatin - myalgia (intolerance)": the intolerance is simvastatin's)
             own = _own_segment(out, d, sent.span[1])
-            mild = _MILD_REACTION.search(own) if d.canonical in severe else None
+            mild = (
+                _MILD_REACTION.search(out.text, d.start, d.start + len(own))
+                if d.canonical in severe
+                else None
+            )
             if mild is not None and _SEVERE_REACTION.search(clause):
                 mild = None  # the output gives the allergic reaction too
             advised = None
@@ -1268,7 +1272,10 @@ class EntitiesRule(Rule):
                     view,
                     ErrorCategory.DETAIL_MISIDENTIFICATION,
                     self.allergy_risk,
-                    (sent.span[0] + hit.start(), sent.span[0] + hit.end()),
+                    # a tolerance is read in the sentence; a reaction and advice in the text
+                    (sent.span[0] + hit.start(), sent.span[0] + hit.end())
+                    if hit is tolerated
+                    else hit.span(),
                     f"{'allergy' if d.canonical in severe else 'avoided drug'}: "
                     f"'{d.surface}' {said} where the input gives {stated} "
                     f"('{ctx.text[where[0] : where[1]]}')",

@@ -122,6 +122,8 @@ LABS: tuple[Lab, ...] = (
         states=r"hypercalc|hypocalc",
     ),
     _lab("magnesium", r"magnesium|Mg", 1.0, None, states=r"hypomag"),
+    # a Glasgow coma score of 12 or less: a moderate or severe head injury or falling level
+    _lab("GCS", r"GCS|Glasgow coma (?:scale|score)", 13.0, None, states=r"obtunded|comatose"),
     _lab("pH", r"pH", 7.2, 7.6, states=r"acidosis|alkalosis|acidaemi|acidemi"),
     _lab(
         "troponin",
@@ -217,6 +219,13 @@ _FLAGS: dict[str, tuple[str, str]] = {
         r"\bworst headache\b|\bthunderclap\b"
         r"|\b(?:worst|worse) (?:headache )?(?:in|of) (?:her|his|my|their|your) life\b",
         r"worst|thunderclap|(?:in|of) (?:her|his|my|their) life|sudden",
+    ),
+    # acts that prepare a suicide: letters written, possessions given away, affairs settled
+    "final acts": (
+        r"\b(?:written|wrote|writing) (?:goodbye |farewell )?(?:letters?|notes?) to\b"
+        r"|\bsuicide note\b|\bgiv(?:en|ing|e|es) away (?:his|her|their|my)\b"
+        r"|\bgiven (?:his|her|their|my) \w+ (?:away|to)\b|\bput (?:his|her|their|my) affairs\b",
+        r"letter|note|given|gave|giv|affairs|final act|preparat",
     ),
 }
 RED_FLAGS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
