@@ -420,3 +420,15 @@ def test_a_mild_reaction_points_at_its_words() -> None:
     out = "72M. Allergies: penicillin - nausea 1998."
     found = [f for f in run_rule("entities.v1", out, ctx) if "mild reaction" in f.message]
     assert [out[f.span[0] : f.span[1]] for f in found] == ["nausea"]
+
+
+def test_done_where_the_input_books_or_requests_it() -> None:
+    booked = "He was referred and his colonoscopy is booked for 14 March. Abdomen normal."
+    assert _contradictions("temporal.v1", "Colonoscopy done 14 Mar. Abdo normal.", booked)
+    assert not _contradictions("temporal.v1", "Colonoscopy booked 14 Mar. Abdo normal.", booked)
+    asked = "Doctor: Have you had the MRI scan of your head yet?\nPatient: No, not yet."
+    assert not _contradictions("temporal.v1", "MRI head not yet done - booked.", asked)
+    assert _contradictions("temporal.v1", "MRI head done on the 22nd.", asked)
+    requested = "A coronary angiogram has been requested; a date will follow within four weeks."
+    assert _contradictions("temporal.v1", "Coronary angiogram performed.", requested)
+    assert not _contradictions("temporal.v1", "Coronary angiogram requested.", requested)

@@ -52,6 +52,8 @@ _ASPECTS: dict[str, tuple[str, ...]] = {
         "post-op",
         "had surgery",
         "done today",
+        "done on",
+        "done",
         "done this",
         "done yesterday",
         "given today",
@@ -85,6 +87,10 @@ _ASPECTS: dict[str, tuple[str, ...]] = {
         "will be given",
         "to be given",
         "to be done",
+        "requested",
+        "has been requested",
+        "to be arranged",
+        "due",
     ),
     "past": (
         "history of",
@@ -637,7 +643,17 @@ def _no_aspect(text: str, m: re.Match[str]) -> bool:
         return True
     if word == "history of" and _TOPIC_BEFORE.search(text, before, at):
         return True  # "tell me more about your history of smoking": a topic, not the past
+    if word in ("done", "done on", "performed", "completed", "requested", "due") and (
+        _NOT_YET_BEFORE.search(text, before, at) or _OTHER_SENSE.match(text, m.end())
+    ):
+        return True  # "not yet done", "well done", "done so far", "due to"
     return word == "was done" and _DENIED_BEFORE.search(text, before, at) is not None
+
+
+_NOT_YET_BEFORE = re.compile(
+    r"\b(?:not|yet|n't|never|well|be|been|being|get|getting|to)\s+(?:\w+\s+)?$", re.I
+)
+_OTHER_SENSE = re.compile(r"\s+(?:to|for|with|so|by|at\s+home|anything)\b", re.I)
 
 
 def _minutes(m: re.Match[str]) -> float:
