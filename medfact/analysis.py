@@ -631,6 +631,8 @@ class Analyzer:
                 if reply_turn
                 else None
             )
+            if reply is not None:
+                reply = _FILLERS.sub("", reply)  # "Actually, yes, I keep seeing flashes"
             if reply is not None and reply_turn is not None and len(reply_turn[1]) > 1:
                 # "No. Well... actually, yes, on Tuesday": the answer the speaker settles on
                 reply = _corrected(reply, [sents[k].text for k in reply_turn[1][1:3]])
@@ -1013,6 +1015,7 @@ def _forward_scope(
 
 _ANSWER_WORDS = frozenset({"no", "nope", "nah", "yes", "yeah"})
 _CLAUSE_OPENING_NEGATIONS = frozenset({"absent", "nil"})
+_FILLERS = re.compile(r"^(?:(?:actually|well|um+|erm|er|oh|hmm|so|ah)\b[\s,.\u2026]*)+")
 _SIDE_CORRECTION = re.compile(r"\b(?:no,?\s+wait|wait|sorry|i mean|actually|no,\s+the)\b", re.I)
 _EVENT_VERBS = frozenset(
     {"vomited", "fainted", "collapsed", "fell", "bled", "coughed", "passed", "lost", "gained"}

@@ -432,3 +432,19 @@ def test_done_where_the_input_books_or_requests_it() -> None:
     requested = "A coronary angiogram has been requested; a date will follow within four weeks."
     assert _contradictions("temporal.v1", "Coronary angiogram performed.", requested)
     assert not _contradictions("temporal.v1", "Coronary angiogram requested.", requested)
+
+
+def test_melaena_by_its_lay_words_opposite_plantars_and_an_answer_after_a_filler() -> None:
+    ctx = "Doctor: What about black, tarry stools?\nPatient: No, never. They're a normal colour."
+    assert _contradictions("negation.v1", "Dyspepsia; reports melaena.", ctx)
+    assert not _contradictions("negation.v1", "Dyspepsia; no melaena.", ctx)
+    exam = "Tone increased in both legs, reflexes brisk, both plantars upgoing."
+    assert _contradictions("negation.v1", "Brisk reflexes, plantars downgoing bilat.", exam)
+    assert not _contradictions("negation.v1", "Brisk reflexes, plantars upgoing bilat.", exam)
+    eyes = (
+        "Midwife: Any problems with your eyes?\n"
+        "Patient: Actually, yes, I keep seeing flashing lights, like zigzags."
+    )
+    assert next(t for t in analysed("x", eyes).context.tokens if t.text == "eyes").polarity == (
+        "affirmed"
+    )

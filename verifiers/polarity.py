@@ -177,6 +177,9 @@ _FINDINGS = frozenset(
         "bite",  # "tongue biting", a sign of a seizure
         "bitten",
         "incontin",
+        "tense",  # "fontanelle full and tense"
+        "bulg",
+        "melena",
     ]
 )
 
