@@ -448,3 +448,27 @@ def test_melaena_by_its_lay_words_opposite_plantars_and_an_answer_after_a_filler
     assert next(t for t in analysed("x", eyes).context.tokens if t.text == "eyes").polarity == (
         "affirmed"
     )
+
+
+def test_values_by_what_they_measure_and_changes_offered_as_alternatives() -> None:
+    ctx = "He has lost 8 kg over three months, from 79 to 71 kg, without trying."
+    assert run_rule("numbers.v1", "Unintentional wt loss 3 kg in 3 mo (79 -> 71 kg).", ctx)
+    assert not run_rule("numbers.v1", "Unintentional wt loss 8 kg in 3 mo (79 -> 71 kg).", ctx)
+    asked = (
+        "Doctor: Is your breathing better or worse than last week?\n"
+        "Patient: About the same, honestly."
+    )
+    assert run_rule("comparison.v1", "Breathing improved since last wk.", asked)
+    assert not run_rule("comparison.v1", "Breathing unchanged since last wk.", asked)
+    trigger = (
+        "Doctor: Do those symptoms improve when you stand up or change position?\n"
+        "Patient: Yeah, it does."
+    )
+    assert not run_rule("comparison.v1", "Symptoms improve when she stands up.", trigger)
+
+
+def test_an_aim_states_nothing() -> None:
+    ctx = "Doctor: How has your weight been?\nPatient: I've been trying to lose weight."
+    assert not _contradictions("negation.v1", "Denies unintentional weight loss.", ctx)
+    lost = "She has lost 5 kg of weight this month."
+    assert _contradictions("negation.v1", "No weight loss.", lost)

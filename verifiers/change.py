@@ -370,7 +370,17 @@ class _ChangeIndex:
         strict = set(change_mentions(ctx))
         by_sentence: dict[int, dict[str, int]] = {}
         against: dict[int, dict[str, int]] = {}
-        for j, direction in change_mentions(ctx, strict=False):
+        mentioned = change_mentions(ctx, strict=False)
+        # "Is your breathing better or worse?": a question offering two directions states none
+        asked: dict[int, set[str]] = {}
+        for j, direction in mentioned:
+            sentence = ctx.tokens[j].sentence
+            if ctx.sentences[sentence].text.rstrip().endswith("?"):
+                asked.setdefault(sentence, set()).add(direction)
+        alternatives = {s for s, directions in asked.items() if len(directions) > 1}
+        for j, direction in mentioned:
+            if ctx.tokens[j].sentence in alternatives:
+                continue  # "Is your breathing better or worse?" states neither
             if _negated_here(ctx, j):
                 direction = "same"  # "not better or worse"
             by_sentence.setdefault(ctx.tokens[j].sentence, {}).setdefault(direction, j)

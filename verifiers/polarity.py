@@ -544,7 +544,8 @@ def read_polarity(doc: AnalyzedText, tok: Token) -> Token | None:
     which is then affirmed; one that denies no finding ("I do not believe this is related to
     his discectomy", "try not to take", "not able to") says nothing of it; a negation after the
     word with another subject between ("the tumor and margins were negative") is the other's.
-    A wish ("I wish I had some weight loss") states nothing."""
+    A wish or an aim ("I wish I had some weight loss", "trying to lose weight") states
+    nothing."""
     before = doc.text[max(0, tok.start - 30) : tok.start]
     if _may_not_state(before) and (
         _WISH.search(before) or _PURPOSE.search(before) or _ANOTHER.search(before)
@@ -620,9 +621,15 @@ _EVERY_ITEM = re.compile(
     r"\s*(?:both\s+|all\s+)?(?:not\s+(?:an\s+)?options?|contraindicated|not\s+palpable|absent)\b",
     re.IGNORECASE,
 )
-_WISH = re.compile(r"\bwish\b[^.?!;]*$", re.IGNORECASE)
+_WISH = re.compile(
+    r"\b(?:wish|trying to|try to|want(?:s|ed)? to|hoping to|hope to|would like to)\b[^.?!;]*$",
+    re.IGNORECASE,
+)
 # a word each of _WISH, _PURPOSE and _ANOTHER needs: without one, none of them matches
-_NOT_STATING_WORDS = ("wish", "prevent", "avoid", "protect", "reduce", "similar", "such")
+_NOT_STATING_WORDS = (
+    *("wish", "try", "trying", "want", "hop", "like", "prevent", "avoid", "protect", "reduce"),
+    *("similar", "such"),
+)
 
 
 def _may_not_state(before: str) -> bool:

@@ -234,6 +234,21 @@ def _relative_distance(q: Quantity, c: Quantity, out: AnalyzedText, ctx: Analyze
     return abs(c.start / max(len(ctx.text), 1) - q.start / max(len(out.text), 1))
 
 
+_HOW_MANY = re.compile(r"\bhow\s+(?:many|much)\b", re.IGNORECASE)
+
+
+def _asked_count(ctx: AnalyzedText, c: Quantity) -> set[str]:
+    """The content stems of a "how many ...?" question that the number ``c`` answers ("How
+    many pillows? - Three."): a short reply right after it."""
+    sent = c.sentence
+    if sent == 0 or len(ctx.sentences[sent].text.split()) > 4:
+        return set()
+    question = ctx.sentences[sent - 1].text
+    if not question.rstrip().endswith("?") or not _HOW_MANY.search(question):
+        return set()
+    return {t.stem for t in ctx.sentence_tokens(sent - 1) if is_content(t)}
+
+
 _ONE_UNIT = {"min": "minute", "h": "hour", "d": "day", "wk": "week", "mo": "month", "yr": "year"}
 
 
@@ -639,16 +654,20 @@ class NumbersRule(Rule):
             return None  # "~1 min" where the input says "maybe a minute"
         anchors = clause_window_stems(out, q.token_index)
         rivals = []
+        answered = False
         for c in theirs:
             if q.unit_class is None and c.unit_class is not None:
                 continue
             if q.unit_class is not None and c.unit_class != q.unit_class:
                 continue
-            overlap = len(anchors & clause_window_stems(ctx, c.token_index))
+            asked = _asked_count(ctx, c) if q.unit_class is None else set()
+            overlap = len(anchors & (clause_window_stems(ctx, c.token_index) | asked))
+            answered = answered or bool(anchors & asked)
             rivals.append((overlap, c))
         same_class = [c for _, c in rivals]
         best = max(rivals, key=lambda r: r[0], default=(0, None))
-        rival = best[1] if best[0] > 0 and q.unit_class is not None else None
+        # a count is compared where it answers a "how many" question about the same thing
+        rival = best[1] if best[0] > 0 and (q.unit_class is not None or answered) else None
         if _dose_of_new_drug(q, out, ctx):
             rival = None  # "start prednisone 40 mg": no dose in the input to compare with
         elif rival is None and q.unit_class is not None and same_class:
