@@ -521,6 +521,8 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
             out.append(Fact("polarity", key, tok.polarity, tok.start, tok.end, tok))
         if not finding:
             continue
+        if tok.polarity != AFFIRMED:
+            continue  # whose it is matters for what is present ("uncle had polyps (not cancer)")
         if tok.scope == FAMILY and tok.sentence in relatives:
             out.append(Fact("scope", tok.stem, "family", tok.start, tok.end, tok))
         elif tok.scope != FAMILY and tok.sentence not in kin:
@@ -1413,7 +1415,7 @@ def _stated_elsewhere(fact: Fact, windows: Windows, claim_topic: frozenset[str])
         return False  # substitutions, safety frames and actions are read by their own rules
     doc = windows.doc
     for g in windows.facts(0, len(doc.text)):
-        if g.kind != fact.kind or g.key != fact.key or not _agree(fact, g):
+        if g.kind != fact.kind or not _same_subject(fact, g) or not _agree(fact, g):
             continue
         if fact.kind not in _WORD_KINDS:
             return True
@@ -1423,6 +1425,18 @@ def _stated_elsewhere(fact: Fact, windows: Windows, claim_topic: frozenset[str])
         ):
             return True
     return False
+
+
+def _same_subject(a: Fact, b: Fact) -> bool:
+    """The same key; for amounts, the same class and drug, or no drug named on one side ("then
+    100 mg daily" in a titration that named its drug once)."""
+    if a.key == b.key:
+        return True
+    if a.kind != "amount":
+        return False
+    fa, _, da = a.key.partition("|")
+    fb, _, db = b.key.partition("|")
+    return fa == fb and "" in (da, db)
 
 
 _STRONG_FRAMES = tuple(concept_key(w) for w in ("allergy", "allergic", "reaction", "intolerance"))

@@ -472,3 +472,23 @@ def test_an_aim_states_nothing() -> None:
     assert not _contradictions("negation.v1", "Denies unintentional weight loss.", ctx)
     lost = "She has lost 5 kg of weight this month."
     assert _contradictions("negation.v1", "No weight loss.", lost)
+
+
+def test_doses_vaccines_and_driving_carry_no_polarity_and_txa_is_a_drug() -> None:
+    warfarin = "Regimen 2.5 mg daily except 5 mg on Mondays. He has missed no doses."
+    assert not _contradictions(RULE, "Dose 2.5 mg qd, 5 mg Mon; no missed doses.", warfarin)
+    drive = "Doctor: The law says you can't drive for six months.\nPatient: I drive for work."
+    assert not _contradictions(RULE, "No driving for 6 mo; drives for work.", drive)
+    pph = "Carboprost 250 micrograms IM at 0430. Tranexamic acid 1 g IV at 0435."
+    assert not _contradictions(RULE, "Carboprost 250 mcg IM 0430, TXA 1 g IV 0435.", pph)
+    assert _contradictions("numbers.v1", "Carboprost 250 mcg IM 0430, TXA 2 g IV 0435.", pph)
+
+
+def test_whose_it_is_matters_only_for_what_is_present() -> None:
+    ctx = (
+        "Patient: My mum had bowel cancer at 48.\nDoctor: Anyone else?\n"
+        "Patient: Her brother, my uncle, had polyps taken out. Not cancer."
+    )
+    assert not _contradictions(
+        RULE, "FHx: mother CRC at 48; maternal uncle polyps (not cancer).", ctx
+    )

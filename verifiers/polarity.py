@@ -206,6 +206,16 @@ _UNSPECIFIC = frozenset(
         "pressure",
         "pulse",
         "vital",
+        # a medicine's act or a plan, not a finding ("no missed doses", "no driving for 6 mo")
+        "dose",
+        "dosage",
+        "injection",
+        "vaccine",
+        "vaccination",
+        "immunisation",
+        "immunization",
+        "drive",
+        "driving",
     ]
 )
 # Tests and orders: whether the input hedges them is the plan's business, not a diagnosis's.

@@ -29,6 +29,7 @@ _EXTRA_VARIANTS = {
     "blue reliever": "albuterol",
     "brown inhaler": "beclometasone",
     "brown preventer": "beclometasone",
+    "txa": "tranexamic acid",
 }
 
 _PACKAGE = "drug_named_entity_recognition"
