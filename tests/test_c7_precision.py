@@ -110,22 +110,10 @@ def test_a_side_denied_where_the_input_affirms_the_other_is_consistent() -> None
     assert _flags("laterality.v1", moved, context)
 
 
-def test_regions_hold_their_parts_in_the_plural_and_arteries() -> None:
-    hands = "[doctor] i'd like you to squeeze both hands for me ."
-    assert not _flags("laterality.v1", "EMG of the bilateral upper extremities.", hands)
+def test_a_region_holds_the_arteries_of_its_limb() -> None:
     radial = "[doctor] i don't see any swelling on your right radial artery cath site ."
     assert not _flags("laterality.v1", "Right upper extremity: no swelling.", radial)
     assert _flags("laterality.v1", "No swelling at the left radial artery cath site.", radial)
-
-
-def test_the_low_back_is_the_lumbar_spine() -> None:
-    context = (
-        "[doctor] examination of the cervical spine , no tenderness .\n"
-        "[doctor] exam of the low back . range of motion is decreased ."
-    )
-    assert not _flags("laterality.v1", "Lumbar spine exam: range of motion decreased.", context)
-    neck = "[doctor] examination of the cervical spine , no tenderness ."
-    assert _flags("laterality.v1", "Lumbar spine exam: no tenderness.", neck)
 
 
 # --- comparison.v1 ----------------------------------------------------------------------------
@@ -215,6 +203,11 @@ def test_a_question_asserts_no_degree_and_an_answer_does() -> None:
     assert not _flags("certainty.v1", "The pain is intermittent.", asked)
     told = "[patient] the pain is constant , it never goes away ."
     assert _flags("certainty.v1", "The pain is intermittent.", told)
+    denied = "Doctor: Did you always have that back pain?\nPatient: No. It comes and goes."
+    assert not _flags("certainty.v1", "He has had back pain intermittently.", denied)
+    # a question the next turn confirms is a statement
+    confirmed = "Doctor: Is the back pain constant?\nPatient: Yes, it is there all day."
+    assert _flags("certainty.v1", "He has had back pain intermittently.", confirmed)
 
 
 def test_a_change_of_degree_told_in_one_sentence() -> None:

@@ -205,13 +205,23 @@ def scale_words(doc: AnalyzedText) -> list[_Word]:
 
 
 def _asked(doc: AnalyzedText, w: _Word) -> bool:
-    """A scale word of a question ("did you always have that pain?"): nothing is stated."""
-    if doc.tokens[w.token_index].polarity == ASKED:
-        return True
+    """A scale word of a question that the dialogue does not make a statement: a question that
+    offers alternatives ("is the pain constant or does it come and go") or that the next turn
+    answers no ("Did you always have that pain?" - "No, it comes and goes")."""
     text = doc.sentences[w.sentence].text
-    return text.rstrip().endswith("?") or _ASKS.match(text) is not None
+    asked = doc.tokens[w.token_index].polarity == ASKED
+    if not (asked or text.rstrip().endswith("?") or _ASKS.match(text)):
+        return False
+    if _OR_AFTER.match(doc.text, w.end, doc.sentences[w.sentence].span[1]):
+        return True
+    later = doc.sentences[w.sentence + 1 : w.sentence + 2]
+    return bool(later) and _NO.match(later[0].text) is not None
 
 
+_OR_AFTER = re.compile(r"\W*(?:\w+\W+){0,4}?or\b", re.IGNORECASE)  # "constant or ..."
+
+
+_NO = re.compile(r"\s*(?:\[\w+\]|\w+:)?\s*(?:no|nope|nah|not)\b", re.IGNORECASE)
 # A transcript's question without its "?": "[doctor] okay and is the pain constant or ..."
 _ASKS = re.compile(
     r"\s*(?:\[doctor\]|doctor:)\s*(?:(?:okay|ok|and|so|alright|um|uh|now)\b[\s,]*)*"
