@@ -573,6 +573,8 @@ class Analyzer:
             after_word = gaps[i + 1] if i + 1 < len(toks) else ""
             if ":" in after_word or "]" in after_word:
                 continue  # "Guest_family: He was cooking": a speaker, not a relative's condition
+            if "by" in words[max(0, i - 2) : i]:
+                continue  # "brought in by her daughter with two days of confusion": a companion
             verb = None
             for j in range(i + 1, min(i + 6, len(toks))):
                 if j in family_stops:

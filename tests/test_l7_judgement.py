@@ -492,3 +492,22 @@ def test_whose_it_is_matters_only_for_what_is_present() -> None:
     assert not _contradictions(
         RULE, "FHx: mother CRC at 48; maternal uncle polyps (not cancer).", ctx
     )
+
+
+def test_a_correction_a_reason_and_a_companion_are_not_what_they_look_like() -> None:
+    pink = "Mother: The antibiotic, the pink one... no, the white one, co-amoxiclav, a rash."
+    drug = next(t for t in analysed("x", pink).context.tokens if t.text == "co-amoxiclav")
+    assert drug.polarity == "affirmed"
+    assert next(
+        t for t in analysed("x", "No rash.").context.tokens if t.text == "rash"
+    ).polarity == ("negated")
+    reason = "CT angiogram requested to rule out pulmonary embolism given the tachycardia."
+    toks = analysed("x", reason).context.tokens
+    assert next(t for t in toks if t.text == "tachycardia").polarity == "affirmed"
+    assert next(t for t in toks if t.text == "embolism").polarity == "uncertain"
+    companion = "76-year-old brought in by her daughter with two days of confusion."
+    assert next(
+        t for t in analysed("x", companion).context.tokens if t.text == "confusion"
+    ).scope != ("family")
+    relative = "Her daughter has diabetes."
+    assert analysed("x", relative).context.tokens[-1].scope == "family"
