@@ -601,7 +601,7 @@ def read_polarity(doc: AnalyzedText, tok: Token) -> Token | None:
 _DENIES = re.compile(
     r"deni|deny|no\b|none|nor\b|neither|without|negative|free\s+of|absen|rul(?:e|ing)\s+out|"
     r"never|non-?|nothing|(?:not|n't)\s+(?:have|has|had|got|experienc\w*|report\w*|"
-    r"complain\w*|feel\w*|felt|show\w*|reveal\w*|see|seen|notic\w*|appreciat\w*|hear\w*|"
+    r"complain\w*|feel\w*|felt|show\w*|reveal\w*|see|seen|notic\w*|appreciat\w*|hear\w*|pass\w*|"
     r"any|a|an)\b|(?:not|n't)\s+(?:currently\s+)?(?!going\b)\w+ing\b",  # "not using"
     re.IGNORECASE,
 )
