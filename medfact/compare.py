@@ -613,12 +613,17 @@ def _aim_sentences(doc: AnalyzedText) -> set[int]:
 def _aims(sentence: str) -> bool:
     """Whether a sentence sets out to study something; read once per sentence text (a window
     of the input holds the same sentences as its neighbours)."""
+    if len(sentence) > _AIM_MEMO_CHARS:
+        return _AIM.search(sentence) is not None  # a long sentence is not kept
     known = _AIMS.get(sentence)
     if known is None:
         if len(_AIMS) >= 10_000:  # sentences are long keys: a smaller memo
             _AIMS.clear()
         known = _AIMS[sentence] = _AIM.search(sentence) is not None
     return known
+
+
+_AIM_MEMO_CHARS = 1_000
 
 
 _AIMS: dict[str, bool] = {}

@@ -392,3 +392,13 @@ def test_windows_by_kinds_give_the_full_windows_facts_and_topics() -> None:
             assert all(topics[at] == words for at, words in part.items())
             # every word-level fact of the kinds has its topic, the one the full reading gives
             assert {f.start for f in full if f.kind in kinds & _TOKEN_KINDS} <= set(part)
+
+
+def test_aims_memo_keeps_short_sentences_only() -> None:
+    from medfact import compare
+
+    long = "We sought to assess whether it helps. " + "word " * 400
+    short = "We aim to compare two doses."
+    assert compare._aims(long) and compare._aims(short)
+    assert not compare._aims("The knee is swollen.")  # control
+    assert short in compare._AIMS and long not in compare._AIMS
