@@ -17,7 +17,6 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from itertools import pairwise, takewhile
-from typing import Any
 
 from medfact.lexicon import terms
 from medfact.lexicon.drugs import DrugMention, default_lexicon
@@ -112,7 +111,7 @@ class AnalyzedText:
     is_dialogue: bool = False
     # readings of this text that several rules ask for (code status, allergies), kept by the
     # first to read them; not part of the text's value
-    readings: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    readings: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
     def stem_polarities(self) -> dict[str, set[str]]:

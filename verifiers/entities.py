@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache, wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from medfact.analysis import AFFIRMED, NEGATED, AnalyzedText
 from medfact.document import CaseDoc
@@ -813,7 +813,7 @@ def _once_per_text(read: Callable[[AnalyzedText], _Read]) -> Callable[[AnalyzedT
     def once(doc: AnalyzedText) -> _Read:
         if name not in doc.readings:
             doc.readings[name] = read(doc)
-        return doc.readings[name]
+        return cast(_Read, doc.readings[name])
 
     return once
 
