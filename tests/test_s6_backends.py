@@ -101,7 +101,8 @@ def test_an_unknown_backend_is_refused_at_construction():
 
 def test_the_verifier_defaults_to_the_deterministic_backend():
     verifier = CrossEncoderVerifier()
-    assert verifier.encoder.backend == ce.DEFAULT_BACKEND == "torch-bf16"
+    assert verifier.encoder.backend == ce.DEFAULT_BACKEND == "onnx"
+    assert verifier.encoder.fallback == ce.FALLBACK_BACKEND == "torch-bf16"
     assert verifier.encoder.per_row is True
     assert CrossEncoder().backend == "torch" and CrossEncoder().per_row is False
 

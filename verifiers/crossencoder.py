@@ -26,7 +26,8 @@ log = logging.getLogger("medfact")
 DEFAULT_MODEL = "verifier-v3"
 SUPPORT_LABELS = ("not_supported", "supported")  # a support model's classes, in order
 BACKENDS = ("torch", "torch-bf16", "onnx")
-DEFAULT_BACKEND = "torch-bf16"  # crossencoder.v1's: bench/RESULTS.md "Tier 1 inference" (S6)
+DEFAULT_BACKEND = "onnx"  # crossencoder.v1's: bench/RESULTS.md "Tier 1 int8 ONNX" (S7, helper B)
+FALLBACK_BACKEND = "torch-bf16"  # crossencoder.v1's when the onnx backend cannot run
 ONNX_FILE = "model.onnx"  # written by `python -m medfact.nli.export`
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
@@ -70,6 +71,40 @@ def bf16_supported() -> bool:
         return False
 
 
+def int8_saturates() -> bool:
+    """Whether ONNX Runtime's int8 products can overflow on this CPU: an x86 CPU without VNNI
+    (AVX512-VNNI, AVX-VNNI) or AMX sums u8 x s8 pairs with a saturating 16-bit instruction.
+    An x86 CPU whose flags cannot be read counts as one; other architectures do not."""
+    import platform
+
+    if platform.machine().lower() not in {"x86_64", "amd64", "i386", "i686", "x86"}:
+        return False
+    try:
+        text = Path("/proc/cpuinfo").read_text(errors="replace")
+    except OSError:
+        return True
+    flags = next((line for line in text.splitlines() if line.startswith("flags")), "").split()
+    return not {"avx512_vnni", "avx_vnni", "amx_int8"} & set(flags)
+
+
+def _onnx_unavailable(model_dir: Path) -> str | None:
+    """Why the onnx backend cannot run on ``model_dir`` here, or None when it can."""
+    import importlib.util
+
+    try:
+        found = importlib.util.find_spec("onnxruntime") is not None
+    except ValueError:  # a module set to None (tests) or without a spec
+        found = False
+    if not found:
+        return "onnxruntime is not installed (pip install 'medfact[model]')"
+    if not (model_dir / ONNX_FILE).is_file():
+        return (
+            f"no {ONNX_FILE} in {model_dir} (make one with "
+            f"`python -m medfact.nli.export --model-dir {model_dir} --out {model_dir} --int8`)"
+        )
+    return None
+
+
 def _support_softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
     z = logits.astype(np.float64) / temperature
     z -= z.max(axis=-1, keepdims=True)
@@ -99,6 +134,10 @@ class CrossEncoder:
     ``per_row``: run every pair as its own call, unpadded, so that a pair's probabilities are
     bit-identical whatever else is in ``predict``'s list (batched float32 moves them by ~1e-6,
     bfloat16 by ~1e-2); otherwise length-sorted batches of ``batch_size``.
+    ``fallback``: the backend to run, with a warning saying why, when ``backend="onnx"`` cannot
+    (onnxruntime not installed, or no ``model.onnx`` in the folder); None or ``""`` (a config's
+    way to say none): an error instead.
+    ``backend_`` is the backend that runs, once loaded.
     """
 
     def __init__(
@@ -111,9 +150,12 @@ class CrossEncoder:
         threads: int | None = None,
         backend: str = "torch",
         per_row: bool = False,
+        fallback: str | None = None,
     ) -> None:
-        if backend not in BACKENDS:
-            raise MedfactError(f"crossencoder backend: {backend!r} is not one of {list(BACKENDS)}")
+        fallback = fallback or None
+        for kind, value in (("backend", backend), ("fallback", fallback)):
+            if value is not None and value not in BACKENDS:
+                raise MedfactError(f"crossencoder {kind}: {value!r} is not one of {list(BACKENDS)}")
         self.model_dir = model_dir
         self.base = base
         self.max_length = max_length
@@ -122,6 +164,8 @@ class CrossEncoder:
         self.threads = threads
         self.backend = backend
         self.per_row = per_row
+        self.fallback = fallback
+        self.backend_ = backend
         self.model_ = None
         self.session_ = None  # the onnx backend's InferenceSession
         self.dtype_ = "float32"
@@ -134,7 +178,15 @@ class CrossEncoder:
         if self.model_ is not None or self.session_ is not None:
             return self
         model_dir = Path(self.model_dir) if self.model_dir else shipped_model_dir()
-        if self.backend == "onnx":
+        self.backend_ = self.backend
+        if self.backend == "onnx" and self.fallback is not None:
+            reason = _onnx_unavailable(model_dir)
+            if reason:
+                log.warning(
+                    "crossencoder backend onnx: %s; tier 1 runs %s instead", reason, self.fallback
+                )
+                self.backend_ = self.fallback
+        if self.backend_ == "onnx":
             self._load_onnx(model_dir)
         else:
             self._load_torch(model_dir)
@@ -170,9 +222,9 @@ class CrossEncoder:
         if self.threads:
             torch.set_num_threads(self.threads)
         dtype = torch.float32
-        if self.backend == "torch-bf16" and self.quantize:
+        if self.backend_ == "torch-bf16" and self.quantize:
             log.info("crossencoder: quantize applies to float32 weights; bfloat16 not used")
-        elif self.backend == "torch-bf16":
+        elif self.backend_ == "torch-bf16":
             if bf16_supported():
                 dtype = torch.bfloat16
             else:
@@ -225,6 +277,9 @@ class CrossEncoder:
         options.intra_op_num_threads = self.threads or 0  # 0: ONNX Runtime's default
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if int8_saturates():
+            # u8 x s8 products summed in saturating 16 bits: ONNX Runtime's exact (slower) u8 x u8
+            options.add_session_config_entry("session.x64quantprecision", "1")
         self.session_ = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.tokenizer_ = AutoTokenizer.from_pretrained(str(model_dir))
         self.support_model_ = True
@@ -265,7 +320,7 @@ class CrossEncoder:
         if not pairs:
             return np.zeros((0, len(LABELS)), dtype=np.float32)
         self.load()
-        if self.backend == "torch" and not self.per_row:
+        if self.backend_ == "torch" and not self.per_row:
             return self._predict_batched(pairs)
         logits = self._logits_per_row(pairs) if self.per_row else self._logits_batched(pairs)
         out = np.zeros((len(pairs), len(LABELS)), dtype=np.float32)
@@ -374,10 +429,11 @@ class CrossEncoderVerifier:
     ``dismiss_supported`` (a word-count finding dismissed), ``not_enough_info`` and ``high`` (a
     finding of no support, at risk 2 and 3), ``contradicted``.
 
-    ``backend`` (``"torch-bf16"`` by default; ``"torch"`` for float32, ``"onnx"`` for ONNX
-    Runtime on an exported ``model.onnx``) and ``per_row`` (on by default: each pair its own
-    call, so a claim's probabilities never depend on the other claims read with it) are
-    :class:`CrossEncoder`'s.
+    ``backend`` (``"onnx"`` by default: ONNX Runtime on the folder's int8 ``model.onnx``;
+    ``"torch-bf16"``, ``"torch"`` for float32), ``per_row`` (on by default: each pair its own
+    call, so a claim's probabilities never depend on the other claims read with it) and
+    ``fallback`` (``"torch-bf16"``: what runs, with a warning, where onnxruntime or the folder's
+    ``model.onnx`` is missing) are :class:`CrossEncoder`'s.
     """
 
     name = "crossencoder.v1"
@@ -394,6 +450,7 @@ class CrossEncoderVerifier:
         thresholds: dict[str, float] | None = None,
         backend: str = DEFAULT_BACKEND,
         per_row: bool = True,
+        fallback: str | None = FALLBACK_BACKEND,
     ) -> None:
         self.top_k = top_k
         self.overrides = dict(thresholds or {})
@@ -405,6 +462,7 @@ class CrossEncoderVerifier:
             threads=threads,
             backend=backend,
             per_row=per_row,
+            fallback=fallback,
         )
 
     def load(self) -> CrossEncoderVerifier:
