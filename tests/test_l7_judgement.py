@@ -511,3 +511,10 @@ def test_a_correction_a_reason_and_a_companion_are_not_what_they_look_like() -> 
     ).scope != ("family")
     relative = "Her daughter has diabetes."
     assert analysed("x", relative).context.tokens[-1].scope == "family"
+
+
+def test_an_activity_the_output_allows_and_the_input_forbids() -> None:
+    ctx = "Doctor: After a first seizure, the law says you can't drive for six months."
+    assert _contradictions("negation.v1", "First seizure. May continue driving for work.", ctx)
+    assert not _contradictions("negation.v1", "First seizure. No driving for 6 mo.", ctx)
+    assert not _contradictions("negation.v1", "May drive again after 6 months.", ctx)

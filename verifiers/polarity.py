@@ -421,6 +421,7 @@ class NegationRule(Rule):
                     )
                 )
         findings.extend(self._opposite_results(view, windows))
+        findings.extend(self._advice_reversed(view))
         return findings
 
     def _whose(self, view: CaseDoc, tok: Token, mentions: list[Token]) -> Finding | None:
@@ -480,6 +481,37 @@ class NegationRule(Rule):
             context_span=(anchor.start, anchor.end),
             confidence=0.7,
         )
+
+    def _advice_reversed(self, view: CaseDoc) -> list[Finding]:
+        """An activity the output allows ("may continue driving", "OK to swim") that the input
+        forbids ("you can't drive for six months", "no swimming until ...")."""
+        ctx = view.context
+        assert ctx is not None
+        allowed = list(_ALLOWS.finditer(view.output.text))
+        if not allowed:
+            return []
+        forbidden: dict[str, re.Match[str]] = {}
+        for m in _FORBIDS.finditer(ctx.text):
+            forbidden.setdefault(_activity(m.group("act")), m)
+        found = []
+        for m in allowed:
+            rival = forbidden.get(_activity(m.group("act")))
+            if rival is None or _CONDITIONAL_AFTER.match(view.output.text, m.end()):
+                continue  # "may drive again after six months": the input's own condition
+            found.append(
+                self.finding(
+                    view,
+                    ErrorCategory.DETAIL_MISIDENTIFICATION,
+                    self.flip_risk,
+                    m.span(),
+                    f"'{m.group().strip()}' is allowed here, but the input forbids it "
+                    f"('{rival.group().strip()}')",
+                    relation=CONTRADICTED,
+                    context_span=rival.span(),
+                    confidence=0.75,
+                )
+            )
+        return found
 
     def _opposite_results(self, view: CaseDoc, windows: AlignedWindows) -> list[Finding]:
         """ "Test was positive" where the input says negative (normal/abnormal, ...), in the
@@ -620,6 +652,34 @@ _PURPOSE = re.compile(
     re.IGNORECASE,
 )
 _ANOTHER = re.compile(r"\b(?:similar|such)\b(?:\s+\w+)?\s*$", re.IGNORECASE)
+# Activities a plan allows or forbids (driving, lifting, swimming, flying, ...), by their stem.
+_ACTIVITIES = (
+    r"(?P<act>driv\w*|drive|lift\w*|swim\w*|fly\w*|bath\w*|exercis\w*|work\w*|"
+    r"operat\w*|run\w*|cycl\w*|shower\w*|breastfeed\w*)"
+)
+_ALLOWS = re.compile(
+    r"\b(?:may|can|could|ok(?:ay)?\s+to|fine\s+to|safe\s+to|allowed\s+to|able\s+to)\s+"
+    r"(?:continue\s+(?:to\s+)?|resume\s+|keep\s+)?" + _ACTIVITIES + r"\b",
+    re.IGNORECASE,
+)
+_FORBIDS = re.compile(
+    r"\b(?:can't|cannot|can\s+not|must\s+not|mustn't|shouldn't|should\s+not|don't|do\s+not|"
+    r"not\s+to|no|avoid|stop)\s+(?:\w+\s+)?" + _ACTIVITIES + r"\b",
+    re.IGNORECASE,
+)
+
+
+_CONDITIONAL_AFTER = re.compile(
+    r"(?:\s+\w+){0,3}\s+(?:after|once|when|until|if|from|in)\b", re.IGNORECASE
+)
+
+
+def _activity(word: str) -> str:
+    """An activity's key: "driving", "drive" and "drives" are one."""
+    word = word.lower()
+    return "driv" if word.startswith(("driv", "drive")) else word[:4]
+
+
 _STOPPED = re.compile(
     r"\b(?:stopped|discontinued|ceased|held|withdrawn|taken off|came off|switched)\b", re.I
 )
