@@ -518,3 +518,11 @@ def test_an_activity_the_output_allows_and_the_input_forbids() -> None:
     assert _contradictions("negation.v1", "First seizure. May continue driving for work.", ctx)
     assert not _contradictions("negation.v1", "First seizure. No driving for 6 mo.", ctx)
     assert not _contradictions("negation.v1", "May drive again after 6 months.", ctx)
+
+
+def test_chest_pressure_is_felt_and_blood_pressure_is_measured() -> None:
+    ctx = "Doctor: Any chest pain?\nPatient: Um... not pain exactly. More of a pressure."
+    assert _contradictions("negation.v1", "Denies chest pain or pressure.", ctx)
+    assert not _contradictions("negation.v1", "Chest pressure, not pain.", ctx)
+    bp = "Blood pressure 148/90 today. No headache."
+    assert not _contradictions("negation.v1", "No pressure symptoms; no headache.", bp)

@@ -312,12 +312,15 @@ class NegationRule(Rule):
                 continue  # "Amlodipine stopped a month ago": not taken, as the input's "No"
             # "carboplatin reaction": a drug's own, not the "no reaction" of another drug
             drug_mod = i > 0 and out_tokens[i - 1].start in drug_starts
+            # "chest pressure" is felt; "blood pressure" is measured
+            feeling_pressure = tok.text == "pressure" and mod not in _PRESSURE_MEASURES
             asserted = [
                 m
                 for m, m_mod, m_head in ctx_mentions.get(tok.stem, [])
                 if m.polarity != ASKED
                 and (mod is None or m_mod is None or mod == m_mod)
                 and (not drug_mod or mod == m_mod)
+                and not (feeling_pressure and m_mod in _PRESSURE_MEASURES)
                 and (head is None or m_head is None or head == m_head or m.text != tok.text)
                 and (head is None or not head.startswith(_COMPOUND) or head == m_head)
                 and (qualifier is None or _near(ctx, m, qualifier))
@@ -345,7 +348,7 @@ class NegationRule(Rule):
                 continue
             if key in seen_sentences:
                 continue
-            risk = self._flip_risk(tok)
+            risk = self.minor_flip_risk if feeling_pressure else self._flip_risk(tok)
             if risk is None:
                 continue  # "associated", "home", "results": ordinary words' flips are noise
             anchor = aligned[0]
@@ -680,6 +683,10 @@ def _activity(word: str) -> str:
     return "driv" if word.startswith(("driv", "drive")) else word[:4]
 
 
+_PRESSURE_MEASURES = frozenset(
+    {"blood", "bp", "pulse", "intraocular", "venous", "arterial", "open", "airway", "partial"}
+    | {"pulmonari", "systol", "diastol", "high", "low", "elev", "htn", "hypotens"}
+)
 _STOPPED = re.compile(
     r"\b(?:stopped|discontinued|ceased|held|withdrawn|taken off|came off|switched)\b", re.I
 )
