@@ -526,3 +526,9 @@ def test_chest_pressure_is_felt_and_blood_pressure_is_measured() -> None:
     assert not _contradictions("negation.v1", "Chest pressure, not pain.", ctx)
     bp = "Blood pressure 148/90 today. No headache."
     assert not _contradictions("negation.v1", "No pressure symptoms; no headache.", bp)
+
+
+def test_nstemi_by_its_long_name() -> None:
+    ctx = "The diagnosis is non-ST-elevation myocardial infarction. Aspirin given."
+    assert _contradictions("certainty.v1", "Possible NSTEMI. Aspirin given.", ctx)
+    assert not _contradictions("certainty.v1", "Dx: NSTEMI. Aspirin given.", ctx)
