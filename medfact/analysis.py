@@ -744,7 +744,12 @@ class Analyzer:
             if tok.is_number and "/" in word:
                 head, _, tail = word.partition("/")
                 value, second = _parse_number(head), _parse_number(tail)
-                if second in _WEEKS_DAYS and value is not None and 0 < value <= second:
+                if (
+                    second in _WEEKS_DAYS
+                    and value is not None
+                    and 0 < value <= min(second, 42)
+                    and (second, value) != (12.0, 6.0)  # 6/12 is also a visual acuity
+                ):
                     # "8/52", "3/7": weeks and days the British way
                     unit_class, unit = "time", _WEEKS_DAYS[second]
                     second = None
@@ -1099,7 +1104,8 @@ def _presupposed(toks: list[Token], tagged: bool) -> list[Token]:
     return subject if k + 1 + len(subject) + 1 < len(toks) else []
 
 
-_WEEKS_DAYS = {52.0: "wk", 7.0: "d"}
+# "8/52" weeks, "3/7" days, "3/12" months, "36/40" weeks of gestation (the British way)
+_WEEKS_DAYS = {52.0: "wk", 7.0: "d", 12.0: "mo", 40.0: "wk"}
 
 
 def _hyphenated_number(word: str) -> float | None:

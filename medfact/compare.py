@@ -163,6 +163,13 @@ _ORDER = re.compile(
 _ORDER_SIGN = {"more": 1, "higher": 1, "greater": 1, "less": -1, "lower": -1, "fewer": -1}
 _GESTATION = re.compile(r"\bgestation|\bpregnan", re.IGNORECASE)
 _PREGNANCY_NEGATIVE = re.compile(r"\bnegative\b|\bnot\b|\bno\b|\bdenies\b", re.IGNORECASE)
+_NOT_A_PREGNANCY = re.compile(
+    r"\s+(?:prevention|programme|program|plans?|planning|risk|advice|counsel\w*)\b", re.I
+)
+_NO_PREGNANCY_BEFORE = re.compile(
+    r"\b(?:prevent\w*|avoid\w*|planning|plan|plans|trying\s+for|future|another)\s+(?:a\s+)?$",
+    re.I,
+)
 _STUDY = re.compile(r"\btest\b|\bscreen\b|\bhcg\b", re.IGNORECASE)
 
 # kinds compared against a corpus passage (general knowledge, no patient)
@@ -817,6 +824,10 @@ def pregnancy_facts(doc: AnalyzedText) -> list[Fact]:
     for m in PREGNANCY.finditer(doc.text):
         if not doc.tokens:
             break
+        if _NOT_A_PREGNANCY.match(doc.text, m.end()) or _NO_PREGNANCY_BEFORE.search(
+            doc.text, max(0, m.start() - 25), m.start()
+        ):
+            continue  # "the pregnancy prevention programme", "planning a pregnancy"
         i = _token_at(doc, _token_index(doc), m.start())
         if aims is None:
             aims = _aim_sentences(doc)

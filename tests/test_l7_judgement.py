@@ -532,3 +532,35 @@ def test_nstemi_by_its_long_name() -> None:
     ctx = "The diagnosis is non-ST-elevation myocardial infarction. Aspirin given."
     assert _contradictions("certainty.v1", "Possible NSTEMI. Aspirin given.", ctx)
     assert not _contradictions("certainty.v1", "Dx: NSTEMI. Aspirin given.", ctx)
+
+
+def test_notes_shorthand_for_times_and_rates() -> None:
+    assert _quantities("36/40 G2P1, GBS+.")[0][:2] == (36.0, "wk")
+    assert _quantities("Echo 3/12.")[0][:2] == (3.0, "mo")
+    assert _quantities("VA 6/12 right eye")[0][1] is None  # a visual acuity, not six months
+    bloods = "Plan: repeat prescription, bloods every three months."
+    assert not run_rule("numbers.v1", "Plan: repeat Rx, 3-monthly bloods.", bloods)
+    feeds = "Plan: feed every 3 hours and check glucose."
+    assert not _contradictions(RULE, "Plan: 3-hourly feeds.", feeds)
+    assert _contradictions(RULE, "Plan: hourly feeds.", feeds)
+
+
+def test_what_is_not_a_pregnancy_an_allergen_or_the_patients_diagnosis() -> None:
+    ppp = "She uses the implant and understands the pregnancy prevention programme."
+    found = run_rule("omission.v1", "24F, acne; implant; start isotretinoin.", ppp)
+    assert not [f for f in found if "pregnancy" in f.message]
+    found = run_rule("omission.v1", "Acne.", "She is 10 weeks pregnant.")
+    assert [f for f in found if "pregnancy" in f.message]
+    said = "Patient: The one I'm actually allergic to is cefalexin. My throat closed up."
+    assert not _contradictions(RULE, "Allergy: cefalexin - throat swelling.", said)
+    relative = "Her mother was diagnosed with breast cancer at 41 and carries a BRCA1 variant."
+    found = run_rule("omission.v1", "36F, FHx: mother breast ca at 41 (BRCA1).", relative)
+    assert not [f for f in found if "diagnosis" in f.message]
+
+
+def test_lay_names_of_scopes_scans_and_transfusions_support_them() -> None:
+    ctx = "Doctor: We're going to admit you, give you blood and arrange a camera test."
+    found = run_rule("entities.v1", "Admit for transfusion and endoscopy.", ctx)
+    assert not [f for f in found if "procedure" in f.message]
+    found = run_rule("entities.v1", "Admit for transfusion and endoscopy.", "Admit today.")
+    assert len([f for f in found if "procedure" in f.message]) == 2

@@ -427,13 +427,23 @@ SUPPORT_ONLY: dict[tuple[str, str], tuple[str, ...]] = {
     ("condition", "reflux"): ("heart burn",),
     ("procedure", "hysterectomy"): ("uterus taken out", "uterus removed"),
     ("condition", "malignancy"): ("tumor", "oncology", "oncologist"),
-    ("procedure", "mri"): ("M R I",),
+    ("procedure", "mri"): ("M R I", "urgent scan", "MRI scan", "magnet scan"),
+    # lay names of scopes ("a camera test", "the scope")
+    ("procedure", "endoscopy"): ("camera test", "the scope", "camera down"),
+    ("procedure", "colonoscopy"): ("camera test of the bowel", "camera test", "bowel camera"),
     ("procedure", "ecg"): ("E K G", "E C G"),
     ("procedure", "cardiac catheterization"): ("cardiac cath",),
     ("procedure", "biopsy"): ("send it to the lab", "sent to the lab", "cut it out", "remove it"),
     ("setting", "emergency department"): ("A&E", "went to the emergency", "emergency"),
     ("procedure", "dialysis"): ("kidney machine",),
-    ("procedure", "transfusion"): ("blood transfusion", "bag of blood", "units of red cells"),
+    ("procedure", "transfusion"): (
+        "blood transfusion",
+        "bag of blood",
+        "units of red cells",
+        "give you blood",
+        "give her blood",
+        "give him blood",
+    ),
 }
 
 _FAMILY = ("wife", "husband", "partner", "daughter", "son", "mother", "father", "sister", "brother")
@@ -869,6 +879,7 @@ _ANSWER = re.compile(
 _NOT_ALLERGENS = frozenset(
     {"none", "no", "nothing", "any", "anything", "something", "medicines", "medications", "drugs"}
     | {"one", "some", "that", "this", "it", "those", "these", "a", "just", "only", "yes"}
+    | {"is", "was", "are", "were", "to", "be", "being"}
     | {"anaphylaxis", "anaphylactic", "rash", "hives", "urticaria", "swelling", "angioedema"}
     | {"drug", "medication", "medicine", "food", "known", "seasonal", "environmental", "an", "the"}
     | {"iv", "oral", "severe", "mild", "documented", "reported", "true", "other", "nkda", "nka"}

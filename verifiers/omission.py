@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from medfact.analysis import AFFIRMED, NEGATED, AnalyzedText, is_content
+from medfact.analysis import AFFIRMED, FAMILY, NEGATED, AnalyzedText, is_content
 from medfact.document import CaseDoc
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
@@ -461,6 +461,8 @@ class OmissionRule(Rule):
                 continue
             if polarity_at(ctx, m.start, m.end) != AFFIRMED:
                 continue
+            if any(t.scope == FAMILY for t in ctx.tokens_in(m.start, m.end)):
+                continue  # "her mother was diagnosed with breast cancer": a relative's
             sent = sentence_at(ctx.sentences, m.start)
             if sent is None:
                 continue

@@ -60,6 +60,7 @@ _FREQ = re.compile(
     rf"q\.?\s?(?P<qn>\d+)(?:\s?-\s?\d+)?\s?(?P<qu>h|hr|hrs|hours?|min)\b\.?"
     rf"|every\s+(?:(?P<en>{_COUNT}|a|an|other)\s+)?(?:to\s+{_COUNT}\s+)?(?P<eu>minute|min|hour|hr|h|day|week|wk|month)s?\b"
     rf"|(?P<tn>once|twice|thrice|{_COUNT}\s+times)\s+(?:(?:a|an|per|each|every|a\s+single)\s+(?P<tu>minute|hour|day|week|month)\b|(?P<tly>daily|weekly|monthly|hourly)\b)"
+    rf"|(?P<nn>{_COUNT})[\s-](?P<nly>hourly|daily|weekly|monthly)\b"  # "3-monthly", "4-hourly"
     rf"|(?P<ph>{_PHRASE})(?![\w])"
     r")",
     re.IGNORECASE,
@@ -103,6 +104,12 @@ def frequencies(doc: AnalyzedText) -> list[Frequency]:
         elif m.group("eu"):
             n = _count(m.group("en"))
             rate = _PER_DAY[m.group("eu").lower()] / n if n else None
+        elif m.group("nly"):
+            n = _count(m.group("nn"))
+            unit = {"daily": "day", "weekly": "week", "monthly": "month"}.get(
+                m.group("nly").lower(), "hour"
+            )
+            rate = _PER_DAY[unit] / n if n else None
         elif m.group("tn"):
             times = m.group("tn").lower()
             n = {"once": 1.0, "twice": 2.0, "thrice": 3.0}.get(times) or _count(times.split()[0])

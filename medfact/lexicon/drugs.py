@@ -30,6 +30,7 @@ _EXTRA_VARIANTS = {
     "brown inhaler": "beclometasone",
     "brown preventer": "beclometasone",
     "txa": "tranexamic acid",
+    "vit k": "vitamin k",
 }
 
 _PACKAGE = "drug_named_entity_recognition"
