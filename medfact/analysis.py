@@ -566,6 +566,8 @@ class Analyzer:
             if scope is not None:
                 mark(start, end, scope, forward, _SCOPE_WINDOW)
         family_stops = _stops(matches[-1], gaps)
+        # the turn's speaker ("Daughter: ..."), whose relatives' names may name the patient
+        speaker = words[0] if len(words) > 1 and ":" in gaps[1] else None
         for i, w in enumerate(words):
             if not is_relative(w):
                 continue
@@ -574,6 +576,8 @@ class Analyzer:
                 continue  # "Guest_family: He was cooking": a speaker, not a relative's condition
             if "by" in words[max(0, i - 2) : i]:
                 continue  # "brought in by her daughter with two days of confusion": a companion
+            if speaker is not None and w.removesuffix("'s") in _PATIENT_AS_SEEN_BY.get(speaker, ()):
+                continue  # "Daughter: Mum's allergic to ibuprofen": her mum is the patient
             verb = None
             for j in range(i + 1, min(i + 6, len(toks))):
                 if j in family_stops:
@@ -892,6 +896,19 @@ def _side_after_part(
     doc.sides.append(SideMention(side, last_part[0][0], tok.start, tok.end, tok.sentence))
 
 
+# How a relative who speaks names the patient: a daughter's "mum" is the patient.
+_PATIENT_AS_SEEN_BY: dict[str, frozenset[str]] = {
+    **dict.fromkeys(
+        ("daughter", "son", "child"), frozenset({"mum", "mom", "mother", "dad", "father"})
+    ),
+    **dict.fromkeys(("wife",), frozenset({"husband", "partner"})),
+    **dict.fromkeys(("husband",), frozenset({"wife", "partner"})),
+    **dict.fromkeys(("partner",), frozenset({"wife", "husband", "partner"})),
+    **dict.fromkeys(
+        ("mother", "mum", "mom", "father", "dad", "parent"),
+        frozenset({"son", "daughter", "child", "baby"}),
+    ),
+}
 _THIRD_PERSON = frozenset({"she", "he", "they", "she's", "he's", "they've", "she'd", "he'd"})
 
 

@@ -564,3 +564,10 @@ def test_lay_names_of_scopes_scans_and_transfusions_support_them() -> None:
     assert not [f for f in found if "procedure" in f.message]
     found = run_rule("entities.v1", "Admit for transfusion and endoscopy.", "Admit today.")
     assert len([f for f in found if "procedure" in f.message]) == 2
+
+
+def test_a_relative_who_speaks_names_the_patient_by_her_relation() -> None:
+    daughter = "Daughter: Mum's allergic to ibuprofen, she went all tight-chested with it."
+    assert not _contradictions("negation.v1", "Allergy: ibuprofen (bronchospasm).", daughter)
+    patient = "Patient: My mum is allergic to ibuprofen."
+    assert _contradictions("negation.v1", "Allergy: ibuprofen.", patient)
