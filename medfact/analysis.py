@@ -273,6 +273,9 @@ def _spoken_fraction(toks: list[Token], first: int, last: int) -> tuple[float, i
     start = first - 1
     before = first - 2
     base = 0.0
+    hyphenated = _hyphenated_number(toks[before].text) if before >= 0 else None
+    if hyphenated is not None:
+        return hyphenated + fraction, before  # "sixty-two point five"
     if before >= 0 and (
         toks[before].is_number
         or (toks[before].text in terms.NUMBER_WORDS and toks[before].text not in _NOT_COMPOUND)
@@ -752,7 +755,10 @@ class Analyzer:
                     second in _WEEKS_DAYS
                     and value is not None
                     and 0 < value <= min(second, 42)
-                    and (second, value) != (12.0, 6.0)  # 6/12 is also a visual acuity
+                    and not (  # 6/12 is also a visual acuity
+                        (second, value) == (12.0, 6.0)
+                        and _ACUITY_BEFORE.search(doc.text, max(0, tok.start - 20), tok.start)
+                    )
                 ):
                     # "8/52", "3/7": weeks and days the British way
                     unit_class, unit = "time", _WEEKS_DAYS[second]
@@ -1121,6 +1127,7 @@ def _presupposed(toks: list[Token], tagged: bool) -> list[Token]:
     return subject if k + 1 + len(subject) + 1 < len(toks) else []
 
 
+_ACUITY_BEFORE = re.compile(r"\b(?:va|acuity|vision|visual|eye|r|l|right|left)\W*$", re.I)
 # "8/52" weeks, "3/7" days, "3/12" months, "36/40" weeks of gestation (the British way)
 _WEEKS_DAYS = {52.0: "wk", 7.0: "d", 12.0: "mo", 40.0: "wk"}
 
@@ -1147,8 +1154,10 @@ def _stops(terminators: list[tuple[int, int]], gaps: list[str]) -> set[int]:
     """Token indices a scope cannot reach: where a terminator phrase starts, and the first token
     after a ";" (the tokenizer drops punctuation, so the gap between tokens is read)."""
     stops = {a for a, _ in terminators}
-    if ";" in "".join(gaps):  # most sentences have none: the gaps are then not read one by one
-        stops.update(j for j, gap in enumerate(gaps) if ";" in gap)
+    joined = "".join(gaps)
+    if ";" in joined or "(" in joined:  # most sentences have none: the gaps are not read then
+        # after a ";" or inside a parenthesis ("no renal disease (bloods normal last year)")
+        stops.update(j for j, gap in enumerate(gaps) if ";" in gap or "(" in gap)
     return stops
 
 

@@ -521,7 +521,8 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
         stated = tok.polarity in (AFFIRMED, NEGATED) and tok.sentence not in result_sentences
         if tok.polarity == NEGATED and tok.trigger is not None:
             stated = stated and not NO_ISSUE.match(doc.text, tok.trigger)  # "no issues with pain"
-        if stated and _direct(doc, tok) and finding:
+        if stated and _direct(doc, tok) and finding and tok.start not in drug_starts:
+            # a drug's presence is its actions' and allergies' business ("avoid ibuprofen")
             key = f"{tok.stem}|past" if tok.scope == HISTORY else tok.stem
             if tok.text in _NEEDS_MODIFIER:  # "sensory loss" is no "weight loss"
                 key = f"{_modifier_of(doc, tok)}|{key}"

@@ -571,3 +571,17 @@ def test_a_relative_who_speaks_names_the_patient_by_her_relation() -> None:
     assert not _contradictions("negation.v1", "Allergy: ibuprofen (bronchospasm).", daughter)
     patient = "Patient: My mum is allergic to ibuprofen."
     assert _contradictions("negation.v1", "Allergy: ibuprofen.", patient)
+
+
+def test_more_shorthand_scopes_and_conditions_of_a_prohibition() -> None:
+    assert _quantities("eGFR 38 (37 at 6/12), r/v 6/12.")[2][:2] == (6.0, "mo")
+    assert _quantities("digoxin sixty-two point five micrograms daily")[0][:2] == (62.5, "mcg")
+    kidneys = "Doctor: Any problems with your kidneys?\nPatient: Not that I know of."
+    doc = analysed("No known renal disease (bloods normal last yr).", kidneys).output
+    assert next(t for t in doc.tokens if t.text == "bloods").polarity == "affirmed"
+    withdrawal = "She should not drive during withdrawal or for six months after stopping."
+    assert not _contradictions("negation.v1", "Seizure-free 3 y. Can drive.", withdrawal)
+    dysuria = "Nurse: Any pain when you pass urine?\nPatient: No. I'm going all the time."
+    assert not _contradictions("negation.v1", "Urinary frequency without dysuria.", dysuria)
+    nsaid = "Patient: Can I still take my ibuprofen?\nDoctor: No, please don't."
+    assert not _contradictions(RULE, "Avoid ibuprofen/NSAIDs (bleeding risk).", nsaid)

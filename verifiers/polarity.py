@@ -495,6 +495,8 @@ class NegationRule(Rule):
             return []
         forbidden: dict[str, re.Match[str]] = {}
         for m in _FORBIDS.finditer(ctx.text):
+            if _WHILE_AFTER.match(ctx.text, m.end()):
+                continue  # "should not drive during withdrawal": forbidden only then
             forbidden.setdefault(_activity(m.group("act")), m)
         found = []
         for m in allowed:
@@ -672,6 +674,7 @@ _FORBIDS = re.compile(
 )
 
 
+_WHILE_AFTER = re.compile(r"(?:\s+\w+){0,2}\s+(?:during|if|while|unless|when)\b", re.I)
 _CONDITIONAL_AFTER = re.compile(
     r"(?:\s+\w+){0,3}\s+(?:after|once|when|until|if|from|in)\b", re.IGNORECASE
 )
