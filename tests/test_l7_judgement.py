@@ -585,3 +585,28 @@ def test_more_shorthand_scopes_and_conditions_of_a_prohibition() -> None:
     assert not _contradictions("negation.v1", "Urinary frequency without dysuria.", dysuria)
     nsaid = "Patient: Can I still take my ibuprofen?\nDoctor: No, please don't."
     assert not _contradictions(RULE, "Avoid ibuprofen/NSAIDs (bleeding risk).", nsaid)
+
+
+def test_every_allergy_of_a_list_and_reactions_by_their_names() -> None:
+    listed = (
+        "Allergies: morphine (hallucinations and vomiting) and sulfa drugs (Stevens-Johnson "
+        "syndrome in 2009). Exam: deformity of the left wrist."
+    )
+    found = run_rule(
+        "omission.v1", "Allergies: morphine (hallucinations). L wrist deformity.", listed
+    )
+    assert [f for f in found if "sulfa" in f.message]
+    both = "Allergies: morphine (hallucinations), sulfa (SJS). L wrist deformity."
+    assert not [f for f in run_rule("omission.v1", both, listed) if "allergy" in f.message]
+    dress = (
+        "Allergies and adverse reactions: carbamazepine caused DRESS syndrome in 2021; "
+        "lamotrigine caused a mild rash in 2018."
+    )
+    found = run_rule("omission.v1", "ADRs: lamotrigine - mild rash 2018.", dress)
+    assert [f for f in found if "carbamazepine" in f.message]
+    severe = "She reports a penicillin allergy: lip and tongue swelling and wheeze at 19."
+    assert _contradictions("entities.v1", "Penicillin allergy: mild rash at 19.", severe)
+    tolerated = "Allergies: cephalexin causes rash. Tolerates penicillin without problems."
+    assert not _contradictions(
+        "entities.v1", "Allergies: cephalexin rash; penicillin tolerated.", tolerated
+    )

@@ -868,7 +868,8 @@ NO_ALLERGY = re.compile(
 )
 _ALLERGY = re.compile(r"\ballerg(?:y|ies|ic)\b|\banaphyla\w*", re.IGNORECASE)
 _ALLERGEN = re.compile(
-    r"\b(?:allergic\s+to|allerg(?:y|ies)\s*(?:to|:|-)|anaphylaxis\s+to)\s*"
+    r"\b(?:allergic\s+to|allerg(?:y|ies)(?:\s+and\s+(?:adverse\s+)?(?:drug\s+)?reactions?)?"
+    r"\s*(?:to|:|-)|anaphylaxis\s+to)\s*"
     r"(?:an?\s+|the\s+)?(?!allerg)([A-Za-z][\w-]*(?:\s+[a-z][\w-]*)?)",
     re.IGNORECASE,
 )
@@ -891,6 +892,17 @@ _NOT_NOUN_ALLERGENS = frozenset(
     | {"inhalant", "environmental", "nasal", "skin", "multiple", "several", "many", "some"}
     | {"possible", "known", "any", "no", "bad", "these", "those", "its", "list"}
 )
+# the first word of each item of a list after "Allergies:" (items after ",", ";" or "and",
+# parentheses skipped)
+_LIST_ITEM = re.compile(
+    r"(?:[,;)]|\band\b)\s*(?:and\s+)?(?:\([^)]*\)\s*)?([A-Za-z][\w-]{2,})", re.IGNORECASE
+)
+_NOT_AN_ALLERGY = re.compile(r"\btolerat\w*|\bintoleran\w*|\bno\s+reaction", re.IGNORECASE)
+# allergens a list names that the drug lexicon does not ("sulfa drugs", "latex")
+ALLERGEN_WORDS = frozenset(
+    {"sulfa", "sulpha", "sulfonamide", "sulphonamide", "latex", "iodine", "contrast", "peanut"}
+    | {"nut", "shellfish", "egg", "penicillin", "nsaid", "opiate", "opioid", "cephalosporin"}
+)
 _NOUN_ALLERGY = re.compile(r"\b([A-Za-z][\w-]{2,})\s+allerg(?:y|ies)\b", re.IGNORECASE)
 
 
@@ -908,6 +920,7 @@ class Allergy:
 def allergies(doc: AnalyzedText) -> list[Allergy]:
     """Allergies stated (not denied) in a text: "allergic to X", "Allergies: X", a yes answer."""
     text, found = doc.text, []
+    drug_starts = {d.start for d in doc.drugs}
     for m in _ALLERGEN.finditer(text):
         allergen = m.group(1).split()[0].lower()
         if allergen in _NOT_ALLERGENS or NO_ALLERGY.search(text, max(0, m.start() - 12), m.end()):
@@ -920,6 +933,17 @@ def allergies(doc: AnalyzedText) -> list[Allergy]:
         sent_end = text.find(".", m.end())
         end = sent_end if sent_end > 0 else len(text)
         found.append(Allergy(allergen, m.start(), end, (m.start(1), m.start(1) + len(allergen))))
+        if ":" in m.group():
+            # "Allergies: morphine (hallucinations) and sulfa drugs (SJS)": every item of the list
+            for item in _LIST_ITEM.finditer(text, m.start(1), end):
+                word = item.group(1).lower()
+                named = item.start(1) in drug_starts or word.rstrip("s") in ALLERGEN_WORDS
+                semi = text.find(";", item.end(1), end)
+                own = text[item.start(1) : semi if semi >= 0 else end]
+                if _NOT_AN_ALLERGY.search(own):
+                    continue  # "penicillin tolerated", "simvastatin - myalgia (intolerance)"
+                if word != allergen and named:
+                    found.append(Allergy(word, item.start(1), end, item.span(1)))
     for m in _NOUN_ALLERGY.finditer(text):
         allergen = m.group(1).lower()
         if allergen in STOPWORDS or allergen in _NOT_NOUN_ALLERGENS:
@@ -1348,18 +1372,19 @@ _SEVERE_REACTION = re.compile(
     r"couldn'?t|could not|can'?t) breath\w*|\bwheez\w*|\bbronchospasm\b|\basthma\b"
     r"|\bstevens[- ]johnson\b|\bSJS\b|\bemergency (?:room|department|visit)|\bER\b|\bA&E\b"
     r"|\bskin\b[^.\n]{0,25}\bpeel\w*|\bpeel\w*\b[^.\n]{0,15}\bskin\b|\bblister\w*"
-    r"|\btoxic epidermal\b"
+    r"|\btoxic epidermal\b|\bDRESS\b"
     r"|\bepi-?pen\b|\bepinephrine\b",
     re.IGNORECASE,
 )
 _ALLERGIC_REACTION = re.compile(
     _SEVERE_REACTION.pattern + r"|\b(?:came|come|broke|breaks?) out in (?:a )?(?:rash|hives)\b"
-    r"|\brash\b",
+    r"|\brash\b|\bwelts\b|\bwheals\b",
     re.IGNORECASE,
 )
 _MILD_REACTION = re.compile(
     r"\bnausea\w*|\bupset stomach\b|\bstomach upset\b|\bGI upset\b|\bdiarrh\w*"
-    r"|\bheadaches?\b|\bdrows\w*|\bconstipat\w*|\bintoleran\w*|\bside effects?\b",
+    r"|\bheadaches?\b|\bdrows\w*|\bconstipat\w*|\bintoleran\w*|\bside effects?\b"
+    r"|\bmild\s+(?:rash|itch\w*)\b",
     re.IGNORECASE,
 )
 _TOLERATES = re.compile(

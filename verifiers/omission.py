@@ -23,7 +23,9 @@ from medfact.types import Finding
 from medfact.verifiers.base import OMITTED, Rule
 from medfact.verifiers.drugs import is_drug_class
 from medfact.verifiers.entities import (
+    ALLERGEN_WORDS,
     PREGNANCY,
+    Allergy,
     allergies,
     code_status,
     drug_abbreviated,
@@ -31,6 +33,7 @@ from medfact.verifiers.entities import (
     mentions,
     polarity_at,
     reacted_drugs,
+    same_allergen,
     supported_concepts,
 )
 
@@ -301,6 +304,14 @@ def critical_labs(doc: AnalyzedText) -> list[tuple[Lab, float, int, int]]:
 _NO_ALLERGY_OF = re.compile(r"\bno\s+(?:\w+\s+){0,2}allerg\w*", re.IGNORECASE)
 
 
+def _allergen_named(allergy: Allergy, ctx: AnalyzedText) -> bool:
+    """Whether an allergen is a drug of the input or a known allergen word."""
+    start = allergy.word[0]
+    return any(d.start == start for d in ctx.drugs) or allergy.allergen.rstrip("s") in (
+        ALLERGEN_WORDS
+    )
+
+
 def _names_an_allergy(text: str) -> bool:
     """Whether a text states some allergy ("no food allergies" states none)."""
     return "allerg" in _NO_ALLERGY_OF.sub("", text).lower()
@@ -364,9 +375,17 @@ class OmissionRule(Rule):
         findings = []
         low = out.text.lower()
         stated = allergies(ctx)
-        if stated and "allerg" not in low and not re.search(r"\bnkda\b|anaphyla", low):
+        kept = allergies(out) if stated else []
+        if stated and not re.search(r"\bnkda\b", low):
+            named = "allerg" in low or "anaphyla" in low
             for a in stated:
-                if a.allergen not in low:
+                # one allergy dropped from a list the output keeps is an omission too, where
+                # the allergen is a drug or an allergen word (not any word before "allergy")
+                if named and not _allergen_named(a, ctx):
+                    continue
+                if a.allergen not in low and not any(
+                    same_allergen(a.allergen, b.allergen) for b in kept
+                ):
                     findings.append(
                         self.omitted(
                             view,
@@ -508,7 +527,10 @@ class OmissionRule(Rule):
             reported.add((d.start, d.end))
             if reacted is None:
                 reacted = reacted_drugs(ctx)
-            if d.canonical in reacted and not _names_an_allergy(out.text):
+            if d.canonical in reacted and not any(
+                same_allergen(d.canonical, a.allergen) or same_allergen(d.surface, a.allergen)
+                for a in allergies(out)
+            ):
                 a, b = reacted[d.canonical][1]
                 findings.append(
                     self.omitted(
