@@ -610,3 +610,20 @@ def test_every_allergy_of_a_list_and_reactions_by_their_names() -> None:
     assert not _contradictions(
         "entities.v1", "Allergies: cephalexin rash; penicillin tolerated.", tolerated
     )
+
+
+def test_british_prescription_shorthand_clock_times_and_sample_hours() -> None:
+    ctx = "He takes furosemide 40 mg once in the morning."
+    assert run_rule("numbers.v1", "Usual furosemide 40 mg TDS.", ctx)
+    assert not run_rule("numbers.v1", "Furosemide 40 mg OD.", ctx)
+    gas = "Potassium on the 18:00 gas is 2.6 mmol/L despite replacement."
+    found = run_rule("omission.v1", "K replaced.", gas)
+    assert [f.message for f in found if "critical value" in f.message] == [
+        "critical value: potassium 'Potassium on the 18:00 gas is 2.6' is left out"
+    ]
+    trop = "Troponin 22 ng/L at arrival and 410 ng/L at three hours. Blood pressure 146/88."
+    assert not run_rule("numbers.v1", "hs-trop 22 -> 410 ng/L (0/3 h). BP 146/88.", trop)
+    plan = "Diabetes nurse to see tomorrow. Plan: stop the infusion one hour after the insulin."
+    assert not _contradictions(
+        "temporal.v1", "DSN tomorrow. Stop FRIII 1 h after SC insulin.", plan
+    )

@@ -248,7 +248,8 @@ _NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*)\s*([kK])?\b")
 # "potassium level was 6.9", "INR: 8".
 _LAB_LINK = (
     r"(?:\s*(?:levels?|count|of|is|was|were|at|came|come|has|have|back|now|today|result|"
-    r"reading|high|low|very|raised|elevated|:|=|-|,))?"
+    r"reading|high|low|very|raised|elevated|on|the|gas|vbg|abg|sample|serum|blood|"
+    r"[0-2]?\d:[0-5]\d|:|=|-|,))?"
 ) * 8
 _LAB_BEFORE = [(lab, re.compile(rf"{lab.pattern.pattern}{_LAB_LINK}\s*$")) for lab in LABS]
 
@@ -275,6 +276,8 @@ def critical_labs(doc: AnalyzedText) -> list[tuple[Lab, float, int, int]]:
     found = []
     text = doc.text
     for v in _NUMBER.finditer(text):
+        if text[v.end() : v.end() + 1] == ":":
+            continue  # "18:00": a clock time
         head = text[max(0, v.start() - 40) : v.start()]
         if not head or not head[-1:].isspace() and head[-1:] not in ":=-,":
             continue

@@ -703,6 +703,10 @@ class TemporalRule(Rule):
                 continue  # "resume after review": a plan, which a hold may precede
             if _another_event(out, ctx, m, rival, out_mentions):
                 continue
+            if m.kind == "time" and bool(_ANCHORED.search(out.text[m.start : m.end])) != bool(
+                _ANCHORED.search(ctx.text[rival.start : rival.end])
+            ):
+                continue  # "tomorrow" and "one hour after the insulin" count from other things
             seen.add((m.kind, m.value, m.drug))
             said = out.text[m.start : m.end]
             stated = ctx.text[rival.start : rival.end]

@@ -199,7 +199,12 @@ def _not_a_value(q: Quantity, text: str) -> bool:
     ):
         return True  # "44F" written as one word: an age and a sex
     date_tail = _DATE_TAIL.match(text, q.end) is not None
+    if q.second is not None and _HOURS_AFTER.match(text, q.end):
+        return True  # "(0/3 h)": the hours of two samples
     return q.second is not None and (q.second >= 1900 or date_tail)
+
+
+_HOURS_AFTER = re.compile(r"\s*(?:h|hr|hrs|hours?)\b", re.IGNORECASE)
 
 
 def _unit_name(q: Quantity, text: str) -> str:
