@@ -627,3 +627,12 @@ def test_british_prescription_shorthand_clock_times_and_sample_hours() -> None:
     assert not _contradictions(
         "temporal.v1", "DSN tomorrow. Stop FRIII 1 h after SC insulin.", plan
     )
+
+
+def test_an_action_on_a_list_with_articles_reaches_every_drug() -> None:
+    ctx = (
+        "Doctor: I want you to stop the metformin, the furosemide and the ramipril until "
+        "you're eating again. Keep taking the atorvastatin."
+    )
+    assert _contradictions("temporal.v1", "Hold metformin and furosemide, continue ramipril.", ctx)
+    assert not _contradictions("temporal.v1", "Hold metformin, furosemide and ramipril.", ctx)

@@ -490,7 +490,10 @@ def _drug_near(doc: AnalyzedText, starts: list[int], lo: int, hi: int, at: int) 
     return best[1] if best else None
 
 
-_LIST_GAP = re.compile(r"^\s*(?:,|and|or|&|/)?\s*(?:and|or)?\s*$", re.IGNORECASE)
+# "metformin, the furosemide and the ramipril": list joints, with articles
+_LIST_GAP = re.compile(
+    r"^\s*(?:,|and|or|&|/)?\s*(?:and|or)?\s*(?:the|your|his|her)?\s*$", re.IGNORECASE
+)
 
 
 def _listed_with(doc: AnalyzedText, canonical: str, lo: int, hi: int) -> list[str]:
