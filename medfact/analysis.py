@@ -516,6 +516,14 @@ class Analyzer:
                         toks[j].polarity = kind
                         toks[j].trigger = toks[end - 1].start
         for i, w in enumerate(words):
+            if gaps[i].endswith("?") and (len(gaps[i]) == 1 or gaps[i][-2] in " (/,;"):
+                # "?bipolar spectrum", "(?PE)": a query written before the word
+                for j in range(i, min(i + 2, len(toks))):
+                    if j > i and _OPENS_CLAUSE.search(gaps[j]):
+                        break
+                    if toks[j].polarity == AFFIRMED:
+                        toks[j].polarity = UNCERTAIN
+                        toks[j].trigger = toks[i].start - 1
             if w in _CLAUSE_OPENING_NEGATIONS and (i == 0 or _OPENS_CLAUSE.search(gaps[i])):
                 # "Absent breath sounds L", "Nil murmurs": a clause that opens with the word
                 for j in range(i + 1, min(i + 4, len(toks))):
@@ -856,6 +864,16 @@ class Analyzer:
                     words_left -= 1
                 j += 1
             else:
+                if (
+                    referent
+                    and i + 1 == len(toks)
+                    and i > 0
+                    and toks[i - 1].text == "the"
+                    and last_part[0][1] == tok.sentence
+                ):
+                    # "last year was the right knee, and now it's the left.": that part's side
+                    doc.sides.append(SideMention(side, referent, tok.start, tok.end, tok.sentence))
+                    continue
                 _side_after_part(doc, toks, i, side, last_part)
 
     @staticmethod

@@ -636,3 +636,17 @@ def test_an_action_on_a_list_with_articles_reaches_every_drug() -> None:
     )
     assert _contradictions("temporal.v1", "Hold metformin and furosemide, continue ramipril.", ctx)
     assert not _contradictions("temporal.v1", "Hold metformin, furosemide and ramipril.", ctx)
+
+
+def test_a_query_mark_hedges_and_a_bare_side_takes_its_part() -> None:
+    ctx = "Plan: no antidepressant alone given possible bipolar spectrum; mood diary."
+    assert not _contradictions("negation.v1", "Plan: avoid antidepressant alone (?bipolar).", ctx)
+    doc = analysed("x", "Doctor: So last year was the right knee, and now it's the left.").context
+    assert [(m.side, m.anatomy) for m in doc.sides] == [("right", "knee"), ("left", "knee")]
+    colic = "Sudden severe colicky pain in the left flank radiating to the groin."
+    found = run_rule("omission.v1", "L renal colic radiating to groin.", colic)
+    assert not [f for f in found if "headache" in f.message]
+    stone = "CT: stone at the left ureter with mild left hydronephrosis. Right kidney normal."
+    assert not _contradictions(
+        "laterality.v1", "CT: L ureteric stone, mild L hydronephrosis.", stone
+    )

@@ -215,7 +215,8 @@ _FLAGS: dict[str, tuple[str, str]] = {
     ),
     "sudden-onset headache": (
         r"\bthunderclap\b|\bhit (?:over the head )?(?:with|by) a (?:bat|hammer|brick)\b"
-        r"|\b(?:in|within) (?:a few )?seconds\b|\bsudden(?:ly)?,? severe\b",
+        r"|\b(?:in|within) (?:a few )?seconds\b"
+        r"|\bsudden(?:ly)?,? severe\b(?=[^.]{0,40}\bhead)",  # not "sudden severe flank pain"
         r"sudden|thunderclap|seconds|instant|abrupt|hyperacute|maximal",
     ),
     "worst headache": (
