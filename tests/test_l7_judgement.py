@@ -650,3 +650,16 @@ def test_a_query_mark_hedges_and_a_bare_side_takes_its_part() -> None:
     assert not _contradictions(
         "laterality.v1", "CT: L ureteric stone, mild L hydronephrosis.", stone
     )
+
+
+def test_more_lay_names_that_support_the_clinical_term() -> None:
+    pairs = [
+        ("Nurse: Pre-op questions for your gallbladder operation.", "Pre-op cholecystectomy."),
+        ("Nurse: Any operations?\nPatient: Tonsils as a kid.", "PSHx: tonsillectomy."),
+        ("Doctor: So the scan confirms a clot in your leg.", "DVT confirmed."),
+        ("Doctor: Right ear drum is red and bulging.", "R AOM."),
+        ("Admitted yesterday with a left thalamic haemorrhage.", "L thalamic ICH yesterday."),
+    ]
+    for ctx, out in pairs:
+        assert not run_rule("entities.v1", out, ctx), out
+    assert run_rule("entities.v1", "DVT confirmed.", "Doctor: So the scan was normal.")
