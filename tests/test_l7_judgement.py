@@ -663,3 +663,9 @@ def test_more_lay_names_that_support_the_clinical_term() -> None:
     for ctx, out in pairs:
         assert not run_rule("entities.v1", out, ctx), out
     assert run_rule("entities.v1", "DVT confirmed.", "Doctor: So the scan was normal.")
+
+
+def test_intensive_care_by_its_abbreviations() -> None:
+    ctx = "Doctor: Ever in intensive care?\nMother: No, no. Just the children's ward."
+    assert _contradictions("negation.v1", "One admission (overnight nebs, required PICU).", ctx)
+    assert not _contradictions("negation.v1", "One admission, ward only; never PICU.", ctx)
