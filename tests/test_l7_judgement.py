@@ -669,3 +669,12 @@ def test_intensive_care_by_its_abbreviations() -> None:
     ctx = "Doctor: Ever in intensive care?\nMother: No, no. Just the children's ward."
     assert _contradictions("negation.v1", "One admission (overnight nebs, required PICU).", ctx)
     assert not _contradictions("negation.v1", "One admission, ward only; never PICU.", ctx)
+
+
+def test_done_as_created_or_inserted_and_planned_as_waiting_listed() -> None:
+    listed = "Added to the waiting list for laparoscopic cholecystectomy, expected in four months."
+    assert _contradictions("temporal.v1", "Lap chole performed.", listed)
+    assert not _contradictions("temporal.v1", "Waiting list for lap chole (~4 mo).", listed)
+    planned = "A left radiocephalic fistula is planned for next month."
+    assert _contradictions(RULE, "L radiocephalic AVF created last month.", planned)
+    assert not _contradictions(RULE, "L radiocephalic AVF planned next month.", planned)
