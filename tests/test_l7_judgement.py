@@ -678,3 +678,9 @@ def test_done_as_created_or_inserted_and_planned_as_waiting_listed() -> None:
     planned = "A left radiocephalic fistula is planned for next month."
     assert _contradictions(RULE, "L radiocephalic AVF created last month.", planned)
     assert not _contradictions(RULE, "L radiocephalic AVF planned next month.", planned)
+
+
+def test_subcut_is_a_route() -> None:
+    ctx = "Anticipatory medicines: midazolam 2.5 mg subcut for agitation."
+    assert _contradictions("route.v1", "Midazolam 2.5 mg IV (agitation).", ctx)
+    assert not _contradictions("route.v1", "Midazolam 2.5 mg SC (agitation).", ctx)
