@@ -487,7 +487,7 @@ class Analyzer:
     @staticmethod
     def _polarity(toks: list[Token], words: list[str], gaps: list[str]) -> None:
         matches = _match_groups(words, _POLARITY_INDEX, len(_POLARITY_TRIGGERS) + 1)
-        stops = _stops(matches[-1], gaps)
+        stops = _stops(matches[-1], gaps, words)
         # "She has no appetite and vomited once": an event told after "and" is a new clause
         stops.update(
             j for j in range(1, len(words)) if words[j - 1] == "and" and words[j] in _EVENT_VERBS
@@ -552,7 +552,7 @@ class Analyzer:
         for tok in toks:
             tok.scope = base
         matches = _match_groups(words, _SCOPE_INDEX, len(_SCOPE_TRIGGERS) + 3)
-        stops = _stops(matches[-3], gaps)
+        stops = _stops(matches[-3], gaps, words)
         history_stops = stops | {a for a, _ in matches[-2]}
 
         def mark(start: int, end: int, scope: str, forward: bool, window: int) -> None:
@@ -576,7 +576,7 @@ class Analyzer:
         for start, end, scope, forward in _longest(found):
             if scope is not None:
                 mark(start, end, scope, forward, _SCOPE_WINDOW)
-        family_stops = _stops(matches[-1], gaps)
+        family_stops = _stops(matches[-1], gaps, words)
         # the turn's speaker ("Daughter: ..."), whose relatives' names may name the patient
         speaker = words[0] if len(words) > 1 and ":" in gaps[1] else None
         for i, w in enumerate(words):
@@ -1048,8 +1048,8 @@ def _forward_scope(
                     break
                 item += 1
             words = toks[j:item]
-            if any(t.is_number for t in words):
-                break
+            if any(t.is_number or t.text in _STATES for t in words):
+                break  # "no murmur, femoral pulses palpable": an item stating its own finding
             if len(words) > _LONG_ITEM and j - end >= _SCOPE_WINDOW:
                 break
             in_list = True
@@ -1061,6 +1061,10 @@ def _forward_scope(
 
 
 _ANSWER_WORDS = frozenset({"no", "nope", "nah", "yes", "yeah"})
+# words that state what an exam item found: an item holding one is a statement of its own
+_STATES = frozenset(
+    {"palpable", "present", "intact", "equal", "reactive", "descended", "normal", "clear"}
+)
 _CLAUSE_OPENING_NEGATIONS = frozenset({"absent", "nil"})
 _FILLERS = re.compile(r"^(?:(?:actually|well|um+|erm|er|oh|hmm|so|ah)\b[\s,.\u2026]*)+")
 _SIDE_CORRECTION = re.compile(r"\b(?:no,?\s+wait|wait|sorry|i mean|actually|no,\s+the)\b", re.I)
@@ -1168,15 +1172,24 @@ def _answers(i: int, gaps: list[str]) -> bool:
     return first and any(c in after for c in ",.!;-")
 
 
-def _stops(terminators: list[tuple[int, int]], gaps: list[str]) -> set[int]:
+def _stops(terminators: list[tuple[int, int]], gaps: list[str], words: list[str]) -> set[int]:
     """Token indices a scope cannot reach: where a terminator phrase starts, and the first token
     after a ";" (the tokenizer drops punctuation, so the gap between tokens is read)."""
     stops = {a for a, _ in terminators}
     joined = "".join(gaps)
     if ";" in joined or "(" in joined:  # most sentences have none: the gaps are not read then
-        # after a ";" or inside a parenthesis ("no renal disease (bloods normal last year)")
-        stops.update(j for j, gap in enumerate(gaps) if ";" in gap or "(" in gap)
+        # after a ";" or inside a parenthesis ("no renal disease (bloods normal last year)"),
+        # unless the parenthesis is an aside in a list ("no orthopnoea (one pillow) or PND")
+        for j, gap in enumerate(gaps):
+            if ";" in gap or ("(" in gap and not _aside_in_list(gaps, words, j)):
+                stops.add(j)
     return stops
+
+
+def _aside_in_list(gaps: list[str], words: list[str], j: int) -> bool:
+    """Whether the parenthesis opening before token ``j`` closes before "or"/"and"."""
+    k = next((k for k in range(j + 1, len(gaps)) if ")" in gaps[k]), None)
+    return k is not None and words[k] in ("or", "and", "nor")
 
 
 def _group_index(

@@ -218,9 +218,10 @@ def test_token_index_is_the_analysis_list_of_starts() -> None:
 def test_stops_read_semicolons_only_where_there_are_some() -> None:
     from medfact.analysis import _stops
 
-    assert _stops([(2, 3)], ["", " ", " ", " "]) == {2}
-    assert _stops([(2, 3)], ["", " ", "; ", " "]) == {2}  # the ";" before token 2
-    assert _stops([], ["", " ; ", " ", "; "]) == {1, 3}  # control: every ";" gap is a stop
+    words = ["a", "b", "c", "d"]
+    assert _stops([(2, 3)], ["", " ", " ", " "], words) == {2}
+    assert _stops([(2, 3)], ["", " ", "; ", " "], words) == {2}  # the ";" before token 2
+    assert _stops([], ["", " ; ", " ", "; "], words) == {1, 3}  # control: every ";" gap
 
 
 def test_negation_after_a_semicolon_and_colon_as_before() -> None:

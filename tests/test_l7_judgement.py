@@ -684,3 +684,20 @@ def test_subcut_is_a_route() -> None:
     ctx = "Anticipatory medicines: midazolam 2.5 mg subcut for agitation."
     assert _contradictions("route.v1", "Midazolam 2.5 mg IV (agitation).", ctx)
     assert not _contradictions("route.v1", "Midazolam 2.5 mg SC (agitation).", ctx)
+
+
+def test_exam_lists_asides_in_parentheses_and_lay_names_of_orthopnoea() -> None:
+    exam = "Heart sounds normal, no murmur, femoral pulses palpable."
+    doc = analysed("x", exam).context
+    assert next(t for t in doc.tokens if t.text == "pulses").polarity == "affirmed"
+    assert _contradictions("negation.v1", "HS normal, no murmur, femorals not palpable.", exam)
+    assert not _contradictions("negation.v1", "HS normal, no murmur, femorals palpable.", exam)
+    flat = (
+        "Doctor: Do you get short of breath lying flat at night?\nPatient: No, one pillow.\n"
+        "Doctor: Do you wake up gasping?\nPatient: No."
+    )
+    assert _contradictions("negation.v1", "Orthopnoea and PND.", flat)
+    assert not _contradictions("negation.v1", "No orthopnoea (one pillow) or PND.", flat)
+    neck = "Headache, worst of his life. Neck feels stiff. GCS 15."
+    found = run_rule("omission.v1", "Thunderclap headache. GCS 15.", neck)
+    assert [f for f in found if "neck stiffness" in f.message]

@@ -210,7 +210,8 @@ _FLAGS: dict[str, tuple[str, str]] = {
         r"blanch|glass|fade|purpur|petechia|meningococc",
     ),
     "neck stiffness": (
-        r"\bneck stiffness\b|\bstiff neck\b|\bnuchal rigidity\b|\bmeningism\w*",
+        r"\bneck stiffness\b|\bstiff neck\b|\bnuchal rigidity\b|\bmeningism\w*"
+        r"|\bneck (?:feels?|is|was|felt) (?:a bit |quite |very )?stiff\b",
         r"neck|nuchal|mening",
     ),
     "sudden-onset headache": (

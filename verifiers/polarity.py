@@ -561,8 +561,9 @@ class NegationRule(Rule):
         an ordinary word, whose polarity the analysis too often misreads to report, and for a
         word that names no finding ("symptoms", "problem", "medications")."""
         stem = tok.stem
-        unspecific = tok.text.rstrip("s") in _UNSPECIFIC and tok.text != "pulses"  # exam pulses
-        if unspecific or tok.text in _PLACES or tok.text in UNITS:
+        if tok.text in _EXAM_PULSES:
+            return self.minor_flip_risk  # "femorals not palpable"
+        if tok.text.rstrip("s") in _UNSPECIFIC or tok.text in _PLACES or tok.text in UNITS:
             return None  # "no murmurs of the heart" negates the murmur, not the heart
         if is_relative(tok.text) or _PERSON.search(tok.text) or tok.text.rstrip("s") in _PLACES:
             return None  # "history obtained from the husband", "a dermatologist": a person
@@ -624,6 +625,7 @@ def read_polarity(doc: AnalyzedText, tok: Token) -> Token | None:
             return replace(tok, polarity=AFFIRMED, trigger=None)
         return tok
     between = _ASIDE.sub(" ", doc.text[tok.trigger : tok.start])  # "denies, however, any"
+    between = _PARENTHESIS.sub(" ", between)  # "no orthopnoea (one pillow) or PND"
     if _CLAUSE_BREAK.search(between, 1) is not None:
         return replace(tok, polarity=AFFIRMED, trigger=None)
     if len(doc.text[tok.trigger : tok.start].split()) > 2 and not _DENIES.match(
@@ -686,10 +688,12 @@ def _activity(word: str) -> str:
     return "driv" if word.startswith(("driv", "drive")) else word[:4]
 
 
+_EXAM_PULSES = frozenset({"pulses", "femorals"})  # felt on examination, unlike "pulse 88"
 _PRESSURE_MEASURES = frozenset(
     {"blood", "bp", "pulse", "intraocular", "venous", "arterial", "open", "airway", "partial"}
     | {"pulmonari", "systol", "diastol", "high", "low", "elev", "htn", "hypotens"}
 )
+_PARENTHESIS = re.compile(r"\([^()]*\)")
 _STOPPED = re.compile(
     r"\b(?:stopped|discontinued|ceased|held|withdrawn|taken off|came off|switched)\b", re.I
 )
