@@ -701,3 +701,14 @@ def test_exam_lists_asides_in_parentheses_and_lay_names_of_orthopnoea() -> None:
     neck = "Headache, worst of his life. Neck feels stiff. GCS 15."
     found = run_rule("omission.v1", "Thunderclap headache. GCS 15.", neck)
     assert [f for f in found if "neck stiffness" in f.message]
+
+
+def test_rates_in_one_word_combined_drugs_and_pregnancy_tests() -> None:
+    bp = "Plan: admit, four-hourly BP, bloods twice weekly."
+    assert not _contradictions(RULE, "Plan: admit, 4-hourly BP, bloods twice weekly.", bp)
+    assert _contradictions(RULE, "Plan: admit, hourly BP, bloods twice weekly.", bp)
+    combo = "Current medicines: sacubitril-valsartan 49/51 mg twice daily."
+    assert not run_rule("drugs.v1", "Meds: sacubitril/valsartan 49/51 mg BD.", combo)
+    tests = "Start isotretinoin 20 mg daily next month with monthly pregnancy tests."
+    found = run_rule("omission.v1", "Start isotretinoin 20 mg daily next month.", tests)
+    assert not [f for f in found if "pregnancy" in f.message]

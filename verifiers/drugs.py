@@ -132,6 +132,8 @@ class DrugsRule(Rule):
                 continue  # "lisinopril and hydrochlorothiazide": each named in the input
             if _salt_of_named(d.surface, ctx_text(ctx)):
                 continue  # "testosterone cypionate" where the input names testosterone
+            if re.search(rf"\b{re.escape(d.surface.lower())}\b", ctx_text(ctx)):
+                continue  # "valsartan" of "sacubitril/valsartan" where the input joins it by "-"
             if ctx_words is None:
                 ctx_words = sound_alike_words(ctx)
             if process.extractOne(

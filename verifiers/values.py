@@ -69,6 +69,13 @@ _FREQ = re.compile(
 
 _FREQ_FIRSTS = first_words(_TABLE) | {"q", "every", "once", "twice", "thrice"}
 _FREQ_FIRSTS |= {w for w in NUMBER_WORDS if " " not in w}
+# "four-hourly" is one word
+_FREQ_FIRSTS |= {
+    f"{w}-{rate}"
+    for w in NUMBER_WORDS
+    if " " not in w
+    for rate in ("hourly", "daily", "weekly", "monthly")
+}
 
 
 @dataclass(frozen=True, slots=True)
