@@ -164,8 +164,8 @@ _ORDER_SIGN = {"more": 1, "higher": 1, "greater": 1, "less": -1, "lower": -1, "f
 _GESTATION = re.compile(r"\bgestation|\bpregnan", re.IGNORECASE)
 _PREGNANCY_NEGATIVE = re.compile(r"\bnegative\b|\bnot\b|\bno\b|\bdenies\b", re.IGNORECASE)
 _NOT_A_PREGNANCY = re.compile(
-    r"\s+(?:prevention|programme|program|plans?|planning|risk|advice|counsel\w*|tests?|testing)"
-    r"\b",
+    # "monthly pregnancy tests" plans tests; "pregnancy test positive" is read below
+    r"\s+(?:prevention|programme|program|plans?|planning|risk|advice|counsel\w*|tests)\b",
     re.I,
 )
 _NO_PREGNANCY_BEFORE = re.compile(
