@@ -120,7 +120,10 @@ class DrugsRule(Rule):
     def check(self, view: CaseDoc) -> list[Finding]:
         out, ctx = view.output, view.context
         assert ctx is not None
+        if not out.drugs:
+            return []
         ctx_words: list[str] | None = None
+        ctx_low = ctx_text(ctx)  # read once: the checks below each look in it
         findings = []
         for d in out.drugs:
             if d.canonical in ctx.drug_names or is_drug_class(d.canonical, d.surface):
@@ -128,11 +131,11 @@ class DrugsRule(Rule):
             if out.text[d.end : d.end + 1] == "/":
                 continue  # a fragment of shorthand ("heme c/s"), not a drug name
             names = [w for w in re.findall(r"[a-z]{5,}", d.surface.lower()) if w != "with"]
-            if len(names) > 1 and all(w in ctx.stems or w in ctx_text(ctx) for w in names):
+            if len(names) > 1 and all(w in ctx.stems or w in ctx_low for w in names):
                 continue  # "lisinopril and hydrochlorothiazide": each named in the input
-            if _salt_of_named(d.surface, ctx_text(ctx)):
+            if _salt_of_named(d.surface, ctx_low):
                 continue  # "testosterone cypionate" where the input names testosterone
-            if re.search(rf"\b{re.escape(d.surface.lower())}\b", ctx_text(ctx)):
+            if re.search(rf"\b{re.escape(d.surface.lower())}\b", ctx_low):
                 continue  # "valsartan" of "sacubitril/valsartan" where the input joins it by "-"
             if ctx_words is None:
                 ctx_words = sound_alike_words(ctx)
@@ -182,7 +185,7 @@ class DrugsRule(Rule):
                 alert = high_alert_class(d.surface) or high_alert_class(d.canonical)
                 risk = self.recommendation_risk if advice else self.unsupported_risk
                 confidence = 0.75
-                if not alert and _VACCINE.search(d.surface) and _VACCINE.search(ctx_text(ctx)):
+                if not alert and _VACCINE.search(d.surface) and _VACCINE.search(ctx_low):
                     # "her COVID-19 vaccine" where the input says "my vaccine": check this
                     # (below the severity policy's confidence floor)
                     risk, confidence = 2, 0.45

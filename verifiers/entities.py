@@ -14,7 +14,7 @@ drugs.v1 (the high-alert classes).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from functools import lru_cache, wraps
 from typing import Any, TypeVar, cast
@@ -936,6 +936,12 @@ class Allergy:
     word: tuple[int, int] = (0, 0)  # the allergen's own span
 
 
+def names_allergen(word: str, start: int, drug_starts: Collection[int]) -> bool:
+    """Whether the word at ``start`` is an allergen by itself: a drug named there (its start in
+    ``drug_starts``) or an allergen word ("sulfa", "latex"), unlike any noun before "allergy"."""
+    return start in drug_starts or word.rstrip("s") in ALLERGEN_WORDS
+
+
 @_once_per_text
 def allergies(doc: AnalyzedText) -> list[Allergy]:
     """Allergies stated (not denied) in a text: "allergic to X", "Allergies: X", a yes answer."""
@@ -957,7 +963,7 @@ def allergies(doc: AnalyzedText) -> list[Allergy]:
             # "Allergies: morphine (hallucinations) and sulfa drugs (SJS)": every item of the list
             for item in _LIST_ITEM.finditer(text, m.start(1), end):
                 word = item.group(1).lower()
-                named = item.start(1) in drug_starts or word.rstrip("s") in ALLERGEN_WORDS
+                named = names_allergen(word, item.start(1), drug_starts)
                 semi = text.find(";", item.end(1), end)
                 own = text[item.start(1) : semi if semi >= 0 else end]
                 if _NOT_AN_ALLERGY.search(own):

@@ -23,14 +23,13 @@ from medfact.types import Finding
 from medfact.verifiers.base import OMITTED, Rule
 from medfact.verifiers.drugs import is_drug_class
 from medfact.verifiers.entities import (
-    ALLERGEN_WORDS,
     PREGNANCY,
-    Allergy,
     allergies,
     code_status,
     drug_abbreviated,
     high_alert_class,
     mentions,
+    names_allergen,
     polarity_at,
     reacted_drugs,
     same_allergen,
@@ -309,14 +308,6 @@ def critical_labs(doc: AnalyzedText) -> list[tuple[Lab, float, int, int]]:
 _NO_ALLERGY_OF = re.compile(r"\bno\s+(?:\w+\s+){0,2}allerg\w*", re.IGNORECASE)
 
 
-def _allergen_named(allergy: Allergy, ctx: AnalyzedText) -> bool:
-    """Whether an allergen is a drug of the input or a known allergen word."""
-    start = allergy.word[0]
-    return any(d.start == start for d in ctx.drugs) or allergy.allergen.rstrip("s") in (
-        ALLERGEN_WORDS
-    )
-
-
 def _names_an_allergy(text: str) -> bool:
     """Whether a text states some allergy ("no food allergies" states none)."""
     return "allerg" in _NO_ALLERGY_OF.sub("", text).lower()
@@ -383,10 +374,11 @@ class OmissionRule(Rule):
         kept = allergies(out) if stated else []
         if stated and not re.search(r"\bnkda\b", low):
             named = "allerg" in low or "anaphyla" in low
+            drug_starts = {d.start for d in ctx.drugs}
             for a in stated:
                 # one allergy dropped from a list the output keeps is an omission too, where
                 # the allergen is a drug or an allergen word (not any word before "allergy")
-                if named and not _allergen_named(a, ctx):
+                if named and not names_allergen(a.allergen, a.word[0], drug_starts):
                     continue
                 if a.allergen not in low and not any(
                     same_allergen(a.allergen, b.allergen) for b in kept

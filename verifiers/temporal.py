@@ -709,14 +709,8 @@ class TemporalRule(Rule):
             rival = self._rival(m, theirs)
             if rival is None or (m.kind == "action" and (m.kind, m.value, m.drug) in seen):
                 continue
-            if m.value == "resumed" and not out.text[m.start : m.end].lower().endswith("ed"):
-                continue  # "resume after review": a plan, which a hold may precede
             if _another_event(out, ctx, m, rival, out_mentions):
                 continue
-            if m.kind == "time" and bool(_ANCHORED.search(out.text[m.start : m.end])) != bool(
-                _ANCHORED.search(ctx.text[rival.start : rival.end])
-            ):
-                continue  # "tomorrow" and "one hour after the insulin" count from other things
             seen.add((m.kind, m.value, m.drug))
             said = out.text[m.start : m.end]
             stated = ctx.text[rival.start : rival.end]
@@ -806,12 +800,20 @@ def _another_event(
     input names for something ("abnormal pap around 2009"), a second time the output's
     sentence gives ("began 2 weeks ago, worse last week"), a result the input reports next to
     its plan ("what I'm seeing on your x-ray, I recommend surgery"), a start in the past
-    against a plan to continue ("was started on metformin in the ER")."""
+    against a plan to continue ("was started on metformin in the ER"), a time counted from
+    another event against one counted from now ("one hour after the insulin", "tomorrow"), a
+    restart planned where the input holds the drug now ("resume after review")."""
     said = out.text[m.start : m.end]
     if m.kind in ("year", "clock") and _YEAR_LIKE.fullmatch(said):
         # a year ("2009", also read as the clock time 20:09) that the input names too
         return re.search(rf"\b{said}\b", ctx.text) is not None
+    if m.kind == "action" and m.value == "resumed":
+        return not said.lower().endswith("ed")  # a plan, which a hold may precede
     if m.kind == "time":
+        if bool(_ANCHORED.search(said)) != bool(
+            _ANCHORED.search(ctx.text[rival.start : rival.end])
+        ):
+            return True
         sent = out.tokens_in(m.start, m.end)[:1]
         if not sent:
             return False
