@@ -44,6 +44,8 @@ _CHANGE_WORDS = frozenset({"change", "changes", "changed", "difference", "increa
 _LIST_LIMIT = 40  # a negated list of short items is followed this far
 _LONG_ITEM = 6  # a comma-separated item longer than this is a new statement
 _FAMILY_WINDOW = 20  # "my son ... suffers from glaucoma, high cholesterol, high blood pressure"
+# a structure written as a code after its side: "M1", "ICA", "VUJ", "CN7" (capitals, maybe digits)
+_CODED_PART = re.compile(r"[ \t]+([A-Z]{2,4}\d{0,2}|[A-Z]\d{1,2})\b")
 _PART_MEMORY = 2  # sentences a named body part stays the referent of "the right one"
 
 
@@ -86,6 +88,7 @@ class SideMention:
     start: int  # span of "left knee"
     end: int
     sentence: int
+    coded: bool = False  # a code read after the side ("L M1"), not a lexicon part
 
 
 @dataclass(slots=True)
@@ -832,7 +835,7 @@ class Analyzer:
         one" (or "the left side", not "side of ...") names the part named just before."""
         for i, tok in enumerate(toks):
             word = _part_word(tok.text)
-            if word in terms.ANATOMY and word not in _ANAPHORA:
+            if (word in terms.ANATOMY or word in terms.ANATOMY_KEYS) and word not in _ANAPHORA:
                 last_part[:] = [(terms.ANATOMY_KEYS.get(tok.text, word), tok.sentence)]
             side = terms.LATERALITY.get(tok.text)
             if side is None or (len(tok.text) <= 2 and not doc.text[tok.start].isupper()):
@@ -845,6 +848,20 @@ class Analyzer:
             if tok.text in _LOBES:  # "RLL": a side and its lobe in one word
                 doc.sides.append(SideMention(side, "lobe", tok.start, tok.end, tok.sentence))
                 continue
+            coded = _CODED_PART.match(doc.text, tok.end)
+            if (
+                coded
+                and coded[1].lower() not in terms.ANATOMY
+                and coded[1].lower() not in terms.ANATOMY_KEYS
+                and not (len(tok.text) > 2 and doc.text[tok.start : tok.end].isupper())  # LEFT KNEE
+            ):
+                # "L M1 occlusion", "R ICA stenosis": a structure written as a code after its side
+                code = coded[1].lower()
+                key = terms.ANATOMY_KEYS.get(code, code)
+                doc.sides.append(
+                    SideMention(side, key, tok.start, coded.end(1), tok.sentence, key == code)
+                )
+                continue
             j, words_left, fillers_left = i + 1, 3, 3
             while j < len(toks) and words_left > 0:
                 word = toks[j].text
@@ -854,7 +871,11 @@ class Analyzer:
                         SideMention(side, referent, tok.start, toks[j].end, tok.sentence)
                     )
                     break
-                if word in terms.ANATOMY or word.rstrip("s") in terms.ANATOMY:
+                if (
+                    word in terms.ANATOMY
+                    or word.rstrip("s") in terms.ANATOMY
+                    or word in terms.ANATOMY_KEYS
+                ):
                     part = terms.ANATOMY_KEYS.get(word, _part_word(word))
                     doc.sides.append(SideMention(side, part, tok.start, toks[j].end, tok.sentence))
                     break

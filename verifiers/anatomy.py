@@ -81,14 +81,17 @@ class LateralityRule(Rule):
             key = (c.anatomy, _axis(c.side))
             by_part.setdefault(key, c)
             part_sides.setdefault(key, set()).add(c.side)
-            by_side.setdefault(c.side, c)
             mentions_of.setdefault(key, []).append(c)
+            if not c.coded:
+                by_side.setdefault(c.side, c)
         sentences = _Sentences(out)
         ctx_words: set[str] | None = None  # the input's words without a plural "s"
         findings = []
         for m in out.sides:
             axis = _axis(m.side)
             given = part_sides.get((m.anatomy, axis), set())
+            if m.coded and not given:
+                continue  # "R ICA" where the input never names the ICA with a side
             if axis == _LEFT_RIGHT and "bilateral" in given:
                 continue  # "both my elbows, the right one most": either side, or both, is said
             if m.side == "bilateral" and _both_named(ctx, m.anatomy):

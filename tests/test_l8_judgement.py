@@ -1,0 +1,32 @@
+"""Session 8 rule fixes (recall and precision on new development cases), each with a control."""
+
+from __future__ import annotations
+
+import medfact.verifiers  # noqa: F401 - the rules first: omission.v1 imports the compare stage
+from medfact.testing import analysed, run_rule
+
+
+def _contradictions(rule: str, output: str, context: str) -> list[str]:
+    return [f.message for f in run_rule(rule, output, context) if f.relation == "contradicted"]
+
+
+def test_a_structure_written_as_a_code_keeps_its_side() -> None:
+    stroke = "CT angiogram: right M1 occlusion. Left arm weakness."
+    assert _contradictions("laterality.v1", "CTA L M1 occlusion.", stroke)
+    assert not _contradictions("laterality.v1", "CTA R M1 occlusion; L arm weak.", stroke)
+    # a code the input never gives a side is no contradiction ("L SCM": only M1 is sided)
+    assert not _contradictions("laterality.v1", "L SCM tender.", stroke)
+    # "left" the verb before an acronym is no side of anything the input sides
+    assert not _contradictions("laterality.v1", "Left ICU on day 3.", "Right MCA stroke.")
+
+
+def test_abbreviated_parts_are_parts_where_a_side_names_them() -> None:
+    stone = "CT KUB: 6 mm stone at the left vesicoureteric junction. Right kidney normal."
+    assert _contradictions("laterality.v1", "6 mm R VUJ stone; R kidney nl.", stone)
+    assert not _contradictions("laterality.v1", "6 mm L VUJ stone; R kidney nl.", stone)
+    ear = "Right eardrum is red and bulging. The left one looks normal."
+    assert not _contradictions("laterality.v1", "R TM red, bulging; L TM normal.", ear)
+    assert _contradictions("laterality.v1", "L TM red, bulging.", ear)
+    # "the left one" after an abbreviated part names that part
+    sides = {(m.side, m.anatomy) for m in analysed("x", ear).context.sides}
+    assert sides == {("right", "ear"), ("left", "ear")}
