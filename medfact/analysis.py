@@ -46,6 +46,7 @@ _LONG_ITEM = 6  # a comma-separated item longer than this is a new statement
 _FAMILY_WINDOW = 20  # "my son ... suffers from glaucoma, high cholesterol, high blood pressure"
 # a structure written as a code after its side: "M1", "ICA", "VUJ", "CN7" (capitals, maybe digits)
 _CODED_PART = re.compile(r"[ \t]+([A-Z]{2,4}\d{0,2}|[A-Z]\d{1,2})\b")
+_CLAUSE_GAP = re.compile(r"[.,;:\n]")  # a gap between words that ends a clause
 _PART_MEMORY = 2  # sentences a named body part stays the referent of "the right one"
 
 
@@ -512,6 +513,13 @@ class Analyzer:
                         toks[j].polarity = kind
                         toks[j].trigger = toks[start].start
             else:
+                if (
+                    start > 0
+                    and _CLAUSE_GAP.search(gaps[start])
+                    and end < len(toks)
+                    and not _CLAUSE_GAP.search(gaps[end])
+                ):
+                    continue  # "AF in 2019, none since": a clause of its own, not "AF: none"
                 for j in range(start - 1, max(-1, start - 6), -1):
                     if j + 1 in stops or j in stops:
                         break
@@ -1356,7 +1364,14 @@ _NOT_CONTENT = frozenset(
 def is_content(tok: Token) -> bool:
     """A word that carries checkable content: not a stopword, generic word or number."""
     text = tok.text
-    return len(text) > 2 and not text[0].isdigit() and text not in _NOT_CONTENT
+    if len(text) <= 2:
+        return text in _SHORT_CONDITIONS
+    return not text[0].isdigit() and text not in _NOT_CONTENT
+
+
+# two-letter abbreviations that name a condition ("MI", "DM", "AF"); "PE" (an examination too),
+# "RA" (room air) and "MS" (multiple sclerosis, mitral stenosis, morphine) are not read as one
+_SHORT_CONDITIONS = frozenset({"mi", "dm", "af", "uc", "oa", "tb", "cf"})
 
 
 _CLINICAL_SUFFIX = re.compile(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import medfact.analysis
 import medfact.verifiers  # noqa: F401 - the rules first: omission.v1 imports the compare stage
 from medfact.testing import analysed, run_rule
 
@@ -30,3 +31,24 @@ def test_abbreviated_parts_are_parts_where_a_side_names_them() -> None:
     # "the left one" after an abbreviated part names that part
     sides = {(m.side, m.anatomy) for m in analysed("x", ear).context.sides}
     assert sides == {("right", "ear"), ("left", "ear")}
+
+
+def test_two_letter_condition_abbreviations_are_read() -> None:
+    dad = (
+        "Doctor: Anyone in the family had heart problems?\n"
+        "Patient: My dad had a heart attack at 48. He survived, had bypass."
+    )
+    assert _contradictions("negation.v1", "PMHx: MI at 48 (CABG).", dad)
+    assert not _contradictions("negation.v1", "FHx: father MI at 48 (CABG).", dad)
+    tokens = analysed("Known AF and DM. PE: normal. Sats 97% on RA.").output.tokens
+    content = {t.text for t in tokens if medfact.analysis.is_content(t)}
+    assert {"af", "dm"} <= content and not {"pe", "ra"} & content
+
+
+def test_a_post_negation_that_opens_its_own_clause_negates_nothing_before_it() -> None:
+    def polarity(text: str, word: str) -> str:
+        return next(t.polarity for t in analysed(text).output.tokens if t.text == word)
+
+    assert polarity("One AF episode in 2019, none since on monitoring.", "af") == "affirmed"
+    assert polarity("Chest pain: none.", "pain") == "negated"
+    assert polarity("Vomiting, resolved.", "vomiting") == "negated"
