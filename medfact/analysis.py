@@ -649,6 +649,8 @@ class Analyzer:
             reply_turn = turns[t + 1] if t + 1 < len(turns) else None
             if reply_turn is not None and reply_turn[0] in (None, spk):
                 reply_turn = None
+            if reply_turn is not None and t + 3 < len(turns):
+                reply_turn = _delayed_answer(sents, turns, t) or reply_turn
             reply = (
                 # "i have n't": a transcript's split clitic joined, so it reads as a no
                 _SPEAKER.sub("", sents[reply_turn[1][0]].text)
@@ -919,6 +921,26 @@ _SCALE_WORDS: dict[str, tuple[tuple[str, float], ...]] = {}
 for _scale, _table in terms.SCALES.items():
     for _word, _value in _table.items():
         _SCALE_WORDS[_word] = (*_SCALE_WORDS.get(_word, ()), (_scale, _value))
+
+
+def _delayed_answer(
+    sents: list[Sentence], turns: list[tuple[str | None, list[int]]], t: int
+) -> tuple[str | None, list[int]] | None:
+    """The turn that answers turn ``t``'s question after a counter-question and a reply that
+    asks nothing ("Ever tried to end your life? - Is that going in the notes? - It's important
+    I know. - Yes. Tablets."), or None."""
+    asker, ask = turns[t]
+    replier, counter = turns[t + 1]
+    again, explained = turns[t + 2]
+    if again != asker or turns[t + 3][0] != replier:
+        return None
+    if not sents[ask[-1]].text.rstrip().endswith("?"):
+        return None
+    if not sents[counter[-1]].text.rstrip().endswith("?") or len(counter) > 1:
+        return None
+    if any(sents[k].text.rstrip().endswith("?") for k in explained):
+        return None
+    return turns[t + 3]
 
 
 def _bare(word: str) -> str:

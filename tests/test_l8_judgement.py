@@ -52,3 +52,18 @@ def test_a_post_negation_that_opens_its_own_clause_negates_nothing_before_it() -
     assert polarity("One AF episode in 2019, none since on monitoring.", "af") == "affirmed"
     assert polarity("Chest pain: none.", "pain") == "negated"
     assert polarity("Vomiting, resolved.", "vomiting") == "negated"
+
+
+def test_an_answer_after_a_counter_question_answers_the_first_question() -> None:
+    ctx = (
+        "Doctor: Have you ever tried to end your life?\n"
+        "Patient: Is that going in the notes?\n"
+        "Doctor: It's important I know, to keep you safe.\n"
+        "Patient: Yes. Tablets, two years ago."
+    )
+    assert _contradictions("negation.v1", "No previous suicide attempts.", ctx)
+    assert not _contradictions("negation.v1", "Previous suicide attempt (tablets).", ctx)
+    # the doctor asks something new instead: the "Yes" answers that, not the first question
+    other = ctx.replace("It's important I know, to keep you safe.", "Do you drink alcohol?")
+    words = analysed("x", other).context.tokens
+    assert next(t for t in words if t.text == "life").polarity == "asked"
