@@ -67,3 +67,13 @@ def test_an_answer_after_a_counter_question_answers_the_first_question() -> None
     other = ctx.replace("It's important I know, to keep you safe.", "Do you drink alcohol?")
     words = analysed("x", other).context.tokens
     assert next(t for t in words if t.text == "life").polarity == "asked"
+
+
+def test_unlikely_denies_and_a_denied_cancer_is_severe() -> None:
+    ctx = "Dermoscopy: atypical network. Clinical diagnosis: melanoma. Excision biopsy booked."
+    found = run_rule("negation.v1", "Probably benign naevus, melanoma unlikely.", ctx)
+    assert [f.risk for f in found if f.relation == "contradicted"] == [4]
+    assert not _contradictions("negation.v1", "Clinically melanoma; excision booked.", ctx)
+    chest = analysed("Chest pain unlikely to be cardiac.").output.tokens
+    assert next(t for t in chest if t.text == "cardiac").polarity == "negated"
+    assert next(t for t in chest if t.text == "chest").polarity == "affirmed"

@@ -103,6 +103,27 @@ _CONCERN = frozenset(
         "hypertens",
         "abus",
         "sexual",
+        # diagnoses whose denial changes care at once
+        "melanoma",
+        "carcinoma",
+        "lymphoma",
+        "leukaemia",
+        "leukemia",
+        "sarcoma",
+        "malignan",
+        "metasta",
+        "myocardi",
+        "infarct",
+        "stemi",
+        "ischaem",
+        "ischem",
+        "embol",
+        "thrombos",
+        "sepsi",
+        "septic",
+        "mening",
+        "haemorrhag",
+        "hemorrhag",
     ]
 )
 # Other clinical findings: a flip is moderate risk. Everything else is low.
