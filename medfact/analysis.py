@@ -999,8 +999,11 @@ def _continues_relative(toks: list[Token], previous: list[Token], tagged: object
 
 
 def is_relative(word: str) -> bool:
-    """A relative: "mother", "mom's", "great-uncle", "half-brother"."""
-    return word in terms.RELATIVES or ("-" in word and word.rsplit("-", 1)[-1] in terms.RELATIVES)
+    """A relative: "mother", "mom's", "daughter's", "great-uncle", "half-brother"."""
+    if word in terms.RELATIVES:
+        return True
+    bare = _bare(word)
+    return bare in terms.RELATIVES or ("-" in bare and bare.rsplit("-", 1)[-1] in terms.RELATIVES)
 
 
 def _answer_side(
@@ -1115,6 +1118,7 @@ _ANSWER_WORDS = frozenset({"no", "nope", "nah", "yes", "yeah"})
 # words that state what an exam item found: an item holding one is a statement of its own
 _STATES = frozenset(
     {"palpable", "present", "intact", "equal", "reactive", "descended", "normal", "clear"}
+    | {"tolerating", "tolerated", "tolerates"}  # "no further vomiting, tolerating soup"
 )
 _CLAUSE_OPENING_NEGATIONS = frozenset({"absent", "nil"})
 _FILLERS = re.compile(r"^(?:(?:actually|well|um+|erm|er|oh|hmm|so|ah)\b[\s,.\u2026]*)+")

@@ -77,3 +77,53 @@ def test_unlikely_denies_and_a_denied_cancer_is_severe() -> None:
     chest = analysed("Chest pain unlikely to be cardiac.").output.tokens
     assert next(t for t in chest if t.text == "cardiac").polarity == "negated"
     assert next(t for t in chest if t.text == "chest").polarity == "affirmed"
+
+
+def _polarity(text: str, word: str) -> str:
+    return next(t.polarity for t in analysed(text).output.tokens if t.text == word)
+
+
+def test_treatments_not_given_declined_or_chosen_against_are_denied() -> None:
+    assert _polarity("Antibiotics were not started.", "antibiotics") == "negated"
+    assert _polarity("Levetiracetam not indicated.", "levetiracetam") == "negated"
+    assert _polarity("Antibiotics won't help.", "antibiotics") == "negated"
+    assert _polarity("Declines intubation.", "intubation") == "negated"
+    assert _polarity("Heparin chosen over enoxaparin.", "enoxaparin") == "negated"
+    assert _polarity("Heparin chosen over enoxaparin.", "heparin") == "affirmed"
+    offered = "Invasive angiography was offered and she declined, preferring medication."
+    assert _polarity(offered, "angiography") == "negated"
+    # controls: a treatment that helped, and one that did not help (so was taken)
+    assert _polarity("Antibiotics were started.", "antibiotics") == "affirmed"
+    assert _polarity("Paracetamol did not help.", "paracetamol") == "affirmed"
+
+
+def test_no_further_denies_and_a_plan_told_as_an_opinion_is_no_hedge() -> None:
+    ctx = "Doctor: Any more falls since last month?\nPatient: No, touch wood."
+    assert not _contradictions("negation.v1", "No further falls since last month.", ctx)
+    lesion = "MRI: a 14 mm liver lesion. Plan: no further imaging of the lesion needed."
+    assert not _contradictions("negation.v1", "14 mm lesion; no further lesion imaging.", lesion)
+    uvb = "Doctor: I think we'll start narrowband UVB and keep the steroid ointment for flares."
+    assert _polarity(uvb, "steroid") == "affirmed"
+    assert _polarity("I think it is eczema.", "eczema") == "uncertain"
+
+
+def test_a_possessive_relative_makes_a_family_mention() -> None:
+    ctx = (
+        "Doctor: Any chance you could be pregnant?\n"
+        "Patient: Me? No, I'm fifty-three. My daughter's pregnant though, due in a month."
+    )
+    assert not _contradictions("negation.v1", "Postmenopausal, not pregnant.", ctx)
+    scopes = {t.text: t.scope for t in analysed(ctx).output.tokens}
+    assert scopes["pregnant"] == "family"
+    assert analysed("My pregnancy is going well.").output.tokens[1].scope == "current"
+
+
+def test_conditions_of_a_plan_are_not_findings() -> None:
+    ctx = (
+        "There is no rash. Advice: check for a rash regularly; no steroid until infection excluded."
+    )
+    tokens = analysed(ctx).output.tokens
+    rash = [t for t in tokens if t.text == "rash"]
+    assert rash[0].polarity == "negated" and rash[1].scope == "hypothetical"
+    assert next(t for t in tokens if t.text == "infection").scope == "hypothetical"
+    assert not _contradictions("negation.v1", "No rash.", ctx)

@@ -308,6 +308,13 @@ class NegationRule(Rule):
                 continue
             if tok.text in _TESTS:
                 continue  # "urinalysis was negative": the result is negative, not the test
+            if (
+                tok.polarity == NEGATED
+                and i + 1 < len(out_tokens)
+                and out_tokens[i + 1].text in _TESTS
+                and out_tokens[i + 1].sentence == tok.sentence
+            ):
+                continue  # "no further lesion imaging": the imaging is denied, not the lesion
             # "knee pain" is not "chest pain", "weight loss" not "weight gain" and "chest pain"
             # not "chest x-ray": a differing modifier or head word makes another mention
             mod = _modifier(out_tokens, i)

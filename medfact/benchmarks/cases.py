@@ -45,7 +45,9 @@ REQUIRED = {
 }
 _TURN = re.compile(
     r"(?:^|\n|[.?!]\s+)\s*(doctor|patient|nurse|mother|father|daughter|son|wife|"
-    r"husband|parent|caregiver|clinician)\s*:",
+    r"husband|partner|parent|caregiver|carer|clinician|midwife|pharmacist|registrar|consultant|"
+    r"surgeon|anaesthetist|anesthetist|paramedic|physio|therapist|interpreter|health visitor|"
+    r"brother|sister|grandmother|grandfather|mum|mom|dad|relative|friend)\s*:",
     re.IGNORECASE,
 )
 
