@@ -46,6 +46,8 @@ _LONG_ITEM = 6  # a comma-separated item longer than this is a new statement
 _FAMILY_WINDOW = 20  # "my son ... suffers from glaucoma, high cholesterol, high blood pressure"
 # a structure written as a code after its side: "M1", "ICA", "VUJ", "CN7" (capitals, maybe digits)
 _CODED_PART = re.compile(r"[ \t]+([A-Z]{2,4}\d{0,2}|[A-Z]\d{1,2})\b")
+# no unit across it ("MCP 2-3; L hand"); a pause is no end ("Seventy-five... micrograms")
+_CLAUSE_END = re.compile(r"[;,:\n]|(?<!\.)\.(?!\.)")
 _CLAUSE_GAP = re.compile(r"[.,;:\n]")  # a gap between words that ends a clause
 _PART_MEMORY = 2  # sentences a named body part stays the referent of "the right one"
 
@@ -385,30 +387,59 @@ def _said_twice(toks: list[Token], first: int, last: int) -> int | None:
     return mid
 
 
+def _word_value(word: str) -> float | None:
+    """A number word's value, hyphenated ("seventy-five") or not; else None."""
+    if word in terms.NUMBER_WORDS and word not in _NOT_COMPOUND:
+        return float(terms.NUMBER_WORDS[word])
+    return _hyphenated_number(word)
+
+
+def _adjacent(toks: list[Token], j: int) -> bool:
+    """Whether tokens j and j + 1 are one space apart: "Three, four times" are two numbers."""
+    return toks[j + 1].start - toks[j].end <= 1
+
+
+def _rate_follows(toks: list[Token], k: int) -> bool:
+    """Whether a units word at ``k`` counts a rate after a tens word ("fifty three times a
+    day": 50, three times a day)."""
+    value = _word_value(toks[k].text)
+    if value is None or not 1 <= value <= 9 or k == 0:
+        return False
+    before = _word_value(toks[k - 1].text)
+    if before is None or before < 20 or before % 10:
+        return False
+    nxt = [t.text for t in toks[k + 1 : k + 3]]
+    return len(nxt) == 2 and nxt[0] == "times" and nxt[1] in _RATE_WORDS
+
+
+_RATE_WORDS = frozenset({"a", "per", "daily", "each", "every", "weekly", "an"})
+
+
 def _continues_number(toks: list[Token], i: int) -> bool:
     nxt = toks[i + 1].text if i + 1 < len(toks) else ""
     after = toks[i + 2].text if i + 2 < len(toks) else ""
-    if toks[i].text in _NOT_COMPOUND:
+    if toks[i].text in _NOT_COMPOUND or not nxt or not _adjacent(toks, i):
         return False
-    return (nxt in terms.NUMBER_WORDS and nxt not in _NOT_COMPOUND) or (
-        nxt == "and" and toks[i].text in _MULTIPLIERS and after in terms.NUMBER_WORDS
-    )
+    if _word_value(nxt) is not None:
+        return not _rate_follows(toks, i + 1)
+    return nxt == "and" and toks[i].text in _MULTIPLIERS and _word_value(after) is not None
 
 
 def _compound_number(toks: list[Token], last: int) -> tuple[float, int]:
     """Value and first token index of the number words ending at ``toks[last]``.
 
-    "two thousand and two" -> 2002; "and" joins only after hundred/thousand ("five and ten" is
-    two numbers); once/twice/half/... never join a compound.
+    "two thousand and two" -> 2002; "one hundred and twenty-five" -> 125; "and" joins only after
+    hundred/thousand ("five and ten" is two numbers); once/twice/half/... never join a compound;
+    a pause ("Three, four times") parts two numbers; a units word before tens is spoken
+    hundreds ("seven fifty" -> 750, "one twelve" -> 112).
     """
     words = [toks[last].text]
     j = last - 1
-    if toks[last].text not in _NOT_COMPOUND:
-        while j >= 0:
+    if toks[last].text not in _NOT_COMPOUND and not _rate_follows(toks, last):
+        while j >= 0 and _adjacent(toks, j):
             word = toks[j].text
             joins = word == "and" and j > 0 and toks[j - 1].text in _MULTIPLIERS
-            counts = word in terms.NUMBER_WORDS and word not in _NOT_COMPOUND
-            if joins or counts:
+            if joins or _word_value(word) is not None:
                 words.append(word)
             else:
                 break
@@ -417,11 +448,15 @@ def _compound_number(toks: list[Token], last: int) -> tuple[float, int]:
     for word in reversed(words):
         if word == "and":
             continue
-        value = terms.NUMBER_WORDS[word]
+        value = _word_value(word)
+        if value is None:  # "twice", "half": a word of its own
+            value = float(terms.NUMBER_WORDS[word])
         if word in _MULTIPLIERS:
             current = max(current, 1) * value
             if value >= 1000:
                 total, current = total + current, 0.0
+        elif 10 <= value <= 99 and (1 <= current <= 9 or (10 <= current <= 99 and current >= 19)):
+            current = current * 100 + value  # "seven fifty", "nineteen ninety"
         else:
             current += value
     return total + current, j + 1
@@ -790,7 +825,7 @@ class Analyzer:
                 value = _parse_number(word)
             if value is None:
                 continue
-            spelled = not tok.is_number and hyphenated is None
+            spelled = not tok.is_number
             if spelled and _continues_number(toks, i):
                 continue  # "twenty" of "twenty six": the compound is read at its last word
             first = i
@@ -809,7 +844,11 @@ class Analyzer:
                 while doc.quantities and doc.quantities[-1].start >= toks[first].start:
                     doc.quantities.pop()
             end = tok.end
-            if i + 1 < len(toks) and unit is None:
+            if (
+                i + 1 < len(toks)
+                and unit is None
+                and not _CLAUSE_END.search(doc.text, tok.end, toks[i + 1].start)
+            ):
                 nxt = toks[i + 1].text
                 pair = nxt + (" " + toks[i + 2].text if i + 2 < len(toks) else "")
                 for cand in (pair, nxt):

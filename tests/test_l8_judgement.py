@@ -127,3 +127,38 @@ def test_conditions_of_a_plan_are_not_findings() -> None:
     assert rash[0].polarity == "negated" and rash[1].scope == "hypothetical"
     assert next(t for t in tokens if t.text == "infection").scope == "hypothetical"
     assert not _contradictions("negation.v1", "No rash.", ctx)
+
+
+def _values(text: str) -> list[tuple[float, str | None]]:
+    return [(q.value, q.unit) for q in analysed(text).output.quantities]
+
+
+def test_spoken_doses_are_read_as_said() -> None:
+    assert _values("Go to seven fifty twice a day.") == [(750.0, None), (2.0, None)]
+    assert _values("One twelve.") == [(112.0, None)]
+    assert _values("One hundred and twenty-five micrograms.") == [(125.0, "mcg")]
+    assert _values("Increase it to fifty three times a day.") == [(50.0, None), (3.0, "x")]
+    assert _values("Three, four times.") == [(3.0, None), (4.0, "x")]
+    assert _values("Thirty mics per kilo.") == [(30.0, "mcg")]
+    # controls: ordinary compounds
+    assert _values("fifty three years") == [(53.0, "yr")]
+    assert _values("two thousand and two") == [(2002.0, None)]
+    assert _values("twenty six") == [(26.0, None)]
+    ctx = "Doctor: Let's start levetiracetam, two fifty twice a day."
+    assert not run_rule("numbers.v1", "Levetiracetam 250 mg BID.", ctx)
+    assert run_rule("numbers.v1", "Levetiracetam 500 mg BID.", ctx)
+
+
+def test_no_unit_across_a_clause_and_no_drug_across_a_list_item() -> None:
+    assert _values("Synovitis R MCP 2-3; L hand quiet.")[-1] == (3.0, None)
+    assert _values("Levothyroxine seventy-five... micrograms.") == [(75.0, "mcg")]
+    ctx = (
+        "Nurse: And what does she take regularly?\n"
+        "Son: Amlodipine in the morning, and the inhalers, the brown one twice a day."
+    )
+    assert not run_rule("numbers.v1", "Amlodipine mane.", ctx)
+    hydroxyzine = (
+        "Patient: I can't sleep for the itch.\n"
+        "Doctor: I'll give you hydroxyzine, 25 milligrams, to take twice a day."
+    )
+    assert run_rule("numbers.v1", "Hydroxyzine 25 mg qHS.", hydroxyzine)

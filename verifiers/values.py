@@ -329,6 +329,9 @@ def _named_dose(q: Quantity, out: AnalyzedText, ctx: AnalyzedText) -> bool:
 _CLAUSE_BREAK = re.compile(r"[.!?]\s+[A-Z]|[;\n]")
 
 
+_NEXT_ITEM = re.compile(r",\s+and\b|;")  # a list's next item ("..., and the blue one")
+
+
 def _drug_before(
     doc: AnalyzedText, starts: list[int], start: int, clause: bool = True
 ) -> str | None:
@@ -459,7 +462,13 @@ class _Subject:
             if k >= 0 and offset - doc.drugs[k].end <= _CARRY_REACH:
                 sentence = doc.tokens[i].sentence
                 first = doc.sentences[max(0, sentence - 3)].span[0]
-                if doc.drugs[k].start >= first:
+                # not past another item of the frequency's own sentence ("Amlodipine in the
+                # morning, and the brown one twice a day")
+                own = doc.sentences[sentence].span[0]
+                joined = doc.drugs[k].start >= own and _NEXT_ITEM.search(
+                    doc.text, doc.drugs[k].end, offset
+                )
+                if doc.drugs[k].start >= first and not joined:
                     drug = doc.drugs[k].canonical
         stems = set(window_stems(doc.tokens, i, width=8))
         sentence = doc.tokens[i].sentence
