@@ -556,7 +556,7 @@ class Analyzer:
                 ):
                     continue  # "AF in 2019, none since": a clause of its own, not "AF: none"
                 for j in range(start - 1, max(-1, start - 6), -1):
-                    if j + 1 in stops or j in stops:
+                    if j + 1 in stops:  # j is in an earlier clause
                         break
                     if toks[j].polarity == AFFIRMED or kind == NEGATED:
                         toks[j].polarity = kind

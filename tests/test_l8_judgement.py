@@ -162,3 +162,51 @@ def test_no_unit_across_a_clause_and_no_drug_across_a_list_item() -> None:
         "Doctor: I'll give you hydroxyzine, 25 milligrams, to take twice a day."
     )
     assert run_rule("numbers.v1", "Hydroxyzine 25 mg qHS.", hydroxyzine)
+
+
+def _unsupported(output: str, context: str) -> list[str]:
+    return [f.message for f in run_rule("entities.v1", output, context)]
+
+
+def test_abbreviations_and_lay_names_support_procedures_and_conditions() -> None:
+    pairs = [
+        ("5-FU cream BID to scalp.", "Plan: 5-fluorouracil cream twice daily to the scalp."),
+        ("OSA on CPAP.", "Obstructive sleep apnoea, uses CPAP at night."),
+        ("ECG today.", "We'll do a heart tracing today."),
+        ("ECG: LBBB, QRS 156 ms.", "QRS 156 ms, left bundle branch block."),
+        ("Plan: I&D.", "Doctor: There's a small abscess here. We'll drain it."),
+        ("Post anterior MI (PCI yesterday).", "Anterior MI, stented yesterday."),
+        ("A: Viral pharyngitis.", "Doctor: So the throat's been sore for three days?"),
+    ]
+    for output, context in pairs:
+        assert not _unsupported(output, context), output
+    # controls: the same outputs against an input that names none of it
+    assert _unsupported("5-FU cream BID to scalp.", "Plan: sun protection.")
+    assert _unsupported("ECG today.", "We'll check your bloods today.")
+
+
+def test_a_relatives_age_is_not_the_patients() -> None:
+    ctx = "33-year-old man with schizophrenia."
+    out = "33M. Voices telling him to hurt his 4-year-old daughter."
+    assert not [m for m in _unsupported(out, ctx) if "age" in m]
+    assert [m for m in _unsupported("43M with schizophrenia.", ctx) if "age" in m]
+
+
+def test_allergens_are_not_fillers_pronouns_or_parenthesised_details() -> None:
+    from medfact.verifiers.entities import allergies
+
+    def named(text: str) -> list[str]:
+        return [a.allergen for a in allergies(analysed(text).output)]
+
+    dialogue = "Doctor: Any allergies to medicines?\nPatient: Yeah, uh, the iodine dye."
+    assert named(dialogue) == ["iodine"]
+    assert "your" not in named("Allergies: your son is allergic to cashew nuts.")
+    parenthesised = "Allergy: peanut - anaphylaxis (facial swelling, wheeze, adrenaline)."
+    assert named(parenthesised) == ["peanut"]
+    assert named("Allergies: morphine (hallucinations), sulfa (rash).") == ["morphine", "sulfa"]
+
+
+def test_a_post_negation_reaches_the_first_word_of_its_clause() -> None:
+    text = "A: Viral pharyngitis; antibiotics not indicated."
+    assert _polarity(text, "antibiotics") == "negated"
+    assert _polarity(text, "pharyngitis") == "affirmed"

@@ -447,13 +447,51 @@ SUPPORT_ONLY: dict[tuple[str, str], tuple[str, ...]] = {
     ("condition", "reflux"): ("heart burn",),
     ("procedure", "hysterectomy"): ("uterus taken out", "uterus removed"),
     ("condition", "malignancy"): ("tumor", "oncology", "oncologist"),
-    ("procedure", "mri"): ("M R I", "urgent scan", "MRI scan", "magnet scan", "we scanned"),
+    ("procedure", "mri"): (
+        "M R I",
+        "urgent scan",
+        "MRI scan",
+        "magnet scan",
+        "we scanned",
+        "MR angiogram",
+        "MR angiography",
+        "MR scan",
+    ),
     # lay names of scopes ("a camera test", "the scope")
     ("procedure", "endoscopy"): ("camera test", "the scope", "camera down"),
     ("procedure", "colonoscopy"): ("camera test of the bowel", "camera test", "bowel camera"),
-    ("procedure", "ecg"): ("E K G", "E C G"),
-    ("procedure", "cardiac catheterization"): ("cardiac cath",),
-    ("procedure", "biopsy"): ("send it to the lab", "sent to the lab", "cut it out", "remove it"),
+    ("procedure", "ecg"): (
+        "E K G",
+        "E C G",
+        "heart tracing",
+        "tracing of the heart",
+        "heart trace",
+        "QRS",
+        "QTc",
+        "bundle branch block",
+        "ST elevation",
+        "ST depression",
+    ),
+    ("procedure", "incision and drainage"): (
+        "drain it",
+        "drained",
+        "drain the abscess",
+        "lance it",
+    ),
+    ("condition", "streptococcal pharyngitis"): (
+        "sore throat",
+        "throat is sore",
+        "throat sore",
+        "throat's been sore",
+    ),
+    ("procedure", "cardiac catheterization"): ("cardiac cath", "stented", "stent put in"),
+    ("procedure", "biopsy"): (
+        "send it to the lab",
+        "sent to the lab",
+        "cut it out",
+        "remove it",
+        "cut out",
+    ),
     ("setting", "emergency department"): ("A&E", "went to the emergency", "emergency"),
     ("procedure", "dialysis"): ("kidney machine",),
     ("procedure", "transfusion"): (
@@ -528,7 +566,11 @@ _BRITISH = (
     ("caec", "cec"),
     ("gynaec", "gynec"),
     ("leukaem", "leukem"),
+    ("pnoe", "pne"),  # apnoea, dyspnoea
 )
+
+
+_NUMBERED = re.compile(r"(?<![\w-])\d-")  # a numbered chemical name: "5-fluorouracil"
 
 
 def _fold(word: str) -> str:
@@ -607,7 +649,9 @@ class AliasIndex:
                 if not hits:
                     continue
                 start, end = spans[i][1], spans[i + n - 1][2]
-                if text[start - 1 : start] in ("/", "-") or text[end : end + 1] == "/":
+                if (
+                    text[start - 1 : start] in ("/", "-") and not _NUMBERED.match(text, start - 2)
+                ) or text[end : end + 1] == "/":
                     continue  # part of shorthand ("c/s") or of a longer hyphenated word
                 if text[end : end + 1] == "-" and text[end + 1 : end + 2].isalnum():
                     continue  # "MRI-guided"; not a word cut off in a transcript ("an mri- ")
@@ -699,10 +743,15 @@ def polarity_at(doc: AnalyzedText, start: int, end: int) -> str:
     return toks[0].polarity if toks else AFFIRMED
 
 
+_POSSESSIVE_BEFORE = re.compile(r"\b(?:his|her|my|your|their|our)\s+$", re.IGNORECASE)
+
+
 def ages(text: str) -> list[tuple[int, int, int]]:
     """(age, start, end) of each stated age ("45-year-old", "72F", "aged 60")."""
     out = []
     for m in _AGE.finditer(text):
+        if _POSSESSIVE_BEFORE.search(text, max(0, m.start() - 8), m.start()):
+            continue  # "his 4-year-old daughter": someone else's age
         value = next(g for g in m.groups() if g is not None)
         out.append((int(value), m.start(), m.end()))
     return out
@@ -894,7 +943,8 @@ _ALLERGEN = re.compile(
     re.IGNORECASE,
 )
 _ANSWER = re.compile(
-    r"^\s*(?:\w+)\s*:\s*(?:yes|yeah|yep)\b[,.]?\s*(?:to\s+)?([A-Za-z][\w-]*)?",
+    r"^\s*(?:\w+)\s*:\s*(?:yes|yeah|yep)\b[,.]?\s*"
+    r"(?:(?:uh|um|erm|er|well|oh|so|the|a|an|my|to)\b[,.]?\s*)*([A-Za-z][\w-]*)?",
     re.IGNORECASE | re.MULTILINE,
 )
 _NOT_ALLERGENS = frozenset(
@@ -904,6 +954,8 @@ _NOT_ALLERGENS = frozenset(
     | {"anaphylaxis", "anaphylactic", "rash", "hives", "urticaria", "swelling", "angioedema"}
     | {"drug", "medication", "medicine", "food", "known", "seasonal", "environmental", "an", "the"}
     | {"iv", "oral", "severe", "mild", "documented", "reported", "true", "other", "nkda", "nka"}
+    | {"uh", "um", "er", "erm", "well", "oh", "your", "his", "her", "my", "their", "our", "he"}
+    | {"she", "they", "son", "daughter", "child", "patient", "pt", "i", "we", "you"}
 )
 # Words before "allergies" that name no allergen: pronouns, verbs, seasons and kinds.
 _NOT_NOUN_ALLERGENS = frozenset(
@@ -962,6 +1014,9 @@ def allergies(doc: AnalyzedText) -> list[Allergy]:
         if ":" in m.group():
             # "Allergies: morphine (hallucinations) and sulfa drugs (SJS)": every item of the list
             for item in _LIST_ITEM.finditer(text, m.start(1), end):
+                head = text[m.start(1) : item.start(1)]
+                if head.count("(") > head.count(")"):
+                    continue  # "peanut - anaphylaxis (facial swelling, wheeze, adrenaline)"
                 word = item.group(1).lower()
                 named = names_allergen(word, item.start(1), drug_starts)
                 semi = text.find(";", item.end(1), end)
@@ -1256,6 +1311,12 @@ class EntitiesRule(Rule):
                 continue
             if not stated and a.allergen[:4] not in ctx_low:
                 risk, why, where = 3, "the input states no allergies", None
+            elif (
+                stated
+                and a.allergen[:4] in ctx_low
+                and any(_CLASS_ALLERGEN.search(b.allergen) for b in stated)
+            ):
+                continue  # "an antibiotic ... Cef... cefazolin": the class named, then the drug
             elif stated:
                 risk, why = self.allergy_risk, f"the input's allergy is to '{stated[0].allergen}'"
                 where = (stated[0].start, stated[0].end)
@@ -1526,6 +1587,8 @@ def same_allergen(a: str, b: str) -> bool:
     return short.get(a, a)[:4] == short.get(b, b)[:4]
 
 
+# allergens that name a class, whose member the input may name elsewhere
+_CLASS_ALLERGEN = re.compile(r"antibiotic|anti-?bacterial|medic|drug|agents", re.IGNORECASE)
 _DRUG_LIKE = re.compile(r"contrast|iodine|sulfa|antibiotic|vaccine|medic", re.IGNORECASE)
 
 # Abbreviations clinicians write for drugs (canonical generic name -> abbreviations).
