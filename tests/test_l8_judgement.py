@@ -210,3 +210,28 @@ def test_a_post_negation_reaches_the_first_word_of_its_clause() -> None:
     text = "A: Viral pharyngitis; antibiotics not indicated."
     assert _polarity(text, "antibiotics") == "negated"
     assert _polarity(text, "pharyngitis") == "affirmed"
+
+
+def test_standing_up_bumps_and_resolution_in_other_words_are_no_false_comparison() -> None:
+    def compared(output: str, context: str) -> list[str]:
+        return [f.message for f in run_rule("comparison.v1", output, context)]
+
+    assert not compared("2 falls in 1 mo on rising from chair.", "Two falls when getting up.")
+    assert compared("Creatinine rising from 90 to 140.", "Creatinine 90 last month, 140 now.")
+    bumps = "Patient: It's sharp now. Worse when the car went over bumps."
+    assert not compared("Sharp RIF pain; worse over bumps in car.", bumps)
+    assert compared("Pain worse over the last week.", "Patient: It's been the same for weeks.")
+    nausea = "Doctor: Any nausea?\nPatient: The first couple of weeks. It's fine now."
+    assert not compared("Early nausea, resolved.", nausea)
+    keep = "Doctor: Let's keep the fentanyl where it is and wean the propofol."
+    assert not compared("Fentanyl unchanged; wean propofol.", keep)
+
+
+def test_a_maximum_interval_belongs_to_its_drug() -> None:
+    ctx = (
+        "Patient: I take the hydromorphone when it gets really bad.\n"
+        "Doctor: How often are you allowed it?\n"
+        "Patient: The label says every six hours if I need it."
+    )
+    assert run_rule("numbers.v1", "Hydromorphone PRN, max q2h.", ctx)
+    assert not run_rule("numbers.v1", "Hydromorphone PRN, max q6h.", ctx)

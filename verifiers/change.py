@@ -98,6 +98,13 @@ _TRIGGER_WORDS = frozenset(
         "before",
     ]
 )
+_RISING = frozenset({"rising", "rises", "rose"})
+_POSITIONS = frozenset({"chair", "bed", "sitting", "lying", "seat", "toilet", "floor", "squatting"})
+# what "over" spans when a change is dated ("worse over the last week", "over 3 days")
+_SPANS = frozenset(
+    {"the", "last", "past", "a", "an", "several", "few", "recent", "time", "night", "weeks"}
+    | {"days", "months", "years", "hours", "two", "three", "four", "five", "this", "that"}
+)
 _NOT_GERUNDS = frozenset({"morning", "evening", "nothing", "something", "everything", "anything"})
 # "better after rest", "worse before meals": a trigger when an activity follows, a change when
 # a time does ("better after a couple of hours", "worse after that").
@@ -181,8 +188,12 @@ def is_trigger(doc: AnalyzedText, i: int) -> bool:
     ("worse with walking", "better after rest", "relieved by rest"), not a change over time."""
     word = doc.tokens[i].text
     after = _clause(doc, i, 6, 1)
+    if word in _RISING and after[:1] == ["from"] and set(after[1:3]) & _POSITIONS:
+        return True  # "falls on rising from a chair": standing up, not a rise
     if word not in _HABITUAL or not after:
         return False
+    if after[0] == "over":  # "worse over bumps", not "worse over the last week"
+        return len(after) > 1 and not (after[1] in _SPANS or after[1][0].isdigit())
     gerund = after[0].endswith("ing") and len(after[0]) > 5 and after[0] not in _NOT_GERUNDS
     if after[0] not in _TRIGGER_WORDS and not gerund:  # "worse leaning on his elbows"
         return False
@@ -405,15 +416,10 @@ class _ChangeIndex:
             stems = topics.around(sentence, width)
             if width == 0 and sentence > 0 and sentences[sentence - 1].text.rstrip().endswith("?"):
                 stems |= topics.of(sentence - 1)
-            elif (
-                width > 0
-                and sentence > 1
-                and all(
-                    sentences[k].text.rstrip().endswith("?") for k in (sentence - 2, sentence - 1)
-                )
-            ):
+            elif width > 0 and sentence > 1 and sentences[sentence - 2].text.rstrip().endswith("?"):
                 # an answer to a question of two sentences ("How is your dysphagia? Are you
-                # able to swallow now?" - "It has been better now.")
+                # able to swallow now?" - "It has been better now."), or the second sentence
+                # of an answer ("Any nausea? - The first couple of weeks. It's fine now.")
                 stems |= topics.of(sentence - 2)
             for stem in stems:
                 known = first.setdefault(stem, {})

@@ -423,6 +423,7 @@ _DOSING_WORDS = frozenset(
     | {"mg", "mcg", "ml", "iu", "po", "iv", "sc", "im", "pr", "prn", "qd", "od", "bd", "by", "as"}
     | {"at", "in", "of", "the", "an", "per", "day", "tab", "tabs", "cap", "caps", "hs", "qhs"}
     | {"milligrams", "micrograms", "grams", "liquid", "solution", "syrup", "suspension", "cream"}
+    | {"max", "maximum", "up", "to", "no", "more", "than", "not", "when", "required", "if"}
 )
 
 
