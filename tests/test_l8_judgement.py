@@ -235,3 +235,20 @@ def test_a_maximum_interval_belongs_to_its_drug() -> None:
     )
     assert run_rule("numbers.v1", "Hydromorphone PRN, max q2h.", ctx)
     assert not run_rule("numbers.v1", "Hydromorphone PRN, max q6h.", ctx)
+
+
+def test_the_other_side_said_normal_and_parts_named_otherwise() -> None:
+    hernia = "Doctor: Okay, the right groin. Does it go back in when you lie down?"
+    assert not _contradictions("laterality.v1", "R groin swelling; L side normal.", hernia)
+    assert _contradictions("laterality.v1", "L groin swelling.", hernia)
+    breast = "Screen-detected left breast lesion at 2 o'clock."
+    assert not run_rule("laterality.v1", "L breast lesion. L axilla USS normal.", breast)
+    testis = "The left testicle is sitting higher and it's very tender."
+    assert not run_rule("laterality.v1", "L testis high-riding, tender.", testis)
+    assert _contradictions("laterality.v1", "R testis high-riding, tender.", testis)
+    angio = (
+        "90% stenosis of the proximal left anterior descending artery. Left circumflex with "
+        "mild irregularities. Right coronary artery 50% stenosis."
+    )
+    assert not run_rule("laterality.v1", "Prox LAD 90%. LCx mild irregularities. RCA 50%.", angio)
+    assert run_rule("laterality.v1", "Prox LCx 90%.", "90% stenosis of the proximal LAD.")

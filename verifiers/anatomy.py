@@ -266,6 +266,9 @@ def _both_named(ctx: AnalyzedText, part: str) -> bool:
     return False
 
 
+_NORMAL = frozenset({"normal", "nl", "unremarkable", "quiet", "clear", "fine", "nad", "spared"})
+
+
 def _denies_other_side(
     out: AnalyzedText, ctx: AnalyzedText, m: SideMention, theirs: list[SideMention]
 ) -> bool:
@@ -274,7 +277,9 @@ def _denies_other_side(
     if not theirs or any(c.side == m.side for c in theirs):
         return False
     own = out.tokens_in(m.start, m.end)
-    if not own or own[0].polarity != NEGATED:
+    after = out.tokens_in(m.end, min(len(out.text), m.end + 16))[:2]
+    normal = any(t.text in _NORMAL for t in after)  # "L side normal", "L hand quiet"
+    if not own or (own[0].polarity != NEGATED and not normal):
         return False
     for c in theirs:
         toks = ctx.tokens_in(c.start, c.end)
