@@ -47,6 +47,8 @@ _FAMILY_WINDOW = 20  # "my son ... suffers from glaucoma, high cholesterol, high
 # a structure written as a code after its side: "M1", "ICA", "VUJ", "CN7" (capitals, maybe digits)
 _CODED_PART = re.compile(r"[ \t]+([A-Z]{2,4}\d{0,2}|[A-Z]\d{1,2})\b")
 # no unit across it ("MCP 2-3; L hand"); a pause is no end ("Seventy-five... micrograms")
+# verbs whose object a post-negation leaves alone ("Stop aspirin is not required")
+_ACTION_VERBS = frozenset({"stop", "stopping", "hold", "holding", "discontinue", "discontinuing"})
 _CLAUSE_END = re.compile(r"[;,:\n]|(?<!\.)\.(?!\.)")
 _CLAUSE_GAP = re.compile(r"[.,;:\n]")  # a gap between words that ends a clause
 _PART_MEMORY = 2  # sentences a named body part stays the referent of "the right one"
@@ -555,6 +557,8 @@ class Analyzer:
                     and not _CLAUSE_GAP.search(gaps[end])
                 ):
                     continue  # "AF in 2019, none since": a clause of its own, not "AF: none"
+                if any(words[j] in _ACTION_VERBS for j in range(max(0, start - 5), start)):
+                    continue  # "Stop aspirin is not required": the stopping is denied
                 for j in range(start - 1, max(-1, start - 6), -1):
                     if j + 1 in stops:  # j is in an earlier clause
                         break

@@ -252,3 +252,16 @@ def test_the_other_side_said_normal_and_parts_named_otherwise() -> None:
     )
     assert not run_rule("laterality.v1", "Prox LAD 90%. LCx mild irregularities. RCA 50%.", angio)
     assert run_rule("laterality.v1", "Prox LCx 90%.", "90% stenosis of the proximal LAD.")
+
+
+def test_a_stop_not_required_a_discharge_and_a_condition_are_no_actions() -> None:
+    ctx = "Plan: Mohs surgery to the left nasal ala. Stop aspirin is not required."
+    assert not run_rule("temporal.v1", "Mohs to L nasal ala; aspirin may continue.", ctx)
+    assert not run_rule("negation.v1", "Mohs to L nasal ala; aspirin may continue.", ctx)
+    assert _contradictions("laterality.v1", "Mohs to R nasal ala.", ctx)
+    stop = "Plan: stop aspirin 7 days before surgery."
+    assert run_rule("temporal.v1", "Aspirin continued.", stop)
+    home = "Doctor: We'll send you home with two adrenaline pens."
+    assert not run_rule("temporal.v1", "D/c with 2 adrenaline auto-injectors.", home)
+    cysto = "Explained that bladder cancer has not been excluded until the cystoscopy is done."
+    assert not run_rule("temporal.v1", "Cystoscopy not done; cancer not yet excluded.", cysto)

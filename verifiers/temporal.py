@@ -285,7 +285,7 @@ _ACTION_RE = re.compile(
 # "d/c" that means discharge: followed by what is discharged with, or after "at/on/for".
 _DISCHARGE_AFTER = re.compile(
     r"d/c\b(?=\s*(?:meds|medications|medicines|analgesia|summary|home|planning|plan|instructions|"
-    r"letter|prescriptions?|rx|follow|to\b|:))",
+    r"letter|prescriptions?|rx|follow|to\b|with\b|:))",
     re.IGNORECASE,
 )
 _DISCHARGE_BEFORE = re.compile(r"\b(?:at|on|for|after|before|until|post)\s+$", re.IGNORECASE)
@@ -324,6 +324,10 @@ _NOT_DONE = re.compile(
 )
 # "restart only after review", "resume once the INR is below 2": a condition, not done
 _LATER_IF = re.compile(r"\s+(?:only\s+)?(?:after|once|when|until|if)\b", re.I)
+_NOT_NEEDED = re.compile(
+    r"(?:\s+[\w-]+){1,3}?\s+(?:is|are|was|were)\s+not\s+(?:required|needed|necessary|indicated)",
+    re.IGNORECASE,
+)
 _AGAIN = re.compile(r"\b(?:again|back)\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[.!?](?:\s|$)|[;\n]")
 _PHRASE_BREAK = re.compile(r"[.!?,](?:\s|$)|[;\n]")
@@ -540,8 +544,8 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
     drug_starts = [d.start for d in doc.drugs]
     found: list[Mention] = []
     for m in anchored(_ASPECT_RE, doc, _ASPECT_FIRSTS):
-        if text.asked(m.start()) or _no_aspect(doc.text, m):
-            continue
+        if text.asked(m.start()) or _no_aspect(doc.text, m) or _conditional(doc, *m.span()):
+            continue  # "not excluded until the cystoscopy is done": no state of the event
         kind = m.lastgroup or ""
         lo, hi = text.clause(m.start())
         dated = ""
@@ -581,6 +585,8 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
         value = m.lastgroup or ""
         if _NOT_DONE.search(doc.text, max(0, m.start() - 20), m.start()):
             continue  # "re-titrated rather than restarted at his usual dose": not done
+        if _NOT_NEEDED.match(doc.text, m.end()):
+            continue  # "Stop aspirin is not required"
         if value in ("resumed", "started") and _LATER_IF.match(doc.text, m.end()):
             continue
         if value == "given" and _GIVEN_AS_PREPOSITION.match(doc.text, m.start()):
@@ -641,6 +647,11 @@ _STATE_BEFORE = re.compile(
 )
 _TOPIC_BEFORE = re.compile(r"\babout\s+(?:your|his|her|the|their)\s+$", re.IGNORECASE)
 _DENIED_BEFORE = re.compile(r"\b(?:no|nothing)\b(?:\s+\w+){0,2}\s+$", re.IGNORECASE)
+
+
+def _conditional(doc: AnalyzedText, start: int, end: int) -> bool:
+    """Whether the words at [start, end) are in a condition ("until it is done")."""
+    return any(t.scope == "hypothetical" for t in doc.tokens_in(start, end))
 
 
 def _no_aspect(text: str, m: re.Match[str]) -> bool:
