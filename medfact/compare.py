@@ -183,6 +183,8 @@ _CATEGORY = {
 }
 _CERTAINTY = {
     "certain": ErrorCategory.OVERSTATED_INTENSITY,
+    "judged": ErrorCategory.OVERSTATED_INTENSITY,
+    "probable": ErrorCategory.OVERSTATED_INTENSITY,  # a view said over a hedge ("could be")
     "uncertain": ErrorCategory.UNDERSTATED_INTENSITY,
 }
 _RISK = {"allergy": 4, "code": 4, "route": 3, "unit": 4, "side": 3, "pregnancy": 4}
@@ -227,9 +229,19 @@ def _drug_anchor(doc: AnalyzedText, start: int, reach: int = 60) -> str:
         return ""
     drug = doc.drugs[k]
     between = doc.text[drug.end : start]
-    if start - drug.end <= reach and not re.search(r"[.;\n]\s", between):
-        return drug.canonical
+    if start - drug.end <= reach and not re.search(r"[.;\n]\s|,\s+and\b", between):
+        return drug.canonical  # not past a list's next item ("X in the morning, and the ...")
     return ""
+
+
+def _past_next_item(doc: AnalyzedText, start: int, reach: int = 80) -> bool:
+    """Whether a drug is named before ``start`` in its clause but a list's next item lies
+    between ("Amlodipine in the morning, and the brown one twice a day")."""
+    k = bisect_right(doc.drugs, start, key=lambda d: d.end) - 1
+    if k < 0 or start - doc.drugs[k].end > reach:
+        return False
+    between = doc.text[doc.drugs[k].end : start]
+    return not re.search(r"[.;\n]\s", between) and re.search(r",\s+and\b", between) is not None
 
 
 _OF = re.compile(r"\s+of\s+(?:the\s+)?$", re.IGNORECASE)
@@ -297,6 +309,7 @@ def _inside(offset: int, spans: Sequence[tuple[int, int]]) -> bool:
 _RUN_ON = 40  # tokens: a sentence without stops, where its words no longer share one topic
 _NEAR = 12  # tokens either side of a frequency read as its topic in such a sentence
 _RUN_ON_MARK = "@run-on"  # in a frequency's topic: read from a run-on sentence
+_OTHER_ITEM_MARK = "@other-item"  # in a frequency's topic: said of a list item without a drug
 
 
 def frequency_facts(doc: AnalyzedText) -> list[Fact]:
@@ -318,6 +331,8 @@ def frequency_facts(doc: AnalyzedText) -> list[Fact]:
                 t.stem for t in toks if is_content(t) and not f.start <= t.start < f.end
             ) | ({_RUN_ON_MARK} if run_on else frozenset())
         drug = _drug_anchor(doc, f.start, 80)
+        if not drug and _past_next_item(doc, f.start):
+            topic |= {_OTHER_ITEM_MARK}
         out.append(Fact("frequency", drug, f"{f.per_day:g}/day", f.start, f.end, topic))
     return out
 
@@ -396,6 +411,9 @@ def _asked(doc: AnalyzedText, starts: list[int], offset: int) -> bool:
     return tok.polarity == "asked" or sentence.text.rstrip().endswith("?")
 
 
+_GENERIC_PARTS = frozenset({"side", "sided", "limb", "extremity", "extremitie"})
+
+
 def part_facts(doc: AnalyzedText) -> list[Fact]:
     """Body parts named in a frame: "fracture of the tibia" is the part "tibia" of the frame
     "fractur", keyed by the content word before the part (and, as a second fact, the one
@@ -404,8 +422,8 @@ def part_facts(doc: AnalyzedText) -> list[Fact]:
     toks = doc.tokens
     for i, tok in enumerate(toks):
         word = tok.text.rstrip("s")
-        if word not in ANATOMY or not is_content(tok):
-            continue
+        if word not in ANATOMY or not is_content(tok) or word in _GENERIC_PARTS:
+            continue  # "limb jerking" against "arms and legs jerking": not another part
         part = concept_key(ANATOMY_KEYS.get(word, word))  # "PTX" is the pneumothorax
         for step in (-1, 1):
             j = i + step
@@ -519,6 +537,12 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
             and not (tok.polarity == UNCERTAIN and _lay_hedge(doc, tok))
         ):
             sure = "uncertain" if tok.polarity == UNCERTAIN else "certain"
+            if (
+                sure == "uncertain"
+                and tok.trigger is not None
+                and _OPINION.match(doc.text, tok.trigger)
+            ):
+                sure = "probable"  # "I think it's tonsillitis": the clinician's view
             out.append(Fact("certainty", tok.stem, sure, tok.start, tok.end, tok))
         stated = tok.polarity in (AFFIRMED, NEGATED) and tok.sentence not in result_sentences
         if tok.polarity == NEGATED and tok.trigger is not None:
@@ -1163,6 +1187,8 @@ def _keys_match(a: Fact, b: Fact) -> bool:
         if a.kind == "frequency" and not da and not db:  # "inserts every 3 months" vs "check
             ta, tb = a.data - {_RUN_ON_MARK}, b.data - {_RUN_ON_MARK}  # your feet daily"
             return not ta or not tb or _aligned(ta, tb)
+        if a.kind == "frequency" and bool(da) != bool(db) and _OTHER_ITEM_MARK in (a.data | b.data):
+            return False  # "the brown one twice a day" is not the amlodipine named before it
         if a.kind == "frequency" and bool(da) != bool(db) and _RUN_ON_MARK in (a.data | b.data):
             # one drug-less frequency against a drug's in a run-on transcript sentence ("physical
             # therapy 3 times a week" vs "ultram every six hours"): only about the same thing
@@ -1174,6 +1200,13 @@ def _keys_match(a: Fact, b: Fact) -> bool:
 def _same_topic(a: frozenset[str] | None, b: frozenset[str] | None) -> bool:
     """Whether two facts' sentences share a content word (either without one: unknown, yes)."""
     return not a or not b or bool(a & b)
+
+
+_JUDGED = "judged"  # stated under an Assessment or Impression header
+_OPINION = re.compile(
+    r"(?:i|we)\s+(?:think|believe|suspect)|(?:most\s+)?likely|probabl[ey]|in\s+keeping\s+with",
+    re.IGNORECASE,
+)
 
 
 def _agree(a: Fact, b: Fact) -> bool:
@@ -1197,6 +1230,11 @@ def _agree(a: Fact, b: Fact) -> bool:
         return routes_agree(a.value, b.value)
     if a.kind == "age":
         return abs(int(a.value) - int(b.value)) <= 1
+    if a.kind == "certainty" and a.value != b.value:
+        # a judgement agrees with a statement or a view; a view and a hedge are both hedged
+        pair = {a.value, b.value}
+        judged = _JUDGED in pair and pair <= {_JUDGED, "certain", "probable"}
+        return judged or pair == {"probable", "uncertain"}
     if a.kind == "part" and _EXTREMITY in (a.value, b.value):
         return a.value in _LIMBS or b.value in _LIMBS  # "lower extremity swelling" = "legs"
     return a.value == b.value
@@ -1365,11 +1403,14 @@ class CompareStage(Stage):
         for claim in open_claims:
             windows = doc.evidence[claim.id]
             bounds = (0, len(doc.output.text)) if whole else _sentences_of(doc, claim.span)
+            # the Assessment's diagnosis is the clinician's judgement, not an overstatement of
+            # a view the input gives ("I think it's X"); it still overstates "it could be X"
             said = [
-                f
+                replace(f, value=_JUDGED)
+                if f.kind == "certainty" and f.value == "certain" and _inside(f.start, judged)
+                else f
                 for f in facts_in(said_all.facts(*bounds), *claim.span)
-                if not (f.kind == "certainty" and f.value == "certain" and _inside(f.start, judged))
-            ]  # the Assessment's diagnosis is the clinician's judgement, not an overstatement
+            ]
             if not said:
                 continue
             doc.findings.extend(self._compare(doc, claim, said, windows[0], given_all, named))

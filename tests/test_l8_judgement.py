@@ -265,3 +265,34 @@ def test_a_stop_not_required_a_discharge_and_a_condition_are_no_actions() -> Non
     assert not run_rule("temporal.v1", "D/c with 2 adrenaline auto-injectors.", home)
     cysto = "Explained that bladder cancer has not been excluded until the cystoscopy is done."
     assert not run_rule("temporal.v1", "Cystoscopy not done; cancer not yet excluded.", cysto)
+
+
+def _compared(output: str, context: str) -> list[str]:
+    from medfact.compare import RULE, CompareStage
+    from medfact.pipeline import cached_engine
+
+    engine = cached_engine({"pipeline": {"verifiers": [], "learned_verifiers": [], "model": ""}})
+    doc = analysed(output, context)
+    CompareStage(engine.settings, engine.parts)(doc)
+    return [f.message for f in doc.findings if f.rule == RULE]
+
+
+def test_an_impression_states_the_clinicians_view_but_not_over_a_real_hedge() -> None:
+    view = "Doctor: Your throat's red. I think it's tonsillitis. Penicillin V for ten days."
+    assert not _compared("Red pharynx. Imp: tonsillitis. Plan: penicillin V x10 d.", view)
+    hedge = "Doctor: It could be a melanoma, I can't tell for sure by looking."
+    assert _compared("Imp: melanoma. Plan: excision biopsy.", hedge)
+    # a plan is no judgement of certainty: "CXR-confirmed" where no x-ray was done
+    from medfact.verifiers.certainty import judgement_spans
+
+    text = "Exam: red pharynx. Imp: tonsillitis. Plan: penicillin V, given confirmed pneumonia."
+    assert [text[a:b] for a, b in judgement_spans(text)] == ["Imp: tonsillitis. "]
+
+
+def test_salts_generic_parts_and_list_items_in_the_comparison() -> None:
+    valproate = "She was switched from sodium valproate in 2021 because she was planning a family."
+    assert not _compared("Switched from valproate in 2021 (planning a family).", valproate)
+    seizure = "Wife: His arms and legs were jerking, maybe two minutes, and then he was confused."
+    assert not _compared("Limb jerking ~2 min, then confusion.", seizure)
+    meds = "Son: Amlodipine in the morning, and the inhalers, the brown one twice a day."
+    assert not _compared("Meds: amlodipine mane.", meds)

@@ -54,12 +54,18 @@ _PHRASE_RE = re.compile(
 _PHRASE_FIRSTS = first_words(_CERTAINTY_PHRASES)
 _PURPOSE = re.compile(r"\b(?:to|to be|order to|help|be|been|being)\s+$", re.IGNORECASE)
 _JUDGEMENT_HEADER = re.compile(
-    r"^[ \t]*(?:#+\s*)?(?:assessment(?:\s+and\s+plan)?|a/p|a&p|impression|plan|diagnos[ie]s|"
-    r"differential(?:\s+diagnosis)?|clinical\s+impression)\b[^\n:]{0,20}(?::|$)",
+    r"(?:^[ \t]*(?:#+\s*)?(?:assessment(?:\s+and\s+plan)?|a/p|a&p|impression|plan|diagnos[ie]s|"
+    r"differential(?:\s+diagnosis)?|clinical\s+impression|working\s+diagnosis|imp|dx|ddx|"
+    r"a(?=\s*:))"
+    # inline, after a sentence of a compact note ("... enlarged tonsils. Imp: tonsillitis."):
+    # the diagnosis headers only
+    r"|(?<=[.;] )(?:assessment|impression|imp|dx|ddx|diagnosis|a(?=\s*:)))"
+    r"\b[^\n:]{0,20}(?::|$)",
     re.IGNORECASE | re.MULTILINE,
 )
 _OTHER_HEADER = re.compile(
-    r"^[ \t]*(?:#+\s*)?[A-Za-z][A-Za-z /&]{1,40}:[ \t]*(?:$|(?=\S))",
+    r"^[ \t]*(?:#+\s*)?[A-Za-z][A-Za-z /&]{1,40}:[ \t]*(?:$|(?=\S))"
+    r"|(?<=[.;] )[A-Z][A-Za-z/&]{0,20}:",  # inline: "... Imp: tonsillitis. Plan: ..."
     re.MULTILINE,
 )
 

@@ -36,6 +36,12 @@ _EXTRA_VARIANTS = {
 _PACKAGE = "drug_named_entity_recognition"
 _DATA_FILE = "drug_ner_dictionary.pkl.bz2"
 
+# Salts the package's table keys as drugs of their own: one drug with its base name.
+_SAME_DRUG = {
+    "sodium valproate": "valproic acid",
+    "valproate sodium": "valproic acid",
+}
+
 # Variants that are everyday or clinical words in notes rather than drug mentions.
 _NOT_DRUGS = frozenset(
     [
@@ -169,6 +175,7 @@ class DrugLexicon:
             variants[key] = canonicals[0].lower()
         for key, canonical in _EXTRA_VARIANTS.items():
             variants.setdefault(key, canonical)
+        variants.update(_SAME_DRUG)
         return cls(variants)
 
     def find(self, text: str) -> list[DrugMention]:
