@@ -296,3 +296,24 @@ def test_salts_generic_parts_and_list_items_in_the_comparison() -> None:
     assert not _compared("Limb jerking ~2 min, then confusion.", seizure)
     meds = "Son: Amlodipine in the morning, and the inhalers, the brown one twice a day."
     assert not _compared("Meds: amlodipine mane.", meds)
+
+
+def test_more_procedures_and_conditions_are_checked_for_support() -> None:
+    fabricated = [
+        ("Course of ECT in 2019.", "Depression treated with sertraline and talking therapy."),
+        ("S/p TURP.", "Urinary frequency for a year; PSA normal."),
+        ("PPM in situ.", "Palpitations, ECG sinus rhythm."),
+        ("ERCP + sphincterotomy D3.", "Gallstone pancreatitis, settled with fluids."),
+        ("Impression: pre-eclampsia.", "BP 128/80 at 34 weeks, urine clear."),
+    ]
+    for output, context in fabricated:
+        assert _unsupported(output, context), output
+    supported = [
+        ("S/p TURP.", "He had a transurethral resection of the prostate in 2020."),
+        ("PPM in situ.", "She has a permanent pacemaker since 2019."),
+        ("Hx ACS.", "NSTEMI in 2021, stented."),
+        ("Plan: cystoscopy.", "We'll put a camera into the bladder to have a look."),
+        ("Plan: hysterectomy and oophorectomy.", "We would remove your uterus and your ovaries."),
+    ]
+    for output, context in supported:
+        assert not _unsupported(output, context), output
