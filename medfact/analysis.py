@@ -792,6 +792,7 @@ class Analyzer:
                     _answer_side(doc, toks, reply_toks, polarity)
         if drop:
             doc.sides = [m for m in doc.sides if m.sentence not in drop]
+        _late_corrections(doc, by_sentence)
 
     @staticmethod
     def _quantities(doc: AnalyzedText, toks: list[Token], offset: int) -> None:
@@ -1165,6 +1166,12 @@ _STATES = frozenset(
 )
 _CLAUSE_OPENING_NEGATIONS = frozenset({"absent", "nil"})
 _FILLERS = re.compile(r"^(?:(?:actually|well|um+|erm|er|oh|hmm|so|ah)\b[\s,.\u2026]*)+")
+# a speaker who takes back an earlier answer ("Oh, actually, the blood.", "I forgot about it")
+_LATE_CORRECTION = re.compile(
+    r"\b(?:oh,?\s+actually|actually,|i\s+forgot|now\s+(?:that\s+)?i\s+think|come\s+to\s+think)",
+    re.IGNORECASE,
+)
+_LATE_REACH = 8  # sentences back that a late correction may take back
 _SIDE_CORRECTION = re.compile(r"\b(?:no,?\s+wait|wait|sorry|i mean|actually|no,\s+the)\b", re.I)
 _EVENT_VERBS = frozenset(
     {"vomited", "fainted", "collapsed", "fell", "bled", "coughed", "passed", "lost", "gained"}
@@ -1383,6 +1390,24 @@ _CORRECTION = re.compile(
     r"(yes|yeah|no)\b",
     re.IGNORECASE,
 )
+
+
+def _late_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) -> None:
+    """A denial the speaker takes back turns later ("Any blood? - No. ... - Oh, actually, the
+    blood. There was once a streak of red."): the denied words the later sentence names again
+    are affirmed."""
+    for sent in doc.sentences:
+        if not _LATE_CORRECTION.search(sent.text):
+            continue
+        toks = by_sentence.get(sent.index, [])
+        named = {t.stem for t in toks if is_content(t) and t.polarity != NEGATED}
+        if not named or not toks or toks[0].speaker in (None, "doctor", "nurse"):
+            continue
+        first = max(0, sent.index - _LATE_REACH)
+        for earlier in range(first, sent.index):
+            for tok in by_sentence.get(earlier, []):
+                if tok.polarity == NEGATED and tok.stem in named and tok.speaker == toks[0].speaker:
+                    tok.polarity = AFFIRMED
 
 
 def _corrected(reply: str, following: list[str]) -> str:

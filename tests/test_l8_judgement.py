@@ -317,3 +317,21 @@ def test_more_procedures_and_conditions_are_checked_for_support() -> None:
     ]
     for output, context in supported:
         assert not _unsupported(output, context), output
+
+
+def test_a_denial_taken_back_turns_later_is_no_denial() -> None:
+    ctx = (
+        "Doctor: Any blood?\nPatient: No. No, I don't think so.\nDoctor: Night sweats?\n"
+        "Patient: Some nights. Oh, actually, the blood. There was once a streak of red."
+    )
+    assert _contradictions("negation.v1", "No blood.", ctx)
+    kept = ctx.replace("Oh, actually, the blood. There was once a streak of red.", "Not many.")
+    assert not _contradictions("negation.v1", "No blood.", kept)
+
+
+def test_blood_in_the_stool_urine_or_sputum_is_one_finding_each() -> None:
+    stool = "Doctor: Have you noticed any blood in your stool?\nPatient: Yes, bright red."
+    assert _contradictions("negation.v1", "No PR bleeding.", stool)
+    assert not _contradictions("negation.v1", "Rectal bleeding (bright red).", stool)
+    urine = "Patient: There's been blood in my pee twice."
+    assert _contradictions("negation.v1", "No haematuria.", urine)

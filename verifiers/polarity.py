@@ -103,6 +103,8 @@ _CONCERN = frozenset(
         "hypertens",
         "abus",
         "sexual",
+        "hemat",  # hematuria, hematochezia (blood in the urine or stool)
+        "hemopt",  # hemoptysis
         # diagnoses whose denial changes care at once
         "melanoma",
         "carcinoma",
