@@ -335,3 +335,23 @@ def test_blood_in_the_stool_urine_or_sputum_is_one_finding_each() -> None:
     assert not _contradictions("negation.v1", "Rectal bleeding (bright red).", stool)
     urine = "Patient: There's been blood in my pee twice."
     assert _contradictions("negation.v1", "No haematuria.", urine)
+
+
+def test_critical_values_said_in_words_or_named_otherwise() -> None:
+    def dropped(output: str, context: str) -> list[str]:
+        found = run_rule("omission.v1", output, context)
+        return [f.message for f in found if "critical value" in f.message]
+
+    sodium = "Doctor: His sodium has come back at one hundred and sixteen. That's very low."
+    assert dropped("Confused, on a diuretic.", sodium)
+    assert not dropped("Confused; Na 116.", sodium)
+    inr = "Doctor: Your INR today is seven point nine."
+    assert dropped("INR checked today.", inr)
+    sugar = "Nurse: his finger-prick sugar was 1.9 when the ambulance came."
+    assert dropped("Found drowsy at home.", sugar)
+    assert not dropped("Drowsy.", "Doctor: Check his blood sugar two hours after lunch.")
+    gas = "Venous gas: pH 6.94, bicarbonate 4."
+    assert _contradictions("numbers.v1", "VBG: pH 7.24, HCO3 4.", gas)
+    neuts = "Nurse: White count one point one, neutrophils zero point three."
+    assert _contradictions("numbers.v1", "WCC 1.1, neuts 3.0.", neuts)
+    assert not _contradictions("numbers.v1", "WCC 1.1, neuts 0.3.", neuts)

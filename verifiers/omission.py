@@ -90,7 +90,8 @@ LABS: tuple[Lab, ...] = (
     _lab("sodium", r"sodium|Na\+?", 125.0, 155.0, states=r"hyponat|hypernat"),
     _lab(
         "glucose",
-        r"glucose|blood sugar|BG|CBG|fingerstick|POC glucose|capillary glucose",
+        r"glucose|blood sugar|sugar|BG|CBG|BM|fingerstick|finger-prick sugar|finger-prick|"
+        r"POC glucose|capillary glucose",
         54.0,
         400.0,
         scale=(("<", 35.0, 18.0),),
@@ -272,35 +273,49 @@ def _spoken_result(text: str, at: int, lab: Lab) -> re.Match[str] | None:
     return lab.pattern.search(text, max(0, at - 80) + last.start())
 
 
+_NOT_RESULTS = frozenset({"time", "age", "x", "weight"})  # "blood sugar two hours after"
+
+
 def critical_labs(doc: AnalyzedText) -> list[tuple[Lab, float, int, int]]:
     """(lab, value, start, end) of each laboratory value of ``doc`` in its critical range."""
     found = []
     text = doc.text
-    for v in _NUMBER.finditer(text):
-        if text[v.end() : v.end() + 1] == ":":
+    # numbers written in digits, then numbers said in words ("seven point nine")
+    spoken_numbers = [
+        (q.start, q.end, q.value)
+        for q in doc.quantities
+        if text[q.start : q.start + 1].isalpha() and q.unit_class not in _NOT_RESULTS
+    ]
+    numbers = [(v.start(), v.end(), v) for v in _NUMBER.finditer(text)]
+    for start, end, v in [*numbers, *spoken_numbers]:
+        if text[end : end + 1] == ":":
             continue  # "18:00": a clock time
-        head = text[max(0, v.start() - 40) : v.start()]
+        head = text[max(0, start - 40) : start]
         if not head or not head[-1:].isspace() and head[-1:] not in ":=-,":
             continue
         spoken = _SPOKEN.search(head) is not None  # "it's 850": the analyte named before
         for lab, pattern in _LAB_BEFORE:
             m = pattern.search(head)
             if m is not None:
-                name_start = v.start() - len(head) + m.start()
-            elif spoken and (said := _spoken_result(text, v.start(), lab)) is not None:
+                name_start = start - len(head) + m.start()
+            elif spoken and (said := _spoken_result(text, start, lab)) is not None:
                 name_start = said.start()
             else:
                 continue
-            try:
-                value = float(v.group(1).replace(",", ""))
-            except ValueError:
-                break
-            if lab.thousands and (value >= 1000 or v.group(2)):
+            if isinstance(v, float):
+                value, thousands = v, False
+            else:
+                try:
+                    value = float(v.group(1).replace(",", ""))
+                except ValueError:
+                    break
+                thousands = bool(v.group(2))
+            if lab.thousands and (value >= 1000 or thousands):
                 value = value / 1000 if value >= 1000 else value
             value = lab.normal_units(value)
             low, high = lab.low, lab.high
             if (low is not None and value < low) or (high is not None and value > high):
-                found.append((lab, value, name_start, v.end()))
+                found.append((lab, value, name_start, end))
             break
     return found
 

@@ -493,6 +493,7 @@ class _Subject:
 _LAB_FILLERS = frozenset(
     {"of", "was", "is", "at", "level", "levels", "came", "back", "now", "the", "a", "value", "were"}
     | {"rose", "increased", "decreased", "fell", "dropped", "up", "down", "from", "to"}
+    | {"has", "have", "come", "today", "this", "morning", "been", "just", "checked", "only"}
 )
 _LAB_REACH = 4  # tokens before a value searched for its analyte ("calcium came back at 14.2")
 _LAB_INDEX: dict[str, list[list[str]]] = {}
@@ -528,8 +529,8 @@ def lab_name(doc: AnalyzedText, q: Quantity) -> tuple[str, int] | None:
             if first < 0 or [t.text for t in toks[first : k + 1]] != words:
                 continue
             surface = doc.text[toks[first].start : toks[k].end]
-            if len(surface) <= 2 and not surface[0].isupper():
-                continue
+            if len(surface) <= 2 and surface == surface.lower():
+                continue  # "k", "bs": a word, unless written as a name ("K", "pH")
             return LABS[" ".join(words)], toks[first].start
         if toks[k].text not in _LAB_FILLERS:
             return None
