@@ -355,3 +355,12 @@ def test_critical_values_said_in_words_or_named_otherwise() -> None:
     neuts = "Nurse: White count one point one, neutrophils zero point three."
     assert _contradictions("numbers.v1", "WCC 1.1, neuts 3.0.", neuts)
     assert not _contradictions("numbers.v1", "WCC 1.1, neuts 0.3.", neuts)
+
+
+def test_oxytocin_and_nebulised_drugs_have_routes() -> None:
+    third_stage = "Active management of the third stage: oxytocin 10 units IM given."
+    assert _contradictions("route.v1", "Oxytocin 10 units IV.", third_stage)
+    assert not _contradictions("route.v1", "Oxytocin 10 units IM.", third_stage)
+    stridor = "Nebulised adrenaline 5 mL of 1:1000 given at 1105."
+    assert _contradictions("route.v1", "IV adrenaline 5 mL 1:1000 at 1105.", stridor)
+    assert not _contradictions("route.v1", "Neb adrenaline 5 mL 1:1000 at 1105.", stridor)

@@ -30,6 +30,13 @@ _EXTRA_VARIANTS = {
     "brown inhaler": "beclometasone",
     "brown preventer": "beclometasone",
     "txa": "tranexamic acid",
+    "oxytocin": "oxytocin",
+    "adenosine": "adenosine",
+    "thiamine": "thiamine",
+    "magnesium sulfate": "magnesium sulfate",
+    "magnesium sulphate": "magnesium sulfate",
+    "ferrous sulphate": "ferrous sulfate",
+    "senna": "senna",
     "vit k": "vitamin k",
 }
 
