@@ -364,3 +364,19 @@ def test_oxytocin_and_nebulised_drugs_have_routes() -> None:
     stridor = "Nebulised adrenaline 5 mL of 1:1000 given at 1105."
     assert _contradictions("route.v1", "IV adrenaline 5 mL 1:1000 at 1105.", stridor)
     assert not _contradictions("route.v1", "Neb adrenaline 5 mL 1:1000 at 1105.", stridor)
+
+
+def test_keep_taking_is_continuing_and_not_done_or_next_is_not_done() -> None:
+    stop = "Doctor: While you're ill, stop the metformin, the ramipril and the indapamide."
+    assert _contradictions("temporal.v1", "KEEP TAKING ramipril.", stop)
+    keep = "Doctor: The apixaban, the blood thinner, you keep taking it. Don't stop it."
+    assert _contradictions("temporal.v1", "Plan: hold apixaban 48 h.", keep)
+    assert not _contradictions("temporal.v1", "Apixaban: keep taking it.", keep)
+    asked = "Nurse: Are you still taking the apixaban?\nPatient: I stopped it like the letter said."
+    assert _contradictions("temporal.v1", "Apixaban continued.", asked)
+    cast = "Plan: keep the backslab; a full cast will be applied at next week's visit."
+    assert _contradictions("temporal.v1", "Full cast applied today.", cast)
+    ecg = "An ECG was not done on the ward because he declined."
+    assert _contradictions("temporal.v1", "Baseline ECG done on ward.", ecg)
+    gallbladder = "Patient: They talked about taking the gallbladder out but I never had it done."
+    assert not run_rule("temporal.v1", "Cholecystectomy discussed but not done.", gallbladder)
