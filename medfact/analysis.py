@@ -510,6 +510,8 @@ class Analyzer:
             self._sides(doc, sent_tokens, last_part)
             self._scales(doc, sent_tokens, first)
             match = _SPEAKER.match(sent.text)
+            if match is not None and _not_a_speaker((match.group(1) or match.group(2)).lower()):
+                match = None  # "S:", "Plan:", "Allergies:": a note's headers, not turns
             speakers.append((match.group(1) or match.group(2)).lower() if match else None)
             if match is not None:
                 speaker, previous = speakers[-1], []
@@ -1389,6 +1391,23 @@ _CORRECTION = re.compile(
     r"(?:actually|wait|sorry|i mean|come to think of it)\b[\s,.\u2026]+"
     r"(yes|yeah|no)\b",
     re.IGNORECASE,
+)
+
+
+def _not_a_speaker(name: str) -> bool:
+    """Whether a "Name:" that opens a sentence is a note's header rather than a speaker: one or
+    two letters (SOAP and SBAR: "S:", "A:", "Rx:") or a section name ("Plan:", "Meds:")."""
+    return len(name) <= 2 or name in _HEADER_NAMES
+
+
+_HEADER_NAMES = frozenset(
+    {"plan", "assessment", "impression", "allergies", "allergy", "meds", "medications", "exam"}
+    | {"examination", "history", "hpi", "pmh", "psh", "pmhx", "pshx", "fhx", "shx", "ddx", "imp"}
+    | {"diagnosis", "situation", "background", "recommendation", "subjective", "objective"}
+    | {"vitals", "labs", "bloods", "results", "ros", "social", "family", "note", "summary"}
+    | {"procedure", "findings", "indication", "advice", "discharge", "investigations", "obs"}
+    | {"current", "past", "presenting", "complaint", "management", "diet", "activity", "action"}
+    | {"response", "intervention", "evaluation", "goals", "problem", "problems", "ix", "mx"}
 )
 
 

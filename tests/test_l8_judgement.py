@@ -380,3 +380,28 @@ def test_keep_taking_is_continuing_and_not_done_or_next_is_not_done() -> None:
     assert _contradictions("temporal.v1", "Baseline ECG done on ward.", ecg)
     gallbladder = "Patient: They talked about taking the gallbladder out but I never had it done."
     assert not run_rule("temporal.v1", "Cholecystectomy discussed but not done.", gallbladder)
+
+
+def test_headers_are_no_speakers_and_other_allergies_leave_the_named_one() -> None:
+    sbar = (
+        "S: 47F, sudden severe occipital headache, vomiting.\nB: No anticoagulants.\n"
+        "A: GCS 15, neck stiff."
+    )
+    doc = analysed(sbar).output
+    assert not doc.is_dialogue
+    assert next(t for t in doc.tokens if t.text == "headache").polarity == "affirmed"
+    ctx = "Facial and tongue swelling with clarithromycin in 2021. He has no other allergies."
+    assert not _contradictions("negation.v1", "You are allergic to clarithromycin.", ctx)
+    assert _contradictions("negation.v1", "You have allergies.", "He has no allergies.")
+
+
+def test_a_drug_not_started_tolerated_or_contraindicated_is_no_flip() -> None:
+    ctx = "Doctor: So we were going to start the isotretinoin today."
+    assert not _contradictions("negation.v1", "Isotretinoin NOT started (teratogenic).", ctx)
+    allergy = "Patient: One of the antibiotics. Not penicillin, I've had that loads."
+    assert not _contradictions("negation.v1", "Tolerates penicillin.", allergy)
+    aspirin = "Son: She can't have aspirin. Her breathing goes."
+    assert not _contradictions("negation.v1", "Allergy: aspirin (bronchospasm).", aspirin)
+    assert _contradictions("negation.v1", "Takes aspirin daily.", "Patient: No aspirin, ever.")
+    diabetes = "Doctor: So no medicines needed for the diabetes for now."
+    assert not _contradictions("negation.v1", "T2DM, diet-controlled.", diabetes)

@@ -290,6 +290,8 @@ class NegationRule(Rule):
                 read = read_polarity(ctx, tok)
                 if read is None:
                     continue  # its polarity is unknown: no evidence either way
+                if read.polarity == NEGATED and i > 0 and ctx.tokens[i - 1].text == "other":
+                    continue  # "no other allergies": the one named stands
                 if i in answered:
                     polarity, trigger = answered[i]
                     read = replace(read, polarity=polarity, trigger=trigger)
@@ -340,6 +342,19 @@ class NegationRule(Rule):
                 view.output.text, max(0, tok.start - 25), min(len(view.output.text), tok.end + 25)
             ):
                 continue  # "Amlodipine stopped a month ago": not taken, as the input's "No"
+            if tok.start in drug_starts and (
+                (
+                    tok.polarity == NEGATED
+                    and tok.trigger is not None
+                    and _NOT_GIVEN.search(
+                        view.output.text, max(0, tok.trigger - 8), tok.trigger + 24
+                    )
+                )
+                or _TOLERATED.search(view.output.text, max(0, tok.start - 16), tok.end + 16)
+            ):
+                # "Isotretinoin NOT started": an action, temporal.v1's to compare; "tolerates
+                # penicillin": an allergy's business, not whether the drug is taken
+                continue
             # "carboplatin reaction": a drug's own, not the "no reaction" of another drug
             drug_mod = i > 0 and out_tokens[i - 1].start in drug_starts
             # "chest pressure" is felt; "blood pressure" is measured
@@ -602,6 +617,17 @@ class NegationRule(Rule):
         if stem.startswith(_FINDING_ONLY_STEMS) or is_clinical(tok):
             return self.minor_flip_risk
         return None
+
+
+# a treatment's negation that states an action ("NOT started", "not prescribed", "declined")
+_NOT_GIVEN = re.compile(
+    r"(?:not|never)\s+(?:started|given|prescribed|needed|required|indicated|restarted)|"
+    r"declined|refused|declines|refuses",
+    re.IGNORECASE,
+)
+
+
+_TOLERATED = re.compile(r"\btolerat\w*", re.IGNORECASE)
 
 
 # words after which a negation no longer reaches: a contrast ("no fever, just some chills"), or a
