@@ -520,6 +520,7 @@ class Analyzer:
                 for tok in sent_tokens:
                     tok.scope = FAMILY
             previous = sent_tokens
+        _unit_said_after(doc)
         doc.is_dialogue = sum(s is not None for s in speakers) >= 2
         if doc.is_dialogue:
             self._dialogue_polarity(doc, speakers)
@@ -1392,6 +1393,21 @@ _CORRECTION = re.compile(
     r"(yes|yeah|no)\b",
     re.IGNORECASE,
 )
+
+
+def _unit_said_after(doc: AnalyzedText) -> None:
+    """A unit said as a sentence of its own after a bare number ("One hundred and twenty-five.
+    Micrograms.") is that number's unit."""
+    for q in doc.quantities:
+        if q.unit is not None:
+            continue
+        m = _LONE_UNIT.match(doc.text, q.end)
+        if m is not None and m.group(1).lower() in terms.UNITS:
+            q.unit_class, q.unit = terms.UNITS[m.group(1).lower()]
+            q.end = m.end(1)
+
+
+_LONE_UNIT = re.compile(r"\.\s+([A-Za-z]+)\.?[ \t]*(?=\n|$)")
 
 
 def _not_a_speaker(name: str) -> bool:

@@ -405,3 +405,14 @@ def test_a_drug_not_started_tolerated_or_contraindicated_is_no_flip() -> None:
     assert _contradictions("negation.v1", "Takes aspirin daily.", "Patient: No aspirin, ever.")
     diabetes = "Doctor: So no medicines needed for the diabetes for now."
     assert not _contradictions("negation.v1", "T2DM, diet-controlled.", diabetes)
+
+
+def test_a_unit_said_on_its_own_and_drug_names_of_other_forms() -> None:
+    ctx = "Patient: One hundred and twenty-five. Micrograms.\nDoctor: Right, down to 112."
+    assert _values(ctx)[0] == (125.0, "mcg")
+    assert _contradictions("numbers.v1", "Levothyroxine 125 mg.", ctx)
+    assert _values("It was 5. Then it rose.")[0] == (5.0, None)
+    thyroxine = "Doctor: We're giving you a bit too much thyroxine."
+    assert not run_rule("drugs.v1", "Levothyroxine reduced.", thyroxine)
+    assert not run_rule("drugs.v1", "Meds: low-dose aspirin.", "Patient: And a baby aspirin.")
+    assert not run_rule("drugs.v1", "DAPT: aspirin + ticagrelor.", "Aspirin and ticagrelor.")

@@ -31,6 +31,8 @@ _EXTRA_VARIANTS = {
     "brown preventer": "beclometasone",
     "txa": "tranexamic acid",
     "oxytocin": "oxytocin",
+    "thyroxine": "levothyroxine",
+    "l-thyroxine": "levothyroxine",
     "adenosine": "adenosine",
     "thiamine": "thiamine",
     "magnesium sulfate": "magnesium sulfate",
@@ -47,6 +49,8 @@ _DATA_FILE = "drug_ner_dictionary.pkl.bz2"
 _SAME_DRUG = {
     "sodium valproate": "valproic acid",
     "valproate sodium": "valproic acid",
+    "low-dose aspirin": "aspirin",
+    "low dose aspirin": "aspirin",
 }
 
 # Variants that are everyday or clinical words in notes rather than drug mentions.
