@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
+from medfact import direction as effects
 from medfact.analysis import (
     AFFIRMED,
     ASKED,
@@ -175,11 +176,12 @@ _NO_PREGNANCY_BEFORE = re.compile(
 _STUDY = re.compile(r"\btest\b|\bscreen\b|\bhcg\b", re.IGNORECASE)
 
 # kinds compared against a corpus passage (general knowledge, no patient)
-CORPUS_KINDS = frozenset({"amount", "direction", "effect", "order", "polarity"})
+CORPUS_KINDS = frozenset({"amount", "direction", "effect", "order", "polarity", "outcome"})
 _CATEGORY = {
     "direction": ErrorCategory.FALSE_COMPARISON,
     "order": ErrorCategory.FALSE_COMPARISON,
     "effect": ErrorCategory.FALSE_COMPARISON,
+    "outcome": ErrorCategory.FALSE_COMPARISON,
 }
 _CERTAINTY = {
     "certain": ErrorCategory.OVERSTATED_INTENSITY,
@@ -926,6 +928,16 @@ def effect_facts(doc: AnalyzedText) -> list[Fact]:
     return out
 
 
+def outcome_facts(doc: AnalyzedText) -> list[Fact]:
+    """The effect on an outcome each statement reports (medfact.direction's reading: "reduced
+    mortality", "no significant difference in mortality", "failed to improve survival"); the
+    span runs from the cue over its outcome words."""
+    return [
+        Fact("outcome", "", e.value, e.start, e.phrase_end, e)
+        for e in effects.read_effects(doc, frozenset(_aim_sentences(doc)))
+    ]
+
+
 def order_facts(doc: AnalyzedText) -> list[Fact]:
     """Comparative order: "more common in men than in women" keyed by the pair compared."""
     out = []
@@ -966,6 +978,7 @@ _KINDS_OF: dict[Callable[..., list[Fact]], frozenset[str]] = {
     direction_facts: frozenset({"direction"}),
     effect_facts: frozenset({"effect"}),
     order_facts: frozenset({"order"}),
+    outcome_facts: frozenset({"outcome"}),
 }
 
 
@@ -1009,6 +1022,7 @@ def read_facts(
         *read(direction_facts),
         *read(effect_facts),
         *read(order_facts),
+        *read(outcome_facts),
     ]
     facts.sort(key=attrgetter("start", "end", "kind"))
     if kinds is not None:
@@ -1141,6 +1155,8 @@ def _keys_match(a: Fact, b: Fact) -> bool:
     for results, a shared word of the subject; for status and direction, a shared topic."""
     if a.kind == "effect":
         return len(a.data & b.data) >= 2
+    if a.kind == "outcome":
+        return effects.comparable(a.data, b.data)
     if a.kind == "status":
         return _aligned(a.data, b.data) if a.data and b.data else True
     if a.kind == "direction":
@@ -1177,6 +1193,10 @@ def _same_topic(a: frozenset[str] | None, b: frozenset[str] | None) -> bool:
 
 
 def _agree(a: Fact, b: Fact) -> bool:
+    if a.kind == "outcome":
+        return effects.agree(a.data, b.data)
+    if a.kind == "effect" and "none" not in (a.value, b.value):
+        return True  # up against down depends on which group is named first: outcome facts read it
     if a.kind == "amount":
         same = same_value(a.data[0], b.data[0])
         return same and a.value.endswith("/kg") == b.value.endswith("/kg")
@@ -1319,13 +1339,14 @@ def sentence_topics(doc: AnalyzedText, facts: Sequence[Fact]) -> dict[int, froze
 
 # two values in one claim are two events ("tingling until Sunday, none today"; "oral antibiotics,
 # to avoid intravenous ones"): none of them is compared
-_ONE_VALUE = frozenset({"status", "side", "direction", "polarity", "route", "sex"})
+_ONE_VALUE = frozenset({"status", "side", "direction", "polarity", "route", "sex", "outcome"})
 
 
 def _one_per_span(found: list[Difference]) -> list[Difference]:
-    """One difference per stretch of the claim: the first of overlapping ones."""
+    """One difference per stretch of the claim: the first of overlapping ones (an effect read
+    with its outcome before the bare "significantly reduced")."""
     kept: list[Difference] = []
-    for d in found:
+    for d in sorted(found, key=lambda d: d.said.kind == "effect"):
         if any(k.said.start < d.said.end and d.said.start < k.said.end for k in kept):
             continue
         kept.append(d)
@@ -1449,6 +1470,8 @@ def _stated_elsewhere(fact: Fact, windows: Windows, claim_topic: frozenset[str])
 def _same_subject(a: Fact, b: Fact) -> bool:
     """The same key; for amounts, the same class and drug, or no drug named on one side ("then
     100 mg daily" in a titration that named its drug once)."""
+    if a.kind == "outcome":
+        return effects.comparable(a.data, b.data)
     if a.key == b.key:
         return True
     if a.kind != "amount":

@@ -1,0 +1,141 @@
+"""Effect direction (medfact/direction.py) and its hook in the comparison stage.
+
+Each contradiction is found with both spans; its control (the same direction said otherwise,
+another outcome, the groups named the other way round) is not flagged.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import medfact.verifiers  # noqa: F401 - the rules first: omission.v1 imports this stage
+from medfact.compare import RULE, CompareStage
+from medfact.direction import agree, comparable, read_effects
+from medfact.pipeline import cached_engine
+from medfact.testing import analysed
+from medfact.types import Finding
+
+_CONFIG = {"pipeline": {"verifiers": [], "learned_verifiers": [], "model": ""}}
+
+
+def _effects(text: str) -> list[tuple[str, str]]:
+    doc = analysed(text, "")
+    return [(e.value, text[e.start : e.phrase_end]) for e in read_effects(doc.output)]
+
+
+def _outcome_findings(output: str, context: str) -> list[Finding]:
+    engine = cached_engine(_CONFIG)
+    doc = analysed(output, context)
+    CompareStage(engine.settings, engine.parts)(doc)
+    kinds = ("outcome:", "effect:", "direction:")  # the older change-word readings too
+    return [f for f in doc.findings if f.rule == RULE and f.message.startswith(kinds)]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Botulinum toxin did not reduce pain scores.", "none"),
+        ("Treatment failed to improve survival.", "none"),
+        ("There was no significant difference in mortality between groups.", "none"),
+        ("Mortality was lower in the treated group (p = 0.40).", "none"),
+        ("Mortality was lower in the treated group (p < 0.001).", "down"),
+        ("Drug X significantly reduced mortality compared with placebo.", "down"),
+        ("Drug X increased the risk of bleeding.", "up"),
+        ("Exercise improved quality of life.", "better"),
+        ("Statins were not associated with dementia.", "none"),
+        ("Statins were associated with dementia.", "assoc"),
+    ],
+)
+def test_direction_of_an_effect(text: str, value: str) -> None:
+    found = _effects(text)
+    assert [v for v, _ in found] == [value], found
+
+
+def test_no_effect_read_from_bounds_trends_and_open_questions() -> None:
+    assert _effects("Patients took less than 5 mg a day.") == []
+    assert _effects("There was a trend towards lower mortality.") == []
+    assert _effects("We asked whether statins reduce mortality.") == []
+    assert _effects("Pain decreased in both groups.") == []
+
+
+def test_a_dismissed_significance_makes_the_effect_none() -> None:
+    text = "Patients ordered 275 fewer calories, although this was not statistically significant."
+    assert _effects(text)[0] == ("none", "fewer calories")
+
+
+def test_reduced_against_no_difference_is_contradicted_with_both_spans() -> None:
+    found = _outcome_findings(
+        "Drug X significantly reduced mortality compared with placebo.",
+        "There was no significant difference in mortality between drug X and placebo.",
+    )
+    assert len(found) == 1
+    message = found[0].message
+    assert "outcome: output says 'reduced mortality'" in message
+    assert "input says 'no significant difference in mortality'" in message
+
+
+def test_no_difference_against_a_difference_in_another_outcome_is_silence() -> None:
+    found = _outcome_findings(
+        "Drug X made no significant difference to mortality compared with placebo.",
+        "Drug X significantly reduced the length of hospital stay compared with placebo.",
+    )
+    # the older sentence-level "effect" reading still pairs these (two shared words): left as is
+    assert not [f for f in found if f.message.startswith("outcome:")]
+    # control: the same outcome is compared
+    assert _outcome_findings(
+        "Drug X made no significant difference to mortality compared with placebo.",
+        "Drug X significantly reduced mortality compared with placebo.",
+    )
+
+
+def test_the_same_effect_in_other_words_is_not_flagged() -> None:
+    assert not _outcome_findings(
+        "Drug X significantly reduced mortality compared with placebo.",
+        "Mortality was significantly lower with drug X than with placebo (p = 0.01).",
+    )
+
+
+def test_opposite_direction_is_contradicted() -> None:
+    found = _outcome_findings(
+        "Drug X significantly increased pain scores compared with placebo.",
+        "Drug X significantly reduced pain scores compared with placebo.",
+    )
+    assert len(found) == 1 and "'increased" in found[0].message and "'reduced" in found[0].message
+
+
+def test_groups_named_the_other_way_round_are_read_as_such() -> None:
+    # "more ... in placebo than in X" is "X decreased": no contradiction
+    assert not _outcome_findings(
+        "Drug X significantly decreased discontinuation due to lack of efficacy compared with "
+        "placebo.",
+        "Significantly more patients had discontinuation due to lack of efficacy in the placebo "
+        "group than in the drug X group (p < 0.001).",
+    )
+    # control: the same sentence with the groups as the claim names them is a contradiction
+    assert _outcome_findings(
+        "Drug X significantly decreased discontinuation due to lack of efficacy compared with "
+        "placebo.",
+        "Significantly more patients had discontinuation due to lack of efficacy in the drug X "
+        "group than in the placebo group (p < 0.001).",
+    )
+
+
+def test_an_insignificant_p_value_contradicts_a_significant_claim() -> None:
+    found = _outcome_findings(
+        "Drug X significantly reduced mortality compared with placebo.",
+        "Mortality was lower with drug X than with placebo (p = 0.40).",
+    )
+    assert len(found) == 1
+
+
+def test_clinical_note_pain_improved_against_pain_worse() -> None:
+    assert _outcome_findings("Her back pain has improved.", "Her back pain is worse.")
+    assert not _outcome_findings("Her back pain has improved.", "Her back pain got better.")
+
+
+def test_amount_and_valence_are_never_compared() -> None:
+    a = read_effects(analysed("Drug X reduced mortality.", "").output)[0]
+    b = read_effects(analysed("Drug X improved mortality.", "").output)[0]
+    assert not comparable(a, b)
+    c = read_effects(analysed("Drug X increased mortality.", "").output)[0]
+    assert comparable(a, c) and not agree(a, c)
