@@ -3,10 +3,10 @@
 Research text states effects in a few shapes: "X significantly reduced mortality compared with
 placebo", "mortality was lower in the X group than in controls", "no significant difference in
 mortality", "did not reduce mortality", "failed to improve survival", "was associated with".
-Each is read as an :class:`Effect`: its direction (``up``, ``down``, ``better``, ``worse``,
-``none`` or ``assoc``), the outcome words it is about, the words of its clause, and the two
-sides of a comparison where one is named (``subject`` before the cue, ``against`` after "than",
-"compared with", "versus").
+Each is read as an :class:`Effect`: its direction (``up``, ``down``, ``better``, ``worse``, one
+of them denied such as ``not-down`` for "did not reduce", ``none`` or ``assoc``), the outcome
+words it is about, the words of its clause, and the two sides of a comparison where one is
+named (``subject`` before the cue, ``against`` after "than", "compared with", "versus").
 
 The reading reuses the analysis every rule reads (tokens, stems, the negation scope of
 :mod:`medfact.analysis`); this module only adds the direction words and the shapes above. Two
@@ -47,6 +47,7 @@ DIRECTION_WORDS: dict[str, str] = {
 }
 AXIS = {"up": "amount", "down": "amount", "better": "valence", "worse": "valence"}
 OPPOSITE = {"up": "down", "down": "up", "better": "worse", "worse": "better"}
+DIRECTIONS = frozenset(AXIS)
 
 # comparatives that bound a number ("less than 5 mg", "more than 2 weeks"), not an effect
 _COMPARATIVES = frozenset(
@@ -264,8 +265,7 @@ def read_effects(doc: AnalyzedText, skip: frozenset[int] = frozenset()) -> list[
             if previous and _DISMISSES.match(text, lo):
                 # "fewer calories, although this was not significant (p = 0.24)"
                 previous[:] = [
-                    e if e.value in ("none", "assoc") else _replace_value(e, "none")
-                    for e in previous
+                    _replace_value(e, "none") if e.value in DIRECTIONS else e for e in previous
                 ]
                 found = [e for e in found if e.outcome or e.value != "none"]
             out.extend(previous)
@@ -353,7 +353,7 @@ def _cues(doc: AnalyzedText, toks: list[Token], lo: int, hi: int) -> list[tuple[
             and t.start - t.trigger <= 30
         ):
             start = t.trigger
-        found.append((start, t.end, "none" if start < t.start else value))
+        found.append((start, t.end, f"not-{value}" if start < t.start else value))
     for m in _ASSOCIATED.finditer(text, lo, hi):
         if any(a <= m.start() < b + 2 or m.start() <= a < m.end() for a, b, _ in found):
             continue
@@ -376,7 +376,7 @@ def _clause_effects(doc: AnalyzedText, toks: list[Token], lo: int, hi: int) -> l
     p_values += [(m.start(), False) for m in _NS.finditer(text, lo, hi)]
     out = []
     for k, (a, b, value) in enumerate(cues):
-        if value not in ("none", "assoc") and _only_insignificant(p_values, cues, k):
+        if value in DIRECTIONS and _only_insignificant(p_values, cues, k):
             value = "none"  # "lower in the treated group (p = 0.40)"
         after = [t for t in toks if t.start >= b]
         before = [t for t in toks if t.end <= a]
@@ -489,26 +489,46 @@ def comparable(a: Effect, b: Effect) -> bool:
         return True  # "no difference between the groups": about whatever the passage measured
     if not a.outcome or not _same_outcome(a, b):
         return False
-    if "none" in (a.value, b.value) or "assoc" in (a.value, b.value):
-        return True
-    if AXIS[a.value] != AXIS[b.value]:
-        return False
-    return _orientation(a, b) != 0
+    da, db = _directed(a.value), _directed(b.value)
+    if da is None or db is None:
+        return True  # none or assoc against anything: no order to read
+    return AXIS[da] == AXIS[db] and _orientation(a, b) != 0
 
 
 def agree(a: Effect, b: Effect) -> bool:
-    """Whether window effect ``b`` says what claim effect ``a`` says (given comparable)."""
+    """Whether window effect ``b`` says what claim effect ``a`` says (given comparable). A
+    denied direction ("did not reduce") agrees with no effect and with the other direction, and
+    disagrees only with the direction it denies."""
     if a.value == b.value:
         return True
-    if "none" in (a.value, b.value):
-        return False
-    if "assoc" in (a.value, b.value):
+    va, vb = a.value, b.value
+    if (vb in DIRECTIONS or vb.startswith("not-")) and _orientation(a, b) < 0:
+        vb = _flip(vb)
+    if va == "none":
+        return vb.startswith("not-")
+    if vb == "none":
+        return va.startswith("not-")
+    if "assoc" in (va, vb):
         return True
-    if AXIS[a.value] != AXIS[b.value]:
+    if va.startswith("not-") and vb.startswith("not-"):
         return True
-    orient = _orientation(a, b)
-    given = b.value if orient >= 0 else OPPOSITE[b.value]
-    return given == a.value
+    if va.startswith("not-"):
+        return va[4:] != vb
+    if vb.startswith("not-"):
+        return vb[4:] != va
+    return va == vb
+
+
+def _directed(value: str) -> str | None:
+    """The direction a value states or denies ("down" for "not-down"), or None."""
+    bare = value[4:] if value.startswith("not-") else value
+    return bare if bare in DIRECTIONS else None
+
+
+def _flip(value: str) -> str:
+    if value.startswith("not-"):
+        return "not-" + OPPOSITE[value[4:]]
+    return OPPOSITE[value]
 
 
 _MIN_SHARE = 0.5

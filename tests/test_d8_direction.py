@@ -34,8 +34,8 @@ def _outcome_findings(output: str, context: str) -> list[Finding]:
 @pytest.mark.parametrize(
     ("text", "value"),
     [
-        ("Botulinum toxin did not reduce pain scores.", "none"),
-        ("Treatment failed to improve survival.", "none"),
+        ("Botulinum toxin did not reduce pain scores.", "not-down"),
+        ("Treatment failed to improve survival.", "not-better"),
         ("There was no significant difference in mortality between groups.", "none"),
         ("Mortality was lower in the treated group (p = 0.40).", "none"),
         ("Mortality was lower in the treated group (p < 0.001).", "down"),
@@ -139,3 +139,18 @@ def test_amount_and_valence_are_never_compared() -> None:
     assert not comparable(a, b)
     c = read_effects(analysed("Drug X increased mortality.", "").output)[0]
     assert comparable(a, c) and not agree(a, c)
+
+
+def test_a_denied_direction_contradicts_only_the_direction_it_denies() -> None:
+    claim = "Drug X did not reduce mortality compared with placebo."
+    assert _outcome_findings(claim, "Drug X reduced mortality compared with placebo.")
+    # controls: no difference, or the other direction, agree with "did not reduce"
+    assert not _outcome_findings(
+        claim, "There was no significant difference in mortality between drug X and placebo."
+    )
+    assert not _outcome_findings(claim, "Drug X increased mortality compared with placebo.")
+
+
+def test_clinical_note_not_improved_is_no_contradiction_of_worse() -> None:
+    assert not _outcome_findings("Her back pain has not improved.", "Her back pain is worse.")
+    assert _outcome_findings("Her back pain has not improved.", "Her back pain has improved.")
