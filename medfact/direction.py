@@ -27,9 +27,11 @@ from medfact.textutil import stem
 
 # --- word tables (written for medfact) ------------------------------------------------------------
 
+# (state words such as "elevated", "unchanged" and "stable" are left out: a note says "blood
+# pressure elevated" of a reading, not of a change)
 _UP = (
-    "increase increased increases increasing higher greater more elevated raised rise rises rose "
-    "risen enhanced augmented doubled tripled larger longer prolonged boosted"
+    "increase increased increases increasing higher greater more rise rises rose risen enhanced "
+    "augmented doubled tripled larger longer prolonged boosted"
 )
 _DOWN = (
     "decrease decreased decreases decreasing reduce reduced reduces reducing reduction reductions "
@@ -98,7 +100,7 @@ _NONE = re.compile(
     r"(?:did|does|do)\s+not\s+(?:significantly\s+)?(?:differ|change|affect|alter|influence)|"
     r"not\s+(?:significantly\s+)?(?:differ\w*|associated|related|correlated)|"
     r"non-?significant(?:ly)?|(?:did|does)\s+not\s+reach\s+(?:statistical\s+)?significance|(?:was|were|remained|are|is)\s+(?:statistically\s+)?"
-    r"(?:similar|comparable|unchanged|unaffected)|similar\s+(?:in|between|across|among)\b|"
+    r"(?:similar|comparable)|similar\s+(?:in|between|across|among)\b|"
     r"comparable\s+(?:in|between|across|among)\b)",
     re.IGNORECASE,
 )
@@ -141,7 +143,6 @@ _OUTCOME_STOP = frozenset(
         "after",
         "during",
         "from",
-        "for",
         "by",
         "at",
         "who",
@@ -242,8 +243,13 @@ def _words_until(toks: list[Token], stop_at: set[int]) -> list[Token]:
 
 
 def _gap_breaks(doc: AnalyzedText, a: Token, b: Token) -> bool:
-    """Whether the characters between two tokens hold a comma, bracket or colon."""
-    return re.search(r"[,():\[\]]", doc.text[a.end : b.start]) is not None
+    """Whether the characters between two tokens end a phrase: a comma, colon or square
+    bracket, or a round bracket that opens figures ("(p = 0.02", "(12%"), not a name's short
+    form ("mortality (MVPA)")."""
+    gap = doc.text[a.end : b.start]
+    if re.search(r"[,:;\[\]]", gap):
+        return True
+    return "(" in gap and (b.is_number or b.text in ("p", "n", "or", "ci", "rr", "hr"))
 
 
 def read_effects(doc: AnalyzedText, skip: frozenset[int] = frozenset()) -> list[Effect]:
@@ -396,13 +402,13 @@ def _clause_effects(doc: AnalyzedText, toks: list[Token], lo: int, hi: int) -> l
         outcome = _stems(obj) or _stems(subj)
         against = _against(doc, toks, a, hi)
         phrase_end = max(b, obj[-1].end if obj else b)
-        subject = _stems(subj) | _own_group(doc, after)
+        subject = _stems(subj) | (frozenset() if obj else _own_group(doc, after))
         out.append(Effect(value, a, b, outcome, clause, subject, against, phrase_end))
     return out
 
 
 # comparatives and state words that follow what they describe ("X was lower", "X was similar")
-_PREDICATIVE = _COMPARATIVES | {"elevated", "raised", "reduced", "increased", "decreased"}
+_PREDICATIVE = _COMPARATIVES | {"reduced", "increased", "decreased"}
 
 
 def _predicative(after: list[Token]) -> bool:
@@ -413,7 +419,7 @@ def _predicative(after: list[Token]) -> bool:
     nxt = after[0]
     return (
         nxt.text in _OUTCOME_STOP
-        or nxt.text in ("using", "following", "on", "at", "to", "and", "or", "of")
+        or nxt.text in ("using", "following", "on", "at", "to", "and", "or", "of", "for")
         or nxt.text.endswith("ing")
     )
 
@@ -449,6 +455,8 @@ def _against(doc: AnalyzedText, toks: list[Token], start: int, hi: int) -> froze
     """The content words of the group a cue's comparison is made against ("than in controls",
     "compared with placebo"), or empty."""
     m = _AGAINST.search(doc.text, start, hi)
+    while m is not None and _in_brackets(doc.text, start, m.start()):
+        m = _AGAINST.search(doc.text, m.end(), hi)  # "(1.79 vs. 2.23 mmol/l)": figures
     if m is None:
         return frozenset()
     side = []
@@ -461,6 +469,12 @@ def _against(doc: AnalyzedText, toks: list[Token], start: int, hi: int) -> froze
             break
         side.append(t)
     return _stems(side)
+
+
+def _in_brackets(text: str, start: int, at: int) -> bool:
+    """Whether ``at`` lies inside a round bracket opened after ``start``."""
+    between = text[start:at]
+    return between.count("(") > between.count(")")
 
 
 def _p_significant(m: re.Match[str]) -> bool:

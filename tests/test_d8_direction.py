@@ -154,3 +154,32 @@ def test_a_denied_direction_contradicts_only_the_direction_it_denies() -> None:
 def test_clinical_note_not_improved_is_no_contradiction_of_worse() -> None:
     assert not _outcome_findings("Her back pain has not improved.", "Her back pain is worse.")
     assert _outcome_findings("Her back pain has not improved.", "Her back pain has improved.")
+
+
+def test_clinical_state_words_are_no_effect() -> None:
+    # "elevated" and "unchanged" describe a reading, not a change: no contradiction of a change
+    assert not _outcome_findings(
+        "Blood pressure was elevated at 150/90.",
+        "Blood pressure 150/90, lower than at the last visit.",
+    )
+    assert not _outcome_findings(
+        "The rash is unchanged.", "The rash looks a little better than last week."
+    )
+    # control: a stated change against the opposite change is flagged
+    assert _outcome_findings(
+        "She reports improved sleep.", "Patient: sleep is not improved, but my mood is better."
+    )
+
+
+def test_figures_in_brackets_name_no_comparator() -> None:
+    effect = read_effects(
+        analysed(
+            "Lactates were lower in the GDFR group (1.79 vs. 2.23 mmol/l, p = 0.003).", ""
+        ).output
+    )[0]
+    assert effect.value == "down" and not effect.against
+    found = _outcome_findings(
+        "GDFR strategy significantly increased lactate level compared with usual care.",
+        "Lactates were lower in the GDFR group (1.79 vs. 2.23 mmol/l, p = 0.003).",
+    )
+    assert found
