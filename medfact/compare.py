@@ -1267,11 +1267,14 @@ def differences(
     sentences about the same thing."""
     out = []
     by_kind, by_key = _index(given)
+    settled = _settled_effects(said, by_kind.get("outcome", []))
     for fact in said:
         if kinds is not None and fact.kind not in kinds:
             continue
         if fact.kind not in by_kind:
             continue  # silence
+        if fact.kind in ("direction", "effect") and _inside(fact.start, settled):
+            continue  # the effect read with its outcome and groups agrees: the bare word is moot
         if fact.kind in _ONE_VALUE and any(
             o.kind == fact.kind and _keys_match(fact, o) and not _agree(fact, o) for o in said
         ):
@@ -1298,6 +1301,17 @@ def differences(
         if rivals and not any(_agree(fact, g) for g in rivals):
             out.append(Difference(fact, rivals[0]))
     return _one_per_span(out)
+
+
+def _settled_effects(said: Sequence[Fact], given: Sequence[Fact]) -> list[tuple[int, int]]:
+    """Spans of the claim's outcome facts (medfact.direction) that a window outcome fact about
+    the same outcome agrees with."""
+    return [
+        (f.start, f.end)
+        for f in said
+        if f.kind == "outcome"
+        and any(effects.comparable(f.data, g.data) and effects.agree(f.data, g.data) for g in given)
+    ]
 
 
 def _time_rivals(fact: Fact, rivals: list[Fact]) -> list[Fact]:

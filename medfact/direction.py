@@ -117,6 +117,14 @@ _TREND_BEFORE = re.compile(
     r"\b(?:trend\w*|tend\w*)\s+(?:\w+\s+)?(?:to|toward|towards)\s+(?:a\s+|an\s+|be\s+)?$",
     re.IGNORECASE,
 )
+# an effect without a direction ("a significant difference", "differed significantly")
+_SOME_EFFECT = re.compile(
+    r"\b(?:(?:statistically\s+)?significant(?:ly)?\s+(?:differences?|different|association|"
+    r"associated|correlated|effects?|impact|interaction)|differ(?:ed|s)?\s+significantly|"
+    r"(?:was|were)\s+(?:statistically\s+)?significant\b(?!\s+(?:difference|change|effect)))",
+    re.IGNORECASE,
+)
+_NOT_BEFORE = re.compile(r"\b(?:no|not|nor|without|neither|any)\s+(?:\w+\s+)?$", re.IGNORECASE)
 _ASSOCIATED = re.compile(r"\b(?:associated|correlated|linked)\s+with\b", re.IGNORECASE)
 _P_VALUE = re.compile(r"\bp\s*(?P<op>[=<>≤≥]|&lt;|&gt;)\s*(?P<value>0?\.\d+|\d(?:\.\d+)?)", re.I)
 _NS = re.compile(r"\bN\.?S\.?\b")
@@ -213,6 +221,7 @@ class Effect:
     subject: frozenset[str]
     against: frozenset[str]
     phrase_end: int  # end of the cue with its outcome words (the span a finding shows)
+    short: frozenset[str] = frozenset()  # short forms among the outcome words ("CES-D", "MVPA")
 
 
 def _stems(tokens: list[Token]) -> frozenset[str]:
@@ -290,6 +299,7 @@ def _replace_value(effect: Effect, value: str) -> Effect:
         effect.subject,
         effect.against,
         effect.phrase_end,
+        effect.short,
     )
 
 
@@ -360,6 +370,12 @@ def _cues(doc: AnalyzedText, toks: list[Token], lo: int, hi: int) -> list[tuple[
         ):
             start = t.trigger
         found.append((start, t.end, f"not-{value}" if start < t.start else value))
+    for m in _SOME_EFFECT.finditer(text, lo, hi):
+        if any(a <= m.start() < b + 2 or m.start() <= a < m.end() for a, b, _ in found):
+            continue
+        if _NOT_BEFORE.search(text, max(lo, m.start() - 20), m.start()):
+            continue
+        found.append((m.start(), m.end(), "assoc"))
     for m in _ASSOCIATED.finditer(text, lo, hi):
         if any(a <= m.start() < b + 2 or m.start() <= a < m.end() for a, b, _ in found):
             continue
@@ -373,9 +389,9 @@ def _cues(doc: AnalyzedText, toks: list[Token], lo: int, hi: int) -> list[tuple[
 
 def _clause_effects(doc: AnalyzedText, toks: list[Token], lo: int, hi: int) -> list[Effect]:
     cues = _cues(doc, toks, lo, hi)
-    if not cues:
-        return []
     text = doc.text
+    if not cues:
+        return _figures_only(doc, toks, lo, hi)
     clause = _stems(toks)
     cue_starts = {t.start for t in toks for a, b, _ in cues if a <= t.start < b}
     p_values = [(m.start(), _p_significant(m)) for m in _P_VALUE.finditer(text, lo, hi)]
@@ -398,12 +414,14 @@ def _clause_effects(doc: AnalyzedText, toks: list[Token], lo: int, hi: int) -> l
             obj = []  # "the dose was significantly lower using r-FSH": the outcome is before
         if obj and re.search(r"[,(\[:;]", text[b : obj[0].start]):
             obj = []  # "higher (P = 0.00) than ...": no outcome after the cue
-        subj = _trim(doc, _words_until(list(reversed(before)), cue_starts), forward=False)[::-1]
+        subj, group = _subject(doc, before, cue_starts)
         outcome = _stems(obj) or _stems(subj)
         against = _against(doc, toks, a, hi)
         phrase_end = max(b, obj[-1].end if obj else b)
-        subject = _stems(subj) | (frozenset() if obj else _own_group(doc, after))
-        out.append(Effect(value, a, b, outcome, clause, subject, against, phrase_end))
+        subject = _stems(subj) | _stems(group) | (frozenset() if obj else _own_group(doc, after))
+        named = obj if _stems(obj) else subj
+        short = frozenset(t.stem for t in named if _SHORT.fullmatch(text[t.start : t.end]))
+        out.append(Effect(value, a, b, outcome, clause, subject, against, phrase_end, short))
     return out
 
 
@@ -424,6 +442,21 @@ def _predicative(after: list[Token]) -> bool:
     )
 
 
+def _figures_only(doc: AnalyzedText, toks: list[Token], lo: int, hi: int) -> list[Effect]:
+    """A clause that states no direction but gives p-values, all above 0.05 ("Rate of
+    recurrence was 21% and 24% (p = NS)"): no effect on what it names."""
+    text = doc.text
+    found = [_p_significant(m) for m in _P_VALUE.finditer(text, lo, hi)]
+    found += [False for _ in _NS.finditer(text, lo, hi)]
+    if not found or any(found):
+        return []
+    clause = _stems(toks)
+    first = next((t for t in toks if is_content(t)), toks[0])
+    return [
+        Effect("none", first.start, first.end, clause, clause, frozenset(), frozenset(), first.end)
+    ]
+
+
 def _trim(doc: AnalyzedText, toks: list[Token], forward: bool) -> list[Token]:
     """Tokens given nearest first, up to ``_REACH`` content words and up to a comma or bracket
     between two of them (``forward``: the tokens run left to right, else right to left)."""
@@ -435,6 +468,23 @@ def _trim(doc: AnalyzedText, toks: list[Token], forward: bool) -> list[Token]:
         if sum(is_content(x) for x in kept) >= _REACH:
             break
     return kept
+
+
+def _subject(
+    doc: AnalyzedText, before: list[Token], stop_at: set[int]
+) -> tuple[list[Token], list[Token]]:
+    """The words before a cue that name what it is about, and a group named on the way
+    ("pregnancy in the intervention group was higher": the words before the group)."""
+    back = list(reversed(before))
+    near = _words_until(back, stop_at)
+    rest = back[len(near) :]
+    group: list[Token] = []
+    if rest and rest[0].text in ("in", "among") and any(t.text in _ARMS for t in near):
+        group, near = near, _words_until(rest[1:], stop_at)
+    return _trim(doc, near, forward=False)[::-1], group
+
+
+_ARMS = frozenset({"group", "groups", "arm", "arms", "cohort"})
 
 
 def _own_group(doc: AnalyzedText, after: list[Token]) -> frozenset[str]:
@@ -548,13 +598,24 @@ def _flip(value: str) -> str:
 _MIN_SHARE = 0.5
 
 
+_SHORT = re.compile(r"[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9-]*")  # "MVPA", "CES-D", "HbA1c"
+
+
 def _same_outcome(a: Effect, b: Effect) -> bool:
     """Half the claim's outcome words (at least one) are in the window effect's clause, and
     one of them is in the window effect's own outcome words or its clause holds no other."""
+    if a.short & b.clause and (a.short & b.outcome or not b.outcome or b.outcome == b.clause):
+        return True  # the outcome's short form ("CES-D") is named there
     shared = a.outcome & b.clause
     if not shared or len(shared) < _MIN_SHARE * len(a.outcome):
         return False
     return bool(a.outcome & b.outcome) or not b.outcome
+
+
+# words naming a control arm
+_CONTROLS = frozenset(
+    stem(w) for w in ("control", "controls", "placebo", "sham", "usual", "routine", "standard")
+)
 
 
 def _orientation(a: Effect, b: Effect) -> int:
@@ -567,6 +628,13 @@ def _orientation(a: Effect, b: Effect) -> int:
             return 1
         if to_subject and not to_comparator:
             return -1
+        if not to_comparator and not to_subject and a.against & _CONTROLS:
+            # "higher than the control group" against "X ... compared with placebo": the
+            # claim's comparator is a control arm, and so is the window's
+            if b.against & _CONTROLS and not b.subject & _CONTROLS:
+                return 1
+            if b.subject & _CONTROLS and not b.against & _CONTROLS:
+                return -1
         return 0
     if not a.against:
         return 1

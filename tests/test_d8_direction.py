@@ -183,3 +183,44 @@ def test_figures_in_brackets_name_no_comparator() -> None:
         "Lactates were lower in the GDFR group (1.79 vs. 2.23 mmol/l, p = 0.003).",
     )
     assert found
+
+
+def test_a_control_arm_on_both_sides_orients_the_comparison() -> None:
+    claim = "Auriculotherapy significantly decreased clinical pregnancy compared with routine care."
+    found = _outcome_findings(
+        claim,
+        "The frequency of clinical pregnancy in the intervention group was significantly higher "
+        "than the control group.",
+    )
+    assert found
+    # control: the control arm named first reverses it, and "higher" then agrees
+    assert not _outcome_findings(
+        claim,
+        "Clinical pregnancy in the control group was significantly higher than in the "
+        "auriculotherapy group.",
+    )
+
+
+def test_figures_without_a_direction_word_can_say_no_effect() -> None:
+    claim = "Frovatriptan significantly increased rate of recurrence compared with zolmitriptan."
+    assert _outcome_findings(claim, "Rate of recurrence was 21% and 24% (p = NS).")
+    assert not _outcome_findings(claim, "Rate of recurrence was 21% and 44% (p = 0.01).")
+
+
+def test_a_significant_difference_contradicts_no_difference() -> None:
+    claim = "Drug X made no significant difference to pain compared with placebo."
+    assert _outcome_findings(claim, "Pain differed significantly between the groups (p = 0.01).")
+    assert not _outcome_findings(claim, "Pain did not differ significantly between the groups.")
+
+
+def test_an_outcome_named_by_its_short_form() -> None:
+    claim = (
+        "Psychotherapy significantly decreased Center for Epidemiological Studies Depression "
+        "scale (CES-D) compared with active control."
+    )
+    assert _outcome_findings(
+        claim, "No differences between the treatments were found on the CES-D."
+    )
+    assert not _outcome_findings(
+        claim, "No differences between the treatments were found on the BDI."
+    )
