@@ -20,7 +20,7 @@ against "no difference" whatever the order. Direction words of two axes (amount 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from medfact.analysis import HYPOTHETICAL, NEGATED, UNCERTAIN, AnalyzedText, Token, is_content
 from medfact.textutil import stem
@@ -129,7 +129,7 @@ _ASSOCIATED = re.compile(r"\b(?:associated|correlated|linked)\s+with\b", re.IGNO
 _P_VALUE = re.compile(r"\bp\s*(?P<op>[=<>≤≥]|&lt;|&gt;)\s*(?P<value>0?\.\d+|\d(?:\.\d+)?)", re.I)
 _NS = re.compile(r"\bN\.?S\.?\b")
 # a clause ends at these (the other half of "X fell, but Y rose")
-_BREAK = re.compile(r"[;]|\b(?:but|whereas|while|although|however|though)\b", re.IGNORECASE)
+_BREAK = re.compile(r"[;]|\b(?:but|whereas|while|although|however|though|except)\b", re.IGNORECASE)
 _AGAINST = re.compile(
     r"\b(?:than|compared\s+(?:with|to)|versus|vs\.?|relative\s+to|in\s+comparison\s+(?:with|to))"
     r"\s+",
@@ -222,6 +222,9 @@ class Effect:
     against: frozenset[str]
     phrase_end: int  # end of the cue with its outcome words (the span a finding shows)
     short: frozenset[str] = frozenset()  # short forms among the outcome words ("CES-D", "MVPA")
+    # for "no difference between the groups" without an outcome of its own: the words of the
+    # sentence before, which names what was measured
+    before: frozenset[str] = frozenset()
 
 
 def _stems(tokens: list[Token]) -> frozenset[str]:
@@ -268,11 +271,14 @@ def read_effects(doc: AnalyzedText, skip: frozenset[int] = frozenset()) -> list[
     if not doc.tokens:
         return out
     text = doc.text
+    last: frozenset[str] = frozenset()  # the content words of the sentence before
     for s in doc.sentences:
         sentence = text[s.span[0] : s.span[1]]
+        toks_all = doc.sentence_tokens(s.index)
+        here, last = last, _stems(toks_all)
         if s.index in skip or sentence.rstrip().endswith("?") or _OPEN.search(sentence):
             continue  # a question or an open one ("whether ...") states nothing
-        toks_all = doc.sentence_tokens(s.index)
+        first = len(out)
         previous: list[Effect] = []
         for lo, hi in _clauses(doc, s.index):
             toks = [t for t in toks_all if lo <= t.start < hi]
@@ -286,21 +292,15 @@ def read_effects(doc: AnalyzedText, skip: frozenset[int] = frozenset()) -> list[
             out.extend(previous)
             previous = found
         out.extend(previous)
+        out[first:] = [
+            replace(e, before=here) if not e.outcome and e.value in ("none", "assoc") else e
+            for e in out[first:]
+        ]
     return out
 
 
 def _replace_value(effect: Effect, value: str) -> Effect:
-    return Effect(
-        value,
-        effect.start,
-        effect.end,
-        effect.outcome,
-        effect.clause,
-        effect.subject,
-        effect.against,
-        effect.phrase_end,
-        effect.short,
-    )
+    return replace(effect, value=value)
 
 
 _OPEN = re.compile(r"\b(?:whether|unclear|unknown|remains?\s+to\s+be)\b", re.IGNORECASE)
@@ -415,6 +415,9 @@ def _clause_effects(doc: AnalyzedText, toks: list[Token], lo: int, hi: int) -> l
         if obj and re.search(r"[,(\[:;]", text[b : obj[0].start]):
             obj = []  # "higher (P = 0.00) than ...": no outcome after the cue
         subj, group = _subject(doc, before, cue_starts)
+        reported = [i for i, t in enumerate(subj) if t.text in _REPORTING]
+        if reported:
+            subj = subj[reported[-1] + 1 :]  # "the t-test showed no difference": no outcome
         outcome = _stems(obj) or _stems(subj)
         against = _against(doc, toks, a, hi)
         phrase_end = max(b, obj[-1].end if obj else b)
@@ -443,17 +446,21 @@ def _predicative(after: list[Token]) -> bool:
 
 
 def _figures_only(doc: AnalyzedText, toks: list[Token], lo: int, hi: int) -> list[Effect]:
-    """A clause that states no direction but gives p-values, all above 0.05 ("Rate of
-    recurrence was 21% and 24% (p = NS)"): no effect on what it names."""
+    """A clause that states no direction but gives p-values: all above 0.05 ("Rate of
+    recurrence was 21% and 24% (p = NS)"), no effect on what it names; all below, an effect
+    of unknown direction."""
+    if any(t.text in _WITHIN for t in toks):
+        return []  # "improved in both arms (p = 0.04)": each arm's change
     text = doc.text
     found = [_p_significant(m) for m in _P_VALUE.finditer(text, lo, hi)]
     found += [False for _ in _NS.finditer(text, lo, hi)]
-    if not found or any(found):
+    if not found or (any(found) and not all(found)):
         return []
     clause = _stems(toks)
     first = next((t for t in toks if is_content(t)), toks[0])
+    value = "assoc" if all(found) else "none"
     return [
-        Effect("none", first.start, first.end, clause, clause, frozenset(), frozenset(), first.end)
+        Effect(value, first.start, first.end, clause, clause, frozenset(), frozenset(), first.end)
     ]
 
 
@@ -484,6 +491,24 @@ def _subject(
     return _trim(doc, near, forward=False)[::-1], group
 
 
+_REPORTING = frozenset(
+    [
+        "showed",
+        "show",
+        "shows",
+        "found",
+        "find",
+        "finds",
+        "revealed",
+        "reveals",
+        "observed",
+        "demonstrated",
+        "indicated",
+        "noted",
+        "reported",
+        "suggested",
+    ]
+)
 _ARMS = frozenset({"group", "groups", "arm", "arms", "cohort"})
 
 
@@ -509,10 +534,12 @@ def _against(doc: AnalyzedText, toks: list[Token], start: int, hi: int) -> froze
         m = _AGAINST.search(doc.text, m.end(), hi)  # "(1.79 vs. 2.23 mmol/l)": figures
     if m is None:
         return frozenset()
-    side = []
+    side: list[Token] = []
     for t in toks:
         if t.start < m.end():
             continue
+        if not side and t.text in ("that", "those", "in", "of", "the"):
+            continue  # "compared to that in the conventional group"
         if side and re.search(r"[,;]", doc.text[side[-1].end : t.start]):
             break
         if t.text in _OUTCOME_STOP - {"in", "with"} or len(side) >= _REACH:
@@ -606,7 +633,8 @@ def _same_outcome(a: Effect, b: Effect) -> bool:
     one of them is in the window effect's own outcome words or its clause holds no other."""
     if a.short & b.clause and (a.short & b.outcome or not b.outcome or b.outcome == b.clause):
         return True  # the outcome's short form ("CES-D") is named there
-    shared = a.outcome & b.clause
+    clause = b.clause | b.before  # "The t-test showed no significant difference": what was
+    shared = a.outcome & clause  # measured is named in the sentence before
     if not shared or len(shared) < _MIN_SHARE * len(a.outcome):
         return False
     return bool(a.outcome & b.outcome) or not b.outcome
@@ -622,8 +650,8 @@ def _orientation(a: Effect, b: Effect) -> int:
     """+1 where both comparisons run the same way round, -1 where the window names the claim's
     groups the other way round, 0 where it cannot be told."""
     if b.against:
-        to_comparator = bool(b.against & a.against)
-        to_subject = bool(b.against & (a.subject - a.outcome))
+        to_comparator = bool(b.against & (a.against - a.subject))
+        to_subject = bool(b.against & (a.subject - a.outcome - a.against))
         if to_comparator and not to_subject:
             return 1
         if to_subject and not to_comparator:

@@ -224,3 +224,28 @@ def test_an_outcome_named_by_its_short_form() -> None:
     assert not _outcome_findings(
         claim, "No differences between the treatments were found on the BDI."
     )
+
+
+def test_no_difference_in_the_next_sentence_speaks_of_the_outcome_named_before() -> None:
+    claim = read_effects(
+        analysed("PMH7000 significantly decreased the duration of treatment.", "").output
+    )[0]
+    said = (
+        "The mean duration of treatment in the two groups was 5.3 and 3.4 days. "
+        "The t-test showed no significant difference between the two groups."
+    )
+    window = read_effects(analysed(said, "").output)
+    assert [e.value for e in window] == ["none"]
+    assert comparable(claim, window[0]) and not agree(claim, window[0])
+    # control: the sentence before names another outcome
+    other = said.replace("duration of treatment", "pain score")
+    window = read_effects(analysed(other, "").output)
+    assert not comparable(claim, window[0])
+
+
+def test_changes_within_each_arm_are_no_effect_between_arms() -> None:
+    assert not _outcome_findings(
+        "The combination made no significant difference to myocardial T2 compared with DFO.",
+        "Myocardial T2 improved in both arms (combination p = 0.04; DFO p = 0.04), but with no "
+        "significant difference between treatments (p = 0.65).",
+    )
