@@ -10,8 +10,9 @@ is silence, not contradiction, and rewording folds to the same value (the analys
 keys, unit conversion, "72F" as an age and a sex).
 
 In corpus mode the window is general knowledge, not the patient's record: only values, change
-direction, a study's effect, comparative order and the polarity of the same statement are
-compared there.
+direction, a study's effect, the effect on an outcome (medfact.direction: "reduced mortality"
+against "no significant difference in mortality"), comparative order and the polarity of the
+same statement are compared there.
 """
 
 from __future__ import annotations
@@ -1452,7 +1453,10 @@ class CompareStage(Stage):
             text, corpus = doc.context.text, False  # type: ignore[union-attr]
         else:
             analysed = self.analyzer(window.text, self.segmenter(window.text))
-            given = read_facts(analysed)
+            given = [  # an effect of a corpus passage may be another study's
+                replace(g, data=replace(g.data, corpus=True)) if g.kind == "outcome" else g
+                for g in read_facts(analysed)
+            ]
             topics = (claim_topic, sentence_topics(analysed, given))
             found = differences(said, given, CORPUS_KINDS, topics)
             text, corpus = window.text, True

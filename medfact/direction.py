@@ -225,6 +225,7 @@ class Effect:
     # for "no difference between the groups" without an outcome of its own: the words of the
     # sentence before, which names what was measured
     before: frozenset[str] = frozenset()
+    corpus: bool = False  # read from a corpus passage: another study, perhaps of another exposure
 
 
 def _stems(tokens: list[Token]) -> frozenset[str]:
@@ -422,6 +423,8 @@ def _clause_effects(doc: AnalyzedText, toks: list[Token], lo: int, hi: int) -> l
         against = _against(doc, toks, a, hi)
         phrase_end = max(b, obj[-1].end if obj else b)
         subject = _stems(subj) | _stems(group) | (frozenset() if obj else _own_group(doc, after))
+        if any(t.text in ("without", "free") for t in obj[:3]):
+            continue  # "more patients without symptoms": the outcome is denied, unreadable here
         named = obj if _stems(obj) else subj
         short = frozenset(t.stem for t in named if _SHORT.fullmatch(text[t.start : t.end]))
         out.append(Effect(value, a, b, outcome, clause, subject, against, phrase_end, short))
@@ -580,6 +583,8 @@ def comparable(a: Effect, b: Effect) -> bool:
         return True  # "no difference between the groups": about whatever the passage measured
     if not a.outcome or not _same_outcome(a, b):
         return False
+    if b.corpus and not _same_exposure(a, b):
+        return False  # another study's effect on the same outcome says nothing of this exposure
     da, db = _directed(a.value), _directed(b.value)
     if da is None or db is None:
         return True  # none or assoc against anything: no order to read
@@ -644,6 +649,13 @@ def _same_outcome(a: Effect, b: Effect) -> bool:
 _CONTROLS = frozenset(
     stem(w) for w in ("control", "controls", "placebo", "sham", "usual", "routine", "standard")
 )
+
+
+def _same_exposure(a: Effect, b: Effect) -> bool:
+    """Whether the window names what the claim says had the effect (a word of its subject
+    other than the outcome's), or the claim names none."""
+    exposure = a.subject - a.outcome - _GENERIC_STEMS
+    return not exposure or bool(exposure & (b.clause | b.before | b.subject))
 
 
 def _orientation(a: Effect, b: Effect) -> int:

@@ -6,6 +6,8 @@ another outcome, the groups named the other way round) is not flagged.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 import medfact.verifiers  # noqa: F401 - the rules first: omission.v1 imports this stage
@@ -249,3 +251,18 @@ def test_changes_within_each_arm_are_no_effect_between_arms() -> None:
         "Myocardial T2 improved in both arms (combination p = 0.04; DFO p = 0.04), but with no "
         "significant difference between treatments (p = 0.65).",
     )
+
+
+def test_a_denied_outcome_is_not_read() -> None:
+    assert _effects("More patients without musculoskeletal symptoms had bone loss.") == []
+    assert _effects("More patients with musculoskeletal symptoms had bone loss.")[0][0] == "up"
+
+
+def test_a_corpus_passage_speaks_of_the_claim_only_if_it_names_its_exposure() -> None:
+    claim = read_effects(analysed("Adjuvant chemotherapy increased survival rates.", "").output)
+    other = read_effects(analysed("Radiotherapy led to lower survival rates.", "").output)
+    same = read_effects(analysed("Adjuvant chemotherapy led to lower survival rates.", "").output)
+    assert comparable(claim[0], other[0])  # in context mode the window is the claim's source
+    corpus = [replace(e, corpus=True) for e in (other[0], same[0])]
+    assert not comparable(claim[0], corpus[0])
+    assert comparable(claim[0], corpus[1]) and not agree(claim[0], corpus[1])
