@@ -69,7 +69,9 @@ def auroc(positives: list[float], negatives: list[float]) -> float | None:
     return (rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
 
 
-def load(data: Path) -> tuple[dict[str, Any], list[str]]:
+def load(data: Path, split: str = "test") -> tuple[dict[str, Any], list[str]]:
+    """The PQA-L records and the PMIDs to check: the held-out ones of ``test_ground_truth.json``
+    (``split="test"``), or the others (``"dev"``: for developing rules, never for figures)."""
     source, truth = data / "ori_pqal.json", data / "test_ground_truth.json"
     for path in (source, truth):
         if not path.is_file():
@@ -79,6 +81,9 @@ def load(data: Path) -> tuple[dict[str, Any], list[str]]:
             )
     records = json.loads(source.read_text(encoding="utf-8"))
     held_out = [pmid for pmid in json.loads(truth.read_text(encoding="utf-8")) if pmid in records]
+    if split == "dev":
+        test = set(held_out)
+        return records, sorted(pmid for pmid in records if pmid not in test)
     return records, held_out
 
 
@@ -257,6 +262,12 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=200, help="held-out PMIDs to use")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
+        "--split",
+        choices=("test", "dev"),
+        default="test",
+        help="test: the held-out PMIDs (figures); dev: the other PQA-L PMIDs (rule development)",
+    )
+    parser.add_argument(
         "--kinds", default=",".join(KINDS), help="perturbation kinds, comma-separated"
     )
     parser.add_argument("--config", default=None, help="TOML config (default: built-in)")
@@ -277,7 +288,7 @@ def main() -> None:
     from medfact.config import NO_MODEL
     from medfact.pipeline import Engine
 
-    records, held_out = load(args.data)
+    records, held_out = load(args.data, args.split)
     if args.unseen_by is not None:
         seen = trained_pmids(args.unseen_by)
         held_out = [pmid for pmid in held_out if pmid not in seen]

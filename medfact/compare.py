@@ -10,8 +10,9 @@ is silence, not contradiction, and rewording folds to the same value (the analys
 keys, unit conversion, "72F" as an age and a sex).
 
 In corpus mode the window is general knowledge, not the patient's record: only values, change
-direction, a study's effect, comparative order and the polarity of the same statement are
-compared there.
+direction, a study's effect, the effect on an outcome (medfact.direction: "reduced mortality"
+against "no significant difference in mortality"), comparative order and the polarity of the
+same statement are compared there.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
+from medfact import direction as effects
 from medfact.analysis import (
     AFFIRMED,
     ASKED,
@@ -175,11 +177,12 @@ _NO_PREGNANCY_BEFORE = re.compile(
 _STUDY = re.compile(r"\btest\b|\bscreen\b|\bhcg\b", re.IGNORECASE)
 
 # kinds compared against a corpus passage (general knowledge, no patient)
-CORPUS_KINDS = frozenset({"amount", "direction", "effect", "order", "polarity"})
+CORPUS_KINDS = frozenset({"amount", "direction", "effect", "order", "polarity", "outcome"})
 _CATEGORY = {
     "direction": ErrorCategory.FALSE_COMPARISON,
     "order": ErrorCategory.FALSE_COMPARISON,
     "effect": ErrorCategory.FALSE_COMPARISON,
+    "outcome": ErrorCategory.FALSE_COMPARISON,
 }
 _CERTAINTY = {
     "certain": ErrorCategory.OVERSTATED_INTENSITY,
@@ -950,6 +953,16 @@ def effect_facts(doc: AnalyzedText) -> list[Fact]:
     return out
 
 
+def outcome_facts(doc: AnalyzedText) -> list[Fact]:
+    """The effect on an outcome each statement reports (medfact.direction's reading: "reduced
+    mortality", "no significant difference in mortality", "failed to improve survival"); the
+    span runs from the cue over its outcome words."""
+    return [
+        Fact("outcome", "", e.value, e.start, e.phrase_end, e)
+        for e in effects.read_effects(doc, frozenset(_aim_sentences(doc)))
+    ]
+
+
 def order_facts(doc: AnalyzedText) -> list[Fact]:
     """Comparative order: "more common in men than in women" keyed by the pair compared."""
     out = []
@@ -990,6 +1003,7 @@ _KINDS_OF: dict[Callable[..., list[Fact]], frozenset[str]] = {
     direction_facts: frozenset({"direction"}),
     effect_facts: frozenset({"effect"}),
     order_facts: frozenset({"order"}),
+    outcome_facts: frozenset({"outcome"}),
 }
 
 
@@ -1033,6 +1047,7 @@ def read_facts(
         *read(direction_facts),
         *read(effect_facts),
         *read(order_facts),
+        *read(outcome_facts),
     ]
     facts.sort(key=attrgetter("start", "end", "kind"))
     if kinds is not None:
@@ -1165,6 +1180,8 @@ def _keys_match(a: Fact, b: Fact) -> bool:
     for results, a shared word of the subject; for status and direction, a shared topic."""
     if a.kind == "effect":
         return len(a.data & b.data) >= 2
+    if a.kind == "outcome":
+        return effects.comparable(a.data, b.data)
     if a.kind == "status":
         return _aligned(a.data, b.data) if a.data and b.data else True
     if a.kind == "direction":
@@ -1210,6 +1227,10 @@ _OPINION = re.compile(
 
 
 def _agree(a: Fact, b: Fact) -> bool:
+    if a.kind == "outcome":
+        return effects.agree(a.data, b.data)
+    if a.kind == "effect" and "none" not in (a.value, b.value):
+        return True  # up against down depends on which group is named first: outcome facts read it
     if a.kind == "amount":
         same = same_value(a.data[0], b.data[0])
         return same and a.value.endswith("/kg") == b.value.endswith("/kg")
@@ -1285,11 +1306,14 @@ def differences(
     sentences about the same thing."""
     out = []
     by_kind, by_key = _index(given)
+    settled = _settled_effects(said, by_kind.get("outcome", []))
     for fact in said:
         if kinds is not None and fact.kind not in kinds:
             continue
         if fact.kind not in by_kind:
             continue  # silence
+        if fact.kind in ("direction", "effect") and _inside(fact.start, settled):
+            continue  # the effect read with its outcome and groups agrees: the bare word is moot
         if fact.kind in _ONE_VALUE and any(
             o.kind == fact.kind and _keys_match(fact, o) and not _agree(fact, o) for o in said
         ):
@@ -1316,6 +1340,17 @@ def differences(
         if rivals and not any(_agree(fact, g) for g in rivals):
             out.append(Difference(fact, rivals[0]))
     return _one_per_span(out)
+
+
+def _settled_effects(said: Sequence[Fact], given: Sequence[Fact]) -> list[tuple[int, int]]:
+    """Spans of the claim's outcome facts (medfact.direction) that a window outcome fact about
+    the same outcome agrees with."""
+    return [
+        (f.start, f.end)
+        for f in said
+        if f.kind == "outcome"
+        and any(effects.comparable(f.data, g.data) and effects.agree(f.data, g.data) for g in given)
+    ]
 
 
 def _time_rivals(fact: Fact, rivals: list[Fact]) -> list[Fact]:
@@ -1357,13 +1392,14 @@ def sentence_topics(doc: AnalyzedText, facts: Sequence[Fact]) -> dict[int, froze
 
 # two values in one claim are two events ("tingling until Sunday, none today"; "oral antibiotics,
 # to avoid intravenous ones"): none of them is compared
-_ONE_VALUE = frozenset({"status", "side", "direction", "polarity", "route", "sex"})
+_ONE_VALUE = frozenset({"status", "side", "direction", "polarity", "route", "sex", "outcome"})
 
 
 def _one_per_span(found: list[Difference]) -> list[Difference]:
-    """One difference per stretch of the claim: the first of overlapping ones."""
+    """One difference per stretch of the claim: the first of overlapping ones (an effect read
+    with its outcome before the bare "significantly reduced")."""
     kept: list[Difference] = []
-    for d in found:
+    for d in sorted(found, key=lambda d: d.said.kind == "effect"):
         if any(k.said.start < d.said.end and d.said.start < k.said.end for k in kept):
             continue
         kept.append(d)
@@ -1458,7 +1494,10 @@ class CompareStage(Stage):
             text, corpus = doc.context.text, False  # type: ignore[union-attr]
         else:
             analysed = self.analyzer(window.text, self.segmenter(window.text))
-            given = read_facts(analysed)
+            given = [  # an effect of a corpus passage may be another study's
+                replace(g, data=replace(g.data, corpus=True)) if g.kind == "outcome" else g
+                for g in read_facts(analysed)
+            ]
             topics = (claim_topic, sentence_topics(analysed, given))
             found = differences(said, given, CORPUS_KINDS, topics)
             text, corpus = window.text, True
@@ -1490,6 +1529,8 @@ def _stated_elsewhere(fact: Fact, windows: Windows, claim_topic: frozenset[str])
 def _same_subject(a: Fact, b: Fact) -> bool:
     """The same key; for amounts, the same class and drug, or no drug named on one side ("then
     100 mg daily" in a titration that named its drug once)."""
+    if a.kind == "outcome":
+        return effects.comparable(a.data, b.data)
     if a.key == b.key:
         return True
     if a.kind != "amount":
