@@ -1435,6 +1435,9 @@ class CompareStage(Stage):
         said_all = Windows(doc.output)  # the whole output, or only where a claim is compared
         given_all = Windows(doc.context) if doc.context is not None else None
         judged = judgement_spans(doc.output.text) if open_claims else []
+        # study outcomes are not read against a conversation: a transcript's "increased back
+        # pain" or "no edema in the lower extremities" is no study outcome (MTS, ACI notes)
+        study = doc.context is None or not doc.context.is_dialogue
         named = _named(doc.context) if open_claims and doc.context is not None else frozenset()
         for claim in open_claims:
             windows = doc.evidence[claim.id]
@@ -1446,6 +1449,7 @@ class CompareStage(Stage):
                 if f.kind == "certainty" and f.value == "certain" and _inside(f.start, judged)
                 else f
                 for f in facts_in(said_all.facts(*bounds), *claim.span)
+                if study or f.kind != "outcome"
             ]
             if not said:
                 continue

@@ -270,7 +270,8 @@ _WORD_NUMBERS = {
 }
 _UNITS = {
     "mcg": "mcg",
-    "µg": "mcg",
+    "µg": "mcg",  # the micro sign
+    "\u03bcg": "mcg",  # the Greek mu, which str.lower() makes of the micro sign
     "ug": "mcg",
     "microgram": "mcg",
     "micrograms": "mcg",

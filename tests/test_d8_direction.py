@@ -156,6 +156,10 @@ def test_a_denied_direction_contradicts_only_the_direction_it_denies() -> None:
 def test_clinical_note_not_improved_is_no_contradiction_of_worse() -> None:
     assert not _outcome_findings("Her back pain has not improved.", "Her back pain is worse.")
     assert _outcome_findings("Her back pain has not improved.", "Her back pain has improved.")
+    # not against a conversation: a transcript's "increased back pain" is no study outcome (the
+    # lead's gate, after false alarms on MTS-Dialog and ACI-Bench reference notes)
+    said = "Patient: My back pain has improved.\nDoctor: Good."
+    assert not _outcome_findings("Her back pain has not improved.", said)
 
 
 def test_clinical_state_words_are_no_effect() -> None:
@@ -169,7 +173,7 @@ def test_clinical_state_words_are_no_effect() -> None:
     )
     # control: a stated change against the opposite change is flagged
     assert _outcome_findings(
-        "She reports improved sleep.", "Patient: sleep is not improved, but my mood is better."
+        "She reports improved sleep.", "Sleep is not improved, but her mood is better."
     )
 
 

@@ -416,3 +416,11 @@ def test_a_unit_said_on_its_own_and_drug_names_of_other_forms() -> None:
     assert not run_rule("drugs.v1", "Levothyroxine reduced.", thyroxine)
     assert not run_rule("drugs.v1", "Meds: low-dose aspirin.", "Patient: And a baby aspirin.")
     assert not run_rule("drugs.v1", "DAPT: aspirin + ticagrelor.", "Aspirin and ticagrelor.")
+
+
+def test_a_micro_sign_or_greek_mu_is_micrograms_and_no_engine_error() -> None:
+    from medfact.severity import amounts
+
+    assert amounts("50 \u00b5g, 20 \u03bcg, 5 MG") == [(50.0, "mcg"), (20.0, "mcg"), (5.0, "mg")]
+    found = run_rule("numbers.v1", "Fentanyl 50 \u03bcg IV.", "Fentanyl 50 \u00b5g IV given.")
+    assert not found
