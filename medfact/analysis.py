@@ -521,6 +521,7 @@ class Analyzer:
                     tok.scope = FAMILY
             previous = sent_tokens
         _unit_said_after(doc)
+        _retracted_values(doc)
         doc.is_dialogue = sum(s is not None for s in speakers) >= 2
         if doc.is_dialogue:
             self._dialogue_polarity(doc, speakers)
@@ -1391,6 +1392,25 @@ _CORRECTION = re.compile(
     r"^(?:(?:well|oh|um|erm|hmm|sorry)\b[\s,.\u2026]*)*"
     r"(?:actually|wait|sorry|i mean|come to think of it)\b[\s,.\u2026]+"
     r"(yes|yeah|no)\b",
+    re.IGNORECASE,
+)
+
+
+def _retracted_values(doc: AnalyzedText) -> None:
+    """Values of a sentence its speaker takes back in the next ("Just the one. Well... no,
+    that's not right. Three now."): dropped, so only the corrected value stands."""
+    retracted = {
+        sent.index - 1
+        for sent in doc.sentences[1:]
+        if _RETRACTION.match(sent.text) and not _SPEAKER.match(sent.text)
+    }
+    if retracted:
+        doc.quantities = [q for q in doc.quantities if q.sentence not in retracted]
+
+
+_RETRACTION = re.compile(
+    r"\s*(?:well\W*)?(?:no,?\s+)?(?:that'?s|that\s+is)\s+(?:not\s+right|wrong|not\s+true)"
+    r"|\s*(?:no,?\s+)?(?:sorry,?\s+)?i\s+mean\b|\s*no,?\s+wait\b",
     re.IGNORECASE,
 )
 

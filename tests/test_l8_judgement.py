@@ -424,3 +424,13 @@ def test_a_micro_sign_or_greek_mu_is_micrograms_and_no_engine_error() -> None:
     assert amounts("50 \u00b5g, 20 \u03bcg, 5 MG") == [(50.0, "mcg"), (20.0, "mcg"), (5.0, "mg")]
     found = run_rule("numbers.v1", "Fentanyl 50 \u03bcg IV.", "Fentanyl 50 \u00b5g IV given.")
     assert not found
+
+
+def test_a_value_taken_back_in_the_next_sentence_is_dropped() -> None:
+    ctx = (
+        "Doctor: How many pillows do you sleep on?\n"
+        "Patient: Just the one. Well... no, that's not right. Three now."
+    )
+    assert _values(ctx) == [(3.0, None)]
+    kept = ctx.replace("Well... no, that's not right. Three now.", "Always has been.")
+    assert _values(kept) == [(1.0, None)]
