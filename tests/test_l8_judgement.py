@@ -434,3 +434,19 @@ def test_a_value_taken_back_in_the_next_sentence_is_dropped() -> None:
     assert _values(ctx) == [(3.0, None)]
     kept = ctx.replace("Well... no, that's not right. Three now.", "Always has been.")
     assert _values(kept) == [(1.0, None)]
+
+
+def test_a_drug_the_input_stopped_listed_as_taken() -> None:
+    swapped = (
+        "Patient: Amlodipine, the five. And losartan. "
+        "The lisinopril gave me a cough so they swapped it."
+    )
+    assert _contradictions("temporal.v1", "Meds: amlodipine 5 mg, lisinopril.", swapped)
+    told = "Antihypertensives: amlodipine 5 mg, losartan (lisinopril stopped: cough)."
+    assert not _contradictions("temporal.v1", told, swapped)
+    stopped = "Ramipril was discontinued in March due to AKI."
+    assert _contradictions("temporal.v1", "Current meds: ramipril 5 mg.", stopped)
+    last = "Clopidogrel: your last dose is on 13 November."
+    assert not _contradictions("temporal.v1", last, "Clopidogrel can be stopped on 14 November.")
+    route = "Switched from IV to oral co-amoxiclav at 48 hours."
+    assert not _contradictions("temporal.v1", "IV -> PO co-amoxiclav at 48 h.", route)

@@ -221,6 +221,9 @@ _ACTIONS: dict[str, tuple[str, ...]] = {
     "stopped": (
         "stop",
         "stopped",
+        "swapped",
+        "came off",
+        "taken off",
         "discontinue",
         "discontinued",
         "d/c",
@@ -352,6 +355,15 @@ _NOT_NEEDED = re.compile(
     r"(?:\s+[\w-]+){1,3}?\s+(?:is|are|was|were)\s+not\s+(?:required|needed|necessary|indicated)",
     re.IGNORECASE,
 )
+# words of a clause that say a listed drug is not taken now
+_NOT_TAKEN = re.compile(
+    r"\b(?:stop\w*|discontinu\w*|d/c|ceased|held|hold|withheld|previous\w*|prior|former\w*|"
+    r"switched|swapped|changed|replaced|no longer|not on|off|was on|were on|used to|allerg\w*|"
+    r"intoleran\w*|reaction|avoid\w*|h/o|history|until|instead|rather|last\s+dose|restart\w*|"
+    r"resum\w*|do\s+not\s+take|don't\s+take|not\s+to\s+take|omit\w*|before\s+surgery)\b",
+    re.IGNORECASE,
+)
+_GAVE_ME = re.compile(r"\s+(?:me|him|her|them|you|us)\b", re.IGNORECASE)
 _AGAIN = re.compile(r"\b(?:again|back)\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[.!?](?:\s|$)|[;\n]")
 _PHRASE_BREAK = re.compile(r"[.!?,](?:\s|$)|[;\n]")
@@ -615,6 +627,8 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
             continue
         if value == "given" and _GIVEN_AS_PREPOSITION.match(doc.text, m.start()):
             continue  # "stop ibuprofen given kidney function": a reason, not a dose given
+        if value == "given" and _GAVE_ME.match(doc.text, m.end()):
+            continue  # "the lisinopril gave me a cough": a side effect, not a dose given
         if value == "stopped" and _discharge(doc.text, m.start()):
             continue  # "D/c meds:", "at d/c": discharge, not discontinue
         if value in ("started", "given") and _AGAIN.search(
@@ -784,6 +798,50 @@ class TemporalRule(Rule):
                     context_span=(rival.start, rival.end),
                     suggestion=stated,
                     confidence=0.8 if m.kind == "action" else 0.7,
+                )
+            )
+        findings.extend(self._stopped_but_listed(view, theirs, out_mentions))
+        return findings
+
+    def _stopped_but_listed(
+        self, view: CaseDoc, theirs: _Index, out_mentions: list[Mention]
+    ) -> list[Finding]:
+        """A drug the output lists as taken, with no action of its own, that the input only
+        ever stopped ("lisinopril gave me a cough so they swapped it" against "Meds: amlodipine,
+        lisinopril")."""
+        out, ctx = view.output, view.context
+        assert ctx is not None
+        acted = {m.drug for m in out_mentions if m.kind == "action"}
+        stopped: dict[str, Mention] = {}
+        kept: set[str] = set()
+        for m in theirs.found:
+            if m.kind != "action" or m.drug is None or m.asked:
+                continue
+            if m.value == "stopped":
+                stopped.setdefault(m.drug, m)
+            else:
+                kept.add(m.drug)
+        findings = []
+        for d in out.drugs:
+            rival = stopped.get(d.canonical)
+            if rival is None or d.canonical in kept or d.canonical in acted:
+                continue
+            lo, hi = _Text(out).clause(d.start)
+            own = out.tokens_in(d.start, d.end)
+            if _NOT_TAKEN.search(out.text, lo, hi) or (own and own[0].polarity != "affirmed"):
+                continue  # "lisinopril (stopped: cough)", "previously on", "no longer"
+            stopped.pop(d.canonical)
+            findings.append(
+                self.finding(
+                    view,
+                    ErrorCategory.DETAIL_MISIDENTIFICATION,
+                    3,
+                    (d.start, d.end),
+                    f"'{d.surface}' is listed as taken; the input stopped it "
+                    f"('{ctx.text[rival.start : rival.end]}')",
+                    relation=CONTRADICTED,
+                    context_span=(rival.start, rival.end),
+                    confidence=0.6,
                 )
             )
         return findings
