@@ -292,6 +292,14 @@ def _dose_of_new_drug(q: Quantity, out: AnalyzedText, ctx: AnalyzedText) -> bool
     return bool(before) and before[-1].canonical not in ctx.drug_names
 
 
+def _ratio_kind(q: Quantity) -> float | None:
+    """What a two-part value measures, as far as its numbers tell: None for a pressure (the
+    first part larger, "124/80"), else the score's total ("26/30", "5 out of 10": 30, 10)."""
+    if q.second is None or q.value > q.second:
+        return None
+    return q.second
+
+
 def _ratio_text(q: Quantity, c: Quantity) -> str | None:
     """ "x10" or "x1/2" when ``q`` is at least twice or at most half of ``c`` (same class)."""
     if q.unit_class != c.unit_class or q.second is not None or c.second is not None:
@@ -679,6 +687,8 @@ class NumbersRule(Rule):
                 continue
             if q.unit_class is not None and c.unit_class != q.unit_class:
                 continue
+            if q.unit_class == "ratio" and _ratio_kind(q) != _ratio_kind(c):
+                continue  # a pain score of 5/10 is no blood pressure and no strength of 5/5
             asked = _asked_count(ctx, c) if q.unit_class is None else set()
             overlap = len(anchors & (clause_window_stems(ctx, c.token_index) | asked))
             answered = answered or bool(anchors & asked)

@@ -1,0 +1,93 @@
+"""Issue 13, session 8: false alarms on faithful ACI-Bench reference notes, by cause.
+
+Each test is a cause read by hand on the flagged notes of ACI-Bench test2 (bench/RESULTS.md,
+"Faithful reference notes left alone, second split ... helper E, session 8"), written as a small
+case of our own, with a control: the true disagreement of the same form that the rule must still
+report at risk 3 or more.
+"""
+
+from __future__ import annotations
+
+import medfact.verifiers  # noqa: F401 - registers the rules
+from medfact.analysis import Analyzer
+from medfact.segment import segment
+from medfact.testing import run_rule
+
+
+def _values(text: str) -> list[tuple[float, str | None, float | None]]:
+    doc = Analyzer(drugs=False)(text, segment(text))
+    return [(round(q.value, 4), q.unit, q.second) for q in doc.quantities]
+
+
+def _flags(rule: str, output: str, context: str, at_least: int = 3) -> list[str]:
+    return [f.message for f in run_rule(rule, output, context) if f.risk >= at_least]
+
+
+# --- numbers as a transcript says them ----------------------------------------------------------
+
+
+def test_hundreds_said_the_short_way() -> None:
+    assert _values("we will go from five hundred to seven fifty twice a day")[1] == (
+        750.0,
+        None,
+        None,
+    )
+    assert _values("take one twenty five milligrams")[0] == (125.0, "mg", None)
+    assert _values("back in nineteen ninety eight")[0] == (1998.0, None, None)
+    # compounds read as before
+    assert _values("twenty six milligrams")[0] == (26.0, "mg", None)
+    assert _values("five hundred five hundred milligrams")[0] == (500.0, "mg", None)
+    assert _values("in two thousand and two")[0] == (2002.0, None, None)
+    assert _values("a zero . zero five percent solution")[0] == (0.05, "%", None)
+
+
+def test_two_number_words_that_make_no_compound_are_a_range() -> None:
+    assert _values("ice it for twenty thirty minutes at a time") == [
+        (20.0, None, None),
+        (30.0, "min", None),
+    ]
+    assert _values("maybe like three four years ago") == [(3.0, None, None), (4.0, "yr", None)]
+
+
+def test_spoken_doses_and_ranges_agree_with_the_note_and_a_changed_one_is_caught() -> None:
+    context = (
+        "[doctor] we will increase your metformin from five hundred twice a day to seven fifty "
+        "twice a day ."
+    )
+    assert not _flags("numbers.v1", "Increase metformin to 750 mg twice daily.", context)
+    assert _flags("numbers.v1", "Increase metformin to 1000 mg twice daily.", context)
+    ice = "[doctor] ice it three or four times a day for twenty thirty minutes at a time ."
+    assert not _flags("numbers.v1", "Ice 3 to 4 times a day for 20 to 30 minutes.", ice)
+    assert _flags("numbers.v1", "Ice 3 to 4 times a day for 20 to 90 minutes.", ice)
+
+
+def test_a_unit_and_a_half() -> None:
+    assert _values("the surgery takes about an hour to an hour and a half") == [(1.5, "h", None)]
+    assert _values("for a day and a half") == [(1.5, "d", None)]
+    context = "[doctor] the surgery is gon na take about an hour to an hour and a half ."
+    assert not _flags("numbers.v1", "The surgery will take 1 to 1.5 hours.", context)
+    assert _flags("numbers.v1", "The surgery will take 1 to 4 hours.", context)
+
+
+def test_a_score_out_of_a_total_is_a_score() -> None:
+    assert _values("he scored a 26 out of 30 on the mmse") == [(26.0, None, 30.0)]
+    assert _values("pain from two through seven out of 10") == [
+        (2.0, None, 10.0),
+        (7.0, None, 10.0),
+    ]
+    context = (
+        "[doctor] vitals , blood pressure is 124/80 , heart rate 64 , and pain zero out of 10 .\n"
+        "[doctor] he scored a 26 out of 30 on the mmse ."
+    )
+    assert not _flags("numbers.v1", "BP 124/80, pain 0/10. He scored 26/30 on the MMSE.", context)
+    assert _flags("numbers.v1", "He scored 21/30 on the MMSE.", context)
+    assert _flags("numbers.v1", "BP 142/80.", context)
+
+
+def test_a_score_is_not_compared_with_a_pressure_or_another_scale() -> None:
+    context = (
+        "[doctor] strength is five out of five . your blood pressure is 120/80 .\n"
+        "[patient] the pain is about seven out of 10 ."
+    )
+    assert not _flags("numbers.v1", "Strength 5/5. BP 120/80. Pain 7/10.", context)
+    assert _flags("numbers.v1", "Pain 4/10.", context)
