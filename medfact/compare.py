@@ -767,6 +767,12 @@ _NORMAL_AFTER = frozenset(
 )
 
 
+# stems said of any test or exam ("tests", "bilaterally"): a shared one names no test
+_ANY_TEST_STEMS = frozenset(
+    {"test", "sign", "maneuv", "exam", "examin", "result", "find", "bilater", "left", "right"}
+)
+
+
 def _clause_before(doc: AnalyzedText, i: int, width: int) -> list[Token]:
     """Up to ``width`` tokens before token ``i`` in its sentence, stopping at a comma or ";"."""
     toks, out = doc.tokens, []
@@ -1146,7 +1152,11 @@ def _keys_match(a: Fact, b: Fact) -> bool:
     if a.kind == "direction":
         return a.key == b.key and bool(a.data & b.data)
     if a.kind == "result":
-        return bool(set(a.key.split()) & set(b.key.split()))
+        ka, kb = set(a.key.split()), set(b.key.split())
+        na, nb = ka - _ANY_TEST_STEMS, kb - _ANY_TEST_STEMS
+        if na and nb:  # both name their test: "patellar grind test" is no "mcmurray test"
+            return bool(na & nb)
+        return bool(ka & kb)
     if a.kind in ("amount", "frequency", "route", "action"):
         fa, _, da = a.key.partition("|") if a.kind == "amount" else ("", "", a.key)
         fb, _, db = b.key.partition("|") if b.kind == "amount" else ("", "", b.key)

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import medfact.verifiers  # noqa: F401 - registers the rules
 from medfact.analysis import Analyzer
+from medfact.compare import RULE, CompareStage
+from medfact.pipeline import cached_engine
 from medfact.segment import segment
-from medfact.testing import run_rule
+from medfact.testing import analysed, run_rule
+
+_CONFIG = {"pipeline": {"verifiers": [], "learned_verifiers": [], "model": ""}}
 
 
 def _values(text: str) -> list[tuple[float, str | None, float | None]]:
@@ -20,7 +24,15 @@ def _values(text: str) -> list[tuple[float, str | None, float | None]]:
 
 
 def _flags(rule: str, output: str, context: str, at_least: int = 3) -> list[str]:
-    return [f.message for f in run_rule(rule, output, context) if f.risk >= at_least]
+    """Messages of one rule (compare.v1: the comparison stage) at or above a risk."""
+    if rule == RULE:
+        engine = cached_engine(_CONFIG)
+        doc = analysed(output, context)
+        CompareStage(engine.settings, engine.parts)(doc)
+        found = [f for f in doc.findings if f.rule == RULE]
+    else:
+        found = run_rule(rule, output, context)
+    return [f.message for f in found if f.risk >= at_least]
 
 
 # --- numbers as a transcript says them ----------------------------------------------------------
@@ -91,3 +103,37 @@ def test_a_score_is_not_compared_with_a_pressure_or_another_scale() -> None:
     )
     assert not _flags("numbers.v1", "Strength 5/5. BP 120/80. Pain 7/10.", context)
     assert _flags("numbers.v1", "Pain 4/10.", context)
+
+
+# --- a test's result, compared with the same test's ---------------------------------------------
+
+
+def test_a_result_is_compared_with_the_same_tests_result() -> None:
+    context = (
+        "[doctor] okay so lachman anterior and posterior drawer and mcmurray tests are all "
+        "negative bilaterally so that's good there .\n[patient] okay .\n"
+        "[doctor] your reflexes are symmetrical .\n[patient] good .\n"
+        "[doctor] there is tenderness to palpation of the bilateral retinaculum and there is "
+        "positive patellar grind test .\n[patient] that hurts ."
+    )
+    faithful = (
+        "Positive patellar grind test of the bilateral knees.\n"
+        "Negative Lachman test bilaterally.\nNegative McMurray test bilaterally."
+    )
+    for rule in ("negation.v1", "compare.v1"):
+        assert not _flags(rule, faithful, context), rule
+    flipped = "Negative patellar grind test bilaterally."
+    assert _flags("negation.v1", flipped, context) or _flags("compare.v1", flipped, context)
+    flipped = "Positive McMurray test."
+    assert _flags("negation.v1", flipped, context) or _flags("compare.v1", flipped, context)
+
+
+def test_a_result_word_far_on_in_a_run_on_sentence_is_about_another_test() -> None:
+    context = (
+        "[doctor] does that hurt ?\n[patient] no .\n"
+        "[doctor] okay okay well that's good your thompson test is negative that's a really good "
+        "finding and i just wan na continue pressing here on your right from your heel when i "
+        "squeeze your heel does that cause significant pain at all [patient] yeah"
+    )
+    assert not _flags("negation.v1", "Positive calcaneal squeeze test.", context)
+    assert _flags("negation.v1", "Positive Thompson test.", context)

@@ -528,8 +528,12 @@ class NegationRule(Rule):
             opposite = RESULT_OPPOSITES.get(tok.text)
             if opposite is None or tok.scope == HISTORY:
                 continue  # "history of an abnormal pap in 2009": a past result, not today's
-            topic = {t.stem for t in out.sentence_tokens(tok.sentence) if is_content(t)}
+            sentence = [t for t in out.sentence_tokens(tok.sentence) if is_content(t)]
+            topic = {t.stem for t in sentence}
             topic.discard(tok.stem)
+            # the words that name which test ("patellar grind" of "positive patellar grind
+            # test"); "test", "bilaterally" are said of every test
+            named = {t.stem for t in sentence if t.text not in _ANY_TEST} - {tok.stem}
             window = windows.window(tok.start, tok.end)
             for other in ctx.tokens:
                 if other.text != opposite or not windows.holds(window, other.sentence):
@@ -539,6 +543,8 @@ class NegationRule(Rule):
                 words = {t.text for t in near}
                 if tok.text in words or not topic & {t.stem for t in near if is_content(t)}:
                     continue
+                if named and not named & _result_names(near, other):
+                    continue  # "Positive patellar grind test" vs "mcmurray tests are negative"
                 concern = any(t.startswith(c) for t in topic for c in _CONCERN)
                 found.append(
                     self.finding(
@@ -584,6 +590,42 @@ _CLAUSE_BREAK = re.compile(
     r"(?:does|do)\s+show|shows?|showed|some|a\s+little|a\s+small)\b|[;\n)+]",
     re.IGNORECASE,
 )
+
+
+_ANY_TEST = frozenset(
+    {
+        "test",
+        "tests",
+        "sign",
+        "signs",
+        "maneuver",
+        "exam",
+        "examination",
+        "result",
+        "results",
+        "finding",
+        "findings",
+        "bilateral",
+        "bilaterally",
+        "left",
+        "right",
+        "both",
+    }
+)
+_RESULT_REACH = (15, 5)  # tokens before / after a result word that may name its test
+
+
+def _result_names(near: list[Token], result: Token) -> set[str]:
+    """Stems that may name what ``result`` (an input's "negative") is the result of: the
+    sentence before it, and the words of its own sentence close to it (a run-on transcript
+    sentence goes on to other tests)."""
+    before, after = _RESULT_REACH
+    at = next(k for k, t in enumerate(near) if t is result)
+    return {
+        t.stem
+        for k, t in enumerate(near)
+        if is_content(t) and (t.sentence != result.sentence or -before <= k - at <= after)
+    }
 
 
 def read_polarity(doc: AnalyzedText, tok: Token) -> Token | None:
