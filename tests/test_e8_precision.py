@@ -137,3 +137,36 @@ def test_a_result_word_far_on_in_a_run_on_sentence_is_about_another_test() -> No
     )
     assert not _flags("negation.v1", "Positive calcaneal squeeze test.", context)
     assert _flags("negation.v1", "Positive Thompson test.", context)
+
+
+# --- temporal.v1 ------------------------------------------------------------------------------
+
+
+def test_a_chronic_conditions_history_goes_on_under_treatment() -> None:
+    context = (
+        "[doctor] i know that you also have a history of hypertension and that we have you on "
+        "ten milligrams of lisinopril . have you been checking your blood pressures ?\n"
+        "[patient] yeah they have been pretty good ."
+    )
+    faithful = "The patient's hypertension is currently controlled with medication."
+    assert not _flags("temporal.v1", faithful, context)
+    smoker = "[doctor] you have a history of smoking .\n[patient] yes , i quit years ago ."
+    assert _flags("temporal.v1", "He is currently smoking.", smoker)
+
+
+# --- comparison.v1 ----------------------------------------------------------------------------
+
+
+def test_a_change_under_a_condition_or_as_a_purpose_is_no_change() -> None:
+    context = (
+        "[doctor] i want you to try to cut down on the snacking and additional sweets .\n"
+        "[patient] yeah ."
+    )
+    for faithful in (
+        "Call the clinic if symptoms worsen.",
+        "She is trying to improve her diet by removing additional sweets.",
+        "Metformin to help improve her blood sugars.",
+    ):
+        assert not _flags("comparison.v1", faithful, context), faithful
+    assert _flags("comparison.v1", "Her blood sugars have worsened.", context)
+    assert _flags("comparison.v1", "Her diet continues to improve.", context)

@@ -791,6 +791,11 @@ _YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
 _RESULT_REACH = 150  # characters either side of the input's plan searched for a result
 _PAST_START = re.compile(r"\b(?:was|were|been|got|get)\s+$", re.IGNORECASE)
 _NOW = re.compile(r"\b(?:today|now|this\s+visit)\b", re.IGNORECASE)
+_HISTORY_OF = frozenset({"history of", "h/o", "hx of", "past history"})
+_CONTROLLED = re.compile(
+    r"\b(?:(?:well|poorly|under)[\s-]+)?(?:controlled|managed|treated)\b|\bunder\s+control\b",
+    re.IGNORECASE,
+)
 
 
 def _another_event(
@@ -825,6 +830,15 @@ def _another_event(
             and _same_time(o, rival)
             for o in ours
         )
+    if (
+        m.kind == "aspect"
+        and (m.value, rival.value) == ("current", "past")
+        and ctx.text[rival.start : rival.end].lower() in _HISTORY_OF
+    ):
+        # "history of hypertension" against "hypertension is currently controlled": a chronic
+        # condition's history goes on under treatment ("current smoker" still clashes)
+        lo, hi = _Text(out).clause(m.start)
+        return _CONTROLLED.search(out.text, lo, hi) is not None
     if m.kind == "aspect" and m.value == "done" and rival.value == "planned":
         lo, hi = max(0, rival.start - _RESULT_REACH), rival.end + _RESULT_REACH
         return _RESULT_NEAR.search(ctx.text, lo, hi) is not None
