@@ -170,3 +170,48 @@ def test_a_change_under_a_condition_or_as_a_purpose_is_no_change() -> None:
         assert not _flags("comparison.v1", faithful, context), faithful
     assert _flags("comparison.v1", "Her blood sugars have worsened.", context)
     assert _flags("comparison.v1", "Her diet continues to improve.", context)
+
+
+# --- certainty.v1 -----------------------------------------------------------------------------
+
+
+def test_a_denied_degree_of_the_input_asserts_none() -> None:
+    context = (
+        "[doctor] your a1c is a little elevated , but it's not , it's not terrible , so we'll "
+        "just continue you on the current regimen ."
+    )
+    assert not _flags("certainty.v1", "Her hemoglobin A1c is slightly elevated.", context)
+    severe = "[doctor] your a1c is severely elevated , we need to act ."
+    assert _flags("certainty.v1", "Her hemoglobin A1c is slightly elevated.", severe)
+
+
+def test_a_question_offering_alternatives_inside_a_run_on_sentence() -> None:
+    context = (
+        "[doctor] okay i'm gon na start here on the right side when i lift that right leg up "
+        "does that cause you significant pain or any pain at all\n[patient] a little a little bit"
+    )
+    assert not _flags("certainty.v1", "Mildly positive straight leg raise on the right.", context)
+    told = "[doctor] lifting the right leg causes him significant pain ."
+    assert _flags("certainty.v1", "Mildly positive straight leg raise on the right.", told)
+
+
+def test_certain_and_certainly_in_another_sense() -> None:
+    context = (
+        "[patient] if i turn a little wrong it could hurt\n"
+        "[doctor] i think you could pass the driving test at that point , and i would be happy "
+        "to recommend it ."
+    )
+    assert not _flags("certainty.v1", "He has sharp pain when he turns a certain way.", context)
+    courtesy = "I would certainly be happy to recommend the driving test."
+    assert not _flags("certainty.v1", courtesy, context)
+    assert _flags("certainty.v1", "He can certainly pass the driving test.", context)
+
+
+def test_a_diagnosis_still_to_be_made_is_no_certainty() -> None:
+    context = (
+        "[doctor] once we get you over this shortness of breath and get this diagnosed , we "
+        "will order another a1c ."
+    )
+    assert not _flags("certainty.v1", "This could be caused by his shortness of breath.", context)
+    made = "[doctor] the shortness of breath is diagnosed as heart failure ."
+    assert _flags("certainty.v1", "This could be heart failure.", made)
