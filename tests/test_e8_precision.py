@@ -215,3 +215,81 @@ def test_a_diagnosis_still_to_be_made_is_no_certainty() -> None:
     assert not _flags("certainty.v1", "This could be caused by his shortness of breath.", context)
     made = "[doctor] the shortness of breath is diagnosed as heart failure ."
     assert _flags("certainty.v1", "This could be heart failure.", made)
+
+
+# --- negation.v1 ------------------------------------------------------------------------------
+
+
+def test_a_transcripts_split_negation_with_its_own_verb() -> None:
+    context = (
+        "[doctor] i looked at your knee x-ray and it does n't show any acute fracture or bony "
+        "abnormality which is not surprising .\n"
+        "[doctor] you are positive for some slight guarding but i do n't note any rebound "
+        "tenderness now ."
+    )
+    faithful = "X-ray reveals no evidence of fractures. No rebound tenderness."
+    assert not _flags("negation.v1", faithful, context)
+    assert _flags("negation.v1", "X-ray shows an acute fracture.", context)
+    assert _flags("negation.v1", "Positive rebound tenderness.", context) or _flags(
+        "compare.v1", "Positive rebound tenderness.", context
+    )
+
+
+def test_a_site_after_a_preposition_is_where_the_finding_is() -> None:
+    context = (
+        "[doctor] on your knee exam there is no overlying erythema that's redness or ecchymosis "
+        "and that's bruising or any warmth of the skin appreciated .\n"
+        "[doctor] i don't notice any redness or bruising on the skin of your back ."
+    )
+    faithful = (
+        "No overlying erythema, ecchymosis, or warmth of the skin appreciated.\n"
+        "Risks include reaction to the medication, including skin changes."
+    )
+    assert not _flags("negation.v1", faithful, context)
+    denied = "[doctor] on your knee exam there is no swelling of the knee ."
+    assert _flags("negation.v1", "Swelling of the knee.", denied)
+
+
+def test_a_line_of_parts_joined_by_a_slash_is_a_header() -> None:
+    context = "[doctor] one in 100 men might develop tenderness in their chest , a rare effect ."
+    assert not _flags("negation.v1", "PHYSICAL EXAM\nPulmonary/Chest\nLungs clear.", context)
+    hedged = "[doctor] one in 100 men might develop chest tenderness , a rare side effect ."
+    assert _flags("negation.v1", "Chest tenderness.", hedged)
+
+
+def test_a_denial_of_another_episode() -> None:
+    context = (
+        "[doctor] he's 49 with hypertension and palpitations .\n"
+        "[doctor] have you felt it again since ?\n[patient] uh , no ."
+    )
+    assert not _flags("negation.v1", "He denies additional episodes of palpitations.", context)
+    assert _flags("negation.v1", "He denies palpitations.", context)
+
+
+def test_a_drug_as_the_circumstance_of_a_denial() -> None:
+    context = (
+        "[patient] i took some tylenol , i took some ibuprofen , and nothing really helps .\n"
+        "[doctor] does the ibuprofen upset your stomach ?\n[patient] no ."
+    )
+    for faithful in (
+        "He denies upset stomach with the use of ibuprofen.",
+        "He denies ibuprofen or ice provide pain relief.",
+    ):
+        assert not _flags("negation.v1", faithful, context), faithful
+    assert _flags("negation.v1", "He denies taking ibuprofen.", context)
+
+
+def test_a_list_item_with_its_own_verb_ends_the_denial() -> None:
+    context = "[doctor] no tobacco , no substance abuse , skin is moist , no tremor ."
+    assert not _flags("negation.v1", "Skin is moist.", context)
+    assert _flags("negation.v1", "Tremor present.", context)
+
+
+def test_presents_ends_a_denial_of_past_history() -> None:
+    context = (
+        "[doctor] julie is a 17-year-old with no significant past medical history presents for "
+        "evaluation of newly diagnosed hypercholesterolemia ."
+    )
+    assert not _flags("negation.v1", "ASSESSMENT\nHypercholesterolemia.", context)
+    context = "[doctor] julie is a 17-year-old with no hypercholesterolemia ."
+    assert _flags("negation.v1", "ASSESSMENT\nHypercholesterolemia.", context)

@@ -263,7 +263,12 @@ class NegationRule(Rule):
         for i, tok in enumerate(ctx.tokens):
             if tok.stem not in wanted:
                 continue
-            if is_content(tok) and tok.text not in _TESTS and not _is_header(ctx, i):
+            if (
+                is_content(tok)
+                and tok.text not in _TESTS
+                and not _is_header(ctx, i)
+                and not _site_of_finding(ctx, tok)
+            ):
                 read = read_polarity(ctx, tok)
                 if read is None:
                     continue  # its polarity is unknown: no evidence either way
@@ -287,6 +292,14 @@ class NegationRule(Rule):
                 continue
             if tok.text in _TESTS:
                 continue  # "urinalysis was negative": the result is negative, not the test
+            if _site_of_finding(view.output, tok):
+                continue  # "no warmth of the skin": the warmth is denied, not the skin
+            if tok.polarity == NEGATED and tok.trigger is not None:
+                denied = view.output.text[tok.trigger : tok.start]
+                if _ANOTHER_EPISODE.search(denied):
+                    continue  # "denies additional episodes of palpitations": a later one
+                if tok.start in drug_starts and _drug_circumstance(view.output.text, tok):
+                    continue  # "denies upset stomach with ibuprofen": the upset is denied
             # "knee pain" is not "chest pain", "weight loss" not "weight gain" and "chest pain"
             # not "chest x-ray": a differing modifier or head word makes another mention
             mod = _modifier(out_tokens, i)
@@ -666,9 +679,14 @@ def read_polarity(doc: AnalyzedText, tok: Token) -> Token | None:
         ):
             return replace(tok, polarity=AFFIRMED, trigger=None)
         return tok
+    if "," in doc.text[tok.trigger : tok.start] and _OWN_VERB.match(doc.text, tok.end):
+        return replace(tok, polarity=AFFIRMED, trigger=None)  # "no tobacco, skin is moist"
     between = _ASIDE.sub(" ", doc.text[tok.trigger : tok.start])  # "denies, however, any"
     between = _PARENTHESIS.sub(" ", between)  # "no orthopnoea (one pillow) or PND"
-    if _CLAUSE_BREAK.search(between, 1) is not None:
+    # the trigger's own verb is no break ("it does n't show any acute fracture")
+    denial = _DENIES.match(doc.text, tok.trigger)
+    after_trigger = denial.end() - tok.trigger if denial is not None else 1
+    if _CLAUSE_BREAK.search(between, max(1, min(after_trigger, len(between)))) is not None:
         return replace(tok, polarity=AFFIRMED, trigger=None)
     if len(doc.text[tok.trigger : tok.start].split()) > 2 and not _DENIES.match(
         doc.text, tok.trigger
@@ -682,10 +700,13 @@ def read_polarity(doc: AnalyzedText, tok: Token) -> Token | None:
 _DENIES = re.compile(
     r"deni|deny|no\b|none|nor\b|neither|without|negative|free\s+of|absen|rul(?:e|ing)\s+out|"
     r"never|non-?|nothing|(?:not|n't)\s+(?:have|has|had|got|experienc\w*|report\w*|"
-    r"complain\w*|feel\w*|felt|show\w*|reveal\w*|see|seen|notic\w*|appreciat\w*|hear\w*|pass\w*|"
+    r"complain\w*|feel\w*|felt|show\w*|reveal\w*|see|seen|notic\w*|note|noted|appreciat\w*|hear\w*|"
+    r"pass\w*|"
     r"any|a|an)\b|(?:not|n't)\s+(?:currently\s+)?(?!going\b)\w+ing\b",  # "not using"
     re.IGNORECASE,
 )
+# a list item that is the subject of its own verb ("no tobacco , skin is moist")
+_OWN_VERB = re.compile(r"\s+(?:is|are|was|were|appears?|looks?)\b", re.IGNORECASE)
 _ASKS_LATER = re.compile(
     r"\b(?:does|do|did|is|are|can|could|have|has)\s+(?:it|you|that|this)\b", re.IGNORECASE
 )
@@ -968,6 +989,12 @@ def _is_header(doc: AnalyzedText, i: int) -> bool:
     text = doc.text
     if text[tok.start : tok.end].isupper() and _upper_line(text, tok.start, tok.end):
         return True
+    line_start = text.rfind("\n", max(0, tok.start - 40), tok.start) + 1
+    line_end = text.find("\n", tok.end, tok.end + 40)
+    if (line_start > 0 or tok.start < 40) and _SLASH_HEADER.fullmatch(
+        text, line_start, len(text) if line_end < 0 else line_end
+    ):
+        return True
     label = _LABEL.match(text, tok.end)
     if label is None:
         return False
@@ -979,6 +1006,50 @@ def _is_header(doc: AnalyzedText, i: int) -> bool:
 
 # the rest of a field label after its word: ":" or up to two words then ":" ("Tobacco Use:")
 _LABEL = re.compile(r"(?:[ \t]+[A-Za-z/]+){0,2}[ \t]*:")
+
+
+# a denial of another episode than the one the input tells ("no further episodes of ...")
+_ANOTHER_EPISODE = re.compile(
+    r"\b(?:additional|further|new|recurrent|repeat|subsequent|other|more)\b", re.IGNORECASE
+)
+# a drug named as the circumstance of what is denied ("upset stomach with the use of
+# ibuprofen"), or as what failed ("denies ibuprofen or ice provide relief")
+_DRUG_CIRCUMSTANCE = re.compile(
+    r"\b(?:with|from|after|of|on)\s+(?:(?:the|any|his|her)\s+)?(?:use\s+of\s+|taking\s+)?$",
+    re.IGNORECASE,
+)
+_DRUG_EFFECT = re.compile(
+    r"(?:\s+(?:or|and)\s+\w+)?\s+(?:provides?|provided|helps?|helped|relieves?|relieved|"
+    r"works?|worked|improves?|improved)\b",
+    re.IGNORECASE,
+)
+
+
+def _drug_circumstance(text: str, tok: Token) -> bool:
+    """Whether a denied drug is the circumstance or the subject of what is denied, not the
+    denied thing itself ("Denies taking ibuprofen" still denies the drug)."""
+    return bool(
+        _DRUG_CIRCUMSTANCE.search(text, max(0, tok.start - 30), tok.start)
+        or _DRUG_EFFECT.match(text, tok.end)
+    )
+
+
+# "warmth of the skin", "redness on the skin", "tenderness over the knee": where a finding is
+_SITE_BEFORE = re.compile(
+    r"\b(?:of|on|over|to|in|at|around|across)\s+(?:the|your|his|her|their|my|both)\s+$",
+    re.IGNORECASE,
+)
+_SITES = ANATOMY | {"skin"}
+# a line naming a section by parts joined with "/" ("Pulmonary/Chest", "Ears/Nose/Throat")
+_SLASH_HEADER = re.compile(r"[ \t]*[A-Z][A-Za-z]+(?:[ \t]*/[ \t]*[A-Z][A-Za-z]+)+[ \t]*$")
+
+
+def _site_of_finding(doc: AnalyzedText, tok: Token) -> bool:
+    """Whether ``tok`` names where a finding is, after a preposition ("warmth of the skin"):
+    its polarity is the finding's, which is compared where the finding is named."""
+    if tok.text not in _SITES:
+        return False
+    return _SITE_BEFORE.search(doc.text, max(0, tok.start - 14), tok.start) is not None
 
 
 def _upper_line(text: str, start: int, end: int) -> bool:
