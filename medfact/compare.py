@@ -449,6 +449,16 @@ def _drug_frames(doc: AnalyzedText) -> list[Fact]:
     return out
 
 
+def _near_topic(doc: AnalyzedText, i: int) -> frozenset[str]:
+    """Content stems of the tokens within ``_NEAR`` of token ``i`` in its sentence."""
+    sentence = doc.tokens[i].sentence
+    return frozenset(
+        t.stem
+        for t in doc.tokens[max(0, i - _NEAR) : i + _NEAR]
+        if t.sentence == sentence and is_content(t)
+    )
+
+
 def status_facts(doc: AnalyzedText) -> list[Fact]:
     """Done vs planned and medication actions (temporal.v1's reading), with this stage's forms
     first ("will schedule", "was completed", "we ordered"); times relative to an event."""
@@ -458,12 +468,27 @@ def status_facts(doc: AnalyzedText) -> list[Fact]:
         for found in pattern.finditer(doc.text):
             i = _token_at(doc, starts, found.start())
             topic = _sentence_stems(doc, doc.tokens[i].sentence) if doc.tokens else frozenset()
+            if doc.tokens and len(doc.sentence_tokens(doc.tokens[i].sentence)) > _RUN_ON:
+                # a transcript's run-on sentence: what is done or planned is said near the verb
+                # ("we did an x-ray of your foot" is not the ankle brachial index planned later)
+                topic = _near_topic(doc, i)
             out.append(Fact("status", "", value, found.start(), found.end(), topic))
     mine = [(f.start, f.end) for f in out]
     for m in temporal_mentions(doc, carry=True):
         if m.kind == "aspect" and m.value in ("done", "planned"):
             if not any(s < m.end and m.start < e for s, e in mine):
-                out.append(Fact("status", "", m.value, m.start, m.end, m.topic))
+                topic = m.topic
+                i = _token_at(doc, starts, m.start) if doc.tokens else 0
+                if (
+                    not topic
+                    and doc.tokens
+                    and len(doc.sentence_tokens(doc.tokens[i].sentence)) > _RUN_ON
+                ):
+                    # no content word in its clause of a run-on transcript sentence ("we can
+                    # get you scheduled today"): the words near it, else it would align with
+                    # every claim
+                    topic = _near_topic(doc, i)
+                out.append(Fact("status", "", m.value, m.start, m.end, topic))
         elif m.kind == "action" and not m.asked:
             # not "if his heart stopped, ... carry on with the antibiotics": a condition
             out.append(Fact("action", m.drug or "", m.value, m.start, m.end))

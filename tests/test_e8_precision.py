@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import medfact.verifiers  # noqa: F401 - registers the rules
 from medfact.analysis import Analyzer
-from medfact.compare import RULE, CompareStage
+from medfact.compare import RULE, CompareStage, status_facts
 from medfact.pipeline import cached_engine
 from medfact.segment import segment
 from medfact.testing import analysed, run_rule
@@ -293,3 +293,40 @@ def test_presents_ends_a_denial_of_past_history() -> None:
     assert not _flags("negation.v1", "ASSESSMENT\nHypercholesterolemia.", context)
     context = "[doctor] julie is a 17-year-old with no hypercholesterolemia ."
     assert _flags("negation.v1", "ASSESSMENT\nHypercholesterolemia.", context)
+
+
+# --- compare.v1: done vs planned ----------------------------------------------------------------
+
+
+_RUN_ON_VISIT = (
+    "[doctor] okay so there is no dead tissue around it there's no odor and i do n't appreciate "
+    "any bony exposure and does it hurt when i touch it here\n[patient] no\n"
+    "[doctor] okay so we did a x-ray of your right foot before you came in and it showed no "
+    "evidence of osteomyelitis that means that there is no bone infection which is really good "
+    "so let me just talk a little about my assessment and plan for you i want to get an ankle "
+    "brachial index to determine your blood supply to see if we can heal the wound"
+)
+
+
+def test_done_or_planned_in_a_run_on_sentence_is_about_the_words_near_it() -> None:
+    faithful = (
+        "I have recommended that we obtain an ankle brachial index to determine her blood "
+        "supply to see if we can heal the wound."
+    )
+    assert not _flags(RULE, faithful, _RUN_ON_VISIT)
+    changed = "We did an ankle brachial index to determine her blood supply."
+    assert _flags(RULE, changed, _RUN_ON_VISIT) or _flags("temporal.v1", changed, _RUN_ON_VISIT)
+
+
+def test_a_status_with_no_word_of_its_own_is_read_with_the_words_near_it() -> None:
+    context = (
+        "[doctor] so this is a typical procedure this should help with the inflammation that's "
+        "causing your pain i know that sounds a bit scary but this is a typical procedure that i "
+        "do all the time it's in office , and we can get you scheduled today if you would like so "
+        "what questions do you have right now\n[patient] yes ."
+    )
+    doc = analysed("x", context).context
+    assert doc is not None
+    topics = [f.data for f in status_facts(doc) if doc.text[f.start : f.end] == "scheduled"]
+    # not empty, which would align it with every claim of a long input
+    assert topics and all(topics)
