@@ -330,3 +330,51 @@ def test_a_status_with_no_word_of_its_own_is_read_with_the_words_near_it() -> No
     topics = [f.data for f in status_facts(doc) if doc.text[f.start : f.end] == "scheduled"]
     # not empty, which would align it with every claim of a long input
     assert topics and all(topics)
+
+
+def test_a_drug_started_months_ago_is_continued_now() -> None:
+    context = (
+        "[patient] i'm also taking celebrex which i started maybe 2 months ago .\n"
+        "[doctor] yes , the 200 mg daily ."
+    )
+    assert not _flags("temporal.v1", "He will continue Celebrex 200 mg daily.", context)
+    today = "[doctor] i am starting you on celebrex 200 mg daily today ."
+    assert _flags("temporal.v1", "He will continue Celebrex 200 mg daily.", today)
+
+
+def test_at_home_is_a_place_not_a_home_medication() -> None:
+    context = (
+        "[doctor] how has your blood pressure been at home since you've been taking norvasc\n"
+        "[patient] it has been running low .\n[doctor] hold off on the norvasc for now ."
+    )
+    assert not _flags("temporal.v1", "He will discontinue Norvasc.", context)
+    kept = "[doctor] continue your home norvasc ."
+    assert _flags("temporal.v1", "He will discontinue Norvasc.", kept)
+
+
+def test_consistent_with_is_a_small_step_from_diagnosed() -> None:
+    context = "[doctor] she presents for evaluation of newly diagnosed hypercholesterolemia ."
+    judged = "Medical Reasoning: Her previous tests are consistent with hypercholesterolemia."
+    assert not _flags("certainty.v1", judged, context)
+    assert _flags("certainty.v1", "Her tests possibly suggest hypercholesterolemia.", context)
+    hedged = "[doctor] the x-ray is consistent with pneumonia ."
+    assert _flags("certainty.v1", "The x-ray confirms pneumonia.", hedged)
+
+
+def test_a_range_of_ages_is_a_group_not_the_patient() -> None:
+    context = "[doctor] julie cruz is a 17-year-old presenting for high cholesterol ."
+    guideline = (
+        "The AAP recommends children between the ages of 9 to 11 years old and again between "
+        "17 to 20 years old be screened for cholesterol."
+    )
+    assert not _flags("entities.v1", guideline, context)
+    assert _flags("entities.v1", "Julie is a 20-year-old.", context)
+
+
+def test_a_pill_under_the_tongue_is_sublingual() -> None:
+    context = (
+        "[doctor] i'm gon na give you a prescription for nitroglycerin it's a little pill you put "
+        "underneath your tongue if you have this chest pain ."
+    )
+    assert not _flags("route.v1", "Sublingual nitroglycerin for chest pain.", context)
+    assert _flags("route.v1", "Intravenous nitroglycerin for chest pain.", context)

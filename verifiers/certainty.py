@@ -373,7 +373,14 @@ class CertaintyRule(Rule):
             )
             # a diagnosis made certain from a hedge (or the reverse) is a big shift however
             # strong the hedge: "suggestive of" -> "confirms" changes what is established
-            crosses = w.scale == "certainty" and (w.value == 3) != (closest.value == 3)
+            # the output's "consistent with" says that results support a diagnosis, often a
+            # made one: a small shift from "diagnosed", not a hedge of it ("confirmed" where
+            # the input has "consistent with" still crosses)
+            crosses = (
+                w.scale == "certainty"
+                and (w.value == 3) != (closest.value == 3)
+                and w.word != "consistent"
+            )
             risk = self.big_shift_risk if abs(shift) >= 2 or crosses else self.small_shift_risk
             findings.append(
                 self.finding(

@@ -703,9 +703,14 @@ def ages(text: str) -> list[tuple[int, int, int]]:
     """(age, start, end) of each stated age ("45-year-old", "72F", "aged 60")."""
     out = []
     for m in _AGE.finditer(text):
+        if _AGE_RANGE.search(text, max(0, m.start() - 30), m.start()):
+            continue  # "children between the ages of 9 to 11 years old": a group, not the patient
         value = next(g for g in m.groups() if g is not None)
         out.append((int(value), m.start(), m.end()))
     return out
+
+
+_AGE_RANGE = re.compile(r"(?:\d+\s*(?:to|-|and|through)\s*|\bages\s+(?:of\s+)?)$", re.IGNORECASE)
 
 
 _SEX_WORDS = {

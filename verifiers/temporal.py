@@ -587,6 +587,10 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
             continue  # "stop ibuprofen given kidney function": a reason, not a dose given
         if value == "stopped" and _discharge(doc.text, m.start()):
             continue  # "D/c meds:", "at d/c": discharge, not discontinue
+        if m.group().lower() == "home" and _AT_HOME.search(
+            doc.text, max(0, m.start() - 8), m.start()
+        ):
+            continue  # "your blood pressure at home": a place, not a home medication
         if value in ("started", "given") and _AGAIN.search(
             doc.text, m.end(), min(hi, m.end() + 60)
         ):
@@ -791,6 +795,10 @@ _YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
 _RESULT_REACH = 150  # characters either side of the input's plan searched for a result
 _PAST_START = re.compile(r"\b(?:was|were|been|got|get)\s+$", re.IGNORECASE)
 _NOW = re.compile(r"\b(?:today|now|this\s+visit)\b", re.IGNORECASE)
+_STARTED_AGO = re.compile(
+    r"\b(?:ago|last\s+(?:week|month|year)|in\s+(?:19|20)\d\d)\b", re.IGNORECASE
+)
+_AT_HOME = re.compile(r"\b(?:at|from|back|go|went|get)\s+$", re.IGNORECASE)
 _HISTORY_OF = frozenset({"history of", "h/o", "hx of", "past history"})
 _CONTROLLED = re.compile(
     r"\b(?:(?:well|poorly|under)[\s-]+)?(?:controlled|managed|treated)\b|\bunder\s+control\b",
@@ -842,6 +850,10 @@ def _another_event(
     if m.kind == "aspect" and m.value == "done" and rival.value == "planned":
         lo, hi = max(0, rival.start - _RESULT_REACH), rival.end + _RESULT_REACH
         return _RESULT_NEAR.search(ctx.text, lo, hi) is not None
+    if m.kind == "action" and m.value == "continued" and rival.value == "started":
+        # "celebrex which i started maybe 2 months ago": a start in the past, continued now
+        lo, hi = _Text(ctx).clause(rival.start)
+        return _STARTED_AGO.search(ctx.text, rival.end, min(hi, rival.end + 40)) is not None
     if m.kind == "action" and m.value == "started" and rival.value == "continued":
         lo, hi = _Text(out).clause(m.start)
         past = _PAST_START.search(out.text, max(0, m.start - 12), m.start)
