@@ -766,6 +766,10 @@ def result_facts(doc: AnalyzedText) -> list[Fact]:
         following = [t for t in doc.tokens[after : after + 8] if t.sentence == tok.sentence]
         if phrase in _REPORTING and any(t.text in _NORMAL_AFTER for t in following):
             continue  # "it shows preserved ejection fraction and normal filling": no verdict
+        if phrase in ("positive", "present") and any(
+            t.text in _PRESENT_IS_NORMAL for t in following[:2]
+        ):
+            value = "normal"  # "positive bowel sounds", "pulses present": there, as they should be
         denied = tok.polarity == NEGATED and tok.trigger is not None and _direct(doc, tok)
         if denied and value == "abnormal" and "," not in doc.text[tok.trigger : tok.start]:
             value = "normal"
@@ -779,6 +783,8 @@ def result_facts(doc: AnalyzedText) -> list[Fact]:
     return out
 
 
+# signs whose presence is the normal finding ("positive bowel sounds", "positive pulses")
+_PRESENT_IS_NORMAL = frozenset({"bowel", "pulses", "pulse", "peristalsis"})
 _NOT_BEFORE = re.compile(r"\b(?:non|not)[\s-]*$", re.IGNORECASE)
 # result words that name what they judge after them ("no evidence of rebound", "positive CVA
 # tenderness"): the words before them belong to another finding in a run-on exam

@@ -378,3 +378,26 @@ def test_a_pill_under_the_tongue_is_sublingual() -> None:
     )
     assert not _flags("route.v1", "Sublingual nitroglycerin for chest pain.", context)
     assert _flags("route.v1", "Intravenous nitroglycerin for chest pain.", context)
+
+
+def test_get_something_done_is_a_plan() -> None:
+    context = (
+        "[doctor] i also wan na send you to the emergency department to get some blood testing "
+        "done i'm worried about a blood clot ."
+    )
+    assert not _flags("temporal.v1", "I have ordered blood work to be done in the ER.", context)
+    assert _flags("temporal.v1", "Blood work was done in the ER.", context)
+    past = "[doctor] we got some blood testing done last week in the emergency department ."
+    assert _flags("temporal.v1", "Blood work is to be done in the ER.", past)
+
+
+def test_positive_bowel_sounds_are_normal_ones() -> None:
+    context = (
+        "[doctor] now i'm gon na do an abdominal exam i do note positive bowel sounds soft "
+        "nondistended abdomen ."
+    )
+    assert not _flags(RULE, "Bowel sounds normal in all 4 quadrants.", context)
+    absent = "[doctor] on your abdominal exam bowel sounds are absent , abdomen distended ."
+    assert _flags(RULE, "Bowel sounds normal in all 4 quadrants.", absent) or _flags(
+        "negation.v1", "Bowel sounds normal in all 4 quadrants.", absent
+    )

@@ -543,6 +543,12 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
         if text.asked(m.start()) or _no_aspect(doc.text, m):
             continue
         kind = m.lastgroup or ""
+        if (
+            kind == "done"
+            and m.group().lower() == "done"
+            and _GET_DONE.search(doc.text, max(0, m.start() - 60), m.start())
+        ):
+            kind = "planned"  # "i want to send you to get some blood testing done": a plan
         lo, hi = text.clause(m.start())
         dated = ""
         if _PAST_DATED.search(doc.text, lo, hi):
@@ -797,6 +803,11 @@ _PAST_START = re.compile(r"\b(?:was|were|been|got|get)\s+$", re.IGNORECASE)
 _NOW = re.compile(r"\b(?:today|now|this\s+visit)\b", re.IGNORECASE)
 _STARTED_AGO = re.compile(
     r"\b(?:ago|last\s+(?:week|month|year)|in\s+(?:19|20)\d\d)\b", re.IGNORECASE
+)
+# "get (some blood testing) done", "gon na have that done": what is to be done
+_GET_DONE = re.compile(
+    r"\b(?:get|getting|gon\s+na\s+have|going\s+to\s+have|want\s+to\s+have)\b(?:\s+[\w'-]+){0,4}\s+$",
+    re.IGNORECASE,
 )
 _AT_HOME = re.compile(r"\b(?:at|from|back|go|went|get)\s+$", re.IGNORECASE)
 _HISTORY_OF = frozenset({"history of", "h/o", "hx of", "past history"})
