@@ -401,3 +401,18 @@ def test_positive_bowel_sounds_are_normal_ones() -> None:
     assert _flags(RULE, "Bowel sounds normal in all 4 quadrants.", absent) or _flags(
         "negation.v1", "Bowel sounds normal in all 4 quadrants.", absent
     )
+
+
+# --- laterality.v1 ----------------------------------------------------------------------------
+
+
+def test_the_side_compared_with_where_the_input_names_both() -> None:
+    context = (
+        "[patient] it's mostly in my elbows .\n"
+        "[doctor] does one elbow bother you more than the other ?\n"
+        "[patient] my right elbow does bother me more than the other , but it flares up in both ."
+    )
+    faithful = "Her right elbow bothers her more than her left elbow."
+    assert not _flags("laterality.v1", faithful, context)
+    swapped = "Her left elbow bothers her more than her right elbow."
+    assert _flags("laterality.v1", swapped, context)
