@@ -403,7 +403,7 @@ def part_facts(doc: AnalyzedText) -> list[Fact]:
     out = []
     toks = doc.tokens
     for i, tok in enumerate(toks):
-        word = tok.text.rstrip("s")
+        word = tok.text.removesuffix("'s").rstrip("s")  # "hand's doing okay": the hand
         if word not in ANATOMY or not is_content(tok):
             continue
         part = concept_key(ANATOMY_KEYS.get(word, word))  # "PTX" is the pneumothorax
@@ -1504,7 +1504,8 @@ _STRONG_FRAMES = tuple(concept_key(w) for w in ("allergy", "allergic", "reaction
 
 def _named(ctx: AnalyzedText) -> frozenset[str]:
     """The drugs (canonical names) and body parts (concept keys) the input names anywhere."""
-    parts = {concept_key(t.text.rstrip("s")) for t in ctx.tokens if t.text.rstrip("s") in ANATOMY}
+    words = (t.text.removesuffix("'s").rstrip("s") for t in ctx.tokens)  # "hand's": the hand
+    parts = {concept_key(word) for word in words if word in ANATOMY}
     return frozenset({d.canonical for d in ctx.drugs} | parts)
 
 

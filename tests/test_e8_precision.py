@@ -416,3 +416,15 @@ def test_the_side_compared_with_where_the_input_names_both() -> None:
     assert not _flags("laterality.v1", faithful, context)
     swapped = "Her left elbow bothers her more than her right elbow."
     assert _flags("laterality.v1", swapped, context)
+
+
+def test_a_transcripts_hands_is_the_hand() -> None:
+    pad = "[doctor] how was the drive in today ?\n[patient] it was fine , a bit of traffic .\n" * 3
+    context = pad + (
+        "[doctor] okay and any problems with the strength of the arm at all are you able to grab "
+        "a cup of coffee\n[patient] yeah i hand's doing okay i can grab yeah i'm just trying to "
+        "avoid lifting anything too heavy"
+    )
+    assert not _flags(RULE, "He states that the strength in his hand is okay.", context)
+    other = context.replace("i hand's doing okay", "it's doing okay")
+    assert _flags(RULE, "He states that the strength in his hand is okay.", other)
