@@ -428,3 +428,22 @@ def test_a_transcripts_hands_is_the_hand() -> None:
     assert not _flags(RULE, "He states that the strength in his hand is okay.", context)
     other = context.replace("i hand's doing okay", "it's doing okay")
     assert _flags(RULE, "He states that the strength in his hand is okay.", other)
+
+
+# --- omission.v1 ------------------------------------------------------------------------------
+
+
+def test_the_rash_being_treated_is_no_reaction_to_a_drug() -> None:
+    context = (
+        "[doctor] i'll prescribe tacrolimus ointment , it's called a calcineurin inhibitor .\n"
+        "[doctor] but it's not a steroid , so don't use steroids on your face , as they'll make "
+        "this kind of rash worse ."
+    )
+    output = "Perioral dermatitis: start tacrolimus ointment. Avoid topical steroids on the face."
+    assert not [m for m in _flags("omission.v1", output, context) if "reaction" in m]
+    reaction = "[patient] when i took amoxicillin i broke out in a rash all over ."
+    assert [
+        m
+        for m in _flags("omission.v1", "Sinusitis: start doxycycline.", reaction)
+        if "reaction" in m
+    ]

@@ -1499,6 +1499,10 @@ def reacted_drugs(doc: AnalyzedText) -> dict[str, tuple[Any, tuple[int, int]]]:
         return found  # a reaction belongs to a drug named before it: none named, none found
     reach = _REACTION_REACH if doc.is_dialogue else 0
     for m in _ALLERGIC_REACTION.finditer(doc.text):
+        if m.group().lower() == "rash" and _KNOWN_RASH.search(
+            doc.text, max(0, m.start() - 30), m.start()
+        ):
+            continue  # "steroids will make this kind of rash worse": the rash being treated
         sent = sentence_at(doc.sentences, m.start())
         if sent is None:
             continue
@@ -1512,6 +1516,13 @@ def reacted_drugs(doc: AnalyzedText) -> dict[str, tuple[Any, tuple[int, int]]]:
             d = before[-1]
             found.setdefault(d.canonical, (d, (m.start(), m.end())))
     return found
+
+
+# a rash already known ("this kind of rash", "the rash", "your rash"): not a new reaction
+_KNOWN_RASH = re.compile(
+    r"\b(?:this|that|the|your|her|his)\s+(?:(?:kind|type|sort)\s+of\s+)?(?:\w+\s+)?$",
+    re.IGNORECASE,
+)
 
 
 def _bound(text: str, start: int, end: int, drug: Any) -> bool:
