@@ -447,3 +447,27 @@ def test_the_rash_being_treated_is_no_reaction_to_a_drug() -> None:
         for m in _flags("omission.v1", "Sinusitis: start doxycycline.", reaction)
         if "reaction" in m
     ]
+
+
+def test_an_answer_denies_what_the_analyser_already_reads_as_asked() -> None:
+    context = (
+        "[patient] i just started having this horrible chest pain and it would n't go away so i "
+        "went to the emergency room and they told me i needed another stent .\n"
+        "[doctor] wow so you were experiencing similar symptoms\n[patient] yeah it was bad .\n"
+        "[doctor] okay have you had any chest pain or shortness of breath\n"
+        "[patient] no i think i saw you about six months ago and i was doing fine"
+    )
+    assert not _flags("negation.v1", "Cardiovascular: Denies chest pain.", context)
+    still = context.replace("no i think i saw you", "well i think i saw you")
+    assert _flags("negation.v1", "Cardiovascular: Denies chest pain.", still)
+
+
+def test_to_consider_is_a_purpose_not_a_plan() -> None:
+    context = (
+        "[doctor] we do want to maybe get you into some nutrition counseling to consider like "
+        "what other diet options might be available to you ."
+    )
+    faithful = "The patient received a referral to nutrition counseling to consider other diets."
+    assert not _flags("temporal.v1", faithful, context)
+    planned = "[doctor] we will consider nutrition counseling at your next visit ."
+    assert _flags("temporal.v1", "The patient received nutrition counseling.", planned)

@@ -854,7 +854,10 @@ def _answered(ctx: AnalyzedText) -> dict[int, tuple[str, int | None]]:
             reading = (ASKED, None)
         for i in asked:
             tok = ctx.tokens[i]
-            if tok.polarity == AFFIRMED and is_content(tok):
+            # a word the analyser already reads as asked is denied by the answer too ("have you
+            # had any chest pain or shortness of breath - no i think ... i was doing fine")
+            asked_before = tok.polarity == ASKED and reading[0] == NEGATED
+            if (tok.polarity == AFFIRMED or asked_before) and is_content(tok):
                 out[i] = reading
     return out
 

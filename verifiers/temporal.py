@@ -549,6 +549,12 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
             and _GET_DONE.search(doc.text, max(0, m.start() - 60), m.start())
         ):
             kind = "planned"  # "i want to send you to get some blood testing done": a plan
+        if (
+            kind == "planned"
+            and m.group().lower().startswith("consider")
+            and _TO_BEFORE.search(doc.text, max(0, m.start() - 4), m.start())
+        ):
+            continue  # "nutrition counseling to consider other diet options": a purpose
         lo, hi = text.clause(m.start())
         dated = ""
         if _PAST_DATED.search(doc.text, lo, hi):
@@ -809,6 +815,7 @@ _GET_DONE = re.compile(
     r"\b(?:get|getting|gon\s+na\s+have|going\s+to\s+have|want\s+to\s+have)\b(?:\s+[\w'-]+){0,4}\s+$",
     re.IGNORECASE,
 )
+_TO_BEFORE = re.compile(r"\bto\s+$", re.IGNORECASE)
 _AT_HOME = re.compile(r"\b(?:at|from|back|go|went|get)\s+$", re.IGNORECASE)
 _HISTORY_OF = frozenset({"history of", "h/o", "hx of", "past history"})
 _CONTROLLED = re.compile(
