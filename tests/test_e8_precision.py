@@ -277,6 +277,7 @@ def test_a_drug_as_the_circumstance_of_a_denial() -> None:
     ):
         assert not _flags("negation.v1", faithful, context), faithful
     assert _flags("negation.v1", "He denies taking ibuprofen.", context)
+    assert _flags("negation.v1", "He is not on ibuprofen.", context)
 
 
 def test_a_list_item_with_its_own_verb_ends_the_denial() -> None:

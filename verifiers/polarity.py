@@ -1018,7 +1018,7 @@ _ANOTHER_EPISODE = re.compile(
 # a drug named as the circumstance of what is denied ("upset stomach with the use of
 # ibuprofen"), or as what failed ("denies ibuprofen or ice provide relief")
 _DRUG_CIRCUMSTANCE = re.compile(
-    r"\b(?:with|from|after|of|on)\s+(?:(?:the|any|his|her)\s+)?(?:use\s+of\s+|taking\s+)?$",
+    r"\b(?:with|from|after)\s+(?:(?:the|any|his|her)\s+)?(?:use\s+of\s+|taking\s+)?$",
     re.IGNORECASE,
 )
 _DRUG_EFFECT = re.compile(
