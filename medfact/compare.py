@@ -329,10 +329,20 @@ def route_facts(doc: AnalyzedText) -> list[Fact]:
 
 def setting_facts(doc: AnalyzedText) -> list[Fact]:
     """Care settings ("ER", "emergency room", "ICU", "clinic"), for the whole text."""
-    return [
+    found = [
         Fact("setting", "", f.value, f.start, f.end)
         for f in _words_at(doc.text, _SETTINGS, _UPPER_ONLY_SETTINGS)
     ]
+    # a transcript writes "er" in lower case: a setting after "the", "any" or another setting
+    # ("any urgent care or er visits"), not the filler "er"
+    found.extend(
+        Fact("setting", "", _SETTINGS["er"], m.start(1), m.end(1))
+        for m in _LOWER_ER.finditer(doc.text)
+    )
+    return found
+
+
+_LOWER_ER = re.compile(r"\b(?:the|any|an|urgent\s+care\s+(?:or|and))\s+(er)\b(?!\s*,)")
 
 
 def side_facts(doc: AnalyzedText) -> list[Fact]:

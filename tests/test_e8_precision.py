@@ -472,3 +472,24 @@ def test_to_consider_is_a_purpose_not_a_plan() -> None:
     assert not _flags("temporal.v1", faithful, context)
     planned = "[doctor] we will consider nutrition counseling at your next visit ."
     assert _flags("temporal.v1", "The patient received nutrition counseling.", planned)
+
+
+def test_a_combination_dose_given_without_units() -> None:
+    context = (
+        "[doctor] i think you had switched over to wixela , is that right ?\n[patient] yep .\n"
+        "[doctor] okay , and that's the 250/50 dose , correct ?\n[patient] yes , correct .\n"
+        "[doctor] i will call in alvesco , the lower dose , 80 mcg ."
+    )
+    assert not _flags("numbers.v1", "Wixela Inhub 250 mcg-50 mcg/dose inhaler.", context)
+    assert _flags("numbers.v1", "Wixela Inhub 500 mcg-50 mcg/dose inhaler.", context)
+
+
+def test_a_transcripts_lower_case_er_is_a_setting() -> None:
+    context = (
+        "[doctor] great . and any urgent care or er visits at all for breathing over the past "
+        "year ?\n[patient] nope ."
+    )
+    faithful = "She denies urgent care or emergency room visits in the past year."
+    assert not _flags(RULE, faithful, context)
+    filler = "[patient] i went to urgent care last week .\n[doctor] okay , er , and how was that ?"
+    assert _flags(RULE, "She went to the emergency room last week.", filler)
