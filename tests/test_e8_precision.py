@@ -493,3 +493,11 @@ def test_a_transcripts_lower_case_er_is_a_setting() -> None:
     assert not _flags(RULE, faithful, context)
     filler = "[patient] i went to urgent care last week .\n[doctor] okay , er , and how was that ?"
     assert _flags(RULE, "She went to the emergency room last week.", filler)
+
+
+def test_a_negative_test_is_a_test_done_with_a_negative_result() -> None:
+    context = "[doctor] your mammogram in january , 2021 was also negative for recurrence ."
+    assert not _flags("negation.v1", "She also had a negative mammogram in 01/2021.", context)
+    assert _flags("negation.v1", "Mammogram 01/2021: positive for recurrence.", context)
+    never = "Doctor: So no colonoscopy?\nPatient: No, never had one."
+    assert _flags("negation.v1", "Colonoscopy two years ago was normal.", never)

@@ -298,6 +298,8 @@ class NegationRule(Rule):
                 denied = view.output.text[tok.trigger : tok.start]
                 if _ANOTHER_EPISODE.search(denied):
                     continue  # "denies additional episodes of palpitations": a later one
+                if denied.strip().lower() == "negative":
+                    continue  # "a negative mammogram": a test done, its result negative
                 if tok.start in drug_starts and _drug_circumstance(view.output.text, tok):
                     continue  # "denies upset stomach with ibuprofen": the upset is denied
             # "knee pain" is not "chest pain", "weight loss" not "weight gain" and "chest pain"
