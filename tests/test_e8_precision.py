@@ -499,5 +499,9 @@ def test_a_negative_test_is_a_test_done_with_a_negative_result() -> None:
     context = "[doctor] your mammogram in january , 2021 was also negative for recurrence ."
     assert not _flags("negation.v1", "She also had a negative mammogram in 01/2021.", context)
     assert _flags("negation.v1", "Mammogram 01/2021: positive for recurrence.", context)
-    never = "Doctor: So no colonoscopy?\nPatient: No, never had one."
-    assert _flags("negation.v1", "Colonoscopy two years ago was normal.", never)
+    never = (
+        "Doctor: Have you ever had a camera test of your bowel?\n"
+        "Patient: They talked about it a couple of years back, but I never went.\n"
+        "Doctor: So no colonoscopy?\nPatient: No, never had one."
+    )
+    assert _flags("negation.v1", "Bleeding 2 y ago settled; colonoscopy then was normal.", never)
