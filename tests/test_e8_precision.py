@@ -505,3 +505,13 @@ def test_a_negative_test_is_a_test_done_with_a_negative_result() -> None:
         "Doctor: So no colonoscopy?\nPatient: No, never had one."
     )
     assert _flags("negation.v1", "Bleeding 2 y ago settled; colonoscopy then was normal.", never)
+
+
+def test_a_pregnancy_a_method_prevents_is_no_pregnancy() -> None:
+    context = (
+        "Doctor: Any chance of pregnancy?\n"
+        "Patient: No, I have been good at taking my birth control and I also have an I U D."
+    )
+    faithful = "She has an intrauterine device to prevent pregnancy as she is on Accutane."
+    assert not _flags("entities.v1", faithful, context)
+    assert _flags("entities.v1", "She is pregnant.", context)

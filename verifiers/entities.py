@@ -749,6 +749,14 @@ _PAST_PREGNANCY = re.compile(
     re.IGNORECASE,
 )
 
+# a pregnancy a method prevents or a test looks for ("an IUD to prevent pregnancy", "to avoid
+# pregnancy"): no pregnancy stated
+_PREVENTED_PREGNANCY = re.compile(
+    r"\b(?:prevent|prevents|preventing|prevention\s+of|avoid|avoiding|against|contracepti\w*"
+    r"\s+(?:for|against))\s+(?:a\s+|any\s+|unwanted\s+|unplanned\s+)*$",
+    re.IGNORECASE,
+)
+
 # --- code status ---------------------------------------------------------------------------------
 _FULL = re.compile(r"\bfull\s+(?:code|resuscitation)\b", re.IGNORECASE)
 _DNR = re.compile(
@@ -1070,6 +1078,7 @@ class EntitiesRule(Rule):
             for m in stated
             if polarity_at(out, m.start(), m.end()) != NEGATED
             and not _PAST_PREGNANCY.search(out.text, max(0, m.start() - 24), m.start())
+            and not _PREVENTED_PREGNANCY.search(out.text, max(0, m.start() - 30), m.start())
         ]
         if not stated:
             return []
