@@ -515,3 +515,14 @@ def test_a_pregnancy_a_method_prevents_is_no_pregnancy() -> None:
     faithful = "She has an intrauterine device to prevent pregnancy as she is on Accutane."
     assert not _flags("entities.v1", faithful, context)
     assert _flags("entities.v1", "She is pregnant.", context)
+
+
+def test_no_then_i_have_corrects_rather_than_denies() -> None:
+    context = (
+        "Doctor: Are you okay? You have a headache?\n"
+        "Patient: No I have a really bad migraine.\n"
+        "Doctor: Okay, can you point to where you are feeling it the most?"
+    )
+    assert not _flags("negation.v1", "She presents for evaluation of a migraine.", context)
+    denied = "Doctor: Any migraine?\nPatient: No, I have not had one."
+    assert _flags("negation.v1", "She presents for evaluation of a migraine.", denied)
