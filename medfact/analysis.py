@@ -417,14 +417,94 @@ def _rate_follows(toks: list[Token], k: int) -> bool:
 _RATE_WORDS = frozenset({"a", "per", "daily", "each", "every", "weekly", "an"})
 
 
+def _joins(word: str, nxt: str) -> bool:
+    """Whether the number word ``nxt`` continues a number whose last word is ``word``: "twenty
+    six", "five hundred", "hundred five", "seven fifty" (750: hundreds said the short way, as
+    in "from five hundred to seven fifty"), "one twenty-five"; not "three four" or "twenty
+    thirty", which a transcript says for a range ("three four years ago", "for twenty thirty
+    minutes")."""
+    if word in _NOT_COMPOUND or nxt in _NOT_COMPOUND:
+        return False
+    first, second = _word_value(word), _word_value(nxt)
+    if first is None or second is None:
+        return False
+    if nxt in _MULTIPLIERS:
+        return word not in _MULTIPLIERS or second > first  # "five hundred", "hundred thousand"
+    if word in _MULTIPLIERS:
+        return True
+    if first == 0:
+        return 0 < second < 10  # "zero five" of "a zero . zero five percent"
+    if second == 0:
+        return False
+    if first >= 20:
+        return first % 10 == 0 and second < 10 and "-" not in word  # "twenty six"
+    # "seven fifty", "nineteen eighty", "one twenty-five"; not "three four"
+    return second >= 20 and (second % 10 == 0 or "-" in nxt)
+
+
+def _unit_and_a_half(toks: list[Token], i: int) -> tuple[int, str, str] | None:
+    """For "half" ending "a(n)/one <unit> and a half" ("an hour and a half"): the index of the
+    phrase's first token and the unit's class and name; None otherwise."""
+    if toks[i].text != "half" or i < 4:
+        return None
+    article, unit_word, conj, a = (t.text for t in toks[i - 4 : i])
+    if conj != "and" or a != "a" or article not in ("a", "an", "one"):
+        return None
+    if unit_word not in terms.UNITS:
+        return None
+    unit_class, unit = terms.UNITS[unit_word]
+    return i - 4, unit_class, unit
+
+
+def _out_of(toks: list[Token], i: int) -> tuple[float, int] | None:
+    """For a number at ``toks[i]`` followed by "out of <number>": the total and the index of
+    its last token; None otherwise."""
+    if i + 3 >= len(toks) or toks[i + 1].text != "out" or toks[i + 2].text != "of":
+        return None
+    k = i + 3
+    if toks[k].is_number:
+        value = _parse_number(toks[k].text)
+        return (value, k) if value is not None else None
+    if _word_value(toks[k].text) is None:
+        return None
+    while k + 1 < len(toks) and _joins(toks[k].text, toks[k + 1].text):
+        k += 1
+    return _compound_number(toks, k)[0], k
+
+
+def _short_hundreds(word: str, previous: str | None) -> bool:
+    """Whether the tens word ``word`` after ``previous`` counts hundreds ("seven fifty")."""
+    if previous is None or previous in _MULTIPLIERS or previous == "and":
+        return False
+    before, value = _word_value(previous), _word_value(word)
+    if before is None or value is None:
+        return False
+    return 0 < before < 20 and 20 <= value < 100
+
+
+def _after_point(toks: list[Token], i: int) -> bool:
+    """Whether the number word at ``i`` is in the run of digits said after "point" ("seven
+    point two one")."""
+    k = i
+    while k > 0 and _word_value(toks[k].text) is not None and _adjacent(toks, k - 1):
+        if toks[k - 1].text == "point":
+            return True
+        k -= 1
+    return False
+
+
 def _continues_number(toks: list[Token], i: int) -> bool:
     nxt = toks[i + 1].text if i + 1 < len(toks) else ""
     after = toks[i + 2].text if i + 2 < len(toks) else ""
     if toks[i].text in _NOT_COMPOUND or not nxt or not _adjacent(toks, i):
         return False
-    if _word_value(nxt) is not None:
-        return not _rate_follows(toks, i + 1)
-    return nxt == "and" and toks[i].text in _MULTIPLIERS and _word_value(after) is not None
+    if _rate_follows(toks, i + 1):
+        return False  # "fifty three times a day": 50, and a rate
+    if _after_point(toks, i) and _word_value(nxt) is not None:
+        return True  # "point two one": digits, each said
+    return _joins(toks[i].text, nxt) or (
+        nxt == "and" and toks[i].text in _MULTIPLIERS and _word_value(after) is not None
+    )
 
 
 def _compound_number(toks: list[Token], last: int) -> tuple[float, int]:
@@ -433,22 +513,30 @@ def _compound_number(toks: list[Token], last: int) -> tuple[float, int]:
     "two thousand and two" -> 2002; "one hundred and twenty-five" -> 125; "and" joins only after
     hundred/thousand ("five and ten" is two numbers); once/twice/half/... never join a compound;
     a pause ("Three, four times") parts two numbers; a units word before tens is spoken
-    hundreds ("seven fifty" -> 750, "one twelve" -> 112).
+    hundreds ("seven fifty" -> 750); "three four" is a range, two numbers.
     """
     words = [toks[last].text]
     j = last - 1
     if toks[last].text not in _NOT_COMPOUND and not _rate_follows(toks, last):
+        following = toks[last].text  # the word the next one read back must join
         while j >= 0 and _adjacent(toks, j):
             word = toks[j].text
             joins = word == "and" and j > 0 and toks[j - 1].text in _MULTIPLIERS
-            if joins or _word_value(word) is not None:
+            counts = _joins(word, following) or (
+                _after_point(toks, j) and _word_value(word) is not None
+            )
+            if joins or counts:
                 words.append(word)
+                if counts:
+                    following = word
             else:
                 break
             j -= 1
     total, current = 0.0, 0.0
+    previous = None
     for word in reversed(words):
         if word == "and":
+            previous = word
             continue
         value = _word_value(word)
         if value is None:  # "twice", "half": a word of its own
@@ -457,10 +545,11 @@ def _compound_number(toks: list[Token], last: int) -> tuple[float, int]:
             current = max(current, 1) * value
             if value >= 1000:
                 total, current = total + current, 0.0
-        elif 10 <= value <= 99 and (1 <= current <= 9 or (10 <= current <= 99 and current >= 19)):
+        elif _short_hundreds(word, previous) and current < 20:
             current = current * 100 + value  # "seven fifty", "nineteen ninety"
         else:
             current += value
+        previous = word
     return total + current, j + 1
 
 
@@ -800,8 +889,23 @@ class Analyzer:
 
     @staticmethod
     def _quantities(doc: AnalyzedText, toks: list[Token], offset: int) -> None:
+        skip_to = -1  # the last token of a score's total, read with its score
         for i, tok in enumerate(toks):
+            if i <= skip_to:
+                continue
             word = tok.text
+            unit_and_half = _unit_and_a_half(toks, i)
+            if unit_and_half is not None:
+                # "an hour and a half": 1.5 h; "a" of "an hour" was never read as a number
+                first, unit_class, unit = unit_and_half
+                while doc.quantities and doc.quantities[-1].start >= toks[first].start:
+                    doc.quantities.pop()
+                doc.quantities.append(
+                    Quantity(
+                        1.5, unit_class, unit, toks[first].start, tok.end, tok.sentence, offset + i
+                    )
+                )
+                continue
             hyphenated = _hyphenated_number(word)  # "seventy-five"
             if not (tok.is_number or word in terms.NUMBER_WORDS or hyphenated is not None):
                 continue
@@ -872,6 +976,21 @@ class Analyzer:
                     end = toks[i + 2].end
                 if nxt in ("year", "years") and i + 2 < len(toks) and toks[i + 2].text == "old":
                     unit_class, unit, end = "age", "yr", toks[i + 2].end
+            total = _out_of(toks, i) if second is None and unit is None else None
+            if total is not None:
+                # "26 out of 30", "pain zero out of 10": a score, the same as "26/30"
+                second, skip_to = total
+                end = toks[skip_to].end
+                low = doc.quantities[-1] if doc.quantities and first >= 2 else None
+                if (
+                    low is not None
+                    and toks[first - 1].text in ("to", "through", "-")
+                    and low.end == toks[first - 2].end
+                    and low.unit_class is None
+                    and low.second is None
+                    and low.value < value
+                ):
+                    low.second, low.unit_class = second, "ratio"  # "two through seven out of 10"
             if second is not None and unit_class is None:
                 unit_class = "ratio"
             doc.quantities.append(

@@ -347,10 +347,20 @@ def route_facts(doc: AnalyzedText) -> list[Fact]:
 
 def setting_facts(doc: AnalyzedText) -> list[Fact]:
     """Care settings ("ER", "emergency room", "ICU", "clinic"), for the whole text."""
-    return [
+    found = [
         Fact("setting", "", f.value, f.start, f.end)
         for f in _words_at(doc.text, _SETTINGS, _UPPER_ONLY_SETTINGS)
     ]
+    # a transcript writes "er" in lower case: a setting after "the", "any" or another setting
+    # ("any urgent care or er visits"), not the filler "er"
+    found.extend(
+        Fact("setting", "", _SETTINGS["er"], m.start(1), m.end(1))
+        for m in _LOWER_ER.finditer(doc.text)
+    )
+    return found
+
+
+_LOWER_ER = re.compile(r"\b(?:the|any|an|urgent\s+care\s+(?:or|and))\s+(er)\b(?!\s*,)")
 
 
 def side_facts(doc: AnalyzedText) -> list[Fact]:
@@ -424,7 +434,7 @@ def part_facts(doc: AnalyzedText) -> list[Fact]:
     out = []
     toks = doc.tokens
     for i, tok in enumerate(toks):
-        word = tok.text.rstrip("s")
+        word = tok.text.removesuffix("'s").rstrip("s")  # "hand's doing okay": the hand
         if word not in ANATOMY or not is_content(tok) or word in _GENERIC_PARTS:
             continue  # "limb jerking" against "arms and legs jerking": not another part
         part = concept_key(ANATOMY_KEYS.get(word, word))  # "PTX" is the pneumothorax
@@ -470,6 +480,16 @@ def _drug_frames(doc: AnalyzedText) -> list[Fact]:
     return out
 
 
+def _near_topic(doc: AnalyzedText, i: int) -> frozenset[str]:
+    """Content stems of the tokens within ``_NEAR`` of token ``i`` in its sentence."""
+    sentence = doc.tokens[i].sentence
+    return frozenset(
+        t.stem
+        for t in doc.tokens[max(0, i - _NEAR) : i + _NEAR]
+        if t.sentence == sentence and is_content(t)
+    )
+
+
 def status_facts(doc: AnalyzedText) -> list[Fact]:
     """Done vs planned and medication actions (temporal.v1's reading), with this stage's forms
     first ("will schedule", "was completed", "we ordered"); times relative to an event."""
@@ -479,12 +499,27 @@ def status_facts(doc: AnalyzedText) -> list[Fact]:
         for found in pattern.finditer(doc.text):
             i = _token_at(doc, starts, found.start())
             topic = _sentence_stems(doc, doc.tokens[i].sentence) if doc.tokens else frozenset()
+            if doc.tokens and len(doc.sentence_tokens(doc.tokens[i].sentence)) > _RUN_ON:
+                # a transcript's run-on sentence: what is done or planned is said near the verb
+                # ("we did an x-ray of your foot" is not the ankle brachial index planned later)
+                topic = _near_topic(doc, i)
             out.append(Fact("status", "", value, found.start(), found.end(), topic))
     mine = [(f.start, f.end) for f in out]
     for m in temporal_mentions(doc, carry=True):
         if m.kind == "aspect" and m.value in ("done", "planned"):
             if not any(s < m.end and m.start < e for s, e in mine):
-                out.append(Fact("status", "", m.value, m.start, m.end, m.topic))
+                topic = m.topic
+                i = _token_at(doc, starts, m.start) if doc.tokens else 0
+                if (
+                    not topic
+                    and doc.tokens
+                    and len(doc.sentence_tokens(doc.tokens[i].sentence)) > _RUN_ON
+                ):
+                    # no content word in its clause of a run-on transcript sentence ("we can
+                    # get you scheduled today"): the words near it, else it would align with
+                    # every claim
+                    topic = _near_topic(doc, i)
+                out.append(Fact("status", "", m.value, m.start, m.end, topic))
         elif m.kind == "action" and not m.asked:
             # not "if his heart stopped, ... carry on with the antibiotics": a condition
             out.append(Fact("action", m.drug or "", m.value, m.start, m.end))
@@ -768,6 +803,10 @@ def result_facts(doc: AnalyzedText) -> list[Fact]:
         following = [t for t in doc.tokens[after : after + 8] if t.sentence == tok.sentence]
         if phrase in _REPORTING and any(t.text in _NORMAL_AFTER for t in following):
             continue  # "it shows preserved ejection fraction and normal filling": no verdict
+        if phrase in ("positive", "present") and any(
+            t.text in _PRESENT_IS_NORMAL for t in following[:2]
+        ):
+            value = "normal"  # "positive bowel sounds", "pulses present": there, as they should be
         denied = tok.polarity == NEGATED and tok.trigger is not None and _direct(doc, tok)
         if denied and value == "abnormal" and "," not in doc.text[tok.trigger : tok.start]:
             value = "normal"
@@ -781,6 +820,8 @@ def result_facts(doc: AnalyzedText) -> list[Fact]:
     return out
 
 
+# signs whose presence is the normal finding ("positive bowel sounds", "positive pulses")
+_PRESENT_IS_NORMAL = frozenset({"bowel", "pulses", "pulse", "peristalsis"})
 _NOT_BEFORE = re.compile(r"\b(?:non|not)[\s-]*$", re.IGNORECASE)
 # result words that name what they judge after them ("no evidence of rebound", "positive CVA
 # tenderness"): the words before them belong to another finding in a run-on exam
@@ -791,6 +832,12 @@ _PREFIX_RESULTS = frozenset(
 _REPORTING = frozenset({"shows", "showed", "reveals", "revealed", "demonstrates", "demonstrated"})
 _NORMAL_AFTER = frozenset(
     {"normal", "no", "preserved", "intact", "unremarkable", "without", "negative", "stable"}
+)
+
+
+# stems said of any test or exam ("tests", "bilaterally"): a shared one names no test
+_ANY_TEST_STEMS = frozenset(
+    {"test", "sign", "maneuv", "exam", "examin", "result", "find", "bilater", "left", "right"}
 )
 
 
@@ -1187,7 +1234,11 @@ def _keys_match(a: Fact, b: Fact) -> bool:
     if a.kind == "direction":
         return a.key == b.key and bool(a.data & b.data)
     if a.kind == "result":
-        return bool(set(a.key.split()) & set(b.key.split()))
+        ka, kb = set(a.key.split()), set(b.key.split())
+        na, nb = ka - _ANY_TEST_STEMS, kb - _ANY_TEST_STEMS
+        if na and nb:  # both name their test: "patellar grind test" is no "mcmurray test"
+            return bool(na & nb)
+        return bool(ka & kb)
     if a.kind in ("amount", "frequency", "route", "action"):
         fa, _, da = a.key.partition("|") if a.kind == "amount" else ("", "", a.key)
         fb, _, db = b.key.partition("|") if b.kind == "amount" else ("", "", b.key)
@@ -1549,7 +1600,8 @@ _STRONG_FRAMES = tuple(concept_key(w) for w in ("allergy", "allergic", "reaction
 
 def _named(ctx: AnalyzedText) -> frozenset[str]:
     """The drugs (canonical names) and body parts (concept keys) the input names anywhere."""
-    parts = {concept_key(t.text.rstrip("s")) for t in ctx.tokens if t.text.rstrip("s") in ANATOMY}
+    words = (t.text.removesuffix("'s").rstrip("s") for t in ctx.tokens)  # "hand's": the hand
+    parts = {concept_key(word) for word in words if word in ANATOMY}
     return frozenset({d.canonical for d in ctx.drugs} | parts)
 
 

@@ -135,7 +135,8 @@ def _values(text: str) -> list[tuple[float, str | None]]:
 
 def test_spoken_doses_are_read_as_said() -> None:
     assert _values("Go to seven fifty twice a day.") == [(750.0, None), (2.0, None)]
-    assert _values("One twelve.") == [(112.0, None)]
+    assert _values("One twenty-five.") == [(125.0, None)]
+    assert _values("Three four years ago.")[0] == (3.0, None)  # a range, not 34 or 7
     assert _values("One hundred and twenty-five micrograms.") == [(125.0, "mcg")]
     assert _values("Increase it to fifty three times a day.") == [(50.0, None), (3.0, "x")]
     assert _values("Three, four times.") == [(3.0, None), (4.0, "x")]
@@ -450,3 +451,9 @@ def test_a_drug_the_input_stopped_listed_as_taken() -> None:
     assert not _contradictions("temporal.v1", last, "Clopidogrel can be stopped on 14 November.")
     route = "Switched from IV to oral co-amoxiclav at 48 hours."
     assert not _contradictions("temporal.v1", "IV -> PO co-amoxiclav at 48 h.", route)
+
+
+def test_digits_after_point_are_read_one_by_one() -> None:
+    assert _values("pH seven point two one.") == [(7.21, None)]
+    assert _values("Creatinine one point one five.") == [(1.15, None)]
+    assert _values("Three four years ago.")[0] == (3.0, None)

@@ -96,6 +96,21 @@ class LateralityRule(Rule):
                 continue  # "both my elbows, the right one most": either side, or both, is said
             if m.side == "bilateral" and _both_named(ctx, m.anatomy):
                 continue  # "examination of the hips", "no mass in either breast"
+            if (
+                axis == _LEFT_RIGHT
+                and any(
+                    o.anatomy == m.anatomy
+                    and o.sentence == m.sentence
+                    and o.start < m.start
+                    and o.side in given
+                    and o.side != m.side
+                    for o in out.sides
+                )
+                and _both_named(ctx, m.anatomy)
+            ):
+                # "her right elbow bothers her more than her left" where the input has "my
+                # elbows ... my right elbow more than the other": the side compared with
+                continue
             if _denies_other_side(out, ctx, m, mentions_of.get((m.anatomy, axis), [])):
                 continue  # "no pain laterally" where the input finds pain medially
             if m.side in given:

@@ -171,13 +171,31 @@ def _no_degree(doc: AnalyzedText, w: ScaleWord) -> bool:
     nxt = doc.tokens[w.token_index + 1] if w.token_index + 1 < len(doc.tokens) else None
     if nxt is not None and nxt.sentence != w.sentence:
         nxt = None
+    prev = doc.tokens[w.token_index - 1] if w.token_index > 0 else None
     if w.word == "certain":
-        return nxt is not None and is_content(nxt)
+        # "a certain way", "certain medications": some, not sure
+        return (nxt is not None and is_content(nxt)) or (prev is not None and prev.text == "a")
+    if w.word in ("certainly", "definitely") and nxt is not None:
+        # "I would certainly be happy to recommend it": a courtesy, about no finding
+        after = [t.text for t in doc.tokens[w.token_index + 1 : w.token_index + 3]]
+        return bool(_COURTESY & set(after))
     if w.word == "consistent":
         return nxt is None or nxt.text != "with"
     if w.word == "little" and nxt is not None and is_content(nxt):
+        if nxt.text in _STATE_WORDS or (nxt.text.endswith("ed") and len(nxt.text) > 4):
+            return False  # "a little elevated", "a little swollen": a degree
         return nxt.text not in _NOT_A_SEVERITY_AFTER and not is_clinical(nxt)
+    if w.scale == "certainty" and w.value == 3:
+        # "once we get this diagnosed", "to be confirmed": what is to be done, not a certainty
+        return _GET_DONE.search(doc.text, max(0, w.start - 25), w.start) is not None
     return False
+
+
+_COURTESY = frozenset({"happy", "glad", "willing", "welcome"})
+_STATE_WORDS = frozenset(
+    {"high", "low", "sore", "tender", "red", "warm", "stiff", "weak", "tight", "short", "off"}
+)
+_GET_DONE = re.compile(r"\b(?:get|getting|to\s+be)\s+(?:(?:this|that|it)\s+)?$", re.IGNORECASE)
 
 
 def scale_words(doc: AnalyzedText) -> list[_Word]:
@@ -217,13 +235,23 @@ def _asked(doc: AnalyzedText, w: _Word) -> bool:
     text = doc.sentences[w.sentence].text
     asked = doc.tokens[w.token_index].polarity == ASKED
     if not (asked or text.rstrip().endswith("?") or _ASKS.match(text)):
-        return False
+        # a question inside a run-on transcript sentence that offers alternatives ("when i
+        # lift that leg up does that cause you significant pain or any pain at all")
+        lo = max(doc.sentences[w.sentence].span[0], w.start - 40)
+        return bool(
+            _QUESTION_BEFORE.search(doc.text, lo, w.start)
+            and _OR_AFTER.match(doc.text, w.end, doc.sentences[w.sentence].span[1])
+        )
     if _OR_AFTER.match(doc.text, w.end, doc.sentences[w.sentence].span[1]):
         return True
     later = doc.sentences[w.sentence + 1 : w.sentence + 2]
     return bool(later) and _NO.match(later[0].text) is not None
 
 
+_QUESTION_BEFORE = re.compile(
+    r"\b(?:does|do|did|is|are|was|were|has|have|can|could)\s+(?:that|it|this|you|he|she|they)\b",
+    re.IGNORECASE,
+)
 _OR_AFTER = re.compile(r"\W*(?:\w+\W+){0,4}?or\b", re.IGNORECASE)  # "constant or ..."
 
 
@@ -330,7 +358,12 @@ class CertaintyRule(Rule):
                             )
                         )
                 continue
-            rivals = [c for c in rivals if not _asked(ctx, c)]
+            # an asked or denied word of the input asserts no degree ("it's not terrible")
+            rivals = [
+                c
+                for c in rivals
+                if not _asked(ctx, c) and ctx.tokens[c.token_index].polarity != NEGATED
+            ]
             if not rivals or any(c.value == w.value for c in rivals):
                 continue  # "is the pain constant or does it come and go?" asserts neither
             if _both_told(out, w, rivals):
@@ -346,7 +379,14 @@ class CertaintyRule(Rule):
             )
             # a diagnosis made certain from a hedge (or the reverse) is a big shift however
             # strong the hedge: "suggestive of" -> "confirms" changes what is established
-            crosses = w.scale == "certainty" and (w.value == 3) != (closest.value == 3)
+            # the output's "consistent with" says that results support a diagnosis, often a
+            # made one: a small shift from "diagnosed", not a hedge of it ("confirmed" where
+            # the input has "consistent with" still crosses)
+            crosses = (
+                w.scale == "certainty"
+                and (w.value == 3) != (closest.value == 3)
+                and w.word != "consistent"
+            )
             risk = self.big_shift_risk if abs(shift) >= 2 or crosses else self.small_shift_risk
             findings.append(
                 self.finding(

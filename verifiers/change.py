@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from medfact.analysis import AnalyzedText, Token, is_content
+from medfact.analysis import HYPOTHETICAL, AnalyzedText, Token, is_content
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import CHANGE_PHRASES, CHANGE_WORDS
 from medfact.registry import verifiers
@@ -318,6 +318,44 @@ def _denied_change(doc: AnalyzedText, i: int) -> bool:
 _DOSE_WORDS = frozenset({"dose", "doses", "dosage", "mg", "mcg", "units", "titration"})
 
 
+# words before "to" that make the change after it a purpose ("trying to improve her diet")
+_INTENT = frozenset(
+    {
+        "try",
+        "tries",
+        "trying",
+        "tried",
+        "want",
+        "wants",
+        "wanted",
+        "aim",
+        "aims",
+        "goal",
+        "plan",
+        "plans",
+        "planning",
+        "hope",
+        "hopes",
+        "hoping",
+        "order",
+        "attempt",
+        "attempting",
+        "working",
+        "like",
+        "help",
+    }
+)
+
+
+def _intended(doc: AnalyzedText, i: int) -> bool:
+    """Whether the change word at token ``i`` is a purpose or a wish: "trying to improve",
+    "in order to reduce", "to help improve" ("continues to improve" is still a change)."""
+    before = _clause(doc, i, 3, -1)
+    if before[:1] == ["help"]:
+        return True
+    return len(before) >= 2 and before[0] == "to" and before[1] in _INTENT
+
+
 def _dose_change(doc: AnalyzedText, i: int) -> bool:
     """A change word about a medication's dose ("since the sertraline increase", "dose
     decreased"), not about the patient's condition: an amount word with a drug or a dose word
@@ -462,6 +500,8 @@ class ComparisonRule(Rule):
             tok = out.tokens[i]
             if tok.polarity == "negated" or _dose_change(out, i) or _denied_change(out, i):
                 continue
+            if tok.scope == HYPOTHETICAL or _intended(out, i):
+                continue  # "call if symptoms worsen", "trying to improve her diet": no change
             topic = topics.of(tok.sentence)
             if index.agrees(topic, direction):
                 continue

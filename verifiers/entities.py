@@ -863,9 +863,14 @@ def ages(text: str) -> list[tuple[int, int, int]]:
     for m in _AGE.finditer(text):
         if _POSSESSIVE_BEFORE.search(text, max(0, m.start() - 8), m.start()):
             continue  # "his 4-year-old daughter": someone else's age
+        if _AGE_RANGE.search(text, max(0, m.start() - 30), m.start()):
+            continue  # "children between the ages of 9 to 11 years old": a group, not the patient
         value = next(g for g in m.groups() if g is not None)
         out.append((int(value), m.start(), m.end()))
     return out
+
+
+_AGE_RANGE = re.compile(r"(?:\d+\s*(?:to|-|and|through)\s*|\bages\s+(?:of\s+)?)$", re.IGNORECASE)
 
 
 _SEX_WORDS = {
@@ -901,6 +906,14 @@ PREGNANCY = re.compile(  # the patient's pregnancy; "born at 34 weeks' gestation
 _PAST_PREGNANCY = re.compile(
     r"\b(?:after|during|since|previous|prior|past|last|earlier|each|both|all|first|second|third|"
     r"1st|2nd|3rd|\d+th)\s+(?:(?:her|my|his|their|a|the|two|three)\s+)?$",
+    re.IGNORECASE,
+)
+
+# a pregnancy a method prevents or a test looks for ("an IUD to prevent pregnancy", "to avoid
+# pregnancy"): no pregnancy stated
+_PREVENTED_PREGNANCY = re.compile(
+    r"\b(?:prevent|prevents|preventing|prevention\s+of|avoid|avoiding|against|contracepti\w*"
+    r"\s+(?:for|against))\s+(?:a\s+|any\s+|unwanted\s+|unplanned\s+)*$",
     re.IGNORECASE,
 )
 
@@ -1231,6 +1244,7 @@ class EntitiesRule(Rule):
             for m in stated
             if polarity_at(out, m.start(), m.end()) != NEGATED
             and not _PAST_PREGNANCY.search(out.text, max(0, m.start() - 24), m.start())
+            and not _PREVENTED_PREGNANCY.search(out.text, max(0, m.start() - 30), m.start())
         ]
         if not stated:
             return []
@@ -1666,6 +1680,10 @@ def reacted_drugs(doc: AnalyzedText) -> dict[str, tuple[Any, tuple[int, int]]]:
         return found  # a reaction belongs to a drug named before it: none named, none found
     reach = _REACTION_REACH if doc.is_dialogue else 0
     for m in _ALLERGIC_REACTION.finditer(doc.text):
+        if m.group().lower() == "rash" and _KNOWN_RASH.search(
+            doc.text, max(0, m.start() - 30), m.start()
+        ):
+            continue  # "steroids will make this kind of rash worse": the rash being treated
         sent = sentence_at(doc.sentences, m.start())
         if sent is None:
             continue
@@ -1679,6 +1697,13 @@ def reacted_drugs(doc: AnalyzedText) -> dict[str, tuple[Any, tuple[int, int]]]:
             d = before[-1]
             found.setdefault(d.canonical, (d, (m.start(), m.end())))
     return found
+
+
+# a rash already known ("this kind of rash", "the rash", "your rash"): not a new reaction
+_KNOWN_RASH = re.compile(
+    r"\b(?:this|that|the|your|her|his)\s+(?:(?:kind|type|sort)\s+of\s+)?(?:\w+\s+)?$",
+    re.IGNORECASE,
+)
 
 
 def _bound(text: str, start: int, end: int, drug: Any) -> bool:

@@ -286,7 +286,12 @@ class NegationRule(Rule):
         for i, tok in enumerate(ctx.tokens):
             if tok.stem not in wanted:
                 continue
-            if is_content(tok) and tok.text not in _TESTS and not _is_header(ctx, i):
+            if (
+                is_content(tok)
+                and tok.text not in _TESTS
+                and not _is_header(ctx, i)
+                and not _site_of_finding(ctx, tok)
+            ):
                 read = read_polarity(ctx, tok)
                 if read is None:
                     continue  # its polarity is unknown: no evidence either way
@@ -319,6 +324,16 @@ class NegationRule(Rule):
                 and out_tokens[i + 1].sentence == tok.sentence
             ):
                 continue  # "no further lesion imaging": the imaging is denied, not the lesion
+            if _site_of_finding(view.output, tok):
+                continue  # "no warmth of the skin": the warmth is denied, not the skin
+            if tok.polarity == NEGATED and tok.trigger is not None:
+                denied = view.output.text[tok.trigger : tok.start]
+                if _ANOTHER_EPISODE.search(denied):
+                    continue  # "denies additional episodes of palpitations": a later one
+                if denied.strip().lower() == "negative":
+                    continue  # "a negative mammogram": a test done, its result negative
+                if tok.start in drug_starts and _drug_circumstance(view.output.text, tok):
+                    continue  # "denies upset stomach with ibuprofen": the upset is denied
             # "knee pain" is not "chest pain", "weight loss" not "weight gain" and "chest pain"
             # not "chest x-ray": a differing modifier or head word makes another mention
             mod = _modifier(out_tokens, i)
@@ -573,8 +588,12 @@ class NegationRule(Rule):
             opposite = RESULT_OPPOSITES.get(tok.text)
             if opposite is None or tok.scope == HISTORY:
                 continue  # "history of an abnormal pap in 2009": a past result, not today's
-            topic = {t.stem for t in out.sentence_tokens(tok.sentence) if is_content(t)}
+            sentence = [t for t in out.sentence_tokens(tok.sentence) if is_content(t)]
+            topic = {t.stem for t in sentence}
             topic.discard(tok.stem)
+            # the words that name which test ("patellar grind" of "positive patellar grind
+            # test"); "test", "bilaterally" are said of every test
+            named = {t.stem for t in sentence if t.text not in _ANY_TEST} - {tok.stem}
             window = windows.window(tok.start, tok.end)
             for other in ctx.tokens:
                 if other.text != opposite or not windows.holds(window, other.sentence):
@@ -584,6 +603,8 @@ class NegationRule(Rule):
                 words = {t.text for t in near}
                 if tok.text in words or not topic & {t.stem for t in near if is_content(t)}:
                     continue
+                if named and not named & _result_names(near, other):
+                    continue  # "Positive patellar grind test" vs "mcmurray tests are negative"
                 concern = any(t.startswith(c) for t in topic for c in _CONCERN)
                 found.append(
                     self.finding(
@@ -642,6 +663,42 @@ _CLAUSE_BREAK = re.compile(
 )
 
 
+_ANY_TEST = frozenset(
+    {
+        "test",
+        "tests",
+        "sign",
+        "signs",
+        "maneuver",
+        "exam",
+        "examination",
+        "result",
+        "results",
+        "finding",
+        "findings",
+        "bilateral",
+        "bilaterally",
+        "left",
+        "right",
+        "both",
+    }
+)
+_RESULT_REACH = (15, 5)  # tokens before / after a result word that may name its test
+
+
+def _result_names(near: list[Token], result: Token) -> set[str]:
+    """Stems that may name what ``result`` (an input's "negative") is the result of: the
+    sentence before it, and the words of its own sentence close to it (a run-on transcript
+    sentence goes on to other tests)."""
+    before, after = _RESULT_REACH
+    at = next(k for k, t in enumerate(near) if t is result)
+    return {
+        t.stem
+        for k, t in enumerate(near)
+        if is_content(t) and (t.sentence != result.sentence or -before <= k - at <= after)
+    }
+
+
 def read_polarity(doc: AnalyzedText, tok: Token) -> Token | None:
     """The word as its own clause reads it, or None where its polarity is unknown. A negation
     whose trigger lies before a clause break (see ``_CLAUSE_BREAK``) does not reach the word,
@@ -680,9 +737,14 @@ def read_polarity(doc: AnalyzedText, tok: Token) -> Token | None:
         ):
             return replace(tok, polarity=AFFIRMED, trigger=None)
         return tok
+    if "," in doc.text[tok.trigger : tok.start] and _OWN_VERB.match(doc.text, tok.end):
+        return replace(tok, polarity=AFFIRMED, trigger=None)  # "no tobacco, skin is moist"
     between = _ASIDE.sub(" ", doc.text[tok.trigger : tok.start])  # "denies, however, any"
     between = _PARENTHESIS.sub(" ", between)  # "no orthopnoea (one pillow) or PND"
-    if _CLAUSE_BREAK.search(between, 1) is not None:
+    # the trigger's own verb is no break ("it does n't show any acute fracture")
+    denial = _DENIES.match(doc.text, tok.trigger)
+    after_trigger = denial.end() - tok.trigger if denial is not None else 1
+    if _CLAUSE_BREAK.search(between, max(1, min(after_trigger, len(between)))) is not None:
         return replace(tok, polarity=AFFIRMED, trigger=None)
     if len(doc.text[tok.trigger : tok.start].split()) > 2 and not _DENIES.match(
         doc.text, tok.trigger
@@ -696,10 +758,13 @@ def read_polarity(doc: AnalyzedText, tok: Token) -> Token | None:
 _DENIES = re.compile(
     r"deni|deny|no\b|none|nor\b|neither|without|negative|free\s+of|absen|rul(?:e|ing)\s+out|"
     r"never|non-?|nothing|(?:not|n't)\s+(?:have|has|had|got|experienc\w*|report\w*|"
-    r"complain\w*|feel\w*|felt|show\w*|reveal\w*|see|seen|notic\w*|appreciat\w*|hear\w*|pass\w*|"
+    r"complain\w*|feel\w*|felt|show\w*|reveal\w*|see|seen|notic\w*|note|noted|appreciat\w*|hear\w*|"
+    r"pass\w*|"
     r"any|a|an)\b|(?:not|n't)\s+(?:currently\s+)?(?!going\b)\w+ing\b",  # "not using"
     re.IGNORECASE,
 )
+# a list item that is the subject of its own verb ("no tobacco , skin is moist")
+_OWN_VERB = re.compile(r"\s+(?:is|are|was|were|appears?|looks?)\b", re.IGNORECASE)
 _ASKS_LATER = re.compile(
     r"\b(?:does|do|did|is|are|can|could|have|has)\s+(?:it|you|that|this)\b", re.IGNORECASE
 )
@@ -847,7 +912,10 @@ def _answered(ctx: AnalyzedText) -> dict[int, tuple[str, int | None]]:
             reading = (ASKED, None)
         for i in asked:
             tok = ctx.tokens[i]
-            if tok.polarity == AFFIRMED and is_content(tok):
+            # a word the analyser already reads as asked is denied by the answer too ("have you
+            # had any chest pain or shortness of breath - no i think ... i was doing fine")
+            asked_before = tok.polarity == ASKED and reading[0] == NEGATED
+            if (tok.polarity == AFFIRMED or asked_before) and is_content(tok):
                 out[i] = reading
     return out
 
@@ -982,6 +1050,12 @@ def _is_header(doc: AnalyzedText, i: int) -> bool:
     text = doc.text
     if text[tok.start : tok.end].isupper() and _upper_line(text, tok.start, tok.end):
         return True
+    line_start = text.rfind("\n", max(0, tok.start - 40), tok.start) + 1
+    line_end = text.find("\n", tok.end, tok.end + 40)
+    if (line_start > 0 or tok.start < 40) and _SLASH_HEADER.fullmatch(
+        text, line_start, len(text) if line_end < 0 else line_end
+    ):
+        return True
     label = _LABEL.match(text, tok.end)
     if label is None:
         return False
@@ -993,6 +1067,50 @@ def _is_header(doc: AnalyzedText, i: int) -> bool:
 
 # the rest of a field label after its word: ":" or up to two words then ":" ("Tobacco Use:")
 _LABEL = re.compile(r"(?:[ \t]+[A-Za-z/]+){0,2}[ \t]*:")
+
+
+# a denial of another episode than the one the input tells ("no further episodes of ...")
+_ANOTHER_EPISODE = re.compile(
+    r"\b(?:additional|further|new|recurrent|repeat|subsequent|other|more)\b", re.IGNORECASE
+)
+# a drug named as the circumstance of what is denied ("upset stomach with the use of
+# ibuprofen"), or as what failed ("denies ibuprofen or ice provide relief")
+_DRUG_CIRCUMSTANCE = re.compile(
+    r"\b(?:with|from|after)\s+(?:(?:the|any|his|her)\s+)?(?:use\s+of\s+|taking\s+)?$",
+    re.IGNORECASE,
+)
+_DRUG_EFFECT = re.compile(
+    r"(?:\s+(?:or|and)\s+\w+)?\s+(?:provides?|provided|helps?|helped|relieves?|relieved|"
+    r"works?|worked|improves?|improved)\b",
+    re.IGNORECASE,
+)
+
+
+def _drug_circumstance(text: str, tok: Token) -> bool:
+    """Whether a denied drug is the circumstance or the subject of what is denied, not the
+    denied thing itself ("Denies taking ibuprofen" still denies the drug)."""
+    return bool(
+        _DRUG_CIRCUMSTANCE.search(text, max(0, tok.start - 30), tok.start)
+        or _DRUG_EFFECT.match(text, tok.end)
+    )
+
+
+# "warmth of the skin", "redness on the skin", "tenderness over the knee": where a finding is
+_SITE_BEFORE = re.compile(
+    r"\b(?:of|on|over|to|in|at|around|across)\s+(?:the|your|his|her|their|my|both)\s+$",
+    re.IGNORECASE,
+)
+_SITES = ANATOMY | {"skin"}
+# a line naming a section by parts joined with "/" ("Pulmonary/Chest", "Ears/Nose/Throat")
+_SLASH_HEADER = re.compile(r"[ \t]*[A-Z][A-Za-z]+(?:[ \t]*/[ \t]*[A-Z][A-Za-z]+)+[ \t]*$")
+
+
+def _site_of_finding(doc: AnalyzedText, tok: Token) -> bool:
+    """Whether ``tok`` names where a finding is, after a preposition ("warmth of the skin"):
+    its polarity is the finding's, which is compared where the finding is named."""
+    if tok.text not in _SITES:
+        return False
+    return _SITE_BEFORE.search(doc.text, max(0, tok.start - 14), tok.start) is not None
 
 
 def _upper_line(text: str, start: int, end: int) -> bool:

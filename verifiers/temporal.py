@@ -583,6 +583,18 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
         if text.asked(m.start()) or _no_aspect(doc.text, m) or _conditional(doc, *m.span()):
             continue  # "not excluded until the cystoscopy is done": no state of the event
         kind = m.lastgroup or ""
+        if (
+            kind == "done"
+            and m.group().lower() == "done"
+            and _GET_DONE.search(doc.text, max(0, m.start() - 60), m.start())
+        ):
+            kind = "planned"  # "i want to send you to get some blood testing done": a plan
+        if (
+            kind == "planned"
+            and m.group().lower().startswith("consider")
+            and _TO_BEFORE.search(doc.text, max(0, m.start() - 4), m.start())
+        ):
+            continue  # "nutrition counseling to consider other diet options": a purpose
         lo, hi = text.clause(m.start())
         dated = ""
         if _PAST_DATED.search(doc.text, lo, hi):
@@ -631,6 +643,10 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
             continue  # "the lisinopril gave me a cough": a side effect, not a dose given
         if value == "stopped" and _discharge(doc.text, m.start()):
             continue  # "D/c meds:", "at d/c": discharge, not discontinue
+        if m.group().lower() == "home" and _AT_HOME.search(
+            doc.text, max(0, m.start() - 8), m.start()
+        ):
+            continue  # "your blood pressure at home": a place, not a home medication
         if value in ("started", "given") and _AGAIN.search(
             doc.text, m.end(), min(hi, m.end() + 60)
         ):
@@ -818,7 +834,12 @@ class TemporalRule(Rule):
             if m.kind != "action" or m.drug is None or m.asked:
                 continue
             if m.value == "stopped":
-                stopped.setdefault(m.drug, m)
+                near = any(
+                    d.canonical == m.drug and m.start - 80 <= d.start <= m.end + 40
+                    for d in ctx.drugs
+                )
+                if near:  # not a "stop" carried from a drug named further back
+                    stopped.setdefault(m.drug, m)
             else:
                 kept.add(m.drug)
         findings = []
@@ -884,6 +905,21 @@ _YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
 _RESULT_REACH = 150  # characters either side of the input's plan searched for a result
 _PAST_START = re.compile(r"\b(?:was|were|been|got|get)\s+$", re.IGNORECASE)
 _NOW = re.compile(r"\b(?:today|now|this\s+visit)\b", re.IGNORECASE)
+_STARTED_AGO = re.compile(
+    r"\b(?:ago|last\s+(?:week|month|year)|in\s+(?:19|20)\d\d)\b", re.IGNORECASE
+)
+# "get (some blood testing) done", "gon na have that done": what is to be done
+_GET_DONE = re.compile(
+    r"\b(?:get|getting|gon\s+na\s+have|going\s+to\s+have|want\s+to\s+have)\b(?:\s+[\w'-]+){0,4}\s+$",
+    re.IGNORECASE,
+)
+_TO_BEFORE = re.compile(r"\bto\s+$", re.IGNORECASE)
+_AT_HOME = re.compile(r"\b(?:at|from|back|go|went|get)\s+$", re.IGNORECASE)
+_HISTORY_OF = frozenset({"history of", "h/o", "hx of", "past history"})
+_CONTROLLED = re.compile(
+    r"\b(?:(?:well|poorly|under)[\s-]+)?(?:controlled|managed|treated)\b|\bunder\s+control\b",
+    re.IGNORECASE,
+)
 
 
 def _another_event(
@@ -918,9 +954,22 @@ def _another_event(
             and _same_time(o, rival)
             for o in ours
         )
+    if (
+        m.kind == "aspect"
+        and (m.value, rival.value) == ("current", "past")
+        and ctx.text[rival.start : rival.end].lower() in _HISTORY_OF
+    ):
+        # "history of hypertension" against "hypertension is currently controlled": a chronic
+        # condition's history goes on under treatment ("current smoker" still clashes)
+        lo, hi = _Text(out).clause(m.start)
+        return _CONTROLLED.search(out.text, lo, hi) is not None
     if m.kind == "aspect" and m.value == "done" and rival.value == "planned":
         lo, hi = max(0, rival.start - _RESULT_REACH), rival.end + _RESULT_REACH
         return _RESULT_NEAR.search(ctx.text, lo, hi) is not None
+    if m.kind == "action" and m.value == "continued" and rival.value == "started":
+        # "celebrex which i started maybe 2 months ago": a start in the past, continued now
+        lo, hi = _Text(ctx).clause(rival.start)
+        return _STARTED_AGO.search(ctx.text, rival.end, min(hi, rival.end + 40)) is not None
     if m.kind == "action" and m.value == "started" and rival.value == "continued":
         lo, hi = _Text(out).clause(m.start)
         past = _PAST_START.search(out.text, max(0, m.start - 12), m.start)

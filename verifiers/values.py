@@ -292,6 +292,28 @@ def _dose_of_new_drug(q: Quantity, out: AnalyzedText, ctx: AnalyzedText) -> bool
     return bool(before) and before[-1].canonical not in ctx.drug_names
 
 
+def _combination_part(q: Quantity, ours: list[Quantity], theirs: list[Quantity]) -> bool:
+    """Whether a dose is one part of a combination the input gives without units ("that's
+    the 250/50 dose" for "250 mcg-50 mcg"): the output's sentence names the other part too."""
+    if q.unit_class not in DOSE_CLASSES:
+        return False
+    for c in theirs:
+        if c.second is None or c.unit is not None or q.value not in (c.value, c.second):
+            continue
+        other = c.second if q.value == c.value else c.value
+        if any(o is not q and o.sentence == q.sentence and o.value == other for o in ours):
+            return True
+    return False
+
+
+def _ratio_kind(q: Quantity) -> float | None:
+    """What a two-part value measures, as far as its numbers tell: None for a pressure (the
+    first part larger, "124/80"), else the score's total ("26/30", "5 out of 10": 30, 10)."""
+    if q.second is None or q.value > q.second:
+        return None
+    return q.second
+
+
 def _ratio_text(q: Quantity, c: Quantity) -> str | None:
     """ "x10" or "x1/2" when ``q`` is at least twice or at most half of ``c`` (same class)."""
     if q.unit_class != c.unit_class or q.second is not None or c.second is not None:
@@ -612,6 +634,8 @@ class NumbersRule(Rule):
                 continue
             if any(same_value(q, c, out.text, ctx.text) for c in theirs):
                 continue
+            if _combination_part(q, out.quantities, theirs):
+                continue  # "250 mcg-50 mcg/dose" where the input says "the 250/50 dose"
             if _gestation_stated(q, ctx.text) or _total_of(q, theirs):
                 continue
             finding = self._lab_finding(view, q, ctx_labs, out_labs)
@@ -690,6 +714,8 @@ class NumbersRule(Rule):
                 continue
             if q.unit_class is not None and c.unit_class != q.unit_class:
                 continue
+            if q.unit_class == "ratio" and _ratio_kind(q) != _ratio_kind(c):
+                continue  # a pain score of 5/10 is no blood pressure and no strength of 5/5
             asked = _asked_count(ctx, c) if q.unit_class is None else set()
             overlap = len(anchors & (clause_window_stems(ctx, c.token_index) | asked))
             answered = answered or bool(anchors & asked)
