@@ -50,6 +50,7 @@ _CODED_PART = re.compile(r"[ \t]+([A-Z]{2,4}\d{0,2}|[A-Z]\d{1,2})\b")
 # verbs whose object a post-negation leaves alone ("Stop aspirin is not required")
 _ACTION_VERBS = frozenset({"stop", "stopping", "hold", "holding", "discontinue", "discontinuing"})
 _CLAUSE_END = re.compile(r"[;,:\n]|(?<!\.)\.(?!\.)")
+_AFTER_CLAUSE = re.compile(r"[.,;:\n()\-\u2013\u2014]")  # "not indicated - explained"
 _CLAUSE_GAP = re.compile(r"[.,;:\n]")  # a gap between words that ends a clause
 _PART_MEMORY = 2  # sentences a named body part stays the referent of "the right one"
 
@@ -652,6 +653,16 @@ class Analyzer:
                     continue  # "AF in 2019, none since": a clause of its own, not "AF: none"
                 if any(words[j] in _ACTION_VERBS for j in range(max(0, start - 5), start)):
                     continue  # "Stop aspirin is not required": the stopping is denied
+                if (
+                    words[start] in ("not", "never")
+                    and end < len(toks)
+                    and not _AFTER_CLAUSE.search(gaps[end])
+                ):
+                    # "was not prescribed any medications": the "not" denies what follows
+                    for j in _forward_scope(toks, start + 1, gaps, stops, colons):
+                        toks[j].polarity = kind
+                        toks[j].trigger = toks[start].start
+                    continue
                 for j in range(start - 1, max(-1, start - 6), -1):
                     if j + 1 in stops:  # j is in an earlier clause
                         break

@@ -457,3 +457,12 @@ def test_digits_after_point_are_read_one_by_one() -> None:
     assert _values("pH seven point two one.") == [(7.21, None)]
     assert _values("Creatinine one point one five.") == [(1.15, None)]
     assert _values("Three four years ago.")[0] == (3.0, None)
+
+
+def test_not_before_a_verb_with_an_object_denies_forward() -> None:
+    assert _polarity("She was not prescribed any medications.", "medications") == "negated"
+    assert _polarity("Antibiotics were not started.", "antibiotics") == "negated"
+    ctx = "Doctor: Did they prescribe you any medications?\nPatient: No."
+    assert not run_rule("negation.v1", "She was not prescribed any medications.", ctx)
+    tylenol = "Patient: I tried tylenol a few times but it didn't work, so I stopped."
+    assert not _contradictions("temporal.v1", "Tylenol failed to improve headaches.", tylenol)

@@ -360,7 +360,8 @@ _NOT_TAKEN = re.compile(
     r"\b(?:stop\w*|discontinu\w*|d/c|ceased|held|hold|withheld|previous\w*|prior|former\w*|"
     r"switched|swapped|changed|replaced|no longer|not on|off|was on|were on|used to|allerg\w*|"
     r"intoleran\w*|reaction|avoid\w*|h/o|history|until|instead|rather|last\s+dose|restart\w*|"
-    r"resum\w*|do\s+not\s+take|don't\s+take|not\s+to\s+take|omit\w*|before\s+surgery)\b",
+    r"resum\w*|do\s+not\s+take|don't\s+take|not\s+to\s+take|omit\w*|before\s+surgery|"
+    r"failed|tried|trial|did\s+not\s+(?:work|help)|didn't\s+(?:work|help))\b",
     re.IGNORECASE,
 )
 _GAVE_ME = re.compile(r"\s+(?:me|him|her|them|you|us)\b", re.IGNORECASE)
