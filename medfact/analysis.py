@@ -1180,6 +1180,8 @@ def is_relative(word: str) -> bool:
     """A relative: "mother", "mom's", "daughter's", "great-uncle", "half-brother"."""
     if word in terms.RELATIVES:
         return True
+    if "'" not in word and "\u2019" not in word and "-" not in word:
+        return False
     bare = _bare(word)
     return bare in terms.RELATIVES or ("-" in bare and bare.rsplit("-", 1)[-1] in terms.RELATIVES)
 

@@ -1270,6 +1270,7 @@ def _same_topic(a: frozenset[str] | None, b: frozenset[str] | None) -> bool:
     return not a or not b or bool(a & b)
 
 
+_NO_OUTCOME = frozenset().union(*_KINDS_OF.values()) - {"outcome"}  # kinds read against a talk
 _JUDGED = "judged"  # stated under an Assessment or Impression header
 _OPINION = re.compile(
     r"(?:i|we)\s+(?:think|believe|suspect)|(?:most\s+)?likely|probabl[ey]|in\s+keeping\s+with",
@@ -1499,8 +1500,9 @@ class CompareStage(Stage):
                 replace(f, value=_JUDGED)
                 if f.kind == "certainty" and f.value == "certain" and _inside(f.start, judged)
                 else f
-                for f in facts_in(said_all.facts(*bounds), *claim.span)
-                if study or f.kind != "outcome"
+                for f in facts_in(
+                    said_all.facts(*bounds, None if study else _NO_OUTCOME), *claim.span
+                )
             ]
             if not said:
                 continue
