@@ -289,6 +289,8 @@ def amount_facts(doc: AnalyzedText, skip: Sequence[tuple[int, int]]) -> list[Fac
             continue
         if q.unit is None and _DATE.fullmatch(doc.text[q.start : q.end]):
             continue  # "01/2020", "12/19": a month and year, no ratio
+        if _TABLETS_OF.search(doc.text, max(0, q.start - 8), q.start):
+            continue  # "15 mg (6 x 2.5 mg)": each tablet's strength, not the dose
         family = "dose" if q.unit_class in DOSE_CLASSES else q.unit_class
         drug = (_drug_after(doc, q.end) or _drug_anchor(doc, q.start)) if family == "dose" else ""
         unit = (q.unit or "") + ("/kg" if _per_kg(doc.text, q.end) else "")
@@ -298,6 +300,7 @@ def amount_facts(doc: AnalyzedText, skip: Sequence[tuple[int, int]]) -> list[Fac
     return out
 
 
+_TABLETS_OF = re.compile(r"\b\d+\s*[x\u00d7]\s*$")  # "6 x 2.5 mg"
 _DATE = re.compile(r"(?:0?[1-9]|1[0-2])[/-](?:\d{2}|\d{4})(?:[/-]\d{2,4})?")
 
 
@@ -320,7 +323,10 @@ def frequency_facts(doc: AnalyzedText) -> list[Fact]:
     content words of their sentence (what is done that often)."""
     out = []
     starts = _token_index(doc)
-    for f in frequencies(doc):
+    found = frequencies(doc)
+    for f in found:
+        if f.per_day == 1 and any(0 < f.start - g.start <= 60 for g in found):
+            continue  # "twice a day through the spacer, every day": used daily, told twice
         topic: frozenset[str] = frozenset()
         if doc.tokens:
             at = _token_at(doc, starts, f.start)

@@ -466,3 +466,17 @@ def test_not_before_a_verb_with_an_object_denies_forward() -> None:
     assert not run_rule("negation.v1", "She was not prescribed any medications.", ctx)
     tylenol = "Patient: I tried tylenol a few times but it didn't work, so I stopped."
     assert not _contradictions("temporal.v1", "Tylenol failed to improve headaches.", tylenol)
+
+
+def test_a_tablet_strength_a_pair_of_known_values_and_daily_told_twice() -> None:
+    ctx = "Pharmacist: methotrexate 15 milligrams.\nPatient: Six little tablets, just on Mondays."
+    out = "Methotrexate 15 mg (6 x 2.5 mg) on Mondays."
+    assert not run_rule("numbers.v1", out, ctx)
+    assert not _compared(out, ctx)
+    assert run_rule("numbers.v1", "Methotrexate 25 mg on Mondays.", ctx)
+    renal = "Creatinine 210 today; creatinine 205 and eGFR 29 in March. BP 134/76."
+    assert not run_rule("numbers.v1", "Cr 210 (205/29 in March). BP 134/76.", renal)
+    inhaler = "Beclometasone 100 micrograms twice daily via spacer."
+    daily = "Beclometasone 100 micrograms twice a day through the spacer, every day."
+    assert not run_rule("numbers.v1", daily, inhaler) and not _compared(daily, inhaler)
+    assert run_rule("numbers.v1", "Beclometasone 100 micrograms once a day.", inhaler)

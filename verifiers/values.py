@@ -354,6 +354,9 @@ _CLAUSE_BREAK = re.compile(r"[.!?]\s+[A-Z]|[;\n]")
 _NEXT_ITEM = re.compile(r",\s+and\b|;")  # a list's next item ("..., and the blue one")
 
 
+_TABLETS_OF = re.compile(r"\b\d+\s*[x\u00d7]\s*$")  # "6 x 2.5 mg", "4 × 2.5 mg"
+
+
 def _drug_before(
     doc: AnalyzedText, starts: list[int], start: int, clause: bool = True
 ) -> str | None:
@@ -680,6 +683,10 @@ class NumbersRule(Rule):
     def _value_finding(self, view: CaseDoc, q: Quantity, theirs: list[Quantity]) -> Finding | None:
         out, ctx = view.output, view.context
         assert ctx is not None
+        if _TABLETS_OF.search(out.text, max(0, q.start - 8), q.start):
+            return None  # "15 mg (6 x 2.5 mg)": the strength of each tablet, not the dose
+        if q.second is not None and {q.value, q.second} <= {c.value for c in theirs}:
+            return None  # "(205/29 in March)": two values the input gives, written as a pair
         if _named_dose(q, out, ctx):
             return None  # "aspirin 81 mg" where the input says "baby aspirin"
         surface = out.text[q.start : q.end]
@@ -776,6 +783,17 @@ class NumbersRule(Rule):
         out_subject = _Subject(out)
         findings = []
         for f in out_freqs:
+            if (
+                any(
+                    g is not f
+                    and abs(g.start - f.start) <= 60
+                    and abs(g.per_day - c.per_day) <= 0.05 * c.per_day
+                    for g in out_freqs
+                    for c in ctx_freqs
+                )
+                and f.per_day == 1
+            ):
+                continue  # "twice a day through the spacer, every day": the daily use told twice
             drug, topic = out_subject.of(f.start)
             scored = []
             for c, c_drug, c_topic in ctx_keys:
