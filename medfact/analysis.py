@@ -1531,6 +1531,8 @@ _CORRECTION = re.compile(
 def _retracted_values(doc: AnalyzedText) -> None:
     """Values of a sentence its speaker takes back in the next ("Just the one. Well... no,
     that's not right. Three now."): dropped, so only the corrected value stands."""
+    if not doc.quantities or not _RETRACTION_HINT.search(doc.text):
+        return  # most texts take nothing back: no sentence is read
     retracted = {
         sent.index - 1
         for sent in doc.sentences[1:]
@@ -1540,6 +1542,7 @@ def _retracted_values(doc: AnalyzedText) -> None:
         doc.quantities = [q for q in doc.quantities if q.sentence not in retracted]
 
 
+_RETRACTION_HINT = re.compile(r"not right|wrong|not true|i mean|wait", re.IGNORECASE)
 _RETRACTION = re.compile(
     r"\s*(?:well\W*)?(?:no,?\s+)?(?:that'?s|that\s+is)\s+(?:not\s+right|wrong|not\s+true)"
     r"|\s*(?:no,?\s+)?(?:sorry,?\s+)?i\s+mean\b|\s*no,?\s+wait\b",

@@ -1009,7 +1009,10 @@ def effect_facts(doc: AnalyzedText) -> list[Fact]:
 def outcome_facts(doc: AnalyzedText) -> list[Fact]:
     """The effect on an outcome each statement reports (medfact.direction's reading: "reduced
     mortality", "no significant difference in mortality", "failed to improve survival"); the
-    span runs from the cue over its outcome words."""
+    span runs from the cue over its outcome words. A conversation reports none (its study
+    outcomes are not compared: see CompareStage)."""
+    if doc.is_dialogue:
+        return []
     return [
         Fact("outcome", "", e.value, e.start, e.phrase_end, e)
         for e in effects.read_effects(doc, frozenset(_aim_sentences(doc)))
