@@ -480,3 +480,14 @@ def test_a_tablet_strength_a_pair_of_known_values_and_daily_told_twice() -> None
     daily = "Beclometasone 100 micrograms twice a day through the spacer, every day."
     assert not run_rule("numbers.v1", daily, inhaler) and not _compared(daily, inhaler)
     assert run_rule("numbers.v1", "Beclometasone 100 micrograms once a day.", inhaler)
+
+
+def test_advice_half_reworded_is_a_check_not_an_alarm() -> None:
+    ctx = (
+        "Doctor: I'll keep the hydromorphone as it is for now and we'll look at increasing "
+        "the long-acting one instead."
+    )
+    plan = "Plan to titrate long-acting opioid instead."
+    assert all(f.risk <= 2 for f in run_rule("unsupported.v1", plan, ctx))
+    invented = "Refer to cardiology for angiogram and start warfarin."
+    assert any(f.risk >= 3 for f in run_rule("unsupported.v1", invented, ctx))

@@ -160,6 +160,9 @@ class SupportRule(Rule):
                 strong = any(_SPECIALTY.search(t.text) for t in missing) or self._names_entity(
                     view, tuple(claim.span), supported
                 )
+                # half the advice's words or fewer unsupported: a reworded plan ("titrate the
+                # long-acting opioid"), measured as false alarms only on the challenge set
+                strong = strong and ratio > 0.5
             findings.append(
                 self.finding(
                     view,
