@@ -759,10 +759,17 @@ def _same_time(a: Mention, b: Mention) -> bool:
 class TemporalRule(Rule):
     name = "temporal.v1"
 
-    def __init__(self, aspect_risk: int = 3, action_risk: int = 4, time_risk: int = 3) -> None:
+    def __init__(
+        self,
+        aspect_risk: int = 3,
+        action_risk: int = 4,
+        time_risk: int = 3,
+        stopped_listed_risk: int = 3,
+    ) -> None:
         self.aspect_risk = aspect_risk
         self.action_risk = action_risk
         self.time_risk = time_risk
+        self.stopped_listed_risk = stopped_listed_risk  # a drug the input stopped, listed as taken
 
     def check(self, view: CaseDoc) -> list[Finding]:
         out, ctx = view.output, view.context
@@ -857,7 +864,7 @@ class TemporalRule(Rule):
                 self.finding(
                     view,
                     ErrorCategory.DETAIL_MISIDENTIFICATION,
-                    3,
+                    self.stopped_listed_risk,
                     (d.start, d.end),
                     f"'{d.surface}' is listed as taken; the input stopped it "
                     f"('{ctx.text[rival.start : rival.end]}')",
