@@ -491,3 +491,15 @@ def test_advice_half_reworded_is_a_check_not_an_alarm() -> None:
     assert all(f.risk <= 2 for f in run_rule("unsupported.v1", plan, ctx))
     invented = "Refer to cardiology for angiogram and start warfarin."
     assert any(f.risk >= 3 for f in run_rule("unsupported.v1", invented, ctx))
+
+
+def test_wheeze_near_an_inhaler_is_its_indication_not_a_reaction() -> None:
+    from medfact.verifiers.entities import reacted_drugs
+
+    chest = (
+        "Doctor: Using the blue inhaler much?\nPatient: Once or twice a day.\n"
+        "Doctor: Your chest sounds clear today, a few wheezes at the bases."
+    )
+    assert not reacted_drugs(analysed(chest).output)
+    aspirin = "Aspirin gave her a really bad asthma attack."
+    assert "aspirin" in reacted_drugs(analysed(aspirin).output)

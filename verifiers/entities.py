@@ -1695,8 +1695,20 @@ def reacted_drugs(doc: AnalyzedText) -> dict[str, tuple[Any, tuple[int, int]]]:
         ]
         if before:
             d = before[-1]
+            if d.canonical.lower() in _AIRWAY_DRUGS and _AIRWAY_WORDS.match(m.group()):
+                continue  # "the blue inhaler ... a few wheezes": what it treats, no reaction
             found.setdefault(d.canonical, (d, (m.start(), m.end())))
     return found
+
+
+# drugs given for wheeze and asthma: those words near them are their indication
+_AIRWAY_DRUGS = frozenset(
+    {"albuterol", "salbutamol", "levalbuterol", "beclometasone", "beclomethasone", "budesonide"}
+    | {"fluticasone", "mometasone", "ciclesonide", "ipratropium", "tiotropium", "montelukast"}
+    | {"prednisolone", "prednisone", "formoterol", "salmeterol", "terbutaline", "theophylline"}
+    | {"aminophylline", "methylprednisolone", "hydrocortisone", "dexamethasone"}
+)
+_AIRWAY_WORDS = re.compile(r"wheez|asthma|bronchospasm|(?:trouble|difficulty) breath", re.I)
 
 
 # a rash already known ("this kind of rash", "the rash", "your rash"): not a new reaction
