@@ -503,3 +503,11 @@ def test_wheeze_near_an_inhaler_is_its_indication_not_a_reaction() -> None:
     assert not reacted_drugs(analysed(chest).output)
     aspirin = "Aspirin gave her a really bad asthma attack."
     assert "aspirin" in reacted_drugs(analysed(aspirin).output)
+
+
+def test_a_frequency_is_said_of_its_own_part_of_a_sentence() -> None:
+    ctx = "She takes lithium 400 mg at night. Plan: continue the same dose; bloods every 6 months."
+    out = "Keep taking lithium 400 mg every night, the same dose as now."
+    assert not run_rule("numbers.v1", out, ctx)
+    daily = "Plan: continue the same dose; ice the knee twice a day."
+    assert run_rule("numbers.v1", "Ice the knee four times a day.", daily)

@@ -498,6 +498,13 @@ class _Subject:
                     drug = doc.drugs[k].canonical
         stems = set(window_stems(doc.tokens, i, width=8))
         sentence = doc.tokens[i].sentence
+        if ";" in doc.text[doc.sentences[sentence].span[0] : doc.sentences[sentence].span[1]]:
+            # "continue the same dose; bloods every 6 months": the part of its own ";" only
+            span = doc.sentences[sentence].span
+            left = doc.text.rfind(";", span[0], offset)
+            right = doc.text.find(";", offset, span[1])
+            lo, hi = (left if left >= 0 else span[0]), (right if right >= 0 else span[1])
+            stems &= {t.stem for t in doc.tokens[max(0, i - 8) : i + 9] if lo <= t.start < hi}
         if sentence > 0 and doc.sentences[sentence - 1].text.rstrip().endswith("?"):
             opening = doc.text[doc.sentences[sentence].span[0] : offset]
             if len(opening.split()) <= 4:
