@@ -511,3 +511,9 @@ def test_a_frequency_is_said_of_its_own_part_of_a_sentence() -> None:
     assert not run_rule("numbers.v1", out, ctx)
     daily = "Plan: continue the same dose; ice the knee twice a day."
     assert run_rule("numbers.v1", "Ice the knee four times a day.", daily)
+
+
+def test_a_clock_time_before_with_or_by_is_read() -> None:
+    ctx = "Lorazepam 4 mg IV at 1005. Phenytoin loading dose started at 1012 with ECG monitoring."
+    assert not run_rule("temporal.v1", "Lorazepam 4 mg IV 1005. Phenytoin from 1012.", ctx)
+    assert run_rule("temporal.v1", "Lorazepam 4 mg IV 1005. Phenytoin from 1040.", ctx)

@@ -264,7 +264,7 @@ _WORD_TIMES = {
 _CLOCK = re.compile(
     r"\b(?:(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)(?:\s?(?P<ap>[ap]\.?m\.?))?"
     r"|(?P<h2>1[0-2]|0?[1-9])\s?(?P<ap2>[ap]\.?m\.?)"
-    r"|(?P<mil>(?:0\d|1\d|2[0-3])[0-5]\d)(?=\s*(?:h\b|hrs\b|hours\b|,|\.|;|$|\s+(?:and|when|on|to)\b)))",
+    r"|(?P<mil>(?:0\d|1\d|2[0-3])[0-5]\d)(?=\s*(?:h\b|hrs\b|hours\b|,|\.|;|$|\s+(?:and|when|on|to|with|by)\b)))",
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"\b(?:in|since|from|of)\s+(?P<y>19\d\d|20\d\d)\b", re.IGNORECASE)
