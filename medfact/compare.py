@@ -73,7 +73,7 @@ from medfact.verifiers.polarity import NO_ISSUE, names_finding, read_polarity
 from medfact.verifiers.route import compatible as routes_agree
 from medfact.verifiers.route import route_mentions
 from medfact.verifiers.temporal import mentions as temporal_mentions
-from medfact.verifiers.values import PER_KG, frequencies, same_value
+from medfact.verifiers.values import PER_KG, TABLETS_OF, frequencies, same_value
 
 if TYPE_CHECKING:
     from medfact.config import Settings
@@ -225,26 +225,25 @@ def _token_at(doc: AnalyzedText, starts: list[int], offset: int) -> int:
     return max(0, bisect_left(starts, offset + 1) - 1)
 
 
-def _drug_anchor(doc: AnalyzedText, start: int, reach: int = 60) -> str:
-    """The drug named last before ``start`` in its sentence and within ``reach`` characters."""
+def _drug_before(doc: AnalyzedText, start: int, reach: int) -> tuple[Any, str] | None:
+    """The drug named last before ``start``, within ``reach`` characters and in its sentence,
+    with the text between them; None when there is none."""
     k = bisect_right(doc.drugs, start, key=lambda d: d.end) - 1  # the last one ending before
-    if k < 0:
-        return ""
-    drug = doc.drugs[k]
-    between = doc.text[drug.end : start]
-    if start - drug.end <= reach and not re.search(r"[.;\n]\s|,\s+and\b", between):
-        return drug.canonical  # not past a list's next item ("X in the morning, and the ...")
-    return ""
-
-
-def _past_next_item(doc: AnalyzedText, start: int, reach: int = 80) -> bool:
-    """Whether a drug is named before ``start`` in its clause but a list's next item lies
-    between ("Amlodipine in the morning, and the brown one twice a day")."""
-    k = bisect_right(doc.drugs, start, key=lambda d: d.end) - 1
     if k < 0 or start - doc.drugs[k].end > reach:
-        return False
+        return None
     between = doc.text[doc.drugs[k].end : start]
-    return not re.search(r"[.;\n]\s", between) and re.search(r",\s+and\b", between) is not None
+    return None if _SENTENCE_BREAK.search(between) else (doc.drugs[k], between)
+
+
+def _drug_anchor(doc: AnalyzedText, start: int, reach: int = 60) -> str:
+    """The drug named last before ``start`` in its sentence and within ``reach`` characters,
+    not past a list's next item ("X in the morning, and the ...")."""
+    found = _drug_before(doc, start, reach)
+    return "" if found is None or _NEXT_ITEM.search(found[1]) else found[0].canonical
+
+
+_SENTENCE_BREAK = re.compile(r"[.;\n]\s")
+_NEXT_ITEM = re.compile(r",\s+and\b")  # "Amlodipine in the morning, and the brown one ..."
 
 
 _OF = re.compile(r"\s+of\s+(?:the\s+)?$", re.IGNORECASE)
@@ -289,7 +288,7 @@ def amount_facts(doc: AnalyzedText, skip: Sequence[tuple[int, int]]) -> list[Fac
             continue
         if q.unit is None and _DATE.fullmatch(doc.text[q.start : q.end]):
             continue  # "01/2020", "12/19": a month and year, no ratio
-        if _TABLETS_OF.search(doc.text, max(0, q.start - 8), q.start):
+        if TABLETS_OF.search(doc.text, max(0, q.start - 8), q.start):
             continue  # "15 mg (6 x 2.5 mg)": each tablet's strength, not the dose
         family = "dose" if q.unit_class in DOSE_CLASSES else q.unit_class
         drug = (_drug_after(doc, q.end) or _drug_anchor(doc, q.start)) if family == "dose" else ""
@@ -300,7 +299,6 @@ def amount_facts(doc: AnalyzedText, skip: Sequence[tuple[int, int]]) -> list[Fac
     return out
 
 
-_TABLETS_OF = re.compile(r"\b\d+\s*[x\u00d7]\s*$")  # "6 x 2.5 mg"
 _DATE = re.compile(r"(?:0?[1-9]|1[0-2])[/-](?:\d{2}|\d{4})(?:[/-]\d{2,4})?")
 
 
@@ -339,9 +337,11 @@ def frequency_facts(doc: AnalyzedText) -> list[Fact]:
             topic = frozenset(
                 t.stem for t in toks if is_content(t) and not f.start <= t.start < f.end
             ) | ({_RUN_ON_MARK} if run_on else frozenset())
-        drug = _drug_anchor(doc, f.start, 80)
-        if not drug and _past_next_item(doc, f.start):
-            topic |= {_OTHER_ITEM_MARK}
+        drug, before = "", _drug_before(doc, f.start, 80)
+        if before is not None and _NEXT_ITEM.search(before[1]):
+            topic |= {_OTHER_ITEM_MARK}  # said of a list's next item, not of the drug before
+        elif before is not None:
+            drug = before[0].canonical
         out.append(Fact("frequency", drug, f"{f.per_day:g}/day", f.start, f.end, topic))
     return out
 

@@ -851,11 +851,14 @@ class TemporalRule(Rule):
             else:
                 kept.add(m.drug)
         findings = []
+        clauses: _Text | None = None  # read at the first drug that needs it
         for d in out.drugs:
             rival = stopped.get(d.canonical)
             if rival is None or d.canonical in kept or d.canonical in acted:
                 continue
-            lo, hi = _Text(out).clause(d.start)
+            if clauses is None:
+                clauses = _Text(out)
+            lo, hi = clauses.clause(d.start)
             own = out.tokens_in(d.start, d.end)
             if _NOT_TAKEN.search(out.text, lo, hi) or (own and own[0].polarity != "affirmed"):
                 continue  # "lisinopril (stopped: cough)", "previously on", "no longer"

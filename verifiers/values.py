@@ -354,7 +354,7 @@ _CLAUSE_BREAK = re.compile(r"[.!?]\s+[A-Z]|[;\n]")
 _NEXT_ITEM = re.compile(r",\s+and\b|;")  # a list's next item ("..., and the blue one")
 
 
-_TABLETS_OF = re.compile(r"\b\d+\s*[x\u00d7]\s*$")  # "6 x 2.5 mg", "4 × 2.5 mg"
+TABLETS_OF = re.compile(r"\b\d+\s*[x\u00d7]\s*$")  # "6 x 2.5 mg": a tablet's strength follows
 
 
 def _drug_before(
@@ -690,7 +690,7 @@ class NumbersRule(Rule):
     def _value_finding(self, view: CaseDoc, q: Quantity, theirs: list[Quantity]) -> Finding | None:
         out, ctx = view.output, view.context
         assert ctx is not None
-        if _TABLETS_OF.search(out.text, max(0, q.start - 8), q.start):
+        if TABLETS_OF.search(out.text, max(0, q.start - 8), q.start):
             return None  # "15 mg (6 x 2.5 mg)": the strength of each tablet, not the dose
         if q.second is not None and {q.value, q.second} <= {c.value for c in theirs}:
             return None  # "(205/29 in March)": two values the input gives, written as a pair
