@@ -126,10 +126,12 @@ def test_a_state_word_before_its_noun_or_after_a_verb_of_being_is_a_state() -> N
         "His triglycerides have always been elevated.",
         "His blood glucose is also elevated in clinic today.",
     ):
-        assert not _flags("comparison.v1", out, context), out
+        assert not _flags("comparison.v1", out, context, at_least=2), out
     # control: a change said with a comparison marker, which the input does not make
     normal = "[doctor] the er told you , um , your blood sugar was fine ."
-    assert _flags("comparison.v1", "His blood sugar has become elevated since last visit.", normal)
+    assert _flags(
+        "comparison.v1", "His blood sugar has become elevated since last visit.", normal, at_least=2
+    )
 
 
 def test_a_change_told_without_a_change_word_supports_the_change() -> None:
@@ -138,11 +140,11 @@ def test_a_change_told_without_a_change_word_supports_the_change() -> None:
         "[patient] um , it's gone down quite a bit , a couple of cigarettes a day ."
     )
     out = "She has decreased her smoking from two packs a day to a couple of cigarettes."
-    assert not _flags("comparison.v1", out, smoke)
+    assert not _flags("comparison.v1", out, smoke, at_least=2)
     steady = "[doctor] last time you were smoking two packs a day . [patient] still two packs ."
-    assert _flags("comparison.v1", out, steady)
+    assert _flags("comparison.v1", out, steady, at_least=2)
     pain = "[patient] the pain radiated to my groin , and since then i have n't had any more pain ."
-    assert not _flags("comparison.v1", "The groin pain has now resolved.", pain)
+    assert not _flags("comparison.v1", "The groin pain has now resolved.", pain, at_least=2)
 
 
 def test_an_answer_to_a_two_sentence_question_is_about_its_first_sentence() -> None:
@@ -150,12 +152,12 @@ def test_an_answer_to_a_two_sentence_question_is_about_its_first_sentence() -> N
         "Doctor: How is your dysphagia? Are you able to swallow and eat your food now?\n"
         "Patient: It has been better now."
     )
-    assert not _flags("comparison.v1", "She has resolving dysphagia.", context)
+    assert not _flags("comparison.v1", "She has resolving dysphagia.", context, at_least=2)
     worse = (
         "Doctor: How is your dysphagia? Are you able to swallow and eat your food now?\n"
         "Patient: It has been worse."
     )
-    assert _flags("comparison.v1", "She has resolving dysphagia.", worse)
+    assert _flags("comparison.v1", "She has resolving dysphagia.", worse, at_least=2)
 
 
 def test_a_change_of_something_else_in_a_run_on_sentence_is_only_checked() -> None:

@@ -167,9 +167,9 @@ def test_a_change_under_a_condition_or_as_a_purpose_is_no_change() -> None:
         "She is trying to improve her diet by removing additional sweets.",
         "Metformin to help improve her blood sugars.",
     ):
-        assert not _flags("comparison.v1", faithful, context), faithful
-    assert _flags("comparison.v1", "Her blood sugars have worsened.", context)
-    assert _flags("comparison.v1", "Her diet continues to improve.", context)
+        assert not _flags("comparison.v1", faithful, context, at_least=2), faithful
+    assert _flags("comparison.v1", "Her blood sugars have worsened.", context, at_least=2)
+    assert _flags("comparison.v1", "Her diet continues to improve.", context, at_least=2)
 
 
 # --- certainty.v1 -----------------------------------------------------------------------------

@@ -516,7 +516,7 @@ def test_comparison_change_the_input_does_not_make(engines) -> None:
     out = "The rash is getting worse."
     f = only_finding(run(engines, "comparison.v1", ctx, out), "comparison.v1")
     assert f.relation == "unsupported"
-    assert f.risk >= RiskLevel.MODERATE
+    assert f.risk == RiskLevel.LOW  # "check this": the input states no change either way
     assert covers(out, f, "worse")
 
 
@@ -557,7 +557,7 @@ def test_comparison_a_trigger_in_the_input_does_not_support_a_change(engines) ->
     ctx = "Right shoulder pain for two weeks, worse with overhead reaching."
     out = "Right shoulder pain, worsening steadily since onset."
     f = only_finding(run(engines, "comparison.v1", ctx, out), "comparison.v1")
-    assert f.relation == "unsupported" and f.risk >= RiskLevel.MODERATE
+    assert f.relation == "unsupported" and f.risk == RiskLevel.LOW
     assert covers(out, f, "worsening")
 
 

@@ -485,7 +485,11 @@ class _ChangeIndex:
 class ComparisonRule(Rule):
     name = "comparison.v1"
 
-    def __init__(self, unsupported_risk: int = 3, opposite_risk: int = 3) -> None:
+    def __init__(self, unsupported_risk: int = 2, opposite_risk: int = 3) -> None:
+        """``unsupported_risk``: a change the input never states, on either side. Its default is
+        "check this" (2): on development parts scored before anyone read them, 1 in 9 of these
+        findings at risk 3 was an error and 8 were faithful rewordings ("improving" for "much
+        better now"); a change the input contradicts is ``opposite_risk``."""
         self.unsupported_risk = unsupported_risk
         self.opposite_risk = opposite_risk
 
