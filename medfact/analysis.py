@@ -627,6 +627,7 @@ class Analyzer:
         stops.update(
             j for j in range(1, len(words)) if words[j - 1] == "and" and words[j] in _EVENT_VERBS
         )
+        ahead = stops | _breaks_ahead(gaps, words)  # what a trigger's forward scope stops at
         found = [
             (a, b, kind, forward)
             for (kind, forward, _), group in zip(_POLARITY_TRIGGERS, matches, strict=False)
@@ -639,7 +640,7 @@ class Analyzer:
             if end - start == 1 and words[start] in _ANSWER_WORDS and _answers(start, gaps):
                 continue  # "No, I had a hysterectomy": an answer, not a negation of what follows
             if forward:
-                for j in _forward_scope(toks, end, gaps, stops, colons):
+                for j in _forward_scope(toks, end, gaps, ahead, colons):
                     if toks[j].polarity == AFFIRMED or kind == NEGATED:
                         toks[j].polarity = kind
                         toks[j].trigger = toks[start].start
@@ -659,7 +660,7 @@ class Analyzer:
                     and not _AFTER_CLAUSE.search(gaps[end])
                 ):
                     # "was not prescribed any medications": the "not" denies what follows
-                    for j in _forward_scope(toks, start + 1, gaps, stops, colons):
+                    for j in _forward_scope(toks, start + 1, gaps, ahead, colons):
                         toks[j].polarity = kind
                         toks[j].trigger = toks[start].start
                     continue
@@ -1425,6 +1426,24 @@ def _stops(terminators: list[tuple[int, int]], gaps: list[str], words: list[str]
             if ";" in gap or ("(" in gap and not _aside_in_list(gaps, words, j)):
                 stops.add(j)
     return stops
+
+
+_SPACED_DASH = re.compile(r"\s[-\u2013\u2014]+\s")
+
+
+def _breaks_ahead(gaps: list[str], words: list[str]) -> set[int]:
+    """Token indices a forward scope cannot reach besides :func:`_stops`: the first after a
+    parenthesis closes ("(not present in March) - indeterminate"), unless a list goes on with
+    "or"/"and", and the first after a spaced dash ("No anticoagulant - upper GI bleed last
+    year"). A trigger after them still reads back across ("diazepam - not prescribed")."""
+    joined = "".join(gaps)
+    if ")" not in joined and "- " not in joined and "\u2013" not in joined:
+        return set()
+    return {
+        j
+        for j, gap in enumerate(gaps)
+        if (")" in gap and words[j] not in ("or", "and", "nor")) or _SPACED_DASH.search(gap)
+    }
 
 
 def _aside_in_list(gaps: list[str], words: list[str], j: int) -> bool:
