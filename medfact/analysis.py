@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from itertools import pairwise, takewhile
@@ -611,6 +612,7 @@ class Analyzer:
                     tok.scope = FAMILY
             previous = sent_tokens
         _unit_said_after(doc)
+        _unit_asked(doc)
         _retracted_values(doc)
         doc.is_dialogue = sum(s is not None for s in speakers) >= 2
         if doc.is_dialogue:
@@ -1005,6 +1007,11 @@ class Analyzer:
                     low.second, low.unit_class = second, "ratio"  # "two through seven out of 10"
             if second is not None and unit_class is None:
                 unit_class = "ratio"
+            if unit == "wk" and _GESTATION_DAYS.match(doc.text, max(0, toks[first].start - 4)):
+                unit = "d"  # "22+3/40", "30+4 weeks": the weeks, then the days of gestation
+                weeks = doc.quantities[-1] if doc.quantities else None
+                if weeks is not None and weeks.unit is None and toks[first].start - weeks.end <= 2:
+                    weeks.unit_class, weeks.unit = "time", "wk"
             doc.quantities.append(
                 Quantity(
                     value,
@@ -1394,6 +1401,7 @@ def _presupposed(toks: list[Token], tagged: bool) -> list[Token]:
 _ACUITY_BEFORE = re.compile(r"\b(?:va|acuity|vision|visual|eye|r|l|right|left)\W*$", re.I)
 # "8/52" weeks, "3/7" days, "3/12" months, "36/40" weeks of gestation (the British way)
 _WEEKS_DAYS = {52.0: "wk", 7.0: "d", 12.0: "mo", 40.0: "wk"}
+_GESTATION_DAYS = re.compile(r".{0,3}\d\s?\+\s?(?=\d)")  # the "22+" of "22+3/40"
 
 
 def _hyphenated_number(word: str) -> float | None:
@@ -1582,6 +1590,33 @@ def _unit_said_after(doc: AnalyzedText) -> None:
 
 
 _LONE_UNIT = re.compile(r"\.\s+([A-Za-z]+)\.?[ \t]*(?=\n|$)")
+
+
+def _unit_asked(doc: AnalyzedText) -> None:
+    """A bare number that answers "How many weeks ...?" in the next turn is in that unit
+    ("How many weeks pregnant are you? - Twenty-two.")."""
+    asked: dict[int, tuple[str, str]] = {}  # sentence index -> the unit its question asks for
+    for sent in doc.sentences:
+        m = _HOW_MANY_UNITS.search(sent.text)
+        if m is not None and sent.text.rstrip().endswith("?"):
+            unit = terms.UNITS.get(m.group(1).lower())
+            if unit is not None:
+                asked[sent.index + 1] = unit
+    if not asked:
+        return
+    per_sentence = Counter(q.sentence for q in doc.quantities)
+    # one number only: "36 and 2" to "How many weeks?" is weeks and days
+    bare = (q for q in doc.quantities if q.unit is None and q.second is None)
+    for q in bare:
+        if q.sentence in asked and per_sentence[q.sentence] == 1:
+            q.unit_class, q.unit = asked[q.sentence]
+
+
+_HOW_MANY_UNITS = re.compile(
+    r"\bhow\s+many\s+(weeks|days|months|years|hours|minutes)\b"
+    r"(?![^?]*\b(?:a|per|each|every)\s+(?:day|week|month|year|night)\b)",
+    re.IGNORECASE,
+)
 
 
 def _not_a_speaker(name: str) -> bool:

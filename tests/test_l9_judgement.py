@@ -4,7 +4,7 @@ control."""
 from __future__ import annotations
 
 import medfact.verifiers  # noqa: F401 - the rules first: omission.v1 imports the compare stage
-from medfact.testing import analysed
+from medfact.testing import analysed, run_rule
 
 
 def _polarity(text: str, word: str) -> str:
@@ -23,3 +23,53 @@ def test_a_forward_negation_stops_where_a_parenthesis_closes_or_a_spaced_dash_be
     assert _polarity("No orthopnoea (one pillow) or PND.", "pnd") == "negated"
     assert _polarity("No anticoagulant-related bleeding.", "bleeding") == "negated"
     assert _polarity("Asked about diazepam - not prescribed.", "diazepam") == "negated"
+
+
+def test_not_yet_negates_what_follows() -> None:
+    assert _polarity("He has not yet had any endoscopy.", "endoscopy") == "negated"
+    assert _polarity("Not yet started on insulin.", "insulin") == "negated"
+    # control: "yet" still ends a negation's scope elsewhere
+    assert _polarity("No pain yet still tired.", "tired") == "affirmed"
+
+
+def _quantities(text: str) -> list[tuple[float, str | None]]:
+    return [(q.value, q.unit) for q in analysed(text).output.quantities]
+
+
+def test_gestation_written_as_weeks_plus_days() -> None:
+    assert _quantities("22+3/40, no PV bleeding.") == [(22.0, "wk"), (3.0, "d")]
+    assert _quantities("She is 30+4 weeks.") == [(30.0, "wk"), (4.0, "d")]
+    # controls: weeks the British way, and weeks
+    assert _quantities("Now 36/40.") == [(36.0, "wk")]
+    assert _quantities("Review in 2 weeks.") == [(2.0, "wk")]
+
+
+def test_a_bare_number_answering_how_many_weeks_is_in_weeks() -> None:
+    dialogue = "Doctor: How many weeks pregnant are you?\nPatient: Twenty-two."
+    assert [(q.value, q.unit) for q in analysed("x", dialogue).context.quantities] == [(22.0, "wk")]
+    # controls: two numbers in the answer ("36 and 2") and a question about a rate
+    two = "Doctor: How many weeks are you now?\nPatient: 36 and 2."
+    assert [q.unit for q in analysed("x", two).context.quantities] == [None, None]
+    rate = "Doctor: How many days a week do you drink?\nPatient: Three."
+    assert [q.unit for q in analysed("x", rate).context.quantities] == [None]
+
+
+def test_saline_is_its_own_strength() -> None:
+    litre = "Start a litre of saline over 4 hours and get an ECG."
+    assert not run_rule("numbers.v1", "1 L NaCl 0.9% over 4 h + ECG.", litre)
+    # controls: another strength, and a volume the input does not give
+    assert run_rule("numbers.v1", "NaCl 0.45% 1 L over 4 h.", litre)
+    assert run_rule("numbers.v1", "2 L NaCl 0.9% over 4 h.", litre)
+
+
+def test_a_drug_held_for_a_while_is_still_the_patients() -> None:
+    hold = (
+        "Nurse: And what dose of warfarin are you on at the moment?\n"
+        "Patient: Five milligrams a day.\n"
+        "Nurse: Don't take any warfarin tonight or tomorrow."
+    )
+    out = "Warfarin 5 mg OD. Plan: omit warfarin tonight + tomorrow."
+    assert not [f for f in run_rule("negation.v1", out, hold) if f.risk >= 3]
+    # control: a drug the input says is not taken at all
+    never = "Nurse: Are you on warfarin?\nPatient: No, never been on it."
+    assert [f for f in run_rule("negation.v1", "Warfarin 5 mg OD.", never) if f.risk >= 3]

@@ -378,6 +378,7 @@ class NegationRule(Rule):
                 m
                 for m, m_mod, m_head in ctx_mentions.get(tok.stem, [])
                 if m.polarity != ASKED
+                and not (m.polarity == NEGATED and tok.start in drug_starts and _held_for(ctx, m))
                 and (mod is None or m_mod is None or mod == m_mod)
                 and (not drug_mod or mod == m_mod)
                 and not (feeling_pressure and m_mod in _PRESSURE_MEASURES)
@@ -818,6 +819,19 @@ _PARENTHESIS = re.compile(r"\([^()]*\)")
 _STOPPED = re.compile(
     r"\b(?:stopped|discontinued|ceased|held|withdrawn|taken off|came off|switched)\b", re.I
 )
+# a drug not taken for a while ("No warfarin tonight or tomorrow"): held, still the patient's
+_FOR_A_WHILE = re.compile(
+    r"[^.;?!\n]{0,30}?\b(?:tonight|tomorrow|today|this\s+(?:evening|morning)|for\s+(?:the\s+"
+    r"next\s+)?\w+\s+(?:days?|doses?|nights?)|over\s+the\s+weekend)\b",
+    re.IGNORECASE,
+)
+
+
+def _held_for(doc: AnalyzedText, mention: Token) -> bool:
+    """Whether a negated drug mention is a hold for a while rather than a denial."""
+    return _FOR_A_WHILE.match(doc.text, mention.end) is not None
+
+
 _SUBJECT_VERB = re.compile(r"\b(?:was|were|is|are)\b", re.IGNORECASE)
 _LISTED = re.compile(r"(?:\s*(?:,|,?\s*and|,?\s*or)\s+[\w-]+)+\s*", re.IGNORECASE)
 # post-negations that deny each item of a list before them, unlike a result ("the tumor and

@@ -268,11 +268,29 @@ def _asked_count(ctx: AnalyzedText, c: Quantity) -> set[str]:
     return {t.stem for t in ctx.sentence_tokens(sent - 1) if is_content(t)}
 
 
-_ONE_UNIT = {"min": "minute", "h": "hour", "d": "day", "wk": "week", "mo": "month", "yr": "year"}
+_ONE_UNIT = {
+    "min": "minute",
+    "h": "hour",
+    "d": "day",
+    "wk": "week",
+    "mo": "month",
+    "yr": "year",
+    "l": "lit(?:re|er)",
+}
+# saline is 0.9% sodium chloride by definition: "NaCl 0.9%" where the input says "saline"
+_SALINE = re.compile(r"\b(?:normal\s+)?saline\b|\bnacl\b|\bsodium\s+chloride\b|\bNS\b", re.I)
+
+
+def _saline_strength(q: Quantity, out: str, ctx: str) -> bool:
+    """Whether ``q`` is the 0.9% of a saline the output names beside it and the input names."""
+    if q.unit != "%" or q.value != 0.9:
+        return False
+    near = out[max(0, q.start - 20) : q.end + 20]
+    return _SALINE.search(near) is not None and _SALINE.search(ctx) is not None
 
 
 def _one_of(unit: str | None, text: str) -> bool:
-    """Whether ``text`` gives one of a time unit in words ("a minute", "an hour")."""
+    """Whether ``text`` gives one of a unit in words ("a minute", "an hour", "a litre")."""
     word = _ONE_UNIT.get(unit or "")
     return word is not None and re.search(rf"\b(?:a|an|one)\s+{word}\b", text, re.I) is not None
 
@@ -765,7 +783,7 @@ class NumbersRule(Rule):
                 suggestion=stated,
                 confidence=0.9 if ratio and best[0] else (0.85 if best[0] else 0.65),
             )
-        if q.unit_class is not None:
+        if q.unit_class is not None and not _saline_strength(q, out.text, ctx.text):
             return self.finding(
                 view,
                 ErrorCategory.DETAIL_MISIDENTIFICATION,
