@@ -642,7 +642,10 @@ class Analyzer:
             if end - start == 1 and words[start] in _ANSWER_WORDS and _answers(start, gaps):
                 continue  # "No, I had a hysterectomy": an answer, not a negation of what follows
             if forward:
-                for j in _forward_scope(toks, end, gaps, ahead, colons):
+                reach = _forward_scope(toks, end, gaps, ahead, colons)
+                if kind == NEGATED:
+                    reach = _past_change_word(reach, words, gaps)
+                for j in reach:
                     if toks[j].polarity == AFFIRMED or kind == NEGATED:
                         toks[j].polarity = kind
                         toks[j].trigger = toks[start].start
@@ -1434,6 +1437,18 @@ def _stops(terminators: list[tuple[int, int]], gaps: list[str], words: list[str]
             if ";" in gap or ("(" in gap and not _aside_in_list(gaps, words, j)):
                 stops.add(j)
     return stops
+
+
+def _past_change_word(reach: list[int], words: list[str], gaps: list[str]) -> list[int]:
+    """A negation of a change ("no recent smoking change") negates the change, not the words
+    that say what changed: the scope starts at the change word when one closes a short phrase
+    (no list or punctuation before it: "no nausea or visual change" denies the nausea)."""
+    for n, k in enumerate(reach[:4]):
+        if words[k] in ("or", "and", "nor") or (n and gaps[k].strip()):
+            return reach  # a list or a clause ("no nipple discharge/skin change")
+        if words[k] in _CHANGE_WORDS and (k + 1 >= len(words) or words[k + 1] != "of"):
+            return reach[n:]
+    return reach
 
 
 _SPACED_DASH = re.compile(r"\s[-\u2013\u2014]+\s")

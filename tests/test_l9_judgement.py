@@ -73,3 +73,56 @@ def test_a_drug_held_for_a_while_is_still_the_patients() -> None:
     # control: a drug the input says is not taken at all
     never = "Nurse: Are you on warfarin?\nPatient: No, never been on it."
     assert [f for f in run_rule("negation.v1", "Warfarin 5 mg OD.", never) if f.risk >= 3]
+
+
+def test_an_instruction_to_keep_taking_negates_nothing() -> None:
+    assert _polarity("Never omit Toujeo.", "toujeo") == "affirmed"
+    assert _polarity("Don't stop the apixaban.", "apixaban") == "affirmed"
+    # control: a plain "never"
+    assert _polarity("Never had insulin.", "insulin") == "negated"
+
+
+def test_a_denied_change_denies_the_change_not_what_changed() -> None:
+    assert _polarity("No recent smoking change.", "smoking") == "affirmed"
+    assert _polarity("No weight change.", "weight") == "affirmed"
+    # controls: a list, punctuation, and a clause before the change word
+    assert _polarity("No nausea or visual change.", "nausea") == "negated"
+    assert _polarity("No nipple discharge/skin change.", "discharge") == "negated"
+    assert _polarity("CT: no haemorrhage, early change in the MCA.", "haemorrhage") == "negated"
+
+
+def test_a_clock_time_without_am_or_pm_may_be_either_half_of_the_day() -> None:
+    booked = "Nurse: I'll book him in at the out-of-hours centre for 10:40 tonight."
+    assert not run_rule("temporal.v1", "OOH centre appt 22:40.", booked)
+    assert run_rule("temporal.v1", "OOH centre appt 21:40.", booked)  # control
+    # control: a time written with a leading zero is the morning's
+    assert run_rule("temporal.v1", "OOH centre appt 22:40.", "Booked for 09:40 at the centre.")
+
+
+def test_a_post_op_clinic_is_a_visit_not_a_done_operation() -> None:
+    ctx = "Laryngoscopy has been booked for the post-operative clinic in two weeks."
+    assert not run_rule("temporal.v1", "Laryngoscopy booked at post-op clinic (2/52).", ctx)
+    assert run_rule("temporal.v1", "Laryngoscopy done post-op.", ctx)  # control
+
+
+def test_uk_brands_and_ward_abbreviations_are_drugs() -> None:
+    from medfact.lexicon.drugs import default_lexicon
+
+    names = {
+        "MMF": "mycophenolate",
+        "mycophenolate mofetil": "mycophenolate",
+        "Laxido": "macrogol",
+        "Priadel": "lithium",
+        "lithium carbonate": "lithium",
+        "Tazocin": "piperacillin-tazobactam",
+        "pip-tazo": "piperacillin-tazobactam",
+        "Augmentin": "co-amoxiclav",
+        "Clenil": "beclomethasone",
+        "Qvar": "beclomethasone",
+    }
+    lexicon = default_lexicon()
+    assert {name: [d.canonical for d in lexicon.find(name)] for name in names} == {
+        name: [canonical] for name, canonical in names.items()
+    }
+    # control: the words around a dose name no drug
+    assert lexicon.find("one sachet twice a day, with food") == []

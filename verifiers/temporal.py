@@ -683,7 +683,8 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
         # "8 am." ends a sentence: the dot is not part of the time ("8 a.m." keeps its own)
         end = m.end() - 1 if m.group().endswith("m.") and m.group()[-3] != "." else m.end()
         topic = text.topic(lo, hi, m.span())
-        found.append(Mention("clock", "", m.start(), end, topic, amount=_minutes(m)))
+        twelve = _twelve_hour(m)
+        found.append(Mention("clock", twelve, m.start(), end, topic, amount=_minutes(m)))
     for m in anchored(_YEAR, doc, _YEAR_FIRSTS):
         lo, hi = text.clause(m.start())
         topic = text.topic(lo, hi, m.span())
@@ -723,9 +724,14 @@ def _no_aspect(text: str, m: re.Match[str]) -> bool:
         _NOT_YET_BEFORE.search(text, before, at) or _OTHER_SENSE.match(text, m.end())
     ):
         return True  # "not yet done", "well done", "done so far", "due to"
+    if word == "post-op" and _VISIT_AFTER.match(text, m.end()):
+        return True  # "booked at the post-op clinic": a visit's name, not a done operation
     return word == "was done" and _DENIED_BEFORE.search(text, before, at) is not None
 
 
+_VISIT_AFTER = re.compile(
+    r"\s+(?:clinic|review|appointment|appt|visit|follow-up|follow\s+up|check|f/u|ward)\b", re.I
+)
 _NOT_YET_BEFORE = re.compile(
     r"\b(?:not|yet|n't|never|well|be|been|being|get|getting|to)\s+(?:\w+\s+)?$", re.I
 )
@@ -745,7 +751,19 @@ def _minutes(m: re.Match[str]) -> float:
     return hour * 60.0 + minute
 
 
+def _twelve_hour(m: re.Match[str]) -> str:
+    """ "12h" for a clock time that may be either half of the day ("10:40 tonight" is 22:40):
+    an hour of 1-12 said without am/pm or a leading zero; else ""."""
+    hour = m.group("h")
+    if hour is None or m.group("ap") or hour.startswith("0") or not 1 <= int(hour) <= 12:
+        return ""
+    return "12h"
+
+
 def _same_time(a: Mention, b: Mention) -> bool:
+    if a.kind == "clock" and a.amount is not None and b.amount is not None:
+        apart = abs(a.amount - b.amount)
+        return apart == 0 or (apart == 720 and "12h" in (a.value, b.value))
     if a.kind == "time":
         if a.value != b.value and "0" not in (a.value, b.value):
             return False
@@ -901,7 +919,10 @@ class TemporalRule(Rule):
             return max(clash, key=lambda t: len(m.topic & t.topic)) if clash else None
         if any(_same_time(m, t) for t in related):
             return None
-        if m.kind in ("clock", "year") and (m.kind, m.amount) in theirs.stamps:
+        later = m.amount + 720 if m.value == "12h" and m.amount is not None else None
+        if m.kind in ("clock", "year") and (
+            (m.kind, m.amount) in theirs.stamps or ("clock", later) in theirs.stamps
+        ):
             return None  # "then a second dose at 13:27": a time the input gives, for its event
         return max(related, key=lambda t: len(m.topic & t.topic))
 

@@ -27,8 +27,8 @@ _EXTRA_VARIANTS = {
     "blue inhaler": "albuterol",
     "blue puffer": "albuterol",
     "blue reliever": "albuterol",
-    "brown inhaler": "beclometasone",
-    "brown preventer": "beclometasone",
+    "brown inhaler": "beclomethasone",
+    "brown preventer": "beclomethasone",
     "txa": "tranexamic acid",
     "oxytocin": "oxytocin",
     "thyroxine": "levothyroxine",
@@ -37,6 +37,19 @@ _EXTRA_VARIANTS = {
     # (thiamine, magnesium and ferrous sulphate, senna: left out; read as drugs they lowered the
     # MEDEC flag model's cross-validated margin below two standard errors)
     "vit k": "vitamin k",
+    # UK brands and ward abbreviations the table lacks
+    "mmf": "mycophenolate",
+    "laxido": "macrogol",
+    "movicol": "macrogol",
+    "priadel": "lithium",
+    "augmentin": "co-amoxiclav",
+    "septrin": "co-trimoxazole",
+    "clenil": "beclomethasone",
+    "epilim": "valproic acid",
+    "tazocin": "piperacillin-tazobactam",
+    "pip-tazo": "piperacillin-tazobactam",
+    "piperacillin-tazobactam": "piperacillin-tazobactam",
+    "piperacillin/tazobactam": "piperacillin-tazobactam",
 }
 
 _PACKAGE = "drug_named_entity_recognition"
@@ -48,6 +61,11 @@ _SAME_DRUG = {
     "valproate sodium": "valproic acid",
     "low-dose aspirin": "aspirin",
     "low dose aspirin": "aspirin",
+    # one drug spelled two ways, or named with its salt
+    "beclometasone": "beclomethasone",
+    "lithium carbonate": "lithium",
+    "mycophenolate mofetil": "mycophenolate",
+    "glyceryl trinitrate": "nitroglycerin",
 }
 
 # Variants that are everyday or clinical words in notes rather than drug mentions.
