@@ -126,3 +126,28 @@ def test_uk_brands_and_ward_abbreviations_are_drugs() -> None:
     }
     # control: the words around a dose name no drug
     assert lexicon.find("one sachet twice a day, with food") == []
+
+
+def test_for_cpr_opening_a_notes_item_is_an_order() -> None:
+    dnacpr = "Community DNACPR form from the GP last year. Not for intubation or ICU."
+
+    def code(out: str) -> list[str]:
+        return [f.message for f in run_rule("entities.v1", out, dnacpr) if "code" in f.message]
+
+    assert code("Escalation (with daughter): for CPR. Not for intubation/ICU.")
+    assert code("- For CPR (family supportive).")
+    assert code("Escalation: for ICU readmission and intubation if NIV fails; DNACPR.")
+    # controls: the input's own orders, and a discussion about CPR
+    assert not code("Escalation: not for CPR, not for intubation/ICU; for NIV.")
+    assert not code("Plan: for CPR discussion with family.")
+
+
+def test_a_critical_value_the_output_gives_another_value_is_changed_not_left_out() -> None:
+    high = "Bloods this morning show the potassium is high, 6.4."
+    (changed,) = run_rule("omission.v1", "Bloods show K 5.4. Asymptomatic.", high)
+    assert changed.relation == "contradicted" and changed.risk == 4
+    assert changed.span is not None and changed.span[0] == len("Bloods show ")
+    # controls: the value kept, and an input that gives the analyte twice
+    assert not run_rule("omission.v1", "Bloods show K 6.4.", high)
+    twice = "Potassium 6.4 this morning, 5.4 after insulin dextrose."
+    assert not run_rule("omission.v1", "K 6.4 this AM, 5.4 after insulin-dextrose.", twice)

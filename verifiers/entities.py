@@ -936,9 +936,13 @@ _CPR = re.compile(
 )
 _INTUBATION = re.compile(r"\b(?:intubation|intubate|breathing tube|ventilator)\b", re.IGNORECASE)
 _ACCEPTS = re.compile(
-    r"\b(?:accepts?|ok(?:ay)? for|agrees? to|wants?|would want|(?:but|remains|is|still) for)\s*$",
+    r"\b(?:accepts?|ok(?:ay)? for|agrees? to|wants?|would want|(?:but|remains|is|still) for)\s*$"
+    # an order opening a note's item: "Resuscitation: for CPR", "- For CPR (family supportive)",
+    # "Escalation: for ICU readmission and intubation"
+    r"|(?:^|[:;(\n\u2013-])\s*for(?:\s+[\w-]+){0,3}?(?:\s+and|,)?\s*$",
     re.I,
 )
+_NOT_AN_ORDER = re.compile(r"\s+(?:discussion|decision|conversation|form|status)\b", re.I)
 
 
 _CODE_HINT = re.compile(
@@ -1047,7 +1051,9 @@ def code_status(doc: AnalyzedText) -> CodeStatus:
                 or polarity_at(doc, m.start(), m.end()) == NEGATED
             ):
                 declined.append((m.start(), m.end()))
-            elif _ACCEPTS.search(before) or _answered_yes(doc, m.start(), m.end()):
+            elif (
+                _ACCEPTS.search(before) and not _NOT_AN_ORDER.match(text, m.end())
+            ) or _answered_yes(doc, m.start(), m.end()):
                 accepted.append((m.start(), m.end()))
     return CodeStatus(spans(_FULL), dnr, dni, spans(_COMFORT), cpr_ok, intubation_ok)
 

@@ -20,7 +20,7 @@ from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.textutil import SpanIndex, sentence_at
 from medfact.types import Finding
-from medfact.verifiers.base import OMITTED, Rule
+from medfact.verifiers.base import CONTRADICTED, OMITTED, Rule
 from medfact.verifiers.drugs import is_drug_class
 from medfact.verifiers.entities import (
     PREGNANCY,
@@ -278,6 +278,16 @@ _NOT_RESULTS = frozenset({"time", "age", "x", "weight"})  # "blood sugar two hou
 
 def critical_labs(doc: AnalyzedText) -> list[tuple[Lab, float, int, int]]:
     """(lab, value, start, end) of each laboratory value of ``doc`` in its critical range."""
+    return [
+        (lab, value, start, end)
+        for lab, value, start, end in lab_values(doc)
+        if (lab.low is not None and value < lab.low) or (lab.high is not None and value > lab.high)
+    ]
+
+
+def lab_values(doc: AnalyzedText) -> list[tuple[Lab, float, int, int]]:
+    """(lab, value, start, end) of each value of a critical-value analyte ``doc`` states, in
+    the analyte's normal units."""
     found = []
     text = doc.text
     # numbers written in digits, then numbers said in words ("seven point nine")
@@ -312,10 +322,7 @@ def critical_labs(doc: AnalyzedText) -> list[tuple[Lab, float, int, int]]:
                 thousands = bool(v.group(2))
             if lab.thousands and (value >= 1000 or thousands):
                 value = value / 1000 if value >= 1000 else value
-            value = lab.normal_units(value)
-            low, high = lab.low, lab.high
-            if (low is not None and value < low) or (high is not None and value > high):
-                found.append((lab, value, name_start, end))
+            found.append((lab, lab.normal_units(value), name_start, end))
             break
     return found
 
@@ -421,15 +428,35 @@ class OmissionRule(Rule):
                     0.8,
                 )
             )
-        out_values = {(lab.name, round(value, 3)) for lab, value, _, _ in critical_labs(out)}
+        out_labs, ctx_labs = lab_values(out), lab_values(ctx)
+        out_values = {(lab.name, round(value, 3)) for lab, value, _, _ in out_labs}
         for lab, value, start, end in critical_labs(ctx):
             shown = ctx.text[start:end]
             digits = re.findall(r"\d+(?:[.,]\d+)*", shown)
-            stated = lab.states is not None and lab.states.search(out.text) is not None
-            if stated or (lab.name, round(value, 3)) in out_values:
-                continue  # the abnormality it shows ("hyperkalaemia"), or the value ("Plt 12K")
+            if (lab.name, round(value, 3)) in out_values:
+                continue  # the value ("Plt 12K" for "platelets 12,000")
             if digits and _number_in(out.text, digits[-1]):
                 continue
+            other = [o for o in out_labs if o[0].name == lab.name]
+            if len(other) == 1 and len({v for lb, v, _, _ in ctx_labs if lb.name == lab.name}) == 1:
+                # the input's only value of the analyte, which the output gives another value
+                said = out.text[other[0][2] : other[0][3]]
+                findings.append(
+                    self.finding(
+                        view,
+                        ErrorCategory.DETAIL_MISIDENTIFICATION,
+                        self.critical_lab_risk,
+                        (other[0][2], other[0][3]),
+                        f"critical value: output says '{said.strip()}'; input says "
+                        f"'{shown.strip()}'",
+                        relation=CONTRADICTED,
+                        context_span=(start, end),
+                        confidence=0.8,
+                    )
+                )
+                continue
+            if lab.states is not None and lab.states.search(out.text) is not None:
+                continue  # the abnormality it shows ("hyperkalaemia")
             findings.append(
                 self.omitted(
                     view,
