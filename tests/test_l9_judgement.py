@@ -151,3 +151,24 @@ def test_a_critical_value_the_output_gives_another_value_is_changed_not_left_out
     assert not run_rule("omission.v1", "Bloods show K 6.4.", high)
     twice = "Potassium 6.4 this morning, 5.4 after insulin dextrose."
     assert not run_rule("omission.v1", "K 6.4 this AM, 5.4 after insulin-dextrose.", twice)
+
+
+def test_the_other_sides_mention_is_read_in_its_own_clause() -> None:
+    hernia = (
+        "Surgeon: On examination there's a reducible right inguinal hernia; left side normal. "
+        "We'll do a laparoscopic right inguinal hernia repair, as a day case."
+    )
+    wrong = "Reducible R inguinal hernia. L groin normal. Listed: lap L inguinal hernia repair."
+    assert [f for f in run_rule("laterality.v1", wrong, hernia) if f.relation == "contradicted"]
+    right = "Reducible R inguinal hernia. L groin normal. Listed: lap R inguinal hernia repair."
+    listed = right.index("R inguinal hernia repair")
+    found = run_rule("laterality.v1", right, hernia)
+    assert not [f for f in found if f.span is not None and f.span[0] >= listed]
+
+
+def test_an_operation_named_by_its_organ_has_that_organs_side() -> None:
+    sides = analysed("Plan: R vitrectomy tomorrow; L mastectomy.").output.sides
+    assert [(m.side, m.anatomy) for m in sides] == [("right", "eye"), ("left", "breast")]
+    plan = "Plan: urgent referral for left vitrectomy tomorrow."
+    assert run_rule("laterality.v1", "Plan: R vitrectomy tomorrow.", plan)
+    assert not run_rule("laterality.v1", "Plan: L vitrectomy tomorrow.", plan)  # control

@@ -323,7 +323,16 @@ def _other_side_said(
         return None
 
     def said(c: SideMention) -> bool:
-        return bool(topic & window_stems(ctx.tokens, _token_at(ctx, c.start), 6) - named)
+        # what the input says of that mention, in its own clause and sentence ("right inguinal
+        # hernia; left side normal. We'll do a right hernia repair": no repair of the left)
+        k = _token_at(ctx, c.start)
+        own = {
+            t.stem
+            for t in ctx.tokens[max(0, k - 6) : k + 7]
+            if t.sentence == c.sentence
+            and ";" not in ctx.text[min(t.start, c.start) : max(t.end, c.end)]
+        }
+        return bool(topic & (window_stems(ctx.tokens, k, 6) & own) - named)
 
     if any(said(c) for c in theirs if c.side == m.side):
         return None
