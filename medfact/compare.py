@@ -1492,11 +1492,13 @@ class CompareStage(Stage):
         self.segmenter = parts.segmenter
         self.values = settings.evidence.corpus_document
         self.scope = settings.evidence.corpus_compare
+        # corpus passages analysed and their facts, by (corpus, doc id, text); one case's worth
+        self._read: dict[tuple[str, str | None, int], tuple[AnalyzedText, list[Fact]]] = {}
 
     def __call__(self, doc: CaseDoc) -> CaseDoc:
         if not doc.checkable or doc.output is None or not doc.claims:
             return doc
-        self._read: dict[tuple[str, str | None, int], tuple[AnalyzedText, list[Fact]]] = {}
+        self._read = {}
         done = {f.claim_id for f in doc.findings if f.relation == CONTRADICTED and f.claim_id}
         open_claims = [
             c
