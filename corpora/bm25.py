@@ -268,6 +268,15 @@ class BM25Corpus:
             return np.zeros(len(self), dtype=np.float32)
         return self._index.get_scores_from_ids(ids)
 
+    def passages_with(self, stem: str) -> int:
+        """How many of the corpus's passages hold ``stem`` (a token of ``fast_stems``)."""
+        self._load()
+        token = self._vocab.get(stem)
+        if token is None:
+            return 0
+        indptr = self._index.scores["indptr"]
+        return int(indptr[token + 1] - indptr[token])
+
     def top(self, query: str, k: int = 5) -> list[tuple[int, float]]:
         """(passage number, score) of the ``k`` best passages; ties by position; no zeros."""
         if k <= 0:

@@ -25,6 +25,13 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from medfact import direction as effects
+from medfact.aligned_document import (
+    VALUES_RULE,
+    absent_values,
+    aligned_document,
+    checked_values,
+    sentence_of,
+)
 from medfact.analysis import (
     AFFIRMED,
     ASKED,
@@ -40,6 +47,7 @@ from medfact.analysis import (
     is_content,
     is_relative,
 )
+from medfact.corpora.context import ContextIndex
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import (
     ANATOMY,
@@ -54,7 +62,7 @@ from medfact.registry import stages
 from medfact.stages import Stage
 from medfact.taxonomy import ErrorCategory, RiskLevel
 from medfact.textutil import sentence_at
-from medfact.types import Claim, Evidence, Finding
+from medfact.types import Claim, Evidence, Finding, Sentence
 from medfact.verifiers.aligned import LONG_CONTEXT
 from medfact.verifiers.base import window_stems
 from medfact.verifiers.certainty import judgement_spans
@@ -1482,10 +1490,15 @@ class CompareStage(Stage):
     def __init__(self, settings: Settings, parts: Parts) -> None:
         self.analyzer = parts.analyzer
         self.segmenter = parts.segmenter
+        self.values = settings.evidence.corpus_document
+        self.scope = settings.evidence.corpus_compare
+        # corpus passages analysed and their facts, by (corpus, doc id, text); one case's worth
+        self._read: dict[tuple[str, str | None, int], tuple[AnalyzedText, list[Fact]]] = {}
 
     def __call__(self, doc: CaseDoc) -> CaseDoc:
         if not doc.checkable or doc.output is None or not doc.claims:
             return doc
+        self._read = {}
         done = {f.claim_id for f in doc.findings if f.relation == CONTRADICTED and f.claim_id}
         open_claims = [
             c
@@ -1513,7 +1526,7 @@ class CompareStage(Stage):
                     said_all.facts(*bounds, None if study else _NO_OUTCOME), *claim.span
                 )
             ]
-            if not said:
+            if not said and not (self.values and doc.context is None):
                 continue
             doc.findings.extend(self._compare(doc, claim, said, windows[0], given_all, named))
         return doc
@@ -1559,15 +1572,111 @@ class CompareStage(Stage):
             # unless its frame is one that matters by itself ("ALLERGY: cefalexin")
             text, corpus = doc.context.text, False  # type: ignore[union-attr]
         else:
-            analysed = self.analyzer(window.text, self.segmenter(window.text))
+            return self._compare_corpus(doc, claim, said, window, claim_topic)
+        return [_finding(doc, claim, d, window, text, corpus) for d in found]
+
+    def _compare_corpus(
+        self,
+        doc: CaseDoc,
+        claim: Claim,
+        said: list[Fact],
+        window: Evidence,
+        claim_topic: frozenset[str],
+    ) -> list[Finding]:
+        """A claim against a corpus passage: its facts against the aligned window's (or, with
+        ``corpus_compare = "results"``, also against the aligned document's result sentences
+        closest to it); where none differs and ``corpus_document`` is on, its numbers against
+        the whole aligned document. A claim tier 1 aligned to a window it read from the whole
+        document (not a retrieved one) has its numbers checked only: on development abstracts
+        the facts of such windows added false alarms."""
+        document = aligned_document(doc.documents, window)
+        findings: list[Finding] = []
+        if claim.id in doc.document_aligned:
+            pass  # tier 1 found its support in the document, not in retrieval: values only
+        elif said and self.scope == "results" and document is not window:
+            analysed, given = self._passage_facts(document)
+            given = self._result_facts(claim.text, window, document, analysed, given)
+            topics = (claim_topic, sentence_topics(analysed, given))
+            found = differences(said, given, CORPUS_KINDS, topics)
+            findings = [_finding(doc, claim, d, document, analysed, True) for d in found]
+        elif said:
+            analysed, given = self._passage_facts(window)
+            topics = (claim_topic, sentence_topics(analysed, given))
+            found = differences(said, given, CORPUS_KINDS, topics)
+            findings = [_finding(doc, claim, d, window, window.text, True) for d in found]
+        if not findings and self.values and document is not window:
+            findings = self._absent_values(doc, claim, document)
+        return findings
+
+    def _absent_values(self, doc: CaseDoc, claim: Claim, document: Evidence) -> list[Finding]:
+        """One risk-2 "unsupported" finding (rule document_values.v1) for the claim's numbers
+        its aligned document states nowhere; the document is the evidence. The document is read
+        only for a claim that states a number."""
+        output = doc.output
+        assert output is not None
+        if not checked_values(output.text, output.quantities, *claim.span):
+            return []
+        analysed = self._passage_facts(document)[0]
+        missing = absent_values(output.text, output.quantities, claim.span, analysed)
+        if not missing:
+            return []
+        said = ", ".join(f"'{output.text[q.start : q.end]}'" for q in missing)
+        return [
+            Finding(
+                category=ErrorCategory.DETAIL_MISIDENTIFICATION,
+                risk=RiskLevel(2),
+                span=(missing[0].start, missing[-1].end),
+                message=f"value: output says {said}; passage {document.doc_id} states no such "
+                "value",
+                relation="unsupported",
+                rule=VALUES_RULE,
+                claim_id=claim.id,
+                evidence=[document],
+                confidence=0.6,
+            )
+        ]
+
+    def _result_facts(
+        self,
+        claim: str,
+        window: Evidence,
+        document: Evidence,
+        analysed: AnalyzedText,
+        given: list[Fact],
+    ) -> list[Fact]:
+        """The document's facts the claim is compared with: those of its aligned window, and
+        those of the document's result sentences (:func:`result_sentences`) closest to the
+        claim's words (BM25 over the document's sentences)."""
+        spans = [window.span] if window.span is not None else []
+        results = result_sentences(analysed.sentences)
+        if results:
+            index = ContextIndex(document.text, results, window=1)
+            spans += [e.span for e in index.search(claim, _RESULT_SENTENCES) if e.span]
+        return [f for f in given if any(s <= f.start < e for s, e in spans)]
+
+    def _passage_facts(self, passage: Evidence) -> tuple[AnalyzedText, list[Fact]]:
+        """A corpus passage analysed and its facts, read once per case."""
+        key = (passage.source, passage.doc_id, hash(passage.text))
+        if key not in self._read:
+            analysed = self.analyzer(passage.text, self.segmenter(passage.text))
             given = [  # an effect of a corpus passage may be another study's
                 replace(g, data=replace(g.data, corpus=True)) if g.kind == "outcome" else g
                 for g in read_facts(analysed)
             ]
-            topics = (claim_topic, sentence_topics(analysed, given))
-            found = differences(said, given, CORPUS_KINDS, topics)
-            text, corpus = window.text, True
-        return [_finding(doc, claim, d, window, text, corpus) for d in found]
+            self._read[key] = (analysed, given)
+        return self._read[key]
+
+
+_RESULT_SENTENCES = 2  # a document's result sentences a claim is compared with, beside its window
+# a sentence that reports a result: a figure or a test of significance
+_RESULT = re.compile(r"\d|signific", re.IGNORECASE)
+
+
+def result_sentences(sentences: Sequence[Sentence]) -> list[Sentence]:
+    """The sentences of a study's text that report a result (a figure or a significance) and do
+    not set out an aim: a background sentence ("AIs are reported to raise the incidence of X")
+    is another study's finding, not this one's."""
+    return [s for s in sentences if _RESULT.search(s.text) and not _aims(s.text)]
 
 
 def _stated_elsewhere(fact: Fact, windows: Windows, claim_topic: frozenset[str]) -> bool:
@@ -1661,18 +1770,28 @@ def _finding(
     claim: Claim,
     d: Difference,
     window: Evidence,
-    window_text: str,
+    window_text: str | AnalyzedText,
     corpus: bool,
 ) -> Finding:
+    """The finding for one difference. ``window_text`` given analysed is a whole corpus
+    document: the finding's evidence is then the document's sentence that differs."""
     said_text = doc.case.output[d.said.start : d.said.end]
+    sentence = None
+    if isinstance(window_text, AnalyzedText):
+        sentence = sentence_of(window_text.sentences, d.given.start)
+        window_text = window_text.text
     given_text = window_text[d.given.start : d.given.end]
     where = "passage" if corpus else "input"
-    if corpus:
+    span: tuple[int, int] | None = None
+    if sentence is not None:
+        evidence = window.model_copy(update={"text": sentence.text, "span": sentence.span})
+    elif corpus:
         offset = window.span[0] if window.span is not None else None
         span = (offset + d.given.start, offset + d.given.end) if offset is not None else None
     else:
         span = (d.given.start, d.given.end)
-    evidence = window.model_copy(update={"text": given_text, "span": span})
+    if sentence is None:
+        evidence = window.model_copy(update={"text": given_text, "span": span})
     kind = d.said.kind
     if kind == "amount" and _unit_only(d.said.data[0], d.given.data[0]):
         kind = "unit"

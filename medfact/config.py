@@ -10,7 +10,7 @@ import json
 import tomllib
 from importlib.resources import files
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -94,6 +94,16 @@ class EvidenceSettings(_Section):
     corpus_top_k: PositiveInt = 2
     min_score: float = 0.0
     window_chars: PositiveInt = 400
+    # corpus mode: read the whole document a claim's aligned window comes from (tier 1 reads its
+    # windows closest to a claim no retrieved window supports; a number the document states
+    # nowhere makes the claim unsupported: medfact/aligned_document.py)
+    corpus_document: bool = True
+    # corpus mode: the claim's facts are compared with its aligned window ("window"), or also
+    # with the aligned document's result sentences closest to the claim ("results")
+    corpus_compare: Literal["window", "results"] = "window"
+    # corpus mode: a claim is supported only by a passage it shares a specific word with, one
+    # that at most this share of the corpus's passages hold, or only that passage (1.0: any word)
+    anchor_share: float = Field(0.02, gt=0.0, le=1.0)
 
 
 class LimitsSettings(_Section):

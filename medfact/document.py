@@ -41,6 +41,14 @@ class CaseDoc:
     output: AnalyzedText | None = None
     context: AnalyzedText | None = None
     evidence: dict[str, list[Evidence]] = field(default_factory=dict)  # claim id -> passages
+    # corpus mode: the whole passage of every retrieved hit, by (corpus, doc id); the evidence
+    # above holds each cut to its window nearest the claim
+    documents: dict[tuple[str, str | None], Evidence] = field(default_factory=dict)
+    # corpus mode: claims whose aligned window tier 1 read from the whole document, not retrieval
+    document_aligned: set[str] = field(default_factory=set)
+    # corpus mode: (claim id, corpus, doc id) of each passage the claim shares a specific word
+    # with ([evidence] anchor_share); None where the corpora cannot tell
+    anchored: set[tuple[str, str, str | None]] | None = None
     search: Search | None = None  # the case's context index, for rules that look things up
     checkable: bool = False  # there is a context or a corpus to check the claims against
     findings: list[Finding] = field(default_factory=list)

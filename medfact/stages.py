@@ -166,6 +166,7 @@ class RetrieveStage(Stage):
         self.corpus_top_k = settings.evidence.corpus_top_k
         self.min_score = settings.evidence.min_score
         self.window_chars = settings.evidence.window_chars
+        self.anchor_share = settings.evidence.anchor_share
 
     def __call__(self, doc: CaseDoc) -> CaseDoc:
         context = doc.context_text
@@ -181,11 +182,29 @@ class RetrieveStage(Stage):
     def _corpus_evidence(self, doc: CaseDoc) -> dict[str, list[Evidence]]:
         out = {}
         k = self.corpus_top_k
+        counted = {c.name: c for c in self.parts.corpora if _counts(c)}
+        if len(counted) == len(self.parts.corpora):
+            doc.anchored = set()
         for claim in doc.claims:
             hits = [e for corpus in self.parts.corpora for e in corpus.search(claim.text, k)]
             hits = sorted((e for e in hits if e.score > self.min_score), key=lambda e: -e.score)
+            for e in hits[:k]:
+                doc.documents.setdefault((e.source, e.doc_id), e)
+                if doc.anchored is not None and self._anchors(claim.text, e, counted[e.source]):
+                    doc.anchored.add((claim.id, e.source, e.doc_id))
             out[claim.id] = [self._best_window(claim.text, e) for e in hits[:k]]
         return out
+
+    def _anchors(self, claim: str, passage: Evidence, corpus: Any) -> bool:
+        """Whether the claim and the (whole) passage share a specific word: one that at most
+        ``anchor_share`` of the corpus's passages hold, or only this passage."""
+        from medfact.corpora.context import fast_stems
+
+        if self.anchor_share >= 1.0:
+            return True
+        most = max(1.0, self.anchor_share * len(corpus))
+        shared = set(fast_stems(claim)) & set(fast_stems(passage.text))
+        return any(corpus.passages_with(stem) <= most for stem in shared)
 
     def _best_window(self, query: str, passage: Evidence) -> Evidence:
         """The passage's sentence window that best matches ``query`` (the passage if short)."""
@@ -198,7 +217,16 @@ class RetrieveStage(Stage):
         return passage.model_copy(update={"text": windows[0].text, "span": windows[0].span})
 
 
+def _counts(corpus: Any) -> bool:
+    """Whether a corpus can tell how many of its passages hold a word."""
+    return callable(getattr(corpus, "passages_with", None)) and hasattr(corpus, "name")
+
+
 # --- verification ---------------------------------------------------------------------------------
+
+# corpus mode: windows of the aligned document tier 1 reads for a claim its retrieved windows do
+# not support (the closest by BM25 over the document's sentences and sentence pairs)
+_DOCUMENT_WINDOWS = 2
 
 
 class _RuleStage(Stage):
@@ -245,18 +273,74 @@ class Tier1Stage(ModelStage):
 
     def __init__(self, settings: Settings, parts: Parts) -> None:
         self.model = parts.model
+        self.segmenter = parts.segmenter
+        self.whole_document = settings.evidence.corpus_document
 
     def predict(self, docs: Sequence[CaseDoc]) -> list[Any]:
         """Each checkable case's claims in one model call of their own: a case's probabilities
         never depend on which other cases share its batch (padding, and int8 activation scales
         where quantized, are per call), so a record scores the same alone, in any batch, any
-        order. A prediction is (probabilities, evidence with each claim's aligned window first)."""
+        order. A prediction is (probabilities, evidence with each claim's aligned window first, the
+        ids of the claims whose aligned window was read from their whole document)."""
         return [self._align(d) if self.model is not None and d.checkable else None for d in docs]
 
-    def _align(self, doc: CaseDoc) -> tuple[Any, dict[str, list[Evidence]]]:
+    def _align(self, doc: CaseDoc) -> tuple[Any, dict[str, list[Evidence]], set[str]]:
         if hasattr(self.model, "align"):
-            return self.model.align(doc.claims, doc.evidence)
-        return self.model.predict(self.model.pairs(doc.claims, doc.evidence)), doc.evidence
+            probabilities, evidence = self.model.align(doc.claims, doc.evidence)
+        else:
+            probabilities = self.model.predict(self.model.pairs(doc.claims, doc.evidence))
+            evidence = doc.evidence
+        if self.whole_document and doc.documents and doc.context_text is None:
+            return self._read_documents(doc, probabilities, evidence)
+        return probabilities, evidence, set()
+
+    def _read_documents(
+        self, doc: CaseDoc, probabilities: Any, evidence: dict[str, list[Evidence]]
+    ) -> tuple[Any, dict[str, list[Evidence]], set[str]]:
+        """Corpus mode: a claim that none of its retrieved windows supports (P(supported) below
+        the card's threshold) is read against the windows of one or two sentences of its aligned
+        document (the passage its first window was cut from) that share most of its words; the
+        most supporting one, where it supports the claim more, goes first and gives the claim's
+        row. Also returns the ids of those claims."""
+        from medfact.aligned_document import aligned_document
+
+        cut = (getattr(self.model, "thresholds", None) or {}).get("supported")
+        if cut is None:
+            return probabilities, evidence, set()
+        probabilities, evidence = probabilities.copy(), dict(evidence)
+        moved: set[str] = set()
+        read: dict[tuple[str, str | None], Any] = {}
+        for i, claim in enumerate(doc.claims):
+            windows = evidence.get(claim.id) or []
+            if not windows or float(probabilities[i, 0]) >= cut:
+                continue
+            document = aligned_document(doc.documents, windows[0])
+            if document is windows[0]:
+                continue
+            key = (document.source, document.doc_id)
+            if key not in read:
+                read[key] = self._document_index(document)
+            seen = {(w.doc_id, w.span) for w in windows}
+            candidates = [
+                document.model_copy(update={"text": w.text, "span": w.span})
+                for w in read[key].search(claim.text, _DOCUMENT_WINDOWS + len(windows))
+                if (document.doc_id, w.span) not in seen
+            ][:_DOCUMENT_WINDOWS]
+            if not candidates:
+                continue
+            rows = self.model.predict([(w.text, claim.text) for w in candidates])
+            best = int(rows[:, 0].argmax())
+            if rows[best, 0] > probabilities[i, 0]:
+                probabilities[i] = rows[best]
+                evidence[claim.id] = [candidates[best], *windows]
+                moved.add(claim.id)
+        return probabilities, evidence, moved
+
+    def _document_index(self, document: Evidence) -> Any:
+        """BM25 over a corpus document's sentences and pairs of consecutive sentences."""
+        from medfact.corpora.context import ContextIndex
+
+        return ContextIndex(document.text, self.segmenter(document.text), window=2)
 
     def set_annotations(self, docs: Sequence[CaseDoc], predictions: Sequence[Any]) -> None:
         from medfact.verifiers.model_findings import model_findings, review_findings
@@ -264,7 +348,7 @@ class Tier1Stage(ModelStage):
         for doc, prediction in zip(docs, predictions, strict=True):
             if prediction is None:
                 continue
-            doc.probabilities, doc.evidence = prediction
+            doc.probabilities, doc.evidence, doc.document_aligned = prediction
             doc.thresholds = getattr(self.model, "thresholds", None)
             findings = review_findings(doc, doc.findings, doc.probabilities, doc.thresholds)
             findings.extend(model_findings(doc, findings, doc.probabilities, doc.thresholds))

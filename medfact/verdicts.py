@@ -2,11 +2,13 @@
 
 - **contradicted** when a finding on the claim says a fact differs (a rule, or the comparison of
   the claim with its aligned window); the finding's evidence is the deciding passage;
-- **not_enough_info** when another finding stands against the claim (context mode), or when no
+- **not_enough_info** when another finding stands against the claim (context mode; in corpus
+  mode only a number the aligned document states nowhere, ``document_values.v1``), or when no
   window reaches tier 1's support threshold;
 - **supported** only when tier 1's calibrated P(supported) for the claim's aligned window clears
   the threshold chosen on validation data (the card's ``supported``) and no finding stands
-  against it.
+  against it; in corpus mode also only where the claim shares a specific word with the aligned
+  passage (``[evidence] anchor_share``).
 
 Without a model (``--no-model``), a context-mode claim with no finding is judged by how many of
 its content words the input holds (``support.v1``); a corpus-mode claim is unchecked. A claim
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from medfact.aligned_document import VALUES_RULE
 from medfact.document import CaseDoc
 from medfact.scoring import UNCHECKED
 from medfact.taxonomy import VerdictLabel
@@ -49,14 +52,18 @@ def claim_verdicts(
         mine = by_claim.get(claim.id, [])
         against = [f for f in mine if f.relation == "contradicted"]
         evidence = doc.evidence.get(claim.id, [])
-        if against or (mine and context_mode):
+        if not context_mode:  # in corpus mode only the aligned document's check stands against
+            mine = [f for f in mine if f.relation == "contradicted" or f.rule == VALUES_RULE]
+        if against or mine:
             worst = max(against or mine, key=lambda f: (f.risk, f.confidence))
             verdicts.append(
                 Verdict(
                     claim_id=claim.id,
                     label=VerdictLabel.CONTRADICTED if against else VerdictLabel.NOT_ENOUGH_INFO,
                     probability=worst.confidence,
-                    evidence=(worst.evidence or evidence[:1]) if against else evidence[:1],
+                    evidence=(worst.evidence or evidence[:1])
+                    if against or worst.rule == VALUES_RULE
+                    else evidence[:1],
                     category=worst.category,
                     verifier=worst.rule,
                     rationale=worst.message,
@@ -65,6 +72,14 @@ def claim_verdicts(
         elif probabilities is not None and (context_mode or evidence):
             p = probabilities[position]
             supported = float(p[0]) >= t["supported"]
+            loose = (  # corpus mode: the aligned passage shares no specific word with the claim
+                not context_mode
+                and doc.anchored is not None
+                and (claim.id, evidence[0].source, evidence[0].doc_id) not in doc.anchored
+            )
+            if supported and loose:
+                verdicts.append(_loose_verdict(claim.id, p, evidence, tier1))
+                continue
             where = (
                 "the input"
                 if context_mode
@@ -100,6 +115,24 @@ def claim_verdicts(
                 )
             )
     return verdicts
+
+
+def _loose_verdict(claim_id: str, p: Any, evidence: list[Any], tier1: str) -> Verdict:
+    """not_enough_info for a claim tier 1 reads as supported by a corpus passage it shares only
+    common words with (``[evidence] anchor_share``): the passage is not about what it names."""
+    return Verdict(
+        claim_id=claim_id,
+        label=VerdictLabel.NOT_ENOUGH_INFO,
+        probability=round(1.0 - float(p[0]), 4),
+        evidence=evidence[:1],
+        verifier=tier1,
+        tier=1,
+        rationale=(
+            f"P(supported) {float(p[0]):.2f} against {evidence[0].source} passage "
+            f"{evidence[0].doc_id}, but the claim shares no specific word with it (each word they "
+            "share is in many of the corpus's passages)"
+        ),
+    )
 
 
 def _word_share_verdict(doc: CaseDoc, claim: Any, evidence: list[Any]) -> Verdict:
