@@ -172,3 +172,28 @@ def test_an_operation_named_by_its_organ_has_that_organs_side() -> None:
     plan = "Plan: urgent referral for left vitrectomy tomorrow."
     assert run_rule("laterality.v1", "Plan: R vitrectomy tomorrow.", plan)
     assert not run_rule("laterality.v1", "Plan: L vitrectomy tomorrow.", plan)  # control
+
+
+def test_a_severe_reaction_written_as_a_rash_alone_is_understated() -> None:
+    swelling = (
+        "Nurse: What happened when she reacted?\n"
+        "Parent: She was 3, on amoxicillin. On day 2 she came up in itchy blotches all over and "
+        "her eyes and lips puffed up. We took her to A&E and she had an antihistamine."
+    )
+    out = "Allergy: amoxicillin - mild non-itchy rash (seen in ED)."
+    found = run_rule("entities.v1", out, swelling)
+    assert [f.message for f in found if f.risk >= 3 and "mild reaction" in f.message]
+    kept = "Allergy: amoxicillin - urticaria + lip/eye swelling (seen in ED)."
+    assert not [f for f in run_rule("entities.v1", kept, swelling) if f.risk >= 3]
+    # control: an input whose reaction was itself an itchy rash
+    itchy = (
+        "Doctor: What did the clarithromycin do?\nPatient: A rash, really itchy, all over my back."
+    )
+    out = "Allergy: clarithromycin - itchy rash on back."
+    assert not [f for f in run_rule("entities.v1", out, itchy) if f.risk >= 3]
+
+
+def test_not_before_allergy_names_no_allergen() -> None:
+    ctx = "Paclitaxel was stopped because of neuropathy, not a reaction. Allergy: carboplatin."
+    out = "Paclitaxel stopped for neuropathy (not allergy). Carboplatin allergy."
+    assert not [f for f in run_rule("entities.v1", out, ctx) if "'not'" in f.message]

@@ -1093,6 +1093,7 @@ _NOT_NOUN_ALLERGENS = frozenset(
     | {"and", "from", "of", "to", "or", "fall", "spring", "summer", "winter", "seasonal"}
     | {"inhalant", "environmental", "nasal", "skin", "multiple", "several", "many", "some"}
     | {"possible", "known", "any", "no", "bad", "these", "those", "its", "list"}
+    | {"not", "nil", "never", "without", "true", "real", "an", "the", "drug", "food"}
 )
 # the first word of each item of a list after "Allergies:" (items after ",", ";" or "and",
 # parentheses skipped)
@@ -1502,6 +1503,8 @@ class EntitiesRule(Rule):
                 if d.canonical in severe
                 else None
             )
+            if mild is None and d.canonical in severe and _severe_in(ctx, severe[d.canonical]):
+                mild = _RASH_ONLY.search(out.text, d.start, d.start + len(own))
             if mild is not None and _SEVERE_REACTION.search(clause):
                 mild = None  # the output gives the allergic reaction too
             advised = None
@@ -1585,7 +1588,8 @@ class EntitiesRule(Rule):
 # drug that must not be given again; so does "tolerates X" for a drug the input reacts to.
 _SEVERE_REACTION = re.compile(
     r"\banaphyla\w*|\bangio-?edema\b|\b(?:lips?|tongue|throat|face|facial|mouth|eyes?)\b[^.\n]{0,30}"
-    r"\b(?:swell\w*|swollen|tight\w*|clos\w*)|\b(?:swell\w*|swollen)\b[^.\n]{0,20}"
+    r"\b(?:swell\w*|swollen|tight\w*|clos\w*|puff\w*)|\b(?:blood pressure|BP)\b[^.\n]{0,20}"
+    r"\b(?:dropped|fell|crashed|plummeted)\b|\bcollapsed?\b|\b(?:swell\w*|swollen)\b[^.\n]{0,20}"
     r"\b(?:lips?|tongue|throat|face)\b|\bhives\b|\burticaria\b|\b(?:trouble|difficulty|"
     r"couldn'?t|could not|can'?t) breath\w*|\bwheez\w*|\bbronchospasm\b|\basthma\b"
     r"|\bstevens[- ]johnson\b|\bSJS\b|\bemergency (?:room|department|visit)|\bER\b|\bA&E\b"
@@ -1605,6 +1609,8 @@ _MILD_REACTION = re.compile(
     r"|\bmild\s+(?:rash|itch\w*)\b",
     re.IGNORECASE,
 )
+# a rash alone: mild where the input gives swelling, hives or a collapse
+_RASH_ONLY = re.compile(r"\b(?:non-itchy|itchy|minor|slight|small|skin)\s+(?:skin\s+)?rash\b", re.I)
 _TOLERATES = re.compile(
     r"\b(?:tolerates?|tolerated|tolerating|no (?:problems?|issues?|reaction) (?:with|to)|"
     r"fine with|can take|safe to (?:take|use))\b",
@@ -1674,6 +1680,13 @@ _REACTION_REACH = 4  # sentences after a drug's that may still describe its reac
 _RESCUE = frozenset(
     {"epinephrine", "adrenaline", "diphenhydramine", "hydrocortisone", "cetirizine"}
 )
+
+
+def _severe_in(doc: AnalyzedText, span: tuple[int, int]) -> bool:
+    """Whether the sentence holding a reaction gives a severe one (swelling, hives, a fall in
+    blood pressure, a collapse)."""
+    sent = sentence_at(doc.sentences, span[0])
+    return sent is not None and _SEVERE_REACTION.search(doc.text, *sent.span) is not None
 
 
 def reacted_drugs(doc: AnalyzedText) -> dict[str, tuple[Any, tuple[int, int]]]:
