@@ -11,6 +11,7 @@ from medfact.errors import ConfigError
 from medfact.lexicon import tables
 from medfact.testing import run_rule
 from medfact.verifiers import entities
+from medfact.verifiers.entities import supported_concepts
 
 RULE = "entities.v1"
 
@@ -56,3 +57,220 @@ def test_a_broken_table_is_a_config_error(
     monkeypatch.setattr(entities, "read_tables", lambda name: full)
     with pytest.raises(ConfigError, match="entities.toml"):
         entities._load()
+
+
+# --- lay, British and "had X done" names: each supports its concept, and an input that does
+# not talk about the concept (the control) leaves the same output unsupported -------------------
+
+NAMED = [
+    # (output, the input in other words, a control input that does not talk about it)
+    (
+        "Recurrent UTI.",
+        "Patient: I think I've got a water infection again, it burns when I wee.",
+        "Patient: It burns when I wee.",
+    ),
+    (
+        "Known epilepsy; care plan followed.",
+        "Mum: She's had three seizures this month, we follow her seizure plan.",
+        "Mum: She's had three bad headaches this month.",
+    ),
+    (
+        "Renal failure.",
+        "Daughter: The doctors said her kidneys are failing.",
+        "Daughter: The doctors said her heart is fine.",
+    ),
+    (
+        "Previous hernia repair with mesh.",
+        "Patient: I had the other side done five years ago, mesh, keyhole. The hernia's back.",
+        "Patient: I had my knee done five years ago.",
+    ),
+    (
+        "Previous cataract surgery.",
+        "Patient: I had a cataract done last year.",
+        "Patient: I had my eyes tested last year.",
+    ),
+    (
+        "PMH: peptic ulcer disease.",
+        "Patient: I had a stomach ulcer years ago.",
+        "Patient: I had a sore stomach years ago.",
+    ),
+    (
+        "PSH: cholecystectomy.",
+        "Doctor: Any operations?\nPatient: The gallbladder, years ago.",
+        "Doctor: Any operations?\nPatient: None, just the bunion years ago.",
+    ),
+    (
+        "CT showed no bleed.",
+        "Doctor: Your scan showed no bleed.",
+        "Doctor: Your bloods showed no infection.",
+    ),
+    (
+        "ECG done.",
+        "Doctor: I'll do a tracing of your heart.",
+        "Doctor: I'll check your blood pressure.",
+    ),
+    (
+        "I&D performed.",
+        "Doctor: I'll lance it today.",
+        "Doctor: I'll dress it today.",
+    ),
+    (
+        "Prior PCI.",
+        "Patient: I had a stent put in two years ago.",
+        "Patient: I had a fall two years ago.",
+    ),
+    (
+        "She underwent incision and drainage.",
+        "Doctor: So they did an I and D in E D?\nPatient: Yes.",
+        "Doctor: So they gave you antibiotics in E D?\nPatient: Yes.",
+    ),
+    (
+        "Surgical history: appendectomy.",
+        "[patient] i had gall bladder and appendix .",
+        "[patient] i had my knee scoped .",
+    ),
+    (
+        "Family history of coronary artery disease.",
+        "Patient: There's some history of heart disease in the family, I can't remember who.",
+        "Patient: There's some history of diabetes in the family, I can't remember who.",
+    ),
+    (
+        "Plan: hysterectomy and bilateral oophorectomy.",
+        "Doctor: I would perform a hysterectomy and remove both ovaries.",
+        "Doctor: I would perform a hysterectomy.",
+    ),
+    (
+        "History of subdural hematoma.",
+        "Patient: They told me I had bleeding on the brain after the fall.",
+        "Patient: They told me I had a broken wrist after the fall.",
+    ),
+    (
+        "Mechanical MVR on warfarin.",
+        "74-year-old man on warfarin for a mechanical mitral valve.",
+        "74-year-old man on warfarin for atrial fibrillation. Mitral valve normal on echo.",
+    ),
+    (
+        "Carotid duplex: 80% stenosis on the left.",
+        "Doctor: So the scan of the neck arteries shows an eighty percent narrowing.",
+        "Doctor: So the bloods show your cholesterol is high.",
+    ),
+    (
+        "CT angiogram planned.",
+        "Doctor: You'll need another scan of the blood vessels first.",
+        "Doctor: You'll need another blood test first.",
+    ),
+    (
+        "AKI on bloods.",
+        "Doctor: The kidney function's dropped quite a bit since the diarrhoea started.",
+        "Doctor: The blood count has dropped quite a bit since the diarrhoea started.",
+    ),
+    (
+        "Gallstones on ultrasound.",
+        "Ultrasound: gallbladder with multiple stones and a thickened wall.",
+        "Ultrasound: normal liver and spleen.",
+    ),
+    (
+        "Renal colic.",
+        "CT KUB: 6 mm stone at the left vesicoureteric junction.",
+        "CT KUB: no abnormality.",
+    ),
+    (
+        "Hypertrophic cardiomyopathy.",
+        "Doctor: The scan shows your heart muscle is thickened.",
+        "Doctor: The scan shows your heart is normal.",
+    ),
+    (
+        "Multiple sclerosis, on interferon.",
+        "PMH: MS, on interferon.",
+        "PMH: asthma, on interferon.",
+    ),
+    (
+        "Renal failure, stable.",
+        "[doctor] your ckd is stable .",
+        "[doctor] your asthma is stable .",
+    ),
+]
+
+
+@pytest.mark.parametrize(("output", "context", "control"), NAMED)
+def test_a_lay_name_supports_its_concept(output: str, context: str, control: str) -> None:
+    assert unsupported(output, context) == []
+    assert unsupported(output, control), "the control input should leave it unsupported"
+
+
+# --- signs count only where the input does not deny them ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("output", "affirmed", "denied"),
+    [
+        ("Pneumonia on CXR.", "CXR: right lower lobe consolidation.", "CXR: no consolidation."),
+        (
+            "Previous hernia repair.",
+            "Patient: The hernia came back after the last one.",
+            "Abdomen soft, non-tender, no hernias.",
+        ),
+        (
+            "Known epilepsy.",
+            "Patient: I still get seizures about once a month.",
+            "Denies seizures, headaches or weakness.",
+        ),
+        (
+            "Subarachnoid haemorrhage.",
+            "Doctor: The scan shows bleeding on the brain.",
+            "Doctor: The scan shows no bleeding on the brain.",
+        ),
+    ],
+)
+def test_a_denied_sign_is_no_support(output: str, affirmed: str, denied: str) -> None:
+    assert unsupported(output, affirmed) == []
+    assert unsupported(output, denied)
+
+
+def test_text_only_callers_read_signs_leniently() -> None:
+    # support.v1 and omission.v1 read a text without its analysis: a sign counts there
+    assert ("condition", "pneumonia") in supported_concepts("CXR: no consolidation.")
+
+
+def test_determiners_are_one_word_in_lay_phrases() -> None:
+    for said in ("a tracing of your heart", "the tracing of his heart", "tracing of the heart"):
+        assert ("procedure", "ecg") in supported_concepts(f"Doctor: We did {said}.")
+
+
+# --- what is no name of a concept, and what still is a fabrication ------------------------------
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        "Plan: VTE ppx with enoxaparin.",
+        "Plan: DVT prophylaxis with enoxaparin.",
+        "Rheumatoid factor sent.",
+        "MS 10 mg PRN for pain.",  # morphine sulfate, not multiple sclerosis
+    ],
+)
+def test_what_names_no_condition(output: str) -> None:
+    ctx = "Admitted with pneumonia. Enoxaparin 40 mg daily. Morphine 10 mg PRN. Bloods sent."
+    assert unsupported(output, ctx) == []
+
+
+@pytest.mark.parametrize(
+    ("output", "context"),
+    [
+        # a memory clinic referral is where a dementia is sought, not found
+        (
+            "Cognitive screen 23/30, consistent with Alzheimer's dementia.",
+            "Doctor: I'll refer you to the memory clinic for a proper assessment.",
+        ),
+        # a relative's lung cancer is no nodule of the patient's
+        ("A firm 2 cm nodule in the left axilla.", "Patient: My sister had lung cancer."),
+        ("History of DVT.", "Plan: VTE prophylaxis with enoxaparin."),
+        ("History of cardiac arrest at 32.", "Patient: My brother collapsed playing football."),
+        ("Known migraine.", "Patient: She has pain in her tummy and is throwing up."),
+        ("Osteoarthritis of the knee.", "Patient: My knee hurts after a fall."),
+        ("Mitral regurgitation.", "Echo: normal valves."),
+        ("Kidney stones.", "Patient: The pain is in my back."),
+    ],
+)
+def test_a_fabricated_concept_is_still_reported(output: str, context: str) -> None:
+    assert unsupported(output, context)

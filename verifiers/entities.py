@@ -33,7 +33,7 @@ from medfact.verifiers.base import CONTRADICTED, Rule
 # matched): each concept's names, and the words that support it in the input without naming it.
 _TABLE = "entities.toml"
 _KINDS = ("condition", "procedure", "setting", "high_alert")
-_FIELDS = frozenset({"names", "support"})
+_FIELDS = frozenset({"names", "support", "signs"})
 
 
 def _phrases(where: str, value: Any) -> tuple[str, ...]:
@@ -51,11 +51,15 @@ def _phrases(where: str, value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _load() -> tuple[dict[str, dict[str, tuple[str, ...]]], dict[tuple[str, str], tuple[str, ...]]]:
-    """The names of each kind's concepts, and the support words of (kind, concept)."""
+_Words = dict[tuple[str, str], tuple[str, ...]]
+
+
+def _load() -> tuple[dict[str, dict[str, tuple[str, ...]]], _Words, _Words]:
+    """The names of each kind's concepts, and the support words and signs of (kind, concept)."""
     data = read_tables(_TABLE)
     names: dict[str, dict[str, tuple[str, ...]]] = {}
-    support: dict[tuple[str, str], tuple[str, ...]] = {}
+    support: _Words = {}
+    signs: _Words = {}
     for kind in _KINDS:
         table = data.get(kind)
         if not isinstance(table, dict):
@@ -66,15 +70,20 @@ def _load() -> tuple[dict[str, dict[str, tuple[str, ...]]], dict[tuple[str, str]
             if not isinstance(entry, dict) or "names" not in entry or set(entry) - _FIELDS:
                 raise ConfigError(
                     f"lexicon table data/{_TABLE}, {where}: must have 'names' and may have "
-                    f"'support'; received {sorted(entry) if isinstance(entry, dict) else entry!r}"
+                    "'support' and 'signs'; received "
+                    f"{sorted(entry) if isinstance(entry, dict) else entry!r}"
                 )
             names[kind][concept] = _phrases(f"{where} names", entry["names"])
             if "support" in entry:
                 support[(kind, concept)] = _phrases(f"{where} support", entry["support"])
-    return names, support
+            if "signs" in entry:
+                signs[(kind, concept)] = _phrases(f"{where} signs", entry["signs"])
+    return names, support, signs
 
 
-_NAMES, SUPPORT_ONLY = _load()
+# SUPPORT_ONLY: words that support a concept in the input wherever they stand; SIGNS: words that
+# support it only where the input does not deny them ("no hernias", "denies seizures").
+_NAMES, SUPPORT_ONLY, SIGNS = _load()
 CONDITIONS: dict[str, tuple[str, ...]] = _NAMES["condition"]
 PROCEDURES: dict[str, tuple[str, ...]] = _NAMES["procedure"]
 SETTINGS: dict[str, tuple[str, ...]] = _NAMES["setting"]
@@ -111,6 +120,13 @@ _WORDLIKE = frozenset(
 _NOT_BEFORE = {
     ("cva",): frozenset({"tenderness"}),
     ("septic",): frozenset({"screen", "workup", "work-up", "work"}),  # tests, not sepsis
+    ("rheumatoid",): frozenset({"factor"}),  # a blood test, not the arthritis
+    # "DVT prophylaxis", "VTE ppx", "DVT risk assessment": a prevention, not a clot ("VTE" is no
+    # name of the concept: notes write it for its prevention)
+    **dict.fromkeys(
+        [("dvt",), ("venous", "thromboembolism")],
+        frozenset({"prophylaxis", "ppx", "prevention", "risk", "assessment", "stockings"}),
+    ),
     # "adjuvant radiation therapy": the adjuvant is the radiation, not chemotherapy
     ("adjuvant",): frozenset({"radiation", "radiotherapy", "endocrine", "hormonal", "hormone"}),
 }
@@ -159,25 +175,45 @@ def _fold(word: str) -> str:
     return low
 
 
+_DETERMINERS = frozenset({"the", "a", "an", "his", "her", "my", "your", "their", "our", "its"})
+
+
+def _fold_determiner(word: str) -> str:
+    """``_fold``, with every determiner read as "the"."""
+    low = _fold(word)
+    return "the" if low in _DETERMINERS else low
+
+
 class AliasIndex:
     """Finds aliases of concepts in one pass over a text's words (1-4 word keys, plurals folded).
 
     Words are runs of letters and digits, so "x-ray", "x ray" and "X-rays" are one key.
     """
 
-    def __init__(self, rows: list[tuple[str, str, tuple[str, ...]]], loose: bool = False) -> None:
+    def __init__(
+        self,
+        rows: list[tuple[str, str, tuple[str, ...]]],
+        loose: bool = False,
+        determiners: bool = False,
+    ) -> None:
         """``loose``: abbreviations match in any case too ("ekg" in a lower-case transcript),
-        except those that are also words ("us", "ed", "aids")."""
+        except those that are also words ("us", "ed", "aids"). ``determiners``: "the", "a",
+        "his", "her", "my", "your" ... are one word, so that "a tracing of the heart" matches
+        "a tracing of your heart" (for lay phrases, which people say with any of them)."""
+        self.fold = _fold_determiner if determiners else _fold
         self.keys: dict[tuple[str, ...], list[_Entry]] = {}
         for kind, concept, aliases in rows:
             for alias in aliases:
                 words = tuple(_WORD.findall(alias))
                 exact = _exact(alias) and (not loose or alias.lower() in _WORDLIKE)
                 entry = _Entry(kind, concept, words if exact else None)
-                self.keys.setdefault(tuple(_fold(w) for w in words), []).append(entry)
-        self.longest = max((len(k) for k in self.keys), default=1)
-        # only where a longer key starts is a longer match worth trying
-        self.first_words = frozenset(k[0] for k in self.keys if len(k) > 1)
+                self.keys.setdefault(tuple(self.fold(w) for w in words), []).append(entry)
+        # only where a longer key starts is a longer match worth trying, up to the longest key
+        # that starts there
+        self.first_words: dict[str, int] = {}
+        for k in self.keys:
+            if len(k) > 1:
+                self.first_words[k[0]] = max(len(k), self.first_words.get(k[0], 0))
         # one-word keys: a word that is none (nor its singular) and starts no longer key is
         # passed over without a look-up
         self.singles = frozenset(k[0] for k in self.keys if len(k) == 1)
@@ -203,15 +239,17 @@ class AliasIndex:
     def find(self, text: str, kinds: tuple[str, ...] | None = None) -> list[Mention]:
         spans = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
         words = [w for w, _, _ in spans]
-        lowers = [_fold(w) for w in words]
+        fold = self.fold
+        lowers = [fold(w) for w in words]
         found: list[Mention] = []
         i, total = 0, len(words)
         singles = self.singles
         while i < total:
             step = 1
             low = lowers[i]
-            if low in self.first_words:
-                longest = min(self.longest, total - i)
+            longest = self.first_words.get(low, 0)
+            if longest:
+                longest = min(longest, total - i)
             elif low in singles or (
                 len(low) > 3 and low[-1] == "s" and (low[:-1] in singles or low[:-2] in singles)
             ):
@@ -274,9 +312,15 @@ def _index() -> AliasIndex:
     return AliasIndex(_rows())
 
 
+_SIGN = "sign of "  # a sign's kind in the support index: "sign of condition"
+
+
 @lru_cache(maxsize=1)
 def _support_index() -> AliasIndex:
-    return AliasIndex([(k, c, a) for (k, c), a in SUPPORT_ONLY.items()])
+    """Support words and signs, in one index (one pass over the input)."""
+    rows = [(k, c, a) for (k, c), a in SUPPORT_ONLY.items()]
+    rows += [(_SIGN + k, c, a) for (k, c), a in SIGNS.items()]
+    return AliasIndex(rows, determiners=True)
 
 
 @lru_cache(maxsize=256)
@@ -296,16 +340,34 @@ def _loose_index() -> AliasIndex:
 
 
 @lru_cache(maxsize=256)
-def _supported_concepts(text: str) -> frozenset[tuple[str, str]]:
+def _support_mentions(text: str) -> tuple[tuple[Mention, ...], tuple[Mention, ...]]:
+    """The support words and the signs of a text (each with its concept's own kind)."""
+    support, signs = [], []
+    for m in _support_index().find(text):
+        if m.kind.startswith(_SIGN):
+            signs.append(Mention(m.kind[len(_SIGN) :], m.concept, m.start, m.end, m.surface))
+        else:
+            support.append(m)
+    return tuple(support), tuple(signs)
+
+
+@lru_cache(maxsize=256)
+def _named_concepts(text: str) -> frozenset[tuple[str, str]]:
+    """Concepts a text names, spells out ("U T I") or supports by a support word."""
     joined = _SPELLED.sub(lambda m: m.group().replace(" ", ""), text)
     found = {(m.kind, m.concept) for m in _loose_index().find(joined)}
-    found |= {(m.kind, m.concept) for m in _support_index().find(text)}
+    found |= {(m.kind, m.concept) for m in _support_mentions(text)[0]}
     return frozenset(found)
 
 
+def _signs(text: str) -> tuple[Mention, ...]:
+    return _support_mentions(text)[1]
+
+
 def supported_concepts(text: str) -> set[tuple[str, str]]:
-    """(kind, concept) pairs a text supports: named, spelled out ("U T I") or by a lay word."""
-    return set(_supported_concepts(text))
+    """(kind, concept) pairs a text supports: named, spelled out ("U T I"), by a lay word or by
+    a sign, denied or not (a text without its analysis)."""
+    return set(_named_concepts(text)) | {(m.kind, m.concept) for m in _signs(text)}
 
 
 def high_alert_class(name: str) -> str | None:
@@ -640,7 +702,18 @@ def allergies(doc: AnalyzedText) -> list[Allergy]:
     return found
 
 
-def _supported(concept: str, kind: str, context_concepts: set[tuple[str, str]]) -> bool:
+@_once_per_text
+def input_concepts(doc: AnalyzedText) -> frozenset[tuple[str, str]]:
+    """``supported_concepts`` of an analysed input, a sign counted only where the input does not
+    deny it: "No hernias" does not support a hernia repair, "I had a hernia done" does."""
+    found = set(_named_concepts(doc.text))
+    for m in _signs(doc.text):
+        if (m.kind, m.concept) not in found and polarity_at(doc, m.start, m.end) == AFFIRMED:
+            found.add((m.kind, m.concept))
+    return frozenset(found)
+
+
+def _supported(concept: str, kind: str, context_concepts: Collection[tuple[str, str]]) -> bool:
     if (kind, concept) in context_concepts:
         return True
     # chemotherapy is both a procedure and a high-alert class: either in the input supports it
@@ -743,7 +816,7 @@ class EntitiesRule(Rule):
         ]
 
     def _unsupported(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
-        context_concepts = supported_concepts(ctx.text)
+        context_concepts = input_concepts(ctx)
         drug_spans = [(d.start, d.end) for d in out.drugs]
         findings: list[Finding] = []
         seen: set[tuple[str, str]] = set()
