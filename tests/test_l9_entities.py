@@ -274,3 +274,35 @@ def test_what_names_no_condition(output: str) -> None:
 )
 def test_a_fabricated_concept_is_still_reported(output: str, context: str) -> None:
     assert unsupported(output, context)
+
+
+# --- bare words that made a fabrication look supported ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("output", "supporting", "bare"),
+    [
+        (
+            "PMH: hypothyroidism.",
+            "Patient: I take a thyroid tablet every morning.",
+            "Doctor: I'll check your thyroid, blood count and iron today.",
+        ),
+        (
+            "Hyperlipidaemia.",
+            "Doctor: Your cholesterol's a bit high.",
+            "Plan: lipid panel and cholesterol with the next bloods.",
+        ),
+    ],
+)
+def test_a_bare_word_no_longer_supports(output: str, supporting: str, bare: str) -> None:
+    assert unsupported(output, supporting) == []
+    assert unsupported(output, bare)
+
+
+def test_a_relatives_support_word_supports_only_a_relatives_concept() -> None:
+    ctx = "Patient: My mum had thyroid problems, she was on thyroid tablets for it."
+    assert unsupported("PMH: hypothyroidism.", ctx)
+    assert unsupported("FHx: mother had hypothyroidism.", ctx) == []
+    # a name of the concept supports it wherever it stands (the family rules read the rest)
+    named = "Patient: My mum had hypothyroidism."
+    assert unsupported("PMH: hypothyroidism.", named) == []

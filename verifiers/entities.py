@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache, wraps
 from typing import Any, TypeVar, cast
 
-from medfact.analysis import AFFIRMED, NEGATED, AnalyzedText
+from medfact.analysis import AFFIRMED, FAMILY, NEGATED, AnalyzedText
 from medfact.document import CaseDoc
 from medfact.errors import ConfigError
 from medfact.lexicon.tables import read_tables
@@ -352,12 +352,15 @@ def _support_mentions(text: str) -> tuple[tuple[Mention, ...], tuple[Mention, ..
 
 
 @lru_cache(maxsize=256)
-def _named_concepts(text: str) -> frozenset[tuple[str, str]]:
-    """Concepts a text names, spells out ("U T I") or supports by a support word."""
+def _loose_concepts(text: str) -> frozenset[tuple[str, str]]:
+    """Concepts a text names or spells out ("U T I")."""
     joined = _SPELLED.sub(lambda m: m.group().replace(" ", ""), text)
-    found = {(m.kind, m.concept) for m in _loose_index().find(joined)}
-    found |= {(m.kind, m.concept) for m in _support_mentions(text)[0]}
-    return frozenset(found)
+    return frozenset((m.kind, m.concept) for m in _loose_index().find(joined))
+
+
+def _named_concepts(text: str) -> frozenset[tuple[str, str]]:
+    """Concepts a text names, spells out or supports by a support word."""
+    return _loose_concepts(text) | {(m.kind, m.concept) for m in _support_mentions(text)[0]}
 
 
 def _signs(text: str) -> tuple[Mention, ...]:
@@ -702,15 +705,30 @@ def allergies(doc: AnalyzedText) -> list[Allergy]:
     return found
 
 
+def _of_family(doc: AnalyzedText, start: int, end: int) -> bool:
+    """Whether [start, end) of a text is about a relative ("FHx: mother on thyroid tablets")."""
+    return any(t.scope == FAMILY for t in doc.tokens_in(start, end))
+
+
 @_once_per_text
-def input_concepts(doc: AnalyzedText) -> frozenset[tuple[str, str]]:
-    """``supported_concepts`` of an analysed input, a sign counted only where the input does not
-    deny it: "No hernias" does not support a hernia repair, "I had a hernia done" does."""
-    found = set(_named_concepts(doc.text))
-    for m in _signs(doc.text):
-        if (m.kind, m.concept) not in found and polarity_at(doc, m.start, m.end) == AFFIRMED:
-            found.add((m.kind, m.concept))
-    return frozenset(found)
+def input_concepts(
+    doc: AnalyzedText,
+) -> tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]]]:
+    """``supported_concepts`` of an analysed input, and those it supports for a relative only.
+
+    A sign counts only where the input does not deny it: "No hernias" does not support a hernia
+    repair, "I had a hernia done" does. A support word or sign said of a relative ("mother on
+    thyroid tablets") supports the concept in a relative's history only; a name of the concept
+    supports it wherever it stands (the family history's own rules read that)."""
+    found = set(_loose_concepts(doc.text))
+    family: set[tuple[str, str]] = set()
+    support, signs = _support_mentions(doc.text)
+    for m in (*support, *signs):
+        key = (m.kind, m.concept)
+        if key in found or (m in signs and polarity_at(doc, m.start, m.end) != AFFIRMED):
+            continue
+        (family if _of_family(doc, m.start, m.end) else found).add(key)
+    return frozenset(found), frozenset(family - found)
 
 
 def _supported(concept: str, kind: str, context_concepts: Collection[tuple[str, str]]) -> bool:
@@ -816,13 +834,15 @@ class EntitiesRule(Rule):
         ]
 
     def _unsupported(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
-        context_concepts = input_concepts(ctx)
+        context_concepts, relatives = input_concepts(ctx)
         drug_spans = [(d.start, d.end) for d in out.drugs]
         findings: list[Finding] = []
         seen: set[tuple[str, str]] = set()
         for m in mentions(out.text):
             if _supported(m.concept, m.kind, context_concepts) or (m.kind, m.concept) in seen:
                 continue
+            if (m.kind, m.concept) in relatives and _of_family(out, m.start, m.end):
+                continue  # a relative's, as the input's support words are
             if m.kind == "high_alert" and any(s < m.end and m.start < e for s, e in drug_spans):
                 continue  # drugs.v1 reports the drugs its lexicon finds
             if polarity_at(out, m.start, m.end) != AFFIRMED:
