@@ -189,6 +189,32 @@ NAMED = [
         "[doctor] your ckd is stable .",
         "[doctor] your asthma is stable .",
     ),
+    (
+        "Chronic kidney disease.",
+        "Daughter: Her kidneys aren't great, they said they're only working at thirty percent.",
+        "Daughter: Her eyes aren't great, she can only read large print.",
+    ),
+    (
+        "Chest tube inserted.",
+        "Nurse: The chest drain went in without problems.",
+        "Nurse: The cannula went in without problems.",
+    ),
+    (
+        "Paracentesis: 5 L drained.",
+        "Patient: They drained the fluid from my belly, five litres.",
+        "Patient: They took some blood from my arm.",
+    ),
+    ("Vasectomy 2015.", "Patient: I had the snip in 2015.", "Patient: I had a knee op in 2015."),
+    (
+        "Lives in assisted living.",
+        "Daughter: Mum moved into sheltered housing last year.",
+        "Daughter: Mum moved into a bungalow last year.",
+    ),
+    (
+        "ERPC for miscarriage.",
+        "Doctor: We'll do an evacuation of retained products this afternoon.",
+        "Doctor: We'll repeat the scan this afternoon.",
+    ),
 ]
 
 
