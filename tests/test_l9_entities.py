@@ -105,6 +105,16 @@ NAMED = [
         "Doctor: Your bloods showed no infection.",
     ),
     (
+        "CT head normal.",
+        "Patient: I had a brain scan at the hospital, they said it was fine.",
+        "Patient: I had a blood test at the hospital, they said it was fine.",
+    ),
+    (
+        "CT head normal.",
+        "Patient: They scanned my head at the hospital, it was fine.",
+        "Patient: They looked in my ears at the hospital, it was fine.",
+    ),
+    (
         "ECG done.",
         "Doctor: I'll do a tracing of your heart.",
         "Doctor: I'll check your blood pressure.",
