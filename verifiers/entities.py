@@ -19,601 +19,76 @@ from dataclasses import dataclass
 from functools import lru_cache, wraps
 from typing import Any, TypeVar, cast
 
-from medfact.analysis import AFFIRMED, NEGATED, AnalyzedText
+from medfact.analysis import AFFIRMED, FAMILY, NEGATED, AnalyzedText
 from medfact.document import CaseDoc
+from medfact.errors import ConfigError
+from medfact.lexicon.tables import read_tables
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.textutil import STOPWORDS, sentence_at
 from medfact.types import Finding
 from medfact.verifiers.base import CONTRADICTED, Rule
 
-# Aliases in upper case are matched case-sensitively (short abbreviations that are also words).
-CONDITIONS: dict[str, tuple[str, ...]] = {
-    "heart failure": (
-        "heart failure",
-        "CHF",
-        "HFrEF",
-        "HFpEF",
-        "cardiac failure",
-        "cardiomyopathy",
-    ),
-    "left bundle branch block": ("left bundle branch block", "LBBB"),
-    "right bundle branch block": ("right bundle branch block", "RBBB"),
-    "heart block": ("heart block", "AV block", "atrioventricular block"),
-    "atrial fibrillation": (
-        "atrial fibrillation",
-        "afib",
-        "a-fib",
-        "a fib",
-        "AF",
-        "atrial flutter",
-    ),
-    "hypertension": ("hypertension", "hypertensive", "HTN", "high blood pressure"),
-    "diabetes": (
-        "diabetes",
-        "diabetic",
-        "DM",
-        "DM2",
-        "DMII",
-        "T2DM",
-        "T1DM",
-        "IDDM",
-        "NIDDM",
-        "high blood sugar",
-        "sugar diabetes",
-    ),
-    "chronic kidney disease": (
-        "kidney disease",
-        "CKD",
-        "renal insufficiency",
-        "renal failure",
-        "kidney failure",
-        "ESRD",
-        "renal disease",
-    ),
-    "copd": ("COPD", "chronic obstructive pulmonary disease", "emphysema", "chronic bronchitis"),
-    "asthma": ("asthma", "asthmatic", "reactive airway disease"),
-    "coronary artery disease": ("coronary artery disease", "CAD", "ischemic heart disease"),
-    "myocardial infarction": ("myocardial infarction", "MI", "STEMI", "NSTEMI", "heart attack"),
-    "stroke": ("stroke", "CVA", "cerebrovascular accident", "TIA", "transient ischemic attack"),
-    "venous thromboembolism": (
-        "deep vein thrombosis",
-        "deep venous thrombosis",
-        "DVT",
-        "pulmonary embolism",
-        "pulmonary embolus",
-        "pulmonary emboli",
-        "PE",
-        "blood clot",
-        "blood clots",
-    ),
-    "pneumonia": ("pneumonia", "PNA", "lung infection"),
-    "otitis media": ("otitis media", "AOM", "ear infection", "otitis"),
-    "urinary tract infection": (
-        "urinary tract infection",
-        "UTI",
-        "cystitis",
-        "pyelonephritis",
-        "bladder infection",
-        "kidney infection",
-    ),
-    "sinusitis": ("sinusitis", "sinus infection"),
-    "streptococcal pharyngitis": ("strep throat", "streptococcal pharyngitis", "pharyngitis"),
-    "malignancy": (
-        "cancer",
-        "carcinoma",
-        "malignancy",
-        "malignant",
-        "lymphoma",
-        "leukemia",
-        "melanoma",
-        "sarcoma",
-        "metastatic",
-        "metastases",
-        "myeloma",
-        "CLL",
-        "CML",
-        "AML",
-    ),
-    "sepsis": ("sepsis", "septic", "septic shock"),
-    "cirrhosis": ("cirrhosis", "cirrhotic"),
-    "hepatitis": ("hepatitis", "HCV", "HBV"),
-    "hiv": ("HIV", "AIDS"),
-    "sleep apnea": ("sleep apnea", "OSA"),
-    "reflux": ("GERD", "reflux", "acid reflux", "heartburn"),
-    "hypothyroidism": ("hypothyroidism", "hypothyroid", "underactive thyroid", "Hashimoto"),
-    "hyperthyroidism": ("hyperthyroidism", "hyperthyroid", "overactive thyroid", "Graves"),
-    "dementia": ("dementia", "Alzheimer", "Alzheimer's", "cognitive impairment"),
-    "epilepsy": ("epilepsy", "seizure disorder", "epileptic"),
-    "osteoporosis": ("osteoporosis", "osteopenia"),
-    "rheumatoid arthritis": ("rheumatoid arthritis", "RA"),
-    "gout": ("gout", "gouty"),
-    "anemia": ("anemia", "anaemia", "anemic"),
-    "hyperlipidemia": (
-        "hyperlipidemia",
-        "HLD",
-        "dyslipidemia",
-        "high cholesterol",
-        "hypercholesterolemia",
-    ),
-    "cirrhotic ascites": ("ascites",),
-    "pancreatitis": ("pancreatitis",),
-    "appendicitis": ("appendicitis",),
-    "cholecystitis": ("cholecystitis", "gallstones", "cholelithiasis"),
-    "diverticulitis": ("diverticulitis",),
-    "cellulitis": ("cellulitis",),
-    "subdural hematoma": ("subdural hematoma", "SDH", "subdural"),
-    "intracranial hemorrhage": (
-        "intracranial hemorrhage",
-        "intracerebral hemorrhage",
-        "cerebral hemorrhage",
-        "intracerebral bleed",
-        "hemorrhagic stroke",
-        "brain bleed",
-        "bleed in the brain",
-        "bleeding in the brain",
-        "thalamic hemorrhage",
-        "basal ganglia hemorrhage",
-        "cerebellar hemorrhage",
-        "lobar hemorrhage",
-        "pontine hemorrhage",
-        "ICH",
-    ),
-    "pneumothorax": ("pneumothorax", "collapsed lung", "PTX"),
-    "pulmonary nodule": ("nodule", "lung mass", "pulmonary mass", "spiculated"),
-    "fracture": ("fracture", "broken bone", "Fx"),
-    "concussion": ("concussion",),
-    "peptic ulcer": ("peptic ulcer", "gastric ulcer", "duodenal ulcer", "PUD"),
-    "tuberculosis": ("tuberculosis", "TB"),
-    "bipolar disorder": ("bipolar",),
-    "schizophrenia": ("schizophrenia",),
-    "pre-eclampsia": ("pre-eclampsia", "preeclampsia", "eclampsia", "HELLP"),
-    "acute coronary syndrome": ("unstable angina", "ACS", "acute coronary syndrome"),
-    "psoriatic arthritis": ("psoriatic arthritis", "PsA"),
-    "ankylosing spondylitis": ("ankylosing spondylitis", "axial spondyloarthritis"),
-    "lupus": ("lupus", "SLE"),
-    "inflammatory bowel disease": (
-        "Crohn's",
-        "Crohn",
-        "Crohns",
-        "ulcerative colitis",
-        "IBD",
-        "inflammatory bowel disease",
-    ),
-    "parkinson's disease": ("Parkinson's", "Parkinson", "Parkinsons", "parkinsonism"),
-    "myasthenia gravis": ("myasthenia",),
-    "motor neurone disease": ("motor neurone disease", "motor neuron disease", "MND"),
-    "gestational diabetes": ("gestational diabetes", "GDM"),
-    "aortic stenosis": ("aortic stenosis",),
-    "abdominal aortic aneurysm": ("abdominal aortic aneurysm", "AAA"),
-    "peripheral arterial disease": (
-        "peripheral arterial disease",
-        "peripheral vascular disease",
-        "PAD",
-        "PVD",
-    ),
-    "glaucoma": ("glaucoma",),
-    "endometriosis": ("endometriosis",),
-    "polycystic ovary syndrome": ("PCOS", "polycystic ovary syndrome", "polycystic ovaries"),
-    "sickle cell disease": ("sickle cell",),
-    "coeliac disease": ("celiac", "coeliac"),
-    "fatty liver disease": ("fatty liver", "NAFLD", "MASLD"),
-    "interstitial lung disease": (
-        "pulmonary fibrosis",
-        "interstitial lung disease",
-        "ILD",
-        "IPF",
-    ),
-    "bronchiectasis": ("bronchiectasis",),
-}
+# The concept tables live in medfact/lexicon/data/entities.toml (its header says how they are
+# matched): each concept's names, and the words that support it in the input without naming it.
+_TABLE = "entities.toml"
+_KINDS = ("condition", "procedure", "setting", "high_alert")
+_FIELDS = frozenset({"names", "support", "signs"})
 
-PROCEDURES: dict[str, tuple[str, ...]] = {
-    "x-ray": ("x-ray", "x-rays", "xray", "x ray", "radiograph", "radiographs", "CXR", "films"),
-    "ct": ("CT", "CAT scan", "computed tomography", "CTA"),
-    "mri": ("MRI", "magnetic resonance", "MRA"),
-    "ultrasound": ("ultrasound", "sonogram", "sonography", "doppler", "US"),
-    "echocardiogram": ("echocardiogram", "echo", "TTE", "TEE"),
-    "ecg": ("ECG", "EKG", "electrocardiogram"),
-    "cardiac catheterization": (
-        "catheterization",
-        "cath",
-        "angiogram",
-        "angiography",
-        "angioplasty",
-        "PCI",
-        "stent",
-        "stents",
-    ),
-    "colonoscopy": ("colonoscopy",),
-    "endoscopy": ("endoscopy", "EGD", "upper endoscopy", "OGD", "gastroscopy"),
-    "bronchoscopy": ("bronchoscopy",),
-    "biopsy": ("biopsy", "biopsied", "excision", "excised", "excisional"),
-    "lumbar puncture": ("lumbar puncture", "spinal tap", "LP"),
-    "stress test": ("stress test", "treadmill test", "nuclear stress"),
-    "spirometry": ("spirometry", "PFT", "PFTs", "pulmonary function"),
-    "dialysis": ("dialysis", "hemodialysis", "HD"),
-    "transfusion": (
-        "transfusion",
-        "transfused",
-        "units of blood",
-        "unit of blood",
-        "PRBC",
-        "PRBCs",
-        "packed red cells",
-        "packed red blood cells",
-    ),
-    "mechanical ventilation": ("intubated", "mechanical ventilation", "ventilator"),
-    "appendectomy": ("appendectomy", "appy"),
-    "cholecystectomy": (
-        "cholecystectomy",
-        "lap chole",
-        "gallbladder removed",
-        "gallbladder removal",
-    ),
-    "thoracentesis": ("thoracentesis", "pleural tap"),
-    "paracentesis": ("paracentesis",),
-    "chest tube": ("chest tube", "tube thoracostomy"),
-    "cardioversion": ("cardioversion", "DCCV"),
-    "ablation": ("ablation",),
-    "open reduction internal fixation": ("ORIF", "open reduction"),
-    "incision and drainage": ("incision and drainage", "I&D"),
-    "dilation and curettage": ("dilation and curettage", "D&C"),
-    "colectomy": ("colectomy", "hemicolectomy"),
-    "hysterectomy": ("hysterectomy",),
-    "mastectomy": ("mastectomy", "lumpectomy"),
-    "arthroscopy": ("arthroscopy", "arthroscopic", "scope"),
-    "joint replacement": (
-        "knee replacement",
-        "hip replacement",
-        "arthroplasty",
-        "TKA",
-        "THA",
-        "TKR",
-        "THR",
-    ),
-    "bypass surgery": ("bypass", "CABG"),
-    "cesarean section": ("cesarean", "c-section", "C-section"),
-    "tonsillectomy": ("tonsillectomy",),
-    "hernia repair": ("hernia repair", "herniorrhaphy"),
-    "amputation": ("amputation", "amputated"),
-    "craniotomy": ("craniotomy",),
-    "laparoscopy": ("laparoscopy", "laparoscopic"),
-    "pacemaker": ("pacemaker", "defibrillator", "ICD", "PPM", "permanent pacemaker"),
-    "ercp": ("ERCP", "sphincterotomy"),
-    "electroconvulsive therapy": ("ECT", "electroconvulsive"),
-    "stoma": ("ileostomy", "colostomy", "stoma"),
-    "transurethral resection of prostate": ("TURP", "transurethral resection", "rebore"),
-    "cystoscopy": ("cystoscopy", "flexi cystoscopy"),
-    "thyroidectomy": ("thyroidectomy",),
-    "nephrectomy": ("nephrectomy",),
-    "prostatectomy": ("prostatectomy",),
-    "oophorectomy": ("oophorectomy",),
-    "splenectomy": ("splenectomy",),
-    "tracheostomy": ("tracheostomy", "trache", "trachy"),
-    "gastrostomy": ("gastrostomy",),
-    "valve replacement": ("TAVI", "TAVR", "valve replacement"),
-    "carotid endarterectomy": ("endarterectomy",),
-    "aneurysm repair": ("EVAR", "aneurysm repair"),
-    "discectomy": ("discectomy", "microdiscectomy"),
-    "vasectomy": ("vasectomy",),
-    "cataract surgery": ("cataract surgery", "cataract operation", "phaco", "phacoemulsification"),
-    "lithotripsy": ("lithotripsy", "ESWL"),
-    "ureteroscopy": ("ureteroscopy", "URS"),
-    "colposcopy": ("colposcopy", "LLETZ", "cone biopsy"),
-    "bariatric surgery": ("gastric bypass", "sleeve gastrectomy", "gastric band", "bariatric"),
-    "transplant": ("transplant", "transplanted"),
-    "chemotherapy": ("chemotherapy", "chemo", "adjuvant"),
-    "radiation therapy": ("radiation", "radiotherapy"),
-}
 
-SETTINGS: dict[str, tuple[str, ...]] = {
-    "intensive care unit": ("ICU", "intensive care", "critical care", "MICU", "SICU", "CCU"),
-    "emergency department": (
-        "emergency department",
-        "emergency room",
-        "ED",
-        "ER",
-        "accident and emergency",
-        "casualty",
-    ),
-    "nursing home": (
-        "nursing home",
-        "nursing facility",
-        "skilled nursing",
-        "SNF",
-        "long-term care",
-        "care home",
-    ),
-    "assisted living": ("assisted living",),
-    "hospice": ("hospice",),
-    "rehabilitation facility": ("rehab facility", "rehabilitation facility", "inpatient rehab"),
-    "urgent care": ("urgent care",),
-}
+def _phrases(where: str, value: Any) -> tuple[str, ...]:
+    """A list of non-empty strings, each once, as a tuple; a ConfigError naming ``where``."""
+    if not isinstance(value, list) or not value:
+        raise ConfigError(f"lexicon table data/{_TABLE}, {where}: must be a non-empty list")
+    seen: set[str] = set()
+    for item in value:
+        if not isinstance(item, str) or not item.strip() or item in seen:
+            raise ConfigError(
+                f"lexicon table data/{_TABLE}, {where}: {item!r} is not a non-empty string "
+                "listed once"
+            )
+        seen.add(item)
+    return tuple(value)
 
+
+_Words = dict[tuple[str, str], tuple[str, ...]]
+
+
+def _load() -> tuple[dict[str, dict[str, tuple[str, ...]]], _Words, _Words]:
+    """The names of each kind's concepts, and the support words and signs of (kind, concept)."""
+    data = read_tables(_TABLE)
+    names: dict[str, dict[str, tuple[str, ...]]] = {}
+    support: _Words = {}
+    signs: _Words = {}
+    for kind in _KINDS:
+        table = data.get(kind)
+        if not isinstance(table, dict):
+            raise ConfigError(f"lexicon table data/{_TABLE} has no [{kind}.*] concepts")
+        names[kind] = {}
+        for concept, entry in table.items():
+            where = f"[{kind}.{concept!r}]"
+            if not isinstance(entry, dict) or "names" not in entry or set(entry) - _FIELDS:
+                raise ConfigError(
+                    f"lexicon table data/{_TABLE}, {where}: must have 'names' and may have "
+                    "'support' and 'signs'; received "
+                    f"{sorted(entry) if isinstance(entry, dict) else entry!r}"
+                )
+            names[kind][concept] = _phrases(f"{where} names", entry["names"])
+            if "support" in entry:
+                support[(kind, concept)] = _phrases(f"{where} support", entry["support"])
+            if "signs" in entry:
+                signs[(kind, concept)] = _phrases(f"{where} signs", entry["signs"])
+    return names, support, signs
+
+
+# SUPPORT_ONLY: words that support a concept in the input wherever they stand; SIGNS: words that
+# support it only where the input does not deny them ("no hernias", "denies seizures").
+_NAMES, SUPPORT_ONLY, SIGNS = _load()
+CONDITIONS: dict[str, tuple[str, ...]] = _NAMES["condition"]
+PROCEDURES: dict[str, tuple[str, ...]] = _NAMES["procedure"]
+SETTINGS: dict[str, tuple[str, ...]] = _NAMES["setting"]
 # ISMP high-alert medication classes (acute and community lists), members by generic and brand.
-HIGH_ALERT: dict[str, tuple[str, ...]] = {
-    "anticoagulant": (
-        "warfarin",
-        "coumadin",
-        "jantoven",
-        "heparin",
-        "enoxaparin",
-        "lovenox",
-        "dalteparin",
-        "apixaban",
-        "eliquis",
-        "rivaroxaban",
-        "xarelto",
-        "dabigatran",
-        "pradaxa",
-        "edoxaban",
-        "fondaparinux",
-        "argatroban",
-        "bivalirudin",
-        "blood thinner",
-        "blood thinners",
-    ),
-    "thrombolytic": ("alteplase", "tenecteplase", "tPA"),
-    "insulin": (
-        "insulin",
-        "glargine",
-        "lantus",
-        "basaglar",
-        "toujeo",
-        "lispro",
-        "humalog",
-        "aspart",
-        "novolog",
-        "detemir",
-        "levemir",
-        "degludec",
-        "tresiba",
-        "NPH",
-        "humulin",
-        "novolin",
-    ),
-    "sulfonylurea": ("glipizide", "glyburide", "glimepiride"),
-    "opioid": (
-        "morphine",
-        "oxycodone",
-        "oxycontin",
-        "percocet",
-        "hydrocodone",
-        "norco",
-        "vicodin",
-        "hydromorphone",
-        "dilaudid",
-        "fentanyl",
-        "methadone",
-        "tramadol",
-        "codeine",
-        "buprenorphine",
-        "suboxone",
-        "tapentadol",
-        "meperidine",
-        "opioid",
-        "opioids",
-        "narcotic",
-        "narcotics",
-    ),
-    "antineoplastic": (
-        "methotrexate",
-        "cyclophosphamide",
-        "cisplatin",
-        "carboplatin",
-        "oxaliplatin",
-        "fluorouracil",
-        "5-FU",
-        "capecitabine",
-        "doxorubicin",
-        "paclitaxel",
-        "docetaxel",
-        "ifosfamide",
-        "etoposide",
-        "FOLFOX",
-        "FOLFIRI",
-        "chemotherapy",
-        "chemo",
-    ),
-    "sedative": (
-        "lorazepam",
-        "ativan",
-        "alprazolam",
-        "xanax",
-        "diazepam",
-        "valium",
-        "clonazepam",
-        "klonopin",
-        "midazolam",
-        "versed",
-        "propofol",
-        "dexmedetomidine",
-        "zolpidem",
-        "ambien",
-        "benzodiazepine",
-        "benzodiazepines",
-    ),
-    "concentrated electrolyte": (
-        "potassium chloride",
-        "KCl",
-        "IV potassium",
-        "hypertonic saline",
-        "magnesium sulfate",
-        "potassium phosphate",
-    ),
-    "antiarrhythmic": ("amiodarone", "digoxin", "lidocaine drip"),
-    "neuromuscular blocker": ("rocuronium", "vecuronium", "succinylcholine", "cisatracurium"),
-}
-
-# Words that, in the input, support a concept without naming it (a lay name, a test or a drug
-# that only the condition explains). They are never reported as entities of the output.
-SUPPORT_ONLY: dict[tuple[str, str], tuple[str, ...]] = {
-    ("condition", "diabetes"): ("sugar", "sugars", "metformin", "insulin", "glipizide"),
-    ("condition", "hypertension"): ("blood pressure", "BP", "lisinopril", "amlodipine"),
-    ("condition", "hyperlipidemia"): ("cholesterol", "lipid", "statin", "atorvastatin"),
-    ("condition", "hypothyroidism"): ("thyroid", "levothyroxine", "synthroid"),
-    ("condition", "asthma"): ("inhaler", "albuterol", "wheezing"),
-    ("condition", "fracture"): ("broke", "broken", "break", "fractured"),
-    ("condition", "sepsis"): ("infection", "infected"),
-    ("condition", "sinusitis"): ("sinus", "sinuses"),
-    ("procedure", "stress test"): ("treadmill",),
-    ("procedure", "joint replacement"): ("hip replaced", "knee replaced"),
-    ("procedure", "appendectomy"): (
-        "appendix taken out",
-        "appendix removed",
-        "appendix out",
-        "had appendix",
-        "appendix surgery",
-    ),
-    ("procedure", "cholecystectomy"): (
-        "gallbladder taken out",
-        "gallbladder out",
-        "gall bladder taken out",
-        "gall bladder out",
-        "gall bladder removed",
-        "had gall bladder",
-        "had gallbladder",
-        "gall bladder surgery",
-        "gallbladder surgery",
-        "gallbladder operation",
-        "gall bladder operation",
-    ),
-    ("procedure", "tonsillectomy"): (
-        "tonsils taken out",
-        "tonsils removed",
-        "tonsils out",
-        "no tonsils",
-        "tonsils as a kid",
-        "tonsils as a child",
-        "had my tonsils",
-    ),
-    ("condition", "venous thromboembolism"): (
-        "clot in your leg",
-        "clot in the leg",
-        "clot in his leg",
-        "clot in her leg",
-        "clot in my leg",
-        "clot in your lung",
-        "clot in the lung",
-    ),
-    ("condition", "otitis media"): ("ear drum is red", "eardrum is red", "bulging ear drum"),
-    ("procedure", "open reduction internal fixation"): (
-        "plates and screws",
-        "plate and screws",
-        "screws and plates",
-    ),
-    ("condition", "urinary tract infection"): ("urinary infection", "urine infection"),
-    ("condition", "chronic kidney disease"): ("kidney problems", "renal sufficiency"),
-    ("condition", "intracranial hemorrhage"): (
-        "bleeding in the brain",
-        "bleed in the brain",
-        "bleeding on the brain",
-    ),
-    ("condition", "reflux"): ("heart burn",),
-    ("procedure", "hysterectomy"): (
-        "uterus taken out",
-        "uterus removed",
-        "remove your uterus",
-        "remove the uterus",
-        "womb removed",
-        "womb taken out",
-    ),
-    # a wider name for what the input names narrowly ("ACS" for an NSTEMI)
-    ("condition", "acute coronary syndrome"): ("NSTEMI", "STEMI", "myocardial infarction", "MI"),
-    ("condition", "inflammatory bowel disease"): ("colitis",),
-    ("condition", "peripheral arterial disease"): ("claudication", "peripheral arteries"),
-    ("condition", "abdominal aortic aneurysm"): ("aortic aneurysm", "aneurysm"),
-    ("condition", "interstitial lung disease"): ("fibrosis",),
-    ("condition", "gestational diabetes"): ("diabetes in pregnancy",),
-    ("procedure", "stoma"): ("colostomy bag", "stoma bag", "ileostomy bag", "a bag"),
-    ("procedure", "cystoscopy"): (
-        "camera into the bladder",
-        "camera test of the bladder",
-        "bladder camera",
-        "look inside the bladder",
-        "look in the bladder",
-    ),
-    ("procedure", "lithotripsy"): (
-        "shock wave",
-        "shockwave",
-        "shock waves",
-        "break up the stone",
-        "break up the stones",
-        "remove the stones",
-        "remove all those stones",
-        "stones removed",
-    ),
-    ("procedure", "electroconvulsive therapy"): ("electric shock treatment", "shock treatment"),
-    ("procedure", "ercp"): ("camera test of the bile duct", "bile duct camera"),
-    ("procedure", "valve replacement"): ("new valve", "valve replaced"),
-    ("procedure", "tracheostomy"): ("breathing tube in the neck", "tube in the neck"),
-    ("procedure", "oophorectomy"): (
-        "ovaries removed",
-        "ovaries taken out",
-        "remove your ovaries",
-        "remove the ovaries",
-        "ovary removed",
-        "and ovaries",  # "remove the uterus and ovaries"
-        "and your ovaries",
-        "and the ovaries",
-    ),
-    ("condition", "malignancy"): ("tumor", "oncology", "oncologist"),
-    ("procedure", "mri"): (
-        "M R I",
-        "urgent scan",
-        "MRI scan",
-        "magnet scan",
-        "we scanned",
-        "MR angiogram",
-        "MR angiography",
-        "MR scan",
-    ),
-    # lay names of scopes ("a camera test", "the scope")
-    ("procedure", "endoscopy"): ("camera test", "the scope", "camera down"),
-    ("procedure", "colonoscopy"): ("camera test of the bowel", "camera test", "bowel camera"),
-    ("procedure", "ecg"): (
-        "E K G",
-        "E C G",
-        "heart tracing",
-        "tracing of the heart",
-        "heart trace",
-        "QRS",
-        "QTc",
-        "bundle branch block",
-        "ST elevation",
-        "ST depression",
-    ),
-    ("procedure", "incision and drainage"): (
-        "drain it",
-        "drained",
-        "drain the abscess",
-        "lance it",
-    ),
-    ("condition", "streptococcal pharyngitis"): (
-        "sore throat",
-        "throat is sore",
-        "throat sore",
-        "throat's been sore",
-    ),
-    ("procedure", "cardiac catheterization"): ("cardiac cath", "stented", "stent put in"),
-    ("procedure", "biopsy"): (
-        "send it to the lab",
-        "sent to the lab",
-        "cut it out",
-        "remove it",
-        "cut out",
-    ),
-    ("setting", "emergency department"): ("A&E", "went to the emergency", "emergency"),
-    ("procedure", "dialysis"): ("kidney machine",),
-    ("procedure", "transfusion"): (
-        "blood transfusion",
-        "bag of blood",
-        "units of red cells",
-        "give you blood",
-        "give her blood",
-        "give him blood",
-    ),
-}
+HIGH_ALERT: dict[str, tuple[str, ...]] = _NAMES["high_alert"]
 
 _FAMILY = ("wife", "husband", "partner", "daughter", "son", "mother", "father", "sister", "brother")
 _AGE = re.compile(  # "45-year-old", "45 yo", "72F", "aged 60"; not "5 years ago"
@@ -645,6 +120,13 @@ _WORDLIKE = frozenset(
 _NOT_BEFORE = {
     ("cva",): frozenset({"tenderness"}),
     ("septic",): frozenset({"screen", "workup", "work-up", "work"}),  # tests, not sepsis
+    ("rheumatoid",): frozenset({"factor"}),  # a blood test, not the arthritis
+    # "DVT prophylaxis", "VTE ppx", "DVT risk assessment": a prevention, not a clot ("VTE" is no
+    # name of the concept: notes write it for its prevention)
+    **dict.fromkeys(
+        [("dvt",), ("venous", "thromboembolism")],
+        frozenset({"prophylaxis", "ppx", "prevention", "risk", "assessment", "stockings"}),
+    ),
     # "adjuvant radiation therapy": the adjuvant is the radiation, not chemotherapy
     ("adjuvant",): frozenset({"radiation", "radiotherapy", "endocrine", "hormonal", "hormone"}),
 }
@@ -693,25 +175,45 @@ def _fold(word: str) -> str:
     return low
 
 
+_DETERMINERS = frozenset({"the", "a", "an", "his", "her", "my", "your", "their", "our", "its"})
+
+
+def _fold_determiner(word: str) -> str:
+    """``_fold``, with every determiner read as "the"."""
+    low = _fold(word)
+    return "the" if low in _DETERMINERS else low
+
+
 class AliasIndex:
     """Finds aliases of concepts in one pass over a text's words (1-4 word keys, plurals folded).
 
     Words are runs of letters and digits, so "x-ray", "x ray" and "X-rays" are one key.
     """
 
-    def __init__(self, rows: list[tuple[str, str, tuple[str, ...]]], loose: bool = False) -> None:
+    def __init__(
+        self,
+        rows: list[tuple[str, str, tuple[str, ...]]],
+        loose: bool = False,
+        determiners: bool = False,
+    ) -> None:
         """``loose``: abbreviations match in any case too ("ekg" in a lower-case transcript),
-        except those that are also words ("us", "ed", "aids")."""
+        except those that are also words ("us", "ed", "aids"). ``determiners``: "the", "a",
+        "his", "her", "my", "your" ... are one word, so that "a tracing of the heart" matches
+        "a tracing of your heart" (for lay phrases, which people say with any of them)."""
+        self.fold = _fold_determiner if determiners else _fold
         self.keys: dict[tuple[str, ...], list[_Entry]] = {}
         for kind, concept, aliases in rows:
             for alias in aliases:
                 words = tuple(_WORD.findall(alias))
                 exact = _exact(alias) and (not loose or alias.lower() in _WORDLIKE)
                 entry = _Entry(kind, concept, words if exact else None)
-                self.keys.setdefault(tuple(_fold(w) for w in words), []).append(entry)
-        self.longest = max((len(k) for k in self.keys), default=1)
-        # only where a longer key starts is a longer match worth trying
-        self.first_words = frozenset(k[0] for k in self.keys if len(k) > 1)
+                self.keys.setdefault(tuple(self.fold(w) for w in words), []).append(entry)
+        # only where a longer key starts is a longer match worth trying, up to the longest key
+        # that starts there
+        self.first_words: dict[str, int] = {}
+        for k in self.keys:
+            if len(k) > 1:
+                self.first_words[k[0]] = max(len(k), self.first_words.get(k[0], 0))
         # one-word keys: a word that is none (nor its singular) and starts no longer key is
         # passed over without a look-up
         self.singles = frozenset(k[0] for k in self.keys if len(k) == 1)
@@ -737,15 +239,17 @@ class AliasIndex:
     def find(self, text: str, kinds: tuple[str, ...] | None = None) -> list[Mention]:
         spans = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
         words = [w for w, _, _ in spans]
-        lowers = [_fold(w) for w in words]
+        fold = self.fold
+        lowers = [fold(w) for w in words]
         found: list[Mention] = []
         i, total = 0, len(words)
         singles = self.singles
         while i < total:
             step = 1
             low = lowers[i]
-            if low in self.first_words:
-                longest = min(self.longest, total - i)
+            longest = self.first_words.get(low, 0)
+            if longest:
+                longest = min(longest, total - i)
             elif low in singles or (
                 len(low) > 3 and low[-1] == "s" and (low[:-1] in singles or low[:-2] in singles)
             ):
@@ -808,9 +312,15 @@ def _index() -> AliasIndex:
     return AliasIndex(_rows())
 
 
+_SIGN = "sign of "  # a sign's kind in the support index: "sign of condition"
+
+
 @lru_cache(maxsize=1)
 def _support_index() -> AliasIndex:
-    return AliasIndex([(k, c, a) for (k, c), a in SUPPORT_ONLY.items()])
+    """Support words and signs, in one index (one pass over the input)."""
+    rows = [(k, c, a) for (k, c), a in SUPPORT_ONLY.items()]
+    rows += [(_SIGN + k, c, a) for (k, c), a in SIGNS.items()]
+    return AliasIndex(rows, determiners=True)
 
 
 @lru_cache(maxsize=256)
@@ -830,16 +340,37 @@ def _loose_index() -> AliasIndex:
 
 
 @lru_cache(maxsize=256)
-def _supported_concepts(text: str) -> frozenset[tuple[str, str]]:
+def _support_mentions(text: str) -> tuple[tuple[Mention, ...], tuple[Mention, ...]]:
+    """The support words and the signs of a text (each with its concept's own kind)."""
+    support, signs = [], []
+    for m in _support_index().find(text):
+        if m.kind.startswith(_SIGN):
+            signs.append(Mention(m.kind[len(_SIGN) :], m.concept, m.start, m.end, m.surface))
+        else:
+            support.append(m)
+    return tuple(support), tuple(signs)
+
+
+@lru_cache(maxsize=256)
+def _loose_concepts(text: str) -> frozenset[tuple[str, str]]:
+    """Concepts a text names or spells out ("U T I")."""
     joined = _SPELLED.sub(lambda m: m.group().replace(" ", ""), text)
-    found = {(m.kind, m.concept) for m in _loose_index().find(joined)}
-    found |= {(m.kind, m.concept) for m in _support_index().find(text)}
-    return frozenset(found)
+    return frozenset((m.kind, m.concept) for m in _loose_index().find(joined))
+
+
+def _named_concepts(text: str) -> frozenset[tuple[str, str]]:
+    """Concepts a text names, spells out or supports by a support word."""
+    return _loose_concepts(text) | {(m.kind, m.concept) for m in _support_mentions(text)[0]}
+
+
+def _signs(text: str) -> tuple[Mention, ...]:
+    return _support_mentions(text)[1]
 
 
 def supported_concepts(text: str) -> set[tuple[str, str]]:
-    """(kind, concept) pairs a text supports: named, spelled out ("U T I") or by a lay word."""
-    return set(_supported_concepts(text))
+    """(kind, concept) pairs a text supports: named, spelled out ("U T I"), by a lay word or by
+    a sign, denied or not (a text without its analysis)."""
+    return set(_named_concepts(text)) | {(m.kind, m.concept) for m in _signs(text)}
 
 
 def high_alert_class(name: str) -> str | None:
@@ -1181,7 +712,33 @@ def allergies(doc: AnalyzedText) -> list[Allergy]:
     return found
 
 
-def _supported(concept: str, kind: str, context_concepts: set[tuple[str, str]]) -> bool:
+def _of_family(doc: AnalyzedText, start: int, end: int) -> bool:
+    """Whether [start, end) of a text is about a relative ("FHx: mother on thyroid tablets")."""
+    return any(t.scope == FAMILY for t in doc.tokens_in(start, end))
+
+
+@_once_per_text
+def input_concepts(
+    doc: AnalyzedText,
+) -> tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]]]:
+    """``supported_concepts`` of an analysed input, and those it supports for a relative only.
+
+    A sign counts only where the input does not deny it: "No hernias" does not support a hernia
+    repair, "I had a hernia done" does. A support word or sign said of a relative ("mother on
+    thyroid tablets") supports the concept in a relative's history only; a name of the concept
+    supports it wherever it stands (the family history's own rules read that)."""
+    found = set(_loose_concepts(doc.text))
+    family: set[tuple[str, str]] = set()
+    support, signs = _support_mentions(doc.text)
+    for m in (*support, *signs):
+        key = (m.kind, m.concept)
+        if key in found or (m in signs and polarity_at(doc, m.start, m.end) != AFFIRMED):
+            continue
+        (family if _of_family(doc, m.start, m.end) else found).add(key)
+    return frozenset(found), frozenset(family - found)
+
+
+def _supported(concept: str, kind: str, context_concepts: Collection[tuple[str, str]]) -> bool:
     if (kind, concept) in context_concepts:
         return True
     # chemotherapy is both a procedure and a high-alert class: either in the input supports it
@@ -1284,13 +841,15 @@ class EntitiesRule(Rule):
         ]
 
     def _unsupported(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
-        context_concepts = supported_concepts(ctx.text)
+        context_concepts, relatives = input_concepts(ctx)
         drug_spans = [(d.start, d.end) for d in out.drugs]
         findings: list[Finding] = []
         seen: set[tuple[str, str]] = set()
         for m in mentions(out.text):
             if _supported(m.concept, m.kind, context_concepts) or (m.kind, m.concept) in seen:
                 continue
+            if (m.kind, m.concept) in relatives and _of_family(out, m.start, m.end):
+                continue  # a relative's, as the input's support words are
             if m.kind == "high_alert" and any(s < m.end and m.start < e for s, e in drug_spans):
                 continue  # drugs.v1 reports the drugs its lexicon finds
             if polarity_at(out, m.start, m.end) != AFFIRMED:
