@@ -215,10 +215,10 @@ _PHRASES = [
 _PHRASE_KEYS = {" ".join(phrase): key for phrase, key in _PHRASES}
 
 
-def _fold_phrases(toks: list[Token]) -> None:
-    """Give every word of a multi-word synonym its group's key ("high blood pressure" -> htn)."""
-    words = [t.text for t in toks]
-    for start, end in _match_phrases(words, tuple(_PHRASE_KEYS)):
+def _fold_phrases(toks: list[Token], words: list[str]) -> None:
+    """Give every word of a multi-word synonym its group's key ("high blood pressure" -> htn);
+    ``words`` are the tokens' texts."""
+    for start, end in _match_indexed(words, _PHRASE_INDEX):
         key = _PHRASE_KEYS[" ".join(words[start:end])]
         for tok in toks[start:end]:
             tok.stem = key
@@ -236,13 +236,20 @@ def _phrase_index(phrases: tuple[str, ...]) -> dict[str, list[list[str]]]:
 
 def _match_phrases(words: list[str], phrases: tuple[str, ...]) -> list[tuple[int, int]]:
     """Token index ranges where any phrase (space-separated words) occurs."""
-    index = _phrase_index(phrases)
+    return _match_indexed(words, _phrase_index(phrases))
+
+
+def _match_indexed(words: list[str], index: dict[str, list[list[str]]]) -> list[tuple[int, int]]:
+    """Token index ranges where any phrase of ``index`` (by :func:`_phrase_index`) occurs."""
     found = []
     for i, word in enumerate(words):
         for p in index.get(word, ()):
             if words[i : i + len(p)] == p:
                 found.append((i, i + len(p)))
     return found
+
+
+_PHRASE_INDEX = _phrase_index(tuple(_PHRASE_KEYS))  # the synonym phrases, indexed once
 
 
 def _parse_number(word: str) -> float | None:
@@ -585,8 +592,8 @@ class Analyzer:
                     )
                 )
             sent_tokens = doc.tokens[first:]
-            _fold_phrases(sent_tokens)
             words = [t.text for t in sent_tokens]
+            _fold_phrases(sent_tokens, words)
             gaps = [""]  # gaps[j]: the text between token j - 1 and token j
             gaps += [
                 text[sent_tokens[j - 1].end : sent_tokens[j].start] for j in range(1, len(words))
@@ -905,6 +912,8 @@ class Analyzer:
             if i <= skip_to:
                 continue
             word = tok.text
+            if not (word[0].isdigit() or word in terms.NUMBER_WORDS or "-" in word):
+                continue  # no digit, number word ("half" too) or hyphen: no number (most words)
             unit_and_half = _unit_and_a_half(toks, i)
             if unit_and_half is not None:
                 # "an hour and a half": 1.5 h; "a" of "an hour" was never read as a number
@@ -1022,9 +1031,9 @@ class Analyzer:
         """A side word and the body part within three words after it ("left knee"); "the right
         one" (or "the left side", not "side of ...") names the part named just before."""
         for i, tok in enumerate(toks):
-            word = _part_word(tok.text)
-            if (word in terms.ANATOMY or word in terms.ANATOMY_KEYS) and word not in _ANAPHORA:
-                last_part[:] = [(terms.ANATOMY_KEYS.get(tok.text, word), tok.sentence)]
+            part = _part_key(tok.text)
+            if part:
+                last_part[:] = [(part, tok.sentence)]
             side = terms.LATERALITY.get(tok.text)
             if side is None or (len(tok.text) <= 2 and not doc.text[tok.start].isupper()):
                 continue
@@ -1131,6 +1140,24 @@ def _part_word(word: str) -> str:
     ("thoracentesis")."""
     bare = word.rstrip("s")
     return word if bare not in terms.ANATOMY and word in terms.ANATOMY else bare
+
+
+def _part_key(word: str) -> str:
+    """The key of the body part ``word`` names ("legs" -> "leg"), or "" for a word that names
+    none ("one" and "side" refer to a part named before). Read once per word: the key depends
+    on the word alone."""
+    key = _PART_KEYS.get(word)
+    if key is None:
+        part = _part_word(word)
+        named = (part in terms.ANATOMY or part in terms.ANATOMY_KEYS) and part not in _ANAPHORA
+        key = terms.ANATOMY_KEYS.get(word, part) if named else ""
+        if len(_PART_KEYS) >= 100_000:
+            _PART_KEYS.clear()
+        _PART_KEYS[word] = key
+    return key
+
+
+_PART_KEYS: dict[str, str] = {}
 
 
 def _side_after_part(

@@ -238,7 +238,22 @@ RED_FLAGS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     for name, (found, kept) in _FLAGS.items()
 }
 # every red flag in one pattern: most inputs hold none, and one pass over them tells so
-_ANY_FLAG = re.compile("|".join(f"(?:{found})" for found, _ in _FLAGS.values()), re.IGNORECASE)
+_ANY_FLAG_SOURCE = "|".join(f"(?:{found})" for found, _ in _FLAGS.values())
+_ANY_FLAG = re.compile(_ANY_FLAG_SOURCE, re.IGNORECASE)
+# ignored case costs `re` a set per letter (several times the search): ASCII text is searched
+# lower-cased with a lower-cased copy, which matches where the pattern matches (its escapes are
+# all lower-case, \b and \w); other text keeps the ignored case, which also folds a few
+# non-ASCII letters (the Kelvin sign, the long s)
+_ANY_FLAG_LOWER = re.compile(_ANY_FLAG_SOURCE.lower())
+
+
+def any_red_flag(text: str) -> bool:
+    """Whether ``text`` holds any red flag's pattern (affirmed or not)."""
+    if text.isascii():
+        return _ANY_FLAG_LOWER.search(text.lower()) is not None
+    return _ANY_FLAG.search(text) is not None
+
+
 _INACTIVE = re.compile(
     r"\b(?:stopped|discontinued|d/c'?d|no longer|used to|previously|quit|allergic|allergy)\b",
     re.IGNORECASE,
@@ -463,7 +478,7 @@ class OmissionRule(Rule):
         """Red-flag findings the input affirms (not denied, asked or hedged) that the output
         does not name in any of their words."""
         findings: list[Finding] = []
-        if not _ANY_FLAG.search(ctx.text):
+        if not any_red_flag(ctx.text):
             return findings
         for name, (pattern, kept) in RED_FLAGS.items():
             if not pattern.search(ctx.text) or kept.search(out.text):
