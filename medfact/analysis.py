@@ -598,8 +598,11 @@ class Analyzer:
             gaps += [
                 text[sent_tokens[j - 1].end : sent_tokens[j].start] for j in range(1, len(words))
             ]
-            self._polarity(sent_tokens, words, gaps)
-            self._scope(sent_tokens, words, gaps, sections)
+            # the polarity and scope phrase lists, found in one pass over the words
+            matches = _match_groups(words, _SENTENCE_INDEX, _SENTENCE_LISTS)
+            polarity, scope = matches[: len(_POLARITY_LISTS)], matches[len(_POLARITY_LISTS) :]
+            self._polarity(sent_tokens, words, gaps, polarity)
+            self._scope(sent_tokens, words, gaps, sections, scope)
             n_quantities = len(doc.quantities)
             self._quantities(doc, sent_tokens, first)
             _join_spoken_point(doc, prev_tokens, sent_tokens, n_quantities)
@@ -627,8 +630,11 @@ class Analyzer:
         return doc
 
     @staticmethod
-    def _polarity(toks: list[Token], words: list[str], gaps: list[str]) -> None:
-        matches = _match_groups(words, _POLARITY_INDEX, len(_POLARITY_TRIGGERS) + 1)
+    def _polarity(
+        toks: list[Token], words: list[str], gaps: list[str], matches: list[list[tuple[int, int]]]
+    ) -> None:
+        """Negated, uncertain and asked words from the sentence's triggers (``matches``: where
+        each of :data:`_POLARITY_LISTS` occurs)."""
         stops = _stops(matches[-1], gaps, words)
         # "She has no appetite and vomited once": an event told after "and" is a new clause
         stops.update(
@@ -699,9 +705,14 @@ class Analyzer:
 
     @staticmethod
     def _scope(
-        toks: list[Token], words: list[str], gaps: list[str], sections: list[tuple[int, int, str]]
+        toks: list[Token],
+        words: list[str],
+        gaps: list[str],
+        sections: list[tuple[int, int, str]],
+        matches: list[list[tuple[int, int]]],
     ) -> None:
-        """History, family and hypothetical scope from the section and the sentence's triggers."""
+        """History, family and hypothetical scope from the section and the sentence's triggers
+        (``matches``: where each of :data:`_SCOPE_LISTS` occurs)."""
         if not toks:
             return
         base = _section_at(sections, toks[0].start)
@@ -712,7 +723,6 @@ class Analyzer:
                     sections[k] = (start, toks[0].start, scope)
         for tok in toks:
             tok.scope = base
-        matches = _match_groups(words, _SCOPE_INDEX, len(_SCOPE_TRIGGERS) + 3)
         stops = _stops(matches[-3], gaps, words)
         history_stops = stops | {a for a, _ in matches[-2]}
 
@@ -1486,15 +1496,16 @@ def _match_groups(
 
 # the trigger lists, then the terminators (polarity); then the terminators, the current markers
 # and the family terminators (scope)
-_POLARITY_INDEX = _group_index((*(p for _, _, p in _POLARITY_TRIGGERS), terms.SCOPE_TERMINATORS))
-_SCOPE_INDEX = _group_index(
-    (
-        *(p for _, _, p in _SCOPE_TRIGGERS),
-        terms.SCOPE_TERMINATORS,
-        terms.CURRENT_MARKERS,
-        terms.FAMILY_TERMINATORS,
-    )
+_POLARITY_LISTS = (*(p for _, _, p in _POLARITY_TRIGGERS), terms.SCOPE_TERMINATORS)
+_SCOPE_LISTS = (
+    *(p for _, _, p in _SCOPE_TRIGGERS),
+    terms.SCOPE_TERMINATORS,
+    terms.CURRENT_MARKERS,
+    terms.FAMILY_TERMINATORS,
 )
+# both in one index, the scope's lists numbered after the polarity's: one pass per sentence
+_SENTENCE_INDEX = _group_index((*_POLARITY_LISTS, *_SCOPE_LISTS))
+_SENTENCE_LISTS = len(_POLARITY_LISTS) + len(_SCOPE_LISTS)
 
 
 def _section_scopes(text: str) -> list[tuple[int, int, str]]:

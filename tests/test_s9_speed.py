@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-from medfact import verdicts
+from medfact import analysis, verdicts
 from medfact.analysis import _ANAPHORA, Analyzer, _part_key, _part_word
 from medfact.config import NO_MODEL
 from medfact.lexicon import terms
 from medfact.pipeline import Engine
 from medfact.segment import ClinicalSegmenter
-from medfact.verifiers import omission
+from medfact.verifiers import omission, temporal
 
 FLAG_TEXTS = [
     "Patient denies chest pain. Takes metoprolol 50 mg PO daily; no known drug allergies.",
@@ -123,3 +123,51 @@ def test_word_share_verdicts_read_the_input_once(monkeypatch) -> None:
     assert len(shared) >= 2  # control: several claims are judged by their word share
     assert len(built) == 1
     assert [v.model_dump() for v in after.verdicts] == [v.model_dump() for v in before.verdicts]
+
+
+MARKER_TEXTS = [
+    "Metoprolol was stopped 2 weeks ago and restarted yesterday at 0800; seen in 2019.",
+    "[doctor] did you ever smoke ? [patient] i quit three years ago . [doctor] we will "
+    "schedule an mri for next week and continue the lisinopril .",
+    "History of MI in 2015. Aspirin held for 5 days, resumed on 3/4. Follow up in six weeks.",
+    "Started amoxicillin 500 mg at 10:30 pm; the rash began a few days later.",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", MARKER_TEXTS)
+def test_markers_opening_on_the_shared_tokens_are_the_full_scans(text: str) -> None:
+    doc = Analyzer()(text, ClinicalSegmenter()(text))
+    opening = [t for t in doc.tokens if t.text in temporal._MENTION_FIRSTS or t.text[:1].isdigit()]
+    for pattern, firsts, numbers in [
+        (temporal._ASPECT_RE, temporal._ASPECT_FIRSTS, False),
+        (temporal._ACTION_RE, temporal._ACTION_FIRSTS, False),
+        (temporal._RELATIVE, temporal._RELATIVE_FIRSTS, True),
+        (temporal._CLOCK, frozenset(), True),
+        (temporal._YEAR, temporal._YEAR_FIRSTS, False),
+    ]:
+        full = [m.span() for m in temporal.anchored(pattern, doc, firsts, numbers)]
+        shared = [m.span() for m in temporal.anchored(pattern, doc, firsts, numbers, opening)]
+        assert shared == full
+    if text:
+        assert len(opening) < len(doc.tokens)  # control: the shared pass leaves words out
+        assert temporal.mentions(doc, carry=True)  # and the markers are still found
+
+
+def test_one_pass_finds_the_polarity_and_scope_lists_as_two_did() -> None:
+    text = (
+        "No fever but reports cough. Mother had breast cancer, no history of stroke; "
+        "denies chest pain except on exertion. If the pain returns, possible angina."
+    )
+    doc = Analyzer()(text, ClinicalSegmenter()(text))
+    polarity = analysis._group_index(analysis._POLARITY_LISTS)
+    scope = analysis._group_index(analysis._SCOPE_LISTS)
+    n = len(analysis._POLARITY_LISTS)
+    found = 0
+    for sent in doc.sentences:
+        words = [t.text for t in doc.sentence_tokens(sent.index)]
+        both = analysis._match_groups(words, analysis._SENTENCE_INDEX, analysis._SENTENCE_LISTS)
+        assert both[:n] == analysis._match_groups(words, polarity, n)
+        assert both[n:] == analysis._match_groups(words, scope, len(analysis._SCOPE_LISTS))
+        found += sum(map(len, both))
+    assert found >= 5  # control: triggers and terminators were found
