@@ -578,18 +578,14 @@ class Analyzer:
         prev_tokens: list[Token] = []
         for sent in sentences:
             first = len(doc.tokens)
+            offset, index = sent.span[0], sent.index
             for m in _TOKEN.finditer(sent.text):
                 word = m.group().lower()
                 if word[0] == ".":
                     word = "0" + word  # "creatinine was .7"
+                start, end = m.span()
                 doc.tokens.append(
-                    Token(
-                        word,
-                        sent.span[0] + m.start(),
-                        sent.span[0] + m.end(),
-                        sent.index,
-                        concept_key(word),
-                    )
+                    Token(word, offset + start, offset + end, index, concept_key(word))
                 )
             sent_tokens = doc.tokens[first:]
             words = [t.text for t in sent_tokens]

@@ -22,7 +22,6 @@ from medfact.scoring import UNCHECKED
 from medfact.taxonomy import VerdictLabel
 from medfact.types import Finding, Verdict
 from medfact.verifiers.model_findings import DEFAULT_THRESHOLDS
-from medfact.verifiers.support import SupportIndex, claim_tokens, unsupported_tokens
 
 TIER1 = "crossencoder.v1"  # the verifier name tier-1 verdicts carry
 
@@ -46,7 +45,6 @@ def claim_verdicts(
         if f.claim_id is not None and int(f.risk) >= 2:
             by_claim.setdefault(f.claim_id, []).append(f)
     verdicts = []
-    support: SupportIndex | None = None  # the input's words, read at the first claim needing them
     for position, claim in enumerate(doc.claims):
         mine = by_claim.get(claim.id, [])
         against = [f for f in mine if f.relation == "contradicted"]
@@ -89,9 +87,7 @@ def claim_verdicts(
                 )
             )
         elif context_mode:
-            if support is None:
-                support = SupportIndex(doc.context)
-            verdicts.append(_word_share_verdict(doc, claim, evidence, support))
+            verdicts.append(_word_share_verdict(doc, claim, evidence))
         else:
             verdicts.append(
                 Verdict(
@@ -106,12 +102,13 @@ def claim_verdicts(
     return verdicts
 
 
-def _word_share_verdict(
-    doc: CaseDoc, claim: Any, evidence: list[Any], support: SupportIndex
-) -> Verdict:
+def _word_share_verdict(doc: CaseDoc, claim: Any, evidence: list[Any]) -> Verdict:
     """The rule tier's verdict for a claim no rule flagged: the share of its content words the
-    input (``support``, its words) holds (``support.v1``)."""
-    assert doc.output is not None
+    input holds (``support.v1``; the input's words are read once per case)."""
+    from medfact.verifiers.support import SupportIndex, claim_tokens, unsupported_tokens
+
+    assert doc.context is not None and doc.output is not None
+    support = SupportIndex.of(doc.context)
     missing, n = unsupported_tokens(claim_tokens(doc.output, claim), support)
     share = 1.0 - len(missing) / n if n else 1.0
     return Verdict(

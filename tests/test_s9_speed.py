@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import pytest
 
-from medfact import analysis, verdicts
+from medfact import analysis
 from medfact.analysis import _ANAPHORA, Analyzer, _part_key, _part_word
 from medfact.config import NO_MODEL
 from medfact.lexicon import terms
 from medfact.pipeline import Engine
 from medfact.segment import ClinicalSegmenter
 from medfact.verifiers import omission, temporal
+from medfact.verifiers.support import SupportIndex
 
 FLAG_TEXTS = [
     "Patient denies chest pain. Takes metoprolol 50 mg PO daily; no known drug allergies.",
@@ -102,13 +103,13 @@ def test_quantities_skip_only_words_that_start_no_number() -> None:
     ]
 
 
-def test_word_share_verdicts_read_the_input_once(monkeypatch) -> None:
+def test_the_input_words_are_read_once_per_case(monkeypatch) -> None:
     built = []
-    plain = verdicts.SupportIndex
+    plain_init = SupportIndex.__init__
 
-    def counting(context):
+    def counting(self, context):
         built.append(context)
-        return plain(context)
+        plain_init(self, context)
 
     engine = Engine.from_config(None, NO_MODEL).load()
     case = {
@@ -117,12 +118,22 @@ def test_word_share_verdicts_read_the_input_once(monkeypatch) -> None:
         "output": "Cough. Mild fever. Takes paracetamol. Sleeps well. Walks daily.",
     }
     before = engine.score(case)
-    monkeypatch.setattr(verdicts, "SupportIndex", counting)
+    monkeypatch.setattr(SupportIndex, "__init__", counting)
     after = engine.score(case)
     shared = [v for v in after.verdicts if v.verifier == "support.v1"]
     assert len(shared) >= 2  # control: several claims are judged by their word share
-    assert len(built) == 1
+    assert len(built) == 1  # unsupported.v1 and every word-share verdict: one index
     assert [v.model_dump() for v in after.verdicts] == [v.model_dump() for v in before.verdicts]
+    assert after.model_dump(exclude={"timings"}) == before.model_dump(exclude={"timings"})
+
+
+def test_support_index_of_a_text_is_the_plain_index() -> None:
+    text = "Patient has a cough and a mild fever. Hypertension; takes paracetamol."
+    doc = Analyzer()(text, ClinicalSegmenter()(text))
+    index = SupportIndex.of(doc)
+    plain = SupportIndex(doc)
+    assert (index.stems, index.prefixes, index.words) == (plain.stems, plain.prefixes, plain.words)
+    assert SupportIndex.of(doc) is index  # control: the second reading is the kept one
 
 
 MARKER_TEXTS = [
