@@ -633,15 +633,20 @@ class Analyzer:
         each of :data:`_POLARITY_LISTS` occurs)."""
         stops = _stops(matches[-1], gaps, words)
         # "She has no appetite and vomited once": an event told after "and" is a new clause
-        stops.update(
-            j for j in range(1, len(words)) if words[j - 1] == "and" and words[j] in _EVENT_VERBS
-        )
+        if "and" in words:
+            stops.update(
+                j
+                for j in range(1, len(words))
+                if words[j - 1] == "and" and words[j] in _EVENT_VERBS
+            )
         found = [
             (a, b, kind, forward)
             for (kind, forward, _), group in zip(_POLARITY_TRIGGERS, matches, strict=False)
             for a, b in group
         ]
-        colons = {j for j, gap in enumerate(gaps) if ":" in gap} if ":" in "".join(gaps) else set()
+        joined = "".join(gaps)
+        colons = {j for j, gap in enumerate(gaps) if ":" in gap} if ":" in joined else set()
+        queried = "?" in joined  # a "?" between words (few sentences have one)
         for start, end, kind, forward in _longest(found):
             if kind is None:
                 continue  # a pseudo-negation: "no change in", "not only"
@@ -679,7 +684,7 @@ class Analyzer:
                         toks[j].polarity = kind
                         toks[j].trigger = toks[end - 1].start
         for i, w in enumerate(words):
-            if gaps[i].endswith("?") and (len(gaps[i]) == 1 or gaps[i][-2] in " (/,;"):
+            if queried and gaps[i].endswith("?") and (len(gaps[i]) == 1 or gaps[i][-2] in " (/,;"):
                 # "?bipolar spectrum", "(?PE)": a query written before the word
                 for j in range(i, min(i + 2, len(toks))):
                     if j > i and _OPENS_CLAUSE.search(gaps[j]):

@@ -555,8 +555,7 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
     result_sentences = {t.sentence for t in doc.tokens if t.stem in _RESULT_STEMS}
     aims = _aim_sentences(doc)
     questions = {s.index for s in doc.sentences if s.text.rstrip().endswith("?")}
-    relatives = _family_sentences(doc)
-    kin = {t.sentence for t in doc.tokens if is_relative(t.text)} | _others_sentences(doc)
+    relatives, kin = _family_sentences(doc)
     drug_starts = {d.start for d in doc.drugs}  # "you might call it Lipitor": a name, not a doubt
     for tok in doc.tokens:
         if tok.text in _SELF_NEGATING:
@@ -761,32 +760,37 @@ _THIRD_PERSON = frozenset({"he", "she", "they", "him", "his", "her", "their", "t
 _FIRST_PERSON = frozenset({"i", "my", "me", "mine", "myself", "i'm", "i've"})
 
 
-def _others_sentences(doc: AnalyzedText) -> set[int]:
-    """Dialogue sentences in which a speaker talks of someone else ("my dad died. He had colon
-    cancer"): a third-person pronoun and no first-person one. Whose condition it is stays
-    unknown there, so no "the patient's" fact is read from them."""
-    if not doc.is_dialogue:
-        return set()
-    words: dict[int, set[str]] = {}
-    for tok in doc.tokens:
-        words.setdefault(tok.sentence, set()).add(tok.text.lower())
-    return {k for k, w in words.items() if w & _THIRD_PERSON and not w & _FIRST_PERSON}
-
-
-def _family_sentences(doc: AnalyzedText) -> set[int]:
+def _family_sentences(doc: AnalyzedText) -> tuple[set[int], set[int]]:
     """Sentences that say a relative has or had something: "family history", "her sister had
     breast cancer" (a relative then a verb such as had, has, died), not "talked with the
-    daughter"."""
-    out = set()
+    daughter"; and, second, the sentences where someone else may be spoken of: those naming a
+    relative, and dialogue sentences with a third-person pronoun and no first-person one ("my
+    dad died. He had colon cancer"), where whose condition it is stays unknown. One pass over
+    the tokens reads both."""
+    out: set[int] = set()
+    kin: set[int] = set()
+    third: set[int] = set()  # sentences with a third-person pronoun, then with a first-person
+    first: set[int] = set()
     toks = doc.tokens
-    for i, tok in enumerate(toks[:-1]):
+    for i, tok in enumerate(toks):
+        relative = is_relative(tok.text)
+        if relative:
+            kin.add(tok.sentence)
+        if doc.is_dialogue:
+            word = tok.text.lower()
+            if word in _THIRD_PERSON:
+                third.add(tok.sentence)
+            elif word in _FIRST_PERSON:
+                first.add(tok.sentence)
+        if i + 1 == len(toks):
+            break
         nxt = toks[i + 1]
         history = tok.text == "family" and nxt.text == "history"
-        if not (history or (nxt.text in RELATIVE_VERBS and is_relative(tok.text))):
+        if not (history or (relative and nxt.text in RELATIVE_VERBS)):
             continue
         if nxt.sentence == tok.sentence and not re.search(r"[,;:]", doc.text[tok.end : nxt.start]):
             out.add(tok.sentence)
-    return out
+    return out, kin | (third - first)
 
 
 def result_facts(doc: AnalyzedText) -> list[Fact]:

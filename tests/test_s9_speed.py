@@ -6,15 +6,18 @@ texts written for the test, and a control shows the fast path is taken where it 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from medfact import analysis
-from medfact.analysis import _ANAPHORA, Analyzer, _part_key, _part_word
+from medfact import analysis, compare
+from medfact.analysis import _ANAPHORA, Analyzer, _part_key, _part_word, is_relative
 from medfact.config import NO_MODEL
 from medfact.lexicon import terms
+from medfact.lexicon.terms import RELATIVE_VERBS
 from medfact.pipeline import Engine
 from medfact.segment import ClinicalSegmenter
-from medfact.verifiers import omission, temporal
+from medfact.verifiers import change, omission, temporal
 from medfact.verifiers.support import SupportIndex
 
 FLAG_TEXTS = [
@@ -182,3 +185,81 @@ def test_one_pass_finds_the_polarity_and_scope_lists_as_two_did() -> None:
         assert both[n:] == analysis._match_groups(words, scope, len(analysis._SCOPE_LISTS))
         found += sum(map(len, both))
     assert found >= 5  # control: triggers and terminators were found
+
+
+CHANGE_TEXTS = [
+    "Pain is worse than last week but the swelling is better. Elevated blood sugar.",
+    "[doctor] is your breathing better or worse ? [patient] not better , still elevated today .",
+    "Smokes less than a pack a day; BP increased from baseline, decreased mental status.",
+    "",
+]
+
+
+def _plain_strict_mentions(doc) -> list[tuple[int, str]]:
+    """change_mentions(strict=True) as one loop, as it read before the lenient pass."""
+    found = []
+    for i, tok in enumerate(doc.tokens):
+        direction = change.CHANGE_WORDS.get(tok.text)
+        if direction is None or change.is_trigger(doc, i):
+            continue
+        if change._strictly_a_change(doc, i):
+            found.append((i, direction))
+    return found
+
+
+@pytest.mark.parametrize("text", CHANGE_TEXTS)
+def test_strict_change_mentions_are_the_lenient_ones_filtered(text: str) -> None:
+    doc = Analyzer()(text, ClinicalSegmenter()(text))
+    lenient = change.change_mentions(doc, strict=False)
+    assert change.change_mentions(doc) == _plain_strict_mentions(doc)
+    assert set(change.change_mentions(doc)) <= set(lenient)
+
+
+def test_strict_change_mentions_leave_states_out() -> None:
+    doc = Analyzer()(*(lambda t: (t, ClinicalSegmenter()(t)))("Had elevated blood sugar."))
+    assert change.change_mentions(doc, strict=False)  # control: the word is a change word
+    assert change.change_mentions(doc) == []  # a state
+
+
+def _plain_family(doc) -> tuple[set[int], set[int]]:
+    """The relatives' sentences and the kin sentences as the two passes read them before."""
+    out = set()
+    toks = doc.tokens
+    for i, tok in enumerate(toks[:-1]):
+        nxt = toks[i + 1]
+        history = tok.text == "family" and nxt.text == "history"
+        if not (history or (nxt.text in RELATIVE_VERBS and is_relative(tok.text))):
+            continue
+        if nxt.sentence == tok.sentence and not re.search(r"[,;:]", doc.text[tok.end : nxt.start]):
+            out.add(tok.sentence)
+    kin = {t.sentence for t in toks if is_relative(t.text)}
+    if doc.is_dialogue:
+        words: dict[int, set[str]] = {}
+        for tok in toks:
+            words.setdefault(tok.sentence, set()).add(tok.text.lower())
+        kin |= {
+            k
+            for k, w in words.items()
+            if w & compare._THIRD_PERSON and not w & compare._FIRST_PERSON
+        }
+    return out, kin
+
+
+FAMILY_TEXTS = [
+    "Family history of diabetes. Her sister had breast cancer. Talked with the daughter.",
+    "[patient] my dad died . he had colon cancer . [doctor] and your mother ? "
+    "[patient] she has , um , high blood pressure . i have asthma and he knows .",
+    "Mother's history: hypertension. Patient has no cancers.",
+    "mother",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", FAMILY_TEXTS)
+def test_family_and_kin_sentences_in_one_pass_are_the_two_readings(text: str) -> None:
+    doc = Analyzer()(text, ClinicalSegmenter()(text))
+    assert compare._family_sentences(doc) == _plain_family(doc)
+    if "sister had" in text:
+        assert compare._family_sentences(doc)[0]  # control: a relative's condition is found
+    if "he had colon" in text:
+        assert len(compare._family_sentences(doc)[1]) >= 2  # and kin sentences in a dialogue
