@@ -1282,6 +1282,8 @@ def _longest(
     """Matches that no longer match overlaps: "cannot rule out" hedges, its "cannot" does not
     negate; "no change" is a pseudo-negation, its "no" negates nothing. Earlier wins a tie; a
     phrase listed both before and after keeps both directions."""
+    if len(found) <= 1:
+        return found  # most sentences hold one trigger or none: nothing overlaps
     kept: list[tuple[int, int, str | None, bool]] = []
     taken: set[int] = set()
     spans: set[tuple[int, int, str | None]] = set()

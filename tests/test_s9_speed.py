@@ -263,3 +263,12 @@ def test_family_and_kin_sentences_in_one_pass_are_the_two_readings(text: str) ->
         assert compare._family_sentences(doc)[0]  # control: a relative's condition is found
     if "he had colon" in text:
         assert len(compare._family_sentences(doc)[1]) >= 2  # and kin sentences in a dialogue
+
+
+def test_longest_of_one_trigger_or_none_is_itself() -> None:
+    one = [(2, 3, "negated", True)]
+    assert analysis._longest([]) == []
+    assert analysis._longest(one) == one
+    # control: overlapping triggers still keep the longest ("cannot rule out" over "cannot")
+    two = [(0, 1, "negated", True), (0, 3, "uncertain", True)]
+    assert analysis._longest(two) == [(0, 3, "uncertain", True)]
