@@ -17,8 +17,13 @@ from medfact.lexicon import terms
 from medfact.lexicon.terms import RELATIVE_VERBS
 from medfact.pipeline import Engine
 from medfact.segment import ClinicalSegmenter
-from medfact.verifiers import change, omission, temporal
+from medfact.verifiers import change, entities, omission, temporal
 from medfact.verifiers.support import SupportIndex
+
+
+def _analyse(text: str):
+    return Analyzer()(text, ClinicalSegmenter()(text))
+
 
 FLAG_TEXTS = [
     "Patient denies chest pain. Takes metoprolol 50 mg PO daily; no known drug allergies.",
@@ -272,3 +277,35 @@ def test_longest_of_one_trigger_or_none_is_itself() -> None:
     # control: overlapping triggers still keep the longest ("cannot rule out" over "cannot")
     two = [(0, 1, "negated", True), (0, 3, "uncertain", True)]
     assert analysis._longest(two) == [(0, 3, "uncertain", True)]
+
+
+ALLERGY_TEXTS = [
+    "Allergies: penicillin (rash) and sulfa drugs. No other complaints.",
+    "[doctor] any allergies to medications ? [patient] yes , codeine .",
+    "She is allergic to peanuts. Anaphylaxis to bee stings in 2010.",
+    "NKDA. Takes lisinopril 10 mg daily.",
+    "Seasonal ALLERGY symptoms; dust allergies.",
+    "No complaints today; chest pain resolved.",
+    "Caf\u00e9 owner, allergic to shellfish.",  # not ASCII: the patterns read it
+    "",
+]
+
+
+@pytest.mark.parametrize("text", ALLERGY_TEXTS)
+def test_allergy_hint_never_hides_an_allergy(text: str, monkeypatch) -> None:
+    hinted = entities.allergies(_analyse(text))
+    monkeypatch.setattr(entities, "_allergy_hint", lambda text: True)
+    assert hinted == entities.allergies(_analyse(text))
+
+
+def test_allergy_hint_skips_texts_without_an_allergy_word(monkeypatch) -> None:
+    assert entities._allergy_hint("Allergic to latex.")  # control: a hint is seen
+    assert entities._allergy_hint("Caf\u00e9")  # non-ASCII text always goes to the patterns
+
+    class Refuse:
+        def finditer(self, *args):
+            raise AssertionError("an allergy pattern ran on a text without an allergy word")
+
+    monkeypatch.setattr(entities, "_ALLERGEN", Refuse())
+    monkeypatch.setattr(entities, "_NOUN_ALLERGY", Refuse())
+    assert entities.allergies(_analyse("No complaints today; chest pain resolved.")) == []

@@ -1102,6 +1102,17 @@ ALLERGEN_WORDS = frozenset(
 _NOUN_ALLERGY = re.compile(r"\b([A-Za-z][\w-]{2,})\s+allerg(?:y|ies)\b", re.IGNORECASE)
 
 
+def _allergy_hint(text: str) -> bool:
+    """Whether ``text`` may state an allergy: each pattern ``allergies`` reads (_ALLERGEN,
+    _NOUN_ALLERGY, _ALLERGY) needs "allerg" or "anaphyla". By substring look-ups where the
+    text is ASCII (ignored case folds a few non-ASCII letters: those texts go to the
+    patterns)."""
+    if not text.isascii():
+        return True
+    low = text.lower()
+    return "allerg" in low or "anaphyla" in low
+
+
 @dataclass(frozen=True, slots=True)
 class Allergy:
     """An allergy the text states: the allergen word and the span of the statement."""
@@ -1122,6 +1133,8 @@ def names_allergen(word: str, start: int, drug_starts: Collection[int]) -> bool:
 def allergies(doc: AnalyzedText) -> list[Allergy]:
     """Allergies stated (not denied) in a text: "allergic to X", "Allergies: X", a yes answer."""
     text, found = doc.text, []
+    if not _allergy_hint(text):
+        return found
     drug_starts = {d.start for d in doc.drugs}
     for m in _ALLERGEN.finditer(text):
         allergen = m.group(1).split()[0].lower()
