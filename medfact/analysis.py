@@ -1572,7 +1572,7 @@ _CORRECTION = re.compile(
 def _retracted_values(doc: AnalyzedText) -> None:
     """Values of a sentence its speaker takes back in the next ("Just the one. Well... no,
     that's not right. Three now."): dropped, so only the corrected value stands."""
-    if not doc.quantities or not _RETRACTION_HINT.search(doc.text):
+    if not doc.quantities or not _retraction_hint(doc.text):
         return  # most texts take nothing back: no sentence is read
     retracted = {
         sent.index - 1
@@ -1583,7 +1583,19 @@ def _retracted_values(doc: AnalyzedText) -> None:
         doc.quantities = [q for q in doc.quantities if q.sentence not in retracted]
 
 
-_RETRACTION_HINT = re.compile(r"not right|wrong|not true|i mean|wait", re.IGNORECASE)
+_RETRACTION_WORDS = ("not right", "wrong", "not true", "i mean", "wait")
+_RETRACTION_HINT = re.compile("|".join(_RETRACTION_WORDS), re.IGNORECASE)
+
+
+def _retraction_hint(text: str) -> bool:
+    """``_RETRACTION_HINT.search(text)`` as a truth value, by substring look-ups where the text
+    is ASCII (the pattern's ignored case folds a few non-ASCII letters: those texts go to it)."""
+    if not text.isascii():
+        return _RETRACTION_HINT.search(text) is not None
+    low = text.lower()
+    return any(word in low for word in _RETRACTION_WORDS)
+
+
 _RETRACTION = re.compile(
     r"\s*(?:well\W*)?(?:no,?\s+)?(?:that'?s|that\s+is)\s+(?:not\s+right|wrong|not\s+true)"
     r"|\s*(?:no,?\s+)?(?:sorry,?\s+)?i\s+mean\b|\s*no,?\s+wait\b",

@@ -309,3 +309,34 @@ def test_allergy_hint_skips_texts_without_an_allergy_word(monkeypatch) -> None:
     monkeypatch.setattr(entities, "_ALLERGEN", Refuse())
     monkeypatch.setattr(entities, "_NOUN_ALLERGY", Refuse())
     assert entities.allergies(_analyse("No complaints today; chest pain resolved.")) == []
+
+
+LAB_TEXTS = [
+    "K 2.1, Na 118; glucose was 1.9 this morning and troponin came back at 850.",
+    "Bed 12's troponin came back. It's 850.",
+    "Haemoglobin 62 g/L. Platelets 8. Took 2 tablets at 10:30, BP 150/90, 3 days.",
+    "She walked 200 yards and has 2 children.",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", LAB_TEXTS)
+def test_lab_name_prefilter_never_hides_a_critical_value(text: str, monkeypatch) -> None:
+    found = omission.critical_labs(_analyse(text))
+
+    class Always:
+        def search(self, text: str) -> bool:
+            return True
+
+    monkeypatch.setattr(omission, "_ANY_LAB", Always())
+    assert omission.critical_labs(_analyse(text)) == found
+    if "troponin" in text or "K 2.1" in text:
+        assert found  # control: critical values are found through the prefilter
+
+
+RETRACTION_TEXTS = ["Two. Well... no, that's not right. Three now.", "That is WRONG", "I MEAN it"]
+
+
+@pytest.mark.parametrize("text", [*RETRACTION_TEXTS, "ok", "caf\u00e9 wait", ""])
+def test_retraction_hint_answers_as_its_pattern(text: str) -> None:
+    assert analysis._retraction_hint(text) == bool(analysis._RETRACTION_HINT.search(text))

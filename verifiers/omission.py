@@ -269,6 +269,8 @@ _LAB_LINK = (
     r"[0-2]?\d:[0-5]\d|:|=|-|,))?"
 ) * 8
 _LAB_BEFORE = [(lab, re.compile(rf"{lab.pattern.pattern}{_LAB_LINK}\s*$")) for lab in LABS]
+# any analyte's name, in one pattern: a number with none just before it is no lab value (most)
+_ANY_LAB = re.compile("|".join(f"(?:{lab.pattern.pattern})" for lab in LABS))
 
 
 # "Bed 12's troponin came back. It's 850": a value given as "it's" after the analyte was named.
@@ -309,6 +311,8 @@ def critical_labs(doc: AnalyzedText) -> list[tuple[Lab, float, int, int]]:
         if not head or not head[-1:].isspace() and head[-1:] not in ":=-,":
             continue
         spoken = _SPOKEN.search(head) is not None  # "it's 850": the analyte named before
+        if not spoken and _ANY_LAB.search(head) is None:
+            continue  # no analyte named in the characters before: no pattern below can match
         for lab, pattern in _LAB_BEFORE:
             m = pattern.search(head)
             if m is not None:
