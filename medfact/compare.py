@@ -57,7 +57,7 @@ from medfact.textutil import sentence_at
 from medfact.types import Claim, Evidence, Finding
 from medfact.verifiers.aligned import LONG_CONTEXT
 from medfact.verifiers.base import window_stems
-from medfact.verifiers.certainty import judgement_spans
+from medfact.verifiers.certainty import judged_spans
 from medfact.verifiers.change import change_mentions
 from medfact.verifiers.drugs import is_drug_class
 from medfact.verifiers.entities import (
@@ -1499,7 +1499,7 @@ class CompareStage(Stage):
         whole = len(open_claims) * _WHOLE_OUTPUT > len(doc.claims)
         said_all = Windows(doc.output)  # the whole output, or only where a claim is compared
         given_all = Windows(doc.context) if doc.context is not None else None
-        judged = judgement_spans(doc.output.text) if open_claims else []
+        judged = judged_spans(doc.output) if open_claims else []
         # study outcomes are not read against a conversation: a transcript's "increased back
         # pain" or "no edema in the lower extremities" is no study outcome (MTS, ACI notes)
         study = doc.context is None or not doc.context.is_dialogue

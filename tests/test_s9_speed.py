@@ -17,7 +17,7 @@ from medfact.lexicon import terms
 from medfact.lexicon.terms import RELATIVE_VERBS
 from medfact.pipeline import Engine
 from medfact.segment import ClinicalSegmenter
-from medfact.verifiers import change, entities, omission, temporal
+from medfact.verifiers import certainty, change, entities, omission, temporal
 from medfact.verifiers.support import SupportIndex
 
 
@@ -340,3 +340,14 @@ RETRACTION_TEXTS = ["Two. Well... no, that's not right. Three now.", "That is WR
 @pytest.mark.parametrize("text", [*RETRACTION_TEXTS, "ok", "caf\u00e9 wait", ""])
 def test_retraction_hint_answers_as_its_pattern(text: str) -> None:
     assert analysis._retraction_hint(text) == bool(analysis._RETRACTION_HINT.search(text))
+
+
+def test_judged_spans_are_read_once_per_text(monkeypatch) -> None:
+    text = "Cough for 3 days. Imp: tonsillitis. Plan: amoxicillin.\nAssessment: likely viral."
+    doc = _analyse(text)
+    spans = certainty.judged_spans(doc)
+    assert spans == certainty.judgement_spans(text)
+    assert spans  # control: the text has judgement spans
+    monkeypatch.setattr(certainty, "judgement_spans", lambda text: [(0, 1)])
+    assert certainty.judged_spans(doc) == spans  # kept: the text is not read again
+    assert certainty.judged_spans(_analyse(text)) == [(0, 1)]  # another text is read

@@ -36,7 +36,7 @@ from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
 from medfact.verifiers.aligned import AlignedWindows
 from medfact.verifiers.base import CONTRADICTED, Rule
-from medfact.verifiers.certainty import judgement_spans
+from medfact.verifiers.certainty import judged_spans
 
 # Stems whose presence or absence changes care: a flip here is high risk.
 _CONCERN = frozenset(
@@ -306,7 +306,7 @@ class NegationRule(Rule):
         findings: list[Finding] = []
         seen_sentences: set[tuple[int, str]] = set()
         windows = AlignedWindows(view)
-        judgements: list[tuple[int, int]] = judgement_spans(view.output.text)
+        judgements: list[tuple[int, int]] = judged_spans(view.output)
         drug_starts = {
             t.start for d in view.output.drugs for t in view.output.tokens_in(d.start, d.end)
         }
