@@ -985,6 +985,17 @@ _NO_EFFECT = re.compile(
 _SIGNIFICANT = re.compile(
     r"\b(?:statistically\s+)?significant(?:ly)?\s+(?P<word>[a-z]+)", re.IGNORECASE
 )
+_EFFECT_WORDS = ("significant", "similar", "comparable")  # one of them in every effect above
+
+
+def _effect_hint(text: str) -> bool:
+    """Whether ``text`` may report an effect (_NO_EFFECT or _SIGNIFICANT), by substring
+    look-ups where the text is ASCII (ignored case folds a few non-ASCII letters: those texts
+    go to the patterns)."""
+    if not text.isascii():
+        return True
+    low = text.lower()
+    return any(word in low for word in _EFFECT_WORDS)
 
 
 def effect_facts(doc: AnalyzedText) -> list[Fact]:
@@ -993,7 +1004,7 @@ def effect_facts(doc: AnalyzedText) -> list[Fact]:
     content words."""
     out = []
     starts = _token_index(doc)
-    if not doc.tokens:
+    if not doc.tokens or not _effect_hint(doc.text):
         return out
     for m in _NO_EFFECT.finditer(doc.text):
         tok = doc.tokens[_token_at(doc, starts, m.start())]

@@ -351,3 +351,22 @@ def test_judged_spans_are_read_once_per_text(monkeypatch) -> None:
     monkeypatch.setattr(certainty, "judgement_spans", lambda text: [(0, 1)])
     assert certainty.judged_spans(doc) == spans  # kept: the text is not read again
     assert certainty.judged_spans(_analyse(text)) == [(0, 1)]  # another text is read
+
+
+EFFECT_TEXTS = [
+    "Mortality was not significantly different between groups; pain scores were similar.",
+    "The drug significantly reduced LDL. Outcomes were comparable. Non-significant trend.",
+    "Statistically Significant increase in survival.",
+    "No complaints today.",
+    "caf\u00e9: significant reduction",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", EFFECT_TEXTS)
+def test_effect_hint_never_hides_an_effect(text: str, monkeypatch) -> None:
+    found = compare.effect_facts(_analyse(text))
+    monkeypatch.setattr(compare, "_effect_hint", lambda text: True)
+    assert compare.effect_facts(_analyse(text)) == found
+    if "significantly reduced" in text:
+        assert found  # control: effects are found through the hint
