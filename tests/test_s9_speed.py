@@ -10,13 +10,14 @@ import re
 
 import pytest
 
-from medfact import analysis, compare
+from medfact import analysis, compare, registry
 from medfact.analysis import _ANAPHORA, Analyzer, _part_key, _part_word, is_relative
 from medfact.config import NO_MODEL
 from medfact.lexicon import terms
 from medfact.lexicon.terms import RELATIVE_VERBS
 from medfact.pipeline import Engine
 from medfact.segment import ClinicalSegmenter
+from medfact.testing import analysed
 from medfact.verifiers import certainty, change, entities, omission, temporal
 from medfact.verifiers.support import SupportIndex
 
@@ -370,3 +371,29 @@ def test_effect_hint_never_hides_an_effect(text: str, monkeypatch) -> None:
     assert compare.effect_facts(_analyse(text)) == found
     if "significantly reduced" in text:
         assert found  # control: effects are found through the hint
+
+
+NEGATION_CASES = [
+    ("Denies chest pain. No fever.", "Reports chest pain and fever."),
+    ("Her mother had breast cancer. She has asthma.", "Patient has breast cancer and asthma."),
+    ("Patient has breast cancer.", "Family history of breast cancer."),
+    ("[doctor] any nausea ? [patient] no . [doctor] any cough ? [patient] yes .", "Nausea, cough."),
+    ("Possible pneumonia.", "Pneumonia. No rash. Knee pain."),
+]
+
+
+@pytest.mark.parametrize(("context", "output"), NEGATION_CASES)
+def test_negation_reads_only_words_the_input_mentions(context: str, output: str) -> None:
+    view = analysed(output, context)
+    rule = registry.verifiers.create("negation.v1")
+    # the skip's premise: with no mention in the input, the relative's check finds nothing
+    for tok in view.output.tokens:
+        assert rule._whose(view, tok, []) is None
+    # and every finding is on a word the input mentions
+    findings = rule(view)
+    ctx_stems = {t.stem for t in view.context.tokens}
+    for f in findings:
+        said = view.output.tokens_in(*f.span)
+        assert any(t.stem in ctx_stems for t in said)
+    if output.startswith("Reports chest pain"):
+        assert findings  # control: a flip is still found

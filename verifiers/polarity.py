@@ -313,6 +313,10 @@ class NegationRule(Rule):
         out_tokens = view.output.tokens
         both = _both_ways(out_tokens)
         for i, tok in enumerate(out_tokens):
+            if tok.stem not in ctx_mentions:
+                # the input reads no mention of the word: nothing below can differ from it (the
+                # relative's check, _whose, needs one too), and reading it changes no stem
+                continue
             if not is_content(tok) or tok.polarity == ASKED or _is_header(view.output, i):
                 continue
             if tok.text in _TESTS:
