@@ -18,7 +18,7 @@ from medfact.lexicon.terms import RELATIVE_VERBS
 from medfact.pipeline import Engine
 from medfact.segment import ClinicalSegmenter
 from medfact.testing import analysed
-from medfact.verifiers import certainty, change, entities, omission, temporal
+from medfact.verifiers import certainty, change, entities, omission, temporal, values
 from medfact.verifiers.support import SupportIndex
 
 
@@ -397,3 +397,42 @@ def test_negation_reads_only_words_the_input_mentions(context: str, output: str)
         assert any(t.stem in ctx_stems for t in said)
     if output.startswith("Reports chest pain"):
         assert findings  # control: a flip is still found
+
+
+CTX = (
+    "Patient stopped metoprolol last week; the pain got worse and is now severe. "
+    "She is 45 years old, K 2.1, takes aspirin 81 mg daily."
+)
+
+
+def test_rules_do_not_read_the_input_for_an_output_without_their_words(monkeypatch) -> None:
+    view = analysed("Alert and oriented.", CTX)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the input was read for an output with nothing to compare")
+
+    monkeypatch.setattr(temporal, "_Index", refuse)
+    monkeypatch.setattr(change, "_ChangeIndex", refuse)
+    monkeypatch.setattr(certainty, "AlignedWindows", refuse)
+    monkeypatch.setattr(values, "lab_results", refuse)
+    monkeypatch.setattr(entities, "ages", lambda text: [] if text != CTX else refuse())
+    for name in ("temporal.v1", "comparison.v1", "certainty.v1", "numbers.v1"):
+        assert registry.verifiers.create(name)(view) == []
+    assert (
+        registry.verifiers.create("entities.v1")._demographics(view, view.output, view.context)
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "output"),
+    [
+        ("temporal.v1", "Metoprolol was continued."),
+        ("comparison.v1", "The pain is better."),
+        ("certainty.v1", "The pain is mild."),
+        ("numbers.v1", "Takes aspirin 325 mg daily."),
+    ],
+)
+def test_rules_still_read_the_input_for_an_output_with_their_words(name: str, output: str) -> None:
+    # control: with the words, the input is read and the difference found
+    assert registry.verifiers.create(name)(analysed(output, CTX))

@@ -313,6 +313,9 @@ class CertaintyRule(Rule):
     def check(self, view: CaseDoc) -> list[Finding]:
         out, ctx = view.output, view.context
         assert ctx is not None
+        said = scale_words(out)
+        if not said:
+            return []  # no degree or certainty word in the output: the input is not read
         findings = []
         judged = judged_spans(out)
         judged_starts = [a for a, _ in judged]
@@ -324,7 +327,7 @@ class CertaintyRule(Rule):
                 by_stem.setdefault((c.scale, stem), []).append(k)
         strong = {c.scale for c in ctx_words if c.value == 3}
         windows = AlignedWindows(view)
-        for w in scale_words(out):
+        for w in said:
             hits: set[int] = set()
             for stem in _topic(out, w, 6):
                 hits.update(by_stem.get((w.scale, stem), ()))

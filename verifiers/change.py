@@ -497,11 +497,14 @@ class ComparisonRule(Rule):
     def check(self, view: CaseDoc) -> list[Finding]:
         out, ctx = view.output, view.context
         assert ctx is not None
+        said = change_mentions(out)
+        if not said:
+            return []  # no change word in the output: the input's changes are not read
         index = _ChangeIndex(ctx)
         topics = _Topics(out)
         findings = []
         kept: frozenset[str] | None = None  # stems of the input's sentences that keep things
-        for i, direction in change_mentions(out):
+        for i, direction in said:
             tok = out.tokens[i]
             if tok.polarity == "negated" or _dose_change(out, i) or _denied_change(out, i):
                 continue

@@ -1323,9 +1323,10 @@ class EntitiesRule(Rule):
 
     def _demographics(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
         findings = []
-        ctx_ages = ages(ctx.text)
+        out_ages = ages(out.text)
+        ctx_ages = ages(ctx.text) if out_ages else []  # the input's, read only when needed
         ctx_numbers = {q.value for q in ctx.quantities} | {a for a, _, _ in ctx_ages}
-        for age, start, end in ages(out.text):
+        for age, start, end in out_ages:
             if any(a == age for a, _, _ in ctx_ages) or re.search(
                 rf"\b(?:now|currently|turned|turning)\s+{age}\b", ctx.text, re.IGNORECASE
             ):  # "since age 9, now 17"

@@ -784,10 +784,12 @@ class TemporalRule(Rule):
     def check(self, view: CaseDoc) -> list[Finding]:
         out, ctx = view.output, view.context
         assert ctx is not None
+        out_mentions = mentions(out)
+        if not out_mentions and not out.drugs:
+            return []  # no marker and no drug (the stopped-but-listed check) to compare
         theirs = _Index(mentions(ctx, carry=True))
         findings = []
         seen: set[tuple[str, str, str | None]] = set()
-        out_mentions = mentions(out)
         for m in out_mentions:
             rival = self._rival(m, theirs)
             if rival is None or (m.kind == "action" and (m.kind, m.value, m.drug) in seen):
