@@ -1594,7 +1594,8 @@ def _stated_elsewhere(fact: Fact, windows: Windows, claim_topic: frozenset[str])
     if fact.kind in ("part", "drug", "allergy", "code", "action", "status"):
         return False  # substitutions, safety frames and actions are read by their own rules
     doc = windows.doc
-    for g in windows.facts(0, len(doc.text)):
+    # the whole input's facts of this kind only: the readers of other kinds are not run
+    for g in windows.facts(0, len(doc.text), frozenset({fact.kind})):
         if g.kind != fact.kind or not _same_subject(fact, g) or not _agree(fact, g):
             continue
         if fact.kind not in _WORD_KINDS:

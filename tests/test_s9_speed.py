@@ -436,3 +436,13 @@ def test_rules_do_not_read_the_input_for_an_output_without_their_words(monkeypat
 def test_rules_still_read_the_input_for_an_output_with_their_words(name: str, output: str) -> None:
     # control: with the words, the input is read and the difference found
     assert registry.verifiers.create(name)(analysed(output, CTX))
+
+
+def test_stated_elsewhere_reads_the_input_for_the_fact_kind_only() -> None:
+    text = "Metoprolol 25 mg daily for two weeks, then 100 mg daily. No fever. Left knee pain."
+    doc = _analyse(text)
+    windows = compare.Windows(doc)
+    full = windows.facts(0, len(text))
+    for kind in {f.kind for f in full}:
+        assert windows.facts(0, len(text), frozenset({kind})) == [f for f in full if f.kind == kind]
+    assert any(f.kind == "amount" for f in full)  # control: the kinds read are there
