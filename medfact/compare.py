@@ -66,6 +66,7 @@ from medfact.verifiers.entities import (
     ages,
     allergies,
     code_status,
+    may_name_pregnancy,
     same_allergen,
     sexes,
 )
@@ -908,7 +909,7 @@ def pregnancy_facts(doc: AnalyzedText) -> list[Fact]:
     """Whether the patient is pregnant, and the weeks of gestation."""
     out: list[Fact] = []
     aims: set[int] | None = None  # read at the first pregnancy word: most texts have none
-    for m in PREGNANCY.finditer(doc.text):
+    for m in PREGNANCY.finditer(doc.text) if may_name_pregnancy(doc.text) else ():
         if not doc.tokens:
             break
         if _NOT_A_PREGNANCY.match(doc.text, m.end()) or _NO_PREGNANCY_BEFORE.search(

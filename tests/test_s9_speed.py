@@ -447,3 +447,29 @@ def test_stated_elsewhere_reads_the_input_for_the_fact_kind_only() -> None:
         alone = compare.Windows(doc).facts(0, len(text), frozenset({kind}))  # no memo shared
         assert alone == [f for f in full if f.kind == kind]
     assert any(f.kind == "amount" for f in full)  # control: the kinds read are there
+
+
+PREGNANCY_TEXTS = [
+    "She is 12 weeks pregnant. G2P1.",
+    "hCG positive; gravida 3.",
+    "Positive urine HCG this morning.",
+    "g1 p0, LMP 3 weeks ago",
+    "No complaints; 40 weeks of physio.",
+    "Caf\u00e9: PREGNANT",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", PREGNANCY_TEXTS)
+def test_pregnancy_hint_never_hides_a_pregnancy(text: str, monkeypatch) -> None:
+    assert entities.may_name_pregnancy(text) or not entities.PREGNANCY.search(text)
+    found = compare.pregnancy_facts(_analyse(text))
+    monkeypatch.setattr(compare, "may_name_pregnancy", lambda text: True)
+    assert compare.pregnancy_facts(_analyse(text)) == found
+    if "weeks pregnant" in text:
+        assert found  # control: a pregnancy is read through the hint
+
+
+def test_pregnancy_hint_is_false_for_ascii_text_without_its_words() -> None:
+    assert not entities.may_name_pregnancy("No complaints; 40 weeks of physio.")
+    assert entities.may_name_pregnancy("G2 P1")  # control: a gravida-para code is a hint

@@ -900,6 +900,20 @@ PREGNANCY = re.compile(  # the patient's pregnancy; "born at 34 weeks' gestation
     r"\b(?:pregnan\w*|hCG positive|positive (?:urine |serum )?hCG|G\d\s*P\d|gravid\w*)",
     re.IGNORECASE,
 )
+_GRAVIDA_PARA = re.compile(r"g\d\s*p\d")  # "G2P1", in lower-cased text
+
+
+def may_name_pregnancy(text: str) -> bool:
+    """Whether PREGNANCY may match in ``text``: each of its forms holds "pregnan", "hcg",
+    "gravid" or a G-P code. By substring look-ups where the text is ASCII (ignored case folds a
+    few non-ASCII letters: those texts go to the pattern)."""
+    if not text.isascii():
+        return True
+    low = text.lower()
+    return (
+        "pregnan" in low or "hcg" in low or "gravid" in low or _GRAVIDA_PARA.search(low) is not None
+    )
+
 
 # A pregnancy of the past ("after her 2nd pregnancy", "during a previous pregnancy"): history, not
 # a pregnancy status.

@@ -440,8 +440,10 @@ class OmissionRule(Rule):
                     0.8,
                 )
             )
-        out_values = {(lab.name, round(value, 3)) for lab, value, _, _ in critical_labs(out)}
-        for lab, value, start, end in critical_labs(ctx):
+        ctx_values = critical_labs(ctx)
+        out_labs = critical_labs(out) if ctx_values else []  # read only when the input has one
+        out_values = {(lab.name, round(value, 3)) for lab, value, _, _ in out_labs}
+        for lab, value, start, end in ctx_values:
             shown = ctx.text[start:end]
             digits = re.findall(r"\d+(?:[.,]\d+)*", shown)
             stated = lab.states is not None and lab.states.search(out.text) is not None
