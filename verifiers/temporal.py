@@ -588,7 +588,7 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
     text = _Text(doc)
     drug_starts = [d.start for d in doc.drugs]
     found: list[Mention] = []
-    # the tokens any marker may open on (its first word or a number): a few of the text's
+    # the tokens a marker may open on (a marker's first word, or a number): few of a text's
     opening = [t for t in doc.tokens if t.text in _MENTION_FIRSTS or t.text[:1].isdigit()]
     for m in anchored(_ASPECT_RE, doc, _ASPECT_FIRSTS, tokens=opening):
         if text.asked(m.start()) or _no_aspect(doc.text, m) or _conditional(doc, *m.span()):
