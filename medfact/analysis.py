@@ -216,10 +216,10 @@ _PHRASES = [
 _PHRASE_KEYS = {" ".join(phrase): key for phrase, key in _PHRASES}
 
 
-def _fold_phrases(toks: list[Token]) -> None:
-    """Give every word of a multi-word synonym its group's key ("high blood pressure" -> htn)."""
-    words = [t.text for t in toks]
-    for start, end in _match_phrases(words, tuple(_PHRASE_KEYS)):
+def _fold_phrases(toks: list[Token], words: list[str]) -> None:
+    """Give every word of a multi-word synonym its group's key ("high blood pressure" -> htn);
+    ``words`` are the tokens' texts."""
+    for start, end in _match_indexed(words, _PHRASE_INDEX):
         key = _PHRASE_KEYS[" ".join(words[start:end])]
         for tok in toks[start:end]:
             tok.stem = key
@@ -237,13 +237,20 @@ def _phrase_index(phrases: tuple[str, ...]) -> dict[str, list[list[str]]]:
 
 def _match_phrases(words: list[str], phrases: tuple[str, ...]) -> list[tuple[int, int]]:
     """Token index ranges where any phrase (space-separated words) occurs."""
-    index = _phrase_index(phrases)
+    return _match_indexed(words, _phrase_index(phrases))
+
+
+def _match_indexed(words: list[str], index: dict[str, list[list[str]]]) -> list[tuple[int, int]]:
+    """Token index ranges where any phrase of ``index`` (by :func:`_phrase_index`) occurs."""
     found = []
     for i, word in enumerate(words):
         for p in index.get(word, ()):
             if words[i : i + len(p)] == p:
                 found.append((i, i + len(p)))
     return found
+
+
+_PHRASE_INDEX = _phrase_index(tuple(_PHRASE_KEYS))  # the synonym phrases, indexed once
 
 
 def _parse_number(word: str) -> float | None:
@@ -572,28 +579,27 @@ class Analyzer:
         prev_tokens: list[Token] = []
         for sent in sentences:
             first = len(doc.tokens)
+            offset, index = sent.span[0], sent.index
             for m in _TOKEN.finditer(sent.text):
                 word = m.group().lower()
                 if word[0] == ".":
                     word = "0" + word  # "creatinine was .7"
+                start, end = m.span()
                 doc.tokens.append(
-                    Token(
-                        word,
-                        sent.span[0] + m.start(),
-                        sent.span[0] + m.end(),
-                        sent.index,
-                        concept_key(word),
-                    )
+                    Token(word, offset + start, offset + end, index, concept_key(word))
                 )
             sent_tokens = doc.tokens[first:]
-            _fold_phrases(sent_tokens)
             words = [t.text for t in sent_tokens]
+            _fold_phrases(sent_tokens, words)
             gaps = [""]  # gaps[j]: the text between token j - 1 and token j
             gaps += [
                 text[sent_tokens[j - 1].end : sent_tokens[j].start] for j in range(1, len(words))
             ]
-            self._polarity(sent_tokens, words, gaps)
-            self._scope(sent_tokens, words, gaps, sections)
+            # the polarity and scope phrase lists, found in one pass over the words
+            matches = _match_groups(words, _SENTENCE_INDEX, _SENTENCE_LISTS)
+            polarity, scope = matches[: len(_POLARITY_LISTS)], matches[len(_POLARITY_LISTS) :]
+            self._polarity(sent_tokens, words, gaps, polarity)
+            self._scope(sent_tokens, words, gaps, sections, scope)
             n_quantities = len(doc.quantities)
             self._quantities(doc, sent_tokens, first)
             _join_spoken_point(doc, prev_tokens, sent_tokens, n_quantities)
@@ -622,20 +628,28 @@ class Analyzer:
         return doc
 
     @staticmethod
-    def _polarity(toks: list[Token], words: list[str], gaps: list[str]) -> None:
-        matches = _match_groups(words, _POLARITY_INDEX, len(_POLARITY_TRIGGERS) + 1)
+    def _polarity(
+        toks: list[Token], words: list[str], gaps: list[str], matches: list[list[tuple[int, int]]]
+    ) -> None:
+        """Negated, uncertain and asked words from the sentence's triggers (``matches``: where
+        each of :data:`_POLARITY_LISTS` occurs)."""
         stops = _stops(matches[-1], gaps, words)
         # "She has no appetite and vomited once": an event told after "and" is a new clause
-        stops.update(
-            j for j in range(1, len(words)) if words[j - 1] == "and" and words[j] in _EVENT_VERBS
-        )
+        if "and" in words:
+            stops.update(
+                j
+                for j in range(1, len(words))
+                if words[j - 1] == "and" and words[j] in _EVENT_VERBS
+            )
         ahead = stops | _breaks_ahead(gaps, words)  # what a trigger's forward scope stops at
         found = [
             (a, b, kind, forward)
             for (kind, forward, _), group in zip(_POLARITY_TRIGGERS, matches, strict=False)
             for a, b in group
         ]
-        colons = {j for j, gap in enumerate(gaps) if ":" in gap} if ":" in "".join(gaps) else set()
+        joined = "".join(gaps)
+        colons = {j for j, gap in enumerate(gaps) if ":" in gap} if ":" in joined else set()
+        queried = "?" in joined  # a "?" between words (few sentences have one)
         for start, end, kind, forward in _longest(found):
             if kind is None:
                 continue  # a pseudo-negation: "no change in", "not only"
@@ -676,7 +690,7 @@ class Analyzer:
                         toks[j].polarity = kind
                         toks[j].trigger = toks[end - 1].start
         for i, w in enumerate(words):
-            if gaps[i].endswith("?") and (len(gaps[i]) == 1 or gaps[i][-2] in " (/,;"):
+            if queried and gaps[i].endswith("?") and (len(gaps[i]) == 1 or gaps[i][-2] in " (/,;"):
                 # "?bipolar spectrum", "(?PE)": a query written before the word
                 for j in range(i, min(i + 2, len(toks))):
                     if j > i and _OPENS_CLAUSE.search(gaps[j]):
@@ -698,9 +712,14 @@ class Analyzer:
 
     @staticmethod
     def _scope(
-        toks: list[Token], words: list[str], gaps: list[str], sections: list[tuple[int, int, str]]
+        toks: list[Token],
+        words: list[str],
+        gaps: list[str],
+        sections: list[tuple[int, int, str]],
+        matches: list[list[tuple[int, int]]],
     ) -> None:
-        """History, family and hypothetical scope from the section and the sentence's triggers."""
+        """History, family and hypothetical scope from the section and the sentence's triggers
+        (``matches``: where each of :data:`_SCOPE_LISTS` occurs)."""
         if not toks:
             return
         base = _section_at(sections, toks[0].start)
@@ -711,7 +730,6 @@ class Analyzer:
                     sections[k] = (start, toks[0].start, scope)
         for tok in toks:
             tok.scope = base
-        matches = _match_groups(words, _SCOPE_INDEX, len(_SCOPE_TRIGGERS) + 3)
         stops = _stops(matches[-3], gaps, words)
         history_stops = stops | {a for a, _ in matches[-2]}
 
@@ -911,6 +929,8 @@ class Analyzer:
             if i <= skip_to:
                 continue
             word = tok.text
+            if not (word[0].isdigit() or word in terms.NUMBER_WORDS or "-" in word):
+                continue  # no digit, number word ("half" too) or hyphen: no number (most words)
             unit_and_half = _unit_and_a_half(toks, i)
             if unit_and_half is not None:
                 # "an hour and a half": 1.5 h; "a" of "an hour" was never read as a number
@@ -1033,9 +1053,9 @@ class Analyzer:
         """A side word and the body part within three words after it ("left knee"); "the right
         one" (or "the left side", not "side of ...") names the part named just before."""
         for i, tok in enumerate(toks):
-            word = _part_word(tok.text)
-            if (word in terms.ANATOMY or word in terms.ANATOMY_KEYS) and word not in _ANAPHORA:
-                last_part[:] = [(terms.ANATOMY_KEYS.get(tok.text, word), tok.sentence)]
+            part = _part_key(tok.text)
+            if part:
+                last_part[:] = [(part, tok.sentence)]
             side = terms.LATERALITY.get(tok.text)
             if side is None or (len(tok.text) <= 2 and not doc.text[tok.start].isupper()):
                 continue
@@ -1142,6 +1162,24 @@ def _part_word(word: str) -> str:
     ("thoracentesis")."""
     bare = word.rstrip("s")
     return word if bare not in terms.ANATOMY and word in terms.ANATOMY else bare
+
+
+def _part_key(word: str) -> str:
+    """The key of the body part ``word`` names ("legs" -> "leg"), or "" for a word that names
+    none ("one" and "side" refer to a part named before). Read once per word: the key depends
+    on the word alone."""
+    key = _PART_KEYS.get(word)
+    if key is None:
+        part = _part_word(word)
+        named = (part in terms.ANATOMY or part in terms.ANATOMY_KEYS) and part not in _ANAPHORA
+        key = terms.ANATOMY_KEYS.get(word, part) if named else ""
+        if len(_PART_KEYS) >= 100_000:
+            _PART_KEYS.clear()
+        _PART_KEYS[word] = key
+    return key
+
+
+_PART_KEYS: dict[str, str] = {}
 
 
 def _side_after_part(
@@ -1255,6 +1293,8 @@ def _longest(
     """Matches that no longer match overlaps: "cannot rule out" hedges, its "cannot" does not
     negate; "no change" is a pseudo-negation, its "no" negates nothing. Earlier wins a tie; a
     phrase listed both before and after keeps both directions."""
+    if len(found) <= 1:
+        return found  # most sentences hold one trigger or none: nothing overlaps
     kept: list[tuple[int, int, str | None, bool]] = []
     taken: set[int] = set()
     spans: set[tuple[int, int, str | None]] = set()
@@ -1501,15 +1541,16 @@ def _match_groups(
 
 # the trigger lists, then the terminators (polarity); then the terminators, the current markers
 # and the family terminators (scope)
-_POLARITY_INDEX = _group_index((*(p for _, _, p in _POLARITY_TRIGGERS), terms.SCOPE_TERMINATORS))
-_SCOPE_INDEX = _group_index(
-    (
-        *(p for _, _, p in _SCOPE_TRIGGERS),
-        terms.SCOPE_TERMINATORS,
-        terms.CURRENT_MARKERS,
-        terms.FAMILY_TERMINATORS,
-    )
+_POLARITY_LISTS = (*(p for _, _, p in _POLARITY_TRIGGERS), terms.SCOPE_TERMINATORS)
+_SCOPE_LISTS = (
+    *(p for _, _, p in _SCOPE_TRIGGERS),
+    terms.SCOPE_TERMINATORS,
+    terms.CURRENT_MARKERS,
+    terms.FAMILY_TERMINATORS,
 )
+# both in one index, the scope's lists numbered after the polarity's: one pass per sentence
+_SENTENCE_INDEX = _group_index((*_POLARITY_LISTS, *_SCOPE_LISTS))
+_SENTENCE_LISTS = len(_POLARITY_LISTS) + len(_SCOPE_LISTS)
 
 
 def _section_scopes(text: str) -> list[tuple[int, int, str]]:
@@ -1573,7 +1614,7 @@ _CORRECTION = re.compile(
 def _retracted_values(doc: AnalyzedText) -> None:
     """Values of a sentence its speaker takes back in the next ("Just the one. Well... no,
     that's not right. Three now."): dropped, so only the corrected value stands."""
-    if not doc.quantities or not _RETRACTION_HINT.search(doc.text):
+    if not doc.quantities or not _retraction_hint(doc.text):
         return  # most texts take nothing back: no sentence is read
     retracted = {
         sent.index - 1
@@ -1584,7 +1625,19 @@ def _retracted_values(doc: AnalyzedText) -> None:
         doc.quantities = [q for q in doc.quantities if q.sentence not in retracted]
 
 
-_RETRACTION_HINT = re.compile(r"not right|wrong|not true|i mean|wait", re.IGNORECASE)
+_RETRACTION_WORDS = ("not right", "wrong", "not true", "i mean", "wait")
+_RETRACTION_HINT = re.compile("|".join(_RETRACTION_WORDS), re.IGNORECASE)
+
+
+def _retraction_hint(text: str) -> bool:
+    """``_RETRACTION_HINT.search(text)`` as a truth value, by substring look-ups where the text
+    is ASCII (the pattern's ignored case folds a few non-ASCII letters: those texts go to it)."""
+    if not text.isascii():
+        return _RETRACTION_HINT.search(text) is not None
+    low = text.lower()
+    return any(word in low for word in _RETRACTION_WORDS)
+
+
 _RETRACTION = re.compile(
     r"\s*(?:well\W*)?(?:no,?\s+)?(?:that'?s|that\s+is)\s+(?:not\s+right|wrong|not\s+true)"
     r"|\s*(?:no,?\s+)?(?:sorry,?\s+)?i\s+mean\b|\s*no,?\s+wait\b",

@@ -65,7 +65,7 @@ from medfact.textutil import sentence_at
 from medfact.types import Claim, Evidence, Finding, Sentence
 from medfact.verifiers.aligned import LONG_CONTEXT
 from medfact.verifiers.base import window_stems
-from medfact.verifiers.certainty import judgement_spans
+from medfact.verifiers.certainty import judged_spans
 from medfact.verifiers.change import change_mentions
 from medfact.verifiers.drugs import is_drug_class
 from medfact.verifiers.entities import (
@@ -74,6 +74,7 @@ from medfact.verifiers.entities import (
     ages,
     allergies,
     code_status,
+    may_name_pregnancy,
     same_allergen,
     sexes,
 )
@@ -563,8 +564,7 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
     result_sentences = {t.sentence for t in doc.tokens if t.stem in _RESULT_STEMS}
     aims = _aim_sentences(doc)
     questions = {s.index for s in doc.sentences if s.text.rstrip().endswith("?")}
-    relatives = _family_sentences(doc)
-    kin = {t.sentence for t in doc.tokens if is_relative(t.text)} | _others_sentences(doc)
+    relatives, kin = _family_sentences(doc)
     drug_starts = {d.start for d in doc.drugs}  # "you might call it Lipitor": a name, not a doubt
     for tok in doc.tokens:
         if tok.text in _SELF_NEGATING:
@@ -769,32 +769,37 @@ _THIRD_PERSON = frozenset({"he", "she", "they", "him", "his", "her", "their", "t
 _FIRST_PERSON = frozenset({"i", "my", "me", "mine", "myself", "i'm", "i've"})
 
 
-def _others_sentences(doc: AnalyzedText) -> set[int]:
-    """Dialogue sentences in which a speaker talks of someone else ("my dad died. He had colon
-    cancer"): a third-person pronoun and no first-person one. Whose condition it is stays
-    unknown there, so no "the patient's" fact is read from them."""
-    if not doc.is_dialogue:
-        return set()
-    words: dict[int, set[str]] = {}
-    for tok in doc.tokens:
-        words.setdefault(tok.sentence, set()).add(tok.text.lower())
-    return {k for k, w in words.items() if w & _THIRD_PERSON and not w & _FIRST_PERSON}
-
-
-def _family_sentences(doc: AnalyzedText) -> set[int]:
+def _family_sentences(doc: AnalyzedText) -> tuple[set[int], set[int]]:
     """Sentences that say a relative has or had something: "family history", "her sister had
     breast cancer" (a relative then a verb such as had, has, died), not "talked with the
-    daughter"."""
-    out = set()
+    daughter"; and, second, the sentences where someone else may be spoken of: those naming a
+    relative, and dialogue sentences with a third-person pronoun and no first-person one ("my
+    dad died. He had colon cancer"), where whose condition it is stays unknown. One pass over
+    the tokens reads both."""
+    out: set[int] = set()
+    kin: set[int] = set()
+    third: set[int] = set()  # sentences with a third-person pronoun, then with a first-person
+    first: set[int] = set()
     toks = doc.tokens
-    for i, tok in enumerate(toks[:-1]):
+    for i, tok in enumerate(toks):
+        relative = is_relative(tok.text)
+        if relative:
+            kin.add(tok.sentence)
+        if doc.is_dialogue:
+            word = tok.text.lower()
+            if word in _THIRD_PERSON:
+                third.add(tok.sentence)
+            elif word in _FIRST_PERSON:
+                first.add(tok.sentence)
+        if i + 1 == len(toks):
+            break
         nxt = toks[i + 1]
         history = tok.text == "family" and nxt.text == "history"
-        if not (history or (nxt.text in RELATIVE_VERBS and is_relative(tok.text))):
+        if not (history or (relative and nxt.text in RELATIVE_VERBS)):
             continue
         if nxt.sentence == tok.sentence and not re.search(r"[,;:]", doc.text[tok.end : nxt.start]):
             out.add(tok.sentence)
-    return out
+    return out, kin | (third - first)
 
 
 def result_facts(doc: AnalyzedText) -> list[Fact]:
@@ -912,7 +917,7 @@ def pregnancy_facts(doc: AnalyzedText) -> list[Fact]:
     """Whether the patient is pregnant, and the weeks of gestation."""
     out: list[Fact] = []
     aims: set[int] | None = None  # read at the first pregnancy word: most texts have none
-    for m in PREGNANCY.finditer(doc.text):
+    for m in PREGNANCY.finditer(doc.text) if may_name_pregnancy(doc.text) else ():
         if not doc.tokens:
             break
         if _NOT_A_PREGNANCY.match(doc.text, m.end()) or _NO_PREGNANCY_BEFORE.search(
@@ -989,6 +994,17 @@ _NO_EFFECT = re.compile(
 _SIGNIFICANT = re.compile(
     r"\b(?:statistically\s+)?significant(?:ly)?\s+(?P<word>[a-z]+)", re.IGNORECASE
 )
+_EFFECT_WORDS = ("significant", "similar", "comparable")  # one of them in every effect above
+
+
+def _effect_hint(text: str) -> bool:
+    """Whether ``text`` may report an effect (_NO_EFFECT or _SIGNIFICANT), by substring
+    look-ups where the text is ASCII (ignored case folds a few non-ASCII letters: those texts
+    go to the patterns)."""
+    if not text.isascii():
+        return True
+    low = text.lower()
+    return any(word in low for word in _EFFECT_WORDS)
 
 
 def effect_facts(doc: AnalyzedText) -> list[Fact]:
@@ -997,7 +1013,7 @@ def effect_facts(doc: AnalyzedText) -> list[Fact]:
     content words."""
     out = []
     starts = _token_index(doc)
-    if not doc.tokens:
+    if not doc.tokens or not _effect_hint(doc.text):
         return out
     for m in _NO_EFFECT.finditer(doc.text):
         tok = doc.tokens[_token_at(doc, starts, m.start())]
@@ -1508,7 +1524,7 @@ class CompareStage(Stage):
         whole = len(open_claims) * _WHOLE_OUTPUT > len(doc.claims)
         said_all = Windows(doc.output)  # the whole output, or only where a claim is compared
         given_all = Windows(doc.context) if doc.context is not None else None
-        judged = judgement_spans(doc.output.text) if open_claims else []
+        judged = judged_spans(doc.output) if open_claims else []
         # study outcomes are not read against a conversation: a transcript's "increased back
         # pain" or "no edema in the lower extremities" is no study outcome (MTS, ACI notes)
         study = doc.context is None or not doc.context.is_dialogue
@@ -1688,7 +1704,8 @@ def _stated_elsewhere(fact: Fact, windows: Windows, claim_topic: frozenset[str])
     if fact.kind in ("part", "drug", "allergy", "code", "action", "status"):
         return False  # substitutions, safety frames and actions are read by their own rules
     doc = windows.doc
-    for g in windows.facts(0, len(doc.text)):
+    # the whole input's facts of this kind only: the readers of other kinds are not run
+    for g in windows.facts(0, len(doc.text), frozenset({fact.kind})):
         if g.kind != fact.kind or not _same_subject(fact, g) or not _agree(fact, g):
             continue
         if fact.kind not in _WORD_KINDS:

@@ -137,11 +137,12 @@ def _loose_verdict(claim_id: str, p: Any, evidence: list[Any], tier1: str) -> Ve
 
 def _word_share_verdict(doc: CaseDoc, claim: Any, evidence: list[Any]) -> Verdict:
     """The rule tier's verdict for a claim no rule flagged: the share of its content words the
-    input holds (``support.v1``)."""
+    input holds (``support.v1``; the input's words are read once per case)."""
     from medfact.verifiers.support import SupportIndex, claim_tokens, unsupported_tokens
 
     assert doc.context is not None and doc.output is not None
-    missing, n = unsupported_tokens(claim_tokens(doc.output, claim), SupportIndex(doc.context))
+    support = SupportIndex.of(doc.context)
+    missing, n = unsupported_tokens(claim_tokens(doc.output, claim), support)
     share = 1.0 - len(missing) / n if n else 1.0
     return Verdict(
         claim_id=claim.id,

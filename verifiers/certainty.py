@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from typing import cast
 
 from medfact.analysis import ASKED, NEGATED, AnalyzedText, ScaleWord, is_clinical, is_content
 from medfact.document import CaseDoc
@@ -101,6 +102,16 @@ def judgement_spans(text: str) -> list[tuple[int, int]]:
                 break
         spans.append((start, end))
     return spans
+
+
+def judged_spans(doc: AnalyzedText) -> list[tuple[int, int]]:
+    """``judgement_spans`` of an analysed text, read once and kept in its ``readings``
+    (compare.v1, negation.v1 and certainty.v1 all ask for the output's). Callers read the
+    list and never change it."""
+    spans = doc.readings.get("judgement_spans")
+    if spans is None:
+        spans = doc.readings["judgement_spans"] = judgement_spans(doc.text)
+    return cast(list[tuple[int, int]], spans)
 
 
 def _inside(spans: list[tuple[int, int]], starts: list[int], offset: int) -> bool:
@@ -302,8 +313,11 @@ class CertaintyRule(Rule):
     def check(self, view: CaseDoc) -> list[Finding]:
         out, ctx = view.output, view.context
         assert ctx is not None
+        said = scale_words(out)
+        if not said:
+            return []  # no degree or certainty word in the output: the input is not read
         findings = []
-        judged = judgement_spans(out.text)
+        judged = judged_spans(out)
         judged_starts = [a for a, _ in judged]
         ctx_words = scale_words(ctx)
         # the input's scale words by scale and topic stem: a lookup reads only its rivals
@@ -313,7 +327,7 @@ class CertaintyRule(Rule):
                 by_stem.setdefault((c.scale, stem), []).append(k)
         strong = {c.scale for c in ctx_words if c.value == 3}
         windows = AlignedWindows(view)
-        for w in scale_words(out):
+        for w in said:
             hits: set[int] = set()
             for stem in _topic(out, w, 6):
                 hits.update(by_stem.get((w.scale, stem), ()))

@@ -209,26 +209,31 @@ def change_mentions(doc: AnalyzedText, strict: bool = True) -> list[tuple[int, s
     Triggers ("worse with walking") never count; with ``strict``, state words ("elevated",
     "decreased breath sounds") and amount bounds ("less than a pack") do not either."""
     found = []
-    toks = doc.tokens
-    for i, tok in enumerate(toks):
+    for i, tok in enumerate(doc.tokens):
         direction = CHANGE_WORDS.get(tok.text)
         if direction is None or is_trigger(doc, i):
             continue
-        if strict:
-            after = _clause(doc, i, 5, 1)
-            if tok.text in _NEEDS_THAN:
-                if not after or after[0] != "than":
-                    continue
-                if len(after) > 1 and (after[1] in _BOUND_AFTER_THAN or after[1][0].isdigit()):
-                    continue
-            elif not (tok.text in _COMPARATIVES or tok.text.startswith(_CHANGE_STEMS)):
-                near = set(after) | set(_clause(doc, i, 3, -1))
-                if _attributive(doc, i) and not near & _COMPARING:
-                    continue  # "had elevated blood sugar", "decreased mental status": a state
-                if not (near & _STATE_MARKERS or set(_clause(doc, i, 2, -1)) & _STATE_BECOME):
-                    continue  # "still elevated today", "has always been elevated": a state
         found.append((i, direction))
-    return found
+    return [(i, d) for i, d in found if _strictly_a_change(doc, i)] if strict else found
+
+
+def _strictly_a_change(doc: AnalyzedText, i: int) -> bool:
+    """Whether the change word at token ``i`` (no trigger) is a change, not a state or an amount
+    bound (what ``change_mentions`` reads with ``strict``)."""
+    tok = doc.tokens[i]
+    after = _clause(doc, i, 5, 1)
+    if tok.text in _NEEDS_THAN:
+        if not after or after[0] != "than":
+            return False
+        if len(after) > 1 and (after[1] in _BOUND_AFTER_THAN or after[1][0].isdigit()):
+            return False
+    elif not (tok.text in _COMPARATIVES or tok.text.startswith(_CHANGE_STEMS)):
+        near = set(after) | set(_clause(doc, i, 3, -1))
+        if _attributive(doc, i) and not near & _COMPARING:
+            return False  # "had elevated blood sugar", "decreased mental status": a state
+        if not (near & _STATE_MARKERS or set(_clause(doc, i, 2, -1)) & _STATE_BECOME):
+            return False  # "still elevated today", "has always been elevated": a state
+    return True
 
 
 # A state word with these near it still compares ("elevated compared with last year"); "today"
@@ -416,10 +421,10 @@ class _ChangeIndex:
         # only its real changes, a change negated just before it ("not better") as "same".
         # The first mention per sentence and direction: later ones in the same sentence share
         # its topic, so they can never come first (a sentence is read once however many).
-        strict = set(change_mentions(ctx))
+        mentioned = change_mentions(ctx, strict=False)
+        strict = {(j, d) for j, d in mentioned if _strictly_a_change(ctx, j)}  # one pass: a subset
         by_sentence: dict[int, dict[str, int]] = {}
         against: dict[int, dict[str, int]] = {}
-        mentioned = change_mentions(ctx, strict=False)
         # "Is your breathing better or worse?": a question offering two directions states none
         asked: dict[int, set[str]] = {}
         for j, direction in mentioned:
@@ -496,11 +501,14 @@ class ComparisonRule(Rule):
     def check(self, view: CaseDoc) -> list[Finding]:
         out, ctx = view.output, view.context
         assert ctx is not None
+        said = change_mentions(out)
+        if not said:
+            return []  # no change word in the output: the input's changes are not read
         index = _ChangeIndex(ctx)
         topics = _Topics(out)
         findings = []
         kept: frozenset[str] | None = None  # stems of the input's sentences that keep things
-        for i, direction in change_mentions(out):
+        for i, direction in said:
             tok = out.tokens[i]
             if tok.polarity == "negated" or _dose_change(out, i) or _denied_change(out, i):
                 continue

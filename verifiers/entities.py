@@ -431,6 +431,20 @@ PREGNANCY = re.compile(  # the patient's pregnancy; "born at 34 weeks' gestation
     r"\b(?:pregnan\w*|hCG positive|positive (?:urine |serum )?hCG|G\d\s*P\d|gravid\w*)",
     re.IGNORECASE,
 )
+_GRAVIDA_PARA = re.compile(r"g\d\s*p\d")  # "G2P1", in lower-cased text
+
+
+def may_name_pregnancy(text: str) -> bool:
+    """Whether PREGNANCY may match in ``text``: each of its forms holds "pregnan", "hcg",
+    "gravid" or a G-P code. By substring look-ups where the text is ASCII (ignored case folds a
+    few non-ASCII letters: those texts go to the pattern)."""
+    if not text.isascii():
+        return True
+    low = text.lower()
+    return (
+        "pregnan" in low or "hcg" in low or "gravid" in low or _GRAVIDA_PARA.search(low) is not None
+    )
+
 
 # A pregnancy of the past ("after her 2nd pregnancy", "during a previous pregnancy"): history, not
 # a pregnancy status.
@@ -640,6 +654,17 @@ ALLERGEN_WORDS = frozenset(
 _NOUN_ALLERGY = re.compile(r"\b([A-Za-z][\w-]{2,})\s+allerg(?:y|ies)\b", re.IGNORECASE)
 
 
+def _allergy_hint(text: str) -> bool:
+    """Whether ``text`` may state an allergy: each pattern ``allergies`` reads (_ALLERGEN,
+    _NOUN_ALLERGY, _ALLERGY) needs "allerg" or "anaphyla". By substring look-ups where the
+    text is ASCII (ignored case folds a few non-ASCII letters: those texts go to the
+    patterns)."""
+    if not text.isascii():
+        return True
+    low = text.lower()
+    return "allerg" in low or "anaphyla" in low
+
+
 @dataclass(frozen=True, slots=True)
 class Allergy:
     """An allergy the text states: the allergen word and the span of the statement."""
@@ -660,6 +685,8 @@ def names_allergen(word: str, start: int, drug_starts: Collection[int]) -> bool:
 def allergies(doc: AnalyzedText) -> list[Allergy]:
     """Allergies stated (not denied) in a text: "allergic to X", "Allergies: X", a yes answer."""
     text, found = doc.text, []
+    if not _allergy_hint(text):
+        return found
     drug_starts = {d.start for d in doc.drugs}
     for m in _ALLERGEN.finditer(text):
         allergen = m.group(1).split()[0].lower()
@@ -876,9 +903,10 @@ class EntitiesRule(Rule):
 
     def _demographics(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
         findings = []
-        ctx_ages = ages(ctx.text)
+        out_ages = ages(out.text)
+        ctx_ages = ages(ctx.text) if out_ages else []  # the input's, read only when needed
         ctx_numbers = {q.value for q in ctx.quantities} | {a for a, _, _ in ctx_ages}
-        for age, start, end in ages(out.text):
+        for age, start, end in out_ages:
             if any(a == age for a, _, _ in ctx_ages) or re.search(
                 rf"\b(?:now|currently|turned|turning)\s+{age}\b", ctx.text, re.IGNORECASE
             ):  # "since age 9, now 17"

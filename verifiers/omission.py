@@ -238,7 +238,22 @@ RED_FLAGS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     for name, (found, kept) in _FLAGS.items()
 }
 # every red flag in one pattern: most inputs hold none, and one pass over them tells so
-_ANY_FLAG = re.compile("|".join(f"(?:{found})" for found, _ in _FLAGS.values()), re.IGNORECASE)
+_ANY_FLAG_SOURCE = "|".join(f"(?:{found})" for found, _ in _FLAGS.values())
+_ANY_FLAG = re.compile(_ANY_FLAG_SOURCE, re.IGNORECASE)
+# ignored case costs `re` a set per letter (several times the search): ASCII text is searched
+# lower-cased with a lower-cased copy, which matches where the pattern matches (its escapes are
+# all lower-case, \b and \w); other text keeps the ignored case, which also folds a few
+# non-ASCII letters (the Kelvin sign, the long s)
+_ANY_FLAG_LOWER = re.compile(_ANY_FLAG_SOURCE.lower())
+
+
+def any_red_flag(text: str) -> bool:
+    """Whether ``text`` holds any red flag's pattern (affirmed or not)."""
+    if text.isascii():
+        return _ANY_FLAG_LOWER.search(text.lower()) is not None
+    return _ANY_FLAG.search(text) is not None
+
+
 _INACTIVE = re.compile(
     r"\b(?:stopped|discontinued|d/c'?d|no longer|used to|previously|quit|allergic|allergy)\b",
     re.IGNORECASE,
@@ -254,6 +269,8 @@ _LAB_LINK = (
     r"[0-2]?\d:[0-5]\d|:|=|-|,))?"
 ) * 8
 _LAB_BEFORE = [(lab, re.compile(rf"{lab.pattern.pattern}{_LAB_LINK}\s*$")) for lab in LABS]
+# any analyte's name, in one pattern: a number with none just before it is no lab value (most)
+_ANY_LAB = re.compile("|".join(f"(?:{lab.pattern.pattern})" for lab in LABS))
 
 
 # "Bed 12's troponin came back. It's 850": a value given as "it's" after the analyte was named.
@@ -304,6 +321,8 @@ def lab_values(doc: AnalyzedText) -> list[tuple[Lab, float, int, int]]:
         if not head or not head[-1:].isspace() and head[-1:] not in ":=-,":
             continue
         spoken = _SPOKEN.search(head) is not None  # "it's 850": the analyte named before
+        if not spoken and _ANY_LAB.search(head) is None:
+            continue  # no analyte named in the characters before: no pattern below can match
         for lab, pattern in _LAB_BEFORE:
             m = pattern.search(head)
             if m is not None:
@@ -428,9 +447,12 @@ class OmissionRule(Rule):
                     0.8,
                 )
             )
-        out_labs, ctx_labs = lab_values(out), lab_values(ctx)
+        ctx_values = critical_labs(ctx)
+        # read only when the input has a critical value
+        out_labs = lab_values(out) if ctx_values else []
+        ctx_labs = lab_values(ctx) if ctx_values else []
         out_values = {(lab.name, round(value, 3)) for lab, value, _, _ in out_labs}
-        for lab, value, start, end in critical_labs(ctx):
+        for lab, value, start, end in ctx_values:
             shown = ctx.text[start:end]
             digits = re.findall(r"\d+(?:[.,]\d+)*", shown)
             if (lab.name, round(value, 3)) in out_values:
@@ -490,7 +512,7 @@ class OmissionRule(Rule):
         """Red-flag findings the input affirms (not denied, asked or hedged) that the output
         does not name in any of their words."""
         findings: list[Finding] = []
-        if not _ANY_FLAG.search(ctx.text):
+        if not any_red_flag(ctx.text):
             return findings
         for name, (pattern, kept) in RED_FLAGS.items():
             if not pattern.search(ctx.text) or kept.search(out.text):

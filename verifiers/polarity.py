@@ -36,7 +36,7 @@ from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
 from medfact.verifiers.aligned import AlignedWindows
 from medfact.verifiers.base import CONTRADICTED, Rule
-from medfact.verifiers.certainty import judgement_spans
+from medfact.verifiers.certainty import judged_spans
 
 # Stems whose presence or absence changes care: a flip here is high risk.
 _CONCERN = frozenset(
@@ -306,13 +306,17 @@ class NegationRule(Rule):
         findings: list[Finding] = []
         seen_sentences: set[tuple[int, str]] = set()
         windows = AlignedWindows(view)
-        judgements: list[tuple[int, int]] = judgement_spans(view.output.text)
+        judgements: list[tuple[int, int]] = judged_spans(view.output)
         drug_starts = {
             t.start for d in view.output.drugs for t in view.output.tokens_in(d.start, d.end)
         }
         out_tokens = view.output.tokens
         both = _both_ways(out_tokens)
         for i, tok in enumerate(out_tokens):
+            if tok.stem not in ctx_mentions:
+                # the input reads no mention of the word: nothing below can differ from it (the
+                # relative's check, _whose, needs one too), and reading it changes no stem
+                continue
             if not is_content(tok) or tok.polarity == ASKED or _is_header(view.output, i):
                 continue
             if tok.text in _TESTS:

@@ -13,6 +13,7 @@ input lacks (advice: or a specialty, "refer to cardiology"), else 2.
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from medfact.analysis import AnalyzedText, Token, is_clinical, is_content
 from medfact.document import CaseDoc
@@ -44,6 +45,15 @@ class SupportIndex:
         self.stems = set(context.stems)
         self.prefixes = {t.stem[:5] for t in context.tokens if len(t.stem) >= 5}
         self.words = {t.text for t in context.tokens}
+
+    @classmethod
+    def of(cls, context: AnalyzedText) -> SupportIndex:
+        """The index of ``context``, built once per analysed text and kept in its ``readings``
+        (unsupported.v1 and the word-share verdicts both read the input's words)."""
+        index = context.readings.get("support_index")
+        if index is None:
+            index = context.readings["support_index"] = cls(context)
+        return cast(SupportIndex, index)
 
     def supports(self, tok: Token) -> bool:
         return (
@@ -106,7 +116,7 @@ class SupportRule(Rule):
 
     def check(self, view: CaseDoc) -> list[Finding]:
         assert view.context is not None
-        index = SupportIndex(view.context)
+        index = SupportIndex.of(view.context)
         context_cause: bool | None = None  # whether the input states any cause (read once)
         supported: set[tuple[str, str]] | None = None  # the input's entities (read once)
         findings = []

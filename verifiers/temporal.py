@@ -20,7 +20,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from medfact.analysis import AnalyzedText, is_content
+from medfact.analysis import AnalyzedText, Token, is_content
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import NUMBER_WORDS
 from medfact.registry import verifiers
@@ -384,14 +384,20 @@ def first_words(phrases: Iterable[str]) -> frozenset[str]:
 
 
 def anchored(
-    pattern: re.Pattern[str], doc: AnalyzedText, firsts: frozenset[str], numbers: bool = False
+    pattern: re.Pattern[str],
+    doc: AnalyzedText,
+    firsts: frozenset[str],
+    numbers: bool = False,
+    tokens: list[Token] | None = None,
 ) -> Iterator[re.Match[str]]:
     """The matches of ``pattern`` that start at a token whose text is in ``firsts`` (or, with
     ``numbers``, at any number), left to right and not overlapping: what ``finditer`` finds
     when every match opens on such a word, at the cost of a dict lookup per token rather than
-    a regex attempt per character."""
+    a regex attempt per character. ``tokens``, when given, are the document's tokens where
+    any match may start (a subsequence holding every such token; the others are passed over
+    anyway), so several patterns share one pass over the text."""
     text, end = doc.text, -1
-    for tok in doc.tokens:
+    for tok in doc.tokens if tokens is None else tokens:
         if tok.start < end or not (tok.text in firsts or (numbers and tok.text[:1].isdigit())):
             continue
         m = pattern.match(text, tok.start)
@@ -408,6 +414,8 @@ _RELATIVE_FIRSTS = frozenset(
     | {"yesterday", "tomorrow"}
 )
 _YEAR_FIRSTS = frozenset({"in", "since", "from", "of"})
+# where any marker of mentions() may start: one pass over a text's tokens finds them all
+_MENTION_FIRSTS = _ASPECT_FIRSTS | _ACTION_FIRSTS | _RELATIVE_FIRSTS | _YEAR_FIRSTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -580,7 +588,9 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
     text = _Text(doc)
     drug_starts = [d.start for d in doc.drugs]
     found: list[Mention] = []
-    for m in anchored(_ASPECT_RE, doc, _ASPECT_FIRSTS):
+    # the tokens a marker may open on (a marker's first word, or a number): few of a text's
+    opening = [t for t in doc.tokens if t.text in _MENTION_FIRSTS or t.text[:1].isdigit()]
+    for m in anchored(_ASPECT_RE, doc, _ASPECT_FIRSTS, tokens=opening):
         if text.asked(m.start()) or _no_aspect(doc.text, m) or _conditional(doc, *m.span()):
             continue  # "not excluded until the cystoscopy is done": no state of the event
         kind = m.lastgroup or ""
@@ -618,7 +628,7 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
             # "I used heroin, injected, in my twenties": a period of life dates its clause
             topic |= text.topic(lo, hi, m.span())
         found.append(Mention("aspect", kind, m.start(), m.end(), topic, dated=dated))
-    for m in anchored(_ACTION_RE, doc, _ACTION_FIRSTS):
+    for m in anchored(_ACTION_RE, doc, _ACTION_FIRSTS, tokens=opening):
         lo, hi = text.clause(m.start())
         # the drug of the action's own phrase first ("continue apixaban, hold metoprolol")
         p_lo, p_hi = text.clause(m.start(), phrase=True)
@@ -656,7 +666,7 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
             found.append(
                 Mention("action", value, m.start(), m.end(), frozenset(), each, asked=asked)
             )
-    for m in anchored(_RELATIVE, doc, _RELATIVE_FIRSTS, numbers=True):
+    for m in anchored(_RELATIVE, doc, _RELATIVE_FIRSTS, numbers=True, tokens=opening):
         lo, hi = text.clause(m.start(), phrase=True)
         topic = text.topic(lo, hi, m.span())
         if m.group("w"):
@@ -678,14 +688,14 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
             sign = _SIGN[m.group("d2").lower()]
             hours = _HOURS[m.group("u2").lower()]
         found.append(Mention("time", str(sign), m.start(), m.end(), topic, amount=hours))
-    for m in anchored(_CLOCK, doc, frozenset(), numbers=True):
+    for m in anchored(_CLOCK, doc, frozenset(), numbers=True, tokens=opening):
         lo, hi = text.clause(m.start(), phrase=True)
         # "8 am." ends a sentence: the dot is not part of the time ("8 a.m." keeps its own)
         end = m.end() - 1 if m.group().endswith("m.") and m.group()[-3] != "." else m.end()
         topic = text.topic(lo, hi, m.span())
         twelve = _twelve_hour(m)
         found.append(Mention("clock", twelve, m.start(), end, topic, amount=_minutes(m)))
-    for m in anchored(_YEAR, doc, _YEAR_FIRSTS):
+    for m in anchored(_YEAR, doc, _YEAR_FIRSTS, tokens=opening):
         lo, hi = text.clause(m.start())
         topic = text.topic(lo, hi, m.span())
         found.append(
@@ -792,10 +802,12 @@ class TemporalRule(Rule):
     def check(self, view: CaseDoc) -> list[Finding]:
         out, ctx = view.output, view.context
         assert ctx is not None
+        out_mentions = mentions(out)
+        if not out_mentions and not out.drugs:
+            return []  # no marker and no drug (the stopped-but-listed check) to compare
         theirs = _Index(mentions(ctx, carry=True))
         findings = []
         seen: set[tuple[str, str, str | None]] = set()
-        out_mentions = mentions(out)
         for m in out_mentions:
             rival = self._rival(m, theirs)
             if rival is None or (m.kind == "action" and (m.kind, m.value, m.drug) in seen):

@@ -651,6 +651,8 @@ class NumbersRule(Rule):
         assert ctx is not None
         out_freqs = frequencies(out)
         findings = self._frequency_findings(view, out_freqs)
+        if not out.quantities:
+            return findings  # no value in the output: the input's values are not read
         in_freq = [(f.start, f.end) for f in out_freqs]
         theirs = [c for c in ctx.quantities if not _not_a_value(c, ctx.text)]
         ctx_labs = lab_results(ctx)
