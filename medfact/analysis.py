@@ -677,6 +677,7 @@ class Analyzer:
                     words[start] in ("not", "never")
                     and end < len(toks)
                     and not _AFTER_CLAUSE.search(gaps[end])
+                    and words[end - 1] not in _NOT_FORWARD
                 ):
                     # "was not prescribed any medications": the "not" denies what follows
                     for j in _forward_scope(toks, start + 1, gaps, ahead, colons):
@@ -1491,6 +1492,9 @@ def _past_change_word(reach: list[int], words: list[str], gaps: list[str]) -> li
     return reach
 
 
+# post-negations that take no object ("Antibiotics are not indicated as the infection is
+# localised"): they deny what comes before them even when words follow
+_NOT_FORWARD = frozenset({"indicated", "needed", "required", "necessary", "warranted"})
 _SPACED_DASH = re.compile(r"\s[-\u2013\u2014]+\s")
 
 

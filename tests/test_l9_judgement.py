@@ -197,3 +197,33 @@ def test_not_before_allergy_names_no_allergen() -> None:
     ctx = "Paclitaxel was stopped because of neuropathy, not a reaction. Allergy: carboplatin."
     out = "Paclitaxel stopped for neuropathy (not allergy). Carboplatin allergy."
     assert not [f for f in run_rule("entities.v1", out, ctx) if "'not'" in f.message]
+
+
+def test_a_post_negation_that_takes_no_object_reads_back() -> None:
+    said = "Antibiotics are not indicated as the infection is localised and drained."
+    assert _polarity(said, "antibiotics") == "negated"
+    assert _polarity(said, "infection") == "affirmed"
+    # control: "not" with a verb that takes an object denies what follows
+    assert _polarity("He was not prescribed any medications.", "medications") == "negated"
+
+
+def test_a_duration_of_another_unit_about_something_else_is_no_unit_error() -> None:
+    ctx = "Neutrophils 1.9 last month. Repeat full blood count in one week."
+    out = "Neut 0.7 (1.9 one month ago); FBC in 1 wk."
+    assert not [f for f in run_rule("numbers.v1", out, ctx) if "unit" in f.message]
+    # control: the same topic with another unit, here in the answer to a question
+    cough = "Doctor: How long have you had the cough?\nPatient: About three weeks now."
+    assert [f for f in run_rule("numbers.v1", "Cough for about three days.", cough) if f.risk >= 3]
+
+
+def test_one_drug_by_two_names_is_one_allergen_and_a_reaction_is_no_allergen() -> None:
+    from medfact.verifiers.entities import same_allergen
+
+    assert same_allergen("pip-tazo", "piperacillin-tazobactam")
+    assert not same_allergen("heparin", "carbamazepine")  # control
+    ctx = "Nurse A: Big thing with him - he's allergic to heparin. He had HIT last year."
+    out = "HEPARIN ALLERGY: HIT last year (hip admission) - no enoxaparin."
+    assert not [f for f in run_rule("entities.v1", out, ctx) if "'hit'" in f.message]
+    # control: an allergy to another drug is still reported
+    wrong = "PENICILLIN ALLERGY: rash last year."
+    assert [f for f in run_rule("entities.v1", wrong, ctx) if f.risk >= 3]

@@ -22,6 +22,7 @@ from typing import Any, TypeVar, cast
 from medfact.analysis import AFFIRMED, FAMILY, NEGATED, AnalyzedText
 from medfact.document import CaseDoc
 from medfact.errors import ConfigError
+from medfact.lexicon.drugs import default_lexicon
 from medfact.lexicon.tables import read_tables
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
@@ -692,6 +693,8 @@ def allergies(doc: AnalyzedText) -> list[Allergy]:
         allergen = m.group(1).split()[0].lower()
         if allergen in _NOT_ALLERGENS or NO_ALLERGY.search(text, max(0, m.start() - 12), m.end()):
             continue
+        if _named_before(text, m):
+            continue  # "HEPARIN ALLERGY: HIT last year": after the colon, the reaction
         if polarity_at(doc, m.start(), m.end()) == NEGATED:
             continue
         line_end = text.find("\n", m.end())
@@ -737,6 +740,20 @@ def allergies(doc: AnalyzedText) -> list[Allergy]:
                     )
             offset += len(line)
     return found
+
+
+_WORD_BEFORE = re.compile(r"([A-Za-z][\w-]{2,})\s+$")
+
+
+def _named_before(text: str, m: re.Match[str]) -> bool:
+    """Whether an "allergy:" match follows its allergen ("Heparin allergy: HIT")."""
+    if not m.group().lower().startswith("allerg"):
+        return False
+    prev = _WORD_BEFORE.search(text, max(0, m.start() - 30), m.start())
+    if prev is None:
+        return False
+    word = prev.group(1).lower()
+    return word not in STOPWORDS and word not in _NOT_ALLERGENS | _NOT_NOUN_ALLERGENS
 
 
 def _of_family(doc: AnalyzedText, start: int, end: int) -> bool:
@@ -1338,7 +1355,12 @@ def same_allergen(a: str, b: str) -> bool:
     if a.startswith(b) or b.startswith(a) or a[:4] == b[:4]:
         return True
     short = {"pcn": "penicillin", "asa": "aspirin", "smx": "sulfa", "tmp-smx": "sulfa"}
-    return short.get(a, a)[:4] == short.get(b, b)[:4]
+    if short.get(a, a)[:4] == short.get(b, b)[:4]:
+        return True
+    # one drug by two names ("pip-tazo", "piperacillin-tazobactam")
+    lexicon = default_lexicon()
+    named = {d.canonical for d in lexicon.find(a)}
+    return bool(named) and bool(named & {d.canonical for d in lexicon.find(b)})
 
 
 # allergens that name a class, whose member the input may name elsewhere

@@ -238,14 +238,24 @@ def _unit_swap(
             q, c, out.text, ctx.text
         ):
             continue  # same unit, or 500 mg = 0.5 g: not a unit error
-        overlap = len(anchors & window_stems(ctx.tokens, c.token_index, width=6))
-        candidates.append((overlap, c))
+        theirs_said = window_stems(ctx.tokens, c.token_index, width=6) | _question_before(ctx, c)
+        candidates.append((len(anchors & theirs_said), c))
     if not candidates:
         return None
     overlap, best = max(candidates, key=lambda x: x[0])
-    if overlap == 0 and len(candidates) > 1:
+    if overlap == 0 and (len(candidates) > 1 or not dose):
+        # a duration of another unit about something else ("1.9 one month ago" against
+        # "repeat the blood count in one week") is no unit error
         return None
     return best
+
+
+def _question_before(ctx: AnalyzedText, c: Quantity) -> set[str]:
+    """The content stems of the question a value answers ("How long have you had the cough?
+    - About three weeks."), if the sentence before it asks one."""
+    if c.sentence == 0 or not ctx.sentences[c.sentence - 1].text.rstrip().endswith("?"):
+        return set()
+    return {t.stem for t in ctx.sentence_tokens(c.sentence - 1) if is_content(t)}
 
 
 def _relative_distance(q: Quantity, c: Quantity, out: AnalyzedText, ctx: AnalyzedText) -> float:
