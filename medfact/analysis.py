@@ -766,6 +766,8 @@ class Analyzer:
                 continue  # "Guest_family: He was cooking": a speaker, not a relative's condition
             if "by" in words[max(0, i - 2) : i]:
                 continue  # "brought in by her daughter with two days of confusion": a companion
+            if {"pregnant", "expecting"} & set(words[max(0, i - 5) : i]):
+                continue  # "pregnant with her second child, attends with ...": the pregnancy
             if speaker is not None and w.removesuffix("'s") in _PATIENT_AS_SEEN_BY.get(speaker, ()):
                 continue  # "Daughter: Mum's allergic to ibuprofen": her mum is the patient
             verb = None

@@ -227,3 +227,20 @@ def test_one_drug_by_two_names_is_one_allergen_and_a_reaction_is_no_allergen() -
     # control: an allergy to another drug is still reported
     wrong = "PENICILLIN ALLERGY: rash last year."
     assert [f for f in run_rule("entities.v1", wrong, ctx) if f.risk >= 3]
+
+
+def test_the_child_of_a_pregnancy_is_no_relative_with_a_history() -> None:
+    text = "31F, 14 weeks pregnant with her second child, attends with bleeding gums."
+    scopes = {t.text: t.scope for t in analysed(text).output.tokens}
+    assert scopes["bleeding"] != "family"
+    # control: a child with a condition of its own
+    scopes = {t.text: t.scope for t in analysed("Her child has asthma.").output.tokens}
+    assert scopes["asthma"] == "family"
+
+
+def test_a_drug_stopped_is_not_advised() -> None:
+    ctx = "Consultant: Put digoxin toxicity on the intolerance list so nobody restarts it."
+    stop = "Plan: STOP digoxin (record toxicity on intolerance list)."
+    assert not [f for f in run_rule("entities.v1", stop, ctx) if "advised" in f.message]
+    restart = "Plan: restart digoxin 62.5 mcg OD."
+    assert [f for f in run_rule("entities.v1", restart, ctx) if "advised" in f.message]  # control

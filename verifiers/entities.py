@@ -1112,7 +1112,11 @@ class EntitiesRule(Rule):
             if mild is not None and _SEVERE_REACTION.search(clause):
                 mild = None  # the output gives the allergic reaction too
             advised = None
-            if d.canonical in avoided and not _AVOIDS.search(clause):
+            if (
+                d.canonical in avoided
+                and not _AVOIDS.search(clause)
+                and not _STOPPED_BEFORE.search(out.text, max(0, d.start - 16), d.start)
+            ):
                 advised = _ADVISES.search(out.text, sent.span[0], d.start)
             hit = tolerated or mild or advised
             if hit is None:
@@ -1215,6 +1219,11 @@ _MILD_REACTION = re.compile(
 )
 # a rash alone: mild where the input gives swelling, hives or a collapse
 _RASH_ONLY = re.compile(r"\b(?:non-itchy|itchy|minor|slight|small|skin)\s+(?:skin\s+)?rash\b", re.I)
+# a drug stopped or held is not advised ("Plan: STOP digoxin")
+_STOPPED_BEFORE = re.compile(
+    r"\b(?:stop|stopped|hold|held|discontinue|discontinued|omit|withhold|cease)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
 _TOLERATES = re.compile(
     r"\b(?:tolerates?|tolerated|tolerating|no (?:problems?|issues?|reaction) (?:with|to)|"
     r"fine with|can take|safe to (?:take|use))\b",
