@@ -239,7 +239,7 @@ def test_the_child_of_a_pregnancy_is_no_relative_with_a_history() -> None:
 
 
 def test_a_drug_stopped_is_not_advised() -> None:
-    ctx = "Consultant: Put digoxin toxicity on the intolerance list so nobody restarts it."
+    ctx = "Consultant: Put digoxin toxicity on the allergy list so nobody restarts it."
     stop = "Plan: STOP digoxin (record toxicity on intolerance list)."
     assert not [f for f in run_rule("entities.v1", stop, ctx) if "advised" in f.message]
     restart = "Plan: restart digoxin 62.5 mcg OD."
