@@ -244,3 +244,11 @@ def test_a_drug_stopped_is_not_advised() -> None:
     assert not [f for f in run_rule("entities.v1", stop, ctx) if "advised" in f.message]
     restart = "Plan: restart digoxin 62.5 mcg OD."
     assert [f for f in run_rule("entities.v1", restart, ctx) if "advised" in f.message]  # control
+
+
+def test_frequencies_said_as_times_of_day_or_days_of_the_week() -> None:
+    from medfact.verifiers.values import frequencies
+
+    text = "Two puffs morning and night. Methotrexate twice a week. Once a week after football."
+    doc = analysed(text).output
+    assert [round(f.per_day, 3) for f in frequencies(doc)] == [2, 0.286, 0.143]

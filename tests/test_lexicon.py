@@ -24,6 +24,7 @@ def test_every_data_key_is_a_terms_name_with_the_same_content():
     assert DATA_FILES == [
         "anatomy.toml",
         "change.toml",
+        "entities.toml",  # entities.v1's concept tables, read by medfact.verifiers.entities
         "negation.toml",
         "quantities.toml",
         "routes.toml",
@@ -32,7 +33,7 @@ def test_every_data_key_is_a_terms_name_with_the_same_content():
         "words.toml",
     ]
     seen = set()
-    for name in DATA_FILES:
+    for name in (n for n in DATA_FILES if n != "entities.toml"):
         for key, raw in tables.read_tables(name).items():
             value = getattr(terms, key.upper())
             seen.add(key.upper())
