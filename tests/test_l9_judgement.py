@@ -252,3 +252,17 @@ def test_frequencies_said_as_times_of_day_or_days_of_the_week() -> None:
     text = "Two puffs morning and night. Methotrexate twice a week. Once a week after football."
     doc = analysed(text).output
     assert [round(f.per_day, 3) for f in frequencies(doc)] == [2, 0.286, 0.143]
+
+
+def test_an_adjective_before_allergy_is_no_allergen_and_advice_to_attend_is_no_reaction() -> None:
+    ctx = "Doctor: The co-amoxiclav gave you the rash and the swollen face.\nPatient: Yes."
+    out = "NEW ALLERGY: co-amoxiclav (Augmentin) - rash + facial swelling."
+    assert not [f for f in run_rule("entities.v1", out, ctx) if "'new'" in f.message]
+    # control: another allergen is still reported
+    assert run_rule("entities.v1", "NEW ALLERGY: penicillin - rash.", ctx)
+    from medfact.verifiers.entities import reacted_drugs
+
+    advice = "Nurse: Keep taking the atorvastatin. If you're still vomiting, go to A&E."
+    assert reacted_drugs(analysed("x", advice).context) == {}
+    reaction = "Nurse: Did the atorvastatin do anything?\nPatient: I went to A&E with hives."
+    assert reacted_drugs(analysed("x", reaction).context)  # control

@@ -640,6 +640,8 @@ _NOT_NOUN_ALLERGENS = frozenset(
     | {"inhalant", "environmental", "nasal", "skin", "multiple", "several", "many", "some"}
     | {"possible", "known", "any", "no", "bad", "these", "those", "its", "list"}
     | {"not", "nil", "never", "without", "true", "real", "an", "the", "drug", "food"}
+    | {"new", "updated", "confirmed", "suspected", "recorded", "listed", "current", "previous"}
+    | {"old", "reported", "documented", "severe", "mild", "serious"}
 )
 # the first word of each item of a list after "Allergies:" (items after ",", ";" or "and",
 # parentheses skipped)
@@ -1302,6 +1304,9 @@ def _severe_in(doc: AnalyzedText, span: tuple[int, int]) -> bool:
     return sent is not None and _SEVERE_REACTION.search(doc.text, *sent.span) is not None
 
 
+_SENT_THERE = re.compile(r"\b(?:go|goes|come|attend|straight|ring|call)\s+(?:to\s+|the\s+)*$", re.I)
+
+
 def reacted_drugs(doc: AnalyzedText) -> dict[str, tuple[Any, tuple[int, int]]]:
     """Drugs the text gives an allergic reaction to: each reaction ("my throat closed up",
     "hives", "came out in a rash") belongs to the nearest drug named before it, within its
@@ -1312,6 +1317,8 @@ def reacted_drugs(doc: AnalyzedText) -> dict[str, tuple[Any, tuple[int, int]]]:
         return found  # a reaction belongs to a drug named before it: none named, none found
     reach = _REACTION_REACH if doc.is_dialogue else 0
     for m in _ALLERGIC_REACTION.finditer(doc.text):
+        if _SENT_THERE.search(doc.text, max(0, m.start() - 24), m.start()):
+            continue  # "if you're still vomiting, go to A&E": advice, not a reaction
         if m.group().lower() == "rash" and _KNOWN_RASH.search(
             doc.text, max(0, m.start() - 30), m.start()
         ):
