@@ -655,6 +655,13 @@ class Analyzer:
                 continue  # a pseudo-negation: "no change in", "not only"
             if end - start == 1 and words[start] in _ANSWER_WORDS and _answers(start, gaps):
                 continue  # "No, I had a hysterectomy": an answer, not a negation of what follows
+            if forward and kind == UNCERTAIN and words[start] in ("vs", "versus"):
+                # "(cyst vs more serious pathology)": a differential hedges both sides
+                for j in range(start - 1, max(-1, start - 4), -1):
+                    if j + 1 in ahead or _CLAUSE_GAP.search(gaps[j + 1]):
+                        break
+                    if toks[j].polarity == AFFIRMED:
+                        toks[j].polarity, toks[j].trigger = UNCERTAIN, toks[start].start
             if forward:
                 reach = _forward_scope(toks, end, gaps, ahead, colons)
                 if kind == NEGATED:

@@ -266,3 +266,13 @@ def test_an_adjective_before_allergy_is_no_allergen_and_advice_to_attend_is_no_r
     assert reacted_drugs(analysed("x", advice).context) == {}
     reaction = "Nurse: Did the atorvastatin do anything?\nPatient: I went to A&E with hives."
     assert reacted_drugs(analysed("x", reaction).context)  # control
+
+
+def test_a_differential_hedges_both_sides_and_cant_sleep_is_a_symptom() -> None:
+    text = "Nature uncertain (cyst vs more serious pathology)."
+    assert _polarity(text, "cyst") == "uncertain"
+    assert _polarity(text, "pathology") == "uncertain"
+    # control: a clause before the differential keeps its reading
+    assert _polarity("Pancreas lesion seen, cyst vs IPMN.", "lesion") == "affirmed"
+    assert _polarity("I can't sleep and I'm panicking.", "sleep") == "affirmed"
+    assert _polarity("I can't walk far.", "walk") == "negated"  # control
