@@ -276,3 +276,9 @@ def test_a_differential_hedges_both_sides_and_cant_sleep_is_a_symptom() -> None:
     assert _polarity("Pancreas lesion seen, cyst vs IPMN.", "lesion") == "affirmed"
     assert _polarity("I can't sleep and I'm panicking.", "sleep") == "affirmed"
     assert _polarity("I can't walk far.", "walk") == "negated"  # control
+
+
+def test_hand_gel_is_no_alcohol_use() -> None:
+    gel = {t.text: t.stem for t in analysed("Soap and water, no alcohol gel.").output.tokens}
+    drink = {t.text: t.stem for t in analysed("No alcohol at weekends.").output.tokens}
+    assert gel["alcohol"] != drink["alcohol"]
