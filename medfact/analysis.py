@@ -621,6 +621,8 @@ class Analyzer:
         _unit_asked(doc)
         _retracted_values(doc)
         doc.is_dialogue = sum(s is not None for s in speakers) >= 2
+        if doc.is_dialogue and doc.quantities:
+            _corrected_by_another(doc)
         if doc.is_dialogue:
             self._dialogue_polarity(doc, speakers)
         if self.use_drugs:
@@ -1636,8 +1638,40 @@ def _retracted_values(doc: AnalyzedText) -> None:
     }
     if retracted:
         doc.quantities = [q for q in doc.quantities if q.sentence not in retracted]
+        _mark_retracted(doc, retracted)
 
 
+def _corrected_by_another(doc: AnalyzedText) -> None:
+    """Values of a turn the next speaker corrects with a value of their own ("Patient: One a
+    day. - Daughter: Dad, no - it's two."): dropped, so only the corrected value stands."""
+    with_values = {q.sentence for q in doc.quantities}
+    dropped: set[int] = set()
+    for sent in doc.sentences[1:]:
+        m = _OTHERS_CORRECTION.match(sent.text)
+        if m is None or sent.index not in with_values:
+            continue  # a correction gives the value it corrects to
+        for back in (sent.index - 1, sent.index - 2):
+            if back in with_values and back >= 0:
+                dropped.add(back)
+                break
+    if dropped:
+        doc.quantities = [q for q in doc.quantities if q.sentence not in dropped]
+        _mark_retracted(doc, dropped)
+
+
+def _mark_retracted(doc: AnalyzedText, sentences: set[int]) -> None:
+    """Keep the indices of sentences whose values were taken back (``readings["retracted"]``),
+    for readers of the text's values other than its quantities (frequencies)."""
+    kept = doc.readings.setdefault("retracted", set())
+    assert isinstance(kept, set)
+    kept.update(sentences)
+
+
+_OTHERS_CORRECTION = re.compile(
+    r"\s*(?:\[\w+\]|\w+\s*:)\s*(?:[A-Za-z]+,\s*)?no\b[\s,\-\u2013\u2014.!]*"
+    r"(?:it'?s|it\s+is|that'?s|(?:s?he|they)\s+(?:takes?|has|have|is|are)|(?:s?he'?s|they'?re))\b",
+    re.IGNORECASE,
+)
 _RETRACTION_WORDS = ("not right", "wrong", "not true", "i mean", "wait")
 _RETRACTION_HINT = re.compile("|".join(_RETRACTION_WORDS), re.IGNORECASE)
 

@@ -282,3 +282,20 @@ def test_hand_gel_is_no_alcohol_use() -> None:
     gel = {t.text: t.stem for t in analysed("Soap and water, no alcohol gel.").output.tokens}
     drink = {t.text: t.stem for t in analysed("No alcohol at weekends.").output.tokens}
     assert gel["alcohol"] != drink["alcohol"]
+
+
+def test_a_value_another_speaker_corrects_is_taken_back() -> None:
+    from medfact.verifiers.values import frequencies
+
+    corrected = (
+        "Pharmacist: And the bisoprolol, how many do you take?\n"
+        "Patient: One a day. In the morning.\n"
+        "Daughter: Dad, no - it's two. The hospital increased it in March."
+    )
+    doc = analysed("x", corrected).context
+    assert [q.value for q in doc.quantities] == [2.0]
+    assert frequencies(doc) == []
+    # control: a "no" that corrects nothing with a value of its own
+    agreed = "Doctor: How many do you take?\nPatient: One a day.\nDaughter: No, that's right."
+    doc = analysed("x", agreed).context
+    assert [q.value for q in doc.quantities] == [1.0] and frequencies(doc)

@@ -18,6 +18,7 @@ from medfact.document import CaseDoc
 from medfact.lexicon.terms import DOSE_CLASSES, FREQUENCIES, LABS, NUMBER_WORDS
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
+from medfact.textutil import sentence_at
 from medfact.types import Finding
 from medfact.verifiers.base import CONTRADICTED, Rule, clause_window_stems, window_stems
 from medfact.verifiers.temporal import anchored, first_words
@@ -128,6 +129,13 @@ def frequencies(doc: AnalyzedText) -> list[Frequency]:
             rate = _TABLE.get(re.sub(r"\s+", " ", m.group("ph").lower()))
         if rate:
             found.append(Frequency(m.start(), m.end(), rate))
+    retracted = doc.readings.get("retracted")
+    if retracted:  # "One a day. - Dad, no - it's two.": the rate taken back is no rate
+        found = [
+            f
+            for f in found
+            if (sent := sentence_at(doc.sentences, f.start)) is None or sent.index not in retracted
+        ]
     return found
 
 
