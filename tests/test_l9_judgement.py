@@ -299,3 +299,21 @@ def test_a_value_another_speaker_corrects_is_taken_back() -> None:
     agreed = "Doctor: How many do you take?\nPatient: One a day.\nDaughter: No, that's right."
     doc = analysed("x", agreed).context
     assert [q.value for q in doc.quantities] == [1.0] and frequencies(doc)
+
+
+def test_drugs_joined_by_a_plus_or_named_by_both_share_their_action() -> None:
+    from medfact.verifiers.temporal import mentions
+
+    out = analysed("On bendroflumethiazide 2.5 mg. Plan: stop citalopram + bendroflumethiazide.")
+    stopped = {m.drug for m in mentions(out.output) if m.value == "stopped"}
+    assert stopped == {"citalopram", "bendroflumethiazide"}
+    held = analysed(
+        "x",
+        "Doctor: Is he still on the ramipril and the spironolactone?\n"
+        "Nurse: They were both given this morning.\nDoctor: Hold both from now.",
+    ).context
+    actions = {(m.value, m.drug) for m in mentions(held, carry=True) if m.kind == "action"}
+    assert {("held", "ramipril"), ("held", "spironolactone")} <= actions
+    # control: a drug named in another clause is not joined
+    one = analysed("Stop citalopram. Continue bendroflumethiazide.").output
+    assert {m.drug for m in mentions(one) if m.value == "stopped"} == {"citalopram"}

@@ -546,9 +546,12 @@ def _drug_near(doc: AnalyzedText, starts: list[int], lo: int, hi: int, at: int) 
     return best[1] if best else None
 
 
+# "Hold both", "They were both given": an action on each drug of the list named before
+_BOTH_AFTER = re.compile(r"\s+(?:both|them\s+all|all\s+of\s+them|them\s+both)\b", re.I)
+_BOTH_BEFORE = re.compile(r"\b(?:both|all)\s+(?:\w+\s+)?$", re.I)
 # "metformin, the furosemide and the ramipril": list joints, with articles
 _LIST_GAP = re.compile(
-    r"^\s*(?:,|and|or|&|/)?\s*(?:and|or)?\s*(?:the|your|his|her)?\s*$", re.IGNORECASE
+    r"^\s*(?:,|and|or|&|/|\+)?\s*(?:and|or)?\s*(?:the|your|his|her)?\s*$", re.IGNORECASE
 )
 
 
@@ -635,9 +638,11 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
         drug = _drug_near(doc, drug_starts, p_lo, p_hi, m.start())
         if drug is None:
             drug = _drug_near(doc, drug_starts, lo, hi, m.start())
+        carried = False
         if drug is None and carry and not _TO_VERB.match(doc.text, m.end()):
             # "Resume the day after": the drug named just before; not "continue to ice it"
             drug = _drug_before(doc, drug_starts, m.start(), reach=120)
+            carried = True
         asked = text.asked(m.start())
         if drug is None or (asked and not carry):
             continue
@@ -662,7 +667,16 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
             doc.text, m.end(), min(hi, m.end() + 60)
         ):
             value = "resumed"  # "start taking baby aspirin again"
-        for each in [drug, *_listed_with(doc, drug, lo, hi)]:
+        listed = _listed_with(doc, drug, lo, hi)
+        if carried and (
+            _BOTH_AFTER.match(doc.text, m.end())
+            or _BOTH_BEFORE.search(doc.text, max(0, m.start() - 16), m.start())
+        ):
+            # "Is he on the ramipril and the spironolactone? ... Hold both": each of the list
+            named = [d for d in doc.drugs if d.canonical == drug and d.end <= m.start()]
+            if named:
+                listed = _listed_with(doc, drug, *text.clause(named[-1].start))
+        for each in [drug, *listed]:
             found.append(
                 Mention("action", value, m.start(), m.end(), frozenset(), each, asked=asked)
             )
