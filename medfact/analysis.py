@@ -20,7 +20,7 @@ from functools import cached_property, lru_cache
 from itertools import pairwise, takewhile
 
 from medfact.lexicon import terms
-from medfact.lexicon.drugs import DrugMention, default_lexicon
+from medfact.lexicon.drugs import DrugMention, default_lexicon, inhalers_by_colour
 from medfact.registry import analyzers
 from medfact.textutil import STOPWORDS, stem
 from medfact.types import Sentence
@@ -627,6 +627,9 @@ class Analyzer:
             self._dialogue_polarity(doc, speakers)
         if self.use_drugs:
             doc.drugs = default_lexicon().find(text)
+            by_colour = inhalers_by_colour(text)
+            if by_colour:
+                doc.drugs = sorted([*doc.drugs, *by_colour], key=lambda d: d.start)
         return doc
 
     @staticmethod

@@ -317,3 +317,17 @@ def test_drugs_joined_by_a_plus_or_named_by_both_share_their_action() -> None:
     # control: a drug named in another clause is not joined
     one = analysed("Stop citalopram. Continue bendroflumethiazide.").output
     assert {m.drug for m in mentions(one) if m.value == "stopped"} == {"citalopram"}
+
+
+def test_inhalers_named_by_colour_where_the_talk_is_of_inhalers() -> None:
+    talk = (
+        "Doctor: How's the new inhaler?\nPatient: I'm using the brown one, two puffs morning "
+        "and night.\nDoctor: And the blue one?\nPatient: Maybe once a week."
+    )
+    assert [d.canonical for d in analysed("x", talk).context.drugs] == [
+        "beclomethasone",
+        "albuterol",
+    ]
+    # control: a colour with no inhaler in sight names no drug
+    tablets = "Patient: I take the blue one in the morning and the brown one at night."
+    assert analysed("x", tablets).context.drugs == []

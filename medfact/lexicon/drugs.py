@@ -163,6 +163,24 @@ class DrugMention:
     canonical: str
 
 
+# Inhalers by colour where the text is about inhalers ("I'm using the brown one, two puffs
+# morning and night"; "And the blue one? - Once a week"): a blue reliever is a short-acting
+# beta-agonist, a brown preventer an inhaled steroid (the UK's colours).
+_INHALER_TALK = re.compile(r"\b(?:inhalers?|puffers?|puffs?|reliever|preventer)\b", re.IGNORECASE)
+_BY_COLOUR = re.compile(r"\bthe\s+(blue|brown)\s+ones?\b", re.IGNORECASE)
+_COLOURS = {"blue": "albuterol", "brown": "beclomethasone"}
+
+
+def inhalers_by_colour(text: str) -> list[DrugMention]:
+    """Inhalers named by colour ("the blue one") in a text that talks about inhalers."""
+    if "the b" not in text.lower() or _INHALER_TALK.search(text) is None:
+        return []
+    return [
+        DrugMention(m.start(), m.end(), m.group(), _COLOURS[m.group(1).lower()])
+        for m in _BY_COLOUR.finditer(text)
+    ]
+
+
 def _data_path() -> Path:
     spec = importlib.util.find_spec(_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
