@@ -331,3 +331,21 @@ def test_inhalers_named_by_colour_where_the_talk_is_of_inhalers() -> None:
     # control: a colour with no inhaler in sight names no drug
     tablets = "Patient: I take the blue one in the morning and the brown one at night."
     assert analysed("x", tablets).context.drugs == []
+
+
+def test_tablets_counted_by_strength_and_a_litre_and_a_half() -> None:
+    said = (
+        "Patient: Paracetamol, two of the 500 ones, four times a day. And ibuprofen, two of the "
+        "200s, three times a day. I drank a litre and a half yesterday."
+    )
+    assert not run_rule("numbers.v1", "Paracetamol 1 g QDS + ibuprofen 400 mg TDS.", said)
+    assert not run_rule("numbers.v1", "Oral intake ~1.5 L yesterday.", said)
+    # control: a dose that is no count of the input's tablets
+    assert run_rule("numbers.v1", "Paracetamol 1 g QDS + ibuprofen 600 mg TDS.", said)
+
+
+def test_uric_acid_is_a_blood_test_not_a_drug() -> None:
+    from medfact.lexicon.drugs import default_lexicon
+
+    assert default_lexicon().find("We will check your urate (uric acid) level.") == []
+    assert default_lexicon().find("Allopurinol 100 mg OD.")  # control

@@ -299,6 +299,27 @@ _ONE_UNIT = {
 _SALINE = re.compile(r"\b(?:normal\s+)?saline\b|\bnacl\b|\bsodium\s+chloride\b|\bNS\b", re.I)
 
 
+# tablets counted by their strength, as patients say them: "two of the 500 ones", "two 500s"
+_COUNTED = re.compile(
+    r"\b(one|two|three|four|[1-4])\s+(?:of\s+(?:the|my)\s+)?(\d+(?:\.\d+)?)(?:s\b|\s*ones?\b)",
+    re.IGNORECASE,
+)
+_COUNTS = {"one": 1, "two": 2, "three": 3, "four": 4}
+
+
+def _counted_dose(q: Quantity, ctx: str) -> bool:
+    """Whether a dose in mg or g is the input's tablets counted by strength ("paracetamol 1 g"
+    where the input says "two of the 500 ones"; "ibuprofen 400 mg" for "two of the 200s")."""
+    if q.unit not in ("mg", "g"):
+        return False
+    mg = q.value * (1000 if q.unit == "g" else 1)
+    for m in _COUNTED.finditer(ctx):
+        count = _COUNTS.get(m.group(1).lower()) or int(m.group(1))
+        if abs(count * float(m.group(2)) - mg) < 1e-6:
+            return True
+    return False
+
+
 def _saline_strength(q: Quantity, out: str, ctx: str) -> bool:
     """Whether ``q`` is the 0.9% of a saline the output names beside it and the input names."""
     if q.unit != "%" or q.value != 0.9:
@@ -307,10 +328,13 @@ def _saline_strength(q: Quantity, out: str, ctx: str) -> bool:
     return _SALINE.search(near) is not None and _SALINE.search(ctx) is not None
 
 
-def _one_of(unit: str | None, text: str) -> bool:
-    """Whether ``text`` gives one of a unit in words ("a minute", "an hour", "a litre")."""
+def _one_of(unit: str | None, text: str, and_a_half: bool = False) -> bool:
+    """Whether ``text`` gives one of a unit in words ("a minute", "an hour", "a litre"), or with
+    ``and_a_half`` one and a half ("a litre and a half", "an hour and a half")."""
     word = _ONE_UNIT.get(unit or "")
-    return word is not None and re.search(rf"\b(?:a|an|one)\s+{word}\b", text, re.I) is not None
+    half = r"s?\s+and\s+a\s+half" if and_a_half else ""
+    pattern = rf"\b(?:a|an|one)\s+{word}{half}\b"
+    return word is not None and re.search(pattern, text, re.I) is not None
 
 
 def _dose_of_new_drug(q: Quantity, out: AnalyzedText, ctx: AnalyzedText) -> bool:
@@ -758,6 +782,8 @@ class NumbersRule(Rule):
             )
         if q.value == 1 and _one_of(q.unit, ctx.text):
             return None  # "~1 min" where the input says "maybe a minute"
+        if q.value == 1.5 and _one_of(q.unit, ctx.text, and_a_half=True):
+            return None  # "1.5 L" where the input says "a litre and a half"
         anchors = clause_window_stems(out, q.token_index)
         rivals = []
         answered = False
@@ -803,7 +829,11 @@ class NumbersRule(Rule):
                 suggestion=stated,
                 confidence=0.9 if ratio and best[0] else (0.85 if best[0] else 0.65),
             )
-        if q.unit_class is not None and not _saline_strength(q, out.text, ctx.text):
+        if (
+            q.unit_class is not None
+            and not _saline_strength(q, out.text, ctx.text)
+            and not _counted_dose(q, ctx.text)
+        ):
             return self.finding(
                 view,
                 ErrorCategory.DETAIL_MISIDENTIFICATION,

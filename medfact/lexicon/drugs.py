@@ -72,6 +72,8 @@ _SAME_DRUG = {
 _NOT_DRUGS = frozenset(
     [
         "today",
+        "uric acid",  # a blood test ("urate (uric acid) level"), not a medicine
+        "urate",
         "water",
         "air",
         "oxygen",
