@@ -349,3 +349,11 @@ def test_uric_acid_is_a_blood_test_not_a_drug() -> None:
 
     assert default_lexicon().find("We will check your urate (uric acid) level.") == []
     assert default_lexicon().find("Allopurinol 100 mg OD.")  # control
+
+
+def test_a_route_of_what_a_drug_replaces_is_not_its_route() -> None:
+    ctx = (
+        "Doctor: Morphine 10 mg subcutaneously four-hourly as needed; we have stopped his tablets."
+    )
+    assert not run_rule("route.v1", "Morphine 10 mg SC PRN in place of oral morphine.", ctx)
+    assert run_rule("route.v1", "Morphine 10 mg PO PRN.", ctx)  # control

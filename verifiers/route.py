@@ -80,6 +80,13 @@ def _drug_spans(doc: AnalyzedText) -> list[tuple[int, int, str]]:
     return sorted(set(found))
 
 
+_REPLACED = re.compile(
+    r"\b(?:in\s+place\s+of|instead\s+of|rather\s+than|replacing)\s+"
+    r"(?:the\s+|his\s+|her\s+|their\s+)?(?:usual\s+)?$",
+    re.IGNORECASE,
+)
+
+
 def route_mentions(doc: AnalyzedText) -> list[RouteMention]:
     """Route words of a text, each with the drug it qualifies (those with none are left out)."""
     toks = doc.tokens
@@ -107,6 +114,10 @@ def route_mentions(doc: AnalyzedText) -> list[RouteMention]:
             continue
         end, route = match
         drug = _qualified(doc.text, toks, drug_tokens, first_index, i, end)
+        if drug is not None and _REPLACED.search(
+            doc.text, max(0, toks[i].start - 24), toks[i].start
+        ):
+            drug = None  # "rotigotine patch in place of oral PD meds": the others' route
         if drug is not None and toks[i].polarity not in (NEGATED, ASKED):  # "no injections"
             found.append(RouteMention(route, toks[i].start, toks[end - 1].end, drug))
         i = end
