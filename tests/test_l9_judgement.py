@@ -357,3 +357,14 @@ def test_a_route_of_what_a_drug_replaces_is_not_its_route() -> None:
     )
     assert not run_rule("route.v1", "Morphine 10 mg SC PRN in place of oral morphine.", ctx)
     assert run_rule("route.v1", "Morphine 10 mg PO PRN.", ctx)  # control
+
+
+def test_advice_after_an_allergy_list_names_no_allergy_and_full_cpr_is_full_code() -> None:
+    ctx = "Doctor: You can't have carbamazepine because of the Stevens-Johnson reaction in 2015."
+    out = "Allergy: carbamazepine - SJS 2015; avoid carbamazepine and oxcarbazepine."
+    assert not [f for f in run_rule("entities.v1", out, ctx) if "oxcarbazepine" in f.message]
+    wrong = "Allergy: carbamazepine - SJS 2015, oxcarbazepine."  # control: a listed allergy
+    assert [f for f in run_rule("entities.v1", wrong, ctx) if "oxcarbazepine" in f.message]
+    full = "Doctor: Then he is for full resuscitation and for intensive care if needed."
+    assert not run_rule("omission.v1", "Decision: FOR full CPR and ICU escalation.", full)
+    assert run_rule("omission.v1", "Decision: ward-based care.", full)  # control: left out

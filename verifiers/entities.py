@@ -464,7 +464,7 @@ _PREVENTED_PREGNANCY = re.compile(
 )
 
 # --- code status ---------------------------------------------------------------------------------
-_FULL = re.compile(r"\bfull\s+(?:code|resuscitation)\b", re.IGNORECASE)
+_FULL = re.compile(r"\bfull\s+(?:code|resuscitation|CPR)\b", re.IGNORECASE)
 _DNR = re.compile(
     r"\b(?:DNR|DNACPR|DNAR|do[\s-]+not[\s-]+(?:attempt[\s-]+)?(?:cardiopulmonary[\s-]+)?"
     r"resuscitat\w*|no\s+(?:CPR|resuscitation)|not\s+for\s+(?:CPR|resuscitation)"
@@ -684,6 +684,12 @@ def names_allergen(word: str, start: int, drug_starts: Collection[int]) -> bool:
     return start in drug_starts or word.rstrip("s") in ALLERGEN_WORDS
 
 
+# a clause of advice after an allergy list: its drugs are advice, not more allergies
+_ADVICE_CLAUSE = re.compile(
+    r";\s*(?:avoid|advised?|use|never|do\s+not|don'?t|caution|consider|tolerates?)\b", re.I
+)
+
+
 @_once_per_text
 def allergies(doc: AnalyzedText) -> list[Allergy]:
     """Allergies stated (not denied) in a text: "allergic to X", "Allergies: X", a yes answer."""
@@ -704,6 +710,9 @@ def allergies(doc: AnalyzedText) -> list[Allergy]:
             continue  # a question, not a statement
         sent_end = text.find(".", m.end())
         end = sent_end if sent_end > 0 else len(text)
+        advice = _ADVICE_CLAUSE.search(text, m.end(), end)
+        if advice is not None:
+            end = advice.start()  # "carbamazepine - SJS; avoid carbamazepine and oxcarbazepine"
         found.append(Allergy(allergen, m.start(), end, (m.start(1), m.start(1) + len(allergen))))
         if ":" in m.group():
             # "Allergies: morphine (hallucinations) and sulfa drugs (SJS)": every item of the list

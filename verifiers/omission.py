@@ -436,7 +436,8 @@ class OmissionRule(Rule):
                     )
                     break
         c = code_status(ctx)
-        if c.any and not code_status(out).any and "code" not in low:
+        said = code_status(out)
+        if c.any and not (said.any or said.cpr_ok) and "code" not in low:
             span = (c.full + c.dnr + c.dni + c.comfort)[0]
             findings.append(
                 self.omitted(
