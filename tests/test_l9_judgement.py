@@ -368,3 +368,19 @@ def test_advice_after_an_allergy_list_names_no_allergy_and_full_cpr_is_full_code
     full = "Doctor: Then he is for full resuscitation and for intensive care if needed."
     assert not run_rule("omission.v1", "Decision: FOR full CPR and ICU escalation.", full)
     assert run_rule("omission.v1", "Decision: ward-based care.", full)  # control: left out
+
+
+def test_an_unsupported_change_stays_check_this_beside_a_safety_term() -> None:
+    from medfact.pipeline import cached_engine
+
+    engine = cached_engine({"pipeline": {"model": ""}})
+    ctx = "Doctor: Her heart is very weak and her kidneys are failing. CPR would not work."
+    out = "Severe HF + progressive renal failure; CPR unlikely to succeed."
+    assessment = engine.score({"id": "x", "context": ctx, "output": out})
+    change = [f for f in assessment.findings if f.rule == "comparison.v1"]
+    assert change and all(f.risk <= 2 for f in change)
+    # control: a change the input contradicts is still unsafe
+    ctx = "Doctor: Her kidney function has been stable for a year. CPR would not work."
+    out = "Worsening renal function; CPR unlikely to succeed."
+    contradicted = engine.score({"id": "y", "context": ctx, "output": out}).findings
+    assert [f for f in contradicted if f.rule == "comparison.v1" and f.risk >= 3]
