@@ -384,3 +384,17 @@ def test_an_unsupported_change_stays_check_this_beside_a_safety_term() -> None:
     out = "Worsening renal function; CPR unlikely to succeed."
     contradicted = engine.score({"id": "y", "context": ctx, "output": out}).findings
     assert [f for f in contradicted if f.rule == "comparison.v1" and f.risk >= 3]
+
+
+def test_an_unsupported_setting_beside_a_high_alert_drug_stays_check_this() -> None:
+    from medfact.pipeline import cached_engine
+
+    engine = cached_engine({"pipeline": {"model": ""}})
+    ctx = "Registrar: Adrenaline 0.5 milligrams IM at 13:10 and a second dose at 13:20."
+    out = "Adrenaline 0.5 mg IM x2 (13:10, 13:20 ED)."
+    found = engine.score({"id": "x", "context": ctx, "output": out}).findings
+    setting = [f for f in found if f.rule == "entities.v1" and "setting" in f.message]
+    assert setting and all(f.risk <= 2 for f in setting)
+    # control: the high-alert drug itself, fabricated, is still unsafe
+    found = engine.score({"id": "y", "context": ctx, "output": out + " Heparin 5000 units SC."})
+    assert found.risk_level >= 3

@@ -913,6 +913,9 @@ class EntitiesRule(Rule):
             label = "high-alert medication" if m.kind == "high_alert" else m.kind
             detail = f" ({m.concept})" if m.kind == "high_alert" else ""
             risk, confidence = self.risks[m.kind], 0.7
+            if m.kind == "setting":
+                # a place is no drug's dose: a sentence's high-alert drug must not raise it
+                confidence = 0.45
             if m.kind in ("condition", "procedure") and _risk_list(out.text, m.start):
                 # "risks of bleeding, stroke, amputation": a consent list, no claim of the
                 # patient's; check this (below the severity policy's confidence floor)
