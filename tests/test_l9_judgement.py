@@ -398,3 +398,11 @@ def test_an_unsupported_setting_beside_a_high_alert_drug_stays_check_this() -> N
     # control: the high-alert drug itself, fabricated, is still unsafe
     found = engine.score({"id": "y", "context": ctx, "output": out + " Heparin 5000 units SC."})
     assert found.risk_level >= 3
+
+
+def test_a_pregnancy_check_is_no_pregnancy() -> None:
+    ctx = "Radiographer: Any chance you could be pregnant?\nPatient: Um, I don't think so."
+    out = "Pre-CT pregnancy check: pt doesn't think so."
+    assert not [f for f in run_rule("entities.v1", out, ctx) if "pregnan" in f.message]
+    # control: a pregnancy stated where the input rules it out
+    assert [f for f in run_rule("entities.v1", "Pt is pregnant.", ctx) if "pregnan" in f.message]

@@ -433,6 +433,10 @@ PREGNANCY = re.compile(  # the patient's pregnancy; "born at 34 weeks' gestation
     re.IGNORECASE,
 )
 _GRAVIDA_PARA = re.compile(r"g\d\s*p\d")  # "G2P1", in lower-cased text
+# "pregnancy check", "pregnancy test": a test of the status, not a pregnancy
+_PREGNANCY_TEST = re.compile(
+    r"\s*(?:check|checked|test|tests|testing|screen|status|question)\b", re.IGNORECASE
+)
 
 
 def may_name_pregnancy(text: str) -> bool:
@@ -864,6 +868,7 @@ class EntitiesRule(Rule):
             if polarity_at(out, m.start(), m.end()) != NEGATED
             and not _PAST_PREGNANCY.search(out.text, max(0, m.start() - 24), m.start())
             and not _PREVENTED_PREGNANCY.search(out.text, max(0, m.start() - 30), m.start())
+            and not _PREGNANCY_TEST.match(out.text, m.end())
         ]
         if not stated:
             return []
