@@ -406,3 +406,6 @@ def test_a_pregnancy_check_is_no_pregnancy() -> None:
     assert not [f for f in run_rule("entities.v1", out, ctx) if "pregnan" in f.message]
     # control: a pregnancy stated where the input rules it out
     assert [f for f in run_rule("entities.v1", "Pt is pregnant.", ctx) if "pregnan" in f.message]
+    # control: a positive test states a pregnancy
+    positive = "Urine pregnancy test positive."
+    assert [f for f in run_rule("entities.v1", positive, ctx) if "pregnan" in f.message]

@@ -435,7 +435,9 @@ PREGNANCY = re.compile(  # the patient's pregnancy; "born at 34 weeks' gestation
 _GRAVIDA_PARA = re.compile(r"g\d\s*p\d")  # "G2P1", in lower-cased text
 # "pregnancy check", "pregnancy test": a test of the status, not a pregnancy
 _PREGNANCY_TEST = re.compile(
-    r"\s*(?:check|checked|test|tests|testing|screen|status|question)\b", re.IGNORECASE
+    r"\s*(?:check|checked|test|tests|testing|screen|status|question)\b"
+    r"(?![^.;\n]{0,20}\b(?:positive|pos|\+ve)\b)",  # a positive test states one
+    re.IGNORECASE,
 )
 
 
