@@ -646,13 +646,14 @@ class Analyzer:
                 for j in range(1, len(words))
                 if words[j - 1] == "and" and words[j] in _EVENT_VERBS
             )
-        ahead = stops | _breaks_ahead(gaps, words)  # what a trigger's forward scope stops at
+        joined = "".join(gaps)
+        # what a trigger's forward scope stops at
+        ahead = stops | _breaks_ahead(gaps, words, joined)
         found = [
             (a, b, kind, forward)
             for (kind, forward, _), group in zip(_POLARITY_TRIGGERS, matches, strict=False)
             for a, b in group
         ]
-        joined = "".join(gaps)
         colons = {j for j, gap in enumerate(gaps) if ":" in gap} if ":" in joined else set()
         queried = "?" in joined  # a "?" between words (few sentences have one)
         for start, end, kind, forward in _longest(found):
@@ -1512,12 +1513,12 @@ _NOT_FORWARD = frozenset({"indicated", "needed", "required", "necessary", "warra
 _SPACED_DASH = re.compile(r"\s[-\u2013\u2014]+\s")
 
 
-def _breaks_ahead(gaps: list[str], words: list[str]) -> set[int]:
+def _breaks_ahead(gaps: list[str], words: list[str], joined: str) -> set[int]:
     """Token indices a forward scope cannot reach besides :func:`_stops`: the first after a
     parenthesis closes ("(not present in March) - indeterminate"), unless a list goes on with
     "or"/"and", and the first after a spaced dash ("No anticoagulant - upper GI bleed last
-    year"). A trigger after them still reads back across ("diazepam - not prescribed")."""
-    joined = "".join(gaps)
+    year"). A trigger after them still reads back across ("diazepam - not prescribed").
+    ``joined``: the gaps joined, which the caller has read already."""
     if ")" not in joined and "- " not in joined and "\u2013" not in joined:
         return set()
     return {
@@ -1713,6 +1714,8 @@ _LONE_UNIT = re.compile(r"\.\s+([A-Za-z]+)\.?[ \t]*(?=\n|$)")
 def _unit_asked(doc: AnalyzedText) -> None:
     """A bare number that answers "How many weeks ...?" in the next turn is in that unit
     ("How many weeks pregnant are you? - Twenty-two.")."""
+    if not doc.quantities or "many" not in doc.text.lower():
+        return  # most texts ask no such question: their sentences are not read
     asked: dict[int, tuple[str, str]] = {}  # sentence index -> the unit its question asks for
     for sent in doc.sentences:
         m = _HOW_MANY_UNITS.search(sent.text)

@@ -295,9 +295,15 @@ _NOT_RESULTS = frozenset({"time", "age", "x", "weight"})  # "blood sugar two hou
 
 def critical_labs(doc: AnalyzedText) -> list[tuple[Lab, float, int, int]]:
     """(lab, value, start, end) of each laboratory value of ``doc`` in its critical range."""
+    return _in_critical_range(lab_values(doc))
+
+
+def _in_critical_range(
+    values: list[tuple[Lab, float, int, int]],
+) -> list[tuple[Lab, float, int, int]]:
     return [
         (lab, value, start, end)
-        for lab, value, start, end in lab_values(doc)
+        for lab, value, start, end in values
         if (lab.low is not None and value < lab.low) or (lab.high is not None and value > lab.high)
     ]
 
@@ -448,10 +454,9 @@ class OmissionRule(Rule):
                     0.8,
                 )
             )
-        ctx_values = critical_labs(ctx)
-        # read only when the input has a critical value
-        out_labs = lab_values(out) if ctx_values else []
-        ctx_labs = lab_values(ctx) if ctx_values else []
+        ctx_labs = lab_values(ctx)
+        ctx_values = _in_critical_range(ctx_labs)
+        out_labs = lab_values(out) if ctx_values else []  # read only when the input has one
         out_values = {(lab.name, round(value, 3)) for lab, value, _, _ in out_labs}
         for lab, value, start, end in ctx_values:
             shown = ctx.text[start:end]
