@@ -280,10 +280,9 @@ def _asked_count(ctx: AnalyzedText, c: Quantity) -> set[str]:
     sent = c.sentence
     if sent == 0 or len(ctx.sentences[sent].text.split()) > 4:
         return set()
-    question = ctx.sentences[sent - 1].text
-    if not question.rstrip().endswith("?") or not _HOW_MANY.search(question):
+    if not _HOW_MANY.search(ctx.sentences[sent - 1].text):
         return set()
-    return {t.stem for t in ctx.sentence_tokens(sent - 1) if is_content(t)}
+    return _question_before(ctx, c)
 
 
 _ONE_UNIT = {
