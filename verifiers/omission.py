@@ -16,6 +16,8 @@ from typing import Any
 
 from medfact.analysis import AFFIRMED, FAMILY, NEGATED, AnalyzedText, is_content
 from medfact.document import CaseDoc
+from medfact.errors import ConfigError
+from medfact.lexicon.tables import read_tables
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.textutil import SpanIndex, sentence_at
@@ -160,91 +162,77 @@ _DIAGNOSTIC = re.compile(
     r"echo\w*|biopsy|pathology|impression)\b[^:\n]{0,40}:",
     re.IGNORECASE,
 )
-# Red-flag findings: an affirmed one that the output drops is a critical omission. Each has the
-# pattern that finds it in the input and a looser one of the words that keep it in an output
-# ("bitemporal hemianopia" keeps a vision loss; "syncope" keeps "passed out").
-_FLAGS: dict[str, tuple[str, str]] = {
-    "double vision": (
-        r"\bdiplopia\b|\bdouble vision\b|\bvision (?:went|goes|was) double\b|\bseeing double\b",
-        r"diplopi|double|vision|visual",
-    ),
-    "vision loss": (
-        r"\b(?:vision|visual) loss\b|\bloss of vision\b|\blost (?:the |my |her |his )?vision\b"
-        r"|\bamaurosis\b",
-        r"vision|visual|hemianop|blind|amaurosis|scotoma",
-    ),
-    "loss of consciousness": (
-        r"\bloss of consciousness\b|\bLOC\b|\bpassed out\b|\bblack(?:ed)? out\b|\bsyncop\w*"
-        r"|\bfaint(?:ed|ing)\b|\bunresponsive\b",
-        r"conscious|\bLOC\b|passed out|black(?:ed)? out|syncop|faint|unresponsive",
-    ),
-    "slurred speech": (
-        r"\bslurred speech\b|\bslurring\b|\bdysarthri\w*|\baphasi\w*"
-        r"|\btrouble (?:speaking|getting (?:the |my )?words out)\b",
-        r"slur|dysarthri|aphasi|speech|speak|words",
-    ),
-    "facial droop": (
-        r"\bfacial droop\b|\bface (?:was )?droop\w*|\bdroop\w* (?:of the )?face\b",
-        r"droop|facial|face",
-    ),
-    "seizure": (r"\bseizures?\b|\bconvuls\w*", r"seizure|convuls|\bfits?\b|epilep"),
-    "hemoptysis": (
-        r"\bh(?:a)?emoptysis\b|\bcough(?:ing|ed)? up blood\b",
-        r"hemoptysis|haemoptysis|blood",
-    ),
-    "hematemesis": (
-        r"\bh(?:a)?ematemesis\b|\bvomit(?:ing|ed)? (?:up )?blood\b|\bcoffee[- ]ground\b",
-        r"hematemesis|haematemesis|blood|coffee",
-    ),
-    "melena": (
-        r"\bmela(?:e)?na\b|\bblack,? (?:and )?tarry\b|\btarry stools?\b",
-        r"melena|melaena|tarry|black",
-    ),
-    "suicidal ideation": (
-        r"\bsuicid\w*|\bSI\b|\bkill (?:myself|himself|herself)\b|\bend (?:my|his|her) life\b",
-        r"suicid|\bSI\b|kill|end (?:my|his|her|their) life|self-harm",
-    ),
-    "non-blanching rash": (
-        r"\bnon-?blanching\b|\bglass test\b|\b(?:didn'?t|did not|doesn'?t|does not|won'?t) fade\b"
-        r"|\bpurpur\w*|\bpetechia\w*",
-        r"blanch|glass|fade|purpur|petechia|meningococc",
-    ),
-    "neck stiffness": (
-        r"\bneck stiffness\b|\bstiff neck\b|\bnuchal rigidity\b|\bmeningism\w*"
-        r"|\bneck (?:feels?|is|was|felt) (?:a bit |quite |very )?stiff\b",
-        r"neck|nuchal|mening",
-    ),
-    "sudden-onset headache": (
-        r"\bthunderclap\b|\bhit (?:over the head )?(?:with|by) a (?:bat|hammer|brick)\b"
-        r"|\b(?:in|within) (?:a few )?seconds\b"
-        r"|\bsudden(?:ly)?,? severe\b(?=[^.]{0,40}\bhead)",  # not "sudden severe flank pain"
-        r"sudden|thunderclap|seconds|instant|abrupt|hyperacute|maximal",
-    ),
-    "worst headache": (
-        r"\bworst headache\b|\bthunderclap\b"
-        r"|\b(?:worst|worse) (?:headache )?(?:in|of) (?:her|his|my|their|your) life\b",
-        r"worst|thunderclap|(?:in|of) (?:her|his|my|their) life|sudden",
-    ),
-    # acts that prepare a suicide: letters written, possessions given away, affairs settled
-    "final acts": (
-        r"\b(?:written|wrote|writing) (?:goodbye |farewell )?(?:letters?|notes?) to\b"
-        r"|\bsuicide note\b|\bgiv(?:en|ing|e|es) away (?:his|her|their|my)\b"
-        r"|\bgiven (?:his|her|their|my) \w+ (?:away|to)\b|\bput (?:his|her|their|my) affairs\b",
-        r"letter|note|given|gave|giv|affairs|final act|preparat",
-    ),
-}
-RED_FLAGS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
-    name: (re.compile(found, re.IGNORECASE), re.compile(kept, re.IGNORECASE))
-    for name, (found, kept) in _FLAGS.items()
-}
+# Red-flag findings (medfact/lexicon/data/red_flags.toml): an affirmed one that the output drops
+# is a critical omission. Each has the pattern that finds it in the input, a looser one of the
+# words that keep it in an output ("syncope" keeps "passed out") and the finding's risk.
+_RED_FLAG_TABLE = "red_flags.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class RedFlag:
+    """A red flag: the input pattern that finds it, the output words that keep it, its risk."""
+
+    name: str
+    found: re.Pattern[str]
+    kept: re.Pattern[str]
+    risk: int
+
+
+def _flag_source(name: str, field: str, value: Any) -> str:
+    """A flag's regular expression: one string, or a list of them read as their alternation;
+    a ConfigError naming the flag and the field when it is neither or does not compile."""
+    where = f"lexicon table data/{_RED_FLAG_TABLE}, flag {name!r}, field {field!r}"
+    if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
+        value = "|".join(f"(?:{v})" for v in value)
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{where}: must be a non-empty string or list of strings")
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ConfigError(f"{where}: not a valid regular expression ({exc})") from exc
+    return value
+
+
+def _read_red_flags() -> dict[str, tuple[str, str, int]]:
+    """The flags of red_flags.toml as (found, kept, risk) sources, in file order."""
+    table = read_tables(_RED_FLAG_TABLE).get("flag")
+    if not isinstance(table, dict) or not table:
+        raise ConfigError(f"lexicon table data/{_RED_FLAG_TABLE} has no [flag.*] tables")
+    flags = {}
+    for name, entry in table.items():
+        risk = entry.get("risk")
+        if risk not in (3, 4):
+            raise ConfigError(
+                f"lexicon table data/{_RED_FLAG_TABLE}, flag {name!r}, field 'risk': must be 3 "
+                f"or 4; received {risk!r}"
+            )
+        found = _flag_source(name, "found", entry.get("found"))
+        flags[name] = (found, _flag_source(name, "kept", entry.get("kept")), risk)
+    return flags
+
+
+_FLAGS = _read_red_flags()
+RED_FLAGS: tuple[RedFlag, ...] = tuple(
+    RedFlag(name, re.compile(found, re.IGNORECASE), re.compile(kept, re.IGNORECASE), risk)
+    for name, (found, kept, risk) in _FLAGS.items()
+)
 # every red flag in one pattern: most inputs hold none, and one pass over them tells so
-_ANY_FLAG_SOURCE = "|".join(f"(?:{found})" for found, _ in _FLAGS.values())
+_ANY_FLAG_SOURCE = "|".join(f"(?:{found})" for found, _, _ in _FLAGS.values())
 _ANY_FLAG = re.compile(_ANY_FLAG_SOURCE, re.IGNORECASE)
 # ignored case costs `re` a set per letter (several times the search): ASCII text is searched
 # lower-cased with a lower-cased copy, which matches where the pattern matches (its escapes are
 # all lower-case, \b and \w); other text keeps the ignored case, which also folds a few
 # non-ASCII letters (the Kelvin sign, the long s)
 _ANY_FLAG_LOWER = re.compile(_ANY_FLAG_SOURCE.lower())
+
+
+# the line of a report that says why it was asked for: its red flags are the question, which a
+# summary of the findings need not repeat
+_ASKED_OF_A_REPORT = re.compile(
+    r"\s*(?:indications?|clinical (?:history|details|information|indication|question)|"
+    r"reason for (?:exam\w*|study|referral|request|scan)|history)\s*:",
+    re.IGNORECASE,
+)
 
 
 def any_red_flag(text: str) -> bool:
@@ -520,18 +508,23 @@ class OmissionRule(Rule):
         findings: list[Finding] = []
         if not any_red_flag(ctx.text):
             return findings
-        for name, (pattern, kept) in RED_FLAGS.items():
-            if not pattern.search(ctx.text) or kept.search(out.text):
+        for flag in RED_FLAGS:
+            if not flag.found.search(ctx.text) or flag.kept.search(out.text):
                 continue
-            for m in pattern.finditer(ctx.text):
+            for m in flag.found.finditer(ctx.text):
                 if polarity_at(ctx, m.start(), m.end()) != AFFIRMED:
                     continue
+                if any(t.scope == FAMILY for t in ctx.tokens_in(m.start(), m.end())):
+                    continue  # "his father had a seizure": a relative's
+                sent = sentence_at(ctx.sentences, m.start())
+                if sent is not None and _ASKED_OF_A_REPORT.match(ctx.text, sent.span[0]):
+                    continue  # a report's "Indication: ... new confusion": its question
                 findings.append(
                     self.omitted(
                         view,
-                        self.red_flag_risk,
+                        max(self.red_flag_risk, flag.risk),
                         (m.start(), m.end()),
-                        f"red flag: the input's '{m.group()}' ({name}) is left out",
+                        f"red flag: the input's '{m.group()}' ({flag.name}) is left out",
                         0.6,
                     )
                 )
