@@ -405,6 +405,25 @@ def _word_value(word: str) -> float | None:
     return _hyphenated_number(word)
 
 
+_DIGIT_WORDS = {
+    w: n
+    for n, w in enumerate(
+        ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"], 1
+    )
+}
+
+
+def _oh_digits(toks: list[Token], j: int, following: str) -> bool:
+    """Whether ``toks[j]`` is the "oh" (zero) of three digits said one by one: "one oh four"."""
+    return (
+        toks[j].text == "oh"
+        and following in _DIGIT_WORDS
+        and j > 0
+        and toks[j - 1].text in _DIGIT_WORDS
+        and _adjacent(toks, j - 1)
+    )
+
+
 def _adjacent(toks: list[Token], j: int) -> bool:
     """Whether tokens j and j + 1 are one space apart: "Three, four times" are two numbers."""
     return toks[j + 1].start - toks[j].end <= 1
@@ -511,6 +530,8 @@ def _continues_number(toks: list[Token], i: int) -> bool:
         return False  # "fifty three times a day": 50, and a rate
     if _after_point(toks, i) and _word_value(nxt) is not None:
         return True  # "point two one": digits, each said
+    if nxt == "oh" and toks[i].text in _DIGIT_WORDS and after in _DIGIT_WORDS:
+        return _adjacent(toks, i + 1)  # "one oh four": 104, read at its last word
     return _joins(toks[i].text, nxt) or (
         nxt == "and" and toks[i].text in _MULTIPLIERS and _word_value(after) is not None
     )
@@ -530,6 +551,11 @@ def _compound_number(toks: list[Token], last: int) -> tuple[float, int]:
         following = toks[last].text  # the word the next one read back must join
         while j >= 0 and _adjacent(toks, j):
             word = toks[j].text
+            if _oh_digits(toks, j, following):
+                # "one oh four" (a heart rate of 104), "two oh five" pounds: digits said
+                words += ["oh", toks[j - 1].text]
+                j -= 2
+                break
             joins = word == "and" and j > 0 and toks[j - 1].text in _MULTIPLIERS
             counts = _joins(word, following) or (
                 _after_point(toks, j) and _word_value(word) is not None
@@ -541,6 +567,10 @@ def _compound_number(toks: list[Token], last: int) -> tuple[float, int]:
             else:
                 break
             j -= 1
+    if "oh" in words:
+        return float(
+            "".join("0" if w == "oh" else str(_DIGIT_WORDS[w]) for w in reversed(words))
+        ), j + 1
     total, current = 0.0, 0.0
     previous = None
     for word in reversed(words):
@@ -1351,6 +1381,10 @@ def _forward_scope(
             words = toks[j:item]
             if any(t.is_number or t.text in _STATES for t in words):
                 break  # "no murmur, femoral pulses palpable": an item stating its own finding
+            if words and words[0].text in _OPENS_OWN_ITEM:
+                break  # "no asterixis, mild icterus", "no NSAIDs, refer for ...": its own
+            if not in_list and any(t.is_number for t in toks[end:j]):
+                break  # "no driving for six months from april, sleep hygiene": a bounded object
             if len(words) > _LONG_ITEM and j - end >= _SCOPE_WINDOW:
                 break
             in_list = True
@@ -1361,6 +1395,15 @@ def _forward_scope(
     return reach
 
 
+# words that open a list item of its own after a negated one: an amount of a present finding
+# ("no asterixis, mild scleral icterus, trace edema") or an instruction of a plan ("no NSAIDs,
+# refer for transplant evaluation")
+_OPENS_OWN_ITEM = frozenset(
+    {"mild", "mildly", "moderate", "severe", "trace", "small", "large", "few", "minimal"}
+    | {"marked", "slight", "positive", "continue", "start", "repeat", "refer", "follow"}
+    | {"check", "recheck", "switch", "screen", "call", "return", "increase", "decrease"}
+    | {"reduce", "order", "schedule", "avoid", "keep", "cut", "begin", "resume", "restart"}
+)
 _ANSWER_WORDS = frozenset({"no", "nope", "nah", "yes", "yeah"})
 # words that state what an exam item found: an item holding one is a statement of its own
 _STATES = frozenset(
@@ -1516,16 +1559,32 @@ _SPACED_DASH = re.compile(r"\s[-\u2013\u2014]+\s")
 def _breaks_ahead(gaps: list[str], words: list[str], joined: str) -> set[int]:
     """Token indices a forward scope cannot reach besides :func:`_stops`: the first after a
     parenthesis closes ("(not present in March) - indeterminate"), unless a list goes on with
-    "or"/"and", and the first after a spaced dash ("No anticoagulant - upper GI bleed last
-    year"). A trigger after them still reads back across ("diazepam - not prescribed").
+    "or"/"and", the first after a spaced dash ("No anticoagulant - upper GI bleed last
+    year") and the first after a period that ends a sentence ("no edema. labs ..."). A
+    trigger after them still reads back across ("diazepam - not prescribed").
     ``joined``: the gaps joined, which the caller has read already."""
-    if ")" not in joined and "- " not in joined and "\u2013" not in joined:
+    if ")" not in joined and "- " not in joined and "\u2013" not in joined and ". " not in joined:
         return set()
     return {
         j
         for j, gap in enumerate(gaps)
-        if (")" in gap and words[j] not in ("or", "and", "nor")) or _SPACED_DASH.search(gap)
+        if (")" in gap and words[j] not in ("or", "and", "nor"))
+        or _SPACED_DASH.search(gap)
+        or (". " in gap and _ends_a_sentence(words[j - 1]))
     }
+
+
+# words a period follows inside a sentence without ending it ("Dr. Patel", "approx. 5 cm")
+_ABBREVIATED = frozenset(
+    {"dr", "mr", "mrs", "ms", "st", "vs", "approx", "etc", "eg", "ie", "no", "fig", "ref"}
+)
+
+
+def _ends_a_sentence(word: str) -> bool:
+    """Whether a period after ``word`` ends a sentence that the segmenter kept whole: speech
+    written without capitals ("no edema. labs sodium one thirty four") goes on in one
+    "sentence", and a negation before the period denies nothing after it."""
+    return (len(word) >= 3 or word.isdigit()) and word not in _ABBREVIATED
 
 
 def _aside_in_list(gaps: list[str], words: list[str], j: int) -> bool:

@@ -6,7 +6,7 @@ import pytest
 
 import medfact.verifiers  # noqa: F401 - the rules first: omission.v1 imports the compare stage
 from medfact.errors import ConfigError
-from medfact.testing import run_rule
+from medfact.testing import analysed, check_plugin, run_rule
 from medfact.verifiers import omission
 
 
@@ -77,3 +77,136 @@ def test_a_broken_red_flag_table_names_the_flag_and_the_field(monkeypatch) -> No
     assert omission._read_red_flags() == {
         "green vomit": ("(?:green vomit)|(?:bilious)", "green", 4)
     }
+
+
+def _conditions(output: str, context: str) -> list[str]:
+    return [
+        context[f.context_span[0] : f.context_span[1]]
+        for f in run_rule("condition.v1", output, context)
+    ]
+
+
+def test_condition_v1_is_a_plugin() -> None:
+    check_plugin("verifiers", "condition.v1")
+
+
+@pytest.mark.parametrize(
+    ("context", "output", "condition"),
+    [
+        (
+            "Discharge meds: bisoprolol 2.5 mg every morning, only if heart rate is above 60.",
+            "Bisoprolol 2.5 mg every morning.",
+            "only if heart rate is above 60",
+        ),
+        (
+            "Restart apixaban on day 2 provided there is no visible blood in the urine.",
+            "Restart apixaban day 2.",
+            "provided there is no visible blood in the urine",
+        ),
+        (
+            "Hold ramipril if systolic BP is below 100. Continue amlodipine.",
+            "Ramipril and amlodipine continue.",
+            "if systolic BP is below 100",
+        ),
+        (
+            "Scaphoid fracture. No driving until cleared by the fracture clinic.",
+            "Scaphoid fracture; no driving.",
+            "until cleared by the fracture clinic",
+        ),
+    ],
+)
+def test_a_condition_on_a_drug_or_an_activity_that_the_output_drops(
+    context: str, output: str, condition: str
+) -> None:
+    found = _conditions(output, context)
+    assert len(found) == 1 and condition in found[0]
+
+
+def test_an_output_that_keeps_the_condition_or_a_plan_contingency_is_left_alone() -> None:
+    ctx = "Discharge meds: bisoprolol 2.5 mg every morning, only if heart rate is above 60."
+    assert _conditions("Bisoprolol 2.5 mg qAM (hold if HR < 60).", ctx) == []
+    assert _conditions("Bisoprolol 2.5 mg qAM.\nHold if HR 60 or less.", ctx) == []
+    # the drug left out altogether is omission.v1's, not a dropped condition
+    assert _conditions("Discharged home.", ctx) == []
+    # a plan's contingency and a question set no condition on what is taken now
+    plan = "Start metformin 500 mg; if the A1c is still high we will increase it."
+    assert _conditions("Start metformin 500 mg daily.", plan) == []
+    asked = "Doctor: Do you take the aspirin only if you have pain?"
+    assert _conditions("Takes aspirin daily.", asked) == []
+
+
+def _polarity(text: str, word: str) -> str:
+    return next(t.polarity for t in analysed(text).output.tokens if t.text == word)
+
+
+def test_a_negation_stops_at_a_period_that_speech_runs_on_past() -> None:
+    said = "on exam S3 absent, no edema. labs sodium one thirty four creatinine one point three."
+    assert _polarity(said, "edema") == "negated"
+    assert _polarity(said, "creatinine") == "affirmed"
+    # control: an abbreviation's period ends nothing
+    assert _polarity("No h. pylori testing done.", "testing") == "negated"
+    assert _polarity("No CT vs. MRI yet.", "mri") == "negated"
+
+
+def test_a_negated_list_ends_at_an_item_with_an_amount_or_a_plans_verb() -> None:
+    exam = "Alert, no asterixis, mild scleral icterus, trace edema."
+    assert _polarity(exam, "asterixis") == "negated"
+    assert _polarity(exam, "icterus") == "affirmed"
+    assert _polarity(exam, "edema") == "affirmed"
+    plan = "Two gram sodium diet, no NSAIDs, refer for transplant evaluation."
+    assert _polarity(plan, "transplant") == "affirmed"
+    # control: a list of short denied items is still read to its end
+    assert _polarity("Denies fever, chills, night sweats, cough.", "cough") == "negated"
+
+
+def test_a_bound_is_no_negation() -> None:
+    said = "IV potassium at no more than 10 mmol per hour and IV magnesium, then oral replacement."
+    assert _polarity(said, "magnesium") == "affirmed"
+    assert _polarity("No more pain since Tuesday.", "pain") == "negated"  # control
+
+
+def _quantities(text: str) -> list[float]:
+    return [q.value for q in analysed(text).output.quantities]
+
+
+def test_three_digits_said_one_by_one_are_one_number() -> None:
+    assert _quantities("heart rate one oh four, blood pressure one oh two over sixty four") == [
+        104.0,
+        102.0,
+        64.0,
+    ]
+    # controls: a filler "oh" joins nothing; tens said the usual way still join
+    assert _quantities("I took one. Oh, and two more.") == [1.0, 2.0]
+    assert _quantities("sodium one thirty four") == [134.0]
+
+
+def test_a_dose_said_before_daily_is_no_interval() -> None:
+    from medfact.verifiers.values import frequencies
+
+    def rates(text: str) -> list[float]:
+        return [round(f.per_day, 3) for f in frequencies(analysed(text).output)]
+
+    assert rates("start losartan twenty five daily") == [1.0]
+    # controls: intervals said with a number
+    assert rates("bloods 2 weekly") == [round(1 / 14, 3)]
+    assert rates("paracetamol 4 hourly") == [6.0]
+    assert rates("injections 3-monthly") == [round(1 / 90, 3)]
+
+
+def _comparisons(output: str, context: str) -> list[tuple[int, str]]:
+    return [(f.risk, f.message) for f in run_rule("comparison.v1", output, context)]
+
+
+def test_a_change_against_an_answer_that_nothing_changed_is_contradicted() -> None:
+    ctx = (
+        "Doctor: How is your mum's memory since March?\n"
+        "Daughter: Honestly, about the same. She still forgets the day.\n"
+        "Doctor: Her memory score is 19, as in March. It's stable."
+    )
+    found = _comparisons("Memory worse since March per daughter.", ctx)
+    assert [risk for risk, _ in found] == [3]
+    # control: the output that keeps it stable has nothing to answer for
+    assert _comparisons("Memory stable since March per daughter.", ctx) == []
+    # a month named on both sides is not what the change is about
+    weight = "Doctor: Your weight is 84, it was 84 in March.\nPatient: Not gone up then."
+    assert [r for r, _ in _comparisons("Breathlessness worse since March.", weight)] == [2]

@@ -29,6 +29,7 @@ RULES = [
     "unsupported.v1",
     "entities.v1",
     "omission.v1",
+    "condition.v1",
 ]
 
 DIALOGUE = (

@@ -9,6 +9,7 @@ from medfact.verifiers import (  # noqa: F401 - imported to register
     anatomy,
     certainty,
     change,
+    condition,
     crossencoder,
     drugs,
     entities,

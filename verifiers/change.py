@@ -236,6 +236,19 @@ def _strictly_a_change(doc: AnalyzedText, i: int) -> bool:
     return True
 
 
+def _states_no_change(doc: AnalyzedText, i: int) -> bool:
+    """Whether a word of no change ("stable", "the same") at token ``i`` of the input says that
+    something did not change: said of it ("It's stable.", "pain persistent") rather than
+    before a noun ("stable angina"), or in the answer to a question ("Better or worse? - About
+    the same.")."""
+    sentence = doc.tokens[i].sentence
+    if doc.sentences[sentence].text.rstrip().endswith("?"):
+        return False
+    if sentence > 0 and doc.sentences[sentence - 1].text.rstrip().endswith("?"):
+        return True
+    return not _attributive(doc, i)
+
+
 # A state word with these near it still compares ("elevated compared with last year"); "today"
 # and a verb of being ("has been", "remained") date or keep a state, they do not change it.
 _COMPARING = frozenset({"than", "compared", "from", "baseline", "previous", "previously", "prior"})
@@ -388,8 +401,19 @@ def _topic(doc: AnalyzedText, sentence: int, width: int) -> set[str]:
     return _Topics(doc).around(sentence, width)
 
 
+# Words that date a change but name nothing it is of: "worse since March" and "weight 84 in
+# March" are not about one thing.
+_WHEN_WORDS = frozenset(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september"]
+    + ["october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug"]
+    + ["sep", "sept", "oct", "nov", "dec", "monday", "tuesday", "wednesday", "thursday"]
+    + ["friday", "saturday", "sunday"]
+)
+
+
 class _Topics:
-    """Content stems per sentence of ``doc``, each sentence read once (texts can be long)."""
+    """Content stems per sentence of ``doc``, each sentence read once (texts can be long): what
+    a change there may be of (the change words themselves and month or day names aside)."""
 
     def __init__(self, doc: AnalyzedText) -> None:
         self.doc = doc
@@ -399,7 +423,11 @@ class _Topics:
         stems = self._by_sentence.get(sentence)
         if stems is None:
             toks = self.doc.sentence_tokens(sentence)
-            stems = frozenset(t.stem for t in toks if is_content(t))
+            stems = frozenset(
+                t.stem
+                for t in toks
+                if is_content(t) and t.text not in CHANGE_WORDS and t.text not in _WHEN_WORDS
+            )
             self._by_sentence[sentence] = stems
         return stems
 
@@ -422,7 +450,11 @@ class _ChangeIndex:
         # The first mention per sentence and direction: later ones in the same sentence share
         # its topic, so they can never come first (a sentence is read once however many).
         mentioned = change_mentions(ctx, strict=False)
-        strict = {(j, d) for j, d in mentioned if _strictly_a_change(ctx, j)}  # one pass: a subset
+        strict = {  # one pass: a subset
+            (j, d)
+            for j, d in mentioned
+            if _strictly_a_change(ctx, j) or (d == "same" and _states_no_change(ctx, j))
+        }
         by_sentence: dict[int, dict[str, int]] = {}
         against: dict[int, dict[str, int]] = {}
         # "Is your breathing better or worse?": a question offering two directions states none

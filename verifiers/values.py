@@ -61,7 +61,8 @@ _FREQ = re.compile(
     rf"q\.?\s?(?P<qn>\d+)(?:\s?-\s?\d+)?\s?(?P<qu>h|hr|hrs|hours?|min)\b\.?"
     rf"|every\s+(?:(?P<en>{_COUNT}|a|an|other)\s+)?(?:to\s+{_COUNT}\s+)?(?P<eu>minute|min|hour|hr|h|day|week|wk|month)s?\b"
     rf"|(?P<tn>once|twice|thrice|{_COUNT}\s+times)\s+(?:(?:a|an|per|each|every|a\s+single)\s+(?P<tu>minute|hour|day|week|month)\b|(?P<tly>daily|weekly|monthly|hourly)\b)"
-    rf"|(?P<nn>{_COUNT})[\s-](?P<nly>hourly|daily|weekly|monthly)\b"  # "3-monthly", "4-hourly"
+    # "3-monthly", "4-hourly", "2 weekly"; not "losartan twenty five daily" (a dose, daily)
+    rf"|(?P<nn>{_COUNT})(?:-|\s(?!daily))(?P<nly>hourly|daily|weekly|monthly)\b"
     rf"|(?P<ph>{_PHRASE})(?![\w])"
     r")",
     re.IGNORECASE,

@@ -1,0 +1,164 @@
+"""condition.v1: a condition the input sets on a drug or an activity that the output drops.
+
+"Metoprolol 25 mg every morning, only if the heart rate is above 60" summarised as "metoprolol
+25 mg every morning"; "no driving until cleared by the fracture clinic" as "no driving": the
+instruction is still worded from the input, so a claim-level check reads it as supported. This
+check finds the input's constraints (only if, provided, as long as, unless, until ..., once ...,
+hold or stop ... if), each attached to the drugs or the activity its sentence names, and reports
+one whose drug or activity the output names only in sentences that carry no condition at all
+(category missing_context, relation "omitted", the input's condition as ``context_span``).
+
+A plan's contingency ("if it is still high we will increase it") is not a constraint on what
+the patient does now and is left alone; so is a question.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from medfact.analysis import AnalyzedText
+from medfact.document import CaseDoc
+from medfact.registry import verifiers
+from medfact.taxonomy import ErrorCategory
+from medfact.textutil import sentence_at
+from medfact.types import Finding
+from medfact.verifiers.base import OMITTED, Rule
+
+_STOP_TAKING = (
+    r"(?:hold|withhold|omit|skip|stop|pause|don't take|do not take|don't give|do not give)"
+)
+# a constraint on taking a drug or doing something: the words that open it
+_CONSTRAINT = re.compile(
+    r"\bonly (?:if|when|after|once|while|until)\b|\bprovided(?: that)?\b|\b(?:as|so) long as\b"
+    r"|\bunless\b"
+    r"|\buntil (?:cleared|reviewed|seen|told|advised|after|the|your|his|her|their|you|she|he|they"
+    r"|it|eating|inr|bp|sbp)\b"
+    r"|\bonce (?:cleared|able|(?:you|she|he|they)(?:'re|'s| are| is| can| have| has)(?: been)? "
+    r"(?:cleared|able|eating|free))\b"
+    r"|\b" + _STOP_TAKING + r"\b[^.;\n?]{0,50}?\bif\b"
+    r"|\bif\b[^.;\n?]{0,60}?\b" + _STOP_TAKING + r"\b",
+    re.IGNORECASE,
+)
+# what the condition is set on, when no drug is named: an activity the patient is told about
+_ACTIVITY = re.compile(
+    r"\b(?:driv\w*|work|school|nursery|sports?|gym|swim\w*|fly\w*|flights?|weight[- ]bearing"
+    r"|bear(?:ing)? weight|exercis\w*|lifting|bath\w*|shower\w*)\b",
+    re.IGNORECASE,
+)
+# words by which an output keeps a condition, or one of its own
+_KEPT = re.compile(
+    r"\b(?:if|only|provided|as long as|unless|until|once|when|whenever|prn|as needed|as required"
+    r"|hold|withhold|omit|parameters?|max(?:imum)?|no more than|not more than|at most"
+    r"|then stop|pending|cleared|clearance|after|before|depending|subject to|conditional|while)\b"
+    r"|[<>\u2264\u2265]|\bp\.r\.n\b",
+    re.IGNORECASE,
+)
+_CLAUSE_END = re.compile(r"[.;\n?!]")
+# the drug or activity a condition is set on is named this near it (characters before its
+# first word, after its last)
+_BEFORE, _AFTER = 80, 120
+# a transcript's sentence longer than this is speech run on without stops: what a condition in
+# it is set on cannot be told
+_RUN_ON = 300
+
+
+@dataclass(frozen=True, slots=True)
+class Constraint:
+    """An input condition (its span) and what it is set on: drugs (canonical names) or an
+    activity's stem."""
+
+    start: int
+    end: int
+    drugs: frozenset[str]
+    activity: str | None
+
+
+def _activity_stem(word: str) -> str:
+    return word.lower()[:4]
+
+
+def constraints(ctx: AnalyzedText) -> list[Constraint]:
+    """The input's conditions on a drug or an activity, one per sentence and marker."""
+    out = []
+    for m in _CONSTRAINT.finditer(ctx.text):
+        sent = sentence_at(ctx.sentences, m.start())
+        if sent is None or sent.text.rstrip().endswith("?"):
+            continue  # a question sets nothing
+        lo, hi = sent.span
+        if ctx.is_dialogue and hi - lo > _RUN_ON:
+            continue
+        end = _CLAUSE_END.search(ctx.text, m.end(), hi)
+        near_lo, near_hi = max(lo, m.start() - _BEFORE), min(hi, m.end() + _AFTER)
+        drugs = frozenset(d.canonical for d in ctx.drugs if near_lo <= d.start < near_hi)
+        stop_it = re.match(r"\s*(?:stop|hold|take)\s+it\b", ctx.text[lo:hi], re.I)
+        if not drugs and stop_it and sent.index > 0:
+            # "Stop it and seek help if any rash appears": the drug of the sentence before
+            b_lo, b_hi = ctx.sentences[sent.index - 1].span
+            drugs = frozenset(d.canonical for d in ctx.drugs if b_lo <= d.start < b_hi)
+        activity = None
+        if not drugs:
+            found = _ACTIVITY.search(ctx.text, near_lo, near_hi)
+            if found is None:
+                continue
+            activity = _activity_stem(found.group())
+        out.append(Constraint(m.start(), end.start() if end else hi, drugs, activity))
+    return out
+
+
+def _sentences_naming(out: AnalyzedText, c: Constraint) -> list[int]:
+    """Indices of the output sentences that name the constraint's drug or activity."""
+    if c.drugs:
+        starts = [d.start for d in out.drugs if d.canonical in c.drugs]
+    else:
+        starts = [
+            m.start()
+            for m in _ACTIVITY.finditer(out.text)
+            if _activity_stem(m.group()) == c.activity
+        ]
+    found = {s.index for at in starts if (s := sentence_at(out.sentences, at)) is not None}
+    return sorted(found)
+
+
+@verifiers.register("condition.v1")
+class ConditionRule(Rule):
+    """``risk``: the finding's risk (the severity policy may raise it)."""
+
+    name = "condition.v1"
+
+    def __init__(self, risk: int = 3) -> None:
+        self.risk = risk
+
+    def check(self, view: CaseDoc) -> list[Finding]:
+        out, ctx = view.output, view.context
+        assert ctx is not None
+        findings: list[Finding] = []
+        done: set[frozenset[str] | str | None] = set()
+        for c in constraints(ctx):
+            key = c.drugs or c.activity
+            if key in done:
+                continue
+            naming = _sentences_naming(out, c)
+            if not naming:
+                continue  # the output leaves the drug or activity out: another rule's business
+            # the sentence naming it, or the next one ("Metoprolol 25 mg. Hold if HR < 60.")
+            near = {k for i in naming for k in (i, i + 1) if k < len(out.sentences)}
+            if any(_KEPT.search(out.sentences[k].text) for k in near):
+                continue
+            done.add(key)
+            first = out.sentences[naming[0]]
+            what = ", ".join(sorted(c.drugs)) if c.drugs else f"'{c.activity}...'"
+            findings.append(
+                self.finding(
+                    view,
+                    ErrorCategory.MISSING_CONTEXT,
+                    self.risk,
+                    tuple(first.span),  # type: ignore[arg-type]
+                    f"condition dropped: the input sets '{ctx.text[c.start : c.end]}' on {what}; "
+                    "the output states it without any condition",
+                    relation=OMITTED,
+                    context_span=(c.start, c.end),
+                    confidence=0.6,
+                )
+            )
+        return findings
