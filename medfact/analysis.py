@@ -689,7 +689,7 @@ class Analyzer:
         for start, end, kind, forward in _longest(found):
             if kind is None:
                 continue  # a pseudo-negation: "no change in", "not only"
-            if end - start == 1 and words[start] in _ANSWER_WORDS and _answers(start, gaps):
+            if end - start == 1 and words[start] in _ANSWER_WORDS and _answers(start, gaps, words):
                 continue  # "No, I had a hysterectomy": an answer, not a negation of what follows
             if forward and kind == UNCERTAIN and words[start] in ("vs", "versus"):
                 # "(cyst vs more serious pathology)": a differential hedges both sides
@@ -698,6 +698,13 @@ class Analyzer:
                         break
                     if toks[j].polarity == AFFIRMED:
                         toks[j].polarity, toks[j].trigger = UNCERTAIN, toks[start].start
+            if (
+                forward
+                and words[end - 1] == "negative"
+                and end < len(toks)
+                and _CLAUSE_GAP.search(gaps[end])
+            ):
+                continue  # "ketones negative, basic metabolic panel ...": a result, said
             if forward:
                 reach = _forward_scope(toks, end, gaps, ahead, colons)
                 if kind == NEGATED:
@@ -1383,7 +1390,9 @@ def _forward_scope(
                 break  # "no murmur, femoral pulses palpable": an item stating its own finding
             if words and words[0].text in _OPENS_OWN_ITEM:
                 break  # "no asterixis, mild icterus", "no NSAIDs, refer for ...": its own
-            if not in_list and any(t.is_number for t in toks[end:j]):
+            if any(t.text in _OWN_TRIGGERS or _spelled_number(t) for t in words):
+                break  # "..., hypertension not at goal", "..., sodium one thirty two": its own
+            if not in_list and any(t.is_number or _spelled_number(t) for t in toks[end:j]):
                 break  # "no driving for six months from april, sleep hygiene": a bounded object
             if len(words) > _LONG_ITEM and j - end >= _SCOPE_WINDOW:
                 break
@@ -1404,6 +1413,15 @@ _OPENS_OWN_ITEM = frozenset(
     | {"check", "recheck", "switch", "screen", "call", "return", "increase", "decrease"}
     | {"reduce", "order", "schedule", "avoid", "keep", "cut", "begin", "resume", "restart"}
 )
+# an item holding one of these states its own negation or result
+_OWN_TRIGGERS = frozenset({"not", "negative", "positive", "normal", "abnormal"})
+
+
+def _spelled_number(tok: Token) -> bool:
+    """A number said in words that a list item counts with ("sodium one thirty two")."""
+    return tok.text in terms.NUMBER_WORDS and tok.text not in ("one", "a", "an", "once")
+
+
 _ANSWER_WORDS = frozenset({"no", "nope", "nah", "yes", "yeah"})
 # words that state what an exam item found: an item holding one is a statement of its own
 _STATES = frozenset(
@@ -1516,12 +1534,19 @@ def _hyphenated_number(word: str) -> float | None:
     return float(terms.NUMBER_WORDS[tens] + terms.NUMBER_WORDS[ones])
 
 
-def _answers(i: int, gaps: list[str]) -> bool:
-    """Whether token ``i`` ("no") opens its sentence or turn and is followed by punctuation:
-    a bare answer ("No, I had a hysterectomy."), not a trigger ("No fever")."""
-    first = i == 0 or (i == 1 and any(c in gaps[1] for c in ":]"))
+def _answers(i: int, gaps: list[str], words: list[str]) -> bool:
+    """Whether token ``i`` ("no") opens its sentence or turn, after a speaker's tag and a word
+    or two that lead into an answer ("me no, my mother had a clot"), and is followed by
+    punctuation: a bare answer ("No, I had a hysterectomy."), not a trigger ("No fever")."""
+    k = 1 if len(gaps) > 1 and any(c in gaps[1] for c in ":]") else 0  # past the tag
+    while k < i and words[k] in _ANSWER_LEAD_INS and i - k <= 2:
+        k += 1
     after = gaps[i + 1] if i + 1 < len(gaps) else "."
-    return first and any(c in after for c in ",.!;-")
+    return (i == 0 or i == k) and any(c in after for c in ",.!;-")
+
+
+# words a speaker may say before a bare "no" that answers ("me no", "um no", "well no")
+_ANSWER_LEAD_INS = frozenset({"me", "um", "uh", "erm", "er", "well", "oh", "honestly", "myself"})
 
 
 def _stops(terminators: list[tuple[int, int]], gaps: list[str], words: list[str]) -> set[int]:

@@ -210,3 +210,69 @@ def test_a_change_against_an_answer_that_nothing_changed_is_contradicted() -> No
     # a month named on both sides is not what the change is about
     weight = "Doctor: Your weight is 84, it was 84 in March.\nPatient: Not gone up then."
     assert [r for r, _ in _comparisons("Breathlessness worse since March.", weight)] == [2]
+
+
+def _ctx_polarity(context: str, word: str) -> str:
+    return next(t.polarity for t in analysed("x", context).context.tokens if t.text == word)
+
+
+def test_a_result_said_negative_negates_nothing_after_it() -> None:
+    said = "urine ketones negative, basic metabolic panel sodium one thirty two, creatinine one."
+    assert _polarity(said, "creatinine") == "affirmed"
+    assert _polarity("Negative for fever and chills.", "chills") == "negated"  # control
+
+
+def test_an_item_with_its_own_result_or_a_spoken_number_is_its_own_statement() -> None:
+    said = "edema most likely from the amlodipine, hypertension not at goal."
+    assert _polarity(said, "amlodipine") == "uncertain"
+    assert _polarity(said, "hypertension") != "uncertain"
+    # control: a pseudo-negation inside a denied list keeps the list's negation
+    listed = "He has no overt bleeding, no change in bowel habit and no weight loss."
+    assert _polarity(listed, "bowel") == "negated"
+
+
+def test_a_bare_no_after_a_lead_in_word_is_an_answer() -> None:
+    ctx = (
+        "Doctor: any clots, or in the family\n"
+        "Patient: me no, my mother had a clot after her hip surgery"
+    )
+    assert _ctx_polarity(ctx, "surgery") == "affirmed"
+    assert _ctx_polarity("Patient: no fever since Monday", "fever") == "negated"  # control
+
+
+def test_relative_as_an_adjective_is_no_relative() -> None:
+    out = "Relative cognitive rest; acetaminophen for headache."
+    assert (
+        next(t.scope for t in analysed(out).output.tokens if t.text == "acetaminophen") != "family"
+    )
+    fam = "Relatives with diabetes: mother."  # control
+    assert next(t.scope for t in analysed(fam).output.tokens if t.text == "diabetes") == "family"
+
+
+def test_a_bare_list_turn_answered_no_is_a_denied_question() -> None:
+    ctx = "Doctor: vomiting, black stools, weight loss\nPatient: no, none of that"
+    assert run_rule("negation.v1", "Denies vomiting and weight loss.", ctx) == []
+    assert [f.rule for f in run_rule("negation.v1", "Reports vomiting.", ctx)] == ["negation.v1"]
+    # control: a turn that states something is no question
+    said = "Patient: Skin cancer.\nDoctor: Any other health problems?"
+    assert _ctx_polarity(said, "cancer") == "affirmed"
+
+
+def test_return_precautions_are_hypothetical() -> None:
+    out = "ED precautions: fever above 100.4 F or uncontrolled pain."
+    assert next(t.scope for t in analysed(out).output.tokens if t.text == "fever") == "hypothetical"
+
+
+def test_contrast_allergy_named_as_iodinated_is_one_allergen() -> None:
+    from medfact.verifiers.entities import same_allergen
+
+    assert same_allergen("iodinated", "contrast")
+    assert not same_allergen("iodinated", "penicillin")  # control
+
+
+def test_pain_radiating_to_the_leg_is_no_radiotherapy() -> None:
+    ctx = "Patient: my back hurts and it goes down the right leg."
+    out = "Low back pain with right leg radiation."
+    assert not [f for f in run_rule("entities.v1", out, ctx) if "radiation" in f.message]
+    fabricated = "Low back pain; started radiation last week."  # control
+    assert [f for f in run_rule("entities.v1", fabricated, ctx) if "radiation" in f.message]

@@ -133,7 +133,14 @@ _NOT_BEFORE = {
 }
 # Abbreviations that mean something else after these words: "SpO2 91% RA" and "on RA" are room
 # air, not rheumatoid arthritis.
-_NOT_AFTER = {("ra",): re.compile(r"(?:%|\bon|\bsats?|\bspo2|\bo2|\bsaturations?)\s*$", re.I)}
+_NOT_AFTER = {
+    ("ra",): re.compile(r"(?:%|\bon|\bsats?|\bspo2|\bo2|\bsaturations?)\s*$", re.I),
+    # "low back pain with right leg radiation": where the pain spreads, not radiotherapy
+    ("radiation",): re.compile(
+        r"\b(?:leg|arm|back|neck|buttock|jaw|shoulder|groin|thigh|calf|pain|no|without)\s*$",
+        re.I,
+    ),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -1390,6 +1397,7 @@ def same_allergen(a: str, b: str) -> bool:
     if a.startswith(b) or b.startswith(a) or a[:4] == b[:4]:
         return True
     short = {"pcn": "penicillin", "asa": "aspirin", "smx": "sulfa", "tmp-smx": "sulfa"}
+    short |= {"iodinated": "contrast", "iodine": "contrast", "dye": "contrast"}  # one allergy
     if short.get(a, a)[:4] == short.get(b, b)[:4]:
         return True
     # one drug by two names ("pip-tazo", "piperacillin-tazobactam")
