@@ -1426,6 +1426,7 @@ _ANSWER_WORDS = frozenset({"no", "nope", "nah", "yes", "yeah"})
 # words that state what an exam item found: an item holding one is a statement of its own
 _STATES = frozenset(
     {"palpable", "present", "intact", "equal", "reactive", "descended", "normal", "clear"}
+    | {"nl", "wnl", "unremarkable"}  # "no distension, lactate nl"
     | {"tolerating", "tolerated", "tolerates"}  # "no further vomiting, tolerating soup"
 )
 _CLAUSE_OPENING_NEGATIONS = frozenset({"absent", "nil"})

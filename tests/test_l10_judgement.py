@@ -276,3 +276,19 @@ def test_pain_radiating_to_the_leg_is_no_radiotherapy() -> None:
     assert not [f for f in run_rule("entities.v1", out, ctx) if "radiation" in f.message]
     fabricated = "Low back pain; started radiation last week."  # control
     assert [f for f in run_rule("entities.v1", fabricated, ctx) if "radiation" in f.message]
+
+
+def test_a_result_abbreviated_nl_and_unwell_said_with_not_are_their_own() -> None:
+    assert _polarity("No distension, lactate nl.", "lactate") == "affirmed"
+    assert _polarity("Not well, sleepy, only five minutes on the breast.", "sleepy") == "affirmed"
+    assert _polarity("No distension, lactate, or guarding.", "lactate") == "negated"  # control
+
+
+def test_an_order_to_replace_potassium_supports_potassium_chloride() -> None:
+    ctx = (
+        "Nurse: Potassium 3.2.\nDoctor: Then replace the potassium too, 40 millimoles over 4 hours."
+    )
+    out = "KCl 40 mmol over 4 h."
+    assert not [f for f in run_rule("entities.v1", out, ctx) if "KCl" in f.message]
+    bare = "Nurse: Potassium 3.2.\nDoctor: Recheck in the morning."  # control
+    assert [f for f in run_rule("entities.v1", out, bare) if "KCl" in f.message]
