@@ -916,7 +916,7 @@ class Analyzer:
                     # on your osteoporosis. - No.": the "no" answers the question).
                     if (
                         answered
-                        and (len(reply.split()) <= 3 or _asks(toks))
+                        and (len(reply.split()) <= 3 or _asks(toks) or _names_only(toks))
                         and _is_bare_no(reply)
                         and not any(
                             _is_question(sents[k].text, len(by_sentence.get(sents[k].index, [])))
@@ -1471,6 +1471,21 @@ _OPENING_FILLERS = frozenset(
     {"okay", "ok", "alright", "all", "right", "and", "so", "um", "uh", "now", "well", "doctor"}
     | {"then", "also", "just", "let", "me", "ask", "tell", "hmm", "yeah", "good", "great"}
 )
+
+
+# words that make a turn a statement, not a list of findings asked about
+_STATEMENT_WORDS = frozenset(
+    {"is", "are", "was", "were", "be", "been", "have", "has", "had", "i", "you", "we", "it"}
+    | {"let's", "lets", "go", "take", "start", "continue", "okay", "ok", "good", "great", "so"}
+)
+
+
+def _names_only(toks: list[Token]) -> bool:
+    """Whether a turn's sentence only names findings, the way a transcript's clinician asks
+    ("[doctor] vomiting, black stools, weight loss"): a few words after the tag, no verb of a
+    statement."""
+    words = [t.text for t in toks[1:]]  # after the speaker's tag
+    return 0 < len(words) <= 8 and not any(w in _STATEMENT_WORDS for w in words)
 
 
 def _opens_question(toks: list[Token]) -> bool:

@@ -292,9 +292,21 @@ def amount_facts(doc: AnalyzedText, skip: Sequence[tuple[int, int]]) -> list[Fac
     """Doses and measured values: the analyser's quantities with a unit (not ages, times or
     counts, which other facts read), keyed by the drug they follow or by their unit class."""
     out = []
+    dose: Quantity | None = None  # the last dose of its sentence, whose unit a titration carries
     for q in doc.quantities:
+        if dose is not None and dose.sentence != q.sentence:
+            dose = None
+        if (
+            q.unit_class is None
+            and dose is not None
+            and _TITRATED.fullmatch(doc.text, dose.end, q.start)
+        ):
+            # "sertraline twenty five milligrams daily for one week then fifty": 50 mg
+            q = replace(q, unit_class=dose.unit_class, unit=dose.unit)
         if q.unit_class in (None, "count", "age", "time", "duration") or _inside(q.start, skip):
             continue
+        if q.unit_class in DOSE_CLASSES:
+            dose = q
         if q.unit is None and _DATE.fullmatch(doc.text[q.start : q.end]):
             continue  # "01/2020", "12/19": a month and year, no ratio
         if TABLETS_OF.search(doc.text, max(0, q.start - 8), q.start):
@@ -309,6 +321,12 @@ def amount_facts(doc: AnalyzedText, skip: Sequence[tuple[int, int]]) -> list[Fac
 
 
 _DATE = re.compile(r"(?:0?[1-9]|1[0-2])[/-](?:\d{2}|\d{4})(?:[/-]\d{2,4})?")
+# what lies between a dose and a bare number that carries its unit: a step of a titration
+_TITRATED = re.compile(
+    r"[^.;\n]{0,60}?\b(?:then|increas\w*(?: by \w+(?: \w+)?)?|titrat\w*|reduc\w*|"
+    r"decreas\w*|taper\w*)(?: to)?\s+",
+    re.IGNORECASE,
+)
 
 
 def _per_kg(text: str, end: int) -> bool:

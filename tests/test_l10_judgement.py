@@ -292,3 +292,31 @@ def test_an_order_to_replace_potassium_supports_potassium_chloride() -> None:
     assert not [f for f in run_rule("entities.v1", out, ctx) if "KCl" in f.message]
     bare = "Nurse: Potassium 3.2.\nDoctor: Recheck in the morning."  # control
     assert [f for f in run_rule("entities.v1", out, bare) if "KCl" in f.message]
+
+
+def test_a_titration_step_said_without_its_unit_carries_the_dose_unit() -> None:
+    from medfact.compare import amount_facts
+
+    said = analysed("Start sertraline 25 milligrams daily for one week then fifty.").output
+    assert [f.value for f in amount_facts(said, [])] == ["25 mg", "50 mg"]
+    # controls: a duration's "up to" and a count carry no dose unit
+    bounded = analysed("Codeine 30 mg as needed for up to five days.").output
+    assert [f.value for f in amount_facts(bounded, [])] == ["30 mg"]
+
+
+def test_at_night_after_a_dose_is_once_a_day() -> None:
+    from medfact.verifiers.values import frequencies
+
+    def rates(text: str) -> list[float]:
+        return [f.per_day for f in frequencies(analysed(text).output)]
+
+    assert rates("topiramate twenty five milligrams at night") == [1.0]
+    assert rates("increase by twenty five each week") == [1 / 7]
+    assert rates("the pain wakes me at night") == []  # control: when, not how often
+
+
+def test_a_turn_that_only_names_findings_and_draws_a_no_denies_them() -> None:
+    ctx = "Doctor: vomiting, black stools, weight loss\nPatient: no, none of that\nDoctor: okay"
+    assert _ctx_polarity(ctx, "vomiting") == "negated"
+    said = "Doctor: I think we go with surgery\nPatient: no, none of that"  # control
+    assert _ctx_polarity(said, "surgery") != "negated"

@@ -919,14 +919,6 @@ def _answered(ctx: AnalyzedText) -> dict[int, tuple[str, int | None]]:
             asked = [i for i in idx if ctx.tokens[i].start >= after]
             if len(asked) <= _QUESTION_WORDS:
                 break
-        if (
-            not asked
-            and _bare_list_turn(ctx, sentence.span[0], idx)
-            and (_DENYING_ANSWER.match(nxt.text) or _AFFIRMING_ANSWER.match(nxt.text))
-        ):
-            # "Doctor: vomiting, black stools, weight loss - Patient: no, none of that": a
-            # turn of nothing but the findings asked about, answered yes or no
-            asked = idx[1:]
         if not asked or len(asked) > _QUESTION_WORDS:
             continue  # no question word, or a long run-on after it: more than a question
         denial = _DENYING_ANSWER.match(nxt.text)
@@ -944,30 +936,6 @@ def _answered(ctx: AnalyzedText) -> dict[int, tuple[str, int | None]]:
             if (tok.polarity == AFFIRMED or asked_before) and is_content(tok):
                 out[i] = reading
     return out
-
-
-_BARE_LIST_WORDS = 8  # a turn of at most this many words after its tag can be a bare question
-
-
-def _bare_list_turn(ctx: AnalyzedText, start: int, idx: list[int]) -> bool:
-    """Whether the sentence at ``start`` (token indices ``idx``) is a whole turn that only
-    names findings, the way a transcript's clinician asks ("weight loss", "vomiting, black
-    stools, weight loss"): it opens the turn's line, has a few words and no verb of a
-    statement."""
-    line = ctx.text.rfind("\n", 0, start) + 1
-    if start != line or _TAG.match(ctx.text, line) is None:
-        return False
-    words = [ctx.tokens[i].text for i in idx[1:]]  # after the speaker's tag
-    if not words or len(words) > _BARE_LIST_WORDS or words[-1] in _STATEMENT_ENDS:
-        return False
-    return not any(w in _STATEMENT_VERBS for w in words)
-
-
-_STATEMENT_VERBS = frozenset(
-    {"is", "are", "was", "were", "be", "been", "have", "has", "had", "i", "you", "we", "it"}
-    | {"let's", "lets", "go", "take", "start", "continue", "okay", "ok", "good", "great"}
-)
-_STATEMENT_ENDS = frozenset({"today", "now", "then", "too"})
 
 
 def _both_ways(tokens: list[Token]) -> set[tuple[int, str]]:

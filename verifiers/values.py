@@ -50,6 +50,7 @@ _EXTRA = {
     "qod": 0.5,
     "one a day": 1.0,
     "one daily": 1.0,
+    "at night": 1.0,  # only after a dose: "twenty five milligrams at night" (see _AT_NIGHT)
     "once": None,  # only as part of the patterns below
 }
 _TABLE = {k: v for k, v in {**FREQUENCIES, **_EXTRA}.items() if v is not None}
@@ -59,7 +60,7 @@ _PHRASE = "|".join(
 _FREQ = re.compile(
     r"(?<![\w.])(?:"
     rf"q\.?\s?(?P<qn>\d+)(?:\s?-\s?\d+)?\s?(?P<qu>h|hr|hrs|hours?|min)\b\.?"
-    rf"|every\s+(?:(?P<en>{_COUNT}|a|an|other)\s+)?(?:to\s+{_COUNT}\s+)?(?P<eu>minute|min|hour|hr|h|day|week|wk|month)s?\b"
+    rf"|(?:every|each)\s+(?:(?P<en>{_COUNT}|a|an|other)\s+)?(?:to\s+{_COUNT}\s+)?(?P<eu>minute|min|hour|hr|h|day|week|wk|month)s?\b"
     rf"|(?P<tn>once|twice|thrice|{_COUNT}\s+times)\s+(?:(?:a|an|per|each|every|a\s+single)\s+(?P<tu>minute|hour|day|week|month)\b|(?P<tly>daily|weekly|monthly|hourly)\b)"
     # "3-monthly", "4-hourly", "2 weekly"; not "losartan twenty five daily" (a dose, daily)
     rf"|(?P<nn>{_COUNT})(?:-|\s(?!daily))(?P<nly>hourly|daily|weekly|monthly)\b"
@@ -69,7 +70,12 @@ _FREQ = re.compile(
 )
 
 
-_FREQ_FIRSTS = first_words(_TABLE) | {"q", "every", "once", "twice", "thrice"}
+# a dose or dose form just before "at night" makes it a dosing time, once a day
+_DOSE_BEFORE = re.compile(
+    r"\b(?:mg|milligrams?|mcg|micrograms?|units?|tablets?|tabs?|capsules?|puffs?|drops?)\s+$",
+    re.IGNORECASE,
+)
+_FREQ_FIRSTS = first_words(_TABLE) | {"q", "every", "each", "once", "twice", "thrice"}
 _FREQ_FIRSTS |= {w for w in NUMBER_WORDS if " " not in w}
 # "four-hourly" is one word
 _FREQ_FIRSTS |= {
@@ -127,7 +133,12 @@ def frequencies(doc: AnalyzedText) -> list[Frequency]:
             )
             rate = n * _PER_DAY[unit.lower()] if n else None
         else:
-            rate = _TABLE.get(re.sub(r"\s+", " ", m.group("ph").lower()))
+            phrase = re.sub(r"\s+", " ", m.group("ph").lower())
+            rate = _TABLE.get(phrase)
+            if phrase == "at night" and not _DOSE_BEFORE.search(
+                doc.text, max(0, m.start() - 24), m.start()
+            ):
+                rate = None  # "pain at night", "wakes at night": when, not how often
         if rate:
             found.append(Frequency(m.start(), m.end(), rate))
     retracted = doc.readings.get("retracted")
