@@ -320,3 +320,21 @@ def test_a_turn_that_only_names_findings_and_draws_a_no_denies_them() -> None:
     assert _ctx_polarity(ctx, "vomiting") == "negated"
     said = "Doctor: I think we go with surgery\nPatient: no, none of that"  # control
     assert _ctx_polarity(said, "surgery") != "negated"
+
+
+def _omitted_labs(output: str, context: str) -> list[tuple[int, str]]:
+    return [
+        (f.risk, f.message)
+        for f in run_rule("omission.v1", output, context)
+        if f.message.startswith("critical value")
+    ]
+
+
+def test_a_critical_value_behind_its_abnormality_is_still_dropped() -> None:
+    ctx = "Doctor: labs potassium two point eight, magnesium one point five."
+    found = _omitted_labs("Hypokalemia: start KCl 20 mEq BID. Mg 1.5.", ctx)
+    assert [risk for risk, _ in found] == [3] and "only the abnormality" in found[0][1]
+    # the value kept, in digits for a value said in words, is no omission
+    assert _omitted_labs("Hypokalemia (K 2.8): start KCl. Mg 1.5.", ctx) == []
+    neuts = "Nurse: White count one point one, neutrophils zero point three."
+    assert _omitted_labs("WCC 1.1, neuts 0.3; neutropenic.", neuts) == []

@@ -140,7 +140,7 @@ LABS: tuple[Lab, ...] = (
     ),
     _lab(
         "absolute neutrophil count",
-        r"ANC|absolute neutrophil count|absolute neutrophils|neutrophils",
+        r"ANC|absolute neutrophil count|absolute neutrophils|neutrophils|neuts",
         500.0,
         None,
         scale=(("<", 20.0, 1000.0),),
@@ -368,6 +368,7 @@ class OmissionRule(Rule):
         pregnancy_risk: int = 4,
         diagnosis_risk: int = 3,
         red_flag_risk: int = 3,
+        named_lab_risk: int = 3,
     ) -> None:
         self.drug_risk = drug_risk
         self.finding_risk = finding_risk
@@ -379,6 +380,7 @@ class OmissionRule(Rule):
         self.pregnancy_risk = pregnancy_risk
         self.diagnosis_risk = diagnosis_risk
         self.red_flag_risk = red_flag_risk
+        self.named_lab_risk = named_lab_risk
 
     def omitted(
         self, view: CaseDoc, risk: int, span: tuple[int, int], message: str, conf: float
@@ -453,6 +455,10 @@ class OmissionRule(Rule):
                 continue  # the value ("Plt 12K" for "platelets 12,000")
             if digits and _number_in(out.text, digits[-1]):
                 continue
+            if not digits and any(
+                lb.name == lab.name and abs(v - value) < 1e-6 for lb, v, _, _ in out_labs
+            ):
+                continue  # a value said in words ("neutrophils zero point three"), written
             other = [o for o in out_labs if o[0].name == lab.name]
             if len(other) == 1 and len({v for lb, v, _, _ in ctx_labs if lb.name == lab.name}) == 1:
                 # the input's only value of the analyte, which the output gives another value
@@ -471,14 +477,15 @@ class OmissionRule(Rule):
                     )
                 )
                 continue
-            if lab.states is not None and lab.states.search(out.text) is not None:
-                continue  # the abnormality it shows ("hyperkalaemia")
+            named = lab.states is not None and lab.states.search(out.text) is not None
             findings.append(
                 self.omitted(
                     view,
-                    self.critical_lab_risk,
+                    # "hyperkalaemia" without the 6.8: the abnormality kept, not how far it goes
+                    self.named_lab_risk if named else self.critical_lab_risk,
                     (start, end),
-                    f"critical value: {lab.name} '{shown.strip()}' is left out",
+                    f"critical value: {lab.name} '{shown.strip()}' is left out"
+                    + (" (the output names only the abnormality)" if named else ""),
                     0.75,
                 )
             )
