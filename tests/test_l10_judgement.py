@@ -338,3 +338,48 @@ def test_a_critical_value_behind_its_abnormality_is_still_dropped() -> None:
     assert _omitted_labs("Hypokalemia (K 2.8): start KCl. Mg 1.5.", ctx) == []
     neuts = "Nurse: White count one point one, neutrophils zero point three."
     assert _omitted_labs("WCC 1.1, neuts 0.3; neutropenic.", neuts) == []
+
+
+def _allergens(context: str) -> list[str]:
+    from medfact.verifiers.entities import allergies
+
+    return sorted({a.allergen for a in allergies(analysed("x", context).context)})
+
+
+def test_an_answer_that_names_the_allergens_states_them() -> None:
+    assert _allergens(
+        "Doctor: okay. any allergies\nDaughter: sulfa and codeine, makes her confused"
+    ) == [
+        "codeine",
+        "sulfa",
+    ]
+    assert _allergens("Midwife: Any allergies?\nWoman: Latex. I'm properly allergic.") == ["latex"]
+    # controls: an allergen taken back, a denial and a non-allergen answer state none
+    said = "Nurse: Any allergies?\nPatient: Penicillin. No, hang on - it's not penicillin."
+    assert _allergens(said) == []
+    assert _allergens("Doctor: Any allergies?\nPatient: Not that I know of.") == []
+
+
+def _code(text: str) -> dict[str, list[str]]:
+    from medfact.verifiers.entities import code_status
+
+    c = code_status(analysed(text).output)
+    keys = ("full", "dnr", "dni", "cpr_ok", "intubation_ok")
+    return {k: [text[a:b] for a, b in getattr(c, k)] for k in keys if getattr(c, k)}
+
+
+def test_code_status_in_the_words_families_and_notes_use() -> None:
+    assert _code("Mum said she'd want everything done.") == {"full": ["'d want everything done"]}
+    assert _code("DNR. Would accept ICU care and intubation.") == {
+        "dnr": ["DNR"],
+        "intubation_ok": ["intubation"],
+    }
+    assert _code("Declines intubation.") == {"dni": ["intubation"]}  # control
+
+
+def test_codeine_is_no_code_status() -> None:
+    ctx = "Doctor: and we have her as DNR, she did the form with me in the spring."
+    out = "Allergies: sulfa, codeine (confusion). Plan as discussed."
+    assert [f for f in run_rule("omission.v1", out, ctx) if "code status" in f.message]
+    kept = "Allergies: sulfa, codeine. Code status: DNR."  # control
+    assert not [f for f in run_rule("omission.v1", kept, ctx) if "code status" in f.message]

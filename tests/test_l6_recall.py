@@ -210,7 +210,10 @@ def test_critical_values_in_other_units_and_spoken() -> None:
     glucose = "Capillary glucose 2.1 mmol/L. Given 10% glucose IV; now alert."
     found = run_rule("omission.v1", "Given 10% glucose IV; now alert.", glucose)
     assert [int(f.risk) for f in found if "critical value" in f.message] == [4]
-    kept = run_rule("omission.v1", "Hypoglycaemia treated with IV glucose; now alert.", glucose)
+    # the abnormality named without its value: still dropped, one level lower (session 10)
+    named = run_rule("omission.v1", "Hypoglycaemia treated with IV glucose; now alert.", glucose)
+    assert [int(f.risk) for f in named if "critical value" in f.message] == [3]
+    kept = run_rule("omission.v1", "Glucose 2.1: treated with IV glucose; now alert.", glucose)
     assert not [f for f in kept if "critical value" in f.message]
     spoken = "Nurse: Bed 12's troponin came back. It's 850, up from 40 this morning."
     found = run_rule("omission.v1", "Start fondaparinux; call cardiology.", spoken)

@@ -477,7 +477,12 @@ _PREVENTED_PREGNANCY = re.compile(
 )
 
 # --- code status ---------------------------------------------------------------------------------
-_FULL = re.compile(r"\bfull\s+(?:code|resuscitation|CPR)\b", re.IGNORECASE)
+_FULL = re.compile(
+    # "Mum said she'd want everything done": full code, in the words families use
+    r"\bfull\s+(?:code|resuscitation|CPR)\b|\b(?:wants?|want(?:ed|s)?|'d want|would want)\s+"
+    r"everything\s+(?:done|possible)\b",
+    re.IGNORECASE,
+)
 _DNR = re.compile(
     r"\b(?:DNR|DNACPR|DNAR|do[\s-]+not[\s-]+(?:attempt[\s-]+)?(?:cardiopulmonary[\s-]+)?"
     r"resuscitat\w*|no\s+(?:CPR|resuscitation)|not\s+for\s+(?:CPR|resuscitation)"
@@ -495,7 +500,9 @@ _CPR = re.compile(
 )
 _INTUBATION = re.compile(r"\b(?:intubation|intubate|breathing tube|ventilator)\b", re.IGNORECASE)
 _ACCEPTS = re.compile(
-    r"\b(?:accepts?|ok(?:ay)? for|agrees? to|wants?|would want|(?:but|remains|is|still) for)\s*$"
+    # "accepts BiPAP and intubation", "Would accept ICU care and intubation", "OK to intubate"
+    r"\b(?:accepts?|would accept|ok(?:ay)? (?:for|to)|agrees? to|wants?|would want|"
+    r"(?:but|remains|is|still) for)(?:\s+[\w-]+){0,3}?(?:\s+and|,)?\s*$"
     # an order opening a note's item: "Resuscitation: for CPR", "- For CPR (family supportive)",
     # "Escalation: for ICU readmission and intubation"
     r"|(?:^|[:;(\n\u2013-])\s*for(?:\s+[\w-]+){0,3}?(?:\s+and|,)?\s*$",
@@ -506,7 +513,7 @@ _NOT_AN_ORDER = re.compile(r"\s+(?:discussion|decision|conversation|form|status)
 
 _CODE_HINT = re.compile(
     r"code|DN[RI]|CPR|resusc|intubat|tube|ventilat|comfort|CMO|natural death|compression|"
-    r"restart",
+    r"restart|everything done|everything possible",
     re.I,
 )
 
@@ -525,6 +532,8 @@ _CODE_HINT_WORDS = (
     "cmo",
     "natural death",
     "compression",
+    "everything done",
+    "everything possible",
 )
 
 
@@ -594,12 +603,12 @@ def code_status(doc: AnalyzedText) -> CodeStatus:
     def spans(pattern: re.Pattern[str]) -> list[tuple[int, int]]:
         return [(m.start(), m.end()) for m in pattern.finditer(text)]
 
-    dnr, dni = spans(_DNR), spans(_DNI)
+    dnr, dni, full = spans(_DNR), spans(_DNI), spans(_FULL)
     cpr_ok, intubation_ok = [], []
     for pattern, declined, accepted in ((_CPR, dnr, cpr_ok), (_INTUBATION, dni, intubation_ok)):
         for m in pattern.finditer(text):
-            if any(s <= m.start() < e for s, e in dnr + dni):
-                continue
+            if any(s <= m.start() < e for s, e in dnr + dni + full):
+                continue  # "wants full resuscitation": the order already read
             before = text[max(0, m.start() - 25) : m.start()]
             if (
                 re.search(
@@ -614,7 +623,7 @@ def code_status(doc: AnalyzedText) -> CodeStatus:
                 _ACCEPTS.search(before) and not _NOT_AN_ORDER.match(text, m.end())
             ) or _answered_yes(doc, m.start(), m.end()):
                 accepted.append((m.start(), m.end()))
-    return CodeStatus(spans(_FULL), dnr, dni, spans(_COMFORT), cpr_ok, intubation_ok)
+    return CodeStatus(full, dnr, dni, spans(_COMFORT), cpr_ok, intubation_ok)
 
 
 # --- allergies -----------------------------------------------------------------------------------
@@ -751,19 +760,51 @@ def allergies(doc: AnalyzedText) -> list[Allergy]:
             continue
         found.append(Allergy(allergen, m.start(), m.end(), (m.start(1), m.end(1))))
     if doc.is_dialogue:
-        lines = text.splitlines(keepends=True)
-        offset = 0
-        for i, line in enumerate(lines):
-            if _ALLERGY.search(line) and "?" in line and i + 1 < len(lines):
-                nxt = offset + len(line)
-                answer = _ANSWER.match(text, nxt, nxt + len(lines[i + 1]))
-                if answer and answer.group(1) and answer.group(1).lower() not in _NOT_ALLERGENS:
-                    word = (answer.start(1), answer.end(1))
-                    found.append(
-                        Allergy(answer.group(1).lower(), nxt, nxt + len(lines[i + 1]), word)
-                    )
-            offset += len(line)
+        found += _answered_allergies(doc, drug_starts)
     return found
+
+
+def _answered_allergies(doc: AnalyzedText, drug_starts: Collection[int]) -> list[Allergy]:
+    """Allergies a speaker gives in answer to a question about allergies: "Any allergies? -
+    Yes, penicillin", "Any allergies? - Latex. I'm properly allergic.", "any allergies - sulfa
+    and codeine" (a transcript may drop the "?")."""
+    text, found = doc.text, []
+    lines = text.splitlines(keepends=True)
+    offset = 0
+    for i, line in enumerate(lines):
+        asked = "?" in line or _ASKED_ALLERGIES.search(line)
+        if _ALLERGY.search(line) and asked and i + 1 < len(lines):
+            nxt = offset + len(line)
+            end = nxt + len(lines[i + 1])
+            answer = _ANSWER.match(text, nxt, end)
+            if answer and answer.group(1) and answer.group(1).lower() not in _NOT_ALLERGENS:
+                word = (answer.start(1), answer.end(1))
+                found.append(Allergy(answer.group(1).lower(), nxt, end, word))
+            elif (named := _NAMED_ANSWER.match(text, nxt, end)) is not None:
+                # the answer opens with the allergens themselves: each one the list names
+                said = text[nxt:end].lower()
+                for item in _ANSWER_ITEM.finditer(text, named.start(1), named.end(1)):
+                    name = item.group(1).lower()
+                    if re.search(rf"\bnot\s+(?:the\s+)?{re.escape(name)}", said):
+                        continue  # "Eggs. No, wait, sorry, not eggs ... It's peanuts."
+                    if names_allergen(name, item.start(1), drug_starts):
+                        found.append(Allergy(name, nxt, end, item.span(1)))
+                    else:
+                        break  # "codeine makes her confused": the list has ended
+        offset += len(line)
+    return found
+
+
+# a clinician's turn that asks about allergies without a "?" ("any allergies I have sulfa on
+# here", "allergies")
+_ASKED_ALLERGIES = re.compile(r"\bany\s+(?:\w+\s+)?allerg|^\s*\w+\s*:\s*allergies\s*$", re.I)
+# an answer that opens with what the patient is allergic to ("Daughter: sulfa and codeine,
+# codeine makes her confused"): its first clause
+_NAMED_ANSWER = re.compile(
+    r"^\s*\w+\s*:\s*(?:(?:uh|um|erm|er|well|oh|just|only)\b[,.]?\s*)*([^.;!?\n]+)",
+    re.IGNORECASE | re.MULTILINE,
+)
+_ANSWER_ITEM = re.compile(r"(?:\band\s+|\bor\s+|,\s*|(?<![\w-]))([A-Za-z][\w-]*)", re.I)
 
 
 _WORD_BEFORE = re.compile(r"([A-Za-z][\w-]{2,})\s+$")

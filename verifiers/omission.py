@@ -226,6 +226,8 @@ _ANY_FLAG = re.compile(_ANY_FLAG_SOURCE, re.IGNORECASE)
 _ANY_FLAG_LOWER = re.compile(_ANY_FLAG_SOURCE.lower())
 
 
+# the output speaks of a code status ("code status discussed"), not of "codeine"
+_CODE_WORD = re.compile(r"\bcode\b")
 # the line of a report that says why it was asked for: its red flags are the question, which a
 # summary of the findings need not repeat
 _ASKED_OF_A_REPORT = re.compile(
@@ -433,7 +435,7 @@ class OmissionRule(Rule):
                     break
         c = code_status(ctx)
         said = code_status(out)
-        if c.any and not (said.any or said.cpr_ok) and "code" not in low:
+        if c.any and not (said.any or said.cpr_ok) and not _CODE_WORD.search(low):
             span = (c.full + c.dnr + c.dni + c.comfort)[0]
             findings.append(
                 self.omitted(
