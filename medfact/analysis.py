@@ -28,7 +28,31 @@ from medfact.types import Sentence
 _TOKEN = re.compile(
     r"[A-Za-z]+(?:[-'][A-Za-z]+)*|\d+(?:[.,]\d+)*(?:/\d+(?:\.\d+)?)?|(?<![\w.])\.\d+\b|%|°[FC]"
 )
-_SPEAKER = re.compile(r"^\s*(?:\[(\w+)\]|(\w+)\s*:)")
+# a speaker's tag: "[doctor]", "Patient:", or a role of two or three words whose last is a
+# clinical role ("Day nurse:", "ICU registrar:", "Paediatric SHO:", "Ward pharmacist:")
+_ROLE_WORDS = (
+    r"nurse|registrar|reg|sho|doctor|dr|consultant|pharmacist|midwife|physio|physiotherapist|"
+    r"therapist|surgeon|anaesthetist|anesthetist|paramedic|hca|carer|interpreter|clinician|"
+    r"resident|intern|fellow|gp|fy1|fy2|biochemist|radiologist|dietitian|dietician|worker|"
+    r"practitioner|technician|assistant|coordinator|manager|attending"
+)
+_SPEAKER = re.compile(
+    rf"^\s*(?:\[(\w+)\]|((?:[\w-]+\s+){{1,2}}(?:{_ROLE_WORDS}))\s*:|(\w+)\s*:)", re.IGNORECASE
+)
+
+
+def _speaker_name(match: re.Match[str]) -> str:
+    """The lower-cased name of a speaker's tag that :data:`_SPEAKER` matched."""
+    return (match.group(1) or match.group(2) or match.group(3)).lower()
+
+
+def speaker_tag(text: str, at: int) -> str | None:
+    """The lower-cased speaker's tag ("[doctor]", "Patient:", "Day nurse:") that opens
+    ``text`` at offset ``at``, or None."""
+    match = _SPEAKER.match(text[at : at + 60])  # its "^" anchors at a string's start only
+    return None if match is None else _speaker_name(match)
+
+
 _SCOPE_WINDOW = 12  # long enough for "denies fever, chills, nausea, vomiting or diarrhea"
 _BARE_ANSWER = re.compile(r"(yes|yeah|yep|yup|no|nope|nah)\b\s*[,.!;]")
 
@@ -602,6 +626,7 @@ class Analyzer:
     def __call__(self, text: str, sentences: list[Sentence]) -> AnalyzedText:
         doc = AnalyzedText(text=text, sentences=sentences)
         speakers = []
+        tags: list[Token] = []  # the words of speakers' tags of several words
         sections = _section_scopes(text)
         last_part: list[str] = []  # the last body part named, for "the right one"
         speaker: str | None = None  # of the turn the sentence belongs to
@@ -637,11 +662,14 @@ class Analyzer:
             self._sides(doc, sent_tokens, last_part)
             self._scales(doc, sent_tokens, first)
             match = _SPEAKER.match(sent.text)
-            if match is not None and _not_a_speaker((match.group(1) or match.group(2)).lower()):
+            if match is not None and _not_a_speaker(_speaker_name(match)):
                 match = None  # "S:", "Plan:", "Allergies:": a note's headers, not turns
-            speakers.append((match.group(1) or match.group(2)).lower() if match else None)
+            speakers.append(_speaker_name(match) if match else None)
             if match is not None:
                 speaker, previous = speakers[-1], []
+                if match.group(2):
+                    # "Hospice nurse:": a tag of several words states nothing of its own
+                    tags += [t for t in sent_tokens if t.start < sent.span[0] + match.end()]
             if speaker == "patient" and _continues_relative(sent_tokens, previous, match):
                 # "My mum. She had bipolar.": the patient's "she" is the relative just named
                 for tok in sent_tokens:
@@ -655,6 +683,8 @@ class Analyzer:
             _corrected_by_another(doc)
         if doc.is_dialogue:
             self._dialogue_polarity(doc, speakers)
+        for tok in tags:
+            tok.polarity = ASKED
         if self.use_drugs:
             doc.drugs = default_lexicon().find(text)
             by_colour = inhalers_by_colour(text)
@@ -923,7 +953,10 @@ class Analyzer:
                             for k in idxs[:-1]
                         )
                     ):
-                        for tok in toks[-_SCOPE_WINDOW:]:
+                        # what the turn asks about: after its last "any" ("how's the lupus, any
+                        # joint pain, rashes - no": the rashes are denied, not the lupus)
+                        cue = max((j for j, t in enumerate(toks) if t.text in _ASKING), default=-1)
+                        for tok in toks[max(cue + 1, len(toks) - _SCOPE_WINDOW) :]:
                             tok.polarity = NEGATED
                     continue
                 polarity = ASKED

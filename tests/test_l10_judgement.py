@@ -383,3 +383,25 @@ def test_codeine_is_no_code_status() -> None:
     assert [f for f in run_rule("omission.v1", out, ctx) if "code status" in f.message]
     kept = "Allergies: sulfa, codeine. Code status: DNR."  # control
     assert not [f for f in run_rule("omission.v1", kept, ctx) if "code status" in f.message]
+
+
+def test_a_role_of_several_words_is_a_speakers_tag_that_states_nothing() -> None:
+    from medfact.analysis import speaker_tag
+
+    ctx = "Day nurse: He had a bad night.\nNight reg: Any chest pain?\nDay nurse: No."
+    doc = analysed("x", ctx).context
+    assert doc.is_dialogue
+    assert [t.polarity for t in doc.tokens if t.text in ("day", "reg")] == ["asked"] * 3
+    assert next(t.polarity for t in doc.tokens if t.text == "chest") == "negated"
+    assert speaker_tag(ctx, ctx.index("Night")) == "night reg"
+    assert speaker_tag("Plan: review in 2 weeks", 0) == "plan"  # a header, read as before
+    assert speaker_tag("Chest pain on exertion: none", 0) is None  # control: no role word
+
+
+def test_a_no_to_how_is_the_condition_any_symptoms_denies_the_symptoms() -> None:
+    ctx = (
+        "Doctor: good. how's the lupus, any joint pain rashes mouth sores\nPatient: no, I feel good"
+    )
+    doc = analysed("x", ctx).context
+    assert next(t.polarity for t in doc.tokens if t.text == "rashes") == "negated"
+    assert next(t.polarity for t in doc.tokens if t.text == "lupus") != "negated"

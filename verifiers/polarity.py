@@ -28,6 +28,7 @@ from medfact.analysis import (
     is_clinical,
     is_content,
     is_relative,
+    speaker_tag,
 )
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import ANATOMY, CONVERSATIONAL_HEDGES, RESULT_OPPOSITES, UNITS
@@ -883,14 +884,9 @@ _AFFIRMING_ANSWER = re.compile(
 _QUESTION_WORDS = 20  # at most this many words after the question word
 
 
-_TAG = re.compile(r"\s*(?:\[([a-z_]+)\]|([a-z_]+)\s*:)", re.IGNORECASE)
-
-
 def _turn_tag(text: str, end: int) -> str | None:
     """The speaker tag ("[doctor]", "Patient:") of the line holding offset ``end - 1``."""
-    line = text.rfind("\n", 0, max(0, end - 1)) + 1
-    tag = _TAG.match(text, line)
-    return None if tag is None else (tag.group(1) or tag.group(2)).lower()
+    return speaker_tag(text, text.rfind("\n", 0, max(0, end - 1)) + 1)
 
 
 def _answered(ctx: AnalyzedText) -> dict[int, tuple[str, int | None]]:
