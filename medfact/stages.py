@@ -298,17 +298,19 @@ class Tier1Stage(ModelStage):
         return probabilities, evidence, set()
 
     def _read_windows(self, doc: CaseDoc, chars: int) -> tuple[Any, dict[str, list[Evidence]]]:
-        """Context mode with a window size: each claim is read against its window of the input
-        (``medfact.claim_window``: the sentence run of at most ``chars`` characters holding most
-        of its content stems), which becomes its aligned window, retrieval's chunks after it; a
-        claim that shares no word with the input is read against retrieval's chunks as before."""
+        """Context mode with a window size: each claim's probabilities are read against its
+        window of the input (``medfact.claim_window``: the whole input when it fits in ``chars``,
+        else the sentence run of at most ``chars`` characters holding most of its content
+        stems); its evidence stays retrieval's chunks, those inside that window first (the
+        aligned chunk that compare reads and a verdict cites). A claim that shares no word with
+        the input is read against retrieval's chunks as before."""
         from medfact.claim_window import ClaimWindows
 
         cut = ClaimWindows(doc.context_text or "", doc.context_sentences, chars)
         windows = {c.id: cut.window(c.text) for c in doc.claims}
         read = {
-            c.id: [w] if w is not None else doc.evidence.get(c.id, [])
-            for c, w in ((c, windows[c.id]) for c in doc.claims)
+            c.id: [w] if (w := windows[c.id]) is not None else doc.evidence.get(c.id, [])
+            for c in doc.claims
         }
         probabilities, aligned = self.model.align(doc.claims, read)
         evidence = dict(doc.evidence)
@@ -317,8 +319,10 @@ class Tier1Stage(ModelStage):
             if window is None:
                 evidence[claim.id] = aligned.get(claim.id, [])
                 continue
-            rest = [e for e in doc.evidence.get(claim.id, []) if e.span != window.span]
-            evidence[claim.id] = [window, *rest]
+            a, b = window.span
+            chunks = doc.evidence.get(claim.id, [])
+            inside = [e for e in chunks if e.span is not None and a <= e.span[0] <= e.span[1] <= b]
+            evidence[claim.id] = inside + [e for e in chunks if e not in inside]
         return probabilities, evidence
 
     def _read_documents(

@@ -13,7 +13,7 @@ from medfact.errors import MedfactError
 from medfact.pipeline import Engine
 from medfact.stages import Tier1Stage
 from medfact.support_features import features, logit
-from medfact.types import Sentence
+from medfact.types import Claim, Evidence, Sentence
 
 TEXT = (
     "The study enrolled adults with asthma. "
@@ -111,19 +111,46 @@ def _stage(model: _Model) -> Tier1Stage:
     return Tier1Stage(settings, SimpleNamespace(model=model, segmenter=None))  # type: ignore[arg-type]
 
 
-def test_tier1_reads_each_claim_against_its_window_which_becomes_the_aligned_one() -> None:
+def test_tier1_reads_each_claim_against_its_window_of_the_input() -> None:
     doc = _doc("Budesonide halved exacerbations. It was tolerated in children.")
     model = _Model(window_chars=120)
     probabilities, evidence, moved = _stage(model).predict([doc])[0]
     assert not moved and len(model.read) == 1
     for claim in doc.claims:
         read = model.read[0][claim.id]
-        assert len(read) == 1 and len(read[0]) <= 120  # the window alone
-        assert evidence[claim.id][0].text == read[0]
-        chunks = [e.span for e in doc.evidence[claim.id]]
-        rest = [e.span for e in evidence[claim.id][1:]]
-        assert rest == [s for s in chunks if s != evidence[claim.id][0].span]  # retrieval's after
+        assert len(read) == 1 and len(read[0]) <= 120 and read[0] in TEXT  # the window alone
+        assert sorted(e.span for e in evidence[claim.id]) == sorted(
+            e.span for e in doc.evidence[claim.id]
+        )  # the evidence stays retrieval's chunks
     assert probabilities[:, 0].tolist() == pytest.approx([0.9] * len(doc.claims))
+
+
+def test_retrievals_chunks_inside_the_window_come_first() -> None:
+    sentences = _sentences(TEXT)
+    claim = Claim(
+        id="c0", text="Budesonide was well tolerated in children.", span=(0, 42), sentence=0
+    )
+    chunk = {
+        s.index: Evidence(text=s.text, source="context", doc_id=f"s{s.index}", span=s.span)
+        for s in sentences
+    }
+    doc = SimpleNamespace(
+        claims=[claim],
+        context_text=TEXT,
+        context_sentences=sentences,
+        evidence={"c0": [chunk[1], chunk[2], chunk[3]]},  # retrieval's order
+        documents={},
+        checkable=True,
+    )
+    model = _Model(window_chars=60)  # the window is sentence 2 alone
+    _, evidence, _ = _stage(model).predict([doc])[0]
+    assert model.read[0]["c0"] == [chunk[2].text]
+    assert [e.doc_id for e in evidence["c0"]] == ["s2", "s1", "s3"]
+    # control: a window holding sentences 1 and 2 keeps retrieval's order
+    model = _Model(window_chars=100)
+    _, evidence, _ = _stage(model).predict([doc])[0]
+    assert model.read[0]["c0"] == [TEXT[sentences[1].span[0] : sentences[2].span[1]]]
+    assert [e.doc_id for e in evidence["c0"]] == ["s1", "s2", "s3"]
 
 
 def test_without_a_window_size_tier1_reads_retrievals_chunks() -> None:
@@ -163,3 +190,50 @@ def test_features_of_a_pair() -> None:
     # control: names are no numbers ("COVID-19", "SARS-CoV-2")
     g = features("COVID-19 spreads.", "SARS-CoV-2 spreads in COVID-19.", "COVID-19 spreads.", z)
     assert g["has_numbers"] == 0.0 and g["numbers_missing"] == 0.0
+
+
+LONG = " ".join(
+    [
+        "Doctor: What brings you in today? Patient: My left knee has been swollen for three days.",
+        "Doctor: Any fever or chills? Patient: No fever, no chills.",
+        "Doctor: What medicines do you take? Patient: Metformin 500 mg twice a day.",
+        "Patient: And lisinopril 10 mg every morning for my blood pressure.",
+        "Doctor: Any allergies? Patient: Penicillin gives me hives.",
+        "Doctor: Any family history of gout? Patient: My father had gout in his big toe.",
+        "Doctor: On exam the left knee is warm with a small effusion, range of motion is reduced.",
+        "Doctor: We will aspirate the knee and check uric acid, then follow up in one week.",
+    ]
+)
+LONG_OUTPUTS = [
+    "Left knee swelling for three days. No fever.",
+    "Takes metformin 500 mg twice daily and lisinopril 10 mg daily. Allergic to penicillin.",
+    "Father had gout. Plan: knee aspiration, uric acid, follow up in one week.",
+    "Right knee swelling for two weeks with fever.",
+    "The patient smokes a pack a day.",
+]
+
+
+@pytest.mark.slow
+def test_with_windows_a_record_scores_the_same_alone_and_in_any_batch() -> None:
+    import json
+    import random
+
+    assert len(LONG) > 400  # windows are cut from it, not the whole input
+    engine = Engine.from_config(None).load()
+    records = [{"id": f"k{i}", "output": o, "context": LONG} for i, o in enumerate(LONG_OUTPUTS)]
+
+    def canonical(result: Any) -> str:
+        data = result.model_dump(mode="json")
+        data.pop("timings", None)
+        return json.dumps(data, sort_keys=True)
+
+    alone = {r["id"]: canonical(engine.score(r)) for r in records}
+    first = json.loads(alone["k0"])
+    assert all(len(v["evidence"][0]["text"]) <= 400 for v in first["verdicts"])
+    rng = random.Random(10)
+    for _ in range(3):
+        shuffled = records[:]
+        rng.shuffle(shuffled)
+        size = rng.choice([2, 3, 64])
+        for result in engine.score_many(shuffled, batch_size=size):
+            assert canonical(result) == alone[result.id], (result.id, size)

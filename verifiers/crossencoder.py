@@ -435,9 +435,11 @@ class CrossEncoderVerifier:
     ``fallback`` (``"torch-bf16"``: what runs, with a warning, where onnxruntime or the folder's
     ``model.onnx`` is missing) are :class:`CrossEncoder`'s.
 
-    ``window_chars``: in context mode, read each claim against its window of the input, the run
-    of sentences of at most this many characters holding most of its content stems
-    (``medfact.claim_window``), instead of retrieval's ``top_k`` chunks; 0 reads the chunks.
+    ``window_chars``: in context mode, a claim's probabilities are read against its window of
+    the input (``medfact.claim_window``: the whole input when it fits in this many characters,
+    else the run of sentences of at most this length holding most of its content stems) instead
+    of retrieval's ``top_k`` chunks; its evidence stays those chunks, the ones inside the window
+    first. 0 reads the chunks.
     """
 
     name = "crossencoder.v1"
