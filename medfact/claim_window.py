@@ -2,7 +2,7 @@
 characters long, that holds most of the claim's content stems (the window the support model was
 trained and validated on, ``medfact.nli.build.best_window``), with its span in the input.
 
-bench/RESULTS.md, "Session 10, helper K": read against this window (400 characters) instead of
+bench/RESULTS.md, "Session 10, helper K": read against this window (300 characters) instead of
 retrieval's BM25 chunks of one or two sentences, tier 1's P(supported) separates supported claims
 from claims the input does not state better on every held-out set of ``medfact bench nli``. The
 window gives the probability only: compare still reads retrieval's chunks (those inside the

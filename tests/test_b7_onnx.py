@@ -170,7 +170,7 @@ def test_the_default_config_runs_tier_1_on_onnx_with_one_thread():
     assert load_config(None)["components"]["crossencoder.v1"] == {
         "backend": "onnx",
         "threads": 1,
-        "window_chars": 400,
+        "window_chars": 300,
     }
     override = {"components": {"crossencoder.v1": {"backend": "torch-bf16"}}}
     assert load_config(override)["components"]["crossencoder.v1"]["backend"] == "torch-bf16"

@@ -218,7 +218,7 @@ def test_with_windows_a_record_scores_the_same_alone_and_in_any_batch() -> None:
     import json
     import random
 
-    assert len(LONG) > 400  # windows are cut from it, not the whole input
+    assert len(LONG) > 300  # windows are cut from it, not the whole input
     engine = Engine.from_config(None).load()
     records = [{"id": f"k{i}", "output": o, "context": LONG} for i, o in enumerate(LONG_OUTPUTS)]
 
@@ -228,8 +228,9 @@ def test_with_windows_a_record_scores_the_same_alone_and_in_any_batch() -> None:
         return json.dumps(data, sort_keys=True)
 
     alone = {r["id"]: canonical(engine.score(r)) for r in records}
-    first = json.loads(alone["k0"])
-    assert all(len(v["evidence"][0]["text"]) <= 400 for v in first["verdicts"])
+    # control: windows are in play (retrieval's chunks alone give other probabilities)
+    chunks = Engine.from_config(None, {"components": {"crossencoder.v1": {"window_chars": 0}}})
+    assert any(canonical(chunks.load().score(r)) != alone[r["id"]] for r in records)
     rng = random.Random(10)
     for _ in range(3):
         shuffled = records[:]
