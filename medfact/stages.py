@@ -286,6 +286,9 @@ class Tier1Stage(ModelStage):
 
     def _align(self, doc: CaseDoc) -> tuple[Any, dict[str, list[Evidence]], set[str]]:
         if hasattr(self.model, "align"):
+            chars = getattr(self.model, "window_chars", 0)
+            if chars and doc.context_text is not None:
+                return (*self._read_windows(doc, chars), set())
             probabilities, evidence = self.model.align(doc.claims, doc.evidence)
         else:
             probabilities = self.model.predict(self.model.pairs(doc.claims, doc.evidence))
@@ -293,6 +296,34 @@ class Tier1Stage(ModelStage):
         if self.whole_document and doc.documents and doc.context_text is None:
             return self._read_documents(doc, probabilities, evidence)
         return probabilities, evidence, set()
+
+    def _read_windows(self, doc: CaseDoc, chars: int) -> tuple[Any, dict[str, list[Evidence]]]:
+        """Context mode with a window size: each claim's probabilities are read against its
+        window of the input (``medfact.claim_window``: the whole input when it fits in ``chars``,
+        else the sentence run of at most ``chars`` characters holding most of its content
+        stems); its evidence stays retrieval's chunks, those inside that window first (the
+        aligned chunk that compare reads and a verdict cites). A claim that shares no word with
+        the input is read against retrieval's chunks as before."""
+        from medfact.claim_window import ClaimWindows
+
+        cut = ClaimWindows(doc.context_text or "", doc.context_sentences, chars)
+        windows = {c.id: cut.window(c.text) for c in doc.claims}
+        read = {
+            c.id: [w] if (w := windows[c.id]) is not None else doc.evidence.get(c.id, [])
+            for c in doc.claims
+        }
+        probabilities, aligned = self.model.align(doc.claims, read)
+        evidence = dict(doc.evidence)
+        for claim in doc.claims:
+            window = windows[claim.id]
+            if window is None:
+                evidence[claim.id] = aligned.get(claim.id, [])
+                continue
+            a, b = window.span
+            chunks = doc.evidence.get(claim.id, [])
+            inside = [e for e in chunks if e.span is not None and a <= e.span[0] <= e.span[1] <= b]
+            evidence[claim.id] = inside + [e for e in chunks if e not in inside]
+        return probabilities, evidence
 
     def _read_documents(
         self, doc: CaseDoc, probabilities: Any, evidence: dict[str, list[Evidence]]

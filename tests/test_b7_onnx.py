@@ -167,7 +167,11 @@ def test_export_options_are_checked_and_float_layers_stay_per_pair(support_dir, 
 def test_the_default_config_runs_tier_1_on_onnx_with_one_thread():
     from medfact.config import load_config
 
-    assert load_config(None)["components"]["crossencoder.v1"] == {"backend": "onnx", "threads": 1}
+    assert load_config(None)["components"]["crossencoder.v1"] == {
+        "backend": "onnx",
+        "threads": 1,
+        "window_chars": 300,
+    }
     override = {"components": {"crossencoder.v1": {"backend": "torch-bf16"}}}
     assert load_config(override)["components"]["crossencoder.v1"]["backend"] == "torch-bf16"
 

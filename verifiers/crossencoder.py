@@ -434,6 +434,12 @@ class CrossEncoderVerifier:
     call, so a claim's probabilities never depend on the other claims read with it) and
     ``fallback`` (``"torch-bf16"``: what runs, with a warning, where onnxruntime or the folder's
     ``model.onnx`` is missing) are :class:`CrossEncoder`'s.
+
+    ``window_chars``: in context mode, a claim's probabilities are read against its window of
+    the input (``medfact.claim_window``: the whole input when it fits in this many characters,
+    else the run of sentences of at most this length holding most of its content stems) instead
+    of retrieval's ``top_k`` chunks; its evidence stays those chunks, the ones inside the window
+    first. 0 reads the chunks.
     """
 
     name = "crossencoder.v1"
@@ -451,8 +457,14 @@ class CrossEncoderVerifier:
         backend: str = DEFAULT_BACKEND,
         per_row: bool = True,
         fallback: str | None = FALLBACK_BACKEND,
+        window_chars: int = 0,
     ) -> None:
+        if not isinstance(window_chars, int) or isinstance(window_chars, bool) or window_chars < 0:
+            raise MedfactError(
+                f"crossencoder window_chars must be an integer >= 0, got {window_chars!r}"
+            )
         self.top_k = top_k
+        self.window_chars = window_chars
         self.overrides = dict(thresholds or {})
         self.encoder = CrossEncoder(
             model_dir=model_dir,
