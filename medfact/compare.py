@@ -878,12 +878,16 @@ _ANY_TEST_STEMS = frozenset(
 )
 
 
+_CLAUSE_BREAK = re.compile(r"[,;:]|\.\s")
+
+
 def _clause_before(doc: AnalyzedText, i: int, width: int) -> list[Token]:
-    """Up to ``width`` tokens before token ``i`` in its sentence, stopping at a comma or ";"."""
+    """Up to ``width`` tokens before token ``i`` in its sentence, stopping at a comma, ";" or
+    a period that ends a sentence the segmenter kept whole ("no nodules. bladder scan shows")."""
     toks, out = doc.tokens, []
     j = i - 1
     while j >= 0 and len(out) < width and toks[j].sentence == toks[i].sentence:
-        if re.search(r"[,;:]", doc.text[toks[j].end : toks[j + 1].start]):
+        if _CLAUSE_BREAK.search(doc.text[toks[j].end : toks[j + 1].start]):
             break
         out.append(toks[j])
         j -= 1

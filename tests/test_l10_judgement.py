@@ -405,3 +405,21 @@ def test_a_no_to_how_is_the_condition_any_symptoms_denies_the_symptoms() -> None
     doc = analysed("x", ctx).context
     assert next(t.polarity for t in doc.tokens if t.text == "rashes") == "negated"
     assert next(t.polarity for t in doc.tokens if t.text == "lupus") != "negated"
+
+
+def test_a_result_word_after_a_period_is_of_what_follows_it() -> None:
+    from medfact.compare import result_facts
+
+    said = "prostate enlarged smooth nontender, no nodules. bladder scan shows 950 mL."
+    facts = [(f.key, f.value) for f in result_facts(analysed(said).output)]
+    assert [v for k, v in facts if k.startswith("bladder")] == ["abnormal"]
+    assert not [k for k, v in facts if "nodul" in k and v == "abnormal"]
+
+
+def test_in_a_long_input_one_shared_word_makes_no_rival_degree() -> None:
+    filler = "We talked about diet, sleep and walking every day. " * 60  # a long input
+    ctx = "Doctor: palpitations better, left atrium mildly dilated on the echo. " + filler
+    out = "Marked improvement in palpitations."
+    assert not [f for f in run_rule("certainty.v1", out, ctx) if "'mildly'" in f.message]
+    short = "Doctor: palpitations better, left atrium mildly dilated on the echo."  # control
+    assert [f for f in run_rule("certainty.v1", out, short) if "'mildly'" in f.message]

@@ -328,10 +328,14 @@ class CertaintyRule(Rule):
         strong = {c.scale for c in ctx_words if c.value == 3}
         windows = AlignedWindows(view)
         for w in said:
-            hits: set[int] = set()
+            shared: dict[int, int] = {}  # input word -> topic stems it shares with this one
             for stem in _topic(out, w, 6):
-                hits.update(by_stem.get((w.scale, stem), ()))
-            rivals = [ctx_words[k] for k in sorted(hits)]
+                for k in by_stem.get((w.scale, stem), ()):
+                    shared[k] = shared.get(k, 0) + 1
+            # in a long input one shared word is chance ("marked improvement since ..." and
+            # "left atrium mildly dilated ... since"): there, two make the same topic
+            need = 2 if windows.active else 1
+            rivals = [ctx_words[k] for k in sorted(shared) if shared[k] >= need]
             if rivals and windows.active:
                 # in a long input, only the part aligned to this claim speaks of the same thing
                 window = windows.window(w.start, w.end)
