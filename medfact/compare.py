@@ -82,7 +82,7 @@ from medfact.verifiers.polarity import NO_ISSUE, names_finding, read_polarity
 from medfact.verifiers.route import compatible as routes_agree
 from medfact.verifiers.route import route_mentions
 from medfact.verifiers.temporal import mentions as temporal_mentions
-from medfact.verifiers.values import PER_KG, TABLETS_OF, frequencies, same_value
+from medfact.verifiers.values import PER_KG, TABLETS_OF, frequencies, monitored, same_value
 
 if TYPE_CHECKING:
     from medfact.config import Settings
@@ -365,6 +365,11 @@ def frequency_facts(doc: AnalyzedText) -> list[Fact]:
                 t.stem for t in toks if is_content(t) and not f.start <= t.start < f.end
             ) | ({_RUN_ON_MARK} if run_on else frozenset())
         drug, before = "", _drug_before(doc, f.start, 80)
+        check = monitored(doc.text, f.end)
+        if check is not None:
+            # "continue labetalol, QDS BP": the rate of the check, not of the drug before
+            topic = frozenset({check.strip().lower()})
+            before = None
         if before is not None and _NEXT_ITEM.search(before[1]):
             topic |= {_OTHER_ITEM_MARK}  # said of a list's next item, not of the drug before
         elif before is not None:

@@ -423,3 +423,21 @@ def test_in_a_long_input_one_shared_word_makes_no_rival_degree() -> None:
     assert not [f for f in run_rule("certainty.v1", out, ctx) if "'mildly'" in f.message]
     short = "Doctor: palpitations better, left atrium mildly dilated on the echo."  # control
     assert [f for f in run_rule("certainty.v1", out, short) if "'mildly'" in f.message]
+
+
+def test_a_frequency_of_a_check_is_no_drugs_frequency() -> None:
+    ctx = (
+        "Labetalol 200 mg three times daily. Plan: continue labetalol, four-hourly blood pressure."
+    )
+    assert not run_rule("numbers.v1", "Plan: continue labetalol, QDS BP.", ctx)
+    # control: the drug's own frequency changed is still one
+    assert run_rule("numbers.v1", "Plan: labetalol 200 mg QDS.", ctx)
+
+
+def test_a_route_switch_after_a_comma_is_the_same_drugs() -> None:
+    ctx = (
+        "On IV furosemide 80 mg twice daily. "
+        "Plan: continue IV furosemide for 48 hours, then switch to oral."
+    )
+    assert not run_rule("route.v1", "Plan: IV furosemide 48 h more, then PO.", ctx)
+    assert run_rule("route.v1", "Plan: furosemide PO now.", "Plan: IV furosemide.")  # control

@@ -446,6 +446,23 @@ def _drug_before(
     return found.canonical
 
 
+# what a frequency said just before it is the rate of, not a drug's: "QDS BP", "daily weights"
+_MONITORING = re.compile(
+    r"\s*(?:BP|blood pressures?|obs|observations|weights?|bloods|labs|INR|glucose|CBGs?|BMs?|"
+    r"BGs?|blood sugars?|sugars|ketones|K|potassium|sodium|lactate|gas(?:es)?|[AV]BGs?|GCS|"
+    r"neuro obs|urine output|ECGs?|sats|vitals|U&Es?|FBC|LFTs|temps?|temperatures?|pulse|"
+    r"fluid balance)\b",
+    re.IGNORECASE,
+)
+
+
+def monitored(text: str, end: int) -> str | None:
+    """The check named right after the frequency ending at ``end`` ("QDS BP": "BP"), whose
+    rate it is, or None."""
+    m = _MONITORING.match(text, end)
+    return None if m is None else m.group()
+
+
 def another_item(between: str) -> bool:
     """Whether the text between a drug and a word said of it starts another item of a list: a
     semicolon, or a comma followed by words that are not part of a dosing instruction
@@ -474,6 +491,12 @@ _DOSING_WORDS = frozenset(
         "food",
         "meals",
         "then",
+        # a change of route or form of the same drug: "IV for 48 hours, then switch to oral"
+        "switch",
+        "switched",
+        "step",
+        "down",
+        "to",
         "dose",
         "doses",
         "puff",
@@ -859,9 +882,10 @@ class NumbersRule(Rule):
         """Frequencies of the output that the input gives another rate for the same thing."""
         out, ctx = view.output, view.context
         assert ctx is not None
+        out_freqs = [f for f in out_freqs if monitored(out.text, f.end) is None]
         if not out_freqs:
             return []
-        ctx_freqs = frequencies(ctx)
+        ctx_freqs = [f for f in frequencies(ctx) if monitored(ctx.text, f.end) is None]
         if not ctx_freqs:
             return []
         subject = _Subject(ctx)
