@@ -441,3 +441,19 @@ def test_a_route_switch_after_a_comma_is_the_same_drugs() -> None:
     )
     assert not run_rule("route.v1", "Plan: IV furosemide 48 h more, then PO.", ctx)
     assert run_rule("route.v1", "Plan: furosemide PO now.", "Plan: IV furosemide.")  # control
+
+
+def test_the_code_status_hint_reads_ascii_and_other_text_alike() -> None:
+    from medfact.verifiers import entities
+
+    said = "Would you want us to try to restart your heart?"
+    assert entities._code_hint(said) and entities._code_hint(said + " \u2014 yes")
+    assert not entities._code_hint("Resumed amlodipine at the same dose.")  # control
+
+
+def test_a_drug_class_for_its_member_is_no_fabricated_drug() -> None:
+    ctx = "Doctor: given the reflux I'd avoid oral alendronate, let's give zoledronic acid."
+    out = "Avoid oral bisphosphonate given reflux; zoledronic acid IV yearly."
+    assert not [f for f in run_rule("drugs.v1", out, ctx) if "bisphosphonate" in f.message]
+    named = "Avoid oral risedronate given reflux."  # control: another named drug is one
+    assert [f for f in run_rule("drugs.v1", named, ctx) if "risedronate" in f.message]

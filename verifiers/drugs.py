@@ -21,7 +21,9 @@ from medfact.verifiers.entities import high_alert_class
 
 _CLASS_WORD = re.compile(
     r"^anti[a-z-]*(?:ic|ant|ine|al|ive)s?$|^(?:statin|steroid|diuretic|laxative|sedative|"
-    r"analgesic|opioid|nsaid|ssri|ppi|beta.?blocker|ace inhibitor|dapt|pde-?5 inhibitor)s?$",
+    r"analgesic|opioid|nsaid|ssri|ppi|beta.?blocker|ace inhibitor|dapt|pde-?5 inhibitor|"
+    r"bisphosphonate|benzodiazepine|triptan|corticosteroid|doac|arb|sglt-?2 inhibitor|"
+    r"bronchodilator|biologic)s?$",
     re.IGNORECASE,
 )
 

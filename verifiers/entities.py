@@ -532,6 +532,7 @@ _CODE_HINT_WORDS = (
     "cmo",
     "natural death",
     "compression",
+    "restart",
     "everything done",
     "everything possible",
 )
