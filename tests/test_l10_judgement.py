@@ -457,3 +457,11 @@ def test_a_drug_class_for_its_member_is_no_fabricated_drug() -> None:
     assert not [f for f in run_rule("drugs.v1", out, ctx) if "bisphosphonate" in f.message]
     named = "Avoid oral risedronate given reflux."  # control: another named drug is one
     assert [f for f in run_rule("drugs.v1", named, ctx) if "risedronate" in f.message]
+
+
+def test_a_combination_brand_supports_each_of_its_drugs() -> None:
+    ctx = "Patient: I use the Symbicort, two puffs twice a day, and the Trelegy once a day."
+    out = "Budesonide/formoterol 2 puffs BD; fluticasone/umeclidinium/vilanterol daily."
+    assert run_rule("drugs.v1", out, ctx) == []
+    made_up = "Salmeterol 2 puffs BD."  # control: a drug of neither combination
+    assert [f.rule for f in run_rule("drugs.v1", made_up, ctx)] == ["drugs.v1"]

@@ -28,6 +28,11 @@ _CLASS_WORD = re.compile(
 )
 
 
+# what joins the drugs of a combination product's canonical name ("budesonide/formoterol",
+# "fluticasone and salmeterol")
+_COMBINED = re.compile(r"\s*/\s*|\s+and\s+|\s*,\s*")
+
+
 def is_drug_class(canonical: str, surface: str) -> bool:
     """Drug classes ("antibiotics", "pain medicine", "an antiemetic") are generalisations, not
     named drugs."""
@@ -127,9 +132,12 @@ class DrugsRule(Rule):
         ctx_words: list[str] | None = None
         ctx_low = ctx_text(ctx)  # read once: the checks below each look in it
         findings = []
+        parts = {part for c in ctx.drug_names for part in _COMBINED.split(c) if part}
         for d in out.drugs:
             if d.canonical in ctx.drug_names or is_drug_class(d.canonical, d.surface):
                 continue
+            if d.canonical in parts:
+                continue  # "formoterol" where the input names Symbicort (budesonide/formoterol)
             if out.text[d.end : d.end + 1] == "/":
                 continue  # a fragment of shorthand ("heme c/s"), not a drug name
             names = [w for w in re.findall(r"[a-z]{5,}", d.surface.lower()) if w != "with"]

@@ -50,6 +50,13 @@ _EXTRA_VARIANTS = {
     "pip-tazo": "piperacillin-tazobactam",
     "piperacillin-tazobactam": "piperacillin-tazobactam",
     "piperacillin/tazobactam": "piperacillin-tazobactam",
+    # combination inhalers and tablets by brand, named by their drugs
+    "trelegy": "fluticasone/umeclidinium/vilanterol",
+    "breo": "fluticasone/vilanterol",
+    "relvar": "fluticasone/vilanterol",
+    "anoro": "umeclidinium/vilanterol",
+    "seretide": "fluticasone/salmeterol",
+    "janumet": "sitagliptin/metformin",
 }
 
 _PACKAGE = "drug_named_entity_recognition"
