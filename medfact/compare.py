@@ -364,12 +364,11 @@ def frequency_facts(doc: AnalyzedText) -> list[Fact]:
             topic = frozenset(
                 t.stem for t in toks if is_content(t) and not f.start <= t.start < f.end
             ) | ({_RUN_ON_MARK} if run_on else frozenset())
-        drug, before = "", _drug_before(doc, f.start, 80)
-        check = monitored(doc.text, f.end)
+        drug, check = "", monitored(doc.text, f.end)
+        # "continue labetalol, QDS BP": the rate of the check, not of the drug before
+        before = _drug_before(doc, f.start, 80) if check is None else None
         if check is not None:
-            # "continue labetalol, QDS BP": the rate of the check, not of the drug before
             topic = frozenset({check.strip().lower()})
-            before = None
         if before is not None and _NEXT_ITEM.search(before[1]):
             topic |= {_OTHER_ITEM_MARK}  # said of a list's next item, not of the drug before
         elif before is not None:

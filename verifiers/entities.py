@@ -479,7 +479,7 @@ _PREVENTED_PREGNANCY = re.compile(
 # --- code status ---------------------------------------------------------------------------------
 _FULL = re.compile(
     # "Mum said she'd want everything done": full code, in the words families use
-    r"\bfull\s+(?:code|resuscitation|CPR)\b|\b(?:wants?|want(?:ed|s)?|'d want|would want)\s+"
+    r"\bfull\s+(?:code|resuscitation|CPR)\b|\b(?:want(?:s|ed)?|'d want|would want)\s+"
     r"everything\s+(?:done|possible)\b",
     re.IGNORECASE,
 )
