@@ -721,6 +721,13 @@ class Analyzer:
                 continue  # a pseudo-negation: "no change in", "not only"
             if end - start == 1 and words[start] in _ANSWER_WORDS and _answers(start, gaps, words):
                 continue  # "No, I had a hysterectomy": an answer, not a negation of what follows
+            if (
+                words[start] == "no"
+                and end < len(toks)
+                and toks[end].is_number
+                and gaps[end].strip() == "."
+            ):
+                continue  # "Tylenol No. 3": a number's name, not a negation
             if forward and kind == UNCERTAIN and words[start] in ("vs", "versus"):
                 # "(cyst vs more serious pathology)": a differential hedges both sides
                 for j in range(start - 1, max(-1, start - 4), -1):
@@ -932,13 +939,23 @@ class Analyzer:
                         _POSITIVE.match(first) or _NEGATIVE.match(first)
                     ):
                         reply = first + "."
+            # "Do you drink? Excessive drinking can hurt the liver. - No, I do not.": the answer
+            # is to the turn's last question, not to what it said after it
+            target = next(
+                (
+                    k
+                    for k in reversed(idxs)
+                    if _is_question(sents[k].text, len(by_sentence.get(sents[k].index, [])))
+                ),
+                idxs[-1],
+            )
             for i in idxs:
                 sent = sents[i]
                 toks = by_sentence.get(sent.index, [])
                 is_question = _is_question(sent.text, len(toks)) or (
                     unmarked and _opens_question(toks)
                 )
-                answered = i == idxs[-1] and reply is not None
+                answered = i == target and reply is not None
                 if not is_question:
                     # A turn that ends without "?" but draws a one-word "no" was a question too
                     # ("[doctor] blood in your stool . [patient] no ."): its words are denied,
@@ -956,8 +973,22 @@ class Analyzer:
                         # what the turn asks about: after its last "any" ("how's the lupus, any
                         # joint pain, rashes - no": the rashes are denied, not the lupus)
                         cue = max((j for j, t in enumerate(toks) if t.text in _ASKING), default=-1)
-                        for tok in toks[max(cue + 1, len(toks) - _SCOPE_WINDOW) :]:
+                        asked = toks[max(cue + 1, len(toks) - _SCOPE_WINDOW) :]
+                        if cue > 0 and not any(t.text not in _BACK_REFERENCE for t in asked):
+                            # "lung infections or pneumonia do you have any previous history
+                            # of that - no": what "that" points back to is denied
+                            opening = next(
+                                (j for j in range(cue - 1, 0, -1) if toks[j].text == "do"), cue
+                            )
+                            asked = toks[max(0, opening - _SCOPE_WINDOW) : opening]
+                        for tok in asked:
                             tok.polarity = NEGATED
+                    elif answered and _CONFIRM_TAG.search(sent.text) and _POSITIVE.match(reply):
+                        # "i think you've got an allergy to penicillin is that correct - that's
+                        # correct yes": the hedge the answer confirms is a fact
+                        for tok in toks:
+                            if tok.polarity == UNCERTAIN:
+                                tok.polarity = AFFIRMED
                     continue
                 polarity = ASKED
                 # Only a bare yes/no answers the question; a longer answer speaks for itself.
@@ -1412,6 +1443,10 @@ def _forward_scope(
             continue
         if j in stops or (j in colons and j > end):
             break
+        if j > end and _next_exam(toks, j):
+            break  # "without wheezes or rhonchi on your abdominal exam bowel sounds are present"
+        if j > end and _new_subject(toks, j):
+            break  # "i do n't appreciate any extra beats ... your skin is pink": its own clause
         if j > end and "," in gaps[j]:
             item = j + 1
             while item < len(toks) and item - j <= _LONG_ITEM:
@@ -1423,6 +1458,8 @@ def _forward_scope(
                 break  # "no murmur, femoral pulses palpable": an item stating its own finding
             if words and words[0].text in _OPENS_OWN_ITEM:
                 break  # "no asterixis, mild icterus", "no NSAIDs, refer for ...": its own
+            if _opens_clause([t.text for t in words[:3]]):
+                break  # "no significant changes, and please add ...", "..., patient has a"
             if any(t.text in _OWN_TRIGGERS or _spelled_number(t) for t in words):
                 break  # "..., hypertension not at goal", "..., sodium one thirty two": its own
             if not in_list and any(t.is_number or _spelled_number(t) for t in toks[end:j]):
@@ -1435,6 +1472,52 @@ def _forward_scope(
         reach.append(j)
         j += 1
     return reach
+
+
+def _next_exam(toks: list[Token], j: int) -> bool:
+    """Whether token ``j`` opens the next part of a dictated exam ("on your abdominal exam",
+    "on the neuro examination")."""
+    return toks[j].text == "on" and any(
+        t.text in ("exam", "examination") and t.sentence == toks[j].sentence
+        for t in toks[j + 1 : j + 4]
+    )
+
+
+_CLAUSE_SUBJECTS = frozenset({"patient", "she", "he", "i", "we", "you", "they", "please"})
+_SUBJECT_VERBS = frozenset({"has", "have", "had", "is", "was", "are", "were", "reports", "says"})
+
+
+def _opens_clause(words: list[str]) -> bool:
+    """Whether a comma-separated item opens a clause of its own: an instruction ("and please
+    add ...") or a subject with its verb ("patient has a history of ...", "and she is ...")."""
+    if words and words[0] in ("and", "but", "so"):
+        words = words[1:]
+    if not words:
+        return False
+    if words[0] == "please":
+        return True
+    return words[0] in _CLAUSE_SUBJECTS and len(words) > 1 and words[1] in _SUBJECT_VERBS
+
+
+_POSSESSIVES = frozenset({"your", "his", "her", "their", "my"})
+_COPULAS = frozenset({"is", "are", "was", "were", "looks", "appears", "seems", "feels"})
+_CLAUSE_VERBS = _COPULAS | {"did", "does", "has", "had", "have"}
+
+
+def _new_subject(toks: list[Token], j: int) -> bool:
+    """Whether token ``j`` opens a clause with its own subject and verb ("your skin is pink",
+    "his left knee looks swollen", "my mom did have breast cancer"), which speech run on
+    without stops puts after a negated finding; not after "that" ("denies that his pain is
+    worse")."""
+    if toks[j].text not in _POSSESSIVES or j + 2 >= len(toks) or toks[j - 1].text == "that":
+        return False
+    return (
+        any(
+            k < len(toks) and toks[k].text in _CLAUSE_VERBS and toks[k].sentence == toks[j].sentence
+            for k in (j + 2, j + 3)
+        )
+        and toks[j + 1].text not in _CLAUSE_VERBS
+    )
 
 
 # words that open a list item of its own after a negated one: an amount of a present finding
@@ -1487,6 +1570,14 @@ _TAG_MIN_WORDS = 6  # words a statement needs before its tag ("Right knee, right
 
 
 _ASKING = frozenset({"any", "anything"})
+# a statement turned into a question at its end ("..., is that correct", "..., right")
+_CONFIRM_TAG = re.compile(
+    r"\b(?:is\s+that\s+(?:correct|right|true)|correct|right)\W*$", re.IGNORECASE
+)
+# what an "any" asks about when it only points back ("any previous history of that")
+_BACK_REFERENCE = frozenset(
+    {"previous", "prior", "past", "history", "of", "that", "those", "these", "them", "it"}
+)
 _ASKING_PAIRS = frozenset(
     {("do", "you"), ("did", "you"), ("have", "you"), ("are", "you"), ("is", "there")}
     | {("how", "about"), ("what", "about"), ("were", "you"), ("has", "there")}
@@ -1887,6 +1978,12 @@ _HEADER_NAMES = frozenset(
     | {"procedure", "findings", "indication", "advice", "discharge", "investigations", "obs"}
     | {"current", "past", "presenting", "complaint", "management", "diet", "activity", "action"}
     | {"response", "intervention", "evaluation", "goals", "problem", "problems", "ix", "mx"}
+    # an exam's systems ("HEAD: No angioedema.", "SKIN: No rash.")
+    | {"constitutional", "general", "head", "heent", "eyes", "ears", "nose", "throat", "neck"}
+    | {"respiratory", "lungs", "chest", "cardiovascular", "cardiac", "heart", "cvs", "abdomen"}
+    | {"abdominal", "genitourinary", "musculoskeletal", "msk", "extremities", "skin", "neuro"}
+    | {"neurological", "neurologic", "psych", "psychiatric", "lymphatic", "integumentary"}
+    | {"back", "spine", "pelvic", "rectal", "breasts", "endocrine", "hematologic", "derm"}
 )
 
 

@@ -1727,13 +1727,15 @@ def _stated_elsewhere(fact: Fact, windows: Windows, claim_topic: frozenset[str])
     "I'll check your thyroid"): the window was another event's, not a contradiction. A word's
     reading (present, hedged, whose) counts only in a sentence about more of the claim than
     the word ("tender over the fifth metatarsal" says nothing of the malleolus)."""
-    if fact.kind in ("part", "drug", "allergy", "code", "action", "status"):
-        return False  # substitutions, safety frames and actions are read by their own rules
+    if fact.kind in ("part", "drug", "allergy", "code", "status"):
+        return False  # substitutions and safety frames are read by their own rules
     doc = windows.doc
     # the whole input's facts of this kind only: the readers of other kinds are not run
     for g in windows.facts(0, len(doc.text), frozenset({fact.kind})):
         if g.kind != fact.kind or not _same_subject(fact, g) or not _agree(fact, g):
             continue
+        if fact.kind == "action" and g.value != fact.value:
+            continue  # an action only by the same action ("stop the norvasc" for "discontinue")
         if fact.kind not in _WORD_KINDS:
             return True
         sentence = getattr(g.data, "sentence", None)

@@ -415,7 +415,7 @@ def test_rules_do_not_read_the_input_for_an_output_without_their_words(monkeypat
     monkeypatch.setattr(change, "_ChangeIndex", refuse)
     monkeypatch.setattr(certainty, "AlignedWindows", refuse)
     monkeypatch.setattr(values, "lab_results", refuse)
-    monkeypatch.setattr(entities, "ages", lambda text: [] if text != CTX else refuse())
+    monkeypatch.setattr(entities, "ages", lambda text, events=True: [] if text != CTX else refuse())
     for name in ("temporal.v1", "comparison.v1", "certainty.v1", "numbers.v1"):
         assert registry.verifiers.create(name)(view) == []
     assert (

@@ -204,8 +204,8 @@ class LateralityRule(Rule):
             return []
         findings = []
         for level, start, end in spinal_levels(out.text):
-            if any(level == other for other, _, _ in theirs):
-                continue
+            if any(set(level) <= set(other) for other, _, _ in theirs):
+                continue  # the level, or one of a disc's two ("L2 radiculopathy" at "L2-L3")
             other, c_start, c_end = theirs[0]
             findings.append(
                 self.finding(

@@ -255,10 +255,13 @@ def _asked(doc: AnalyzedText, w: _Word) -> bool:
         )
     if _OR_AFTER.match(doc.text, w.end, doc.sentences[w.sentence].span[1]):
         return True
+    if _OR_BEFORE.search(doc.text, max(doc.sentences[w.sentence].span[0], w.start - 20), w.start):
+        return True  # "Was it mild, moderate, or severe?": the last of the offered answers
     later = doc.sentences[w.sentence + 1 : w.sentence + 2]
     return bool(later) and _NO.match(later[0].text) is not None
 
 
+_OR_BEFORE = re.compile(r",?\s+or\s+(?:\w+\s+)?$", re.IGNORECASE)
 _QUESTION_BEFORE = re.compile(
     r"\b(?:does|do|did|is|are|was|were|has|have|can|could)\s+(?:that|it|this|you|he|she|they)\b",
     re.IGNORECASE,

@@ -41,6 +41,8 @@ def is_drug_class(canonical: str, surface: str) -> bool:
         "agents" in canonical
         or "," in canonical
         or low.endswith("s")
+        # "narcotic", "nasal spray" (a group's singular; a vaccine is named, "COVID-19 vaccine")
+        or (canonical == low + "s" and _VACCINE.search(low) is None)
         or _CLASS_WORD.match(low) is not None
     )
 
@@ -79,6 +81,28 @@ _SALT_FORMS = frozenset(
     ]
 )
 _VACCINE = re.compile(r"\bvaccin|\bimmuni[sz]ation", re.IGNORECASE)
+
+
+# drugs a clinic names by what they are ("a cortisone shot" is a steroid injection)
+_LAY_NAMES = {
+    "cortisone": re.compile(r"\b(?:cortico)?steroid\b"),
+    "cocaine": re.compile(r"\b(?:coke|crack)\b"),
+}
+_SHOT = r"\s+(?:shot|jab|booster|vaccine|vaccination|immuni[sz]ation)"
+
+
+def named_otherwise(surface: str, ctx_lower: str) -> bool:
+    """Whether the input names the drug ``surface`` (lower case) another way: a vaccine by its
+    disease and "shot" ("tetanus shot" for "tetanus vaccine"), a lay name by what it is."""
+    lay = _LAY_NAMES.get(surface)
+    if lay is not None and lay.search(ctx_lower):
+        return True
+    disease = _VACCINE.split(surface)[0].strip()
+    return (
+        disease != surface
+        and bool(disease)
+        and re.search(rf"\b{re.escape(disease)}{_SHOT}\b", ctx_lower) is not None
+    )
 
 
 def _salt_of_named(surface: str, ctx_lower: str) -> bool:
@@ -147,6 +171,8 @@ class DrugsRule(Rule):
                 continue  # "testosterone cypionate" where the input names testosterone
             if re.search(rf"\b{re.escape(d.surface.lower())}\b", ctx_low):
                 continue  # "valsartan" of "sacubitril/valsartan" where the input joins it by "-"
+            if named_otherwise(d.surface.lower(), ctx_low):
+                continue  # "tetanus vaccine" for "a tetanus shot", "cortisone" for "steroid"
             if ctx_words is None:
                 ctx_words = sound_alike_words(ctx)
             if process.extractOne(

@@ -396,19 +396,25 @@ def polarity_at(doc: AnalyzedText, start: int, end: int) -> str:
 _POSSESSIVE_BEFORE = re.compile(r"\b(?:his|her|my|your|their|our)\s+$", re.IGNORECASE)
 
 
-def ages(text: str) -> list[tuple[int, int, int]]:
-    """(age, start, end) of each stated age ("45-year-old", "72F", "aged 60")."""
+def ages(text: str, events: bool = True) -> list[tuple[int, int, int]]:
+    """(age, start, end) of each stated age ("45-year-old", "72F", "aged 60"); with ``events``
+    off, not the age at an event ("appendectomy at age 7")."""
     out = []
     for m in _AGE.finditer(text):
         if _POSSESSIVE_BEFORE.search(text, max(0, m.start() - 8), m.start()):
             continue  # "his 4-year-old daughter": someone else's age
         if _AGE_RANGE.search(text, max(0, m.start() - 30), m.start()):
             continue  # "children between the ages of 9 to 11 years old": a group, not the patient
+        if not events and _EVENT_AGE_BEFORE.search(text, max(0, m.start() - 12), m.start()):
+            continue  # "appendectomy at age 7", "breast cancer at age 40": an event's age
         value = next(g for g in m.groups() if g is not None)
         out.append((int(value), m.start(), m.end()))
     return out
 
 
+_EVENT_AGE_BEFORE = re.compile(
+    r"\b(?:at|since|from|by|until|before|after|around|when)\s+(?:the\s+)?$", re.IGNORECASE
+)
 _AGE_RANGE = re.compile(r"(?:\d+\s*(?:to|-|and|through)\s*|\bages\s+(?:of\s+)?)$", re.IGNORECASE)
 
 
@@ -990,7 +996,7 @@ class EntitiesRule(Rule):
 
     def _demographics(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
         findings = []
-        out_ages = ages(out.text)
+        out_ages = ages(out.text, events=False)
         ctx_ages = ages(ctx.text) if out_ages else []  # the input's, read only when needed
         ctx_numbers = {q.value for q in ctx.quantities} | {a for a, _, _ in ctx_ages}
         for age, start, end in out_ages:

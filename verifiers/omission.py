@@ -313,6 +313,8 @@ def lab_values(doc: AnalyzedText) -> list[tuple[Lab, float, int, int]]:
     for start, end, v in [*numbers, *spoken_numbers]:
         if text[end : end + 1] == ":":
             continue  # "18:00": a clock time
+        if _HOW_OFTEN.match(text, end) or text[start:end].lower() in ("once", "twice", "thrice"):
+            continue  # "check my sugar two or three times a week": how often, not a value
         head = text[max(0, start - 40) : start]
         if not head or not head[-1:].isspace() and head[-1:] not in ":=-,":
             continue
@@ -342,6 +344,11 @@ def lab_values(doc: AnalyzedText) -> list[tuple[Lab, float, int, int]]:
     return found
 
 
+_HOW_OFTEN = re.compile(
+    r"\s*(?:(?:or|to|-)\s*\w+\s+)?(?:times?\b|x\s+(?:a|per)\b|a\s+(?:day|week|month)\b|"
+    r"(?:per|each|every)\s+(?:day|week|month)\b|daily\b|weekly\b)",
+    re.IGNORECASE,
+)
 _NO_ALLERGY_OF = re.compile(r"\bno\s+(?:\w+\s+){0,2}allerg\w*", re.IGNORECASE)
 
 

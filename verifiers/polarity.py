@@ -113,7 +113,7 @@ _CONCERN = frozenset(
         "leukaemia",
         "leukemia",
         "sarcoma",
-        "malignan",
+        "malign",
         "metasta",
         "myocardi",
         "infarct",
@@ -210,6 +210,8 @@ _FINDINGS = frozenset(
 
 # stems of words that name a finding (either list), for other rules to share
 FINDING_STEMS = tuple(sorted(_CONCERN | _FINDINGS))
+# a disease an organ names ("prostate cancer", "lung mass"): denying it does not deny the organ
+_DISEASE_HEADS = ("cancer", "tumor", "tumour", "mass", "malign", "carcinoma", "lesion", "nodul")
 _CONCERN_STEMS = tuple(sorted(_CONCERN))  # str.startswith takes a tuple: one call, not a loop
 _FINDING_ONLY_STEMS = tuple(sorted(_FINDINGS))
 
@@ -351,6 +353,13 @@ class NegationRule(Rule):
                 # "weight" of "weight loss": the finding is its head, compared itself; a site
                 # ("chest" of "chest pain") is still compared, as the pain may be elsewhere too
                 continue
+            if (
+                tok.polarity == NEGATED
+                and head is not None
+                and head.startswith(_DISEASE_HEADS)
+                and tok.text.rstrip("s") in ANATOMY
+            ):
+                continue  # "no symptoms of prostate cancer": the cancer is denied, not the organ
             read = read_polarity(view.output, tok)
             if read is None:
                 continue
@@ -358,6 +367,8 @@ class NegationRule(Rule):
             if (tok.sentence, tok.stem) in both:
                 continue  # "tingling until Sunday, denies tingling today": a change, told
             qualifier = _qualifier(out_tokens, i) if tok.polarity == NEGATED else None
+            # "no ankle edema", "denies left sided facial pain": denied at a part or on a side
+            where = _where_denied(out_tokens, i) if tok.polarity == NEGATED else frozenset()
             if tok.start in drug_starts and _STOPPED.search(
                 view.output.text, max(0, tok.start - 25), min(len(view.output.text), tok.end + 25)
             ):
@@ -409,6 +420,8 @@ class NegationRule(Rule):
             aligned = [m for m in mentions if windows.holds(window, m.sentence)]
             if not aligned:
                 continue
+            if where and not any(_near(ctx, m, where) for m in aligned if m.polarity != NEGATED):
+                continue  # the input tells of it elsewhere ("edema over the right knee")
             hedged_denial = (tok.polarity, polarities) == (UNCERTAIN, {NEGATED})
             if hedged_denial and not tok.stem.startswith(_CONCERN_STEMS):
                 continue
@@ -722,7 +735,11 @@ def read_polarity(doc: AnalyzedText, tok: Token) -> Token | None:
         return tok
     if tok.trigger is None or tok.trigger > tok.start:
         lo, hi = doc.sentences[tok.sentence].span
-        if (tok.trigger is None or tok.trigger >= hi) and _ASKS_LATER.search(doc.text, tok.end, hi):
+        if (
+            (tok.trigger is None or tok.trigger >= hi)
+            and _ASKS_LATER.search(doc.text, tok.end, hi)
+            and not _POINTS_BACK.search(doc.text[tok.end : hi])
+        ):
             # "there is associated swelling when i touch here does it hurt - no": the answer
             # denies what the question asks after the word, not the word
             return replace(tok, polarity=AFFIRMED, trigger=None)
@@ -766,7 +783,10 @@ _DENIES = re.compile(
     r"never|non-?|nothing|(?:not|n't)\s+(?:have|has|had|got|experienc\w*|report\w*|"
     r"complain\w*|feel\w*|felt|show\w*|reveal\w*|see|seen|notic\w*|note|noted|appreciat\w*|hear\w*|"
     r"pass\w*|"
-    r"any|a|an)\b|(?:not|n't)\s+(?:currently\s+)?(?!going\b)\w+ing\b",  # "not using"
+    r"any|a|an)\b|(?:not|n't)\s+(?:currently\s+)?(?!going\b)\w+ing\b|"  # "not using"
+    # "it does n't look like there is any fracture": the finding is what the look denies
+    r"(?:not|n't)\s+(?:look|seem|appear)\s+(?:like|that|as\s+if|to\s+be)\s+(?:there\s+"
+    r"(?:is|are|was|were|has\s+been|'s)\s+)?",
     re.IGNORECASE,
 )
 # a list item that is the subject of its own verb ("no tobacco , skin is moist")
@@ -774,9 +794,14 @@ _OWN_VERB = re.compile(r"\s+(?:is|are|was|were|appears?|looks?)\b", re.IGNORECAS
 _ASKS_LATER = re.compile(
     r"\b(?:does|do|did|is|are|can|could|have|has)\s+(?:it|you|that|this)\b", re.IGNORECASE
 )
+# a question that asks of what came before it ("lung infections or pneumonia, do you have any
+# history of that - no")
+_POINTS_BACK = re.compile(r"\b(?:of|with|about)\s+(?:that|those|these|them|it)\W*$", re.I)
 _ASIDE = re.compile(r",\s*(?:however|though|also|then|again)\s*,", re.IGNORECASE)
 NO_ISSUE = re.compile(
-    r"no\s+(?:\w+\s+)?(?:issues?|problems?|trouble|concerns?)\s+(?:with|about)\b", re.IGNORECASE
+    r"no\s+(?:\w+\s+)?(?:issues?|problems?|trouble|concerns?)\s+(?:with|about)\b|"
+    r"not\s+(?:a|an)\s+(?:\w+\s+)?(?:issue|problem|concern)\b",  # "not a problem after the injury"
+    re.IGNORECASE,
 )
 # a purpose ("a device to prevent pregnancy") or another episode ("denies similar discomfort
 # in the past"): the word's presence now is not stated
@@ -966,6 +991,19 @@ def _qualifier(tokens: list[Token], i: int) -> frozenset[str] | None:
     return words or None
 
 
+def _where_denied(tokens: list[Token], i: int) -> frozenset[str]:
+    """The part ("ankle" of "no ankle edema") and the side ("left" of "denies left sided
+    facial pain") written in the three words before a denied finding."""
+    words = [
+        t
+        for t in tokens[max(0, i - 3) : i]
+        if t.sentence == tokens[i].sentence and t.start >= (tokens[i].trigger or 0)
+    ]
+    part = words[-1].stem if words and words[-1].text in ANATOMY else None
+    side = next((t.stem for t in words if t.text in ("left", "right")), None)
+    return frozenset(w for w in (part, side) if w)
+
+
 _QUALIFIER_WORDS = 6
 _SIDES = frozenset({"left", "right", "bilateral", "bilaterally"})
 
@@ -1084,8 +1122,9 @@ _LABEL = re.compile(r"(?:[ \t]+[A-Za-z/]+){0,2}[ \t]*:")
 
 
 # a denial of another episode than the one the input tells ("no further episodes of ...")
-_ANOTHER_EPISODE = re.compile(
-    r"\b(?:additional|further|new|recurrent|repeat|subsequent|other|more)\b", re.IGNORECASE
+_ANOTHER_EPISODE = re.compile(  # or a particular one ("denies any specific injury")
+    r"\b(?:additional|further|new|recurrent|repeat|subsequent|other|more|specific|particular)\b",
+    re.IGNORECASE,
 )
 # a drug named as the circumstance of what is denied ("upset stomach with the use of
 # ibuprofen"), or as what failed ("denies ibuprofen or ice provide relief")

@@ -22,6 +22,7 @@ from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Claim, Finding
 from medfact.verifiers.base import Rule
+from medfact.verifiers.drugs import named_otherwise
 from medfact.verifiers.entities import mentions, supported_concepts
 
 _CAUSAL = re.compile(
@@ -110,8 +111,12 @@ class SupportRule(Rule):
             return True
         assert view.context is not None
         names = view.context.drug_names
+        low = view.context.text.lower()
         return any(
-            span[0] <= d.start < span[1] and d.canonical not in names for d in view.output.drugs
+            span[0] <= d.start < span[1]
+            and d.canonical not in names
+            and not named_otherwise(d.surface.lower(), low)  # "tetanus vaccine" for "shot"
+            for d in view.output.drugs
         )
 
     def check(self, view: CaseDoc) -> list[Finding]:

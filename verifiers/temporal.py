@@ -338,6 +338,12 @@ _CONDITION = re.compile(
     r"\b(?:if|unless|in case|should (?:you|he|she|they|it|there))\b", re.IGNORECASE
 )
 _TO_VERB = re.compile(r"\s+(?:to|with|on|the\s+\w+ing)\b", re.IGNORECASE)
+# an action on something besides a drug named before it ("start taking your blood sugars")
+_OTHER_OBJECT = re.compile(
+    r"\s+(?:taking|checking|doing|monitoring|testing|measuring|recording)\s+(?:your|his|her|"
+    r"their)\s+(?!same|usual|current|regular|normal|dose|medic|tablet|pill)",
+    re.IGNORECASE,
+)
 _PAST_DATED = re.compile(
     r"\b(?:ago|last\s+(?:week|month|year)|previously|in\s+(?:19|20)\d\d)\b", re.IGNORECASE
 )
@@ -635,11 +641,15 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
         lo, hi = text.clause(m.start())
         # the drug of the action's own phrase first ("continue apixaban, hold metoprolol")
         p_lo, p_hi = text.clause(m.start(), phrase=True)
+        # "start taking your blood sugars": a drug named before is not what is started
+        other = _OTHER_OBJECT.match(doc.text, m.end()) is not None
+        if other:
+            lo = p_lo = m.start()
         drug = _drug_near(doc, drug_starts, p_lo, p_hi, m.start())
         if drug is None:
             drug = _drug_near(doc, drug_starts, lo, hi, m.start())
         carried = False
-        if drug is None and carry and not _TO_VERB.match(doc.text, m.end()):
+        if drug is None and carry and not other and not _TO_VERB.match(doc.text, m.end()):
             # "Resume the day after": the drug named just before; not "continue to ice it"
             drug = _drug_before(doc, drug_starts, m.start(), reach=120)
             carried = True
@@ -659,6 +669,8 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
             continue  # "the lisinopril gave me a cough": a side effect, not a dose given
         if value == "stopped" and _discharge(doc.text, m.start()):
             continue  # "D/c meds:", "at d/c": discharge, not discontinue
+        if value == "stopped" and _CALL_IN.match(doc.text, m.end()):
+            continue  # "stop by the front desk": a visit, not a drug stopped
         if m.group().lower() == "home" and _AT_HOME.search(
             doc.text, max(0, m.start() - 8), m.start()
         ):
@@ -725,6 +737,9 @@ _INTENT_BEFORE = re.compile(r"\bto\s+$", re.IGNORECASE)
 _STATE_BEFORE = re.compile(
     r"\b(?:is|are|very|physically|fairly|pretty|quite|so|sounds|bowels?)\s+$", re.IGNORECASE
 )
+_MOTION_AFTER = re.compile(
+    r"\s+(?:and\s+passive\s+)?(?:range|rom|motion|movement|flexion|extension)\b", re.I
+)
 _TOPIC_BEFORE = re.compile(r"\babout\s+(?:your|his|her|the|their)\s+$", re.IGNORECASE)
 _DENIED_BEFORE = re.compile(r"\b(?:no|nothing)\b(?:\s+\w+){0,2}\s+$", re.IGNORECASE)
 
@@ -740,10 +755,14 @@ def _no_aspect(text: str, m: re.Match[str]) -> bool:
     before = max(0, at - 30)
     if word == "quit" and _INTENT_BEFORE.search(text, before, at):
         return True
-    if word == "active" and _STATE_BEFORE.search(text, before, at):
-        return True
+    if word == "active" and (
+        _STATE_BEFORE.search(text, before, at) or _MOTION_AFTER.match(text, m.end())
+    ):
+        return True  # "physically active", "limited active and passive range of motion"
     if word == "history of" and _TOPIC_BEFORE.search(text, before, at):
         return True  # "tell me more about your history of smoking": a topic, not the past
+    if word == "history of" and _DENIED_BEFORE.search(text, before, at):
+        return True  # "no history of drug or alcohol abuse": none, ever - not a past one
     if word in ("done", "done on", "performed", "completed", "requested", "due") and (
         _NOT_YET_BEFORE.search(text, before, at) or _OTHER_SENSE.match(text, m.end())
     ):
@@ -753,6 +772,7 @@ def _no_aspect(text: str, m: re.Match[str]) -> bool:
     return word == "was done" and _DENIED_BEFORE.search(text, before, at) is not None
 
 
+_CALL_IN = re.compile(r"\s+(?:by|in\s+at|off\s+at)\s+(?:the|my|our|your)\b", re.I)
 _VISIT_AFTER = re.compile(
     r"\s+(?:clinic|review|appointment|appt|visit|follow-up|follow\s+up|check|f/u|ward)\b", re.I
 )

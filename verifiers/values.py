@@ -26,6 +26,7 @@ from medfact.verifiers.temporal import anchored, first_words
 # Classes whose values are specific enough that a lone competitor is a real disagreement.
 _SPECIFIC = DOSE_CLASSES | {"pressure", "ratio", "temperature", "age", "weight", "rate", "percent"}
 PER_KG = re.compile(r"\s*(?:/|per\s+)(?:kg|kilos?|kilograms?)\b", re.IGNORECASE)
+_SOMEONE_ELSES = re.compile(r"\b(?:my|his|her|your|their|our)\s+(?:\w+\s+)?$", re.IGNORECASE)
 _AGE_SEX = re.compile(r"[FM]\b")  # "44F", "22M": an age and a sex, not degrees or metres
 
 # --- dosing frequency --------------------------------------------------------------------------
@@ -828,6 +829,10 @@ class NumbersRule(Rule):
                 continue
             if q.unit_class == "ratio" and _ratio_kind(q) != _ratio_kind(c):
                 continue  # a pain score of 5/10 is no blood pressure and no strength of 5/5
+            if c.unit_class == "age" and _SOMEONE_ELSES.search(
+                ctx.text, max(0, c.start - 20), c.start
+            ):
+                continue  # "i chase my two four-year-olds": a child's age, not the patient's
             asked = _asked_count(ctx, c) if q.unit_class is None else set()
             overlap = len(anchors & (clause_window_stems(ctx, c.token_index) | asked))
             answered = answered or bool(anchors & asked)

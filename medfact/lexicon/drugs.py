@@ -57,7 +57,22 @@ _EXTRA_VARIANTS = {
     "anoro": "umeclidinium/vilanterol",
     "seretide": "fluticasone/salmeterol",
     "janumet": "sitagliptin/metformin",
+    "tylenol with codeine": "acetaminophen/codeine",
 }
+
+# brands whose number names another product ("Tylenol No. 3", "Tylenol #3": with codeine)
+_NUMBERED = {
+    "tylenol": ("acetaminophen/codeine", re.compile(r"\s*(?:no\.?|#)\s*[1-4]\b", re.IGNORECASE))
+}
+
+
+def _mention(text: str, key: str, start: int, end: int, canonical: str) -> DrugMention:
+    """The mention of ``text[start:end]`` (looked up as ``key``), with a brand's number."""
+    numbered = _NUMBERED.get(key)
+    if numbered is not None and (m := numbered[1].match(text, end)):
+        canonical, end = numbered[0], m.end()  # "Tylenol No. 3": with codeine
+    return DrugMention(start, end, text[start:end], canonical)
+
 
 _PACKAGE = "drug_named_entity_recognition"
 _DATA_FILE = "drug_ner_dictionary.pkl.bz2"
@@ -240,8 +255,7 @@ class DrugLexicon:
                 # one word only: a single look-up (most words are no drug)
                 canonical = self.variants.get(words[i][0])
                 if canonical is not None:
-                    start, end = words[i][1], words[i][2]
-                    found.append(DrugMention(start, end, text[start:end], canonical))
+                    found.append(_mention(text, words[i][0], words[i][1], words[i][2], canonical))
                 i += 1
                 continue
             longest = self.max_words
@@ -251,8 +265,7 @@ class DrugLexicon:
                 key = words[i][0] if n == 1 else " ".join(w for w, _, _ in words[i : i + n])
                 canonical = self.variants.get(key)
                 if canonical is not None:
-                    start, end = words[i][1], words[i + n - 1][2]
-                    found.append(DrugMention(start, end, text[start:end], canonical))
+                    found.append(_mention(text, key, words[i][1], words[i + n - 1][2], canonical))
                     i += n
                     break
             else:

@@ -1,0 +1,207 @@
+"""Session 11: readings that flagged faithful reference notes (ACI-Bench, MTS-Dialog), each with
+a control that the same rule still catches the error."""
+
+from __future__ import annotations
+
+import medfact.verifiers  # noqa: F401 - the rules first: omission.v1 imports the compare stage
+from medfact.analysis import AFFIRMED, NEGATED, UNCERTAIN
+from medfact.lexicon.drugs import default_lexicon
+from medfact.testing import analysed, run_rule
+
+
+def _polarity(context: str, word: str) -> str:
+    doc = analysed("x", context).context
+    assert doc is not None
+    return next(t.polarity for t in doc.tokens if t.text == word)
+
+
+def _rules(output: str, context: str, risk: int = 3) -> set[str]:
+    found: set[str] = set()
+    for rule in ("negation.v1", "entities.v1", "drugs.v1", "temporal.v1", "omission.v1"):
+        found |= {f.rule for f in run_rule(rule, output, context) if f.risk >= risk}
+    return found
+
+
+def test_an_exam_systems_headers_are_no_speakers() -> None:
+    note = (
+        "HEAD: No angioedema.\nRESPIRATORY: No audible stridor. I do appreciate some faint "
+        "expiratory wheezing bilaterally.\nSKIN: No rash."
+    )
+    assert _polarity(note, "wheezing") == AFFIRMED
+    assert _polarity(note, "stridor") == NEGATED
+    # control: a speaker's "No." still answers the question before it
+    assert _polarity("Doctor: Any wheezing?\nPatient: No.", "wheezing") == NEGATED
+
+
+def test_a_look_that_denies_reaches_past_there_is() -> None:
+    ctx = "[doctor] the x-ray it does n't look like there is any , uh , broken bone or fracture"
+    assert run_rule("negation.v1", "X-ray shows no fracture.", ctx) == []
+    assert [f.risk for f in run_rule("negation.v1", "X-ray shows a fracture.", ctx)] == [4]
+
+
+def test_a_negation_stops_at_a_new_subject_and_verb_of_run_on_speech() -> None:
+    ctx = (
+        "[doctor] i do n't appreciate any extra beats doing a quick extremity exam your skin is "
+        "pink warm and dry"
+    )
+    assert _polarity(ctx, "beats") == NEGATED
+    assert _polarity(ctx, "skin") == AFFIRMED
+    mother = "[patient] no lung cancer my mom did have breast cancer"
+    assert _polarity(mother, "breast") == AFFIRMED
+    # control: "that" makes the clause the denied thing
+    assert _polarity("He denies that his pain is worse.", "worse") == NEGATED
+
+
+def test_a_negation_stops_at_the_next_part_of_a_dictated_exam() -> None:
+    ctx = (
+        "[doctor] your lungs are clear without wheezes rales or rhonchi on your abdominal exam "
+        "bowel sounds are present"
+    )
+    assert _polarity(ctx, "rhonchi") == NEGATED
+    assert _polarity(ctx, "bowel") == AFFIRMED
+
+
+def test_a_comma_item_with_its_own_subject_or_an_instruction_ends_a_negated_list() -> None:
+    ctx = (
+        "Compared to the previous study, there are no significant changes, and please add in "
+        "the history, patient has a history of atrial fibrillation, diabetes, asthma."
+    )
+    assert _polarity(ctx, "asthma") == AFFIRMED
+    assert _polarity("Denies fever, chills, asthma.", "asthma") == NEGATED
+
+
+def test_an_any_that_points_back_asks_about_the_words_before_it() -> None:
+    ctx = (
+        "[doctor] okay alright and then things like lung infections or pneumonia do you have any "
+        "previous history of that\n[patient] no no not not anything that i'm aware of"
+    )
+    assert run_rule("negation.v1", "Denies any history of lung infections or pneumonia.", ctx) == []
+    assert _polarity(ctx, "pneumonia") == NEGATED
+
+
+def test_a_hedge_the_answer_confirms_is_a_fact() -> None:
+    ctx = (
+        "[doctor] i think you've got an allergy to penicillin is that correct\n"
+        "[patient] that's correct yes\n[doctor] okay"
+    )
+    assert _polarity(ctx, "allergy") == AFFIRMED
+    denied = ctx.replace("that's correct yes", "no that was my brother")
+    assert _polarity(denied, "allergy") == UNCERTAIN
+
+
+def test_an_answer_answers_the_turns_last_question_not_what_follows_it() -> None:
+    ctx = (
+        "Doctor: Do you drink? Excessive drinking can cause issues with the liver.\n"
+        "Patient: No, I do not. I take a lot of Tylenol for pain."
+    )
+    assert run_rule("negation.v1", "Negative for use of alcohol.", ctx) == []
+    assert [f.risk for f in run_rule("negation.v1", "Drinks alcohol daily.", ctx)] == [4]
+
+
+def test_a_symptom_said_as_an_adjective_is_the_symptom() -> None:
+    ctx = (
+        "[doctor] do you get any rashes underneath your breasts ? and it could be from sweating .\n"
+        "[patient] no , but they are always sweaty ."
+    )
+    assert run_rule("negation.v1", "No rash under breasts; persistent sweating.", ctx) == []
+    hemoglobin = "[patient] my last hgb a1c was a little over eight"
+    assert run_rule("negation.v1", "His last hemoglobin A1C was 8.", hemoglobin) == []
+
+
+def test_a_denial_at_a_part_or_side_the_input_does_not_affirm_there_is_no_flip() -> None:
+    knee = "[doctor] on your right knee examination i do appreciate some edema and an effusion"
+    assert run_rule("negation.v1", "No ankle edema.", knee) == []
+    assert [f.risk for f in run_rule("negation.v1", "No knee edema.", knee)] == [4]
+    face = "[patient] the pain is on the right side of my face , my cheek hurts"
+    assert run_rule("negation.v1", "Denies left sided facial pain.", face) == []
+
+
+def test_pseudo_and_partial_denials_deny_nothing_of_the_input() -> None:
+    injury = "[patient] i was able to bend it immediately after the injury but not really now"
+    assert run_rule("negation.v1", "This was not a problem right after the injury.", injury) == []
+    plan = "[doctor] hopefully physical therapy helps your injury heal"
+    assert run_rule("negation.v1", "He denies any specific injury.", plan) == []
+    assert [f.risk for f in run_rule("negation.v1", "He denies any injury.", plan)] >= [3]
+    cancer = "[doctor] on your prostate exam i do appreciate an enlarged prostate"
+    out = "There were no concerning symptoms of prostate cancer."
+    assert run_rule("negation.v1", out, cancer) == []
+
+
+def test_a_brand_number_and_a_lay_name_name_a_drug() -> None:
+    codeine = default_lexicon().find("Tylenol No. 3 prn, Tylenol #3, tylenol 325 mg")
+    assert [d.canonical for d in codeine] == [
+        "acetaminophen/codeine",
+        "acetaminophen/codeine",
+        "acetaminophen",
+    ]
+    assert _polarity("She uses Tylenol No. 3 and ibuprofen.", "ibuprofen") == AFFIRMED
+    ctx = "[doctor] you're due for a tetanus shot , and if it doesn't settle a steroid injection ."
+    out = "Tetanus vaccine given today; cortisone injection if no better."
+    assert run_rule("drugs.v1", out, ctx) == []
+    assert run_rule("drugs.v1", "Hepatitis B vaccine given today.", ctx) != []
+    coke = "Patient: I did some coke. It's this heroin that is going to get me."
+    assert run_rule("drugs.v1", "Last use of heroin and cocaine this morning.", coke) == []
+    # a group's singular is a class: "Narcotic pain medication: No."
+    assert run_rule("drugs.v1", "Narcotic pain medication: No.", "Patient: only ibuprofen.") == []
+
+
+def test_an_event_age_is_no_patients_age() -> None:
+    ctx = "[doctor] she's a 42-year-old female . [patient] my appendix came out when i was seven ."
+    assert run_rule("entities.v1", "42-year-old; appendectomy at age 7.", ctx) == []
+    assert [f.risk for f in run_rule("entities.v1", "47-year-old woman.", ctx)] != []
+
+
+def test_a_frequency_of_checks_is_no_critical_value() -> None:
+    ctx = (
+        "[patient] i check my sugar two or three times a week . [doctor] and check your blood "
+        "sugar twice daily for the next two weeks"
+    )
+    assert run_rule("omission.v1", "He checks his sugars at home.", ctx) == []
+    low = "[doctor] his blood sugar 2 this morning so we gave dextrose"
+    assert any("critical value" in f.message for f in run_rule("omission.v1", "Seen.", low))
+
+
+def test_readings_of_temporal_and_severity_words() -> None:
+    never = "Doctor: Any drinking or smoking? Patient: No, I never smoked, and I drink rarely."
+    assert run_rule("temporal.v1", "No history of drug or alcohol abuse; nonsmoker.", never) == []
+    active = "[doctor] you have limited active and passive range of motion of the right shoulder"
+    out = "History of right shoulder pain when he was younger."
+    assert run_rule("temporal.v1", out, active) == []
+    desk = "[doctor] stop by the front desk ; continue the methotrexate ."
+    assert run_rule("temporal.v1", "Continue methotrexate.", desk) == []
+    assert run_rule("temporal.v1", "Stop methotrexate.", desk) != []
+    options = (
+        "Doctor: Was the numbness and tingling mild, moderate, or severe?\n"
+        "Patient: It was a mild feeling, but it has not changed."
+    )
+    assert run_rule("certainty.v1", "Mild tingling and numbness in his toes.", options) == []
+    level = "Patient: It was in the right side, L2-L3."
+    assert run_rule("laterality.v1", "Clinical right L2 radiculopathy.", level) == []
+    assert run_rule("laterality.v1", "Clinical right L4 radiculopathy.", level) != []
+
+
+def test_advice_naming_a_vaccine_the_input_calls_a_shot_is_supported() -> None:
+    ctx = "[doctor] it looks like you're due for a tetanus shot so we'll give you a tetanus shot"
+    out = "I advised the patient that he is due for a tetanus vaccine."
+    assert [f.risk for f in run_rule("unsupported.v1", out, ctx) if f.risk >= 3] == []
+    other = "I advised the patient that he is due for a hepatitis B vaccine."
+    assert [f.risk for f in run_rule("unsupported.v1", other, ctx) if f.risk >= 3] != []
+
+
+def test_an_action_on_something_else_is_not_the_drug_named_before_it() -> None:
+    ctx = (
+        "[doctor] i'm just keep you on that five hundred of metformin okay i do want you to start "
+        "taking your blood sugars before every meal"
+    )
+    assert run_rule("temporal.v1", "Continue metformin 500 mg daily.", ctx) == []
+    stop = ctx.replace("start taking your blood sugars", "stop taking your metformin")
+    assert run_rule("temporal.v1", "Continue metformin 500 mg daily.", stop) != []
+
+
+def test_a_childs_age_is_not_the_patients() -> None:
+    kids = "[doctor] what activities do you do [patient] i chase my two four -year-old"
+    assert [
+        f.risk for f in run_rule("numbers.v1", "A 44-year-old woman.", kids) if f.risk > 2
+    ] == []
+    own = "[doctor] she is a four -year-old girl"
+    assert [f.risk for f in run_rule("numbers.v1", "A 44-year-old girl.", own)] == [3]
