@@ -676,6 +676,7 @@ class Analyzer:
                     tok.scope = FAMILY
             previous = sent_tokens
         _unit_said_after(doc)
+        _unit_of_current_dose(doc)
         _unit_asked(doc)
         _retracted_values(doc)
         doc.is_dialogue = sum(s is not None for s in speakers) >= 2
@@ -1454,6 +1455,8 @@ def _forward_scope(
                     break
                 item += 1
             words = toks[j:item]
+            if item < len(toks) and item in stops and toks[item].text in _OWN_TRIGGERS:
+                break  # "no palpable mass, brown stool guaiac positive": the item's own result
             if any(t.is_number or t.text in _STATES for t in words):
                 break  # "no murmur, femoral pulses palpable": an item stating its own finding
             if words and words[0].text in _OPENS_OWN_ITEM:
@@ -1932,6 +1935,23 @@ def _unit_said_after(doc: AnalyzedText) -> None:
             q.end = m.end(1)
 
 
+def _unit_of_current_dose(doc: AnalyzedText) -> None:
+    """A bare number said as where one is now ("increasing my testosterone to 175 milligrams?
+    i'm at 140 now") is in the unit of the dose said just before it."""
+    previous: Quantity | None = None
+    for q in doc.quantities:
+        if (
+            q.unit is None
+            and previous is not None
+            and previous.unit_class in terms.DOSE_CLASSES
+            and q.start - previous.end < 120
+            and _AT_DOSE.search(doc.text, max(0, q.start - 20), q.start)
+        ):
+            q.unit_class, q.unit = previous.unit_class, previous.unit
+        previous = q
+
+
+_AT_DOSE = re.compile(r"\b(?:i'm|i\s+am|he's|she's|currently|now)\s+(?:at|on)\s+$", re.IGNORECASE)
 _LONE_UNIT = re.compile(r"\.\s+([A-Za-z]+)\.?[ \t]*(?=\n|$)")
 
 

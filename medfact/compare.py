@@ -173,6 +173,7 @@ _ORDER = re.compile(
 )
 _ORDER_SIGN = {"more": 1, "higher": 1, "greater": 1, "less": -1, "lower": -1, "fewer": -1}
 _GESTATION = re.compile(r"\bgestation|\bpregnan", re.IGNORECASE)
+_INTERVAL_BEFORE = re.compile(r"\b(?:in|every|each|for|within|after|next)\s+$", re.IGNORECASE)
 _PREGNANCY_NEGATIVE = re.compile(r"\bnegative\b|\bnot\b|\bno\b|\bdenies\b", re.IGNORECASE)
 _NOT_A_PREGNANCY = re.compile(
     # "monthly pregnancy tests" plans tests; "pregnancy test positive" is read below
@@ -288,6 +289,14 @@ def _table_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
     return _PATTERNS[words]
 
 
+_ANOTHER = re.compile(r"\b(?:other|another|further|additional)\b", re.IGNORECASE)
+_DIET_AFTER = re.compile(
+    r"\s*(?:of\s+)?(?:sodium|salt|fluid|water|protein|carbs?|carbohydrates?|fat|fibre|fiber|"
+    r"calories|kcal)\b",
+    re.IGNORECASE,
+)
+
+
 def amount_facts(doc: AnalyzedText, skip: Sequence[tuple[int, int]]) -> list[Fact]:
     """Doses and measured values: the analyser's quantities with a unit (not ages, times or
     counts, which other facts read), keyed by the drug they follow or by their unit class."""
@@ -311,6 +320,8 @@ def amount_facts(doc: AnalyzedText, skip: Sequence[tuple[int, int]]) -> list[Fac
             continue  # "01/2020", "12/19": a month and year, no ratio
         if TABLETS_OF.search(doc.text, max(0, q.start - 8), q.start):
             continue  # "15 mg (6 x 2.5 mg)": each tablet's strength, not the dose
+        if _DIET_AFTER.match(doc.text, q.end):
+            continue  # "two gram sodium diet", "1.5 L fluid restriction": a diet, no drug's dose
         family = "dose" if q.unit_class in DOSE_CLASSES else q.unit_class
         drug = (_drug_after(doc, q.end) or _drug_anchor(doc, q.start)) if family == "dose" else ""
         unit = (q.unit or "") + ("/kg" if _per_kg(doc.text, q.end) else "")
@@ -558,8 +569,10 @@ def status_facts(doc: AnalyzedText) -> list[Fact]:
                     topic = _near_topic(doc, i)
                 out.append(Fact("status", "", m.value, m.start, m.end, topic))
         elif m.kind == "action" and not m.asked:
-            # not "if his heart stopped, ... carry on with the antibiotics": a condition
-            out.append(Fact("action", m.drug or "", m.value, m.start, m.end))
+            # not "if his heart stopped, ... carry on with the antibiotics": a condition; a hold
+            # for a while ("hold warfarin tonight and tomorrow") carries its end in ``data``
+            bounded = m.value == "held" and _HELD_FOR_A_WHILE.match(doc.text, m.end) is not None
+            out.append(Fact("action", m.drug or "", m.value, m.start, m.end, bounded))
         elif (
             m.kind == "time"
             and m.amount is not None
@@ -621,6 +634,8 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
         stated = tok.polarity in (AFFIRMED, NEGATED) and tok.sentence not in result_sentences
         if tok.polarity == NEGATED and tok.trigger is not None:
             stated = stated and not NO_ISSUE.match(doc.text, tok.trigger)  # "no issues with pain"
+            # "no other bruising", "no further episodes": another one is denied, not this one
+            stated = stated and not _ANOTHER.search(doc.text, tok.trigger, tok.start)
         if stated and _direct(doc, tok) and finding and tok.start not in drug_starts:
             # a drug's presence is its actions' and allergies' business ("avoid ibuprofen")
             key = f"{tok.stem}|past" if tok.scope == HISTORY else tok.stem
@@ -974,6 +989,8 @@ def pregnancy_facts(doc: AnalyzedText) -> list[Fact]:
     for q in doc.quantities:
         if q.unit in ("wk", "week", "weeks") or (q.unit_class == "time" and q.unit == "wk"):
             near = doc.text[q.start : q.end + 30]
+            if _INTERVAL_BEFORE.search(doc.text, max(0, q.start - 12), q.start):
+                continue  # "recheck TSH in four weeks ... through mid pregnancy": an interval
             if _GESTATION.search(near) or _GESTATION.search(
                 doc.text[max(0, q.start - 20) : q.start]
             ):
@@ -1357,6 +1374,8 @@ def _agree(a: Fact, b: Fact) -> bool:
             return a.value == b.value
         return same_allergen(a.value, b.value)
     if a.kind == "action":
+        if {a.value, b.value} == {"held", "resumed"} and (a.data or b.data):
+            return True  # "resume warfarin" after "hold warfarin tonight and tomorrow"
         return not _actions_conflict(a.value, b.value)
     if a.kind == "route":
         return routes_agree(a.value, b.value)
@@ -1376,6 +1395,14 @@ _EXTREMITY = concept_key("extremity")
 _LIMBS = frozenset(
     concept_key(w)
     for w in ("extremity", "leg", "arm", "foot", "feet", "ankle", "hand", "knee", "thigh", "calf")
+)
+
+
+# a hold with an end: "hold warfarin tonight and tomorrow", "held until a repeat creatinine"
+_HELD_FOR_A_WHILE = re.compile(
+    r"[^.;\n]{0,60}?\b(?:until|till|tonight|tomorrow|for\s+(?:the\s+next\s+)?\w+\s+(?:days?|"
+    r"doses?|nights?|weeks?|hours?)|over\s+the\s+weekend|then\s+(?:restart|resume))\b",
+    re.IGNORECASE,
 )
 
 

@@ -205,3 +205,65 @@ def test_a_childs_age_is_not_the_patients() -> None:
     ] == []
     own = "[doctor] she is a four -year-old girl"
     assert [f.risk for f in run_rule("numbers.v1", "A 44-year-old girl.", own)] == [3]
+
+
+def _compare_kinds(output: str, context: str) -> list[str]:
+    from medfact.compare import compare_texts
+
+    doc = analysed(output, context)
+    assert doc.context is not None
+    return [d.said.kind for d in compare_texts(doc.output, doc.context)]
+
+
+def test_compare_reads_bounded_holds_intervals_diets_and_other_ones() -> None:
+    hold = "[doctor] INR five point nine. let's hold warfarin tonight and tomorrow, then recheck"
+    assert "action" not in _compare_kinds("Resume warfarin at 4 mg daily.", hold)
+    held = "[doctor] INR five point nine. let's hold warfarin, cardiology to advise"
+    assert "action" in _compare_kinds("Resume warfarin at 4 mg daily.", held)
+    tsh = "[doctor] she is about seven weeks pregnant. recheck TSH in four weeks through pregnancy"
+    assert "gestation" not in _compare_kinds("Early pregnancy (~7 weeks).", tsh)
+    diet = "[doctor] start spironolactone fifty and furosemide twenty daily, two gram sodium diet"
+    assert "amount" not in _compare_kinds("Start furosemide 20 mg daily; 2 g sodium diet.", diet)
+    bruise = "Doctor: bruising\nPatient: a bruise on my right forearm, I bumped the door"
+    assert "polarity" not in _compare_kinds("Bruise, right forearm; no other bruising.", bruise)
+    assert "polarity" in _compare_kinds("No bruising.", bruise)
+
+
+def test_a_frequency_word_before_a_things_name_is_no_dose_rate() -> None:
+    ctx = (
+        "Doctor: and you're taking the eliquis five twice a day\n"
+        "Patient: yes morning and night\nDaughter: I do her pill box every sunday"
+    )
+    out = "Apixaban 5 mg BID; her daughter fills a weekly pill organizer."
+    assert "frequency" not in _compare_kinds(out, ctx)
+    assert run_rule("numbers.v1", out, ctx) == []
+    assert run_rule("numbers.v1", "Apixaban 5 mg weekly.", ctx) != []
+
+
+def test_a_current_dose_said_without_its_unit_takes_the_dose_before() -> None:
+    ctx = "[patient] what about increasing my testosterone to 175 milligrams ? i'm at 140 now ."
+    doc = analysed("x", ctx).context
+    assert doc is not None
+    assert [(q.value, q.unit) for q in doc.quantities] == [(175, "mg"), (140, "mg")]
+    other = analysed("x", "[patient] i take 175 milligrams . i walk 140 steps now .").context
+    assert other is not None
+    assert [(q.value, q.unit) for q in other.quantities] == [(175, "mg"), (140, None)]
+
+
+def test_results_and_levels_read_as_what_they_are() -> None:
+    ctx = "labs creatinine zero point seven, C3 and C4 normal, double stranded DNA low positive"
+    assert run_rule("laterality.v1", "Creatinine 0.7, C3/C4 normal.", ctx) == []
+    rectal = "rectal exam: no external hemorrhoids, no palpable mass, brown stool guaiac positive."
+    assert _polarity(rectal, "guaiac") == AFFIRMED
+    assert _polarity(rectal, "hemorrhoids") == NEGATED
+    tpo = "TSH four point one. TPO antibodies were positive last year."
+    assert run_rule("negation.v1", "Negative for vomiting, palpitations and tremor.", tpo) == []
+    assert default_lexicon().find("salivary cortisol was normal") == []
+
+
+def test_a_denied_kind_and_a_cause_are_no_contradiction() -> None:
+    ctx = "Patient: I still get headache days, about fifteen a month."
+    assert run_rule("negation.v1", "Negative for thunderclap headache.", ctx) == []
+    assert [f.risk for f in run_rule("negation.v1", "No headache.", ctx)] == [4]
+    worse = "[doctor] anything make the pain worse ? [patient] lifting . it's a bit better now ."
+    assert run_rule("comparison.v1", "His pain has slightly improved.", worse) == []

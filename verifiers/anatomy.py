@@ -339,6 +339,11 @@ def _other_side_said(
     return next((c for c in theirs if c.side != m.side and said(c)), None)
 
 
+_COMPLEMENT = re.compile(
+    r"(?:\s*(?:and|/|,)\s*C\d)?\s*(?:levels?\s+)?(?:(?:are|were|is|was)\s+)?"
+    r"(?:normal|low|high|raised|elevated|decreased|reduced|consumed|complement)\b",
+    re.IGNORECASE,
+)
 _LEVEL = re.compile(r"\b([CTLS])(\d{1,2})(?:\s*[/-]\s*([CTLS])?(\d{1,2}))?\b")
 
 
@@ -352,6 +357,8 @@ def spinal_levels(text: str) -> list[tuple[tuple[str, ...], int, int]]:
             continue
         if not number2 and letter in "ST":
             continue  # "S1 S2" heart sounds, "T2" MRI sequences: only a pair is a level
+        if letter == "C" and _COMPLEMENT.match(text, m.end(), m.end() + 30):
+            continue  # "C3/C4 normal", "C3 and C4 low": complement levels, not vertebrae
         level = (f"{letter}{int(number)}",)
         if number2:
             level += (f"{letter2 or letter}{int(number2)}",)

@@ -183,10 +183,16 @@ def _clause(doc: AnalyzedText, i: int, width: int, step: int) -> list[str]:
     return [t.text for t in _clause_tokens(doc, i, width, step)]
 
 
+_MAKES = frozenset({"make", "makes", "made", "making"})
+
+
 def is_trigger(doc: AnalyzedText, i: int) -> bool:
     """Whether the change word at token ``i`` names what makes something better or worse
     ("worse with walking", "better after rest", "relieved by rest"), not a change over time."""
     word = doc.tokens[i].text
+    before = doc.tokens[max(0, i - 4) : i]
+    if any(t.text in _MAKES and t.sentence == doc.tokens[i].sentence for t in before):
+        return True  # "anything make the pain worse?", "ice makes it better": what does it
     after = _clause(doc, i, 6, 1)
     if word in _RISING and after[:1] == ["from"] and set(after[1:3]) & _POSITIONS:
         return True  # "falls on rising from a chair": standing up, not a rise

@@ -211,6 +211,12 @@ _FINDINGS = frozenset(
 # stems of words that name a finding (either list), for other rules to share
 FINDING_STEMS = tuple(sorted(_CONCERN | _FINDINGS))
 # a disease an organ names ("prostate cancer", "lung mass"): denying it does not deny the organ
+# words that name a kind of a finding ("thunderclap headache", "productive cough")
+_KINDS = frozenset(
+    {"thunderclap", "sudden", "severe", "acute", "exertional", "nocturnal", "productive"}
+    | {"focal", "constant", "persistent", "significant", "major", "worst", "sharp", "crushing"}
+    | {"projectile", "bloody", "bilious", "radiating", "pleuritic", "positional", "unilateral"}
+)
 _DISEASE_HEADS = ("cancer", "tumor", "tumour", "mass", "malign", "carcinoma", "lesion", "nodul")
 _CONCERN_STEMS = tuple(sorted(_CONCERN))  # str.startswith takes a tuple: one call, not a loop
 _FINDING_ONLY_STEMS = tuple(sorted(_FINDINGS))
@@ -390,10 +396,14 @@ class NegationRule(Rule):
             drug_mod = i > 0 and out_tokens[i - 1].start in drug_starts
             # "chest pressure" is felt; "blood pressure" is measured
             feeling_pressure = tok.text == "pressure" and mod not in _PRESSURE_MEASURES
+            # "negative for thunderclap headache": a kind of the finding is denied; an input
+            # that tells of the finding without saying of which kind does not contradict it
+            kind_denied = tok.polarity == NEGATED and out_tokens[i - 1].text in _KINDS
             asserted = [
                 m
                 for m, m_mod, m_head in ctx_mentions.get(tok.stem, [])
                 if m.polarity != ASKED
+                and not (kind_denied and m_mod != mod and m.polarity != NEGATED)
                 and not (m.polarity == NEGATED and tok.start in drug_starts and _held_for(ctx, m))
                 and (mod is None or m_mod is None or mod == m_mod)
                 and (not drug_mod or mod == m_mod)
@@ -607,6 +617,8 @@ class NegationRule(Rule):
             opposite = RESULT_OPPOSITES.get(tok.text)
             if opposite is None or tok.scope == HISTORY:
                 continue  # "history of an abnormal pap in 2009": a past result, not today's
+            if out.text[tok.end : tok.end + 4].lower() == " for":
+                continue  # "Negative for vomiting, tremor": a list's header, its items compared
             sentence = [t for t in out.sentence_tokens(tok.sentence) if is_content(t)]
             topic = {t.stem for t in sentence}
             topic.discard(tok.stem)

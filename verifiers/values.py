@@ -110,6 +110,14 @@ def _count(word: str | None) -> float | None:
         return None
 
 
+# what a frequency word before a noun names besides a dose ("a weekly pill organizer")
+_NOT_A_DOSING = re.compile(
+    r"\s+(?:pill|organi[sz]er|dosette|blister|planner|appointments?|clinic|visits?|meetings?|"
+    r"calls?|phone|newsletter|support\s+group|group|class(?:es)?)\b",
+    re.IGNORECASE,
+)
+
+
 def frequencies(doc: AnalyzedText) -> list[Frequency]:
     """Every frequency expression of ``doc``, left to right, longest first where they overlap."""
     found = []
@@ -140,6 +148,8 @@ def frequencies(doc: AnalyzedText) -> list[Frequency]:
                 doc.text, max(0, m.start() - 24), m.start()
             ):
                 rate = None  # "pain at night", "wakes at night": when, not how often
+        if rate and _NOT_A_DOSING.match(doc.text, m.end()):
+            rate = None  # "a weekly pill organizer", "the monthly clinic": a thing's name
         if rate:
             found.append(Frequency(m.start(), m.end(), rate))
     retracted = doc.readings.get("retracted")

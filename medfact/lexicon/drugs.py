@@ -95,6 +95,7 @@ _NOT_DRUGS = frozenset(
     [
         "today",
         "uric acid",  # a blood test ("urate (uric acid) level"), not a medicine
+        "cortisol",  # a hormone measured ("salivary cortisol"); the drug is hydrocortisone
         "urate",
         "water",
         "air",
