@@ -998,7 +998,7 @@ class Analyzer:
                 elif answered and (len(reply.split()) <= 5 or _BARE_ANSWER.match(reply)):
                     if _is_bare_no(reply):
                         polarity = NEGATED
-                    elif _POSITIVE.match(reply):
+                    elif _says_yes(reply):
                         polarity = AFFIRMED
                 alternative = " or " in sent.text.lower() and polarity != NEGATED
                 if alternative or polarity != AFFIRMED:
@@ -1023,6 +1023,22 @@ class Analyzer:
                         tok.polarity = NEGATED if polarity == NEGATED else ASKED
                     else:
                         tok.polarity = ASKED if alternative else polarity
+                if (
+                    answered
+                    and not alternative
+                    and len(toks) <= _POINTING_WORDS
+                    and _POINTS_BACK.search(sent.text)
+                ):
+                    # "Some people have thoughts of ending their life. Have you had thoughts
+                    # like that? - No.": the statement the question points back to is asked too
+                    at = idxs.index(i)
+                    before = sents[idxs[at - 1]] if at > 0 else None
+                    if before is not None and not before.text.rstrip().endswith("?"):
+                        for tok in by_sentence.get(before.index, []):
+                            if reply_turn is not None:
+                                tok.speaker = reply_turn[0]
+                            if polarity != AFFIRMED or tok.polarity != NEGATED:
+                                tok.polarity = polarity
                 if polarity in (NEGATED, AFFIRMED):
                     # "Does the pain go down your legs? - No.": the answer is about where it
                     # goes; the pain itself is taken as given
@@ -1253,9 +1269,10 @@ for _scale, _table in terms.SCALES.items():
 def _delayed_answer(
     sents: list[Sentence], turns: list[tuple[str | None, list[int]]], t: int
 ) -> tuple[str | None, list[int]] | None:
-    """The turn that answers turn ``t``'s question after a counter-question and a reply that
-    asks nothing ("Ever tried to end your life? - Is that going in the notes? - It's important
-    I know. - Yes. Tablets."), or None."""
+    """The turn that answers turn ``t``'s question after a counter-question or a silence and a
+    reply that asks nothing ("Ever tried to end your life? - Is that going in the notes? - It's
+    important I know. - Yes. Tablets."; "Any thoughts of ending your life? - ... - Take your
+    time. - At night, sometimes."), or None."""
     asker, ask = turns[t]
     replier, counter = turns[t + 1]
     again, explained = turns[t + 2]
@@ -1263,8 +1280,11 @@ def _delayed_answer(
         return None
     if not sents[ask[-1]].text.rstrip().endswith("?"):
         return None
-    if not sents[counter[-1]].text.rstrip().endswith("?") or len(counter) > 1:
+    if len(counter) > 1:
         return None
+    said = _SPEAKER.sub("", sents[counter[0]].text)
+    if not sents[counter[-1]].text.rstrip().endswith("?") and _WORD.search(said):
+        return None  # neither a counter-question nor a silence ("...", "[pause]")
     if any(sents[k].text.rstrip().endswith("?") for k in explained):
         return None
     return turns[t + 3]
@@ -1549,10 +1569,27 @@ _STATES = frozenset(
     | {"tolerating", "tolerated", "tolerates"}  # "no further vomiting, tolerating soup"
 )
 _CLAUSE_OPENING_NEGATIONS = frozenset({"absent", "nil"})
+# a question that points back to the statement before it ("Have you had thoughts like that?")
+# ("anything like that?" closes a list of its own: it points back to nothing)
+_POINTS_BACK = re.compile(
+    r"(?<!anything )(?<!something )(?<!stuff )\b(?:like|of)\s+(?:that|this|those|these)\W*$",
+    re.IGNORECASE,
+)
+_POINTING_WORDS = 8  # a question that points back is short ("Have you had thoughts like that?")
+# a word said: a turn of "...", "…" or "[pause]" alone is a silence
+_WORD = re.compile(r"(?<![\[(])\b[A-Za-z0-9]+\b(?![\])])")
 _FILLERS = re.compile(r"^(?:(?:actually|well|um+|erm|er|oh|hmm|so|ah)\b[\s,.\u2026]*)+")
+# a late answer that points back to a question instead of naming it ("going back to your
+# question, it was pinkish yesterday")
+_BACK_TO_QUESTION = re.compile(
+    r"\b(?:back\s+to|about)\s+your\s+(?:\w+\s+)?question\b"
+    r"|\bwhat\s+you\s+asked\s+(?:before|earlier)\b",
+    re.IGNORECASE,
+)
 # a speaker who takes back an earlier answer ("Oh, actually, the blood.", "I forgot about it")
 _LATE_CORRECTION = re.compile(
-    r"\b(?:oh,?\s+actually|actually,|i\s+forgot|now\s+(?:that\s+)?i\s+think|come\s+to\s+think)",
+    r"\b(?:oh,?\s+actually|actually,|i\s+forgot|now\s+(?:that\s+)?i\s+think|come\s+to\s+think)"
+    "|" + _BACK_TO_QUESTION.pattern,
     re.IGNORECASE,
 )
 _LATE_REACH = 8  # sentences back that a late correction may take back
@@ -2015,6 +2052,15 @@ def _late_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) ->
         if not _LATE_CORRECTION.search(sent.text):
             continue
         toks = by_sentence.get(sent.index, [])
+        if (
+            toks
+            and toks[0].speaker not in (None, "doctor", "nurse")
+            and _BACK_TO_QUESTION.search(sent.text)
+        ):
+            # "Oh, and sorry, going back to your question, it was pinkish yesterday": the
+            # question the speaker last denied is answered yes
+            _affirm_last_denied(doc, by_sentence, sent.index, toks[0].speaker)
+            continue
         named = {t.stem for t in toks if is_content(t) and t.polarity != NEGATED}
         if not named or not toks or toks[0].speaker in (None, "doctor", "nurse"):
             continue
@@ -2023,6 +2069,25 @@ def _late_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) ->
             for tok in by_sentence.get(earlier, []):
                 if tok.polarity == NEGATED and tok.stem in named and tok.speaker == toks[0].speaker:
                     tok.polarity = AFFIRMED
+
+
+def _affirm_last_denied(
+    doc: AnalyzedText, by_sentence: dict[int, list[Token]], index: int, speaker: str | None
+) -> None:
+    """Affirm the words of the last question before sentence ``index`` that ``speaker`` denied
+    (within :data:`_LATE_REACH` sentences)."""
+    for earlier in range(index - 1, max(-1, index - _LATE_REACH - 1), -1):
+        if not doc.sentences[earlier].text.rstrip().endswith("?"):
+            continue
+        denied = [
+            t
+            for t in by_sentence.get(earlier, [])
+            if t.polarity == NEGATED and t.speaker == speaker and is_content(t)
+        ]
+        if denied:
+            for tok in denied:
+                tok.polarity = AFFIRMED
+            return
 
 
 def _corrected(reply: str, following: list[str]) -> str:
@@ -2036,6 +2101,15 @@ def _corrected(reply: str, following: list[str]) -> str:
         if match is not None:
             return match.group(1).lower() + "."
     return reply
+
+
+def _says_yes(answer: str) -> bool:
+    """A reply that opens with a yes, or whose first sentence has one as a part of its own
+    ("At night, sometimes.")."""
+    if _POSITIVE.match(answer):
+        return True
+    first = re.split(r"[.!?\u2026]", answer, maxsplit=1)[0]
+    return any(_POSITIVE.fullmatch(part.strip()) is not None for part in first.split(",")[1:])
 
 
 def _is_bare_no(answer: str) -> bool:
