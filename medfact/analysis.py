@@ -729,6 +729,8 @@ class Analyzer:
                 and gaps[end].strip() == "."
             ):
                 continue  # "Tylenol No. 3": a number's name, not a negation
+            if words[start] == "may" and end - start == 1 and _month_may(toks, start):
+                continue  # "on 12 May: swelling of the lips": the month, not a hedge
             if forward and kind == UNCERTAIN and words[start] in ("vs", "versus"):
                 # "(cyst vs more serious pathology)": a differential hedges both sides
                 for j in range(start - 1, max(-1, start - 4), -1):
@@ -1495,6 +1497,12 @@ def _forward_scope(
         reach.append(j)
         j += 1
     return reach
+
+
+def _month_may(toks: list[Token], i: int) -> bool:
+    """Whether the "may" at token ``i`` is the month: a day or a year next to it ("12 May",
+    "May 2023", "in May 12th")."""
+    return (i > 0 and toks[i - 1].is_number) or (i + 1 < len(toks) and toks[i + 1].is_number)
 
 
 def _next_exam(toks: list[Token], j: int) -> bool:

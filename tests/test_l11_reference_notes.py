@@ -267,3 +267,23 @@ def test_a_denied_kind_and_a_cause_are_no_contradiction() -> None:
     assert [f.risk for f in run_rule("negation.v1", "No headache.", ctx)] == [4]
     worse = "[doctor] anything make the pain worse ? [patient] lifting . it's a bit better now ."
     assert run_rule("comparison.v1", "His pain has slightly improved.", worse) == []
+
+
+def test_a_month_a_relatives_age_a_drugs_form_and_a_conditional_result() -> None:
+    letter = "You had anaphylaxis to peanut on 12 May: swelling of the lips and tongue."
+    assert _polarity(letter, "swelling") == AFFIRMED
+    assert _polarity("It may be asthma.", "asthma") == UNCERTAIN
+    assert _polarity("Valproate contraindicated.", "valproate") == NEGATED
+    heart = "24-year-old man after a faint while jogging. His father died suddenly at 41."
+    assert run_rule("entities.v1", "24M, faint. FHx: father - SCD aged 41.", heart) == []
+    assert run_rule("entities.v1", "30M, faint.", heart) != []
+    patch = "BuTrans 10 micrograms per hour patch, changed every seven days."
+    assert run_rule("drugs.v1", "Buprenorphine 10 mcg/h patch weekly.", patch) == []
+    assert run_rule("drugs.v1", "Fentanyl 12 mcg/h patch.", patch) != []
+    cultures = (
+        "Blood cultures: peripheral and line both positive at 11 hours. "
+        "Plan: new line only after 72 hours of negative cultures."
+    )
+    out = "BCx peripheral + line positive at 11 h. New line only after 72 h negative cultures."
+    assert run_rule("negation.v1", out, cultures) == []
+    assert run_rule("negation.v1", "Blood cultures negative.", cultures) != []

@@ -105,6 +105,21 @@ def named_otherwise(surface: str, ctx_lower: str) -> bool:
     )
 
 
+# a product's form after its drug's name ("buprenorphine patch", "diclofenac gel")
+_FORMS = frozenset(
+    {"patch", "patches", "cream", "gel", "ointment", "tablet", "tablets", "injection", "inhaler"}
+    | {"spray", "drops", "solution", "suspension", "er", "xr", "sr", "xl", "cr", "la", "oral"}
+)
+
+
+def _base_name(canonical: str) -> str:
+    """A drug's name without its form ("buprenorphine patch" -> "buprenorphine")."""
+    words = canonical.split()
+    while len(words) > 1 and words[-1] in _FORMS:
+        words.pop()
+    return " ".join(words)
+
+
 def _salt_of_named(surface: str, ctx_lower: str) -> bool:
     """Whether ``surface`` is a drug name the input names followed by salt or release words."""
     words = re.findall(r"[a-z0-9]+", surface.lower())
@@ -162,6 +177,8 @@ class DrugsRule(Rule):
                 continue
             if d.canonical in parts:
                 continue  # "formoterol" where the input names Symbicort (budesonide/formoterol)
+            if _base_name(d.canonical) in {_base_name(c) for c in ctx.drug_names}:
+                continue  # "buprenorphine" where the input names BuTrans (buprenorphine patch)
             if out.text[d.end : d.end + 1] == "/":
                 continue  # a fragment of shorthand ("heme c/s"), not a drug name
             names = [w for w in re.findall(r"[a-z]{5,}", d.surface.lower()) if w != "with"]

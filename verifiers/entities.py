@@ -407,6 +407,8 @@ def ages(text: str, events: bool = True) -> list[tuple[int, int, int]]:
             continue  # "children between the ages of 9 to 11 years old": a group, not the patient
         if not events and _EVENT_AGE_BEFORE.search(text, max(0, m.start() - 12), m.start()):
             continue  # "appendectomy at age 7", "breast cancer at age 40": an event's age
+        if not events and _RELATIVE_BEFORE.search(text, max(0, m.start() - 30), m.start()):
+            continue  # "FHx: father - SCD aged 41": a relative's age
         value = next(g for g in m.groups() if g is not None)
         out.append((int(value), m.start(), m.end()))
     return out
@@ -414,6 +416,11 @@ def ages(text: str, events: bool = True) -> list[tuple[int, int, int]]:
 
 _EVENT_AGE_BEFORE = re.compile(
     r"\b(?:at|since|from|by|until|before|after|around|when)\s+(?:the\s+)?$", re.IGNORECASE
+)
+_RELATIVE_BEFORE = re.compile(
+    r"\b(?:father|mother|dad|mum|mom|brother|sister|son|daughter|uncle|aunt|grandfather|"
+    r"grandmother|cousin|husband|wife|partner)\b[^.;\n]*$",
+    re.IGNORECASE,
 )
 _AGE_RANGE = re.compile(r"(?:\d+\s*(?:to|-|and|through)\s*|\bages\s+(?:of\s+)?)$", re.IGNORECASE)
 

@@ -211,6 +211,18 @@ _FINDINGS = frozenset(
 # stems of words that name a finding (either list), for other rules to share
 FINDING_STEMS = tuple(sorted(_CONCERN | _FINDINGS))
 # a disease an organ names ("prostate cancer", "lung mass"): denying it does not deny the organ
+# a result a plan waits for ("until cultures are negative", "after 72 hours of negative")
+_CONDITION_BEFORE = re.compile(
+    r"\b(?:until|unless|once|if|after\s+\d+\s*(?:h|hrs?|hours?|days?)(?:\s+of)?)\b[^.;:\n]*$",
+    re.IGNORECASE,
+)
+
+
+def _conditional(text: str, tok: Token) -> bool:
+    """Whether a result word is a condition a plan waits for, not a result."""
+    return _CONDITION_BEFORE.search(text, max(0, tok.start - 40), tok.start) is not None
+
+
 # words that name a kind of a finding ("thunderclap headache", "productive cough")
 _KINDS = frozenset(
     {"thunderclap", "sudden", "severe", "acute", "exertional", "nocturnal", "productive"}
@@ -619,6 +631,8 @@ class NegationRule(Rule):
                 continue  # "history of an abnormal pap in 2009": a past result, not today's
             if out.text[tok.end : tok.end + 4].lower() == " for":
                 continue  # "Negative for vomiting, tremor": a list's header, its items compared
+            if _conditional(out.text, tok):
+                continue  # "new line only after 72 h of negative cultures": a condition
             sentence = [t for t in out.sentence_tokens(tok.sentence) if is_content(t)]
             topic = {t.stem for t in sentence}
             topic.discard(tok.stem)
@@ -629,6 +643,13 @@ class NegationRule(Rule):
             for other in ctx.tokens:
                 if other.text != opposite or not windows.holds(window, other.sentence):
                     continue
+                if _conditional(ctx.text, other) and any(
+                    t.text == tok.text
+                    and windows.holds(window, t.sentence)
+                    and not _conditional(ctx.text, t)
+                    for t in ctx.tokens
+                ):
+                    continue  # "positive ... new line only after 72 hours of negative cultures"
                 # its sentence or the one before ("the EKG ... here is normal"), not the next
                 near = [t for t in ctx.tokens if 0 <= other.sentence - t.sentence <= 1]
                 words = {t.text for t in near}
