@@ -160,3 +160,23 @@ def test_a_drug_given_is_still_given(rule) -> None:
     # control: a dose given in the input agrees with one given in the output
     context = "I gave a dose of doxycycline in the office."
     assert findings(rule, context, "Doxycycline given in office.") == []
+
+
+# --- done vs planned: a result stated is a test done ------------------------------------------
+
+
+def test_a_result_of_a_pending_test_is_invented(rule) -> None:
+    context = "Labs potassium 3.3, aldosterone to renin ratio pending, urinalysis normal."
+    output = "K 3.3. UA normal. Aldosterone/renin ratio normal."
+    found = [f for f in findings(rule, context, output) if f.relation == "contradicted"]
+    assert len(found) == 1 and found[0].span is not None
+    assert found[0].span[0] == output.rindex("normal")  # the ratio's, not the urinalysis's
+    assert said(context, found[0].context_span) == "pending"
+
+
+def test_a_result_the_input_reports_agrees(rule) -> None:
+    # control: the input gives the result of the test it had pending before
+    context = (
+        "Aldosterone to renin ratio pending on Monday; aldosterone to renin ratio normal today."
+    )
+    assert findings(rule, context, "Aldosterone/renin ratio normal.") == []

@@ -50,6 +50,17 @@ _LIFE_PERIODS = (
 # a habit given up ("quit", "stopped in 2016", "stopped when I had my MI")
 _GIVEN_UP = ("quit", "stopped in", "stopped when", "gave up")
 
+# a result stated is a test done ("X-rays negative for fracture", "ratio normal")
+_RESULT_STATED = (
+    "negative for",
+    "was negative",
+    "were negative",
+    "was normal",
+    "were normal",
+    "normal",
+    "obtained",
+)
+
 _ASPECTS: dict[str, tuple[str, ...]] = {
     "done": (
         "underwent",
@@ -84,6 +95,7 @@ _ASPECTS: dict[str, tuple[str, ...]] = {
         "performed today",
         "applied",
         "applied today",
+        *_RESULT_STATED,
     ),
     "planned": (
         "scheduled",
@@ -883,6 +895,9 @@ class TemporalRule(Rule):
                 continue
             if _another_event(out, ctx, m, rival, out_mentions):
                 continue
+            if m.kind == "aspect" and ("rival", m.value, str(rival.start)) in seen:
+                continue  # "Echo showed a normal EF" against one plan: one finding
+            seen.add(("rival", m.value, str(rival.start)))
             seen.add((m.kind, m.value, m.drug))
             said = out.text[m.start : m.end]
             stated = ctx.text[rival.start : rival.end]
