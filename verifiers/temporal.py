@@ -31,6 +31,36 @@ from medfact.verifiers.entities import mentions as concept_mentions
 
 # --- word tables (written for medfact) --------------------------------------------------------
 
+# a period of life that dates an event ("when I was a boy", "in her early twenties", "as a kid")
+_LIFE_PERIODS = (
+    *(
+        f"{when} {who}"
+        for when in ("as a", "when i was a", "when he was a", "when she was a")
+        for who in ("boy", "girl", "kid", "child", "teenager", "baby")
+    ),
+    *(f"when {who} was {age}" for who in ("i", "he", "she") for age in ("young", "little")),
+    *(
+        f"in {whose} {part}{decade}"
+        for whose in ("my", "his", "her", "their")
+        for part in ("", "early ", "mid ", "late ")
+        for decade in ("teens", "twenties", "thirties", "forties", "fifties")
+    ),
+)
+
+# a habit given up ("quit", "stopped in 2016", "stopped when I had my MI")
+_GIVEN_UP = ("quit", "stopped in", "stopped when", "gave up")
+
+# a result stated is a test done ("X-rays negative for fracture", "ratio normal")
+_RESULT_STATED = (
+    "negative for",
+    "was negative",
+    "were negative",
+    "was normal",
+    "were normal",
+    "normal",
+    "obtained",
+)
+
 _ASPECTS: dict[str, tuple[str, ...]] = {
     "done": (
         "underwent",
@@ -65,6 +95,7 @@ _ASPECTS: dict[str, tuple[str, ...]] = {
         "performed today",
         "applied",
         "applied today",
+        *_RESULT_STATED,
     ),
     "planned": (
         "scheduled",
@@ -118,6 +149,16 @@ _ASPECTS: dict[str, tuple[str, ...]] = {
         "never had it done",
         "never had that done",
         "never had one done",
+        # a plan told as the speaker's intent, or a test put off ("rebooked for next Friday")
+        "going to request",
+        "going to arrange",
+        "going to book",
+        "will request",
+        "rebooked",
+        "re-booked",
+        "postponed",
+        "not possible",
+        "was not possible",
     ),
     "past": (
         "history of",
@@ -126,7 +167,6 @@ _ASPECTS: dict[str, tuple[str, ...]] = {
         "former",
         "formerly",
         "ex-smoker",
-        "quit",
         "used to",
         "no longer",
         "resolved",
@@ -137,16 +177,7 @@ _ASPECTS: dict[str, tuple[str, ...]] = {
         "not anymore",
         "not any more",
         "came off",
-        "as a child",
-        "as a teenager",
         "in childhood",
-        "in my teens",
-        "in my twenties",
-        "in my thirties",
-        "in his teens",
-        "in his twenties",
-        "in her teens",
-        "in her twenties",
         # drug use told in the past tense ("used heroin from 2005 until 2014")
         "used heroin",
         "used cocaine",
@@ -156,6 +187,9 @@ _ASPECTS: dict[str, tuple[str, ...]] = {
         "injected heroin",
         "injected drugs",
         "abstinent",
+        # a habit given up, a period of life ("stopped in 2016", "when I was a boy")
+        *_GIVEN_UP,
+        *_LIFE_PERIODS,
     ),
     # "had a DVT in 2015": past only where its clause dates it (see mentions)
     "had": ("had a", "had an"),
@@ -233,11 +267,12 @@ _ACTIONS: dict[str, tuple[str, ...]] = {
     "given": ("given", "administered", "gave", "took", "taken"),
 }
 _ACTION_CONFLICTS = {
+    "planned": {"given"},  # "to be given" where the input gave it
     "held": {"continued", "started", "given"},
     "stopped": {"continued"},  # "discontinued X" where the input "took X": taken, then stopped
     "started": {"continued", "held"},
     "continued": {"held", "stopped", "started"},
-    "given": {"held", "stopped"},
+    "given": {"held", "stopped", "planned"},
     "resumed": {"held"},
 }
 
@@ -370,6 +405,8 @@ _NOT_TAKEN = re.compile(
     r"failed|tried|trial|did\s+not\s+(?:work|help)|didn't\s+(?:work|help))\b",
     re.IGNORECASE,
 )
+# a start or a dose that is only to come ("can be started in the ED", "to be given before d/c")
+_TO_BE = re.compile(r"\b(?:can|could|should|will|would|may|might|to)\s+be\s+$", re.IGNORECASE)
 _GAVE_ME = re.compile(r"\s+(?:me|him|her|them|you|us)\b", re.IGNORECASE)
 _AGAIN = re.compile(r"\b(?:again|back)\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[.!?](?:\s|$)|[;\n]")
@@ -609,6 +646,8 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
             and _GET_DONE.search(doc.text, max(0, m.start() - 60), m.start())
         ):
             kind = "planned"  # "i want to send you to get some blood testing done": a plan
+        if kind == "done" and _NONE_BEFORE.search(doc.text, max(0, m.start() - 12), m.start()):
+            kind = "planned"  # "we'll postpone today's vaccines - none given today": not done
         if (
             kind == "planned"
             and m.group().lower().startswith("consider")
@@ -629,11 +668,15 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
         if m.group().lower().endswith(" of"):
             # "history of diabetes and you're on metformin": the history is of what follows
             topic = text.window(*m.span(), before=0, after=3)
+        if not topic and " ".join(m.group().lower().split()) in _GIVEN_UP:
+            # "I quit ten years ago, I smoked a pack a day": no habit in the marker's own
+            # phrase, so the habit is its clause's (not "not as much as I used to")
+            topic = text.topic(lo, hi, m.span())
         if kind == "never" or (
             kind == "past" and m.group().lower().startswith(("ex-", "used ", "injected "))
         ):
             topic |= text.topic(m.start(), m.end(), (0, 0))  # "never smoker": its own topic
-        if kind == "past" and m.group().lower().startswith(("in ", "as ")):
+        if kind == "past" and m.group().lower().startswith(("in ", "as ", "when ")):
             # "I used heroin, injected, in my twenties": a period of life dates its clause
             topic |= text.topic(lo, hi, m.span())
         found.append(Mention("aspect", kind, m.start(), m.end(), topic, dated=dated))
@@ -675,7 +718,11 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
             doc.text, max(0, m.start() - 8), m.start()
         ):
             continue  # "your blood pressure at home": a place, not a home medication
-        if value in ("started", "given") and _AGAIN.search(
+        if value in ("started", "given") and _TO_BE.search(
+            doc.text, max(0, m.start() - 16), m.start()
+        ):
+            value = "planned"  # "can be started there", "anti-D to be given": not given yet
+        elif value in ("started", "given") and _AGAIN.search(
             doc.text, m.end(), min(hi, m.end() + 60)
         ):
             value = "resumed"  # "start taking baby aspirin again"
@@ -848,6 +895,9 @@ class TemporalRule(Rule):
                 continue
             if _another_event(out, ctx, m, rival, out_mentions):
                 continue
+            if m.kind == "aspect" and ("rival", m.value, str(rival.start)) in seen:
+                continue  # "Echo showed a normal EF" against one plan: one finding
+            seen.add(("rival", m.value, str(rival.start)))
             seen.add((m.kind, m.value, m.drug))
             said = out.text[m.start : m.end]
             stated = ctx.text[rival.start : rival.end]
@@ -992,6 +1042,7 @@ _GET_DONE = re.compile(
     re.IGNORECASE,
 )
 _TO_BEFORE = re.compile(r"\bto\s+$", re.IGNORECASE)
+_NONE_BEFORE = re.compile(r"\b(?:none|nothing|neither)\s+(?:was\s+|were\s+)?$", re.IGNORECASE)
 _AT_HOME = re.compile(r"\b(?:at|from|back|go|went|get)\s+$", re.IGNORECASE)
 _HISTORY_OF = frozenset({"history of", "h/o", "hx of", "past history"})
 _CONTROLLED = re.compile(
