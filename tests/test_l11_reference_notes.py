@@ -287,3 +287,14 @@ def test_a_month_a_relatives_age_a_drugs_form_and_a_conditional_result() -> None
     out = "BCx peripheral + line positive at 11 h. New line only after 72 h negative cultures."
     assert run_rule("negation.v1", out, cultures) == []
     assert run_rule("negation.v1", "Blood cultures negative.", cultures) != []
+
+
+def test_a_condition_far_back_in_a_run_on_turn_does_not_reach_a_later_action() -> None:
+    filler = " and we will go from there okay" * 6
+    ctx = (
+        "[doctor] we can discuss if we need to make any modifications for that" + filler + " i'm "
+        "gon na go ahead and stop the norvasc and we'll put you on some hydrochlorothiazide"
+    )
+    assert run_rule("temporal.v1", "Continue Norvasc.", ctx) != []
+    near = "[doctor] if the swelling gets worse we will stop the norvasc"
+    assert run_rule("temporal.v1", "Continue Norvasc.", near) == []

@@ -212,6 +212,7 @@ _FINDINGS = frozenset(
 FINDING_STEMS = tuple(sorted(_CONCERN | _FINDINGS))
 # a disease an organ names ("prostate cancer", "lung mass"): denying it does not deny the organ
 # a result a plan waits for ("until cultures are negative", "after 72 hours of negative")
+_LIST_HEADER = re.compile(r"\s+for\s+[^.;:\n]*?(?:,|\band\b)", re.IGNORECASE)
 _CONDITION_BEFORE = re.compile(
     r"\b(?:until|unless|once|if|after\s+\d+\s*(?:h|hrs?|hours?|days?)(?:\s+of)?)\b[^.;:\n]*$",
     re.IGNORECASE,
@@ -629,8 +630,8 @@ class NegationRule(Rule):
             opposite = RESULT_OPPOSITES.get(tok.text)
             if opposite is None or tok.scope == HISTORY:
                 continue  # "history of an abnormal pap in 2009": a past result, not today's
-            if out.text[tok.end : tok.end + 4].lower() == " for":
-                continue  # "Negative for vomiting, tremor": a list's header, its items compared
+            if _LIST_HEADER.match(out.text, tok.end):
+                continue  # "Negative for vomiting, tremor and ...": a list's header, items compared
             if _conditional(out.text, tok):
                 continue  # "new line only after 72 h of negative cultures": a condition
             sentence = [t for t in out.sentence_tokens(tok.sentence) if is_content(t)]

@@ -369,6 +369,7 @@ _GIVEN_AS_PREPOSITION = re.compile(
     r"age|pregnancy|allerg\w*|lack|absence|presence|improvement|stability)\b",
     re.IGNORECASE,
 )
+_CONDITION_REACH = 120  # characters before an action word that a condition is read in
 _CONDITION = re.compile(
     r"\b(?:if|unless|in case|should (?:you|he|she|they|it|there))\b", re.IGNORECASE
 )
@@ -570,7 +571,10 @@ class _Text:
         sent = self.doc.sentences[tok.sentence]
         if tok.polarity == "asked" or sent.text.rstrip().endswith("?"):
             return True
-        return _CONDITION.search(self.doc.text, sent.span[0], offset) is not None
+        # a run-on transcript sentence holds many clauses: only a condition near the word
+        # ("... if we need to make any modifications ... okay ... stop the norvasc")
+        lo = max(sent.span[0], offset - _CONDITION_REACH)
+        return _CONDITION.search(self.doc.text, lo, offset) is not None
 
 
 def _drug_near(doc: AnalyzedText, starts: list[int], lo: int, hi: int, at: int) -> str | None:
