@@ -214,6 +214,7 @@ class Fact:
     start: int
     end: int
     data: Any = field(default=None, compare=False)
+    modifier: str = field(default="", compare=False)  # "rebound" of "rebound tenderness"
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,6 +290,12 @@ def _table_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
     return _PATTERNS[words]
 
 
+_PLANNED_BEFORE = re.compile(
+    r"\b(?:schedule|scheduled|order|ordered|arrange|arranged|book|booked|request|requested|"
+    r"refer(?:red)?\s+for|plan(?:ned)?|recommend(?:ed)?|consider)\s+(?:a\s+|an\s+|the\s+)?"
+    r"(?:\w+\s+)?$",
+    re.IGNORECASE,
+)
 _ANOTHER = re.compile(r"\b(?:other|another|further|additional)\b", re.IGNORECASE)
 _DIET_AFTER = re.compile(
     r"\s*(?:of\s+)?(?:sodium|salt|fluid|water|protein|carbs?|carbohydrates?|fat|fibre|fiber|"
@@ -636,12 +643,17 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
             stated = stated and not NO_ISSUE.match(doc.text, tok.trigger)  # "no issues with pain"
             # "no other bruising", "no further episodes": another one is denied, not this one
             stated = stated and not _ANOTHER.search(doc.text, tok.trigger, tok.start)
+        if tok.polarity == AFFIRMED and _PLANNED_BEFORE.search(
+            doc.text, max(0, tok.start - 30), tok.start
+        ):
+            stated = False  # "Schedule colonoscopy": a plan, not that one was had
         if stated and _direct(doc, tok) and finding and tok.start not in drug_starts:
             # a drug's presence is its actions' and allergies' business ("avoid ibuprofen")
             key = f"{tok.stem}|past" if tok.scope == HISTORY else tok.stem
             if tok.text in _NEEDS_MODIFIER:  # "sensory loss" is no "weight loss"
                 key = f"{_modifier_of(doc, tok)}|{key}"
-            out.append(Fact("polarity", key, tok.polarity, tok.start, tok.end, tok))
+            modifier = _modifier_of(doc, tok)
+            out.append(Fact("polarity", key, tok.polarity, tok.start, tok.end, tok, modifier))
         if not finding:
             continue
         if tok.polarity != AFFIRMED:
@@ -1460,6 +1472,9 @@ def differences(
             rivals = by_key.get((fact.kind, fact.key), [])
             if fact.kind == "time":
                 rivals = _time_rivals(fact, rivals)
+            if fact.modifier:
+                # "RIF tenderness" is not "no rebound tenderness": two findings of one word
+                rivals = [g for g in rivals if not g.modifier or g.modifier == fact.modifier]
         else:
             rivals = [g for g in by_kind[fact.kind] if _keys_match(fact, g)]
         if fact.kind in ("part", "drug") and any(

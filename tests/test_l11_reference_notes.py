@@ -298,3 +298,12 @@ def test_a_condition_far_back_in_a_run_on_turn_does_not_reach_a_later_action() -
     assert run_rule("temporal.v1", "Continue Norvasc.", ctx) != []
     near = "[doctor] if the swelling gets worse we will stop the norvasc"
     assert run_rule("temporal.v1", "Continue Norvasc.", near) == []
+
+
+def test_compare_polarity_keeps_a_findings_kind_and_reads_no_plan_as_a_statement() -> None:
+    abdomen = "Tender in the right iliac fossa with guarding. No rebound tenderness."
+    assert "polarity" not in _compare_kinds("RIF tenderness + guarding, no rebound.", abdomen)
+    assert "polarity" in _compare_kinds("Rebound tenderness.", abdomen)
+    never = "Doctor: and have you ever had a colonoscopy\nPatient: no never"
+    assert "polarity" not in _compare_kinds("Schedule colonoscopy.", never)
+    assert "polarity" in _compare_kinds("Colonoscopy was normal.", never)
