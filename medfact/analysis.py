@@ -454,14 +454,16 @@ def _adjacent(toks: list[Token], j: int) -> bool:
 
 
 def _rate_follows(toks: list[Token], k: int) -> bool:
-    """Whether a units word at ``k`` counts a rate after a tens word ("fifty three times a
-    day": 50, three times a day)."""
+    """Whether a units word at ``k`` counts a rate after a tens word or a decimal's digits
+    ("fifty three times a day": 50, three times a day; "point two five three times a day")."""
     value = _word_value(toks[k].text)
     if value is None or not 1 <= value <= 9 or k == 0:
         return False
     before = _word_value(toks[k - 1].text)
-    if before is None or before < 20 or before % 10:
+    if before is None:
         return False
+    if (before < 20 or before % 10) and not _after_point(toks, k - 1):
+        return False  # not "fifty three times", nor "point two five three times a day"
     nxt = [t.text for t in toks[k + 1 : k + 3]]
     return len(nxt) == 2 and nxt[0] == "times" and nxt[1] in _RATE_WORDS
 

@@ -307,3 +307,12 @@ def test_compare_polarity_keeps_a_findings_kind_and_reads_no_plan_as_a_statement
     never = "Doctor: and have you ever had a colonoscopy\nPatient: no never"
     assert "polarity" not in _compare_kinds("Schedule colonoscopy.", never)
     assert "polarity" in _compare_kinds("Colonoscopy was normal.", never)
+
+
+def test_a_spoken_decimal_ends_before_a_count_of_times() -> None:
+    doc = analysed("x", "Wife: yes point two five three times a day").context
+    assert doc is not None
+    assert [(q.value, q.unit) for q in doc.quantities] == [(0.25, None), (3.0, "x")]
+    alone = analysed("x", "the level was point two five three").context
+    assert alone is not None
+    assert [q.value for q in alone.quantities] == [0.253]
