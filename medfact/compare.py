@@ -185,6 +185,9 @@ _NO_PREGNANCY_BEFORE = re.compile(
     re.I,
 )
 _STUDY = re.compile(r"\btest\b|\bscreen\b|\bhcg\b", re.IGNORECASE)
+_STUDY_POSITIVE = re.compile(
+    r"\b(?:hcg|pregnancy\s+test)\s+(?:was\s+|is\s+|came\s+back\s+)?positive\b", re.IGNORECASE
+)
 
 # kinds compared against a corpus passage (general knowledge, no patient)
 CORPUS_KINDS = frozenset({"amount", "direction", "effect", "order", "polarity", "outcome"})
@@ -297,6 +300,10 @@ _PLANNED_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _ANOTHER = re.compile(r"\b(?:other|another|further|additional)\b", re.IGNORECASE)
+_PART_OF_TABLET = re.compile(
+    r"\b(?:half|quarter|third|halves)\s+(?:of\s+)?(?:a|an|the|my|her|his|old|\s)*$", re.I
+)
+_TABLET_AFTER = re.compile(r"\s*(?:tablets?|tabs?|pills?)\b", re.IGNORECASE)
 _DIET_AFTER = re.compile(
     r"\s*(?:of\s+)?(?:sodium|salt|fluid|water|protein|carbs?|carbohydrates?|fat|fibre|fiber|"
     r"calories|kcal)\b",
@@ -327,6 +334,10 @@ def amount_facts(doc: AnalyzedText, skip: Sequence[tuple[int, int]]) -> list[Fac
             continue  # "01/2020", "12/19": a month and year, no ratio
         if TABLETS_OF.search(doc.text, max(0, q.start - 8), q.start):
             continue  # "15 mg (6 x 2.5 mg)": each tablet's strength, not the dose
+        if _PART_OF_TABLET.search(doc.text, max(0, q.start - 25), q.start) and _TABLET_AFTER.match(
+            doc.text, q.end
+        ):
+            continue  # "half of the old 100 mcg tablets": a tablet's strength, not the dose
         if _DIET_AFTER.match(doc.text, q.end):
             continue  # "two gram sodium diet", "1.5 L fluid restriction": a diet, no drug's dose
         family = "dose" if q.unit_class in DOSE_CLASSES else q.unit_class
@@ -995,6 +1006,8 @@ def pregnancy_facts(doc: AnalyzedText) -> list[Fact]:
         negative = tok.polarity == NEGATED or (
             _STUDY.search(sentence) is not None and _PREGNANCY_NEGATIVE.search(sentence) is not None
         )
+        if negative and _STUDY_POSITIVE.search(sentence):
+            negative = False  # "hCG positive; she was not aware she was pregnant": pregnant
         if _STUDY.search(sentence) and not negative and "positive" not in sentence.lower():
             continue  # a test ordered, not a result
         out.append(Fact("pregnancy", "", "no" if negative else "yes", m.start(), m.end()))

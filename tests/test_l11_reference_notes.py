@@ -316,3 +316,19 @@ def test_a_spoken_decimal_ends_before_a_count_of_times() -> None:
     alone = analysed("x", "the level was point two five three").context
     assert alone is not None
     assert [q.value for q in alone.quantities] == [0.253]
+
+
+def test_a_pregnancy_test_a_tablets_strength_and_a_lay_name_of_levothyroxine() -> None:
+    hcg = "Urine beta-hCG positive; she was not aware she was pregnant."
+    assert "pregnancy" not in _compare_kinds("Urine hCG positive (pregnancy unknown).", hcg)
+    assert "pregnancy" in _compare_kinds("Urine hCG negative; not pregnant.", hcg)
+    halves = "Doctor: yes, fifty micrograms since July.\nPatient: I cut the old hundreds in half."
+    out = "Levothyroxine 50 mcg daily, taking half of the old 100 mcg tablets."
+    assert "amount" not in _compare_kinds(out, halves)
+    assert [d.canonical for d in default_lexicon().find("Synthroid, Levoxyl")] == [
+        "levothyroxine",
+        "levothyroxine",
+    ]
+    meds = "Patient: Yes I am taking thyroid meds and Lipitor."
+    assert run_rule("drugs.v1", "Synthroid and Lipitor.", meds) == []
+    assert run_rule("drugs.v1", "Metoprolol and Lipitor.", meds) != []

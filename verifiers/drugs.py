@@ -87,6 +87,9 @@ _VACCINE = re.compile(r"\bvaccin|\bimmuni[sz]ation", re.IGNORECASE)
 _LAY_NAMES = {
     "cortisone": re.compile(r"\b(?:cortico)?steroid\b"),
     "cocaine": re.compile(r"\b(?:coke|crack)\b"),
+    "levothyroxine": re.compile(
+        r"\bthyroid\s+(?:tablets?|pills?|meds?|medicines?|medications?|replacement)\b"
+    ),
 }
 _SHOT = r"\s+(?:shot|jab|booster|vaccine|vaccination|immuni[sz]ation)"
 
@@ -188,7 +191,7 @@ class DrugsRule(Rule):
                 continue  # "testosterone cypionate" where the input names testosterone
             if re.search(rf"\b{re.escape(d.surface.lower())}\b", ctx_low):
                 continue  # "valsartan" of "sacubitril/valsartan" where the input joins it by "-"
-            if named_otherwise(d.surface.lower(), ctx_low):
+            if named_otherwise(d.surface.lower(), ctx_low) or named_otherwise(d.canonical, ctx_low):
                 continue  # "tetanus vaccine" for "a tetanus shot", "cortisone" for "steroid"
             if ctx_words is None:
                 ctx_words = sound_alike_words(ctx)

@@ -77,6 +77,10 @@ def _mention(text: str, key: str, start: int, end: int, canonical: str) -> DrugM
 _PACKAGE = "drug_named_entity_recognition"
 _DATA_FILE = "drug_ner_dictionary.pkl.bz2"
 
+# Canonical names the table gives one drug under two names ("Synthroid" -> thyroxine,
+# "Levoxyl" -> levothyroxine): one of them.
+_ONE_NAME = {"thyroxine": "levothyroxine"}
+
 # Salts the package's table keys as drugs of their own: one drug with its base name.
 _SAME_DRUG = {
     "sodium valproate": "valproic acid",
@@ -245,6 +249,8 @@ class DrugLexicon:
         for key, canonical in _EXTRA_VARIANTS.items():
             variants.setdefault(key, canonical)
         variants.update(_SAME_DRUG)
+        for key, canonical in variants.items():
+            variants[key] = _ONE_NAME.get(canonical, canonical)
         return cls(variants)
 
     def find(self, text: str) -> list[DrugMention]:
