@@ -81,3 +81,53 @@ def test_a_hedge_the_input_does_not_contradict_is_no_finding(output: str, contex
 def test_the_unhedged_output_is_no_finding() -> None:
     ctx = "CT abdomen: terminal ileitis with mural thickening. No collection."
     assert _hedges("CT: terminal ileitis (wall thickening).", ctx) == []
+
+
+def _changes(output: str, context: str) -> list[tuple[int, str]]:
+    """(risk, the output's change word) of comparison.v1."""
+    return [
+        (f.risk, output[f.span[0] : f.span[1]]) for f in run_rule("comparison.v1", output, context)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("output", "context", "found"),
+    [
+        # a decline or a shrinkage is a change: against an input that says it did not change
+        (
+            "Memory: decline since spring per wife.",
+            "Doctor: How has his memory been since spring? Wife: About the same, really.",
+            [(3, "decline")],
+        ),
+        (
+            "Liver metastases have shrunk since June.",
+            "CT: liver metastases unchanged in size compared with June.",
+            [(3, "shrunk")],
+        ),
+        # controls: the input tells the same change
+        (
+            "Memory: decline since spring per wife.",
+            "Doctor: How has his memory been since spring? Wife: It's got worse, really.",
+            [],
+        ),
+        (
+            "Liver metastases have shrunk since June.",
+            "CT: liver metastases smaller than in June.",
+            [],
+        ),
+        # a refusal is no change
+        ("She declined the flu vaccine.", "Flu vaccine offered; she declined.", []),
+    ],
+)
+def test_a_decline_or_shrinkage_is_a_change(
+    output: str, context: str, found: list[tuple[int, str]]
+) -> None:
+    assert _changes(output, context) == found
+
+
+def test_worse_after_a_long_shift_is_a_trigger_not_a_change() -> None:
+    ctx = "Heel pain for two months. It is worse after a long shift on her feet."
+    # the input's trigger supports no change over time
+    assert _changes("Heel pain, progressively worsening.", ctx) == [(2, "worsening")]
+    # control: the trigger written as a trigger is no change
+    assert _changes("Heel pain, worse after long shifts.", ctx) == []

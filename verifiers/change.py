@@ -14,7 +14,7 @@ from medfact.verifiers.base import CONTRADICTED, Rule, window_stems
 
 # Words that name a change over time by themselves ("worsening", "has improved").
 _CHANGE_STEMS = ("worsen", "improv", "progress", "deteriorat", "resolv", "subsid", "escalat")
-_CHANGE_STEMS += ("unchang",)
+_CHANGE_STEMS += ("unchang", "declin", "shrunk", "shrank", "shrink")
 _COMPARATIVES = frozenset({"better", "worse"})
 # Amount comparatives: a comparison only with "than" ("higher than last visit"), and not as
 # a bound ("less than a pack a day", "more than 2 weeks").
@@ -43,6 +43,7 @@ _MARKERS = frozenset(
         "lately",
         "today",
         "further",
+        "rapidly",  # "eGFR rapidly declining"
     ]
 )
 _BECOME = frozenset(
@@ -140,6 +141,8 @@ _ACTIVITIES = frozenset(
         "swallowing",
     ]
 )
+# what one does for a while, after an article ("after a long shift", "after the school run")
+_SPELLS = _ACTIVITIES | {"shift", "shifts", "walk", "walks", "run", "workout", "session"}
 _HABITUAL = frozenset(
     [
         "improves",
@@ -203,8 +206,10 @@ def is_trigger(doc: AnalyzedText, i: int) -> bool:
     gerund = after[0].endswith("ing") and len(after[0]) > 5 and after[0] not in _NOT_GERUNDS
     if after[0] not in _TRIGGER_WORDS and not gerund:  # "worse leaning on his elbows"
         return False
+    # "worse after a long shift on my feet": an activity after an article or a word
     if after[0] in ("after", "before") and not (
-        len(after) > 1 and (after[1] in _ACTIVITIES or after[1].endswith("ing"))
+        len(after) > 1
+        and (after[1] in _ACTIVITIES or after[1].endswith("ing") or set(after[1:4]) & _SPELLS)
     ):
         return False
     return not (_MARKERS & set(after))
