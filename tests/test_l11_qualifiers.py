@@ -131,3 +131,51 @@ def test_worse_after_a_long_shift_is_a_trigger_not_a_change() -> None:
     assert _changes("Heel pain, progressively worsening.", ctx) == [(2, "worsening")]
     # control: the trigger written as a trigger is no change
     assert _changes("Heel pain, worse after long shifts.", ctx) == []
+
+
+def _conditions(output: str, context: str) -> list[str]:
+    """The input's conditions that condition.v1 finds dropped."""
+    return [
+        context[f.context_span[0] : f.context_span[1]]
+        for f in run_rule("condition.v1", output, context)
+        if f.context_span is not None
+    ]
+
+
+_LIMITED = (
+    "Doctor: Take the naproxen twice a day with food. Patient: For how long? "
+    "Doctor: Until the pain eases, five days at most."
+)
+_RESTARTED = (
+    "Hold the lisinopril while you have the vomiting bug. "
+    "Restart it when you are eating and drinking normally."
+)
+
+
+@pytest.mark.parametrize(
+    ("output", "context", "dropped"),
+    [
+        # a limit on how long, said of the drug just named
+        ("Naproxen BD with food until pain eases.", _LIMITED, ["five days at most"]),
+        ("Naproxen BD with food, max 5 days.", _LIMITED, []),
+        ("Naproxen BD with food for <= 5 d.", _LIMITED, []),
+        # when to start a held drug again ("Restart it" names the drug before)
+        (
+            "Lisinopril: hold.",
+            _RESTARTED,
+            ["Restart it when you are eating and drinking normally"],
+        ),
+        ("Lisinopril: hold; restart when eating normally.", _RESTARTED, []),
+        # a condition on an activity
+        (
+            "Return to full activity.",
+            "Return to full activity once cleared by the physiotherapist.",
+            ["once cleared by the physiotherapist"],
+        ),
+        ("Full activity once cleared by physio.", "Full activity once cleared by physio.", []),
+    ],
+)
+def test_a_dropped_limit_restart_or_activity_condition(
+    output: str, context: str, dropped: list[str]
+) -> None:
+    assert _conditions(output, context) == dropped

@@ -40,9 +40,38 @@ _CONSTRAINT = re.compile(
     r"|\bif\b[^.;\n?]{0,60}?\b" + _STOP_TAKING + r"\b",
     re.IGNORECASE,
 )
+# a limit on how long or how much ("but only for a week", "five to seven days at most", "for
+# the duration of immobilisation"): an output keeps it only with a limit of its own
+_LIMIT = re.compile(
+    r"\bonly for\b|\bat (?:the )?most\b|\bno (?:more|longer) than\b|\bnot (?:more|longer) than\b"
+    r"|\bfor the duration of\b|\ba maximum of\b",
+    re.IGNORECASE,
+)
+# a condition on starting a drug again ("restart the metformin after your kidney test",
+# "Restart it with his first meal"): an output keeps it only by saying when
+_RESTART = re.compile(
+    r"\b(?:restart|resume|re-start|recommence)\w*\b[^.;\n?]{0,40}?\b(?:after|once|when|if|with)\b",
+    re.IGNORECASE,
+)
+_LIMIT_KEPT = re.compile(
+    r"\b(?:max(?:imum)?|at most|no more than|not more than|up to|only)\b|[<>\u2264\u2265]"
+    r"|\bx ?\d|\b\d+ ?(?:d|days?|wks?|weeks?|months?|/7|/52)\b"
+    r"|\bfor (?:\d+|a|one|two|three|four|five|six|seven|ten|fourteen) (?:days?|weeks?|months?)\b",
+    re.IGNORECASE,
+)
+_RESTART_KEPT = re.compile(
+    r"\b(?:until|after|once|when|then|if|with|on|near|pending|depending|provided|unless|by)\b",
+    re.IGNORECASE,
+)
+_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("condition", _CONSTRAINT),
+    ("limit", _LIMIT),
+    ("restart", _RESTART),
+)
 # what the condition is set on, when no drug is named: an activity the patient is told about
 _ACTIVITY = re.compile(
     r"\b(?:driv\w*|work|school|nursery|sports?|gym|swim\w*|fly\w*|flights?|weight[- ]bearing"
+    r"|activit\w*"
     r"|bear(?:ing)? weight|exercis\w*|lifting|bath\w*|shower\w*)\b",
     re.IGNORECASE,
 )
@@ -72,6 +101,7 @@ class Constraint:
     end: int
     drugs: frozenset[str]
     activity: str | None
+    kind: str = "condition"  # condition, limit (how long or how much) or restart
 
 
 def _activity_stem(word: str) -> str:
@@ -81,7 +111,8 @@ def _activity_stem(word: str) -> str:
 def constraints(ctx: AnalyzedText) -> list[Constraint]:
     """The input's conditions on a drug or an activity, one per sentence and marker."""
     out = []
-    for m in _CONSTRAINT.finditer(ctx.text):
+    found_by_kind = [(kind, m) for kind, pattern in _KINDS for m in pattern.finditer(ctx.text)]
+    for kind, m in found_by_kind:
         sent = sentence_at(ctx.sentences, m.start())
         if sent is None or sent.text.rstrip().endswith("?"):
             continue  # a question sets nothing
@@ -91,19 +122,33 @@ def constraints(ctx: AnalyzedText) -> list[Constraint]:
         end = _CLAUSE_END.search(ctx.text, m.end(), hi)
         near_lo, near_hi = max(lo, m.start() - _BEFORE), min(hi, m.end() + _AFTER)
         drugs = frozenset(d.canonical for d in ctx.drugs if near_lo <= d.start < near_hi)
-        stop_it = re.match(r"\s*(?:stop|hold|take)\s+it\b", ctx.text[lo:hi], re.I)
+        stop_it = re.match(
+            r"\s*(?:\w+:\s*)?(?:stop|hold|take|restart|resume)\s+it\b", ctx.text[lo:hi], re.I
+        )
         if not drugs and stop_it and sent.index > 0:
             # "Stop it and seek help if any rash appears": the drug of the sentence before
             b_lo, b_hi = ctx.sentences[sent.index - 1].span
             drugs = frozenset(d.canonical for d in ctx.drugs if b_lo <= d.start < b_hi)
+        if not drugs and kind != "condition":
+            # "For how long? - Just until it settles, five days at most": the drug of the two
+            # sentences before (a limit or a restart is said of a drug just named)
+            b_lo = ctx.sentences[max(0, sent.index - 2)].span[0]
+            drugs = frozenset(d.canonical for d in ctx.drugs if b_lo <= d.start < lo)
         activity = None
         if not drugs:
             found = _ACTIVITY.search(ctx.text, near_lo, near_hi)
             if found is None:
                 continue
             activity = _activity_stem(found.group())
-        out.append(Constraint(m.start(), end.start() if end else hi, drugs, activity))
-    return out
+        if kind != "condition" and not drugs:
+            continue  # a limit or a restart of a drug only
+        start = m.start()
+        if kind == "limit" and m.group().lower().startswith("at"):
+            # "five to seven days at most": the limit is the clause before its marker
+            cut = max(lo, *(ctx.text.rfind(ch, lo, start) + 1 for ch in ",;:"))
+            start = cut + len(ctx.text[cut:start]) - len(ctx.text[cut:start].lstrip())
+        out.append(Constraint(start, end.start() if end else hi, drugs, activity, kind))
+    return sorted(out, key=lambda c: c.start)
 
 
 def _sentences_naming(out: AnalyzedText, c: Constraint) -> list[int]:
@@ -118,6 +163,9 @@ def _sentences_naming(out: AnalyzedText, c: Constraint) -> list[int]:
         ]
     found = {s.index for at in starts if (s := sentence_at(out.sentences, at)) is not None}
     return sorted(found)
+
+
+_KEPT_BY_KIND = {"condition": _KEPT, "limit": _LIMIT_KEPT, "restart": _RESTART_KEPT}
 
 
 @verifiers.register("condition.v1")
@@ -143,7 +191,8 @@ class ConditionRule(Rule):
                 continue  # the output leaves the drug or activity out: another rule's business
             # the sentence naming it, or the next one ("Metoprolol 25 mg. Hold if HR < 60.")
             near = {k for i in naming for k in (i, i + 1) if k < len(out.sentences)}
-            if any(_KEPT.search(out.sentences[k].text) for k in near):
+            kept = _KEPT_BY_KIND[c.kind]
+            if any(kept.search(out.sentences[k].text) for k in near):
                 continue
             done.add(key)
             first = out.sentences[naming[0]]
