@@ -179,3 +179,33 @@ def test_a_dropped_limit_restart_or_activity_condition(
     output: str, context: str, dropped: list[str]
 ) -> None:
     assert _conditions(output, context) == dropped
+
+
+def test_a_comparison_where_the_input_has_nothing_earlier_contradicts_it() -> None:
+    ctx = "CT abdomen. Comparison: no prior imaging available. 2 cm cyst in the left kidney."
+    assert _changes("2 cm left renal cyst, unchanged from prior imaging.", ctx) == [
+        (3, "unchanged")
+    ]
+    # control: the input has an earlier study that agrees
+    ctx = "CT abdomen. Comparison: CT of May. 2 cm cyst in the left kidney, unchanged since May."
+    assert _changes("2 cm left renal cyst, unchanged from prior imaging.", ctx) == []
+
+
+def test_an_activity_asked_about_takes_the_condition_of_its_answer() -> None:
+    ctx = (
+        "Patient: When can I go back to the gym? "
+        "Doctor: Once you can walk a mile without pain. Start gently."
+    )
+    assert _conditions("Back to the gym in 4 weeks.", ctx) == [
+        "Once you can walk a mile without pain"
+    ]
+    # control: the output keeps a condition
+    assert _conditions("Gym once able to walk a mile pain-free.", ctx) == []
+
+
+def test_a_written_report_that_opens_with_the_diagnosis_establishes_it() -> None:
+    ctx = "Lymph node, left axilla, core biopsy. Metastatic ductal carcinoma of breast origin."
+    assert _hedges("L axillary node core: carcinoma not excluded.", ctx) == [(3, "not excluded")]
+    # control: a dialogue's passing mention establishes nothing
+    dialogue = "Doctor: Any cancer in the family? Patient: Carcinoma in my aunt, I think."
+    assert _hedges("Possible carcinoma.", dialogue) == []

@@ -292,6 +292,9 @@ def _established_condition(
             or tok.sentence + 1 in sure
             or _labelled(sent.text)
             or _NAMES_IT.search(ctx.text, max(lo, m.start - 40), m.start)
+            # a written report's sentence that opens with it ("Invasive malignant melanoma,
+            # superficial spreading type.")
+            or (not ctx.is_dialogue and tok in ctx.sentence_tokens(tok.sentence)[:3])
         ):
             found = (m.start, m.end)
     return found

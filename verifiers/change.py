@@ -529,6 +529,20 @@ class _ChangeIndex:
         return best
 
 
+# the input says there is nothing earlier to compare with ("Comparison: no previous chest
+# imaging available", "no prior studies", "Comparison: none")
+_NO_PRIOR = re.compile(
+    r"\bno (?:previous|prior|earlier|old)\b[^.;\n]{0,30}?\b(?:imaging|images?|stud(?:y|ies)|"
+    r"scans?|films?|x-rays?|radiographs?|examinations?|for comparison|available)\b"
+    r"|\bcomparison:\s*(?:none|not available|nil)\b",
+    re.IGNORECASE,
+)
+# words by which a change names the earlier one it is measured from
+_PRIOR_REFERENCES = frozenset(
+    {"previous", "prior", "previously", "compared", "comparison", "interval"}
+)
+
+
 @verifiers.register("comparison.v1")
 class ComparisonRule(Rule):
     name = "comparison.v1"
@@ -548,6 +562,7 @@ class ComparisonRule(Rule):
         if not said:
             return []  # no change word in the output: the input's changes are not read
         index = _ChangeIndex(ctx)
+        no_prior = _NO_PRIOR.search(ctx.text)  # once per case: "no previous imaging available"
         topics = _Topics(out)
         findings = []
         kept: frozenset[str] | None = None  # stems of the input's sentences that keep things
@@ -557,6 +572,24 @@ class ComparisonRule(Rule):
                 continue
             if tok.scope == HYPOTHETICAL or _intended(out, i):
                 continue  # "call if symptoms worsen", "trying to improve her diet": no change
+            if no_prior is not None and set(_clause(out, i, 5, 1) + _clause(out, i, 3, -1)) & (
+                _PRIOR_REFERENCES
+            ):
+                # "unchanged from previous imaging" where the input has none to compare with
+                findings.append(
+                    self.finding(
+                        view,
+                        ErrorCategory.FALSE_COMPARISON,
+                        self.opposite_risk,
+                        (tok.start, tok.end),
+                        f"'{tok.text}' compares with an earlier one; the input says there is "
+                        f"none ('{no_prior.group()}')",
+                        relation=CONTRADICTED,
+                        context_span=no_prior.span(),
+                        confidence=0.7,
+                    )
+                )
+                continue
             topic = topics.of(tok.sentence)
             if index.agrees(topic, direction):
                 continue

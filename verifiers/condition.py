@@ -36,6 +36,8 @@ _CONSTRAINT = re.compile(
     r"|it|eating|inr|bp|sbp)\b"
     r"|\bonce (?:cleared|able|(?:you|she|he|they)(?:'re|'s| are| is| can| have| has)(?: been)? "
     r"(?:cleared|able|eating|free))\b"
+    # "Once you can do an emergency stop comfortably": what one must be able to do first
+    r"|\bonce (?:you|she|he|they) can\b"
     r"|\b" + _STOP_TAKING + r"\b[^.;\n?]{0,50}?\bif\b"
     r"|\bif\b[^.;\n?]{0,60}?\b" + _STOP_TAKING + r"\b",
     re.IGNORECASE,
@@ -137,6 +139,12 @@ def constraints(ctx: AnalyzedText) -> list[Constraint]:
         activity = None
         if not drugs:
             found = _ACTIVITY.search(ctx.text, near_lo, near_hi)
+            if found is None and sent.index > 0 and kind == "condition":
+                # the answer to a question about it ("When can I drive again? - Once you can
+                # do an emergency stop comfortably")
+                q_lo, q_hi = ctx.sentences[sent.index - 1].span
+                if ctx.text[q_lo:q_hi].rstrip().endswith("?"):
+                    found = _ACTIVITY.search(ctx.text, q_lo, q_hi)
             if found is None:
                 continue
             activity = _activity_stem(found.group())
