@@ -209,3 +209,24 @@ def test_a_written_report_that_opens_with_the_diagnosis_establishes_it() -> None
     # control: a dialogue's passing mention establishes nothing
     dialogue = "Doctor: Any cancer in the family? Patient: Carcinoma in my aunt, I think."
     assert _hedges("Possible carcinoma.", dialogue) == []
+
+
+def test_she_must_stop_it_if_is_a_condition_on_the_drug_before() -> None:
+    ctx = (
+        "Carbamazepine started at 100 mg twice daily. "
+        "He must stop it and call us the same day if any rash or mouth ulcers appear."
+    )
+    found = _conditions("Carbamazepine 100 mg BD started.", ctx)
+    assert found == ["stop it and call us the same day if any rash or mouth ulcers appear"]
+    # control: the output keeps it
+    assert _conditions("Carbamazepine 100 mg BD; stop if rash.", ctx) == []
+
+
+def test_a_limit_is_kept_only_in_the_drugs_own_list_item() -> None:
+    ctx = "Plan: sling for 4 weeks; enoxaparin 40 mg daily for the duration of immobilisation."
+    # another item's duration ("x 4/52") keeps no limit on the drug
+    assert _conditions("Plan: sling x 4/52; enoxaparin 40 mg OD; physio.", ctx) == [
+        "for the duration of immobilisation"
+    ]
+    # control: the drug's own item keeps it
+    assert _conditions("Plan: sling x 4/52; enoxaparin 40 mg OD while immobile.", ctx) == []

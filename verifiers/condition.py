@@ -56,7 +56,8 @@ _RESTART = re.compile(
     re.IGNORECASE,
 )
 _LIMIT_KEPT = re.compile(
-    r"\b(?:max(?:imum)?|at most|no more than|not more than|up to|only)\b|[<>\u2264\u2265]"
+    r"\b(?:max(?:imum)?|at most|no more than|not more than|up to|only|while|during)\b"
+    r"|[<>\u2264\u2265]"
     r"|\bx ?\d|\b\d+ ?(?:d|days?|wks?|weeks?|months?|/7|/52)\b"
     r"|\bfor (?:\d+|a|one|two|three|four|five|six|seven|ten|fourteen) (?:days?|weeks?|months?)\b",
     re.IGNORECASE,
@@ -106,6 +107,15 @@ class Constraint:
     kind: str = "condition"  # condition, limit (how long or how much) or restart
 
 
+# a sentence about the drug of the sentence before: "Stop it if ...", "She must stop it and seek
+# help the same day if any rash appears"
+_STOP_IT = re.compile(
+    r"\s*(?:\w+:\s*)?(?:(?:she|he|they|you|the patient)\s+)?(?:(?:must|should|will|can)\s+)?"
+    r"(?:stop|hold|take|restart|resume)\s+it\b",
+    re.IGNORECASE,
+)
+
+
 def _activity_stem(word: str) -> str:
     return word.lower()[:4]
 
@@ -124,9 +134,7 @@ def constraints(ctx: AnalyzedText) -> list[Constraint]:
         end = _CLAUSE_END.search(ctx.text, m.end(), hi)
         near_lo, near_hi = max(lo, m.start() - _BEFORE), min(hi, m.end() + _AFTER)
         drugs = frozenset(d.canonical for d in ctx.drugs if near_lo <= d.start < near_hi)
-        stop_it = re.match(
-            r"\s*(?:\w+:\s*)?(?:stop|hold|take|restart|resume)\s+it\b", ctx.text[lo:hi], re.I
-        )
+        stop_it = _STOP_IT.match(ctx.text, lo, hi)
         if not drugs and stop_it and sent.index > 0:
             # "Stop it and seek help if any rash appears": the drug of the sentence before
             b_lo, b_hi = ctx.sentences[sent.index - 1].span
@@ -173,6 +181,22 @@ def _sentences_naming(out: AnalyzedText, c: Constraint) -> list[int]:
     return sorted(found)
 
 
+def _parts_naming(out: AnalyzedText, c: Constraint) -> list[str]:
+    """The output's list items that name the constraint's drugs (a sentence's part between
+    semicolons or line breaks: "NWB x 6/52; rivaroxaban 10 mg OD; physio"), each with the next
+    sentence ("Ibuprofen 400 mg TDS. One week only.")."""
+    parts = []
+    for d in out.drugs:
+        if d.canonical not in c.drugs or (sent := sentence_at(out.sentences, d.start)) is None:
+            continue
+        lo, hi = sent.span
+        a = max(lo, *(out.text.rfind(ch, lo, d.start) + 1 for ch in ";\n"))
+        b = min([hi] + [k for ch in ";\n" if (k := out.text.find(ch, d.start, hi)) >= 0])
+        after = out.sentences[sent.index + 1].text if sent.index + 1 < len(out.sentences) else ""
+        parts.append(out.text[a:b] + " " + after)
+    return parts
+
+
 _KEPT_BY_KIND = {"condition": _KEPT, "limit": _LIMIT_KEPT, "restart": _RESTART_KEPT}
 
 
@@ -200,7 +224,10 @@ class ConditionRule(Rule):
             # the sentence naming it, or the next one ("Metoprolol 25 mg. Hold if HR < 60.")
             near = {k for i in naming for k in (i, i + 1) if k < len(out.sentences)}
             kept = _KEPT_BY_KIND[c.kind]
-            if any(kept.search(out.sentences[k].text) for k in near):
+            if c.kind != "limit":
+                if any(kept.search(out.sentences[k].text) for k in near):
+                    continue
+            elif any(kept.search(part) for part in _parts_naming(out, c)):
                 continue
             done.add(key)
             first = out.sentences[naming[0]]
