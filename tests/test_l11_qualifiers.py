@@ -230,3 +230,24 @@ def test_a_limit_is_kept_only_in_the_drugs_own_list_item() -> None:
     ]
     # control: the drug's own item keeps it
     assert _conditions("Plan: sling x 4/52; enoxaparin 40 mg OD while immobile.", ctx) == []
+
+
+@pytest.mark.parametrize(
+    ("output", "dropped"),
+    [
+        ("Obs: RR 22, SpO2 92%, HR 98.", ["SpO2 92%"]),
+        # controls: the output keeps the oxygen, however it writes it
+        ("Obs: RR 22, SpO2 92% on 3 L NC, HR 98.", []),
+        ("Obs: RR 22, SpO2 92% 35% FM, HR 98.", []),
+        ("Obs: RR 22, sats 92% (3L), HR 98.", []),
+    ],
+)
+def test_a_saturation_read_on_oxygen_keeps_its_oxygen(output: str, dropped: list[str]) -> None:
+    ctx = "Obs at 0800: RR 22, SpO2 92% on 3 L/min via nasal cannula, HR 98, BP 130/80."
+    assert _conditions(output, ctx) == dropped
+
+
+def test_a_saturation_on_air_needs_no_oxygen() -> None:
+    # control: the input reads it on air, so a bare saturation drops no oxygen
+    ctx = "Obs at 0800: RR 18, SpO2 97% on room air, HR 80."
+    assert _conditions("Obs: RR 18, SpO2 97%, HR 80.", ctx) == []

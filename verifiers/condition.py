@@ -197,6 +197,31 @@ def _parts_naming(out: AnalyzedText, c: Constraint) -> list[str]:
     return parts
 
 
+# an oxygen saturation and what follows it ("SpO2 93% on 4 L/min", "sats 91% on 2 litres")
+_SATURATION = re.compile(
+    r"\b(?:SpO2|SaO2|O2 sats?|sats?|saturations?|oxygen saturations?)\b\W{0,3}(?:\w+\W+){0,2}?"
+    r"(?P<value>\d{2,3})\s*%",
+    re.IGNORECASE,
+)
+# supplemental oxygen after a saturation (not "on air" / "on room air")
+_SUPPLEMENTAL = re.compile(
+    r"\s*(?:\(|,)?\s*(?:on|with|via)\s+(?:\d+(?:\.\d+)?\s*(?:L|l|litres?|liters?|lpm)\b|\d{2,3}\s*%"
+    r"|(?:high[- ]flow|oxygen|O2|nasal cannula|NC|face ?mask|venturi|NRB|CPAP|BiPAP|NIV))",
+    re.IGNORECASE,
+)
+# anything an output writes after a saturation to say what it was on
+_OXYGEN_KEPT = re.compile(
+    r"\s*(?:\(|,|-)?\s*(?:(?:on|with|via|in|off)\b|RA\b|room air|air\b"
+    r"|\d+(?:\.\d+)?\s*(?:L\b|l\b|%)|FM\b|NC\b|NRB\b|HFNO\b|mask|high[- ]flow|O2\b|oxygen)",
+    re.IGNORECASE,
+)
+
+
+def _on_oxygen(m: re.Match[str]) -> bool:
+    """Whether a saturation of the input is read on supplemental oxygen."""
+    return _SUPPLEMENTAL.match(m.string, m.end()) is not None
+
+
 _KEPT_BY_KIND = {"condition": _KEPT, "limit": _LIMIT_KEPT, "restart": _RESTART_KEPT}
 
 
@@ -242,6 +267,38 @@ class ConditionRule(Rule):
                     "the output states it without any condition",
                     relation=OMITTED,
                     context_span=(c.start, c.end),
+                    confidence=0.6,
+                )
+            )
+        findings.extend(self._oxygen_dropped(view))
+        return findings
+
+    def _oxygen_dropped(self, view: CaseDoc) -> list[Finding]:
+        """A saturation the input reads on supplemental oxygen ("SpO2 93% on 4 L/min via nasal
+        cannula") that the output gives bare ("SpO2 93%."): without the oxygen it reads as on
+        air, and the oxygen need is hidden."""
+        out, ctx = view.output, view.context
+        assert ctx is not None
+        if not _SATURATION.search(out.text):
+            return []
+        on_oxygen = {
+            m.group("value"): m.span() for m in _SATURATION.finditer(ctx.text) if _on_oxygen(m)
+        }
+        findings = []
+        for m in _SATURATION.finditer(out.text):
+            context_span = on_oxygen.get(m.group("value"))
+            if context_span is None or _OXYGEN_KEPT.match(out.text, m.end()):
+                continue
+            findings.append(
+                self.finding(
+                    view,
+                    ErrorCategory.MISSING_CONTEXT,
+                    self.risk,
+                    m.span(),
+                    f"condition dropped: the input reads '{ctx.text[slice(*context_span)]}' on "
+                    "oxygen; the output gives the saturation without it",
+                    relation=OMITTED,
+                    context_span=context_span,
                     confidence=0.6,
                 )
             )
