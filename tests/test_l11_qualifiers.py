@@ -251,3 +251,17 @@ def test_a_saturation_on_air_needs_no_oxygen() -> None:
     # control: the input reads it on air, so a bare saturation drops no oxygen
     ctx = "Obs at 0800: RR 18, SpO2 97% on room air, HR 80."
     assert _conditions("Obs: RR 18, SpO2 97%, HR 80.", ctx) == []
+
+
+def test_home_is_an_activity_and_a_restated_condition_is_kept() -> None:
+    ctx = "She can go home as long as her husband stays with her overnight. Paracetamol for pain."
+    assert _conditions("Discharged home. Paracetamol for pain.", ctx) == [
+        "as long as her husband stays with her overnight"
+    ]
+    # control: the condition in the output's own words, without a condition word
+    assert _conditions("Discharged home with husband staying overnight.", ctx) == []
+    # the drug a restart is set on is no word of the condition ("Restart metformin.")
+    ctx = "You can restart the metformin after your kidney test on Friday, if it is normal."
+    assert _conditions("Restart metformin.", ctx) == [
+        "restart the metformin after your kidney test on Friday, if it is normal"
+    ]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from medfact.analysis import AnalyzedText
+from medfact.analysis import AnalyzedText, is_content
 from medfact.document import CaseDoc
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
@@ -74,7 +74,7 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # what the condition is set on, when no drug is named: an activity the patient is told about
 _ACTIVITY = re.compile(
     r"\b(?:driv\w*|work|school|nursery|sports?|gym|swim\w*|fly\w*|flights?|weight[- ]bearing"
-    r"|activit\w*"
+    r"|activit\w*|home"
     r"|bear(?:ing)? weight|exercis\w*|lifting|bath\w*|shower\w*)\b",
     re.IGNORECASE,
 )
@@ -222,6 +222,28 @@ def _on_oxygen(m: re.Match[str]) -> bool:
     return _SUPPLEMENTAL.match(m.string, m.end()) is not None
 
 
+_RESTART_VERB = re.compile(r"(?:restart|resume|re-start|recommence)", re.IGNORECASE)
+
+
+def _restated(out: AnalyzedText, ctx: AnalyzedText, c: Constraint, near: set[int]) -> bool:
+    """Whether the output's sentences ``near`` the drug or activity hold two content words of
+    the input's condition ("as long as a responsible adult stays with him" and "with
+    responsible adult"): the condition kept without a condition word."""
+    drug_spans = [(d.start, d.end) for d in ctx.drugs if c.start <= d.start < c.end]
+    said = {
+        t.stem
+        for t in ctx.tokens_in(c.start, c.end)
+        if is_content(t)
+        and not any(a <= t.start < b for a, b in drug_spans)  # what it is set on, not the
+        and _activity_stem(t.text) != c.activity  # condition ("restart the metformin after")
+        and not _RESTART_VERB.match(t.text)
+    }
+    if len(said) < 2:
+        return False
+    here = {t.stem for k in near for t in out.sentence_tokens(k)}
+    return len(said & here) >= 2
+
+
 _KEPT_BY_KIND = {"condition": _KEPT, "limit": _LIMIT_KEPT, "restart": _RESTART_KEPT}
 
 
@@ -254,6 +276,8 @@ class ConditionRule(Rule):
                     continue
             elif any(kept.search(part) for part in _parts_naming(out, c)):
                 continue
+            if _restated(out, ctx, c, near):
+                continue  # "D/c home with responsible adult for 24 h": the condition in its words
             done.add(key)
             first = out.sentences[naming[0]]
             what = ", ".join(sorted(c.drugs)) if c.drugs else f"'{c.activity}...'"
