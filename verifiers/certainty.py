@@ -13,7 +13,17 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import cast
 
-from medfact.analysis import ASKED, NEGATED, AnalyzedText, ScaleWord, is_clinical, is_content
+from medfact.analysis import (
+    AFFIRMED,
+    ASKED,
+    CURRENT,
+    NEGATED,
+    AnalyzedText,
+    ScaleWord,
+    Token,
+    is_clinical,
+    is_content,
+)
 from medfact.document import CaseDoc
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
@@ -131,17 +141,36 @@ _ESTABLISHES = re.compile(
 def _established(
     out: AnalyzedText, ctx: AnalyzedText, w: _Word, ctx_words: list[_Word]
 ) -> tuple[int, int] | None:
+    """The input's statement that establishes what the output hedges at ``w``: by the hedged
+    words (``_established_words``) or, where the two name it differently ("possible PE" and
+    "pulmonary embolism"), by the condition named (``_established_condition``)."""
+    found = _established_words(out, ctx, w, ctx_words)
+    return found if found is not None else _established_condition(out, ctx, w, ctx_words)
+
+
+_LIST_BREAK = re.compile(r"[,;:()]")
+
+
+def _established_words(
+    out: AnalyzedText, ctx: AnalyzedText, w: _Word, ctx_words: list[_Word]
+) -> tuple[int, int] | None:
     """The input's unhedged diagnostic statement ("Diagnosis: meningococcal meningitis",
     "CT shows a PE") of what the output hedges right after ``w`` ("possible meningococcal
     meningitis"): a sentence that establishes and holds the hedged words. None if there is
     none. ``ctx_words``: the input's scale words (``scale_words(ctx)``, read once)."""
     toks = out.tokens
     named = []
-    for t in toks[w.token_index + 1 : w.token_index + 5]:
-        if t.sentence != toks[w.token_index].sentence or out.text[w.end : t.start].count(","):
+    for t in toks[w.token_index + 1 : w.token_index + 9]:
+        if t.sentence != toks[w.token_index].sentence or _LIST_BREAK.search(
+            out.text, w.end, t.start
+        ):
             break
+        if len(t.text) == 1 or t.text[0].isdigit():
+            continue  # a side's letter or a level ("L MCA M1", "L3-4") qualifies, names nothing
         if is_content(t):
             named.append(t.stem)
+            if len(named) == 4:
+                break
     if not named or (
         len(named) == 1
         and not any(
@@ -153,14 +182,132 @@ def _established(
     hedges = [c for c in ctx_words if c.scale == "certainty" and c.value < 3]
     for sent in ctx.sentences:
         lo, hi = sent.span
-        stems = {t.stem for t in ctx.sentence_tokens(sent.index)}
-        if not set(named) <= stems or not _ESTABLISHES.search(ctx.text, lo, hi):
+        sent_toks = ctx.sentence_tokens(sent.index)
+        stems = {t.stem for t in sent_toks}
+        missing = [n for n in named if n not in stems]
+        if any(not _spelled_out(n, sent_toks) for n in missing):
+            continue
+        first = next((t for t in sent_toks if t.stem in named), sent_toks[0])
+        if not (
+            _ESTABLISHES.search(ctx.text, lo, hi)
+            # a report's labelled result states the finding it names as found
+            or (_labelled(sent.text) and first.polarity == AFFIRMED and first.scope == CURRENT)
+        ):
             continue
         if any(lo <= c.start < hi for c in hedges):
             return None  # the input hedges it too
-        first = next(t for t in ctx.sentence_tokens(sent.index) if t.stem in named)
         return (first.start, first.end)
     return None
+
+
+# a clause boundary between a hedge and a condition: the hedge is about something else
+_CLAUSE_BREAK = re.compile(r"[,;:.()+/]|\b(?:and|with|but|after|from|of)\b", re.IGNORECASE)
+# a hedge that ends its clause looks back at the condition before it ("AF - possible",
+# "melanoma not excluded")
+_CLAUSE_END = re.compile(r"\s*(?:$|[,;:.)])")
+# a report's labelled finding ("CT angiogram: occlusion ...", "Conclusion: adenocarcinoma"),
+# not a speaker's turn ("Doctor: ...", "Day nurse: ...")
+_LABELLED = re.compile(r"\s*([A-Z][A-Za-z0-9 -]{1,40}):\s")
+_SPEAKERS = frozenset(
+    {"patient", "pt", "doctor", "dr", "nurse", "clinician", "consultant", "registrar", "mother"}
+    | {"mum", "mom", "father", "dad", "son", "daughter", "wife", "husband", "partner", "parent"}
+    | {"carer", "relative", "friend", "brother", "sister", "guest", "family", "caller", "student"}
+    | {"pharmacist", "midwife", "therapist", "surgeon", "paramedic", "resident", "interpreter"}
+)
+
+
+# labels of what is to be done, not found ("Plan: ... if contractions do not establish")
+_NOT_FOUND = frozenset({"plan", "plans", "advice", "recommendation", "recommendations", "goals"})
+
+
+def _labelled(text: str) -> bool:
+    """Whether a sentence opens with a report's label ("MRI lumbar spine: discitis ...")."""
+    m = _LABELLED.match(text)
+    return m is not None and m.group(1).split()[-1].lower() not in _SPEAKERS | _NOT_FOUND
+
+
+# a clinician naming the diagnosis ("It's a pulmonary embolism", "it's called a subarachnoid
+# haemorrhage", "you have atrial fibrillation")
+_NAMES_IT = re.compile(
+    r"\b(?:it's|it is|this is|that's|that is|you have|you've got)\s+(?:called\s+)?"
+    r"(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,2}$",
+    re.IGNORECASE,
+)
+
+
+def _hedged_conditions(out: AnalyzedText, w: _Word) -> set[str]:
+    """The conditions (concept keys) that the hedge ``w`` is about: named right after it in its
+    clause ("possible small PE"), or right before a hedge that ends its clause ("?AF -
+    possible")."""
+    lo, hi = out.sentences[w.sentence].span
+    looks_back = _CLAUSE_END.match(out.text, w.end, hi) is not None
+    named = set()
+    for m in mentions(out.text[lo:hi], ("condition",)):
+        start, end = m.start + lo, m.end + lo
+        if start >= w.end:
+            between = out.text[w.end : start]
+        elif end <= w.start and looks_back:
+            between = out.text[end : w.start]
+        else:
+            continue
+        if len(between) <= 25 and not _CLAUSE_BREAK.search(between):
+            named.add(m.concept)
+    return named
+
+
+def _established_condition(
+    out: AnalyzedText, ctx: AnalyzedText, w: _Word, ctx_words: list[_Word]
+) -> tuple[int, int] | None:
+    """The input's unhedged statement of a condition the output hedges, named by another word
+    ("CTPA: possible small PE" where the input has "It's a pulmonary embolism"): the input
+    mentions it, affirmed and current, in a sentence that establishes it (a diagnostic verb, a
+    certain word, a report's label or a clinician naming it), and never hedges, denies or asks
+    about it. None if there is none."""
+    named = _hedged_conditions(out, w)
+    if not named:
+        return None
+    hedges = [c for c in ctx_words if c.scale == "certainty" and c.value < 3]
+    sure = [c.sentence for c in ctx_words if c.scale == "certainty" and c.value == 3]
+    found = None
+    for m in mentions(ctx.text, ("condition",)):
+        if m.concept not in named:
+            continue
+        toks = ctx.tokens_in(m.start, m.end)
+        if not toks:
+            continue
+        tok = toks[0]
+        sent = ctx.sentences[tok.sentence]
+        lo, hi = sent.span
+        if (
+            tok.polarity != AFFIRMED
+            or any(lo <= c.start < hi for c in hedges)
+            or sent.text.rstrip().endswith("?")
+        ):
+            return None  # the input hedges, denies or asks about it somewhere
+        if found is not None or tok.scope != CURRENT:
+            continue
+        if (
+            _ESTABLISHES.search(ctx.text, lo, hi)
+            or tok.sentence in sure
+            or tok.sentence + 1 in sure
+            or _labelled(sent.text)
+            or _NAMES_IT.search(ctx.text, max(lo, m.start - 40), m.start)
+            # a written report's sentence that opens with it ("Invasive malignant melanoma,
+            # superficial spreading type.")
+            or (not ctx.is_dialogue and tok in ctx.sentence_tokens(tok.sentence)[:3])
+        ):
+            found = (m.start, m.end)
+    return found
+
+
+def _spelled_out(acronym: str, toks: list[Token]) -> bool:
+    """Whether an acronym of three to five letters ("mca") is spelled out by the first letters
+    of consecutive content words of a sentence ("middle cerebral artery"); two letters match
+    too much by chance ("PE" and "physical exam")."""
+    if not 3 <= len(acronym) <= 5 or not acronym.isalpha():
+        return False
+    initials = "".join(t.text[0] for t in toks if is_content(t))
+    return acronym in initials
 
 
 def _hedged(doc: AnalyzedText, w: ScaleWord) -> float:

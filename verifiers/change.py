@@ -14,7 +14,7 @@ from medfact.verifiers.base import CONTRADICTED, Rule, window_stems
 
 # Words that name a change over time by themselves ("worsening", "has improved").
 _CHANGE_STEMS = ("worsen", "improv", "progress", "deteriorat", "resolv", "subsid", "escalat")
-_CHANGE_STEMS += ("unchang",)
+_CHANGE_STEMS += ("unchang", "declin", "shrunk", "shrank", "shrink")
 _COMPARATIVES = frozenset({"better", "worse"})
 # Amount comparatives: a comparison only with "than" ("higher than last visit"), and not as
 # a bound ("less than a pack a day", "more than 2 weeks").
@@ -43,6 +43,7 @@ _MARKERS = frozenset(
         "lately",
         "today",
         "further",
+        "rapidly",  # "eGFR rapidly declining"
     ]
 )
 _BECOME = frozenset(
@@ -140,6 +141,8 @@ _ACTIVITIES = frozenset(
         "swallowing",
     ]
 )
+# what one does for a while, after an article ("after a long shift", "after the school run")
+_SPELLS = _ACTIVITIES | {"shift", "shifts", "walk", "walks", "run", "workout", "session"}
 _HABITUAL = frozenset(
     [
         "improves",
@@ -203,8 +206,10 @@ def is_trigger(doc: AnalyzedText, i: int) -> bool:
     gerund = after[0].endswith("ing") and len(after[0]) > 5 and after[0] not in _NOT_GERUNDS
     if after[0] not in _TRIGGER_WORDS and not gerund:  # "worse leaning on his elbows"
         return False
+    # "worse after a long shift on my feet": an activity after an article or a word
     if after[0] in ("after", "before") and not (
-        len(after) > 1 and (after[1] in _ACTIVITIES or after[1].endswith("ing"))
+        len(after) > 1
+        and (after[1] in _ACTIVITIES or after[1].endswith("ing") or set(after[1:4]) & _SPELLS)
     ):
         return False
     return not (_MARKERS & set(after))
@@ -524,6 +529,20 @@ class _ChangeIndex:
         return best
 
 
+# the input says there is nothing earlier to compare with ("Comparison: no previous chest
+# imaging available", "no prior studies", "Comparison: none")
+_NO_PRIOR = re.compile(
+    r"\bno (?:previous|prior|earlier|old)\b[^.;\n]{0,30}?\b(?:imaging|images?|stud(?:y|ies)|"
+    r"scans?|films?|x-rays?|radiographs?|examinations?|for comparison|available)\b"
+    r"|\bcomparison:\s*(?:none|not available|nil)\b",
+    re.IGNORECASE,
+)
+# words by which a change names the earlier one it is measured from
+_PRIOR_REFERENCES = frozenset(
+    {"previous", "prior", "previously", "compared", "comparison", "interval"}
+)
+
+
 @verifiers.register("comparison.v1")
 class ComparisonRule(Rule):
     name = "comparison.v1"
@@ -543,6 +562,7 @@ class ComparisonRule(Rule):
         if not said:
             return []  # no change word in the output: the input's changes are not read
         index = _ChangeIndex(ctx)
+        no_prior = _NO_PRIOR.search(ctx.text)  # once per case: "no previous imaging available"
         topics = _Topics(out)
         findings = []
         kept: frozenset[str] | None = None  # stems of the input's sentences that keep things
@@ -552,6 +572,24 @@ class ComparisonRule(Rule):
                 continue
             if tok.scope == HYPOTHETICAL or _intended(out, i):
                 continue  # "call if symptoms worsen", "trying to improve her diet": no change
+            if no_prior is not None and set(_clause(out, i, 5, 1) + _clause(out, i, 3, -1)) & (
+                _PRIOR_REFERENCES
+            ):
+                # "unchanged from previous imaging" where the input has none to compare with
+                findings.append(
+                    self.finding(
+                        view,
+                        ErrorCategory.FALSE_COMPARISON,
+                        self.opposite_risk,
+                        (tok.start, tok.end),
+                        f"'{tok.text}' compares with an earlier one; the input says there is "
+                        f"none ('{no_prior.group()}')",
+                        relation=CONTRADICTED,
+                        context_span=no_prior.span(),
+                        confidence=0.7,
+                    )
+                )
+                continue
             topic = topics.of(tok.sentence)
             if index.agrees(topic, direction):
                 continue
