@@ -923,7 +923,9 @@ class Analyzer:
                 else None
             )
             if reply is not None:
-                reply = _FILLERS.sub("", reply)  # "Actually, yes, I keep seeing flashes"
+                # "Oh, no. Is that bad?": dismay at what was said, no answer to it
+                reply = "" if _DISMAY.match(reply) else _FILLERS.sub("", reply)
+                # "Actually, yes, I keep seeing flashes": the answer after the fillers
             if reply is not None and reply_turn is not None and len(reply_turn[1]) > 1:
                 # "No. Well... actually, yes, on Tuesday": the answer the speaker settles on
                 reply = _corrected(reply, [sents[k].text for k in reply_turn[1][1:3]])
@@ -1588,6 +1590,7 @@ _POINTS_BACK = re.compile(
 _POINTING_WORDS = 8  # a question that points back is short ("Have you had thoughts like that?")
 # a word said: a turn of "...", "…" or "[pause]" alone is a silence
 _WORD = re.compile(r"(?<![\[(])\b[A-Za-z0-9]+\b(?![\])])")
+_DISMAY = re.compile(r"(?:oh|ah|uh)\s*,?\s*no\b(?!\s*,?\s*(?:i|it|not|never|he|she)\b)", re.I)
 _FILLERS = re.compile(r"^(?:(?:actually|well|um+|erm|er|oh|hmm|so|ah)\b[\s,.\u2026]*)+")
 # a late answer that points back to a question instead of naming it ("going back to your
 # question, it was pinkish yesterday")

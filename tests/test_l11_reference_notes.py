@@ -332,3 +332,13 @@ def test_a_pregnancy_test_a_tablets_strength_and_a_lay_name_of_levothyroxine() -
     meds = "Patient: Yes I am taking thyroid meds and Lipitor."
     assert run_rule("drugs.v1", "Synthroid and Lipitor.", meds) == []
     assert run_rule("drugs.v1", "Metoprolol and Lipitor.", meds) != []
+
+
+def test_dismay_is_no_answer() -> None:
+    ctx = (
+        "Doctor: I see you have these small folliculitis lesions on your chest.\n"
+        "Patient: Oh, no. Is that bad?\nDoctor: It's treatable."
+    )
+    assert _polarity(ctx, "lesions") == AFFIRMED
+    denied = "Doctor: Any chest pain?\nPatient: Oh no, I don't have any of that."
+    assert _polarity(denied, "pain") == NEGATED
