@@ -733,6 +733,8 @@ class Analyzer:
                 continue  # "Tylenol No. 3": a number's name, not a negation
             if words[start] == "may" and end - start == 1 and _month_may(toks, start):
                 continue  # "on 12 May: swelling of the lips": the month, not a hedge
+            if words[start] == "never" and _NEVER_THIS_GOOD.match(" ".join(words[end : end + 9])):
+                continue  # "she has never seen my blood pressure this good": praise, no denial
             if forward and kind == UNCERTAIN and words[start] in ("vs", "versus"):
                 # "(cyst vs more serious pathology)": a differential hedges both sides
                 for j in range(start - 1, max(-1, start - 4), -1):
@@ -1018,10 +1020,13 @@ class Analyzer:
                     if answered and reply_turn is not None and polarity == NEGATED
                     else set()
                 )
-                for tok in toks:
+                # "How is your appetite, are you having a proper diet? - No.": the no answers
+                # the yes/no question, not the open one before it
+                opened = _yes_no_after_open(toks) if polarity in (NEGATED, AFFIRMED) else 0
+                for n, tok in enumerate(toks):
                     if answered:
                         tok.speaker = reply_turn[0]
-                    if polarity == NEGATED and (changed or tok.stem in said):
+                    if (polarity == NEGATED and (changed or tok.stem in said)) or n < opened:
                         tok.polarity = ASKED
                         continue
                     if tok.polarity == NEGATED:
@@ -1503,6 +1508,11 @@ def _forward_scope(
     return reach
 
 
+_NEVER_THIS_GOOD = re.compile(
+    r"(?:seen|been|had|felt|looked)\b.*?\b(?:this|so)\s+(?:good|well|low|better|great|steady)\b"
+)
+
+
 def _month_may(toks: list[Token], i: int) -> bool:
     """Whether the "may" at token ``i`` is the month: a day or a year next to it ("12 May",
     "May 2023", "in May 12th")."""
@@ -1635,6 +1645,25 @@ _ASKING_PAIRS = frozenset(
     {("do", "you"), ("did", "you"), ("have", "you"), ("are", "you"), ("is", "there")}
     | {("how", "about"), ("what", "about"), ("were", "you"), ("has", "there")}
 )
+
+
+_OPEN_QUESTION = frozenset({"how", "what", "where", "when", "which", "why", "who"})
+
+
+def _yes_no_after_open(toks: list[Token]) -> int:
+    """The index of a yes/no question ("are you", "do you", "any") that follows an open one in
+    the same sentence ("How is your appetite are you having a proper diet"), else 0."""
+    words = [t.text for t in toks]
+    if (
+        not words
+        or words[0] not in _OPEN_QUESTION
+        and (len(words) < 2 or words[1] not in _OPEN_QUESTION)
+    ):
+        return 0
+    for k in range(2, len(words) - 1):
+        if (words[k], words[k + 1]) in _ASKING_PAIRS or words[k] in _ASKING:
+            return k
+    return 0
 
 
 def _asks(toks: list[Token]) -> bool:

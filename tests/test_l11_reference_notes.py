@@ -342,3 +342,15 @@ def test_dismay_is_no_answer() -> None:
     assert _polarity(ctx, "lesions") == AFFIRMED
     denied = "Doctor: Any chest pain?\nPatient: Oh no, I don't have any of that."
     assert _polarity(denied, "pain") == NEGATED
+
+
+def test_an_open_question_before_a_yes_no_one_and_praise_with_never() -> None:
+    appetite = (
+        "Doctor: How is your appetite are you having a proper diet?\n"
+        "Patient: No not really. I don't feel hungry that much.\nDoctor: Okay."
+    )
+    assert _polarity(appetite, "appetite") != NEGATED
+    assert _polarity(appetite, "diet") == NEGATED
+    praise = "Patient: the nurse said she has never seen my blood pressure this good."
+    assert _polarity(praise, "blood") != NEGATED
+    assert _polarity("Patient: I have never had chest pain.", "chest") == NEGATED
