@@ -679,6 +679,7 @@ class Analyzer:
             previous = sent_tokens
         _unit_said_after(doc)
         _unit_of_current_dose(doc)
+        _score_asked(doc)
         _unit_asked(doc)
         _retracted_values(doc)
         doc.is_dialogue = sum(s is not None for s in speakers) >= 2
@@ -2012,6 +2013,33 @@ def _unit_said_after(doc: AnalyzedText) -> None:
         if m is not None and m.group(1).lower() in terms.UNITS:
             q.unit_class, q.unit = terms.UNITS[m.group(1).lower()]
             q.end = m.end(1)
+
+
+def _score_asked(doc: AnalyzedText) -> None:
+    """A bare number that answers "on a scale of one to ten ...?" in the next sentences is a
+    score out of ten ("How severe, one to ten? - About a seven." is 7/10)."""
+    if "scale" not in doc.text.lower():
+        return  # most texts ask for no score: their sentences are not read
+    asked: set[int] = set()
+    for sent in doc.sentences:
+        if _SCALE_OF_TEN.search(sent.text):
+            asked.update((sent.index + 1, sent.index + 2))
+    per_sentence = Counter(q.sentence for q in doc.quantities)
+    for q in doc.quantities:
+        if (
+            q.sentence in asked
+            and q.unit is None
+            and q.unit_class is None
+            and q.second is None
+            and 0 <= q.value <= 10
+            and per_sentence[q.sentence] == 1
+        ):
+            q.unit_class, q.second = "ratio", 10.0
+
+
+_SCALE_OF_TEN = re.compile(
+    r"\bscale\s+(?:of\s+|from\s+)?(?:zero|one|0|1)\s+to\s+(?:ten|10)\b", re.I
+)
 
 
 def _unit_of_current_dose(doc: AnalyzedText) -> None:

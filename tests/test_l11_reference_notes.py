@@ -354,3 +354,20 @@ def test_an_open_question_before_a_yes_no_one_and_praise_with_never() -> None:
     praise = "Patient: the nurse said she has never seen my blood pressure this good."
     assert _polarity(praise, "blood") != NEGATED
     assert _polarity("Patient: I have never had chest pain.", "chest") == NEGATED
+
+
+def test_a_score_answer_a_usual_normal_and_a_relieving_factor() -> None:
+    scale = "[doctor] on a scale of one to ten how severe is it\n[patient] about a seven"
+    doc = analysed("x", scale).context
+    assert doc is not None
+    assert [(q.value, q.second) for q in doc.quantities][-1] == (7.0, 10.0)
+    plain = analysed("x", "[patient] about a seven").context
+    assert plain is not None and [q.second for q in plain.quantities] == [None]
+    usual = "[doctor] it's quite normal after surgery to be a little bruised . we'll schedule it ."
+    out = "Return to clinic before the scheduled surgery date."
+    assert [f for f in run_rule("temporal.v1", out, usual) if f.risk >= 3] == []
+    relief = "[patient] ibuprofen helped a little , about five out of ten . it gets worse moving"
+    out = "When taking ibuprofen his pain improves to 5/10."
+    assert run_rule("comparison.v1", out, relief) == []
+    worse = "[patient] my neck pain has gotten worse this week"
+    assert run_rule("comparison.v1", "His neck pain has improved.", worse) != []

@@ -187,6 +187,9 @@ def _clause(doc: AnalyzedText, i: int, width: int, step: int) -> list[str]:
 
 
 _MAKES = frozenset({"make", "makes", "made", "making"})
+_WHEN_TAKING = frozenset(
+    (w, g) for w in ("when", "while", "after") for g in ("taking", "using", "resting", "on")
+)
 
 
 def is_trigger(doc: AnalyzedText, i: int) -> bool:
@@ -196,6 +199,11 @@ def is_trigger(doc: AnalyzedText, i: int) -> bool:
     before = doc.tokens[max(0, i - 4) : i]
     if any(t.text in _MAKES and t.sentence == doc.tokens[i].sentence for t in before):
         return True  # "anything make the pain worse?", "ice makes it better": what does it
+    opening = [
+        t.text for t in doc.tokens[max(0, i - 8) : i] if t.sentence == doc.tokens[i].sentence
+    ]
+    if any(pair in _WHEN_TAKING for pair in zip(opening, opening[1:], strict=False)):
+        return True  # "When taking ibuprofen, his pain improves to 5/10": what relieves it
     after = _clause(doc, i, 6, 1)
     if word in _RISING and after[:1] == ["from"] and set(after[1:3]) & _POSITIONS:
         return True  # "falls on rising from a chair": standing up, not a rise

@@ -788,6 +788,12 @@ _INTENT_BEFORE = re.compile(r"\bto\s+$", re.IGNORECASE)
 _STATE_BEFORE = re.compile(
     r"\b(?:is|are|very|physically|fairly|pretty|quite|so|sounds|bowels?)\s+$", re.IGNORECASE
 )
+_ORDINARY_BEFORE = re.compile(
+    r"\b(?:quite|pretty|perfectly|totally|completely|fairly|very|entirely|absolutely)\s+$", re.I
+)
+_ORDINARY_AFTER = re.compile(
+    r"\s+(?:to\s+(?:be|have|feel|get|see)|for\s+(?:you|your|her|him|a))\b", re.I
+)
 _MOTION_AFTER = re.compile(
     r"\s+(?:and\s+passive\s+)?(?:range|rom|motion|movement|flexion|extension)\b", re.I
 )
@@ -812,6 +818,10 @@ def _no_aspect(text: str, m: re.Match[str]) -> bool:
         return True  # "physically active", "limited active and passive range of motion"
     if word == "history of" and _TOPIC_BEFORE.search(text, before, at):
         return True  # "tell me more about your history of smoking": a topic, not the past
+    if word == "normal" and (
+        _ORDINARY_BEFORE.search(text, before, at) or _ORDINARY_AFTER.match(text, m.end())
+    ):
+        return True  # "it's quite normal after surgery to be a little bruised": usual, no result
     if word == "history of" and _DENIED_BEFORE.search(text, before, at):
         return True  # "no history of drug or alcohol abuse": none, ever - not a past one
     if word in ("done", "done on", "performed", "completed", "requested", "due") and (
