@@ -1152,6 +1152,16 @@ class Analyzer:
                         unit_class, unit = terms.UNITS[cand]
                         end = toks[i + 1 + cand.count(" ")].end
                         break
+                if (
+                    unit is None
+                    and nxt in _MORE_WORDS
+                    and i + 2 < len(toks)
+                    and toks[i + 2].text in terms.UNITS
+                    and not _CLAUSE_END.search(doc.text, toks[i + 1].end, toks[i + 2].start)
+                ):
+                    # "20 more pounds", "2 extra tablets": the unit after the word for more
+                    unit_class, unit = terms.UNITS[toks[i + 2].text]
+                    end = toks[i + 2].end
                 article = word == "half" and nxt in ("a", "an") and i + 2 < len(toks)
                 if article and toks[i + 2].text in terms.UNITS:
                     # "half an hour", "half a day": the unit after the article
@@ -2013,6 +2023,9 @@ def _unit_said_after(doc: AnalyzedText) -> None:
         if m is not None and m.group(1).lower() in terms.UNITS:
             q.unit_class, q.unit = terms.UNITS[m.group(1).lower()]
             q.end = m.end(1)
+
+
+_MORE_WORDS = frozenset({"more", "extra", "additional", "further", "less", "fewer"})
 
 
 def _score_asked(doc: AnalyzedText) -> None:

@@ -1494,6 +1494,10 @@ def differences(
             g.value in fact.value or fact.value in g.value for g in by_kind[fact.kind]
         ):
             continue  # the part is named in the window, whatever the frame
+        if fact.kind in ("part", "drug") and any(
+            o.kind == fact.kind and o.value == g.value for o in said for g in rivals
+        ):
+            continue  # "grooving in shoulders or indentation on the chest wall": both named
         if fact.kind in _TOKEN_KINDS and topics is not None:
             key = frozenset({fact.key.split("|")[0]})  # the word both sides share
             rivals = [

@@ -371,3 +371,17 @@ def test_a_score_answer_a_usual_normal_and_a_relieving_factor() -> None:
     assert run_rule("comparison.v1", out, relief) == []
     worse = "[patient] my neck pain has gotten worse this week"
     assert run_rule("comparison.v1", "His neck pain has improved.", worse) != []
+
+
+def test_a_unit_after_more_and_a_claim_that_names_both_parts() -> None:
+    said = "[patient] i lost 10 pounds and would like to lose about 20 more pounds"
+    doc = analysed("x", said).context
+    assert doc is not None
+    assert [(q.value, q.unit) for q in doc.quantities] == [(10.0, "lb"), (20.0, "lb")]
+    shoulders = (
+        "[doctor] and do you have the bra strap indentations in your shoulders ?\n"
+        "[patient] yes . i do get indentations ."
+    )
+    both = "Bra strap grooving in shoulders or indentation on lateral chest wall: Occasionally."
+    assert "part" not in _compare_kinds(both, shoulders)
+    assert "part" in _compare_kinds("Indentation on lateral chest wall: Occasionally.", shoulders)
