@@ -7,7 +7,9 @@ Fabricated content is graded by entities.v1 (conditions, procedures, settings, d
 drugs.v1; a bag of unsupported words is only a weak signal here (``fabricated_risk`` 2: measured
 on bench/cases and MTS-Dialog reference notes, risk 3 raised false alarms more than catches).
 A cause or a piece of advice the input does not give is graded 3 when it names an entity the
-input lacks (advice: or a specialty, "refer to cardiology"), else 2.
+input lacks (advice: or a specialty, "refer to cardiology"), else 2; a cause is graded 3 too where
+the input denies it ("no GI side effects") or gives another cause for the same event ("stopped
+because of aching" - "stopped because of raised liver enzymes").
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import cast
 
-from medfact.analysis import AnalyzedText, Token, is_clinical, is_content
+from medfact.analysis import AFFIRMED, NEGATED, AnalyzedText, Token, is_clinical, is_content
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import RECOMMENDATION_WORDS
 from medfact.registry import verifiers
@@ -30,6 +32,13 @@ _CAUSAL = re.compile(
     r"related to|from (?:his|her|their|a|an|the)|likely from|resulting from|triggered by)\b",
     re.IGNORECASE,
 )
+
+
+# a cause stated in the input's sentence about the same event ("switched to oral because she is
+# afebrile", "so let's switch"): an output's other cause for it replaces the input's
+_INPUT_CAUSE = re.compile(_CAUSAL.pattern + r"|\b(?:so|reason)\b", re.IGNORECASE)
+_WORD_AT = re.compile(r"[A-Za-z]+")
+_SAME_EVENT = 2  # content stems an output's statement shares with an input sentence to be its event
 
 
 _SPECIALTY = re.compile(
@@ -72,6 +81,56 @@ def unsupported_tokens(tokens: list[Token], index: SupportIndex) -> tuple[list[T
 
 def claim_tokens(doc: AnalyzedText, claim: Claim) -> list[Token]:
     return doc.tokens_in(*claim.span)
+
+
+# negations that deny a named thing ("no GI side effects", "denies chest pain"); "can't breathe
+# lying flat" and "not with your kidneys" say something else of it
+_DENYING = frozenset({"no", "without", "denies", "denied", "never", "negative"})
+
+
+def denied_cause(tail: list[Token], context: AnalyzedText) -> list[Token]:
+    """Affirmed content words of an output's cause that the input names only as denied, when
+    they are at least half of its affirmed content words ("stopped because of GI side effects"
+    where the input has "no gastrointestinal side effects")."""
+    said: dict[str, bool] = {}  # stem -> whether every input mention is denied
+    text = context.text
+    for tok in context.tokens:
+        denied = tok.polarity == NEGATED and tok.trigger is not None
+        if denied:
+            m = _WORD_AT.match(text, cast(int, tok.trigger))
+            denied = m is not None and m.group().lower() in _DENYING
+        said[tok.stem] = said.get(tok.stem, True) and denied
+    affirmed = [t for t in tail if is_content(t) and t.polarity == AFFIRMED]
+    found = [t for t in affirmed if said.get(t.stem, False)]
+    return found if 2 * len(found) >= len(affirmed) else []
+
+
+def other_cause(
+    head: list[Token], tail: list[Token], context: AnalyzedText
+) -> tuple[int, int] | None:
+    """The cause the input gives for the event an output's statement names before its own cause
+    ("Atorvastatin stopped 4 wk ago" - "was stopped 4 weeks ago because of aching"): the span of
+    the causal word of the input sentence sharing the most content stems with ``head`` (at least
+    ``_SAME_EVENT``), or None. None too where that sentence has a word of the output's cause
+    ("trauma from a motor vehicle accident" - "trauma due to the accident"): a reworded cause."""
+    stems = {t.stem for t in head if is_content(t) or t.is_number}
+    if len(stems) < _SAME_EVENT:
+        return None
+    shared: dict[int, set[str]] = {}
+    for tok in context.tokens:
+        if tok.stem in stems:
+            shared.setdefault(tok.sentence, set()).add(tok.stem)
+    if not shared:
+        return None
+    best = max(shared, key=lambda i: len(shared[i]))
+    if len(shared[best]) < _SAME_EVENT:
+        return None
+    toks = context.sentence_tokens(best)
+    theirs = {t.stem for t in toks}
+    if not toks or any(t.stem in theirs for t in tail if is_content(t) and t.stem not in stems):
+        return None
+    m = _INPUT_CAUSE.search(context.text, toks[0].start, toks[-1].end)
+    return (m.start(), m.end()) if m else None
 
 
 @verifiers.register("unsupported.v1")
@@ -140,19 +199,40 @@ class SupportRule(Rule):
                     if supported is None:
                         supported = supported_concepts(view.context.text)
                     whole = whole and self._names_entity(view, span, supported)
+                    message = "the input gives no such cause: " + ", ".join(
+                        t.text for t in tail_missing[:4]
+                    )
+                    theirs = None
+                    if not whole:
+                        head = [t for t in toks if t.end <= cause.start()]
+                        theirs = other_cause(head, tail, view.context)
+                        if theirs is not None:
+                            message += f"; it gives another ('{view.context.text[slice(*theirs)]}')"
                     findings.append(
                         self.finding(
                             view,
                             ErrorCategory.MISLEADING_JUSTIFICATION,
-                            self.justification_risk if whole else 2,
+                            self.justification_risk if whole or theirs else 2,
                             span,
-                            "the input gives no such cause: "
-                            + ", ".join(t.text for t in tail_missing[:4]),
+                            message,
+                            context_span=theirs,
                             confidence=0.6,
                         )
                     )
                     missing = [t for t in missing if t.start < cause.start()]
                     n -= tail_n
+                elif tail_n and (denied := denied_cause(tail, view.context)):
+                    findings.append(
+                        self.finding(
+                            view,
+                            ErrorCategory.MISLEADING_JUSTIFICATION,
+                            self.justification_risk,
+                            (cause.start(), max(t.end for t in tail)),
+                            "the input rules out this cause: "
+                            + ", ".join(t.text for t in denied[:4]),
+                            confidence=0.6,
+                        )
+                    )
             clinical = [t for t in missing if is_clinical(t)]
             if n == 0 or (len(missing) < self.min_unsupported and not clinical):
                 continue

@@ -1,0 +1,60 @@
+"""Session 11 fabrication readings (issue 13): causes, procedures and diagnoses the input does not
+give, each with a control."""
+
+from __future__ import annotations
+
+import medfact.verifiers  # noqa: F401 - registers the rules
+from medfact.testing import run_rule
+
+
+def _causes(output: str, context: str) -> list[tuple[int, str]]:
+    return [
+        (f.risk, f.message)
+        for f in run_rule("unsupported.v1", output, context)
+        if "cause" in f.message
+    ]
+
+
+def test_a_cause_the_input_denies_is_risk_3() -> None:
+    ctx = (
+        "His eGFR has fallen to 25, so metformin has been stopped; he had no gastrointestinal "
+        "side effects from it. Linagliptin 5 mg daily started instead."
+    )
+    found = _causes("Metformin stopped because of GI side effects.", ctx)
+    assert [r for r, _ in found] == [3]
+    assert found[0][1].startswith("the input rules out this cause")
+    # control: the output keeps the denial beside the input's own cause
+    kept = _causes("Metformin stopped because of renal function (no GI side effects).", ctx)
+    assert all(r < 3 for r, _ in kept)
+
+
+def test_a_negation_that_is_no_denial_does_not_rule_out_a_cause() -> None:
+    # "can't breathe lying flat" says the patient is breathless lying flat, it denies nothing
+    ctx = "Three pillows. It used to be one, but I can't breathe lying flat anymore."
+    found = _causes("Sleeps on three pillows because of breathlessness lying flat.", ctx)
+    assert all(r < 3 for r, _ in found)
+
+
+def test_a_cause_replacing_the_one_the_input_gives_for_the_same_event_is_risk_3() -> None:
+    ctx = (
+        "Atorvastatin was stopped 4 weeks ago because of aching in the thigh muscles; CK was "
+        "normal and the aches have resolved. Liver tests normal."
+    )
+    found = _causes("Atorvastatin stopped 4 wk ago because of raised liver enzymes.", ctx)
+    assert [r for r, _ in found] == [3]
+    assert "it gives another ('because of')" in found[0][1]
+    # control: the input's cause, reworded, is no finding
+    kept = _causes("Atorvastatin stopped 4 wk ago because of thigh myalgia.", ctx)
+    assert all(r < 3 for r, _ in kept)
+
+
+def test_a_reworded_cause_sharing_a_word_with_the_input_cause_stays_risk_2() -> None:
+    ctx = "He does have multiple trauma due to the accident, and he will require aftercare."
+    found = _causes("Aftercare of multiple trauma from a motor vehicle accident.", ctx)
+    assert [r for r, _ in found] == [2]
+
+
+def test_an_unsupported_cause_where_the_input_gives_none_for_the_event_stays_risk_2() -> None:
+    ctx = "Atorvastatin was stopped 4 weeks ago. CK was normal. Liver tests normal."
+    found = _causes("Atorvastatin stopped 4 wk ago because of raised liver enzymes.", ctx)
+    assert [r for r, _ in found] == [2]
