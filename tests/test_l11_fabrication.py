@@ -58,3 +58,47 @@ def test_an_unsupported_cause_where_the_input_gives_none_for_the_event_stays_ris
     ctx = "Atorvastatin was stopped 4 weeks ago. CK was normal. Liver tests normal."
     found = _causes("Atorvastatin stopped 4 wk ago because of raised liver enzymes.", ctx)
     assert [r for r, _ in found] == [2]
+
+
+def _undone(output: str, context: str) -> list[tuple[int, str]]:
+    return [
+        (f.risk, output[f.span[0] : f.span[1]])
+        for f in run_rule("entities.v1", output, context)
+        if "names it only as not done" in f.message
+    ]
+
+
+def test_a_procedure_the_input_says_was_not_needed_is_fabricated_when_said_as_done() -> None:
+    ctx = (
+        "Gallstone pancreatitis. Liver tests settled and MRCP on day 3 showed no stones in the "
+        "bile duct, so ERCP was not needed. Laparoscopic cholecystectomy on the next list."
+    )
+    assert _undone("LFTs settled after ERCP + sphincterotomy D3.", ctx) == [(3, "ERCP")]
+    # control: the output keeps it undone
+    assert _undone("MRCP D3: CBD clear, ERCP not required.", ctx) == []
+
+
+def test_a_procedure_the_input_never_had_is_fabricated_as_a_past_result() -> None:
+    ctx = "She has never had an endoscopy. Please see and consider gastroscopy."
+    assert _undone("OGD 2022: mild gastritis. Please see and consider OGD.", ctx) == [(3, "OGD")]
+    assert _undone("No previous endoscopy. Please consider OGD.", ctx) == []
+
+
+def test_a_condition_a_dialogue_answer_denies_is_fabricated_as_a_history() -> None:
+    ctx = "Doctor: Has Maya ever had a urine infection before?\nMother: No, never."
+    assert _undone("Previous UTIs.", ctx) == [(3, "UTIs")]
+    # control: a first episode claims no earlier one
+    assert _undone("First UTI.", ctx) == []
+
+
+def test_a_verb_read_as_a_negation_does_not_make_a_condition_undone() -> None:
+    ctx = "Doctor: When did you quit?\nPatient: I stopped when I had my heart attack, 2019."
+    assert _undone("Ex-smoker, quit 2019 after MI.", ctx) == []
+
+
+def test_talk_far_from_a_name_in_a_transcript_does_not_make_it_undone() -> None:
+    ctx = (
+        "so i reviewed the results of your right knee x-ray which showed no evidence of fracture "
+        "or bony abnormality so let's talk about my assessment and plan"
+    )
+    assert _undone("X-rays of the right knee were obtained and reviewed.", ctx) == []
