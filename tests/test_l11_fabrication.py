@@ -102,3 +102,14 @@ def test_talk_far_from_a_name_in_a_transcript_does_not_make_it_undone() -> None:
         "or bony abnormality so let's talk about my assessment and plan"
     )
     assert _undone("X-rays of the right knee were obtained and reviewed.", ctx) == []
+
+
+def test_a_year_dates_a_procedure_done_while_an_interval_plans_it() -> None:
+    ctx = (
+        "Doctor: Did anyone ever talk about ECT with you?\n"
+        "Patient: They talked about it in 2019, yeah. But I got better, so we never did it."
+    )
+    assert _undone("Course of ECT in 2019 with good response.", ctx) == [(3, "ECT")]
+    # control: an interval is a plan, not a date
+    assert _undone("Reconsider ECT in 6 weeks if no response.", ctx) == []
+    assert _undone("ECT in 6 weeks if no better.", ctx) == []

@@ -884,7 +884,8 @@ _OUTPUT_NOT_DONE = re.compile(
     r"suspect\w*|nobody|no|not|\w+n't|plan\w*|refer\w*|re|due|booked|schedul\w*|will|would|"
     r"to\s+be|if|once|until|when|possible|possibly|probable|query|risks?|rule\s+out|r/o|vs|"
     r"candidate|indicated|request\w*|listed|negative|neg|excluded|ruled\s+out|first|new|"
-    r"awaiting|pending|next|tomorrow|in\s+\d+|follow\w*|repeat|arrange\w*|advised?)\b|\?|-ve\b",
+    r"awaiting|pending|next|tomorrow|follow\w*|repeat|arrange\w*|advised?|"
+    r"in\s+\d+\s*(?:days?|d|weeks?|wks?|w|months?|mo|/))\b|\?|-ve\b",
     re.IGNORECASE,
 )
 _CLAUSE_EDGE = re.compile(r"[.;!?\n]")
