@@ -113,3 +113,49 @@ def test_a_year_dates_a_procedure_done_while_an_interval_plans_it() -> None:
     # control: an interval is a plan, not a date
     assert _undone("Reconsider ECT in 6 weeks if no response.", ctx) == []
     assert _undone("ECT in 6 weeks if no better.", ctx) == []
+
+
+def _entities(output: str, context: str) -> list[tuple[int, str]]:
+    return [
+        (f.risk, output[f.span[0] : f.span[1]])
+        for f in run_rule("entities.v1", output, context)
+        if f.risk >= 3
+    ]
+
+
+def test_an_angiogram_does_not_support_a_coronary_intervention() -> None:
+    ctx = "Coronary angiography via right radial: smooth coronary arteries, no significant disease."
+    assert _entities("Angio (R radial): PCI with 1 DES to mid-LAD.", ctx) == [(3, "PCI")]
+    # control: a stent the input names supports the intervention and the catheterization
+    ctx = "He had a heart attack in 2018 and we put a stent into his right coronary artery."
+    assert _entities("Cardiac catheterization with PCI to the RCA in 2018.", ctx) == []
+
+
+def test_procedures_and_conditions_added_to_the_table_are_read() -> None:
+    ctx = "Laparoscopic cholecystectomy for biliary colic. Critical view of safety obtained."
+    found = _entities("Lap chole; on-table cholangiogram normal.", ctx)
+    assert found == [(3, "on-table cholangiogram")]
+    ctx = "Crohn's ileocolitis flare on adalimumab. CT: terminal ileal thickening."
+    assert _entities("Crohn's flare, complicated by ileal stricture.", ctx) == [(3, "stricture")]
+    # control: a patient's lay words support the clinical term
+    ctx = "You had asthma, nasal inflammation, and some abnormal growth on your neck, correct?"
+    assert _entities("Significant for asthma and cervical dysplasia.", ctx) == []
+
+
+def test_a_lay_phrase_the_input_denies_does_not_support_the_diagnosis() -> None:
+    ctx = (
+        "Doctor: the biopsies showed no dysplasia, the lower risk kind, no precancerous changes.\n"
+        "Assessment and Plan: short segment Barrett's esophagus without dysplasia."
+    )
+    out = "Assessment and Plan:\n2. Short-segment Barrett's esophagus with low-grade dysplasia."
+    assert _entities(out, ctx) == [(3, "low-grade dysplasia")]
+    assert _entities("Assessment and Plan:\n2. Barrett's esophagus without dysplasia.", ctx) == []
+
+
+def test_a_suspicion_nobody_tested_and_a_procedure_under_consideration_are_not_done() -> None:
+    ctx = "Patient: No. My mum thinks I've got ADHD but nobody's tested me."
+    assert _undone("PMH: ADHD.", ctx) == [(3, "ADHD")]
+    assert _undone("Mother suspects ADHD - never assessed.", ctx) == []
+    ctx = "Tonsils grade 3. Referred to ENT for consideration of adenotonsillectomy."
+    assert _undone("Tonsils grade 3; s/p adenoidectomy at age 3.", ctx) == [(3, "adenoidectomy")]
+    assert _undone("Tonsils grade 3. ENT referral re adenotonsillectomy.", ctx) == []

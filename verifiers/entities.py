@@ -867,12 +867,12 @@ def input_concepts(
 # not needed", "LP has not been done yet"); not a plan alone, which temporal.v1 reads against the
 # output's aspect. Near the name only: a transcript without stops runs on for lines.
 _NOT_DONE_BEFORE = re.compile(
-    r"\b(?:never|declined|refused|discuss(?:ed)?|offer(?:ed)?|options?|consider|"
+    r"\b(?:never|declined|refused|discuss(?:ed)?|offer(?:ed)?|options?|consider(?:ation)?|"
     r"talk(?:ed|ing)?\s+about|suspects?|nobody|no\s+one|didn't\s+(?:want|have|need))\b",
     re.IGNORECASE,
 )
 _NOT_DONE_AFTER = re.compile(
-    r"\b(?:declined|refused|never|didn't\s+want|"
+    r"\b(?:declined|refused|never|didn't\s+want|nobody|no\s+one|"
     r"not\s+(?:been\s+|yet\s+|be\s+)?(?:done|needed|required|given|performed|indicated|had))\b",
     re.IGNORECASE,
 )
@@ -893,6 +893,8 @@ _HEADER = re.compile(r"^[ \t]*([A-Za-z][A-Za-z &/]{0,40}):", re.MULTILINE)
 _PLAN_HEADER = re.compile(
     r"plan|recommend|follow|next|action|to do|management|advice|request|investigation", re.I
 )
+_ASSESSMENT_HEADER = re.compile(r"assessment|impression|diagnos", re.I)  # "Assessment and Plan"
+_DENIED_BEFORE = re.compile(r"\b(?:no|without|denies|nil)\s+$", re.IGNORECASE)  # "no precancerous"
 _DENIAL_REACH = 30  # characters from a denying word to the name it denies ("no previous stents")
 _DENYING = frozenset({"no", "not", "without", "denies", "denied", "never", "negative", "nil"})
 
@@ -906,9 +908,14 @@ def _clause(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _under_plan(text: str, start: int) -> bool:
-    """Whether ``start`` of a note is under a plan's header ("Plan:", "Recommendations:")."""
+    """Whether ``start`` of a note is under a plan's header ("Plan:", "Recommendations:"); an
+    "Assessment and Plan" lists diagnoses too."""
     headers = [m.group(1) for m in _HEADER.finditer(text, 0, start)]
-    return bool(headers) and _PLAN_HEADER.search(headers[-1]) is not None
+    return (
+        bool(headers)
+        and _PLAN_HEADER.search(headers[-1]) is not None
+        and _ASSESSMENT_HEADER.search(headers[-1]) is None
+    )
 
 
 def _denied(doc: AnalyzedText, start: int, tok: Token) -> bool:
@@ -955,7 +962,7 @@ def unasserted_concepts(doc: AnalyzedText) -> dict[tuple[str, str], tuple[int, i
     """Conditions and procedures an analysed input names only as not done, absent or offered
     ("ERCP was not needed", "No stents? - No", "consider gastroscopy"), each with the span of
     its first mention; a concept spelled out letter by letter ("U T I") is read as stated, and
-    one the input supports by other words (a lay phrase) is left to those words."""
+    one the input supports by other words (a lay phrase) not denied is left to those words."""
     text = doc.text
     seen: dict[tuple[str, str], tuple[int, int]] = {}
     stated: set[tuple[str, str]] = set()
@@ -970,7 +977,14 @@ def unasserted_concepts(doc: AnalyzedText) -> dict[tuple[str, str], tuple[int, i
     if _SPELLED.search(text):
         stated |= _loose_concepts(text)
     support, signs = _support_mentions(text)
-    stated |= {(m.kind, m.concept) for m in (*support, *signs)}
+    for m in (*support, *signs):
+        toks = doc.tokens_in(m.start, m.end)
+        # a lay phrase denied by a word before it ("no precancerous changes") states nothing; one
+        # a dialogue's answer denies may have been denied of something else ("Is this the knee
+        # we scanned? - No, the other one")
+        denied = toks and toks[0].trigger is not None and _denied(doc, m.start, toks[0])
+        if not (denied or _DENIED_BEFORE.search(text, max(0, m.start - 20), m.start)):
+            stated.add((m.kind, m.concept))
     return {k: v for k, v in seen.items() if k not in stated}
 
 
