@@ -159,3 +159,35 @@ def test_a_suspicion_nobody_tested_and_a_procedure_under_consideration_are_not_d
     ctx = "Tonsils grade 3. Referred to ENT for consideration of adenotonsillectomy."
     assert _undone("Tonsils grade 3; s/p adenoidectomy at age 3.", ctx) == [(3, "adenoidectomy")]
     assert _undone("Tonsils grade 3. ENT referral re adenotonsillectomy.", ctx) == []
+
+
+def _permits(output: str, context: str) -> list[tuple[int, str]]:
+    return [
+        (f.risk, context[f.context_span[0] : f.context_span[1]])
+        for f in run_rule("unsupported.v1", output, context)
+        if "permits what the input forbids" in f.message and f.context_span is not None
+    ]
+
+
+def test_a_permission_of_an_activity_the_input_forbids_is_risk_3() -> None:
+    ctx = "Doctor: I'm afraid not. You must stop driving now and tell the DVLA."
+    found = _permits("Advised: may continue driving for work until seen in clinic.", ctx)
+    assert [r for r, _ in found] == [3]
+    assert found[0][1].startswith("stop driving")
+    ctx = "Concussion. Gradual return to school; no contact sports until cleared."
+    assert _permits("May return to football this weekend.", ctx) == [
+        (3, "no contact sports until cleared")
+    ]
+    # controls: the input's own ban kept, or a ban with a permission after it
+    assert _permits("May return to school next week.", ctx) == []
+    ctx = "Advised she may drive, but should not drive during withdrawal or for six months after."
+    assert _permits("Can drive.", ctx) == []
+
+
+def test_continuing_what_the_input_says_not_to_stop_is_no_conflict() -> None:
+    ctx = "Do not stop clopidogrel early without speaking to cardiology, even for dental work."
+    assert _permits("May continue clopidogrel through dental work.", ctx) == []
+    assert [r for r, _ in _permits("May stop clopidogrel before dental work.", ctx)] == [3]
+    # a ban the output lifts only later is the input's plan
+    ctx = "Not play lacrosse for the next couple of weeks, just to help that heal."
+    assert _permits("Avoid lacrosse 2 wk. After that, fine to continue playing.", ctx) == []

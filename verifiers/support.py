@@ -9,7 +9,9 @@ on bench/cases and MTS-Dialog reference notes, risk 3 raised false alarms more t
 A cause or a piece of advice the input does not give is graded 3 when it names an entity the
 input lacks (advice: or a specialty, "refer to cardiology"), else 2; a cause is graded 3 too where
 the input denies it ("no GI side effects") or gives another cause for the same event ("stopped
-because of aching" - "stopped because of raised liver enzymes").
+because of aching" - "stopped because of raised liver enzymes"). Advice that permits an activity
+the input forbids ("may continue driving" - "you must stop driving now") is graded 3 as a
+contradiction.
 """
 
 from __future__ import annotations
@@ -17,13 +19,21 @@ from __future__ import annotations
 import re
 from typing import cast
 
-from medfact.analysis import AFFIRMED, NEGATED, AnalyzedText, Token, is_clinical, is_content
+from medfact.analysis import (
+    AFFIRMED,
+    NEGATED,
+    AnalyzedText,
+    Token,
+    is_clinical,
+    is_content,
+)
+from medfact.analysis import concept_key as concept_key_of
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import RECOMMENDATION_WORDS
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Claim, Finding
-from medfact.verifiers.base import Rule
+from medfact.verifiers.base import CONTRADICTED, Rule
 from medfact.verifiers.drugs import named_otherwise
 from medfact.verifiers.entities import mentions, supported_concepts
 
@@ -38,6 +48,7 @@ _CAUSAL = re.compile(
 # afebrile", "so let's switch"): an output's other cause for it replaces the input's
 _INPUT_CAUSE = re.compile(_CAUSAL.pattern + r"|\b(?:so|reason)\b", re.IGNORECASE)
 _WORD_AT = re.compile(r"[A-Za-z]+")
+_CLAUSE_MARK = re.compile(r"[.;,\n]")
 _SAME_EVENT = 2  # content stems an output's statement shares with an input sentence to be its event
 
 
@@ -133,6 +144,88 @@ def other_cause(
     return (m.start(), m.end()) if m else None
 
 
+# advice that permits an activity ("may return to contact rugby", "may continue driving for work",
+# "can stop before dental work"), read against the input's prohibition of it
+_PERMIT = re.compile(
+    r"\b(?:may|can|could|ok(?:ay)?\s+to|allowed\s+to|fine\s+to|safe\s+to|cleared\s+(?:to|for))\s+"
+    r"(?:now\s+|still\s+|then\s+)?(?P<verb>return|continue|resume|restart|start|stop|drive|play|"
+    r"go\s+back|carry\s+on)\b",
+    re.IGNORECASE,
+)
+_FORBID = re.compile(
+    r"\b(?:no|not|never|mustn't|don't|shouldn't|avoid\w*|stop|cannot|can't|refrain\s+from|"
+    r"hold\s+\w+\s+out\s+of|off)\b",
+    re.IGNORECASE,
+)
+_LATER = re.compile(r"\b(?:after|once|when|then|thereafter|afterwards)\b", re.IGNORECASE)
+_NEGATIONS = frozenset({"no", "not", "never", "mustn't", "don't", "shouldn't", "cannot", "can't"})
+_DOING = frozenset({"drive", "play", "stop"})  # a verb that is the activity
+_KEEPING = frozenset({"continu", "carry on", "resum"})  # "continue X" = "do not stop X"
+_HALTING = frozenset({"stop", "discontinu", "hold", "interrupt"})
+# a sport by its name is the input's "contact sports", "practice", "play"
+_SPORTS = frozenset(
+    {"rugbi", "footbal", "soccer", "hockey", "sport", "practic", "box", "match", "game", "play"}
+)
+_WHEN = frozenset(
+    {"befor", "after", "until", "now", "then", "still", "earli", "today", "tomorrow", "week",
+     "weekend", "next", "day", "month", "free", "seen", "clinic", "result"}
+)  # fmt: skip
+_ACTIVITY_WORDS = 2  # content words after the verb that name the activity
+_FORBID_REACH = 5  # words after a prohibition that name what it forbids
+
+
+def _activity(stem: str) -> str:
+    return "sport" if stem in _SPORTS else stem
+
+
+def _activities(doc: AnalyzedText, m: re.Match[str], end: int) -> set[str]:
+    """What a permission ``m`` permits: its first content words up to ``end`` (no times), and
+    its verb where that is the activity ("may drive")."""
+    edge = _CLAUSE_MARK.search(doc.text, m.end(), end)
+    after = [t for t in doc.tokens_in(m.end(), edge.start() if edge else end) if is_content(t)]
+    found = {_activity(t.stem) for t in after[:_ACTIVITY_WORDS] if t.stem not in _WHEN}
+    verb = concept_key_of(m.group("verb"))
+    if verb in _DOING:
+        found.add(_activity(verb))
+    return found
+
+
+def permission_withheld(
+    doc: AnalyzedText, claim: Claim, context: AnalyzedText
+) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """An output's permission of an activity the input forbids ("may continue driving" - "You
+    must stop driving now"; "may return to football" - "no contact sports until cleared"): the
+    permission's span and the input's prohibition, or None."""
+    m = _PERMIT.search(doc.text, claim.span[0], claim.span[1])
+    if m is None:
+        return None
+    lead = max(doc.text.rfind(mark, 0, m.start()) for mark in ".;\n") + 1
+    if _LATER.search(doc.text, lead, m.start()):
+        return None  # a permission for after the ban ("After that, he should be fine to ...")
+    verb = concept_key_of(m.group("verb"))
+    wanted = _activities(doc, m, claim.span[1])
+    if not wanted:
+        return None
+    text = context.text
+    for p in _PERMIT.finditer(text):
+        if _activities(context, p, len(text)) & wanted:
+            return None  # the input permits it too ("Advised she may drive, but ...")
+    kept = -1  # the end of a halting verb a negation keeps going ("do not stop clopidogrel")
+    for f in _FORBID.finditer(text):
+        word = f.group().lower()
+        if f.start() < kept or (verb == "stop" and word not in _NEGATIONS):
+            continue  # "stop aspirin before surgery" permits what "may stop" says
+        edge = _CLAUSE_MARK.search(text, f.end())
+        toks = context.tokens_in(f.end(), edge.start() if edge else len(text))[:_FORBID_REACH]
+        if toks and word in _NEGATIONS and toks[0].stem in _HALTING:
+            kept = toks[0].end
+            if verb in _KEEPING:
+                continue
+        if any(_activity(t.stem) in wanted for t in toks):
+            return (m.start(), claim.span[1]), (f.start(), toks[-1].end)
+    return None
+
+
 @verifiers.register("unsupported.v1")
 class SupportRule(Rule):
     name = "unsupported.v1"
@@ -185,6 +278,21 @@ class SupportRule(Rule):
         supported: set[tuple[str, str]] | None = None  # the input's entities (read once)
         findings = []
         for claim in view.claims:
+            withheld = permission_withheld(view.output, claim, view.context)
+            if withheld is not None:
+                findings.append(
+                    self.finding(
+                        view,
+                        ErrorCategory.INCORRECT_RECOMMENDATION,
+                        self.recommendation_risk,
+                        withheld[0],
+                        "the output permits what the input forbids: "
+                        f"'{view.context.text[slice(*withheld[1])]}'",
+                        relation=CONTRADICTED,
+                        context_span=withheld[1],
+                        confidence=0.6,
+                    )
+                )
             toks = claim_tokens(view.output, claim)
             missing, n = unsupported_tokens(toks, index)
             cause = _CAUSAL.search(view.output.text, claim.span[0], claim.span[1])
