@@ -191,3 +191,18 @@ def test_continuing_what_the_input_says_not_to_stop_is_no_conflict() -> None:
     # a ban the output lifts only later is the input's plan
     ctx = "Not play lacrosse for the next couple of weeks, just to help that heal."
     assert _permits("Avoid lacrosse 2 wk. After that, fine to continue playing.", ctx) == []
+
+
+def test_a_purpose_the_input_gives_and_a_pending_test_make_an_unsupported_cause_risk_3() -> None:
+    ctx = "Started lisinopril for blood pressure. Also has microalbuminuria."
+    found = _causes("Lisinopril started because of a cough.", ctx)
+    assert [r for r, _ in found] == [3]
+    assert "it gives another ('for ')" in found[0][1]
+    ctx = "Anemia, hemoglobin 10.2. Iron studies pending."
+    found = _causes("Anemia due to iron deficiency.", ctx)
+    assert [r for r, _ in found] == [3] and "its test is pending" in found[0][1]
+    # controls: a duration is no purpose; a cause the input names stays unflagged
+    ctx = "Started lisinopril for two weeks. Also has microalbuminuria."
+    assert [r for r, _ in _causes("Lisinopril started because of a cough.", ctx)] == [2]
+    ctx = "Anemia, hemoglobin 10.2, from heavy periods. Iron studies pending."
+    assert all(r < 3 for r, _ in _causes("Anemia due to heavy periods.", ctx))

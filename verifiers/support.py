@@ -46,9 +46,14 @@ _CAUSAL = re.compile(
 
 # a cause stated in the input's sentence about the same event ("switched to oral because she is
 # afebrile", "so let's switch"): an output's other cause for it replaces the input's
-_INPUT_CAUSE = re.compile(_CAUSAL.pattern + r"|\b(?:so|reason)\b", re.IGNORECASE)
+_INPUT_CAUSE = re.compile(
+    _CAUSAL.pattern + r"|\b(?:so|reason)\b|\bfor\s+(?!\d|a\s+(?:few|couple|week|day|month)|"
+    r"(?:the\s+)?(?:past|last|next|several|many|few|one|two|three)\b)",
+    re.IGNORECASE,
+)
 _WORD_AT = re.compile(r"[A-Za-z]+")
 _CLAUSE_MARK = re.compile(r"[.;,\n]")
+_STARTED = frozenset({"start", "begin", "began", "commenc"})  # no content words, but the event
 _SAME_EVENT = 2  # content stems an output's statement shares with an input sentence to be its event
 
 
@@ -116,6 +121,21 @@ def denied_cause(tail: list[Token], context: AnalyzedText) -> list[Token]:
     return found if 2 * len(found) >= len(affirmed) else []
 
 
+_PENDING = re.compile(r"\b(?:pending|awaited|awaiting|to\s+follow|sent\s+off|requested)\b", re.I)
+
+
+def pending_cause(tail: list[Token], context: AnalyzedText) -> tuple[int, int] | None:
+    """The input's pending test of an output's cause ("due to iron deficiency" - "Iron studies
+    pending"): a cause the input does not know yet; the span of the pending word, or None."""
+    stems = {t.stem for t in tail if is_content(t)}
+    text = context.text
+    for m in _PENDING.finditer(text):
+        lo = max(text.rfind(mark, 0, m.start()) for mark in ".;\n") + 1
+        if any(t.stem in stems for t in context.tokens_in(lo, m.start())):
+            return (lo, m.end())
+    return None
+
+
 def other_cause(
     head: list[Token], tail: list[Token], context: AnalyzedText
 ) -> tuple[int, int] | None:
@@ -124,7 +144,7 @@ def other_cause(
     the causal word of the input sentence sharing the most content stems with ``head`` (at least
     ``_SAME_EVENT``), or None. None too where that sentence has a word of the output's cause
     ("trauma from a motor vehicle accident" - "trauma due to the accident"): a reworded cause."""
-    stems = {t.stem for t in head if is_content(t) or t.is_number}
+    stems = {t.stem for t in head if is_content(t) or t.is_number or t.stem in _STARTED}
     if len(stems) < _SAME_EVENT:
         return None
     shared: dict[int, set[str]] = {}
@@ -314,8 +334,11 @@ class SupportRule(Rule):
                     if not whole:
                         head = [t for t in toks if t.end <= cause.start()]
                         theirs = other_cause(head, tail, view.context)
+                        said = "it gives another"
+                        if theirs is None:
+                            theirs, said = pending_cause(tail, view.context), "its test is pending"
                         if theirs is not None:
-                            message += f"; it gives another ('{view.context.text[slice(*theirs)]}')"
+                            message += f"; {said} ('{view.context.text[slice(*theirs)]}')"
                     findings.append(
                         self.finding(
                             view,
