@@ -206,3 +206,17 @@ def test_a_purpose_the_input_gives_and_a_pending_test_make_an_unsupported_cause_
     assert [r for r, _ in _causes("Lisinopril started because of a cough.", ctx)] == [2]
     ctx = "Anemia, hemoglobin 10.2, from heavy periods. Iron studies pending."
     assert all(r < 3 for r, _ in _causes("Anemia due to heavy periods.", ctx))
+
+
+def test_advice_to_keep_on_or_go_as_tolerated_is_read_against_the_input_ban() -> None:
+    ctx = "Advice given: limit high-potassium foods (bananas, potatoes unless boiled and drained)."
+    assert [r for r, _ in _permits("- Keep eating bananas and jacket potatoes.", ctx)] == [3]
+    ctx = "Because of that screw, you mustn't put any weight on that leg for six weeks."
+    assert [r for r, _ in _permits("Weight bear as tolerated.", ctx)] == [3]
+    # controls: a ban the output keeps, a question, an advice with its own 'no'
+    ctx = "She should keep avoiding penicillins, including amoxicillin."
+    assert _permits("Advised: keep avoiding all penicillins incl. amoxicillin.", ctx) == []
+    ctx = "Patient: Why do I have to stop the sertraline?\nDoctor: You don't - keep taking it."
+    assert _permits("Pre-op: continue sertraline.", ctx) == []
+    ctx = "Carpal tunnel is stable, so no changes there as well."
+    assert _permits("Continue current regimen with no changes at this time.", ctx) == []

@@ -53,6 +53,7 @@ _INPUT_CAUSE = re.compile(
 )
 _WORD_AT = re.compile(r"[A-Za-z]+")
 _CLAUSE_MARK = re.compile(r"[.;,\n]")
+_SENTENCE_END = re.compile(r"[.!?\n]")
 _STARTED = frozenset({"start", "begin", "began", "commenc"})  # no content words, but the event
 _SAME_EVENT = 2  # content stems an output's statement shares with an input sentence to be its event
 
@@ -172,9 +173,14 @@ _PERMIT = re.compile(
     r"go\s+back|carry\s+on)\b",
     re.IGNORECASE,
 )
+# advice to keep on ("Keep eating bananas", "- Continue 3 L/day water") or to go as far as one
+# can ("Weight bear as tolerated"): a permission too
+_KEEP_ON = re.compile(r"(?:[.;:\n]|\s-)\s*(?P<verb>continue|keep)\b", re.IGNORECASE)
+_KEEP_ON_FIRST = re.compile(r"[\s\-\u2022*]*(?P<verb>continue|keep)\b", re.IGNORECASE)
+_TOLERATED = re.compile(r"\b(?P<verb>[A-Za-z]+(?:[\s-][A-Za-z]+)?)\s+as\s+tolerated\b", re.I)
 _FORBID = re.compile(
     r"\b(?:no|not|never|mustn't|don't|shouldn't|avoid\w*|stop|cannot|can't|refrain\s+from|"
-    r"hold\s+\w+\s+out\s+of|off)\b",
+    r"hold\s+\w+\s+out\s+of|off|limit\w*|restrict\w*|cut\s+down\s+on)\b",
     re.IGNORECASE,
 )
 _LATER = re.compile(r"\b(?:after|once|when|then|thereafter|afterwards)\b", re.IGNORECASE)
@@ -202,7 +208,9 @@ def _activities(doc: AnalyzedText, m: re.Match[str], end: int) -> set[str]:
     """What a permission ``m`` permits: its first content words up to ``end`` (no times), and
     its verb where that is the activity ("may drive")."""
     edge = _CLAUSE_MARK.search(doc.text, m.end(), end)
-    after = [t for t in doc.tokens_in(m.end(), edge.start() if edge else end) if is_content(t)]
+    end = edge.start() if edge else end
+    ban = _FORBID.search(doc.text, m.end(), end)  # "Continue current regimen with no changes"
+    after = [t for t in doc.tokens_in(m.end(), ban.start() if ban else end) if is_content(t)]
     found = {_activity(t.stem) for t in after[:_ACTIVITY_WORDS] if t.stem not in _WHEN}
     verb = concept_key_of(m.group("verb"))
     if verb in _DOING:
@@ -216,16 +224,27 @@ def permission_withheld(
     """An output's permission of an activity the input forbids ("may continue driving" - "You
     must stop driving now"; "may return to football" - "no contact sports until cleared"): the
     permission's span and the input's prohibition, or None."""
-    m = _PERMIT.search(doc.text, claim.span[0], claim.span[1])
-    if m is None:
+    lo, hi = claim.span
+    m = (
+        _PERMIT.search(doc.text, lo, hi)
+        or _KEEP_ON_FIRST.match(doc.text, lo, hi)
+        or _KEEP_ON.search(doc.text, lo, hi)
+    )
+    tolerated = _TOLERATED.search(doc.text, lo, hi) if m is None else None
+    if tolerated is not None:
+        m = tolerated
+        verb = "tolerated"
+        wanted = {_activity(t.stem) for t in doc.tokens_in(m.start(), m.end("verb"))}
+    elif m is not None:
+        verb = concept_key_of(m.group("verb"))
+        if _FORBID.match(doc.text, m.end() + 1):
+            return None  # "keep avoiding penicillins", "continue off work": the ban kept
+        wanted = _activities(doc, m, hi)
+    else:
         return None
     lead = max(doc.text.rfind(mark, 0, m.start()) for mark in ".;\n") + 1
-    if _LATER.search(doc.text, lead, m.start()):
+    if not wanted or _LATER.search(doc.text, lead, m.start()):
         return None  # a permission for after the ban ("After that, he should be fine to ...")
-    verb = concept_key_of(m.group("verb"))
-    wanted = _activities(doc, m, claim.span[1])
-    if not wanted:
-        return None
     text = context.text
     for p in _PERMIT.finditer(text):
         if _activities(context, p, len(text)) & wanted:
@@ -236,6 +255,9 @@ def permission_withheld(
         if f.start() < kept or (verb == "stop" and word not in _NEGATIONS):
             continue  # "stop aspirin before surgery" permits what "may stop" says
         edge = _CLAUSE_MARK.search(text, f.end())
+        stop = _SENTENCE_END.search(text, f.end())
+        if stop is not None and stop.group() == "?":
+            continue  # a question forbids nothing ("Why do I have to stop the sertraline?")
         toks = context.tokens_in(f.end(), edge.start() if edge else len(text))[:_FORBID_REACH]
         if toks and word in _NEGATIONS and toks[0].stem in _HALTING:
             kept = toks[0].end
