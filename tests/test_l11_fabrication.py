@@ -220,3 +220,22 @@ def test_advice_to_keep_on_or_go_as_tolerated_is_read_against_the_input_ban() ->
     assert _permits("Pre-op: continue sertraline.", ctx) == []
     ctx = "Carpal tunnel is stable, so no changes there as well."
     assert _permits("Continue current regimen with no changes at this time.", ctx) == []
+
+
+def _late(output: str, context: str) -> list[int]:
+    return [f.risk for f in run_rule("unsupported.v1", output, context) if "puts off" in f.message]
+
+
+def test_advice_that_puts_off_what_the_input_says_to_do_at_once_is_risk_3() -> None:
+    ctx = (
+        "Midwife: If you ever feel the movements have slowed down, ring the maternity unit "
+        "straight away, day or night. Don't wait until the next day."
+    )
+    assert _late("Call maternity unit if no movements by tomorrow.", ctx) == [3]
+    assert _late("Call maternity unit straight away if movements slow; do not wait.", ctx) == []
+    ctx = "I'm starting prednisolone sixty milligrams today. We don't wait for the biopsy."
+    assert _late("Plan: start prednisolone 60 mg once biopsy confirms.", ctx) == [3]
+    assert _late("Plan: prednisolone 60 mg today, not delayed for biopsy.", ctx) == []
+    # control: a deferral where the input asks for no haste
+    ctx = "Start prednisolone if the temporal artery biopsy shows arteritis."
+    assert _late("Plan: start prednisolone 60 mg once biopsy confirms.", ctx) == []

@@ -11,7 +11,8 @@ input lacks (advice: or a specialty, "refer to cardiology"), else 2; a cause is 
 the input denies it ("no GI side effects") or gives another cause for the same event ("stopped
 because of aching" - "stopped because of raised liver enzymes"). Advice that permits an activity
 the input forbids ("may continue driving" - "you must stop driving now") is graded 3 as a
-contradiction.
+contradiction, and so is advice that puts off ("if no movements by tomorrow", "once biopsy
+confirms") what the input says to do at once ("straight away", "don't wait").
 """
 
 from __future__ import annotations
@@ -268,6 +269,38 @@ def permission_withheld(
     return None
 
 
+# the input's call to act without delay ("come straight to A&E - don't wait", "we treat it
+# straight away", "ring the maternity unit straight away")
+_URGENT = re.compile(
+    r"\b(?:(?:don't|do\s+not|we\s+don't)\s+wait|straight\s+away|immediately|right\s+away|"
+    r"without\s+delay)\b",
+    re.IGNORECASE,
+)
+# an output's advice that puts the act off: to a later day, a result, a routine visit
+_DEFER = re.compile(
+    r"\bif\s+no\s+[\w-]+(?:\s+[\w-]+)?\s+by\s+(?:tomorrow|the\s+morning|next\s+\w+)\b|"
+    r"\bonce\s+(?:the\s+)?[\w-]+\s+(?:confirms?|results?\s+(?:are|is)\s+back|is\s+back)\b|"
+    r"\b(?:wait|mention\s+(?:it\s+)?at|leave\s+it\s+until)\s+(?:for\s+|until\s+)?(?:the\s+)?"
+    r"(?:next\s+)?(?:clinic|routine|follow[- ]?up|review|appointment|results?|biopsy|tomorrow)\b",
+    re.IGNORECASE,
+)
+_NOT_BEFORE = re.compile(r"\b(?:not|don't|do\s+not|never|without)\s+(?:\w+\s+)?$", re.I)
+
+
+def deferred(
+    doc: AnalyzedText, claim: Claim, urgent: re.Match[str] | None
+) -> tuple[int, int] | None:
+    """An output's advice that puts off what the input says to do at once ("call the maternity
+    unit if no movements by tomorrow" - "ring straight away ... Don't wait until the next day";
+    "start prednisolone once biopsy confirms" - "we don't wait for the biopsy"): its span."""
+    if urgent is None:
+        return None
+    m = _DEFER.search(doc.text, claim.span[0], claim.span[1])
+    if m is None or _NOT_BEFORE.search(doc.text, max(claim.span[0], m.start() - 20), m.start()):
+        return None
+    return m.start(), m.end()
+
+
 @verifiers.register("unsupported.v1")
 class SupportRule(Rule):
     name = "unsupported.v1"
@@ -319,7 +352,23 @@ class SupportRule(Rule):
         context_cause: bool | None = None  # whether the input states any cause (read once)
         supported: set[tuple[str, str]] | None = None  # the input's entities (read once)
         findings = []
+        urgent = _URGENT.search(view.context.text)
         for claim in view.claims:
+            late = deferred(view.output, claim, urgent)
+            if late is not None and urgent is not None:
+                findings.append(
+                    self.finding(
+                        view,
+                        ErrorCategory.INCORRECT_RECOMMENDATION,
+                        self.recommendation_risk,
+                        late,
+                        "the output puts off what the input says to do at once "
+                        f"('{urgent.group()}')",
+                        relation=CONTRADICTED,
+                        context_span=(urgent.start(), urgent.end()),
+                        confidence=0.6,
+                    )
+                )
             withheld = permission_withheld(view.output, claim, view.context)
             if withheld is not None:
                 findings.append(
