@@ -360,10 +360,16 @@ def _support_mentions(text: str) -> tuple[tuple[Mention, ...], tuple[Mention, ..
 
 
 @lru_cache(maxsize=256)
+def _loose_mentions(text: str) -> tuple[Mention, ...]:
+    """The concept names of a text, abbreviations in any case too ("ekg")."""
+    return tuple(_loose_index().find(text))
+
+
+@lru_cache(maxsize=256)
 def _loose_concepts(text: str) -> frozenset[tuple[str, str]]:
     """Concepts a text names or spells out ("U T I")."""
     joined = _SPELLED.sub(lambda m: m.group().replace(" ", ""), text)
-    return frozenset((m.kind, m.concept) for m in _loose_index().find(joined))
+    return frozenset((m.kind, m.concept) for m in _loose_mentions(joined))
 
 
 def _named_concepts(text: str) -> frozenset[tuple[str, str]]:
@@ -966,7 +972,7 @@ def unasserted_concepts(doc: AnalyzedText) -> dict[tuple[str, str], tuple[int, i
     text = doc.text
     seen: dict[tuple[str, str], tuple[int, int]] = {}
     stated: set[tuple[str, str]] = set()
-    for m in _loose_index().find(text):
+    for m in _loose_mentions(text):
         if m.kind not in ("condition", "procedure"):
             continue
         key = (m.kind, m.concept)
