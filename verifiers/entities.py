@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache, wraps
 from typing import Any, TypeVar, cast
 
-from medfact.analysis import AFFIRMED, FAMILY, NEGATED, AnalyzedText
+from medfact.analysis import AFFIRMED, FAMILY, HYPOTHETICAL, NEGATED, AnalyzedText, Token
 from medfact.document import CaseDoc
 from medfact.errors import ConfigError
 from medfact.lexicon.drugs import default_lexicon
@@ -360,10 +360,16 @@ def _support_mentions(text: str) -> tuple[tuple[Mention, ...], tuple[Mention, ..
 
 
 @lru_cache(maxsize=256)
+def _loose_mentions(text: str) -> tuple[Mention, ...]:
+    """The concept names of a text, abbreviations in any case too ("ekg")."""
+    return tuple(_loose_index().find(text))
+
+
+@lru_cache(maxsize=256)
 def _loose_concepts(text: str) -> frozenset[tuple[str, str]]:
     """Concepts a text names or spells out ("U T I")."""
     joined = _SPELLED.sub(lambda m: m.group().replace(" ", ""), text)
-    return frozenset((m.kind, m.concept) for m in _loose_index().find(joined))
+    return frozenset((m.kind, m.concept) for m in _loose_mentions(joined))
 
 
 def _named_concepts(text: str) -> frozenset[tuple[str, str]]:
@@ -861,6 +867,133 @@ def input_concepts(
     return frozenset(found), frozenset(family - found)
 
 
+# Words just before an input's name that leave the procedure or condition undone or
+# unestablished ("never had an endoscopy", "discuss TURP if no better", "Did anyone talk about
+# ECT", "Options discussed: DC cardioversion", "nobody's tested me"), and just after it ("ERCP was
+# not needed", "LP has not been done yet"); not a plan alone, which temporal.v1 reads against the
+# output's aspect. Near the name only: a transcript without stops runs on for lines.
+_NOT_DONE_BEFORE = re.compile(
+    r"\b(?:never|declined|refused|discuss(?:ed)?|offer(?:ed)?|options?|consider(?:ation)?|"
+    r"talk(?:ed|ing)?\s+about|suspects?|nobody|no\s+one|didn't\s+(?:want|have|need))\b",
+    re.IGNORECASE,
+)
+_NOT_DONE_AFTER = re.compile(
+    r"\b(?:declined|refused|never|didn't\s+want|nobody|no\s+one|"
+    r"not\s+(?:been\s+|yet\s+|be\s+)?(?:done|needed|required|given|performed|indicated|had))\b",
+    re.IGNORECASE,
+)
+_CUE_BEFORE, _CUE_AFTER = 40, 30  # characters of the clause read either side of an input's name
+# Words of an output's clause that leave it unstated as done or present: the above, and plans,
+# hedges, denials and firsts ("LP when safe", "?oesophageal", "first UTI", "Hep B and C neg")
+_OUTPUT_NOT_DONE = re.compile(
+    r"\b(?:never|declin\w*|refus\w*|discuss\w*|offer\w*|options?|consider\w*|talk\w*|"
+    r"suspect\w*|nobody|no|not|\w+n't|plan\w*|refer\w*|re|due|booked|schedul\w*|will|would|"
+    r"to\s+be|if|once|until|when|possible|possibly|probable|query|risks?|rule\s+out|r/o|vs|"
+    r"candidate|indicated|request\w*|listed|negative|neg|excluded|ruled\s+out|first|new|"
+    r"awaiting|pending|next|tomorrow|follow\w*|repeat|arrange\w*|advised?|"
+    r"in\s+\d+\s*(?:days?|d|weeks?|wks?|w|months?|mo|/))\b|\?|-ve\b",
+    re.IGNORECASE,
+)
+_CLAUSE_EDGE = re.compile(r"[.;!?\n]")
+_HEADER = re.compile(r"^[ \t]*([A-Za-z][A-Za-z &/]{0,40}):", re.MULTILINE)
+_PLAN_HEADER = re.compile(
+    r"plan|recommend|follow|next|action|to do|management|advice|request|investigation", re.I
+)
+_ASSESSMENT_HEADER = re.compile(r"assessment|impression|diagnos", re.I)  # "Assessment and Plan"
+_DENIED_BEFORE = re.compile(r"\b(?:no|without|denies|nil)\s+$", re.IGNORECASE)  # "no precancerous"
+_DENIAL_REACH = 30  # characters from a denying word to the name it denies ("no previous stents")
+_DENYING = frozenset({"no", "not", "without", "denies", "denied", "never", "negative", "nil"})
+
+
+def _clause(text: str, start: int, end: int) -> tuple[int, int]:
+    """The clause around [start, end): from the last sentence or clause mark before it to the
+    next after it (";", ".", "?", a line end; a header's ":" stays in: "Plan: LP once safe")."""
+    lo = max((m.end() for m in _CLAUSE_EDGE.finditer(text, max(0, start - 200), start)), default=0)
+    nxt = _CLAUSE_EDGE.search(text, end, end + 200)
+    return max(lo, start - 200), nxt.start() if nxt else min(len(text), end + 200)
+
+
+def _under_plan(text: str, start: int) -> bool:
+    """Whether ``start`` of a note is under a plan's header ("Plan:", "Recommendations:"); an
+    "Assessment and Plan" lists diagnoses too."""
+    headers = [m.group(1) for m in _HEADER.finditer(text, 0, start)]
+    return (
+        bool(headers)
+        and _PLAN_HEADER.search(headers[-1]) is not None
+        and _ASSESSMENT_HEADER.search(headers[-1]) is None
+    )
+
+
+def _denied(doc: AnalyzedText, start: int, tok: Token) -> bool:
+    """Whether an input's mention at ``start`` is denied by a denying word just before it ("no
+    stoma", "not transfused") or by the answer to its question ("Any stents? - No"), not by a
+    verb that reads as one ("I stopped when I had my heart attack") nor a far one ("will not be
+    restarted until reviewed by the stroke consultant")."""
+    if tok.polarity != NEGATED:
+        return False
+    if tok.trigger is None:  # a dialogue's answer: to the question that names it
+        lo, hi = _clause(doc.text, start, tok.end)
+        return "?" in doc.text[lo : hi + 1]
+    word = _WORD.match(doc.text, tok.trigger)
+    return (
+        word is not None
+        and word.group().lower() in _DENYING
+        and start - _DENIAL_REACH <= tok.trigger
+    )
+
+
+def _asserted(doc: AnalyzedText, start: int, end: int, output: bool) -> bool:
+    """Whether a text states a procedure or condition at [start, end) as done or present: not
+    denied and no not-done word in its clause. The output's mention must be affirmed too, not a
+    relative's nor hypothetical nor under a plan's header; the input's may be asked about
+    ("Have you had a colonoscopy? - At 45") or a relative's (the family rules read those)."""
+    toks = doc.tokens_in(start, end)
+    if output:
+        if toks and (toks[0].polarity != AFFIRMED or toks[0].scope in (FAMILY, HYPOTHETICAL)):
+            return False
+        if _under_plan(doc.text, start):
+            return False
+    elif toks and _denied(doc, start, toks[0]):
+        return False
+    lo, hi = _clause(doc.text, start, end)
+    if output:
+        return _OUTPUT_NOT_DONE.search(doc.text, lo, hi) is None
+    before = _NOT_DONE_BEFORE.search(doc.text, max(lo, start - _CUE_BEFORE), start)
+    after = _NOT_DONE_AFTER.search(doc.text, start, min(hi, end + _CUE_AFTER))
+    return before is None and after is None
+
+
+@_once_per_text
+def unasserted_concepts(doc: AnalyzedText) -> dict[tuple[str, str], tuple[int, int]]:
+    """Conditions and procedures an analysed input names only as not done, absent or offered
+    ("ERCP was not needed", "No stents? - No", "consider gastroscopy"), each with the span of
+    its first mention; a concept spelled out letter by letter ("U T I") is read as stated, and
+    one the input supports by other words (a lay phrase) not denied is left to those words."""
+    text = doc.text
+    seen: dict[tuple[str, str], tuple[int, int]] = {}
+    stated: set[tuple[str, str]] = set()
+    for m in _loose_mentions(text):
+        if m.kind not in ("condition", "procedure"):
+            continue
+        key = (m.kind, m.concept)
+        if _asserted(doc, m.start, m.end, output=False):
+            stated.add(key)
+        else:
+            seen.setdefault(key, (m.start, m.end))
+    if _SPELLED.search(text):
+        stated |= _loose_concepts(text)
+    support, signs = _support_mentions(text)
+    for m in (*support, *signs):
+        toks = doc.tokens_in(m.start, m.end)
+        # a lay phrase denied by a word before it ("no precancerous changes") states nothing; one
+        # a dialogue's answer denies may have been denied of something else ("Is this the knee
+        # we scanned? - No, the other one")
+        denied = toks and toks[0].trigger is not None and _denied(doc, m.start, toks[0])
+        if not (denied or _DENIED_BEFORE.search(text, max(0, m.start - 20), m.start)):
+            stated.add((m.kind, m.concept))
+    return {k: v for k, v in seen.items() if k not in stated}
+
+
 def _supported(concept: str, kind: str, context_concepts: Collection[tuple[str, str]]) -> bool:
     if (kind, concept) in context_concepts:
         return True
@@ -969,8 +1102,15 @@ class EntitiesRule(Rule):
         drug_spans = [(d.start, d.end) for d in out.drugs]
         findings: list[Finding] = []
         seen: set[tuple[str, str]] = set()
+        undone = unasserted_concepts(ctx)
         for m in mentions(out.text):
-            if _supported(m.concept, m.kind, context_concepts) or (m.kind, m.concept) in seen:
+            if (m.kind, m.concept) in seen:
+                continue
+            if _supported(m.concept, m.kind, context_concepts):
+                where = undone.get((m.kind, m.concept))
+                if where is not None and _asserted(out, m.start, m.end, output=True):
+                    seen.add((m.kind, m.concept))
+                    findings.append(self._undone(view, m, where))
                 continue
             if (m.kind, m.concept) in relatives and _of_family(out, m.start, m.end):
                 continue  # a relative's, as the input's support words are
@@ -1000,6 +1140,22 @@ class EntitiesRule(Rule):
                 )
             )
         return findings
+
+    def _undone(self, view: CaseDoc, m: Mention, where: tuple[int, int]) -> Finding:
+        """A procedure said as done, or a condition as present, that the input names only as
+        not done, absent or offered ("S/p TURP" - "They talked about the TURP but
+        I didn't want it")."""
+        done = "done" if m.kind == "procedure" else "present"
+        return self.finding(
+            view,
+            ErrorCategory.FABRICATED_CLAIM,
+            self.risks[m.kind],
+            (m.start, m.end),
+            f"{m.kind} '{m.surface}' is stated as {done}; the input names it only as not "
+            "done, absent or offered",
+            context_span=where,
+            confidence=0.6,
+        )
 
     def _demographics(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
         findings = []

@@ -7,7 +7,12 @@ Fabricated content is graded by entities.v1 (conditions, procedures, settings, d
 drugs.v1; a bag of unsupported words is only a weak signal here (``fabricated_risk`` 2: measured
 on bench/cases and MTS-Dialog reference notes, risk 3 raised false alarms more than catches).
 A cause or a piece of advice the input does not give is graded 3 when it names an entity the
-input lacks (advice: or a specialty, "refer to cardiology"), else 2.
+input lacks (advice: or a specialty, "refer to cardiology"), else 2; a cause is graded 3 too where
+the input denies it ("no GI side effects") or gives another cause for the same event ("stopped
+because of aching" - "stopped because of raised liver enzymes"). Advice that permits an activity
+the input forbids ("may continue driving" - "you must stop driving now") is graded 3 as a
+contradiction, and so is advice that puts off ("if no movements by tomorrow", "once biopsy
+confirms") what the input says to do at once ("straight away", "don't wait").
 """
 
 from __future__ import annotations
@@ -15,13 +20,21 @@ from __future__ import annotations
 import re
 from typing import cast
 
-from medfact.analysis import AnalyzedText, Token, is_clinical, is_content
+from medfact.analysis import (
+    AFFIRMED,
+    NEGATED,
+    AnalyzedText,
+    Token,
+    is_clinical,
+    is_content,
+)
+from medfact.analysis import concept_key as concept_key_of
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import RECOMMENDATION_WORDS
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Claim, Finding
-from medfact.verifiers.base import Rule
+from medfact.verifiers.base import CONTRADICTED, Rule
 from medfact.verifiers.drugs import named_otherwise
 from medfact.verifiers.entities import mentions, supported_concepts
 
@@ -30,6 +43,20 @@ _CAUSAL = re.compile(
     r"related to|from (?:his|her|their|a|an|the)|likely from|resulting from|triggered by)\b",
     re.IGNORECASE,
 )
+
+
+# a cause stated in the input's sentence about the same event ("switched to oral because she is
+# afebrile", "so let's switch"): an output's other cause for it replaces the input's
+_INPUT_CAUSE = re.compile(
+    _CAUSAL.pattern + r"|\b(?:so|reason)\b|\bfor\s+(?!\d|a\s+(?:few|couple|week|day|month)|"
+    r"(?:the\s+)?(?:past|last|next|several|many|few|one|two|three)\b)",
+    re.IGNORECASE,
+)
+_WORD_AT = re.compile(r"[A-Za-z]+")
+_CLAUSE_MARK = re.compile(r"[.;,\n]")
+_SENTENCE_END = re.compile(r"[.!?\n]")
+_STARTED = frozenset({"start", "begin", "began", "commenc"})  # no content words, but the event
+_SAME_EVENT = 2  # content stems an output's statement shares with an input sentence to be its event
 
 
 _SPECIALTY = re.compile(
@@ -72,6 +99,206 @@ def unsupported_tokens(tokens: list[Token], index: SupportIndex) -> tuple[list[T
 
 def claim_tokens(doc: AnalyzedText, claim: Claim) -> list[Token]:
     return doc.tokens_in(*claim.span)
+
+
+# negations that deny a named thing ("no GI side effects", "denies chest pain"); "can't breathe
+# lying flat" and "not with your kidneys" say something else of it
+_DENYING = frozenset({"no", "without", "denies", "denied", "never", "negative"})
+
+
+def denied_cause(tail: list[Token], context: AnalyzedText) -> list[Token]:
+    """Affirmed content words of an output's cause that the input names only as denied, when
+    they are at least half of its affirmed content words ("stopped because of GI side effects"
+    where the input has "no gastrointestinal side effects")."""
+    said: dict[str, bool] = {}  # stem -> whether every input mention is denied
+    text = context.text
+    for tok in context.tokens:
+        denied = tok.polarity == NEGATED and tok.trigger is not None
+        if denied:
+            m = _WORD_AT.match(text, cast(int, tok.trigger))
+            denied = m is not None and m.group().lower() in _DENYING
+        said[tok.stem] = said.get(tok.stem, True) and denied
+    affirmed = [t for t in tail if is_content(t) and t.polarity == AFFIRMED]
+    found = [t for t in affirmed if said.get(t.stem, False)]
+    return found if 2 * len(found) >= len(affirmed) else []
+
+
+_PENDING = re.compile(r"\b(?:pending|awaited|awaiting|to\s+follow|sent\s+off|requested)\b", re.I)
+
+
+def pending_cause(tail: list[Token], context: AnalyzedText) -> tuple[int, int] | None:
+    """The input's pending test of an output's cause ("due to iron deficiency" - "Iron studies
+    pending"): a cause the input does not know yet; the span of the pending word, or None."""
+    stems = {t.stem for t in tail if is_content(t)}
+    text = context.text
+    for m in _PENDING.finditer(text):
+        lo = max(text.rfind(mark, 0, m.start()) for mark in ".;\n") + 1
+        if any(t.stem in stems for t in context.tokens_in(lo, m.start())):
+            return (lo, m.end())
+    return None
+
+
+def other_cause(
+    head: list[Token], tail: list[Token], context: AnalyzedText
+) -> tuple[int, int] | None:
+    """The cause the input gives for the event an output's statement names before its own cause
+    ("Atorvastatin stopped 4 wk ago" - "was stopped 4 weeks ago because of aching"): the span of
+    the causal word of the input sentence sharing the most content stems with ``head`` (at least
+    ``_SAME_EVENT``), or None. None too where that sentence has a word of the output's cause
+    ("trauma from a motor vehicle accident" - "trauma due to the accident"): a reworded cause."""
+    stems = {t.stem for t in head if is_content(t) or t.is_number or t.stem in _STARTED}
+    if len(stems) < _SAME_EVENT:
+        return None
+    shared: dict[int, set[str]] = {}
+    for tok in context.tokens:
+        if tok.stem in stems:
+            shared.setdefault(tok.sentence, set()).add(tok.stem)
+    if not shared:
+        return None
+    best = max(shared, key=lambda i: len(shared[i]))
+    if len(shared[best]) < _SAME_EVENT:
+        return None
+    toks = context.sentence_tokens(best)
+    theirs = {t.stem for t in toks}
+    if not toks or any(t.stem in theirs for t in tail if is_content(t) and t.stem not in stems):
+        return None
+    m = _INPUT_CAUSE.search(context.text, toks[0].start, toks[-1].end)
+    return (m.start(), m.end()) if m else None
+
+
+# advice that permits an activity ("may return to contact rugby", "may continue driving for work",
+# "can stop before dental work"), read against the input's prohibition of it
+_PERMIT = re.compile(
+    r"\b(?:may|can|could|ok(?:ay)?\s+to|allowed\s+to|fine\s+to|safe\s+to|cleared\s+(?:to|for))\s+"
+    r"(?:now\s+|still\s+|then\s+)?(?P<verb>return|continue|resume|restart|start|stop|drive|play|"
+    r"go\s+back|carry\s+on)\b",
+    re.IGNORECASE,
+)
+# advice to keep on ("Keep eating bananas", "- Continue 3 L/day water") or to go as far as one
+# can ("Weight bear as tolerated"): a permission too
+_KEEP_ON = re.compile(r"(?:[.;:\n]|\s-)\s*(?P<verb>continue|keep)\b", re.IGNORECASE)
+_KEEP_ON_FIRST = re.compile(r"[\s\-\u2022*]*(?P<verb>continue|keep)\b", re.IGNORECASE)
+_TOLERATED = re.compile(r"\b(?P<verb>[A-Za-z]+(?:[\s-][A-Za-z]+)?)\s+as\s+tolerated\b", re.I)
+_FORBID = re.compile(
+    r"\b(?:no|not|never|mustn't|don't|shouldn't|avoid\w*|stop|cannot|can't|refrain\s+from|"
+    r"hold\s+\w+\s+out\s+of|off|limit\w*|restrict\w*|cut\s+down\s+on)\b",
+    re.IGNORECASE,
+)
+_LATER = re.compile(r"\b(?:after|once|when|then|thereafter|afterwards)\b", re.IGNORECASE)
+_NEGATIONS = frozenset({"no", "not", "never", "mustn't", "don't", "shouldn't", "cannot", "can't"})
+_DOING = frozenset({"drive", "play", "stop"})  # a verb that is the activity
+_KEEPING = frozenset({"continu", "carry on", "resum"})  # "continue X" = "do not stop X"
+_HALTING = frozenset({"stop", "discontinu", "hold", "interrupt"})
+# a sport by its name is the input's "contact sports", "practice", "play"
+_SPORTS = frozenset(
+    {"rugbi", "footbal", "soccer", "hockey", "sport", "practic", "box", "match", "game", "play"}
+)
+_WHEN = frozenset(
+    {"befor", "after", "until", "now", "then", "still", "earli", "today", "tomorrow", "week",
+     "weekend", "next", "day", "month", "free", "seen", "clinic", "result"}
+)  # fmt: skip
+_ACTIVITY_WORDS = 2  # content words after the verb that name the activity
+_FORBID_REACH = 5  # words after a prohibition that name what it forbids
+
+
+def _activity(stem: str) -> str:
+    return "sport" if stem in _SPORTS else stem
+
+
+def _activities(doc: AnalyzedText, m: re.Match[str], end: int) -> set[str]:
+    """What a permission ``m`` permits: its first content words up to ``end`` (no times), and
+    its verb where that is the activity ("may drive")."""
+    edge = _CLAUSE_MARK.search(doc.text, m.end(), end)
+    end = edge.start() if edge else end
+    ban = _FORBID.search(doc.text, m.end(), end)  # "Continue current regimen with no changes"
+    after = [t for t in doc.tokens_in(m.end(), ban.start() if ban else end) if is_content(t)]
+    found = {_activity(t.stem) for t in after[:_ACTIVITY_WORDS] if t.stem not in _WHEN}
+    verb = concept_key_of(m.group("verb"))
+    if verb in _DOING:
+        found.add(_activity(verb))
+    return found
+
+
+def permission_withheld(
+    doc: AnalyzedText, claim: Claim, context: AnalyzedText
+) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """An output's permission of an activity the input forbids ("may continue driving" - "You
+    must stop driving now"; "may return to football" - "no contact sports until cleared"): the
+    permission's span and the input's prohibition, or None."""
+    lo, hi = claim.span
+    m = (
+        _PERMIT.search(doc.text, lo, hi)
+        or _KEEP_ON_FIRST.match(doc.text, lo, hi)
+        or _KEEP_ON.search(doc.text, lo, hi)
+    )
+    tolerated = _TOLERATED.search(doc.text, lo, hi) if m is None else None
+    if tolerated is not None:
+        m = tolerated
+        verb = "tolerated"
+        wanted = {_activity(t.stem) for t in doc.tokens_in(m.start(), m.end("verb"))}
+    elif m is not None:
+        verb = concept_key_of(m.group("verb"))
+        if _FORBID.match(doc.text, m.end() + 1):
+            return None  # "keep avoiding penicillins", "continue off work": the ban kept
+        wanted = _activities(doc, m, hi)
+    else:
+        return None
+    lead = max(doc.text.rfind(mark, 0, m.start()) for mark in ".;\n") + 1
+    if not wanted or _LATER.search(doc.text, lead, m.start()):
+        return None  # a permission for after the ban ("After that, he should be fine to ...")
+    text = context.text
+    for p in _PERMIT.finditer(text):
+        if _activities(context, p, len(text)) & wanted:
+            return None  # the input permits it too ("Advised she may drive, but ...")
+    kept = -1  # the end of a halting verb a negation keeps going ("do not stop clopidogrel")
+    for f in _FORBID.finditer(text):
+        word = f.group().lower()
+        if f.start() < kept or (verb == "stop" and word not in _NEGATIONS):
+            continue  # "stop aspirin before surgery" permits what "may stop" says
+        edge = _CLAUSE_MARK.search(text, f.end())
+        stop = _SENTENCE_END.search(text, f.end())
+        if stop is not None and stop.group() == "?":
+            continue  # a question forbids nothing ("Why do I have to stop the sertraline?")
+        toks = context.tokens_in(f.end(), edge.start() if edge else len(text))[:_FORBID_REACH]
+        if toks and word in _NEGATIONS and toks[0].stem in _HALTING:
+            kept = toks[0].end
+            if verb in _KEEPING:
+                continue
+        if any(_activity(t.stem) in wanted for t in toks):
+            return (m.start(), claim.span[1]), (f.start(), toks[-1].end)
+    return None
+
+
+# the input's call to act without delay ("come straight to A&E - don't wait", "we treat it
+# straight away", "ring the maternity unit straight away")
+_URGENT = re.compile(
+    r"\b(?:(?:don't|do\s+not|we\s+don't)\s+wait|straight\s+away|immediately|right\s+away|"
+    r"without\s+delay)\b",
+    re.IGNORECASE,
+)
+# an output's advice that puts the act off: to a later day, a result, a routine visit
+_DEFER = re.compile(
+    r"\bif\s+no\s+[\w-]+(?:\s+[\w-]+)?\s+by\s+(?:tomorrow|the\s+morning|next\s+\w+)\b|"
+    r"\bonce\s+(?:the\s+)?[\w-]+\s+(?:confirms?|results?\s+(?:are|is)\s+back|is\s+back)\b|"
+    r"\b(?:wait|mention\s+(?:it\s+)?at|leave\s+it\s+until)\s+(?:for\s+|until\s+)?(?:the\s+)?"
+    r"(?:next\s+)?(?:clinic|routine|follow[- ]?up|review|appointment|results?|biopsy|tomorrow)\b",
+    re.IGNORECASE,
+)
+_NOT_BEFORE = re.compile(r"\b(?:not|don't|do\s+not|never|without)\s+(?:\w+\s+)?$", re.I)
+
+
+def deferred(
+    doc: AnalyzedText, claim: Claim, urgent: re.Match[str] | None
+) -> tuple[int, int] | None:
+    """An output's advice that puts off what the input says to do at once ("call the maternity
+    unit if no movements by tomorrow" - "ring straight away ... Don't wait until the next day";
+    "start prednisolone once biopsy confirms" - "we don't wait for the biopsy"): its span."""
+    if urgent is None:
+        return None
+    m = _DEFER.search(doc.text, claim.span[0], claim.span[1])
+    if m is None or _NOT_BEFORE.search(doc.text, max(claim.span[0], m.start() - 20), m.start()):
+        return None
+    return m.start(), m.end()
 
 
 @verifiers.register("unsupported.v1")
@@ -125,7 +352,38 @@ class SupportRule(Rule):
         context_cause: bool | None = None  # whether the input states any cause (read once)
         supported: set[tuple[str, str]] | None = None  # the input's entities (read once)
         findings = []
+        urgent = _URGENT.search(view.context.text)
         for claim in view.claims:
+            late = deferred(view.output, claim, urgent)
+            if late is not None and urgent is not None:
+                findings.append(
+                    self.finding(
+                        view,
+                        ErrorCategory.INCORRECT_RECOMMENDATION,
+                        self.recommendation_risk,
+                        late,
+                        "the output puts off what the input says to do at once "
+                        f"('{urgent.group()}')",
+                        relation=CONTRADICTED,
+                        context_span=(urgent.start(), urgent.end()),
+                        confidence=0.6,
+                    )
+                )
+            withheld = permission_withheld(view.output, claim, view.context)
+            if withheld is not None:
+                findings.append(
+                    self.finding(
+                        view,
+                        ErrorCategory.INCORRECT_RECOMMENDATION,
+                        self.recommendation_risk,
+                        withheld[0],
+                        "the output permits what the input forbids: "
+                        f"'{view.context.text[slice(*withheld[1])]}'",
+                        relation=CONTRADICTED,
+                        context_span=withheld[1],
+                        confidence=0.6,
+                    )
+                )
             toks = claim_tokens(view.output, claim)
             missing, n = unsupported_tokens(toks, index)
             cause = _CAUSAL.search(view.output.text, claim.span[0], claim.span[1])
@@ -140,19 +398,43 @@ class SupportRule(Rule):
                     if supported is None:
                         supported = supported_concepts(view.context.text)
                     whole = whole and self._names_entity(view, span, supported)
+                    message = "the input gives no such cause: " + ", ".join(
+                        t.text for t in tail_missing[:4]
+                    )
+                    theirs = None
+                    if not whole:
+                        head = [t for t in toks if t.end <= cause.start()]
+                        theirs = other_cause(head, tail, view.context)
+                        said = "it gives another"
+                        if theirs is None:
+                            theirs, said = pending_cause(tail, view.context), "its test is pending"
+                        if theirs is not None:
+                            message += f"; {said} ('{view.context.text[slice(*theirs)]}')"
                     findings.append(
                         self.finding(
                             view,
                             ErrorCategory.MISLEADING_JUSTIFICATION,
-                            self.justification_risk if whole else 2,
+                            self.justification_risk if whole or theirs else 2,
                             span,
-                            "the input gives no such cause: "
-                            + ", ".join(t.text for t in tail_missing[:4]),
+                            message,
+                            context_span=theirs,
                             confidence=0.6,
                         )
                     )
                     missing = [t for t in missing if t.start < cause.start()]
                     n -= tail_n
+                elif tail_n and (denied := denied_cause(tail, view.context)):
+                    findings.append(
+                        self.finding(
+                            view,
+                            ErrorCategory.MISLEADING_JUSTIFICATION,
+                            self.justification_risk,
+                            (cause.start(), max(t.end for t in tail)),
+                            "the input rules out this cause: "
+                            + ", ".join(t.text for t in denied[:4]),
+                            confidence=0.6,
+                        )
+                    )
             clinical = [t for t in missing if is_clinical(t)]
             if n == 0 or (len(missing) < self.min_unsupported and not clinical):
                 continue
