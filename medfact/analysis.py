@@ -249,6 +249,26 @@ def _fold_phrases(toks: list[Token], words: list[str]) -> None:
             tok.stem = key
 
 
+_CANCER_KEY = concept_key("cancer")
+
+
+def _cancer_abbreviation(toks: list[Token], words: list[str]) -> None:
+    """Key "ca" beside an organ as cancer ("ovarian ca", "ca prostate") where no phrase has
+    keyed it ("breast ca"); alone it may be calcium ("Ca 2.31")."""
+    if "ca" not in words:
+        return
+    for i, word in enumerate(words):
+        if (
+            word == "ca"
+            and toks[i].stem == word
+            and (
+                (i > 0 and words[i - 1] in terms.CANCER_SITES)
+                or (i + 1 < len(words) and words[i + 1] in terms.CANCER_SITES)
+            )
+        ):
+            toks[i].stem = _CANCER_KEY
+
+
 @lru_cache(maxsize=64)
 def _phrase_index(phrases: tuple[str, ...]) -> dict[str, list[list[str]]]:
     """Phrases grouped by their first word, so matching costs one lookup per token."""
@@ -646,6 +666,7 @@ class Analyzer:
             sent_tokens = doc.tokens[first:]
             words = [t.text for t in sent_tokens]
             _fold_phrases(sent_tokens, words)
+            _cancer_abbreviation(sent_tokens, words)
             gaps = [""]  # gaps[j]: the text between token j - 1 and token j
             gaps += [
                 text[sent_tokens[j - 1].end : sent_tokens[j].start] for j in range(1, len(words))
@@ -745,6 +766,8 @@ class Analyzer:
                 and _CLAUSE_GAP.search(gaps[end])
             ):
                 continue  # "ketones negative, basic metabolic panel ...": a result, said
+            if forward and start > 0 and words[start] == "negative" and gaps[start] == "-":
+                continue  # "HER2-negative breast cancer": a kind of the cancer, not its denial
             if forward:
                 reach = _forward_scope(toks, end, gaps, ahead, colons)
                 if kind == NEGATED:
@@ -2156,7 +2179,8 @@ def is_content(tok: Token) -> bool:
     """A word that carries checkable content: not a stopword, generic word or number."""
     text = tok.text
     if len(text) <= 2:
-        return text in _SHORT_CONDITIONS
+        # "MI", "DM"; "ca" beside an organ, keyed as cancer ("breast ca")
+        return text in _SHORT_CONDITIONS or (text == "ca" and tok.stem != text)
     return not text[0].isdigit() and text not in _NOT_CONTENT
 
 
