@@ -695,6 +695,10 @@ class Analyzer:
                 # "My mum. She had bipolar.": the patient's "she" is the relative just named
                 for tok in sent_tokens:
                     tok.scope = FAMILY
+            elif speaker is not None and is_relative(speaker):
+                # "Mother: I had epilepsy as a girl": a relative who speaks tells of her own
+                for j in _own_condition(words):
+                    sent_tokens[j].scope = FAMILY
             previous = sent_tokens
         _unit_said_after(doc)
         _unit_of_current_dose(doc)
@@ -1386,6 +1390,28 @@ def _continues_relative(toks: list[Token], previous: list[Token], tagged: object
         and toks[first].text in _THIRD_PERSON
         and any(is_relative(t.text) for t in previous)
     )
+
+
+_OWN_HAVING = frozenset({"had", "have", "got", "suffered", "suffer"})
+_PATIENT_PRONOUNS = frozenset({"he", "she", "his", "her", "him", "he's", "she's"})
+
+
+def _own_condition(words: list[str]) -> range:
+    """The words of a speaker's condition of her own, from "I had", "I've had" or "I was
+    diagnosed" to the patient's next "he" or "his" ("I had epilepsy as a girl"); empty where
+    the sentence has none or names the patient first ("I had to hold him down")."""
+    for k, word in enumerate(words[:-2]):
+        if word in _PATIENT_PRONOUNS:
+            break
+        nxt, after = words[k + 1], words[k + 2]
+        if (
+            (word == "i" and nxt in _OWN_HAVING and after not in ("to", "been"))
+            or (word == "i've" and nxt == "had" and after != "to")
+            or (word == "i" and nxt == "was" and after == "diagnosed")
+        ):
+            stop = next((j for j in range(k, len(words)) if words[j] in _PATIENT_PRONOUNS), None)
+            return range(k, len(words) if stop is None else stop)
+    return range(0)
 
 
 def is_relative(word: str) -> bool:

@@ -134,3 +134,26 @@ def test_a_relative_in_an_aside_after_a_history_does_not_own_the_condition() -> 
     # controls: the relative named before the condition, or as its subject
     assert _messages("negation.v1", "Hx of anxiety; sister with schizophrenia.", ctx) == []
     assert _messages("negation.v1", "Sister: schizophrenia (in supported housing).", ctx) == []
+
+
+def test_a_relative_who_speaks_of_her_own_condition_speaks_of_a_relatives() -> None:
+    ctx = (
+        "Doctor: Anyone in the family with fits or epilepsy?\n"
+        "Mother: Me. I had epilepsy as a girl, I was on tablets until I was twelve.\n"
+        "Doctor: And has he had a fit before?\nMother: Never."
+    )
+    assert any("relative's" in m for m in _messages("negation.v1", "PMH: epilepsy.", ctx))
+    assert _messages("negation.v1", "FHx: mother had epilepsy in childhood.", ctx) == []
+    # control: the relative's "I had to" tells of the patient
+    doc = analysed("Doctor: What happened?\nMother: I had to hold him, he was shaking.").output
+    assert {t.scope for t in doc.tokens if t.text == "shaking"} == {"current"}
+
+
+def test_a_thrombophilia_never_tested_for_is_not_the_patients() -> None:
+    ctx = (
+        "Patient: My dad has factor V Leiden, he had a clot at 45.\n"
+        "Doctor: Have you ever been tested for factor V Leiden yourself?\n"
+        "Patient: No. Never tested."
+    )
+    assert _messages("negation.v1", "Pt has factor V Leiden.", ctx)
+    assert _messages("negation.v1", "Father has factor V Leiden; pt never tested.", ctx) == []
