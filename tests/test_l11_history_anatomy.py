@@ -157,3 +157,43 @@ def test_a_thrombophilia_never_tested_for_is_not_the_patients() -> None:
     )
     assert _messages("negation.v1", "Pt has factor V Leiden.", ctx)
     assert _messages("negation.v1", "Father has factor V Leiden; pt never tested.", ctx) == []
+
+
+# -- critical omissions ----------------------------------------------------------------------------
+
+
+def _red_flags(output: str, context: str) -> list[tuple[int, str]]:
+    return [
+        (f.risk, context[f.context_span[0] : f.context_span[1]])
+        for f in run_rule("omission.v1", output, context)
+        if f.message.startswith("red flag") and f.context_span is not None
+    ]
+
+
+def test_a_red_flag_said_twice_is_cited_as_one_passage() -> None:
+    ctx = (
+        "Mother: I did the glass test and they didn't go away.\n"
+        "Doctor: Yes, there are non-blanching spots on both shins."
+    )
+    [(risk, cited)] = _red_flags("Spots on her legs. Treat now.", ctx)
+    assert cited.startswith("glass test") and cited.endswith("non-blanching")
+    assert _red_flags("Non-blanching spots on both shins. Treat now.", ctx) == []
+
+
+def test_a_non_word_red_flag_is_affirmed_not_denied() -> None:
+    ctx = "O/E: febrile, a non-blanching rash on both shins."
+    assert _red_flags("Febrile with a rash on the shins.", ctx) == [(3, "non-blanching")]
+    # control: a denied one is no omission
+    assert _red_flags("Febrile, no rash.", "O/E: febrile, no non-blanching rash.") == []
+
+
+def test_an_answer_of_seconds_is_a_sudden_onset() -> None:
+    ctx = "Doctor: How quickly did it get to its worst?\nPatient: Seconds. Straight away."
+    assert _red_flags("Headache while lifting shopping.", ctx) == [(3, "Seconds")]
+    assert _red_flags("Headache, maximal within seconds.", ctx) == []
+
+
+def test_a_face_that_looks_droopy_is_a_facial_droop() -> None:
+    ctx = "Nurse: Since four o'clock his face looks droopy on the left. His wife noticed."
+    assert _red_flags("Unwell since four; wife concerned.", ctx) == [(3, "face looks droopy")]
+    assert _red_flags("Left facial droop since 16:00 (per wife).", ctx) == []
