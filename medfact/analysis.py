@@ -2217,7 +2217,8 @@ _SHORT_CONDITIONS = frozenset({"mi", "dm", "af", "uc", "oa", "tb", "cf"})
 
 _CLINICAL_SUFFIX = re.compile(
     r"(itis|osis|emia|oma|omas|ectomy|otomy|ostomy|plasty|scopy|graphy|gram|pathy|algia|uria|"
-    r"penia|megaly|plegia|paresis|trophy|rrhea|rrhage|cardia|pnea|lysis|cyte|cytes|ology|ologist)$"
+    r"penia|megaly|plegia|paresis|trophy|rrhea|rrhage|cardia|pnea|lysis|cyte|cytes|ology|ologist|"
+    r"edema)$"
 )
 
 

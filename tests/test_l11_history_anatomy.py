@@ -197,3 +197,27 @@ def test_a_face_that_looks_droopy_is_a_facial_droop() -> None:
     ctx = "Nurse: Since four o'clock his face looks droopy on the left. His wife noticed."
     assert _red_flags("Unwell since four; wife concerned.", ctx) == [(3, "face looks droopy")]
     assert _red_flags("Left facial droop since 16:00 (per wife).", ctx) == []
+
+
+# -- negation flips --------------------------------------------------------------------------------
+
+
+def test_an_edema_word_is_a_finding_whose_denial_is_a_flip() -> None:
+    ctx = "Fundoscopy: bilateral papilloedema, Frisen grade 2. No cranial nerve palsy."
+    assert _messages("negation.v1", "O/E: no papilloedema.", ctx)
+    assert _messages("negation.v1", "O/E: bilateral papilloedema (Frisen 2).", ctx) == []
+
+
+def test_a_pneumothorax_is_a_finding_not_a_place() -> None:
+    ctx = "Chest x-ray shows a right-sided pneumothorax of about 30 percent. Chest tube placed."
+    assert _messages("negation.v1", "CXR shows no pneumothorax; chest tube placed.", ctx)
+    assert _messages("negation.v1", "CXR: R pneumothorax ~30%; chest tube placed.", ctx) == []
+
+
+def test_lay_and_abbreviated_names_of_a_finding_are_compared() -> None:
+    ctx = "Doctor: Difficulty swallowing?\nPatient: No, food goes down fine."
+    assert _messages("negation.v1", "Reflux with dysphagia.", ctx)
+    assert _messages("negation.v1", "Reflux; no dysphagia.", ctx) == []
+    ctx = "Left relative afferent pupillary defect present. Colour vision reduced."
+    assert _messages("negation.v1", "No RAPD.", ctx)
+    assert _messages("negation.v1", "L RAPD.", ctx) == []

@@ -278,7 +278,12 @@ _TESTS = frozenset(
 )
 # A body part or organ alone names no finding: its polarity is that of the words about it
 # ("heart regular", "no murmurs of the heart"), which are compared on their own.
-_PLACES = (ANATOMY - {"chest"}) | {"heart", "pound", "pounds"}
+# ("pneumothorax", "hydronephrosis" take a side, but are findings, not places)
+_PLACES = (ANATOMY - {"chest", "pneumothorax", "ptx", "hydronephrosis"}) | {
+    "heart",
+    "pound",
+    "pounds",
+}
 
 
 @verifiers.register("negation.v1")
