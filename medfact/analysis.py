@@ -876,7 +876,7 @@ class Analyzer:
         # the turn's speaker ("Daughter: ..."), whose relatives' names may name the patient
         speaker = words[0] if len(words) > 1 and ":" in gaps[1] else None
         for i, w in enumerate(words):
-            if not is_relative(w):
+            if not is_relative(w) and not _by_degree(words, i):
                 continue
             after_word = gaps[i + 1] if i + 1 < len(toks) else ""
             if ":" in after_word or "]" in after_word:
@@ -901,7 +901,7 @@ class Analyzer:
                     if j in family_stops:
                         break
                     toks[j].scope = FAMILY
-            elif i > 0 and {"in", "of"} & set(words[max(0, i - 3) : i]):
+            elif i > 0 and {"in", "of"} & set(words[max(0, i - 3) : i]) and is_relative(w):
                 # "diabetes in mother", "colon cancer in a paternal uncle"
                 at = max(j for j in range(max(0, i - 3), i) if words[j] in ("in", "of"))
                 mark(at, at, FAMILY, False, 7)
@@ -1412,6 +1412,16 @@ def _own_condition(words: list[str]) -> range:
             stop = next((j for j in range(k, len(words)) if words[j] in _PATIENT_PRONOUNS), None)
             return range(k, len(words) if stop is None else stop)
     return range(0)
+
+
+def _by_degree(words: list[str], i: int) -> bool:
+    """A relative named by degree ("a first-degree relative with colon cancer"); "relative"
+    alone is often no one ("relative afferent pupillary defect", "relative rest")."""
+    return (
+        words[i] in ("relative", "relatives")
+        and i > 0
+        and (words[i - 1].endswith("-degree") or words[i - 1] == "degree")
+    )
 
 
 def is_relative(word: str) -> bool:

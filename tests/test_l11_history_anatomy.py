@@ -221,3 +221,23 @@ def test_lay_and_abbreviated_names_of_a_finding_are_compared() -> None:
     ctx = "Left relative afferent pupillary defect present. Colour vision reduced."
     assert _messages("negation.v1", "No RAPD.", ctx)
     assert _messages("negation.v1", "L RAPD.", ctx) == []
+
+
+def test_getting_a_bit_puffed_is_breathlessness() -> None:
+    ctx = "Nurse: Breathing okay?\nPatient: Well, I get a bit puffed walking to the toilet."
+    assert _messages("negation.v1", "No chest pain. No SOB.", ctx)
+    assert _messages("negation.v1", "New SOB walking to the toilet.", ctx) == []
+
+
+def test_a_relative_named_by_degree_owns_the_condition() -> None:
+    ctx = (
+        "Impression: anal fissure, but with a first degree relative with colon cancer "
+        "diagnosed at sixty one she is due a colonoscopy."
+    )
+    assert _messages("negation.v1", "Personal history of colon cancer at 61.", ctx)
+    # control: "relative" alone names no one, and "family history in first degree relative"
+    # does not make what comes before it a relative's
+    doc = analysed("Left relative afferent pupillary defect present.").output
+    assert {t.scope for t in doc.tokens} == {"current"}
+    doc = analysed("Concerning for prostate cancer, family history in first degree relative.")
+    assert [t.scope for t in doc.output.tokens if t.text == "cancer"] == ["current"]
