@@ -249,6 +249,26 @@ def _fold_phrases(toks: list[Token], words: list[str]) -> None:
             tok.stem = key
 
 
+_CANCER_KEY = concept_key("cancer")
+
+
+def _cancer_abbreviation(toks: list[Token], words: list[str]) -> None:
+    """Key "ca" beside an organ as cancer ("ovarian ca", "ca prostate") where no phrase has
+    keyed it ("breast ca"); alone it may be calcium ("Ca 2.31")."""
+    if "ca" not in words:
+        return
+    for i, word in enumerate(words):
+        if (
+            word == "ca"
+            and toks[i].stem == word
+            and (
+                (i > 0 and words[i - 1] in terms.CANCER_SITES)
+                or (i + 1 < len(words) and words[i + 1] in terms.CANCER_SITES)
+            )
+        ):
+            toks[i].stem = _CANCER_KEY
+
+
 @lru_cache(maxsize=64)
 def _phrase_index(phrases: tuple[str, ...]) -> dict[str, list[list[str]]]:
     """Phrases grouped by their first word, so matching costs one lookup per token."""
@@ -648,6 +668,7 @@ class Analyzer:
             sent_tokens = doc.tokens[first:]
             words = [t.text for t in sent_tokens]
             _fold_phrases(sent_tokens, words)
+            _cancer_abbreviation(sent_tokens, words)
             gaps = [""]  # gaps[j]: the text between token j - 1 and token j
             gaps += [
                 text[sent_tokens[j - 1].end : sent_tokens[j].start] for j in range(1, len(words))
@@ -676,6 +697,10 @@ class Analyzer:
                 # "My mum. She had bipolar.": the patient's "she" is the relative just named
                 for tok in sent_tokens:
                     tok.scope = FAMILY
+            elif speaker is not None and is_relative(speaker):
+                # "Mother: I had epilepsy as a girl": a relative who speaks tells of her own
+                for j in _own_condition(words):
+                    sent_tokens[j].scope = FAMILY
             previous = sent_tokens
         _unit_said_after(doc)
         _unit_of_current_dose(doc)
@@ -750,6 +775,8 @@ class Analyzer:
                 and _CLAUSE_GAP.search(gaps[end])
             ):
                 continue  # "ketones negative, basic metabolic panel ...": a result, said
+            if forward and start > 0 and words[start] == "negative" and gaps[start] == "-":
+                continue  # "HER2-negative breast cancer": a kind of the cancer, not its denial
             if forward:
                 reach = _forward_scope(toks, end, gaps, ahead, colons)
                 if kind == NEGATED:
@@ -854,7 +881,7 @@ class Analyzer:
         # the turn's speaker ("Daughter: ..."), whose relatives' names may name the patient
         speaker = words[0] if len(words) > 1 and ":" in gaps[1] else None
         for i, w in enumerate(words):
-            if not is_relative(w):
+            if not is_relative(w) and not _by_degree(words, i):
                 continue
             after_word = gaps[i + 1] if i + 1 < len(toks) else ""
             if ":" in after_word or "]" in after_word:
@@ -879,7 +906,7 @@ class Analyzer:
                     if j in family_stops:
                         break
                     toks[j].scope = FAMILY
-            elif i > 0 and {"in", "of"} & set(words[max(0, i - 3) : i]):
+            elif i > 0 and {"in", "of"} & set(words[max(0, i - 3) : i]) and is_relative(w):
                 # "diabetes in mother", "colon cancer in a paternal uncle"
                 at = max(j for j in range(max(0, i - 3), i) if words[j] in ("in", "of"))
                 mark(at, at, FAMILY, False, 7)
@@ -1382,6 +1409,38 @@ def _continues_relative(toks: list[Token], previous: list[Token], tagged: object
         len(toks) > first
         and toks[first].text in _THIRD_PERSON
         and any(is_relative(t.text) for t in previous)
+    )
+
+
+_OWN_HAVING = frozenset({"had", "have", "got", "suffered", "suffer"})
+_PATIENT_PRONOUNS = frozenset({"he", "she", "his", "her", "him", "he's", "she's"})
+
+
+def _own_condition(words: list[str]) -> range:
+    """The words of a speaker's condition of her own, from "I had", "I've had" or "I was
+    diagnosed" to the patient's next "he" or "his" ("I had epilepsy as a girl"); empty where
+    the sentence has none or names the patient first ("I had to hold him down")."""
+    for k, word in enumerate(words[:-2]):
+        if word in _PATIENT_PRONOUNS:
+            break
+        nxt, after = words[k + 1], words[k + 2]
+        if (
+            (word == "i" and nxt in _OWN_HAVING and after not in ("to", "been"))
+            or (word == "i've" and nxt == "had" and after != "to")
+            or (word == "i" and nxt == "was" and after == "diagnosed")
+        ):
+            stop = next((j for j in range(k, len(words)) if words[j] in _PATIENT_PRONOUNS), None)
+            return range(k, len(words) if stop is None else stop)
+    return range(0)
+
+
+def _by_degree(words: list[str], i: int) -> bool:
+    """A relative named by degree ("a first-degree relative with colon cancer"); "relative"
+    alone is often no one ("relative afferent pupillary defect", "relative rest")."""
+    return (
+        words[i] in ("relative", "relatives")
+        and i > 0
+        and (words[i - 1].endswith("-degree") or words[i - 1] == "degree")
     )
 
 
@@ -2231,7 +2290,8 @@ def is_content(tok: Token) -> bool:
     """A word that carries checkable content: not a stopword, generic word or number."""
     text = tok.text
     if len(text) <= 2:
-        return text in _SHORT_CONDITIONS
+        # "MI", "DM"; "ca" beside an organ, keyed as cancer ("breast ca")
+        return text in _SHORT_CONDITIONS or (text == "ca" and tok.stem != text)
     return not text[0].isdigit() and text not in _NOT_CONTENT
 
 
@@ -2242,7 +2302,8 @@ _SHORT_CONDITIONS = frozenset({"mi", "dm", "af", "uc", "oa", "tb", "cf"})
 
 _CLINICAL_SUFFIX = re.compile(
     r"(itis|osis|emia|oma|omas|ectomy|otomy|ostomy|plasty|scopy|graphy|gram|pathy|algia|uria|"
-    r"penia|megaly|plegia|paresis|trophy|rrhea|rrhage|cardia|pnea|lysis|cyte|cytes|ology|ologist)$"
+    r"penia|megaly|plegia|paresis|trophy|rrhea|rrhage|cardia|pnea|lysis|cyte|cytes|ology|ologist|"
+    r"edema)$"
 )
 
 

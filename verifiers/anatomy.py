@@ -195,30 +195,43 @@ class LateralityRule(Rule):
         return findings
 
     def _spinal_levels(self, view: CaseDoc) -> list[Finding]:
-        """A spinal level or disc of the output that the input, naming other levels, does not
-        name ("L3/4 protrusion" where the MRI shows L5/S1)."""
+        """A numbered site of the output (a spinal level or disc, a tooth, a metatarsal) that
+        the input, naming others of its kind, does not name ("L3/4 protrusion" where the MRI
+        shows L5/S1), or names with something else that it says of another ("LR7 extracted"
+        where the input has LR6 extracted and LR7 sound)."""
         out, ctx = view.output, view.context
         assert ctx is not None
-        theirs = spinal_levels(ctx.text)
+        theirs = numbered_sites(ctx.text, bare=True)
         if not theirs:
             return []
         findings = []
-        for level, start, end in spinal_levels(out.text):
-            if any(set(level) <= set(other) for other, _, _ in theirs):
-                continue  # the level, or one of a disc's two ("L2 radiculopathy" at "L2-L3")
-            other, c_start, c_end = theirs[0]
+        for kind, site, start, end in numbered_sites(out.text):
+            kin = [(s, a, b) for k, s, a, b in theirs if k == kind]
+            if not kin:
+                continue
+            same = [(s, a, b) for s, a, b in kin if set(site) <= set(s)]
+            if same:
+                rivals = [(s, a, b) for s, a, b in kin if len(s) == len(site) and s != site]
+                found = _said_of_another(out, ctx, start, end, same, rivals)
+                if found is None:
+                    continue
+                c_start, c_end = found
+                what = "says this of"
+            else:
+                _, c_start, c_end = kin[0]  # the level, or one of a disc's two ("L2" at "L2-L3")
+                what = "names"
             findings.append(
                 self.finding(
                     view,
                     ErrorCategory.DETAIL_MISIDENTIFICATION,
                     self.swap_risk,
                     (start, end),
-                    f"site: level '{out.text[start:end]}' where the input names "
+                    f"site: '{out.text[start:end]}' where the input {what} "
                     f"'{ctx.text[c_start:c_end]}'",
                     relation=CONTRADICTED,
                     context_span=(c_start, c_end),
                     suggestion=ctx.text[c_start:c_end],
-                    confidence=0.8,
+                    confidence=0.8 if what == "names" else 0.7,
                 )
             )
         return findings
@@ -233,9 +246,11 @@ class LateralityRule(Rule):
         if not theirs:
             return []
         findings = []
+        ctx_stems: frozenset[str] | None = None
         for group, name, i in _structures(out):
-            own = stem(name.split()[-1])
-            topic = clause_window_stems(out, i) - {own}
+            # the structure's own words say nothing of it ("aortic" of "aortic valve")
+            own = {stem(w) for w in name.split()} | {out.tokens[i].stem}
+            topic = clause_window_stems(out, i) - own
             same = [(n, j) for g, n, j in theirs if g == group and n == name]
             if same and group in _LOOSE:
                 continue  # "knee" of a leg the input names elsewhere: a loose name, not a swap
@@ -245,6 +260,11 @@ class LateralityRule(Rule):
             said = [(n, j) for n, j in rivals if topic & clause_window_stems(ctx, j, _TOPIC + 2)]
             if same and not said:
                 continue  # the input names it, and says nothing else of a neighbour
+            if not same and not said and " " in name:
+                if ctx_stems is None:
+                    ctx_stems = ctx.stems
+                if stem(name.split()[0]) in ctx_stems:
+                    continue  # named short ("Tricuspid: mild regurgitation"), not swapped
             if not (said or rivals):
                 continue
             other, j = (said or rivals)[0]
@@ -364,6 +384,93 @@ def spinal_levels(text: str) -> list[tuple[tuple[str, ...], int, int]]:
             level += (f"{letter2 or letter}{int(number2)}",)
         found.append((level, m.start(), m.end()))
     return found
+
+
+def _said_of_another(
+    out: AnalyzedText,
+    ctx: AnalyzedText,
+    start: int,
+    end: int,
+    same: list[tuple[tuple[str, ...], int, int]],
+    rivals: list[tuple[tuple[str, ...], int, int]],
+) -> tuple[int, int] | None:
+    """The span of another site of the input that says more of what the output says of this
+    one than the input's own mentions of it do, or None ("LR7 extracted": the input extracts
+    LR6 and finds LR7 sound)."""
+    if not rivals:
+        return None
+    at = _token_at(out, max(start, end - 1))
+    own = {t.stem for t in out.tokens_in(start, end)}
+    topic = clause_window_stems(out, at) - own
+    if not topic:
+        return None
+
+    def said(a: int, b: int) -> set[str]:
+        return topic & clause_window_stems(ctx, _token_at(ctx, max(a, b - 1)), _TOPIC + 2)
+
+    told = set().union(*(said(a, b) for _, a, b in same))
+    for _, a, b in rivals:
+        if said(a, b) > told:
+            return a, b
+    return None
+
+
+_ORDINALS = {
+    word: n
+    for n, words in enumerate(
+        (
+            ("first", "1st"),
+            ("second", "2nd"),
+            ("third", "3rd"),
+            ("fourth", "4th"),
+            ("fifth", "5th"),
+        ),
+        start=1,
+    )
+    for word in words
+}
+_NUMBERED_BONES = {
+    "metatarsal": "metatarsal",
+    "mt": "metatarsal",
+    "metacarpal": "metacarpal",
+    "mc": "metacarpal",
+}
+_ORDINAL_BONE = re.compile(
+    r"\b(" + "|".join(_ORDINALS) + r")\s+(" + "|".join(_NUMBERED_BONES) + r")s?\b", re.IGNORECASE
+)
+# "The fourth is fine" after "the fifth metacarpal": the bone named before
+_BARE_ORDINAL = re.compile(
+    r"\bthe\s+(" + "|".join(_ORDINALS) + r")\b(?=\s*(?:is|was|one|[,.;]))", re.IGNORECASE
+)
+# a tooth in Palmer notation: quadrant (upper/lower, left/right) and number ("LR6", "UL8")
+_TOOTH = re.compile(r"\b([UL][LR])\s?([1-8])\b")
+
+
+def numbered_sites(text: str, bare: bool = False) -> list[tuple[str, tuple[str, ...], int, int]]:
+    """Sites named by number: (kind, site, start, end) of spinal levels ("spine", ("L5",
+    "S1")), teeth ("tooth", ("LR6",)) and numbered bones ("metatarsal", ("5",)); with
+    ``bare``, also an ordinal alone after a bone of its kind ("the fourth is fine")."""
+    found = [("spine", level, start, end) for level, start, end in spinal_levels(text)]
+    found += [
+        ("tooth", (m.group(1) + m.group(2),), m.start(), m.end()) for m in _TOOTH.finditer(text)
+    ]
+    bones = [
+        (
+            _NUMBERED_BONES[m.group(2).lower()],
+            (str(_ORDINALS[m.group(1).lower()]),),
+            m.start(),
+            m.end(),
+        )
+        for m in _ORDINAL_BONE.finditer(text)
+    ]
+    if bones and bare:
+        starts = [b[2] for b in bones]
+        for m in _BARE_ORDINAL.finditer(text):
+            k = bisect.bisect_left(starts, m.start()) - 1
+            if k >= 0 and m.start() - bones[k][3] < 200:
+                number = (str(_ORDINALS[m.group(1).lower()]),)
+                bones.append((bones[k][0], number, m.start(1), m.end(1)))
+    return found + bones
 
 
 def same_place(a: str, b: str) -> bool:

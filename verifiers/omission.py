@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from medfact.analysis import AFFIRMED, FAMILY, NEGATED, AnalyzedText, is_content
+from medfact.analysis import AFFIRMED, FAMILY, NEGATED, AnalyzedText, Token, is_content
 from medfact.document import CaseDoc
 from medfact.errors import ConfigError
 from medfact.lexicon.tables import read_tables
@@ -235,6 +235,37 @@ _ASKED_OF_A_REPORT = re.compile(
     r"reason for (?:exam\w*|study|referral|request|scan)|history)\s*:",
     re.IGNORECASE,
 )
+
+
+_PASSAGE = 300  # characters: mentions of one red flag this close tell of it together
+
+
+def _denies_itself(ctx: AnalyzedText, tok: Token, start: int) -> bool:
+    """A "non-" word that only denies itself ("a non-blanching rash"), not one a denial before
+    it reaches ("no non-blanching rash": the rash after it is denied from before too)."""
+    if tok.polarity != NEGATED or tok.trigger != tok.start:
+        return False
+    after = ctx.tokens_in(tok.end, tok.end + 40)[:1]
+    return not any(
+        t.sentence == tok.sentence
+        and t.polarity == NEGATED
+        and t.trigger is not None
+        and t.trigger < start
+        for t in after
+    )
+
+
+def _affirmed_flag(ctx: AnalyzedText, m: re.Match[str]) -> bool:
+    """Whether the input affirms a red flag's mention: not denied, asked or hedged, not a
+    relative's, not a report's question."""
+    toks = ctx.tokens_in(m.start(), m.end())
+    if toks and toks[0].polarity != AFFIRMED and not _denies_itself(ctx, toks[0], m.start()):
+        return False  # denied, asked or hedged
+    if any(t.scope == FAMILY for t in toks):
+        return False  # "his father had a seizure": a relative's
+    sent = sentence_at(ctx.sentences, m.start())
+    # a report's "Indication: ... new confusion": its question
+    return sent is None or not _ASKED_OF_A_REPORT.match(ctx.text, sent.span[0])
 
 
 def any_red_flag(text: str) -> bool:
@@ -527,24 +558,22 @@ class OmissionRule(Rule):
         for flag in RED_FLAGS:
             if not flag.found.search(ctx.text) or flag.kept.search(out.text):
                 continue
-            for m in flag.found.finditer(ctx.text):
-                if polarity_at(ctx, m.start(), m.end()) != AFFIRMED:
-                    continue
-                if any(t.scope == FAMILY for t in ctx.tokens_in(m.start(), m.end())):
-                    continue  # "his father had a seizure": a relative's
-                sent = sentence_at(ctx.sentences, m.start())
-                if sent is not None and _ASKED_OF_A_REPORT.match(ctx.text, sent.span[0]):
-                    continue  # a report's "Indication: ... new confusion": its question
-                findings.append(
-                    self.omitted(
-                        view,
-                        max(self.red_flag_risk, flag.risk),
-                        (m.start(), m.end()),
-                        f"red flag: the input's '{m.group()}' ({flag.name}) is left out",
-                        0.6,
-                    )
+            said = [m for m in flag.found.finditer(ctx.text) if _affirmed_flag(ctx, m)]
+            if not said:
+                continue
+            first = said[0]
+            # the passage that tells of it: "I did the glass test ... Yes, there are
+            # non-blanching spots on both shins" is one flag, said twice
+            end = max(m.end() for m in said if m.start() - first.start() <= _PASSAGE)
+            findings.append(
+                self.omitted(
+                    view,
+                    max(self.red_flag_risk, flag.risk),
+                    (first.start(), end),
+                    f"red flag: the input's '{first.group()}' ({flag.name}) is left out",
+                    0.6,
                 )
-                break
+            )
         return findings
 
     def _diagnoses(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:

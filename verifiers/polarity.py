@@ -279,7 +279,12 @@ _TESTS = frozenset(
 )
 # A body part or organ alone names no finding: its polarity is that of the words about it
 # ("heart regular", "no murmurs of the heart"), which are compared on their own.
-_PLACES = (ANATOMY - {"chest"}) | {"heart", "pound", "pounds"}
+# ("pneumothorax", "hydronephrosis" take a side, but are findings, not places)
+_PLACES = (ANATOMY - {"chest", "pneumothorax", "ptx", "hydronephrosis"}) | {
+    "heart",
+    "pound",
+    "pounds",
+}
 
 
 @verifiers.register("negation.v1")
@@ -551,7 +556,14 @@ class NegationRule(Rule):
         lo = text.rfind(";", sentence[0].start, tok.start) + 1 if sentence else 0
         hi = text.find(";", tok.end, sentence[-1].end) if sentence else -1
         hi = hi if hi >= 0 else len(text)
-        if any(is_relative(t.text) for t in sentence if lo <= t.start < hi):
+        # a relative in an aside after a history's condition speaks of the relative, not of
+        # whose the condition is ("Hx of schizophrenia (sister in supported housing)")
+        aside = text.find("(", tok.end, hi) if tok.scope == HISTORY else -1
+        close = text.find(")", aside, hi) if aside >= 0 else -1
+        within = range(aside + 1, close if close >= 0 else hi) if aside >= 0 else range(0)
+        if any(
+            is_relative(t.text) and t.start not in within for t in sentence if lo <= t.start < hi
+        ):
             return None
         anchor, said = family[0], "a relative's in the input, not the patient's"
         return self.finding(

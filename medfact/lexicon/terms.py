@@ -75,6 +75,7 @@ RECOMMENDATION_WORDS: frozenset[str] = word_set("words.toml", "recommendation_wo
 SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = word_groups("words.toml", "synonym_groups")
 GENERIC_WORDS: frozenset[str] = word_set("words.toml", "generic_words")
 CLINICAL_WORDS: frozenset[str] = word_set("words.toml", "clinical_words")
+CANCER_SITES: frozenset[str] = word_set("words.toml", "cancer_sites")
 DEMOGRAPHIC_WORDS: frozenset[str] = word_set("words.toml", "demographic_words")
 RESULT_OPPOSITES: dict[str, str] = text_map("words.toml", "result_opposites")
 
