@@ -35,13 +35,14 @@ def test_a_negation_that_is_no_denial_does_not_rule_out_a_cause() -> None:
     assert all(r < 3 for r, _ in found)
 
 
-def test_a_cause_replacing_the_one_the_input_gives_for_the_same_event_is_risk_3() -> None:
+def test_a_cause_replacing_the_one_the_input_gives_shows_the_inputs_cause() -> None:
+    # shown, at risk 2: read as risk 3 it also flagged faithful rewordings held out of tuning
     ctx = (
         "Atorvastatin was stopped 4 weeks ago because of aching in the thigh muscles; CK was "
         "normal and the aches have resolved. Liver tests normal."
     )
     found = _causes("Atorvastatin stopped 4 wk ago because of raised liver enzymes.", ctx)
-    assert [r for r, _ in found] == [3]
+    assert [r for r, _ in found] == [2]
     assert "it gives another ('because of')" in found[0][1]
     # control: the input's cause, reworded, is no finding
     kept = _causes("Atorvastatin stopped 4 wk ago because of thigh myalgia.", ctx)
@@ -193,10 +194,10 @@ def test_continuing_what_the_input_says_not_to_stop_is_no_conflict() -> None:
     assert _permits("Avoid lacrosse 2 wk. After that, fine to continue playing.", ctx) == []
 
 
-def test_a_purpose_the_input_gives_and_a_pending_test_make_an_unsupported_cause_risk_3() -> None:
+def test_a_purpose_the_input_gives_is_shown_and_a_pending_test_makes_a_cause_risk_3() -> None:
     ctx = "Started lisinopril for blood pressure. Also has microalbuminuria."
     found = _causes("Lisinopril started because of a cough.", ctx)
-    assert [r for r, _ in found] == [3]
+    assert [r for r, _ in found] == [2]
     assert "it gives another ('for ')" in found[0][1]
     ctx = "Anemia, hemoglobin 10.2. Iron studies pending."
     found = _causes("Anemia due to iron deficiency.", ctx)

@@ -385,3 +385,10 @@ def test_a_unit_after_more_and_a_claim_that_names_both_parts() -> None:
     both = "Bra strap grooving in shoulders or indentation on lateral chest wall: Occasionally."
     assert "part" not in _compare_kinds(both, shoulders)
     assert "part" in _compare_kinds("Indentation on lateral chest wall: Occasionally.", shoulders)
+
+
+def test_a_test_the_input_plans_is_no_test_had() -> None:
+    due = "[doctor] with a relative with colon cancer at sixty one she's due for colonoscopy"
+    assert run_rule("negation.v1", "No prior colonoscopy.", due) == []
+    had = "[doctor] she had a colonoscopy last year which was clear"
+    assert run_rule("negation.v1", "No prior colonoscopy.", had) != []

@@ -212,6 +212,12 @@ _FINDINGS = frozenset(
 FINDING_STEMS = tuple(sorted(_CONCERN | _FINDINGS))
 # a disease an organ names ("prostate cancer", "lung mass"): denying it does not deny the organ
 # a result a plan waits for ("until cultures are negative", "after 72 hours of negative")
+_PLANNED_BEFORE = re.compile(
+    r"\b(?:due\s+for|schedule|book|arrange|refer(?:red)?\s+for|plan(?:ning)?\s+(?:a|an|the)|"
+    r"(?:will|gon\s*na|going\s+to)\s+(?:get|do|order|book|schedule|arrange))\s+"
+    r"(?:a\s+|an\s+|the\s+|your\s+|her\s+|his\s+)?(?:\w+\s+)?$",
+    re.IGNORECASE,
+)
 _LIST_HEADER = re.compile(r"\s+for\s+[^.;:\n]*?(?:,|\band\b)", re.IGNORECASE)
 _CONDITION_BEFORE = re.compile(
     r"\b(?:until|unless|once|if|after\s+\d+\s*(?:h|hrs?|hours?|days?)(?:\s+of)?)\b[^.;:\n]*$",
@@ -322,6 +328,10 @@ class NegationRule(Rule):
                 read = read_polarity(ctx, tok)
                 if read is None:
                     continue  # its polarity is unknown: no evidence either way
+                if read.polarity == AFFIRMED and _PLANNED_BEFORE.search(
+                    ctx.text, max(0, tok.start - 30), tok.start
+                ):
+                    continue  # "she's due for colonoscopy": a plan, not that one was had
                 if read.polarity == NEGATED and i > 0 and ctx.tokens[i - 1].text == "other":
                     continue  # "no other allergies": the one named stands
                 if i in answered:

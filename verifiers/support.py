@@ -401,20 +401,23 @@ class SupportRule(Rule):
                     message = "the input gives no such cause: " + ", ".join(
                         t.text for t in tail_missing[:4]
                     )
-                    theirs = None
+                    theirs = pending = None
                     if not whole:
+                        # the input's own cause for the event is shown (a check, risk 2: on
+                        # held-out notes it flagged rewordings); a pending test raises the risk
                         head = [t for t in toks if t.end <= cause.start()]
                         theirs = other_cause(head, tail, view.context)
                         said = "it gives another"
                         if theirs is None:
-                            theirs, said = pending_cause(tail, view.context), "its test is pending"
+                            theirs = pending = pending_cause(tail, view.context)
+                            said = "its test is pending"
                         if theirs is not None:
                             message += f"; {said} ('{view.context.text[slice(*theirs)]}')"
                     findings.append(
                         self.finding(
                             view,
                             ErrorCategory.MISLEADING_JUSTIFICATION,
-                            self.justification_risk if whole or theirs else 2,
+                            self.justification_risk if whole or pending else 2,
                             span,
                             message,
                             context_span=theirs,
