@@ -110,17 +110,26 @@ def denied_cause(tail: list[Token], context: AnalyzedText) -> list[Token]:
     """Affirmed content words of an output's cause that the input names only as denied, when
     they are at least half of its affirmed content words ("stopped because of GI side effects"
     where the input has "no gastrointestinal side effects")."""
-    said: dict[str, bool] = {}  # stem -> whether every input mention is denied
-    text = context.text
-    for tok in context.tokens:
-        denied = tok.polarity == NEGATED and tok.trigger is not None
-        if denied:
-            m = _WORD_AT.match(text, cast(int, tok.trigger))
-            denied = m is not None and m.group().lower() in _DENYING
-        said[tok.stem] = said.get(tok.stem, True) and denied
+    said = _denied_stems(context)
     affirmed = [t for t in tail if is_content(t) and t.polarity == AFFIRMED]
     found = [t for t in affirmed if said.get(t.stem, False)]
     return found if 2 * len(found) >= len(affirmed) else []
+
+
+def _denied_stems(context: AnalyzedText) -> dict[str, bool]:
+    """Stem -> whether every mention of it in the input is denied; read once per input."""
+    said = context.readings.get("denied_stems")
+    if said is None:
+        said = {}
+        text = context.text
+        for tok in context.tokens:
+            denied = tok.polarity == NEGATED and tok.trigger is not None
+            if denied:
+                m = _WORD_AT.match(text, cast(int, tok.trigger))
+                denied = m is not None and m.group().lower() in _DENYING
+            said[tok.stem] = said.get(tok.stem, True) and denied
+        context.readings["denied_stems"] = said
+    return cast(dict[str, bool], said)
 
 
 _PENDING = re.compile(r"\b(?:pending|awaited|awaiting|to\s+follow|sent\s+off|requested)\b", re.I)
@@ -130,12 +139,35 @@ def pending_cause(tail: list[Token], context: AnalyzedText) -> tuple[int, int] |
     """The input's pending test of an output's cause ("due to iron deficiency" - "Iron studies
     pending"): a cause the input does not know yet; the span of the pending word, or None."""
     stems = {t.stem for t in tail if is_content(t)}
-    text = context.text
-    for m in _PENDING.finditer(text):
-        lo = max(text.rfind(mark, 0, m.start()) for mark in ".;\n") + 1
-        if any(t.stem in stems for t in context.tokens_in(lo, m.start())):
-            return (lo, m.end())
+    for lo, end, pending in _pending_clauses(context):
+        if pending & stems:
+            return (lo, end)
     return None
+
+
+def _pending_clauses(context: AnalyzedText) -> list[tuple[int, int, frozenset[str]]]:
+    """(clause start, end of the pending word, stems before it) of each pending test of the
+    input ("Iron studies pending"); read once per input."""
+    found = context.readings.get("pending_clauses")
+    if found is None:
+        text = context.text
+        found = []
+        for m in _PENDING.finditer(text):
+            lo = max(text.rfind(mark, 0, m.start()) for mark in ".;\n") + 1
+            found.append((lo, m.end(), frozenset(t.stem for t in context.tokens_in(lo, m.start()))))
+        context.readings["pending_clauses"] = found
+    return cast(list[tuple[int, int, frozenset[str]]], found)
+
+
+def _sentences_by_stem(context: AnalyzedText) -> dict[str, set[int]]:
+    """Stem -> the input's sentences that hold it; read once per input."""
+    where = context.readings.get("sentences_by_stem")
+    if where is None:
+        where = {}
+        for tok in context.tokens:
+            where.setdefault(tok.stem, set()).add(tok.sentence)
+        context.readings["sentences_by_stem"] = where
+    return cast(dict[str, set[int]], where)
 
 
 def other_cause(
@@ -150,12 +182,13 @@ def other_cause(
     if len(stems) < _SAME_EVENT:
         return None
     shared: dict[int, set[str]] = {}
-    for tok in context.tokens:
-        if tok.stem in stems:
-            shared.setdefault(tok.sentence, set()).add(tok.stem)
+    where = _sentences_by_stem(context)
+    for stem in stems:
+        for sentence in where.get(stem, ()):
+            shared.setdefault(sentence, set()).add(stem)
     if not shared:
         return None
-    best = max(shared, key=lambda i: len(shared[i]))
+    best = max(sorted(shared), key=lambda i: len(shared[i]))  # the first of equals
     if len(shared[best]) < _SAME_EVENT:
         return None
     toks = context.sentence_tokens(best)
