@@ -654,11 +654,16 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
             stated = stated and not NO_ISSUE.match(doc.text, tok.trigger)  # "no issues with pain"
             # "no other bruising", "no further episodes": another one is denied, not this one
             stated = stated and not _ANOTHER.search(doc.text, tok.trigger, tok.start)
-        if tok.polarity == AFFIRMED and _PLANNED_BEFORE.search(
-            doc.text, max(0, tok.start - 30), tok.start
+        if (
+            stated
+            and finding
+            and tok.start not in drug_starts
+            and _direct(doc, tok)
+            and not (
+                tok.polarity == AFFIRMED
+                and _PLANNED_BEFORE.search(doc.text, max(0, tok.start - 30), tok.start)
+            )  # "Schedule colonoscopy": a plan, not that one was had
         ):
-            stated = False  # "Schedule colonoscopy": a plan, not that one was had
-        if stated and _direct(doc, tok) and finding and tok.start not in drug_starts:
             # a drug's presence is its actions' and allergies' business ("avoid ibuprofen")
             key = f"{tok.stem}|past" if tok.scope == HISTORY else tok.stem
             if tok.text in _NEEDS_MODIFIER:  # "sensory loss" is no "weight loss"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import replace
+from typing import cast
 
 from medfact.analysis import (
     AFFIRMED,
@@ -212,12 +213,27 @@ _FINDINGS = frozenset(
 FINDING_STEMS = tuple(sorted(_CONCERN | _FINDINGS))
 # a disease an organ names ("prostate cancer", "lung mass"): denying it does not deny the organ
 # a result a plan waits for ("until cultures are negative", "after 72 hours of negative")
-_PLANNED_BEFORE = re.compile(
+# what a plan is for ("she's due for colonoscopy", "we'll get an MRI"): the one or two words
+# after the plan's verb and an article
+_PLANNED = re.compile(
     r"\b(?:due\s+for|schedule|book|arrange|refer(?:red)?\s+for|plan(?:ning)?\s+(?:a|an|the)|"
     r"(?:will|gon\s*na|going\s+to)\s+(?:get|do|order|book|schedule|arrange))\s+"
-    r"(?:a\s+|an\s+|the\s+|your\s+|her\s+|his\s+)?(?:\w+\s+)?$",
+    r"(?:(?:a|an|the|your|her|his)\s+)?(\w+)(?:\s+(\w+))?",
     re.IGNORECASE,
 )
+
+
+def _planned_starts(doc: AnalyzedText) -> frozenset[int]:
+    """Offsets of the words a plan is for in ``doc``; read once per text."""
+    found = doc.readings.get("planned_starts")
+    if found is None:
+        found = frozenset(
+            m.start(k) for m in _PLANNED.finditer(doc.text) for k in (1, 2) if m.group(k)
+        )
+        doc.readings["planned_starts"] = found
+    return cast(frozenset[int], found)
+
+
 _LIST_HEADER = re.compile(r"\s+for\s+[^.;:\n]*?(?:,|\band\b)", re.IGNORECASE)
 _CONDITION_BEFORE = re.compile(
     r"\b(?:until|unless|once|if|after\s+\d+\s*(?:h|hrs?|hours?|days?)(?:\s+of)?)\b[^.;:\n]*$",
@@ -314,6 +330,7 @@ class NegationRule(Rule):
         assert ctx is not None
         ctx_mentions: dict[str, list[tuple[Token, str | None, str | None]]] = {}
         answered = _answered(ctx)
+        planned = _planned_starts(ctx)
         # only the stems the output has are looked up: the input's other words are not read
         wanted = {t.stem for t in view.output.tokens}
         for i, tok in enumerate(ctx.tokens):
@@ -328,9 +345,7 @@ class NegationRule(Rule):
                 read = read_polarity(ctx, tok)
                 if read is None:
                     continue  # its polarity is unknown: no evidence either way
-                if read.polarity == AFFIRMED and _PLANNED_BEFORE.search(
-                    ctx.text, max(0, tok.start - 30), tok.start
-                ):
+                if read.polarity == AFFIRMED and tok.start in planned:
                     continue  # "she's due for colonoscopy": a plan, not that one was had
                 if read.polarity == NEGATED and i > 0 and ctx.tokens[i - 1].text == "other":
                     continue  # "no other allergies": the one named stands

@@ -317,6 +317,12 @@ _DEFER = re.compile(
     r"(?:next\s+)?(?:clinic|routine|follow[- ]?up|review|appointment|results?|biopsy|tomorrow)\b",
     re.IGNORECASE,
 )
+# a word without which no permission or deferral is read (a quick test of the whole output)
+_ADVICE_WORDS = re.compile(
+    r"\b(?:may|can|could|ok(?:ay)?|allowed|fine|safe|cleared|continue|keep|tolerated|if|once|"
+    r"wait|mention|leave)\b",
+    re.IGNORECASE,
+)
 _NOT_BEFORE = re.compile(r"\b(?:not|don't|do\s+not|never|without)\s+(?:\w+\s+)?$", re.I)
 
 
@@ -385,7 +391,9 @@ class SupportRule(Rule):
         context_cause: bool | None = None  # whether the input states any cause (read once)
         supported: set[tuple[str, str]] | None = None  # the input's entities (read once)
         findings = []
-        urgent = _URGENT.search(view.context.text)
+        # the output's permissions and deferrals are read only where it has their words
+        advises = _ADVICE_WORDS.search(view.output.text) is not None
+        urgent = _URGENT.search(view.context.text) if advises else None
         for claim in view.claims:
             late = deferred(view.output, claim, urgent)
             if late is not None and urgent is not None:
@@ -402,7 +410,7 @@ class SupportRule(Rule):
                         confidence=0.6,
                     )
                 )
-            withheld = permission_withheld(view.output, claim, view.context)
+            withheld = permission_withheld(view.output, claim, view.context) if advises else None
             if withheld is not None:
                 findings.append(
                     self.finding(
