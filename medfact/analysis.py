@@ -1724,11 +1724,7 @@ def _yes_no_after_open(toks: list[Token]) -> int:
     """The index of a yes/no question ("are you", "do you", "any") that follows an open one in
     the same sentence ("How is your appetite are you having a proper diet"), else 0."""
     words = [t.text for t in toks]
-    if (
-        not words
-        or words[0] not in _OPEN_QUESTION
-        and (len(words) < 2 or words[1] not in _OPEN_QUESTION)
-    ):
+    if not _OPEN_QUESTION.intersection(words[:2]):  # the open word first, or after a tag
         return 0
     for k in range(2, len(words) - 1):
         if (words[k], words[k + 1]) in _ASKING_PAIRS or words[k] in _ASKING:
