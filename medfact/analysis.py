@@ -15,9 +15,11 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, wraps
 from itertools import pairwise, takewhile
+from typing import TypeVar, cast
 
 from medfact.lexicon import terms
 from medfact.lexicon.drugs import DrugMention, default_lexicon, inhalers_by_colour
@@ -196,6 +198,24 @@ class AnalyzedText:
     def sentence_tokens(self, index: int) -> list[Token]:
         first, last = self._sentence_ranges.get(index, (0, 0))
         return self.tokens[first:last]
+
+
+_Read = TypeVar("_Read")
+
+
+def once_per_text(read: Callable[[AnalyzedText], _Read]) -> Callable[[AnalyzedText], _Read]:
+    """``read`` computed once per analysed text and kept in its ``readings``: several rules ask
+    for the input's code status, allergies, denied words or plans. Callers read the result and
+    never change it."""
+    name = read.__name__
+
+    @wraps(read)
+    def once(doc: AnalyzedText) -> _Read:
+        if name not in doc.readings:
+            doc.readings[name] = read(doc)
+        return cast(_Read, doc.readings[name])
+
+    return once
 
 
 def concept_key(word: str) -> str:

@@ -14,12 +14,20 @@ drugs.v1 (the high-alert classes).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
-from functools import lru_cache, wraps
-from typing import Any, TypeVar, cast
+from functools import lru_cache
+from typing import Any
 
-from medfact.analysis import AFFIRMED, FAMILY, HYPOTHETICAL, NEGATED, AnalyzedText, Token
+from medfact.analysis import (
+    AFFIRMED,
+    FAMILY,
+    HYPOTHETICAL,
+    NEGATED,
+    AnalyzedText,
+    Token,
+    once_per_text,
+)
 from medfact.document import CaseDoc
 from medfact.errors import ConfigError
 from medfact.lexicon.drugs import default_lexicon
@@ -595,25 +603,7 @@ def _answered_yes(doc: AnalyzedText, start: int, end: int) -> bool:
     )
 
 
-_Read = TypeVar("_Read")
-
-
-def _once_per_text(read: Callable[[AnalyzedText], _Read]) -> Callable[[AnalyzedText], _Read]:
-    """``read`` computed once per analysed text and kept in its ``readings``: entities.v1,
-    omission.v1 and the comparison all ask for the input's code status and allergies. Callers
-    read the result and never change it."""
-    name = read.__name__
-
-    @wraps(read)
-    def once(doc: AnalyzedText) -> _Read:
-        if name not in doc.readings:
-            doc.readings[name] = read(doc)
-        return cast(_Read, doc.readings[name])
-
-    return once
-
-
-@_once_per_text
+@once_per_text
 def code_status(doc: AnalyzedText) -> CodeStatus:
     """Read the code status of an analysed text: explicit orders, or CPR/intubation declined."""
     text = doc.text
@@ -732,7 +722,7 @@ _ADVICE_CLAUSE = re.compile(
 )
 
 
-@_once_per_text
+@once_per_text
 def allergies(doc: AnalyzedText) -> list[Allergy]:
     """Allergies stated (not denied) in a text: "allergic to X", "Allergies: X", a yes answer."""
     text, found = doc.text, []
@@ -846,7 +836,7 @@ def _of_family(doc: AnalyzedText, start: int, end: int) -> bool:
     return any(t.scope == FAMILY for t in doc.tokens_in(start, end))
 
 
-@_once_per_text
+@once_per_text
 def input_concepts(
     doc: AnalyzedText,
 ) -> tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]]]:
@@ -963,7 +953,7 @@ def _asserted(doc: AnalyzedText, start: int, end: int, output: bool) -> bool:
     return before is None and after is None
 
 
-@_once_per_text
+@once_per_text
 def unasserted_concepts(doc: AnalyzedText) -> dict[tuple[str, str], tuple[int, int]]:
     """Conditions and procedures an analysed input names only as not done, absent or offered
     ("ERCP was not needed", "No stents? - No", "consider gastroscopy"), each with the span of

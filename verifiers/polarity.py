@@ -13,7 +13,6 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import replace
-from typing import cast
 
 from medfact.analysis import (
     AFFIRMED,
@@ -29,6 +28,7 @@ from medfact.analysis import (
     is_clinical,
     is_content,
     is_relative,
+    once_per_text,
     speaker_tag,
 )
 from medfact.document import CaseDoc
@@ -223,15 +223,10 @@ _PLANNED = re.compile(
 )
 
 
+@once_per_text
 def _planned_starts(doc: AnalyzedText) -> frozenset[int]:
-    """Offsets of the words a plan is for in ``doc``; read once per text."""
-    found = doc.readings.get("planned_starts")
-    if found is None:
-        found = frozenset(
-            m.start(k) for m in _PLANNED.finditer(doc.text) for k in (1, 2) if m.group(k)
-        )
-        doc.readings["planned_starts"] = found
-    return cast(frozenset[int], found)
+    """Offsets of the words a plan is for in ``doc``."""
+    return frozenset(m.start(k) for m in _PLANNED.finditer(doc.text) for k in (1, 2) if m.group(k))
 
 
 _LIST_HEADER = re.compile(r"\s+for\s+[^.;:\n]*?(?:,|\band\b)", re.IGNORECASE)

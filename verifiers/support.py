@@ -27,6 +27,7 @@ from medfact.analysis import (
     Token,
     is_clinical,
     is_content,
+    once_per_text,
 )
 from medfact.analysis import concept_key as concept_key_of
 from medfact.document import CaseDoc
@@ -116,20 +117,18 @@ def denied_cause(tail: list[Token], context: AnalyzedText) -> list[Token]:
     return found if 2 * len(found) >= len(affirmed) else []
 
 
+@once_per_text
 def _denied_stems(context: AnalyzedText) -> dict[str, bool]:
-    """Stem -> whether every mention of it in the input is denied; read once per input."""
-    said = context.readings.get("denied_stems")
-    if said is None:
-        said = {}
-        text = context.text
-        for tok in context.tokens:
-            denied = tok.polarity == NEGATED and tok.trigger is not None
-            if denied:
-                m = _WORD_AT.match(text, cast(int, tok.trigger))
-                denied = m is not None and m.group().lower() in _DENYING
-            said[tok.stem] = said.get(tok.stem, True) and denied
-        context.readings["denied_stems"] = said
-    return cast(dict[str, bool], said)
+    """Stem -> whether every mention of it in the input is denied."""
+    said: dict[str, bool] = {}
+    text = context.text
+    for tok in context.tokens:
+        denied = tok.polarity == NEGATED and tok.trigger is not None
+        if denied:
+            m = _WORD_AT.match(text, cast(int, tok.trigger))
+            denied = m is not None and m.group().lower() in _DENYING
+        said[tok.stem] = said.get(tok.stem, True) and denied
+    return said
 
 
 _PENDING = re.compile(r"\b(?:pending|awaited|awaiting|to\s+follow|sent\s+off|requested)\b", re.I)
@@ -145,29 +144,25 @@ def pending_cause(tail: list[Token], context: AnalyzedText) -> tuple[int, int] |
     return None
 
 
+@once_per_text
 def _pending_clauses(context: AnalyzedText) -> list[tuple[int, int, frozenset[str]]]:
     """(clause start, end of the pending word, stems before it) of each pending test of the
-    input ("Iron studies pending"); read once per input."""
-    found = context.readings.get("pending_clauses")
-    if found is None:
-        text = context.text
-        found = []
-        for m in _PENDING.finditer(text):
-            lo = max(text.rfind(mark, 0, m.start()) for mark in ".;\n") + 1
-            found.append((lo, m.end(), frozenset(t.stem for t in context.tokens_in(lo, m.start()))))
-        context.readings["pending_clauses"] = found
-    return cast(list[tuple[int, int, frozenset[str]]], found)
+    input ("Iron studies pending")."""
+    text = context.text
+    found = []
+    for m in _PENDING.finditer(text):
+        lo = max(text.rfind(mark, 0, m.start()) for mark in ".;\n") + 1
+        found.append((lo, m.end(), frozenset(t.stem for t in context.tokens_in(lo, m.start()))))
+    return found
 
 
+@once_per_text
 def _sentences_by_stem(context: AnalyzedText) -> dict[str, set[int]]:
-    """Stem -> the input's sentences that hold it; read once per input."""
-    where = context.readings.get("sentences_by_stem")
-    if where is None:
-        where = {}
-        for tok in context.tokens:
-            where.setdefault(tok.stem, set()).add(tok.sentence)
-        context.readings["sentences_by_stem"] = where
-    return cast(dict[str, set[int]], where)
+    """Stem -> the input's sentences that hold it."""
+    where: dict[str, set[int]] = {}
+    for tok in context.tokens:
+        where.setdefault(tok.stem, set()).add(tok.sentence)
+    return where
 
 
 def other_cause(
