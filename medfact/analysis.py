@@ -1098,6 +1098,24 @@ class Analyzer:
                                 tok.speaker = reply_turn[0]
                             if polarity != AFFIRMED or tok.polarity != NEGATED:
                                 tok.polarity = polarity
+                if (
+                    answered
+                    and polarity == NEGATED
+                    and _closes_list(toks, _SPEAKER.match(sent.text) is not None)
+                ):
+                    # "[doctor] blood in your stool . weight loss . anything like that ? - no":
+                    # the closing question asks of the items the turn named before it
+                    at = idxs.index(i)
+                    for k in reversed(idxs[:at]):
+                        named = by_sentence.get(sents[k].index, [])
+                        tagged = _SPEAKER.match(sents[k].text) is not None
+                        if _is_question(sents[k].text, len(named)) or not _names_only(
+                            named, tagged
+                        ):
+                            break
+                        for tok in named:
+                            if tok.polarity == AFFIRMED:
+                                tok.polarity = NEGATED
                 if polarity in (NEGATED, AFFIRMED):
                     # "Does the pain go down your legs? - No.": the answer is about where it
                     # goes; the pain itself is taken as given
@@ -1723,6 +1741,11 @@ _TAG_MIN_WORDS = 6  # words a statement needs before its tag ("Right knee, right
 
 
 _ASKING = frozenset({"any", "anything"})
+# the words of a question that closes a list ("anything like that?", "or anything else?")
+_LIST_CLOSERS = frozenset(
+    {"anything", "something", "like", "that", "this", "those", "else", "or", "any", "other"}
+    | {"of", "the", "sort", "kind", "stuff", "things", "okay", "and"}
+)
 # a statement turned into a question at its end ("..., is that correct", "..., right")
 _CONFIRM_TAG = re.compile(
     r"\b(?:is\s+that\s+(?:correct|right|true)|correct|right)\W*$", re.IGNORECASE
@@ -1772,12 +1795,19 @@ _STATEMENT_WORDS = frozenset(
 )
 
 
-def _names_only(toks: list[Token]) -> bool:
+def _names_only(toks: list[Token], tagged: bool = True) -> bool:
     """Whether a turn's sentence only names findings, the way a transcript's clinician asks
-    ("[doctor] vomiting, black stools, weight loss"): a few words after the tag, no verb of a
-    statement."""
-    words = [t.text for t in toks[1:]]  # after the speaker's tag
+    ("[doctor] vomiting, black stools, weight loss"): a few words after the tag (if it has
+    one), no verb of a statement."""
+    words = [t.text for t in toks[1 if tagged else 0 :]]
     return 0 < len(words) <= 8 and not any(w in _STATEMENT_WORDS for w in words)
+
+
+def _closes_list(toks: list[Token], tagged: bool) -> bool:
+    """Whether a question only closes the list before it ("anything like that?", "or anything
+    else?"): it names nothing of its own."""
+    words = [t.text for t in toks[1 if tagged else 0 :]]
+    return 0 < len(words) <= 5 and all(w in _LIST_CLOSERS for w in words)
 
 
 def _opens_question(toks: list[Token]) -> bool:

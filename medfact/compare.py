@@ -1512,6 +1512,18 @@ def differences(
             o is not fact and o.kind == "time" and _agree(o, g) for o in said for g in rivals
         ):
             continue  # "began 2 weeks ago, worse last week": the claim's other time is theirs
+        if fact.kind == "frequency" and fact.key:
+            # "lisinopril daily and metformin twice a day" against a drug-less "twice a day":
+            # the claim's other drug is what the window's rate is about
+            rivals = [
+                g
+                for g in rivals
+                if g.key
+                or not any(
+                    o.kind == "frequency" and o.key not in ("", fact.key) and _agree(o, g)
+                    for o in said
+                )
+            ]
         if rivals and not any(_agree(fact, g) for g in rivals):
             out.append(Difference(fact, rivals[0]))
     return _one_per_span(out)

@@ -674,6 +674,8 @@ _NOT_NOUN_ALLERGENS = frozenset(
     | {"not", "nil", "never", "without", "true", "real", "an", "the", "drug", "food"}
     | {"new", "updated", "confirmed", "suspected", "recorded", "listed", "current", "previous"}
     | {"old", "reported", "documented", "severe", "mild", "serious"}
+    # prepositions and conjunctions ("congestion from allergies"; "form", its common typo)
+    | {"form", "by", "in", "on", "at", "due", "about", "like", "because", "than", "also"}
 )
 # the first word of each item of a list after "Allergies:" (items after ",", ";" or "and",
 # parentheses skipped)
@@ -872,6 +874,12 @@ _NOT_DONE_AFTER = re.compile(
     r"not\s+(?:been\s+|yet\s+|be\s+)?(?:done|needed|required|given|performed|indicated|had))\b",
     re.IGNORECASE,
 )
+# a clause of its own after the name ("sometimes i get migraine but i never take anything")
+_OTHER_CLAUSE = re.compile(
+    r"\b(?:but|although|though|however|whereas)\s+(?:i|he|she|we|they|you)\s+"
+    r"(?!declined|refused|never|didn't|did\s+not|was\s+not|wasn't|not\b)",
+    re.IGNORECASE,
+)
 _CUE_BEFORE, _CUE_AFTER = 40, 30  # characters of the clause read either side of an input's name
 # Words of an output's clause that leave it unstated as done or present: the above, and plans,
 # hedges, denials and firsts ("LP when safe", "?oesophageal", "first UTI", "Hep B and C neg")
@@ -949,7 +957,9 @@ def _asserted(doc: AnalyzedText, start: int, end: int, output: bool) -> bool:
     if output:
         return _OUTPUT_NOT_DONE.search(doc.text, lo, hi) is None
     before = _NOT_DONE_BEFORE.search(doc.text, max(lo, start - _CUE_BEFORE), start)
-    after = _NOT_DONE_AFTER.search(doc.text, start, min(hi, end + _CUE_AFTER))
+    reach = min(hi, end + _CUE_AFTER)
+    turn = _OTHER_CLAUSE.search(doc.text, end, reach)  # "migraine but i never take anything"
+    after = _NOT_DONE_AFTER.search(doc.text, start, turn.start() if turn else reach)
     return before is None and after is None
 
 

@@ -246,6 +246,7 @@ _KINDS = frozenset(
     {"thunderclap", "sudden", "severe", "acute", "exertional", "nocturnal", "productive"}
     | {"focal", "constant", "persistent", "significant", "major", "worst", "sharp", "crushing"}
     | {"projectile", "bloody", "bilious", "radiating", "pleuritic", "positional", "unilateral"}
+    | {"barky", "dry", "wet", "hacking", "dull", "burning", "stabbing", "throbbing", "shooting"}
 )
 _DISEASE_HEADS = ("cancer", "tumor", "tumour", "mass", "malign", "carcinoma", "lesion", "nodul")
 _CONCERN_STEMS = tuple(sorted(_CONCERN))  # str.startswith takes a tuple: one call, not a loop
@@ -336,6 +337,7 @@ class NegationRule(Rule):
                 and tok.text not in _TESTS
                 and not _is_header(ctx, i)
                 and not _site_of_finding(ctx, tok)
+                and not _degree_told(ctx.tokens, i)
             ):
                 read = read_polarity(ctx, tok)
                 if read is None:
@@ -377,6 +379,8 @@ class NegationRule(Rule):
                 continue  # "no further lesion imaging": the imaging is denied, not the lesion
             if _site_of_finding(view.output, tok):
                 continue  # "no warmth of the skin": the warmth is denied, not the skin
+            if _degree_told(out_tokens, i):
+                continue  # "a poor appetite" is no denial of "not much of an appetite"
             if tok.polarity == NEGATED and tok.trigger is not None:
                 denied = view.output.text[tok.trigger : tok.start]
                 if _ANOTHER_EPISODE.search(denied):
@@ -811,6 +815,8 @@ def read_polarity(doc: AnalyzedText, tok: Token) -> Token | None:
             return replace(tok, polarity=AFFIRMED, trigger=None)
     if tok.trigger is None:
         return tok
+    if tok.text in _EXCRETA and _NOT_PASSED.search(doc.text, tok.trigger, tok.start):
+        return None  # "has not passed urine since this morning": retention, told otherwise
     if NO_ISSUE.match(doc.text, tok.trigger):
         return None  # "no issues with my pain": the pain is no problem, not absent
     if tok.trigger > tok.start:
@@ -835,10 +841,14 @@ def read_polarity(doc: AnalyzedText, tok: Token) -> Token | None:
     after_trigger = denial.end() - tok.trigger if denial is not None else 1
     if _CLAUSE_BREAK.search(between, max(1, min(after_trigger, len(between)))) is not None:
         return replace(tok, polarity=AFFIRMED, trigger=None)
-    if len(doc.text[tok.trigger : tok.start].split()) > 2 and not _DENIES.match(
-        doc.text, tok.trigger
-    ):
-        return None  # "not" right before the word ("is not tender") denies it
+    if len(doc.text[tok.trigger : tok.start].split()) > 2 and denial is None:
+        aux = _AUXILIARY.match(doc.text, tok.trigger)
+        denial = _DENIES.match(doc.text, aux.end()) if aux is not None else None
+        if denial is None or len(doc.text[denial.end() : tok.start].split()) > 2:
+            # "not" right before the word ("is not tender") denies it; "have not had any
+            # chest pain" does too, but "has not had any improvement with diet, so I
+            # recommend a cholecystectomy" does not reach the operation
+            return None
     return tok
 
 
@@ -855,6 +865,11 @@ _DENIES = re.compile(
     r"(?:is|are|was|were|has\s+been|'s)\s+)?",
     re.IGNORECASE,
 )
+# what a patient passes: not passing it is a finding of its own (retention, obstruction)
+_EXCRETA = frozenset({"urine", "stool", "stools", "gas", "flatus", "wind", "water"})
+_NOT_PASSED = re.compile(r"(?:not|n't)\s+(?:been\s+)?pass\w*\s+(?:any\s+)?$", re.I)
+# the auxiliary a denial may open with ("i have not had any chest pain")
+_AUXILIARY = re.compile(r"(?:have|has|had|do|does|did)\s+(?=not\b|n't\b)", re.IGNORECASE)
 # a list item that is the subject of its own verb ("no tobacco , skin is moist")
 _OWN_VERB = re.compile(r"\s+(?:is|are|was|were|appears?|looks?)\b", re.IGNORECASE)
 _ASKS_LATER = re.compile(
@@ -1119,7 +1134,16 @@ def names_finding(tok: Token) -> bool:
 # clinicians: people, not findings ("never seen a dermatologist")
 _PERSON = re.compile(r"(?:ologist|ician|iatrist|surgeon|specialist|doctor|nurse|pcp)s?$")
 # head words that make a measurement or a test of a finding word ("blood pressure", "blood sugar")
-_MEASURES = ("pressur", "sugar", "work", "test", "count", "glucos", "draw", "level", "type")
+_MEASURES = (
+    ("pressur", "sugar", "work", "test", "count", "glucos", "draw", "level", "type")
+    + ("satur", "sat")  # "oxygen saturation" is measured, "needed oxygen" is given
+)
+# faculties a note tells by degree, and the words that tell it
+_DEGREE_NOUNS = frozenset({"appetite", "energy", "libido", "concentration", "stamina"})
+_DEGREE_WORDS = frozenset(
+    {"poor", "decreased", "reduced", "low", "little", "much", "good", "great", "increased"}
+    | {"diminished", "less", "more", "loss", "lack", "lost", "normal", "fair", "better", "worse"}
+)
 
 # heads that make a compound finding of the word before them: "weight gain" is compared only
 # with "weight gain", not with "how has your weight been"
@@ -1268,8 +1292,28 @@ def _modifier(tokens: list[Token], i: int) -> str | None:
         or not (is_content(prev) or prev.text == "back")  # "back pain" is no "chest pain"
         or prev.end < tokens[i].start - 1
     ):
-        return None
+        return _of_complement(tokens, i)
     return prev.stem
+
+
+def _of_complement(tokens: list[Token], i: int) -> str | None:
+    """The content word after "of" ("appetite" of "loss of appetite"): a modifier put after
+    its word, so "loss of appetite" is no "weight loss" and "loss of weight" is."""
+    if i + 2 >= len(tokens) or tokens[i + 1].text != "of":
+        return None
+    nxt = tokens[i + 2]
+    return nxt.stem if nxt.sentence == tokens[i].sentence and is_content(nxt) else None
+
+
+def _degree_told(tokens: list[Token], i: int) -> bool:
+    """Whether the word is a faculty told by its degree ("poor appetite", "have n't had much of
+    an appetite", "low energy"): how much of it there is, not whether it is there."""
+    if tokens[i].text not in _DEGREE_NOUNS:
+        return False
+    return any(
+        t.text in _DEGREE_WORDS and t.sentence == tokens[i].sentence
+        for t in tokens[max(0, i - 3) : i]
+    )
 
 
 def _head(tokens: list[Token], i: int) -> str | None:

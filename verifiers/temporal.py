@@ -20,7 +20,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from medfact.analysis import AnalyzedText, Token, is_content
+from medfact.analysis import NEGATED, AnalyzedText, Token, is_content, speaker_tag
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import NUMBER_WORDS
 from medfact.registry import verifiers
@@ -282,7 +282,7 @@ _COUNT = "|".join(sorted((w for w in NUMBER_WORDS if " " not in w), key=len, rev
 _TENS = "(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"  # "forty five minutes ago"
 _RELATIVE = re.compile(
     rf"\b(?:(?P<n>\d+(?:\.\d+)?|{_TENS}[\s-]+(?:{_COUNT})|{_COUNT}|a|an|several|few)\s+)"
-    r"(?P<u>minute|hour|day|night|week|month|year)s?\s+"
+    r"(?P<half>and\s+a\s+half\s+)?(?P<u>minute|hour|day|night|week|month|year)s?\s+"
     r"(?P<d>ago|before|after|prior\s+to|later|earlier|from\s+now|previously)\b"
     r"|\b(?P<d2>last|next|past|previous|coming|following)\s+(?P<u2>night|week|month|year)\b"
     r"|\b(?P<w>yesterday|tomorrow|last\s+night)\b",
@@ -392,6 +392,10 @@ _NOT_DONE = re.compile(
     r"\b(?:rather\s+than|instead\s+of|not|never|no|don't|do\s+not)\s+(?:be\s+)?$", re.I
 )
 # "restart only after review", "resume once the INR is below 2": a condition, not done
+_REFILL = re.compile(r"\s+(?:\w+\s+)?(?:refills?|repeat\s+prescription)\b", re.IGNORECASE)
+_UNTIL_TOLD = re.compile(
+    r"\buntil\b(?:\s+[\w']+){0,4}\s+(?:told|instructed|advised|asked|directed)\s+to\s+$", re.I
+)
 _LATER_IF = re.compile(r"\s+(?:only\s+)?(?:after|once|when|until|if)\b", re.I)
 _NOT_NEEDED = re.compile(
     r"(?:\s+[\w-]+){1,3}?\s+(?:is|are|was|were)\s+not\s+(?:required|needed|necessary|indicated)",
@@ -644,12 +648,16 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
         if text.asked(m.start()) or _no_aspect(doc.text, m) or _conditional(doc, *m.span()):
             continue  # "not excluded until the cystoscopy is done": no state of the event
         kind = m.lastgroup or ""
+        if kind == "current" and any(t.polarity == NEGATED for t in doc.tokens_in(*m.span())):
+            continue  # "are you currently smoking? - no": not now, which a past may be
         if (
             kind == "done"
             and m.group().lower() == "done"
             and _GET_DONE.search(doc.text, max(0, m.start() - 60), m.start())
         ):
             kind = "planned"  # "i want to send you to get some blood testing done": a plan
+        if kind == "done" and _ONCE_DONE.search(doc.text, max(0, m.start() - 40), m.start()):
+            kind = "planned"  # "after you get the blood tests, after that's all done": to come
         if kind == "done" and _NONE_BEFORE.search(doc.text, max(0, m.start() - 12), m.start()):
             kind = "planned"  # "we'll postpone today's vaccines - none given today": not done
         if (
@@ -714,6 +722,10 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
             continue  # "stop ibuprofen given kidney function": a reason, not a dose given
         if value == "given" and _GAVE_ME.match(doc.text, m.end()):
             continue  # "the lisinopril gave me a cough": a side effect, not a dose given
+        if value == "started" and _REFILL.match(doc.text, m.end()):
+            value = "continued"  # "send in a new refill for the clindamycin": it goes on
+        if _UNTIL_TOLD.search(doc.text, max(0, m.start() - 60), m.start()):
+            continue  # "take it for life or until instructed to discontinue": a condition
         if value == "stopped" and _discharge(doc.text, m.start()):
             continue  # "D/c meds:", "at d/c": discharge, not discontinue
         if value == "stopped" and _CALL_IN.match(doc.text, m.end()):
@@ -759,6 +771,8 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
                     count = float(n)
                 except ValueError:
                     count = None
+            if count is not None and m.group("half"):
+                count += 0.5  # "four and a half months ago"
             sign = _SIGN[re.sub(r"\s+", " ", m.group("d").lower())]
             hours = count * _HOURS[m.group("u").lower()] if count else None
         else:
@@ -822,6 +836,12 @@ def _no_aspect(text: str, m: re.Match[str]) -> bool:
         _ORDINARY_BEFORE.search(text, before, at) or _ORDINARY_AFTER.match(text, m.end())
     ):
         return True  # "it's quite normal after surgery to be a little bruised": usual, no result
+    if (
+        word == "normal"
+        and _ROUTINE_TEST.match(text, m.end())
+        and _GET_BEFORE.search(text, max(0, at - 40), at)
+    ):
+        return True  # "i'd like to get some just normal blood work": routine tests, planned
     if word == "history of" and _DENIED_BEFORE.search(text, before, at):
         return True  # "no history of drug or alcohol abuse": none, ever - not a past one
     if word in ("done", "done on", "performed", "completed", "requested", "due") and (
@@ -833,6 +853,11 @@ def _no_aspect(text: str, m: re.Match[str]) -> bool:
     return word == "was done" and _DENIED_BEFORE.search(text, before, at) is not None
 
 
+_ROUTINE_TEST = re.compile(r"\s+(?:blood\s*work|bloods|labs?|lab\s+work|tests?)\b", re.I)
+_GET_BEFORE = re.compile(
+    r"\b(?:get|order|draw|run|do|check|send\s+(?:off|for))\s+(?:(?:some|just|a|the|your)\s+)*$",
+    re.IGNORECASE,
+)
 _CALL_IN = re.compile(r"\s+(?:by|in\s+at|off\s+at)\s+(?:the|my|our|your)\b", re.I)
 _VISIT_AFTER = re.compile(
     r"\s+(?:clinic|review|appointment|appt|visit|follow-up|follow\s+up|check|f/u|ward)\b", re.I
@@ -909,6 +934,8 @@ class TemporalRule(Rule):
                 continue
             if _another_event(out, ctx, m, rival, out_mentions):
                 continue
+            if m.kind == "time" and _corrected_in_reply(ctx.text, m, rival, theirs.found):
+                continue  # "surgery three months ago? - that was four and a half months ago"
             if m.kind == "aspect" and ("rival", m.value, str(rival.start)) in seen:
                 continue  # "Echo showed a normal EF" against one plan: one finding
             seen.add(("rival", m.value, str(rival.start)))
@@ -1056,13 +1083,38 @@ _GET_DONE = re.compile(
     re.IGNORECASE,
 )
 _TO_BEFORE = re.compile(r"\bto\s+$", re.IGNORECASE)
+_ONCE_DONE = re.compile(
+    r"\b(?:after|once|when|until)\s+(?:that|it|this|they|those|everything|all\s+that)"
+    r"(?:'s|'re|\s+is|\s+are|\s+has\s+been|\s+have\s+been|\s+gets?)\s+(?:all\s+)?$",
+    re.IGNORECASE,
+)
 _NONE_BEFORE = re.compile(r"\b(?:none|nothing|neither)\s+(?:was\s+|were\s+)?$", re.IGNORECASE)
 _AT_HOME = re.compile(r"\b(?:at|from|back|go|went|get)\s+$", re.IGNORECASE)
+_RESTATED_REACH = 300  # characters after the input's time where a reply may correct it
+_REPEAT = re.compile(r"\b(?:repeat|repeated|another|follow-?up|serial|interval)\b", re.I)
 _HISTORY_OF = frozenset({"history of", "h/o", "hx of", "past history"})
 _CONTROLLED = re.compile(
     r"\b(?:(?:well|poorly|under)[\s-]+)?(?:controlled|managed|treated)\b|\bunder\s+control\b",
     re.IGNORECASE,
 )
+
+
+def _corrected_in_reply(text: str, m: Mention, rival: Mention, theirs: list[Mention]) -> bool:
+    """Whether the next speaker's turn right after the input's time gives the output's time
+    instead ("the surgery about three months ago? - that was about four and a half months
+    ago")."""
+    line = text.rfind("\n", 0, rival.start) + 1
+    reply = text.find("\n", rival.end)
+    if reply < 0 or speaker_tag(text, line) is None:
+        return False
+    nxt = text.find("\n", reply + 1)
+    end = len(text) if nxt < 0 else nxt
+    if speaker_tag(text, reply + 1) in (None, speaker_tag(text, line)):
+        return False
+    return any(
+        t.kind == "time" and reply < t.start < min(end, reply + _RESTATED_REACH) and _same_time(m, t)
+        for t in theirs
+    )
 
 
 def _another_event(
@@ -1106,6 +1158,11 @@ def _another_event(
         # condition's history goes on under treatment ("current smoker" still clashes)
         lo, hi = _Text(out).clause(m.start)
         return _CONTROLLED.search(out.text, lo, hi) is not None
+    if m.kind == "aspect" and m.value == "planned" and rival.value == "done":
+        # "repeat echocardiogram ordered in 6 months" where the input's echo "showed": the
+        # repeat is another one
+        lo, _ = _Text(out).clause(m.start)
+        return _REPEAT.search(out.text, max(lo, m.start - 60), m.start) is not None
     if m.kind == "aspect" and m.value == "done" and rival.value == "planned":
         lo, hi = max(0, rival.start - _RESULT_REACH), rival.end + _RESULT_REACH
         return _RESULT_NEAR.search(ctx.text, lo, hi) is not None

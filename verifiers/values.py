@@ -374,6 +374,18 @@ def _dose_of_new_drug(q: Quantity, out: AnalyzedText, ctx: AnalyzedText) -> bool
     return bool(before) and before[-1].canonical not in ctx.drug_names
 
 
+_RANGE_JOIN = re.compile(r"\s*(?:-|\u2013|to|or)\s*", re.IGNORECASE)
+
+
+def _range_end(q: Quantity, doc: AnalyzedText) -> Quantity | None:
+    """The other end of a range ``q`` is one end of ("3-4 times", "2 to 3 days"), or None."""
+    for p in doc.quantities:
+        lo, hi = (p, q) if p.end <= q.start else (q, p)
+        if p is not q and _RANGE_JOIN.fullmatch(doc.text, lo.end, hi.start):
+            return p
+    return None
+
+
 def _combination_part(q: Quantity, ours: list[Quantity], theirs: list[Quantity]) -> bool:
     """Whether a dose is one part of a combination the input gives without units ("that's
     the 250/50 dose" for "250 mcg-50 mcg"): the output's sentence names the other part too."""
@@ -751,6 +763,11 @@ class NumbersRule(Rule):
                 continue
             if any(same_value(q, c, out.text, ctx.text) for c in theirs):
                 continue
+            partner = _range_end(q, out)
+            if partner is not None and any(
+                same_value(partner, c, out.text, ctx.text) for c in theirs
+            ):
+                continue  # "3-4 times a week" where the input says "three times a week"
             if _combination_part(q, out.quantities, theirs):
                 continue  # "250 mcg-50 mcg/dose" where the input says "the 250/50 dose"
             if _gestation_stated(q, ctx.text) or _total_of(q, theirs):

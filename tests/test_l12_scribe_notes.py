@@ -1,0 +1,158 @@
+"""Session 12: readings that flagged faithful scribe notes of long visit dialogues, each with a
+control that the same rule still catches the error it is for."""
+
+from __future__ import annotations
+
+import medfact.verifiers  # noqa: F401 - the rules first: omission.v1 imports the compare stage
+from medfact.analysis import AFFIRMED, NEGATED
+from medfact.compare import RULE, CompareStage
+from medfact.pipeline import cached_engine
+from medfact.testing import analysed, run_rule
+
+
+def _polarity(context: str, word: str) -> str:
+    doc = analysed("x", context).context
+    assert doc is not None
+    return next(t.polarity for t in doc.tokens if t.text == word)
+
+
+def _risks(rule: str, output: str, context: str) -> list[int]:
+    if rule == RULE:  # compare.v1 is a stage of the pipeline, not a registered rule
+        engine = cached_engine({"pipeline": {"verifiers": [], "learned_verifiers": [], "model": ""}})
+        doc = analysed(output, context)
+        CompareStage(engine.settings, engine.parts)(doc)
+        return [f.risk for f in doc.findings if f.rule == RULE and f.risk >= 3]
+    return [f.risk for f in run_rule(rule, output, context) if f.risk >= 3]
+
+
+def test_a_question_that_closes_a_list_asks_of_the_items_before_it() -> None:
+    ctx = (
+        "[doctor] blood in your stool .\n[patient] no .\n"
+        "[doctor] weight loss . anything like that ?\n[patient] no .\n"
+    )
+    assert _polarity(ctx, "loss") == NEGATED
+    assert _risks("negation.v1", "He denies weight loss.", ctx) == []
+    # control: a "yes" to the closing question leaves the item stated
+    said = "[doctor] weight loss . anything like that ?\n[patient] yes , about ten pounds .\n"
+    assert _polarity(said, "loss") == AFFIRMED
+
+
+def test_a_denial_may_open_with_its_auxiliary() -> None:
+    ctx = (
+        "[doctor] have you had any more of that chest pain since the stent ?\n"
+        "[patient] i have not had any chest pain since no a little sore right after surgery\n"
+    )
+    assert _risks("negation.v1", "Denies chest pain.", ctx) == []
+    # control: the denial now read is a denial ("reports chest pain" contradicts it), and one
+    # far from the word does not reach it
+    assert _risks("negation.v1", "Reports chest pain since the stent.", ctx) != []
+    far = "[doctor] he has not had any improvement with diet , i recommend a cholecystectomy"
+    assert _risks("negation.v1", "I recommend a laparoscopic cholecystectomy.", far) == []
+
+
+def test_not_passing_urine_is_retention_not_a_denial_of_urine() -> None:
+    ctx = "He has not passed urine since this morning despite feeling the need."
+    assert _risks("negation.v1", "Urinary retention since this AM.", ctx) == []
+
+
+def test_loss_of_appetite_is_not_weight_loss() -> None:
+    ctx = "[doctor] any weight loss ?\n[patient] no , no unintentional weight loss .\n"
+    assert _risks("negation.v1", "Positive for loss of appetite.", ctx) == []
+    # control: loss of weight is weight loss
+    assert _risks("negation.v1", "Positive for loss of weight.", ctx) != []
+
+
+def test_an_appetite_told_by_degree_is_no_denial() -> None:
+    ctx = "[patient] i have n't had much of an appetite for the past two months ."
+    assert _risks("negation.v1", "She admits to a poor appetite.", ctx) == []
+
+
+def test_oxygen_saturation_is_measured_not_a_relatives_oxygen() -> None:
+    ctx = "[patient] my cousin gained a bunch of weight and he had to have oxygen ."
+    assert _risks("negation.v1", "Oxygen saturation is in the 95 percent range.", ctx) == []
+
+
+def test_a_denied_kind_of_cough_is_no_denial_of_the_cough() -> None:
+    ctx = "[doctor] does he also have a cough ?\n[patient_guest] yes , but it's not barky .\n"
+    assert _risks("negation.v1", "He does not have a barky cough.", ctx) == []
+    assert _risks("negation.v1", "He does not have a cough.", ctx) != []
+
+
+def test_a_range_that_holds_the_inputs_value_agrees() -> None:
+    ctx = "[doctor] how often are you getting it ?\n[patient] probably about three times a week ."
+    assert _risks("numbers.v1", "Chest pain 3-4 times a week.", ctx) == []
+    assert _risks("numbers.v1", "Chest pain 5-6 times a week.", ctx) != []
+
+
+def test_a_preposition_before_allergies_names_no_allergen() -> None:
+    ctx = "[patient] a little bit of congestion , just from allergies , because of the pollen ."
+    assert _risks("entities.v1", "Endorses nasal congestion form allergies.", ctx) == []
+
+
+def test_a_refill_continues_the_drug() -> None:
+    ctx = "[doctor] i'm going to send in a new refill for the clindamycin with 11 refills ."
+    assert _risks("temporal.v1", "He was instructed to continue clindamycin.", ctx) == []
+    held = "[doctor] hold the clindamycin for now ."
+    assert _risks("temporal.v1", "He was instructed to continue clindamycin.", held) != []
+
+
+def test_until_told_to_stop_is_a_condition_not_a_stop() -> None:
+    ctx = "[doctor] continue with your aspirin , you're gon na take it lifelong ."
+    out = "He will continue aspirin for life or until he is instructed to discontinue it."
+    assert _risks("temporal.v1", out, ctx) == []
+    assert _risks("temporal.v1", "Aspirin was discontinued.", ctx) != []
+
+
+def test_a_repeat_test_is_another_than_the_one_done() -> None:
+    ctx = "[doctor] i looked on the echocardiogram and it showed mild mitral regurgitation ."
+    assert _risks("temporal.v1", "Repeat echocardiogram ordered in 6 months.", ctx) == []
+
+
+def test_routine_blood_work_to_get_is_planned_and_done_after_is_to_come() -> None:
+    ctx = (
+        "[doctor] i'd like to get some just normal blood work , and after you get the blood "
+        "tests after that's all done i want you to come in to see me ."
+    )
+    assert _risks("temporal.v1", "Routine blood work was ordered.", ctx) == []
+
+
+def test_a_time_the_reply_corrects_is_the_replys() -> None:
+    ctx = (
+        "[doctor] i know you had the cataract surgery about three months ago , vision okay ?\n"
+        "[patient] that was about four and a half months ago and it's been great .\n"
+    )
+    assert _risks("temporal.v1", "Cataract surgery about 4.5 months ago.", ctx) == []
+    assert _risks("temporal.v1", "Cataract surgery about 6 months ago.", ctx) != []
+
+
+def test_a_time_of_another_event_nearby_is_no_correction() -> None:
+    ctx = "Fever began three days ago, followed by a rash on the trunk yesterday."
+    assert _risks("temporal.v1", "Truncal rash x3 d, then fever since yesterday.", ctx) != []
+
+
+def test_a_denied_current_habit_does_not_clash_with_its_history() -> None:
+    ctx = "[doctor] let me know are you currently like smoking\n[patient] no\n"
+    assert _risks("temporal.v1", "He has a history of smoking.", ctx) == []
+    smoker = "[doctor] are you currently smoking\n[patient] yes , a pack a day\n"
+    assert _risks("temporal.v1", "He has a history of smoking, quit years ago.", smoker) != []
+
+
+def test_a_mention_with_a_clause_of_its_own_after_it_is_stated() -> None:
+    ctx = (
+        "[patient] sometimes i get migraine but i know i never really take anything for it , "
+        "once a year or so"
+    )
+    assert _risks("entities.v1", "She has migraines every 1 to 2 years.", ctx) == []
+    declined = "[doctor] we offered a colonoscopy but she declined ."
+    assert _risks("entities.v1", "She had a colonoscopy.", declined) != []
+
+
+def test_a_drugless_rate_agreeing_with_the_claims_other_drug_is_that_drugs() -> None:
+    ctx = (
+        "[doctor] you're on lisinopril 20 mg . and the metformin , you're supposed to be taking a "
+        "thousand milligrams twice a day , are you taking it twice a day ?\n[patient] yes .\n"
+    )
+    out = "Patient reports taking lisinopril 20 mg daily and metformin 1000 mg twice a day."
+    assert _risks(RULE, out, ctx) == []
+    # control: the same rate against the one drug the claim names
+    assert _risks(RULE, "Patient reports taking metformin 1000 mg daily.", ctx) != []
