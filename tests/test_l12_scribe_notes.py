@@ -18,7 +18,9 @@ def _polarity(context: str, word: str) -> str:
 
 def _risks(rule: str, output: str, context: str) -> list[int]:
     if rule == RULE:  # compare.v1 is a stage of the pipeline, not a registered rule
-        engine = cached_engine({"pipeline": {"verifiers": [], "learned_verifiers": [], "model": ""}})
+        engine = cached_engine(
+            {"pipeline": {"verifiers": [], "learned_verifiers": [], "model": ""}}
+        )
         doc = analysed(output, context)
         CompareStage(engine.settings, engine.parts)(doc)
         return [f.risk for f in doc.findings if f.rule == RULE and f.risk >= 3]

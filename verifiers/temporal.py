@@ -1112,7 +1112,9 @@ def _corrected_in_reply(text: str, m: Mention, rival: Mention, theirs: list[Ment
     if speaker_tag(text, reply + 1) in (None, speaker_tag(text, line)):
         return False
     return any(
-        t.kind == "time" and reply < t.start < min(end, reply + _RESTATED_REACH) and _same_time(m, t)
+        t.kind == "time"
+        and reply < t.start < min(end, reply + _RESTATED_REACH)
+        and _same_time(m, t)
         for t in theirs
     )
 
