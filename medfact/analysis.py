@@ -1132,6 +1132,7 @@ class Analyzer:
         if drop:
             doc.sides = [m for m in doc.sides if m.sentence not in drop]
         _late_corrections(doc, by_sentence)
+        _side_corrections(doc, by_sentence)
 
     @staticmethod
     def _quantities(doc: AnalyzedText, toks: list[Token], offset: int) -> None:
@@ -1724,6 +1725,11 @@ _LATE_CORRECTION = re.compile(
     re.IGNORECASE,
 )
 _LATE_REACH = 8  # sentences back that a late correction may take back
+# a side put right: "it's actually my left elbow", "actually, the right one"
+_ACTUALLY_SIDE = re.compile(
+    r"\bactually\s*,?\s+(?:(?:it's|it\s+is|it\s+was)\s+)?(?:my|the|his|her|on\s+the)\s+$", re.I
+)
+_CLINICIANS = frozenset({None, "doctor", "nurse"})
 _SIDE_CORRECTION = re.compile(r"\b(?:no,?\s+wait|wait|sorry|i mean|actually|no,\s+the)\b", re.I)
 _EVENT_VERBS = frozenset(
     {"vomited", "fainted", "collapsed", "fell", "bled", "coughed", "passed", "lost", "gained"}
@@ -2257,6 +2263,26 @@ def _late_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) ->
             for tok in by_sentence.get(earlier, []):
                 if tok.polarity == NEGATED and tok.stem in named and tok.speaker == toks[0].speaker:
                     tok.polarity = AFFIRMED
+
+
+def _side_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) -> None:
+    """A side the patient puts right ("I see you're here for right elbow pain ... - It's
+    actually my left elbow"): the other side's earlier mentions of that part are dropped."""
+    wrong: set[tuple[int, str, str]] = set()  # (sentence, part, side said before it)
+    for m in doc.sides:
+        toks = by_sentence.get(m.sentence, [])
+        if m.side not in ("left", "right") or not toks or toks[0].speaker in _CLINICIANS:
+            continue
+        if _ACTUALLY_SIDE.search(doc.text, max(0, m.start - 30), m.start):
+            wrong.add((m.sentence, m.anatomy, "right" if m.side == "left" else "left"))
+    if wrong:
+        doc.sides = [
+            m
+            for m in doc.sides
+            if not any(
+                m.sentence < at and m.anatomy == part and m.side == side for at, part, side in wrong
+            )
+        ]
 
 
 def _affirm_last_denied(

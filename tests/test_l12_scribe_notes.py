@@ -158,3 +158,56 @@ def test_a_drugless_rate_agreeing_with_the_claims_other_drug_is_that_drugs() -> 
     assert _risks(RULE, out, ctx) == []
     # control: the same rate against the one drug the claim names
     assert _risks(RULE, "Patient reports taking metformin 1000 mg daily.", ctx) != []
+
+
+def test_a_side_the_patient_puts_right_replaces_the_one_said_before() -> None:
+    ctx = (
+        "[doctor] i see you coming in with some right elbow pain .\n"
+        "[patient] it's actually my left elbow , my left arm .\n"
+        "[doctor] okay they must have written that down wrong .\n"
+    )
+    out = "The patient locates his pain at his left elbow."
+    assert _risks("laterality.v1", out, ctx) == []
+    # control: without the correction the right side stands
+    said = "[doctor] i see you coming in with some right elbow pain .\n"
+    assert _risks("laterality.v1", out, said + "[patient] yes , my elbow , i fell on it .\n") != []
+
+
+def test_what_a_claim_says_of_its_other_side_is_not_said_of_this_one() -> None:
+    ctx = (
+        "[doctor] she has an atrophic right kidney . her right kidney is smaller which is making "
+        "her left kidney work harder , causing the left to appear bigger ."
+    )
+    out = "Yearly ultrasound to monitor the hypertrophic left kidney and atrophic right kidney."
+    assert _risks("laterality.v1", out, ctx) == []
+
+
+def test_not_knowing_if_is_a_hedge_and_the_hedged_diagnosis_is_not_established() -> None:
+    ctx = (
+        "[doctor] based on your exam you have a mcl tear well mcl strain i apologize i do n't "
+        "know if you have a tear yet we have to do a mri for that"
+    )
+    assert _polarity(ctx, "tear") == AFFIRMED  # the first, said and taken back
+    doc = analysed("x", ctx).context
+    assert doc is not None
+    assert [t.polarity for t in doc.tokens if t.text == "tear"][-1] == "uncertain"
+    out = "MRI of the right knee to evaluate for a possible MCL tear."
+    assert _risks("certainty.v1", out, ctx) == []
+    assert _risks("certainty.v1", out, "MRI right knee: complete MCL tear. Plan: repair.") != []
+
+
+def test_a_transcripts_spelling_of_a_drug_supports_it_but_another_drug_does_not() -> None:
+    ctx = "[doctor] see you're on a combination of sysplatin and a topicide , last dose days ago"
+    assert _risks("drugs.v1", "Chemotherapy with cisplatin and etoposide.", ctx) == []
+    # control: a look-alike, sound-alike drug that the input names is another drug
+    lasa = "[doctor] i'll start hydroxyzine 25 mg at night for the itching"
+    assert _risks("drugs.v1", "Started hydralazine 25 mg.", lasa) != []
+
+
+def test_a_rate_of_another_strength_is_another_products() -> None:
+    ctx = (
+        "[doctor] 4-5 % benzoyl peroxide wash for the face . recommend PanOxyl 10 % foaming wash "
+        "to the back in the shower daily ."
+    )
+    assert _risks("numbers.v1", "4-5 % benzoyl peroxide facial wash twice daily.", ctx) == []
+    assert _risks("numbers.v1", "PanOxyl 10 % foaming wash to the back twice daily.", ctx) != []

@@ -339,6 +339,12 @@ def _other_side_said(
     at = _token_at(out, m.start)
     named = {t.stem for t in takewhile(lambda t: t.start < m.end, islice(out.tokens, at, None))}
     topic = clause_window_stems(out, at) - named - {m.anatomy}
+    for o in out.sides:
+        if o.sentence == m.sentence and o.anatomy == m.anatomy and o.side != m.side:
+            # "the hypertrophic left kidney and atrophic right kidney": what the output says of
+            # its other side is not said of this one
+            k = _token_at(out, o.start)
+            topic -= {t.stem for t in out.tokens[max(0, k - 3) : k + 3]}
     if not topic:
         return None
 

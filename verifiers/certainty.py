@@ -18,6 +18,7 @@ from medfact.analysis import (
     ASKED,
     CURRENT,
     NEGATED,
+    UNCERTAIN,
     AnalyzedText,
     ScaleWord,
     Token,
@@ -194,8 +195,10 @@ def _established_words(
             or (_labelled(sent.text) and first.polarity == AFFIRMED and first.scope == CURRENT)
         ):
             continue
-        if any(lo <= c.start < hi for c in hedges):
-            return None  # the input hedges it too
+        if any(lo <= c.start < hi for c in hedges) or any(
+            t.stem in named and t.polarity == UNCERTAIN for t in sent_toks
+        ):
+            return None  # the input hedges it too ("i do n't know if you have a tear yet")
         return (first.start, first.end)
     return None
 

@@ -148,6 +148,33 @@ def sound_alike_words(doc: AnalyzedText) -> list[str]:
     return [k for k in keys if len(k) >= 4]
 
 
+_SOFT_C = re.compile(r"c(?=[eiy])")
+_VOWELS = re.compile(r"[aeiouy]+")
+_DOUBLED = re.compile(r"(.)\1+")
+_HEARD_CUTOFF = 90.0
+
+
+def _phonetic(word: str) -> str:
+    """A key of how a word sounds: soft "c" as "s", "k" as "c", "z" as "s", "ph" as "f", each run
+    of vowels as one "a", doubled letters once ("sysplatin" and "cisplatin" are one key)."""
+    key = _SOFT_C.sub("s", _sound(word)).replace("k", "c").replace("z", "s")
+    return _DOUBLED.sub(r"\1", _VOWELS.sub("a", key))
+
+
+def heard_words(doc: AnalyzedText) -> list[str]:
+    """Sound keys of the words (and adjacent pairs: "a topicide") of a text that are no drug the
+    lexicon knows: what a transcript may have heard a drug's name as. A word that is another
+    drug is no such spelling (a look-alike, sound-alike drug is a different drug)."""
+    toks = [t for t in doc.tokens if not any(d.start <= t.start < d.end for d in doc.drugs)]
+    keys = {_phonetic(t.text) for t in toks if len(t.text) >= 5}
+    keys |= {
+        _phonetic(a.text + b.text)
+        for a, b in pairwise(toks)
+        if b.start - a.end <= 1 and len(a.text + b.text) >= 6
+    }
+    return [k for k in keys if len(k) >= 5]
+
+
 @verifiers.register("drugs.v1")
 class DrugsRule(Rule):
     name = "drugs.v1"
@@ -172,6 +199,7 @@ class DrugsRule(Rule):
         if not out.drugs:
             return []
         ctx_words: list[str] | None = None
+        heard: list[str] | None = None
         ctx_low = ctx_text(ctx)  # read once: the checks below each look in it
         findings = []
         parts = {part for c in ctx.drug_names for part in _COMBINED.split(c) if part}
@@ -199,6 +227,12 @@ class DrugsRule(Rule):
                 _sound(d.surface), ctx_words, scorer=fuzz.ratio, score_cutoff=self.fuzzy_threshold
             ):
                 continue  # a misspelling or transcription variant of a word in the input
+            if heard is None:
+                heard = heard_words(ctx)
+            if process.extractOne(
+                _phonetic(d.surface), heard, scorer=fuzz.ratio, score_cutoff=_HEARD_CUTOFF
+            ):
+                continue  # "sysplatin and a topicide": a transcript's spelling of what was said
             claim = view.claim_at(d.start, d.end)
             sentence = out.sentences[
                 next((s.index for s in out.sentences if s.span[0] <= d.start < s.span[1]), 0)

@@ -374,6 +374,26 @@ def _dose_of_new_drug(q: Quantity, out: AnalyzedText, ctx: AnalyzedText) -> bool
     return bool(before) and before[-1].canonical not in ctx.drug_names
 
 
+_STRENGTH_REACH = 80  # characters before a frequency where its product's strength is read
+
+
+def _strengths(doc: AnalyzedText, at: int) -> set[float]:
+    """Percent strengths named just before offset ``at`` in its sentence ("4-5 % benzoyl
+    peroxide wash twice daily": {4, 5})."""
+    found: set[float] = set()
+    for q in doc.quantities:
+        if (
+            q.unit_class == "percent"
+            and at - _STRENGTH_REACH <= q.start < at
+            and "." not in doc.text[q.end : at]
+        ):
+            found.add(q.value)
+            partner = _range_end(q, doc)
+            if partner is not None:
+                found.add(partner.value)
+    return found
+
+
 _RANGE_JOIN = re.compile(r"\s*(?:-|\u2013|to|or)\s*", re.IGNORECASE)
 
 
@@ -937,8 +957,12 @@ class NumbersRule(Rule):
             ):
                 continue  # "twice a day through the spacer, every day": the daily use told twice
             drug, topic = out_subject.of(f.start)
+            strength = _strengths(out, f.start)
             scored = []
             for c, c_drug, c_topic in ctx_keys:
+                theirs = _strengths(ctx, c.start) if strength else set()
+                if theirs and not theirs & strength:
+                    continue  # "4-5% wash twice daily" vs "10% foaming wash daily": two products
                 if drug is not None or c_drug is not None:
                     # a drug's schedule compares only with the same drug's
                     score = 3 + len(topic & c_topic) if drug == c_drug else 0
