@@ -78,6 +78,27 @@ class Analyte:
 
 
 @dataclass(frozen=True)
+class Ceiling:
+    """The most risk an unfloored finding of ``rules`` carries on a long conversation."""
+
+    id: str
+    ceiling: int
+    min_chars: int
+    rules: frozenset[str]
+    source: str
+
+    def caps(self, finding: Finding, context: str | None, dialogue: bool) -> bool:
+        """Whether the finding, which no row floors, is graded down to the ceiling."""
+        return (
+            dialogue
+            and context is not None
+            and len(context) >= self.min_chars
+            and finding.rule in self.rules
+            and int(finding.risk) > self.ceiling
+        )
+
+
+@dataclass(frozen=True)
 class Policy:
     """The loaded table."""
 
@@ -87,6 +108,7 @@ class Policy:
     min_risk: int = 2
     skip_rules: frozenset[str] = frozenset()
     floors: dict[str, int] = field(default_factory=dict)
+    conversation: Ceiling | None = None
 
     def applies(self, finding: Finding) -> bool:
         """Whether the policy grades this finding at all."""
@@ -196,6 +218,25 @@ def _analyte(raw: Any, index: int) -> Analyte:
     return Analyte(raw["id"], _pattern(raw["pattern"], where, "pattern"), float(low), float(high))
 
 
+def _ceiling(raw: Any) -> Ceiling | None:
+    """The [conversation] table, or None where the file has none."""
+    if raw is None:
+        return None
+    where = "[conversation]"
+    keys = {"id", "ceiling", "min_chars", "rules", "source"}
+    if not isinstance(raw, dict) or set(raw) != keys:
+        raise _fail(where, f"takes exactly {', '.join(sorted(keys))}")
+    ceiling, min_chars = raw["ceiling"], raw["min_chars"]
+    if not isinstance(ceiling, int) or not 1 <= ceiling <= 4:
+        raise _fail(where, f"'ceiling' must be an integer 1-4, got {ceiling!r}")
+    if not isinstance(min_chars, int) or min_chars < 0:
+        raise _fail(where, f"'min_chars' must be a whole number of characters, got {min_chars!r}")
+    if not isinstance(raw["id"], str) or not isinstance(raw["source"], str):
+        raise _fail(where, "'id' and 'source' must be strings")
+    rules = frozenset(_strings(raw, "rules", where))
+    return Ceiling(raw["id"], ceiling, min_chars, rules, raw["source"])
+
+
 def parse_policy(data: dict[str, Any]) -> Policy:
     """A :class:`Policy` from the table's parsed TOML; a wrong row raises ConfigError naming it."""
     head = data.get("policy", {})
@@ -218,13 +259,18 @@ def parse_policy(data: dict[str, Any]) -> Policy:
     analytes = tuple(_analyte(raw, i) for i, raw in enumerate(data.get("analyte", []), start=1))
     if any(r.match in ("critical_lab", "lab") for r in rows) and not analytes:
         raise _fail("file", "a lab row needs at least one [[analyte]]")
+    conversation = _ceiling(data.get("conversation"))
+    floors = {row.id: row.floor for row in rows}
+    if conversation is not None:
+        floors[conversation.id] = conversation.ceiling  # the case floor of a capped finding
     return Policy(
         rows=rows,
         analytes=analytes,
         min_confidence=float(min_conf),
         min_risk=min_risk,
         skip_rules=frozenset(_strings(head, "skip_rules", "[policy]")),
-        floors={row.id: row.floor for row in rows},
+        floors=floors,
+        conversation=conversation,
     )
 
 
@@ -487,9 +533,12 @@ def apply_policy(
     output_sentences: Sequence[Sentence] = (),
     context_sentences: Sequence[Sentence] = (),
     policy: Policy | None = None,
+    dialogue: bool = False,
 ) -> list[Finding]:
     """Each finding raised to its floor, with ``policy`` naming the row (a new list; findings
-    the policy does not grade are kept as they are)."""
+    the policy does not grade are kept as they are). Where ``dialogue`` (the context is a
+    conversation) and the policy has a [conversation] ceiling, an unfloored finding of its
+    rules on a long context is graded down to the ceiling and names it."""
     from medfact.taxonomy import RiskLevel
 
     policy = policy or load_policy()
@@ -500,6 +549,13 @@ def apply_policy(
         if row is not None:
             risk = RiskLevel(max(int(finding.risk), row.floor))
             finding = finding.model_copy(update={"risk": risk, "policy": row.id})
+        elif policy.conversation is not None and policy.conversation.caps(
+            finding, context, dialogue
+        ):
+            ceiling = policy.conversation
+            finding = finding.model_copy(
+                update={"risk": RiskLevel(ceiling.ceiling), "policy": ceiling.id}
+            )
         out.append(finding)
     return out
 

@@ -438,6 +438,7 @@ class SeverityStage(Stage):
             doc.output_sentences,
             doc.context_sentences,
             self.policy,
+            dialogue=doc.context is not None and doc.context.is_dialogue,
         )
         return doc
 

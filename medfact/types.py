@@ -102,7 +102,8 @@ class Finding(_Model):
         None,
         description=(
             "the row of the clinical severity policy (medfact/data/severity.toml) that set this"
-            " finding's least risk; none when no row applies"
+            " finding's least risk, or its [conversation] ceiling that graded the finding down"
+            " on a long transcript; none when neither applies"
         ),
     )
 

@@ -3,11 +3,17 @@ control that the same rule still catches the error it is for."""
 
 from __future__ import annotations
 
+import pytest
+
 import medfact.verifiers  # noqa: F401 - the rules first: omission.v1 imports the compare stage
 from medfact.analysis import AFFIRMED, NEGATED
 from medfact.compare import RULE, CompareStage
+from medfact.errors import ConfigError
 from medfact.pipeline import cached_engine
+from medfact.severity import apply_policy, case_floor, parse_policy
+from medfact.taxonomy import ErrorCategory, RiskLevel
 from medfact.testing import analysed, run_rule
+from medfact.types import Finding
 
 
 def _polarity(context: str, word: str) -> str:
@@ -211,3 +217,73 @@ def test_a_rate_of_another_strength_is_another_products() -> None:
     )
     assert _risks("numbers.v1", "4-5 % benzoyl peroxide facial wash twice daily.", ctx) == []
     assert _risks("numbers.v1", "PanOxyl 10 % foaming wash to the back twice daily.", ctx) != []
+
+
+# --- the severity policy's ceiling on long conversations ---------------------------------------
+
+_VISIT = (
+    "[doctor] hi , how are you doing today ? what brings you in ?\n"
+    "[patient] my knee has been bothering me , the right one , for about two weeks now .\n"
+) * 20 + "[doctor] any chest pain ?\n[patient] no , none at all .\n"
+
+
+def _finding(rule: str, risk: int, span: tuple[int, int]) -> Finding:
+    return Finding(
+        category=ErrorCategory.DETAIL_MISIDENTIFICATION,
+        risk=RiskLevel(risk),
+        span=span,
+        message="a reading",
+        relation="contradicted",
+        rule=rule,
+        confidence=0.75,
+    )
+
+
+def test_a_long_conversations_unfloored_reading_is_graded_check() -> None:
+    output = "Reports chest pain. Takes warfarin."
+    capped = _finding("negation.v1", 4, (0, 19))
+    [graded] = apply_policy([capped], output, _VISIT, [], [], dialogue=True)
+    assert graded.risk == RiskLevel.LOW and graded.policy == "evidence.long_conversation"
+    assert case_floor([graded]) == 2
+    # controls: the same finding on a short exchange, or on a long written note, stays
+    short = "[doctor] any chest pain ?\n[patient] no .\n"
+    assert apply_policy([capped], output, short, [], [], dialogue=True)[0].risk == 4
+    assert apply_policy([capped], output, _VISIT, [], [], dialogue=False)[0].risk == 4
+    # a finding a row floors keeps its floor: a fabricated anticoagulant stays unsafe
+    start = output.index("warfarin")
+    drug = _finding("entities.v1", 3, (start, start + len("warfarin")))
+    [kept] = apply_policy([drug], output, _VISIT, [], [], dialogue=True)
+    assert kept.risk == RiskLevel.HIGH and kept.policy == "high_alert.anticoagulant"
+    # a rule the ceiling does not name (doses, drugs) is left as it is
+    dose = _finding("numbers.v1", 3, (0, 19))
+    assert apply_policy([dose], output, _VISIT, [], [], dialogue=True)[0].risk == 3
+
+
+def test_the_ceiling_holds_through_the_pipeline_and_the_table_is_checked() -> None:
+    engine = cached_engine({"pipeline": {"learned_verifiers": [], "model": ""}})
+    flipped = engine.score_one("Reports chest pain.", _VISIT)
+    assert flipped.risk_level <= 2
+    assert any(f.policy == "evidence.long_conversation" for f in flipped.findings)
+    with pytest.raises(ConfigError, match=r"\[conversation\]"):
+        parse_policy(
+            {
+                "row": [{"id": "a.b", "floor": 3, "match": "term", "terms": ["x"], "source": "s"}],
+                "conversation": {
+                    "id": "c",
+                    "ceiling": 9,
+                    "min_chars": 1,
+                    "rules": [],
+                    "source": "",
+                },
+            }
+        )
+
+
+def test_a_region_holds_its_parts_in_the_plural_too() -> None:
+    ctx = "[doctor] on exam of your knees , bilateral knees show no swelling ."
+    out = "Bilateral lower extremities without edema."
+    assert _risks("laterality.v1", out, ctx) == []
+    flagged = [f.message for f in run_rule("laterality.v1", out, ctx)]
+    assert not any("not the extremities" in m for m in flagged)
+    # control: a part that is no part of the region is another place
+    assert _risks("laterality.v1", "Left knee swelling.", "[doctor] your left elbow is swollen .")

@@ -482,9 +482,18 @@ def numbered_sites(text: str, bare: bool = False) -> list[tuple[str, tuple[str, 
 def same_place(a: str, b: str) -> bool:
     """Whether two body parts can name one place: the same, one holds the other, or a bare
     "side"."""
+    a, b = _one(a), _one(b)
     if a == b or "side" in (a, b) or "sided" in (a, b):
         return True
     return b in _REGIONS.get(a, ()) or a in _REGIONS.get(b, ())
+
+
+def _one(part: str) -> str:
+    """A part's singular ("extremities" -> "extremity", "knees" -> "knee"; "feet" stays, as
+    the regions list it)."""
+    if part.endswith("ies"):
+        return part[:-3] + "y"
+    return part[:-1] if part.endswith("s") and not part.endswith("ss") else part
 
 
 _REGIONS = {group[0]: frozenset(group[1:]) for group in REGIONS}

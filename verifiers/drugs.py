@@ -228,8 +228,9 @@ class DrugsRule(Rule):
             ):
                 continue  # a misspelling or transcription variant of a word in the input
             if heard is None:
-                heard = heard_words(ctx)
-            if process.extractOne(
+                # a threshold of 100 asks for exact spellings: no sound-alike either
+                heard = heard_words(ctx) if self.fuzzy_threshold < 100 else []
+            if heard and process.extractOne(
                 _phonetic(d.surface), heard, scorer=fuzz.ratio, score_cutoff=_HEARD_CUTOFF
             ):
                 continue  # "sysplatin and a topicide": a transcript's spelling of what was said

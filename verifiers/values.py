@@ -394,6 +394,7 @@ def _strengths(doc: AnalyzedText, at: int) -> set[float]:
     return found
 
 
+_RANGE_SPREAD = 1.5  # a range's upper end at most this many times its lower one reads as about
 _RANGE_JOIN = re.compile(r"\s*(?:-|\u2013|to|or)\s*", re.IGNORECASE)
 
 
@@ -784,10 +785,14 @@ class NumbersRule(Rule):
             if any(same_value(q, c, out.text, ctx.text) for c in theirs):
                 continue
             partner = _range_end(q, out)
-            if partner is not None and any(
-                same_value(partner, c, out.text, ctx.text) for c in theirs
+            if (
+                partner is not None
+                and 0 < partner.value < q.value <= _RANGE_SPREAD * partner.value
+                and any(same_value(partner, c, out.text, ctx.text) for c in theirs)
             ):
-                continue  # "3-4 times a week" where the input says "three times a week"
+                # "3-4 times a week" where the input says "three times a week": a narrow range
+                # up from the value said ("20 to 90 minutes" for "twenty thirty" is no such one)
+                continue
             if _combination_part(q, out.quantities, theirs):
                 continue  # "250 mcg-50 mcg/dose" where the input says "the 250/50 dose"
             if _gestation_stated(q, ctx.text) or _total_of(q, theirs):
