@@ -1114,6 +1114,7 @@ class Analyzer:
         if drop:
             doc.sides = [m for m in doc.sides if m.sentence not in drop]
         _late_corrections(doc, by_sentence)
+        _given_to_relative(doc, by_sentence)
 
     @staticmethod
     def _quantities(doc: AnalyzedText, toks: list[Token], offset: int) -> None:
@@ -2227,6 +2228,49 @@ def _late_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) ->
             for tok in by_sentence.get(earlier, []):
                 if tok.polarity == NEGATED and tok.stem in named and tok.speaker == toks[0].speaker:
                     tok.polarity = AFFIRMED
+
+
+# a speaker who takes back what was just named as a relative's ("Yes - the apixaban. No, wait.
+# That's my wife's."; "the penicillin one... no, hang on, sorry, that's my husband")
+_TAKE_BACK = r"(?:no|wait|sorry|hang\s+on|hold\s+on|oh)\b[\s,.!\u2026\-\u2013\u2014]+"
+_GIVEN_TO_RELATIVE = re.compile(
+    rf"\b(?:no|wait|sorry|hang\s+on|hold\s+on)\b[\s,.!\u2026\-\u2013\u2014]+(?:{_TAKE_BACK})*"
+    r"(?:that'?s|that\s+(?:is|was)|those\s+(?:are|were))\s+(?:(?:my|his|her|our)\s+)?"
+    r"([a-z]+(?:'s)?)\b",
+    re.IGNORECASE,
+)
+
+
+def _given_to_relative(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) -> None:
+    """What a speaker names and at once gives to a relative ("Yes - the apixaban. No, wait.
+    That's my wife's.") is the relative's, told as fact: the words named before the take-back,
+    in its sentence or else in the turn's sentence before it."""
+    low = doc.text.lower()
+    if "that" not in low and "those" not in low:
+        return  # most texts give nothing back: the pattern is not run
+    for m in _GIVEN_TO_RELATIVE.finditer(doc.text):
+        if not is_relative(m.group(1).lower()):
+            continue
+        sent = next((s for s in doc.sentences if s.span[0] <= m.start() < s.span[1]), None)
+        if sent is None:
+            continue
+        tag = _SPEAKER.match(sent.text)
+        opens = sent.span[0] + (tag.end() if tag else 0)
+        named = [
+            t for t in by_sentence.get(sent.index, []) if opens <= t.start and t.end <= m.start()
+        ]
+        if not any(is_content(t) for t in named):
+            if tag is not None or sent.index == 0:
+                continue  # a turn that opens with the take-back gives back nothing of its own
+            before = doc.sentences[sent.index - 1]
+            tag = _SPEAKER.match(before.text)
+            opens = before.span[0] + (tag.end() if tag else 0)
+            named = [t for t in by_sentence.get(before.index, []) if opens <= t.start]
+        for tok in named:
+            if is_content(tok):
+                tok.scope = FAMILY
+                if tok.polarity == ASKED:
+                    tok.polarity = AFFIRMED  # "she was on warfarin, wasn't she? - that was Dad"
 
 
 def _affirm_last_denied(
