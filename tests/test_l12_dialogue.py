@@ -99,3 +99,42 @@ def test_a_count_of_something_else_or_the_earlier_count_is_not_compared() -> Non
     # "~1 mo" counts months, not pillows; "(previously 2)" is the count before the change
     assert _flagged("numbers.v1", "Props up on 4 pillows for ~1 mo.", ctx) == []
     assert _flagged("numbers.v1", "Props up on 4 pillows (previously 2).", ctx) == []
+
+
+def test_bled_is_bleeding() -> None:
+    ctx = (
+        "Doctor: Tell me about the mole.\n"
+        "Daughter: It's got bigger, and it bled onto his pillow on Sunday.\n"
+        "Doctor: Any itch?\nPatient: No."
+    )
+    out = "Enlarging mole, no bleeding. No itch."
+    assert any("bleeding" in span for span in _flagged("negation.v1", out, ctx))
+    # control: an input that says it never bled agrees with the output
+    never = ctx.replace("and it bled onto his pillow on Sunday", "but it has never bled")
+    assert not any("bleeding" in span for span in _flagged("negation.v1", out, never))
+
+
+def test_blood_in_the_wee_is_haematuria() -> None:
+    ctx = (
+        "Doctor: Any blood in your wee?\nPatient: No.\n"
+        "Doctor: Any pain in your side?\nPatient: Yes, on the left."
+    )
+    out = "Left flank pain. Haematuria."
+    assert any("haematuria" in span.lower() for span in _flagged("negation.v1", out, ctx))
+    # control: the blood affirmed, the output agrees
+    seen = ctx.replace(
+        "Any blood in your wee?\nPatient: No.", "Any blood in your wee?\nPatient: Yes."
+    )
+    assert not any("haematuria" in span.lower() for span in _flagged("negation.v1", out, seen))
+
+
+def test_worse_on_a_deep_breath_is_worse_on_inspiration() -> None:
+    ctx = (
+        "Doctor: Does the pain get worse when you take a deep breath?\nPatient: No.\n"
+        "Doctor: And when you lie down?\nPatient: Yes, much worse."
+    )
+    out = "Chest pain worse on inspiration."
+    assert any("inspiration" in span for span in _flagged("negation.v1", out, ctx))
+    # control: the answer is yes
+    yes = ctx.replace("deep breath?\nPatient: No.", "deep breath?\nPatient: Yes.")
+    assert not any("inspiration" in span for span in _flagged("negation.v1", out, yes))
