@@ -32,13 +32,7 @@ from medfact.analysis import (
     speaker_tag,
 )
 from medfact.document import CaseDoc
-from medfact.lexicon.terms import (
-    ANATOMY,
-    CONVERSATIONAL_HEDGES,
-    NUMBER_WORDS,
-    RESULT_OPPOSITES,
-    UNITS,
-)
+from medfact.lexicon.terms import ANATOMY, CONVERSATIONAL_HEDGES, RESULT_OPPOSITES, UNITS
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
@@ -350,8 +344,6 @@ class NegationRule(Rule):
                     continue  # "she's due for colonoscopy": a plan, not that one was had
                 if read.polarity == NEGATED and i > 0 and ctx.tokens[i - 1].text == "other":
                     continue  # "no other allergies": the one named stands
-                if _measured_temperature(ctx.tokens, i):
-                    continue  # "temperature ninety nine point one": a reading, not a fever
                 if i in answered:
                     polarity, trigger = answered[i]
                     read = replace(read, polarity=polarity, trigger=trigger)
@@ -1142,18 +1134,6 @@ _CLINICIANS = frozenset({"doctor", "dr", "physician", "provider", "clinician", "
 def _judgement(view: CaseDoc, spans: list[tuple[int, int]], tok: Token) -> bool:
     """Whether ``tok`` lies under an Assessment/Impression/Plan header: a clinical judgement."""
     return any(start <= tok.start < end for start, end in spans)
-
-
-def _measured_temperature(tokens: list[Token], i: int) -> bool:
-    """Whether ``tokens[i]`` is a temperature read with its value ("temperature 37.2",
-    "temp of ninety nine point one"): a measurement, which says no fever of itself."""
-    if tokens[i].text not in ("temperature", "temp"):
-        return False
-    if i > 0 and tokens[i - 1].text in ("a", "high", "raised", "spiking", "low-grade"):
-        return False  # "she had a high temperature, 39.6": a fever, with its value
-    after = [t for t in tokens[i + 1 : i + 4] if t.sentence == tokens[i].sentence]
-    after = [t for t in after if t.text not in ("of", "is", "was", "today", "here")]
-    return bool(after) and (after[0].is_number or after[0].text in NUMBER_WORDS)
 
 
 def _source(tokens: list[Token], k: int) -> bool:
