@@ -1114,7 +1114,6 @@ class Analyzer:
         if drop:
             doc.sides = [m for m in doc.sides if m.sentence not in drop]
         _late_corrections(doc, by_sentence)
-        _conceded(doc, by_sentence, turns)
         _given_to_relative(doc, by_sentence)
 
     @staticmethod
@@ -2229,49 +2228,6 @@ def _late_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) ->
             for tok in by_sentence.get(earlier, []):
                 if tok.polarity == NEGATED and tok.stem in named and tok.speaker == toks[0].speaker:
                     tok.polarity = AFFIRMED
-
-
-# an answer conceded to whoever challenged it ("Brother: You went to Lagos. - Patient: Oh. Yes,
-# sorry."; "Nurse: Today? We asked you to stop it. - Patient: Oh - no, sorry, I'm muddling")
-_CONCEDE = re.compile(
-    r"\s*(?:oh|ah)\b[\s,.!\-\u2013\u2014\u2026]*(yes|yeah|no)\b[\s,.!\-\u2013\u2014]*"
-    r"(?:sorry|you'?re\s+right|(?:s?he'?s|they'?re)\s+right)\b",
-    re.IGNORECASE,
-)
-
-
-def _conceded(
-    doc: AnalyzedText,
-    by_sentence: dict[int, list[Token]],
-    turns: list[tuple[str | None, list[int]]],
-) -> None:
-    """An answer its speaker takes back once another speaker challenges it: "Oh. Yes, sorry"
-    affirms the last question the speaker denied before the challenge, "Oh - no, sorry"
-    denies the last one the speaker affirmed (within :data:`_LATE_REACH` sentences)."""
-    for t in range(2, len(turns)):
-        spk, idxs = turns[t]
-        challenger = turns[t - 1][0]
-        if spk is None or challenger in (None, spk):
-            continue
-        opening = " ".join(_SPEAKER.sub("", doc.sentences[k].text, count=1) for k in idxs[:2])
-        m = _CONCEDE.match(opening)
-        if m is None:
-            continue
-        says_yes = m.group(1).lower() != "no"
-        before = turns[t - 1][1][0]  # the questions answered before the challenge
-        was, now = (NEGATED, AFFIRMED) if says_yes else (AFFIRMED, NEGATED)
-        for earlier in range(before - 1, max(-1, before - _LATE_REACH - 1), -1):
-            if not doc.sentences[earlier].text.rstrip().endswith("?"):
-                continue
-            answered = [
-                tok
-                for tok in by_sentence.get(doc.sentences[earlier].index, [])
-                if tok.speaker == spk and tok.polarity == was and is_content(tok)
-            ]
-            if answered:
-                for tok in answered:
-                    tok.polarity = now
-                break
 
 
 # a speaker who takes back what was just named as a relative's ("Yes - the apixaban. No, wait.

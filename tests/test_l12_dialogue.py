@@ -4,7 +4,7 @@ dialogue is read as the dialogue says, each reading with a control."""
 from __future__ import annotations
 
 import medfact.verifiers  # noqa: F401 - the rules registered
-from medfact.analysis import AFFIRMED, FAMILY, NEGATED
+from medfact.analysis import AFFIRMED, FAMILY
 from medfact.testing import analysed, run_rule
 
 
@@ -138,34 +138,3 @@ def test_worse_on_a_deep_breath_is_worse_on_inspiration() -> None:
     # control: the answer is yes
     yes = ctx.replace("deep breath?\nPatient: No.", "deep breath?\nPatient: Yes.")
     assert not any("inspiration" in span for span in _flagged("negation.v1", out, yes))
-
-
-_ABROAD = (
-    "Doctor: Any travel abroad this year?\nPatient: No, nowhere.\n"
-    "Doctor: And how long have you had the diarrhoea?\nPatient: A week.\n"
-    "Wife: We went to Goa in March.\nPatient: Oh, yes, sorry, I forgot about that.\n"
-    "Doctor: Any blood in it?\nPatient: No."
-)
-
-
-def test_an_answer_conceded_to_a_relative_is_taken_back() -> None:
-    assert _token(_ABROAD, "travel").polarity == AFFIRMED
-    out = "Diarrhoea x1 wk, no blood. No travel abroad."
-    assert any("travel" in span for span in _flagged("negation.v1", out, _ABROAD))
-    # control: a reply that does not concede leaves the denial standing
-    kept = _ABROAD.replace("Oh, yes, sorry, I forgot about that.", "That was last year, love.")
-    assert _token(kept, "travel").polarity == NEGATED
-    assert not any("travel" in span for span in _flagged("negation.v1", out, kept))
-
-
-def test_a_yes_conceded_to_a_challenge_becomes_a_no() -> None:
-    ctx = (
-        "Nurse: Have you had any clopidogrel this week?\nPatient: Yes, this morning.\n"
-        "Nurse: This morning? You were told to stop it on Monday.\n"
-        "Patient: Oh - no, sorry, that was the aspirin. None since Sunday.\n"
-        "Nurse: Thank you."
-    )
-    assert _token(ctx, "clopidogrel").polarity == NEGATED
-    # control: the challenge met with a yes keeps it taken
-    kept = ctx.replace("Oh - no, sorry, that was the aspirin. None since Sunday.", "Yes, I forgot.")
-    assert _token(kept, "clopidogrel").polarity == AFFIRMED

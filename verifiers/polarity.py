@@ -101,7 +101,6 @@ _CONCERN = frozenset(
         "tobacco",
         "alcohol",
         "drug",
-        "travel",  # an exposure: travel abroad decides malaria, TB and DVT work-ups
         "diabet",
         "hypertens",
         "abus",
