@@ -2044,6 +2044,9 @@ def _corrected_by_another(doc: AnalyzedText) -> None:
     with_values = {q.sentence for q in doc.quantities}
     dropped: set[int] = set()
     for sent in doc.sentences[1:]:
+        if sent.index in with_values and _relative_gives_other_value(doc, sent):
+            dropped.add(sent.index - 1)
+            continue
         m = _OTHERS_CORRECTION.match(sent.text)
         if m is None or sent.index not in with_values:
             continue  # a correction gives the value it corrects to
@@ -2054,6 +2057,32 @@ def _corrected_by_another(doc: AnalyzedText) -> None:
     if dropped:
         doc.quantities = [q for q in doc.quantities if q.sentence not in dropped]
         _mark_retracted(doc, dropped)
+
+
+def _relative_gives_other_value(doc: AnalyzedText, sent: Sentence) -> bool:
+    """Whether ``sent`` is a relative's turn that opens with a value of the kind that the
+    other speaker's sentence before it gave, with another number ("Patient: they said it was a
+    five millimeter stone - Wife: four millimeter, the paper says four")."""
+    tag = _SPEAKER.match(sent.text)
+    if tag is None or not is_relative(_speaker_name(tag)):
+        return False
+    ours = [q for q in doc.quantities if q.sentence == sent.index]
+    if not ours or doc.text[sent.span[0] + tag.end() : ours[0].start].strip(" ,.-"):
+        return False  # the turn says something before its value: no correction of it
+    before = doc.sentences[sent.index - 1]
+    told = next(
+        (m for k in range(before.index, -1, -1) if (m := _SPEAKER.match(doc.sentences[k].text))),
+        None,
+    )
+    if told is None or _speaker_name(told) == _speaker_name(tag):
+        return False
+    return any(
+        q.sentence == before.index
+        and q.unit_class is not None
+        and q.unit_class == ours[0].unit_class
+        and q.base_value() != ours[0].base_value()
+        for q in doc.quantities
+    )
 
 
 def _mark_retracted(doc: AnalyzedText, sentences: set[int]) -> None:

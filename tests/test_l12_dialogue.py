@@ -138,3 +138,35 @@ def test_worse_on_a_deep_breath_is_worse_on_inspiration() -> None:
     # control: the answer is yes
     yes = ctx.replace("deep breath?\nPatient: No.", "deep breath?\nPatient: Yes.")
     assert not any("inspiration" in span for span in _flagged("negation.v1", out, yes))
+
+
+_STONE = (
+    "Doctor: and the scan in the ED\n"
+    "Patient: they said it was a six millimetre stone\n"
+    "Wife: three millimetre, the report says three\n"
+    "Doctor: okay any fever\nPatient: no"
+)
+
+
+def test_a_relatives_turn_is_a_sentence_of_its_own() -> None:
+    ctx = analysed("Seen today.", _STONE).context
+    assert ctx is not None
+    assert [s.text.split(":")[0] for s in ctx.sentences[:3]] == ["Doctor", "Patient", "Wife"]
+    # control: a note's own line that opens with a word and a colon is no turn
+    note = analysed("Seen today.", "Plan: stone six millimetre\nrecheck in two weeks").context
+    assert note is not None and len(note.sentences) == 1
+
+
+def test_millimetres_in_words_are_a_length() -> None:
+    ctx = analysed("Seen today.", "a six millimetre stone and a two centimetre cyst").context
+    assert ctx is not None
+    assert [(q.value, q.unit) for q in ctx.quantities] == [(6.0, "mm"), (2.0, "cm")]
+
+
+def test_a_value_a_relative_corrects_at_once_is_taken_back() -> None:
+    out = "CT: 6 mm distal ureteral stone. No fever."
+    assert any("6 mm" in span for span in _flagged("numbers.v1", out, _STONE))
+    assert _flagged("numbers.v1", out.replace("6 mm", "3 mm"), _STONE) == []
+    # control: a relative who opens with the same value confirms it
+    agreed = _STONE.replace("three millimetre, the report says three", "six millimetre, yes")
+    assert _flagged("numbers.v1", out, agreed) == []
