@@ -1133,6 +1133,7 @@ class Analyzer:
             doc.sides = [m for m in doc.sides if m.sentence not in drop]
         _late_corrections(doc, by_sentence)
         _side_corrections(doc, by_sentence)
+        _given_to_relative(doc, by_sentence)
 
     @staticmethod
     def _quantities(doc: AnalyzedText, toks: list[Token], offset: int) -> None:
@@ -2079,6 +2080,9 @@ def _corrected_by_another(doc: AnalyzedText) -> None:
     with_values = {q.sentence for q in doc.quantities}
     dropped: set[int] = set()
     for sent in doc.sentences[1:]:
+        if sent.index in with_values and _relative_gives_other_value(doc, sent):
+            dropped.add(sent.index - 1)
+            continue
         m = _OTHERS_CORRECTION.match(sent.text)
         if m is None or sent.index not in with_values:
             continue  # a correction gives the value it corrects to
@@ -2089,6 +2093,32 @@ def _corrected_by_another(doc: AnalyzedText) -> None:
     if dropped:
         doc.quantities = [q for q in doc.quantities if q.sentence not in dropped]
         _mark_retracted(doc, dropped)
+
+
+def _relative_gives_other_value(doc: AnalyzedText, sent: Sentence) -> bool:
+    """Whether ``sent`` is a relative's turn that opens with a value of the kind that the
+    other speaker's sentence before it gave, with another number ("Patient: they said it was a
+    five millimeter stone - Wife: four millimeter, the paper says four")."""
+    tag = _SPEAKER.match(sent.text)
+    if tag is None or not is_relative(_speaker_name(tag)):
+        return False
+    ours = [q for q in doc.quantities if q.sentence == sent.index]
+    if not ours or doc.text[sent.span[0] + tag.end() : ours[0].start].strip(" ,.-"):
+        return False  # the turn says something before its value: no correction of it
+    before = doc.sentences[sent.index - 1]
+    told = next(
+        (m for k in range(before.index, -1, -1) if (m := _SPEAKER.match(doc.sentences[k].text))),
+        None,
+    )
+    if told is None or _speaker_name(told) == _speaker_name(tag):
+        return False
+    return any(
+        q.sentence == before.index
+        and q.unit_class is not None
+        and q.unit_class == ours[0].unit_class
+        and q.base_value() != ours[0].base_value()
+        for q in doc.quantities
+    )
 
 
 def _mark_retracted(doc: AnalyzedText, sentences: set[int]) -> None:
@@ -2283,6 +2313,49 @@ def _side_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) ->
                 m.sentence < at and m.anatomy == part and m.side == side for at, part, side in wrong
             )
         ]
+
+
+# a speaker who takes back what was just named as a relative's ("Yes - the apixaban. No, wait.
+# That's my wife's."; "the penicillin one... no, hang on, sorry, that's my husband")
+_TAKE_BACK = r"(?:no|wait|sorry|hang\s+on|hold\s+on|oh)\b[\s,.!\u2026\-\u2013\u2014]+"
+_GIVEN_TO_RELATIVE = re.compile(
+    rf"\b(?:no|wait|sorry|hang\s+on|hold\s+on)\b[\s,.!\u2026\-\u2013\u2014]+(?:{_TAKE_BACK})*"
+    r"(?:that'?s|that\s+(?:is|was)|those\s+(?:are|were))\s+(?:(?:my|his|her|our)\s+)?"
+    r"([a-z]+(?:'s)?)\b",
+    re.IGNORECASE,
+)
+
+
+def _given_to_relative(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) -> None:
+    """What a speaker names and at once gives to a relative ("Yes - the apixaban. No, wait.
+    That's my wife's.") is the relative's, told as fact: the words named before the take-back,
+    in its sentence or else in the turn's sentence before it."""
+    low = doc.text.lower()
+    if "that" not in low and "those" not in low:
+        return  # most texts give nothing back: the pattern is not run
+    for m in _GIVEN_TO_RELATIVE.finditer(doc.text):
+        if not is_relative(m.group(1).lower()):
+            continue
+        sent = next((s for s in doc.sentences if s.span[0] <= m.start() < s.span[1]), None)
+        if sent is None:
+            continue
+        tag = _SPEAKER.match(sent.text)
+        opens = sent.span[0] + (tag.end() if tag else 0)
+        named = [
+            t for t in by_sentence.get(sent.index, []) if opens <= t.start and t.end <= m.start()
+        ]
+        if not any(is_content(t) for t in named):
+            if tag is not None or sent.index == 0:
+                continue  # a turn that opens with the take-back gives back nothing of its own
+            before = doc.sentences[sent.index - 1]
+            tag = _SPEAKER.match(before.text)
+            opens = before.span[0] + (tag.end() if tag else 0)
+            named = [t for t in by_sentence.get(before.index, []) if opens <= t.start]
+        for tok in named:
+            if is_content(tok):
+                tok.scope = FAMILY
+                if tok.polarity == ASKED:
+                    tok.polarity = AFFIRMED  # "she was on warfarin, wasn't she? - that was Dad"
 
 
 def _affirm_last_denied(

@@ -22,7 +22,12 @@ def _wordset(words: str) -> frozenset[str]:
 
 _NAMES = (
     r"(?:Doctor|Patient|G(?:ue)?st_[A-Za-z]+|Nurse|Physician|Clinician|Provider|Caregiver"
-    r"|Interpreter|Parent|Mother|Father|Assistant|User|Speaker[ _]?\d{1,2})"
+    r"|Interpreter|Parent|Mother|Father|Assistant|User|Speaker[ _]?\d{1,2}"
+    # a relative or another clinician who speaks in the visit ("Wife: four millimeter"): a
+    # turn of its own where the line before ends without a full stop
+    r"|Wife|Husband|Partner|Son|Daughter|Brother|Sister|Mum|Mom|Dad|Grandmother|Grandfather"
+    r"|Grandma|Grandpa|Aunt|Uncle|Carer|Midwife|Pharmacist|Paramedic|Registrar|Surgeon"
+    r"|Anaesthetist|Anesthetist|Therapist|Physiotherapist)"
 )
 _BRACKET = (
     r"\[(?:doctor|patient|nurse|physician|clinician|provider|caregiver|interpreter|guest"

@@ -585,8 +585,10 @@ class NegationRule(Rule):
         aside = text.find("(", tok.end, hi) if tok.scope == HISTORY else -1
         close = text.find(")", aside, hi) if aside >= 0 else -1
         within = range(aside + 1, close if close >= 0 else hi) if aside >= 0 else range(0)
+        named = [t for t in sentence if lo <= t.start < hi]
         if any(
-            is_relative(t.text) and t.start not in within for t in sentence if lo <= t.start < hi
+            is_relative(t.text) and t.start not in within and not _source(named, k)
+            for k, t in enumerate(named)
         ):
             return None
         anchor, said = family[0], "a relative's in the input, not the patient's"
@@ -1156,6 +1158,15 @@ _CLINICIANS = frozenset({"doctor", "dr", "physician", "provider", "clinician", "
 def _judgement(view: CaseDoc, spans: list[tuple[int, int]], tok: Token) -> bool:
     """Whether ``tok`` lies under an Assessment/Impression/Plan header: a clinical judgement."""
     return any(start <= tok.start < end for start, end in spans)
+
+
+def _source(tokens: list[Token], k: int) -> bool:
+    """Whether the relative ``tokens[k]`` is named as who told it, not whom it is about
+    ("Per son: previously on warfarin", "according to his wife")."""
+    before = [t.text for t in tokens[max(0, k - 3) : k]]
+    if before and before[-1] in ("his", "her", "the", "their"):
+        before = before[:-1]
+    return bool(before) and (before[-1] == "per" or before[-2:] == ["according", "to"])
 
 
 def _conversational(ctx: AnalyzedText, mention: Token) -> bool:

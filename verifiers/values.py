@@ -13,7 +13,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from medfact.analysis import AnalyzedText, Quantity, is_content
+from medfact.analysis import AnalyzedText, Quantity, is_content, speaker_tag
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import DOSE_CLASSES, FREQUENCIES, LABS, NUMBER_WORDS
 from medfact.registry import verifiers
@@ -295,17 +295,48 @@ def _relative_distance(q: Quantity, c: Quantity, out: AnalyzedText, ctx: Analyze
 
 
 _HOW_MANY = re.compile(r"\bhow\s+(?:many|much)\b", re.IGNORECASE)
+_SETTLED_REACH = 3  # sentences into a reply turn that its settled number may come
 
 
-def _asked_count(ctx: AnalyzedText, c: Quantity) -> set[str]:
+def _asked_count(ctx: AnalyzedText, c: Quantity, counted: str | None = None) -> set[str]:
     """The content stems of a "how many ...?" question that the number ``c`` answers ("How
-    many pillows? - Three."): a short reply right after it."""
+    many pillows? - Three."): a short reply right after it, or the number its turn settles on
+    where the output's count counts what was asked (``counted``: the word after it)."""
     sent = c.sentence
     if sent == 0 or len(ctx.sentences[sent].text.split()) > 4:
         return set()
-    if not _HOW_MANY.search(ctx.sentences[sent - 1].text):
+    if _HOW_MANY.search(ctx.sentences[sent - 1].text):
+        return _question_before(ctx, c)
+    # "How many pillows? - Just the one. Well... no, that's not right. Three now.": the number
+    # a turn settles on a few sentences in answers the question before the turn too
+    opens = next(
+        (
+            k
+            for k in range(sent - 1, max(0, sent - 1 - _SETTLED_REACH), -1)
+            if speaker_tag(ctx.sentences[k].text, 0) is not None
+        ),
+        None,
+    )
+    if opens is None or speaker_tag(ctx.sentences[sent].text, 0) is not None:
         return set()
-    return _question_before(ctx, c)
+    asked = ctx.sentences[opens - 1]
+    if not _HOW_MANY.search(asked.text) or not asked.text.rstrip().endswith("?"):
+        return set()
+    stems = {t.stem for t in ctx.sentence_tokens(opens - 1) if is_content(t)}
+    # "~1 mo" against "How many pillows?": it counts something else
+    return stems if counted is None or counted in stems else set()
+
+
+def _counted_word(doc: AnalyzedText, q: Quantity) -> str | None:
+    """The stem of the word a bare count counts, right after it ("1 pillow", "~1 mo"), or
+    None where none follows in its sentence."""
+    k = q.token_index + 1
+    if q.unit_class is not None or k >= len(doc.tokens):
+        return None
+    after = doc.tokens[k]
+    if after.sentence != doc.tokens[q.token_index].sentence or not after.text[0].isalpha():
+        return None
+    return after.stem
 
 
 _ONE_UNIT = {
@@ -872,6 +903,7 @@ class NumbersRule(Rule):
         if q.value == 1.5 and _one_of(q.unit, ctx.text, and_a_half=True):
             return None  # "1.5 L" where the input says "a litre and a half"
         anchors = clause_window_stems(out, q.token_index)
+        counted = _counted_word(out, q)
         rivals = []
         answered = False
         for c in theirs:
@@ -885,7 +917,7 @@ class NumbersRule(Rule):
                 ctx.text, max(0, c.start - 20), c.start
             ):
                 continue  # "i chase my two four-year-olds": a child's age, not the patient's
-            asked = _asked_count(ctx, c) if q.unit_class is None else set()
+            asked = _asked_count(ctx, c, counted) if q.unit_class is None else set()
             overlap = len(anchors & (clause_window_stems(ctx, c.token_index) | asked))
             answered = answered or bool(anchors & asked)
             rivals.append((overlap, c))
