@@ -1,0 +1,113 @@
+"""Issue 13, time and comparisons: a change dated as a course over time ("progressively
+worsening since onset", "worse than last visit") that the input never states is an invented
+trend (comparison.v1, risk 3); a trigger or a change dated by an event stays a check."""
+
+from __future__ import annotations
+
+import pytest
+
+from medfact import registry
+from medfact.testing import analysed
+from medfact.types import Finding
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    return registry.verifiers.create("comparison.v1")
+
+
+def risks(rule, context: str, output: str) -> list[tuple[str, int]]:
+    found: list[Finding] = rule(analysed(output, context))
+    return [(output[f.span[0] : f.span[1]], f.risk) for f in found if f.span is not None]
+
+
+# --- comparison.v1: a course over time --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("context", "output", "word"),
+    [
+        (
+            "Doctor: How has the pain been?\nPatient: It comes when I bend over, about the same "
+            "each time. It eases off when I stand up.",
+            "Low back pain on bending, progressively worsening since onset.",
+            "worsening",
+        ),
+        (
+            "Patient: The wheeze is there most mornings, it's been like that for a while.\n"
+            "Doctor: Using the blue inhaler?\nPatient: Twice a day.",
+            "Morning wheeze, worse since last visit; salbutamol BD.",
+            "worse",
+        ),
+        (
+            "Day 3. Creatinine 142 today, 141 yesterday, 165 on admission. Eating and drinking.",
+            "Cr 142, improving daily (165 on admission).",
+            "improving",
+        ),
+        (
+            "Breathless on walking to the bathroom. SpO2 91% on 2 L. Drain in situ.",
+            "Breathlessness worse than last week, SpO2 91% on 2 L.",
+            "worse",
+        ),
+    ],
+)
+def test_a_course_the_input_never_states_is_risk_3(comparison, context, output, word) -> None:
+    assert (word, 3) in risks(comparison, context, output)
+
+
+@pytest.mark.parametrize(
+    ("context", "output", "word"),
+    [
+        # undated: a check only ("improving" may reword "much better now")
+        (
+            "Patient: The cough is there at night, mostly.",
+            "Cough improving.",
+            "improving",
+        ),
+        # dated by an event: the input gives the same change in other words
+        (
+            "Patient: I've been eating badly since my husband passed.",
+            "Diet worse since bereavement.",
+            "worse",
+        ),
+        (
+            "Patient: That one's been fine since the injection.",
+            "R knee settled since injection.",
+            "settled",
+        ),
+    ],
+)
+def test_an_undated_change_or_one_dated_by_an_event_stays_a_check(
+    comparison, context, output, word
+) -> None:
+    assert (word, 2) in risks(comparison, context, output)
+
+
+def test_a_trigger_is_no_course(comparison) -> None:
+    context = "Patient: My shoulder hurts when I reach overhead, it's been like that a month."
+    assert risks(comparison, context, "Shoulder pain, worse with overhead reaching.") == []
+
+
+def test_a_course_the_input_gives_is_no_finding(comparison) -> None:
+    context = "Patient: The pain has been getting worse and worse since it started."
+    assert risks(comparison, context, "Pain progressively worsening since onset.") == []
+
+
+def test_a_course_stays_a_check_where_the_input_states_that_change_of_something(
+    comparison,
+) -> None:
+    # a transcript without stops: "better" is the patient's answer, its topic worded otherwise
+    context = (
+        "[doctor] how have you been since the last time i saw you ? [patient] i've been "
+        "doing better . um , i've been struggling with my mood a bit"
+    )
+    output = "The patient reports that she has been doing better since her last visit."
+    assert ("better", 3) not in risks(comparison, context, output)
+    # control: with no "better" in the input the same course is an invented trend
+    assert ("better", 3) in risks(comparison, context.replace("doing better", "so-so"), output)
+
+
+def test_a_state_word_is_no_course(comparison) -> None:
+    context = "Doctor: How long had he been that way?\nWife: All day. He was barely conscious."
+    output = "Found with a decreased status since the last one day."
+    assert all(risk < 3 for _, risk in risks(comparison, context, output))
