@@ -111,3 +111,32 @@ def test_a_state_word_is_no_course(comparison) -> None:
     context = "Doctor: How long had he been that way?\nWife: All day. He was barely conscious."
     output = "Found with a decreased status since the last one day."
     assert all(risk < 3 for _, risk in risks(comparison, context, output))
+
+
+# --- temporal.v1: clock times of the same event -----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def temporal():
+    return registry.verifiers.create("temporal.v1")
+
+
+def test_a_time_belongs_to_the_moment_its_when_clause_describes(temporal) -> None:
+    context = (
+        "Found by her husband at 08:15 unable to speak. He last saw her well at 07:50, when "
+        "she was making breakfast."
+    )
+    assert ("03:50", 3) in risks(temporal, context, "LKW 03:50 (making breakfast).")
+    # control: the same time is no finding
+    assert risks(temporal, context, "LKW 07:50 (making breakfast).") == []
+
+
+def test_a_four_digit_time_after_at_may_be_followed_by_an_order_word(temporal) -> None:
+    context = "Aspirin 325 mg given at 1412, then heparin bolus at 1430, then transfer to the cath "
+    context += "lab at 1455."
+    assert [word for word, _ in risks(temporal, context, "Aspirin at 1510 after arrival.")] == [
+        "1510"
+    ]
+    # control: the input's own time, and a count that no "at" makes a time
+    assert risks(temporal, context, "Aspirin at 1412 before transfer.") == []
+    assert risks(temporal, context, "Platelets 1510 after transfusion.") == []

@@ -299,9 +299,13 @@ _WORD_TIMES = {
 _CLOCK = re.compile(
     r"\b(?:(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)(?:\s?(?P<ap>[ap]\.?m\.?))?"
     r"|(?P<h2>1[0-2]|0?[1-9])\s?(?P<ap2>[ap]\.?m\.?)"
-    r"|(?P<mil>(?:0\d|1\d|2[0-3])[0-5]\d)(?=\s*(?:h\b|hrs\b|hours\b|,|\.|;|$|\s+(?:and|when|on|to|with|by)\b)))",
+    r"|(?P<mil>(?:0\d|1\d|2[0-3])[0-5]\d)(?=\s*(?:h\b|hrs\b|hours\b|,|\.|;|$|\s+(?:and|when|on|to|with|by)\b)"
+    # after "at", an order word may follow too ("aspirin at 1510 after arrival in the cath lab")
+    r"|(?<=\bat\s\d{4})\s+(?:after|before|then|in|until|from)\b))",
     re.IGNORECASE,
 )
+# a phrase after a time that says what was happening then (", when she was making breakfast")
+_WHEN_CLAUSE = re.compile(r",\s*(?:when|while|as)\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:in|since|from|of)\s+(?P<y>19\d\d|20\d\d)\b", re.IGNORECASE)
 _TIME_WORDS = frozenset(
     {
@@ -767,6 +771,9 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
         found.append(Mention("time", str(sign), m.start(), m.end(), topic, amount=hours))
     for m in anchored(_CLOCK, doc, frozenset(), numbers=True, tokens=opening):
         lo, hi = text.clause(m.start(), phrase=True)
+        if _WHEN_CLAUSE.match(doc.text, hi):
+            # "last saw her well at 07:50, when she was making breakfast": the moment's clause
+            hi = text.clause(hi + 1, phrase=True)[1]
         # "8 am." ends a sentence: the dot is not part of the time ("8 a.m." keeps its own)
         end = m.end() - 1 if m.group().endswith("m.") and m.group()[-3] != "." else m.end()
         topic = text.topic(lo, hi, m.span())
