@@ -140,3 +140,71 @@ def test_a_four_digit_time_after_at_may_be_followed_by_an_order_word(temporal) -
     # control: the input's own time, and a count that no "at" makes a time
     assert risks(temporal, context, "Aspirin at 1412 before transfer.") == []
     assert risks(temporal, context, "Platelets 1510 after transfusion.") == []
+
+
+# --- temporal.v1: the order of two events, read from the input's dates -----------------------
+
+
+def orders(rule, context: str, output: str) -> list[str]:
+    found: list[Finding] = rule(analysed(output, context))
+    return [output[f.span[0] : f.span[1]] for f in found if f.message.startswith("order:")]
+
+
+@pytest.mark.parametrize(
+    ("context", "output", "expected"),
+    [
+        (
+            "Started on doxycycline five days ago for cellulitis. A blotchy rash appeared this "
+            "morning.",
+            "Blotchy rash, appeared before doxycycline was started.",
+            ["before doxycycline was started"],
+        ),
+        (
+            "Lamotrigine was started 12 days ago. Two days ago she developed a red, blotchy "
+            "rash on her chest. Lamotrigine stopped today.",
+            "Rash on chest predating lamotrigine.",
+            ["predating lamotrigine"],
+        ),
+        (
+            "Swollen ankles for three weeks. She started amlodipine 10 mg five weeks ago.",
+            "Ankle swelling, began before starting amlodipine.",
+            ["before starting amlodipine"],
+        ),
+        # a phrase that opens another clause takes no date from the one before ("four days
+        # ago" is the drug's): the rash keeps the one date the input gives it
+        (
+            "The rash appeared this morning. She was started on amoxicillin four days ago, and "
+            "the rash came on after the fourth day of treatment.",
+            "Rash, appeared before amoxicillin was started.",
+            ["before amoxicillin was started"],
+        ),
+    ],
+)
+def test_an_order_the_input_dates_the_other_way_is_a_contradiction(
+    temporal, context, output, expected
+) -> None:
+    assert orders(temporal, context, output) == expected
+
+
+@pytest.mark.parametrize(
+    ("context", "output"),
+    [
+        # the order the input's dates give
+        (
+            "Started on doxycycline five days ago for cellulitis. A blotchy rash appeared this "
+            "morning.",
+            "Blotchy rash, appeared after doxycycline was started.",
+        ),
+        (
+            "Swollen ankles for three weeks. She started amlodipine 10 mg five weeks ago.",
+            "Ankle swelling, began 2 wk after starting amlodipine.",
+        ),
+        # a plan orders what is to come
+        (
+            "Swollen ankles for three weeks. She started amlodipine 10 mg five weeks ago.",
+            "Will review ankle swelling before starting amlodipine again.",
+        ),
+    ],
+)
+def test_an_order_the_input_does_not_reverse_is_no_finding(temporal, context, output) -> None:
+    assert orders(temporal, context, output) == []

@@ -20,7 +20,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from medfact.analysis import AnalyzedText, Token, is_content
+from medfact.analysis import AnalyzedText, Token, is_clinical, is_content
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import NUMBER_WORDS
 from medfact.registry import verifiers
@@ -885,6 +885,175 @@ def _same_time(a: Mention, b: Mention) -> bool:
     return a.amount == b.amount
 
 
+# --- the order of two events ------------------------------------------------------------------
+
+# an output's order of two events ("appeared before amoxicillin was started", "rash predating
+# lamotrigine", "swelling began after starting amlodipine"); "2 wk before" keeps the order
+_ORDER = re.compile(
+    r"\b(?P<o>before|after|predating|pre-dating|preceding|following|prior\s+to)\s+", re.I
+)
+_ORDER_SIGN = {"after": 1, "following": 1}  # the others put the first event earlier (-1)
+# a plan or a condition orders what is to come, not what happened ("start it after the flare
+# settles", "if no better after a week")
+_NOT_HAPPENED = re.compile(
+    r"\b(?:will|would|should|could|plan\w*|if|until|unless|once|to\s+be|to\s+start|avoid|not|"
+    r"\w+n't|never)\b",
+    re.IGNORECASE,
+)
+_PHRASE_EDGE = re.compile(r"[,;:()\[\]\n]|[.!?](?:\s|$)")
+# words of an event that name neither it nor its time ("appeared", "was started")
+_EVENT_VERBS = frozenset(
+    {"appear", "start", "began", "begin", "begun", "develop", "came", "come", "onset", "note"}
+    | {"taken", "given", "took", "gave", "commenc", "initi", "first"}
+)
+_NOW_WORDS = re.compile(r"\b(?:this\s+(?:morning|afternoon|evening)|today|tonight)\b", re.I)
+# how long something has gone on dates its start ("swollen ankles for three weeks", "x3 wk")
+_LASTED = re.compile(
+    rf"(?:\bfor\s+(?:the\s+(?:past|last)\s+)?|\bx\s?)(?P<n>\d+|{_COUNT}|a|an)\s*"
+    r"(?P<u>hour|day|week|month|year|h|d|wk|mo|yr)s?\b",
+    re.IGNORECASE,
+)
+_SHORT_UNITS = {"h": "hour", "d": "day", "wk": "week", "mo": "month", "yr": "year"}
+_STARTS = re.compile(r"\b(?:start\w*|began|begun|commenced|initiated|put\s+on)\b", re.I)
+_APART = 12.0  # hours between two dated events for an order to be read from their dates
+_EVENT_WORDS = 3  # content words on each side of an order word that name its events
+
+
+@dataclass(frozen=True)
+class _Order:
+    """An output's order of two events: the first's content stems, the second's (and its drug),
+    +1 when the first came after the second, -1 when before, and the span of the order."""
+
+    before_stems: frozenset[str]
+    after_stems: frozenset[str]
+    drug: str | None
+    sign: int
+    span: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class _Dated:
+    """A date of the input: its span and its hours from now (negative: in the past)."""
+
+    start: int
+    end: int
+    hours: float
+
+
+def _event_stems(toks: list[Token]) -> frozenset[str]:
+    """Stems of the clinical words that name an event ("rash", "swelling", "amlodipine")."""
+    return frozenset(
+        t.stem
+        for t in toks
+        if is_content(t) and is_clinical(t) and t.stem not in _EVENT_VERBS | _TIME_WORDS
+    )
+
+
+def _orders(doc: AnalyzedText) -> list[_Order]:
+    """The output's orders of two events that happened (not a plan's or a condition's)."""
+    text = doc.text
+    found = []
+    for m in _ORDER.finditer(text):
+        edge = _PHRASE_EDGE.search(text, m.end())
+        hi = edge.start() if edge else len(text)
+        lead = [e.end() for e in _PHRASE_EDGE.finditer(text, max(0, m.start() - 200), m.start())]
+        lo = lead[-1] if lead else max(0, m.start() - 200)
+        sent_lo = max(text.rfind(mark, 0, m.start()) for mark in ".;\n") + 1
+        if _NOT_HAPPENED.search(text, sent_lo, hi):
+            continue
+        later = [t for t in doc.tokens_in(m.end(), hi) if is_content(t)][:_EVENT_WORDS]
+        drug = next((d.canonical for d in doc.drugs if m.end() <= d.start < hi), None)
+        after_stems = _event_stems(later)
+        if not after_stems:
+            continue  # "after meals", "before 8 am": no event named
+        earlier = _event_stems(
+            [t for t in doc.tokens_in(lo, m.start()) if is_content(t)][-_EVENT_WORDS:]
+        )
+        if not earlier and lo > 0:  # "rash this AM, appeared before ...": the phrase before
+            prev = [e.end() for e in _PHRASE_EDGE.finditer(text, max(0, lo - 200), lo - 1)]
+            toks = doc.tokens_in(prev[-1] if prev else max(0, lo - 200), lo)
+            earlier = _event_stems([t for t in toks if is_content(t)][-_EVENT_WORDS:])
+        if earlier:
+            sign = _ORDER_SIGN.get(m.group("o").lower(), -1)
+            end = m.end() + len(text[m.end() : hi].rstrip())
+            found.append(_Order(earlier, after_stems, drug, sign, (m.start(), end)))
+    return found
+
+
+def _dates(ctx: AnalyzedText, found: list[Mention]) -> list[_Dated]:
+    """The input's dates counted from now: relative times ("four days ago", "yesterday"; not
+    "two days before admission"), "this morning" and "today", and the start of what has lasted
+    a while ("for three weeks")."""
+    text = ctx.text
+    dates = [
+        _Dated(t.start, t.end, float(t.value) * t.amount)
+        for t in found
+        if t.kind == "time"
+        and t.amount is not None
+        and t.value in ("-1", "1")
+        and not _ANCHORED.search(text, t.start, t.end)
+    ]
+    dates += [_Dated(m.start(), m.end(), 0.0) for m in _NOW_WORDS.finditer(text)]
+    for m in _LASTED.finditer(text):
+        n = m.group("n").lower()
+        count = 1.0 if n in ("a", "an") else NUMBER_WORDS.get(n)
+        if count is None and n.isdigit():
+            count = float(n)
+        unit = m.group("u").lower()
+        if count is not None:
+            hours = float(count) * _HOURS[_SHORT_UNITS.get(unit, unit)]
+            dates.append(_Dated(m.start(), m.end(), -hours))
+    return sorted(dates, key=lambda d: d.start)
+
+
+_NEW_CLAUSE = re.compile(r"\s*(?:and|but|then|which|who|when|while|so|after|before)\b", re.I)
+
+
+def _date_at(text: str, near: list[_Dated], lo: int, at: int) -> _Dated | None:
+    """The date of the word at ``at`` among its sentence's dates ``near`` (the sentence starts
+    at ``lo``): the nearest in its phrase ("a rash that appeared this morning"), else the last
+    one before it where its phrase goes on the same clause ("Two days ago she developed a red,
+    blotchy rash"); none where its phrase opens another ("..., and the rash came on after")."""
+    edge = _PHRASE_EDGE.search(text, at)
+    start = max(text.rfind(mark, lo, at) for mark in ",;:(")
+    start = lo if start < 0 else start + 1
+    end = edge.start() if edge else len(text)
+    inside = [d for d in near if start <= d.start < end]
+    if inside:
+        return min(inside, key=lambda d: min(abs(d.start - at), abs(d.end - at)))
+    if _NEW_CLAUSE.match(text, start):
+        return None
+    earlier = [d for d in near if d.end <= start]
+    return earlier[-1] if earlier else None
+
+
+def _date_of(
+    ctx: AnalyzedText, dates: list[_Dated], stems: frozenset[str], drug: str | None, started: bool
+) -> _Dated | None:
+    """The one date the input gives an event: the nearest date in each sentence that names it
+    (a drug by name, in a sentence that starts it when ``started``), or None where it has none
+    or several."""
+    if drug is not None:
+        where = [d.start for d in ctx.drugs if d.canonical == drug]
+    else:
+        where = [t.start for t in ctx.tokens if t.stem in stems]
+    found: list[_Dated] = []
+    starts = ctx._starts
+    for at in where:
+        k = bisect_right(starts, at) - 1
+        if k < 0:
+            continue
+        lo, hi = ctx.sentences[ctx.tokens[k].sentence].span
+        if drug is not None and started and not _STARTS.search(ctx.text, lo, hi):
+            continue
+        when = _date_at(ctx.text, [d for d in dates if lo <= d.start < hi], lo, at)
+        if when is not None:
+            found.append(when)
+    if not found or any(abs(d.hours - found[0].hours) > _APART for d in found):
+        return None
+    return found[0]
+
+
 @verifiers.register("temporal.v1")
 class TemporalRule(Rule):
     name = "temporal.v1"
@@ -905,7 +1074,8 @@ class TemporalRule(Rule):
         out, ctx = view.output, view.context
         assert ctx is not None
         out_mentions = mentions(out)
-        if not out_mentions and not out.drugs:
+        orders = _orders(out)
+        if not out_mentions and not out.drugs and not orders:
             return []  # no marker and no drug (the stopped-but-listed check) to compare
         theirs = _Index(mentions(ctx, carry=True))
         findings = []
@@ -960,6 +1130,51 @@ class TemporalRule(Rule):
                 )
             )
         findings.extend(self._stopped_but_listed(view, theirs, out_mentions))
+        if orders:
+            findings.extend(self._order_clashes(view, orders, theirs.found))
+        return findings
+
+    def _order_clashes(
+        self, view: CaseDoc, orders: list[_Order], found: list[Mention]
+    ) -> list[Finding]:
+        """An output's order of two events that the input's dates reverse ("rash predating
+        lamotrigine" - "Lamotrigine was started 12 days ago ... Two days ago she developed a
+        rash")."""
+        ctx = view.context
+        assert ctx is not None
+        dates = _dates(ctx, found)
+        if not dates:
+            return []
+        findings = []
+        for order in orders:
+            then = _date_of(ctx, dates, order.after_stems, order.drug, started=True)
+            if then is None:
+                continue
+            first: list[_Dated] = []
+            for stem in order.before_stems:
+                when = _date_of(ctx, dates, frozenset({stem}), None, started=False)
+                if when is not None:
+                    first.append(when)
+            # every dated word of the first event on the other side of the second
+            if not first or any(
+                order.sign * (when.hours - then.hours) >= -_APART for when in first
+            ):
+                continue
+            said = ctx.text[first[0].start : first[0].end]
+            their = ctx.text[then.start : then.end]
+            findings.append(
+                self.finding(
+                    view,
+                    ErrorCategory.DETAIL_MISIDENTIFICATION,
+                    self.time_risk,
+                    order.span,
+                    f"order: '{view.output.text[slice(*order.span)]}' where the input dates "
+                    f"the one '{said}' and the other '{their}'",
+                    relation=CONTRADICTED,
+                    context_span=(first[0].start, first[0].end),
+                    confidence=0.6,
+                )
+            )
         return findings
 
     def _stopped_but_listed(
