@@ -208,3 +208,15 @@ def test_an_order_the_input_dates_the_other_way_is_a_contradiction(
 )
 def test_an_order_the_input_does_not_reverse_is_no_finding(temporal, context, output) -> None:
     assert orders(temporal, context, output) == []
+
+
+# --- temporal.v1: "X given" in a note is done -------------------------------------------------
+
+
+def test_a_dose_written_as_given_where_the_input_has_it_to_be_given(temporal) -> None:
+    context = "Kleihauer sent; anti-D to be given once the result is back, before discharge."
+    assert ("given", 3) in risks(temporal, context, "Kleihauer sent, anti-D given.")
+    # controls: the plan kept, and "given" as a reason or a denial
+    assert risks(temporal, context, "Kleihauer sent; anti-D to be given when back.") == []
+    assert risks(temporal, context, "Anti-D not yet given; Kleihauer sent.") == []
+    assert risks(temporal, context, "Kleihauer sent given her blood group; anti-D planned.") == []

@@ -91,6 +91,7 @@ _ASPECTS: dict[str, tuple[str, ...]] = {
         "done this",
         "done yesterday",
         "given today",
+        "given",  # "anti-D given": a note's done (not "given his age", "none given")
         "given yesterday",
         "performed today",
         "applied",
@@ -835,6 +836,12 @@ def _no_aspect(text: str, m: re.Match[str]) -> bool:
         _NOT_YET_BEFORE.search(text, before, at) or _OTHER_SENSE.match(text, m.end())
     ):
         return True  # "not yet done", "well done", "done so far", "due to"
+    if word == "given" and (
+        _GIVEN_AS_PREPOSITION.match(text, at)
+        or _NOT_YET_BEFORE.search(text, before, at)
+        or _NONE_BEFORE.search(text, before, at)
+    ):
+        return True  # "given his age": a reason; "not yet given", "none given": not done
     if word == "post-op" and _VISIT_AFTER.match(text, m.end()):
         return True  # "booked at the post-op clinic": a visit's name, not a done operation
     return word == "was done" and _DENIED_BEFORE.search(text, before, at) is not None
