@@ -220,3 +220,67 @@ def test_a_dose_written_as_given_where_the_input_has_it_to_be_given(temporal) ->
     assert risks(temporal, context, "Kleihauer sent; anti-D to be given when back.") == []
     assert risks(temporal, context, "Anti-D not yet given; Kleihauer sent.") == []
     assert risks(temporal, context, "Kleihauer sent given her blood group; anti-D planned.") == []
+
+
+# --- temporal.v1: a sequence told in one sentence ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("context", "output", "expected"),
+    [
+        (
+            "Witness: She was sitting on the bench, then she went stiff and started jerking, "
+            "and then she fell and hit her head on the kerb.",
+            "Fell and hit head on kerb, then stiffening and jerking.",
+            ["then stiffening and jerking"],
+        ),
+        # one event by two names: "sick" for "vomited", "went down" after it
+        (
+            "Wife: He was sick in the sink, then he went grey and went down, hitting his head "
+            "on the worktop.",
+            "Went grey and collapsed, striking head on worktop, then vomited.",
+            ["then vomited"],
+        ),
+        (
+            "Palpitations came on at the desk, then her vision greyed and she collapsed.",
+            "Collapsed, vision greyed before palpitations.",
+            ["before palpitations"],
+        ),
+    ],
+)
+def test_a_sequence_the_input_tells_the_other_way_round(
+    temporal, context, output, expected
+) -> None:
+    assert orders(temporal, context, output) == expected
+
+
+@pytest.mark.parametrize(
+    ("context", "output"),
+    [
+        # the same order in other words
+        (
+            "Witness: She went stiff and started jerking, and then she fell and hit her head.",
+            "Stiffening and jerking, then fell, hitting head.",
+        ),
+        (
+            "Witness: She went stiff and started jerking, and then she fell and hit her head.",
+            "Fell and hit head after stiffening and jerking.",
+        ),
+        # an order asked about is not told; a denied event is in no order
+        (
+            "Doctor: Did she fall and then start jerking?\nWitness: I didn't see.",
+            "Jerking, then fell.",
+        ),
+        (
+            "Patient: I didn't have any increased back pain after the accident.",
+            "Accident 5 years ago; no increased back pain following that accident.",
+        ),
+        # "following that accident" names the event, it is no "after that"
+        (
+            "Patient: The back pain got worse after the accident.",
+            "Back pain worse following that accident.",
+        ),
+    ],
+)
+def test_a_sequence_told_the_same_way_or_not_told_is_no_finding(temporal, context, output) -> None:
+    assert orders(temporal, context, output) == []

@@ -956,6 +956,97 @@ def _event_stems(toks: list[Token]) -> frozenset[str]:
     )
 
 
+# --- a sequence of events told in one sentence ("stiff and jerking, and then he fell") ---------
+
+_SEQUENCE = re.compile(
+    r"\s(?:->|\u2192)\s|\b(?:then|before|prior\s+to|after|following|predating)\b", re.I
+)
+_NOT_SEQUENCE_BEFORE = re.compile(
+    r"\b(?:since|by|until|till|back|from|even|only|now\s+and)\s+$", re.I
+)
+_AFTER_TIME = re.compile(
+    rf"\s+(?:\d|~|a\s+(?:few|couple|day|week|month|year|while)|(?:{_COUNT})\s|meals?|food|eating|"
+    r"exercise|exertion|activity|rest|bed|breakfast|lunch|dinner|surgery|discharge|admission)",
+    re.IGNORECASE,
+)
+# "after that, he fell": a "then"; "following that accident" names its event
+_THAT = re.compile(
+    r"\s+(?:that|this)(?=\s*[,.;:]|\s*$|\s+(?:he|she|i|we|they|it|you|the|his|her|my)\b)", re.I
+)
+# a denied event is in no order ("no increased back pain after the accident")
+_DENIED = re.compile(r"\b(?:no|not|never|denie[sd]|without|\w+n't)\b", re.I)
+_SEQUENCE_EDGE = re.compile(r"[;:()\[\]\n]|[.!?](?:\s|$)")
+_SEQUENCE_WORDS = 6  # content words of each part nearest the order word
+# one event by its several names: a fall, a vomit, palpitations
+_SAME_EVENT = {
+    "fell": "@fall", "fall": "@fall", "floor": "@fall", "colla": "@fall", "faint": "@fall",
+    "slump": "@fall", "sick": "@vomit", "vomit": "@vomit", "palpi": "@palpitation",
+}  # fmt: skip
+
+
+def _event_key(stem: str) -> str:
+    key = stem[:5] if len(stem) >= 5 else stem
+    return _SAME_EVENT.get(key, _SAME_EVENT.get(stem, key))
+
+
+def _part(doc: AnalyzedText, lo: int, hi: int, nearest_last: bool) -> frozenset[str]:
+    """Event keys of the content words of [lo, hi) nearest the order word."""
+    toks = [
+        t
+        for t in doc.tokens_in(lo, hi)
+        if is_content(t) and t.stem not in _EVENT_VERBS | _TIME_WORDS and not t.text[0].isdigit()
+    ]
+    toks = toks[-_SEQUENCE_WORDS:] if nearest_last else toks[:_SEQUENCE_WORDS]
+    return frozenset(_event_key(t.stem) for t in toks)
+
+
+def sequences(
+    doc: AnalyzedText, statements_only: bool
+) -> list[tuple[frozenset[str], frozenset[str], tuple[int, int]]]:
+    """(first event's keys, second event's keys, span of the order) of each order of two events
+    told in one sentence ("X, then Y", "X -> Y", "X before Y", "X after Y"); with
+    ``statements_only``, not in a question or after a condition."""
+    text = doc.text
+    found = []
+    for sent in doc.sentences:
+        lo, hi = sent.span
+        if statements_only and sent.text.rstrip().endswith("?"):
+            continue
+        marks = [m for m in _SEQUENCE.finditer(text, lo, hi)]
+        for k, m in enumerate(marks):
+            word = m.group().strip().lower()
+            if _NOT_SEQUENCE_BEFORE.search(text, max(lo, m.start() - 12), m.start()):
+                continue
+            if word in ("before", "after", "following", "prior to", "predating"):
+                if _THAT.match(text, m.end()):
+                    word = "then"  # "after that"
+                elif _AFTER_TIME.match(text, m.end()):
+                    continue  # "after 2 days", "before meals": a time or a trigger
+            edge = _SEQUENCE_EDGE.search(text, m.end(), hi)
+            end = min(
+                edge.start() if edge else hi, marks[k + 1].start() if k + 1 < len(marks) else hi
+            )
+            back = [e.end() for e in _SEQUENCE_EDGE.finditer(text, lo, m.start())]
+            start = max(back[-1] if back else lo, marks[k - 1].end() if k else lo)
+            if word not in ("then", "->", "\u2192"):
+                # "X before Y": the phrases either side of the order word
+                comma = text.rfind(",", start, m.start())
+                start = comma + 1 if comma >= 0 else start
+                stop = text.find(",", m.end(), end)
+                end = stop if stop >= 0 else end
+            if statements_only and _CONDITION.search(text, lo, m.start()):
+                continue
+            if _DENIED.search(text, start, end):
+                continue
+            before = _part(doc, start, m.start(), nearest_last=True)
+            after = _part(doc, m.end(), end, nearest_last=False)
+            first, second = (after, before) if word in ("after", "following") else (before, after)
+            first, second = first - second, second - first
+            if first and second:
+                found.append((first, second, (m.start(), end)))
+    return found
+
+
 def _orders(doc: AnalyzedText) -> list[_Order]:
     """The output's orders of two events that happened (not a plan's or a condition's)."""
     text = doc.text
@@ -1082,7 +1173,8 @@ class TemporalRule(Rule):
         assert ctx is not None
         out_mentions = mentions(out)
         orders = _orders(out)
-        if not out_mentions and not out.drugs and not orders:
+        told = _SEQUENCE.search(out.text) is not None
+        if not out_mentions and not out.drugs and not orders and not told:
             return []  # no marker and no drug (the stopped-but-listed check) to compare
         theirs = _Index(mentions(ctx, carry=True))
         findings = []
@@ -1139,6 +1231,39 @@ class TemporalRule(Rule):
         findings.extend(self._stopped_but_listed(view, theirs, out_mentions))
         if orders:
             findings.extend(self._order_clashes(view, orders, theirs.found))
+        if told:
+            findings.extend(self._sequence_clashes(view))
+        return findings
+
+    def _sequence_clashes(self, view: CaseDoc) -> list[Finding]:
+        """An output's order of two events that an input sentence tells the other way round
+        ("fell and hit head, then stiffening + jerking" - "he went stiff and started jerking,
+        and then he fell and hit his head")."""
+        ctx = view.context
+        assert ctx is not None
+        ours = sequences(view.output, statements_only=False)
+        if not ours:
+            return []
+        theirs = sequences(ctx, statements_only=True)
+        findings = []
+        for first, second, span in ours:
+            for their_first, their_second, their_span in theirs:
+                crossed = first & their_second and second & their_first
+                if crossed and not (first & their_first or second & their_second):
+                    findings.append(
+                        self.finding(
+                            view,
+                            ErrorCategory.DETAIL_MISIDENTIFICATION,
+                            self.time_risk,
+                            span,
+                            f"order: '{view.output.text[slice(*span)]}' where the input has "
+                            f"'{ctx.text[slice(*their_span)]}' the other way round",
+                            relation=CONTRADICTED,
+                            context_span=their_span,
+                            confidence=0.6,
+                        )
+                    )
+                    break
         return findings
 
     def _order_clashes(
