@@ -284,3 +284,13 @@ def test_a_sequence_the_input_tells_the_other_way_round(
 )
 def test_a_sequence_told_the_same_way_or_not_told_is_no_finding(temporal, context, output) -> None:
     assert orders(temporal, context, output) == []
+
+
+# --- temporal.v1: a stopped drug listed as taken after a dash ---------------------------------
+
+
+def test_a_word_before_a_dash_does_not_mark_the_drug_after_it_as_past(temporal) -> None:
+    context = "Patient: I was on warfarin after the clot in my leg. But they stopped it last year."
+    assert ("warfarin", 3) in risks(temporal, context, "Previous DVT - on warfarin.")
+    # control: the past said of the drug itself
+    assert risks(temporal, context, "DVT - previously on warfarin, stopped last year.") == []

@@ -1341,6 +1341,9 @@ class TemporalRule(Rule):
             if clauses is None:
                 clauses = _Text(out)
             lo, hi = clauses.clause(d.start)
+            dash = out.text.rfind(" - ", lo, d.start)
+            if dash >= 0:
+                lo = dash + 3  # "Previous DVT - on warfarin": "previous" dates the DVT
             own = out.tokens_in(d.start, d.end)
             if _NOT_TAKEN.search(out.text, lo, hi) or (own and own[0].polarity != "affirmed"):
                 continue  # "lisinopril (stopped: cough)", "previously on", "no longer"
