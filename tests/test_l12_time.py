@@ -294,3 +294,38 @@ def test_a_word_before_a_dash_does_not_mark_the_drug_after_it_as_past(temporal) 
     assert ("warfarin", 3) in risks(temporal, context, "Previous DVT - on warfarin.")
     # control: the past said of the drug itself
     assert risks(temporal, context, "DVT - previously on warfarin, stopped last year.") == []
+
+
+# --- unsupported.v1: a cause the input calls normal ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def unsupported():
+    return registry.verifiers.create("unsupported.v1")
+
+
+def causes(rule, context: str, output: str) -> list[tuple[str, int]]:
+    found: list[Finding] = rule(analysed(output, context))
+    return [(f.message.split(":")[0], f.risk) for f in found if "cause" in f.message]
+
+
+def test_a_cause_the_input_calls_normal_is_ruled_out(unsupported) -> None:
+    context = (
+        "Doctor: The baby's growth on the scan is fine. It's your blood pressure, and there's "
+        "protein in your urine. You'll go to the day unit this afternoon."
+    )
+    output = "Referred to the day unit because of reduced fetal growth on scan (bloods)."
+    assert ("the input rules out this cause", 3) in causes(unsupported, context, output)
+    # control: the input's own cause
+    output = "Referred to the day unit because of blood pressure and urine protein (bloods)."
+    assert all(risk < 3 for _, risk in causes(unsupported, context, output))
+
+
+def test_one_word_called_fine_does_not_rule_out_a_cause(unsupported) -> None:
+    # the dentist found the teeth fine, yet they hurt: "teeth" alone names no result
+    context = (
+        "Patient: This pressure in my sinus is causing tooth pain. I went to my dentist "
+        "yesterday, but my teeth are fine."
+    )
+    output = "She went to the dentist because her teeth were hurting."
+    assert all(risk < 3 for _, risk in causes(unsupported, context, output))
