@@ -127,8 +127,8 @@ def test_a_decline_or_shrinkage_is_a_change(
 
 def test_worse_after_a_long_shift_is_a_trigger_not_a_change() -> None:
     ctx = "Heel pain for two months. It is worse after a long shift on her feet."
-    # the input's trigger supports no change over time
-    assert _changes("Heel pain, progressively worsening.", ctx) == [(2, "worsening")]
+    # the input's trigger supports no change over time (a course, "progressively": risk 3)
+    assert _changes("Heel pain, progressively worsening.", ctx) == [(3, "worsening")]
     # control: the trigger written as a trigger is no change
     assert _changes("Heel pain, worse after long shifts.", ctx) == []
 

@@ -558,7 +558,8 @@ def test_comparison_a_trigger_in_the_input_does_not_support_a_change(engines) ->
     ctx = "Right shoulder pain for two weeks, worse with overhead reaching."
     out = "Right shoulder pain, worsening steadily since onset."
     f = only_finding(run(engines, "comparison.v1", ctx, out), "comparison.v1")
-    assert f.relation == "unsupported" and f.risk == RiskLevel.LOW
+    # a course over time ("steadily since onset") the input never states: an invented trend
+    assert f.relation == "unsupported" and f.risk == RiskLevel.MODERATE
     assert covers(out, f, "worsening")
 
 

@@ -496,6 +496,8 @@ class _ChangeIndex:
             firsts[direction] = min(firsts.get(direction, j), j)
         topics = _Topics(ctx)
         self.first = self._by_stem(by_sentence, topics, 1)
+        # every direction the input states a change in, of anything
+        self.directions = frozenset(d for firsts in by_sentence.values() for d in firsts)
         # a contradiction needs the input's change in a sentence about the same thing (or in
         # the answer to a question about it)
         self.against = self._by_stem(against, topics, 0)
@@ -537,6 +539,37 @@ class _ChangeIndex:
         return best
 
 
+# words that put a change on a course over time ("progressively worsening", "improving daily",
+# "worse since last visit", "higher than at every previous visit", "decline over last yr"):
+# a trend, never a trigger ("worse with overhead reaching")
+_COURSE_WORDS = frozenset({"progressively", "steadily", "rapidly", "gradually", "daily"})
+# after "than", "since", "from" or "over": an earlier time the change is measured from; "since
+# January", "since the injection" date a change the input may give in other words ("eating
+# badly since my husband passed") and do not count
+_EARLIER = frozenset(
+    {"last", "previous", "previously", "prior", "before", "earlier", "admission", "baseline"}
+    | {"yesterday", "ago", "onset", "past"}
+)
+_MEASURED_FROM = frozenset({"than", "since", "from", "over", "vs"})
+
+
+def on_a_course(doc: AnalyzedText, i: int) -> bool:
+    """Whether the change word at token ``i`` is dated as a course over time: a course word in
+    its clause ("steadily", "since onset", "improving daily") or an earlier time it is measured
+    from ("worse than last week", "decline over last yr")."""
+    word = doc.tokens[i].text
+    if not (word in _COMPARATIVES or word in _NEEDS_THAN or word.startswith(_CHANGE_STEMS)):
+        return False  # a state word ("decreased status since the last one day")
+    after = _clause(doc, i, 6, 1)
+    near = set(after) | set(_clause(doc, i, 2, -1))
+    if near & _COURSE_WORDS:
+        return True
+    return any(
+        word in _MEASURED_FROM and set(after[k + 1 : k + 5]) & _EARLIER
+        for k, word in enumerate(after)
+    )
+
+
 # the input says there is nothing earlier to compare with ("Comparison: no previous chest
 # imaging available", "no prior studies", "Comparison: none")
 _NO_PRIOR = re.compile(
@@ -555,11 +588,15 @@ _PRIOR_REFERENCES = frozenset(
 class ComparisonRule(Rule):
     name = "comparison.v1"
 
-    def __init__(self, unsupported_risk: int = 2, opposite_risk: int = 3) -> None:
+    def __init__(
+        self, unsupported_risk: int = 2, opposite_risk: int = 3, course_risk: int = 3
+    ) -> None:
         """``unsupported_risk``: a change the input never states, on either side. Its default is
         "check this" (2): on development parts scored before anyone read them, 1 in 9 of these
         findings at risk 3 was an error and 8 were faithful rewordings ("improving" for "much
-        better now"); a change the input contradicts is ``opposite_risk``."""
+        better now"); a change the input contradicts is ``opposite_risk``, and so is one dated
+        as a course ("progressively worsening since onset"), ``course_risk``."""
+        self.course_risk = course_risk
         self.unsupported_risk = unsupported_risk
         self.opposite_risk = opposite_risk
 
@@ -642,6 +679,21 @@ class ComparisonRule(Rule):
                         context_span=(other.start, other.end),
                         suggestion=other.text,
                         confidence=0.7,
+                    )
+                )
+            elif direction != "same" and direction not in index.directions and on_a_course(out, i):
+                # a worsening or improving course where the input states no change that way
+                # of anything ("worsening steadily since onset" where the pain is the same
+                # each time): an invented trend; with one, its topic may only be worded
+                # otherwise ("doing better since her last visit" - "i've been doing better")
+                findings.append(
+                    self.finding(
+                        view,
+                        ErrorCategory.FALSE_COMPARISON,
+                        self.course_risk,
+                        (tok.start, tok.end),
+                        f"'{tok.text}' states a course over time that the input does not give",
+                        confidence=0.6,
                     )
                 )
             else:

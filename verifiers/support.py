@@ -114,19 +114,70 @@ def denied_cause(tail: list[Token], context: AnalyzedText) -> list[Token]:
     said = _denied_stems(context)
     affirmed = [t for t in tail if is_content(t) and t.polarity == AFFIRMED]
     found = [t for t in affirmed if said.get(t.stem, False)]
+    normal = _normal_stems(context)
+    if any(t.stem in normal for t in found) and len(found) < _NORMAL_WORDS:
+        # one word the input calls fine ("my teeth are fine") may still hurt; a finding named
+        # with its test ("growth on the scan is fine") is that test's result
+        return []
     return found if 2 * len(found) >= len(affirmed) else []
+
+
+# a clause that says what it names is normal ("the baby's growth on the scan is fine", "your
+# stomach's been fine, that's not the problem"): no cause of anything
+_NORMAL = re.compile(
+    r"\b(?:is|are|was|were|been|looks?|looked|'s)\s+(?:fine|normal|reassuring)\b|"
+    r"\bnot\s+the\s+problem\b",
+    re.IGNORECASE,
+)
+
+
+_CLAUSE_EDGE = re.compile(r"[;(\[\n]|[.!?](?:\s|$)")
+
+
+def _cause_clause(tail: list[Token], view: CaseDoc) -> list[Token]:
+    """The words of a cause up to its clause's end ("because of reduced fetal growth on scan
+    (bloods + monitoring)": not the parenthesis)."""
+    if not tail:
+        return tail
+    assert view.output is not None
+    edge = _CLAUSE_EDGE.search(view.output.text, tail[0].start, tail[-1].end)
+    return [t for t in tail if edge is None or t.end <= edge.start()]
+
+
+_NORMAL_WORDS = 2  # words of a cause the input calls normal for it to rule the cause out
+
+
+@once_per_text
+def _normal_stems(context: AnalyzedText) -> frozenset[str]:
+    """Stems of the input's words in a clause that says they are normal ("growth on the scan
+    is fine")."""
+    text = context.text
+    stems: set[str] = set()
+    for m in _NORMAL.finditer(text):
+        lo = max(text.rfind(mark, 0, m.start()) for mark in ".;,?\n") + 1
+        stems.update(t.stem for t in context.tokens_in(lo, m.start()))
+    return frozenset(stems)
 
 
 @once_per_text
 def _denied_stems(context: AnalyzedText) -> dict[str, bool]:
-    """Stem -> whether every mention of it in the input is denied."""
+    """Stem -> whether every mention of it in the input is denied, or said to be normal in its
+    clause ("growth on the scan is fine")."""
     said: dict[str, bool] = {}
     text = context.text
+    normal = [
+        (max(text.rfind(mark, 0, m.start()) for mark in ".;,?\n") + 1, m.start())
+        for m in _NORMAL.finditer(text)
+    ]
+    k = 0
     for tok in context.tokens:
+        while k < len(normal) and normal[k][1] <= tok.start:
+            k += 1  # clauses stated normal end before this word
         denied = tok.polarity == NEGATED and tok.trigger is not None
         if denied:
             m = _WORD_AT.match(text, cast(int, tok.trigger))
             denied = m is not None and m.group().lower() in _DENYING
+        denied = denied or (k < len(normal) and normal[k][0] <= tok.start)
         said[tok.stem] = said.get(tok.stem, True) and denied
     return said
 
@@ -462,7 +513,7 @@ class SupportRule(Rule):
                     )
                     missing = [t for t in missing if t.start < cause.start()]
                     n -= tail_n
-                elif tail_n and (denied := denied_cause(tail, view.context)):
+                elif tail_n and (denied := denied_cause(_cause_clause(tail, view), view.context)):
                     findings.append(
                         self.finding(
                             view,

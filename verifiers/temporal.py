@@ -20,7 +20,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from medfact.analysis import NEGATED, AnalyzedText, Token, is_content, speaker_tag
+from medfact.analysis import NEGATED, AnalyzedText, Token, is_clinical, is_content, speaker_tag
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import NUMBER_WORDS
 from medfact.registry import verifiers
@@ -91,6 +91,7 @@ _ASPECTS: dict[str, tuple[str, ...]] = {
         "done this",
         "done yesterday",
         "given today",
+        "given",  # "anti-D given": a note's done (not "given his age", "none given")
         "given yesterday",
         "performed today",
         "applied",
@@ -299,9 +300,13 @@ _WORD_TIMES = {
 _CLOCK = re.compile(
     r"\b(?:(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)(?:\s?(?P<ap>[ap]\.?m\.?))?"
     r"|(?P<h2>1[0-2]|0?[1-9])\s?(?P<ap2>[ap]\.?m\.?)"
-    r"|(?P<mil>(?:0\d|1\d|2[0-3])[0-5]\d)(?=\s*(?:h\b|hrs\b|hours\b|,|\.|;|$|\s+(?:and|when|on|to|with|by)\b)))",
+    r"|(?P<mil>(?:0\d|1\d|2[0-3])[0-5]\d)(?=\s*(?:h\b|hrs\b|hours\b|,|\.|;|$|\s+(?:and|when|on|to|with|by)\b)"
+    # after "at", an order word may follow too ("aspirin at 1510 after arrival in the cath lab")
+    r"|(?<=\bat\s\d{4})\s+(?:after|before|then|in|until|from)\b))",
     re.IGNORECASE,
 )
+# a phrase after a time that says what was happening then (", when she was making breakfast")
+_WHEN_CLAUSE = re.compile(r",\s*(?:when|while|as)\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:in|since|from|of)\s+(?P<y>19\d\d|20\d\d)\b", re.IGNORECASE)
 _TIME_WORDS = frozenset(
     {
@@ -781,6 +786,9 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
         found.append(Mention("time", str(sign), m.start(), m.end(), topic, amount=hours))
     for m in anchored(_CLOCK, doc, frozenset(), numbers=True, tokens=opening):
         lo, hi = text.clause(m.start(), phrase=True)
+        if _WHEN_CLAUSE.match(doc.text, hi):
+            # "last saw her well at 07:50, when she was making breakfast": the moment's clause
+            hi = text.clause(hi + 1, phrase=True)[1]
         # "8 am." ends a sentence: the dot is not part of the time ("8 a.m." keeps its own)
         end = m.end() - 1 if m.group().endswith("m.") and m.group()[-3] != "." else m.end()
         topic = text.topic(lo, hi, m.span())
@@ -848,6 +856,12 @@ def _no_aspect(text: str, m: re.Match[str]) -> bool:
         _NOT_YET_BEFORE.search(text, before, at) or _OTHER_SENSE.match(text, m.end())
     ):
         return True  # "not yet done", "well done", "done so far", "due to"
+    if word == "given" and (
+        _GIVEN_AS_PREPOSITION.match(text, at)
+        or _NOT_YET_BEFORE.search(text, before, at)
+        or _NONE_BEFORE.search(text, before, at)
+    ):
+        return True  # "given his age": a reason; "not yet given", "none given": not done
     if word == "post-op" and _VISIT_AFTER.match(text, m.end()):
         return True  # "booked at the post-op clinic": a visit's name, not a done operation
     return word == "was done" and _DENIED_BEFORE.search(text, before, at) is not None
@@ -903,6 +917,266 @@ def _same_time(a: Mention, b: Mention) -> bool:
     return a.amount == b.amount
 
 
+# --- the order of two events ------------------------------------------------------------------
+
+# an output's order of two events ("appeared before amoxicillin was started", "rash predating
+# lamotrigine", "swelling began after starting amlodipine"); "2 wk before" keeps the order
+_ORDER = re.compile(
+    r"\b(?P<o>before|after|predating|pre-dating|preceding|following|prior\s+to)\s+", re.I
+)
+_ORDER_SIGN = {"after": 1, "following": 1}  # the others put the first event earlier (-1)
+# a plan or a condition orders what is to come, not what happened ("start it after the flare
+# settles", "if no better after a week")
+_NOT_HAPPENED = re.compile(
+    r"\b(?:will|would|should|could|plan\w*|if|until|unless|once|to\s+be|to\s+start|avoid|not|"
+    r"\w+n't|never)\b",
+    re.IGNORECASE,
+)
+_PHRASE_EDGE = re.compile(r"[,;:()\[\]\n]|[.!?](?:\s|$)")
+# words of an event that name neither it nor its time ("appeared", "was started")
+_EVENT_VERBS = frozenset(
+    {"appear", "start", "began", "begin", "begun", "develop", "came", "come", "onset", "note"}
+    | {"taken", "given", "took", "gave", "commenc", "initi", "first"}
+)
+_NOW_WORDS = re.compile(r"\b(?:this\s+(?:morning|afternoon|evening)|today|tonight)\b", re.I)
+# how long something has gone on dates its start ("swollen ankles for three weeks", "x3 wk")
+_LASTED = re.compile(
+    rf"(?:\bfor\s+(?:the\s+(?:past|last)\s+)?|\bx\s?)(?P<n>\d+|{_COUNT}|a|an)\s*"
+    r"(?P<u>hour|day|week|month|year|h|d|wk|mo|yr)s?\b",
+    re.IGNORECASE,
+)
+_SHORT_UNITS = {"h": "hour", "d": "day", "wk": "week", "mo": "month", "yr": "year"}
+_STARTS = re.compile(r"\b(?:start\w*|began|begun|commenced|initiated|put\s+on)\b", re.I)
+_APART = 12.0  # hours between two dated events for an order to be read from their dates
+_EVENT_WORDS = 3  # content words on each side of an order word that name its events
+
+
+@dataclass(frozen=True)
+class _Order:
+    """An output's order of two events: the first's content stems, the second's (and its drug),
+    +1 when the first came after the second, -1 when before, and the span of the order."""
+
+    before_stems: frozenset[str]
+    after_stems: frozenset[str]
+    drug: str | None
+    sign: int
+    span: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class _Dated:
+    """A date of the input: its span and its hours from now (negative: in the past)."""
+
+    start: int
+    end: int
+    hours: float
+
+
+def _event_stems(toks: list[Token]) -> frozenset[str]:
+    """Stems of the clinical words that name an event ("rash", "swelling", "amlodipine")."""
+    return frozenset(
+        t.stem
+        for t in toks
+        if is_content(t) and is_clinical(t) and t.stem not in _EVENT_VERBS | _TIME_WORDS
+    )
+
+
+# --- a sequence of events told in one sentence ("stiff and jerking, and then he fell") ---------
+
+_SEQUENCE = re.compile(
+    r"\s(?:->|\u2192)\s|\b(?:then|before|prior\s+to|after|following|predating)\b", re.I
+)
+_NOT_SEQUENCE_BEFORE = re.compile(
+    r"\b(?:since|by|until|till|back|from|even|only|now\s+and)\s+$", re.I
+)
+_AFTER_TIME = re.compile(
+    rf"\s+(?:\d|~|a\s+(?:few|couple|day|week|month|year|while)|(?:{_COUNT})\s|meals?|food|eating|"
+    r"exercise|exertion|activity|rest|bed|breakfast|lunch|dinner|surgery|discharge|admission)",
+    re.IGNORECASE,
+)
+# "after that, he fell": a "then"; "following that accident" names its event
+_THAT = re.compile(
+    r"\s+(?:that|this)(?=\s*[,.;:]|\s*$|\s+(?:he|she|i|we|they|it|you|the|his|her|my)\b)", re.I
+)
+# a denied event is in no order ("no increased back pain after the accident")
+_DENIED = re.compile(r"\b(?:no|not|never|denie[sd]|without|\w+n't)\b", re.I)
+_SEQUENCE_EDGE = re.compile(r"[;:()\[\]\n]|[.!?](?:\s|$)")
+_SEQUENCE_WORDS = 6  # content words of each part nearest the order word
+# one event by its several names: a fall, a vomit, palpitations
+_SAME_EVENT = {
+    "fell": "@fall", "fall": "@fall", "floor": "@fall", "colla": "@fall", "faint": "@fall",
+    "slump": "@fall", "sick": "@vomit", "vomit": "@vomit", "palpi": "@palpitation",
+}  # fmt: skip
+
+
+def _event_key(stem: str) -> str:
+    key = stem[:5] if len(stem) >= 5 else stem
+    return _SAME_EVENT.get(key, _SAME_EVENT.get(stem, key))
+
+
+def _part(doc: AnalyzedText, lo: int, hi: int, nearest_last: bool) -> frozenset[str]:
+    """Event keys of the content words of [lo, hi) nearest the order word."""
+    toks = [
+        t
+        for t in doc.tokens_in(lo, hi)
+        if is_content(t) and t.stem not in _EVENT_VERBS | _TIME_WORDS and not t.text[0].isdigit()
+    ]
+    toks = toks[-_SEQUENCE_WORDS:] if nearest_last else toks[:_SEQUENCE_WORDS]
+    return frozenset(_event_key(t.stem) for t in toks)
+
+
+def sequences(
+    doc: AnalyzedText, statements_only: bool
+) -> list[tuple[frozenset[str], frozenset[str], tuple[int, int]]]:
+    """(first event's keys, second event's keys, span of the order) of each order of two events
+    told in one sentence ("X, then Y", "X -> Y", "X before Y", "X after Y"); with
+    ``statements_only``, not in a question or after a condition."""
+    text = doc.text
+    found = []
+    for sent in doc.sentences:
+        lo, hi = sent.span
+        if statements_only and sent.text.rstrip().endswith("?"):
+            continue
+        marks = [m for m in _SEQUENCE.finditer(text, lo, hi)]
+        for k, m in enumerate(marks):
+            word = m.group().strip().lower()
+            if _NOT_SEQUENCE_BEFORE.search(text, max(lo, m.start() - 12), m.start()):
+                continue
+            if word in ("before", "after", "following", "prior to", "predating"):
+                if _THAT.match(text, m.end()):
+                    word = "then"  # "after that"
+                elif _AFTER_TIME.match(text, m.end()):
+                    continue  # "after 2 days", "before meals": a time or a trigger
+            edge = _SEQUENCE_EDGE.search(text, m.end(), hi)
+            end = min(
+                edge.start() if edge else hi, marks[k + 1].start() if k + 1 < len(marks) else hi
+            )
+            back = [e.end() for e in _SEQUENCE_EDGE.finditer(text, lo, m.start())]
+            start = max(back[-1] if back else lo, marks[k - 1].end() if k else lo)
+            if word not in ("then", "->", "\u2192"):
+                # "X before Y": the phrases either side of the order word
+                comma = text.rfind(",", start, m.start())
+                start = comma + 1 if comma >= 0 else start
+                stop = text.find(",", m.end(), end)
+                end = stop if stop >= 0 else end
+            if statements_only and _CONDITION.search(text, lo, m.start()):
+                continue
+            if _DENIED.search(text, start, end):
+                continue
+            before = _part(doc, start, m.start(), nearest_last=True)
+            after = _part(doc, m.end(), end, nearest_last=False)
+            first, second = (after, before) if word in ("after", "following") else (before, after)
+            first, second = first - second, second - first
+            if first and second:
+                found.append((first, second, (m.start(), end)))
+    return found
+
+
+def _orders(doc: AnalyzedText) -> list[_Order]:
+    """The output's orders of two events that happened (not a plan's or a condition's)."""
+    text = doc.text
+    found = []
+    for m in _ORDER.finditer(text):
+        edge = _PHRASE_EDGE.search(text, m.end())
+        hi = edge.start() if edge else len(text)
+        lead = [e.end() for e in _PHRASE_EDGE.finditer(text, max(0, m.start() - 200), m.start())]
+        lo = lead[-1] if lead else max(0, m.start() - 200)
+        sent_lo = max(text.rfind(mark, 0, m.start()) for mark in ".;\n") + 1
+        if _NOT_HAPPENED.search(text, sent_lo, hi):
+            continue
+        later = [t for t in doc.tokens_in(m.end(), hi) if is_content(t)][:_EVENT_WORDS]
+        drug = next((d.canonical for d in doc.drugs if m.end() <= d.start < hi), None)
+        after_stems = _event_stems(later)
+        if not after_stems:
+            continue  # "after meals", "before 8 am": no event named
+        earlier = _event_stems(
+            [t for t in doc.tokens_in(lo, m.start()) if is_content(t)][-_EVENT_WORDS:]
+        )
+        if not earlier and lo > 0:  # "rash this AM, appeared before ...": the phrase before
+            prev = [e.end() for e in _PHRASE_EDGE.finditer(text, max(0, lo - 200), lo - 1)]
+            toks = doc.tokens_in(prev[-1] if prev else max(0, lo - 200), lo)
+            earlier = _event_stems([t for t in toks if is_content(t)][-_EVENT_WORDS:])
+        if earlier:
+            sign = _ORDER_SIGN.get(m.group("o").lower(), -1)
+            end = m.end() + len(text[m.end() : hi].rstrip())
+            found.append(_Order(earlier, after_stems, drug, sign, (m.start(), end)))
+    return found
+
+
+def _dates(ctx: AnalyzedText, found: list[Mention]) -> list[_Dated]:
+    """The input's dates counted from now: relative times ("four days ago", "yesterday"; not
+    "two days before admission"), "this morning" and "today", and the start of what has lasted
+    a while ("for three weeks")."""
+    text = ctx.text
+    dates = [
+        _Dated(t.start, t.end, float(t.value) * t.amount)
+        for t in found
+        if t.kind == "time"
+        and t.amount is not None
+        and t.value in ("-1", "1")
+        and not _ANCHORED.search(text, t.start, t.end)
+    ]
+    dates += [_Dated(m.start(), m.end(), 0.0) for m in _NOW_WORDS.finditer(text)]
+    for m in _LASTED.finditer(text):
+        n = m.group("n").lower()
+        count = 1.0 if n in ("a", "an") else NUMBER_WORDS.get(n)
+        if count is None and n.isdigit():
+            count = float(n)
+        unit = m.group("u").lower()
+        if count is not None:
+            hours = float(count) * _HOURS[_SHORT_UNITS.get(unit, unit)]
+            dates.append(_Dated(m.start(), m.end(), -hours))
+    return sorted(dates, key=lambda d: d.start)
+
+
+_NEW_CLAUSE = re.compile(r"\s*(?:and|but|then|which|who|when|while|so|after|before)\b", re.I)
+
+
+def _date_at(text: str, near: list[_Dated], lo: int, at: int) -> _Dated | None:
+    """The date of the word at ``at`` among its sentence's dates ``near`` (the sentence starts
+    at ``lo``): the nearest in its phrase ("a rash that appeared this morning"), else the last
+    one before it where its phrase goes on the same clause ("Two days ago she developed a red,
+    blotchy rash"); none where its phrase opens another ("..., and the rash came on after")."""
+    edge = _PHRASE_EDGE.search(text, at)
+    start = max(text.rfind(mark, lo, at) for mark in ",;:(")
+    start = lo if start < 0 else start + 1
+    end = edge.start() if edge else len(text)
+    inside = [d for d in near if start <= d.start < end]
+    if inside:
+        return min(inside, key=lambda d: min(abs(d.start - at), abs(d.end - at)))
+    if _NEW_CLAUSE.match(text, start):
+        return None
+    earlier = [d for d in near if d.end <= start]
+    return earlier[-1] if earlier else None
+
+
+def _date_of(
+    ctx: AnalyzedText, dates: list[_Dated], stems: frozenset[str], drug: str | None, started: bool
+) -> _Dated | None:
+    """The one date the input gives an event: the nearest date in each sentence that names it
+    (a drug by name, in a sentence that starts it when ``started``), or None where it has none
+    or several."""
+    if drug is not None:
+        where = [d.start for d in ctx.drugs if d.canonical == drug]
+    else:
+        where = [t.start for t in ctx.tokens if t.stem in stems]
+    found: list[_Dated] = []
+    starts = ctx._starts
+    for at in where:
+        k = bisect_right(starts, at) - 1
+        if k < 0:
+            continue
+        lo, hi = ctx.sentences[ctx.tokens[k].sentence].span
+        if drug is not None and started and not _STARTS.search(ctx.text, lo, hi):
+            continue
+        when = _date_at(ctx.text, [d for d in dates if lo <= d.start < hi], lo, at)
+        if when is not None:
+            found.append(when)
+    if not found or any(abs(d.hours - found[0].hours) > _APART for d in found):
+        return None
+    return found[0]
+
+
 @verifiers.register("temporal.v1")
 class TemporalRule(Rule):
     name = "temporal.v1"
@@ -923,7 +1197,9 @@ class TemporalRule(Rule):
         out, ctx = view.output, view.context
         assert ctx is not None
         out_mentions = mentions(out)
-        if not out_mentions and not out.drugs:
+        orders = _orders(out)
+        told = _SEQUENCE.search(out.text) is not None
+        if not out_mentions and not out.drugs and not orders and not told:
             return []  # no marker and no drug (the stopped-but-listed check) to compare
         theirs = _Index(mentions(ctx, carry=True))
         findings = []
@@ -980,6 +1256,84 @@ class TemporalRule(Rule):
                 )
             )
         findings.extend(self._stopped_but_listed(view, theirs, out_mentions))
+        if orders:
+            findings.extend(self._order_clashes(view, orders, theirs.found))
+        if told:
+            findings.extend(self._sequence_clashes(view))
+        return findings
+
+    def _sequence_clashes(self, view: CaseDoc) -> list[Finding]:
+        """An output's order of two events that an input sentence tells the other way round
+        ("fell and hit head, then stiffening + jerking" - "he went stiff and started jerking,
+        and then he fell and hit his head")."""
+        ctx = view.context
+        assert ctx is not None
+        ours = sequences(view.output, statements_only=False)
+        if not ours:
+            return []
+        theirs = sequences(ctx, statements_only=True)
+        findings = []
+        for first, second, span in ours:
+            for their_first, their_second, their_span in theirs:
+                crossed = first & their_second and second & their_first
+                if crossed and not (first & their_first or second & their_second):
+                    findings.append(
+                        self.finding(
+                            view,
+                            ErrorCategory.DETAIL_MISIDENTIFICATION,
+                            self.time_risk,
+                            span,
+                            f"order: '{view.output.text[slice(*span)]}' where the input has "
+                            f"'{ctx.text[slice(*their_span)]}' the other way round",
+                            relation=CONTRADICTED,
+                            context_span=their_span,
+                            confidence=0.6,
+                        )
+                    )
+                    break
+        return findings
+
+    def _order_clashes(
+        self, view: CaseDoc, orders: list[_Order], found: list[Mention]
+    ) -> list[Finding]:
+        """An output's order of two events that the input's dates reverse ("rash predating
+        lamotrigine" - "Lamotrigine was started 12 days ago ... Two days ago she developed a
+        rash")."""
+        ctx = view.context
+        assert ctx is not None
+        dates = _dates(ctx, found)
+        if not dates:
+            return []
+        findings = []
+        for order in orders:
+            then = _date_of(ctx, dates, order.after_stems, order.drug, started=True)
+            if then is None:
+                continue
+            first: list[_Dated] = []
+            for stem in order.before_stems:
+                when = _date_of(ctx, dates, frozenset({stem}), None, started=False)
+                if when is not None:
+                    first.append(when)
+            # every dated word of the first event on the other side of the second
+            if not first or any(
+                order.sign * (when.hours - then.hours) >= -_APART for when in first
+            ):
+                continue
+            said = ctx.text[first[0].start : first[0].end]
+            their = ctx.text[then.start : then.end]
+            findings.append(
+                self.finding(
+                    view,
+                    ErrorCategory.DETAIL_MISIDENTIFICATION,
+                    self.time_risk,
+                    order.span,
+                    f"order: '{view.output.text[slice(*order.span)]}' where the input dates "
+                    f"the one '{said}' and the other '{their}'",
+                    relation=CONTRADICTED,
+                    context_span=(first[0].start, first[0].end),
+                    confidence=0.6,
+                )
+            )
         return findings
 
     def _stopped_but_listed(
@@ -1014,6 +1368,9 @@ class TemporalRule(Rule):
             if clauses is None:
                 clauses = _Text(out)
             lo, hi = clauses.clause(d.start)
+            dash = out.text.rfind(" - ", lo, d.start)
+            if dash >= 0:
+                lo = dash + 3  # "Previous DVT - on warfarin": "previous" dates the DVT
             own = out.tokens_in(d.start, d.end)
             if _NOT_TAKEN.search(out.text, lo, hi) or (own and own[0].polarity != "affirmed"):
                 continue  # "lisinopril (stopped: cough)", "previously on", "no longer"
