@@ -86,6 +86,9 @@ class Policy:
     min_confidence: float = 0.5
     min_risk: int = 2
     skip_rules: frozenset[str] = frozenset()
+    # per skipped rule, the relations its findings are still graded in ("contradicted": a named
+    # span of the output against a named span of the input, not a bag of words)
+    skip_rules_except: dict[str, frozenset[str]] = field(default_factory=dict)
     floors: dict[str, int] = field(default_factory=dict)
 
     def applies(self, finding: Finding) -> bool:
@@ -93,7 +96,10 @@ class Policy:
         return (
             finding.confidence >= self.min_confidence
             and int(finding.risk) >= self.min_risk
-            and finding.rule not in self.skip_rules
+            and (
+                finding.rule not in self.skip_rules
+                or finding.relation in self.skip_rules_except.get(finding.rule, ())
+            )
         )
 
 
@@ -196,11 +202,21 @@ def _analyte(raw: Any, index: int) -> Analyte:
     return Analyte(raw["id"], _pattern(raw["pattern"], where, "pattern"), float(low), float(high))
 
 
+def _skip_except(raw: Any) -> dict[str, frozenset[str]]:
+    """``skip_rules_except``: a table of rule -> the relations its findings are still graded in."""
+    if not isinstance(raw, dict):
+        raise _fail("[policy]", f"'skip_rules_except' must be a table, got {raw!r}")
+    return {rule: frozenset(_strings(raw, rule, "[policy] skip_rules_except")) for rule in raw}
+
+
 def parse_policy(data: dict[str, Any]) -> Policy:
     """A :class:`Policy` from the table's parsed TOML; a wrong row raises ConfigError naming it."""
     head = data.get("policy", {})
-    if not isinstance(head, dict) or set(head) - {"min_confidence", "min_risk", "skip_rules"}:
-        raise _fail("[policy]", "takes only min_confidence, min_risk and skip_rules")
+    known = {"min_confidence", "min_risk", "skip_rules", "skip_rules_except"}
+    if not isinstance(head, dict) or set(head) - known:
+        raise _fail(
+            "[policy]", "takes only min_confidence, min_risk, skip_rules and skip_rules_except"
+        )
     min_conf = head.get("min_confidence", 0.5)
     if not isinstance(min_conf, int | float) or not 0.0 <= min_conf <= 1.0:
         raise _fail("[policy]", f"'min_confidence' must be 0-1, got {min_conf!r}")
@@ -224,6 +240,7 @@ def parse_policy(data: dict[str, Any]) -> Policy:
         min_confidence=float(min_conf),
         min_risk=min_risk,
         skip_rules=frozenset(_strings(head, "skip_rules", "[policy]")),
+        skip_rules_except=_skip_except(head.get("skip_rules_except", {})),
         floors={row.id: row.floor for row in rows},
     )
 
