@@ -386,15 +386,44 @@ def doses_per_day(text: str) -> float | None:
 
 
 _LAB_VALUE = re.compile(r"[^\d.;]{0,20}?(-?\d+(?:\.\d+)?)")
+# a value said in words after the analyte, within a few words and no punctuation ("hemoglobin
+# six point eight", "sugar today was four eighty six")
+_SPOKEN_START = re.compile(
+    r"(?:\s+(?:level|count|is|was|were|'s|of|at|like|about|around|only|just|came|back|today|"
+    r"tonight|yesterday|this|morning|afternoon|evening|now|down|up|dropped|went|to))*\s+"
+    r"(?=(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|"
+    r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)\b)",
+    re.IGNORECASE,
+)
+_SPOKEN_END = re.compile(r"[,;:?!\n]|\.(?!\d)")
+
+
+def _spoken_value(text: str, at: int) -> float | None:
+    """The value said in words right after ``at`` ("six point eight": 6.8), read by the
+    analyzer's number reading; None when no number word follows within a few words."""
+    m = _SPOKEN_START.match(text, at)
+    if m is None:
+        return None
+    from medfact.analysis import Analyzer
+
+    stop = _SPOKEN_END.search(text, m.end(), m.end() + 60)
+    said = text[m.end() : stop.start() if stop else m.end() + 60]
+    doc = Analyzer(drugs=False)(said, [Sentence(index=0, span=(0, len(said)), text=said)])
+    if not doc.quantities or doc.quantities[0].start != 0:
+        return None
+    q = doc.quantities[0]
+    # "two hundred thousand" platelets: the count per microlitre, read as "200" like "200,000"
+    return q.value / 1000 if "thousand" in said[q.start : q.end].lower() else q.value
 
 
 def lab_values(text: str, analytes: Iterable[Analyte]) -> list[tuple[Analyte, float | None]]:
-    """Each analyte named in ``text`` with the first number after it (within a few words)."""
+    """Each analyte named in ``text`` with the first number after it (within a few words), in
+    digits or said in words."""
     out = []
     for analyte in analytes:
         for m in analyte.pattern.finditer(text):
             v = _LAB_VALUE.match(text, m.end())
-            out.append((analyte, float(v.group(1)) if v else None))
+            out.append((analyte, float(v.group(1)) if v else _spoken_value(text, m.end())))
     return out
 
 

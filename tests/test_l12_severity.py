@@ -9,7 +9,7 @@ import pytest
 
 from medfact.errors import ConfigError
 from medfact.pipeline import Engine
-from medfact.severity import Texts, classify, parse_policy
+from medfact.severity import Texts, classify, lab_values, load_policy, parse_policy
 from medfact.taxonomy import ErrorCategory, RiskLevel
 from medfact.types import Finding
 
@@ -146,3 +146,18 @@ def test_skip_rules_except_must_be_a_table_of_relations() -> None:
         parse_policy({"policy": {"skip_rules_except": ["contradicted"]}, "row": [row]})
     with pytest.raises(ConfigError, match="skip_rules_except"):
         parse_policy({"policy": {"skip_rules_except": {"r.v1": "contradicted"}}, "row": [row]})
+
+
+# --- critical values said in words ------------------------------------------------------------
+
+
+def test_a_critical_value_said_in_words_is_critical() -> None:
+    analytes = load_policy().analytes
+    assert [v for _, v in lab_values("hemoglobin six point eight", analytes)] == [6.8]
+    assert [v for _, v in lab_values("sugar today was four eighty six", analytes)] == [486.0]
+    dropped = finding("omission.v1", "omitted", message="critical value: hemoglobin is left out")
+    assert row_of(dropped, context="hemoglobin six point eight") == "lab.critical_value"
+    # controls: a normal value said in words, and a number word that is not the analyte's
+    assert row_of(dropped, context="hemoglobin thirteen point two") == "lab.value"
+    assert [v for _, v in lab_values("his potassium and then one more thing", analytes)] == [None]
+    assert [v for _, v in lab_values("platelets of two hundred thousand", analytes)] == [200.0]
