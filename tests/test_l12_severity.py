@@ -161,3 +161,22 @@ def test_a_critical_value_said_in_words_is_critical() -> None:
     assert row_of(dropped, context="hemoglobin thirteen point two") == "lab.value"
     assert [v for _, v in lab_values("his potassium and then one more thing", analytes)] == [None]
     assert [v for _, v in lab_values("platelets of two hundred thousand", analytes)] == [200.0]
+
+
+# --- a route changed to intravenous or neuraxial -------------------------------------------------
+
+
+def test_a_route_written_as_intravenous_is_floored_at_4() -> None:
+    changed = finding("route.v1", "contradicted", ErrorCategory.DETAIL_MISIDENTIFICATION)
+    assert row_of(changed, span="IV", context="oral") == "dose.route_to_intravenous_or_neuraxial"
+    assert row_of(changed, span="intrathecal", context="IV") == (
+        "dose.route_to_intravenous_or_neuraxial"
+    )
+    # control: intravenous written as oral is a route error at 3
+    assert row_of(changed, span="PO", context="IV") == "dose.route"
+
+
+def test_oral_vancomycin_written_as_iv_is_graded_4() -> None:
+    context = "C. difficile colitis. Plan: vancomycin 125 mg oral four times a day for 10 days."
+    assert risk_of("C. diff colitis: vancomycin 125 mg IV QDS x10 days.", context) == 4
+    assert risk_of("C. diff colitis: vancomycin 125 mg PO QDS x10 days.", context) < 3
