@@ -57,6 +57,7 @@ class Row:
     relations: frozenset[str] = frozenset()
     categories: frozenset[str] = frozenset()
     min_ratio: float = 2.0
+    has_ratio: bool = False  # whether the table gives `min_ratio` (a frequency row reads it)
 
     def admits(self, finding: Finding) -> bool:
         """Whether the finding passes the row's filters (rule, relation, category)."""
@@ -183,6 +184,7 @@ def _row(raw: Any, index: int) -> Row:
         relations=frozenset(_strings(raw, "relations", where)),
         categories=frozenset(_strings(raw, "categories", where)),
         min_ratio=float(ratio),
+        has_ratio="min_ratio" in raw,
     )
 
 
@@ -472,7 +474,10 @@ def _matches(row: Row, texts: Texts, policy: Policy, memo: dict[str, list[str]])
     if row.match == "frequency":
         said = next((f for f in map(doses_per_day, out) if f is not None), None)
         given = next((f for f in map(doses_per_day, ctx) if f is not None), None)
-        return said is not None and given is not None and said > given * 1.01
+        # a row's `min_ratio` asks for that many times the doses a day (twice as often: the
+        # daily dose doubled); without one, any increase
+        least = row.min_ratio if row.has_ratio else 1.01
+        return said is not None and given is not None and said >= given * least
     said_amounts = [a for text in out[:1] for a in amounts(text)]
     given_amounts = [a for text in ctx[:1] for a in amounts(text)]
     if not said_amounts or not given_amounts:

@@ -180,3 +180,13 @@ def test_oral_vancomycin_written_as_iv_is_graded_4() -> None:
     context = "C. difficile colitis. Plan: vancomycin 125 mg oral four times a day for 10 days."
     assert risk_of("C. diff colitis: vancomycin 125 mg IV QDS x10 days.", context) == 4
     assert risk_of("C. diff colitis: vancomycin 125 mg PO QDS x10 days.", context) < 3
+
+
+# --- a frequency that doubles the daily dose ----------------------------------------------------
+
+
+def test_a_dose_given_twice_as_often_is_floored_at_4() -> None:
+    changed = finding("compare.v1", "contradicted", ErrorCategory.DETAIL_MISIDENTIFICATION)
+    assert row_of(changed, span="BID", context="once daily") == "dose.frequency_doubled"
+    # control: three times a day for twice is an escalation below 2x, at 3
+    assert row_of(changed, span="TID", context="twice daily") == "dose.frequency_escalation"
