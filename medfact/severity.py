@@ -370,6 +370,7 @@ _FREQUENCIES: tuple[tuple[re.Pattern[str], float | None], ...] = tuple(
 )
 
 
+@lru_cache(maxsize=1024)  # the frequency rows read the same texts of a finding
 def doses_per_day(text: str) -> float | None:
     """How often per day ``text`` says a dose is given (the first frequency stated), or None."""
     best: tuple[int, float] | None = None
