@@ -190,3 +190,24 @@ def test_a_dose_given_twice_as_often_is_floored_at_4() -> None:
     assert row_of(changed, span="BID", context="once daily") == "dose.frequency_doubled"
     # control: three times a day for twice is an escalation below 2x, at 3
     assert row_of(changed, span="TID", context="twice daily") == "dose.frequency_escalation"
+
+
+# --- a reaction to a drug is an allergy the record must keep -----------------------------------
+
+
+def test_a_reaction_to_a_drug_is_read_as_an_allergy() -> None:
+    from medfact.testing import analysed
+    from medfact.verifiers.entities import allergies
+
+    context = (
+        "She had an acute lung reaction to nitrofurantoin in 2022 and must not have it again. "
+        "Current treatment: cefalexin 500 mg twice daily."
+    )
+    doc = analysed("x", context).context
+    assert doc is not None
+    assert [a.allergen for a in allergies(doc)] == ["nitrofurantoin"]
+    assert risk_of("On cefalexin 500 mg BD.", context) == 4
+    # controls: the note that keeps the reaction, and a reaction to what is not a drug
+    assert risk_of("Nitrofurantoin: lung reaction. On cefalexin 500 mg BD.", context) < 3
+    tick = analysed("x", "A tick bite can give you an allergic reaction to meat.").context
+    assert tick is not None and allergies(tick) == []
