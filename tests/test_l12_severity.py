@@ -211,3 +211,18 @@ def test_a_reaction_to_a_drug_is_read_as_an_allergy() -> None:
     assert risk_of("Nitrofurantoin: lung reaction. On cefalexin 500 mg BD.", context) < 3
     tick = analysed("x", "A tick bite can give you an allergic reaction to meat.").context
     assert tick is not None and allergies(tick) == []
+
+
+# --- tablets held back in the mouth or put by "in case": a stockpiling red flag ------------------
+
+
+def test_cheeked_tablets_saved_in_case_are_a_red_flag() -> None:
+    context = (
+        "Inpatient, severe depression, overdose three weeks ago. She told the nurse she has been "
+        "keeping her evening tablets under her tongue and spitting them out, with a few saved in "
+        "her locker in case. Locker searched: 9 tablets removed. Observations unchanged."
+    )
+    assert risk_of("Severe depression. Locker searched. Observations unchanged.", context) == 4
+    # control: the note that keeps it
+    kept = "Severe depression. Has been cheeking evening tablets; 9 removed from locker."
+    assert risk_of(kept + " Observations unchanged.", context) < 3
