@@ -475,10 +475,11 @@ def _matches(row: Row, texts: Texts, policy: Policy, memo: dict[str, list[str]])
     if row.match == "frequency":
         said = next((f for f in map(doses_per_day, out) if f is not None), None)
         given = next((f for f in map(doses_per_day, ctx) if f is not None), None)
+        if said is None or given is None:
+            return False
         # a row's `min_ratio` asks for that many times the doses a day (twice as often: the
         # daily dose doubled); without one, any increase
-        least = row.min_ratio if row.has_ratio else 1.01
-        return said is not None and given is not None and said >= given * least
+        return said >= given * row.min_ratio if row.has_ratio else said > given * 1.01
     said_amounts = [a for text in out[:1] for a in amounts(text)]
     given_amounts = [a for text in ctx[:1] for a in amounts(text)]
     if not said_amounts or not given_amounts:
