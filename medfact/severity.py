@@ -57,6 +57,7 @@ class Row:
     relations: frozenset[str] = frozenset()
     categories: frozenset[str] = frozenset()
     min_ratio: float = 2.0
+    has_ratio: bool = False  # whether the table gives `min_ratio` (a frequency row reads it)
 
     def admits(self, finding: Finding) -> bool:
         """Whether the finding passes the row's filters (rule, relation, category)."""
@@ -107,6 +108,9 @@ class Policy:
     min_confidence: float = 0.5
     min_risk: int = 2
     skip_rules: frozenset[str] = frozenset()
+    # per skipped rule, the relations its findings are still graded in ("contradicted": a named
+    # span of the output against a named span of the input, not a bag of words)
+    skip_rules_except: dict[str, frozenset[str]] = field(default_factory=dict)
     floors: dict[str, int] = field(default_factory=dict)
     conversation: Ceiling | None = None
 
@@ -115,7 +119,10 @@ class Policy:
         return (
             finding.confidence >= self.min_confidence
             and int(finding.risk) >= self.min_risk
-            and finding.rule not in self.skip_rules
+            and (
+                finding.rule not in self.skip_rules
+                or finding.relation in self.skip_rules_except.get(finding.rule, ())
+            )
         )
 
 
@@ -199,6 +206,7 @@ def _row(raw: Any, index: int) -> Row:
         relations=frozenset(_strings(raw, "relations", where)),
         categories=frozenset(_strings(raw, "categories", where)),
         min_ratio=float(ratio),
+        has_ratio="min_ratio" in raw,
     )
 
 
@@ -237,11 +245,21 @@ def _ceiling(raw: Any) -> Ceiling | None:
     return Ceiling(raw["id"], ceiling, min_chars, rules, raw["source"])
 
 
+def _skip_except(raw: Any) -> dict[str, frozenset[str]]:
+    """``skip_rules_except``: a table of rule -> the relations its findings are still graded in."""
+    if not isinstance(raw, dict):
+        raise _fail("[policy]", f"'skip_rules_except' must be a table, got {raw!r}")
+    return {rule: frozenset(_strings(raw, rule, "[policy] skip_rules_except")) for rule in raw}
+
+
 def parse_policy(data: dict[str, Any]) -> Policy:
     """A :class:`Policy` from the table's parsed TOML; a wrong row raises ConfigError naming it."""
     head = data.get("policy", {})
-    if not isinstance(head, dict) or set(head) - {"min_confidence", "min_risk", "skip_rules"}:
-        raise _fail("[policy]", "takes only min_confidence, min_risk and skip_rules")
+    known = {"min_confidence", "min_risk", "skip_rules", "skip_rules_except"}
+    if not isinstance(head, dict) or set(head) - known:
+        raise _fail(
+            "[policy]", "takes only min_confidence, min_risk, skip_rules and skip_rules_except"
+        )
     min_conf = head.get("min_confidence", 0.5)
     if not isinstance(min_conf, int | float) or not 0.0 <= min_conf <= 1.0:
         raise _fail("[policy]", f"'min_confidence' must be 0-1, got {min_conf!r}")
@@ -269,6 +287,7 @@ def parse_policy(data: dict[str, Any]) -> Policy:
         min_confidence=float(min_conf),
         min_risk=min_risk,
         skip_rules=frozenset(_strings(head, "skip_rules", "[policy]")),
+        skip_rules_except=_skip_except(head.get("skip_rules_except", {})),
         floors=floors,
         conversation=conversation,
     )
@@ -397,6 +416,7 @@ _FREQUENCIES: tuple[tuple[re.Pattern[str], float | None], ...] = tuple(
 )
 
 
+@lru_cache(maxsize=1024)  # the frequency rows read the same texts of a finding
 def doses_per_day(text: str) -> float | None:
     """How often per day ``text`` says a dose is given (the first frequency stated), or None."""
     best: tuple[int, float] | None = None
@@ -415,15 +435,44 @@ def doses_per_day(text: str) -> float | None:
 
 
 _LAB_VALUE = re.compile(r"[^\d.;]{0,20}?(-?\d+(?:\.\d+)?)")
+# a value said in words after the analyte, within a few words and no punctuation ("hemoglobin
+# six point eight", "sugar today was four eighty six")
+_SPOKEN_START = re.compile(
+    r"(?:\s+(?:level|count|is|was|were|'s|of|at|like|about|around|only|just|came|back|today|"
+    r"tonight|yesterday|this|morning|afternoon|evening|now|down|up|dropped|went|to))*\s+"
+    r"(?=(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|"
+    r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)\b)",
+    re.IGNORECASE,
+)
+_SPOKEN_END = re.compile(r"[,;:?!\n]|\.(?!\d)")
+
+
+def _spoken_value(text: str, at: int) -> float | None:
+    """The value said in words right after ``at`` ("six point eight": 6.8), read by the
+    analyzer's number reading; None when no number word follows within a few words."""
+    m = _SPOKEN_START.match(text, at)
+    if m is None:
+        return None
+    from medfact.analysis import Analyzer
+
+    stop = _SPOKEN_END.search(text, m.end(), m.end() + 60)
+    said = text[m.end() : stop.start() if stop else m.end() + 60]
+    doc = Analyzer(drugs=False)(said, [Sentence(index=0, span=(0, len(said)), text=said)])
+    if not doc.quantities or doc.quantities[0].start != 0:
+        return None
+    q = doc.quantities[0]
+    # "two hundred thousand" platelets: the count per microlitre, read as "200" like "200,000"
+    return q.value / 1000 if "thousand" in said[q.start : q.end].lower() else q.value
 
 
 def lab_values(text: str, analytes: Iterable[Analyte]) -> list[tuple[Analyte, float | None]]:
-    """Each analyte named in ``text`` with the first number after it (within a few words)."""
+    """Each analyte named in ``text`` with the first number after it (within a few words), in
+    digits or said in words."""
     out = []
     for analyte in analytes:
         for m in analyte.pattern.finditer(text):
             v = _LAB_VALUE.match(text, m.end())
-            out.append((analyte, float(v.group(1)) if v else None))
+            out.append((analyte, float(v.group(1)) if v else _spoken_value(text, m.end())))
     return out
 
 
@@ -472,7 +521,11 @@ def _matches(row: Row, texts: Texts, policy: Policy, memo: dict[str, list[str]])
     if row.match == "frequency":
         said = next((f for f in map(doses_per_day, out) if f is not None), None)
         given = next((f for f in map(doses_per_day, ctx) if f is not None), None)
-        return said is not None and given is not None and said > given * 1.01
+        if said is None or given is None:
+            return False
+        # a row's `min_ratio` asks for that many times the doses a day (twice as often: the
+        # daily dose doubled); without one, any increase
+        return said >= given * row.min_ratio if row.has_ratio else said > given * 1.01
     said_amounts = [a for text in out[:1] for a in amounts(text)]
     given_amounts = [a for text in ctx[:1] for a in amounts(text)]
     if not said_amounts or not given_amounts:

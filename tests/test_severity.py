@@ -200,6 +200,10 @@ def test_dose_units_frequency_and_labs() -> None:
     assert row_of(f, span="1 mg/kg", context="1 mg") == "dose.unit_class"
     assert (
         row_of(f, span="30 minutes", sentence="every 30 minutes", context_sentence="q4h")
+        == "dose.frequency_doubled"  # eight times as often
+    )
+    assert (
+        row_of(f, span="q3h", sentence="every 3 hours", context_sentence="q4h")
         == "dose.frequency_escalation"
     )
     assert row_of(f, sentence="Lasix 40 mg daily", context_sentence="Lasix 40 mg BID") is None

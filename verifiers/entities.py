@@ -646,7 +646,7 @@ NO_ALLERGY = re.compile(
 _ALLERGY = re.compile(r"\ballerg(?:y|ies|ic)\b|\banaphyla\w*", re.IGNORECASE)
 _ALLERGEN = re.compile(
     r"\b(?:allergic\s+to|allerg(?:y|ies)(?:\s+and\s+(?:adverse\s+)?(?:drug\s+)?reactions?)?"
-    r"\s*(?:to|:|-)|anaphylaxis\s+to)\s*"
+    r"\s*(?:to|:|-)|anaphylaxis\s+to|reactions?\s+to)\s*"
     r"(?:an?\s+|the\s+)?(?!allerg)([A-Za-z][\w-]*(?:\s+[a-z][\w-]*)?)",
     re.IGNORECASE,
 )
@@ -693,13 +693,13 @@ _NOUN_ALLERGY = re.compile(r"\b([A-Za-z][\w-]{2,})\s+allerg(?:y|ies)\b", re.IGNO
 
 def _allergy_hint(text: str) -> bool:
     """Whether ``text`` may state an allergy: each pattern ``allergies`` reads (_ALLERGEN,
-    _NOUN_ALLERGY, _ALLERGY) needs "allerg" or "anaphyla". By substring look-ups where the
-    text is ASCII (ignored case folds a few non-ASCII letters: those texts go to the
+    _NOUN_ALLERGY, _ALLERGY) needs "allerg", "anaphyla" or "reaction". By substring look-ups
+    where the text is ASCII (ignored case folds a few non-ASCII letters: those texts go to the
     patterns)."""
     if not text.isascii():
         return True
     low = text.lower()
-    return "allerg" in low or "anaphyla" in low
+    return "allerg" in low or "anaphyla" in low or "reaction" in low
 
 
 @dataclass(frozen=True, slots=True)
@@ -737,6 +737,8 @@ def allergies(doc: AnalyzedText) -> list[Allergy]:
             continue
         if _named_before(text, m):
             continue  # "HEPARIN ALLERGY: HIT last year": after the colon, the reaction
+        if m.group().lower().startswith("reaction") and m.start(1) not in drug_starts:
+            continue  # "a reaction to" a drug: "an acute lung reaction to nitrofurantoin"
         if polarity_at(doc, m.start(), m.end()) == NEGATED:
             continue
         line_end = text.find("\n", m.end())
