@@ -76,6 +76,14 @@ class Analyte:
     pattern: re.Pattern[str]
     low: float
     high: float
+    # a value above this is in a unit ten times smaller (hemoglobin 74 is g/L: 7.4 g/dL)
+    tenfold_above: float | None = None
+
+    def critical(self, value: float) -> bool:
+        """Whether the value lies outside the critical limits."""
+        if self.tenfold_above is not None and value > self.tenfold_above:
+            value /= 10
+        return not self.low <= value <= self.high
 
 
 @dataclass(frozen=True)
@@ -214,8 +222,12 @@ def _analyte(raw: Any, index: int) -> Analyte:
     if not isinstance(raw, dict):
         raise _fail(f"analyte {index}", "must be a table")
     where = f"analyte {index} ({raw.get('id', '?')!r})"
-    if set(raw) != {"id", "pattern", "low", "high"}:
-        raise _fail(where, "needs exactly the fields id, pattern, low, high")
+    if (
+        not {"id", "pattern", "low", "high"}
+        <= set(raw)
+        <= {"id", "pattern", "low", "high", "tenfold_above"}
+    ):
+        raise _fail(where, "needs the fields id, pattern, low, high (and may have tenfold_above)")
     if not isinstance(raw["id"], str) or not isinstance(raw["pattern"], str):
         raise _fail(where, "'id' and 'pattern' must be strings")
     low, high = raw["low"], raw["high"]
@@ -223,7 +235,16 @@ def _analyte(raw: Any, index: int) -> Analyte:
         raise _fail(where, "'low' and 'high' must be numbers")
     if low >= high:
         raise _fail(where, f"'low' ({low}) must be below 'high' ({high})")
-    return Analyte(raw["id"], _pattern(raw["pattern"], where, "pattern"), float(low), float(high))
+    tenfold = raw.get("tenfold_above")
+    if tenfold is not None and (not isinstance(tenfold, int | float) or tenfold <= high):
+        raise _fail(where, f"'tenfold_above' must be a number above 'high', got {tenfold!r}")
+    return Analyte(
+        raw["id"],
+        _pattern(raw["pattern"], where, "pattern"),
+        float(low),
+        float(high),
+        None if tenfold is None else float(tenfold),
+    )
 
 
 def _ceiling(raw: Any) -> Ceiling | None:
@@ -511,7 +532,7 @@ def _matches(row: Row, texts: Texts, policy: Policy, memo: dict[str, list[str]])
         return bool(names) and (row.any_drug or any(_names_class(n, row.drugs) for n in names))
     if row.match == "critical_lab":
         return any(
-            v is not None and not a.low <= v <= a.high
+            v is not None and a.critical(v)
             for text in places
             for a, v in lab_values(text, policy.analytes)
         )

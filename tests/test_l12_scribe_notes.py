@@ -287,3 +287,24 @@ def test_a_region_holds_its_parts_in_the_plural_too() -> None:
     assert not any("not the extremities" in m for m in flagged)
     # control: a part that is no part of the region is another place
     assert _risks("laterality.v1", "Left knee swelling.", "[doctor] your left elbow is swollen .")
+
+
+def test_a_hemoglobin_in_grams_per_litre_is_read_at_its_scale() -> None:
+    from medfact.severity import Texts, classify
+
+    f = _finding("numbers.v1", 3, (0, 10))
+    normal = classify(f, Texts(span="Haemoglobin 131", context="Haemoglobin 131"))
+    assert normal is None or normal.id != "lab.critical_value"
+    low = classify(f, Texts(span="Haemoglobin 62", context="Haemoglobin 62"))
+    assert low is not None and low.id == "lab.critical_value"
+    assert classify(f, Texts(span="Hb 6.2", context="Hb 6.2")).id == "lab.critical_value"
+
+
+def test_a_unit_per_litre_is_no_side() -> None:
+    from medfact.severity import Texts, classify
+
+    f = _finding("numbers.v1", 3, (0, 10))
+    row = classify(f, Texts(span="Sodium 131 mmol/L", context="Sodium 134 mmol/L"))
+    assert row is None or row.id != "safety.side_site"
+    side = classify(f, Texts(span="L knee", context="R knee"))
+    assert side is not None and side.id == "safety.side_site"
