@@ -587,11 +587,31 @@ def _after_point(toks: list[Token], i: int) -> bool:
     return False
 
 
+def _ends_tens_pair(toks: list[Token], i: int) -> bool:
+    """Whether the units word at ``i`` ends a tens-and-units number that another tens word
+    follows ("twenty four | twenty six" of a combination tablet, "forty five fifty"): two
+    numbers, not hundreds said the short way ("seven fifty")."""
+    if i < 1 or i + 1 >= len(toks) or not _adjacent(toks, i - 1):
+        return False
+    tens, units, nxt = (_word_value(toks[k].text) for k in (i - 1, i, i + 1))
+    return (
+        tens is not None
+        and units is not None
+        and nxt is not None
+        and 20 <= tens < 100
+        and tens % 10 == 0
+        and 0 < units < 10
+        and 20 <= nxt < 100
+    )
+
+
 def _continues_number(toks: list[Token], i: int) -> bool:
     nxt = toks[i + 1].text if i + 1 < len(toks) else ""
     after = toks[i + 2].text if i + 2 < len(toks) else ""
     if toks[i].text in _NOT_COMPOUND or not nxt or not _adjacent(toks, i):
         return False
+    if _ends_tens_pair(toks, i):
+        return False  # "twenty four twenty six": 24, then 26
     if _rate_follows(toks, i + 1):
         return False  # "fifty three times a day": 50, and a rate
     if _after_point(toks, i) and _word_value(nxt) is not None:
@@ -622,6 +642,8 @@ def _compound_number(toks: list[Token], last: int) -> tuple[float, int]:
                 words += ["oh", toks[j - 1].text]
                 j -= 2
                 break
+            if _ends_tens_pair(toks, j):
+                break  # "twenty four twenty six": the 26 ends here
             joins = word == "and" and j > 0 and toks[j - 1].text in _MULTIPLIERS
             counts = _joins(word, following) or (
                 _after_point(toks, j) and _word_value(word) is not None
@@ -791,10 +813,24 @@ class Analyzer:
             if (
                 forward
                 and words[end - 1] == "negative"
-                and end < len(toks)
-                and _CLAUSE_GAP.search(gaps[end])
+                and (end == len(toks) or _CLAUSE_GAP.search(gaps[end]))
             ):
-                continue  # "ketones negative, basic metabolic panel ...": a result, said
+                # "ketones negative, basic metabolic panel ...", "leukocyte esterase and
+                # nitrite negative.": a result said of the words before it, up to a clause break;
+                # a test's ("urine dipstick negative", "HIV screen negative") is the test's
+                reach = []
+                for j in range(start - 1, max(-1, start - 6), -1):
+                    if j + 1 in stops or _CLAUSE_GAP.search(gaps[j + 1]):
+                        break
+                    reach.append(j)
+                if (
+                    reach
+                    and words[start - 1] not in _QUANTIFIERS
+                    and not any(words[j] in _RESULT_TESTS for j in reach)
+                ):
+                    for j in reach:
+                        toks[j].polarity, toks[j].trigger = NEGATED, toks[start].start
+                continue
             if forward and start > 0 and words[start] == "negative" and gaps[start] == "-":
                 continue  # "HER2-negative breast cancer": a kind of the cancer, not its denial
             if forward:
@@ -820,6 +856,7 @@ class Analyzer:
                     and end < len(toks)
                     and not _AFTER_CLAUSE.search(gaps[end])
                     and words[end - 1] not in _NOT_FORWARD
+                    and not _passive_subject(words, start)
                 ):
                     # "was not prescribed any medications": the "not" denies what follows
                     for j in _forward_scope(toks, start + 1, gaps, ahead, colons):
@@ -1885,6 +1922,33 @@ def _past_change_word(reach: list[int], words: list[str], gaps: list[str]) -> li
 
 # post-negations that take no object ("Antibiotics are not indicated as the infection is
 # localised"): they deny what comes before them even when words follow
+# tests whose result a "negative" after them reports (not the specimen's or the target's absence)
+_RESULT_TESTS = frozenset(
+    {"dip", "dipstick", "dipstix", "screen", "screening", "test", "tests", "testing", "swab"}
+    | {"culture", "cultures"}
+    | {"panel", "serology", "pcr", "smear", "film", "films", "x-ray", "xray", "scan", "study"}
+    | {"ua", "urinalysis", "assay", "antigen", "antibody", "antibodies", "titre", "titer"}
+    | {"profile", "enzyme", "enzymes", "level", "levels", "labs", "bloods", "workup", "imaging"}
+)
+# words before a result that say of which items it is ("reflexes bilateral all negative")
+_QUANTIFIERS = frozenset({"all", "both", "each", "bilateral", "bilaterally", "otherwise"})
+_MODALS = frozenset({"will", "would", "should", "shall", "can", "could", "must", "may", "to"})
+_SUBJECT_PRONOUNS = frozenset({"i", "we", "you", "he", "she", "they", "it", "patient", "pt"})
+
+
+def _passive_subject(words: list[str], start: int) -> bool:
+    """Whether the "not" at ``start`` opens a passive after a modal whose subject is a thing
+    named before it ("a benzodiazepine will not be started given ..."): the denial is the
+    subject's, not what follows; a person's ("she will not be prescribed opioids") is not."""
+    return (
+        start >= 2
+        and start + 1 < len(words)
+        and words[start + 1] == "be"
+        and words[start - 1] in _MODALS
+        and words[start - 2] not in _SUBJECT_PRONOUNS
+    )
+
+
 _NOT_FORWARD = frozenset({"indicated", "needed", "required", "necessary", "warranted"})
 _SPACED_DASH = re.compile(r"\s[-\u2013\u2014]+\s")
 

@@ -326,10 +326,13 @@ def amount_facts(doc: AnalyzedText, skip: Sequence[tuple[int, int]]) -> list[Fac
         ):
             # "sertraline twenty five milligrams daily for one week then fifty": 50 mg
             q = replace(q, unit_class=dose.unit_class, unit=dose.unit)
+        elif q.unit_class in DOSE_CLASSES:
+            dose = q  # a step that carries the unit is no new anchor ("by 25 each week to 50")
+        elif q.unit_class is None and _FEVER_BEFORE.search(doc.text, max(0, q.start - 30), q.start):
+            # "if fever over one hundred point four": degrees, Fahrenheit above 45
+            q = replace(q, unit_class="temperature", unit="f" if q.value > 45 else "c")
         if q.unit_class in (None, "count", "age", "time", "duration") or _inside(q.start, skip):
             continue
-        if q.unit_class in DOSE_CLASSES:
-            dose = q
         if q.unit is None and _DATE.fullmatch(doc.text[q.start : q.end]):
             continue  # "01/2020", "12/19": a month and year, no ratio
         if TABLETS_OF.search(doc.text, max(0, q.start - 8), q.start):
@@ -349,11 +352,15 @@ def amount_facts(doc: AnalyzedText, skip: Sequence[tuple[int, int]]) -> list[Fac
     return out
 
 
+_FEVER_BEFORE = re.compile(
+    r"\b(?:fever|temp(?:erature)?)\s+(?:of\s+|over\s+|above\s+|greater\s+than\s+|>\s*)$", re.I
+)
 _DATE = re.compile(r"(?:0?[1-9]|1[0-2])[/-](?:\d{2}|\d{4})(?:[/-]\d{2,4})?")
 # what lies between a dose and a bare number that carries its unit: a step of a titration
+# ("increase by twenty five each week to fifty": the step and the target both carry it)
 _TITRATED = re.compile(
-    r"[^.;\n]{0,60}?\b(?:then|increas\w*(?: by \w+(?: \w+)?)?|titrat\w*|reduc\w*|"
-    r"decreas\w*|taper\w*)(?: to)?\s+",
+    r"[^.;\n]{0,60}?\b(?:then|(?:increas|titrat|reduc|decreas|taper)\w*(?:\s+by(?:\s+[\w.]+){0,2}"
+    r"(?:\s+(?:each|every|per|a)\s+\w+)?)?)(?:\s+to)?\s+",
     re.IGNORECASE,
 )
 

@@ -229,6 +229,26 @@ def _planned_starts(doc: AnalyzedText) -> frozenset[int]:
     return frozenset(m.start(k) for m in _PLANNED.finditer(doc.text) for k in (1, 2) if m.group(k))
 
 
+# a fever's lower bound in Celsius and in Fahrenheit, and the readings each scale can give
+_FEVER = ((30.0, 38.0), (86.0, 100.4))
+_READING_REACH = 3  # tokens between "temperature" and its value ("temperature of 37.2")
+
+
+@once_per_text
+def _afebrile_readings(doc: AnalyzedText) -> frozenset[int]:
+    """Indices of "temperature" tokens that a reading below a fever follows ("temperature ninety
+    nine point one", "temperature of 37.2"): a vital sign measured, not a fever had."""
+    found = set()
+    for q in doc.quantities:
+        if not any(low <= q.value < fever for low, fever in _FEVER):
+            continue
+        first = bisect.bisect_left(doc.tokens, q.start, key=lambda t: t.start)
+        for k in range(max(0, first - _READING_REACH), first):
+            if doc.tokens[k].text == "temperature" and doc.tokens[k].sentence == q.sentence:
+                found.add(k)
+    return frozenset(found)
+
+
 _LIST_HEADER = re.compile(r"\s+for\s+[^.;:\n]*?(?:,|\band\b)", re.IGNORECASE)
 _CONDITION_BEFORE = re.compile(
     r"\b(?:until|unless|once|if|after\s+\d+\s*(?:h|hrs?|hours?|days?)(?:\s+of)?)\b[^.;:\n]*$",
@@ -326,6 +346,7 @@ class NegationRule(Rule):
         ctx_mentions: dict[str, list[tuple[Token, str | None, str | None]]] = {}
         answered = _answered(ctx)
         planned = _planned_starts(ctx)
+        afebrile = _afebrile_readings(ctx)
         # only the stems the output has are looked up: the input's other words are not read
         wanted = {t.stem for t in view.output.tokens}
         for i, tok in enumerate(ctx.tokens):
@@ -347,6 +368,8 @@ class NegationRule(Rule):
                 if i in answered:
                     polarity, trigger = answered[i]
                     read = replace(read, polarity=polarity, trigger=trigger)
+                if tok.text == "temperature" and i in afebrile:
+                    continue  # "temperature 99.1": a reading below a fever is no fever
                 ctx_mentions.setdefault(tok.stem, []).append(
                     (read, _modifier(ctx.tokens, i), _head(ctx.tokens, i))
                 )
@@ -377,6 +400,8 @@ class NegationRule(Rule):
                 continue  # "no further lesion imaging": the imaging is denied, not the lesion
             if _site_of_finding(view.output, tok):
                 continue  # "no warmth of the skin": the warmth is denied, not the skin
+            if tok.polarity == AFFIRMED and i > 0 and out_tokens[i - 1].text == "last":
+                continue  # "Last drink Tue", "last seizure 2019": when it last was, not now
             if tok.polarity == NEGATED and tok.trigger is not None:
                 denied = view.output.text[tok.trigger : tok.start]
                 if _ANOTHER_EPISODE.search(denied):
@@ -688,7 +713,7 @@ class NegationRule(Rule):
                 words = {t.text for t in near}
                 if tok.text in words or not topic & {t.stem for t in near if is_content(t)}:
                     continue
-                if named and not named & _result_names(near, other):
+                if named and not named & _result_names(near, other, ctx.text):
                     continue  # "Positive patellar grind test" vs "mcmurray tests are negative"
                 concern = any(t.startswith(c) for t in topic for c in _CONCERN)
                 found.append(
@@ -771,17 +796,25 @@ _ANY_TEST = frozenset(
 _RESULT_REACH = (15, 5)  # tokens before / after a result word that may name its test
 
 
-def _result_names(near: list[Token], result: Token) -> set[str]:
+def _result_names(near: list[Token], result: Token, text: str) -> set[str]:
     """Stems that may name what ``result`` (an input's "negative") is the result of: the
     sentence before it, and the words of its own sentence close to it (a run-on transcript
-    sentence goes on to other tests)."""
+    sentence goes on to other tests), not past a stop after it ("QRS normal. repeat potassium
+    today": the potassium is the next order's)."""
     before, after = _RESULT_REACH
     at = next(k for k, t in enumerate(near) if t is result)
+    stop = _STOP_AFTER.search(text, result.end, result.end + 80)
+    last = stop.start() if stop is not None else len(text)
     return {
         t.stem
         for k, t in enumerate(near)
-        if is_content(t) and (t.sentence != result.sentence or -before <= k - at <= after)
+        if is_content(t)
+        and (t.sentence != result.sentence or -before <= k - at <= after)
+        and (k <= at or t.start < last)
     }
+
+
+_STOP_AFTER = re.compile(r"[.;](?:\s|$)")
 
 
 def read_polarity(doc: AnalyzedText, tok: Token) -> Token | None:
@@ -846,9 +879,10 @@ def read_polarity(doc: AnalyzedText, tok: Token) -> Token | None:
 # related to", "not able to", "do n't get up at night anymore with"
 _DENIES = re.compile(
     r"deni|deny|no\b|none|nor\b|neither|without|negative|free\s+of|absen|rul(?:e|ing)\s+out|"
-    r"never|non-?|nothing|(?:not|n't)\s+(?:have|has|had|got|experienc\w*|report\w*|"
+    r"never|non-?|nothing|(?:(?:have|has|had|do|does|did)(?=n't))?(?:not|n't)\s+"
+    r"(?:have|has|had|got|experienc\w*|report\w*|"
     r"complain\w*|feel\w*|felt|show\w*|reveal\w*|see|seen|notic\w*|note|noted|appreciat\w*|hear\w*|"
-    r"pass\w*|"
+    r"pass\w*|need|needed|"  # "i haven't needed the oxycodone since friday": not taken
     r"any|a|an)\b|(?:not|n't)\s+(?:currently\s+)?(?!going\b)\w+ing\b|"  # "not using"
     # "it does n't look like there is any fracture": the finding is what the look denies
     r"(?:not|n't)\s+(?:look|seem|appear)\s+(?:like|that|as\s+if|to\s+be)\s+(?:there\s+"

@@ -1056,6 +1056,14 @@ _GET_DONE = re.compile(
     re.IGNORECASE,
 )
 _TO_BEFORE = re.compile(r"\bto\s+$", re.IGNORECASE)
+_STOP_ORDERS = frozenset({"stop", "discontinue", "cease", "d/c"})  # a plan's, not a past stop
+# a dose dated before the visit ("two days ago", "last night", "before admission")
+_DOSE_BEFORE = re.compile(
+    r"\b(?:ago|yesterday|last\s+(?:night|week|month|evening)|earlier\s+(?:today|this\s+week)|"
+    r"before\s+(?:admission|presentation|arrival|coming\s+in)|prior\s+to\s+(?:admission|"
+    r"presentation|arrival))\b",
+    re.IGNORECASE,
+)
 _NONE_BEFORE = re.compile(r"\b(?:none|nothing|neither)\s+(?:was\s+|were\s+)?$", re.IGNORECASE)
 _AT_HOME = re.compile(r"\b(?:at|from|back|go|went|get)\s+$", re.IGNORECASE)
 _HISTORY_OF = frozenset({"history of", "h/o", "hx of", "past history"})
@@ -1109,6 +1117,13 @@ def _another_event(
     if m.kind == "aspect" and m.value == "done" and rival.value == "planned":
         lo, hi = max(0, rival.start - _RESULT_REACH), rival.end + _RESULT_REACH
         return _RESULT_NEAR.search(ctx.text, lo, hi) is not None
+    if m.kind == "action" and m.value == "given" and rival.value == "stopped":
+        # "took pseudoephedrine two days ago" against the plan's "stop the pseudoephedrine": a
+        # dose before the stop, which stops what was taken
+        lo, hi = _Text(out).clause(m.start)
+        return ctx.text[rival.start : rival.end].lower() in _STOP_ORDERS and (
+            _DOSE_BEFORE.search(out.text, lo, hi) is not None
+        )
     if m.kind == "action" and m.value == "continued" and rival.value == "started":
         # "celebrex which i started maybe 2 months ago": a start in the past, continued now
         lo, hi = _Text(ctx).clause(rival.start)

@@ -1,0 +1,160 @@
+"""Session 12: readings that flagged faithful twins (issue 13's false alarms), each with a control
+that the same rule still reports the error."""
+
+from __future__ import annotations
+
+import medfact.verifiers  # noqa: F401 - the rules first: omission.v1 imports the compare stage
+from medfact.analysis import AFFIRMED, NEGATED
+from medfact.compare import RULE, CompareStage
+from medfact.pipeline import cached_engine
+from medfact.testing import analysed, run_rule
+from medfact.verifiers.polarity import read_polarity
+
+_RULES_ONLY = {"pipeline": {"verifiers": [], "learned_verifiers": [], "model": ""}}
+
+
+def _compared(output: str, context: str) -> list[str]:
+    """compare.v1's contradictions (a stage, not a registered rule)."""
+    engine = cached_engine(_RULES_ONLY)
+    doc = analysed(output, context)
+    CompareStage(engine.settings, engine.parts)(doc)
+    return [f.message for f in doc.findings if f.rule == RULE and f.relation == "contradicted"]
+
+
+def _risks(rule: str, output: str, context: str) -> list[int]:
+    return [int(f.risk) for f in run_rule(rule, output, context)]
+
+
+def test_a_temperature_below_a_fever_is_no_fever() -> None:
+    exam = "Doctor: okay on exam temperature {}, right knee incision with staples in place"
+    normal = exam.format("ninety nine point one")
+    assert _risks("negation.v1", "Denies fever and chills.", normal) == []
+    assert _risks("negation.v1", "Denies fever.", "On exam temperature 37.2, chest clear.") == []
+    # controls: a reading in the fever range, and a temperature had, still contradict it
+    febrile = exam.format("one hundred and one point two")
+    assert _risks("negation.v1", "Denies fever and chills.", febrile) == [4]
+    assert _risks("negation.v1", "Denies fever.", "On exam temperature 38.9, chest clear.") == [4]
+    assert _risks("negation.v1", "Denies fever.", "She has had a temperature since Monday.") == [4]
+
+
+def test_a_treatment_that_will_not_be_started_is_denied() -> None:
+    ctx = "Plan: start sertraline 25 mg daily, refer to CBT, no benzodiazepines, follow up."
+    said = "We discussed why a benzodiazepine will not be started given alcohol use."
+    assert _risks("negation.v1", said, ctx) == []
+    out = analysed(said, ctx).output
+    assert out is not None
+    polarity = {t.text: t.polarity for t in out.tokens}
+    assert polarity["benzodiazepine"] == NEGATED
+    assert polarity["alcohol"] == AFFIRMED  # the reason after it is not denied
+    # controls: a start still contradicts the input; a person's "not be" still looks ahead
+    assert _risks("negation.v1", "A benzodiazepine will be started for sleep.", ctx) == [3]
+    person = analysed("She will not be prescribed opioids.").output
+    assert person is not None
+    assert next(t.polarity for t in person.tokens if t.text == "opioids") == NEGATED
+
+
+def test_two_tens_numbers_said_in_a_row_are_two_numbers() -> None:
+    ctx = "Doctor: and the entresto you're on the twenty four twenty six twice a day\nPatient: yes"
+    doc = analysed("x", ctx).context
+    assert doc is not None
+    assert [q.value for q in doc.quantities][:2] == [24.0, 26.0]
+    assert run_rule("numbers.v1", "Sacubitril/valsartan 24/26 mg BID.", ctx) == []
+    # controls: hundreds said the short way, and a tens number with its units, stay one number
+    spoken = analysed("x", "weight one seventy eight, dose seven fifty, in nineteen eighty four")
+    assert spoken.context is not None
+    assert [q.value for q in spoken.context.quantities] == [178.0, 750.0, 1984.0]
+    assert run_rule("numbers.v1", "Sacubitril/valsartan 49/51 mg BID.", ctx) != []
+
+
+def test_a_dose_before_the_plan_stops_it_is_no_contradiction() -> None:
+    ctx = (
+        "Doctor: my impression acute urinary retention likely precipitated by pseudoephedrine. "
+        "let's go ahead and start tamsulosin, stop the pseudoephedrine and any decongestants."
+    )
+    assert _risks("temporal.v1", "He took pseudoephedrine two days ago.", ctx) == []
+    # control: a dose given now, where the plan stops the drug, still contradicts it
+    assert _risks("temporal.v1", "Pseudoephedrine given today.", ctx) == [4]
+
+
+def test_a_titration_step_and_target_carry_the_dose_unit() -> None:
+    ctx = (
+        "Doctor: let's go ahead and start topiramate twenty five milligrams at night, increase "
+        "by twenty five each week to fifty twice daily, limit excedrin"
+    )
+    said = "Start topiramate 25 mg qHS, increase by 25 mg weekly to {} mg BID."
+    assert _compared(said.format(50), ctx) == []
+    # control: another target is still a dose the input does not give
+    assert _compared(said.format(100), ctx)
+
+
+def test_a_temperature_in_fahrenheit_is_no_sex_or_age() -> None:
+    ctx = "Doctor: any fever?\nPatient: no\nDoctor: he can go home, and if fever over one hundred "
+    ctx += "point four or uncontrolled pain go to the ER, man."
+    said = "ED precautions: fever above {} F or uncontrolled pain."
+    assert _risks("entities.v1", said.format("100.4"), ctx) == []
+    assert _risks("entities.v1", said.format("103"), ctx) == []
+    # control: an age with its sex still contradicts the input's
+    assert 3 in _risks("entities.v1", "54 F with flank pain.", ctx)
+    # a bare number after "fever over" is a temperature: another threshold differs from it
+    assert _compared(said.format("100.4"), ctx) == []
+    assert _compared(said.format("103"), ctx)
+    assert _compared("Return if fever over 38 C.", ctx) == []  # 100.4 F, in Celsius
+
+
+def test_a_denial_said_with_an_auxiliary_reads_as_the_input_means() -> None:
+    ctx = (
+        "Doctor: pain now\nPatient: it comes and goes, I haven't needed the oxycodone since "
+        "Friday\nDoctor: okay, ibuprofen for pain, he can stop the oxycodone."
+    )
+    assert _risks("negation.v1", "No oxycodone needed since Friday.", ctx) == []
+    doc = analysed("x", "Patient: I don't have any weakness as such, just clumsiness.").context
+    assert doc is not None
+    assert read_polarity(doc, next(t for t in doc.tokens if t.text == "weakness")) is not None
+    # control: a patient who still needs it contradicts the output
+    still = "Doctor: pain now\nPatient: I still need the oxycodone at night\nDoctor: okay."
+    assert _risks("negation.v1", "No oxycodone needed since Friday.", still) == [3]
+    # "hasn't had a drink since Tuesday": "last drink Tuesday" tells when it last was
+    son = "Son: He hasn't had a drink since he came in on Tuesday.\nDoctor: Thank you."
+    assert _risks("negation.v1", "Last drink Tue (on admission).", son) == []
+    assert _risks("negation.v1", "Drinks daily, a drink this morning.", son) == [4]
+
+
+def test_a_result_after_the_words_it_reports_denies_them() -> None:
+    ctx = "urinalysis today small blood no leukocyte esterase no nitrites. creatinine normal."
+    assert _risks("negation.v1", "Leukocyte esterase and nitrite negative.", ctx) == []
+    out = analysed("Urine dipstick negative. Reflexes bilateral all negative.").output
+    assert out is not None
+    # a test's result is the test's; "all negative" is said of items the rule reads otherwise
+    assert {t.text for t in out.tokens if t.polarity == NEGATED} == set()
+    # control: an affirmed finding still contradicts the input's denial
+    assert _risks("negation.v1", "Leukocyte esterase positive.", ctx) == [3]
+
+
+def test_an_opinion_and_the_input_s_own_continue_are_no_ban() -> None:
+    ctx = (
+        "Doctor: have you passed it\nPatient: I don't think so I've been peeing through the "
+        "strainer nothing yet\nDoctor: okay keep straining."
+    )
+    assert _risks("unsupported.v1", "Continue straining urine.", ctx) == []
+    plan = (
+        "Doctor: let's go ahead and continue mycophenolate for now with the pill, and keep her "
+        "off mycophenolate at least three months before conception."
+    )
+    said = "Continue mycophenolate with oral contraception for now."
+    assert 3 not in _risks("unsupported.v1", said, plan)
+    # controls: a ban alone, or a "do not continue", still forbids it
+    ban = "Doctor: keep her off mycophenolate at least three months before conception."
+    assert 3 in _risks("unsupported.v1", said, ban)
+    stop = "Doctor: do not continue the mycophenolate, stop it now."
+    assert 3 in _risks("unsupported.v1", "Continue mycophenolate.", stop)
+
+
+def test_a_result_names_what_came_before_it_not_the_next_order() -> None:
+    ctx = (
+        "Doctor: ECG in the office today atrial fibrillation rate seventy, no peaked T waves, "
+        "QRS normal. repeat potassium today stat. creatinine on tuesday one point six."
+    )
+    assert _risks("negation.v1", "CHIEF COMPLAINT: Abnormal labs (elevated potassium).", ctx) == []
+    # control: the result said of the potassium itself still contradicts
+    normal = "Doctor: ECG today, QRS normal, potassium normal. repeat in a week."
+    assert _risks("negation.v1", "Potassium abnormal on labs.", normal) == [3]
