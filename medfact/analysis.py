@@ -833,6 +833,24 @@ class Analyzer:
                 continue
             if forward and start > 0 and words[start] == "negative" and gaps[start] == "-":
                 continue  # "HER2-negative breast cancer": a kind of the cancer, not its denial
+            if (
+                forward
+                and kind == NEGATED
+                and end - start == 1
+                and words[start] in ("no", "nope")
+                and start > 0
+                and words[start - 1] not in ("or", "and", "yes")  # "is that normal or no"
+                and not _CLAUSE_GAP.search(gaps[start])
+                and (end == len(toks) or _CLAUSE_GAP.search(gaps[end]))
+            ):
+                # "no fainting. dizzy no": a spoken answer after the finding it denies
+                for j in range(start - 1, max(-1, start - _TRAILING_ANSWER - 1), -1):
+                    if toks[j].text in _ANSWER_WORDS or toks[j].polarity != AFFIRMED:
+                        break
+                    toks[j].polarity, toks[j].trigger = NEGATED, toks[start].start
+                    if _CLAUSE_GAP.search(gaps[j]):
+                        break
+                continue
             if forward:
                 reach = _forward_scope(toks, end, gaps, ahead, colons)
                 if kind == NEGATED:
@@ -1932,6 +1950,7 @@ _RESULT_TESTS = frozenset(
 )
 # words before a result that say of which items it is ("reflexes bilateral all negative")
 _QUANTIFIERS = frozenset({"all", "both", "each", "bilateral", "bilaterally", "otherwise"})
+_TRAILING_ANSWER = 2  # words before a turn's last "no" that it answers ("dizzy no")
 _MODALS = frozenset({"will", "would", "should", "shall", "can", "could", "must", "may", "to"})
 _SUBJECT_PRONOUNS = frozenset({"i", "we", "you", "he", "she", "they", "it", "patient", "pt"})
 

@@ -158,3 +158,53 @@ def test_a_result_names_what_came_before_it_not_the_next_order() -> None:
     # control: the result said of the potassium itself still contradicts
     normal = "Doctor: ECG today, QRS normal, potassium normal. repeat in a week."
     assert _risks("negation.v1", "Potassium abnormal on labs.", normal) == [3]
+
+
+def _degrees(output: str, context: str) -> list[str]:
+    """certainty.v1's comparisons with a degree word of the input."""
+    found = run_rule("certainty.v1", output, context)
+    return [f.message for f in found if "than the input's" in f.message]
+
+
+def test_a_degree_is_compared_only_with_one_about_the_same_finding() -> None:
+    # a time word is no shared topic; a drug's dosing is no finding's frequency; a body part
+    # alone names no finding of a degree
+    now = (
+        "Doctor: left atrium mildly dilated now. my impression paroxysmal atrial fibrillation "
+        "now maintaining sinus rhythm after cardioversion."
+    )
+    assert _degrees("Reports marked improvement now.", now) == []
+    dosing = "Doctor: continue isotretinoin sixty milligrams daily, petrolatum to lips."
+    assert _degrees("Reports occasional lip dryness.", dosing) == []
+    wrist = "Patient: the wrist swells sometimes\nDoctor: still active at the right wrist."
+    assert _degrees("Persistent activity at the right wrist.", wrist) == []
+    # controls: the same finding's frequency and a diagnosis named by its organ still differ
+    assert _degrees("Reports occasional lip dryness.", "Patient: lip dryness daily.")
+    assert _degrees("Persistent wrist swelling.", "Patient: wrist swelling sometimes.")
+    colic = "Doctor: It might well be a kidney stone, but I want a CT scan to be sure."
+    assert _risks("certainty.v1", "Renal colic confirmed.", colic) == [3]
+
+
+def test_a_section_name_a_past_start_and_another_act_are_no_medication_change() -> None:
+    ctx = (
+        "Doctor: seropositive rheumatoid arthritis improving but still active at the right "
+        "wrist. continue methotrexate fifteen milligrams once weekly."
+    )
+    assert _risks("temporal.v1", "HISTORY OF PRESENT ILLNESS: Seropositive RA.", ctx) == []
+    said = "She stopped drinking alcohol when starting methotrexate."
+    assert _risks("temporal.v1", said, ctx) == []
+    # controls: a history, a stop and a start of the drug itself still differ from the plan
+    assert _risks("temporal.v1", "History of seropositive RA.", ctx) == [3]
+    assert _risks("temporal.v1", "Methotrexate stopped.", ctx) == [4]
+    assert _risks("temporal.v1", "Start methotrexate 15 mg weekly.", ctx) == [4]
+
+
+def test_a_spoken_no_after_a_finding_denies_it() -> None:
+    ctx = "Doctor: any dizziness or fainting\nPatient: no fainting. dizzy no\nDoctor: okay"
+    assert _compared("She denies dizziness and syncope.", ctx) == []
+    # controls: "or no" asks, and a finding the patient affirms still contradicts the denial
+    asked = analysed("x", "Patient: is that normal or no").context
+    assert asked is not None
+    assert next(t.polarity for t in asked.tokens if t.text == "normal") == AFFIRMED
+    yes = "Doctor: any dizziness or fainting\nPatient: no fainting. dizzy yes\nDoctor: okay"
+    assert _compared("She denies dizziness and syncope.", yes)

@@ -380,6 +380,13 @@ _OTHER_OBJECT = re.compile(
     r"their)\s+(?!same|usual|current|regular|normal|dose|medic|tablet|pill)",
     re.IGNORECASE,
 )
+# an act the verb starts or stops that is no drug's taking ("stopped drinking alcohol when
+# starting methotrexate", "started walking"): the drug named near is not its object
+_GERUND_OBJECT = re.compile(
+    r"\s+(?!taking\b|using\b|receiving\b|giving\b|injecting\b|applying\b|dosing\b)"
+    r"[a-z]{2,}ing\b",
+    re.IGNORECASE,
+)
 _PAST_DATED = re.compile(
     r"\b(?:ago|last\s+(?:week|month|year)|previously|in\s+(?:19|20)\d\d)\b", re.IGNORECASE
 )
@@ -689,6 +696,8 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
         # the drug of the action's own phrase first ("continue apixaban, hold metoprolol")
         p_lo, p_hi = text.clause(m.start(), phrase=True)
         # "start taking your blood sugars": a drug named before is not what is started
+        if _GERUND_OBJECT.match(doc.text, m.end()):
+            continue  # "stopped drinking alcohol when starting methotrexate": another act
         other = _OTHER_OBJECT.match(doc.text, m.end()) is not None
         if other:
             lo = p_lo = m.start()
@@ -822,6 +831,8 @@ def _no_aspect(text: str, m: re.Match[str]) -> bool:
         _ORDINARY_BEFORE.search(text, before, at) or _ORDINARY_AFTER.match(text, m.end())
     ):
         return True  # "it's quite normal after surgery to be a little bruised": usual, no result
+    if word == "history of" and _PRESENT_ILLNESS.match(text, m.end()):
+        return True  # "HISTORY OF PRESENT ILLNESS:": the section of the illness now
     if word == "history of" and _DENIED_BEFORE.search(text, before, at):
         return True  # "no history of drug or alcohol abuse": none, ever - not a past one
     if word in ("done", "done on", "performed", "completed", "requested", "due") and (
@@ -833,6 +844,7 @@ def _no_aspect(text: str, m: re.Match[str]) -> bool:
     return word == "was done" and _DENIED_BEFORE.search(text, before, at) is not None
 
 
+_PRESENT_ILLNESS = re.compile(r"\s*(?:the\s+)?(?:present|presenting|current)\s+illness\b", re.I)
 _CALL_IN = re.compile(r"\s+(?:by|in\s+at|off\s+at)\s+(?:the|my|our|your)\b", re.I)
 _VISIT_AFTER = re.compile(
     r"\s+(?:clinic|review|appointment|appt|visit|follow-up|follow\s+up|check|f/u|ward)\b", re.I
@@ -1056,6 +1068,7 @@ _GET_DONE = re.compile(
     re.IGNORECASE,
 )
 _TO_BEFORE = re.compile(r"\bto\s+$", re.IGNORECASE)
+_WHEN_BEFORE = re.compile(r"\b(?:when|since|after|before|while|on)\s+$", re.IGNORECASE)
 _STOP_ORDERS = frozenset({"stop", "discontinue", "cease", "d/c"})  # a plan's, not a past stop
 # a dose dated before the visit ("two days ago", "last night", "before admission")
 _DOSE_BEFORE = re.compile(
@@ -1129,6 +1142,8 @@ def _another_event(
         lo, hi = _Text(ctx).clause(rival.start)
         return _STARTED_AGO.search(ctx.text, rival.end, min(hi, rival.end + 40)) is not None
     if m.kind == "action" and m.value == "started" and rival.value == "continued":
+        if _WHEN_BEFORE.search(out.text, max(0, m.start - 12), m.start):
+            return True  # "stopped drinking when starting methotrexate": a time, in the past
         lo, hi = _Text(out).clause(m.start)
         past = _PAST_START.search(out.text, max(0, m.start - 12), m.start)
         return past is not None and not _NOW.search(out.text, lo, hi)
