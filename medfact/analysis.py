@@ -881,9 +881,21 @@ class Analyzer:
                         toks[j].polarity = kind
                         toks[j].trigger = toks[start].start
                     continue
+                back = []
                 for j in range(start - 1, max(-1, start - 6), -1):
                     if j + 1 in stops:  # j is in an earlier clause
                         break
+                    back.append(j)
+                purpose = next((j for j in back if words[j] == "for"), None)
+                if kind == NEGATED and purpose is not None and purpose > 0:
+                    # "diazepam for daytime anxiety - not prescribed": the treatment is denied,
+                    # not what it is for
+                    back = [
+                        j
+                        for j in range(purpose - 1, max(-1, purpose - _TREATMENT_REACH - 1), -1)
+                        if not any(k + 1 in stops for k in range(j, purpose))
+                    ]
+                for j in back:
                     if toks[j].polarity == AFFIRMED or kind == NEGATED:
                         toks[j].polarity = kind
                         toks[j].trigger = toks[end - 1].start
@@ -1950,6 +1962,7 @@ _RESULT_TESTS = frozenset(
 )
 # words before a result that say of which items it is ("reflexes bilateral all negative")
 _QUANTIFIERS = frozenset({"all", "both", "each", "bilateral", "bilaterally", "otherwise"})
+_TREATMENT_REACH = 4  # words before a treatment's "for" that name it ("hydroxyzine 25 mg PRN")
 _TRAILING_ANSWER = 2  # words before a turn's last "no" that it answers ("dizzy no")
 _MODALS = frozenset({"will", "would", "should", "shall", "can", "could", "must", "may", "to"})
 _SUBJECT_PRONOUNS = frozenset({"i", "we", "you", "he", "she", "they", "it", "patient", "pt"})

@@ -208,3 +208,29 @@ def test_a_spoken_no_after_a_finding_denies_it() -> None:
     assert next(t.polarity for t in asked.tokens if t.text == "normal") == AFFIRMED
     yes = "Doctor: any dizziness or fainting\nPatient: no fainting. dizzy yes\nDoctor: okay"
     assert _compared("She denies dizziness and syncope.", yes)
+
+
+def test_a_treatment_s_denial_is_not_its_indication_s() -> None:
+    note = "Hydralazine 25 mg at 22:00. Hydroxyzine 25 mg PRN for itch was offered but declined."
+    assert _risks("negation.v1", "PRN hydroxyzine 25 mg for itch offered - declined.", note) == []
+    out = analysed("Had asked about diazepam for daytime anxiety - not prescribed").output
+    assert out is not None
+    polarity = {t.text: t.polarity for t in out.tokens}
+    assert (polarity["diazepam"], polarity["anxiety"]) == (NEGATED, AFFIRMED)
+    # control: the indication itself denied still contradicts an input that has it
+    assert _risks("negation.v1", "No itch.", "Patient: my skin has been itching all week.")
+
+
+def test_a_word_that_names_the_kind_of_a_denied_treatment() -> None:
+    plan = "Impression: viral conjunctivitis. Plan: cool compresses, lid hygiene, no antibiotics."
+    assert _risks("negation.v1", "Antibiotic drops are not needed.", plan) == []
+    diabetes = "Doctor: So no medicines needed for the diabetes for now. Your diabetes is mild."
+    assert _risks("negation.v1", "Plan: no diabetes meds for now", diabetes) == []
+    # controls: the treatment started, or the disease denied, still contradict the input
+    assert _risks("negation.v1", "Antibiotic drops were started.", plan) == [3]
+    assert _risks("negation.v1", "No diabetes.", diabetes) == [4]
+    # a list before the verb is still the list's ("the tumor and margins were negative")
+    listed = analysed("The tumor and margins were negative.").output
+    assert listed is not None
+    assert read_polarity(listed, listed.tokens[1]) is not None
+    assert read_polarity(listed, listed.tokens[1]).polarity == AFFIRMED

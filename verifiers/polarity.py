@@ -267,6 +267,11 @@ _KINDS = frozenset(
     | {"focal", "constant", "persistent", "significant", "major", "worst", "sharp", "crushing"}
     | {"projectile", "bloody", "bilious", "radiating", "pleuritic", "positional", "unilateral"}
 )
+# heads that make a treatment of the condition before them ("diabetes meds", "pain relief")
+_TREATMENT_HEADS = frozenset(
+    {"med", "meds", "medication", "medications", "medicine", "medicines", "tablets", "pills"}
+    | {"drugs", "treatment", "therapy", "relief", "prophylaxis", "cover"}
+)
 _DISEASE_HEADS = ("cancer", "tumor", "tumour", "mass", "malign", "carcinoma", "lesion", "nodul")
 _CONCERN_STEMS = tuple(sorted(_CONCERN))  # str.startswith takes a tuple: one call, not a loop
 _FINDING_ONLY_STEMS = tuple(sorted(_FINDINGS))
@@ -429,6 +434,15 @@ class NegationRule(Rule):
                 and tok.text.rstrip("s") in ANATOMY
             ):
                 continue  # "no symptoms of prostate cancer": the cancer is denied, not the organ
+            if (
+                tok.polarity == NEGATED
+                and i + 1 < len(out_tokens)
+                and (
+                    out_tokens[i + 1].text in _TREATMENT_HEADS
+                    and out_tokens[i + 1].sentence == tok.sentence
+                )
+            ):
+                continue  # "no diabetes meds for now": the treatment is denied, not the disease
             read = read_polarity(view.output, tok)
             if read is None:
                 continue
@@ -848,6 +862,8 @@ def read_polarity(doc: AnalyzedText, tok: Token) -> Token | None:
         return None  # "no issues with my pain": the pain is no problem, not absent
     if tok.trigger > tok.start:
         verb = _SUBJECT_VERB.search(doc.text, tok.end, tok.trigger)
+        if verb is not None and _HEAD_NOUN.fullmatch(doc.text, tok.end, verb.start()):
+            return tok  # "antibiotic drops are not needed": the word names the subject's kind
         if (
             verb is not None
             and doc.text[tok.end : verb.start()].strip()
@@ -962,6 +978,7 @@ def _held_for(doc: AnalyzedText, mention: Token) -> bool:
     return _FOR_A_WHILE.match(doc.text, mention.end) is not None
 
 
+_HEAD_NOUN = re.compile(r"[ \t]+[A-Za-z]+[ \t]+")  # one word between: the subject's head noun
 _SUBJECT_VERB = re.compile(r"\b(?:was|were|is|are)\b", re.IGNORECASE)
 _LISTED = re.compile(r"(?:\s*(?:,|,?\s*and|,?\s*or)\s+[\w-]+)+\s*", re.IGNORECASE)
 # post-negations that deny each item of a list before them, unlike a result ("the tumor and
