@@ -46,6 +46,7 @@ from medfact.analysis import (
     concept_key,
     is_content,
     is_relative,
+    speaker_tag,
 )
 from medfact.corpora.context import ContextIndex
 from medfact.document import CaseDoc
@@ -316,10 +317,25 @@ def amount_facts(doc: AnalyzedText, skip: Sequence[tuple[int, int]]) -> list[Fac
     counts, which other facts read), keyed by the drug they follow or by their unit class."""
     out = []
     dose: Quantity | None = None  # the last dose of its sentence, whose unit a titration carries
+    asked: Quantity | None = None  # a dialogue's dose of the sentence before, which a reply carries
     for q in doc.quantities:
         if dose is not None and dose.sentence != q.sentence:
+            asked = dose if doc.is_dialogue else None
             dose = None
+        if asked is not None and q.sentence != asked.sentence + 1:
+            asked = None
+        reply_to = asked or dose
         if (
+            q.unit_class is None
+            and reply_to is not None
+            and doc.is_dialogue
+            and _REPLY_DOSE[0] <= q.value / reply_to.value <= _REPLY_DOSE[1]
+            and _other_turn(doc.text, reply_to.end, q.start)
+        ):
+            # "the three milligrams every day? - three every day except mondays and fridays
+            # it's four and a half": the reply's doses are the question's unit
+            q = replace(q, unit_class=reply_to.unit_class, unit=reply_to.unit)
+        elif (
             q.unit_class is None
             and dose is not None
             and _TITRATED.fullmatch(doc.text, dose.end, q.start)
@@ -352,6 +368,17 @@ def amount_facts(doc: AnalyzedText, skip: Sequence[tuple[int, int]]) -> list[Fac
     return out
 
 
+def _other_turn(text: str, start: int, end: int) -> bool:
+    """Whether a new speaker's turn ("Daughter: ...") opens between two offsets, after the
+    tag of the turn at ``start``."""
+    line = text.rfind("\n", start, end)
+    if line < 0:
+        return False
+    tag = speaker_tag(text, line + 1)
+    return tag is not None and tag != speaker_tag(text, text.rfind("\n", 0, start) + 1)
+
+
+_REPLY_DOSE = (0.25, 4.0)  # a reply's bare number this near the asked dose is a dose of it
 _FEVER_BEFORE = re.compile(
     r"\b(?:fever|temp(?:erature)?)\s+(?:of\s+|over\s+|above\s+|greater\s+than\s+|>\s*)$", re.I
 )
@@ -903,7 +930,10 @@ def result_facts(doc: AnalyzedText) -> list[Fact]:
             value = "normal"
         subject = []
         if phrase not in _PREFIX_RESULTS:
-            subject = [t.stem for t in _clause_before(doc, i, 6) if is_content(t)]
+            before = _clause_before(doc, i, 6)
+            subject = [t.stem for t in before if is_content(t)]
+            # "C3/C4 normal": a code names the test, not the words after the result
+            subject = subject or [t.text for t in before if t.text not in _FUNCTION_WORDS]
         if not subject:  # "Positive for smoking", "no evidence of rebound": what follows
             subject = [t.stem for t in following[:4] if is_content(t)]
         if subject:
@@ -911,6 +941,7 @@ def result_facts(doc: AnalyzedText) -> list[Fact]:
     return out
 
 
+_FUNCTION_WORDS = frozenset({"and", "or", "the", "a", "an", "is", "was", "are", "were", "all"})
 # signs whose presence is the normal finding ("positive bowel sounds", "positive pulses")
 _PRESENT_IS_NORMAL = frozenset({"bowel", "pulses", "pulse", "peristalsis"})
 _NOT_BEFORE = re.compile(r"\b(?:non|not)[\s-]*$", re.IGNORECASE)

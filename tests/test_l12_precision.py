@@ -234,3 +234,28 @@ def test_a_word_that_names_the_kind_of_a_denied_treatment() -> None:
     assert listed is not None
     assert read_polarity(listed, listed.tokens[1]) is not None
     assert read_polarity(listed, listed.tokens[1]).polarity == AFFIRMED
+
+
+def test_a_reply_s_bare_numbers_carry_the_asked_dose_s_unit() -> None:
+    ctx = (
+        "Doctor: and the warfarin you're taking the three milligrams every day\n"
+        "Daughter: three every day except mondays and fridays it's four and a half\n"
+        "Doctor: okay and her INR tuesday was two point six so that's fine"
+    )
+    said = "Warfarin 3 mg daily except {} mg on Mondays and Fridays (per daughter)."
+    assert _compared(said.format("4.5"), ctx) == []
+    # controls: another dose still differs; a note's lines are no turns ("MAP > 65")
+    assert _compared(said.format("6"), ctx)
+    note = "Sedation: fentanyl 50 micrograms/hour.\nNoradrenaline 0.08 micrograms/kg/min, MAP 65."
+    assert _compared("Sedation: fentanyl 50 mcg/h.\nNorad 0.08 mcg/kg/min, MAP > 65.", note) == []
+
+
+def test_a_result_after_a_code_is_the_code_s() -> None:
+    ctx = (
+        "Doctor: labs creatinine zero point seven, C3 and C4 normal, double stranded DNA low "
+        "positive, stable. anti-Ro and La negative."
+    )
+    said = "RESULTS: creatinine 0.7, C3/C4 normal, dsDNA low-positive (stable)."
+    assert _compared(said, ctx) == []
+    # control: the code's result changed still differs
+    assert _compared("RESULTS: C3/C4 abnormal.", ctx)
