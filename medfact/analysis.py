@@ -1698,7 +1698,12 @@ def _opens_clause(words: list[str]) -> bool:
         return False
     if words[0] == "please":
         return True
-    return words[0] in _CLAUSE_SUBJECTS and len(words) > 1 and words[1] in _SUBJECT_VERBS
+    # "no bleeding, i checked her gums, urine and stools": a subject and its past verb
+    return (
+        words[0] in _CLAUSE_SUBJECTS
+        and len(words) > 1
+        and (words[1] in _SUBJECT_VERBS or (words[1].endswith("ed") and len(words[1]) > 4))
+    )
 
 
 _POSSESSIVES = frozenset({"your", "his", "her", "their", "my"})

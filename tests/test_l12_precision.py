@@ -259,3 +259,14 @@ def test_a_result_after_a_code_is_the_code_s() -> None:
     assert _compared(said, ctx) == []
     # control: the code's result changed still differs
     assert _compared("RESULTS: C3/C4 abnormal.", ctx)
+
+
+def test_a_subject_and_its_past_verb_end_a_denied_list() -> None:
+    ctx = "Nurse A: Yeah. No bleeding, I checked her gums, urine and stools, all fine."
+    said = "INR 8.2 - no bleeding (gums, urine, stools checked)."
+    assert _risks("negation.v1", said, ctx) == []
+    # control: a list without a clause of its own is still denied item by item
+    listed = analysed("No cough, wheeze, or sputum.").output
+    assert listed is not None
+    assert {t.text for t in listed.tokens if t.polarity == NEGATED} >= {"cough", "sputum"}
+    assert _risks("negation.v1", "Ongoing bleeding from the gums.", ctx) == [4]
