@@ -1955,8 +1955,6 @@ def _past_change_word(reach: list[int], words: list[str], gaps: list[str]) -> li
     return reach
 
 
-# post-negations that take no object ("Antibiotics are not indicated as the infection is
-# localised"): they deny what comes before them even when words follow
 # tests whose result a "negative" after them reports (not the specimen's or the target's absence)
 _RESULT_TESTS = frozenset(
     {"dip", "dipstick", "dipstix", "screen", "screening", "test", "tests", "testing", "swab"}
@@ -1986,6 +1984,8 @@ def _passive_subject(words: list[str], start: int) -> bool:
     )
 
 
+# post-negations that take no object ("Antibiotics are not indicated as the infection is
+# localised"): they deny what comes before them even when words follow
 _NOT_FORWARD = frozenset({"indicated", "needed", "required", "necessary", "warranted"})
 _SPACED_DASH = re.compile(r"\s[-\u2013\u2014]+\s")
 
