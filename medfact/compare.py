@@ -941,6 +941,7 @@ def result_facts(doc: AnalyzedText) -> list[Fact]:
     return out
 
 
+# words that name no test ("C3 and C4 normal"): left out of a result's subject
 _FUNCTION_WORDS = frozenset({"and", "or", "the", "a", "an", "is", "was", "are", "were", "all"})
 # signs whose presence is the normal finding ("positive bowel sounds", "positive pulses")
 _PRESENT_IS_NORMAL = frozenset({"bowel", "pulses", "pulse", "peristalsis"})

@@ -229,7 +229,7 @@ def _planned_starts(doc: AnalyzedText) -> frozenset[int]:
     return frozenset(m.start(k) for m in _PLANNED.finditer(doc.text) for k in (1, 2) if m.group(k))
 
 
-# a fever's lower bound in Celsius and in Fahrenheit, and the readings each scale can give
+# per scale (Celsius, Fahrenheit): the lowest plausible body temperature and a fever's bound
 _FEVER = ((30.0, 38.0), (86.0, 100.4))
 _READING_REACH = 3  # tokens between "temperature" and its value ("temperature of 37.2")
 
