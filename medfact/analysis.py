@@ -587,11 +587,31 @@ def _after_point(toks: list[Token], i: int) -> bool:
     return False
 
 
+def _ends_tens_pair(toks: list[Token], i: int) -> bool:
+    """Whether the units word at ``i`` ends a tens-and-units number that another tens word
+    follows ("twenty four | twenty six" of a combination tablet, "forty five fifty"): two
+    numbers, not hundreds said the short way ("seven fifty")."""
+    if i < 1 or i + 1 >= len(toks) or not _adjacent(toks, i - 1):
+        return False
+    tens, units, nxt = (_word_value(toks[k].text) for k in (i - 1, i, i + 1))
+    return (
+        tens is not None
+        and units is not None
+        and nxt is not None
+        and 20 <= tens < 100
+        and tens % 10 == 0
+        and 0 < units < 10
+        and 20 <= nxt < 100
+    )
+
+
 def _continues_number(toks: list[Token], i: int) -> bool:
     nxt = toks[i + 1].text if i + 1 < len(toks) else ""
     after = toks[i + 2].text if i + 2 < len(toks) else ""
     if toks[i].text in _NOT_COMPOUND or not nxt or not _adjacent(toks, i):
         return False
+    if _ends_tens_pair(toks, i):
+        return False  # "twenty four twenty six": 24, then 26
     if _rate_follows(toks, i + 1):
         return False  # "fifty three times a day": 50, and a rate
     if _after_point(toks, i) and _word_value(nxt) is not None:
@@ -622,6 +642,8 @@ def _compound_number(toks: list[Token], last: int) -> tuple[float, int]:
                 words += ["oh", toks[j - 1].text]
                 j -= 2
                 break
+            if _ends_tens_pair(toks, j):
+                break  # "twenty four twenty six": the 26 ends here
             joins = word == "and" and j > 0 and toks[j - 1].text in _MULTIPLIERS
             counts = _joins(word, following) or (
                 _after_point(toks, j) and _word_value(word) is not None
@@ -791,12 +813,44 @@ class Analyzer:
             if (
                 forward
                 and words[end - 1] == "negative"
-                and end < len(toks)
-                and _CLAUSE_GAP.search(gaps[end])
+                and (end == len(toks) or _CLAUSE_GAP.search(gaps[end]))
             ):
-                continue  # "ketones negative, basic metabolic panel ...": a result, said
+                # "ketones negative, basic metabolic panel ...", "leukocyte esterase and
+                # nitrite negative.": a result said of the words before it, up to a clause break;
+                # a test's ("urine dipstick negative", "HIV screen negative") is the test's
+                reach = []
+                for j in range(start - 1, max(-1, start - 6), -1):
+                    if j + 1 in stops or _CLAUSE_GAP.search(gaps[j + 1]):
+                        break
+                    reach.append(j)
+                if (
+                    reach
+                    and words[start - 1] not in _QUANTIFIERS
+                    and not any(words[j] in _RESULT_TESTS for j in reach)
+                ):
+                    for j in reach:
+                        toks[j].polarity, toks[j].trigger = NEGATED, toks[start].start
+                continue
             if forward and start > 0 and words[start] == "negative" and gaps[start] == "-":
                 continue  # "HER2-negative breast cancer": a kind of the cancer, not its denial
+            if (
+                forward
+                and kind == NEGATED
+                and end - start == 1
+                and words[start] in ("no", "nope")
+                and start > 0
+                and words[start - 1] not in ("or", "and", "yes")  # "is that normal or no"
+                and not _CLAUSE_GAP.search(gaps[start])
+                and (end == len(toks) or _CLAUSE_GAP.search(gaps[end]))
+            ):
+                # "no fainting. dizzy no": a spoken answer after the finding it denies
+                for j in range(start - 1, max(-1, start - _TRAILING_ANSWER - 1), -1):
+                    if toks[j].text in _ANSWER_WORDS or toks[j].polarity != AFFIRMED:
+                        break
+                    toks[j].polarity, toks[j].trigger = NEGATED, toks[start].start
+                    if _CLAUSE_GAP.search(gaps[j]):
+                        break
+                continue
             if forward:
                 reach = _forward_scope(toks, end, gaps, ahead, colons)
                 if kind == NEGATED:
@@ -820,15 +874,28 @@ class Analyzer:
                     and end < len(toks)
                     and not _AFTER_CLAUSE.search(gaps[end])
                     and words[end - 1] not in _NOT_FORWARD
+                    and not _passive_subject(words, start)
                 ):
                     # "was not prescribed any medications": the "not" denies what follows
                     for j in _forward_scope(toks, start + 1, gaps, ahead, colons):
                         toks[j].polarity = kind
                         toks[j].trigger = toks[start].start
                     continue
+                back = []
                 for j in range(start - 1, max(-1, start - 6), -1):
                     if j + 1 in stops:  # j is in an earlier clause
                         break
+                    back.append(j)
+                purpose = next((j for j in back if words[j] == "for"), None)
+                if kind == NEGATED and purpose is not None and purpose > 0:
+                    # "diazepam for daytime anxiety - not prescribed": the treatment is denied,
+                    # not what it is for
+                    back = [
+                        j
+                        for j in range(purpose - 1, max(-1, purpose - _TREATMENT_REACH - 1), -1)
+                        if not any(k + 1 in stops for k in range(j, purpose))
+                    ]
+                for j in back:
                     if toks[j].polarity == AFFIRMED or kind == NEGATED:
                         toks[j].polarity = kind
                         toks[j].trigger = toks[end - 1].start
@@ -1651,7 +1718,12 @@ def _opens_clause(words: list[str]) -> bool:
         return False
     if words[0] == "please":
         return True
-    return words[0] in _CLAUSE_SUBJECTS and len(words) > 1 and words[1] in _SUBJECT_VERBS
+    # "no bleeding, i checked her gums, urine and stools": a subject and its past verb
+    return (
+        words[0] in _CLAUSE_SUBJECTS
+        and len(words) > 1
+        and (words[1] in _SUBJECT_VERBS or (words[1].endswith("ed") and len(words[1]) > 4))
+    )
 
 
 _POSSESSIVES = frozenset({"your", "his", "her", "their", "my"})
@@ -1918,6 +1990,35 @@ def _past_change_word(reach: list[int], words: list[str], gaps: list[str]) -> li
         if words[k] in _CHANGE_WORDS and (k + 1 >= len(words) or words[k + 1] != "of"):
             return reach[n:]
     return reach
+
+
+# tests whose result a "negative" after them reports (not the specimen's or the target's absence)
+_RESULT_TESTS = frozenset(
+    {"dip", "dipstick", "dipstix", "screen", "screening", "test", "tests", "testing", "swab"}
+    | {"culture", "cultures"}
+    | {"panel", "serology", "pcr", "smear", "film", "films", "x-ray", "xray", "scan", "study"}
+    | {"ua", "urinalysis", "assay", "antigen", "antibody", "antibodies", "titre", "titer"}
+    | {"profile", "enzyme", "enzymes", "level", "levels", "labs", "bloods", "workup", "imaging"}
+)
+# words before a result that say of which items it is ("reflexes bilateral all negative")
+_QUANTIFIERS = frozenset({"all", "both", "each", "bilateral", "bilaterally", "otherwise"})
+_TREATMENT_REACH = 4  # words before a treatment's "for" that name it ("hydroxyzine 25 mg PRN")
+_TRAILING_ANSWER = 2  # words before a turn's last "no" that it answers ("dizzy no")
+_MODALS = frozenset({"will", "would", "should", "shall", "can", "could", "must", "may", "to"})
+_SUBJECT_PRONOUNS = frozenset({"i", "we", "you", "he", "she", "they", "it", "patient", "pt"})
+
+
+def _passive_subject(words: list[str], start: int) -> bool:
+    """Whether the "not" at ``start`` opens a passive after a modal whose subject is a thing
+    named before it ("a benzodiazepine will not be started given ..."): the denial is the
+    subject's, not what follows; a person's ("she will not be prescribed opioids") is not."""
+    return (
+        start >= 2
+        and start + 1 < len(words)
+        and words[start + 1] == "be"
+        and words[start - 1] in _MODALS
+        and words[start - 2] not in _SUBJECT_PRONOUNS
+    )
 
 
 # post-negations that take no object ("Antibiotics are not indicated as the infection is

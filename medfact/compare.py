@@ -46,6 +46,7 @@ from medfact.analysis import (
     concept_key,
     is_content,
     is_relative,
+    speaker_tag,
 )
 from medfact.corpora.context import ContextIndex
 from medfact.document import CaseDoc
@@ -316,20 +317,38 @@ def amount_facts(doc: AnalyzedText, skip: Sequence[tuple[int, int]]) -> list[Fac
     counts, which other facts read), keyed by the drug they follow or by their unit class."""
     out = []
     dose: Quantity | None = None  # the last dose of its sentence, whose unit a titration carries
+    asked: Quantity | None = None  # a dialogue's dose of the sentence before, which a reply carries
     for q in doc.quantities:
         if dose is not None and dose.sentence != q.sentence:
+            asked = dose if doc.is_dialogue else None
             dose = None
+        if asked is not None and q.sentence != asked.sentence + 1:
+            asked = None
+        reply_to = asked or dose
         if (
+            q.unit_class is None
+            and reply_to is not None
+            and doc.is_dialogue
+            and _REPLY_DOSE[0] <= q.value / reply_to.value <= _REPLY_DOSE[1]
+            and _other_turn(doc.text, reply_to.end, q.start)
+        ):
+            # "the three milligrams every day? - three every day except mondays and fridays
+            # it's four and a half": the reply's doses are the question's unit
+            q = replace(q, unit_class=reply_to.unit_class, unit=reply_to.unit)
+        elif (
             q.unit_class is None
             and dose is not None
             and _TITRATED.fullmatch(doc.text, dose.end, q.start)
         ):
             # "sertraline twenty five milligrams daily for one week then fifty": 50 mg
             q = replace(q, unit_class=dose.unit_class, unit=dose.unit)
+        elif q.unit_class in DOSE_CLASSES:
+            dose = q  # a step that carries the unit is no new anchor ("by 25 each week to 50")
+        elif q.unit_class is None and _FEVER_BEFORE.search(doc.text, max(0, q.start - 30), q.start):
+            # "if fever over one hundred point four": degrees, Fahrenheit above 45
+            q = replace(q, unit_class="temperature", unit="f" if q.value > 45 else "c")
         if q.unit_class in (None, "count", "age", "time", "duration") or _inside(q.start, skip):
             continue
-        if q.unit_class in DOSE_CLASSES:
-            dose = q
         if q.unit is None and _DATE.fullmatch(doc.text[q.start : q.end]):
             continue  # "01/2020", "12/19": a month and year, no ratio
         if TABLETS_OF.search(doc.text, max(0, q.start - 8), q.start):
@@ -349,11 +368,26 @@ def amount_facts(doc: AnalyzedText, skip: Sequence[tuple[int, int]]) -> list[Fac
     return out
 
 
+def _other_turn(text: str, start: int, end: int) -> bool:
+    """Whether a new speaker's turn ("Daughter: ...") opens between two offsets, after the
+    tag of the turn at ``start``."""
+    line = text.rfind("\n", start, end)
+    if line < 0:
+        return False
+    tag = speaker_tag(text, line + 1)
+    return tag is not None and tag != speaker_tag(text, text.rfind("\n", 0, start) + 1)
+
+
+_REPLY_DOSE = (0.25, 4.0)  # a reply's bare number this near the asked dose is a dose of it
+_FEVER_BEFORE = re.compile(
+    r"\b(?:fever|temp(?:erature)?)\s+(?:of\s+|over\s+|above\s+|greater\s+than\s+|>\s*)$", re.I
+)
 _DATE = re.compile(r"(?:0?[1-9]|1[0-2])[/-](?:\d{2}|\d{4})(?:[/-]\d{2,4})?")
 # what lies between a dose and a bare number that carries its unit: a step of a titration
+# ("increase by twenty five each week to fifty": the step and the target both carry it)
 _TITRATED = re.compile(
-    r"[^.;\n]{0,60}?\b(?:then|increas\w*(?: by \w+(?: \w+)?)?|titrat\w*|reduc\w*|"
-    r"decreas\w*|taper\w*)(?: to)?\s+",
+    r"[^.;\n]{0,60}?\b(?:then|(?:increas|titrat|reduc|decreas|taper)\w*(?:\s+by(?:\s+[\w.]+){0,2}"
+    r"(?:\s+(?:each|every|per|a)\s+\w+)?)?)(?:\s+to)?\s+",
     re.IGNORECASE,
 )
 
@@ -896,7 +930,10 @@ def result_facts(doc: AnalyzedText) -> list[Fact]:
             value = "normal"
         subject = []
         if phrase not in _PREFIX_RESULTS:
-            subject = [t.stem for t in _clause_before(doc, i, 6) if is_content(t)]
+            before = _clause_before(doc, i, 6)
+            subject = [t.stem for t in before if is_content(t)]
+            # "C3/C4 normal": a code names the test, not the words after the result
+            subject = subject or [t.text for t in before if t.text not in _FUNCTION_WORDS]
         if not subject:  # "Positive for smoking", "no evidence of rebound": what follows
             subject = [t.stem for t in following[:4] if is_content(t)]
         if subject:
@@ -904,6 +941,8 @@ def result_facts(doc: AnalyzedText) -> list[Fact]:
     return out
 
 
+# words that name no test ("C3 and C4 normal"): left out of a result's subject
+_FUNCTION_WORDS = frozenset({"and", "or", "the", "a", "an", "is", "was", "are", "were", "all"})
 # signs whose presence is the normal finding ("positive bowel sounds", "positive pulses")
 _PRESENT_IS_NORMAL = frozenset({"bowel", "pulses", "pulse", "peristalsis"})
 _NOT_BEFORE = re.compile(r"\b(?:non|not)[\s-]*$", re.IGNORECASE)

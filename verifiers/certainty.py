@@ -22,10 +22,13 @@ from medfact.analysis import (
     AnalyzedText,
     ScaleWord,
     Token,
+    concept_key,
     is_clinical,
     is_content,
+    once_per_text,
 )
 from medfact.document import CaseDoc
+from medfact.lexicon.terms import ANATOMY, DOSE_CLASSES
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
@@ -449,7 +452,45 @@ _TOLD_CHANGE = frozenset(
 def _topic(doc: AnalyzedText, w: _Word | ScaleWord, width: int) -> set[str]:
     stems = window_stems(doc.tokens, w.token_index, width)
     stems.discard(doc.tokens[w.token_index].stem)
-    return stems
+    return stems - _WHEN_STEMS
+
+
+_PART_STEMS = frozenset(concept_key(w) for w in ANATOMY)  # "wrist", "knee", "scalp"
+# stems of when a thing is said ("marked improvement now" and "atrium mildly dilated ... now"):
+# no topic of their own
+_WHEN_STEMS = frozenset({"now", "today", "current", "still", "sinc", "ago", "recent", "todai"})
+_DOSE_REACH = 4  # tokens before a frequency word that may hold its dose ("60 mg daily")
+_TIMES = frozenset({"once", "twice", "thrice", "times", "x"})
+
+
+@once_per_text
+def _dosing(doc: AnalyzedText) -> frozenset[int]:
+    """Token indices of frequency words that say how often a drug is taken ("sixty milligrams
+    daily", "twice daily", "isotretinoin daily"): a dosing, not how often a finding occurs."""
+    drug_tokens = {t.start for d in doc.drugs for t in doc.tokens_in(d.start, d.end)}
+    dosed = {
+        k
+        for q in doc.quantities
+        if q.unit_class in DOSE_CLASSES
+        for k in range(q.token_index, min(len(doc.tokens), q.token_index + _DOSE_REACH + 1))
+        if doc.tokens[k].sentence == q.sentence
+    }
+    found = set()
+    for w in doc.scale_words:
+        if w.scale != "frequency":
+            continue
+        before = doc.tokens[max(0, w.token_index - _DOSE_REACH) : w.token_index]
+        named = [t for t in before if t.start in drug_tokens or t.text in _TIMES]
+        if named or w.token_index in dosed:
+            # the drug or dose said in the same phrase ("methotrexate; elbows nearly clear,
+            # persistent scalp flaking" is not methotrexate's dosing)
+            start = named[0].end if named else doc.tokens[max(0, w.token_index - 3)].start
+            if not _PHRASE_BREAK.search(doc.text, start, w.start):
+                found.add(w.token_index)
+    return frozenset(found)
+
+
+_PHRASE_BREAK = re.compile(r"[.;,:\n()]")
 
 
 @verifiers.register("certainty.v1")
@@ -482,13 +523,19 @@ class CertaintyRule(Rule):
         windows = AlignedWindows(view)
         for w in said:
             shared: dict[int, int] = {}  # input word -> topic stems it shares with this one
+            named: set[int] = set()  # input words sharing a stem other than a body part
             for stem in _topic(out, w, 6):
                 for k in by_stem.get((w.scale, stem), ()):
                     shared[k] = shared.get(k, 0) + 1
+                    if stem not in _PART_STEMS or w.scale != "frequency":
+                        named.add(k)
             # in a long input one shared word is chance ("marked improvement since ..." and
-            # "left atrium mildly dilated ... since"): there, two make the same topic
+            # "left atrium mildly dilated ... since"): there, two make the same topic; a body
+            # part alone names no finding whose frequency is told ("persistent activity at the
+            # wrist" and "the wrist swells sometimes"), though it may name a diagnosis ("renal
+            # colic") or a sign's degree ("mildly positive straight leg raise")
             need = 2 if windows.active else 1
-            rivals = [ctx_words[k] for k in sorted(shared) if shared[k] >= need]
+            rivals = [ctx_words[k] for k in sorted(shared) if shared[k] >= need and k in named]
             if rivals and windows.active:
                 # in a long input, only the part aligned to this claim speaks of the same thing
                 window = windows.window(w.start, w.end)
@@ -529,11 +576,17 @@ class CertaintyRule(Rule):
                             )
                         )
                 continue
-            # an asked or denied word of the input asserts no degree ("it's not terrible")
+            # an asked or denied word of the input asserts no degree ("it's not terrible"); a
+            # drug's dosing ("isotretinoin sixty milligrams daily") is no finding's frequency
+            dosing = _dosing(ctx) if w.scale == "frequency" else frozenset()
+            if dosing and w.token_index in _dosing(out):
+                dosing = frozenset()
             rivals = [
                 c
                 for c in rivals
-                if not _asked(ctx, c) and ctx.tokens[c.token_index].polarity != NEGATED
+                if not _asked(ctx, c)
+                and ctx.tokens[c.token_index].polarity != NEGATED
+                and c.token_index not in dosing
             ]
             if not rivals or any(c.value == w.value for c in rivals):
                 continue  # "is the pain constant or does it come and go?" asserts neither

@@ -102,9 +102,10 @@ HIGH_ALERT: dict[str, tuple[str, ...]] = _NAMES["high_alert"]
 _FAMILY = ("wife", "husband", "partner", "daughter", "son", "mother", "father", "sister", "brother")
 _AGE = re.compile(  # "45-year-old", "45 yo", "72F", "aged 60"; not "5 years ago"
     r"\b(\d{1,3})[\s-]*(?:years?|yrs?)[\s-]+old\b|\b(\d{1,3})\s*(?:y/o|yo\b|y\.o\.)"
-    r"|\b(\d{1,3})\s?(?:F|M)\b|\baged?\s+(\d{1,3})\b"
+    r"|(?<![\d.])\b(\d{1,3})\s?(?:F|M)\b|\baged?\s+(\d{1,3})\b"
 )
-_SEX_AFTER_AGE = re.compile(r"\b\d{1,3}\s?(?:(?P<f>F)|(?P<m>M))\b")
+# "54F", "32 M"; not a temperature's degrees ("100.4 F") or a decimal's last digits
+_SEX_AFTER_AGE = re.compile(r"(?<![\d.])\b\d{1,3}\s?(?:(?P<f>F)|(?P<m>M))\b")
 _HOUSEHOLD = re.compile(
     r"\blives?\s+with\s+(?:his|her|their|a|an|the)?\s*(" + "|".join(_FAMILY) + r")s?\b",
     re.IGNORECASE,
@@ -417,6 +418,12 @@ def ages(text: str, events: bool = True) -> list[tuple[int, int, int]]:
     for m in _AGE.finditer(text):
         if _POSSESSIVE_BEFORE.search(text, max(0, m.start() - 8), m.start()):
             continue  # "his 4-year-old daughter": someone else's age
+        if (
+            m.group(3)
+            and m.group().endswith("F")
+            and _TEMPERATURE_BEFORE.search(text, max(0, m.start() - 24), m.start())
+        ):
+            continue  # "fever above 101 F": degrees Fahrenheit
         if _AGE_RANGE.search(text, max(0, m.start() - 30), m.start()):
             continue  # "children between the ages of 9 to 11 years old": a group, not the patient
         if not events and _EVENT_AGE_BEFORE.search(text, max(0, m.start() - 12), m.start()):
@@ -459,7 +466,12 @@ def sexes(doc: AnalyzedText, pronouns: bool) -> Iterator[tuple[str, int, int]]:
         if sex:
             yield sex, tok.start, tok.end
     for m in _SEX_AFTER_AGE.finditer(doc.text):
+        if m.group("f") and _TEMPERATURE_BEFORE.search(doc.text, max(0, m.start() - 24), m.start()):
+            continue  # "Temp 101 F", "fever over 101 F": degrees Fahrenheit
         yield ("f" if m.group("f") else "m"), m.start(), m.end()
+
+
+_TEMPERATURE_BEFORE = re.compile(r"\b(?:temp\w*|fever|febrile|pyrexi\w*|t)\b[^.,;\n]*$", re.I)
 
 
 PREGNANCY = re.compile(  # the patient's pregnancy; "born at 34 weeks' gestation" is not one

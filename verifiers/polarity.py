@@ -229,6 +229,26 @@ def _planned_starts(doc: AnalyzedText) -> frozenset[int]:
     return frozenset(m.start(k) for m in _PLANNED.finditer(doc.text) for k in (1, 2) if m.group(k))
 
 
+# per scale (Celsius, Fahrenheit): the lowest plausible body temperature and a fever's bound
+_FEVER = ((30.0, 38.0), (86.0, 100.4))
+_READING_REACH = 3  # tokens between "temperature" and its value ("temperature of 37.2")
+
+
+@once_per_text
+def _afebrile_readings(doc: AnalyzedText) -> frozenset[int]:
+    """Indices of "temperature" tokens that a reading below a fever follows ("temperature ninety
+    nine point one", "temperature of 37.2"): a vital sign measured, not a fever had."""
+    found = set()
+    for q in doc.quantities:
+        if not any(low <= q.value < fever for low, fever in _FEVER):
+            continue
+        first = bisect.bisect_left(doc.tokens, q.start, key=lambda t: t.start)
+        for k in range(max(0, first - _READING_REACH), first):
+            if doc.tokens[k].text == "temperature" and doc.tokens[k].sentence == q.sentence:
+                found.add(k)
+    return frozenset(found)
+
+
 _LIST_HEADER = re.compile(r"\s+for\s+[^.;:\n]*?(?:,|\band\b)", re.IGNORECASE)
 _CONDITION_BEFORE = re.compile(
     r"\b(?:until|unless|once|if|after\s+\d+\s*(?:h|hrs?|hours?|days?)(?:\s+of)?)\b[^.;:\n]*$",
@@ -247,6 +267,11 @@ _KINDS = frozenset(
     | {"focal", "constant", "persistent", "significant", "major", "worst", "sharp", "crushing"}
     | {"projectile", "bloody", "bilious", "radiating", "pleuritic", "positional", "unilateral"}
     | {"barky", "dry", "wet", "hacking", "dull", "burning", "stabbing", "throbbing", "shooting"}
+)
+# heads that make a treatment of the condition before them ("diabetes meds", "pain relief")
+_TREATMENT_HEADS = frozenset(
+    {"med", "meds", "medication", "medications", "medicine", "medicines", "tablets", "pills"}
+    | {"drugs", "treatment", "therapy", "relief", "prophylaxis", "cover"}
 )
 _DISEASE_HEADS = ("cancer", "tumor", "tumour", "mass", "malign", "carcinoma", "lesion", "nodul")
 _CONCERN_STEMS = tuple(sorted(_CONCERN))  # str.startswith takes a tuple: one call, not a loop
@@ -327,6 +352,7 @@ class NegationRule(Rule):
         ctx_mentions: dict[str, list[tuple[Token, str | None, str | None]]] = {}
         answered = _answered(ctx)
         planned = _planned_starts(ctx)
+        afebrile = _afebrile_readings(ctx)
         # only the stems the output has are looked up: the input's other words are not read
         wanted = {t.stem for t in view.output.tokens}
         for i, tok in enumerate(ctx.tokens):
@@ -349,6 +375,8 @@ class NegationRule(Rule):
                 if i in answered:
                     polarity, trigger = answered[i]
                     read = replace(read, polarity=polarity, trigger=trigger)
+                if tok.text == "temperature" and i in afebrile:
+                    continue  # "temperature 99.1": a reading below a fever is no fever
                 ctx_mentions.setdefault(tok.stem, []).append(
                     (read, _modifier(ctx.tokens, i), _head(ctx.tokens, i))
                 )
@@ -381,6 +409,8 @@ class NegationRule(Rule):
                 continue  # "no warmth of the skin": the warmth is denied, not the skin
             if _degree_told(out_tokens, i):
                 continue  # "a poor appetite" is no denial of "not much of an appetite"
+            if tok.polarity == AFFIRMED and i > 0 and out_tokens[i - 1].text == "last":
+                continue  # "Last drink Tue", "last seizure 2019": when it last was, not now
             if tok.polarity == NEGATED and tok.trigger is not None:
                 denied = view.output.text[tok.trigger : tok.start]
                 if _ANOTHER_EPISODE.search(denied):
@@ -408,6 +438,15 @@ class NegationRule(Rule):
                 and tok.text.rstrip("s") in ANATOMY
             ):
                 continue  # "no symptoms of prostate cancer": the cancer is denied, not the organ
+            if (
+                tok.polarity == NEGATED
+                and i + 1 < len(out_tokens)
+                and (
+                    out_tokens[i + 1].text in _TREATMENT_HEADS
+                    and out_tokens[i + 1].sentence == tok.sentence
+                )
+            ):
+                continue  # "no diabetes meds for now": the treatment is denied, not the disease
             read = read_polarity(view.output, tok)
             if read is None:
                 continue
@@ -694,7 +733,7 @@ class NegationRule(Rule):
                 words = {t.text for t in near}
                 if tok.text in words or not topic & {t.stem for t in near if is_content(t)}:
                     continue
-                if named and not named & _result_names(near, other):
+                if named and not named & _result_names(near, other, ctx.text):
                     continue  # "Positive patellar grind test" vs "mcmurray tests are negative"
                 concern = any(t.startswith(c) for t in topic for c in _CONCERN)
                 found.append(
@@ -777,17 +816,25 @@ _ANY_TEST = frozenset(
 _RESULT_REACH = (15, 5)  # tokens before / after a result word that may name its test
 
 
-def _result_names(near: list[Token], result: Token) -> set[str]:
+def _result_names(near: list[Token], result: Token, text: str) -> set[str]:
     """Stems that may name what ``result`` (an input's "negative") is the result of: the
     sentence before it, and the words of its own sentence close to it (a run-on transcript
-    sentence goes on to other tests)."""
+    sentence goes on to other tests), not past a stop after it ("QRS normal. repeat potassium
+    today": the potassium is the next order's)."""
     before, after = _RESULT_REACH
     at = next(k for k, t in enumerate(near) if t is result)
+    stop = _STOP_AFTER.search(text, result.end, result.end + 80)
+    last = stop.start() if stop is not None else len(text)
     return {
         t.stem
         for k, t in enumerate(near)
-        if is_content(t) and (t.sentence != result.sentence or -before <= k - at <= after)
+        if is_content(t)
+        and (t.sentence != result.sentence or -before <= k - at <= after)
+        and (k <= at or t.start < last)
     }
+
+
+_STOP_AFTER = re.compile(r"[.;](?:\s|$)")
 
 
 def read_polarity(doc: AnalyzedText, tok: Token) -> Token | None:
@@ -823,6 +870,8 @@ def read_polarity(doc: AnalyzedText, tok: Token) -> Token | None:
         return None  # "no issues with my pain": the pain is no problem, not absent
     if tok.trigger > tok.start:
         verb = _SUBJECT_VERB.search(doc.text, tok.end, tok.trigger)
+        if verb is not None and _HEAD_NOUN.fullmatch(doc.text, tok.end, verb.start()):
+            return tok  # "antibiotic drops are not needed": the word names the subject's kind
         if (
             verb is not None
             and doc.text[tok.end : verb.start()].strip()
@@ -858,9 +907,10 @@ def read_polarity(doc: AnalyzedText, tok: Token) -> Token | None:
 # related to", "not able to", "do n't get up at night anymore with"
 _DENIES = re.compile(
     r"deni|deny|no\b|none|nor\b|neither|without|negative|free\s+of|absen|rul(?:e|ing)\s+out|"
-    r"never|non-?|nothing|(?:not|n't)\s+(?:have|has|had|got|experienc\w*|report\w*|"
+    r"never|non-?|nothing|(?:(?:have|has|had|do|does|did)(?=n't))?(?:not|n't)\s+"
+    r"(?:have|has|had|got|experienc\w*|report\w*|"
     r"complain\w*|feel\w*|felt|show\w*|reveal\w*|see|seen|notic\w*|note|noted|appreciat\w*|hear\w*|"
-    r"pass\w*|"
+    r"pass\w*|need|needed|"  # "i haven't needed the oxycodone since friday": not taken
     r"any|a|an)\b|(?:not|n't)\s+(?:currently\s+)?(?!going\b)\w+ing\b|"  # "not using"
     # "it does n't look like there is any fracture": the finding is what the look denies
     r"(?:not|n't)\s+(?:look|seem|appear)\s+(?:like|that|as\s+if|to\s+be)\s+(?:there\s+"
@@ -945,6 +995,7 @@ def _held_for(doc: AnalyzedText, mention: Token) -> bool:
     return _FOR_A_WHILE.match(doc.text, mention.end) is not None
 
 
+_HEAD_NOUN = re.compile(r"[ \t]+[A-Za-z]+[ \t]+")  # one word between: the subject's head noun
 _SUBJECT_VERB = re.compile(r"\b(?:was|were|is|are)\b", re.IGNORECASE)
 _LISTED = re.compile(r"(?:\s*(?:,|,?\s*and|,?\s*or)\s+[\w-]+)+\s*", re.IGNORECASE)
 # post-negations that deny each item of a list before them, unlike a result ("the tumor and

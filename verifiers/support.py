@@ -257,6 +257,9 @@ _PERMIT = re.compile(
 # can ("Weight bear as tolerated"): a permission too
 _KEEP_ON = re.compile(r"(?:[.;:\n]|\s-)\s*(?P<verb>continue|keep)\b", re.IGNORECASE)
 _KEEP_ON_FIRST = re.compile(r"[\s\-\u2022*]*(?P<verb>continue|keep)\b", re.IGNORECASE)
+# the input's own advice to keep on, anywhere in a run-on transcript sentence
+_CONTINUE = re.compile(r"\b(?P<verb>continue|keep)\b", re.IGNORECASE)
+_NOT_BEFORE_KEEP = re.compile(r"\b(?:not|n't|no|never)\s+(?:\w+\s+)?$", re.IGNORECASE)
 _TOLERATED = re.compile(r"\b(?P<verb>[A-Za-z]+(?:[\s-][A-Za-z]+)?)\s+as\s+tolerated\b", re.I)
 _FORBID = re.compile(
     r"\b(?:no|not|never|mustn't|don't|shouldn't|avoid\w*|stop|cannot|can't|refrain\s+from|"
@@ -278,6 +281,10 @@ _WHEN = frozenset(
 )  # fmt: skip
 _ACTIVITY_WORDS = 2  # content words after the verb that name the activity
 _FORBID_REACH = 5  # words after a prohibition that name what it forbids
+# verbs of an opinion or a memory that a negation before them denies ("I don't think so")
+_OPINION_VERBS = frozenset(
+    {"think", "know", "believe", "remember", "recall", "recollect", "suppose", "reckon", "mind"}
+)
 
 
 def _activity(stem: str) -> str:
@@ -329,6 +336,11 @@ def permission_withheld(
     for p in _PERMIT.finditer(text):
         if _activities(context, p, len(text)) & wanted:
             return None  # the input permits it too ("Advised she may drive, but ...")
+    for p in _CONTINUE.finditer(text):
+        if _NOT_BEFORE_KEEP.search(text, max(0, p.start() - 12), p.start()):
+            continue  # "do not continue driving": a ban
+        if _activities(context, p, len(text)) & wanted:
+            return None  # "let's go ahead and continue mycophenolate for now with the pill"
     kept = -1  # the end of a halting verb a negation keeps going ("do not stop clopidogrel")
     for f in _FORBID.finditer(text):
         word = f.group().lower()
@@ -339,6 +351,8 @@ def permission_withheld(
         if stop is not None and stop.group() == "?":
             continue  # a question forbids nothing ("Why do I have to stop the sertraline?")
         toks = context.tokens_in(f.end(), edge.start() if edge else len(text))[:_FORBID_REACH]
+        if toks and word in _NEGATIONS and toks[0].text in _OPINION_VERBS:
+            continue  # "I don't think so, I've been peeing through the strainer": no ban
         if toks and word in _NEGATIONS and toks[0].stem in _HALTING:
             kept = toks[0].end
             if verb in _KEEPING:

@@ -385,6 +385,13 @@ _OTHER_OBJECT = re.compile(
     r"their)\s+(?!same|usual|current|regular|normal|dose|medic|tablet|pill)",
     re.IGNORECASE,
 )
+# an act the verb starts or stops that is no drug's taking ("stopped drinking alcohol when
+# starting methotrexate", "started walking"): the drug named near is not its object
+_GERUND_OBJECT = re.compile(
+    r"\s+(?!taking\b|using\b|receiving\b|giving\b|injecting\b|applying\b|dosing\b)"
+    r"[a-z]{2,}ing\b",
+    re.IGNORECASE,
+)
 _PAST_DATED = re.compile(
     r"\b(?:ago|last\s+(?:week|month|year)|previously|in\s+(?:19|20)\d\d)\b", re.IGNORECASE
 )
@@ -702,6 +709,8 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
         # the drug of the action's own phrase first ("continue apixaban, hold metoprolol")
         p_lo, p_hi = text.clause(m.start(), phrase=True)
         # "start taking your blood sugars": a drug named before is not what is started
+        if _GERUND_OBJECT.match(doc.text, m.end()):
+            continue  # "stopped drinking alcohol when starting methotrexate": another act
         other = _OTHER_OBJECT.match(doc.text, m.end()) is not None
         if other:
             lo = p_lo = m.start()
@@ -850,6 +859,8 @@ def _no_aspect(text: str, m: re.Match[str]) -> bool:
         and _GET_BEFORE.search(text, max(0, at - 40), at)
     ):
         return True  # "i'd like to get some just normal blood work": routine tests, planned
+    if word == "history of" and _PRESENT_ILLNESS.match(text, m.end()):
+        return True  # "HISTORY OF PRESENT ILLNESS:": the section of the illness now
     if word == "history of" and _DENIED_BEFORE.search(text, before, at):
         return True  # "no history of drug or alcohol abuse": none, ever - not a past one
     if word in ("done", "done on", "performed", "completed", "requested", "due") and (
@@ -872,6 +883,7 @@ _GET_BEFORE = re.compile(
     r"\b(?:get|order|draw|run|do|check|send\s+(?:off|for))\s+(?:(?:some|just|a|the|your)\s+)*$",
     re.IGNORECASE,
 )
+_PRESENT_ILLNESS = re.compile(r"\s*(?:the\s+)?(?:present|presenting|current)\s+illness\b", re.I)
 _CALL_IN = re.compile(r"\s+(?:by|in\s+at|off\s+at)\s+(?:the|my|our|your)\b", re.I)
 _VISIT_AFTER = re.compile(
     r"\s+(?:clinic|review|appointment|appt|visit|follow-up|follow\s+up|check|f/u|ward)\b", re.I
@@ -1445,6 +1457,15 @@ _ONCE_DONE = re.compile(
     r"(?:'s|'re|\s+is|\s+are|\s+has\s+been|\s+have\s+been|\s+gets?)\s+(?:all\s+)?$",
     re.IGNORECASE,
 )
+_WHEN_BEFORE = re.compile(r"\b(?:when|since|after|before|while|on)\s+$", re.IGNORECASE)
+_STOP_ORDERS = frozenset({"stop", "discontinue", "cease", "d/c"})  # a plan's, not a past stop
+# a dose dated before the visit ("two days ago", "last night", "before admission")
+_DOSE_BEFORE = re.compile(
+    r"\b(?:ago|yesterday|last\s+(?:night|week|month|evening)|earlier\s+(?:today|this\s+week)|"
+    r"before\s+(?:admission|presentation|arrival|coming\s+in)|prior\s+to\s+(?:admission|"
+    r"presentation|arrival))\b",
+    re.IGNORECASE,
+)
 _NONE_BEFORE = re.compile(r"\b(?:none|nothing|neither)\s+(?:was\s+|were\s+)?$", re.IGNORECASE)
 _AT_HOME = re.compile(r"\b(?:at|from|back|go|went|get)\s+$", re.IGNORECASE)
 _RESTATED_REACH = 300  # characters after the input's time where a reply may correct it
@@ -1525,11 +1546,20 @@ def _another_event(
     if m.kind == "aspect" and m.value == "done" and rival.value == "planned":
         lo, hi = max(0, rival.start - _RESULT_REACH), rival.end + _RESULT_REACH
         return _RESULT_NEAR.search(ctx.text, lo, hi) is not None
+    if m.kind == "action" and m.value == "given" and rival.value == "stopped":
+        # "took pseudoephedrine two days ago" against the plan's "stop the pseudoephedrine": a
+        # dose before the stop, which stops what was taken
+        lo, hi = _Text(out).clause(m.start)
+        return ctx.text[rival.start : rival.end].lower() in _STOP_ORDERS and (
+            _DOSE_BEFORE.search(out.text, lo, hi) is not None
+        )
     if m.kind == "action" and m.value == "continued" and rival.value == "started":
         # "celebrex which i started maybe 2 months ago": a start in the past, continued now
         lo, hi = _Text(ctx).clause(rival.start)
         return _STARTED_AGO.search(ctx.text, rival.end, min(hi, rival.end + 40)) is not None
     if m.kind == "action" and m.value == "started" and rival.value == "continued":
+        if _WHEN_BEFORE.search(out.text, max(0, m.start - 12), m.start):
+            return True  # "stopped drinking when starting methotrexate": a time, in the past
         lo, hi = _Text(out).clause(m.start)
         past = _PAST_START.search(out.text, max(0, m.start - 12), m.start)
         return past is not None and not _NOW.search(out.text, lo, hi)

@@ -186,6 +186,10 @@ def same_value(a: Quantity, b: Quantity, a_text: str = "", b_text: str = "") -> 
         return a.value == b.value and (a.unit is None or b.unit is None)
     if a.unit == b.unit or (a.unit_class == b.unit_class == "count" and "x" in (a.unit, b.unit)):
         return a.value == b.value  # "28 x" counts whatever the other side counts ("28 tablets")
+    if a.unit_class == b.unit_class == "temperature" and {a.unit, b.unit} == {"c", "f"}:
+        # degrees on two scales: 38 C is 100.4 F (an offset, no factor)
+        c, f = (a, b) if a.unit == "c" else (b, a)
+        return abs(c.value - (f.value - 32) * 5 / 9) <= 0.15
     if a.unit_class == b.unit_class and a.unit_class not in ("units", "count"):
         base_a, base_b = a.base_value(), b.base_value()
         # a body weight or length converted between systems is rounded ("3.5 pounds" is
