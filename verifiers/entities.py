@@ -102,10 +102,11 @@ HIGH_ALERT: dict[str, tuple[str, ...]] = _NAMES["high_alert"]
 _FAMILY = ("wife", "husband", "partner", "daughter", "son", "mother", "father", "sister", "brother")
 _AGE = re.compile(  # "45-year-old", "45 yo", "72F", "aged 60"; not "5 years ago"
     r"\b(\d{1,3})[\s-]*(?:years?|yrs?)[\s-]+old\b|\b(\d{1,3})\s*(?:y/o|yo\b|y\.o\.)"
-    r"|(?<![\d.])\b(\d{1,3})\s?(?:F|M)\b|\baged?\s+(\d{1,3})\b"
+    r"|\b(\d{1,3})\s?(?:F|M)\b|\baged?\s+(\d{1,3})\b"
 )
-# "54F", "32 M"; not a temperature's degrees ("100.4 F") or a decimal's last digits
-_SEX_AFTER_AGE = re.compile(r"(?<![\d.])\b\d{1,3}\s?(?:(?P<f>F)|(?P<m>M))\b")
+# "54F", "32 M"; not a temperature's degrees ("100.4 F") or a decimal's last digits (tested in
+# code: a look-behind here would slow the scan of every text)
+_SEX_AFTER_AGE = re.compile(r"\b\d{1,3}\s?(?:(?P<f>F)|(?P<m>M))\b")
 _HOUSEHOLD = re.compile(
     r"\blives?\s+with\s+(?:his|her|their|a|an|the)?\s*(" + "|".join(_FAMILY) + r")s?\b",
     re.IGNORECASE,
@@ -418,6 +419,8 @@ def ages(text: str, events: bool = True) -> list[tuple[int, int, int]]:
     for m in _AGE.finditer(text):
         if _POSSESSIVE_BEFORE.search(text, max(0, m.start() - 8), m.start()):
             continue  # "his 4-year-old daughter": someone else's age
+        if m.group(3) and _after_decimal(text, m.start()):
+            continue  # "100.4 F": the last digits of a decimal
         if (
             m.group(3)
             and m.group().endswith("F")
@@ -466,9 +469,16 @@ def sexes(doc: AnalyzedText, pronouns: bool) -> Iterator[tuple[str, int, int]]:
         if sex:
             yield sex, tok.start, tok.end
     for m in _SEX_AFTER_AGE.finditer(doc.text):
+        if _after_decimal(doc.text, m.start()):
+            continue  # "100.4 F": the last digits of a decimal
         if m.group("f") and _TEMPERATURE_BEFORE.search(doc.text, max(0, m.start() - 24), m.start()):
             continue  # "Temp 101 F", "fever over 101 F": degrees Fahrenheit
         yield ("f" if m.group("f") else "m"), m.start(), m.end()
+
+
+def _after_decimal(text: str, start: int) -> bool:
+    """Whether the number at ``start`` continues a longer number or a decimal ("100.4")."""
+    return start > 0 and (text[start - 1].isdigit() or text[start - 1] == ".")
 
 
 _TEMPERATURE_BEFORE = re.compile(r"\b(?:temp\w*|fever|febrile|pyrexi\w*|t)\b[^.,;\n]*$", re.I)

@@ -1211,8 +1211,10 @@ class TemporalRule(Rule):
         out_mentions = mentions(out)
         orders = _orders(out)
         told = _SEQUENCE.search(out.text) is not None
-        if not out_mentions and not out.drugs and not orders and not told:
-            return []  # no marker and no drug (the stopped-but-listed check) to compare
+        if not out_mentions and not out.drugs and not orders:
+            # no marker and no drug (the stopped-but-listed check) to compare: the input's
+            # markers are not read; an order told in one sentence reads the input's own
+            return self._sequence_clashes(view) if told else []
         theirs = _Index(mentions(ctx, carry=True))
         findings = []
         seen: set[tuple[str, str, str | None]] = set()
