@@ -95,6 +95,8 @@ class Ceiling:
     min_chars: int
     rules: frozenset[str]
     source: str
+    # rules whose firm findings (Finding.firm: evidence the input states outright) keep their risk
+    firm_exempt: frozenset[str] = frozenset()
 
     def caps(self, finding: Finding, context: str | None, dialogue: bool) -> bool:
         """Whether the finding, which no row floors, is graded down to the ceiling."""
@@ -104,6 +106,7 @@ class Ceiling:
             and len(context) >= self.min_chars
             and finding.rule in self.rules
             and int(finding.risk) > self.ceiling
+            and not (finding.firm and finding.rule in self.firm_exempt)
         )
 
 
@@ -253,8 +256,12 @@ def _ceiling(raw: Any) -> Ceiling | None:
         return None
     where = "[conversation]"
     keys = {"id", "ceiling", "min_chars", "rules", "source"}
-    if not isinstance(raw, dict) or set(raw) != keys:
-        raise _fail(where, f"takes exactly {', '.join(sorted(keys))}")
+    optional = {"firm_exempt"}
+    if not isinstance(raw, dict) or not keys <= set(raw) <= keys | optional:
+        raise _fail(
+            where,
+            f"takes {', '.join(sorted(keys))} and optionally {', '.join(sorted(optional))}",
+        )
     ceiling, min_chars = raw["ceiling"], raw["min_chars"]
     if not isinstance(ceiling, int) or not 1 <= ceiling <= 4:
         raise _fail(where, f"'ceiling' must be an integer 1-4, got {ceiling!r}")
@@ -263,7 +270,10 @@ def _ceiling(raw: Any) -> Ceiling | None:
     if not isinstance(raw["id"], str) or not isinstance(raw["source"], str):
         raise _fail(where, "'id' and 'source' must be strings")
     rules = frozenset(_strings(raw, "rules", where))
-    return Ceiling(raw["id"], ceiling, min_chars, rules, raw["source"])
+    exempt = frozenset(_strings(raw, "firm_exempt", where)) if "firm_exempt" in raw else frozenset()
+    if not exempt <= rules:
+        raise _fail(where, "'firm_exempt' names rules of 'rules' only")
+    return Ceiling(raw["id"], ceiling, min_chars, rules, raw["source"], exempt)
 
 
 def _skip_except(raw: Any) -> dict[str, frozenset[str]]:

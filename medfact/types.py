@@ -106,6 +106,15 @@ class Finding(_Model):
             " on a long transcript; none when neither applies"
         ),
     )
+    firm: bool = Field(
+        False,
+        exclude=True,
+        description=(
+            "the rule holds its evidence outright (a finding the output affirms and the input"
+            " denies in so many words), so the [conversation] ceiling does not grade it down"
+            " where the policy exempts the rule; read in-process, not written out"
+        ),
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property

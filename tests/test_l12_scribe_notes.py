@@ -261,7 +261,10 @@ def test_a_long_conversations_unfloored_reading_is_graded_check() -> None:
 
 def test_the_ceiling_holds_through_the_pipeline_and_the_table_is_checked() -> None:
     engine = cached_engine({"pipeline": {"learned_verifiers": [], "model": ""}})
-    flipped = engine.score_one("Reports chest pain.", _VISIT)
+    # a pain the input tells of, denied: a reading the ceiling grades down (a finding the input
+    # denies outright and the output affirms is firm: tests/test_l12_conversation.py)
+    told = _VISIT.replace("[patient] no , none at all .", "[patient] i've had some chest pain .")
+    flipped = engine.score_one("Denies chest pain.", told)
     assert flipped.risk_level <= 2
     assert any(f.policy == "evidence.long_conversation" for f in flipped.findings)
     with pytest.raises(ConfigError, match=r"\[conversation\]"):

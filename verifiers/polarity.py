@@ -529,18 +529,22 @@ class NegationRule(Rule):
                     if any(_resolution_told(ctx, m) for m in aligned):
                         continue  # "Mild jaw pain after the last dose, now resolved"
                     risk = 2  # "her chest pain resolved": it was there, and is gone; check
-                findings.append(
-                    self.finding(
-                        view,
-                        ErrorCategory.DETAIL_MISIDENTIFICATION,
-                        risk,
-                        _phrase_span(view.output.tokens, tok),
-                        f"'{tok.text}' is {tok.polarity} here but {said} in the input",
-                        relation=CONTRADICTED,
-                        context_span=(anchor.start, anchor.end),
-                        confidence=0.75,
-                    )
+                flip = self.finding(
+                    view,
+                    ErrorCategory.DETAIL_MISIDENTIFICATION,
+                    risk,
+                    _phrase_span(view.output.tokens, tok),
+                    f"'{tok.text}' is {tok.polarity} here but {said} in the input",
+                    relation=CONTRADICTED,
+                    context_span=(anchor.start, anchor.end),
+                    confidence=0.75,
                 )
+                # a finding the input denies in so many words ("no murmurs", "no lower
+                # extremity edema", "any swelling - no") and the output affirms is firm even on
+                # a long transcript; a word read as present ("any visual disturbances") is not
+                if tok.polarity == AFFIRMED and not any(_narrowed(ctx, m) for m in aligned):
+                    flip = flip.model_copy(update={"firm": True})
+                findings.append(flip)
             elif hedged_denial:
                 # "possibly pregnant" where the input says she cannot be
                 seen_sentences.add(key)
@@ -1091,6 +1095,28 @@ def _answered(ctx: AnalyzedText) -> dict[int, tuple[str, int | None]]:
             if (tok.polarity == AFFIRMED or asked_before) and is_content(tok):
                 out[i] = reading
     return out
+
+
+def _narrowed(ctx: AnalyzedText, mention: Token) -> bool:
+    """Whether the next turn answers the mention's sentence by naming another of its words and
+    not the mention's ("are you coughing up anything any fevers - no no fever but i bring up
+    some yuck"): its denial may be that word's alone."""
+    k = mention.sentence
+    if not ctx.is_dialogue or k + 1 >= len(ctx.sentences):
+        return False
+    asking, answer = ctx.sentences[k], ctx.sentences[k + 1]
+    if mention.trigger is not None and asking.span[0] <= mention.trigger < asking.span[1]:
+        return False  # denied in its own words ("there are no carotid bruits"), not an answer
+    speaker, answerer = _turn_tag(ctx.text, asking.span[1]), _turn_tag(ctx.text, answer.span[1])
+    if speaker is None or answerer is None or speaker == answerer:
+        return False  # the next sentence is no other speaker's turn
+
+    def words(span: tuple[int, int]) -> set[str]:
+        # "fevers" and "fever": the stems may be normalised apart, the words are not
+        return {t.text.lower().rstrip("s") for t in ctx.tokens_in(*span) if is_content(t)}
+
+    named = words(answer.span)
+    return mention.text.lower().rstrip("s") not in named and bool(named & words(asking.span))
 
 
 def _both_ways(tokens: list[Token]) -> set[tuple[int, str]]:
