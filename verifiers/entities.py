@@ -140,6 +140,11 @@ _NOT_BEFORE = {
     ),
     # "adjuvant radiation therapy": the adjuvant is the radiation, not chemotherapy
     ("adjuvant",): frozenset({"radiation", "radiotherapy", "endocrine", "hormonal", "hormone"}),
+    # "ER strength 5/5", "ER/IR": external rotation; "ER positive", "ER/PR/HER2": the oestrogen
+    # receptor; not the emergency room
+    ("er",): frozenset(
+        {"strength", "rotation", "rom", "ir", "positive", "negative", "status", "pr", "her2"}
+    ),
 }
 # Abbreviations that mean something else after these words: "SpO2 91% RA" and "on RA" are room
 # air, not rheumatoid arthritis.
@@ -248,6 +253,8 @@ class AliasIndex:
             else:
                 return []
             written = tuple(words[i : i + n - 1]) + (words[i + n - 1][:-cut],)
+            if cut == 2:  # an abbreviation's plural adds "s" only: "ERAS" is no "ER"
+                entries = [e for e in entries if e.exact is None]
         elif entries is None:
             return []
         else:
@@ -288,6 +295,10 @@ class AliasIndex:
                     continue  # part of shorthand ("c/s") or of a longer hyphenated word
                 if text[end : end + 1] == "-" and text[end + 1 : end + 2].isalnum():
                     continue  # "MRI-guided"; not a word cut off in a transcript ("an mri- ")
+                if text[end : end + 1] == "+":  # "ER+": a receptor or marker result, no place
+                    hits = [e for e in hits if e.kind != "setting"]
+                    if not hits:
+                        continue
                 after = _NOT_BEFORE.get(tuple(lowers[i : i + n]))
                 if after and i + n < total and lowers[i + n] in after:
                     continue
@@ -421,6 +432,8 @@ def ages(text: str, events: bool = True) -> list[tuple[int, int, int]]:
             continue  # "his 4-year-old daughter": someone else's age
         if m.group(3) and _after_decimal(text, m.start()):
             continue  # "100.4 F": the last digits of a decimal
+        if text[m.start() - 1 : m.start()] == "/":
+            continue  # "8/12 F": eight months old (twelfths of a year), not 12
         if (
             m.group(3)
             and m.group().endswith("F")
@@ -1032,6 +1045,23 @@ _RISK_LIST = re.compile(
 )
 
 
+# care settings where a patient lives (not an encounter's place: ED, ICU, urgent care)
+_RESIDENCES = frozenset({"nursing home", "assisted living", "hospice", "rehabilitation facility"})
+_PLACED_BEFORE = re.compile(
+    r"\b(?:in|at|from|to|into)\s+(?:(?:the|a|an|his|her|their|our)\s+)?(?:local\s+)?$", re.I
+)
+_RESIDENT_AFTER = re.compile(r"\s*(?:resident|residence|placement)\b", re.I)
+
+
+def _residence(text: str, m: Mention) -> bool:
+    """Whether a residential setting is said as where the patient lives or comes from ("nursing
+    home resident", "lives in a care home", "admitted from a nursing facility")."""
+    return m.concept in _RESIDENCES and (
+        _PLACED_BEFORE.search(text, max(0, m.start - 24), m.start) is not None
+        or _RESIDENT_AFTER.match(text, m.end) is not None
+    )
+
+
 def _risk_list(text: str, start: int) -> bool:
     """Whether the mention at ``start`` is an item of a list of risks or complications in its
     sentence ("There is always a risk of amputation, heart attack, stroke")."""
@@ -1049,6 +1079,7 @@ class EntitiesRule(Rule):
         condition_risk: int = 3,
         procedure_risk: int = 3,
         setting_risk: int = 2,
+        residence_risk: int = 3,
         high_alert_risk: int = 4,
         demographic_risk: int = 2,
         contradicted_demographic_risk: int = 3,
@@ -1063,6 +1094,7 @@ class EntitiesRule(Rule):
             "setting": setting_risk,
             "high_alert": high_alert_risk,
         }
+        self.residence_risk = residence_risk
         self.demographic_risk = demographic_risk
         self.contradicted_demographic_risk = contradicted_demographic_risk
         self.code_status_risk = code_status_risk
@@ -1146,7 +1178,12 @@ class EntitiesRule(Rule):
             label = "high-alert medication" if m.kind == "high_alert" else m.kind
             detail = f" ({m.concept})" if m.kind == "high_alert" else ""
             risk, confidence = self.risks[m.kind], 0.7
-            if m.kind == "setting":
+            if m.kind == "setting" and _residence(out.text, m):
+                # "a nursing home resident", "admitted from a care home": where the patient lives,
+                # which the input would say; an encounter's place ("presented to the ED") is often
+                # known to the writer from the record and stays below
+                risk, detail = max(risk, self.residence_risk), " (where the patient lives)"
+            elif m.kind == "setting":
                 # a place is no drug's dose: a sentence's high-alert drug must not raise it
                 confidence = 0.45
             if m.kind in ("condition", "procedure") and _risk_list(out.text, m.start):
