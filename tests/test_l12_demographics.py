@@ -1,7 +1,9 @@
 """entities.v1's care settings and ages read precisely (session 12, helper E): a residence the
 input never gives is graded 3; receptor, rotation and plural readings of "ER" are no setting; a
 coronary or cardiac unit, an ambulance and a transcript's "the er" support the setting; "8/12 F"
-is eight months. Each with a control. Small texts written for these tests."""
+is eight months; an age a written input never gives is graded 3, and a conversation's, a date of
+birth or the age's decade ("in her sixties") keep it at 2 or support it. Each with a control.
+Small texts written for these tests."""
 
 from __future__ import annotations
 
@@ -89,3 +91,35 @@ def test_an_age_with_sex_is_still_read() -> None:
     assert ages("72F, lives alone") == [(72, 0, 3)]
     found = run_rule(RULE, "8/12 F, first UTI.", "Mother: She's eight months old and feverish.")
     assert not [f for f in found if "age" in f.message]
+
+
+# --- an age a written input never gives ----------------------------------------------------------
+
+NOTE = "Clinic review. Itchy rash on both forearms after gardening. Prescribed an emollient."
+OUTPUT = "67-year-old with an itchy rash on both forearms."
+
+
+def age_risks(output: str, context: str) -> list[int]:
+    """The risks of entities.v1's "age ... is not stated" findings."""
+    found = run_rule(RULE, output, context)
+    return [int(f.risk) for f in found if f.rule == RULE and "is not stated" in f.message]
+
+
+def test_an_age_a_written_note_never_gives_is_graded_3() -> None:
+    assert age_risks(OUTPUT, NOTE) == [3]
+
+
+def test_an_age_a_conversation_never_says_stays_at_2() -> None:
+    # the writer of a visit's note takes the age from the record, not from what is said
+    dialogue = "Doctor: What is bothering you?\nPatient: An itchy rash on my forearms."
+    assert age_risks(OUTPUT, dialogue) == [2]
+
+
+def test_a_date_of_birth_keeps_an_unstated_age_at_2() -> None:
+    assert age_risks(OUTPUT, "DOB 02/03/1958. " + NOTE) == [2]
+
+
+def test_the_decade_of_the_age_supports_it() -> None:
+    assert age_risks(OUTPUT, "Woman in her sixties. " + NOTE) == []
+    assert age_risks(OUTPUT, "Woman in her late 60s. " + NOTE) == []
+    assert age_risks(OUTPUT, "Woman in her fifties. " + NOTE) == [3]  # another decade

@@ -459,6 +459,24 @@ _RELATIVE_BEFORE = re.compile(
     r"grandmother|cousin|husband|wife|partner)\b[^.;\n]*$",
     re.IGNORECASE,
 )
+_BIRTH = re.compile(r"\b(?:DOB|D\.O\.B\.?|date of birth|born (?:on|in))\b", re.IGNORECASE)
+_DECADES = ("twenties", "thirties", "forties", "fifties", "sixties", "seventies", "eighties")
+_DECADE = re.compile(  # "in her sixties", "in his 60s", "in their late 70's"
+    r"\bin\s+(?:his|her|their|the)\s+(?:(?:early|mid|late)[\s-]+)?"
+    r"(?:(" + "|".join(_DECADES) + r"|nineties)|([2-9]0)'?s)\b",
+    re.IGNORECASE,
+)
+
+
+def _in_decade(age: int, text: str) -> bool:
+    """Whether the text puts the patient in the decade of ``age`` ("in her sixties")."""
+    for m in _DECADE.finditer(text):
+        tens = (_DECADES + ("nineties",)).index(m.group(1).lower()) * 10 + 20 if m.group(1) else 0
+        if (tens or int(m.group(2))) == age // 10 * 10:
+            return True
+    return False
+
+
 _AGE_RANGE = re.compile(r"(?:\d+\s*(?:to|-|and|through)\s*|\bages\s+(?:of\s+)?)$", re.IGNORECASE)
 
 
@@ -1082,6 +1100,7 @@ class EntitiesRule(Rule):
         residence_risk: int = 3,
         high_alert_risk: int = 4,
         demographic_risk: int = 2,
+        note_age_risk: int = 3,
         contradicted_demographic_risk: int = 3,
         code_status_risk: int = 4,
         allergy_risk: int = 4,
@@ -1096,6 +1115,7 @@ class EntitiesRule(Rule):
         }
         self.residence_risk = residence_risk
         self.demographic_risk = demographic_risk
+        self.note_age_risk = note_age_risk
         self.contradicted_demographic_risk = contradicted_demographic_risk
         self.code_status_risk = code_status_risk
         self.allergy_risk = allergy_risk
@@ -1242,15 +1262,20 @@ class EntitiesRule(Rule):
                         confidence=0.8,
                     )
                 )
-            elif float(age) not in ctx_numbers:
+            elif float(age) not in ctx_numbers and not _in_decade(age, ctx.text):
+                # a written input (a clinic letter, a review note) that gives no age is the
+                # output's only source; a conversation's speakers rarely say the age the writer
+                # takes from the record, and a date of birth gives it with the visit's date
+                written = not ctx.is_dialogue and not _BIRTH.search(ctx.text)
+                risk = self.note_age_risk if written else self.demographic_risk
                 findings.append(
                     self.finding(
                         view,
                         ErrorCategory.FABRICATED_CLAIM,
-                        self.demographic_risk,
+                        risk,
                         (start, end),
                         f"demographic: age {age} is not stated in the input",
-                        confidence=0.6,
+                        confidence=0.7 if written else 0.6,
                     )
                 )
         out_sex = list(sexes(out, pronouns=False))
