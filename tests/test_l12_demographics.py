@@ -53,7 +53,13 @@ def test_a_setting_not_placed_or_an_encounter_setting_stays_at_2() -> None:
 
 
 def test_er_as_receptor_rotation_or_eras_is_no_setting() -> None:
-    for text in ("ER+/HER2- breast cancer", "ER strength 5/5", "ER positive", "Post-op: ERAS"):
+    for text in (
+        "ER+/HER2- breast cancer",
+        "ER strength 5/5",
+        "ER positive",
+        "Post-op: ERAS",
+        "hormone-receptor positive (ER and PR)",
+    ):
         assert mentions(text, ("setting",)) == [], text
 
 

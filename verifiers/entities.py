@@ -150,6 +150,8 @@ _NOT_BEFORE = {
 # air, not rheumatoid arthritis.
 _NOT_AFTER = {
     ("ra",): re.compile(r"(?:%|\bon|\bsats?|\bspo2|\bo2|\bsaturations?)\s*$", re.I),
+    # "hormone-receptor positive (ER and PR)": the oestrogen receptor, not the emergency room
+    ("er",): re.compile(r"\b(?:receptors?|positive|negative)\s*\(?\s*$", re.I),
     # "low back pain with right leg radiation": where the pain spreads, not radiotherapy
     ("radiation",): re.compile(
         r"\b(?:leg|arm|back|neck|buttock|jaw|shoulder|groin|thigh|calf|pain|no|without)\s*$",
