@@ -2,7 +2,8 @@
 input never gives is graded 3; receptor, rotation and plural readings of "ER" are no setting; a
 coronary or cardiac unit, an ambulance and a transcript's "the er" support the setting; "8/12 F"
 is eight months; an age a written input never gives is graded 3, and a conversation's, a date of
-birth or the age's decade ("in her sixties") keep it at 2 or support it. Each with a control.
+birth or the age's decade ("in her sixties") keep it at 2 or support it; a consultation said as
+in person that the input gives as remote (or the reverse) is graded 3. Each with a control.
 Small texts written for these tests."""
 
 from __future__ import annotations
@@ -129,3 +130,28 @@ def test_the_decade_of_the_age_supports_it() -> None:
     assert age_risks(OUTPUT, "Woman in her sixties. " + NOTE) == []
     assert age_risks(OUTPUT, "Woman in her late 60s. " + NOTE) == []
     assert age_risks(OUTPUT, "Woman in her fifties. " + NOTE) == [3]  # another decade
+
+
+# --- how the consultation took place -------------------------------------------------------------
+
+PHONE = "Doctor: Hi, it's Dr Osei calling for your phone appointment.\nPatient: Yes, I'm at home."
+
+
+def encounter(output: str, context: str) -> list[int]:
+    """The risks of entities.v1's consultation-mode findings."""
+    found = run_rule(RULE, output, context)
+    return [int(f.risk) for f in found if f.rule == RULE and f.message.startswith("setting: '")]
+
+
+def test_in_person_against_a_remote_consultation_is_graded_3() -> None:
+    assert encounter("Seen in clinic with her son. Itchy rash.", PHONE) == [3]
+    assert encounter("Home visit. COPD flare.", "Telephone consultation. COPD flare.") == [3]
+    assert encounter("Telephone review. Rash.", "Seen in clinic. Rash on hands.") == [3]
+
+
+def test_same_mode_or_another_contact_is_no_finding() -> None:
+    assert encounter("Telephone consult. Itchy rash.", PHONE) == []
+    assert encounter("Seen in clinic. Rash. Telephone review in 2 weeks.", "Seen in clinic.") == []
+    later = "Rash on hands. We will do a phone call next week."
+    assert encounter("Seen in clinic. Rash.", later) == []
+    assert encounter("Seen in clinic. Rash.", "Clinic letter. Rash on hands.") == []

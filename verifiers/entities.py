@@ -1073,6 +1073,44 @@ _PLACED_BEFORE = re.compile(
 _RESIDENT_AFTER = re.compile(r"\s*(?:resident|residence|placement)\b", re.I)
 
 
+# how a consultation took place: remote ("telephone consultation", "phone appointment", "video
+# call") or in person ("face-to-face", "seen in clinic", "home visit")
+_REMOTE = re.compile(
+    r"\b(?:telehealth|telemedicine|virtual (?:visit|consult\w*)|(?:tele)?(?:phone|video|tel\.?)"
+    r" (?:call|consult\w*|appointment|review|clinic|assessment|triage))\b",
+    re.IGNORECASE,
+)
+# a sentence about another contact: "telephone review in 2 weeks", "we'll do a video call"
+_LATER = re.compile(
+    r"\b(?:follow[- ]?up|f/u|next|will|we'll|plan\w*|arrange\w*|book\w*|offered|in \d+|in (?:a|one|"
+    r"two|three|four|six) (?:day|week|month)s?|previous|last|prior)\b",
+    re.IGNORECASE,
+)
+_BOUNDARY = re.compile(r"[.;!?\n]")
+
+
+def _this_visit(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """The first match of ``pattern`` in a sentence about the present contact, not a later or
+    earlier one ("Telephone review in 2 weeks")."""
+    for m in pattern.finditer(text):
+        start = max(
+            (b.end() for b in _BOUNDARY.finditer(text, max(0, m.start() - 200), m.start())),
+            default=max(0, m.start() - 200),
+        )
+        nxt = _BOUNDARY.search(text, m.end())
+        end = nxt.start() if nxt else len(text)
+        if not _LATER.search(text, start, end):
+            return m
+    return None
+
+
+_IN_PERSON = re.compile(
+    r"\b(?:face[- ]to[- ]face|in[- ]person|home visit|(?:seen|attended|reviewed) in (?:the )?clinic"
+    r"|attended (?:the )?clinic)\b",
+    re.IGNORECASE,
+)
+
+
 def _residence(text: str, m: Mention) -> bool:
     """Whether a residential setting is said as where the patient lives or comes from ("nursing
     home resident", "lives in a care home", "admitted from a nursing facility")."""
@@ -1127,6 +1165,7 @@ class EntitiesRule(Rule):
         assert ctx is not None
         findings = self._unsupported(view, out, ctx)
         findings += self._demographics(view, out, ctx)
+        findings += self._encounter(view, out, ctx)
         findings += self._code_status(view, out, ctx)
         reacted = reacted_drugs(ctx)  # read once: both allergy checks use it
         findings += self._allergies(view, out, ctx, reacted)
@@ -1315,6 +1354,30 @@ class EntitiesRule(Rule):
                     )
                 )
         return findings
+
+    def _encounter(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
+        """A consultation said as in person that the input gives only as remote ("Seen in
+        clinic" - "calling for your phone appointment"), or the reverse."""
+        for said, other in ((_IN_PERSON, _REMOTE), (_REMOTE, _IN_PERSON)):
+            m = _this_visit(said, out.text)
+            if m is None or said.search(ctx.text):
+                continue
+            given = _this_visit(other, ctx.text)
+            if given is None:
+                continue
+            return [
+                self.finding(
+                    view,
+                    ErrorCategory.DETAIL_MISIDENTIFICATION,
+                    self.contradicted_demographic_risk,
+                    (m.start(), m.end()),
+                    f"setting: '{m.group()}' differs from the input's '{given.group()}'",
+                    relation=CONTRADICTED,
+                    context_span=(given.start(), given.end()),
+                    confidence=0.75,
+                )
+            ]
+        return []
 
     def _code_status(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
         o, c = code_status(out), code_status(ctx)
