@@ -76,7 +76,9 @@ def test_age_and_sex_contradicted() -> None:
 
 
 def test_fabricated_age_is_weak_and_same_age_is_support() -> None:
-    ctx = "Itchy rash on both forearms after gardening."
+    # weak where the input is a conversation; a written input's is graded 3
+    # (tests/test_l12_demographics.py)
+    ctx = "Doctor: What's the trouble?\nPatient: Itchy rash on both forearms after gardening."
     found = of(run_rule("entities.v1", "67-year-old with an itchy rash.", ctx), "entities.v1")
     assert [int(f.risk) for f in found] == [2]
     assert ages("72F, seen today") == [(72, 0, 3)]

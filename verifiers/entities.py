@@ -140,11 +140,18 @@ _NOT_BEFORE = {
     ),
     # "adjuvant radiation therapy": the adjuvant is the radiation, not chemotherapy
     ("adjuvant",): frozenset({"radiation", "radiotherapy", "endocrine", "hormonal", "hormone"}),
+    # "ER strength 5/5", "ER/IR": external rotation; "ER positive", "ER/PR/HER2": the oestrogen
+    # receptor; not the emergency room
+    ("er",): frozenset(
+        {"strength", "rotation", "rom", "ir", "positive", "negative", "status", "pr", "her2"}
+    ),
 }
 # Abbreviations that mean something else after these words: "SpO2 91% RA" and "on RA" are room
 # air, not rheumatoid arthritis.
 _NOT_AFTER = {
     ("ra",): re.compile(r"(?:%|\bon|\bsats?|\bspo2|\bo2|\bsaturations?)\s*$", re.I),
+    # "hormone-receptor positive (ER and PR)": the oestrogen receptor, not the emergency room
+    ("er",): re.compile(r"\b(?:receptors?|positive|negative)\s*\(?\s*$", re.I),
     # "low back pain with right leg radiation": where the pain spreads, not radiotherapy
     ("radiation",): re.compile(
         r"\b(?:leg|arm|back|neck|buttock|jaw|shoulder|groin|thigh|calf|pain|no|without)\s*$",
@@ -248,6 +255,8 @@ class AliasIndex:
             else:
                 return []
             written = tuple(words[i : i + n - 1]) + (words[i + n - 1][:-cut],)
+            if cut == 2:  # an abbreviation's plural adds "s" only: "ERAS" is no "ER"
+                entries = [e for e in entries if e.exact is None]
         elif entries is None:
             return []
         else:
@@ -288,6 +297,10 @@ class AliasIndex:
                     continue  # part of shorthand ("c/s") or of a longer hyphenated word
                 if text[end : end + 1] == "-" and text[end + 1 : end + 2].isalnum():
                     continue  # "MRI-guided"; not a word cut off in a transcript ("an mri- ")
+                if text[end : end + 1] == "+":  # "ER+": a receptor or marker result, no place
+                    hits = [e for e in hits if e.kind != "setting"]
+                    if not hits:
+                        continue
                 after = _NOT_BEFORE.get(tuple(lowers[i : i + n]))
                 if after and i + n < total and lowers[i + n] in after:
                     continue
@@ -421,6 +434,8 @@ def ages(text: str, events: bool = True) -> list[tuple[int, int, int]]:
             continue  # "his 4-year-old daughter": someone else's age
         if m.group(3) and _after_decimal(text, m.start()):
             continue  # "100.4 F": the last digits of a decimal
+        if text[m.start() - 1 : m.start()] == "/":
+            continue  # "8/12 F": eight months old (twelfths of a year), not 12
         if (
             m.group(3)
             and m.group().endswith("F")
@@ -446,6 +461,24 @@ _RELATIVE_BEFORE = re.compile(
     r"grandmother|cousin|husband|wife|partner)\b[^.;\n]*$",
     re.IGNORECASE,
 )
+_BIRTH = re.compile(r"\b(?:DOB|D\.O\.B\.?|date of birth|born (?:on|in))\b", re.IGNORECASE)
+_DECADES = ("twenties", "thirties", "forties", "fifties", "sixties", "seventies", "eighties")
+_DECADE = re.compile(  # "in her sixties", "in his 60s", "in their late 70's"
+    r"\bin\s+(?:his|her|their|the)\s+(?:(?:early|mid|late)[\s-]+)?"
+    r"(?:(" + "|".join(_DECADES) + r"|nineties)|([2-9]0)'?s)\b",
+    re.IGNORECASE,
+)
+
+
+def _in_decade(age: int, text: str) -> bool:
+    """Whether the text puts the patient in the decade of ``age`` ("in her sixties")."""
+    for m in _DECADE.finditer(text):
+        tens = (_DECADES + ("nineties",)).index(m.group(1).lower()) * 10 + 20 if m.group(1) else 0
+        if (tens or int(m.group(2))) == age // 10 * 10:
+            return True
+    return False
+
+
 _AGE_RANGE = re.compile(r"(?:\d+\s*(?:to|-|and|through)\s*|\bages\s+(?:of\s+)?)$", re.IGNORECASE)
 
 
@@ -1032,6 +1065,61 @@ _RISK_LIST = re.compile(
 )
 
 
+# care settings where a patient lives (not an encounter's place: ED, ICU, urgent care)
+_RESIDENCES = frozenset({"nursing home", "assisted living", "hospice", "rehabilitation facility"})
+_PLACED_BEFORE = re.compile(
+    r"\b(?:in|at|from|to|into)\s+(?:(?:the|a|an|his|her|their|our)\s+)?(?:local\s+)?$", re.I
+)
+_RESIDENT_AFTER = re.compile(r"\s*(?:resident|residence|placement)\b", re.I)
+
+
+# how a consultation took place: remote ("telephone consultation", "phone appointment", "video
+# call") or in person ("face-to-face", "seen in clinic", "home visit")
+_REMOTE = re.compile(
+    r"\b(?:telehealth|telemedicine|virtual (?:visit|consult\w*)|(?:tele)?(?:phone|video|tel\.?)"
+    r" (?:call|consult\w*|appointment|review|clinic|assessment|triage))\b",
+    re.IGNORECASE,
+)
+# a sentence about another contact: "telephone review in 2 weeks", "we'll do a video call"
+_LATER = re.compile(
+    r"\b(?:follow[- ]?up|f/u|next|will|we'll|plan\w*|arrange\w*|book\w*|offered|in \d+|in (?:a|one|"
+    r"two|three|four|six) (?:day|week|month)s?|previous|last|prior)\b",
+    re.IGNORECASE,
+)
+_BOUNDARY = re.compile(r"[.;!?\n]")
+
+
+def _this_visit(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """The first match of ``pattern`` in a sentence about the present contact, not a later or
+    earlier one ("Telephone review in 2 weeks")."""
+    for m in pattern.finditer(text):
+        start = max(
+            (b.end() for b in _BOUNDARY.finditer(text, max(0, m.start() - 200), m.start())),
+            default=max(0, m.start() - 200),
+        )
+        nxt = _BOUNDARY.search(text, m.end())
+        end = nxt.start() if nxt else len(text)
+        if not _LATER.search(text, start, end):
+            return m
+    return None
+
+
+_IN_PERSON = re.compile(
+    r"\b(?:face[- ]to[- ]face|in[- ]person|home visit|(?:seen|attended|reviewed) in (?:the )?clinic"
+    r"|attended (?:the )?clinic)\b",
+    re.IGNORECASE,
+)
+
+
+def _residence(text: str, m: Mention) -> bool:
+    """Whether a residential setting is said as where the patient lives or comes from ("nursing
+    home resident", "lives in a care home", "admitted from a nursing facility")."""
+    return m.concept in _RESIDENCES and (
+        _PLACED_BEFORE.search(text, max(0, m.start - 24), m.start) is not None
+        or _RESIDENT_AFTER.match(text, m.end) is not None
+    )
+
+
 def _risk_list(text: str, start: int) -> bool:
     """Whether the mention at ``start`` is an item of a list of risks or complications in its
     sentence ("There is always a risk of amputation, heart attack, stroke")."""
@@ -1049,8 +1137,10 @@ class EntitiesRule(Rule):
         condition_risk: int = 3,
         procedure_risk: int = 3,
         setting_risk: int = 2,
+        residence_risk: int = 3,
         high_alert_risk: int = 4,
         demographic_risk: int = 2,
+        note_age_risk: int = 3,
         contradicted_demographic_risk: int = 3,
         code_status_risk: int = 4,
         allergy_risk: int = 4,
@@ -1063,7 +1153,9 @@ class EntitiesRule(Rule):
             "setting": setting_risk,
             "high_alert": high_alert_risk,
         }
+        self.residence_risk = residence_risk
         self.demographic_risk = demographic_risk
+        self.note_age_risk = note_age_risk
         self.contradicted_demographic_risk = contradicted_demographic_risk
         self.code_status_risk = code_status_risk
         self.allergy_risk = allergy_risk
@@ -1073,6 +1165,7 @@ class EntitiesRule(Rule):
         assert ctx is not None
         findings = self._unsupported(view, out, ctx)
         findings += self._demographics(view, out, ctx)
+        findings += self._encounter(view, out, ctx)
         findings += self._code_status(view, out, ctx)
         reacted = reacted_drugs(ctx)  # read once: both allergy checks use it
         findings += self._allergies(view, out, ctx, reacted)
@@ -1146,7 +1239,12 @@ class EntitiesRule(Rule):
             label = "high-alert medication" if m.kind == "high_alert" else m.kind
             detail = f" ({m.concept})" if m.kind == "high_alert" else ""
             risk, confidence = self.risks[m.kind], 0.7
-            if m.kind == "setting":
+            if m.kind == "setting" and _residence(out.text, m):
+                # "a nursing home resident", "admitted from a care home": where the patient lives,
+                # which the input would say; an encounter's place ("presented to the ED") is often
+                # known to the writer from the record and stays below
+                risk, detail = max(risk, self.residence_risk), " (where the patient lives)"
+            elif m.kind == "setting":
                 # a place is no drug's dose: a sentence's high-alert drug must not raise it
                 confidence = 0.45
             if m.kind in ("condition", "procedure") and _risk_list(out.text, m.start):
@@ -1205,15 +1303,20 @@ class EntitiesRule(Rule):
                         confidence=0.8,
                     )
                 )
-            elif float(age) not in ctx_numbers:
+            elif float(age) not in ctx_numbers and not _in_decade(age, ctx.text):
+                # a written input (a clinic letter, a review note) that gives no age is the
+                # output's only source; a conversation's speakers rarely say the age the writer
+                # takes from the record, and a date of birth gives it with the visit's date
+                written = not ctx.is_dialogue and not _BIRTH.search(ctx.text)
+                risk = self.note_age_risk if written else self.demographic_risk
                 findings.append(
                     self.finding(
                         view,
                         ErrorCategory.FABRICATED_CLAIM,
-                        self.demographic_risk,
+                        risk,
                         (start, end),
                         f"demographic: age {age} is not stated in the input",
-                        confidence=0.6,
+                        confidence=0.7 if written else 0.6,
                     )
                 )
         out_sex = list(sexes(out, pronouns=False))
@@ -1251,6 +1354,30 @@ class EntitiesRule(Rule):
                     )
                 )
         return findings
+
+    def _encounter(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
+        """A consultation said as in person that the input gives only as remote ("Seen in
+        clinic" - "calling for your phone appointment"), or the reverse."""
+        for said, other in ((_IN_PERSON, _REMOTE), (_REMOTE, _IN_PERSON)):
+            m = _this_visit(said, out.text)
+            if m is None or said.search(ctx.text):
+                continue
+            given = _this_visit(other, ctx.text)
+            if given is None:
+                continue
+            return [
+                self.finding(
+                    view,
+                    ErrorCategory.DETAIL_MISIDENTIFICATION,
+                    self.contradicted_demographic_risk,
+                    (m.start(), m.end()),
+                    f"setting: '{m.group()}' differs from the input's '{given.group()}'",
+                    relation=CONTRADICTED,
+                    context_span=(given.start(), given.end()),
+                    confidence=0.75,
+                )
+            ]
+        return []
 
     def _code_status(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
         o, c = code_status(out), code_status(ctx)
