@@ -43,3 +43,28 @@ def test_a_liver_injury_in_lay_words_supports_hepatitis() -> None:
     # control: the liver spared, the hepatitis is unsupported
     spared = _DRESS.format(liver="no liver damage")
     assert any("hepatitis" in m for m in _risky("entities.v1", out, spared))
+
+
+_OGD = "OGD: a {ulcer} with a clean base, no stigmata of recent haemorrhage. CLO positive."
+
+
+def test_du_names_the_duodenal_ulcer() -> None:
+    out = "OGD D1: clean-based DU, CLO positive."
+    assert _risky("entities.v1", out, _OGD.format(ulcer="duodenal ulcer")) == []
+    # control: an ulcer the input never names is a fabricated diagnosis
+    assert any("DU" in m for m in _risky("entities.v1", out, _OGD.format(ulcer="gastritis")))
+
+
+_CT = (
+    "CT chest: reticulation at the bases, appearances could represent usual interstitial "
+    "pneumonia. Plan: discuss at the MDT."
+)
+
+
+def test_usual_interstitial_pneumonia_is_a_fibrosis_pattern_not_a_pneumonia() -> None:
+    assert _risky("omission.v1", "CT: basal reticulation, possible UIP. Plan: MDT.", _CT) == []
+    # control: a pneumonia the input establishes is still missed when left out
+    infection = "CXR: right lower lobe pneumonia. Plan: amoxicillin."
+    assert any(
+        "pneumonia" in m for m in _risky("omission.v1", "CXR done. Plan: amoxicillin.", infection)
+    )
