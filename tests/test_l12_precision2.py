@@ -68,3 +68,18 @@ def test_usual_interstitial_pneumonia_is_a_fibrosis_pattern_not_a_pneumonia() ->
     assert any(
         "pneumonia" in m for m in _risky("omission.v1", "CXR done. Plan: amoxicillin.", infection)
     )
+
+
+_HAND = (
+    "Doctor: Is it the whole hand or certain fingers?\n"
+    "Patient: The thumb and the first two fingers. Mostly at night."
+)
+
+
+def test_a_plural_site_collects_the_digits_listed_before_it() -> None:
+    out = "Numbness L thumb, index, middle fingers, worse at night."
+    assert not [m for m in _risky("laterality.v1", out, _HAND) if "site" in m]
+    # control: the fingers without the thumb, where the input names the thumb
+    alone = "Numbness L middle fingers, worse at night."
+    thumb = _HAND.replace("The thumb and the first two fingers", "The thumb")
+    assert any("names the thumb" in m for m in _risky("laterality.v1", alone, thumb))

@@ -234,15 +234,15 @@ def _tablets_taken(q: Quantity, theirs: list[Quantity], context: str) -> bool:
     where the input says "point six milligrams" and "I took two")."""
     if q.unit_class not in DOSE_CLASSES or not q.base_value():
         return False
+    ratios = {
+        round(q.base_value() / c.base_value(), 6)
+        for c in theirs
+        if c.unit_class == q.unit_class and c.base_value()
+    }
+    if not ratios & {2.0, 3.0, 4.0}:
+        return False  # the input is read only where a dose is two to four of its doses
     counts = {_COUNTS.get(m.group(1).lower()) or int(m.group(1)) for m in _TAKEN.finditer(context)}
-    if not counts:
-        return False
-    for c in theirs:
-        if c.unit_class == q.unit_class and c.base_value():
-            n = q.base_value() / c.base_value()
-            if any(abs(n - k) <= 1e-6 * k for k in counts):
-                return True
-    return False
+    return bool(ratios & counts)
 
 
 def _gestation_stated(q: Quantity, context: str) -> bool:
