@@ -83,3 +83,30 @@ def test_a_plural_site_collects_the_digits_listed_before_it() -> None:
     alone = "Numbness L middle fingers, worse at night."
     thumb = _HAND.replace("The thumb and the first two fingers", "The thumb")
     assert any("names the thumb" in m for m in _risky("laterality.v1", alone, thumb))
+
+
+_KNEES = (
+    "Surgeon: Can you tell me which knee we're doing today?\n"
+    "Patient: The left. Well, they both ache, but the left is the one that locks and gives way.\n"
+    "Surgeon: And the right {part}?\n"
+    "Patient: {answer}\n"
+    "Surgeon: Okay, I'm going to mark the left knee now."
+)
+
+
+def test_a_question_naming_only_the_other_side_is_answered_of_that_side() -> None:
+    out = "L knee locking, giving way; R knee AM stiffness only."
+    for part in ("one", "knee"):
+        ctx = _KNEES.format(part=part, answer="Just stiff in the mornings.")
+        assert _risky("laterality.v1", out, ctx) == [], part
+    # control: a bare no to it says nothing of the right knee
+    ctx = _KNEES.format(part="one", answer="No.")
+    assert any("left side" in m for m in _risky("laterality.v1", out, ctx))
+
+
+def test_the_side_that_is_the_one_names_the_part_before() -> None:
+    ctx = _KNEES.format(part="one", answer="Just stiff in the mornings.")
+    wrong = "Site confirmed: R knee arthroscopy (locking, giving way). L knee marked."
+    assert any("left knee" in m for m in _risky("laterality.v1", wrong, ctx))
+    right = "Site confirmed: L knee arthroscopy (locking, giving way). L knee marked."
+    assert _risky("laterality.v1", right, ctx) == []
