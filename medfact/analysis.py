@@ -1692,12 +1692,33 @@ def _forward_scope(
                 break  # "no driving for six months from april, sleep hygiene": a bounded object
             if len(words) > _LONG_ITEM and j - end >= _SCOPE_WINDOW:
                 break
+            if (
+                _sited(words)
+                and not any(t.text in ("or", "nor", "and") for t in words)
+                and any(toks[k].text in ("or", "nor") for k in range(end, j))
+            ):
+                # "no nodules or cysts, hyperpigmentation on the cheeks, cheilitis": the list
+                # closed with "or", and an item with a site of its own is a new finding; one
+                # that joins on goes on ("..., or weakness in her arms")
+                break
             in_list = True
         if j - end >= _SCOPE_WINDOW and not in_list:
             break
         reach.append(j)
         j += 1
     return reach
+
+
+_SITE_PREPOSITIONS = frozenset({"on", "of", "in", "over", "at"})
+_SITE_DETERMINERS = frozenset({"the", "both", "her", "his", "their"})
+
+
+def _sited(item: list[Token]) -> bool:
+    """Whether a list item names where it is ("hyperpigmentation on the cheeks")."""
+    return any(
+        a.text in _SITE_PREPOSITIONS and b.text in _SITE_DETERMINERS
+        for a, b in zip(item, item[1:], strict=False)
+    )
 
 
 _NEVER_THIS_GOOD = re.compile(

@@ -110,3 +110,30 @@ def test_the_side_that_is_the_one_names_the_part_before() -> None:
     assert any("left knee" in m for m in _risky("laterality.v1", wrong, ctx))
     right = "Site confirmed: L knee arthroscopy (locking, giving way). L knee marked."
     assert _risky("laterality.v1", right, ctx) == []
+
+
+_SKIN = (
+    "Doctor: on exam few papules on the chin, no nodules or cysts, post inflammatory "
+    "hyperpigmentation on the cheeks, cheilitis, mild xerosis of the forearms."
+)
+
+
+def _flips(output: str, context: str) -> list[str]:
+    return [
+        output[f.span[0] : f.span[1]].lower()
+        for f in run_rule("negation.v1", output, context)
+        if f.span is not None and f.risk >= 3
+    ]
+
+
+def test_an_item_with_its_own_site_after_a_closed_list_is_not_denied() -> None:
+    assert _flips("Exam: cheilitis. Hyperpigmentation of cheeks.", _SKIN) == []
+    # control: without an item that names its site the list reads on (a review of systems'
+    # "no fever or chills, cough, congestion")
+    unsited = _SKIN.replace("post inflammatory hyperpigmentation on the cheeks, ", "")
+    assert any("cheilitis" in w for w in _flips("Exam: cheilitis.", unsited))
+
+
+def test_an_item_that_joins_the_list_stays_denied() -> None:
+    ctx = "She denies any pain in her back or any numbness, tingling, or weakness in her arms."
+    assert any("weakness" in w for w in _flips("Weakness in her arms.", ctx))
