@@ -137,3 +137,12 @@ def test_an_item_with_its_own_site_after_a_closed_list_is_not_denied() -> None:
 def test_an_item_that_joins_the_list_stays_denied() -> None:
     ctx = "She denies any pain in her back or any numbness, tingling, or weakness in her arms."
     assert any("weakness" in w for w in _flips("Weakness in her arms.", ctx))
+
+
+def test_a_dip_with_nitrites_supports_a_urinary_infection() -> None:
+    ctx = "Two days of right loin pain and rigors. Urine dip: leucocytes 3+, nitrites {result}."
+    out = "27F, R pyelonephritis: 2/7 R loin pain, rigors."
+    assert _risky("entities.v1", out, ctx.format(result="positive")) == []
+    # control: nitrites negative, the infection is not in the input
+    negative = _risky("entities.v1", out, ctx.format(result="negative"))
+    assert any("pyelonephritis" in m for m in negative)
