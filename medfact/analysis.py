@@ -79,7 +79,8 @@ _ACTION_VERBS = frozenset({"stop", "stopping", "hold", "holding", "discontinue",
 _CLAUSE_END = re.compile(r"[;,:\n]|(?<!\.)\.(?!\.)")
 _AFTER_CLAUSE = re.compile(r"[.,;:\n()\-\u2013\u2014]")  # "not indicated - explained"
 _CLAUSE_GAP = re.compile(r"[.,;:\n]")  # a gap between words that ends a clause
-_PART_MEMORY = 2  # sentences a named body part stays the referent of "the right one"
+_COPULAS = frozenset({"is", "was", "'s"})
+_PART_MEMORY = 3  # sentences a named body part stays the referent of "the right one"
 
 
 @dataclass(slots=True)
@@ -1124,7 +1125,9 @@ class Analyzer:
                     elif _says_yes(reply):
                         polarity = AFFIRMED
                 alternative = " or " in sent.text.lower() and polarity != NEGATED
-                if alternative or polarity != AFFIRMED:
+                if (alternative or polarity != AFFIRMED) and not (
+                    polarity == ASKED and answered and _ASKS_OF_SIDE.match(sent.text)
+                ):
                     drop.add(sent.index)
                 # "Any change in your bowels? - No.", "Do these headaches change with the
                 # position? - No.": the no denies the change, not the bowels or headaches
@@ -1375,7 +1378,9 @@ class Analyzer:
             while j < len(toks) and words_left > 0:
                 word = toks[j].text
                 after = toks[j + 1].text if j + 1 < len(toks) else ""
-                if referent and _bare(word) in _ANAPHORA and j <= i + 2 and after != "of":
+                # "the right one", "the left is the one that locks": the part named before
+                near = j <= i + 2 or (j == i + 3 and toks[i + 1].text in _COPULAS)
+                if referent and _bare(word) in _ANAPHORA and near and after != "of":
                     doc.sides.append(
                         SideMention(side, referent, tok.start, toks[j].end, tok.sentence)
                     )
@@ -1399,8 +1404,9 @@ class Analyzer:
                     and i + 1 == len(toks)
                     and i > 0
                     and toks[i - 1].text == "the"
-                    and last_part[0][1] == tok.sentence
+                    and (last_part[0][1] == tok.sentence or doc.text[tok.end : tok.end + 1] == "?")
                 ):
+                    # "And the right?" asked of the part just talked about: that part's side
                     # "last year was the right knee, and now it's the left.": that part's side
                     doc.sides.append(SideMention(side, referent, tok.start, tok.end, tok.sentence))
                     continue
@@ -1444,6 +1450,15 @@ def _delayed_answer(
     if any(sents[k].text.rstrip().endswith("?") for k in explained):
         return None
     return turns[t + 3]
+
+
+# a question that names only a side of the part talked about ("And the right one?", "What
+# about the left knee?"): it asks what there is to tell of that side, and the answer tells it
+_ASKS_OF_SIDE = re.compile(
+    r"^(?:[\w ]{1,20}:\s*)?(?:and|what about|how about|and what about)\s+(?:the|your|his|her)\s+"
+    r"(?:left|right)(?:\s+(?:one|side|\w+))?\s*\?\s*$",
+    re.IGNORECASE,
+)
 
 
 def _bare(word: str) -> str:
@@ -1677,12 +1692,33 @@ def _forward_scope(
                 break  # "no driving for six months from april, sleep hygiene": a bounded object
             if len(words) > _LONG_ITEM and j - end >= _SCOPE_WINDOW:
                 break
+            if (
+                _sited(words)
+                and not any(t.text in ("or", "nor", "and") for t in words)
+                and any(toks[k].text in ("or", "nor") for k in range(end, j))
+            ):
+                # "no nodules or cysts, hyperpigmentation on the cheeks, cheilitis": the list
+                # closed with "or", and an item with a site of its own is a new finding; one
+                # that joins on goes on ("..., or weakness in her arms")
+                break
             in_list = True
         if j - end >= _SCOPE_WINDOW and not in_list:
             break
         reach.append(j)
         j += 1
     return reach
+
+
+_SITE_PREPOSITIONS = frozenset({"on", "of", "in", "over", "at"})
+_SITE_DETERMINERS = frozenset({"the", "both", "her", "his", "their"})
+
+
+def _sited(item: list[Token]) -> bool:
+    """Whether a list item names where it is ("hyperpigmentation on the cheeks")."""
+    return any(
+        a.text in _SITE_PREPOSITIONS and b.text in _SITE_DETERMINERS
+        for a, b in zip(item, item[1:], strict=False)
+    )
 
 
 _NEVER_THIS_GOOD = re.compile(

@@ -257,6 +257,9 @@ class LateralityRule(Rule):
             if any(topic & clause_window_stems(ctx, j, _TOPIC + 2) for _, j in same):
                 continue  # the input says the same of this structure
             rivals = [(n, j) for g, n, j in theirs if g == group and n != name]
+            if rivals and out.tokens[i].text in _SINGULAR:
+                listed = _listed_before(out, i - len(name.split()) + 1)
+                rivals = [(n, j) for n, j in rivals if n.split()[-1] not in listed]
             said = [(n, j) for n, j in rivals if topic & clause_window_stems(ctx, j, _TOPIC + 2)]
             if same and not said:
                 continue  # the input names it, and says nothing else of a neighbour
@@ -510,6 +513,25 @@ _SINGULAR = {
     **{w.split()[-1] + "s": w.split()[-1] for g in SIBLING_GROUPS for w in g},
     "feet": "foot",
 }
+
+
+_LIST_GAP = re.compile(r"^(?:\s*(?:[,+&/]|and)\s*)$")
+
+
+def _listed_before(doc: AnalyzedText, first: int) -> set[str]:
+    """Words listed before a plural structure that collects them ("thumb, index, middle
+    fingers", "4th and 5th ribs"): up to four tokens back, joined by ",", "+", "&", "/" or
+    "and" (the tokens between are the list's own items)."""
+    toks = doc.tokens
+    listed: set[str] = set()
+    for k in range(first - 1, max(-1, first - 5), -1):
+        gap = doc.text[toks[k].end : toks[k + 1].start]
+        if toks[k].text == "and":
+            continue
+        if gap.strip() and not _LIST_GAP.match(gap):
+            break
+        listed.add(_SINGULAR.get(toks[k].text, toks[k].text))
+    return listed
 
 
 def _structures(doc: AnalyzedText) -> list[tuple[int, str, int]]:

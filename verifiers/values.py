@@ -219,6 +219,32 @@ def _total_of(q: Quantity, theirs: list[Quantity]) -> bool:
     return False
 
 
+# a count of tablets taken, said with no unit ("I took two then one an hour later", "she takes
+# three at night"): not "took two weeks", "take two puffs"
+_TAKEN = re.compile(
+    r"\b(?:took|take|takes|taking|had)\s+(two|three|four|2|3|4)\b(?!\s*(?:mg|mcg|g|ml|units?|"
+    r"milligrams?|micrograms?|grams?|puffs?|drops?|sprays?|times?|days?|weeks?|months?|years?|"
+    r"hours?|minutes?|doses?|[-/%.]\d))",
+    re.IGNORECASE,
+)
+
+
+def _tablets_taken(q: Quantity, theirs: list[Quantity], context: str) -> bool:
+    """A dose that is the input's dose times the tablets it says were taken ("colchicine 1.2 mg"
+    where the input says "point six milligrams" and "I took two")."""
+    if q.unit_class not in DOSE_CLASSES or not q.base_value():
+        return False
+    ratios = {
+        round(q.base_value() / c.base_value(), 6)
+        for c in theirs
+        if c.unit_class == q.unit_class and c.base_value()
+    }
+    if not ratios & {2.0, 3.0, 4.0}:
+        return False  # the input is read only where a dose is two to four of its doses
+    counts = {_COUNTS.get(m.group(1).lower()) or int(m.group(1)) for m in _TAKEN.finditer(context)}
+    return bool(ratios & counts)
+
+
 def _gestation_stated(q: Quantity, context: str) -> bool:
     """ "11/40" (weeks of gestation) where the input gives the same number of weeks."""
     if q.unit_class != "ratio" or q.second != 40 or q.value > 42:
@@ -831,6 +857,8 @@ class NumbersRule(Rule):
             if _combination_part(q, out.quantities, theirs):
                 continue  # "250 mcg-50 mcg/dose" where the input says "the 250/50 dose"
             if _gestation_stated(q, ctx.text) or _total_of(q, theirs):
+                continue
+            if _tablets_taken(q, theirs, ctx.text):
                 continue
             finding = self._lab_finding(view, q, ctx_labs, out_labs)
             if finding is None:
