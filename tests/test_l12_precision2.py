@@ -140,7 +140,10 @@ def test_an_item_that_joins_the_list_stays_denied() -> None:
 
 
 def test_a_dip_with_nitrites_supports_a_urinary_infection() -> None:
-    ctx = "Two days of right loin pain and rigors. Urine dip: leucocytes 3+, nitrites {result}."
+    ctx = (
+        "27-year-old woman. Two days of right loin pain and rigors. Urine dip: leucocytes 3+, "
+        "nitrites {result}."
+    )
     out = "27F, R pyelonephritis: 2/7 R loin pain, rigors."
     assert _risky("entities.v1", out, ctx.format(result="positive")) == []
     # control: nitrites negative, the infection is not in the input
