@@ -1080,6 +1080,8 @@ _REMOTE = re.compile(
     r" (?:call|consult\w*|appointment|review|clinic|assessment|triage))\b",
     re.IGNORECASE,
 )
+# a word each pattern above needs (a substring look-up before the patterns are run)
+_ENCOUNTER_WORDS = ("face", "person", "visit", "clinic", "tele", "virtual", "phone", "video", "tel")
 # a sentence about another contact: "telephone review in 2 weeks", "we'll do a video call"
 _LATER = re.compile(
     r"\b(?:follow[- ]?up|f/u|next|will|we'll|plan\w*|arrange\w*|book\w*|offered|in \d+|in (?:a|one|"
@@ -1358,6 +1360,9 @@ class EntitiesRule(Rule):
     def _encounter(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
         """A consultation said as in person that the input gives only as remote ("Seen in
         clinic" - "calling for your phone appointment"), or the reverse."""
+        low = out.text.lower()
+        if not any(w in low for w in _ENCOUNTER_WORDS):
+            return []  # no consultation mode named: the patterns are not run
         for said, other in ((_IN_PERSON, _REMOTE), (_REMOTE, _IN_PERSON)):
             m = _this_visit(said, out.text)
             if m is None or said.search(ctx.text):
