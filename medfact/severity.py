@@ -5,7 +5,9 @@ or "a fabricated diagnosis: at least 3", each with its source. :func:`classify` 
 against every row (the finding's text in the output, the output sentence holding it, its context
 span and the input sentence holding that, the rule's message) and returns the highest floor and
 its row. The ``severity`` stage (medfact/stages.py) raises each finding to its floor and names
-the row in ``Finding.policy``; the scorers never grade a case below :func:`case_floor`.
+the row in ``Finding.policy``; the scorers never grade a case below :func:`case_floor`. The
+table's ``[conversation]`` entry (:class:`Ceiling`) works the other way: on a long dialogue, an
+unfloored finding of the rules it names is graded down to its ceiling and names it instead.
 """
 
 from __future__ import annotations
