@@ -86,7 +86,7 @@ def test_only_the_exempted_rules_firm_findings_pass_the_ceiling() -> None:
         span=(0, 19),
         message="a reading",
         relation="contradicted",
-        rule="comparison.v1",
+        rule="temporal.v1",
         firm=True,
     )
     # a rule the table does not exempt is graded down, firm or not

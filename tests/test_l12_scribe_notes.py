@@ -254,9 +254,11 @@ def test_a_long_conversations_unfloored_reading_is_graded_check() -> None:
     drug = _finding("entities.v1", 3, (start, start + len("warfarin")))
     [kept] = apply_policy([drug], output, _VISIT, [], [], dialogue=True)
     assert kept.risk == RiskLevel.HIGH and kept.policy == "high_alert.anticoagulant"
-    # a rule the ceiling does not name (doses, drugs) is left as it is
-    dose = _finding("numbers.v1", 3, (0, 19))
-    assert apply_policy([dose], output, _VISIT, [], [], dialogue=True)[0].risk == 3
+    # a rule the ceiling does not name (doses, drugs; certainty and comparison shifts, which
+    # were no false alarms on long transcripts) is left as it is
+    for rule in ("numbers.v1", "certainty.v1", "comparison.v1"):
+        kept_risk = _finding(rule, 3, (0, 19))
+        assert apply_policy([kept_risk], output, _VISIT, [], [], dialogue=True)[0].risk == 3
 
 
 def test_the_ceiling_holds_through_the_pipeline_and_the_table_is_checked() -> None:
