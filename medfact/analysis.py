@@ -1838,6 +1838,7 @@ _LATE_REACH = 8  # sentences back that a late correction may take back
 _ACTUALLY_SIDE = re.compile(
     r"\bactually\s*,?\s+(?:(?:it's|it\s+is|it\s+was)\s+)?(?:my|the|his|her|on\s+the)\s+$", re.I
 )
+# speakers whose words are no patient's account (None: no tag at all)
 _CLINICIANS = frozenset({None, "doctor", "nurse"})
 _SIDE_CORRECTION = re.compile(r"\b(?:no,?\s+wait|wait|sorry|i mean|actually|no,\s+the)\b", re.I)
 _EVENT_VERBS = frozenset(
@@ -2413,17 +2414,13 @@ def _late_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) ->
         if not _LATE_CORRECTION.search(sent.text):
             continue
         toks = by_sentence.get(sent.index, [])
-        if (
-            toks
-            and toks[0].speaker not in (None, "doctor", "nurse")
-            and _BACK_TO_QUESTION.search(sent.text)
-        ):
+        if toks and toks[0].speaker not in _CLINICIANS and _BACK_TO_QUESTION.search(sent.text):
             # "Oh, and sorry, going back to your question, it was pinkish yesterday": the
             # question the speaker last denied is answered yes
             _affirm_last_denied(doc, by_sentence, sent.index, toks[0].speaker)
             continue
         named = {t.stem for t in toks if is_content(t) and t.polarity != NEGATED}
-        if not named or not toks or toks[0].speaker in (None, "doctor", "nurse"):
+        if not named or not toks or toks[0].speaker in _CLINICIANS:
             continue
         first = max(0, sent.index - _LATE_REACH)
         for earlier in range(first, sent.index):

@@ -403,11 +403,13 @@ _FUTURE_DATED = re.compile(
 _NOT_DONE = re.compile(
     r"\b(?:rather\s+than|instead\s+of|not|never|no|don't|do\s+not)\s+(?:be\s+)?$", re.I
 )
-# "restart only after review", "resume once the INR is below 2": a condition, not done
+# a refill of a drug ("send in a new refill for the clindamycin"): it goes on
 _REFILL = re.compile(r"\s+(?:\w+\s+)?(?:refills?|repeat\s+prescription)\b", re.IGNORECASE)
+# an action that waits on an instruction ("until he is instructed to discontinue")
 _UNTIL_TOLD = re.compile(
     r"\buntil\b(?:\s+[\w']+){0,4}\s+(?:told|instructed|advised|asked|directed)\s+to\s+$", re.I
 )
+# "restart only after review", "resume once the INR is below 2": a condition, not done
 _LATER_IF = re.compile(r"\s+(?:only\s+)?(?:after|once|when|until|if)\b", re.I)
 _NOT_NEEDED = re.compile(
     r"(?:\s+[\w-]+){1,3}?\s+(?:is|are|was|were)\s+not\s+(?:required|needed|necessary|indicated)",
@@ -878,6 +880,7 @@ def _no_aspect(text: str, m: re.Match[str]) -> bool:
     return word == "was done" and _DENIED_BEFORE.search(text, before, at) is not None
 
 
+# "get some just normal blood work": routine tests to be done, after a verb that orders them
 _ROUTINE_TEST = re.compile(r"\s+(?:blood\s*work|bloods|labs?|lab\s+work|tests?)\b", re.I)
 _GET_BEFORE = re.compile(
     r"\b(?:get|order|draw|run|do|check|send\s+(?:off|for))\s+(?:(?:some|just|a|the|your)\s+)*$",
