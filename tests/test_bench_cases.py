@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from medfact.benchmarks.cases import (
+    HELD_OUT_FILES,
     ChallengeCase,
     bench_cases,
     coverage,
@@ -317,6 +318,15 @@ def test_held_out_file_is_its_own_part_reported_as_totals(tmp_path: Path) -> Non
     )
     assert result.exit_code == 0, result.output
     assert [o["id"] for o in json.loads(result.output)["outcomes"]] == ["b-side-x"]
+
+
+def test_blind_parts_are_held_out(cases: list[ChallengeCase]) -> None:
+    # the three parts written without reading the rules or scoring are reported as totals only
+    assert {"blind.jsonl", "blind2.jsonl", "blind3.jsonl"} <= HELD_OUT_FILES
+    third = [c for c in cases if c.source.startswith("blind3.jsonl:")]
+    assert len(third) == 90 and all(c.id.startswith("q-") for c in third)
+    assert all(c.part == "held-out" for c in third)
+    assert len({c.faithful for c in third}) >= 40
 
 
 class _MissEngine:
