@@ -17,6 +17,7 @@ from typing import Any
 from medfact.analysis import AFFIRMED, FAMILY, NEGATED, AnalyzedText, Token, is_content
 from medfact.document import CaseDoc
 from medfact.errors import ConfigError
+from medfact.lexicon.abbreviations import ABBREVIATION, spelled_out
 from medfact.lexicon.tables import read_tables
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
@@ -392,6 +393,13 @@ def _number_in(text: str, number: str) -> bool:
     return re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", text) is not None
 
 
+def _shortened(output: str, context: str) -> list[tuple[int, int]]:
+    """The phrases of the input that the output's abbreviations shorten ("GTCS" for "generalised
+    tonic-clonic seizure")."""
+    spans = (spelled_out(m.group(), context) for m in ABBREVIATION.finditer(output))
+    return [span for span in spans if span is not None]
+
+
 @verifiers.register("omission.v1")
 class OmissionRule(Rule):
     name = "omission.v1"
@@ -555,12 +563,15 @@ class OmissionRule(Rule):
         findings: list[Finding] = []
         if not any_red_flag(ctx.text):
             return findings
+        shortened: list[tuple[int, int]] | None = None  # read where a flag is left out
         for flag in RED_FLAGS:
             if not flag.found.search(ctx.text) or flag.kept.search(out.text):
                 continue
             said = [m for m in flag.found.finditer(ctx.text) if _affirmed_flag(ctx, m)]
-            if not said:
-                continue
+            if said and shortened is None:
+                shortened = _shortened(out.text, ctx.text)
+            if not said or any(s <= m.start() < e for m in said for s, e in shortened or ()):
+                continue  # "GTCS" keeps the input's "generalised tonic-clonic seizure"
             first = said[0]
             # the passage that tells of it: "I did the glass test ... Yes, there are
             # non-blanching spots on both shins" is one flag, said twice
