@@ -140,3 +140,14 @@ def test_monofilament_screen_supports_diabetes() -> None:
     # control: a foot check without it does not make the patient diabetic
     context = "Nurse: Your feet look healthy, no cuts or calluses."
     assert findings("entities.v1", "Diabetic foot check: skin intact.", context, "condition")
+
+
+def test_entity_name_and_abbreviation_read_both_ways() -> None:
+    from medfact.verifiers.entities import _abbreviation_of
+
+    assert _abbreviation_of("HCV", "Known hepatitis C virus infection, treated.")
+    assert _abbreviation_of("hepatitis C virus", "HCV positive in 2019.")
+    # controls: letters in another order, a two-letter abbreviation, an unrelated phrase
+    assert not _abbreviation_of("HCV", "Virus: hepatitis C.")
+    assert not _abbreviation_of("MI", "mild increase in pain")
+    assert not _abbreviation_of("hepatitis C virus", "HBV positive in 2019.")
