@@ -151,3 +151,19 @@ def test_entity_name_and_abbreviation_read_both_ways() -> None:
     assert not _abbreviation_of("HCV", "Virus: hepatitis C.")
     assert not _abbreviation_of("MI", "mild increase in pain")
     assert not _abbreviation_of("hepatitis C virus", "HBV positive in 2019.")
+
+
+# --- an input's diagnosis kept by its abbreviation or symbol ----------------------------------
+
+
+def test_diagnosis_kept_by_two_letter_abbreviation_or_symbol() -> None:
+    context = "Echo this morning: severe aortic stenosis, valve area 0.7 cm2. Plan: cardiology."
+    assert not findings("omission.v1", "Echo: severe AS, AVA 0.7 cm2. Plan: cardiology.", context)
+    # control: an abbreviation of something else leaves it out
+    found = findings("omission.v1", "Echo: severe MR, AVA 0.7 cm2. Plan: cardiology.", context)
+    assert found and "aortic stenosis" in found[0].message
+    context = "Chest x-ray: old healed fractures of the left 6th and 7th ribs. No pneumothorax."
+    assert not findings("omission.v1", "CXR: old healed L 6th/7th rib #. No PTX.", context)
+    # control: "#" before a number is a number, not a fracture
+    found = findings("omission.v1", "CXR: bed #6, no PTX; ribs reviewed.", context)
+    assert found and "fracture" in found[0].message

@@ -17,7 +17,12 @@ from typing import Any
 from medfact.analysis import AFFIRMED, FAMILY, NEGATED, AnalyzedText, Token, is_content
 from medfact.document import CaseDoc
 from medfact.errors import ConfigError
-from medfact.lexicon.abbreviations import ABBREVIATION, spelled_out
+from medfact.lexicon.abbreviations import (
+    ABBREVIATION,
+    abbreviated_in,
+    spelled_out,
+    symbol_concepts,
+)
 from medfact.lexicon.tables import read_tables
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
@@ -590,10 +595,13 @@ class OmissionRule(Rule):
     def _diagnoses(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
         """Conditions the input establishes (in a diagnostic statement) that the output drops."""
         out_concepts = {c for k, c in supported_concepts(out.text) if k == "condition"}
+        out_concepts |= symbol_concepts(out.text)  # "old healed L rib #"
         findings, seen = [], set()
         for m in mentions(ctx.text, ("condition",)):
             if m.concept in out_concepts or m.concept in seen:
                 continue
+            if abbreviated_in(m.surface, out.text, least=2):
+                continue  # "severe AS" for the input's "severe aortic stenosis"
             if polarity_at(ctx, m.start, m.end) != AFFIRMED:
                 continue
             if any(t.scope == FAMILY for t in ctx.tokens_in(m.start, m.end)):

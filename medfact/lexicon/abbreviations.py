@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from medfact.lexicon.tables import word_set, word_tuple
+from medfact.lexicon.tables import text_map, word_set, word_tuple
 
 _TABLE = "abbreviations.toml"
 _PREFIXES: tuple[str, ...] = tuple(
@@ -102,11 +102,11 @@ def _letter_options(abbreviation: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1024)
-def spelled_out(abbreviation: str, text: str) -> tuple[int, int] | None:
+def spelled_out(abbreviation: str, text: str, least: int = _MIN_LETTERS) -> tuple[int, int] | None:
     """The span of a phrase of ``text`` that ``abbreviation`` shortens ("GTCS" in "an unprovoked
-    generalised tonic-clonic seizure"), or None."""
+    generalised tonic-clonic seizure"), or None; ``least`` letters at the fewest."""
     for letters in _letter_options(abbreviation):
-        if len(letters) < _MIN_LETTERS:
+        if len(letters) < least:
             continue
         for run in _phrases(text):
             for i, word in enumerate(run):
@@ -123,7 +123,22 @@ def _abbreviations(text: str) -> frozenset[str]:
     return frozenset(m.group() for m in ABBREVIATION.finditer(text))
 
 
-def abbreviated_in(phrase: str, text: str) -> bool:
+def abbreviated_in(phrase: str, text: str, least: int = _MIN_LETTERS) -> bool:
     """Whether ``text`` writes the whole of ``phrase`` as one of its abbreviations ("UTI" in the
-    input for "urinary tract infection")."""
-    return any(spelled_out(a, phrase) == (0, len(phrase)) for a in _abbreviations(text))
+    input for "urinary tract infection"); ``least`` letters at the fewest (two where the phrase
+    is known to be said, as an input's diagnosis: "AS" for "aortic stenosis")."""
+    return any(spelled_out(a, phrase, least) == (0, len(phrase)) for a in _abbreviations(text))
+
+
+# symbols that name a concept in clinical shorthand ("rib #", "#NOF": a fracture), from the
+# table; "#" before a number is a number ("bed #4")
+SYMBOLS: dict[str, str] = text_map(_TABLE, "symbols")
+
+
+def symbol_concepts(text: str) -> set[str]:
+    """The concepts ``text`` names by a symbol ("L wrist #" -> "fracture")."""
+    return {
+        concept
+        for symbol, concept in SYMBOLS.items()
+        if symbol in text and re.search(rf"{re.escape(symbol)}(?!\s?\d)", text)
+    }
