@@ -167,3 +167,17 @@ def test_diagnosis_kept_by_two_letter_abbreviation_or_symbol() -> None:
     # control: "#" before a number is a number, not a fracture
     found = findings("omission.v1", "CXR: bed #6, no PTX; ribs reviewed.", context)
     assert found and "fracture" in found[0].message
+
+
+def test_drug_kept_by_its_abbreviation_and_named_by_its_verb() -> None:
+    context = "For VTE prophylaxis start low molecular weight heparin once daily."
+    assert not findings("omission.v1", "VTE: LMWH daily.", context)
+    # control: an abbreviation of another drug leaves it out
+    found = findings("omission.v1", "VTE: DOAC daily.", context)
+    assert found and "heparin" in found[0].message
+    context = "Registrar: Platelets 22 and a nosebleed, so transfuse platelets today."
+    assert not findings("drugs.v1", "Plt 22, epistaxis: platelet transfusion today.", context)
+    assert not findings("entities.v1", "Plt 22, epistaxis: platelet transfusion today.", context)
+    # control: no word of a transfusion in the input
+    context = "Registrar: Platelets 22 and a nosebleed; recheck the count tomorrow."
+    assert findings("entities.v1", "Plt 22, epistaxis: platelet transfusion today.", context)

@@ -11,7 +11,7 @@ from itertools import pairwise
 
 from rapidfuzz import fuzz, process
 
-from medfact.analysis import AnalyzedText
+from medfact.analysis import AnalyzedText, concept_key
 from medfact.document import CaseDoc
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
@@ -248,7 +248,7 @@ class DrugsRule(Rule):
             if out.text[d.end : d.end + 1] == "/":
                 continue  # a fragment of shorthand ("heme c/s"), not a drug name
             names = [w for w in re.findall(r"[a-z]{5,}", d.surface.lower()) if w != "with"]
-            if len(names) > 1 and all(w in ctx.stems or w in ctx_low for w in names):
+            if len(names) > 1 and all(w in ctx_low or concept_key(w) in ctx.stems for w in names):
                 continue  # "lisinopril and hydrochlorothiazide": each named in the input
             if _salt_of_named(d.surface, ctx_low) or _salt_given(d.canonical, ctx_low):
                 continue  # "testosterone cypionate" where the input names testosterone

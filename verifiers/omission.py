@@ -634,14 +634,21 @@ class OmissionRule(Rule):
         reported: set[tuple[int, int]] = set()
         reacted: dict[str, Any] | None = None
         inside = SpanIndex([f.context_span for f in earlier if f.context_span])
+        shortened: list[tuple[int, int]] | None = None  # read where a drug is left out
         for d in ctx.drugs:
             if d.canonical in out.drug_names or d.surface.lower() in low:
                 continue
-            if drug_abbreviated(d.canonical, out.text) or any(
+            if drug_abbreviated(d.canonical, out.text):
+                continue  # "MTX" for methotrexate
+            if shortened is None:
+                shortened = _shortened(out.text, ctx.text)
+            if any(s <= d.start < e for s, e in shortened):
+                continue  # "LMWH" for the input's "low molecular weight heparin"
+            if any(
                 len(w) >= 5 and re.search(rf"\b{re.escape(w)}\b", low)
                 for w in d.surface.lower().split()[1:]
             ):
-                continue  # "MTX" for methotrexate; "plt transfusion" for platelet transfusion
+                continue  # "plt transfusion" for platelet transfusion
             if is_drug_class(d.canonical, d.surface):
                 continue
             if (d.start, d.end) in reported:
