@@ -37,10 +37,17 @@ class _Word:
     function: bool
 
 
+@lru_cache(maxsize=8192)
+def _initials(word: str) -> str:
+    """The initials of a lower-case word's parts ("endovascular" -> "ev", "tonic-clonic" ->
+    "tc"; a word of no known parts: its first letter)."""
+    return "".join(p[0] for p in _parts(word)) or word[0]
+
+
 def _parts(word: str) -> list[str]:
     """A word's parts: hyphen pieces, each split after known prefixes ("endo|vascular")."""
     parts: list[str] = []
-    for piece in word.lower().split("-"):
+    for piece in word.split("-"):
         while True:
             prefix = next(
                 (p for p in _PREFIXES if piece.startswith(p) and len(piece) - len(p) > 3), None
@@ -67,8 +74,7 @@ def _phrases(text: str) -> tuple[tuple[_Word, ...], ...]:
             run = []
             continue
         low = token.lower()
-        initials = "".join(p[0] for p in _parts(token)) or low[0]
-        run.append(_Word(m.start(), m.end(), initials, low in _FUNCTION))
+        run.append(_Word(m.start(), m.end(), _initials(low), low in _FUNCTION))
     if run:
         runs.append(tuple(run))
     return tuple(runs)
