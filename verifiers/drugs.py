@@ -250,11 +250,14 @@ class DrugsRule(Rule):
             names = [w for w in re.findall(r"[a-z]{5,}", d.surface.lower()) if w != "with"]
             if len(names) > 1 and all(w in ctx_low or concept_key(w) in ctx.stems for w in names):
                 continue  # "lisinopril and hydrochlorothiazide": each named in the input
+            # "testosterone cypionate" where the input names testosterone, "MgSO4" where it
+            # starts magnesium
             if _salt_of_named(d.surface, ctx_low) or _salt_given(d.canonical, ctx_low):
-                continue  # "testosterone cypionate" where the input names testosterone
+                continue
+            # "calcium supplement" for "the calcium tablets", "povidone-iodine" for "the brown
+            # iodine one"
             if _form_of_named(d.canonical, ctx_low) or _part_as_product(d.surface, ctx_low):
-                continue  # "calcium supplement" for "the calcium tablets", "povidone-iodine"
-                # for "the brown iodine one"
+                continue
             if re.search(rf"\b{re.escape(d.surface.lower())}\b", ctx_low):
                 continue  # "valsartan" of "sacubitril/valsartan" where the input joins it by "-"
             if named_otherwise(d.surface.lower(), ctx_low) or named_otherwise(d.canonical, ctx_low):
