@@ -1096,7 +1096,7 @@ def unasserted_concepts(doc: AnalyzedText) -> dict[tuple[str, str], tuple[int, i
 
 def _abbreviation_of(surface: str, text: str) -> bool:
     """Whether an output's name and a phrase of the input are one thing, one of them an
-    abbreviation of the other ("GTCS": "generalised tonic-clonic seizure")."""
+    abbreviation of the other ("HCV": "hepatitis C virus")."""
     if ABBREVIATION.fullmatch(surface):
         return spelled_out(surface, text) is not None
     return " " in surface and abbreviated_in(surface, text)
@@ -1289,7 +1289,7 @@ class EntitiesRule(Rule):
             if polarity_at(out, m.start, m.end) != AFFIRMED:
                 continue  # "no history of CHF", "rule out pneumonia": not a claim that it is so
             if _abbreviation_of(m.surface, ctx.text):
-                continue  # "GTCS" for the input's "generalised tonic-clonic seizure", and back
+                continue  # "HCV" for the input's "hepatitis C virus", and the other way
             seen.add((m.kind, m.concept))
             label = "high-alert medication" if m.kind == "high_alert" else m.kind
             detail = f" ({m.concept})" if m.kind == "high_alert" else ""
