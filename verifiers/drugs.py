@@ -11,7 +11,7 @@ from itertools import pairwise
 
 from rapidfuzz import fuzz, process
 
-from medfact.analysis import AnalyzedText
+from medfact.analysis import AnalyzedText, concept_key
 from medfact.document import CaseDoc
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
@@ -112,6 +112,7 @@ def named_otherwise(surface: str, ctx_lower: str) -> bool:
 _FORMS = frozenset(
     {"patch", "patches", "cream", "gel", "ointment", "tablet", "tablets", "injection", "inhaler"}
     | {"spray", "drops", "solution", "suspension", "er", "xr", "sr", "xl", "cr", "la", "oral"}
+    | {"supplement", "supplements"}
 )
 
 
@@ -123,12 +124,46 @@ def _base_name(canonical: str) -> str:
     return " ".join(words)
 
 
+def _form_of_named(canonical: str, ctx_lower: str) -> bool:
+    """Whether the input names the drug of a product given with its form ("calcium supplement"
+    where the input says "the calcium tablets")."""
+    base = _base_name(canonical)
+    return base != canonical and re.search(rf"\b{re.escape(base)}\b", ctx_lower) is not None
+
+
+# how a speaker names a product by one of its ingredients ("the brown iodine one", "an iodine
+# wash", "the chlorhexidine stuff")
+_AS_PRODUCT = (
+    r"\s+(?:ones?|wash|scrub|solution|paint|stuff|cream|ointment|spray|drops|tablets?|pills?|"
+    r"dressings?)\b"
+)
+
+
+def _part_as_product(surface: str, ctx_lower: str) -> bool:
+    """Whether the input names a compound product ("povidone-iodine") by a part of its name as
+    a product ("the brown iodine one")."""
+    parts = [w for w in surface.lower().split("-") if len(w) >= 5 and w.isalpha()]
+    return len(parts) > 1 and any(
+        re.search(rf"\b{re.escape(w)}{_AS_PRODUCT}", ctx_lower) for w in parts
+    )
+
+
 def _salt_of_named(surface: str, ctx_lower: str) -> bool:
     """Whether ``surface`` is a drug name the input names followed by salt or release words."""
     words = re.findall(r"[a-z0-9]+", surface.lower())
     if len(words) < 2 or not all(w in _SALT_FORMS for w in words[1:]):
         return False
     return re.search(rf"\b{re.escape(words[0])}\b", ctx_lower) is not None
+
+
+def _salt_given(canonical: str, ctx_lower: str) -> bool:
+    """Whether the input gives, by its base alone, a drug the output names as a salt ("MgSO4"
+    where the input says "let's start magnesium")."""
+    words = canonical.split()
+    if len(words) != 2 or words[1] not in _SALT_FORMS:
+        return False
+    given = r"\b(?:start|started|give|giving|given|load|loading|infuse|on)\s+(?:iv\s+)?"
+    return re.search(given + rf"{re.escape(words[0])}\b", ctx_lower) is not None
 
 
 def _sound(word: str) -> str:
@@ -213,10 +248,16 @@ class DrugsRule(Rule):
             if out.text[d.end : d.end + 1] == "/":
                 continue  # a fragment of shorthand ("heme c/s"), not a drug name
             names = [w for w in re.findall(r"[a-z]{5,}", d.surface.lower()) if w != "with"]
-            if len(names) > 1 and all(w in ctx.stems or w in ctx_low for w in names):
+            if len(names) > 1 and all(w in ctx_low or concept_key(w) in ctx.stems for w in names):
                 continue  # "lisinopril and hydrochlorothiazide": each named in the input
-            if _salt_of_named(d.surface, ctx_low):
-                continue  # "testosterone cypionate" where the input names testosterone
+            # "testosterone cypionate" where the input names testosterone, "MgSO4" where it
+            # starts magnesium
+            if _salt_of_named(d.surface, ctx_low) or _salt_given(d.canonical, ctx_low):
+                continue
+            # "calcium supplement" for "the calcium tablets", "povidone-iodine" for "the brown
+            # iodine one"
+            if _form_of_named(d.canonical, ctx_low) or _part_as_product(d.surface, ctx_low):
+                continue
             if re.search(rf"\b{re.escape(d.surface.lower())}\b", ctx_low):
                 continue  # "valsartan" of "sacubitril/valsartan" where the input joins it by "-"
             if named_otherwise(d.surface.lower(), ctx_low) or named_otherwise(d.canonical, ctx_low):

@@ -30,7 +30,8 @@ from medfact.analysis import (
 )
 from medfact.document import CaseDoc
 from medfact.errors import ConfigError
-from medfact.lexicon.drugs import default_lexicon
+from medfact.lexicon.abbreviations import ABBREVIATION, abbreviated_in, spelled_out
+from medfact.lexicon.drugs import class_named, class_of_drug, default_lexicon
 from medfact.lexicon.tables import read_tables
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
@@ -397,7 +398,49 @@ def _loose_concepts(text: str) -> frozenset[tuple[str, str]]:
 
 def _named_concepts(text: str) -> frozenset[tuple[str, str]]:
     """Concepts a text names, spells out or supports by a support word."""
-    return _loose_concepts(text) | {(m.kind, m.concept) for m in _support_mentions(text)[0]}
+    named = _loose_concepts(text) | {(m.kind, m.concept) for m in _support_mentions(text)[0]}
+    return named | _turned_concepts(text)
+
+
+def _head_last(name: str) -> tuple[str, str] | None:
+    """A two-word name's (head, modifier), plurals folded: "water infection" -> ("infection",
+    "water"); None for other names."""
+    words = name.split()
+    if len(words) != 2 or not all(w.isalpha() and w.islower() for w in words):
+        return None
+    return _fold(words[1]).rstrip("s"), _fold(words[0]).rstrip("s")
+
+
+@lru_cache(maxsize=1)
+def _turned_names() -> dict[tuple[str, str], tuple[str, str]]:
+    """(head, modifier) of the two-word names of conditions and procedures -> (kind, concept)."""
+    turned: dict[tuple[str, str], tuple[str, str]] = {}
+    for kind, table in (("condition", CONDITIONS), ("procedure", PROCEDURES)):
+        for concept, aliases in table.items():
+            for alias in aliases:
+                if (pair := _head_last(alias)) is not None:
+                    turned.setdefault(pair, (kind, concept))
+    return turned
+
+
+# a head noun, then what it is of or in: "the infection in his water", "stones in the kidney"
+_TURNED = re.compile(
+    r"\b([a-z]+)\s+(?:in|of|on)\s+(?:(?:the|his|her|my|your|their|a|an|our)\s+)?([a-z]+)\b",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=256)
+def _turned_concepts(text: str) -> frozenset[tuple[str, str]]:
+    """Concepts a text names with the words of a two-word name turned round ("the infection in
+    his water" for a water infection, "stones in the kidney" for kidney stones)."""
+    turned = _turned_names()
+    found = set()
+    for m in _TURNED.finditer(text):
+        pair = (_fold(m.group(1)).rstrip("s"), _fold(m.group(2)).rstrip("s"))
+        if pair in turned:
+            found.add(turned[pair])
+    return frozenset(found)
 
 
 def _signs(text: str) -> tuple[Mention, ...]:
@@ -905,7 +948,7 @@ def input_concepts(
     repair, "I had a hernia done" does. A support word or sign said of a relative ("mother on
     thyroid tablets") supports the concept in a relative's history only; a name of the concept
     supports it wherever it stands (the family history's own rules read that)."""
-    found = set(_loose_concepts(doc.text))
+    found = set(_loose_concepts(doc.text)) | _turned_concepts(doc.text)
     family: set[tuple[str, str]] = set()
     support, signs = _support_mentions(doc.text)
     for m in (*support, *signs):
@@ -1049,6 +1092,14 @@ def unasserted_concepts(doc: AnalyzedText) -> dict[tuple[str, str], tuple[int, i
         if not (denied or _DENIED_BEFORE.search(text, max(0, m.start - 20), m.start)):
             stated.add((m.kind, m.concept))
     return {k: v for k, v in seen.items() if k not in stated}
+
+
+def _abbreviation_of(surface: str, text: str) -> bool:
+    """Whether an output's name and a phrase of the input are one thing, one of them an
+    abbreviation of the other ("HCV": "hepatitis C virus")."""
+    if ABBREVIATION.fullmatch(surface):
+        return spelled_out(surface, text) is not None
+    return " " in surface and abbreviated_in(surface, text)
 
 
 def _supported(concept: str, kind: str, context_concepts: Collection[tuple[str, str]]) -> bool:
@@ -1237,6 +1288,8 @@ class EntitiesRule(Rule):
                 continue  # drugs.v1 reports the drugs its lexicon finds
             if polarity_at(out, m.start, m.end) != AFFIRMED:
                 continue  # "no history of CHF", "rule out pneumonia": not a claim that it is so
+            if _abbreviation_of(m.surface, ctx.text):
+                continue  # "HCV" for the input's "hepatitis C virus", and the other way
             seen.add((m.kind, m.concept))
             label = "high-alert medication" if m.kind == "high_alert" else m.kind
             detail = f" ({m.concept})" if m.kind == "high_alert" else ""
@@ -1762,6 +1815,11 @@ def same_allergen(a: str, b: str) -> bool:
     ("sulfa" and "sulfonamides"), or they share an abbreviation (PCN for penicillin)."""
     a, b = a.lower(), b.lower()
     if a.startswith(b) or b.startswith(a) or a[:4] == b[:4]:
+        return True
+    # a class and its member ("ACEi", "lisinopril"): one allergy
+    if (named := class_named(a)) is not None and named == class_of_drug(b):
+        return True
+    if (named := class_named(b)) is not None and named == class_of_drug(a):
         return True
     short = {"pcn": "penicillin", "asa": "aspirin", "smx": "sulfa", "tmp-smx": "sulfa"}
     short |= {"iodinated": "contrast", "iodine": "contrast", "dye": "contrast"}  # one allergy

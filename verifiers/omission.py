@@ -17,6 +17,12 @@ from typing import Any
 from medfact.analysis import AFFIRMED, FAMILY, NEGATED, AnalyzedText, Token, is_content
 from medfact.document import CaseDoc
 from medfact.errors import ConfigError
+from medfact.lexicon.abbreviations import (
+    ABBREVIATION,
+    abbreviated_in,
+    spelled_out,
+    symbol_concepts,
+)
 from medfact.lexicon.tables import read_tables
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
@@ -392,6 +398,13 @@ def _number_in(text: str, number: str) -> bool:
     return re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", text) is not None
 
 
+def _shortened(output: str, context: str) -> list[tuple[int, int]]:
+    """The phrases of the input that the output's abbreviations shorten ("GTCS" for "generalised
+    tonic-clonic seizure")."""
+    spans = (spelled_out(m.group(), context) for m in ABBREVIATION.finditer(output))
+    return [span for span in spans if span is not None]
+
+
 @verifiers.register("omission.v1")
 class OmissionRule(Rule):
     name = "omission.v1"
@@ -555,12 +568,15 @@ class OmissionRule(Rule):
         findings: list[Finding] = []
         if not any_red_flag(ctx.text):
             return findings
+        shortened: list[tuple[int, int]] | None = None  # read where a flag is left out
         for flag in RED_FLAGS:
             if not flag.found.search(ctx.text) or flag.kept.search(out.text):
                 continue
             said = [m for m in flag.found.finditer(ctx.text) if _affirmed_flag(ctx, m)]
-            if not said:
-                continue
+            if said and shortened is None:
+                shortened = _shortened(out.text, ctx.text)
+            if not said or any(s <= m.start() < e for m in said for s, e in shortened or ()):
+                continue  # "GTCS" keeps the input's "generalised tonic-clonic seizure"
             first = said[0]
             # the passage that tells of it: "I did the glass test ... Yes, there are
             # non-blanching spots on both shins" is one flag, said twice
@@ -579,10 +595,13 @@ class OmissionRule(Rule):
     def _diagnoses(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
         """Conditions the input establishes (in a diagnostic statement) that the output drops."""
         out_concepts = {c for k, c in supported_concepts(out.text) if k == "condition"}
+        out_concepts |= symbol_concepts(out.text)  # "old healed L rib #"
         findings, seen = [], set()
         for m in mentions(ctx.text, ("condition",)):
             if m.concept in out_concepts or m.concept in seen:
                 continue
+            if abbreviated_in(m.surface, out.text, least=2):
+                continue  # "severe AS" for the input's "severe aortic stenosis"
             if polarity_at(ctx, m.start, m.end) != AFFIRMED:
                 continue
             if any(t.scope == FAMILY for t in ctx.tokens_in(m.start, m.end)):
@@ -615,14 +634,21 @@ class OmissionRule(Rule):
         reported: set[tuple[int, int]] = set()
         reacted: dict[str, Any] | None = None
         inside = SpanIndex([f.context_span for f in earlier if f.context_span])
+        shortened: list[tuple[int, int]] | None = None  # read where a drug is left out
         for d in ctx.drugs:
             if d.canonical in out.drug_names or d.surface.lower() in low:
                 continue
-            if drug_abbreviated(d.canonical, out.text) or any(
+            if drug_abbreviated(d.canonical, out.text):
+                continue  # "MTX" for methotrexate
+            if shortened is None:
+                shortened = _shortened(out.text, ctx.text)
+            if any(s <= d.start < e for s, e in shortened):
+                continue  # "LMWH" for the input's "low molecular weight heparin"
+            if any(
                 len(w) >= 5 and re.search(rf"\b{re.escape(w)}\b", low)
                 for w in d.surface.lower().split()[1:]
             ):
-                continue  # "MTX" for methotrexate; "plt transfusion" for platelet transfusion
+                continue  # "plt transfusion" for platelet transfusion
             if is_drug_class(d.canonical, d.surface):
                 continue
             if (d.start, d.end) in reported:

@@ -249,8 +249,15 @@ class DrugLexicon:
         for key, canonical in _EXTRA_VARIANTS.items():
             variants.setdefault(key, canonical)
         variants.update(_SAME_DRUG)
+        # one drug as its acid and as the acid's salt, which the package's table keys apart for
+        # some ("alendronic acid", "alendronate"; "ibandronic acid", "ibandronate")
+        acids = {c[:-7] + "ate": c for c in variants.values() if c.endswith("ic acid")}
+        curated = set(_EXTRA_VARIANTS.values()) | set(_SAME_DRUG.values())
+        for salt in curated & set(acids):
+            acids[acids.pop(salt)] = salt  # a name chosen above stays ("mycophenolate")
         for key, canonical in variants.items():
-            variants[key] = _ONE_NAME.get(canonical, canonical)
+            canonical = _ONE_NAME.get(canonical, canonical)
+            variants[key] = acids.get(canonical, canonical)
         return cls(variants)
 
     def find(self, text: str) -> list[DrugMention]:
@@ -287,3 +294,39 @@ class DrugLexicon:
 def default_lexicon() -> DrugLexicon:
     """The process-wide lexicon, loaded on first use (about 1 s)."""
     return DrugLexicon.load()
+
+
+def _class_word(word: str) -> str:
+    """A class or drug word in lower case, a final plural "s" dropped ("NSAIDs" -> "nsaid")."""
+    low = word.lower().strip()
+    return low[:-1] if low.endswith("s") and not low.endswith("ss") else low
+
+
+@lru_cache(maxsize=1)
+def _drug_classes() -> tuple[dict[str, str], tuple[tuple[str, str], ...], dict[str, str]]:
+    """The class table: class names -> class, (stem, class) pairs, member names -> class."""
+    from medfact.lexicon.tables import read_tables
+
+    named: dict[str, str] = {}
+    stems: list[tuple[str, str]] = []
+    members: dict[str, str] = {}
+    for name, entry in read_tables("drug_classes.toml")["class"].items():
+        named.update((_class_word(n), name) for n in [name, *entry["names"]])
+        stems += [(s, name) for s in entry["stems"]]
+        members.update((m, name) for m in entry["members"])
+    return named, tuple(stems), members
+
+
+def class_named(word: str) -> str | None:
+    """The drug class a word names ("ACEi", "NSAIDs", "beta blocker"), or None."""
+    return _drug_classes()[0].get(_class_word(word))
+
+
+def class_of_drug(word: str) -> str | None:
+    """The class of a named drug, by its stem or as a listed member ("lisinopril" -> "ace
+    inhibitor"), or None."""
+    low = word.lower()
+    _, stems, members = _drug_classes()
+    if low in members:
+        return members[low]
+    return next((c for s, c in stems if low.endswith(s) and len(low) > len(s) + 2), None)
