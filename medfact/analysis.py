@@ -697,6 +697,7 @@ class Analyzer:
         speaker: str | None = None  # of the turn the sentence belongs to
         previous: list[Token] = []
         prev_tokens: list[Token] = []
+        addressed = _addressed_relatives(sentences)
         for sent in sentences:
             first = len(doc.tokens)
             offset, index = sent.span[0], sent.index
@@ -720,7 +721,7 @@ class Analyzer:
             matches = _match_groups(words, _SENTENCE_INDEX, _SENTENCE_LISTS)
             polarity, scope = matches[: len(_POLARITY_LISTS)], matches[len(_POLARITY_LISTS) :]
             self._polarity(sent_tokens, words, gaps, polarity)
-            self._scope(sent_tokens, words, gaps, sections, scope)
+            self._scope(sent_tokens, words, gaps, sections, scope, addressed)
             n_quantities = len(doc.quantities)
             self._quantities(doc, sent_tokens, first)
             _join_spoken_point(doc, prev_tokens, sent_tokens, n_quantities)
@@ -928,9 +929,11 @@ class Analyzer:
         gaps: list[str],
         sections: list[tuple[int, int, str]],
         matches: list[list[tuple[int, int]]],
+        addressed: frozenset[str] = frozenset(),
     ) -> None:
         """History, family and hypothetical scope from the section and the sentence's triggers
-        (``matches``: where each of :data:`_SCOPE_LISTS` occurs)."""
+        (``matches``: where each of :data:`_SCOPE_LISTS` occurs; ``addressed``: the patient as
+        the relatives who speak in the dialogue name her, "your mum" to a daughter)."""
         if not toks:
             return
         base = _section_at(sections, toks[0].start)
@@ -980,10 +983,12 @@ class Analyzer:
                 continue  # "pregnant with her second child, attends with ...": the pregnancy
             if speaker is not None and w.removesuffix("'s") in _PATIENT_AS_SEEN_BY.get(speaker, ()):
                 continue  # "Daughter: Mum's allergic to ibuprofen": her mum is the patient
+            if i > 0 and words[i - 1] == "your" and w.removesuffix("'s") in addressed:
+                continue  # "Doctor: Your mum's been confused" to the daughter: the patient
             verb = None
             for j in range(i + 1, min(i + 6, len(toks))):
-                if j in family_stops:
-                    break
+                if j in family_stops or _other_subject(w, words[j]):
+                    break  # "with her and her husband she is DNR": the verb is the patient's
                 if words[j] in terms.RELATIVE_VERBS:
                     verb = j
                     break
@@ -1521,6 +1526,31 @@ _PATIENT_AS_SEEN_BY: dict[str, frozenset[str]] = {
     ),
 }
 _THIRD_PERSON = frozenset({"she", "he", "they", "she's", "he's", "they've", "she'd", "he'd"})
+_MEN = frozenset({"father", "dad", "brother", "son", "husband", "uncle", "grandfather", "grandpa"})
+_WOMEN = frozenset({"mother", "mum", "mom", "sister", "daughter", "wife", "aunt", "grandmother"})
+
+
+def _other_subject(relative: str, word: str) -> bool:
+    """Whether ``word``, between a relative and a verb, is a subject other than the relative:
+    the patient, or a pronoun of the other sex ("with her husband she is DNR/DNI"); "My sister,
+    she had a melanoma" is the sister's."""
+    bare = _bare(relative)
+    return (
+        word in ("patient", "pt")
+        or (word in ("she", "she's") and bare in _MEN)
+        or (word in ("he", "he's") and bare in _WOMEN)
+    )
+
+
+def _addressed_relatives(sentences: list[Sentence]) -> frozenset[str]:
+    """How a dialogue's relatives who speak name the patient ("Daughter:" names her "mum",
+    "mother", "dad"): a clinician's "your mum" is then the patient, not the daughter's mother."""
+    names: set[str] = set()
+    for sent in sentences:
+        match = _SPEAKER.match(sent.text)
+        if match is not None:
+            names |= _PATIENT_AS_SEEN_BY.get(_speaker_name(match), frozenset())
+    return frozenset(names)
 
 
 def _continues_relative(toks: list[Token], previous: list[Token], tagged: object) -> bool:
@@ -1807,6 +1837,9 @@ _STATES = frozenset(
     {"palpable", "present", "intact", "equal", "reactive", "descended", "normal", "clear"}
     | {"nl", "wnl", "unremarkable"}  # "no distension, lactate nl"
     | {"tolerating", "tolerated", "tolerates"}  # "no further vomiting, tolerating soup"
+    # "no SOB or pruritus, appetite good", "no fevers, sleep improved" ("as well as" goes on)
+    | {"good", "fine", "ok", "okay", "stable", "better", "improved", "improving"}
+    | {"preserved", "adequate"}
 )
 _CLAUSE_OPENING_NEGATIONS = frozenset({"absent", "nil"})
 # a question that points back to the statement before it ("Have you had thoughts like that?")
@@ -1877,13 +1910,16 @@ _ASKING_PAIRS = frozenset(
 
 
 _OPEN_QUESTION = frozenset({"how", "what", "where", "when", "which", "why", "who"})
+_WHEN_CLAUSE = frozenset({"before", "after", "once", "until", "since", "while"})
 
 
 def _yes_no_after_open(toks: list[Token]) -> int:
     """The index of a yes/no question ("are you", "do you", "any") that follows an open one in
     the same sentence ("How is your appetite are you having a proper diet"), else 0."""
     words = [t.text for t in toks]
-    if not _OPEN_QUESTION.intersection(words[:2]):  # the open word first, or after a tag
+    # the open word first, or after a tag; or a clause of time before the question ("Before we
+    # start the methotrexate, is there any chance you could be pregnant?")
+    if not (_OPEN_QUESTION | _WHEN_CLAUSE).intersection(words[:2]):
         return 0
     for k in range(2, len(words) - 1):
         if (words[k], words[k + 1]) in _ASKING_PAIRS or words[k] in _ASKING:
