@@ -887,6 +887,8 @@ class Analyzer:
                 for j in range(start - 1, max(-1, start - 6), -1):
                     if j + 1 in stops:  # j is in an earlier clause
                         break
+                    if "," in gaps[j + 1] and _instructs(words, gaps, j):
+                        break  # "continue denosumab for bone, dexamethasone not needed"
                     back.append(j)
                 purpose = next((j for j in back if words[j] == "for"), None)
                 if kind == NEGATED and purpose is not None and purpose > 0:
@@ -1146,6 +1148,19 @@ class Analyzer:
                 # "How is your appetite, are you having a proper diet? - No.": the no answers
                 # the yes/no question, not the open one before it
                 opened = _yes_no_after_open(toks) if polarity in (NEGATED, AFFIRMED) else 0
+                named = _NAMED_NO.match(reply) if said and reply is not None else None
+                if (
+                    named is not None
+                    and reply_turn is not None
+                    and concept_key(named.group(1)) in {t.stem for t in toks}
+                    and _BUT_THE_REST.search(
+                        " ".join([reply] + [sents[k].text for k in reply_turn[1][1:2]]),
+                        named.end(),
+                    )
+                ):
+                    # "Any weight loss or night sweats? - No weight loss. I do wake up drenched":
+                    # the no names what it denies and sets the rest against it, unanswered by it
+                    polarity = ASKED
                 for n, tok in enumerate(toks):
                     if answered:
                         tok.speaker = reply_turn[0]
@@ -1826,6 +1841,16 @@ _OPENS_OWN_ITEM = frozenset(
 _OWN_TRIGGERS = frozenset({"not", "negative", "positive", "normal", "abnormal"})
 
 
+def _instructs(words: list[str], gaps: list[str], last: int) -> bool:
+    """Whether the comma-separated item that ends at word ``last`` is an instruction of its own
+    ("continue denosumab for bone", "refer to physio"): a negation after the next item does
+    not reach back into it."""
+    first = last
+    while first > 0 and "," not in gaps[first] and ";" not in gaps[first]:
+        first -= 1
+    return any(words[k] in _OPENS_OWN_ITEM for k in range(first, last + 1))
+
+
 def _spelled_number(tok: Token) -> bool:
     """A number said in words that a list item counts with ("sodium one thirty two")."""
     return tok.text in terms.NUMBER_WORDS and tok.text not in ("one", "a", "an", "once")
@@ -1910,6 +1935,9 @@ _ASKING_PAIRS = frozenset(
 
 
 _OPEN_QUESTION = frozenset({"how", "what", "where", "when", "which", "why", "who"})
+_NAMED_NO = re.compile(r"no\s+([a-z]+)")  # "no weight loss": a no that names what it denies
+# what follows a named no and sets itself against it ("No weight loss. I do wake up drenched")
+_BUT_THE_REST = re.compile(r"[.,;]\s*(?:but|though|however|yes|i\s+do|i\s+did|i\s+get)\b", re.I)
 _WHEN_CLAUSE = frozenset({"before", "after", "once", "until", "since", "while"})
 
 

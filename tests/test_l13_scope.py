@@ -132,3 +132,30 @@ def test_a_clause_of_time_before_a_question_is_not_denied_by_the_answer() -> Non
     assert _tok(doc, "pregnant").polarity == NEGATED
     output = "Pregnancy test before any methotrexate, not started today."
     assert not _negation(_score(output, context))
+
+
+def test_a_no_that_names_one_item_and_sets_the_rest_against_it_denies_that_item_only() -> None:
+    doc = _read(
+        "Doctor: Any weight loss or night sweats?\n"
+        "Patient: No weight loss. I do wake up drenched a few nights a week.\n"
+    )
+    assert _tok(doc, "sweats").polarity != NEGATED
+    assert _tok(doc, "loss", 1).polarity == NEGATED
+    # controls: a bare "No" denies the whole question; a named no with nothing set against it
+    # ("My eyes are fine") leaves the question denied as before
+    doc = _read("Doctor: Any weight loss or night sweats?\nPatient: No.\n")
+    assert _tok(doc, "sweats").polarity == NEGATED
+    doc = _read(
+        "Doctor: Any vomiting, or problems with your vision?\n"
+        "Patient: No vomiting. My eyes are fine.\n"
+    )
+    assert _tok(doc, "vision").polarity == NEGATED
+
+
+def test_a_negation_after_a_list_item_does_not_reach_back_into_an_instruction() -> None:
+    doc = _read("Plan: continue denosumab for bone, dexamethasone not needed at present.")
+    assert _tok(doc, "denosumab").polarity != NEGATED
+    assert _tok(doc, "dexamethasone").polarity == NEGATED
+    # control: a treatment and its purpose before the negation are denied together
+    doc = _read("Diazepam for daytime anxiety - not prescribed.")
+    assert _tok(doc, "diazepam").polarity == NEGATED
