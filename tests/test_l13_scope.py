@@ -159,3 +159,22 @@ def test_a_negation_after_a_list_item_does_not_reach_back_into_an_instruction() 
     # control: a treatment and its purpose before the negation are denied together
     doc = _read("Diazepam for daytime anxiety - not prescribed.")
     assert _tok(doc, "diazepam").polarity == NEGATED
+
+
+def test_a_course_completed_agrees_with_no_longer_taking_it() -> None:
+    context = (
+        "Doctor: Are you still on the prednisone?\nPatient: No, I finished the taper last week.\n"
+    )
+    assert not _negation(_score("Completed the prednisone taper last week.", context))
+    # control: still taking it is a flip
+    assert _negation(_score("Still taking prednisone daily.", context))
+
+
+def test_thoughts_of_harming_a_baby_the_patient_denied_are_still_a_flip() -> None:
+    # the baby of a denied question is read as denied; dropping that reading (which made the
+    # faithful "worrying harm will come to the baby" a false alarm) would lose this catch
+    context = (
+        "Doctor: Any thoughts of harming yourself or the baby?\n"
+        "Patient: No. I just feel so anxious all the time.\n"
+    )
+    assert _negation(_score("Thoughts of harming the baby.", context))

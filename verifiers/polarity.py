@@ -1001,7 +1001,9 @@ _PRESSURE_MEASURES = frozenset(
 )
 _PARENTHESIS = re.compile(r"\([^()]*\)")
 _STOPPED = re.compile(
-    r"\b(?:stopped|discontinued|ceased|held|withdrawn|taken off|came off|switched)\b", re.I
+    r"\b(?:stopped|discontinued|ceased|held|withdrawn|taken off|came off|switched|completed|"
+    r"finished)\b",  # "completed the prednisone taper last week"
+    re.I,
 )
 # an order to stop the drug that follows ("stop oral ibuprofen", "discontinue the metformin"),
 # not a warning against stopping ("do not stop the apixaban")
