@@ -721,7 +721,7 @@ class Analyzer:
             matches = _match_groups(words, _SENTENCE_INDEX, _SENTENCE_LISTS)
             polarity, scope = matches[: len(_POLARITY_LISTS)], matches[len(_POLARITY_LISTS) :]
             self._polarity(sent_tokens, words, gaps, polarity)
-            self._scope(sent_tokens, words, gaps, sections, scope, addressed)
+            self._scope(sent_tokens, words, gaps, sections, scope, addressed, speaker)
             n_quantities = len(doc.quantities)
             self._quantities(doc, sent_tokens, first)
             _join_spoken_point(doc, prev_tokens, sent_tokens, n_quantities)
@@ -932,10 +932,12 @@ class Analyzer:
         sections: list[tuple[int, int, str]],
         matches: list[list[tuple[int, int]]],
         addressed: frozenset[str] = frozenset(),
+        turn: str | None = None,
     ) -> None:
         """History, family and hypothetical scope from the section and the sentence's triggers
         (``matches``: where each of :data:`_SCOPE_LISTS` occurs; ``addressed``: the patient as
-        the relatives who speak in the dialogue name her, "your mum" to a daughter)."""
+        the relatives who speak in the dialogue name her, "your mum" to a daughter; ``turn``:
+        the speaker of the turn the sentence goes on)."""
         if not toks:
             return
         base = _section_at(sections, toks[0].start)
@@ -972,7 +974,8 @@ class Analyzer:
                 mark(start, end, scope, forward, _SCOPE_WINDOW)
         family_stops = _stops(matches[-1], gaps, words)
         # the turn's speaker ("Daughter: ..."), whose relatives' names may name the patient
-        speaker = words[0] if len(words) > 1 and ":" in gaps[1] else None
+        # or of the turn it goes on ("Daughter: ... No wait, that was my dad. Mum's is ...")
+        speaker = words[0] if len(words) > 1 and ":" in gaps[1] else turn
         for i, w in enumerate(words):
             if not is_relative(w) and not _by_degree(words, i):
                 continue

@@ -49,6 +49,17 @@ def test_your_mum_to_the_patient_is_still_a_relative() -> None:
     assert _tok(_read(text), "diabetes").scope == FAMILY
 
 
+def test_a_daughters_mum_later_in_her_turn_is_still_the_patient() -> None:
+    text = (
+        "Doctor: Does she have any allergies?\n"
+        "Daughter: Co-trimoxazole, I think? No wait, that was my dad. Mum's is trimethoprim.\n"
+    )
+    assert _tok(_read(text), "trimethoprim").scope != FAMILY
+    # control: the patient's own mum, later in the patient's turn, is a relative
+    text = "Doctor: Any family history?\nPatient: Yes. My mum's is diabetes.\n"
+    assert _tok(_read(text), "diabetes").scope == FAMILY
+
+
 def test_a_relative_beside_the_patient_does_not_take_her_verb() -> None:
     text = "After discussion with her and her husband she is DNR/DNI and wishes hospice."
     doc = _read(text)
