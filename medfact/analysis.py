@@ -1001,8 +1001,8 @@ class Analyzer:
                 toks[i].scope = FAMILY
                 after = i + 1 if verb is None else verb + 1
                 for j in range(i + 1, min(after + _FAMILY_WINDOW, len(toks))):
-                    if j in family_stops:
-                        break
+                    if j in family_stops or (j > after and _other_subject(w, words[j])):
+                        break  # "Her son has asthma and she has eczema": hers again
                     toks[j].scope = FAMILY
             elif i > 0 and {"in", "of"} & set(words[max(0, i - 3) : i]) and is_relative(w):
                 # "diabetes in mother", "colon cancer in a paternal uncle"

@@ -73,6 +73,14 @@ def test_a_resumptive_pronoun_of_the_relative_keeps_the_family_scope() -> None:
     assert _tok(_read("Her husband he has diabetes."), "diabetes").scope == FAMILY
 
 
+def test_a_pronoun_of_the_other_sex_after_a_relatives_condition_is_the_patient_again() -> None:
+    doc = _read("Her father had a stroke and she has hypertension.")
+    assert _tok(doc, "stroke").scope == FAMILY
+    assert _tok(doc, "hypertension").scope != FAMILY
+    # control: "she" after a mother's condition is the mother
+    assert _tok(_read("My mother had breast cancer and she died at 50."), "died").scope == FAMILY
+
+
 def test_a_relatives_condition_written_as_the_patients_is_still_caught() -> None:
     context = "Doctor: Any heart problems?\nPatient: My dad had a heart attack at fifty.\n"
     assert any("relative's" in m for m in _negation(_score("Heart attack at 50.", context)))
