@@ -697,6 +697,7 @@ class Analyzer:
         speaker: str | None = None  # of the turn the sentence belongs to
         previous: list[Token] = []
         prev_tokens: list[Token] = []
+        addressed = _addressed_relatives(sentences)
         for sent in sentences:
             first = len(doc.tokens)
             offset, index = sent.span[0], sent.index
@@ -720,7 +721,7 @@ class Analyzer:
             matches = _match_groups(words, _SENTENCE_INDEX, _SENTENCE_LISTS)
             polarity, scope = matches[: len(_POLARITY_LISTS)], matches[len(_POLARITY_LISTS) :]
             self._polarity(sent_tokens, words, gaps, polarity)
-            self._scope(sent_tokens, words, gaps, sections, scope)
+            self._scope(sent_tokens, words, gaps, sections, scope, addressed, speaker)
             n_quantities = len(doc.quantities)
             self._quantities(doc, sent_tokens, first)
             _join_spoken_point(doc, prev_tokens, sent_tokens, n_quantities)
@@ -886,6 +887,8 @@ class Analyzer:
                 for j in range(start - 1, max(-1, start - 6), -1):
                     if j + 1 in stops:  # j is in an earlier clause
                         break
+                    if "," in gaps[j + 1] and _instructs(words, gaps, j):
+                        break  # "continue denosumab for bone, dexamethasone not needed"
                     back.append(j)
                 purpose = next((j for j in back if words[j] == "for"), None)
                 if kind == NEGATED and purpose is not None and purpose > 0:
@@ -928,9 +931,13 @@ class Analyzer:
         gaps: list[str],
         sections: list[tuple[int, int, str]],
         matches: list[list[tuple[int, int]]],
+        addressed: frozenset[str] = frozenset(),
+        turn: str | None = None,
     ) -> None:
         """History, family and hypothetical scope from the section and the sentence's triggers
-        (``matches``: where each of :data:`_SCOPE_LISTS` occurs)."""
+        (``matches``: where each of :data:`_SCOPE_LISTS` occurs; ``addressed``: the patient as
+        the relatives who speak in the dialogue name her, "your mum" to a daughter; ``turn``:
+        the speaker of the turn the sentence goes on)."""
         if not toks:
             return
         base = _section_at(sections, toks[0].start)
@@ -967,7 +974,8 @@ class Analyzer:
                 mark(start, end, scope, forward, _SCOPE_WINDOW)
         family_stops = _stops(matches[-1], gaps, words)
         # the turn's speaker ("Daughter: ..."), whose relatives' names may name the patient
-        speaker = words[0] if len(words) > 1 and ":" in gaps[1] else None
+        # or of the turn it goes on ("Daughter: ... No wait, that was my dad. Mum's is ...")
+        speaker = words[0] if len(words) > 1 and ":" in gaps[1] else turn
         for i, w in enumerate(words):
             if not is_relative(w) and not _by_degree(words, i):
                 continue
@@ -980,10 +988,12 @@ class Analyzer:
                 continue  # "pregnant with her second child, attends with ...": the pregnancy
             if speaker is not None and w.removesuffix("'s") in _PATIENT_AS_SEEN_BY.get(speaker, ()):
                 continue  # "Daughter: Mum's allergic to ibuprofen": her mum is the patient
+            if i > 0 and words[i - 1] == "your" and w.removesuffix("'s") in addressed:
+                continue  # "Doctor: Your mum's been confused" to the daughter: the patient
             verb = None
             for j in range(i + 1, min(i + 6, len(toks))):
-                if j in family_stops:
-                    break
+                if j in family_stops or _other_subject(w, words[j]):
+                    break  # "with her and her husband she is DNR": the verb is the patient's
                 if words[j] in terms.RELATIVE_VERBS:
                     verb = j
                     break
@@ -991,8 +1001,8 @@ class Analyzer:
                 toks[i].scope = FAMILY
                 after = i + 1 if verb is None else verb + 1
                 for j in range(i + 1, min(after + _FAMILY_WINDOW, len(toks))):
-                    if j in family_stops:
-                        break
+                    if j in family_stops or (j > after and _other_subject(w, words[j])):
+                        break  # "Her son has asthma and she has eczema": hers again
                     toks[j].scope = FAMILY
             elif i > 0 and {"in", "of"} & set(words[max(0, i - 3) : i]) and is_relative(w):
                 # "diabetes in mother", "colon cancer in a paternal uncle"
@@ -1141,6 +1151,19 @@ class Analyzer:
                 # "How is your appetite, are you having a proper diet? - No.": the no answers
                 # the yes/no question, not the open one before it
                 opened = _yes_no_after_open(toks) if polarity in (NEGATED, AFFIRMED) else 0
+                named = _NAMED_NO.match(reply) if said and reply is not None else None
+                if (
+                    named is not None
+                    and reply_turn is not None
+                    and concept_key(named.group(1)) in {t.stem for t in toks}
+                    and _BUT_THE_REST.search(
+                        " ".join([reply] + [sents[k].text for k in reply_turn[1][1:2]]),
+                        named.end(),
+                    )
+                ):
+                    # "Any weight loss or night sweats? - No weight loss. I do wake up drenched":
+                    # the no names what it denies and sets the rest against it, unanswered by it
+                    polarity = ASKED
                 for n, tok in enumerate(toks):
                     if answered:
                         tok.speaker = reply_turn[0]
@@ -1521,6 +1544,31 @@ _PATIENT_AS_SEEN_BY: dict[str, frozenset[str]] = {
     ),
 }
 _THIRD_PERSON = frozenset({"she", "he", "they", "she's", "he's", "they've", "she'd", "he'd"})
+_MEN = frozenset({"father", "dad", "brother", "son", "husband", "uncle", "grandfather", "grandpa"})
+_WOMEN = frozenset({"mother", "mum", "mom", "sister", "daughter", "wife", "aunt", "grandmother"})
+
+
+def _other_subject(relative: str, word: str) -> bool:
+    """Whether ``word``, between a relative and a verb, is a subject other than the relative:
+    the patient, or a pronoun of the other sex ("with her husband she is DNR/DNI"); "My sister,
+    she had a melanoma" is the sister's."""
+    bare = _bare(relative)
+    return (
+        word in ("patient", "pt")
+        or (word in ("she", "she's") and bare in _MEN)
+        or (word in ("he", "he's") and bare in _WOMEN)
+    )
+
+
+def _addressed_relatives(sentences: list[Sentence]) -> frozenset[str]:
+    """How a dialogue's relatives who speak name the patient ("Daughter:" names her "mum",
+    "mother", "dad"): a clinician's "your mum" is then the patient, not the daughter's mother."""
+    names: set[str] = set()
+    for sent in sentences:
+        match = _SPEAKER.match(sent.text)
+        if match is not None:
+            names |= _PATIENT_AS_SEEN_BY.get(_speaker_name(match), frozenset())
+    return frozenset(names)
 
 
 def _continues_relative(toks: list[Token], previous: list[Token], tagged: object) -> bool:
@@ -1796,6 +1844,16 @@ _OPENS_OWN_ITEM = frozenset(
 _OWN_TRIGGERS = frozenset({"not", "negative", "positive", "normal", "abnormal"})
 
 
+def _instructs(words: list[str], gaps: list[str], last: int) -> bool:
+    """Whether the comma-separated item that ends at word ``last`` is an instruction of its own
+    ("continue denosumab for bone", "refer to physio"): a negation after the next item does
+    not reach back into it."""
+    first = last
+    while first > 0 and "," not in gaps[first] and ";" not in gaps[first]:
+        first -= 1
+    return any(words[k] in _OPENS_OWN_ITEM for k in range(first, last + 1))
+
+
 def _spelled_number(tok: Token) -> bool:
     """A number said in words that a list item counts with ("sodium one thirty two")."""
     return tok.text in terms.NUMBER_WORDS and tok.text not in ("one", "a", "an", "once")
@@ -1807,6 +1865,9 @@ _STATES = frozenset(
     {"palpable", "present", "intact", "equal", "reactive", "descended", "normal", "clear"}
     | {"nl", "wnl", "unremarkable"}  # "no distension, lactate nl"
     | {"tolerating", "tolerated", "tolerates"}  # "no further vomiting, tolerating soup"
+    # "no SOB or pruritus, appetite good", "no fevers, sleep improved" ("as well as" goes on)
+    | {"good", "fine", "ok", "okay", "stable", "better", "improved", "improving"}
+    | {"preserved", "adequate"}
 )
 _CLAUSE_OPENING_NEGATIONS = frozenset({"absent", "nil"})
 # a question that points back to the statement before it ("Have you had thoughts like that?")
@@ -1877,13 +1938,19 @@ _ASKING_PAIRS = frozenset(
 
 
 _OPEN_QUESTION = frozenset({"how", "what", "where", "when", "which", "why", "who"})
+_NAMED_NO = re.compile(r"no\s+([a-z]+)")  # "no weight loss": a no that names what it denies
+# what follows a named no and sets itself against it ("No weight loss. I do wake up drenched")
+_BUT_THE_REST = re.compile(r"[.,;]\s*(?:but|though|however|yes|i\s+do|i\s+did|i\s+get)\b", re.I)
+_WHEN_CLAUSE = frozenset({"before", "after", "once", "until", "since", "while"})
 
 
 def _yes_no_after_open(toks: list[Token]) -> int:
     """The index of a yes/no question ("are you", "do you", "any") that follows an open one in
     the same sentence ("How is your appetite are you having a proper diet"), else 0."""
     words = [t.text for t in toks]
-    if not _OPEN_QUESTION.intersection(words[:2]):  # the open word first, or after a tag
+    # the open word first, or after a tag; or a clause of time before the question ("Before we
+    # start the methotrexate, is there any chance you could be pregnant?")
+    if not (_OPEN_QUESTION | _WHEN_CLAUSE).intersection(words[:2]):
         return 0
     for k in range(2, len(words) - 1):
         if (words[k], words[k + 1]) in _ASKING_PAIRS or words[k] in _ASKING:

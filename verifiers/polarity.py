@@ -456,10 +456,17 @@ class NegationRule(Rule):
             qualifier = _qualifier(out_tokens, i) if tok.polarity == NEGATED else None
             # "no ankle edema", "denies left sided facial pain": denied at a part or on a side
             where = _where_denied(out_tokens, i) if tok.polarity == NEGATED else frozenset()
-            if tok.start in drug_starts and _STOPPED.search(
-                view.output.text, max(0, tok.start - 25), min(len(view.output.text), tok.end + 25)
+            if tok.start in drug_starts and (
+                _STOPPED.search(
+                    view.output.text,
+                    max(0, tok.start - 25),
+                    min(len(view.output.text), tok.end + 25),
+                )
+                or _STOP_ORDER.search(view.output.text, max(0, tok.start - 30), tok.start)
             ):
-                continue  # "Amlodipine stopped a month ago": not taken, as the input's "No"
+                # "Amlodipine stopped a month ago", "stop oral ibuprofen": not taken, as the
+                # input's "No" or "no more ibuprofen"
+                continue
             if tok.start in drug_starts and (
                 (
                     tok.polarity == NEGATED
@@ -525,6 +532,12 @@ class NegationRule(Rule):
             if {tok.polarity} | polarities == {AFFIRMED, NEGATED}:
                 seen_sentences.add(key)
                 said = "denied or absent" if NEGATED in polarities else "present"
+                if tok.polarity == AFFIRMED and all(
+                    _resolved(ctx, m) for m in aligned if m.polarity == NEGATED
+                ):
+                    if _resolution_told(view.output, tok):
+                        continue  # "Pain settled; likely colic" for "her pain has settled"
+                    risk = 2  # "(for RUQ pain)" where "her pain has settled": it was there
                 if tok.polarity == NEGATED and _resolved(view.output, tok):
                     if any(_resolution_told(ctx, m) for m in aligned):
                         continue  # "Mild jaw pain after the last dose, now resolved"
@@ -542,7 +555,11 @@ class NegationRule(Rule):
                 # a finding the input denies in so many words ("no murmurs", "no lower
                 # extremity edema", "any swelling - no") and the output affirms is firm even on
                 # a long transcript; a word read as present ("any visual disturbances") is not
-                if tok.polarity == AFFIRMED and not any(_narrowed(ctx, m) for m in aligned):
+                if (
+                    tok.polarity == AFFIRMED
+                    and risk > 2
+                    and not any(_narrowed(ctx, m) for m in aligned)
+                ):
                     flip = flip.model_copy(update={"firm": True})
                 findings.append(flip)
             elif hedged_denial:
@@ -984,7 +1001,15 @@ _PRESSURE_MEASURES = frozenset(
 )
 _PARENTHESIS = re.compile(r"\([^()]*\)")
 _STOPPED = re.compile(
-    r"\b(?:stopped|discontinued|ceased|held|withdrawn|taken off|came off|switched)\b", re.I
+    r"\b(?:stopped|discontinued|ceased|held|withdrawn|taken off|came off|switched|completed|"
+    r"finished)\b",  # "completed the prednisone taper last week"
+    re.I,
+)
+# an order to stop the drug that follows ("stop oral ibuprofen", "discontinue the metformin"),
+# not a warning against stopping ("do not stop the apixaban")
+_STOP_ORDER = re.compile(
+    r"(?<!not\s)(?<!n't\s)(?<!never\s)\b(?:stop|discontinue|cease)\s+(?:the\s+|your\s+|oral\s+)*$",
+    re.I,
 )
 # a drug not taken for a while ("No warfarin tonight or tomorrow"): held, still the patient's
 _FOR_A_WHILE = re.compile(
@@ -1178,7 +1203,8 @@ def _near(doc: AnalyzedText, mention: Token, stems: frozenset[str], reach: int =
 
 
 _RESOLUTION = re.compile(
-    r"resolv|went\s+away|go(?:ne|es)\s+away|stopped|subsided|cleared|no\s+longer|recur",
+    r"resolv|went\s+away|go(?:ne|es)\s+away|stopped|subsided|cleared|no\s+longer|recur|"
+    r"(?:ha(?:s|ve)\s+)?settled",
     re.IGNORECASE,
 )
 
