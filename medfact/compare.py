@@ -62,7 +62,7 @@ from medfact.lexicon.terms import (
 from medfact.registry import stages
 from medfact.stages import Stage
 from medfact.taxonomy import ErrorCategory, RiskLevel
-from medfact.textutil import sentence_at
+from medfact.textutil import sentence_at, stem
 from medfact.types import Claim, Evidence, Finding, Sentence
 from medfact.verifiers.aligned import LONG_CONTEXT
 from medfact.verifiers.base import window_stems
@@ -219,6 +219,7 @@ class Fact:
     end: int
     data: Any = field(default=None, compare=False)
     modifier: str = field(default="", compare=False)  # "rebound" of "rebound tenderness"
+    when: frozenset[str] = field(default=frozenset(), compare=False)  # its clause's time of day
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,6 +302,47 @@ _PLANNED_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _ANOTHER = re.compile(r"\b(?:other|another|further|additional)\b", re.IGNORECASE)
+
+# the day and the time of day a clause speaks of: "no insulin this morning" says nothing of
+# "the bedtime insulin yesterday"
+_WHEN = re.compile(
+    r"\b(?:(this|last|tomorrow)\s+)?(morning|breakfast|lunch(?:time)?|afternoon|evening|dinner|"
+    r"tea\s*time|night(?:ly)?|bedtime|tonight|today|yesterday|tomorrow)(?:'s)?\b",
+    re.IGNORECASE,
+)
+_WHEN_OF = {
+    "breakfast": "morning",
+    "lunch": "midday",
+    "lunchtime": "midday",
+    "afternoon": "midday",
+    "dinner": "evening",
+    "teatime": "evening",
+    "tea time": "evening",
+    "nightly": "night",
+    "bedtime": "night",
+}
+_DAY_OF = {"this": "today", "last": "yesterday", "tomorrow": "tomorrow"}
+_CLAUSE_END = re.compile(r"[.;:?!\n]")
+_CLAUSE_REACH = 80  # characters either side of a word read as its clause
+
+
+def _when(text: str, start: int, end: int) -> frozenset[str]:
+    """The times of day and the days named in the clause around ``start:end`` ("this
+    morning": morning, today; "the bedtime insulin yesterday": night, yesterday)."""
+    left = text[max(0, start - _CLAUSE_REACH) : start]
+    stops = list(_CLAUSE_END.finditer(left))
+    begin = start - len(left) + (stops[-1].end() if stops else 0)
+    stop = _CLAUSE_END.search(text, end, end + _CLAUSE_REACH)
+    out: set[str] = set()
+    for m in _WHEN.finditer(text, begin, stop.start() if stop else end + _CLAUSE_REACH):
+        day, word = (m.group(1) or "").lower(), m.group(2).lower()
+        word = _WHEN_OF.get(word, word)
+        out |= {"today", "night"} if word == "tonight" else {word}
+        if day in _DAY_OF:
+            out.add(_DAY_OF[day])  # "last night": yesterday's; "this morning": today's
+    return frozenset(out)
+
+
 _PART_OF_TABLET = re.compile(
     r"\b(?:half|quarter|third|halves)\s+(?:of\s+)?(?:a|an|the|my|her|his|old|\s)*$", re.I
 )
@@ -406,6 +448,28 @@ _RUN_ON_MARK = "@run-on"  # in a frequency's topic: read from a run-on sentence
 _OTHER_ITEM_MARK = "@other-item"  # in a frequency's topic: said of a list item without a drug
 
 
+# a check named right before a rate, as a list's item ("..., bloods every 3 months", "monitoring
+# blood tests weekly"): what may stand before its name, and after it
+_CHECK_LEAD = re.compile(
+    r"(?:^|[.,;:(\n]|\band\b)\s*(?:(?:monitoring|repeat|routine|check)\s+)?", re.IGNORECASE
+)
+_CHECK_TAIL = re.compile(r"\s*(?:tests?|checks?|levels?|monitoring)?\s*$", re.IGNORECASE)
+_CHECK_REACH = 40  # characters before a rate searched for its check
+
+
+def _check_before(text: str, start: int) -> str | None:
+    """The check a list item names right before the rate at ``start`` ("continue methotrexate,
+    bloods every 3 months": "bloods"), whose rate it is, or None."""
+    lo = max(0, start - _CHECK_REACH)
+    leads = list(_CHECK_LEAD.finditer(text, lo, start))
+    if not leads:
+        return None
+    check = monitored(text[:start], leads[-1].end())
+    if check is None or not _CHECK_TAIL.match(text[:start], leads[-1].end() + len(check)):
+        return None
+    return check
+
+
 def frequency_facts(doc: AnalyzedText) -> list[Fact]:
     """Dosing frequencies (numbers.v1's reading) keyed by the drug before them, with the other
     content words of their sentence (what is done that often)."""
@@ -427,11 +491,12 @@ def frequency_facts(doc: AnalyzedText) -> list[Fact]:
             topic = frozenset(
                 t.stem for t in toks if is_content(t) and not f.start <= t.start < f.end
             ) | ({_RUN_ON_MARK} if run_on else frozenset())
-        drug, check = "", monitored(doc.text, f.end)
-        # "continue labetalol, QDS BP": the rate of the check, not of the drug before
+        # "continue labetalol, QDS BP", "continue methotrexate, bloods every 3 months": the
+        # rate of the check, not of the drug before
+        drug, check = "", monitored(doc.text, f.end) or _check_before(doc.text, f.start)
         before = _drug_before(doc, f.start, 80) if check is None else None
-        if check is not None:
-            topic = frozenset({check.strip().lower()})
+        if check is not None:  # the check's name, and its stems ("bloods" is "blood tests")
+            topic = frozenset({check.strip().lower(), *map(stem, check.lower().split())})
         if before is not None and _NEXT_ITEM.search(before[1]):
             topic |= {_OTHER_ITEM_MARK}  # said of a list's next item, not of the drug before
         elif before is not None:
@@ -703,7 +768,8 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
             if tok.text in _NEEDS_MODIFIER:  # "sensory loss" is no "weight loss"
                 key = f"{_modifier_of(doc, tok)}|{key}"
             modifier = _modifier_of(doc, tok)
-            out.append(Fact("polarity", key, tok.polarity, tok.start, tok.end, tok, modifier))
+            when = _when(doc.text, tok.start, tok.end)
+            out.append(Fact("polarity", key, tok.polarity, tok.start, tok.end, tok, modifier, when))
         if not finding:
             continue
         if tok.polarity != AFFIRMED:
@@ -1532,6 +1598,9 @@ def differences(
             if fact.modifier:
                 # "RIF tenderness" is not "no rebound tenderness": two findings of one word
                 rivals = [g for g in rivals if not g.modifier or g.modifier == fact.modifier]
+            if fact.when:
+                # "the bedtime insulin yesterday" is not "no insulin this morning"
+                rivals = [g for g in rivals if not g.when or bool(g.when & fact.when)]
         else:
             rivals = [g for g in by_kind[fact.kind] if _keys_match(fact, g)]
         if fact.kind in ("part", "drug") and any(

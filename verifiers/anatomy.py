@@ -34,6 +34,28 @@ def _axis(side: str) -> str:
     return SIDE_AXES.get(side, _LEFT_RIGHT)
 
 
+# "RT" as radiotherapy, not right: before a referral, a plan, a course, fractions or a dose, or
+# after what qualifies a treatment ("RT referral L hip", "palliative RT to the spine")
+_RT_AFTER = re.compile(
+    r"RT\b(?:\s+(?:referral|refer|planning|plan|course|fractions?|boost|field|sessions?|"
+    r"consent|simulation|to|for)\b|\s+\d+(?:\.\d+)?\s*Gy\b)"
+)
+_RT_BEFORE = re.compile(
+    r"\b(?:palliative|adjuvant|neoadjuvant|radical|curative|chemo|post|prior|previous|"
+    r"external\s+beam|stereotactic)[\s-]*$",
+    re.IGNORECASE,
+)
+
+
+def _radiotherapy(doc: AnalyzedText, m: SideMention) -> bool:
+    """Whether the side word of ``m`` is "RT" that names radiotherapy."""
+    text = doc.text
+    return bool(_RT_AFTER.match(text, m.start)) or (
+        text.startswith("RT", m.start)
+        and bool(_RT_BEFORE.search(text, max(0, m.start - 24), m.start))
+    )
+
+
 class _Sentences:
     """Whether a sentence of ``doc`` names a procedure or a drug, each sentence read once."""
 
@@ -78,6 +100,8 @@ class LateralityRule(Rule):
         by_side: dict[str, SideMention] = {}
         mentions_of: dict[tuple[str, str], list[SideMention]] = {}
         for c in ctx.sides:
+            if _radiotherapy(ctx, c):
+                continue
             key = (c.anatomy, _axis(c.side))
             by_part.setdefault(key, c)
             part_sides.setdefault(key, set()).add(c.side)
@@ -88,6 +112,8 @@ class LateralityRule(Rule):
         ctx_words: set[str] | None = None  # the input's words without a plural "s"
         findings = []
         for m in out.sides:
+            if _radiotherapy(out, m):
+                continue
             axis = _axis(m.side)
             given = part_sides.get((m.anatomy, axis), set())
             if m.coded and not given:

@@ -629,6 +629,29 @@ def _code_hint(text: str) -> bool:
     return any(word in low for word in _CODE_HINT_WORDS)
 
 
+# an order that a later one replaces: "has changed her earlier wish for full resuscitation",
+# "previously full code, now DNR" (a confirmed earlier wish still stands)
+_CHANGED_FROM = re.compile(
+    r"\b(?:chang(?:ed|es|ing)|revok\w*|rescind\w*|revers\w*|withdr[ae]w\w*|no\s+longer|"
+    r"instead\s+of|rather\s+than|moved?\s+away\s+from)\b[^.;:?!\n]{0,40}$",
+    re.IGNORECASE,
+)
+_EARLIER = re.compile(
+    r"\b(?:earlier|previous(?:ly)?|prior|former(?:ly)?|original(?:ly)?|initial(?:ly)?)\b"
+    r"[^.;:?!\n]{0,30}$",
+    re.IGNORECASE,
+)
+_NOW = re.compile(r"[^.?!\n]{0,30}?\bnow\b", re.IGNORECASE)
+
+
+def _superseded(text: str, start: int, end: int) -> bool:
+    """Whether the order at ``start:end`` is one a later order replaces."""
+    before = text[max(0, start - 60) : start]
+    return bool(_CHANGED_FROM.search(before)) or bool(
+        _EARLIER.search(before) and _NOW.match(text, end)
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class CodeStatus:
     """What a text says about resuscitation: each item is a set of (start, end) spans."""
@@ -666,7 +689,8 @@ def code_status(doc: AnalyzedText) -> CodeStatus:
         return CodeStatus([], [], [], [], [], [])
 
     def spans(pattern: re.Pattern[str]) -> list[tuple[int, int]]:
-        return [(m.start(), m.end()) for m in pattern.finditer(text)]
+        found = pattern.finditer(text)
+        return [(m.start(), m.end()) for m in found if not _superseded(text, m.start(), m.end())]
 
     dnr, dni, full = spans(_DNR), spans(_DNI), spans(_FULL)
     cpr_ok, intubation_ok = [], []

@@ -1,0 +1,108 @@
+"""Session 13, helper C: facts compared with the right input mention (issue 13), each reading
+with a control that still differs."""
+
+from __future__ import annotations
+
+import medfact.verifiers  # noqa: F401 - the rules registered
+from medfact.compare import RULE, CompareStage
+from medfact.pipeline import cached_engine
+from medfact.testing import analysed, run_rule
+
+_CONFIG = {"pipeline": {"verifiers": [], "learned_verifiers": [], "model": ""}}
+
+
+def _compared(output: str, context: str) -> list[str]:
+    """Messages of compare.v1's findings for the pair."""
+    engine = cached_engine(_CONFIG)
+    doc = analysed(output, context)
+    CompareStage(engine.settings, engine.parts)(doc)
+    return [f.message for f in doc.findings if f.rule == RULE]
+
+
+def _risky(rule: str, output: str, context: str) -> list[str]:
+    """Messages of the rule's findings at risk 3 or more."""
+    return [f.message for f in run_rule(rule, output, context) if f.risk >= 3]
+
+
+# --- a frequency is the rate of the check named before it -----------------------------------------
+_CHECKS = "Plan: reduce {drug} by 2.5 mg a fortnight, continue azathioprine, bloods every 2 months."
+
+
+def test_a_checks_rate_is_not_the_drugs() -> None:
+    out = "Taper 2.5 mg q2wk; aza continues; bloods q2 months."
+    ctx = _CHECKS.format(drug="prednisolone")
+    assert not [m for m in _compared("Pred 10 mg once daily, taper.", ctx) if "frequency" in m]
+    assert not [m for m in _compared(out, ctx) if "frequency" in m]
+
+
+def test_a_changed_check_rate_still_differs() -> None:
+    # control: the bloods' own rate changed
+    found = _compared("Bloods every 2 weeks.", _CHECKS.format(drug="prednisolone"))
+    assert any("frequency" in m for m in found)
+
+
+def test_a_drugs_rate_after_a_comma_is_still_the_drugs() -> None:
+    # control: "two tablets" after the comma is the dose, not another item
+    ctx = "Paracetamol 500 mg, two tablets every 6 hours when needed."
+    assert any("frequency" in m for m in _compared("Paracetamol 1 g every 2 hours.", ctx))
+
+
+# --- a different time of day is a different statement ---------------------------------------------
+_MISSED = (
+    "Nurse: Did you take your insulin this morning?\n"
+    "Patient: No, I forgot. I only took the night one yesterday.\n"
+    "Nurse: So no insulin this morning."
+)
+
+
+def test_a_dose_at_another_time_is_not_denied() -> None:
+    out = "Missed this morning's insulin; took the bedtime insulin last night."
+    assert not [m for m in _compared(out, _MISSED) if "polarity" in m]
+
+
+def test_a_dose_at_the_same_time_is_still_denied() -> None:
+    # control: the morning's insulin written as taken
+    found = _compared("Took insulin this morning.", _MISSED) + _risky(
+        "negation.v1", "Took insulin this morning.", _MISSED
+    )
+    assert found
+
+
+# --- RT is radiotherapy before a referral, a course or a dose -------------------------------------
+_PALLIATIVE = "Pain in the left hip from a bone metastasis. Plan: radiotherapy to the left hip."
+
+
+def test_rt_referral_is_radiotherapy_not_right() -> None:
+    assert _risky("laterality.v1", "RT referral L hip.", _PALLIATIVE) == []
+    assert _risky("laterality.v1", "Palliative RT L hip, 8 Gy.", _PALLIATIVE) == []
+
+
+def test_a_right_hip_is_still_the_wrong_side() -> None:
+    # control: "RT hip" with no treatment word is the right hip
+    assert _risky("laterality.v1", "RT hip pain.", _PALLIATIVE)
+    assert _risky("laterality.v1", "RT referral right hip.", _PALLIATIVE)
+
+
+# --- a superseded code status is not the current one ----------------------------------------------
+_DECIDED = (
+    "Doctor: Last month you wanted everything done.\n"
+    "Patient: I've thought again. If my heart stops, don't restart it.\n"
+    "Doctor: So I'll record you as DNR."
+)
+
+
+def test_a_changed_earlier_order_is_not_the_current_one() -> None:
+    for out in (
+        "Has changed his earlier wish for full resuscitation; now DNR.",
+        "Previously full code, now DNR.",
+    ):
+        assert not [m for m in _risky("entities.v1", out, _DECIDED) if "code status" in m]
+
+
+def test_a_confirmed_earlier_order_is_still_read() -> None:
+    # control: the earlier wish confirmed, or the change reversed
+    for out in (
+        "Confirms his earlier wish for full resuscitation.",
+        "Has changed his earlier wish for DNR; now full code.",
+    ):
+        assert any("code status" in m for m in _risky("entities.v1", out, _DECIDED))
