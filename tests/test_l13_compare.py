@@ -106,3 +106,60 @@ def test_a_confirmed_earlier_order_is_still_read() -> None:
         "Has changed his earlier wish for DNR; now full code.",
     ):
         assert any("code status" in m for m in _risky("entities.v1", out, _DECIDED))
+
+
+# --- an arrow after a drug is what the drug caused ------------------------------------------------
+_REACTION = "Amoxicillin was stopped in 2019 after she developed hives and wheeze."
+
+
+def test_a_drug_arrow_is_a_cause_not_an_order() -> None:
+    out = "Allergy: amoxicillin -> hives, wheeze (2019)."
+    assert not [m for m in _risky("temporal.v1", out, _REACTION) if "order" in m]
+
+
+def test_an_arrow_between_events_is_still_an_order() -> None:
+    # control: two events in an arrow told the other way round
+    ctx = "The rash came first, and then the fever started two days later."
+    assert any("order" in m for m in _risky("temporal.v1", "Fever -> rash.", ctx))
+
+
+# --- a side taken back in the same turn, a side said without its part -----------------------------
+_MUDDLED = (
+    "Doctor: Which shoulder is the sore one?\n"
+    "Patient: The left, definitely the left... no, sorry, I'm mixing them up. It's this one, the "
+    "right. The left only clicks.\n"
+    "Doctor: Does it wake you?\n"
+    "Patient: Yes."
+)
+
+
+def test_a_side_taken_back_is_not_the_side_given() -> None:
+    assert _risky("laterality.v1", "Right shoulder pain, waking at night.", _MUDDLED) == []
+
+
+def test_the_side_taken_back_is_still_a_wrong_side() -> None:
+    # control: the side the patient took back, written as the sore one
+    assert _risky("laterality.v1", "Left shoulder pain, waking at night.", _MUDDLED)
+
+
+_OTHER_ONE = (
+    "Doctor: So it's the right hip you want me to look at?\n"
+    "Patient: No, the other one. The right's the one they replaced. It's the left that's been "
+    "aching."
+)
+
+
+def test_a_bare_side_with_the_same_content_supports_the_side() -> None:
+    out = "Left hip ache. Previous right hip replacement."
+    assert _risky("laterality.v1", out, _OTHER_ONE) == []
+
+
+def test_a_bare_side_with_other_content_does_not() -> None:
+    # control: the ache given the replaced side; a side only asked about supports nothing
+    assert _risky("laterality.v1", "Right hip ache.", _OTHER_ONE)
+
+
+def test_a_retinal_side_is_the_eyes() -> None:
+    ctx = "Patient: My right eye went dark from the top this morning, like a curtain."
+    assert _risky("laterality.v1", "Impression: ?L retinal detachment.", ctx)
+    assert _risky("laterality.v1", "Impression: ?R retinal detachment.", ctx) == []

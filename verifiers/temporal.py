@@ -1040,6 +1040,12 @@ def _part(doc: AnalyzedText, lo: int, hi: int, nearest_last: bool) -> frozenset[
     return frozenset(_event_key(t.stem) for t in toks)
 
 
+def _drug_ends(doc: AnalyzedText, offset: int) -> bool:
+    """Whether a drug is named right before ``offset`` (nothing but spaces between)."""
+    k = bisect_right(doc.drugs, offset, key=lambda d: d.end) - 1
+    return k >= 0 and not doc.text[doc.drugs[k].end : offset].strip()
+
+
 def sequences(
     doc: AnalyzedText, statements_only: bool
 ) -> list[tuple[frozenset[str], frozenset[str], tuple[int, int]]]:
@@ -1057,6 +1063,8 @@ def sequences(
             word = m.group().strip().lower()
             if _NOT_SEQUENCE_BEFORE.search(text, max(lo, m.start() - 12), m.start()):
                 continue
+            if word in ("->", "\u2192") and _drug_ends(doc, m.start()):
+                continue  # "lisinopril -> angioedema": what the drug caused, not a sequence
             if word in ("before", "after", "following", "prior to", "predating"):
                 if _THAT.match(text, m.end()):
                     word = "then"  # "after that"
