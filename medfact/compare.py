@@ -1632,9 +1632,27 @@ def differences(
                     for o in said
                 )
             ]
+        if (
+            fact.kind == "side"
+            and topics is not None
+            and rivals
+            and _side_said_of(fact, by_kind, topics[0])
+        ):
+            continue
         if rivals and not any(_agree(fact, g) for g in rivals):
             out.append(Difference(fact, rivals[0]))
     return _one_per_span(out)
+
+
+def _side_said_of(fact: Fact, by_kind: dict[str, list[Fact]], claim: frozenset[str]) -> bool:
+    """Whether the window gives the claim's side, without its part, to a word the claim says of
+    it ("L hand quiet" - "swelling on the right hand, the left is quiet")."""
+    part, _, axis = fact.key.partition("|")
+    for g in by_kind["side"]:
+        word, _, their_axis = g.key.partition("|")
+        if g.value == fact.value and their_axis == axis and word != part and word in claim:
+            return True
+    return False
 
 
 def _settled_effects(said: Sequence[Fact], given: Sequence[Fact]) -> list[tuple[int, int]]:

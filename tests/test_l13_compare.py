@@ -163,3 +163,56 @@ def test_a_retinal_side_is_the_eyes() -> None:
     ctx = "Patient: My right eye went dark from the top this morning, like a curtain."
     assert _risky("laterality.v1", "Impression: ?L retinal detachment.", ctx)
     assert _risky("laterality.v1", "Impression: ?R retinal detachment.", ctx) == []
+
+
+# --- a side the window gives, without its part, to what the claim says ----------------------------
+_KNUCKLES = (
+    "Doctor: On exam the knuckles of the right hand are still swollen, the left is quiet. "
+    "We'll keep the same dose."
+)
+
+
+def test_a_side_given_to_the_claims_word_is_no_swap() -> None:
+    assert not [
+        m for m in _compared("Exam: R MCPs swollen; L hand quiet.", _KNUCKLES) if "side" in m
+    ]
+
+
+def test_a_side_given_to_another_word_still_differs() -> None:
+    # control: the left hand written as the swollen one
+    found = _compared("Exam: L hand swollen.", _KNUCKLES)
+    assert any("side" in m for m in found)
+
+
+# --- code status in the words families use; a possible outcome is no order ------------------------
+_NO_PUMPING = (
+    "Daughter: He told his GP he didn't want the chest pumping, not at his age.\n"
+    "Doctor: Mr Bell, is that still what you want?\n"
+    "Patient: Yes. If my heart stops, let me go."
+)
+
+
+def test_lay_words_for_cpr_declined_are_a_dnr() -> None:
+    assert not [
+        m
+        for m in _risky("entities.v1", "Pt does not want CPR: DNACPR.", _NO_PUMPING)
+        if "code" in m
+    ]
+    # control: full code against the same words
+    assert any("code status" in m for m in _risky("entities.v1", "For full CPR.", _NO_PUMPING))
+
+
+_FOR_EVERYTHING = (
+    "Doctor: CPR might not work with his lungs, and if it did he could be on a ventilator for a "
+    "long time.\n"
+    "Patient: I still want it.\n"
+    "Doctor: Then he is for full resuscitation and intensive care."
+)
+
+
+def test_a_possible_ventilation_is_no_intubation_order() -> None:
+    assert not [
+        m for m in _risky("entities.v1", "For full CPR and ICU.", _FOR_EVERYTHING) if "code" in m
+    ]
+    # control: a DNI against the same conversation
+    assert any("code status" in m for m in _risky("entities.v1", "DNR and DNI.", _FOR_EVERYTHING))

@@ -568,7 +568,9 @@ _FULL = re.compile(
 _DNR = re.compile(
     r"\b(?:DNR|DNACPR|DNAR|do[\s-]+not[\s-]+(?:attempt[\s-]+)?(?:cardiopulmonary[\s-]+)?"
     r"resuscitat\w*|no\s+(?:CPR|resuscitation)|not\s+for\s+(?:CPR|resuscitation)"
-    r"|allow natural death)\b",
+    r"|allow natural death)\b"
+    # "If my heart stops, let me go", "let him go peacefully"
+    r"|\blet\s+(?:me|him|her|them)\s+go(?:\s+(?:peacefully|naturally|in\s+peace)\b|(?=\s*[.,;!]))",
     re.IGNORECASE,
 )
 _DNI = re.compile(
@@ -577,7 +579,8 @@ _DNI = re.compile(
 )
 _COMFORT = re.compile(r"\b(?:comfort\s+(?:care|measures)|CMO)\b", re.IGNORECASE)
 _CPR = re.compile(
-    r"\b(?:CPR|resuscitation|chest compressions)\b|\bheart\b[^.?!]{0,80}\brestart\w*\b",
+    r"\b(?:CPR|resuscitation|chest (?:compressions|pumping))\b"
+    r"|\bheart\b[^.?!]{0,80}\brestart\w*\b",
     re.IGNORECASE,
 )
 _INTUBATION = re.compile(r"\b(?:intubation|intubate|breathing tube|ventilator)\b", re.IGNORECASE)
@@ -595,7 +598,7 @@ _NOT_AN_ORDER = re.compile(r"\s+(?:discussion|decision|conversation|form|status)
 
 _CODE_HINT = re.compile(
     r"code|DN[RI]|CPR|resusc|intubat|tube|ventilat|comfort|CMO|natural death|compression|"
-    r"restart|everything done|everything possible",
+    r"restart|everything done|everything possible|pumping|let (?:me|him|her|them) go",
     re.I,
 )
 
@@ -617,6 +620,11 @@ _CODE_HINT_WORDS = (
     "restart",
     "everything done",
     "everything possible",
+    "pumping",
+    "let me go",
+    "let him go",
+    "let her go",
+    "let them go",
 )
 
 
@@ -642,6 +650,10 @@ _EARLIER = re.compile(
     re.IGNORECASE,
 )
 _NOW = re.compile(r"[^.?!\n]{0,30}?\bnow\b", re.IGNORECASE)
+
+
+# a possible outcome, not an order: "if it did he could be on a ventilator for a long time"
+_POSSIBLE = re.compile(r"\b(?:could|might|may)\s+(?!not\b)(?:\w+\s+){0,3}$", re.IGNORECASE)
 
 
 def _superseded(text: str, start: int, end: int) -> bool:
@@ -699,13 +711,13 @@ def code_status(doc: AnalyzedText) -> CodeStatus:
             if any(s <= m.start() < e for s, e in dnr + dni + full):
                 continue  # "wants full resuscitation": the order already read
             before = text[max(0, m.start() - 25) : m.start()]
-            if (
-                re.search(
-                    r"\b(?:declines?|refuses?|does not want|doesn't want|no)\b[\w\s]*$",
-                    before,
-                    re.I,
-                )
-                or polarity_at(doc, m.start(), m.end()) == NEGATED
+            if re.search(
+                r"\b(?:declines?|refuses?|does not want|doesn't want|no)\b[\w\s]*$",
+                before,
+                re.I,
+            ) or (
+                polarity_at(doc, m.start(), m.end()) == NEGATED
+                and not _POSSIBLE.search(before)  # "he could be on a ventilator for long"
             ):
                 declined.append((m.start(), m.end()))
             elif (
