@@ -1762,17 +1762,18 @@ class CompareStage(Stage):
             bounds = (0, len(doc.output.text)) if whole else _sentences_of(doc, claim.span)
             # the Assessment's diagnosis is the clinician's judgement, not an overstatement of
             # a view the input gives ("I think it's X"); it still overstates "it could be X"
+            around = said_all.facts(*bounds, None if study else _NO_OUTCOME)
             said = [
                 replace(f, value=_JUDGED)
                 if f.kind == "certainty" and f.value == "certain" and _inside(f.start, judged)
                 else f
-                for f in facts_in(
-                    said_all.facts(*bounds, None if study else _NO_OUTCOME), *claim.span
-                )
+                for f in facts_in(around, *claim.span)
             ]
             if not said and not (self.values and doc.context is None):
                 continue
-            doc.findings.extend(self._compare(doc, claim, said, windows[0], given_all, named))
+            doc.findings.extend(
+                self._compare(doc, claim, said, windows[0], given_all, named, around)
+            )
         return doc
 
     def _aligned(self, doc: CaseDoc, position: int) -> bool:
@@ -1792,6 +1793,7 @@ class CompareStage(Stage):
         window: Evidence,
         windows: Windows | None,
         named: frozenset[str] = frozenset(),
+        around: Sequence[Fact] = (),
     ) -> list[Finding]:
         claim_topic = frozenset(
             t.stem
@@ -1812,6 +1814,7 @@ class CompareStage(Stage):
                     and not d.said.key.startswith(_STRONG_FRAMES)
                 )
                 and not _stated_elsewhere(d.said, windows, claim_topic)
+                and not _status_of_another(d, around)
             ]  # a drug or part the input names elsewhere is no substitution ("continue Bumex"),
             # unless its frame is one that matters by itself ("ALLERGY: cefalexin")
             text, corpus = doc.context.text, False  # type: ignore[union-attr]
@@ -1946,6 +1949,19 @@ def _stated_elsewhere(fact: Fact, windows: Windows, claim_topic: frozenset[str])
         ):
             return True
     return False
+
+
+def _status_of_another(d: Difference, around: Sequence[Fact]) -> bool:
+    """Whether the output's sentence states the input's status of another event, named by
+    words the claim's fact lacks ("Pneumococcal + flu vaccines done; shingles vaccine
+    recommended" - "the shingles vaccine is recommended")."""
+    if d.said.kind != "status" or not d.given.data:
+        return False
+    theirs = d.given.data - (d.said.data or frozenset())
+    return any(
+        o.kind == "status" and o.value == d.given.value and o.data and o.data & theirs
+        for o in around
+    )
 
 
 def _same_subject(a: Fact, b: Fact) -> bool:

@@ -216,3 +216,32 @@ def test_a_possible_ventilation_is_no_intubation_order() -> None:
     ]
     # control: a DNI against the same conversation
     assert any("code status" in m for m in _risky("entities.v1", "DNR and DNI.", _FOR_EVERYTHING))
+
+
+# --- a plan of another event that the output states as well ---------------------------------------
+_VACCINES = (
+    "He has had his hepatitis B and tetanus vaccines, and the pneumococcal vaccine is recommended."
+)
+
+
+def test_another_events_plan_is_no_rival() -> None:
+    out = "Hep B + tetanus vaccines done; pneumococcal vaccine recommended."
+    assert not [m for m in _risky("temporal.v1", out, _VACCINES) if "planned" in m]
+    assert not [m for m in _compared(out, _VACCINES) if "status" in m]
+
+
+def test_the_planned_event_written_as_done_still_differs() -> None:
+    # control: the recommended vaccine written as given
+    out = "Pneumococcal vaccine done."
+    found = _risky("temporal.v1", out, _VACCINES) + _compared(out, _VACCINES)
+    assert any("planned" in m for m in found)
+
+
+_LINE = "Echo is booked for Monday. A PICC line is to be placed once the echo is reported."
+
+
+def test_to_be_placed_is_a_plan() -> None:
+    out = "Echo booked Mon; PICC once echo reported."
+    assert not [m for m in _risky("temporal.v1", out, _LINE) if "planned" in m]
+    # control: the plan written as done
+    assert any("done" in m for m in _risky("temporal.v1", "Echo done Monday.", _LINE))
