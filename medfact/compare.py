@@ -1814,7 +1814,7 @@ class CompareStage(Stage):
                     and not d.said.key.startswith(_STRONG_FRAMES)
                 )
                 and not _stated_elsewhere(d.said, windows, claim_topic)
-                and not _status_of_another(d, around)
+                and not _status_of_another(d, around, claim.span)
             ]  # a drug or part the input names elsewhere is no substitution ("continue Bumex"),
             # unless its frame is one that matters by itself ("ALLERGY: cefalexin")
             text, corpus = doc.context.text, False  # type: ignore[union-attr]
@@ -1951,15 +1951,25 @@ def _stated_elsewhere(fact: Fact, windows: Windows, claim_topic: frozenset[str])
     return False
 
 
-def _status_of_another(d: Difference, around: Sequence[Fact]) -> bool:
-    """Whether the output's sentence states the input's status of another event, named by
+def _status_of_another(d: Difference, around: Sequence[Fact], span: tuple[int, int]) -> bool:
+    """Whether the output's sentence states the input's status of another event: named by
     words the claim's fact lacks ("Pneumococcal + flu vaccines done; shingles vaccine
-    recommended" - "the shingles vaccine is recommended")."""
+    recommended" - "the shingles vaccine is recommended"), or outside the claim and at least as
+    much about the input's event ("Cataract surgery planned on the left eye; right eye done
+    last year" - "the right one was done last year")."""
     if d.said.kind != "status" or not d.given.data:
         return False
-    theirs = d.given.data - (d.said.data or frozenset())
+    mine = d.said.data or frozenset()
+    theirs = d.given.data - mine
+    shared = len(mine & d.given.data)
     return any(
-        o.kind == "status" and o.value == d.given.value and o.data and o.data & theirs
+        o.kind == "status"
+        and o.value == d.given.value
+        and o.data
+        and (
+            bool(o.data & theirs)
+            or (not span[0] <= o.start < span[1] and len(o.data & d.given.data) >= max(shared, 1))
+        )
         for o in around
     )
 

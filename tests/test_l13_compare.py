@@ -245,3 +245,21 @@ def test_to_be_placed_is_a_plan() -> None:
     assert not [m for m in _risky("temporal.v1", out, _LINE) if "planned" in m]
     # control: the plan written as done
     assert any("done" in m for m in _risky("temporal.v1", "Echo done Monday.", _LINE))
+
+
+def test_the_other_clauses_done_is_the_inputs_done() -> None:
+    ctx = (
+        "Doctor: Which eye is the cataract operation on?\n"
+        "Patient: My left eye, the right one was done last year."
+    )
+    out = "Cataract operation planned on the left eye; right eye done last year."
+    assert not [m for m in _compared(out, ctx) if "status" in m]
+    # control: the planned operation written as done
+    planned = ctx.replace(
+        "Which eye is the cataract operation on?",
+        "The cataract operation is planned for your left eye next month.",
+    )
+    out = "Left eye cataract operation done."
+    assert any(
+        "planned" in m for m in _compared(out, planned) + _risky("temporal.v1", out, planned)
+    )
