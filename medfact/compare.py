@@ -962,9 +962,19 @@ def _family_sentences(doc: AnalyzedText) -> tuple[set[int], set[int]]:
         history = tok.text == "family" and nxt.text == "history"
         if not (history or (relative and nxt.text in RELATIVE_VERBS)):
             continue
+        if _TOLD_OR_SHOWN.match(doc.text, nxt.end):
+            continue  # "your wife has been shown how to use it": told, not a condition of hers
         if nxt.sentence == tok.sentence and not re.search(r"[,;:]", doc.text[tok.end : nxt.start]):
             out.add(tok.sentence)
     return out, kin | (third - first)
+
+
+# after "has", "had": a relative told, shown or present, not one who has a condition
+_TOLD_OR_SHOWN = re.compile(
+    r"\s+been\s+(?:shown|taught|trained|told|informed|updated|given|asked|called|contacted|"
+    r"involved|present|here|with)\b",
+    re.IGNORECASE,
+)
 
 
 def result_facts(doc: AnalyzedText) -> list[Fact]:

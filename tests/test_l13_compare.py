@@ -263,3 +263,17 @@ def test_the_other_clauses_done_is_the_inputs_done() -> None:
     assert any(
         "planned" in m for m in _compared(out, planned) + _risky("temporal.v1", out, planned)
     )
+
+
+# --- a relative who has been shown something has no condition -------------------------------------
+def test_a_relative_shown_how_is_no_family_history() -> None:
+    ctx = "Emergency glucagon kit supplied and his daughter shown how to use it. Insulin pen given."
+    out = "You have a glucagon kit (your daughter has been shown how to use it) and an insulin pen."
+    assert not [m for m in _compared(out, ctx) if "scope" in m]
+
+
+def test_a_relative_diagnosed_is_still_family_history() -> None:
+    # control: "has been diagnosed" is the relative's condition
+    ctx = "He has type 2 diabetes."
+    out = "His daughter has been diagnosed with type 2 diabetes."
+    assert any("scope" in m for m in _compared(out, ctx))
