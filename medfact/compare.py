@@ -62,7 +62,7 @@ from medfact.lexicon.terms import (
 from medfact.registry import stages
 from medfact.stages import Stage
 from medfact.taxonomy import ErrorCategory, RiskLevel
-from medfact.textutil import sentence_at
+from medfact.textutil import sentence_at, stem
 from medfact.types import Claim, Evidence, Finding, Sentence
 from medfact.verifiers.aligned import LONG_CONTEXT
 from medfact.verifiers.base import window_stems
@@ -219,6 +219,7 @@ class Fact:
     end: int
     data: Any = field(default=None, compare=False)
     modifier: str = field(default="", compare=False)  # "rebound" of "rebound tenderness"
+    when: frozenset[str] = field(default=frozenset(), compare=False)  # its clause's time of day
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,6 +302,47 @@ _PLANNED_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _ANOTHER = re.compile(r"\b(?:other|another|further|additional)\b", re.IGNORECASE)
+
+# the day and the time of day a clause speaks of: "no insulin this morning" says nothing of
+# "the bedtime insulin yesterday"
+_WHEN = re.compile(
+    r"\b(?:(this|last|tomorrow)\s+)?(morning|breakfast|lunch(?:time)?|afternoon|evening|dinner|"
+    r"tea\s*time|night(?:ly)?|bedtime|tonight|today|yesterday|tomorrow)(?:'s)?\b",
+    re.IGNORECASE,
+)
+_WHEN_OF = {
+    "breakfast": "morning",
+    "lunch": "midday",
+    "lunchtime": "midday",
+    "afternoon": "midday",
+    "dinner": "evening",
+    "teatime": "evening",
+    "tea time": "evening",
+    "nightly": "night",
+    "bedtime": "night",
+}
+_DAY_OF = {"this": "today", "last": "yesterday", "tomorrow": "tomorrow"}
+_CLAUSE_END = re.compile(r"[.;:?!\n]")
+_CLAUSE_REACH = 80  # characters either side of a word read as its clause
+
+
+def _when(text: str, start: int, end: int) -> frozenset[str]:
+    """The times of day and the days named in the clause around ``start:end`` ("this
+    morning": morning, today; "the bedtime insulin yesterday": night, yesterday)."""
+    left = text[max(0, start - _CLAUSE_REACH) : start]
+    stops = list(_CLAUSE_END.finditer(left))
+    begin = start - len(left) + (stops[-1].end() if stops else 0)
+    stop = _CLAUSE_END.search(text, end, end + _CLAUSE_REACH)
+    out: set[str] = set()
+    for m in _WHEN.finditer(text, begin, stop.start() if stop else end + _CLAUSE_REACH):
+        day, word = (m.group(1) or "").lower(), m.group(2).lower()
+        word = _WHEN_OF.get(word, word)
+        out |= {"today", "night"} if word == "tonight" else {word}
+        if day in _DAY_OF:
+            out.add(_DAY_OF[day])  # "last night": yesterday's; "this morning": today's
+    return frozenset(out)
+
+
 _PART_OF_TABLET = re.compile(
     r"\b(?:half|quarter|third|halves)\s+(?:of\s+)?(?:a|an|the|my|her|his|old|\s)*$", re.I
 )
@@ -406,6 +448,28 @@ _RUN_ON_MARK = "@run-on"  # in a frequency's topic: read from a run-on sentence
 _OTHER_ITEM_MARK = "@other-item"  # in a frequency's topic: said of a list item without a drug
 
 
+# a check named right before a rate, as a list's item ("..., bloods every 3 months", "monitoring
+# blood tests weekly"): what may stand before its name, and after it
+_CHECK_LEAD = re.compile(
+    r"(?:^|[.,;:(\n]|\band\b)\s*(?:(?:monitoring|repeat|routine|check)\s+)?", re.IGNORECASE
+)
+_CHECK_TAIL = re.compile(r"\s*(?:tests?|checks?|levels?|monitoring)?\s*$", re.IGNORECASE)
+_CHECK_REACH = 40  # characters before a rate searched for its check
+
+
+def _check_before(text: str, start: int) -> str | None:
+    """The check a list item names right before the rate at ``start`` ("continue methotrexate,
+    bloods every 3 months": "bloods"), whose rate it is, or None."""
+    lo = max(0, start - _CHECK_REACH)
+    leads = list(_CHECK_LEAD.finditer(text, lo, start))
+    if not leads:
+        return None
+    check = monitored(text[:start], leads[-1].end())
+    if check is None or not _CHECK_TAIL.match(text[:start], leads[-1].end() + len(check)):
+        return None
+    return check
+
+
 def frequency_facts(doc: AnalyzedText) -> list[Fact]:
     """Dosing frequencies (numbers.v1's reading) keyed by the drug before them, with the other
     content words of their sentence (what is done that often)."""
@@ -427,11 +491,12 @@ def frequency_facts(doc: AnalyzedText) -> list[Fact]:
             topic = frozenset(
                 t.stem for t in toks if is_content(t) and not f.start <= t.start < f.end
             ) | ({_RUN_ON_MARK} if run_on else frozenset())
-        drug, check = "", monitored(doc.text, f.end)
-        # "continue labetalol, QDS BP": the rate of the check, not of the drug before
+        # "continue labetalol, QDS BP", "continue methotrexate, bloods every 3 months": the
+        # rate of the check, not of the drug before
+        drug, check = "", monitored(doc.text, f.end) or _check_before(doc.text, f.start)
         before = _drug_before(doc, f.start, 80) if check is None else None
-        if check is not None:
-            topic = frozenset({check.strip().lower()})
+        if check is not None:  # the check's name, and its stems ("bloods" is "blood tests")
+            topic = frozenset({check.strip().lower(), *map(stem, check.lower().split())})
         if before is not None and _NEXT_ITEM.search(before[1]):
             topic |= {_OTHER_ITEM_MARK}  # said of a list's next item, not of the drug before
         elif before is not None:
@@ -703,7 +768,8 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
             if tok.text in _NEEDS_MODIFIER:  # "sensory loss" is no "weight loss"
                 key = f"{_modifier_of(doc, tok)}|{key}"
             modifier = _modifier_of(doc, tok)
-            out.append(Fact("polarity", key, tok.polarity, tok.start, tok.end, tok, modifier))
+            when = _when(doc.text, tok.start, tok.end)
+            out.append(Fact("polarity", key, tok.polarity, tok.start, tok.end, tok, modifier, when))
         if not finding:
             continue
         if tok.polarity != AFFIRMED:
@@ -896,9 +962,19 @@ def _family_sentences(doc: AnalyzedText) -> tuple[set[int], set[int]]:
         history = tok.text == "family" and nxt.text == "history"
         if not (history or (relative and nxt.text in RELATIVE_VERBS)):
             continue
+        if _TOLD_OR_SHOWN.match(doc.text, nxt.end):
+            continue  # "your wife has been shown how to use it": told, not a condition of hers
         if nxt.sentence == tok.sentence and not re.search(r"[,;:]", doc.text[tok.end : nxt.start]):
             out.add(tok.sentence)
     return out, kin | (third - first)
+
+
+# after "has", "had": a relative told, shown or present, not one who has a condition
+_TOLD_OR_SHOWN = re.compile(
+    r"\s+been\s+(?:shown|taught|trained|told|informed|updated|given|asked|called|contacted|"
+    r"involved|present|here|with)\b",
+    re.IGNORECASE,
+)
 
 
 def result_facts(doc: AnalyzedText) -> list[Fact]:
@@ -1532,6 +1608,9 @@ def differences(
             if fact.modifier:
                 # "RIF tenderness" is not "no rebound tenderness": two findings of one word
                 rivals = [g for g in rivals if not g.modifier or g.modifier == fact.modifier]
+            if fact.when:
+                # "the bedtime insulin yesterday" is not "no insulin this morning"
+                rivals = [g for g in rivals if not g.when or bool(g.when & fact.when)]
         else:
             rivals = [g for g in by_kind[fact.kind] if _keys_match(fact, g)]
         if fact.kind in ("part", "drug") and any(
@@ -1563,9 +1642,27 @@ def differences(
                     for o in said
                 )
             ]
+        if (
+            fact.kind == "side"
+            and topics is not None
+            and rivals
+            and _side_said_of(fact, by_kind, topics[0])
+        ):
+            continue
         if rivals and not any(_agree(fact, g) for g in rivals):
             out.append(Difference(fact, rivals[0]))
     return _one_per_span(out)
+
+
+def _side_said_of(fact: Fact, by_kind: dict[str, list[Fact]], claim: frozenset[str]) -> bool:
+    """Whether the window gives the claim's side, without its part, to a word the claim says of
+    it ("L hand quiet" - "swelling on the right hand, the left is quiet")."""
+    part, _, axis = fact.key.partition("|")
+    for g in by_kind["side"]:
+        word, _, their_axis = g.key.partition("|")
+        if g.value == fact.value and their_axis == axis and word != part and word in claim:
+            return True
+    return False
 
 
 def _settled_effects(said: Sequence[Fact], given: Sequence[Fact]) -> list[tuple[int, int]]:
@@ -1675,17 +1772,18 @@ class CompareStage(Stage):
             bounds = (0, len(doc.output.text)) if whole else _sentences_of(doc, claim.span)
             # the Assessment's diagnosis is the clinician's judgement, not an overstatement of
             # a view the input gives ("I think it's X"); it still overstates "it could be X"
+            around = said_all.facts(*bounds, None if study else _NO_OUTCOME)
             said = [
                 replace(f, value=_JUDGED)
                 if f.kind == "certainty" and f.value == "certain" and _inside(f.start, judged)
                 else f
-                for f in facts_in(
-                    said_all.facts(*bounds, None if study else _NO_OUTCOME), *claim.span
-                )
+                for f in facts_in(around, *claim.span)
             ]
             if not said and not (self.values and doc.context is None):
                 continue
-            doc.findings.extend(self._compare(doc, claim, said, windows[0], given_all, named))
+            doc.findings.extend(
+                self._compare(doc, claim, said, windows[0], given_all, named, around)
+            )
         return doc
 
     def _aligned(self, doc: CaseDoc, position: int) -> bool:
@@ -1705,6 +1803,7 @@ class CompareStage(Stage):
         window: Evidence,
         windows: Windows | None,
         named: frozenset[str] = frozenset(),
+        around: Sequence[Fact] = (),
     ) -> list[Finding]:
         claim_topic = frozenset(
             t.stem
@@ -1725,6 +1824,7 @@ class CompareStage(Stage):
                     and not d.said.key.startswith(_STRONG_FRAMES)
                 )
                 and not _stated_elsewhere(d.said, windows, claim_topic)
+                and not _status_of_another(d, around, claim.span)
             ]  # a drug or part the input names elsewhere is no substitution ("continue Bumex"),
             # unless its frame is one that matters by itself ("ALLERGY: cefalexin")
             text, corpus = doc.context.text, False  # type: ignore[union-attr]
@@ -1859,6 +1959,29 @@ def _stated_elsewhere(fact: Fact, windows: Windows, claim_topic: frozenset[str])
         ):
             return True
     return False
+
+
+def _status_of_another(d: Difference, around: Sequence[Fact], span: tuple[int, int]) -> bool:
+    """Whether the output's sentence states the input's status of another event: named by
+    words the claim's fact lacks ("Pneumococcal + flu vaccines done; shingles vaccine
+    recommended" - "the shingles vaccine is recommended"), or outside the claim and at least as
+    much about the input's event ("Cataract surgery planned on the left eye; right eye done
+    last year" - "the right one was done last year")."""
+    if d.said.kind != "status" or not d.given.data:
+        return False
+    mine = d.said.data or frozenset()
+    theirs = d.given.data - mine
+    shared = len(mine & d.given.data)
+    return any(
+        o.kind == "status"
+        and o.value == d.given.value
+        and o.data
+        and (
+            bool(o.data & theirs)
+            or (not span[0] <= o.start < span[1] and len(o.data & d.given.data) >= max(shared, 1))
+        )
+        for o in around
+    )
 
 
 def _same_subject(a: Fact, b: Fact) -> bool:

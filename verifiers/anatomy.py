@@ -34,6 +34,95 @@ def _axis(side: str) -> str:
     return SIDE_AXES.get(side, _LEFT_RIGHT)
 
 
+# "RT" as radiotherapy, not right: before a referral, a plan, a course, fractions or a dose, or
+# after what qualifies a treatment ("RT referral L hip", "palliative RT to the spine")
+_RT_AFTER = re.compile(
+    r"RT\b(?:\s+(?:referral|refer|planning|plan|course|fractions?|boost|field|sessions?|"
+    r"consent|simulation|to|for)\b|\s+\d+(?:\.\d+)?\s*Gy\b)"
+)
+_RT_BEFORE = re.compile(
+    r"\b(?:palliative|adjuvant|neoadjuvant|radical|curative|chemo|post|prior|previous|"
+    r"external\s+beam|stereotactic)[\s-]*$",
+    re.IGNORECASE,
+)
+
+
+def _radiotherapy(doc: AnalyzedText, m: SideMention) -> bool:
+    """Whether the side word of ``m`` is "RT" that names radiotherapy."""
+    text = doc.text
+    return bool(_RT_AFTER.match(text, m.start)) or (
+        text.startswith("RT", m.start)
+        and bool(_RT_BEFORE.search(text, max(0, m.start - 24), m.start))
+    )
+
+
+_BARE_SIDE = re.compile(r"\b(left|right)\b", re.IGNORECASE)
+_OPPOSITE = {"left": "right", "right": "left"}
+# a speaker taking back what was just said: "the right... no, sorry, the left"
+_TAKEN_BACK = re.compile(r"\b(?:no|sorry|wait|oops)\s*[,.!]|\bI\s+mean\b|\bactually\b", re.I)
+_CLAUSE_WIDTH = 6  # words either side of a bare side read as what is said of it
+
+
+def _bare_sides(doc: AnalyzedText) -> list[tuple[str, int, int]]:
+    """Sides said without a part ("the left's the one I had replaced"): (side, start, end) of
+    each "left" or "right" outside the text's side mentions."""
+    if not doc.sides:
+        return []
+    spans = [(m.start, m.end) for m in doc.sides]
+    return [
+        (b.group(1).lower(), b.start(), b.end())
+        for b in _BARE_SIDE.finditer(doc.text)
+        if not any(s <= b.start() < e for s, e in spans)
+    ]
+
+
+def _taken_back(
+    doc: AnalyzedText, c: SideMention, bare: list[tuple[str, int, int]]
+) -> SideMention | None:
+    """The side a speaker corrects ``c`` to later in the same turn ("The right, definitely the
+    right... no, sorry, I'm getting muddled. It's this one, the left."), read as a mention of
+    ``c``'s part; None when the turn takes nothing back."""
+    if c.side not in _OPPOSITE:
+        return None
+    turn_end = doc.text.find("\n", c.end)
+    turn_end = len(doc.text) if turn_end < 0 else turn_end
+    back = _TAKEN_BACK.search(doc.text, c.end, turn_end)
+    if back is None:
+        return None
+    for side, start, end in bare:
+        if back.end() <= start < turn_end and side == _OPPOSITE[c.side]:
+            sentence = doc.tokens[_token_at(doc, start)].sentence
+            return SideMention(side, c.anatomy, start, end, sentence)
+    return None
+
+
+def _token_at(doc: AnalyzedText, offset: int) -> int:
+    return max(0, bisect.bisect_right(doc._starts, offset) - 1)  # the analysis's token starts
+
+
+def _asked(doc: AnalyzedText, offset: int) -> bool:
+    """Whether the sentence at ``offset`` is a question: it states no side."""
+    sentence = doc.sentences[doc.tokens[_token_at(doc, offset)].sentence]
+    return sentence.text.rstrip().endswith("?")
+
+
+def _said_of_bare_side(
+    out: AnalyzedText, ctx: AnalyzedText, m: SideMention, bare: list[tuple[str, int, int]]
+) -> bool:
+    """Whether the input says what the output's clause says of ``m`` of a side named without a
+    part ("Previous left knee replacement" - "The left's the one I had replaced")."""
+    if not bare:
+        return False
+    own = {m.anatomy, stem(m.side)}
+    mine = clause_window_stems(out, _token_at(out, m.start), _CLAUSE_WIDTH) - own
+    for side, start, _ in bare:
+        if side == m.side and not _asked(ctx, start):
+            theirs = clause_window_stems(ctx, _token_at(ctx, start), _CLAUSE_WIDTH) - own
+            if mine & theirs:
+                return True
+    return False
+
+
 class _Sentences:
     """Whether a sentence of ``doc`` names a procedure or a drug, each sentence read once."""
 
@@ -77,7 +166,11 @@ class LateralityRule(Rule):
         part_sides: dict[tuple[str, str], set[str]] = {}
         by_side: dict[str, SideMention] = {}
         mentions_of: dict[tuple[str, str], list[SideMention]] = {}
-        for c in ctx.sides:
+        bare = _bare_sides(ctx)
+        for said in ctx.sides:
+            if _radiotherapy(ctx, said):
+                continue
+            c = _taken_back(ctx, said, bare) or said
             key = (c.anatomy, _axis(c.side))
             by_part.setdefault(key, c)
             part_sides.setdefault(key, set()).add(c.side)
@@ -88,6 +181,8 @@ class LateralityRule(Rule):
         ctx_words: set[str] | None = None  # the input's words without a plural "s"
         findings = []
         for m in out.sides:
+            if _radiotherapy(out, m):
+                continue
             axis = _axis(m.side)
             given = part_sides.get((m.anatomy, axis), set())
             if m.coded and not given:
@@ -139,6 +234,8 @@ class LateralityRule(Rule):
             risky = sentences.risky(m.sentence)
             surface = out.text[m.start : m.end]
             other = by_part.get((m.anatomy, axis))
+            if other is not None and _said_of_bare_side(out, ctx, m, bare):
+                continue  # "Previous left knee replacement" - "The left's the one I had replaced"
             if other is not None:
                 findings.append(
                     self.finding(

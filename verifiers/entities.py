@@ -611,7 +611,9 @@ _FULL = re.compile(
 _DNR = re.compile(
     r"\b(?:DNR|DNACPR|DNAR|do[\s-]+not[\s-]+(?:attempt[\s-]+)?(?:cardiopulmonary[\s-]+)?"
     r"resuscitat\w*|no\s+(?:CPR|resuscitation)|not\s+for\s+(?:CPR|resuscitation)"
-    r"|allow natural death)\b",
+    r"|allow natural death)\b"
+    # "If my heart stops, let me go", "let him go peacefully"
+    r"|\blet\s+(?:me|him|her|them)\s+go(?:\s+(?:peacefully|naturally|in\s+peace)\b|(?=\s*[.,;!]))",
     re.IGNORECASE,
 )
 _DNI = re.compile(
@@ -620,7 +622,8 @@ _DNI = re.compile(
 )
 _COMFORT = re.compile(r"\b(?:comfort\s+(?:care|measures)|CMO)\b", re.IGNORECASE)
 _CPR = re.compile(
-    r"\b(?:CPR|resuscitation|chest compressions)\b|\bheart\b[^.?!]{0,80}\brestart\w*\b",
+    r"\b(?:CPR|resuscitation|chest (?:compressions|pumping))\b"
+    r"|\bheart\b[^.?!]{0,80}\brestart\w*\b",
     re.IGNORECASE,
 )
 _INTUBATION = re.compile(r"\b(?:intubation|intubate|breathing tube|ventilator)\b", re.IGNORECASE)
@@ -638,7 +641,7 @@ _NOT_AN_ORDER = re.compile(r"\s+(?:discussion|decision|conversation|form|status)
 
 _CODE_HINT = re.compile(
     r"code|DN[RI]|CPR|resusc|intubat|tube|ventilat|comfort|CMO|natural death|compression|"
-    r"restart|everything done|everything possible",
+    r"restart|everything done|everything possible|pumping|let (?:me|him|her|them) go",
     re.I,
 )
 
@@ -660,6 +663,11 @@ _CODE_HINT_WORDS = (
     "restart",
     "everything done",
     "everything possible",
+    "pumping",
+    "let me go",
+    "let him go",
+    "let her go",
+    "let them go",
 )
 
 
@@ -670,6 +678,33 @@ def _code_hint(text: str) -> bool:
         return _CODE_HINT.search(text) is not None
     low = text.lower()
     return any(word in low for word in _CODE_HINT_WORDS)
+
+
+# an order that a later one replaces: "has changed her earlier wish for full resuscitation",
+# "previously full code, now DNR" (a confirmed earlier wish still stands)
+_CHANGED_FROM = re.compile(
+    r"\b(?:chang(?:ed|es|ing)|revok\w*|rescind\w*|revers\w*|withdr[ae]w\w*|no\s+longer|"
+    r"instead\s+of|rather\s+than|moved?\s+away\s+from)\b[^.;:?!\n]{0,40}$",
+    re.IGNORECASE,
+)
+_EARLIER = re.compile(
+    r"\b(?:earlier|previous(?:ly)?|prior|former(?:ly)?|original(?:ly)?|initial(?:ly)?)\b"
+    r"[^.;:?!\n]{0,30}$",
+    re.IGNORECASE,
+)
+_NOW = re.compile(r"[^.?!\n]{0,30}?\bnow\b", re.IGNORECASE)
+
+
+# a possible outcome, not an order: "if it did he could be on a ventilator for a long time"
+_POSSIBLE = re.compile(r"\b(?:could|might|may)\s+(?!not\b)(?:\w+\s+){0,3}$", re.IGNORECASE)
+
+
+def _superseded(text: str, start: int, end: int) -> bool:
+    """Whether the order at ``start:end`` is one a later order replaces."""
+    before = text[max(0, start - 60) : start]
+    return bool(_CHANGED_FROM.search(before)) or bool(
+        _EARLIER.search(before) and _NOW.match(text, end)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -709,7 +744,8 @@ def code_status(doc: AnalyzedText) -> CodeStatus:
         return CodeStatus([], [], [], [], [], [])
 
     def spans(pattern: re.Pattern[str]) -> list[tuple[int, int]]:
-        return [(m.start(), m.end()) for m in pattern.finditer(text)]
+        found = pattern.finditer(text)
+        return [(m.start(), m.end()) for m in found if not _superseded(text, m.start(), m.end())]
 
     dnr, dni, full = spans(_DNR), spans(_DNI), spans(_FULL)
     cpr_ok, intubation_ok = [], []
@@ -718,13 +754,13 @@ def code_status(doc: AnalyzedText) -> CodeStatus:
             if any(s <= m.start() < e for s, e in dnr + dni + full):
                 continue  # "wants full resuscitation": the order already read
             before = text[max(0, m.start() - 25) : m.start()]
-            if (
-                re.search(
-                    r"\b(?:declines?|refuses?|does not want|doesn't want|no)\b[\w\s]*$",
-                    before,
-                    re.I,
-                )
-                or polarity_at(doc, m.start(), m.end()) == NEGATED
+            if re.search(
+                r"\b(?:declines?|refuses?|does not want|doesn't want|no)\b[\w\s]*$",
+                before,
+                re.I,
+            ) or (
+                polarity_at(doc, m.start(), m.end()) == NEGATED
+                and not _POSSIBLE.search(before)  # "he could be on a ventilator for long"
             ):
                 declined.append((m.start(), m.end()))
             elif (

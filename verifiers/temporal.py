@@ -672,6 +672,8 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
             kind = "planned"  # "i want to send you to get some blood testing done": a plan
         if kind == "done" and _ONCE_DONE.search(doc.text, max(0, m.start() - 40), m.start()):
             kind = "planned"  # "after you get the blood tests, after that's all done": to come
+        if kind == "done" and _TO_BE.search(doc.text, max(0, m.start() - 16), m.start()):
+            kind = "planned"  # "PICC line to be placed once the results are known": to come
         if kind == "done" and _NONE_BEFORE.search(doc.text, max(0, m.start() - 12), m.start()):
             kind = "planned"  # "we'll postpone today's vaccines - none given today": not done
         if (
@@ -1040,6 +1042,26 @@ def _part(doc: AnalyzedText, lo: int, hi: int, nearest_last: bool) -> frozenset[
     return frozenset(_event_key(t.stem) for t in toks)
 
 
+def _said_of_another(m: Mention, rival: Mention, said: list[Mention]) -> bool:
+    """Whether the output itself states the input's aspect of another event: of words of the
+    input's mention that this one lacks ("Pneumococcal + flu vaccines done; shingles vaccine
+    recommended" - "the shingles vaccine is recommended"; not "echo done - awaiting report",
+    both about the echo)."""
+    return any(
+        o is not m
+        and o.kind == "aspect"
+        and o.value == rival.value
+        and o.topic & rival.topic - m.topic
+        for o in said
+    )
+
+
+def _drug_ends(doc: AnalyzedText, offset: int) -> bool:
+    """Whether a drug is named right before ``offset`` (nothing but spaces between)."""
+    k = bisect_right(doc.drugs, offset, key=lambda d: d.end) - 1
+    return k >= 0 and not doc.text[doc.drugs[k].end : offset].strip()
+
+
 def sequences(
     doc: AnalyzedText, statements_only: bool
 ) -> list[tuple[frozenset[str], frozenset[str], tuple[int, int]]]:
@@ -1057,6 +1079,8 @@ def sequences(
             word = m.group().strip().lower()
             if _NOT_SEQUENCE_BEFORE.search(text, max(lo, m.start() - 12), m.start()):
                 continue
+            if word in ("->", "\u2192") and _drug_ends(doc, m.start()):
+                continue  # "lisinopril -> angioedema": what the drug caused, not a sequence
             if word in ("before", "after", "following", "prior to", "predating"):
                 if _THAT.match(text, m.end()):
                     word = "then"  # "after that"
@@ -1229,6 +1253,8 @@ class TemporalRule(Rule):
                 continue
             if m.kind == "time" and _corrected_in_reply(ctx.text, m, rival, theirs.found):
                 continue  # "surgery three months ago? - that was four and a half months ago"
+            if m.kind == "aspect" and _said_of_another(m, rival, out_mentions):
+                continue  # "flu vaccines done; shingles vaccine recommended": the input's plan
             if m.kind == "aspect" and ("rival", m.value, str(rival.start)) in seen:
                 continue  # "Echo showed a normal EF" against one plan: one finding
             seen.add(("rival", m.value, str(rival.start)))
@@ -1457,6 +1483,7 @@ _GET_DONE = re.compile(
     re.IGNORECASE,
 )
 _TO_BEFORE = re.compile(r"\bto\s+$", re.IGNORECASE)
+_TO_BE = re.compile(r"\b(?:to|will|shall|should|would|can|may|might)\s+be\s+$", re.IGNORECASE)
 _ONCE_DONE = re.compile(
     r"\b(?:after|once|when|until)\s+(?:that|it|this|they|those|everything|all\s+that)"
     r"(?:'s|'re|\s+is|\s+are|\s+has\s+been|\s+have\s+been|\s+gets?)\s+(?:all\s+)?$",
