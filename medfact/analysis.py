@@ -1719,6 +1719,8 @@ def _forward_scope(
             break  # "without wheezes or rhonchi on your abdominal exam bowel sounds are present"
         if j > end and _new_subject(toks, j):
             break  # "i do n't appreciate any extra beats ... your skin is pink": its own clause
+        if j > end and _run_on_statement(toks, gaps, j):
+            break  # "no rash she vomited once", "no stridor chest clear": speech run on
         if j > end and "," in gaps[j]:
             item = j + 1
             while item < len(toks) and item - j <= _LONG_ITEM:
@@ -1829,6 +1831,48 @@ def _new_subject(toks: list[Token], j: int) -> bool:
         )
         and toks[j + 1].text not in _CLAUSE_VERBS
     )
+
+
+# a pronoun that opens a clause of its own ("no rash she vomited once last night"), with the
+# words a verb after it is told by; a contraction is a subject and its verb in one word
+_PRONOUN_SUBJECTS = frozenset({"i", "we", "she", "he", "they"})
+_CONTRACTED_CLAUSES = frozenset(
+    {"i'll", "we'll", "she'll", "he'll", "they'll", "i'd", "we'd", "she's", "he's", "we're"}
+    | {"they're", "i'm", "we've", "they've"}
+)
+_PRONOUN_VERBS = _CLAUSE_VERBS | {"will", "would", "can", "could", "should", "may", "might", "must"}
+# words after which a subject and its verb are what the trigger says ("don't think she has")
+_CLAUSE_TAKERS = frozenset(
+    {"that", "if", "whether", "think", "thinks", "know", "knows", "sure", "say", "says"}
+    | {"said", "when", "because", "feel", "feels", "believe", "told", "tell"}
+)
+# an amount that opens an item of its own ("no back pain a little blood yesterday")
+_AMOUNT_WORDS = frozenset({"little", "bit", "lot", "few", "couple"})
+# exam states told right after the part, without a comma ("no stridor chest clear")
+_EXAM_STATES = frozenset({"clear", "normal", "soft", "intact", "unremarkable", "nad"})
+_JOINERS = frozenset({"or", "and", "nor", "of", "for", "in", "with", "than", "to", "the"})
+
+
+def _run_on_statement(toks: list[Token], gaps: list[str], j: int) -> bool:
+    """Whether token ``j`` opens a statement of its own in speech run on without stops, after
+    a negated finding: a pronoun and its verb ("no rash she vomited once", "no red flags
+    today I'll add naproxen"), an amount ("no back pain a little blood yesterday") or a part
+    and its exam state ("no stridor chest clear"); not after a word that takes a clause ("don't
+    think she has") or joins a phrase ("no pain for a few days"); a stop between the words is
+    read by the caller's list rules ("no external lesions, normal labia")."""
+    word, before = toks[j].text, toks[j - 1].text
+    if before in _JOINERS or before in _CLAUSE_TAKERS or gaps[j].strip():
+        return False
+    if j + 1 < len(toks) and gaps[j + 1].strip():
+        return word in _CONTRACTED_CLAUSES
+    nxt = toks[j + 1].text if j + 1 < len(toks) else ""
+    if word in _CONTRACTED_CLAUSES:
+        return True
+    if word in _PRONOUN_SUBJECTS:
+        return nxt in _PRONOUN_VERBS or (nxt.endswith("ed") and len(nxt) > 4)
+    if word == "a":
+        return nxt in _AMOUNT_WORDS
+    return nxt in _EXAM_STATES and not toks[j].is_number
 
 
 # words that open a list item of its own after a negated one: an amount of a present finding
@@ -2600,9 +2644,17 @@ def _says_yes(answer: str) -> bool:
     return any(_POSITIVE.fullmatch(part.strip()) is not None for part in first.split(",")[1:])
 
 
+# a "no" run on into a clause of its own, in a transcript without stops ("no if anything I've
+# put on a bit", "no she's been fine"): no noun follows it, so it answers, and negates nothing
+_NO_THEN_CLAUSE = re.compile(
+    r"(?:no|nope|nah)\s+(?:if|i|i've|i'm|i'd|she|she's|he|he's|it|it's|they|they're|we|not"
+    r"|never|nothing|none|that's|thank|thanks)\b(?!-)"
+)
+
+
 def _is_bare_no(answer: str) -> bool:
     """A short reply (or one that opens with a bare yes/no) that says no."""
-    if _LEADING_NEGATIVE.match(answer):
+    if _LEADING_NEGATIVE.match(answer) or _NO_THEN_CLAUSE.match(answer):
         return True
     short = len(answer.split()) <= 5 or _BARE_ANSWER.match(answer)
     return bool(short) and _NEGATIVE.match(answer) is not None

@@ -1,0 +1,120 @@
+"""Session 13, round 2: negation scope in speech run on without stops. A "no" ends where a
+pronoun and its verb open a clause ("no rash she vomited once"), where an amount opens an item
+("no back pain a little blood yesterday") and where a part is told with its exam state ("no
+stridor chest clear"); a "no" run on into a clause of its own answers the question before it
+("weight loss - no if anything I've put on a bit"). Each change has a control: a real negation
+still reads as one."""
+
+from __future__ import annotations
+
+import medfact.verifiers  # noqa: F401 - the rules first
+from medfact.analysis import AFFIRMED, ASKED, NEGATED, AnalyzedText, Analyzer, Token
+from medfact.pipeline import cached_engine
+from medfact.segment import ClinicalSegmenter
+from medfact.types import Assessment
+
+
+def _read(text: str) -> AnalyzedText:
+    return Analyzer()(text, ClinicalSegmenter()(text))
+
+
+def _tok(doc: AnalyzedText, word: str, nth: int = 0) -> Token:
+    return [t for t in doc.tokens if t.text == word][nth]
+
+
+def _score(output: str, context: str) -> Assessment:
+    engine = cached_engine({"pipeline": {"learned_verifiers": [], "model": ""}})
+    return engine.score_one(output, context)
+
+
+def _negation(assessment: Assessment) -> list[str]:
+    return [f.message for f in assessment.findings if f.rule == "negation.v1" and f.risk >= 3]
+
+
+# -- a pronoun and its verb ---------------------------------------------------------------------
+
+
+def test_a_pronoun_and_its_verb_end_a_spoken_no() -> None:
+    doc = _read("Doctor: Any rash?\nMother: no rash she vomited once last night\n")
+    assert _tok(doc, "rash", 1).polarity == NEGATED
+    assert _tok(doc, "vomited").polarity == AFFIRMED
+
+
+def test_a_contracted_subject_ends_a_spoken_no() -> None:
+    context = (
+        "Doctor: power is normal so this sounds like sciatica no red flags today I'll add in "
+        "naproxen five hundred twice a day with omeprazole\n"
+        "Patient: okay\n"
+    )
+    assert _tok(_read(context), "naproxen").polarity == AFFIRMED
+    assert not _negation(_score("Plan: add naproxen 500 mg BD + omeprazole.", context))
+
+
+def test_a_clause_the_negation_governs_stays_negated() -> None:
+    # controls: "don't think she has", "denies she has had": the clause is what is denied
+    doc = _read("I don't think she has pneumonia. The patient denies she has had chest pain.")
+    assert _tok(doc, "pneumonia").polarity == NEGATED
+    assert _tok(doc, "chest").polarity == NEGATED
+
+
+# -- an amount, an exam state --------------------------------------------------------------------
+
+
+def test_an_amount_opens_an_item_of_its_own() -> None:
+    context = (
+        "Doctor: any fever back pain blood in the urine\n"
+        "Patient: no fever no back pain a little blood yesterday\n"
+    )
+    doc = _read(context)
+    assert _tok(doc, "blood", 1).polarity == AFFIRMED
+    assert _tok(doc, "back", 1).polarity == NEGATED
+
+
+def test_an_amount_after_a_preposition_stays_in_scope() -> None:
+    # control: "for a few days" is part of what is denied
+    assert _tok(_read("No pain for a few days."), "days").polarity == NEGATED
+
+
+def test_a_part_with_its_exam_state_ends_a_spoken_no() -> None:
+    context = (
+        "Doctor: there's mild lip swelling no stridor chest clear so this was anaphylaxis\n"
+        "Patient: okay\n"
+    )
+    doc = _read(context)
+    assert _tok(doc, "stridor").polarity == NEGATED
+    assert _tok(doc, "chest").polarity == AFFIRMED
+    assert not _negation(_score("O/E: mild lip swelling, no stridor, chest clear.", context))
+
+
+def test_an_exam_state_after_a_comma_is_left_to_the_list_rules() -> None:
+    # control: "no external lesions, normal labia": "lesions" is still denied
+    doc = _read("Pelvic exam: No external lesions, normal labia majora.")
+    assert _tok(doc, "lesions").polarity == NEGATED
+
+
+def test_a_real_flip_of_a_spoken_denial_is_still_caught() -> None:
+    context = "Doctor: any rash\nMother: no rash she vomited once last night\n"
+    assert _negation(_score("Rash. Vomited once last night.", context))
+
+
+# -- a no run on into a clause -----------------------------------------------------------------
+
+_WEIGHT = (
+    "Doctor: any fevers or night sweats\n"
+    "Patient: no nothing like that\n"
+    "Doctor: weight loss\n"
+    "Patient: no if anything I've put on a bit\n"
+    "Doctor: and you're still on the ramipril\n"
+    "Patient: yes\n"
+)
+
+
+def test_a_no_run_on_into_a_clause_answers_the_question() -> None:
+    assert _tok(_read(_WEIGHT), "loss").polarity == NEGATED
+    assert not _negation(_score("No fever, night sweats or weight loss.", _WEIGHT))
+
+
+def test_a_no_before_a_noun_is_no_bare_answer() -> None:
+    # control: "no blood but ..." names what it denies; the question is only asked
+    text = "Doctor: any cough or blood\nPatient: no blood but a dry cough every morning\n"
+    assert _tok(_read(text), "cough").polarity == ASKED
