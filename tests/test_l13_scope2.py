@@ -118,3 +118,35 @@ def test_a_no_before_a_noun_is_no_bare_answer() -> None:
     # control: "no blood but ..." names what it denies; the question is only asked
     text = "Doctor: any cough or blood\nPatient: no blood but a dry cough every morning\n"
     assert _tok(_read(text), "cough").polarity == ASKED
+
+
+# -- an answer that names what it denies and tells of the rest ------------------------------------
+
+_URINE = (
+    "Doctor: you said you've got burning when you pass urine\n"
+    "Patient: yes since Sunday\n"
+    "Doctor: any fever back pain blood in the urine\n"
+    "Patient: no fever no back pain a little blood yesterday\n"
+    "Doctor: any chance you might be pregnant\n"
+    "Patient: no\n"
+)
+
+
+def test_a_no_that_names_what_it_denies_leaves_the_rest_of_the_question() -> None:
+    output = "Dysuria since Sunday; haematuria yesterday. No fever, no loin pain."
+    assert not _negation(_score(output, _URINE))
+
+
+def test_an_answer_that_names_its_denial_still_denies_it() -> None:
+    # control: the fever the answer denies by name is still denied
+    assert _negation(_score("Dysuria since Sunday with fever; haematuria yesterday.", _URINE))
+
+
+def test_an_answer_that_denies_as_a_whole_denies_every_item() -> None:
+    # control: "no nothing like that" tells of nothing present, so all that was asked is denied
+    context = (
+        "Doctor: any fever back pain blood in the urine\n"
+        "Patient: no nothing like that\n"
+        "Doctor: okay\n"
+    )
+    assert _negation(_score("Dysuria with haematuria.", context))
