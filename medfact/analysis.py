@@ -1979,6 +1979,9 @@ _ASKING_PAIRS = frozenset(
     {("do", "you"), ("did", "you"), ("have", "you"), ("are", "you"), ("is", "there")}
     | {("how", "about"), ("what", "about"), ("were", "you"), ("has", "there")}
 )
+# a patient's question, read only where a turn opens with it ("is that the one that needs an
+# operation", "will i need surgery"); at a turn's end "is that correct" is a tag
+_OPENING_PAIRS = _ASKING_PAIRS | {("is", "that"), ("will", "i"), ("do", "i"), ("can", "i")}
 
 
 _OPEN_QUESTION = frozenset({"how", "what", "where", "when", "which", "why", "who"})
@@ -2011,6 +2014,7 @@ def _asks(toks: list[Token]) -> bool:
 
 _OPENING_FILLERS = frozenset(
     {"okay", "ok", "alright", "all", "right", "and", "so", "um", "uh", "now", "well", "doctor"}
+    | {"patient"}
     | {"then", "also", "just", "let", "me", "ask", "tell", "hmm", "yeah", "good", "great"}
 )
 
@@ -2047,7 +2051,7 @@ def _opens_question(toks: list[Token]) -> bool:
     rest = words[k : k + 2]
     if not rest:
         return False
-    return rest[0] in _ASKING or (len(rest) == 2 and (rest[0], rest[1]) in _ASKING_PAIRS)
+    return rest[0] in _ASKING or (len(rest) == 2 and (rest[0], rest[1]) in _OPENING_PAIRS)
 
 
 def _is_question(text: str, n_tokens: int) -> bool:

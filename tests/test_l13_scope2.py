@@ -8,7 +8,7 @@ still reads as one."""
 from __future__ import annotations
 
 import medfact.verifiers  # noqa: F401 - the rules first
-from medfact.analysis import AFFIRMED, ASKED, NEGATED, AnalyzedText, Analyzer, Token
+from medfact.analysis import AFFIRMED, ASKED, NEGATED, UNCERTAIN, AnalyzedText, Analyzer, Token
 from medfact.pipeline import cached_engine
 from medfact.segment import ClinicalSegmenter
 from medfact.types import Assessment
@@ -29,6 +29,10 @@ def _score(output: str, context: str) -> Assessment:
 
 def _negation(assessment: Assessment) -> list[str]:
     return [f.message for f in assessment.findings if f.rule == "negation.v1" and f.risk >= 3]
+
+
+def _certainty(assessment: Assessment) -> list[str]:
+    return [f.message for f in assessment.findings if "stated as fact" in f.message]
 
 
 # -- a pronoun and its verb ---------------------------------------------------------------------
@@ -150,3 +154,38 @@ def test_an_answer_that_denies_as_a_whole_denies_every_item() -> None:
         "Doctor: okay\n"
     )
     assert _negation(_score("Dysuria with haematuria.", context))
+
+
+# -- an option to be weighed; a patient's question answered "not usually" ------------------------
+
+
+def test_an_option_to_be_explored_is_hedged() -> None:
+    doc = _read("Hospice transfer may be explored if a bed is available.")
+    assert _tok(doc, "hospice").polarity == UNCERTAIN
+    context = "Possible transfer to hospice if a bed becomes available - to be explored."
+    assert not _certainty(_score("Hospice transfer may be explored if a bed is free.", context))
+
+
+def test_a_plan_made_is_not_hedged() -> None:
+    # control: the transfer told as done is still stated as fact against a possible one
+    assert _tok(_read("Transferred to hospice today."), "hospice").polarity == AFFIRMED
+
+
+_OPERATION = (
+    "Doctor: it's a break of the scaphoid bone and it's not displaced\n"
+    "Patient: is that the one that needs an operation\n"
+    "Doctor: not usually when it's not displaced we put you in a cast for six weeks\n"
+    "Patient: okay\n"
+)
+
+
+def test_a_patients_question_answered_not_usually_is_denied() -> None:
+    assert _tok(_read(_OPERATION), "operation").polarity == NEGATED
+    output = "Undisplaced scaphoid fracture; cast 6/52; surgery not needed."
+    assert not _negation(_score(output, _OPERATION))
+
+
+def test_a_patients_statement_is_not_a_question() -> None:
+    # control: "is that" inside a turn is no question's opening
+    doc = _read("Patient: my wrist is that sore I need an operation\nDoctor: okay\n")
+    assert _tok(doc, "operation").polarity == AFFIRMED
