@@ -857,6 +857,10 @@ class Analyzer:
                 reach = _forward_scope(toks, end, gaps, ahead, colons)
                 if kind == NEGATED:
                     reach = _past_change_word(reach, words, gaps)
+                elif kind == UNCERTAIN:
+                    # "I think this is a flare up of your COPD": the patient's own condition,
+                    # named with a possessive, is known; the hedge is of what it is doing now
+                    reach = [j for j in reach if not _owned(toks, j)]
                 for j in reach:
                     if toks[j].polarity == AFFIRMED or kind == NEGATED:
                         toks[j].polarity = kind
@@ -1847,10 +1851,24 @@ _CLAUSE_TAKERS = frozenset(
     | {"said", "when", "because", "feel", "feels", "believe", "told", "tell"}
 )
 # an amount that opens an item of its own ("no back pain a little blood yesterday")
+_DEMONSTRATIVES = frozenset({"the", "this", "that", "these", "those"})
 _AMOUNT_WORDS = frozenset({"little", "bit", "lot", "few", "couple"})
 # exam states told right after the part, without a comma ("no stridor chest clear")
 _EXAM_STATES = frozenset({"clear", "normal", "soft", "intact", "unremarkable", "nad"})
 _JOINERS = frozenset({"or", "and", "nor", "of", "for", "in", "with", "than", "to", "the"})
+
+
+_OWNERS = frozenset({"your", "his", "their", "my"})
+
+
+def _owned(toks: list[Token], j: int) -> bool:
+    """Whether token ``j`` is a clinical word right after a possessive ("your COPD", "his
+    asthma"), or the word after it in the same name ("your heart failure")."""
+    if not is_clinical(toks[j]):
+        return False
+    return toks[j - 1].text in _OWNERS or (
+        j > 1 and toks[j - 2].text in _OWNERS and is_clinical(toks[j - 1])
+    )
 
 
 def _run_on_statement(toks: list[Token], gaps: list[str], j: int) -> bool:
@@ -1861,6 +1879,9 @@ def _run_on_statement(toks: list[Token], gaps: list[str], j: int) -> bool:
     think she has") or joins a phrase ("no pain for a few days"); a stop between the words is
     read by the caller's list rules ("no external lesions, normal labia")."""
     word, before = toks[j].text, toks[j - 1].text
+    if word == "and" and j + 3 < len(toks) and toks[j + 1].text in _DEMONSTRATIVES:
+        # "... probably from a urine infection and the oxybutynin can make confusion worse"
+        return toks[j + 3].text in _PRONOUN_VERBS
     if before in _JOINERS or before in _CLAUSE_TAKERS or gaps[j].strip():
         return False
     if j + 1 < len(toks) and gaps[j + 1].strip():

@@ -189,3 +189,32 @@ def test_a_patients_statement_is_not_a_question() -> None:
     # control: "is that" inside a turn is no question's opening
     doc = _read("Patient: my wrist is that sore I need an operation\nDoctor: okay\n")
     assert _tok(doc, "operation").polarity == AFFIRMED
+
+
+# -- what a hedge does not reach ---------------------------------------------------------------
+
+
+def test_a_hedge_does_not_reach_the_patients_own_condition() -> None:
+    doc = _read("Doctor: I think this is a flare up of your COPD with an infection\nPatient: ok\n")
+    assert _tok(doc, "copd").polarity == AFFIRMED
+    assert _tok(doc, "flare").polarity == UNCERTAIN
+
+
+def test_a_hedged_diagnosis_without_a_possessive_stays_hedged() -> None:
+    # control: "I think you have asthma" is the doctor's suggestion
+    assert _tok(_read("I think you have asthma."), "asthma").polarity == UNCERTAIN
+
+
+def test_a_clause_with_its_own_subject_ends_a_hedge() -> None:
+    text = (
+        "Doctor: I think she has delirium probably from a urine infection and the oxybutynin "
+        "can make confusion worse\nSon: okay\n"
+    )
+    doc = _read(text)
+    assert _tok(doc, "confusion").polarity == AFFIRMED
+    assert _tok(doc, "infection").polarity == UNCERTAIN
+
+
+def test_a_list_joined_by_and_the_stays_in_scope() -> None:
+    # control: "and the leg" names another part of what is denied
+    assert _tok(_read("No pain in the arm and the leg."), "leg").polarity == NEGATED
