@@ -803,6 +803,8 @@ class Analyzer:
                 continue  # "Tylenol No. 3": a number's name, not a negation
             if words[start] == "may" and end - start == 1 and _month_may(toks, start):
                 continue  # "on 12 May: swelling of the lips": the month, not a hedge
+            if words[start] == "not" and _on_which_days(words, end):
+                continue  # "folic acid weekly, not on methotrexate day": when, not whether
             if words[start] == "never" and _NEVER_THIS_GOOD.match(" ".join(words[end : end + 9])):
                 continue  # "she has never seen my blood pressure this good": praise, no denial
             if forward and kind == UNCERTAIN and words[start] in ("vs", "versus"):
@@ -923,6 +925,12 @@ class Analyzer:
                         break
                     toks[j].polarity = NEGATED
                     toks[j].trigger = toks[i].start
+            if w == "window" and i > 1 and "outside" in words[max(0, i - 5) : i - 1]:
+                # "outside the thrombolysis window": too late for the treatment named in it
+                at = max(k for k in range(max(0, i - 5), i - 1) if words[k] == "outside")
+                for j in range(at + 1, i):
+                    if words[j] not in ("the", "of", "a"):
+                        toks[j].polarity, toks[j].trigger = NEGATED, toks[at].start
             if w.startswith("non-") and "-".join(w.split("-")[:2]) not in terms.NON_NAMES:
                 # "non-tender", "non-healing wound": the word itself only ("non-HDL" is a name)
                 toks[i].polarity = NEGATED
@@ -1859,6 +1867,17 @@ _JOINERS = frozenset({"or", "and", "nor", "of", "for", "in", "with", "than", "to
 
 
 _OWNERS = frozenset({"your", "his", "their", "my"})
+_DAYS = frozenset({"day", "days"})
+
+
+def _on_which_days(words: list[str], end: int) -> bool:
+    """Whether the "not" that ends at ``end`` opens "on ... day(s)", a schedule ("not on
+    methotrexate day", "not on the same day", "not on dialysis days"), not a denial."""
+    return (
+        end < len(words)
+        and words[end] == "on"
+        and any(w in _DAYS for w in words[end + 1 : end + 4])
+    )
 
 
 def _owned(toks: list[Token], j: int) -> bool:

@@ -218,3 +218,27 @@ def test_a_clause_with_its_own_subject_ends_a_hedge() -> None:
 def test_a_list_joined_by_and_the_stays_in_scope() -> None:
     # control: "and the leg" names another part of what is denied
     assert _tok(_read("No pain in the arm and the leg."), "leg").polarity == NEGATED
+
+
+# -- a schedule, a window ----------------------------------------------------------------------
+
+
+def test_not_on_a_drugs_day_is_a_schedule() -> None:
+    doc = _read("Folic acid 5 mg once weekly, not on methotrexate day.")
+    assert _tok(doc, "methotrexate").polarity == AFFIRMED
+    context = "Pharmacist: you're starting methotrexate fifteen mg once a week\nPatient: ok\n"
+    output = "Methotrexate 15 mg once weekly. Folic acid weekly, not on methotrexate day."
+    assert not _negation(_score(output, context))
+
+
+def test_not_on_a_drug_is_still_denied() -> None:
+    # control: "not on methotrexate" denies the drug
+    assert _tok(_read("Not on methotrexate."), "methotrexate").polarity == NEGATED
+
+
+def test_outside_a_treatments_window_denies_the_treatment() -> None:
+    doc = _read("Doctor: he's outside the thrombolysis window because he was last seen well\n")
+    assert _tok(doc, "thrombolysis").polarity == NEGATED
+    # control: a treatment given within its window is affirmed
+    doc = _read("Doctor: he's within the thrombolysis window so we'll give it now\n")
+    assert _tok(doc, "thrombolysis").polarity == AFFIRMED
