@@ -803,6 +803,8 @@ class Analyzer:
                 continue  # "Tylenol No. 3": a number's name, not a negation
             if words[start] == "may" and end - start == 1 and _month_may(toks, start):
                 continue  # "on 12 May: swelling of the lips": the month, not a hedge
+            if words[start] == "not" and _on_which_days(words, end):
+                continue  # "folic acid weekly, not on methotrexate day": when, not whether
             if words[start] == "never" and _NEVER_THIS_GOOD.match(" ".join(words[end : end + 9])):
                 continue  # "she has never seen my blood pressure this good": praise, no denial
             if forward and kind == UNCERTAIN and words[start] in ("vs", "versus"):
@@ -857,6 +859,10 @@ class Analyzer:
                 reach = _forward_scope(toks, end, gaps, ahead, colons)
                 if kind == NEGATED:
                     reach = _past_change_word(reach, words, gaps)
+                elif kind == UNCERTAIN:
+                    # "I think this is a flare up of your COPD": the patient's own condition,
+                    # named with a possessive, is known; the hedge is of what it is doing now
+                    reach = [j for j in reach if not _owned(toks, j)]
                 for j in reach:
                     if toks[j].polarity == AFFIRMED or kind == NEGATED:
                         toks[j].polarity = kind
@@ -919,6 +925,12 @@ class Analyzer:
                         break
                     toks[j].polarity = NEGATED
                     toks[j].trigger = toks[i].start
+            if w == "window" and i > 1 and "outside" in words[max(0, i - 5) : i - 1]:
+                # "outside the thrombolysis window": too late for the treatment named in it
+                at = max(k for k in range(max(0, i - 5), i - 1) if words[k] == "outside")
+                for j in range(at + 1, i):
+                    if words[j] not in ("the", "of", "a"):
+                        toks[j].polarity, toks[j].trigger = NEGATED, toks[at].start
             if w.startswith("non-") and "-".join(w.split("-")[:2]) not in terms.NON_NAMES:
                 # "non-tender", "non-healing wound": the word itself only ("non-HDL" is a name)
                 toks[i].polarity = NEGATED
@@ -1719,6 +1731,8 @@ def _forward_scope(
             break  # "without wheezes or rhonchi on your abdominal exam bowel sounds are present"
         if j > end and _new_subject(toks, j):
             break  # "i do n't appreciate any extra beats ... your skin is pink": its own clause
+        if j > end and _run_on_statement(toks, gaps, j):
+            break  # "no rash she vomited once", "no stridor chest clear": speech run on
         if j > end and "," in gaps[j]:
             item = j + 1
             while item < len(toks) and item - j <= _LONG_ITEM:
@@ -1831,6 +1845,76 @@ def _new_subject(toks: list[Token], j: int) -> bool:
     )
 
 
+# a pronoun that opens a clause of its own ("no rash she vomited once last night"), with the
+# words a verb after it is told by; a contraction is a subject and its verb in one word
+_PRONOUN_SUBJECTS = frozenset({"i", "we", "she", "he", "they"})
+_CONTRACTED_CLAUSES = frozenset(
+    {"i'll", "we'll", "she'll", "he'll", "they'll", "i'd", "we'd", "she's", "he's", "we're"}
+    | {"they're", "i'm", "we've", "they've"}
+)
+_PRONOUN_VERBS = _CLAUSE_VERBS | {"will", "would", "can", "could", "should", "may", "might", "must"}
+# words after which a subject and its verb are what the trigger says ("don't think she has")
+_CLAUSE_TAKERS = frozenset(
+    {"that", "if", "whether", "think", "thinks", "know", "knows", "sure", "say", "says"}
+    | {"said", "when", "because", "feel", "feels", "believe", "told", "tell"}
+)
+# an amount that opens an item of its own ("no back pain a little blood yesterday")
+_DEMONSTRATIVES = frozenset({"the", "this", "that", "these", "those"})
+_AMOUNT_WORDS = frozenset({"little", "bit", "lot", "few", "couple"})
+# exam states told right after the part, without a comma ("no stridor chest clear")
+_EXAM_STATES = frozenset({"clear", "normal", "soft", "intact", "unremarkable", "nad"})
+_JOINERS = frozenset({"or", "and", "nor", "of", "for", "in", "with", "than", "to", "the"})
+
+
+_OWNERS = frozenset({"your", "his", "their", "my"})
+_DAYS = frozenset({"day", "days"})
+
+
+def _on_which_days(words: list[str], end: int) -> bool:
+    """Whether the "not" that ends at ``end`` opens "on ... day(s)", a schedule ("not on
+    methotrexate day", "not on the same day", "not on dialysis days"), not a denial."""
+    return (
+        end < len(words)
+        and words[end] == "on"
+        and any(w in _DAYS for w in words[end + 1 : end + 4])
+    )
+
+
+def _owned(toks: list[Token], j: int) -> bool:
+    """Whether token ``j`` is a clinical word right after a possessive ("your COPD", "his
+    asthma"), or the word after it in the same name ("your heart failure")."""
+    if not is_clinical(toks[j]):
+        return False
+    return toks[j - 1].text in _OWNERS or (
+        j > 1 and toks[j - 2].text in _OWNERS and is_clinical(toks[j - 1])
+    )
+
+
+def _run_on_statement(toks: list[Token], gaps: list[str], j: int) -> bool:
+    """Whether token ``j`` opens a statement of its own in speech run on without stops, after
+    a negated finding: a pronoun and its verb ("no rash she vomited once", "no red flags
+    today I'll add naproxen"), an amount ("no back pain a little blood yesterday") or a part
+    and its exam state ("no stridor chest clear"); not after a word that takes a clause ("don't
+    think she has") or joins a phrase ("no pain for a few days"); a stop between the words is
+    read by the caller's list rules ("no external lesions, normal labia")."""
+    word, before = toks[j].text, toks[j - 1].text
+    if word == "and" and j + 3 < len(toks) and toks[j + 1].text in _DEMONSTRATIVES:
+        # "... probably from a urine infection and the oxybutynin can make confusion worse"
+        return toks[j + 3].text in _PRONOUN_VERBS
+    if before in _JOINERS or before in _CLAUSE_TAKERS or gaps[j].strip():
+        return False
+    if j + 1 < len(toks) and gaps[j + 1].strip():
+        return word in _CONTRACTED_CLAUSES
+    nxt = toks[j + 1].text if j + 1 < len(toks) else ""
+    if word in _CONTRACTED_CLAUSES:
+        return True
+    if word in _PRONOUN_SUBJECTS:
+        return nxt in _PRONOUN_VERBS or (nxt.endswith("ed") and len(nxt) > 4)
+    if word == "a":
+        return nxt in _AMOUNT_WORDS
+    return nxt in _EXAM_STATES and not toks[j].is_number
+
+
 # words that open a list item of its own after a negated one: an amount of a present finding
 # ("no asterixis, mild scleral icterus, trace edema") or an instruction of a plan ("no NSAIDs,
 # refer for transplant evaluation")
@@ -1935,6 +2019,9 @@ _ASKING_PAIRS = frozenset(
     {("do", "you"), ("did", "you"), ("have", "you"), ("are", "you"), ("is", "there")}
     | {("how", "about"), ("what", "about"), ("were", "you"), ("has", "there")}
 )
+# a patient's question, read only where a turn opens with it ("is that the one that needs an
+# operation", "will i need surgery"); at a turn's end "is that correct" is a tag
+_OPENING_PAIRS = _ASKING_PAIRS | {("is", "that"), ("will", "i"), ("do", "i"), ("can", "i")}
 
 
 _OPEN_QUESTION = frozenset({"how", "what", "where", "when", "which", "why", "who"})
@@ -1967,6 +2054,7 @@ def _asks(toks: list[Token]) -> bool:
 
 _OPENING_FILLERS = frozenset(
     {"okay", "ok", "alright", "all", "right", "and", "so", "um", "uh", "now", "well", "doctor"}
+    | {"patient"}
     | {"then", "also", "just", "let", "me", "ask", "tell", "hmm", "yeah", "good", "great"}
 )
 
@@ -2003,7 +2091,7 @@ def _opens_question(toks: list[Token]) -> bool:
     rest = words[k : k + 2]
     if not rest:
         return False
-    return rest[0] in _ASKING or (len(rest) == 2 and (rest[0], rest[1]) in _ASKING_PAIRS)
+    return rest[0] in _ASKING or (len(rest) == 2 and (rest[0], rest[1]) in _OPENING_PAIRS)
 
 
 def _is_question(text: str, n_tokens: int) -> bool:
@@ -2600,9 +2688,17 @@ def _says_yes(answer: str) -> bool:
     return any(_POSITIVE.fullmatch(part.strip()) is not None for part in first.split(",")[1:])
 
 
+# a "no" run on into a clause of its own, in a transcript without stops ("no if anything I've
+# put on a bit", "no she's been fine"): no noun follows it, so it answers, and negates nothing
+_NO_THEN_CLAUSE = re.compile(
+    r"(?:no|nope|nah)\s+(?:if|i|i've|i'm|i'd|she|she's|he|he's|it|it's|they|they're|we|not"
+    r"|never|nothing|none|that's|thank|thanks)\b(?!-)"
+)
+
+
 def _is_bare_no(answer: str) -> bool:
     """A short reply (or one that opens with a bare yes/no) that says no."""
-    if _LEADING_NEGATIVE.match(answer):
+    if _LEADING_NEGATIVE.match(answer) or _NO_THEN_CLAUSE.match(answer):
         return True
     short = len(answer.split()) <= 5 or _BARE_ANSWER.match(answer)
     return bool(short) and _NEGATIVE.match(answer) is not None

@@ -1106,6 +1106,7 @@ def _answered(ctx: AnalyzedText) -> dict[int, tuple[str, int | None]]:
         if not asked or len(asked) > _QUESTION_WORDS:
             continue  # no question word, or a long run-on after it: more than a question
         denial = _DENYING_ANSWER.match(nxt.text)
+        named = _named_denials(ctx, nxt_idx, idx) if denial is not None else None
         if denial is not None:
             reading: tuple[str, int | None] = (NEGATED, nxt.span[0] + denial.start())
         elif _AFFIRMING_ANSWER.match(nxt.text):
@@ -1118,8 +1119,30 @@ def _answered(ctx: AnalyzedText) -> dict[int, tuple[str, int | None]]:
             # had any chest pain or shortness of breath - no i think ... i was doing fine")
             asked_before = tok.polarity == ASKED and reading[0] == NEGATED
             if (tok.polarity == AFFIRMED or asked_before) and is_content(tok):
-                out[i] = reading
+                out[i] = reading if named is None or tok.stem in named else (ASKED, None)
     return out
+
+
+def _named_denials(
+    ctx: AnalyzedText, answer: list[int], question: list[int]
+) -> frozenset[str] | None:
+    """The stems an answer denies by name when it goes on to tell of something present ("any
+    rash any vomiting - no rash she vomited once", "any fever back pain blood in the urine - no
+    fever no back pain a little blood yesterday"): its "no" is of what it names, not of all
+    that was asked; None for an answer that denies as a whole ("no nothing like that", "no i
+    sleep like a rock"). What it tells of is a clinical word or a word of the question."""
+    toks = [ctx.tokens[i] for i in answer]
+    first = next((k for k, t in enumerate(toks) if t.text in _DENIALS), None)
+    if first is None or first + 1 >= len(toks) or toks[first + 1].polarity != NEGATED:
+        return None  # a bare no, or one run on into a clause of its own
+    asked = {ctx.tokens[i].text for i in question if is_content(ctx.tokens[i])}
+    told = toks[first + 1 :]
+    if not any(t.polarity == AFFIRMED and (is_clinical(t) or t.text in asked) for t in told):
+        return None
+    return frozenset(t.stem for t in toks if t.polarity == NEGATED)
+
+
+_DENIALS = frozenset({"no", "nope", "nah", "never", "none"})
 
 
 def _narrowed(ctx: AnalyzedText, mention: Token) -> bool:
