@@ -115,6 +115,7 @@ _HOUSEHOLD = re.compile(
 
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
+_AGE_SEX = re.compile(r"[^\S\n]+\d{1,3}[^\S\n]?[MF]\b")
 _SPELLED = re.compile(r"\b[A-Z](?: [A-Z]\b)+")
 
 
@@ -151,6 +152,12 @@ _NOT_BEFORE = {
 # air, not rheumatoid arthritis.
 _NOT_AFTER = {
     ("ra",): re.compile(r"(?:%|\bon|\bsats?|\bspo2|\bo2|\bsaturations?)\s*$", re.I),
+    # "renal fx normal", "LFTs: liver fx ok": an organ's function, not a fracture
+    ("fx",): re.compile(
+        r"\b(?:renal|kidney|liver|hepatic|thyroid|lung|pulmonary|bowel|bladder|cardiac|heart|"
+        r"LV|RV|ventricular|systolic|diastolic|motor|sensory|cognitive|sexual)\s*$",
+        re.I,
+    ),
     # "hormone-receptor positive (ER and PR)": the oestrogen receptor, not the emergency room
     ("er",): re.compile(r"\b(?:receptors?|positive|negative)\s*\(?\s*$", re.I),
     # "low back pain with right leg radiation": where the pain spreads, not radiotherapy
@@ -308,6 +315,13 @@ class AliasIndex:
                 before = _NOT_AFTER.get(tuple(lowers[i : i + n]))
                 if before and before.search(text, max(0, start - 16), start):
                     continue
+                if (
+                    n == 1
+                    and len(words[i]) <= 3
+                    and words[i].isupper()
+                    and _AGE_SEX.match(text, end)
+                ):
+                    continue  # "B2-4 LP 71M", "LM 33M": a patient's initials before age and sex
                 for e in dict.fromkeys(hits):
                     found.append(Mention(e.kind, e.concept, start, end, text[start:end]))
                 step = n
@@ -610,7 +624,8 @@ _FULL = re.compile(
 )
 _DNR = re.compile(
     r"\b(?:DNR|DNACPR|DNAR|do[\s-]+not[\s-]+(?:attempt[\s-]+)?(?:cardiopulmonary[\s-]+)?"
-    r"resuscitat\w*|no\s+(?:CPR|resuscitation)|not\s+for\s+(?:CPR|resuscitation)"
+    # "not for resus": the ward's short form
+    r"resuscitat\w*|no\s+(?:CPR|resus(?:citation)?)|not\s+for\s+(?:CPR|resus(?:citation)?)"
     r"|allow natural death)\b"
     # "If my heart stops, let me go", "let him go peacefully"
     r"|\blet\s+(?:me|him|her|them)\s+go(?:\s+(?:peacefully|naturally|in\s+peace)\b|(?=\s*[.,;!]))",
@@ -640,7 +655,7 @@ _NOT_AN_ORDER = re.compile(r"\s+(?:discussion|decision|conversation|form|status)
 
 
 _CODE_HINT = re.compile(
-    r"code|DN[RI]|CPR|resusc|intubat|tube|ventilat|comfort|CMO|natural death|compression|"
+    r"code|DN[RI]|CPR|resus|intubat|tube|ventilat|comfort|CMO|natural death|compression|"
     r"restart|everything done|everything possible|pumping|let (?:me|him|her|them) go",
     re.I,
 )
@@ -652,7 +667,7 @@ _CODE_HINT_WORDS = (
     "dnr",
     "dni",
     "cpr",
-    "resusc",
+    "resus",  # "resuscitation", "not for resus"
     "intubat",
     "tube",
     "ventilat",
@@ -822,7 +837,8 @@ ALLERGEN_WORDS = frozenset(
     {"sulfa", "sulpha", "sulfonamide", "sulphonamide", "latex", "iodine", "contrast", "peanut"}
     | {"nut", "shellfish", "egg", "penicillin", "nsaid", "opiate", "opioid", "cephalosporin"}
 )
-_NOUN_ALLERGY = re.compile(r"\b([A-Za-z][\w-]{2,})\s+allerg(?:y|ies)\b", re.IGNORECASE)
+# "penicillin allergy"; not across a line ("Pre-op assessment" / "ALLERGY: chlorhexidine")
+_NOUN_ALLERGY = re.compile(r"\b([A-Za-z][\w-]{2,})[^\S\n]+allerg(?:y|ies)\b", re.IGNORECASE)
 
 
 def _allergy_hint(text: str) -> bool:
@@ -974,6 +990,25 @@ def _of_family(doc: AnalyzedText, start: int, end: int) -> bool:
     return any(t.scope == FAMILY for t in doc.tokens_in(start, end))
 
 
+# A creatinine given with an earlier value: "creatinine 612 (baseline 290)", "Cr 198 from 104"
+_CREATININE_RISE = re.compile(
+    r"\b(?:(?i:creatinine|creat)|Cr)\b[^\d\n]{0,20}?(\d{1,4}(?:\.\d+)?)[^\d\n]{0,25}?"
+    r"\b(?i:baseline|from|previously|prev|was)\b[^\d\n]{0,12}?(\d{1,4}(?:\.\d+)?)"
+    # not a date ("from 12 January", "from 3/4")
+    r"(?![\d/]|[.-]\d|\s*(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))"
+)
+
+
+def _creatinine_risen(text: str) -> bool:
+    """Whether the input gives a creatinine at 1.5 times its earlier value or more: an acute
+    kidney injury by the KDIGO criterion, which a note may name without the input naming it."""
+    for m in _CREATININE_RISE.finditer(text):
+        now, before = float(m.group(1)), float(m.group(2))
+        if before > 0 and now >= 1.5 * before:
+            return True
+    return False
+
+
 @once_per_text
 def input_concepts(
     doc: AnalyzedText,
@@ -985,6 +1020,8 @@ def input_concepts(
     thyroid tablets") supports the concept in a relative's history only; a name of the concept
     supports it wherever it stands (the family history's own rules read that)."""
     found = set(_loose_concepts(doc.text)) | _turned_concepts(doc.text)
+    if _creatinine_risen(doc.text):
+        found.add(("condition", "acute kidney injury"))
     family: set[tuple[str, str]] = set()
     support, signs = _support_mentions(doc.text)
     for m in (*support, *signs):
@@ -1375,13 +1412,16 @@ class EntitiesRule(Rule):
         out_ages = ages(out.text, events=False)
         ctx_ages = ages(ctx.text) if out_ages else []  # the input's, read only when needed
         ctx_numbers = {q.value for q in ctx.quantities} | {a for a, _, _ in ctx_ages}
+        # an age at an event ("diabetes since age 9") supports the same age in the output but
+        # is not the patient's age now, which a different age of the output would contradict
+        own = ages(ctx.text, events=False) if out_ages else []
         for age, start, end in out_ages:
             if any(a == age for a, _, _ in ctx_ages) or re.search(
                 rf"\b(?:now|currently|turned|turning)\s+{age}\b", ctx.text, re.IGNORECASE
             ):  # "since age 9, now 17"
                 continue
-            if ctx_ages:
-                first = ctx_ages[0]
+            if own:
+                first = own[0]
                 findings.append(
                     self.finding(
                         view,
@@ -1599,6 +1639,9 @@ class EntitiesRule(Rule):
             if (
                 d.canonical in avoided
                 and not _AVOIDS.search(clause)
+                # the sentence gives the drug's allergic reaction: "(penicillin ANAPHYLAXIS -
+                # no piperacillin-tazobactam)" names it to keep it out
+                and not _SEVERE_REACTION.search(clause)
                 and not _STOPPED_BEFORE.search(out.text, max(0, d.start - 16), d.start)
             ):
                 advised = _ADVISES.search(out.text, sent.span[0], d.start)

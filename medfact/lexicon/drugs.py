@@ -42,6 +42,7 @@ _EXTRA_VARIANTS = {
     "laxido": "macrogol",
     "movicol": "macrogol",
     "priadel": "lithium",
+    "ufh": "heparin",  # unfractionated heparin, as LMWH is the low-molecular-weight one
     "augmentin": "co-amoxiclav",
     "septrin": "co-trimoxazole",
     "clenil": "beclomethasone",
@@ -175,6 +176,7 @@ _NOT_DRUGS = frozenset(
         "cold",
         "flu",
         "chill",
+        "hbsag",  # hepatitis B surface antigen: a serology result, not the vaccine's antigen
     ]
 )
 
