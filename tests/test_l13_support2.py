@@ -181,3 +181,33 @@ def test_field_loss_keeps_vision_loss() -> None:
     output = "52F, R eye painless curtain-like field loss on waking."
     assert not findings("omission.v1", output, context, "red flag")
     assert findings("omission.v1", "52F, R eye symptoms on waking.", context, "red flag")
+
+
+# --- a test stated as done by its result; an allergy list's line ---------------------------------
+
+
+def test_result_after_a_test_states_it_done() -> None:
+    context = "Repeat glucose 142 mg/dL. Head CT not done - neuro exam now non-focal."
+    found = findings("entities.v1", "Non-focal neuro exam, head CT negative.", context)
+    assert [f.message.split(" is ")[0] for f in found] == ["procedure 'CT'"]
+    # controls: the test said as not done, or planned, is no claim it was done
+    assert not findings("entities.v1", "Non-focal neuro exam; head CT not done.", context)
+    assert not findings("entities.v1", "Plan: head CT if worse.", context)
+
+
+def test_units_of_red_cells_are_a_transfusion() -> None:
+    context = "PPH 1100 mL treated with oxytocin and carboprost; no transfusion. Hb day 1 88 g/L."
+    found = findings("entities.v1", "PPH 1.1 L, 2 units RBC transfused; Hb 88 D1.", context)
+    assert [f.message.split(" is ")[0] for f in found] == ["procedure 'units RBC'"]
+    assert not findings("entities.v1", "PPH 1.1 L, no transfusion; Hb 88 D1.", context)
+
+
+def test_allergy_line_is_not_named_by_the_line_before() -> None:
+    context = (
+        "Methotrexate 15 mg weekly - continue, check FBC/LFT\nAllergy: penicillin - anaphylaxis."
+    )
+    dropped = "Methotrexate 15 mg once weekly - monitor FBC/LFTs."
+    found = findings("omission.v1", dropped, context, "allergy")
+    assert [f.message.split("'")[1] for f in found] == ["penicillin"]
+    kept = dropped + "\nAllergy: penicillin - ANAPHYLAXIS."
+    assert not findings("omission.v1", kept, context, "allergy")

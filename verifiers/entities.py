@@ -971,7 +971,8 @@ _NAMED_ANSWER = re.compile(
 _ANSWER_ITEM = re.compile(r"(?:\band\s+|\bor\s+|,\s*|(?<![\w-]))([A-Za-z][\w-]*)", re.I)
 
 
-_WORD_BEFORE = re.compile(r"([A-Za-z][\w-]{2,})\s+$")
+# on the same line: a line's "Allergy: penicillin" follows the last line's words ("check LFT")
+_WORD_BEFORE = re.compile(r"([A-Za-z][\w-]{2,})[^\S\n]+$")
 
 
 def _named_before(text: str, m: re.Match[str]) -> bool:
@@ -1134,6 +1135,32 @@ def _asserted(doc: AnalyzedText, start: int, end: int, output: bool) -> bool:
     turn = _OTHER_CLAUSE.search(doc.text, end, reach)  # "migraine but i never take anything"
     after = _NOT_DONE_AFTER.search(doc.text, start, turn.start() if turn else reach)
     return before is None and after is None
+
+
+# A result just after a test's name: "head CT negative", "CXR: normal", "echo unremarkable"
+_RESULT_AFTER = re.compile(
+    r"[^\S\n]*[:,-]?[^\S\n]*(?:negative|neg|-ve|normal|NAD|unremarkable|clear)\b", re.I
+)
+
+
+def _resulted(doc: AnalyzedText, m: Mention) -> bool:
+    """Whether the output gives a result of a test it names, affirmed and not planned ("head CT
+    negative"): the test stated as done, where the not-done words would read the result
+    ("negative") as the test's absence."""
+    result = _RESULT_AFTER.match(doc.text, m.end) if m.kind == "procedure" else None
+    if result is None:
+        return False
+    toks = doc.tokens_in(m.start, m.end)
+    if not toks or toks[0].scope in (FAMILY, HYPOTHETICAL):
+        return False
+    tok = toks[0]
+    # the result may be read as the name's negation ("CT negative"): that one only
+    by_result = tok.trigger is not None and result.start() <= tok.trigger < result.end()
+    if tok.polarity != AFFIRMED and not (tok.polarity == NEGATED and by_result):
+        return False
+    lo, _ = _clause(doc.text, m.start, m.end)
+    # "?CT normal", "CT if not normal": a plan or a question before the name
+    return not _under_plan(doc.text, m.start) and not _OUTPUT_NOT_DONE.search(doc.text, lo, m.start)
 
 
 @once_per_text
@@ -1351,7 +1378,9 @@ class EntitiesRule(Rule):
                 continue
             if _supported(m.concept, m.kind, context_concepts):
                 where = undone.get((m.kind, m.concept))
-                if where is not None and _asserted(out, m.start, m.end, output=True):
+                if where is not None and (
+                    _asserted(out, m.start, m.end, output=True) or _resulted(out, m)
+                ):
                     seen.add((m.kind, m.concept))
                     findings.append(self._undone(view, m, where))
                 continue
