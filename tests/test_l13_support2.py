@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from medfact.testing import run_rule
 from medfact.types import Finding
+from medfact.verifiers.entities import ages
 
 
 def findings(rule: str, output: str, context: str, start: str = "") -> list[Finding]:
@@ -211,3 +212,13 @@ def test_allergy_line_is_not_named_by_the_line_before() -> None:
     assert [f.message.split("'")[1] for f in found] == ["penicillin"]
     kept = dropped + "\nAllergy: penicillin - ANAPHYLAXIS."
     assert not findings("omission.v1", kept, context, "allergy")
+
+
+def test_age_after_the_patients_name() -> None:
+    context = "Thank you for seeing Mr Arjun Patel, 58, a retired taxi driver. PSA 14.2."
+    found = findings("entities.v1", "Referral - Mr A. Patel, 68, retired. PSA 14.2.", context)
+    assert [f.message for f in found] == ["age 68 differs from the input's 58"]
+    assert not findings("entities.v1", "Referral - Mr A. Patel, 58, retired.", context, "age")
+    # controls: a number after a name that is no age ("Mr Jones, 12 mg") is not read as one
+    assert ages("Mr Jones, 12 mg of morphine.") == []
+    assert ages("Ms Farah Aziz, 27, type 1 diabetes since age 9.", events=False) == [(27, 15, 17)]

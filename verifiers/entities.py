@@ -507,7 +507,18 @@ def ages(text: str, events: bool = True) -> list[tuple[int, int, int]]:
             continue  # "FHx: father - SCD aged 41": a relative's age
         value = next(g for g in m.groups() if g is not None)
         out.append((int(value), m.start(), m.end()))
+    if "M" in text:  # "Mr", "Mrs", "Ms", "Miss", "Master"
+        named = [(int(m.group(1)), m.start(1), m.end(1)) for m in _NAMED_AGE.finditer(text)]
+        out = sorted(out + [a for a in named if a[0] <= 120], key=lambda a: a[1])
     return out
+
+
+# A letter's or handover's age after the patient's name: "Mr Arjun Patel, 58, a retired taxi
+# driver", "Mrs Hana Sato, 34, P1."
+_NAMED_AGE = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Miss|Master)\.?[^\S\n]+(?:[A-Z][\w'-]*\.?[^\S\n]+){0,3}?[A-Z][\w'-]+,"
+    r"[^\S\n]*(\d{1,3})(?=[^\S\n]*(?:[,.;)\n]|$))"
+)
 
 
 _EVENT_AGE_BEFORE = re.compile(
