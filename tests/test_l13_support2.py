@@ -8,6 +8,7 @@ texts written for these tests."""
 
 from __future__ import annotations
 
+from medfact.lexicon.drugs import default_lexicon
 from medfact.testing import run_rule
 from medfact.types import Finding
 from medfact.verifiers.entities import ages
@@ -222,3 +223,35 @@ def test_age_after_the_patients_name() -> None:
     # controls: a number after a name that is no age ("Mr Jones, 12 mg") is not read as one
     assert ages("Mr Jones, 12 mg of morphine.") == []
     assert ages("Ms Farah Aziz, 27, type 1 diabetes since age 9.", events=False) == [(27, 15, 17)]
+
+
+# --- ward short forms of drugs, a drug kept by its class, a person's name -----------------------
+
+
+def test_ward_short_forms_name_their_drugs() -> None:
+    context = "Continue atorvastatin 80 mg, azathioprine 100 mg; IV vancomycin then linezolid."
+    output = "atorva 80, AZA 100 mg OD; IV vanc -> PO linezolid."
+    assert not findings("omission.v1", output, context, "the input mentions")
+    assert not [f for f in run_rule("omission.v1", output, context) if "mentions" in f.message]
+    # control: a drug the output leaves out is still reported (below risk 3: not high-alert)
+    dropped = [f.message for f in run_rule("omission.v1", "atorva 80; PO linezolid.", context)]
+    assert any("'azathioprine'" in m for m in dropped) and any("'vancomycin'" in m for m in dropped)
+
+
+def test_drug_kept_by_its_class_name() -> None:
+    context = "Start pantoprazole 40 mg IV twice daily after endoscopy. Stop naproxen."
+    kept = run_rule("omission.v1", "Stop naproxen; IV PPI post-endoscopy.", context)
+    assert not [f for f in kept if "'pantoprazole'" in f.message]
+    other = run_rule("omission.v1", "Stop naproxen; IV beta blocker post-endoscopy.", context)
+    assert [f for f in other if "'pantoprazole'" in f.message]
+    # control: a drug the input gives a reaction to needs its own name, not the class's
+    context = "Patient: diclofenac made my face swell up and I got wheezy, I had to go to A&E"
+    output = "Allergy: codeine - facial swelling + wheeze; advised to avoid all NSAIDs."
+    found = findings("omission.v1", output, context, "allergy")
+    assert [f.message.split("'")[1] for f in found] == ["diclofenac"]
+
+
+def test_name_after_a_title_is_no_drug() -> None:
+    lexicon = default_lexicon()
+    assert lexicon.find("Mrs Hana Sato, 34, P1.") == []
+    assert [d.surface for d in lexicon.find("Mr Smith on Lantus.")] == ["Lantus"]

@@ -23,6 +23,7 @@ from medfact.lexicon.abbreviations import (
     spelled_out,
     symbol_concepts,
 )
+from medfact.lexicon.drugs import class_named, class_of_drug
 from medfact.lexicon.tables import read_tables
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
@@ -417,6 +418,13 @@ def _shortened(output: str, context: str) -> list[tuple[int, int]]:
 _DEFINED = re.compile(r"\b([A-Z][A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*)\s*\(([^()\n]{3,120})\)")
 
 
+def _classes_named(text: str) -> set[str]:
+    """The drug classes a text names by a word or two ("PPI", "beta blocker")."""
+    words = re.findall(r"[A-Za-z][\w-]*", text)
+    pairs = (f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
+    return {c for w in (*words, *pairs) if (c := class_named(w)) is not None}
+
+
 def _defined_kept(output: str, context: str) -> list[tuple[int, int]]:
     """The input's bracketed expansions of short names that the output keeps, as spans."""
     return [
@@ -657,6 +665,7 @@ class OmissionRule(Rule):
         inside = SpanIndex([f.context_span for f in earlier if f.context_span])
         shortened: list[tuple[int, int]] | None = None  # read where a drug is left out
         defined: list[tuple[int, int]] | None = None
+        out_classes: set[str] | None = None
         for d in ctx.drugs:
             if d.canonical in out.drug_names or d.surface.lower() in low:
                 continue
@@ -700,6 +709,15 @@ class OmissionRule(Rule):
                     )
                 )
                 continue
+            # a drug the output names by its class ("IV PPI" for pantoprazole); not one the
+            # input gives a reaction to, whose name the allergy needs ("avoid all NSAIDs" does
+            # not say which one swelled the face)
+            drug_class = class_of_drug(d.canonical) or class_of_drug(d.surface)
+            if drug_class is not None:
+                if out_classes is None:
+                    out_classes = _classes_named(out.text)
+                if drug_class in out_classes:
+                    continue
             alert = high_alert_class(d.surface) or high_alert_class(d.canonical)
             sent = sentence_at(ctx.sentences, d.start)
             active = (
