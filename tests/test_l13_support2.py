@@ -255,3 +255,20 @@ def test_name_after_a_title_is_no_drug() -> None:
     lexicon = default_lexicon()
     assert lexicon.find("Mrs Hana Sato, 34, P1.") == []
     assert [d.surface for d in lexicon.find("Mr Smith on Lantus.")] == ["Lantus"]
+
+
+def test_allergy_service_is_no_allergen() -> None:
+    context = "Patient: co-codamol made my face swell up\nPharmacist: I'll record that"
+    output = "Pharmacist allergy reconciliation:\n- Co-codamol: facial swelling."
+    assert not findings("entities.v1", output, context, "allergy")
+    # control: a noun before "allergy" that is no service word is still the allergen
+    found = findings("entities.v1", "Latex allergy - facial swelling.", context, "allergy")
+    assert found
+
+
+def test_drug_named_after_not_is_not_advised() -> None:
+    context = "Doctor: you must avoid ibuprofen with your kidneys, paracetamol is fine"
+    output = "For pain, use paracetamol - NOT ibuprofen or other anti-inflammatories."
+    assert not findings("entities.v1", output, context, "avoided drug")
+    found = findings("entities.v1", "For pain, use ibuprofen.", context, "avoided drug")
+    assert found

@@ -849,7 +849,13 @@ ALLERGEN_WORDS = frozenset(
     | {"nut", "shellfish", "egg", "penicillin", "nsaid", "opiate", "opioid", "cephalosporin"}
 )
 # "penicillin allergy"; not across a line ("Pre-op assessment" / "ALLERGY: chlorhexidine")
-_NOUN_ALLERGY = re.compile(r"\b([A-Za-z][\w-]{2,})[^\S\n]+allerg(?:y|ies)\b", re.IGNORECASE)
+# nor where "allergy" names a service or a record ("pharmacist allergy reconciliation", "refer
+# to the allergy clinic")
+_NOUN_ALLERGY = re.compile(
+    r"\b([A-Za-z][\w-]{2,})[^\S\n]+allerg(?:y|ies)\b(?![^\S\n]+(?:clinic|review|reconciliation|"
+    r"check|band|alert|tests?|testing|referral|team|service|nurse|specialist|assessment)\b)",
+    re.IGNORECASE,
+)
 
 
 def _allergy_hint(text: str) -> bool:
@@ -1683,6 +1689,7 @@ class EntitiesRule(Rule):
                 # no piperacillin-tazobactam)" names it to keep it out
                 and not _SEVERE_REACTION.search(clause)
                 and not _STOPPED_BEFORE.search(out.text, max(0, d.start - 16), d.start)
+                and not _NOT_BEFORE_DRUG.search(out.text, max(0, d.start - 12), d.start)
             ):
                 advised = _ADVISES.search(out.text, sent.span[0], d.start)
             hit = tolerated or mild or advised
@@ -1791,6 +1798,8 @@ _STOPPED_BEFORE = re.compile(
     r"\b(?:stop|stopped|hold|held|discontinue|discontinued|omit|withhold|cease)\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
+# "use paracetamol - NOT ibuprofen", "no NSAIDs": the drug named to keep it out
+_NOT_BEFORE_DRUG = re.compile(r"\b(?:not|no|never|nor|avoid)[^\S\n]+(?:\w+[^\S\n]+)?$", re.I)
 _TOLERATES = re.compile(
     r"\b(?:tolerates?|tolerated|tolerating|no (?:problems?|issues?|reaction) (?:with|to)|"
     r"fine with|can take|safe to (?:take|use))\b",
