@@ -272,3 +272,13 @@ def test_drug_named_after_not_is_not_advised() -> None:
     assert not findings("entities.v1", output, context, "avoided drug")
     found = findings("entities.v1", "For pain, use ibuprofen.", context, "avoided drug")
     assert found
+
+
+def test_papilloedema_left_out_is_a_red_flag() -> None:
+    context = "Doctor: there's swelling of both optic discs which is papilloedema, exam normal"
+    found = findings("omission.v1", "Headache. Exam normal. Imp: raised ICP.", context, "red flag")
+    assert [f.message.split("(")[1] for f in found] == ["papilloedema) is left out"]
+    kept = "Headache. Bilateral papilloedema. Imp: raised ICP."
+    assert not findings("omission.v1", kept, context, "red flag")
+    # control: papilloedema the input denies is no red flag
+    assert not findings("omission.v1", "Headache. Exam normal.", "Fundi: no papilloedema.")
