@@ -115,6 +115,7 @@ _HOUSEHOLD = re.compile(
 
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
+_AGE_SEX = re.compile(r"[^\S\n]+\d{1,3}[^\S\n]?[MF]\b")
 _SPELLED = re.compile(r"\b[A-Z](?: [A-Z]\b)+")
 
 
@@ -151,6 +152,12 @@ _NOT_BEFORE = {
 # air, not rheumatoid arthritis.
 _NOT_AFTER = {
     ("ra",): re.compile(r"(?:%|\bon|\bsats?|\bspo2|\bo2|\bsaturations?)\s*$", re.I),
+    # "renal fx normal", "LFTs: liver fx ok": an organ's function, not a fracture
+    ("fx",): re.compile(
+        r"\b(?:renal|kidney|liver|hepatic|thyroid|lung|pulmonary|bowel|bladder|cardiac|heart|"
+        r"LV|RV|ventricular|systolic|diastolic|motor|sensory|cognitive|sexual)\s*$",
+        re.I,
+    ),
     # "hormone-receptor positive (ER and PR)": the oestrogen receptor, not the emergency room
     ("er",): re.compile(r"\b(?:receptors?|positive|negative)\s*\(?\s*$", re.I),
     # "low back pain with right leg radiation": where the pain spreads, not radiotherapy
@@ -308,6 +315,13 @@ class AliasIndex:
                 before = _NOT_AFTER.get(tuple(lowers[i : i + n]))
                 if before and before.search(text, max(0, start - 16), start):
                     continue
+                if (
+                    n == 1
+                    and len(words[i]) <= 3
+                    and words[i].isupper()
+                    and _AGE_SEX.match(text, end)
+                ):
+                    continue  # "B2-4 LP 71M", "LM 33M": a patient's initials before age and sex
                 for e in dict.fromkeys(hits):
                     found.append(Mention(e.kind, e.concept, start, end, text[start:end]))
                 step = n
@@ -493,7 +507,18 @@ def ages(text: str, events: bool = True) -> list[tuple[int, int, int]]:
             continue  # "FHx: father - SCD aged 41": a relative's age
         value = next(g for g in m.groups() if g is not None)
         out.append((int(value), m.start(), m.end()))
+    if "M" in text:  # "Mr", "Mrs", "Ms", "Miss", "Master"
+        named = [(int(m.group(1)), m.start(1), m.end(1)) for m in _NAMED_AGE.finditer(text)]
+        out = sorted(out + [a for a in named if a[0] <= 120], key=lambda a: a[1])
     return out
+
+
+# A letter's or handover's age after the patient's name: "Mr Arjun Patel, 58, a retired taxi
+# driver", "Mrs Hana Sato, 34, P1."
+_NAMED_AGE = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Miss|Master)\.?[^\S\n]+(?:[A-Z][\w'-]*\.?[^\S\n]+){0,3}?[A-Z][\w'-]+,"
+    r"[^\S\n]*(\d{1,3})(?=[^\S\n]*(?:[,.;)\n]|$))"
+)
 
 
 _EVENT_AGE_BEFORE = re.compile(
@@ -610,7 +635,8 @@ _FULL = re.compile(
 )
 _DNR = re.compile(
     r"\b(?:DNR|DNACPR|DNAR|do[\s-]+not[\s-]+(?:attempt[\s-]+)?(?:cardiopulmonary[\s-]+)?"
-    r"resuscitat\w*|no\s+(?:CPR|resuscitation)|not\s+for\s+(?:CPR|resuscitation)"
+    # "not for resus": the ward's short form
+    r"resuscitat\w*|no\s+(?:CPR|resus(?:citation)?)|not\s+for\s+(?:CPR|resus(?:citation)?)"
     r"|allow natural death)\b"
     # "If my heart stops, let me go", "let him go peacefully"
     r"|\blet\s+(?:me|him|her|them)\s+go(?:\s+(?:peacefully|naturally|in\s+peace)\b|(?=\s*[.,;!]))",
@@ -640,7 +666,7 @@ _NOT_AN_ORDER = re.compile(r"\s+(?:discussion|decision|conversation|form|status)
 
 
 _CODE_HINT = re.compile(
-    r"code|DN[RI]|CPR|resusc|intubat|tube|ventilat|comfort|CMO|natural death|compression|"
+    r"code|DN[RI]|CPR|resus|intubat|tube|ventilat|comfort|CMO|natural death|compression|"
     r"restart|everything done|everything possible|pumping|let (?:me|him|her|them) go",
     re.I,
 )
@@ -652,7 +678,7 @@ _CODE_HINT_WORDS = (
     "dnr",
     "dni",
     "cpr",
-    "resusc",
+    "resus",  # "resuscitation", "not for resus"
     "intubat",
     "tube",
     "ventilat",
@@ -822,7 +848,14 @@ ALLERGEN_WORDS = frozenset(
     {"sulfa", "sulpha", "sulfonamide", "sulphonamide", "latex", "iodine", "contrast", "peanut"}
     | {"nut", "shellfish", "egg", "penicillin", "nsaid", "opiate", "opioid", "cephalosporin"}
 )
-_NOUN_ALLERGY = re.compile(r"\b([A-Za-z][\w-]{2,})\s+allerg(?:y|ies)\b", re.IGNORECASE)
+# "penicillin allergy"; not across a line ("Pre-op assessment" / "ALLERGY: chlorhexidine")
+# nor where "allergy" names a service or a record ("pharmacist allergy reconciliation", "refer
+# to the allergy clinic")
+_NOUN_ALLERGY = re.compile(
+    r"\b([A-Za-z][\w-]{2,})[^\S\n]+allerg(?:y|ies)\b(?![^\S\n]+(?:clinic|review|reconciliation|"
+    r"check|band|alert|tests?|testing|referral|team|service|nurse|specialist|assessment)\b)",
+    re.IGNORECASE,
+)
 
 
 def _allergy_hint(text: str) -> bool:
@@ -955,7 +988,8 @@ _NAMED_ANSWER = re.compile(
 _ANSWER_ITEM = re.compile(r"(?:\band\s+|\bor\s+|,\s*|(?<![\w-]))([A-Za-z][\w-]*)", re.I)
 
 
-_WORD_BEFORE = re.compile(r"([A-Za-z][\w-]{2,})\s+$")
+# on the same line: a line's "Allergy: penicillin" follows the last line's words ("check LFT")
+_WORD_BEFORE = re.compile(r"([A-Za-z][\w-]{2,})[^\S\n]+$")
 
 
 def _named_before(text: str, m: re.Match[str]) -> bool:
@@ -974,6 +1008,25 @@ def _of_family(doc: AnalyzedText, start: int, end: int) -> bool:
     return any(t.scope == FAMILY for t in doc.tokens_in(start, end))
 
 
+# A creatinine given with an earlier value: "creatinine 612 (baseline 290)", "Cr 198 from 104"
+_CREATININE_RISE = re.compile(
+    r"\b(?:(?i:creatinine|creat)|Cr)\b[^\d\n]{0,20}?(\d{1,4}(?:\.\d+)?)[^\d\n]{0,25}?"
+    r"\b(?i:baseline|from|previously|prev|was)\b[^\d\n]{0,12}?(\d{1,4}(?:\.\d+)?)"
+    # not a date ("from 12 January", "from 3/4")
+    r"(?![\d/]|[.-]\d|\s*(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))"
+)
+
+
+def _creatinine_risen(text: str) -> bool:
+    """Whether the input gives a creatinine at 1.5 times its earlier value or more: an acute
+    kidney injury by the KDIGO criterion, which a note may name without the input naming it."""
+    for m in _CREATININE_RISE.finditer(text):
+        now, before = float(m.group(1)), float(m.group(2))
+        if before > 0 and now >= 1.5 * before:
+            return True
+    return False
+
+
 @once_per_text
 def input_concepts(
     doc: AnalyzedText,
@@ -985,6 +1038,8 @@ def input_concepts(
     thyroid tablets") supports the concept in a relative's history only; a name of the concept
     supports it wherever it stands (the family history's own rules read that)."""
     found = set(_loose_concepts(doc.text)) | _turned_concepts(doc.text)
+    if _creatinine_risen(doc.text):
+        found.add(("condition", "acute kidney injury"))
     family: set[tuple[str, str]] = set()
     support, signs = _support_mentions(doc.text)
     for m in (*support, *signs):
@@ -1097,6 +1152,32 @@ def _asserted(doc: AnalyzedText, start: int, end: int, output: bool) -> bool:
     turn = _OTHER_CLAUSE.search(doc.text, end, reach)  # "migraine but i never take anything"
     after = _NOT_DONE_AFTER.search(doc.text, start, turn.start() if turn else reach)
     return before is None and after is None
+
+
+# A result just after a test's name: "head CT negative", "CXR: normal", "echo unremarkable"
+_RESULT_AFTER = re.compile(
+    r"[^\S\n]*[:,-]?[^\S\n]*(?:negative|neg|-ve|normal|NAD|unremarkable|clear)\b", re.I
+)
+
+
+def _resulted(doc: AnalyzedText, m: Mention) -> bool:
+    """Whether the output gives a result of a test it names, affirmed and not planned ("head CT
+    negative"): the test stated as done, where the not-done words would read the result
+    ("negative") as the test's absence."""
+    result = _RESULT_AFTER.match(doc.text, m.end) if m.kind == "procedure" else None
+    if result is None:
+        return False
+    toks = doc.tokens_in(m.start, m.end)
+    if not toks or toks[0].scope in (FAMILY, HYPOTHETICAL):
+        return False
+    tok = toks[0]
+    # the result may be read as the name's negation ("CT negative"): that one only
+    by_result = tok.trigger is not None and result.start() <= tok.trigger < result.end()
+    if tok.polarity != AFFIRMED and not (tok.polarity == NEGATED and by_result):
+        return False
+    lo, _ = _clause(doc.text, m.start, m.end)
+    # "?CT normal", "CT if not normal": a plan or a question before the name
+    return not _under_plan(doc.text, m.start) and not _OUTPUT_NOT_DONE.search(doc.text, lo, m.start)
 
 
 @once_per_text
@@ -1314,7 +1395,9 @@ class EntitiesRule(Rule):
                 continue
             if _supported(m.concept, m.kind, context_concepts):
                 where = undone.get((m.kind, m.concept))
-                if where is not None and _asserted(out, m.start, m.end, output=True):
+                if where is not None and (
+                    _asserted(out, m.start, m.end, output=True) or _resulted(out, m)
+                ):
                     seen.add((m.kind, m.concept))
                     findings.append(self._undone(view, m, where))
                 continue
@@ -1375,13 +1458,16 @@ class EntitiesRule(Rule):
         out_ages = ages(out.text, events=False)
         ctx_ages = ages(ctx.text) if out_ages else []  # the input's, read only when needed
         ctx_numbers = {q.value for q in ctx.quantities} | {a for a, _, _ in ctx_ages}
+        # an age at an event ("diabetes since age 9") supports the same age in the output but
+        # is not the patient's age now, which a different age of the output would contradict
+        own = ages(ctx.text, events=False) if out_ages else []
         for age, start, end in out_ages:
             if any(a == age for a, _, _ in ctx_ages) or re.search(
                 rf"\b(?:now|currently|turned|turning)\s+{age}\b", ctx.text, re.IGNORECASE
             ):  # "since age 9, now 17"
                 continue
-            if ctx_ages:
-                first = ctx_ages[0]
+            if own:
+                first = own[0]
                 findings.append(
                     self.finding(
                         view,
@@ -1599,7 +1685,11 @@ class EntitiesRule(Rule):
             if (
                 d.canonical in avoided
                 and not _AVOIDS.search(clause)
+                # the sentence gives the drug's allergic reaction: "(penicillin ANAPHYLAXIS -
+                # no piperacillin-tazobactam)" names it to keep it out
+                and not _SEVERE_REACTION.search(clause)
                 and not _STOPPED_BEFORE.search(out.text, max(0, d.start - 16), d.start)
+                and not _NOT_BEFORE_DRUG.search(out.text, max(0, d.start - 12), d.start)
             ):
                 advised = _ADVISES.search(out.text, sent.span[0], d.start)
             hit = tolerated or mild or advised
@@ -1708,6 +1798,8 @@ _STOPPED_BEFORE = re.compile(
     r"\b(?:stop|stopped|hold|held|discontinue|discontinued|omit|withhold|cease)\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
+# "use paracetamol - NOT ibuprofen", "no NSAIDs": the drug named to keep it out
+_NOT_BEFORE_DRUG = re.compile(r"\b(?:not|no|never|nor|avoid)[^\S\n]+(?:\w+[^\S\n]+)?$", re.I)
 _TOLERATES = re.compile(
     r"\b(?:tolerates?|tolerated|tolerating|no (?:problems?|issues?|reaction) (?:with|to)|"
     r"fine with|can take|safe to (?:take|use))\b",

@@ -23,6 +23,7 @@ from medfact.lexicon.abbreviations import (
     spelled_out,
     symbol_concepts,
 )
+from medfact.lexicon.drugs import class_named, class_of_drug
 from medfact.lexicon.tables import read_tables
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
@@ -73,6 +74,12 @@ class Lab:
         return value
 
 
+def _cased(alias: str) -> bool:
+    """Whether an alias pattern names capitals outside its letter classes ("K\\+?", "INR")."""
+    bare = re.sub(r"\[[^\]]*\]", "", alias)
+    return bare != bare.lower()
+
+
 def _lab(
     name: str,
     aliases: str,
@@ -82,8 +89,9 @@ def _lab(
     scale: tuple[tuple[str, float, float], ...] = (),
     states: str = "",
 ) -> Lab:
-    """Aliases with a capital (K, Na, INR) match as written; lower-case names in any case."""
-    parts = [a if a != a.lower() else f"(?i:{a})" for a in aliases.split("|")]
+    """Aliases with a capital (K, Na, INR) match as written; lower-case names in any case (the
+    capitals of a letter class do not count: "troponin(?: [IT])?" also reads "Troponin")."""
+    parts = [a if _cased(a) else f"(?i:{a})" for a in aliases.split("|")]
     pattern = re.compile(rf"\b(?:{'|'.join(parts)})(?![\w])")
     said = re.compile(states, re.IGNORECASE) if states else None
     return Lab(name, pattern, low, high, k, scale, said)
@@ -405,6 +413,27 @@ def _shortened(output: str, context: str) -> list[tuple[int, int]]:
     return [span for span in spans if span is not None]
 
 
+# A regimen or short name that the input spells out in brackets: "CAPOX (capecitabine +
+# oxaliplatin)", "R-CHOP (rituximab, ...)"
+_DEFINED = re.compile(r"\b([A-Z][A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*)\s*\(([^()\n]{3,120})\)")
+
+
+def _classes_named(text: str) -> set[str]:
+    """The drug classes a text names by a word or two ("PPI", "beta blocker")."""
+    words = re.findall(r"[A-Za-z][\w-]*", text)
+    pairs = (f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
+    return {c for w in (*words, *pairs) if (c := class_named(w)) is not None}
+
+
+def _defined_kept(output: str, context: str) -> list[tuple[int, int]]:
+    """The input's bracketed expansions of short names that the output keeps, as spans."""
+    return [
+        m.span(2)
+        for m in _DEFINED.finditer(context)
+        if re.search(rf"(?<![\w-]){re.escape(m.group(1))}(?![\w-])", output)
+    ]
+
+
 @verifiers.register("omission.v1")
 class OmissionRule(Rule):
     name = "omission.v1"
@@ -635,6 +664,8 @@ class OmissionRule(Rule):
         reacted: dict[str, Any] | None = None
         inside = SpanIndex([f.context_span for f in earlier if f.context_span])
         shortened: list[tuple[int, int]] | None = None  # read where a drug is left out
+        defined: list[tuple[int, int]] | None = None
+        out_classes: set[str] | None = None
         for d in ctx.drugs:
             if d.canonical in out.drug_names or d.surface.lower() in low:
                 continue
@@ -644,6 +675,10 @@ class OmissionRule(Rule):
                 shortened = _shortened(out.text, ctx.text)
             if any(s <= d.start < e for s, e in shortened):
                 continue  # "LMWH" for the input's "low molecular weight heparin"
+            if defined is None:
+                defined = _defined_kept(out.text, ctx.text)
+            if any(s <= d.start < e for s, e in defined):
+                continue  # "CAPOX" for "CAPOX (capecitabine + oxaliplatin)"
             if any(
                 len(w) >= 5 and re.search(rf"\b{re.escape(w)}\b", low)
                 for w in d.surface.lower().split()[1:]
@@ -674,6 +709,15 @@ class OmissionRule(Rule):
                     )
                 )
                 continue
+            # a drug the output names by its class ("IV PPI" for pantoprazole); not one the
+            # input gives a reaction to, whose name the allergy needs ("avoid all NSAIDs" does
+            # not say which one swelled the face)
+            drug_class = class_of_drug(d.canonical) or class_of_drug(d.surface)
+            if drug_class is not None:
+                if out_classes is None:
+                    out_classes = _classes_named(out.text)
+                if drug_class in out_classes:
+                    continue
             alert = high_alert_class(d.surface) or high_alert_class(d.canonical)
             sent = sentence_at(ctx.sentences, d.start)
             active = (

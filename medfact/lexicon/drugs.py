@@ -42,12 +42,22 @@ _EXTRA_VARIANTS = {
     "laxido": "macrogol",
     "movicol": "macrogol",
     "priadel": "lithium",
+    "ufh": "heparin",  # unfractionated heparin, as LMWH is the low-molecular-weight one
     "augmentin": "co-amoxiclav",
     "septrin": "co-trimoxazole",
     "clenil": "beclomethasone",
     "epilim": "valproic acid",
     "tazocin": "piperacillin-tazobactam",
     "pip-tazo": "piperacillin-tazobactam",
+    "pip-taz": "piperacillin-tazobactam",
+    "piptaz": "piperacillin-tazobactam",
+    # ward short forms of a drug's first syllables ("atorva 80", "IV vanc", "AZA 100 mg")
+    "atorva": "atorvastatin",
+    "simva": "simvastatin",
+    "vanc": "vancomycin",
+    "vanco": "vancomycin",
+    "aza": "azathioprine",
+    "norad": "norepinephrine",
     "piperacillin-tazobactam": "piperacillin-tazobactam",
     "piperacillin/tazobactam": "piperacillin-tazobactam",
     # combination inhalers and tablets by brand, named by their drugs
@@ -175,6 +185,7 @@ _NOT_DRUGS = frozenset(
         "cold",
         "flu",
         "chill",
+        "hbsag",  # hepatitis B surface antigen: a serology result, not the vaccine's antigen
     ]
 )
 
@@ -218,6 +229,9 @@ def _data_path() -> Path:
             "(pip install drug-named-entity-recognition)"
         )
     return Path(next(iter(spec.submodule_search_locations))) / _DATA_FILE
+
+
+_TITLE_BEFORE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?[^\S\n]+$")
 
 
 class DrugLexicon:
@@ -284,6 +298,16 @@ class DrugLexicon:
                     break
             else:
                 i += 1
+        if found and ("M" in text or "D" in text):
+            # "Mrs Hana Sato", "Dr Luan": a name after a title is a person's, not a drug brand's
+            found = [
+                d
+                for d in found
+                if not (
+                    d.surface[:1].isupper()
+                    and _TITLE_BEFORE.search(text, max(0, d.start - 8), d.start)
+                )
+            ]
         return found
 
     def __contains__(self, name: str) -> bool:
