@@ -378,7 +378,12 @@ _CONDITION_REACH = 120  # characters before an action word that a condition is r
 _CONDITION = re.compile(
     r"\b(?:if|unless|in case|should (?:you|he|she|they|it|there))\b", re.IGNORECASE
 )
-_TO_VERB = re.compile(r"\s+(?:to|with|on|the\s+\w+ing)\b", re.IGNORECASE)
+# "continue to ice it", "continue on the diet": an object that is no drug; not "restarted on
+# discharge", "resumed on day 3": when the drug named before was taken up again
+_TO_VERB = re.compile(
+    r"\s+(?:to|with|on(?!\s+(?:discharge|admission|day\s+\d|d\d|\w+day\b))|the\s+\w+ing)\b",
+    re.IGNORECASE,
+)
 # an action on something besides a drug named before it ("start taking your blood sugars")
 _OTHER_OBJECT = re.compile(
     r"\s+(?:taking|checking|doing|monitoring|testing|measuring|recording)\s+(?:your|his|her|"
@@ -410,6 +415,21 @@ _UNTIL_TOLD = re.compile(
     r"\buntil\b(?:\s+[\w']+){0,4}\s+(?:told|instructed|advised|asked|directed)\s+to\s+$", re.I
 )
 # "restart only after review", "resume once the INR is below 2": a condition, not done
+# what "new" names when it is a drug started: the drug itself, or one of these
+_NEW_DRUG = re.compile(
+    r"\s+(?:medications?|medicines?|meds|prescriptions?|rx|scripts?|drugs?|tablets?|pills?|"
+    r"inhalers?|injections?|doses?|refills?|starts?|trial|course|regimen)\b",
+    re.IGNORECASE,
+)
+_NEXT_WORD = re.compile(r"\s*(?:the\s+|a\s+)?")
+
+
+def _next_word(text: str, at: int) -> int:
+    """The offset of the word after ``at`` (an article skipped)."""
+    m = _NEXT_WORD.match(text, at)
+    return m.end() if m else at
+
+
 _LATER_IF = re.compile(r"\s+(?:only\s+)?(?:after|once|when|until|if)\b", re.I)
 _NOT_NEEDED = re.compile(
     r"(?:\s+[\w-]+){1,3}?\s+(?:is|are|was|were)\s+not\s+(?:required|needed|necessary|indicated)",
@@ -730,6 +750,12 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
         if drug is None or (asked and not carry):
             continue
         value = m.lastgroup or ""
+        if (
+            m.group().lower() == "new"
+            and not _NEW_DRUG.match(doc.text, m.end())
+            and not any(d.start == _next_word(doc.text, m.end()) for d in doc.drugs)
+        ):
+            continue  # "new pregnancy on valproate", "new onset": not a drug started
         if _NOT_DONE.search(doc.text, max(0, m.start() - 20), m.start()):
             continue  # "re-titrated rather than restarted at his usual dose": not done
         if _NOT_NEEDED.match(doc.text, m.end()):

@@ -1,0 +1,94 @@
+"""Session 13 (helper C2): facts compared on fresh text - routes written after a dose, values
+the input writes in another form, drugs taken up again, "new" that names no drug, brain and
+joint sides - each with a control that the rule still reports the error."""
+
+from __future__ import annotations
+
+import medfact.verifiers  # noqa: F401 - registers the rules
+from medfact.testing import analysed, run_rule
+from medfact.verifiers.route import route_mentions
+from medfact.verifiers.temporal import mentions
+
+
+def _messages(rule: str, output: str, context: str) -> list[str]:
+    return [f.message for f in run_rule(rule, output, context)]
+
+
+def _routes(text: str) -> list[tuple[str, str]]:
+    return [(m.route, m.drug) for m in route_mentions(analysed(text, "x").output)]
+
+
+def _actions(text: str) -> list[tuple[str, str | None]]:
+    doc = analysed(text, "x").output
+    return [(m.value, m.drug) for m in mentions(doc, carry=True) if m.kind == "action"]
+
+
+def test_a_route_after_a_dose_is_that_drugs() -> None:
+    given = "Given diclofenac 75 mg IM and ondansetron 4 mg IV. Discharge with diclofenac PR PRN."
+    assert _routes("Given diclofenac 75 mg IM and ondansetron 4 mg IV.") == [
+        ("intramuscular", "diclofenac"),
+        ("intravenous", "ondansetron"),
+    ]
+    assert (
+        _messages("route.v1", "Analgesia: diclofenac 75 mg IM, ondansetron 4 mg IV.", given) == []
+    )
+    assert _routes("Analgesia: fentanyl 12 mcg/h patch + morphine 5 mg PO PRN.") == [
+        ("transdermal", "fentanyl"),
+        ("oral", "morphine"),
+    ]
+    # control: the route changed on the drug before its dose is still read
+    assert _messages("route.v1", "Analgesia: diclofenac 75 mg IV, ondansetron 4 mg IV.", given)
+
+
+def test_a_route_before_an_item_with_a_route_of_its_own_is_not_the_next_drugs() -> None:
+    ctx = "Hospital course: IV vancomycin then switched to oral linezolid 600 mg every 12 hours."
+    assert _routes("Course: IV vanc -> PO linezolid 600 mg q12h.") == [("oral", "linezolid")]
+    assert _messages("route.v1", "Course: IV vanc -> PO linezolid 600 mg q12h.", ctx) == []
+    # controls: routes joined by "then" qualify the one drug; a changed route is a finding
+    assert _routes("treated with IV then oral amoxicillin") == [
+        ("intravenous", "amoxicillin"),
+        ("oral", "amoxicillin"),
+    ]
+    assert _messages("route.v1", "Course: IV linezolid 600 mg q12h.", ctx)
+
+
+def test_a_value_written_otherwise_in_the_input_is_supported() -> None:
+    handover = "SpO2 95% on 2 L. Potassium 3.1 - 20 mmol KCl in 1 L saline running over 8 h."
+    assert _messages("numbers.v1", "K+ 3.1: 20 mmol KCl/1 L NaCl 0.9% over 8 h.", handover) == []
+    assert (
+        _messages("numbers.v1", "81-year-old woman, fall on warfarin.", "81F fall on warfarin.")
+        == []
+    )
+    plan = "Stop warfarin 5 days pre-op (last dose 15 October), bridge from 17 October."
+    assert _messages("numbers.v1", "Warfarin last dose 15/10; bridging from 17/10.", plan) == []
+    # controls: another age, another day of that month, a saturation changed
+    assert _messages("numbers.v1", "71-year-old woman, fall on warfarin.", "81F fall on warfarin.")
+    assert _messages("numbers.v1", "Warfarin last dose 16/10; bridging from 17/10.", plan)
+    assert _messages("numbers.v1", "Sats 90% on 2 L; KCl in NaCl 0.9%.", handover)
+
+
+def test_a_drug_restarted_on_discharge_is_taken_up_again() -> None:
+    ctx = "Metformin was withheld on admission because eGFR fell to 38; restarted on discharge."
+    assert ("resumed", "metformin") in _actions(ctx)
+    out = "Metformin held on admission (eGFR 38), restarted at discharge."
+    assert _messages("temporal.v1", out, ctx) == []
+    # controls: an input that only holds it, and "continue on" an object that is no drug
+    held = "Metformin was withheld on admission because eGFR fell to 38."
+    assert any("resumed vs held" in m for m in _messages("temporal.v1", out, held))
+    assert _actions("Metformin stopped. Continue on the diet.") == [("stopped", "metformin")]
+
+
+def test_new_before_something_else_than_a_drug_starts_nothing() -> None:
+    assert _actions("Epilepsy, new pregnancy (~6/40) on sodium valproate.") == []
+    # controls: "new" before a drug or a prescription still starts it
+    assert _actions("Plan: new metformin 500 mg BD.") == [("started", "metformin")]
+    assert _actions("Given a new prescription for amlodipine.") == [("started", "amlodipine")]
+
+
+def test_brain_regions_and_joint_replacements_carry_their_side() -> None:
+    ct = "Acute subdural haematoma over the left frontoparietal convexity. Acute left SDH."
+    assert _messages("laterality.v1", "Acute R frontoparietal subdural haematoma.", ct)
+    assert _messages("laterality.v1", "Acute L frontoparietal subdural haematoma.", ct) == []
+    knee = "Mr Shah, 64, for elective right total knee replacement on 21 October."
+    assert _messages("laterality.v1", "Pre-op: 64M, elective L TKR.", knee)
+    assert _messages("laterality.v1", "Pre-op: 64M, elective R TKR.", knee) == []
