@@ -92,3 +92,38 @@ def test_brain_regions_and_joint_replacements_carry_their_side() -> None:
     knee = "Mr Shah, 64, for elective right total knee replacement on 21 October."
     assert _messages("laterality.v1", "Pre-op: 64M, elective L TKR.", knee)
     assert _messages("laterality.v1", "Pre-op: 64M, elective R TKR.", knee) == []
+
+
+def test_a_frequency_of_no_drug_the_input_gives_is_not_a_drugs() -> None:
+    ctx = (
+        "Reports constipation, opening bowels every 4 days. Started senna 15 mg at night and "
+        "docusate 200 mg twice daily today."
+    )
+    out = "Constipation (BO every 4 days) - senna 15 mg ON + docusate 200 mg BD started."
+    assert not [m for m in _messages("numbers.v1", out, ctx) if "frequency" in m]
+    # control: a rate the input does not give is still compared with the input's
+    changed = "Constipation (BO every 4 days) - senna 15 mg ON + docusate 200 mg QDS started."
+    assert [m for m in _messages("numbers.v1", changed, ctx) if "frequency" in m]
+
+
+def test_a_wait_between_two_events_is_after_one_and_before_the_other() -> None:
+    ctx = "Given ulipristal 30 mg. Advised to wait 5 days before starting hormonal contraception."
+    assert (
+        _messages("temporal.v1", "Ulipristal given; POP after (wait 5 days after UPA).", ctx) == []
+    )
+    # control: without the wait, a time after for a time before is read
+    told = "Take the first tablet 5 days before the procedure."
+    assert _messages("temporal.v1", "First tablet 5 days after the procedure.", told)
+
+
+def test_a_dose_kept_at_its_level_is_unchanged() -> None:
+    ctx = (
+        "Doctor: how have things been since we increased the sertraline\n"
+        "Patient: a bit better\n"
+        "Doctor: I'd like to keep the sertraline at a hundred for another four weeks"
+    )
+    out = "Plan: continue sertraline 100 mg mane, unchanged for 4/52."
+    assert _messages("comparison.v1", out, ctx) == []
+    # control: without a sentence keeping it, "unchanged" against the increase is a finding
+    raised = "Doctor: how have things been since we increased the sertraline\nPatient: better"
+    assert _messages("comparison.v1", "Sertraline 100 mg, unchanged.", raised)

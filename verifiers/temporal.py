@@ -430,6 +430,10 @@ def _next_word(text: str, at: int) -> int:
     return m.end() if m else at
 
 
+# an interval waited between two events: counted after one, it ends before the other
+WAITED = re.compile(
+    r"\b(?:wait(?:ing|ed)?|allow|leave|gap\s+of)\s+(?:for\s+)?(?:at\s+least\s+)?$", re.I
+)
 _LATER_IF = re.compile(r"\s+(?:only\s+)?(?:after|once|when|until|if)\b", re.I)
 _NOT_NEEDED = re.compile(
     r"(?:\s+[\w-]+){1,3}?\s+(?:is|are|was|were)\s+not\s+(?:required|needed|necessary|indicated)",
@@ -1277,6 +1281,12 @@ class TemporalRule(Rule):
                 continue
             if _another_event(out, ctx, m, rival, out_mentions):
                 continue
+            if (
+                m.kind == "time"
+                and m.amount == rival.amount
+                and (WAITED.search(out.text, 0, m.start) or WAITED.search(ctx.text, 0, rival.start))
+            ):
+                continue  # "wait 5 days after UPA" for "wait 5 days before starting the pill"
             if m.kind == "time" and _corrected_in_reply(ctx.text, m, rival, theirs.found):
                 continue  # "surgery three months ago? - that was four and a half months ago"
             if m.kind == "aspect" and _said_of_another(m, rival, out_mentions):

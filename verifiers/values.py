@@ -1075,6 +1075,13 @@ class NumbersRule(Rule):
                 for c in ctx_freqs
             ):
                 continue  # the same rate said of the same thing elsewhere in its sentence
+            if drug is None and any(
+                abs(c.per_day - f.per_day) <= 0.05 * c.per_day and c_drug is None and topic & c_t
+                for c, c_drug, c_t in ctx_keys
+            ):
+                # a rate of no drug the input gives, said of something it shares ("BO every 4
+                # days" for "constipation, opening bowels every 4 days"), not another's rate
+                continue
             c = max(scored, key=lambda s: (s[0], -s[1].start))[1]
             ratio = f.per_day / c.per_day
             surface, stated = out.text[f.start : f.end], ctx.text[c.start : c.end]
