@@ -127,3 +127,15 @@ def test_a_dose_kept_at_its_level_is_unchanged() -> None:
     # control: without a sentence keeping it, "unchanged" against the increase is a finding
     raised = "Doctor: how have things been since we increased the sertraline\nPatient: better"
     assert _messages("comparison.v1", "Sertraline 100 mg, unchanged.", raised)
+
+
+def test_a_drug_the_input_decides_not_to_start_is_not_started() -> None:
+    ctx = "I have not started azithromycin at this stage; we will reconsider if he worsens."
+    started = "Plan: azithromycin prophylaxis started - revisit if further exacerbations."
+    assert any("not started" in m for m in _messages("temporal.v1", started, ctx))
+    ckd = "Metformin 500 mg BD withheld during admission and NOT restarted - GP to review."
+    assert _messages("temporal.v1", "Metformin 500 mg BD - restarted at discharge.", ckd)
+    # controls: the output that keeps it unstarted, and an input that starts it
+    assert _messages("temporal.v1", "Plan: azithromycin not started for now.", ctx) == []
+    begun = "I have started azithromycin three times a week."
+    assert _messages("temporal.v1", started, begun) == []

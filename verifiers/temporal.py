@@ -271,10 +271,10 @@ _ACTION_CONFLICTS = {
     "planned": {"given"},  # "to be given" where the input gave it
     "held": {"continued", "started", "given"},
     "stopped": {"continued"},  # "discontinued X" where the input "took X": taken, then stopped
-    "started": {"continued", "held"},
+    "started": {"continued", "held", "not started"},
     "continued": {"held", "stopped", "started"},
     "given": {"held", "stopped", "planned"},
-    "resumed": {"held"},
+    "resumed": {"held", "not resumed"},
 }
 
 _HOURS = {"minute": 1 / 60, "hour": 1.0, "day": 24.0, "night": 24.0, "week": 168.0}
@@ -408,6 +408,7 @@ _FUTURE_DATED = re.compile(
 _NOT_DONE = re.compile(
     r"\b(?:rather\s+than|instead\s+of|not|never|no|don't|do\s+not)\s+(?:be\s+)?$", re.I
 )
+_WITHHELD = re.compile(r"\b(?:not|never|don't|do\s+not)\s+(?:be\s+|yet\s+)?$", re.I)
 # a refill of a drug ("send in a new refill for the clindamycin"): it goes on
 _REFILL = re.compile(r"\s+(?:\w+\s+)?(?:refills?|repeat\s+prescription)\b", re.IGNORECASE)
 # an action that waits on an instruction ("until he is instructed to discontinue")
@@ -760,8 +761,14 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
             and not any(d.start == _next_word(doc.text, m.end()) for d in doc.drugs)
         ):
             continue  # "new pregnancy on valproate", "new onset": not a drug started
+        begin = m.start()
         if _NOT_DONE.search(doc.text, max(0, m.start() - 20), m.start()):
-            continue  # "re-titrated rather than restarted at his usual dose": not done
+            withheld = _WITHHELD.search(doc.text, max(0, m.start() - 20), m.start())
+            if not carry or value not in ("started", "resumed") or withheld is None:
+                continue  # "re-titrated rather than restarted at his usual dose": not done
+            # the input's "I have not started azithromycin at this stage", "withheld and NOT
+            # restarted": a drug decided against, which an output's "started" contradicts
+            value, begin = f"not {value}", withheld.start()
         if _NOT_NEEDED.match(doc.text, m.end()):
             continue  # "Stop aspirin is not required"
         if value in ("resumed", "started") and _LATER_IF.match(doc.text, m.end()):
@@ -800,9 +807,7 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
             if named:
                 listed = _listed_with(doc, drug, *text.clause(named[-1].start))
         for each in [drug, *listed]:
-            found.append(
-                Mention("action", value, m.start(), m.end(), frozenset(), each, asked=asked)
-            )
+            found.append(Mention("action", value, begin, m.end(), frozenset(), each, asked=asked))
     for m in anchored(_RELATIVE, doc, _RELATIVE_FIRSTS, numbers=True, tokens=opening):
         lo, hi = text.clause(m.start(), phrase=True)
         topic = text.topic(lo, hi, m.span())
