@@ -139,3 +139,13 @@ def test_a_drug_the_input_decides_not_to_start_is_not_started() -> None:
     assert _messages("temporal.v1", "Plan: azithromycin not started for now.", ctx) == []
     begun = "I have started azithromycin three times a week."
     assert _messages("temporal.v1", started, begun) == []
+
+
+def test_upper_and_lower_are_sides_of_one_part() -> None:
+    ctx = "Admitted 3-7 March with right lower lobe community-acquired pneumonia, CURB-65 of 1."
+    assert _messages("laterality.v1", "Adm 3-7 March: right upper lobe CAP (CURB-65 = 1).", ctx)
+    back = "Excision of a lesion from the left upper back: superficial spreading melanoma."
+    assert _messages("laterality.v1", "Histology (L lower back excision): SSM.", back)
+    # controls: the same level, and a level the input does not contradict
+    assert _messages("laterality.v1", "Adm: right lower lobe CAP (CURB-65 = 1).", ctx) == []
+    assert _messages("laterality.v1", "Histology (L upper back excision): SSM.", back) == []
