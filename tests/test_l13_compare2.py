@@ -92,6 +92,9 @@ def test_brain_regions_and_joint_replacements_carry_their_side() -> None:
     knee = "Mr Shah, 64, for elective right total knee replacement on 21 October."
     assert _messages("laterality.v1", "Pre-op: 64M, elective L TKR.", knee)
     assert _messages("laterality.v1", "Pre-op: 64M, elective R TKR.", knee) == []
+    colon = "Mr Park, 71, awaiting theatre for right hemicolectomy, NBM from midnight."
+    assert _messages("laterality.v1", "71M awaiting L hemicolectomy: NBM since 00:00.", colon)
+    assert _messages("laterality.v1", "71M awaiting R hemicolectomy: NBM since 00:00.", colon) == []
 
 
 def test_a_frequency_of_no_drug_the_input_gives_is_not_a_drugs() -> None:
