@@ -82,6 +82,7 @@ from medfact.verifiers.entities import (
 from medfact.verifiers.polarity import NO_ISSUE, names_finding, read_polarity
 from medfact.verifiers.route import compatible as routes_agree
 from medfact.verifiers.route import route_mentions
+from medfact.verifiers.temporal import WAITED
 from medfact.verifiers.temporal import mentions as temporal_mentions
 from medfact.verifiers.values import PER_KG, TABLETS_OF, frequencies, monitored, same_value
 
@@ -694,7 +695,8 @@ def status_facts(doc: AnalyzedText) -> list[Fact]:
             m.kind == "time"
             and m.amount is not None
             and not _RELATIVE.search(doc.text, m.start, m.end)
-        ):  # "2 weeks later" counts from another event, not from now
+            and not WAITED.search(doc.text, max(0, m.start - 30), m.start)
+        ):  # "2 weeks later" counts from another event, "wait 5 days before" lies between two
             vague = "~" if _VAGUE_COUNT.search(doc.text, m.start, m.end) else ""
             out.append(Fact("time", "", f"{m.value}:{vague}{m.amount:g}", m.start, m.end, m))
     return out

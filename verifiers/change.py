@@ -310,7 +310,9 @@ def _clause_stems(doc: AnalyzedText, i: int, width: int = 6) -> frozenset[str]:
 
 _KEEPS = re.compile(
     r"\b(?:no\s+changes?|continu\w*|same|as\s+before|unchanged|current\s+dose|remains?\s+on|"
-    r"carry\s+on)\b",
+    r"carry\s+on|"
+    # "keep the sertraline at a hundred", "stays at 5 mg", "leave the dose at 10"
+    r"(?:keep|leave)\s+(?:[\w-]+\s+){0,3}?(?:at|on)|stay(?:s|ing)?\s+(?:at|on))\b",
     re.IGNORECASE,
 )
 
@@ -641,8 +643,10 @@ class ComparisonRule(Rule):
             if direction == "same":
                 if kept is None:
                     kept = _kept_stems(ctx)
-                if _clause_stems(out, i) & kept:
-                    continue  # "digoxin unchanged" where the input continues the same dose
+                if (_clause_stems(out, i) or _words_before(out, i)) & kept:
+                    # "digoxin unchanged" where the input continues the same dose; "sertraline
+                    # 100 mg, unchanged for 4/52" where it keeps it at a hundred
+                    continue
             # what the change is of: its clause, else the words it follows ("murmur, unchanged")
             about = _clause_stems(out, i) or _words_before(out, i) or topic
             opposite = index.opposite(about, direction)

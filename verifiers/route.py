@@ -31,6 +31,18 @@ _SHORT = 2  # route abbreviations this short count only in upper case ("PO", not
 _BREAK = re.compile(r"[;,]")  # a route word qualifies a drug after it only in one phrase
 _NOT_A_ROUTE_BEFORE = frozenset({"stage", "grade", "class", "type", "phase", "level", "nyha"})
 _INJECTION = "injection"
+_OWN_DOSE = 5  # "diclofenac 75 mg IM": a route word this close after a drug's dose is its own
+_JOINS = frozenset({"then", "and", "or", "to", "switched", "changed", "stepped", "down"})
+
+
+def _own_route_between(words: list[str], end: int, first: int) -> bool:
+    """Whether another route word between a route word and the drug after it has an item of its
+    own before it: "IV vanc -> PO linezolid" (not "IV then oral amoxicillin", "epidural
+    infusion of levobupivacaine")."""
+    for j in range(end, first):
+        if words[j] in _ROUTE_INDEX:
+            return any(w not in _JOINS for w in words[end:j])
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +125,7 @@ def route_mentions(doc: AnalyzedText) -> list[RouteMention]:
             i += 1
             continue
         end, route = match
-        drug = _qualified(doc.text, toks, drug_tokens, first_index, i, end)
+        drug = _qualified(doc.text, toks, words, drug_tokens, first_index, i, end)
         if drug is not None and _REPLACED.search(
             doc.text, max(0, toks[i].start - 24), toks[i].start
         ):
@@ -141,6 +153,7 @@ def _route_at(
 def _qualified(
     text: str,
     toks: list[Token],
+    words: list[str],
     drug_tokens: list[tuple[int, int, str]],
     first_index: list[int],
     start: int,
@@ -150,10 +163,31 @@ def _qualified(
     comma or semicolon between them leads to another item: "carboprost IM, TXA IV")."""
     sentence = toks[start].sentence
     k = bisect.bisect_left(first_index, end)
+    if (
+        k < len(drug_tokens)
+        and drug_tokens[k][0] == end
+        and not text[toks[end - 1].end : toks[end].start].strip()
+    ):
+        return drug_tokens[k][2]  # "PO nitrofurantoin": the drug written right after it
+    k = bisect.bisect_left(first_index, start) - 1
+    if k >= 0:
+        # "diclofenac 75 mg IM and ondansetron", "fentanyl 12 mcg/h patch + morphine": the
+        # route written after the drug's own dose
+        _, last, name = drug_tokens[k]
+        between = text[toks[min(last, len(toks) - 1)].end : toks[start].start]
+        dose = any(toks[j].text[:1].isdigit() for j in range(last + 1, start))
+        if dose and 0 < start - last <= _OWN_DOSE and not _BREAK.search(between):
+            return name
+    k = bisect.bisect_left(first_index, end)
     if k < len(drug_tokens):
         first, _, name = drug_tokens[k]
         between = text[toks[end - 1].end : toks[first].start]
-        if first - end < _AFTER and toks[first].sentence == sentence and not _BREAK.search(between):
+        if (
+            first - end < _AFTER
+            and toks[first].sentence == sentence
+            and not _BREAK.search(between)
+            and not _own_route_between(words, end, first)
+        ):
             return name
     k = bisect.bisect_left(first_index, start) - 1
     if k >= 0:

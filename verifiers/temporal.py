@@ -271,10 +271,10 @@ _ACTION_CONFLICTS = {
     "planned": {"given"},  # "to be given" where the input gave it
     "held": {"continued", "started", "given"},
     "stopped": {"continued"},  # "discontinued X" where the input "took X": taken, then stopped
-    "started": {"continued", "held"},
+    "started": {"continued", "held", "not started"},
     "continued": {"held", "stopped", "started"},
     "given": {"held", "stopped", "planned"},
-    "resumed": {"held"},
+    "resumed": {"held", "not resumed"},
 }
 
 _HOURS = {"minute": 1 / 60, "hour": 1.0, "day": 24.0, "night": 24.0, "week": 168.0}
@@ -378,7 +378,12 @@ _CONDITION_REACH = 120  # characters before an action word that a condition is r
 _CONDITION = re.compile(
     r"\b(?:if|unless|in case|should (?:you|he|she|they|it|there))\b", re.IGNORECASE
 )
-_TO_VERB = re.compile(r"\s+(?:to|with|on|the\s+\w+ing)\b", re.IGNORECASE)
+# "continue to ice it", "continue on the diet": an object that is no drug; not "restarted on
+# discharge", "resumed on day 3": when the drug named before was taken up again
+_TO_VERB = re.compile(
+    r"\s+(?:to|with|on(?!\s+(?:discharge|admission|day\s+\d|d\d|\w+day\b))|the\s+\w+ing)\b",
+    re.IGNORECASE,
+)
 # an action on something besides a drug named before it ("start taking your blood sugars")
 _OTHER_OBJECT = re.compile(
     r"\s+(?:taking|checking|doing|monitoring|testing|measuring|recording)\s+(?:your|his|her|"
@@ -403,6 +408,7 @@ _FUTURE_DATED = re.compile(
 _NOT_DONE = re.compile(
     r"\b(?:rather\s+than|instead\s+of|not|never|no|don't|do\s+not)\s+(?:be\s+)?$", re.I
 )
+_WITHHELD = re.compile(r"\b(?:not|never|don't|do\s+not)\s+(?:be\s+|yet\s+)?$", re.I)
 # a refill of a drug ("send in a new refill for the clindamycin"): it goes on
 _REFILL = re.compile(r"\s+(?:\w+\s+)?(?:refills?|repeat\s+prescription)\b", re.IGNORECASE)
 # an action that waits on an instruction ("until he is instructed to discontinue")
@@ -410,6 +416,25 @@ _UNTIL_TOLD = re.compile(
     r"\buntil\b(?:\s+[\w']+){0,4}\s+(?:told|instructed|advised|asked|directed)\s+to\s+$", re.I
 )
 # "restart only after review", "resume once the INR is below 2": a condition, not done
+# what "new" names when it is a drug started: the drug itself, or one of these
+_NEW_DRUG = re.compile(
+    r"\s+(?:medications?|medicines?|meds|prescriptions?|rx|scripts?|drugs?|tablets?|pills?|"
+    r"inhalers?|injections?|doses?|refills?|starts?|trial|course|regimen)\b",
+    re.IGNORECASE,
+)
+_NEXT_WORD = re.compile(r"\s*(?:the\s+|a\s+)?")
+
+
+def _next_word(text: str, at: int) -> int:
+    """The offset of the word after ``at`` (an article skipped)."""
+    m = _NEXT_WORD.match(text, at)
+    return m.end() if m else at
+
+
+# an interval waited between two events: counted after one, it ends before the other
+WAITED = re.compile(
+    r"\b(?:wait(?:ing|ed)?|allow|leave|gap\s+of)\s+(?:for\s+)?(?:at\s+least\s+)?$", re.I
+)
 _LATER_IF = re.compile(r"\s+(?:only\s+)?(?:after|once|when|until|if)\b", re.I)
 _NOT_NEEDED = re.compile(
     r"(?:\s+[\w-]+){1,3}?\s+(?:is|are|was|were)\s+not\s+(?:required|needed|necessary|indicated)",
@@ -730,8 +755,20 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
         if drug is None or (asked and not carry):
             continue
         value = m.lastgroup or ""
+        if (
+            m.group().lower() == "new"
+            and not _NEW_DRUG.match(doc.text, m.end())
+            and not any(d.start == _next_word(doc.text, m.end()) for d in doc.drugs)
+        ):
+            continue  # "new pregnancy on valproate", "new onset": not a drug started
+        begin = m.start()
         if _NOT_DONE.search(doc.text, max(0, m.start() - 20), m.start()):
-            continue  # "re-titrated rather than restarted at his usual dose": not done
+            withheld = _WITHHELD.search(doc.text, max(0, m.start() - 20), m.start())
+            if not carry or value not in ("started", "resumed") or withheld is None:
+                continue  # "re-titrated rather than restarted at his usual dose": not done
+            # the input's "I have not started azithromycin at this stage", "withheld and NOT
+            # restarted": a drug decided against, which an output's "started" contradicts
+            value, begin = f"not {value}", withheld.start()
         if _NOT_NEEDED.match(doc.text, m.end()):
             continue  # "Stop aspirin is not required"
         if value in ("resumed", "started") and _LATER_IF.match(doc.text, m.end()):
@@ -770,9 +807,7 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
             if named:
                 listed = _listed_with(doc, drug, *text.clause(named[-1].start))
         for each in [drug, *listed]:
-            found.append(
-                Mention("action", value, m.start(), m.end(), frozenset(), each, asked=asked)
-            )
+            found.append(Mention("action", value, begin, m.end(), frozenset(), each, asked=asked))
     for m in anchored(_RELATIVE, doc, _RELATIVE_FIRSTS, numbers=True, tokens=opening):
         lo, hi = text.clause(m.start(), phrase=True)
         topic = text.topic(lo, hi, m.span())
@@ -1251,6 +1286,12 @@ class TemporalRule(Rule):
                 continue
             if _another_event(out, ctx, m, rival, out_mentions):
                 continue
+            if (
+                m.kind == "time"
+                and m.amount == rival.amount
+                and (WAITED.search(out.text, 0, m.start) or WAITED.search(ctx.text, 0, rival.start))
+            ):
+                continue  # "wait 5 days after UPA" for "wait 5 days before starting the pill"
             if m.kind == "time" and _corrected_in_reply(ctx.text, m, rival, theirs.found):
                 continue  # "surgery three months ago? - that was four and a half months ago"
             if m.kind == "aspect" and _said_of_another(m, rival, out_mentions):

@@ -411,6 +411,31 @@ def _saline_strength(q: Quantity, out: str, ctx: str) -> bool:
     return _SALINE.search(near) is not None and _SALINE.search(ctx) is not None
 
 
+_MONTHS = (
+    "jan(?:uary)?", "feb(?:ruary)?", "mar(?:ch)?", "apr(?:il)?", "may", "june?", "july?",
+    "aug(?:ust)?", "sep(?:t(?:ember)?)?", "oct(?:ober)?", "nov(?:ember)?", "dec(?:ember)?",
+)  # fmt: skip
+
+
+def _written_otherwise(q: Quantity, ctx: str) -> bool:
+    """A value the input gives in another common form: an age as "81F" or "64 M" (read there as
+    degrees or left out), a day and month "15/10" as "15 October" or "October 15th"."""
+    n = f"{q.value:g}"
+    if q.unit_class == "age":
+        return re.search(rf"\b{n}\s?[FM]\b", ctx) is not None
+    if q.second is None or q.unit_class not in (None, "ratio") or not q.second.is_integer():
+        return False
+    day, month = int(q.value), int(q.second)
+    if not (q.value.is_integer() and 1 <= day <= 31 and 1 <= month <= 12):
+        return False
+    name = _MONTHS[month - 1]
+    day_rx = rf"{day}(?:st|nd|rd|th)?"
+    return (
+        re.search(rf"\b{day_rx}\s+(?:of\s+)?{name}\b|\b{name}\.?\s+{day_rx}\b", ctx, re.I)
+        is not None
+    )
+
+
 def _one_of(unit: str | None, text: str, and_a_half: bool = False) -> bool:
     """Whether ``text`` gives one of a unit in words ("a minute", "an hour", "a litre"), or with
     ``and_a_half`` one and a half ("a litre and a half", "an hour and a half")."""
@@ -860,6 +885,8 @@ class NumbersRule(Rule):
                 continue
             if _tablets_taken(q, theirs, ctx.text):
                 continue
+            if _saline_strength(q, out.text, ctx.text) or _written_otherwise(q, ctx.text):
+                continue
             finding = self._lab_finding(view, q, ctx_labs, out_labs)
             if finding is None:
                 finding = self._value_finding(view, q, theirs)
@@ -1048,6 +1075,13 @@ class NumbersRule(Rule):
                 for c in ctx_freqs
             ):
                 continue  # the same rate said of the same thing elsewhere in its sentence
+            if drug is None and any(
+                abs(c.per_day - f.per_day) <= 0.05 * c.per_day and c_drug is None and topic & c_t
+                for c, c_drug, c_t in ctx_keys
+            ):
+                # a rate of no drug the input gives, said of something it shares ("BO every 4
+                # days" for "constipation, opening bowels every 4 days"), not another's rate
+                continue
             c = max(scored, key=lambda s: (s[0], -s[1].start))[1]
             ratio = f.per_day / c.per_day
             surface, stated = out.text[f.start : f.end], ctx.text[c.start : c.end]
