@@ -1,0 +1,55 @@
+"""Session 13, round 3: negation flips missed for a synonym the input wrote otherwise. British
+and American names of one sign ("creps" and "crackles", "recession" and "retractions"), a verb
+form of a symptom ("vomited" for "vomiting") and a lay name of a diagnosis ("underactive
+thyroid") are one word to the negation rule. Each has a control: the same words agreeing in
+polarity raise no flip."""
+
+from __future__ import annotations
+
+import medfact.verifiers  # noqa: F401 - the rules first
+from medfact.pipeline import cached_engine
+from medfact.types import Assessment
+
+
+def _score(output: str, context: str) -> Assessment:
+    engine = cached_engine({"pipeline": {"learned_verifiers": [], "model": ""}})
+    return engine.score_one(output, context)
+
+
+def _negation(assessment: Assessment) -> list[str]:
+    return [f.message for f in assessment.findings if f.rule == "negation.v1" and f.risk >= 3]
+
+
+def test_creps_in_the_input_are_the_crackles_the_output_denies() -> None:
+    context = "On examination: creps at the left base, no wheeze. Sats 94% on air."
+    assert _negation(_score("Chest: no crackles, no wheeze. SpO2 94% RA.", context))
+    assert not _negation(_score("Chest: crackles L base, no wheeze. SpO2 94% RA.", context))
+
+
+def test_rales_and_crepitations_are_crackles() -> None:
+    context = "Chest clear, no crepitations. Heart sounds normal."
+    assert _negation(_score("Bibasal rales. Heart sounds normal.", context))
+    assert not _negation(_score("Chest clear, no rales. HS normal.", context))
+
+
+def test_subcostal_recession_denied_is_a_flip() -> None:
+    context = (
+        "10-month-old with cough and fever. Respiratory rate 48. Mild subcostal recession; "
+        "no nasal flaring or grunting. Oxygen saturation 95% in air."
+    )
+    flipped = "RR 48, no subcostal recession, no nasal flaring or grunting. SpO2 95% RA."
+    assert _negation(_score(flipped, context))
+    kept = "RR 48, mild subcostal retractions; no nasal flaring or grunting. SpO2 95% RA."
+    assert not _negation(_score(kept, context))
+
+
+def test_vomited_in_the_input_is_the_vomiting_the_output_denies() -> None:
+    context = "Mother: he vomited twice this morning and he's off his food."
+    assert _negation(_score("Off food. No vomiting.", context))
+    assert not _negation(_score("Off food. Vomiting x2 this morning.", context))
+
+
+def test_underactive_thyroid_is_hypothyroidism() -> None:
+    context = "Past history: underactive thyroid on levothyroxine 50 mcg. No diabetes."
+    assert _negation(_score("PMH: no hypothyroidism, no diabetes.", context))
+    assert not _negation(_score("PMH: hypothyroidism (levothyroxine 50 mcg). No DM.", context))
