@@ -53,3 +53,26 @@ def test_underactive_thyroid_is_hypothyroidism() -> None:
     context = "Past history: underactive thyroid on levothyroxine 50 mcg. No diabetes."
     assert _negation(_score("PMH: no hypothyroidism, no diabetes.", context))
     assert not _negation(_score("PMH: hypothyroidism (levothyroxine 50 mcg). No DM.", context))
+
+
+def test_breathlessness_is_the_breathing_complained_of() -> None:
+    context = (
+        "Nurse: How's the pain?\nPatient: Pain's fine. It's the breathing that's the problem.\n"
+    )
+    assert _negation(_score("Pain controlled. No breathlessness.", context))
+    assert not _negation(_score("Pain controlled. Main problem breathlessness.", context))
+
+
+def test_hearing_voices_is_hallucinations() -> None:
+    context = (
+        "Clinician: Do you ever hear voices or see things other people can't?\n"
+        "Patient: No. Never.\n"
+    )
+    assert _negation(_score("Reports auditory hallucinations.", context))
+    assert not _negation(_score("Denies auditory hallucinations.", context))
+
+
+def test_shivers_are_rigors() -> None:
+    context = "Nurse: Any temperatures or shivers?\nPatient: No, none. I've been checking.\n"
+    assert _negation(_score("Day 8 post chemo: rigors overnight.", context))
+    assert not _negation(_score("Day 8 post chemo: no fever or rigors.", context))
