@@ -1,8 +1,10 @@
 """Session 13, round 3: negation flips missed for a synonym the input wrote otherwise. British
 and American names of one sign ("creps" and "crackles", "recession" and "retractions"), a verb
 form of a symptom ("vomited" for "vomiting") and a lay name of a diagnosis ("underactive
-thyroid") are one word to the negation rule. Each has a control: the same words agreeing in
-polarity raise no flip."""
+thyroid") are one word to the negation rule; so are "hearing voices" and hallucinations,
+"shivers" and rigors. A sign told "present" or "absent" in so many words ("asterixis present")
+is a finding even where the clinical lexicon lacks it. Each has a control: the same words
+agreeing in polarity raise no flip."""
 
 from __future__ import annotations
 
@@ -76,3 +78,21 @@ def test_shivers_are_rigors() -> None:
     context = "Nurse: Any temperatures or shivers?\nPatient: No, none. I've been checking.\n"
     assert _negation(_score("Day 8 post chemo: rigors overnight.", context))
     assert not _negation(_score("Day 8 post chemo: no fever or rigors.", context))
+
+
+def test_a_sign_told_present_flips_against_its_denial() -> None:
+    context = "On exam he's alert and oriented, no asterixis, mild scleral icterus."
+    assert _negation(_score("Alert and oriented, asterixis present.", context))
+    assert not _negation(_score("Alert and oriented, no asterixis.", context))
+
+
+def test_a_sign_denied_flips_against_its_told_presence() -> None:
+    context = "Perianal exam: fistula present at 6 o'clock, no abscess."
+    assert _negation(_score("Perianal: no fistula or abscess.", context))
+    assert not _negation(_score("Perianal: fistula at 6 o'clock, no abscess.", context))
+
+
+def test_an_unlisted_word_not_told_present_is_still_not_compared() -> None:
+    # control: without "present" or "absent", a word the lexicon lacks keeps no flip
+    context = "On exam he's alert and oriented, no asterixis, mild scleral icterus."
+    assert not _negation(_score("Alert and oriented, asterixis.", context))

@@ -249,6 +249,14 @@ def _afebrile_readings(doc: AnalyzedText) -> frozenset[int]:
     return frozenset(found)
 
 
+# a word told present or absent right after it ("fistula present", "asterixis is absent")
+_PRESENCE = re.compile(r"[ \t]+(?:(?:is|are|was|were)[ \t]+)?(?:present|absent)\b", re.IGNORECASE)
+
+
+def _told_present(text: str, tok: Token) -> bool:
+    return _PRESENCE.match(text, tok.end) is not None
+
+
 _LIST_HEADER = re.compile(r"\s+for\s+[^.;:\n]*?(?:,|\band\b)", re.IGNORECASE)
 _CONDITION_BEFORE = re.compile(
     r"\b(?:until|unless|once|if|after\s+\d+\s*(?:h|hrs?|hours?|days?)(?:\s+of)?)\b[^.;:\n]*$",
@@ -525,7 +533,12 @@ class NegationRule(Rule):
                 continue
             if key in seen_sentences:
                 continue
-            risk = self.minor_flip_risk if feeling_pressure else self._flip_risk(tok)
+            # "asterixis present" against "no asterixis": a word told present or absent in so
+            # many words is a finding, even one the clinical lexicon lacks
+            told = _told_present(view.output.text, tok) or any(
+                _told_present(ctx.text, m) for m in aligned
+            )
+            risk = self.minor_flip_risk if feeling_pressure else self._flip_risk(tok, told)
             if risk is None:
                 continue  # "associated", "home", "results": ordinary words' flips are noise
             anchor = aligned[0]
@@ -773,10 +786,11 @@ class NegationRule(Rule):
                 break
         return found
 
-    def _flip_risk(self, tok: Token) -> int | None:
-        """High for a finding that changes care, moderate for another clinical word; None for
-        an ordinary word, whose polarity the analysis too often misreads to report, and for a
-        word that names no finding ("symptoms", "problem", "medications")."""
+    def _flip_risk(self, tok: Token, told: bool = False) -> int | None:
+        """High for a finding that changes care, moderate for another clinical word or one
+        ``told`` present or absent in so many words; None for an ordinary word, whose polarity
+        the analysis too often misreads to report, and for a word that names no finding
+        ("symptoms", "problem", "medications")."""
         stem = tok.stem
         if tok.text in _EXAM_PULSES:
             return self.minor_flip_risk  # "femorals not palpable"
@@ -786,7 +800,7 @@ class NegationRule(Rule):
             return None  # "history obtained from the husband", "a dermatologist": a person
         if stem.startswith(_CONCERN_STEMS):
             return self.flip_risk
-        if stem.startswith(_FINDING_ONLY_STEMS) or is_clinical(tok):
+        if stem.startswith(_FINDING_ONLY_STEMS) or is_clinical(tok) or told:
             return self.minor_flip_risk
         return None
 
