@@ -96,3 +96,9 @@ def test_an_unlisted_word_not_told_present_is_still_not_compared() -> None:
     # control: without "present" or "absent", a word the lexicon lacks keeps no flip
     context = "On exam he's alert and oriented, no asterixis, mild scleral icterus."
     assert not _negation(_score("Alert and oriented, asterixis.", context))
+
+
+def test_a_blanching_rash_flips_against_a_non_blanching_one() -> None:
+    context = "Examination: scattered non-blanching petechiae on the trunk and legs."
+    assert _negation(_score("Blanching spots on the trunk and legs.", context))
+    assert not _negation(_score("Non-blanching petechiae on the trunk and legs.", context))

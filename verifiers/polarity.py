@@ -205,6 +205,7 @@ _FINDINGS = frozenset(
         "tense",  # "fontanelle full and tense"
         "bulg",
         "melena",
+        "blanch",  # "a non-blanching rash": meningococcal disease until shown otherwise
     ]
 )
 
