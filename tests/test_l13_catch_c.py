@@ -1,0 +1,52 @@
+"""Session 13 (helper C3): missed catches of sides, comparisons, routes, time; with controls."""
+
+from __future__ import annotations
+
+import medfact.verifiers  # noqa: F401 - the rules first: omission.v1 imports the compare stage
+from medfact.testing import run_rule
+
+
+def _messages(rule: str, output: str, context: str) -> list[str]:
+    return [f.message for f in run_rule(rule, output, context) if f.risk >= 3]
+
+
+# -- a side given alone, as an answer --------------------------------------------------------------
+
+_SHOWN = (
+    "Doctor: Can you show me where you felt it?\n"
+    "Patient: Here, on the left, sort of up and towards the middle.\n"
+    "Doctor: I can feel a firm lump. The other breast feels normal."
+)
+
+
+def test_a_part_on_the_side_the_answer_does_not_give_is_a_swap() -> None:
+    found = _messages("laterality.v1", "Right breast lump, firm.", _SHOWN)
+    assert any("left side only" in m for m in found)
+    # control: the side the answer gives
+    assert _messages("laterality.v1", "Left breast lump, firm.", _SHOWN) == []
+
+
+def test_handedness_and_questions_give_no_side() -> None:
+    ctx = (
+        "Doctor: And it's the wrist that hurts? Is it the left?\n"
+        "Mother: Just the wrist. He's right-handed, thank goodness."
+    )
+    assert _messages("laterality.v1", "R wrist pain.", ctx) == []
+    assert _messages("laterality.v1", "L wrist pain.", ctx) == []
+
+
+def test_both_sides_answered_leave_the_side_open() -> None:
+    ctx = "Doctor: Where does it hurt?\nPatient: On the left. And my right, a bit, too."
+    assert _messages("laterality.v1", "R knee pain.", ctx) == []
+
+
+def test_a_denied_side_or_one_the_input_words_in_a_question_is_not_swapped() -> None:
+    ctx = (
+        "Doctor: Does it ever go over to the left at all?\n"
+        "Patient: Nope. The pain is on the right side, right after the accident."
+    )
+    assert _messages("laterality.v1", "Pain in the left leg.", ctx) == []
+    # control: without the question, the other side is a swap, and a denial of it is not
+    alone = "Patient: The pain is on the right side, right after the accident."
+    assert _messages("laterality.v1", "Pain in the left leg.", alone) != []
+    assert _messages("laterality.v1", "She denies any left leg symptoms.", alone) == []
