@@ -50,3 +50,30 @@ def test_a_denied_side_or_one_the_input_words_in_a_question_is_not_swapped() -> 
     alone = "Patient: The pain is on the right side, right after the accident."
     assert _messages("laterality.v1", "Pain in the left leg.", alone) != []
     assert _messages("laterality.v1", "She denies any left leg symptoms.", alone) == []
+
+
+# -- values written as a change the input gives the other way -------------------------------------
+
+
+def test_a_trend_written_backwards_is_a_false_comparison() -> None:
+    ctx = "Deficits: right arm weakness 2/5. NIHSS 9 (from 14). HbA1c 71 mmol/mol, up from 58."
+    found = _messages("comparison.v1", "NIHSS 9 -> 14.", ctx)
+    assert any("other way" in m for m in found)
+    assert any("other way" in m for m in _messages("comparison.v1", "HbA1c 71, down from 58.", ctx))
+    # controls: the same change the same way
+    assert _messages("comparison.v1", "NIHSS 14 -> 9.", ctx) == []
+    assert _messages("comparison.v1", "HbA1c 71, up from 58.", ctx) == []
+
+
+def test_values_in_timed_order_give_the_direction_and_a_look_back_does_not() -> None:
+    timed = "Lactate 4.8 mmol/L at 08:00, 2.9 at 14:00."
+    found = _messages("comparison.v1", "Lactate 2.9 (08:00) → 4.8 (14:00).", timed)
+    assert any("other way" in m for m in found)
+    assert _messages("comparison.v1", "Lactate 4.8 (08:00) → 2.9 (14:00).", timed) == []
+    # control: "previously" names the earlier value although it comes second
+    back = "Platelets 310, previously 280 at 08:00."
+    assert _messages("comparison.v1", "Plt 280 -> 310.", back) == []
+    assert (
+        _messages("comparison.v1", "Recheck in 30 min from 1012.", "Started 30 minutes at 1012.")
+        == []
+    )
