@@ -77,3 +77,30 @@ def test_values_in_timed_order_give_the_direction_and_a_look_back_does_not() -> 
         _messages("comparison.v1", "Recheck in 30 min from 1012.", "Started 30 minutes at 1012.")
         == []
     )
+
+
+# -- buccal and enteral routes ---------------------------------------------------------------------
+
+
+def test_a_buccal_or_tube_route_is_a_route() -> None:
+    cheek = "Mother: The midazolam, in his cheek, between the gum and the cheek. 7.5 milligrams."
+    found = _messages("route.v1", "Intramuscular midazolam 7.5 mg.", cheek)
+    assert any("buccal" in m for m in found)
+    assert _messages("route.v1", "Buccal midazolam 7.5 mg.", cheek) == []
+    tube = "Swallow failed - NBM, NG tube placed. Aspirin 300 mg via NG daily."
+    assert any("enteral" in m for m in _messages("route.v1", "Aspirin 300 mg orally.", tube))
+    assert _messages("route.v1", "Aspirin 300 mg OD via NG.", tube) == []
+
+
+# -- a dated "had" without an article is past ------------------------------------------------------
+
+
+def test_a_dated_had_is_past_and_an_undated_one_is_not() -> None:
+    ctx = "She had pulmonary tuberculosis in 2004, fully treated. Chronic cough."
+    found = _messages("temporal.v1", "Active pulmonary TB.", ctx)
+    assert any("current vs past" in m for m in found)
+    assert _messages("temporal.v1", "Pulmonary TB in 2004, treated.", ctx) == []
+    # control: "had" with no date in its clause gives no time
+    assert (
+        _messages("temporal.v1", "Active pulmonary TB.", "She had pulmonary TB, on therapy.") == []
+    )

@@ -128,9 +128,7 @@ def _answered_sides(ctx: AnalyzedText) -> tuple[set[str], set[str]]:
     show me where?"), and the sides it words anywhere, asked or not, handedness and assent
     aside ("Is it your left leg?")."""
     given = {
-        m.group(1).lower()
-        for m in _ANSWERED_SIDE.finditer(ctx.text)
-        if not _asked(ctx, m.start(1))
+        m.group(1).lower() for m in _ANSWERED_SIDE.finditer(ctx.text) if not _asked(ctx, m.start(1))
     }
     worded = {
         b.group(1).lower()
