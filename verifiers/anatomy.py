@@ -106,6 +106,45 @@ def _asked(doc: AnalyzedText, offset: int) -> bool:
     return sentence.text.rstrip().endswith("?")
 
 
+# a side given alone as what is pointed to ("on the left", "his left.", "my right and I'm ..."):
+# a possessive or article before it, and nothing after it that it could qualify
+_ANSWERED_SIDE = re.compile(
+    r"\b(?:on\s+the|the|my|his|her|their|your)\s+(left|right)\b"
+    r"(?=\s*(?:[,.;!]|$|one\b|side\b|and\b|hand\s+side\b))",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+# "left" and "right" that name no side: handedness, assent, "right away"
+_NOT_A_SIDE = re.compile(
+    r"\b(?:left|right)[\s-]+hand(?:ed|er)\b|\b(?:that'?s|all|yeah|yes)\s+right\b|"
+    r"\bright\s+(?:now|away|after|before|then|there|here|off)\b|(?:^|:)\s*right\s*[,.]",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def _answered_sides(ctx: AnalyzedText) -> tuple[set[str], set[str]]:
+    """The sides the input gives alone, outside questions ("Here, on the left" after "Can you
+    show me where?"), and the sides it words anywhere, asked or not, handedness and assent
+    aside ("Is it your left leg?")."""
+    given = {
+        m.group(1).lower() for m in _ANSWERED_SIDE.finditer(ctx.text) if not _asked(ctx, m.start(1))
+    }
+    worded = {
+        b.group(1).lower()
+        for b in _BARE_SIDE.finditer(ctx.text)
+        if not _idle_side(ctx.text, b.start())
+    }
+    return given, worded
+
+
+def _idle_side(text: str, at: int) -> bool:
+    """Whether the side word at ``at`` is part of a phrase that names no side ("I'm right
+    handed", "That's right", "Doctor: Right, let me look")."""
+    lo = max(0, text.rfind("\n", 0, at) + 1, at - 12)
+    return any(m.start() <= at < m.end() for m in _NOT_A_SIDE.finditer(text, lo, at + 16))
+
+
 def _said_of_bare_side(
     out: AnalyzedText, ctx: AnalyzedText, m: SideMention, bare: list[tuple[str, int, int]]
 ) -> bool:
@@ -179,6 +218,7 @@ class LateralityRule(Rule):
                 by_side.setdefault(c.side, c)
         sentences = _Sentences(out)
         ctx_words: set[str] | None = None  # the input's words without a plural "s"
+        answered: tuple[set[str], set[str]] | None = None  # sides given alone, sides worded
         findings = []
         for m in out.sides:
             if _radiotherapy(out, m):
@@ -253,6 +293,30 @@ class LateralityRule(Rule):
                 continue
             if axis != _LEFT_RIGHT:
                 continue  # "distal radius" where the input says "radius": rewording, not a side
+            if m.side in _OPPOSITE and by_side.get(m.side) is None:
+                if answered is None:
+                    answered = _answered_sides(ctx)
+                given_alone, worded = answered
+                own = out.tokens_in(m.start, m.end)
+                if (
+                    given_alone == {_OPPOSITE[m.side]}
+                    and m.side not in worded
+                    and own
+                    and own[0].polarity != NEGATED
+                ):
+                    # "Right breast lump" where the patient shows it "on the left"
+                    findings.append(
+                        self.finding(
+                            view,
+                            ErrorCategory.DETAIL_MISIDENTIFICATION,
+                            self.procedure_swap_risk if risky else self.swap_risk,
+                            (m.start, m.end),
+                            f"'{surface}': the input gives the {_OPPOSITE[m.side]} side only",
+                            relation=CONTRADICTED,
+                            confidence=0.5,
+                        )
+                    )
+                    continue
             part_in_context = m.anatomy in ctx.stems
             if not part_in_context:
                 if ctx_words is None:

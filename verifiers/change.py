@@ -586,6 +586,87 @@ _PRIOR_REFERENCES = frozenset(
 )
 
 
+_NUM = r"(\d+(?:\.\d+)?)"
+# a value and the one it became: "9 -> 14", "2.9 (08:00) → 4.8", "from 14 to 9"
+_TREND_ARROW = re.compile(
+    _NUM
+    + r"(?:\s*\([^()\n]{1,16}\))?\s*(?:->|→|=>|⇒)\s*"
+    + _NUM
+    + r"|\bfrom\s+"
+    + _NUM
+    + r"\s+to\s+"
+    + _NUM
+    + r"\b"
+)
+# a value and the one it came from: "71, up from 58", "9 (from 14)", "1.6 (was 3.9)", "310,
+# previously 280"; a bare "from" is not one ("30 min from 1012")
+_TREND_FROM = re.compile(
+    _NUM + r"(?:\s*[a-zA-Z/%]{1,10})?(?:\s*[,(]\s*|\s+)(?:(?:(up|down|rising|falling|improved|"
+    r"worse|better|increased|decreased|dropped|fallen|risen)\s+from)|(?<=[,(]\s)(?:from|was|"
+    r"previous(?:ly)?|prev|it\s+used\s+to\s+be)|(?<=[,(])(?:from|was|previous(?:ly)?|prev))\s+"
+    + _NUM
+    + r"\b",
+    re.IGNORECASE,
+)
+_RISE_WORDS = frozenset({"up", "rising", "increased", "risen", "worse"})
+_FALL_WORDS = frozenset({"down", "falling", "decreased", "dropped", "fallen", "improved"})
+_ORDER_SPAN = 60  # characters between two values read in the order they are given
+# two values read in the order given only when the first is timed ("4.8 at 08:00, 2.9 at 14:00")
+# and nothing between them looks back ("4.8, was 2.9 last week")
+_TIMED = re.compile(r"\b\d{1,2}:\d{2}\b|\b(?:day|d)\s?\d{1,2}\b|\b\d{1,2}/\d{1,2}\b", re.I)
+_LOOKS_BACK = re.compile(
+    r"\b(?:from|was|were|previous\w*|prev|used|earlier|before|ago|last)\b", re.I
+)
+
+
+def trend_pairs(text: str) -> list[tuple[str, str, str, int, int]]:
+    """Values given as a change: (earlier, later, direction word or "", start, end)."""
+    pairs = []
+    for m in _TREND_ARROW.finditer(text):
+        a, b = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        pairs.append((a, b, "", m.start(), m.end()))
+    for m in _TREND_FROM.finditer(text):
+        pairs.append((m.group(3), m.group(1), (m.group(2) or "").lower(), m.start(), m.end()))
+    return pairs
+
+
+def _number_at(text: str, value: str) -> list[int]:
+    """Where ``value`` stands as a whole number in ``text``."""
+    pattern = r"(?<![\d.])" + re.escape(value) + r"(?![\d]|\.\d)"
+    return [m.start() for m in re.finditer(pattern, text)]
+
+
+def _reversed_trend(ctx: str, a: str, b: str, word: str) -> tuple[int, int] | None:
+    """The span of the input that gives ``a`` -> ``b`` the other way: as a change ("9 (from
+    14)") or in the order said ("4.8 at 08:00, 2.9 at 14:00"); or where the output's direction
+    word ("down from") is not the way its own values go, the input's pair; else None."""
+    if a == b:
+        return None
+    theirs = trend_pairs(ctx)
+    for x, y, _, start, end in theirs:
+        if (x, y) == (b, a):
+            return start, end
+    if word and (x_y := next(((s, e) for x, y, _, s, e in theirs if (x, y) == (a, b)), None)):
+        rise = float(b) > float(a)
+        if (word in _RISE_WORDS and not rise) or (word in _FALL_WORDS and rise):
+            return x_y  # "71, down from 58" where the input has "71, up from 58"
+        return None
+    if word or any({x, y} == {a, b} for x, y, _, _, _ in theirs):
+        return None
+    at_a, at_b = _number_at(ctx, a), _number_at(ctx, b)
+    if len(at_a) != 1 or len(at_b) != 1:
+        return None
+    between = ctx[at_b[0] : at_a[0]]
+    if (
+        0 < at_a[0] - at_b[0] <= _ORDER_SPAN
+        and "\n" not in between
+        and _TIMED.search(between)
+        and not _LOOKS_BACK.search(between)
+    ):
+        return at_b[0], at_a[0] + len(a)
+    return None
+
+
 @verifiers.register("comparison.v1")
 class ComparisonRule(Rule):
     name = "comparison.v1"
@@ -605,13 +686,13 @@ class ComparisonRule(Rule):
     def check(self, view: CaseDoc) -> list[Finding]:
         out, ctx = view.output, view.context
         assert ctx is not None
+        findings = self._trends(view)
         said = change_mentions(out)
         if not said:
-            return []  # no change word in the output: the input's changes are not read
+            return findings  # no change word in the output: the input's changes are not read
         index = _ChangeIndex(ctx)
         no_prior = _NO_PRIOR.search(ctx.text)  # once per case: "no previous imaging available"
         topics = _Topics(out)
-        findings = []
         kept: frozenset[str] | None = None  # stems of the input's sentences that keep things
         for i, direction in said:
             tok = out.tokens[i]
@@ -713,4 +794,31 @@ class ComparisonRule(Rule):
                         confidence=0.45,
                     )
                 )
+        return findings
+
+    def _trends(self, view: CaseDoc) -> list[Finding]:
+        """Values written as a change the input gives the other way ("NIHSS 9 -> 14" where
+        the input has "NIHSS 9 (from 14)")."""
+        out, ctx = view.output.text, view.context_text
+        if not ctx or not any(c in out for c in "->→⇒") and "from" not in out:
+            return []
+        findings = []
+        for a, b, word, start, end in trend_pairs(out):
+            found = _reversed_trend(ctx, a, b, word)
+            if found is None:
+                continue
+            findings.append(
+                self.finding(
+                    view,
+                    ErrorCategory.FALSE_COMPARISON,
+                    self.opposite_risk,
+                    (start, end),
+                    f"'{out[start:end]}': the input gives this change the other way "
+                    f"('{ctx[found[0] : found[1]]}')",
+                    relation=CONTRADICTED,
+                    context_span=found,
+                    suggestion=ctx[found[0] : found[1]],
+                    confidence=0.7,
+                )
+            )
         return findings

@@ -193,7 +193,7 @@ _ASPECTS: dict[str, tuple[str, ...]] = {
         *_LIFE_PERIODS,
     ),
     # "had a DVT in 2015": past only where its clause dates it (see mentions)
-    "had": ("had a", "had an"),
+    "had": ("had a", "had an", "had"),
     "never": (
         "never smoker",
         "never-smoker",
@@ -716,6 +716,10 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
         if kind == "had":
             if dated != "past":
                 continue  # "had a fall" is an event of no stated time
+            if m.group().lower() == "had":
+                after = doc.tokens_in(m.end(), min(len(doc.text), m.end() + 40))[:1]
+                if not after or not is_clinical(after[0]):
+                    continue  # "had previously worked": a tense; "had pulmonary TB in 2004"
             kind = "past"
         topic = text.window(*m.span())
         if m.group().lower().endswith(" of"):
