@@ -626,6 +626,33 @@ _PREVENTED_PREGNANCY = re.compile(
     re.IGNORECASE,
 )
 
+# a pregnancy test's result: "urine hCG today negative", "positive pregnancy test", "UPT -ve"
+_PREGNANCY_RESULT = re.compile(
+    r"\b(?:b?hCG|UPT|(?:pregnancy|preg)\s+test|tests?)\b[^.;\n?]{0,30}?"
+    r"(?:\b(?P<after>positive|negative)\b|\s(?P<sign>[+-])ve\b)"
+    r"|\b(?P<before>positive|negative)\s+(?:urine\s+|serum\s+)?(?:b?hCG|UPT|pregnancy\s+test)\b",
+    re.IGNORECASE,
+)
+_PREGNANCY_TOPIC = re.compile(r"pregnan|\bb?hcg\b|\bupt\b", re.IGNORECASE)
+_TOPIC_REACH = 120  # characters back a bare "the test" looks for the pregnancy it tests
+
+
+def pregnancy_results(text: str) -> list[tuple[int, int, bool]]:
+    """The pregnancy test results of ``text``: span of the result word and whether positive. A
+    bare "test" is a pregnancy test only just after a pregnancy is raised ("any chance you could
+    be pregnant - no ... the test they did downstairs was negative")."""
+    found = []
+    for m in _PREGNANCY_RESULT.finditer(text):
+        if not _PREGNANCY_TOPIC.search(m.group(0)) and not _PREGNANCY_TOPIC.search(
+            text, max(0, m.start() - _TOPIC_REACH), m.start()
+        ):
+            continue
+        key = next(k for k in ("after", "sign", "before") if m.group(k))
+        word = m.group(key).lower()
+        found.append((m.start(key), m.end(key), word in ("positive", "+")))
+    return found
+
+
 # --- code status ---------------------------------------------------------------------------------
 _FULL = re.compile(
     # "Mum said she'd want everything done": full code, in the words families use
@@ -1344,7 +1371,27 @@ class EntitiesRule(Rule):
         return findings
 
     def _pregnancy(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
-        """A pregnancy the output states (or raises) that the input denies or never mentions."""
+        """A pregnancy the output states (or raises) that the input denies or never mentions, or
+        a pregnancy test result the input gives the other way."""
+        if may_name_pregnancy(out.text) or "test" in out.text.lower():
+            stated = pregnancy_results(ctx.text)
+            theirs = {r[2] for r in stated}
+            if len(theirs) == 1:
+                for start, end, positive in pregnancy_results(out.text):
+                    if positive not in theirs:
+                        said = "negative" if positive else "positive"
+                        return [
+                            self.finding(
+                                view,
+                                ErrorCategory.DETAIL_MISIDENTIFICATION,
+                                self.pregnancy_risk,
+                                (start, end),
+                                f"pregnancy status: the input's pregnancy test is {said}",
+                                relation=CONTRADICTED,
+                                context_span=stated[0][:2],
+                                confidence=0.8,
+                            )
+                        ]
         stated = [m for m in PREGNANCY.finditer(out.text)]
         stated = [
             m

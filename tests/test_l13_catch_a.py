@@ -1,0 +1,82 @@
+"""Missed catches on fresh text (session 13, helper A3): a weekly drug written as daily beside
+another drug's daily rate, or under a title that names it; a rate the input rules out ("not every
+day"); a spoken dose at night ("three hundred at night"); a pregnancy test result turned the other
+way. Each with a control. Small texts written for these tests."""
+
+from __future__ import annotations
+
+from medfact.testing import run_rule
+from medfact.types import Finding
+
+
+def findings(rule: str, output: str, context: str, start: str = "") -> list[Finding]:
+    found = run_rule(rule, output, context)
+    return [f for f in found if f.rule == rule and f.message.startswith(start) and f.risk >= 3]
+
+
+# --- frequency ----------------------------------------------------------------------------------
+
+_MED_LIST = (
+    "1. Amlodipine 5 mg once daily - continue\n"
+    "2. Methotrexate 10 mg ONCE WEEKLY on Fridays - continue\n"
+)
+
+
+def test_weekly_drug_daily_beside_another_drugs_daily_rate() -> None:
+    output = "Continue: amlodipine 5 mg OD; methotrexate 10 mg once daily (Fri)."
+    assert findings("numbers.v1", output, _MED_LIST, "frequency escalation")
+    # control: the weekly rate kept
+    output = "Continue: amlodipine 5 mg OD; methotrexate 10 mg once weekly (Fri)."
+    assert not findings("numbers.v1", output, _MED_LIST, "frequency")
+
+
+def test_daily_use_told_twice_is_still_one_rate() -> None:
+    context = "Patient: I take the inhaler twice a day, every day."
+    assert not findings("numbers.v1", "Inhaler twice a day, used every day.", context, "freq")
+
+
+def test_dose_under_a_title_takes_the_titles_drug() -> None:
+    context = (
+        "Pharmacist: you're starting alendronic acid\n"
+        "Patient: seventy milligrams it says\n"
+        "Pharmacist: yes seventy milligrams once a week not every day"
+    )
+    output = "Counselling - alendronic acid\nDose: 70 mg ONCE DAILY."
+    assert findings("numbers.v1", output, context, "frequency escalation")
+    # control: the weekly dose, and the rate the input rules out ("not every day") is no rate
+    output = "Counselling - alendronic acid\nDose: 70 mg ONCE WEEKLY."
+    assert not findings("numbers.v1", output, context, "frequency")
+
+
+def test_spoken_dose_at_night_is_a_daily_rate() -> None:
+    context = (
+        "Patient: the gabapentin three hundred at night\n"
+        "Doctor: increase gabapentin to three hundred three times a day"
+    )
+    assert not findings("numbers.v1", "Taking gabapentin 300 mg qHS.", context, "frequency")
+    # control: a rate neither gives is still read
+    assert findings("numbers.v1", "Taking gabapentin 300 mg q4h.", context, "frequency escalation")
+    # control: a morning and night dose is twice a day, not once
+    context = "Patient: lamotrigine, 100 in the morning and 100 at night"
+    assert not findings("numbers.v1", "On lamotrigine 100 mg BID.", context, "frequency")
+
+
+# --- pregnancy test result ------------------------------------------------------------------------
+
+
+def test_pregnancy_test_result_reversed() -> None:
+    context = (
+        "Doctor: any chance you could be pregnant\n"
+        "Patient: no and the test they did downstairs was negative"
+    )
+    assert findings("entities.v1", "LMP last week, urine hCG positive.", context, "pregnancy")
+    assert findings("entities.v1", "Pregnancy test today: positive.", context, "pregnancy")
+    # control: the same result
+    assert not findings("entities.v1", "LMP last week, urine hCG negative.", context, "pregnancy")
+
+
+def test_other_test_result_is_not_a_pregnancy_test() -> None:
+    context = "Doctor: your covid test was negative and the pregnancy test was positive"
+    assert not findings("entities.v1", "Pregnant (hCG positive).", context, "pregnancy")
+    context = "Doctor: your strep test was negative"
+    assert not findings("entities.v1", "Strep test positive.", context, "pregnancy")
