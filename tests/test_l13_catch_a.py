@@ -80,3 +80,24 @@ def test_other_test_result_is_not_a_pregnancy_test() -> None:
     assert not findings("entities.v1", "Pregnant (hCG positive).", context, "pregnancy")
     context = "Doctor: your strep test was negative"
     assert not findings("entities.v1", "Strep test positive.", context, "pregnancy")
+
+
+# --- critical laboratory values ---------------------------------------------------------------
+
+
+def test_toxic_lithium_level_changed() -> None:
+    context = "Seen after lithium toxicity (level 2.4 mmol/L on admission, now 0.9)."
+    assert findings("omission.v1", "Li 1.4 on admission, now 0.9.", context, "critical value")
+    assert findings("omission.v1", "Lithium toxicity, now 0.9.", context, "critical value")
+    # control: the level kept
+    assert not findings("omission.v1", "Li 2.4 on admission, now 0.9.", context, "critical")
+
+
+def test_dose_of_a_salt_is_not_its_level() -> None:
+    context = "Patient: I take lithium at eight hundred milligrams at night"
+    assert not findings("omission.v1", "Lithium 800 mg nocte; Li level 0.7.", context, "critical")
+    context = "Replacement: Sando-K two effervescent tablets twice daily."
+    assert not findings("omission.v1", "Sando-K 2 tabs BD.", context, "critical")
+    # control: a potassium level is still read
+    context = "Potassium 2.5 this morning. Replacement: Sando-K two effervescent tablets."
+    assert findings("omission.v1", "Sando-K 2 tabs BD.", context, "critical value")
