@@ -101,3 +101,24 @@ def test_dose_of_a_salt_is_not_its_level() -> None:
     # control: a potassium level is still read
     context = "Potassium 2.5 this morning. Replacement: Sando-K two effervescent tablets."
     assert findings("omission.v1", "Sando-K 2 tabs BD.", context, "critical value")
+
+
+# --- code status and allergies --------------------------------------------------------------------
+
+
+def test_dnr_order_said_to_be_absent_accepts_cpr() -> None:
+    context = "ICU handover.\nDNACPR: not in place - full escalation.\nPlan: sedation hold."
+    assert findings("entities.v1", "Escalation: DNACPR in place.", context, "code status")
+    assert findings("entities.v1", "DNR.", "Doctor: no DNR order, he is for everything", "code")
+    # control: an order that is in place, and its content after a dash
+    context = "ICU handover.\nDNACPR - no CPR, ward-based care.\nPlan: sedation hold."
+    assert not findings("entities.v1", "Escalation: DNACPR in place.", context, "code status")
+    assert findings("entities.v1", "Full code.", context, "code status")
+
+
+def test_allergy_heading_with_none_under_it() -> None:
+    context = "PMH: HIT after stent. Allergies: heparin (HIT), otherwise none. Aspirin continues."
+    assert findings("entities.v1", "PMH: stent. Allergies: none known.", context, "allergy")
+    assert findings("entities.v1", "Drug allergies - nil.", context, "allergy")
+    # control: the allergy kept
+    assert not findings("entities.v1", "Allergies: heparin (HIT).", context, "allergy")

@@ -789,6 +789,15 @@ def _answered_yes(doc: AnalyzedText, start: int, end: int) -> bool:
     )
 
 
+_ORDER_ABSENT = re.compile(
+    r"\s*(?:order|form|decision)?\s*(?::|-)?\s*(?:is\s+|was\s+)?"
+    # "none", "no" only as the whole answer: "DNR - no CPR" is the order's content
+    r"(?:not\s+(?:in\s+place|in\s+effect|active|completed)|(?:none|no)\b(?=\s*(?:[.,;\n]|$)))",
+    re.IGNORECASE,
+)
+_NO_ORDER = re.compile(r"\b(?:no|not)\s+(?:an?\s+)?$", re.IGNORECASE)
+
+
 @once_per_text
 def code_status(doc: AnalyzedText) -> CodeStatus:
     """Read the code status of an analysed text: explicit orders, or CPR/intubation declined."""
@@ -802,6 +811,15 @@ def code_status(doc: AnalyzedText) -> CodeStatus:
 
     dnr, dni, full = spans(_DNR), spans(_DNI), spans(_FULL)
     cpr_ok, intubation_ok = [], []
+    # "DNACPR: not in place", "no DNAR order": an order said to be absent accepts CPR
+    absent = [
+        (s, e)
+        for s, e in dnr
+        if _ORDER_ABSENT.match(text, e) or _NO_ORDER.search(text, max(0, s - 12), s)
+    ]
+    if absent:
+        dnr = [span for span in dnr if span not in absent]
+        cpr_ok += absent
     for pattern, declined, accepted in ((_CPR, dnr, cpr_ok), (_INTUBATION, dni, intubation_ok)):
         for m in pattern.finditer(text):
             if any(s <= m.start() < e for s, e in dnr + dni + full):
@@ -827,7 +845,9 @@ def code_status(doc: AnalyzedText) -> CodeStatus:
 _DRUG_ONLY = re.compile(r"drug|medication|NKDA", re.IGNORECASE)  # "no drug allergies"
 NO_ALLERGY = re.compile(
     r"\b(?:NKDA|NKA|no\s+known\s+(?:drug\s+|medication\s+)?allergies|"
-    r"no\s+(?:drug\s+|medication\s+)?allergies|denies\s+(?:any\s+)?(?:drug\s+)?allergies)\b",
+    r"no\s+(?:drug\s+|medication\s+)?allergies|denies\s+(?:any\s+)?(?:drug\s+)?allergies|"
+    # a list's heading with nothing under it ("Allergies: none known", "Drug allergies - nil")
+    r"(?:drug\s+)?allerg(?:y|ies)\s*(?::|-)\s*(?:none|nil)(?:\s+known)?)\b",
     re.IGNORECASE,
 )
 _ALLERGY = re.compile(r"\ballerg(?:y|ies|ic)\b|\banaphyla\w*", re.IGNORECASE)
