@@ -122,3 +122,22 @@ def test_allergy_heading_with_none_under_it() -> None:
     assert findings("entities.v1", "Drug allergies - nil.", context, "allergy")
     # control: the allergy kept
     assert not findings("entities.v1", "Allergies: heparin (HIT).", context, "allergy")
+
+
+def test_anaphylaxis_heading_names_its_allergen() -> None:
+    context = "Patient: my lips swelled after the prawn curry\nDoctor: anaphylaxis to shellfish"
+    assert findings("entities.v1", "Anaphylaxis - peanut. Lip swelling.", context, "allergy")
+    # control: the same allergen
+    assert not findings("entities.v1", "Anaphylaxis - shellfish. Lip swelling.", context, "allergy")
+
+
+def test_severe_reaction_written_as_skin_irritation() -> None:
+    context = (
+        "Nurse: any allergies\nPatient: chlorhexidine\nNurse: what happened\n"
+        "Patient: my blood pressure crashed and I came out in hives all over"
+    )
+    output = "Allergy: chlorhexidine - mild skin irritation."
+    assert findings("entities.v1", output, context, "allergy")
+    # control: the reaction given as it was
+    output = "Allergy: chlorhexidine - hypotension and urticaria."
+    assert not findings("entities.v1", output, context, "allergy")

@@ -853,7 +853,7 @@ NO_ALLERGY = re.compile(
 _ALLERGY = re.compile(r"\ballerg(?:y|ies|ic)\b|\banaphyla\w*", re.IGNORECASE)
 _ALLERGEN = re.compile(
     r"\b(?:allergic\s+to|allerg(?:y|ies)(?:\s+and\s+(?:adverse\s+)?(?:drug\s+)?reactions?)?"
-    r"\s*(?:to|:|-)|anaphylaxis\s+to|reactions?\s+to)\s*"
+    r"\s*(?:to|:|-)|anaphylaxis\s+to|anaphylaxis\s*(?::|-)|reactions?\s+to)\s*"
     r"(?:an?\s+|the\s+)?(?!allerg)([A-Za-z][\w-]*(?:\s+[a-z][\w-]*)?)",
     re.IGNORECASE,
 )
@@ -1855,7 +1855,8 @@ _ALLERGIC_REACTION = re.compile(
 _MILD_REACTION = re.compile(
     r"\bnausea\w*|\bupset stomach\b|\bstomach upset\b|\bGI upset\b|\bdiarrh\w*"
     r"|\bheadaches?\b|\bdrows\w*|\bconstipat\w*|\bintoleran\w*|\bside effects?\b"
-    r"|\bmild\s+(?:rash|itch\w*)\b",
+    r"|\b(?:mild|minor|slight)\s+(?:skin\s+)?(?:rash|itch\w*|irritation|redness)\b"
+    r"|\bskin\s+irritation\b",
     re.IGNORECASE,
 )
 # a rash alone: mild where the input gives swelling, hives or a collapse
