@@ -141,3 +141,12 @@ def test_severe_reaction_written_as_skin_irritation() -> None:
     # control: the reaction given as it was
     output = "Allergy: chlorhexidine - hypotension and urticaria."
     assert not findings("entities.v1", output, context, "allergy")
+
+
+def test_fabricated_psychosis_history() -> None:
+    context = "Panic attack in a lecture, settled in 20 minutes. No hallucinations, no drug use."
+    output = "Student with a history of psychosis, panic attack in a lecture."
+    assert findings("entities.v1", output, context, "condition 'psychosis'")
+    # control: a psychosis the input gives
+    context = "Known first-episode psychosis in 2021, now well. Panic attack in a lecture."
+    assert not findings("entities.v1", output, context, "condition 'psychosis'")
