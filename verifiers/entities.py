@@ -626,6 +626,33 @@ _PREVENTED_PREGNANCY = re.compile(
     re.IGNORECASE,
 )
 
+# a pregnancy test's result: "urine hCG today negative", "positive pregnancy test", "UPT -ve"
+_PREGNANCY_RESULT = re.compile(
+    r"\b(?:b?hCG|UPT|(?:pregnancy|preg)\s+test|tests?)\b[^.;\n?]{0,30}?"
+    r"(?:\b(?P<after>positive|negative)\b|\s(?P<sign>[+-])ve\b)"
+    r"|\b(?P<before>positive|negative)\s+(?:urine\s+|serum\s+)?(?:b?hCG|UPT|pregnancy\s+test)\b",
+    re.IGNORECASE,
+)
+_PREGNANCY_TOPIC = re.compile(r"pregnan|\bb?hcg\b|\bupt\b", re.IGNORECASE)
+_TOPIC_REACH = 120  # characters back a bare "the test" looks for the pregnancy it tests
+
+
+def pregnancy_results(text: str) -> list[tuple[int, int, bool]]:
+    """The pregnancy test results of ``text``: span of the result word and whether positive. A
+    bare "test" is a pregnancy test only just after a pregnancy is raised ("any chance you could
+    be pregnant - no ... the test they did downstairs was negative")."""
+    found = []
+    for m in _PREGNANCY_RESULT.finditer(text):
+        if not _PREGNANCY_TOPIC.search(m.group(0)) and not _PREGNANCY_TOPIC.search(
+            text, max(0, m.start() - _TOPIC_REACH), m.start()
+        ):
+            continue
+        key = next(k for k in ("after", "sign", "before") if m.group(k))
+        word = m.group(key).lower()
+        found.append((m.start(key), m.end(key), word in ("positive", "+")))
+    return found
+
+
 # --- code status ---------------------------------------------------------------------------------
 _FULL = re.compile(
     # "Mum said she'd want everything done": full code, in the words families use
@@ -762,6 +789,15 @@ def _answered_yes(doc: AnalyzedText, start: int, end: int) -> bool:
     )
 
 
+_ORDER_ABSENT = re.compile(
+    r"\s*(?:order|form|decision)?\s*(?::|-)?\s*(?:is\s+|was\s+)?"
+    # "none", "no" only as the whole answer: "DNR - no CPR" is the order's content
+    r"(?:not\s+(?:in\s+place|in\s+effect|active|completed)|(?:none|no)\b(?=\s*(?:[.,;\n]|$)))",
+    re.IGNORECASE,
+)
+_NO_ORDER = re.compile(r"\b(?:no|not)\s+(?:an?\s+)?$", re.IGNORECASE)
+
+
 @once_per_text
 def code_status(doc: AnalyzedText) -> CodeStatus:
     """Read the code status of an analysed text: explicit orders, or CPR/intubation declined."""
@@ -775,6 +811,15 @@ def code_status(doc: AnalyzedText) -> CodeStatus:
 
     dnr, dni, full = spans(_DNR), spans(_DNI), spans(_FULL)
     cpr_ok, intubation_ok = [], []
+    # "DNACPR: not in place", "no DNAR order": an order said to be absent accepts CPR
+    absent = [
+        (s, e)
+        for s, e in dnr
+        if _ORDER_ABSENT.match(text, e) or _NO_ORDER.search(text, max(0, s - 12), s)
+    ]
+    if absent:
+        dnr = [span for span in dnr if span not in absent]
+        cpr_ok += absent
     for pattern, declined, accepted in ((_CPR, dnr, cpr_ok), (_INTUBATION, dni, intubation_ok)):
         for m in pattern.finditer(text):
             if any(s <= m.start() < e for s, e in dnr + dni + full):
@@ -800,13 +845,15 @@ def code_status(doc: AnalyzedText) -> CodeStatus:
 _DRUG_ONLY = re.compile(r"drug|medication|NKDA", re.IGNORECASE)  # "no drug allergies"
 NO_ALLERGY = re.compile(
     r"\b(?:NKDA|NKA|no\s+known\s+(?:drug\s+|medication\s+)?allergies|"
-    r"no\s+(?:drug\s+|medication\s+)?allergies|denies\s+(?:any\s+)?(?:drug\s+)?allergies)\b",
+    r"no\s+(?:drug\s+|medication\s+)?allergies|denies\s+(?:any\s+)?(?:drug\s+)?allergies|"
+    # a list's heading with nothing under it ("Allergies: none known", "Drug allergies - nil")
+    r"(?:drug\s+)?allerg(?:y|ies)\s*(?::|-)\s*(?:none|nil)(?:\s+known)?)\b",
     re.IGNORECASE,
 )
 _ALLERGY = re.compile(r"\ballerg(?:y|ies|ic)\b|\banaphyla\w*", re.IGNORECASE)
 _ALLERGEN = re.compile(
     r"\b(?:allergic\s+to|allerg(?:y|ies)(?:\s+and\s+(?:adverse\s+)?(?:drug\s+)?reactions?)?"
-    r"\s*(?:to|:|-)|anaphylaxis\s+to|reactions?\s+to)\s*"
+    r"\s*(?:to|:|-)|anaphylaxis\s+to|anaphylaxis\s*(?::|-)|reactions?\s+to)\s*"
     r"(?:an?\s+|the\s+)?(?!allerg)([A-Za-z][\w-]*(?:\s+[a-z][\w-]*)?)",
     re.IGNORECASE,
 )
@@ -1344,7 +1391,27 @@ class EntitiesRule(Rule):
         return findings
 
     def _pregnancy(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
-        """A pregnancy the output states (or raises) that the input denies or never mentions."""
+        """A pregnancy the output states (or raises) that the input denies or never mentions, or
+        a pregnancy test result the input gives the other way."""
+        if may_name_pregnancy(out.text) or "test" in out.text.lower():
+            stated = pregnancy_results(ctx.text)
+            theirs = {r[2] for r in stated}
+            if len(theirs) == 1:
+                for start, end, positive in pregnancy_results(out.text):
+                    if positive not in theirs:
+                        said = "negative" if positive else "positive"
+                        return [
+                            self.finding(
+                                view,
+                                ErrorCategory.DETAIL_MISIDENTIFICATION,
+                                self.pregnancy_risk,
+                                (start, end),
+                                f"pregnancy status: the input's pregnancy test is {said}",
+                                relation=CONTRADICTED,
+                                context_span=stated[0][:2],
+                                confidence=0.8,
+                            )
+                        ]
         stated = [m for m in PREGNANCY.finditer(out.text)]
         stated = [
             m
@@ -1788,7 +1855,8 @@ _ALLERGIC_REACTION = re.compile(
 _MILD_REACTION = re.compile(
     r"\bnausea\w*|\bupset stomach\b|\bstomach upset\b|\bGI upset\b|\bdiarrh\w*"
     r"|\bheadaches?\b|\bdrows\w*|\bconstipat\w*|\bintoleran\w*|\bside effects?\b"
-    r"|\bmild\s+(?:rash|itch\w*)\b",
+    r"|\b(?:mild|minor|slight)\s+(?:skin\s+)?(?:rash|itch\w*|irritation|redness)\b"
+    r"|\bskin\s+irritation\b",
     re.IGNORECASE,
 )
 # a rash alone: mild where the input gives swelling, hives or a collapse

@@ -169,6 +169,9 @@ LABS: tuple[Lab, ...] = (
         states=r"hyperbilirubin",
     ),
 )
+# lithium: a narrow-therapeutic-index drug whose serum level above 2.0 mmol/L is on hospital
+# laboratories' critical lists (toxicity; the conservative end of the 1.5-2.0 limits in use)
+LABS += (_lab("lithium", r"lithium|Li", None, 2.0, states=r"lithium toxicity|toxic lithium"),)
 _DIAGNOSTIC = re.compile(
     r"\b(?:diagnos\w*|found to have|consistent with|confirm\w*|shows?|showed|reveal\w*|"
     r"demonstrat\w*|new(?:ly)?|positive for|incidental\w*|identified|evidence of)\b|"
@@ -297,11 +300,11 @@ _INACTIVE = re.compile(
 
 _NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*)\s*([kK])?\b")
 # Up to eight short words between an analyte and its value: "calcium came back at 14.2",
-# "potassium level was 6.9", "INR: 8".
+# "potassium level was 6.9", "INR: 8", "lithium toxicity (level 2.4".
 _LAB_LINK = (
     r"(?:\s*(?:levels?|count|of|is|was|were|at|came|come|has|have|back|now|today|result|"
     r"reading|high|low|very|raised|elevated|on|the|gas|vbg|abg|sample|serum|blood|"
-    r"[0-2]?\d:[0-5]\d|:|=|-|,))?"
+    r"toxicity|[0-2]?\d:[0-5]\d|:|=|-|,|\())?"
 ) * 8
 _LAB_BEFORE = [(lab, re.compile(rf"{lab.pattern.pattern}{_LAB_LINK}\s*$")) for lab in LABS]
 # any analyte's name, in one pattern: a number with none just before it is no lab value (most)
@@ -360,6 +363,8 @@ def lab_values(doc: AnalyzedText) -> list[tuple[Lab, float, int, int]]:
             continue  # "18:00": a clock time
         if _HOW_OFTEN.match(text, end) or text[start:end].lower() in ("once", "twice", "thrice"):
             continue  # "check my sugar two or three times a week": how often, not a value
+        if _DOSE_AFTER.match(text, end) or _DOSE_UNIT_END.search(text, start, end):
+            continue  # "lithium 400 mg", "calcium 500 mg": a dose of the salt, not its level
         head = text[max(0, start - 40) : start]
         if not head or not head[-1:].isspace() and head[-1:] not in ":=-,":
             continue
@@ -389,6 +394,14 @@ def lab_values(doc: AnalyzedText) -> list[tuple[Lab, float, int, int]]:
     return found
 
 
+# a dose's unit or form after a number ("400 mg", "two effervescent tablets"), not a
+# concentration ("mg/dL")
+_DOSE_AFTER = re.compile(
+    r"\s*(?:mg|milligrams?|mcg|micrograms?|g|grams?)\b(?!\s*/|\s+per\b)"
+    r"|\s*(?:[a-z-]+\s+)?(?:tablets?|tabs?|capsules?|sachets?)\b",
+    re.IGNORECASE,
+)
+_DOSE_UNIT_END = re.compile(r"\b(?:mg|milligrams?|mcg|micrograms?|grams?|tablets?)\s*$", re.I)
 _HOW_OFTEN = re.compile(
     r"\s*(?:(?:or|to|-)\s*\w+\s+)?(?:times?\b|x\s+(?:a|per)\b|a\s+(?:day|week|month)\b|"
     r"(?:per|each|every)\s+(?:day|week|month)\b|daily\b|weekly\b)",

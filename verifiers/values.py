@@ -76,6 +76,13 @@ _DOSE_BEFORE = re.compile(
     r"\b(?:mg|milligrams?|mcg|micrograms?|units?|tablets?|tabs?|capsules?|puffs?|drops?)\s+$",
     re.IGNORECASE,
 )
+# or a spoken amount ("the gabapentin three hundred at night", "300 at night")
+_AMOUNT_BEFORE = re.compile(
+    r"\b(?:\d+(?:\.\d+)?|hundred|thousand|"
+    + "|".join(sorted((w for w in NUMBER_WORDS if " " not in w), key=len, reverse=True))
+    + r")\s+$",
+    re.IGNORECASE,
+)
 _FREQ_FIRSTS = first_words(_TABLE) | {"q", "every", "each", "once", "twice", "thrice"}
 _FREQ_FIRSTS |= {w for w in NUMBER_WORDS if " " not in w}
 # "four-hourly" is one word
@@ -118,6 +125,17 @@ _NOT_A_DOSING = re.compile(
 )
 
 
+def _dose_at_night(text: str, at: int) -> bool:
+    """Whether the "at night" at ``at`` follows a dose ("300 mg at night", "the gabapentin three
+    hundred at night"), not one half of a twice-daily dose ("100 in the morning and 100 at
+    night")."""
+    if _DOSE_BEFORE.search(text, max(0, at - 24), at):
+        return True
+    return bool(_AMOUNT_BEFORE.search(text, max(0, at - 24), at)) and (
+        "morning" not in text[max(0, at - 40) : at].lower()
+    )
+
+
 def frequencies(doc: AnalyzedText) -> list[Frequency]:
     """Every frequency expression of ``doc``, left to right, longest first where they overlap."""
     found = []
@@ -144,9 +162,7 @@ def frequencies(doc: AnalyzedText) -> list[Frequency]:
         else:
             phrase = re.sub(r"\s+", " ", m.group("ph").lower())
             rate = _TABLE.get(phrase)
-            if phrase == "at night" and not _DOSE_BEFORE.search(
-                doc.text, max(0, m.start() - 24), m.start()
-            ):
+            if phrase == "at night" and not _dose_at_night(doc.text, m.start()):
                 rate = None  # "pain at night", "wakes at night": when, not how often
         if rate and _NOT_A_DOSING.match(doc.text, m.end()):
             rate = None  # "a weekly pill organizer", "the monthly clinic": a thing's name
@@ -552,6 +568,8 @@ def _named_dose(q: Quantity, out: AnalyzedText, ctx: AnalyzedText) -> bool:
 _CLAUSE_BREAK = re.compile(r"[.!?]\s+[A-Z]|[;\n]")
 
 
+# a rate the input rules out ("once a week ... not every day"): no rate it gives
+_RATE_DENIED = re.compile(r"\b(?:not|never)\s+$", re.IGNORECASE)
 _NEXT_ITEM = re.compile(r",\s+and\b|;")  # a list's next item ("..., and the blue one")
 
 
@@ -1033,7 +1051,12 @@ class NumbersRule(Rule):
         out_freqs = [f for f in out_freqs if monitored(out.text, f.end) is None]
         if not out_freqs:
             return []
-        ctx_freqs = [f for f in frequencies(ctx) if monitored(ctx.text, f.end) is None]
+        ctx_freqs = [
+            f
+            for f in frequencies(ctx)
+            if monitored(ctx.text, f.end) is None
+            and not _RATE_DENIED.search(ctx.text, max(0, f.start - 16), f.start)
+        ]
         if not ctx_freqs:
             return []
         subject = _Subject(ctx)
@@ -1041,18 +1064,25 @@ class NumbersRule(Rule):
         out_subject = _Subject(out)
         findings = []
         for f in out_freqs:
-            if (
-                any(
-                    g is not f
-                    and abs(g.start - f.start) <= 60
-                    and abs(g.per_day - c.per_day) <= 0.05 * c.per_day
-                    for g in out_freqs
-                    for c in ctx_freqs
-                )
-                and f.per_day == 1
-            ):
-                continue  # "twice a day through the spacer, every day": the daily use told twice
             drug, topic = out_subject.of(f.start)
+            if drug is None and _DOSE_BEFORE.search(out.text, max(0, f.start - 24), f.start):
+                # "Counselling - methotrexate (RA)\nDose: 15 mg ONCE DAILY": a dose with no drug
+                # of its own is the drug's named a few words before, past no sentence's end
+                k = bisect_right(out_subject.drug_starts, f.start) - 1
+                between = out.text[out.drugs[k].end : f.start] if k >= 0 else "."
+                if not re.search(r"[.;]", between) and len(between.split()) <= 6:
+                    drug = out.drugs[k].canonical
+            if f.per_day == 1 and any(
+                g is not f
+                and abs(g.start - f.start) <= 60
+                and abs(g.per_day - c.per_day) <= 0.05 * c.per_day
+                and (drug is None or out_subject.of(g.start)[0] in (None, drug))
+                for g in out_freqs
+                for c in ctx_freqs
+            ):
+                # "twice a day through the spacer, every day": the daily use told twice; not
+                # another named drug's rate beside it ("bisoprolol OD; methotrexate once daily")
+                continue
             strength = _strengths(out, f.start)
             scored = []
             for c, c_drug, c_topic in ctx_keys:

@@ -37,6 +37,7 @@ _EXTRA_VARIANTS = {
     # (thiamine, magnesium and ferrous sulphate, senna: left out; read as drugs they lowered the
     # MEDEC flag model's cross-validated margin below two standard errors)
     "vit k": "vitamin k",
+    "vit d": "ergocalciferol",  # as the table reads "vitamin D"
     # UK brands and ward abbreviations the table lacks
     "mmf": "mycophenolate",
     "laxido": "macrogol",
