@@ -21,6 +21,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
@@ -327,9 +328,19 @@ _CLAUSE_END = re.compile(r"[.;:?!\n]")
 _CLAUSE_REACH = 80  # characters either side of a word read as its clause
 
 
+@lru_cache(maxsize=64)
+def _when_starts(text: str) -> tuple[int, ...]:
+    """Where ``text`` names a day or a time of day (read once per text)."""
+    return tuple(m.start() for m in _WHEN.finditer(text))
+
+
 def _when(text: str, start: int, end: int) -> frozenset[str]:
     """The times of day and the days named in the clause around ``start:end`` ("this
     morning": morning, today; "the bedtime insulin yesterday": night, yesterday)."""
+    starts = _when_starts(text)
+    i = bisect_left(starts, start - _CLAUSE_REACH - 10)
+    if i == len(starts) or starts[i] > end + _CLAUSE_REACH:
+        return frozenset()  # no day or time of day within reach: most words of most texts
     left = text[max(0, start - _CLAUSE_REACH) : start]
     stops = list(_CLAUSE_END.finditer(left))
     begin = start - len(left) + (stops[-1].end() if stops else 0)
