@@ -1136,7 +1136,7 @@ _PLAN_HEADER = re.compile(
     r"plan|recommend|follow|next|action|to do|management|advice|request|investigation", re.I
 )
 _ASSESSMENT_HEADER = re.compile(r"assessment|impression|diagnos", re.I)  # "Assessment and Plan"
-_DENIED_BEFORE = re.compile(r"\b(?:no|without|denies|nil)\s+$", re.IGNORECASE)  # "no precancerous"
+# _DENIED_BEFORE ("no precancerous", "without any"): defined with avoided_drugs below
 _DENIAL_REACH = 30  # characters from a denying word to the name it denies ("no previous stents")
 _DENYING = frozenset({"no", "not", "without", "denies", "denied", "never", "negative", "nil"})
 
