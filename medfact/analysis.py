@@ -697,7 +697,7 @@ class Analyzer:
         speaker: str | None = None  # of the turn the sentence belongs to
         previous: list[Token] = []
         prev_tokens: list[Token] = []
-        addressed = _addressed_relatives(sentences)
+        addressed = _addressed_relatives(sentences) if _YOUR_RELATIVE.search(text) else frozenset()
         for sent in sentences:
             first = len(doc.tokens)
             offset, index = sent.span[0], sent.index
@@ -1570,6 +1570,15 @@ def _other_subject(relative: str, word: str) -> bool:
         or (word in ("she", "she's") and bare in _MEN)
         or (word in ("he", "he's") and bare in _WOMEN)
     )
+
+
+# "your mum", "your husband": the words the search for relatives who speak waits for
+_YOUR_RELATIVE = re.compile(
+    r"\byour\s+(?:"
+    + "|".join(sorted(set().union(*_PATIENT_AS_SEEN_BY.values()), key=len, reverse=True))
+    + r")\b",
+    re.IGNORECASE,
+)
 
 
 def _addressed_relatives(sentences: list[Sentence]) -> frozenset[str]:

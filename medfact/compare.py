@@ -328,10 +328,16 @@ _CLAUSE_END = re.compile(r"[.;:?!\n]")
 _CLAUSE_REACH = 80  # characters either side of a word read as its clause
 
 
+# the words of _WHEN, lower case, found by plain search (a superset: "tea" in "instead")
+_WHEN_WORD = re.compile(
+    "morning|breakfast|lunch|afternoon|evening|dinner|tea|night|bedtime|today|yesterday|tomorrow"
+)
+
+
 @lru_cache(maxsize=64)
 def _when_starts(text: str) -> tuple[int, ...]:
-    """Where ``text`` names a day or a time of day (read once per text)."""
-    return tuple(m.start() for m in _WHEN.finditer(text))
+    """Where ``text`` may name a day or a time of day (read once per text)."""
+    return tuple(m.start() for m in _WHEN_WORD.finditer(text.lower()))
 
 
 def _when(text: str, start: int, end: int) -> frozenset[str]:
