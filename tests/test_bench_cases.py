@@ -21,6 +21,7 @@ from medfact.benchmarks.cases import (
     load_cases,
     run,
     summarize,
+    text_report,
 )
 from medfact.errors import InputError
 from medfact.taxonomy import ErrorCategory
@@ -338,3 +339,39 @@ class _MissEngine:
     def score_many(self, records: list[dict[str, Any]]):
         for _ in records:
             yield _result(1)
+
+
+class _AlarmEngine:
+    """Risk 3 for every output: every erroneous output caught off span, every twin flagged."""
+
+    def score_many(self, records: list[dict[str, Any]]):
+        for _ in records:
+            yield _result(3)
+
+
+def test_false_alarms_are_counted_per_faithful_text_and_per_file(tmp_path: Path) -> None:
+    # two records share one faithful text (two errors made from it), a third has its own:
+    # three flagged records are two flagged texts
+    _write(
+        tmp_path,
+        [
+            _record(),
+            _record(id="side-y", erroneous="Right knee pain.", span=[6, 10], changed_text="knee"),
+            _record(id="side-z", faithful="Pain in the right ankle."),
+        ],
+    )
+    (tmp_path / "other.jsonl").write_text(json.dumps(_record(id="side-w")) + "\n")
+    summary = run(load_cases(tmp_path), _AlarmEngine())
+    overall = summary["overall"]
+    assert (overall["false_alarms"], overall["false_alarm_texts"], overall["faithful_texts"]) == (
+        4,
+        2,
+        2,
+    )
+    files = summary["files"]
+    assert sorted(files) == ["other.jsonl", "set.jsonl"]
+    assert (files["set.jsonl"]["false_alarm_texts"], files["set.jsonl"]["n"]) == (2, 3)
+    assert files["other.jsonl"]["false_alarm_texts"] == 1
+    assert "texts 2/2" in text_report(summary)
+    quiet = run(load_cases(tmp_path), _MissEngine())["overall"]
+    assert (quiet["false_alarm_texts"], quiet["false_alarm_text_rate"]) == (0, 0.0)

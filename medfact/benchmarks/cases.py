@@ -15,6 +15,7 @@ A record that cannot be scored is counted and listed, never dropped.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import defaultdict
@@ -236,6 +237,9 @@ def judge(case: ChallengeCase, faithful: Any, erroneous: Any) -> dict[str, Any]:
         "kind": case.kind,
         "severity": case.severity,
         "part": case.part,
+        "file": case.source.rsplit(":", 1)[0],
+        # several records of a part share one faithful text: false alarms are counted per text too
+        "faithful_text": hashlib.sha256(case.faithful.encode("utf-8")).hexdigest()[:16],
     }
     errors = []
     for name, result in (("faithful", faithful), ("erroneous", erroneous)):
@@ -267,6 +271,8 @@ def _tally(outcomes: list[dict[str, Any]]) -> dict[str, Any]:
     caught = sum(o["caught"] for o in scored)
     graded = sum(o["graded_4"] for o in sev4)
     alarms = sum(o["false_alarm"] for o in scored)
+    texts = {o["faithful_text"] for o in scored}
+    alarm_texts = {o["faithful_text"] for o in scored if o["false_alarm"]}
     return {
         "n": len(outcomes),
         "scored": len(scored),
@@ -278,6 +284,9 @@ def _tally(outcomes: list[dict[str, Any]]) -> dict[str, Any]:
         "graded_4_rate": _rate(graded, len(sev4)),
         "false_alarms": alarms,
         "false_alarm_rate": _rate(alarms, len(scored)),
+        "faithful_texts": len(texts),
+        "false_alarm_texts": len(alarm_texts),
+        "false_alarm_text_rate": _rate(len(alarm_texts), len(texts)),
     }
 
 
@@ -305,6 +314,10 @@ def summarize(outcomes: list[dict[str, Any]]) -> dict[str, Any]:
             part: _tally(rows)
             for part in PARTS
             if (rows := [o for o in outcomes if o.get("part", "dev") == part])
+        },
+        "files": {
+            name: _tally([o for o in outcomes if o.get("file") == name])
+            for name in sorted({o["file"] for o in outcomes if "file" in o})
         },
         "kinds": kinds,
         "worst_kinds": sorted(kinds, key=badness)[:10],
@@ -342,6 +355,12 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.0f}%"
 
 
+def _with_texts(line: str, tally: dict[str, Any]) -> str:
+    """A part's or file's row with its faithful texts flagged (one per text, however many
+    records share it)."""
+    return f"{line}  texts {tally['false_alarm_texts']}/{tally['faithful_texts']}"
+
+
 def text_report(summary: dict[str, Any]) -> str:
     """A fixed-width table per kind, the overall line, the worst kinds and any record errors."""
     lines = [f"{'kind':32} {'n':>3} {'caught':>8} {'off-span':>8} {'graded 4':>9} {'false al.':>9}"]
@@ -362,10 +381,14 @@ def text_report(summary: dict[str, Any]) -> str:
         f"({_pct(overall['graded_4_rate'])}); severity-4 kinds with every case graded 4: "
         f"{overall['severity_4_kinds_all_graded_4']}/{overall['severity_4_kinds']}; "
         f"false alarms {overall['false_alarms']}/{overall['scored']} "
-        f"({_pct(overall['false_alarm_rate'])})"
+        f"({_pct(overall['false_alarm_rate'])}); faithful texts flagged "
+        f"{overall['false_alarm_texts']}/{overall['faithful_texts']} "
+        f"({_pct(overall['false_alarm_text_rate'])})"
     )
     for part, t in summary.get("parts", {}).items():
-        lines.append(row(f"part: {part}", t))
+        lines.append(_with_texts(row(f"part: {part}", t), t))
+    for name, t in summary.get("files", {}).items():
+        lines.append(_with_texts(row(f"file: {name}", t), t))
     lines.append("worst kinds: " + ", ".join(summary["worst_kinds"]))
     for error in summary["errors"]:
         lines.append(f"error: {error['id']} ({error['output']}): {error.get('message')}")
