@@ -390,11 +390,43 @@ _OTHER_OBJECT = re.compile(
     r"their)\s+(?!same|usual|current|regular|normal|dose|medic|tablet|pill)",
     re.IGNORECASE,
 )
+# a word opening a clause that times another act ("once the insulin starts", "when it is
+# started"): a drug named there is the timing's, and an action there is no act of its own
+_TIMING = (
+    r"\b(?:once(?!\s+(?:daily|weekly|monthly|nightly|a|an|per|every|each|only|more|again|at|"
+    r"in|on|off|or|twice)\b)|when|whenever|until|till|as\s+soon\s+as)\s+"
+)
+_TIMING_WORD = re.compile(_TIMING, re.IGNORECASE)
+_TIMED_BY = re.compile(
+    _TIMING + r"(?:(?:the|his|her|your|their|it|is|has|been|was|gets?|got|is\s+being)\s+)*"
+    r"(?:[\w-]+\s+){0,2}$",
+    re.IGNORECASE,
+)
+# a check or test the verb stops or starts ("stop the daily blood tests", "start obs hourly")
+_CHECK_OBJECT = re.compile(
+    r"[ \t]+(?:(?:the|your|his|her|their|all|these|those)[ \t]+)?(?:[a-z]+[ \t]+){0,2}?"
+    r"(?:blood[ \t]+tests?|bloods|tests|testing|obs|observations|monitoring|checks|scans|"
+    r"x-?rays|ECGs|weights|finger-?pricks?)\b",
+    re.IGNORECASE,
+)
+# a stop with no agent: what stopped is an event, not a drug ("a nosebleed, stopped by itself")
+_SELF_STOPPED = re.compile(
+    r"[ \t]+(?:by\s+itself|on\s+its\s+own|of\s+its\s+own\s+accord|spontaneously)\b",
+    re.IGNORECASE,
+)
 # an act the verb starts or stops that is no drug's taking ("stopped drinking alcohol when
 # starting methotrexate", "started walking"): the drug named near is not its object
 _GERUND_OBJECT = re.compile(
     r"\s+(?!taking\b|using\b|receiving\b|giving\b|injecting\b|applying\b|dosing\b)"
     r"[a-z]{2,}ing\b",
+    re.IGNORECASE,
+)
+# a stop set for a later time: the drug is taken until then ("stop X 7 days before surgery",
+# "omit on the morning of the procedure", "last dose on Friday")
+_TIMED_STOP = re.compile(
+    r"\b(?:days?|weeks?|hours?|nights?)\s+(?:before|prior\s+to|pre-?op)|\bbefore\s+(?:the\s+|your\s+|his\s+|"
+    r"her\s+)?(?:surgery|operation|procedure|op|scan|endoscopy|colonoscopy|biopsy|delivery)\b|"
+    r"\bon\s+the\s+(?:day|morning|night)\s+(?:of|before)\b|\blast\s+dose\b|\bpre-?op(?:eratively)?\b",
     re.IGNORECASE,
 )
 _PAST_DATED = re.compile(
@@ -744,6 +776,13 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
         # "start taking your blood sugars": a drug named before is not what is started
         if _GERUND_OBJECT.match(doc.text, m.end()):
             continue  # "stopped drinking alcohol when starting methotrexate": another act
+        if _CHECK_OBJECT.match(doc.text, m.end()) or _SELF_STOPPED.match(doc.text, m.end()):
+            continue  # "stop the daily blood tests", "a nosebleed, stopped by itself": no drug
+        if _TIMED_BY.search(doc.text, max(0, m.start() - 40), m.start()):
+            continue  # "stop gliclazide once insulin started": when, not an act on the drug
+        timing = _TIMING_WORD.search(doc.text, m.end(), hi)
+        if timing is not None:  # "stop that once the insulin starts": not the insulin stopped
+            hi, p_hi = timing.start(), min(p_hi, timing.start())
         other = _OTHER_OBJECT.match(doc.text, m.end()) is not None
         if other:
             lo = p_lo = m.start()
@@ -1438,7 +1477,9 @@ class TemporalRule(Rule):
         for m in theirs.found:
             if m.kind != "action" or m.drug is None or m.asked:
                 continue
-            if m.value == "stopped":
+            if m.value == "stopped" and _TIMED_STOP.search(ctx.text, m.start, m.end + 80):
+                kept.add(m.drug)  # "stop clopidogrel 7 days before surgery": taken until then
+            elif m.value == "stopped":
                 near = any(
                     d.canonical == m.drug and m.start - 80 <= d.start <= m.end + 40
                     for d in ctx.drugs

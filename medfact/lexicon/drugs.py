@@ -58,6 +58,7 @@ _EXTRA_VARIANTS = {
     "vanc": "vancomycin",
     "vanco": "vancomycin",
     "aza": "azathioprine",
+    "mtx": "methotrexate",
     "norad": "norepinephrine",
     "piperacillin-tazobactam": "piperacillin-tazobactam",
     "piperacillin/tazobactam": "piperacillin-tazobactam",
