@@ -85,7 +85,14 @@ from medfact.verifiers.route import compatible as routes_agree
 from medfact.verifiers.route import route_mentions
 from medfact.verifiers.temporal import WAITED
 from medfact.verifiers.temporal import mentions as temporal_mentions
-from medfact.verifiers.values import PER_KG, TABLETS_OF, frequencies, monitored, same_value
+from medfact.verifiers.values import (
+    PER_KG,
+    TABLETS_OF,
+    frequencies,
+    monitored,
+    rate_then_joined,
+    same_value,
+)
 
 if TYPE_CHECKING:
     from medfact.config import Settings
@@ -376,6 +383,7 @@ def amount_facts(doc: AnalyzedText, skip: Sequence[tuple[int, int]]) -> list[Fac
     """Doses and measured values: the analyser's quantities with a unit (not ages, times or
     counts, which other facts read), keyed by the drug they follow or by their unit class."""
     out = []
+    score: Quantity | None = None  # the last score "out of N", whose total an earlier one keeps
     dose: Quantity | None = None  # the last dose of its sentence, whose unit a titration carries
     asked: Quantity | None = None  # a dialogue's dose of the sentence before, which a reply carries
     for q in doc.quantities:
@@ -408,6 +416,11 @@ def amount_facts(doc: AnalyzedText, skip: Sequence[tuple[int, int]]) -> list[Fac
         elif q.unit_class is None and _FEVER_BEFORE.search(doc.text, max(0, q.start - 30), q.start):
             # "if fever over one hundred point four": degrees, Fahrenheit above 45
             q = replace(q, unit_class="temperature", unit="f" if q.value > 45 else "c")
+        if score is not None and _earlier_score(doc.text, score, q):
+            # "eighteen out of thirty. It was twenty-one last year": 21 out of 30
+            q = replace(q, unit_class=score.unit_class, unit=score.unit, second=score.second)
+        # only the value right after a score may be its earlier one
+        score = q if q.second is not None and q.value <= q.second else None
         if q.unit_class in (None, "count", "age", "time", "duration") or _inside(q.start, skip):
             continue
         if q.unit is None and _DATE.fullmatch(doc.text[q.start : q.end]):
@@ -429,6 +442,26 @@ def amount_facts(doc: AnalyzedText, skip: Sequence[tuple[int, int]]) -> list[Fac
         topic = frozenset(window_stems(doc.tokens, q.token_index, 4)) if doc.tokens else frozenset()
         out.append(Fact("amount", f"{family}|{drug}", value.strip(), q.start, q.end, (q, topic)))
     return out
+
+
+_BEFORE_NOW = re.compile(
+    r"\b(?:was|were|previously|before|last|ago|from|baseline|prior)\b", re.IGNORECASE
+)
+
+
+def _earlier_score(text: str, score: Quantity, q: Quantity) -> bool:
+    """Whether a bare number just after a score "out of N" is that score's earlier value: in
+    its sentence or the next, no more than its total, said with a word of the past ("It was
+    twenty-one last year")."""
+    if q.unit_class is not None or q.second is not None or score.second is None:
+        return False
+    if not 0 <= q.sentence - score.sentence <= 1 or not 0 < q.value <= score.second:
+        return False
+    if re.match(r"\s*(?:-|x\b|times\b|hourly|daily|weekly)", text[q.end : q.end + 8], re.I):
+        return False  # "4-hourly", "3 times": a rate of its own
+    lo = text.rfind("\n", 0, q.start)
+    lo = max(lo, text.rfind(". ", 0, q.start), score.end)
+    return _BEFORE_NOW.search(text, lo, min(len(text), q.end + 24)) is not None
 
 
 def _signed(text: str, start: int) -> bool:
@@ -549,7 +582,8 @@ def frequency_facts(doc: AnalyzedText) -> list[Fact]:
         before = _drug_before(doc, f.start, 80) if check is None else None
         if check is not None:  # the check's name, and its stems ("bloods" is "blood tests")
             topic = frozenset({check.strip().lower(), *map(stem, check.lower().split())})
-        if before is not None and _NEXT_ITEM.search(before[1]):
+        if before is not None and (_NEXT_ITEM.search(before[1]) or rate_then_joined(before[1])):
+            # "Amlodipine OD, and the brown one BD", "alendronate weekly + Adcal 1 tab BD"
             topic |= {_OTHER_ITEM_MARK}  # said of a list's next item, not of the drug before
         elif before is not None:
             drug = before[0].canonical

@@ -83,3 +83,31 @@ def test_kidney_swelling_carries_its_side() -> None:
     ctx = "CT KUB: 4 mm calculus at the right VUJ with mild right hydroureteronephrosis."
     out = "A 4 mm stone in the right ureter is causing mild swelling of the left kidney."
     assert [f for f in run_rule("laterality.v1", out, ctx) if f.risk >= 3]
+
+
+_MEMORY = (
+    "Doctor: Her MoCA today is nineteen out of thirty. It was twenty-three at the last visit.\n"
+    "Daughter: It's gone down then."
+)
+
+
+def test_earlier_score_said_bare_keeps_its_total() -> None:
+    out = "MoCA 19/30 (23/30 at last visit)."
+    assert not [m for m in compared(out, _MEMORY) if m.startswith("amount")]
+    # control: a score the input never gives is still compared
+    out = "MoCA 16/30 (23/30 at last visit)."
+    assert [m for m in compared(out, _MEMORY) if m.startswith("amount")]
+
+
+_BONES = (
+    "Start risedronate 35 mg once a week on Sundays, and calcium with vitamin D, one chewable "
+    "tablet twice a day."
+)
+
+
+def test_rate_after_a_joined_item_is_not_the_drug_befores() -> None:
+    out = "Risedronate 35 mg once weekly (Sun) + Calcichew-D3 1 tab BD."
+    assert not [m for m in compared(out, _BONES) if m.startswith("frequency")]
+    # control: the weekly drug written as daily is still compared
+    out = "Risedronate 35 mg once daily (Sun) + Calcichew-D3 1 tab BD."
+    assert [m for m in compared(out, _BONES) if m.startswith("frequency")]

@@ -667,7 +667,7 @@ def _drug_before(
         return None
     if clause and another_item(doc.text[found.end : start]):
         return None  # "hydroxyzine 25 mg qHS, emollient at least BID": another subject
-    if clause and _rate_then_joined(doc.text[found.end : start]):
+    if clause and rate_then_joined(doc.text[found.end : start]):
         return None  # "alendronic acid 70 mg once weekly + Adcal-D3 1 tab BD": the next item's
     return found.canonical
 
@@ -675,7 +675,7 @@ def _drug_before(
 _JOINER = re.compile(r"[+&]|\bplus\b", re.IGNORECASE)
 
 
-def _rate_then_joined(between: str) -> bool:
+def rate_then_joined(between: str) -> bool:
     """Whether the text between a drug and a later word gives the drug its own rate and then
     joins another item ("once weekly + calcium 1 tab ...", "BD plus senna ...")."""
     m = _FREQ.search(between)
@@ -1188,7 +1188,7 @@ class NumbersRule(Rule):
                 if (
                     not re.search(r"[.;]", between)
                     and len(between.split()) <= 6
-                    and not _rate_then_joined(between)
+                    and not rate_then_joined(between)
                 ):
                     drug = out.drugs[k].canonical
             if f.per_day == 1 and any(
