@@ -142,3 +142,21 @@ def test_earlier_score_said_without_its_total() -> None:
     assert not risky("MoCA 20/30 (24/30 last spring).", ctx)
     # control: a total the input never gives for that score is still compared
     assert risky("MoCA 17/30 (24/30 last spring).", ctx, "value")
+
+
+_LIMIT = (
+    "Nurse: What have you been giving him for the fever?\n"
+    "Father: Nurofen, the children's one.\n"
+    "Nurse: How often?\n"
+    "Father: Every three hours or so. Sometimes more. He hates the taste.\n"
+    "Nurse: For his weight he can have 7.5 mils, that's 150 milligrams, but no more than every "
+    "8 hours."
+)
+
+
+def test_same_dose_with_no_drug_named_is_the_same_regimen() -> None:
+    out = "Ibuprofen 100 mg/5 mL: 7.5 mL (150 mg) every 8 hours with food."
+    assert not risky(out, _LIMIT, "frequency")
+    # control: a rate the input gives for neither is still compared
+    out = "Ibuprofen 100 mg/5 mL: 7.5 mL (150 mg) every 2 hours with food."
+    assert risky(out, _LIMIT, "frequency")

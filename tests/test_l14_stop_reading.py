@@ -85,3 +85,11 @@ def test_an_action_timing_another_is_no_act_on_its_drug() -> None:
     # control: the drug to be stopped written as started is still found
     out = "Start basal insulin ON. Start sitagliptin."
     assert compared(out, _SWITCH)
+
+
+def test_a_drug_decided_against_is_not_listed_as_taken() -> None:
+    ctx = "Doctor: We'll stop the drip antibiotics and keep him comfortable.\nSon: Yes."
+    out = "Family meeting: further IV antibiotics not felt to be of benefit; comfort care."
+    assert not temporal(out, ctx)
+    # control: the same drug written as going on is still found
+    assert temporal("Family meeting: continue IV antibiotics; comfort care.", ctx)

@@ -478,7 +478,9 @@ _NOT_TAKEN = re.compile(
     r"switched|swapped|changed|replaced|no longer|not on|off|was on|were on|used to|allerg\w*|"
     r"intoleran\w*|reaction|avoid\w*|h/o|history|until|instead|rather|last\s+dose|restart\w*|"
     r"resum\w*|do\s+not\s+take|don't\s+take|not\s+to\s+take|omit\w*|before\s+surgery|"
-    r"failed|tried|trial|did\s+not\s+(?:work|help)|didn't\s+(?:work|help))\b",
+    r"failed|tried|trial|did\s+not\s+(?:work|help)|didn't\s+(?:work|help)|"
+    # a drug decided against: "further IV antibiotics not felt to be of benefit"
+    r"not\s+(?:felt|thought|considered|deemed)|not\s+(?:indicated|appropriate)|no\s+further)\b",
     re.IGNORECASE,
 )
 # a start or a dose that is only to come ("can be started in the ED", "to be given before d/c")

@@ -1218,7 +1218,11 @@ class NumbersRule(Rule):
                 their_dose = dose_before(ctx, c.start) if dose_stated else None
                 if their_dose is not None and not same_value(dose, their_dose, out.text, ctx.text):
                     continue  # "30 mg BD" vs a breakthrough "5 mg ... every hour": two regimens
-                if drug is not None or c_drug is not None:
+                if drug is not None and c_drug is None and their_dose is not None:
+                    # "180 mg every 6 hours" against the input's "180 milligrams, no more than
+                    # every 6 hours" with no drug named: the same dose is the same regimen
+                    score = 2 + len(topic & c_topic)
+                elif drug is not None or c_drug is not None:
                     # a drug's schedule compares only with the same drug's
                     score = 3 + len(topic & c_topic) if drug == c_drug else 0
                 else:
