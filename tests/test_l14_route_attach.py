@@ -74,3 +74,18 @@ def test_a_second_route_said_beside_the_drug_agrees() -> None:
     # control: a route the input gives in no sentence of the drug is still found
     out = "Convert oxycodone MR 15 mg BD to oxycodone 15 mg/24 h IV via driver."
     assert routes(out, _DRIVER)
+
+
+def test_an_injection_named_by_its_route_is_that_route() -> None:
+    ctx = "Discharge: tinzaparin 4500 units by subcutaneous injection once daily for 28 days."
+    # the named route is the injection's: another needle route is a change
+    assert routes("Tinzaparin 4500 units IV OD x28 days.", ctx)
+    # control: the same route, and a plain injection, still agree
+    assert not routes("Tinzaparin 4500 units SC OD x28 days.", ctx)
+    assert not routes("Tinzaparin 4500 units OD x28 days.", "Tinzaparin injection daily.")
+
+
+def test_calcium_gluconate_written_short_is_read() -> None:
+    ctx = "K 6.9 with peaked T waves: 10 mL 10% calcium gluconate IV given over 10 minutes."
+    assert routes("K 6.9, peaked T waves: 10 mL 10% Ca gluconate IM given.", ctx)
+    assert not routes("K 6.9, peaked T waves: 10 mL 10% Ca gluconate IV given.", ctx)

@@ -93,3 +93,17 @@ def test_a_drug_decided_against_is_not_listed_as_taken() -> None:
     assert not temporal(out, ctx)
     # control: the same drug written as going on is still found
     assert temporal("Family meeting: continue IV antibiotics; comfort care.", ctx)
+
+
+def test_an_action_with_its_own_unnamed_subject_is_not_the_drug_befores() -> None:
+    ctx = "ECG: peaked T waves. Calcium gluconate given, ramipril and spironolactone held."
+    out = "Peaked T waves. Ca gluconate given, ACEi + spiro held."
+    assert not temporal(out, ctx)
+    # control: the drug given written as held is still found
+    assert temporal("Peaked T waves. Calcium gluconate held.", ctx)
+
+
+def test_compare_reads_the_unnamed_subject_too() -> None:
+    ctx = "ECG: peaked T waves. Calcium gluconate given, ramipril and spironolactone held."
+    assert not compared("Peaked T waves. Ca gluconate given, ACEi + spiro held.", ctx)
+    assert compared("Peaked T waves. Calcium gluconate held.", ctx)  # control

@@ -119,6 +119,7 @@ def route_mentions(doc: AnalyzedText, unattached: bool = False) -> list[RouteMen
     first_index = [d[0] for d in drug_tokens]
     found = []
     i = 0
+    named = -1  # the token after the last needle route word ("subcutaneous" of "... injection")
     while i < len(toks):
         if words[i] not in _ROUTE_INDEX:
             i += 1
@@ -128,6 +129,10 @@ def route_mentions(doc: AnalyzedText, unattached: bool = False) -> list[RouteMen
             i += 1
             continue
         end, route = match
+        if route == _INJECTION and i == named:
+            i = end  # "subcutaneous injection": the injection's route is the word before it
+            continue
+        named = end if route in NEEDLE_ROUTES else -1
         drug = _qualified(doc.text, toks, words, drug_tokens, first_index, i, end)
         if drug is not None and _REPLACED.search(
             doc.text, max(0, toks[i].start - 24), toks[i].start

@@ -402,6 +402,28 @@ _TIMED_BY = re.compile(
     r"(?:[\w-]+\s+){0,2}$",
     re.IGNORECASE,
 )
+_SUBJECT_FILLERS = frozenset(
+    {"and", "then", "also", "was", "were", "is", "are", "be", "been", "to", "it", "them", "both"}
+    | {"all", "now", "so", "we", "i", "you", "he", "she", "they", "will", "would", "should"}
+    | {"can", "may", "please", "but", "or", "the", "this", "that", "these", "those", "has"}
+    | {"have", "had", "not", "do", "did", "being", "today", "tonight", "for", "with", "a"}
+)
+
+
+def _own_subject(text: str, lo: int, at: int) -> bool:
+    """Whether an action's comma-opened phrase names a subject of its own before the verb at
+    ``at`` ("Ca gluconate given, ACEi + spiro held"): words beyond fillers, capitalised or
+    joined by "+" or "/", so a drug of an earlier phrase is not what the verb is said of."""
+    if lo == 0 or text[lo - 1] != ",":
+        return False
+    before = text[lo:at]
+    words = re.findall(r"[A-Za-z][\w-]*", before)
+    content = [w for w in words if w.lower() not in _SUBJECT_FILLERS]
+    if not content:
+        return False
+    return any(w[0].isupper() for w in content) or "+" in before or "/" in before
+
+
 # a check or test the verb stops or starts ("stop the daily blood tests", "start obs hourly")
 _CHECK_OBJECT = re.compile(
     r"[ \t]+(?:(?:the|your|his|her|their|all|these|those)[ \t]+)?(?:[a-z]+[ \t]+){0,2}?"
@@ -789,10 +811,12 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
         if other:
             lo = p_lo = m.start()
         drug = _drug_near(doc, drug_starts, p_lo, p_hi, m.start())
-        if drug is None:
+        # not past its own phrase's unnamed subject ("Ca gluconate given, ACEi + spiro held")
+        own = drug is None and _own_subject(doc.text, p_lo, m.start())
+        if drug is None and not own:
             drug = _drug_near(doc, drug_starts, lo, hi, m.start())
         carried = False
-        if drug is None and carry and not other and not _TO_VERB.match(doc.text, m.end()):
+        if drug is None and carry and not (other or own) and not _TO_VERB.match(doc.text, m.end()):
             # "Resume the day after": the drug named just before; not "continue to ice it"
             drug = _drug_before(doc, drug_starts, m.start(), reach=120)
             carried = True

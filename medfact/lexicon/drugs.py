@@ -59,6 +59,7 @@ _EXTRA_VARIANTS = {
     "vanco": "vancomycin",
     "aza": "azathioprine",
     "mtx": "methotrexate",
+    "ca gluconate": "calcium gluconate",
     "norad": "norepinephrine",
     "piperacillin-tazobactam": "piperacillin-tazobactam",
     "piperacillin/tazobactam": "piperacillin-tazobactam",
