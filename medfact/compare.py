@@ -85,7 +85,14 @@ from medfact.verifiers.route import compatible as routes_agree
 from medfact.verifiers.route import route_mentions
 from medfact.verifiers.temporal import WAITED
 from medfact.verifiers.temporal import mentions as temporal_mentions
-from medfact.verifiers.values import PER_KG, TABLETS_OF, frequencies, monitored, same_value
+from medfact.verifiers.values import (
+    PER_KG,
+    TABLETS_OF,
+    frequencies,
+    monitored,
+    rate_then_joined,
+    same_value,
+)
 
 if TYPE_CHECKING:
     from medfact.config import Settings
@@ -376,6 +383,7 @@ def amount_facts(doc: AnalyzedText, skip: Sequence[tuple[int, int]]) -> list[Fac
     """Doses and measured values: the analyser's quantities with a unit (not ages, times or
     counts, which other facts read), keyed by the drug they follow or by their unit class."""
     out = []
+    score: Quantity | None = None  # the last score "out of N", whose total an earlier one keeps
     dose: Quantity | None = None  # the last dose of its sentence, whose unit a titration carries
     asked: Quantity | None = None  # a dialogue's dose of the sentence before, which a reply carries
     for q in doc.quantities:
@@ -389,6 +397,7 @@ def amount_facts(doc: AnalyzedText, skip: Sequence[tuple[int, int]]) -> list[Fac
             q.unit_class is None
             and reply_to is not None
             and doc.is_dialogue
+            and not _signed(doc.text, q.start)
             and _REPLY_DOSE[0] <= q.value / reply_to.value <= _REPLY_DOSE[1]
             and _other_turn(doc.text, reply_to.end, q.start)
         ):
@@ -407,10 +416,17 @@ def amount_facts(doc: AnalyzedText, skip: Sequence[tuple[int, int]]) -> list[Fac
         elif q.unit_class is None and _FEVER_BEFORE.search(doc.text, max(0, q.start - 30), q.start):
             # "if fever over one hundred point four": degrees, Fahrenheit above 45
             q = replace(q, unit_class="temperature", unit="f" if q.value > 45 else "c")
+        if score is not None and _earlier_score(doc.text, score, q):
+            # "eighteen out of thirty. It was twenty-one last year": 21 out of 30
+            q = replace(q, unit_class=score.unit_class, unit=score.unit, second=score.second)
+        # only the value right after a score may be its earlier one
+        score = q if q.second is not None and q.value <= q.second else None
         if q.unit_class in (None, "count", "age", "time", "duration") or _inside(q.start, skip):
             continue
         if q.unit is None and _DATE.fullmatch(doc.text[q.start : q.end]):
             continue  # "01/2020", "12/19": a month and year, no ratio
+        if q.unit is None and day_month(doc.text, q.start, q.end):
+            continue  # "admitted 3/3", "informal from 20/03": a day and month, no ratio
         if TABLETS_OF.search(doc.text, max(0, q.start - 8), q.start):
             continue  # "15 mg (6 x 2.5 mg)": each tablet's strength, not the dose
         if _PART_OF_TABLET.search(doc.text, max(0, q.start - 25), q.start) and _TABLET_AFTER.match(
@@ -426,6 +442,34 @@ def amount_facts(doc: AnalyzedText, skip: Sequence[tuple[int, int]]) -> list[Fac
         topic = frozenset(window_stems(doc.tokens, q.token_index, 4)) if doc.tokens else frozenset()
         out.append(Fact("amount", f"{family}|{drug}", value.strip(), q.start, q.end, (q, topic)))
     return out
+
+
+_BEFORE_NOW = re.compile(
+    r"\b(?:was|were|previously|before|last|ago|from|baseline|prior)\b", re.IGNORECASE
+)
+
+
+def _earlier_score(text: str, score: Quantity, q: Quantity) -> bool:
+    """Whether a bare number just after a score "out of N" is that score's earlier value: in
+    its sentence or the next, no more than its total, said with a word of the past ("It was
+    twenty-one last year")."""
+    if q.unit_class is not None or q.second is not None or score.second is None:
+        return False
+    if not 0 <= q.sentence - score.sentence <= 1 or not 0 < q.value <= score.second:
+        return False
+    if re.match(r"\s*(?:-|x\b|times\b|hourly|daily|weekly)", text[q.end : q.end + 8], re.I):
+        return False  # "4-hourly", "3 times": a rate of its own
+    lo = text.rfind("\n", 0, q.start)
+    lo = max(lo, text.rfind(". ", 0, q.start), score.end)
+    return _BEFORE_NOW.search(text, lo, min(len(text), q.end + 24)) is not None
+
+
+def _signed(text: str, start: int) -> bool:
+    """Whether the number at ``start`` is written with a sign ("RASS -3", "+2"): a score or a
+    change, never a dose."""
+    if start == 0 or text[start - 1] not in "-+\u2212":
+        return False
+    return start < 2 or not text[start - 2].isalnum()
 
 
 def _other_turn(text: str, start: int, end: int) -> bool:
@@ -450,6 +494,29 @@ _TITRATED = re.compile(
     r"(?:\s+(?:each|every|per|a)\s+\w+)?)?)(?:\s+to)?\s+",
     re.IGNORECASE,
 )
+
+
+_DAY_MONTH = re.compile(r"(0?[1-9]|[12]\d|3[01])/(0?[1-9]|1[0-2])")
+_DATE_WORD_BEFORE = re.compile(
+    r"\b(?:on|from|since|until|till|admitted|discharged|dated|born|seen|started|stopped|"
+    r"between|of)\s+$|\d/\d{1,2}\s*(?:-|to|until|\u2013)\s*$",
+    re.IGNORECASE,
+)
+_DATE_RANGE_AFTER = re.compile(r"\s*(?:-|\u2013)\s*\d{1,2}/\d{1,2}\b")
+
+
+def day_month(text: str, start: int, end: int) -> bool:
+    """Whether the value "D/M" at [start, end) is a day and month: written with a leading zero
+    ("20/03"), after a word that dates it ("admitted 3/3", "from 20/3"), or as one end of a
+    range of dates ("3/3-11/4")."""
+    m = _DAY_MONTH.fullmatch(text, start, end)
+    if m is None:
+        return False
+    if m.group(2).startswith("0") or (m.group(1).startswith("0") and len(m.group(1)) == 2):
+        return True
+    if _DATE_WORD_BEFORE.search(text, max(0, start - 16), start):
+        return True
+    return _DATE_RANGE_AFTER.match(text, end) is not None
 
 
 def _per_kg(text: str, end: int) -> bool:
@@ -515,7 +582,8 @@ def frequency_facts(doc: AnalyzedText) -> list[Fact]:
         before = _drug_before(doc, f.start, 80) if check is None else None
         if check is not None:  # the check's name, and its stems ("bloods" is "blood tests")
             topic = frozenset({check.strip().lower(), *map(stem, check.lower().split())})
-        if before is not None and _NEXT_ITEM.search(before[1]):
+        if before is not None and (_NEXT_ITEM.search(before[1]) or rate_then_joined(before[1])):
+            # "Amlodipine OD, and the brown one BD", "alendronate weekly + Adcal 1 tab BD"
             topic |= {_OTHER_ITEM_MARK}  # said of a list's next item, not of the drug before
         elif before is not None:
             drug = before[0].canonical
@@ -533,6 +601,7 @@ def setting_facts(doc: AnalyzedText) -> list[Fact]:
     found = [
         Fact("setting", "", f.value, f.start, f.end)
         for f in _words_at(doc.text, _SETTINGS, _UPPER_ONLY_SETTINGS)
+        if not _EMERGENCY_OF.match(doc.text, f.start)
     ]
     # a transcript writes "er" in lower case: a setting after "the", "any" or another setting
     # ("any urgent care or er visits"), not the filler "er"
@@ -543,6 +612,13 @@ def setting_facts(doc: AnalyzedText) -> list[Fact]:
     return found
 
 
+# "emergency" before a noun it qualifies names no place: "emergency seizure plan", "emergency
+# contraception", "emergency services" (a place is "in emergency", "to the emergency room")
+_EMERGENCY_OF = re.compile(
+    r"emergency\s+(?!room|department|dept|unit|ward|and\b|or\b|at\b|in\b|on\b|for\b|with\b|"
+    r"today|yesterday|overnight|last|this|where|who|after|before)[a-z]",
+    re.IGNORECASE,
+)
 _LOWER_ER = re.compile(r"\b(?:the|any|an|urgent\s+care\s+(?:or|and))\s+(er)\b(?!\s*,)")
 
 

@@ -19,6 +19,7 @@ from medfact.document import CaseDoc
 from medfact.lexicon.terms import DRUG_WORDS, NEEDLE_ROUTES, ROUTES
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
+from medfact.textutil import STOPWORDS
 from medfact.types import Finding
 from medfact.verifiers.base import CONTRADICTED, Rule
 from medfact.verifiers.entities import abbreviation_mentions
@@ -50,7 +51,8 @@ class RouteMention:
     route: str
     start: int
     end: int
-    drug: str  # canonical name of the drug it qualifies
+    drug: str  # canonical name of the drug it qualifies ("" where it qualifies none)
+    sentence: int = -1
 
 
 def _phrases() -> dict[str, list[list[str]]]:
@@ -99,8 +101,9 @@ _REPLACED = re.compile(
 )
 
 
-def route_mentions(doc: AnalyzedText) -> list[RouteMention]:
-    """Route words of a text, each with the drug it qualifies (those with none are left out)."""
+def route_mentions(doc: AnalyzedText, unattached: bool = False) -> list[RouteMention]:
+    """Route words of a text, each with the drug it qualifies (those with none are left out,
+    or with ``unattached`` kept with an empty drug)."""
     toks = doc.tokens
     if not toks:
         return []
@@ -116,6 +119,7 @@ def route_mentions(doc: AnalyzedText) -> list[RouteMention]:
     first_index = [d[0] for d in drug_tokens]
     found = []
     i = 0
+    named = -1  # the token after the last needle route word ("subcutaneous" of "... injection")
     while i < len(toks):
         if words[i] not in _ROUTE_INDEX:
             i += 1
@@ -125,13 +129,20 @@ def route_mentions(doc: AnalyzedText) -> list[RouteMention]:
             i += 1
             continue
         end, route = match
+        if route == _INJECTION and i == named:
+            i = end  # "subcutaneous injection": the injection's route is the word before it
+            continue
+        named = end if route in NEEDLE_ROUTES else -1
         drug = _qualified(doc.text, toks, words, drug_tokens, first_index, i, end)
         if drug is not None and _REPLACED.search(
             doc.text, max(0, toks[i].start - 24), toks[i].start
         ):
             drug = None  # "rotigotine patch in place of oral PD meds": the others' route
-        if drug is not None and toks[i].polarity not in (NEGATED, ASKED):  # "no injections"
-            found.append(RouteMention(route, toks[i].start, toks[end - 1].end, drug))
+        if toks[i].polarity in (NEGATED, ASKED):  # "no injections"
+            pass
+        elif drug is not None or unattached:
+            span = (toks[i].start, toks[end - 1].end)
+            found.append(RouteMention(route, *span, drug or "", toks[i].sentence))
         i = end
     return found
 
@@ -198,9 +209,43 @@ def _qualified(
             return name
         # "How are you taking the testosterone? - It's the gel.": a sentence naming no drug
         # speaks of the drug named just before
-        if 0 < sentence - drug_sentence <= _PREVIOUS:
+        if 0 < sentence - drug_sentence <= _PREVIOUS and not _own_item(text, toks, start, end):
             return name
     return None
+
+
+# a sentence that adds an item of its own ("Oh, and I've got the inhaler", "Also the cream")
+_ADDS_ITEM = re.compile(
+    r"^\W*(?:[A-Z][\w ]{0,20}:\s*)?(?:(?:oh|um|er|well|yes|yeah|no|okay|ok)\W+)*(?:and|also|plus)\b"
+    r"|\b(?:also|another|as\s+well)\b",
+    re.IGNORECASE,
+)
+# words a route word may qualify that name no drug of its own ("oral intake", "IV access")
+_ROUTE_NOUN_FREE = frozenset(
+    {"prn", "od", "bd", "tds", "qds", "daily", "once", "twice", "stat", "only", "now", "then"}
+)
+
+
+def _own_item(text: str, toks: list[Token], start: int, end: int) -> bool:
+    """Whether a route word with no drug in its sentence names an item of its own, not the
+    drug of the sentence before: a word it qualifies right after it ("IV abx", "oral intake
+    improves") or a sentence that adds another item ("Oh, and I've got the inhaler")."""
+    sentence = toks[start].sentence
+    if end == start + 1 and end < len(toks) and toks[end].sentence == sentence:
+        # a one-word route before a word of substance ("IV abx"), not "under the skin of ..."
+        after = toks[end]
+        gap = text[toks[end - 1].end : after.start]
+        if (
+            not gap.strip()
+            and after.text.isalpha()
+            and after.text not in _ROUTE_NOUN_FREE
+            and after.text not in STOPWORDS
+        ):
+            return True
+    first = start
+    while first > 0 and toks[first - 1].sentence == sentence:
+        first -= 1
+    return _ADDS_ITEM.search(text[toks[first].start : toks[start].start]) is not None
 
 
 @verifiers.register("route.v1")
@@ -218,11 +263,14 @@ class RouteRule(Rule):
             theirs.setdefault(m.drug, []).append(m)
         if not theirs:
             return []
+        loose = [m for m in route_mentions(ctx, unattached=True) if not m.drug]
         findings = []
         for m in route_mentions(view.output):
             given = theirs.get(m.drug)
             if not given or any(compatible(m.route, c.route) for c in given):
                 continue
+            if _said_beside(ctx, m, loose):
+                continue  # "30 mg twice a day, so sixty by mouth a day ... of morphine"
             other = given[0]
             surface = view.output.text[m.start : m.end]
             stated = ctx.text[other.start : other.end]
@@ -241,3 +289,22 @@ class RouteRule(Rule):
                 )
             )
         return findings
+
+
+def _said_beside(ctx: AnalyzedText, m: RouteMention, loose: list[RouteMention]) -> bool:
+    """Whether the input gives ``m``'s route, qualifying no drug it could read, in a clause
+    that names ``m``'s drug (a drug given by two routes, one said loosely), not past a ";"
+    ("...; we have stopped his tablets" is another item)."""
+    said = [c for c in loose if compatible(m.route, c.route)]
+    if not said:
+        return False
+    starts = [t.start for t in ctx.tokens]
+    for d in ctx.drugs:
+        if d.canonical.lower() != m.drug:
+            continue
+        k = bisect.bisect_right(starts, d.start) - 1
+        for c in said:
+            lo, hi = min(c.start, d.start), max(c.end, d.end)
+            if k >= 0 and ctx.tokens[k].sentence == c.sentence and ";" not in ctx.text[lo:hi]:
+                return True
+    return False

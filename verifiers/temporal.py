@@ -390,11 +390,65 @@ _OTHER_OBJECT = re.compile(
     r"their)\s+(?!same|usual|current|regular|normal|dose|medic|tablet|pill)",
     re.IGNORECASE,
 )
+# a word opening a clause that times another act ("once the insulin starts", "when it is
+# started"): a drug named there is the timing's, and an action there is no act of its own
+_TIMING = (
+    r"\b(?:once(?!\s+(?:daily|weekly|monthly|nightly|a|an|per|every|each|only|more|again|at|"
+    r"in|on|off|or|twice)\b)|when|whenever|until|till|as\s+soon\s+as)\s+"
+)
+_TIMING_WORD = re.compile(_TIMING, re.IGNORECASE)
+_TIMED_BY = re.compile(
+    _TIMING + r"(?:(?:the|his|her|your|their|it|is|has|been|was|gets?|got|is\s+being)\s+)*"
+    r"(?:[\w-]+\s+){0,2}$",
+    re.IGNORECASE,
+)
+_SUBJECT_FILLERS = frozenset(
+    {"and", "then", "also", "was", "were", "is", "are", "be", "been", "to", "it", "them", "both"}
+    | {"all", "now", "so", "we", "i", "you", "he", "she", "they", "will", "would", "should"}
+    | {"can", "may", "please", "but", "or", "the", "this", "that", "these", "those", "has"}
+    | {"have", "had", "not", "do", "did", "being", "today", "tonight", "for", "with", "a"}
+)
+
+
+def _own_subject(text: str, lo: int, at: int) -> bool:
+    """Whether an action's comma-opened phrase names a subject of its own before the verb at
+    ``at`` ("Ca gluconate given, ACEi + spiro held"): words beyond fillers, capitalised or
+    joined by "+" or "/", so a drug of an earlier phrase is not what the verb is said of."""
+    if lo == 0 or text[lo - 1] != ",":
+        return False
+    before = text[lo:at]
+    words = re.findall(r"[A-Za-z][\w-]*", before)
+    content = [w for w in words if w.lower() not in _SUBJECT_FILLERS]
+    if not content:
+        return False
+    return any(w[0].isupper() for w in content) or "+" in before or "/" in before
+
+
+# a check or test the verb stops or starts ("stop the daily blood tests", "start obs hourly")
+_CHECK_OBJECT = re.compile(
+    r"[ \t]+(?:(?:the|your|his|her|their|all|these|those)[ \t]+)?(?:[a-z]+[ \t]+){0,2}?"
+    r"(?:blood[ \t]+tests?|bloods|tests|testing|obs|observations|monitoring|checks|scans|"
+    r"x-?rays|ECGs|weights|finger-?pricks?)\b",
+    re.IGNORECASE,
+)
+# a stop with no agent: what stopped is an event, not a drug ("a nosebleed, stopped by itself")
+_SELF_STOPPED = re.compile(
+    r"[ \t]+(?:by\s+itself|on\s+its\s+own|of\s+its\s+own\s+accord|spontaneously)\b",
+    re.IGNORECASE,
+)
 # an act the verb starts or stops that is no drug's taking ("stopped drinking alcohol when
 # starting methotrexate", "started walking"): the drug named near is not its object
 _GERUND_OBJECT = re.compile(
     r"\s+(?!taking\b|using\b|receiving\b|giving\b|injecting\b|applying\b|dosing\b)"
     r"[a-z]{2,}ing\b",
+    re.IGNORECASE,
+)
+# a stop set for a later time: the drug is taken until then ("stop X 7 days before surgery",
+# "omit on the morning of the procedure", "last dose on Friday")
+_TIMED_STOP = re.compile(
+    r"\b(?:days?|weeks?|hours?|nights?)\s+(?:before|prior\s+to|pre-?op)|\bbefore\s+(?:the\s+|your\s+|his\s+|"
+    r"her\s+)?(?:surgery|operation|procedure|op|scan|endoscopy|colonoscopy|biopsy|delivery)\b|"
+    r"\bon\s+the\s+(?:day|morning|night)\s+(?:of|before)\b|\blast\s+dose\b|\bpre-?op(?:eratively)?\b",
     re.IGNORECASE,
 )
 _PAST_DATED = re.compile(
@@ -446,7 +500,9 @@ _NOT_TAKEN = re.compile(
     r"switched|swapped|changed|replaced|no longer|not on|off|was on|were on|used to|allerg\w*|"
     r"intoleran\w*|reaction|avoid\w*|h/o|history|until|instead|rather|last\s+dose|restart\w*|"
     r"resum\w*|do\s+not\s+take|don't\s+take|not\s+to\s+take|omit\w*|before\s+surgery|"
-    r"failed|tried|trial|did\s+not\s+(?:work|help)|didn't\s+(?:work|help))\b",
+    r"failed|tried|trial|did\s+not\s+(?:work|help)|didn't\s+(?:work|help)|"
+    # a drug decided against: "further IV antibiotics not felt to be of benefit"
+    r"not\s+(?:felt|thought|considered|deemed)|not\s+(?:indicated|appropriate)|no\s+further)\b",
     re.IGNORECASE,
 )
 # a start or a dose that is only to come ("can be started in the ED", "to be given before d/c")
@@ -744,14 +800,23 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
         # "start taking your blood sugars": a drug named before is not what is started
         if _GERUND_OBJECT.match(doc.text, m.end()):
             continue  # "stopped drinking alcohol when starting methotrexate": another act
+        if _CHECK_OBJECT.match(doc.text, m.end()) or _SELF_STOPPED.match(doc.text, m.end()):
+            continue  # "stop the daily blood tests", "a nosebleed, stopped by itself": no drug
+        if _TIMED_BY.search(doc.text, max(0, m.start() - 40), m.start()):
+            continue  # "stop gliclazide once insulin started": when, not an act on the drug
+        timing = _TIMING_WORD.search(doc.text, m.end(), hi)
+        if timing is not None:  # "stop that once the insulin starts": not the insulin stopped
+            hi, p_hi = timing.start(), min(p_hi, timing.start())
         other = _OTHER_OBJECT.match(doc.text, m.end()) is not None
         if other:
             lo = p_lo = m.start()
         drug = _drug_near(doc, drug_starts, p_lo, p_hi, m.start())
-        if drug is None:
+        # not past its own phrase's unnamed subject ("Ca gluconate given, ACEi + spiro held")
+        own = drug is None and _own_subject(doc.text, p_lo, m.start())
+        if drug is None and not own:
             drug = _drug_near(doc, drug_starts, lo, hi, m.start())
         carried = False
-        if drug is None and carry and not other and not _TO_VERB.match(doc.text, m.end()):
+        if drug is None and carry and not (other or own) and not _TO_VERB.match(doc.text, m.end()):
             # "Resume the day after": the drug named just before; not "continue to ice it"
             drug = _drug_before(doc, drug_starts, m.start(), reach=120)
             carried = True
@@ -1438,7 +1503,9 @@ class TemporalRule(Rule):
         for m in theirs.found:
             if m.kind != "action" or m.drug is None or m.asked:
                 continue
-            if m.value == "stopped":
+            if m.value == "stopped" and _TIMED_STOP.search(ctx.text, m.start, m.end + 80):
+                kept.add(m.drug)  # "stop clopidogrel 7 days before surgery": taken until then
+            elif m.value == "stopped":
                 near = any(
                     d.canonical == m.drug and m.start - 80 <= d.start <= m.end + 40
                     for d in ctx.drugs

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from medfact.analysis import AnalyzedText, Quantity, is_content, speaker_tag
 from medfact.document import CaseDoc
-from medfact.lexicon.terms import DOSE_CLASSES, FREQUENCIES, LABS, NUMBER_WORDS
+from medfact.lexicon.terms import DOSE_CLASSES, FREQUENCIES, LABS, NUMBER_WORDS, UNIT_FACTORS
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.textutil import sentence_at
@@ -62,7 +62,11 @@ _FREQ = re.compile(
     r"(?<![\w.])(?:"
     rf"q\.?\s?(?P<qn>\d+)(?:\s?-\s?\d+)?\s?(?P<qu>h|hr|hrs|hours?|min)\b\.?"
     rf"|(?:every|each)\s+(?:(?P<en>{_COUNT}|a|an|other)\s+)?(?:to\s+{_COUNT}\s+)?(?P<eu>minute|min|hour|hr|h|day|week|wk|month)s?\b"
-    rf"|(?P<tn>once|twice|thrice|{_COUNT}\s+times)\s+(?:(?:a|an|per|each|every|a\s+single)\s+(?P<tu>minute|hour|day|week|month)\b|(?P<tly>daily|weekly|monthly|hourly)\b)"
+    # "4x daily", "2-3x/day", "3 x a week": a count of times written with "x"
+    rf"|(?P<xn>{_COUNT})\s?[x\u00d7]\s?(?:/\s?(?P<xs>day|d|week|wk)|(?:a|per|each)\s+(?P<xa>day|week|month)|(?P<xly>daily|weekly|monthly))\b"
+    # "the two a day", "3 a week": a small count of doses a day (not "sixty a day", an amount)
+    r"|(?P<an>one|two|three|four|five|six|[1-6])\s+(?:a|per)\s+(?P<au>day|week)\b"
+    rf"|(?P<tn>once|twice|thrice|{_COUNT}\s+(?:times|doses))\s+(?:(?:a|an|per|each|every|a\s+single)\s+(?P<tu>minute|hour|day|week|month)\b|(?P<tly>daily|weekly|monthly|hourly)\b)"
     # "3-monthly", "4-hourly", "2 weekly"; not "losartan twenty five daily" (a dose, daily)
     rf"|(?P<nn>{_COUNT})(?:-|\s(?!daily))(?P<nly>hourly|daily|weekly|monthly)\b"
     rf"|(?P<ph>{_PHRASE})(?![\w])"
@@ -136,6 +140,16 @@ def _dose_at_night(text: str, at: int) -> bool:
     )
 
 
+_UNIT_OF = {"daily": "day", "weekly": "week", "monthly": "month", "d": "day", "wk": "week"}
+
+
+def _times_rate(m: re.Match[str]) -> float | None:
+    """Times a day of a count written with "x" ("4x daily", "2x/week", "3 x a day")."""
+    n = _count(m.group("xn"))
+    unit = (m.group("xs") or m.group("xa") or m.group("xly")).lower()
+    return n * _PER_DAY[_UNIT_OF.get(unit, unit)] if n else None
+
+
 def frequencies(doc: AnalyzedText) -> list[Frequency]:
     """Every frequency expression of ``doc``, left to right, longest first where they overlap."""
     found = []
@@ -152,6 +166,10 @@ def frequencies(doc: AnalyzedText) -> list[Frequency]:
                 m.group("nly").lower(), "hour"
             )
             rate = _PER_DAY[unit] / n if n else None
+        elif m.group("an"):
+            rate = (_count(m.group("an")) or 0.0) * _PER_DAY[m.group("au").lower()]
+        elif m.group("xn"):
+            rate = _times_rate(m)
         elif m.group("tn"):
             times = m.group("tn").lower()
             n = {"once": 1.0, "twice": 2.0, "thrice": 3.0}.get(times) or _count(times.split()[0])
@@ -176,6 +194,26 @@ def frequencies(doc: AnalyzedText) -> list[Frequency]:
             if (sent := sentence_at(doc.sentences, f.start)) is None or sent.index not in retracted
         ]
     return found
+
+
+_DOSE_REACH = 60  # characters before a frequency where the dose it is the rate of is read
+
+
+def dose_before(doc: AnalyzedText, at: int) -> Quantity | None:
+    """The dose said just before the frequency at ``at`` in its clause, past no drug's name
+    ("30 mg BD", "five milligrams under the skin, up to every hour"), or None."""
+    hi = bisect_right(doc.quantities, at, key=lambda q: q.end)
+    for q in reversed(doc.quantities[max(0, hi - 4) : hi]):
+        if q.unit_class not in DOSE_CLASSES or q.end > at or at - q.end > _DOSE_REACH:
+            continue
+        if TABLETS_OF.search(doc.text, max(0, q.start - 8), q.start):
+            continue  # "20 mg (8 x 2.5 mg) once weekly": each tablet's strength
+        if re.search(r"[.;:!?\n]", doc.text[q.end : at]):
+            return None
+        if any(q.end <= d.start < at for d in doc.drugs):
+            return None  # "5 mg, then lactulose BD": another drug's
+        return q
+    return None
 
 
 def _fmt_rate(per_day: float) -> str:
@@ -393,7 +431,13 @@ _ONE_UNIT = {
     "mo": "month",
     "yr": "year",
     "l": "lit(?:re|er)",
+    "g": "gram(?:me)?",
+    "mg": "milligram(?:me)?",
+    "mcg": "microgram(?:me)?",
 }
+# the class each unit of _ONE_UNIT measures, so "7 days" is "a week" and "1000 mg" "a gram"
+_ONE_UNIT_CLASS = {"min": "time", "h": "time", "d": "time", "wk": "time", "mo": "time"}
+_ONE_UNIT_CLASS |= {"yr": "time", "l": "volume", "g": "mass", "mg": "mass", "mcg": "mass"}
 # saline is 0.9% sodium chloride by definition: "NaCl 0.9%" where the input says "saline"
 _SALINE = re.compile(r"\b(?:normal\s+)?saline\b|\bnacl\b|\bsodium\s+chloride\b|\bNS\b", re.I)
 
@@ -461,6 +505,20 @@ def _one_of(unit: str | None, text: str, and_a_half: bool = False) -> bool:
     return word is not None and re.search(pattern, text, re.I) is not None
 
 
+def _one_unit_said(q: Quantity, text: str) -> bool:
+    """Whether ``text`` gives ``q``'s amount as one of another unit in words ("7 days" as "a
+    week", "1 g" as "a gram", "60 min" as "an hour")."""
+    if q.unit_class is None or q.second is not None:
+        return False
+    amount = q.base_value()
+    for unit, kind in _ONE_UNIT_CLASS.items():
+        factor = UNIT_FACTORS.get(unit)
+        close = factor is not None and abs(amount - factor) <= 1e-6 * factor
+        if kind == q.unit_class and close and _one_of(unit, text):
+            return True
+    return False
+
+
 def _dose_of_new_drug(q: Quantity, out: AnalyzedText, ctx: AnalyzedText) -> bool:
     """Whether the drug named just before this dose (same sentence) is absent from the input."""
     if q.unit_class not in DOSE_CLASSES:
@@ -521,6 +579,24 @@ def _combination_part(q: Quantity, ours: list[Quantity], theirs: list[Quantity])
         if any(o is not q and o.sentence == q.sentence and o.value == other for o in ours):
             return True
     return False
+
+
+_SCORE_REACH = 2  # sentences after a score "out of N" where a bare earlier score may be said
+
+
+def _score_said_bare(q: Quantity, theirs: list[Quantity]) -> bool:
+    """A score "21/30" whose total the input gives with another score and whose points it says
+    bare just after ("eighteen out of thirty. It was twenty-one last year")."""
+    if q.second is None or q.value > q.second:
+        return False
+    totals = [c.sentence for c in theirs if c.second == q.second and c.value <= c.second]
+    return any(
+        c.second is None
+        and c.unit_class is None
+        and c.value == q.value
+        and any(0 <= c.sentence - s <= _SCORE_REACH for s in totals)
+        for c in theirs
+    )
 
 
 def _ratio_kind(q: Quantity) -> float | None:
@@ -591,7 +667,19 @@ def _drug_before(
         return None
     if clause and another_item(doc.text[found.end : start]):
         return None  # "hydroxyzine 25 mg qHS, emollient at least BID": another subject
+    if clause and rate_then_joined(doc.text[found.end : start]):
+        return None  # "alendronic acid 70 mg once weekly + Adcal-D3 1 tab BD": the next item's
     return found.canonical
+
+
+_JOINER = re.compile(r"[+&]|\bplus\b", re.IGNORECASE)
+
+
+def rate_then_joined(between: str) -> bool:
+    """Whether the text between a drug and a later word gives the drug its own rate and then
+    joins another item ("once weekly + calcium 1 tab ...", "BD plus senna ...")."""
+    m = _FREQ.search(between)
+    return m is not None and _JOINER.search(between, m.end()) is not None
 
 
 # what a frequency said just before it is the rate of, not a drug's: "QDS BP", "daily weights"
@@ -599,9 +687,33 @@ _MONITORING = re.compile(
     r"\s*(?:BP|blood pressures?|obs|observations|weights?|bloods|labs|INR|glucose|CBGs?|BMs?|"
     r"BGs?|blood sugars?|sugars|ketones|K|potassium|sodium|lactate|gas(?:es)?|[AV]BGs?|GCS|"
     r"neuro obs|urine output|ECGs?|sats|vitals|U&Es?|FBC|LFTs|temps?|temperatures?|pulse|"
-    r"fluid balance)\b",
+    r"fluid balance|CK|UPTs?|pregnancy tests?|(?:drug\s+)?levels?|CRP|TFTs?|HbA1c|lipids|"
+    r"tests?|checks?)\b",
     re.IGNORECASE,
 )
+
+
+_MONITORING_WORD = re.compile(
+    _MONITORING.pattern.replace(r"\s*(?:", r"\b(?:", 1)[: -len(r")\b")]
+    + r"|monitoring|checks?|tests?|testing|scans?|reviews?|appointments?)\b",
+    re.IGNORECASE,
+)
+_CLAUSE_START = re.compile(r"[.;:!?\n]")
+
+
+def checked_subject(doc: AnalyzedText, offset: int) -> bool:
+    """Whether the frequency at ``offset`` is a check's rate by its clause's subject ("Bloods
+    every two weeks, then monthly", "CBG monitoring QDS"): a monitoring word before it in its
+    clause with no drug named after that word."""
+    text = doc.text
+    lo = max(0, offset - 80)
+    cut = [m.end() for m in _CLAUSE_START.finditer(text, lo, offset)]
+    lo = cut[-1] if cut else lo
+    words = list(_MONITORING_WORD.finditer(text, lo, offset))
+    if not words:
+        return False
+    first = words[0].start()
+    return not any(first <= d.end and d.start < offset for d in doc.drugs)
 
 
 def monitored(text: str, end: int) -> str | None:
@@ -724,8 +836,9 @@ class _Subject:
         if not doc.tokens:
             return None, frozenset()
         i = max(bisect_right(self.token_starts, offset) - 1, 0)
-        drug = _drug_before(doc, self.drug_starts, offset)
-        if drug is None and carry:
+        checked = checked_subject(doc, offset)  # "Bloods every two weeks": no drug's rate
+        drug = None if checked else _drug_before(doc, self.drug_starts, offset)
+        if drug is None and carry and not checked:
             k = bisect_right(self.drug_starts, offset) - 1
             if k >= 0 and offset - doc.drugs[k].end <= _CARRY_REACH:
                 sentence = doc.tokens[i].sentence
@@ -752,7 +865,7 @@ class _Subject:
             if len(opening.split()) <= 4:
                 prev = doc.sentences[sentence - 1].span
                 stems |= {t.stem for t in doc.sentence_tokens(sentence - 1) if is_content(t)}
-                if drug is None:
+                if drug is None and not checked:
                     drug = _drug_before(doc, self.drug_starts, prev[1], clause=False)
                     if drug is not None and not self._named_in(prev, drug):
                         drug = None
@@ -899,6 +1012,8 @@ class NumbersRule(Rule):
                 continue
             if _combination_part(q, out.quantities, theirs):
                 continue  # "250 mcg-50 mcg/dose" where the input says "the 250/50 dose"
+            if _score_said_bare(q, theirs):
+                continue  # "MMSE 18/30 (21/30 last year)" for "18 out of 30. It was 21 ..."
             if _gestation_stated(q, ctx.text) or _total_of(q, theirs):
                 continue
             if _tablets_taken(q, theirs, ctx.text):
@@ -975,8 +1090,8 @@ class NumbersRule(Rule):
                 suggestion=stated,
                 confidence=0.9,
             )
-        if q.value == 1 and _one_of(q.unit, ctx.text):
-            return None  # "~1 min" where the input says "maybe a minute"
+        if _one_unit_said(q, ctx.text):
+            return None  # "~1 min" for "maybe a minute", "x 7 days" for "a week of"
         if q.value == 1.5 and _one_of(q.unit, ctx.text, and_a_half=True):
             return None  # "1.5 L" where the input says "a litre and a half"
         anchors = clause_window_stems(out, q.token_index)
@@ -1070,13 +1185,19 @@ class NumbersRule(Rule):
                 # of its own is the drug's named a few words before, past no sentence's end
                 k = bisect_right(out_subject.drug_starts, f.start) - 1
                 between = out.text[out.drugs[k].end : f.start] if k >= 0 else "."
-                if not re.search(r"[.;]", between) and len(between.split()) <= 6:
+                if (
+                    not re.search(r"[.;]", between)
+                    and len(between.split()) <= 6
+                    and not rate_then_joined(between)
+                ):
                     drug = out.drugs[k].canonical
             if f.per_day == 1 and any(
                 g is not f
                 and abs(g.start - f.start) <= 60
                 and abs(g.per_day - c.per_day) <= 0.05 * c.per_day
                 and (drug is None or out_subject.of(g.start)[0] in (None, drug))
+                and not _JOINER.search(out.text, min(f.end, g.end), max(f.start, g.start))
+                and not re.search(r"[;\n]", out.text[min(f.end, g.end) : max(f.start, g.start)])
                 for g in out_freqs
                 for c in ctx_freqs
             ):
@@ -1084,12 +1205,24 @@ class NumbersRule(Rule):
                 # another named drug's rate beside it ("bisoprolol OD; methotrexate once daily")
                 continue
             strength = _strengths(out, f.start)
+            dose = dose_before(out, f.start)
+            # a dose the input gives too: its rate is that regimen's, not another dose's
+            dose_stated = dose is not None and any(
+                same_value(dose, c, out.text, ctx.text) for c in ctx.quantities
+            )
             scored = []
             for c, c_drug, c_topic in ctx_keys:
                 theirs = _strengths(ctx, c.start) if strength else set()
                 if theirs and not theirs & strength:
                     continue  # "4-5% wash twice daily" vs "10% foaming wash daily": two products
-                if drug is not None or c_drug is not None:
+                their_dose = dose_before(ctx, c.start) if dose_stated else None
+                if their_dose is not None and not same_value(dose, their_dose, out.text, ctx.text):
+                    continue  # "30 mg BD" vs a breakthrough "5 mg ... every hour": two regimens
+                if drug is not None and c_drug is None and their_dose is not None:
+                    # "180 mg every 6 hours" against the input's "180 milligrams, no more than
+                    # every 6 hours" with no drug named: the same dose is the same regimen
+                    score = 2 + len(topic & c_topic)
+                elif drug is not None or c_drug is not None:
                     # a drug's schedule compares only with the same drug's
                     score = 3 + len(topic & c_topic) if drug == c_drug else 0
                 else:

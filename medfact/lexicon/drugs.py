@@ -58,6 +58,8 @@ _EXTRA_VARIANTS = {
     "vanc": "vancomycin",
     "vanco": "vancomycin",
     "aza": "azathioprine",
+    "mtx": "methotrexate",
+    "ca gluconate": "calcium gluconate",
     "norad": "norepinephrine",
     "piperacillin-tazobactam": "piperacillin-tazobactam",
     "piperacillin/tazobactam": "piperacillin-tazobactam",
