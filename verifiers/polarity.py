@@ -431,6 +431,8 @@ class NegationRule(Rule):
             # "knee pain" is not "chest pain", "weight loss" not "weight gain" and "chest pain"
             # not "chest x-ray": a differing modifier or head word makes another mention
             mod = _modifier(out_tokens, i)
+            if mod in _STATUS_MODIFIERS:
+                mod = None  # "Retained allergies: ...": how the list stands, not a kind of it
             head = _head(out_tokens, i)
             if (
                 head is not None
@@ -508,6 +510,15 @@ class NegationRule(Rule):
                 and (head is None or m_head is None or head == m_head or m.text != tok.text)
                 and (head is None or not head.startswith(_COMPOUND) or head == m_head)
                 and (qualifier is None or _near(ctx, m, qualifier))
+                and not (
+                    # "heavy menstrual bleeding" against "bleeding between periods? - no": the
+                    # input denies another kind, placed by what follows it
+                    tok.polarity == AFFIRMED
+                    and mod is not None
+                    and m_mod != mod
+                    and m.polarity == NEGATED
+                    and _PLACED_AFTER.match(ctx.text, m.end) is not None
+                )
             ]
             key = (tok.sentence, "")
             if key not in seen_sentences:
@@ -640,6 +651,8 @@ class NegationRule(Rule):
         (the input's "He had colon cancer" after "my dad died" reads as the patient's)."""
         if tok.polarity != AFFIRMED or is_relative(tok.text) or self._flip_risk(tok) is None:
             return None
+        if tok.text in _PEOPLE:
+            return None  # "her sister's baby": a person, not a condition that is someone's
         if tok.scope == FAMILY:
             return self._made_family(view, tok, mentions)
         affirmed = [m for m in mentions if m.polarity == AFFIRMED]
@@ -753,6 +766,8 @@ class NegationRule(Rule):
             # test"); "test", "bilaterally" are said of every test
             named = {t.stem for t in sentence if t.text not in _ANY_TEST} - {tok.stem}
             window = windows.window(tok.start, tok.end)
+            if _same_result_told(out, ctx, tok, named, windows, window):
+                continue  # "HER2-negative" where the input has "HER2 negative" (and "ER positive")
             for other in ctx.tokens:
                 if other.text != opposite or not windows.holds(window, other.sentence):
                     continue
@@ -871,6 +886,42 @@ def _result_names(near: list[Token], result: Token, text: str) -> set[str]:
 
 
 _STOP_AFTER = re.compile(r"[.;](?:\s|$)")
+# the name written right before a result word ("HER2" of "HER2-negative", "ANA negative")
+_SUBJECT_BEFORE = re.compile(r"([A-Za-z][A-Za-z0-9]*)[ \t]*-?[ \t]*$")
+
+
+def _subject(text: str, result: Token) -> str | None:
+    """The name right before a result word, lower-cased, or None."""
+    m = _SUBJECT_BEFORE.search(text, max(0, result.start - 24), result.start)
+    return m.group(1).lower() if m is not None else None
+
+
+def _same_result_told(
+    out: AnalyzedText,
+    ctx: AnalyzedText,
+    tok: Token,
+    named: set[str],
+    windows: AlignedWindows,
+    window: frozenset[int] | None,
+) -> bool:
+    """Whether the input gives the output's result word ("negative") for the same test, in the
+    part aligned to the claim: for the name written right before it where that is a test's own
+    name ("HER2-negative" and "HER2 negative"), else for a test its near words name ("skin tests
+    negative" and "skin prick testing to amoxicillin negative"). An opposite result then
+    belongs to another test ("ER positive")."""
+    subject = _subject(out.text, tok)
+    own = subject is not None and subject not in _ANY_TEST and subject != "and"
+    for other in ctx.tokens:
+        if other.text != tok.text or not windows.holds(window, other.sentence):
+            continue
+        if own:
+            if _subject(ctx.text, other) == subject:
+                return True
+            continue
+        near = [t for t in ctx.tokens if 0 <= other.sentence - t.sentence <= 1]
+        if named & _result_names(near, other, ctx.text):
+            return True
+    return False
 
 
 def read_polarity(doc: AnalyzedText, tok: Token) -> Token | None:
@@ -904,6 +955,8 @@ def read_polarity(doc: AnalyzedText, tok: Token) -> Token | None:
         return None  # "has not passed urine since this morning": retention, told otherwise
     if NO_ISSUE.match(doc.text, tok.trigger):
         return None  # "no issues with my pain": the pain is no problem, not absent
+    if _BY_DEGREE.match(doc.text, tok.trigger, tok.start):
+        return None  # "not much pain now": how much of it there is, not whether it is there
     if tok.trigger > tok.start:
         verb = _SUBJECT_VERB.search(doc.text, tok.end, tok.trigger)
         if verb is not None and _HEAD_NOUN.fullmatch(doc.text, tok.end, verb.start()):
@@ -957,7 +1010,11 @@ _DENIES = re.compile(
 _EXCRETA = frozenset({"urine", "stool", "stools", "gas", "flatus", "wind", "water"})
 _NOT_PASSED = re.compile(r"(?:not|n't)\s+(?:been\s+)?pass\w*\s+(?:any\s+)?$", re.I)
 # the auxiliary a denial may open with ("i have not had any chest pain")
-_AUXILIARY = re.compile(r"(?:have|has|had|do|does|did)\s+(?=not\b|n't\b)", re.IGNORECASE)
+_AUXILIARY = re.compile(
+    r"(?:have|has|had|do|does|did|can|could)\s+(?=not\b|n't\b)|"
+    r"(?:have|has|had|do|does|did|ca|can|could)(?=n't\b)|can(?=not\b)",  # "I can't see a"
+    re.IGNORECASE,
+)
 # a list item that is the subject of its own verb ("no tobacco , skin is moist")
 _OWN_VERB = re.compile(r"\s+(?:is|are|was|were|appears?|looks?)\b", re.IGNORECASE)
 _ASKS_LATER = re.compile(
@@ -970,6 +1027,21 @@ _ASIDE = re.compile(r",\s*(?:however|though|also|then|again)\s*,", re.IGNORECASE
 NO_ISSUE = re.compile(
     r"no\s+(?:\w+\s+)?(?:issues?|problems?|trouble|concerns?)\s+(?:with|about)\b|"
     r"not\s+(?:a|an)\s+(?:\w+\s+)?(?:issue|problem|concern)\b",  # "not a problem after the injury"
+    re.IGNORECASE,
+)
+# modifiers (stems) that tell a record's status, not a kind ("retained allergies", "known
+# allergies", "documented allergy"): compared as the bare word
+_STATUS_MODIFIERS = frozenset(
+    {"retain", "confirm", "known", "document", "list", "record", "remain", "report", "exist"}
+)
+# a phrase after a word that says which kind of it ("bleeding between periods", "pain on
+# walking", "swelling after exercise")
+_PLACED_AFTER = re.compile(
+    r"[ \t]+(?:between|after|during|before|with|on|when|while)\b", re.IGNORECASE
+)
+# a denial of an amount only ("not much pain", "not a lot of swelling", "not too bad a cough")
+_BY_DEGREE = re.compile(
+    r"(?:not|n't)\s+(?:(?:that|too|so|very)\s+)?(?:much|many|a\s+lot|a\s+great\s+deal)\b",
     re.IGNORECASE,
 )
 # a purpose ("a device to prevent pregnancy") or another episode ("denies similar discomfort
@@ -1275,6 +1347,11 @@ def names_finding(tok: Token) -> bool:
 
 
 # clinicians: people, not findings ("never seen a dermatologist")
+# people who are no one's condition ("a baby of 7 lb", "her sister had a clot after the baby")
+_PEOPLE = frozenset(
+    {"baby", "babies", "infant", "infants", "newborn", "newborns", "neonate", "toddler"}
+    | {"child", "children", "kid", "kids", "twins", "person", "people", "adult", "adults"}
+)
 _PERSON = re.compile(r"(?:ologist|ician|iatrist|surgeon|specialist|doctor|nurse|pcp)s?$")
 # head words that make a measurement or a test of a finding word ("blood pressure", "blood sugar")
 _MEASURES = (
