@@ -328,6 +328,7 @@ _TESTS = frozenset(
     + ["cultures", "panel", "test", "tests", "testing", "screen", "screening", "swab", "labs"]
     + ["ultrasound", "echo", "echocardiogram", "biopsy", "study", "studies", "imaging", "cbc"]
     + ["bmp", "cmp", "serology", "pcr", "radiograph", "radiographs", "films", "workup"]
+    + ["cxr", "axr", "ctpa"]  # "no CXR today": the image is not done, the chest not denied
 )
 # A body part or organ alone names no finding: its polarity is that of the words about it
 # ("heart regular", "no murmurs of the heart"), which are compared on their own.
@@ -381,6 +382,8 @@ class NegationRule(Rule):
                     continue  # "she's due for colonoscopy": a plan, not that one was had
                 if read.polarity == NEGATED and i > 0 and ctx.tokens[i - 1].text == "other":
                     continue  # "no other allergies": the one named stands
+                if read.polarity == NEGATED and _names_test(ctx.tokens, i):
+                    continue  # "no pneumothorax on chest X-ray": the test's site, not denied
                 if i in answered:
                     polarity, trigger = answered[i]
                     read = replace(read, polarity=polarity, trigger=trigger)
@@ -407,12 +410,7 @@ class NegationRule(Rule):
                 continue
             if tok.text in _TESTS:
                 continue  # "urinalysis was negative": the result is negative, not the test
-            if (
-                tok.polarity == NEGATED
-                and i + 1 < len(out_tokens)
-                and out_tokens[i + 1].text in _TESTS
-                and out_tokens[i + 1].sentence == tok.sentence
-            ):
+            if tok.polarity == NEGATED and _names_test(out_tokens, i):
                 continue  # "no further lesion imaging": the imaging is denied, not the lesion
             if _site_of_finding(view.output, tok):
                 continue  # "no warmth of the skin": the warmth is denied, not the skin
@@ -651,8 +649,6 @@ class NegationRule(Rule):
         (the input's "He had colon cancer" after "my dad died" reads as the patient's)."""
         if tok.polarity != AFFIRMED or is_relative(tok.text) or self._flip_risk(tok) is None:
             return None
-        if tok.text in _PEOPLE:
-            return None  # "her sister's baby": a person, not a condition that is someone's
         if tok.scope == FAMILY:
             return self._made_family(view, tok, mentions)
         affirmed = [m for m in mentions if m.polarity == AFFIRMED]
@@ -814,6 +810,8 @@ class NegationRule(Rule):
             return None  # "no murmurs of the heart" negates the murmur, not the heart
         if is_relative(tok.text) or _PERSON.search(tok.text) or tok.text.rstrip("s") in _PLACES:
             return None  # "history obtained from the husband", "a dermatologist": a person
+        if tok.text in _PEOPLE:
+            return None  # "worries harm will come to the baby", "her sister's baby": a person
         if stem.startswith(_CONCERN_STEMS):
             return self.flip_risk
         if stem.startswith(_FINDING_ONLY_STEMS) or is_clinical(tok) or told:
@@ -922,6 +920,16 @@ def _same_result_told(
         if named & _result_names(near, other, ctx.text):
             return True
     return False
+
+
+def _names_test(tokens: list[Token], i: int) -> bool:
+    """Whether the word right after ``tokens[i]`` in its sentence is a test it names ("lesion
+    imaging", "chest X-ray"): a denial then reaches the test, not the word."""
+    return (
+        i + 1 < len(tokens)
+        and tokens[i + 1].text in _TESTS
+        and tokens[i + 1].sentence == tokens[i].sentence
+    )
 
 
 def read_polarity(doc: AnalyzedText, tok: Token) -> Token | None:
