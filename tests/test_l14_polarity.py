@@ -224,3 +224,24 @@ def test_the_site_of_an_image_is_not_denied() -> None:
     # control: the chest named as a finding's site is still compared
     ctx = "Doctor: Any chest pain?\nPatient: No.\nDoctor: OK."
     assert _flips("Chest pain on exertion.", ctx)
+
+
+def _compare_messages(output: str, context: str) -> list[str]:
+    """Messages of compare.v1's findings for the pair."""
+    from medfact.compare import RULE, CompareStage
+    from medfact.pipeline import cached_engine
+
+    engine = cached_engine({"pipeline": {"verifiers": [], "learned_verifiers": [], "model": ""}})
+    doc = analysed(output, context)
+    CompareStage(engine.settings, engine.parts)(doc)
+    return [f.message for f in doc.findings if f.rule == RULE and f.risk >= 3]
+
+
+def test_what_is_due_has_not_been_had() -> None:
+    ctx = "Mammogram screening is now due; she has never had one. Referral sent to the unit."
+    out = "Has never had a mammogram; referred for screening."
+    assert not _flips(out, ctx)
+    assert not [m for m in _compare_messages(out, ctx) if "polarity" in m]
+    # control: one told as had is still contradicted by its denial
+    ctx = "Mammogram done in March, normal. Referral sent to the unit."
+    assert _flips(out, ctx) or [m for m in _compare_messages(out, ctx) if "polarity" in m]

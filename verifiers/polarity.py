@@ -219,15 +219,19 @@ FINDING_STEMS = tuple(sorted(_CONCERN | _FINDINGS))
 _PLANNED = re.compile(
     r"\b(?:due\s+for|schedule|book|arrange|refer(?:red)?\s+for|plan(?:ning)?\s+(?:a|an|the)|"
     r"(?:will|gon\s*na|going\s+to)\s+(?:get|do|order|book|schedule|arrange))\s+"
-    r"(?:(?:a|an|the|your|her|his)\s+)?(\w+)(?:\s+(\w+))?",
+    r"(?:(?:a|an|the|your|her|his)\s+)?(\w+)(?:\s+(\w+))?|"
+    # "Colonoscopy screening is due", "a repeat echo is now due": what is due is not yet had
+    r"\b(\w+)(?:\s+(\w+))?\s+(?:is|are)\s+(?:now\s+|over\s*)?due\b",
     re.IGNORECASE,
 )
 
 
 @once_per_text
-def _planned_starts(doc: AnalyzedText) -> frozenset[int]:
+def planned_starts(doc: AnalyzedText) -> frozenset[int]:
     """Offsets of the words a plan is for in ``doc``."""
-    return frozenset(m.start(k) for m in _PLANNED.finditer(doc.text) for k in (1, 2) if m.group(k))
+    return frozenset(
+        m.start(k) for m in _PLANNED.finditer(doc.text) for k in (1, 2, 3, 4) if m.group(k)
+    )
 
 
 # per scale (Celsius, Fahrenheit): the lowest plausible body temperature and a fever's bound
@@ -361,7 +365,7 @@ class NegationRule(Rule):
         assert ctx is not None
         ctx_mentions: dict[str, list[tuple[Token, str | None, str | None]]] = {}
         answered = _answered(ctx)
-        planned = _planned_starts(ctx)
+        planned = planned_starts(ctx)
         afebrile = _afebrile_readings(ctx)
         # only the stems the output has are looked up: the input's other words are not read
         wanted = {t.stem for t in view.output.tokens}
@@ -432,11 +436,7 @@ class NegationRule(Rule):
             if mod in _STATUS_MODIFIERS:
                 mod = None  # "Retained allergies: ...": how the list stands, not a kind of it
             head = _head(out_tokens, i)
-            if (
-                head is not None
-                and head.startswith(FINDING_STEMS + _MEASURES)
-                and tok.text.rstrip("s") not in ANATOMY
-            ):
+            if _modifies_finding(out_tokens, i):
                 # "weight" of "weight loss": the finding is its head, compared itself; a site
                 # ("chest" of "chest pain") is still compared, as the pain may be elsewhere too
                 continue
@@ -920,6 +920,17 @@ def _same_result_told(
         if named & _result_names(near, other, ctx.text):
             return True
     return False
+
+
+def _modifies_finding(tokens: list[Token], i: int) -> bool:
+    """Whether ``tokens[i]`` modifies a finding or a measure named right after it ("weight" of
+    "weight loss"), other than as its site ("chest pain")."""
+    head = _head(tokens, i)
+    return (
+        head is not None
+        and head.startswith(FINDING_STEMS + _MEASURES)
+        and tokens[i].text.rstrip("s") not in ANATOMY
+    )
 
 
 def _names_test(tokens: list[Token], i: int) -> bool:
