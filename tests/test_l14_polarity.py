@@ -206,18 +206,6 @@ def test_values_compared_are_no_differential() -> None:
     assert _tokens(doc, "gout")[0].polarity == "uncertain"
 
 
-def test_a_person_is_no_finding() -> None:
-    ctx = (
-        "Doctor: Any thoughts of hurting yourself or the baby?\n"
-        "Mother: No, never. I just keep worrying he'll stop breathing."
-    )
-    out = (
-        "Sleeping poorly; frets that something bad will happen to the baby. Denies thoughts of "
-        "harming self or baby."
-    )
-    assert not _flips(out, ctx)
-
-
 def test_the_site_of_an_image_is_not_denied() -> None:
     ctx = "Crackles at both bases. No effusion on chest X-ray. Plan: furosemide."
     assert not _flips("Bibasal crackles; CXR shows no effusion.", ctx)

@@ -649,6 +649,8 @@ class NegationRule(Rule):
         (the input's "He had colon cancer" after "my dad died" reads as the patient's)."""
         if tok.polarity != AFFIRMED or is_relative(tok.text) or self._flip_risk(tok) is None:
             return None
+        if tok.text in _PEOPLE:
+            return None  # "her sister's baby": a person, not a condition that is someone's
         if tok.scope == FAMILY:
             return self._made_family(view, tok, mentions)
         affirmed = [m for m in mentions if m.polarity == AFFIRMED]
@@ -810,8 +812,6 @@ class NegationRule(Rule):
             return None  # "no murmurs of the heart" negates the murmur, not the heart
         if is_relative(tok.text) or _PERSON.search(tok.text) or tok.text.rstrip("s") in _PLACES:
             return None  # "history obtained from the husband", "a dermatologist": a person
-        if tok.text in _PEOPLE:
-            return None  # "worries harm will come to the baby", "her sister's baby": a person
         if stem.startswith(_CONCERN_STEMS):
             return self.flip_risk
         if stem.startswith(_FINDING_ONLY_STEMS) or is_clinical(tok) or told:
@@ -1366,7 +1366,8 @@ def names_finding(tok: Token) -> bool:
 
 
 # clinicians: people, not findings ("never seen a dermatologist")
-# people who are no one's condition ("a baby of 7 lb", "her sister had a clot after the baby")
+# people who are no one's condition ("a baby of 7 lb", "her sister had a clot after the baby");
+# their polarity is still read ("thoughts of harming the baby" against a denial)
 _PEOPLE = frozenset(
     {"baby", "babies", "infant", "infants", "newborn", "newborns", "neonate", "toddler"}
     | {"child", "children", "kid", "kids", "twins", "person", "people", "adult", "adults"}
