@@ -807,6 +807,14 @@ class Analyzer:
                 continue  # "folic acid weekly, not on methotrexate day": when, not whether
             if words[start] == "never" and _NEVER_THIS_GOOD.match(" ".join(words[end : end + 9])):
                 continue  # "she has never seen my blood pressure this good": praise, no denial
+            if (
+                kind == UNCERTAIN
+                and words[start] in ("vs", "versus")
+                and start > 0
+                and end < len(toks)
+                and (toks[start - 1].is_number or toks[end].is_number)
+            ):
+                continue  # "Bloods 18/11 vs 20/05", "HbA1c 49 vs 58": values compared
             if forward and kind == UNCERTAIN and words[start] in ("vs", "versus"):
                 # "(cyst vs more serious pathology)": a differential hedges both sides
                 for j in range(start - 1, max(-1, start - 4), -1):
@@ -817,7 +825,12 @@ class Analyzer:
             if (
                 forward
                 and words[end - 1] == "negative"
-                and (end == len(toks) or _CLAUSE_GAP.search(gaps[end]))
+                and (
+                    end == len(toks)
+                    or _CLAUSE_GAP.search(gaps[end])
+                    # "skin tests negative and oral challenge tolerated": the next clause's own
+                    or (words[end] in _NEXT_CLAUSE and end - start == 1)
+                )
             ):
                 # "ketones negative, basic metabolic panel ...", "leukocyte esterase and
                 # nitrite negative.": a result said of the words before it, up to a clause break;
@@ -925,6 +938,18 @@ class Analyzer:
                         break
                     toks[j].polarity = NEGATED
                     toks[j].trigger = toks[i].start
+            if (
+                w in _DENYING_VALUES
+                and i > 0
+                and ":" in gaps[i]
+                and (i + 1 == len(toks) or _OPENS_CLAUSE.search(gaps[i + 1]))
+            ):
+                # "Smoking: never.", "Alcohol: none": a field whose value denies its label
+                for j in range(i - 1, max(-1, i - 4), -1):
+                    if toks[j].polarity == AFFIRMED:
+                        toks[j].polarity, toks[j].trigger = NEGATED, toks[i].start
+                    if _OPENS_CLAUSE.search(gaps[j]) or j == 0:
+                        break
             if w == "window" and i > 1 and "outside" in words[max(0, i - 5) : i - 1]:
                 # "outside the thrombolysis window": too late for the treatment named in it
                 at = max(k for k in range(max(0, i - 5), i - 1) if words[k] == "outside")
@@ -984,6 +1009,19 @@ class Analyzer:
         for start, end, scope, forward in _longest(found):
             if scope is not None:
                 mark(start, end, scope, forward, _SCOPE_WINDOW)
+        opener = _conditional_opener(words, gaps)
+        if opener is not None:
+            # "If you get numbness ... or trouble opening your bowels, go to A&E": a sentence
+            # that opens with a condition is a condition and what follows from it, however long
+            mark(opener, opener + 1, HYPOTHETICAL, True, len(toks))
+        escalation = _escalation_after(words, gaps)
+        if escalation is not None:
+            # "floppy, hard to wake or any blood -> 999": the signs that call for help
+            for j in range(escalation - 1, -1, -1):
+                if _SCOPE_RANK[HYPOTHETICAL] > _SCOPE_RANK[toks[j].scope]:
+                    toks[j].scope = HYPOTHETICAL
+                if j in stops:
+                    break
         family_stops = _stops(matches[-1], gaps, words)
         # the turn's speaker ("Daughter: ..."), whose relatives' names may name the patient
         # or of the turn it goes on ("Daughter: ... No wait, that was my dad. Mum's is ...")
@@ -1144,7 +1182,9 @@ class Analyzer:
                 elif answered and (len(reply.split()) <= 5 or _BARE_ANSWER.match(reply)):
                     if _is_bare_no(reply):
                         polarity = NEGATED
-                    elif _says_yes(reply):
+                    elif _says_yes(reply) and not (
+                        len(reply_turn[1]) > 1 and _item_by_item(sent.text, reply)
+                    ):
                         polarity = AFFIRMED
                 alternative = " or " in sent.text.lower() and polarity != NEGATED
                 if (alternative or polarity != AFFIRMED) and not (
@@ -1176,10 +1216,17 @@ class Analyzer:
                     # "Any weight loss or night sweats? - No weight loss. I do wake up drenched":
                     # the no names what it denies and sets the rest against it, unanswered by it
                     polarity = ASKED
+                # "Any hypos where you needed help? - No, never needed help.": the no denies
+                # the kind the question narrows to, which the answer repeats, not every one
+                narrowed = _narrowed_to(toks, said) if said else 0
                 for n, tok in enumerate(toks):
                     if answered:
                         tok.speaker = reply_turn[0]
-                    if (polarity == NEGATED and (changed or tok.stem in said)) or n < opened:
+                    if (
+                        (polarity == NEGATED and (changed or tok.stem in said))
+                        or n < opened
+                        or n < narrowed
+                    ):
                         tok.polarity = ASKED
                         continue
                     if tok.polarity == NEGATED:
@@ -1784,6 +1831,41 @@ _SITE_PREPOSITIONS = frozenset({"on", "of", "in", "over", "at"})
 _SITE_DETERMINERS = frozenset({"the", "both", "her", "his", "their"})
 
 
+# words that open a conditional sentence ("If she gets worse, ...", "Should the pain return")
+_CONDITIONAL_OPENERS = frozenset({"if", "unless", "whenever"})
+
+
+def _conditional_opener(words: list[str], gaps: list[str]) -> int | None:
+    """Index of the word that opens the sentence as a condition ("If ...", "Doctor: If ..."),
+    or None."""
+    first = 1 if len(words) > 1 and ":" in gaps[1] else 0  # after a speaker's tag
+    if first < len(words) and words[first] in _CONDITIONAL_OPENERS:
+        return first
+    return None
+
+
+# an arrow between words ("no LVO -> tenecteplase", "any blood -> 999"): what follows is a
+# consequence, not another item of what came before
+_ARROWS = ("\u2192", "->", "=>")
+# where an arrow to help may lead ("-> 999", "-> A&E", "-> call GP", "-> return to ED")
+_ESCALATIONS = frozenset(
+    {"999", "911", "112", "111", "ed", "er", "call", "ring", "phone", "return", "attend", "seek"}
+    | {"go", "come", "urgent", "emergency", "hospital", "gp", "ambulance"}
+)
+
+
+def _escalation_after(words: list[str], gaps: list[str]) -> int | None:
+    """Index of the first word after an arrow that leads to help ("-> 999", "-> A&E"), or
+    None: the words before it are the signs that call for the help, not findings."""
+    for j in range(1, len(words)):
+        if not any(a in gaps[j] for a in _ARROWS):
+            continue
+        after_amp = j + 1 < len(words) and "&" in gaps[j + 1]
+        if words[j] in _ESCALATIONS or (words[j] == "a" and after_amp):
+            return j
+    return None
+
+
 def _sited(item: list[Token]) -> bool:
     """Whether a list item names where it is ("hyperpigmentation on the cheeks")."""
     return any(
@@ -1961,8 +2043,11 @@ _STATES = frozenset(
     # "no SOB or pruritus, appetite good", "no fevers, sleep improved" ("as well as" goes on)
     | {"good", "fine", "ok", "okay", "stable", "better", "improved", "improving"}
     | {"preserved", "adequate"}
+    | {"steady", "unchanged", "settled"}  # "no blood, weight's steady, ankles are fine"
 )
 _CLAUSE_OPENING_NEGATIONS = frozenset({"absent", "nil"})
+# a field's value that denies the field's label ("Smoking: never", "Alcohol: none")
+_DENYING_VALUES = frozenset({"never", "none", "nil", "no", "negative", "denies", "denied"})
 # a question that points back to the statement before it ("Have you had thoughts like that?")
 # ("anything like that?" closes a list of its own: it points back to nothing)
 _POINTS_BACK = re.compile(
@@ -2172,11 +2257,17 @@ def _stops(terminators: list[tuple[int, int]], gaps: list[str], words: list[str]
     after a ";" (the tokenizer drops punctuation, so the gap between tokens is read)."""
     stops = {a for a, _ in terminators}
     joined = "".join(gaps)
-    if ";" in joined or "(" in joined:  # most sentences have none: the gaps are not read then
+    if ";" in joined or "(" in joined or any(a in joined for a in _ARROWS):
+        # most sentences have none: the gaps are not read then
         # after a ";" or inside a parenthesis ("no renal disease (bloods normal last year)"),
-        # unless the parenthesis is an aside in a list ("no orthopnoea (one pillow) or PND")
+        # unless the parenthesis is an aside in a list ("no orthopnoea (one pillow) or PND");
+        # after an arrow ("no bleed, no LVO -> tenecteplase": what was done because of it)
         for j, gap in enumerate(gaps):
-            if ";" in gap or ("(" in gap and not _aside_in_list(gaps, words, j)):
+            if (
+                ";" in gap
+                or ("(" in gap and not _aside_in_list(gaps, words, j))
+                or any(a in gap for a in _ARROWS)
+            ):
                 stops.add(j)
     return stops
 
@@ -2246,9 +2337,13 @@ def _breaks_ahead(gaps: list[str], words: list[str], joined: str) -> set[int]:
     }
 
 
+# words after a result ("... negative and ...") that open the next clause, not its object
+_NEXT_CLAUSE = frozenset({"and", "but", "so", "then", "while", "whereas"})
 # words a period follows inside a sentence without ending it ("Dr. Patel", "approx. 5 cm")
 _ABBREVIATED = frozenset(
     {"dr", "mr", "mrs", "ms", "st", "vs", "approx", "etc", "eg", "ie", "no", "fig", "ref"}
+    # "no pain incl. chest pain", "no red flags, e.g. weight loss": the list goes on
+    | {"incl", "inc", "esp", "excl", "e", "g"}
 )
 
 
@@ -2688,6 +2783,34 @@ def _corrected(reply: str, following: list[str]) -> str:
     return reply
 
 
+# a yes in so many words, not a statement that answers one item ("I was sick once")
+_YES_WORD = re.compile(r"\W*(?:yes|yeah|yep|yup|sure|correct|definitely|absolutely)\b", re.I)
+_LIST_GAP = re.compile(r",|\bor\b", re.IGNORECASE)
+
+
+def _item_by_item(question: str, reply: str) -> bool:
+    """Whether a reply of several sentences answers a question that lists several things
+    ("Any vomiting, stiff neck, problems with your vision? - I was sick once. My neck feels
+    stiff. My vision's okay.") one item at a time: its opening statement answers the first
+    item, not every one, unless it opens with a yes in so many words."""
+    return len(_LIST_GAP.findall(question)) >= 2 and _YES_WORD.match(reply) is None
+
+
+# words that open a clause narrowing what a question asks of ("any hypos where you needed help")
+_NARROWING = frozenset({"where", "that", "which", "when", "requiring", "needing"})
+
+
+def _narrowed_to(toks: list[Token], said: set[str]) -> int:
+    """Index of the word that opens a clause narrowing the question, when a content word of
+    that clause is one the answer repeats (its stem in ``said``); else 0."""
+    for k, tok in enumerate(toks):
+        if k > 0 and tok.text in _NARROWING:
+            if any(is_content(t) and t.stem in said for t in toks[k + 1 :]):
+                return k
+            return 0
+    return 0
+
+
 def _says_yes(answer: str) -> bool:
     """A reply that opens with a yes, or whose first sentence has one as a part of its own
     ("At night, sometimes.")."""
@@ -2705,8 +2828,19 @@ _NO_THEN_CLAUSE = re.compile(
 )
 
 
+# a reply that compares with before rather than denying ("no more than before", "no worse
+# than usual", "not any different from normal")
+_COMPARED_ANSWER = re.compile(
+    r"\W*(?:no|not|nothing)\s+(?:any\s+|much\s+)?(?:more|worse|less|different)\s+"
+    r"(?:than|from|to)\b",
+    re.IGNORECASE,
+)
+
+
 def _is_bare_no(answer: str) -> bool:
     """A short reply (or one that opens with a bare yes/no) that says no."""
+    if _COMPARED_ANSWER.match(answer):
+        return False  # "Breathless at all? - No more than before": as before, so still there
     if _LEADING_NEGATIVE.match(answer) or _NO_THEN_CLAUSE.match(answer):
         return True
     short = len(answer.split()) <= 5 or _BARE_ANSWER.match(answer)

@@ -80,7 +80,7 @@ from medfact.verifiers.entities import (
     same_allergen,
     sexes,
 )
-from medfact.verifiers.polarity import NO_ISSUE, names_finding, read_polarity
+from medfact.verifiers.polarity import NO_ISSUE, names_finding, planned_starts, read_polarity
 from medfact.verifiers.route import compatible as routes_agree
 from medfact.verifiers.route import route_mentions
 from medfact.verifiers.temporal import WAITED
@@ -855,8 +855,11 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
             and _direct(doc, tok)
             and not (
                 tok.polarity == AFFIRMED
-                and _PLANNED_BEFORE.search(doc.text, max(0, tok.start - 30), tok.start)
-            )  # "Schedule colonoscopy": a plan, not that one was had
+                and (
+                    _PLANNED_BEFORE.search(doc.text, max(0, tok.start - 30), tok.start)
+                    or tok.start in planned_starts(doc)
+                )
+            )  # "Schedule colonoscopy", "Colonoscopy screening is due": a plan, not one had
         ):
             # a drug's presence is its actions' and allergies' business ("avoid ibuprofen")
             key = f"{tok.stem}|past" if tok.scope == HISTORY else tok.stem

@@ -219,15 +219,19 @@ FINDING_STEMS = tuple(sorted(_CONCERN | _FINDINGS))
 _PLANNED = re.compile(
     r"\b(?:due\s+for|schedule|book|arrange|refer(?:red)?\s+for|plan(?:ning)?\s+(?:a|an|the)|"
     r"(?:will|gon\s*na|going\s+to)\s+(?:get|do|order|book|schedule|arrange))\s+"
-    r"(?:(?:a|an|the|your|her|his)\s+)?(\w+)(?:\s+(\w+))?",
+    r"(?:(?:a|an|the|your|her|his)\s+)?(\w+)(?:\s+(\w+))?|"
+    # "Colonoscopy screening is due", "a repeat echo is now due": what is due is not yet had
+    r"\b(\w+)(?:\s+(\w+))?\s+(?:is|are)\s+(?:now\s+|over\s*)?due\b",
     re.IGNORECASE,
 )
 
 
 @once_per_text
-def _planned_starts(doc: AnalyzedText) -> frozenset[int]:
+def planned_starts(doc: AnalyzedText) -> frozenset[int]:
     """Offsets of the words a plan is for in ``doc``."""
-    return frozenset(m.start(k) for m in _PLANNED.finditer(doc.text) for k in (1, 2) if m.group(k))
+    return frozenset(
+        m.start(k) for m in _PLANNED.finditer(doc.text) for k in (1, 2, 3, 4) if m.group(k)
+    )
 
 
 # per scale (Celsius, Fahrenheit): the lowest plausible body temperature and a fever's bound
@@ -328,6 +332,7 @@ _TESTS = frozenset(
     + ["cultures", "panel", "test", "tests", "testing", "screen", "screening", "swab", "labs"]
     + ["ultrasound", "echo", "echocardiogram", "biopsy", "study", "studies", "imaging", "cbc"]
     + ["bmp", "cmp", "serology", "pcr", "radiograph", "radiographs", "films", "workup"]
+    + ["cxr", "axr", "ctpa"]  # "no CXR today": the image is not done, the chest not denied
 )
 # A body part or organ alone names no finding: its polarity is that of the words about it
 # ("heart regular", "no murmurs of the heart"), which are compared on their own.
@@ -360,7 +365,7 @@ class NegationRule(Rule):
         assert ctx is not None
         ctx_mentions: dict[str, list[tuple[Token, str | None, str | None]]] = {}
         answered = _answered(ctx)
-        planned = _planned_starts(ctx)
+        planned = planned_starts(ctx)
         afebrile = _afebrile_readings(ctx)
         # only the stems the output has are looked up: the input's other words are not read
         wanted = {t.stem for t in view.output.tokens}
@@ -381,6 +386,8 @@ class NegationRule(Rule):
                     continue  # "she's due for colonoscopy": a plan, not that one was had
                 if read.polarity == NEGATED and i > 0 and ctx.tokens[i - 1].text == "other":
                     continue  # "no other allergies": the one named stands
+                if read.polarity == NEGATED and _names_test(ctx.tokens, i):
+                    continue  # "no pneumothorax on chest X-ray": the test's site, not denied
                 if i in answered:
                     polarity, trigger = answered[i]
                     read = replace(read, polarity=polarity, trigger=trigger)
@@ -407,12 +414,7 @@ class NegationRule(Rule):
                 continue
             if tok.text in _TESTS:
                 continue  # "urinalysis was negative": the result is negative, not the test
-            if (
-                tok.polarity == NEGATED
-                and i + 1 < len(out_tokens)
-                and out_tokens[i + 1].text in _TESTS
-                and out_tokens[i + 1].sentence == tok.sentence
-            ):
+            if tok.polarity == NEGATED and _names_test(out_tokens, i):
                 continue  # "no further lesion imaging": the imaging is denied, not the lesion
             if _site_of_finding(view.output, tok):
                 continue  # "no warmth of the skin": the warmth is denied, not the skin
@@ -431,12 +433,10 @@ class NegationRule(Rule):
             # "knee pain" is not "chest pain", "weight loss" not "weight gain" and "chest pain"
             # not "chest x-ray": a differing modifier or head word makes another mention
             mod = _modifier(out_tokens, i)
+            if mod in _STATUS_MODIFIERS:
+                mod = None  # "Retained allergies: ...": how the list stands, not a kind of it
             head = _head(out_tokens, i)
-            if (
-                head is not None
-                and head.startswith(FINDING_STEMS + _MEASURES)
-                and tok.text.rstrip("s") not in ANATOMY
-            ):
+            if _modifies_finding(out_tokens, i):
                 # "weight" of "weight loss": the finding is its head, compared itself; a site
                 # ("chest" of "chest pain") is still compared, as the pain may be elsewhere too
                 continue
@@ -508,6 +508,15 @@ class NegationRule(Rule):
                 and (head is None or m_head is None or head == m_head or m.text != tok.text)
                 and (head is None or not head.startswith(_COMPOUND) or head == m_head)
                 and (qualifier is None or _near(ctx, m, qualifier))
+                and not (
+                    # "heavy menstrual bleeding" against "bleeding between periods? - no": the
+                    # input denies another kind, placed by what follows it
+                    tok.polarity == AFFIRMED
+                    and mod is not None
+                    and m_mod != mod
+                    and m.polarity == NEGATED
+                    and _PLACED_AFTER.match(ctx.text, m.end) is not None
+                )
             ]
             key = (tok.sentence, "")
             if key not in seen_sentences:
@@ -640,6 +649,8 @@ class NegationRule(Rule):
         (the input's "He had colon cancer" after "my dad died" reads as the patient's)."""
         if tok.polarity != AFFIRMED or is_relative(tok.text) or self._flip_risk(tok) is None:
             return None
+        if tok.text in _PEOPLE:
+            return None  # "her sister's baby": a person, not a condition that is someone's
         if tok.scope == FAMILY:
             return self._made_family(view, tok, mentions)
         affirmed = [m for m in mentions if m.polarity == AFFIRMED]
@@ -753,6 +764,8 @@ class NegationRule(Rule):
             # test"); "test", "bilaterally" are said of every test
             named = {t.stem for t in sentence if t.text not in _ANY_TEST} - {tok.stem}
             window = windows.window(tok.start, tok.end)
+            if _same_result_told(out, ctx, tok, named, windows, window):
+                continue  # "HER2-negative" where the input has "HER2 negative" (and "ER positive")
             for other in ctx.tokens:
                 if other.text != opposite or not windows.holds(window, other.sentence):
                     continue
@@ -871,6 +884,63 @@ def _result_names(near: list[Token], result: Token, text: str) -> set[str]:
 
 
 _STOP_AFTER = re.compile(r"[.;](?:\s|$)")
+# the name written right before a result word ("HER2" of "HER2-negative", "ANA negative")
+_SUBJECT_BEFORE = re.compile(r"([A-Za-z][A-Za-z0-9]*)[ \t]*-?[ \t]*$")
+
+
+def _subject(text: str, result: Token) -> str | None:
+    """The name right before a result word, lower-cased, or None."""
+    m = _SUBJECT_BEFORE.search(text, max(0, result.start - 24), result.start)
+    return m.group(1).lower() if m is not None else None
+
+
+def _same_result_told(
+    out: AnalyzedText,
+    ctx: AnalyzedText,
+    tok: Token,
+    named: set[str],
+    windows: AlignedWindows,
+    window: frozenset[int] | None,
+) -> bool:
+    """Whether the input gives the output's result word ("negative") for the same test, in the
+    part aligned to the claim: for the name written right before it where that is a test's own
+    name ("HER2-negative" and "HER2 negative"), else for a test its near words name ("skin tests
+    negative" and "skin prick testing to amoxicillin negative"). An opposite result then
+    belongs to another test ("ER positive")."""
+    subject = _subject(out.text, tok)
+    own = subject is not None and subject not in _ANY_TEST and subject != "and"
+    for other in ctx.tokens:
+        if other.text != tok.text or not windows.holds(window, other.sentence):
+            continue
+        if own:
+            if _subject(ctx.text, other) == subject:
+                return True
+            continue
+        near = [t for t in ctx.tokens if 0 <= other.sentence - t.sentence <= 1]
+        if named & _result_names(near, other, ctx.text):
+            return True
+    return False
+
+
+def _modifies_finding(tokens: list[Token], i: int) -> bool:
+    """Whether ``tokens[i]`` modifies a finding or a measure named right after it ("weight" of
+    "weight loss"), other than as its site ("chest pain")."""
+    head = _head(tokens, i)
+    return (
+        head is not None
+        and head.startswith(FINDING_STEMS + _MEASURES)
+        and tokens[i].text.rstrip("s") not in ANATOMY
+    )
+
+
+def _names_test(tokens: list[Token], i: int) -> bool:
+    """Whether the word right after ``tokens[i]`` in its sentence is a test it names ("lesion
+    imaging", "chest X-ray"): a denial then reaches the test, not the word."""
+    return (
+        i + 1 < len(tokens)
+        and tokens[i + 1].text in _TESTS
+        and tokens[i + 1].sentence == tokens[i].sentence
+    )
 
 
 def read_polarity(doc: AnalyzedText, tok: Token) -> Token | None:
@@ -904,6 +974,8 @@ def read_polarity(doc: AnalyzedText, tok: Token) -> Token | None:
         return None  # "has not passed urine since this morning": retention, told otherwise
     if NO_ISSUE.match(doc.text, tok.trigger):
         return None  # "no issues with my pain": the pain is no problem, not absent
+    if _BY_DEGREE.match(doc.text, tok.trigger, tok.start):
+        return None  # "not much pain now": how much of it there is, not whether it is there
     if tok.trigger > tok.start:
         verb = _SUBJECT_VERB.search(doc.text, tok.end, tok.trigger)
         if verb is not None and _HEAD_NOUN.fullmatch(doc.text, tok.end, verb.start()):
@@ -957,7 +1029,11 @@ _DENIES = re.compile(
 _EXCRETA = frozenset({"urine", "stool", "stools", "gas", "flatus", "wind", "water"})
 _NOT_PASSED = re.compile(r"(?:not|n't)\s+(?:been\s+)?pass\w*\s+(?:any\s+)?$", re.I)
 # the auxiliary a denial may open with ("i have not had any chest pain")
-_AUXILIARY = re.compile(r"(?:have|has|had|do|does|did)\s+(?=not\b|n't\b)", re.IGNORECASE)
+_AUXILIARY = re.compile(
+    r"(?:have|has|had|do|does|did|can|could)\s+(?=not\b|n't\b)|"
+    r"(?:have|has|had|do|does|did|ca|can|could)(?=n't\b)|can(?=not\b)",  # "I can't see a"
+    re.IGNORECASE,
+)
 # a list item that is the subject of its own verb ("no tobacco , skin is moist")
 _OWN_VERB = re.compile(r"\s+(?:is|are|was|were|appears?|looks?)\b", re.IGNORECASE)
 _ASKS_LATER = re.compile(
@@ -970,6 +1046,21 @@ _ASIDE = re.compile(r",\s*(?:however|though|also|then|again)\s*,", re.IGNORECASE
 NO_ISSUE = re.compile(
     r"no\s+(?:\w+\s+)?(?:issues?|problems?|trouble|concerns?)\s+(?:with|about)\b|"
     r"not\s+(?:a|an)\s+(?:\w+\s+)?(?:issue|problem|concern)\b",  # "not a problem after the injury"
+    re.IGNORECASE,
+)
+# modifiers (stems) that tell a record's status, not a kind ("retained allergies", "known
+# allergies", "documented allergy"): compared as the bare word
+_STATUS_MODIFIERS = frozenset(
+    {"retain", "confirm", "known", "document", "list", "record", "remain", "report", "exist"}
+)
+# a phrase after a word that says which kind of it ("bleeding between periods", "pain on
+# walking", "swelling after exercise")
+_PLACED_AFTER = re.compile(
+    r"[ \t]+(?:between|after|during|before|with|on|when|while)\b", re.IGNORECASE
+)
+# a denial of an amount only ("not much pain", "not a lot of swelling", "not too bad a cough")
+_BY_DEGREE = re.compile(
+    r"(?:not|n't)\s+(?:(?:that|too|so|very)\s+)?(?:much|many|a\s+lot|a\s+great\s+deal)\b",
     re.IGNORECASE,
 )
 # a purpose ("a device to prevent pregnancy") or another episode ("denies similar discomfort
@@ -1275,6 +1366,12 @@ def names_finding(tok: Token) -> bool:
 
 
 # clinicians: people, not findings ("never seen a dermatologist")
+# people who are no one's condition ("a baby of 7 lb", "her sister had a clot after the baby");
+# their polarity is still read ("thoughts of harming the baby" against a denial)
+_PEOPLE = frozenset(
+    {"baby", "babies", "infant", "infants", "newborn", "newborns", "neonate", "toddler"}
+    | {"child", "children", "kid", "kids", "twins", "person", "people", "adult", "adults"}
+)
 _PERSON = re.compile(r"(?:ologist|ician|iatrist|surgeon|specialist|doctor|nurse|pcp)s?$")
 # head words that make a measurement or a test of a finding word ("blood pressure", "blood sugar")
 _MEASURES = (
