@@ -248,7 +248,7 @@ _CODE_WORD = re.compile(r"\bcode\b")
 # the line of a report that says why it was asked for: its red flags are the question, which a
 # summary of the findings need not repeat
 _ASKED_OF_A_REPORT = re.compile(
-    r"\s*(?:indications?|clinical (?:history|details|information|indication|question)|"
+    r"\s*(?:indications?|clinical(?: (?:history|details|information|indication|question))?|"
     r"reason for (?:exam\w*|study|referral|request|scan)|history)\s*:",
     re.IGNORECASE,
 )
@@ -415,8 +415,19 @@ def _names_an_allergy(text: str) -> bool:
     return "allerg" in _NO_ALLERGY_OF.sub("", text).lower()
 
 
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")  # "1,850": one number, its separator
+
+
 def _number_in(text: str, number: str) -> bool:
-    return re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", text) is not None
+    """Whether ``text`` gives ``number``, with or without a thousands separator ("1,850" is
+    "1850")."""
+    if re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", text) is not None:
+        return True
+    bare = _THOUSANDS.sub("", number)
+    if bare == number and "," not in text:
+        return False
+    found = re.search(rf"(?<![\d.]){re.escape(bare)}(?![\d])", _THOUSANDS.sub("", text))
+    return found is not None
 
 
 def _shortened(output: str, context: str) -> list[tuple[int, int]]:
@@ -429,6 +440,18 @@ def _shortened(output: str, context: str) -> list[tuple[int, int]]:
 # A regimen or short name that the input spells out in brackets: "CAPOX (capecitabine +
 # oxaliplatin)", "R-CHOP (rituximab, ...)"
 _DEFINED = re.compile(r"\b([A-Z][A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*)\s*\(([^()\n]{3,120})\)")
+
+
+# a product's name with its drug in brackets after it: "Buccolam (midazolam oromucosal
+# solution)", "Epilim (sodium valproate)"
+_BRAND_BEFORE = re.compile(r"\b([A-Z][a-z][\w-]{2,})[^\S\n]*\([^\S\n]*$")
+
+
+def _brand_kept(output: str, context: str, start: int) -> bool:
+    """Whether the input names the drug at ``start`` as the bracketed contents of a product's
+    name, which the output keeps ("Buccolam 10 mg" for "Buccolam (midazolam ...)")."""
+    m = _BRAND_BEFORE.search(context, max(0, start - 40), start)
+    return m is not None and re.search(rf"\b{re.escape(m.group(1))}\b", output) is not None
 
 
 def _classes_named(text: str) -> set[str]:
@@ -692,6 +715,8 @@ class OmissionRule(Rule):
                 defined = _defined_kept(out.text, ctx.text)
             if any(s <= d.start < e for s, e in defined):
                 continue  # "CAPOX" for "CAPOX (capecitabine + oxaliplatin)"
+            if _brand_kept(out.text, ctx.text, d.start):
+                continue  # "Buccolam" for "Buccolam (midazolam oromucosal solution)"
             if any(
                 len(w) >= 5 and re.search(rf"\b{re.escape(w)}\b", low)
                 for w in d.surface.lower().split()[1:]
