@@ -79,3 +79,11 @@ def test_a_query_before_a_phrase_hedges_the_whole_phrase() -> None:
     # control: the query ends at a joining word, and an unqueried fracture is still reported
     assert _polarity("?Scaphoid injury and wrist fracture.", "fracture") == AFFIRMED
     assert _risky("entities.v1", "L distal radius fracture, XR requested.", ctx) != []
+
+
+def test_a_named_valve_lesion_supports_valvular_disease() -> None:
+    ctx = "Doctor: I think you may have aortic stenosis, a narrowing of the valve. An echo first."
+    assert _risky("entities.v1", "Echo to assess for valvular disease.", ctx) == []
+    # control: an echo for breathlessness alone names no valve disease
+    plain = "Doctor: we will get an echo for the breathlessness."
+    assert _risky("entities.v1", "Echo to assess for valvular disease.", plain) != []
