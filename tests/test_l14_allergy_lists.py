@@ -16,12 +16,14 @@ def _risky(rule: str, output: str, context: str) -> list[str]:
 
 def test_an_allergen_phrase_matches_the_answer_by_any_of_its_words() -> None:
     ctx = (
-        "Nurse: Any allergies at all?\nPatient: Elastoplast, the stretchy tape, it blisters me.\n"
-        "Nurse: And are you on any tablets?\nPatient: Just ramipril."
+        "Nurse: Taking anything regularly?\nPatient: Just the ferrous sulfate.\n"
+        "Nurse: Any allergies at all?\nPatient: Um, plasters, they bring me out in a rash."
     )
-    assert _risky("entities.v1", "Allergy: adhesive tape (blistering).", ctx) == []
-    # control: an allergen the answer does not name is still reported
-    assert _risky("entities.v1", "Allergy: latex gloves (blistering).", ctx) != []
+    assert _risky("entities.v1", "Allergy: sticking plasters (rash).", ctx) == []
+    assert _risky("entities.v1", "Allergy: adhesive plaster - rash.", ctx) == []
+    # control: an allergen the answer does not open with is still a changed allergy
+    assert _risky("entities.v1", "Allergy: latex gloves (rash).", ctx) != []
+    assert _risky("entities.v1", "Allergy: sticking tape (rash).", ctx) != []
 
 
 def test_a_status_word_before_allergies_is_no_allergen() -> None:

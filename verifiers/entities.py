@@ -883,7 +883,7 @@ _NOT_NOUN_ALLERGENS = frozenset(
     | {"old", "reported", "documented", "severe", "mild", "serious"}
     # a list's status ("Retained allergies: chlorhexidine", "Active allergies -")
     | {"retained", "remaining", "ongoing", "active", "existing", "persisting", "outstanding"}
-    | {"relevant", "further", "additional", "verified", "true", "genuine", "remaining"}
+    | {"relevant", "further", "additional", "verified", "genuine"}
     # prepositions and conjunctions ("congestion from allergies"; "form", its common typo)
     | {"form", "by", "in", "on", "at", "due", "about", "like", "because", "than", "also"}
 )
@@ -1934,12 +1934,19 @@ def _allergen_phrase(text: str, allergy: Allergy) -> list[str]:
     return [w.lower() for w in _PHRASE_WORD.findall(text[start:end])]
 
 
-_ANSWER_REACH = 60  # characters after an input's "allergies" its answer starts within
+# the first word of the answer after an input's "allergies": past the rest of the question, a
+# speaker's tag and a filler ("Any allergies at all? / Patient: Um, plasters, the sticky ones")
+_FIRST_ANSWER_WORD = re.compile(
+    r"(?:[^?\n]{0,30}\?)?[^\S\n]*[?.:,-]?[^\S\n]*(?:\n[^\S\n]*(?:[A-Za-z][\w ]{0,20}:)?)?[^\S\n]*"
+    r"(?:(?:yes|yeah|yep|um|uh|er|erm|well|oh|just|only|the|to|an?)\b[,.]?[^\S\n]*)*"
+    r"([A-Za-z][\w-]*)",
+    re.IGNORECASE,
+)
 
 
 def _answers_allergy(ctx: AnalyzedText, word: str) -> bool:
-    """Whether the input names ``word`` (by its stem: "sticking", "sticky") just after it
-    asks or states an allergy ("Any allergies? - Plasters, the sticky ones"): an allergen
+    """Whether the input's answer to an allergy question or heading opens with ``word`` (by
+    its stem: "plaster", "plasters"): "Any allergies? - Plasters, the sticky ones", an allergen
     the drug lexicon does not know, which the allergy readers above do not take."""
     if (
         word in STOPWORDS
@@ -1947,10 +1954,11 @@ def _answers_allergy(ctx: AnalyzedText, word: str) -> bool:
         or any(d.surface.lower().startswith(word[:4]) for d in ctx.drugs)
     ):
         return False
-    stem = re.compile(rf"\b{re.escape(word[:5])}", re.IGNORECASE)
-    return any(
-        stem.search(ctx.text, m.end(), m.end() + _ANSWER_REACH) for m in _ALLERGY.finditer(ctx.text)
-    )
+    for m in _ALLERGY.finditer(ctx.text):
+        first = _FIRST_ANSWER_WORD.match(ctx.text, m.end())
+        if first is not None and first.group(1).lower()[:5] == word[:5]:
+            return True
+    return False
 
 
 def _gives_allergic(segment: str) -> bool:

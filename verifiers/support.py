@@ -69,7 +69,7 @@ _SPECIALTY = re.compile(
 
 # "contact the surgery", "ring your GP surgery": the patient's general practice, no specialty
 _PRACTICE = re.compile(
-    r"\b(?:contact|call|ring|phone|attend|visit|see|return\s+to|back\s+to|via|from)\s+"
+    r"\b(?:contact|call|ring|phone|attend|visit|see|return\s+to|back\s+to|via)\s+"
     r"(?:the\s+|your\s+|their\s+|his\s+|her\s+)?(?:gp\s+)?$|\bgp\s+$",
     re.IGNORECASE,
 )
