@@ -68,3 +68,15 @@ def test_contacting_the_surgery_is_safety_netting_not_a_specialty() -> None:
     # control: a referral to a surgical team the input never makes is still advice it lacks
     referral = "Plan: refer to surgery for excision of the lump."
     assert [m for m in _risky("unsupported.v1", referral, ctx) if "content words" in m]
+
+
+def test_a_critical_value_on_a_reports_request_line_is_its_question() -> None:
+    ctx = (
+        "Coronary angiogram report. Indication: chest pain, troponin 4,120 ng/L.\n"
+        "Findings: 90% proximal RCA stenosis, stented. LAD and circumflex unobstructed."
+    )
+    out = "Angiogram: 90% proximal RCA lesion stented; LAD and Cx unobstructed."
+    assert not [m for m in _risky("omission.v1", out, ctx) if "troponin" in m]
+    # control: the same value among the report's findings is still one to keep
+    found = ctx.replace("Indication: chest pain, troponin", "Indication: chest pain. Troponin")
+    assert [m for m in _risky("omission.v1", out, found) if "troponin" in m]

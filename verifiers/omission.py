@@ -285,6 +285,12 @@ def _affirmed_flag(ctx: AnalyzedText, m: re.Match[str]) -> bool:
     return sent is None or not _ASKED_OF_A_REPORT.match(ctx.text, sent.span[0])
 
 
+def _asked_of_a_report(ctx: AnalyzedText, start: int) -> bool:
+    """Whether ``start`` of the input lies on a report's request line ("Indication: ...")."""
+    sent = sentence_at(ctx.sentences, start)
+    return sent is not None and _ASKED_OF_A_REPORT.match(ctx.text, sent.span[0]) is not None
+
+
 def any_red_flag(text: str) -> bool:
     """Whether ``text`` holds any red flag's pattern (affirmed or not)."""
     if text.isascii():
@@ -567,6 +573,8 @@ class OmissionRule(Rule):
         out_labs = lab_values(out) if ctx_values else []  # read only when the input has one
         out_values = {(lab.name, round(value, 3)) for lab, value, _, _ in out_labs}
         for lab, value, start, end in ctx_values:
+            if _asked_of_a_report(ctx, start):
+                continue  # "Indication: NSTEMI, troponin 2,340": why the report was asked for
             shown = ctx.text[start:end]
             digits = re.findall(r"\d+(?:[.,]\d+)*", shown)
             if (lab.name, round(value, 3)) in out_values:
