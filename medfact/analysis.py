@@ -924,9 +924,10 @@ class Analyzer:
                         toks[j].trigger = toks[end - 1].start
         for i, w in enumerate(words):
             if queried and gaps[i].endswith("?") and (len(gaps[i]) == 1 or gaps[i][-2] in " (/,;"):
-                # "?bipolar spectrum", "(?PE)": a query written before the word
-                for j in range(i, min(i + 2, len(toks))):
-                    if j > i and _OPENS_CLAUSE.search(gaps[j]):
+                # "?bipolar spectrum", "(?PE)", "?R hip fracture": a query written before a
+                # short noun phrase, to the end of its clause or a joining word
+                for j in range(i, min(i + _QUERY_REACH, len(toks))):
+                    if j > i and (_OPENS_CLAUSE.search(gaps[j]) or words[j] in _QUERY_ENDS):
                         break
                     if toks[j].polarity == AFFIRMED:
                         toks[j].polarity = UNCERTAIN
@@ -2085,6 +2086,8 @@ _EVENT_VERBS = frozenset(
     | {"woke", "developed", "noticed", "took", "started", "needed", "went", "came"}
 )
 _OPENS_CLAUSE = re.compile(r"[.,;:(\n]")
+_QUERY_REACH = 4  # words a "?" written before a phrase queries: "?R hip fracture"
+_QUERY_ENDS = frozenset({"and", "with", "but", "plus", "or", "so", "then", "for", "given"})
 _ASIDES = frozenset({"however", "though", "also"})
 # "..., so you do have a little fluid in your legs, okay?": a statement with a tag, not a question
 _TAG_QUESTION = re.compile(

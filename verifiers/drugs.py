@@ -90,6 +90,14 @@ _LAY_NAMES = {
     "levothyroxine": re.compile(
         r"\bthyroid\s+(?:tablets?|pills?|meds?|medicines?|medications?|replacement)\b"
     ),
+    "radioiodine": re.compile(r"\bradio-?active\s+iodine\b|\bi-?131\b"),
+    # a vitamin K antagonist is the only drug dosed to a target INR by an anticoagulation
+    # service: "your target is two to three", "INR 1.6 (target 2-3)"
+    "warfarin": re.compile(
+        r"\banticoagulation\s+(?:nurse|clinic|service|team)\b"
+        r"|\binr\b(?:[^.\n]|\.(?=\d)){0,80}?\btarget\b"
+        r"|\btarget\s+inr\b"
+    ),
 }
 _SHOT = r"\s+(?:shot|jab|booster|vaccine|vaccination|immuni[sz]ation)"
 

@@ -881,6 +881,9 @@ _NOT_NOUN_ALLERGENS = frozenset(
     | {"not", "nil", "never", "without", "true", "real", "an", "the", "drug", "food"}
     | {"new", "updated", "confirmed", "suspected", "recorded", "listed", "current", "previous"}
     | {"old", "reported", "documented", "severe", "mild", "serious"}
+    # a list's status ("Retained allergies: chlorhexidine", "Active allergies -")
+    | {"retained", "remaining", "ongoing", "active", "existing", "persisting", "outstanding"}
+    | {"relevant", "further", "additional", "verified", "genuine"}
     # prepositions and conjunctions ("congestion from allergies"; "form", its common typo)
     | {"form", "by", "in", "on", "at", "due", "about", "like", "because", "than", "also"}
 )
@@ -1048,6 +1051,21 @@ def _named_before(text: str, m: re.Match[str]) -> bool:
         return False
     word = prev.group(1).lower()
     return word not in STOPWORDS and word not in _NOT_ALLERGENS | _NOT_NOUN_ALLERGENS
+
+
+# A relative named just before a note's concept, without a verb: "partner vasectomy",
+# "Contraception: husband's vasectomy", "mother - T1DM"
+_RELATIVE_JUST_BEFORE = re.compile(
+    r"\b(?:partner|husband|wife|mother|father|mum|dad|sister|brother|son|daughter)(?:'s)?"
+    r"[^\S\n]*(?:-|:)?[^\S\n]*$",
+    re.IGNORECASE,
+)
+
+
+def _relative_named_before(text: str, start: int) -> bool:
+    """Whether a note names a relative just before the concept at ``start`` ("partner
+    vasectomy"): the telegraphic form of "her partner has had a vasectomy"."""
+    return _RELATIVE_JUST_BEFORE.search(text, max(0, start - 20), start) is not None
 
 
 def _of_family(doc: AnalyzedText, start: int, end: int) -> bool:
@@ -1468,7 +1486,9 @@ class EntitiesRule(Rule):
                     seen.add((m.kind, m.concept))
                     findings.append(self._undone(view, m, where))
                 continue
-            if (m.kind, m.concept) in relatives and _of_family(out, m.start, m.end):
+            if (m.kind, m.concept) in relatives and (
+                _of_family(out, m.start, m.end) or _relative_named_before(out.text, m.start)
+            ):
                 continue  # a relative's, as the input's support words are
             if m.kind == "high_alert" and any(s < m.end and m.start < e for s, e in drug_spans):
                 continue  # drugs.v1 reports the drugs its lexicon finds
@@ -1682,6 +1702,8 @@ class EntitiesRule(Rule):
         for a in allergies(out):
             if any(same_allergen(a.allergen, b.allergen) for b in stated):
                 continue
+            if any(_answers_allergy(ctx, w) for w in _allergen_phrase(out.text, a)):
+                continue  # "sticking plasters" for "Any allergies? - Plasters, the sticky ones"
             if not stated and a.allergen[:4] not in ctx_low:
                 risk, why, where = 3, "the input states no allergies", None
             elif (
@@ -1746,8 +1768,11 @@ class EntitiesRule(Rule):
             )
             if mild is None and d.canonical in severe and _severe_in(ctx, severe[d.canonical]):
                 mild = _RASH_ONLY.search(out.text, d.start, d.start + len(own))
-            if mild is not None and _SEVERE_REACTION.search(clause):
-                mild = None  # the output gives the allergic reaction too
+            if mild is not None and (
+                _SEVERE_REACTION.search(clause)
+                or (_gives_allergic(own) and not _severe_in(ctx, severe[d.canonical]))
+            ):
+                mild = None  # the output gives the allergic reaction too ("diarrhoea + rash")
             advised = None
             if (
                 d.canonical in avoided
@@ -1893,6 +1918,63 @@ _PRONOUN = re.compile(  # "avoid it", "stay away from all of those"; not "avoid 
 )
 
 
+_PLAYED_DOWN = re.compile(r"\b(?:mild|minor|slight|small|faint)\s+(?:skin\s+)?$", re.I)
+
+
+_PHRASE_END = re.compile(r"[(\-,;:.\n]| - ")
+_PHRASE_WORD = re.compile(r"[A-Za-z]{4,}")
+
+
+def _allergen_phrase(text: str, allergy: Allergy) -> list[str]:
+    """The words of an allergy's allergen phrase, up to its reaction or the next item:
+    "fabric adhesive plasters" of "Allergy: fabric adhesive plasters (rash)"."""
+    start = allergy.word[0]
+    stop = _PHRASE_END.search(text, allergy.word[1])
+    end = min(stop.start() if stop else len(text), start + 40)
+    return [w.lower() for w in _PHRASE_WORD.findall(text[start:end])]
+
+
+# the first word of the answer after an input's "allergies": past the rest of the question, a
+# speaker's tag and a filler ("Any allergies at all? / Patient: Um, plasters, the sticky ones")
+_FIRST_ANSWER_WORD = re.compile(
+    r"(?:[^?\n]{0,30}\?)?[^\S\n]*[?.:,-]?[^\S\n]*(?:\n[^\S\n]*(?:[A-Za-z][\w ]{0,20}:)?)?[^\S\n]*"
+    r"(?:(?:yes|yeah|yep|um|uh|er|erm|well|oh|just|only|the|to|an?)\b[,.]?[^\S\n]*)*"
+    r"([A-Za-z][\w-]*)",
+    re.IGNORECASE,
+)
+
+
+def _answers_allergy(ctx: AnalyzedText, word: str) -> bool:
+    """Whether the input's answer to an allergy question or heading opens with ``word`` (by
+    its stem: "plaster", "plasters"): "Any allergies? - Plasters, the sticky ones", an allergen
+    the drug lexicon does not know, which the allergy readers above do not take."""
+    if (
+        word in STOPWORDS
+        or word in _NOT_ALLERGENS
+        or any(d.surface.lower().startswith(word[:4]) for d in ctx.drugs)
+    ):
+        return False
+    for m in _ALLERGY.finditer(ctx.text):
+        first = _FIRST_ANSWER_WORD.match(ctx.text, m.end())
+        if first is not None and first.group(1).lower()[:5] == word[:5]:
+            return True
+    return False
+
+
+def _gives_allergic(segment: str) -> bool:
+    """Whether a drug's own segment of an output names an allergic reaction that is not
+    played down ("diarrhoea + rash"; not "mild rash", "no rash")."""
+    for m in _ALLERGIC_REACTION.finditer(segment):
+        if _REACTION_DENIED.search(segment, max(0, m.start() - 24), m.start()):
+            continue
+        if _RASH_ONLY.search(segment, max(0, m.start() - 12), m.end()):
+            continue
+        if _PLAYED_DOWN.search(segment, max(0, m.start() - 12), m.start()):
+            continue
+        return True
+    return False
+
+
 def _own_segment(doc: AnalyzedText, drug: Any, end: int) -> str:
     """The text from a drug up to the next drug named or ";" before ``end``."""
     stop = min((d.start for d in doc.drugs if drug.end < d.start < end), default=end)
@@ -1901,6 +1983,10 @@ def _own_segment(doc: AnalyzedText, drug: Any, end: int) -> str:
 
 
 _DENIED_BEFORE = re.compile(r"\b(?:no|without|not|nil|denies|never)\s+(?:\w+\s+)?$", re.I)
+# a reaction denied: "it's not a rash", "never had a rash", "no hives"
+_REACTION_DENIED = re.compile(
+    r"\b(?:no|without|not|nil|denies|denied|never|nor)\s+(?:\w+\s+){0,2}$", re.I
+)
 
 
 def avoided_drugs(doc: AnalyzedText) -> dict[str, tuple[int, int]]:
@@ -1946,7 +2032,12 @@ def _severe_in(doc: AnalyzedText, span: tuple[int, int]) -> bool:
     return sent is not None and _SEVERE_REACTION.search(doc.text, *sent.span) is not None
 
 
-_SENT_THERE = re.compile(r"\b(?:go|goes|come|attend|straight|ring|call)\s+(?:to\s+|the\s+)*$", re.I)
+_SENT_THERE = re.compile(
+    r"\b(?:go|goes|come|attend|straight|ring|call|take|bring)\s+"
+    # "take him to A&E", "bring her straight to the ED": the child or relative sent there
+    r"(?:(?:him|her|them|me|us|yourself|the\s+\w+)\s+)?(?:straight\s+|to\s+|the\s+)*$",
+    re.I,
+)
 
 
 def reacted_drugs(doc: AnalyzedText) -> dict[str, tuple[Any, tuple[int, int]]]:
@@ -1961,6 +2052,8 @@ def reacted_drugs(doc: AnalyzedText) -> dict[str, tuple[Any, tuple[int, int]]]:
     for m in _ALLERGIC_REACTION.finditer(doc.text):
         if _SENT_THERE.search(doc.text, max(0, m.start() - 24), m.start()):
             continue  # "if you're still vomiting, go to A&E": advice, not a reaction
+        if _REACTION_DENIED.search(doc.text, max(0, m.start() - 24), m.start()):
+            continue  # "it makes him sick, but it's not a rash": a reaction denied
         if m.group().lower() == "rash" and _KNOWN_RASH.search(
             doc.text, max(0, m.start() - 30), m.start()
         ):

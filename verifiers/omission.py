@@ -248,7 +248,7 @@ _CODE_WORD = re.compile(r"\bcode\b")
 # the line of a report that says why it was asked for: its red flags are the question, which a
 # summary of the findings need not repeat
 _ASKED_OF_A_REPORT = re.compile(
-    r"\s*(?:indications?|clinical (?:history|details|information|indication|question)|"
+    r"\s*(?:indications?|clinical(?: (?:history|details|information|indication|question))?|"
     r"reason for (?:exam\w*|study|referral|request|scan)|history)\s*:",
     re.IGNORECASE,
 )
@@ -283,6 +283,12 @@ def _affirmed_flag(ctx: AnalyzedText, m: re.Match[str]) -> bool:
     sent = sentence_at(ctx.sentences, m.start())
     # a report's "Indication: ... new confusion": its question
     return sent is None or not _ASKED_OF_A_REPORT.match(ctx.text, sent.span[0])
+
+
+def _asked_of_a_report(ctx: AnalyzedText, start: int) -> bool:
+    """Whether ``start`` of the input lies on a report's request line ("Indication: ...")."""
+    sent = sentence_at(ctx.sentences, start)
+    return sent is not None and _ASKED_OF_A_REPORT.match(ctx.text, sent.span[0]) is not None
 
 
 def any_red_flag(text: str) -> bool:
@@ -415,8 +421,19 @@ def _names_an_allergy(text: str) -> bool:
     return "allerg" in _NO_ALLERGY_OF.sub("", text).lower()
 
 
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")  # "1,850": one number, its separator
+
+
 def _number_in(text: str, number: str) -> bool:
-    return re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", text) is not None
+    """Whether ``text`` gives ``number``, with or without a thousands separator ("1,850" is
+    "1850")."""
+    if re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", text) is not None:
+        return True
+    bare = _THOUSANDS.sub("", number)
+    if bare == number and "," not in text:
+        return False
+    found = re.search(rf"(?<![\d.]){re.escape(bare)}(?![\d])", _THOUSANDS.sub("", text))
+    return found is not None
 
 
 def _shortened(output: str, context: str) -> list[tuple[int, int]]:
@@ -429,6 +446,18 @@ def _shortened(output: str, context: str) -> list[tuple[int, int]]:
 # A regimen or short name that the input spells out in brackets: "CAPOX (capecitabine +
 # oxaliplatin)", "R-CHOP (rituximab, ...)"
 _DEFINED = re.compile(r"\b([A-Z][A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*)\s*\(([^()\n]{3,120})\)")
+
+
+# a product's name with its drug in brackets after it: "Buccolam (midazolam oromucosal
+# solution)", "Epilim (sodium valproate)"
+_BRAND_BEFORE = re.compile(r"\b([A-Z][a-z][\w-]{2,})[^\S\n]*\([^\S\n]*$")
+
+
+def _brand_kept(output: str, context: str, start: int) -> bool:
+    """Whether the input names the drug at ``start`` as the bracketed contents of a product's
+    name, which the output keeps ("Buccolam 10 mg" for "Buccolam (midazolam ...)")."""
+    m = _BRAND_BEFORE.search(context, max(0, start - 40), start)
+    return m is not None and re.search(rf"\b{re.escape(m.group(1))}\b", output) is not None
 
 
 def _classes_named(text: str) -> set[str]:
@@ -544,6 +573,8 @@ class OmissionRule(Rule):
         out_labs = lab_values(out) if ctx_values else []  # read only when the input has one
         out_values = {(lab.name, round(value, 3)) for lab, value, _, _ in out_labs}
         for lab, value, start, end in ctx_values:
+            if _asked_of_a_report(ctx, start):
+                continue  # "Indication: NSTEMI, troponin 2,340": why the report was asked for
             shown = ctx.text[start:end]
             digits = re.findall(r"\d+(?:[.,]\d+)*", shown)
             if (lab.name, round(value, 3)) in out_values:
@@ -692,6 +723,8 @@ class OmissionRule(Rule):
                 defined = _defined_kept(out.text, ctx.text)
             if any(s <= d.start < e for s, e in defined):
                 continue  # "CAPOX" for "CAPOX (capecitabine + oxaliplatin)"
+            if _brand_kept(out.text, ctx.text, d.start):
+                continue  # "Buccolam" for "Buccolam (midazolam oromucosal solution)"
             if any(
                 len(w) >= 5 and re.search(rf"\b{re.escape(w)}\b", low)
                 for w in d.surface.lower().split()[1:]

@@ -67,6 +67,14 @@ _SPECIALTY = re.compile(
 )
 
 
+# "contact the surgery", "ring your GP surgery": the patient's general practice, no specialty
+_PRACTICE = re.compile(
+    r"\b(?:contact|call|ring|phone|attend|visit|see|return\s+to|back\s+to|via)\s+"
+    r"(?:the\s+|your\s+|their\s+|his\s+|her\s+)?(?:gp\s+)?$|\bgp\s+$",
+    re.IGNORECASE,
+)
+
+
 class SupportIndex:
     """Answers 'does the input contain this word?' with stems, synonyms and prefixes."""
 
@@ -558,9 +566,11 @@ class SupportRule(Rule):
                 # the input lacks, not for "agrees with the recommended treatment plan"
                 if supported is None:
                     supported = supported_concepts(view.context.text)
-                strong = any(_SPECIALTY.search(t.text) for t in missing) or self._names_entity(
-                    view, tuple(claim.span), supported
-                )
+                strong = any(
+                    _SPECIALTY.search(t.text)
+                    and not _PRACTICE.search(view.output.text, max(0, t.start - 30), t.start)
+                    for t in missing
+                ) or self._names_entity(view, tuple(claim.span), supported)
                 # half the advice's words or fewer unsupported: a reworded plan ("titrate the
                 # long-acting opioid"), measured as false alarms only on the challenge set
                 strong = strong and ratio > 0.5
