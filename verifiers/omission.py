@@ -304,6 +304,8 @@ _NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*)\s*([kK])?\b")
 _LAB_LINK = (
     r"(?:\s*(?:levels?|count|of|is|was|were|at|came|come|has|have|back|now|today|result|"
     r"reading|high|low|very|raised|elevated|on|the|gas|vbg|abg|sample|serum|blood|"
+    # "a" of a number said in words: "sodium is low at a hundred and twenty-four"
+    r"a(?=\s*$)|"
     r"toxicity|[0-2]?\d:[0-5]\d|:|=|-|,|\())?"
 ) * 8
 _LAB_BEFORE = [(lab, re.compile(rf"{lab.pattern.pattern}{_LAB_LINK}\s*$")) for lab in LABS]

@@ -125,6 +125,7 @@ def route_mentions(doc: AnalyzedText) -> list[RouteMention]:
             i += 1
             continue
         end, route = match
+        end = _injection_of(words, end, route)
         drug = _qualified(doc.text, toks, words, drug_tokens, first_index, i, end)
         if drug is not None and _REPLACED.search(
             doc.text, max(0, toks[i].start - 24), toks[i].start
@@ -134,6 +135,14 @@ def route_mentions(doc: AnalyzedText) -> list[RouteMention]:
             found.append(RouteMention(route, toks[i].start, toks[end - 1].end, drug))
         i = end
     return found
+
+
+def _injection_of(words: list[str], end: int, route: str) -> int:
+    """The end of a needle route with the word "injection" after it ("subcutaneous injection",
+    "IM injections"): one route, not a second, looser one that any needle route agrees with."""
+    if route in NEEDLE_ROUTES and end < len(words) and ROUTES.get(words[end]) == _INJECTION:
+        return end + 1
+    return end
 
 
 def _route_at(

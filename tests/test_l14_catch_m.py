@@ -1,0 +1,123 @@
+"""Missed catches on fresh text (session 14, helper M): a critical value said as "a hundred and
+...", a list's next item joined by "+", a needle route written with "injection", a drug the input
+names as an allergen or says it will not use given with a dose. Each with a control that the
+change must leave alone. Small texts written for these tests."""
+
+from __future__ import annotations
+
+import medfact.verifiers  # noqa: F401 - the rules registered
+from medfact.compare import RULE, CompareStage
+from medfact.config import NO_MODEL
+from medfact.pipeline import cached_engine
+from medfact.testing import analysed, run_rule
+from medfact.types import Finding
+from medfact.verifiers.omission import lab_values
+from medfact.verifiers.route import route_mentions
+
+
+def findings(rule: str, output: str, context: str, start: str = "") -> list[Finding]:
+    found = run_rule(rule, output, context)
+    return [f for f in found if f.rule == rule and f.message.startswith(start) and f.risk >= 3]
+
+
+def compared(output: str, context: str, start: str = "") -> list[Finding]:
+    """compare.v1's findings at risk 3 or more whose message starts with ``start``."""
+    engine = cached_engine(None, dict(NO_MODEL))
+    doc = analysed(output, context)
+    CompareStage(engine.settings, engine.parts)(doc)
+    return [f for f in doc.findings if f.rule == RULE and f.message.startswith(start)]
+
+
+# --- a critical value said in words after "a" ---------------------------------------------------
+
+_CALL = (
+    "Doctor: The bloods from Monday are back. Your kidneys look steady, but your sodium is low "
+    "at a hundred and twenty-one, which is low.\nPatient: Is that bad?"
+)
+
+
+def test_spoken_value_after_a_is_read_as_the_labs() -> None:
+    values = [(lab.name, value) for lab, value, _, _ in lab_values(analysed(_CALL).output)]
+    assert ("sodium", 121.0) in values
+
+
+def test_critical_value_said_in_words_left_out_is_an_omission() -> None:
+    output = "Phone review: renal function stable. Plan to recheck bloods next week."
+    assert findings("omission.v1", output, _CALL, "critical value")
+    # control: the value kept
+    output = "Phone review: renal function stable; Na 121 (low). Recheck bloods next week."
+    assert not findings("omission.v1", output, _CALL, "critical value")
+
+
+# --- a list's next item joined by "+" -----------------------------------------------------------
+
+_BONES = (
+    "Doctor: I'm starting risedronate thirty-five milligrams once a week, and a calcium and "
+    "vitamin D chew, Calcichew-D3, one tablet twice a day."
+)
+
+
+def test_rate_after_a_plus_is_the_next_items() -> None:
+    # the weekly drug written as daily is caught beside the supplement's twice-daily rate
+    output = "Bone health: risedronate 35 mg once daily + Calcichew-D3 1 tab BD."
+    assert compared(output, _BONES, "frequency") or findings("numbers.v1", output, _BONES)
+    # control: the supplement's BD is not read as the weekly drug's rate
+    output = "Bone health: risedronate 35 mg once weekly + Calcichew-D3 1 tab BD."
+    assert not compared(output, _BONES, "frequency")
+    assert not findings("numbers.v1", output, _BONES, "frequency")
+
+
+# --- a needle route written with "injection" ----------------------------------------------------
+
+_DALTEPARIN = "Dalteparin 5000 units subcutaneous injection once daily for 28 days."
+
+
+def test_route_with_injection_is_one_route() -> None:
+    routes = [m.route for m in route_mentions(analysed(_DALTEPARIN).output)]
+    assert routes == ["subcutaneous"]
+
+
+def test_another_needle_route_is_caught_past_the_word_injection() -> None:
+    assert findings("route.v1", "Dalteparin 5000 units IV OD x28 days.", _DALTEPARIN)
+    # controls: the same route, and a plain "injection"
+    assert not findings("route.v1", "Dalteparin 5000 units SC OD x28 days.", _DALTEPARIN)
+    assert not findings("route.v1", "Dalteparin 5000 units by injection daily.", _DALTEPARIN)
+
+
+# --- a drug the input names as an allergen or will not use, given with a dose -------------------
+
+_REFUSED = (
+    "Doctor: Your chest sounds like a pneumonia. Because you're twelve weeks pregnant I won't "
+    "use doxycycline; I'll give you amoxicillin, five hundred milligrams three times a day."
+)
+
+
+def test_drug_the_input_will_not_use_given_with_a_dose() -> None:
+    output = "CAP in pregnancy (12/40). Doxycycline 100 mg BD for 5 days."
+    assert findings("entities.v1", output, _REFUSED, "avoided drug")
+    # control: the drug named only as the one avoided
+    output = "CAP in pregnancy (12/40). Amoxicillin 500 mg TDS; doxycycline avoided in pregnancy."
+    assert not findings("entities.v1", output, _REFUSED, "avoided drug")
+
+
+_ALLERGY = (
+    "Nurse: Any allergies?\nPatient: Clarithromycin, I think. The GP put it on my notes years "
+    "ago.\nDoctor: Fine. For the cellulitis I'll prescribe flucloxacillin."
+)
+
+
+def test_listed_allergen_given_with_a_dose() -> None:
+    output = "Allergy: clarithromycin. Cellulitis: clarithromycin 500 mg BD for 7 days."
+    assert findings("entities.v1", output, _ALLERGY, "allergy")
+    # control: the allergy kept and another drug given
+    output = "Allergy: clarithromycin. Cellulitis: flucloxacillin 500 mg QDS for 7 days."
+    assert not findings("entities.v1", output, _ALLERGY, "allergy")
+
+
+def test_held_drug_whose_dose_the_input_gives_is_not_a_new_prescription() -> None:
+    context = (
+        "Nurse: What dose of apixaban are you on?\nPatient: Five milligrams twice a day.\n"
+        "Nurse: Don't take any apixaban tomorrow morning before the procedure."
+    )
+    output = "On apixaban 5 mg BD. Omit tomorrow morning's dose pre-procedure."
+    assert not findings("entities.v1", output, context, "avoided drug")
