@@ -121,3 +121,42 @@ def test_held_drug_whose_dose_the_input_gives_is_not_a_new_prescription() -> Non
     )
     output = "On apixaban 5 mg BD. Omit tomorrow morning's dose pre-procedure."
     assert not findings("entities.v1", output, context, "avoided drug")
+
+
+# --- a direction word against the values it is said of ------------------------------------------
+
+_WEIGHTS = (
+    "Dietitian: You were ninety-six kilos at the last visit, and today the scale says ninety-one."
+    "\nPatient: I've been walking every day."
+)
+
+
+def test_direction_word_against_its_own_values_is_caught() -> None:
+    output = "Weight 91 kg today, up from 96 kg at the last visit; walking daily."
+    assert findings("comparison.v1", output, _WEIGHTS, "'up'")
+    # control: the word that goes with the values
+    output = "Weight 91 kg today, down from 96 kg at the last visit; walking daily."
+    assert not findings("comparison.v1", output, _WEIGHTS, "'down'")
+
+
+def test_direction_word_before_a_date_or_a_parenthesis_is_read_past_them() -> None:
+    context = "eGFR 38 (checked 2/12 ago). Last year it was 52."
+    output = "eGFR 38 (2/12 ago) - higher than last year (52)."
+    assert findings("comparison.v1", output, context, "'higher': the output's own values")
+    output = "eGFR 38 (2/12 ago) - lower than last year (52)."
+    assert not findings("comparison.v1", output, context, "'lower': the output's own values")
+
+
+def test_unchanged_where_the_input_gives_another_earlier_value() -> None:
+    context = "Result: haemoglobin 84 g/L (previous 112 on 03/02). Ferritin to follow."
+    output = "Hb 84 (unchanged from 03/02); ferritin pending."
+    assert findings("comparison.v1", output, context, "'unchanged'")
+    # control: "down from" the earlier value is what the input says
+    output = "Hb 84 (down from 112 on 03/02); ferritin pending."
+    assert not findings("comparison.v1", output, context)
+
+
+def test_values_the_input_does_not_give_are_left_to_the_number_rule() -> None:
+    context = "Weight today 91 kg."
+    output = "Weight 91 kg, up from 96 kg."
+    assert not findings("comparison.v1", output, context, "'up': the output's own")
