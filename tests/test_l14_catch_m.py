@@ -160,3 +160,50 @@ def test_values_the_input_does_not_give_are_left_to_the_number_rule() -> None:
     context = "Weight today 91 kg."
     output = "Weight 91 kg, up from 96 kg."
     assert not findings("comparison.v1", output, context, "'up': the output's own")
+
+
+# --- a test given as done where the input only plans it -----------------------------------------
+
+_MRI_LETTER = (
+    "Thank you for seeing Mrs Odum with low back pain and left sciatica. Power is normal. "
+    "An MRI of the lumbar spine has been requested. I have advised naproxen with omeprazole."
+)
+
+
+def test_test_given_as_done_where_the_input_requests_it() -> None:
+    output = "L sciatica, power normal. MRI lumbar spine done. Naproxen + omeprazole."
+    assert findings("temporal.v1", output, _MRI_LETTER, "done vs planned")
+    # control: the request kept
+    output = "L sciatica, power normal. MRI lumbar spine requested. Naproxen + omeprazole."
+    assert not findings("temporal.v1", output, _MRI_LETTER, "done vs planned")
+
+
+def test_procedure_had_where_the_patient_is_listed_for_it() -> None:
+    context = (
+        "Doctor: Your knee scan shows a torn meniscus. I'll put you on the waiting list for a "
+        "knee arthroscopy and meniscal repair; it's about three months."
+    )
+    output = "Torn meniscus on MRI. Has had knee arthroscopy and meniscal repair."
+    assert findings("temporal.v1", output, context, "done vs planned")
+    output = "Torn meniscus on MRI. Listed for knee arthroscopy and meniscal repair (~3/12)."
+    assert not findings("temporal.v1", output, context, "done vs planned")
+
+
+def test_level_not_yet_taken_is_planned() -> None:
+    context = "Digoxin restarted at 62.5 mcg OD. Digoxin level due on Monday (not yet taken)."
+    output = "Digoxin 62.5 mcg OD restarted; level taken, in range."
+    assert findings("temporal.v1", output, context, "done vs planned")
+
+
+def test_what_the_clinician_does_in_the_visit_is_done() -> None:
+    context = "Doctor: I'll fill in the ReSPECT form now and put a copy in your notes."
+    output = "ReSPECT form completed; copy in notes."
+    assert not findings("temporal.v1", output, context, "done vs planned")
+    context = "Doctor: I'll fill in the ReSPECT form and it'll go home with you."
+    assert not findings("temporal.v1", output, context, "done vs planned")
+
+
+def test_test_done_and_resulted_in_the_input_is_not_planned_only() -> None:
+    context = "An MRI of the lumbar spine was requested in May. The MRI showed an L5/S1 disc."
+    output = "MRI lumbar spine done: L5/S1 disc."
+    assert not findings("temporal.v1", output, context, "done vs planned")
