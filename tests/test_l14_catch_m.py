@@ -207,3 +207,36 @@ def test_test_done_and_resulted_in_the_input_is_not_planned_only() -> None:
     context = "An MRI of the lumbar spine was requested in May. The MRI showed an L5/S1 disc."
     output = "MRI lumbar spine done: L5/S1 disc."
     assert not findings("temporal.v1", output, context, "done vs planned")
+
+
+# --- a drug, habit or lesion given as current where the input gives it as over ------------------
+
+
+def test_drug_given_as_current_where_the_input_says_it_finished() -> None:
+    context = (
+        "Patient: I had a clot in my lung in 2019 and was on apixaban for six months, "
+        "that was completed.\nDoctor: Any other medicines?\nPatient: Just omeprazole."
+    )
+    output = "PMH: PE 2019 - currently on apixaban. Omeprazole."
+    assert findings("temporal.v1", output, context, "current vs past")
+    # control: the course given as finished
+    output = "PMH: PE 2019 (6/12 apixaban, completed). Omeprazole."
+    assert not findings("temporal.v1", output, context, "current vs past")
+
+
+def test_habit_given_as_ongoing_where_the_input_says_it_stopped() -> None:
+    context = "Social: smoked 20/day until 2021, abstinent since. Alcohol 4 units/week."
+    output = "Social: ongoing smoking 20/day. Alcohol 4 u/wk."
+    assert findings("temporal.v1", output, context, "current vs past")
+
+
+def test_lesion_still_dressed_where_it_healed_years_ago() -> None:
+    context = "Patient: There was a pressure sore on my sacrum, three years ago, it healed."
+    output = "Sacral pressure sore - still being dressed."
+    assert findings("temporal.v1", output, context, "current vs past")
+
+
+def test_current_where_the_input_also_says_it_goes_on_is_left_alone() -> None:
+    context = "Stopped ramipril in May. Still taking bisoprolol 2.5 mg daily."
+    output = "Currently on bisoprolol 2.5 mg OD; ramipril stopped."
+    assert not findings("temporal.v1", output, context, "current vs past")

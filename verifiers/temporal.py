@@ -1313,11 +1313,14 @@ def _claimed_test(out: str, m: re.Match[str]) -> list[str]:
     return [w.lower() for w in words if w.lower() not in _TEST_STOP]
 
 
+_SUFFIX = re.compile(r"(?:ing|ed|es|s)$")  # "smoking" names what "smoked" does
+
+
 def _names_test(sentence: str, words: list[str]) -> bool:
     """Whether a sentence names the test: at least two of its words (one for a one-word test),
-    by their first five letters ("arthroscopic", "ultrasound")."""
+    by their first five letters past an ending ("arthroscopic", "smoking" for "smoked")."""
     low = sentence.lower()
-    found = sum(1 for w in words if re.search(rf"\b{re.escape(w[:5])}", low))
+    found = sum(1 for w in words if re.search(rf"\b{re.escape(_SUFFIX.sub('', w)[:5])}", low))
     return found >= min(2, len(words))
 
 
@@ -1336,6 +1339,58 @@ def _planned_only(ctx: str, words: list[str], repeat: bool) -> tuple[int, int] |
         if _DURING_VISIT.search(sentence):
             return None  # "I'll complete the DNACPR form today": done by the time of the note
         if not planned or _DONE_MARK.search(_NOT_YET.sub(" ", sentence)):
+            return None
+        first = first or m.span()
+    return first
+
+
+# what the output gives as going on now: "currently on warfarin", "ongoing daily cannabis use",
+# "ulcer - still being dressed"
+_CURRENT_CLAIM = re.compile(
+    r"\b(?:currently|ongoing|still)\b(?:\s+(?:on|taking|using|being|has|having))?",
+    re.IGNORECASE,
+)
+_CURRENT_STOP = _TEST_STOP | {"daily", "use", "uses", "using", "on", "taking", "being", "dressed"}
+_CURRENT_STOP |= {"treated", "managed", "reviewed", "has", "having", "still", "ongoing"}
+# the input's words that a thing is over, and that it goes on
+_OVER = re.compile(
+    r"\b(?:finished|completed|stopped|discontinued|ceased|quit|gave up|given up|abstinent|"
+    r"healed|resolved|no longer|ex-\w+|until\s+(?:\d{4}|last)|used to)\b"
+    r"|\b(?:\d+|one|two|three|four|five|six|ten|a few|several)\s+(?:years?|months?|weeks?)\s+"
+    r"(?:ago|back)\b",
+    re.IGNORECASE,
+)
+_GOES_ON = re.compile(
+    r"\b(?:currently|ongoing|still|continu\w*|at the moment|remains?|now on|taking)\b",
+    re.IGNORECASE,
+)
+
+
+def _current_subject(out: str, m: re.Match[str]) -> list[str]:
+    """What a current-claim is said of: the words after it in its clause ("ongoing rivaroxaban"),
+    else those before it ("L heel ulcer - still being dressed")."""
+    tail = out[m.end() : m.end() + 60]
+    stop = _CLAIM_CLAUSE.search(tail)
+    after = re.findall(r"[A-Za-z][A-Za-z0-9-]*", tail[: stop.start()] if stop else tail)[:4]
+    words = [w.lower() for w in after if w.lower() not in _CURRENT_STOP]
+    if words:
+        return words
+    head = out[max(0, m.start() - 50) : m.start()]
+    head = re.sub(r"\s+-\s*$", "", head)
+    stops = list(_CLAIM_CLAUSE.finditer(head))
+    before = re.findall(r"[A-Za-z][A-Za-z0-9-]*", head[stops[-1].end() :] if stops else head)
+    return [w.lower() for w in before[-4:] if w.lower() not in _CURRENT_STOP]
+
+
+def _past_only(ctx: str, words: list[str]) -> tuple[int, int] | None:
+    """The span of the input's first sentence naming the thing, where every one naming it gives
+    it as over and none as going on; else None."""
+    first = None
+    for m in re.finditer(r"[^.?!\n]+", ctx):
+        sentence = m.group()
+        if not _names_test(sentence, words):
+            continue
+        if not _OVER.search(sentence) or _GOES_ON.search(sentence):
             return None
         first = first or m.span()
     return first
@@ -1363,7 +1418,7 @@ class TemporalRule(Rule):
         out_mentions = mentions(out)
         orders = _orders(out)
         told = _SEQUENCE.search(out.text) is not None
-        planned = self._done_for_planned(view)
+        planned = self._done_for_planned(view) + self._current_for_past(view)
         if not out_mentions and not out.drugs and not orders:
             # no marker and no drug (the stopped-but-listed check) to compare: the input's
             # markers are not read; an order told in one sentence reads the input's own
@@ -1458,6 +1513,35 @@ class TemporalRule(Rule):
                     m.span(),
                     f"done vs planned: '{m.group()}' ({' '.join(words)}) where the input gives "
                     f"it only as planned ('{ctx[where[0] : where[1]].strip()[:80]}')",
+                    relation=CONTRADICTED,
+                    context_span=where,
+                    confidence=0.7,
+                )
+            )
+        return findings
+
+    def _current_for_past(self, view: CaseDoc) -> list[Finding]:
+        """A drug, habit or lesion the output gives as current ("currently on warfarin",
+        "ongoing rivaroxaban", "ulcer - still being dressed") where every sentence of the input
+        that names it gives it as over ("finished two years ago", "completed", "until 2023,
+        abstinent since", "healed")."""
+        out, ctx = view.output.text, view.context_text or ""
+        findings = []
+        for m in _CURRENT_CLAIM.finditer(out):
+            words = _current_subject(out, m)
+            if not words:
+                continue
+            where = _past_only(ctx, words)
+            if where is None:
+                continue
+            findings.append(
+                self.finding(
+                    view,
+                    ErrorCategory.DETAIL_MISIDENTIFICATION,
+                    self.aspect_risk,
+                    m.span(),
+                    f"current vs past: '{m.group()}' ({' '.join(words)}) where the input gives "
+                    f"it as over ('{ctx[where[0] : where[1]].strip()[:80]}')",
                     relation=CONTRADICTED,
                     context_span=where,
                     confidence=0.7,
