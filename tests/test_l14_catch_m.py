@@ -240,3 +240,55 @@ def test_current_where_the_input_also_says_it_goes_on_is_left_alone() -> None:
     context = "Stopped ramipril in May. Still taking bisoprolol 2.5 mg daily."
     output = "Currently on bisoprolol 2.5 mg OD; ramipril stopped."
     assert not findings("temporal.v1", output, context, "current vs past")
+
+
+# --- critical and flagged values left out -------------------------------------------------------
+
+_SEPSIS = "ED triage: T 38.9, HR 118, BP 84/46, RR 24, SpO2 96% on air. Lactate pending."
+
+
+def test_written_low_systolic_pressure_left_out_is_critical() -> None:
+    output = "Triage: febrile 38.9, HR 118, RR 24, SpO2 96% RA. Lactate pending."
+    assert findings("omission.v1", output, _SEPSIS, "critical value")
+    # control: the pressure kept
+    output = "Triage: febrile 38.9, HR 118, BP 84/46, RR 24, SpO2 96% RA. Lactate pending."
+    assert not findings("omission.v1", output, _SEPSIS, "critical value")
+
+
+def test_normal_pressure_and_spoken_pressure_are_not_critical_values() -> None:
+    context = "Obs: BP 132/84, HR 76, sats 97% on air."
+    assert not findings("omission.v1", "Obs: HR 76, sats 97% RA.", context, "critical value")
+    spoken = "Doctor: your blood pressure is one twenty-two over seventy today."
+    assert not findings("omission.v1", "BP satisfactory.", spoken, "critical value")
+
+
+def test_meter_reading_said_as_its_saying_is_the_saturation() -> None:
+    context = (
+        "Doctor: Have you got the oxygen meter on her finger?\nHusband: Yes. It's showing "
+        "eighty-six now.\nDoctor: Okay, I'm sending an ambulance."
+    )
+    output = "Breathless at home. Ambulance arranged."
+    assert findings("omission.v1", output, context, "critical value")
+    output = "Breathless at home, SpO2 86% on home meter. Ambulance arranged."
+    assert not findings("omission.v1", output, context, "critical value")
+
+
+def test_drug_level_in_the_toxic_range_left_out() -> None:
+    context = "Admitted with vomiting. Digoxin level 2.9 ng/mL. Digoxin withheld."
+    output = "Admitted with vomiting; digoxin withheld."
+    assert findings("omission.v1", output, context, "critical value")
+    # control: a dose written without a unit is no level
+    context = "Meds: digoxin 125 daily, bisoprolol 5 mg."
+    assert not findings("omission.v1", "Meds: bisoprolol 5 mg.", context, "critical value")
+
+
+def test_value_the_input_marks_far_out_of_range_left_out() -> None:
+    context = (
+        "Bloods: vancomycin trough 31 mg/L (target 10-15). Creatinine 310 umol/L (baseline 95). "
+        "CRP 12 (ref 0-5)."
+    )
+    output = "Bloods: renal function and vancomycin level reviewed. CRP 12."
+    found = findings("omission.v1", output, context, "abnormal value")
+    assert len(found) == 2  # the trough and the creatinine; CRP is kept and not far out
+    output = "Bloods: vancomycin trough 31 (high), creatinine 310 (baseline 95). CRP 12."
+    assert not findings("omission.v1", output, context, "abnormal value")
