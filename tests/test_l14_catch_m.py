@@ -292,3 +292,32 @@ def test_value_the_input_marks_far_out_of_range_left_out() -> None:
     assert len(found) == 2  # the trough and the creatinine; CRP is kept and not far out
     output = "Bloods: vancomycin trough 31 (high), creatinine 310 (baseline 95). CRP 12."
     assert not findings("omission.v1", output, context, "abnormal value")
+
+
+# --- a pregnancy the output rules out ------------------------------------------------------------
+
+
+def test_output_says_not_pregnant_where_the_input_states_a_pregnancy() -> None:
+    context = "27F, 14+2 weeks pregnant (G2P1), with 3 days of dysuria. No loin pain."
+    output = "27F, not pregnant, 3/7 dysuria, no loin pain."
+    assert findings("entities.v1", output, context, "pregnancy status")
+    # control: the pregnancy kept
+    output = "27F, 14+2/40 (G2P1), 3/7 dysuria, no loin pain."
+    assert not findings("entities.v1", output, context, "pregnancy status")
+
+
+def test_pregnancy_unlikely_where_the_input_cannot_rule_it_out() -> None:
+    context = (
+        "Doctor: Before the methotrexate, could you be pregnant?\nPatient: My period is late.\n"
+        "Doctor: Then I can't rule it out, so we'll do a test first."
+    )
+    output = "Period late - pregnancy unlikely. Test before methotrexate."
+    assert findings("entities.v1", output, context, "pregnancy status")
+    output = "Period late - pregnancy not excluded. Test before methotrexate."
+    assert not findings("entities.v1", output, context, "pregnancy status")
+
+
+def test_not_pregnant_where_the_input_test_is_negative_is_left_alone() -> None:
+    context = "Urine pregnancy test negative today. LMP 2 weeks ago."
+    output = "Not pregnant (UPT negative); LMP 2/52 ago."
+    assert not findings("entities.v1", output, context, "pregnancy status")

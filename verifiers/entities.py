@@ -613,6 +613,22 @@ def may_name_pregnancy(text: str) -> bool:
 
 # A pregnancy of the past ("after her 2nd pregnancy", "during a previous pregnancy"): history, not
 # a pregnancy status.
+# a pregnancy the output rules out or calls unlikely
+_PREGNANCY_DENIED = re.compile(
+    r"\b(?:not pregnant|non-?pregnant|pregnancy (?:is\s+)?(?:unlikely|excluded|ruled out|not "
+    r"possible)|no (?:chance|possibility) of (?:a\s+)?pregnancy|"
+    r"(?:excluded|ruled out) pregnancy)\b",
+    re.IGNORECASE,
+)
+# the input leaves a pregnancy open: "can't rule it out" (after a pregnancy is named), "pregnancy
+# not excluded", "could be pregnant"
+_PREGNANCY_OPEN = re.compile(
+    r"\b(?:can'?t|cannot|can not|unable to)\s+(?:rule|exclude)\s+(?:it|this|that|a\s+pregnancy|"
+    r"pregnancy)(?:\s+out)?\b|\bpregnancy\s+(?:is\s+)?(?:not\s+(?:yet\s+)?(?:excluded|ruled out)|"
+    r"cannot be (?:excluded|ruled out)|possible)\b|\b(?:possibly|might be|may be) pregnant\b",
+    re.IGNORECASE,
+)
+_PREGNANCY_REACH = 400  # characters back "can't rule it out" looks for the pregnancy it means
 _PAST_PREGNANCY = re.compile(
     r"\b(?:after|during|since|previous|prior|past|last|earlier|each|both|all|first|second|third|"
     r"1st|2nd|3rd|\d+th)\s+(?:(?:her|my|his|their|a|the|two|three)\s+)?$",
@@ -1391,6 +1407,49 @@ class EntitiesRule(Rule):
         findings += self._pregnancy(view, out, ctx)
         return findings
 
+    def _pregnancy_denied(
+        self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText
+    ) -> list[Finding]:
+        """A pregnancy the output rules out or calls unlikely ("31F, not pregnant", "so
+        pregnancy unlikely") where the input states one ("22+4 weeks pregnant") or says it
+        cannot be ruled out ("so we can't rule it out")."""
+        said = _PREGNANCY_DENIED.search(out.text)
+        if said is None:
+            return []
+        from medfact.compare import pregnancy_facts  # compare imports the rules' helpers
+
+        current = [
+            f
+            for f in pregnancy_facts(ctx)
+            if f.kind == "gestation"
+            or f.value == "yes"
+            and polarity_at(ctx, f.start, f.end) == AFFIRMED
+            and not _PAST_PREGNANCY.search(ctx.text, max(0, f.start - 24), f.start)
+        ]
+        if current:
+            where, why, risk = (current[0].start, current[0].end), "states", self.pregnancy_risk
+        else:
+            open_ = _PREGNANCY_OPEN.search(ctx.text)
+            named = open_ is not None and PREGNANCY.search(
+                ctx.text, max(0, open_.start() - _PREGNANCY_REACH), open_.end()
+            )
+            if open_ is None or not named:
+                return []
+            where, why, risk = open_.span(), "cannot rule out", 3
+        return [
+            self.finding(
+                view,
+                ErrorCategory.DETAIL_MISIDENTIFICATION,
+                risk,
+                said.span(),
+                f"pregnancy status: '{said.group()}' where the input {why} a pregnancy "
+                f"('{ctx.text[where[0] : where[1]]}')",
+                relation=CONTRADICTED,
+                context_span=where,
+                confidence=0.75,
+            )
+        ]
+
     def _pregnancy(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
         """A pregnancy the output states (or raises) that the input denies or never mentions, or
         a pregnancy test result the input gives the other way."""
@@ -1413,6 +1472,9 @@ class EntitiesRule(Rule):
                                 confidence=0.8,
                             )
                         ]
+        denied = self._pregnancy_denied(view, out, ctx)
+        if denied:
+            return denied
         stated = [m for m in PREGNANCY.finditer(out.text)]
         stated = [
             m
