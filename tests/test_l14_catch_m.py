@@ -321,3 +321,29 @@ def test_not_pregnant_where_the_input_test_is_negative_is_left_alone() -> None:
     context = "Urine pregnancy test negative today. LMP 2 weeks ago."
     output = "Not pregnant (UPT negative); LMP 2/52 ago."
     assert not findings("entities.v1", output, context, "pregnancy status")
+
+
+# --- an allergen named by its class, left out ----------------------------------------------------
+
+_CLASS_ALLERGY = (
+    "Nurse: Any allergies to medicines?\nDaughter: The cephalosporin ones. Her face swelled up "
+    "and her throat went tight, years ago.\nNurse: Anything else?\nDaughter: Morphine makes her "
+    "sick."
+)
+
+
+def test_allergen_named_by_its_class_left_out_is_an_allergy_omission() -> None:
+    output = "ADRs: morphine - nausea."
+    assert findings("omission.v1", output, _CLASS_ALLERGY, "allergy")
+    # control: the class allergy kept
+    output = "Allergy: cephalosporins - facial and throat swelling. ADR: morphine - nausea."
+    assert not findings("omission.v1", output, _CLASS_ALLERGY, "allergy")
+
+
+def test_broad_class_word_is_not_the_allergen_itself() -> None:
+    context = (
+        "Patient: I had hives from an antibiotic after my operation, cefalexin I think.\n"
+        "Doctor: I'll record cefalexin as an allergy."
+    )
+    output = "Allergy: cefalexin (urticaria post-op)."
+    assert not findings("omission.v1", output, context, "allergy")

@@ -490,6 +490,26 @@ _HOW_OFTEN = re.compile(
 _NO_ALLERGY_OF = re.compile(r"\bno\s+(?:\w+\s+){0,2}allerg\w*", re.IGNORECASE)
 
 
+# a class word too broad to be an allergen by itself ("an antibiotic", "ACE inhibitor"): the
+# allergy is to the member the text names
+_BROAD_CLASS = re.compile(
+    r"antibiotic|inhibitor|blocker|medicine|medication|drug|tablet|painkiller|agent", re.I
+)
+
+
+def _class_allergen(drug: Any, reacted: dict[str, Any], out: AnalyzedText) -> bool:
+    """Whether a drug class the input names is an allergen the output must keep: one it gives
+    a reaction to, named as a family ("penicillin", "cephalosporins"), no member of which the
+    output names."""
+    if drug.canonical not in reacted or _BROAD_CLASS.search(drug.surface):
+        return False
+    family = class_named(drug.surface) or drug.canonical
+    return not any(
+        class_of_drug(d.canonical) == family or class_of_drug(d.surface) == family
+        for d in out.drugs
+    )
+
+
 def _names_an_allergy(text: str) -> bool:
     """Whether a text states some allergy ("no food allergies" states none)."""
     return "allerg" in _NO_ALLERGY_OF.sub("", text).lower()
@@ -791,15 +811,16 @@ class OmissionRule(Rule):
                 for w in d.surface.lower().split()[1:]
             ):
                 continue  # "plt transfusion" for platelet transfusion
-            if is_drug_class(d.canonical, d.surface):
-                continue
+            if reacted is None:
+                reacted = reacted_drugs(ctx)
+            if is_drug_class(d.canonical, d.surface) and not _class_allergen(d, reacted, out):
+                continue  # a class is no drug left out, unless it is an allergen ("Penicillin.
+                # He swelled right up")
             if (d.start, d.end) in reported:
                 continue
             if inside.holds(d.start):
                 continue  # already reported as a dropped allergy or value
             reported.add((d.start, d.end))
-            if reacted is None:
-                reacted = reacted_drugs(ctx)
             if d.canonical in reacted and not any(
                 same_allergen(d.canonical, a.allergen) or same_allergen(d.surface, a.allergen)
                 for a in allergies(out)
