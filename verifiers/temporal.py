@@ -1296,6 +1296,15 @@ _DURING_VISIT = re.compile(
 _NOT_YET = re.compile(r"\bnot\s+(?:yet\s+)?(?:been\s+)?\w+", re.IGNORECASE)  # "(not yet taken)"
 
 
+def _overlapping(finding: Finding, others: list[Finding]) -> bool:
+    """Whether another finding at least as risky lies on the same words of the output."""
+    a = finding.span
+    return a is not None and any(
+        f.span is not None and f.span[0] < a[1] and a[0] < f.span[1] and f.risk >= finding.risk
+        for f in others
+    )
+
+
 def _claimed_test(out: str, m: re.Match[str]) -> list[str]:
     """The words of the test or procedure a done-claim is about: its clause's words before the
     verb ("staging CT CAP done"), or after it for "has had"/"underwent" ("Has had L ... repair")."""
@@ -1424,7 +1433,7 @@ class TemporalRule(Rule):
             # markers are not read; an order told in one sentence reads the input's own
             return planned + (self._sequence_clashes(view) if told else [])
         theirs = _Index(mentions(ctx, carry=True))
-        findings = planned
+        findings: list[Finding] = []
         seen: set[tuple[str, str, str | None]] = set()
         for m in out_mentions:
             rival = self._rival(m, theirs)
@@ -1490,7 +1499,8 @@ class TemporalRule(Rule):
             findings.extend(self._order_clashes(view, orders, theirs.found))
         if told:
             findings.extend(self._sequence_clashes(view))
-        return findings
+        # the shorthand readings add only what the mention readings above have not found
+        return findings + [p for p in planned if not _overlapping(p, findings)]
 
     def _done_for_planned(self, view: CaseDoc) -> list[Finding]:
         """A test or procedure the output gives as done ("staging CT CAP done", "level taken
