@@ -268,7 +268,9 @@ def _drug_anchor(doc: AnalyzedText, start: int, reach: int = 60) -> str:
 
 
 _SENTENCE_BREAK = re.compile(r"[.;\n]\s")
-_NEXT_ITEM = re.compile(r",\s+and\b")  # "Amlodipine in the morning, and the brown one ..."
+# a list's next item: "Amlodipine in the morning, and the brown one ...", "alendronate 70 mg
+# weekly + Adcal-D3 1 tab BD"
+_NEXT_ITEM = re.compile(r",\s+and\b|\s\+\s*[A-Za-z]|\bplus\s+[A-Za-z]")
 
 
 _OF = re.compile(r"\s+of\s+(?:the\s+)?$", re.IGNORECASE)

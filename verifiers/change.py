@@ -619,6 +619,68 @@ _LOOKS_BACK = re.compile(
 )
 
 
+# a direction word with the value it is measured from: "up from", "lower than", "unchanged from"
+_DIRECTED = re.compile(
+    r"\b(up|down|higher|lower|increased|decreased|rose|fell|dropped|risen|fallen|unchanged)"
+    r"\s+(?:from|than|since|compared\s+(?:with|to))\b",
+    re.IGNORECASE,
+)
+_UP_WORDS = frozenset({"up", "higher", "increased", "rose", "risen"})
+_VALUE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(/\d+)?(\s*%)?")
+_PARENTHESIS = re.compile(r"\([^()]*\)")
+_CLAUSE_STOP = re.compile(r"[.;\n](?:\s|$)")
+_BEFORE_REACH, _AFTER_REACH = 80, 50  # characters a direction word's two values are read in
+
+
+def directed_values(text: str, m: re.Match[str]) -> tuple[float, float] | None:
+    """The value a direction word is said of (the last before it in its clause, parentheses
+    aside: "490 (3/52 ago) - lower than") and the one it is measured from (the first after it:
+    "than last year (420)"), when both are written alike: two plain numbers or two pairs (blood
+    pressures, of which the first parts compare), the same unit or none, within a factor of 5;
+    None otherwise ("unchanged from 14/01" is a date)."""
+    head = text[max(0, m.start() - _BEFORE_REACH) : m.start()]
+    stops = list(_CLAUSE_STOP.finditer(head))
+    head = _PARENTHESIS.sub(" ", head[stops[-1].end() :] if stops else head)
+    tail = text[m.end() : m.end() + _AFTER_REACH]
+    stop = _CLAUSE_STOP.search(tail)
+    tail = tail[: stop.start()] if stop else tail
+    before = list(_VALUE.finditer(head))
+    after = _VALUE.search(tail)
+    if not before or after is None:
+        return None
+    a, b = before[-1], after
+    if bool(a.group(2)) != bool(b.group(2)) or bool(a.group(3)) != bool(b.group(3)):
+        return None  # a pair against a number (a date), a percentage against a count
+    x, y = float(a.group(1)), float(b.group(1))
+    if x <= 0 or y <= 0 or max(x, y) > 5 * min(x, y):
+        return None
+    return x, y
+
+
+# the earlier value the input gives right after a value: "118 mmol/L (previous 131 on 14/01)"
+_EARLIER_AFTER = re.compile(
+    r"\s*(?:[a-zA-Z/%]{1,8}\s*)?[(,]?\s*(?:previous(?:ly)?|prev|was|from|baseline|"
+    r"pre-treatment)\s*:?\s*(\d+(?:\.\d+)?)\b",
+    re.IGNORECASE,
+)
+
+
+def _earlier_in_input(out: str, m: re.Match[str], ctx: str) -> tuple[float, float] | None:
+    """For "unchanged from <a date or visit>": the output's value before the word and the
+    earlier value the input writes right after that same value, when it gives one."""
+    head = out[max(0, m.start() - _BEFORE_REACH) : m.start()]
+    stops = list(_CLAUSE_STOP.finditer(head))
+    before = list(_VALUE.finditer(head[stops[-1].end() :] if stops else head))
+    if not before or before[-1].group(2):
+        return None
+    value = before[-1].group(1)
+    for at in _number_at(ctx, value):
+        earlier = _EARLIER_AFTER.match(ctx, at + len(value))
+        if earlier is not None:
+            return float(value), float(earlier.group(1))
+    return None
+
+
 def trend_pairs(text: str) -> list[tuple[str, str, str, int, int]]:
     """Values given as a change: (earlier, later, direction word or "", start, end)."""
     pairs = []
@@ -686,7 +748,7 @@ class ComparisonRule(Rule):
     def check(self, view: CaseDoc) -> list[Finding]:
         out, ctx = view.output, view.context
         assert ctx is not None
-        findings = self._trends(view)
+        findings = self._trends(view) + self._against_values(view)
         said = change_mentions(out)
         if not said:
             return findings  # no change word in the output: the input's changes are not read
@@ -794,6 +856,50 @@ class ComparisonRule(Rule):
                         confidence=0.45,
                     )
                 )
+        return findings
+
+    def _against_values(self, view: CaseDoc) -> list[Finding]:
+        """A direction word that goes against the two values the output gives it, both of them
+        the input's ("152/94 - up from 164/98", "490 - lower than last year (420)"): the values
+        are the input's, so the word is what was changed."""
+        out, ctx = view.output, view.context
+        assert ctx is not None
+        if not _DIRECTED.search(out.text):
+            return []
+        given = [v for q in ctx.quantities for v in (q.value, q.second) if v is not None]
+        findings = []
+        for m in _DIRECTED.finditer(out.text):
+            pair = directed_values(out.text, m)
+            own = pair is not None
+            if pair is None and m.group(1).lower() == "unchanged":
+                pair = _earlier_in_input(out.text, m, ctx.text)
+            if pair is None:
+                continue
+            a, b = pair
+            if not all(any(abs(v - x) <= 0.01 * x for v in given) for x in (a, b)):
+                continue  # a value the input does not give: left to numbers.v1
+            word = m.group(1).lower()
+            rise = word in _UP_WORDS
+            if word == "unchanged":
+                wrong = abs(a - b) > 0.05 * max(a, b)
+            else:
+                wrong = a < b if rise else a > b
+            if not wrong:
+                continue
+            findings.append(
+                self.finding(
+                    view,
+                    ErrorCategory.FALSE_COMPARISON,
+                    self.opposite_risk,
+                    m.span(1),
+                    f"'{m.group(1)}': the output's own values go the other way ({a:g} against "
+                    f"{b:g}, both the input's)"
+                    if own
+                    else f"'{m.group(1)}': the input gives {a:g} against an earlier {b:g}",
+                    relation=CONTRADICTED,
+                    confidence=0.75,
+                )
+            )
         return findings
 
     def _trends(self, view: CaseDoc) -> list[Finding]:

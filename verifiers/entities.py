@@ -33,6 +33,7 @@ from medfact.errors import ConfigError
 from medfact.lexicon.abbreviations import ABBREVIATION, abbreviated_in, spelled_out
 from medfact.lexicon.drugs import class_named, class_of_drug, default_lexicon
 from medfact.lexicon.tables import read_tables
+from medfact.lexicon.terms import DOSE_CLASSES
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.textutil import STOPWORDS, sentence_at
@@ -612,6 +613,22 @@ def may_name_pregnancy(text: str) -> bool:
 
 # A pregnancy of the past ("after her 2nd pregnancy", "during a previous pregnancy"): history, not
 # a pregnancy status.
+# a pregnancy the output rules out or calls unlikely
+_PREGNANCY_DENIED = re.compile(
+    r"\b(?:not pregnant|non-?pregnant|pregnancy (?:is\s+)?(?:unlikely|excluded|ruled out|not "
+    r"possible)|no (?:chance|possibility) of (?:a\s+)?pregnancy|"
+    r"(?:excluded|ruled out) pregnancy)\b",
+    re.IGNORECASE,
+)
+# the input leaves a pregnancy open: "can't rule it out" (after a pregnancy is named), "pregnancy
+# not excluded", "could be pregnant"
+_PREGNANCY_OPEN = re.compile(
+    r"\b(?:can'?t|cannot|can not|unable to)\s+(?:rule|exclude)\s+(?:it|this|that|a\s+pregnancy|"
+    r"pregnancy)(?:\s+out)?\b|\bpregnancy\s+(?:is\s+)?(?:not\s+(?:yet\s+)?(?:excluded|ruled out)|"
+    r"cannot be (?:excluded|ruled out)|possible)\b|\b(?:possibly|might be|may be) pregnant\b",
+    re.IGNORECASE,
+)
+_PREGNANCY_REACH = 400  # characters back "can't rule it out" looks for the pregnancy it means
 _PAST_PREGNANCY = re.compile(
     r"\b(?:after|during|since|previous|prior|past|last|earlier|each|both|all|first|second|third|"
     r"1st|2nd|3rd|\d+th)\s+(?:(?:her|my|his|their|a|the|two|three)\s+)?$",
@@ -1408,6 +1425,49 @@ class EntitiesRule(Rule):
         findings += self._pregnancy(view, out, ctx)
         return findings
 
+    def _pregnancy_denied(
+        self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText
+    ) -> list[Finding]:
+        """A pregnancy the output rules out or calls unlikely ("31F, not pregnant", "so
+        pregnancy unlikely") where the input states one ("22+4 weeks pregnant") or says it
+        cannot be ruled out ("so we can't rule it out")."""
+        said = _PREGNANCY_DENIED.search(out.text)
+        if said is None:
+            return []
+        from medfact.compare import pregnancy_facts  # compare imports the rules' helpers
+
+        current = [
+            f
+            for f in pregnancy_facts(ctx)
+            if f.kind == "gestation"
+            or f.value == "yes"
+            and polarity_at(ctx, f.start, f.end) == AFFIRMED
+            and not _PAST_PREGNANCY.search(ctx.text, max(0, f.start - 24), f.start)
+        ]
+        if current:
+            where, why, risk = (current[0].start, current[0].end), "states", self.pregnancy_risk
+        else:
+            open_ = _PREGNANCY_OPEN.search(ctx.text)
+            named = open_ is not None and PREGNANCY.search(
+                ctx.text, max(0, open_.start() - _PREGNANCY_REACH), open_.end()
+            )
+            if open_ is None or not named:
+                return []
+            where, why, risk = open_.span(), "cannot rule out", 3
+        return [
+            self.finding(
+                view,
+                ErrorCategory.DETAIL_MISIDENTIFICATION,
+                risk,
+                said.span(),
+                f"pregnancy status: '{said.group()}' where the input {why} a pregnancy "
+                f"('{ctx.text[where[0] : where[1]]}')",
+                relation=CONTRADICTED,
+                context_span=where,
+                confidence=0.75,
+            )
+        ]
+
     def _pregnancy(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
         """A pregnancy the output states (or raises) that the input denies or never mentions, or
         a pregnancy test result the input gives the other way."""
@@ -1430,6 +1490,9 @@ class EntitiesRule(Rule):
                                 confidence=0.8,
                             )
                         ]
+        denied = self._pregnancy_denied(view, out, ctx)
+        if denied:
+            return denied
         stated = [m for m in PREGNANCY.finditer(out.text)]
         stated = [
             m
@@ -1742,21 +1805,29 @@ class EntitiesRule(Rule):
             return []  # only a drug of the output is checked
         severe = {name: span for name, (_, span) in reacted.items()}
         avoided = avoided_drugs(ctx)
+        allergens = _allergen_drugs(ctx, severe)
+        dosed = _dosed_drugs(ctx)
         findings, seen = [], set()
         for d in out.drugs:
-            if d.canonical in seen or d.canonical not in severe | avoided:
+            if d.canonical in seen or d.canonical not in severe | avoided | allergens:
                 continue
             sent = sentence_at(out.sentences, d.start)
             if sent is None:
                 continue
             clause = out.text[sent.span[0] : sent.span[1]]
-            tolerated = next(
-                (
-                    m
-                    for m in _TOLERATES.finditer(clause)
-                    if _bound(out.text, sent.span[0] + m.start(), sent.span[0] + m.end(), d)
-                ),
-                None,
+            # a stated allergy alone ("Any allergies? - the penicillin one... no, that's my
+            # husband") is checked only against a dose given, not a tolerance
+            tolerated = (
+                next(
+                    (
+                        m
+                        for m in _TOLERATES.finditer(clause)
+                        if _bound(out.text, sent.span[0] + m.start(), sent.span[0] + m.end(), d)
+                    ),
+                    None,
+                )
+                if d.canonical in severe | avoided
+                else None
             )
             # the drug's own segment of the sentence ("penicillin - facial swelling;
             # simvastatin - myalgia (intolerance)": the intolerance is simvastatin's)
@@ -1775,7 +1846,7 @@ class EntitiesRule(Rule):
                 mild = None  # the output gives the allergic reaction too ("diarrhoea + rash")
             advised = None
             if (
-                d.canonical in avoided
+                (d.canonical in avoided or d.canonical in allergens)
                 and not _AVOIDS.search(clause)
                 # the sentence gives the drug's allergic reaction: "(penicillin ANAPHYLAXIS -
                 # no piperacillin-tazobactam)" names it to keep it out
@@ -1784,11 +1855,20 @@ class EntitiesRule(Rule):
                 and not _NOT_BEFORE_DRUG.search(out.text, max(0, d.start - 12), d.start)
             ):
                 advised = _ADVISES.search(out.text, sent.span[0], d.start)
+                if advised is None and d.canonical not in dosed:
+                    advised = _DOSE_GIVEN.match(out.text, d.end)  # "Trimethoprim 100 mg BD"
             hit = tolerated or mild or advised
             if hit is None:
                 continue
-            where = severe.get(d.canonical) or avoided[d.canonical]
-            stated = "an allergic reaction" if d.canonical in severe else "that it is avoided"
+            where = severe.get(d.canonical) or avoided.get(d.canonical) or allergens[d.canonical]
+            allergic = d.canonical in severe or d.canonical in allergens
+            stated = (
+                "an allergic reaction"
+                if d.canonical in severe
+                else "an allergy"
+                if allergic
+                else "that it is avoided"
+            )
             seen.add(d.canonical)
             said = (
                 "tolerated"
@@ -1805,8 +1885,11 @@ class EntitiesRule(Rule):
                     # a tolerance is read in the sentence; a reaction and advice in the text
                     (sent.span[0] + hit.start(), sent.span[0] + hit.end())
                     if hit is tolerated
+                    # advice: its word through the drug it gives ("Plan: trimethoprim")
+                    else (min(hit.start(), d.start), max(hit.end(), d.end))
+                    if hit is advised
                     else hit.span(),
-                    f"{'allergy' if d.canonical in severe else 'avoided drug'}: "
+                    f"{'allergy' if allergic else 'avoided drug'}: "
                     f"'{d.surface}' {said} where the input gives {stated} "
                     f"('{ctx.text[where[0] : where[1]]}')",
                     relation=CONTRADICTED,
@@ -1900,7 +1983,10 @@ _TOLERATES = re.compile(
 )
 _AVOIDS = re.compile(
     r"\bavoids?\b|\bavoiding\b|\ballerg(?:ic|y)\b|\breacts?\b|\breaction\b|\bstay away from\b"
-    r"|\b(?:do not|don'?t|never) (?:give|take|use)\b|\bcontraindicated\b",
+    r"|\b(?:do not|don'?t|never) (?:give|take|use)\b|\bcontraindicated\b"
+    # "I won't use trimethoprim this early in pregnancy", "you shouldn't take ibuprofen"
+    r"|\b(?:won'?t|will not|wouldn'?t|would not|shouldn'?t|should not|must not|mustn'?t|can'?t|"
+    r"cannot) (?:give|take|use|prescribe)\b",
     re.I,
 )
 _ADVISES = re.compile(
@@ -1912,8 +1998,8 @@ _LINK_WORDS = re.compile(
     r"^\s*(?:(?:to|the|any|all|taking|using|giving|of|from|on|with)\s+){0,3}$", re.IGNORECASE
 )
 _PRONOUN = re.compile(  # "avoid it", "stay away from all of those"; not "avoid that rash"
-    r"\s*(?:all (?:of )?)?(?:it|them|those)\b(?=\s*(?:[.,;!?]|$|too\b|as well\b|either\b|"
-    r"because\b|since\b|now\b))",
+    r"\s*(?:all (?:of )?)?(?:it|them|those|(?:that|this) one)\b"
+    r"(?=\s*(?:[.,;!?]|$|too\b|as well\b|either\b|because\b|since\b|now\b))",
     re.IGNORECASE,
 )
 
@@ -1973,6 +2059,46 @@ def _gives_allergic(segment: str) -> bool:
             continue
         return True
     return False
+
+
+# a dose written right after a drug's name: the drug given ("trimethoprim 100 mg BD")
+_DOSE_GIVEN = re.compile(
+    r"[^\S\n]+\d+(?:\.\d+)?[^\S\n]*(?:mg|mcg|micrograms?|milligrams?|g|units?|ml|iu)\b", re.I
+)
+
+
+def _allergen_drugs(ctx: AnalyzedText, severe: dict[str, tuple[int, int]]) -> dict[str, Any]:
+    """Drugs the input states an allergy to ("Allergies: trimethoprim", "Any allergies? -
+    Yes, trimethoprim"), canonical -> the allergy's span; those with a reaction excluded."""
+    found: dict[str, tuple[int, int]] = {}
+    stated = allergies(ctx)
+    for d in ctx.drugs:
+        if d.canonical in severe or d.canonical in found:
+            continue
+        for a in stated:
+            if a.word[0] <= d.start < a.word[1] or (
+                a.word == (0, 0) and a.start <= d.start < a.end
+            ):
+                found[d.canonical] = (a.start, a.end)
+                break
+    return found
+
+
+_DOSE_REACH = 120  # characters after a drug its dose may be said in ("warfarin? - Five mg")
+
+
+def _dosed_drugs(ctx: AnalyzedText) -> frozenset[str]:
+    """Drugs the input itself gives a dose of ("trimethoprim 200 mg", "what dose of warfarin
+    are you on? - Five milligrams"), before any other drug is named: a dose of them in the
+    output is no new prescription."""
+    doses = [q.start for q in ctx.quantities if q.unit_class in DOSE_CLASSES]
+    drugs = sorted(ctx.drugs, key=lambda d: d.start)
+    found = set()
+    for k, d in enumerate(drugs):
+        stop = min(d.end + _DOSE_REACH, drugs[k + 1].start if k + 1 < len(drugs) else len(ctx.text))
+        if any(d.end <= q < stop for q in doses):
+            found.add(d.canonical)
+    return frozenset(found)
 
 
 def _own_segment(doc: AnalyzedText, drug: Any, end: int) -> str:

@@ -65,6 +65,7 @@ class Lab:
     thousands: bool = False  # counts written as 12,000 or 12K are read in thousands
     scale: tuple[tuple[str, float, float], ...] = ()  # ("<" or ">", bound, factor)
     states: re.Pattern[str] | None = None
+    written: bool = False  # read only in digits ("BP 86/50"; a spoken pressure is read elsewhere)
 
     def normal_units(self, value: float) -> float:
         """``value`` in the units of the limits ("2.1" mmol/L glucose -> 37.8 mg/dL)."""
@@ -88,13 +89,14 @@ def _lab(
     k: bool = False,
     scale: tuple[tuple[str, float, float], ...] = (),
     states: str = "",
+    written: bool = False,
 ) -> Lab:
     """Aliases with a capital (K, Na, INR) match as written; lower-case names in any case (the
     capitals of a letter class do not count: "troponin(?: [IT])?" also reads "Troponin")."""
     parts = [a if _cased(a) else f"(?i:{a})" for a in aliases.split("|")]
     pattern = re.compile(rf"\b(?:{'|'.join(parts)})(?![\w])")
     said = re.compile(states, re.IGNORECASE) if states else None
-    return Lab(name, pattern, low, high, k, scale, said)
+    return Lab(name, pattern, low, high, k, scale, said, written)
 
 
 # Critical (panic) limits in adults, as commonly set by hospital laboratories; conservative ends.
@@ -172,6 +174,38 @@ LABS: tuple[Lab, ...] = (
 # lithium: a narrow-therapeutic-index drug whose serum level above 2.0 mmol/L is on hospital
 # laboratories' critical lists (toxicity; the conservative end of the 1.5-2.0 limits in use)
 LABS += (_lab("lithium", r"lithium|Li", None, 2.0, states=r"lithium toxicity|toxic lithium"),)
+# digoxin: a serum level above 2.0 ng/mL is on laboratories' critical lists (toxicity); only its
+# level is read ("digoxin level 3.1"), not a dose written without a unit ("digoxin 125")
+LABS += (
+    _lab(
+        "digoxin level",
+        r"digoxin (?:level|concentration)|dig level",
+        None,
+        2.0,
+        states=r"digoxin toxicity|toxic digoxin|digoxin level",
+    ),
+)
+# vital signs in the range that scores 3 on the NEWS2 chart (Royal College of Physicians, 2017):
+# a systolic pressure of 90 mmHg or less, an oxygen saturation of 91% or less; the systolic value
+# is the first of "86/50"
+LABS += (
+    _lab(
+        "systolic blood pressure",
+        r"BP|SBP|blood pressure",
+        91.0,
+        None,
+        states=r"hypotens",
+        written=True,
+    ),
+    _lab(
+        "oxygen saturation",
+        r"SpO2|SaO2|O2 sats|sats|oxygen sat(?:uration)?s?|saturations?|oxygen level|oximeter|"
+        r"oxygen meter|oxygen monitor|oxygen probe|finger probe|pulse ox",
+        92.0,
+        None,
+        states=r"hypox|desaturat",
+    ),
+)
 _DIAGNOSTIC = re.compile(
     r"\b(?:diagnos\w*|found to have|consistent with|confirm\w*|shows?|showed|reveal\w*|"
     r"demonstrat\w*|new(?:ly)?|positive for|incidental\w*|identified|evidence of)\b|"
@@ -310,6 +344,8 @@ _NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*)\s*([kK])?\b")
 _LAB_LINK = (
     r"(?:\s*(?:levels?|count|of|is|was|were|at|came|come|has|have|back|now|today|result|"
     r"reading|high|low|very|raised|elevated|on|the|gas|vbg|abg|sample|serum|blood|"
+    # "a" of a number said in words: "sodium is low at a hundred and twenty-four"
+    r"a(?=\s*$)|"
     r"toxicity|[0-2]?\d:[0-5]\d|:|=|-|,|\())?"
 ) * 8
 _LAB_BEFORE = [(lab, re.compile(rf"{lab.pattern.pattern}{_LAB_LINK}\s*$")) for lab in LABS]
@@ -318,20 +354,26 @@ _ANY_LAB = re.compile("|".join(f"(?:{lab.pattern.pattern})" for lab in LABS))
 
 
 # "Bed 12's troponin came back. It's 850": a value given as "it's" after the analyte was named.
-_SPOKEN = re.compile(r"\b(?:it'?s|it is|it was|that'?s|that is|which is)\s*$", re.IGNORECASE)
+# "It's saying eighty-seven": a meter's reading, said the same way
+_SPOKEN = re.compile(
+    r"\b(?:it'?s|it is|it was|that'?s|that is|which is)"
+    r"(?:\s+(?:saying|showing|reading|says|shows|reads))?\s*$",
+    re.IGNORECASE,
+)
+_SPOKEN_REACH = 100  # characters back the analyte of "it's ..." may be named
 
 
 def _spoken_result(text: str, at: int, lab: Lab) -> re.Match[str] | None:
-    """The last mention of ``lab`` in the 80 characters before ``at``, if it is the last
+    """The last mention of ``lab`` in the characters before ``at``, if it is the last
     analyte named there."""
-    window = text[max(0, at - 80) : at]
+    window = text[max(0, at - _SPOKEN_REACH) : at]
     names = list(lab.pattern.finditer(window))
     if not names:
         return None
     last = names[-1]
     if any(other.pattern.search(window, last.end()) for other in LABS if other is not lab):
         return None
-    return lab.pattern.search(text, max(0, at - 80) + last.start())
+    return lab.pattern.search(text, max(0, at - _SPOKEN_REACH) + last.start())
 
 
 _NOT_RESULTS = frozenset({"time", "age", "x", "weight"})  # "blood sugar two hours after"
@@ -385,6 +427,8 @@ def lab_values(doc: AnalyzedText) -> list[tuple[Lab, float, int, int]]:
                 name_start = said.start()
             else:
                 continue
+            if isinstance(v, float) and lab.written:
+                break  # said in words: not read for this analyte
             if isinstance(v, float):
                 value, thousands = v, False
             else:
@@ -397,6 +441,42 @@ def lab_values(doc: AnalyzedText) -> list[tuple[Lab, float, int, int]]:
                 value = value / 1000 if value >= 1000 else value
             found.append((lab, lab.normal_units(value), name_start, end))
             break
+    return found
+
+
+# a value the input marks as out of range in a parenthesis after it: "(toxic range)", "(CRITICAL)",
+# "(target 5-8)", "(baseline 110 in August)"
+_FLAGGED = re.compile(
+    r"\b(?P<name>[A-Za-z][A-Za-z-]+(?:\s+[a-z][a-z-]+){0,2})\s+(?:(?:level|trough|result|was|"
+    r"is|of|at)\s+)?(?P<value>\d+(?:\.\d+)?)\s*(?:[a-zA-Z\u00b5/%]+(?:/[a-zA-Z]+)?)?\s*\("
+    r"(?P<mark>[^()\n]{0,40})\)"
+)
+_MARK_TOXIC = re.compile(r"\b(?:toxic|critical|panic)\b", re.IGNORECASE)
+_MARK_RANGE = re.compile(
+    r"\b(?:target|range|ref(?:erence)?(?:\s+range)?)\s*:?\s*(\d+(?:\.\d+)?)\s*(?:-|\u2013|to)\s*"
+    r"(\d+(?:\.\d+)?)",
+    re.IGNORECASE,
+)
+_MARK_BASELINE = re.compile(r"\bbaseline\s*:?\s*(?:~|of\s+)?(\d+(?:\.\d+)?)\b", re.IGNORECASE)
+_FAR = 2.0  # a value this many times past its range's end, or its baseline, is far out
+
+
+def flagged_values(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, value) of each value the text marks as far out of range in a parenthesis
+    right after it: toxic or critical, more than twice its target range's end (or under half its
+    start), at least twice its baseline or half of it."""
+    found = []
+    for m in _FLAGGED.finditer(text):
+        value, mark = float(m.group("value")), m.group("mark")
+        far = bool(_MARK_TOXIC.search(mark))
+        if (r := _MARK_RANGE.search(mark)) is not None:
+            low, high = float(r.group(1)), float(r.group(2))
+            far = far or value > _FAR * high or (low > 0 and value < low / _FAR)
+        if (b := _MARK_BASELINE.search(mark)) is not None and float(b.group(1)) > 0:
+            ratio = value / float(b.group(1))
+            far = far or ratio >= _FAR or ratio <= 1 / _FAR
+        if far:
+            found.append((m.start(), m.end(), m.group("value")))
     return found
 
 
@@ -414,6 +494,26 @@ _HOW_OFTEN = re.compile(
     re.IGNORECASE,
 )
 _NO_ALLERGY_OF = re.compile(r"\bno\s+(?:\w+\s+){0,2}allerg\w*", re.IGNORECASE)
+
+
+# a class word too broad to be an allergen by itself ("an antibiotic", "ACE inhibitor"): the
+# allergy is to the member the text names
+_BROAD_CLASS = re.compile(
+    r"antibiotic|inhibitor|blocker|medicine|medication|drug|tablet|painkiller|agent", re.I
+)
+
+
+def _class_allergen(drug: Any, reacted: dict[str, Any], out: AnalyzedText) -> bool:
+    """Whether a drug class the input names is an allergen the output must keep: one it gives
+    a reaction to, named as a family ("penicillin", "cephalosporins"), no member of which the
+    output names."""
+    if drug.canonical not in reacted or _BROAD_CLASS.search(drug.surface):
+        return False
+    family = class_named(drug.surface) or drug.canonical
+    return not any(
+        class_of_drug(d.canonical) == family or class_of_drug(d.surface) == family
+        for d in out.drugs
+    )
 
 
 def _names_an_allergy(text: str) -> bool:
@@ -615,6 +715,20 @@ class OmissionRule(Rule):
                     0.75,
                 )
             )
+        reported = {start for _, _, start, _ in ctx_values}
+        for start, end, value in flagged_values(ctx.text):
+            if start in reported or _number_in(out.text, value):
+                continue
+            findings.append(
+                self.omitted(
+                    view,
+                    self.named_lab_risk,
+                    (start, end),
+                    f"abnormal value: '{ctx.text[start:end].strip()}', which the input marks as "
+                    "out of range, is left out",
+                    0.7,
+                )
+            )
         from medfact.compare import pregnancy_facts  # compare imports the rules' helpers
 
         preg = [f for f in pregnancy_facts(ctx) if f.value == "yes"]  # a negative test is none
@@ -730,15 +844,16 @@ class OmissionRule(Rule):
                 for w in d.surface.lower().split()[1:]
             ):
                 continue  # "plt transfusion" for platelet transfusion
-            if is_drug_class(d.canonical, d.surface):
-                continue
+            if reacted is None:
+                reacted = reacted_drugs(ctx)
+            if is_drug_class(d.canonical, d.surface) and not _class_allergen(d, reacted, out):
+                continue  # a class is no drug left out, unless it is an allergen ("Penicillin.
+                # He swelled right up")
             if (d.start, d.end) in reported:
                 continue
             if inside.holds(d.start):
                 continue  # already reported as a dropped allergy or value
             reported.add((d.start, d.end))
-            if reacted is None:
-                reacted = reacted_drugs(ctx)
             if d.canonical in reacted and not any(
                 same_allergen(d.canonical, a.allergen) or same_allergen(d.surface, a.allergen)
                 for a in allergies(out)

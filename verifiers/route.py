@@ -119,7 +119,6 @@ def route_mentions(doc: AnalyzedText, unattached: bool = False) -> list[RouteMen
     first_index = [d[0] for d in drug_tokens]
     found = []
     i = 0
-    named = -1  # the token after the last needle route word ("subcutaneous" of "... injection")
     while i < len(toks):
         if words[i] not in _ROUTE_INDEX:
             i += 1
@@ -129,10 +128,7 @@ def route_mentions(doc: AnalyzedText, unattached: bool = False) -> list[RouteMen
             i += 1
             continue
         end, route = match
-        if route == _INJECTION and i == named:
-            i = end  # "subcutaneous injection": the injection's route is the word before it
-            continue
-        named = end if route in NEEDLE_ROUTES else -1
+        end = _injection_of(words, end, route)
         drug = _qualified(doc.text, toks, words, drug_tokens, first_index, i, end)
         if drug is not None and _REPLACED.search(
             doc.text, max(0, toks[i].start - 24), toks[i].start
@@ -145,6 +141,14 @@ def route_mentions(doc: AnalyzedText, unattached: bool = False) -> list[RouteMen
             found.append(RouteMention(route, *span, drug or "", toks[i].sentence))
         i = end
     return found
+
+
+def _injection_of(words: list[str], end: int, route: str) -> int:
+    """The end of a needle route with the word "injection" after it ("subcutaneous injection",
+    "IM injections"): one route, not a second, looser one that any needle route agrees with."""
+    if route in NEEDLE_ROUTES and end < len(words) and ROUTES.get(words[end]) == _INJECTION:
+        return end + 1
+    return end
 
 
 def _route_at(

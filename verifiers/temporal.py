@@ -1320,6 +1320,156 @@ def _date_of(
     return found[0]
 
 
+# a test or procedure given as done, in a note's shorthand: "CT CAP done", "level taken today",
+# "uPCR repeated", "Has had L arthroscopic repair"
+_DONE_CLAIM = re.compile(
+    r"\b(?:done|taken|repeated|performed|completed|carried out)\b(?!\s+(?:by|on|at|in|for)\b)"
+    r"|\b(?:has|have)\s+had\b|\bunderwent\b",
+    re.IGNORECASE,
+)
+_BEFORE_VERB = {"has", "have", "underwent"}  # the verbs written before what was done
+_TEST_STOP = frozenset(
+    {"the", "a", "an", "of", "and", "was", "were", "been", "is", "are", "today", "yesterday"}
+    | {"l", "r", "left", "right", "bilateral", "with", "his", "her", "their", "pt", "patient"}
+    | {"also", "already", "now", "then", "for", "to", "in", "on", "at", "by", "it", "this"}
+)
+_CLAIM_CLAUSE = re.compile(r"[.;:,()\n]|\s-\s|\band\b|\bbut\b")
+# a sentence that gives a test as planned, and one that gives it as done or resulted
+_PLAN_MARK = re.compile(
+    r"\b(?:request(?:ed)?|book(?:ed)?|due|plan(?:ned|s)?|to be|pending|await(?:ing|ed)?|"
+    r"listed|waiting list|not yet|tomorrow|instead|arrange[ds]?|next|should|would|consider)\b"
+    # "I'll request a CT", "we will book the scan": an order, not what the speaker does then
+    # and there ("I'll fill in the form")
+    r"|(?:\bwill|\w'll)\s+(?:\w+\s+)?(?:request|arrange|book|refer|put|list|organi[sz]e|order|"
+    r"schedule|repeat|recheck)\b",
+    re.IGNORECASE,
+)
+_DONE_MARK = re.compile(
+    r"\b(?:done|taken|performed|completed|show(?:s|ed|n)?|result(?:s|ed)?|came back|sent|"
+    r"normal|negative|positive|reveal\w*|demonstrat\w*|report(?:s|ed)?|had|did|underwent|"
+    r"found|confirm\w*|was|were)\b",
+    re.IGNORECASE,
+)
+
+
+# what a clinician says they will do in the visit itself: "I'll fill in the form now"
+_DURING_VISIT = re.compile(
+    r"(?:\bwill|\w'll|\bgoing to)\b.{0,60}?\b(?:now|today|right away|straight away|"
+    r"this (?:morning|afternoon|evening))\b",
+    re.IGNORECASE,
+)
+_NOT_YET = re.compile(r"\bnot\s+(?:yet\s+)?(?:been\s+)?\w+", re.IGNORECASE)  # "(not yet taken)"
+
+
+def _overlapping(finding: Finding, others: list[Finding]) -> bool:
+    """Whether another finding at least as risky lies on the same words of the output."""
+    a = finding.span
+    return a is not None and any(
+        f.span is not None and f.span[0] < a[1] and a[0] < f.span[1] and f.risk >= finding.risk
+        for f in others
+    )
+
+
+def _claimed_test(out: str, m: re.Match[str]) -> list[str]:
+    """The words of the test or procedure a done-claim is about: its clause's words before the
+    verb ("staging CT CAP done"), or after it for "has had"/"underwent" ("Has had L ... repair")."""
+    before = m.group().split()[0].lower() in _BEFORE_VERB
+    if before:
+        tail = out[m.end() : m.end() + 80]
+        stop = _CLAIM_CLAUSE.search(tail)
+        chunk = tail[: stop.start()] if stop else tail
+        words = re.findall(r"[A-Za-z][A-Za-z0-9-]*", chunk)[:6]
+    else:
+        head = out[max(0, m.start() - 60) : m.start()]
+        stops = list(_CLAIM_CLAUSE.finditer(head))
+        chunk = head[stops[-1].end() :] if stops else head
+        words = re.findall(r"[A-Za-z][A-Za-z0-9-]*", chunk)[-5:]
+    return [w.lower() for w in words if w.lower() not in _TEST_STOP]
+
+
+_SUFFIX = re.compile(r"(?:ing|ed|es|s)$")  # "smoking" names what "smoked" does
+
+
+def _names_test(sentence: str, words: list[str]) -> bool:
+    """Whether a sentence names the test: at least two of its words (one for a one-word test),
+    by their first five letters past an ending ("arthroscopic", "smoking" for "smoked")."""
+    low = sentence.lower()
+    found = sum(1 for w in words if re.search(rf"\b{re.escape(_SUFFIX.sub('', w)[:5])}", low))
+    return found >= min(2, len(words))
+
+
+def _planned_only(ctx: str, words: list[str], repeat: bool) -> tuple[int, int] | None:
+    """The span of the input's first sentence naming the test, where every sentence naming it
+    gives it as planned and none as done (for "repeated", those that name a repeat); else
+    None."""
+    first = None
+    for m in re.finditer(r"[^.?!\n]+", ctx):
+        sentence = m.group()
+        if not _names_test(sentence, words):
+            continue
+        if repeat and not re.search(r"\brepeat", sentence, re.IGNORECASE):
+            continue
+        planned = _PLAN_MARK.search(sentence) or (repeat and re.search(r"\brepeat", sentence, re.I))
+        if _DURING_VISIT.search(sentence):
+            return None  # "I'll complete the DNACPR form today": done by the time of the note
+        if not planned or _DONE_MARK.search(_NOT_YET.sub(" ", sentence)):
+            return None
+        first = first or m.span()
+    return first
+
+
+# what the output gives as going on now: "currently on warfarin", "ongoing daily cannabis use",
+# "ulcer - still being dressed"
+_CURRENT_CLAIM = re.compile(
+    r"\b(?:currently|ongoing|still)\b(?:\s+(?:on|taking|using|being|has|having))?",
+    re.IGNORECASE,
+)
+_CURRENT_STOP = _TEST_STOP | {"daily", "use", "uses", "using", "on", "taking", "being", "dressed"}
+_CURRENT_STOP |= {"treated", "managed", "reviewed", "has", "having", "still", "ongoing"}
+# the input's words that a thing is over, and that it goes on
+_OVER = re.compile(
+    r"\b(?:finished|completed|stopped|discontinued|ceased|quit|gave up|given up|abstinent|"
+    r"healed|resolved|no longer|ex-\w+|until\s+(?:\d{4}|last)|used to)\b"
+    r"|\b(?:\d+|one|two|three|four|five|six|ten|a few|several)\s+(?:years?|months?|weeks?)\s+"
+    r"(?:ago|back)\b",
+    re.IGNORECASE,
+)
+_GOES_ON = re.compile(
+    r"\b(?:currently|ongoing|still|continu\w*|at the moment|remains?|now on|taking)\b",
+    re.IGNORECASE,
+)
+
+
+def _current_subject(out: str, m: re.Match[str]) -> list[str]:
+    """What a current-claim is said of: the words after it in its clause ("ongoing rivaroxaban"),
+    else those before it ("L heel ulcer - still being dressed")."""
+    tail = out[m.end() : m.end() + 60]
+    stop = _CLAIM_CLAUSE.search(tail)
+    after = re.findall(r"[A-Za-z][A-Za-z0-9-]*", tail[: stop.start()] if stop else tail)[:4]
+    words = [w.lower() for w in after if w.lower() not in _CURRENT_STOP]
+    if words:
+        return words
+    head = out[max(0, m.start() - 50) : m.start()]
+    head = re.sub(r"\s+-\s*$", "", head)
+    stops = list(_CLAIM_CLAUSE.finditer(head))
+    before = re.findall(r"[A-Za-z][A-Za-z0-9-]*", head[stops[-1].end() :] if stops else head)
+    return [w.lower() for w in before[-4:] if w.lower() not in _CURRENT_STOP]
+
+
+def _past_only(ctx: str, words: list[str]) -> tuple[int, int] | None:
+    """The span of the input's first sentence naming the thing, where every one naming it gives
+    it as over and none as going on; else None."""
+    first = None
+    for m in re.finditer(r"[^.?!\n]+", ctx):
+        sentence = m.group()
+        if not _names_test(sentence, words):
+            continue
+        if not _OVER.search(sentence) or _GOES_ON.search(sentence):
+            return None
+        first = first or m.span()
+    return first
+
+
 @verifiers.register("temporal.v1")
 class TemporalRule(Rule):
     name = "temporal.v1"
@@ -1342,12 +1492,13 @@ class TemporalRule(Rule):
         out_mentions = mentions(out)
         orders = _orders(out)
         told = _SEQUENCE.search(out.text) is not None
+        planned = self._done_for_planned(view) + self._current_for_past(view)
         if not out_mentions and not out.drugs and not orders:
             # no marker and no drug (the stopped-but-listed check) to compare: the input's
             # markers are not read; an order told in one sentence reads the input's own
-            return self._sequence_clashes(view) if told else []
+            return planned + (self._sequence_clashes(view) if told else [])
         theirs = _Index(mentions(ctx, carry=True))
-        findings = []
+        findings: list[Finding] = []
         seen: set[tuple[str, str, str | None]] = set()
         for m in out_mentions:
             rival = self._rival(m, theirs)
@@ -1413,6 +1564,64 @@ class TemporalRule(Rule):
             findings.extend(self._order_clashes(view, orders, theirs.found))
         if told:
             findings.extend(self._sequence_clashes(view))
+        # the shorthand readings add only what the mention readings above have not found
+        return findings + [p for p in planned if not _overlapping(p, findings)]
+
+    def _done_for_planned(self, view: CaseDoc) -> list[Finding]:
+        """A test or procedure the output gives as done ("staging CT CAP done", "level taken
+        today", "Has had L rotator cuff repair") where every sentence of the input that names
+        it gives it as planned ("has been requested", "not yet taken", "waiting list")."""
+        out, ctx = view.output.text, view.context_text or ""
+        findings = []
+        for m in _DONE_CLAIM.finditer(out):
+            words = _claimed_test(out, m)
+            if len(words) < 1:
+                continue
+            where = _planned_only(ctx, words, repeat=m.group().lower() == "repeated")
+            if where is None:
+                continue
+            findings.append(
+                self.finding(
+                    view,
+                    ErrorCategory.DETAIL_MISIDENTIFICATION,
+                    self.aspect_risk,
+                    m.span(),
+                    f"done vs planned: '{m.group()}' ({' '.join(words)}) where the input gives "
+                    f"it only as planned ('{ctx[where[0] : where[1]].strip()[:80]}')",
+                    relation=CONTRADICTED,
+                    context_span=where,
+                    confidence=0.7,
+                )
+            )
+        return findings
+
+    def _current_for_past(self, view: CaseDoc) -> list[Finding]:
+        """A drug, habit or lesion the output gives as current ("currently on warfarin",
+        "ongoing rivaroxaban", "ulcer - still being dressed") where every sentence of the input
+        that names it gives it as over ("finished two years ago", "completed", "until 2023,
+        abstinent since", "healed")."""
+        out, ctx = view.output.text, view.context_text or ""
+        findings = []
+        for m in _CURRENT_CLAIM.finditer(out):
+            words = _current_subject(out, m)
+            if not words:
+                continue
+            where = _past_only(ctx, words)
+            if where is None:
+                continue
+            findings.append(
+                self.finding(
+                    view,
+                    ErrorCategory.DETAIL_MISIDENTIFICATION,
+                    self.aspect_risk,
+                    m.span(),
+                    f"current vs past: '{m.group()}' ({' '.join(words)}) where the input gives "
+                    f"it as over ('{ctx[where[0] : where[1]].strip()[:80]}')",
+                    relation=CONTRADICTED,
+                    context_span=where,
+                    confidence=0.7,
+                )
+            )
         return findings
 
     def _sequence_clashes(self, view: CaseDoc) -> list[Finding]:

@@ -725,13 +725,17 @@ def monitored(text: str, end: int) -> str | None:
 
 def another_item(between: str) -> bool:
     """Whether the text between a drug and a word said of it starts another item of a list: a
-    semicolon, or a comma followed by words that are not part of a dosing instruction
+    semicolon, or a comma or plus followed by words that are not part of a dosing instruction
     ("hydroxyzine 25 mg, emollient BID" but not "morphine liquid, 5 milligrams by mouth")."""
     if ";" in between:
         return True
-    comma = between.find(",")
-    words = re.findall(r"[A-Za-z]{2,}", between[comma + 1 :]) if comma >= 0 else []
+    joint = _ITEM_JOINT.search(between)
+    words = re.findall(r"[A-Za-z]{2,}", between[joint.end() :]) if joint else []
     return any(w.lower() not in _DOSING_WORDS for w in words)
+
+
+# what joins two items of a list: a comma, or a plus ("alendronate 70 mg weekly + Adcal 1 BD")
+_ITEM_JOINT = re.compile(r",|\+|\bplus\b", re.IGNORECASE)
 
 
 # Words of a dosing instruction that keep a frequency with the drug before a comma ("lisinopril
