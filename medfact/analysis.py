@@ -24,6 +24,7 @@ from typing import TypeVar, cast
 from medfact.lexicon import terms
 from medfact.lexicon.drugs import DrugMention, default_lexicon, inhalers_by_colour
 from medfact.registry import analyzers
+from medfact.rehint import fast_compile
 from medfact.textutil import STOPWORDS, stem
 from medfact.types import Sentence
 
@@ -1982,7 +1983,7 @@ _BACK_TO_QUESTION = re.compile(
     re.IGNORECASE,
 )
 # a speaker who takes back an earlier answer ("Oh, actually, the blood.", "I forgot about it")
-_LATE_CORRECTION = re.compile(
+_LATE_CORRECTION = fast_compile(
     r"\b(?:oh,?\s+actually|actually,|i\s+forgot|now\s+(?:that\s+)?i\s+think|come\s+to\s+think)"
     "|" + _BACK_TO_QUESTION.pattern,
     re.IGNORECASE,
@@ -2616,7 +2617,7 @@ def _side_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) ->
 # a speaker who takes back what was just named as a relative's ("Yes - the apixaban. No, wait.
 # That's my wife's."; "the penicillin one... no, hang on, sorry, that's my husband")
 _TAKE_BACK = r"(?:no|wait|sorry|hang\s+on|hold\s+on|oh)\b[\s,.!\u2026\-\u2013\u2014]+"
-_GIVEN_TO_RELATIVE = re.compile(
+_GIVEN_TO_RELATIVE = fast_compile(
     rf"\b(?:no|wait|sorry|hang\s+on|hold\s+on)\b[\s,.!\u2026\-\u2013\u2014]+(?:{_TAKE_BACK})*"
     r"(?:that'?s|that\s+(?:is|was)|those\s+(?:are|were))\s+(?:(?:my|his|her|our)\s+)?"
     r"([a-z]+(?:'s)?)\b",

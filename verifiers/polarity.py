@@ -34,6 +34,7 @@ from medfact.analysis import (
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import ANATOMY, CONVERSATIONAL_HEDGES, RESULT_OPPOSITES, UNITS
 from medfact.registry import verifiers
+from medfact.rehint import fast_compile
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
 from medfact.verifiers.aligned import AlignedWindows
@@ -216,7 +217,7 @@ FINDING_STEMS = tuple(sorted(_CONCERN | _FINDINGS))
 # a result a plan waits for ("until cultures are negative", "after 72 hours of negative")
 # what a plan is for ("she's due for colonoscopy", "we'll get an MRI"): the one or two words
 # after the plan's verb and an article
-_PLANNED = re.compile(
+_PLANNED = fast_compile(
     r"\b(?:due\s+for|schedule|book|arrange|refer(?:red)?\s+for|plan(?:ning)?\s+(?:a|an|the)|"
     r"(?:will|gon\s*na|going\s+to)\s+(?:get|do|order|book|schedule|arrange))\s+"
     r"(?:(?:a|an|the|your|her|his)\s+)?(\w+)(?:\s+(\w+))?",
@@ -985,7 +986,7 @@ _ACTIVITIES = (
     r"(?P<act>driv\w*|drive|lift\w*|swim\w*|fly\w*|bath\w*|exercis\w*|work\w*|"
     r"operat\w*|run\w*|cycl\w*|shower\w*|breastfeed\w*)"
 )
-_ALLOWS = re.compile(
+_ALLOWS = fast_compile(
     r"\b(?:may|can|could|ok(?:ay)?\s+to|fine\s+to|safe\s+to|allowed\s+to|able\s+to)\s+"
     r"(?:continue\s+(?:to\s+)?|resume\s+|keep\s+)?" + _ACTIVITIES + r"\b",
     re.IGNORECASE,

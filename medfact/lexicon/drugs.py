@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from medfact.errors import MedfactError
+from medfact.rehint import fast_compile
 from medfact.textutil import STOPWORDS
 
 # Names the package's table lacks that notes use: British generics and the UK's lay names of
@@ -207,7 +208,7 @@ class DrugMention:
 # Inhalers by colour where the text is about inhalers ("I'm using the brown one, two puffs
 # morning and night"; "And the blue one? - Once a week"): a blue reliever is a short-acting
 # beta-agonist, a brown preventer an inhaled steroid (the UK's colours).
-_INHALER_TALK = re.compile(r"\b(?:inhalers?|puffers?|puffs?|reliever|preventer)\b", re.IGNORECASE)
+_INHALER_TALK = fast_compile(r"\b(?:inhalers?|puffers?|puffs?|reliever|preventer)\b", re.IGNORECASE)
 _BY_COLOUR = re.compile(r"\bthe\s+(blue|brown)\s+ones?\b", re.IGNORECASE)
 _COLOURS = {"blue": "albuterol", "brown": "beclomethasone"}
 
