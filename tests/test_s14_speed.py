@@ -213,3 +213,67 @@ def test_any_red_flag_reads_flags_through_their_shortcuts(monkeypatch) -> None:
     assert not omission.any_red_flag("No complaints today.")
     with pytest.raises(AssertionError):
         omission.any_red_flag("\u017feizure")  # non-ASCII text: the one ignored-case pattern
+
+
+def _plain_find(lexicon: drugs.DrugLexicon, text: str) -> list[drugs.DrugMention]:
+    """DrugLexicon.find as it read before session 14: match objects for every word."""
+    words = [(m.group().lower(), m.start(), m.end()) for m in lexicon._WORD.finditer(text)]
+    found, i = [], 0
+    while i < len(words):
+        longest = lexicon.max_words if words[i][0] in lexicon.first_words else 1
+        for n in range(min(longest, len(words) - i), 0, -1):
+            key = " ".join(w for w, _, _ in words[i : i + n])
+            canonical = lexicon.variants.get(key)
+            if canonical is not None:
+                found.append(drugs._mention(text, key, words[i][1], words[i + n - 1][2], canonical))
+                i += n
+                break
+        else:
+            i += 1
+    if found and ("M" in text or "D" in text):
+        found = [
+            d
+            for d in found
+            if not (
+                d.surface[:1].isupper()
+                and drugs._TITLE_BEFORE.search(text, max(0, d.start - 8), d.start)
+            )
+        ]
+    return found
+
+
+def test_drug_names_are_found_as_before() -> None:
+    lexicon = drugs.default_lexicon()
+    texts = (
+        _case_texts(2000)
+        + TEXTS
+        + [
+            "Mrs Hana Sato takes aspirin 75 mg; Tylenol No. 3 twice daily.",
+            "caf\u00e9: Tylenol No. 3, insulin glargine 10 units, NaCl 0.9%",  # non-ASCII
+            "Sodium chloride 0.9% and sodium bicarbonate; Dr Luan; vitamin D",
+        ]
+    )
+    named = 0
+    for text in texts:
+        found = lexicon.find(text)
+        assert found == _plain_find(lexicon, text), text[:80]
+        named += bool(found)
+    assert named > 100  # control: the texts name drugs
+
+
+def test_a_text_naming_no_drug_reads_no_offsets(monkeypatch) -> None:
+    lexicon = drugs.default_lexicon()
+
+    class Words:
+        @staticmethod
+        def findall(text: str) -> list[str]:
+            return re.findall(r"[a-z][a-z0-9\-]*", text)
+
+        @staticmethod
+        def finditer(text: str) -> object:
+            raise AssertionError("offsets read")
+
+    monkeypatch.setattr(drugs.DrugLexicon, "_WORD_LOWER", Words)
+    assert lexicon.find("No complaints today, she feels well.") == []
+    with pytest.raises(AssertionError):
+        lexicon.find("Takes aspirin daily.")  # control: a name needs its offsets
