@@ -100,7 +100,9 @@ class _Unsafe(Exception):
     """A part whose lower-cased copy would not match as the ignored-case part does."""
 
 
-def lowered_copy(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+def lowered_copy(
+    pattern: re.Pattern[str], parsed: _parser.SubPattern | None = None
+) -> re.Pattern[str] | None:
     """A copy of an ignored-case ``pattern`` with its letters in lower case, without ignored
     case: on a lower-cased ASCII text it matches exactly where ``pattern`` matches the text,
     with the same spans. None where that is not shown: a class range across letter cases
@@ -110,11 +112,14 @@ def lowered_copy(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
 
     The copy lowers the letters of literals and classes, which ignored case reads as the
     lower-case letter a lower-cased text holds there; escapes (``\\b``, ``\\W``) and the
-    ``(?P`` of named groups stay as written."""
+    ``(?P`` of named groups stay as written. ``parsed``: the pattern's parse tree, where the
+    caller has read it already."""
     if not pattern.flags & _IGNORECASE:
         return None
     try:
-        _check_folds(list(_parser.parse(pattern.pattern, pattern.flags)), fold=True)
+        if parsed is None:
+            parsed = _parser.parse(pattern.pattern, pattern.flags)
+        _check_folds(list(parsed), fold=True)
         source = _without_inline_i(_lower_source(pattern.pattern))
         flags = pattern.flags & ~_IGNORECASE
         _check_folds(list(_parser.parse(source, flags)), fold=False)
@@ -242,17 +247,39 @@ class FastPattern:
     ``hint`` (default on) looks up the pattern's strings before a search of a whole text; a
     pattern searched in many small parts of one long text is better without it."""
 
-    __slots__ = ("_empty", "_literals", "_lowered", "compiled")
+    __slots__ = ("_empty", "_hint", "_literals", "_lowered", "_ready", "compiled")
 
     def __init__(self, pattern: re.Pattern[str], hint: bool = True) -> None:
         self.compiled = pattern
-        found = required_literals(pattern) if hint else None
-        usable = found is not None and min(map(len, found)) >= _MIN_CHARS
-        self._literals: tuple[str, ...] | None = tuple(sorted(found)) if usable else None
-        self._lowered = lowered_copy(pattern)
+        self._hint = hint
+        self._literals: tuple[str, ...] | None = None
+        self._lowered: re.Pattern[str] | None = None
+        self._empty = True
+        self._ready = False  # the shortcuts are read on first use (not at import)
+
+    def _prepare(self) -> None:
+        """Read the shortcuts from the pattern: on first use, so that a pattern a run never
+        uses costs nothing. Two threads may both read them; they read the same."""
+        try:
+            parsed = _parser.parse(self.compiled.pattern, self.compiled.flags)
+        except Exception:  # a parser that changed shape: no shortcut, the pattern decides
+            self._ready = True
+            return
+        found = _required(list(parsed)) if self._hint else None
+        if found is not None and min(map(len, found)) >= _MIN_CHARS:
+            self._literals = tuple(sorted(found))
+        self._lowered = lowered_copy(self.compiled, parsed)
         # a pattern that can match the empty string: finditer's steps past an empty match are
         # the pattern's own, so it runs such a pattern's finditer itself
-        self._empty = _parser.parse(pattern.pattern, pattern.flags).getwidth()[0] == 0
+        self._empty = parsed.getwidth()[0] == 0
+        self._ready = True
+
+    def shortcuts(self) -> tuple[tuple[str, ...] | None, re.Pattern[str] | None]:
+        """The strings one of which every match holds, and the lower-cased copy (None where
+        there is none)."""
+        if not self._ready:
+            self._prepare()
+        return self._literals, self._lowered
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.compiled, name)
@@ -262,6 +289,8 @@ class FastPattern:
 
     def may_match(self, string: str) -> bool:
         """False only where the pattern matches nowhere in ``string``."""
+        if not self._ready:
+            self._prepare()
         if self._literals is None:
             return True
         low = lower_ascii(string)
@@ -269,6 +298,8 @@ class FastPattern:
 
     def match(self, string: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
         end = len(string) if endpos is None else endpos
+        if not self._ready:
+            self._prepare()
         if self._lowered is not None:
             low = lower_ascii(string)
             if low is not None and self._lowered.match(low, pos, end) is None:
@@ -277,6 +308,8 @@ class FastPattern:
 
     def search(self, string: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
         end = len(string) if endpos is None else endpos
+        if not self._ready:
+            self._prepare()
         if pos == 0 and end == len(string) and not self.may_match(string):
             return None
         low = None if self._lowered is None else lower_ascii(string)
@@ -289,6 +322,8 @@ class FastPattern:
         self, string: str, pos: int = 0, endpos: int | None = None
     ) -> Iterator[re.Match[str]]:
         end = len(string) if endpos is None else endpos
+        if not self._ready:
+            self._prepare()
         if pos == 0 and end == len(string) and not self.may_match(string):
             return iter(())
         low = None if self._lowered is None or self._empty else lower_ascii(string)

@@ -74,7 +74,7 @@ def test_the_rule_modules_wrap_patterns() -> None:
     wrapped = _wrapped()
     assert len(wrapped) >= 60  # control: the checks below read real patterns
     # each has a shortcut to take (else the wrapper is only a cost)
-    assert all(p._lowered is not None or p._literals for p in wrapped)
+    assert all(any(p.shortcuts()) for p in wrapped)
 
 
 @pytest.mark.parametrize("text", TEXTS)
@@ -126,7 +126,7 @@ class _Refuse:
 
 def test_a_text_without_the_patterns_strings_is_passed_over() -> None:
     fast = fast_compile(r"\b(?:nkda|no known (?:drug )?allergies)\b", re.IGNORECASE)
-    assert fast._literals == ("allergies", "kda")  # re factors out the shared "n"
+    assert fast.shortcuts()[0] == ("allergies", "kda")  # re factors out the shared "n"
     fast.compiled = _Refuse()  # type: ignore[assignment]
     fast._lowered = _Refuse()  # type: ignore[assignment]
     assert fast.search("Takes metoprolol daily.") is None
@@ -137,7 +137,8 @@ def test_a_text_without_the_patterns_strings_is_passed_over() -> None:
 
 def test_ascii_text_is_read_through_the_lowered_copy() -> None:
     fast = fast_compile(r"\bsudden(?:ly)? onset\b", re.IGNORECASE)
-    assert fast._lowered is not None and not fast._lowered.flags & re.IGNORECASE
+    lowered = fast.shortcuts()[1]
+    assert lowered is not None and not lowered.flags & re.IGNORECASE
     fast.compiled = _Refuse()  # type: ignore[assignment]
     assert fast.match("Gradual onset", 0) is None  # the copy alone says no
     assert fast.search("gradual ONSET of pain", 3, 20) is None
@@ -158,7 +159,7 @@ def test_required_literals() -> None:
     assert lits(r"\d+\s*mg") == {"mg"}
     assert lits(r"\d+") is None
     assert lits(r"\u00e9t\u00e9") == {"t"}  # non-ASCII letters are no hint
-    assert FastPattern(re.compile(r"\bno\b"))._literals is None  # too short to rule much out
+    assert FastPattern(re.compile(r"\bno\b")).shortcuts()[0] is None  # too short to rule out
 
 
 @pytest.mark.parametrize(
@@ -201,6 +202,7 @@ def test_lower_ascii() -> None:
 def test_an_empty_match_pattern_keeps_its_own_finditer() -> None:
     pattern = re.compile(r"\b(?:no)?", re.IGNORECASE)
     fast = FastPattern(pattern)
+    fast.shortcuts()
     assert fast._empty
     text = "No pain, no fever"
     assert [m.span() for m in fast.finditer(text)] == [m.span() for m in pattern.finditer(text)]
@@ -277,3 +279,20 @@ def test_a_text_naming_no_drug_reads_no_offsets(monkeypatch) -> None:
     assert lexicon.find("No complaints today, she feels well.") == []
     with pytest.raises(AssertionError):
         lexicon.find("Takes aspirin daily.")  # control: a name needs its offsets
+
+
+def test_shortcuts_are_read_on_first_use() -> None:
+    fast = fast_compile(r"\bseizures?\b", re.IGNORECASE)
+    assert not fast._ready  # nothing read at import
+    assert fast.search("a Seizure") is not None
+    assert fast._ready and fast.shortcuts() == (("seizure",), fast._lowered)
+
+
+@pytest.mark.parametrize("text", [*TEXTS, "trying to avoid", "SIMILAR", "to prev", "such as"])
+def test_may_not_state_answers_as_the_word_look_ups(text: str) -> None:
+    for k in range(0, len(text) + 1, 5):
+        before = text[max(0, k - 30) : k]
+        plain = not before.isascii() or any(
+            word in before.lower() for word in polarity._NOT_STATING_WORDS
+        )
+        assert polarity._may_not_state(before) == plain

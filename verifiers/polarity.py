@@ -1058,6 +1058,7 @@ _NOT_STATING_WORDS = (
     *("wish", "try", "trying", "want", "hop", "like", "prevent", "avoid", "protect", "reduce"),
     *("similar", "such"),
 )
+_NOT_STATING = re.compile("|".join(map(re.escape, _NOT_STATING_WORDS)))  # one of them, anywhere
 
 
 def _may_not_state(before: str) -> bool:
@@ -1066,8 +1067,7 @@ def _may_not_state(before: str) -> bool:
     case also folds a few non-ASCII letters)."""
     if not before.isascii():
         return True
-    low = before.lower()
-    return any(word in low for word in _NOT_STATING_WORDS)
+    return _NOT_STATING.search(before.lower()) is not None
 
 
 # a transcript's question without its "?" ("any problems sleeping", "have you had like any
