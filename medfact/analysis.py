@@ -2575,6 +2575,8 @@ def _late_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) ->
     """A denial the speaker takes back turns later ("Any blood? - No. ... - Oh, actually, the
     blood. There was once a streak of red."): the denied words the later sentence names again
     are affirmed."""
+    if not _LATE_CORRECTION.may_match("\n".join(s.text for s in doc.sentences)):
+        return  # no sentence holds a word every correction needs (most texts)
     for sent in doc.sentences:
         if not _LATE_CORRECTION.search(sent.text):
             continue

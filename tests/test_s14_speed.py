@@ -296,3 +296,35 @@ def test_may_not_state_answers_as_the_word_look_ups(text: str) -> None:
             word in before.lower() for word in polarity._NOT_STATING_WORDS
         )
         assert polarity._may_not_state(before) == plain
+
+
+def test_late_corrections_are_looked_for_only_where_a_sentence_may_hold_one(monkeypatch) -> None:
+    text = "Doctor: Any blood? Patient: No. Doctor: Okay. Patient: Oh, actually, the blood."
+    plain = "Doctor: Any blood? Patient: No. Doctor: Okay. Patient: The blood test was fine."
+
+    def analyse(text: str) -> list:
+        from medfact.segment import ClinicalSegmenter
+
+        return analysis.Analyzer()(text, ClinicalSegmenter()(text)).tokens
+
+    assert analyse(text)[2].text == "blood"
+    assert analyse(text)[2].polarity == analysis.AFFIRMED  # the correction is read
+    assert analyse(plain)[2].polarity == analysis.NEGATED
+
+    class Spy:
+        def __init__(self, fast: FastPattern) -> None:
+            self.fast, self.searched = fast, []
+
+        def may_match(self, string: str) -> bool:
+            return self.fast.may_match(string)
+
+        def search(self, string: str, *args: int) -> re.Match[str] | None:
+            self.searched.append(string)
+            return self.fast.search(string, *args)
+
+    spy = Spy(analysis._LATE_CORRECTION)
+    monkeypatch.setattr(analysis, "_LATE_CORRECTION", spy)
+    analyse(plain)
+    assert spy.searched == []  # no sentence holds "actually", "forgot", ...: none is searched
+    analyse(text)
+    assert spy.searched  # control
