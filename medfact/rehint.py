@@ -294,7 +294,12 @@ class FastPattern:
         if self._literals is None:
             return True
         low = lower_ascii(string)
-        return low is None or any(s in low for s in self._literals)
+        if low is None:
+            return True
+        for literal in self._literals:  # noqa: SIM110 (a loop: no generator frame per call)
+            if literal in low:
+                return True
+        return False
 
     def match(self, string: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
         end = len(string) if endpos is None else endpos

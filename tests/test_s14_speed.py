@@ -328,3 +328,18 @@ def test_late_corrections_are_looked_for_only_where_a_sentence_may_hold_one(monk
     assert spy.searched == []  # no sentence holds "actually", "forgot", ...: none is searched
     analyse(text)
     assert spy.searched  # control
+
+
+def test_answers_read_for_some_sentences_are_the_full_readings_there() -> None:
+    from medfact.segment import ClinicalSegmenter
+
+    checked = 0
+    for text in _case_texts(600)[::2]:  # the inputs
+        ctx = analysis.Analyzer()(text, ClinicalSegmenter()(text))
+        full = polarity._answered(ctx)
+        for only in ({s.index for s in ctx.sentences[::2]}, {s.index for s in ctx.sentences[1::3]}):
+            part = polarity._answered(ctx, only)
+            expected = {i: r for i, r in full.items() if ctx.tokens[i].sentence in only}
+            assert part == expected
+            checked += len(part)
+    assert checked > 20  # control: the inputs hold answered questions

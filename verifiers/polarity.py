@@ -360,11 +360,12 @@ class NegationRule(Rule):
         ctx = view.context
         assert ctx is not None
         ctx_mentions: dict[str, list[tuple[Token, str | None, str | None]]] = {}
-        answered = _answered(ctx)
-        planned = _planned_starts(ctx)
-        afebrile = _afebrile_readings(ctx)
         # only the stems the output has are looked up: the input's other words are not read
         wanted = {t.stem for t in view.output.tokens}
+        # nor the answers to sentences that hold none of them
+        answered = _answered(ctx, {t.sentence for t in ctx.tokens if t.stem in wanted})
+        planned = _planned_starts(ctx)
+        afebrile = _afebrile_readings(ctx)
         for i, tok in enumerate(ctx.tokens):
             if tok.stem not in wanted:
                 continue
@@ -1093,12 +1094,13 @@ def _turn_tag(text: str, end: int) -> str | None:
     return speaker_tag(text, text.rfind("\n", 0, max(0, end - 1)) + 1)
 
 
-def _answered(ctx: AnalyzedText) -> dict[int, tuple[str, int | None]]:
+def _answered(ctx: AnalyzedText, only: set[int] | None = None) -> dict[int, tuple[str, int | None]]:
     """Asked words of a transcript's questions without "?" ("any problems sleeping", "have
     you had like any body aches or chills or anything like that"), by token index, with what
     the next turn makes of them: denied ("[patient] no i sleep like a rock"), affirmed ("yes"),
     or else asked (a question states nothing). Only content words after the last question
-    word of the asking turn's last sentence, and at most a few of them."""
+    word of the asking turn's last sentence, and at most a few of them. With ``only``, the
+    words of those sentences only (each sentence's are read from it and the next alone)."""
     if not ctx.is_dialogue or not ctx.tokens:
         return {}
     by_sentence: dict[int, list[int]] = {}
@@ -1106,6 +1108,8 @@ def _answered(ctx: AnalyzedText) -> dict[int, tuple[str, int | None]]:
         by_sentence.setdefault(tok.sentence, []).append(i)
     out: dict[int, tuple[str, int | None]] = {}
     for k, sentence in enumerate(ctx.sentences[:-1]):
+        if only is not None and sentence.index not in only:
+            continue
         nxt = ctx.sentences[k + 1]
         idx, nxt_idx = by_sentence.get(sentence.index), by_sentence.get(nxt.index)
         if not idx or not nxt_idx or sentence.text.rstrip().endswith("?"):
