@@ -290,6 +290,11 @@ def _affirmed_flag(ctx: AnalyzedText, m: re.Match[str]) -> bool:
     return sent is None or not _ASKED_OF_A_REPORT.match(ctx.text, sent.span[0])
 
 
+def _keeps_pregnancy(text: str) -> bool:
+    """Whether an output names a pregnancy ("pregnant", "G2", "28+3", "28/40")."""
+    return bool(PREGNANCY.search(text) or _GESTATION_SHORTHAND.search(text))
+
+
 def any_red_flag(text: str) -> bool:
     """Whether ``text`` holds any red flag's pattern (affirmed or not)."""
     if lower_ascii(text) is not None:
@@ -595,8 +600,8 @@ class OmissionRule(Rule):
 
         preg = [f for f in pregnancy_facts(ctx) if f.value == "yes"]  # a negative test is none
         preg = [f for f in preg if polarity_at(ctx, f.start, f.end) == AFFIRMED]
-        kept = PREGNANCY.search(out.text) or _GESTATION_SHORTHAND.search(out.text)
-        if preg and not kept and "hcg" not in low:
+        # the output is searched only where the input states a pregnancy (few inputs do)
+        if preg and "hcg" not in low and not _keeps_pregnancy(out.text):
             f = preg[0]
             findings.append(
                 self.omitted(
