@@ -33,6 +33,7 @@ from medfact.components import Decomposer
 from medfact.decomposers.sentence import is_empty_sentence
 from medfact.errors import ConfigError
 from medfact.registry import decomposers
+from medfact.rehint import fast_compile
 from medfact.segment import speaker_tag_length
 from medfact.types import Claim, Sentence
 
@@ -98,12 +99,12 @@ _LEAD_RE = re.compile(
     r"|(?:for|in)\s+(?:patients|people|adults|children|women|men|those|anyone|individuals)"
     r"\s+(?:with|who))\b"
 )
-_TRAIL_RE = re.compile(
+_TRAIL_RE = fast_compile(
     r"(?i)(?:,\s*|\s+)(?P<m>if|unless|in\s+case(?:\s+of)?|whenever|when|while|after|before"
     r"|(?:for|in)\s+(?:patients|people|adults|children|women|men|those|anyone"
     r"|individuals)\s+(?:with|who))\b"
 )
-_TRAIL_HINT_RE = re.compile(
+_TRAIL_HINT_RE = fast_compile(
     r"(?i)if|unless|case|when|while|after|before|patients|people|adults|children|men|those"
     r"|anyone|individuals"
 )

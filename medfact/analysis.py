@@ -24,6 +24,7 @@ from typing import TypeVar, cast
 from medfact.lexicon import terms
 from medfact.lexicon.drugs import DrugMention, default_lexicon, inhalers_by_colour
 from medfact.registry import analyzers
+from medfact.rehint import fast_compile
 from medfact.textutil import STOPWORDS, stem
 from medfact.types import Sentence
 
@@ -2068,7 +2069,7 @@ _BACK_TO_QUESTION = re.compile(
     re.IGNORECASE,
 )
 # a speaker who takes back an earlier answer ("Oh, actually, the blood.", "I forgot about it")
-_LATE_CORRECTION = re.compile(
+_LATE_CORRECTION = fast_compile(
     r"\b(?:oh,?\s+actually|actually,|i\s+forgot|now\s+(?:that\s+)?i\s+think|come\s+to\s+think)"
     "|" + _BACK_TO_QUESTION.pattern,
     re.IGNORECASE,
@@ -2672,6 +2673,8 @@ def _late_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) ->
     """A denial the speaker takes back turns later ("Any blood? - No. ... - Oh, actually, the
     blood. There was once a streak of red."): the denied words the later sentence names again
     are affirmed."""
+    if not _LATE_CORRECTION.may_match("\n".join(s.text for s in doc.sentences)):
+        return  # no sentence holds a word every correction needs (most texts)
     for sent in doc.sentences:
         if not _LATE_CORRECTION.search(sent.text):
             continue
@@ -2714,7 +2717,7 @@ def _side_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) ->
 # a speaker who takes back what was just named as a relative's ("Yes - the apixaban. No, wait.
 # That's my wife's."; "the penicillin one... no, hang on, sorry, that's my husband")
 _TAKE_BACK = r"(?:no|wait|sorry|hang\s+on|hold\s+on|oh)\b[\s,.!\u2026\-\u2013\u2014]+"
-_GIVEN_TO_RELATIVE = re.compile(
+_GIVEN_TO_RELATIVE = fast_compile(
     rf"\b(?:no|wait|sorry|hang\s+on|hold\s+on)\b[\s,.!\u2026\-\u2013\u2014]+(?:{_TAKE_BACK})*"
     r"(?:that'?s|that\s+(?:is|was)|those\s+(?:are|were))\s+(?:(?:my|his|her|our)\s+)?"
     r"([a-z]+(?:'s)?)\b",

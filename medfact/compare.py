@@ -61,6 +61,7 @@ from medfact.lexicon.terms import (
     SIDE_AXES,
 )
 from medfact.registry import stages
+from medfact.rehint import FastPattern, fast_compile
 from medfact.stages import Stage
 from medfact.taxonomy import ErrorCategory, RiskLevel
 from medfact.textutil import sentence_at, stem
@@ -163,13 +164,13 @@ _SELF_NEGATING: dict[str, tuple[str, str]] = {
     "symptomatic": (concept_key("symptoms"), AFFIRMED),
 }
 
-_PLANNED = re.compile(
+_PLANNED = fast_compile(
     r"\b(?:will\s+(?:be\s+)?(?:schedul\w*|order\w*|obtain\w*|arrang\w*|refer\w*|get|check)|"
     r"will\s+(?:be\s+)?start\w*|is\s+planned|are\s+planned|to\s+be\s+scheduled|"
     r"plan\s+(?:is\s+)?(?:for|to))\b",
     re.IGNORECASE,
 )
-_DONE = re.compile(
+_DONE = fast_compile(
     r"\b(?:(?:was|were|has\s+been|have\s+been)\s+(?:completed|done|performed|started)|"
     r"we\s+(?:ordered|referred|started|obtained|performed|did|gave|sent))\b(?!\s*n't|\s+not)",
     re.IGNORECASE,
@@ -296,13 +297,13 @@ def _words_at(text: str, table: dict[str, str], upper_only: frozenset[str]) -> I
         yield Fact("", "", table[word], m.start(), m.end())
 
 
-_PATTERNS: dict[tuple[str, ...], re.Pattern[str]] = {}
+_PATTERNS: dict[tuple[str, ...], FastPattern] = {}
 
 
-def _table_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+def _table_pattern(words: tuple[str, ...]) -> FastPattern:
     if words not in _PATTERNS:
         body = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words)
-        _PATTERNS[words] = re.compile(rf"(?<![\w/-])(?:{body})(?![\w/-])", re.IGNORECASE)
+        _PATTERNS[words] = fast_compile(rf"(?<![\w/-])(?:{body})(?![\w/-])", re.IGNORECASE)
     return _PATTERNS[words]
 
 

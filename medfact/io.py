@@ -277,6 +277,7 @@ def iter_jsonl(
 # --------------------------------------------------------------------------- records -> cases
 
 _CASE_FIELDS = tuple(Case.model_fields)
+_CASE_FIELD_SET = frozenset(_CASE_FIELDS)  # read once: the class attribute is a property
 
 
 def to_case(
@@ -297,7 +298,7 @@ def to_case(
     rid = record.get("id", position) if isinstance(record, dict) else position
     if not isinstance(record, dict):
         raise InputError(f"expected a JSON object, got {type(record).__name__}", record=rid)
-    unknown = [k for k in record if k not in Case.model_fields]
+    unknown = [k for k in record if k not in _CASE_FIELD_SET]
     if unknown and not strict:
         metadata = record.get("metadata")
         metadata = {} if metadata is None else metadata

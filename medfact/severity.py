@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from medfact.errors import ConfigError
+from medfact.rehint import FastPattern, fast_compile
 from medfact.textutil import sentence_at
 from medfact.types import Finding, Sentence
 
@@ -54,7 +55,7 @@ class Row:
     look_in: tuple[str, ...] = ("span", "context")
     drugs: tuple[str, ...] = ()
     any_drug: bool = False
-    terms: tuple[re.Pattern[str], ...] = ()  # the row's patterns, joined into one
+    terms: tuple[FastPattern, ...] = ()  # the row's patterns, joined into one
     rules: frozenset[str] = frozenset()
     relations: frozenset[str] = frozenset()
     categories: frozenset[str] = frozenset()
@@ -194,7 +195,8 @@ def _row(raw: Any, index: int) -> Row:
     if bad:
         raise _fail(where, f"'look_in' place(s) {bad} not among {', '.join(PLACES)}")
     patterns = [_pattern(t, where, "terms").pattern for t in _strings(raw, "terms", where)]
-    terms = (re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE),) if patterns else ()
+    joined = "|".join(f"(?:{p})" for p in patterns)
+    terms = (fast_compile(joined, re.IGNORECASE),) if patterns else ()
     drugs = tuple(d.lower() for d in _strings(raw, "drugs", where))
     any_drug = raw.get("any_drug", False)
     if not isinstance(any_drug, bool):

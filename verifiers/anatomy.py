@@ -21,6 +21,7 @@ from medfact.lexicon.terms import (
     SIDE_AXES,
 )
 from medfact.registry import verifiers
+from medfact.rehint import fast_compile
 from medfact.taxonomy import ErrorCategory
 from medfact.textutil import stem
 from medfact.types import Finding
@@ -605,7 +606,7 @@ _NUMBERED_BONES = {
     "metacarpal": "metacarpal",
     "mc": "metacarpal",
 }
-_ORDINAL_BONE = re.compile(
+_ORDINAL_BONE = fast_compile(
     r"\b(" + "|".join(_ORDINALS) + r")\s+(" + "|".join(_NUMBERED_BONES) + r")s?\b", re.IGNORECASE
 )
 # "The fourth is fine" after "the fifth metacarpal": the bone named before

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from medfact.analysis import AnalyzedText, is_content
 from medfact.document import CaseDoc
 from medfact.registry import verifiers
+from medfact.rehint import fast_compile
 from medfact.taxonomy import ErrorCategory
 from medfact.textutil import sentence_at
 from medfact.types import Finding
@@ -29,7 +30,7 @@ _STOP_TAKING = (
     r"(?:hold|withhold|omit|skip|stop|pause|don't take|do not take|don't give|do not give)"
 )
 # a constraint on taking a drug or doing something: the words that open it
-_CONSTRAINT = re.compile(
+_CONSTRAINT = fast_compile(
     r"\bonly (?:if|when|after|once|while|until)\b|\bprovided(?: that)?\b|\b(?:as|so) long as\b"
     r"|\bunless\b"
     r"|\buntil (?:cleared|reviewed|seen|told|advised|after|the|your|his|her|their|you|she|he|they"
@@ -44,14 +45,14 @@ _CONSTRAINT = re.compile(
 )
 # a limit on how long or how much ("but only for a week", "five to seven days at most", "for
 # the duration of immobilisation"): an output keeps it only with a limit of its own
-_LIMIT = re.compile(
+_LIMIT = fast_compile(
     r"\bonly for\b|\bat (?:the )?most\b|\bno (?:more|longer) than\b|\bnot (?:more|longer) than\b"
     r"|\bfor the duration of\b|\ba maximum of\b",
     re.IGNORECASE,
 )
 # a condition on starting a drug again ("restart the metformin after your kidney test",
 # "Restart it with his first meal"): an output keeps it only by saying when
-_RESTART = re.compile(
+_RESTART = fast_compile(
     r"\b(?:restart|resume|re-start|recommence)\w*\b[^.;\n?]{0,40}?\b(?:after|once|when|if|with)\b",
     re.IGNORECASE,
 )
@@ -198,7 +199,7 @@ def _parts_naming(out: AnalyzedText, c: Constraint) -> list[str]:
 
 
 # an oxygen saturation and what follows it ("SpO2 93% on 4 L/min", "sats 91% on 2 litres")
-_SATURATION = re.compile(
+_SATURATION = fast_compile(
     r"\b(?:SpO2|SaO2|O2 sats?|sats?|saturations?|oxygen saturations?)\b\W{0,3}(?:\w+\W+){0,2}?"
     r"(?P<value>\d{2,3})\s*%",
     re.IGNORECASE,

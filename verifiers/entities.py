@@ -35,6 +35,7 @@ from medfact.lexicon.drugs import class_named, class_of_drug, default_lexicon
 from medfact.lexicon.tables import read_tables
 from medfact.lexicon.terms import DOSE_CLASSES
 from medfact.registry import verifiers
+from medfact.rehint import fast_compile
 from medfact.taxonomy import ErrorCategory
 from medfact.textutil import STOPWORDS, sentence_at
 from medfact.types import Finding
@@ -109,7 +110,7 @@ _AGE = re.compile(  # "45-year-old", "45 yo", "72F", "aged 60"; not "5 years ago
 # "54F", "32 M"; not a temperature's degrees ("100.4 F") or a decimal's last digits (tested in
 # code: a look-behind here would slow the scan of every text)
 _SEX_AFTER_AGE = re.compile(r"\b\d{1,3}\s?(?:(?P<f>F)|(?P<m>M))\b")
-_HOUSEHOLD = re.compile(
+_HOUSEHOLD = fast_compile(
     r"\blives?\s+with\s+(?:his|her|their|a|an|the)?\s*(" + "|".join(_FAMILY) + r")s?\b",
     re.IGNORECASE,
 )
@@ -586,7 +587,7 @@ def _after_decimal(text: str, start: int) -> bool:
 _TEMPERATURE_BEFORE = re.compile(r"\b(?:temp\w*|fever|febrile|pyrexi\w*|t)\b[^.,;\n]*$", re.I)
 
 
-PREGNANCY = re.compile(  # the patient's pregnancy; "born at 34 weeks' gestation" is not one
+PREGNANCY = fast_compile(  # the patient's pregnancy; "born at 34 weeks' gestation" is not one
     r"\b(?:pregnan\w*|hCG positive|positive (?:urine |serum )?hCG|G\d\s*P\d|gravid\w*)",
     re.IGNORECASE,
 )
@@ -671,13 +672,13 @@ def pregnancy_results(text: str) -> list[tuple[int, int, bool]]:
 
 
 # --- code status ---------------------------------------------------------------------------------
-_FULL = re.compile(
+_FULL = fast_compile(
     # "Mum said she'd want everything done": full code, in the words families use
     r"\bfull\s+(?:code|resuscitation|CPR)\b|\b(?:want(?:s|ed)?|'d want|would want)\s+"
     r"everything\s+(?:done|possible)\b",
     re.IGNORECASE,
 )
-_DNR = re.compile(
+_DNR = fast_compile(
     r"\b(?:DNR|DNACPR|DNAR|do[\s-]+not[\s-]+(?:attempt[\s-]+)?(?:cardiopulmonary[\s-]+)?"
     # "not for resus": the ward's short form
     r"resuscitat\w*|no\s+(?:CPR|resus(?:citation)?)|not\s+for\s+(?:CPR|resus(?:citation)?)"
@@ -686,17 +687,17 @@ _DNR = re.compile(
     r"|\blet\s+(?:me|him|her|them)\s+go(?:\s+(?:peacefully|naturally|in\s+peace)\b|(?=\s*[.,;!]))",
     re.IGNORECASE,
 )
-_DNI = re.compile(
+_DNI = fast_compile(
     r"\b(?:DNI|do[\s-]+not[\s-]+intubate|no\s+intubation|not\s+for\s+intubation)\b",
     re.IGNORECASE,
 )
 _COMFORT = re.compile(r"\b(?:comfort\s+(?:care|measures)|CMO)\b", re.IGNORECASE)
-_CPR = re.compile(
+_CPR = fast_compile(
     r"\b(?:CPR|resuscitation|chest (?:compressions|pumping))\b"
     r"|\bheart\b[^.?!]{0,80}\brestart\w*\b",
     re.IGNORECASE,
 )
-_INTUBATION = re.compile(r"\b(?:intubation|intubate|breathing tube|ventilator)\b", re.IGNORECASE)
+_INTUBATION = fast_compile(r"\b(?:intubation|intubate|breathing tube|ventilator)\b", re.IGNORECASE)
 _ACCEPTS = re.compile(
     # "accepts BiPAP and intubation", "Would accept ICU care and intubation", "OK to intubate"
     r"\b(?:accepts?|would accept|ok(?:ay)? (?:for|to)|agrees? to|wants?|would want|"
@@ -860,7 +861,7 @@ def code_status(doc: AnalyzedText) -> CodeStatus:
 
 # --- allergies -----------------------------------------------------------------------------------
 _DRUG_ONLY = re.compile(r"drug|medication|NKDA", re.IGNORECASE)  # "no drug allergies"
-NO_ALLERGY = re.compile(
+NO_ALLERGY = fast_compile(
     r"\b(?:NKDA|NKA|no\s+known\s+(?:drug\s+|medication\s+)?allergies|"
     r"no\s+(?:drug\s+|medication\s+)?allergies|denies\s+(?:any\s+)?(?:drug\s+)?allergies|"
     # a list's heading with nothing under it ("Allergies: none known", "Drug allergies - nil")
@@ -1325,7 +1326,7 @@ _RESIDENT_AFTER = re.compile(r"\s*(?:resident|residence|placement)\b", re.I)
 
 # how a consultation took place: remote ("telephone consultation", "phone appointment", "video
 # call") or in person ("face-to-face", "seen in clinic", "home visit")
-_REMOTE = re.compile(
+_REMOTE = fast_compile(
     r"\b(?:telehealth|telemedicine|virtual (?:visit|consult\w*)|(?:tele)?(?:phone|video|tel\.?)"
     r" (?:call|consult\w*|appointment|review|clinic|assessment|triage))\b",
     re.IGNORECASE,
@@ -1356,7 +1357,7 @@ def _this_visit(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
     return None
 
 
-_IN_PERSON = re.compile(
+_IN_PERSON = fast_compile(
     r"\b(?:face[- ]to[- ]face|in[- ]person|home visit|(?:seen|attended|reviewed) in (?:the )?clinic"
     r"|attended (?:the )?clinic)\b",
     re.IGNORECASE,
@@ -1955,7 +1956,7 @@ _SEVERE_REACTION = re.compile(
     r"|\bepi-?pen\b|\bepinephrine\b",
     re.IGNORECASE,
 )
-_ALLERGIC_REACTION = re.compile(
+_ALLERGIC_REACTION = fast_compile(
     _SEVERE_REACTION.pattern + r"|\b(?:came|come|broke|breaks?) out in (?:a )?(?:rash|hives)\b"
     r"|\brash\b|\bwelts\b|\bwheals\b",
     re.IGNORECASE,
@@ -1981,7 +1982,7 @@ _TOLERATES = re.compile(
     r"fine with|can take|safe to (?:take|use))\b",
     re.IGNORECASE,
 )
-_AVOIDS = re.compile(
+_AVOIDS = fast_compile(
     r"\bavoids?\b|\bavoiding\b|\ballerg(?:ic|y)\b|\breacts?\b|\breaction\b|\bstay away from\b"
     r"|\b(?:do not|don'?t|never) (?:give|take|use)\b|\bcontraindicated\b"
     # "I won't use trimethoprim this early in pregnancy", "you shouldn't take ibuprofen"

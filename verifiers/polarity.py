@@ -34,6 +34,7 @@ from medfact.analysis import (
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import ANATOMY, CONVERSATIONAL_HEDGES, RESULT_OPPOSITES, UNITS
 from medfact.registry import verifiers
+from medfact.rehint import fast_compile
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
 from medfact.verifiers.aligned import AlignedWindows
@@ -216,7 +217,7 @@ FINDING_STEMS = tuple(sorted(_CONCERN | _FINDINGS))
 # a result a plan waits for ("until cultures are negative", "after 72 hours of negative")
 # what a plan is for ("she's due for colonoscopy", "we'll get an MRI"): the one or two words
 # after the plan's verb and an article
-_PLANNED = re.compile(
+_PLANNED = fast_compile(
     r"\b(?:due\s+for|schedule|book|arrange|refer(?:red)?\s+for|plan(?:ning)?\s+(?:a|an|the)|"
     r"(?:will|gon\s*na|going\s+to)\s+(?:get|do|order|book|schedule|arrange))\s+"
     r"(?:(?:a|an|the|your|her|his)\s+)?(\w+)(?:\s+(\w+))?|"
@@ -364,11 +365,12 @@ class NegationRule(Rule):
         ctx = view.context
         assert ctx is not None
         ctx_mentions: dict[str, list[tuple[Token, str | None, str | None]]] = {}
-        answered = _answered(ctx)
-        planned = planned_starts(ctx)
-        afebrile = _afebrile_readings(ctx)
         # only the stems the output has are looked up: the input's other words are not read
         wanted = {t.stem for t in view.output.tokens}
+        # nor the answers to sentences that hold none of them
+        answered = _answered(ctx, {t.sentence for t in ctx.tokens if t.stem in wanted})
+        planned = planned_starts(ctx)
+        afebrile = _afebrile_readings(ctx)
         for i, tok in enumerate(ctx.tokens):
             if tok.stem not in wanted:
                 continue
@@ -1076,7 +1078,7 @@ _ACTIVITIES = (
     r"(?P<act>driv\w*|drive|lift\w*|swim\w*|fly\w*|bath\w*|exercis\w*|work\w*|"
     r"operat\w*|run\w*|cycl\w*|shower\w*|breastfeed\w*)"
 )
-_ALLOWS = re.compile(
+_ALLOWS = fast_compile(
     r"\b(?:may|can|could|ok(?:ay)?\s+to|fine\s+to|safe\s+to|allowed\s+to|able\s+to)\s+"
     r"(?:continue\s+(?:to\s+)?|resume\s+|keep\s+)?" + _ACTIVITIES + r"\b",
     re.IGNORECASE,
@@ -1148,6 +1150,7 @@ _NOT_STATING_WORDS = (
     *("wish", "try", "trying", "want", "hop", "like", "prevent", "avoid", "protect", "reduce"),
     *("similar", "such"),
 )
+_NOT_STATING = re.compile("|".join(map(re.escape, _NOT_STATING_WORDS)))  # one of them, anywhere
 
 
 def _may_not_state(before: str) -> bool:
@@ -1156,8 +1159,7 @@ def _may_not_state(before: str) -> bool:
     case also folds a few non-ASCII letters)."""
     if not before.isascii():
         return True
-    low = before.lower()
-    return any(word in low for word in _NOT_STATING_WORDS)
+    return _NOT_STATING.search(before.lower()) is not None
 
 
 # a transcript's question without its "?" ("any problems sleeping", "have you had like any
@@ -1183,12 +1185,13 @@ def _turn_tag(text: str, end: int) -> str | None:
     return speaker_tag(text, text.rfind("\n", 0, max(0, end - 1)) + 1)
 
 
-def _answered(ctx: AnalyzedText) -> dict[int, tuple[str, int | None]]:
+def _answered(ctx: AnalyzedText, only: set[int] | None = None) -> dict[int, tuple[str, int | None]]:
     """Asked words of a transcript's questions without "?" ("any problems sleeping", "have
     you had like any body aches or chills or anything like that"), by token index, with what
     the next turn makes of them: denied ("[patient] no i sleep like a rock"), affirmed ("yes"),
     or else asked (a question states nothing). Only content words after the last question
-    word of the asking turn's last sentence, and at most a few of them."""
+    word of the asking turn's last sentence, and at most a few of them. With ``only``, the
+    words of those sentences only (each sentence's are read from it and the next alone)."""
     if not ctx.is_dialogue or not ctx.tokens:
         return {}
     by_sentence: dict[int, list[int]] = {}
@@ -1196,6 +1199,8 @@ def _answered(ctx: AnalyzedText) -> dict[int, tuple[str, int | None]]:
         by_sentence.setdefault(tok.sentence, []).append(i)
     out: dict[int, tuple[str, int | None]] = {}
     for k, sentence in enumerate(ctx.sentences[:-1]):
+        if only is not None and sentence.index not in only:
+            continue
         nxt = ctx.sentences[k + 1]
         idx, nxt_idx = by_sentence.get(sentence.index), by_sentence.get(nxt.index)
         if not idx or not nxt_idx or sentence.text.rstrip().endswith("?"):

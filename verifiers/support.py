@@ -33,13 +33,14 @@ from medfact.analysis import concept_key as concept_key_of
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import RECOMMENDATION_WORDS
 from medfact.registry import verifiers
+from medfact.rehint import fast_compile
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Claim, Finding
 from medfact.verifiers.base import CONTRADICTED, Rule
 from medfact.verifiers.drugs import named_otherwise
 from medfact.verifiers.entities import mentions, supported_concepts
 
-_CAUSAL = re.compile(
+_CAUSAL = fast_compile(
     r"\b(due to|because of|because|secondary to|caused by|as a result of|attributed to|"
     r"related to|from (?:his|her|their|a|an|the)|likely from|resulting from|triggered by)\b",
     re.IGNORECASE,
@@ -132,7 +133,7 @@ def denied_cause(tail: list[Token], context: AnalyzedText) -> list[Token]:
 
 # a clause that says what it names is normal ("the baby's growth on the scan is fine", "your
 # stomach's been fine, that's not the problem"): no cause of anything
-_NORMAL = re.compile(
+_NORMAL = fast_compile(
     r"\b(?:is|are|was|were|been|looks?|looked|'s)\s+(?:fine|normal|reassuring)\b|"
     r"\bnot\s+the\s+problem\b",
     re.IGNORECASE,
@@ -386,7 +387,7 @@ _DEFER = re.compile(
     re.IGNORECASE,
 )
 # a word without which no permission or deferral is read (a quick test of the whole output)
-_ADVICE_WORDS = re.compile(
+_ADVICE_WORDS = fast_compile(
     r"\b(?:may|can|could|ok(?:ay)?|allowed|fine|safe|cleared|continue|keep|tolerated|if|once|"
     r"wait|mention|leave)\b",
     re.IGNORECASE,

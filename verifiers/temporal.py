@@ -24,6 +24,7 @@ from medfact.analysis import NEGATED, AnalyzedText, Token, is_clinical, is_conte
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import NUMBER_WORDS
 from medfact.registry import verifiers
+from medfact.rehint import fast_compile
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
 from medfact.verifiers.base import CONTRADICTED, Rule
@@ -281,7 +282,7 @@ _HOURS = {"minute": 1 / 60, "hour": 1.0, "day": 24.0, "night": 24.0, "week": 168
 _HOURS |= {"month": 730.0, "year": 8766.0}
 _COUNT = "|".join(sorted((w for w in NUMBER_WORDS if " " not in w), key=len, reverse=True))
 _TENS = "(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"  # "forty five minutes ago"
-_RELATIVE = re.compile(
+_RELATIVE = fast_compile(
     rf"\b(?:(?P<n>\d+(?:\.\d+)?|{_TENS}[\s-]+(?:{_COUNT})|{_COUNT}|a|an|several|few)\s+)"
     r"(?P<half>and\s+a\s+half\s+)?(?P<u>minute|hour|day|night|week|month|year)s?\s+"
     r"(?P<d>ago|before|after|prior\s+to|later|earlier|from\s+now|previously)\b"
@@ -337,7 +338,7 @@ def _alternation(words: tuple[str, ...] | list[str]) -> str:
     )
 
 
-_ASPECT_RE = re.compile(
+_ASPECT_RE = fast_compile(
     r"(?<![\w/-])(?:"
     + "|".join(f"(?P<{k}>{_alternation(v)})" for k, v in _ASPECTS.items())
     + r")(?![\w/-])",
@@ -451,7 +452,7 @@ _TIMED_STOP = re.compile(
     r"\bon\s+the\s+(?:day|morning|night)\s+(?:of|before)\b|\blast\s+dose\b|\bpre-?op(?:eratively)?\b",
     re.IGNORECASE,
 )
-_PAST_DATED = re.compile(
+_PAST_DATED = fast_compile(
     r"\b(?:ago|last\s+(?:week|month|year)|previously|in\s+(?:19|20)\d\d)\b", re.IGNORECASE
 )
 _FUTURE_DATED = re.compile(
@@ -1042,7 +1043,7 @@ def _same_time(a: Mention, b: Mention) -> bool:
 
 # an output's order of two events ("appeared before amoxicillin was started", "rash predating
 # lamotrigine", "swelling began after starting amlodipine"); "2 wk before" keeps the order
-_ORDER = re.compile(
+_ORDER = fast_compile(
     r"\b(?P<o>before|after|predating|pre-dating|preceding|following|prior\s+to)\s+", re.I
 )
 _ORDER_SIGN = {"after": 1, "following": 1}  # the others put the first event earlier (-1)

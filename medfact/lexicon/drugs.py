@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from medfact.errors import MedfactError
+from medfact.rehint import fast_compile
 from medfact.textutil import STOPWORDS
 
 # Names the package's table lacks that notes use: British generics and the UK's lay names of
@@ -209,7 +210,7 @@ class DrugMention:
 # Inhalers by colour where the text is about inhalers ("I'm using the brown one, two puffs
 # morning and night"; "And the blue one? - Once a week"): a blue reliever is a short-acting
 # beta-agonist, a brown preventer an inhaled steroid (the UK's colours).
-_INHALER_TALK = re.compile(r"\b(?:inhalers?|puffers?|puffs?|reliever|preventer)\b", re.IGNORECASE)
+_INHALER_TALK = fast_compile(r"\b(?:inhalers?|puffers?|puffs?|reliever|preventer)\b", re.IGNORECASE)
 _BY_COLOUR = re.compile(r"\bthe\s+(blue|brown)\s+ones?\b", re.IGNORECASE)
 _COLOURS = {"blue": "albuterol", "brown": "beclomethasone"}
 
@@ -241,6 +242,7 @@ class DrugLexicon:
     """Finds drug names (generic and brand, up to 3 words) and maps them to a canonical name."""
 
     _WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]*")
+    _WORD_LOWER = re.compile(r"[a-z][a-z0-9\-]*")  # the same words of a lower-cased ASCII text
 
     def __init__(self, variants: dict[str, str]) -> None:
         self.variants = variants
@@ -278,29 +280,10 @@ class DrugLexicon:
         return cls(variants)
 
     def find(self, text: str) -> list[DrugMention]:
-        words = [(m.group().lower(), m.start(), m.end()) for m in self._WORD.finditer(text)]
-        found: list[DrugMention] = []
-        i = 0
-        while i < len(words):
-            if words[i][0] not in self.first_words:
-                # one word only: a single look-up (most words are no drug)
-                canonical = self.variants.get(words[i][0])
-                if canonical is not None:
-                    found.append(_mention(text, words[i][0], words[i][1], words[i][2], canonical))
-                i += 1
-                continue
-            longest = self.max_words
-            if i + 1 < len(words) and f"{words[i][0]} {words[i + 1][0]}" not in self.first_pairs:
-                longest = 1  # no name of two words or more starts with these two
-            for n in range(min(longest, len(words) - i), 0, -1):
-                key = words[i][0] if n == 1 else " ".join(w for w, _, _ in words[i : i + n])
-                canonical = self.variants.get(key)
-                if canonical is not None:
-                    found.append(_mention(text, key, words[i][1], words[i + n - 1][2], canonical))
-                    i += n
-                    break
-            else:
-                i += 1
+        found = [
+            _mention(text, key, start, end, canonical)
+            for key, start, end, canonical in self._names(text)
+        ]
         if found and ("M" in text or "D" in text):
             # "Mrs Hana Sato", "Dr Luan": a name after a title is a person's, not a drug brand's
             found = [
@@ -312,6 +295,49 @@ class DrugLexicon:
                 )
             ]
         return found
+
+    def _names(self, text: str) -> list[tuple[str, int, int, str]]:
+        """(key, start, end, canonical) of each name, longest first at each word. An ASCII
+        text's words are read lower-cased without match objects; their offsets (the same in
+        the lower-cased text) only where a name is found, as most texts name few drugs."""
+        low = text.lower() if text.isascii() else None
+        if low is None:
+            words = [m.group().lower() for m in self._WORD.finditer(text)]
+        else:
+            words = self._WORD_LOWER.findall(low)
+        hits = self._hits(words)
+        if not hits:
+            return []
+        pattern, read = (self._WORD, text) if low is None else (self._WORD_LOWER, low)
+        spans = [m.span() for m in pattern.finditer(read)]
+        return [(key, spans[i][0], spans[j][1], canonical) for key, i, j, canonical in hits]
+
+    def _hits(self, words: list[str]) -> list[tuple[str, int, int, str]]:
+        """(key, first word, last word, canonical) of each name in ``words``."""
+        hits = []
+        variants, first_words = self.variants, self.first_words
+        i = 0
+        while i < len(words):
+            if words[i] not in first_words:
+                # one word only: a single look-up (most words are no drug)
+                canonical = variants.get(words[i])
+                if canonical is not None:
+                    hits.append((words[i], i, i, canonical))
+                i += 1
+                continue
+            longest = self.max_words
+            if i + 1 < len(words) and f"{words[i]} {words[i + 1]}" not in self.first_pairs:
+                longest = 1  # no name of two words or more starts with these two
+            for n in range(min(longest, len(words) - i), 0, -1):
+                key = words[i] if n == 1 else " ".join(words[i : i + n])
+                canonical = variants.get(key)
+                if canonical is not None:
+                    hits.append((key, i, i + n - 1, canonical))
+                    i += n
+                    break
+            else:
+                i += 1
+        return hits
 
     def __contains__(self, name: str) -> bool:
         return name.lower() in self.variants

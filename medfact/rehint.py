@@ -1,0 +1,349 @@
+"""Exact shortcuts for the regular expressions rules run over every input.
+
+Most inputs hold none of what a rule's pattern looks for, and ``re`` learns that the slow way:
+it tries every branch of an alternation at every character, and under ignored case it reads
+each letter as a set of letters. :class:`FastPattern` wraps a compiled pattern with two
+shortcuts, each derived from the pattern itself (so they stay right when it is edited) and each
+used on ASCII text only (ignored case matches a few non-ASCII letters to ASCII ones: the Kelvin
+sign, the long s, dotted and dotless i):
+
+- the strings of which every match holds one (:func:`required_literals`: "allerg", "nkda",
+  ...): a text holding none of them, looked up in its lower case, holds no match;
+- for an ignored-case pattern, a lower-cased copy without ignored case
+  (:func:`lowered_copy`), searched in the lower-cased text: it finds a match exactly where the
+  pattern does, and the pattern itself then reads the match at that place, so every match
+  returned is the pattern's own (spans, groups, group names).
+
+Any other text, and a pattern where neither shortcut is shown to hold, go to the pattern.
+"""
+
+from __future__ import annotations
+
+import re
+import re._constants as _c
+import re._parser as _parser
+from collections.abc import Iterable, Iterator
+
+__all__ = ["FastPattern", "fast_compile", "lower_ascii", "lowered_copy", "required_literals"]
+
+# operations that match no character: a run of literals goes on across them
+_ZERO_WIDTH = (_c.AT, _c.ASSERT, _c.ASSERT_NOT)
+_REPEATS = (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT)
+# a hint whose shortest string is shorter than this rules out too little to be worth a look-up
+_MIN_CHARS = 3
+
+Literals = frozenset[str]
+
+
+def required_literals(pattern: re.Pattern[str]) -> Literals | None:
+    """Lower-case ASCII strings of which every match of ``pattern`` holds at least one, or
+    None where no such set is found (a pattern that may match with no fixed string in it)."""
+    try:
+        tree = _parser.parse(pattern.pattern, pattern.flags)
+    except Exception:  # a parser that changed shape: no hint, the pattern decides
+        return None
+    return _required(list(tree))
+
+
+def _required(items: list[tuple[object, object]]) -> Literals | None:
+    """The strings one of which every match of the sequence ``items`` holds: the best of its
+    runs of literal characters and of what each of its required parts holds."""
+    options: list[Literals | None] = []
+    run: list[str] = []
+    for op, av in items:
+        if op is _c.LITERAL and isinstance(av, int) and av < 128:
+            run.append(chr(av).lower())
+            continue
+        if op in _ZERO_WIDTH:
+            continue  # "\bno\b": the matched text still holds "no"
+        if run:
+            options.append(frozenset(["".join(run)]))
+            run = []
+        options.append(_part(op, av))
+    if run:
+        options.append(frozenset(["".join(run)]))
+    return _best(options)
+
+
+def _part(op: object, av: object) -> Literals | None:
+    """What one part of a sequence that every match goes through holds (None: nothing known)."""
+    if op is _c.SUBPATTERN:
+        return _required(list(av[3]))  # type: ignore[index]
+    if op is _c.ATOMIC_GROUP:
+        return _required(list(av))  # type: ignore[call-overload]
+    if op is _c.BRANCH:
+        branches = [_required(list(b)) for b in av[1]]  # type: ignore[index]
+        if any(b is None for b in branches):
+            return None
+        return frozenset().union(*branches)  # type: ignore[arg-type]
+    if op in _REPEATS and av[0] >= 1:  # type: ignore[index]
+        return _required(list(av[2]))  # type: ignore[index]
+    return None  # a character class, an optional part, a back-reference: nothing fixed
+
+
+def _best(options: Iterable[Literals | None]) -> Literals | None:
+    """The option whose shortest string is longest (then the one with fewest strings)."""
+    known = [o for o in options if o]
+    if not known:
+        return None
+    return max(known, key=lambda o: (min(map(len, o)), -len(o)))
+
+
+# -- ignored case without its cost -------------------------------------------------------------
+
+_IGNORECASE = re.IGNORECASE.value
+_UPPER = range(ord("A"), ord("Z") + 1)
+_LOWER = range(ord("a"), ord("z") + 1)
+
+
+class _Unsafe(Exception):
+    """A part whose lower-cased copy would not match as the ignored-case part does."""
+
+
+def lowered_copy(
+    pattern: re.Pattern[str], parsed: _parser.SubPattern | None = None
+) -> re.Pattern[str] | None:
+    """A copy of an ignored-case ``pattern`` with its letters in lower case, without ignored
+    case: on a lower-cased ASCII text it matches exactly where ``pattern`` matches the text,
+    with the same spans. None where that is not shown: a class range across letter cases
+    (``[A-z]``), a ``(?-i:...)`` part, an upper-case letter the copy would still hold (written
+    as an escape, ``\\x4B``), a non-ASCII letter that ignored case matches to an ASCII one (the
+    Kelvin sign, the long s, dotted or dotless i).
+
+    The copy lowers the letters of literals and classes, which ignored case reads as the
+    lower-case letter a lower-cased text holds there; escapes (``\\b``, ``\\W``) and the
+    ``(?P`` of named groups stay as written. ``parsed``: the pattern's parse tree, where the
+    caller has read it already."""
+    if not pattern.flags & _IGNORECASE:
+        return None
+    try:
+        if parsed is None:
+            parsed = _parser.parse(pattern.pattern, pattern.flags)
+        _check_folds(list(parsed), fold=True)
+        source = _without_inline_i(_lower_source(pattern.pattern))
+        flags = pattern.flags & ~_IGNORECASE
+        _check_folds(list(_parser.parse(source, flags)), fold=False)
+        copy = re.compile(source, flags)
+    except Exception:  # _Unsafe, re.error ("(?L)" lowered), a parser that changed shape
+        return None
+    if copy.flags & _IGNORECASE or copy.groups != pattern.groups:
+        return None
+    return copy
+
+
+def _lower_source(source: str) -> str:
+    """``source`` with its letters in lower case, but for escapes and the "(?P" of groups."""
+    out: list[str] = []
+    i = 0
+    while i < len(source):
+        if source[i] == "\\":
+            out.append(source[i : i + 2])
+            i += 2
+        elif source.startswith("(?P", i):
+            out.append("(?P")
+            i += 3
+        else:
+            out.append(source[i].lower())
+            i += 1
+    return "".join(out)
+
+
+_LEADING_FLAGS = re.compile(r"\(\?([a-z]+)\)")
+# non-ASCII letters that ignored case matches to ASCII ones: dotted and dotless i, long s, Kelvin
+_FOLDS_ONTO_ASCII = (0x130, 0x131, 0x17F, 0x212A)
+
+
+def _without_inline_i(source: str) -> str:
+    """``source`` without the "i" of a leading "(?i)" group (the copy reads lower case)."""
+    m = _LEADING_FLAGS.match(source)
+    if m is None or "i" not in m.group(1):
+        return source
+    rest = m.group(1).replace("i", "")
+    return (f"(?{rest})" if rest else "") + source[m.end() :]
+
+
+def _check_folds(items: list[tuple[object, object]], fold: bool) -> None:
+    """Raise _Unsafe at a part of a parse tree that a lower-cased copy would not read as ignored
+    case reads it: in the original (``fold``), a class range across letter cases, a "(?-i:"
+    part, a non-ASCII letter that folds onto an ASCII one; in the copy, an upper-case letter."""
+    for op, av in items:
+        if op in (_c.LITERAL, _c.NOT_LITERAL):
+            _check_char(av, fold)  # type: ignore[arg-type]
+        elif op is _c.IN:
+            for item, arg in av:  # type: ignore[attr-defined]
+                if item is _c.LITERAL:
+                    _check_char(arg, fold)
+                elif item is _c.RANGE:
+                    _check_range(*arg, fold=fold)
+        elif op is _c.SUBPATTERN:
+            if av[2] & _IGNORECASE:  # type: ignore[index]
+                raise _Unsafe("a (?-i:...) part")
+            _check_folds(list(av[3]), fold)  # type: ignore[index]
+        elif op is _c.BRANCH:
+            for branch in av[1]:  # type: ignore[index]
+                _check_folds(list(branch), fold)
+        elif op in _REPEATS:
+            _check_folds(list(av[2]), fold)  # type: ignore[index]
+        elif op in (_c.ASSERT, _c.ASSERT_NOT):
+            _check_folds(list(av[1]), fold)  # type: ignore[index]
+        elif op is _c.ATOMIC_GROUP:
+            _check_folds(list(av), fold)  # type: ignore[call-overload]
+        elif op is _c.GROUPREF_EXISTS:
+            raise _Unsafe("a conditional group")
+
+
+def _check_char(code: int, fold: bool) -> None:
+    if code in _UPPER and not fold:
+        raise _Unsafe("an upper-case letter in the lower-cased copy")
+    if code < 128:
+        return
+    char = chr(code)
+    if code in _FOLDS_ONTO_ASCII or any(
+        ord(c) < 128 for c in char.lower() + char.upper() + char.casefold()
+    ):
+        raise _Unsafe("a non-ASCII letter that folds onto an ASCII one")
+
+
+def _check_range(lo: int, hi: int, fold: bool) -> None:
+    if any(lo <= code <= hi for code in _FOLDS_ONTO_ASCII):
+        raise _Unsafe("a class range holding a letter that folds onto an ASCII one")
+    for letters in (_UPPER, _LOWER):
+        if lo <= letters[-1] and hi >= letters[0] and not (lo in letters and hi in letters):
+            raise _Unsafe("a class range across letter cases")  # [A-z], [0-Z]
+    if not fold and lo <= _UPPER[-1] and hi >= _UPPER[0]:
+        raise _Unsafe("an upper-case range in the lower-cased copy")
+
+
+# -- lower-cased texts -------------------------------------------------------------------------
+
+_LOWER_CACHE: dict[str, str | None] = {}
+_CACHE_TEXTS = 16  # texts kept (a case's input, output, and the sentences read in between)
+_CACHE_CHARS = 200_000  # longer texts are read by the patterns themselves, as before
+
+
+def lower_ascii(text: str) -> str | None:
+    """``text.lower()`` for an ASCII text of at most 200,000 characters; None for any other
+    (those go to the pattern). The last few are kept: several patterns read one text."""
+    low = _LOWER_CACHE.get(text, False)
+    if low is not False:
+        return low  # type: ignore[return-value]
+    if len(text) > _CACHE_CHARS:
+        return None
+    low = text.lower() if text.isascii() else None
+    if len(_LOWER_CACHE) >= _CACHE_TEXTS:
+        _LOWER_CACHE.clear()
+    _LOWER_CACHE[text] = low
+    return low
+
+
+# -- the wrapper -------------------------------------------------------------------------------
+
+
+class FastPattern:
+    """A compiled pattern with the exact shortcuts of this module; ``match``, ``search`` and
+    ``finditer`` answer as the pattern's own methods do, and any other attribute (``sub``,
+    ``pattern``, ``groupindex``, ...) is the pattern's.
+
+    ``hint`` (default on) looks up the pattern's strings before a search of a whole text; a
+    pattern searched in many small parts of one long text is better without it."""
+
+    __slots__ = ("_empty", "_hint", "_literals", "_lowered", "_ready", "compiled")
+
+    def __init__(self, pattern: re.Pattern[str], hint: bool = True) -> None:
+        self.compiled = pattern
+        self._hint = hint
+        self._literals: tuple[str, ...] | None = None
+        self._lowered: re.Pattern[str] | None = None
+        self._empty = True
+        self._ready = False  # the shortcuts are read on first use (not at import)
+
+    def _prepare(self) -> None:
+        """Read the shortcuts from the pattern: on first use, so that a pattern a run never
+        uses costs nothing. Two threads may both read them; they read the same."""
+        try:
+            parsed = _parser.parse(self.compiled.pattern, self.compiled.flags)
+        except Exception:  # a parser that changed shape: no shortcut, the pattern decides
+            self._ready = True
+            return
+        found = _required(list(parsed)) if self._hint else None
+        if found is not None and min(map(len, found)) >= _MIN_CHARS:
+            self._literals = tuple(sorted(found))
+        self._lowered = lowered_copy(self.compiled, parsed)
+        # a pattern that can match the empty string: finditer's steps past an empty match are
+        # the pattern's own, so it runs such a pattern's finditer itself
+        self._empty = parsed.getwidth()[0] == 0
+        self._ready = True
+
+    def shortcuts(self) -> tuple[tuple[str, ...] | None, re.Pattern[str] | None]:
+        """The strings one of which every match holds, and the lower-cased copy (None where
+        there is none)."""
+        if not self._ready:
+            self._prepare()
+        return self._literals, self._lowered
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.compiled, name)
+
+    def __repr__(self) -> str:
+        return f"FastPattern({self.compiled!r})"
+
+    def may_match(self, string: str) -> bool:
+        """False only where the pattern matches nowhere in ``string``."""
+        if not self._ready:
+            self._prepare()
+        if self._literals is None:
+            return True
+        low = lower_ascii(string)
+        if low is None:
+            return True
+        for literal in self._literals:  # noqa: SIM110 (a loop: no generator frame per call)
+            if literal in low:
+                return True
+        return False
+
+    def match(self, string: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
+        end = len(string) if endpos is None else endpos
+        if not self._ready:
+            self._prepare()
+        if self._lowered is not None:
+            low = lower_ascii(string)
+            if low is not None and self._lowered.match(low, pos, end) is None:
+                return None
+        return self.compiled.match(string, pos, end)
+
+    def search(self, string: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
+        end = len(string) if endpos is None else endpos
+        if not self._ready:
+            self._prepare()
+        if pos == 0 and end == len(string) and not self.may_match(string):
+            return None
+        low = None if self._lowered is None else lower_ascii(string)
+        if low is None:
+            return self.compiled.search(string, pos, end)
+        found = self._lowered.search(low, pos, end)  # type: ignore[union-attr]
+        return None if found is None else self.compiled.match(string, found.start(), end)
+
+    def finditer(
+        self, string: str, pos: int = 0, endpos: int | None = None
+    ) -> Iterator[re.Match[str]]:
+        end = len(string) if endpos is None else endpos
+        if not self._ready:
+            self._prepare()
+        if pos == 0 and end == len(string) and not self.may_match(string):
+            return iter(())
+        low = None if self._lowered is None or self._empty else lower_ascii(string)
+        if low is None:
+            return self.compiled.finditer(string, pos, end)
+        return self._folded_iter(string, low, pos, end)
+
+    def _folded_iter(self, string: str, low: str, pos: int, end: int) -> Iterator[re.Match[str]]:
+        for found in self._lowered.finditer(low, pos, end):  # type: ignore[union-attr]
+            m = self.compiled.match(string, found.start(), end)
+            if m is None or m.span() != found.span():  # not expected: the copy is exact
+                raise AssertionError(f"{self.compiled.pattern!r}: lowered copy disagrees")
+            yield m
+
+
+def fast_compile(pattern: str, flags: int | re.RegexFlag = 0, hint: bool = True) -> FastPattern:
+    """``re.compile(pattern, flags)`` wrapped in a :class:`FastPattern`."""
+    return FastPattern(re.compile(pattern, flags), hint=hint)
