@@ -533,8 +533,16 @@ def _joins(word: str, nxt: str) -> bool:
         return False
     if first >= 20:
         return first % 10 == 0 and second < 10 and "-" not in word  # "twenty six"
+    if _hundred_and_teen(word, second):
+        return True  # "one eighteen over seventy four": 118
     # "seven fifty", "nineteen eighty", "one twenty-five"; not "three four"
     return second >= 20 and (second % 10 == 0 or "-" in nxt)
+
+
+def _hundred_and_teen(word: str, value: float) -> bool:
+    """Whether a teen after "one" or "two" counts hundreds said the short way ("one eighteen",
+    "two ten": 118, 210), as a pressure, a rate or a weight is said."""
+    return word in ("one", "two") and 10 <= value < 20
 
 
 def _unit_and_a_half(toks: list[Token], i: int) -> tuple[int, str, str] | None:
@@ -574,7 +582,7 @@ def _short_hundreds(word: str, previous: str | None) -> bool:
     before, value = _word_value(previous), _word_value(word)
     if before is None or value is None:
         return False
-    return 0 < before < 20 and 20 <= value < 100
+    return (0 < before < 20 and 20 <= value < 100) or _hundred_and_teen(previous, value)
 
 
 def _after_point(toks: list[Token], i: int) -> bool:
@@ -747,6 +755,7 @@ class Analyzer:
                     sent_tokens[j].scope = FAMILY
             previous = sent_tokens
         _unit_said_after(doc)
+        _spoken_pressures(doc)
         _unit_of_current_dose(doc)
         _score_asked(doc)
         _unit_asked(doc)
@@ -2469,6 +2478,34 @@ def _unit_said_after(doc: AnalyzedText) -> None:
 
 
 _MORE_WORDS = frozenset({"more", "extra", "additional", "further", "less", "fewer"})
+# "one eighteen over seventy four", "120 over 80": a pressure said with "over"
+_OVER = re.compile(r"\s+over\s+$", re.IGNORECASE)
+
+
+def _spoken_pressures(doc: AnalyzedText) -> None:
+    """Two bare numbers joined by "over", the first the larger and both in the range of a
+    pressure ("one eighteen over seventy four", "a hundred and forty over ninety"), are one
+    two-part value, as "118/74" is."""
+    if " over " not in doc.text.lower():
+        return  # most texts say no pressure aloud: nothing is read
+    merged: list[Quantity] = []
+    for q in doc.quantities:
+        top = merged[-1] if merged else None
+        if (
+            top is not None
+            and top.second is None
+            and top.unit is None
+            and q.unit is None
+            and q.second is None
+            and top.sentence == q.sentence
+            and _OVER.match(doc.text[top.end : q.start]) is not None
+            and 50 <= top.value <= 300
+            and 20 <= q.value < top.value
+        ):
+            top.second, top.unit_class, top.end = q.value, "ratio", q.end
+            continue
+        merged.append(q)
+    doc.quantities = merged
 
 
 def _score_asked(doc: AnalyzedText) -> None:
