@@ -1095,6 +1095,10 @@ class Analyzer:
                         _POSITIVE.match(first) or _NEGATIVE.match(first)
                     ):
                         reply = first + "."
+                    elif _echoes_as_fact(first, sents[idxs[-1]].text):
+                        # "Did you black out? - I don't think so. - Wife: He was out.": the
+                        # witness states as fact what was asked, in its words
+                        reply = "yes."
             # "Do you drink? Excessive drinking can hurt the liver. - No, I do not.": the answer
             # is to the turn's last question, not to what it said after it
             target = next(
@@ -2714,7 +2718,8 @@ def _affirm_last_denied(
 
 def _corrected(reply: str, following: list[str]) -> str:
     """The reply a speaker corrects in the next sentences of the turn ("No. Well... actually,
-    yes, a tightness on Tuesday." answers yes); the first reply where none corrects it."""
+    yes, a tightness on Tuesday." answers yes; "No... well. Sometimes at night." too); the
+    first reply where none corrects it."""
     bare = _BARE_ANSWER.match(reply) or re.fullmatch(r"(yes|yeah|no)\W*", reply)
     if bare is None:
         return reply
@@ -2722,7 +2727,87 @@ def _corrected(reply: str, following: list[str]) -> str:
         match = _CORRECTION.match(text.strip())
         if match is not None:
             return match.group(1).lower() + "."
+    if following and _hedged_yes(reply, following[0]):
+        return "yes."
     return reply
+
+
+# a no the speaker hedges at once ("No... well.", "No. Well..."), then a yes of degree
+_HEDGED_NO = re.compile(
+    r"(?:no|nope|nah)\b[\s,.\u2026]*(?:well|hmm+|um+|erm|actually|i mean)\b[\s,.\u2026]*",
+    re.IGNORECASE,
+)
+
+
+def _hedged_yes(reply: str, following: str) -> bool:
+    """Whether a no that the speaker hedges with "well" is taken back by the next sentence's
+    yes of degree ("No... well. Sometimes at night I think ..."): a plain "No. Sometimes I get
+    heartburn" is no such correction."""
+    joined = f"{reply.strip()} {following.strip()}"
+    hedge = _HEDGED_NO.match(joined)
+    return hedge is not None and _POSITIVE.match(joined[hedge.end() :].lower()) is not None
+
+
+# words of a witness's statement that say nothing of what was asked ("he was out": "out")
+_ECHO_FUNCTION_WORDS = frozenset(
+    [
+        "he",
+        "she",
+        "they",
+        "it",
+        "i",
+        "you",
+        "we",
+        "was",
+        "were",
+        "is",
+        "are",
+        "did",
+        "do",
+        "does",
+        "has",
+        "have",
+        "had",
+        "the",
+        "a",
+        "an",
+        "and",
+        "but",
+        "so",
+        "well",
+        "oh",
+        "yes",
+        "no",
+        "him",
+        "her",
+        "them",
+        "his",
+        "their",
+        "me",
+        "my",
+        "your",
+        "our",
+        "that",
+        "this",
+        "there",
+        "then",
+        "just",
+        "really",
+    ]
+)
+_NOT_ECHOED = _ECHO_FUNCTION_WORDS | STOPWORDS | terms.GENERIC_WORDS
+_NEGATION_WORD = re.compile(r"\b(?:no|not|never|didn'?t|wasn'?t|weren'?t|hasn'?t|hadn'?t|n't)\b")
+
+
+def _echoes_as_fact(first: str, question: str) -> bool:
+    """Whether a third speaker's short first clause states as fact, with no negation, a word
+    of the question just answered ("Did you black out?" - "He was out."; "Did she have a
+    temperature?" - "She did have a temperature last night")."""
+    words = re.findall(r"[a-z']+", first)
+    if not words or len(words) > 8 or _NEGATION_WORD.search(first) or first.endswith("?"):
+        return False
+    asked = set(re.findall(r"[a-z']+", question.lower())) - _NOT_ECHOED
+    return bool(asked & (set(words) - _NOT_ECHOED))
 
 
 def _says_yes(answer: str) -> bool:

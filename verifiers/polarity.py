@@ -25,6 +25,7 @@ from medfact.analysis import (
     UNCERTAIN,
     AnalyzedText,
     Token,
+    concept_key,
     is_clinical,
     is_content,
     is_relative,
@@ -1438,14 +1439,47 @@ def _modifier(tokens: list[Token], i: int) -> str | None:
     if i == 0:
         return None
     prev = tokens[i - 1]
+    if (
+        prev.stem == tokens[i].stem
+        and prev.sentence == tokens[i].sentence
+        and concept_key(prev.text) != prev.stem
+    ):
+        # "knock himself out", "loss of consciousness": a phrase keyed as one word has the
+        # modifier of its first word, not its own words ("drinks alcohol" is two words)
+        return _modifier(tokens, i - 1)
     # "wheezes, rales": a list, not a modifier; "chest pain" / "chest-pain": a modifier
     if (
         prev.sentence != tokens[i].sentence
         or not (is_content(prev) or prev.text == "back")  # "back pain" is no "chest pain"
         or prev.end < tokens[i].start - 1
+        or prev.text in _NOT_MODIFIERS  # "he didn't knock himself out"
     ):
         return _of_complement(tokens, i)
     return prev.stem
+
+
+# negated auxiliaries: they deny what follows, they do not say which kind it is
+_NOT_MODIFIERS = frozenset(
+    [
+        "didn't",
+        "don't",
+        "doesn't",
+        "wasn't",
+        "weren't",
+        "isn't",
+        "aren't",
+        "hasn't",
+        "haven't",
+        "hadn't",
+        "won't",
+        "can't",
+        "couldn't",
+        "wouldn't",
+        "shouldn't",
+        "never",
+        "not",
+    ]
+)
 
 
 def _of_complement(tokens: list[Token], i: int) -> str | None:
