@@ -533,16 +533,36 @@ def _joins(word: str, nxt: str) -> bool:
         return False
     if first >= 20:
         return first % 10 == 0 and second < 10 and "-" not in word  # "twenty six"
-    if _hundred_and_teen(word, second):
-        return True  # "one eighteen over seventy four": 118
     # "seven fifty", "nineteen eighty", "one twenty-five"; not "three four"
     return second >= 20 and (second % 10 == 0 or "-" in nxt)
 
 
 def _hundred_and_teen(word: str, value: float) -> bool:
-    """Whether a teen after "one" or "two" counts hundreds said the short way ("one eighteen",
-    "two ten": 118, 210), as a pressure, a rate or a weight is said."""
+    """Whether a teen after "one" or "two" may count hundreds said the short way ("one
+    eighteen", "two ten": 118, 210), as a pressure, a rate or a weight is said."""
     return word in ("one", "two") and 10 <= value < 20
+
+
+# what a vital sign said the short way comes after ("heart rate one sixteen") or before ("one
+# eighteen over seventy", "one twelve beats a minute")
+_VITAL_BEFORE = frozenset(
+    ["rate", "pulse", "pressure", "bp", "hr", "systolic", "weight", "weighs", "sugar", "glucose"]
+    + ["over"]  # a pressure's second part ("two hundred over one ten")
+)
+_VITAL_AFTER = frozenset(["over", "beats", "bpm", "systolic", "pounds", "lbs"])
+
+
+def _teen_hundreds(toks: list[Token], j: int) -> bool:
+    """Whether "one"/"two" at ``toks[j]`` and the teen after it are one vital sign's value
+    ("blood pressure one eighteen over seventy four" is 118/74); elsewhere they are two
+    numbers ("one ten milligram tablet", "at one fifteen")."""
+    if j + 1 >= len(toks) or not _hundred_and_teen(
+        toks[j].text, _word_value(toks[j + 1].text) or 0
+    ):
+        return False
+    before = toks[j - 1].text if j > 0 else ""
+    after = toks[j + 2].text if j + 2 < len(toks) else ""
+    return before in _VITAL_BEFORE or after in _VITAL_AFTER
 
 
 def _unit_and_a_half(toks: list[Token], i: int) -> tuple[int, str, str] | None:
@@ -627,8 +647,10 @@ def _continues_number(toks: list[Token], i: int) -> bool:
         return True  # "point two one": digits, each said
     if nxt == "oh" and toks[i].text in _DIGIT_WORDS and after in _DIGIT_WORDS:
         return _adjacent(toks, i + 1)  # "one oh four": 104, read at its last word
-    return _joins(toks[i].text, nxt) or (
-        nxt == "and" and toks[i].text in _MULTIPLIERS and _word_value(after) is not None
+    return (
+        _joins(toks[i].text, nxt)
+        or (nxt == "and" and toks[i].text in _MULTIPLIERS and _word_value(after) is not None)
+        or _teen_hundreds(toks, i)
     )
 
 
@@ -654,8 +676,10 @@ def _compound_number(toks: list[Token], last: int) -> tuple[float, int]:
             if _ends_tens_pair(toks, j):
                 break  # "twenty four twenty six": the 26 ends here
             joins = word == "and" and j > 0 and toks[j - 1].text in _MULTIPLIERS
-            counts = _joins(word, following) or (
-                _after_point(toks, j) and _word_value(word) is not None
+            counts = (
+                _joins(word, following)
+                or (_after_point(toks, j) and _word_value(word) is not None)
+                or (following == toks[j + 1].text and _teen_hundreds(toks, j))
             )
             if joins or counts:
                 words.append(word)
@@ -2483,13 +2507,13 @@ def _unit_said_after(doc: AnalyzedText) -> None:
 
 _MORE_WORDS = frozenset({"more", "extra", "additional", "further", "less", "fewer"})
 # "one eighteen over seventy four", "120 over 80": a pressure said with "over"
-_OVER = re.compile(r"\s+over\s+$", re.IGNORECASE)
+_OVER = re.compile(r"\s+over\s+(?:a\s+)?$", re.IGNORECASE)
 
 
 def _spoken_pressures(doc: AnalyzedText) -> None:
     """Two bare numbers joined by "over", the first the larger and both in the range of a
-    pressure ("one eighteen over seventy four", "a hundred and forty over ninety"), are one
-    two-part value, as "118/74" is."""
+    pressure ("one eighteen over seventy four", "two hundred over one ten", "one seventy over a
+    hundred"), are one two-part value, as "118/74" is."""
     if " over " not in doc.text.lower():
         return  # most texts say no pressure aloud: nothing is read
     merged: list[Quantity] = []

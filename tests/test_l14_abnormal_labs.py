@@ -39,6 +39,8 @@ def test_an_abnormal_value_inside_the_critical_limits_dropped_is_an_omission() -
     # twin: the output keeps the value, or names the abnormality
     assert _abnormal(out + " Na 127.", _SODIUM) == []
     assert _abnormal(out + " Hyponatraemia.", _SODIUM) == []
+    assert _abnormal(out + " Low sodium.", _SODIUM) == []
+    assert _abnormal(out + " Na is low.", _SODIUM) == []
     # control: a value inside the reference range is no omission
     assert _abnormal(out, _SODIUM.replace("127", "138")) == []
 
@@ -68,6 +70,8 @@ def test_a_spoken_potassium_is_read_and_another_value_of_it_is_no_omission() -> 
     assert _abnormal("Ramipril stopped.", ctx) == [(said, "abnormal value")]
     # an output that gives the analyte another value is a changed value, not an omission
     assert _abnormal("K 4.7. Ramipril stopped.", ctx) == []
+    # a diet named after the analyte does not keep its result
+    assert _abnormal("Ramipril stopped; low-potassium diet.", ctx) == [(said, "abnormal value")]
 
 
 def test_a_broken_range_table_names_the_analyte_and_the_field(monkeypatch) -> None:

@@ -64,3 +64,10 @@ def test_a_note_s_loss_of_consciousness_is_the_speaker_s_knocked_herself_out() -
     # control: a tooth knocked out is no loss of consciousness
     tooth = "Mum: she fell off the swing and her front tooth got knocked out"
     assert _flips("Fall from swing, tooth avulsed. No LOC.", tooth) == []
+
+
+def test_poor_sleep_is_told_by_its_degree_not_a_flip_of_i_don_t_sleep() -> None:
+    ctx = "Patient: since the divorce I don't sleep, maybe three hours"
+    assert _flips("Low mood; poor sleep (~3 h).", ctx) == []
+    # twin: sleep said normal against the denial is still a flip
+    assert len(_flips("Sleep normal.", ctx)) == 1

@@ -25,10 +25,14 @@ def test_a_pressure_said_with_over_is_one_two_part_value() -> None:
     assert [v[2] for v in _values("weight went from seventy over to eighty")] == [None, None]
 
 
-def test_a_teen_after_one_or_two_counts_hundreds() -> None:
+def test_a_teen_after_one_or_two_counts_hundreds_where_a_vital_sign_is_said() -> None:
     assert _values("heart rate one sixteen") == [("one sixteen", 116.0, None)]
     assert _values("weighs two ten pounds")[0][1] == 210.0
-    # control: a units word before another units word is still two numbers
+    assert _values("BP two hundred over one ten") == [("two hundred over one ten", 200.0, 110.0)]
+    assert _values("pressure one seventy over a hundred")[0][1:] == (170.0, 100.0)
+    # controls: a tablet's strength and a clock time stay two numbers, as does a range
+    assert [v[1] for v in _values("take one ten milligram tablet")] == [1.0, 10.0]
+    assert [v[1] for v in _values("we met at one fifteen today")] == [1.0, 15.0]
     assert [v[1] for v in _values("three four days ago")] == [3.0, 4.0]
 
 

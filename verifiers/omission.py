@@ -399,6 +399,24 @@ def _in_abnormal_range(
     ]
 
 
+_ABNORMAL_WORDS = (
+    "low|high|raised|elevated|reduced|deranged|abnormal|rising|falling|increased|decreased"
+    "|borderline"
+)
+
+
+def _abnormality_said(text: str, lab: Lab) -> bool:
+    """Whether ``text`` names the analyte with a word of its abnormality ("low potassium",
+    "sodium is low", "Hb down", "K \u2191"); not a hyphened diet ("low-potassium diet")."""
+    name = lab.pattern.pattern
+    before = rf"(?i:\b(?:{_ABNORMAL_WORDS})\s+(?:serum\s+)?){name}"
+    after = (
+        rf"{name}\s*(?i:(?:level\s+)?(?:is\s+|was\s+|now\s+)?(?:{_ABNORMAL_WORDS}|up|down)\b"
+        r"|[\u2191\u2193])"
+    )
+    return re.search(f"{before}|{after}", text) is not None
+
+
 # words that date a result before another: "it was 134 in January", "down from 5.1", "baseline"
 _EARLIER = re.compile(
     r"\b(?:was|were|from|previous(?:ly)?|prior|baseline|before|last|ago|earlier|used to be|"
@@ -768,6 +786,8 @@ class OmissionRule(Rule):
         for lab, value, start, end in abnormal:
             if lab.name in given or (lab.states is not None and lab.states.search(out.text)):
                 continue
+            if _abnormality_said(out.text, lab):
+                continue  # "low potassium", "Hb down": the abnormality kept, in words
             given.add(lab.name)  # one finding per analyte
             digits = re.findall(r"\d+(?:[.,]\d+)*", ctx.text[start:end])
             if digits and _number_in(out.text, digits[-1]):

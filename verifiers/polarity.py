@@ -1283,7 +1283,7 @@ _MEASURES = (
     + ("satur", "sat")  # "oxygen saturation" is measured, "needed oxygen" is given
 )
 # faculties a note tells by degree, and the words that tell it
-_DEGREE_NOUNS = frozenset({"appetite", "energy", "libido", "concentration", "stamina"})
+_DEGREE_NOUNS = frozenset({"appetite", "energy", "libido", "concentration", "stamina", "sleep"})
 _DEGREE_WORDS = frozenset(
     {"poor", "decreased", "reduced", "low", "little", "much", "good", "great", "increased"}
     | {"diminished", "less", "more", "loss", "lack", "lost", "normal", "fair", "better", "worse"}
