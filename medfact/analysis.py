@@ -2635,11 +2635,41 @@ _HEADER_NAMES = frozenset(
 )
 
 
+# a speaker who takes back what they just said, mid-sentence, and says the opposite
+_TAKEN_BACK = re.compile(
+    r"\b(?:(?:i'?m\s+gon\s*na|let\s+me|i'?ll|i\s+(?:want|need)\s+to)\s+change\s+that"
+    r"|i\s+take\s+that\s+back"
+    r"|actually\s+(?:i|he|she|we)\s+(?:did|do|does|have|has|had|was)\b)",
+    re.IGNORECASE,
+)
+
+
+def _corrected_in_sentence(doc: AnalyzedText, sent: Sentence, toks: list[Token]) -> None:
+    """A denial the speaker takes back later in the same sentence, naming it again affirmed
+    ("i've never broken a bone actually no i'm gonna change that actually i did break my
+    arm"): the denied words named again after the take-back are affirmed."""
+    low = sent.text.lower()
+    quick = "actually" in low or "change that" in low or "take that back" in low
+    if not quick or not toks or toks[0].speaker in _CLINICIANS:
+        return  # most sentences take nothing back: the pattern is not run
+    m = _TAKEN_BACK.search(doc.text, sent.span[0], sent.span[1])
+    if m is None:
+        return
+    named = {
+        t.stem for t in toks if t.start >= m.start() and is_content(t) and t.polarity != NEGATED
+    }
+    for tok in toks:
+        if tok.start < m.start() and tok.polarity == NEGATED and tok.stem in named:
+            tok.polarity = AFFIRMED
+
+
 def _late_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) -> None:
     """A denial the speaker takes back turns later ("Any blood? - No. ... - Oh, actually, the
     blood. There was once a streak of red."): the denied words the later sentence names again
-    are affirmed."""
+    are affirmed; so are those the speaker takes back later in the same sentence ("i have
+    never broken a bone actually no i'm gonna change that actually i did break my arm")."""
     for sent in doc.sentences:
+        _corrected_in_sentence(doc, sent, by_sentence.get(sent.index, []))
         if not _LATE_CORRECTION.search(sent.text):
             continue
         toks = by_sentence.get(sent.index, [])

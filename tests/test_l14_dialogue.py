@@ -71,3 +71,19 @@ def test_poor_sleep_is_told_by_its_degree_not_a_flip_of_i_don_t_sleep() -> None:
     assert _flips("Low mood; poor sleep (~3 h).", ctx) == []
     # twin: sleep said normal against the denial is still a flip
     assert len(_flips("Sleep normal.", ctx)) == 1
+
+
+_TAKEN_BACK = (
+    "[doctor] any operations in the past\n"
+    "[patient] no i've never had surgery actually no let me change that actually i did have "
+    "surgery on my wrist when i was twelve"
+)
+
+
+def test_a_denial_taken_back_later_in_the_same_sentence_is_affirmed() -> None:
+    assert _flips("Past surgical history: wrist surgery aged 12.", _TAKEN_BACK) == []
+    # twin: the note that keeps the first denial contradicts the correction
+    assert len(_flips("No previous surgery.", _TAKEN_BACK)) == 1
+    # control: a denial with no take-back stays a denial
+    plain = "[doctor] any operations in the past\n[patient] no i've never had surgery"
+    assert len(_flips("Past surgical history: wrist surgery aged 12.", plain)) == 1

@@ -517,7 +517,11 @@ class NegationRule(Rule):
                     seen_sentences.add(key)
                     findings.append(moved)
                     continue
-            mentions = [m for m in asserted if _comparable(tok, m)]
+            mentions = [
+                m
+                for m in asserted
+                if _comparable(tok, m) or _never_against_past(tok, view.output.text, m, ctx.text)
+            ]
             if not mentions:
                 continue
             polarities = {m.polarity for m in mentions}
@@ -1419,6 +1423,20 @@ def _upper_line(text: str, start: int, end: int) -> bool:
         return False  # the line runs past the bound: no header
     line = text[before + 1 : hi if after < 0 else after].strip()
     return line.isupper() and len(line.split()) <= 4
+
+
+def _never_against_past(tok: Token, text: str, mention: Token, ctx_text: str) -> bool:
+    """Whether one of two mentions, one of the patient's past and one of now, is denied with
+    "never", which denies the past too ("never intensive care" against "prior PICU
+    admission"; "never had a seizure" against "seizures as a child")."""
+    if {tok.scope, mention.scope} != {CURRENT, HISTORY}:
+        return False
+    return any(
+        t.polarity == NEGATED
+        and t.trigger is not None
+        and where[t.trigger : t.trigger + 5].lower() == "never"
+        for t, where in ((tok, text), (mention, ctx_text))
+    )
 
 
 def _comparable(tok: Token, mention: Token) -> bool:
