@@ -538,6 +538,34 @@ def _joins(word: str, nxt: str) -> bool:
     return second >= 20 and (second % 10 == 0 or "-" in nxt)
 
 
+def _hundred_and_teen(word: str, value: float) -> bool:
+    """Whether a teen after "one" or "two" may count hundreds said the short way ("one
+    eighteen", "two ten": 118, 210), as a pressure, a rate or a weight is said."""
+    return word in ("one", "two") and 10 <= value < 20
+
+
+# what a vital sign said the short way comes after ("heart rate one sixteen") or before ("one
+# eighteen over seventy", "one twelve beats a minute")
+_VITAL_BEFORE = frozenset(
+    ["rate", "pulse", "pressure", "bp", "hr", "systolic", "weight", "weighs", "sugar", "glucose"]
+    + ["over"]  # a pressure's second part ("two hundred over one ten")
+)
+_VITAL_AFTER = frozenset(["over", "beats", "bpm", "systolic", "pounds", "lbs"])
+
+
+def _teen_hundreds(toks: list[Token], j: int) -> bool:
+    """Whether "one"/"two" at ``toks[j]`` and the teen after it are one vital sign's value
+    ("blood pressure one eighteen over seventy four" is 118/74); elsewhere they are two
+    numbers ("one ten milligram tablet", "at one fifteen")."""
+    if j + 1 >= len(toks) or not _hundred_and_teen(
+        toks[j].text, _word_value(toks[j + 1].text) or 0
+    ):
+        return False
+    before = toks[j - 1].text if j > 0 else ""
+    after = toks[j + 2].text if j + 2 < len(toks) else ""
+    return before in _VITAL_BEFORE or after in _VITAL_AFTER
+
+
 def _unit_and_a_half(toks: list[Token], i: int) -> tuple[int, str, str] | None:
     """For "half" ending "a(n)/one <unit> and a half" ("an hour and a half"): the index of the
     phrase's first token and the unit's class and name; None otherwise."""
@@ -575,7 +603,7 @@ def _short_hundreds(word: str, previous: str | None) -> bool:
     before, value = _word_value(previous), _word_value(word)
     if before is None or value is None:
         return False
-    return 0 < before < 20 and 20 <= value < 100
+    return (0 < before < 20 and 20 <= value < 100) or _hundred_and_teen(previous, value)
 
 
 def _after_point(toks: list[Token], i: int) -> bool:
@@ -620,8 +648,10 @@ def _continues_number(toks: list[Token], i: int) -> bool:
         return True  # "point two one": digits, each said
     if nxt == "oh" and toks[i].text in _DIGIT_WORDS and after in _DIGIT_WORDS:
         return _adjacent(toks, i + 1)  # "one oh four": 104, read at its last word
-    return _joins(toks[i].text, nxt) or (
-        nxt == "and" and toks[i].text in _MULTIPLIERS and _word_value(after) is not None
+    return (
+        _joins(toks[i].text, nxt)
+        or (nxt == "and" and toks[i].text in _MULTIPLIERS and _word_value(after) is not None)
+        or _teen_hundreds(toks, i)
     )
 
 
@@ -647,8 +677,10 @@ def _compound_number(toks: list[Token], last: int) -> tuple[float, int]:
             if _ends_tens_pair(toks, j):
                 break  # "twenty four twenty six": the 26 ends here
             joins = word == "and" and j > 0 and toks[j - 1].text in _MULTIPLIERS
-            counts = _joins(word, following) or (
-                _after_point(toks, j) and _word_value(word) is not None
+            counts = (
+                _joins(word, following)
+                or (_after_point(toks, j) and _word_value(word) is not None)
+                or (following == toks[j + 1].text and _teen_hundreds(toks, j))
             )
             if joins or counts:
                 words.append(word)
@@ -748,6 +780,7 @@ class Analyzer:
                     sent_tokens[j].scope = FAMILY
             previous = sent_tokens
         _unit_said_after(doc)
+        _spoken_pressures(doc)
         _unit_of_current_dose(doc)
         _score_asked(doc)
         _unit_asked(doc)
@@ -1126,6 +1159,10 @@ class Analyzer:
                         _POSITIVE.match(first) or _NEGATIVE.match(first)
                     ):
                         reply = first + "."
+                    elif _echoes_as_fact(first, sents[idxs[-1]].text):
+                        # "Did you black out? - I don't think so. - Wife: He was out.": the
+                        # witness states as fact what was asked, in its words
+                        reply = "yes."
             # "Do you drink? Excessive drinking can hurt the liver. - No, I do not.": the answer
             # is to the turn's last question, not to what it said after it
             target = next(
@@ -2568,6 +2605,34 @@ def _unit_said_after(doc: AnalyzedText) -> None:
 
 
 _MORE_WORDS = frozenset({"more", "extra", "additional", "further", "less", "fewer"})
+# "one eighteen over seventy four", "120 over 80": a pressure said with "over"
+_OVER = re.compile(r"\s+over\s+(?:a\s+)?$", re.IGNORECASE)
+
+
+def _spoken_pressures(doc: AnalyzedText) -> None:
+    """Two bare numbers joined by "over", the first the larger and both in the range of a
+    pressure ("one eighteen over seventy four", "two hundred over one ten", "one seventy over a
+    hundred"), are one two-part value, as "118/74" is."""
+    if " over " not in doc.text.lower():
+        return  # most texts say no pressure aloud: nothing is read
+    merged: list[Quantity] = []
+    for q in doc.quantities:
+        top = merged[-1] if merged else None
+        if (
+            top is not None
+            and top.second is None
+            and top.unit is None
+            and q.unit is None
+            and q.second is None
+            and top.sentence == q.sentence
+            and _OVER.match(doc.text[top.end : q.start]) is not None
+            and 50 <= top.value <= 300
+            and 20 <= q.value < top.value
+        ):
+            top.second, top.unit_class, top.end = q.value, "ratio", q.end
+            continue
+        merged.append(q)
+    doc.quantities = merged
 
 
 def _score_asked(doc: AnalyzedText) -> None:
@@ -2669,13 +2734,41 @@ _HEADER_NAMES = frozenset(
 )
 
 
+# a speaker who takes back what they just said, mid-sentence, and says the opposite
+_TAKEN_BACK = re.compile(
+    r"\b(?:(?:i'?m\s+gon\s*na|let\s+me|i'?ll|i\s+(?:want|need)\s+to)\s+change\s+that"
+    r"|i\s+take\s+that\s+back"
+    r"|actually\s+(?:i|he|she|we)\s+(?:did|do|does|have|has|had|was)\b)",
+    re.IGNORECASE,
+)
+
+
+def _corrected_in_sentence(doc: AnalyzedText, sent: Sentence, toks: list[Token]) -> None:
+    """A denial the speaker takes back later in the same sentence, naming it again affirmed
+    ("i've never broken a bone actually no i'm gonna change that actually i did break my
+    arm"): the denied words named again after the take-back are affirmed."""
+    low = sent.text.lower()
+    quick = "actually" in low or "change that" in low or "take that back" in low
+    if not quick or not toks or toks[0].speaker in _CLINICIANS:
+        return  # most sentences take nothing back: the pattern is not run
+    m = _TAKEN_BACK.search(doc.text, sent.span[0], sent.span[1])
+    if m is None:
+        return
+    named = {
+        t.stem for t in toks if t.start >= m.start() and is_content(t) and t.polarity != NEGATED
+    }
+    for tok in toks:
+        if tok.start < m.start() and tok.polarity == NEGATED and tok.stem in named:
+            tok.polarity = AFFIRMED
+
+
 def _late_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) -> None:
     """A denial the speaker takes back turns later ("Any blood? - No. ... - Oh, actually, the
     blood. There was once a streak of red."): the denied words the later sentence names again
-    are affirmed."""
-    if not _LATE_CORRECTION.may_match("\n".join(s.text for s in doc.sentences)):
-        return  # no sentence holds a word every correction needs (most texts)
+    are affirmed; so are those the speaker takes back later in the same sentence ("i have
+    never broken a bone actually no i'm gonna change that actually i did break my arm")."""
     for sent in doc.sentences:
+        _corrected_in_sentence(doc, sent, by_sentence.get(sent.index, []))
         if not _LATE_CORRECTION.search(sent.text):
             continue
         toks = by_sentence.get(sent.index, [])
@@ -2778,7 +2871,8 @@ def _affirm_last_denied(
 
 def _corrected(reply: str, following: list[str]) -> str:
     """The reply a speaker corrects in the next sentences of the turn ("No. Well... actually,
-    yes, a tightness on Tuesday." answers yes); the first reply where none corrects it."""
+    yes, a tightness on Tuesday." answers yes; "No... well. Sometimes at night." too); the
+    first reply where none corrects it."""
     bare = _BARE_ANSWER.match(reply) or re.fullmatch(r"(yes|yeah|no)\W*", reply)
     if bare is None:
         return reply
@@ -2786,6 +2880,8 @@ def _corrected(reply: str, following: list[str]) -> str:
         match = _CORRECTION.match(text.strip())
         if match is not None:
             return match.group(1).lower() + "."
+    if following and _hedged_yes(reply, following[0]):
+        return "yes."
     return reply
 
 
@@ -2815,6 +2911,84 @@ def _narrowed_to(toks: list[Token], said: set[str]) -> int:
                 return k
             return 0
     return 0
+
+
+# a no the speaker hedges at once ("No... well.", "No. Well..."), then a yes of degree
+_HEDGED_NO = re.compile(
+    r"(?:no|nope|nah)\b[\s,.\u2026]*(?:well|hmm+|um+|erm|actually|i mean)\b[\s,.\u2026]*",
+    re.IGNORECASE,
+)
+
+
+def _hedged_yes(reply: str, following: str) -> bool:
+    """Whether a no that the speaker hedges with "well" is taken back by the next sentence's
+    yes of degree ("No... well. Sometimes at night I think ..."): a plain "No. Sometimes I get
+    heartburn" is no such correction."""
+    joined = f"{reply.strip()} {following.strip()}"
+    hedge = _HEDGED_NO.match(joined)
+    return hedge is not None and _POSITIVE.match(joined[hedge.end() :].lower()) is not None
+
+
+# words of a witness's statement that say nothing of what was asked ("he was out": "out")
+_ECHO_FUNCTION_WORDS = frozenset(
+    [
+        "he",
+        "she",
+        "they",
+        "it",
+        "i",
+        "you",
+        "we",
+        "was",
+        "were",
+        "is",
+        "are",
+        "did",
+        "do",
+        "does",
+        "has",
+        "have",
+        "had",
+        "the",
+        "a",
+        "an",
+        "and",
+        "but",
+        "so",
+        "well",
+        "oh",
+        "yes",
+        "no",
+        "him",
+        "her",
+        "them",
+        "his",
+        "their",
+        "me",
+        "my",
+        "your",
+        "our",
+        "that",
+        "this",
+        "there",
+        "then",
+        "just",
+        "really",
+    ]
+)
+_NOT_ECHOED = _ECHO_FUNCTION_WORDS | STOPWORDS | terms.GENERIC_WORDS
+_NEGATION_WORD = re.compile(r"\b(?:no|not|never|didn'?t|wasn'?t|weren'?t|hasn'?t|hadn'?t|n't)\b")
+
+
+def _echoes_as_fact(first: str, question: str) -> bool:
+    """Whether a third speaker's short first clause states as fact, with no negation, a word
+    of the question just answered ("Did you black out?" - "He was out."; "Did she have a
+    temperature?" - "She did have a temperature last night")."""
+    words = re.findall(r"[a-z']+", first)
+    if not words or len(words) > 8 or _NEGATION_WORD.search(first) or first.endswith("?"):
+        return False
+    asked = set(re.findall(r"[a-z']+", question.lower())) - _NOT_ECHOED
+    return bool(asked & (set(words) - _NOT_ECHOED))
 
 
 def _says_yes(answer: str) -> bool:

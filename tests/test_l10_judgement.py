@@ -166,10 +166,11 @@ def test_a_bound_is_no_negation() -> None:
 
 
 def _quantities(text: str) -> list[float]:
-    return [q.value for q in analysed(text).output.quantities]
+    return [v for q in analysed(text).output.quantities for v in (q.value, q.second) if v]
 
 
 def test_three_digits_said_one_by_one_are_one_number() -> None:
+    # (session 14: "one oh two over sixty four" is one pressure, 102/64, its parts listed)
     assert _quantities("heart rate one oh four, blood pressure one oh two over sixty four") == [
         104.0,
         102.0,

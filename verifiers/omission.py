@@ -207,6 +207,46 @@ LABS += (
         states=r"hypox|desaturat",
     ),
 )
+_RANGE_TABLE = "lab_ranges.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class LabRange:
+    """An analyte's abnormal (not yet critical) limits and the change between two results of
+    one input that counts as large (medfact/lexicon/data/lab_ranges.toml)."""
+
+    low: float | None = None
+    high: float | None = None
+    delta: float | None = None
+
+    def abnormal(self, value: float) -> bool:
+        """Whether ``value`` lies outside the limits."""
+        return (self.low is not None and value < self.low) or (
+            self.high is not None and value > self.high
+        )
+
+
+def _read_lab_ranges() -> dict[str, LabRange]:
+    """The [lab.*] tables of lab_ranges.toml by analyte name; a ConfigError naming the analyte
+    and the field for a name LABS does not know or a limit that is not a number."""
+    names = {lab.name for lab in LABS}
+    ranges = {}
+    for name, entry in read_tables(_RANGE_TABLE).get("lab", {}).items():
+        where = f"lexicon table data/{_RANGE_TABLE}, lab {name!r}"
+        if name not in names:
+            raise ConfigError(f"{where}: no analyte of that name (known: {sorted(names)})")
+        limits = {}
+        for field in ("low", "high", "delta"):
+            value = entry.get(field)
+            numeric = isinstance(value, int | float) and not isinstance(value, bool)
+            if value is not None and not numeric:
+                raise ConfigError(f"{where}, field {field!r}: must be a number; received {value!r}")
+            limits[field] = None if value is None else float(value)
+        ranges[name] = LabRange(**limits)
+    return ranges
+
+
+LAB_RANGES: dict[str, LabRange] = _read_lab_ranges()
 _DIAGNOSTIC = re.compile(
     r"\b(?:diagnos\w*|found to have|consistent with|confirm\w*|shows?|showed|reveal\w*|"
     r"demonstrat\w*|new(?:ly)?|positive for|incidental\w*|identified|evidence of)\b|"
@@ -404,6 +444,62 @@ def _in_critical_range(
         for lab, value, start, end in values
         if (lab.low is not None and value < lab.low) or (lab.high is not None and value > lab.high)
     ]
+
+
+def _in_abnormal_range(
+    values: list[tuple[Lab, float, int, int]],
+) -> list[tuple[Lab, float, int, int]]:
+    """The values outside their analyte's abnormal limits (lab_ranges.toml) but inside its
+    critical ones."""
+    critical = set(_in_critical_range(values))
+    return [
+        v
+        for v in values
+        if v not in critical and (r := LAB_RANGES.get(v[0].name)) is not None and r.abnormal(v[1])
+    ]
+
+
+_ABNORMAL_WORDS = (
+    "low|high|raised|elevated|reduced|deranged|abnormal|rising|falling|increased|decreased"
+    "|borderline"
+)
+
+
+def _abnormality_said(text: str, lab: Lab) -> bool:
+    """Whether ``text`` names the analyte with a word of its abnormality ("low potassium",
+    "sodium is low", "Hb down", "K \u2191"); not a hyphened diet ("low-potassium diet")."""
+    name = lab.pattern.pattern
+    before = rf"(?i:\b(?:{_ABNORMAL_WORDS})\s+(?:serum\s+)?){name}"
+    after = (
+        rf"{name}\s*(?i:(?:level\s+)?(?:is\s+|was\s+|now\s+)?(?:{_ABNORMAL_WORDS}|up|down)\b"
+        r"|[\u2191\u2193])"
+    )
+    return re.search(f"{before}|{after}", text) is not None
+
+
+# words that date a result before another: "it was 134 in January", "down from 5.1", "baseline"
+_EARLIER = re.compile(
+    r"\b(?:was|were|from|previous(?:ly)?|prior|baseline|before|last|ago|earlier|used to be|"
+    r"on admission|pre-?op\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def _earlier_result(
+    text: str, lab: Lab, value: float, values: list[tuple[Lab, float, int, int]]
+) -> tuple[int, int] | None:
+    """The span of another result of ``lab`` in ``values`` that differs from ``value`` by at
+    least the analyte's delta and is dated before it ("Hb 71, it was 134 in January"); None
+    when there is none."""
+    delta = LAB_RANGES[lab.name].delta
+    if delta is None:
+        return None
+    for other, earlier, start, end in values:
+        if other.name != lab.name or abs(earlier - value) < delta:
+            continue
+        if _EARLIER.search(text, max(start, end - 40), min(len(text), end + 20)):
+            return start, end
+    return None
 
 
 def lab_values(doc: AnalyzedText) -> list[tuple[Lab, float, int, int]]:
@@ -605,6 +701,7 @@ class OmissionRule(Rule):
         diagnosis_risk: int = 3,
         red_flag_risk: int = 3,
         named_lab_risk: int = 3,
+        abnormal_lab_risk: int = 3,
     ) -> None:
         self.drug_risk = drug_risk
         self.finding_risk = finding_risk
@@ -617,6 +714,7 @@ class OmissionRule(Rule):
         self.diagnosis_risk = diagnosis_risk
         self.red_flag_risk = red_flag_risk
         self.named_lab_risk = named_lab_risk
+        self.abnormal_lab_risk = abnormal_lab_risk
 
     def omitted(
         self, view: CaseDoc, risk: int, span: tuple[int, int], message: str, conf: float
@@ -682,7 +780,10 @@ class OmissionRule(Rule):
             )
         ctx_labs = lab_values(ctx)
         ctx_values = _in_critical_range(ctx_labs)
-        out_labs = lab_values(out) if ctx_values else []  # read only when the input has one
+        abnormal = _in_abnormal_range(ctx_labs)
+        # read only when the input has one
+        out_labs = lab_values(out) if ctx_values or abnormal else []
+        findings += self._abnormal_labs(view, ctx_labs, abnormal, out_labs)
         out_values = {(lab.name, round(value, 3)) for lab, value, _, _ in out_labs}
         for lab, value, start, end in ctx_values:
             if _asked_of_a_report(ctx, start):
@@ -823,6 +924,42 @@ class OmissionRule(Rule):
                     0.6,
                 )
             )
+        return findings
+
+    def _abnormal_labs(
+        self,
+        view: CaseDoc,
+        ctx_labs: list[tuple[Lab, float, int, int]],
+        abnormal: list[tuple[Lab, float, int, int]],
+        out_labs: list[tuple[Lab, float, int, int]],
+    ) -> list[Finding]:
+        """Abnormal (not critical) values of the input whose analyte the output gives no value
+        for and whose abnormality it does not name ("K 5.9" dropped): one finding per analyte,
+        a large change from an earlier result of the input ("Hb 71, it was 134") said so."""
+        findings: list[Finding] = []
+        out, ctx = view.output, view.context
+        assert ctx is not None
+        given = {lab.name for lab, _, _, _ in out_labs}
+        for lab, value, start, end in abnormal:
+            if lab.name in given or (lab.states is not None and lab.states.search(out.text)):
+                continue
+            if _abnormality_said(out.text, lab):
+                continue  # "low potassium", "Hb down": the abnormality kept, in words
+            given.add(lab.name)  # one finding per analyte
+            digits = re.findall(r"\d+(?:[.,]\d+)*", ctx.text[start:end])
+            if digits and _number_in(out.text, digits[-1]):
+                continue
+            shown = ctx.text[start:end].strip()
+            end = start + len(ctx.text[start:end].rstrip())  # "Sodium 127 " read to the space
+            before = _earlier_result(ctx.text, lab, value, ctx_labs)
+            if before is None:
+                message = f"abnormal value: {lab.name} '{shown}' is left out"
+            else:
+                # "haemoglobin is seventy one it was one thirty four": the earlier part alone
+                first = end if before[0] < end <= before[1] else before[0]
+                said = ctx.text[first : before[1]].strip(" ,;:(")
+                message = f"abnormal change: {lab.name} '{shown}' ({said}) is left out"
+            findings.append(self.omitted(view, self.abnormal_lab_risk, (start, end), message, 0.7))
         return findings
 
     def _drugs(

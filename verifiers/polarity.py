@@ -25,6 +25,7 @@ from medfact.analysis import (
     UNCERTAIN,
     AnalyzedText,
     Token,
+    concept_key,
     is_clinical,
     is_content,
     is_relative,
@@ -527,7 +528,11 @@ class NegationRule(Rule):
                     seen_sentences.add(key)
                     findings.append(moved)
                     continue
-            mentions = [m for m in asserted if _comparable(tok, m)]
+            mentions = [
+                m
+                for m in asserted
+                if _comparable(tok, m) or _never_against_past(tok, view.output.text, m, ctx.text)
+            ]
             if not mentions:
                 continue
             polarities = {m.polarity for m in mentions}
@@ -1384,7 +1389,7 @@ _MEASURES = (
     + ("satur", "sat")  # "oxygen saturation" is measured, "needed oxygen" is given
 )
 # faculties a note tells by degree, and the words that tell it
-_DEGREE_NOUNS = frozenset({"appetite", "energy", "libido", "concentration", "stamina"})
+_DEGREE_NOUNS = frozenset({"appetite", "energy", "libido", "concentration", "stamina", "sleep"})
 _DEGREE_WORDS = frozenset(
     {"poor", "decreased", "reduced", "low", "little", "much", "good", "great", "increased"}
     | {"diminished", "less", "more", "loss", "lack", "lost", "normal", "fair", "better", "worse"}
@@ -1522,6 +1527,20 @@ def _upper_line(text: str, start: int, end: int) -> bool:
     return line.isupper() and len(line.split()) <= 4
 
 
+def _never_against_past(tok: Token, text: str, mention: Token, ctx_text: str) -> bool:
+    """Whether one of two mentions, one of the patient's past and one of now, is denied with
+    "never", which denies the past too ("never intensive care" against "prior PICU
+    admission"; "never had a seizure" against "seizures as a child")."""
+    if {tok.scope, mention.scope} != {CURRENT, HISTORY}:
+        return False
+    return any(
+        t.polarity == NEGATED
+        and t.trigger is not None
+        and where[t.trigger : t.trigger + 5].lower() == "never"
+        for t, where in ((tok, text), (mention, ctx_text))
+    )
+
+
 def _comparable(tok: Token, mention: Token) -> bool:
     """Whether two mentions speak of the same time and person: the same scope, or the patient's
     now against a denied past ("no history of DVT" contradicts "DVT")."""
@@ -1540,14 +1559,47 @@ def _modifier(tokens: list[Token], i: int) -> str | None:
     if i == 0:
         return None
     prev = tokens[i - 1]
+    if (
+        prev.stem == tokens[i].stem
+        and prev.sentence == tokens[i].sentence
+        and concept_key(prev.text) != prev.stem
+    ):
+        # "knock himself out", "loss of consciousness": a phrase keyed as one word has the
+        # modifier of its first word, not its own words ("drinks alcohol" is two words)
+        return _modifier(tokens, i - 1)
     # "wheezes, rales": a list, not a modifier; "chest pain" / "chest-pain": a modifier
     if (
         prev.sentence != tokens[i].sentence
         or not (is_content(prev) or prev.text == "back")  # "back pain" is no "chest pain"
         or prev.end < tokens[i].start - 1
+        or prev.text in _NOT_MODIFIERS  # "he didn't knock himself out"
     ):
         return _of_complement(tokens, i)
     return prev.stem
+
+
+# negated auxiliaries: they deny what follows, they do not say which kind it is
+_NOT_MODIFIERS = frozenset(
+    [
+        "didn't",
+        "don't",
+        "doesn't",
+        "wasn't",
+        "weren't",
+        "isn't",
+        "aren't",
+        "hasn't",
+        "haven't",
+        "hadn't",
+        "won't",
+        "can't",
+        "couldn't",
+        "wouldn't",
+        "shouldn't",
+        "never",
+        "not",
+    ]
+)
 
 
 def _of_complement(tokens: list[Token], i: int) -> str | None:

@@ -378,6 +378,12 @@ _URGENT = re.compile(
     r"without\s+delay)\b",
     re.IGNORECASE,
 )
+# the input's call for emergency care now ("call nine nine nine", "come straight to A and E")
+_EMERGENCY = re.compile(
+    r"\b(?:call|ring|dial|phone)\s+(?:for\s+)?(?:nine\s+nine\s+nine|999|911|an\s+ambulance)\b"
+    r"|\b(?:come|go|bring\s+(?:him|her|them))\s+straight\s+(?:to|in|back)\b",
+    re.IGNORECASE,
+)
 # an output's advice that puts the act off: to a later day, a result, a routine visit
 _DEFER = re.compile(
     r"\bif\s+no\s+[\w-]+(?:\s+[\w-]+)?\s+by\s+(?:tomorrow|the\s+morning|next\s+\w+)\b|"
@@ -386,24 +392,37 @@ _DEFER = re.compile(
     r"(?:next\s+)?(?:clinic|routine|follow[- ]?up|review|appointment|results?|biopsy|tomorrow)\b",
     re.IGNORECASE,
 )
+# an output's routine or next-day primary care where the input calls for emergency care ("GP
+# appointment within 24 h", "see GP routinely")
+_TO_PRIMARY_CARE = re.compile(
+    r"\b(?:GP|doctor|practice|surgery)\s+(?:appointment|review|visit)\s+(?:with)?in\s+"
+    r"(?:\d+|one|two|three|a\s+few)\s*(?:h\b|hrs?\b|hours?|days?|weeks?)|"
+    r"\b(?:see|contact|visit|book(?:\s+in)?\s+with)\s+(?:the\s+|your\s+|a\s+)?(?:GP|doctor)\s+"
+    r"(?:routinely|as\s+(?:a\s+)?routine|(?:at|in)\s+(?:the\s+|a\s+)?routine\b)|"
+    r"\b(?:routine|non-?urgent)\s+GP\s+(?:appointment|review|visit)\b",
+    re.IGNORECASE,
+)
 # a word without which no permission or deferral is read (a quick test of the whole output)
 _ADVICE_WORDS = fast_compile(
     r"\b(?:may|can|could|ok(?:ay)?|allowed|fine|safe|cleared|continue|keep|tolerated|if|once|"
-    r"wait|mention|leave)\b",
+    r"wait|mention|leave|routine|routinely|non-?urgent|within)\b",
     re.IGNORECASE,
 )
 _NOT_BEFORE = re.compile(r"\b(?:not|don't|do\s+not|never|without)\s+(?:\w+\s+)?$", re.I)
 
 
 def deferred(
-    doc: AnalyzedText, claim: Claim, urgent: re.Match[str] | None
+    doc: AnalyzedText, claim: Claim, urgent: re.Match[str] | None, emergency: bool = False
 ) -> tuple[int, int] | None:
     """An output's advice that puts off what the input says to do at once ("call the maternity
     unit if no movements by tomorrow" - "ring straight away ... Don't wait until the next day";
-    "start prednisolone once biopsy confirms" - "we don't wait for the biopsy"): its span."""
+    "start prednisolone once biopsy confirms" - "we don't wait for the biopsy"; "GP appointment
+    within 24 h" - "call nine nine nine now", where ``emergency``): its span."""
     if urgent is None:
         return None
     m = _DEFER.search(doc.text, claim.span[0], claim.span[1])
+    if m is None and emergency:
+        m = _TO_PRIMARY_CARE.search(doc.text, claim.span[0], claim.span[1])
     if m is None or _NOT_BEFORE.search(doc.text, max(claim.span[0], m.start() - 20), m.start()):
         return None
     return m.start(), m.end()
@@ -462,9 +481,12 @@ class SupportRule(Rule):
         findings = []
         # the output's permissions and deferrals are read only where it has their words
         advises = _ADVICE_WORDS.search(view.output.text) is not None
-        urgent = _URGENT.search(view.context.text) if advises else None
+        urgent = emergency = None
+        if advises:
+            emergency = _EMERGENCY.search(view.context.text)
+            urgent = emergency or _URGENT.search(view.context.text)
         for claim in view.claims:
-            late = deferred(view.output, claim, urgent)
+            late = deferred(view.output, claim, urgent, emergency is not None)
             if late is not None and urgent is not None:
                 findings.append(
                     self.finding(

@@ -253,6 +253,15 @@ def same_value(a: Quantity, b: Quantity, a_text: str = "", b_text: str = "") -> 
     return False
 
 
+def _bare_repeats(q: Quantity, matched: list[Quantity], theirs: list[Quantity]) -> bool:
+    """Whether the input's values that match the dose ``q`` are only its number said bare
+    where the input gives that number with a dose unit elsewhere ("one hundred and twelve
+    micrograms ... - One twelve. Okay."): the repetition does not vouch for another unit."""
+    if q.unit is None or q.unit_class not in DOSE_CLASSES or any(c.unit for c in matched):
+        return False
+    return any(c.value == q.value and c.unit_class in DOSE_CLASSES for c in theirs)
+
+
 _DATE_TAIL = re.compile(r"/\d")
 
 
@@ -1003,7 +1012,8 @@ class NumbersRule(Rule):
                 continue  # "every 4 hours" is read as a frequency above
             if _not_a_value(q, out.text):
                 continue
-            if any(same_value(q, c, out.text, ctx.text) for c in theirs):
+            matched = [c for c in theirs if same_value(q, c, out.text, ctx.text)]
+            if matched and not _bare_repeats(q, matched, theirs):
                 continue
             partner = _range_end(q, out)
             if (
