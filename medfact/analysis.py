@@ -2769,6 +2769,9 @@ def _late_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) ->
     never broken a bone actually no i'm gonna change that actually i did break my arm")."""
     for sent in doc.sentences:
         _corrected_in_sentence(doc, sent, by_sentence.get(sent.index, []))
+    if not _LATE_CORRECTION.may_match("\n".join(s.text for s in doc.sentences)):
+        return  # no sentence holds a word every correction needs (most texts)
+    for sent in doc.sentences:
         if not _LATE_CORRECTION.search(sent.text):
             continue
         toks = by_sentence.get(sent.index, [])
