@@ -1582,17 +1582,7 @@ class TemporalRule(Rule):
             if where is None:
                 continue
             findings.append(
-                self.finding(
-                    view,
-                    ErrorCategory.DETAIL_MISIDENTIFICATION,
-                    self.aspect_risk,
-                    m.span(),
-                    f"done vs planned: '{m.group()}' ({' '.join(words)}) where the input gives "
-                    f"it only as planned ('{ctx[where[0] : where[1]].strip()[:80]}')",
-                    relation=CONTRADICTED,
-                    context_span=where,
-                    confidence=0.7,
-                )
+                self._aspect_clash(view, m, words, where, "done vs planned", "only as planned")
             )
         return findings
 
@@ -1610,20 +1600,32 @@ class TemporalRule(Rule):
             where = _past_only(ctx, words)
             if where is None:
                 continue
-            findings.append(
-                self.finding(
-                    view,
-                    ErrorCategory.DETAIL_MISIDENTIFICATION,
-                    self.aspect_risk,
-                    m.span(),
-                    f"current vs past: '{m.group()}' ({' '.join(words)}) where the input gives "
-                    f"it as over ('{ctx[where[0] : where[1]].strip()[:80]}')",
-                    relation=CONTRADICTED,
-                    context_span=where,
-                    confidence=0.7,
-                )
-            )
+            findings.append(self._aspect_clash(view, m, words, where, "current vs past", "as over"))
         return findings
+
+    def _aspect_clash(
+        self,
+        view: CaseDoc,
+        m: re.Match[str],
+        words: list[str],
+        where: tuple[int, int],
+        what: str,
+        given: str,
+    ) -> Finding:
+        """The finding of an output's aspect ("done", "currently") that every input sentence
+        naming the same thing gives otherwise (``given``: "only as planned", "as over")."""
+        ctx = view.context_text or ""
+        return self.finding(
+            view,
+            ErrorCategory.DETAIL_MISIDENTIFICATION,
+            self.aspect_risk,
+            m.span(),
+            f"{what}: '{m.group()}' ({' '.join(words)}) where the input gives it {given} "
+            f"('{ctx[where[0] : where[1]].strip()[:80]}')",
+            relation=CONTRADICTED,
+            context_span=where,
+            confidence=0.7,
+        )
 
     def _sequence_clashes(self, view: CaseDoc) -> list[Finding]:
         """An output's order of two events that an input sentence tells the other way round
