@@ -2933,53 +2933,7 @@ def _hedged_yes(reply: str, following: str) -> bool:
 
 
 # words of a witness's statement that say nothing of what was asked ("he was out": "out")
-_ECHO_FUNCTION_WORDS = frozenset(
-    [
-        "he",
-        "she",
-        "they",
-        "it",
-        "i",
-        "you",
-        "we",
-        "was",
-        "were",
-        "is",
-        "are",
-        "did",
-        "do",
-        "does",
-        "has",
-        "have",
-        "had",
-        "the",
-        "a",
-        "an",
-        "and",
-        "but",
-        "so",
-        "well",
-        "oh",
-        "yes",
-        "no",
-        "him",
-        "her",
-        "them",
-        "his",
-        "their",
-        "me",
-        "my",
-        "your",
-        "our",
-        "that",
-        "this",
-        "there",
-        "then",
-        "just",
-        "really",
-    ]
-)
-_NOT_ECHOED = _ECHO_FUNCTION_WORDS | STOPWORDS | terms.GENERIC_WORDS
+_NOT_ECHOED = STOPWORDS | terms.GENERIC_WORDS
 _NEGATION_WORD = re.compile(r"\b(?:no|not|never|didn'?t|wasn'?t|weren'?t|hasn'?t|hadn'?t|n't)\b")
 
 

@@ -1074,8 +1074,7 @@ def _named_before(text: str, m: re.Match[str]) -> bool:
 # A relative named just before a note's concept, without a verb: "partner vasectomy",
 # "Contraception: husband's vasectomy", "mother - T1DM"
 _RELATIVE_JUST_BEFORE = re.compile(
-    r"\b(?:partner|husband|wife|mother|father|mum|dad|sister|brother|son|daughter)(?:'s)?"
-    r"[^\S\n]*(?:-|:)?[^\S\n]*$",
+    r"\b(?:" + "|".join((*_FAMILY, "mum", "dad")) + r")(?:'s)?[^\S\n]*(?:-|:)?[^\S\n]*$",
     re.IGNORECASE,
 )
 

@@ -359,9 +359,8 @@ def _affirmed_flag(ctx: AnalyzedText, m: re.Match[str]) -> bool:
         return False  # denied, asked or hedged
     if any(t.scope == FAMILY for t in toks):
         return False  # "his father had a seizure": a relative's
-    sent = sentence_at(ctx.sentences, m.start())
     # a report's "Indication: ... new confusion": its question
-    return sent is None or not _ASKED_OF_A_REPORT.match(ctx.text, sent.span[0])
+    return not _asked_of_a_report(ctx, m.start())
 
 
 def _asked_of_a_report(ctx: AnalyzedText, start: int) -> bool:

@@ -262,12 +262,14 @@ class RouteRule(Rule):
     def check(self, view: CaseDoc) -> list[Finding]:
         ctx = view.context
         assert ctx is not None
+        read = route_mentions(ctx, unattached=True)  # the input is read once
         theirs: dict[str, list[RouteMention]] = {}
-        for m in route_mentions(ctx):
-            theirs.setdefault(m.drug, []).append(m)
+        for m in read:
+            if m.drug:
+                theirs.setdefault(m.drug, []).append(m)
         if not theirs:
             return []
-        loose = [m for m in route_mentions(ctx, unattached=True) if not m.drug]
+        loose = [m for m in read if not m.drug]
         findings = []
         for m in route_mentions(view.output):
             given = theirs.get(m.drug)
