@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from medfact.analysis import NEGATED, AnalyzedText, Token, is_clinical, is_content, speaker_tag
@@ -1399,24 +1399,39 @@ def _names_test(sentence: str, words: list[str]) -> bool:
     return found >= min(2, len(words))
 
 
-def _planned_only(ctx: str, words: list[str], repeat: bool) -> tuple[int, int] | None:
-    """The span of the input's first sentence naming the test, where every sentence naming it
-    gives it as planned and none as done (for "repeated", those that name a repeat); else
-    None."""
+def _sentence_naming_only(
+    ctx: str, words: list[str], judge: Callable[[str], bool | None]
+) -> tuple[int, int] | None:
+    """The span of the input's first sentence naming the thing ``words`` say, where ``judge``
+    holds of every sentence naming it (True), none counting where it answers None; else None."""
     first = None
     for m in re.finditer(r"[^.?!\n]+", ctx):
         sentence = m.group()
         if not _names_test(sentence, words):
             continue
-        if repeat and not re.search(r"\brepeat", sentence, re.IGNORECASE):
+        verdict = judge(sentence)
+        if verdict is None:
             continue
-        planned = _PLAN_MARK.search(sentence) or (repeat and re.search(r"\brepeat", sentence, re.I))
-        if _DURING_VISIT.search(sentence):
-            return None  # "I'll complete the DNACPR form today": done by the time of the note
-        if not planned or _DONE_MARK.search(_NOT_YET.sub(" ", sentence)):
+        if not verdict:
             return None
         first = first or m.span()
     return first
+
+
+def _planned_only(ctx: str, words: list[str], repeat: bool) -> tuple[int, int] | None:
+    """The span of the input's first sentence naming the test, where every sentence naming it
+    gives it as planned and none as done (for "repeated", those that name a repeat); else
+    None."""
+
+    def as_planned(sentence: str) -> bool | None:
+        if repeat and not re.search(r"\brepeat", sentence, re.IGNORECASE):
+            return None
+        planned = _PLAN_MARK.search(sentence) or (repeat and re.search(r"\brepeat", sentence, re.I))
+        if _DURING_VISIT.search(sentence):
+            return False  # "I'll complete the DNACPR form today": done by the time of the note
+        return bool(planned) and not _DONE_MARK.search(_NOT_YET.sub(" ", sentence))
+
+    return _sentence_naming_only(ctx, words, as_planned)
 
 
 # what the output gives as going on now: "currently on warfarin", "ongoing daily cannabis use",
@@ -1460,15 +1475,9 @@ def _current_subject(out: str, m: re.Match[str]) -> list[str]:
 def _past_only(ctx: str, words: list[str]) -> tuple[int, int] | None:
     """The span of the input's first sentence naming the thing, where every one naming it gives
     it as over and none as going on; else None."""
-    first = None
-    for m in re.finditer(r"[^.?!\n]+", ctx):
-        sentence = m.group()
-        if not _names_test(sentence, words):
-            continue
-        if not _OVER.search(sentence) or _GOES_ON.search(sentence):
-            return None
-        first = first or m.span()
-    return first
+    return _sentence_naming_only(
+        ctx, words, lambda sentence: bool(_OVER.search(sentence)) and not _GOES_ON.search(sentence)
+    )
 
 
 @verifiers.register("temporal.v1")
