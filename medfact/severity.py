@@ -81,11 +81,17 @@ class Analyte:
     high: float
     # a value above this is in a unit ten times smaller (hemoglobin 74 is g/L: 7.4 g/dL)
     tenfold_above: float | None = None
+    # a value below ``si_below`` is in the SI unit, ``si_factor`` times smaller (glucose 5.8 is
+    # mmol/L: 104 mg/dL)
+    si_below: float | None = None
+    si_factor: float = 1.0
 
     def critical(self, value: float) -> bool:
         """Whether the value lies outside the critical limits."""
         if self.tenfold_above is not None and value > self.tenfold_above:
             value /= 10
+        if self.si_below is not None and value < self.si_below:
+            value *= self.si_factor
         return not self.low <= value <= self.high
 
 
@@ -232,9 +238,13 @@ def _analyte(raw: Any, index: int) -> Analyte:
     if (
         not {"id", "pattern", "low", "high"}
         <= set(raw)
-        <= {"id", "pattern", "low", "high", "tenfold_above"}
+        <= {"id", "pattern", "low", "high", "tenfold_above", "si_below", "si_factor"}
     ):
-        raise _fail(where, "needs the fields id, pattern, low, high (and may have tenfold_above)")
+        raise _fail(
+            where,
+            "needs the fields id, pattern, low, high (and may have tenfold_above, si_below and "
+            "si_factor)",
+        )
     if not isinstance(raw["id"], str) or not isinstance(raw["pattern"], str):
         raise _fail(where, "'id' and 'pattern' must be strings")
     low, high = raw["low"], raw["high"]
@@ -245,13 +255,28 @@ def _analyte(raw: Any, index: int) -> Analyte:
     tenfold = raw.get("tenfold_above")
     if tenfold is not None and (not isinstance(tenfold, int | float) or tenfold <= high):
         raise _fail(where, f"'tenfold_above' must be a number above 'high', got {tenfold!r}")
+    si_below, si_factor = _si_unit(raw, where)
     return Analyte(
         raw["id"],
         _pattern(raw["pattern"], where, "pattern"),
         float(low),
         float(high),
         None if tenfold is None else float(tenfold),
+        si_below,
+        si_factor,
     )
+
+
+def _si_unit(raw: dict[str, Any], where: str) -> tuple[float | None, float]:
+    """An analyte's ``si_below`` and ``si_factor``: both given (positive numbers) or neither."""
+    below, factor = raw.get("si_below"), raw.get("si_factor")
+    if below is None and factor is None:
+        return None, 1.0
+    if not all(
+        isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in (below, factor)
+    ):
+        raise _fail(where, "'si_below' and 'si_factor' must both be positive numbers")
+    return float(below), float(factor)
 
 
 def _ceiling(raw: Any) -> Ceiling | None:

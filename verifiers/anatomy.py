@@ -354,6 +354,41 @@ class LateralityRule(Rule):
                 )
         findings.extend(self._siblings(view))
         findings.extend(self._spinal_levels(view))
+        findings.extend(self._named_sides(view, findings))
+        return findings
+
+    def _named_sides(self, view: CaseDoc, found: list[Finding]) -> list[Finding]:
+        """A side given to a named thing ("R vitrectomy", "right acetabulum") that the input
+        names only with the other side ("left vitrectomy" each time), where the body part's
+        sides alone do not tell (the input names both eyes, both hips)."""
+        out, ctx = view.output, view.context
+        assert ctx is not None
+        taken = [f.span for f in found if f.span is not None]
+        findings = []
+        for side, start, i in _sided_words(out):
+            if any(s <= start < e for s, e in taken):
+                continue
+            word = out.tokens[i].text
+            theirs = [(s, st, j) for s, st, j in _sided_words(ctx) if ctx.tokens[j].text == word]
+            named = [t for t in ctx.tokens if t.text == word]
+            sides = {s for s, _, _ in theirs}
+            if not theirs or len(theirs) < len(named) or sides != {_OPPOSITE[side]}:
+                continue  # unnamed in the input, named once without a side, or on both sides
+            tok = out.tokens[i]
+            _, c_start, j = theirs[0]
+            findings.append(
+                self.finding(
+                    view,
+                    ErrorCategory.DETAIL_MISIDENTIFICATION,
+                    self.procedure_swap_risk,
+                    (start, tok.end),
+                    f"'{out.text[start : tok.end]}': the input names the {word} on the "
+                    f"{_OPPOSITE[side]} only",
+                    relation=CONTRADICTED,
+                    context_span=(c_start, ctx.tokens[j].end),
+                    confidence=0.75,
+                )
+            )
         return findings
 
     def _spinal_levels(self, view: CaseDoc) -> list[Finding]:
@@ -451,6 +486,32 @@ class LateralityRule(Rule):
 
 
 _PAIRED_PLURALS = {"feet": "foot"}
+
+_SIDE_WORDS = {"left": "left", "right": "right", "L": "left", "R": "right"}
+# words after a side word that are no named thing ("right away", "left over", "right-sided")
+_NOT_NAMED = frozenset(
+    {"away", "now", "over", "after", "side", "sided", "then", "there", "here", "thing", "enough"}
+    | {"lower", "upper", "middle", "main", "total", "greater", "lesser", "anterior", "posterior"}
+    | {"lateral", "medial", "proximal", "distal", "superior", "inferior", "with", "from", "than"}
+)
+
+
+def _sided_words(doc: AnalyzedText) -> list[tuple[str, int, int]]:
+    """(side, start of the side word, index of the word it names) for each side word
+    ("left", "right", or "L", "R" in capitals) right before a word of four letters or more in
+    the same sentence ("R vitrectomy", "left acetabulum")."""
+    found = []
+    toks = doc.tokens
+    for i, tok in enumerate(toks[:-1]):
+        surface = doc.text[tok.start : tok.end]
+        side = _SIDE_WORDS.get(surface if len(surface) == 1 else surface.lower())
+        nxt = toks[i + 1]
+        if side is None or nxt.sentence != tok.sentence or nxt.text in _NOT_NAMED:
+            continue
+        if not nxt.text.isalpha() or len(nxt.text) < 4 or doc.text[tok.end : nxt.start] != " ":
+            continue
+        found.append((side, tok.start, i + 1))
+    return found
 
 
 def _both_named(ctx: AnalyzedText, part: str) -> bool:

@@ -617,7 +617,7 @@ def may_name_pregnancy(text: str) -> bool:
 # a pregnancy the output rules out or calls unlikely
 _PREGNANCY_DENIED = re.compile(
     r"\b(?:not pregnant|non-?pregnant|pregnancy (?:is\s+)?(?:unlikely|excluded|ruled out|not "
-    r"possible)|no (?:chance|possibility) of (?:a\s+)?pregnancy|"
+    r"possible)|(?:no|denies(?:\s+(?:any|the))?) (?:chance|possibility) of (?:a\s+)?pregnancy|"
     r"(?:excluded|ruled out) pregnancy)\b",
     re.IGNORECASE,
 )
@@ -652,6 +652,28 @@ _PREGNANCY_RESULT = re.compile(
     re.IGNORECASE,
 )
 _PREGNANCY_TOPIC = re.compile(r"pregnan|\bb?hcg\b|\bupt\b", re.IGNORECASE)
+# a test answered in the next turn: "Have you done a test? - I did one on Saturday and it was,
+# um, positive"
+_DONE_ONE = re.compile(
+    r"\b(?:did|done|took|had)\s+(?:one|a\s+test|it)\b[^.;\n?]{0,40}?\b(?P<said>positive|negative)\b",
+    re.IGNORECASE,
+)
+# a pregnancy test the input has not got a result for yet: "the sample is still awaited", "we'll
+# do a pregnancy test before you go to theatre", "urine for hCG requested"
+_TEST_NAMED = re.compile(
+    r"\b(?:b?hCG|UPT|(?:pregnancy|preg|urine)\s+(?:tests?|sample))\b", re.IGNORECASE
+)
+# a result awaited, not given: "until the test is negative", "if UPT positive", "once hCG negative"
+_AWAITED = re.compile(
+    r"\b(?:until|till|unless|if|once|when|whether|pending|as\s+soon\s+as|after)\b[^.;\n]{0,30}$",
+    re.IGNORECASE,
+)
+_TEST_PENDING = re.compile(
+    r"\b(?:awaited|pending|not\s+(?:yet|been)\s+(?:done|sent|able)|to\s+be\s+(?:done|sent|taken)|"
+    r"requested|(?:we|I)(?:'ll|\s+will)\s+(?:do|send|check|get)|going\s+to\s+(?:do|send|check)|"
+    r"can'?t\s+right\s+now|unable\s+to\s+(?:give|pass|provide))\b",
+    re.IGNORECASE,
+)
 _TOPIC_REACH = 120  # characters back a bare "the test" looks for the pregnancy it tests
 
 
@@ -668,7 +690,34 @@ def pregnancy_results(text: str) -> list[tuple[int, int, bool]]:
         key = next(k for k in ("after", "sign", "before") if m.group(k))
         word = m.group(key).lower()
         found.append((m.start(key), m.end(key), word in ("positive", "+")))
-    return found
+    for m in _DONE_ONE.finditer(text):
+        if _PREGNANCY_TOPIC.search(text, max(0, m.start() - _TOPIC_REACH), m.start()):
+            found.append((m.start("said"), m.end("said"), m.group("said").lower() == "positive"))
+    return sorted(found)
+
+
+def _sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """The bounds of the sentence (or line) holding ``text[start:end]``."""
+    before = max(text.rfind(c, 0, start) for c in ".?!\n") + 1
+    after = [i for i in (text.find(c, end) for c in ".?!\n") if i >= 0]
+    return before, min(after, default=len(text))
+
+
+def pending_pregnancy_test(text: str) -> tuple[int, int] | None:
+    """Where the input names a pregnancy test it has no result for yet ("the sample is still
+    awaited", "we'll do a pregnancy test before theatre"); None when it gives a result or names
+    no test pending."""
+    if pregnancy_results(text):
+        return None
+    for m in _TEST_NAMED.finditer(text):
+        if not _PREGNANCY_TOPIC.search(m.group(0)) and not _PREGNANCY_TOPIC.search(
+            text, max(0, m.start() - _TOPIC_REACH), m.start()
+        ):
+            continue  # a urine test for an infection
+        start, end = _sentence_around(text, m.start(), m.end())
+        if _TEST_PENDING.search(text, start, end):
+            return m.span()
+    return None
 
 
 # --- code status ---------------------------------------------------------------------------------
@@ -1468,10 +1517,38 @@ class EntitiesRule(Rule):
             )
         ]
 
+    def _pregnancy_result_pending(
+        self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText
+    ) -> list[Finding]:
+        """A pregnancy test result ("UPT negative") or a pregnancy ruled out ("denies possibility
+        of pregnancy") where the input's test has no result yet ("the sample is still awaited",
+        "we'll do a pregnancy test before theatre")."""
+        said = [r for r in pregnancy_results(out.text) if not _AWAITED.search(out.text, 0, r[0])]
+        denied = _PREGNANCY_DENIED.search(out.text)
+        if not said and denied is None:
+            return []
+        where = pending_pregnancy_test(ctx.text)
+        if where is None:
+            return []
+        span = said[0][:2] if said else denied.span()
+        return [
+            self.finding(
+                view,
+                ErrorCategory.FABRICATED_CLAIM,
+                self.pregnancy_risk if said else 3,
+                span,
+                f"pregnancy status: '{out.text[span[0] : span[1]]}' where the input's pregnancy "
+                f"test has no result yet ('{ctx.text[where[0] : where[1]]}')",
+                relation=CONTRADICTED,
+                context_span=where,
+                confidence=0.75,
+            )
+        ]
+
     def _pregnancy(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
         """A pregnancy the output states (or raises) that the input denies or never mentions, or
         a pregnancy test result the input gives the other way."""
-        if may_name_pregnancy(out.text) or "test" in out.text.lower():
+        if may_name_pregnancy(out.text) or any(w in out.text.lower() for w in ("test", "upt")):
             stated = pregnancy_results(ctx.text)
             theirs = {r[2] for r in stated}
             if len(theirs) == 1:
@@ -1490,6 +1567,9 @@ class EntitiesRule(Rule):
                                 confidence=0.8,
                             )
                         ]
+        pending = self._pregnancy_result_pending(view, out, ctx)
+        if pending:
+            return pending
         denied = self._pregnancy_denied(view, out, ctx)
         if denied:
             return denied

@@ -567,6 +567,27 @@ _RANGE_SPREAD = 1.5  # a range's upper end at most this many times its lower one
 _RANGE_JOIN = re.compile(r"\s*(?:-|\u2013|to|or)\s*", re.IGNORECASE)
 
 
+def _left_unsaid(
+    q: Quantity, same_class: list[Quantity], out: AnalyzedText, ctx: AnalyzedText
+) -> Quantity | None:
+    """The input's one value in the unit of ``q`` that the output never gives, where ``q`` is
+    a value the input never gives, within twice or half of it ("Wt 74.8 kg (adm 77.2; dry ~70)"
+    for "weight today 71.8 kg, admission weight 77.2 kg, dry weight around 70 kg"; "clinic
+    126/78" where the clinic reading is the input's only blood pressure the output leaves out):
+    the value written in its place. None when the input leaves out none or several."""
+    pool = [
+        c
+        for c in same_class
+        if c.unit == q.unit
+        and (q.unit_class != "ratio" or _ratio_kind(q) == _ratio_kind(c))
+        and not any(same_value(o, c, out.text, ctx.text) for o in out.quantities)
+    ]
+    if len({(c.value, c.second) for c in pool}) != 1 or q.value <= 0:
+        return None
+    c = pool[0]
+    return c if 0.5 <= c.value / q.value <= 2 else None
+
+
 def _range_end(q: Quantity, doc: AnalyzedText) -> Quantity | None:
     """The other end of a range ``q`` is one end of ("3-4 times", "2 to 3 days"), or None."""
     for p in doc.quantities:
@@ -894,7 +915,20 @@ _LAB_FILLERS = frozenset(
     {"of", "was", "is", "at", "level", "levels", "came", "back", "now", "the", "a", "value", "were"}
     | {"rose", "increased", "decreased", "fell", "dropped", "up", "down", "from", "to"}
     | {"has", "have", "come", "today", "this", "morning", "been", "just", "checked", "only"}
+    | {"it", "it's", "its"}
+    | {"very", "low", "high", "slightly", "raised", "elevated", "quite", "dangerously"}
+    | {"on", "arrival", "admission", "presentation"}
 )
+_SENTENCE_END = re.compile(r"[.?!](?:\s|$)")
+_WHEN_AFTER = re.compile(
+    r"\s*(?:-\s*)?(?:hourly|h|hrs?|hours?|mo|mos|mths?|months?|wks?|weeks?|/52|/12|/7)\b|:\d\d",
+    re.IGNORECASE,
+)
+_A1C = re.compile(r"\b(?:h(?:a)?emoglobin\s|hb\s?)?a1c$", re.IGNORECASE)
+# values with these units are no laboratory result: "84-year-old" is not "HR 84"
+_OTHER_KINDS = frozenset({"age", "mass", "volume", "units", "length", "weight"})
+_CARRIED_CLASSES = frozenset({None, "conc", "count"})  # a result's units, not a dose's
+_ANALYTE_REACH = 10  # tokens back from a bare value that opens its sentence, for its analyte
 _LAB_REACH = 4  # tokens before a value searched for its analyte ("calcium came back at 14.2")
 _LAB_INDEX: dict[str, list[list[str]]] = {}
 for _name in sorted(LABS, key=lambda n: -len(n.split())):
@@ -909,32 +943,80 @@ def _close(a: float, b: float) -> bool:
     )
 
 
+def _analyte_ending_at(doc: AnalyzedText, k: int) -> tuple[str, int] | None:
+    """The analyte whose name ends at token ``k`` ("potassium", "potassium's", "K"), and where
+    its name starts. Names of one or two letters count only in upper case ("K", "BG")."""
+    toks = doc.tokens
+    a1c = _A1C.search(doc.text, max(0, toks[k].end - 16), toks[k].end)
+    if a1c is not None and toks[k].text == "c":
+        return "a1c", a1c.start()  # "HbA1c" is read as the words "hba", "1", "c"
+    last = toks[k].text.removesuffix("'s")
+    for words in _LAB_INDEX.get(last, ()):
+        first = k - len(words) + 1
+        if first < 0 or [t.text for t in toks[first:k]] + [last] != words:
+            continue
+        surface = doc.text[toks[first].start : toks[first].start + len(" ".join(words))]
+        if len(surface) <= 2 and surface == surface.lower():
+            continue  # "k", "bs": a word, unless written as a name ("K", "pH")
+        return LABS[" ".join(words)], toks[first].start
+    return None
+
+
+def _aside(doc: AnalyzedText, k: int) -> bool:
+    """Token ``k`` is a speaker's tag ("Nurse:") or a word in brackets ("sodium (salt) level")."""
+    tok = doc.tokens[k]
+    if not tok.text[:1].isalpha():
+        return False  # "10" of "10:00" is no speaker
+    before, after = doc.text[max(0, tok.start - 1) : tok.start], doc.text[tok.end : tok.end + 1]
+    return (before == "(" and after == ")") or speaker_tag(doc.text, tok.start) is not None
+
+
+def _analyte_said_before(doc: AnalyzedText, k: int, q: Quantity) -> tuple[str, int] | None:
+    """The analyte named last in the few words up to token ``k`` (the end of the sentence
+    before a value that opens its sentence with no analyte of its own: "your potassium. It came
+    back at six point four"; "your INR. - Oh yes. - It's come back at seven point eight"), over
+    at most one short reply between; None when a value follows that name already."""
+    toks = doc.tokens
+    sentences = {toks[k].sentence}
+    for i in range(k, max(-1, k - _ANALYTE_REACH), -1):
+        sentences.add(toks[i].sentence)
+        if len(sentences) > 2:
+            return None
+        named = _analyte_ending_at(doc, i)
+        if named is not None:
+            if any(toks[i].end <= c.start < q.start for c in doc.quantities):
+                return None  # "potassium 4.1. Six point nine ...": the name has its value
+            return named
+    return None
+
+
 def lab_name(doc: AnalyzedText, q: Quantity) -> tuple[str, int] | None:
-    """The analyte named right before a value ("K 6.8", "INR of 8.2"), and where its name
-    starts; None when no analyte is named there. Names of one or two letters count only in
-    upper case ("K", "BG")."""
+    """The analyte named right before a value ("K 6.8", "INR of 8.2", "your potassium. It came
+    back at six point four"), and where its name starts; None when no analyte is named there."""
     toks = doc.tokens
     j = q.token_index
     while j > 0 and toks[j].start > q.start:
         j -= 1  # the value's first token ("twenty" of "twenty six")
-    if toks[j].start != q.start:
-        return None
+    if toks[j].start != q.start or _WHEN_AFTER.match(doc.text, q.end):
+        return None  # "repeat Na 4 h", "HbA1c 3 mo", "K 10:00": when a check is due
     sentence = toks[j].sentence
     k = j - 1
     for _ in range(_LAB_REACH):
-        if k < 0 or toks[k].sentence != sentence:
+        if k < 0:
             return None
-        for words in _LAB_INDEX.get(toks[k].text, ()):
-            first = k - len(words) + 1
-            if first < 0 or [t.text for t in toks[first : k + 1]] != words:
-                continue
-            surface = doc.text[toks[first].start : toks[k].end]
-            if len(surface) <= 2 and surface == surface.lower():
-                continue  # "k", "bs": a word, unless written as a name ("K", "pH")
-            return LABS[" ".join(words)], toks[first].start
-        if toks[k].text not in _LAB_FILLERS:
+        if toks[k].sentence != sentence:
+            carried = q.unit_class in _CARRIED_CLASSES
+            return _analyte_said_before(doc, k, q) if carried else None
+        named = _analyte_ending_at(doc, k)
+        if named is not None:
+            return named
+        if toks[k].text not in _LAB_FILLERS and not _aside(doc, k):
             return None
         k -= 1
+    while k >= 0 and toks[k].sentence == sentence and _aside(doc, k):
+        k -= 1  # "Doctor: It's come back at"
+    if k >= 0 and toks[k].sentence != sentence and q.unit_class in _CARRIED_CLASSES:
+        return _analyte_said_before(doc, k, q)  # "It's come back at" fills the reach
     return None
 
 
@@ -1014,6 +1096,15 @@ class NumbersRule(Rule):
                 continue
             matched = [c for c in theirs if same_value(q, c, out.text, ctx.text)]
             if matched and not _bare_repeats(q, matched, theirs):
+                if q.unit_class is not None or any(
+                    c.unit_class not in _OTHER_KINDS for c in matched
+                ):
+                    continue
+                # a bare result ("HR 84") that the input gives only as a value with a unit
+                # ("84-year-old") is compared with its analyte's results
+                finding = self._lab_finding(view, q, ctx_labs, out_labs)
+                if finding is not None:
+                    findings.append(finding)
                 continue
             partner = _range_end(q, out)
             if (
@@ -1058,15 +1149,22 @@ class NumbersRule(Rule):
         results = ctx_labs.get(analyte)
         if not results or any(_close(q.value, c.value) for _, c in results):
             return None
-        c_start, c = min(results, key=lambda r: abs(r[1].value - q.value))
+        # the result the output gives no value of is the one written over ("CBG 9.1 on arrival
+        # -> 8.4" for "glucose on arrival 1.9 ... glucose 8.4")
+        given = [o.value for o in out.quantities if out_labs.get(id(o), ("",))[0] == analyte]
+        unsaid = [r for r in results if not any(_close(v, r[1].value) for v in given)]
+        c_start, c = min(unsaid or results, key=lambda r: abs(r[1].value - q.value))
         surface = out.text[name_start : q.end]
         stated = ctx.text[c_start : c.end]
+        # a result said in the sentence after its analyte ("your potassium. It came back at six
+        # point four") is named with its value, for the policy's critical limits
+        said = f" {c.value:g}" if _SENTENCE_END.search(stated) else ""
         return self.finding(
             view,
             ErrorCategory.DETAIL_MISIDENTIFICATION,
             self.value_risk,
             (name_start, q.end),
-            f"lab value: '{surface}' differs from the input's '{stated}' ({analyte})",
+            f"lab value: '{surface}' differs from the input's '{stated}' ({analyte}{said})",
             relation=CONTRADICTED,
             context_span=(c_start, c.end),
             suggestion=stated,
@@ -1142,6 +1240,12 @@ class NumbersRule(Rule):
                     # another value of a non-dose class is about something else unless it is
                     # the input's only one ("feeds 50%" is not "saturations above 92%")
                     rival = min(pool, key=lambda c: _relative_distance(q, c, out, ctx))
+        if (
+            rival is None
+            and q.unit_class not in (None, *DOSE_CLASSES)
+            and not _dose_of_new_drug(q, out, ctx)
+        ):
+            rival = _left_unsaid(q, same_class, out, ctx)
         is_dose = q.unit_class in DOSE_CLASSES
         if rival is not None:
             stated = ctx.text[rival.start : rival.end]
