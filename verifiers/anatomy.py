@@ -364,16 +364,22 @@ class LateralityRule(Rule):
         out, ctx = view.output, view.context
         assert ctx is not None
         taken = [f.span for f in found if f.span is not None]
+        parts = {stem(m.anatomy) for m in out.sides}
         findings = []
         for side, start, i in _sided_words(out):
             if any(s <= start < e for s, e in taken):
                 continue
             word = out.tokens[i].text
+            if stem(word) in parts:
+                continue  # a body part ("L hand"): the sides of parts are read above
             theirs = [(s, st, j) for s, st, j in _sided_words(ctx) if ctx.tokens[j].text == word]
             named = [t for t in ctx.tokens if t.text == word]
             sides = {s for s, _, _ in theirs}
             if not theirs or len(theirs) < len(named) or sides != {_OPPOSITE[side]}:
                 continue  # unnamed in the input, named once without a side, or on both sides
+            topic = clause_window_stems(out, i, _NAMED_TOPIC) - {out.tokens[i].stem}
+            if not any(topic & clause_window_stems(ctx, j, _NAMED_TOPIC) for _, _, j in theirs):
+                continue  # "L adnexa normal" - "mass in the right adnexa": another finding
             tok = out.tokens[i]
             _, c_start, j = theirs[0]
             findings.append(
@@ -487,6 +493,7 @@ class LateralityRule(Rule):
 
 _PAIRED_PLURALS = {"feet": "foot"}
 
+_NAMED_TOPIC = 8  # words either side of a named thing that say what is done or found there
 _SIDE_WORDS = {"left": "left", "right": "right", "L": "left", "R": "right"}
 # words after a side word that are no named thing ("right away", "left over", "right-sided")
 _NOT_NAMED = frozenset(

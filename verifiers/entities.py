@@ -2044,11 +2044,14 @@ _MILD_REACTION = re.compile(
     r"\bnausea\w*|\bupset stomach\b|\bstomach upset\b|\bGI upset\b|\bdiarrh\w*"
     r"|\bheadaches?\b|\bdrows\w*|\bconstipat\w*|\bintoleran\w*|\bside effects?\b"
     r"|\b(?:mild|minor|slight)\s+(?:skin\s+)?(?:rash|itch\w*|irritation|redness)\b"
-    r"|\bskin\s+irritation\b",
+    r"|\bskin\s+irritation\b|\bcough\b|\bitch(?:y|ing|iness)?\b",
     re.IGNORECASE,
 )
-# a rash alone: mild where the input gives swelling, hives or a collapse
-_RASH_ONLY = re.compile(r"\b(?:non-itchy|itchy|minor|slight|small|skin)\s+(?:skin\s+)?rash\b", re.I)
+# a rash alone: mild where the input gives swelling, hives or a collapse ("penicillin (rash in
+# childhood)" for "my throat closed up")
+_RASH_ONLY = re.compile(
+    r"\b(?:(?:non-itchy|itchy|minor|slight|small|skin|mild)\s+)?(?:skin\s+)?rash\b", re.I
+)
 # a drug stopped or held is not advised ("Plan: STOP digoxin")
 _STOPPED_BEFORE = re.compile(
     r"\b(?:stop|stopped|hold|held|discontinue|discontinued|omit|withhold|cease)\s+(?:the\s+)?$",

@@ -223,7 +223,9 @@ _CONFLICT = {
 }
 
 _ACTIONS: dict[str, tuple[str, ...]] = {
-    "held": ("hold", "held", "holding", "withhold", "withheld", "hold off", "pause", "paused"),
+    # "remains on hold" is held, not "remains on" (continued)
+    "held": ("hold", "held", "holding", "withhold", "withheld", "hold off", "pause", "paused")
+    + ("remains on hold", "remain on hold", "kept on hold", "on hold"),
     "continued": (
         "continue",
         "continues",

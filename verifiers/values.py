@@ -567,6 +567,49 @@ _RANGE_SPREAD = 1.5  # a range's upper end at most this many times its lower one
 _RANGE_JOIN = re.compile(r"\s*(?:-|\u2013|to|or)\s*", re.IGNORECASE)
 
 
+# a dose the text gives as the one before a change: "reduced from 80 mg", "(previously 125
+# micrograms daily)", "was 5 mg"
+_FORMER_BEFORE = re.compile(
+    r"\b(?:from|previously|formerly|was|were|prev\.?|prior|old|instead\s+of|rather\s+than)"
+    r"(?:\s+(?:a|the|dose\s+of))?\s*$",
+    re.IGNORECASE,
+)
+# a dose followed by the one it changed to: "80 mg -> 40 mg", "80 mg BD to 40 mg BD"
+_CHANGED_TO = re.compile(r"^[^,;.\n]{0,20}?(?:->|\u2192|\bto\s+\d|\bnow\b)", re.IGNORECASE)
+
+
+def _former(doc: AnalyzedText, q: Quantity) -> bool:
+    """Whether the text gives ``q`` as a dose before a change ("reduced from 80 mg to 40 mg")."""
+    return (
+        _FORMER_BEFORE.search(doc.text, max(0, q.start - 24), q.start) is not None
+        or _CHANGED_TO.match(doc.text[q.end : q.end + 30]) is not None
+    )
+
+
+def _former_dose(
+    q: Quantity, matched: list[Quantity], out: AnalyzedText, ctx: AnalyzedText
+) -> tuple[str, Quantity] | None:
+    """(drug, the input's dose of it now) where the output gives a drug ``q`` as its dose that
+    the input gives only as the drug's former dose ("Gliclazide: now 80 mg twice a day" for
+    "gliclazide reduced from 80 mg twice daily to 40 mg twice daily"); None otherwise."""
+    if q.unit_class not in DOSE_CLASSES or _former(out, q):
+        return None
+    drug = _drug_before(out, [d.start for d in out.drugs], q.start)
+    if drug is None:
+        return None
+    starts = [d.start for d in ctx.drugs]
+    doses = [
+        c
+        for c in ctx.quantities
+        if c.unit_class == q.unit_class and _drug_before(ctx, starts, c.start) == drug
+    ]
+    own = [c for c in matched if c in doses]
+    if not own or not all(_former(ctx, c) for c in own):
+        return None  # the input gives the dose as the drug's (or gives it of another drug)
+    now = [c for c in doses if not _former(ctx, c) and not same_value(c, q)]
+    return (drug, now[-1]) if now else None
+
+
 def _left_unsaid(
     q: Quantity, same_class: list[Quantity], out: AnalyzedText, ctx: AnalyzedText
 ) -> Quantity | None:
@@ -1095,6 +1138,10 @@ class NumbersRule(Rule):
             if _not_a_value(q, out.text):
                 continue
             matched = [c for c in theirs if same_value(q, c, out.text, ctx.text)]
+            former = _former_dose(q, matched, out, ctx) if matched else None
+            if former is not None:
+                findings.append(self._former_finding(view, q, *former))
+                continue
             if matched and not _bare_repeats(q, matched, theirs):
                 if q.unit_class is not None or any(
                     c.unit_class not in _OTHER_KINDS for c in matched
@@ -1131,6 +1178,24 @@ class NumbersRule(Rule):
             if finding is not None:
                 findings.append(finding)
         return findings
+
+    def _former_finding(self, view: CaseDoc, q: Quantity, drug: str, now: Quantity) -> Finding:
+        """The finding for a drug's former dose given as its dose ("gliclazide 80 mg" where the
+        input reduced it from 80 mg to 40 mg)."""
+        out, ctx = view.output, view.context
+        assert ctx is not None
+        surface, stated = out.text[q.start : q.end], ctx.text[now.start : now.end]
+        return self.finding(
+            view,
+            ErrorCategory.DETAIL_MISIDENTIFICATION,
+            self.dose_risk,
+            (q.start, q.end),
+            f"dose: '{surface}' is the input's former dose of {drug}; its dose now is '{stated}'",
+            relation=CONTRADICTED,
+            context_span=(now.start, now.end),
+            suggestion=stated,
+            confidence=0.8,
+        )
 
     def _lab_finding(
         self,
