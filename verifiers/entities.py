@@ -1918,7 +1918,7 @@ class EntitiesRule(Rule):
                 else None
             )
             if mild is None and d.canonical in severe and _severe_in(ctx, severe[d.canonical]):
-                mild = _RASH_ONLY.search(out.text, d.start, d.start + len(own))
+                mild = _ANY_RASH.search(out.text, d.start, d.start + len(own))
             if mild is not None and (
                 _SEVERE_REACTION.search(clause)
                 or (_gives_allergic(own) and not _severe_in(ctx, severe[d.canonical]))
@@ -2044,14 +2044,14 @@ _MILD_REACTION = re.compile(
     r"\bnausea\w*|\bupset stomach\b|\bstomach upset\b|\bGI upset\b|\bdiarrh\w*"
     r"|\bheadaches?\b|\bdrows\w*|\bconstipat\w*|\bintoleran\w*|\bside effects?\b"
     r"|\b(?:mild|minor|slight)\s+(?:skin\s+)?(?:rash|itch\w*|irritation|redness)\b"
-    r"|\bskin\s+irritation\b|\bcough\b|\bitch(?:y|ing|iness)?\b",
+    r"|\bskin\s+irritation\b|\bcough\b",
     re.IGNORECASE,
 )
-# a rash alone: mild where the input gives swelling, hives or a collapse ("penicillin (rash in
-# childhood)" for "my throat closed up")
-_RASH_ONLY = re.compile(
-    r"\b(?:(?:non-itchy|itchy|minor|slight|small|skin|mild)\s+)?(?:skin\s+)?rash\b", re.I
-)
+# a rash alone: mild where the input gives swelling, hives or a collapse
+_RASH_ONLY = re.compile(r"\b(?:non-itchy|itchy|minor|slight|small|skin)\s+(?:skin\s+)?rash\b", re.I)
+# ... and a plain rash, where the input's reaction is severe ("penicillin (rash in childhood)"
+# for "my throat closed up")
+_ANY_RASH = re.compile(r"\brash\b", re.I)
 # a drug stopped or held is not advised ("Plan: STOP digoxin")
 _STOPPED_BEFORE = re.compile(
     r"\b(?:stop|stopped|hold|held|discontinue|discontinued|omit|withhold|cease)\s+(?:the\s+)?$",

@@ -1216,7 +1216,7 @@ class NumbersRule(Rule):
             return None
         # the result the output gives no value of is the one written over ("CBG 9.1 on arrival
         # -> 8.4" for "glucose on arrival 1.9 ... glucose 8.4")
-        given = [o.value for o in out.quantities if out_labs.get(id(o), ("",))[0] == analyte]
+        given = [o.value for o in out.quantities if o is not q]
         unsaid = [r for r in results if not any(_close(v, r[1].value) for v in given)]
         c_start, c = min(unsaid or results, key=lambda r: abs(r[1].value - q.value))
         surface = out.text[name_start : q.end]

@@ -1,0 +1,120 @@
+"""Session 15 (helper C2): laboratory results and values read where they were missed.
+
+Each capability has a control that fails without it and a twin that must stay as it is.
+"""
+
+from __future__ import annotations
+
+from medfact.pipeline import cached_engine
+from medfact.testing import run_rule
+
+
+def _numbers(output: str, context: str) -> list[str]:
+    return [f.message for f in run_rule("numbers.v1", output, context)]
+
+
+def _graded(output: str, context: str) -> list[tuple[int, str | None, str]]:
+    engine = cached_engine(None, {"pipeline": {"learned_verifiers": [], "model": ""}})
+    result = engine.score({"id": "t", "output": output, "context": context})
+    return [(int(f.risk), f.policy, f.message) for f in result.findings if f.rule == "numbers.v1"]
+
+
+# --- a result said in the sentence after its analyte ----------------------------------------
+
+_SPOKEN = (
+    "Doctor: I've had a call from the lab about your calcium. It came back at three point one. "
+    "Patient: Is that high? Doctor: A little, so we'll repeat it next week."
+)
+
+
+def test_a_result_said_in_the_next_sentence_is_its_analytes() -> None:
+    found = _numbers("Ca 2.4 - repeat next week.", _SPOKEN)
+    assert found and "calcium" in found[0] and "three point one" in found[0]
+    # twin: the same value is no finding
+    assert _numbers("Ca 3.1 - repeat next week.", _SPOKEN) == []
+
+
+def test_a_bare_value_after_a_reply_is_the_analyte_asked_about() -> None:
+    ctx = "Nurse: The sodium's back. Patient: Oh? Nurse: One hundred and eighteen."
+    assert any("sodium" in m for m in _numbers("Na 128.", ctx))
+    # control: a name that already has its value keeps it; the next bare number is not its
+    other = "Nurse: The sodium is 138. Two tablets at night."
+    assert _numbers("Na 138.", other) == []
+
+
+def test_a_result_read_across_sentences_is_graded_by_its_critical_limits() -> None:
+    ctx = "Doctor: Your potassium from this morning. It's come back at six point nine."
+    graded = _graded("K 5.1, recheck.", ctx)
+    assert graded and graded[0][:2] == (4, "lab.critical_value")
+    # twin: a value inside the limits said that way stays a changed value (3)
+    calm = ctx.replace("six point nine", "four point nine")
+    assert [g[:2] for g in _graded("K 4.1, recheck.", calm)] == [(3, "lab.value")]
+
+
+def test_level_words_and_brackets_stand_between_a_name_and_its_value() -> None:
+    ctx = "The practice nurse said the magnesium is quite low, 0.5, and wants a repeat."
+    assert any("magnesium" in m for m in _numbers("Magnesium (Mg) level: 0.9, repeat.", ctx))
+    assert _numbers("Magnesium (Mg) level: 0.5, repeat.", ctx) == []
+
+
+def test_hba1c_is_one_name_and_a_recheck_interval_no_result() -> None:
+    ctx = "Annual review. HbA1c 71, up from 58 in spring. Recheck in 3 months."
+    assert any("a1c" in m for m in _numbers("HbA1c 61 (58 in spring).", ctx))
+    # twin: "HbA1c 3 mo" is when to check it, not a result of 3
+    assert _numbers("HbA1c 71 (58 in spring). HbA1c 3 mo.", ctx) == []
+
+
+def test_a_bare_result_equal_to_an_age_is_still_compared() -> None:
+    ctx = "Falls review. 72-year-old man. Pulse 52 and irregular on amiodarone."
+    assert any("heart rate" in m for m in _numbers("72M. HR 72, irregular.", ctx))
+    # control: a value the input gives bare elsewhere still counts as said
+    said = ctx + " Sitting pulse later 72."
+    assert _numbers("72M. HR 72, irregular.", said) == []
+
+
+def test_the_result_written_over_is_the_one_the_output_leaves_out() -> None:
+    ctx = (
+        "ED. Capillary glucose on arrival 2.1 mmol/L. Given glucose gel; twenty minutes later "
+        "glucose 6.9 and alert."
+    )
+    found = _graded("BM 8.2 on arrival, glucose gel -> 6.9.", ctx)
+    assert found and "2.1" in found[0][2] and found[0][0] == 4
+
+
+# --- a value replaced by the input's one value the output leaves unsaid ----------------------
+
+
+def test_a_value_in_place_of_the_inputs_one_unsaid_value_of_its_unit() -> None:
+    ctx = (
+        "Renal clinic. Weight today 88.4 kg, last visit 86.0 kg, target weight 85 kg. "
+        "Fluid restriction reinforced."
+    )
+    found = _numbers("Wt 84.4 kg (86.0 last visit; target 85). Fluid restriction.", ctx)
+    assert found and "differs from the input's '88.4 kg'" in found[0]
+    # twin: every value said - no finding
+    assert _numbers("Wt 88.4 kg (86.0 last visit; target 85). Fluid restriction.", ctx) == []
+    # control: two unsaid values leave the rival unknown (no contradiction claimed)
+    two = ctx.replace("target weight 85 kg", "target weight 85 kg, clinic scale 87.9 kg")
+    assert all("differs" not in m for m in _numbers("Wt 84.4 kg (86.0; target 85).", two))
+
+
+# --- a drug's former dose given as its dose ------------------------------------------------
+
+_REDUCED = (
+    "Heart failure clinic. Symptomatic hypotension. Bisoprolol reduced from 10 mg once daily to "
+    "5 mg once daily. Ramipril 2.5 mg unchanged."
+)
+
+
+def test_a_former_dose_given_as_the_dose_is_a_dose_error() -> None:
+    found = _graded("Bisoprolol 10 mg OD; ramipril 2.5 mg.", _REDUCED)
+    assert found and found[0][0] == 4 and "former dose of bisoprolol" in found[0][2]
+    # twins: the new dose, or the old one given as old
+    assert _numbers("Bisoprolol 5 mg OD; ramipril 2.5 mg.", _REDUCED) == []
+    assert _numbers("Bisoprolol 5 mg OD (was 10 mg); ramipril 2.5 mg.", _REDUCED) == []
+    assert _numbers("Bisoprolol 10 mg -> 5 mg OD; ramipril 2.5 mg.", _REDUCED) == []
+
+
+def test_a_dose_the_input_gives_as_current_is_no_former_dose() -> None:
+    ctx = "Amlodipine 10 mg daily continued; bisoprolol changed from 5 mg to 2.5 mg."
+    assert _numbers("Amlodipine 10 mg daily.", ctx) == []
