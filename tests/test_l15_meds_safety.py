@@ -167,3 +167,21 @@ def test_remains_on_hold_is_held_not_continued() -> None:
     # twin: "remains on" a drug is still continued
     doc = analysed("x", "He remains on rivaroxaban after the scan.").context
     assert [m.value for m in mentions(doc) if m.kind == "action"] == ["continued"]
+
+
+# --- "For CPR" as an order opening a sentence, "to be for CPR" -----------------------------
+
+_NOT_FOR = (
+    "Ward round. Frail, CFS 8. After discussion with his son, not for CPR; DNACPR form signed. "
+    "Continue oral antibiotics on the ward."
+)
+
+
+@pytest.mark.parametrize(
+    "said", ["Oral antibiotics on ward. For CPR.", "Oral antibiotics; wishes to be for CPR."]
+)
+def test_cpr_ordered_in_a_sentence_of_its_own_against_a_dnacpr(said: str) -> None:
+    assert any("CPR accepted" in m for m in _messages("entities.v1", said, _NOT_FOR))
+    # twin: the order kept
+    kept = "Oral antibiotics on ward. Not for CPR (DNACPR signed)."
+    assert not any("CPR accepted" in m for m in _messages("entities.v1", kept, _NOT_FOR))

@@ -750,10 +750,10 @@ _INTUBATION = fast_compile(r"\b(?:intubation|intubate|breathing tube|ventilator)
 _ACCEPTS = re.compile(
     # "accepts BiPAP and intubation", "Would accept ICU care and intubation", "OK to intubate"
     r"\b(?:accepts?|would accept|ok(?:ay)? (?:for|to)|agrees? to|wants?|would want|"
-    r"(?:but|remains|is|still) for)(?:\s+[\w-]+){0,3}?(?:\s+and|,)?\s*$"
-    # an order opening a note's item: "Resuscitation: for CPR", "- For CPR (family supportive)",
-    # "Escalation: for ICU readmission and intubation"
-    r"|(?:^|[:;(\n\u2013-])\s*for(?:\s+[\w-]+){0,3}?(?:\s+and|,)?\s*$",
+    r"(?:but|remains|is|still|be) for)(?:\s+[\w-]+){0,3}?(?:\s+and|,)?\s*$"
+    # an order opening a note's item or sentence: "Resuscitation: for CPR", "- For CPR (family
+    # supportive)", "Escalation: for ICU readmission and intubation", "... on time. For CPR."
+    r"|(?:^|[:;(\n\u2013-]|(?<!\w\.\w)\.[ \t])\s*for(?:\s+[\w-]+){0,3}?(?:\s+and|,)?\s*$",
     re.I,
 )
 _NOT_AN_ORDER = re.compile(r"\s+(?:discussion|decision|conversation|form|status)\b", re.I)
