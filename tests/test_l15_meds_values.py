@@ -118,3 +118,43 @@ def test_a_former_dose_given_as_the_dose_is_a_dose_error() -> None:
 def test_a_dose_the_input_gives_as_current_is_no_former_dose() -> None:
     ctx = "Amlodipine 10 mg daily continued; bisoprolol changed from 5 mg to 2.5 mg."
     assert _numbers("Amlodipine 10 mg daily.", ctx) == []
+
+
+# --- a dose's amount and time keep a route word with its drug ------------------------------
+
+
+def test_a_route_after_the_doses_amount_and_time_is_the_drugs() -> None:
+    ctx = "Nurse: Lantus, twenty units at night, given under the skin by her daughter."
+    found = [f.message for f in run_rule("route.v1", "Lantus 20 units ON IM.", ctx)]
+    assert any("under the skin" in m for m in found)
+    assert run_rule("route.v1", "Lantus 20 units ON SC.", ctx) == []
+    # control: a comma that starts another item still ends the drug's phrase
+    listed = "Lantus twenty units at night, senna two tablets orally."
+    assert run_rule("route.v1", "Lantus 20 units ON SC; senna 2 tabs PO.", listed) == []
+
+
+# --- critical values dropped -----------------------------------------------------------------
+
+
+def _dropped(output: str, context: str) -> list[tuple[int, str]]:
+    engine = cached_engine(None, {"pipeline": {"learned_verifiers": [], "model": ""}})
+    result = engine.score({"id": "t", "output": output, "context": context})
+    return [(int(f.risk), f.message) for f in result.findings if "critical value" in f.message]
+
+
+def test_a_result_named_with_when_it_was_taken_is_read() -> None:
+    ctx = "Nurse: Your lithium from yesterday came back at 2.4. Stop it for now."
+    found = _dropped("Lithium held; recheck tomorrow.", ctx)
+    assert found and found[0][0] == 4
+    assert _dropped("Lithium 2.4 - held; recheck tomorrow.", ctx) == []
+
+
+def test_blood_ketones_of_three_or_more_are_a_critical_value() -> None:
+    ctx = "Type 1 diabetes, vomiting since lunch. Glucose 21. Blood ketones 4.1. Sent to ED."
+    found = _dropped("T1DM, vomiting. CBG 21. To ED.", ctx)
+    assert found and found[0][0] == 4 and "ketones" in found[0][1]
+    assert _dropped("T1DM, vomiting. CBG 21, ketones 4.1. To ED.", ctx) == []
+    # controls: a normal ketone level, and urine ketones graded in "+"
+    assert _dropped("T1DM. CBG 21. To ED.", ctx.replace("4.1", "0.4")) == []
+    urine = "Vomiting. Urine ketones 3+. Glucose 21."
+    assert all("ketones" not in m for _, m in _dropped("Vomiting. CBG 21.", urine))

@@ -207,6 +207,19 @@ LABS += (
         states=r"hypox|desaturat",
     ),
 )
+# blood ketones of 3.0 mmol/L or more: the ketonaemia of diabetic ketoacidosis (JBDS-IP DKA
+# guideline; NICE NG18 for children and young people), the value that sends a patient to hospital;
+# urine ketones are graded in "+" and are not read
+LABS += (
+    _lab(
+        "blood ketones",
+        r"blood ketones?|capillary ketones?|serum ketones?|(?<!urine )(?<!urinary )ketones?|"
+        r"BHB|beta-hydroxybutyrate",
+        None,
+        2.9,
+        states=r"ketoacidosis|\bDKA\b",
+    ),
+)
 _RANGE_TABLE = "lab_ranges.toml"
 
 
@@ -395,6 +408,9 @@ _NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*)\s*([kK])?\b")
 _LAB_LINK = (
     r"(?:\s*(?:levels?|count|of|is|was|were|at|came|come|has|have|back|now|today|result|"
     r"reading|high|low|very|raised|elevated|on|the|gas|vbg|abg|sample|serum|blood|"
+    # when it was taken: "INR from this morning came back at 8.9"
+    r"from\s+(?:this|last|yesterday)(?:\s+(?:morning|afternoon|evening|night))?|"
+    r"this\s+(?:morning|afternoon|evening)|yesterday|"
     # "a" of a number said in words: "sodium is low at a hundred and twenty-four"
     r"a(?=\s*$)|"
     r"toxicity|[0-2]?\d:[0-5]\d|:|=|-|,|\())?"

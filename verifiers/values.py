@@ -804,7 +804,17 @@ def another_item(between: str) -> bool:
         return True
     joint = _ITEM_JOINT.search(between)
     words = re.findall(r"[A-Za-z]{2,}", between[joint.end() :]) if joint else []
-    return any(w.lower() not in _DOSING_WORDS for w in words)
+    return any(
+        w.lower() not in _DOSING_WORDS
+        and w.lower() not in _TIMING_WORDS
+        and w.lower() not in NUMBER_WORDS
+        for w in words
+    )
+
+
+# words of a dose's amount and time that keep it with its drug ("Humulin, fourteen units in the
+# morning, given under the skin")
+_TIMING_WORDS = frozenset({"in", "the", "at", "a", "an", "on", "by", "per", "before", "after"})
 
 
 # what joins two items of a list: a comma, or a plus ("alendronate 70 mg weekly + Adcal 1 BD")
