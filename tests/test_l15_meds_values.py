@@ -158,3 +158,10 @@ def test_blood_ketones_of_three_or_more_are_a_critical_value() -> None:
     assert _dropped("T1DM. CBG 21. To ED.", ctx.replace("4.1", "0.4")) == []
     urine = "Vomiting. Urine ketones 3+. Glucose 21."
     assert all("ketones" not in m for _, m in _dropped("Vomiting. CBG 21.", urine))
+
+
+def test_a_value_a_transcript_cut_at_its_point_is_not_compared() -> None:
+    ctx = "[doctor] your a1c now was seven . two so it's come down since last year"
+    assert _numbers("A1c: 7.2", ctx) == []
+    # twin: the value said whole is compared
+    assert any("a1c" in m for m in _numbers("A1c: 8.2", ctx.replace("seven . two", "7.2")))

@@ -977,6 +977,9 @@ _WHEN_AFTER = re.compile(
     r"\s*(?:-\s*)?(?:hourly|h|hrs?|hours?|mo|mos|mths?|months?|wks?|weeks?|/52|/12|/7)\b|:\d\d",
     re.IGNORECASE,
 )
+_POINT_CUT = re.compile(
+    r"\s+\.\s+(?:zero|one|two|three|four|five|six|seven|eight|nine|\d)\b", re.IGNORECASE
+)
 _A1C = re.compile(r"\b(?:h(?:a)?emoglobin\s|hb\s?)?a1c$", re.IGNORECASE)
 # values with these units are no laboratory result: "84-year-old" is not "HR 84"
 _OTHER_KINDS = frozenset({"age", "mass", "volume", "units", "length", "weight"})
@@ -1052,6 +1055,8 @@ def lab_name(doc: AnalyzedText, q: Quantity) -> tuple[str, int] | None:
         j -= 1  # the value's first token ("twenty" of "twenty six")
     if toks[j].start != q.start or _WHEN_AFTER.match(doc.text, q.end):
         return None  # "repeat Na 4 h", "HbA1c 3 mo", "K 10:00": when a check is due
+    if _POINT_CUT.match(doc.text, q.end):
+        return None  # "a1c was six . seven": a transcript's "point" cut the value in two
     sentence = toks[j].sentence
     k = j - 1
     for _ in range(_LAB_REACH):
