@@ -185,3 +185,26 @@ def test_cpr_ordered_in_a_sentence_of_its_own_against_a_dnacpr(said: str) -> Non
     # twin: the order kept
     kept = "Oral antibiotics on ward. Not for CPR (DNACPR signed)."
     assert not any("CPR accepted" in m for m in _messages("entities.v1", kept, _NOT_FOR))
+
+
+# --- "no known medicine allergies" against a reaction the input names its drug after ---------
+
+_CAUSED = (
+    "Telephone review. Cough and fever for four days. He had hives and lip swelling after "
+    "co-amoxiclav last year. No other allergies. Plan: doxycycline for five days."
+)
+
+
+def test_no_medicine_allergies_where_the_input_gives_a_reaction_to_a_drug() -> None:
+    found = _messages("entities.v1", "You have no known medicine allergies. Doxycycline.", _CAUSED)
+    assert any("allergy to 'co-amoxiclav'" in m for m in found)
+    # twin: the allergy kept
+    kept = "You are allergic to co-amoxiclav (hives, lip swelling). Doxycycline."
+    assert not any("states an allergy" in m for m in _messages("entities.v1", kept, _CAUSED))
+
+
+def test_a_drug_after_a_reaction_that_treats_it_is_no_cause() -> None:
+    ctx = "Wheeze settled with salbutamol. No allergies known."
+    assert not any(
+        "states an allergy" in m for m in _messages("entities.v1", "NKDA. Salbutamol PRN.", ctx)
+    )

@@ -909,10 +909,11 @@ def code_status(doc: AnalyzedText) -> CodeStatus:
 
 
 # --- allergies -----------------------------------------------------------------------------------
-_DRUG_ONLY = re.compile(r"drug|medication|NKDA", re.IGNORECASE)  # "no drug allergies"
+_DRUG_ONLY = re.compile(r"drug|medication|medicine|NKDA", re.IGNORECASE)  # "no drug allergies"
 NO_ALLERGY = fast_compile(
-    r"\b(?:NKDA|NKA|no\s+known\s+(?:drug\s+|medication\s+)?allergies|"
-    r"no\s+(?:drug\s+|medication\s+)?allergies|denies\s+(?:any\s+)?(?:drug\s+)?allergies|"
+    r"\b(?:NKDA|NKA|no\s+known\s+(?:drug\s+|medication\s+|medicine\s+)?allergies|"
+    r"no\s+(?:drug\s+|medication\s+|medicine\s+)?allergies|"
+    r"denies\s+(?:any\s+)?(?:drug\s+)?allergies|"
     # a list's heading with nothing under it ("Allergies: none known", "Drug allergies - nil")
     r"(?:drug\s+)?allerg(?:y|ies)\s*(?::|-)\s*(?:none|nil)(?:\s+known)?)\b",
     re.IGNORECASE,
@@ -2276,12 +2277,33 @@ def reacted_drugs(doc: AnalyzedText) -> dict[str, tuple[Any, tuple[int, int]]]:
             for d in doc.drugs
             if first <= d.start and d.end <= m.start() and d.canonical.lower() not in _RESCUE
         ]
+        after = _drug_caused(doc, m.end(), sent.span[1])
+        if after is not None:
+            before = [after]  # "facial swelling with clarithromycin": the drug named after it
         if before:
             d = before[-1]
             if d.canonical.lower() in _AIRWAY_DRUGS and _AIRWAY_WORDS.match(m.group()):
                 continue  # "the blue inhaler ... a few wheezes": what it treats, no reaction
             found.setdefault(d.canonical, (d, (m.start(), m.end())))
     return found
+
+
+# a drug named right after a reaction as its cause: "tongue swelling with clarithromycin",
+# "hives after co-amoxiclav", "a rash from the penicillin"
+_CAUSED_BY = re.compile(
+    r"\s*(?:with|after|from|to|on|following|when\s+(?:given|taking|he\s+took|she\s+took))"
+    r"\s+(?:the\s+|his\s+|her\s+|iv\s+|oral\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _drug_caused(doc: AnalyzedText, end: int, limit: int) -> Any:
+    """The drug a reaction ending at ``end`` names as its cause right after it, in its sentence
+    (ending at ``limit``); None when none follows that way."""
+    for d in doc.drugs:
+        if end <= d.start <= min(limit, end + 30):
+            return d if _CAUSED_BY.fullmatch(doc.text, end, d.start) else None
+    return None
 
 
 # drugs given for wheeze and asthma: those words near them are their indication
