@@ -1348,6 +1348,9 @@ class Analyzer:
                 )
                 continue
             hyphenated = _hyphenated_number(word)  # "seventy-five"
+            hundreds = None
+            if hyphenated is None and not (i > 0 and toks[i - 1].text in _CLOCK_BEFORE):
+                hundreds = hyphenated = _spoken_hundreds(word)  # "one-twenty", "one-oh-five"
             if not (tok.is_number or word in terms.NUMBER_WORDS or hyphenated is not None):
                 continue
             if (
@@ -1383,7 +1386,7 @@ class Analyzer:
             if spelled and _continues_number(toks, i):
                 continue  # "twenty" of "twenty six": the compound is read at its last word
             first = i
-            if spelled:
+            if spelled and hundreds is None:
                 value, first = _compound_number(toks, i)
                 half = _said_twice(toks, first, i)
                 if half is not None:
@@ -2276,6 +2279,30 @@ def _hyphenated_number(word: str) -> float | None:
     if terms.NUMBER_WORDS[tens] < 20 or terms.NUMBER_WORDS[ones] >= 10:
         return None
     return float(terms.NUMBER_WORDS[tens] + terms.NUMBER_WORDS[ones])
+
+
+# words before a clock time: "at two-thirty" is half past two, not 230
+_CLOCK_BEFORE = frozenset(
+    {"at", "about", "around", "by", "till", "until", "from", "before", "after", "past", "since"}
+)
+
+
+def _spoken_hundreds(word: str) -> float | None:
+    """The value of a hundreds number said in hyphenated parts, as transcripts write spoken
+    pressures, rates and weights ("one-twenty": 120, "one-oh-five": 105, "two-ten": 210,
+    "one-forty-five": 145); None for any other word."""
+    parts = word.split("-")
+    if len(parts) not in (2, 3) or parts[0] not in ("one", "two"):
+        return None
+    hundreds = 100 * terms.NUMBER_WORDS[parts[0]]
+    if len(parts) == 2:
+        rest = terms.NUMBER_WORDS.get(parts[1])
+        return float(hundreds + rest) if rest is not None and 10 <= rest < 100 else None
+    if parts[1] == "oh":
+        ones = terms.NUMBER_WORDS.get(parts[2])
+        return float(hundreds + ones) if ones is not None and 0 < ones < 10 else None
+    tens = _hyphenated_number(f"{parts[1]}-{parts[2]}")
+    return float(hundreds + tens) if tens is not None else None
 
 
 def _answers(i: int, gaps: list[str], words: list[str]) -> bool:

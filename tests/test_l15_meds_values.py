@@ -6,7 +6,7 @@ Each capability has a control that fails without it and a twin that must stay as
 from __future__ import annotations
 
 from medfact.pipeline import cached_engine
-from medfact.testing import run_rule
+from medfact.testing import analysed, run_rule
 
 
 def _numbers(output: str, context: str) -> list[str]:
@@ -165,3 +165,16 @@ def test_a_value_a_transcript_cut_at_its_point_is_not_compared() -> None:
     assert _numbers("A1c: 7.2", ctx) == []
     # twin: the value said whole is compared
     assert any("a1c" in m for m in _numbers("A1c: 8.2", ctx.replace("seven . two", "7.2")))
+
+
+# --- hundreds said in hyphenated parts --------------------------------------------------------
+
+
+def test_hundreds_said_in_hyphenated_parts_are_one_value() -> None:
+    ctx = "Paramedic: pulse one-thirty, pressure one-oh-eight over sixty-two, sats ninety."
+    found = _numbers("HR 100, BP 108/62, SpO2 90%.", ctx)
+    assert any("heart rate" in m for m in found)
+    assert _numbers("HR 130, BP 108/62, SpO2 90%.", ctx) == []
+    # control: a clock time said the same way is no value
+    doc = analysed("x", "Doctor: come back at two-thirty tomorrow.").context
+    assert [q.value for q in doc.quantities] == []
