@@ -178,3 +178,13 @@ def test_hundreds_said_in_hyphenated_parts_are_one_value() -> None:
     # control: a clock time said the same way is no value
     doc = analysed("x", "Doctor: come back at two-thirty tomorrow.").context
     assert [q.value for q in doc.quantities] == []
+
+
+def test_a_capillary_glucose_in_mmol_below_three_is_critical() -> None:
+    ctx = "Night: CBG 2.6 mmol/L at 02:00, juice given; CBG 4.4 at 02:20 and 6.0 at 02:40."
+    graded = _graded("Hypo overnight: CBG 4.6 at 02:00 -> juice; 4.4 at 02:20, 6.0 at 02:40.", ctx)
+    assert graded and graded[0][:2] == (4, "lab.critical_value") and "2.6" in graded[0][2]
+    # twin: a changed value inside the limits stays a changed value (3)
+    calm = ctx.replace("2.6", "3.6")
+    out = "Low overnight: CBG 4.6 at 02:00 -> juice; 4.4 at 02:20, 6.0 at 02:40."
+    assert [g[:2] for g in _graded(out, calm)] == [(3, "lab.value")]
