@@ -188,3 +188,10 @@ def test_a_capillary_glucose_in_mmol_below_three_is_critical() -> None:
     calm = ctx.replace("2.6", "3.6")
     out = "Low overnight: CBG 4.6 at 02:00 -> juice; 4.4 at 02:20, 6.0 at 02:40."
     assert [g[:2] for g in _graded(out, calm)] == [(3, "lab.value")]
+
+
+def test_a_clock_time_between_an_analyte_and_its_value_is_skipped() -> None:
+    ctx = "Nurse A: her potassium came back at three o'clock, 6.7. Nurse B: repeat it then."
+    graded = _graded("K 4.7 at 15:00, repeat.", ctx)
+    assert graded and graded[0][:2] == (4, "lab.critical_value")
+    assert _numbers("K 6.7 at 15:00, repeat.", ctx) == []

@@ -13,7 +13,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from medfact.analysis import AnalyzedText, Quantity, is_content, speaker_tag
+from medfact.analysis import AnalyzedText, Quantity, Token, is_content, speaker_tag
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import DOSE_CLASSES, FREQUENCIES, LABS, NUMBER_WORDS, UNIT_FACTORS
 from medfact.registry import verifiers
@@ -972,9 +972,9 @@ _LAB_FILLERS = frozenset(
     | {"very", "low", "high", "slightly", "raised", "elevated", "quite", "dangerously"}
     | {"on", "arrival", "admission", "presentation"}
 )
-_SENTENCE_END = re.compile(r"[.?!](?:\s|$)")
 _WHEN_AFTER = re.compile(
-    r"\s*(?:-\s*)?(?:hourly|h|hrs?|hours?|mo|mos|mths?|months?|wks?|weeks?|/52|/12|/7)\b|:\d\d",
+    r"\s*(?:-\s*)?(?:hourly|h|hrs?|hours?|mo|mos|mths?|months?|wks?|weeks?|/52|/12|/7|o'clock)\b"
+    r"|:\d\d",
     re.IGNORECASE,
 )
 _POINT_CUT = re.compile(
@@ -1046,6 +1046,12 @@ def _analyte_said_before(doc: AnalyzedText, k: int, q: Quantity) -> tuple[str, i
     return None
 
 
+def _clock_word(toks: list[Token], k: int) -> bool:
+    """Whether token ``k`` is "o'clock" or the hour said before it ("four o'clock")."""
+    nxt = toks[k + 1].text if k + 1 < len(toks) else ""
+    return toks[k].text == "o'clock" or (nxt == "o'clock" and toks[k].text in NUMBER_WORDS)
+
+
 def lab_name(doc: AnalyzedText, q: Quantity) -> tuple[str, int] | None:
     """The analyte named right before a value ("K 6.8", "INR of 8.2", "your potassium. It came
     back at six point four"), and where its name starts; None when no analyte is named there."""
@@ -1059,9 +1065,15 @@ def lab_name(doc: AnalyzedText, q: Quantity) -> tuple[str, int] | None:
         return None  # "a1c was six . seven": a transcript's "point" cut the value in two
     sentence = toks[j].sentence
     k = j - 1
-    for _ in range(_LAB_REACH):
+    reach = _LAB_REACH
+    while reach > 0:
+        reach -= 1
         if k < 0:
             return None
+        if _clock_word(toks, k):
+            reach += 1  # "INR came back at four o'clock, 8.2": when, not what
+            k -= 1
+            continue
         if toks[k].sentence != sentence:
             carried = q.unit_class in _CARRIED_CLASSES
             return _analyte_said_before(doc, k, q) if carried else None
@@ -1236,9 +1248,9 @@ class NumbersRule(Rule):
         c_start, c = min(unsaid or results, key=lambda r: abs(r[1].value - q.value))
         surface = out.text[name_start : q.end]
         stated = ctx.text[c_start : c.end]
-        # a result said in the sentence after its analyte ("your potassium. It came back at six
-        # point four") is named with its value, for the policy's critical limits
-        said = f" {c.value:g}" if _SENTENCE_END.search(stated) else ""
+        # the result is named with its value, for the policy's critical limits where words stand
+        # between them ("your potassium. It came back at six point four")
+        said = f" {c.value:g}"
         return self.finding(
             view,
             ErrorCategory.DETAIL_MISIDENTIFICATION,
