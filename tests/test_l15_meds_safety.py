@@ -208,3 +208,18 @@ def test_a_drug_after_a_reaction_that_treats_it_is_no_cause() -> None:
     assert not any(
         "states an allergy" in m for m in _messages("entities.v1", "NKDA. Salbutamol PRN.", ctx)
     )
+
+
+def test_no_medicine_allergies_is_not_contradicted_by_a_food_allergy() -> None:
+    ctx = (
+        "Mother: He's allergic to peanuts, his lips swelled up after a peanut bar. "
+        "Doctor: Any medicines he reacts to? Mother: No, nothing."
+    )
+    out = "Allergies: peanut (lip swelling). No known medicine allergies."
+    assert not any("states an allergy" in m for m in _messages("entities.v1", out, ctx))
+
+
+def test_a_drug_named_before_a_reaction_keeps_it() -> None:
+    ctx = "Penicillin is avoided because she had angioedema with penicillin V in 2015."
+    out = "Penicillin avoided (angioedema 2015)."
+    assert not any("allergy" in m for m in _messages("omission.v1", out, ctx))

@@ -1998,11 +1998,18 @@ class EntitiesRule(Rule):
                 _DRUG_ONLY.search(c.group()) for c in NO_ALLERGY.finditer(ctx.text)
             ):
                 continue  # the input says the same: its allergies are not to drugs
-            rivals = [a for a in stated if not drug_only or _is_drug_allergen(a, ctx)]
+            rivals = [
+                a
+                for a in stated
+                if not drug_only
+                or (_is_drug_allergen(a, ctx) and not _NOT_A_MEDICINE.search(a.allergen))
+            ]
             if not rivals:
                 rivals = [
                     Allergy(d.surface, d.start, span[1], (d.start, d.end))
                     for d, span in reacted.values()
+                    # a food, venom or latex the drug table lists is no drug allergy
+                    if not (drug_only and _NOT_A_MEDICINE.search(d.surface))
                 ]
             if not rivals:
                 continue
@@ -2277,7 +2284,7 @@ def reacted_drugs(doc: AnalyzedText) -> dict[str, tuple[Any, tuple[int, int]]]:
             for d in doc.drugs
             if first <= d.start and d.end <= m.start() and d.canonical.lower() not in _RESCUE
         ]
-        after = _drug_caused(doc, m.end(), sent.span[1])
+        after = _drug_caused(doc, m.end(), sent.span[1]) if not before else None
         if after is not None:
             before = [after]  # "facial swelling with clarithromycin": the drug named after it
         if before:
@@ -2353,6 +2360,12 @@ def same_allergen(a: str, b: str) -> bool:
 
 # allergens that name a class, whose member the input may name elsewhere
 _CLASS_ALLERGEN = re.compile(r"antibiotic|anti-?bacterial|medic|drug|agents", re.IGNORECASE)
+# allergens the drug table lists that are no medicine: foods, venoms, latex
+_NOT_A_MEDICINE = re.compile(
+    r"\b(?:nuts?|cashews?|peanuts?|almonds?|walnuts?|hazelnuts?|pecans?|pistachios?|eggs?|"
+    r"milk|shellfish|prawns?|shrimps?|fish|wheat|soya?|sesame|latex|bee|wasp|venom)\b",
+    re.IGNORECASE,
+)
 _DRUG_LIKE = re.compile(r"contrast|iodine|sulfa|antibiotic|vaccine|medic", re.IGNORECASE)
 
 # Abbreviations clinicians write for drugs (canonical generic name -> abbreviations).
