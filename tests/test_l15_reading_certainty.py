@@ -107,3 +107,58 @@ def test_abbreviation_needs_the_same_capitals_in_the_input() -> None:
     assert overstated("Imp: SVT. Plan: monitor.", hedged)
     header = "Doctor: Your history may matter here; tell me about your heart."
     assert not overstated("HISTORY: palpitations.", header)
+
+
+# --- a diagnosis ruled out where the input leaves it open -------------------------------------
+
+
+def shifted(output: str, context: str, said: str) -> list[Finding]:
+    """certainty.v1's findings at risk 3 or more whose message holds ``said``."""
+    found = run_rule("certainty.v1", output, context)
+    return [f for f in found if said in f.message and f.risk >= 3]
+
+
+_WOUND = (
+    "Review of the hip wound on day 9: redness at the lower end, some serous ooze, no pus. "
+    "Superficial wound infection likely; deep infection cannot be excluded, so we will "
+    "aspirate if the ooze continues."
+)
+
+
+def test_open_diagnosis_ruled_out_is_caught() -> None:
+    out = "Day 9 hip wound: superficial infection likely; no concern for deep infection."
+    assert [f.message.split("'")[1] for f in shifted(out, _WOUND, "ruled out")] == ["infection"]
+
+
+def test_open_diagnosis_kept_open_is_left_alone() -> None:
+    out = "Day 9 hip wound: superficial infection likely; deep infection not excluded."
+    assert not shifted(out, _WOUND, "ruled out")
+
+
+def test_denial_of_a_test_with_the_diagnosis_still_open_is_left_alone() -> None:
+    ctx = (
+        "Doctor: The X-ray doesn't show a break, but you are tender over the scaphoid, so "
+        "we'll treat it as a possible scaphoid fracture."
+    )
+    out = "XR: no fracture seen. Imp: possible scaphoid fracture; splint."
+    assert not shifted(out, ctx, "ruled out")
+
+
+# --- a diagnosis hedged where the input finds it ---------------------------------------------
+
+
+def test_found_diagnosis_hedged_is_caught() -> None:
+    ctx = "Ambulatory ECG report: paroxysmal atrial fibrillation, longest run 40 minutes."
+    out = "Your heart monitor may have shown atrial fibrillation."
+    found = shifted(out, ctx, "hedged here but the input finds it")
+    assert [f.message.split("'")[1] for f in found] == ["may have shown atrial fibrillation"]
+
+
+def test_a_clinicians_i_think_may_be_written_as_suspected() -> None:
+    ctx = "Doctor: Your pulse is irregular and I think this is atrial fibrillation."
+    assert not shifted("Suspected atrial fibrillation.", ctx, "hedged here")
+
+
+def test_found_diagnosis_kept_is_left_alone() -> None:
+    ctx = "Ambulatory ECG report: paroxysmal atrial fibrillation, longest run 40 minutes."
+    assert not shifted("Your heart monitor showed atrial fibrillation.", ctx, "hedged here")

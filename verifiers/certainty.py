@@ -28,7 +28,7 @@ from medfact.analysis import (
     once_per_text,
 )
 from medfact.document import CaseDoc
-from medfact.lexicon.terms import ANATOMY, DOSE_CLASSES
+from medfact.lexicon.terms import ANATOMY, CLINICAL_WORDS, DOSE_CLASSES
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
@@ -544,7 +544,7 @@ _OPEN_ANSWER = re.compile(
 _STATES_FOUND = re.compile(
     r"\b(?:(?:this|that|it|which)\s+(?:was|is)|diagnos(?:is|ed)(?:\s+(?:of|with|is))?|"
     r"confirm(?:ed|s)|definite(?:ly)?|shows?|showed|found(?:\s+that)?|proven|"
-    r"(?:has|have|had)|known)\s+(?:(?:an?|the|your|his|her)\s+)?(?:[\w-]+\s+){0,2}$",
+    r"(?:has|have|had)|known)\s+(?:(?:an?|the|your|his|her)\s+)?(?:[\w-]+\s+){0,3}$",
     re.IGNORECASE,
 )
 # words before a condition in its clause that make it something else than a finding ("sleep
@@ -588,6 +588,48 @@ def _opinion(doc: AnalyzedText, tok: Token) -> bool:
     return tok.trigger is not None and _OPINION.match(doc.text, tok.trigger) is not None
 
 
+# a hedge right before the condition it hedges ("possible depression", "?MSSA", "may be an
+# early AF"): the output's own doubt of that condition, not of a cause after it
+_HEDGE_RIGHT_BEFORE = re.compile(
+    r"(?:\?\s*|\b(?:possible|possibly|probable|probably|likely|suspected|query|questionable|"
+    r"presumed|unlikely|(?:may|might|could)\s+(?:be|have|represent|show)|(?:may|might|could)\s+"
+    r"have\s+been)\s+)(?:(?:an?|the|some)\s+)?(?:[\w'-]+\s+){0,2}$",
+    re.IGNORECASE,
+)
+
+
+def _hedge_start(doc: AnalyzedText, start: int) -> int | None:
+    """Where a hedge right before the condition at ``start`` begins; None if there is none."""
+    m = _HEDGE_RIGHT_BEFORE.search(doc.text, max(0, start - 40), start)
+    if m is None or _HEDGE_BREAK.search(m.group()):
+        return None
+    return m.start()
+
+
+def _word_before(doc: AnalyzedText, start: int) -> str | None:
+    """The stem of the word right before ``start`` in its sentence ("deep" of "deep
+    infection"), or None."""
+    k = bisect_right([t.start for t in doc.tokens], start) - 1
+    if k < 1 or doc.tokens[k - 1].sentence != doc.tokens[k].sentence:
+        return None
+    return doc.tokens[k - 1].stem
+
+
+def _kept_open(out: AnalyzedText, tok: Token, kinds: set[str | None]) -> bool:
+    """Whether the output still leaves open what it denies at ``tok`` ("XR: no fracture seen
+    ... Imp: possible scaphoid fracture"): another of its mentions of the word is hedged. A
+    denial of the input's own kind ("no concern for deep infection" where "deep infection
+    cannot be excluded"; ``kinds``: the words before the input's mentions) is not taken
+    back by a hedge of another kind."""
+    kind = _word_before(out, tok.start)
+    if kind is not None and kind in kinds:
+        return False
+    return any(
+        t.stem == tok.stem and t.start != tok.start and _hedged_at(out, t.start, t.end)
+        for t in out.tokens
+    )
+
+
 def _left_open(doc: AnalyzedText, tok: Token) -> bool:
     """Whether a question about a condition ("Is it the gout again?") is answered by a turn
     that leaves it open ("Possibly.", "I can't tell you that yet")."""
@@ -605,6 +647,59 @@ def _input_suggests_only(
     found = [m for m in mentions(ctx.text, ("condition",)) if m.concept == concept]
     same = [m for m in found if surface & set(m.surface.lower().split())]
     return _only_suggested(ctx, [(m.start, m.end) for m in same or found])
+
+
+def _input_finds(ctx: AnalyzedText, concept: str, surface: set[str]) -> tuple[int, int] | None:
+    """The input's mention of ``concept`` that tells it as found (``_finds_among``); mentions
+    are chosen as in ``_input_suggests_only``."""
+    found = [m for m in mentions(ctx.text, ("condition",)) if m.concept == concept]
+    if any(_hedged_at(ctx, m.start, m.end) for m in found):
+        return None
+    # only the same words found: a concept's looser names ("temperature 37.9" for a fever
+    # the patient only felt) tell another thing
+    same = [m for m in found if surface & set(m.surface.lower().split())]
+    return _finds_among(ctx, [(m.start, m.end) for m in same])
+
+
+def _finds_among(ctx: AnalyzedText, spans: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """The first of the input's mentions at ``spans`` that tells the condition as found (a
+    report's item, a diagnostic verb, a clinician naming it) where no mention hedges, denies
+    or dates it; None if there is none."""
+    told = None
+    for start, end in spans:
+        toks = ctx.tokens_in(start, end)
+        if not toks:
+            return None
+        tok = toks[0]
+        if tok.polarity == ASKED:
+            continue
+        # a clinician's "I think this is heart failure" or "it sounds like osteoarthritis" is
+        # written "suspected" or "probable" as often as not: no firm finding to hedge
+        lo = ctx.sentences[tok.sentence].span[0]
+        if (
+            tok.polarity != AFFIRMED
+            or tok.scope != CURRENT
+            or _hedged_at(ctx, start, end)
+            or _OPINION.search(ctx.text, max(lo, start - 60), start)
+            or _LOOKS_LIKE.search(ctx.text, max(lo, start - 60), start)
+        ):
+            return None
+        if told is None and _told_as_found(ctx, tok, start, end):
+            told = (start, end)
+    return told
+
+
+def _told_as_found(ctx: AnalyzedText, tok: Token, start: int, end: int) -> bool:
+    """Whether the input's mention at ``start:end`` tells the condition as found: a diagnostic
+    verb or a report's label in its sentence, a clinician naming it, or an item's head."""
+    sent = ctx.sentences[tok.sentence]
+    lo, hi = sent.span
+    return bool(
+        _ESTABLISHES.search(ctx.text, lo, hi)
+        or _labelled(sent.text)
+        or _NAMES_IT.search(ctx.text, max(lo, start - 40), start)
+        or (not ctx.is_dialogue and _stated_as_found(ctx, start, end))
+    )
 
 
 def _only_suggested(ctx: AnalyzedText, spans: list[tuple[int, int]]) -> tuple[int, int] | None:
@@ -632,15 +727,20 @@ _DISEASE_ENDING = re.compile(r"(?:itis|osis|emia|aemia|oma|omas|pathy|megaly|rrh
 _ABBREVIATION = re.compile(r"[A-Z]{2,5}")
 
 
-def _unlisted_condition(out: AnalyzedText, tok: Token, taken: set[int]) -> bool:
+def _unlisted_condition(
+    out: AnalyzedText, tok: Token, taken: set[int], words: bool = False
+) -> bool:
     """Whether ``tok`` may name a condition the concept table lacks ("fibroadenoma", "SVT"):
-    a word with a disease's ending or a capitalised abbreviation, not a drug, a test, a unit
-    or a word of a listed concept (``taken``: their starts)."""
+    a word with a disease's ending or a capitalised abbreviation (with ``words``, a clinical
+    word too: "infection", "depression"), not a body part, a drug, a test, a unit or a word
+    of a listed concept (``taken``: their starts)."""
     if tok.start in taken or tok.text in ANATOMY:
         return False
     surface = out.text[tok.start : tok.end]
-    return (len(tok.text) > 5 and _DISEASE_ENDING.search(tok.text) is not None) or (
-        _ABBREVIATION.fullmatch(surface) is not None and surface.isupper()
+    return (
+        (words and tok.text in CLINICAL_WORDS)
+        or (len(tok.text) > 5 and _DISEASE_ENDING.search(tok.text) is not None)
+        or (_ABBREVIATION.fullmatch(surface) is not None and surface.isupper())
     )
 
 
@@ -650,13 +750,18 @@ def _same_abbreviation(ctx: AnalyzedText, surface: str, spans: list[tuple[int, i
     return not surface.isupper() or any(ctx.text[a:b] == surface for a, b in spans)
 
 
+_A_TEST_OF = re.compile(r"[\s-]+(?:test|testing|screen|screening|scan|swab|risk|status)\b", re.I)
+
+
 def _stated_as_found(out: AnalyzedText, start: int, end: int) -> bool:
     """Whether the output states the condition at ``start:end`` as found: it opens its clause
     (a problem list's or an impression's item, "LV apical thrombus.") after at most three
     words that do not subordinate it, or follows words that assert it ("this was a TIA")."""
     toks = out.tokens_in(start, end)
-    if not toks or toks[0].polarity != AFFIRMED or toks[0].scope != CURRENT:
+    if not toks or toks[0].scope != CURRENT:
         return False
+    if toks[0].polarity != AFFIRMED or _A_TEST_OF.match(out.text, end):
+        return False  # "pregnancy test", "sepsis screen": a test of it, not it
     lo = out.sentences[toks[0].sentence].span[0]
     before = out.text[max(lo, start - 60) : start]
     if _STATES_FOUND.search(before):
@@ -671,6 +776,27 @@ def _stated_as_found(out: AnalyzedText, start: int, end: int) -> bool:
         if lo < start - 60:
             return False
     return len(head) <= 3 and not (_NOT_STATED & set(head))
+
+
+def _once_per_sentence(out: AnalyzedText, findings: list[Finding]) -> list[Finding]:
+    """The findings less a hedged diagnosis (``_found_hedged``) whose sentence already has a
+    finding of a weaker word: one shift told once."""
+    said = {
+        out.tokens_in(*f.span)[0].sentence
+        for f in findings
+        if f.span and _HEDGED_FOUND not in f.message and out.tokens_in(*f.span)
+    }
+    return [
+        f
+        for f in findings
+        if _HEDGED_FOUND not in f.message
+        or not f.span
+        or not out.tokens_in(*f.span)
+        or out.tokens_in(*f.span)[0].sentence not in said
+    ]
+
+
+_HEDGED_FOUND = "is hedged here but the input finds it"
 
 
 @verifiers.register("certainty.v1")
@@ -806,7 +932,7 @@ class CertaintyRule(Rule):
                     confidence=0.7,
                 )
             )
-        return findings
+        return _once_per_sentence(out, findings)
 
     def _overstated_diagnoses(self, view: CaseDoc) -> list[Finding]:
         """Conditions the output states as found ("Imp: SAH.", "This was a TIA") that the
@@ -816,19 +942,68 @@ class CertaintyRule(Rule):
         assert ctx is not None
         findings: list[Finding] = []
         seen: set[str] = set()
-        for m in mentions(out.text, ("condition",)):
-            if m.concept in seen or _hedged_at(out, m.start, m.end):
-                continue
-            if not _stated_as_found(out, m.start, m.end):
+        named = mentions(out.text, ("condition",))
+        for m in named:
+            toks = out.tokens_in(m.start, m.end)
+            if m.concept in seen or not toks or toks[0].scope != CURRENT:
                 continue
             surface = set(m.surface.lower().split())
-            anchor = _input_suggests_only(ctx, m.concept, surface)
-            if anchor is None:
+            span = (m.start, m.end)
+            others = [o for o in named if o.concept == m.concept and o.start != m.start]
+            if toks[0].polarity == NEGATED:
+                if any(_hedged_at(out, o.start, o.end) for o in others):
+                    continue  # "XR: no fracture seen ... possible scaphoid fracture": still open
+                found = self._ruled_out(view, span, _input_suggests_only(ctx, m.concept, surface))
+            elif _hedged_at(out, m.start, m.end):
+                hedge = _hedge_start(out, m.start)
+                if hedge is None:
+                    continue
+                anchor = _input_finds(ctx, m.concept, surface)
+                found = self._found_hedged(view, (hedge, m.end), anchor)
+            elif _stated_as_found(out, m.start, m.end):
+                anchor = _input_suggests_only(ctx, m.concept, surface)
+                found = None if anchor is None else self._overstated(view, (m.start, m.end), anchor)
+            else:
                 continue
-            seen.add(m.concept)
-            findings.append(self._overstated(view, (m.start, m.end), anchor))
+            if found is not None:
+                seen.add(m.concept)
+                findings.append(found)
         findings.extend(self._overstated_unlisted(view, findings))
         return findings
+
+    def _ruled_out(
+        self, view: CaseDoc, span: tuple[int, int], anchor: tuple[int, int] | None
+    ) -> Finding | None:
+        """A condition the output denies or rules out ("no concern for deep infection") where
+        the input keeps it open at ``anchor`` ("deep infection cannot be excluded")."""
+        return self._shift(view, span, anchor, "is ruled out here but the input leaves it open")
+
+    def _found_hedged(
+        self, view: CaseDoc, span: tuple[int, int], anchor: tuple[int, int] | None
+    ) -> Finding | None:
+        """A condition the output hedges ("possible depression", "?MSSA") where the input
+        tells it as found at ``anchor`` ("I think this is a moderate depression")."""
+        return self._shift(view, span, anchor, _HEDGED_FOUND)
+
+    def _shift(
+        self, view: CaseDoc, span: tuple[int, int], anchor: tuple[int, int] | None, said: str
+    ) -> Finding | None:
+        """A finding that the output's certainty of the condition at ``span`` is weaker than
+        the input's at ``anchor`` (None where there is no anchor)."""
+        if anchor is None:
+            return None
+        assert view.context is not None
+        return self.finding(
+            view,
+            ErrorCategory.UNDERSTATED_INTENSITY,
+            self.big_shift_risk,
+            span,
+            f"'{view.output.text[span[0] : span[1]]}' {said}: "
+            f"'{view.context.text[anchor[0] : anchor[1]]}'",
+            relation=CONTRADICTED,
+            context_span=anchor,
+            confidence=0.6,
+        )
 
     def _overstated_unlisted(self, view: CaseDoc, found: list[Finding]) -> list[Finding]:
         """``_overstated_diagnoses`` for a condition the concept table lacks ("Imp: SVT."
@@ -846,19 +1021,33 @@ class CertaintyRule(Rule):
         findings: list[Finding] = []
         seen: set[str] = set()
         for tok in out.tokens:
-            if tok.stem in seen or tok.stem not in by_stem:
-                continue
-            if not _unlisted_condition(out, tok, taken) or _hedged_at(out, tok.start, tok.end):
-                continue
-            if not _stated_as_found(out, tok.start, tok.end):
+            if tok.stem in seen or tok.stem not in by_stem or tok.scope != CURRENT:
                 continue
             spans = by_stem[tok.stem]
-            if not _same_abbreviation(ctx, out.text[tok.start : tok.end], spans):
+            span = (tok.start, tok.end)
+            if not _unlisted_condition(out, tok, taken, words=True) or not _same_abbreviation(
+                ctx, out.text[tok.start : tok.end], spans
+            ):
                 continue
-            anchor = _only_suggested(ctx, spans)
-            if anchor is not None:
+            if tok.polarity == NEGATED:
+                anchor = _only_suggested(ctx, spans)
+                kinds = {_word_before(ctx, a) for a, _ in spans}
+                if anchor is not None and _kept_open(out, tok, kinds):
+                    continue
+                found = self._ruled_out(view, span, anchor)
+            elif _hedged_at(out, tok.start, tok.end):
+                hedge = _hedge_start(out, tok.start)
+                if hedge is None:
+                    continue
+                found = self._found_hedged(view, (hedge, tok.end), _finds_among(ctx, spans))
+            elif _unlisted_condition(out, tok, taken) and _stated_as_found(out, *span):
+                anchor = _only_suggested(ctx, spans)
+                found = None if anchor is None else self._overstated(view, span, anchor)
+            else:
+                continue
+            if found is not None:
                 seen.add(tok.stem)
-                findings.append(self._overstated(view, (tok.start, tok.end), anchor))
+                findings.append(found)
         return findings
 
     def _overstated(self, view: CaseDoc, span: tuple[int, int], anchor: tuple[int, int]) -> Finding:
