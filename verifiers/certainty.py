@@ -498,13 +498,26 @@ _PHRASE_BREAK = re.compile(r"[.;,:\n()]")
 # words before a condition, in its clause, that hedge it beyond the analyser's triggers ("it
 # looks like gout", "raises the possibility of malignancy", "might have been a mini-stroke")
 _HEDGE_BEFORE = re.compile(
-    r"(?:\b(?:possibl[ey]|probabl[ey]|likely|suspect(?:ed|s)?|suspicious|suspicion|query|"
+    r"(?P<hedge>\b(?:possibl[ey]|probabl[ey]|likely|suspect(?:ed|s)?|suspicious|suspicion|query|"
     r"questionable|could|might|may|possibility|differential|versus|vs|r/o|rule\s+out|presumed|"
     r"provisional|indeterminate|equivocal|uncertain|unclear|not\s+sure|maybe|perhaps|"
     r"suggest\w*)\b|\?)"
     r"[^.;!,\n]{0,60}$",
     re.IGNORECASE,
 )
+
+
+def _hedges_before(before: str) -> list[int]:
+    """Where each hedge word of ``before`` ends that reaches its end within its clause (no
+    comma, stop or new line between)."""
+    found = []
+    at = 0
+    while (m := _HEDGE_BEFORE.search(before, at)) is not None:
+        found.append(m.end("hedge"))
+        at = m.end("hedge")
+    return found
+
+
 # "it looks like gout" is a clinician's ordinary way of naming it; it hedges only where the
 # sentence doubts it too ("It looks like gout, but I can't be sure until ...")
 _LOOKS_LIKE = re.compile(r"\b(?:looks?|sounds?|seems?)\s+like\b[^.;!\n]{0,40}$", re.IGNORECASE)
@@ -566,8 +579,7 @@ def _hedged_at(doc: AnalyzedText, start: int, end: int) -> bool:
     sentence = doc.sentences[toks[0].sentence] if toks else None
     lo, hi = sentence.span if sentence else (max(0, start - 80), len(doc.text))
     before = doc.text[max(lo, start - 80) : start]
-    m = _HEDGE_BEFORE.search(before)
-    if m is not None and not _HEDGE_BREAK.search(before, m.end()):
+    if any(not _HEDGE_BREAK.search(before, at) for at in _hedges_before(before)):
         return True
     if _LOOKS_LIKE.search(before) and _DOUBT.search(doc.text, lo, hi):
         return True
@@ -603,7 +615,16 @@ def _hedge_start(doc: AnalyzedText, start: int) -> int | None:
     m = _HEDGE_RIGHT_BEFORE.search(doc.text, max(0, start - 40), start)
     if m is None or _HEDGE_BREAK.search(m.group()):
         return None
+    if _LINKS & set(m.group().lower().split()[1:]):
+        return None  # "could be involved with urolithiasis": the doubt is of something else
     return m.start()
+
+
+# words between a hedge and a condition that tie the hedge to something else
+_LINKS = frozenset(
+    {"with", "in", "of", "for", "by", "to", "from", "on", "at", "about", "and", "or"}
+    | {"involved", "related", "due", "contributing", "causing", "caused", "linked"}
+)
 
 
 def _word_before(doc: AnalyzedText, start: int) -> str | None:
