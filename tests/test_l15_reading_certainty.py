@@ -6,8 +6,10 @@ control that must be left alone. Small texts written for these tests."""
 from __future__ import annotations
 
 import medfact.verifiers  # noqa: F401 - the rules registered
-from medfact.testing import run_rule
+from medfact.testing import analysed, run_rule
 from medfact.types import Finding
+from medfact.verifiers.certainty import _input_finds
+from medfact.verifiers.entities import mentions
 
 _STATED = "is stated as found"
 
@@ -162,3 +164,13 @@ def test_a_clinicians_i_think_may_be_written_as_suspected() -> None:
 def test_found_diagnosis_kept_is_left_alone() -> None:
     ctx = "Ambulatory ECG report: paroxysmal atrial fibrillation, longest run 40 minutes."
     assert not shifted("Your heart monitor showed atrial fibrillation.", ctx, "hedged here")
+
+
+def test_in_talk_only_a_test_establishes_what_is_named() -> None:
+    ask = "Patient: I can't lie flat at night.\n"
+    named = ask + "Doctor: Your chest sounds wet. This is heart failure, so we'll start a tablet."
+    tested = ask + "Doctor: The chest X-ray shows heart failure, so we'll start a water tablet."
+    for ctx, found in ((named, False), (tested, True)):
+        doc = analysed("x", ctx).context
+        m = next(m for m in mentions(doc.text, ("condition",)) if m.concept == "heart failure")
+        assert (_input_finds(doc, m.concept, {"heart", "failure"}) is not None) is found
