@@ -166,11 +166,10 @@ def test_found_diagnosis_kept_is_left_alone() -> None:
     assert not shifted("Your heart monitor showed atrial fibrillation.", ctx, "hedged here")
 
 
-def test_in_talk_only_a_test_establishes_what_is_named() -> None:
-    ask = "Patient: I can't lie flat at night.\n"
-    named = ask + "Doctor: Your chest sounds wet. This is heart failure, so we'll start a tablet."
-    tested = ask + "Doctor: The chest X-ray shows heart failure, so we'll start a water tablet."
-    for ctx, found in ((named, False), (tested, True)):
+def test_talk_is_no_firm_finding_a_written_report_is() -> None:
+    talk = "Patient: I can't lie flat at night.\nDoctor: This is heart failure, I'm sure of it."
+    report = "Chest X-ray report: cardiomegaly and upper lobe diversion; shows heart failure."
+    for ctx, found in ((talk, False), (report, True)):
         doc = analysed("x", ctx).context
         m = next(m for m in mentions(doc.text, ("condition",)) if m.concept == "heart failure")
         assert (_input_finds(doc, m.concept, {"heart", "failure"}) is not None) is found

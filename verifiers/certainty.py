@@ -712,23 +712,20 @@ def _finds_among(ctx: AnalyzedText, spans: list[tuple[int, int]]) -> tuple[int, 
 
 def _told_as_found(ctx: AnalyzedText, tok: Token, start: int, end: int) -> bool:
     """Whether the input's mention at ``start:end`` tells the condition as found: a diagnostic
-    verb or a report's label in its sentence, a clinician naming it, or an item's head. In
-    talk, naming it is not enough ("this is heart failure" is written "suspected" as often as
-    not): a test or a diagnostic verb must establish it ("the strep test is positive, so this
-    is strep throat")."""
+    verb or a report's label in its sentence, a clinician naming it, or an item's head, in a
+    written input. Talk is read as no firm finding: "this is heart failure" is written
+    "suspected" as often as not, and a note's hedge of a spoken diagnosis is the writer's
+    caution."""
+    if ctx.is_dialogue:
+        return False
     sent = ctx.sentences[tok.sentence]
     lo, hi = sent.span
-    if ctx.is_dialogue:
-        return bool(_ESTABLISHES.search(ctx.text, lo, hi) or _POSITIVE.search(ctx.text, lo, hi))
     return bool(
         _ESTABLISHES.search(ctx.text, lo, hi)
         or _labelled(sent.text)
         or _NAMES_IT.search(ctx.text, max(lo, start - 40), start)
         or _stated_as_found(ctx, start, end)
     )
-
-
-_POSITIVE = re.compile(r"\bpositive\b", re.IGNORECASE)
 
 
 def _only_suggested(ctx: AnalyzedText, spans: list[tuple[int, int]]) -> tuple[int, int] | None:
