@@ -805,24 +805,25 @@ def _stated_as_found(out: AnalyzedText, start: int, end: int) -> bool:
 
 
 def _once_per_sentence(out: AnalyzedText, findings: list[Finding]) -> list[Finding]:
-    """The findings less a hedged diagnosis (``_found_hedged``) whose sentence already has a
-    finding of a weaker word: one shift told once."""
-    said = {
-        out.tokens_in(*f.span)[0].sentence
-        for f in findings
-        if f.span and _HEDGED_FOUND not in f.message and out.tokens_in(*f.span)
-    }
-    return [
-        f
-        for f in findings
-        if _HEDGED_FOUND not in f.message
-        or not f.span
-        or not out.tokens_in(*f.span)
-        or out.tokens_in(*f.span)[0].sentence not in said
-    ]
+    """The findings less a diagnosis's certainty (``_overstated_diagnoses``) whose sentence
+    already has a finding of a certainty word at risk 3 or more ("Renal colic confirmed."
+    against "it might be a kidney stone"): one shift told once."""
+
+    def sentence(f: Finding) -> int | None:
+        toks = out.tokens_in(*f.span) if f.span else []
+        return toks[0].sentence if toks else None
+
+    def of_diagnosis(f: Finding) -> bool:
+        return any(said in f.message for said in _OF_DIAGNOSIS)
+
+    worded = {sentence(f) for f in findings if not of_diagnosis(f) and f.risk >= 3}
+    return [f for f in findings if not of_diagnosis(f) or sentence(f) not in worded]
 
 
 _HEDGED_FOUND = "is hedged here but the input finds it"
+_RULED_OUT = "is ruled out here but the input leaves it open"
+_STATED = "is stated as found but the input only suggests it"
+_OF_DIAGNOSIS = (_HEDGED_FOUND, _RULED_OUT, _STATED)
 
 
 @verifiers.register("certainty.v1")
@@ -1002,7 +1003,7 @@ class CertaintyRule(Rule):
     ) -> Finding | None:
         """A condition the output denies or rules out ("no concern for deep infection") where
         the input keeps it open at ``anchor`` ("deep infection cannot be excluded")."""
-        return self._shift(view, span, anchor, "is ruled out here but the input leaves it open")
+        return self._shift(view, span, anchor, _RULED_OUT)
 
     def _found_hedged(
         self, view: CaseDoc, span: tuple[int, int], anchor: tuple[int, int] | None
@@ -1085,8 +1086,8 @@ class CertaintyRule(Rule):
             ErrorCategory.OVERSTATED_INTENSITY,
             self.big_shift_risk,
             span,
-            f"'{view.output.text[span[0] : span[1]]}' is stated as found but the input only "
-            f"suggests it: '{view.context.text[anchor[0] : anchor[1]]}'",
+            f"'{view.output.text[span[0] : span[1]]}' {_STATED}: "
+            f"'{view.context.text[anchor[0] : anchor[1]]}'",
             relation=CONTRADICTED,
             context_span=anchor,
             confidence=0.6,
