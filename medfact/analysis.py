@@ -291,6 +291,51 @@ def _cancer_abbreviation(toks: list[Token], words: list[str]) -> None:
             toks[i].stem = _CANCER_KEY
 
 
+# a bare "blood" read by where it comes from, as the sentence or the question before it says
+# ("Are you bringing anything up?" - "No blood": no haemoptysis); lay words of the site
+_BLOOD_SITES = {
+    "hemoptysis": frozenset(
+        {"cough", "coughs", "coughing", "coughed", "sputum", "phlegm", "spit", "spitting"}
+        | {"mucus"}
+    ),
+    "hematuria": frozenset({"urine", "urinating", "wee", "weeing", "pee", "peeing", "waterworks"}),
+    "hematochezia": frozenset(
+        {"stool", "stools", "poo", "poos", "bowel", "bowels", "motions", "bottom", "wipe"}
+    ),
+}
+# what "blood" names when a word follows it: a test, a value or a drug, not a bleed
+_BLOOD_THINGS = frozenset(
+    {"pressure", "pressures", "test", "tests", "sugar", "sugars", "glucose", "count", "counts"}
+    | {"results", "result", "thinner", "thinners", "work", "transfusion", "group", "levels"}
+    | {"level", "cultures", "culture", "gas", "gases", "donor", "bank", "vessel", "vessels"}
+    | {"clot", "clots", "flow", "supply", "form", "forms", "sample", "samples", "tests"}
+)
+
+
+_BRING = frozenset({"bring", "bringing", "brought", "coughing", "cough"})
+
+
+def _blood_by_site(toks: list[Token], words: list[str], previous: list[Token]) -> None:
+    """Key a bare "blood" as the bleed of the one site its sentence or the words just before it
+    (``previous``: the question, as a rule) name (coughing or sputum: haemoptysis; urine:
+    haematuria; stool: rectal bleeding)."""
+    if "blood" not in words:
+        return
+    near = set(words) | {t.text for t in previous}
+    if "up" in near and near & _BRING:
+        near.add("sputum")  # "Are you bringing anything up?"
+    sites = [site for site, cues in _BLOOD_SITES.items() if near & cues]
+    if len(sites) != 1:
+        return  # no site, or several: the word is read as it stands
+    key = concept_key(sites[0])
+    for i, word in enumerate(words):
+        if word != "blood" or toks[i].stem != "blood":
+            continue  # folded already ("blood in the urine") or another word
+        if i + 1 < len(words) and words[i + 1] in _BLOOD_THINGS:
+            continue
+        toks[i].stem = key
+
+
 @lru_cache(maxsize=64)
 def _phrase_index(phrases: tuple[str, ...]) -> dict[str, list[list[str]]]:
     """Phrases grouped by their first word, so matching costs one lookup per token."""
@@ -746,6 +791,7 @@ class Analyzer:
             words = [t.text for t in sent_tokens]
             _fold_phrases(sent_tokens, words)
             _cancer_abbreviation(sent_tokens, words)
+            _blood_by_site(sent_tokens, words, doc.tokens[max(0, first - 40) : first])
             gaps = [""]  # gaps[j]: the text between token j - 1 and token j
             gaps += [
                 text[sent_tokens[j - 1].end : sent_tokens[j].start] for j in range(1, len(words))

@@ -673,6 +673,13 @@ _NUMBERED_BONES = {
     "mt": "metatarsal",
     "metacarpal": "metacarpal",
     "mc": "metacarpal",
+    # the joint at a numbered bone's head is numbered by it ("1st MTP joint", "5th MCPJ")
+    "mtp": "metatarsal",
+    "mtpj": "metatarsal",
+    "metatarsophalangeal": "metatarsal",
+    "mcp": "metacarpal",
+    "mcpj": "metacarpal",
+    "metacarpophalangeal": "metacarpal",
 }
 _ORDINAL_BONE = fast_compile(
     r"\b(" + "|".join(_ORDINALS) + r")\s+(" + "|".join(_NUMBERED_BONES) + r")s?\b", re.IGNORECASE
@@ -683,6 +690,49 @@ _BARE_ORDINAL = re.compile(
 )
 # a tooth in Palmer notation: quadrant (upper/lower, left/right) and number ("LR6", "UL8")
 _TOOTH = re.compile(r"\b([UL][LR])\s?([1-8])\b")
+# a permanent tooth in FDI notation ("tooth 36", "(36)" after a tooth's name): the first digit
+# its quadrant (1 upper right, 2 upper left, 3 lower left, 4 lower right), the second its place
+# from the midline (FDI World Dental Federation, ISO 3950)
+_FDI = re.compile(r"\b(?:tooth|teeth)\s+([1-4])([1-8])\b|(?<=\()([1-4])([1-8])(?=\))", re.I)
+_FDI_QUADRANTS = {"1": "UR", "2": "UL", "3": "LL", "4": "LR"}
+# a tooth named in words ("lower left first molar", "upper right canine")
+_TOOTH_WORDS = re.compile(
+    r"\b(upper|lower)\s+(left|right)\s+(?:(first|second|third|1st|2nd|3rd)\s+)?"
+    r"(central\s+incisor|lateral\s+incisor|canine|premolar|bicuspid|molar|wisdom\s+tooth)\b",
+    re.IGNORECASE,
+)
+_TOOTH_PLACES = {
+    "central incisor": 1,
+    "lateral incisor": 2,
+    "canine": 3,
+    "premolar": 4,
+    "bicuspid": 4,
+    "molar": 6,
+    "wisdom tooth": 8,
+}
+# a named tooth word near an FDI number in brackets makes it a tooth ("first molar (36)")
+_TOOTH_NEAR = re.compile(r"\b(?:tooth|teeth|molar|premolar|incisor|canine|[UL][LR]\s?[1-8])\b")
+
+
+def _teeth(text: str) -> list[tuple[str, tuple[str, ...], int, int]]:
+    """Teeth named in Palmer notation ("LL6"), FDI notation ("tooth 36", "LL6 (36)") or words
+    ("lower left first molar"), each as its Palmer code."""
+    found = [
+        ("tooth", (m.group(1) + m.group(2),), m.start(), m.end()) for m in _TOOTH.finditer(text)
+    ]
+    for m in _FDI.finditer(text):
+        quadrant, place = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        if not m.group(1) and not _TOOTH_NEAR.search(text, max(0, m.start() - 40), m.start()):
+            continue  # "(36)" alone: a number, not a tooth
+        found.append(("tooth", (_FDI_QUADRANTS[quadrant] + place,), m.start(), m.end()))
+    for m in _TOOTH_WORDS.finditer(text):
+        quadrant = m.group(1)[0].upper() + m.group(2)[0].upper()
+        kind = " ".join(m.group(4).lower().split())
+        place = _TOOTH_PLACES[kind]
+        if m.group(3) and kind in ("premolar", "bicuspid", "molar"):
+            place += _ORDINALS[m.group(3).lower()] - 1
+        found.append(("tooth", (f"{quadrant}{place}",), m.start(), m.end()))
+    return found
 
 
 def numbered_sites(text: str, bare: bool = False) -> list[tuple[str, tuple[str, ...], int, int]]:
@@ -690,9 +740,7 @@ def numbered_sites(text: str, bare: bool = False) -> list[tuple[str, tuple[str, 
     "S1")), teeth ("tooth", ("LR6",)) and numbered bones ("metatarsal", ("5",)); with
     ``bare``, also an ordinal alone after a bone of its kind ("the fourth is fine")."""
     found = [("spine", level, start, end) for level, start, end in spinal_levels(text)]
-    found += [
-        ("tooth", (m.group(1) + m.group(2),), m.start(), m.end()) for m in _TOOTH.finditer(text)
-    ]
+    found += _teeth(text)
     bones = [
         (
             _NUMBERED_BONES[m.group(2).lower()],

@@ -28,7 +28,7 @@ from medfact.analysis import (
     once_per_text,
 )
 from medfact.document import CaseDoc
-from medfact.lexicon.terms import ANATOMY, DOSE_CLASSES
+from medfact.lexicon.terms import ANATOMY, CLINICAL_WORDS, DOSE_CLASSES
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
@@ -493,6 +493,339 @@ def _dosing(doc: AnalyzedText) -> frozenset[int]:
 _PHRASE_BREAK = re.compile(r"[.;,:\n()]")
 
 
+# --- a diagnosis stated as found where the input only suggests it ---------------------------
+
+# words before a condition, in its clause, that hedge it beyond the analyser's triggers ("it
+# looks like gout", "raises the possibility of malignancy", "might have been a mini-stroke")
+_HEDGE_BEFORE = re.compile(
+    r"(?P<hedge>\b(?:possibl[ey]|probabl[ey]|likely|suspect(?:ed|s)?|suspicious|suspicion|query|"
+    r"questionable|could|might|may|possibility|differential|versus|vs|r/o|rule\s+out|presumed|"
+    r"provisional|indeterminate|equivocal|uncertain|unclear|not\s+sure|maybe|perhaps|"
+    r"suggest\w*)\b|\?)"
+    r"[^.;!,\n]{0,60}$",
+    re.IGNORECASE,
+)
+
+
+def _hedges_before(before: str) -> list[int]:
+    """Where each hedge word of ``before`` ends that reaches its end within its clause (no
+    comma, stop or new line between)."""
+    found = []
+    at = 0
+    while (m := _HEDGE_BEFORE.search(before, at)) is not None:
+        found.append(m.end("hedge"))
+        at = m.end("hedge")
+    return found
+
+
+# "it looks like gout" is a clinician's ordinary way of naming it; it hedges only where the
+# sentence doubts it too ("It looks like gout, but I can't be sure until ...")
+_LOOKS_LIKE = re.compile(r"\b(?:looks?|sounds?|seems?)\s+like\b[^.;!\n]{0,40}$", re.IGNORECASE)
+_DOUBT = re.compile(
+    r"\b(?:can't|cannot|can\s+not|couldn't)\s+(?:be\s+sure|say|tell|be\s+certain)|"
+    r"\bnot\s+(?:yet\s+)?(?:sure|certain|confirmed)\b|\bto\s+be\s+sure\b",
+    re.IGNORECASE,
+)
+# a question's own mark after a word ("Does she have asthma?") is no hedge, as a note's is
+# ("SVT?")
+_QUESTION_OPENER = re.compile(
+    r"\s*(?:[\w ]{1,25}:\s*)?(?:(?:and|so|okay|ok)\W+)*(?:does|do|did|is|are|was|were|has|"
+    r"have|had|any|can|could|would|will|what|how|when|where|which|who|why)\b",
+    re.IGNORECASE,
+)
+# a hedge right after a condition ("ectopic not excluded", "AF - possible", "SVT?"); not "or",
+# which as often glosses it ("nephrolithiasis or kidney stone")
+_HEDGE_AFTER = re.compile(
+    r"\s*[-,(]?\s*(?:\?|(?:is\s+|remains\s+|still\s+)?(?:possible|probable|likely|suspected|"
+    r"query|not\s+(?:yet\s+)?(?:excluded|ruled\s+out|confirmed|proven)|cannot\s+be\s+"
+    r"(?:excluded|ruled\s+out)|to\s+be\s+(?:excluded|ruled\s+out|confirmed)|vs\b|versus|"
+    r"unconfirmed|uncertain))",
+    re.IGNORECASE,
+)
+# a clause break between a hedge and the condition after it: the hedge is of another clause
+_HEDGE_BREAK = re.compile(r"\b(?:but|however|although|though)\b|[.;!\n]", re.IGNORECASE)
+# an answer that leaves a question about a diagnosis open ("Is it cancer?" - "I can't tell
+# you that yet", "Possibly")
+_OPEN_ANSWER = re.compile(
+    r"^\W*(?:\w+:\s*)?(?:(?:well|so|um|uh|okay|ok)\W+)*(?:possibly|maybe|perhaps|might|"
+    r"could|i\s+(?:can't|cannot|can\s+not)\s+(?:tell|say|be\s+sure)|(?:i\s+)?(?:don't|do\s+not)"
+    r"\s+know|not\s+(?:sure|yet)|too\s+early|we\s+(?:don't|do\s+not)\s+know)\b",
+    re.IGNORECASE,
+)
+# words of the output that state a condition as found ("this was a TIA", "which shows the
+# cancer has come back", "confirmed unstable angina", "your baby has a cleft lip")
+_STATES_FOUND = re.compile(
+    r"\b(?:(?:this|that|it|which)\s+(?:was|is)|diagnos(?:is|ed)(?:\s+(?:of|with|is))?|"
+    r"confirm(?:ed|s)|definite(?:ly)?|shows?|showed|found(?:\s+that)?|proven|"
+    r"(?:has|have|had)|known)\s+(?:(?:an?|the|your|his|her)\s+)?(?:[\w-]+\s+){0,3}$",
+    re.IGNORECASE,
+)
+# words before a condition in its clause that make it something else than a finding ("sleep
+# study for OSA", "risk of stroke", "no evidence of", "if cancer"): not stated as found
+_NOT_STATED = frozenset(
+    {"for", "of", "to", "against", "exclude", "excluding", "risk", "screen", "screening"}
+    | {"no", "not", "without", "if", "whether", "prevent", "prevention", "prophylaxis"}
+    | {"treat", "treating", "treatment", "about", "re", "regarding", "avoid", "vs", "versus"}
+    | {"or", "and", "in", "on", "after", "from", "than", "history", "hx", "pmh", "fhx"}
+)
+
+
+def _hedged_at(doc: AnalyzedText, start: int, end: int) -> bool:
+    """Whether the condition named at ``start:end`` is hedged: by the analyser, by a hedge
+    before it in its clause, or by one right after it."""
+    toks = doc.tokens_in(start, end)
+    if toks and toks[0].polarity == UNCERTAIN and not _opinion(doc, toks[0]):
+        return True
+    sentence = doc.sentences[toks[0].sentence] if toks else None
+    lo, hi = sentence.span if sentence else (max(0, start - 80), len(doc.text))
+    before = doc.text[max(lo, start - 80) : start]
+    if any(not _HEDGE_BREAK.search(before, at) for at in _hedges_before(before)):
+        return True
+    if _LOOKS_LIKE.search(before) and _DOUBT.search(doc.text, lo, hi):
+        return True
+    after = _HEDGE_AFTER.match(doc.text, end)
+    if after is None:
+        return False
+    asked = sentence is not None and _QUESTION_OPENER.match(sentence.text) is not None
+    return not (asked and after.group().strip() == "?")
+
+
+# a speaker's own view, the way a clinician names a diagnosis in talk ("I think it's a viral
+# gastroenteritis"): no hedge of the diagnosis
+_OPINION = re.compile(r"(?:i|we)\s+(?:think|believe|reckon)\b", re.IGNORECASE)
+
+
+def _opinion(doc: AnalyzedText, tok: Token) -> bool:
+    """Whether ``tok`` is hedged only by a speaker's "I think" or "we believe"."""
+    return tok.trigger is not None and _OPINION.match(doc.text, tok.trigger) is not None
+
+
+# a hedge right before the condition it hedges ("possible depression", "?MSSA", "may be an
+# early AF"): the output's own doubt of that condition, not of a cause after it
+_HEDGE_RIGHT_BEFORE = re.compile(
+    r"(?:\?\s*|\b(?:possible|possibly|probable|probably|likely|suspected|query|questionable|"
+    r"presumed|unlikely|(?:may|might|could)\s+(?:be|have|represent|show)|(?:may|might|could)\s+"
+    r"have\s+been)\s+)(?:(?:an?|the|some)\s+)?(?:[\w'-]+\s+){0,2}$",
+    re.IGNORECASE,
+)
+
+
+def _hedge_start(doc: AnalyzedText, start: int) -> int | None:
+    """Where a hedge right before the condition at ``start`` begins; None if there is none."""
+    m = _HEDGE_RIGHT_BEFORE.search(doc.text, max(0, start - 40), start)
+    if m is None or _HEDGE_BREAK.search(m.group()):
+        return None
+    if _LINKS & set(m.group().lower().split()[1:]):
+        return None  # "could be involved with urolithiasis": the doubt is of something else
+    return m.start()
+
+
+# words between a hedge and a condition that tie the hedge to something else
+_LINKS = frozenset(
+    {"with", "in", "of", "for", "by", "to", "from", "on", "at", "about", "and", "or"}
+    | {"involved", "related", "due", "contributing", "causing", "caused", "linked"}
+)
+
+
+def _word_before(doc: AnalyzedText, start: int) -> str | None:
+    """The stem of the word right before ``start`` in its sentence ("deep" of "deep
+    infection"), or None."""
+    k = bisect_right([t.start for t in doc.tokens], start) - 1
+    if k < 1 or doc.tokens[k - 1].sentence != doc.tokens[k].sentence:
+        return None
+    return doc.tokens[k - 1].stem
+
+
+def _kept_open(out: AnalyzedText, tok: Token, kinds: set[str | None]) -> bool:
+    """Whether the output still leaves open what it denies at ``tok`` ("XR: no fracture seen
+    ... Imp: possible scaphoid fracture"): another of its mentions of the word is hedged. A
+    denial of the input's own kind ("no concern for deep infection" where "deep infection
+    cannot be excluded"; ``kinds``: the words before the input's mentions) is not taken
+    back by a hedge of another kind."""
+    kind = _word_before(out, tok.start)
+    if kind is not None and kind in kinds:
+        return False
+    return any(
+        t.stem == tok.stem and t.start != tok.start and _hedged_at(out, t.start, t.end)
+        for t in out.tokens
+    )
+
+
+def _left_open(doc: AnalyzedText, tok: Token) -> bool:
+    """Whether a question about a condition ("Is it the gout again?") is answered by a turn
+    that leaves it open ("Possibly.", "I can't tell you that yet")."""
+    later = doc.sentences[tok.sentence + 1 : tok.sentence + 2]
+    return bool(later) and _OPEN_ANSWER.match(later[0].text) is not None
+
+
+def _input_suggests_only(
+    ctx: AnalyzedText, concept: str, surface: set[str]
+) -> tuple[int, int] | None:
+    """The input's first hedged mention of ``concept`` where it only suggests it
+    (``_only_suggested``). Mentions that share a word with the output's (``surface``: its
+    lower-cased words) are read alone where there are any ("possibly early Alzheimer's"
+    against "Alzheimer's dementia", though "cognitive impairment" is the same concept)."""
+    found = [m for m in mentions(ctx.text, ("condition",)) if m.concept == concept]
+    same = [m for m in found if surface & set(m.surface.lower().split())]
+    return _only_suggested(ctx, [(m.start, m.end) for m in same or found])
+
+
+def _input_finds(ctx: AnalyzedText, concept: str, surface: set[str]) -> tuple[int, int] | None:
+    """The input's mention of ``concept`` that tells it as found (``_finds_among``); mentions
+    are chosen as in ``_input_suggests_only``."""
+    found = [m for m in mentions(ctx.text, ("condition",)) if m.concept == concept]
+    if any(_hedged_at(ctx, m.start, m.end) for m in found):
+        return None
+    # only the same words found: a concept's looser names ("temperature 37.9" for a fever
+    # the patient only felt) tell another thing
+    same = [m for m in found if surface & set(m.surface.lower().split())]
+    return _finds_among(ctx, [(m.start, m.end) for m in same])
+
+
+def _finds_among(ctx: AnalyzedText, spans: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """The first of the input's mentions at ``spans`` that tells the condition as found (a
+    report's item, a diagnostic verb, a clinician naming it) where no mention hedges, denies
+    or dates it; None if there is none."""
+    told = None
+    for start, end in spans:
+        toks = ctx.tokens_in(start, end)
+        if not toks:
+            return None
+        tok = toks[0]
+        if tok.polarity == ASKED:
+            continue
+        # a clinician's "I think this is heart failure" or "it sounds like osteoarthritis" is
+        # written "suspected" or "probable" as often as not: no firm finding to hedge
+        lo = ctx.sentences[tok.sentence].span[0]
+        if (
+            tok.polarity != AFFIRMED
+            or tok.scope != CURRENT
+            or _hedged_at(ctx, start, end)
+            or _OPINION.search(ctx.text, max(lo, start - 60), start)
+            or _LOOKS_LIKE.search(ctx.text, max(lo, start - 60), start)
+        ):
+            return None
+        if told is None and _told_as_found(ctx, tok, start, end):
+            told = (start, end)
+    return told
+
+
+def _told_as_found(ctx: AnalyzedText, tok: Token, start: int, end: int) -> bool:
+    """Whether the input's mention at ``start:end`` tells the condition as found: a diagnostic
+    verb or a report's label in its sentence, a clinician naming it, or an item's head, in a
+    written input. Talk is read as no firm finding: "this is heart failure" is written
+    "suspected" as often as not, and a note's hedge of a spoken diagnosis is the writer's
+    caution."""
+    if ctx.is_dialogue:
+        return False
+    sent = ctx.sentences[tok.sentence]
+    lo, hi = sent.span
+    return bool(
+        _ESTABLISHES.search(ctx.text, lo, hi)
+        or _labelled(sent.text)
+        or _NAMES_IT.search(ctx.text, max(lo, start - 40), start)
+        or _stated_as_found(ctx, start, end)
+    )
+
+
+def _only_suggested(ctx: AnalyzedText, spans: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """The first of the input's mentions at ``spans`` where every one is hedged, or asked and
+    left open, and none is denied, told as found or of another time or person; None if any
+    is, or if there is none."""
+    hedged = None
+    for start, end in spans:
+        toks = ctx.tokens_in(start, end)
+        if not toks:
+            return None
+        tok = toks[0]
+        if tok.polarity == ASKED:
+            if not _left_open(ctx, tok):
+                continue
+        elif tok.polarity == NEGATED or tok.scope != CURRENT or not _hedged_at(ctx, start, end):
+            return None  # denied, of another time or person, or told as found
+        hedged = hedged or (start, end)
+    return hedged
+
+
+# words that name a disease by their ending ("fibroadenoma", "cardiomyopathy"), for conditions
+# the concept table lacks
+_DISEASE_ENDING = re.compile(r"(?:itis|osis|emia|aemia|oma|omas|pathy|megaly|rrhage|plegia)$")
+_ABBREVIATION = re.compile(r"[A-Z]{2,5}")
+
+
+def _unlisted_condition(
+    out: AnalyzedText, tok: Token, taken: set[int], words: bool = False
+) -> bool:
+    """Whether ``tok`` may name a condition the concept table lacks ("fibroadenoma", "SVT"):
+    a word with a disease's ending or a capitalised abbreviation (with ``words``, a clinical
+    word too: "infection", "depression"), not a body part, a drug, a test, a unit or a word
+    of a listed concept (``taken``: their starts)."""
+    if tok.start in taken or tok.text in ANATOMY:
+        return False
+    surface = out.text[tok.start : tok.end]
+    return (
+        (words and tok.text in CLINICAL_WORDS)
+        or (len(tok.text) > 5 and _DISEASE_ENDING.search(tok.text) is not None)
+        or (_ABBREVIATION.fullmatch(surface) is not None and surface.isupper())
+    )
+
+
+def _same_abbreviation(ctx: AnalyzedText, surface: str, spans: list[tuple[int, int]]) -> bool:
+    """Whether an abbreviation (``surface``, in capitals) is written so in the input too: a
+    header's capitals ("HISTORY") against a plain word are no abbreviation."""
+    return not surface.isupper() or any(ctx.text[a:b] == surface for a, b in spans)
+
+
+_A_TEST_OF = re.compile(r"[\s-]+(?:test|testing|screen|screening|scan|swab|risk|status)\b", re.I)
+
+
+def _stated_as_found(out: AnalyzedText, start: int, end: int) -> bool:
+    """Whether the output states the condition at ``start:end`` as found: it opens its clause
+    (a problem list's or an impression's item, "LV apical thrombus.") after at most three
+    words that do not subordinate it, or follows words that assert it ("this was a TIA")."""
+    toks = out.tokens_in(start, end)
+    if not toks or toks[0].scope != CURRENT:
+        return False
+    if toks[0].polarity != AFFIRMED or _A_TEST_OF.match(out.text, end):
+        return False  # "pregnancy test", "sepsis screen": a test of it, not it
+    lo = out.sentences[toks[0].sentence].span[0]
+    before = out.text[max(lo, start - 60) : start]
+    if _STATES_FOUND.search(before):
+        return True
+    words = re.findall(r"[\w/'-]+|[.;:(\n,]|\s-\s", before)
+    head: list[str] = []
+    for w in reversed(words):
+        if w.strip() in {".", ";", ":", "(", ",", "-", ""} or w == "\n":
+            break
+        head.append(w.lower())
+    else:
+        if lo < start - 60:
+            return False
+    return len(head) <= 3 and not (_NOT_STATED & set(head))
+
+
+def _once_per_sentence(out: AnalyzedText, findings: list[Finding]) -> list[Finding]:
+    """The findings less a diagnosis's certainty (``_overstated_diagnoses``) whose sentence
+    already has a finding of a certainty word at risk 3 or more ("Renal colic confirmed."
+    against "it might be a kidney stone"): one shift told once."""
+
+    def sentence(f: Finding) -> int | None:
+        toks = out.tokens_in(*f.span) if f.span else []
+        return toks[0].sentence if toks else None
+
+    def of_diagnosis(f: Finding) -> bool:
+        return any(said in f.message for said in _OF_DIAGNOSIS)
+
+    worded = {sentence(f) for f in findings if not of_diagnosis(f) and f.risk >= 3}
+    return [f for f in findings if not of_diagnosis(f) or sentence(f) not in worded]
+
+
+_HEDGED_FOUND = "is hedged here but the input finds it"
+_RULED_OUT = "is ruled out here but the input leaves it open"
+_STATED = "is stated as found but the input only suggests it"
+_OF_DIAGNOSIS = (_HEDGED_FOUND, _RULED_OUT, _STATED)
+
+
 @verifiers.register("certainty.v1")
 class CertaintyRule(Rule):
     name = "certainty.v1"
@@ -507,10 +840,10 @@ class CertaintyRule(Rule):
     def check(self, view: CaseDoc) -> list[Finding]:
         out, ctx = view.output, view.context
         assert ctx is not None
+        findings = self._overstated_diagnoses(view)
         said = scale_words(out)
         if not said:
-            return []  # no degree or certainty word in the output: the input is not read
-        findings = []
+            return findings  # no degree or certainty word in the output: the input is not read
         judged = judged_spans(out)
         judged_starts = [a for a, _ in judged]
         ctx_words = scale_words(ctx)
@@ -626,4 +959,136 @@ class CertaintyRule(Rule):
                     confidence=0.7,
                 )
             )
+        return _once_per_sentence(out, findings)
+
+    def _overstated_diagnoses(self, view: CaseDoc) -> list[Finding]:
+        """Conditions the output states as found ("Imp: SAH.", "This was a TIA") that the
+        input only suggests ("could be a bleed ... a subarachnoid haemorrhage"): a hedge
+        dropped. An Impression header does not excuse it: the input's clinician was unsure."""
+        out, ctx = view.output, view.context
+        assert ctx is not None
+        findings: list[Finding] = []
+        seen: set[str] = set()
+        named = mentions(out.text, ("condition",))
+        for m in named:
+            toks = out.tokens_in(m.start, m.end)
+            if m.concept in seen or not toks or toks[0].scope != CURRENT:
+                continue
+            surface = set(m.surface.lower().split())
+            span = (m.start, m.end)
+            others = [o for o in named if o.concept == m.concept and o.start != m.start]
+            if toks[0].polarity == NEGATED:
+                if any(_hedged_at(out, o.start, o.end) for o in others):
+                    continue  # "XR: no fracture seen ... possible scaphoid fracture": still open
+                found = self._ruled_out(view, span, _input_suggests_only(ctx, m.concept, surface))
+            elif _hedged_at(out, m.start, m.end):
+                hedge = _hedge_start(out, m.start)
+                if hedge is None:
+                    continue
+                anchor = _input_finds(ctx, m.concept, surface)
+                found = self._found_hedged(view, (hedge, m.end), anchor)
+            elif _stated_as_found(out, m.start, m.end):
+                anchor = _input_suggests_only(ctx, m.concept, surface)
+                found = None if anchor is None else self._overstated(view, (m.start, m.end), anchor)
+            else:
+                continue
+            if found is not None:
+                seen.add(m.concept)
+                findings.append(found)
+        findings.extend(self._overstated_unlisted(view, findings))
         return findings
+
+    def _ruled_out(
+        self, view: CaseDoc, span: tuple[int, int], anchor: tuple[int, int] | None
+    ) -> Finding | None:
+        """A condition the output denies or rules out ("no concern for deep infection") where
+        the input keeps it open at ``anchor`` ("deep infection cannot be excluded")."""
+        return self._shift(view, span, anchor, _RULED_OUT)
+
+    def _found_hedged(
+        self, view: CaseDoc, span: tuple[int, int], anchor: tuple[int, int] | None
+    ) -> Finding | None:
+        """A condition the output hedges ("possible depression", "?MSSA") where the input
+        tells it as found at ``anchor`` ("I think this is a moderate depression")."""
+        return self._shift(view, span, anchor, _HEDGED_FOUND)
+
+    def _shift(
+        self, view: CaseDoc, span: tuple[int, int], anchor: tuple[int, int] | None, said: str
+    ) -> Finding | None:
+        """A finding that the output's certainty of the condition at ``span`` is weaker than
+        the input's at ``anchor`` (None where there is no anchor)."""
+        if anchor is None:
+            return None
+        assert view.context is not None
+        return self.finding(
+            view,
+            ErrorCategory.UNDERSTATED_INTENSITY,
+            self.big_shift_risk,
+            span,
+            f"'{view.output.text[span[0] : span[1]]}' {said}: "
+            f"'{view.context.text[anchor[0] : anchor[1]]}'",
+            relation=CONTRADICTED,
+            context_span=anchor,
+            confidence=0.6,
+        )
+
+    def _overstated_unlisted(self, view: CaseDoc, found: list[Finding]) -> list[Finding]:
+        """``_overstated_diagnoses`` for a condition the concept table lacks ("Imp: SVT."
+        where the input has "it could be SVT"): read by the word's stem."""
+        out, ctx = view.output, view.context
+        assert ctx is not None
+        taken = {t.start for m in mentions(out.text) for t in out.tokens_in(m.start, m.end)}
+        taken |= {t.start for d in out.drugs for t in out.tokens_in(d.start, d.end)}
+        taken |= {t.start for f in found if f.span for t in out.tokens_in(*f.span)}
+        # a quantity's unit ("10 min") or a value's name is no condition
+        taken |= {t.start for q in out.quantities for t in out.tokens_in(q.start, q.end)}
+        by_stem: dict[str, list[tuple[int, int]]] = {}
+        for t in ctx.tokens:
+            by_stem.setdefault(t.stem, []).append((t.start, t.end))
+        findings: list[Finding] = []
+        seen: set[str] = set()
+        for tok in out.tokens:
+            if tok.stem in seen or tok.stem not in by_stem or tok.scope != CURRENT:
+                continue
+            spans = by_stem[tok.stem]
+            span = (tok.start, tok.end)
+            if not _unlisted_condition(out, tok, taken, words=True) or not _same_abbreviation(
+                ctx, out.text[tok.start : tok.end], spans
+            ):
+                continue
+            if tok.polarity == NEGATED:
+                anchor = _only_suggested(ctx, spans)
+                kinds = {_word_before(ctx, a) for a, _ in spans}
+                if anchor is not None and _kept_open(out, tok, kinds):
+                    continue
+                found = self._ruled_out(view, span, anchor)
+            elif _hedged_at(out, tok.start, tok.end):
+                hedge = _hedge_start(out, tok.start)
+                if hedge is None:
+                    continue
+                found = self._found_hedged(view, (hedge, tok.end), _finds_among(ctx, spans))
+            elif _unlisted_condition(out, tok, taken) and _stated_as_found(out, *span):
+                anchor = _only_suggested(ctx, spans)
+                found = None if anchor is None else self._overstated(view, span, anchor)
+            else:
+                continue
+            if found is not None:
+                seen.add(tok.stem)
+                findings.append(found)
+        return findings
+
+    def _overstated(self, view: CaseDoc, span: tuple[int, int], anchor: tuple[int, int]) -> Finding:
+        """The finding of a condition stated as found at ``span`` that the input only
+        suggests at ``anchor``."""
+        assert view.context is not None
+        return self.finding(
+            view,
+            ErrorCategory.OVERSTATED_INTENSITY,
+            self.big_shift_risk,
+            span,
+            f"'{view.output.text[span[0] : span[1]]}' {_STATED}: "
+            f"'{view.context.text[anchor[0] : anchor[1]]}'",
+            relation=CONTRADICTED,
+            context_span=anchor,
+            confidence=0.6,
+        )

@@ -41,6 +41,7 @@ from medfact.types import Finding
 from medfact.verifiers.aligned import AlignedWindows
 from medfact.verifiers.base import CONTRADICTED, Rule
 from medfact.verifiers.certainty import judged_spans
+from medfact.verifiers.entities import mentions as concept_mentions
 
 # Stems whose presence or absence changes care: a flip here is high risk.
 _CONCERN = frozenset(
@@ -645,6 +646,7 @@ class NegationRule(Rule):
                     )
                 )
         findings.extend(self._opposite_results(view, windows))
+        findings.extend(_new_only(self._whose_by_concept(view), findings))
         findings.extend(self._advice_reversed(view))
         return findings
 
@@ -694,6 +696,56 @@ class NegationRule(Rule):
             context_span=(anchor.start, anchor.end),
             confidence=0.7,
         )
+
+    def _whose_by_concept(self, view: CaseDoc) -> list[Finding]:
+        """``_whose`` read by the condition named, whatever its words ("RA" where the input has
+        "her mother's rheumatoid arthritis"): a condition the output gives as the patient's,
+        in a sentence that names no relative, where the input tells it only of a relative."""
+        out, ctx = view.output, view.context
+        assert ctx is not None
+        theirs: dict[str, list[Token]] = {}
+        for m in concept_mentions(ctx.text, ("condition",)):
+            toks = ctx.tokens_in(m.start, m.end)
+            if toks and toks[0].polarity != ASKED:
+                theirs.setdefault(m.concept, []).append(toks[0])
+        findings: list[Finding] = []
+        for m in concept_mentions(out.text, ("condition",)):
+            toks = out.tokens_in(m.start, m.end)
+            if (
+                not toks
+                or m.concept not in theirs
+                or any(f.span == (m.start, m.end) for f in findings)
+            ):
+                continue
+            tok = toks[0]
+            if tok.polarity != AFFIRMED or tok.scope not in (CURRENT, HISTORY):
+                continue
+            if tok.scope == CURRENT and not _KNOWN_BEFORE.search(
+                out.text, max(0, m.start - 30), m.start
+            ):
+                continue  # "inferior STEMI" now: an event of today, not a history to own
+            if _names_relative(out, tok.sentence):
+                continue  # "Brother has MS": said of the relative
+            mentions = theirs[m.concept]
+            if any(
+                c.scope in (CURRENT, HISTORY) and not _names_relative(ctx, c.sentence)
+                for c in mentions
+            ) or not any(c.scope == FAMILY and c.polarity == AFFIRMED for c in mentions):
+                continue  # the patient's own too, or no relative's
+            anchor = next(c for c in mentions if c.scope == FAMILY)
+            findings.append(
+                self.finding(
+                    view,
+                    ErrorCategory.DETAIL_MISIDENTIFICATION,
+                    self.family_risk,
+                    (m.start, m.end),
+                    f"'{m.surface}' is a relative's in the input, not the patient's",
+                    relation=CONTRADICTED,
+                    context_span=(anchor.start, anchor.end),
+                    confidence=0.7,
+                )
+            )
+        return findings
 
     def _made_family(self, view: CaseDoc, tok: Token, mentions: list[Token]) -> Finding | None:
         """The patient's own condition (affirmed in the input, never a relative's) written as a
@@ -1406,6 +1458,34 @@ _CLINICIANS = frozenset({"doctor", "dr", "physician", "provider", "clinician", "
 def _judgement(view: CaseDoc, spans: list[tuple[int, int]], tok: Token) -> bool:
     """Whether ``tok`` lies under an Assessment/Impression/Plan header: a clinical judgement."""
     return any(start <= tok.start < end for start, end in spans)
+
+
+# words that give a current condition as the patient's standing history ("established RA")
+_KNOWN_BEFORE = re.compile(
+    r"\b(?:known|established|diagnosed|long-?standing|chronic|pmh|h/o|hx|history\s+of)\b"
+    r"(?:\s+[\w-]+){0,2}\s*$",
+    re.IGNORECASE,
+)
+
+
+def _names_relative(doc: AnalyzedText, sentence: int) -> bool:
+    """Whether a sentence names a relative or is read as a family history."""
+    return any(t.scope == FAMILY or is_relative(t.text) for t in doc.sentence_tokens(sentence))
+
+
+def _new_only(found: list[Finding], before: list[Finding]) -> list[Finding]:
+    """The findings of ``found`` on words no finding of ``before`` lies on."""
+    return [
+        f
+        for f in found
+        if not any(
+            b.span is not None
+            and f.span is not None
+            and b.span[0] < f.span[1]
+            and f.span[0] < b.span[1]
+            for b in before
+        )
+    ]
 
 
 def _source(tokens: list[Token], k: int) -> bool:

@@ -1326,6 +1326,7 @@ def _date_of(
 # a test or procedure given as done, in a note's shorthand: "CT CAP done", "level taken today",
 # "uPCR repeated", "Has had L arthroscopic repair"
 _DONE_CLAIM = re.compile(
+    r"(?<!not )(?<!not yet )(?<!yet to be )(?<!to be )"  # "(not yet done)": not a claim
     r"\b(?:done|taken|repeated|performed|completed|carried out)\b(?!\s+(?:by|on|at|in|for)\b)"
     r"|\b(?:has|have)\s+had\b|\bunderwent\b",
     re.IGNORECASE,
