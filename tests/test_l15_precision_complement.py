@@ -78,3 +78,31 @@ def test_complement_reading_marks_only_the_attached_word() -> None:
     hearing, trouble = doc.tokens[words["hearing"]], doc.tokens[words["trouble"]]
     assert complement_of_denied(doc, words["hearing"], hearing)
     assert not complement_of_denied(doc, words["trouble"], trouble)
+
+
+def _present_flips(output: str, context: str) -> list[str]:
+    return [
+        f.message
+        for f in run_rule("negation.v1", output, context)
+        if "negated here but present" in f.message
+    ]
+
+
+def test_output_denial_of_a_treatment_does_not_deny_its_condition() -> None:
+    context = "Doctor: Do you have eczema? Patient: Yes, since I was little, mostly on my hands."
+    output = "Childhood eczema of the hands. Not using any cream for her eczema at present."
+    assert not _present_flips(output, context)
+
+
+def test_output_denial_of_a_change_in_a_function_does_not_deny_the_function() -> None:
+    context = (
+        "Doctor: How are your bladder and bowels? Patient: My bowels are regular, bladder fine."
+    )
+    output = "No change in bowel habit or bladder function."
+    assert not _present_flips(output, context)
+
+
+def test_output_denial_of_the_condition_itself_is_still_read() -> None:
+    context = "Doctor: Do you have eczema? Patient: Yes, since I was little, mostly on my hands."
+    output = "No eczema."
+    assert any("'eczema'" in m for m in _present_flips(output, context))

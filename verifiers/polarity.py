@@ -468,6 +468,8 @@ class NegationRule(Rule):
             if read is None:
                 continue
             tok = read
+            if tok.polarity == NEGATED and complement_of_denied(view.output, i, tok):
+                continue  # "not taking any medicines for her asthma": the asthma is not denied
             if (tok.sentence, tok.stem) in both:
                 continue  # "tingling until Sunday, denies tingling today": a change, told
             qualifier = _qualifier(out_tokens, i) if tok.polarity == NEGATED else None
