@@ -37,10 +37,16 @@ def test_side_effects_of_a_drug_denied_is_not_the_drug_denied() -> None:
     assert not _flips(output, context)
 
 
-def test_trouble_with_hearing_denied_is_not_hearing_denied() -> None:
-    context = "Doctor: Any trouble with your hearing? Patient: No. Doctor: And your eyesight?"
-    output = "Hearing is normal."
+def test_discharge_from_a_wound_denied_is_not_the_wound_denied() -> None:
+    context = "Nurse: Any discharge from the wound? Patient: No. Nurse: Any fever? Patient: No."
+    output = "Wound healing well, no discharge, afebrile."
     assert not _flips(output, context)
+
+
+def test_a_trouble_with_a_function_is_its_own() -> None:
+    context = "Doctor: Any problems with your breathing? Patient: No."
+    output = "Breathing difficulty on exertion."
+    assert any("'breathing'" in m for m in _flips(output, context))
 
 
 def test_the_finding_itself_denied_is_still_contradicted() -> None:
@@ -72,12 +78,12 @@ def test_the_complement_still_agrees_with_an_output_denial() -> None:
 
 
 def test_complement_reading_marks_only_the_attached_word() -> None:
-    doc = analysed("x", "Doctor: Any trouble with your hearing? Patient: No.").context
+    doc = analysed("x", "Doctor: Any discharge from the wound? Patient: No.").context
     assert doc is not None
     words = {t.text: i for i, t in enumerate(doc.tokens)}
-    hearing, trouble = doc.tokens[words["hearing"]], doc.tokens[words["trouble"]]
-    assert complement_of_denied(doc, words["hearing"], hearing)
-    assert not complement_of_denied(doc, words["trouble"], trouble)
+    wound, discharge = doc.tokens[words["wound"]], doc.tokens[words["discharge"]]
+    assert complement_of_denied(doc, words["wound"], wound)
+    assert not complement_of_denied(doc, words["discharge"], discharge)
 
 
 def _present_flips(output: str, context: str) -> list[str]:

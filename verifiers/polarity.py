@@ -967,10 +967,16 @@ _ATTACHING = frozenset({"with", "from", "in", "about", "on", "during", "after", 
 _ATTACHED_DETERMINERS = frozenset(
     {"the", "your", "his", "her", "their", "my", "a", "an", "any", "this", "that", "its", "our"}
 )
-# heads that pass their denial on to what they frame ("no signs on examination")
+# heads that pass their denial on to what they frame: a record of it ("no history of", "no
+# signs on"), a trouble that is its own ("any problems with your breathing? - no": breathing
+# difficulty is denied), or a change in it ("no improvement in the breathlessness" says nothing
+# of it being gone, and is compared as it was before)
 _FRAMES = frozenset(
     {"history", "hx", "sign", "signs", "symptom", "symptoms", "evidence", "episode", "episodes"}
     | {"feature", "features", "complaint", "complaints", "diagnosis", "any", "anything"}
+    | {"problem", "problems", "trouble", "troubles", "difficulty", "difficulties", "issue"}
+    | {"issues", "concern", "concerns", "change", "changes", "improvement", "response"}
+    | {"relief", "benefit", "worsening", "deterioration", "increase", "decrease", "reduction"}
 )
 
 
