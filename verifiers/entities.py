@@ -1617,6 +1617,11 @@ class EntitiesRule(Rule):
                 # "risks of bleeding, stroke, amputation": a consent list, no claim of the
                 # patient's; check this (below the severity policy's confidence floor)
                 risk, detail, confidence = min(risk, 2), " (named as a risk)", 0.45
+            elif m.kind == "condition" and _of_family(out, m.start, m.end):
+                # "Father died of valvular heart disease" where the input has "my dad passed
+                # away from a heart attack": a relative's history, which the input words its
+                # own way and which is not the patient's diagnosis; check it
+                risk, detail, confidence = min(risk, 2), " (a relative's)", 0.45
             elif m.kind in ("condition", "procedure"):
                 parent = _head_named(m, ctx, named_spans)
                 if parent is not None:
