@@ -33,7 +33,7 @@ from medfact.errors import ConfigError
 from medfact.lexicon.abbreviations import ABBREVIATION, abbreviated_in, spelled_out
 from medfact.lexicon.drugs import class_named, class_of_drug, default_lexicon
 from medfact.lexicon.tables import read_tables
-from medfact.lexicon.terms import DOSE_CLASSES
+from medfact.lexicon.terms import ANATOMY, DOSE_CLASSES
 from medfact.registry import verifiers
 from medfact.rehint import fast_compile
 from medfact.taxonomy import ErrorCategory
@@ -1358,6 +1358,46 @@ def _supported(concept: str, kind: str, context_concepts: Collection[tuple[str, 
     return concept == "chemotherapy" and ("high_alert", "antineoplastic") in context_concepts
 
 
+_HEAD_WORD_CHARS = 6  # shorter words ("pain", "heart", "stone") name too much to be a head
+# heads that name a class, not a finding: "kidney disease" is not named by "heart disease", nor
+# "cataract surgery" by "back surgery", nor "subarachnoid haemorrhage" by a bowel haemorrhage
+_CLASS_HEADS = frozenset(
+    {"disease", "diseases", "disorder", "disorders", "syndrome", "condition", "conditions"}
+    | {"problem", "problems", "surgery", "surgeries", "operation", "procedure", "infection"}
+    | {"injury", "injuries", "failure", "cancer", "tumour", "tumor", "lesion", "lesions"}
+    | {"hemorrhage", "haemorrhage", "bleeding", "insufficiency", "deficiency", "dysfunction"}
+    | {"abnormality", "disturbance", "obstruction", "stenosis", "fracture", "repair"}
+)
+
+
+def _head_named(m: Mention, ctx: AnalyzedText, named: list[tuple[int, int]]) -> str | None:
+    """A word of the input, not denied, that is the head of the output's unsupported concept
+    ("arthritis" of "osteoarthritis", "embolism" of "pulmonary embolism", "catheter" of
+    "catheterization") and names no concept of its own there (the "failure" of "renal failure"
+    is not that of "heart failure"): the input names the finding, the output a kind of it. A
+    body part is no head ("kidney" of "kidney disease")."""
+    words = re.findall(r"[a-z]+", m.surface.lower())
+    if not words:
+        return None
+    head = words[-1]
+    for tok in ctx.tokens:
+        if (
+            len(tok.text) < _HEAD_WORD_CHARS
+            or tok.text in ANATOMY
+            or tok.text in _CLASS_HEADS
+            or tok.polarity == NEGATED
+            or any(s <= tok.start < e for s, e in named)
+        ):
+            continue
+        # "catheters", "embolisms": the word without its plural; "arthritis", "pancreas" and
+        # "uterus" keep their s
+        plural = tok.text.endswith("s") and tok.text[-2] not in "aiosu"
+        for word in (tok.text, tok.text[:-1]) if plural else (tok.text,):
+            if len(word) >= _HEAD_WORD_CHARS and (head.endswith(word) or head.startswith(word)):
+                return word
+    return None
+
+
 _RISK_LIST = re.compile(
     r"\b(?:risks?|complications?|side[ -]effects?)\b(?:\s+[\w-]+){0,4}?\s+"
     r"(?:of|include|includes|including|such\s+as|like|are)\b[^.;:\n]*$",
@@ -1619,6 +1659,8 @@ class EntitiesRule(Rule):
         findings: list[Finding] = []
         seen: set[tuple[str, str]] = set()
         undone = unasserted_concepts(ctx)
+        # the input's own named concepts: a word of one ("renal failure") names that one
+        named_spans = [(x.start, x.end) for x in mentions(ctx.text)]
         for m in mentions(out.text):
             if (m.kind, m.concept) in seen:
                 continue
@@ -1656,6 +1698,18 @@ class EntitiesRule(Rule):
                 # "risks of bleeding, stroke, amputation": a consent list, no claim of the
                 # patient's; check this (below the severity policy's confidence floor)
                 risk, detail, confidence = min(risk, 2), " (named as a risk)", 0.45
+            elif m.kind == "condition" and _of_family(out, m.start, m.end):
+                # "Father died of valvular heart disease" where the input has "my dad passed
+                # away from a heart attack": a relative's history, which the input words its
+                # own way and which is not the patient's diagnosis; check it
+                risk, detail, confidence = min(risk, 2), " (a relative's)", 0.45
+            elif m.kind in ("condition", "procedure"):
+                parent = _head_named(m, ctx, named_spans)
+                if parent is not None:
+                    # "osteoarthritis of the knees" for "arthritis in both knees": the input
+                    # names the finding by its head word, the output by a kind of it; check it
+                    risk, confidence = min(risk, 2), 0.45
+                    detail = f" (the input names '{parent}')"
             findings.append(
                 self.finding(
                     view,

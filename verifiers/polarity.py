@@ -373,6 +373,7 @@ class NegationRule(Rule):
         answered = _answered(ctx, {t.sentence for t in ctx.tokens if t.stem in wanted})
         planned = planned_starts(ctx)
         afebrile = _afebrile_readings(ctx)
+        complements: set[int] = set()  # denied only as the complement of a denied finding
         for i, tok in enumerate(ctx.tokens):
             if tok.stem not in wanted:
                 continue
@@ -395,6 +396,10 @@ class NegationRule(Rule):
                 if i in answered:
                     polarity, trigger = answered[i]
                     read = replace(read, polarity=polarity, trigger=trigger)
+                if read.polarity == NEGATED and complement_of_denied(ctx, i, read):
+                    # "complications with your pregnancy? - no": the complications are denied,
+                    # which agrees with a denial of the word but does not contradict it affirmed
+                    complements.add(tok.start)
                 if tok.text == "temperature" and i in afebrile:
                     continue  # "temperature 99.1": a reading below a fever is no fever
                 ctx_mentions.setdefault(tok.stem, []).append(
@@ -464,6 +469,8 @@ class NegationRule(Rule):
             if read is None:
                 continue
             tok = read
+            if tok.polarity == NEGATED and complement_of_denied(view.output, i, tok):
+                continue  # "not taking any medicines for her asthma": the asthma is not denied
             if (tok.sentence, tok.stem) in both:
                 continue  # "tingling until Sunday, denies tingling today": a change, told
             qualifier = _qualifier(out_tokens, i) if tok.polarity == NEGATED else None
@@ -504,6 +511,7 @@ class NegationRule(Rule):
                 m
                 for m, m_mod, m_head in ctx_mentions.get(tok.stem, [])
                 if m.polarity != ASKED
+                and not (tok.polarity == AFFIRMED and m.start in complements)
                 and not (kind_denied and m_mod != mod and m.polarity != NEGATED)
                 and not (m.polarity == NEGATED and tok.start in drug_starts and _held_for(ctx, m))
                 and (mod is None or m_mod is None or mod == m_mod)
@@ -1000,6 +1008,52 @@ def _names_test(tokens: list[Token], i: int) -> bool:
         and tokens[i + 1].text in _TESTS
         and tokens[i + 1].sentence == tokens[i].sentence
     )
+
+
+# Prepositions that attach a word to the finding before it ("complications with", "blood in",
+# "side effects from", "trouble with"): a denial of that finding is not a denial of the word.
+# ("to" is left out: "able to sleep" denies the sleep; "of" too: "no loss of appetite", "no
+# chance of pregnancy" and "no history of asthma" deny what follows it.)
+_ATTACHING = frozenset({"with", "from", "in", "about", "on", "during", "after", "for"})
+# words between the preposition and the word ("blood in your vomit")
+_ATTACHED_DETERMINERS = frozenset(
+    {"the", "your", "his", "her", "their", "my", "a", "an", "any", "this", "that", "its", "our"}
+)
+# heads that pass their denial on to what they frame: a record of it ("no history of", "no
+# signs on"), a trouble that is its own ("any problems with your breathing? - no": breathing
+# difficulty is denied), or a change in it ("no improvement in the breathlessness" says nothing
+# of it being gone, and is compared as it was before)
+_FRAMES = frozenset(
+    {"history", "hx", "sign", "signs", "symptom", "symptoms", "evidence", "episode", "episodes"}
+    | {"feature", "features", "complaint", "complaints", "diagnosis", "any", "anything"}
+    | {"problem", "problems", "trouble", "troubles", "difficulty", "difficulties", "issue"}
+    | {"issues", "concern", "concerns", "change", "changes", "improvement", "response"}
+    | {"relief", "benefit", "worsening", "deterioration", "increase", "decrease", "reduction"}
+)
+
+
+def complement_of_denied(doc: AnalyzedText, i: int, read: Token) -> bool:
+    """Whether a denied word is only the complement of another denied finding, attached to it
+    by a preposition ("were there any complications with your pregnancy? - Nope", "no blood in
+    the vomit", "any side effects from the methotrexate? - No"): what is denied is that finding,
+    and the word is neither denied nor affirmed by it. The finding must lie inside the denial's
+    reach: after a trigger before it, or asked in the question an answer denies ("soft, with no
+    guarding" denies the guarding itself)."""
+    tokens = doc.tokens
+    tok = tokens[i]
+    j = i - 1
+    while j >= 0 and tokens[j].sentence == tok.sentence and tokens[j].text in _ATTACHED_DETERMINERS:
+        j -= 1
+    if j < 1 or tokens[j].sentence != tok.sentence or tokens[j].text not in _ATTACHING:
+        return False
+    head = tokens[j - 1]
+    if head.sentence != tok.sentence or not is_content(head) or head.text in _FRAMES:
+        return False
+    if read.trigger is None:
+        # a question the next turn denies ("... with your pregnancy? - Nope"): all its words
+        return doc.sentences[tok.sentence].text.rstrip().endswith("?")
+    # a trigger after the word is an answer's (or a "... were negative"): the head is as denied
+    return read.trigger > tok.start or read.trigger <= head.start
 
 
 def read_polarity(doc: AnalyzedText, tok: Token) -> Token | None:
