@@ -173,3 +173,21 @@ def test_talk_is_no_firm_finding_a_written_report_is() -> None:
         doc = analysed("x", ctx).context
         m = next(m for m in mentions(doc.text, ("condition",)) if m.concept == "heart failure")
         assert (_input_finds(doc, m.concept, {"heart", "failure"}) is not None) is found
+
+
+_ASKED_HISTORY = (
+    "Doctor: You have asthma?\nPatient: Yes, since school.\n"
+    "Doctor: And gout?\nPatient: Yes.\nDoctor: Okay, thanks."
+)
+
+
+def test_a_question_answered_in_a_conversation_is_no_hedge() -> None:
+    # "And gout?" asks; the answer confirms it: a note's "gout" overstates nothing
+    assert not overstated("Asthma, gout.", _ASKED_HISTORY)
+    assert not overstated("Gout.", _ASKED_HISTORY)
+
+
+def test_a_note_question_mark_after_a_diagnosis_still_hedges() -> None:
+    note = "Assessment: painful swollen first MTP joint, gout?. Plan: aspirate joint."
+    found = overstated("Assessment: gout. Plan: aspirate joint.", note)
+    assert [f.message.split("'")[1] for f in found] == ["gout"]

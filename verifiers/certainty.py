@@ -586,7 +586,11 @@ def _hedged_at(doc: AnalyzedText, start: int, end: int) -> bool:
     after = _HEDGE_AFTER.match(doc.text, end)
     if after is None:
         return False
-    asked = sentence is not None and _QUESTION_OPENER.match(sentence.text) is not None
+    # "And high cholesterol?" in a conversation is a question (its answer reads it), not a
+    # note's "PE?" hedge
+    asked = sentence is not None and (
+        doc.is_dialogue or _QUESTION_OPENER.match(sentence.text) is not None
+    )
     return not (asked and after.group().strip() == "?")
 
 
