@@ -38,15 +38,40 @@ class ClaimWindows:
         else the run covering the largest share of its content stems, starting on a sentence
         that holds one; among equal shares the earliest start, then the shortest run. A single
         sentence longer than ``max_chars`` is cut at a word boundary."""
+        found = self.windows(claim, 1)
+        return found[0] if found else None
+
+    def windows(self, claim: str, k: int) -> list[Evidence]:
+        """The claim's ``k`` best windows, best first: ``window(claim)``, then the runs that
+        reach a sentence no window before them holds, by the same order (stems covered, earliest
+        start, shortest run). One window where the input fits whole; none where the claim shares
+        no content stem with the input. Each is read from this input and the claim alone."""
         target = set(fast_stems(claim))
-        if not target or not self.units:
-            return None
-        units, limit = self.units, self.max_chars
-        if units[-1][1] - units[0][0] <= limit:  # the whole input fits: it is the window
+        if not target or not self.units or k < 1:
+            return []
+        units = self.units
+        if units[-1][1] - units[0][0] <= self.max_chars:  # the whole input fits: one window
             if not target & self.all_stems:
-                return None
-            return self._evidence(0, len(units), units[-1][1])
-        best = (0, 0, 0)  # (stems covered, first unit, last unit + 1)
+                return []
+            return [self._evidence(0, len(units), units[-1][1])]
+        ranked = sorted(self._runs(target), key=lambda r: (-r[0], r[1], r[2]))
+        out: list[Evidence] = []
+        held: set[int] = set()
+        for _, first, stop in ranked:
+            if len(out) == k:
+                break
+            if set(range(first, stop)) <= held:
+                continue  # adds no sentence to the windows already chosen
+            held |= set(range(first, stop))
+            out.append(self._cut(first, stop))
+        return out
+
+    def _runs(self, target: set[str]) -> list[tuple[int, int, int]]:
+        """(stems covered, first unit, last unit + 1) of each run, at most ``max_chars`` long (a
+        single longer sentence included), that starts on a sentence holding one of ``target``
+        and covers more of it than the shorter runs from the same start."""
+        units, limit = self.units, self.max_chars
+        out = []
         for first in range(len(units)):
             if not self.stems[first] & target:
                 continue  # no better for starting on a sentence without the claim's words
@@ -54,18 +79,21 @@ class ClaimWindows:
             for last in range(first, len(units)):
                 if last > first and units[last][1] - units[first][0] > limit:
                     break
+                before = len(covered)
                 covered |= self.stems[last] & target
-                if len(covered) > best[0]:
-                    best = (len(covered), first, last + 1)
+                if len(covered) > before:
+                    out.append((len(covered), first, last + 1))
                 if units[last][1] - units[first][0] > limit:
                     break
-        if not best[0]:
-            return None
-        start, end = units[best[1]][0], units[best[2] - 1][1]
-        if end - start > limit:
-            cut = self.text.rfind(" ", start, start + limit)
-            end = cut if cut > start else start + limit
-        return self._evidence(best[1], best[2], end)
+        return out
+
+    def _cut(self, first: int, stop: int) -> Evidence:
+        """The run of units ``first`` .. ``stop - 1``, cut at a word within ``max_chars``."""
+        start, end = self.units[first][0], self.units[stop - 1][1]
+        if end - start > self.max_chars:
+            cut = self.text.rfind(" ", start, start + self.max_chars)
+            end = cut if cut > start else start + self.max_chars
+        return self._evidence(first, stop, end)
 
     def _evidence(self, first: int, stop: int, end: int) -> Evidence:
         """The window of units ``first`` .. ``stop - 1``, ending at ``end``."""

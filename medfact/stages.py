@@ -307,19 +307,16 @@ class Tier1Stage(ModelStage):
         from medfact.claim_window import ClaimWindows
 
         cut = ClaimWindows(doc.context_text or "", doc.context_sentences, chars)
-        windows = {c.id: cut.window(c.text) for c in doc.claims}
-        read = {
-            c.id: [w] if (w := windows[c.id]) is not None else doc.evidence.get(c.id, [])
-            for c in doc.claims
-        }
+        k = max(1, int(getattr(self.model, "window_reads", 1)))
+        windows = {c.id: cut.windows(c.text, k) for c in doc.claims}
+        read = {c.id: windows[c.id] or doc.evidence.get(c.id, []) for c in doc.claims}
         probabilities, aligned = self.model.align(doc.claims, read)
         evidence = dict(doc.evidence)
         for claim in doc.claims:
-            window = windows[claim.id]
-            if window is None:
+            if not windows[claim.id]:
                 evidence[claim.id] = aligned.get(claim.id, [])
                 continue
-            a, b = window.span
+            a, b = aligned[claim.id][0].span  # the window that gave the claim's row
             chunks = doc.evidence.get(claim.id, [])
             inside = [e for e in chunks if e.span is not None and a <= e.span[0] <= e.span[1] <= b]
             evidence[claim.id] = inside + [e for e in chunks if e not in inside]

@@ -439,7 +439,10 @@ class CrossEncoderVerifier:
     the input (``medfact.claim_window``: the whole input when it fits in this many characters,
     else the run of sentences of at most this length holding most of its content stems) instead
     of retrieval's ``top_k`` chunks; its evidence stays those chunks, the ones inside the window
-    first. 0 reads the chunks.
+    first. 0 reads the chunks. ``window_reads``: how many of the claim's windows (best first,
+    ``ClaimWindows.windows``) tier 1 may read; a later one is read only where the ones before it
+    fall short of the card's ``supported`` threshold, and the most supporting gives the claim's
+    row (``align``).
     """
 
     name = "crossencoder.v1"
@@ -458,13 +461,19 @@ class CrossEncoderVerifier:
         per_row: bool = True,
         fallback: str | None = FALLBACK_BACKEND,
         window_chars: int = 0,
+        window_reads: int = 1,
     ) -> None:
         if not isinstance(window_chars, int) or isinstance(window_chars, bool) or window_chars < 0:
             raise MedfactError(
                 f"crossencoder window_chars must be an integer >= 0, got {window_chars!r}"
             )
+        if not isinstance(window_reads, int) or isinstance(window_reads, bool) or window_reads < 1:
+            raise MedfactError(
+                f"crossencoder window_reads must be an integer >= 1, got {window_reads!r}"
+            )
         self.top_k = top_k
         self.window_chars = window_chars
+        self.window_reads = window_reads
         self.overrides = dict(thresholds or {})
         self.encoder = CrossEncoder(
             model_dir=model_dir,
