@@ -731,6 +731,7 @@ class Analyzer:
         previous: list[Token] = []
         prev_tokens: list[Token] = []
         addressed = _addressed_relatives(sentences) if _YOUR_RELATIVE.search(text) else frozenset()
+        append, keys_get = doc.tokens.append, _CONCEPT_KEYS.get
         for sent in sentences:
             first = len(doc.tokens)
             offset, index = sent.span[0], sent.index
@@ -739,9 +740,10 @@ class Analyzer:
                 if word[0] == ".":
                     word = "0" + word  # "creatinine was .7"
                 start, end = m.span()
-                doc.tokens.append(
-                    Token(word, offset + start, offset + end, index, concept_key(word))
-                )
+                key = keys_get(word)  # concept_key's memo, read here first (once per token)
+                if key is None:
+                    key = concept_key(word)
+                append(Token(word, offset + start, offset + end, index, key))
             sent_tokens = doc.tokens[first:]
             words = [t.text for t in sent_tokens]
             _fold_phrases(sent_tokens, words)
@@ -805,7 +807,8 @@ class Analyzer:
     ) -> None:
         """Negated, uncertain and asked words from the sentence's triggers (``matches``: where
         each of :data:`_POLARITY_LISTS` occurs)."""
-        stops = _stops(matches[-1], gaps, words)
+        joined = "".join(gaps)
+        stops = _stops(matches[-1], gaps, words, joined)
         # "She has no appetite and vomited once": an event told after "and" is a new clause
         if "and" in words:
             stops.update(
@@ -813,7 +816,6 @@ class Analyzer:
                 for j in range(1, len(words))
                 if words[j - 1] == "and" and words[j] in _EVENT_VERBS
             )
-        joined = "".join(gaps)
         # what a trigger's forward scope stops at
         ahead = stops | _breaks_ahead(gaps, words, joined)
         found = [
@@ -1020,7 +1022,8 @@ class Analyzer:
                     sections[k] = (start, toks[0].start, scope)
         for tok in toks:
             tok.scope = base
-        stops = _stops(matches[-3], gaps, words)
+        joined = "".join(gaps)
+        stops = _stops(matches[-3], gaps, words, joined)
         history_stops = stops | {a for a, _ in matches[-2]}
 
         def mark(start: int, end: int, scope: str, forward: bool, window: int) -> None:
@@ -1049,7 +1052,7 @@ class Analyzer:
             # "If you get numbness ... or trouble opening your bowels, go to A&E": a sentence
             # that opens with a condition is a condition and what follows from it, however long
             mark(opener, opener + 1, HYPOTHETICAL, True, len(toks))
-        escalation = _escalation_after(words, gaps)
+        escalation = _escalation_after(words, gaps, joined)
         if escalation is not None:
             # "floppy, hard to wake or any blood -> 999": the signs that call for help
             for j in range(escalation - 1, -1, -1):
@@ -1057,7 +1060,7 @@ class Analyzer:
                     toks[j].scope = HYPOTHETICAL
                 if j in stops:
                     break
-        family_stops = _stops(matches[-1], gaps, words)
+        family_stops = _stops(matches[-1], gaps, words, joined)
         # the turn's speaker ("Daughter: ..."), whose relatives' names may name the patient
         # or of the turn it goes on ("Daughter: ... No wait, that was my dad. Mum's is ...")
         speaker = words[0] if len(words) > 1 and ":" in gaps[1] else turn
@@ -1893,9 +1896,13 @@ _ESCALATIONS = frozenset(
 )
 
 
-def _escalation_after(words: list[str], gaps: list[str]) -> int | None:
+def _escalation_after(words: list[str], gaps: list[str], joined: str | None = None) -> int | None:
     """Index of the first word after an arrow that leads to help ("-> 999", "-> A&E"), or
-    None: the words before it are the signs that call for the help, not findings."""
+    None: the words before it are the signs that call for the help, not findings. ``joined``:
+    the gaps joined, where the caller has them (a sentence with no arrow in it is not read)."""
+    joined = "".join(gaps) if joined is None else joined
+    if not any(a in joined for a in _ARROWS):
+        return None
     for j in range(1, len(words)):
         if not any(a in gaps[j] for a in _ARROWS):
             continue
@@ -2118,7 +2125,7 @@ _ACTUALLY_SIDE = re.compile(
 )
 # speakers whose words are no patient's account (None: no tag at all)
 _CLINICIANS = frozenset({None, "doctor", "nurse"})
-_SIDE_CORRECTION = re.compile(r"\b(?:no,?\s+wait|wait|sorry|i mean|actually|no,\s+the)\b", re.I)
+_SIDE_CORRECTION = fast_compile(r"\b(?:no,?\s+wait|wait|sorry|i mean|actually|no,\s+the)\b", re.I)
 _EVENT_VERBS = frozenset(
     {"vomited", "fainted", "collapsed", "fell", "bled", "coughed", "passed", "lost", "gained"}
     | {"woke", "developed", "noticed", "took", "started", "needed", "went", "came"}
@@ -2128,7 +2135,7 @@ _QUERY_REACH = 4  # words a "?" written before a phrase queries: "?R hip fractur
 _QUERY_ENDS = frozenset({"and", "with", "but", "plus", "or", "so", "then", "for", "given"})
 _ASIDES = frozenset({"however", "though", "also"})
 # "..., so you do have a little fluid in your legs, okay?": a statement with a tag, not a question
-_TAG_QUESTION = re.compile(
+_TAG_QUESTION = fast_compile(
     r"[\s,]+(?:okay|ok|all right|alright|right|yeah|you know|sound good|sounds good|"
     r"does that sound good|does that sound okay|is that okay|is that ok|got it)\s*\?\s*$",
     re.IGNORECASE,
@@ -2234,7 +2241,7 @@ def _is_question(text: str, n_tokens: int) -> bool:
     text = text.rstrip()
     if not text.endswith("?"):
         return False
-    return not (_TAG_QUESTION.search(text) and n_tokens > _TAG_MIN_WORDS)
+    return not (n_tokens > _TAG_MIN_WORDS and _TAG_QUESTION.search(text))
 
 
 _QUESTION_VERBS = frozenset(
@@ -2293,11 +2300,17 @@ def _answers(i: int, gaps: list[str], words: list[str]) -> bool:
 _ANSWER_LEAD_INS = frozenset({"me", "um", "uh", "erm", "er", "well", "oh", "honestly", "myself"})
 
 
-def _stops(terminators: list[tuple[int, int]], gaps: list[str], words: list[str]) -> set[int]:
+def _stops(
+    terminators: list[tuple[int, int]],
+    gaps: list[str],
+    words: list[str],
+    joined: str | None = None,
+) -> set[int]:
     """Token indices a scope cannot reach: where a terminator phrase starts, and the first token
-    after a ";" (the tokenizer drops punctuation, so the gap between tokens is read)."""
+    after a ";" (the tokenizer drops punctuation, so the gap between tokens is read).
+    ``joined``: the gaps joined, where the caller has them."""
     stops = {a for a, _ in terminators}
-    joined = "".join(gaps)
+    joined = "".join(gaps) if joined is None else joined
     if ";" in joined or "(" in joined or any(a in joined for a in _ARROWS):
         # most sentences have none: the gaps are not read then
         # after a ";" or inside a parenthesis ("no renal disease (bloods normal last year)"),
@@ -2418,10 +2431,17 @@ def _match_groups(
 ) -> list[list[tuple[int, int]]]:
     """Token index ranges where the phrases of each list occur, in one pass over the words."""
     found: list[list[tuple[int, int]]] = [[] for _ in range(count)]
+    if index.keys().isdisjoint(words):
+        return found  # no phrase of any list starts on a word of the sentence
+    get = index.get
     for i, word in enumerate(words):
-        for phrase, number in index.get(word, ()):
-            if len(phrase) == 1 or words[i : i + len(phrase)] == phrase:
-                found[number].append((i, i + len(phrase)))
+        entries = get(word)
+        if entries is None:
+            continue
+        for phrase, number in entries:
+            n = len(phrase)
+            if n == 1 or words[i : i + n] == phrase:
+                found[number].append((i, i + n))
     return found
 
 

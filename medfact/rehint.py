@@ -236,6 +236,12 @@ def lower_ascii(text: str) -> str | None:
     return low
 
 
+def _fewest(literals: Literals) -> tuple[str, ...]:
+    """The strings to look up for ``literals`` (sorted): one that holds another is left out, as
+    a text holding it holds the other too (the answer of the look-ups is the same)."""
+    return tuple(sorted(a for a in literals if not any(b != a and b in a for b in literals)))
+
+
 # -- the wrapper -------------------------------------------------------------------------------
 
 
@@ -267,7 +273,7 @@ class FastPattern:
             return
         found = _required(list(parsed)) if self._hint else None
         if found is not None and min(map(len, found)) >= _MIN_CHARS:
-            self._literals = tuple(sorted(found))
+            self._literals = _fewest(found)
         self._lowered = lowered_copy(self.compiled, parsed)
         # a pattern that can match the empty string: finditer's steps past an empty match are
         # the pattern's own, so it runs such a pattern's finditer itself
