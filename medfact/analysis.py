@@ -762,7 +762,8 @@ class Analyzer:
             _join_spoken_point(doc, prev_tokens, sent_tokens, n_quantities)
             prev_tokens = sent_tokens
             self._sides(doc, sent_tokens, last_part)
-            self._scales(doc, sent_tokens, first)
+            if not _SCALE_WORDS.keys().isdisjoint(words):  # most sentences hold no scale word
+                self._scales(doc, sent_tokens, first)
             match = _SPEAKER.match(sent.text)
             if match is not None and _not_a_speaker(_speaker_name(match)):
                 match = None  # "S:", "Plan:", "Allergies:": a note's headers, not turns
@@ -1065,6 +1066,8 @@ class Analyzer:
         # or of the turn it goes on ("Daughter: ... No wait, that was my dad. Mum's is ...")
         speaker = words[0] if len(words) > 1 and ":" in gaps[1] else turn
         for i, w in enumerate(words):
+            if w not in _RELATIVE_WORDS and "'" not in w and "\u2019" not in w and "-" not in w:
+                continue  # no relative, nor "relative(s)" (is_relative and _by_degree say no)
             if not is_relative(w) and not _by_degree(words, i):
                 continue
             after_word = gaps[i + 1] if i + 1 < len(toks) else ""
@@ -1712,6 +1715,10 @@ def _own_condition(words: list[str]) -> range:
             stop = next((j for j in range(k, len(words)) if words[j] in _PATIENT_PRONOUNS), None)
             return range(k, len(words) if stop is None else stop)
     return range(0)
+
+
+# the words is_relative or _by_degree may accept without a "'", "\u2019" or "-" in them
+_RELATIVE_WORDS = terms.RELATIVES | {"relative", "relatives"}
 
 
 def _by_degree(words: list[str], i: int) -> bool:

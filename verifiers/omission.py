@@ -1055,7 +1055,7 @@ class OmissionRule(Rule):
         covered = []
         for sent in ctx.sentences:
             toks = [t for t in ctx.sentence_tokens(sent.index) if is_content(t)]
-            share = sum(t.stem in out_stems for t in toks) / len(toks) if toks else 1.0
+            share = len([t for t in toks if t.stem in out_stems]) / len(toks) if toks else 1.0
             covered.append((share, toks))
         findings = []
         for i, (share, toks) in enumerate(covered):
