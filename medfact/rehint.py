@@ -321,12 +321,18 @@ class FastPattern:
         end = len(string) if endpos is None else endpos
         if not self._ready:
             self._prepare()
-        if pos == 0 and end == len(string) and not self.may_match(string):
-            return None
-        low = None if self._lowered is None else lower_ascii(string)
-        if low is None:
+        literals, lowered = self._literals, self._lowered
+        # the lower-cased text read once for both shortcuts (may_match's answer, inline)
+        low = None if literals is None and lowered is None else lower_ascii(string)
+        if low is not None and literals is not None and pos == 0 and end == len(string):
+            for literal in literals:  # noqa: SIM110 (a loop: no generator frame per call)
+                if literal in low:
+                    break
+            else:
+                return None
+        if low is None or lowered is None:
             return self.compiled.search(string, pos, end)
-        found = self._lowered.search(low, pos, end)  # type: ignore[union-attr]
+        found = lowered.search(low, pos, end)
         return None if found is None else self.compiled.match(string, found.start(), end)
 
     def finditer(
