@@ -776,6 +776,7 @@ class Analyzer:
         previous: list[Token] = []
         prev_tokens: list[Token] = []
         addressed = _addressed_relatives(sentences) if _YOUR_RELATIVE.search(text) else frozenset()
+        append, keys_get = doc.tokens.append, _CONCEPT_KEYS.get
         for sent in sentences:
             first = len(doc.tokens)
             offset, index = sent.span[0], sent.index
@@ -784,9 +785,10 @@ class Analyzer:
                 if word[0] == ".":
                     word = "0" + word  # "creatinine was .7"
                 start, end = m.span()
-                doc.tokens.append(
-                    Token(word, offset + start, offset + end, index, concept_key(word))
-                )
+                key = keys_get(word)  # concept_key's memo, read here first (once per token)
+                if key is None:
+                    key = concept_key(word)
+                append(Token(word, offset + start, offset + end, index, key))
             sent_tokens = doc.tokens[first:]
             words = [t.text for t in sent_tokens]
             _fold_phrases(sent_tokens, words)
@@ -806,7 +808,8 @@ class Analyzer:
             _join_spoken_point(doc, prev_tokens, sent_tokens, n_quantities)
             prev_tokens = sent_tokens
             self._sides(doc, sent_tokens, last_part)
-            self._scales(doc, sent_tokens, first)
+            if not _SCALE_WORDS.keys().isdisjoint(words):  # most sentences hold no scale word
+                self._scales(doc, sent_tokens, first)
             match = _SPEAKER.match(sent.text)
             if match is not None and _not_a_speaker(_speaker_name(match)):
                 match = None  # "S:", "Plan:", "Allergies:": a note's headers, not turns
@@ -851,7 +854,8 @@ class Analyzer:
     ) -> None:
         """Negated, uncertain and asked words from the sentence's triggers (``matches``: where
         each of :data:`_POLARITY_LISTS` occurs)."""
-        stops = _stops(matches[-1], gaps, words)
+        joined = "".join(gaps)
+        stops = _stops(matches[-1], gaps, words, joined)
         # "She has no appetite and vomited once": an event told after "and" is a new clause
         if "and" in words:
             stops.update(
@@ -859,7 +863,6 @@ class Analyzer:
                 for j in range(1, len(words))
                 if words[j - 1] == "and" and words[j] in _EVENT_VERBS
             )
-        joined = "".join(gaps)
         # what a trigger's forward scope stops at
         ahead = stops | _breaks_ahead(gaps, words, joined)
         found = [
@@ -1066,7 +1069,8 @@ class Analyzer:
                     sections[k] = (start, toks[0].start, scope)
         for tok in toks:
             tok.scope = base
-        stops = _stops(matches[-3], gaps, words)
+        joined = "".join(gaps)
+        stops = _stops(matches[-3], gaps, words, joined)
         history_stops = stops | {a for a, _ in matches[-2]}
 
         def mark(start: int, end: int, scope: str, forward: bool, window: int) -> None:
@@ -1095,7 +1099,7 @@ class Analyzer:
             # "If you get numbness ... or trouble opening your bowels, go to A&E": a sentence
             # that opens with a condition is a condition and what follows from it, however long
             mark(opener, opener + 1, HYPOTHETICAL, True, len(toks))
-        escalation = _escalation_after(words, gaps)
+        escalation = _escalation_after(words, gaps, joined)
         if escalation is not None:
             # "floppy, hard to wake or any blood -> 999": the signs that call for help
             for j in range(escalation - 1, -1, -1):
@@ -1103,11 +1107,13 @@ class Analyzer:
                     toks[j].scope = HYPOTHETICAL
                 if j in stops:
                     break
-        family_stops = _stops(matches[-1], gaps, words)
+        family_stops = _stops(matches[-1], gaps, words, joined)
         # the turn's speaker ("Daughter: ..."), whose relatives' names may name the patient
         # or of the turn it goes on ("Daughter: ... No wait, that was my dad. Mum's is ...")
         speaker = words[0] if len(words) > 1 and ":" in gaps[1] else turn
         for i, w in enumerate(words):
+            if w not in _RELATIVE_WORDS and "'" not in w and "\u2019" not in w and "-" not in w:
+                continue  # no relative, nor "relative(s)" (is_relative and _by_degree say no)
             if not is_relative(w) and not _by_degree(words, i):
                 continue
             after_word = gaps[i + 1] if i + 1 < len(toks) else ""
@@ -1760,6 +1766,10 @@ def _own_condition(words: list[str]) -> range:
     return range(0)
 
 
+# the words is_relative or _by_degree may accept without a "'", "\u2019" or "-" in them
+_RELATIVE_WORDS = terms.RELATIVES | {"relative", "relatives"}
+
+
 def _by_degree(words: list[str], i: int) -> bool:
     """A relative named by degree ("a first-degree relative with colon cancer"); "relative"
     alone is often no one ("relative afferent pupillary defect", "relative rest")."""
@@ -1942,9 +1952,13 @@ _ESCALATIONS = frozenset(
 )
 
 
-def _escalation_after(words: list[str], gaps: list[str]) -> int | None:
+def _escalation_after(words: list[str], gaps: list[str], joined: str | None = None) -> int | None:
     """Index of the first word after an arrow that leads to help ("-> 999", "-> A&E"), or
-    None: the words before it are the signs that call for the help, not findings."""
+    None: the words before it are the signs that call for the help, not findings. ``joined``:
+    the gaps joined, where the caller has them (a sentence with no arrow in it is not read)."""
+    joined = "".join(gaps) if joined is None else joined
+    if not any(a in joined for a in _ARROWS):
+        return None
     for j in range(1, len(words)):
         if not any(a in gaps[j] for a in _ARROWS):
             continue
@@ -2167,7 +2181,7 @@ _ACTUALLY_SIDE = re.compile(
 )
 # speakers whose words are no patient's account (None: no tag at all)
 _CLINICIANS = frozenset({None, "doctor", "nurse"})
-_SIDE_CORRECTION = re.compile(r"\b(?:no,?\s+wait|wait|sorry|i mean|actually|no,\s+the)\b", re.I)
+_SIDE_CORRECTION = fast_compile(r"\b(?:no,?\s+wait|wait|sorry|i mean|actually|no,\s+the)\b", re.I)
 _EVENT_VERBS = frozenset(
     {"vomited", "fainted", "collapsed", "fell", "bled", "coughed", "passed", "lost", "gained"}
     | {"woke", "developed", "noticed", "took", "started", "needed", "went", "came"}
@@ -2177,7 +2191,7 @@ _QUERY_REACH = 4  # words a "?" written before a phrase queries: "?R hip fractur
 _QUERY_ENDS = frozenset({"and", "with", "but", "plus", "or", "so", "then", "for", "given"})
 _ASIDES = frozenset({"however", "though", "also"})
 # "..., so you do have a little fluid in your legs, okay?": a statement with a tag, not a question
-_TAG_QUESTION = re.compile(
+_TAG_QUESTION = fast_compile(
     r"[\s,]+(?:okay|ok|all right|alright|right|yeah|you know|sound good|sounds good|"
     r"does that sound good|does that sound okay|is that okay|is that ok|got it)\s*\?\s*$",
     re.IGNORECASE,
@@ -2283,7 +2297,7 @@ def _is_question(text: str, n_tokens: int) -> bool:
     text = text.rstrip()
     if not text.endswith("?"):
         return False
-    return not (_TAG_QUESTION.search(text) and n_tokens > _TAG_MIN_WORDS)
+    return not (n_tokens > _TAG_MIN_WORDS and _TAG_QUESTION.search(text))
 
 
 _QUESTION_VERBS = frozenset(
@@ -2366,11 +2380,17 @@ def _answers(i: int, gaps: list[str], words: list[str]) -> bool:
 _ANSWER_LEAD_INS = frozenset({"me", "um", "uh", "erm", "er", "well", "oh", "honestly", "myself"})
 
 
-def _stops(terminators: list[tuple[int, int]], gaps: list[str], words: list[str]) -> set[int]:
+def _stops(
+    terminators: list[tuple[int, int]],
+    gaps: list[str],
+    words: list[str],
+    joined: str | None = None,
+) -> set[int]:
     """Token indices a scope cannot reach: where a terminator phrase starts, and the first token
-    after a ";" (the tokenizer drops punctuation, so the gap between tokens is read)."""
+    after a ";" (the tokenizer drops punctuation, so the gap between tokens is read).
+    ``joined``: the gaps joined, where the caller has them."""
     stops = {a for a, _ in terminators}
-    joined = "".join(gaps)
+    joined = "".join(gaps) if joined is None else joined
     if ";" in joined or "(" in joined or any(a in joined for a in _ARROWS):
         # most sentences have none: the gaps are not read then
         # after a ";" or inside a parenthesis ("no renal disease (bloods normal last year)"),
@@ -2491,10 +2511,17 @@ def _match_groups(
 ) -> list[list[tuple[int, int]]]:
     """Token index ranges where the phrases of each list occur, in one pass over the words."""
     found: list[list[tuple[int, int]]] = [[] for _ in range(count)]
+    if index.keys().isdisjoint(words):
+        return found  # no phrase of any list starts on a word of the sentence
+    get = index.get
     for i, word in enumerate(words):
-        for phrase, number in index.get(word, ()):
-            if len(phrase) == 1 or words[i : i + len(phrase)] == phrase:
-                found[number].append((i, i + len(phrase)))
+        entries = get(word)
+        if entries is None:
+            continue
+        for phrase, number in entries:
+            n = len(phrase)
+            if n == 1 or words[i : i + n] == phrase:
+                found[number].append((i, i + n))
     return found
 
 

@@ -176,7 +176,7 @@ _DONE = fast_compile(
     re.IGNORECASE,
 )
 
-_ORDER = re.compile(
+_ORDER = fast_compile(
     r"\b(?P<cmp>more|less|higher|lower|greater|fewer)\s+(?P<adj>[a-z]+\s+)?"
     r"(?:in|among|for)\s+(?P<a>[a-z]+(?:\s+[a-z]+)?)\s+than\s+(?:in\s+|among\s+|for\s+)?"
     r"(?P<b>[a-z]+(?:\s+[a-z]+)?)",
@@ -642,7 +642,7 @@ def side_facts(doc: AnalyzedText) -> list[Fact]:
         out.append(Fact("side", f"{m.anatomy}|{axis}{denied}", m.side, m.start, m.end))
     toks = doc.tokens
     for tok in toks:
-        hand = _HANDED.fullmatch(tok.text)
+        hand = _HANDED.fullmatch(tok.text) if "-hand" in tok.text else None  # the word it needs
         if hand is not None:
             out.append(Fact("side", "handed|left-right", hand.group(1), tok.start, tok.end))
     for i, tok in enumerate(toks[:-1]):

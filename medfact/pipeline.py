@@ -9,6 +9,7 @@ case never loses the other cases of its batch).
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -90,6 +91,7 @@ class Engine:
         ]
         self._parts = parts
         self.load_seconds = time.perf_counter() - start
+        _settle_loaded()
         return self
 
     @property
@@ -291,6 +293,16 @@ class Engine:
             _guard(doc, lambda d=doc, p=prediction: stage.set_annotations([d], [p]))
             if prediction is not None:
                 doc.timings[key] = doc.timings.get(key, 0.0) + share
+
+
+def _settle_loaded() -> None:
+    """Keep what is alive once an engine is loaded (modules, pydantic's validators, lexicons,
+    compiled tables, all held for the process) out of the cyclic garbage collector's later
+    collections: one full collection walks them in 40-150 ms, about 5% of the rule tier's time.
+    Objects made afterwards are collected as before; only a reference cycle among objects alive
+    now, dropped later, is left to the end of the process (``gc.freeze``; ``gc.unfreeze()``
+    undoes it)."""
+    gc.freeze()
 
 
 def _visible(text: str) -> bool:

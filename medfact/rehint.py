@@ -236,6 +236,12 @@ def lower_ascii(text: str) -> str | None:
     return low
 
 
+def _fewest(literals: Literals) -> tuple[str, ...]:
+    """The strings to look up for ``literals`` (sorted): one that holds another is left out, as
+    a text holding it holds the other too (the answer of the look-ups is the same)."""
+    return tuple(sorted(a for a in literals if not any(b != a and b in a for b in literals)))
+
+
 # -- the wrapper -------------------------------------------------------------------------------
 
 
@@ -267,7 +273,7 @@ class FastPattern:
             return
         found = _required(list(parsed)) if self._hint else None
         if found is not None and min(map(len, found)) >= _MIN_CHARS:
-            self._literals = tuple(sorted(found))
+            self._literals = _fewest(found)
         self._lowered = lowered_copy(self.compiled, parsed)
         # a pattern that can match the empty string: finditer's steps past an empty match are
         # the pattern's own, so it runs such a pattern's finditer itself
@@ -315,12 +321,18 @@ class FastPattern:
         end = len(string) if endpos is None else endpos
         if not self._ready:
             self._prepare()
-        if pos == 0 and end == len(string) and not self.may_match(string):
-            return None
-        low = None if self._lowered is None else lower_ascii(string)
-        if low is None:
+        literals, lowered = self._literals, self._lowered
+        # the lower-cased text read once for both shortcuts (may_match's answer, inline)
+        low = None if literals is None and lowered is None else lower_ascii(string)
+        if low is not None and literals is not None and pos == 0 and end == len(string):
+            for literal in literals:  # noqa: SIM110 (a loop: no generator frame per call)
+                if literal in low:
+                    break
+            else:
+                return None
+        if low is None or lowered is None:
             return self.compiled.search(string, pos, end)
-        found = self._lowered.search(low, pos, end)  # type: ignore[union-attr]
+        found = lowered.search(low, pos, end)
         return None if found is None else self.compiled.match(string, found.start(), end)
 
     def finditer(

@@ -57,7 +57,7 @@ def _radiotherapy(doc: AnalyzedText, m: SideMention) -> bool:
     )
 
 
-_BARE_SIDE = re.compile(r"\b(left|right)\b", re.IGNORECASE)
+_BARE_SIDE = fast_compile(r"\b(left|right)\b", re.IGNORECASE)
 _OPPOSITE = {"left": "right", "right": "left"}
 # a speaker taking back what was just said: "the right... no, sorry, the left"
 _TAKEN_BACK = re.compile(r"\b(?:no|sorry|wait|oops)\s*[,.!]|\bI\s+mean\b|\bactually\b", re.I)

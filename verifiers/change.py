@@ -8,6 +8,7 @@ from medfact.analysis import HYPOTHETICAL, AnalyzedText, Token, is_content
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import CHANGE_PHRASES, CHANGE_WORDS
 from medfact.registry import verifiers
+from medfact.rehint import fast_compile
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
 from medfact.verifiers.base import CONTRADICTED, Rule, window_stems
@@ -620,7 +621,7 @@ _LOOKS_BACK = re.compile(
 
 
 # a direction word with the value it is measured from: "up from", "lower than", "unchanged from"
-_DIRECTED = re.compile(
+_DIRECTED = fast_compile(
     r"\b(up|down|higher|lower|increased|decreased|rose|fell|dropped|risen|fallen|unchanged)"
     r"\s+(?:from|than|since|compared\s+(?:with|to))\b",
     re.IGNORECASE,

@@ -588,7 +588,9 @@ def flagged_values(text: str) -> list[tuple[int, int, str]]:
     """(start, end, value) of each value the text marks as far out of range in a parenthesis
     right after it: toxic or critical, more than twice its target range's end (or under half its
     start), at least twice its baseline or half of it."""
-    found = []
+    found: list[tuple[int, int, str]] = []
+    if "(" not in text:
+        return found  # every mark is in a parenthesis (most texts have none)
     for m in _FLAGGED.finditer(text):
         value, mark = float(m.group("value")), m.group("mark")
         far = bool(_MARK_TOXIC.search(mark))
@@ -881,8 +883,9 @@ class OmissionRule(Rule):
         """Red-flag findings the input affirms (not denied, asked or hedged) that the output
         does not name in any of their words."""
         findings: list[Finding] = []
-        if not any_red_flag(ctx.text):
-            return findings
+        if lower_ascii(ctx.text) is None and not any_red_flag(ctx.text):
+            return findings  # one pattern for them all (on ASCII text each flag's own search
+            # below answers as any_red_flag would, so it is not searched twice)
         shortened: list[tuple[int, int]] | None = None  # read where a flag is left out
         for flag, fast in zip(RED_FLAGS, _FAST_FLAGS, strict=True):
             if not fast.search(ctx.text) or flag.kept.search(out.text):
@@ -1068,7 +1071,7 @@ class OmissionRule(Rule):
         covered = []
         for sent in ctx.sentences:
             toks = [t for t in ctx.sentence_tokens(sent.index) if is_content(t)]
-            share = sum(t.stem in out_stems for t in toks) / len(toks) if toks else 1.0
+            share = len([t for t in toks if t.stem in out_stems]) / len(toks) if toks else 1.0
             covered.append((share, toks))
         findings = []
         for i, (share, toks) in enumerate(covered):

@@ -224,7 +224,8 @@ _PLANNED = fast_compile(
     r"(?:will|gon\s*na|going\s+to)\s+(?:get|do|order|book|schedule|arrange))\s+"
     r"(?:(?:a|an|the|your|her|his)\s+)?(\w+)(?:\s+(\w+))?|"
     # "Colonoscopy screening is due", "a repeat echo is now due": what is due is not yet had
-    r"\b(\w+)(?:\s+(\w+))?\s+(?:is|are)\s+(?:now\s+|over\s*)?due\b",
+    # (each word possessive: a space must follow it, so giving letters back never matches)
+    r"\b(\w++)(?:\s+(\w++))?\s+(?:is|are)\s+(?:now\s+|over\s*)?due\b",
     re.IGNORECASE,
 )
 
@@ -1275,7 +1276,7 @@ def _may_not_state(before: str) -> bool:
 
 # a transcript's question without its "?" ("any problems sleeping", "have you had like any
 # body aches or chills or anything like that") and an answer turn that starts by denying
-_ASKS = re.compile(
+_ASKS = fast_compile(
     r"\b(?:any|anything|have\s+you|do\s+you|did\s+you|are\s+you|how\s+about|what\s+about|"
     r"ever)\b",
     re.IGNORECASE,

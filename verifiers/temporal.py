@@ -512,8 +512,10 @@ _NOT_TAKEN = re.compile(
 _TO_BE = re.compile(r"\b(?:can|could|should|will|would|may|might|to)\s+be\s+$", re.IGNORECASE)
 _GAVE_ME = re.compile(r"\s+(?:me|him|her|them|you|us)\b", re.IGNORECASE)
 _AGAIN = re.compile(r"\b(?:again|back)\b", re.IGNORECASE)
-_CLAUSE_BREAK = re.compile(r"[.!?](?:\s|$)|[;\n]")
-_PHRASE_BREAK = re.compile(r"[.!?,](?:\s|$)|[;\n]")
+# a sentence's end before a space or the text's end, or a ";" or line break (one character class
+# first, so the scan skips other characters in C: the same matches as "[.!?](?:\s|$)|[;\n]")
+_CLAUSE_BREAK = re.compile(r"[.!?;\n](?:(?<=[;\n])|\s|$)")
+_PHRASE_BREAK = re.compile(r"[.!?,;\n](?:(?<=[;\n])|\s|$)")  # and a comma's
 
 
 _WORD = re.compile(r"[A-Za-z]+(?:[-'][A-Za-z]+)*|\d+")
@@ -1107,7 +1109,7 @@ def _event_stems(toks: list[Token]) -> frozenset[str]:
 
 # --- a sequence of events told in one sentence ("stiff and jerking, and then he fell") ---------
 
-_SEQUENCE = re.compile(
+_SEQUENCE = fast_compile(
     r"\s(?:->|\u2192)\s|\b(?:then|before|prior\s+to|after|following|predating)\b", re.I
 )
 _NOT_SEQUENCE_BEFORE = re.compile(
@@ -1325,7 +1327,7 @@ def _date_of(
 
 # a test or procedure given as done, in a note's shorthand: "CT CAP done", "level taken today",
 # "uPCR repeated", "Has had L arthroscopic repair"
-_DONE_CLAIM = re.compile(
+_DONE_CLAIM = fast_compile(
     r"(?<!not )(?<!not yet )(?<!yet to be )(?<!to be )"  # "(not yet done)": not a claim
     r"\b(?:done|taken|repeated|performed|completed|carried out)\b(?!\s+(?:by|on|at|in|for)\b)"
     r"|\b(?:has|have)\s+had\b|\bunderwent\b",
