@@ -97,6 +97,27 @@ def _cap(examples: list[Example], limit: int | None, seed: int) -> list[Example]
     return random.Random(seed).sample(examples, limit)
 
 
+def focus_mix(examples: Sequence[Example], focus: str, seed: int) -> list[Example]:
+    """Weight one source up: every ``focus`` pair plus an equal seeded sample of the other
+    sources (all of them when fewer), in that order. Pass training pairs only."""
+    chosen = [e for e in examples if e.source == focus]
+    if not chosen:
+        raise InputError(f"no training pairs of source {focus!r}", field="focus")
+    others = [e for e in examples if e.source != focus]
+    return chosen + random.Random(seed).sample(others, min(len(chosen), len(others)))
+
+
+def source_aucs(p: np.ndarray, examples: Sequence[Example], focus: str) -> dict[str, float]:
+    """Support-vs-not-supported AUC of ``focus`` and of the other sources pooled."""
+    y = np.array([e.y for e in examples]) == 1
+    mine = np.array([e.source == focus for e in examples])
+    out = {}
+    for name, mask in ((focus, mine), ("others", ~mine)):
+        value = auc(p[mask], y[mask]) if mask.any() else None
+        out[name] = round(value or 0.0, 4)
+    return out
+
+
 def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
     """The temperature that minimises validation negative log-likelihood (grid, then refine)."""
 
@@ -252,6 +273,21 @@ def _state_hash(path: Path) -> str:
     show_default=True,
     help="Validation pairs scored after each epoch.",
 )
+@click.option(
+    "--init",
+    "init_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Start from this trained model folder (its model.safetensors and tokenizer) instead of "
+    "the base model.",
+)
+@click.option(
+    "--focus",
+    default=None,
+    help="Weight this source up: train on all its pairs plus an equal seeded sample of the other "
+    "sources; an epoch counts as better when this source's validation AUC rises and the other "
+    "sources' pooled validation AUC stays within 0.003 of the starting model's.",
+)
 @click.option("--threads", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
@@ -273,6 +309,8 @@ def main(
     window_chars: int,
     max_train: int | None,
     eval_limit: int,
+    init_dir: Path | None,
+    focus: str | None,
     threads: int,
     seed: int,
     recalibrate: bool,
@@ -292,7 +330,10 @@ def main(
     chosen = tuple(s.strip() for s in sources.split(",") if s.strip())
     folders = [nli_dir] + ([twins_dir] if twins_dir else [])
     kw = {"contradicted": contradicted, "window_chars": window_chars}
-    train = _cap(load_examples(folders, "train", chosen, **kw), max_train, seed)
+    train = load_examples(folders, "train", chosen, **kw)
+    if focus:
+        train = focus_mix(train, focus, seed)
+    train = _cap(train, max_train, seed)
     valid = _cap(load_examples(folders, "valid", chosen, **kw), eval_limit, seed + 1)
     test = load_examples(folders, "test", chosen, **kw)
     if not train or not valid:
@@ -317,6 +358,11 @@ def main(
         tokenizer = AutoTokenizer.from_pretrained(str(out_dir))
         model = AutoModelForSequenceClassification.from_pretrained(
             str(out_dir), use_safetensors=True, dtype=torch.float32
+        )
+    elif init_dir is not None:
+        tokenizer = AutoTokenizer.from_pretrained(str(init_dir))
+        model = AutoModelForSequenceClassification.from_pretrained(
+            str(init_dir), use_safetensors=True, dtype=torch.float32
         )
     else:
         tokenizer = AutoTokenizer.from_pretrained(base)
@@ -372,6 +418,23 @@ def main(
     best_state: dict[str, Any] | None = None
     train_seconds, seen = 0.0, 0
     base_file = Path(base) / "model.safetensors"
+    init_record: dict[str, Any] = {}
+    if init_dir is not None:
+        init_card = init_dir / "model_card.json"
+        init_record = {
+            "path": str(init_dir),
+            "sha256": _state_hash(init_dir / "model.safetensors"),
+            "card_command": json.loads(init_card.read_text(encoding="utf-8")).get("command")
+            if init_card.is_file()
+            else None,
+        }
+    focus_start: dict[str, float] = {}
+    if focus and not recalibrate:  # the starting model's validation AUCs: the bar to keep
+        focus_start = source_aucs(_softmax(logits_of(valid), 1.0)[:, 1], valid, focus)
+        history.append({"epoch": 0, "valid_auc_by": focus_start})
+        log.info("epoch 0: valid AUC %s", focus_start)
+        best_auc = focus_start[focus]  # no better epoch: the starting model is kept
+        best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
 
     def save(valid_logits: np.ndarray, final: bool) -> float:
         """Calibrate on validation and write the model and its card; returns the temperature.
@@ -398,11 +461,18 @@ def main(
                 "sha256": _state_hash(base_file),
             },
             "labels": list(TRAIN_LABELS),
-            "method": "full fine-tune, class-weighted cross-entropy",
+            "method": "full fine-tune, class-weighted cross-entropy"
+            + (f", continued from {init_dir}" if init_dir else ""),
+            **({"init_model": init_record} if init_record else {}),
+            **(
+                {"focus": {"source": focus, "rule": "all its train pairs + equal seeded sample"}}
+                if focus
+                else {}
+            ),
             "calibration": {"temperature": round(temperature, 4), "fitted_on": "valid"},
             "thresholds": cuts,
             "training": {
-                "epochs_run": len(history),
+                "epochs_run": sum(1 for h in history if h["epoch"]),
                 "max_epochs": epochs,
                 "best_epoch": best_epoch,
                 "history": history,
@@ -475,15 +545,20 @@ def main(
                 )
         train_seconds += time.perf_counter() - started
         valid_logits = logits_of(valid)
-        valid_auc = auc(_softmax(valid_logits, 1.0)[:, 1], y_valid == 1) or 0.0
-        history.append(
-            {
-                "epoch": epoch,
-                "valid_auc": round(valid_auc, 4),
-                "pairs_per_second": round(seen / train_seconds, 2),
-            }
-        )
-        log.info("epoch %d: valid AUC %.4f", epoch, valid_auc)
+        p_epoch = _softmax(valid_logits, 1.0)[:, 1]
+        valid_auc = auc(p_epoch, y_valid == 1) or 0.0
+        entry: dict[str, Any] = {
+            "epoch": epoch,
+            "valid_auc": round(valid_auc, 4),
+            "pairs_per_second": round(seen / train_seconds, 2),
+        }
+        if focus:
+            by = source_aucs(p_epoch, valid, focus)
+            entry["valid_auc_by"] = by
+            kept = by["others"] >= focus_start["others"] - 0.003
+            valid_auc = by[focus] if kept else -1.0
+        history.append(entry)
+        log.info("epoch %d: valid AUC %s", epoch, entry)
         if valid_auc <= best_auc:
             log.info("validation AUC stopped improving: keeping epoch %d", best_epoch)
             break
