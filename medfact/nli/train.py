@@ -498,8 +498,11 @@ def main(
             "command": command,
         }
         if previous:  # --recalibrate: the training record is the earlier run's
-            for key in ("training", "mix", "data", "command", "medfact_version"):
+            for key in ("training", "mix", "data", "command", "medfact_version", "method"):
                 card[key] = previous.get(key, card[key])
+            for key in ("init_model", "focus"):  # a continued or focused run's record
+                if key in previous:
+                    card[key] = previous[key]
             card["recalibrated_by"] = command
         text = json.dumps(card, indent=2) + "\n"
         (out_dir / "model_card.json").write_text(text, encoding="utf-8")
