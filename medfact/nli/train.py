@@ -10,6 +10,14 @@ a temperature is fitted on validation and stored with the model. Output: ``model
 (float16) with its config and tokenizer, and ``model_card.json`` (data hashes, mix, per-dataset
 metrics, the exact command).
 
+``--init DIR`` continues from a trained model folder instead of the base (its weights' sha256 in
+the card); ``--focus SOURCE`` weights one source up: all its train pairs plus an equal seeded
+sample of the others, epochs kept while its validation AUC rises and the others' pooled AUC stays
+within 0.003 of the starting model's (how verifier-v3 was fine-tuned further on Check-COVID)::
+
+    python -m medfact.nli.train --nli /tmp/nli --twins /tmp/twins --out /tmp/v3ft \
+        --init medfact/models/verifier-v3 --focus check-covid --epochs 2 --lr 2e-5 --threads 1
+
 Run it in the background on a shared machine::
 
     nohup python -m medfact.nli.train --nli /tmp/nli --twins /tmp/twins --out /tmp/verifier-v3 \\
