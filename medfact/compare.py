@@ -44,7 +44,9 @@ from medfact.analysis import (
     AnalyzedText,
     Quantity,
     Token,
+    companions_kin,
     concept_key,
+    follows_relative,
     is_content,
     is_relative,
     speaker_tag,
@@ -1065,8 +1067,15 @@ def _family_sentences(doc: AnalyzedText) -> tuple[set[int], set[int]]:
             continue
         if _TOLD_OR_SHOWN.match(doc.text, nxt.end):
             continue  # "your wife has been shown how to use it": told, not a condition of hers
-        if nxt.sentence == tok.sentence and not re.search(r"[,;:]", doc.text[tok.end : nxt.start]):
+        # a companion's "my father" may be the patient
+        if (
+            nxt.sentence == tok.sentence
+            and not re.search(r"[,;:]", doc.text[tok.end : nxt.start])
+            and not companions_kin(doc, tok)
+        ):
             out.add(tok.sentence)
+    # "Both parents are alive. Both have dementia.": whose stays unknown
+    kin |= {s.index for s in doc.sentences if s.index - 1 in kin and follows_relative(doc, s.index)}
     return out, kin | (third - first)
 
 
