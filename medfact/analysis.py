@@ -1720,10 +1720,12 @@ def pronoun_for_relative(pronoun: str, relative: str) -> bool:
     bare = _bare(relative)
     if pronoun in ("they", "they've", "both"):
         return True
+    if bare.endswith("s") or bare in ("family", "relatives"):
+        return False  # "her parents ... She has": the patient, not one of them
     if pronoun in ("he", "he's", "he'd"):
-        return bare not in _WOMEN and bare.rstrip("s") not in _WOMEN
+        return bare not in _WOMEN
     if pronoun in ("she", "she's", "she'd"):
-        return bare not in _MEN and bare.rstrip("s") not in _MEN
+        return bare not in _MEN
     return False
 
 
@@ -1774,6 +1776,20 @@ def _is_companion(speaker: str | None) -> bool:
     if speaker is None:
         return False
     return ("family" in speaker or "guest" in speaker) and speaker not in _PATIENT_AS_SEEN_BY
+
+
+_CHANGE_HEADS = frozenset({"change", "changes", "difference", "differences"})
+
+
+def before_denied_change(toks: list[Token], i: int) -> bool:
+    """Whether an affirmed word only names what a denied change is of ("no visual changes",
+    "no bowel change"): the negation is read onto the change, and the word itself is neither
+    affirmed nor denied by it."""
+    tok = toks[i]
+    if tok.polarity != AFFIRMED or i + 1 >= len(toks):
+        return False
+    nxt = toks[i + 1]
+    return nxt.sentence == tok.sentence and nxt.text in _CHANGE_HEADS and nxt.polarity == NEGATED
 
 
 # "your mum", "your husband": the words the search for relatives who speak waits for

@@ -25,6 +25,7 @@ from medfact.analysis import (
     UNCERTAIN,
     AnalyzedText,
     Token,
+    before_denied_change,
     companions_kin,
     concept_key,
     follows_relative,
@@ -454,7 +455,7 @@ class NegationRule(Rule):
                 # "weight" of "weight loss": the finding is its head, compared itself; a site
                 # ("chest" of "chest pain") is still compared, as the pain may be elsewhere too
                 continue
-            if _before_denied_change(out_tokens, i):
+            if before_denied_change(out_tokens, i):
                 continue  # "no visual changes": the change is denied, the eyes not affirmed
             if (
                 tok.polarity == NEGATED
@@ -702,7 +703,7 @@ class NegationRule(Rule):
             for k, t in enumerate(named)
         ):
             return None
-        if follows_relative(view.output, tok.sentence) or _family_section(view):
+        if follows_relative(view.output, tok.sentence) or family_section(view):
             return None
         anchor, said = family[0], "a relative's in the input, not the patient's"
         return self.finding(
@@ -756,7 +757,7 @@ class NegationRule(Rule):
                 for c in mentions
             ):
                 continue  # the patient's own too, or no relative's
-            if _family_section(view):
+            if family_section(view):
                 continue  # a family history written without its header
             anchor = kin[0]
             findings.append(
@@ -1555,20 +1556,6 @@ def _procedure_starts(doc: AnalyzedText) -> frozenset[int]:
     )
 
 
-_CHANGE_HEADS = frozenset({"change", "changes", "difference", "differences"})
-
-
-def _before_denied_change(toks: list[Token], i: int) -> bool:
-    """Whether an affirmed word only names what a denied change is of ("no visual changes",
-    "no bowel change"): the negation is read onto the change, and the word itself is neither
-    affirmed nor denied by it."""
-    tok = toks[i]
-    if tok.polarity != AFFIRMED or i + 1 >= len(toks):
-        return False
-    nxt = toks[i + 1]
-    return nxt.sentence == tok.sentence and nxt.text in _CHANGE_HEADS and nxt.polarity == NEGATED
-
-
 # the words by which a note names the patient or speaks as someone
 _PERSON_WORDS = frozenset(
     {"patient", "pt", "he", "she", "his", "her", "him", "i", "my", "me", "mr", "mrs", "ms"}
@@ -1576,7 +1563,7 @@ _PERSON_WORDS = frozenset(
 )
 
 
-def _family_section(view: CaseDoc) -> bool:
+def family_section(view: CaseDoc) -> bool:
     """Whether the output is a family history written without its header ("Positive for
     cancer and heart disease."): it names no patient and no history of the patient's own
     ("PMH", "known", "52F"), it shares a condition with the input, and the input
@@ -1599,8 +1586,10 @@ def _family_section(view: CaseDoc) -> bool:
     return bool(shared) and not any(own.values())
 
 
-# the words of a history of the patient's own: "PMH: ...", "Known HCM", "h/o CRC"
-_OWN_HISTORY = frozenset({"pmh", "pmhx", "known", "h/o", "hx", "diagnosed", "dx", "yo"})
+# the words of a history of the patient's own: "PMH: ...", "Known HCM", "personal h/o CRC"
+_OWN_HISTORY = frozenset(
+    {"pmh", "pmhx", "known", "h/o", "h", "hx", "diagnosed", "dx", "yo", "personal", "own"}
+)
 _AGE_SEX = re.compile(r"\b\d{1,3}\s?(?:[MF]|yo|y/o|-year-old|year-old|years? old)\b")
 
 
