@@ -100,3 +100,8 @@ def test_headerless_list_that_names_a_personal_history_is_caught() -> None:
     assert whose("Known lupus.", _FAMILY_ONLY)
     assert whose("Personal history of lupus.", _FAMILY_ONLY)
     assert whose("She has lupus.", _FAMILY_ONLY)
+
+
+def test_headerless_list_where_the_input_asked_of_the_patient_is_caught() -> None:
+    ctx = "Doctor: Any lung problems?\nPatient: My aunt had lupus and there's emphysema too."
+    assert whose("Positive for emphysema and lupus.", ctx)

@@ -1565,13 +1565,19 @@ _PERSON_WORDS = frozenset(
 
 def family_section(view: CaseDoc) -> bool:
     """Whether the output is a family history written without its header ("Positive for
-    cancer and heart disease."): it names no patient and no history of the patient's own
-    ("PMH", "known", "52F"), it shares a condition with the input, and the input
-    tells every condition it affirms of a relative, none of the patient's own."""
+    cancer and heart disease."): the input asks or tells of the family; the output names no
+    patient, no relative ("Per wife: ...") and no history of the patient's own ("PMH",
+    "known", "52F"); it shares a condition with the input; and the input tells every condition
+    it affirms of a relative, none of the patient's own. "Any heart problems? - My dad had a
+    heart attack" asks of the patient: its "Heart attack at 50." is not read so."""
     out, ctx = view.output, view.context
     if (
         ctx is None
-        or any(t.text in _PERSON_WORDS or t.text in _OWN_HISTORY for t in out.tokens)
+        or not any(t.text in ("family", "families") for t in ctx.tokens)
+        or any(
+            t.text in _PERSON_WORDS or t.text in _OWN_HISTORY or is_relative(t.text)
+            for t in out.tokens
+        )
         or _AGE_SEX.search(out.text)
     ):
         return False
