@@ -1713,6 +1713,85 @@ def _other_subject(relative: str, word: str) -> bool:
     )
 
 
+def pronoun_for_relative(pronoun: str, relative: str) -> bool:
+    """Whether a sentence's opening pronoun can stand for a relative just named: "he" for a
+    father, "she" for a mother, "they" or "both" for anyone ("His father had a bypass. He is
+    80."); "he" after "his mother" is someone else, most often the patient."""
+    bare = _bare(relative)
+    if pronoun in ("they", "they've", "both"):
+        return True
+    if bare.endswith("s") or bare in ("family", "relatives"):
+        return False  # "her parents ... She has": the patient, not one of them
+    if pronoun in ("he", "he's", "he'd"):
+        return bare not in _WOMEN
+    if pronoun in ("she", "she's", "she'd"):
+        return bare not in _MEN
+    return False
+
+
+def follows_relative(doc: AnalyzedText, sentence: int) -> bool:
+    """Whether a sentence opens with a pronoun that stands for a relative the sentence before
+    names ("Her father had a stroke. He also has gout.", "Both parents are alive. Both have
+    dementia."); a pronoun of the other sex ("His mother ... He has gout") is the patient."""
+    toks = doc.sentence_tokens(sentence)
+    if not toks or sentence == 0:
+        return False
+    first = toks[0].text
+    before = doc.sentence_tokens(sentence - 1)
+    return any(is_relative(t.text) and pronoun_for_relative(first, t.text) for t in before)
+
+
+def companions_kin(ctx: AnalyzedText | None, tok: Token) -> bool:
+    """Whether an input's relative is named by or to a companion of no stated kinship who
+    speaks ("Guest_family: My father has depression", "your father" asked of the patient's
+    son): the relative may be the patient, so it is no proof the condition is a relative's.
+    A speaker tagged by kinship ("Mother:") is read by :data:`_PATIENT_AS_SEEN_BY`."""
+    if ctx is None or tok.speaker == "patient" or not _has_companion(ctx):
+        return False
+    # the companion's "my father", or "your father" said to the companion or by it
+    owners = ("my", "your") if _is_companion(tok.speaker) else ("your",)
+    toks = ctx.sentence_tokens(tok.sentence)
+    return any(
+        a.text in owners
+        and b.text in _MAY_BE_PATIENT
+        and (k + 2 >= len(toks) or not is_relative(toks[k + 2].text))
+        for k, (a, b) in enumerate(zip(toks, toks[1:], strict=False))
+    )
+
+
+# the words by which a companion may name the patient ("my father", "my wife"); not a
+# possessive ("my husband's sister" is the patient's aunt)
+_MAY_BE_PATIENT = frozenset().union(*_PATIENT_AS_SEEN_BY.values())
+
+
+@once_per_text
+def _has_companion(ctx: AnalyzedText) -> bool:
+    """Whether a companion of no stated kinship speaks in the input's dialogue."""
+    return any(_is_companion(t.speaker) for t in ctx.tokens)
+
+
+def _is_companion(speaker: str | None) -> bool:
+    """A speaker neither the patient nor a clinician and of no stated kinship: "Guest_family",
+    "Family member", "Guest"."""
+    if speaker is None:
+        return False
+    return ("family" in speaker or "guest" in speaker) and speaker not in _PATIENT_AS_SEEN_BY
+
+
+_CHANGE_HEADS = frozenset({"change", "changes", "difference", "differences"})
+
+
+def before_denied_change(toks: list[Token], i: int) -> bool:
+    """Whether an affirmed word only names what a denied change is of ("no visual changes",
+    "no bowel change"): the negation is read onto the change, and the word itself is neither
+    affirmed nor denied by it."""
+    tok = toks[i]
+    if tok.polarity != AFFIRMED or i + 1 >= len(toks):
+        return False
+    nxt = toks[i + 1]
+    return nxt.sentence == tok.sentence and nxt.text in _CHANGE_HEADS and nxt.polarity == NEGATED
+
+
 # "your mum", "your husband": the words the search for relatives who speak waits for
 _YOUR_RELATIVE = re.compile(
     r"\byour\s+(?:"
@@ -2116,6 +2195,8 @@ _OPENS_OWN_ITEM = frozenset(
     | {"marked", "slight", "positive", "continue", "start", "repeat", "refer", "follow"}
     | {"check", "recheck", "switch", "screen", "call", "return", "increase", "decrease"}
     | {"reduce", "order", "schedule", "avoid", "keep", "cut", "begin", "resume", "restart"}
+    # how often or how much a habit is had: "no tobacco, occasional alcohol", "social ETOH"
+    | {"occasional", "occasionally", "social", "socially", "rare", "rarely"}
 )
 # an item holding one of these states its own negation or result
 _OWN_TRIGGERS = frozenset({"not", "negative", "positive", "normal", "abnormal"})

@@ -44,7 +44,10 @@ from medfact.analysis import (
     AnalyzedText,
     Quantity,
     Token,
+    before_denied_change,
+    companions_kin,
     concept_key,
+    follows_relative,
     is_content,
     is_relative,
     speaker_tag,
@@ -81,7 +84,13 @@ from medfact.verifiers.entities import (
     same_allergen,
     sexes,
 )
-from medfact.verifiers.polarity import NO_ISSUE, names_finding, planned_starts, read_polarity
+from medfact.verifiers.polarity import (
+    NO_ISSUE,
+    family_section,
+    names_finding,
+    planned_starts,
+    read_polarity,
+)
 from medfact.verifiers.route import compatible as routes_agree
 from medfact.verifiers.route import route_mentions
 from medfact.verifiers.temporal import WAITED
@@ -816,7 +825,7 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
     questions = {s.index for s in doc.sentences if s.text.rstrip().endswith("?")}
     relatives, kin = _family_sentences(doc)
     drug_starts = {d.start for d in doc.drugs}  # "you might call it Lipitor": a name, not a doubt
-    for tok in doc.tokens:
+    for i, tok in enumerate(doc.tokens):
         if tok.text in _SELF_NEGATING:
             key, polarity = _SELF_NEGATING[tok.text]
             if tok.polarity == NEGATED:
@@ -851,6 +860,8 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
             stated = stated and not NO_ISSUE.match(doc.text, tok.trigger)  # "no issues with pain"
             # "no other bruising", "no further episodes": another one is denied, not this one
             stated = stated and not _ANOTHER.search(doc.text, tok.trigger, tok.start)
+        # "no visual changes": the change is denied, the eyes neither affirmed nor denied
+        stated = stated and not before_denied_change(doc.tokens, i)
         if (
             stated
             and finding
@@ -1065,8 +1076,15 @@ def _family_sentences(doc: AnalyzedText) -> tuple[set[int], set[int]]:
             continue
         if _TOLD_OR_SHOWN.match(doc.text, nxt.end):
             continue  # "your wife has been shown how to use it": told, not a condition of hers
-        if nxt.sentence == tok.sentence and not re.search(r"[,;:]", doc.text[tok.end : nxt.start]):
+        # a companion's "my father" may be the patient
+        if (
+            nxt.sentence == tok.sentence
+            and not re.search(r"[,;:]", doc.text[tok.end : nxt.start])
+            and not companions_kin(doc, tok)
+        ):
             out.add(tok.sentence)
+    # "Both parents are alive. Both have dementia.": whose stays unknown
+    kin |= {s.index for s in doc.sentences if s.index - 1 in kin and follows_relative(doc, s.index)}
     return out, kin | (third - first)
 
 
@@ -1926,6 +1944,7 @@ class CompareStage(Stage):
                 )
                 and not _stated_elsewhere(d.said, windows, claim_topic)
                 and not _status_of_another(d, around, claim.span)
+                and not (d.said.kind == "scope" and family_section(doc))
             ]  # a drug or part the input names elsewhere is no substitution ("continue Bumex"),
             # unless its frame is one that matters by itself ("ALLERGY: cefalexin")
             text, corpus = doc.context.text, False  # type: ignore[union-attr]

@@ -119,6 +119,10 @@ _HOUSEHOLD = fast_compile(
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _AGE_SEX = re.compile(r"[^\S\n]+\d{1,3}[^\S\n]?[MF]\b")
 _SPELLED = re.compile(r"\b[A-Z](?: [A-Z]\b)+")
+# a spelled-out run after the article "a" or the pronoun "I" ("a C T scan", "I C U")
+_SPELLED_AFTER_WORD = re.compile(r"\b[AI] ([A-Z](?: [A-Z]\b)+)")
+# two letters joined by "and" as spoken: "D and C", "I and D" (D&C, I&D)
+_SPELLED_AND = re.compile(r"\b([A-Z]) and ([A-Z])\b")
 
 
 def _exact(alias: str) -> bool:
@@ -408,8 +412,19 @@ def _loose_mentions(text: str) -> tuple[Mention, ...]:
 @lru_cache(maxsize=256)
 def _loose_concepts(text: str) -> frozenset[tuple[str, str]]:
     """Concepts a text names or spells out ("U T I")."""
-    joined = _SPELLED.sub(lambda m: m.group().replace(" ", ""), text)
-    return frozenset((m.kind, m.concept) for m in _loose_mentions(joined))
+    return frozenset((m.kind, m.concept) for t in _spelled_joins(text) for m in _loose_mentions(t))
+
+
+def _spelled_joins(text: str) -> tuple[str, ...]:
+    """``text`` with its spelled-out letters joined ("U T I" -> "UTI", "D and C" -> "D&C"), and
+    a second reading that keeps a leading "A"/"I" a word of its own ("a C T scan" -> "a CT
+    scan") where the text has one."""
+    anded = _SPELLED_AND.sub(r"\1&\2", text)
+    joined = _SPELLED.sub(lambda m: m.group().replace(" ", ""), anded)
+    if not _SPELLED_AFTER_WORD.search(anded):
+        return (joined,)
+    apart = _SPELLED_AFTER_WORD.sub(lambda m: m.group()[:2] + m.group(1).replace(" ", ""), anded)
+    return joined, _SPELLED.sub(lambda m: m.group().replace(" ", ""), apart)
 
 
 def _named_concepts(text: str) -> frozenset[tuple[str, str]]:
@@ -1336,7 +1351,7 @@ def unasserted_concepts(doc: AnalyzedText) -> dict[tuple[str, str], tuple[int, i
             stated.add(key)
         else:
             seen.setdefault(key, (m.start, m.end))
-    if _SPELLED.search(text):
+    if _SPELLED.search(text) or _SPELLED_AND.search(text):
         stated |= _loose_concepts(text)
     support, signs = _support_mentions(text)
     for m in (*support, *signs):

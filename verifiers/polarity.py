@@ -25,7 +25,10 @@ from medfact.analysis import (
     UNCERTAIN,
     AnalyzedText,
     Token,
+    before_denied_change,
+    companions_kin,
     concept_key,
+    follows_relative,
     is_clinical,
     is_content,
     is_relative,
@@ -328,6 +331,8 @@ _NOT_JUDGED = frozenset(
     ["scan", "x-ray", "xray", "mri", "ekg", "ecg", "panel", "test", "tests", "labs", "ultrasound"]
     + ["colonoscopy", "endoscopy", "gastroscopy", "ct", "mammogram", "angiogram", "eeg"]
     + ["echo", "echocardiogram", "biopsy", "referral", "follow-up", "followup", "therapy"]
+    # a treatment proposed, not a diagnosis ("surgery was recommended")
+    + ["surgery", "surgeries", "operation", "operations", "procedure", "procedures"]
 )
 # Tests and studies: "X was negative" reports their result (compared by the result words), it
 # does not deny that the test exists.
@@ -450,6 +455,8 @@ class NegationRule(Rule):
                 # "weight" of "weight loss": the finding is its head, compared itself; a site
                 # ("chest" of "chest pain") is still compared, as the pain may be elsewhere too
                 continue
+            if before_denied_change(out_tokens, i):
+                continue  # "no visual changes": the change is denied, the eyes not affirmed
             if (
                 tok.polarity == NEGATED
                 and head is not None
@@ -623,9 +630,11 @@ class NegationRule(Rule):
                     or all(_conversational(ctx, m) for m in mentions)
                     or tok.text in _NOT_JUDGED
                     or tok.start in drug_starts
+                    or tok.start in _procedure_starts(view.output)
                 ):
-                    # the Assessment's diagnosis; a patient's "I think" or "probably"; a test
-                    # or drug (the plan's "might repeat an EKG" is the plan, not a diagnosis)
+                    # the Assessment's diagnosis; a patient's "I think" or "probably"; a test,
+                    # drug or procedure (the plan's "might repeat an EKG", "surgery was
+                    # recommended" where the input "should do surgery": a plan, no diagnosis)
                     continue
                 seen_sentences.add(key)
                 findings.append(
@@ -672,7 +681,7 @@ class NegationRule(Rule):
         if tok.scope == FAMILY:
             return self._made_family(view, tok, mentions)
         affirmed = [m for m in mentions if m.polarity == AFFIRMED]
-        family = [m for m in affirmed if m.scope == FAMILY]
+        family = [m for m in affirmed if m.scope == FAMILY and not companions_kin(view.context, m)]
         personal = [m for m in mentions if m.scope in (CURRENT, HISTORY)]
         if tok.scope not in (CURRENT, HISTORY) or not family or personal:
             return None
@@ -693,6 +702,8 @@ class NegationRule(Rule):
             is_relative(t.text) and t.start not in within and not _source(named, k)
             for k, t in enumerate(named)
         ):
+            return None
+        if follows_relative(view.output, tok.sentence) or family_section(view):
             return None
         anchor, said = family[0], "a relative's in the input, not the patient's"
         return self.finding(
@@ -733,15 +744,22 @@ class NegationRule(Rule):
                 out.text, max(0, m.start - 30), m.start
             ):
                 continue  # "inferior STEMI" now: an event of today, not a history to own
-            if _names_relative(out, tok.sentence):
+            if _names_relative(out, tok.sentence) or follows_relative(out, tok.sentence):
                 continue  # "Brother has MS": said of the relative
             mentions = theirs[m.concept]
-            if any(
+            kin = [
+                c
+                for c in mentions
+                if c.scope == FAMILY and c.polarity == AFFIRMED and not companions_kin(ctx, c)
+            ]
+            if not kin or any(
                 c.scope in (CURRENT, HISTORY) and not _names_relative(ctx, c.sentence)
                 for c in mentions
-            ) or not any(c.scope == FAMILY and c.polarity == AFFIRMED for c in mentions):
+            ):
                 continue  # the patient's own too, or no relative's
-            anchor = next(c for c in mentions if c.scope == FAMILY)
+            if family_section(view):
+                continue  # a family history written without its header
+            anchor = kin[0]
             findings.append(
                 self.finding(
                     view,
@@ -1526,6 +1544,59 @@ _KNOWN_BEFORE = re.compile(
 def _names_relative(doc: AnalyzedText, sentence: int) -> bool:
     """Whether a sentence names a relative or is read as a family history."""
     return any(t.scope == FAMILY or is_relative(t.text) for t in doc.sentence_tokens(sentence))
+
+
+@once_per_text
+def _procedure_starts(doc: AnalyzedText) -> frozenset[int]:
+    """The start offsets of the words of the procedures a text names ("surgery", "MRI")."""
+    return frozenset(
+        t.start
+        for m in concept_mentions(doc.text, ("procedure",))
+        for t in doc.tokens_in(m.start, m.end)
+    )
+
+
+# the words by which a note names the patient or speaks as someone
+_PERSON_WORDS = frozenset(
+    {"patient", "pt", "he", "she", "his", "her", "him", "i", "my", "me", "mr", "mrs", "ms"}
+    | {"male", "female", "man", "woman", "boy", "girl", "he's", "she's", "himself", "herself"}
+)
+
+
+def family_section(view: CaseDoc) -> bool:
+    """Whether the output is a family history written without its header ("Positive for
+    cancer and heart disease."): the input asks or tells of the family; the output names no
+    patient, no relative ("Per wife: ...") and no history of the patient's own ("PMH",
+    "known", "52F"); it shares a condition with the input; and the input tells every condition
+    it affirms of a relative, none of the patient's own. "Any heart problems? - My dad had a
+    heart attack" asks of the patient: its "Heart attack at 50." is not read so."""
+    out, ctx = view.output, view.context
+    if (
+        ctx is None
+        or not any(t.text in ("family", "families") for t in ctx.tokens)
+        or any(
+            t.text in _PERSON_WORDS or t.text in _OWN_HISTORY or is_relative(t.text)
+            for t in out.tokens
+        )
+        or _AGE_SEX.search(out.text)
+    ):
+        return False
+    own: dict[str, bool] = {}
+    for m in concept_mentions(ctx.text, ("condition",)):
+        toks = ctx.tokens_in(m.start, m.end)
+        if not toks or toks[0].polarity != AFFIRMED:
+            continue
+        mine = toks[0].scope in (CURRENT, HISTORY) and not _names_relative(ctx, toks[0].sentence)
+        own[m.concept] = own.get(m.concept, False) or mine
+    shared = {m.concept for m in concept_mentions(out.text, ("condition",)) if m.concept in own}
+    return bool(shared) and not any(own.values())
+
+
+# the words of a history of the patient's own: "PMH: ...", "Known HCM", "personal h/o CRC"
+_OWN_HISTORY = frozenset(
+    {"pmh", "pmhx", "known", "h/o", "h", "hx", "diagnosed", "dx", "yo", "personal", "own"}
+)
+_AGE_SEX = re.compile(r"\b\d{1,3}\s?(?:[MF]|yo|y/o|-year-old|year-old|years? old)\b")
 
 
 def _new_only(found: list[Finding], before: list[Finding]) -> list[Finding]:
