@@ -420,11 +420,16 @@ def _spelled_joins(text: str) -> tuple[str, ...]:
     a second reading that keeps a leading "A"/"I" a word of its own ("a C T scan" -> "a CT
     scan") where the text has one."""
     anded = _SPELLED_AND.sub(r"\1&\2", text)
-    joined = _SPELLED.sub(lambda m: m.group().replace(" ", ""), anded)
+    joined = _join_letters(anded)
     if not _SPELLED_AFTER_WORD.search(anded):
         return (joined,)
     apart = _SPELLED_AFTER_WORD.sub(lambda m: m.group()[:2] + m.group(1).replace(" ", ""), anded)
-    return joined, _SPELLED.sub(lambda m: m.group().replace(" ", ""), apart)
+    return joined, _join_letters(apart)
+
+
+def _join_letters(text: str) -> str:
+    """``text`` with each run of spelled-out capitals joined ("U T I" -> "UTI")."""
+    return _SPELLED.sub(lambda m: m.group().replace(" ", ""), text)
 
 
 def _named_concepts(text: str) -> frozenset[tuple[str, str]]:
