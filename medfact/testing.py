@@ -15,7 +15,9 @@ import builtins
 import contextlib
 import inspect
 import io
+import json
 import os
+import random
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -161,3 +163,23 @@ _CHECKS = {
     "segmenters": _check_segmenter,
     "verifiers": _check_verifier,
 }
+
+
+def canonical_result(result: Any) -> str:
+    """A scored result as sorted JSON without its timings: equal strings, equal assessments."""
+    data = result.model_dump(mode="json")
+    data.pop("timings", None)
+    return json.dumps(data, sort_keys=True)
+
+
+def assert_same_in_any_batch(engine: Any, records: list[dict[str, Any]], seed: int) -> None:
+    """Assert that each record scores the same alone as in three shuffled batches of 2, 3 or 64
+    (the order and batch size drawn from ``seed``)."""
+    alone = {r["id"]: canonical_result(engine.score(r)) for r in records}
+    rng = random.Random(seed)
+    for _ in range(3):
+        shuffled = records[:]
+        rng.shuffle(shuffled)
+        size = rng.choice([2, 3, 64])
+        for result in engine.score_many(shuffled, batch_size=size):
+            assert canonical_result(result) == alone[result.id], (result.id, size)

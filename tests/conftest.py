@@ -68,3 +68,23 @@ def make_support_model(tmp_path_factory) -> Callable[..., Path]:
         return root
 
     return make
+
+
+_LONG_VISIT = " ".join(
+    [
+        "Doctor: What brings you in today? Patient: My left knee has been swollen for three days.",
+        "Doctor: Any fever or chills? Patient: No fever, no chills.",
+        "Doctor: What medicines do you take? Patient: Metformin 500 mg twice a day.",
+        "Patient: And lisinopril 10 mg every morning for my blood pressure.",
+        "Doctor: Any allergies? Patient: Penicillin gives me hives.",
+        "Doctor: Any family history of gout? Patient: My father had gout in his big toe.",
+        "Doctor: On exam the left knee is warm with a small effusion, range of motion is reduced.",
+        "Doctor: We will aspirate the knee and check uric acid, then follow up in one week.",
+    ]
+)
+
+
+@pytest.fixture(scope="session")
+def long_visit() -> str:
+    """A visit of eight turns, longer than a claim's window (windows are cut from it)."""
+    return _LONG_VISIT

@@ -322,18 +322,13 @@ def test_anchor_share_must_be_a_share(corpus):
 
 @pytest.mark.slow
 def test_corpus_mode_with_the_shipped_model_does_not_depend_on_the_batch(corpus):
-    import json
     import random
+
+    from medfact.testing import canonical_result as canonical
 
     engine = Engine.from_config(None, {"evidence": {"corpora": [str(corpus)]}}).load()
     outputs = [RESTATED, FLIPPED, CHANGED_VALUE, FAITHFUL_VALUE, GENERIC, SPECIFIC, RESTENOSIS]
     records = [{"id": f"r{i}", "output": o} for i, o in enumerate(outputs)]
-
-    def canonical(result) -> str:
-        data = result.model_dump(mode="json")
-        data.pop("timings", None)
-        return json.dumps(data, sort_keys=True)
-
     alone = {r["id"]: canonical(engine.score(r)) for r in records}
     rng = random.Random(9)
     for size in (2, 3, 64):

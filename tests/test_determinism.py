@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import random
-
 import pytest
 
 from medfact.pipeline import Engine
+from medfact.testing import assert_same_in_any_batch
 
 CONTEXT = (
     "Doctor: What brings you in? Patient: Pain in my left knee for three days. "
@@ -32,22 +30,8 @@ def _records() -> list[dict]:
     return out
 
 
-def _canonical(result) -> str:
-    data = result.model_dump(mode="json")
-    data.pop("timings", None)
-    return json.dumps(data, sort_keys=True)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("config", [None, {"pipeline": {"model": "", "scorer": "rules.v1"}}])
 def test_scored_alone_in_any_batch_or_order_the_result_is_the_same(config) -> None:
     engine = Engine.from_config(config).load()
-    records = _records()
-    alone = {r["id"]: _canonical(engine.score(r)) for r in records}
-    rng = random.Random(7)
-    for _ in range(3):
-        shuffled = records[:]
-        rng.shuffle(shuffled)
-        size = rng.choice([2, 3, 64])
-        for result in engine.score_many(shuffled, batch_size=size):
-            assert _canonical(result) == alone[result.id], (result.id, size)
+    assert_same_in_any_batch(engine, _records(), seed=7)

@@ -13,6 +13,7 @@ from medfact.errors import MedfactError
 from medfact.pipeline import Engine
 from medfact.stages import Tier1Stage
 from medfact.support_features import features, logit
+from medfact.testing import assert_same_in_any_batch, canonical_result
 from medfact.types import Claim, Evidence, Sentence
 
 TEXT = (
@@ -192,18 +193,6 @@ def test_features_of_a_pair() -> None:
     assert g["has_numbers"] == 0.0 and g["numbers_missing"] == 0.0
 
 
-LONG = " ".join(
-    [
-        "Doctor: What brings you in today? Patient: My left knee has been swollen for three days.",
-        "Doctor: Any fever or chills? Patient: No fever, no chills.",
-        "Doctor: What medicines do you take? Patient: Metformin 500 mg twice a day.",
-        "Patient: And lisinopril 10 mg every morning for my blood pressure.",
-        "Doctor: Any allergies? Patient: Penicillin gives me hives.",
-        "Doctor: Any family history of gout? Patient: My father had gout in his big toe.",
-        "Doctor: On exam the left knee is warm with a small effusion, range of motion is reduced.",
-        "Doctor: We will aspirate the knee and check uric acid, then follow up in one week.",
-    ]
-)
 LONG_OUTPUTS = [
     "Left knee swelling for three days. No fever.",
     "Takes metformin 500 mg twice daily and lisinopril 10 mg daily. Allergic to penicillin.",
@@ -214,27 +203,14 @@ LONG_OUTPUTS = [
 
 
 @pytest.mark.slow
-def test_with_windows_a_record_scores_the_same_alone_and_in_any_batch() -> None:
-    import json
-    import random
-
-    assert len(LONG) > 300  # windows are cut from it, not the whole input
+def test_with_windows_a_record_scores_the_same_alone_and_in_any_batch(long_visit: str) -> None:
+    assert len(long_visit) > 300  # windows are cut from it, not the whole input
     engine = Engine.from_config(None).load()
-    records = [{"id": f"k{i}", "output": o, "context": LONG} for i, o in enumerate(LONG_OUTPUTS)]
-
-    def canonical(result: Any) -> str:
-        data = result.model_dump(mode="json")
-        data.pop("timings", None)
-        return json.dumps(data, sort_keys=True)
-
-    alone = {r["id"]: canonical(engine.score(r)) for r in records}
+    records = [
+        {"id": f"k{i}", "output": o, "context": long_visit} for i, o in enumerate(LONG_OUTPUTS)
+    ]
+    alone = {r["id"]: canonical_result(engine.score(r)) for r in records}
     # control: windows are in play (retrieval's chunks alone give other probabilities)
     chunks = Engine.from_config(None, {"components": {"crossencoder.v1": {"window_chars": 0}}})
-    assert any(canonical(chunks.load().score(r)) != alone[r["id"]] for r in records)
-    rng = random.Random(10)
-    for _ in range(3):
-        shuffled = records[:]
-        rng.shuffle(shuffled)
-        size = rng.choice([2, 3, 64])
-        for result in engine.score_many(shuffled, batch_size=size):
-            assert canonical(result) == alone[result.id], (result.id, size)
+    assert any(canonical_result(chunks.load().score(r)) != alone[r["id"]] for r in records)
+    assert_same_in_any_batch(engine, records, seed=10)

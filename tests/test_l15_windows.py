@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import json
-import random
 from types import SimpleNamespace
 from typing import Any
 
@@ -15,6 +13,7 @@ from medfact.claim_window import ClaimWindows
 from medfact.errors import MedfactError
 from medfact.pipeline import Engine
 from medfact.stages import Tier1Stage
+from medfact.testing import assert_same_in_any_batch
 from medfact.types import Claim, Evidence, Sentence
 from medfact.verifiers.crossencoder import CrossEncoderVerifier
 
@@ -156,18 +155,6 @@ def test_window_reads_must_be_a_positive_integer() -> None:
     assert registry.verifiers.create("crossencoder.v1", {"window_reads": 2}).window_reads == 2
 
 
-LONG = " ".join(
-    [
-        "Doctor: What brings you in today? Patient: My left knee has been swollen for three days.",
-        "Doctor: Any fever or chills? Patient: No fever, no chills.",
-        "Doctor: What medicines do you take? Patient: Metformin 500 mg twice a day.",
-        "Patient: And lisinopril 10 mg every morning for my blood pressure.",
-        "Doctor: Any allergies? Patient: Penicillin gives me hives.",
-        "Doctor: Any family history of gout? Patient: My father had gout in his big toe.",
-        "Doctor: On exam the left knee is warm with a small effusion, range of motion is reduced.",
-        "Doctor: We will aspirate the knee and check uric acid, then follow up in one week.",
-    ]
-)
 OUTPUTS = [
     "Left knee swelling for three days with a warm effusion. No fever.",
     "Takes metformin twice daily and lisinopril for blood pressure; penicillin causes hives.",
@@ -178,21 +165,10 @@ OUTPUTS = [
 
 
 @pytest.mark.slow
-def test_with_two_window_reads_a_record_scores_the_same_alone_and_in_any_batch() -> None:
+def test_with_two_window_reads_a_record_scores_the_same_alone_and_in_any_batch(
+    long_visit: str,
+) -> None:
     config = {"components": {"crossencoder.v1": {"window_reads": 2}}}
     engine = Engine.from_config(None, config).load()
-    records = [{"id": f"n{i}", "output": o, "context": LONG} for i, o in enumerate(OUTPUTS)]
-
-    def canonical(result: Any) -> str:
-        data = result.model_dump(mode="json")
-        data.pop("timings", None)
-        return json.dumps(data, sort_keys=True)
-
-    alone = {r["id"]: canonical(engine.score(r)) for r in records}
-    rng = random.Random(15)
-    for _ in range(3):
-        shuffled = records[:]
-        rng.shuffle(shuffled)
-        size = rng.choice([2, 3, 64])
-        for result in engine.score_many(shuffled, batch_size=size):
-            assert canonical(result) == alone[result.id], (result.id, size)
+    records = [{"id": f"n{i}", "output": o, "context": long_visit} for i, o in enumerate(OUTPUTS)]
+    assert_same_in_any_batch(engine, records, seed=15)
