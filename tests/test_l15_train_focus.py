@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from medfact.errors import InputError
-from medfact.nli.train import Example, focus_mix, load_examples, source_aucs
+from medfact.nli.train import Example, focus_mix, load_examples, lr_factor, source_aucs
 
 
 def _examples(focus: int, others: int) -> list[Example]:
@@ -76,3 +76,22 @@ def test_source_aucs() -> None:
     rows = _examples(4, 4)
     p = np.array([0.1, 0.9, 0.2, 0.8, 0.9, 0.1, 0.8, 0.2])
     assert source_aucs(p, rows, "check-covid") == {"check-covid": 1.0, "others": 0.0}
+
+
+def test_lr_factor_linear_matches_warmup_then_decay() -> None:
+    total = 100  # warm-up is 5 steps
+    assert lr_factor(0, total, "linear") == pytest.approx(0.2)
+    assert lr_factor(4, total, "linear") == pytest.approx(1.0)
+    assert lr_factor(52, total, "linear") == pytest.approx(48 / 95)
+    assert lr_factor(99, total, "linear") == pytest.approx(1 / 95)
+
+
+def test_lr_factor_constant_holds_after_warmup() -> None:
+    assert lr_factor(0, 100, "constant") == pytest.approx(0.2)
+    assert [lr_factor(s, 100, "constant") for s in (5, 50, 99)] == [1.0, 1.0, 1.0]
+
+
+def test_lr_factor_unknown_schedule_names_the_field() -> None:
+    with pytest.raises(InputError) as err:
+        lr_factor(10, 100, "cosine")
+    assert "cosine" in str(err.value)
