@@ -313,6 +313,14 @@ def _state_hash(path: Path) -> str:
     "sources' pooled validation AUC stays within 0.003 of the starting model's.",
 )
 @click.option(
+    "--patience",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="Epochs without a better validation AUC to run on before stopping (the best epoch is "
+    "kept either way).",
+)
+@click.option(
     "--schedule",
     type=click.Choice(["linear", "constant"]),
     default="linear",
@@ -342,6 +350,7 @@ def main(
     eval_limit: int,
     init_dir: Path | None,
     focus: str | None,
+    patience: int,
     schedule: str,
     threads: int,
     seed: int,
@@ -508,6 +517,7 @@ def main(
                 "history": history,
                 "lr": lr,
                 "schedule": schedule,
+                "patience": patience,
                 "batch_size": batch_size,
                 "max_length": max_length,
                 "window_chars": window_chars,
@@ -544,6 +554,7 @@ def main(
         save(logits_of(valid), final=True)
         return
     model.train()
+    stale = 0  # epochs since the best one
     for epoch in range(1, epochs + 1):
         order = list(range(len(train)))
         rng.shuffle(order)
@@ -594,9 +605,13 @@ def main(
         history.append(entry)
         log.info("epoch %d: valid AUC %s", epoch, entry)
         if valid_auc <= best_auc:
-            log.info("validation AUC stopped improving: keeping epoch %d", best_epoch)
-            break
-        best_auc, best_epoch = valid_auc, epoch
+            stale += 1
+            if stale > patience:
+                log.info("validation AUC stopped improving: keeping epoch %d", best_epoch)
+                break
+            log.info("no better than epoch %d (%d of %d patience)", best_epoch, stale, patience)
+            continue
+        best_auc, best_epoch, stale = valid_auc, epoch, 0
         best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
         if epoch < epochs:
             save(valid_logits, final=False)
