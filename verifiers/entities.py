@@ -940,6 +940,8 @@ _DRUG_ONLY = re.compile(r"drug|medication|medicine|NKDA", re.IGNORECASE)  # "no 
 NO_ALLERGY = fast_compile(
     r"\b(?:NKDA|NKA|no\s+known\s+(?:drug\s+|medication\s+|medicine\s+)?allergies|"
     r"no\s+(?:drug\s+|medication\s+|medicine\s+)?allergies|"
+    # "negative allergies", "allergies negative" (a review of systems' shorthand)
+    r"negative\s+(?:for\s+)?(?:drug\s+)?allergies|allergies\s*(?::|-)?\s*negative|"
     r"denies\s+(?:any\s+)?(?:drug\s+)?allergies|"
     # a list's heading with nothing under it ("Allergies: none known", "Drug allergies - nil")
     r"(?:drug\s+)?allerg(?:y|ies)\s*(?::|-)\s*(?:none|nil)(?:\s+known)?)\b",
@@ -954,7 +956,8 @@ _ALLERGEN = re.compile(
 )
 _ANSWER = re.compile(
     r"^\s*(?:\w+)\s*:\s*(?:yes|yeah|yep)\b[,.]?\s*"
-    r"(?:(?:uh|um|erm|er|well|oh|so|the|a|an|my|to)\b[,.]?\s*)*([A-Za-z][\w-]*)?",
+    r"(?:(?:uh|um|erm|er|well|oh|so|the|a|an|my|to|ma'?am|sir|doc|doctor)\b[,.]?\s*)*"
+    r"([A-Za-z][\w-]*)?",
     re.IGNORECASE | re.MULTILINE,
 )
 _NOT_ALLERGENS = frozenset(
@@ -981,7 +984,30 @@ _NOT_NOUN_ALLERGENS = frozenset(
     | {"relevant", "further", "additional", "verified", "genuine"}
     # prepositions and conjunctions ("congestion from allergies"; "form", its common typo)
     | {"form", "by", "in", "on", "at", "due", "about", "like", "because", "than", "also"}
+    # how many or how much, not what ("significant allergies", "all allergies", "medical
+    # allergies" for drug allergies, "negative allergies" for none)
+    | {"significant", "all", "medical", "negative", "various", "different", "numerous"}
+    | {"certain", "other", "few", "lot", "lots", "major", "minor", "usual", "typical"}
 )
+# words before an allergen that say how many or what kind, not which ("allergic to a lot of pain
+# medications", "quite a few medicines", "what you call Cipro", "several different antibiotics")
+_COUNT_WORDS = re.compile(
+    r"(?:(?:a\s+)?(?:lot|lots|number|couple|bunch|variety|range|handful)\s+of|"
+    r"quite\s+a\s+(?:few|lot|number)(?:\s+of)?|a\s+few|what\s+(?:you|they|we)\s+call(?:ed)?|"
+    r"what'?s\s+called|so[\s-]called|many|several|multiple|numerous|various|different|certain|"
+    r"some|all(?:\s+the)?|significant|other)\s+",
+    re.IGNORECASE,
+)
+
+
+def _past_count_words(text: str, start: int) -> int:
+    """Where the allergen starts after words of number or kind at ``start`` ("a lot of",
+    "quite a few", "what you call", "different"): ``start`` itself when none open there."""
+    while (m := _COUNT_WORDS.match(text, start)) is not None:
+        start = m.end()
+    return start
+
+
 # the first word of each item of a list after "Allergies:" (items after ",", ";" or "and",
 # parentheses skipped)
 _LIST_ITEM = re.compile(
@@ -1044,7 +1070,12 @@ def allergies(doc: AnalyzedText) -> list[Allergy]:
         return found
     drug_starts = {d.start for d in doc.drugs}
     for m in _ALLERGEN.finditer(text):
-        allergen = m.group(1).split()[0].lower()
+        allergen, first = m.group(1).split()[0].lower(), m.start(1)
+        if (head := _past_count_words(text, first)) > first:
+            word = _WORD_AT.match(text, head)
+            if word is None:
+                continue
+            allergen, first = word.group().lower(), head
         if allergen in _NOT_ALLERGENS or NO_ALLERGY.search(text, max(0, m.start() - 12), m.end()):
             continue
         if _named_before(text, m):
@@ -1061,7 +1092,7 @@ def allergies(doc: AnalyzedText) -> list[Allergy]:
         advice = _ADVICE_CLAUSE.search(text, m.end(), end)
         if advice is not None:
             end = advice.start()  # "carbamazepine - SJS; avoid carbamazepine and oxcarbazepine"
-        found.append(Allergy(allergen, m.start(), end, (m.start(1), m.start(1) + len(allergen))))
+        found.append(Allergy(allergen, m.start(), end, (first, first + len(allergen))))
         if ":" in m.group():
             # "Allergies: morphine (hallucinations) and sulfa drugs (SJS)": every item of the list
             for item in _LIST_ITEM.finditer(text, m.start(1), end):
@@ -1088,6 +1119,9 @@ def allergies(doc: AnalyzedText) -> list[Allergy]:
     if doc.is_dialogue:
         found += _answered_allergies(doc, drug_starts)
     return found
+
+
+_WORD_AT = re.compile(r"[A-Za-z](?:[\w-]*\w)?")
 
 
 def _answered_allergies(doc: AnalyzedText, drug_starts: Collection[int]) -> list[Allergy]:
