@@ -35,6 +35,7 @@ def test_every_data_key_is_a_terms_name_with_the_same_content():
         "routes.toml",
         "scales.toml",
         "scope.toml",
+        "word_parts.toml",  # word parts of clinical terms, read by medfact.lexicon.parts
         "words.toml",
     ]
     seen = set()
@@ -45,6 +46,7 @@ def test_every_data_key_is_a_terms_name_with_the_same_content():
         "drug_classes.toml",
         "lab_ranges.toml",
         "lay_terms.toml",
+        "word_parts.toml",
     )
     for name in (n for n in DATA_FILES if n not in own):
         for key, raw in tables.read_tables(name).items():

@@ -32,6 +32,7 @@ from medfact.document import CaseDoc
 from medfact.errors import ConfigError
 from medfact.lexicon.abbreviations import ABBREVIATION, abbreviated_in, spelled_out
 from medfact.lexicon.drugs import class_named, class_of_drug, default_lexicon
+from medfact.lexicon.parts import clauses, described
 from medfact.lexicon.tables import read_tables
 from medfact.lexicon.terms import ANATOMY, DOSE_CLASSES
 from medfact.registry import verifiers
@@ -1404,6 +1405,18 @@ def unasserted_concepts(doc: AnalyzedText) -> dict[tuple[str, str], tuple[int, i
     return {k: v for k, v in seen.items() if k not in stated}
 
 
+@once_per_text
+def _clauses(doc: AnalyzedText) -> list[list[tuple[str, int, int]]]:
+    return clauses(doc.text)
+
+
+def _described(term: str, ctx: AnalyzedText) -> bool:
+    """Whether one clause of the input describes ``term`` by its word parts, not denied:
+    "inflammation in your gallbladder" for cholecystitis, "your cholesterol levels are a bit
+    elevated" for hypercholesterolemia, "a lump removed from my breast" for a lumpectomy."""
+    return described(term, _clauses(ctx), lambda s, e: polarity_at(ctx, s, e) == AFFIRMED)
+
+
 def _abbreviation_of(surface: str, text: str) -> bool:
     """Whether an output's name and a phrase of the input are one thing, one of them an
     abbreviation of the other ("HCV": "hepatitis C virus")."""
@@ -1737,6 +1750,8 @@ class EntitiesRule(Rule):
                 _of_family(out, m.start, m.end) or _relative_named_before(out.text, m.start)
             ):
                 continue  # a relative's, as the input's support words are
+            if m.kind in ("condition", "procedure") and _described(m.surface, ctx):
+                continue  # "choledocholithiasis" for "stones in your C B D" (word_parts.toml)
             if m.kind == "high_alert" and any(s < m.end and m.start < e for s, e in drug_spans):
                 continue  # drugs.v1 reports the drugs its lexicon finds
             if polarity_at(out, m.start, m.end) != AFFIRMED:
