@@ -664,6 +664,18 @@ _PAST_PREGNANCY = re.compile(
     re.IGNORECASE,
 )
 
+# a pregnancy told with its outcome is one of the obstetric history ("Pregnancy and delivery
+# without complications"), not a pregnancy now
+_WITH_ITS_OUTCOME = re.compile(
+    r"\s*(?:and|or|&|/)\s*(?:the\s+|her\s+)?(?:delivery|labou?r|birth|childbirth)\b", re.I
+)
+# a pregnancy a question's denied trouble is about ("problems with your pregnancy? - no")
+_TROUBLE_WITH = re.compile(
+    r"\b(?:complications?|problems?|issues?|trouble|difficult(?:y|ies))\s+"
+    r"(?:with|in|during|of|from)\s+(?:(?:your|her|my|the|this|that|their)\s+)?$",
+    re.IGNORECASE,
+)
+
 # a pregnancy a method prevents or a test looks for ("an IUD to prevent pregnancy", "to avoid
 # pregnancy"): no pregnancy stated
 _PREVENTED_PREGNANCY = re.compile(
@@ -1405,6 +1417,34 @@ def unasserted_concepts(doc: AnalyzedText) -> dict[tuple[str, str], tuple[int, i
     return {k: v for k, v in seen.items() if k not in stated}
 
 
+# "radiation" as the spread of a pain, not radiotherapy: "radiation of the pain up her leg", "pain
+# with radiation into the left leg", "no radiation to the arm" ("radiation to the chest wall" is
+# radiotherapy: "to" counts only after a word of pain)
+_SPREAD_OF_PAIN = re.compile(
+    r"\s+(?:of\s+(?:the\s+|her\s+|his\s+|their\s+|this\s+)?(?:pain|discomfort|ache)|"
+    r"(?:in)?to\b|up\b|down\b|through\b|along\b|around\b|towards?\b|across\b|distally\b)",
+    re.IGNORECASE,
+)
+_PAIN_BEFORE = re.compile(
+    r"\b(?:pain|pains|ache|aching|discomfort|tenderness|sciatica|numbness|tingling|colic)\b"
+    r"[^.;\n]{0,40}$|\b(?:no|without|with|denies)\s+(?:any\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _pain_spreads(text: str, m: Mention) -> bool:
+    """Whether a note's "radiation" is a pain's spread: "of the pain" after it, or a word of
+    pain before it and a direction after it."""
+    if not m.surface.lower().startswith("radiat"):
+        return False
+    after = _SPREAD_OF_PAIN.match(text, m.end)
+    if after is None:
+        return False
+    if after.group().lower().lstrip().startswith("of"):
+        return True  # "of the pain"
+    return _PAIN_BEFORE.search(text, max(0, m.start - 60), m.start) is not None
+
+
 @once_per_text
 def _clauses(doc: AnalyzedText) -> list[list[tuple[str, int, int]]]:
     return clauses(doc.text)
@@ -1696,12 +1736,17 @@ class EntitiesRule(Rule):
             and not _PAST_PREGNANCY.search(out.text, max(0, m.start() - 24), m.start())
             and not _PREVENTED_PREGNANCY.search(out.text, max(0, m.start() - 30), m.start())
             and not _PREGNANCY_TEST.match(out.text, m.end())
+            and not _WITH_ITS_OUTCOME.match(out.text, m.end())
         ]
         if not stated:
             return []
         in_ctx = list(PREGNANCY.finditer(ctx.text))
-        if any(polarity_at(ctx, m.start(), m.end()) != NEGATED for m in in_ctx):
-            return []
+        if any(
+            polarity_at(ctx, m.start(), m.end()) != NEGATED
+            or _TROUBLE_WITH.search(ctx.text, max(0, m.start() - 40), m.start())
+            for m in in_ctx
+        ):
+            return []  # "any complications with your pregnancy? - No": the trouble is denied
         m = stated[0]
         if in_ctx:
             return [
@@ -1750,6 +1795,8 @@ class EntitiesRule(Rule):
                 _of_family(out, m.start, m.end) or _relative_named_before(out.text, m.start)
             ):
                 continue  # a relative's, as the input's support words are
+            if m.kind == "procedure" and _pain_spreads(out.text, m):
+                continue  # "back pain with radiation into the left leg": no radiotherapy
             if m.kind in ("condition", "procedure") and _described(m.surface, ctx):
                 continue  # "choledocholithiasis" for "stones in your C B D" (word_parts.toml)
             if m.kind == "high_alert" and any(s < m.end and m.start < e for s, e in drug_spans):

@@ -382,9 +382,28 @@ def _asked_of_a_report(ctx: AnalyzedText, start: int) -> bool:
     return sent is not None and _ASKED_OF_A_REPORT.match(ctx.text, sent.span[0]) is not None
 
 
+# words only a pregnancy explains: "gestational diabetes", "antenatal clinic", "third trimester"
+_OF_A_PREGNANCY = re.compile(
+    r"\b(?:gestational|antenatal|prenatal|antepartum|(?:first|second|third|1st|2nd|3rd)\s+"
+    r"trimester)\b",
+    re.IGNORECASE,
+)
+# a pregnancy the speaker tells as over ("while I was pregnant with him", "when she was
+# pregnant") or rules out ("there is no possibility that I am pregnant", "no way she's pregnant")
+_NOT_PREGNANT_NOW = re.compile(
+    r"\b(?:while|when|whilst)\s+(?:i|she|you|mum|mom|his\s+mother|her\s+mother)\s+(?:was|were)\s+$"
+    r"|\bno\s+(?:possibility|possible\s+way|chance|way|risk)\s+(?:that\s+|of\s+)?"
+    r"(?:i|she|you|her)?\s*(?:am|'m|is|'s|are|could\s+be|can\s+be|might\s+be|being)?\s*$",
+    re.IGNORECASE,
+)
+
+
 def _keeps_pregnancy(text: str) -> bool:
-    """Whether an output names a pregnancy ("pregnant", "G2", "28+3", "28/40")."""
-    return bool(PREGNANCY.search(text) or _GESTATION_SHORTHAND.search(text))
+    """Whether an output names a pregnancy ("pregnant", "G2", "28+3", "28/40", "gestational
+    diabetes")."""
+    return bool(
+        PREGNANCY.search(text) or _GESTATION_SHORTHAND.search(text) or _OF_A_PREGNANCY.search(text)
+    )
 
 
 def any_red_flag(text: str) -> bool:
@@ -862,7 +881,12 @@ class OmissionRule(Rule):
         from medfact.compare import pregnancy_facts  # compare imports the rules' helpers
 
         preg = [f for f in pregnancy_facts(ctx) if f.value == "yes"]  # a negative test is none
-        preg = [f for f in preg if polarity_at(ctx, f.start, f.end) == AFFIRMED]
+        preg = [
+            f
+            for f in preg
+            if polarity_at(ctx, f.start, f.end) == AFFIRMED
+            and not _NOT_PREGNANT_NOW.search(ctx.text, max(0, f.start - 40), f.start)
+        ]
         # the output is searched only where the input states a pregnancy (few inputs do)
         if preg and "hcg" not in low and not _keeps_pregnancy(out.text):
             f = preg[0]
