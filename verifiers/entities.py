@@ -772,6 +772,9 @@ _DNR = fast_compile(
     # "not for resus": the ward's short form
     r"resuscitat\w*|no\s+(?:CPR|resus(?:citation)?)|not\s+for\s+(?:CPR|resus(?:citation)?)"
     r"|allow natural death)\b"
+    # "I do not want to be resuscitated", "she wishes not to be resuscitated"
+    r"|\b(?:(?:do(?:es)?\s+not|don't|doesn't|never)\s+(?:want|wish)|(?:wants?|wish(?:es)?)\s+not)"
+    r"\s+(?:to\s+be\s+|any\s+)?resuscitat\w*"
     # "If my heart stops, let me go", "let him go peacefully"
     r"|\blet\s+(?:me|him|her|them)\s+go(?:\s+(?:peacefully|naturally|in\s+peace)\b|(?=\s*[.,;!]))",
     re.IGNORECASE,
@@ -781,6 +784,14 @@ _DNI = fast_compile(
     re.IGNORECASE,
 )
 _COMFORT = re.compile(r"\b(?:comfort\s+(?:care|measures)|CMO)\b", re.IGNORECASE)
+# care for comfort only in the words of a conversation, read in an input: "I know, only comfort",
+# "just to make me comfortable", "focusing on comfort", "comfort only"
+_COMFORT_SAID = re.compile(
+    r"\b(?:only|just|purely)\s+(?:for\s+)?comfort\b|\bcomfort\s+only\b|"
+    r"\bfocus(?:ing|ed)?\s+(?:on|is)\s+(?:his\s+|her\s+|my\s+|your\s+)?comfort\b|"
+    r"\bjust\s+to\s+(?:make|keep)\s+(?:me|him|her|them|you)\s+comfortable\b",
+    re.IGNORECASE,
+)
 _CPR = fast_compile(
     r"\b(?:CPR|resuscitation|chest (?:compressions|pumping))\b"
     r"|\bheart\b[^.?!]{0,80}\brestart\w*\b",
@@ -1286,6 +1297,10 @@ _OUTPUT_NOT_DONE = re.compile(
     r"to\s+be|if|once|until|when|possible|possibly|probable|query|risks?|rule\s+out|r/o|vs|"
     r"candidate|indicated|request\w*|listed|negative|neg|excluded|ruled\s+out|first|new|"
     r"awaiting|pending|next|tomorrow|follow\w*|repeat|arrange\w*|advised?|"
+    # a wish or a consent, not the deed: "wishes to proceed with arthroplasty", "agrees to an
+    # endoscopy", "would like to have the TKR", "desires the same procedure"
+    r"wish\w*|wants?|proceed|desires?|agrees?|consents?|keen|hop(?:es|ing)|like\s+to|"
+    r"ready\s+for|intends?|seeks?|seeking|"
     r"in\s+\d+\s*(?:days?|d|weeks?|wks?|w|months?|mo|/))\b|\?|-ve\b",
     re.IGNORECASE,
 )
@@ -1970,7 +1985,8 @@ class EntitiesRule(Rule):
     def _code_status(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
         o, c = code_status(out), code_status(ctx)
         conflicts: list[tuple[tuple[int, int], list[tuple[int, int]], str]] = []
-        limits = c.dnr + c.dni + c.comfort
+        said = [m.span() for m in _COMFORT_SAID.finditer(ctx.text)] if o.any else []
+        limits = c.dnr + c.dni + c.comfort + said
         for span in o.full:
             if limits:
                 conflicts.append((span, limits, "full code, but the input limits resuscitation"))
@@ -1999,7 +2015,7 @@ class EntitiesRule(Rule):
             )
             for span, where, why in conflicts
         ]
-        if not c.any and not c.cpr_ok and not c.intubation_ok and not findings:
+        if not c.any and not c.cpr_ok and not c.intubation_ok and not said and not findings:
             for span in o.full + o.dnr + o.dni + o.comfort:
                 findings.append(
                     self.finding(
