@@ -66,3 +66,11 @@ def test_a_member_of_the_class_named_in_the_input_is_still_another_drug() -> Non
     # and a class the input never names leaves a high-alert drug made up
     other = "Patient: I take something for my heart every morning."
     assert any(risk == 4 for risk, _ in _drug_findings("On warfarin.", other))
+
+
+def test_us_brands_the_package_lacks_are_read_as_their_generics() -> None:
+    seizures = "Patient: I take Dilantin for my seizures, and have done for years."
+    assert _drug_findings("On phenytoin long term.", seizures) == []
+    # twin: the brand in a note whose input names no such drug is made up (it was not read)
+    knee = "Patient: My knee hurts when I climb the stairs."
+    assert any("Percocet" in m for _, m in _drug_findings("Takes Percocet at night.", knee))

@@ -1208,8 +1208,11 @@ def _named_before(text: str, m: re.Match[str]) -> bool:
 
 # A relative named just before a note's concept, without a verb: "partner vasectomy",
 # "Contraception: husband's vasectomy", "mother - T1DM"
+# "Sisters (HTN)", "grandmother: stroke": a relative, singular or plural, then a dash, a colon or
+# an opening bracket
+_RELATIVES = (*_FAMILY, "mum", "dad", "mom", "grandmother", "grandfather", "aunt", "uncle")
 _RELATIVE_JUST_BEFORE = re.compile(
-    r"\b(?:" + "|".join((*_FAMILY, "mum", "dad")) + r")(?:'s)?[^\S\n]*(?:-|:)?[^\S\n]*$",
+    r"\b(?:" + "|".join(_RELATIVES) + r")(?:'s|s)?[^\S\n]*(?:-|:|\()?[^\S\n]*$",
     re.IGNORECASE,
 )
 

@@ -372,8 +372,23 @@ def _affirmed_flag(ctx: AnalyzedText, m: re.Match[str]) -> bool:
         return False  # denied, asked or hedged
     if any(t.scope == FAMILY for t in toks):
         return False  # "his father had a seizure": a relative's
+    if _treated_by_a_drug(ctx, m.start()):
+        return False  # "I take Dilantin for my seizures": a long-treated condition, no event
     # a report's "Indication: ... new confusion": its question
     return not _asked_of_a_report(ctx, m.start())
+
+
+# what joins a drug to what it is taken for: "Dilantin for my seizures", "Keppra 500 mg twice a
+# day for his epilepsy"
+_TAKEN_FOR = re.compile(r"^[^.;\n]{0,25}?\bfor\s+(?:my|his|her|their|your|the|her\s+)?\s*$", re.I)
+
+
+def _treated_by_a_drug(ctx: AnalyzedText, start: int) -> bool:
+    """Whether the mention at ``start`` is what a drug named just before it is taken for."""
+    return any(
+        0 <= start - d.end <= 40 and _TAKEN_FOR.match(ctx.text[d.end : start]) is not None
+        for d in ctx.drugs
+    )
 
 
 def _asked_of_a_report(ctx: AnalyzedText, start: int) -> bool:
@@ -536,6 +551,10 @@ def _earlier_result(
     return None
 
 
+# a capital letter alone before a name: the name's first letter continues a spelled-out run
+_SPELLED_LETTER_BEFORE = re.compile(r"(?<![\w'])[A-Z] $")
+
+
 def lab_values(doc: AnalyzedText) -> list[tuple[Lab, float, int, int]]:
     """(lab, value, start, end) of each value of a critical-value analyte ``doc`` states, in
     the analyte's normal units."""
@@ -571,6 +590,8 @@ def lab_values(doc: AnalyzedText) -> list[tuple[Lab, float, int, int]]:
                 continue
             if isinstance(v, float) and lab.written:
                 break  # said in words: not read for this analyte
+            if _SPELLED_LETTER_BEFORE.search(text, max(0, name_start - 3), name_start):
+                break  # "J A K two": the last letter of a spelled-out name, not potassium
             if isinstance(v, float):
                 value, thousands = v, False
             else:
