@@ -4,6 +4,7 @@
 - "they took some fluid out of your back": the lay account of a lumbar puncture.
 - "J A K two": the last letter of a spelled-out name, no potassium of two.
 - "I take Keppra for my seizures": a condition a drug treats, no red-flag event to keep.
+- "G C S F": a drug abbreviation spelled out letter by letter supports "G-CSF".
 
 Each reading has a control that failed before it and a twin that must still be found.
 """
@@ -48,3 +49,11 @@ def test_a_red_flag_a_drug_is_taken_for_is_no_event() -> None:
     # twin: a seizure that happened is a red flag the note must keep
     event = "Patient: I take Keppra and amlodipine. I had a seizure this morning."
     assert any("seizure" in m for m in _messages("omission.v1", "Meds: Keppra.", event))
+
+
+def test_a_drug_spelled_out_letter_by_letter_supports_its_abbreviation() -> None:
+    spelled = "Doctor: We gave you G C S F shots to boost your white counts."
+    assert _messages("drugs.v1", "She received G-CSF support.", spelled) == []
+    # twin: the same drug where the input names no drug at all is made up
+    plain = "Doctor: We gave you some shots to boost your white counts."
+    assert _messages("drugs.v1", "She received G-CSF support.", plain)

@@ -192,7 +192,12 @@ def sound_alike_words(doc: AnalyzedText) -> list[str]:
     toks = doc.tokens
     keys = {_sound(t.text) for t in toks}
     keys |= {_sound(a.text + b.text) for a, b in pairwise(toks) if b.start - a.end <= 1}
+    keys |= {_sound(m.group()) for m in _SPELLED_RUN.finditer(doc.text)}  # "G C S F"
     return [k for k in keys if len(k) >= 4]
+
+
+# letters spelled out one by one, as a transcript writes an abbreviation ("G C S F", "T P A")
+_SPELLED_RUN = re.compile(r"\b[A-Z](?: [A-Z]\b){2,}")
 
 
 _SOFT_C = re.compile(r"c(?=[eiy])")
