@@ -28,12 +28,14 @@ def test_every_data_key_is_a_terms_name_with_the_same_content():
         "drug_classes.toml",  # the drug class table, read by medfact.lexicon.drugs
         "entities.toml",  # entities.v1's concept tables, read by medfact.verifiers.entities
         "lab_ranges.toml",  # abnormal-value limits, read by medfact.verifiers.omission
+        "lay_terms.toml",  # lay names of drugs and classes, read by medfact.lexicon.lay
         "negation.toml",
         "quantities.toml",
         "red_flags.toml",  # omission.v1's red flags, read by medfact.verifiers.omission
         "routes.toml",
         "scales.toml",
         "scope.toml",
+        "word_parts.toml",  # word parts of clinical terms, read by medfact.lexicon.parts
         "words.toml",
     ]
     seen = set()
@@ -43,6 +45,8 @@ def test_every_data_key_is_a_terms_name_with_the_same_content():
         "abbreviations.toml",
         "drug_classes.toml",
         "lab_ranges.toml",
+        "lay_terms.toml",
+        "word_parts.toml",
     )
     for name in (n for n in DATA_FILES if n not in own):
         for key, raw in tables.read_tables(name).items():

@@ -11,13 +11,15 @@ from itertools import pairwise
 
 from rapidfuzz import fuzz, process
 
-from medfact.analysis import AnalyzedText, concept_key
+from medfact.analysis import AFFIRMED, AnalyzedText, concept_key
 from medfact.document import CaseDoc
+from medfact.lexicon.drugs import DrugMention
+from medfact.lexicon.lay import lay_class, lay_class_of, lay_named
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
 from medfact.verifiers.base import CONTRADICTED, Rule
-from medfact.verifiers.entities import high_alert_class
+from medfact.verifiers.entities import high_alert_class, polarity_at
 
 _CLASS_WORD = re.compile(
     r"^anti[a-z-]*(?:ic|ant|ine|al|ive)s?$|^(?:statin|steroid|diuretic|laxative|sedative|"
@@ -108,6 +110,8 @@ def named_otherwise(surface: str, ctx_lower: str) -> bool:
     lay = _LAY_NAMES.get(surface)
     if lay is not None and lay.search(ctx_lower):
         return True
+    if lay_named(surface, ctx_lower) is not None:
+        return True  # "marijuana" for "weed", "epinephrine" for "Epi 1 mg" (lay_terms.toml)
     disease = _VACCINE.split(surface)[0].strip()
     return (
         disease != surface
@@ -188,7 +192,12 @@ def sound_alike_words(doc: AnalyzedText) -> list[str]:
     toks = doc.tokens
     keys = {_sound(t.text) for t in toks}
     keys |= {_sound(a.text + b.text) for a, b in pairwise(toks) if b.start - a.end <= 1}
+    keys |= {_sound(m.group()) for m in _SPELLED_RUN.finditer(doc.text)}  # "G C S F"
     return [k for k in keys if len(k) >= 4]
+
+
+# letters spelled out one by one, as a transcript writes an abbreviation ("G C S F", "T P A")
+_SPELLED_RUN = re.compile(r"\b[A-Z](?: [A-Z]\b){2,}")
 
 
 _SOFT_C = re.compile(r"c(?=[eiy])")
@@ -216,6 +225,18 @@ def heard_words(doc: AnalyzedText) -> list[str]:
         if b.start - a.end <= 1 and len(a.text + b.text) >= 6
     }
     return [k for k in keys if len(k) >= 5]
+
+
+def _class_said(canonical: str, ctx: AnalyzedText, ctx_low: str) -> str | None:
+    """The input's lay name of the class of ``canonical`` ("water pill" for furosemide) where
+    the input names no member of that class (one it names would make this one another drug) and
+    denies the class nowhere ("chose not to take a blood thinner" supports none of them)."""
+    said = lay_class(canonical, ctx_low)
+    if not said or any(lay_class_of(c) == said[0][0] for c in ctx.drug_names):
+        return None
+    if any(polarity_at(ctx, start, end) != AFFIRMED for _, _, start, end in said):
+        return None
+    return said[0][1]
 
 
 @verifiers.register("drugs.v1")
@@ -283,6 +304,9 @@ class DrugsRule(Rule):
                 _phonetic(d.surface), heard, scorer=fuzz.ratio, score_cutoff=_HEARD_CUTOFF
             ):
                 continue  # "sysplatin and a topicide": a transcript's spelling of what was said
+            if (said := _class_said(d.canonical, ctx, ctx_low)) is not None:
+                findings.append(self._class_only(view, d, said))
+                continue
             claim = view.claim_at(d.start, d.end)
             sentence = out.sentences[
                 next((s.index for s in out.sentences if s.span[0] <= d.start < s.span[1]), 0)
@@ -343,3 +367,16 @@ class DrugsRule(Rule):
                     )
                 )
         return findings
+
+    def _class_only(self, view: CaseDoc, d: DrugMention, said: str) -> Finding:
+        """A drug named where the input names only its class in lay words: more specific than
+        the input, not made up; check it (below the severity policy's confidence floor)."""
+        return self.finding(
+            view,
+            ErrorCategory.FABRICATED_CLAIM,
+            2,
+            (d.start, d.end),
+            f"drug '{d.surface}' is more specific than the input, which names only its class "
+            f"('{said}')",
+            confidence=0.45,
+        )

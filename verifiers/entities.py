@@ -32,6 +32,7 @@ from medfact.document import CaseDoc
 from medfact.errors import ConfigError
 from medfact.lexicon.abbreviations import ABBREVIATION, abbreviated_in, spelled_out
 from medfact.lexicon.drugs import class_named, class_of_drug, default_lexicon
+from medfact.lexicon.parts import clauses, described
 from medfact.lexicon.tables import read_tables
 from medfact.lexicon.terms import ANATOMY, DOSE_CLASSES
 from medfact.registry import verifiers
@@ -663,6 +664,18 @@ _PAST_PREGNANCY = re.compile(
     re.IGNORECASE,
 )
 
+# a pregnancy told with its outcome is one of the obstetric history ("Pregnancy and delivery
+# without complications"), not a pregnancy now
+_WITH_ITS_OUTCOME = re.compile(
+    r"\s*(?:and|or|&|/)\s*(?:the\s+|her\s+)?(?:delivery|labou?r|birth|childbirth)\b", re.I
+)
+# a pregnancy a question's denied trouble is about ("problems with your pregnancy? - no")
+_TROUBLE_WITH = re.compile(
+    r"\b(?:complications?|problems?|issues?|trouble|difficult(?:y|ies))\s+"
+    r"(?:with|in|during|of|from)\s+(?:(?:your|her|my|the|this|that|their)\s+)?$",
+    re.IGNORECASE,
+)
+
 # a pregnancy a method prevents or a test looks for ("an IUD to prevent pregnancy", "to avoid
 # pregnancy"): no pregnancy stated
 _PREVENTED_PREGNANCY = re.compile(
@@ -759,6 +772,9 @@ _DNR = fast_compile(
     # "not for resus": the ward's short form
     r"resuscitat\w*|no\s+(?:CPR|resus(?:citation)?)|not\s+for\s+(?:CPR|resus(?:citation)?)"
     r"|allow natural death)\b"
+    # "I do not want to be resuscitated", "she wishes not to be resuscitated"
+    r"|\b(?:(?:do(?:es)?\s+not|don't|doesn't|never)\s+(?:want|wish)|(?:wants?|wish(?:es)?)\s+not)"
+    r"\s+(?:to\s+be\s+|any\s+)?resuscitat\w*"
     # "If my heart stops, let me go", "let him go peacefully"
     r"|\blet\s+(?:me|him|her|them)\s+go(?:\s+(?:peacefully|naturally|in\s+peace)\b|(?=\s*[.,;!]))",
     re.IGNORECASE,
@@ -768,6 +784,14 @@ _DNI = fast_compile(
     re.IGNORECASE,
 )
 _COMFORT = re.compile(r"\b(?:comfort\s+(?:care|measures)|CMO)\b", re.IGNORECASE)
+# care for comfort only in the words of a conversation, read in an input: "I know, only comfort",
+# "just to make me comfortable", "focusing on comfort", "comfort only"
+_COMFORT_SAID = re.compile(
+    r"\b(?:only|just|purely)\s+(?:for\s+)?comfort\b|\bcomfort\s+only\b|"
+    r"\bfocus(?:ing|ed)?\s+(?:on|is)\s+(?:his\s+|her\s+|my\s+|your\s+)?comfort\b|"
+    r"\bjust\s+to\s+(?:make|keep)\s+(?:me|him|her|them|you)\s+comfortable\b",
+    re.IGNORECASE,
+)
 _CPR = fast_compile(
     r"\b(?:CPR|resuscitation|chest (?:compressions|pumping))\b"
     r"|\bheart\b[^.?!]{0,80}\brestart\w*\b",
@@ -940,6 +964,8 @@ _DRUG_ONLY = re.compile(r"drug|medication|medicine|NKDA", re.IGNORECASE)  # "no 
 NO_ALLERGY = fast_compile(
     r"\b(?:NKDA|NKA|no\s+known\s+(?:drug\s+|medication\s+|medicine\s+)?allergies|"
     r"no\s+(?:drug\s+|medication\s+|medicine\s+)?allergies|"
+    # "negative allergies", "allergies negative" (a review of systems' shorthand)
+    r"negative\s+(?:for\s+)?(?:drug\s+)?allergies|allergies\s*(?::|-)?\s*negative|"
     r"denies\s+(?:any\s+)?(?:drug\s+)?allergies|"
     # a list's heading with nothing under it ("Allergies: none known", "Drug allergies - nil")
     r"(?:drug\s+)?allerg(?:y|ies)\s*(?::|-)\s*(?:none|nil)(?:\s+known)?)\b",
@@ -954,7 +980,8 @@ _ALLERGEN = re.compile(
 )
 _ANSWER = re.compile(
     r"^\s*(?:\w+)\s*:\s*(?:yes|yeah|yep)\b[,.]?\s*"
-    r"(?:(?:uh|um|erm|er|well|oh|so|the|a|an|my|to)\b[,.]?\s*)*([A-Za-z][\w-]*)?",
+    r"(?:(?:uh|um|erm|er|well|oh|so|the|a|an|my|to|ma'?am|sir|doc|doctor)\b[,.]?\s*)*"
+    r"([A-Za-z][\w-]*)?",
     re.IGNORECASE | re.MULTILINE,
 )
 _NOT_ALLERGENS = frozenset(
@@ -981,7 +1008,30 @@ _NOT_NOUN_ALLERGENS = frozenset(
     | {"relevant", "further", "additional", "verified", "genuine"}
     # prepositions and conjunctions ("congestion from allergies"; "form", its common typo)
     | {"form", "by", "in", "on", "at", "due", "about", "like", "because", "than", "also"}
+    # how many or how much, not what ("significant allergies", "all allergies", "medical
+    # allergies" for drug allergies, "negative allergies" for none)
+    | {"significant", "all", "medical", "negative", "various", "different", "numerous"}
+    | {"certain", "other", "few", "lot", "lots", "major", "minor", "usual", "typical"}
 )
+# words before an allergen that say how many or what kind, not which ("allergic to a lot of pain
+# medications", "quite a few medicines", "what you call Cipro", "several different antibiotics")
+_COUNT_WORDS = re.compile(
+    r"(?:(?:a\s+)?(?:lot|lots|number|couple|bunch|variety|range|handful)\s+of|"
+    r"quite\s+a\s+(?:few|lot|number)(?:\s+of)?|a\s+few|what\s+(?:you|they|we)\s+call(?:ed)?|"
+    r"what'?s\s+called|so[\s-]called|many|several|multiple|numerous|various|different|certain|"
+    r"some|all(?:\s+the)?|significant|other)\s+",
+    re.IGNORECASE,
+)
+
+
+def _past_count_words(text: str, start: int) -> int:
+    """Where the allergen starts after words of number or kind at ``start`` ("a lot of",
+    "quite a few", "what you call", "different"): ``start`` itself when none open there."""
+    while (m := _COUNT_WORDS.match(text, start)) is not None:
+        start = m.end()
+    return start
+
+
 # the first word of each item of a list after "Allergies:" (items after ",", ";" or "and",
 # parentheses skipped)
 _LIST_ITEM = re.compile(
@@ -1044,7 +1094,12 @@ def allergies(doc: AnalyzedText) -> list[Allergy]:
         return found
     drug_starts = {d.start for d in doc.drugs}
     for m in _ALLERGEN.finditer(text):
-        allergen = m.group(1).split()[0].lower()
+        allergen, first = m.group(1).split()[0].lower(), m.start(1)
+        if (head := _past_count_words(text, first)) > first:
+            word = _WORD_AT.match(text, head)
+            if word is None:
+                continue
+            allergen, first = word.group().lower(), head
         if allergen in _NOT_ALLERGENS or NO_ALLERGY.search(text, max(0, m.start() - 12), m.end()):
             continue
         if _named_before(text, m):
@@ -1061,7 +1116,7 @@ def allergies(doc: AnalyzedText) -> list[Allergy]:
         advice = _ADVICE_CLAUSE.search(text, m.end(), end)
         if advice is not None:
             end = advice.start()  # "carbamazepine - SJS; avoid carbamazepine and oxcarbazepine"
-        found.append(Allergy(allergen, m.start(), end, (m.start(1), m.start(1) + len(allergen))))
+        found.append(Allergy(allergen, m.start(), end, (first, first + len(allergen))))
         if ":" in m.group():
             # "Allergies: morphine (hallucinations) and sulfa drugs (SJS)": every item of the list
             for item in _LIST_ITEM.finditer(text, m.start(1), end):
@@ -1088,6 +1143,9 @@ def allergies(doc: AnalyzedText) -> list[Allergy]:
     if doc.is_dialogue:
         found += _answered_allergies(doc, drug_starts)
     return found
+
+
+_WORD_AT = re.compile(r"[A-Za-z](?:[\w-]*\w)?")
 
 
 def _answered_allergies(doc: AnalyzedText, drug_starts: Collection[int]) -> list[Allergy]:
@@ -1150,8 +1208,11 @@ def _named_before(text: str, m: re.Match[str]) -> bool:
 
 # A relative named just before a note's concept, without a verb: "partner vasectomy",
 # "Contraception: husband's vasectomy", "mother - T1DM"
+# "Sisters (HTN)", "grandmother: stroke": a relative, singular or plural, then a dash, a colon or
+# an opening bracket
+_RELATIVES = (*_FAMILY, "mum", "dad", "mom", "grandmother", "grandfather", "aunt", "uncle")
 _RELATIVE_JUST_BEFORE = re.compile(
-    r"\b(?:" + "|".join((*_FAMILY, "mum", "dad")) + r")(?:'s)?[^\S\n]*(?:-|:)?[^\S\n]*$",
+    r"\b(?:" + "|".join(_RELATIVES) + r")(?:'s|s)?[^\S\n]*(?:-|:|\()?[^\S\n]*$",
     re.IGNORECASE,
 )
 
@@ -1239,6 +1300,10 @@ _OUTPUT_NOT_DONE = re.compile(
     r"to\s+be|if|once|until|when|possible|possibly|probable|query|risks?|rule\s+out|r/o|vs|"
     r"candidate|indicated|request\w*|listed|negative|neg|excluded|ruled\s+out|first|new|"
     r"awaiting|pending|next|tomorrow|follow\w*|repeat|arrange\w*|advised?|"
+    # a wish or a consent, not the deed: "wishes to proceed with arthroplasty", "agrees to an
+    # endoscopy", "would like to have the TKR", "desires the same procedure"
+    r"wish\w*|wants?|proceed|desires?|agrees?|consents?|keen|hop(?:es|ing)|like\s+to|"
+    r"ready\s+for|intends?|seeks?|seeking|"
     r"in\s+\d+\s*(?:days?|d|weeks?|wks?|w|months?|mo|/))\b|\?|-ve\b",
     re.IGNORECASE,
 )
@@ -1368,6 +1433,46 @@ def unasserted_concepts(doc: AnalyzedText) -> dict[tuple[str, str], tuple[int, i
         if not (denied or _DENIED_BEFORE.search(text, max(0, m.start - 20), m.start)):
             stated.add((m.kind, m.concept))
     return {k: v for k, v in seen.items() if k not in stated}
+
+
+# "radiation" as the spread of a pain, not radiotherapy: "radiation of the pain up her leg", "pain
+# with radiation into the left leg", "no radiation to the arm" ("radiation to the chest wall" is
+# radiotherapy: "to" counts only after a word of pain)
+_SPREAD_OF_PAIN = re.compile(
+    r"\s+(?:of\s+(?:the\s+|her\s+|his\s+|their\s+|this\s+)?(?:pain|discomfort|ache)|"
+    r"(?:in)?to\b|up\b|down\b|through\b|along\b|around\b|towards?\b|across\b|distally\b)",
+    re.IGNORECASE,
+)
+_PAIN_BEFORE = re.compile(
+    r"\b(?:pain|pains|ache|aching|discomfort|tenderness|sciatica|numbness|tingling|colic)\b"
+    r"[^.;\n]{0,40}$|\b(?:no|without|with|denies)\s+(?:any\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _pain_spreads(text: str, m: Mention) -> bool:
+    """Whether a note's "radiation" is a pain's spread: "of the pain" after it, or a word of
+    pain before it and a direction after it."""
+    if not m.surface.lower().startswith("radiat"):
+        return False
+    after = _SPREAD_OF_PAIN.match(text, m.end)
+    if after is None:
+        return False
+    if after.group().lower().lstrip().startswith("of"):
+        return True  # "of the pain"
+    return _PAIN_BEFORE.search(text, max(0, m.start - 60), m.start) is not None
+
+
+@once_per_text
+def _clauses(doc: AnalyzedText) -> list[list[tuple[str, int, int]]]:
+    return clauses(doc.text)
+
+
+def _described(term: str, ctx: AnalyzedText) -> bool:
+    """Whether one clause of the input describes ``term`` by its word parts, not denied:
+    "inflammation in your gallbladder" for cholecystitis, "your cholesterol levels are a bit
+    elevated" for hypercholesterolemia, "a lump removed from my breast" for a lumpectomy."""
+    return described(term, _clauses(ctx), lambda s, e: polarity_at(ctx, s, e) == AFFIRMED)
 
 
 def _abbreviation_of(surface: str, text: str) -> bool:
@@ -1649,12 +1754,17 @@ class EntitiesRule(Rule):
             and not _PAST_PREGNANCY.search(out.text, max(0, m.start() - 24), m.start())
             and not _PREVENTED_PREGNANCY.search(out.text, max(0, m.start() - 30), m.start())
             and not _PREGNANCY_TEST.match(out.text, m.end())
+            and not _WITH_ITS_OUTCOME.match(out.text, m.end())
         ]
         if not stated:
             return []
         in_ctx = list(PREGNANCY.finditer(ctx.text))
-        if any(polarity_at(ctx, m.start(), m.end()) != NEGATED for m in in_ctx):
-            return []
+        if any(
+            polarity_at(ctx, m.start(), m.end()) != NEGATED
+            or _TROUBLE_WITH.search(ctx.text, max(0, m.start() - 40), m.start())
+            for m in in_ctx
+        ):
+            return []  # "any complications with your pregnancy? - No": the trouble is denied
         m = stated[0]
         if in_ctx:
             return [
@@ -1703,6 +1813,10 @@ class EntitiesRule(Rule):
                 _of_family(out, m.start, m.end) or _relative_named_before(out.text, m.start)
             ):
                 continue  # a relative's, as the input's support words are
+            if m.kind == "procedure" and _pain_spreads(out.text, m):
+                continue  # "back pain with radiation into the left leg": no radiotherapy
+            if m.kind in ("condition", "procedure") and _described(m.surface, ctx):
+                continue  # "choledocholithiasis" for "stones in your C B D" (word_parts.toml)
             if m.kind == "high_alert" and any(s < m.end and m.start < e for s, e in drug_spans):
                 continue  # drugs.v1 reports the drugs its lexicon finds
             if polarity_at(out, m.start, m.end) != AFFIRMED:
@@ -1874,7 +1988,8 @@ class EntitiesRule(Rule):
     def _code_status(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
         o, c = code_status(out), code_status(ctx)
         conflicts: list[tuple[tuple[int, int], list[tuple[int, int]], str]] = []
-        limits = c.dnr + c.dni + c.comfort
+        said = [m.span() for m in _COMFORT_SAID.finditer(ctx.text)] if o.any else []
+        limits = c.dnr + c.dni + c.comfort + said
         for span in o.full:
             if limits:
                 conflicts.append((span, limits, "full code, but the input limits resuscitation"))
@@ -1903,7 +2018,7 @@ class EntitiesRule(Rule):
             )
             for span, where, why in conflicts
         ]
-        if not c.any and not c.cpr_ok and not c.intubation_ok and not findings:
+        if not c.any and not c.cpr_ok and not c.intubation_ok and not said and not findings:
             for span in o.full + o.dnr + o.dni + o.comfort:
                 findings.append(
                     self.finding(

@@ -372,8 +372,23 @@ def _affirmed_flag(ctx: AnalyzedText, m: re.Match[str]) -> bool:
         return False  # denied, asked or hedged
     if any(t.scope == FAMILY for t in toks):
         return False  # "his father had a seizure": a relative's
+    if _treated_by_a_drug(ctx, m.start()):
+        return False  # "I take Dilantin for my seizures": a long-treated condition, no event
     # a report's "Indication: ... new confusion": its question
     return not _asked_of_a_report(ctx, m.start())
+
+
+# what joins a drug to what it is taken for: "Dilantin for my seizures", "Keppra 500 mg twice a
+# day for his epilepsy"
+_TAKEN_FOR = re.compile(r"^[^.;\n]{0,25}?\bfor\s+(?:my|his|her|their|your|the|her\s+)?\s*$", re.I)
+
+
+def _treated_by_a_drug(ctx: AnalyzedText, start: int) -> bool:
+    """Whether the mention at ``start`` is what a drug named just before it is taken for."""
+    return any(
+        0 <= start - d.end <= 40 and _TAKEN_FOR.match(ctx.text[d.end : start]) is not None
+        for d in ctx.drugs
+    )
 
 
 def _asked_of_a_report(ctx: AnalyzedText, start: int) -> bool:
@@ -382,9 +397,28 @@ def _asked_of_a_report(ctx: AnalyzedText, start: int) -> bool:
     return sent is not None and _ASKED_OF_A_REPORT.match(ctx.text, sent.span[0]) is not None
 
 
+# words only a pregnancy explains: "gestational diabetes", "antenatal clinic", "third trimester"
+_OF_A_PREGNANCY = re.compile(
+    r"\b(?:gestational|antenatal|prenatal|antepartum|(?:first|second|third|1st|2nd|3rd)\s+"
+    r"trimester)\b",
+    re.IGNORECASE,
+)
+# a pregnancy the speaker tells as over ("while I was pregnant with him", "when she was
+# pregnant") or rules out ("there is no possibility that I am pregnant", "no way she's pregnant")
+_NOT_PREGNANT_NOW = re.compile(
+    r"\b(?:while|when|whilst)\s+(?:i|she|you|mum|mom|his\s+mother|her\s+mother)\s+(?:was|were)\s+$"
+    r"|\bno\s+(?:possibility|possible\s+way|chance|way|risk)\s+(?:that\s+|of\s+)?"
+    r"(?:i|she|you|her)?\s*(?:am|'m|is|'s|are|could\s+be|can\s+be|might\s+be|being)?\s*$",
+    re.IGNORECASE,
+)
+
+
 def _keeps_pregnancy(text: str) -> bool:
-    """Whether an output names a pregnancy ("pregnant", "G2", "28+3", "28/40")."""
-    return bool(PREGNANCY.search(text) or _GESTATION_SHORTHAND.search(text))
+    """Whether an output names a pregnancy ("pregnant", "G2", "28+3", "28/40", "gestational
+    diabetes")."""
+    return bool(
+        PREGNANCY.search(text) or _GESTATION_SHORTHAND.search(text) or _OF_A_PREGNANCY.search(text)
+    )
 
 
 def any_red_flag(text: str) -> bool:
@@ -517,6 +551,10 @@ def _earlier_result(
     return None
 
 
+# a capital letter alone before a name: the name's first letter continues a spelled-out run
+_SPELLED_LETTER_BEFORE = re.compile(r"(?<![\w'])[A-Z] $")
+
+
 def lab_values(doc: AnalyzedText) -> list[tuple[Lab, float, int, int]]:
     """(lab, value, start, end) of each value of a critical-value analyte ``doc`` states, in
     the analyte's normal units."""
@@ -552,6 +590,8 @@ def lab_values(doc: AnalyzedText) -> list[tuple[Lab, float, int, int]]:
                 continue
             if isinstance(v, float) and lab.written:
                 break  # said in words: not read for this analyte
+            if _SPELLED_LETTER_BEFORE.search(text, max(0, name_start - 3), name_start):
+                break  # "J A K two": the last letter of a spelled-out name, not potassium
             if isinstance(v, float):
                 value, thousands = v, False
             else:
@@ -862,7 +902,12 @@ class OmissionRule(Rule):
         from medfact.compare import pregnancy_facts  # compare imports the rules' helpers
 
         preg = [f for f in pregnancy_facts(ctx) if f.value == "yes"]  # a negative test is none
-        preg = [f for f in preg if polarity_at(ctx, f.start, f.end) == AFFIRMED]
+        preg = [
+            f
+            for f in preg
+            if polarity_at(ctx, f.start, f.end) == AFFIRMED
+            and not _NOT_PREGNANT_NOW.search(ctx.text, max(0, f.start - 40), f.start)
+        ]
         # the output is searched only where the input states a pregnancy (few inputs do)
         if preg and "hcg" not in low and not _keeps_pregnancy(out.text):
             f = preg[0]

@@ -72,6 +72,16 @@ _EXTRA_VARIANTS = {
     "seretide": "fluticasone/salmeterol",
     "janumet": "sitagliptin/metformin",
     "tylenol with codeine": "acetaminophen/codeine",
+    # US brands the package's table lacks (FDA Orange Book / DailyMed labels)
+    "dilantin": "phenytoin",
+    "keflex": "cephalexin",
+    "imdur": "isosorbide mononitrate",
+    "hyzaar": "losartan/hydrochlorothiazide",
+    "sinemet": "carbidopa/levodopa",
+    "percocet": "oxycodone/acetaminophen",
+    "vicodin": "hydrocodone/acetaminophen",
+    "norco": "hydrocodone/acetaminophen",
+    "ultracet": "tramadol/acetaminophen",
 }
 
 # brands whose number names another product ("Tylenol No. 3", "Tylenol #3": with codeine)
