@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
@@ -599,12 +599,23 @@ def _matches(row: Row, texts: Texts, policy: Policy, memo: dict[str, list[str]])
     return max(said_v, given_v) / min(said_v, given_v) >= row.min_ratio
 
 
+def _own_places(finding: Finding, texts: Texts) -> Texts:
+    """An unsupported mention that names a thing of its own ("lumpectomy", "migraine") is graded by
+    what it names: the sentences around it, which may hold another drug or an allergy, are not
+    its subject. A bare amount ("5 mg") has no subject of its own and keeps its sentences."""
+    span = texts.span
+    if finding.relation != "unsupported" or not span or any(c.isdigit() for c in span):
+        return texts
+    return replace(texts, sentence="", context_sentence="")
+
+
 def classify(finding: Finding, texts: Texts, policy: Policy | None = None) -> Row | None:
     """The row that sets ``finding``'s floor (the highest floor; the first row of that floor in
     table order), or None when the policy does not grade it or no row matches."""
     policy = policy or load_policy()
     if not policy.applies(finding):
         return None
+    texts = _own_places(finding, texts)
     best: Row | None = None
     memo: dict[str, list[str]] = {}
     for row in policy.rows:

@@ -47,3 +47,21 @@ def test_critical_ecg_and_valve_results_dropped_are_critical() -> None:
     # an old, known bundle branch block and mild stenosis are not critical results
     assert _row(dropped, context="known right bundle branch block") is None
     assert _row(dropped, context="mild aortic stenosis") is None
+
+
+def test_an_unsupported_mention_is_graded_by_what_it_names_not_its_neighbours() -> None:
+    f = _finding("entities.v1", "unsupported", ErrorCategory.FABRICATED_CLAIM)
+    sentence = "On warfarin; lumpectomy last year."
+    assert _row(f, span="lumpectomy", sentence=sentence) == "fabricated.procedure"
+    assert _row(f, span="migraine", sentence="Allergies: penicillin. Migraine.") != "safety.allergy"
+    # a bare amount names nothing itself: its sentence says whose dose it is
+    assert _row(f, span="5 mg", sentence="Warfarin 5 mg daily.") == "high_alert.anticoagulant"
+    # a contradiction keeps its sentence (a changed dose of a named drug)
+    held = _finding("numbers.v1", "contradicted", ErrorCategory.DETAIL_MISIDENTIFICATION)
+    assert _row(held, span="daily", sentence="Apixaban 5 mg daily.") == "high_alert.anticoagulant"
+
+
+def test_an_allergen_alone_is_graded_as_an_allergy_by_its_message() -> None:
+    f = _finding("entities.v1", "unsupported", ErrorCategory.FABRICATED_CLAIM)
+    message = "allergy to 'milk': the input states no allergies"
+    assert _row(f, span="milk", message=message) == "safety.allergy"
