@@ -218,6 +218,15 @@ _GENERIC = frozenset(
         "effects",
         "change",
         "changes",
+        # measures of how often: "the risk of X", "the incidence of X" is about X
+        "risk",
+        "risks",
+        "odds",
+        "likelihood",
+        "chance",
+        "incidence",
+        "proportion",
+        "number",
     ]
 )
 _REACH = 8  # content words of an outcome or comparison side

@@ -12,6 +12,7 @@ must stay unflagged (the same evidence saying what the claim says).
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import medfact.verifiers  # noqa: F401 - the rules first: omission.v1 imports this stage
@@ -140,3 +141,50 @@ def test_relative_as_an_adjective_keeps_the_outcome_whole() -> None:
     # twin: "relative to" still names the comparison
     (e,) = read_effects(analysed("Training increased strength relative to baseline.", "").output)
     assert e.outcome == {"strength"}
+
+
+def _with_tier1(output: str, context: str, p_supported: float) -> list[Finding]:
+    """compare.v1's findings with tier 1's P(supported) for every claim set to a value."""
+    engine = cached_engine(_CONFIG)
+    doc = analysed(output, context)
+    doc.probabilities = np.array([[p_supported, 0.0, 1.0 - p_supported]] * len(doc.claims))
+    doc.thresholds = {"supported": 0.667}
+    CompareStage(engine.settings, engine.parts)(doc)
+    return [f for f in doc.findings if f.rule == RULE]
+
+
+def test_study_effects_are_compared_in_a_window_tier1_does_not_align() -> None:
+    claim = "Cold compresses significantly reduced pain scores compared with warm compresses."
+    context = "There was no significant difference in pain scores between cold and warm compresses."
+    found = _with_tier1(claim, context, 0.1)
+    assert [f.message.split(":")[0] for f in found] == ["outcome"]
+    # twin: the same effect agrees wherever tier 1 puts it
+    assert not _with_tier1(
+        "Cold compresses made no significant difference to swelling compared with warm compresses.",
+        context,
+        0.1,
+    )
+
+
+def test_other_facts_still_need_an_aligned_window() -> None:
+    claim = "The left knee was drained."
+    context = "The right knee was drained."
+    assert not _with_tier1(claim, context, 0.1)
+    assert _with_tier1(claim, context, 0.9), "control: in an aligned window the side differs"
+
+
+def test_the_risk_of_an_outcome_is_about_the_outcome() -> None:
+    (effect,) = read_effects(
+        analysed("Daily aspirin increased the risk of gastric bleeding.", "").output
+    )
+    assert effect.outcome == {"gastric", "bleed"}
+    # so "risk" alone no longer pairs two different outcomes
+    assert not _outcome_findings(
+        "Daily aspirin did not increase the risk of gastric bleeding.",
+        "Night shifts increased the risk of falling asleep at the wheel.",
+    )
+    # twin: the same outcome is compared
+    assert _outcome_findings(
+        "Daily aspirin did not increase the risk of gastric bleeding.",
+        "Daily aspirin increased the risk of gastric bleeding (p = 0.01).",
+    )
