@@ -132,7 +132,8 @@ _SOME_EFFECT = re.compile(
 _NOT_BEFORE = re.compile(r"\b(?:no|not|nor|without|neither|any)\s+(?:\w+\s+)?$", re.IGNORECASE)
 _ASSOCIATED = re.compile(r"\b(?:associated|correlated|linked)\s+with\b", re.IGNORECASE)
 _P_VALUE = re.compile(r"\bp\s*(?P<op>[=<>≤≥]|&lt;|&gt;)\s*(?P<value>0?\.\d+|\d(?:\.\d+)?)", re.I)
-_NS = re.compile(r"\bN\.?S\.?\b")
+# "NS" or "N.S.", and a table's lower-case "ns" after a figure ("15.2 ns", "(ns)")
+_NS = re.compile(r"\bN\.?S\.?\b|(?:(?<=\d\s)|(?<=\())ns\b")
 # a confidence interval: "95% CI 0.35 to 0.75", "(95% CI [-15% to +13%])", "95% CI 9·8-15·4"
 _NUMBER = r"[-−–+]?\s?\d+(?:[.·]\d+)?"
 _CI = re.compile(
@@ -478,6 +479,9 @@ def _clause_effects(doc: AnalyzedText, toks: list[Token], lo: int, hi: int) -> l
     for k, (a, b, value) in enumerate(cues):
         if value in DIRECTIONS and _only_insignificant(p_values, cues, k):
             value = "none"  # "lower in the treated group (p = 0.40)"
+        elif value == "assoc":  # "associated with relapse (OR 2.1, 95% CI 1.3-3.4)": more
+            stop = cues[k + 1][0] if k + 1 < len(cues) else hi
+            value = _ratio_direction(text, b, stop, lo) or value
         after = [t for t in toks if t.start >= b]
         before = [t for t in toks if t.end <= a]
         cue_tok = next((t for t in toks if a <= t.start < b), None)
@@ -654,6 +658,18 @@ def _significance(text: str, lo: int, hi: int) -> list[tuple[int, bool]]:
             found.append((m.start(), sig))
     found.sort()
     return found
+
+
+def _ratio_direction(text: str, start: int, stop: int, lo: int) -> str | None:
+    """ "up" or "down" where the first confidence interval in ``text[start:stop]`` is a ratio's
+    (named in the 60 characters before it) and lies wholly above or below 1; else None."""
+    m = _CI.search(text, start, stop)
+    if m is None or m.group("pct"):
+        return None
+    if _RATIO.search(text, max(lo, m.start() - 60), m.start()) is None:
+        return None
+    a, b = sorted((_bound(m.group("lo")), _bound(m.group("hi"))))
+    return "up" if a > 1 else "down" if 0 <= b < 1 else None
 
 
 def _bound(raw: str) -> float:

@@ -188,3 +188,24 @@ def test_the_risk_of_an_outcome_is_about_the_outcome() -> None:
         "Daily aspirin did not increase the risk of gastric bleeding.",
         "Daily aspirin increased the risk of gastric bleeding (p = 0.01).",
     )
+
+
+def test_an_association_given_with_a_ratio_interval_has_its_direction() -> None:
+    context = "Heavy snoring was associated with atrial fibrillation (OR 1.8, 95% CI 1.2-2.6)."
+    assert _effects(context) == ["up"]
+    assert _outcome_findings("Heavy snoring lowered the odds of atrial fibrillation.", context)
+    # twins: the same direction agrees; an interval holding 1 gives no direction
+    assert not _outcome_findings(
+        "Heavy snoring increased the odds of atrial fibrillation.", context
+    )
+    assert _effects("Snoring was associated with gout (OR 1.1, 95% CI 0.8-1.5).") == ["assoc"]
+
+
+def test_a_tables_lower_case_ns_is_no_significant_difference() -> None:
+    context = "Pregnancy rate per cycle (%) 21.4 19.8 ns"
+    assert _effects(context) == ["none"]
+    assert _outcome_findings(
+        "Drug A significantly decreased pregnancy rate per cycle compared with drug B.", context
+    )
+    # twin: an "ns" that is no table's mark (a word, no figure before it) is not read
+    assert _effects("Pregnancy rate per cycle (%) 21.4 19.8 (p < 0.01)") == ["assoc"]
