@@ -37,7 +37,7 @@ _UP = (
 _DOWN = (
     "decrease decreased decreases decreasing reduce reduced reduces reducing reduction reductions "
     "lower lowered lowers lowering less fewer decline declined declines drop dropped fell fall "
-    "diminished attenuated shortened smaller shorter lessened prevented prevents prevent"
+    "diminished attenuated shortened smaller shorter lessened prevented prevents prevent lesser"
 )
 _BETTER = "improve improved improves improving improvement improvements better"
 _WORSE = "worse worsened worsening worsens deteriorated deterioration deteriorating"
@@ -66,6 +66,7 @@ _COMPARATIVES = frozenset(
         "longer",
         "lower",
         "less",
+        "lesser",
         "fewer",
         "smaller",
         "shorter",
@@ -740,11 +741,11 @@ def agree(a: Effect, b: Effect) -> bool:
     """Whether window effect ``b`` says what claim effect ``a`` says (given comparable). A
     denied direction ("did not reduce") agrees with no effect and with the other direction, and
     disagrees only with the direction it denies."""
-    if a.value == b.value:
-        return True
     va, vb = _on_one_axis(a, b)
     if (vb in DIRECTIONS or vb.startswith("not-")) and _orientation(a, b) < 0:
-        vb = _flip(vb)
+        vb = _flip(vb)  # "more in the placebo group than with X" is "X: less"
+    if va == vb:
+        return True
     if va == "none":
         return vb.startswith("not-")
     if vb == "none":

@@ -209,3 +209,27 @@ def test_a_tables_lower_case_ns_is_no_significant_difference() -> None:
     )
     # twin: an "ns" that is no table's mark (a word, no figure before it) is not read
     assert _effects("Pregnancy rate per cycle (%) 21.4 19.8 (p < 0.01)") == ["assoc"]
+
+
+def test_the_same_direction_with_the_groups_named_the_other_way_round_disagrees() -> None:
+    context = (
+        "Significantly more patients discontinued the study in the sertraline group (40%) "
+        "compared with the placebo group (21%; p = 0.01)."
+    )
+    assert _outcome_findings(
+        "Placebo significantly increased patients discontinued from the study compared with "
+        "sertraline.",
+        context,
+    )
+    # twin: the groups as the claim names them agree
+    assert not _outcome_findings(
+        "Sertraline significantly increased patients discontinued from the study compared with "
+        "placebo.",
+        context,
+    )
+
+
+def test_lesser_is_a_direction() -> None:
+    context = "The splint group had a significantly lesser time off work (p = 0.002)."
+    assert _effects(context) == ["down"]
+    assert _effects("Doses lesser than 5 mg were not given.") == []
