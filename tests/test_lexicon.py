@@ -29,6 +29,7 @@ def test_every_data_key_is_a_terms_name_with_the_same_content():
         "entities.toml",  # entities.v1's concept tables, read by medfact.verifiers.entities
         "lab_ranges.toml",  # abnormal-value limits, read by medfact.verifiers.omission
         "negation.toml",
+        "outcomes.toml",  # study outcomes good or bad for the patient, read by medfact.direction
         "quantities.toml",
         "red_flags.toml",  # omission.v1's red flags, read by medfact.verifiers.omission
         "routes.toml",
@@ -43,6 +44,7 @@ def test_every_data_key_is_a_terms_name_with_the_same_content():
         "abbreviations.toml",
         "drug_classes.toml",
         "lab_ranges.toml",
+        "outcomes.toml",
     )
     for name in (n for n in DATA_FILES if n not in own):
         for key, raw in tables.read_tables(name).items():
