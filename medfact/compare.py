@@ -1873,25 +1873,32 @@ class CompareStage(Stage):
             return doc
         self._read = {}
         done = {f.claim_id for f in doc.findings if f.relation == CONTRADICTED and f.claim_id}
+        # study outcomes are not read against a conversation: a transcript's "increased back
+        # pain" or "no edema in the lower extremities" is no study outcome (MTS, ACI notes)
+        study = doc.context is None or not doc.context.is_dialogue
+        aligned = {c.id for i, c in enumerate(doc.claims) if self._aligned(doc, i)}
+        # a written input's study effects are compared in any window (corpus passages only in
+        # one tier 1 aligns: another study's effect may be on the same outcome)
+        effects_anywhere = study and doc.context is not None
         open_claims = [
             c
-            for i, c in enumerate(doc.claims)
-            if c.id not in done and doc.evidence.get(c.id) and self._aligned(doc, i)
+            for c in doc.claims
+            if c.id not in done and doc.evidence.get(c.id) and (c.id in aligned or effects_anywhere)
         ]
         whole = len(open_claims) * _WHOLE_OUTPUT > len(doc.claims)
         said_all = Windows(doc.output)  # the whole output, or only where a claim is compared
         given_all = Windows(doc.context) if doc.context is not None else None
         judged = judged_spans(doc.output) if open_claims else []
-        # study outcomes are not read against a conversation: a transcript's "increased back
-        # pain" or "no edema in the lower extremities" is no study outcome (MTS, ACI notes)
-        study = doc.context is None or not doc.context.is_dialogue
         named = _named(doc.context) if open_claims and doc.context is not None else frozenset()
         for claim in open_claims:
             windows = doc.evidence[claim.id]
             bounds = (0, len(doc.output.text)) if whole else _sentences_of(doc, claim.span)
             # the Assessment's diagnosis is the clinician's judgement, not an overstatement of
             # a view the input gives ("I think it's X"); it still overstates "it could be X"
-            around = said_all.facts(*bounds, None if study else _NO_OUTCOME)
+            if claim.id in aligned:
+                around = said_all.facts(*bounds, None if study else _NO_OUTCOME)
+            else:  # a window tier 1 does not align: only the study effects, which align
+                around = said_all.facts(*bounds, _SELF_ALIGNED)
             said = [
                 replace(f, value=_JUDGED)
                 if f.kind == "certainty" and f.value == "certain" and _inside(f.start, judged)
@@ -2132,6 +2139,10 @@ def _named(ctx: AnalyzedText) -> frozenset[str]:
 # turns run on unpunctuated and one word recurs in many senses, a difference is a "check this"
 _WORD_KINDS = frozenset({"polarity", "certainty", "scope"})
 
+# kinds whose comparison checks by itself that the window speaks of the claim's subject (an
+# effect is compared only with one on the same outcome words: medfact.direction.comparable), so
+# they are compared in a window tier 1 does not read as supporting too
+_SELF_ALIGNED = frozenset({"outcome"})
 _WHOLE_OUTPUT = 4  # read the whole output at once when over a quarter of its claims are open
 
 

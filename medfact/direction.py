@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, replace
 
 from medfact.analysis import HYPOTHETICAL, NEGATED, UNCERTAIN, AnalyzedText, Token, is_content
+from medfact.lexicon.tables import word_tuple
 from medfact.textutil import stem
 
 # --- word tables (written for medfact) ------------------------------------------------------------
@@ -36,7 +37,7 @@ _UP = (
 _DOWN = (
     "decrease decreased decreases decreasing reduce reduced reduces reducing reduction reductions "
     "lower lowered lowers lowering less fewer decline declined declines drop dropped fell fall "
-    "diminished attenuated shortened smaller shorter lessened prevented prevents prevent"
+    "diminished attenuated shortened smaller shorter lessened prevented prevents prevent lesser"
 )
 _BETTER = "improve improved improves improving improvement improvements better"
 _WORSE = "worse worsened worsening worsens deteriorated deterioration deteriorating"
@@ -47,6 +48,10 @@ DIRECTION_WORDS: dict[str, str] = {
     **dict.fromkeys(_BETTER.split(), "better"),
     **dict.fromkeys(_WORSE.split(), "worse"),
 }
+# judgements of a comparison, read as cues only after a copula or before "to" ("survival was
+# superior in the X arm", "inferior to placebo"): elsewhere they name anatomy ("inferior wall")
+_JUDGED = {"superior": "better", "inferior": "worse"}
+_COPULAS = frozenset(["was", "were", "is", "are", "be", "been", "proved", "remained", "appeared"])
 AXIS = {"up": "amount", "down": "amount", "better": "valence", "worse": "valence"}
 OPPOSITE = {"up": "down", "down": "up", "better": "worse", "worse": "better"}
 DIRECTIONS = frozenset(AXIS)
@@ -61,6 +66,7 @@ _COMPARATIVES = frozenset(
         "longer",
         "lower",
         "less",
+        "lesser",
         "fewer",
         "smaller",
         "shorter",
@@ -127,7 +133,20 @@ _SOME_EFFECT = re.compile(
 _NOT_BEFORE = re.compile(r"\b(?:no|not|nor|without|neither|any)\s+(?:\w+\s+)?$", re.IGNORECASE)
 _ASSOCIATED = re.compile(r"\b(?:associated|correlated|linked)\s+with\b", re.IGNORECASE)
 _P_VALUE = re.compile(r"\bp\s*(?P<op>[=<>≤≥]|&lt;|&gt;)\s*(?P<value>0?\.\d+|\d(?:\.\d+)?)", re.I)
-_NS = re.compile(r"\bN\.?S\.?\b")
+# "NS" or "N.S.", and a table's lower-case "ns" after a figure ("15.2 ns", "(ns)")
+_NS = re.compile(r"\bN\.?S\.?\b|(?:(?<=\d\s)|(?<=\())ns\b")
+# a confidence interval: "95% CI 0.35 to 0.75", "(95% CI [-15% to +13%])", "95% CI 9·8-15·4"
+_NUMBER = r"[-−–+]?\s?\d+(?:[.·]\d+)?"
+_CI = re.compile(
+    r"\b(?:C\.?I\.?|confidence\s+intervals?)\b[^\d\-−–+.;]{0,12}?"
+    rf"(?P<lo>{_NUMBER})\s*(?P<pct>%?)\s*(?:to|-|–|—|,)\s*(?P<hi>{_NUMBER})",
+    re.IGNORECASE,
+)
+# a ratio measure named before an interval: its null value is 1, not 0
+_RATIO = re.compile(
+    r"\b(?:a?(?:OR|RR|HR)|IRR)\b|(?i:\b(?:odds|hazards?|risk|rate)\s+ratios?\b|"
+    r"\brelative\s+risks?\b|\((?:hr|rr|or)\))"
+)
 # a clause ends at these (the other half of "X fell, but Y rose")
 _BREAK = re.compile(r"[;]|\b(?:but|whereas|while|although|however|though|except)\b", re.IGNORECASE)
 _AGAINST = re.compile(
@@ -201,6 +220,15 @@ _GENERIC = frozenset(
         "effects",
         "change",
         "changes",
+        # measures of how often: "the risk of X", "the incidence of X" is about X
+        "risk",
+        "risks",
+        "odds",
+        "likelihood",
+        "chance",
+        "incidence",
+        "proportion",
+        "number",
     ]
 )
 _REACH = 8  # content words of an outcome or comparison side
@@ -240,6 +268,8 @@ def _clauses(doc: AnalyzedText, sentence: int) -> list[tuple[int, int]]:
     lo, hi = doc.sentences[sentence].span
     cuts = [lo]
     for m in _BREAK.finditer(doc.text, lo, hi):
+        if m.group() == ";" and _in_brackets(doc.text, lo, m.start(), "[("):
+            continue  # "(-1%; 95% CI -15% to 13%)": figures of one result
         cuts.append(m.start())
     cuts.append(hi)
     return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
@@ -248,11 +278,24 @@ def _clauses(doc: AnalyzedText, sentence: int) -> list[tuple[int, int]]:
 def _words_until(toks: list[Token], stop_at: set[int]) -> list[Token]:
     """Tokens up to the first one that ends an outcome phrase (or is another cue)."""
     out = []
-    for t in toks:
-        if t.text in _OUTCOME_STOP or t.start in stop_at:
+    for i, t in enumerate(toks):
+        if t.start in stop_at or (t.text in _OUTCOME_STOP and not _relative_adjective(toks, i)):
             break
         out.append(t)
     return out
+
+
+def _relative_adjective(toks: list[Token], i: int) -> bool:
+    """Whether "relative" is an adjective of the outcome ("absolute and relative peak power"),
+    not the comparison "relative to" (tokens in either order: the next in the text is the one
+    after "relative" when reading forward)."""
+    if toks[i].text != "relative":
+        return False
+    later = [t for t in toks if t.start > toks[i].start]
+    nxt = min(later, key=lambda t: t.start) if later else None
+    if nxt is not None and (nxt.text in DIRECTION_WORDS or nxt.text in _CHANGE_NOUNS):
+        return False  # "a larger relative increase": the measure of the change, no outcome
+    return nxt is not None and nxt.text != "to"
 
 
 def _gap_breaks(doc: AnalyzedText, a: Token, b: Token) -> bool:
@@ -319,7 +362,7 @@ def _cues(doc: AnalyzedText, toks: list[Token], lo: int, hi: int) -> list[tuple[
     (denied ones read as none), "associated with"."""
     text = doc.text
     found: list[tuple[int, int, str]] = []
-    within = any(t.text in _WITHIN for t in toks)
+    within = _within_groups(toks)
     nones = []
     for m in _NONE.finditer(text, lo, hi):
         end = m.end()
@@ -329,7 +372,7 @@ def _cues(doc: AnalyzedText, toks: list[Token], lo: int, hi: int) -> list[tuple[
         nones.append((m.start(), end))
     found.extend((a, b, "none") for a, b in nones)
     for i, t in enumerate(toks):
-        value = DIRECTION_WORDS.get(t.text)
+        value = DIRECTION_WORDS.get(t.text) or _judged(toks, i)
         if value is None or t.polarity == UNCERTAIN or t.scope == HYPOTHETICAL:
             continue
         if within:
@@ -388,6 +431,43 @@ def _cues(doc: AnalyzedText, toks: list[Token], lo: int, hi: int) -> list[tuple[
     return found
 
 
+def _judged(toks: list[Token], i: int) -> str | None:
+    """The valence of "superior" or "inferior" where it judges a comparison: after a copula
+    ("was superior") or before "to" ("inferior to placebo"); else None."""
+    value = _JUDGED.get(toks[i].text)
+    if value is None:
+        return None
+    prev = toks[i - 1].text if i > 0 else ""
+    nxt = toks[i + 1].text if i + 1 < len(toks) else ""
+    return value if prev in _COPULAS or nxt == "to" else None
+
+
+# words after "both", "each" or "either" that make it a change within every group ("improved in
+# both groups"), not an effect held in two subgroups ("in either men or women") or on two
+# outcomes ("reduced both systolic and diastolic pressure")
+_GROUP_WORDS = frozenset(
+    ["group", "groups", "arm", "arms", "cohort", "cohorts", "treatment", "treatments"]
+    + ["intervention", "interventions", "regimen", "regimens", "condition", "conditions"]
+    + ["patients", "participants", "subjects", "patient", "participant", "subject", "study"]
+    + ["trial"]
+)
+
+
+def _within_groups(toks: list[Token]) -> bool:
+    """Whether a clause speaks of a change within each group: "both", "each" or "either"
+    followed by a group word within seven words, before any preposition ("in both the active
+    and the sham groups")."""
+    for i, t in enumerate(toks):
+        if t.text not in _WITHIN:
+            continue
+        for x in toks[i + 1 : i + 8]:
+            if x.text in _GROUP_WORDS:
+                return True
+            if x.text in ("in", "of", "on", "at"):
+                break  # "both systolic and diastolic pressure in the group": two outcomes
+    return False
+
+
 def _clause_effects(doc: AnalyzedText, toks: list[Token], lo: int, hi: int) -> list[Effect]:
     cues = _cues(doc, toks, lo, hi)
     text = doc.text
@@ -395,12 +475,14 @@ def _clause_effects(doc: AnalyzedText, toks: list[Token], lo: int, hi: int) -> l
         return _figures_only(doc, toks, lo, hi)
     clause = _stems(toks)
     cue_starts = {t.start for t in toks for a, b, _ in cues if a <= t.start < b}
-    p_values = [(m.start(), _p_significant(m)) for m in _P_VALUE.finditer(text, lo, hi)]
-    p_values += [(m.start(), False) for m in _NS.finditer(text, lo, hi)]
+    p_values = _significance(text, lo, hi)
     out = []
     for k, (a, b, value) in enumerate(cues):
         if value in DIRECTIONS and _only_insignificant(p_values, cues, k):
             value = "none"  # "lower in the treated group (p = 0.40)"
+        elif value == "assoc":  # "associated with relapse (OR 2.1, 95% CI 1.3-3.4)": more
+            stop = cues[k + 1][0] if k + 1 < len(cues) else hi
+            value = _ratio_direction(text, b, stop, lo) or value
         after = [t for t in toks if t.start >= b]
         before = [t for t in toks if t.end <= a]
         cue_tok = next((t for t in toks if a <= t.start < b), None)
@@ -452,11 +534,10 @@ def _figures_only(doc: AnalyzedText, toks: list[Token], lo: int, hi: int) -> lis
     """A clause that states no direction but gives p-values: all above 0.05 ("Rate of
     recurrence was 21% and 24% (p = NS)"), no effect on what it names; all below, an effect
     of unknown direction."""
-    if any(t.text in _WITHIN for t in toks):
+    if _within_groups(toks):
         return []  # "improved in both arms (p = 0.04)": each arm's change
     text = doc.text
-    found = [_p_significant(m) for m in _P_VALUE.finditer(text, lo, hi)]
-    found += [False for _ in _NS.finditer(text, lo, hi)]
+    found = [sig for _, sig in _significance(text, lo, hi)]
     if not found or (any(found) and not all(found)):
         return []
     clause = _stems(toks)
@@ -491,9 +572,16 @@ def _subject(
     group: list[Token] = []
     if rest and rest[0].text in ("in", "among") and any(t.text in _ARMS for t in near):
         group, near = near, _words_until(rest[1:], stop_at)
+    elif rest and rest[0].text == "between":
+        # "the differences (in pain) between the groups were significant": what follows
+        # "between" names the groups or times compared; the outcome, if any, comes before it
+        head = _words_until(rest[1:], stop_at)
+        if any(t.text in _DIFFERENCE_NOUNS for t in head):
+            group, near = near, head
     return _trim(doc, near, forward=False)[::-1], group
 
 
+_DIFFERENCE_NOUNS = frozenset(["difference", "differences", "change", "changes"])
 _REPORTING = frozenset(
     [
         "showed",
@@ -551,10 +639,66 @@ def _against(doc: AnalyzedText, toks: list[Token], start: int, hi: int) -> froze
     return _stems(side)
 
 
-def _in_brackets(text: str, start: int, at: int) -> bool:
-    """Whether ``at`` lies inside a round bracket opened after ``start``."""
+def _in_brackets(text: str, start: int, at: int, kinds: str = "(") -> bool:
+    """Whether ``at`` lies inside a bracket (of ``kinds``: round by default) opened after
+    ``start``."""
     between = text[start:at]
-    return between.count("(") > between.count(")")
+    closing = {"(": ")", "[": "]"}
+    return any(between.count(k) > between.count(closing[k]) for k in kinds)
+
+
+def _significance(text: str, lo: int, hi: int) -> list[tuple[int, bool]]:
+    """(offset, significant) of each test of significance in ``text[lo:hi]``: p-values, "NS",
+    and confidence intervals (one that holds the null value is no significant effect)."""
+    found = [(m.start(), _p_significant(m)) for m in _P_VALUE.finditer(text, lo, hi)]
+    found += [(m.start(), False) for m in _NS.finditer(text, lo, hi)]
+    for m in _CI.finditer(text, lo, hi):
+        before = text[max(lo, m.start() - 60) : m.start()]
+        sig = _ci_significant(m, _RATIO.search(before) is not None, bool(_CONTRAST.search(before)))
+        if sig is not None:
+            found.append((m.start(), sig))
+    found.sort()
+    return found
+
+
+def _ratio_direction(text: str, start: int, stop: int, lo: int) -> str | None:
+    """ "up" or "down" where the first confidence interval in ``text[start:stop]`` is a ratio's
+    (named in the 60 characters before it) and lies wholly above or below 1; else None."""
+    m = _CI.search(text, start, stop)
+    if m is None or m.group("pct"):
+        return None
+    if _RATIO.search(text, max(lo, m.start() - 60), m.start()) is None:
+        return None
+    a, b = sorted((_bound(m.group("lo")), _bound(m.group("hi"))))
+    return "up" if a > 1 else "down" if 0 <= b < 1 else None
+
+
+def _bound(raw: str) -> float:
+    return float(re.sub(r"\s", "", raw).replace("·", ".").translate(_MINUS))
+
+
+_MINUS = str.maketrans({"−": "-", "–": "-"})
+
+
+# words before an interval that make its estimate a difference between groups or times
+_CONTRAST = re.compile(
+    r"\b(?:differences?|change|reduction|increase|decrease|effect|versus|vs)\b", re.IGNORECASE
+)
+
+
+def _ci_significant(m: re.Match[str], ratio: bool, contrast: bool) -> bool | None:
+    """Whether a confidence interval excludes its null value: 1 for a ratio named before it,
+    0 for a difference (an interval with bounds either side of 0 is always a difference's).
+    None where it cannot be told: an interval of one group's rate or mean says nothing of an
+    effect."""
+    a, b = sorted((_bound(m.group("lo")), _bound(m.group("hi"))))
+    if a < 0 < b:
+        return False  # a ratio's interval is never negative: a difference holding 0
+    if ratio and not m.group("pct"):
+        return not a <= 1 <= b
+    if contrast and not ratio:
+        return not a <= 0 <= b
+    return None
 
 
 def _p_significant(m: re.Match[str]) -> bool:
@@ -588,18 +732,20 @@ def comparable(a: Effect, b: Effect) -> bool:
     da, db = _directed(a.value), _directed(b.value)
     if da is None or db is None:
         return True  # none or assoc against anything: no order to read
-    return AXIS[da] == AXIS[db] and _orientation(a, b) != 0
+    if AXIS[da] != AXIS[db] and not _goodness(a if AXIS[da] == "amount" else b):
+        return False  # "reduced X" and "improved X" where X is neither good nor bad
+    return _orientation(a, b) != 0
 
 
 def agree(a: Effect, b: Effect) -> bool:
     """Whether window effect ``b`` says what claim effect ``a`` says (given comparable). A
     denied direction ("did not reduce") agrees with no effect and with the other direction, and
     disagrees only with the direction it denies."""
-    if a.value == b.value:
-        return True
-    va, vb = a.value, b.value
+    va, vb = _on_one_axis(a, b)
     if (vb in DIRECTIONS or vb.startswith("not-")) and _orientation(a, b) < 0:
-        vb = _flip(vb)
+        vb = _flip(vb)  # "more in the placebo group than with X" is "X: less"
+    if va == vb:
+        return True
     if va == "none":
         return vb.startswith("not-")
     if vb == "none":
@@ -613,6 +759,40 @@ def agree(a: Effect, b: Effect) -> bool:
     if vb.startswith("not-"):
         return vb[4:] != va
     return va == vb
+
+
+_DESIRABLE = frozenset(stem(w) for w in word_tuple("outcomes.toml", "desirable"))
+_UNDESIRABLE = frozenset(stem(w) for w in word_tuple("outcomes.toml", "undesirable"))
+
+
+def _goodness(effect: Effect) -> int:
+    """+1 where an effect's outcome is good for the patient ("survival"), -1 where bad
+    ("mortality"), 0 where unknown or mixed (outcomes.toml)."""
+    good, bad = bool(effect.outcome & _DESIRABLE), bool(effect.outcome & _UNDESIRABLE)
+    return 0 if good == bad else 1 if good else -1
+
+
+def _on_one_axis(a: Effect, b: Effect) -> tuple[str, str]:
+    """The two values, an amount word read as better or worse where the other is a valence
+    word and the outcome's goodness is known ("decreased survival" is worse)."""
+    da, db = _directed(a.value), _directed(b.value)
+    if da is None or db is None or AXIS[da] == AXIS[db]:
+        return a.value, b.value
+    good = _goodness(a if AXIS[da] == "amount" else b)  # the amount word's own outcome
+    if not good:
+        return a.value, b.value
+    return _valence(a.value, good), _valence(b.value, good)
+
+
+def _valence(value: str, good: int) -> str:
+    """An amount value as better or worse for an outcome of the given goodness; a valence
+    value as it is."""
+    denied = value.startswith("not-")
+    bare = value[4:] if denied else value
+    if AXIS.get(bare) != "amount":
+        return value
+    better = (bare == "up") == (good > 0)
+    return ("not-" if denied else "") + ("better" if better else "worse")
 
 
 def _directed(value: str) -> str | None:

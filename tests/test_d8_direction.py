@@ -135,12 +135,17 @@ def test_clinical_note_pain_improved_against_pain_worse() -> None:
     assert not _outcome_findings("Her back pain has improved.", "Her back pain got better.")
 
 
-def test_amount_and_valence_are_never_compared() -> None:
+def test_amount_and_valence_are_compared_only_through_an_outcome_of_known_goodness() -> None:
+    # (session 16: amount and valence were never compared; now an outcome that outcomes.toml
+    # lists as good or bad for the patient carries one into the other)
     a = read_effects(analysed("Drug X reduced mortality.", "").output)[0]
     b = read_effects(analysed("Drug X improved mortality.", "").output)[0]
-    assert not comparable(a, b)
+    assert comparable(a, b) and agree(a, b)
     c = read_effects(analysed("Drug X increased mortality.", "").output)[0]
     assert comparable(a, c) and not agree(a, c)
+    d = read_effects(analysed("Drug X reduced walking distance.", "").output)[0]
+    e = read_effects(analysed("Drug X improved walking distance.", "").output)[0]
+    assert not comparable(d, e)
 
 
 def test_a_denied_direction_contradicts_only_the_direction_it_denies() -> None:

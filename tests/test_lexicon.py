@@ -30,6 +30,7 @@ def test_every_data_key_is_a_terms_name_with_the_same_content():
         "lab_ranges.toml",  # abnormal-value limits, read by medfact.verifiers.omission
         "lay_terms.toml",  # lay names of drugs and classes, read by medfact.lexicon.lay
         "negation.toml",
+        "outcomes.toml",  # study outcomes good or bad for the patient, read by medfact.direction
         "quantities.toml",
         "red_flags.toml",  # omission.v1's red flags, read by medfact.verifiers.omission
         "routes.toml",
@@ -47,6 +48,7 @@ def test_every_data_key_is_a_terms_name_with_the_same_content():
         "lab_ranges.toml",
         "lay_terms.toml",
         "word_parts.toml",
+        "outcomes.toml",
     )
     for name in (n for n in DATA_FILES if n not in own):
         for key, raw in tables.read_tables(name).items():
