@@ -508,6 +508,9 @@ class NegationRule(Rule):
                 # "Isotretinoin NOT started": an action, temporal.v1's to compare; "tolerates
                 # penicillin": an allergy's business, not whether the drug is taken
                 continue
+            # "no pulmonary limitations", "short periods": the word names the kind of what follows
+            # it, and is compared only with mentions naming the same thing
+            named_kind = tok.start not in drug_starts and _names_kind(out_tokens, i, head)
             # "carboplatin reaction": a drug's own, not the "no reaction" of another drug
             drug_mod = i > 0 and out_tokens[i - 1].start in drug_starts
             # "chest pressure" is felt; "blood pressure" is measured
@@ -526,6 +529,7 @@ class NegationRule(Rule):
                 and (not drug_mod or mod == m_mod)
                 and not (feeling_pressure and m_mod in _PRESSURE_MEASURES)
                 and (head is None or m_head is None or head == m_head or m.text != tok.text)
+                and not (named_kind and m_head is not None and m_head != head)
                 and (head is None or not head.startswith(_COMPOUND) or head == m_head)
                 and (qualifier is None or _near(ctx, m, qualifier))
                 and not (
@@ -536,6 +540,12 @@ class NegationRule(Rule):
                     and m_mod != mod
                     and m.polarity == NEGATED
                     and _PLACED_AFTER.match(ctx.text, m.end) is not None
+                )
+                and not (
+                    tok.polarity == AFFIRMED
+                    and m.polarity == NEGATED
+                    and mod is None
+                    and _denied_narrowly(view, tok, m)
                 )
             ]
             key = (tok.sentence, "")
@@ -1019,6 +1029,24 @@ def _modifies_finding(tokens: list[Token], i: int) -> bool:
     )
 
 
+def _names_kind(tokens: list[Token], i: int, head: str | None) -> bool:
+    """Whether ``tokens[i]`` only names the kind of a word right after it that is no finding
+    ("pulmonary limitations", "cardiac enzyme", "urinary stream", "cough medicine"): what is
+    said of the phrase is said of its head, so an input mention of the word before another head
+    ("the Pulmonary Medicine Clinic") is another thing. A site ("chest" of "chest pain") and a
+    finding before a finding ("nausea vomiting", an unpunctuated list) are read as before."""
+    return (
+        head is not None
+        and not head.startswith(FINDING_STEMS + _MEASURES)
+        and tokens[i].text.rstrip("s") not in ANATOMY
+        and i + 1 < len(tokens)
+        and tokens[i + 1].text not in _FRAMES
+        # the head ends the phrase: in "tender anterior nodes" the word after is another
+        # adjective of the same noun, not what the word is a kind of
+        and _head(tokens, i + 1) is None
+    )
+
+
 def _names_test(tokens: list[Token], i: int) -> bool:
     """Whether the word right after ``tokens[i]`` in its sentence is a test it names ("lesion
     imaging", "chest X-ray"): a denial then reaches the test, not the word."""
@@ -1455,6 +1483,35 @@ def _where_denied(tokens: list[Token], i: int) -> frozenset[str]:
 
 _QUALIFIER_WORDS = 6
 _SIDES = frozenset({"left", "right", "bilateral", "bilaterally"})
+
+
+# what narrows a denied finding to a time or a place right after it ("pain at night", "pain
+# at rest", "swelling in the ankles"); a clause ("falls when you get up at night? - no") is
+# read as before, its no denying them all (tests/test_l14_polarity.py)
+_NARROWED_AFTER = re.compile(r"[ \t]+(?:at(?![ \t]+\d)|in[ \t]+the)\b", re.IGNORECASE)
+
+
+def _denied_narrowly(view: CaseDoc, tok: Token, mention: Token) -> bool:
+    """Whether the input denies the output's bare, affirmed word only at a site it names
+    before it ("no tongue swelling" against "swelling of the left hand") or only at a time or
+    place it names after it ("any pain at night? - no" against "rates his pain 6/10"), where
+    the output names neither: the input leaves the finding open elsewhere. An output that
+    names the same site, or narrows the word itself, is compared as before."""
+    ctx = view.context
+    assert ctx is not None
+    k = bisect.bisect_left(ctx.tokens, mention.start, key=lambda t: t.start)
+    before = ctx.tokens[k - 1] if k > 0 else None
+    if (
+        before is not None
+        and before.sentence == mention.sentence
+        and before.end >= mention.start - 1
+        and before.text.rstrip("s") in ANATOMY
+    ):
+        return not _near(view.output, tok, frozenset({before.stem}))
+    return (
+        _NARROWED_AFTER.match(ctx.text, mention.end) is not None
+        and _NARROWED_AFTER.match(view.output.text, tok.end) is None
+    )
 
 
 def _near(doc: AnalyzedText, mention: Token, stems: frozenset[str], reach: int = 8) -> bool:
