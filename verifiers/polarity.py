@@ -1586,8 +1586,32 @@ _CLINICIANS = frozenset({"doctor", "dr", "physician", "provider", "clinician", "
 
 
 def _judgement(view: CaseDoc, spans: list[tuple[int, int]], tok: Token) -> bool:
-    """Whether ``tok`` lies under an Assessment/Impression/Plan header: a clinical judgement."""
-    return any(start <= tok.start < end for start, end in spans)
+    """Whether ``tok`` lies under an Assessment/Impression/Plan header, or heads an item of an
+    output that is a numbered problem list ("1. Infection. 2. Pelvic pain."): a clinical
+    judgement."""
+    return any(start <= tok.start < end for start, end in spans) or problem_list_item(
+        view.output.text, tok.start
+    )
+
+
+# an output that is a numbered list from its first word ("1.  Infection. 2.  Pelvic pain."), as
+# an Assessment section written without its header is
+_NUMBERED_LIST = re.compile(r"\s*1[.)]\s+\S[^\n]*?\s2[.)]\s+\S", re.DOTALL)
+_ITEM_MARK = re.compile(r"(?:^|\s)\d{1,2}[.)]\s+")
+_ITEM_HEAD_CHARS = 60  # the item's head: what it names, not the story told after it
+
+
+def problem_list_item(text: str, offset: int) -> bool:
+    """Whether ``offset`` lies in the head of an item of a numbered problem list: the output
+    opens "1. ..." and goes on to "2. ...", and the word is within the item's first words,
+    before any sentence of its own ("1. Pneumonia. He has had recurrent episodes ...")."""
+    if _NUMBERED_LIST.match(text) is None:
+        return False
+    marks = [m.end() for m in _ITEM_MARK.finditer(text, 0, offset + 1) if m.end() <= offset]
+    if not marks:
+        return False
+    head = text[marks[-1] : offset]
+    return len(head) <= _ITEM_HEAD_CHARS and ". " not in head
 
 
 # words that give a current condition as the patient's standing history ("established RA")
