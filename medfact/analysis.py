@@ -2268,7 +2268,11 @@ _POINTING_WORDS = 8  # a question that points back is short ("Have you had thoug
 # a word said: a turn of "...", "…" or "[pause]" alone is a silence
 _WORD = re.compile(r"(?<![\[(])\b[A-Za-z0-9]+\b(?![\])])")
 _DISMAY = re.compile(r"(?:oh|ah|uh)\s*,?\s*no\b(?!\s*,?\s*(?:i|it|not|never|he|she)\b)", re.I)
-_FILLERS = re.compile(r"^(?:(?:actually|well|um+|erm|er|oh|hmm|so|ah)\b[\s,.\u2026]*)+")
+# words before an answer that say nothing of it ("Well, no.", "Luckily, no.", "Sadly, yes.")
+_FILLERS = re.compile(
+    r"^(?:(?:actually|well|um+|erm|er|oh|hmm|so|ah|luckily|thankfully|fortunately|happily"
+    r"|unfortunately|sadly)\b[\s,.\u2026]*)+"
+)
 # a late answer that points back to a question instead of naming it ("going back to your
 # question, it was pinkish yesterday")
 _BACK_TO_QUESTION = re.compile(
