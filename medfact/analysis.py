@@ -1553,7 +1553,10 @@ class Analyzer:
                 )
                 continue
             j, words_left, fillers_left = i + 1, 3, 3
-            while j < len(toks) and words_left > 0:
+            # the part is looked for within the side's clause: "knees bilaterally, h/o retinal
+            # tear" gives the side to the knees before it, not to the eye after the comma
+            reach = _clause_reach(doc.text, toks, i)
+            while j < reach and words_left > 0:
                 word = toks[j].text
                 after = toks[j + 1].text if j + 1 < len(toks) else ""
                 # "the right one", "the left is the one that locks": the part named before
@@ -1628,6 +1631,18 @@ def _delayed_answer(
     if any(sents[k].text.rstrip().endswith("?") for k in explained):
         return None
     return turns[t + 3]
+
+
+_SIDE_CLAUSE_GAP = re.compile(r"[,;:.]")
+
+
+def _clause_reach(text: str, toks: list[Token], i: int) -> int:
+    """The index of the first token after ``toks[i]`` that a comma, a semicolon, a colon or a
+    stop sets apart from it (or the end): the side word's own clause."""
+    for j in range(i + 1, min(len(toks), i + 8)):
+        if _SIDE_CLAUSE_GAP.search(text, toks[j - 1].end, toks[j].start):
+            return j
+    return len(toks)
 
 
 # a question that names only a side of the part talked about ("And the right one?", "What
