@@ -923,7 +923,7 @@ _NOT_GIVEN = re.compile(
 )
 
 
-_TOLERATED = re.compile(r"\btolerat\w*", re.IGNORECASE)
+_TOLERATED = re.compile(r"\b(?:in)?tolera[nt]\w*", re.IGNORECASE)  # "an intolerance to omeprazole"
 
 
 # words after which a negation no longer reaches: a contrast ("no fever, just some chills"), or a
@@ -1268,7 +1268,8 @@ _PRESSURE_MEASURES = frozenset(
 _PARENTHESIS = re.compile(r"\([^()]*\)")
 _STOPPED = re.compile(
     r"\b(?:stopped|discontinued|ceased|held|withdrawn|taken off|came off|switched|completed|"
-    r"finished)\b",  # "completed the prednisone taper last week"
+    r"finished|discontinuation|cessation|stopping)\b",  # "completed the prednisone taper",
+    # "better since discontinuation of sertraline"
     re.I,
 )
 # an order to stop the drug that follows ("stop oral ibuprofen", "discontinue the metformin"),
