@@ -2724,11 +2724,13 @@ _CORRECTION = re.compile(
 )
 
 
-# a question the text reports asking ("When asked about daytime fatigue, she ...", "questioned
-# regarding chest pain"): what it asks about is neither affirmed nor denied by the asking
+# a question the text reports being put to the patient ("When asked about daytime fatigue, she
+# ...", "was questioned regarding chest pain"): what it asks about is neither affirmed nor
+# denied by the asking. The patient's own asking ("had asked about diazepam for anxiety") is a
+# request, and its words stand as they are.
 _REPORTED_QUESTION = re.compile(
-    r"\b(?:asked|questioned|queried|inquired|enquired)\s+(?:\w+\s+)?"
-    r"(?:about|regarding|concerning|whether|if)\b",
+    r"\b(?:when|was|were|is|are|being|if|on|upon)\s+(?:specifically\s+|directly\s+)?"
+    r"(?:asked|questioned|queried)\s+(?:\w+\s+)?(?:about|regarding|concerning|whether|if)\b",
     re.IGNORECASE,
 )
 _QUESTION_ENDS = re.compile(
@@ -2743,7 +2745,7 @@ def _reported_questions(doc: AnalyzedText) -> None:
     question's are: the answer the text goes on to give, not the asking, says whether they are
     there ("When asked about night sweats, he denied them")."""
     lowered = doc.text.lower()
-    if not any(stem in lowered for stem in ("ask", "question", "quer", "quir")):
+    if not any(stem in lowered for stem in ("ask", "question", "quer")):
         return  # most texts report no question: no pattern is run
     for match in _REPORTED_QUESTION.finditer(doc.text):
         end = _QUESTION_ENDS.search(doc.text, match.end())

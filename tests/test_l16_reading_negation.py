@@ -143,3 +143,15 @@ def test_the_denied_site_named_in_the_output_is_still_contradicted() -> None:
     context = "Doctor: Any lip or tongue swelling? Patient: No."
     output = "Tongue swelling noted after the sting."
     assert any("'swelling'" in m for m in _flips(output, context))
+
+
+def test_no_finding_at_all_is_no_narrowed_denial() -> None:
+    # "at all" narrows nothing: the denial is of every pain
+    assert any("'pain'" in m for m in _flips("She reports pain.", "Patient: No pain at all."))
+
+
+def test_the_patients_own_asking_is_no_reported_question() -> None:
+    # "she had asked about X for Y": a request; the indication is hers
+    doc = analysed("She had asked about zopiclone for her insomnia.", "P: hi")
+    polarity = {t.text: t.polarity for t in doc.output.tokens}
+    assert polarity["insomnia"] == "affirmed"

@@ -1038,6 +1038,8 @@ def _names_kind(tokens: list[Token], i: int, head: str | None) -> bool:
     return (
         head is not None
         and not head.startswith(FINDING_STEMS + _MEASURES)
+        # a finding's own word before a noun is the finding ("blanching spots")
+        and not tokens[i].stem.startswith(FINDING_STEMS)
         and tokens[i].text.rstrip("s") not in ANATOMY
         and i + 1 < len(tokens)
         and tokens[i + 1].text not in _FRAMES
@@ -1489,7 +1491,9 @@ _SIDES = frozenset({"left", "right", "bilateral", "bilaterally"})
 # what narrows a denied finding to a time or a place right after it ("pain at night", "pain
 # at rest", "swelling in the ankles"); a clause ("falls when you get up at night? - no") is
 # read as before, its no denying them all (tests/test_l14_polarity.py)
-_NARROWED_AFTER = re.compile(r"[ \t]+(?:at(?![ \t]+\d)|in[ \t]+the)\b", re.IGNORECASE)
+_NARROWED_AFTER = re.compile(
+    r"[ \t]+(?:at(?![ \t]+(?:\d|all\b))|in[ \t]+the)\b", re.IGNORECASE
+)  # "no pain at all" denies it all
 
 
 def _denied_narrowly(view: CaseDoc, tok: Token, mention: Token) -> bool:
