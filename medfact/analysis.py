@@ -834,6 +834,7 @@ class Analyzer:
         _score_asked(doc)
         _unit_asked(doc)
         _retracted_values(doc)
+        _reported_questions(doc)
         doc.is_dialogue = sum(s is not None for s in speakers) >= 2
         if doc.is_dialogue and doc.quantities:
             _corrected_by_another(doc)
@@ -1025,10 +1026,11 @@ class Analyzer:
             if (
                 w in _DENYING_VALUES
                 and i > 0
-                and ":" in gaps[i]
+                and (":" in gaps[i] or _field_after_separator(gaps, i, len(toks)))
                 and (i + 1 == len(toks) or _OPENS_CLAUSE.search(gaps[i + 1]))
             ):
-                # "Smoking: never.", "Alcohol: none": a field whose value denies its label
+                # "Smoking: never.", "Alcohol: none", "Alcohol use, denies.", "Drugs - nil.": a
+                # field whose value, closing its clause, denies its label
                 for j in range(i - 1, max(-1, i - 4), -1):
                     if toks[j].polarity == AFFIRMED:
                         toks[j].polarity, toks[j].trigger = NEGATED, toks[i].start
@@ -1551,7 +1553,10 @@ class Analyzer:
                 )
                 continue
             j, words_left, fillers_left = i + 1, 3, 3
-            while j < len(toks) and words_left > 0:
+            # the part is looked for within the side's clause: "knees bilaterally, h/o retinal
+            # tear" gives the side to the knees before it, not to the eye after the comma
+            reach = _clause_reach(doc.text, toks, i)
+            while j < reach and words_left > 0:
                 word = toks[j].text
                 after = toks[j + 1].text if j + 1 < len(toks) else ""
                 # "the right one", "the left is the one that locks": the part named before
@@ -1626,6 +1631,18 @@ def _delayed_answer(
     if any(sents[k].text.rstrip().endswith("?") for k in explained):
         return None
     return turns[t + 3]
+
+
+_SIDE_CLAUSE_GAP = re.compile(r"[,;:.]")
+
+
+def _clause_reach(text: str, toks: list[Token], i: int) -> int:
+    """The index of the first token after ``toks[i]`` that a comma, a semicolon, a colon or a
+    stop sets apart from it (or the end): the side word's own clause."""
+    for j in range(i + 1, min(len(toks), i + 8)):
+        if _SIDE_CLAUSE_GAP.search(text, toks[j - 1].end, toks[j].start):
+            return j
+    return len(toks)
 
 
 # a question that names only a side of the part talked about ("And the right one?", "What
@@ -2231,6 +2248,31 @@ _STATES = frozenset(
 _CLAUSE_OPENING_NEGATIONS = frozenset({"absent", "nil"})
 # a field's value that denies the field's label ("Smoking: never", "Alcohol: none")
 _DENYING_VALUES = frozenset({"never", "none", "nil", "no", "negative", "denies", "denied"})
+# what sets a field's value apart from its label where no colon does: a comma or a spaced
+# dash; the value closes its sentence, and the label opens one
+_FIELD_GAP = re.compile(r"^\s*(?:,|[-\u2013]\s)\s*$")
+_VALUE_CLOSES = re.compile(r"^\s*[.;!\n]")
+_LABEL_OPENS = re.compile(r"[.;!?\n]\s*$")
+_LABEL_WORDS = 3  # "Alcohol use, denies.": a label of at most this many words
+
+
+def _field_after_separator(gaps: list[str], i: int, n: int) -> bool:
+    """Whether word ``i`` is a field's value set apart by a comma or a spaced dash ("Alcohol
+    use, denies.", "Fever - denied."): it closes its sentence, and the words before it back to
+    the separator's sentence opening are a short label, not the last item of a list
+    ("brachioradialis, reflexes bilaterally, negative")."""
+    if _FIELD_GAP.match(gaps[i]) is None:
+        return False
+    if i + 1 < n and _VALUE_CLOSES.match(gaps[i + 1]) is None:
+        return False  # "fall at home, no #.": something the words do not show follows
+    for j in range(i - 1, max(-1, i - 1 - _LABEL_WORDS), -1):
+        if j == 0 or _LABEL_OPENS.search(gaps[j]):
+            return True
+        if _OPENS_CLAUSE.search(gaps[j]):
+            return False
+    return False
+
+
 # a question that points back to the statement before it ("Have you had thoughts like that?")
 # ("anything like that?" closes a list of its own: it points back to nothing)
 _POINTS_BACK = re.compile(
@@ -2241,7 +2283,11 @@ _POINTING_WORDS = 8  # a question that points back is short ("Have you had thoug
 # a word said: a turn of "...", "…" or "[pause]" alone is a silence
 _WORD = re.compile(r"(?<![\[(])\b[A-Za-z0-9]+\b(?![\])])")
 _DISMAY = re.compile(r"(?:oh|ah|uh)\s*,?\s*no\b(?!\s*,?\s*(?:i|it|not|never|he|she)\b)", re.I)
-_FILLERS = re.compile(r"^(?:(?:actually|well|um+|erm|er|oh|hmm|so|ah)\b[\s,.\u2026]*)+")
+# words before an answer that say nothing of it ("Well, no.", "Luckily, no.", "Sadly, yes.")
+_FILLERS = re.compile(
+    r"^(?:(?:actually|well|um+|erm|er|oh|hmm|so|ah|luckily|thankfully|fortunately|happily"
+    r"|unfortunately|sadly)\b[\s,.\u2026]*)+"
+)
 # a late answer that points back to a question instead of naming it ("going back to your
 # question, it was pinkish yesterday")
 _BACK_TO_QUESTION = re.compile(
@@ -2676,6 +2722,36 @@ _CORRECTION = re.compile(
     r"(yes|yeah|no)\b",
     re.IGNORECASE,
 )
+
+
+# a question the text reports being put to the patient ("When asked about daytime fatigue, she
+# ...", "was questioned regarding chest pain"): what it asks about is neither affirmed nor
+# denied by the asking. The patient's own asking ("had asked about diazepam for anxiety") is a
+# request, and its words stand as they are.
+_REPORTED_QUESTION = re.compile(
+    r"\b(?:when|was|were|is|are|being|if|on|upon)\s+(?:specifically\s+|directly\s+)?"
+    r"(?:asked|questioned|queried)\s+(?:\w+\s+)?(?:about|regarding|concerning|whether|if)\b",
+    re.IGNORECASE,
+)
+_QUESTION_ENDS = re.compile(
+    r"[,.;:?!\n]|\s(?:and|but)\s+(?:he|she|they|the\s+patient|said|says|reports?|reported"
+    r"|denie[sd]|den(?:y|ying)|admit\w*|states?|stated)\b",
+    re.IGNORECASE,
+)
+
+
+def _reported_questions(doc: AnalyzedText) -> None:
+    """The words a reported question asks about, up to the end of its clause, are asked, as a
+    question's are: the answer the text goes on to give, not the asking, says whether they are
+    there ("When asked about night sweats, he denied them")."""
+    lowered = doc.text.lower()
+    if not any(stem in lowered for stem in ("ask", "question", "quer")):
+        return  # most texts report no question: no pattern is run
+    for match in _REPORTED_QUESTION.finditer(doc.text):
+        end = _QUESTION_ENDS.search(doc.text, match.end())
+        for tok in doc.tokens_in(match.end(), end.start() if end else len(doc.text)):
+            if tok.polarity in (AFFIRMED, UNCERTAIN):
+                tok.polarity = ASKED
 
 
 def _retracted_values(doc: AnalyzedText) -> None:

@@ -1730,6 +1730,8 @@ def differences(
             if fact.when:
                 # "the bedtime insulin yesterday" is not "no insulin this morning"
                 rivals = [g for g in rivals if not g.when or bool(g.when & fact.when)]
+            if fact.kind == "polarity" and fact.value == AFFIRMED:
+                rivals = [g for g in rivals if not _narrower_denial(fact, g)]
         else:
             rivals = [g for g in by_kind[fact.kind] if _keys_match(fact, g)]
         if fact.kind in ("part", "drug") and any(
@@ -1771,6 +1773,17 @@ def differences(
         if rivals and not any(_agree(fact, g) for g in rivals):
             out.append(Difference(fact, rivals[0]))
     return _one_per_span(out)
+
+
+def _narrower_denial(fact: Fact, given: Fact) -> bool:
+    """Whether the window denies only a narrower finding than the claim affirms: one of a kind
+    or at a site ("no tongue swelling") or at a time ("any pain at night? - no") that the
+    claim's bare word ("swelling of the hand", "rates his pain 6/10") does not name. A denial
+    of a kind leaves the finding open elsewhere; the reverse, a bare denial against a finding
+    of a kind ("no pain" against "knee pain"), is still a difference."""
+    return given.value == NEGATED and (
+        (bool(given.modifier) and not fact.modifier) or (bool(given.when) and not fact.when)
+    )
 
 
 def _side_said_of(fact: Fact, by_kind: dict[str, list[Fact]], claim: frozenset[str]) -> bool:

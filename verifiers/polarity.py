@@ -508,6 +508,9 @@ class NegationRule(Rule):
                 # "Isotretinoin NOT started": an action, temporal.v1's to compare; "tolerates
                 # penicillin": an allergy's business, not whether the drug is taken
                 continue
+            # "no pulmonary limitations", "short periods": the word names the kind of what follows
+            # it, and is compared only with mentions naming the same thing
+            named_kind = tok.start not in drug_starts and _names_kind(out_tokens, i, head)
             # "carboplatin reaction": a drug's own, not the "no reaction" of another drug
             drug_mod = i > 0 and out_tokens[i - 1].start in drug_starts
             # "chest pressure" is felt; "blood pressure" is measured
@@ -526,6 +529,7 @@ class NegationRule(Rule):
                 and (not drug_mod or mod == m_mod)
                 and not (feeling_pressure and m_mod in _PRESSURE_MEASURES)
                 and (head is None or m_head is None or head == m_head or m.text != tok.text)
+                and not (named_kind and m_head is not None and m_head != head)
                 and (head is None or not head.startswith(_COMPOUND) or head == m_head)
                 and (qualifier is None or _near(ctx, m, qualifier))
                 and not (
@@ -536,6 +540,12 @@ class NegationRule(Rule):
                     and m_mod != mod
                     and m.polarity == NEGATED
                     and _PLACED_AFTER.match(ctx.text, m.end) is not None
+                )
+                and not (
+                    tok.polarity == AFFIRMED
+                    and m.polarity == NEGATED
+                    and mod is None
+                    and _denied_narrowly(view, tok, m)
                 )
             ]
             key = (tok.sentence, "")
@@ -913,7 +923,7 @@ _NOT_GIVEN = re.compile(
 )
 
 
-_TOLERATED = re.compile(r"\btolerat\w*", re.IGNORECASE)
+_TOLERATED = re.compile(r"\b(?:in)?tolera[nt]\w*", re.IGNORECASE)  # "an intolerance to omeprazole"
 
 
 # words after which a negation no longer reaches: a contrast ("no fever, just some chills"), or a
@@ -1016,6 +1026,26 @@ def _modifies_finding(tokens: list[Token], i: int) -> bool:
         head is not None
         and head.startswith(FINDING_STEMS + _MEASURES)
         and tokens[i].text.rstrip("s") not in ANATOMY
+    )
+
+
+def _names_kind(tokens: list[Token], i: int, head: str | None) -> bool:
+    """Whether ``tokens[i]`` only names the kind of a word right after it that is no finding
+    ("pulmonary limitations", "cardiac enzyme", "urinary stream", "cough medicine"): what is
+    said of the phrase is said of its head, so an input mention of the word before another head
+    ("the Pulmonary Medicine Clinic") is another thing. A site ("chest" of "chest pain") and a
+    finding before a finding ("nausea vomiting", an unpunctuated list) are read as before."""
+    return (
+        head is not None
+        and not head.startswith(FINDING_STEMS + _MEASURES)
+        # a finding's own word before a noun is the finding ("blanching spots")
+        and not tokens[i].stem.startswith(FINDING_STEMS)
+        and tokens[i].text.rstrip("s") not in ANATOMY
+        and i + 1 < len(tokens)
+        and tokens[i + 1].text not in _FRAMES
+        # the head ends the phrase: in "tender anterior nodes" the word after is another
+        # adjective of the same noun, not what the word is a kind of
+        and _head(tokens, i + 1) is None
     )
 
 
@@ -1240,7 +1270,8 @@ _PRESSURE_MEASURES = frozenset(
 _PARENTHESIS = re.compile(r"\([^()]*\)")
 _STOPPED = re.compile(
     r"\b(?:stopped|discontinued|ceased|held|withdrawn|taken off|came off|switched|completed|"
-    r"finished)\b",  # "completed the prednisone taper last week"
+    r"finished|discontinuation|cessation|stopping)\b",  # "completed the prednisone taper",
+    # "better since discontinuation of sertraline"
     re.I,
 )
 # an order to stop the drug that follows ("stop oral ibuprofen", "discontinue the metformin"),
@@ -1457,6 +1488,37 @@ _QUALIFIER_WORDS = 6
 _SIDES = frozenset({"left", "right", "bilateral", "bilaterally"})
 
 
+# what narrows a denied finding to a time or a place right after it ("pain at night", "pain
+# at rest", "swelling in the ankles"); a clause ("falls when you get up at night? - no") is
+# read as before, its no denying them all (tests/test_l14_polarity.py)
+_NARROWED_AFTER = re.compile(
+    r"[ \t]+(?:at(?![ \t]+(?:\d|all\b))|in[ \t]+the)\b", re.IGNORECASE
+)  # "no pain at all" denies it all
+
+
+def _denied_narrowly(view: CaseDoc, tok: Token, mention: Token) -> bool:
+    """Whether the input denies the output's bare, affirmed word only at a site it names
+    before it ("no tongue swelling" against "swelling of the left hand") or only at a time or
+    place it names after it ("any pain at night? - no" against "rates his pain 6/10"), where
+    the output names neither: the input leaves the finding open elsewhere. An output that
+    names the same site, or narrows the word itself, is compared as before."""
+    ctx = view.context
+    assert ctx is not None
+    k = bisect.bisect_left(ctx.tokens, mention.start, key=lambda t: t.start)
+    before = ctx.tokens[k - 1] if k > 0 else None
+    if (
+        before is not None
+        and before.sentence == mention.sentence
+        and before.end >= mention.start - 1
+        and before.text.rstrip("s") in ANATOMY
+    ):
+        return not _near(view.output, tok, frozenset({before.stem}))
+    return (
+        _NARROWED_AFTER.match(ctx.text, mention.end) is not None
+        and _NARROWED_AFTER.match(view.output.text, tok.end) is None
+    )
+
+
 def _near(doc: AnalyzedText, mention: Token, stems: frozenset[str], reach: int = 8) -> bool:
     """Whether all ``stems`` are among the ``reach`` words on either side of ``mention`` in its
     sentence: the input speaks of the finding where the output denies it."""
@@ -1529,8 +1591,32 @@ _CLINICIANS = frozenset({"doctor", "dr", "physician", "provider", "clinician", "
 
 
 def _judgement(view: CaseDoc, spans: list[tuple[int, int]], tok: Token) -> bool:
-    """Whether ``tok`` lies under an Assessment/Impression/Plan header: a clinical judgement."""
-    return any(start <= tok.start < end for start, end in spans)
+    """Whether ``tok`` lies under an Assessment/Impression/Plan header, or heads an item of an
+    output that is a numbered problem list ("1. Infection. 2. Pelvic pain."): a clinical
+    judgement."""
+    return any(start <= tok.start < end for start, end in spans) or problem_list_item(
+        view.output.text, tok.start
+    )
+
+
+# an output that is a numbered list from its first word ("1.  Infection. 2.  Pelvic pain."), as
+# an Assessment section written without its header is
+_NUMBERED_LIST = re.compile(r"\s*1[.)]\s+\S[^\n]*?\s2[.)]\s+\S", re.DOTALL)
+_ITEM_MARK = re.compile(r"(?:^|\s)\d{1,2}[.)]\s+")
+_ITEM_HEAD_CHARS = 60  # the item's head: what it names, not the story told after it
+
+
+def problem_list_item(text: str, offset: int) -> bool:
+    """Whether ``offset`` lies in the head of an item of a numbered problem list: the output
+    opens "1. ..." and goes on to "2. ...", and the word is within the item's first words,
+    before any sentence of its own ("1. Pneumonia. He has had recurrent episodes ...")."""
+    if _NUMBERED_LIST.match(text) is None:
+        return False
+    marks = [m.end() for m in _ITEM_MARK.finditer(text, 0, offset + 1) if m.end() <= offset]
+    if not marks:
+        return False
+    head = text[marks[-1] : offset]
+    return len(head) <= _ITEM_HEAD_CHARS and ". " not in head
 
 
 # words that give a current condition as the patient's standing history ("established RA")
