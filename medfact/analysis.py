@@ -1269,6 +1269,7 @@ class Analyzer:
                                 tok.polarity = AFFIRMED
                     continue
                 polarity = ASKED
+                fine = False  # "Any shortness of breath? - She is breathing fine."
                 # Only a bare yes/no answers the question; a longer answer speaks for itself.
                 if answered and reply is not None and _is_bare_no(reply):
                     polarity = NEGATED
@@ -1279,6 +1280,9 @@ class Analyzer:
                         len(reply_turn[1]) > 1 and _item_by_item(sent.text, reply)
                     ):
                         polarity = AFFIRMED
+                    elif _fine_state(reply) and _asks_of_a_problem(toks):
+                        polarity = NEGATED
+                        fine = True
                 alternative = " or " in sent.text.lower() and polarity != NEGATED
                 if (alternative or polarity != AFFIRMED) and not (
                     polarity == ASKED and answered and _ASKS_OF_SIDE.match(sent.text)
@@ -1290,7 +1294,7 @@ class Analyzer:
                 # "Drinking or smoking? - No, I never smoked; I take two drinks a day."
                 said = (
                     {t.stem for t in by_sentence.get(sents[reply_turn[1][0]].index, [])}
-                    if answered and reply_turn is not None and polarity == NEGATED
+                    if answered and reply_turn is not None and polarity == NEGATED and not fine
                     else set()
                 )
                 # "How is your appetite, are you having a proper diet? - No.": the no answers
@@ -2507,6 +2511,15 @@ def _answers(i: int, gaps: list[str], words: list[str]) -> bool:
 _ANSWER_LEAD_INS = frozenset({"me", "um", "uh", "erm", "er", "well", "oh", "honestly", "myself"})
 
 
+def _trailing_otherwise(k: int, gaps: list[str], words: list[str]) -> bool:
+    """An "otherwise" that closes the words it follows, with a comma after it ("no chronic
+    health problems otherwise, fevers, chills"): an adverb of the denial, whose list goes on;
+    "no fever, otherwise well" (a clause it opens) still ends the scope."""
+    if words[k] != "otherwise" or k + 1 >= len(words) or k == 0:
+        return False
+    return not gaps[k].strip() and gaps[k + 1].strip() == ","
+
+
 def _stops(
     terminators: list[tuple[int, int]],
     gaps: list[str],
@@ -2516,7 +2529,7 @@ def _stops(
     """Token indices a scope cannot reach: where a terminator phrase starts, and the first token
     after a ";" (the tokenizer drops punctuation, so the gap between tokens is read).
     ``joined``: the gaps joined, where the caller has them."""
-    stops = {a for a, _ in terminators}
+    stops = {a for a, _ in terminators if not _trailing_otherwise(a, gaps, words)}
     joined = "".join(gaps) if joined is None else joined
     if ";" in joined or "(" in joined or any(a in joined for a in _ARROWS):
         # most sentences have none: the gaps are not read then
@@ -3229,6 +3242,34 @@ _COMPARED_ANSWER = re.compile(
     r"(?:than|from|to)\b",
     re.IGNORECASE,
 )
+
+
+# a reply that gives a person or a body part in a good state, whole ("She is breathing fine.",
+# "They're in great shape.", "I'm sleeping well."): the subject is named, so "It's okay" (a
+# bearable pain) is none, and a state narrowed ("fine now", "fine but ...") is none either
+_FINE_STATE = re.compile(
+    r"(?:i|i'm|i am|we|we're|we are|s?he|s?he's|s?he is|they|they're|they are|"
+    r"(?:my|her|his|their)\s+[a-z]+(?:'s|\s+(?:is|are))?)\s+"
+    r"(?:(?:is|are|am|has been|have been|seems?|feels?)\s+)?(?:[a-z]+ing\s+)?"
+    r"(?:just\s+|perfectly\s+|really\s+|totally\s+|absolutely\s+)?"
+    r"(?:fine|well|great|good|normal|all right|alright|in (?:great|good|perfect|fine) shape)"
+    r"\s*(?:[.!]|$)"
+)
+# words of a question that ask how well something is, which a good state answers yes to
+_WELLNESS_WORDS = frozenset(terms.WELLNESS_QUESTION_WORDS)
+
+
+def _fine_state(answer: str) -> bool:
+    """Whether a reply's first sentence is a person or a body part in a good state, and
+    nothing more ("She is breathing fine."): it denies the problem a question asked about."""
+    first = re.split(r"(?<=[.!?;])\s", answer.strip(), maxsplit=1)[0]
+    return _FINE_STATE.fullmatch(first) is not None
+
+
+def _asks_of_a_problem(toks: list[Token]) -> bool:
+    """Whether a question asks whether something is there ("Any shortness of breath?"), not how
+    well something is ("Are you feeling well?", "How is your breathing?")."""
+    return not any(t.text in _WELLNESS_WORDS for t in toks)
 
 
 def _is_bare_no(answer: str) -> bool:

@@ -244,6 +244,8 @@ def same_value(a: Quantity, b: Quantity, a_text: str = "", b_text: str = "") -> 
         # degrees on two scales: 38 C is 100.4 F (an offset, no factor)
         c, f = (a, b) if a.unit == "c" else (b, a)
         return abs(c.value - (f.value - 32) * 5 / 9) <= 0.15
+    if _weeks_as_months(a, b):
+        return True
     if a.unit_class == b.unit_class and a.unit_class not in ("units", "count"):
         base_a, base_b = a.base_value(), b.base_value()
         # a body weight or length converted between systems is rounded ("3.5 pounds" is
@@ -251,6 +253,25 @@ def same_value(a: Quantity, b: Quantity, a_text: str = "", b_text: str = "") -> 
         share = 0.07 if a.unit_class in ("weight", "length") else 0.02
         return abs(base_a - base_b) <= share * max(abs(base_a), abs(base_b))
     return False
+
+
+def _weeks_as_months(a: Quantity, b: Quantity) -> bool:
+    """Weeks told as whole months ("twenty weeks" pregnant written "5 months"): a month is no
+    whole number of weeks, so a count of weeks in months is rounded; it holds within half a
+    month ("twenty weeks" is no "4 months")."""
+    if a.unit_class != "time" or b.unit_class != "time" or {a.unit, b.unit} != {"wk", "mo"}:
+        return False
+    months, weeks = (a, b) if a.unit == "mo" else (b, a)
+    if not months.value.is_integer():
+        return False
+    return abs(months.base_value() - weeks.base_value()) < 0.5 * UNIT_FACTORS["mo"]
+
+
+def _calendar_year(q: Quantity, text: str) -> bool:
+    """A bare number written as a year of this or the last century ("in 2005")."""
+    if q.unit is not None or q.second is not None or not 1900 <= q.value <= 2100:
+        return False
+    return re.fullmatch(r"(?:19|20)\d\d", text[q.start : q.end]) is not None
 
 
 def _bare_repeats(q: Quantity, matched: list[Quantity], theirs: list[Quantity]) -> bool:
@@ -1307,6 +1328,8 @@ class NumbersRule(Rule):
                 continue
             if q.unit_class is not None and c.unit_class != q.unit_class:
                 continue
+            if _calendar_year(q, out.text) != _calendar_year(c, ctx.text):
+                continue  # "in 2005" dates an event; it is no count ("four" surgeries)
             if q.unit_class == "ratio" and _ratio_kind(q) != _ratio_kind(c):
                 continue  # a pain score of 5/10 is no blood pressure and no strength of 5/5
             if c.unit_class == "age" and _SOMEONE_ELSES.search(

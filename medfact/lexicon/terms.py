@@ -24,6 +24,7 @@ SCOPE_TERMINATORS: tuple[str, ...] = word_tuple("negation.toml", "scope_terminat
 NEGATIVE_ANSWERS: tuple[str, ...] = word_tuple("negation.toml", "negative_answers")
 POSITIVE_ANSWERS: tuple[str, ...] = word_tuple("negation.toml", "positive_answers")
 LEADING_NEGATIVE_ANSWERS: tuple[str, ...] = word_tuple("negation.toml", "leading_negative_answers")
+WELLNESS_QUESTION_WORDS: tuple[str, ...] = word_tuple("negation.toml", "wellness_question_words")
 UNCERTAINTY_POST: tuple[str, ...] = word_tuple("negation.toml", "uncertainty_post")
 PSEUDO_NEGATIONS: tuple[str, ...] = word_tuple("negation.toml", "pseudo_negations")
 NON_NAMES: frozenset[str] = word_set("negation.toml", "non_names")
