@@ -1329,7 +1329,8 @@ def _date_of(
 # "uPCR repeated", "Has had L arthroscopic repair"
 _DONE_CLAIM = fast_compile(
     r"(?<!not )(?<!not yet )(?<!yet to be )(?<!to be )"  # "(not yet done)": not a claim
-    r"\b(?:done|taken|repeated|performed|completed|carried out)\b(?!\s+(?:by|on|at|in|for)\b)"
+    r"\b(?:done|taken|(?<!the )(?<!for )(?<!of )(?<!with )(?<!his )(?<!her )(?<!their )repeated"
+    r"|performed|completed|carried out)\b(?!\s+(?:by|on|at|in|for)\b)"
     r"|\b(?:has|have)\s+had\b|\bunderwent\b",
     re.IGNORECASE,
 )
@@ -1447,7 +1448,8 @@ _CURRENT_CLAIM = re.compile(
 )
 _CURRENT_STOP = _TEST_STOP | {"daily", "use", "uses", "using", "on", "taking", "being", "dressed"}
 _CURRENT_STOP |= {"treated", "managed", "reviewed", "has", "having", "still", "ongoing"}
-# the input's words that a thing is over, and that it goes on
+# the input's words that a thing is over, and that it goes on ("right now I can't work because
+# of this disability, but I used to ...": the sentence tells of now, too)
 _OVER = re.compile(
     r"\b(?:finished|completed|stopped|discontinued|ceased|quit|gave up|given up|abstinent|"
     r"healed|resolved|no longer|ex-\w+|until\s+(?:\d{4}|last)|used to)\b"
@@ -1456,7 +1458,8 @@ _OVER = re.compile(
     re.IGNORECASE,
 )
 _GOES_ON = re.compile(
-    r"\b(?:currently|ongoing|still|continu\w*|at the moment|remains?|now on|taking)\b",
+    r"\b(?:currently|ongoing|still|continu\w*|at the moment|remains?|now on|taking|right now|"
+    r"at present|presently|these days|nowadays)\b",
     re.IGNORECASE,
 )
 
