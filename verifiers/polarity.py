@@ -1634,6 +1634,29 @@ def _names_relative(doc: AnalyzedText, sentence: int) -> bool:
     return any(t.scope == FAMILY or is_relative(t.text) for t in doc.sentence_tokens(sentence))
 
 
+# a person left unnamed ("I know someone had heart disease, and another person had heart
+# failure"): in an input that tells of the family, one of the family, not the patient
+_SOMEONE = frozenset({"someone", "somebody", "anyone", "anybody"})
+
+
+_SPEAKER_SELF = frozenset({"i", "me", "my", "myself", "i've", "i'm"})
+
+
+def _said_of_someone(doc: AnalyzedText, tok: Token) -> bool:
+    """Whether the person nearest before ``tok`` in its sentence is one left unnamed
+    ("someone had angina", "another person had a stroke"), not the speaker ("I had angina")."""
+    before = [t for t in doc.sentence_tokens(tok.sentence) if t.start < tok.start]
+    for k in range(len(before) - 1, -1, -1):
+        word = before[k].text
+        if word in _SPEAKER_SELF:
+            return False
+        if word in _SOMEONE or (
+            word == "person" and k > 0 and before[k - 1].text in ("another", "other")
+        ):
+            return True
+    return False
+
+
 @once_per_text
 def _procedure_starts(doc: AnalyzedText) -> frozenset[int]:
     """The start offsets of the words of the procedures a text names ("surgery", "MRI")."""
@@ -1674,7 +1697,11 @@ def family_section(view: CaseDoc) -> bool:
         toks = ctx.tokens_in(m.start, m.end)
         if not toks or toks[0].polarity != AFFIRMED:
             continue
-        mine = toks[0].scope in (CURRENT, HISTORY) and not _names_relative(ctx, toks[0].sentence)
+        mine = (
+            toks[0].scope in (CURRENT, HISTORY)
+            and not _names_relative(ctx, toks[0].sentence)
+            and not _said_of_someone(ctx, toks[0])
+        )
         own[m.concept] = own.get(m.concept, False) or mine
     shared = {m.concept for m in concept_mentions(out.text, ("condition",)) if m.concept in own}
     return bool(shared) and not any(own.values())
