@@ -835,6 +835,7 @@ class Analyzer:
         _unit_asked(doc)
         _retracted_values(doc)
         _reported_questions(doc)
+        _denied_unlike_now(doc)
         doc.is_dialogue = sum(s is not None for s in speakers) >= 2
         if doc.is_dialogue and doc.quantities:
             _corrected_by_another(doc)
@@ -1273,7 +1274,9 @@ class Analyzer:
                 # Only a bare yes/no answers the question; a longer answer speaks for itself.
                 if answered and reply is not None and _is_bare_no(reply):
                     polarity = NEGATED
-                elif answered and (len(reply.split()) <= 5 or _BARE_ANSWER.match(reply)):
+                elif answered and (
+                    len(reply.split()) <= 5 or _BARE_ANSWER.match(reply) or _yes_clause(reply)
+                ):
                     if _is_bare_no(reply):
                         polarity = NEGATED
                     elif _says_yes(reply) and not (
@@ -1566,8 +1569,11 @@ class Analyzer:
                 # "the right one", "the left is the one that locks": the part named before
                 near = j <= i + 2 or (j == i + 3 and toks[i + 1].text in _COPULAS)
                 if referent and _bare(word) in _ANAPHORA and near and after != "of":
+                    # "my calf is bigger than the right one": the side the part is compared
+                    # with; the part itself is on the other side
+                    told = _OTHER_SIDE.get(side, side) if _compared_with(toks, i) else side
                     doc.sides.append(
-                        SideMention(side, referent, tok.start, toks[j].end, tok.sentence)
+                        SideMention(told, referent, tok.start, toks[j].end, tok.sentence)
                     )
                     break
                 if (
@@ -2753,6 +2759,31 @@ _QUESTION_ENDS = re.compile(
 )
 
 
+# a denial set against now ("no redness or swelling like I do now", "never had pain like it
+# is now"): what it denies is a past episode's, and now it is there
+_LIKE_NOW = re.compile(
+    r"\b(?:like|as)\s+(?:i|it|she|he|they|you|there)(?:'s|'re)?\s+(?:(?:do|does|have|has|am|is|are|"
+    r"get|gets|feel|feels)\s+)?(?:right\s+)?now\b",
+    re.IGNORECASE,
+)
+
+
+def _denied_unlike_now(doc: AnalyzedText) -> None:
+    """Words a denial reaches before a comparison with now ("No redness or swelling like I do
+    now."): the denial is of another time, and the comparison tells that they are there now."""
+    if "now" not in doc.text.lower():
+        return  # most texts compare nothing with now: no pattern is run
+    for match in _LIKE_NOW.finditer(doc.text):
+        toks = doc.tokens_in(max(0, match.start() - 120), match.start())
+        if not toks:
+            continue
+        here = doc.tokens_in(match.start(), match.end())
+        sentence = here[0].sentence if here else toks[-1].sentence
+        for tok in toks:
+            if tok.sentence == sentence and tok.polarity == NEGATED:
+                tok.polarity, tok.trigger = AFFIRMED, None
+
+
 def _reported_questions(doc: AnalyzedText) -> None:
     """The words a reported question asks about, up to the end of its clause, are asked, as a
     question's are: the answer the text goes on to give, not the asking, says whether they are
@@ -3270,6 +3301,30 @@ def _asks_of_a_problem(toks: list[Token]) -> bool:
     """Whether a question asks whether something is there ("Any shortness of breath?"), not how
     well something is ("Are you feeling well?", "How is your breathing?")."""
     return not any(t.text in _WELLNESS_WORDS for t in toks)
+
+
+_FIRST_CLAUSE = re.compile(r"[,.;!?]|\s(?:and|but)\s")
+
+
+def _yes_clause(answer: str) -> bool:
+    """Whether a longer reply opens with a whole short yes before "and" or a comma ("It is mild
+    and about the same as last time.", "Yes and it is getting worse"): it answers yes, and what
+    follows adds to it; a first clause that goes on ("mild in the mornings but ...") is none."""
+    stop = _FIRST_CLAUSE.search(answer)
+    if stop is None or answer[stop.start() :].lstrip().startswith("but"):
+        return False
+    first = answer[: stop.start()].strip()
+    return len(first.split()) <= 4 and _POSITIVE.fullmatch(first) is not None
+
+
+_OTHER_SIDE = {"left": "right", "right": "left"}
+
+
+def _compared_with(toks: list[Token], i: int) -> bool:
+    """Whether the side word at ``i`` names what a comparison is made with ("bigger than the
+    right one", "worse than the left")."""
+    k = i - 1 if i > 0 and toks[i - 1].text == "the" else i
+    return k > 0 and toks[k - 1].text == "than"
 
 
 def _is_bare_no(answer: str) -> bool:
