@@ -37,3 +37,15 @@ def test_a_sentence_telling_of_now_is_not_wholly_past() -> None:
 def test_a_thing_the_input_gives_as_over_is_still_caught() -> None:
     ctx = "Doctor: Any regular medicines? Patient: I used to be on methadone, but I stopped it."
     assert any("current vs past" in m for m in _messages("He is currently on methadone.", ctx))
+
+
+_SINCE = "Doctor: How long has your knee hurt? Patient: I'm forty now, and it has hurt since I was "
+
+
+def test_a_period_of_life_after_since_is_an_onset() -> None:
+    assert _messages("He continues to have knee pain.", _SINCE + "in my twenties.") == []
+
+
+def test_a_period_of_life_that_ended_is_still_caught() -> None:
+    ctx = "Patient: My knee hurt in my twenties, but that settled completely years ago."
+    assert any("current vs past" in m for m in _messages("He continues to have knee pain.", ctx))

@@ -48,6 +48,12 @@ _LIFE_PERIODS = (
     ),
 )
 
+# what opens a period of life given as an onset ("since I was in my twenties", "ever since she
+# was a child"): the thing goes on from then
+_ONSET_BEFORE = re.compile(
+    r"\b(?:since|from)\s+(?:(?:i|he|she|they|we)\s+(?:was|were)\s+)?$", re.IGNORECASE
+)
+
 # a habit given up ("quit", "stopped in 2016", "stopped when I had my MI")
 _GIVEN_UP = ("quit", "stopped in", "stopped when", "gave up")
 
@@ -750,6 +756,8 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
         kind = m.lastgroup or ""
         if kind == "current" and any(t.polarity == NEGATED for t in doc.tokens_in(*m.span())):
             continue  # "are you currently smoking? - no": not now, which a past may be
+        if kind == "past" and _ONSET_BEFORE.search(doc.text, max(0, m.start() - 30), m.start()):
+            continue  # "in pain since I was in my twenties": when it began, not that it ended
         if (
             kind == "done"
             and m.group().lower() == "done"
