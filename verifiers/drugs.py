@@ -7,13 +7,14 @@ sedative, ...) is graded ``high_alert_risk``; its message names the class.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from itertools import pairwise
 
 from rapidfuzz import fuzz, process
 
 from medfact.analysis import AFFIRMED, AnalyzedText, concept_key
 from medfact.document import CaseDoc
-from medfact.lexicon.drugs import DrugMention
+from medfact.lexicon.drugs import DrugMention, class_mentions, class_of_drug
 from medfact.lexicon.lay import lay_class, lay_class_of, lay_named
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
@@ -228,15 +229,34 @@ def heard_words(doc: AnalyzedText) -> list[str]:
 
 
 def _class_said(canonical: str, ctx: AnalyzedText, ctx_low: str) -> str | None:
-    """The input's lay name of the class of ``canonical`` ("water pill" for furosemide) where
-    the input names no member of that class (one it names would make this one another drug) and
-    denies the class nowhere ("chose not to take a blood thinner" supports none of them)."""
-    said = lay_class(canonical, ctx_low)
-    if not said or any(lay_class_of(c) == said[0][0] for c in ctx.drug_names):
+    """The input's name of the class of ``canonical``, in lay words ("water pill" for
+    furosemide) or by the class table ("anti-inflammatories" for ibuprofen), where the input
+    names no member of that class (one it names would make this one another drug) and denies
+    the class nowhere ("chose not to take a blood thinner" supports none of them)."""
+    lay = lay_class(canonical, ctx_low)
+    if lay:
+        said = _unrivalled(ctx, lay[0][0], [(w, a, b) for _, w, a, b in lay], lay_class_of)
+        if said is not None:
+            return said
+    drug_class = class_of_drug(canonical)
+    if drug_class is None:
         return None
-    if any(polarity_at(ctx, start, end) != AFFIRMED for _, _, start, end in said):
+    return _unrivalled(ctx, drug_class, class_mentions(drug_class, ctx_low), class_of_drug)
+
+
+def _unrivalled(
+    ctx: AnalyzedText,
+    drug_class: str,
+    said: list[tuple[str, int, int]],
+    class_of: Callable[[str], str | None],
+) -> str | None:
+    """The first of the input's words ``said`` for ``drug_class``, where none is denied and the
+    input names no member of the class (``class_of``: a drug's class)."""
+    if not said or any(class_of(c) == drug_class for c in ctx.drug_names):
         return None
-    return said[0][1]
+    if any(polarity_at(ctx, start, end) != AFFIRMED for _, start, end in said):
+        return None
+    return said[0][0]
 
 
 @verifiers.register("drugs.v1")
