@@ -62,3 +62,22 @@ def test_a_member_named_in_the_input_makes_another_member_a_substitution() -> No
     found = _drug_findings("Takes ibuprofen for the knee.", context)
     assert found and max(risk for risk, _ in found) >= 3
     assert _risk("Takes ibuprofen for the knee.", context) >= 3
+
+
+def test_a_class_affirmed_once_and_supposed_later_still_names_it() -> None:
+    context = (
+        "Doctor: Do you take anti-inflammatories for the wrist?\n"
+        "Patient: Yes, I do. If the anti-inflammatories keep it settled, do I need an operation?"
+    )
+    found = _drug_findings("She takes naproxen for the wrist.", context)
+    assert found and all(risk == 2 for risk, _ in found)
+
+
+def test_a_class_only_asked_about_supports_no_member() -> None:
+    # twin: the class is only offered in a question, never said to be taken
+    context = (
+        "Doctor: Would anti-inflammatories be worth a try for the wrist?\n"
+        "Patient: Maybe, I will think about it."
+    )
+    found = _drug_findings("She takes naproxen for the wrist.", context)
+    assert found and max(risk for risk, _ in found) >= 3

@@ -12,7 +12,7 @@ from itertools import pairwise
 
 from rapidfuzz import fuzz, process
 
-from medfact.analysis import AFFIRMED, AnalyzedText, concept_key
+from medfact.analysis import AFFIRMED, NEGATED, AnalyzedText, concept_key
 from medfact.document import CaseDoc
 from medfact.lexicon.drugs import DrugMention, class_mentions, class_of_drug
 from medfact.lexicon.lay import lay_class, lay_class_of, lay_named
@@ -250,13 +250,14 @@ def _unrivalled(
     said: list[tuple[str, int, int]],
     class_of: Callable[[str], str | None],
 ) -> str | None:
-    """The first of the input's words ``said`` for ``drug_class``, where none is denied and the
-    input names no member of the class (``class_of``: a drug's class)."""
+    """The first of the input's words ``said`` for ``drug_class`` that it affirms, where none is
+    denied and the input names no member of the class (``class_of``: a drug's class)."""
     if not said or any(class_of(c) == drug_class for c in ctx.drug_names):
         return None
-    if any(polarity_at(ctx, start, end) != AFFIRMED for _, start, end in said):
-        return None
-    return said[0][0]
+    polarities = [polarity_at(ctx, start, end) for _, start, end in said]
+    if NEGATED in polarities or AFFIRMED not in polarities:
+        return None  # denied somewhere, or only asked about or supposed ("if it's managed")
+    return said[polarities.index(AFFIRMED)][0]
 
 
 @verifiers.register("drugs.v1")
