@@ -81,3 +81,14 @@ def test_a_class_only_asked_about_supports_no_member() -> None:
     )
     found = _drug_findings("She takes naproxen for the wrist.", context)
     assert found and max(risk for risk, _ in found) >= 3
+
+
+def test_a_class_avoided_stopped_or_reacted_to_supports_no_member() -> None:
+    # twins: the input names the class only as not taken now
+    for context in (
+        "Clinic letter. Hip pain; she has been told to avoid anti-inflammatories since the bleed.",
+        "Patient: I stopped the statin in the spring, it made my legs ache.",
+        "Patient: Anti-inflammatories bring me out in hives, so I keep clear of them.",
+    ):
+        found = _drug_findings("Takes diclofenac and simvastatin.", context)
+        assert found and all(risk >= 3 for risk, _ in found), context

@@ -20,7 +20,12 @@ from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
 from medfact.verifiers.base import CONTRADICTED, Rule
-from medfact.verifiers.entities import high_alert_class, polarity_at
+from medfact.verifiers.entities import (
+    avoided_drugs,
+    high_alert_class,
+    polarity_at,
+    reacted_drugs,
+)
 
 _CLASS_WORD = re.compile(
     r"^anti[a-z-]*(?:ic|ant|ine|al|ive)s?$|^(?:statin|steroid|diuretic|laxative|sedative|"
@@ -257,7 +262,27 @@ def _unrivalled(
     polarities = [polarity_at(ctx, start, end) for _, start, end in said]
     if NEGATED in polarities or AFFIRMED not in polarities:
         return None  # denied somewhere, or only asked about or supposed ("if it's managed")
+    if any(_class_not_taken(ctx, start, end) for _, start, end in said):
+        return None  # "told to avoid anti-inflammatories", "stopped the statin"
     return said[polarities.index(AFFIRMED)][0]
+
+
+# words before a class that say it is not taken now: "told to avoid", "stopped the", "allergic to"
+_NOT_TAKEN_BEFORE = re.compile(
+    r"\b(?:avoid\w*|stop\w*|discontinu\w*|no\s+longer|used\s+to|quit|came\s+off|allergic|"
+    r"allergy|intoleran\w*|react\w*)\b[^.;?!\n]{0,30}$",
+    re.IGNORECASE,
+)
+
+
+def _class_not_taken(ctx: AnalyzedText, start: int, end: int) -> bool:
+    """Whether the input's class name at [start, end) is said to be avoided, stopped or reacted
+    to: by words before it in its sentence, or as a drug the input avoids or gives a reaction to
+    ("NSAID allergy", "anti-inflammatories bring me out in hives")."""
+    if _NOT_TAKEN_BEFORE.search(ctx.text, max(0, start - 60), start):
+        return True
+    off = avoided_drugs(ctx).keys() | reacted_drugs(ctx).keys()
+    return any(d.canonical in off for d in ctx.drugs if start <= d.start < end)
 
 
 @verifiers.register("drugs.v1")

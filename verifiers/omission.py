@@ -725,6 +725,24 @@ def _brand_kept(output: str, context: str, start: int) -> bool:
     return m is not None and re.search(rf"\b{re.escape(m.group(1))}\b", output) is not None
 
 
+# A headline: an output of one short sentence that names no drug and denies nothing ("I need
+# refills.", "Follow-up of her knee pain."): a chief complaint or reason for visit, which no one
+# expects to list the input's drugs ("None." and "No medications." say something of all of them).
+_HEADLINE_WORDS = 6
+_DENYING_WORD = re.compile(r"\b(?:no|none|nil|not|denies|denied|never|nkda|nka)\b", re.I)
+
+
+def _headline(out: AnalyzedText) -> bool:
+    """Whether an output is a headline: one sentence of at most six words, no drug named and
+    no denying word."""
+    return (
+        len(out.sentences) <= 1
+        and len(out.text.split()) <= _HEADLINE_WORDS
+        and not out.drugs
+        and _DENYING_WORD.search(out.text) is None
+    )
+
+
 def _classes_named(text: str) -> set[str]:
     """The drug classes a text names by a word or two ("PPI", "beta blocker")."""
     words = re.findall(r"[A-Za-z][\w-]*", text)
@@ -1095,6 +1113,7 @@ class OmissionRule(Rule):
             sent = sentence_at(ctx.sentences, d.start)
             active = (
                 alert is not None
+                and not _headline(out)  # "I need refills.": a reason for visit lists no drugs
                 and polarity_at(ctx, d.start, d.end) == AFFIRMED
                 and not (sent and _INACTIVE.search(ctx.text, sent.span[0], sent.span[1]))
             )
