@@ -1226,10 +1226,35 @@ _RELATIVE_JUST_BEFORE = re.compile(
 )
 
 
+# A family history's short names of grandparents, in capitals, then a dash, a colon or a bracket:
+# "MG (stroke)", "PGF: CAD" (maternal grandmother, paternal grandfather); not after a number
+# ("25 MG (CAD)" is a dose)
+_GRANDPARENT_JUST_BEFORE = re.compile(
+    r"(?<![\d.])(?<![\d.][^\S\n])\b(?:MG|PG|MGM|MGF|PGM|PGF)[^\S\n]*(?:-|:|\()[^\S\n]*$"
+)
+# A relative's side of the family just after a note's concept: "epilepsy on the maternal side",
+# "heart disease on his father's side", "diabetes in the family"
+_RELATIVE_JUST_AFTER = re.compile(
+    r"[^\S\n]+(?:on|in)[^\S\n]+(?:the|his|her|their|my)[^\S\n]+(?:(?:maternal|paternal|"
+    r"mother'?s|father'?s|mom'?s|mum'?s|dad'?s)[^\S\n]+side|family)\b",
+    re.IGNORECASE,
+)
+
+
 def _relative_named_before(text: str, start: int) -> bool:
     """Whether a note names a relative just before the concept at ``start`` ("partner
-    vasectomy"): the telegraphic form of "her partner has had a vasectomy"."""
-    return _RELATIVE_JUST_BEFORE.search(text, max(0, start - 20), start) is not None
+    vasectomy", "MG (stroke)"): the telegraphic form of "her partner has had a vasectomy"."""
+    lo = max(0, start - 20)
+    return (
+        _RELATIVE_JUST_BEFORE.search(text, lo, start) is not None
+        or _GRANDPARENT_JUST_BEFORE.search(text, lo, start) is not None
+    )
+
+
+def _relative_named_after(text: str, end: int) -> bool:
+    """Whether a note names a side of the family just after the concept ending at ``end``
+    ("a history of epilepsy on the maternal side")."""
+    return _RELATIVE_JUST_AFTER.match(text, end) is not None
 
 
 def _of_family(doc: AnalyzedText, start: int, end: int) -> bool:
@@ -1831,7 +1856,9 @@ class EntitiesRule(Rule):
                     findings.append(self._undone(view, m, where))
                 continue
             if (m.kind, m.concept) in relatives and (
-                _of_family(out, m.start, m.end) or _relative_named_before(out.text, m.start)
+                _of_family(out, m.start, m.end)
+                or _relative_named_before(out.text, m.start)
+                or _relative_named_after(out.text, m.end)
             ):
                 continue  # a relative's, as the input's support words are
             if m.kind == "procedure" and _pain_spreads(out.text, m):
