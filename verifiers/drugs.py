@@ -174,6 +174,17 @@ def _salt_of_named(surface: str, ctx_lower: str) -> bool:
     return re.search(rf"\b{re.escape(words[0])}\b", ctx_lower) is not None
 
 
+def same_but_salt(a: str, b: str) -> bool:
+    """Whether two canonical names are one drug, one of them with salt words after the other's
+    name ("potassium" of a brand, K-Dur, and the input's "potassium chloride")."""
+    short, long_ = sorted((a.split(), b.split()), key=len)
+    return (
+        len(short) < len(long_)
+        and long_[: len(short)] == short
+        and all(w in _SALT_FORMS or w == "chloride" for w in long_[len(short) :])
+    )
+
+
 def _salt_given(canonical: str, ctx_lower: str) -> bool:
     """Whether the input gives, by its base alone, a drug the output names as a salt ("MgSO4"
     where the input says "let's start magnesium")."""
@@ -320,6 +331,8 @@ class DrugsRule(Rule):
                 continue  # "formoterol" where the input names Symbicort (budesonide/formoterol)
             if _base_name(d.canonical) in {_base_name(c) for c in ctx.drug_names}:
                 continue  # "buprenorphine" where the input names BuTrans (buprenorphine patch)
+            if any(same_but_salt(d.canonical, c) for c in ctx.drug_names):
+                continue  # K-Dur (potassium) where the input names potassium chloride
             if out.text[d.end : d.end + 1] == "/":
                 continue  # a fragment of shorthand ("heme c/s"), not a drug name
             names = [w for w in re.findall(r"[a-z]{5,}", d.surface.lower()) if w != "with"]

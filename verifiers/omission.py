@@ -31,7 +31,7 @@ from medfact.taxonomy import ErrorCategory
 from medfact.textutil import SpanIndex, sentence_at
 from medfact.types import Finding
 from medfact.verifiers.base import CONTRADICTED, OMITTED, Rule
-from medfact.verifiers.drugs import is_drug_class
+from medfact.verifiers.drugs import is_drug_class, same_but_salt
 from medfact.verifiers.entities import (
     PREGNANCY,
     allergies,
@@ -1057,6 +1057,8 @@ class OmissionRule(Rule):
         for d in ctx.drugs:
             if d.canonical in out.drug_names or d.surface.lower() in low:
                 continue
+            if any(same_but_salt(d.canonical, c) for c in out.drug_names):
+                continue  # the input's potassium chloride kept as K-Dur (potassium)
             if drug_abbreviated(d.canonical, out.text):
                 continue  # "MTX" for methotrexate
             if shortened is None:
