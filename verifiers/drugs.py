@@ -7,19 +7,25 @@ sedative, ...) is graded ``high_alert_risk``; its message names the class.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from itertools import pairwise
 
 from rapidfuzz import fuzz, process
 
-from medfact.analysis import AFFIRMED, AnalyzedText, concept_key
+from medfact.analysis import AFFIRMED, NEGATED, AnalyzedText, concept_key
 from medfact.document import CaseDoc
-from medfact.lexicon.drugs import DrugMention
+from medfact.lexicon.drugs import DrugMention, class_mentions, class_of_drug
 from medfact.lexicon.lay import lay_class, lay_class_of, lay_named
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
 from medfact.verifiers.base import CONTRADICTED, Rule
-from medfact.verifiers.entities import high_alert_class, polarity_at
+from medfact.verifiers.entities import (
+    avoided_drugs,
+    high_alert_class,
+    polarity_at,
+    reacted_drugs,
+)
 
 _CLASS_WORD = re.compile(
     r"^anti[a-z-]*(?:ic|ant|ine|al|ive)s?$|^(?:statin|steroid|diuretic|laxative|sedative|"
@@ -168,6 +174,17 @@ def _salt_of_named(surface: str, ctx_lower: str) -> bool:
     return re.search(rf"\b{re.escape(words[0])}\b", ctx_lower) is not None
 
 
+def same_but_salt(a: str, b: str) -> bool:
+    """Whether two canonical names are one drug, one of them with salt words after the other's
+    name ("potassium" of a brand, K-Dur, and the input's "potassium chloride")."""
+    short, long_ = sorted((a.split(), b.split()), key=len)
+    return (
+        len(short) < len(long_)
+        and long_[: len(short)] == short
+        and all(w in _SALT_FORMS or w == "chloride" for w in long_[len(short) :])
+    )
+
+
 def _salt_given(canonical: str, ctx_lower: str) -> bool:
     """Whether the input gives, by its base alone, a drug the output names as a salt ("MgSO4"
     where the input says "let's start magnesium")."""
@@ -228,15 +245,55 @@ def heard_words(doc: AnalyzedText) -> list[str]:
 
 
 def _class_said(canonical: str, ctx: AnalyzedText, ctx_low: str) -> str | None:
-    """The input's lay name of the class of ``canonical`` ("water pill" for furosemide) where
-    the input names no member of that class (one it names would make this one another drug) and
-    denies the class nowhere ("chose not to take a blood thinner" supports none of them)."""
-    said = lay_class(canonical, ctx_low)
-    if not said or any(lay_class_of(c) == said[0][0] for c in ctx.drug_names):
+    """The input's name of the class of ``canonical``, in lay words ("water pill" for
+    furosemide) or by the class table ("anti-inflammatories" for ibuprofen), where the input
+    names no member of that class (one it names would make this one another drug) and denies
+    the class nowhere ("chose not to take a blood thinner" supports none of them)."""
+    lay = lay_class(canonical, ctx_low)
+    if lay:
+        said = _unrivalled(ctx, lay[0][0], [(w, a, b) for _, w, a, b in lay], lay_class_of)
+        if said is not None:
+            return said
+    drug_class = class_of_drug(canonical)
+    if drug_class is None:
         return None
-    if any(polarity_at(ctx, start, end) != AFFIRMED for _, _, start, end in said):
+    return _unrivalled(ctx, drug_class, class_mentions(drug_class, ctx_low), class_of_drug)
+
+
+def _unrivalled(
+    ctx: AnalyzedText,
+    drug_class: str,
+    said: list[tuple[str, int, int]],
+    class_of: Callable[[str], str | None],
+) -> str | None:
+    """The first of the input's words ``said`` for ``drug_class`` that it affirms, where none is
+    denied and the input names no member of the class (``class_of``: a drug's class)."""
+    if not said or any(class_of(c) == drug_class for c in ctx.drug_names):
         return None
-    return said[0][1]
+    polarities = [polarity_at(ctx, start, end) for _, start, end in said]
+    if NEGATED in polarities or AFFIRMED not in polarities:
+        return None  # denied somewhere, or only asked about or supposed ("if it's managed")
+    if any(_class_not_taken(ctx, start, end) for _, start, end in said):
+        return None  # "told to avoid anti-inflammatories", "stopped the statin"
+    return said[polarities.index(AFFIRMED)][0]
+
+
+# words before a class that say it is not taken now: "told to avoid", "stopped the", "allergic to"
+_NOT_TAKEN_BEFORE = re.compile(
+    r"\b(?:avoid\w*|stop\w*|discontinu\w*|no\s+longer|used\s+to|quit|came\s+off|allergic|"
+    r"allergy|intoleran\w*|react\w*)\b[^.;?!\n]{0,30}$",
+    re.IGNORECASE,
+)
+
+
+def _class_not_taken(ctx: AnalyzedText, start: int, end: int) -> bool:
+    """Whether the input's class name at [start, end) is said to be avoided, stopped or reacted
+    to: by words before it in its sentence, or as a drug the input avoids or gives a reaction to
+    ("NSAID allergy", "anti-inflammatories bring me out in hives")."""
+    if _NOT_TAKEN_BEFORE.search(ctx.text, max(0, start - 60), start):
+        return True
+    off = avoided_drugs(ctx).keys() | reacted_drugs(ctx).keys()
+    return any(d.canonical in off for d in ctx.drugs if start <= d.start < end)
 
 
 @verifiers.register("drugs.v1")
@@ -274,6 +331,8 @@ class DrugsRule(Rule):
                 continue  # "formoterol" where the input names Symbicort (budesonide/formoterol)
             if _base_name(d.canonical) in {_base_name(c) for c in ctx.drug_names}:
                 continue  # "buprenorphine" where the input names BuTrans (buprenorphine patch)
+            if any(same_but_salt(d.canonical, c) for c in ctx.drug_names):
+                continue  # K-Dur (potassium) where the input names potassium chloride
             if out.text[d.end : d.end + 1] == "/":
                 continue  # a fragment of shorthand ("heme c/s"), not a drug name
             names = [w for w in re.findall(r"[a-z]{5,}", d.surface.lower()) if w != "with"]

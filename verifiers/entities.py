@@ -46,7 +46,7 @@ from medfact.verifiers.base import CONTRADICTED, Rule
 # matched): each concept's names, and the words that support it in the input without naming it.
 _TABLE = "entities.toml"
 _KINDS = ("condition", "procedure", "setting", "high_alert")
-_FIELDS = frozenset({"names", "support", "signs"})
+_FIELDS = frozenset({"names", "support", "signs", "lay"})
 
 
 def _phrases(where: str, value: Any) -> tuple[str, ...]:
@@ -67,12 +67,14 @@ def _phrases(where: str, value: Any) -> tuple[str, ...]:
 _Words = dict[tuple[str, str], tuple[str, ...]]
 
 
-def _load() -> tuple[dict[str, dict[str, tuple[str, ...]]], _Words, _Words]:
-    """The names of each kind's concepts, and the support words and signs of (kind, concept)."""
+def _load() -> tuple[dict[str, dict[str, tuple[str, ...]]], _Words, _Words, _Words]:
+    """The names of each kind's concepts, and the support words (lay names among them), signs
+    and lay names of (kind, concept)."""
     data = read_tables(_TABLE)
     names: dict[str, dict[str, tuple[str, ...]]] = {}
     support: _Words = {}
     signs: _Words = {}
+    lay: _Words = {}
     for kind in _KINDS:
         table = data.get(kind)
         if not isinstance(table, dict):
@@ -83,7 +85,7 @@ def _load() -> tuple[dict[str, dict[str, tuple[str, ...]]], _Words, _Words]:
             if not isinstance(entry, dict) or "names" not in entry or set(entry) - _FIELDS:
                 raise ConfigError(
                     f"lexicon table data/{_TABLE}, {where}: must have 'names' and may have "
-                    "'support' and 'signs'; received "
+                    "'support', 'signs' and 'lay'; received "
                     f"{sorted(entry) if isinstance(entry, dict) else entry!r}"
                 )
             names[kind][concept] = _phrases(f"{where} names", entry["names"])
@@ -91,12 +93,19 @@ def _load() -> tuple[dict[str, dict[str, tuple[str, ...]]], _Words, _Words]:
                 support[(kind, concept)] = _phrases(f"{where} support", entry["support"])
             if "signs" in entry:
                 signs[(kind, concept)] = _phrases(f"{where} signs", entry["signs"])
-    return names, support, signs
+            if "lay" in entry:
+                lay[(kind, concept)] = _phrases(f"{where} lay", entry["lay"])
+                support[(kind, concept)] = (
+                    *support.get((kind, concept), ()),
+                    *lay[(kind, concept)],
+                )
+    return names, support, signs, lay
 
 
 # SUPPORT_ONLY: words that support a concept in the input wherever they stand; SIGNS: words that
-# support it only where the input does not deny them ("no hernias", "denies seizures").
-_NAMES, SUPPORT_ONLY, SIGNS = _load()
+# support it only where the input does not deny them ("no hernias", "denies seizures"); LAY: support
+# words that name the concept itself, so that their denial denies it ("Any sugar? - No").
+_NAMES, SUPPORT_ONLY, SIGNS, LAY = _load()
 CONDITIONS: dict[str, tuple[str, ...]] = _NAMES["condition"]
 PROCEDURES: dict[str, tuple[str, ...]] = _NAMES["procedure"]
 SETTINGS: dict[str, tuple[str, ...]] = _NAMES["setting"]
@@ -1217,10 +1226,35 @@ _RELATIVE_JUST_BEFORE = re.compile(
 )
 
 
+# A family history's short names of grandparents, in capitals, then a dash, a colon or a bracket:
+# "MG (stroke)", "PGF: CAD" (maternal grandmother, paternal grandfather); not after a number
+# ("25 MG (CAD)" is a dose)
+_GRANDPARENT_JUST_BEFORE = re.compile(
+    r"(?<![\d.])(?<![\d.][^\S\n])\b(?:MG|PG|MGM|MGF|PGM|PGF)[^\S\n]*(?:-|:|\()[^\S\n]*$"
+)
+# A relative's side of the family just after a note's concept: "epilepsy on the maternal side",
+# "heart disease on his father's side", "diabetes in the family"
+_RELATIVE_JUST_AFTER = re.compile(
+    r"[^\S\n]+(?:on|in)[^\S\n]+(?:the|his|her|their|my)[^\S\n]+(?:(?:maternal|paternal|"
+    r"mother'?s|father'?s|mom'?s|mum'?s|dad'?s)[^\S\n]+side|family)\b",
+    re.IGNORECASE,
+)
+
+
 def _relative_named_before(text: str, start: int) -> bool:
     """Whether a note names a relative just before the concept at ``start`` ("partner
-    vasectomy"): the telegraphic form of "her partner has had a vasectomy"."""
-    return _RELATIVE_JUST_BEFORE.search(text, max(0, start - 20), start) is not None
+    vasectomy", "MG (stroke)"): the telegraphic form of "her partner has had a vasectomy"."""
+    lo = max(0, start - 20)
+    return (
+        _RELATIVE_JUST_BEFORE.search(text, lo, start) is not None
+        or _GRANDPARENT_JUST_BEFORE.search(text, lo, start) is not None
+    )
+
+
+def _relative_named_after(text: str, end: int) -> bool:
+    """Whether a note names a side of the family just after the concept ending at ``end``
+    ("a history of epilepsy on the maternal side")."""
+    return _RELATIVE_JUST_AFTER.match(text, end) is not None
 
 
 def _of_family(doc: AnalyzedText, start: int, end: int) -> bool:
@@ -1404,6 +1438,15 @@ def _resulted(doc: AnalyzedText, m: Mention) -> bool:
     return not _under_plan(doc.text, m.start) and not _OUTPUT_NOT_DONE.search(doc.text, lo, m.start)
 
 
+def _lay_name(m: Mention) -> bool:
+    """Whether a support word of the input is a lay name of its concept (``lay`` in the table):
+    "sugar" for diabetes, ending the words it was found as ("your blood sugar")."""
+    words = m.surface.lower().split()
+    return any(
+        words[-len(w.split()) :] == w.lower().split() for w in LAY.get((m.kind, m.concept), ())
+    )
+
+
 @once_per_text
 def unasserted_concepts(doc: AnalyzedText) -> dict[tuple[str, str], tuple[int, int]]:
     """Conditions and procedures an analysed input names only as not done, absent or offered
@@ -1426,6 +1469,9 @@ def unasserted_concepts(doc: AnalyzedText) -> dict[tuple[str, str], tuple[int, i
     support, signs = _support_mentions(text)
     for m in (*support, *signs):
         toks = doc.tokens_in(m.start, m.end)
+        if toks and _lay_name(m) and _denied(doc, m.start, toks[0]):
+            seen.setdefault((m.kind, m.concept), (m.start, m.end))
+            continue  # "Do you have sugar? - No": a lay name of the condition, denied
         # a lay phrase denied by a word before it ("no precancerous changes") states nothing; one
         # a dialogue's answer denies may have been denied of something else ("Is this the knee
         # we scanned? - No, the other one")
@@ -1810,7 +1856,9 @@ class EntitiesRule(Rule):
                     findings.append(self._undone(view, m, where))
                 continue
             if (m.kind, m.concept) in relatives and (
-                _of_family(out, m.start, m.end) or _relative_named_before(out.text, m.start)
+                _of_family(out, m.start, m.end)
+                or _relative_named_before(out.text, m.start)
+                or _relative_named_after(out.text, m.end)
             ):
                 continue  # a relative's, as the input's support words are
             if m.kind == "procedure" and _pain_spreads(out.text, m):

@@ -31,7 +31,7 @@ from medfact.taxonomy import ErrorCategory
 from medfact.textutil import SpanIndex, sentence_at
 from medfact.types import Finding
 from medfact.verifiers.base import CONTRADICTED, OMITTED, Rule
-from medfact.verifiers.drugs import is_drug_class
+from medfact.verifiers.drugs import is_drug_class, same_but_salt
 from medfact.verifiers.entities import (
     PREGNANCY,
     allergies,
@@ -725,6 +725,30 @@ def _brand_kept(output: str, context: str, start: int) -> bool:
     return m is not None and re.search(rf"\b{re.escape(m.group(1))}\b", output) is not None
 
 
+# A headline: an output of one short item (one sentence, no list) that names no drug, denies
+# nothing and is a small part of its input ("I need refills.", "Follow-up of her knee pain."): a
+# chief complaint or reason for visit, which no one expects to list the input's drugs ("None." and
+# "No medications." say something of all of them; "RA; plt transfusion ordered." is a summary).
+_HEADLINE_WORDS = 6
+_HEADLINE_SHARE = 8  # the input has at least eight times the headline's words
+_LIST_MARK = re.compile(r"[;,:\n]")
+_DENYING_WORD = re.compile(r"\b(?:no|none|nil|not|denies|denied|never|nkda|nka)\b", re.I)
+
+
+def _headline(out: AnalyzedText, ctx: AnalyzedText) -> bool:
+    """Whether an output is a headline of its input: one sentence of at most six words and no
+    list, no drug named, no denying word, the input eight times as long or more."""
+    words = len(out.text.split())
+    return (
+        len(out.sentences) <= 1
+        and words <= _HEADLINE_WORDS
+        and len(ctx.text.split()) >= _HEADLINE_SHARE * words
+        and not out.drugs
+        and _LIST_MARK.search(out.text.strip()) is None
+        and _DENYING_WORD.search(out.text) is None
+    )
+
+
 def _classes_named(text: str) -> set[str]:
     """The drug classes a text names by a word or two ("PPI", "beta blocker")."""
     words = re.findall(r"[A-Za-z][\w-]*", text)
@@ -1039,6 +1063,8 @@ class OmissionRule(Rule):
         for d in ctx.drugs:
             if d.canonical in out.drug_names or d.surface.lower() in low:
                 continue
+            if any(same_but_salt(d.canonical, c) for c in out.drug_names):
+                continue  # the input's potassium chloride kept as K-Dur (potassium)
             if drug_abbreviated(d.canonical, out.text):
                 continue  # "MTX" for methotrexate
             if shortened is None:
@@ -1095,6 +1121,7 @@ class OmissionRule(Rule):
             sent = sentence_at(ctx.sentences, d.start)
             active = (
                 alert is not None
+                and not _headline(out, ctx)  # "I need refills.": a reason for visit lists no drugs
                 and polarity_at(ctx, d.start, d.end) == AFFIRMED
                 and not (sent and _INACTIVE.search(ctx.text, sent.span[0], sent.span[1]))
             )

@@ -12,7 +12,7 @@ import importlib.util
 import pickle
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from medfact.errors import MedfactError
@@ -383,6 +383,40 @@ def _drug_classes() -> tuple[dict[str, str], tuple[tuple[str, str], ...], dict[s
 def class_named(word: str) -> str | None:
     """The drug class a word names ("ACEi", "NSAIDs", "beta blocker"), or None."""
     return _drug_classes()[0].get(_class_word(word))
+
+
+def _plural_forms(name: str) -> str:
+    """A class name as a pattern: its words joined by spaces or hyphens, with its plural
+    ("anti-inflammatory" -> "anti-inflammatories", "statin" -> "statins")."""
+    words = [re.escape(w) for w in re.split(r"[\s-]+", name)]
+    last = words[-1]
+    plural = last[:-1] + "(?:y|ies)" if last.endswith("y") else last + "s?"
+    return r"[\s-]+".join([*words[:-1], plural])
+
+
+@cache
+def _class_pattern(drug_class: str) -> re.Pattern[str] | None:
+    """Whole-word names of a class of the class table, of four letters or more ("ace" alone is
+    also a bandage), or None for a class the table does not hold."""
+    from medfact.lexicon.tables import read_tables
+
+    entry = read_tables("drug_classes.toml")["class"].get(drug_class)
+    if entry is None:
+        return None
+    names = sorted({n for n in [drug_class, *entry["names"]] if len(n) >= 4}, key=len)
+    if not names:
+        return None
+    alts = "|".join(_plural_forms(n) for n in reversed(names))
+    return re.compile(rf"(?<![\w-])(?:{alts})(?![\w-])")
+
+
+def class_mentions(drug_class: str, text_lower: str) -> list[tuple[str, int, int]]:
+    """(words, start, end) of each place a lower-case text names the class ``drug_class`` by a
+    name of the class table ("anti-inflammatories" for "nsaid")."""
+    pattern = _class_pattern(drug_class)
+    if pattern is None:
+        return []
+    return [(m.group(), m.start(), m.end()) for m in pattern.finditer(text_lower)]
 
 
 def class_of_drug(word: str) -> str | None:
