@@ -12,6 +12,8 @@ from typing import Any
 import Stemmer
 
 TOKEN_RE = re.compile(r"[A-Za-z]+(?:'[a-z]+)?|\d+(?:[.,]\d+)*")
+# capitals spelled out one by one, as a transcript writes a spoken abbreviation ("C B D", "G C S F")
+SPELLED_LETTERS = re.compile(r"\b[A-Z](?: [A-Z]\b)+")
 
 STOPWORDS = frozenset(
     [

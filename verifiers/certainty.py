@@ -686,16 +686,28 @@ def _input_finds(ctx: AnalyzedText, concept: str, surface: set[str]) -> tuple[in
     return _finds_among(ctx, [(m.start, m.end) for m in same])
 
 
-def _finds_among(ctx: AnalyzedText, spans: list[tuple[int, int]]) -> tuple[int, int] | None:
-    """The first of the input's mentions at ``spans`` that tells the condition as found (a
-    report's item, a diagnostic verb, a clinician naming it) where no mention hedges, denies
-    or dates it; None if there is none."""
-    told = None
+def _first_tokens(
+    ctx: AnalyzedText, spans: list[tuple[int, int]]
+) -> list[tuple[int, int, Token]] | None:
+    """Each of the input's mentions at ``spans`` with its first token; None if one has none."""
+    firsts = []
     for start, end in spans:
         toks = ctx.tokens_in(start, end)
         if not toks:
             return None
-        tok = toks[0]
+        firsts.append((start, end, toks[0]))
+    return firsts
+
+
+def _finds_among(ctx: AnalyzedText, spans: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """The first of the input's mentions at ``spans`` that tells the condition as found (a
+    report's item, a diagnostic verb, a clinician naming it) where no mention hedges, denies
+    or dates it; None if there is none."""
+    firsts = _first_tokens(ctx, spans)
+    if firsts is None:
+        return None
+    told = None
+    for start, end, tok in firsts:
         if tok.polarity == ASKED:
             continue
         # a clinician's "I think this is heart failure" or "it sounds like osteoarthritis" is
@@ -736,12 +748,11 @@ def _only_suggested(ctx: AnalyzedText, spans: list[tuple[int, int]]) -> tuple[in
     """The first of the input's mentions at ``spans`` where every one is hedged, or asked and
     left open, and none is denied, told as found or of another time or person; None if any
     is, or if there is none."""
+    firsts = _first_tokens(ctx, spans)
+    if firsts is None:
+        return None
     hedged = None
-    for start, end in spans:
-        toks = ctx.tokens_in(start, end)
-        if not toks:
-            return None
-        tok = toks[0]
+    for start, end, tok in firsts:
         if tok.polarity == ASKED:
             if not _left_open(ctx, tok):
                 continue

@@ -38,7 +38,7 @@ from medfact.lexicon.terms import ANATOMY, DOSE_CLASSES
 from medfact.registry import verifiers
 from medfact.rehint import fast_compile
 from medfact.taxonomy import ErrorCategory
-from medfact.textutil import STOPWORDS, sentence_at
+from medfact.textutil import SPELLED_LETTERS, STOPWORDS, sentence_at
 from medfact.types import Finding
 from medfact.verifiers.base import CONTRADICTED, Rule
 
@@ -128,7 +128,6 @@ _HOUSEHOLD = fast_compile(
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _AGE_SEX = re.compile(r"[^\S\n]+\d{1,3}[^\S\n]?[MF]\b")
-_SPELLED = re.compile(r"\b[A-Z](?: [A-Z]\b)+")
 # a spelled-out run after the article "a" or the pronoun "I" ("a C T scan", "I C U")
 _SPELLED_AFTER_WORD = re.compile(r"\b[AI] ([A-Z](?: [A-Z]\b)+)")
 # two letters joined by "and" as spoken: "D and C", "I and D" (D&C, I&D)
@@ -439,7 +438,7 @@ def _spelled_joins(text: str) -> tuple[str, ...]:
 
 def _join_letters(text: str) -> str:
     """``text`` with each run of spelled-out capitals joined ("U T I" -> "UTI")."""
-    return _SPELLED.sub(lambda m: m.group().replace(" ", ""), text)
+    return SPELLED_LETTERS.sub(lambda m: m.group().replace(" ", ""), text)
 
 
 def _named_concepts(text: str) -> frozenset[tuple[str, str]]:
@@ -1464,7 +1463,7 @@ def unasserted_concepts(doc: AnalyzedText) -> dict[tuple[str, str], tuple[int, i
             stated.add(key)
         else:
             seen.setdefault(key, (m.start, m.end))
-    if _SPELLED.search(text) or _SPELLED_AND.search(text):
+    if SPELLED_LETTERS.search(text) or _SPELLED_AND.search(text):
         stated |= _loose_concepts(text)
     support, signs = _support_mentions(text)
     for m in (*support, *signs):

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from medfact.errors import ConfigError
 from medfact.lexicon.tables import read_tables
+from medfact.textutil import SPELLED_LETTERS
 
 _TABLE = "word_parts.toml"
 _LINKS = "oia"  # linking vowels between parts: "choledoch-o-lithiasis"
@@ -92,7 +93,6 @@ def _part_words(part: str) -> tuple[Phrase, ...]:
 # a clause: what lies between stops, commas, semicolons, line breaks and "but"
 _CLAUSE = re.compile(r"[.;,!?\n]|\bbut\b", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
-_SPELLED = re.compile(r"\b[A-Z](?: [A-Z]\b)+")
 
 
 def clauses(text: str) -> list[list[Token]]:
@@ -102,7 +102,7 @@ def clauses(text: str) -> list[list[Token]]:
     for stop in [*(m.start() for m in _CLAUSE.finditer(text)), len(text)]:
         words: list[Token] = []
         piece = text[start:stop]
-        spelled = [(m.start(), m.end()) for m in _SPELLED.finditer(piece)]
+        spelled = [(m.start(), m.end()) for m in SPELLED_LETTERS.finditer(piece)]
         for m in _WORD.finditer(piece):
             run = next(((s, e) for s, e in spelled if s <= m.start() < e), None)
             if run is None:
