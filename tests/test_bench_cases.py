@@ -91,8 +91,12 @@ def test_dangerous_kinds_are_graded_4(cases: list[ChallengeCase]) -> None:
     by_kind: dict[str, Counter[int]] = {}
     for case in cases:
         by_kind.setdefault(case.kind, Counter())[case.severity] += 1
-    for kind in ("code_status_reversed", "unit_class_error", "critical_lab_changed"):
+    for kind in ("code_status_reversed", "critical_lab_changed"):
         assert set(by_kind[kind]) == {4}, kind
+    # a unit-class slip is an overdose (4) or, written the other way, an underdose a writer may
+    # grade 3 (blind8: prednisolone in micrograms leaves an exacerbation untreated)
+    units = by_kind["unit_class_error"]
+    assert set(units) <= {3, 4} and units[4] > 4 * units[3]
     assert all(
         c.category == ErrorCategory.FABRICATED_CLAIM
         for c in cases
@@ -324,7 +328,7 @@ def test_held_out_file_is_its_own_part_reported_as_totals(tmp_path: Path) -> Non
 def test_blind_parts_are_held_out(cases: list[ChallengeCase]) -> None:
     # the parts written without reading the rules or scoring are reported as totals only; the first
     # one was read in session 13 and is a development part since
-    assert {f"blind{n}.jsonl" for n in range(2, 8)} <= HELD_OUT_FILES
+    assert {f"blind{n}.jsonl" for n in range(2, 9)} <= HELD_OUT_FILES
     assert "blind.jsonl" not in HELD_OUT_FILES
     for name, prefix, records, texts in (
         ("blind3", "q-", 90, 40),
@@ -332,6 +336,7 @@ def test_blind_parts_are_held_out(cases: list[ChallengeCase]) -> None:
         ("blind5", "x-", 90, 45),
         ("blind6", "y-", 90, 45),
         ("blind7", "z-", 90, 45),
+        ("blind8", "p-", 90, 45),
     ):
         part = [c for c in cases if c.source.startswith(f"{name}.jsonl:")]
         assert len(part) == records and all(c.id.startswith(prefix) for c in part)
