@@ -800,8 +800,10 @@ _DNR = fast_compile(
     # "I do not want to be resuscitated", "she wishes not to be resuscitated"
     r"|\b(?:(?:do(?:es)?\s+not|don't|doesn't|never)\s+(?:want|wish)|(?:wants?|wish(?:es)?)\s+not)"
     r"\s+(?:to\s+be\s+|any\s+)?resuscitat\w*"
-    # "If my heart stops, let me go", "let him go peacefully"
-    r"|\blet\s+(?:me|him|her|them)\s+go(?:\s+(?:peacefully|naturally|in\s+peace)\b|(?=\s*[.,;!]))",
+    # "If my heart stops, let me go", "let him go peacefully"; not what an employer did ("I
+    # don't know why they let me go", "the company let him go")
+    r"|\b(?<!they\s)(?<!\bhe\s)(?<!she\s)(?<!boss\s)(?<!pany\s)(?<!oyer\s)"
+    r"let\s+(?:me|him|her|them)\s+go(?:\s+(?:peacefully|naturally|in\s+peace)\b|(?=\s*[.,;!]))",
     re.IGNORECASE,
 )
 _DNI = fast_compile(
@@ -2189,6 +2191,8 @@ class EntitiesRule(Rule):
                 continue
             if any(_answers_allergy(ctx, w) for w in _allergen_phrase(out.text, a)):
                 continue  # "sticking plasters" for "Any allergies? - Plasters, the sticky ones"
+            if _in_reaction_list(ctx, a.allergen):
+                continue  # "I've reacted poorly to sulfa drugs, penicillin, and some mycins"
             if not stated and a.allergen[:4] not in ctx_low:
                 risk, why, where = 3, "the input states no allergies", None
             elif (
@@ -2475,6 +2479,32 @@ def _answers_allergy(ctx: AnalyzedText, word: str) -> bool:
     for m in _ALLERGY.finditer(ctx.text):
         first = _FIRST_ANSWER_WORD.match(ctx.text, m.end())
         if first is not None and first.group(1).lower()[:5] == word[:5]:
+            return True
+    return False
+
+
+# a word of reaction opening a list of what the patient reacts to
+_REACTION_WORD = re.compile(
+    r"\b(?:react\w*|allerg\w*|intoleran\w*|sensitiv\w*|anaphyla\w*)\b", re.IGNORECASE
+)
+_LIST_REACH = 80  # characters back from an item to the reaction word its list follows
+
+
+def _in_reaction_list(ctx: AnalyzedText, allergen: str) -> bool:
+    """Whether the input names ``allergen`` as an item of a list after a word of reaction in
+    its sentence ("I've reacted poorly to sulfa drugs, penicillin, and some mycins"), not
+    denied: the list's later items are allergens as much as its first."""
+    if len(allergen) < 4:
+        return False
+    text = ctx.text
+    for m in re.finditer(rf"\b{re.escape(allergen)}\w*", text, re.IGNORECASE):
+        head = text[max(0, m.start() - _LIST_REACH) : m.start()]
+        cut = max(head.rfind(c) for c in ".?!\n")
+        head = head[cut + 1 :]
+        react = list(_REACTION_WORD.finditer(head))
+        if not react or "," not in head[react[-1].end() :]:
+            continue
+        if polarity_at(ctx, m.start(), m.end()) == AFFIRMED:
             return True
     return False
 

@@ -408,7 +408,9 @@ _OF_A_PREGNANCY = re.compile(
 _NOT_PREGNANT_NOW = re.compile(
     r"\b(?:while|when|whilst)\s+(?:i|she|you|mum|mom|his\s+mother|her\s+mother)\s+(?:was|were)\s+$"
     r"|\bno\s+(?:possibility|possible\s+way|chance|way|risk)\s+(?:that\s+|of\s+)?"
-    r"(?:i|she|you|her)?\s*(?:am|'m|is|'s|are|could\s+be|can\s+be|might\s+be|being)?\s*$",
+    r"(?:i|she|you|her)?\s*(?:am|'m|is|'s|are|could\s+be|can\s+be|might\s+be|being)?\s*$"
+    # a question told without its "?": "Doctor: Any abnormal pregnancy. Any abortions?"
+    r"|(?:^|[.?!:\n])\s*any\s+(?:[a-z-]+\s+){0,2}$",
     re.IGNORECASE,
 )
 
@@ -645,11 +647,13 @@ def flagged_values(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
-# a dose's unit or form after a number ("400 mg", "two effervescent tablets"), not a
+# a dose's unit or form after a number ("400 mg", "two effervescent tablets"), or a household
+# measure of something taken ("some sugar, three teaspoons", "two sugar cubes"), not a
 # concentration ("mg/dL")
 _DOSE_AFTER = re.compile(
     r"\s*(?:mg|milligrams?|mcg|micrograms?|g|grams?)\b(?!\s*/|\s+per\b)"
-    r"|\s*(?:[a-z-]+\s+)?(?:tablets?|tabs?|capsules?|sachets?)\b",
+    r"|\s*(?:[a-z-]+\s+)?(?:tablets?|tabs?|capsules?|sachets?|(?:tea|table|dessert)?spoon(?:s|ful"
+    r"|fuls)?|cubes?|lumps?|packets?|cups?|glass(?:es)?|sweets?|biscuits?)\b",
     re.IGNORECASE,
 )
 _DOSE_UNIT_END = re.compile(r"\b(?:mg|milligrams?|mcg|micrograms?|grams?|tablets?)\s*$", re.I)
@@ -1036,6 +1040,8 @@ class OmissionRule(Rule):
             digits = re.findall(r"\d+(?:[.,]\d+)*", ctx.text[start:end])
             if digits and _number_in(out.text, digits[-1]):
                 continue
+            if not digits and _number_in(out.text, f"{value:g}"):
+                continue  # "potassium level is three point one": the output's "3.1"
             shown = ctx.text[start:end].strip()
             end = start + len(ctx.text[start:end].rstrip())  # "Sodium 127 " read to the space
             before = _earlier_result(ctx.text, lab, value, ctx_labs)
@@ -1065,6 +1071,8 @@ class OmissionRule(Rule):
                 continue
             if any(same_but_salt(d.canonical, c) for c in out.drug_names):
                 continue  # the input's potassium chloride kept as K-Dur (potassium)
+            if any(d.canonical in c.split("/") for c in out.drug_names if "/" in c):
+                continue  # the input's codeine kept in "Tylenol #3" (acetaminophen/codeine)
             if drug_abbreviated(d.canonical, out.text):
                 continue  # "MTX" for methotrexate
             if shortened is None:
