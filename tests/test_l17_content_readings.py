@@ -104,3 +104,28 @@ def test_with_some_radiation_is_a_pains_spread() -> None:
         "entities.v1", "Epigastric ache; had radiation therapy to the spine.", context
     )
     assert any("radiation" in m for m in found)
+
+
+_POOP = "Doctor: Any blood in your poop?\nPatient: No, it looks normal, just a bit loose."
+
+
+def test_lay_words_for_stools_are_read_as_stools() -> None:
+    # the note's "stools" is the input's "poop": a denial there is one here
+    assert _risk("Loose stools, no blood in the stools.", _POOP) <= 2
+    # twin (the control): blood written in the stools the input's "poop" lacks is caught
+    assert _risk("Loose stools with blood in the stools.", _POOP) >= 3
+
+
+def test_a_question_about_the_patients_own_finding_takes_it_as_given() -> None:
+    note = "Seizure disorder, improving on the higher dose."
+    context = "Doctor: How are your seizures since the dose went up?\nPatient: Better, one in May."
+    found = _messages("entities.v1", note, context)
+    assert not any("seizure disorder" in m.lower() for m in found)
+    # twins: a question whether there are any, answered no, and a "how" question denied
+    asked = "Doctor: Have you ever had any seizures?\nPatient: Never, not once."
+    assert any("seizure disorder" in m.lower() for m in _messages("entities.v1", note, asked))
+    denied = (
+        "Doctor: How are your seizures these days?\n"
+        "Patient: No, I don't have seizures, that's my son."
+    )
+    assert any("seizure disorder" in m.lower() for m in _messages("entities.v1", note, denied))

@@ -1318,10 +1318,38 @@ def input_concepts(
     support, signs = _support_mentions(doc.text)
     for m in (*support, *signs):
         key = (m.kind, m.concept)
-        if key in found or (m in signs and polarity_at(doc, m.start, m.end) != AFFIRMED):
+        if key in found or (
+            m in signs
+            and polarity_at(doc, m.start, m.end) != AFFIRMED
+            and not _presupposed(doc.text, m.start, m.end)
+        ):
             continue
         (family if _of_family(doc, m.start, m.end) else found).add(key)
     return frozenset(found), frozenset(family - found)
+
+
+# a question that takes the patient's finding as given: "How are your seizures doing?", "When did
+# his headaches start?" (not "Have you had any seizures?")
+_PRESUPPOSING = re.compile(
+    r"\b(?:how|when|what|where|which)\b[^.?!\n]{0,40}\b(?:your|his|her|their)\s+(?:[a-z]+\s+)?$",
+    re.IGNORECASE,
+)
+# an answer that denies it all the same ("No, I don't get them")
+_DENYING_ANSWER = re.compile(
+    r"\s*\w+\s*:\s*(?:no|nope|never|i\s+(?:don'?t|do\s+not|haven'?t|have\s+not))\b", re.I
+)
+
+
+def _presupposed(text: str, start: int, end: int) -> bool:
+    """Whether a sign at [start, end) stands in a question that takes it as the patient's
+    ("How are your seizures since the new dose?") and the next turn does not deny it."""
+    stop = re.compile(r"[.?!\n]").search(text, end)
+    if stop is None or stop.group() != "?":
+        return False
+    if _PRESUPPOSING.search(text, max(0, start - 60), start) is None:
+        return False
+    line_end = text.find("\n", end)
+    return line_end < 0 or _DENYING_ANSWER.match(text, line_end + 1) is None
 
 
 # Words just before an input's name that leave the procedure or condition undone or
