@@ -104,3 +104,18 @@ def test_a_stance_word_after_yes_is_no_allergen() -> None:
     # twin: an allergy the note drops is still left out
     messages = [f.message for f in run_rule("omission.v1", "No known allergies.", context)]
     assert _risk("No known drug allergies.", context) >= 3
+
+
+def test_a_modality_for_the_inputs_images_is_a_check() -> None:
+    note = "Plain film (x-ray) of the ankle showed a fracture."
+    context = "Doctor: The images they took at urgent care show a small fracture of the ankle."
+    found = [
+        (int(f.risk), f.message)
+        for f in run_rule("entities.v1", note, context)
+        if f.message.startswith("procedure")
+    ]
+    assert found and all(risk == 2 for risk, _ in found)
+    # twin: the input names another modality for the images: the x-ray stays made up
+    other = "Doctor: The MRI images they took at urgent care show a small fracture of the ankle."
+    found = [int(f.risk) for f in run_rule("entities.v1", note, other)]
+    assert found and max(found) >= 3
