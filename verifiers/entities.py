@@ -1340,10 +1340,13 @@ _DENYING_ANSWER = re.compile(
 )
 
 
+_SENTENCE_MARK = re.compile(r"[.?!\n]")
+
+
 def _presupposed(text: str, start: int, end: int) -> bool:
     """Whether a sign at [start, end) stands in a question that takes it as the patient's
     ("How are your seizures since the new dose?") and the next turn does not deny it."""
-    stop = re.compile(r"[.?!\n]").search(text, end)
+    stop = _SENTENCE_MARK.search(text, end)
     if stop is None or stop.group() != "?":
         return False
     if _PRESUPPOSING.search(text, max(0, start - 60), start) is None:
@@ -2516,6 +2519,8 @@ _REACTION_WORD = re.compile(
     r"\b(?:react\w*|allerg\w*|intoleran\w*|sensitiv\w*|anaphyla\w*)\b", re.IGNORECASE
 )
 _LIST_REACH = 80  # characters back from an item to the reaction word its list follows
+# what follows the reaction word up to the item: "(poorly) to" and the items before it
+_LISTED_AFTER = re.compile(r"\s*(?:\w+\s+)?to\s+([^.;:]*)$", re.IGNORECASE)
 
 
 def _in_reaction_list(ctx: AnalyzedText, allergen: str) -> bool:
@@ -2530,9 +2535,13 @@ def _in_reaction_list(ctx: AnalyzedText, allergen: str) -> bool:
         cut = max(head.rfind(c) for c in ".?!\n")
         head = head[cut + 1 :]
         react = list(_REACTION_WORD.finditer(head))
-        if not react or "," not in head[react[-1].end() :]:
+        listed = _LISTED_AFTER.match(head, react[-1].end()) if react else None
+        if listed is None or "," not in listed.group(1):
             continue
-        if polarity_at(ctx, m.start(), m.end()) == AFFIRMED:
+        items = re.split(r",|\band\b|\bor\b", listed.group(1))
+        if all(len(item.split()) <= 3 for item in items) and (
+            polarity_at(ctx, m.start(), m.end()) == AFFIRMED
+        ):
             return True
     return False
 
