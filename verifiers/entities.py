@@ -318,7 +318,11 @@ class AliasIndex:
             elif low in singles or (
                 len(low) > 3
                 and low[-1] == "s"
-                and any(_singular(low, cut) in singles for cut in (1, 2, 3))
+                and (
+                    low[:-1] in singles
+                    or low[:-2] in singles
+                    or (low.endswith("ies") and low[:-3] + "y" in singles)
+                )
             ):
                 longest = 1
             else:
