@@ -129,3 +129,15 @@ def test_a_question_about_the_patients_own_finding_takes_it_as_given() -> None:
         "Patient: No, I don't have seizures, that's my son."
     )
     assert any("seizure disorder" in m.lower() for m in _messages("entities.v1", note, denied))
+
+
+def test_a_sentence_that_glosses_a_question_asks() -> None:
+    context = (
+        "Doctor: Any warning signs of a stroke? That is slurred speech or a drooping face.\n"
+        "Patient: Thankfully not."
+    )
+    found = _messages("omission.v1", "No stroke symptoms.", context)
+    assert not any("slurred speech" in m for m in found)
+    # twin: the patient's own slurred speech is still a red flag the note must keep
+    said = "Doctor: Anything else?\nPatient: Yes. I had slurred speech this morning for an hour."
+    assert any("slurred speech" in m for m in _messages("omission.v1", "No other issues.", said))

@@ -374,8 +374,27 @@ def _affirmed_flag(ctx: AnalyzedText, m: re.Match[str]) -> bool:
         return False  # "his father had a seizure": a relative's
     if _treated_by_a_drug(ctx, m.start()):
         return False  # "I take Dilantin for my seizures": a long-treated condition, no event
+    if _glosses_a_question(ctx, m.start()):
+        return False  # "Any TIA or CVA? That is slurred speech or stroke symptoms."
     # a report's "Indication: ... new confusion": its question
     return not _asked_of_a_report(ctx, m.start())
+
+
+# a sentence that explains the question before it: "That is ...", "I mean ...", "Meaning ..."
+_GLOSS = re.compile(
+    r"\s*(?:that\s+is|that's|i\.?\s?e\.?|i\s+mean|meaning|in\s+other\s+words|such\s+as|"
+    r"for\s+example|like)\b",
+    re.IGNORECASE,
+)
+
+
+def _glosses_a_question(ctx: AnalyzedText, start: int) -> bool:
+    """Whether the mention at ``start`` stands in a sentence that glosses the question just
+    before it ("Any TIA or CVA? That is slurred speech or stroke symptoms."): asked, not said."""
+    sent = sentence_at(ctx.sentences, start)
+    if sent is None or _GLOSS.match(ctx.text, sent.span[0]) is None:
+        return False
+    return ctx.text[max(0, sent.span[0] - 200) : sent.span[0]].rstrip().endswith("?")
 
 
 # what joins a drug to what it is taken for: "Dilantin for my seizures", "Keppra 500 mg twice a
