@@ -31,6 +31,7 @@ def test_every_data_key_is_a_terms_name_with_the_same_content():
         "lay_terms.toml",  # lay names of drugs and classes, read by medfact.lexicon.lay
         "negation.toml",
         "outcomes.toml",  # study outcomes good or bad for the patient, read by medfact.direction
+        "procedure_actions.toml",  # procedures told as actions, read by medfact.lexicon.actions
         "quantities.toml",
         "red_flags.toml",  # omission.v1's red flags, read by medfact.verifiers.omission
         "routes.toml",
@@ -49,6 +50,7 @@ def test_every_data_key_is_a_terms_name_with_the_same_content():
         "lay_terms.toml",
         "word_parts.toml",
         "outcomes.toml",
+        "procedure_actions.toml",
     )
     for name in (n for n in DATA_FILES if n not in own):
         for key, raw in tables.read_tables(name).items():

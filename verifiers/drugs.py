@@ -195,6 +195,39 @@ def _salt_given(canonical: str, ctx_lower: str) -> bool:
     return re.search(given + rf"{re.escape(words[0])}\b", ctx_lower) is not None
 
 
+# drugs whose names also name a laboratory level ("folate", "B12", "lithium"): read as a test
+# where the output lists them among tests
+_ANALYTE_DRUGS = frozenset(
+    {"folate", "folic acid", "vitamin b12", "cyanocobalamin", "b12", "iron", "ferritin"}
+    | {"vitamin d", "magnesium", "potassium", "calcium", "phosphate", "sodium", "lithium"}
+    | {"digoxin", "vancomycin", "phenytoin", "valproate", "tacrolimus", "theophylline"}
+    | {"gentamicin", "carbamazepine"}
+)
+# another item of the list that is a test: a panel, a level, a scan
+_TEST_ITEM = re.compile(
+    r"\b(?:CBC|FBC|TFTs?|TSH|LFTs?|U&Es?|BMP|CMP|ESR|CRP|VDRL|RPR|MRI|CT|CXR|ECG|EKG|EEG|"
+    r"x-?rays?|panels?|levels?|labs?|serum|blood\s+(?:tests?|work)|B12|HbA1c|A1c)\b",
+    re.IGNORECASE,
+)
+_DOSE_NEAR = re.compile(r"\s*\d|\s+(?:supplements?|tablets?|daily|po|iv|started|given)\b", re.I)
+
+
+def _listed_as_test(text: str, d: DrugMention) -> bool:
+    """Whether a drug that also names a level ("Folate", "B12", "lithium") is an item of a
+    comma list of tests in its sentence ("Serum B12, folate, TFTs and MRI were normal"), with
+    no dose or form after it ("folate 5 mg", "folate supplements" stay drugs)."""
+    if not {d.canonical.lower(), d.surface.lower()} & _ANALYTE_DRUGS:
+        return False
+    if _DOSE_NEAR.match(text, d.end):
+        return False
+    lo = max(text.rfind(c, 0, d.start) for c in ".;:\n") + 1
+    ends = [i for i in (text.find(c, d.end) for c in ".;\n") if i >= 0]
+    hi = min(ends, default=len(text))
+    if "," not in text[lo:hi]:
+        return False
+    return _TEST_ITEM.search(text[lo : d.start] + " " + text[d.end : hi]) is not None
+
+
 def _sound(word: str) -> str:
     """A spelling key: lower case, letters and digits only, "ph" read as "f" (ifosphomide)."""
     return re.sub(r"[^a-z0-9]", "", word.lower()).replace("ph", "f")
@@ -335,6 +368,8 @@ class DrugsRule(Rule):
                 continue  # K-Dur (potassium) where the input names potassium chloride
             if out.text[d.end : d.end + 1] == "/":
                 continue  # a fragment of shorthand ("heme c/s"), not a drug name
+            if _listed_as_test(out.text, d):
+                continue  # "B12, Folate, CBC and MRI were unremarkable": a level, no drug
             names = [w for w in re.findall(r"[a-z]{5,}", d.surface.lower()) if w != "with"]
             if len(names) > 1 and all(w in ctx_low or concept_key(w) in ctx.stems for w in names):
                 continue  # "lisinopril and hydrochlorothiazide": each named in the input

@@ -31,6 +31,7 @@ from medfact.analysis import (
 from medfact.document import CaseDoc
 from medfact.errors import ConfigError
 from medfact.lexicon.abbreviations import ABBREVIATION, abbreviated_in, spelled_out
+from medfact.lexicon.actions import acted_on, action_kind, told
 from medfact.lexicon.drugs import class_named, class_of_drug, default_lexicon
 from medfact.lexicon.parts import clauses, described
 from medfact.lexicon.tables import read_tables
@@ -46,7 +47,7 @@ from medfact.verifiers.base import CONTRADICTED, Rule
 # matched): each concept's names, and the words that support it in the input without naming it.
 _TABLE = "entities.toml"
 _KINDS = ("condition", "procedure", "setting", "high_alert")
-_FIELDS = frozenset({"names", "support", "signs", "lay"})
+_FIELDS = frozenset({"names", "support", "signs", "lay", "broader"})
 
 
 def _phrases(where: str, value: Any) -> tuple[str, ...]:
@@ -67,14 +68,15 @@ def _phrases(where: str, value: Any) -> tuple[str, ...]:
 _Words = dict[tuple[str, str], tuple[str, ...]]
 
 
-def _load() -> tuple[dict[str, dict[str, tuple[str, ...]]], _Words, _Words, _Words]:
-    """The names of each kind's concepts, and the support words (lay names among them), signs
-    and lay names of (kind, concept)."""
+def _load() -> tuple[dict[str, dict[str, tuple[str, ...]]], _Words, _Words, _Words, _Words]:
+    """The names of each kind's concepts, and the support words (lay names among them), signs,
+    lay names and broader findings of (kind, concept)."""
     data = read_tables(_TABLE)
     names: dict[str, dict[str, tuple[str, ...]]] = {}
     support: _Words = {}
     signs: _Words = {}
     lay: _Words = {}
+    broader: _Words = {}
     for kind in _KINDS:
         table = data.get(kind)
         if not isinstance(table, dict):
@@ -85,7 +87,7 @@ def _load() -> tuple[dict[str, dict[str, tuple[str, ...]]], _Words, _Words, _Wor
             if not isinstance(entry, dict) or "names" not in entry or set(entry) - _FIELDS:
                 raise ConfigError(
                     f"lexicon table data/{_TABLE}, {where}: must have 'names' and may have "
-                    "'support', 'signs' and 'lay'; received "
+                    "'support', 'signs', 'lay' and 'broader'; received "
                     f"{sorted(entry) if isinstance(entry, dict) else entry!r}"
                 )
             names[kind][concept] = _phrases(f"{where} names", entry["names"])
@@ -93,19 +95,24 @@ def _load() -> tuple[dict[str, dict[str, tuple[str, ...]]], _Words, _Words, _Wor
                 support[(kind, concept)] = _phrases(f"{where} support", entry["support"])
             if "signs" in entry:
                 signs[(kind, concept)] = _phrases(f"{where} signs", entry["signs"])
+            if "broader" in entry:
+                broader[(kind, concept)] = _phrases(f"{where} broader", entry["broader"])
             if "lay" in entry:
                 lay[(kind, concept)] = _phrases(f"{where} lay", entry["lay"])
                 support[(kind, concept)] = (
                     *support.get((kind, concept), ()),
                     *lay[(kind, concept)],
                 )
-    return names, support, signs, lay
+    return names, support, signs, lay, broader
 
 
 # SUPPORT_ONLY: words that support a concept in the input wherever they stand; SIGNS: words that
 # support it only where the input does not deny them ("no hernias", "denies seizures"); LAY: support
-# words that name the concept itself, so that their denial denies it ("Any sugar? - No").
-_NAMES, SUPPORT_ONLY, SIGNS, LAY = _load()
+# words that name the concept itself, so that their denial denies it ("Any sugar? - No");
+# BROADER: findings or classes of which the concept is a more specific diagnosis, a clinician's
+# judgement that an output may name but that a reader should confirm ("heart rhythm disorder" for
+# atrial fibrillation).
+_NAMES, SUPPORT_ONLY, SIGNS, LAY, BROADER = _load()
 CONDITIONS: dict[str, tuple[str, ...]] = _NAMES["condition"]
 PROCEDURES: dict[str, tuple[str, ...]] = _NAMES["procedure"]
 SETTINGS: dict[str, tuple[str, ...]] = _NAMES["setting"]
@@ -232,6 +239,14 @@ def _fold_determiner(word: str) -> str:
     return "the" if low in _DETERMINERS else low
 
 
+def _singular(word: str, cut: int) -> str:
+    """``word`` less a plural ending: "s" (cut 1), "es" (2), or "ies" made "y" (3:
+    "hysterectomies", "biopsies"); a word not ending in "ies" has no third form."""
+    if cut < 3:
+        return word[:-cut]
+    return word[:-3] + ("y" if word[-1] == "s" else "Y") if word.lower().endswith("ies") else word
+
+
 class AliasIndex:
     """Finds aliases of concepts in one pass over a text's words (1-4 word keys, plurals folded).
 
@@ -271,14 +286,14 @@ class AliasIndex:
         entries = self.keys.get(key)
         last = key[-1]
         if entries is None and last.endswith("s") and len(last) > 3:
-            for cut in (1, 2):  # "x rays", "strokes", "biopsies" is not folded
-                entries = self.keys.get(key[:-1] + (last[:-cut],))
+            for cut in (1, 2, 3):  # "x rays", "strokes", "biopsies"
+                entries = self.keys.get(key[:-1] + (_singular(last, cut),))
                 if entries is not None:
                     break
             else:
                 return []
-            written = tuple(words[i : i + n - 1]) + (words[i + n - 1][:-cut],)
-            if cut == 2:  # an abbreviation's plural adds "s" only: "ERAS" is no "ER"
+            written = tuple(words[i : i + n - 1]) + (_singular(words[i + n - 1], cut),)
+            if cut > 1:  # an abbreviation's plural adds "s" only: "ERAS" is no "ER"
                 entries = [e for e in entries if e.exact is None]
         elif entries is None:
             return []
@@ -301,7 +316,13 @@ class AliasIndex:
             if longest:
                 longest = min(longest, total - i)
             elif low in singles or (
-                len(low) > 3 and low[-1] == "s" and (low[:-1] in singles or low[:-2] in singles)
+                len(low) > 3
+                and low[-1] == "s"
+                and (
+                    low[:-1] in singles
+                    or low[:-2] in singles
+                    or (low.endswith("ies") and low[:-3] + "y" in singles)
+                )
             ):
                 longest = 1
             else:
@@ -783,8 +804,10 @@ _DNR = fast_compile(
     # "I do not want to be resuscitated", "she wishes not to be resuscitated"
     r"|\b(?:(?:do(?:es)?\s+not|don't|doesn't|never)\s+(?:want|wish)|(?:wants?|wish(?:es)?)\s+not)"
     r"\s+(?:to\s+be\s+|any\s+)?resuscitat\w*"
-    # "If my heart stops, let me go", "let him go peacefully"
-    r"|\blet\s+(?:me|him|her|them)\s+go(?:\s+(?:peacefully|naturally|in\s+peace)\b|(?=\s*[.,;!]))",
+    # "If my heart stops, let me go", "let him go peacefully"; not what an employer did ("I
+    # don't know why they let me go", "the company let him go")
+    r"|\b(?<!they\s)(?<!\bhe\s)(?<!she\s)(?<!boss\s)(?<!pany\s)(?<!oyer\s)"
+    r"let\s+(?:me|him|her|them)\s+go(?:\s+(?:peacefully|naturally|in\s+peace)\b|(?=\s*[.,;!]))",
     re.IGNORECASE,
 )
 _DNI = fast_compile(
@@ -986,9 +1009,11 @@ _ALLERGEN = re.compile(
     r"(?:an?\s+|the\s+)?(?!allerg)([A-Za-z][\w-]*(?:\s+[a-z][\w-]*)?)",
     re.IGNORECASE,
 )
+# a yes and the fillers before what it names: hesitations, an address, a stance adverb ("Yes,
+# actually he is", "Yeah, unfortunately I have those")
 _ANSWER = re.compile(
     r"^\s*(?:\w+)\s*:\s*(?:yes|yeah|yep)\b[,.]?\s*"
-    r"(?:(?:uh|um|erm|er|well|oh|so|the|a|an|my|to|ma'?am|sir|doc|doctor)\b[,.]?\s*)*"
+    r"(?:(?:uh|um|erm|er|well|oh|so|the|a|an|my|to|ma'?am|sir|doc|doctor|[a-z]{4,}ly)\b[,.]?\s*)*"
     r"([A-Za-z][\w-]*)?",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -1027,7 +1052,7 @@ _COUNT_WORDS = re.compile(
     r"(?:(?:a\s+)?(?:lot|lots|number|couple|bunch|variety|range|handful)\s+of|"
     r"quite\s+a\s+(?:few|lot|number)(?:\s+of)?|a\s+few|what\s+(?:you|they|we)\s+call(?:ed)?|"
     r"what'?s\s+called|so[\s-]called|many|several|multiple|numerous|various|different|certain|"
-    r"some|all(?:\s+the)?|significant|other)\s+",
+    r"some|all(?:\s+the)?|significant|other|previous|prior|past|earlier|recent)\s+",
     re.IGNORECASE,
 )
 
@@ -1297,10 +1322,41 @@ def input_concepts(
     support, signs = _support_mentions(doc.text)
     for m in (*support, *signs):
         key = (m.kind, m.concept)
-        if key in found or (m in signs and polarity_at(doc, m.start, m.end) != AFFIRMED):
+        if key in found or (
+            m in signs
+            and polarity_at(doc, m.start, m.end) != AFFIRMED
+            and not _presupposed(doc.text, m.start, m.end)
+        ):
             continue
         (family if _of_family(doc, m.start, m.end) else found).add(key)
     return frozenset(found), frozenset(family - found)
+
+
+# a question that takes the patient's finding as given: "How are your seizures doing?", "When did
+# his headaches start?" (not "Have you had any seizures?")
+_PRESUPPOSING = re.compile(
+    r"\b(?:how|when|what|where|which)\b[^.?!\n]{0,40}\b(?:your|his|her|their)\s+(?:[a-z]+\s+)?$",
+    re.IGNORECASE,
+)
+# an answer that denies it all the same ("No, I don't get them")
+_DENYING_ANSWER = re.compile(
+    r"\s*\w+\s*:\s*(?:no|nope|never|i\s+(?:don'?t|do\s+not|haven'?t|have\s+not))\b", re.I
+)
+
+
+_SENTENCE_MARK = re.compile(r"[.?!\n]")
+
+
+def _presupposed(text: str, start: int, end: int) -> bool:
+    """Whether a sign at [start, end) stands in a question that takes it as the patient's
+    ("How are your seizures since the new dose?") and the next turn does not deny it."""
+    stop = _SENTENCE_MARK.search(text, end)
+    if stop is None or stop.group() != "?":
+        return False
+    if _PRESUPPOSING.search(text, max(0, start - 60), start) is None:
+        return False
+    line_end = text.find("\n", end)
+    return line_end < 0 or _DENYING_ANSWER.match(text, line_end + 1) is None
 
 
 # Words just before an input's name that leave the procedure or condition undone or
@@ -1490,7 +1546,8 @@ _SPREAD_OF_PAIN = re.compile(
 )
 _PAIN_BEFORE = re.compile(
     r"\b(?:pain|pains|ache|aching|discomfort|tenderness|sciatica|numbness|tingling|colic)\b"
-    r"[^.;\n]{0,40}$|\b(?:no|without|with|denies)\s+(?:any\s+)?$",
+    r"[^.;\n]{0,40}$|\b(?:no|without|with|denies)\s+"
+    r"(?:(?:any|some|slight|mild|minimal|occasional|intermittent)\s+)?$",
     re.IGNORECASE,
 )
 
@@ -1518,6 +1575,19 @@ def _described(term: str, ctx: AnalyzedText) -> bool:
     "inflammation in your gallbladder" for cholecystitis, "your cholesterol levels are a bit
     elevated" for hypercholesterolemia, "a lump removed from my breast" for a lumpectomy."""
     return described(term, _clauses(ctx), lambda s, e: polarity_at(ctx, s, e) == AFFIRMED)
+
+
+def told_as_action(m: Mention, out: AnalyzedText, ctx: AnalyzedText) -> bool:
+    """Whether the input tells the output's procedure ``m`` as its action on what it acts on
+    ("they took my womb out" for a hysterectomy, "skin cancer ... treated by removal" for an
+    excision of one; procedure_actions.toml), affirmed, not asked and not planned."""
+    if m.kind != "procedure":
+        return False
+    kind = action_kind(m.surface)
+    if kind is None:
+        return False
+    objects, _ = acted_on(m.surface, out.text, m.start, m.end)
+    return told(kind, objects, ctx.text, lambda s, e: polarity_at(ctx, s, e) == AFFIRMED)
 
 
 def _abbreviation_of(surface: str, text: str) -> bool:
@@ -1573,6 +1643,61 @@ def _head_named(m: Mention, ctx: AnalyzedText, named: list[tuple[int, int]]) -> 
             if len(word) >= _HEAD_WORD_CHARS and (head.endswith(word) or head.startswith(word)):
                 return word
     return None
+
+
+@lru_cache(maxsize=1)
+def _broader_index() -> AliasIndex:
+    return AliasIndex([(k, c, a) for (k, c), a in BROADER.items()], determiners=True)
+
+
+@lru_cache(maxsize=256)
+def _broader_mentions(text: str) -> tuple[Mention, ...]:
+    """The findings of a text that a more specific diagnosis may name (``broader``)."""
+    return tuple(_broader_index().find(text))
+
+
+def _broader_named(
+    m: Mention,
+    out: AnalyzedText,
+    ctx: AnalyzedText,
+    context_concepts: Collection[tuple[str, str]],
+    named: list[tuple[int, int]],
+) -> str | None:
+    """The input's words for a finding of which the output's unsupported concept is a more
+    specific diagnosis ("heart rhythm disorder" for atrial fibrillation, "bone disease" for
+    osteoporosis): affirmed, not inside a name of its own, said of the same person (the
+    patient's or a relative's, as the output's is), and not explained by another concept the
+    input supports that the same words also ground (the input's "heart disease" is its heart
+    failure, not a fabricated coronary disease). None where the input has no such words."""
+    key = (m.kind, m.concept)
+    found = _broader_mentions(ctx.text)
+    family = _of_family(out, m.start, m.end)
+    for b in found:
+        if (b.kind, b.concept) != key or any(s <= b.start < e for s, e in named):
+            continue
+        if (
+            polarity_at(ctx, b.start, b.end) != AFFIRMED
+            or _of_family(ctx, b.start, b.end) != family
+        ):
+            continue
+        rivals = {(o.kind, o.concept) for o in found if (o.start, o.end) == (b.start, b.end)}
+        rivals |= _named_within(b.surface)
+        if not (rivals - {key}) & set(context_concepts):
+            return b.surface
+    return None
+
+
+@lru_cache(maxsize=256)
+def _named_within(phrase: str) -> frozenset[tuple[str, str]]:
+    """The concepts one of whose names holds ``phrase`` as whole words: the input's "arthritis"
+    may be its "rheumatoid arthritis"."""
+    words = f" {' '.join(_WORD.findall(phrase.lower()))} "
+    return frozenset(
+        (kind, concept)
+        for kind, table in _NAMES.items()
+        for concept, aliases in table.items()
+        if any(words in f" {' '.join(_WORD.findall(a.lower()))} " for a in aliases)
+    )
 
 
 _RISK_LIST = re.compile(
@@ -1864,6 +1989,8 @@ class EntitiesRule(Rule):
                 continue  # "back pain with radiation into the left leg": no radiotherapy
             if m.kind in ("condition", "procedure") and _described(m.surface, ctx):
                 continue  # "choledocholithiasis" for "stones in your C B D" (word_parts.toml)
+            if told_as_action(m, out, ctx):
+                continue  # "knee replacements" for "my knees ... they put in the new ones"
             if m.kind == "high_alert" and any(s < m.end and m.start < e for s, e in drug_spans):
                 continue  # drugs.v1 reports the drugs its lexicon finds
             if polarity_at(out, m.start, m.end) != AFFIRMED:
@@ -1898,6 +2025,14 @@ class EntitiesRule(Rule):
                     # names the finding by its head word, the output by a kind of it; check it
                     risk, confidence = min(risk, 2), 0.45
                     detail = f" (the input names '{parent}')"
+                elif wider := _broader_named(m, out, ctx, context_concepts, named_spans):
+                    # "atrial fibrillation" for "a heart rhythm disorder": a diagnosis more
+                    # specific than the input's finding, a clinician's judgement; check it
+                    risk, confidence = min(risk, 2), 0.45
+                    detail = (
+                        f" (more specific than the input's '{wider}': a clinical judgement "
+                        "to confirm)"
+                    )
             findings.append(
                 self.finding(
                     view,
@@ -2091,6 +2226,8 @@ class EntitiesRule(Rule):
                 continue
             if any(_answers_allergy(ctx, w) for w in _allergen_phrase(out.text, a)):
                 continue  # "sticking plasters" for "Any allergies? - Plasters, the sticky ones"
+            if _in_reaction_list(ctx, a.allergen):
+                continue  # "I've reacted poorly to sulfa drugs, penicillin, and some mycins"
             if not stated and a.allergen[:4] not in ctx_low:
                 risk, why, where = 3, "the input states no allergies", None
             elif (
@@ -2377,6 +2514,38 @@ def _answers_allergy(ctx: AnalyzedText, word: str) -> bool:
     for m in _ALLERGY.finditer(ctx.text):
         first = _FIRST_ANSWER_WORD.match(ctx.text, m.end())
         if first is not None and first.group(1).lower()[:5] == word[:5]:
+            return True
+    return False
+
+
+# a word of reaction opening a list of what the patient reacts to
+_REACTION_WORD = re.compile(
+    r"\b(?:react\w*|allerg\w*|intoleran\w*|sensitiv\w*|anaphyla\w*)\b", re.IGNORECASE
+)
+_LIST_REACH = 80  # characters back from an item to the reaction word its list follows
+# what follows the reaction word up to the item: "(poorly) to" and the items before it
+_LISTED_AFTER = re.compile(r"\s*(?:\w+\s+)?to\s+([^.;:]*)$", re.IGNORECASE)
+
+
+def _in_reaction_list(ctx: AnalyzedText, allergen: str) -> bool:
+    """Whether the input names ``allergen`` as an item of a list after a word of reaction in
+    its sentence ("I've reacted poorly to sulfa drugs, penicillin, and some mycins"), not
+    denied: the list's later items are allergens as much as its first."""
+    if len(allergen) < 4:
+        return False
+    text = ctx.text
+    for m in re.finditer(rf"\b{re.escape(allergen)}\w*", text, re.IGNORECASE):
+        head = text[max(0, m.start() - _LIST_REACH) : m.start()]
+        cut = max(head.rfind(c) for c in ".?!\n")
+        head = head[cut + 1 :]
+        react = list(_REACTION_WORD.finditer(head))
+        listed = _LISTED_AFTER.match(head, react[-1].end()) if react else None
+        if listed is None or "," not in listed.group(1):
+            continue
+        items = re.split(r",|\band\b|\bor\b", listed.group(1))
+        if all(len(item.split()) <= 3 for item in items) and (
+            polarity_at(ctx, m.start(), m.end()) == AFFIRMED
+        ):
             return True
     return False
 

@@ -374,8 +374,27 @@ def _affirmed_flag(ctx: AnalyzedText, m: re.Match[str]) -> bool:
         return False  # "his father had a seizure": a relative's
     if _treated_by_a_drug(ctx, m.start()):
         return False  # "I take Dilantin for my seizures": a long-treated condition, no event
+    if _glosses_a_question(ctx, m.start()):
+        return False  # "Any TIA or CVA? That is slurred speech or stroke symptoms."
     # a report's "Indication: ... new confusion": its question
     return not _asked_of_a_report(ctx, m.start())
+
+
+# a sentence that explains the question before it: "That is ...", "I mean ...", "Meaning ..."
+_GLOSS = re.compile(
+    r"\s*(?:that\s+is|that's|i\.?\s?e\.?|i\s+mean|meaning|in\s+other\s+words|such\s+as|"
+    r"for\s+example|like)\b",
+    re.IGNORECASE,
+)
+
+
+def _glosses_a_question(ctx: AnalyzedText, start: int) -> bool:
+    """Whether the mention at ``start`` stands in a sentence that glosses the question just
+    before it ("Any TIA or CVA? That is slurred speech or stroke symptoms."): asked, not said."""
+    sent = sentence_at(ctx.sentences, start)
+    if sent is None or _GLOSS.match(ctx.text, sent.span[0]) is None:
+        return False
+    return ctx.text[max(0, sent.span[0] - 200) : sent.span[0]].rstrip().endswith("?")
 
 
 # what joins a drug to what it is taken for: "Dilantin for my seizures", "Keppra 500 mg twice a
@@ -408,7 +427,9 @@ _OF_A_PREGNANCY = re.compile(
 _NOT_PREGNANT_NOW = re.compile(
     r"\b(?:while|when|whilst)\s+(?:i|she|you|mum|mom|his\s+mother|her\s+mother)\s+(?:was|were)\s+$"
     r"|\bno\s+(?:possibility|possible\s+way|chance|way|risk)\s+(?:that\s+|of\s+)?"
-    r"(?:i|she|you|her)?\s*(?:am|'m|is|'s|are|could\s+be|can\s+be|might\s+be|being)?\s*$",
+    r"(?:i|she|you|her)?\s*(?:am|'m|is|'s|are|could\s+be|can\s+be|might\s+be|being)?\s*$"
+    # a question told without its "?": "Doctor: Any abnormal pregnancy. Any abortions?"
+    r"|(?:^|[.?!:\n])\s*any\s+(?:[a-z-]+\s+){0,2}$",
     re.IGNORECASE,
 )
 
@@ -645,11 +666,13 @@ def flagged_values(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
-# a dose's unit or form after a number ("400 mg", "two effervescent tablets"), not a
+# a dose's unit or form after a number ("400 mg", "two effervescent tablets"), or a household
+# measure of something taken ("some sugar, three teaspoons", "two sugar cubes"), not a
 # concentration ("mg/dL")
 _DOSE_AFTER = re.compile(
     r"\s*(?:mg|milligrams?|mcg|micrograms?|g|grams?)\b(?!\s*/|\s+per\b)"
-    r"|\s*(?:[a-z-]+\s+)?(?:tablets?|tabs?|capsules?|sachets?)\b",
+    r"|\s*(?:[a-z-]+\s+)?(?:tablets?|tabs?|capsules?|sachets?|(?:tea|table|dessert)?spoon(?:s|ful"
+    r"|fuls)?|cubes?|lumps?|packets?|cups?|glass(?:es)?|sweets?|biscuits?)\b",
     re.IGNORECASE,
 )
 _DOSE_UNIT_END = re.compile(r"\b(?:mg|milligrams?|mcg|micrograms?|grams?|tablets?)\s*$", re.I)
@@ -1036,6 +1059,8 @@ class OmissionRule(Rule):
             digits = re.findall(r"\d+(?:[.,]\d+)*", ctx.text[start:end])
             if digits and _number_in(out.text, digits[-1]):
                 continue
+            if not digits and _number_in(out.text, f"{value:g}"):
+                continue  # "potassium level is three point one": the output's "3.1"
             shown = ctx.text[start:end].strip()
             end = start + len(ctx.text[start:end].rstrip())  # "Sodium 127 " read to the space
             before = _earlier_result(ctx.text, lab, value, ctx_labs)
@@ -1065,6 +1090,8 @@ class OmissionRule(Rule):
                 continue
             if any(same_but_salt(d.canonical, c) for c in out.drug_names):
                 continue  # the input's potassium chloride kept as K-Dur (potassium)
+            if any(d.canonical in c.split("/") for c in out.drug_names if "/" in c):
+                continue  # the input's codeine kept in "Tylenol #3" (acetaminophen/codeine)
             if drug_abbreviated(d.canonical, out.text):
                 continue  # "MTX" for methotrexate
             if shortened is None:

@@ -18,6 +18,7 @@ confirms") what the input says to do at once ("straight away", "don't wait").
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import cast
 
 from medfact.analysis import (
@@ -38,7 +39,7 @@ from medfact.taxonomy import ErrorCategory
 from medfact.types import Claim, Finding
 from medfact.verifiers.base import CONTRADICTED, Rule
 from medfact.verifiers.drugs import named_otherwise
-from medfact.verifiers.entities import mentions, supported_concepts
+from medfact.verifiers.entities import mentions, supported_concepts, told_as_action
 
 _CAUSAL = fast_compile(
     r"\b(due to|because of|because|secondary to|caused by|as a result of|attributed to|"
@@ -461,9 +462,15 @@ class SupportRule(Rule):
             return True
         assert view.output is not None
         text = view.output.text[span[0] : span[1]]
-        if any((m.kind, m.concept) not in supported for m in mentions(text)):
-            return True
         assert view.context is not None
+        if any(
+            (m.kind, m.concept) not in supported
+            and not told_as_action(
+                replace(m, start=m.start + span[0], end=m.end + span[0]), view.output, view.context
+            )
+            for m in mentions(text)
+        ):
+            return True
         names = view.context.drug_names
         low = view.context.text.lower()
         return any(

@@ -85,6 +85,24 @@ def split_term(word: str) -> tuple[str, ...] | None:
     return None
 
 
+def root_words(word: str) -> tuple[Phrase, ...]:
+    """The plain words of the roots of one word that splits into parts ("hysterectomy" ->
+    ("uterus",), ("womb",)), each with its combining form's ``extra`` names; () where the word
+    does not split."""
+    split = split_term(word)
+    if split is None:
+        return ()
+    roots = _table()[1]
+    return tuple(phrase for part in split if part in roots for phrase in roots[part])
+
+
+def roots_of(word: str) -> tuple[str, ...]:
+    """The combining forms of the roots of one word ("cholecystectomy" -> ("cholecyst",))."""
+    split = split_term(word)
+    roots = _table()[1]
+    return tuple(p for p in split if p in roots) if split else ()
+
+
 def _part_words(part: str) -> tuple[Phrase, ...]:
     prefixes, roots, suffixes = _table()
     return prefixes.get(part) or roots.get(part) or suffixes.get(part) or ()
