@@ -294,6 +294,8 @@ _TREATMENT_HEADS = frozenset(
     | {"drugs", "treatment", "therapy", "relief", "prophylaxis", "cover"}
 )
 _DISEASE_HEADS = ("cancer", "tumor", "tumour", "mass", "malign", "carcinoma", "lesion", "nodul")
+# heads that name an organ's illness in general ("pulmonary disease", "renal disorder")
+_ILLNESS_HEADS = ("diseas", "disord", "illness", "failur", "insufficien")
 _CONCERN_STEMS = tuple(sorted(_CONCERN))  # str.startswith takes a tuple: one call, not a loop
 _FINDING_ONLY_STEMS = tuple(sorted(_FINDINGS))
 
@@ -518,6 +520,20 @@ class NegationRule(Rule):
             # "negative for thunderclap headache": a kind of the finding is denied; an input
             # that tells of the finding without saying of which kind does not contradict it
             kind_denied = tok.polarity == NEGATED and out_tokens[i - 1].text in _KINDS
+            # "a short period" is not the input's "shortness of breath": the adjective names a
+            # kind of its noun, and the input's noun made of it is a finding of its own, as are
+            # the words of its phrase
+            # "denies pulmonary disease" against "your lungs? - they're in great shape": the
+            # organ's disease is denied, and the organ named in the input is no disease of it
+            disease_denied = (
+                tok.polarity == NEGATED
+                and head is not None
+                and head.startswith(_DISEASE_HEADS + _ILLNESS_HEADS)
+            )
+            made_noun = not _of_follows(out_tokens, i) and any(
+                m_head is None and _made_noun(m.text, tok.text)
+                for m, _, m_head in ctx_mentions.get(tok.stem, [])
+            )
             asserted = [
                 m
                 for m, m_mod, m_head in ctx_mentions.get(tok.stem, [])
@@ -530,6 +546,10 @@ class NegationRule(Rule):
                 and not (feeling_pressure and m_mod in _PRESSURE_MEASURES)
                 and (head is None or m_head is None or head == m_head or m.text != tok.text)
                 and not (named_kind and m_head is not None and m_head != head)
+                # "a short period" is not the input's "shortness (of breath)": the adjective
+                # names a kind of its noun, the input's noun made of it is a finding of its own
+                and not (made_noun and m.text != tok.text)
+                and not (disease_denied and m.text != tok.text and m.text.rstrip("s") in ANATOMY)
                 and (head is None or not head.startswith(_COMPOUND) or head == m_head)
                 and (qualifier is None or _near(ctx, m, qualifier))
                 and not (
@@ -1051,14 +1071,38 @@ def _names_kind(tokens: list[Token], i: int, head: str | None) -> bool:
     )
 
 
-def _names_test(tokens: list[Token], i: int) -> bool:
-    """Whether the word right after ``tokens[i]`` in its sentence is a test it names ("lesion
-    imaging", "chest X-ray"): a denial then reaches the test, not the word."""
+def _of_follows(tokens: list[Token], i: int) -> bool:
+    """Whether "of" follows ``tokens[i]`` in its sentence ("short of breath")."""
     return (
         i + 1 < len(tokens)
-        and tokens[i + 1].text in _TESTS
+        and tokens[i + 1].text == "of"
         and tokens[i + 1].sentence == tokens[i].sentence
     )
+
+
+def _made_noun(noun: str, adjective: str) -> bool:
+    """Whether ``noun`` is a noun made of ``adjective`` by a suffix ("shortness" of "short",
+    "weakness" of "weak", "dizziness" of "dizzy") (session 17)."""
+    return noun != adjective and noun.endswith(("ness", "ity")) and not adjective.endswith("ness")
+
+
+def _names_test(tokens: list[Token], i: int) -> bool:
+    """Whether the word right after ``tokens[i]`` in its sentence is a test it names ("lesion
+    imaging", "chest X-ray") or the checking of it ("have you had your urine rechecked? - no",
+    "her cholesterol has not been checked"): a denial then reaches the test, not the word."""
+    return (
+        i + 1 < len(tokens)
+        and (tokens[i + 1].text in _TESTS or tokens[i + 1].text in _CHECKED)
+        and tokens[i + 1].sentence == tokens[i].sentence
+    )
+
+
+# participles of checking a thing ("urine rechecked", "levels drawn"): a denial of the checking is
+# no denial of the thing checked (session 17)
+_CHECKED = frozenset(
+    {"checked", "rechecked", "tested", "retested", "measured", "remeasured", "drawn", "redrawn"}
+    | {"examined", "scanned", "x-rayed", "evaluated", "reevaluated", "re-evaluated", "looked"}
+)
 
 
 # Prepositions that attach a word to the finding before it ("complications with", "blood in",
@@ -1066,6 +1110,12 @@ def _names_test(tokens: list[Token], i: int) -> bool:
 # ("to" is left out: "able to sleep" denies the sleep; "of" too: "no loss of appetite", "no
 # chance of pregnancy" and "no history of asthma" deny what follows it.)
 _ATTACHING = frozenset({"with", "from", "in", "about", "on", "during", "after", "for"})
+# prepositions of time that presuppose what follows them ("followed up since your surgery? -
+# no", "no problems before the injury"): whatever the denial, that thing happened (session 17)
+_SINCE = frozenset({"since", "before", "after", "until"})
+# what is taken or done for a purpose ("anything for your allergies? - not really", "I never took
+# anything for diabetes"): the treatment is denied, not what it is for (session 17)
+_FOR_WHAT = frozenset({"anything", "something", "nothing"})
 # words between the preposition and the word ("blood in your vomit")
 _ATTACHED_DETERMINERS = frozenset(
     {"the", "your", "his", "her", "their", "my", "a", "an", "any", "this", "that", "its", "our"}
@@ -1092,19 +1142,46 @@ def complement_of_denied(doc: AnalyzedText, i: int, read: Token) -> bool:
     guarding" denies the guarding itself)."""
     tokens = doc.tokens
     tok = tokens[i]
-    j = i - 1
-    while j >= 0 and tokens[j].sentence == tok.sentence and tokens[j].text in _ATTACHED_DETERMINERS:
-        j -= 1
-    if j < 1 or tokens[j].sentence != tok.sentence or tokens[j].text not in _ATTACHING:
+    j = _skip_determiners(tokens, i - 1, tok.sentence)
+    if 0 < j < i and tokens[j].text not in _ATTACHING and tokens[j].text not in _SINCE:
+        # "anything for your acid reflux": a word of the name between
+        k = _skip_determiners(tokens, j - 1, tok.sentence)
+        if k >= 0 and (tokens[k].text == "for" or tokens[k].text in _SINCE):
+            j = k
+    if j < 1 or tokens[j].sentence != tok.sentence:
+        return False
+    word = tokens[j].text
+    if word not in _ATTACHING and word not in _SINCE:
         return False
     head = tokens[j - 1]
-    if head.sentence != tok.sentence or not is_content(head) or head.text in _FRAMES:
+    if head.sentence != tok.sentence:
+        return False
+    if not _attaches(head, word):
         return False
     if read.trigger is None:
         # a question the next turn denies ("... with your pregnancy? - Nope"): all its words
         return doc.sentences[tok.sentence].text.rstrip().endswith("?")
     # a trigger after the word is an answer's (or a "... were negative"): the head is as denied
     return read.trigger > tok.start or read.trigger <= head.start
+
+
+def _skip_determiners(tokens: list[Token], j: int, sentence: int) -> int:
+    """The index of the first token at or before ``j`` in ``sentence`` that is no determiner
+    ("your", "the"), or of one in another sentence."""
+    while j >= 0 and tokens[j].sentence == sentence and tokens[j].text in _ATTACHED_DETERMINERS:
+        j -= 1
+    return j
+
+
+def _attaches(head: Token, word: str) -> bool:
+    """Whether the preposition ``word`` after ``head`` attaches what follows it to a finding
+    the denial is of: a content word not a frame ("blood in the vomit"), anything at all for a
+    time ("since your surgery"), or "anything/nothing" for a purpose."""
+    if word in _SINCE:
+        return True
+    if word == "for" and head.text in _FOR_WHAT:
+        return True
+    return word in _ATTACHING and is_content(head) and head.text not in _FRAMES
 
 
 def read_polarity(doc: AnalyzedText, tok: Token) -> Token | None:
@@ -1134,6 +1211,8 @@ def read_polarity(doc: AnalyzedText, tok: Token) -> Token | None:
             return replace(tok, polarity=AFFIRMED, trigger=None)
     if tok.trigger is None:
         return tok
+    if _DO_HAVE_ONE.match(doc.text, tok.end, doc.sentences[tok.sentence].span[1]):
+        return replace(tok, polarity=AFFIRMED, trigger=None)  # "but I do have one now and then"
     if tok.text in _EXCRETA and _NOT_PASSED.search(doc.text, tok.trigger, tok.start):
         return None  # "has not passed urine since this morning": retention, told otherwise
     if NO_ISSUE.match(doc.text, tok.trigger):
@@ -1189,6 +1268,13 @@ _DENIES = re.compile(
     r"(?:is|are|was|were|has\s+been|'s)\s+)?",
     re.IGNORECASE,
 )
+# a denial taken back in the same sentence for the thing itself, by a pronoun ("I don't smoke
+# cigarettes but I do have one on a rare occasion"): it is there, if rarely (session 17)
+_DO_HAVE_ONE = re.compile(
+    r"[^.;?!]*?\bbut\s+(?:i|he|she|we|they)\s+(?:do|does|did|will)\s+(?:\w+ly\s+)?"
+    r"(?:have|take|get|use|smoke|drink|feel)\s+(?:one|some|it|them|a\s+few|a\s+little)\b",
+    re.IGNORECASE,
+)
 # what a patient passes: not passing it is a finding of its own (retention, obstruction)
 _EXCRETA = frozenset({"urine", "stool", "stools", "gas", "flatus", "wind", "water"})
 _NOT_PASSED = re.compile(r"(?:not|n't)\s+(?:been\s+)?pass\w*\s+(?:any\s+)?$", re.I)
@@ -1199,7 +1285,13 @@ _AUXILIARY = re.compile(
     re.IGNORECASE,
 )
 # a list item that is the subject of its own verb ("no tobacco , skin is moist")
-_OWN_VERB = re.compile(r"\s+(?:is|are|was|were|appears?|looks?)\b", re.IGNORECASE)
+_OWN_VERB = re.compile(
+    r"\s+(?:is|are|was|were|appears?|looks?)\b"
+    # "no tenderness, or masses were felt": the list's verb of finding, not a clause's own
+    r"(?!\s+(?:felt|seen|noted|found|palpated|palpable|appreciated|identified|detected|heard|"
+    r"elicited|present|visuali[sz]ed)\b)",
+    re.IGNORECASE,
+)
 _ASKS_LATER = re.compile(
     r"\b(?:does|do|did|is|are|can|could|have|has)\s+(?:it|you|that|this)\b", re.IGNORECASE
 )
