@@ -348,6 +348,9 @@ _TESTS = frozenset(
 # A body part or organ alone names no finding: its polarity is that of the words about it
 # ("heart regular", "no murmurs of the heart"), which are compared on their own.
 # ("pneumothorax", "hydronephrosis" take a side, but are findings, not places)
+# organs named for what they do ("bowel or bladder incontinence", "change in bowel habit",
+# "with respect to her bowel, no issues"): the finding is what is said of them (session 17)
+_FUNCTION_ORGANS = frozenset({"bowel", "bowels", "bladder"})
 _PLACES = (ANATOMY - {"chest", "pneumothorax", "ptx", "hydronephrosis"}) | {
     "heart",
     "pound",
@@ -401,6 +404,8 @@ class NegationRule(Rule):
                     continue  # "no other allergies": the one named stands
                 if read.polarity == NEGATED and _names_test(ctx.tokens, i):
                     continue  # "no pneumothorax on chest X-ray": the test's site, not denied
+                if _defined(ctx.tokens, i):
+                    continue  # "Palpitations means the feeling that ...": a word explained
                 if i in answered:
                     polarity, trigger = answered[i]
                     read = replace(read, polarity=polarity, trigger=trigger)
@@ -439,6 +444,8 @@ class NegationRule(Rule):
                 continue  # "a poor appetite" is no denial of "not much of an appetite"
             if tok.polarity == AFFIRMED and i > 0 and out_tokens[i - 1].text == "last":
                 continue  # "Last drink Tue", "last seizure 2019": when it last was, not now
+            if tok.polarity == NEGATED and _YEARS_SINCE.match(view.output.text, tok.end):
+                continue  # "has not smoked for the past 27 years": quit, not never
             if tok.polarity == NEGATED and tok.trigger is not None:
                 denied = view.output.text[tok.trigger : tok.start]
                 if _ANOTHER_EPISODE.search(denied):
@@ -564,8 +571,10 @@ class NegationRule(Rule):
                 and not (
                     tok.polarity == AFFIRMED
                     and m.polarity == NEGATED
-                    and mod is None
-                    and _denied_narrowly(view, tok, m)
+                    and (
+                        (mod is None and _denied_narrowly(view, tok, m))
+                        or _hurts_elsewhere(view, tok, m)
+                    )
                 )
             ]
             key = (tok.sentence, "")
@@ -924,7 +933,12 @@ class NegationRule(Rule):
         stem = tok.stem
         if tok.text in _EXAM_PULSES:
             return self.minor_flip_risk  # "femorals not palpable"
-        if tok.text.rstrip("s") in _UNSPECIFIC or tok.text in _PLACES or tok.text in UNITS:
+        if (
+            tok.text.rstrip("s") in _UNSPECIFIC
+            or tok.text in _PLACES
+            or tok.text in UNITS
+            or tok.text in _FUNCTION_ORGANS
+        ):
             return None  # "no murmurs of the heart" negates the murmur, not the heart
         if is_relative(tok.text) or _PERSON.search(tok.text) or tok.text.rstrip("s") in _PLACES:
             return None  # "history obtained from the husband", "a dermatologist": a person
@@ -1080,6 +1094,29 @@ def _of_follows(tokens: list[Token], i: int) -> bool:
     )
 
 
+# verbs that explain a word rather than say it of anyone ("palpitations means ...")
+_DEFINING = frozenset({"means", "mean", "meaning", "refers"})
+
+
+def _defined(tokens: list[Token], i: int) -> bool:
+    """Whether ``tokens[i]`` is a word being explained ("Palpitations means the sensation
+    that your heart is racing"): no one's finding (session 17)."""
+    return (
+        i + 1 < len(tokens)
+        and tokens[i + 1].text in _DEFINING
+        and tokens[i + 1].sentence == tokens[i].sentence
+    )
+
+
+# a denial over a span of years ("has not smoked for the past 27 years"): it tells when it
+# stopped, and the habit before it is no contradiction (session 17)
+_YEARS_SINCE = re.compile(
+    r"[ \t]+(?:(?:for|in|over)[ \t]+(?:the[ \t]+)?(?:past|last)[ \t]+(?:\w+[ \t]+)?"
+    r"(?:years?|decades?)|since[ \t]+(?:\d{4}|the[ \t]+(?:\d{2}s|\w+ties)))\b",
+    re.IGNORECASE,
+)
+
+
 def _made_noun(noun: str, adjective: str) -> bool:
     """Whether ``noun`` is a noun made of ``adjective`` by a suffix ("shortness" of "short",
     "weakness" of "weak", "dizziness" of "dizzy") (session 17)."""
@@ -1151,13 +1188,13 @@ def complement_of_denied(doc: AnalyzedText, i: int, read: Token) -> bool:
     if j < 1 or tokens[j].sentence != tok.sentence:
         return False
     word = tokens[j].text
-    if word not in _ATTACHING and word not in _SINCE:
+    if word not in _ATTACHING and word not in _SINCE and word != "of":
         return False
     head = tokens[j - 1]
     if head.sentence != tok.sentence:
         return False
-    if not _attaches(head, word):
-        return False
+    if head.stem == tok.stem or not _attaches(head, word):
+        return False  # "loss of consciousness": one name, denied whole
     if read.trigger is None:
         # a question the next turn denies ("... with your pregnancy? - Nope"): all its words
         return doc.sentences[tok.sentence].text.rstrip().endswith("?")
@@ -1181,6 +1218,8 @@ def _attaches(head: Token, word: str) -> bool:
         return True
     if word == "for" and head.text in _FOR_WHAT:
         return True
+    if word == "of" and head.stem.startswith(FINDING_STEMS) and head.text not in _FRAMES:
+        return True  # "no blurriness of vision": the blurriness is denied, not the vision
     return word in _ATTACHING and is_content(head) and head.text not in _FRAMES
 
 
@@ -1364,8 +1403,10 @@ _PRESSURE_MEASURES = frozenset(
 _PARENTHESIS = re.compile(r"\([^()]*\)")
 _STOPPED = re.compile(
     r"\b(?:stopped|discontinued|ceased|held|withdrawn|taken off|came off|switched|completed|"
-    r"finished|discontinuation|cessation|stopping)\b",  # "completed the prednisone taper",
-    # "better since discontinuation of sertraline"
+    r"finished|discontinuation|cessation|stopping|"
+    # a supply lost or used up ("they have misplaced the diltiazem"): not taken now (session 17)
+    r"misplaced|lost|ran\s+out\s+of|run\s+out\s+of|running\s+out\s+of)\b",
+    # "completed the prednisone taper", "better since discontinuation of sertraline"
     re.I,
 )
 # an order to stop the drug that follows ("stop oral ibuprofen", "discontinue the metformin"),
@@ -1588,6 +1629,8 @@ _SIDES = frozenset({"left", "right", "bilateral", "bilaterally"})
 _NARROWED_AFTER = re.compile(
     r"[ \t]+(?:at(?![ \t]+(?:\d|all\b))|in[ \t]+the)\b", re.IGNORECASE
 )  # "no pain at all" denies it all
+# a part named after a finding with a possessive ("pain in your jaw? - no"); session 17
+_IN_OWN_PART = re.compile(r"[ \t]+in[ \t]+(?:your|his|her|my|their)[ \t]+(\w+)", re.I)
 
 
 def _denied_narrowly(view: CaseDoc, tok: Token, mention: Token) -> bool:
@@ -1607,10 +1650,47 @@ def _denied_narrowly(view: CaseDoc, tok: Token, mention: Token) -> bool:
         and before.text.rstrip("s") in ANATOMY
     ):
         return not _near(view.output, tok, frozenset({before.stem}))
+    if _hurts_elsewhere(view, tok, mention):
+        return True
+    part = _IN_OWN_PART.match(ctx.text, mention.end)
+    if part is not None and part.group(1).lower().rstrip("s") in ANATOMY:
+        named = ctx.tokens_in(part.start(1), part.end(1))
+        return bool(named) and not _near(view.output, tok, frozenset({named[0].stem}))
     return (
         _NARROWED_AFTER.match(ctx.text, mention.end) is not None
         and _NARROWED_AFTER.match(view.output.text, tok.end) is None
     )
+
+
+# verbs of a part's pain, whose subject is the part ("my arm does not hurt")
+_HURTS = frozenset({"hurt", "hurts", "hurting", "ache", "aches", "aching", "sore"})
+
+
+def _hurts_elsewhere(view: CaseDoc, tok: Token, mention: Token) -> bool:
+    """Whether the input's denial ``mention`` is of pain in a part its subject names ("my arm
+    does not hurt") that the output does not name near its own affirmed word ("her back pain
+    is improving")."""
+    ctx = view.context
+    assert ctx is not None
+    k = bisect.bisect_left(ctx.tokens, mention.start, key=lambda t: t.start)
+    part = _part_that_hurts(ctx, k)
+    return part is not None and not _near(view.output, tok, frozenset({part.stem}))
+
+
+def _part_that_hurts(ctx: AnalyzedText, k: int) -> Token | None:
+    """The body part a verb of pain at ``ctx.tokens[k]`` is said of, as its subject in the few
+    words before it ("my arm does not hurt", "his knee isn't sore"): a denial of that part's
+    pain, not of pain elsewhere (session 17)."""
+    mention = ctx.tokens[k]
+    if mention.text not in _HURTS:
+        return None
+    for j in range(k - 1, max(-1, k - 5), -1):
+        tok = ctx.tokens[j]
+        if tok.sentence != mention.sentence:
+            return None
+        if tok.text.rstrip("s") in ANATOMY:
+            return tok
+    return None
 
 
 def _near(doc: AnalyzedText, mention: Token, stems: frozenset[str], reach: int = 8) -> bool:
