@@ -17,7 +17,10 @@ def _flagged(output: str) -> list[str]:
 
 
 def test_a_spread_to_a_place_is_no_course_over_time() -> None:
-    out = "The tingling began in her toes and gradually progressed over the day to involve both knees."
+    out = (
+        "The tingling began in her toes and gradually progressed over the day to involve "
+        "both knees."
+    )
     assert _flagged(out) == []
 
 
