@@ -409,6 +409,8 @@ class NegationRule(Rule):
                 if i in answered:
                     polarity, trigger = answered[i]
                     read = replace(read, polarity=polarity, trigger=trigger)
+                if read.polarity == NEGATED and _unknown_answer(ctx, read):
+                    continue  # "Do you know which type of cancer? - No idea": not known
                 if read.polarity == NEGATED and complement_of_denied(ctx, i, read):
                     # "complications with your pregnancy? - no": the complications are denied,
                     # which agrees with a denial of the word but does not contradict it affirmed
@@ -1870,13 +1872,59 @@ def family_section(view: CaseDoc) -> bool:
         if not toks or toks[0].polarity != AFFIRMED:
             continue
         mine = (
-            toks[0].scope in (CURRENT, HISTORY)
+            # "Do you know what type of skin cancer she had?": a question states none
+            not ctx.sentences[toks[0].sentence].text.rstrip().endswith("?")
+            and toks[0].scope in (CURRENT, HISTORY)
             and not _names_relative(ctx, toks[0].sentence)
             and not _said_of_someone(ctx, toks[0])
+            and not _answers_of_family(ctx, toks[0].sentence)
         )
         own[m.concept] = own.get(m.concept, False) or mine
     shared = {m.concept for m in concept_mentions(out.text, ("condition",)) if m.concept in own}
     return bool(shared) and not any(own.values())
+
+
+# a question whether the patient knows or remembers which, what or when: its "no" says the
+# patient does not know, not that the thing is absent (session 17)
+_ASKS_IF_KNOWN = re.compile(
+    r"\b(?:do|did)\s+(?:you|they|he|she)\s+(?:know|remember|recall)\s+"
+    r"(?:what|which|when|where|how|who|the\s+(?:type|kind|name))\b",
+    re.IGNORECASE,
+)
+
+
+def _unknown_answer(ctx: AnalyzedText, read: Token) -> bool:
+    """Whether ``read`` is denied only by an answer to a question whether the patient knows
+    which or what it was ("Do you know what type of skin cancer she had? - No idea")."""
+    sentence = ctx.sentences[read.sentence]
+    if read.trigger is not None and read.trigger < sentence.span[1]:
+        return False  # denied in the question's own words
+    return _ASKS_IF_KNOWN.search(sentence.text) is not None
+
+
+def _answers_of_family(ctx: AnalyzedText, sentence: int) -> bool:
+    """Whether ``sentence`` opens another speaker's answer to a question about the family
+    ("Anything else that runs in your family? - Sadly, yes. Stroke and dementia."): what it
+    names is the family's (session 17)."""
+    if sentence == 0 or not ctx.is_dialogue:
+        return False
+    for k in (sentence - 1, sentence - 2):
+        if k < 0:
+            return False
+        asked = ctx.sentences[k]
+        if asked.text.rstrip().endswith("?"):
+            speaker = _turn_tag(ctx.text, asked.span[1])
+            answerer = _turn_tag(ctx.text, ctx.sentences[sentence].span[1])
+            return (
+                speaker is not None
+                and answerer is not None
+                and speaker != answerer
+                and _FAMILY_ASKED.search(asked.text) is not None
+            )
+    return False
+
+
+_FAMILY_ASKED = re.compile(r"\b(?:in|run|runs|running)\s+(?:in\s+)?(?:your|the)\s+family\b", re.I)
 
 
 # the words of a history of the patient's own: "PMH: ...", "Known HCM", "personal h/o CRC"
