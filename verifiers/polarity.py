@@ -558,6 +558,15 @@ class NegationRule(Rule):
                 # "a short period" is not the input's "shortness (of breath)": the adjective
                 # names a kind of its noun, the input's noun made of it is a finding of its own
                 and not (made_noun and m.text != tok.text)
+                # "possible urinary obstruction": the hedge is of the obstruction the word
+                # names the kind of, not of the urine the output states
+                and not (
+                    tok.polarity == AFFIRMED
+                    and m.polarity == UNCERTAIN
+                    and m_head is not None
+                    and m_head != head
+                    and m.text != tok.text
+                )
                 and not (disease_denied and m.text != tok.text and m.text.rstrip("s") in ANATOMY)
                 and (head is None or not head.startswith(_COMPOUND) or head == m_head)
                 and (qualifier is None or _near(ctx, m, qualifier))
