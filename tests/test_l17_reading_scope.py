@@ -171,3 +171,10 @@ def test_a_short_while_is_no_shortness_of_breath() -> None:
 def test_an_organ_that_is_well_is_no_disease_of_it() -> None:
     ctx = "Doctor: And your lungs, do they work well? Patient: Absolutely, they're in great shape."
     assert _flagged("Denies pulmonary disease.", ctx) == []
+
+
+def test_a_made_noun_is_made_of_the_adjective_itself() -> None:
+    from medfact.verifiers.polarity import _made_noun
+
+    assert _made_noun("shortness", "short") and _made_noun("dizziness", "dizzy")
+    assert not _made_noun("lightheadedness", "vertigo")  # another word of the same concept

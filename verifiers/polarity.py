@@ -1131,7 +1131,12 @@ _YEARS_SINCE = re.compile(
 def _made_noun(noun: str, adjective: str) -> bool:
     """Whether ``noun`` is a noun made of ``adjective`` by a suffix ("shortness" of "short",
     "weakness" of "weak", "dizziness" of "dizzy") (session 17)."""
-    return noun != adjective and noun.endswith(("ness", "ity")) and not adjective.endswith("ness")
+    return (
+        noun != adjective
+        and noun.endswith(("ness", "ity"))
+        and not adjective.endswith("ness")
+        and noun.startswith(adjective[:-1])
+    )
 
 
 def _names_test(tokens: list[Token], i: int) -> bool:
