@@ -444,6 +444,8 @@ class NegationRule(Rule):
                 continue  # "no warmth of the skin": the warmth is denied, not the skin
             if _degree_told(out_tokens, i):
                 continue  # "a poor appetite" is no denial of "not much of an appetite"
+            if tok.text in _FUNCTION_ORGANS and not _vague_head(out_tokens, i):
+                continue  # "bowel or bladder incontinence": the incontinence is the finding
             if tok.polarity == AFFIRMED and i > 0 and out_tokens[i - 1].text == "last":
                 continue  # "Last drink Tue", "last seizure 2019": when it last was, not now
             if tok.polarity == NEGATED and _YEARS_SINCE.match(view.output.text, tok.end):
@@ -540,7 +542,9 @@ class NegationRule(Rule):
                 and head.startswith(_DISEASE_HEADS + _ILLNESS_HEADS)
             )
             made_noun = not _of_follows(out_tokens, i) and any(
-                m_head is None and _made_noun(m.text, tok.text)
+                m_head is None
+                and _made_noun(m.text, tok.text)
+                and _OF_AFTER.match(ctx.text, m.end) is not None
                 for m, _, m_head in ctx_mentions.get(tok.stem, [])
             )
             asserted = [
@@ -944,12 +948,7 @@ class NegationRule(Rule):
         stem = tok.stem
         if tok.text in _EXAM_PULSES:
             return self.minor_flip_risk  # "femorals not palpable"
-        if (
-            tok.text.rstrip("s") in _UNSPECIFIC
-            or tok.text in _PLACES
-            or tok.text in UNITS
-            or tok.text in _FUNCTION_ORGANS
-        ):
+        if tok.text.rstrip("s") in _UNSPECIFIC or tok.text in _PLACES or tok.text in UNITS:
             return None  # "no murmurs of the heart" negates the murmur, not the heart
         if is_relative(tok.text) or _PERSON.search(tok.text) or tok.text.rstrip("s") in _PLACES:
             return None  # "history obtained from the husband", "a dermatologist": a person
@@ -1126,6 +1125,19 @@ _YEARS_SINCE = re.compile(
     r"(?:years?|decades?)|since[ \t]+(?:\d{4}|the[ \t]+(?:\d{2}s|\w+ties)))\b",
     re.IGNORECASE,
 )
+
+
+_OF_AFTER = re.compile(r"[ \t]+of\b", re.IGNORECASE)  # "shortness of breath"
+
+
+def _vague_head(tokens: list[Token], i: int) -> bool:
+    """Whether the word right after ``tokens[i]`` is a vague one ("bowel problems", "bladder
+    issues"): the organ word then carries the finding."""
+    return (
+        i + 1 < len(tokens)
+        and tokens[i + 1].sentence == tokens[i].sentence
+        and tokens[i + 1].text.rstrip("s") in _UNSPECIFIC
+    )
 
 
 def _made_noun(noun: str, adjective: str) -> bool:
@@ -1669,7 +1681,15 @@ def _denied_narrowly(view: CaseDoc, tok: Token, mention: Token) -> bool:
     if _hurts_elsewhere(view, tok, mention):
         return True
     part = _IN_OWN_PART.match(ctx.text, mention.end)
-    if part is not None and part.group(1).lower().rstrip("s") in ANATOMY:
+    if (
+        part is not None
+        and part.group(1).lower().rstrip("s") in ANATOMY
+        # "ankle ... with swelling" against "swelling in your legs? - no": the output's
+        # sentence names a part of its own, which may lie within the one denied
+        and not any(
+            t.text.rstrip("s") in ANATOMY for t in view.output.sentence_tokens(tok.sentence)
+        )
+    ):
         named = ctx.tokens_in(part.start(1), part.end(1))
         return bool(named) and not _near(view.output, tok, frozenset({named[0].stem}))
     return (
