@@ -1232,14 +1232,17 @@ class Analyzer:
                     k
                     for k in reversed(idxs)
                     if _is_question(sents[k].text, len(by_sentence.get(sents[k].index, [])))
+                    or _or_goes_on(sents, idxs, k, by_sentence)
                 ),
                 idxs[-1],
             )
             for i in idxs:
                 sent = sents[i]
                 toks = by_sentence.get(sent.index, [])
-                is_question = _is_question(sent.text, len(toks)) or (
-                    unmarked and _opens_question(toks)
+                is_question = (
+                    _is_question(sent.text, len(toks))
+                    or (unmarked and _opens_question(toks))
+                    or _or_goes_on(sents, idxs, i, by_sentence)
                 )
                 answered = i == target and reply is not None
                 if not is_question:
@@ -2484,6 +2487,18 @@ def _opens_question(toks: list[Token]) -> bool:
     if not rest:
         return False
     return rest[0] in _ASKING or (len(rest) == 2 and (rest[0], rest[1]) in _OPENING_PAIRS)
+
+
+def _or_goes_on(
+    sents: list[Sentence], idxs: list[int], k: int, by_sentence: dict[int, list[Token]]
+) -> bool:
+    """Whether sentence ``k`` of a turn opens with "or" right after a question of the same
+    turn ("Do you smoke? Or drink or have ever used any drugs."): it goes on asking, whatever
+    it ends with (session 17)."""
+    if k not in idxs or idxs.index(k) == 0 or not sents[k].text.lstrip().lower().startswith("or "):
+        return False
+    before = idxs[idxs.index(k) - 1]
+    return _is_question(sents[before].text, len(by_sentence.get(sents[before].index, [])))
 
 
 def _is_question(text: str, n_tokens: int) -> bool:
