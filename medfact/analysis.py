@@ -1043,6 +1043,9 @@ class Analyzer:
                 for j in range(at + 1, i):
                     if words[j] not in ("the", "of", "a"):
                         toks[j].polarity, toks[j].trigger = NEGATED, toks[at].start
+            if w == "free" and _free_of_previous(words, gaps, i):
+                # "pain free now", "seizure free for a year": the word before is absent
+                toks[i - 1].polarity, toks[i - 1].trigger = NEGATED, toks[i].start
             if w.startswith("non-") and "-".join(w.split("-")[:2]) not in terms.NON_NAMES:
                 # "non-tender", "non-healing wound": the word itself only ("non-HDL" is a name)
                 toks[i].polarity = NEGATED
@@ -1141,8 +1144,12 @@ class Analyzer:
                 toks[i].scope = FAMILY
                 after = i + 1 if verb is None else verb + 1
                 for j in range(i + 1, min(after + _FAMILY_WINDOW, len(toks))):
-                    if j in family_stops or (j > after and _other_subject(w, words[j])):
-                        break  # "Her son has asthma and she has eczema": hers again
+                    if j in family_stops or (
+                        j > after and (_other_subject(w, words[j]) or words[j] in _SPEAKER_SELF)
+                    ):
+                        # "Her son has asthma and she has eczema": hers again; "my husband has
+                        # been hauling corn and it is making my allergies worse": the speaker's
+                        break
                     toks[j].scope = FAMILY
             elif i > 0 and {"in", "of"} & set(words[max(0, i - 3) : i]) and is_relative(w):
                 # "diabetes in mother", "colon cancer in a paternal uncle"
@@ -1225,14 +1232,17 @@ class Analyzer:
                     k
                     for k in reversed(idxs)
                     if _is_question(sents[k].text, len(by_sentence.get(sents[k].index, [])))
+                    or _or_goes_on(sents, idxs, k, by_sentence)
                 ),
                 idxs[-1],
             )
             for i in idxs:
                 sent = sents[i]
                 toks = by_sentence.get(sent.index, [])
-                is_question = _is_question(sent.text, len(toks)) or (
-                    unmarked and _opens_question(toks)
+                is_question = (
+                    _is_question(sent.text, len(toks))
+                    or (unmarked and _opens_question(toks))
+                    or _or_goes_on(sents, idxs, i, by_sentence)
                 )
                 answered = i == target and reply is not None
                 if not is_question:
@@ -1728,6 +1738,11 @@ _MEN = frozenset({"father", "dad", "brother", "son", "husband", "uncle", "grandf
 _WOMEN = frozenset({"mother", "mum", "mom", "sister", "daughter", "wife", "aunt", "grandmother"})
 
 
+# the speaker's own words after a relative's verb ("my husband hauls corn and it makes my
+# allergies worse"): what follows is the speaker's again (session 17)
+_SPEAKER_SELF = frozenset({"my", "i", "i'm", "i've", "myself", "me"})
+
+
 def _other_subject(relative: str, word: str) -> bool:
     """Whether ``word``, between a relative and a verb, is a subject other than the relative:
     the patient, or a pronoun of the other sex ("with her husband she is DNR/DNI"); "My sister,
@@ -1980,6 +1995,7 @@ def _forward_scope(
     years ago") is another statement, and so is a long item past the window."""
     reach: list[int] = []
     in_list = False
+    opened = end  # where the window is counted from: the trigger, or the last "or" it reached
     j = end
     while j < len(toks) and j - end < _LIST_LIMIT:
         if j == end and toks[j].text in _ASIDES and "," in gaps[j]:
@@ -2018,17 +2034,61 @@ def _forward_scope(
                 _sited(words)
                 and not any(t.text in ("or", "nor", "and") for t in words)
                 and any(toks[k].text in ("or", "nor") for k in range(end, j))
+                and not _list_goes_on(toks, gaps, item, stops)
             ):
                 # "no nodules or cysts, hyperpigmentation on the cheeks, cheilitis": the list
                 # closed with "or", and an item with a site of its own is a new finding; one
                 # that joins on goes on ("..., or weakness in her arms")
                 break
             in_list = True
-        if j - end >= _SCOPE_WINDOW and not in_list:
+        if j - opened >= _SCOPE_WINDOW and not in_list:
             break
+        if toks[j].text in ("or", "nor") and not _CLAUSE_GAP.search(gaps[j]):
+            # "nobody was diagnosed with any colon cancer or any other cancer": a denial reaches
+            # every alternative it offers, and the window is counted again from the last one
+            opened = j
         reach.append(j)
         j += 1
     return reach
+
+
+# words before a "free" that is no absence of them ("feel free to call", "is free", "for free")
+_NOT_FREE = frozenset(
+    {"feel", "feels", "felt", "is", "are", "was", "were", "be", "been", "for", "and", "or", "of"}
+    | {"a", "the", "set", "break", "breaks", "broke", "get", "got", "totally", "completely"}
+)
+
+
+# words that make a "pain free" a goal or a condition ("until pain free", "when she can hop")
+_GOAL_WORDS = frozenset({"when", "until", "till", "once", "if", "unless", "can", "able", "goal"})
+
+
+def _free_of_previous(words: list[str], gaps: list[str], i: int) -> bool:
+    """Whether the "free" at ``i`` says the word right before it is absent ("pain free",
+    "symptom-free", "seizure free for a year"), not that something is free ("feel free to", "free
+    of charge" reads its own object) (session 17)."""
+    return (
+        i > 0
+        and gaps[i].strip() in ("", "-")
+        and words[i - 1] not in _NOT_FREE
+        and words[i - 1].isalpha()
+        and (i + 1 == len(words) or words[i + 1] not in ("of", "to", "from"))
+        # "return to running when she can hop pain free": a goal, not how it is now
+        and not _GOAL_WORDS.intersection(words[max(0, i - 6) : i - 1])
+    )
+
+
+def _list_goes_on(toks: list[Token], gaps: list[str], item: int, stops: set[int]) -> bool:
+    """Whether the comma list goes on after the item that ends before ``item`` to a later
+    "or"/"nor" in the same clause ("denied diarrhea or constipation, changes in his urinary
+    habits, rashes, headache or visual changes"): the items between belong to one list
+    (session 17)."""
+    for k in range(item, min(len(toks), item + _LIST_LIMIT)):
+        if k in stops or _CLAUSE_GAP.search(gaps[k]) and "," not in gaps[k]:
+            return False
+        if toks[k].text in ("or", "nor"):
+            return True
+    return False
 
 
 _SITE_PREPOSITIONS = frozenset({"on", "of", "in", "over", "at"})
@@ -2429,6 +2489,18 @@ def _opens_question(toks: list[Token]) -> bool:
     return rest[0] in _ASKING or (len(rest) == 2 and (rest[0], rest[1]) in _OPENING_PAIRS)
 
 
+def _or_goes_on(
+    sents: list[Sentence], idxs: list[int], k: int, by_sentence: dict[int, list[Token]]
+) -> bool:
+    """Whether sentence ``k`` of a turn opens with "or" right after a question of the same
+    turn ("Do you smoke? Or drink or have ever used any drugs."): it goes on asking, whatever
+    it ends with (session 17)."""
+    if k not in idxs or idxs.index(k) == 0 or not sents[k].text.lstrip().lower().startswith("or "):
+        return False
+    before = idxs[idxs.index(k) - 1]
+    return _is_question(sents[before].text, len(by_sentence.get(sents[before].index, [])))
+
+
 def _is_question(text: str, n_tokens: int) -> bool:
     """A sentence that asks: ends with "?" and is not a statement with a tag ("okay?")."""
     text = text.rstrip()
@@ -2535,7 +2607,11 @@ def _stops(
     """Token indices a scope cannot reach: where a terminator phrase starts, and the first token
     after a ";" (the tokenizer drops punctuation, so the gap between tokens is read).
     ``joined``: the gaps joined, where the caller has them."""
-    stops = {a for a, _ in terminators if not _trailing_otherwise(a, gaps, words)}
+    stops = {
+        a
+        for a, _ in terminators
+        if not _trailing_otherwise(a, gaps, words) and not _denial_verb(words, a)
+    }
     joined = "".join(gaps) if joined is None else joined
     if ";" in joined or "(" in joined or any(a in joined for a in _ARROWS):
         # most sentences have none: the gaps are not read then
@@ -2550,6 +2626,20 @@ def _stops(
             ):
                 stops.add(j)
     return stops
+
+
+# words that deny the verb right after them ("has not noted", "did not report")
+_VERB_DENIALS = frozenset(
+    {"not", "n't", "never", "hasn't", "haven't", "hadn't", "didn't", "doesn't", "don't"}
+)
+
+
+def _denial_verb(words: list[str], a: int) -> bool:
+    """Whether the terminator at ``a`` is the verb of a denial right before it ("they have not
+    noted any fever", "she did not report any pain"): the verb is what the denial denies, and
+    its object is in the denial's scope; "no fever, noted to have a rash" still ends at
+    "noted" (session 17)."""
+    return a > 0 and words[a - 1] in _VERB_DENIALS
 
 
 def _past_change_word(reach: list[int], words: list[str], gaps: list[str]) -> list[int]:
@@ -2763,7 +2853,9 @@ _QUESTION_ENDS = re.compile(
 # is now"): what it denies is a past episode's, and now it is there
 _LIKE_NOW = re.compile(
     r"\b(?:like|as)\s+(?:i|it|she|he|they|you|there)(?:'s|'re)?\s+(?:(?:do|does|have|has|am|is|are|"
-    r"get|gets|feel|feels)\s+)?(?:right\s+)?now\b",
+    r"get|gets|feel|feels)\s+)?(?:right\s+)?now\b|"
+    # "never felt palpitations like this", "never had a headache this bad" (session 17)
+    r"\b(?:like\s+(?:this|these)|this\s+(?:bad|severe|intense|painful))\b(?!\s+(?:one|kind|type)\b)",
     re.IGNORECASE,
 )
 
@@ -2771,7 +2863,8 @@ _LIKE_NOW = re.compile(
 def _denied_unlike_now(doc: AnalyzedText) -> None:
     """Words a denial reaches before a comparison with now ("No redness or swelling like I do
     now."): the denial is of another time, and the comparison tells that they are there now."""
-    if "now" not in doc.text.lower():
+    lowered = doc.text.lower()
+    if "now" not in lowered and " this" not in lowered:
         return  # most texts compare nothing with now: no pattern is run
     for match in _LIKE_NOW.finditer(doc.text):
         toks = doc.tokens_in(max(0, match.start() - 120), match.start())

@@ -86,6 +86,7 @@ from medfact.verifiers.entities import (
 )
 from medfact.verifiers.polarity import (
     NO_ISSUE,
+    complement_of_denied,
     family_section,
     names_finding,
     planned_starts,
@@ -761,6 +762,17 @@ def _near_topic(doc: AnalyzedText, i: int) -> frozenset[str]:
     )
 
 
+# a result waited for ("a head CT which is currently pending"): the test may be done or
+# not yet, and agrees with either (session 17)
+_PENDING = re.compile(r"\b(?:pending|await(?:ing|ed)|outstanding)\b", re.IGNORECASE)
+
+
+def _pending_or(text: str, start: int, end: int, value: str) -> str:
+    """The value "pending" where the status words at [start, end) are a result waited for, else
+    ``value``."""
+    return "pending" if _PENDING.search(text, start, end) else value
+
+
 def status_facts(doc: AnalyzedText) -> list[Fact]:
     """Done vs planned and medication actions (temporal.v1's reading), with this stage's forms
     first ("will schedule", "was completed", "we ordered"); times relative to an event."""
@@ -774,6 +786,7 @@ def status_facts(doc: AnalyzedText) -> list[Fact]:
                 # a transcript's run-on sentence: what is done or planned is said near the verb
                 # ("we did an x-ray of your foot" is not the ankle brachial index planned later)
                 topic = _near_topic(doc, i)
+            value = _pending_or(doc.text, found.start(), found.end(), value)
             out.append(Fact("status", "", value, found.start(), found.end(), topic))
     mine = [(f.start, f.end) for f in out]
     for m in temporal_mentions(doc, carry=True):
@@ -790,7 +803,8 @@ def status_facts(doc: AnalyzedText) -> list[Fact]:
                     # get you scheduled today"): the words near it, else it would align with
                     # every claim
                     topic = _near_topic(doc, i)
-                out.append(Fact("status", "", m.value, m.start, m.end, topic))
+                value = _pending_or(doc.text, m.start, m.end, m.value)
+                out.append(Fact("status", "", value, m.start, m.end, topic))
         elif m.kind == "action" and not m.asked:
             # not "if his heart stopped, ... carry on with the antibiotics": a condition; a hold
             # for a while ("hold warfarin tonight and tomorrow") carries its end in ``data``
@@ -856,6 +870,8 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
                 sure = "probable"  # "I think it's tonsillitis": the clinician's view
             out.append(Fact("certainty", tok.stem, sure, tok.start, tok.end, tok))
         stated = tok.polarity in (AFFIRMED, NEGATED) and tok.sentence not in result_sentences
+        if tok.polarity == NEGATED and complement_of_denied(doc, i, tok):
+            stated = False  # "any medicines for your asthma? - nope": the asthma is not denied
         if tok.polarity == NEGATED and tok.trigger is not None:
             stated = stated and not NO_ISSUE.match(doc.text, tok.trigger)  # "no issues with pain"
             # "no other bruising", "no further episodes": another one is denied, not this one
@@ -1643,6 +1659,8 @@ def _agree(a: Fact, b: Fact) -> bool:
         return not _actions_conflict(a.value, b.value)
     if a.kind == "route":
         return routes_agree(a.value, b.value)
+    if a.kind == "status" and "pending" in (a.value, b.value):
+        return True  # "CT head pending" for "we did a CT head": its result is waited for
     if a.kind == "age":
         return abs(int(a.value) - int(b.value)) <= 1
     if a.kind == "certainty" and a.value != b.value:

@@ -564,6 +564,8 @@ def on_a_course(doc: AnalyzedText, i: int) -> bool:
     if not (word in _COMPARATIVES or word in _NEEDS_THAN or word.startswith(_CHANGE_STEMS)):
         return False  # a state word ("decreased status since the last one day")
     after = _clause(doc, i, 6, 1)
+    if _spreads(_clause(doc, i, 10, 1)):
+        return False  # "progressed over a day to involve the wrist": where it is, not how bad
     near = set(after) | set(_clause(doc, i, 2, -1))
     if near & _COURSE_WORDS:
         return True
@@ -571,6 +573,19 @@ def on_a_course(doc: AnalyzedText, i: int) -> bool:
         word in _MEASURED_FROM and set(after[k + 1 : k + 5]) & _EARLIER
         for k, word in enumerate(after)
     )
+
+
+# words of a spread in place after a change word ("progressed rostrally to the mid chest",
+# "progressed ... to involve his wrist"): the extent changed, told by where it reached
+_SPREAD_WORDS = frozenset(
+    {"involve", "involving", "rostrally", "caudally", "distally", "proximally", "proximal"}
+    | {"distal", "upward", "upwards", "downward", "downwards", "spread", "spreading"}
+)
+
+
+def _spreads(after: list[str]) -> bool:
+    """Whether the clause after a change word tells where it spread to (session 17)."""
+    return bool(_SPREAD_WORDS.intersection(after))
 
 
 # the input says there is nothing earlier to compare with ("Comparison: no previous chest

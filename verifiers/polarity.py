@@ -294,6 +294,8 @@ _TREATMENT_HEADS = frozenset(
     | {"drugs", "treatment", "therapy", "relief", "prophylaxis", "cover"}
 )
 _DISEASE_HEADS = ("cancer", "tumor", "tumour", "mass", "malign", "carcinoma", "lesion", "nodul")
+# heads that name an organ's illness in general ("pulmonary disease", "renal disorder")
+_ILLNESS_HEADS = ("diseas", "disord", "illness", "failur", "insufficien")
 _CONCERN_STEMS = tuple(sorted(_CONCERN))  # str.startswith takes a tuple: one call, not a loop
 _FINDING_ONLY_STEMS = tuple(sorted(_FINDINGS))
 
@@ -346,6 +348,9 @@ _TESTS = frozenset(
 # A body part or organ alone names no finding: its polarity is that of the words about it
 # ("heart regular", "no murmurs of the heart"), which are compared on their own.
 # ("pneumothorax", "hydronephrosis" take a side, but are findings, not places)
+# organs named for what they do ("bowel or bladder incontinence", "change in bowel habit",
+# "with respect to her bowel, no issues"): the finding is what is said of them (session 17)
+_FUNCTION_ORGANS = frozenset({"bowel", "bowels", "bladder"})
 _PLACES = (ANATOMY - {"chest", "pneumothorax", "ptx", "hydronephrosis"}) | {
     "heart",
     "pound",
@@ -399,9 +404,13 @@ class NegationRule(Rule):
                     continue  # "no other allergies": the one named stands
                 if read.polarity == NEGATED and _names_test(ctx.tokens, i):
                     continue  # "no pneumothorax on chest X-ray": the test's site, not denied
+                if _defined(ctx.tokens, i):
+                    continue  # "Palpitations means the feeling that ...": a word explained
                 if i in answered:
                     polarity, trigger = answered[i]
                     read = replace(read, polarity=polarity, trigger=trigger)
+                if read.polarity == NEGATED and _unknown_answer(ctx, read):
+                    continue  # "Do you know which type of cancer? - No idea": not known
                 if read.polarity == NEGATED and complement_of_denied(ctx, i, read):
                     # "complications with your pregnancy? - no": the complications are denied,
                     # which agrees with a denial of the word but does not contradict it affirmed
@@ -435,8 +444,12 @@ class NegationRule(Rule):
                 continue  # "no warmth of the skin": the warmth is denied, not the skin
             if _degree_told(out_tokens, i):
                 continue  # "a poor appetite" is no denial of "not much of an appetite"
+            if tok.text in _FUNCTION_ORGANS and not _vague_head(out_tokens, i):
+                continue  # "bowel or bladder incontinence": the incontinence is the finding
             if tok.polarity == AFFIRMED and i > 0 and out_tokens[i - 1].text == "last":
                 continue  # "Last drink Tue", "last seizure 2019": when it last was, not now
+            if tok.polarity == NEGATED and _YEARS_SINCE.match(view.output.text, tok.end):
+                continue  # "has not smoked for the past 27 years": quit, not never
             if tok.polarity == NEGATED and tok.trigger is not None:
                 denied = view.output.text[tok.trigger : tok.start]
                 if _ANOTHER_EPISODE.search(denied):
@@ -518,6 +531,22 @@ class NegationRule(Rule):
             # "negative for thunderclap headache": a kind of the finding is denied; an input
             # that tells of the finding without saying of which kind does not contradict it
             kind_denied = tok.polarity == NEGATED and out_tokens[i - 1].text in _KINDS
+            # "a short period" is not the input's "shortness of breath": the adjective names a
+            # kind of its noun, and the input's noun made of it is a finding of its own, as are
+            # the words of its phrase
+            # "denies pulmonary disease" against "your lungs? - they're in great shape": the
+            # organ's disease is denied, and the organ named in the input is no disease of it
+            disease_denied = (
+                tok.polarity == NEGATED
+                and head is not None
+                and head.startswith(_DISEASE_HEADS + _ILLNESS_HEADS)
+            )
+            made_noun = not _of_follows(out_tokens, i) and any(
+                m_head is None
+                and _made_noun(m.text, tok.text)
+                and _OF_AFTER.match(ctx.text, m.end) is not None
+                for m, _, m_head in ctx_mentions.get(tok.stem, [])
+            )
             asserted = [
                 m
                 for m, m_mod, m_head in ctx_mentions.get(tok.stem, [])
@@ -530,6 +559,19 @@ class NegationRule(Rule):
                 and not (feeling_pressure and m_mod in _PRESSURE_MEASURES)
                 and (head is None or m_head is None or head == m_head or m.text != tok.text)
                 and not (named_kind and m_head is not None and m_head != head)
+                # "a short period" is not the input's "shortness (of breath)": the adjective
+                # names a kind of its noun, the input's noun made of it is a finding of its own
+                and not (made_noun and m.text != tok.text)
+                # "possible urinary obstruction": the hedge is of the obstruction the word
+                # names the kind of, not of the urine the output states
+                and not (
+                    tok.polarity == AFFIRMED
+                    and m.polarity == UNCERTAIN
+                    and m_head is not None
+                    and m_head != head
+                    and m.text != tok.text
+                )
+                and not (disease_denied and m.text != tok.text and m.text.rstrip("s") in ANATOMY)
                 and (head is None or not head.startswith(_COMPOUND) or head == m_head)
                 and (qualifier is None or _near(ctx, m, qualifier))
                 and not (
@@ -544,8 +586,10 @@ class NegationRule(Rule):
                 and not (
                     tok.polarity == AFFIRMED
                     and m.polarity == NEGATED
-                    and mod is None
-                    and _denied_narrowly(view, tok, m)
+                    and (
+                        (mod is None and _denied_narrowly(view, tok, m))
+                        or _hurts_elsewhere(view, tok, m)
+                    )
                 )
             ]
             key = (tok.sentence, "")
@@ -1051,14 +1095,79 @@ def _names_kind(tokens: list[Token], i: int, head: str | None) -> bool:
     )
 
 
-def _names_test(tokens: list[Token], i: int) -> bool:
-    """Whether the word right after ``tokens[i]`` in its sentence is a test it names ("lesion
-    imaging", "chest X-ray"): a denial then reaches the test, not the word."""
+def _of_follows(tokens: list[Token], i: int) -> bool:
+    """Whether "of" follows ``tokens[i]`` in its sentence ("short of breath")."""
     return (
         i + 1 < len(tokens)
-        and tokens[i + 1].text in _TESTS
+        and tokens[i + 1].text == "of"
         and tokens[i + 1].sentence == tokens[i].sentence
     )
+
+
+# verbs that explain a word rather than say it of anyone ("palpitations means ...")
+_DEFINING = frozenset({"means", "mean", "meaning", "refers"})
+
+
+def _defined(tokens: list[Token], i: int) -> bool:
+    """Whether ``tokens[i]`` is a word being explained ("Palpitations means the sensation
+    that your heart is racing"): no one's finding (session 17)."""
+    return (
+        i + 1 < len(tokens)
+        and tokens[i + 1].text in _DEFINING
+        and tokens[i + 1].sentence == tokens[i].sentence
+    )
+
+
+# a denial over a span of years ("has not smoked for the past 27 years"): it tells when it
+# stopped, and the habit before it is no contradiction (session 17)
+_YEARS_SINCE = re.compile(
+    r"[ \t]+(?:(?:for|in|over)[ \t]+(?:the[ \t]+)?(?:past|last)[ \t]+(?:\w+[ \t]+)?"
+    r"(?:years?|decades?)|since[ \t]+(?:\d{4}|the[ \t]+(?:\d{2}s|\w+ties)))\b",
+    re.IGNORECASE,
+)
+
+
+_OF_AFTER = re.compile(r"[ \t]+of\b", re.IGNORECASE)  # "shortness of breath"
+
+
+def _vague_head(tokens: list[Token], i: int) -> bool:
+    """Whether the word right after ``tokens[i]`` is a vague one ("bowel problems", "bladder
+    issues"): the organ word then carries the finding."""
+    return (
+        i + 1 < len(tokens)
+        and tokens[i + 1].sentence == tokens[i].sentence
+        and tokens[i + 1].text.rstrip("s") in _UNSPECIFIC
+    )
+
+
+def _made_noun(noun: str, adjective: str) -> bool:
+    """Whether ``noun`` is a noun made of ``adjective`` by a suffix ("shortness" of "short",
+    "weakness" of "weak", "dizziness" of "dizzy") (session 17)."""
+    return (
+        noun != adjective
+        and noun.endswith(("ness", "ity"))
+        and not adjective.endswith("ness")
+        and noun.startswith(adjective[:-1])
+    )
+
+
+def _names_test(tokens: list[Token], i: int) -> bool:
+    """Whether the word right after ``tokens[i]`` in its sentence is a test it names ("lesion
+    imaging", "chest X-ray") or the checking of it ("have you had your urine rechecked? - no",
+    "her cholesterol has not been checked"): a denial then reaches the test, not the word."""
+    return (
+        i + 1 < len(tokens)
+        and (tokens[i + 1].text in _TESTS or tokens[i + 1].text in _CHECKED)
+        and tokens[i + 1].sentence == tokens[i].sentence
+    )
+
+
+# participles of checking a thing ("urine rechecked", "levels drawn"): a denial of the checking is
+# no denial of the thing checked (session 17)
+_CHECKED = frozenset(
+    {"checked", "rechecked", "tested", "retested", "measured", "remeasured", "drawn", "redrawn"}
+    | {"examined", "scanned", "x-rayed", "evaluated", "reevaluated", "re-evaluated", "looked"}
+)
 
 
 # Prepositions that attach a word to the finding before it ("complications with", "blood in",
@@ -1066,6 +1175,12 @@ def _names_test(tokens: list[Token], i: int) -> bool:
 # ("to" is left out: "able to sleep" denies the sleep; "of" too: "no loss of appetite", "no
 # chance of pregnancy" and "no history of asthma" deny what follows it.)
 _ATTACHING = frozenset({"with", "from", "in", "about", "on", "during", "after", "for"})
+# prepositions of time that presuppose what follows them ("followed up since your surgery? -
+# no", "no problems before the injury"): whatever the denial, that thing happened (session 17)
+_SINCE = frozenset({"since", "before", "after", "until"})
+# what is taken or done for a purpose ("anything for your allergies? - not really", "I never took
+# anything for diabetes"): the treatment is denied, not what it is for (session 17)
+_FOR_WHAT = frozenset({"anything", "something", "nothing"})
 # words between the preposition and the word ("blood in your vomit")
 _ATTACHED_DETERMINERS = frozenset(
     {"the", "your", "his", "her", "their", "my", "a", "an", "any", "this", "that", "its", "our"}
@@ -1092,19 +1207,48 @@ def complement_of_denied(doc: AnalyzedText, i: int, read: Token) -> bool:
     guarding" denies the guarding itself)."""
     tokens = doc.tokens
     tok = tokens[i]
-    j = i - 1
-    while j >= 0 and tokens[j].sentence == tok.sentence and tokens[j].text in _ATTACHED_DETERMINERS:
-        j -= 1
-    if j < 1 or tokens[j].sentence != tok.sentence or tokens[j].text not in _ATTACHING:
+    j = _skip_determiners(tokens, i - 1, tok.sentence)
+    if 0 < j < i and tokens[j].text not in _ATTACHING and tokens[j].text not in _SINCE:
+        # "anything for your acid reflux": a word of the name between
+        k = _skip_determiners(tokens, j - 1, tok.sentence)
+        if k >= 0 and (tokens[k].text == "for" or tokens[k].text in _SINCE):
+            j = k
+    if j < 1 or tokens[j].sentence != tok.sentence:
+        return False
+    word = tokens[j].text
+    if word not in _ATTACHING and word not in _SINCE and word != "of":
         return False
     head = tokens[j - 1]
-    if head.sentence != tok.sentence or not is_content(head) or head.text in _FRAMES:
+    if head.sentence != tok.sentence:
         return False
+    if head.stem == tok.stem or not _attaches(head, word):
+        return False  # "loss of consciousness": one name, denied whole
     if read.trigger is None:
         # a question the next turn denies ("... with your pregnancy? - Nope"): all its words
         return doc.sentences[tok.sentence].text.rstrip().endswith("?")
     # a trigger after the word is an answer's (or a "... were negative"): the head is as denied
     return read.trigger > tok.start or read.trigger <= head.start
+
+
+def _skip_determiners(tokens: list[Token], j: int, sentence: int) -> int:
+    """The index of the first token at or before ``j`` in ``sentence`` that is no determiner
+    ("your", "the"), or of one in another sentence."""
+    while j >= 0 and tokens[j].sentence == sentence and tokens[j].text in _ATTACHED_DETERMINERS:
+        j -= 1
+    return j
+
+
+def _attaches(head: Token, word: str) -> bool:
+    """Whether the preposition ``word`` after ``head`` attaches what follows it to a finding
+    the denial is of: a content word not a frame ("blood in the vomit"), anything at all for a
+    time ("since your surgery"), or "anything/nothing" for a purpose."""
+    if word in _SINCE:
+        return True
+    if word == "for" and head.text in _FOR_WHAT:
+        return True
+    if word == "of" and head.stem.startswith(FINDING_STEMS) and head.text not in _FRAMES:
+        return True  # "no blurriness of vision": the blurriness is denied, not the vision
+    return word in _ATTACHING and is_content(head) and head.text not in _FRAMES
 
 
 def read_polarity(doc: AnalyzedText, tok: Token) -> Token | None:
@@ -1134,6 +1278,8 @@ def read_polarity(doc: AnalyzedText, tok: Token) -> Token | None:
             return replace(tok, polarity=AFFIRMED, trigger=None)
     if tok.trigger is None:
         return tok
+    if _DO_HAVE_ONE.match(doc.text, tok.end, doc.sentences[tok.sentence].span[1]):
+        return replace(tok, polarity=AFFIRMED, trigger=None)  # "but I do have one now and then"
     if tok.text in _EXCRETA and _NOT_PASSED.search(doc.text, tok.trigger, tok.start):
         return None  # "has not passed urine since this morning": retention, told otherwise
     if NO_ISSUE.match(doc.text, tok.trigger):
@@ -1189,6 +1335,13 @@ _DENIES = re.compile(
     r"(?:is|are|was|were|has\s+been|'s)\s+)?",
     re.IGNORECASE,
 )
+# a denial taken back in the same sentence for the thing itself, by a pronoun ("I don't smoke
+# cigarettes but I do have one on a rare occasion"): it is there, if rarely (session 17)
+_DO_HAVE_ONE = re.compile(
+    r"[^.;?!]*?\bbut\s+(?:i|he|she|we|they)\s+(?:do|does|did|will)\s+(?:\w+ly\s+)?"
+    r"(?:have|take|get|use|smoke|drink|feel)\s+(?:one|some|it|them|a\s+few|a\s+little)\b",
+    re.IGNORECASE,
+)
 # what a patient passes: not passing it is a finding of its own (retention, obstruction)
 _EXCRETA = frozenset({"urine", "stool", "stools", "gas", "flatus", "wind", "water"})
 _NOT_PASSED = re.compile(r"(?:not|n't)\s+(?:been\s+)?pass\w*\s+(?:any\s+)?$", re.I)
@@ -1199,7 +1352,13 @@ _AUXILIARY = re.compile(
     re.IGNORECASE,
 )
 # a list item that is the subject of its own verb ("no tobacco , skin is moist")
-_OWN_VERB = re.compile(r"\s+(?:is|are|was|were|appears?|looks?)\b", re.IGNORECASE)
+_OWN_VERB = re.compile(
+    r"\s+(?:is|are|was|were|appears?|looks?)\b"
+    # "no tenderness, or masses were felt": the list's verb of finding, not a clause's own
+    r"(?!\s+(?:felt|seen|noted|found|palpated|palpable|appreciated|identified|detected|heard|"
+    r"elicited|present|visuali[sz]ed)\b)",
+    re.IGNORECASE,
+)
 _ASKS_LATER = re.compile(
     r"\b(?:does|do|did|is|are|can|could|have|has)\s+(?:it|you|that|this)\b", re.IGNORECASE
 )
@@ -1272,8 +1431,10 @@ _PRESSURE_MEASURES = frozenset(
 _PARENTHESIS = re.compile(r"\([^()]*\)")
 _STOPPED = re.compile(
     r"\b(?:stopped|discontinued|ceased|held|withdrawn|taken off|came off|switched|completed|"
-    r"finished|discontinuation|cessation|stopping)\b",  # "completed the prednisone taper",
-    # "better since discontinuation of sertraline"
+    r"finished|discontinuation|cessation|stopping|"
+    # a supply lost or used up ("they have misplaced the diltiazem"): not taken now (session 17)
+    r"misplaced|lost|ran\s+out\s+of|run\s+out\s+of|running\s+out\s+of)\b",
+    # "completed the prednisone taper", "better since discontinuation of sertraline"
     re.I,
 )
 # an order to stop the drug that follows ("stop oral ibuprofen", "discontinue the metformin"),
@@ -1496,6 +1657,8 @@ _SIDES = frozenset({"left", "right", "bilateral", "bilaterally"})
 _NARROWED_AFTER = re.compile(
     r"[ \t]+(?:at(?![ \t]+(?:\d|all\b))|in[ \t]+the)\b", re.IGNORECASE
 )  # "no pain at all" denies it all
+# a part named after a finding with a possessive ("pain in your jaw? - no"); session 17
+_IN_OWN_PART = re.compile(r"[ \t]+in[ \t]+(?:your|his|her|my|their)[ \t]+(\w+)", re.I)
 
 
 def _denied_narrowly(view: CaseDoc, tok: Token, mention: Token) -> bool:
@@ -1515,10 +1678,55 @@ def _denied_narrowly(view: CaseDoc, tok: Token, mention: Token) -> bool:
         and before.text.rstrip("s") in ANATOMY
     ):
         return not _near(view.output, tok, frozenset({before.stem}))
+    if _hurts_elsewhere(view, tok, mention):
+        return True
+    part = _IN_OWN_PART.match(ctx.text, mention.end)
+    if (
+        part is not None
+        and part.group(1).lower().rstrip("s") in ANATOMY
+        # "ankle ... with swelling" against "swelling in your legs? - no": the output's
+        # sentence names a part of its own, which may lie within the one denied
+        and not any(
+            t.text.rstrip("s") in ANATOMY for t in view.output.sentence_tokens(tok.sentence)
+        )
+    ):
+        named = ctx.tokens_in(part.start(1), part.end(1))
+        return bool(named) and not _near(view.output, tok, frozenset({named[0].stem}))
     return (
         _NARROWED_AFTER.match(ctx.text, mention.end) is not None
         and _NARROWED_AFTER.match(view.output.text, tok.end) is None
     )
+
+
+# verbs of a part's pain, whose subject is the part ("my arm does not hurt")
+_HURTS = frozenset({"hurt", "hurts", "hurting", "ache", "aches", "aching", "sore"})
+
+
+def _hurts_elsewhere(view: CaseDoc, tok: Token, mention: Token) -> bool:
+    """Whether the input's denial ``mention`` is of pain in a part its subject names ("my arm
+    does not hurt") that the output does not name near its own affirmed word ("her back pain
+    is improving")."""
+    ctx = view.context
+    assert ctx is not None
+    k = bisect.bisect_left(ctx.tokens, mention.start, key=lambda t: t.start)
+    part = _part_that_hurts(ctx, k)
+    return part is not None and not _near(view.output, tok, frozenset({part.stem}))
+
+
+def _part_that_hurts(ctx: AnalyzedText, k: int) -> Token | None:
+    """The body part a verb of pain at ``ctx.tokens[k]`` is said of, as its subject in the few
+    words before it ("my arm does not hurt", "his knee isn't sore"): a denial of that part's
+    pain, not of pain elsewhere (session 17)."""
+    mention = ctx.tokens[k]
+    if mention.text not in _HURTS:
+        return None
+    for j in range(k - 1, max(-1, k - 5), -1):
+        tok = ctx.tokens[j]
+        if tok.sentence != mention.sentence:
+            return None
+        if tok.text.rstrip("s") in ANATOMY:
+            return tok
+    return None
 
 
 def _near(doc: AnalyzedText, mention: Token, stems: frozenset[str], reach: int = 8) -> bool:
@@ -1698,13 +1906,59 @@ def family_section(view: CaseDoc) -> bool:
         if not toks or toks[0].polarity != AFFIRMED:
             continue
         mine = (
-            toks[0].scope in (CURRENT, HISTORY)
+            # "Do you know what type of skin cancer she had?": a question states none
+            not ctx.sentences[toks[0].sentence].text.rstrip().endswith("?")
+            and toks[0].scope in (CURRENT, HISTORY)
             and not _names_relative(ctx, toks[0].sentence)
             and not _said_of_someone(ctx, toks[0])
+            and not _answers_of_family(ctx, toks[0].sentence)
         )
         own[m.concept] = own.get(m.concept, False) or mine
     shared = {m.concept for m in concept_mentions(out.text, ("condition",)) if m.concept in own}
     return bool(shared) and not any(own.values())
+
+
+# a question whether the patient knows or remembers which, what or when: its "no" says the
+# patient does not know, not that the thing is absent (session 17)
+_ASKS_IF_KNOWN = re.compile(
+    r"\b(?:do|did)\s+(?:you|they|he|she)\s+(?:know|remember|recall)\s+"
+    r"(?:what|which|when|where|how|who|the\s+(?:type|kind|name))\b",
+    re.IGNORECASE,
+)
+
+
+def _unknown_answer(ctx: AnalyzedText, read: Token) -> bool:
+    """Whether ``read`` is denied only by an answer to a question whether the patient knows
+    which or what it was ("Do you know what type of skin cancer she had? - No idea")."""
+    sentence = ctx.sentences[read.sentence]
+    if read.trigger is not None and read.trigger < sentence.span[1]:
+        return False  # denied in the question's own words
+    return _ASKS_IF_KNOWN.search(sentence.text) is not None
+
+
+def _answers_of_family(ctx: AnalyzedText, sentence: int) -> bool:
+    """Whether ``sentence`` opens another speaker's answer to a question about the family
+    ("Anything else that runs in your family? - Sadly, yes. Stroke and dementia."): what it
+    names is the family's (session 17)."""
+    if sentence == 0 or not ctx.is_dialogue:
+        return False
+    for k in (sentence - 1, sentence - 2):
+        if k < 0:
+            return False
+        asked = ctx.sentences[k]
+        if asked.text.rstrip().endswith("?"):
+            speaker = _turn_tag(ctx.text, asked.span[1])
+            answerer = _turn_tag(ctx.text, ctx.sentences[sentence].span[1])
+            return (
+                speaker is not None
+                and answerer is not None
+                and speaker != answerer
+                and _FAMILY_ASKED.search(asked.text) is not None
+            )
+    return False
+
+
+_FAMILY_ASKED = re.compile(r"\b(?:in|run|runs|running)\s+(?:in\s+)?(?:your|the)\s+family\b", re.I)
 
 
 # the words of a history of the patient's own: "PMH: ...", "Known HCM", "personal h/o CRC"
