@@ -2613,6 +2613,12 @@ def _stops(
         if not _trailing_otherwise(a, gaps, words) and not _denial_verb(words, a)
     }
     joined = "".join(gaps) if joined is None else joined
+    if "," in joined:
+        # a hedge opening a clause after a comma starts a new statement: "no vomiting, possibly
+        # a touch of gastritis" leaves the gastritis open (certainty reads it), not denied
+        stops.update(
+            j for j, w in enumerate(words) if w in _CLAUSE_HEDGES and gaps[j].strip() == ","
+        )
     if ";" in joined or "(" in joined or any(a in joined for a in _ARROWS):
         # most sentences have none: the gaps are not read then
         # after a ";" or inside a parenthesis ("no renal disease (bloods normal last year)"),
@@ -2627,6 +2633,9 @@ def _stops(
                 stops.add(j)
     return stops
 
+
+# hedges that, right after a comma, open a clause of their own (see _stops)
+_CLAUSE_HEDGES = frozenset({"possibly", "probably", "likely", "perhaps", "maybe", "suspect"})
 
 # words that deny the verb right after them ("has not noted", "did not report")
 _VERB_DENIALS = frozenset(
