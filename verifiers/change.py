@@ -264,10 +264,17 @@ def _states_no_change(doc: AnalyzedText, i: int) -> bool:
     sentence = doc.tokens[i].sentence
     if doc.sentences[sentence].text.rstrip().endswith("?"):
         return False
+    nxt = _clause_tokens(doc, i, 1, 1)
+    if nxt and nxt[0].text in _SAME_OCCASION:
+        return False  # "pain and numbness at the same time": together, not unchanged
     if sentence > 0 and doc.sentences[sentence - 1].text.rstrip().endswith("?"):
         return True
     return not _attributive(doc, i)
 
+
+# after "same", an occasion: "at the same time", "on the same day" say when, not that nothing
+# changed
+_SAME_OCCASION = frozenset({"time", "times", "day", "night", "week", "moment", "visit"})
 
 # A state word with these near it still compares ("elevated compared with last year"); "today"
 # and a verb of being ("has been", "remained") date or keep a state, they do not change it.
