@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import warnings
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,17 @@ DEFAULT_BACKEND = "onnx"  # crossencoder.v1's: bench/RESULTS.md "Tier 1 int8 ONN
 FALLBACK_BACKEND = "torch-bf16"  # crossencoder.v1's when the onnx backend cannot run
 ONNX_FILE = "model.onnx"  # written by `python -m medfact.nli.export`
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+MAX_DEFAULT_WORKERS = 2  # crossencoder.v1's per-row calls run at once, at most (cores allowing)
+
+
+def default_workers() -> int:
+    """crossencoder.v1's concurrent per-row calls when not set: one per available core, at
+    most ``MAX_DEFAULT_WORKERS`` (each call runs on ``threads`` threads of its own)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        cores = os.cpu_count() or 1
+    return max(1, min(MAX_DEFAULT_WORKERS, cores))
 
 
 def base_model_path() -> str:
@@ -134,6 +147,9 @@ class CrossEncoder:
     ``per_row``: run every pair as its own call, unpadded, so that a pair's probabilities are
     bit-identical whatever else is in ``predict``'s list (batched float32 moves them by ~1e-6,
     bfloat16 by ~1e-2); otherwise length-sorted batches of ``batch_size``.
+    ``workers``: how many of ``per_row``'s calls run at once, each on its own thread (a call
+    releases the GIL while the model runs; every row is still its own call, so the
+    probabilities are the same for any number of workers).
     ``fallback``: the backend to run, with a warning saying why, when ``backend="onnx"`` cannot
     (onnxruntime not installed, or no ``model.onnx`` in the folder); None or ``""`` (a config's
     way to say none): an error instead.
@@ -151,8 +167,11 @@ class CrossEncoder:
         backend: str = "torch",
         per_row: bool = False,
         fallback: str | None = None,
+        workers: int = 1,
     ) -> None:
         fallback = fallback or None
+        if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+            raise MedfactError(f"crossencoder workers must be an integer >= 1, got {workers!r}")
         for kind, value in (("backend", backend), ("fallback", fallback)):
             if value is not None and value not in BACKENDS:
                 raise MedfactError(f"crossencoder {kind}: {value!r} is not one of {list(BACKENDS)}")
@@ -165,6 +184,8 @@ class CrossEncoder:
         self.backend = backend
         self.per_row = per_row
         self.fallback = fallback
+        self.workers = workers
+        self.pool_: ThreadPoolExecutor | None = None  # per-row calls' threads, made on first use
         self.backend_ = backend
         self.model_ = None
         self.session_ = None  # the onnx backend's InferenceSession
@@ -355,8 +376,8 @@ class CrossEncoder:
         """Every pair its own call, unpadded: a row's logits depend on that row alone (the
         tokenizer truncates each pair on its own, so encoding them together changes nothing)."""
         enc = self._encode(pairs, pad=False)
-        rows = []
-        done: dict[tuple[tuple[int, ...], tuple[int, ...]], np.ndarray] = {}
+        keys = []
+        feeds: dict[tuple[tuple[int, ...], tuple[int, ...]], dict[str, np.ndarray]] = {}
         for i in range(len(pairs)):
             ids = np.asarray([enc["input_ids"][i]], dtype=np.int64)
             types = (
@@ -365,13 +386,20 @@ class CrossEncoder:
                 else np.zeros_like(ids)
             )
             key = (tuple(ids[0].tolist()), tuple(types[0].tolist()))
-            if key not in done:  # a repeated pair is computed once: its row depends on it alone
+            keys.append(key)
+            if key not in feeds:  # a repeated pair is computed once: its row depends on it alone
                 mask = np.ones_like(ids)
-                done[key] = self._forward(
-                    {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-                )
-            rows.append(done[key])
-        return np.concatenate(rows)
+                feeds[key] = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        done = dict(zip(feeds, self._forward_each(list(feeds.values())), strict=True))
+        return np.concatenate([done[key] for key in keys])
+
+    def _forward_each(self, feeds: list[dict[str, np.ndarray]]) -> list[np.ndarray]:
+        """Each feed's logits from a call of its own, in order: up to ``workers`` at once."""
+        if self.workers < 2 or len(feeds) < 2:
+            return [self._forward(feed) for feed in feeds]
+        if self.pool_ is None:
+            self.pool_ = ThreadPoolExecutor(self.workers, thread_name_prefix="medfact-tier1")
+        return list(self.pool_.map(self._forward, feeds))
 
     def _logits_batched(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
@@ -443,6 +471,9 @@ class CrossEncoderVerifier:
     ``ClaimWindows.windows``) tier 1 may read; a later one is read only where the ones before it
     fall short of the card's ``supported`` threshold, and the most supporting gives the claim's
     row (``align``).
+
+    ``workers``: :class:`CrossEncoder`'s concurrent per-row calls; by default one per available
+    core, at most two (``default_workers``). The probabilities do not depend on it.
     """
 
     name = "crossencoder.v1"
@@ -462,6 +493,7 @@ class CrossEncoderVerifier:
         fallback: str | None = FALLBACK_BACKEND,
         window_chars: int = 0,
         window_reads: int = 1,
+        workers: int | None = None,
     ) -> None:
         if not isinstance(window_chars, int) or isinstance(window_chars, bool) or window_chars < 0:
             raise MedfactError(
@@ -484,6 +516,7 @@ class CrossEncoderVerifier:
             backend=backend,
             per_row=per_row,
             fallback=fallback,
+            workers=default_workers() if workers is None else workers,
         )
 
     def load(self) -> CrossEncoderVerifier:
