@@ -90,6 +90,56 @@ def test_several_workers_run_calls_on_their_own_threads_and_one_runs_inline() ->
     assert {name for _, name in single} == {threading.current_thread().name}
 
 
+def test_a_thread_that_calls_inline_runs_its_own_calls_with_the_same_rows() -> None:
+    calls: list[tuple[int, str]] = []
+    encoder = _fake_encoder(2, calls)
+    expected = _fake_encoder(1, []).predict(PAIRS)
+    out: list[np.ndarray] = []
+
+    def reader() -> None:
+        encoder.calls_inline()
+        out.append(encoder.predict(PAIRS))
+
+    thread = threading.Thread(target=reader, name="case-reader")
+    thread.start()
+    thread.join()
+    assert {name for _, name in calls} == {"case-reader"}
+    assert np.array_equal(out[0], expected)
+    calls.clear()
+    encoder.predict(PAIRS)  # the flag is the reader thread's alone
+    assert {name for _, name in calls} <= {"medfact-tier1_0", "medfact-tier1_1"}
+
+
+def test_predict_from_several_threads_runs_at_most_workers_calls_at_once() -> None:
+    running, most = [0], [0]
+    guard = threading.Lock()
+    encoder = _fake_encoder(2, [])
+    plain = encoder._forward
+
+    def counted(feed: dict[str, np.ndarray]) -> np.ndarray:
+        with guard:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.005)
+        with guard:
+            running[0] -= 1
+        return plain(feed)
+
+    encoder._forward = counted  # type: ignore[method-assign]
+    expected = _fake_encoder(1, []).predict(PAIRS)
+    out: dict[int, np.ndarray] = {}
+    threads = [
+        threading.Thread(target=lambda k=k: out.__setitem__(k, encoder.predict(PAIRS)))
+        for k in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert most[0] == 2
+    assert all(np.array_equal(out[k], expected) for k in range(4))
+
+
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
 def test_workers_must_be_a_positive_integer(bad: object) -> None:
     with pytest.raises(MedfactError, match="workers"):
@@ -125,3 +175,53 @@ def test_the_shipped_onnx_gives_bit_identical_rows_for_one_and_two_workers() -> 
     for _ in range(3):  # any order, repeats included
         order = rng.permutation(len(PAIRS)).tolist() + [2, 2]
         assert np.array_equal(two.predict([PAIRS[i] for i in order]), expected[order])
+
+
+CASES = [
+    {
+        "id": "a",
+        "output": "Right ankle swelling since Sunday. No chest pain.",
+        "context": "Doctor: Any swelling? Patient: My right ankle has been puffy since Sunday. "
+        "Doctor: Chest pain? Patient: None at all.",
+    },
+    {
+        "id": "b",
+        "output": "Continues atorvastatin 40 mg nightly.",
+        "context": "Patient: I stopped the atorvastatin last month, the muscle aches were awful.",
+    },
+    {"id": "c", "output": "Lives with his daughter.", "context": "He lives alone with a cat."},
+    {
+        "id": "d",
+        "output": "Fasting glucose 9.4. Short of breath on exertion.",
+        "context": "Sugar this morning before breakfast was 9.4. She denies breathlessness on "
+        "the stairs. She walks the dog daily.",
+    },
+]
+
+
+def _results(engine, cases) -> list[dict]:
+    return [
+        {k: v for k, v in r.model_dump(mode="json").items() if k != "timings"}
+        for r in engine.score_many(cases)
+    ]
+
+
+def test_the_default_pipeline_scores_the_same_with_cases_read_side_by_side() -> None:
+    _shipped_onnx()
+    from medfact.pipeline import Engine
+
+    serial = Engine.from_config(None, {"components": {"crossencoder.v1": {"workers": 1}}})
+    side = Engine.from_config(None, {"components": {"crossencoder.v1": {"workers": 2}}})
+    serial, side = serial.load(), side.load()
+    assert side.parts.model.workers == 2
+    expected = _results(serial, CASES)
+    for r in expected:
+        r.pop("config_hash")
+    for order in ([0, 1, 2, 3], [3, 1, 0, 2, 2]):
+        got = _results(side, [CASES[i] for i in order])
+        for r in got:
+            r.pop("config_hash")
+        assert got == [expected[i] for i in order]
+    alone = side.score(CASES[3]).model_dump(mode="json")
+    assert alone["risk_level"] == expected[3]["risk_level"]
+    assert alone["verdicts"] == expected[3]["verdicts"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -149,7 +150,9 @@ class CrossEncoder:
     bfloat16 by ~1e-2); otherwise length-sorted batches of ``batch_size``.
     ``workers``: how many of ``per_row``'s calls run at once, each on its own thread (a call
     releases the GIL while the model runs; every row is still its own call, so the
-    probabilities are the same for any number of workers).
+    probabilities are the same for any number of workers). A thread that has called
+    :meth:`calls_inline` (one of tier 1's, reading a batch's cases side by side, as many as
+    ``workers``) runs its calls itself, one at a time.
     ``fallback``: the backend to run, with a warning saying why, when ``backend="onnx"`` cannot
     (onnxruntime not installed, or no ``model.onnx`` in the folder); None or ``""`` (a config's
     way to say none): an error instead.
@@ -186,6 +189,8 @@ class CrossEncoder:
         self.fallback = fallback
         self.workers = workers
         self.pool_: ThreadPoolExecutor | None = None  # per-row calls' threads, made on first use
+        self.lock_ = threading.Lock()  # the tokenizer and the pool's making, one thread at a time
+        self.local_ = threading.local()  # .inline: this thread runs its calls itself
         self.backend_ = backend
         self.model_ = None
         self.session_ = None  # the onnx backend's InferenceSession
@@ -353,14 +358,15 @@ class CrossEncoder:
         return out
 
     def _encode(self, pairs: Sequence[tuple[str, str]], pad: bool) -> Any:
-        return self.tokenizer_(
-            [p for p, _ in pairs],
-            [h for _, h in pairs],
-            truncation="longest_first",
-            max_length=self.max_length,
-            padding=pad,
-            return_tensors="np" if pad else None,
-        )
+        with self.lock_:  # a fast tokenizer may set its truncation: not from two threads at once
+            return self.tokenizer_(
+                [p for p, _ in pairs],
+                [h for _, h in pairs],
+                truncation="longest_first",
+                max_length=self.max_length,
+                padding=pad,
+                return_tensors="np" if pad else None,
+            )
 
     def _forward(self, feed: dict[str, np.ndarray]) -> np.ndarray:
         """Logits (rows, classes) of one call, float32."""
@@ -395,11 +401,17 @@ class CrossEncoder:
 
     def _forward_each(self, feeds: list[dict[str, np.ndarray]]) -> list[np.ndarray]:
         """Each feed's logits from a call of its own, in order: up to ``workers`` at once."""
-        if self.workers < 2 or len(feeds) < 2:
+        if self.workers < 2 or len(feeds) < 2 or getattr(self.local_, "inline", False):
             return [self._forward(feed) for feed in feeds]
-        if self.pool_ is None:
-            self.pool_ = ThreadPoolExecutor(self.workers, thread_name_prefix="medfact-tier1")
+        with self.lock_:
+            if self.pool_ is None:
+                self.pool_ = ThreadPoolExecutor(self.workers, thread_name_prefix="medfact-tier1")
         return list(self.pool_.map(self._forward, feeds))
+
+    def calls_inline(self) -> None:
+        """This thread runs its model calls itself, one at a time (a thread of a pool that
+        already runs ``workers`` of them side by side)."""
+        self.local_.inline = True
 
     def _logits_batched(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
@@ -423,14 +435,15 @@ class CrossEncoder:
         with torch.inference_mode():
             for lo in range(0, len(order), self.batch_size):
                 idx = order[lo : lo + self.batch_size]
-                enc = self.tokenizer_(
-                    [pairs[i][0] for i in idx],
-                    [pairs[i][1] for i in idx],
-                    truncation="longest_first",
-                    max_length=self.max_length,
-                    padding=True,
-                    return_tensors="pt",
-                )
+                with self.lock_:
+                    enc = self.tokenizer_(
+                        [pairs[i][0] for i in idx],
+                        [pairs[i][1] for i in idx],
+                        truncation="longest_first",
+                        max_length=self.max_length,
+                        padding=True,
+                        return_tensors="pt",
+                    )
                 logits = self.model_(**enc).logits.float()
                 if self.support_model_:
                     p_sup = torch.softmax(logits / self.temperature_, dim=-1)[:, 1].numpy()
@@ -522,6 +535,15 @@ class CrossEncoderVerifier:
     def load(self) -> CrossEncoderVerifier:
         self.encoder.load()
         return self
+
+    @property
+    def workers(self) -> int:
+        """How many model calls run at once (tier 1 reads as many cases side by side)."""
+        return self.encoder.workers
+
+    def calls_inline(self) -> None:
+        """This thread runs its model calls itself (tier 1's threads reading cases)."""
+        self.encoder.calls_inline()
 
     @property
     def thresholds(self) -> dict[str, float] | None:
