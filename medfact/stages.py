@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -281,8 +282,21 @@ class Tier1Stage(ModelStage):
         never depend on which other cases share its batch (padding, and int8 activation scales
         where quantized, are per call), so a record scores the same alone, in any batch, any
         order. A prediction is (probabilities, evidence with each claim's aligned window first, the
-        ids of the claims whose aligned window was read from their whole document)."""
-        return [self._align(d) if self.model is not None and d.checkable else None for d in docs]
+        ids of the claims whose aligned window was read from their whole document).
+
+        A model with ``workers`` > 1 (crossencoder.v1's concurrent calls) has the cases read side
+        by side, on as many threads (each first calls the model's ``calls_inline``, where it has
+        one): each case's prediction is still its own."""
+        todo = [self.model is not None and d.checkable for d in docs]
+        workers = getattr(self.model, "workers", 1)
+        if not isinstance(workers, int) or workers < 2 or sum(todo) < 2:
+            return [self._align(d) if t else None for d, t in zip(docs, todo, strict=True)]
+        inline = getattr(self.model, "calls_inline", None)
+        with ThreadPoolExecutor(workers, "medfact-tier1-case", initializer=inline) as pool:
+            futures = [
+                pool.submit(self._align, d) if t else None for d, t in zip(docs, todo, strict=True)
+            ]
+            return [f.result() if f is not None else None for f in futures]
 
     def _align(self, doc: CaseDoc) -> tuple[Any, dict[str, list[Evidence]], set[str]]:
         if hasattr(self.model, "align"):

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import threading
 import warnings
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -30,6 +33,17 @@ DEFAULT_BACKEND = "onnx"  # crossencoder.v1's: bench/RESULTS.md "Tier 1 int8 ONN
 FALLBACK_BACKEND = "torch-bf16"  # crossencoder.v1's when the onnx backend cannot run
 ONNX_FILE = "model.onnx"  # written by `python -m medfact.nli.export`
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+MAX_DEFAULT_WORKERS = 2  # crossencoder.v1's per-row calls run at once, at most (cores allowing)
+
+
+def default_workers() -> int:
+    """crossencoder.v1's concurrent per-row calls when not set: one per available core, at
+    most ``MAX_DEFAULT_WORKERS`` (each call runs on ``threads`` threads of its own)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        cores = os.cpu_count() or 1
+    return max(1, min(MAX_DEFAULT_WORKERS, cores))
 
 
 def base_model_path() -> str:
@@ -134,6 +148,11 @@ class CrossEncoder:
     ``per_row``: run every pair as its own call, unpadded, so that a pair's probabilities are
     bit-identical whatever else is in ``predict``'s list (batched float32 moves them by ~1e-6,
     bfloat16 by ~1e-2); otherwise length-sorted batches of ``batch_size``.
+    ``workers``: how many of ``per_row``'s calls run at once, each on its own thread (a call
+    releases the GIL while the model runs; every row is still its own call, so the
+    probabilities are the same for any number of workers). A thread that has called
+    :meth:`calls_inline` (one of tier 1's, reading a batch's cases side by side, as many as
+    ``workers``) runs its calls itself, one at a time.
     ``fallback``: the backend to run, with a warning saying why, when ``backend="onnx"`` cannot
     (onnxruntime not installed, or no ``model.onnx`` in the folder); None or ``""`` (a config's
     way to say none): an error instead.
@@ -151,8 +170,11 @@ class CrossEncoder:
         backend: str = "torch",
         per_row: bool = False,
         fallback: str | None = None,
+        workers: int = 1,
     ) -> None:
         fallback = fallback or None
+        if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+            raise MedfactError(f"crossencoder workers must be an integer >= 1, got {workers!r}")
         for kind, value in (("backend", backend), ("fallback", fallback)):
             if value is not None and value not in BACKENDS:
                 raise MedfactError(f"crossencoder {kind}: {value!r} is not one of {list(BACKENDS)}")
@@ -165,6 +187,10 @@ class CrossEncoder:
         self.backend = backend
         self.per_row = per_row
         self.fallback = fallback
+        self.workers = workers
+        self.pool_: ThreadPoolExecutor | None = None  # per-row calls' threads, made on first use
+        self.lock_ = threading.Lock()  # the tokenizer and the pool's making, one thread at a time
+        self.local_ = threading.local()  # .inline: this thread runs its calls itself
         self.backend_ = backend
         self.model_ = None
         self.session_ = None  # the onnx backend's InferenceSession
@@ -332,14 +358,15 @@ class CrossEncoder:
         return out
 
     def _encode(self, pairs: Sequence[tuple[str, str]], pad: bool) -> Any:
-        return self.tokenizer_(
-            [p for p, _ in pairs],
-            [h for _, h in pairs],
-            truncation="longest_first",
-            max_length=self.max_length,
-            padding=pad,
-            return_tensors="np" if pad else None,
-        )
+        with self.lock_:  # a fast tokenizer may set its truncation: not from two threads at once
+            return self.tokenizer_(
+                [p for p, _ in pairs],
+                [h for _, h in pairs],
+                truncation="longest_first",
+                max_length=self.max_length,
+                padding=pad,
+                return_tensors="np" if pad else None,
+            )
 
     def _forward(self, feed: dict[str, np.ndarray]) -> np.ndarray:
         """Logits (rows, classes) of one call, float32."""
@@ -355,8 +382,8 @@ class CrossEncoder:
         """Every pair its own call, unpadded: a row's logits depend on that row alone (the
         tokenizer truncates each pair on its own, so encoding them together changes nothing)."""
         enc = self._encode(pairs, pad=False)
-        rows = []
-        done: dict[tuple[tuple[int, ...], tuple[int, ...]], np.ndarray] = {}
+        keys = []
+        feeds: dict[tuple[tuple[int, ...], tuple[int, ...]], dict[str, np.ndarray]] = {}
         for i in range(len(pairs)):
             ids = np.asarray([enc["input_ids"][i]], dtype=np.int64)
             types = (
@@ -365,13 +392,26 @@ class CrossEncoder:
                 else np.zeros_like(ids)
             )
             key = (tuple(ids[0].tolist()), tuple(types[0].tolist()))
-            if key not in done:  # a repeated pair is computed once: its row depends on it alone
+            keys.append(key)
+            if key not in feeds:  # a repeated pair is computed once: its row depends on it alone
                 mask = np.ones_like(ids)
-                done[key] = self._forward(
-                    {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-                )
-            rows.append(done[key])
-        return np.concatenate(rows)
+                feeds[key] = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        done = dict(zip(feeds, self._forward_each(list(feeds.values())), strict=True))
+        return np.concatenate([done[key] for key in keys])
+
+    def _forward_each(self, feeds: list[dict[str, np.ndarray]]) -> list[np.ndarray]:
+        """Each feed's logits from a call of its own, in order: up to ``workers`` at once."""
+        if self.workers < 2 or len(feeds) < 2 or getattr(self.local_, "inline", False):
+            return [self._forward(feed) for feed in feeds]
+        with self.lock_:
+            if self.pool_ is None:
+                self.pool_ = ThreadPoolExecutor(self.workers, thread_name_prefix="medfact-tier1")
+        return list(self.pool_.map(self._forward, feeds))
+
+    def calls_inline(self) -> None:
+        """This thread runs its model calls itself, one at a time (a thread of a pool that
+        already runs ``workers`` of them side by side)."""
+        self.local_.inline = True
 
     def _logits_batched(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
@@ -395,14 +435,15 @@ class CrossEncoder:
         with torch.inference_mode():
             for lo in range(0, len(order), self.batch_size):
                 idx = order[lo : lo + self.batch_size]
-                enc = self.tokenizer_(
-                    [pairs[i][0] for i in idx],
-                    [pairs[i][1] for i in idx],
-                    truncation="longest_first",
-                    max_length=self.max_length,
-                    padding=True,
-                    return_tensors="pt",
-                )
+                with self.lock_:
+                    enc = self.tokenizer_(
+                        [pairs[i][0] for i in idx],
+                        [pairs[i][1] for i in idx],
+                        truncation="longest_first",
+                        max_length=self.max_length,
+                        padding=True,
+                        return_tensors="pt",
+                    )
                 logits = self.model_(**enc).logits.float()
                 if self.support_model_:
                     p_sup = torch.softmax(logits / self.temperature_, dim=-1)[:, 1].numpy()
@@ -443,6 +484,9 @@ class CrossEncoderVerifier:
     ``ClaimWindows.windows``) tier 1 may read; a later one is read only where the ones before it
     fall short of the card's ``supported`` threshold, and the most supporting gives the claim's
     row (``align``).
+
+    ``workers``: :class:`CrossEncoder`'s concurrent per-row calls; by default one per available
+    core, at most two (``default_workers``). The probabilities do not depend on it.
     """
 
     name = "crossencoder.v1"
@@ -462,6 +506,7 @@ class CrossEncoderVerifier:
         fallback: str | None = FALLBACK_BACKEND,
         window_chars: int = 0,
         window_reads: int = 1,
+        workers: int | None = None,
     ) -> None:
         if not isinstance(window_chars, int) or isinstance(window_chars, bool) or window_chars < 0:
             raise MedfactError(
@@ -484,11 +529,21 @@ class CrossEncoderVerifier:
             backend=backend,
             per_row=per_row,
             fallback=fallback,
+            workers=default_workers() if workers is None else workers,
         )
 
     def load(self) -> CrossEncoderVerifier:
         self.encoder.load()
         return self
+
+    @property
+    def workers(self) -> int:
+        """How many model calls run at once (tier 1 reads as many cases side by side)."""
+        return self.encoder.workers
+
+    def calls_inline(self) -> None:
+        """This thread runs its model calls itself (tier 1's threads reading cases)."""
+        self.encoder.calls_inline()
 
     @property
     def thresholds(self) -> dict[str, float] | None:
