@@ -22,7 +22,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from medfact.analysis import HYPOTHETICAL, NEGATED, UNCERTAIN, AnalyzedText, Token, is_content
+from medfact.analysis import (
+    HYPOTHETICAL,
+    NEGATED,
+    UNCERTAIN,
+    AnalyzedText,
+    Token,
+    is_content,
+    once_per_text,
+)
 from medfact.lexicon.tables import word_tuple
 from medfact.textutil import stem
 
@@ -717,6 +725,40 @@ def _only_insignificant(p_values: list[tuple[int, bool]], cues: list, k: int) ->
     return bool(mine) and not any(mine)
 
 
+# --- "no difference" is no absence ---------------------------------------------------------------
+
+# the words that make a "no ..." phrase a study's finding of no effect, not a denial of what
+# follows: "no significant difference in pain" says the pain did not differ, not that there was
+# none ("no significant valve disease" denies the disease: no such word)
+_NO_EFFECT_WORD = re.compile(
+    r"\b(?:differ\w*|effects?|impact|associat\w*|benefit|similar|comparable|significance)\b",
+    re.IGNORECASE,
+)
+
+
+@once_per_text
+def no_effect_phrases(doc: AnalyzedText) -> tuple[tuple[int, int], ...]:
+    """Spans of the "no difference" phrases of a text (those of ``_NONE`` naming a difference,
+    an effect, an association or a benefit); empty for a conversation."""
+    if doc.is_dialogue:
+        return ()
+    return tuple(
+        (m.start(), m.end())
+        for m in _NONE.finditer(doc.text)
+        if _NO_EFFECT_WORD.search(m.group())
+    )
+
+
+def denied_by_no_effect(doc: AnalyzedText, tok: Token) -> bool:
+    """Whether a word is negated only by a finding of no effect on it ("made no significant
+    difference to pain", "no difference in weight loss was seen"): the pain and the weight loss
+    are not absent. Such a word's polarity is the effect comparison's to judge
+    (:func:`comparable`, :func:`agree`), not a denial's."""
+    if tok.polarity != NEGATED or tok.trigger is None:
+        return False
+    return any(a <= tok.trigger < b for a, b in no_effect_phrases(doc))
+
+
 # --- comparing ------------------------------------------------------------------------------------
 
 
@@ -864,4 +906,11 @@ def _orientation(a: Effect, b: Effect) -> int:
     return 1
 
 
-__all__ = ["DIRECTION_WORDS", "Effect", "agree", "comparable", "read_effects"]
+__all__ = [
+    "DIRECTION_WORDS",
+    "Effect",
+    "agree",
+    "comparable",
+    "denied_by_no_effect",
+    "read_effects",
+]
