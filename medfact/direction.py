@@ -743,9 +743,7 @@ def no_effect_phrases(doc: AnalyzedText) -> tuple[tuple[int, int], ...]:
     if doc.is_dialogue:
         return ()
     return tuple(
-        (m.start(), m.end())
-        for m in _NONE.finditer(doc.text)
-        if _NO_EFFECT_WORD.search(m.group())
+        (m.start(), m.end()) for m in _NONE.finditer(doc.text) if _NO_EFFECT_WORD.search(m.group())
     )
 
 
@@ -757,6 +755,40 @@ def denied_by_no_effect(doc: AnalyzedText, tok: Token) -> bool:
     if tok.polarity != NEGATED or tok.trigger is None:
         return False
     return any(a <= tok.trigger < b for a, b in no_effect_phrases(doc))
+
+
+@once_per_text
+def finds_no_effect(doc: AnalyzedText) -> bool:
+    """Whether a written text reports a finding of no effect: a "no difference" phrase, or a
+    test of significance that finds none ("(NS)", "p = 0.40", an interval holding its null)."""
+    if doc.is_dialogue:
+        return False
+    return bool(no_effect_phrases(doc)) or any(
+        not sig for _, sig in _significance(doc.text, 0, len(doc.text))
+    )
+
+
+@once_per_text
+def reports_tests(doc: AnalyzedText) -> bool:
+    """Whether a written text reports tests of significance (p-values, "NS", confidence
+    intervals, "statistically", a finding of no effect): a study's text, where "significant"
+    is a test's word, not a degree."""
+    if doc.is_dialogue:
+        return False
+    return (
+        bool(_significance(doc.text, 0, len(doc.text)))
+        or bool(no_effect_phrases(doc))
+        or _STATISTICAL.search(doc.text) is not None
+    )
+
+
+_STATISTICAL = re.compile(r"\bstatistical(?:ly)?\b", re.IGNORECASE)
+
+
+def statistical_significance(word: str, context: AnalyzedText) -> bool:
+    """Whether an output's "significant(ly)" is a test's word: the input it is read against
+    reports tests of significance (:func:`reports_tests`)."""
+    return word.lower().startswith("significan") and reports_tests(context)
 
 
 # --- comparing ------------------------------------------------------------------------------------
@@ -912,5 +944,7 @@ __all__ = [
     "agree",
     "comparable",
     "denied_by_no_effect",
+    "finds_no_effect",
     "read_effects",
+    "statistical_significance",
 ]
