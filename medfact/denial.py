@@ -21,6 +21,7 @@ import re
 from medfact.analysis import NEGATED, AnalyzedText, Token, is_content
 from medfact.direction import denied_by_no_effect
 from medfact.document import CaseDoc
+from medfact.opposites import opposite_words
 from medfact.taxonomy import ErrorCategory, RiskLevel
 from medfact.types import Claim, Evidence, Finding
 
@@ -62,9 +63,11 @@ _ARM_BEFORE = re.compile(r"\b(?:with|versus|vs\.?|than|to|or|and)\s*$", re.IGNOR
 
 
 def denial_findings(doc: CaseDoc) -> list[Finding]:
-    """A ``denial.v1`` finding for each claim that denies what its tier-1 window states."""
-    if not _applies(doc):
+    """A ``denial.v1`` finding for each claim that denies what its tier-1 window states, in so
+    many words (a written input) or by a word's opposite prefix (any input)."""
+    if not _applies(doc, written=False):
         return []
+    written = not doc.context.is_dialogue  # type: ignore[union-attr]
     cut = float((doc.thresholds or {}).get("supported", 0.5))
     done = {f.claim_id for f in doc.findings if f.relation == "contradicted" and f.claim_id}
     out = []
@@ -74,17 +77,21 @@ def denial_findings(doc: CaseDoc) -> list[Finding]:
         windows = doc.evidence.get(claim.id) or []
         if not windows or windows[0].source != "context" or windows[0].span is None:
             continue
-        found = _denied_and_stated(doc, claim, windows[0].span)
+        found = _denied_and_stated(doc, claim, windows[0].span) if written else None
         if found is not None:
             out.append(_finding(doc, claim, *found))
+            continue
+        pair = opposite_words(doc.output, claim.span, doc.context, windows[0].span)  # type: ignore[arg-type]
+        if pair is not None:
+            out.append(_opposite_finding(doc, claim, *pair))
     return out
 
 
-def _applies(doc: CaseDoc) -> bool:
-    """A written input, an output and tier 1's probabilities."""
+def _applies(doc: CaseDoc, written: bool = True) -> bool:
+    """An input (a written one where ``written``), an output and tier 1's probabilities."""
     return (
         doc.context is not None
-        and not doc.context.is_dialogue
+        and not (written and doc.context.is_dialogue)
         and doc.output is not None
         and doc.probabilities is not None
         and bool(doc.claims)
@@ -216,6 +223,24 @@ def _finding(doc: CaseDoc, claim: Claim, denied: list[Token], stated: list[Token
         message=f"denial: output says '{said[:80]}'; input says '{given[:80]}' without denying it",
         relation="contradicted",
         evidence=[Evidence(text=given, source="context", span=(a, b), score=1.0)],
+        confidence=0.7,
+    )
+
+
+def _opposite_finding(doc: CaseDoc, claim: Claim, said: Token, given: Token) -> Finding:
+    """The finding for a claim word whose prefixed opposite the window uses."""
+    assert doc.context is not None
+    span = (given.start, given.end)
+    return Finding(
+        rule=RULE,
+        category=ErrorCategory.DETAIL_MISIDENTIFICATION,
+        risk=_RISK,
+        span=(said.start, said.end),
+        context_span=span,
+        claim_id=claim.id,
+        message=f"opposite: output says '{said.text}'; input says '{given.text}'",
+        relation="contradicted",
+        evidence=[Evidence(text=given.text, source="context", span=span, score=1.0)],
         confidence=0.7,
     )
 
