@@ -22,6 +22,7 @@ from medfact.analysis import NEGATED, AnalyzedText, Token, is_content
 from medfact.direction import denied_by_no_effect
 from medfact.document import CaseDoc
 from medfact.opposites import opposite_words
+from medfact.swaps import swapped_value
 from medfact.taxonomy import ErrorCategory, RiskLevel
 from medfact.types import Claim, Evidence, Finding
 
@@ -64,7 +65,8 @@ _ARM_BEFORE = re.compile(r"\b(?:with|versus|vs\.?|than|to|or|and)\s*$", re.IGNOR
 
 def denial_findings(doc: CaseDoc) -> list[Finding]:
     """A ``denial.v1`` finding for each claim that denies what its tier-1 window states, in so
-    many words (a written input) or by a word's opposite prefix (any input)."""
+    many words (a written input), or that a minimal edit made of it (any input): a word's
+    prefixed opposite (medfact.opposites), a value swapped in its slot (medfact.swaps)."""
     if not _applies(doc, written=False):
         return []
     written = not doc.context.is_dialogue  # type: ignore[union-attr]
@@ -81,9 +83,14 @@ def denial_findings(doc: CaseDoc) -> list[Finding]:
         if found is not None:
             out.append(_finding(doc, claim, *found))
             continue
-        pair = opposite_words(doc.output, claim.span, doc.context, windows[0].span)  # type: ignore[arg-type]
+        span = windows[0].span
+        pair = opposite_words(doc.output, claim.span, doc.context, span)  # type: ignore[arg-type]
         if pair is not None:
-            out.append(_opposite_finding(doc, claim, *pair))
+            out.append(_edit_finding(doc, claim, *pair, "opposite"))
+            continue
+        pair = swapped_value(doc.output, claim.span, doc.context, span)  # type: ignore[arg-type]
+        if pair is not None:
+            out.append(_edit_finding(doc, claim, *pair, "value"))
     return out
 
 
@@ -227,8 +234,9 @@ def _finding(doc: CaseDoc, claim: Claim, denied: list[Token], stated: list[Token
     )
 
 
-def _opposite_finding(doc: CaseDoc, claim: Claim, said: Token, given: Token) -> Finding:
-    """The finding for a claim word whose prefixed opposite the window uses."""
+def _edit_finding(doc: CaseDoc, claim: Claim, said: Token, given: Token, kind: str) -> Finding:
+    """The finding for a claim word that a minimal edit made of the window's (its prefixed
+    opposite, or another value in the same slot)."""
     assert doc.context is not None
     span = (given.start, given.end)
     return Finding(
@@ -238,7 +246,7 @@ def _opposite_finding(doc: CaseDoc, claim: Claim, said: Token, given: Token) -> 
         span=(said.start, said.end),
         context_span=span,
         claim_id=claim.id,
-        message=f"opposite: output says '{said.text}'; input says '{given.text}'",
+        message=f"{kind}: output says '{said.text}'; input says '{given.text}'",
         relation="contradicted",
         evidence=[Evidence(text=given.text, source="context", span=span, score=1.0)],
         confidence=0.7,
