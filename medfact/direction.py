@@ -31,7 +31,7 @@ from medfact.analysis import (
     is_content,
     once_per_text,
 )
-from medfact.lexicon.tables import word_tuple
+from medfact.lexicon.tables import word_groups, word_tuple
 from medfact.textutil import stem
 
 # --- word tables (written for medfact) ------------------------------------------------------------
@@ -265,7 +265,15 @@ class Effect:
 
 
 def _stems(tokens: list[Token]) -> frozenset[str]:
-    return frozenset(t.stem for t in tokens if is_content(t) and t.stem not in _GENERIC_STEMS)
+    return frozenset(
+        _SAME.get(t.stem, t.stem) for t in tokens if is_content(t) and t.stem not in _GENERIC_STEMS
+    )
+
+
+# stems of words naming one outcome, folded to the first of their group (outcomes.toml "same")
+_SAME = {
+    stem(w): stem(group[0]) for group in word_groups("outcomes.toml", "same") for w in group[1:]
+}
 
 
 _GENERIC_STEMS = frozenset(stem(w) for w in _GENERIC) | _GENERIC

@@ -64,3 +64,21 @@ def test_significant_in_a_note_is_still_a_degree() -> None:
     out = "She has significant pain in the knee."
     ctx = "She has some pain in the knee."
     assert any("stronger" in m for m in _messages("certainty.v1", out, ctx))
+
+
+def _outcome_findings(output: str, context: str) -> list[str]:
+    from medfact.compare import RULE, CompareStage
+    from medfact.pipeline import cached_engine
+
+    engine = cached_engine({"pipeline": {"verifiers": [], "learned_verifiers": [], "model": ""}})
+    doc = analysed(output, context)
+    CompareStage(engine.settings, engine.parts)(doc)
+    return [f.message for f in doc.findings if f.rule == RULE and f.message.startswith("outcome:")]
+
+
+def test_mortality_and_deaths_name_one_outcome() -> None:
+    claim = "Early tocilizumab had no effect on the death rate of ICU patients."
+    lower = "In-hospital mortality was lower in ICU patients given early tocilizumab (p = 0.01)."
+    assert _outcome_findings(claim, lower) != []
+    same = "In-hospital mortality did not differ between ICU patients given tocilizumab or not."
+    assert _outcome_findings(claim, same) == []
