@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from medfact.analysis import NEGATED, AnalyzedText, Token, is_content
+from medfact.analysis import HYPOTHETICAL, NEGATED, AnalyzedText, Token, is_content
 from medfact.direction import denied_by_no_effect
 from medfact.document import CaseDoc
 from medfact.opposites import opposite_words
@@ -42,7 +42,8 @@ _GENERIC = frozenset(
 # words of a passage clause that deny what follows or precedes them without a "no"
 _PRIVATIVE = re.compile(
     r"\b(?:below|lack\w*|absen\w*|free\s+of|unable|fail\w*|insufficient|inadequate|"
-    r"limited|neither|nor|rather\s+than|instead\s+of|rule[ds]?\s+out|unlikely|never)\b",
+    r"limited|neither|nor|rather\s+than|instead\s+of|rule[ds]?\s+out|unlikely|never|"
+    r"resolv\w*|subsid\w*|settled|cleared|ceased|stopped|discontinu\w*|no\s+longer)\b",
     re.IGNORECASE,
 )
 
@@ -159,10 +160,11 @@ def _first_word(text: str, at: int) -> str:
 
 
 def _denied_in_window(doc: AnalyzedText, tok: Token) -> bool:
-    """Whether the window's mention is denied, narrowed or a field's label ("Allergies: NKDA":
-    the value after it says what holds)."""
+    """Whether the window's mention is denied, narrowed, resolved, planned or a field's label
+    ("Allergies: NKDA": the value after it says what holds)."""
     return (
         tok.polarity == NEGATED
+        or tok.scope == HYPOTHETICAL  # "consider antibiotics if worse": a plan, not a fact
         or _LABEL.match(doc.text, tok.end) is not None
         or denied_by_no_effect(doc, tok)
         or _privative_clause(doc, tok)

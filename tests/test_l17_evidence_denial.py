@@ -97,3 +97,14 @@ def test_the_finding_needs_tier_1_alignment_and_a_written_input() -> None:
     assert _with_tier1(_CLAIM, talk, 0.9) == []  # a conversation's answers: negation.v1's
     doc = analysed(_CLAIM, passage)
     assert denial_findings(doc) == []  # no model: nothing read
+
+
+def test_a_resolved_or_planned_mention_states_nothing_now() -> None:
+    assert (
+        _denied("The patient has no fever.", "Fever resolved yesterday after paracetamol.") is None
+    )
+    assert (
+        _denied("No antibiotics were given.", "Consider antibiotics if the cough worsens.") is None
+    )
+    given = "Amoxicillin antibiotics were given for the cough."
+    assert _denied("No antibiotics were given.", given) == ["antibiotics"]
