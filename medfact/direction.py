@@ -807,7 +807,7 @@ def comparable(a: Effect, b: Effect) -> bool:
     agree or disagree with it (so ``b`` counts as a rival in the "none agrees" test)."""
     if a.value == "none" and b.value == "none" and not b.outcome:
         return True  # "no difference between the groups": about whatever the passage measured
-    if not a.outcome or not _same_outcome(a, b):
+    if not a.outcome or not (_same_outcome(a, b) or _no_effect_against_clause(a, b)):
         return False
     if b.corpus and not _same_exposure(a, b):
         return False  # another study's effect on the same outcome says nothing of this exposure
@@ -905,6 +905,21 @@ def _same_outcome(a: Effect, b: Effect) -> bool:
     if not shared or len(shared) < _MIN_SHARE * len(a.outcome):
         return False
     return bool(a.outcome & b.outcome) or not b.outcome
+
+
+def _no_effect_against_clause(a: Effect, b: Effect) -> bool:
+    """Whether a claim of no effect ("made no significant difference to PWV, AI and systolic
+    pressure") meets a window effect with a direction whose clause holds most of its outcome
+    words, though the window's own outcome phrase was read shorter ("had lower PWV, AI,
+    systolic ... pressure than those on metformin (p < 0.05)"): an effect there is against it.
+    """
+    if a.value != "none" or _directed(b.value) is None or b.value.startswith("not-"):
+        return False
+    shared = a.outcome & b.clause
+    return len(shared) >= 2 and len(shared) >= _CLAUSE_SHARE * len(a.outcome)
+
+
+_CLAUSE_SHARE = 0.75
 
 
 # words naming a control arm

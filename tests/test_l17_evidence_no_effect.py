@@ -82,3 +82,17 @@ def test_mortality_and_deaths_name_one_outcome() -> None:
     assert _outcome_findings(claim, lower) != []
     same = "In-hospital mortality did not differ between ICU patients given tocilizumab or not."
     assert _outcome_findings(claim, same) == []
+
+
+def test_no_effect_against_an_effect_whose_clause_names_the_outcome() -> None:
+    claim = (
+        "Warm compresses made no significant difference to infants settling to sleep quickly "
+        "compared with no compress."
+    )
+    more = (
+        "Parents were more likely to report that warm compresses helped infants settling to "
+        "sleep quickly (p < .001)."
+    )
+    assert _outcome_findings(claim, more) != []
+    same = more.replace("(p < .001)", "(p = .40)")
+    assert _outcome_findings(claim, same) == []
