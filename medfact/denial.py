@@ -65,12 +65,12 @@ _ARM_BEFORE = re.compile(r"\b(?:with|versus|vs\.?|than|to|or|and)\s*$", re.IGNOR
 
 
 def denial_findings(doc: CaseDoc) -> list[Finding]:
-    """A ``denial.v1`` finding for each claim that denies what its tier-1 window states, in so
-    many words (a written input), or that a minimal edit made of it (any input): a word's
-    prefixed opposite (medfact.opposites), a value swapped in its slot (medfact.swaps)."""
-    if not _applies(doc, written=False):
+    """A ``denial.v1`` finding for each claim that denies what its tier-1 window states in so
+    many words, or that a minimal edit made of it: a word's prefixed opposite
+    (medfact.opposites), a value swapped in its slot (medfact.swaps). Written inputs only: in a
+    conversation the words are asked and answered ("is it tender? - no" for "nontender")."""
+    if not _applies(doc):
         return []
-    written = not doc.context.is_dialogue  # type: ignore[union-attr]
     cut = float((doc.thresholds or {}).get("supported", 0.5))
     done = {f.claim_id for f in doc.findings if f.relation == "contradicted" and f.claim_id}
     out = []
@@ -80,7 +80,7 @@ def denial_findings(doc: CaseDoc) -> list[Finding]:
         windows = doc.evidence.get(claim.id) or []
         if not windows or windows[0].source != "context" or windows[0].span is None:
             continue
-        found = _denied_and_stated(doc, claim, windows[0].span) if written else None
+        found = _denied_and_stated(doc, claim, windows[0].span)
         if found is not None:
             out.append(_finding(doc, claim, *found))
             continue
@@ -95,11 +95,11 @@ def denial_findings(doc: CaseDoc) -> list[Finding]:
     return out
 
 
-def _applies(doc: CaseDoc, written: bool = True) -> bool:
-    """An input (a written one where ``written``), an output and tier 1's probabilities."""
+def _applies(doc: CaseDoc) -> bool:
+    """A written input, an output and tier 1's probabilities."""
     return (
         doc.context is not None
-        and not (written and doc.context.is_dialogue)
+        and not doc.context.is_dialogue
         and doc.output is not None
         and doc.probabilities is not None
         and bool(doc.claims)

@@ -9,7 +9,7 @@ the opposite of the window.
 
 from __future__ import annotations
 
-from medfact.analysis import AnalyzedText, Token
+from medfact.analysis import AFFIRMED, AnalyzedText, Token
 
 # prefixes that negate or oppose the word they are added to
 _ADDED = ("un", "non", "non-", "dis", "mis", "anti")
@@ -41,12 +41,13 @@ _SWAPS = (
     ("up", "down"),
 )
 _MIN_STEM = 4  # letters a word keeps without its prefix
+_COMMON = frozenset({"able", "aware", "like", "known", "usual"})  # "unable": too often idiom
 
 
 def opposite_by_prefix(a: str, b: str) -> bool:
     """Whether two lower-case words are one word with opposite prefixes: one is the other with
     a negating prefix added, or both carry the two prefixes of a swapped pair."""
-    if a == b or min(len(a), len(b)) < _MIN_STEM:
+    if a == b or min(len(a), len(b)) < _MIN_STEM or a in _COMMON or b in _COMMON:
         return False
     short, long_ = sorted((a, b), key=len)
     if len(short) >= _MIN_STEM and any(long_ == p + short for p in _ADDED):
@@ -66,7 +67,11 @@ def opposite_words(
     """The first claim word the input never uses whose prefixed opposite the window uses, with
     that window word; None where there is none."""
     used = {t.text for t in context.tokens}
-    window = [t for t in context.tokens_in(*span) if t.text.isalpha() or "-" in t.text]
+    window = [
+        t
+        for t in context.tokens_in(*span)
+        if (t.text.isalpha() or "-" in t.text) and t.polarity == AFFIRMED
+    ]  # "not tender" says what "nontender" says
     for tok in output.tokens_in(*claim):
         if tok.text in used or not (tok.text.isalpha() or "-" in tok.text):
             continue

@@ -31,6 +31,11 @@ def _kind(word: str) -> str | int | None:
     return "number" if _NUMBER.fullmatch(word) else _KIND_OF.get(word)
 
 
+def _plain(word: str) -> str:
+    """A number without its thousands separators ("1,000" is "1000")."""
+    return word.replace(",", "") if _NUMBER.fullmatch(word) else word
+
+
 def _neighbours(tokens: list[Token], i: int) -> tuple[str | None, str | None]:
     before = tokens[i - 1].text if i > 0 else None
     after = tokens[i + 1].text if i + 1 < len(tokens) else None
@@ -43,12 +48,12 @@ def swapped_value(
     """The first claim value the input never uses that stands between the same two words as
     another value of its kind in the window (the word before it not a number), with that window
     value; None where there is none."""
-    used = {t.text for t in context.tokens}
+    used = {_plain(t.text) for t in context.tokens}
     said = output.tokens_in(*claim)
     window = context.tokens_in(*span)
     for i, tok in enumerate(said):
         kind = _kind(tok.text)
-        if kind is None or tok.text in used:
+        if kind is None or _plain(tok.text) in used:
             continue
         before, after = _neighbours(said, i)
         if before is None or after is None or _NUMBER.fullmatch(before):

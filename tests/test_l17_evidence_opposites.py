@@ -59,3 +59,18 @@ def test_the_finding_needs_tier_1_alignment() -> None:
     doc.probabilities = np.array([[0.2, 0.0, 0.8]])
     doc.thresholds = {"supported": 0.6}
     assert denial_findings(doc) == []
+
+
+def test_a_denied_word_says_what_its_prefixed_opposite_says() -> None:
+    claim = "The abdomen is nontender on palpation."
+    assert _opposite(claim, "The abdomen is not tender on palpation.") is None
+    assert _opposite(claim, "The abdomen is tender on palpation.") == ("nontender", "tender")
+    assert not opposite_by_prefix("unable", "able")  # too often idiom
+
+
+def test_a_conversation_is_not_read() -> None:
+    claim = "The abdomen is nontender on palpation."
+    doc = analysed(claim, "[doctor] Is your tummy tender here?\n[patient] It is tender, yes.")
+    doc.probabilities = np.array([[0.9, 0.0, 0.1]])
+    doc.thresholds = {"supported": 0.6}
+    assert denial_findings(doc) == []

@@ -43,3 +43,8 @@ def test_the_faithful_twin_and_values_in_other_slots_are_left() -> None:
     claim = "Screening visits will number between 2.1 million and 2.6 million in the third quarter."
     assert _swap(claim) is None
     assert _swap("About 3 million visits are expected.") is None  # no slot of the window's
+
+
+def test_thousands_separators_are_one_number() -> None:
+    window = "The clinic network said about 1,000 visits were booked on Tuesday."
+    assert _swap("The network said about 1000 visits were booked on Tuesday.", window) is None
