@@ -58,7 +58,13 @@ DIRECTION_WORDS: dict[str, str] = {
 }
 # judgements of a comparison, read as cues only after a copula or before "to" ("survival was
 # superior in the X arm", "inferior to placebo"): elsewhere they name anatomy ("inferior wall")
-_JUDGED = {"superior": "better", "inferior": "worse"}
+_JUDGED = {
+    "superior": "better",
+    "inferior": "worse",
+    # a non-inferiority finding: not worse, perhaps no different ("noninferior to warfarin")
+    "noninferior": "not-worse",
+    "non-inferior": "not-worse",
+}
 _COPULAS = frozenset(["was", "were", "is", "are", "be", "been", "proved", "remained", "appeared"])
 AXIS = {"up": "amount", "down": "amount", "better": "valence", "worse": "valence"}
 OPPOSITE = {"up": "down", "down": "up", "better": "worse", "worse": "better"}

@@ -96,3 +96,13 @@ def test_no_effect_against_an_effect_whose_clause_names_the_outcome() -> None:
     assert _outcome_findings(claim, more) != []
     same = more.replace("(p < .001)", "(p = .40)")
     assert _outcome_findings(claim, same) == []
+
+
+def test_noninferior_is_not_worse() -> None:
+    window = "Dalteparin was noninferior to warfarin for recurrent thrombosis (HR 0.9)."
+    inferior = "Dalteparin was inferior to warfarin for recurrent thrombosis."
+    assert _outcome_findings(inferior, window) != []
+    none = (
+        "Dalteparin made no significant difference to recurrent thrombosis compared with warfarin."
+    )
+    assert _outcome_findings(none, window) == []
