@@ -5,9 +5,11 @@ Tier 1 aligns a claim with the passage that speaks of what it speaks of, but rea
 or "not": a denied claim and the passage it denies share their words. This module reads the
 denial with the analysis every rule reads (each token's polarity and its trigger,
 :mod:`medfact.analysis`) and compares it, word by word, with the aligned window: where the claim
-denies at least two specific words that the window states without any denial, hedge of absence
-or finding of no effect, the claim is contradicted (rule ``denial.v1``; the finding shows the
-denied phrase and the passage's words).
+denies that something exists or happened ("no", "none", "nothing") and the window states a
+specific word of it without any denial, word of absence, plan or finding of no effect, the claim
+is contradicted (rule ``denial.v1``; the finding shows the denied phrase and the passage's
+words). The same rule reads two minimal edits tier 1 reads past: a word's prefixed opposite
+(:mod:`medfact.opposites`) and a value swapped in its slot (:mod:`medfact.swaps`).
 
 It reads only a written input (a conversation's "no" answers are negation.v1's) and only a
 claim tier 1 aligns (P(supported) at the card's ``supported`` threshold): elsewhere the window
@@ -71,6 +73,7 @@ def denial_findings(doc: CaseDoc) -> list[Finding]:
     conversation the words are asked and answered ("is it tender? - no" for "nontender")."""
     if not _applies(doc):
         return []
+    assert doc.output is not None and doc.context is not None
     cut = float((doc.thresholds or {}).get("supported", 0.5))
     done = {f.claim_id for f in doc.findings if f.relation == "contradicted" and f.claim_id}
     out = []
@@ -85,11 +88,11 @@ def denial_findings(doc: CaseDoc) -> list[Finding]:
             out.append(_finding(doc, claim, *found))
             continue
         span = windows[0].span
-        pair = opposite_words(doc.output, claim.span, doc.context, span)  # type: ignore[arg-type]
+        pair = opposite_words(doc.output, claim.span, doc.context, span)
         if pair is not None:
             out.append(_edit_finding(doc, claim, *pair, "opposite"))
             continue
-        pair = swapped_value(doc.output, claim.span, doc.context, span)  # type: ignore[arg-type]
+        pair = swapped_value(doc.output, claim.span, doc.context, span)
         if pair is not None:
             out.append(_edit_finding(doc, claim, *pair, "value"))
     return out
