@@ -31,7 +31,11 @@ from medfact.types import Claim, Evidence, Finding
 RULE = "denial.v1"
 _MIN_SHARED = 1  # specific denied words the window must state
 _PREFIX = 5  # letters two stems of one word share
-_RISK = RiskLevel(3)
+# a "check" grade, under the severity policy's confidence floor: the readings are precise on
+# study text but cannot tell a note's instruction ("No NSAIDs.", "no heavy lifting") from a
+# statement; the claim's verdict is contradicted all the same
+_RISK = RiskLevel(2)
+_CONFIDENCE = 0.45
 
 # words of every research statement: sharing them says nothing of what is denied
 _GENERIC = frozenset(
@@ -235,7 +239,7 @@ def _finding(doc: CaseDoc, claim: Claim, denied: list[Token], stated: list[Token
         message=f"denial: output says '{said[:80]}'; input says '{given[:80]}' without denying it",
         relation="contradicted",
         evidence=[Evidence(text=given, source="context", span=(a, b), score=1.0)],
-        confidence=0.7,
+        confidence=_CONFIDENCE,
     )
 
 
@@ -254,7 +258,7 @@ def _edit_finding(doc: CaseDoc, claim: Claim, said: Token, given: Token, kind: s
         message=f"{kind}: output says '{said.text}'; input says '{given.text}'",
         relation="contradicted",
         evidence=[Evidence(text=given.text, source="context", span=span, score=1.0)],
-        confidence=0.7,
+        confidence=_CONFIDENCE,
     )
 
 

@@ -92,6 +92,7 @@ def test_the_finding_needs_tier_1_alignment_and_a_written_input() -> None:
     (found,) = _with_tier1(_CLAIM, passage, 0.9)
     assert found.rule == RULE and found.relation == "contradicted"
     assert "no link" in found.message and found.evidence
+    assert int(found.risk) == 2 and found.confidence < 0.5  # a check, under the policy floor
     assert _with_tier1(_CLAIM, passage, 0.3) == []  # tier 1 does not align the passage
     talk = "[doctor] Any headaches on night shifts?\n[patient] Yes, migraine after nights."
     assert _with_tier1(_CLAIM, talk, 0.9) == []  # a conversation's answers: negation.v1's
