@@ -22,8 +22,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from medfact.analysis import HYPOTHETICAL, NEGATED, UNCERTAIN, AnalyzedText, Token, is_content
-from medfact.lexicon.tables import word_tuple
+from medfact.analysis import (
+    HYPOTHETICAL,
+    NEGATED,
+    UNCERTAIN,
+    AnalyzedText,
+    Token,
+    is_content,
+    once_per_text,
+)
+from medfact.lexicon.tables import word_groups, word_tuple
 from medfact.textutil import stem
 
 # --- word tables (written for medfact) ------------------------------------------------------------
@@ -50,7 +58,13 @@ DIRECTION_WORDS: dict[str, str] = {
 }
 # judgements of a comparison, read as cues only after a copula or before "to" ("survival was
 # superior in the X arm", "inferior to placebo"): elsewhere they name anatomy ("inferior wall")
-_JUDGED = {"superior": "better", "inferior": "worse"}
+_JUDGED = {
+    "superior": "better",
+    "inferior": "worse",
+    # a non-inferiority finding: not worse, perhaps no different ("noninferior to warfarin")
+    "noninferior": "not-worse",
+    "non-inferior": "not-worse",
+}
 _COPULAS = frozenset(["was", "were", "is", "are", "be", "been", "proved", "remained", "appeared"])
 AXIS = {"up": "amount", "down": "amount", "better": "valence", "worse": "valence"}
 OPPOSITE = {"up": "down", "down": "up", "better": "worse", "worse": "better"}
@@ -257,7 +271,15 @@ class Effect:
 
 
 def _stems(tokens: list[Token]) -> frozenset[str]:
-    return frozenset(t.stem for t in tokens if is_content(t) and t.stem not in _GENERIC_STEMS)
+    return frozenset(
+        _SAME.get(t.stem, t.stem) for t in tokens if is_content(t) and t.stem not in _GENERIC_STEMS
+    )
+
+
+# stems of words naming one outcome, folded to the first of their group (outcomes.toml "same")
+_SAME = {
+    stem(w): stem(group[0]) for group in word_groups("outcomes.toml", "same") for w in group[1:]
+}
 
 
 _GENERIC_STEMS = frozenset(stem(w) for w in _GENERIC) | _GENERIC
@@ -717,6 +739,72 @@ def _only_insignificant(p_values: list[tuple[int, bool]], cues: list, k: int) ->
     return bool(mine) and not any(mine)
 
 
+# --- "no difference" is no absence ---------------------------------------------------------------
+
+# the words that make a "no ..." phrase a study's finding of no effect, not a denial of what
+# follows: "no significant difference in pain" says the pain did not differ, not that there was
+# none ("no significant valve disease" denies the disease: no such word)
+_NO_EFFECT_WORD = re.compile(
+    r"\b(?:differ\w*|effects?|impact|associat\w*|benefit|similar|comparable|significance)\b",
+    re.IGNORECASE,
+)
+
+
+@once_per_text
+def no_effect_phrases(doc: AnalyzedText) -> tuple[tuple[int, int], ...]:
+    """Spans of the "no difference" phrases of a text (those of ``_NONE`` naming a difference,
+    an effect, an association or a benefit); empty for a conversation."""
+    if doc.is_dialogue:
+        return ()
+    return tuple(
+        (m.start(), m.end()) for m in _NONE.finditer(doc.text) if _NO_EFFECT_WORD.search(m.group())
+    )
+
+
+def denied_by_no_effect(doc: AnalyzedText, tok: Token) -> bool:
+    """Whether a word is negated only by a finding of no effect on it ("made no significant
+    difference to pain", "no difference in weight loss was seen"): the pain and the weight loss
+    are not absent. Such a word's polarity is the effect comparison's to judge
+    (:func:`comparable`, :func:`agree`), not a denial's."""
+    if tok.polarity != NEGATED or tok.trigger is None:
+        return False
+    return any(a <= tok.trigger < b for a, b in no_effect_phrases(doc))
+
+
+@once_per_text
+def finds_no_effect(doc: AnalyzedText) -> bool:
+    """Whether a written text reports a finding of no effect: a "no difference" phrase, or a
+    test of significance that finds none ("(NS)", "p = 0.40", an interval holding its null)."""
+    if doc.is_dialogue:
+        return False
+    return bool(no_effect_phrases(doc)) or any(
+        not sig for _, sig in _significance(doc.text, 0, len(doc.text))
+    )
+
+
+@once_per_text
+def reports_tests(doc: AnalyzedText) -> bool:
+    """Whether a written text reports tests of significance (p-values, "NS", confidence
+    intervals, "statistically", a finding of no effect): a study's text, where "significant"
+    is a test's word, not a degree."""
+    if doc.is_dialogue:
+        return False
+    return (
+        bool(_significance(doc.text, 0, len(doc.text)))
+        or bool(no_effect_phrases(doc))
+        or _STATISTICAL.search(doc.text) is not None
+    )
+
+
+_STATISTICAL = re.compile(r"\bstatistical(?:ly)?\b", re.IGNORECASE)
+
+
+def statistical_significance(word: str, context: AnalyzedText) -> bool:
+    """Whether an output's "significant(ly)" is a test's word: the input it is read against
+    reports tests of significance (:func:`reports_tests`)."""
+    return word.lower().startswith("significan") and reports_tests(context)
+
+
 # --- comparing ------------------------------------------------------------------------------------
 
 
@@ -725,7 +813,7 @@ def comparable(a: Effect, b: Effect) -> bool:
     agree or disagree with it (so ``b`` counts as a rival in the "none agrees" test)."""
     if a.value == "none" and b.value == "none" and not b.outcome:
         return True  # "no difference between the groups": about whatever the passage measured
-    if not a.outcome or not _same_outcome(a, b):
+    if not a.outcome or not (_same_outcome(a, b) or _no_effect_against_clause(a, b)):
         return False
     if b.corpus and not _same_exposure(a, b):
         return False  # another study's effect on the same outcome says nothing of this exposure
@@ -825,6 +913,21 @@ def _same_outcome(a: Effect, b: Effect) -> bool:
     return bool(a.outcome & b.outcome) or not b.outcome
 
 
+def _no_effect_against_clause(a: Effect, b: Effect) -> bool:
+    """Whether a claim of no effect ("made no significant difference to PWV, AI and systolic
+    pressure") meets a window effect with a direction whose clause holds most of its outcome
+    words, though the window's own outcome phrase was read shorter ("had lower PWV, AI,
+    systolic ... pressure than those on metformin (p < 0.05)"): an effect there is against it.
+    """
+    if a.value != "none" or _directed(b.value) is None or b.value.startswith("not-"):
+        return False
+    shared = a.outcome & b.clause
+    return len(shared) >= 2 and len(shared) >= _CLAUSE_SHARE * len(a.outcome)
+
+
+_CLAUSE_SHARE = 0.75
+
+
 # words naming a control arm
 _CONTROLS = frozenset(
     stem(w) for w in ("control", "controls", "placebo", "sham", "usual", "routine", "standard")
@@ -864,4 +967,13 @@ def _orientation(a: Effect, b: Effect) -> int:
     return 1
 
 
-__all__ = ["DIRECTION_WORDS", "Effect", "agree", "comparable", "read_effects"]
+__all__ = [
+    "DIRECTION_WORDS",
+    "Effect",
+    "agree",
+    "comparable",
+    "denied_by_no_effect",
+    "finds_no_effect",
+    "read_effects",
+    "statistical_significance",
+]

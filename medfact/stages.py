@@ -412,8 +412,10 @@ class VerdictStage(Stage):
         self.tier1 = getattr(parts.model, "name", None) or TIER1
 
     def __call__(self, doc: CaseDoc) -> CaseDoc:
+        from medfact.denial import denial_findings
         from medfact.verdicts import claim_verdicts
 
+        doc.findings.extend(denial_findings(doc))
         doc.findings.sort(key=lambda f: (f.span or (10**12, 0), f.rule))
         if doc.context is not None or self.corpus_mode:
             doc.verdicts = claim_verdicts(

@@ -27,6 +27,7 @@ from medfact.analysis import (
     is_content,
     once_per_text,
 )
+from medfact.direction import statistical_significance
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import ANATOMY, CLINICAL_WORDS, DOSE_CLASSES
 from medfact.registry import verifiers
@@ -870,6 +871,8 @@ class CertaintyRule(Rule):
         strong = {c.scale for c in ctx_words if c.value == 3}
         windows = AlignedWindows(view)
         for w in said:
+            if statistical_significance(w.word, ctx):
+                continue  # "no significant difference" in a study's text: a test, no degree
             shared: dict[int, int] = {}  # input word -> topic stems it shares with this one
             named: set[int] = set()  # input words sharing a stem other than a body part
             for stem in _topic(out, w, 6):

@@ -17,6 +17,7 @@ from medfact.document import CaseDoc
 from medfact.lexicon.drugs import DrugMention, class_mentions, class_of_drug
 from medfact.lexicon.lay import lay_class, lay_class_of, lay_named
 from medfact.registry import verifiers
+from medfact.short_forms import named_by_short_form
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
 from medfact.verifiers.base import CONTRADICTED, Rule
@@ -370,6 +371,8 @@ class DrugsRule(Rule):
                 continue  # a fragment of shorthand ("heme c/s"), not a drug name
             if _listed_as_test(out.text, d):
                 continue  # "B12, Folate, CBC and MRI were unremarkable": a level, no drug
+            if named_by_short_form(out.text, d.start, d.end, ctx.text):
+                continue  # "Chloroquine (CQ)" where the input says "CQ/SP"
             names = [w for w in re.findall(r"[a-z]{5,}", d.surface.lower()) if w != "with"]
             if len(names) > 1 and all(w in ctx_low or concept_key(w) in ctx.stems for w in names):
                 continue  # "lisinopril and hydrochlorothiazide": each named in the input

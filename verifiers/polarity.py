@@ -35,6 +35,7 @@ from medfact.analysis import (
     once_per_text,
     speaker_tag,
 )
+from medfact.direction import denied_by_no_effect, finds_no_effect
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import ANATOMY, CONVERSATIONAL_HEDGES, RESULT_OPPOSITES, UNITS
 from medfact.registry import verifiers
@@ -358,6 +359,13 @@ _PLACES = (ANATOMY - {"chest", "pneumothorax", "ptx", "hydronephrosis"}) | {
 }
 
 
+def _no_effect_on(out: AnalyzedText, tok: Token, ctx: AnalyzedText) -> bool:
+    """Whether the output's word is denied only by a finding of no effect ("made no significant
+    difference to pain") and the input reports one too: the effect comparison's to judge
+    (medfact.direction), not a denial of the pain."""
+    return denied_by_no_effect(out, tok) and finds_no_effect(ctx)
+
+
 @verifiers.register("negation.v1")
 class NegationRule(Rule):
     name = "negation.v1"
@@ -385,6 +393,7 @@ class NegationRule(Rule):
         planned = planned_starts(ctx)
         afebrile = _afebrile_readings(ctx)
         complements: set[int] = set()  # denied only as the complement of a denied finding
+        written = not ctx.is_dialogue  # a study's "no difference in X" does not deny X
         for i, tok in enumerate(ctx.tokens):
             if tok.stem not in wanted:
                 continue
@@ -487,8 +496,8 @@ class NegationRule(Rule):
             ):
                 continue  # "no diabetes meds for now": the treatment is denied, not the disease
             read = read_polarity(view.output, tok)
-            if read is None:
-                continue
+            if read is None or (written and _no_effect_on(view.output, read, ctx)):
+                continue  # "made no significant difference to pain" where the input finds none
             tok = read
             if tok.polarity == NEGATED and complement_of_denied(view.output, i, tok):
                 continue  # "not taking any medicines for her asthma": the asthma is not denied
