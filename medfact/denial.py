@@ -65,6 +65,13 @@ _OPEN_OR_AIM = re.compile(
 # otherwise. A denied predicate ("X is not impaired") is left alone: the window may name X and
 # never speak of the predicate.
 _EXISTENCE = frozenset({"no", "none", "nothing", "nobody", "neither", "nor"})
+_NO_START = re.compile(r"\s*(?:[-*\u2022]\s*)?no\b", re.IGNORECASE)
+# a finite verb, roughly: an auxiliary or a past form ("No deaths occurred.", "no cases were")
+_VERB = re.compile(
+    r"\b(?:is|are|was|were|be|been|being|has|have|had|do|does|did|can|could|will|would|"
+    r"shall|should|may|might|must|exists?|occur\w*|appears?|seems?|shows?|\w{3,}ed)\b",
+    re.IGNORECASE,
+)
 _LABEL = re.compile(r"\s*(?::|-\s)")  # "Allergies: NKDA", "Fever - none"
 # a "no" that names a comparator arm: "compared with no treatment", "versus no intervention"
 _ARM_BEFORE = re.compile(r"\b(?:with|versus|vs\.?|than|to|or|and)\s*$", re.IGNORECASE)
@@ -128,6 +135,8 @@ def denied_and_stated(
     """The claim's denied specific words and the window's mentions of them, where at least
     ``_MIN_SHARED`` of them are mentioned in statements of the window (not a question or an
     aim) and no mention is denied, narrowed by a word of absence or a finding of no effect."""
+    if _verbless_denial(output.text[claim[0] : claim[1]]):
+        return None
     denied = [t for t in output.tokens_in(*claim) if _denied_claim_word(output, t)]
     if not denied:
         return None
@@ -146,6 +155,12 @@ def denied_and_stated(
     if len(shared) < _MIN_SHARED:
         return None
     return denied, sorted(stated, key=lambda m: m.start)
+
+
+def _verbless_denial(text: str) -> bool:
+    """A "No X." with no verb ("No NSAIDs.", "No heavy lifting for six weeks."): in a note an
+    instruction or a field, not a statement that X does not exist."""
+    return bool(_NO_START.match(text)) and not _VERB.search(text)
 
 
 def _denied_claim_word(doc: AnalyzedText, tok: Token) -> bool:

@@ -109,3 +109,12 @@ def test_a_resolved_or_planned_mention_states_nothing_now() -> None:
     )
     given = "Amoxicillin antibiotics were given for the cough."
     assert _denied("No antibiotics were given.", given) == ["antibiotics"]
+
+
+def test_a_verbless_no_is_an_instruction_not_a_denial() -> None:
+    # session 17 (lead): "No NSAIDs." in a discharge note is advice, not a claim that the
+    # passage's NSAIDs do not exist; a denial with a verb still reads as one
+    passage = "Ibuprofen and other NSAIDs worsened her kidney function during admission."
+    assert _denied("No NSAIDs.", passage) is None
+    assert _denied("- No heavy lifting or NSAIDs for six weeks", passage) is None
+    assert _denied("No NSAIDs were given during admission.", passage) is not None
