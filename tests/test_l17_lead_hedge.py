@@ -5,6 +5,7 @@ denied diagnosis stays caught."""
 
 from medfact.config import NO_MODEL
 from medfact.pipeline import cached_engine
+from medfact.testing import analysed
 
 _CONTEXT = (
     "Doctor: Any fever at all?\nPatient: No.\n"
@@ -13,9 +14,7 @@ _CONTEXT = (
 
 
 def _polarity(text: str) -> dict[str, str]:
-    engine = cached_engine(None, dict(NO_MODEL))
-    doc = engine.document({"id": "t", "output": text, "context": "Doctor: Hello."})
-    engine.run_stages([doc], engine._stages_until("analyze"))
+    doc = analysed(text, "Doctor: Hello.")
     assert doc.output is not None
     return {t.text: t.polarity for t in doc.output.tokens}
 
