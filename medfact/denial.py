@@ -101,11 +101,11 @@ def denial_findings(doc: CaseDoc) -> list[Finding]:
         span = windows[0].span
         pair = opposite_words(doc.output, claim.span, doc.context, span)
         if pair is not None:
-            out.append(_edit_finding(doc, claim, *pair, "opposite"))
+            out.append(_edit_finding(claim, *pair, "opposite"))
             continue
         pair = swapped_value(doc.output, claim.span, doc.context, span)
         if pair is not None:
-            out.append(_edit_finding(doc, claim, *pair, "value"))
+            out.append(_edit_finding(claim, *pair, "value"))
     return out
 
 
@@ -235,6 +235,8 @@ def _privative_clause(doc: AnalyzedText, tok: Token) -> bool:
 
 
 def _finding(doc: CaseDoc, claim: Claim, denied: list[Token], stated: list[Token]) -> Finding:
+    """The finding for a claim that denies what the window states (from the denial's trigger,
+    where it is inside the claim, to the last denied word)."""
     out_doc, ctx = doc.output, doc.context
     assert out_doc is not None and ctx is not None
     start, end = denied[0].start, denied[-1].end
@@ -242,37 +244,35 @@ def _finding(doc: CaseDoc, claim: Claim, denied: list[Token], stated: list[Token
     if trigger is not None and claim.span[0] <= trigger < start:
         start = trigger
     a, b = stated[0].start, stated[-1].end
-    said = out_doc.text[start:end]
-    given = ctx.text[a:b]
-    return Finding(
-        rule=RULE,
-        category=ErrorCategory.DETAIL_MISIDENTIFICATION,
-        risk=_RISK,
-        span=(start, end),
-        context_span=(a, b),
-        claim_id=claim.id,
-        message=f"denial: output says '{said[:80]}'; input says '{given[:80]}' without denying it",
-        relation="contradicted",
-        evidence=[Evidence(text=given, source="context", span=(a, b), score=1.0)],
-        confidence=_CONFIDENCE,
+    said, given = out_doc.text[start:end], ctx.text[a:b]
+    message = f"denial: output says '{said[:80]}'; input says '{given[:80]}' without denying it"
+    return _contradiction(claim, (start, end), (a, b), given, message)
+
+
+def _edit_finding(claim: Claim, said: Token, given: Token, kind: str) -> Finding:
+    """The finding for a claim word that a minimal edit made of the window's (its prefixed
+    opposite, or another value in the same slot)."""
+    message = f"{kind}: output says '{said.text}'; input says '{given.text}'"
+    return _contradiction(
+        claim, (said.start, said.end), (given.start, given.end), given.text, message
     )
 
 
-def _edit_finding(doc: CaseDoc, claim: Claim, said: Token, given: Token, kind: str) -> Finding:
-    """The finding for a claim word that a minimal edit made of the window's (its prefixed
-    opposite, or another value in the same slot)."""
-    assert doc.context is not None
-    span = (given.start, given.end)
+def _contradiction(
+    claim: Claim, span: tuple[int, int], given: tuple[int, int], text: str, message: str
+) -> Finding:
+    """A ``denial.v1`` finding: the claim's words at ``span`` contradicted by the window's
+    ``text`` at ``given``, graded ``_RISK`` at ``_CONFIDENCE``."""
     return Finding(
         rule=RULE,
         category=ErrorCategory.DETAIL_MISIDENTIFICATION,
         risk=_RISK,
-        span=(said.start, said.end),
-        context_span=span,
+        span=span,
+        context_span=given,
         claim_id=claim.id,
-        message=f"{kind}: output says '{said.text}'; input says '{given.text}'",
+        message=message,
         relation="contradicted",
-        evidence=[Evidence(text=given.text, source="context", span=span, score=1.0)],
+        evidence=[Evidence(text=text, source="context", span=given, score=1.0)],
         confidence=_CONFIDENCE,
     )
 

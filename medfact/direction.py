@@ -772,14 +772,19 @@ def denied_by_no_effect(doc: AnalyzedText, tok: Token) -> bool:
 
 
 @once_per_text
+def _text_tests(doc: AnalyzedText) -> list[tuple[int, bool]]:
+    """The tests of significance of a whole text (:func:`_significance`), read once for
+    :func:`finds_no_effect` and :func:`reports_tests`."""
+    return _significance(doc.text, 0, len(doc.text))
+
+
+@once_per_text
 def finds_no_effect(doc: AnalyzedText) -> bool:
     """Whether a written text reports a finding of no effect: a "no difference" phrase, or a
     test of significance that finds none ("(NS)", "p = 0.40", an interval holding its null)."""
     if doc.is_dialogue:
         return False
-    return bool(no_effect_phrases(doc)) or any(
-        not sig for _, sig in _significance(doc.text, 0, len(doc.text))
-    )
+    return bool(no_effect_phrases(doc)) or any(not sig for _, sig in _text_tests(doc))
 
 
 @once_per_text
@@ -790,7 +795,7 @@ def reports_tests(doc: AnalyzedText) -> bool:
     if doc.is_dialogue:
         return False
     return (
-        bool(_significance(doc.text, 0, len(doc.text)))
+        bool(_text_tests(doc))
         or bool(no_effect_phrases(doc))
         or _STATISTICAL.search(doc.text) is not None
     )

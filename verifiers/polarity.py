@@ -1675,7 +1675,8 @@ def _denied_narrowly(view: CaseDoc, tok: Token, mention: Token) -> bool:
     before it ("no tongue swelling" against "swelling of the left hand") or only at a time or
     place it names after it ("any pain at night? - no" against "rates his pain 6/10"), where
     the output names neither: the input leaves the finding open elsewhere. An output that
-    names the same site, or narrows the word itself, is compared as before."""
+    names the same site, or narrows the word itself, is compared as before. (A part's own pain
+    denied, "my arm does not hurt", is :func:`_hurts_elsewhere`, checked beside this.)"""
     ctx = view.context
     assert ctx is not None
     k = bisect.bisect_left(ctx.tokens, mention.start, key=lambda t: t.start)
@@ -1687,8 +1688,6 @@ def _denied_narrowly(view: CaseDoc, tok: Token, mention: Token) -> bool:
         and before.text.rstrip("s") in ANATOMY
     ):
         return not _near(view.output, tok, frozenset({before.stem}))
-    if _hurts_elsewhere(view, tok, mention):
-        return True
     part = _IN_OWN_PART.match(ctx.text, mention.end)
     if (
         part is not None
