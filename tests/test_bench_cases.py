@@ -328,7 +328,7 @@ def test_held_out_file_is_its_own_part_reported_as_totals(tmp_path: Path) -> Non
 def test_blind_parts_are_held_out(cases: list[ChallengeCase]) -> None:
     # the parts written without reading the rules or scoring are reported as totals only; the first
     # one was read in session 13 and is a development part since
-    assert {f"blind{n}.jsonl" for n in range(2, 9)} <= HELD_OUT_FILES
+    assert {f"blind{n}.jsonl" for n in range(2, 10)} <= HELD_OUT_FILES
     assert "blind.jsonl" not in HELD_OUT_FILES
     for name, prefix, records, texts in (
         ("blind3", "q-", 90, 40),
@@ -337,6 +337,7 @@ def test_blind_parts_are_held_out(cases: list[ChallengeCase]) -> None:
         ("blind6", "y-", 90, 45),
         ("blind7", "z-", 90, 45),
         ("blind8", "p-", 90, 45),
+        ("blind9", "m-", 90, 45),
     ):
         part = [c for c in cases if c.source.startswith(f"{name}.jsonl:")]
         assert len(part) == records and all(c.id.startswith(prefix) for c in part)
