@@ -86,3 +86,35 @@ def test_an_exception_that_names_nothing_is_left_alone() -> None:
     )
     _, found = _result("All household members unwell with flu this week. No fever.", ctx)
     assert found == []
+
+
+_MISSES = (
+    "Doctor: And the preventer inhaler, does she use it every day?\n"
+    "Father: She should... to be honest, we miss the morning puff most school days.\n"
+    "Doctor: Any night waking?\nFather: Twice a week."
+)
+
+
+def test_a_miss_admitted_to_a_whole_asked_is_caught_against_full_adherence() -> None:
+    _, found = _result("Preventer inhaler used regularly, no missed doses.", _MISSES)
+    assert found
+
+
+def test_the_miss_written_down_is_left_alone() -> None:
+    _, found = _result("Preventer inhaler: morning puff often missed on school days.", _MISSES)
+    assert found == []
+
+
+def test_a_denied_miss_is_no_exception() -> None:
+    ctx = (
+        "Doctor: Do you take the tamoxifen every day?\n"
+        "Patient: Yes, I never miss the evening tablet, my phone reminds me."
+    )
+    _, found = _result("Tamoxifen taken daily, no missed doses.", ctx)
+    assert found == []
+
+
+def test_a_miss_that_names_nothing_is_no_exception() -> None:
+    ctx = "Doctor: Are you using the eye drops every day?\nPatient: Mostly, but I skip it."
+    _, found = _result("Eye drops used daily.", ctx)
+    assert found == []

@@ -7,12 +7,14 @@ the input, so a claim-level check reads it as supported, yet the output says all
 input says all but one.
 
 The input's exceptions are read with the question they answer: a sentence that holds an
-exception word (except, apart from, aside from, excluding) with something named after it, and a
+exception word (except, apart from, aside from, excluding) or a miss not denied ("we miss the
+evening one"; not "I never miss it") with something named after it (not "I skip it"), and a
 whole (all, every, everything, up to date, fully, daily ...) before it in the sentence, earlier
 in the same turn, or in the question that turn answers. Its topic is the content words of all of
 these but the whole and the excepted part. An output clause that states a whole with no
 narrowing of its own (except, but, not, missed ...), shares a topic word with the exception and
-names nothing of what was excepted anywhere in the output is a finding (category
+names nothing of what was excepted anywhere in the output is a finding; so is one that states
+full adherence ("taken regularly, no missed doses") against a miss (category
 missing_context, relation "omitted", the input's exception as ``context_span``).
 
 A question that asks with an exception ("any pain anywhere except your legs?") excepts nothing.
@@ -30,15 +32,30 @@ from medfact.analysis import AnalyzedText, Token, is_content, speaker_tag
 from medfact.document import CaseDoc
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
+from medfact.textutil import STOPWORDS
 from medfact.types import Finding
 from medfact.verifiers.base import OMITTED, Rule
 
-# the words that open an exception to a whole
-_CUE = re.compile(r"\b(?:except(?:\s+for)?|apart\s+from|aside\s+from|excluding)\b", re.I)
+# the words that open an exception to a whole; a miss ("we miss the evening one", "I skip it
+# at breakfast") is one too, unless denied ("I never miss it")
+_CUE = re.compile(
+    r"\b(?:except(?:\s+for)?|apart\s+from|aside\s+from|excluding"
+    r"|(?P<miss>miss(?:es|ed|ing)?|skip(?:s|ped|ping)?|forget(?:s|ting)?|forgot(?:ten)?))\b",
+    re.I,
+)
+_MISS_DENIED = re.compile(
+    r"\b(?:never|not|no|don'?t|doesn'?t|didn'?t|won'?t|wouldn'?t|hardly|rarely)\b[^,;.]*$", re.I
+)
 # a whole: every one, every time, completely
 _WHOLE = re.compile(
     r"\b(?:all|every|everything|everyone|each|fully|complete(?:ly|d)?|up[\s-]to[\s-]date"
     r"|daily|always|entire(?:ly)?)\b",
+    re.I,
+)
+# a whole of taking every dose: the output says none is missed
+_ADHERENT = re.compile(
+    r"\b(?:regularly|as\s+prescribed|no\s+missed|never\s+miss(?:es|ed)?|without\s+missing"
+    r"|compliant|adherent)\b",
     re.I,
 )
 # an output's own narrowing of its whole, or a denial of it: it does not state the whole bare
@@ -125,11 +142,13 @@ def exceptions(doc: AnalyzedText) -> list[Excepted]:
         cue = _CUE.search(text)
         if cue is None or text.rstrip().endswith("?"):
             continue
+        if cue.group("miss") and _MISS_DENIED.search(text, 0, cue.start()):
+            continue  # "I never miss it": no miss
         at = sent.span[0]
         toks = doc.sentence_tokens(sent.index)
         after = [t for t in toks if t.start >= at + cue.end()]
-        if not after:
-            continue  # "Everyone at home is sick, except-": nothing named
+        if not any(t.text.isalpha() and t.text not in STOPWORDS for t in after):
+            continue  # "Everyone at home is sick, except-", "I skip it": no part named
         excepted = _topic_words(after)
         first = _turn_start(doc, i)
         asked = _question_before(doc, first)
@@ -155,11 +174,12 @@ def _bare_wholes(doc: AnalyzedText) -> list[tuple[int, tuple[int, int], set[str]
     found = []
     for i, sent in enumerate(doc.sentences):
         text = sent.text
-        whole = _WHOLE.search(text)
+        whole = _WHOLE.search(text) or _ADHERENT.search(text)
         if whole is None:
             continue
         opens = max((m.end() for m in _CLAUSE_MARK.finditer(text, 0, whole.start())), default=0)
-        if _NARROWED.search(text, opens):
+        # "no missed doses" states the whole; its "no" narrows nothing
+        if _NARROWED.search(_ADHERENT.sub(" ", text[opens:])):
             continue
         closes = _CLAUSE_MARK.search(text, whole.end())
         lo, hi = sent.span[0] + opens, sent.span[0] + (closes.start() if closes else len(text))
