@@ -118,3 +118,12 @@ def test_a_miss_that_names_nothing_is_no_exception() -> None:
     ctx = "Doctor: Are you using the eye drops every day?\nPatient: Mostly, but I skip it."
     _, found = _result("Eye drops used daily.", ctx)
     assert found == []
+
+
+def test_a_word_forgotten_is_no_missed_dose() -> None:
+    ctx = (
+        "Doctor: Do you take the amlodipine every day?\n"
+        "Patient: Yes. Oh, I forgot to mention the swelling in my ankles."
+    )
+    _, found = _result("Amlodipine taken daily. Ankle swelling.", ctx)
+    assert found == []

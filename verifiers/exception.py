@@ -31,6 +31,7 @@ from importlib.resources import files
 from medfact.analysis import AnalyzedText, Token, is_content, speaker_tag
 from medfact.document import CaseDoc
 from medfact.registry import verifiers
+from medfact.segment import speaker_tag_length
 from medfact.taxonomy import ErrorCategory
 from medfact.textutil import STOPWORDS
 from medfact.types import Finding
@@ -40,7 +41,9 @@ from medfact.verifiers.base import OMITTED, Rule
 # at breakfast") is one too, unless denied ("I never miss it")
 _CUE = re.compile(
     r"\b(?:except(?:\s+for)?|apart\s+from|aside\s+from|excluding"
-    r"|(?P<miss>miss(?:es|ed|ing)?|skip(?:s|ped|ping)?|forget(?:s|ting)?|forgot(?:ten)?))\b",
+    r"|(?P<miss>miss(?:es|ed|ing)?|skip(?:s|ped|ping)?|forget(?:s|ting)?|forgot(?:ten)?))\b"
+    # "I forgot to mention": a word left unsaid, no dose missed
+    r"(?!\s+to\s+(?:mention|say|tell|ask|add)\b)",
     re.I,
 )
 _MISS_DENIED = re.compile(
@@ -112,6 +115,13 @@ def _topic_words(toks: list[Token]) -> set[str]:
     }
 
 
+def _untagged(doc: AnalyzedText, i: int) -> list[Token]:
+    """The tokens of sentence ``i`` after its speaker's tag ("Guest_family:" names no topic)."""
+    sent = doc.sentences[i]
+    after = sent.span[0] + speaker_tag_length(sent.text)
+    return [t for t in doc.sentence_tokens(sent.index) if t.start >= after]
+
+
 def _turn_start(doc: AnalyzedText, i: int) -> int:
     """The first sentence of the dialogue turn holding sentence ``i`` (``i`` in a text with no
     speakers' tags)."""
@@ -145,7 +155,7 @@ def exceptions(doc: AnalyzedText) -> list[Excepted]:
         if cue.group("miss") and _MISS_DENIED.search(text, 0, cue.start()):
             continue  # "I never miss it": no miss
         at = sent.span[0]
-        toks = doc.sentence_tokens(sent.index)
+        toks = _untagged(doc, i)
         after = [t for t in toks if t.start >= at + cue.end()]
         if not any(t.text.isalpha() and t.text not in STOPWORDS for t in after):
             continue  # "Everyone at home is sick, except-", "I skip it": no part named
@@ -153,8 +163,8 @@ def exceptions(doc: AnalyzedText) -> list[Excepted]:
         first = _turn_start(doc, i)
         asked = _question_before(doc, first)
         before = [t for t in toks if t.start < at + cue.start()]
-        said = [t for k in range(first, i) for t in doc.sentence_tokens(doc.sentences[k].index)]
-        question = doc.sentence_tokens(doc.sentences[asked].index) if asked is not None else []
+        said = [t for k in range(first, i) for t in _untagged(doc, k)]
+        question = _untagged(doc, asked) if asked is not None else []
         wholes = [text[: cue.start()]] + [doc.sentences[k].text for k in range(first, i)]
         if asked is not None:
             wholes.append(doc.sentences[asked].text)
