@@ -30,6 +30,7 @@ RULES = [
     "entities.v1",
     "omission.v1",
     "condition.v1",
+    "exception.v1",
 ]
 
 DIALOGUE = (

@@ -13,6 +13,7 @@ from medfact.verifiers import (  # noqa: F401 - imported to register
     crossencoder,
     drugs,
     entities,
+    exception,
     omission,
     polarity,
     qualifier,
