@@ -14,6 +14,7 @@ from medfact.verifiers import (  # noqa: F401 - imported to register
     drugs,
     entities,
     omission,
+    opposite,
     polarity,
     qualifier,
     route,
