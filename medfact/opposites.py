@@ -121,10 +121,20 @@ def same_state(a: str, b: str) -> bool:
     return a == b or b in SAME_STATES.get(a, ())
 
 
+def listed_opposites(a: str, b: str) -> bool:
+    """Whether two lower-case state words, or words of their states, are a listed pair
+    (``opposites.toml``): "-ve" and "positive", "low" and "normal"."""
+    return any(
+        y in STATE_OPPOSITES.get(x, ())
+        for x in SAME_STATES.get(a, frozenset({a}))
+        for y in SAME_STATES.get(b, frozenset({b}))
+    )
+
+
 def opposite_states(a: str, b: str) -> bool:
     """Whether two lower-case words give one finding opposite states: a listed pair
-    (``opposites.toml``) or one word with opposite prefixes (:func:`opposite_by_prefix`)."""
-    return b in STATE_OPPOSITES.get(a, ()) or opposite_by_prefix(a, b)
+    (:func:`listed_opposites`) or one word with opposite prefixes (:func:`opposite_by_prefix`)."""
+    return listed_opposites(a, b) or opposite_by_prefix(a, b)
 
 
 __all__ = [
@@ -133,6 +143,7 @@ __all__ = [
     "SAME_STATES",
     "STATE_OPPOSITES",
     "STATE_WORDS",
+    "listed_opposites",
     "opposite_by_prefix",
     "opposite_states",
     "opposite_words",

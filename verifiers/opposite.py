@@ -26,6 +26,7 @@ from medfact.opposites import (
     RESULTS,
     STATE_OPPOSITES,
     STATE_WORDS,
+    listed_opposites,
     opposite_states,
     same_state,
 )
@@ -78,6 +79,9 @@ _QUESTION_OPENERS = frozenset(
     + ["was", "were", "will", "would", "should", "when", "where", "which", "who", "why"]
 )
 _WORD = re.compile(r"[a-z']+")
+# words before a state that deny it or leave it open: "unable to", "any elevated readings",
+# "no numbness or other abnormal sensation"
+_UNSPECIFIC = frozenset({"unable", "denies", "denied", "deny", "any", "other", "if"})
 _FUNCTION_WORDS = frozenset(
     ["and", "or", "but", "with", "without", "in", "on", "at", "of", "to", "for", "from", "by"]
     + ["since", "as", "than", "today", "now", "yet", "or", "nor", "is", "are", "was", "were"]
@@ -94,6 +98,7 @@ class _State:
 
     index: int
     token: Token
+    word: str  # as the tables spell it ("-ve")
     polarity: str | None  # None: not read for sure (a far negation, a question, a plan)
     near: frozenset[str]  # heads in its clause (and before the comma it opens after)
     wide: frozenset[str]  # heads in its sentence around it
@@ -108,14 +113,22 @@ class _Opposed:
     head: str
 
 
-def _is_state(tok: Token) -> bool:
+def _word(doc: AnalyzedText, tok: Token) -> str:
+    """The token's word as the tables spell it: "+ve" and "-ve" keep their sign (the tokens
+    drop it)."""
+    if tok.text == "ve" and tok.start > 0 and doc.text[tok.start - 1] in "+-":
+        return doc.text[tok.start - 1] + "ve"
+    return tok.text
+
+
+def _is_state(word: str) -> bool:
     """A word that gives a finding a state: a listed state or place word, or a participle or
     adjective of a state ("perforated", "gangrenous", "palpable"), with or without a prefix
     that negates it ("non-blanching")."""
-    text = _NEGATING_PREFIX.sub("", tok.text)
+    text = _NEGATING_PREFIX.sub("", word)
     if text in STATE_OPPOSITES or text in STATE_WORDS:
         return True
-    if text in _NOT_STATES or not text.isalpha() or len(text) < 5:
+    if text in _NOT_STATES or not text.replace("-", "").isalpha() or len(text) < 5:
         return False
     return any(text.endswith(e) and len(text) - len(e) >= 3 for e in _STATE_ENDINGS)
 
@@ -131,7 +144,8 @@ def _polarity(doc: AnalyzedText, i: int) -> str | None:
     negator = _negator_next_to(doc, i)
     if tok.polarity == AFFIRMED and negator is None:
         return None if _denial_before(doc, i) else AFFIRMED
-    if tok.polarity != NEGATED or tok.text in PLACES or tok.text in RESULTS:
+    word = _word(doc, tok)
+    if tok.polarity != NEGATED or word in PLACES or word in RESULTS:
         return None
     if _NEGATING_PREFIX.match(tok.text):
         return NEGATED  # "non-blanching": the prefix negates the word itself
@@ -154,7 +168,7 @@ def _negator_next_to(doc: AnalyzedText, i: int) -> Token | None:
     k = i + 1
     if k >= len(toks) or toks[k].sentence != toks[i].sentence:
         return None
-    if toks[k].text in _POST_NEGATORS and not _separated(text[toks[i].end : toks[k].start]):
+    if _word(doc, toks[k]) in _POST_NEGATORS and not _separated(text[toks[i].end : toks[k].start]):
         return toks[k]  # "ulceration: absent", "Murphy's -ve"
     return None
 
@@ -167,15 +181,16 @@ def _of_another(doc: AnalyzedText, i: int) -> bool:
 
 
 def _denial_before(doc: AnalyzedText, i: int, width: int = 4) -> bool:
-    """Whether a denying word comes up to ``width`` words before token ``i`` in its clause
-    ("won't be able to drive"): a word the analysis reads as affirmed may be denied there."""
+    """Whether a denying or open word comes up to ``width`` words before token ``i`` in its
+    clause ("won't be able to drive", "any elevated readings"): a word the analysis reads as
+    affirmed may be denied or unsaid there."""
     toks = doc.tokens
     for j in range(i - 1, max(-1, i - width - 1), -1):
         if toks[j].sentence != toks[i].sentence or _crosses(
             doc.text, toks[j].end, toks[j + 1].start
         ):
             return False
-        if _denies(toks[j].text) or toks[j].text in ("unable", "denies", "denied", "deny"):
+        if _denies(toks[j].text) or toks[j].text in _UNSPECIFIC:
             return True
     return False
 
@@ -225,7 +240,7 @@ def _general_stems(doc: AnalyzedText) -> frozenset[str]:
         t.stem
         for t in doc.tokens
         if t.text in _NOT_HEADS
-        or _is_state(t)
+        or _is_state(_word(doc, t))
         or not is_content(t)
         or len(t.stem) < 3
         or t.text.endswith(_MODIFIER_ENDINGS)
@@ -241,7 +256,7 @@ def _window(doc: AnalyzedText, i: int, width: int, marks: str) -> set[str]:
         while 0 <= j < len(toks) and abs(j - i) <= width and toks[j].sentence == toks[i].sentence:
             near = toks[j - step]  # the word before it, on the way out from ``i``
             lo, hi = (toks[j].end, near.start) if step < 0 else (near.end, toks[j].start)
-            if any(c in marks for c in text[lo:hi]):
+            if any(c in marks for c in text[lo:hi]) and not _listed_states(doc, near, toks[j]):
                 break
             out.add(toks[j].stem)
             j += step
@@ -258,6 +273,13 @@ def _structure(doc: AnalyzedText, i: int) -> set[str]:
     if _crosses(doc.text, toks[i].end, toks[k].start) or not is_content(toks[k]):
         return set()
     return {toks[k].stem}
+
+
+def _listed_states(doc: AnalyzedText, a: Token, b: Token) -> bool:
+    """Whether two neighbouring words are states of one finding listed with a comma ("hard,
+    irregular lobe"): the comma between them parts no clause."""
+    gap = doc.text[min(a.end, b.end) : max(a.start, b.start)].strip()
+    return gap == "," and _is_state(_word(doc, a)) and _is_state(_word(doc, b))
 
 
 def _clause_before(doc: AnalyzedText, i: int) -> set[str]:
@@ -283,31 +305,35 @@ def _states(doc: AnalyzedText, width: int, stems: frozenset[str] = frozenset()) 
     general = _general_stems(doc)
     out = []
     for i, tok in enumerate(doc.tokens):
-        if not (_is_state(tok) or (tok.stem in stems and is_content(tok))):
+        word = _word(doc, tok)
+        if not (_is_state(word) or (tok.stem in stems and is_content(tok))):
             continue
         polarity = _polarity(doc, i)
-        if tok.text in PLACES:
+        if word in PLACES:
             near = _structure(doc, i) - general
         else:
             near = (_window(doc, i, width, _CLAUSE) | _clause_before(doc, i)) - general
         wide = _window(doc, i, _WIDE, _STOPS) - general
-        out.append(_State(i, tok, polarity, frozenset(near), frozenset(wide | near)))
+        out.append(_State(i, tok, word, polarity, frozenset(near), frozenset(wide | near)))
     return out
 
 
 def _verdict(said: _State, other: _State) -> bool | None:
     """True where ``other`` gives the opposite state of ``said``, False where the same, None
-    where it speaks of something else."""
+    where it speaks of something else. A listed opposite ("+ve", "-ve") is read before the
+    word's stem; a prefixed one ("non-blanching") after it, as the analysis reads the prefix
+    as a negation of the same word where it can."""
     a, b = said.token, other.token
+    x, y = said.word, other.word
+    listed = listed_opposites(x, y)
+    same = not listed and (a.stem == b.stem or same_state(x, y))
+    prefixed = not listed and not same and opposite_states(x, y)
+    if not (listed or same or prefixed):
+        return None
+    if other.polarity is None:
+        return False  # a mention not read for sure: it may say either
     same_polarity = said.polarity == other.polarity
-    if other.polarity is None:  # a mention not read for sure: it may say either
-        related = a.stem == b.stem or same_state(a.text, b.text) or opposite_states(a.text, b.text)
-        return False if related else None
-    if a.stem == b.stem or same_state(a.text, b.text):
-        return not same_polarity
-    if opposite_states(a.text, b.text):
-        return same_polarity
-    return None
+    return not same_polarity if same else same_polarity
 
 
 def _opposed(said: _State, context: list[_State]) -> _Opposed | None:
@@ -330,7 +356,7 @@ def _same_finding(said: _State, other: _State, shared: set[str] | frozenset[str]
     """Whether two mentions of one structure in opposite places are of one finding: a word
     besides the structure is shared around them ("tear" of a "medial meniscus"). A paired
     structure is named on both sides in many texts ("upper extremity", "lower extremities")."""
-    if said.token.text not in PLACES:
+    if said.word not in PLACES:
         return True
     return bool((said.wide & other.wide) - shared)
 
@@ -339,6 +365,7 @@ def _phrase(doc: AnalyzedText, state: _State) -> str:
     """The state word with the word that negates it, where one does ("not perforated")."""
     negator = _negator_next_to(doc, state.index)
     start, end = state.token.start, state.token.end
+    start -= len(state.word) - len(state.token.text)  # "-ve"
     if state.polarity == NEGATED and negator is not None:
         start, end = min(start, negator.start), max(end, negator.end)
     return doc.text[start:end]
