@@ -84,7 +84,7 @@ _WORD = re.compile(r"[a-z']+")
 _UNSPECIFIC = frozenset({"unable", "denies", "denied", "deny", "any", "other", "if"})
 _FUNCTION_WORDS = frozenset(
     ["and", "or", "but", "with", "without", "in", "on", "at", "of", "to", "for", "from", "by"]
-    + ["since", "as", "than", "today", "now", "yet", "or", "nor", "is", "are", "was", "were"]
+    + ["since", "as", "than", "today", "now", "yet", "nor", "is", "are", "was", "were"]
     + ["be", "been", "the", "a", "an", "this", "that", "bilaterally", "throughout", "either"]
 )
 _NEGATING_PREFIX = re.compile(r"^non-?(?=[a-z]{4})")
