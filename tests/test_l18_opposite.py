@@ -123,3 +123,10 @@ def test_the_tables_read_both_ways() -> None:
     assert listed_opposites("-ve", "positive") and listed_opposites("low", "normal")
     assert same_state("intact", "normal") and not same_state("intact", "reduced")
     assert opposite_states("equal", "unequal") and not opposite_states("tender", "swollen")
+
+
+def test_a_denial_a_few_words_before_leaves_the_state_unread() -> None:
+    # the analysis may read "infected" as affirmed; "wouldn't" four words before denies it
+    context = "The practice nurse said she wouldn't call the wound infected yet."
+    assert _messages("Wound not infected.", context) == []
+    assert _messages("Wound not infected.", "Wound infected, with pus at the lower end.")
