@@ -10,6 +10,7 @@ the opposite of the window.
 from __future__ import annotations
 
 from medfact.analysis import AFFIRMED, AnalyzedText, Token
+from medfact.lexicon.tables import word_groups, word_set
 
 # prefixes that negate or oppose the word they are added to
 _ADDED = ("un", "non", "non-", "dis", "mis", "anti")
@@ -81,4 +82,70 @@ def opposite_words(
     return None
 
 
-__all__ = ["opposite_by_prefix", "opposite_words"]
+def _state_table() -> dict[str, frozenset[str]]:
+    """Each listed state word with its opposites (``opposites.toml``, both ways)."""
+    table: dict[str, set[str]] = {}
+    for first, *others in word_groups("opposites.toml", "opposite_states"):
+        for other in others:
+            table.setdefault(first, set()).add(other)
+            table.setdefault(other, set()).add(first)
+    return {word: frozenset(opp) for word, opp in table.items()}
+
+
+STATE_OPPOSITES: dict[str, frozenset[str]] = _state_table()
+"""A finding's state words and their opposites: "intact" and "reduced", "medial" and
+"lateral"."""
+
+
+def _same_table() -> dict[str, frozenset[str]]:
+    """Each word of ``opposites.toml``'s ``same_states`` with the words of its state."""
+    table: dict[str, set[str]] = {}
+    for group in word_groups("opposites.toml", "same_states"):
+        for word in group:
+            table.setdefault(word, set()).update(group)
+    return {word: frozenset(same) for word, same in table.items()}
+
+
+SAME_STATES: dict[str, frozenset[str]] = _same_table()
+"""State words with the words of the same state ("intact" and "normal")."""
+PLACES: frozenset[str] = word_set("opposites.toml", "places")
+"""Directional terms of anatomy ("medial", "upper"): read against their opposites only."""
+RESULTS: frozenset[str] = word_set("opposites.toml", "results")
+"""A test's result words ("positive", "-ve"): read against their opposites only."""
+STATE_WORDS: frozenset[str] = word_set("opposites.toml", "states")
+"""State words a negation turns to their opposite ("tender", "swollen")."""
+
+
+def same_state(a: str, b: str) -> bool:
+    """Whether two lower-case state words say one state ("intact" and "normal")."""
+    return a == b or b in SAME_STATES.get(a, ())
+
+
+def listed_opposites(a: str, b: str) -> bool:
+    """Whether two lower-case state words, or words of their states, are a listed pair
+    (``opposites.toml``): "-ve" and "positive", "low" and "normal"."""
+    return any(
+        y in STATE_OPPOSITES.get(x, ())
+        for x in SAME_STATES.get(a, frozenset({a}))
+        for y in SAME_STATES.get(b, frozenset({b}))
+    )
+
+
+def opposite_states(a: str, b: str) -> bool:
+    """Whether two lower-case words give one finding opposite states: a listed pair
+    (:func:`listed_opposites`) or one word with opposite prefixes (:func:`opposite_by_prefix`)."""
+    return listed_opposites(a, b) or opposite_by_prefix(a, b)
+
+
+__all__ = [
+    "PLACES",
+    "RESULTS",
+    "SAME_STATES",
+    "STATE_OPPOSITES",
+    "STATE_WORDS",
+    "listed_opposites",
+    "opposite_by_prefix",
+    "opposite_states",
+    "opposite_words",
+    "same_state",
+]

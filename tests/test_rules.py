@@ -24,6 +24,7 @@ RULES = [
     "route.v1",
     "drugs.v1",
     "comparison.v1",
+    "opposite.v1",
     "certainty.v1",
     "temporal.v1",
     "unsupported.v1",

@@ -15,6 +15,7 @@ from medfact.verifiers import (  # noqa: F401 - imported to register
     entities,
     exception,
     omission,
+    opposite,
     polarity,
     qualifier,
     route,
