@@ -614,6 +614,13 @@ class NegationRule(Rule):
                 if _comparable(tok, m) or _never_against_past(tok, view.output.text, m, ctx.text)
             ]
             if not mentions:
+                if key not in seen_sentences and (
+                    possible := self._only_possible(
+                        view, windows, tok, [m for m, _, _ in ctx_mentions[tok.stem]], drug_starts
+                    )
+                ):
+                    seen_sentences.add(key)
+                    findings.append(possible)
                 continue
             polarities = {m.polarity for m in mentions}
             if tok.polarity in polarities:
@@ -730,6 +737,63 @@ class NegationRule(Rule):
         findings.extend(_new_only(self._whose_by_concept(view), findings))
         findings.extend(self._advice_reversed(view))
         return findings
+
+    def _only_possible(
+        self,
+        view: CaseDoc,
+        windows: AlignedWindows,
+        tok: Token,
+        mentions: list[Token],
+        drug_starts: set[int],
+    ) -> Finding | None:
+        """A finding the output states as the patient's (now or in the past) that the input
+        names only as a possibility, in the window aligned to it ("Stroke." where "you are at
+        risk of a stroke"; "she had a fall" where "at risk of falls"): a risk told as an event.
+        ``mentions``: every mention of the word the input reads. Only a finding or a condition
+        (not a drug, test, procedure or faculty: what a plan avoids or a test looks for is the
+        plan's); not where the input names the condition as had ("if my cough gets worse": the
+        cough is there) or names its concept as a fact in other words ("metastasis" for "the
+        cancer spread to her femurs")."""
+        if (
+            tok.polarity != AFFIRMED
+            or tok.scope not in (CURRENT, HISTORY)
+            or not mentions
+            or any(m.scope != HYPOTHETICAL and m.polarity != ASKED for m in mentions)
+            or tok.text in _NOT_JUDGED
+            or tok.text in _DEGREE_NOUNS
+            or tok.start in drug_starts
+            or not names_finding(tok)
+            or _in_plan(view.output, tok)
+            or not _stated_as_had(view.output, tok)
+        ):
+            return None
+        ctx = view.context
+        assert ctx is not None
+        concepts = _concepts_at(view.output, tok, ("condition", "procedure"))
+        if not (concepts or tok.stem.startswith(FINDING_STEMS)) or any(
+            kind == "procedure" or concept in _stated_concepts(ctx) for kind, concept in concepts
+        ):
+            return None
+        window = windows.window(tok.start, tok.end)
+        aligned = [
+            m
+            for m in mentions
+            if m.scope == HYPOTHETICAL
+            and windows.holds(window, m.sentence)
+            and not _presupposed_mention(ctx, m)
+        ]
+        if not aligned:
+            return None
+        return self.finding(
+            view,
+            ErrorCategory.OVERSTATED_INTENSITY,
+            self.certainty_risk,
+            (tok.start, tok.end),
+            f"'{tok.text}' is stated as fact but the input names it only as a possibility",
+            relation=CONTRADICTED,
+            context_span=(aligned[0].start, aligned[0].end),
+            confidence=0.6,
+        )
 
     def _whose(self, view: CaseDoc, tok: Token, mentions: list[Token]) -> Finding | None:
         """A relative's condition stated as the patient's own: the input mentions it, affirmed,
@@ -1871,6 +1935,108 @@ def _said_of_someone(doc: AnalyzedText, tok: Token) -> bool:
         ):
             return True
     return False
+
+
+# words of a plan or proposal: what a sentence names after them is proposed, not had
+_PLAN_WORDS = fast_compile(
+    r"\b(?:recommend\w*|plan\w*|schedul\w*|consider\w*|propos\w*|offer\w*|will|should"
+    r"|candidate|booked|listed)\b",
+    re.IGNORECASE,
+)
+
+
+def _in_plan(doc: AnalyzedText, tok: Token) -> bool:
+    """Whether a word follows a plan's word in its sentence ("surgery is recommended for a
+    calcaneal osteotomy"): a proposal, which states no finding."""
+    tokens = doc.sentence_tokens(tok.sentence)
+    if not tokens:
+        return False
+    return _PLAN_WORDS.search(doc.text, tokens[0].start, tok.start) is not None
+
+
+# words that state a finding as the patient's: a verb of having or finding, a present's word
+_HAVING = frozenset(
+    {"had", "has", "have", "having", "with", "reports", "reported", "reporting", "presents"}
+    | {"presented", "presenting", "complains", "complained", "complaining", "developed"}
+    | {"develops", "suffered", "suffers", "sustained", "diagnosed", "experienced", "experiences"}
+    | {"experiencing", "noted", "found", "shows", "showed", "revealed", "confirmed", "new"}
+    | {"ongoing", "current", "currently", "acute", "known", "of", "is", "was", "now", "still"}
+)
+_HAVING_REACH = 4  # "has had a small stroke", "presented with acute left-sided weakness"
+_SHORT_STATEMENT = 3  # "Stroke.", "1. Acute stroke", "Dx: fall"
+
+
+def _stated_as_had(doc: AnalyzedText, tok: Token) -> bool:
+    """Whether the output states a finding as the patient's in so many words: a verb of having
+    or finding, or a present's word, just before it in its sentence ("she had a fall", "presents
+    with bleeding", "history of stroke"), or a statement of a few words that is the finding
+    ("Stroke.", "1. Acute stroke"). An instruction, a counselling note or a list of advice that
+    names it ("Report sore throat, mouth ulcers", "bleeding advice given") states nothing."""
+    tokens = doc.sentence_tokens(tok.sentence)
+    if not tokens:
+        return False
+    words = [t for t in tokens if not t.text[0].isdigit()]
+    if len(words) <= _SHORT_STATEMENT:
+        # not inside a parenthesis: "Consented (bleeding ~1:500)" gives the consent's risk
+        return "(" not in doc.text[tokens[0].start : tok.start]
+    at = next((k for k, t in enumerate(tokens) if t.start == tok.start), 0)
+    return any(t.text in _HAVING for t in tokens[max(0, at - _HAVING_REACH) : at])
+
+
+def _concepts_at(doc: AnalyzedText, tok: Token, kinds: tuple[str, ...]) -> set[tuple[str, str]]:
+    """(kind, concept) of each concept mention of a text (entities.v1's table) that holds
+    ``tok``."""
+    return {
+        (m.kind, m.concept)
+        for m in concept_mentions(doc.text, kinds)
+        if m.start <= tok.start < m.end
+    }
+
+
+@once_per_text
+def _stated_concepts(doc: AnalyzedText) -> frozenset[str]:
+    """The conditions a text names outside a possibility ("small cell lung cancer", not "to
+    check for metastasis"): named as had, denied or asked; each a concept of entities.v1's
+    table."""
+    found: set[str] = set()
+    for m in concept_mentions(doc.text, ("condition",)):
+        toks = doc.tokens_in(m.start, m.end)
+        if toks and toks[0].scope != HYPOTHETICAL:
+            found.add(m.concept)
+    return frozenset(found)
+
+
+# words before a condition that take it as had: "if my cough gets worse", "until this last
+# injury", "if the pain comes back" (a definite or possessive name presupposes the thing), "failure
+# to relieve pain", "if continuing diarrhea" (what a treatment acts on, or what goes on, is had)
+_PRESUPPOSING_WORDS = frozenset(
+    {"my", "your", "his", "her", "their", "our", "the", "this", "that", "these", "those"}
+    | {"relieve", "relieving", "relief", "control", "controlling", "treat", "treating", "manage"}
+    | {"ease", "easing", "reduce", "reducing", "improve", "persistent", "persisting", "ongoing"}
+    | {"continuing", "continued", "worsening", "further", "recurrent", "recurring", "residual"}
+    | {"more", "worse", "again", "another", "increasing", "increased"}  # "if more breathless"
+)
+_PRESUPPOSING_REACH = 3  # "your left knee pain"
+
+
+def _presupposed_mention(doc: AnalyzedText, mention: Token) -> bool:
+    """Whether a hypothetical mention is named as had: a possessive or definite word just
+    before it in its sentence ("if your pain gets worse"), not past another word of
+    possibility ("to avoid the risk of a fall")."""
+    at = bisect.bisect_left(doc.tokens, mention.start, key=lambda t: t.start)
+    for j in range(at - 1, max(-1, at - 1 - _PRESUPPOSING_REACH), -1):
+        prev = doc.tokens[j]
+        if prev.sentence != mention.sentence or prev.text in _POSSIBILITY_WORDS:
+            return False
+        if prev.text in _PRESUPPOSING_WORDS:
+            return True
+    return False
+
+
+# words of a possibility a definite name may follow ("the risk of", "your chance of")
+_POSSIBILITY_WORDS = frozenset(
+    {"risk", "risks", "chance", "chances", "of", "for", "if", "prevent", "avoid", "cause"}
+)
 
 
 @once_per_text
