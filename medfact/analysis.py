@@ -2198,6 +2198,39 @@ def _widen(tok: Token, scope: str) -> None:
         tok.scope = scope
 
 
+# words before a condition that take it as had: "if my cough gets worse", "until this last
+# injury", "if the pain comes back" (a definite or possessive name presupposes the thing), "failure
+# to relieve pain", "if continuing diarrhea" (what a treatment acts on, or what goes on, is had)
+_PRESUPPOSING_WORDS = frozenset(
+    {"my", "your", "his", "her", "their", "our", "the", "this", "that", "these", "those"}
+    | {"relieve", "relieving", "relief", "control", "controlling", "treat", "treating", "manage"}
+    | {"ease", "easing", "reduce", "reducing", "improve", "persistent", "persisting", "ongoing"}
+    | {"continuing", "continued", "worsening", "further", "recurrent", "recurring", "residual"}
+    | {"more", "worse", "again", "another", "increasing", "increased"}  # "if more breathless"
+)
+_PRESUPPOSING_REACH = 3  # "your left knee pain"
+
+
+def presupposed(doc: AnalyzedText, mention: Token) -> bool:
+    """Whether a hypothetical mention is named as had: a possessive or definite word just
+    before it in its sentence ("if your pain gets worse"), not past another word of
+    possibility ("to avoid the risk of a fall")."""
+    at = bisect.bisect_left(doc.tokens, mention.start, key=lambda t: t.start)
+    for j in range(at - 1, max(-1, at - 1 - _PRESUPPOSING_REACH), -1):
+        prev = doc.tokens[j]
+        if prev.sentence != mention.sentence or prev.text in _POSSIBILITY_WORDS:
+            return False
+        if prev.text in _PRESUPPOSING_WORDS:
+            return True
+    return False
+
+
+# words of a possibility a definite name may follow ("the risk of", "your chance of")
+_POSSIBILITY_WORDS = frozenset(
+    {"risk", "risks", "chance", "chances", "of", "for", "if", "prevent", "avoid", "cause"}
+)
+
+
 def _conditional_opener(words: list[str], gaps: list[str]) -> int | None:
     """Index of the word that opens the sentence as a condition ("If ...", "Doctor: If ..."),
     or None."""
