@@ -133,3 +133,30 @@ def test_a_hedged_risk_is_read_against_the_inputs_risk() -> None:
     context = "Risk assessment: HIGH risk for gestational diabetes (BMI 36, family history)."
     found = run_rule("certainty.v1", "Possibly raised gestational diabetes risk.", context)
     assert any(f.risk >= 3 for f in found)
+
+
+# --- entities.v1 reads the same possibility ------------------------------------------------------
+
+
+def _entities(output: str, context: str) -> list[tuple[int, str]]:
+    return [(int(f.risk), f.message) for f in run_rule("entities.v1", output, context)]
+
+
+def test_a_condition_named_as_a_possibility_without_support_is_a_check() -> None:
+    context = "Doctor: We will put you in stockings after the operation.\nPatient: Fine."
+    found = _entities("Stockings to prevent a pulmonary embolism after surgery.", context)
+    assert found and all(risk == 2 for risk, _ in found)
+    assert "named as a possibility" in found[0][1]
+    # twin: the same condition stated as had is made up
+    found = _entities("Pulmonary embolism after surgery.", context)
+    assert found and max(risk for risk, _ in found) >= 3
+
+
+def test_a_concept_the_input_names_only_as_a_possibility_is_not_present() -> None:
+    context = "Doctor: Lying in bed this long puts you at risk of a DVT.\nPatient: Okay."
+    found = _entities("Patient developed a DVT in hospital.", context)
+    assert found and found[0][0] >= 3 and "possible" in found[0][1]
+    assert not _entities("Enoxaparin for DVT prophylaxis.", context)
+    # a condition the possibility presupposes is had ("if your asthma flares up again")
+    context = "Doctor: If your asthma flares up again, use the blue inhaler.\nPatient: Okay."
+    assert not _entities("Asthma, uses a blue inhaler.", context)
