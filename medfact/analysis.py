@@ -2133,7 +2133,8 @@ def _mark_possible(
     trigger ("risk of falls", "to prevent a clot", "may cause drowsiness"), up to a short reach,
     a stop or a gap with punctuation, and the name just before a trigger written after it
     ("bleeding risk", "aspiration precautions"). A word that presupposes the condition right after
-    the trigger ("risk of another stroke", "to prevent further bleeding") leaves it as it was.
+    the trigger ("risk of another stroke", "to prevent further bleeding") leaves it as it was,
+    and so does a risk's size or direction ("lower stroke risk", "an increased rate of").
     ``matches``: where the triggers before and after their words occur; ``stops``: indices no
     reach passes beyond the trigger's first word."""
     before, after = matches
@@ -2146,11 +2147,14 @@ def _mark_possible(
         for j in range(end, min(end + _POSSIBLE_REACH, len(toks))):
             if j > end and (j in stops or ends.search(gaps[j])):
                 break
-            _widen(toks[j], HYPOTHETICAL)
+            if words[j] not in terms.POSSIBILITY_DEGREES:
+                _widen(toks[j], HYPOTHETICAL)
     for start, _ in after:
         for j in range(start - 1, max(-1, start - 1 - _NAME_BEFORE), -1):
             if not _NAME_GAP.fullmatch(gaps[j + 1]) or words[j] in STOPWORDS:
                 break
+            if words[j] in terms.POSSIBILITY_DEGREES:
+                break  # "lower stroke risk" names the stroke, "lower" is the risk's size
             _widen(toks[j], HYPOTHETICAL)
 
 
