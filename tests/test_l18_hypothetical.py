@@ -97,6 +97,24 @@ def test_instructions_and_counselling_state_nothing() -> None:
     assert not _negation(output, context)
 
 
+def test_what_to_come_back_with_is_no_finding() -> None:
+    # the input's condition is an instruction's; the output words the instruction its own way
+    context = "Doctor: If you get a fever or the wound starts oozing, come straight back."
+    for output in (
+        "Advised to return with any fever or wound discharge.",
+        "Re-present with fever.",
+        "He knows to return in the event of a fever.",
+    ):
+        assert not _negation(output, context), output
+    # twin: the fever stated as had is caught
+    assert _negation("He has a fever.", context)
+
+
+def test_what_a_treatment_keeps_from_happening_is_hypothetical() -> None:
+    assert _scopes("This is to prevent you from getting pneumonia.")["pneumonia"] == HYPOTHETICAL
+    assert _scopes("Heparin will stop you getting a clot.")["clot"] == HYPOTHETICAL
+
+
 def test_a_condition_presupposed_by_the_input_is_had() -> None:
     # "if my cough does not settle": the cough is there, told in a condition
     context = "Patient: You said to come back if my cough does not settle, so here I am."

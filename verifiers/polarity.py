@@ -1963,6 +1963,11 @@ _HAVING = frozenset(
     | {"experiencing", "noted", "found", "shows", "showed", "revealed", "confirmed", "new"}
     | {"ongoing", "current", "currently", "acute", "known", "of", "is", "was", "now", "still"}
 )
+# words of an instruction or of what a patient is told: what follows is to act on, not had
+_INSTRUCTING = frozenset(
+    {"advised", "told", "instructed", "return", "call", "seek", "contact", "re-present"}
+    | {"represent", "report", "watch", "monitor", "educated", "counselled", "counseled", "warned"}
+)
 _HAVING_REACH = 4  # "has had a small stroke", "presented with acute left-sided weakness"
 _SHORT_STATEMENT = 3  # "Stroke.", "1. Acute stroke", "Dx: fall"
 
@@ -1981,6 +1986,8 @@ def _stated_as_had(doc: AnalyzedText, tok: Token) -> bool:
         # not inside a parenthesis: "Consented (bleeding ~1:500)" gives the consent's risk
         return "(" not in doc.text[tokens[0].start : tok.start]
     at = next((k for k, t in enumerate(tokens) if t.start == tok.start), 0)
+    if any(t.text in _INSTRUCTING for t in tokens[:at]):
+        return False  # "advised to return with any fever": what to come back with
     return any(t.text in _HAVING for t in tokens[max(0, at - _HAVING_REACH) : at])
 
 
