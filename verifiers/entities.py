@@ -2062,15 +2062,21 @@ class EntitiesRule(Rule):
     def _undone(self, view: CaseDoc, m: Mention, where: tuple[int, int]) -> Finding:
         """A procedure said as done, or a condition as present, that the input names only as
         not done, absent or offered ("S/p TURP" - "They talked about the TURP but
-        I didn't want it")."""
+        I didn't want it"), or only as a possibility ("Stroke." - "at risk of a stroke")."""
         done = "done" if m.kind == "procedure" else "present"
+        ctx = view.context
+        toks = ctx.tokens_in(*where) if ctx is not None else []
+        how = (
+            "as a possibility"  # "at risk of a stroke", "call if you get a rash"
+            if toks and toks[0].scope == HYPOTHETICAL
+            else "as not done, absent or offered"
+        )
         return self.finding(
             view,
             ErrorCategory.FABRICATED_CLAIM,
             self.risks[m.kind],
             (m.start, m.end),
-            f"{m.kind} '{m.surface}' is stated as {done}; the input names it only as not "
-            "done, absent, offered or possible",
+            f"{m.kind} '{m.surface}' is stated as {done}; the input names it only {how}",
             context_span=where,
             confidence=0.6,
         )
