@@ -5,7 +5,10 @@ Polarity follows ConText: a trigger ("denies", "no", "without") negates the word
 terminator (";", "but", "although", ...) or the sentence end; pseudo-negations ("no change in",
 "not only") negate nothing; "cannot be excluded" hedges. Each token also has a scope: the patient's
 now ("current"), the patient's past ("history"), a relative ("family") or a condition that has not
-happened ("hypothetical"), set by triggers and by section headers ("Family history:"). In dialogue,
+happened ("hypothetical"), set by triggers and by section headers ("Family history:"). A condition
+named as a possibility is hypothetical in either word order ("risk of falls", "bleeding risk", "to
+prevent a clot", "may cause drowsiness", a consent's list of risks), so that no rule reads it as a
+statement that the patient has it or as a denial. In dialogue,
 a question and the next speaker's answer are one statement: "No" negates what was asked, and a
 side in the answer ("Which ankle? - The right one.") names the part the question asked about.
 """
@@ -1110,14 +1113,7 @@ class Analyzer:
             # "If you get numbness ... or trouble opening your bowels, go to A&E": a sentence
             # that opens with a condition is a condition and what follows from it, however long
             mark(opener, opener + 1, HYPOTHETICAL, True, len(toks))
-        listed = _risk_list_start(words)
-        if listed is not None:
-            # "Risks discussed include bleeding, infection and DVT": a consent list names risks
-            # (to the sentence's end: "include anesthesia; infection; bleeding; ...")
-            for j in range(listed, len(toks)):
-                if words[j] in _OWN_SUBJECTS:
-                    break
-                _widen(toks[j], HYPOTHETICAL)
+        _mark_risk_list(toks, words)
         n = len(_SCOPE_TRIGGERS)  # the possibility lists follow the scope triggers
         possible_stops = stops | {a for a, _ in matches[n + 2]}
         _mark_possible(toks, words, gaps, possible_stops, matches[n : n + 2])
@@ -2196,35 +2192,39 @@ def _risk_list_start(words: list[str]) -> int | None:
     return None if opener is None else opener + 1
 
 
+def _mark_risk_list(toks: list[Token], words: list[str]) -> None:
+    """Make the items of a consent's list of risks hypothetical ("Risks discussed include
+    bleeding, infection and DVT"), to the sentence's end ("include anesthesia; infection;
+    bleeding; ...") or a new subject."""
+    listed = _risk_list_start(words)
+    if listed is None:
+        return
+    for j in range(listed, len(toks)):
+        if words[j] in _OWN_SUBJECTS:
+            break
+        _widen(toks[j], HYPOTHETICAL)
+
+
 def _widen(tok: Token, scope: str) -> None:
     """Give ``tok`` the scope ``scope`` where it ranks above the one it has."""
     if _SCOPE_RANK[scope] > _SCOPE_RANK[tok.scope]:
         tok.scope = scope
 
 
-# words before a condition that take it as had: "if my cough gets worse", "until this last
-# injury", "if the pain comes back" (a definite or possessive name presupposes the thing), "failure
-# to relieve pain", "if continuing diarrhea" (what a treatment acts on, or what goes on, is had)
-_PRESUPPOSING_WORDS = frozenset(
-    {"my", "your", "his", "her", "their", "our", "the", "this", "that", "these", "those"}
-    | {"relieve", "relieving", "relief", "control", "controlling", "treat", "treating", "manage"}
-    | {"ease", "easing", "reduce", "reducing", "improve", "persistent", "persisting", "ongoing"}
-    | {"continuing", "continued", "worsening", "further", "recurrent", "recurring", "residual"}
-    | {"more", "worse", "again", "another", "increasing", "increased"}  # "if more breathless"
-)
 _PRESUPPOSING_REACH = 3  # "your left knee pain"
 
 
 def presupposed(doc: AnalyzedText, mention: Token) -> bool:
-    """Whether a hypothetical mention is named as had: a possessive or definite word just
-    before it in its sentence ("if your pain gets worse"), not past another word of
-    possibility ("to avoid the risk of a fall")."""
+    """Whether a hypothetical mention is named as had: a possessive or definite word, or one of
+    treating or going on, just before it in its sentence ("if your pain gets worse", "failure
+    to relieve pain", "if more breathless"; ``presupposing_words`` in scope.toml), not past
+    another word of possibility ("to avoid the risk of a fall")."""
     at = bisect.bisect_left(doc.tokens, mention.start, key=lambda t: t.start)
     for j in range(at - 1, max(-1, at - 1 - _PRESUPPOSING_REACH), -1):
         prev = doc.tokens[j]
         if prev.sentence != mention.sentence or prev.text in _POSSIBILITY_WORDS:
             return False
-        if prev.text in _PRESUPPOSING_WORDS:
+        if prev.text in terms.PRESUPPOSING_WORDS:
             return True
     return False
 

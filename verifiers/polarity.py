@@ -5,7 +5,9 @@ mentions in the input of the same scope (the patient's now, the patient's past, 
 hypothetical): a flip is reported only when every such mention in the input disagrees, and only
 for clinical words (the analysis misreads ordinary words' polarity too often). A flip across
 scopes ("history of DVT" vs "no DVT now") is not a contradiction; a relative's condition written
-as the patient's own, or the reverse, is.
+as the patient's own, or the reverse, is. A finding the input names only as a possibility ("at risk
+of a stroke", "call if you get a fever") that the output states as had ("She had a stroke.") is
+reported as stated as fact.
 """
 
 from __future__ import annotations

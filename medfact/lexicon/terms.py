@@ -45,6 +45,7 @@ POSSIBILITY_POST: tuple[str, ...] = word_tuple("scope.toml", "possibility_post")
 POSSIBILITY_PRESUPPOSED: frozenset[str] = word_set("scope.toml", "possibility_presupposed")
 POSSIBILITY_STOPS: tuple[str, ...] = word_tuple("scope.toml", "possibility_stops")
 POSSIBILITY_DEGREES: frozenset[str] = word_set("scope.toml", "possibility_degrees")
+PRESUPPOSING_WORDS: frozenset[str] = word_set("scope.toml", "presupposing_words")
 PERSONAL_SUBJECTS: tuple[str, ...] = word_tuple("scope.toml", "personal_subjects")
 SECTION_HEADERS: dict[str, str] = text_map("scope.toml", "section_headers")
 
