@@ -5,7 +5,10 @@ Polarity follows ConText: a trigger ("denies", "no", "without") negates the word
 terminator (";", "but", "although", ...) or the sentence end; pseudo-negations ("no change in",
 "not only") negate nothing; "cannot be excluded" hedges. Each token also has a scope: the patient's
 now ("current"), the patient's past ("history"), a relative ("family") or a condition that has not
-happened ("hypothetical"), set by triggers and by section headers ("Family history:"). In dialogue,
+happened ("hypothetical"), set by triggers and by section headers ("Family history:"). A condition
+named as a possibility is hypothetical in either word order ("risk of falls", "bleeding risk", "to
+prevent a clot", "may cause drowsiness", a consent's list of risks), so that no rule reads it as a
+statement that the patient has it or as a denial. In dialogue,
 a question and the next speaker's answer are one statement: "No" negates what was asked, and a
 side in the answer ("Which ankle? - The right one.") names the part the question asked about.
 """
@@ -1100,11 +1103,20 @@ class Analyzer:
         for start, end, scope, forward in _longest(found):
             if scope is not None:
                 mark(start, end, scope, forward, _SCOPE_WINDOW)
+            if scope == HYPOTHETICAL and forward:
+                # "call if he has fevers over 101.4, chills, nausea or vomiting, continuing
+                # diarrhea or redness": a condition reaches every item of its list
+                for j in _forward_scope(toks, end, gaps, stops, set()):
+                    _widen(toks[j], HYPOTHETICAL)
         opener = _conditional_opener(words, gaps)
         if opener is not None:
             # "If you get numbness ... or trouble opening your bowels, go to A&E": a sentence
             # that opens with a condition is a condition and what follows from it, however long
             mark(opener, opener + 1, HYPOTHETICAL, True, len(toks))
+        _mark_risk_list(toks, words)
+        n = len(_SCOPE_TRIGGERS)  # the possibility lists follow the scope triggers
+        possible_stops = stops | {a for a, _ in matches[n + 2]}
+        _mark_possible(toks, words, gaps, possible_stops, matches[n : n + 2])
         escalation = _escalation_after(words, gaps, joined)
         if escalation is not None:
             # "floppy, hard to wake or any blood -> 999": the signs that call for help
@@ -2099,6 +2111,130 @@ _SITE_DETERMINERS = frozenset({"the", "both", "her", "his", "their"})
 _CONDITIONAL_OPENERS = frozenset({"if", "unless", "whenever"})
 
 
+_POSSIBLE_REACH = 8  # "at risk of developing a blood clot in the legs"
+_NAME_BEFORE = 3  # "deep vein thrombosis prophylaxis"
+_NAME_GAP = re.compile(r"[ \t/-]*")  # "DVT/VTE prophylaxis", "fall-risk": one name
+_LIST_TRIGGERS = frozenset({"risk", "risks", "chance", "chances", "effects", "cause", "lead"})
+_POSSIBLE_END = re.compile(r"[;:\n()]|(?<!\.)\.(?!\.)")  # a list's commas do not end it
+
+
+def _mark_possible(
+    toks: list[Token],
+    words: list[str],
+    gaps: list[str],
+    stops: set[int],
+    matches: list[list[tuple[int, int]]],
+) -> None:
+    """Make a condition named as a possibility hypothetical: the words after a possibility
+    trigger ("risk of falls", "to prevent a clot", "may cause drowsiness"), up to a short reach,
+    a stop or a gap with punctuation, and the name just before a trigger written after it
+    ("bleeding risk", "aspiration precautions"). A word that presupposes the condition right after
+    the trigger ("risk of another stroke", "to prevent further bleeding") leaves it as it was,
+    and so does a risk's size or direction ("lower stroke risk", "an increased rate of").
+    ``matches``: where the triggers before and after their words occur; ``stops``: indices no
+    reach passes beyond the trigger's first word."""
+    before, after = matches
+    for start, end in before:
+        if end < len(words) and words[end] in terms.POSSIBILITY_PRESUPPOSED:
+            continue
+        # a list of risks goes on past a comma ("risk of bleeding, stroke or infection"); what
+        # is avoided or prevented is one thing ("avoid late meals, head of bed elevation")
+        ends = _POSSIBLE_END if _LIST_TRIGGERS.intersection(words[start:end]) else _CLAUSE_GAP
+        for j in range(end, min(end + _POSSIBLE_REACH, len(toks))):
+            if j > end and (j in stops or ends.search(gaps[j])):
+                break
+            if words[j] not in terms.POSSIBILITY_DEGREES:
+                _widen(toks[j], HYPOTHETICAL)
+    for start, _ in after:
+        for j in range(start - 1, max(-1, start - 1 - _NAME_BEFORE), -1):
+            if not _NAME_GAP.fullmatch(gaps[j + 1]) or words[j] in STOPWORDS:
+                break
+            if words[j] in terms.POSSIBILITY_DEGREES:
+                break  # "lower stroke risk" names the stroke, "lower" is the risk's size
+            _widen(toks[j], HYPOTHETICAL)
+
+
+# what names a list of possibilities, and the words that open its items ("the risks of surgery
+# include", "risks were explained, such as", "possible complications including")
+_RISK_NOUNS = frozenset({"risk", "risks"})
+_HARM_NOUNS = frozenset({"complication", "complications", "effect", "effects"})
+_COUNSEL_WORDS = frozenset(
+    {"risk", "risks", "possible", "potential", "discussed", "explained", "counseled", "counselled"}
+    | {"consent", "consented", "warned", "advised", "reviewed"}
+)
+_INCLUDE_WORDS = frozenset({"include", "includes", "including"})
+_LIST_OPENERS = frozenset({"as", "like", "are", "were"})
+_OWN_SUBJECTS = frozenset({"he", "she", "i", "we", "they", "patient"})  # a new statement
+
+
+def _risk_list_start(words: list[str]) -> int | None:
+    """Index of the first item of a list of risks in a sentence, or None: after a word that
+    opens the items ("include", "such as", "are") following "risks", or following
+    "complications" or "side effects" in a sentence that counsels ("possible", "discussed").
+    Complications told in the past ("complications included pneumonia") are no list of risks
+    without such a word."""
+    noun = next(
+        (
+            i
+            for i, w in enumerate(words)
+            if w in _RISK_NOUNS or (w in _HARM_NOUNS and _COUNSEL_WORDS.intersection(words))
+        ),
+        None,
+    )
+    if noun is None:
+        return None
+    after = range(noun + 1, len(words) - 1)
+    opener = next((j for j in after if words[j] in _INCLUDE_WORDS), None)
+    if opener is None:  # "risks are bleeding and infection", "risks such as bleeding"
+        opener = next((j for j in after if words[j] in _LIST_OPENERS), None)
+        if opener is not None and words[opener] == "as" and words[opener - 1] != "such":
+            return None  # "risks as well as benefits"
+    return None if opener is None else opener + 1
+
+
+def _mark_risk_list(toks: list[Token], words: list[str]) -> None:
+    """Make the items of a consent's list of risks hypothetical ("Risks discussed include
+    bleeding, infection and DVT"), to the sentence's end ("include anesthesia; infection;
+    bleeding; ...") or a new subject."""
+    listed = _risk_list_start(words)
+    if listed is None:
+        return
+    for j in range(listed, len(toks)):
+        if words[j] in _OWN_SUBJECTS:
+            break
+        _widen(toks[j], HYPOTHETICAL)
+
+
+def _widen(tok: Token, scope: str) -> None:
+    """Give ``tok`` the scope ``scope`` where it ranks above the one it has."""
+    if _SCOPE_RANK[scope] > _SCOPE_RANK[tok.scope]:
+        tok.scope = scope
+
+
+_PRESUPPOSING_REACH = 3  # "your left knee pain"
+
+
+def presupposed(doc: AnalyzedText, mention: Token) -> bool:
+    """Whether a hypothetical mention is named as had: a possessive or definite word, or one of
+    treating or going on, just before it in its sentence ("if your pain gets worse", "failure
+    to relieve pain", "if more breathless"; ``presupposing_words`` in scope.toml), not past
+    another word of possibility ("to avoid the risk of a fall")."""
+    at = bisect.bisect_left(doc.tokens, mention.start, key=lambda t: t.start)
+    for j in range(at - 1, max(-1, at - 1 - _PRESUPPOSING_REACH), -1):
+        prev = doc.tokens[j]
+        if prev.sentence != mention.sentence or prev.text in _POSSIBILITY_WORDS:
+            return False
+        if prev.text in terms.PRESUPPOSING_WORDS:
+            return True
+    return False
+
+
+# words of a possibility a definite name may follow ("the risk of", "your chance of")
+_POSSIBILITY_WORDS = frozenset(
+    {"risk", "risks", "chance", "chances", "of", "for", "if", "prevent", "avoid", "cause"}
+)
+
+
 def _conditional_opener(words: list[str], gaps: list[str]) -> int | None:
     """Index of the word that opens the sentence as a condition ("If ...", "Doctor: If ..."),
     or None."""
@@ -2775,6 +2911,9 @@ def _match_groups(
 _POLARITY_LISTS = (*(p for _, _, p in _POLARITY_TRIGGERS), terms.SCOPE_TERMINATORS)
 _SCOPE_LISTS = (
     *(p for _, _, p in _SCOPE_TRIGGERS),
+    terms.POSSIBILITY_PRE,
+    terms.POSSIBILITY_POST,
+    terms.POSSIBILITY_STOPS,
     terms.SCOPE_TERMINATORS,
     terms.CURRENT_MARKERS,
     terms.FAMILY_TERMINATORS,

@@ -17,6 +17,7 @@ from medfact.analysis import (
     AFFIRMED,
     ASKED,
     CURRENT,
+    HYPOTHETICAL,
     NEGATED,
     UNCERTAIN,
     AnalyzedText,
@@ -275,6 +276,9 @@ def _established_condition(
         return None
     hedges = [c for c in ctx_words if c.scale == "certainty" and c.value < 3]
     sure = [c.sentence for c in ctx_words if c.scale == "certainty" and c.value == 3]
+    # "possibly raised GDM risk" against "HIGH risk for gestational diabetes": a hedge of a
+    # risk is read against the input's statement of the risk (a possibility, hypothetical)
+    scopes = {CURRENT} | ({HYPOTHETICAL} if _hedges_possibility(out, w) else set())
     found = None
     for m in mentions(ctx.text, ("condition",)):
         if m.concept not in named:
@@ -291,7 +295,7 @@ def _established_condition(
             or sent.text.rstrip().endswith("?")
         ):
             return None  # the input hedges, denies or asks about it somewhere
-        if found is not None or tok.scope != CURRENT:
+        if found is not None or tok.scope not in scopes:
             continue
         if (
             _ESTABLISHES.search(ctx.text, lo, hi)
@@ -305,6 +309,20 @@ def _established_condition(
         ):
             found = (m.start, m.end)
     return found
+
+
+_HEDGE_REACH = 6  # "possibly raised gestational diabetes risk"
+
+
+def _hedges_possibility(out: AnalyzedText, w: _Word) -> bool:
+    """Whether the hedge ``w`` is of a possibility: a word read hypothetical or a risk's word
+    follows it in its sentence ("possibly raised GDM risk")."""
+    toks = out.tokens[w.token_index + 1 : w.token_index + 1 + _HEDGE_REACH]
+    same = [t for t in toks if t.sentence == out.tokens[w.token_index].sentence]
+    return any(t.scope == HYPOTHETICAL or t.text in _RISK_WORDS for t in same)
+
+
+_RISK_WORDS = frozenset({"risk", "risks", "chance", "likelihood"})
 
 
 def _spelled_out(acronym: str, toks: list[Token]) -> bool:

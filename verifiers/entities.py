@@ -27,6 +27,7 @@ from medfact.analysis import (
     AnalyzedText,
     Token,
     once_per_text,
+    presupposed,
 )
 from medfact.document import CaseDoc
 from medfact.errors import ConfigError
@@ -1457,6 +1458,8 @@ def _asserted(doc: AnalyzedText, start: int, end: int, output: bool) -> bool:
             return False
     elif toks and _denied(doc, start, toks[0]):
         return False
+    elif toks and toks[0].scope == HYPOTHETICAL and not presupposed(doc, toks[0]):
+        return False  # "you are at risk of a stroke", "call if you get a rash": a possibility
     lo, hi = _clause(doc.text, start, end)
     if output:
         return _OUTPUT_NOT_DONE.search(doc.text, lo, hi) is None
@@ -1770,6 +1773,13 @@ def _risk_list(text: str, start: int) -> bool:
     return _RISK_LIST.search(text, max(0, start - 160), start) is not None
 
 
+def _possible(doc: AnalyzedText, m: Mention) -> bool:
+    """Whether a text names the condition at ``m`` as a possibility (read hypothetical: a risk,
+    what is prevented or avoided, a condition of an instruction)."""
+    toks = doc.tokens_in(m.start, m.end)
+    return bool(toks) and toks[0].scope == HYPOTHETICAL
+
+
 @verifiers.register("entities.v1")
 class EntitiesRule(Rule):
     """Unsupported conditions, procedures, settings, high-alert drugs, demographics, code status."""
@@ -2013,6 +2023,10 @@ class EntitiesRule(Rule):
                 # "risks of bleeding, stroke, amputation": a consent list, no claim of the
                 # patient's; check this (below the severity policy's confidence floor)
                 risk, detail, confidence = min(risk, 2), " (named as a risk)", 0.45
+            elif m.kind == "condition" and _possible(out, m):
+                # "heparin to prevent a blood clot", "at risk of falls": named as a possibility,
+                # no claim that the patient has it; check it
+                risk, detail, confidence = min(risk, 2), " (named as a possibility)", 0.45
             elif m.kind == "condition" and _of_family(out, m.start, m.end):
                 # "Father died of valvular heart disease" where the input has "my dad passed
                 # away from a heart attack": a relative's history, which the input words its
@@ -2048,15 +2062,21 @@ class EntitiesRule(Rule):
     def _undone(self, view: CaseDoc, m: Mention, where: tuple[int, int]) -> Finding:
         """A procedure said as done, or a condition as present, that the input names only as
         not done, absent or offered ("S/p TURP" - "They talked about the TURP but
-        I didn't want it")."""
+        I didn't want it"), or only as a possibility ("Stroke." - "at risk of a stroke")."""
         done = "done" if m.kind == "procedure" else "present"
+        ctx = view.context
+        toks = ctx.tokens_in(*where) if ctx is not None else []
+        how = (
+            "as a possibility"  # "at risk of a stroke", "call if you get a rash"
+            if toks and toks[0].scope == HYPOTHETICAL
+            else "as not done, absent or offered"
+        )
         return self.finding(
             view,
             ErrorCategory.FABRICATED_CLAIM,
             self.risks[m.kind],
             (m.start, m.end),
-            f"{m.kind} '{m.surface}' is stated as {done}; the input names it only as not "
-            "done, absent or offered",
+            f"{m.kind} '{m.surface}' is stated as {done}; the input names it only {how}",
             context_span=where,
             confidence=0.6,
         )

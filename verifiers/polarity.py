@@ -5,7 +5,9 @@ mentions in the input of the same scope (the patient's now, the patient's past, 
 hypothetical): a flip is reported only when every such mention in the input disagrees, and only
 for clinical words (the analysis misreads ordinary words' polarity too often). A flip across
 scopes ("history of DVT" vs "no DVT now") is not a contradiction; a relative's condition written
-as the patient's own, or the reverse, is.
+as the patient's own, or the reverse, is. A finding the input names only as a possibility ("at risk
+of a stroke", "call if you get a fever") that the output states as had ("She had a stroke.") is
+reported as stated as fact.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from medfact.analysis import (
     is_content,
     is_relative,
     once_per_text,
+    presupposed,
     speaker_tag,
 )
 from medfact.direction import denied_by_no_effect, finds_no_effect
@@ -614,6 +617,13 @@ class NegationRule(Rule):
                 if _comparable(tok, m) or _never_against_past(tok, view.output.text, m, ctx.text)
             ]
             if not mentions:
+                if key not in seen_sentences and (
+                    possible := self._only_possible(
+                        view, windows, tok, [m for m, _, _ in ctx_mentions[tok.stem]], drug_starts
+                    )
+                ):
+                    seen_sentences.add(key)
+                    findings.append(possible)
                 continue
             polarities = {m.polarity for m in mentions}
             if tok.polarity in polarities:
@@ -730,6 +740,63 @@ class NegationRule(Rule):
         findings.extend(_new_only(self._whose_by_concept(view), findings))
         findings.extend(self._advice_reversed(view))
         return findings
+
+    def _only_possible(
+        self,
+        view: CaseDoc,
+        windows: AlignedWindows,
+        tok: Token,
+        mentions: list[Token],
+        drug_starts: set[int],
+    ) -> Finding | None:
+        """A finding the output states as the patient's (now or in the past) that the input
+        names only as a possibility, in the window aligned to it ("Stroke." where "you are at
+        risk of a stroke"; "she had a fall" where "at risk of falls"): a risk told as an event.
+        ``mentions``: every mention of the word the input reads. Only a finding or a condition
+        (not a drug, test, procedure or faculty: what a plan avoids or a test looks for is the
+        plan's); not where the input names the condition as had ("if my cough gets worse": the
+        cough is there) or names its concept as a fact in other words ("metastasis" for "the
+        cancer spread to her femurs")."""
+        if (
+            tok.polarity != AFFIRMED
+            or tok.scope not in (CURRENT, HISTORY)
+            or not mentions
+            or any(m.scope != HYPOTHETICAL and m.polarity != ASKED for m in mentions)
+            or tok.text in _NOT_JUDGED
+            or tok.text in _DEGREE_NOUNS
+            or tok.start in drug_starts
+            or not names_finding(tok)
+            or _in_plan(view.output, tok)
+            or not _stated_as_had(view.output, tok)
+        ):
+            return None
+        ctx = view.context
+        assert ctx is not None
+        concepts = _concepts_at(view.output, tok, ("condition", "procedure"))
+        if not (concepts or tok.stem.startswith(FINDING_STEMS)) or any(
+            kind == "procedure" or concept in _stated_concepts(ctx) for kind, concept in concepts
+        ):
+            return None
+        window = windows.window(tok.start, tok.end)
+        aligned = [
+            m
+            for m in mentions
+            if m.scope == HYPOTHETICAL
+            and windows.holds(window, m.sentence)
+            and not presupposed(ctx, m)
+        ]
+        if not aligned:
+            return None
+        return self.finding(
+            view,
+            ErrorCategory.OVERSTATED_INTENSITY,
+            self.certainty_risk,
+            (tok.start, tok.end),
+            f"'{tok.text}' is stated as fact but the input names it only as a possibility",
+            relation=CONTRADICTED,
+            context_span=(aligned[0].start, aligned[0].end),
+            confidence=0.6,
+        )
 
     def _whose(self, view: CaseDoc, tok: Token, mentions: list[Token]) -> Finding | None:
         """A relative's condition stated as the patient's own: the input mentions it, affirmed,
@@ -1871,6 +1938,82 @@ def _said_of_someone(doc: AnalyzedText, tok: Token) -> bool:
         ):
             return True
     return False
+
+
+# words of a plan or proposal: what a sentence names after them is proposed, not had
+_PLAN_WORDS = fast_compile(
+    r"\b(?:recommend\w*|plan\w*|schedul\w*|consider\w*|propos\w*|offer\w*|will|should"
+    r"|candidate|booked|listed)\b",
+    re.IGNORECASE,
+)
+
+
+def _in_plan(doc: AnalyzedText, tok: Token) -> bool:
+    """Whether a word follows a plan's word in its sentence ("surgery is recommended for a
+    calcaneal osteotomy"): a proposal, which states no finding."""
+    tokens = doc.sentence_tokens(tok.sentence)
+    if not tokens:
+        return False
+    return _PLAN_WORDS.search(doc.text, tokens[0].start, tok.start) is not None
+
+
+# words that state a finding as the patient's: a verb of having or finding, a present's word
+_HAVING = frozenset(
+    {"had", "has", "have", "having", "with", "reports", "reported", "reporting", "presents"}
+    | {"presented", "presenting", "complains", "complained", "complaining", "developed"}
+    | {"develops", "suffered", "suffers", "sustained", "diagnosed", "experienced", "experiences"}
+    | {"experiencing", "noted", "found", "shows", "showed", "revealed", "confirmed", "new"}
+    | {"ongoing", "current", "currently", "acute", "known", "of", "is", "was", "now", "still"}
+)
+# words of an instruction or of what a patient is told: what follows is to act on, not had
+_INSTRUCTING = frozenset(
+    {"advised", "told", "instructed", "return", "call", "seek", "contact", "re-present"}
+    | {"represent", "report", "watch", "monitor", "educated", "counselled", "counseled", "warned"}
+)
+_HAVING_REACH = 4  # "has had a small stroke", "presented with acute left-sided weakness"
+_SHORT_STATEMENT = 3  # "Stroke.", "1. Acute stroke", "Dx: fall"
+
+
+def _stated_as_had(doc: AnalyzedText, tok: Token) -> bool:
+    """Whether the output states a finding as the patient's in so many words: a verb of having
+    or finding, or a present's word, just before it in its sentence ("she had a fall", "presents
+    with bleeding", "history of stroke"), or a statement of a few words that is the finding
+    ("Stroke.", "1. Acute stroke"). An instruction, a counselling note or a list of advice that
+    names it ("Report sore throat, mouth ulcers", "bleeding advice given") states nothing."""
+    tokens = doc.sentence_tokens(tok.sentence)
+    if not tokens:
+        return False
+    words = [t for t in tokens if not t.text[0].isdigit()]
+    if len(words) <= _SHORT_STATEMENT:
+        # not inside a parenthesis: "Consented (bleeding ~1:500)" gives the consent's risk
+        return "(" not in doc.text[tokens[0].start : tok.start]
+    at = next((k for k, t in enumerate(tokens) if t.start == tok.start), 0)
+    if any(t.text in _INSTRUCTING for t in tokens[:at]):
+        return False  # "advised to return with any fever": what to come back with
+    return any(t.text in _HAVING for t in tokens[max(0, at - _HAVING_REACH) : at])
+
+
+def _concepts_at(doc: AnalyzedText, tok: Token, kinds: tuple[str, ...]) -> set[tuple[str, str]]:
+    """(kind, concept) of each concept mention of a text (entities.v1's table) that holds
+    ``tok``."""
+    return {
+        (m.kind, m.concept)
+        for m in concept_mentions(doc.text, kinds)
+        if m.start <= tok.start < m.end
+    }
+
+
+@once_per_text
+def _stated_concepts(doc: AnalyzedText) -> frozenset[str]:
+    """The conditions a text names outside a possibility ("small cell lung cancer", not "to
+    check for metastasis"): named as had, denied or asked; each a concept of entities.v1's
+    table."""
+    found: set[str] = set()
+    for m in concept_mentions(doc.text, ("condition",)):
+        toks = doc.tokens_in(m.start, m.end)
+        if toks and toks[0].scope != HYPOTHETICAL:
+            found.add(m.concept)
+    return frozenset(found)
 
 
 @once_per_text
