@@ -1244,7 +1244,9 @@ class Analyzer:
                     or (unmarked and _opens_question(toks))
                     or _or_goes_on(sents, idxs, i, by_sentence)
                 )
-                answered = i == target and reply is not None
+                answered = reply is not None and (
+                    i == target or _followed_by_fragment(sents, idxs, i, target, by_sentence)
+                )
                 if not is_question:
                     # A turn that ends without "?" but draws a one-word "no" was a question too
                     # ("[doctor] blood in your stool . [patient] no ."): its words are denied,
@@ -2501,6 +2503,39 @@ def _or_goes_on(
     return _is_question(sents[before].text, len(by_sentence.get(sents[before].index, [])))
 
 
+_FRAGMENT_WORDS = 3  # a follow-up question this short only rewords the one before it
+
+
+def _followed_by_fragment(
+    sents: list[Sentence],
+    idxs: list[int],
+    i: int,
+    target: int,
+    by_sentence: dict[int, list[Token]],
+) -> bool:
+    """A question whose turn ends with a short follow-up that only rewords it ("Any fluid
+    leaking at all? Wet underwear?"): the answer to the turn answers it too. The follow-up is
+    the answered (last) question, directly after this one, a few words without a verb of
+    asking ("Did it hurt?" asks a question of its own)."""
+    if i == target or target not in idxs or idxs.index(target) != idxs.index(i) + 1:
+        return False
+    toks = by_sentence.get(sents[i].index, [])
+    follow = [t for t in by_sentence.get(sents[target].index, []) if t.text.isalpha()]
+    if not _is_question(sents[i].text, len(toks)) or not 0 < len(follow) <= _FRAGMENT_WORDS:
+        return False
+    if _OPENS_OPEN.match(_SPEAKER.sub("", sents[i].text)):
+        return False  # "How about siblings? Any problems?": a yes or no answers no open question
+    return follow[0].text not in _QUESTION_VERBS and follow[0].text not in _WH_WORDS
+
+
+_WH_WORDS = frozenset({"what", "when", "where", "which", "who", "why", "how", "or", "and"})
+_OPENS_OPEN = re.compile(
+    r"\s*(?:(?:and|so|okay|ok|now|well|alright|right)\W+)*"
+    r"(?:what|when|where|which|who|whose|why|how|tell\s+me)\b",
+    re.IGNORECASE,
+)
+
+
 def _is_question(text: str, n_tokens: int) -> bool:
     """A sentence that asks: ends with "?" and is not a statement with a tag ("okay?")."""
     text = text.rstrip()
@@ -3172,6 +3207,7 @@ def _late_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) ->
     never broken a bone actually no i'm gonna change that actually i did break my arm")."""
     for sent in doc.sentences:
         _corrected_in_sentence(doc, sent, by_sentence.get(sent.index, []))
+    _conceded_corrections(doc, by_sentence)
     if not _LATE_CORRECTION.may_match("\n".join(s.text for s in doc.sentences)):
         return  # no sentence holds a word every correction needs (most texts)
     for sent in doc.sentences:
@@ -3191,6 +3227,48 @@ def _late_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) ->
             for tok in by_sentence.get(earlier, []):
                 if tok.polarity == NEGATED and tok.stem in named and tok.speaker == toks[0].speaker:
                     tok.polarity = AFFIRMED
+
+
+# a speaker who owns to what another has just told ("Oh. Yes, sorry, I forgot that one.")
+_CONCEDES = re.compile(
+    r"^(?:(?:oh|ah|um+|erm|er|hmm|well)\b[\s,.!\u2026\-\u2013\u2014]*)*"
+    r"(?:yes|yeah|yep)\b[\s,.!\u2026\-\u2013\u2014]*"
+    r"(?:sorry|you'?re\s+right|that'?s\s+(?:right|true))\b",
+    re.IGNORECASE,
+)
+_NEGATING = re.compile(r"\b(?:no|not|never|none|nothing|nor|neither)\b|n't\b", re.IGNORECASE)
+
+
+def _conceded_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) -> None:
+    """A denial the speaker owns to be wrong when another speaker (a relative, not a
+    clinician) tells otherwise ("Any surgery? - No. - Wife: You had your gallbladder out. -
+    Oh. Yes, sorry."): the question the speaker last denied is answered yes. The other's
+    turn must state, not deny or ask ("Wife: He's never smoked. - Yes, that's right" agrees
+    with a no)."""
+    if "sorry" not in doc.text.lower() and "right" not in doc.text.lower():
+        return  # most texts concede nothing: the pattern is not run
+    turns = _turn_texts(doc)
+    for (_, other, said), (start, speaker, text) in pairwise(turns):
+        if speaker in _CLINICIANS or other in _CLINICIANS or other == speaker:
+            continue
+        if not _CONCEDES.match(text) or said.rstrip().endswith("?") or _NEGATING.search(said):
+            continue
+        _affirm_last_denied(doc, by_sentence, start, speaker)
+
+
+def _turn_texts(doc: AnalyzedText) -> list[tuple[int, str | None, str]]:
+    """The turns of a tagged dialogue: (index of the turn's first sentence, its speaker, its
+    text without the tag)."""
+    turns: list[tuple[int, str | None, str]] = []
+    for sent in doc.sentences:
+        tag = _SPEAKER.match(sent.text)
+        if tag is not None:
+            speaker = speaker_tag(doc.text, sent.span[0])
+            turns.append((sent.index, speaker, sent.text[tag.end() :].strip()))
+        elif turns:
+            start, speaker, text = turns[-1]
+            turns[-1] = (start, speaker, f"{text} {sent.text.strip()}")
+    return turns
 
 
 def _side_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) -> None:

@@ -1,0 +1,102 @@
+"""Session 18 (helper D2): an answer a dialogue settles later. A denial the speaker owns to be
+wrong when a relative tells otherwise ("Any X? - No. - Wife: you had X. - Oh. Yes, sorry."),
+and a turn that ends with a short follow-up rewording its question ("Any X at all? Y?"), are
+read as the answers they are; the output's denial of what the dialogue settles as present is
+caught."""
+
+from medfact.config import NO_MODEL
+from medfact.pipeline import cached_engine
+from medfact.testing import analysed
+
+
+def _risk(output: str, context: str) -> int:
+    engine = cached_engine(None, dict(NO_MODEL))
+    result = next(iter(engine.score_many([{"id": "t", "output": output, "context": context}])))
+    return result.risk_level
+
+
+def _polarity(context: str, word: str, output: str = "Seen today.") -> set[str]:
+    doc = analysed(output, context).context
+    assert doc is not None
+    return {t.polarity for t in doc.tokens if t.text == word}
+
+
+_OWNED = (
+    "Doctor: Have you had any chest pain lately?\n"
+    "Patient: No, nothing like that.\n"
+    "Doctor: And your breathing?\n"
+    "Patient: Fine.\n"
+    "Wife: You had chest pain walking the dog on Saturday, you sat on the wall.\n"
+    "Patient: Oh. Yes, sorry, I'd forgotten that one. It went after a few minutes.\n"
+)
+
+
+def test_a_denial_owned_to_be_wrong_is_a_yes() -> None:
+    assert _polarity(_OWNED, "chest") == {"affirmed"}
+
+
+def test_the_output_keeping_the_owned_denial_is_caught() -> None:
+    assert _risk("Denies chest pain. Breathing fine.", _OWNED) >= 3
+
+
+def test_the_output_with_the_settled_answer_is_left_alone() -> None:
+    assert _risk("Chest pain on Saturday walking the dog, lasting a few minutes.", _OWNED) <= 2
+
+
+_AGREES_WITH_A_NO = (
+    "Doctor: Have you had any chest pain lately?\n"
+    "Patient: No, nothing like that.\n"
+    "Wife: He hasn't had any chest pain, he's been very well.\n"
+    "Patient: Yes, that's right.\n"
+)
+
+
+def test_agreeing_with_a_relatives_denial_takes_nothing_back() -> None:
+    assert _polarity(_AGREES_WITH_A_NO, "chest") == {"negated"}
+    assert _risk("Denies chest pain.", _AGREES_WITH_A_NO) <= 2
+
+
+_AGREES_WITH_A_CLINICIAN = (
+    "Doctor: Have you had any chest pain lately?\n"
+    "Patient: No.\n"
+    "Doctor: So you walk the dog every day.\n"
+    "Patient: Yes, that's right.\n"
+)
+
+
+def test_agreeing_with_a_clinician_takes_nothing_back() -> None:
+    assert _polarity(_AGREES_WITH_A_CLINICIAN, "chest") == {"negated"}
+
+
+_FOLLOW_UP = (
+    "Nurse: Have you had any palpitations since the new tablets? Racing heart?\n"
+    "Patient: Um, yes, a couple of evenings.\n"
+)
+
+
+def test_a_short_follow_up_shares_the_answer() -> None:
+    assert _polarity(_FOLLOW_UP, "palpitations") == {"affirmed"}
+
+
+def test_the_output_denying_what_the_follow_up_answer_affirms_is_caught() -> None:
+    assert _risk("No palpitations on the new tablets.", _FOLLOW_UP) >= 3
+
+
+_OWN_QUESTION = (
+    "Nurse: Have you had any palpitations since the new tablets? Did you sleep?\n"
+    "Patient: Yes, fine.\n"
+)
+
+
+def test_a_follow_up_that_asks_its_own_question_answers_only_itself() -> None:
+    assert _polarity(_OWN_QUESTION, "palpitations") == {"asked"}
+
+
+_OPEN_THEN_FRAGMENT = (
+    "Doctor: How about your parents? Any heart trouble?\n"
+    "Patient: No, my father has diabetes though.\n"
+)
+
+
+def test_a_follow_up_after_an_open_question_leaves_the_open_one_unanswered() -> None:
+    assert _polarity(_OPEN_THEN_FRAGMENT, "parents") != {"negated"}
