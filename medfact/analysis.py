@@ -3195,9 +3195,19 @@ def _corrected_in_sentence(doc: AnalyzedText, sent: Sentence, toks: list[Token])
     named = {
         t.stem for t in toks if t.start >= m.start() and is_content(t) and t.polarity != NEGATED
     }
-    for tok in toks:
-        if tok.start < m.start() and tok.polarity == NEGATED and tok.stem in named:
-            tok.polarity = AFFIRMED
+    _take_back(
+        doc, [t for t in toks if t.start < m.start() and t.polarity == NEGATED and t.stem in named]
+    )
+
+
+def _take_back(doc: AnalyzedText, denied: list[Token]) -> None:
+    """Affirm ``denied``, words of a denial their speaker took back, and keep them in the
+    text's ``readings["taken_back"]`` (for a rule that reads an output keeping the denial)."""
+    kept = doc.readings.setdefault("taken_back", [])
+    assert isinstance(kept, list)
+    for tok in denied:
+        tok.polarity = AFFIRMED
+        kept.append(tok)
 
 
 def _late_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) -> None:
@@ -3224,9 +3234,16 @@ def _late_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) ->
             continue
         first = max(0, sent.index - _LATE_REACH)
         for earlier in range(first, sent.index):
-            for tok in by_sentence.get(earlier, []):
-                if tok.polarity == NEGATED and tok.stem in named and tok.speaker == toks[0].speaker:
-                    tok.polarity = AFFIRMED
+            _take_back(
+                doc,
+                [
+                    tok
+                    for tok in by_sentence.get(earlier, [])
+                    if tok.polarity == NEGATED
+                    and tok.stem in named
+                    and tok.speaker == toks[0].speaker
+                ],
+            )
 
 
 # a speaker who owns to what another has just told ("Oh. Yes, sorry, I forgot that one.")
@@ -3348,8 +3365,7 @@ def _affirm_last_denied(
             if t.polarity == NEGATED and t.speaker == speaker and is_content(t)
         ]
         if denied:
-            for tok in denied:
-                tok.polarity = AFFIRMED
+            _take_back(doc, denied)
             return
 
 

@@ -100,3 +100,40 @@ _OPEN_THEN_FRAGMENT = (
 
 def test_a_follow_up_after_an_open_question_leaves_the_open_one_unanswered() -> None:
     assert _polarity(_OPEN_THEN_FRAGMENT, "parents") != {"negated"}
+
+
+_ABROAD = (
+    "Doctor: Have you been abroad at all this year?\n"
+    "Patient: No, we stayed put.\n"
+    "Doctor: And the cough, how long?\n"
+    "Patient: A fortnight.\n"
+    "Husband: We went to Portugal in August, love, for the christening.\n"
+    "Patient: Oh. Yes, sorry, I'd forgotten that.\n"
+)
+
+
+def _rule_messages(output: str, context: str) -> list[str]:
+    engine = cached_engine(None, dict(NO_MODEL))
+    result = next(iter(engine.score_many([{"id": "t", "output": output, "context": context}])))
+    return [f.message for f in result.findings if f.rule == "takenback.v1"]
+
+
+def test_an_output_keeping_a_taken_back_denial_of_an_ordinary_word_is_caught() -> None:
+    assert _rule_messages("Cough for two weeks. Not abroad this year.", _ABROAD)
+    assert _risk("Cough for two weeks. Not abroad this year.", _ABROAD) >= 3
+
+
+def test_an_output_telling_the_correction_is_left_alone() -> None:
+    output = "Cough for two weeks. Abroad in August (Portugal); at first denied, not abroad."
+    assert _rule_messages(output, _ABROAD) == []
+
+
+def test_an_output_with_the_settled_answer_is_left_alone() -> None:
+    output = "Cough for two weeks. Abroad in Portugal in August."
+    assert _rule_messages(output, _ABROAD) == []
+    assert _risk(output, _ABROAD) <= 2
+
+
+def test_a_denial_never_taken_back_is_no_finding_of_this_rule() -> None:
+    context = "Doctor: Have you been abroad at all this year?\nPatient: No, we stayed put.\n"
+    assert _rule_messages("Not abroad this year.", context) == []

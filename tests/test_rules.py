@@ -31,6 +31,7 @@ RULES = [
     "omission.v1",
     "condition.v1",
     "exception.v1",
+    "takenback.v1",
 ]
 
 DIALOGUE = (

@@ -19,6 +19,7 @@ from medfact.verifiers import (  # noqa: F401 - imported to register
     qualifier,
     route,
     support,
+    takenback,
     temporal,
     values,
 )
