@@ -137,3 +137,26 @@ def test_an_output_with_the_settled_answer_is_left_alone() -> None:
 def test_a_denial_never_taken_back_is_no_finding_of_this_rule() -> None:
     context = "Doctor: Have you been abroad at all this year?\nPatient: No, we stayed put.\n"
     assert _rule_messages("Not abroad this year.", context) == []
+
+
+_DAY_TAKEN_BACK = (
+    "Doctor: And the methotrexate, which day do you take it?\n"
+    "Patient: on a thursday, ten milligrams. no wait, it's saturday, since I changed jobs\n"
+    "Doctor: okay, saturdays then. Any mouth ulcers?\n"
+    "Patient: no\n"
+)
+
+
+def test_an_output_naming_a_day_taken_back_is_caught() -> None:
+    assert _rule_messages("Methotrexate 10 mg weekly on Thursdays.", _DAY_TAKEN_BACK)
+
+
+def test_an_output_naming_the_settled_day_is_left_alone() -> None:
+    output = "Methotrexate 10 mg weekly on Saturdays. No mouth ulcers."
+    assert _rule_messages(output, _DAY_TAKEN_BACK) == []
+    assert _risk(output, _DAY_TAKEN_BACK) <= 2
+
+
+def test_a_day_named_again_elsewhere_is_no_day_taken_back() -> None:
+    context = _DAY_TAKEN_BACK + "Patient: I see the nurse on thursday for bloods.\n"
+    assert _rule_messages("Bloods with the nurse on Thursday.", context) == []

@@ -11,13 +11,17 @@ An output word denied whose stem is one the input took back, with no denial of i
 input, is a finding (risk 3, detail_misidentification, relation "contradicted", the taken-back
 word as ``context_span``), unless its sentence tells the correction itself ("initially denied",
 "first said no").
+
+A day a speaker takes back in the same breath for another ("on Thursday the half tablet - no
+wait, it's Saturday that's the half") is taken back too: an output that names the day taken
+back, which the input names nowhere else, is a finding of the same kind.
 """
 
 from __future__ import annotations
 
 import re
 
-from medfact.analysis import NEGATED, Token, is_content
+from medfact.analysis import NEGATED, Token, is_content, speaker_tag
 from medfact.document import CaseDoc
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
@@ -30,6 +34,54 @@ _TELLS_CORRECTION = re.compile(
     r"|later\s+(?:said|recalled|admitted|reported)|on\s+reflection|then\s+recalled)\b",
     re.IGNORECASE,
 )
+
+
+_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_INPUT_DAY = re.compile(r"\b(mon|tues|wednes|thurs|fri|satur|sun)days?\b", re.IGNORECASE)
+# an output's day, in full or in its usual short form ("Wed", "Thurs"; not "sat", "sun")
+_OUTPUT_DAY = re.compile(
+    r"\b(?:(mon|tues|wednes|thurs|fri|satur|sun)days?|(tues?|wed|thur?s?)\.?)\b", re.IGNORECASE
+)
+# a speaker who takes back what was just said and says it again otherwise
+_RETRACTS = re.compile(
+    r"\b(?:no,?\s+wait|no,?\s+sorry|sorry,?\s+i\s+mean|i\s+mean|no,?\s+hang\s+on)\b",
+    re.IGNORECASE,
+)
+
+
+def _day(stem: str) -> str:
+    """The day a full or short day stem names ("wednes", "wed" -> "wednesday")."""
+    low = stem.lower()
+    return next(d for d in _DAYS if d.startswith(low[:3]))
+
+
+def retracted_days(view: CaseDoc) -> dict[str, tuple[int, int]]:
+    """Days a speaker (not a clinician) takes back in the same sentence for another day, which
+    the input names nowhere else: day -> its span in the input."""
+    ctx = view.context
+    if ctx is None or not _RETRACTS.search(ctx.text):
+        return {}
+    taken: dict[str, tuple[int, int]] = {}
+    kept: set[str] = set()
+    for sent in ctx.sentences:
+        start, end = sent.span
+        back = _RETRACTS.search(ctx.text, start, end)
+        before = list(_INPUT_DAY.finditer(ctx.text, start, back.start() if back else end))
+        if back is None or speaker_tag(ctx.text, start) in _CLINICIANS:
+            kept.update(_day(m.group(1)) for m in before)
+            continue
+        after = {_day(m.group(1)) for m in _INPUT_DAY.finditer(ctx.text, back.end(), end)}
+        kept.update(after)
+        for m in before:
+            day = _day(m.group(1))
+            if after and day not in after:
+                taken.setdefault(day, m.span())
+            else:
+                kept.add(day)
+    return {day: span for day, span in taken.items() if day not in kept}
+
+
+_CLINICIANS = frozenset({None, "doctor", "nurse"})
 
 
 def taken_back(view: CaseDoc) -> dict[str, Token]:
@@ -55,11 +107,13 @@ class TakenBackRule(Rule):
         self.risk = risk
 
     def check(self, view: CaseDoc) -> list[Finding]:
-        back = taken_back(view)
         out = view.output
-        if not back or out is None:
+        if out is None:
             return []
-        findings: list[Finding] = []
+        findings = self._days(view)
+        back = taken_back(view)
+        if not back:
+            return findings
         seen: set[int] = set()
         for tok in out.tokens:
             said = back.get(tok.stem)
@@ -80,4 +134,30 @@ class TakenBackRule(Rule):
                     confidence=0.6,
                 )
             )
+        return findings
+
+    def _days(self, view: CaseDoc) -> list[Finding]:
+        """Findings for the output's days that the input's speaker took back for another."""
+        days = retracted_days(view)
+        out = view.output
+        if not days or out is None:
+            return []
+        findings: list[Finding] = []
+        for m in _OUTPUT_DAY.finditer(out.text):
+            day = _day(m.group(1) or m.group(2))
+            if day not in days:
+                continue
+            findings.append(
+                self.finding(
+                    view,
+                    ErrorCategory.DETAIL_MISIDENTIFICATION,
+                    self.risk,
+                    m.span(),
+                    f"'{m.group()}': the input's speaker took that day back for another",
+                    relation=CONTRADICTED,
+                    context_span=days[day],
+                    confidence=0.6,
+                )
+            )
+            del days[day]
         return findings
