@@ -32,6 +32,7 @@ RULES = [
     "condition.v1",
     "exception.v1",
     "takenback.v1",
+    "attributed.v1",
 ]
 
 DIALOGUE = (
