@@ -3253,24 +3253,71 @@ _CONCEDES = re.compile(
     r"(?:sorry|you'?re\s+right|that'?s\s+(?:right|true))\b",
     re.IGNORECASE,
 )
+# a speaker who agrees with what another has just said ("I suppose, yeah.", "That's true.")
+_AGREES = re.compile(
+    r"^(?:(?:oh|ah|um+|erm|er|hmm|well)\b[\s,.!\u2026\-\u2013\u2014]*)*"
+    r"(?:yes|yeah|yep|i\s+suppose|i\s+guess|suppose\s+so|guess\s+so|that'?s\s+(?:right|true)"
+    r"|true)\b",
+    re.IGNORECASE,
+)
+_CONCEDE_REACH = 20  # sentences back that an agreement may take a denial back
 _NEGATING = re.compile(r"\b(?:no|not|never|none|nothing|nor|neither)\b|n't\b", re.IGNORECASE)
 
 
 def _conceded_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) -> None:
     """A denial the speaker owns to be wrong when another speaker (a relative, not a
     clinician) tells otherwise ("Any surgery? - No. - Wife: You had your gallbladder out. -
-    Oh. Yes, sorry."): the question the speaker last denied is answered yes. The other's
+    Oh. Yes, sorry."): the question the speaker last denied is answered yes. A speaker who
+    agrees with anyone's statement naming what they denied takes that denial back. The other's
     turn must state, not deny or ask ("Wife: He's never smoked. - Yes, that's right" agrees
     with a no)."""
-    if "sorry" not in doc.text.lower() and "right" not in doc.text.lower():
-        return  # most texts concede nothing: the pattern is not run
     turns = _turn_texts(doc)
-    for (_, other, said), (start, speaker, text) in pairwise(turns):
-        if speaker in _CLINICIANS or other in _CLINICIANS or other == speaker:
+    for (said_at, other, said), (start, speaker, text) in pairwise(turns):
+        if speaker in _CLINICIANS or other == speaker:
             continue
-        if not _CONCEDES.match(text) or said.rstrip().endswith("?") or _NEGATING.search(said):
+        if said.rstrip().endswith("?") or _NEGATING.search(said):
             continue
-        _affirm_last_denied(doc, by_sentence, start, speaker)
+        if other not in _CLINICIANS and _CONCEDES.match(text):
+            _affirm_last_denied(doc, by_sentence, start, speaker)
+        elif _AGREES.match(text):
+            _take_back_named(doc, by_sentence, range(said_at, start), start, speaker)
+
+
+def _take_back_named(
+    doc: AnalyzedText,
+    by_sentence: dict[int, list[Token]],
+    told: range,
+    start: int,
+    speaker: str | None,
+) -> None:
+    """A denial the speaker agrees away when another names what was denied as present ("Any
+    falls? - No. ... - Doctor: So a fall on the stairs in May. - I suppose, yeah."): the
+    speaker's earlier denied words that the other's statement names again are affirmed."""
+    named = {
+        form
+        for i in told
+        for t in by_sentence.get(i, [])
+        if is_content(t) and t.polarity != NEGATED and t.text not in terms.ANATOMY
+        for form in _word_forms(t)
+    }
+    if not named:
+        return
+    for earlier in range(max(0, start - _CONCEDE_REACH), told.start):
+        _take_back(
+            doc,
+            [
+                t
+                for t in by_sentence.get(earlier, [])
+                if t.polarity == NEGATED and t.speaker == speaker and _word_forms(t) & named
+            ],
+        )
+
+
+def _word_forms(tok: Token) -> set[str]:
+    """A word's stem, and its plain stem in the singular ("blackouts" and "blackout" agree
+    where a synonym key folds only one of them)."""
+    singular = tok.text[:-1] if tok.text.endswith("s") and len(tok.text) > 3 else tok.text
+    return {tok.stem, stem(tok.text), stem(singular)}
 
 
 def _turn_texts(doc: AnalyzedText) -> list[tuple[int, str | None, str]]:

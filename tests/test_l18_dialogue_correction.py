@@ -160,3 +160,38 @@ def test_an_output_naming_the_settled_day_is_left_alone() -> None:
 def test_a_day_named_again_elsewhere_is_no_day_taken_back() -> None:
     context = _DAY_TAKEN_BACK + "Patient: I see the nurse on thursday for bloods.\n"
     assert _rule_messages("Bloods with the nurse on Thursday.", context) == []
+
+
+_AGREED_AWAY = (
+    "Doctor: Any blackouts on the new tablets?\n"
+    "Patient: No, none.\n"
+    "Doctor: And the ankle swelling?\n"
+    "Patient: Much better.\n"
+    "Doctor: What happened at the bus stop last week then?\n"
+    "Patient: Oh, I went a bit woozy and woke up on the bench, a lady was holding my hand.\n"
+    "Doctor: So that was a blackout.\n"
+    "Patient: I suppose, yeah. I didn't count it.\n"
+)
+
+
+def test_agreeing_that_the_denied_thing_happened_takes_the_denial_back() -> None:
+    assert _polarity(_AGREED_AWAY, "blackouts") == {"affirmed"}
+
+
+def test_the_output_keeping_a_denial_agreed_away_is_caught() -> None:
+    assert _risk("No blackouts on the new tablets. Ankle swelling better.", _AGREED_AWAY) >= 3
+
+
+def test_the_output_telling_the_agreed_answer_is_left_alone() -> None:
+    output = "One blackout at a bus stop last week, at first denied. Ankle swelling better."
+    assert _risk(output, _AGREED_AWAY) <= 2
+
+
+def test_agreeing_with_a_statement_that_names_nothing_denied_takes_nothing_back() -> None:
+    context = (
+        "Doctor: Any blackouts on the new tablets?\n"
+        "Patient: No, none.\n"
+        "Doctor: So you're sleeping better.\n"
+        "Patient: Yes, much.\n"
+    )
+    assert _polarity(context, "blackouts") == {"negated"}
