@@ -3253,11 +3253,11 @@ _CONCEDES = re.compile(
     r"(?:sorry|you'?re\s+right|that'?s\s+(?:right|true))\b",
     re.IGNORECASE,
 )
-# a speaker who agrees with what another has just said ("I suppose, yeah.", "That's true.")
+# a speaker who grudgingly grants what another has just said ("I suppose, yeah.", "I guess
+# so."): a plain "yeah" in a transcript agrees with everything and takes nothing back
 _AGREES = re.compile(
-    r"^(?:(?:oh|ah|um+|erm|er|hmm|well)\b[\s,.!\u2026\-\u2013\u2014]*)*"
-    r"(?:yes|yeah|yep|i\s+suppose|i\s+guess|suppose\s+so|guess\s+so|that'?s\s+(?:right|true)"
-    r"|true)\b",
+    r"^(?:(?:oh|ah|um+|erm|er|hmm|well|yes|yeah)\b[\s,.!\u2026\-\u2013\u2014]*)*"
+    r"(?:i\s+suppose|i\s+guess|suppose\s+so|guess\s+so)\b",
     re.IGNORECASE,
 )
 _CONCEDE_REACH = 20  # sentences back that an agreement may take a denial back
@@ -3268,9 +3268,9 @@ def _conceded_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]
     """A denial the speaker owns to be wrong when another speaker (a relative, not a
     clinician) tells otherwise ("Any surgery? - No. - Wife: You had your gallbladder out. -
     Oh. Yes, sorry."): the question the speaker last denied is answered yes. A speaker who
-    agrees with anyone's statement naming what they denied takes that denial back. The other's
-    turn must state, not deny or ask ("Wife: He's never smoked. - Yes, that's right" agrees
-    with a no)."""
+    grants anyone's statement naming what they denied ("I suppose") takes that denial back.
+    The other's turn must state, not deny or ask ("Wife: He's never smoked. - Yes, that's
+    right" agrees with a no)."""
     turns = _turn_texts(doc)
     for (said_at, other, said), (start, speaker, text) in pairwise(turns):
         if speaker in _CLINICIANS or other == speaker:
@@ -3290,7 +3290,7 @@ def _take_back_named(
     start: int,
     speaker: str | None,
 ) -> None:
-    """A denial the speaker agrees away when another names what was denied as present ("Any
+    """A denial the speaker grants away when another names what was denied as present ("Any
     falls? - No. ... - Doctor: So a fall on the stairs in May. - I suppose, yeah."): the
     speaker's earlier denied words that the other's statement names again are affirmed."""
     named = {
