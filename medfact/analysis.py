@@ -2516,7 +2516,7 @@ def _followed_by_fragment(
     """A question whose turn ends with a short follow-up that only rewords it ("Any fluid
     leaking at all? Wet underwear?"): the answer to the turn answers it too. The follow-up is
     the answered (last) question, directly after this one, a few words without a verb of
-    asking ("Did it hurt?" asks a question of its own)."""
+    asking or an "any" ("Did it hurt?", "Any cough?" ask questions of their own)."""
     if i == target or target not in idxs or idxs.index(target) != idxs.index(i) + 1:
         return False
     toks = by_sentence.get(sents[i].index, [])
@@ -2525,10 +2525,14 @@ def _followed_by_fragment(
         return False
     if _OPENS_OPEN.match(_SPEAKER.sub("", sents[i].text)):
         return False  # "How about siblings? Any problems?": a yes or no answers no open question
-    return follow[0].text not in _QUESTION_VERBS and follow[0].text not in _WH_WORDS
+    return follow[0].text not in _QUESTION_VERBS and follow[0].text not in _OWN_QUESTION
 
 
-_WH_WORDS = frozenset({"what", "when", "where", "which", "who", "why", "how", "or", "and"})
+# words that open a follow-up asking a question of its own ("Any cough?", "What colour?")
+_OWN_QUESTION = frozenset(
+    {"what", "when", "where", "which", "who", "why", "how", "or", "and"}
+    | {"any", "anything", "anyone", "some", "something", "ever"}
+)
 _OPENS_OPEN = re.compile(
     r"\s*(?:(?:and|so|okay|ok|now|well|alright|right)\W+)*"
     r"(?:what|when|where|which|who|whose|why|how|tell\s+me)\b",
@@ -3271,6 +3275,9 @@ def _conceded_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]
     grants anyone's statement naming what they denied ("I suppose") takes that denial back.
     The other's turn must state, not deny or ask ("Wife: He's never smoked. - Yes, that's
     right" agrees with a no)."""
+    low = doc.text.lower()
+    if not any(word in low for word in ("sorry", "right", "true", "suppose", "guess")):
+        return  # no turn concedes or grants: the turns are not read
     turns = _turn_texts(doc)
     for (said_at, other, said), (start, speaker, text) in pairwise(turns):
         if speaker in _CLINICIANS or other == speaker:

@@ -195,3 +195,8 @@ def test_agreeing_with_a_statement_that_names_nothing_denied_takes_nothing_back(
         "Patient: Yes, much.\n"
     )
     assert _polarity(context, "blackouts") == {"negated"}
+
+
+def test_a_follow_up_with_its_own_any_answers_only_itself() -> None:
+    context = "Nurse: Have you had any palpitations? Any dizziness?\nPatient: No.\n"
+    assert _polarity(context, "palpitations") == {"asked"}
