@@ -1256,7 +1256,9 @@ class Analyzer:
                     or (unmarked and _opens_question(toks))
                     or _or_goes_on(sents, idxs, i, by_sentence)
                 )
-                answered = i == target and reply is not None
+                answered = reply is not None and (
+                    i == target or _followed_by_fragment(sents, idxs, i, target, by_sentence)
+                )
                 if not is_question:
                     # A turn that ends without "?" but draws a one-word "no" was a question too
                     # ("[doctor] blood in your stool . [patient] no ."): its words are denied,
@@ -2637,6 +2639,43 @@ def _or_goes_on(
     return _is_question(sents[before].text, len(by_sentence.get(sents[before].index, [])))
 
 
+_FRAGMENT_WORDS = 3  # a follow-up question this short only rewords the one before it
+
+
+def _followed_by_fragment(
+    sents: list[Sentence],
+    idxs: list[int],
+    i: int,
+    target: int,
+    by_sentence: dict[int, list[Token]],
+) -> bool:
+    """A question whose turn ends with a short follow-up that only rewords it ("Any fluid
+    leaking at all? Wet underwear?"): the answer to the turn answers it too. The follow-up is
+    the answered (last) question, directly after this one, a few words without a verb of
+    asking or an "any" ("Did it hurt?", "Any cough?" ask questions of their own)."""
+    if i == target or target not in idxs or idxs.index(target) != idxs.index(i) + 1:
+        return False
+    toks = by_sentence.get(sents[i].index, [])
+    follow = [t for t in by_sentence.get(sents[target].index, []) if t.text.isalpha()]
+    if not _is_question(sents[i].text, len(toks)) or not 0 < len(follow) <= _FRAGMENT_WORDS:
+        return False
+    if _OPENS_OPEN.match(_SPEAKER.sub("", sents[i].text)):
+        return False  # "How about siblings? Any problems?": a yes or no answers no open question
+    return follow[0].text not in _QUESTION_VERBS and follow[0].text not in _OWN_QUESTION
+
+
+# words that open a follow-up asking a question of its own ("Any cough?", "What colour?")
+_OWN_QUESTION = frozenset(
+    {"what", "when", "where", "which", "who", "why", "how", "or", "and"}
+    | {"any", "anything", "anyone", "some", "something", "ever"}
+)
+_OPENS_OPEN = re.compile(
+    r"\s*(?:(?:and|so|okay|ok|now|well|alright|right)\W+)*"
+    r"(?:what|when|where|which|who|whose|why|how|tell\s+me)\b",
+    re.IGNORECASE,
+)
+
+
 def _is_question(text: str, n_tokens: int) -> bool:
     """A sentence that asks: ends with "?" and is not a statement with a tag ("okay?")."""
     text = text.rstrip()
@@ -3299,9 +3338,19 @@ def _corrected_in_sentence(doc: AnalyzedText, sent: Sentence, toks: list[Token])
     named = {
         t.stem for t in toks if t.start >= m.start() and is_content(t) and t.polarity != NEGATED
     }
-    for tok in toks:
-        if tok.start < m.start() and tok.polarity == NEGATED and tok.stem in named:
-            tok.polarity = AFFIRMED
+    _take_back(
+        doc, [t for t in toks if t.start < m.start() and t.polarity == NEGATED and t.stem in named]
+    )
+
+
+def _take_back(doc: AnalyzedText, denied: list[Token]) -> None:
+    """Affirm ``denied``, words of a denial their speaker took back, and keep them in the
+    text's ``readings["taken_back"]`` (for a rule that reads an output keeping the denial)."""
+    kept = doc.readings.setdefault("taken_back", [])
+    assert isinstance(kept, list)
+    for tok in denied:
+        tok.polarity = AFFIRMED
+        kept.append(tok)
 
 
 def _late_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) -> None:
@@ -3311,6 +3360,7 @@ def _late_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) ->
     never broken a bone actually no i'm gonna change that actually i did break my arm")."""
     for sent in doc.sentences:
         _corrected_in_sentence(doc, sent, by_sentence.get(sent.index, []))
+    _conceded_corrections(doc, by_sentence)
     if not _LATE_CORRECTION.may_match("\n".join(s.text for s in doc.sentences)):
         return  # no sentence holds a word every correction needs (most texts)
     for sent in doc.sentences:
@@ -3327,9 +3377,108 @@ def _late_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) ->
             continue
         first = max(0, sent.index - _LATE_REACH)
         for earlier in range(first, sent.index):
-            for tok in by_sentence.get(earlier, []):
-                if tok.polarity == NEGATED and tok.stem in named and tok.speaker == toks[0].speaker:
-                    tok.polarity = AFFIRMED
+            _take_back(
+                doc,
+                [
+                    tok
+                    for tok in by_sentence.get(earlier, [])
+                    if tok.polarity == NEGATED
+                    and tok.stem in named
+                    and tok.speaker == toks[0].speaker
+                ],
+            )
+
+
+# a speaker who owns to what another has just told ("Oh. Yes, sorry, I forgot that one.")
+_CONCEDES = re.compile(
+    r"^(?:(?:oh|ah|um+|erm|er|hmm|well)\b[\s,.!\u2026\-\u2013\u2014]*)*"
+    r"(?:yes|yeah|yep)\b[\s,.!\u2026\-\u2013\u2014]*"
+    r"(?:sorry|you'?re\s+right|that'?s\s+(?:right|true))\b",
+    re.IGNORECASE,
+)
+# a speaker who grudgingly grants what another has just said ("I suppose, yeah.", "I guess
+# so."): a plain "yeah" in a transcript agrees with everything and takes nothing back
+_AGREES = re.compile(
+    r"^(?:(?:oh|ah|um+|erm|er|hmm|well|yes|yeah)\b[\s,.!\u2026\-\u2013\u2014]*)*"
+    r"(?:i\s+suppose|i\s+guess|suppose\s+so|guess\s+so)\b",
+    re.IGNORECASE,
+)
+_CONCEDE_REACH = 20  # sentences back that an agreement may take a denial back
+_NEGATING = re.compile(r"\b(?:no|not|never|none|nothing|nor|neither)\b|n't\b", re.IGNORECASE)
+
+
+def _conceded_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) -> None:
+    """A denial the speaker owns to be wrong when another speaker (a relative, not a
+    clinician) tells otherwise ("Any surgery? - No. - Wife: You had your gallbladder out. -
+    Oh. Yes, sorry."): the question the speaker last denied is answered yes. A speaker who
+    grants anyone's statement naming what they denied ("I suppose") takes that denial back.
+    The other's turn must state, not deny or ask ("Wife: He's never smoked. - Yes, that's
+    right" agrees with a no)."""
+    low = doc.text.lower()
+    if not any(word in low for word in ("sorry", "right", "true", "suppose", "guess")):
+        return  # no turn concedes or grants: the turns are not read
+    turns = _turn_texts(doc)
+    for (said_at, other, said), (start, speaker, text) in pairwise(turns):
+        if speaker in _CLINICIANS or other == speaker:
+            continue
+        if said.rstrip().endswith("?") or _NEGATING.search(said):
+            continue
+        if other not in _CLINICIANS and _CONCEDES.match(text):
+            _affirm_last_denied(doc, by_sentence, start, speaker)
+        elif _AGREES.match(text):
+            _take_back_named(doc, by_sentence, range(said_at, start), start, speaker)
+
+
+def _take_back_named(
+    doc: AnalyzedText,
+    by_sentence: dict[int, list[Token]],
+    told: range,
+    start: int,
+    speaker: str | None,
+) -> None:
+    """A denial the speaker grants away when another names what was denied as present ("Any
+    falls? - No. ... - Doctor: So a fall on the stairs in May. - I suppose, yeah."): the
+    speaker's earlier denied words that the other's statement names again are affirmed."""
+    named = {
+        form
+        for i in told
+        for t in by_sentence.get(i, [])
+        if is_content(t) and t.polarity != NEGATED and t.text not in terms.ANATOMY
+        for form in _word_forms(t)
+    }
+    if not named:
+        return
+    for earlier in range(max(0, start - _CONCEDE_REACH), told.start):
+        _take_back(
+            doc,
+            [
+                t
+                for t in by_sentence.get(earlier, [])
+                if t.polarity == NEGATED and t.speaker == speaker and _word_forms(t) & named
+            ],
+        )
+
+
+def _word_forms(tok: Token) -> set[str]:
+    """A word's stem, and its plain stem in the singular ("blackouts" and "blackout" agree
+    where a synonym key folds only one of them)."""
+    singular = tok.text[:-1] if tok.text.endswith("s") and len(tok.text) > 3 else tok.text
+    return {tok.stem, stem(tok.text), stem(singular)}
+
+
+def _turn_texts(doc: AnalyzedText) -> list[tuple[int, str | None, str]]:
+    """The turns of a tagged dialogue: (index of the turn's first sentence, its speaker, its
+    text without the tag)."""
+    turns: list[tuple[int, str | None, str]] = []
+    for sent in doc.sentences:
+        tag = _SPEAKER.match(sent.text)
+        if tag is not None:
+            speaker = speaker_tag(doc.text, sent.span[0])
+            turns.append((sent.index, speaker, sent.text[tag.end() :].strip()))
+        elif turns:
+            start, speaker, text = turns[-1]
+            turns[-1] = (start, speaker, f"{text} {sent.text.strip()}")
+    return turns
 
 
 def _side_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) -> None:
@@ -3409,8 +3558,7 @@ def _affirm_last_denied(
             if t.polarity == NEGATED and t.speaker == speaker and is_content(t)
         ]
         if denied:
-            for tok in denied:
-                tok.polarity = AFFIRMED
+            _take_back(doc, denied)
             return
 
 

@@ -32,6 +32,8 @@ RULES = [
     "omission.v1",
     "condition.v1",
     "exception.v1",
+    "takenback.v1",
+    "attributed.v1",
 ]
 
 DIALOGUE = (

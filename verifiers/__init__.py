@@ -7,6 +7,7 @@ Tier 0 is rules: each module registers one versioned rule. Tier 1 is ``crossenco
 from medfact.lm import evaluator as _lm_evaluator  # noqa: F401 - registers lm_evaluator.v1
 from medfact.verifiers import (  # noqa: F401 - imported to register
     anatomy,
+    attributed,
     certainty,
     change,
     condition,
@@ -20,6 +21,7 @@ from medfact.verifiers import (  # noqa: F401 - imported to register
     qualifier,
     route,
     support,
+    takenback,
     temporal,
     values,
 )
