@@ -2515,7 +2515,7 @@ _ACTUALLY_SIDE = re.compile(
     r"\bactually\s*,?\s+(?:(?:it's|it\s+is|it\s+was)\s+)?(?:my|the|his|her|on\s+the)\s+$", re.I
 )
 # speakers whose words are no patient's account (None: no tag at all)
-_CLINICIANS = frozenset({None, "doctor", "nurse"})
+CLINICIAN_SPEAKERS = frozenset({None, "doctor", "nurse"})
 _SIDE_CORRECTION = fast_compile(r"\b(?:no,?\s+wait|wait|sorry|i mean|actually|no,\s+the)\b", re.I)
 _EVENT_VERBS = frozenset(
     {"vomited", "fainted", "collapsed", "fell", "bled", "coughed", "passed", "lost", "gained"}
@@ -3330,7 +3330,7 @@ def _corrected_in_sentence(doc: AnalyzedText, sent: Sentence, toks: list[Token])
     arm"): the denied words named again after the take-back are affirmed."""
     low = sent.text.lower()
     quick = "actually" in low or "change that" in low or "take that back" in low
-    if not quick or not toks or toks[0].speaker in _CLINICIANS:
+    if not quick or not toks or toks[0].speaker in CLINICIAN_SPEAKERS:
         return  # most sentences take nothing back: the pattern is not run
     m = _TAKEN_BACK.search(doc.text, sent.span[0], sent.span[1])
     if m is None:
@@ -3367,13 +3367,17 @@ def _late_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) ->
         if not _LATE_CORRECTION.search(sent.text):
             continue
         toks = by_sentence.get(sent.index, [])
-        if toks and toks[0].speaker not in _CLINICIANS and _BACK_TO_QUESTION.search(sent.text):
+        if (
+            toks
+            and toks[0].speaker not in CLINICIAN_SPEAKERS
+            and _BACK_TO_QUESTION.search(sent.text)
+        ):
             # "Oh, and sorry, going back to your question, it was pinkish yesterday": the
             # question the speaker last denied is answered yes
             _affirm_last_denied(doc, by_sentence, sent.index, toks[0].speaker)
             continue
         named = {t.stem for t in toks if is_content(t) and t.polarity != NEGATED}
-        if not named or not toks or toks[0].speaker in _CLINICIANS:
+        if not named or not toks or toks[0].speaker in CLINICIAN_SPEAKERS:
             continue
         first = max(0, sent.index - _LATE_REACH)
         for earlier in range(first, sent.index):
@@ -3419,11 +3423,11 @@ def _conceded_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]
         return  # no turn concedes or grants: the turns are not read
     turns = _turn_texts(doc)
     for (said_at, other, said), (start, speaker, text) in pairwise(turns):
-        if speaker in _CLINICIANS or other == speaker:
+        if speaker in CLINICIAN_SPEAKERS or other == speaker:
             continue
         if said.rstrip().endswith("?") or _NEGATING.search(said):
             continue
-        if other not in _CLINICIANS and _CONCEDES.match(text):
+        if other not in CLINICIAN_SPEAKERS and _CONCEDES.match(text):
             _affirm_last_denied(doc, by_sentence, start, speaker)
         elif _AGREES.match(text):
             _take_back_named(doc, by_sentence, range(said_at, start), start, speaker)
@@ -3487,7 +3491,7 @@ def _side_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) ->
     wrong: set[tuple[int, str, str]] = set()  # (sentence, part, side said before it)
     for m in doc.sides:
         toks = by_sentence.get(m.sentence, [])
-        if m.side not in ("left", "right") or not toks or toks[0].speaker in _CLINICIANS:
+        if m.side not in ("left", "right") or not toks or toks[0].speaker in CLINICIAN_SPEAKERS:
             continue
         if _ACTUALLY_SIDE.search(doc.text, max(0, m.start - 30), m.start):
             wrong.add((m.sentence, m.anatomy, "right" if m.side == "left" else "left"))

@@ -27,6 +27,7 @@ def test_every_data_key_is_a_terms_name_with_the_same_content():
         "change.toml",
         "drug_classes.toml",  # the drug class table, read by medfact.lexicon.drugs
         "entities.toml",  # entities.v1's concept tables, read by medfact.verifiers.entities
+        "exceptions.toml",  # exception.v1's topic groups, read by medfact.verifiers.exception
         "lab_ranges.toml",  # abnormal-value limits, read by medfact.verifiers.omission
         "lay_terms.toml",  # lay names of drugs and classes, read by medfact.lexicon.lay
         "negation.toml",
@@ -53,6 +54,7 @@ def test_every_data_key_is_a_terms_name_with_the_same_content():
         "outcomes.toml",
         "procedure_actions.toml",
         "opposites.toml",
+        "exceptions.toml",
     )
     for name in (n for n in DATA_FILES if n not in own):
         for key, raw in tables.read_tables(name).items():

@@ -23,13 +23,12 @@ A question that asks with an exception ("any pain anywhere except your legs?") e
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
 
 from medfact.analysis import AnalyzedText, Token, is_content, speaker_tag
 from medfact.document import CaseDoc
+from medfact.lexicon.tables import read_tables
 from medfact.registry import verifiers
 from medfact.segment import speaker_tag_length
 from medfact.taxonomy import ErrorCategory
@@ -91,10 +90,9 @@ class Excepted:
 
 @cache
 def _topic_groups() -> dict[str, str]:
-    """Stem -> group name of the words read as one topic (medfact/data/exceptions.toml)."""
-    text = files("medfact").joinpath("data/exceptions.toml").read_text(encoding="utf-8")
+    """Stem -> group name of the words read as one topic (medfact/lexicon/data/exceptions.toml)."""
     groups: dict[str, str] = {}
-    for group in tomllib.loads(text).get("group", []):
+    for group in read_tables("exceptions.toml").get("group", []):
         for stem in group["stems"]:
             groups[stem] = group["name"]
     return groups

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from medfact.analysis import NEGATED, Token, is_content, speaker_tag
+from medfact.analysis import CLINICIAN_SPEAKERS, NEGATED, Token, is_content, speaker_tag
 from medfact.document import CaseDoc
 from medfact.registry import verifiers
 from medfact.taxonomy import ErrorCategory
@@ -67,7 +67,7 @@ def retracted_days(view: CaseDoc) -> dict[str, tuple[int, int]]:
         start, end = sent.span
         back = _RETRACTS.search(ctx.text, start, end)
         before = list(_INPUT_DAY.finditer(ctx.text, start, back.start() if back else end))
-        if back is None or speaker_tag(ctx.text, start) in _CLINICIANS:
+        if back is None or speaker_tag(ctx.text, start) in CLINICIAN_SPEAKERS:
             kept.update(_day(m.group(1)) for m in before)
             continue
         after = {_day(m.group(1)) for m in _INPUT_DAY.finditer(ctx.text, back.end(), end)}
@@ -79,9 +79,6 @@ def retracted_days(view: CaseDoc) -> dict[str, tuple[int, int]]:
             else:
                 kept.add(day)
     return {day: span for day, span in taken.items() if day not in kept}
-
-
-_CLINICIANS = frozenset({None, "doctor", "nurse"})
 
 
 def taken_back(view: CaseDoc) -> dict[str, Token]:
