@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from medfact.analysis import AFFIRMED, HYPOTHETICAL, NEGATED, AnalyzedText, Token, is_content
 from medfact.document import CaseDoc
@@ -121,6 +122,7 @@ def _word(doc: AnalyzedText, tok: Token) -> str:
     return tok.text
 
 
+@lru_cache(maxsize=16384)
 def _is_state(word: str) -> bool:
     """A word that gives a finding a state: a listed state or place word, or a participle or
     adjective of a state ("perforated", "gangrenous", "palpable"), with or without a prefix
