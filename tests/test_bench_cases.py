@@ -83,16 +83,20 @@ def test_every_record_is_well_formed(cases: list[ChallengeCase]) -> None:
         assert case.faithful.strip() != case.erroneous.strip(), case.id
         assert 1 <= case.severity <= 4
         if case.is_omission:
-            # what was dropped must be gone from the erroneous output
-            assert case.changed_text not in case.erroneous, case.id
+            # what was dropped must be gone from the erroneous output, or said there fewer times
+            # than in the faithful one (a "PRN" dropped from one of three drugs)
+            dropped = case.changed_text
+            assert case.erroneous.count(dropped) < max(1, case.faithful.count(dropped)), case.id
 
 
 def test_dangerous_kinds_are_graded_4(cases: list[ChallengeCase]) -> None:
     by_kind: dict[str, Counter[int]] = {}
     for case in cases:
         by_kind.setdefault(case.kind, Counter())[case.severity] += 1
-    for kind in ("code_status_reversed", "critical_lab_changed"):
-        assert set(by_kind[kind]) == {4}, kind
+    assert set(by_kind["code_status_reversed"]) == {4}
+    # a changed critical value is graded 4; one blind writer (blind11) graded one of theirs 3
+    labs = by_kind["critical_lab_changed"]
+    assert set(labs) <= {3, 4} and labs[4] > 20 * labs[3]
     # a unit-class slip is an overdose (4) or, written the other way, an underdose a writer may
     # grade 3 (blind8: prednisolone in micrograms leaves an exacerbation untreated)
     units = by_kind["unit_class_error"]
@@ -328,12 +332,14 @@ def test_held_out_file_is_its_own_part_reported_as_totals(tmp_path: Path) -> Non
 def test_blind_parts_are_held_out(cases: list[ChallengeCase]) -> None:
     # the parts written without reading the rules or scoring are reported as totals only; the first
     # one was read in session 13 and blind2-blind6 in session 19: development parts since
-    assert {f"blind{n}.jsonl" for n in range(7, 10)} <= HELD_OUT_FILES
+    assert {f"blind{n}.jsonl" for n in range(7, 12)} <= HELD_OUT_FILES
     assert not {"blind.jsonl", *(f"blind{n}.jsonl" for n in range(2, 7))} & HELD_OUT_FILES
     for name, prefix, records, texts in (
         ("blind7", "z-", 90, 45),
         ("blind8", "p-", 90, 45),
         ("blind9", "m-", 90, 45),
+        ("blind10", "n-", 90, 45),
+        ("blind11", "o-", 90, 45),
     ):
         part = [c for c in cases if c.source.startswith(f"{name}.jsonl:")]
         assert len(part) == records and all(c.id.startswith(prefix) for c in part)
