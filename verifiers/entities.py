@@ -745,6 +745,19 @@ _TEST_PENDING = re.compile(
     re.IGNORECASE,
 )
 _TOPIC_REACH = 120  # characters back a bare "the test" looks for the pregnancy it tests
+# a result required before something is done, not one given: "you need to be on contraception
+# and have a negative pregnancy test", "it must be negative before we start"
+_REQUIRED = re.compile(
+    r"\b(?:need(?:s|ed)?|must|require[sd]?|requirement|have\s+to|has\s+to)\b[^.;\n?]{0,60}$",
+    re.IGNORECASE,
+)
+
+
+def _result_given(text: str, start: int) -> bool:
+    """Whether the test result word at ``start`` is a result given: not one a plan waits for
+    ("once we know the test is negative") or requires ("need a negative pregnancy test")."""
+    lo = max(0, start - 80)
+    return not _AWAITED.search(text, lo, start) and not _REQUIRED.search(text, lo, start)
 
 
 def pregnancy_results(text: str) -> list[tuple[int, int, bool]]:
@@ -758,6 +771,8 @@ def pregnancy_results(text: str) -> list[tuple[int, int, bool]]:
         ):
             continue
         key = next(k for k in ("after", "sign", "before") if m.group(k))
+        if not _result_given(text, m.start(key)):
+            continue
         word = m.group(key).lower()
         found.append((m.start(key), m.end(key), word in ("positive", "+")))
     for m in _DONE_ONE.finditer(text):
@@ -946,6 +961,13 @@ _ORDER_ABSENT = re.compile(
     re.IGNORECASE,
 )
 _NO_ORDER = re.compile(r"\b(?:no|not)\s+(?:an?\s+)?$", re.IGNORECASE)
+# CPR or intubation declined by the patient or ruled out by the team, in the words before it:
+# "declines CPR", "no intubation", "we won't do CPR", "we will not attempt resuscitation"
+_DECLINED_BEFORE = re.compile(
+    r"\b(?:declines?|refuses?|does not want|doesn't want|no|won't|will not|wouldn't|would not|"
+    r"(?:are|is|am) not going to)\b[\w\s]*$",
+    re.IGNORECASE,
+)
 
 
 @once_per_text
@@ -975,11 +997,7 @@ def code_status(doc: AnalyzedText) -> CodeStatus:
             if any(s <= m.start() < e for s, e in dnr + dni + full):
                 continue  # "wants full resuscitation": the order already read
             before = text[max(0, m.start() - 25) : m.start()]
-            if re.search(
-                r"\b(?:declines?|refuses?|does not want|doesn't want|no)\b[\w\s]*$",
-                before,
-                re.I,
-            ) or (
+            if _DECLINED_BEFORE.search(before) or (
                 polarity_at(doc, m.start(), m.end()) == NEGATED
                 and not _POSSIBLE.search(before)  # "he could be on a ventilator for long"
             ):
@@ -2335,7 +2353,9 @@ class EntitiesRule(Rule):
                 and not _STOPPED_BEFORE.search(out.text, max(0, d.start - 16), d.start)
                 and not _NOT_BEFORE_DRUG.search(out.text, max(0, d.start - 12), d.start)
             ):
-                advised = _ADVISES.search(out.text, sent.span[0], d.start)
+                advised = _ADVISES.search(
+                    out.text, _clause_start(out.text, sent.span[0], d), d.start
+                )
                 if advised is None and d.canonical not in dosed:
                     advised = _DOSE_GIVEN.match(out.text, d.end)  # "Trimethoprim 100 mg BD"
             hit = tolerated or mild or advised
@@ -2493,6 +2513,13 @@ _PRONOUN = re.compile(  # "avoid it", "stay away from all of those"; not "avoid 
     r"(?=\s*(?:[.,;!?]|$|too\b|as well\b|either\b|because\b|since\b|now\b))",
     re.IGNORECASE,
 )
+
+
+def _clause_start(text: str, lo: int, drug: Any) -> int:
+    """Where the clause of ``drug`` opens in the sentence starting at ``lo``: after the last
+    semicolon before it, so that advice to start one drug ("Started sertraline 3/52 ago; also on
+    indapamide") is not read as advice about the next."""
+    return max(lo, text.rfind(";", lo, drug.start) + 1)
 
 
 _PLAYED_DOWN = re.compile(r"\b(?:mild|minor|slight|small|faint)\s+(?:skin\s+)?$", re.I)
@@ -2703,6 +2730,10 @@ def reacted_drugs(doc: AnalyzedText) -> dict[str, tuple[Any, tuple[int, int]]]:
             continue  # "if you're still vomiting, go to A&E": advice, not a reaction
         if _REACTION_DENIED.search(doc.text, max(0, m.start() - 24), m.start()):
             continue  # "it makes him sick, but it's not a rash": a reaction denied
+        if m.group().lower() == "asthma" and _HAS_CONDITION.search(
+            doc.text, max(0, m.start() - 24), m.start()
+        ):
+            continue  # "I've got asthma - is that okay?": the patient's condition, no reaction
         if m.group().lower() == "rash" and _KNOWN_RASH.search(
             doc.text, max(0, m.start() - 30), m.start()
         ):
@@ -2753,6 +2784,13 @@ _AIRWAY_DRUGS = frozenset(
     | {"aminophylline", "methylprednisolone", "hydrocortisone", "dexamethasone"}
 )
 _AIRWAY_WORDS = re.compile(r"wheez|asthma|bronchospasm|(?:trouble|difficulty) breath", re.I)
+
+
+# asthma named as the patient's condition: "I've got asthma", "known asthma", "history of asthma"
+_HAS_CONDITION = re.compile(
+    r"\b(?:got|have|has|known|diagnosed\s+with|history\s+of|hx\s+of|PMH:?)\s+(?:\w+\s+)?$",
+    re.IGNORECASE,
+)
 
 
 # a rash already known ("this kind of rash", "the rash", "your rash"): not a new reaction

@@ -309,7 +309,7 @@ def _activities(doc: AnalyzedText, m: re.Match[str], end: int) -> set[str]:
     ban = _FORBID.search(doc.text, m.end(), end)  # "Continue current regimen with no changes"
     after = [t for t in doc.tokens_in(m.end(), ban.start() if ban else end) if is_content(t)]
     found = {_activity(t.stem) for t in after[:_ACTIVITY_WORDS] if t.stem not in _WHEN}
-    verb = concept_key_of(m.group("verb"))
+    verb = concept_key_of(m.group("verb").lower())
     if verb in _DOING:
         found.add(_activity(verb))
     return found
@@ -333,7 +333,7 @@ def permission_withheld(
         verb = "tolerated"
         wanted = {_activity(t.stem) for t in doc.tokens_in(m.start(), m.end("verb"))}
     elif m is not None:
-        verb = concept_key_of(m.group("verb"))
+        verb = concept_key_of(m.group("verb").lower())
         if _FORBID.match(doc.text, m.end() + 1):
             return None  # "keep avoiding penicillins", "continue off work": the ban kept
         wanted = _activities(doc, m, hi)
