@@ -31,6 +31,7 @@ from medfact.analysis import (
 )
 from medfact.document import CaseDoc
 from medfact.errors import ConfigError
+from medfact.lab_criteria import haemoglobin_low, urine_infection_shown
 from medfact.lexicon.abbreviations import ABBREVIATION, abbreviated_in, spelled_out
 from medfact.lexicon.actions import acted_on, action_kind, told
 from medfact.lexicon.drugs import class_named, class_of_drug, default_lexicon
@@ -171,6 +172,14 @@ _NOT_BEFORE = {
         {"strength", "rotation", "rom", "ir", "positive", "negative", "status", "pr", "her2"}
     ),
 }
+# A condition named as what a test looks for ("dementia screen bloods", "sepsis screen", "anaemia
+# work-up", "cancer screening"): the test, not the diagnosis, unless a positive result follows in
+# its clause ("HIV screen positive").
+_TESTED_FOR = re.compile(
+    r"[ \t]*-?[ \t]*(?:screen(?:s|ing|ed)?|work[ \t-]?up)\b"
+    r"(?![^.;\n]{0,40}\b(?:positive|pos|\+ve|reactive|detected|confirmed)\b)",
+    re.IGNORECASE,
+)
 # Abbreviations that mean something else after these words: "SpO2 91% RA" and "on RA" are room
 # air, not rheumatoid arthritis.
 _NOT_AFTER = {
@@ -196,6 +205,7 @@ class _Entry:
     kind: str
     concept: str
     exact: tuple[str, ...] | None  # the words as they must be written, for abbreviations
+    joins: tuple[str, ...] = ()  # an abbreviation's marks between its words ("&" of "D&C")
 
 
 # British spellings read as American ones ("haemodialysis", "oedema", "anaemia", "paediatric").
@@ -220,6 +230,21 @@ _BRITISH = (
 
 
 _NUMBERED = re.compile(r"(?<![\w-])\d-")  # a numbered chemical name: "5-fluorouracil"
+# a specialty or its specialist, whose name may close a compound ("gynae-oncology", "neuro-
+# oncologist", "uro-gynaecology"): the part before the hyphen narrows the field, never denies it
+_SPECIALTY = re.compile(r"olog(?:y|ist|ists|ical)$")
+
+
+_JOIN = re.compile(r"[^A-Za-z0-9]+")
+
+
+def _joins(alias: str) -> tuple[str, ...]:
+    """The marks between an abbreviation's words where one is not a space or hyphen ("&" of
+    "D&C", "I&D"): the abbreviation is read only with those marks, since another mark makes
+    another abbreviation ("D/C": discharge or discontinue, ISMP's list of error-prone
+    abbreviations); () where every mark is a space or hyphen ("AV block")."""
+    marks = tuple(" " if set(j) <= {" ", "-"} else j.strip() for j in _JOIN.findall(alias))
+    return marks if any(j != " " for j in marks) else ()
 
 
 def _fold(word: str) -> str:
@@ -234,10 +259,15 @@ def _fold(word: str) -> str:
 _DETERMINERS = frozenset({"the", "a", "an", "his", "her", "my", "your", "their", "our", "its"})
 
 
+# lay words of one meaning read as one in lay phrases: the UK's "wee" is the "pee" of the NHS
+# patient pages ("a burning sensation when peeing"), so "burning when I wee" is a sign of a UTI
+_LAY_FOLD = {"wee": "pee", "weeing": "peeing", "wees": "pees"}
+
+
 def _fold_determiner(word: str) -> str:
-    """``_fold``, with every determiner read as "the"."""
+    """``_fold``, with every determiner read as "the" and lay synonyms as one (``_LAY_FOLD``)."""
     low = _fold(word)
-    return "the" if low in _DETERMINERS else low
+    return "the" if low in _DETERMINERS else _LAY_FOLD.get(low, low)
 
 
 def _singular(word: str, cut: int) -> str:
@@ -270,7 +300,8 @@ class AliasIndex:
             for alias in aliases:
                 words = tuple(_WORD.findall(alias))
                 exact = _exact(alias) and (not loose or alias.lower() in _WORDLIKE)
-                entry = _Entry(kind, concept, words if exact else None)
+                joins = _joins(alias) if exact else ()
+                entry = _Entry(kind, concept, words if exact else None, joins)
                 self.keys.setdefault(tuple(self.fold(w) for w in words), []).append(entry)
         # only where a longer key starts is a longer match worth trying, up to the longest key
         # that starts there
@@ -333,17 +364,26 @@ class AliasIndex:
                 hits = self._lookup(words, lowers, i, n)
                 if kinds is not None:
                     hits = [e for e in hits if e.kind in kinds]
+                if n > 1 and any(e.joins for e in hits):
+                    joins = _joins(text[spans[i][1] : spans[i + n - 1][2]])
+                    hits = [e for e in hits if not e.joins or e.joins == joins]
                 if not hits:
                     continue
                 start, end = spans[i][1], spans[i + n - 1][2]
                 if (
-                    text[start - 1 : start] in ("/", "-") and not _NUMBERED.match(text, start - 2)
+                    text[start - 1 : start] in ("/", "-")
+                    and not _NUMBERED.match(text, start - 2)
+                    and not _SPECIALTY.search(lowers[i + n - 1])
                 ) or text[end : end + 1] == "/":
                     continue  # part of shorthand ("c/s") or of a longer hyphenated word
                 if text[end : end + 1] == "-" and text[end + 1 : end + 2].isalnum():
                     continue  # "MRI-guided"; not a word cut off in a transcript ("an mri- ")
                 if text[end : end + 1] == "+":  # "ER+": a receptor or marker result, no place
                     hits = [e for e in hits if e.kind != "setting"]
+                    if not hits:
+                        continue
+                if any(e.kind == "condition" for e in hits) and _TESTED_FOR.match(text, end):
+                    hits = [e for e in hits if e.kind != "condition"]  # "dementia screen"
                     if not hits:
                         continue
                 after = _NOT_BEFORE.get(tuple(lowers[i : i + n]))
@@ -1337,6 +1377,10 @@ def input_concepts(
     found = set(_loose_concepts(doc.text)) | _turned_concepts(doc.text)
     if _creatinine_risen(doc.text):
         found.add(("condition", "acute kidney injury"))
+    if haemoglobin_low(doc.text):
+        found.add(("condition", "anemia"))
+    if urine_infection_shown(doc.text):
+        found.add(("condition", "urinary tract infection"))
     family: set[tuple[str, str]] = set()
     support, signs = _support_mentions(doc.text)
     for m in (*support, *signs):
@@ -1573,11 +1617,27 @@ _PAIN_BEFORE = re.compile(
 )
 
 
+# a pain history's heading (SOCRATES: site, onset, character, radiation, ...): "Radiation: L leg
+# to posterior knee", "Radiation - none"; not a course of radiotherapy given in grays
+_RADIATION_HEADING = re.compile(
+    r"[ \t]*[:\-][ \t]*(?:none\b|nil\b|no\b|(?![^\n]*\b(?:Gy|grays?|fractions?)\b)"
+    r"[^.;\n]{0,40}?\b(?:to|into|down|up|towards?)\b)",
+    re.IGNORECASE,
+)
+_PAIN_WORD = re.compile(r"\b(?:pain|pains|ache|aching|discomfort|sciatica|colic)\b", re.I)
+_HEADING_REACH = 200  # characters back a "Radiation:" heading looks for the pain it describes
+
+
 def _pain_spreads(text: str, m: Mention) -> bool:
-    """Whether a note's "radiation" is a pain's spread: "of the pain" after it, or a word of
-    pain before it and a direction after it."""
+    """Whether a note's "radiation" is a pain's spread: "of the pain" after it, a word of pain
+    before it and a direction after it, or a heading of a pain's history ("Radiation: L leg to
+    knee") after a pain is named."""
     if not m.surface.lower().startswith("radiat"):
         return False
+    if _RADIATION_HEADING.match(text, m.end) and _PAIN_WORD.search(
+        text, max(0, m.start - _HEADING_REACH), m.start
+    ):
+        return True
     after = _SPREAD_OF_PAIN.match(text, m.end)
     if after is None:
         return False
