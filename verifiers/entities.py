@@ -114,7 +114,19 @@ def _load() -> tuple[dict[str, dict[str, tuple[str, ...]]], _Words, _Words, _Wor
 # BROADER: findings or classes of which the concept is a more specific diagnosis, a clinician's
 # judgement that an output may name but that a reader should confirm ("heart rhythm disorder" for
 # atrial fibrillation).
+def _with_class_names(support: _Words, classes: dict[str, tuple[str, ...]]) -> _Words:
+    """``support`` where a support word that names a class of ``classes`` ("insulin") stands
+    for every name of that class too ("glargine", "aspart", "Lantus"): an input that names the
+    member names the class its support word means."""
+    out: _Words = {}
+    for key, words in support.items():
+        extra = [n for w in words if w.lower() in classes for n in classes[w.lower()]]
+        out[key] = tuple(dict.fromkeys((*words, *extra)))
+    return out
+
+
 _NAMES, SUPPORT_ONLY, SIGNS, LAY, BROADER = _load()
+SUPPORT_ONLY = _with_class_names(SUPPORT_ONLY, _NAMES["high_alert"])
 CONDITIONS: dict[str, tuple[str, ...]] = _NAMES["condition"]
 PROCEDURES: dict[str, tuple[str, ...]] = _NAMES["procedure"]
 SETTINGS: dict[str, tuple[str, ...]] = _NAMES["setting"]
@@ -796,7 +808,7 @@ _REQUIRED = re.compile(
 def _result_given(text: str, start: int) -> bool:
     """Whether the test result word at ``start`` is a result given: not one a plan waits for
     ("once we know the test is negative") or requires ("need a negative pregnancy test")."""
-    lo = max(0, start - 80)
+    lo = max(0, start - 80, text.rfind("(", 0, start) + 1)  # "pending review (positive hCG)"
     return not _AWAITED.search(text, lo, start) and not _REQUIRED.search(text, lo, start)
 
 
@@ -2020,6 +2032,8 @@ class EntitiesRule(Rule):
         if any(
             polarity_at(ctx, m.start(), m.end()) != NEGATED
             or _TROUBLE_WITH.search(ctx.text, max(0, m.start() - 40), m.start())
+            # "you need a negative pregnancy test first": a requirement, no pregnancy denied
+            or not _result_given(ctx.text, m.start())
             for m in in_ctx
         ):
             return []  # "any complications with your pregnancy? - No": the trouble is denied

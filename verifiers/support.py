@@ -490,6 +490,7 @@ class SupportRule(Rule):
             span[0] <= d.start < span[1]
             and d.canonical not in names
             and not named_otherwise(d.surface.lower(), low)  # "tetanus vaccine" for "shot"
+            and not named_otherwise(d.canonical.lower(), low)  # "antiemetic": "anti-sickness"
             for d in view.output.drugs
         )
 
