@@ -167,3 +167,10 @@ def test_a_cause_is_read_up_to_a_joined_clause() -> None:
 def test_an_antiemetic_the_input_names_in_lay_words() -> None:
     context = "Anaesthetist: You were sick last time, so I'll give you anti-sickness medicine."
     assert not _found("Plan: intra-op antiemetic prophylaxis.", context, "unsupported.v1")
+
+
+def test_a_stent_told_where_the_heart_is_the_topic_supports_coronary_disease() -> None:
+    context = "Nurse: Any trouble with your heart?\nPatient: They put a stent in back in 2020."
+    assert not _found("PMH: IHD - PCI 2020.", context, "entities.v1")
+    kidney = "Nurse: Any trouble with your kidneys?\nPatient: They put a stent in back in 2020."
+    assert _found("PMH: IHD - PCI 2020.", kidney, "entities.v1")

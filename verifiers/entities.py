@@ -49,7 +49,7 @@ from medfact.verifiers.base import CONTRADICTED, Rule
 # matched): each concept's names, and the words that support it in the input without naming it.
 _TABLE = "entities.toml"
 _KINDS = ("condition", "procedure", "setting", "high_alert")
-_FIELDS = frozenset({"names", "support", "signs", "lay", "broader"})
+_FIELDS = frozenset({"names", "support", "signs", "lay", "broader", "near", "topic"})
 
 
 def _phrases(where: str, value: Any) -> tuple[str, ...]:
@@ -89,7 +89,7 @@ def _load() -> tuple[dict[str, dict[str, tuple[str, ...]]], _Words, _Words, _Wor
             if not isinstance(entry, dict) or "names" not in entry or set(entry) - _FIELDS:
                 raise ConfigError(
                     f"lexicon table data/{_TABLE}, {where}: must have 'names' and may have "
-                    "'support', 'signs', 'lay' and 'broader'; received "
+                    "'support', 'signs', 'lay', 'broader', 'near' and 'topic'; received "
                     f"{sorted(entry) if isinstance(entry, dict) else entry!r}"
                 )
             names[kind][concept] = _phrases(f"{where} names", entry["names"])
@@ -125,7 +125,30 @@ def _with_class_names(support: _Words, classes: dict[str, tuple[str, ...]]) -> _
     return out
 
 
+_TOPIC_REACH = 150  # characters either side of a "near" word where its topic may be named
+
+
+def _near_rows() -> list[tuple[str, str, tuple[str, ...], re.Pattern[str]]]:
+    """(kind, concept, near words, topic pattern) of each concept with ``near`` and ``topic``:
+    words that support it only where the input names its topic close by ("stent" near
+    "heart": "Any heart problems? - I had a stent put in")."""
+    rows = []
+    for kind in _KINDS:
+        for concept, entry in read_tables(_TABLE).get(kind, {}).items():
+            if "near" not in entry:
+                continue
+            where = f"[{kind}.{concept!r}]"
+            if "topic" not in entry:
+                raise ConfigError(f"lexicon table data/{_TABLE}, {where}: 'near' needs 'topic'")
+            topic = _phrases(f"{where} topic", entry["topic"])
+            alts = "|".join(re.escape(t) for t in sorted(topic, key=len, reverse=True))
+            pattern = re.compile(rf"\b(?:{alts})\b", re.IGNORECASE)
+            rows.append((kind, concept, _phrases(f"{where} near", entry["near"]), pattern))
+    return rows
+
+
 _NAMES, SUPPORT_ONLY, SIGNS, LAY, BROADER = _load()
+_NEAR = _near_rows()
 SUPPORT_ONLY = _with_class_names(SUPPORT_ONLY, _NAMES["high_alert"])
 CONDITIONS: dict[str, tuple[str, ...]] = _NAMES["condition"]
 PROCEDURES: dict[str, tuple[str, ...]] = _NAMES["procedure"]
@@ -1376,6 +1399,24 @@ def _creatinine_risen(text: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=1)
+def _near_index() -> AliasIndex:
+    return AliasIndex([(k, c, words) for k, c, words, _ in _NEAR], determiners=True)
+
+
+def _near_concepts(text: str) -> set[tuple[str, str]]:
+    """Concepts a "near" word supports in ``text`` where its topic is named within
+    ``_TOPIC_REACH`` characters of it."""
+    topics = {(k, c): pattern for k, c, _, pattern in _NEAR}
+    return {
+        (m.kind, m.concept)
+        for m in _near_index().find(text)
+        if topics[(m.kind, m.concept)].search(
+            text, max(0, m.start - _TOPIC_REACH), m.end + _TOPIC_REACH
+        )
+    }
+
+
 @once_per_text
 def input_concepts(
     doc: AnalyzedText,
@@ -1389,6 +1430,7 @@ def input_concepts(
     found = set(_loose_concepts(doc.text)) | _turned_concepts(doc.text)
     if _creatinine_risen(doc.text):
         found.add(("condition", "acute kidney injury"))
+    found |= _near_concepts(doc.text)
     if haemoglobin_low(doc.text):
         found.add(("condition", "anemia"))
     if urine_infection_shown(doc.text):
