@@ -39,10 +39,10 @@ def test_a_uti_with_a_clear_urine_is_still_caught() -> None:
     assert any("UTI" in m for m in _found("UTI, treat.", context, "entities.v1"))
 
 
-def test_burning_when_weeing_is_a_sign_of_a_uti() -> None:
-    context = "Patient: It's been burning when I wee since Monday.\nDoctor: Okay."
+def test_the_nhs_words_for_burning_on_passing_urine_are_a_sign_of_a_uti() -> None:
+    context = "Patient: There's a burning sensation when peeing, since Monday.\nDoctor: Okay."
     assert not _found("UTI. Nitrofurantoin.", context, "entities.v1")
-    denied = "Patient: No burning when I wee, just the back ache.\nDoctor: Okay."
+    denied = "Patient: No burning sensation when peeing, just the back ache.\nDoctor: Okay."
     assert _found("UTI. Nitrofurantoin.", denied, "entities.v1")
 
 

@@ -294,15 +294,10 @@ def _fold(word: str) -> str:
 _DETERMINERS = frozenset({"the", "a", "an", "his", "her", "my", "your", "their", "our", "its"})
 
 
-# lay words of one meaning read as one in lay phrases: the UK's "wee" is the "pee" of the NHS
-# patient pages ("a burning sensation when peeing"), so "burning when I wee" is a sign of a UTI
-_LAY_FOLD = {"wee": "pee", "weeing": "peeing", "wees": "pees"}
-
-
 def _fold_determiner(word: str) -> str:
-    """``_fold``, with every determiner read as "the" and lay synonyms as one (``_LAY_FOLD``)."""
+    """``_fold``, with every determiner read as "the"."""
     low = _fold(word)
-    return "the" if low in _DETERMINERS else _LAY_FOLD.get(low, low)
+    return "the" if low in _DETERMINERS else low
 
 
 def _singular(word: str, cut: int) -> str:
