@@ -118,6 +118,8 @@ def test_a_negative_test_that_is_required_is_no_result() -> None:
     assert not _found("Urine hCG positive; methotrexate not started.", context, "entities.v1")
     given = "Doctor: The pregnancy test today was negative, so we can start."
     assert _found("Pregnancy test positive.", given, "entities.v1")
+    needed = "Doctor: She needed a pregnancy test first, which came back negative."
+    assert _found("Pregnancy test positive.", needed, "entities.v1")
 
 
 def test_asthma_the_patient_has_is_no_reaction_to_the_drug() -> None:

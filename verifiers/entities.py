@@ -816,9 +816,10 @@ _TEST_PENDING = re.compile(
 )
 _TOPIC_REACH = 120  # characters back a bare "the test" looks for the pregnancy it tests
 # a result required before something is done, not one given: "you need to be on contraception
-# and have a negative pregnancy test", "it must be negative before we start"
+# and have a negative pregnancy test", "it must be negative before we start" (in one clause: "she
+# needed a test, which was negative" gives one)
 _REQUIRED = re.compile(
-    r"\b(?:need(?:s|ed)?|must|require[sd]?|requirement|have\s+to|has\s+to)\b[^.;\n?]{0,60}$",
+    r"\b(?:need(?:s|ed)?|must|require[sd]?|requirement|have\s+to|has\s+to)\b[^.;,\n?]{0,60}$",
     re.IGNORECASE,
 )
 
