@@ -176,3 +176,13 @@ def test_a_stent_told_where_the_heart_is_the_topic_supports_coronary_disease() -
     assert not _found("PMH: IHD - PCI 2020.", context, "entities.v1")
     kidney = "Nurse: Any trouble with your kidneys?\nPatient: They put a stent in back in 2020."
     assert _found("PMH: IHD - PCI 2020.", kidney, "entities.v1")
+
+
+def test_a_question_asking_since_when_takes_the_sign_as_given() -> None:
+    context = (
+        "Doctor: The burning when you pass urine, how long has that been going on?\n"
+        "Patient: A week."
+    )
+    assert not _found("UTI. Cefalexin.", context, "entities.v1")
+    asked = "Doctor: Any burning when you pass urine?\nPatient: No, none at all."
+    assert _found("UTI. Cefalexin.", asked, "entities.v1")

@@ -1458,6 +1458,13 @@ _DENYING_ANSWER = re.compile(
 
 
 _SENTENCE_MARK = re.compile(r"[.?!\n]")
+# a question after the sign that asks when it began, so takes it as given: "So the burning when
+# you pass urine - since when?", "the headaches, how long have you had them?"
+_ASKS_SINCE_WHEN = re.compile(
+    r"[^.?!\n]{0,25}?\b(?:since\s+when|how\s+long|when\s+did\s+(?:it|that|this|they|those)\s+"
+    r"(?:start|begin|come\s+on))\b[^.?!\n]{0,40}\?",
+    re.IGNORECASE,
+)
 
 
 def _presupposed(text: str, start: int, end: int) -> bool:
@@ -1466,7 +1473,10 @@ def _presupposed(text: str, start: int, end: int) -> bool:
     stop = _SENTENCE_MARK.search(text, end)
     if stop is None or stop.group() != "?":
         return False
-    if _PRESUPPOSING.search(text, max(0, start - 60), start) is None:
+    if (
+        _PRESUPPOSING.search(text, max(0, start - 60), start) is None
+        and _ASKS_SINCE_WHEN.match(text, end, stop.end()) is None
+    ):
         return False
     line_end = text.find("\n", end)
     return line_end < 0 or _DENYING_ANSWER.match(text, line_end + 1) is None
