@@ -192,8 +192,17 @@ def _salt_given(canonical: str, ctx_lower: str) -> bool:
     words = canonical.split()
     if len(words) != 2 or words[1] not in _SALT_FORMS:
         return False
-    given = r"\b(?:start|started|give|giving|given|load|loading|infuse|on)\s+(?:iv\s+)?"
-    return re.search(given + rf"{re.escape(words[0])}\b", ctx_lower) is not None
+    return re.search(_GIVEN_BASE + rf"{re.escape(words[0])}\b", ctx_lower) is not None
+
+
+# the base of a salt named as a drug given, not as a blood level ("magnesium 0.6"): after a
+# verb of giving or receiving ("let's start magnesium", "needed magnesium") or a route ("IV
+# magnesium", "oral potassium")
+_GIVEN_BASE = (
+    r"(?:\b(?:start|started|give|giving|given|load|loading|infuse|on|received?|receiving|"
+    r"requir(?:ed|ing)|need(?:ed|ing)|had)\s+(?:iv\s+|oral\s+|im\s+)?"
+    r"|\b(?:iv|intravenous|oral|im|intramuscular)\s+)"
+)
 
 
 # drugs whose names also name a laboratory level ("folate", "B12", "lithium"): read as a test
@@ -330,6 +339,48 @@ def _class_not_taken(ctx: AnalyzedText, start: int, end: int) -> bool:
     return any(d.canonical in off for d in ctx.drugs if start <= d.start < end)
 
 
+# a name in brackets right after a drug and its strength: "clobetasone butyrate 0.05% (Eumovate)",
+# "isotretinoin (Roaccutane)"; a capitalised word of four letters or more
+_GLOSS = re.compile(r"(?:[^()\n.;]|(?<=\d)\.(?=\d)){0,30}?\(\s*([A-Z][A-Za-z-]{3,})\s*[®™]?\s*\)")
+
+
+def _glossed_by_input_name(text: str, d: DrugMention, ctx_low: str) -> str | None:
+    """The name the output gives in brackets right after drug ``d`` ("clobetasone (Eumovate)")
+    where the input names the product by that name alone: the output glosses the input's brand
+    with its generic, so the drug is the input's, named otherwise. None where there is none."""
+    m = _GLOSS.match(text, d.end)
+    if m is None:
+        return None
+    name = m.group(1).lower()
+    return m.group(1) if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", ctx_low) else None
+
+
+# words before a drug in the output's sentence that keep it out: "please avoid anti-inflammatory
+# painkillers such as ibuprofen", "allergic to NSAIDs, e.g. naproxen"
+_KEPT_OUT_BEFORE = re.compile(
+    r"\b(?:avoid\w*|stop\w*|discontinu\w*|no\s+longer|not\s+to\s+take|don'?t\s+take|"
+    r"do\s+not\s+take|allergic|allergy|intoleran\w*)\b[^.;?!\n]{0,60}$",
+    re.IGNORECASE,
+)
+
+
+def _kept_out_with_its_class(
+    d: DrugMention, out: AnalyzedText, ctx: AnalyzedText, ctx_low: str
+) -> bool:
+    """Whether the output keeps ``d`` out (avoided, stopped, an allergy) where the input keeps
+    out the drug's whole class ("Please avoid NSAIDs" - "avoid anti-inflammatory painkillers
+    such as ibuprofen"): a member named as an example of what the input excludes, no drug the
+    input lacks."""
+    drug_class = class_of_drug(d.canonical)
+    if drug_class is None:
+        return False
+    said = class_mentions(drug_class, ctx_low)
+    if not any(_class_not_taken(ctx, start, end) for _, start, end in said):
+        return False
+    lo = max(out.text.rfind(mark, 0, d.start) for mark in ".;?!\n") + 1
+    return _KEPT_OUT_BEFORE.search(out.text, lo, d.start) is not None
+
+
 @verifiers.register("drugs.v1")
 class DrugsRule(Rule):
     name = "drugs.v1"
@@ -401,6 +452,11 @@ class DrugsRule(Rule):
                 _phonetic(d.surface), heard, scorer=fuzz.ratio, score_cutoff=_HEARD_CUTOFF
             ):
                 continue  # "sysplatin and a topicide": a transcript's spelling of what was said
+            if (gloss := _glossed_by_input_name(out.text, d, ctx_low)) is not None:
+                findings.append(self._glossed(view, d, gloss))
+                continue
+            if _kept_out_with_its_class(d, out, ctx, ctx_low):
+                continue  # "avoid painkillers such as ibuprofen" where the input avoids NSAIDs
             if (said := _class_said(d.canonical, ctx, ctx_low)) is not None:
                 findings.append(self._class_only(view, d, said))
                 continue
@@ -464,6 +520,19 @@ class DrugsRule(Rule):
                     )
                 )
         return findings
+
+    def _glossed(self, view: CaseDoc, d: DrugMention, gloss: str) -> Finding:
+        """A drug the output names by its generic and by the input's (brand) name for it:
+        check that the generic is that product's (below the severity policy's floor)."""
+        return self.finding(
+            view,
+            ErrorCategory.FABRICATED_CLAIM,
+            2,
+            (d.start, d.end),
+            f"drug '{d.surface}' is named in the input only as '{gloss}', which the output "
+            "gives with it: check that they are one product",
+            confidence=0.45,
+        )
 
     def _class_only(self, view: CaseDoc, d: DrugMention, said: str) -> Finding:
         """A drug named where the input names only its class in lay words: more specific than

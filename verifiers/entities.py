@@ -31,6 +31,7 @@ from medfact.analysis import (
 )
 from medfact.document import CaseDoc
 from medfact.errors import ConfigError
+from medfact.lab_criteria import haemoglobin_low, urine_infection_shown
 from medfact.lexicon.abbreviations import ABBREVIATION, abbreviated_in, spelled_out
 from medfact.lexicon.actions import acted_on, action_kind, told
 from medfact.lexicon.drugs import class_named, class_of_drug, default_lexicon
@@ -48,7 +49,7 @@ from medfact.verifiers.base import CONTRADICTED, Rule
 # matched): each concept's names, and the words that support it in the input without naming it.
 _TABLE = "entities.toml"
 _KINDS = ("condition", "procedure", "setting", "high_alert")
-_FIELDS = frozenset({"names", "support", "signs", "lay", "broader"})
+_FIELDS = frozenset({"names", "support", "signs", "lay", "broader", "near", "topic"})
 
 
 def _phrases(where: str, value: Any) -> tuple[str, ...]:
@@ -88,7 +89,7 @@ def _load() -> tuple[dict[str, dict[str, tuple[str, ...]]], _Words, _Words, _Wor
             if not isinstance(entry, dict) or "names" not in entry or set(entry) - _FIELDS:
                 raise ConfigError(
                     f"lexicon table data/{_TABLE}, {where}: must have 'names' and may have "
-                    "'support', 'signs', 'lay' and 'broader'; received "
+                    "'support', 'signs', 'lay', 'broader', 'near' and 'topic'; received "
                     f"{sorted(entry) if isinstance(entry, dict) else entry!r}"
                 )
             names[kind][concept] = _phrases(f"{where} names", entry["names"])
@@ -113,7 +114,42 @@ def _load() -> tuple[dict[str, dict[str, tuple[str, ...]]], _Words, _Words, _Wor
 # BROADER: findings or classes of which the concept is a more specific diagnosis, a clinician's
 # judgement that an output may name but that a reader should confirm ("heart rhythm disorder" for
 # atrial fibrillation).
+def _with_class_names(support: _Words, classes: dict[str, tuple[str, ...]]) -> _Words:
+    """``support`` where a support word that names a class of ``classes`` ("insulin") stands
+    for every name of that class too ("glargine", "aspart", "Lantus"): an input that names the
+    member names the class its support word means."""
+    out: _Words = {}
+    for key, words in support.items():
+        extra = [n for w in words if w.lower() in classes for n in classes[w.lower()]]
+        out[key] = tuple(dict.fromkeys((*words, *extra)))
+    return out
+
+
+_TOPIC_REACH = 150  # characters either side of a "near" word where its topic may be named
+
+
+def _near_rows() -> list[tuple[str, str, tuple[str, ...], re.Pattern[str]]]:
+    """(kind, concept, near words, topic pattern) of each concept with ``near`` and ``topic``:
+    words that support it only where the input names its topic close by ("stent" near
+    "heart": "Any heart problems? - I had a stent put in")."""
+    rows = []
+    for kind in _KINDS:
+        for concept, entry in read_tables(_TABLE).get(kind, {}).items():
+            if "near" not in entry:
+                continue
+            where = f"[{kind}.{concept!r}]"
+            if "topic" not in entry:
+                raise ConfigError(f"lexicon table data/{_TABLE}, {where}: 'near' needs 'topic'")
+            topic = _phrases(f"{where} topic", entry["topic"])
+            alts = "|".join(re.escape(t) for t in sorted(topic, key=len, reverse=True))
+            pattern = re.compile(rf"\b(?:{alts})\b", re.IGNORECASE)
+            rows.append((kind, concept, _phrases(f"{where} near", entry["near"]), pattern))
+    return rows
+
+
 _NAMES, SUPPORT_ONLY, SIGNS, LAY, BROADER = _load()
+_NEAR = _near_rows()
+SUPPORT_ONLY = _with_class_names(SUPPORT_ONLY, _NAMES["high_alert"])
 CONDITIONS: dict[str, tuple[str, ...]] = _NAMES["condition"]
 PROCEDURES: dict[str, tuple[str, ...]] = _NAMES["procedure"]
 SETTINGS: dict[str, tuple[str, ...]] = _NAMES["setting"]
@@ -171,6 +207,14 @@ _NOT_BEFORE = {
         {"strength", "rotation", "rom", "ir", "positive", "negative", "status", "pr", "her2"}
     ),
 }
+# A condition named as what a test looks for ("dementia screen bloods", "sepsis screen", "anaemia
+# work-up", "cancer screening"): the test, not the diagnosis, unless a positive result follows in
+# its clause ("HIV screen positive").
+_TESTED_FOR = re.compile(
+    r"[ \t]*-?[ \t]*(?:screen(?:s|ing|ed)?|work[ \t-]?up)\b"
+    r"(?![^.;\n]{0,40}\b(?:positive|pos|\+ve|reactive|detected|confirmed)\b)",
+    re.IGNORECASE,
+)
 # Abbreviations that mean something else after these words: "SpO2 91% RA" and "on RA" are room
 # air, not rheumatoid arthritis.
 _NOT_AFTER = {
@@ -196,6 +240,7 @@ class _Entry:
     kind: str
     concept: str
     exact: tuple[str, ...] | None  # the words as they must be written, for abbreviations
+    joins: tuple[str, ...] = ()  # an abbreviation's marks between its words ("&" of "D&C")
 
 
 # British spellings read as American ones ("haemodialysis", "oedema", "anaemia", "paediatric").
@@ -220,6 +265,21 @@ _BRITISH = (
 
 
 _NUMBERED = re.compile(r"(?<![\w-])\d-")  # a numbered chemical name: "5-fluorouracil"
+# a specialty or its specialist, whose name may close a compound ("gynae-oncology", "neuro-
+# oncologist", "uro-gynaecology"): the part before the hyphen narrows the field, never denies it
+_SPECIALTY = re.compile(r"olog(?:y|ist|ists|ical)$")
+
+
+_JOIN = re.compile(r"[^A-Za-z0-9]+")
+
+
+def _joins(alias: str) -> tuple[str, ...]:
+    """The marks between an abbreviation's words where one is not a space or hyphen ("&" of
+    "D&C", "I&D"): the abbreviation is read only with those marks, since another mark makes
+    another abbreviation ("D/C": discharge or discontinue, ISMP's list of error-prone
+    abbreviations); () where every mark is a space or hyphen ("AV block")."""
+    marks = tuple(" " if set(j) <= {" ", "-"} else j.strip() for j in _JOIN.findall(alias))
+    return marks if any(j != " " for j in marks) else ()
 
 
 def _fold(word: str) -> str:
@@ -270,7 +330,8 @@ class AliasIndex:
             for alias in aliases:
                 words = tuple(_WORD.findall(alias))
                 exact = _exact(alias) and (not loose or alias.lower() in _WORDLIKE)
-                entry = _Entry(kind, concept, words if exact else None)
+                joins = _joins(alias) if exact else ()
+                entry = _Entry(kind, concept, words if exact else None, joins)
                 self.keys.setdefault(tuple(self.fold(w) for w in words), []).append(entry)
         # only where a longer key starts is a longer match worth trying, up to the longest key
         # that starts there
@@ -333,17 +394,26 @@ class AliasIndex:
                 hits = self._lookup(words, lowers, i, n)
                 if kinds is not None:
                     hits = [e for e in hits if e.kind in kinds]
+                if n > 1 and any(e.joins for e in hits):
+                    joins = _joins(text[spans[i][1] : spans[i + n - 1][2]])
+                    hits = [e for e in hits if not e.joins or e.joins == joins]
                 if not hits:
                     continue
                 start, end = spans[i][1], spans[i + n - 1][2]
                 if (
-                    text[start - 1 : start] in ("/", "-") and not _NUMBERED.match(text, start - 2)
+                    text[start - 1 : start] in ("/", "-")
+                    and not _NUMBERED.match(text, start - 2)
+                    and not _SPECIALTY.search(lowers[i + n - 1])
                 ) or text[end : end + 1] == "/":
                     continue  # part of shorthand ("c/s") or of a longer hyphenated word
                 if text[end : end + 1] == "-" and text[end + 1 : end + 2].isalnum():
                     continue  # "MRI-guided"; not a word cut off in a transcript ("an mri- ")
                 if text[end : end + 1] == "+":  # "ER+": a receptor or marker result, no place
                     hits = [e for e in hits if e.kind != "setting"]
+                    if not hits:
+                        continue
+                if any(e.kind == "condition" for e in hits) and _TESTED_FOR.match(text, end):
+                    hits = [e for e in hits if e.kind != "condition"]  # "dementia screen"
                     if not hits:
                         continue
                 after = _NOT_BEFORE.get(tuple(lowers[i : i + n]))
@@ -745,6 +815,20 @@ _TEST_PENDING = re.compile(
     re.IGNORECASE,
 )
 _TOPIC_REACH = 120  # characters back a bare "the test" looks for the pregnancy it tests
+# a result required before something is done, not one given: "you need to be on contraception
+# and have a negative pregnancy test", "it must be negative before we start" (in one clause: "she
+# needed a test, which was negative" gives one)
+_REQUIRED = re.compile(
+    r"\b(?:need(?:s|ed)?|must|require[sd]?|requirement|have\s+to|has\s+to)\b[^.;,\n?]{0,60}$",
+    re.IGNORECASE,
+)
+
+
+def _result_given(text: str, start: int) -> bool:
+    """Whether the test result word at ``start`` is a result given: not one a plan waits for
+    ("once we know the test is negative") or requires ("need a negative pregnancy test")."""
+    lo = max(0, start - 80, text.rfind("(", 0, start) + 1)  # "pending review (positive hCG)"
+    return not _AWAITED.search(text, lo, start) and not _REQUIRED.search(text, lo, start)
 
 
 def pregnancy_results(text: str) -> list[tuple[int, int, bool]]:
@@ -758,6 +842,8 @@ def pregnancy_results(text: str) -> list[tuple[int, int, bool]]:
         ):
             continue
         key = next(k for k in ("after", "sign", "before") if m.group(k))
+        if not _result_given(text, m.start(key)):
+            continue
         word = m.group(key).lower()
         found.append((m.start(key), m.end(key), word in ("positive", "+")))
     for m in _DONE_ONE.finditer(text):
@@ -946,6 +1032,13 @@ _ORDER_ABSENT = re.compile(
     re.IGNORECASE,
 )
 _NO_ORDER = re.compile(r"\b(?:no|not)\s+(?:an?\s+)?$", re.IGNORECASE)
+# CPR or intubation declined by the patient or ruled out by the team, in the words before it:
+# "declines CPR", "no intubation", "we won't do CPR", "we will not attempt resuscitation"
+_DECLINED_BEFORE = re.compile(
+    r"\b(?:declines?|refuses?|does not want|doesn't want|no|won't|will not|wouldn't|would not|"
+    r"(?:are|is|am) not going to)\b[\w\s]*$",
+    re.IGNORECASE,
+)
 
 
 @once_per_text
@@ -975,11 +1068,7 @@ def code_status(doc: AnalyzedText) -> CodeStatus:
             if any(s <= m.start() < e for s, e in dnr + dni + full):
                 continue  # "wants full resuscitation": the order already read
             before = text[max(0, m.start() - 25) : m.start()]
-            if re.search(
-                r"\b(?:declines?|refuses?|does not want|doesn't want|no)\b[\w\s]*$",
-                before,
-                re.I,
-            ) or (
+            if _DECLINED_BEFORE.search(before) or (
                 polarity_at(doc, m.start(), m.end()) == NEGATED
                 and not _POSSIBLE.search(before)  # "he could be on a ventilator for long"
             ):
@@ -1306,6 +1395,24 @@ def _creatinine_risen(text: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=1)
+def _near_index() -> AliasIndex:
+    return AliasIndex([(k, c, words) for k, c, words, _ in _NEAR], determiners=True)
+
+
+def _near_concepts(text: str) -> set[tuple[str, str]]:
+    """Concepts a "near" word supports in ``text`` where its topic is named within
+    ``_TOPIC_REACH`` characters of it."""
+    topics = {(k, c): pattern for k, c, _, pattern in _NEAR}
+    return {
+        (m.kind, m.concept)
+        for m in _near_index().find(text)
+        if topics[(m.kind, m.concept)].search(
+            text, max(0, m.start - _TOPIC_REACH), m.end + _TOPIC_REACH
+        )
+    }
+
+
 @once_per_text
 def input_concepts(
     doc: AnalyzedText,
@@ -1319,6 +1426,11 @@ def input_concepts(
     found = set(_loose_concepts(doc.text)) | _turned_concepts(doc.text)
     if _creatinine_risen(doc.text):
         found.add(("condition", "acute kidney injury"))
+    found |= _near_concepts(doc.text)
+    if haemoglobin_low(doc.text):
+        found.add(("condition", "anemia"))
+    if urine_infection_shown(doc.text):
+        found.add(("condition", "urinary tract infection"))
     family: set[tuple[str, str]] = set()
     support, signs = _support_mentions(doc.text)
     for m in (*support, *signs):
@@ -1346,6 +1458,13 @@ _DENYING_ANSWER = re.compile(
 
 
 _SENTENCE_MARK = re.compile(r"[.?!\n]")
+# a question after the sign that asks when it began, so takes it as given: "So the burning when
+# you pass urine - since when?", "the headaches, how long have you had them?"
+_ASKS_SINCE_WHEN = re.compile(
+    r"[^.?!\n]{0,25}?\b(?:since\s+when|how\s+long|when\s+did\s+(?:it|that|this|they|those)\s+"
+    r"(?:start|begin|come\s+on))\b[^.?!\n]{0,40}\?",
+    re.IGNORECASE,
+)
 
 
 def _presupposed(text: str, start: int, end: int) -> bool:
@@ -1354,7 +1473,10 @@ def _presupposed(text: str, start: int, end: int) -> bool:
     stop = _SENTENCE_MARK.search(text, end)
     if stop is None or stop.group() != "?":
         return False
-    if _PRESUPPOSING.search(text, max(0, start - 60), start) is None:
+    if (
+        _PRESUPPOSING.search(text, max(0, start - 60), start) is None
+        and _ASKS_SINCE_WHEN.match(text, end, stop.end()) is None
+    ):
         return False
     line_end = text.find("\n", end)
     return line_end < 0 or _DENYING_ANSWER.match(text, line_end + 1) is None
@@ -1555,11 +1677,27 @@ _PAIN_BEFORE = re.compile(
 )
 
 
+# a pain history's heading (SOCRATES: site, onset, character, radiation, ...): "Radiation: L leg
+# to posterior knee", "Radiation - none"; not a course of radiotherapy given in grays
+_RADIATION_HEADING = re.compile(
+    r"[ \t]*[:\-][ \t]*(?:none\b|nil\b|no\b|(?![^\n]*\b(?:Gy|grays?|fractions?)\b)"
+    r"[^.;\n]{0,40}?\b(?:to|into|down|up|towards?)\b)",
+    re.IGNORECASE,
+)
+_PAIN_WORD = re.compile(r"\b(?:pain|pains|ache|aching|discomfort|sciatica|colic)\b", re.I)
+_HEADING_REACH = 200  # characters back a "Radiation:" heading looks for the pain it describes
+
+
 def _pain_spreads(text: str, m: Mention) -> bool:
-    """Whether a note's "radiation" is a pain's spread: "of the pain" after it, or a word of
-    pain before it and a direction after it."""
+    """Whether a note's "radiation" is a pain's spread: "of the pain" after it, a word of pain
+    before it and a direction after it, or a heading of a pain's history ("Radiation: L leg to
+    knee") after a pain is named."""
     if not m.surface.lower().startswith("radiat"):
         return False
+    if _RADIATION_HEADING.match(text, m.end) and _PAIN_WORD.search(
+        text, max(0, m.start - _HEADING_REACH), m.start
+    ):
+        return True
     after = _SPREAD_OF_PAIN.match(text, m.end)
     if after is None:
         return False
@@ -1942,6 +2080,8 @@ class EntitiesRule(Rule):
         if any(
             polarity_at(ctx, m.start(), m.end()) != NEGATED
             or _TROUBLE_WITH.search(ctx.text, max(0, m.start() - 40), m.start())
+            # "you need a negative pregnancy test first": a requirement, no pregnancy denied
+            or not _result_given(ctx.text, m.start())
             for m in in_ctx
         ):
             return []  # "any complications with your pregnancy? - No": the trouble is denied
@@ -2335,7 +2475,9 @@ class EntitiesRule(Rule):
                 and not _STOPPED_BEFORE.search(out.text, max(0, d.start - 16), d.start)
                 and not _NOT_BEFORE_DRUG.search(out.text, max(0, d.start - 12), d.start)
             ):
-                advised = _ADVISES.search(out.text, sent.span[0], d.start)
+                advised = _ADVISES.search(
+                    out.text, _clause_start(out.text, sent.span[0], d), d.start
+                )
                 if advised is None and d.canonical not in dosed:
                     advised = _DOSE_GIVEN.match(out.text, d.end)  # "Trimethoprim 100 mg BD"
             hit = tolerated or mild or advised
@@ -2493,6 +2635,13 @@ _PRONOUN = re.compile(  # "avoid it", "stay away from all of those"; not "avoid 
     r"(?=\s*(?:[.,;!?]|$|too\b|as well\b|either\b|because\b|since\b|now\b))",
     re.IGNORECASE,
 )
+
+
+def _clause_start(text: str, lo: int, drug: Any) -> int:
+    """Where the clause of ``drug`` opens in the sentence starting at ``lo``: after the last
+    semicolon before it, so that advice to start one drug ("Started sertraline 3/52 ago; also on
+    indapamide") is not read as advice about the next."""
+    return max(lo, text.rfind(";", lo, drug.start) + 1)
 
 
 _PLAYED_DOWN = re.compile(r"\b(?:mild|minor|slight|small|faint)\s+(?:skin\s+)?$", re.I)
@@ -2703,6 +2852,10 @@ def reacted_drugs(doc: AnalyzedText) -> dict[str, tuple[Any, tuple[int, int]]]:
             continue  # "if you're still vomiting, go to A&E": advice, not a reaction
         if _REACTION_DENIED.search(doc.text, max(0, m.start() - 24), m.start()):
             continue  # "it makes him sick, but it's not a rash": a reaction denied
+        if m.group().lower() == "asthma" and _HAS_CONDITION.search(
+            doc.text, max(0, m.start() - 24), m.start()
+        ):
+            continue  # "I've got asthma - is that okay?": the patient's condition, no reaction
         if m.group().lower() == "rash" and _KNOWN_RASH.search(
             doc.text, max(0, m.start() - 30), m.start()
         ):
@@ -2753,6 +2906,13 @@ _AIRWAY_DRUGS = frozenset(
     | {"aminophylline", "methylprednisolone", "hydrocortisone", "dexamethasone"}
 )
 _AIRWAY_WORDS = re.compile(r"wheez|asthma|bronchospasm|(?:trouble|difficulty) breath", re.I)
+
+
+# asthma named as the patient's condition: "I've got asthma", "known asthma", "history of asthma"
+_HAS_CONDITION = re.compile(
+    r"\b(?:got|have|has|known|diagnosed\s+with|history\s+of|hx\s+of|PMH:?)\s+(?:\w+\s+)?$",
+    re.IGNORECASE,
+)
 
 
 # a rash already known ("this kind of rash", "the rash", "your rash"): not a new reaction

@@ -156,6 +156,19 @@ def _cause_clause(tail: list[Token], view: CaseDoc) -> list[Token]:
 
 _NORMAL_WORDS = 2  # words of a cause the input calls normal for it to rule the cause out
 
+# a new clause joined to the cause's: "advice from the dietitian, and please avoid NSAIDs"
+_NEXT_CLAUSE = re.compile(r",\s*(?:and|but|so|then|or|while|whereas)\b|;")
+
+
+def _own_clause(text: str, start: int, toks: list[Token]) -> list[Token]:
+    """The words of a claim from ``start`` (after its causal word) up to a new clause joined to
+    it, which says something else than the cause ("from the dietitian, and please avoid ...")."""
+    tail = [t for t in toks if t.start >= start]
+    if not tail:
+        return tail
+    edge = _NEXT_CLAUSE.search(text, start, tail[-1].end)
+    return [t for t in tail if edge is None or t.end <= edge.start()]
+
 
 @once_per_text
 def _normal_stems(context: AnalyzedText) -> frozenset[str]:
@@ -309,7 +322,7 @@ def _activities(doc: AnalyzedText, m: re.Match[str], end: int) -> set[str]:
     ban = _FORBID.search(doc.text, m.end(), end)  # "Continue current regimen with no changes"
     after = [t for t in doc.tokens_in(m.end(), ban.start() if ban else end) if is_content(t)]
     found = {_activity(t.stem) for t in after[:_ACTIVITY_WORDS] if t.stem not in _WHEN}
-    verb = concept_key_of(m.group("verb"))
+    verb = concept_key_of(m.group("verb").lower())
     if verb in _DOING:
         found.add(_activity(verb))
     return found
@@ -333,7 +346,7 @@ def permission_withheld(
         verb = "tolerated"
         wanted = {_activity(t.stem) for t in doc.tokens_in(m.start(), m.end("verb"))}
     elif m is not None:
-        verb = concept_key_of(m.group("verb"))
+        verb = concept_key_of(m.group("verb").lower())
         if _FORBID.match(doc.text, m.end() + 1):
             return None  # "keep avoiding penicillins", "continue off work": the ban kept
         wanted = _activities(doc, m, hi)
@@ -477,6 +490,7 @@ class SupportRule(Rule):
             span[0] <= d.start < span[1]
             and d.canonical not in names
             and not named_otherwise(d.surface.lower(), low)  # "tetanus vaccine" for "shot"
+            and not named_otherwise(d.canonical.lower(), low)  # "antiemetic": "anti-sickness"
             for d in view.output.drugs
         )
 
@@ -527,7 +541,7 @@ class SupportRule(Rule):
             missing, n = unsupported_tokens(toks, index)
             cause = _CAUSAL.search(view.output.text, claim.span[0], claim.span[1])
             if cause is not None:
-                tail = [t for t in toks if t.start >= cause.end()]
+                tail = _own_clause(view.output.text, cause.end(), toks)
                 tail_missing, tail_n = unsupported_tokens(tail, index)
                 if tail_n and len(tail_missing) / tail_n >= 0.5 and len(tail_missing) >= 1:
                     span = (cause.start(), max(t.end for t in tail))
@@ -563,7 +577,8 @@ class SupportRule(Rule):
                             confidence=0.6,
                         )
                     )
-                    missing = [t for t in missing if t.start < cause.start()]
+                    after = tail[-1].end  # words of a clause joined after the cause stay
+                    missing = [t for t in missing if t.start < cause.start() or t.start >= after]
                     n -= tail_n
                 elif tail_n and (denied := denied_cause(_cause_clause(tail, view), view.context)):
                     findings.append(
