@@ -845,8 +845,6 @@ for _number, _group in enumerate(SIBLING_GROUPS):
         _SIBLING_INDEX.setdefault(_member.split()[0], []).append((_number, _member.split()))
 
 
-
-
 def _plural(word: str) -> str:
     """A structure word's regular plural ("knee" -> "knees", "artery" -> "arteries")."""
     if word.endswith("y") and word[-2:-1] not in ("a", "e", "o", "u"):
