@@ -890,14 +890,17 @@ def _structures(doc: AnalyzedText) -> list[tuple[int, str, int]]:
     raw = [_POSSESSIVE.sub("", t.text) for t in toks]  # "the ankle's fine"
     words = [_SINGULAR.get(w, w) for w in raw]
     found = []
+    collective = []
     for i, word in enumerate(words):
-        found.extend(_collective(raw, i))
+        collective.extend(_collective(raw, i))
         for number, phrase in _SIBLING_INDEX.get(word, ()):
             if words[i : i + len(phrase)] == phrase:
                 name = " ".join(phrase)
                 found.append((number, _ALIASES.get(name, name), i + len(phrase) - 1))
                 break
-    return found
+    # "right coronary arteries" names the RCA, not every coronary artery
+    ends = {last for _, _, last in found}
+    return found + [c for c in collective if c[2] not in ends]
 
 
 def _collective(raw: list[str], i: int) -> list[tuple[int, str, int]]:

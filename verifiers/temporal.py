@@ -468,7 +468,7 @@ _TIMED_STOP = re.compile(
     r"her\s+)?(?:surgery|operation|procedure|op|scan|endoscopy|colonoscopy|biopsy|delivery)\b|"
     r"\bon\s+the\s+(?:day|morning|night)\s+(?:of|before)\b|\blast\s+dose\b|\bpre-?op(?:eratively)?\b|"
     # a stop when another treatment begins ("stop aspirin when apixaban starts"): taken till then
-    r"\b(?:when|once|as\s+soon\s+as)\b[^.;\n]{0,40}?\b(?:starts|started|begins|commences|"
+    r"\b(?:when|once|as\s+soon\s+as)\b[^.;\n]{0,40}?\b(?:starts|begins|commences|"
     r"is\s+(?:started|begun|commenced|initiated))\b",
     re.IGNORECASE,
 )
@@ -749,6 +749,12 @@ def _listed_with(doc: AnalyzedText, canonical: str, lo: int, hi: int) -> list[st
     return [c for c in dict.fromkeys(found) if c != canonical]
 
 
+# verbs that act on a drug only when it is their object ("keep the tamsulosin", not "keep a
+# diary" after a drug); everyday words otherwise
+_OBJECT_ONLY = frozenset(
+    {"keep", "keeping", "carry on", "carrying on", "stay on", "stays on", "staying on"}
+    | {"remain on"}
+)
 # only determiners between a verb and the drug it acts on ("keep the tamsulosin", "stop her
 # apixaban"): the drug is the verb's object
 _OBJECT_GAP = re.compile(r"\s+(?:(?:the|his|her|your|their|my|this|that|on|with)\s+)*", re.I)
@@ -859,9 +865,10 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
         other = _OTHER_OBJECT.match(doc.text, m.end()) is not None
         if other:
             lo = p_lo = m.start()
-        drug = _object_after(doc, drug_starts, m.end(), p_hi) or _drug_near(
-            doc, drug_starts, p_lo, p_hi, m.start()
-        )
+        drug = _object_after(doc, drug_starts, m.end(), p_hi)
+        if drug is None and m.group().lower() in _OBJECT_ONLY:
+            continue  # "keep a headache diary", "keep the other two": no drug kept
+        drug = drug or _drug_near(doc, drug_starts, p_lo, p_hi, m.start())
         # not past its own phrase's unnamed subject ("Ca gluconate given, ACEi + spiro held")
         own = drug is None and (
             _own_subject(doc.text, p_lo, m.start())
