@@ -340,6 +340,21 @@ class LateralityRule(Rule):
                         confidence=0.5,
                     )
                 )
+            elif same_side is None and (across := _across(m, by_side)) is not None:
+                # "L occipital laceration" where the input has the back of the head, right side
+                findings.append(
+                    self.finding(
+                        view,
+                        ErrorCategory.DETAIL_MISIDENTIFICATION,
+                        self.procedure_swap_risk if risky else self.swap_risk,
+                        (m.start, m.end),
+                        f"'{surface}': the input gives the {across.side} {across.anatomy}",
+                        relation=CONTRADICTED,
+                        context_span=(across.start, across.end),
+                        suggestion=ctx.text[across.start : across.end],
+                        confidence=0.45,
+                    )
+                )
             elif same_side is not None:
                 findings.append(
                     self.finding(
@@ -537,6 +552,16 @@ def _direction_said(out: AnalyzedText, ctx: AnalyzedText, m: SideMention) -> boo
     if not _TOWARDS.search(out.text, max(0, m.start - 60), m.start):
         return False
     return surface in _directions(ctx.text)
+
+
+def _across(m: SideMention, by_side: dict[str, SideMention]) -> SideMention | None:
+    """The input's first mention of the other side, where it names a region that holds the
+    output's part ("right head" for "L occipital") and the input never gives the output's
+    side; None otherwise."""
+    other = by_side.get(_OPPOSITE.get(m.side, ""))
+    if other is None or other.anatomy in ("side", "sided") or m.anatomy in ("side", "sided"):
+        return None
+    return other if same_place(m.anatomy, other.anatomy) else None
 
 
 def _sided_words(doc: AnalyzedText) -> list[tuple[str, int, int]]:
