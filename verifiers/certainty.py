@@ -36,7 +36,7 @@ from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
 from medfact.verifiers.aligned import AlignedWindows
 from medfact.verifiers.base import CONTRADICTED, Rule, window_stems
-from medfact.verifiers.entities import mentions
+from medfact.verifiers.entities import Mention, mentions
 from medfact.verifiers.temporal import anchored, first_words
 
 # Certainty phrases beyond the analyser's single words (1 hedged .. 3 certain).
@@ -702,9 +702,19 @@ def _input_suggests_only(
     (``_only_suggested``). Mentions that share a word with the output's (``surface``: its
     lower-cased words) are read alone where there are any ("possibly early Alzheimer's"
     against "Alzheimer's dementia", though "cognitive impairment" is the same concept)."""
-    found = [m for m in mentions(ctx.text, ("condition",)) if m.concept == concept]
+    found = _condition_mentions(ctx, concept)
     same = [m for m in found if _same_words(surface, m.surface)]
     return _only_suggested(ctx, [(m.start, m.end) for m in same or found])
+
+
+def _condition_mentions(ctx: AnalyzedText, concept: str) -> list[Mention]:
+    """The input's mentions of the condition ``concept``, less the names of care bundles
+    ("Sepsis Six started": a bundle started on a suspicion, no finding of sepsis)."""
+    return [
+        m
+        for m in mentions(ctx.text, ("condition",))
+        if m.concept == concept and not _PROTOCOL_AFTER.match(ctx.text, m.end)
+    ]
 
 
 def _same_words(surface: set[str], theirs: str) -> bool:
@@ -721,7 +731,7 @@ def _same_words(surface: set[str], theirs: str) -> bool:
 def _input_finds(ctx: AnalyzedText, concept: str, surface: set[str]) -> tuple[int, int] | None:
     """The input's mention of ``concept`` that tells it as found (``_finds_among``); mentions
     are chosen as in ``_input_suggests_only``."""
-    found = [m for m in mentions(ctx.text, ("condition",)) if m.concept == concept]
+    found = _condition_mentions(ctx, concept)
     if any(_hedged_at(ctx, m.start, m.end) for m in found):
         return None
     # only the same words found: a concept's looser names ("temperature 37.9" for a fever
