@@ -142,3 +142,12 @@ def test_a_high_bilirubin_in_mg_is_still_caught() -> None:
     context = "Labs: Hgb 12.1, creatinine 0.9, total bilirubin 14. Jaundiced."
     assert not si_units(context)
     assert _found("omission.v1", "Labs: Hgb 12.1, Cr 0.9.", context)
+
+
+def test_a_referral_pathway_named_after_a_condition_states_nothing() -> None:
+    context = (
+        "Impression: new left lower lobe mass, suspicious for malignancy. Refer via the lung "
+        "cancer pathway."
+    )
+    out = "New LLL mass, suspicious for malignancy. Lung cancer pathway referral."
+    assert _found("certainty.v1", out, context) == []

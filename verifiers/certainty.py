@@ -857,6 +857,8 @@ def _stated_as_found(out: AnalyzedText, start: int, end: int) -> bool:
         return False
     if toks[0].polarity != AFFIRMED or _A_TEST_OF.match(out.text, end):
         return False  # "pregnancy test", "sepsis screen": a test of it, not it
+    if _PROTOCOL_AFTER.match(out.text, end):
+        return False  # "referral via the lung cancer pathway": a route, not a finding
     lo = out.sentences[toks[0].sentence].span[0]
     before = out.text[max(lo, start - 60) : start]
     if _STATES_FOUND.search(before):
