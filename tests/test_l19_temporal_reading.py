@@ -105,3 +105,9 @@ def test_the_current_episodes_name_the_visits_events() -> None:
 def test_a_past_condition_called_current_is_still_caught() -> None:
     context = "She has a history of asthma as a child, none since."
     assert _found("Current asthma.", context)
+
+
+def test_the_current_pattern_is_the_visits_too() -> None:
+    context = "Patient: I had bad eczema as a child but this rash is different."
+    out = "Childhood eczema; current pattern different."
+    assert _found(out, context) == []

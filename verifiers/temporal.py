@@ -1053,7 +1053,8 @@ def _no_aspect(text: str, m: re.Match[str]) -> bool:
 # current episodes differ", "current medications"), not a past condition said to go on
 _PRESENT_EPISODE = re.compile(
     r"\s+(?:episodes?|symptoms?|presentation|admission|attacks?|complaints?|events?|visit|"
-    r"stay|medications?|meds|medicines|regimen|dose|doses|plan|management|situation)\b",
+    r"stay|medications?|meds|medicines|regimen|dose|doses|plan|management|situation|"
+    r"pattern|picture)\b",
     re.IGNORECASE,
 )
 
