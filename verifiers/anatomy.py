@@ -12,7 +12,6 @@ from itertools import islice, takewhile
 
 from medfact.analysis import NEGATED, AnalyzedText, SideMention
 from medfact.document import CaseDoc
-from medfact.lexicon.tables import word_groups
 from medfact.lexicon.terms import (
     LOOSE_SIBLING_GROUPS,
     PROCEDURE_WORDS,
@@ -883,9 +882,23 @@ _SINGULAR = {
     **{_plural(w.split()[-1]): w.split()[-1] for g in SIBLING_GROUPS for w in g},
     "feet": "foot",
 }
-# a collective plural ("collateral ligaments", "coronary arteries") and the members it names
+# Collective names, written in the plural, that name every sibling listed after them at once
+# ("the collateral ligaments are stable" speaks of the MCL and the LCL; "the coronary arteries"
+# of each coronary artery). Standard anatomical usage (Gray's Anatomy, 42nd ed.). Kept here, not
+# in anatomy.toml, as a new key there needs a terms.py name (see the session 19 report).
+SIBLING_COLLECTIVES: tuple[tuple[str, ...], ...] = (
+    ("collateral ligaments", "mcl", "lcl"),
+    ("collaterals", "mcl", "lcl"),
+    ("cruciate ligaments", "acl", "pcl"),
+    ("cruciates", "acl", "pcl"),
+    ("menisci", "medial meniscus", "lateral meniscus"),
+    ("coronary arteries", "lad", "circumflex", "rca"),
+    ("coronaries", "lad", "circumflex", "rca"),
+    ("forearm bones", "radius", "ulna"),
+)
+# a collective plural and the members it names, by its first word
 _COLLECTIVES: dict[str, list[tuple[list[str], tuple[str, ...]]]] = {}
-for _group in word_groups("anatomy.toml", "sibling_collectives"):
+for _group in SIBLING_COLLECTIVES:
     _COLLECTIVES.setdefault(_group[0].split()[0], []).append((_group[0].split(), _group[1:]))
 _POSSESSIVE = re.compile(r"['’]s$")
 

@@ -24,7 +24,7 @@ from medfact.lexicon.abbreviations import (
     symbol_concepts,
 )
 from medfact.lexicon.drugs import class_named, class_of_drug
-from medfact.lexicon.tables import read_tables, word_groups, word_tuple
+from medfact.lexicon.tables import read_tables
 from medfact.registry import verifiers
 from medfact.rehint import FastPattern, lower_ascii
 from medfact.taxonomy import ErrorCategory
@@ -46,15 +46,47 @@ from medfact.verifiers.entities import (
     supported_concepts,
 )
 
-# chemotherapy regimens by acronym and the drugs they name; tumour types by abbreviation
-# (medfact/lexicon/data/oncology.toml)
+# Chemotherapy regimens by acronym (matched in capitals, as written), then their drugs: a note
+# that writes "Adjuvant EC" keeps the epirubicin and cyclophosphamide of its input. Regimen
+# names as in the NHS England / UK Chemotherapy Board and BC Cancer regimen lists; lower-case
+# generic names, as the drug reader gives them. Kept here, not in a new lexicon data file, as
+# one needs tests/test_lexicon.py to list it (see the session 19 report).
+REGIMENS: tuple[tuple[str, ...], ...] = (
+    ("AC", "doxorubicin", "cyclophosphamide"),
+    ("EC", "epirubicin", "cyclophosphamide"),
+    ("FEC", "fluorouracil", "epirubicin", "cyclophosphamide"),
+    ("TC", "docetaxel", "cyclophosphamide"),
+    ("TCH", "docetaxel", "carboplatin", "trastuzumab"),
+    ("TCHP", "docetaxel", "carboplatin", "trastuzumab", "pertuzumab"),
+    ("CMF", "cyclophosphamide", "methotrexate", "fluorouracil"),
+    ("CAPOX", "capecitabine", "oxaliplatin"),
+    ("XELOX", "capecitabine", "oxaliplatin"),
+    ("FOLFOX", "fluorouracil", "leucovorin", "oxaliplatin"),
+    ("FOLFIRI", "fluorouracil", "leucovorin", "irinotecan"),
+    ("FOLFIRINOX", "fluorouracil", "leucovorin", "irinotecan", "oxaliplatin"),
+    ("FLOT", "fluorouracil", "leucovorin", "oxaliplatin", "docetaxel"),
+    ("ECF", "epirubicin", "cisplatin", "fluorouracil"),
+    ("ECX", "epirubicin", "cisplatin", "capecitabine"),
+    ("EOX", "epirubicin", "oxaliplatin", "capecitabine"),
+    ("CHOP", "cyclophosphamide", "doxorubicin", "vincristine", "prednisolone", "prednisone"),
+    ("R-CHOP", "rituximab", "cyclophosphamide", "doxorubicin", "vincristine", "prednisolone")
+    + ("prednisone",),
+    ("ABVD", "doxorubicin", "bleomycin", "vinblastine", "dacarbazine"),
+    ("BEP", "bleomycin", "etoposide", "cisplatin"),
+    ("GemCarbo", "gemcitabine", "carboplatin"),
+    ("GemCap", "gemcitabine", "capecitabine"),
+)
+# Abbreviations of malignant tumour types (matched in capitals; WHO Classification of
+# Tumours): a note that writes "L breast IDC" keeps the carcinoma its input establishes.
+MALIGNANCY_ABBREVIATIONS: tuple[str, ...] = (
+    "IDC", "ILC", "TNBC", "NSCLC", "SCLC", "SCC", "BCC", "HCC", "RCC", "CRC", "AML", "CLL",
+    "CML", "NHL", "DLBCL", "GBM", "PDAC", "TCC", "NST",
+)  # fmt: skip
 _REGIMENS = tuple(
     (re.compile(rf"(?<![\w-]){re.escape(group[0])}(?![\w])"), frozenset(group[1:]))
-    for group in word_groups("oncology.toml", "regimens")
+    for group in REGIMENS
 )
-_MALIGNANCY_ABBREVIATION = re.compile(
-    r"\b(?:" + "|".join(word_tuple("oncology.toml", "malignancy_abbreviations")) + r")\b"
-)
+_MALIGNANCY_ABBREVIATION = re.compile(r"\b(?:" + "|".join(MALIGNANCY_ABBREVIATIONS) + r")\b")
 
 
 def regimen_drugs(text: str) -> frozenset[str]:
