@@ -247,6 +247,8 @@ class LateralityRule(Rule):
                 # "her right elbow bothers her more than her left" where the input has "my
                 # elbows ... my right elbow more than the other": the side compared with
                 continue
+            if _direction_said(out, ctx, m):
+                continue  # "midline shift to the left" where the input has a "leftward shift"
             if _denies_other_side(out, ctx, m, mentions_of.get((m.anatomy, axis), [])):
                 continue  # "no pain laterally" where the input finds pain medially
             if m.side in given:
@@ -337,6 +339,21 @@ class LateralityRule(Rule):
                         confidence=0.5,
                     )
                 )
+            elif same_side is None and (across := _across(m, by_side)) is not None:
+                # "L occipital laceration" where the input has the back of the head, right side
+                findings.append(
+                    self.finding(
+                        view,
+                        ErrorCategory.DETAIL_MISIDENTIFICATION,
+                        self.procedure_swap_risk if risky else self.swap_risk,
+                        (m.start, m.end),
+                        f"'{surface}': the input gives the {across.side} {across.anatomy}",
+                        relation=CONTRADICTED,
+                        context_span=(across.start, across.end),
+                        suggestion=ctx.text[across.start : across.end],
+                        confidence=0.45,
+                    )
+                )
             elif same_side is not None:
                 findings.append(
                     self.finding(
@@ -407,8 +424,11 @@ class LateralityRule(Rule):
         theirs = numbered_sites(ctx.text, bare=True)
         if not theirs:
             return []
+        ours = numbered_sites(out.text)
+        if _counts_cycles(ctx.text, out.text):
+            theirs, ours = _no_cervical(theirs), _no_cervical(ours)
         findings = []
-        for kind, site, start, end in numbered_sites(out.text):
+        for kind, site, start, end in ours:
             kin = [(s, a, b) for k, s, a, b in theirs if k == kind]
             if not kin:
                 continue
@@ -501,6 +521,46 @@ _NOT_NAMED = frozenset(
     | {"lower", "upper", "middle", "main", "total", "greater", "lesser", "anterior", "posterior"}
     | {"lateral", "medial", "proximal", "distal", "superior", "inferior", "with", "from", "than"}
 )
+
+
+# a side given as the direction of a movement ("shift to the left", "deviates towards the
+# right"), not as the side of the last part named
+_TOWARDS = re.compile(
+    r"\b(?:shift\w*|deviat\w*|displac\w*|tilt\w*|rotat\w*|turn\w*|mov\w*|veer\w*|"
+    r"lean\w*|point\w*|drift\w*|push\w*|pull\w*|convex\w*|curv\w*|scoliosis)"
+    r"\b[^.;:\n]{0,30}?\b(?:to|towards?)\s+(?:the\s+)?$",
+    re.I,
+)
+
+
+def _directions(text: str) -> set[str]:
+    """The directions a text gives a movement ("leftward", "shift to the right")."""
+    found = {m.group(1).lower() for m in re.finditer(r"\b(left|right)wards?\b", text, re.I)}
+    for m in re.finditer(r"\b(left|right)\b", text, re.I):
+        if _TOWARDS.search(text, max(0, m.start() - 60), m.start()):
+            found.add(m.group(1).lower())
+    return found
+
+
+def _direction_said(out: AnalyzedText, ctx: AnalyzedText, m: SideMention) -> bool:
+    """Whether a bare side of the output is the direction of a movement ("midline shift to
+    the left") that the input gives too ("leftward midline shift")."""
+    surface = out.text[m.start : m.end].lower()
+    if surface not in ("left", "right"):
+        return False
+    if not _TOWARDS.search(out.text, max(0, m.start - 60), m.start):
+        return False
+    return surface in _directions(ctx.text)
+
+
+def _across(m: SideMention, by_side: dict[str, SideMention]) -> SideMention | None:
+    """The input's first mention of the other side, where it names a region that holds the
+    output's part ("right head" for "L occipital") and the input never gives the output's
+    side; None otherwise."""
+    other = by_side.get(_OPPOSITE.get(m.side, ""))
+    if other is None or other.anatomy in ("side", "sided") or m.anatomy in ("side", "sided"):
+        return None
+    return other if same_place(m.anatomy, other.anatomy) else None
 
 
 def _sided_words(doc: AnalyzedText) -> list[tuple[str, int, int]]:
@@ -623,6 +683,29 @@ def spinal_levels(text: str) -> list[tuple[tuple[str, ...], int, int]]:
             level += (f"{letter2 or letter}{int(number2)}",)
         found.append((level, m.start(), m.end()))
     return found
+
+
+# treatment cycles counted ("cycle 4 of 8", "C2D8", "C3 D1"): a "C" and a number there is a
+# cycle, not a cervical level, unless the texts speak of the spine at all
+_CYCLES = re.compile(r"\bcycles?\s+(?:\d|one|two|three|four|five|six)|\bC\d{1,2}\s?D\d", re.I)
+_SPINE = re.compile(
+    r"\b(?:spin\w*|vertebr\w*|cervical|discs?|disks?|cord|neck|radicul\w*|myelo\w*|"
+    r"foramin\w*|c-spine|dermatom\w*|nerve roots?|cauda)\b",
+    re.I,
+)
+
+
+def _counts_cycles(*texts: str) -> bool:
+    """Whether the texts count treatment cycles and never speak of the spine ("CAPOX cycle 4
+    of 8" ... "toxicity since C3")."""
+    return any(_CYCLES.search(t) for t in texts) and not any(_SPINE.search(t) for t in texts)
+
+
+def _no_cervical(
+    sites: list[tuple[str, tuple[str, ...], int, int]],
+) -> list[tuple[str, tuple[str, ...], int, int]]:
+    """The numbered sites less the "C" levels (treatment cycles where cycles are counted)."""
+    return [x for x in sites if not (x[0] == "spine" and x[1][0].startswith("C"))]
 
 
 def _said_of_another(
@@ -786,11 +869,38 @@ for _number, _group in enumerate(SIBLING_GROUPS):
         _SIBLING_INDEX.setdefault(_member.split()[0], []).append((_number, _member.split()))
 
 
-# plural forms of the sibling structures' last words ("knees", "feet", "ulnae" are rare)
+def _plural(word: str) -> str:
+    """A structure word's regular plural ("knee" -> "knees", "artery" -> "arteries")."""
+    if word.endswith("y") and word[-2:-1] not in ("a", "e", "o", "u"):
+        return word[:-1] + "ies"
+    return word + "s"
+
+
+# plural forms of the sibling structures' last words ("knees", "arteries", "feet"; "ulnae" is
+# rare)
 _SINGULAR = {
-    **{w.split()[-1] + "s": w.split()[-1] for g in SIBLING_GROUPS for w in g},
+    **{_plural(w.split()[-1]): w.split()[-1] for g in SIBLING_GROUPS for w in g},
     "feet": "foot",
 }
+# Collective names, written in the plural, that name every sibling listed after them at once
+# ("the collateral ligaments are stable" speaks of the MCL and the LCL; "the coronary arteries"
+# of each coronary artery). Standard anatomical usage (Gray's Anatomy, 42nd ed.). Kept here, not
+# in anatomy.toml, as a new key there needs a terms.py name (see the session 19 report).
+SIBLING_COLLECTIVES: tuple[tuple[str, ...], ...] = (
+    ("collateral ligaments", "mcl", "lcl"),
+    ("collaterals", "mcl", "lcl"),
+    ("cruciate ligaments", "acl", "pcl"),
+    ("cruciates", "acl", "pcl"),
+    ("menisci", "medial meniscus", "lateral meniscus"),
+    ("coronary arteries", "lad", "circumflex", "rca"),
+    ("coronaries", "lad", "circumflex", "rca"),
+    ("forearm bones", "radius", "ulna"),
+)
+# a collective plural and the members it names, by its first word
+_COLLECTIVES: dict[str, list[tuple[list[str], tuple[str, ...]]]] = {}
+for _group in SIBLING_COLLECTIVES:
+    _COLLECTIVES.setdefault(_group[0].split()[0], []).append((_group[0].split(), _group[1:]))
+_POSSESSIVE = re.compile(r"['’]s$")
 
 
 _LIST_GAP = re.compile(r"^(?:\s*(?:[,+&/]|and)\s*)$")
@@ -815,12 +925,33 @@ def _listed_before(doc: AnalyzedText, first: int) -> set[str]:
 def _structures(doc: AnalyzedText) -> list[tuple[int, str, int]]:
     """(group number, name, index of its last token) of each structure of a sibling group."""
     toks = doc.tokens
-    words = [_SINGULAR.get(t.text, t.text) for t in toks]
+    raw = [_POSSESSIVE.sub("", t.text) for t in toks]  # "the ankle's fine"
+    words = [_SINGULAR.get(w, w) for w in raw]
     found = []
+    collective = []
     for i, word in enumerate(words):
+        collective.extend(_collective(raw, i))
         for number, phrase in _SIBLING_INDEX.get(word, ()):
             if words[i : i + len(phrase)] == phrase:
                 name = " ".join(phrase)
                 found.append((number, _ALIASES.get(name, name), i + len(phrase) - 1))
                 break
-    return found
+    # "right coronary arteries" names the RCA, not every coronary artery
+    ends = {last for _, _, last in found}
+    return found + [c for c in collective if c[2] not in ends]
+
+
+def _collective(raw: list[str], i: int) -> list[tuple[int, str, int]]:
+    """(group number, member, index of its last token) of each member that a collective plural
+    starting at token ``i`` names ("collateral ligaments": the MCL and the LCL)."""
+    for phrase, members in _COLLECTIVES.get(raw[i], ()):
+        if raw[i : i + len(phrase)] == phrase:
+            last = i + len(phrase) - 1
+            found = []
+            for member in members:
+                for number, words in _SIBLING_INDEX.get(member.split()[0], ()):
+                    if words == member.split():
+                        found.append((number, _ALIASES.get(member, member), last))
+                        break
+            return found
+    return []

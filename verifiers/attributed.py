@@ -28,6 +28,9 @@ _SOURCE = re.compile(
     re.IGNORECASE,
 )
 _REACH = 30  # characters between a value and the source that follows it
+# a sentence's or a line's end between a value and a source: the source is of what follows
+# the break ("T 37.9 C. Rigors Tues night - reported by wife": the rigors are the wife's)
+_BREAK = re.compile(r"[;\n]|\.(?:\s|$)")
 
 
 def _said_by(ctx: AnalyzedText, speaker: str) -> list[Quantity]:
@@ -72,7 +75,9 @@ class AttributedRule(Rule):
                 (
                     q
                     for q in reversed(out.quantities)
-                    if q.end <= m.start() and m.start() - q.end <= _REACH
+                    if q.end <= m.start()
+                    and m.start() - q.end <= _REACH
+                    and not _BREAK.search(out.text, q.end, m.start())
                 ),
                 None,
             )

@@ -36,7 +36,7 @@ from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
 from medfact.verifiers.aligned import AlignedWindows
 from medfact.verifiers.base import CONTRADICTED, Rule, window_stems
-from medfact.verifiers.entities import mentions
+from medfact.verifiers.entities import Mention, mentions
 from medfact.verifiers.temporal import anchored, first_words
 
 # Certainty phrases beyond the analyser's single words (1 hedged .. 3 certain).
@@ -281,8 +281,8 @@ def _established_condition(
     scopes = {CURRENT} | ({HYPOTHETICAL} if _hedges_possibility(out, w) else set())
     found = None
     for m in mentions(ctx.text, ("condition",)):
-        if m.concept not in named:
-            continue
+        if m.concept not in named or _PROTOCOL_AFTER.match(ctx.text, m.end):
+            continue  # "Sepsis six started": a care bundle's name, not the condition found
         toks = ctx.tokens_in(m.start, m.end)
         if not toks:
             continue
@@ -311,6 +311,12 @@ def _established_condition(
     return found
 
 
+# a condition's name that names a care bundle, pathway or screening tool ("Sepsis Six", "the
+# stroke pathway", "sepsis screen"): started for a suspicion, it establishes nothing
+_PROTOCOL_AFTER = re.compile(
+    r"[\s-]+(?:six|6|bundle|pathway|protocol|proforma|screen|screening|tool|checklist|score)\b",
+    re.IGNORECASE,
+)
 _HEDGE_REACH = 6  # "possibly raised gestational diabetes risk"
 
 
@@ -518,7 +524,7 @@ _PHRASE_BREAK = re.compile(r"[.;,:\n()]")
 # looks like gout", "raises the possibility of malignancy", "might have been a mini-stroke")
 _HEDGE_BEFORE = re.compile(
     r"(?P<hedge>\b(?:possibl[ey]|probabl[ey]|likely|suspect(?:ed|s)?|suspicious|suspicion|query|"
-    r"questionable|could|might|may|possibility|differential|versus|vs|r/o|rule\s+out|presumed|"
+    r"questionable|could|might|may|possibility|differential|versus|vs(?!\s*:)|r/o|rule\s+out|presumed|"
     r"provisional|indeterminate|equivocal|uncertain|unclear|not\s+sure|maybe|perhaps|"
     r"suggest\w*)\b|\?)"
     r"[^.;!,\n]{0,60}$",
@@ -619,8 +625,16 @@ _OPINION = re.compile(r"(?:i|we)\s+(?:think|believe|reckon)\b", re.IGNORECASE)
 
 
 def _opinion(doc: AnalyzedText, tok: Token) -> bool:
-    """Whether ``tok`` is hedged only by a speaker's "I think" or "we believe"."""
-    return tok.trigger is not None and _OPINION.match(doc.text, tok.trigger) is not None
+    """Whether ``tok`` is hedged only by a speaker's "I think" or "we believe", or by a "VS:"
+    label (vital signs, not "versus")."""
+    return tok.trigger is not None and (
+        _OPINION.match(doc.text, tok.trigger) is not None
+        or _VITALS_LABEL.match(doc.text, tok.trigger) is not None
+    )
+
+
+# "VS: HR 96, BP 162/94": the vital signs' label, which the analyser reads as "versus"
+_VITALS_LABEL = re.compile(r"vs\s*:", re.IGNORECASE)
 
 
 # a hedge right before the condition it hedges ("possible depression", "?MSSA", "may be an
@@ -688,20 +702,41 @@ def _input_suggests_only(
     (``_only_suggested``). Mentions that share a word with the output's (``surface``: its
     lower-cased words) are read alone where there are any ("possibly early Alzheimer's"
     against "Alzheimer's dementia", though "cognitive impairment" is the same concept)."""
-    found = [m for m in mentions(ctx.text, ("condition",)) if m.concept == concept]
-    same = [m for m in found if surface & set(m.surface.lower().split())]
+    found = _condition_mentions(ctx, concept)
+    same = [m for m in found if _same_words(surface, m.surface)]
     return _only_suggested(ctx, [(m.start, m.end) for m in same or found])
+
+
+def _condition_mentions(ctx: AnalyzedText, concept: str) -> list[Mention]:
+    """The input's mentions of the condition ``concept``, less the names of care bundles
+    ("Sepsis Six started": a bundle started on a suspicion, no finding of sepsis)."""
+    return [
+        m
+        for m in mentions(ctx.text, ("condition",))
+        if m.concept == concept and not _PROTOCOL_AFTER.match(ctx.text, m.end)
+    ]
+
+
+def _same_words(surface: set[str], theirs: str) -> bool:
+    """Whether a mention of the input (``theirs``) shares a word with the output's
+    (``surface``: its lower-cased words), or spells out the output's abbreviation ("pulmonary
+    emboli" of "PE", "myocardial infarction" of "MI")."""
+    words = theirs.lower().split()
+    if surface & set(words):
+        return True
+    initials = "".join(w[0] for w in words if w[:1].isalpha())
+    return len(words) > 1 and any(len(w) > 1 and w == initials for w in surface)
 
 
 def _input_finds(ctx: AnalyzedText, concept: str, surface: set[str]) -> tuple[int, int] | None:
     """The input's mention of ``concept`` that tells it as found (``_finds_among``); mentions
     are chosen as in ``_input_suggests_only``."""
-    found = [m for m in mentions(ctx.text, ("condition",)) if m.concept == concept]
+    found = _condition_mentions(ctx, concept)
     if any(_hedged_at(ctx, m.start, m.end) for m in found):
         return None
     # only the same words found: a concept's looser names ("temperature 37.9" for a fever
     # the patient only felt) tell another thing
-    same = [m for m in found if surface & set(m.surface.lower().split())]
+    same = [m for m in found if _same_words(surface, m.surface)]
     return _finds_among(ctx, [(m.start, m.end) for m in same])
 
 
@@ -822,6 +857,8 @@ def _stated_as_found(out: AnalyzedText, start: int, end: int) -> bool:
         return False
     if toks[0].polarity != AFFIRMED or _A_TEST_OF.match(out.text, end):
         return False  # "pregnancy test", "sepsis screen": a test of it, not it
+    if _PROTOCOL_AFTER.match(out.text, end):
+        return False  # "referral via the lung cancer pathway": a route, not a finding
     lo = out.sentences[toks[0].sentence].span[0]
     before = out.text[max(lo, start - 60) : start]
     if _STATES_FOUND.search(before):

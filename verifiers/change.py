@@ -267,6 +267,13 @@ def _states_no_change(doc: AnalyzedText, i: int) -> bool:
     nxt = _clause_tokens(doc, i, 1, 1)
     if nxt and nxt[0].text in _SAME_OCCASION:
         return False  # "pain and numbness at the same time": together, not unchanged
+    prev = [t.text for t in reversed(_clause_tokens(doc, i, 2, -1))]
+    if prev[-1:] in (["with"], ["has"], ["had"]) or prev[-2:] in (
+        ["with", "the"],
+        ["has", "the"],
+        ["had", "the"],
+    ):
+        return False  # "partner unwell with same", "her sister had the same": that illness
     if sentence > 0 and doc.sentences[sentence - 1].text.rstrip().endswith("?"):
         return True
     return not _attributive(doc, i)
@@ -688,6 +695,28 @@ _EARLIER_AFTER = re.compile(
 )
 
 
+def _valued_directions(out: str, ctx: AnalyzedText) -> set[int]:
+    """Starts of the output's direction words ("lower than", "up from") that its own two values
+    bear out, both of them the input's ("eGFR 22, a little lower than three months ago, when it
+    was 24" where the input has "eGFR 22 (24 three months ago)"): a change the input's values
+    give, though it names none."""
+    if not _DIRECTED.search(out):
+        return set()
+    given = [v for q in ctx.quantities for v in (q.value, q.second) if v is not None]
+    found = set()
+    for m in _DIRECTED.finditer(out):
+        pair = directed_values(out, m)
+        word = m.group(1).lower()
+        if pair is None or word == "unchanged":
+            continue
+        a, b = pair
+        if not all(any(abs(v - x) <= 0.01 * x for v in given) for x in (a, b)):
+            continue
+        if (a > b) if word in _UP_WORDS else (a < b):
+            found.add(m.start(1))
+    return found
+
+
 def _earlier_in_input(out: str, m: re.Match[str], ctx: str) -> tuple[float, float] | None:
     """For "unchanged from <a date or visit>": the output's value before the word and the
     earlier value the input writes right after that same value, when it gives one."""
@@ -779,10 +808,13 @@ class ComparisonRule(Rule):
         no_prior = _NO_PRIOR.search(ctx.text)  # once per case: "no previous imaging available"
         topics = _Topics(out)
         kept: frozenset[str] | None = None  # stems of the input's sentences that keep things
+        valued = _valued_directions(out.text, ctx)
         for i, direction in said:
             tok = out.tokens[i]
             if tok.polarity == "negated" or _dose_change(out, i) or _denied_change(out, i):
                 continue
+            if tok.start in valued:
+                continue  # "eGFR 22, lower than 3 months ago (24)": the input's two values
             if tok.scope == HYPOTHETICAL or _intended(out, i):
                 continue  # "call if symptoms worsen", "trying to improve her diet": no change
             if no_prior is not None and set(_clause(out, i, 5, 1) + _clause(out, i, 3, -1)) & (

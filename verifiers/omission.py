@@ -46,6 +46,59 @@ from medfact.verifiers.entities import (
     supported_concepts,
 )
 
+# Chemotherapy regimens by acronym (matched in capitals, as written), then their drugs: a note
+# that writes "Adjuvant EC" keeps the epirubicin and cyclophosphamide of its input. Regimen
+# names as in the NHS England / UK Chemotherapy Board and BC Cancer regimen lists; lower-case
+# generic names, as the drug reader gives them. Kept here, not in a new lexicon data file, as
+# one needs tests/test_lexicon.py to list it (see the session 19 report).
+REGIMENS: tuple[tuple[str, ...], ...] = (
+    ("AC", "doxorubicin", "cyclophosphamide"),
+    ("EC", "epirubicin", "cyclophosphamide"),
+    ("FEC", "fluorouracil", "epirubicin", "cyclophosphamide"),
+    ("TC", "docetaxel", "cyclophosphamide"),
+    ("TCH", "docetaxel", "carboplatin", "trastuzumab"),
+    ("TCHP", "docetaxel", "carboplatin", "trastuzumab", "pertuzumab"),
+    ("CMF", "cyclophosphamide", "methotrexate", "fluorouracil"),
+    ("CAPOX", "capecitabine", "oxaliplatin"),
+    ("XELOX", "capecitabine", "oxaliplatin"),
+    ("FOLFOX", "fluorouracil", "leucovorin", "oxaliplatin"),
+    ("FOLFIRI", "fluorouracil", "leucovorin", "irinotecan"),
+    ("FOLFIRINOX", "fluorouracil", "leucovorin", "irinotecan", "oxaliplatin"),
+    ("FLOT", "fluorouracil", "leucovorin", "oxaliplatin", "docetaxel"),
+    ("ECF", "epirubicin", "cisplatin", "fluorouracil"),
+    ("ECX", "epirubicin", "cisplatin", "capecitabine"),
+    ("EOX", "epirubicin", "oxaliplatin", "capecitabine"),
+    ("CHOP", "cyclophosphamide", "doxorubicin", "vincristine", "prednisolone", "prednisone"),
+    ("R-CHOP", "rituximab", "cyclophosphamide", "doxorubicin", "vincristine", "prednisolone")
+    + ("prednisone",),
+    ("ABVD", "doxorubicin", "bleomycin", "vinblastine", "dacarbazine"),
+    ("BEP", "bleomycin", "etoposide", "cisplatin"),
+    ("GemCarbo", "gemcitabine", "carboplatin"),
+    ("GemCap", "gemcitabine", "capecitabine"),
+)
+# Abbreviations of malignant tumour types (matched in capitals; WHO Classification of
+# Tumours): a note that writes "L breast IDC" keeps the carcinoma its input establishes.
+MALIGNANCY_ABBREVIATIONS: tuple[str, ...] = (
+    "IDC", "ILC", "TNBC", "NSCLC", "SCLC", "SCC", "BCC", "HCC", "RCC", "CRC", "AML", "CLL",
+    "CML", "NHL", "DLBCL", "GBM", "PDAC", "TCC", "NST",
+)  # fmt: skip
+_REGIMENS = tuple(
+    (re.compile(rf"(?<![\w-]){re.escape(group[0])}(?![\w])"), frozenset(group[1:]))
+    for group in REGIMENS
+)
+_MALIGNANCY_ABBREVIATION = re.compile(r"\b(?:" + "|".join(MALIGNANCY_ABBREVIATIONS) + r")\b")
+
+
+def regimen_drugs(text: str) -> frozenset[str]:
+    """The drugs of the chemotherapy regimens ``text`` names by acronym ("EC", "R-CHOP",
+    "TCHP"), written in capitals as regimens are."""
+    found: set[str] = set()
+    for pattern, drugs in _REGIMENS:
+        if pattern.search(text):
+            found |= drugs
+    return frozenset(found)
+
+
 # a pregnancy written the obstetric way: gravida alone ("G1, 35+2"), weeks+days of gestation
 # ("35+2", "41+3"), weeks over forty ("11/40")
 _GESTATION_SHORTHAND = re.compile(
@@ -576,11 +629,38 @@ def _earlier_result(
 _SPELLED_LETTER_BEFORE = re.compile(r"(?<![\w'])[A-Z] $")
 
 
+# analytes whose unit-less values overlap in the two unit systems ("bilirubin 12": 12 mg/dL is
+# deep jaundice, 12 umol/L normal): above this value (mg/dL), a text that writes its other
+# results in SI units is read in SI (factor: umol/L per mg/dL, 17.1 for bilirubin)
+_SI_AMBIGUOUS = {"bilirubin": 2.0}
+_SI_FACTORS = {"bilirubin": 17.1}
+# signs of SI units: a micromole unit, haemoglobin in g/L (a value of 30 or more, with no
+# decimal) or creatinine in umol/L (20 or more)
+_SI_UNIT = re.compile(r"[u\u00b5\u03bc]mol|\bg/L\b", re.IGNORECASE)
+_SI_HB = re.compile(
+    r"\b(?:Hb|Hgb|ha?emoglobin)\s*(?::|=|of|is|was)?\s*(\d{2,3})(?![\d.])", re.IGNORECASE
+)
+_SI_CREATININE = re.compile(
+    r"\b(?:creat(?:inine)?|Cr)\s*(?::|=|of|is|was)?\s*(\d{2,4})(?![\d.])", re.IGNORECASE
+)
+
+
+def si_units(text: str) -> bool:
+    """Whether ``text`` writes its laboratory results in SI units ("Hb 109, creatinine 71",
+    "umol/L"), so that an ambiguous value is read in them."""
+    if _SI_UNIT.search(text):
+        return True
+    if any(int(m.group(1)) >= 30 for m in _SI_HB.finditer(text)):
+        return True
+    return any(int(m.group(1)) >= 20 for m in _SI_CREATININE.finditer(text))
+
+
 def lab_values(doc: AnalyzedText) -> list[tuple[Lab, float, int, int]]:
     """(lab, value, start, end) of each value of a critical-value analyte ``doc`` states, in
     the analyte's normal units."""
     found = []
     text = doc.text
+    si: bool | None = None  # whether the text writes its results in SI units, read once
     # numbers written in digits, then numbers said in words ("seven point nine")
     spoken_numbers = [
         (q.start, q.end, q.value)
@@ -623,7 +703,13 @@ def lab_values(doc: AnalyzedText) -> list[tuple[Lab, float, int, int]]:
                 thousands = bool(v.group(2))
             if lab.thousands and (value >= 1000 or thousands):
                 value = value / 1000 if value >= 1000 else value
-            found.append((lab, lab.normal_units(value), name_start, end))
+            normal = lab.normal_units(value)
+            if lab.name in _SI_AMBIGUOUS and normal == value and value > _SI_AMBIGUOUS[lab.name]:
+                if si is None:
+                    si = si_units(text)
+                if si:
+                    normal = value / _SI_FACTORS[lab.name]  # "bilirubin 12" in umol/L
+            found.append((lab, normal, name_start, end))
             break
     return found
 
@@ -1006,6 +1092,8 @@ class OmissionRule(Rule):
         """Conditions the input establishes (in a diagnostic statement) that the output drops."""
         out_concepts = {c for k, c in supported_concepts(out.text) if k == "condition"}
         out_concepts |= symbol_concepts(out.text)  # "old healed L rib #"
+        if _MALIGNANCY_ABBREVIATION.search(out.text):
+            out_concepts.add("malignancy")  # "L breast IDC" for the input's carcinoma
         findings, seen = [], set()
         for m in mentions(ctx.text, ("condition",)):
             if m.concept in out_concepts or m.concept in seen:
@@ -1104,6 +1192,8 @@ class OmissionRule(Rule):
                 continue  # "CAPOX" for "CAPOX (capecitabine + oxaliplatin)"
             if _brand_kept(out.text, ctx.text, d.start):
                 continue  # "Buccolam" for "Buccolam (midazolam oromucosal solution)"
+            if d.canonical in regimen_drugs(out.text):
+                continue  # "Adjuvant EC" for the input's epirubicin and cyclophosphamide
             if any(
                 len(w) >= 5 and re.search(rf"\b{re.escape(w)}\b", low)
                 for w in d.surface.lower().split()[1:]

@@ -245,6 +245,15 @@ _ACTIONS: dict[str, tuple[str, ...]] = {
         "keep on taking",
         "carry on taking",
         "carry on with",
+        # "keep the methotrexate at 15 mg", "carry on the apixaban", "stay on the statin"
+        "keep",
+        "keeping",
+        "carry on",
+        "carrying on",
+        "stay on",
+        "stays on",
+        "staying on",
+        "remain on",
     ),
     "resumed": ("resume", "resumed", "resuming", "restart", "restarted"),
     "started": (
@@ -457,7 +466,16 @@ _GERUND_OBJECT = re.compile(
 _TIMED_STOP = re.compile(
     r"\b(?:days?|weeks?|hours?|nights?)\s+(?:before|prior\s+to|pre-?op)|\bbefore\s+(?:the\s+|your\s+|his\s+|"
     r"her\s+)?(?:surgery|operation|procedure|op|scan|endoscopy|colonoscopy|biopsy|delivery)\b|"
-    r"\bon\s+the\s+(?:day|morning|night)\s+(?:of|before)\b|\blast\s+dose\b|\bpre-?op(?:eratively)?\b",
+    r"\bon\s+the\s+(?:day|morning|night)\s+(?:of|before)\b|\blast\s+dose\b|\bpre-?op(?:eratively)?\b|"
+    # a stop when another treatment begins ("stop aspirin when apixaban starts"): taken till then
+    r"\b(?:when|once|as\s+soon\s+as)\b[^.;\n]{0,40}?\b(?:starts|begins|commences|"
+    r"is\s+(?:started|begun|commenced|initiated))\b",
+    re.IGNORECASE,
+)
+# a generic name of what a verb stops or starts ("Oral meds stopped", "all tablets held"): the
+# phrase's own subject, not a drug named before it
+_GENERIC_SUBJECT = re.compile(
+    r"\b(?:meds|medications?|medicines?|tablets|pills|drugs|injections|infusions|treatments)\b",
     re.IGNORECASE,
 )
 _PAST_DATED = fast_compile(
@@ -731,6 +749,30 @@ def _listed_with(doc: AnalyzedText, canonical: str, lo: int, hi: int) -> list[st
     return [c for c in dict.fromkeys(found) if c != canonical]
 
 
+# verbs that act on a drug only when it is their object ("keep the tamsulosin", not "keep a
+# diary" after a drug); everyday words otherwise
+_OBJECT_ONLY = frozenset(
+    {"keep", "keeping", "carry on", "carrying on", "stay on", "stays on", "staying on"}
+    | {"remain on"}
+)
+# only determiners between a verb and the drug it acts on ("keep the tamsulosin", "stop her
+# apixaban"): the drug is the verb's object
+_OBJECT_GAP = re.compile(r"\s+(?:(?:the|his|her|your|their|my|this|that|on|with)\s+)*", re.I)
+
+
+def _object_after(doc: AnalyzedText, starts: list[int], at: int, hi: int) -> str | None:
+    """The drug named right after a verb ending at ``at``, with only determiners between
+    ("stop the doxazosin and keep the tamsulosin": tamsulosin is what is kept, though the
+    doxazosin ends nearer), or None."""
+    k = bisect_right(starts, at)
+    if k >= len(doc.drugs) or doc.drugs[k].start >= hi:
+        return None
+    gap = _OBJECT_GAP.match(doc.text, at)
+    if gap is None or gap.end() != doc.drugs[k].start:
+        return None
+    return doc.drugs[k].canonical
+
+
 def _drug_before(doc: AnalyzedText, starts: list[int], offset: int, reach: int = 200) -> str | None:
     """The last drug named within ``reach`` characters before ``offset``."""
     k = bisect_right(starts, offset) - 1
@@ -823,9 +865,15 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
         other = _OTHER_OBJECT.match(doc.text, m.end()) is not None
         if other:
             lo = p_lo = m.start()
-        drug = _drug_near(doc, drug_starts, p_lo, p_hi, m.start())
+        drug = _object_after(doc, drug_starts, m.end(), p_hi)
+        if drug is None and m.group().lower() in _OBJECT_ONLY:
+            continue  # "keep a headache diary", "keep the other two": no drug kept
+        drug = drug or _drug_near(doc, drug_starts, p_lo, p_hi, m.start())
         # not past its own phrase's unnamed subject ("Ca gluconate given, ACEi + spiro held")
-        own = drug is None and _own_subject(doc.text, p_lo, m.start())
+        own = drug is None and (
+            _own_subject(doc.text, p_lo, m.start())
+            or _GENERIC_SUBJECT.search(doc.text, p_lo, m.start()) is not None
+        )
         if drug is None and not own:
             drug = _drug_near(doc, drug_starts, lo, hi, m.start())
         carried = False
@@ -996,7 +1044,19 @@ def _no_aspect(text: str, m: re.Match[str]) -> bool:
         return True  # "given his age": a reason; "not yet given", "none given": not done
     if word == "post-op" and _VISIT_AFTER.match(text, m.end()):
         return True  # "booked at the post-op clinic": a visit's name, not a done operation
+    if word in ("current", "ongoing") and _PRESENT_EPISODE.match(text, m.end()):
+        return True  # "the current episodes differ from her migraine": the visit's, named
     return word == "was done" and _DENIED_BEFORE.search(text, before, at) is not None
+
+
+# what "current" names when it picks out the present episode or visit from the history ("the
+# current episodes differ", "current medications"), not a past condition said to go on
+_PRESENT_EPISODE = re.compile(
+    r"\s+(?:episodes?|symptoms?|presentation|admission|attacks?|complaints?|events?|visit|"
+    r"stay|medications?|meds|medicines|regimen|dose|doses|plan|management|situation|"
+    r"pattern|picture)\b",
+    re.IGNORECASE,
+)
 
 
 # "get some just normal blood work": routine tests to be done, after a verb that orders them
@@ -1036,6 +1096,17 @@ def _twelve_hour(m: re.Match[str]) -> str:
     if hour is None or m.group("ap") or hour.startswith("0") or not 1 <= int(hour) <= 12:
         return ""
     return "12h"
+
+
+# clock times said in words ("the next level is due at midnight"), as minutes after midnight
+_WORD_CLOCK = re.compile(r"\b(midnight|midday|noon)\b", re.IGNORECASE)
+_WORD_CLOCK_MINUTES = {"midnight": 0.0, "midday": 720.0, "noon": 720.0}
+
+
+def _word_clocks(text: str) -> set[tuple[str, float | None]]:
+    """The clock stamps a text gives in words: "midnight" is 00:00, "noon" and "midday" 12:00
+    (so "Next APTT 00:00" is the input's "due at midnight")."""
+    return {("clock", _WORD_CLOCK_MINUTES[m.group(1).lower()]) for m in _WORD_CLOCK.finditer(text)}
 
 
 def _same_time(a: Mention, b: Mention) -> bool:
@@ -1524,6 +1595,7 @@ class TemporalRule(Rule):
             # markers are not read; an order told in one sentence reads the input's own
             return planned + (self._sequence_clashes(view) if told else [])
         theirs = _Index(mentions(ctx, carry=True))
+        theirs.stamps |= _word_clocks(ctx.text)
         findings: list[Finding] = []
         seen: set[tuple[str, str, str | None]] = set()
         for m in out_mentions:
