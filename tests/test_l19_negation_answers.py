@@ -126,13 +126,17 @@ def test_what_the_question_asks_is_still_denied() -> None:
 
 def test_drug_a_problem_is_asked_with_is_not_denied() -> None:
     context = (
-        "Doctor: have you ever had a problem with naproxen\n"
-        "Patient: no I take it now and then for my knee\n"
-        "Doctor: fine then naproxen 250 mg twice a day with food"
+        "Doctor: have you ever had a problem with naproxen\nPatient: no I take it now and then"
     )
-    assert not _flips("Naproxen tolerated in the past. Plan: naproxen 250 mg BD.", context)
+    assert not _flips("Takes naproxen now and then without problems.", context)
 
 
 def test_drug_denied_outright_is_still_compared() -> None:
     context = "Doctor: are you taking naproxen\nPatient: no I never have"
     assert any("'naproxen'" in m for m in _flips("Takes naproxen for knee pain.", context))
+
+
+def test_problems_with_a_part_are_still_asked_of() -> None:
+    # "problems with your hearing": the hearing problems are what is asked, and denied
+    context = "Doctor: Any dizziness, or problems with your hearing?\nPatient: No."
+    assert _polarity(context, "hearing") == "negated"

@@ -92,3 +92,14 @@ def test_meds_name_no_finding() -> None:
 def test_a_drug_denied_against_its_use_is_still_caught() -> None:
     context = "MEDICINES REVIEW - ward 3\nRegular medicines: ramipril 5 mg OD."
     assert any("'ramipril'" in m for m in _flips("Not on ramipril.", context))
+
+
+def test_specimen_followed_by_a_verb_is_still_compared() -> None:
+    # "passed urine shows ...": no test named after the urine, which is compared as before
+    context = "Doctor: The scan after you passed urine shows 350 mL left in the bladder."
+    assert any("'urinary'" in m for m in _flips("No urinary symptoms.", context))
+
+
+def test_result_of_the_test_in_the_sample_is_still_compared() -> None:
+    found = run_rule("negation.v1", "Urine hCG negative.", "Urine hCG positive.")
+    assert any("'positive'" in f.message for f in found)

@@ -470,7 +470,6 @@ class NegationRule(Rule):
                 and not _is_header(ctx, i)
                 and not _site_of_finding(ctx, tok)
                 and not _degree_told(ctx.tokens, i)
-                and not _specimen(ctx, i)
             ):
                 read = read_polarity(ctx, tok)
                 if read is None:
@@ -486,6 +485,9 @@ class NegationRule(Rule):
                 if i in answered:
                     polarity, trigger = answered[i]
                     read = replace(read, polarity=polarity, trigger=trigger)
+                if read.polarity != AFFIRMED and _specimen(ctx, i):
+                    # "urine hCG negative": the hCG is denied; the urine was there to test
+                    read = replace(read, polarity=AFFIRMED, trigger=None)
                 if read.polarity == AFFIRMED and i in ctx_withheld:
                     # "skip the ibuprofen", "ramipril 5 mg - HOLD": the drug is named, and not
                     # to be taken: an output that writes either agrees with the input
