@@ -103,3 +103,14 @@ def test_specimen_followed_by_a_verb_is_still_compared() -> None:
 def test_result_of_the_test_in_the_sample_is_still_compared() -> None:
     found = run_rule("negation.v1", "Urine hCG negative.", "Urine hCG positive.")
     assert any("'positive'" in f.message for f in found)
+
+
+def test_skin_alone_names_no_finding() -> None:
+    # "broken skin" denied, "skin intact" told: the states agree; the skin is no finding
+    context = "Doctor: Any broken skin on the heel?\nPatient: No."
+    assert not _flips("Skin intact.", context)
+
+
+def test_a_finding_of_the_skin_is_still_compared() -> None:
+    context = "Doctor: Any skin rash?\nPatient: No."
+    assert any("'rash'" in m for m in _flips("Skin rash on the arms.", context))

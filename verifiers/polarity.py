@@ -367,6 +367,9 @@ _PLACES = (ANATOMY - {"chest", "pneumothorax", "ptx", "hydronephrosis"}) | {
     "heart",
     "pound",
     "pounds",
+    # the skin is an organ too: "skin intact", "shiny skin" tell its state, as "broken skin"
+    # does; the finding is the state, compared on its own (session 19)
+    "skin",
 }
 
 
