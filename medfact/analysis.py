@@ -879,6 +879,8 @@ class Analyzer:
         queried = "?" in joined  # a "?" between words (few sentences have one)
         for start, end, kind, forward in _longest(found):
             if kind is None:
+                if " ".join(words[start:end]) in _TAKE_BACKS:
+                    _retract(toks, gaps, start, stops)
                 continue  # a pseudo-negation: "no change in", "not only"
             if end - start == 1 and words[start] in _ANSWER_WORDS and _answers(start, gaps, words):
                 continue  # "No, I had a hysterectomy": an answer, not a negation of what follows
@@ -1284,8 +1286,10 @@ class Analyzer:
                                 (j for j in range(cue - 1, 0, -1) if toks[j].text == "do"), cue
                             )
                             asked = toks[max(0, opening - _SCOPE_WINDOW) : opening]
-                        for tok in asked:
-                            tok.polarity = NEGATED
+                        for k, tok in enumerate(asked):
+                            # "any numbness with the headaches - no": the headaches are given
+                            if not given_circumstance(asked, k):
+                                tok.polarity = NEGATED
                     elif answered and _CONFIRM_TAG.search(sent.text) and _POSITIVE.match(reply):
                         # "i think you've got an allergy to penicillin is that correct - that's
                         # correct yes": the hedge the answer confirms is a fact
@@ -1340,6 +1344,11 @@ class Analyzer:
                     # "Any weight loss or night sweats? - No weight loss. I do wake up drenched":
                     # the no names what it denies and sets the rest against it, unanswered by it
                     polarity = ASKED
+                elif named is not None and reply_turn is not None:
+                    asking = [by_sentence.get(sents[k].index, []) for k in idxs]
+                    following = [sents[k].text for k in reply_turn[1][1:2]]
+                    if _denies_only_named(named, toks, asking, following):
+                        polarity = ASKED
                 # "Any hypos where you needed help? - No, never needed help.": the no denies
                 # the kind the question narrows to, which the answer repeats, not every one
                 narrowed = _narrowed_to(toks, said) if said else 0
@@ -1397,6 +1406,9 @@ class Analyzer:
                     # goes; the pain itself is taken as given
                     for tok in _presupposed(toks, _SPEAKER.match(sent.text) is not None):
                         tok.polarity = AFFIRMED
+                    for k, tok in enumerate(toks):
+                        if given_circumstance(toks, k) and tok.polarity == NEGATED:
+                            tok.polarity = AFFIRMED  # "Any numbness with the headaches? - No."
                 if answered and reply_turn is not None:
                     reply_index = sents[reply_turn[1][0]].index
                     reply_toks = by_sentence.get(reply_index, [])
@@ -2010,6 +2022,14 @@ def _forward_scope(
     reach: list[int] = []
     in_list = False
     opened = end  # where the window is counted from: the trigger, or the last "or" it reached
+    # "no palpable mass, no visible haemorrhoids, blood on glove": a list whose items each
+    # carry their own "no" ends at an item without one, which is told present
+    own_noes = (
+        end >= 2
+        and toks[end - 1].text == "no"
+        and "," in gaps[end - 1]
+        and toks[end - 2].polarity == NEGATED
+    )
     j = end
     while j < len(toks) and j - end < _LIST_LIMIT:
         if j == end and toks[j].text in _ASIDES and "," in gaps[j]:
@@ -2036,6 +2056,17 @@ def _forward_scope(
                 break  # "no murmur, femoral pulses palpable": an item stating its own finding
             if words and words[0].text in _OPENS_OWN_ITEM:
                 break  # "no asterixis, mild icterus", "no NSAIDs, refer for ...": its own
+            if words and words[0].text == "no":
+                own_noes = True  # the list's items carry their own "no"
+            elif (
+                own_noes
+                and words
+                and words[0].text not in _ITEM_DENIALS
+                and not _or_ahead(toks, gaps, j, stops)
+            ):
+                # "no mass, no haemorrhoids, blood on glove": the item has no "no"; one of a
+                # last "no"'s own alternatives ("no rash, no swelling, redness or warmth") has
+                break
             if _opens_clause([t.text for t in words[:3]]):
                 break  # "no significant changes, and please add ...", "..., patient has a"
             if any(t.text in _OWN_TRIGGERS or _spelled_number(t) for t in words):
@@ -2064,6 +2095,19 @@ def _forward_scope(
         reach.append(j)
         j += 1
     return reach
+
+
+def _or_ahead(toks: list[Token], gaps: list[str], j: int, stops: set[int]) -> bool:
+    """Whether an "or" or "nor" joins the words from ``j`` on, before the clause ends."""
+    for k in range(j, min(len(toks), j + _SCOPE_WINDOW)):
+        if k > j and (k in stops or _CLAUSE_END.search(gaps[k].replace(",", ""))):
+            return False
+        if toks[k].text in ("or", "nor"):
+            return True
+    return False
+
+
+_ITEM_DENIALS = frozenset({"no", "nor", "not", "nil", "without", "or", "and"})
 
 
 # words before a "free" that is no absence of them ("feel free to call", "is free", "for free")
@@ -2691,6 +2735,30 @@ _DEFINITE = frozenset({"the", "your", "his", "her", "their"})  # not "Is that as
 _PAIN_HEADS = frozenset({"pain", "ache", "aching", "pains", "swelling", "rash", "bleeding"})
 
 
+_CIRCUMSTANCE_PREPS = frozenset({"with", "during", "after"})
+_GIVEN_DETERMINERS = frozenset({"the", "your", "his", "her", "their", "these", "those"})
+
+
+def given_circumstance(toks: list[Token], k: int) -> bool:
+    """Whether word ``k`` of a question is the definite circumstance of what it asks, right
+    after "with the", "during your", "after these" ("any numbness with the headaches", "any
+    pain during your periods"): the question takes it as given, and its no denies the rest."""
+    for back in (1, 2):  # "with the headaches", "with the bad headaches"
+        d = k - back
+        if d >= 1 and toks[d].text in _GIVEN_DETERMINERS:
+            # "problems with your vision", "trouble with your breathing": what is asked of
+            return toks[d - 1].text in _CIRCUMSTANCE_PREPS and (
+                d < 2 or toks[d - 2].text not in _PROBLEM_NOUNS
+            )
+    return False
+
+
+_PROBLEM_NOUNS = frozenset(
+    {"problem", "problems", "trouble", "troubles", "issue", "issues", "difficulty", "wrong"}
+    | {"difficulties", "concerns", "concern", "anything", "something", "changes", "change"}
+)
+
+
 def _presupposed(toks: list[Token], tagged: bool) -> list[Token]:
     """The definite subject a yes/no question takes as given: "the pain" of "Does the pain go
     down your legs?", "your cough" of "Has your cough got worse?" (a modifier and its pain word:
@@ -2802,11 +2870,33 @@ def _stops(
         for j, gap in enumerate(gaps):
             if (
                 ";" in gap
-                or ("(" in gap and not _aside_in_list(gaps, words, j))
+                or ("(" in gap and not _aside_in_list(gaps, words, j) and not _word_part(gaps, j))
                 or any(a in gap for a in _ARROWS)
             ):
                 stops.add(j)
     return stops
+
+
+# a speaker's correction of what they just said ("I take clarithromycin... no, sorry, that
+# finished"): it denies nothing after it, and takes back the clause before it
+_TAKE_BACKS = frozenset({"no sorry", "no wait", "oh no sorry"})
+_RETRACT_REACH = 6
+
+
+def _retract(toks: list[Token], gaps: list[str], start: int, stops: set[int]) -> None:
+    """Deny the affirmed words of the clause before a correction at ``start``, back to the
+    sentence's or clause's opening and at most a few words."""
+    for j in range(start - 1, max(-1, start - 1 - _RETRACT_REACH), -1):
+        if j + 1 < start and (j + 1 in stops or _CLAUSE_GAP.search(gaps[j + 1])):
+            break
+        if toks[j].polarity == AFFIRMED:
+            toks[j].polarity, toks[j].trigger = NEGATED, toks[start].start
+
+
+def _word_part(gaps: list[str], j: int) -> bool:
+    """Whether the parenthesis opening before word ``j`` closes right after it, inside a word
+    ("(pre)syncope", "(peri)orbital"): a part of the word, no aside."""
+    return gaps[j].endswith("(") and j + 1 < len(gaps) and gaps[j + 1] == ")"
 
 
 # hedges that, right after a comma, open a clause of their own (see _stops)
@@ -2876,7 +2966,8 @@ _SPACED_DASH = re.compile(r"\s[-\u2013\u2014]+\s")
 def _breaks_ahead(gaps: list[str], words: list[str], joined: str) -> set[int]:
     """Token indices a forward scope cannot reach besides :func:`_stops`: the first after a
     parenthesis closes ("(not present in March) - indeterminate"), unless a list goes on with
-    "or"/"and", the first after a spaced dash ("No anticoagulant - upper GI bleed last
+    "or"/"and" or the parenthesis is part of a word ("(pre)syncope", "tender(ness)"), the first
+    after a spaced dash ("No anticoagulant - upper GI bleed last
     year") and the first after a period that ends a sentence ("no edema. labs ..."). A
     trigger after them still reads back across ("diazepam - not prescribed").
     ``joined``: the gaps joined, which the caller has read already."""
@@ -2885,7 +2976,7 @@ def _breaks_ahead(gaps: list[str], words: list[str], joined: str) -> set[int]:
     return {
         j
         for j, gap in enumerate(gaps)
-        if (")" in gap and words[j] not in ("or", "and", "nor"))
+        if (")" in gap and words[j] not in ("or", "and", "nor") and gap != ")")
         or _SPACED_DASH.search(gap)
         or (". " in gap and _ends_a_sentence(words[j - 1]))
     }
@@ -3579,12 +3670,45 @@ def _corrected(reply: str, following: list[str]) -> str:
             return match.group(1).lower() + "."
     if following and _hedged_yes(reply, following[0]):
         return "yes."
+    if following and _hedged_statement(reply, following[0]):
+        return ""  # "No. Well he was sick once last night": the no is taken back in part
     return reply
 
 
 # a yes in so many words, not a statement that answers one item ("I was sick once")
 _YES_WORD = re.compile(r"\W*(?:yes|yeah|yep|yup|sure|correct|definitely|absolutely)\b", re.I)
 _LIST_GAP = re.compile(r",|\bor\b", re.IGNORECASE)
+
+
+def _denies_only_named(
+    named: re.Match[str], toks: list[Token], asking: list[list[Token]], following: list[str]
+) -> bool:
+    """Whether a no that names what it denies ("No rash.", "No falls.") leaves the question
+    sentence ``toks`` unanswered: the word it names is asked in another sentence of the turn
+    and not in this one ("Any rash? Vomiting? - No rash."), or it is asked here and the answer
+    goes on with a statement of its own ("Any nausea, any falls? - No falls. She felt sick
+    once."), which tells the rest item by item. A closing denial ("No discharge. Nothing
+    else.") denies the rest too."""
+    stem = concept_key(named.group(1))
+    here = {t.stem for t in toks}
+    if stem not in here:
+        return any(stem in {t.stem for t in other} for other in asking if other is not toks)
+    if named.end() < len(named.string.rstrip(" .!")) or not following:
+        return False  # "no rash, no vomiting": the answer goes on in its own sentence
+    rest = _SPEAKER.sub("", following[0]).strip().lower()
+    first = _FIRST_CLAUSE.split(rest, maxsplit=1)[0]
+    if not first or _NEGATIVE.match(rest) or _TELLS_NONE.search(first):
+        return False  # "My eyes are fine", "None of those": it denies the rest too
+    # "No fevers. Night sweats... no, I don't think so": the next item named, to be answered
+    named_next = [w for w in re.findall(r"[a-z']+", first) if w not in STOPWORDS]
+    asked = {t.text for t in toks}
+    return not named_next or not all(w in asked for w in named_next)
+
+
+# a statement that tells of nothing present: a denial, or a good state ("my eyes are fine")
+_TELLS_NONE = re.compile(
+    r"\b(?:no|not|never|none|nothing|else|fine|normal|okay|ok|alright|good|well|clear)\b|n't\b"
+)
 
 
 def _item_by_item(question: str, reply: str) -> bool:
@@ -3624,6 +3748,18 @@ def _hedged_yes(reply: str, following: str) -> bool:
     joined = f"{reply.strip()} {following.strip()}"
     hedge = _HEDGED_NO.match(joined)
     return hedge is not None and _POSITIVE.match(joined[hedge.end() :].lower()) is not None
+
+
+def _hedged_statement(reply: str, following: str) -> bool:
+    """Whether a no the speaker hedges with "well" ("No. Well he was sick once last night but
+    not since.") is followed by a statement that is neither a yes nor a no: it tells of one
+    of the things asked, so the bare no answers none of them for sure."""
+    joined = f"{reply.strip()} {following.strip()}"
+    hedge = _HEDGED_NO.match(joined)
+    if hedge is None or hedge.end() <= len(reply.strip()):
+        return False  # the hedge must reach into the next sentence ("No. Well ...")
+    rest = joined[hedge.end() :].lower()
+    return bool(rest.strip()) and not (_NEGATIVE.match(rest) or _POSITIVE.match(rest))
 
 
 # words of a witness's statement that say nothing of what was asked ("he was out": "out")

@@ -31,6 +31,7 @@ from medfact.analysis import (
     companions_kin,
     concept_key,
     follows_relative,
+    given_circumstance,
     is_clinical,
     is_content,
     is_relative,
@@ -330,6 +331,13 @@ _UNSPECIFIC = frozenset(
         "immunization",
         "drive",
         "driving",
+        # a medicine or a stay named in general, not a finding ("no oral meds for 2 days",
+        # "no HDU admission", "second admission this year"); session 19
+        "med",
+        "tablet",
+        "pill",
+        "admission",
+        "readmission",
     ]
 )
 # Tests and orders: whether the input hedges them is the plan's business, not a diagnosis's.
@@ -359,7 +367,64 @@ _PLACES = (ANATOMY - {"chest", "pneumothorax", "ptx", "hydronephrosis"}) | {
     "heart",
     "pound",
     "pounds",
+    # the skin is an organ too: "skin intact", "shiny skin" tell its state, as "broken skin"
+    # does; the finding is the state, compared on its own (session 19)
+    "skin",
 }
+
+
+# a drug a plan withholds, named after the verb ("skip the ibuprofen", "hold off on an
+# antidepressant", "avoid naproxen") or before its participle or a chart's status ("NSAIDs
+# avoided", "aspirin withheld", "Oramorph 2.5 mg PO - nil given"): not to be taken (session 19)
+_WITHHELD_BEFORE = re.compile(
+    r"\b(?:skip|skipping|hold\s+off(?:\s+on)?|avoid|avoiding|withhold|omit)\s+"
+    r"(?:(?:the|an?|any|all|your|her|his|their)\s+)?$",
+    re.IGNORECASE,
+)
+_WITHHELD_AFTER = re.compile(
+    r"(?:[^\n.;,()]|(?<=\d)\.(?=\d)){0,30}?"  # "2.5 mg": a dose's point is no sentence's end
+    r"(?:\b(?:avoided|withheld|omitted|paused|suspended)\b|"
+    r"\s[-\u2013]\s*(?:(?:nil|none|not)\s+given|hold|held|omit|withhold|stop|stopped)\b)",
+    re.IGNORECASE,
+)
+
+
+# a sample a test is run on: named before what is measured in it ("urine hCG", "serum
+# potassium", "stool culture") it is where the result was found, not a finding (session 19)
+_SPECIMENS = frozenset({"urine", "serum", "plasma", "stool", "sputum", "csf"})
+_MEASURED = frozenset(
+    {"dip", "dipstick", "microscopy", "sample", "specimen", "pregnancy", "hcg", "osmolality"}
+    | {"sodium", "potassium", "calcium", "glucose", "ketones", "protein", "albumin", "mcs"}
+)
+
+
+def _specimen(doc: AnalyzedText, i: int) -> bool:
+    """Whether token ``i`` names the sample of the test or analyte named right after it."""
+    tokens = doc.tokens
+    if tokens[i].text not in _SPECIMENS or i + 1 >= len(tokens):
+        return False
+    after = tokens[i + 1]
+    gap = doc.text[tokens[i].end : after.start]
+    if after.sentence != tokens[i].sentence or gap.strip():
+        return False
+    surface = doc.text[after.start : after.end]
+    # "urine hCG", "serum PTH", "stool PCR": an analyte or test, often written in capitals;
+    # "urine shows ...", "urine output": no test named
+    return after.text in _TESTS or after.text in _MEASURED or surface[1:] != surface[1:].lower()
+
+
+def withheld_drugs(doc: AnalyzedText) -> frozenset[int]:
+    """Token indices of the drugs ``doc`` withholds by a plan or a chart's status: what is
+    withheld is not taken, whichever way the sentence puts it."""
+    if not doc.drugs:
+        return frozenset()
+    text, out = doc.text, set()
+    for drug in doc.drugs:
+        if _WITHHELD_BEFORE.search(text, max(0, drug.start - 30), drug.start) or (
+            _WITHHELD_AFTER.match(text, drug.end)
+        ):
+            out.update(i for i, t in enumerate(doc.tokens) if drug.start <= t.start < drug.end)
+    return frozenset(out)
 
 
 def _no_effect_on(out: AnalyzedText, tok: Token, ctx: AnalyzedText) -> bool:
@@ -397,6 +462,8 @@ class NegationRule(Rule):
         afebrile = _afebrile_readings(ctx)
         complements: set[int] = set()  # denied only as the complement of a denied finding
         written = not ctx.is_dialogue  # a study's "no difference in X" does not deny X
+        ctx_withheld = withheld_drugs(ctx)
+        ctx_drug_starts = {t.start for d in ctx.drugs for t in ctx.tokens_in(d.start, d.end)}
         for i, tok in enumerate(ctx.tokens):
             if tok.stem not in wanted:
                 continue
@@ -421,6 +488,21 @@ class NegationRule(Rule):
                 if i in answered:
                     polarity, trigger = answered[i]
                     read = replace(read, polarity=polarity, trigger=trigger)
+                if read.polarity != AFFIRMED and _specimen(ctx, i):
+                    # "urine hCG negative": the hCG is denied; the urine was there to test
+                    read = replace(read, polarity=AFFIRMED, trigger=None)
+                if read.polarity == AFFIRMED and i in ctx_withheld:
+                    # "skip the ibuprofen", "ramipril 5 mg - HOLD": the drug is named, and not
+                    # to be taken: an output that writes either agrees with the input
+                    ctx_mentions.setdefault(tok.stem, []).append(
+                        (replace(read, polarity=NEGATED, trigger=tok.start), None, None)
+                    )
+                if (
+                    read.polarity == NEGATED
+                    and tok.start in ctx_drug_starts
+                    and _drug_circumstance(ctx.text, tok)
+                ):
+                    continue  # "a problem with ibuprofen before? - no": the problem is denied
                 if read.polarity == NEGATED and _unknown_answer(ctx, read):
                     continue  # "Do you know which type of cancer? - No idea": not known
                 if read.polarity == NEGATED and complement_of_denied(ctx, i, read):
@@ -441,6 +523,7 @@ class NegationRule(Rule):
         }
         out_tokens = view.output.tokens
         both = _both_ways(out_tokens)
+        out_withheld = withheld_drugs(view.output)
         for i, tok in enumerate(out_tokens):
             if tok.stem not in ctx_mentions:
                 # the input reads no mention of the word: nothing below can differ from it (the
@@ -456,6 +539,8 @@ class NegationRule(Rule):
                 continue  # "no warmth of the skin": the warmth is denied, not the skin
             if _degree_told(out_tokens, i):
                 continue  # "a poor appetite" is no denial of "not much of an appetite"
+            if _specimen(view.output, i):
+                continue  # "urine hCG negative": the hCG is denied, the urine is the sample
             if tok.text in _FUNCTION_ORGANS and not _vague_head(out_tokens, i):
                 continue  # "bowel or bladder incontinence": the incontinence is the finding
             if tok.polarity == AFFIRMED and i > 0 and out_tokens[i - 1].text == "last":
@@ -502,6 +587,8 @@ class NegationRule(Rule):
             if read is None or (written and _no_effect_on(view.output, read, ctx)):
                 continue  # "made no significant difference to pain" where the input finds none
             tok = read
+            if i in out_withheld:
+                continue  # "trimethoprim avoided": an action on the drug, as "NOT started"
             if tok.polarity == NEGATED and complement_of_denied(view.output, i, tok):
                 continue  # "not taking any medicines for her asthma": the asthma is not denied
             if (tok.sentence, tok.stem) in both:
@@ -1629,6 +1716,8 @@ def _answered(ctx: AnalyzedText, only: set[int] | None = None) -> dict[int, tupl
             # a word the analyser already reads as asked is denied by the answer too ("have you
             # had any chest pain or shortness of breath - no i think ... i was doing fine")
             asked_before = tok.polarity == ASKED and reading[0] == NEGATED
+            if given_circumstance(ctx.tokens, i):
+                continue  # "any numbness with the headaches - no": the headaches are given
             if (tok.polarity == AFFIRMED or asked_before) and is_content(tok):
                 out[i] = reading if named is None or tok.stem in named else (ASKED, None)
     return out
