@@ -406,10 +406,14 @@ def amount_facts(doc: AnalyzedText, skip: Sequence[tuple[int, int]]) -> list[Fac
         if asked is not None and q.sentence != asked.sentence + 1:
             asked = None
         reply_to = asked or dose
+        threshold = q.unit_class is None and bool(
+            _THRESHOLD_BEFORE.search(doc.text, max(0, q.start - 20), q.start)
+        )  # "until INR >= 2.5", "if it's still over a hundred": a bound, no dose
         if (
             q.unit_class is None
             and reply_to is not None
             and doc.is_dialogue
+            and not threshold
             and not _signed(doc.text, q.start)
             and _REPLY_DOSE[0] <= q.value / reply_to.value <= _REPLY_DOSE[1]
             and _other_turn(doc.text, reply_to.end, q.start)
@@ -420,7 +424,14 @@ def amount_facts(doc: AnalyzedText, skip: Sequence[tuple[int, int]]) -> list[Fac
         elif (
             q.unit_class is None
             and dose is not None
-            and _TITRATED.fullmatch(doc.text, dose.end, q.start)
+            and not threshold
+            and (
+                _TITRATED.fullmatch(doc.text, dose.end, q.start)
+                or (
+                    _STEPPED.fullmatch(doc.text, dose.end, q.start)
+                    and _STEP[0] <= q.value / dose.value <= _STEP[1]
+                )
+            )
         ):
             # "sertraline twenty five milligrams daily for one week then fifty": 50 mg
             q = replace(q, unit_class=dose.unit_class, unit=dose.unit)
@@ -505,6 +516,23 @@ _DATE = re.compile(r"(?:0?[1-9]|1[0-2])[/-](?:\d{2}|\d{4})(?:[/-]\d{2,4})?")
 _TITRATED = re.compile(
     r"[^.;\n]{0,60}?\b(?:then|(?:increas|titrat|reduc|decreas|taper)\w*(?:\s+by(?:\s+[\w.]+){0,2}"
     r"(?:\s+(?:each|every|per|a)\s+\w+)?)?)(?:\s+to)?\s+",
+    re.IGNORECASE,
+)
+
+
+# a dose moved to a bare number later in its sentence: "0.25 milligrams for four weeks then go
+# up to 0.5", "up by two units to twenty four ... drop it back to twenty"
+_STEPPED = re.compile(
+    r"[^.;\n]{0,60}?\b(?:go(?:es|ing)?|went|put(?:ting)?|drop(?:s|ped|ping)?|bring(?:ing)?|"
+    r"mov(?:e|es|ed|ing)|cut(?:ting)?|come?s?|coming)(?:\s+(?:it|them|that|this|the\s+\w+))?"
+    r"\s+(?:up|down|back)(?:\s+by\s+[\w.]+(?:\s+\w+)?)?\s+to\s+|\s*,?\s*to\s+",
+    re.IGNORECASE,
+)
+_STEP = (0.05, 20.0)  # a step's new dose this near the one it moves from
+# a comparison before a bare number: a threshold ("INR >= 2.5", "at least 2.5", "over 100")
+_THRESHOLD_BEFORE = re.compile(
+    r"(?:[<>\u2264\u2265]=?|\b(?:at\s+least|above|below|over|under|(?:less|more|greater|"
+    r"higher|lower)\s+than))\s*$",
     re.IGNORECASE,
 )
 
@@ -600,8 +628,21 @@ def frequency_facts(doc: AnalyzedText) -> list[Fact]:
             topic |= {_OTHER_ITEM_MARK}  # said of a list's next item, not of the drug before
         elif before is not None:
             drug = before[0].canonical
-        out.append(Fact("frequency", drug, f"{f.per_day:g}/day", f.start, f.end, topic))
+        rate = f"{f.per_day:g}" if f.other is None else f"{f.per_day:g}-{f.other:g}"
+        out.append(Fact("frequency", drug, f"{rate}/day", f.start, f.end, topic))
     return out
+
+
+def _rates_overlap(a: str, b: str) -> bool:
+    """Whether two frequency facts' rates ("6/day", a range "6-4/day") are the same or overlap:
+    "every 6-8 hours" agrees with "every eight hours"."""
+    (a_lo, a_hi), (b_lo, b_hi) = _rate_bounds(a), _rate_bounds(b)
+    return a_lo <= b_hi * 1.05 and b_lo <= a_hi * 1.05
+
+
+def _rate_bounds(value: str) -> tuple[float, float]:
+    ends = [float(v) for v in value.removesuffix("/day").split("-")]
+    return min(ends), max(ends)
 
 
 def route_facts(doc: AnalyzedText) -> list[Fact]:
@@ -868,7 +909,10 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
                 and _OPINION.match(doc.text, tok.trigger)
             ):
                 sure = "probable"  # "I think it's tonsillitis": the clinician's view
-            out.append(Fact("certainty", tok.stem, sure, tok.start, tok.end, tok))
+            # a relative's diagnosis is told second-hand: its certainty is compared only with
+            # what is said of the relative, not with the clinician naming the condition
+            key = f"{tok.stem}|family" if tok.scope == FAMILY else tok.stem
+            out.append(Fact("certainty", key, sure, tok.start, tok.end, tok))
         stated = tok.polarity in (AFFIRMED, NEGATED) and tok.sentence not in result_sentences
         if tok.polarity == NEGATED and complement_of_denied(doc, i, tok):
             stated = False  # "any medicines for your asthma? - nope": the asthma is not denied
@@ -878,6 +922,7 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
             stated = stated and not _ANOTHER.search(doc.text, tok.trigger, tok.start)
         # "no visual changes": the change is denied, the eyes neither affirmed nor denied
         stated = stated and not before_denied_change(doc.tokens, i)
+        stated = stated and not _no_presence(doc, tok) and not _other_item_denied(doc, tok)
         if (
             stated
             and finding
@@ -910,6 +955,54 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
 
 
 _CLINICIANS = frozenset({"doctor", "dr", "physician", "provider", "clinician", "nurse", "np", "pa"})
+
+# "bowels normal", "normal bowels", "appetite fine": a system said to be well, no finding present
+_WELL_AFTER = re.compile(
+    r"\s*(?:(?:is|are|was|were)\s+)?(?:normal|nad|unremarkable|ok|okay|fine)\b", re.IGNORECASE
+)
+_WELL_BEFORE = re.compile(r"\bnormal\s+$", re.IGNORECASE)
+# "abstain from alcohol", "avoid any NSAIDs": advice to go without, which says nothing of whether
+# the thing is there now (and agrees with the input's "no alcohol at all")
+_AVOID_BEFORE = re.compile(
+    r"\b(?:avoid(?:s|ed|ing)?|abstain(?:s|ed|ing)?\s+from|refrain(?:s|ed|ing)?\s+from|"
+    r"cut(?:s|ting)?\s+(?:out|down\s+on))\s+(?:(?:any|all|the)\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _no_presence(doc: AnalyzedText, tok: Token) -> bool:
+    """Whether an affirmed word is not said to be present: said to be normal ("bowels normal")
+    or the object of advice to avoid it ("abstain from alcohol")."""
+    if tok.polarity != AFFIRMED:
+        return False
+    before = doc.text[max(0, tok.start - 40) : tok.start]
+    return bool(
+        _WELL_AFTER.match(doc.text, tok.end)
+        or _WELL_BEFORE.search(before)
+        or _AVOID_BEFORE.search(before)
+    )
+
+
+# an answer that denies one named thing: "No falls.", "Daughter: no more vomiting"
+_ANSWER_NO = re.compile(
+    r"\s*(?:[A-Z][\w ]{0,20}:\s*)?(?:no|none)\s+(?:more\s+|real\s+)?(\w+)", re.IGNORECASE
+)
+
+
+def _other_item_denied(doc: AnalyzedText, tok: Token) -> bool:
+    """Whether a word of a question ("any nausea, dizziness, any falls?") is read as denied by
+    an answer that denies another of its items only ("No falls."): the word is left open."""
+    if tok.polarity != NEGATED or tok.trigger is not None:
+        return False
+    question = doc.sentences[tok.sentence]
+    if not question.text.rstrip().endswith("?") or tok.sentence + 1 >= len(doc.sentences):
+        return False
+    m = _ANSWER_NO.match(doc.sentences[tok.sentence + 1].text)
+    if m is None:
+        return False
+    named = concept_key(m.group(1).lower())
+    asked = {t.stem for t in doc.tokens if t.sentence == tok.sentence}
+    return named != tok.stem and named in asked
 
 
 def _lay_hedge(doc: AnalyzedText, tok: Token) -> bool:
@@ -1232,6 +1325,12 @@ def demographic_facts(doc: AnalyzedText) -> list[Fact]:
     return out
 
 
+# "harmful in pregnancy", "during pregnancy": a time of life a caution or a history is about,
+# not whether this patient is pregnant (the text before the word is searched, so the pattern is
+# anchored at its end)
+_IN_PREGNANCY = re.compile(r"\b(?:during|in)\s+$", re.IGNORECASE)
+
+
 def pregnancy_facts(doc: AnalyzedText) -> list[Fact]:
     """Whether the patient is pregnant, and the weeks of gestation."""
     out: list[Fact] = []
@@ -1250,11 +1349,7 @@ def pregnancy_facts(doc: AnalyzedText) -> list[Fact]:
         if (
             tok.polarity == ASKED
             or tok.sentence in aims
-            or doc.text[max(0, m.start() - 7) : m.start()].lower()
-            in (
-                "during ",
-                "in ",
-            )
+            or _IN_PREGNANCY.search(doc.text, max(0, m.start() - 8), m.start())
         ):
             continue
         sentence = doc.text[slice(*doc.sentences[tok.sentence].span)]
@@ -1663,6 +1758,8 @@ def _agree(a: Fact, b: Fact) -> bool:
         return True  # "CT head pending" for "we did a CT head": its result is waited for
     if a.kind == "age":
         return abs(int(a.value) - int(b.value)) <= 1
+    if a.kind == "frequency" and "-" in a.value + b.value:
+        return _rates_overlap(a.value, b.value)
     if a.kind == "certainty" and a.value != b.value:
         # a judgement agrees with a statement or a view; a view and a hedge are both hedged
         pair = {a.value, b.value}
@@ -2252,13 +2349,22 @@ def _finding(
         risk=RiskLevel(risk),
         span=(d.said.start, d.said.end),
         context_span=None if corpus else span,
-        message=f"{label}: output says '{said_text}'; {where} says '{given_text}'",
+        message=_message(label, d, said_text, given_text, where),
         relation=CONTRADICTED,
         rule=RULE,
         claim_id=claim.id,
         evidence=[evidence],
         confidence=0.9,
     )
+
+
+def _message(label: str, d: Difference, said_text: str, given_text: str, where: str) -> str:
+    """The finding's message: both sides' words, and their readings when the words alone show
+    no difference ("alcohol" affirmed against "alcohol" denied)."""
+    said, given = f"'{said_text}'", f"'{given_text}'"
+    if said_text.casefold() == given_text.casefold() and d.said.value != d.given.value:
+        said, given = f"{said} ({d.said.value})", f"{given} ({d.given.value})"
+    return f"{label}: output says {said}; {where} says {given}"
 
 
 def _unit_only(a: Quantity, b: Quantity) -> bool:

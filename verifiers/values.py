@@ -60,15 +60,15 @@ _PHRASE = "|".join(
 )
 _FREQ = re.compile(
     r"(?<![\w.])(?:"
-    rf"q\.?\s?(?P<qn>\d+)(?:\s?-\s?\d+)?\s?(?P<qu>h|hr|hrs|hours?|min)\b\.?"
-    rf"|(?:every|each)\s+(?:(?P<en>{_COUNT}|a|an|other)\s+)?(?:to\s+{_COUNT}\s+)?(?P<eu>minute|min|hour|hr|h|day|week|wk|month)s?\b"
+    rf"q\.?\s?(?P<qn>\d+)(?:\s?-\s?(?P<qn2>\d+))?\s?(?P<qu>h|hr|hrs|hours?|min)\b\.?"
+    rf"|(?:every|each)\s+(?:(?P<en>{_COUNT}|a|an|other)(?:\s*(?:-|to|or)\s*(?P<en2>{_COUNT}))?\s+)?(?P<eu>minute|min|hour|hr|h|day|week|wk|month)s?\b"
     # "4x daily", "2-3x/day", "3 x a week": a count of times written with "x"
     rf"|(?P<xn>{_COUNT})\s?[x\u00d7]\s?(?:/\s?(?P<xs>day|d|week|wk)|(?:a|per|each)\s+(?P<xa>day|week|month)|(?P<xly>daily|weekly|monthly))\b"
     # "the two a day", "3 a week": a small count of doses a day (not "sixty a day", an amount)
     r"|(?P<an>one|two|three|four|five|six|[1-6])\s+(?:a|per)\s+(?P<au>day|week)\b"
     rf"|(?P<tn>once|twice|thrice|{_COUNT}\s+(?:times|doses))\s+(?:(?:a|an|per|each|every|a\s+single)\s+(?P<tu>minute|hour|day|week|month)\b|(?P<tly>daily|weekly|monthly|hourly)\b)"
     # "3-monthly", "4-hourly", "2 weekly"; not "losartan twenty five daily" (a dose, daily)
-    rf"|(?P<nn>{_COUNT})(?:-|\s(?!daily))(?P<nly>hourly|daily|weekly|monthly)\b"
+    rf"|(?:(?P<nn0>{_COUNT})\s?(?:-|to)\s?)?(?P<nn>{_COUNT})(?:-|\s(?!daily))(?P<nly>hourly|daily|weekly|monthly)\b"
     rf"|(?P<ph>{_PHRASE})(?![\w])"
     r")",
     re.IGNORECASE,
@@ -105,6 +105,17 @@ class Frequency:
     start: int
     end: int
     per_day: float
+    other: float | None = None  # a range's other end ("every 4 to 6 hours": 6 and 4 a day)
+
+    def agrees(self, other: Frequency) -> bool:
+        """Whether two rates are the same, or two ranges (or a range and a rate) overlap."""
+        lo, hi = self._bounds()
+        their_lo, their_hi = other._bounds()
+        return lo <= their_hi * 1.05 and their_lo <= hi * 1.05
+
+    def _bounds(self) -> tuple[float, float]:
+        ends = (self.per_day, self.per_day if self.other is None else self.other)
+        return min(ends), max(ends)
 
 
 def _count(word: str | None) -> float | None:
@@ -150,22 +161,33 @@ def _times_rate(m: re.Match[str]) -> float | None:
     return n * _PER_DAY[_UNIT_OF.get(unit, unit)] if n else None
 
 
+def _range_rate(per: float, word: str | None) -> float | None:
+    """Times a day of a range's second count ("every 4 to 6 hours": 4), or None."""
+    n = _count(word) if word is not None else None
+    return per / n if n else None
+
+
 def frequencies(doc: AnalyzedText) -> list[Frequency]:
     """Every frequency expression of ``doc``, left to right, longest first where they overlap."""
     found = []
     for m in anchored(_FREQ, doc, _FREQ_FIRSTS, numbers=True):
+        other = None  # a range's other end
         if m.group("qn"):
             unit = m.group("qu").lower().rstrip("s")
-            rate = _PER_DAY.get(unit, 24.0 if unit.startswith("h") else 1440.0) / float(m["qn"])
+            per = _PER_DAY.get(unit, 24.0 if unit.startswith("h") else 1440.0)
+            rate = per / float(m["qn"])
+            other = _range_rate(per, m.group("qn2"))
         elif m.group("eu"):
             n = _count(m.group("en"))
             rate = _PER_DAY[m.group("eu").lower()] / n if n else None
+            other = _range_rate(_PER_DAY[m.group("eu").lower()], m.group("en2"))
         elif m.group("nly"):
-            n = _count(m.group("nn"))
             unit = {"daily": "day", "weekly": "week", "monthly": "month"}.get(
                 m.group("nly").lower(), "hour"
             )
+            n = _count(m.group("nn0") or m.group("nn"))
             rate = _PER_DAY[unit] / n if n else None
+            other = _range_rate(_PER_DAY[unit], m.group("nn") if m.group("nn0") else None)
         elif m.group("an"):
             rate = (_count(m.group("an")) or 0.0) * _PER_DAY[m.group("au").lower()]
         elif m.group("xn"):
@@ -185,7 +207,7 @@ def frequencies(doc: AnalyzedText) -> list[Frequency]:
         if rate and _NOT_A_DOSING.match(doc.text, m.end()):
             rate = None  # "a weekly pill organizer", "the monthly clinic": a thing's name
         if rate:
-            found.append(Frequency(m.start(), m.end(), rate))
+            found.append(Frequency(m.start(), m.end(), rate, other))
     retracted = doc.readings.get("retracted")
     if retracted:  # "One a day. - Dad, no - it's two.": the rate taken back is no rate
         found = [
@@ -340,9 +362,16 @@ def _gestation_stated(q: Quantity, context: str) -> bool:
 
 
 def _not_a_value(q: Quantity, text: str) -> bool:
-    """A number that is part of a word ("a1c", "b12") or of a date ("3/4/21", "12/2019")."""
-    if q.start > 0 and text[q.start - 1].isalpha():
-        return True
+    """A number that is part of a word ("a1c", "b12"), of a date ("3/4/21", "12/2019") or of a
+    clock time ("12:00", "08:00/20:00"); "x2 days" (twice, for two days) is a value."""
+    if (
+        q.start > 0
+        and text[q.start - 1].isalpha()
+        and (q.second is not None or not _TIMES_X.search(text, max(0, q.start - 2), q.start))
+    ):
+        return True  # "x10/7" (for ten days) stays unread: a course, told otherwise
+    if _CLOCK_BEFORE.search(text, max(0, q.start - 3), q.start) and _MINUTES.match(text, q.start):
+        return True  # the minutes of "12:00" (and "00/20" of "08:00/20:00")
     if (
         q.value < 90
         and q.unit_class == "temperature"
@@ -357,6 +386,28 @@ def _not_a_value(q: Quantity, text: str) -> bool:
 
 
 _HOURS_AFTER = re.compile(r"\s*(?:h|hr|hrs|hours?)\b", re.IGNORECASE)
+# "x2", "(x3 weeks)": a count of times or a course's length, not a number inside a word
+_TIMES_X = re.compile(r"(?:^|[^\w])[x\u00d7]$", re.IGNORECASE)
+_CLOCK_BEFORE = re.compile(r"(?<![\d.:])(?:[01]?\d|2[0-4]):$")  # the "12:" of "12:00"
+_MINUTES = re.compile(r"[0-5]\d(?!\d)")
+
+
+_H_AFTER = re.compile(r"\s*h\b")  # "in 48 h": the hour's symbol, which the analyser leaves unread
+
+
+def _hours_said(q: Quantity, theirs: list[Quantity], context: str) -> bool:
+    """Whether a time of the output ("in 2 days") is one the input gives in hours written "h"
+    ("repeat in 48 h"), which the analyser reads as a bare number."""
+    if q.unit_class != "time" or q.unit is None:
+        return False
+    hours = q.base_value()  # the time units' base is the hour
+    return any(
+        c.unit is None
+        and c.second is None
+        and _H_AFTER.match(context, c.end) is not None
+        and abs(c.value - hours) <= 0.02 * hours
+        for c in theirs
+    )
 
 
 def _unit_name(q: Quantity, text: str) -> str:
@@ -1220,6 +1271,8 @@ class NumbersRule(Rule):
                 continue
             if _saline_strength(q, out.text, ctx.text) or _written_otherwise(q, ctx.text):
                 continue
+            if _hours_said(q, theirs, ctx.text):
+                continue
             finding = self._lab_finding(view, q, ctx_labs, out_labs)
             if finding is None:
                 finding = self._value_finding(view, q, theirs)
@@ -1463,7 +1516,7 @@ class NumbersRule(Rule):
                     score = shared if shared >= 2 else 0  # "ice 3 times daily" vs "ice ..."
                 if score:
                     scored.append((score, c))
-            if not scored or any(abs(c.per_day - f.per_day) <= 0.05 * c.per_day for _, c in scored):
+            if not scored or any(f.agrees(c) for _, c in scored):
                 continue
             if drug is None and any(
                 abs(c.per_day - f.per_day) <= 0.05 * c.per_day
