@@ -464,8 +464,20 @@ def amount_facts(doc: AnalyzedText, skip: Sequence[tuple[int, int]]) -> list[Fac
         unit = (q.unit or "") + ("/kg" if _per_kg(doc.text, q.end) else "")
         value = f"{q.value:g}{'/' + format(q.second, 'g') if q.second is not None else ''} {unit}"
         topic = frozenset(window_stems(doc.tokens, q.token_index, 4)) if doc.tokens else frozenset()
-        out.append(Fact("amount", f"{family}|{drug}", value.strip(), q.start, q.end, (q, topic)))
+        former = _FORMER if _CHANGED_AFTER.match(doc.text, q.end) else ""
+        out.append(
+            Fact("amount", f"{family}|{drug}", value.strip(), q.start, q.end, (q, topic), former)
+        )
     return out
+
+
+_FORMER = "former"  # the modifier of an amount the text changes to another ("400 mcg -> 5 mg")
+# an amount changed to another right after it: "400 mcg -> increase to 5 mg", "10 mg, now 20 mg"
+_CHANGED_AFTER = re.compile(
+    r"\s*(?:->|\u2192|=>)|\s*,?\s*(?:increas|reduc|decreas|chang|titrat|go|went)\w*\s+(?:up\s+|"
+    r"down\s+)?to\b",
+    re.IGNORECASE,
+)
 
 
 _BEFORE_NOW = re.compile(
@@ -856,13 +868,21 @@ def status_facts(doc: AnalyzedText) -> list[Fact]:
             and m.amount is not None
             and not _RELATIVE.search(doc.text, m.start, m.end)
             and not WAITED.search(doc.text, max(0, m.start - 30), m.start)
-        ):  # "2 weeks later" counts from another event, "wait 5 days before" lies between two
+            and not _TAKEN_BACK.match(doc.text, m.end)
+        ):  # "2 weeks later" counts from another event, "wait 5 days before" lies between two;
+            # "yesterday... no, the day before": the time its speaker takes back is none
             vague = "~" if _VAGUE_COUNT.search(doc.text, m.start, m.end) else ""
             out.append(Fact("time", "", f"{m.value}:{vague}{m.amount:g}", m.start, m.end, m))
     return out
 
 
 _RELATIVE = re.compile(r"\b(?:later|afterwards)\b", re.IGNORECASE)
+# a speaker's correction right after what they said: "yesterday... no, the day before",
+# "three weeks - sorry, four", "on Monday, I mean Tuesday"
+_TAKEN_BACK = re.compile(
+    r"\s*(?:\.{2,}|\u2026|[-\u2013\u2014,])\s*(?:no\b|sorry\b|i\s+mean\b|actually\b|wait\b)",
+    re.IGNORECASE,
+)
 _VAGUE_COUNT = re.compile(r"\b(?:couple|few|several)\b", re.IGNORECASE)
 
 
@@ -1885,9 +1905,26 @@ def differences(
             and _side_said_of(fact, by_kind, topics[0])
         ):
             continue
+        if (
+            fact.kind == "amount"
+            and fact.modifier == _FORMER
+            and _new_value_agrees(fact, said, rivals)
+        ):
+            continue  # "folic acid 400 mcg -> 5 mg" where the input gives only the new 5 mg
         if rivals and not any(_agree(fact, g) for g in rivals):
             out.append(Difference(fact, rivals[0]))
     return _one_per_span(out)
+
+
+def _new_value_agrees(fact: Fact, said: Sequence[Fact], rivals: list[Fact]) -> bool:
+    """Whether the amount a claim's former amount changes to (its next amount of the same key)
+    is the window's every amount of that key: the window tells the change's end only, so the
+    start has nothing to be compared with (a window that gives both is compared as usual)."""
+    after = [o for o in said if o.kind == "amount" and o.key == fact.key and o.start > fact.end]
+    if not after or not rivals:
+        return False
+    new = min(after, key=attrgetter("start"))
+    return all(_agree(new, g) for g in rivals)
 
 
 def _narrower_denial(fact: Fact, given: Fact) -> bool:

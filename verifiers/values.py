@@ -69,6 +69,8 @@ _FREQ = re.compile(
     rf"|(?P<tn>once|twice|thrice|{_COUNT}\s+(?:times|doses))\s+(?:(?:a|an|per|each|every|a\s+single)\s+(?P<tu>minute|hour|day|week|month)\b|(?P<tly>daily|weekly|monthly|hourly)\b)"
     # "3-monthly", "4-hourly", "2 weekly"; not "losartan twenty five daily" (a dose, daily)
     rf"|(?:(?P<nn0>{_COUNT})\s?(?:-|to)\s?)?(?P<nn>{_COUNT})(?:-|\s(?!daily))(?P<nly>hourly|daily|weekly|monthly)\b"
+    # "twelve hours apart": a dose every twelve hours
+    rf"|(?P<apn>{_COUNT})\s+(?:hours?|hrs?)\s+apart\b"
     rf"|(?P<ph>{_PHRASE})(?![\w])"
     r")",
     re.IGNORECASE,
@@ -192,6 +194,9 @@ def frequencies(doc: AnalyzedText) -> list[Frequency]:
             rate = (_count(m.group("an")) or 0.0) * _PER_DAY[m.group("au").lower()]
         elif m.group("xn"):
             rate = _times_rate(m)
+        elif m.group("apn"):
+            n = _count(m.group("apn"))
+            rate = 24.0 / n if n else None
         elif m.group("tn"):
             times = m.group("tn").lower()
             n = {"once": 1.0, "twice": 2.0, "thrice": 3.0}.get(times) or _count(times.split()[0])
@@ -308,13 +313,19 @@ def _bare_repeats(q: Quantity, matched: list[Quantity], theirs: list[Quantity]) 
 _DATE_TAIL = re.compile(r"/\d")
 
 
-def _total_of(q: Quantity, theirs: list[Quantity]) -> bool:
+_TIMES_STRENGTH = re.compile(r"(?<![\d.])(\d+)\s?[x\u00d7]\s?\d")  # "16 x 500 mg": a count of them
+
+
+def _total_of(q: Quantity, theirs: list[Quantity], output: str = "") -> bool:
     """A dose that is a counted number of the input's doses ("28 tablets, 500 mg each" ->
-    "14 g")."""
+    "14 g"; "took sixteen of the 500 mg ones" -> "16 x 500 mg (8 g)")."""
     if q.unit_class not in DOSE_CLASSES:
         return False
     # counted things only ("28 tablets"): "twice a day" times a dose is a doubled dose
     counts = {c.value for c in theirs if c.unit_class == "count" and c.value.is_integer()}
+    # a bare number of the input that the output writes as a count of a strength ("16 x")
+    written = {float(m.group(1)) for m in _TIMES_STRENGTH.finditer(output)}
+    counts |= {c.value for c in theirs if c.unit is None and c.value in written}
     target = q.base_value()
     for c in theirs:
         if c.unit_class != q.unit_class or not c.base_value():
@@ -408,6 +419,54 @@ def _hours_said(q: Quantity, theirs: list[Quantity], context: str) -> bool:
         and abs(c.value - hours) <= 0.02 * hours
         for c in theirs
     )
+
+
+# a value stated as a change or a difference: "+1.2 L", "2.4 kg above dry weight", "down 3 kg"
+_SIGNED_BEFORE = re.compile(
+    r"(?:[+\u00b1]|\b(?:balance|net|gain(?:ed)?|los[st]|up|down|by|difference|deficit|excess)\s+)$",
+    re.IGNORECASE,
+)
+_CHANGE_AFTER = re.compile(
+    r"\s*(?:above|below|over|under|more|less|higher|lower|up|down|gain(?:ed)?|los[st]|"
+    r"heavier|lighter)\b",
+    re.IGNORECASE,
+)
+
+
+def _difference_of(q: Quantity, theirs: list[Quantity], output: str) -> bool:
+    """Whether a value the output states as a change or a difference ("+1.2 L", "2.4 kg above
+    dry weight") is the difference of two of the input's values of its unit class ("in 2.1 L,
+    out 0.9 L"; "81.4 kg, dry weight 79 kg"): arithmetic on what the input says."""
+    if q.unit is None or q.second is not None:
+        return False
+    if not (
+        _SIGNED_BEFORE.search(output, max(0, q.start - 12), q.start)
+        or _CHANGE_AFTER.match(output, q.end)
+    ):
+        return False
+    same = [c.base_value() for c in theirs if c.unit_class == q.unit_class and c.unit]
+    target = q.base_value()
+    return any(
+        abs(abs(a - b) - target) <= 0.01 * max(target, 1e-9)
+        for i, a in enumerate(same)
+        for b in same[i + 1 :]
+    )
+
+
+def _per_kg_of(q: Quantity, out: AnalyzedText, ctx: AnalyzedText) -> bool:
+    """Whether a dose per kilogram the output works out ("8 g; ~148 mg/kg at 54 kg") is a total
+    dose of the output or the input divided by a body weight either gives."""
+    if not _per_kg(q, out.text):
+        return False
+    quantities = [*out.quantities, *ctx.quantities]
+    weights = {c.base_value() for c in quantities if c.unit_class == "weight" and c.unit == "kg"}
+    totals = {c.base_value() for c in quantities if c.unit_class == q.unit_class and c is not q}
+    return any(
+        abs(q.base_value() * w - t) <= _PER_KG_ROUNDING * t for w in weights for t in totals if t
+    )
+
+
+_PER_KG_ROUNDING = 0.03  # "~148 mg/kg": a worked-out dose per kilogram is rounded
 
 
 def _unit_name(q: Quantity, text: str) -> str:
@@ -615,6 +674,46 @@ def _dose_of_new_drug(q: Quantity, out: AnalyzedText, ctx: AnalyzedText) -> bool
     return bool(before) and before[-1].canonical not in ctx.drug_names
 
 
+_PER_VOLUME = re.compile(r"\s*/\s*(?:\d+(?:\.\d+)?\s*)?(?:ml|l)\b", re.IGNORECASE)  # "mg/5 ml"
+
+
+def _dose_drug(doc: AnalyzedText, q: Quantity) -> str | None:
+    """The drug named before a value in its clause, or None; a bare number's drug may stand a
+    few words further back in its sentence ("the spironolactone, the little one, 25")."""
+    starts = [d.start for d in doc.drugs]
+    drug = _drug_before(doc, starts, q.start)
+    if drug is not None or q.unit is not None:
+        return drug
+    k = bisect_right(starts, q.start) - 1
+    if k < 0 or doc.drugs[k].end > q.start:
+        return None
+    between = doc.text[doc.drugs[k].end : q.start]
+    near = len(between) <= _BARE_REACH and not re.search(r"[.;:\n]", between)
+    return doc.drugs[k].canonical if near else None
+
+
+_BARE_REACH = 30  # characters from a drug to a bare number read as its dose
+
+
+_BARE_DOSE = (0.2, 5.0)  # a bare number this near a dose may be the same drug's dose, said bare
+
+
+def _near_dose(bare: Quantity, q: Quantity) -> bool:
+    """Whether a bare number is near enough a dose to be read as that drug's dose ("25" for
+    "50 mg"; not the "seven" of "at seven this morning" for "120 mg")."""
+    return q.value > 0 and _BARE_DOSE[0] <= bare.value / q.value <= _BARE_DOSE[1]
+
+
+def _another_drugs(q: Quantity, rival: Quantity, out: AnalyzedText, ctx: AnalyzedText) -> bool:
+    """Whether an output value and the input value it would be compared with are said of two
+    drugs the input both names ("ibuprofen 100 mg" is no rival of "paracetamol 120 mg/5 ml").
+    A drug the input does not name keeps its nearest rival: a substituted drug's dose differs
+    from the one it replaces."""
+    ours = _dose_drug(out, q)
+    theirs = _dose_drug(ctx, rival)
+    return ours is not None and theirs is not None and ours != theirs and ours in ctx.drug_names
+
+
 _STRENGTH_REACH = 80  # characters before a frequency where its product's strength is read
 
 
@@ -814,7 +913,15 @@ def _drug_before(
         return None  # "hydroxyzine 25 mg qHS, emollient at least BID": another subject
     if clause and rate_then_joined(doc.text[found.end : start]):
         return None  # "alendronic acid 70 mg once weekly + Adcal-D3 1 tab BD": the next item's
+    if clause and _rate_closed(doc.text[found.end : start]):
+        return None  # "Symbicort 2 puffs BD: reliever use 1-2x/week": the drug's rate was given
     return found.canonical
+
+
+def _rate_closed(between: str) -> bool:
+    """Whether a rate followed by a colon stands between a drug and what follows: the drug's
+    schedule is told, and the colon opens a statement about something else."""
+    return any(between[m.end() :].lstrip().startswith(":") for m in _FREQ.finditer(between))
 
 
 _JOINER = re.compile(r"[+&]|\bplus\b", re.IGNORECASE)
@@ -1265,8 +1372,10 @@ class NumbersRule(Rule):
                 continue  # "250 mcg-50 mcg/dose" where the input says "the 250/50 dose"
             if _score_said_bare(q, theirs):
                 continue  # "MMSE 18/30 (21/30 last year)" for "18 out of 30. It was 21 ..."
-            if _gestation_stated(q, ctx.text) or _total_of(q, theirs):
+            if _gestation_stated(q, ctx.text) or _total_of(q, theirs, out.text):
                 continue
+            if _difference_of(q, theirs, out.text) or _per_kg_of(q, out, ctx):
+                continue  # arithmetic on the input's values
             if _tablets_taken(q, theirs, ctx.text):
                 continue
             if _saline_strength(q, out.text, ctx.text) or _written_otherwise(q, ctx.text):
@@ -1415,6 +1524,18 @@ class NumbersRule(Rule):
         ):
             rival = _left_unsaid(q, same_class, out, ctx)
         is_dose = q.unit_class in DOSE_CLASSES
+        if rival is not None and _another_drugs(q, rival, out, ctx):
+            # "paracetamol 120 mg/5 ml" is not the input's "ibuprofen 100 mg": the drug's own
+            # value of this class, if the input gives one, is the rival
+            drug = _dose_drug(out, q)
+            ours = [
+                c
+                for c in theirs
+                if (c.unit_class == q.unit_class or (c.unit is None and _near_dose(c, q)))
+                and c.second is None
+                and _dose_drug(ctx, c) == drug
+            ]  # its own dose, said with a unit or bare ("the spironolactone, the little one, 25")
+            rival = min(ours, key=lambda c: _relative_distance(q, c, out, ctx), default=None)
         if rival is not None:
             stated = ctx.text[rival.start : rival.end]
             ratio = _ratio_text(q, rival) if is_dose else None
@@ -1435,10 +1556,14 @@ class NumbersRule(Rule):
             and not _saline_strength(q, out.text, ctx.text)
             and not _counted_dose(q, ctx.text)
         ):
+            strength = _PER_VOLUME.match(out.text, q.end) is not None
             return self.finding(
                 view,
                 ErrorCategory.DETAIL_MISIDENTIFICATION,
-                max(self.unsupported_risk, 3) if is_dose else self.unsupported_risk,
+                # a product's strength ("120 mg/5 ml") is no dose given: check it, no more
+                max(self.unsupported_risk, 3)
+                if is_dose and not strength
+                else self.unsupported_risk,
                 (q.start, q.end),
                 f"value '{surface}' does not appear in the input",
                 confidence=0.55,
