@@ -757,6 +757,27 @@ def _former(doc: AnalyzedText, q: Quantity) -> bool:
     )
 
 
+def _start_of_change_unsaid(q: Quantity, out: AnalyzedText, ctx: AnalyzedText) -> bool:
+    """Whether the output gives ``q`` as the dose a change starts from ("folic acid 400 mcg ->
+    5 mg") where the input gives the drug only the dose it changes to: the start is unsaid,
+    not contradicted (an input that gives the start too is compared as usual)."""
+    if q.unit_class not in DOSE_CLASSES or not _CHANGED_TO.match(out.text[q.end : q.end + 30]):
+        return False
+    drug = _dose_drug(out, q)
+    if drug is None:
+        return False
+    after = [o for o in out.quantities if o.start > q.end and o.unit_class in DOSE_CLASSES]
+    if not after or after[0].start - q.end > 30:
+        return False
+    starts = [d.start for d in ctx.drugs]
+    doses = [
+        c
+        for c in ctx.quantities
+        if c.unit_class in DOSE_CLASSES and _drug_before(ctx, starts, c.start) == drug
+    ]
+    return bool(doses) and all(same_value(after[0], c) for c in doses)
+
+
 def _former_dose(
     q: Quantity, matched: list[Quantity], out: AnalyzedText, ctx: AnalyzedText
 ) -> tuple[str, Quantity] | None:
@@ -1383,11 +1404,25 @@ class NumbersRule(Rule):
             if _hours_said(q, theirs, ctx.text):
                 continue
             finding = self._lab_finding(view, q, ctx_labs, out_labs)
+            if finding is None and _start_of_change_unsaid(q, out, ctx):
+                finding = self._unsaid_start(view, q)
             if finding is None:
                 finding = self._value_finding(view, q, theirs)
             if finding is not None:
                 findings.append(finding)
         return findings
+
+    def _unsaid_start(self, view: CaseDoc, q: Quantity) -> Finding:
+        """A dose the output changes from where the input gives only the dose changed to."""
+        surface = view.output.text[q.start : q.end]
+        return self.finding(
+            view,
+            ErrorCategory.DETAIL_MISIDENTIFICATION,
+            self.unsupported_risk,
+            (q.start, q.end),
+            f"former dose '{surface}' does not appear in the input, which gives only the new one",
+            confidence=0.55,
+        )
 
     def _former_finding(self, view: CaseDoc, q: Quantity, drug: str, now: Quantity) -> Finding:
         """The finding for a drug's former dose given as its dose ("gliclazide 80 mg" where the
