@@ -186,7 +186,7 @@ def test_a_message_shows_both_readings_when_the_words_match() -> None:
     assert other == "polarity: output says 'alcohol'; input says 'beer'"
 
 
-# --- a range of rates agrees with a rate inside it --------------------------------------------------
+# --- a range of rates agrees with a rate inside it ------------------------------------------------
 
 
 def test_a_range_of_rates_agrees_with_a_rate_inside_it() -> None:
