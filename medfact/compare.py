@@ -99,10 +99,13 @@ from medfact.verifiers.temporal import mentions as temporal_mentions
 from medfact.verifiers.values import (
     PER_KG,
     TABLETS_OF,
+    difference_of_two,
     frequencies,
     monitored,
+    rate_closed,
     rate_then_joined,
     same_value,
+    stated_as_change,
 )
 
 if TYPE_CHECKING:
@@ -207,7 +210,9 @@ _NO_PREGNANCY_BEFORE = re.compile(
 )
 _STUDY = re.compile(r"\btest\b|\bscreen\b|\bhcg\b", re.IGNORECASE)
 _STUDY_POSITIVE = re.compile(
-    r"\b(?:hcg|pregnancy\s+test)\s+(?:was\s+|is\s+|came\s+back\s+)?positive\b", re.IGNORECASE
+    r"\b(?:hcg|pregnancy\s+test)\s+(?:was\s+|is\s+|came\s+back\s+)?positive\b"
+    r"|\bpositive\s+(?:\w+\s+)?(?:pregnancy\s+test|hcg|upt)\b",  # "positive home pregnancy test"
+    re.IGNORECASE,
 )
 
 # kinds compared against a corpus passage (general knowledge, no patient)
@@ -465,6 +470,8 @@ def amount_facts(doc: AnalyzedText, skip: Sequence[tuple[int, int]]) -> list[Fac
         value = f"{q.value:g}{'/' + format(q.second, 'g') if q.second is not None else ''} {unit}"
         topic = frozenset(window_stems(doc.tokens, q.token_index, 4)) if doc.tokens else frozenset()
         former = _FORMER if _CHANGED_AFTER.match(doc.text, q.end) else ""
+        if not former and q.unit is not None and stated_as_change(q, doc.text):
+            former = _CHANGE  # "+1.2 L", "2.4 kg above dry weight": a difference
         out.append(
             Fact("amount", f"{family}|{drug}", value.strip(), q.start, q.end, (q, topic), former)
         )
@@ -472,6 +479,7 @@ def amount_facts(doc: AnalyzedText, skip: Sequence[tuple[int, int]]) -> list[Fac
 
 
 _FORMER = "former"  # the modifier of an amount the text changes to another ("400 mcg -> 5 mg")
+_CHANGE = "change"  # the modifier of an amount written as a change ("+1.2 L", "2.4 kg above")
 # an amount changed to another right after it: "400 mcg -> increase to 5 mg", "10 mg, now 20 mg"
 _CHANGED_AFTER = re.compile(
     r"\s*(?:->|\u2192|=>)|\s*,?\s*(?:increas|reduc|decreas|chang|titrat|go|went)\w*\s+(?:up\s+|"
@@ -635,8 +643,11 @@ def frequency_facts(doc: AnalyzedText) -> list[Fact]:
         before = _drug_before(doc, f.start, 80) if check is None else None
         if check is not None:  # the check's name, and its stems ("bloods" is "blood tests")
             topic = frozenset({check.strip().lower(), *map(stem, check.lower().split())})
-        if before is not None and (_NEXT_ITEM.search(before[1]) or rate_then_joined(before[1])):
-            # "Amlodipine OD, and the brown one BD", "alendronate weekly + Adcal 1 tab BD"
+        if before is not None and (
+            _NEXT_ITEM.search(before[1]) or rate_then_joined(before[1]) or rate_closed(before[1])
+        ):
+            # "Amlodipine OD, and the brown one BD", "alendronate weekly + Adcal 1 tab BD",
+            # "Symbicort 2 puffs BD: reliever 1-2x/week"
             topic |= {_OTHER_ITEM_MARK}  # said of a list's next item, not of the drug before
         elif before is not None:
             drug = before[0].canonical
@@ -1348,7 +1359,13 @@ def demographic_facts(doc: AnalyzedText) -> list[Fact]:
 # "harmful in pregnancy", "during pregnancy": a time of life a caution or a history is about,
 # not whether this patient is pregnant (the text before the word is searched, so the pattern is
 # anchored at its end)
-_IN_PREGNANCY = re.compile(r"\b(?:during|in)\s+$", re.IGNORECASE)
+_IN_PREGNANCY = re.compile(
+    r"\b(?:during|in)\s+$"
+    # a drug's caution: "not in early pregnancy", "avoided in pregnancy", "can harm a baby in"
+    r"|\b(?:not|avoid\w*|contraindicated|unsafe|harm\w*|caution\w*)\b[^.;\n]{0,30}?\b(?:in|during)"
+    r"\s+(?:(?:early|late|first|second|third|this|the)\s+)?$",
+    re.IGNORECASE,
+)
 
 
 def pregnancy_facts(doc: AnalyzedText) -> list[Fact]:
@@ -1369,7 +1386,7 @@ def pregnancy_facts(doc: AnalyzedText) -> list[Fact]:
         if (
             tok.polarity == ASKED
             or tok.sentence in aims
-            or _IN_PREGNANCY.search(doc.text, max(0, m.start() - 8), m.start())
+            or _IN_PREGNANCY.search(doc.text, max(0, m.start() - 60), m.start())
         ):
             continue
         sentence = doc.text[slice(*doc.sentences[tok.sentence].span)]
@@ -1911,6 +1928,12 @@ def differences(
             and _new_value_agrees(fact, said, rivals)
         ):
             continue  # "folic acid 400 mcg -> 5 mg" where the input gives only the new 5 mg
+        if (
+            fact.kind == "amount"
+            and fact.modifier == _CHANGE
+            and difference_of_two(fact.data[0], [g.data[0] for g in by_kind["amount"]])
+        ):
+            continue  # "balance +1.2 L" where the window gives "in 2.1 L, out 0.9 L"
         if rivals and not any(_agree(fact, g) for g in rivals):
             out.append(Difference(fact, rivals[0]))
     return _one_per_span(out)

@@ -437,14 +437,22 @@ def _difference_of(q: Quantity, theirs: list[Quantity], output: str) -> bool:
     """Whether a value the output states as a change or a difference ("+1.2 L", "2.4 kg above
     dry weight") is the difference of two of the input's values of its unit class ("in 2.1 L,
     out 0.9 L"; "81.4 kg, dry weight 79 kg"): arithmetic on what the input says."""
-    if q.unit is None or q.second is not None:
+    if q.unit is None or q.second is not None or not stated_as_change(q, output):
         return False
-    if not (
-        _SIGNED_BEFORE.search(output, max(0, q.start - 12), q.start)
-        or _CHANGE_AFTER.match(output, q.end)
-    ):
-        return False
-    same = [c.base_value() for c in theirs if c.unit_class == q.unit_class and c.unit]
+    return difference_of_two(q, [c for c in theirs if c.unit])
+
+
+def stated_as_change(q: Quantity, text: str) -> bool:
+    """Whether a value is written as a change or a difference ("+1.2 L", "2.4 kg above")."""
+    return bool(
+        _SIGNED_BEFORE.search(text, max(0, q.start - 12), q.start)
+        or _CHANGE_AFTER.match(text, q.end)
+    )
+
+
+def difference_of_two(q: Quantity, theirs: list[Quantity]) -> bool:
+    """Whether ``q`` is the difference of two of ``theirs`` of its unit class."""
+    same = [c.base_value() for c in theirs if c.unit_class == q.unit_class]
     target = q.base_value()
     return any(
         abs(abs(a - b) - target) <= 0.01 * max(target, 1e-9)
@@ -934,12 +942,12 @@ def _drug_before(
         return None  # "hydroxyzine 25 mg qHS, emollient at least BID": another subject
     if clause and rate_then_joined(doc.text[found.end : start]):
         return None  # "alendronic acid 70 mg once weekly + Adcal-D3 1 tab BD": the next item's
-    if clause and _rate_closed(doc.text[found.end : start]):
+    if clause and rate_closed(doc.text[found.end : start]):
         return None  # "Symbicort 2 puffs BD: reliever use 1-2x/week": the drug's rate was given
     return found.canonical
 
 
-def _rate_closed(between: str) -> bool:
+def rate_closed(between: str) -> bool:
     """Whether a rate followed by a colon stands between a drug and what follows: the drug's
     schedule is told, and the colon opens a statement about something else."""
     return any(between[m.end() :].lstrip().startswith(":") for m in _FREQ.finditer(between))
