@@ -197,3 +197,37 @@ def test_a_range_of_rates_agrees_with_a_rate_inside_it() -> None:
 def test_a_range_outside_the_rate_is_still_caught() -> None:
     ctx = "Doctor: take the codeine every eight hours if you need it."
     assert _caught("Codeine 30 mg every 2-3 hours PRN.", ctx)
+
+
+# --- session 19, second pass: the same readings in compare.v1's own facts -------------------------
+
+
+def test_a_rate_after_a_drugs_closed_schedule_is_not_that_drugs() -> None:
+    ctx = (
+        "Doctor: and the Symbicort, two puffs twice a day? Patient: Yes. Doctor: and the blue "
+        "inhaler? Patient: once or twice a week now."
+    )
+    out = "Symbicort 2 puffs BD: reliever use 1-2x/week."
+    assert _flagged(out, ctx) == [] and _flagged(out, ctx, "numbers.v1") == []
+
+
+def test_an_amount_written_as_a_difference_of_two_window_amounts_agrees() -> None:
+    ctx = "Nurse: fluid balance today, in 2.6 L and out 1.1 L. Urine output is low."
+    out = "Balance +1.5 L (in 2.6 L, out 1.1 L); low UO."
+    assert _flagged(out, ctx) == [] and _flagged(out, ctx, "numbers.v1") == []
+
+
+def test_an_amount_written_as_a_difference_the_window_does_not_give_is_still_caught() -> None:
+    ctx = "Nurse: fluid balance today, in 2.6 L and out 1.1 L. Urine output is low."
+    assert _caught("Balance +3.5 L (in 2.6 L, out 1.1 L); low UO.", ctx)
+
+
+def test_a_drugs_caution_in_early_pregnancy_states_no_pregnancy() -> None:
+    ctx = (
+        "Doctor: your test was positive, so you're about six weeks. I'll give you cefalexin; "
+        "not trimethoprim, not in early pregnancy."
+    )
+    out = (
+        "Positive home pregnancy test, ~6/40. UTI in early pregnancy: cefalexin (not trimethoprim)."
+    )
+    assert _flagged(out, ctx) == []
