@@ -166,3 +166,19 @@ def test_a_dose_is_compared_with_its_own_drugs_bare_dose() -> None:
     )
     out = "Furosemide 40 mg OM; spironolactone 50 mg OD; ramipril 5 mg."
     assert any("'25'" in m for m in _messages(out, ctx, least=3))
+
+
+_STEROIDS = (
+    "Mother: we use the hydrocortisone one percent but it's not touching it. Doctor: I'll step "
+    "up to a moderate steroid once a day for seven days, then back to the hydrocortisone."
+)
+
+
+def test_a_new_drugs_strength_is_not_compared_with_one_the_output_gives_its_own_drug() -> None:
+    out = "Step up to clobetasone butyrate 0.05% OD x7 days, then back to hydrocortisone 1%."
+    assert _messages(out, _STEROIDS, least=3) == []
+
+
+def test_the_known_drugs_strength_changed_is_still_caught() -> None:
+    out = "Step up to clobetasone butyrate 0.05% OD x7 days, then back to hydrocortisone 2.5%."
+    assert any("2.5%" in m for m in _messages(out, _STEROIDS, least=3))

@@ -715,11 +715,16 @@ def _near_dose(bare: Quantity, q: Quantity) -> bool:
 def _another_drugs(q: Quantity, rival: Quantity, out: AnalyzedText, ctx: AnalyzedText) -> bool:
     """Whether an output value and the input value it would be compared with are said of two
     drugs the input both names ("ibuprofen 100 mg" is no rival of "paracetamol 120 mg/5 ml").
-    A drug the input does not name keeps its nearest rival: a substituted drug's dose differs
-    from the one it replaces."""
+    A drug the input does not name keeps its nearest rival (a substituted drug's dose differs
+    from the one it replaces) unless the output gives that rival as its own drug's too."""
     ours = _dose_drug(out, q)
     theirs = _dose_drug(ctx, rival)
-    return ours is not None and theirs is not None and ours != theirs and ours in ctx.drug_names
+    if ours is None or theirs is None or ours == theirs:
+        return False
+    # "clobetasone 0.05% ... then back to hydrocortisone 1%": the rival is accounted for
+    return ours in ctx.drug_names or any(
+        o is not q and same_value(o, rival) and _dose_drug(out, o) == theirs for o in out.quantities
+    )
 
 
 _STRENGTH_REACH = 80  # characters before a frequency where its product's strength is read
