@@ -2409,22 +2409,13 @@ def _finding(
         risk=RiskLevel(risk),
         span=(d.said.start, d.said.end),
         context_span=None if corpus else span,
-        message=_message(label, d, said_text, given_text, where),
+        message=f"{label}: output says '{said_text}'; {where} says '{given_text}'",
         relation=CONTRADICTED,
         rule=RULE,
         claim_id=claim.id,
         evidence=[evidence],
         confidence=0.9,
     )
-
-
-def _message(label: str, d: Difference, said_text: str, given_text: str, where: str) -> str:
-    """The finding's message: both sides' words, and their readings when the words alone show
-    no difference ("alcohol" affirmed against "alcohol" denied)."""
-    said, given = f"'{said_text}'", f"'{given_text}'"
-    if said_text.casefold() == given_text.casefold() and d.said.value != d.given.value:
-        said, given = f"{said} ({d.said.value})", f"{given} ({d.given.value})"
-    return f"{label}: output says {said}; {where} says {given}"
 
 
 def _unit_only(a: Quantity, b: Quantity) -> bool:

@@ -7,7 +7,7 @@ its speaker takes back is none; a former amount changed to the window's only amo
 compared. Each has a control flagged by the start code and a true error still caught."""
 
 from medfact.analysis import AnalyzedText, Analyzer
-from medfact.compare import Difference, Fact, concept_facts
+from medfact.compare import concept_facts
 from medfact.config import NO_MODEL
 from medfact.pipeline import cached_engine
 from medfact.segment import ClinicalSegmenter
@@ -170,20 +170,6 @@ def test_a_wrong_new_amount_is_still_caught() -> None:
 def test_a_former_amount_the_window_gives_otherwise_is_still_caught() -> None:
     ctx = "Midwife: you're on folic acid 400 micrograms; I'll increase it to 5 mg a day."
     assert _caught("Folic acid 1 mg -> increase to 5 mg OD.", ctx)
-
-
-# --- the message shows the readings when the words are the same ----------------------------------
-
-
-def test_a_message_shows_both_readings_when_the_words_match() -> None:
-    from medfact.compare import _message  # new in session 19
-
-    said = Fact("polarity", "alcohol", "affirmed", 0, 7)
-    given = Fact("polarity", "alcohol", "negated", 3, 10)
-    message = _message("polarity", Difference(said, given), "alcohol", "alcohol", "input")
-    assert message == "polarity: output says 'alcohol' (affirmed); input says 'alcohol' (negated)"
-    other = _message("polarity", Difference(said, given), "alcohol", "beer", "input")
-    assert other == "polarity: output says 'alcohol'; input says 'beer'"
 
 
 # --- a range of rates agrees with a rate inside it ------------------------------------------------
