@@ -182,3 +182,31 @@ def test_a_new_drugs_strength_is_not_compared_with_one_the_output_gives_its_own_
 def test_the_known_drugs_strength_changed_is_still_caught() -> None:
     out = "Step up to clobetasone butyrate 0.05% OD x7 days, then back to hydrocortisone 2.5%."
     assert any("2.5%" in m for m in _messages(out, _STEROIDS, least=3))
+
+
+# --- a mixed number is one value; half months are months -----------------------------------------
+
+
+def test_a_mixed_number_is_one_value() -> None:
+    ctx = "Patient: I worked at the clinic for two and a half years before that."
+    assert not [
+        m for m in _messages("She worked at the clinic for 2-1/2 years.", ctx) if "1/2" in m
+    ]
+
+
+def test_another_mixed_number_is_still_caught() -> None:
+    ctx = "Patient: I worked at the clinic for two and a half years before that."
+    assert _messages("She worked at the clinic for 3-1/2 years.", ctx, least=3)
+
+
+_RASH = (
+    "Patient: the itch began, I think, one and a half months before the wedding. It's no better."
+)
+
+
+def test_weeks_told_as_half_months_are_the_same_duration() -> None:
+    assert _messages("The itch began six weeks before the wedding.", _RASH) == []
+
+
+def test_weeks_beyond_the_half_months_are_still_reported() -> None:
+    assert _messages("The itch began three weeks before the wedding.", _RASH)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from medfact.analysis import AnalyzedText, Quantity, Token, is_content, speaker_tag
 from medfact.document import CaseDoc
@@ -289,7 +289,7 @@ def _weeks_as_months(a: Quantity, b: Quantity) -> bool:
     if a.unit_class != "time" or b.unit_class != "time" or {a.unit, b.unit} != {"wk", "mo"}:
         return False
     months, weeks = (a, b) if a.unit == "mo" else (b, a)
-    if not months.value.is_integer():
+    if not (2 * months.value).is_integer():  # whole or half months ("one and a half months")
         return False
     return abs(months.base_value() - weeks.base_value()) < 0.5 * UNIT_FACTORS["mo"]
 
@@ -370,6 +370,21 @@ def _gestation_stated(q: Quantity, context: str) -> bool:
     words = [w for w, n in NUMBER_WORDS.items() if n == q.value]
     number = "|".join([re.escape(weeks), *map(re.escape, words)])
     return re.search(rf"\b(?:{number})\s*(?:-\s*)?(?:weeks?|wks?)\b", context, re.I) is not None
+
+
+_WHOLE_BEFORE = re.compile(r"(?<![\d./])(\d+)[-\s]$")  # the "2-" of "2-1/2 years"
+
+
+def _mixed_number(q: Quantity, text: str) -> Quantity:
+    """A fraction written after a whole number ("2-1/2 years", "1 1/2 tablets") as the one
+    value it is (2.5 years), not a ratio 1/2."""
+    if q.second is None or not 0 < q.value < q.second or q.second not in (2, 3, 4, 8):
+        return q
+    whole = _WHOLE_BEFORE.search(text, max(0, q.start - 5), q.start)
+    if whole is None:
+        return q
+    value = int(whole.group(1)) + q.value / q.second
+    return replace(q, value=value, second=None, start=whole.start())
 
 
 def _not_a_value(q: Quantity, text: str) -> bool:
@@ -1369,10 +1384,12 @@ class NumbersRule(Rule):
         if not out.quantities:
             return findings  # no value in the output: the input's values are not read
         in_freq = [(f.start, f.end) for f in out_freqs]
-        theirs = [c for c in ctx.quantities if not _not_a_value(c, ctx.text)]
+        theirs = [
+            _mixed_number(c, ctx.text) for c in ctx.quantities if not _not_a_value(c, ctx.text)
+        ]
         ctx_labs = lab_results(ctx)
         out_labs = {id(q): named for q, named in lab_names(out)}
-        for q in out.quantities:
+        for q in [_mixed_number(o, out.text) for o in out.quantities]:
             if any(s <= q.start and q.end <= e for s, e in in_freq) and q.unit_class == "time":
                 continue  # "every 4 hours" is read as a frequency above
             if _not_a_value(q, out.text):
