@@ -992,6 +992,14 @@ _WELL_AFTER = re.compile(
     r"\s*(?:(?:is|are|was|were)\s+)?(?:normal|nad|unremarkable|ok|okay|fine)\b", re.IGNORECASE
 )
 _WELL_BEFORE = re.compile(r"\bnormal\s+$", re.IGNORECASE)
+# the body's functions a review of systems says are normal ("bowels normal", "appetite fine")
+_FUNCTIONS = frozenset(
+    concept_key(w)
+    for w in (
+        *("bowels", "bowel", "stools", "bladder", "urine", "waterworks", "appetite", "sleep"),
+        *("mood", "breathing", "periods", "menses", "swallowing", "hearing", "vision"),
+    )
+)
 # "abstain from alcohol", "avoid any NSAIDs": advice to go without, which says nothing of whether
 # the thing is there now (and agrees with the input's "no alcohol at all")
 _AVOID_BEFORE = re.compile(
@@ -1007,11 +1015,10 @@ def _no_presence(doc: AnalyzedText, tok: Token) -> bool:
     if tok.polarity != AFFIRMED:
         return False
     before = doc.text[max(0, tok.start - 40) : tok.start]
-    return bool(
-        _WELL_AFTER.match(doc.text, tok.end)
-        or _WELL_BEFORE.search(before)
-        or _AVOID_BEFORE.search(before)
-    )
+    well = tok.stem in _FUNCTIONS and bool(
+        _WELL_AFTER.match(doc.text, tok.end) or _WELL_BEFORE.search(before)
+    )  # not "colonoscopy was normal": a test done, whose result is normal
+    return well or bool(_AVOID_BEFORE.search(before))
 
 
 # an answer that denies one named thing: "No falls.", "Daughter: no more vomiting"
