@@ -99,10 +99,13 @@ from medfact.verifiers.temporal import mentions as temporal_mentions
 from medfact.verifiers.values import (
     PER_KG,
     TABLETS_OF,
+    difference_of_two,
     frequencies,
     monitored,
+    rate_closed,
     rate_then_joined,
     same_value,
+    stated_as_change,
 )
 
 if TYPE_CHECKING:
@@ -207,7 +210,9 @@ _NO_PREGNANCY_BEFORE = re.compile(
 )
 _STUDY = re.compile(r"\btest\b|\bscreen\b|\bhcg\b", re.IGNORECASE)
 _STUDY_POSITIVE = re.compile(
-    r"\b(?:hcg|pregnancy\s+test)\s+(?:was\s+|is\s+|came\s+back\s+)?positive\b", re.IGNORECASE
+    r"\b(?:hcg|pregnancy\s+test)\s+(?:was\s+|is\s+|came\s+back\s+)?positive\b"
+    r"|\bpositive\s+(?:\w+\s+)?(?:pregnancy\s+test|hcg|upt)\b",  # "positive home pregnancy test"
+    re.IGNORECASE,
 )
 
 # kinds compared against a corpus passage (general knowledge, no patient)
@@ -406,10 +411,14 @@ def amount_facts(doc: AnalyzedText, skip: Sequence[tuple[int, int]]) -> list[Fac
         if asked is not None and q.sentence != asked.sentence + 1:
             asked = None
         reply_to = asked or dose
+        threshold = q.unit_class is None and bool(
+            _THRESHOLD_BEFORE.search(doc.text, max(0, q.start - 20), q.start)
+        )  # "until INR >= 2.5", "if it's still over a hundred": a bound, no dose
         if (
             q.unit_class is None
             and reply_to is not None
             and doc.is_dialogue
+            and not threshold
             and not _signed(doc.text, q.start)
             and _REPLY_DOSE[0] <= q.value / reply_to.value <= _REPLY_DOSE[1]
             and _other_turn(doc.text, reply_to.end, q.start)
@@ -420,7 +429,14 @@ def amount_facts(doc: AnalyzedText, skip: Sequence[tuple[int, int]]) -> list[Fac
         elif (
             q.unit_class is None
             and dose is not None
-            and _TITRATED.fullmatch(doc.text, dose.end, q.start)
+            and not threshold
+            and (
+                _TITRATED.fullmatch(doc.text, dose.end, q.start)
+                or (
+                    _STEPPED.fullmatch(doc.text, dose.end, q.start)
+                    and _STEP[0] <= q.value / dose.value <= _STEP[1]
+                )
+            )
         ):
             # "sertraline twenty five milligrams daily for one week then fifty": 50 mg
             q = replace(q, unit_class=dose.unit_class, unit=dose.unit)
@@ -453,8 +469,23 @@ def amount_facts(doc: AnalyzedText, skip: Sequence[tuple[int, int]]) -> list[Fac
         unit = (q.unit or "") + ("/kg" if _per_kg(doc.text, q.end) else "")
         value = f"{q.value:g}{'/' + format(q.second, 'g') if q.second is not None else ''} {unit}"
         topic = frozenset(window_stems(doc.tokens, q.token_index, 4)) if doc.tokens else frozenset()
-        out.append(Fact("amount", f"{family}|{drug}", value.strip(), q.start, q.end, (q, topic)))
+        former = _FORMER if _CHANGED_AFTER.match(doc.text, q.end) else ""
+        if not former and q.unit is not None and stated_as_change(q, doc.text):
+            former = _CHANGE  # "+1.2 L", "2.4 kg above dry weight": a difference
+        out.append(
+            Fact("amount", f"{family}|{drug}", value.strip(), q.start, q.end, (q, topic), former)
+        )
     return out
+
+
+_FORMER = "former"  # the modifier of an amount the text changes to another ("400 mcg -> 5 mg")
+_CHANGE = "change"  # the modifier of an amount written as a change ("+1.2 L", "2.4 kg above")
+# an amount changed to another right after it: "400 mcg -> increase to 5 mg", "10 mg, now 20 mg"
+_CHANGED_AFTER = re.compile(
+    r"\s*(?:->|\u2192|=>)|\s*,?\s*(?:increas|reduc|decreas|chang|titrat|go|went)\w*\s+(?:up\s+|"
+    r"down\s+)?to\b",
+    re.IGNORECASE,
+)
 
 
 _BEFORE_NOW = re.compile(
@@ -505,6 +536,23 @@ _DATE = re.compile(r"(?:0?[1-9]|1[0-2])[/-](?:\d{2}|\d{4})(?:[/-]\d{2,4})?")
 _TITRATED = re.compile(
     r"[^.;\n]{0,60}?\b(?:then|(?:increas|titrat|reduc|decreas|taper)\w*(?:\s+by(?:\s+[\w.]+){0,2}"
     r"(?:\s+(?:each|every|per|a)\s+\w+)?)?)(?:\s+to)?\s+",
+    re.IGNORECASE,
+)
+
+
+# a dose moved to a bare number later in its sentence: "0.25 milligrams for four weeks then go
+# up to 0.5", "up by two units to twenty four ... drop it back to twenty"
+_STEPPED = re.compile(
+    r"[^.;\n]{0,60}?\b(?:go(?:es|ing)?|went|put(?:ting)?|drop(?:s|ped|ping)?|bring(?:ing)?|"
+    r"mov(?:e|es|ed|ing)|cut(?:ting)?|come?s?|coming)(?:\s+(?:it|them|that|this|the\s+\w+))?"
+    r"\s+(?:up|down|back)(?:\s+by\s+[\w.]+(?:\s+\w+)?)?\s+to\s+|\s*,?\s*to\s+",
+    re.IGNORECASE,
+)
+_STEP = (0.05, 20.0)  # a step's new dose this near the one it moves from
+# a comparison before a bare number: a threshold ("INR >= 2.5", "at least 2.5", "over 100")
+_THRESHOLD_BEFORE = re.compile(
+    r"(?:[<>\u2264\u2265]=?|\b(?:at\s+least|above|below|over|under|(?:less|more|greater|"
+    r"higher|lower)\s+than))\s*$",
     re.IGNORECASE,
 )
 
@@ -595,13 +643,29 @@ def frequency_facts(doc: AnalyzedText) -> list[Fact]:
         before = _drug_before(doc, f.start, 80) if check is None else None
         if check is not None:  # the check's name, and its stems ("bloods" is "blood tests")
             topic = frozenset({check.strip().lower(), *map(stem, check.lower().split())})
-        if before is not None and (_NEXT_ITEM.search(before[1]) or rate_then_joined(before[1])):
-            # "Amlodipine OD, and the brown one BD", "alendronate weekly + Adcal 1 tab BD"
+        if before is not None and (
+            _NEXT_ITEM.search(before[1]) or rate_then_joined(before[1]) or rate_closed(before[1])
+        ):
+            # "Amlodipine OD, and the brown one BD", "alendronate weekly + Adcal 1 tab BD",
+            # "Symbicort 2 puffs BD: reliever 1-2x/week"
             topic |= {_OTHER_ITEM_MARK}  # said of a list's next item, not of the drug before
         elif before is not None:
             drug = before[0].canonical
-        out.append(Fact("frequency", drug, f"{f.per_day:g}/day", f.start, f.end, topic))
+        rate = f"{f.per_day:g}" if f.other is None else f"{f.per_day:g}-{f.other:g}"
+        out.append(Fact("frequency", drug, f"{rate}/day", f.start, f.end, topic))
     return out
+
+
+def _rates_overlap(a: str, b: str) -> bool:
+    """Whether two frequency facts' rates ("6/day", a range "6-4/day") are the same or overlap:
+    "every 6-8 hours" agrees with "every eight hours"."""
+    (a_lo, a_hi), (b_lo, b_hi) = _rate_bounds(a), _rate_bounds(b)
+    return a_lo <= b_hi * 1.05 and b_lo <= a_hi * 1.05
+
+
+def _rate_bounds(value: str) -> tuple[float, float]:
+    ends = [float(v) for v in value.removesuffix("/day").split("-")]
+    return min(ends), max(ends)
 
 
 def route_facts(doc: AnalyzedText) -> list[Fact]:
@@ -815,13 +879,21 @@ def status_facts(doc: AnalyzedText) -> list[Fact]:
             and m.amount is not None
             and not _RELATIVE.search(doc.text, m.start, m.end)
             and not WAITED.search(doc.text, max(0, m.start - 30), m.start)
-        ):  # "2 weeks later" counts from another event, "wait 5 days before" lies between two
+            and not _TAKEN_BACK.match(doc.text, m.end)
+        ):  # "2 weeks later" counts from another event, "wait 5 days before" lies between two;
+            # "yesterday... no, the day before": the time its speaker takes back is none
             vague = "~" if _VAGUE_COUNT.search(doc.text, m.start, m.end) else ""
             out.append(Fact("time", "", f"{m.value}:{vague}{m.amount:g}", m.start, m.end, m))
     return out
 
 
 _RELATIVE = re.compile(r"\b(?:later|afterwards)\b", re.IGNORECASE)
+# a speaker's correction right after what they said: "yesterday... no, the day before",
+# "three weeks - sorry, four", "on Monday, I mean Tuesday"
+_TAKEN_BACK = re.compile(
+    r"\s*(?:\.{2,}|\u2026|[-\u2013\u2014,])\s*(?:no\b|sorry\b|i\s+mean\b|actually\b|wait\b)",
+    re.IGNORECASE,
+)
 _VAGUE_COUNT = re.compile(r"\b(?:couple|few|several)\b", re.IGNORECASE)
 
 
@@ -868,7 +940,10 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
                 and _OPINION.match(doc.text, tok.trigger)
             ):
                 sure = "probable"  # "I think it's tonsillitis": the clinician's view
-            out.append(Fact("certainty", tok.stem, sure, tok.start, tok.end, tok))
+            # a relative's diagnosis is told second-hand: its certainty is compared only with
+            # what is said of the relative, not with the clinician naming the condition
+            key = f"{tok.stem}|family" if tok.scope == FAMILY else tok.stem
+            out.append(Fact("certainty", key, sure, tok.start, tok.end, tok))
         stated = tok.polarity in (AFFIRMED, NEGATED) and tok.sentence not in result_sentences
         if tok.polarity == NEGATED and complement_of_denied(doc, i, tok):
             stated = False  # "any medicines for your asthma? - nope": the asthma is not denied
@@ -878,6 +953,7 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
             stated = stated and not _ANOTHER.search(doc.text, tok.trigger, tok.start)
         # "no visual changes": the change is denied, the eyes neither affirmed nor denied
         stated = stated and not before_denied_change(doc.tokens, i)
+        stated = stated and not _no_presence(doc, tok) and not _other_item_denied(doc, tok)
         if (
             stated
             and finding
@@ -910,6 +986,61 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
 
 
 _CLINICIANS = frozenset({"doctor", "dr", "physician", "provider", "clinician", "nurse", "np", "pa"})
+
+# "bowels normal", "normal bowels", "appetite fine": a system said to be well, no finding present
+_WELL_AFTER = re.compile(
+    r"\s*(?:(?:is|are|was|were)\s+)?(?:normal|nad|unremarkable|ok|okay|fine)\b", re.IGNORECASE
+)
+_WELL_BEFORE = re.compile(r"\bnormal\s+$", re.IGNORECASE)
+# the body's functions a review of systems says are normal ("bowels normal", "appetite fine")
+_FUNCTIONS = frozenset(
+    concept_key(w)
+    for w in (
+        *("bowels", "bowel", "stools", "bladder", "urine", "waterworks", "appetite", "sleep"),
+        *("mood", "breathing", "periods", "menses", "swallowing", "hearing", "vision"),
+    )
+)
+# "abstain from alcohol", "avoid any NSAIDs": advice to go without, which says nothing of whether
+# the thing is there now (and agrees with the input's "no alcohol at all")
+_AVOID_BEFORE = re.compile(
+    r"\b(?:avoid(?:s|ed|ing)?|abstain(?:s|ed|ing)?\s+from|refrain(?:s|ed|ing)?\s+from|"
+    r"cut(?:s|ting)?\s+(?:out|down\s+on))\s+(?:(?:any|all|the)\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _no_presence(doc: AnalyzedText, tok: Token) -> bool:
+    """Whether an affirmed word is not said to be present: said to be normal ("bowels normal")
+    or the object of advice to avoid it ("abstain from alcohol")."""
+    if tok.polarity != AFFIRMED:
+        return False
+    before = doc.text[max(0, tok.start - 40) : tok.start]
+    well = tok.stem in _FUNCTIONS and bool(
+        _WELL_AFTER.match(doc.text, tok.end) or _WELL_BEFORE.search(before)
+    )  # not "colonoscopy was normal": a test done, whose result is normal
+    return well or bool(_AVOID_BEFORE.search(before))
+
+
+# an answer that denies one named thing: "No falls.", "Daughter: no more vomiting"
+_ANSWER_NO = re.compile(
+    r"\s*(?:[A-Z][\w ]{0,20}:\s*)?(?:no|none)\s+(?:more\s+|real\s+)?(\w+)", re.IGNORECASE
+)
+
+
+def _other_item_denied(doc: AnalyzedText, tok: Token) -> bool:
+    """Whether a word of a question ("any nausea, dizziness, any falls?") is read as denied by
+    an answer that denies another of its items only ("No falls."): the word is left open."""
+    if tok.polarity != NEGATED or tok.trigger is not None:
+        return False
+    question = doc.sentences[tok.sentence]
+    if not question.text.rstrip().endswith("?") or tok.sentence + 1 >= len(doc.sentences):
+        return False
+    m = _ANSWER_NO.match(doc.sentences[tok.sentence + 1].text)
+    if m is None:
+        return False
+    named = concept_key(m.group(1).lower())
+    asked = {t.stem for t in doc.tokens if t.sentence == tok.sentence}
+    return named != tok.stem and named in asked
 
 
 def _lay_hedge(doc: AnalyzedText, tok: Token) -> bool:
@@ -1232,6 +1363,18 @@ def demographic_facts(doc: AnalyzedText) -> list[Fact]:
     return out
 
 
+# "harmful in pregnancy", "during pregnancy": a time of life a caution or a history is about,
+# not whether this patient is pregnant (the text before the word is searched, so the pattern is
+# anchored at its end)
+_IN_PREGNANCY = re.compile(
+    r"\b(?:during|in)\s+$"
+    # a drug's caution: "not in early pregnancy", "avoided in pregnancy", "can harm a baby in"
+    r"|\b(?:not|avoid\w*|contraindicated|unsafe|harm\w*|caution\w*)\b[^.;\n]{0,30}?\b(?:in|during)"
+    r"\s+(?:(?:early|late|first|second|third|this|the)\s+)?$",
+    re.IGNORECASE,
+)
+
+
 def pregnancy_facts(doc: AnalyzedText) -> list[Fact]:
     """Whether the patient is pregnant, and the weeks of gestation."""
     out: list[Fact] = []
@@ -1250,11 +1393,7 @@ def pregnancy_facts(doc: AnalyzedText) -> list[Fact]:
         if (
             tok.polarity == ASKED
             or tok.sentence in aims
-            or doc.text[max(0, m.start() - 7) : m.start()].lower()
-            in (
-                "during ",
-                "in ",
-            )
+            or _IN_PREGNANCY.search(doc.text, max(0, m.start() - 60), m.start())
         ):
             continue
         sentence = doc.text[slice(*doc.sentences[tok.sentence].span)]
@@ -1663,6 +1802,8 @@ def _agree(a: Fact, b: Fact) -> bool:
         return True  # "CT head pending" for "we did a CT head": its result is waited for
     if a.kind == "age":
         return abs(int(a.value) - int(b.value)) <= 1
+    if a.kind == "frequency" and "-" in a.value + b.value:
+        return _rates_overlap(a.value, b.value)
     if a.kind == "certainty" and a.value != b.value:
         # a judgement agrees with a statement or a view; a view and a hedge are both hedged
         pair = {a.value, b.value}
@@ -1788,9 +1929,32 @@ def differences(
             and _side_said_of(fact, by_kind, topics[0])
         ):
             continue
+        if (
+            fact.kind == "amount"
+            and fact.modifier == _FORMER
+            and _new_value_agrees(fact, said, rivals)
+        ):
+            continue  # "folic acid 400 mcg -> 5 mg" where the input gives only the new 5 mg
+        if (
+            fact.kind == "amount"
+            and fact.modifier == _CHANGE
+            and difference_of_two(fact.data[0], [g.data[0] for g in by_kind["amount"]])
+        ):
+            continue  # "balance +1.2 L" where the window gives "in 2.1 L, out 0.9 L"
         if rivals and not any(_agree(fact, g) for g in rivals):
             out.append(Difference(fact, rivals[0]))
     return _one_per_span(out)
+
+
+def _new_value_agrees(fact: Fact, said: Sequence[Fact], rivals: list[Fact]) -> bool:
+    """Whether the amount a claim's former amount changes to (its next amount of the same key)
+    is the window's every amount of that key: the window tells the change's end only, so the
+    start has nothing to be compared with (a window that gives both is compared as usual)."""
+    after = [o for o in said if o.kind == "amount" and o.key == fact.key and o.start > fact.end]
+    if not after or not rivals:
+        return False
+    new = min(after, key=attrgetter("start"))
+    return all(_agree(new, g) for g in rivals)
 
 
 def _narrower_denial(fact: Fact, given: Fact) -> bool:

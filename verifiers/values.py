@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from medfact.analysis import AnalyzedText, Quantity, Token, is_content, speaker_tag
 from medfact.document import CaseDoc
@@ -60,15 +60,17 @@ _PHRASE = "|".join(
 )
 _FREQ = re.compile(
     r"(?<![\w.])(?:"
-    rf"q\.?\s?(?P<qn>\d+)(?:\s?-\s?\d+)?\s?(?P<qu>h|hr|hrs|hours?|min)\b\.?"
-    rf"|(?:every|each)\s+(?:(?P<en>{_COUNT}|a|an|other)\s+)?(?:to\s+{_COUNT}\s+)?(?P<eu>minute|min|hour|hr|h|day|week|wk|month)s?\b"
+    rf"q\.?\s?(?P<qn>\d+)(?:\s?-\s?(?P<qn2>\d+))?\s?(?P<qu>h|hr|hrs|hours?|min)\b\.?"
+    rf"|(?:every|each)\s+(?:(?P<en>{_COUNT}|a|an|other)(?:\s*(?:-|to|or)\s*(?P<en2>{_COUNT}))?\s+)?(?P<eu>minute|min|hour|hr|h|day|week|wk|month)s?\b"
     # "4x daily", "2-3x/day", "3 x a week": a count of times written with "x"
     rf"|(?P<xn>{_COUNT})\s?[x\u00d7]\s?(?:/\s?(?P<xs>day|d|week|wk)|(?:a|per|each)\s+(?P<xa>day|week|month)|(?P<xly>daily|weekly|monthly))\b"
     # "the two a day", "3 a week": a small count of doses a day (not "sixty a day", an amount)
     r"|(?P<an>one|two|three|four|five|six|[1-6])\s+(?:a|per)\s+(?P<au>day|week)\b"
     rf"|(?P<tn>once|twice|thrice|{_COUNT}\s+(?:times|doses))\s+(?:(?:a|an|per|each|every|a\s+single)\s+(?P<tu>minute|hour|day|week|month)\b|(?P<tly>daily|weekly|monthly|hourly)\b)"
     # "3-monthly", "4-hourly", "2 weekly"; not "losartan twenty five daily" (a dose, daily)
-    rf"|(?P<nn>{_COUNT})(?:-|\s(?!daily))(?P<nly>hourly|daily|weekly|monthly)\b"
+    rf"|(?:(?P<nn0>{_COUNT})\s?(?:-|to)\s?)?(?P<nn>{_COUNT})(?:-|\s(?!daily))(?P<nly>hourly|daily|weekly|monthly)\b"
+    # "twelve hours apart": a dose every twelve hours
+    rf"|(?P<apn>{_COUNT})\s+(?:hours?|hrs?)\s+apart\b"
     rf"|(?P<ph>{_PHRASE})(?![\w])"
     r")",
     re.IGNORECASE,
@@ -105,6 +107,17 @@ class Frequency:
     start: int
     end: int
     per_day: float
+    other: float | None = None  # a range's other end ("every 4 to 6 hours": 6 and 4 a day)
+
+    def agrees(self, other: Frequency) -> bool:
+        """Whether two rates are the same, or two ranges (or a range and a rate) overlap."""
+        lo, hi = self._bounds()
+        their_lo, their_hi = other._bounds()
+        return lo <= their_hi * 1.05 and their_lo <= hi * 1.05
+
+    def _bounds(self) -> tuple[float, float]:
+        ends = (self.per_day, self.per_day if self.other is None else self.other)
+        return min(ends), max(ends)
 
 
 def _count(word: str | None) -> float | None:
@@ -150,26 +163,40 @@ def _times_rate(m: re.Match[str]) -> float | None:
     return n * _PER_DAY[_UNIT_OF.get(unit, unit)] if n else None
 
 
+def _range_rate(per: float, word: str | None) -> float | None:
+    """Times a day of a range's second count ("every 4 to 6 hours": 4), or None."""
+    n = _count(word) if word is not None else None
+    return per / n if n else None
+
+
 def frequencies(doc: AnalyzedText) -> list[Frequency]:
     """Every frequency expression of ``doc``, left to right, longest first where they overlap."""
     found = []
     for m in anchored(_FREQ, doc, _FREQ_FIRSTS, numbers=True):
+        other = None  # a range's other end
         if m.group("qn"):
             unit = m.group("qu").lower().rstrip("s")
-            rate = _PER_DAY.get(unit, 24.0 if unit.startswith("h") else 1440.0) / float(m["qn"])
+            per = _PER_DAY.get(unit, 24.0 if unit.startswith("h") else 1440.0)
+            rate = per / float(m["qn"])
+            other = _range_rate(per, m.group("qn2"))
         elif m.group("eu"):
             n = _count(m.group("en"))
             rate = _PER_DAY[m.group("eu").lower()] / n if n else None
+            other = _range_rate(_PER_DAY[m.group("eu").lower()], m.group("en2"))
         elif m.group("nly"):
-            n = _count(m.group("nn"))
             unit = {"daily": "day", "weekly": "week", "monthly": "month"}.get(
                 m.group("nly").lower(), "hour"
             )
+            n = _count(m.group("nn0") or m.group("nn"))
             rate = _PER_DAY[unit] / n if n else None
+            other = _range_rate(_PER_DAY[unit], m.group("nn") if m.group("nn0") else None)
         elif m.group("an"):
             rate = (_count(m.group("an")) or 0.0) * _PER_DAY[m.group("au").lower()]
         elif m.group("xn"):
             rate = _times_rate(m)
+        elif m.group("apn"):
+            n = _count(m.group("apn"))
+            rate = 24.0 / n if n else None
         elif m.group("tn"):
             times = m.group("tn").lower()
             n = {"once": 1.0, "twice": 2.0, "thrice": 3.0}.get(times) or _count(times.split()[0])
@@ -185,7 +212,7 @@ def frequencies(doc: AnalyzedText) -> list[Frequency]:
         if rate and _NOT_A_DOSING.match(doc.text, m.end()):
             rate = None  # "a weekly pill organizer", "the monthly clinic": a thing's name
         if rate:
-            found.append(Frequency(m.start(), m.end(), rate))
+            found.append(Frequency(m.start(), m.end(), rate, other))
     retracted = doc.readings.get("retracted")
     if retracted:  # "One a day. - Dad, no - it's two.": the rate taken back is no rate
         found = [
@@ -262,7 +289,7 @@ def _weeks_as_months(a: Quantity, b: Quantity) -> bool:
     if a.unit_class != "time" or b.unit_class != "time" or {a.unit, b.unit} != {"wk", "mo"}:
         return False
     months, weeks = (a, b) if a.unit == "mo" else (b, a)
-    if not months.value.is_integer():
+    if not (2 * months.value).is_integer():  # whole or half months ("one and a half months")
         return False
     return abs(months.base_value() - weeks.base_value()) < 0.5 * UNIT_FACTORS["mo"]
 
@@ -286,13 +313,19 @@ def _bare_repeats(q: Quantity, matched: list[Quantity], theirs: list[Quantity]) 
 _DATE_TAIL = re.compile(r"/\d")
 
 
-def _total_of(q: Quantity, theirs: list[Quantity]) -> bool:
+_TIMES_STRENGTH = re.compile(r"(?<![\d.])(\d+)\s?[x\u00d7]\s?\d")  # "16 x 500 mg": a count of them
+
+
+def _total_of(q: Quantity, theirs: list[Quantity], output: str = "") -> bool:
     """A dose that is a counted number of the input's doses ("28 tablets, 500 mg each" ->
-    "14 g")."""
+    "14 g"; "took sixteen of the 500 mg ones" -> "16 x 500 mg (8 g)")."""
     if q.unit_class not in DOSE_CLASSES:
         return False
     # counted things only ("28 tablets"): "twice a day" times a dose is a doubled dose
     counts = {c.value for c in theirs if c.unit_class == "count" and c.value.is_integer()}
+    # a bare number of the input that the output writes as a count of a strength ("16 x")
+    written = {float(m.group(1)) for m in _TIMES_STRENGTH.finditer(output)}
+    counts |= {c.value for c in theirs if c.unit is None and c.value in written}
     target = q.base_value()
     for c in theirs:
         if c.unit_class != q.unit_class or not c.base_value():
@@ -339,10 +372,32 @@ def _gestation_stated(q: Quantity, context: str) -> bool:
     return re.search(rf"\b(?:{number})\s*(?:-\s*)?(?:weeks?|wks?)\b", context, re.I) is not None
 
 
+_WHOLE_BEFORE = re.compile(r"(?<![\d./])(\d+)[-\s]$")  # the "2-" of "2-1/2 years"
+
+
+def _mixed_number(q: Quantity, text: str) -> Quantity:
+    """A fraction written after a whole number ("2-1/2 years", "1 1/2 tablets") as the one
+    value it is (2.5 years), not a ratio 1/2."""
+    if q.second is None or not 0 < q.value < q.second or q.second not in (2, 3, 4, 8):
+        return q
+    whole = _WHOLE_BEFORE.search(text, max(0, q.start - 5), q.start)
+    if whole is None:
+        return q
+    value = int(whole.group(1)) + q.value / q.second
+    return replace(q, value=value, second=None, start=whole.start())
+
+
 def _not_a_value(q: Quantity, text: str) -> bool:
-    """A number that is part of a word ("a1c", "b12") or of a date ("3/4/21", "12/2019")."""
-    if q.start > 0 and text[q.start - 1].isalpha():
-        return True
+    """A number that is part of a word ("a1c", "b12"), of a date ("3/4/21", "12/2019") or of a
+    clock time ("12:00", "08:00/20:00"); "x2 days" (twice, for two days) is a value."""
+    if (
+        q.start > 0
+        and text[q.start - 1].isalpha()
+        and (q.second is not None or not _TIMES_X.search(text, max(0, q.start - 2), q.start))
+    ):
+        return True  # "x10/7" (for ten days) stays unread: a course, told otherwise
+    if _CLOCK_BEFORE.search(text, max(0, q.start - 3), q.start) and _MINUTES.match(text, q.start):
+        return True  # the minutes of "12:00" (and "00/20" of "08:00/20:00")
     if (
         q.value < 90
         and q.unit_class == "temperature"
@@ -357,6 +412,84 @@ def _not_a_value(q: Quantity, text: str) -> bool:
 
 
 _HOURS_AFTER = re.compile(r"\s*(?:h|hr|hrs|hours?)\b", re.IGNORECASE)
+# "x2", "(x3 weeks)": a count of times or a course's length, not a number inside a word
+_TIMES_X = re.compile(r"(?:^|[^\w])[x\u00d7]$", re.IGNORECASE)
+_CLOCK_BEFORE = re.compile(r"(?<![\d.:])(?:[01]?\d|2[0-4]):$")  # the "12:" of "12:00"
+_MINUTES = re.compile(r"[0-5]\d(?!\d)")
+
+
+_H_AFTER = re.compile(r"\s*h\b")  # "in 48 h": the hour's symbol, which the analyser leaves unread
+
+
+def _hours_said(q: Quantity, theirs: list[Quantity], context: str) -> bool:
+    """Whether a time of the output ("in 2 days") is one the input gives in hours written "h"
+    ("repeat in 48 h"), which the analyser reads as a bare number."""
+    if q.unit_class != "time" or q.unit is None:
+        return False
+    hours = q.base_value()  # the time units' base is the hour
+    return any(
+        c.unit is None
+        and c.second is None
+        and _H_AFTER.match(context, c.end) is not None
+        and abs(c.value - hours) <= 0.02 * hours
+        for c in theirs
+    )
+
+
+# a value stated as a change or a difference: "+1.2 L", "2.4 kg above dry weight", "down 3 kg"
+_SIGNED_BEFORE = re.compile(
+    r"(?:[+\u00b1]|\b(?:balance|net|gain(?:ed)?|los[st]|up|down|by|difference|deficit|excess)\s+)$",
+    re.IGNORECASE,
+)
+_CHANGE_AFTER = re.compile(
+    r"\s*(?:above|below|over|under|more|less|higher|lower|up|down|gain(?:ed)?|los[st]|"
+    r"heavier|lighter)\b",
+    re.IGNORECASE,
+)
+
+
+def _difference_of(q: Quantity, theirs: list[Quantity], output: str) -> bool:
+    """Whether a value the output states as a change or a difference ("+1.2 L", "2.4 kg above
+    dry weight") is the difference of two of the input's values of its unit class ("in 2.1 L,
+    out 0.9 L"; "81.4 kg, dry weight 79 kg"): arithmetic on what the input says."""
+    if q.unit is None or q.second is not None or not stated_as_change(q, output):
+        return False
+    return difference_of_two(q, [c for c in theirs if c.unit])
+
+
+def stated_as_change(q: Quantity, text: str) -> bool:
+    """Whether a value is written as a change or a difference ("+1.2 L", "2.4 kg above")."""
+    return bool(
+        _SIGNED_BEFORE.search(text, max(0, q.start - 12), q.start)
+        or _CHANGE_AFTER.match(text, q.end)
+    )
+
+
+def difference_of_two(q: Quantity, theirs: list[Quantity]) -> bool:
+    """Whether ``q`` is the difference of two of ``theirs`` of its unit class."""
+    same = [c.base_value() for c in theirs if c.unit_class == q.unit_class]
+    target = q.base_value()
+    return any(
+        abs(abs(a - b) - target) <= 0.01 * max(target, 1e-9)
+        for i, a in enumerate(same)
+        for b in same[i + 1 :]
+    )
+
+
+def _per_kg_of(q: Quantity, out: AnalyzedText, ctx: AnalyzedText) -> bool:
+    """Whether a dose per kilogram the output works out ("8 g; ~148 mg/kg at 54 kg") is a total
+    dose of the output or the input divided by a body weight either gives."""
+    if not _per_kg(q, out.text):
+        return False
+    quantities = [*out.quantities, *ctx.quantities]
+    weights = {c.base_value() for c in quantities if c.unit_class == "weight" and c.unit == "kg"}
+    totals = {c.base_value() for c in quantities if c.unit_class == q.unit_class and c is not q}
+    return any(
+        abs(q.base_value() * w - t) <= _PER_KG_ROUNDING * t for w in weights for t in totals if t
+    )
+
+
+_PER_KG_ROUNDING = 0.03  # "~148 mg/kg": a worked-out dose per kilogram is rounded
 
 
 def _unit_name(q: Quantity, text: str) -> str:
@@ -564,6 +697,51 @@ def _dose_of_new_drug(q: Quantity, out: AnalyzedText, ctx: AnalyzedText) -> bool
     return bool(before) and before[-1].canonical not in ctx.drug_names
 
 
+_PER_VOLUME = re.compile(r"\s*/\s*(?:\d+(?:\.\d+)?\s*)?(?:ml|l)\b", re.IGNORECASE)  # "mg/5 ml"
+
+
+def _dose_drug(doc: AnalyzedText, q: Quantity) -> str | None:
+    """The drug named before a value in its clause, or None; a bare number's drug may stand a
+    few words further back in its sentence ("the spironolactone, the little one, 25")."""
+    starts = [d.start for d in doc.drugs]
+    drug = _drug_before(doc, starts, q.start)
+    if drug is not None or q.unit is not None:
+        return drug
+    k = bisect_right(starts, q.start) - 1
+    if k < 0 or doc.drugs[k].end > q.start:
+        return None
+    between = doc.text[doc.drugs[k].end : q.start]
+    near = len(between) <= _BARE_REACH and not re.search(r"[.;:\n]", between)
+    return doc.drugs[k].canonical if near else None
+
+
+_BARE_REACH = 30  # characters from a drug to a bare number read as its dose
+
+
+_BARE_DOSE = (0.2, 5.0)  # a bare number this near a dose may be the same drug's dose, said bare
+
+
+def _near_dose(bare: Quantity, q: Quantity) -> bool:
+    """Whether a bare number is near enough a dose to be read as that drug's dose ("25" for
+    "50 mg"; not the "seven" of "at seven this morning" for "120 mg")."""
+    return q.value > 0 and _BARE_DOSE[0] <= bare.value / q.value <= _BARE_DOSE[1]
+
+
+def _another_drugs(q: Quantity, rival: Quantity, out: AnalyzedText, ctx: AnalyzedText) -> bool:
+    """Whether an output value and the input value it would be compared with are said of two
+    drugs the input both names ("ibuprofen 100 mg" is no rival of "paracetamol 120 mg/5 ml").
+    A drug the input does not name keeps its nearest rival (a substituted drug's dose differs
+    from the one it replaces) unless the output gives that rival as its own drug's too."""
+    ours = _dose_drug(out, q)
+    theirs = _dose_drug(ctx, rival)
+    if ours is None or theirs is None or ours == theirs:
+        return False
+    # "clobetasone 0.05% ... then back to hydrocortisone 1%": the rival is accounted for
+    return ours in ctx.drug_names or any(
+        o is not q and same_value(o, rival) and _dose_drug(out, o) == theirs for o in out.quantities
+    )
+
+
 _STRENGTH_REACH = 80  # characters before a frequency where its product's strength is read
 
 
@@ -605,6 +783,27 @@ def _former(doc: AnalyzedText, q: Quantity) -> bool:
         _FORMER_BEFORE.search(doc.text, max(0, q.start - 24), q.start) is not None
         or _CHANGED_TO.match(doc.text[q.end : q.end + 30]) is not None
     )
+
+
+def _start_of_change_unsaid(q: Quantity, out: AnalyzedText, ctx: AnalyzedText) -> bool:
+    """Whether the output gives ``q`` as the dose a change starts from ("folic acid 400 mcg ->
+    5 mg") where the input gives the drug only the dose it changes to: the start is unsaid,
+    not contradicted (an input that gives the start too is compared as usual)."""
+    if q.unit_class not in DOSE_CLASSES or not _CHANGED_TO.match(out.text[q.end : q.end + 30]):
+        return False
+    drug = _dose_drug(out, q)
+    if drug is None:
+        return False
+    after = [o for o in out.quantities if o.start > q.end and o.unit_class in DOSE_CLASSES]
+    if not after or after[0].start - q.end > 30:
+        return False
+    starts = [d.start for d in ctx.drugs]
+    doses = [
+        c
+        for c in ctx.quantities
+        if c.unit_class in DOSE_CLASSES and _drug_before(ctx, starts, c.start) == drug
+    ]
+    return bool(doses) and all(same_value(after[0], c) for c in doses)
 
 
 def _former_dose(
@@ -763,7 +962,15 @@ def _drug_before(
         return None  # "hydroxyzine 25 mg qHS, emollient at least BID": another subject
     if clause and rate_then_joined(doc.text[found.end : start]):
         return None  # "alendronic acid 70 mg once weekly + Adcal-D3 1 tab BD": the next item's
+    if clause and rate_closed(doc.text[found.end : start]):
+        return None  # "Symbicort 2 puffs BD: reliever use 1-2x/week": the drug's rate was given
     return found.canonical
+
+
+def rate_closed(between: str) -> bool:
+    """Whether a rate followed by a colon stands between a drug and what follows: the drug's
+    schedule is told, and the colon opens a statement about something else."""
+    return any(between[m.end() :].lstrip().startswith(":") for m in _FREQ.finditer(between))
 
 
 _JOINER = re.compile(r"[+&]|\bplus\b", re.IGNORECASE)
@@ -1177,10 +1384,12 @@ class NumbersRule(Rule):
         if not out.quantities:
             return findings  # no value in the output: the input's values are not read
         in_freq = [(f.start, f.end) for f in out_freqs]
-        theirs = [c for c in ctx.quantities if not _not_a_value(c, ctx.text)]
+        theirs = [
+            _mixed_number(c, ctx.text) for c in ctx.quantities if not _not_a_value(c, ctx.text)
+        ]
         ctx_labs = lab_results(ctx)
         out_labs = {id(q): named for q, named in lab_names(out)}
-        for q in out.quantities:
+        for q in [_mixed_number(o, out.text) for o in out.quantities]:
             if any(s <= q.start and q.end <= e for s, e in in_freq) and q.unit_class == "time":
                 continue  # "every 4 hours" is read as a frequency above
             if _not_a_value(q, out.text):
@@ -1214,18 +1423,36 @@ class NumbersRule(Rule):
                 continue  # "250 mcg-50 mcg/dose" where the input says "the 250/50 dose"
             if _score_said_bare(q, theirs):
                 continue  # "MMSE 18/30 (21/30 last year)" for "18 out of 30. It was 21 ..."
-            if _gestation_stated(q, ctx.text) or _total_of(q, theirs):
+            if _gestation_stated(q, ctx.text) or _total_of(q, theirs, out.text):
                 continue
+            if _difference_of(q, theirs, out.text) or _per_kg_of(q, out, ctx):
+                continue  # arithmetic on the input's values
             if _tablets_taken(q, theirs, ctx.text):
                 continue
             if _saline_strength(q, out.text, ctx.text) or _written_otherwise(q, ctx.text):
                 continue
+            if _hours_said(q, theirs, ctx.text):
+                continue
             finding = self._lab_finding(view, q, ctx_labs, out_labs)
+            if finding is None and _start_of_change_unsaid(q, out, ctx):
+                finding = self._unsaid_start(view, q)
             if finding is None:
                 finding = self._value_finding(view, q, theirs)
             if finding is not None:
                 findings.append(finding)
         return findings
+
+    def _unsaid_start(self, view: CaseDoc, q: Quantity) -> Finding:
+        """A dose the output changes from where the input gives only the dose changed to."""
+        surface = view.output.text[q.start : q.end]
+        return self.finding(
+            view,
+            ErrorCategory.DETAIL_MISIDENTIFICATION,
+            self.unsupported_risk,
+            (q.start, q.end),
+            f"former dose '{surface}' does not appear in the input, which gives only the new one",
+            confidence=0.55,
+        )
 
     def _former_finding(self, view: CaseDoc, q: Quantity, drug: str, now: Quantity) -> Finding:
         """The finding for a drug's former dose given as its dose ("gliclazide 80 mg" where the
@@ -1362,6 +1589,18 @@ class NumbersRule(Rule):
         ):
             rival = _left_unsaid(q, same_class, out, ctx)
         is_dose = q.unit_class in DOSE_CLASSES
+        if rival is not None and _another_drugs(q, rival, out, ctx):
+            # "paracetamol 120 mg/5 ml" is not the input's "ibuprofen 100 mg": the drug's own
+            # value of this class, if the input gives one, is the rival
+            drug = _dose_drug(out, q)
+            ours = [
+                c
+                for c in theirs
+                if (c.unit_class == q.unit_class or (c.unit is None and _near_dose(c, q)))
+                and c.second is None
+                and _dose_drug(ctx, c) == drug
+            ]  # its own dose, said with a unit or bare ("the spironolactone, the little one, 25")
+            rival = min(ours, key=lambda c: _relative_distance(q, c, out, ctx), default=None)
         if rival is not None:
             stated = ctx.text[rival.start : rival.end]
             ratio = _ratio_text(q, rival) if is_dose else None
@@ -1382,10 +1621,14 @@ class NumbersRule(Rule):
             and not _saline_strength(q, out.text, ctx.text)
             and not _counted_dose(q, ctx.text)
         ):
+            strength = _PER_VOLUME.match(out.text, q.end) is not None
             return self.finding(
                 view,
                 ErrorCategory.DETAIL_MISIDENTIFICATION,
-                max(self.unsupported_risk, 3) if is_dose else self.unsupported_risk,
+                # a product's strength ("120 mg/5 ml") is no dose given: check it, no more
+                max(self.unsupported_risk, 3)
+                if is_dose and not strength
+                else self.unsupported_risk,
                 (q.start, q.end),
                 f"value '{surface}' does not appear in the input",
                 confidence=0.55,
@@ -1463,7 +1706,7 @@ class NumbersRule(Rule):
                     score = shared if shared >= 2 else 0  # "ice 3 times daily" vs "ice ..."
                 if score:
                     scored.append((score, c))
-            if not scored or any(abs(c.per_day - f.per_day) <= 0.05 * c.per_day for _, c in scored):
+            if not scored or any(f.agrees(c) for _, c in scored):
                 continue
             if drug is None and any(
                 abs(c.per_day - f.per_day) <= 0.05 * c.per_day
