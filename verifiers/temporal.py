@@ -27,6 +27,7 @@ from medfact.registry import verifiers
 from medfact.rehint import fast_compile
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
+from medfact.verifiers.anchors import Clash, clock_clashes, interval_clashes, start_clashes
 from medfact.verifiers.base import CONTRADICTED, Rule
 from medfact.verifiers.entities import mentions as concept_mentions
 
@@ -1590,6 +1591,7 @@ class TemporalRule(Rule):
         orders = _orders(out)
         told = _SEQUENCE.search(out.text) is not None
         planned = self._done_for_planned(view) + self._current_for_past(view)
+        planned = self._anchored_clashes(view) + planned
         if not out_mentions and not out.drugs and not orders:
             # no marker and no drug (the stopped-but-listed check) to compare: the input's
             # markers are not read; an order told in one sentence reads the input's own
@@ -1664,6 +1666,26 @@ class TemporalRule(Rule):
             findings.extend(self._sequence_clashes(view))
         # the shorthand readings add only what the mention readings above have not found
         return findings + [p for p in planned if not _overlapping(p, findings)]
+
+    def _anchored_clashes(self, view: CaseDoc) -> list[Finding]:
+        """A named event's clock time ("LKW 14:20") or an interval to a procedure ("stop 2
+        days pre-op") the input gives another value (medfact.verifiers.anchors)."""
+        out, ctx = view.output.text, view.context.text if view.context else ""
+        clashes = clock_clashes(out, ctx) + interval_clashes(out, ctx) + start_clashes(out, ctx)
+        return [self._clash_finding(view, c) for c in clashes]
+
+    def _clash_finding(self, view: CaseDoc, clash: Clash) -> Finding:
+        """The finding of one anchored time the input contradicts."""
+        return self.finding(
+            view,
+            ErrorCategory.DETAIL_MISIDENTIFICATION,
+            self.time_risk,
+            clash.span,
+            clash.message,
+            relation=CONTRADICTED,
+            context_span=clash.context_span,
+            confidence=0.7,
+        )
 
     def _done_for_planned(self, view: CaseDoc) -> list[Finding]:
         """A test or procedure the output gives as done ("staging CT CAP done", "level taken
