@@ -119,6 +119,25 @@ def _clause_words(text: str, at: int, reach: int) -> set[str]:
     return {w[:4] for w in _WORD.findall(text[lo:at].lower()) if w not in _NOT_SHARED}
 
 
+_ACTS = frozenset({"stop", "hold", "omit", "with", "paus", "cont", "take", "star", "rest"})
+
+
+def _window_words(text: str, at: int, reach: int = 200) -> set[str]:
+    """Words of four letters or more in the ``reach`` characters before ``at``: a turn that
+    says "stop that seven days before" names the thing in the turn before."""
+    return {w[:4] for w in _WORD.findall(text[max(0, at - reach) : at].lower())} - _NOT_SHARED
+
+
+def _same_thing(said: set[str], theirs: set[str]) -> bool:
+    """Whether the input's words near its interval name what the output's clause names: a
+    shared word besides the action ("stop", "hold"), or the action alone where the output's
+    clause names nothing else the input's words lack."""
+    things = said - _ACTS
+    if things:
+        return bool(things & theirs)
+    return bool(said & theirs)
+
+
 def _intervals(text: str) -> list[tuple[float, int, re.Match[str]]]:
     """(days, side, match) of each interval to a procedure in ``text``."""
     found = []
@@ -143,7 +162,7 @@ def interval_clashes(out: str, ctx: str) -> list[Clash]:
         if not same_side or any(abs(t[0] - days) < 0.01 for t in same_side):
             continue
         words = _clause_words(out, m.start(), 80)
-        rivals = [t for t in same_side if words & _clause_words(ctx, t[2].start(), 120)]
+        rivals = [t for t in same_side if _same_thing(words, _window_words(ctx, t[2].start()))]
         if len(rivals) != 1:
             continue
         rival = rivals[0][2]
@@ -170,8 +189,8 @@ _DAYS = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|we
 _LATER = re.compile(
     rf"\b(?:(?:from|on|at)\s+day\s*\d+|day\s*\d+|(?:from\s+|on\s+)?next\s+(?:week|month|{_DAYS})|"
     rf"in\s+(?:\d+|{_COUNT}|a)\s+(?:days?|weeks?|months?)|after\s+(?:\d+|{_COUNT}|a)\s+"
-    rf"(?:days?|weeks?|months?)|once\s+(?:the\s+|this\s+|his\s+|her\s+)?\w+\s+(?:has\s+)?"
-    rf"(?:settled|resolved|confirmed|finished|completed))\b",
+    rf"(?:days?|weeks?|months?)|once\s+(?:[a-z]+\s+){{1,4}}?(?:(?:has|have|is|are)\s+)?"
+    rf"(?:settled|resolved|cleared|confirmed|finished|completed|healed|gone|improved|over))\b",
     re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"[.;!?](?:\s|$)|\n")
