@@ -5,7 +5,12 @@ later ("from day 4", "in three weeks", "once the rash has settled")."""
 
 from medfact.config import NO_MODEL
 from medfact.pipeline import cached_engine
-from medfact.verifiers.anchors import clock_clashes, interval_clashes, start_clashes
+from medfact.verifiers.anchors import (
+    clock_clashes,
+    interval_clashes,
+    order_clashes,
+    start_clashes,
+)
 
 
 def _result(output: str, context: str) -> tuple[int, list[str]]:
@@ -90,3 +95,25 @@ def test_a_later_time_of_another_clause_is_not_read_as_the_start() -> None:
 def test_an_input_that_also_starts_it_now_is_left_alone() -> None:
     context = "Doctor: start the ramipril today.\nDoctor: we'll increase the ramipril in two weeks."
     assert start_clashes("Ramipril started today.", context) == []
+
+
+_BACK = (
+    "Doctor: when did the back pain begin?\n"
+    "Patient: The back pain came on two days ago, after the vomiting had started.\n"
+    "Doctor: any pain before the vomiting?\nPatient: no, nothing."
+)
+
+
+def test_an_event_put_before_its_anchor_is_caught() -> None:
+    risk, found = _result("Back pain for 2 days (began before the vomiting).", _BACK)
+    assert found and risk >= 3
+
+
+def test_the_event_on_its_own_side_is_left_alone() -> None:
+    risk, found = _result("Back pain for 2 days (began after the vomiting).", _BACK)
+    assert found == [] and risk <= 2
+
+
+def test_a_question_or_denial_gives_no_order() -> None:
+    context = "Doctor: any chest pain before the faint?\nPatient: no."
+    assert order_clashes("Chest pain after the faint, settled.", context) == []

@@ -276,3 +276,93 @@ def start_clashes(out: str, ctx: str) -> list[Clash]:
             )
         )
     return clashes
+
+
+_RELATION = re.compile(
+    r"(?:\b(?P<word>before|after|prior\s+to|following)\s+(?:the\s+|a\s+|an\s+|his\s+|her\s+|"
+    r"your\s+|their\s+|my\s+|first\s+)?|\b(?P<prefix>pre|post)\s*-\s*|\b(?P<bare>pre|post)\s+)"
+    r"(?P<anchor>[A-Za-z][A-Za-z-]{2,})",
+    re.IGNORECASE,
+)
+_ANCHOR_STOP = frozenset(
+    {"that", "this", "then", "which", "when", "each", "every", "meals", "food", "eating"}
+    | {"breakfast", "lunch", "dinner", "bed", "bedtime", "sleep", "going", "being", "having"}
+    | {"discharge", "admission", "visit", "appointment", "review", "clinic", "today", "work"}
+    | {"school", "hours", "days", "weeks", "months", "years", "minutes", "noon", "midnight"}
+    | {"you", "him", "her", "them", "she", "they", "that's", "the", "op", "operative"}
+)
+_SAME_SIGN = {"before": -1, "prior": -1, "pre": -1, "after": 1, "following": 1, "post": 1}
+
+
+@dataclass(frozen=True)
+class _Relation:
+    sign: int
+    anchor: str
+    start: int
+    end: int
+
+
+_DENIED = re.compile(r"\b(?:no|not|nope|never|none|denie[sd]|deny|without|\w+n't)\b", re.I)
+
+
+def _asked_or_denied(text: str, at: int) -> bool:
+    """Whether the sentence holding ``at`` asks ("any pain before the fall?") or denies ("no
+    pain before the fall"): it gives the event no time."""
+    for lo, hi in _sentences(text):
+        if lo <= at < hi:
+            sentence = text[lo : hi + 1]
+            return sentence.rstrip().endswith("?") or _DENIED.search(sentence) is not None
+    return False
+
+
+def _relations(text: str) -> list[_Relation]:
+    """Each "before X" / "after X" / "pre-X" / "post X" of ``text``, with its side of X, where
+    its sentence neither asks nor denies."""
+    found = []
+    for m in _RELATION.finditer(text):
+        if _asked_or_denied(text, m.start()):
+            continue
+        word = (m.group("word") or m.group("prefix") or m.group("bare")).lower().split()[0]
+        anchor = m.group("anchor").lower().strip("-")
+        if anchor in _ANCHOR_STOP or len(anchor) < 3:
+            continue
+        found.append(_Relation(_SAME_SIGN[word], anchor, m.start(), m.end()))
+    return found
+
+
+def _same_anchor(a: str, b: str) -> bool:
+    """One anchor in two words: a shared stem ("bloods", "blood") or one word ending the other
+    ("scope", "endoscopy")."""
+    return a[:5] == b[:5] or (len(b) >= 5 and a.endswith(b)) or (len(a) >= 5 and b.endswith(a))
+
+
+def order_clashes(out: str, ctx: str) -> list[Clash]:
+    """An event the output puts on one side of an anchor ("PPI pre-endoscopy", "onset before
+    the cough") that the input puts only on the other side of the same anchor ("after the
+    scope"), with a word of the event shared in the clause before each (a word of another
+    sentence names another event: "the foot is pink. Post-reduction X-ray awaited")."""
+    theirs = _relations(ctx)
+    if not theirs:
+        return []
+    clashes = []
+    for said in _relations(out):
+        words = _clause_words(out, said.start, 80) - _ACTS
+        if not words:
+            continue
+        same = [
+            r
+            for r in theirs
+            if _same_anchor(said.anchor, r.anchor) and words & _clause_words(ctx, r.start, 120)
+        ]
+        if not same or any(r.sign == said.sign for r in same):
+            continue
+        rival = same[0]
+        clashes.append(
+            Clash(
+                (said.start, said.end),
+                (rival.start, rival.end),
+                f"order: '{out[said.start : said.end]}' where the input has "
+                f"'{ctx[rival.start : rival.end]}'",
+            )
+        )
+    return clashes

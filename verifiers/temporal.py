@@ -27,7 +27,13 @@ from medfact.registry import verifiers
 from medfact.rehint import fast_compile
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
-from medfact.verifiers.anchors import Clash, clock_clashes, interval_clashes, start_clashes
+from medfact.verifiers.anchors import (
+    Clash,
+    clock_clashes,
+    interval_clashes,
+    order_clashes,
+    start_clashes,
+)
 from medfact.verifiers.base import CONTRADICTED, Rule
 from medfact.verifiers.entities import mentions as concept_mentions
 
@@ -1668,10 +1674,12 @@ class TemporalRule(Rule):
         return findings + [p for p in planned if not _overlapping(p, findings)]
 
     def _anchored_clashes(self, view: CaseDoc) -> list[Finding]:
-        """A named event's clock time ("LKW 14:20") or an interval to a procedure ("stop 2
-        days pre-op") the input gives another value (medfact.verifiers.anchors)."""
+        """A named event's clock time ("LKW 14:20"), an interval to a procedure ("stop 2 days
+        pre-op"), a start put now, or an event put on the other side of an anchor ("before the
+        cough"), that the input gives otherwise (medfact.verifiers.anchors)."""
         out, ctx = view.output.text, view.context.text if view.context else ""
         clashes = clock_clashes(out, ctx) + interval_clashes(out, ctx) + start_clashes(out, ctx)
+        clashes += order_clashes(out, ctx)
         return [self._clash_finding(view, c) for c in clashes]
 
     def _clash_finding(self, view: CaseDoc, clash: Clash) -> Finding:
