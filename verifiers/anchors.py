@@ -13,6 +13,11 @@ output's time is a well-formed time the input also holds, only for another event
   share a word besides the interval (the drug, the verb "stop"), and where no interval of the
   input for that procedure is the output's (two drugs, two intervals: either may be meant).
 
+- a start the output puts now ("start febuxostat today") where the input's only start of that
+  thing is later ("once the flare has settled", "from day 6", "in three weeks").
+- an event the output puts on one side of an anchor ("onset before the cough") that the input
+  puts only on the other side of the same anchor, in a sentence that neither asks nor denies.
+
 A rewording (2/52 = two weeks = 14 days) compares as equal: intervals are compared in days.
 """
 
