@@ -779,6 +779,7 @@ class Analyzer:
         previous: list[Token] = []
         prev_tokens: list[Token] = []
         addressed = _addressed_relatives(sentences) if _YOUR_RELATIVE.search(text) else frozenset()
+        fields = _field_labels(sentences)
         append, keys_get = doc.tokens.append, _CONCEPT_KEYS.get
         for sent in sentences:
             first = len(doc.tokens)
@@ -814,8 +815,10 @@ class Analyzer:
             if not _SCALE_WORDS.keys().isdisjoint(words):  # most sentences hold no scale word
                 self._scales(doc, sent_tokens, first)
             match = _SPEAKER.match(sent.text)
-            if match is not None and _not_a_speaker(_speaker_name(match)):
-                match = None  # "S:", "Plan:", "Allergies:": a note's headers, not turns
+            if match is not None and (
+                _not_a_speaker(_speaker_name(match)) or _speaker_name(match) in fields
+            ):  # "S:", "Plan:", "Allergies:", "Extent:": a note's headers and fields, not turns
+                match = None
             speakers.append(_speaker_name(match) if match else None)
             if match is not None:
                 speaker, previous = speakers[-1], []
@@ -905,6 +908,8 @@ class Analyzer:
                 and (toks[start - 1].is_number or toks[end].is_number)
             ):
                 continue  # "Bloods 18/11 vs 20/05", "HbA1c 49 vs 58": values compared
+            if words[start] == "vs" and end < len(toks) and ":" in gaps[end]:
+                continue  # "VS: afebrile, HR 80": the vital signs' label, no differential
             if forward and kind == UNCERTAIN and words[start] in ("vs", "versus"):
                 # "(cyst vs more serious pathology)": a differential hedges both sides
                 for j in range(start - 1, max(-1, start - 4), -1):
@@ -959,7 +964,7 @@ class Analyzer:
                         break
                 continue
             if forward:
-                reach = _forward_scope(toks, end, gaps, ahead, colons)
+                reach = _forward_scope(toks, _past_cause_word(words, end, kind), gaps, ahead, colons)
                 if kind == NEGATED:
                     reach = _past_change_word(reach, words, gaps)
                 elif kind == UNCERTAIN:
@@ -3381,6 +3386,49 @@ _HOW_MANY_UNITS = re.compile(
     r"(?![^?]*\b(?:a|per|each|every)\s+(?:day|week|month|year|night)\b)",
     re.IGNORECASE,
 )
+
+
+def _past_cause_word(words: list[str], end: int, kind: str) -> int:
+    """Where a trigger's forward scope starts: right after it, or, for a hedge of a cause
+    ("likely due to the radiation", "possibly because of reflux"), after the cause's words,
+    whose scope ends a negation's ("no pain due to the fall") but is what the hedge doubts."""
+    if kind == UNCERTAIN and tuple(words[end : end + 2]) in _CAUSE_WORDS:
+        return end + 2
+    return end
+
+
+_CAUSE_WORDS = frozenset({("due", "to"), ("because", "of"), ("secondary", "to")})
+
+
+def _field_labels(sentences: list[Sentence]) -> frozenset[str]:
+    """The one-word "Name:" tags of a written form's fields ("Extent:", "Complications:",
+    "Overnight:"): a tag that opens one sentence only and names no person or role. A
+    dialogue's speakers speak more than once, or are named as the people they are
+    ("Patient:", "Dad:", "Interpreter:", "Paramedic:"), and are turns even when they speak
+    once; a tag in brackets or of several words ("[doctor]", "Day nurse:") is always one."""
+    seen: dict[str, int] = {}
+    for sent in sentences:
+        match = _SPEAKER.match(sent.text)
+        if match is not None and match.group(3):
+            name = match.group(3).lower()
+            seen[name] = seen.get(name, 0) + 1
+    return frozenset(name for name, n in seen.items() if n == 1 and not _names_person(name))
+
+
+def _names_person(name: str) -> bool:
+    """Whether a one-word tag names a person who may speak: a role ("Nurse:", "Carer:"), a
+    relative ("Mum:", "Dad:", "Wife:") or another party to a talk ("Patient:", "Caller:")."""
+    return name in _PEOPLE or is_relative(name) or _ROLE.fullmatch(name) is not None
+
+
+# tags that name a party to a talk, though no clinical role nor relative
+_PEOPLE = frozenset(
+    {"patient", "pt", "doctor", "caller", "parent", "carer", "friend", "partner", "interviewer"}
+    | {"client", "relative", "neighbour", "neighbor", "colleague", "student", "speaker"}
+    | {"teacher", "guardian", "physician", "provider", "clinician", "mother", "father", "son"}
+    | {"daughter", "husband", "wife", "witness", "bystander", "officer", "police", "staff"}
+)
+_ROLE = re.compile(_ROLE_WORDS, re.IGNORECASE)
 
 
 def _not_a_speaker(name: str) -> bool:

@@ -245,6 +245,7 @@ class Fact:
     data: Any = field(default=None, compare=False)
     modifier: str = field(default="", compare=False)  # "rebound" of "rebound tenderness"
     when: frozenset[str] = field(default=frozenset(), compare=False)  # its clause's time of day
+    head: str = field(default="", compare=False)  # "pneumonitis" of "radiation pneumonitis"
 
 
 @dataclass(frozen=True, slots=True)
@@ -943,7 +944,8 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
             # a relative's diagnosis is told second-hand: its certainty is compared only with
             # what is said of the relative, not with the clinician naming the condition
             key = f"{tok.stem}|family" if tok.scope == FAMILY else tok.stem
-            out.append(Fact("certainty", key, sure, tok.start, tok.end, tok))
+            head = _head_after(doc, i)
+            out.append(Fact("certainty", key, sure, tok.start, tok.end, tok, head=head))
         stated = tok.polarity in (AFFIRMED, NEGATED) and tok.sentence not in result_sentences
         if tok.polarity == NEGATED and complement_of_denied(doc, i, tok):
             stated = False  # "any medicines for your asthma? - nope": the asthma is not denied
@@ -1059,6 +1061,19 @@ _ORDINARY = frozenset(
 
 # words that name a finding only with the word before them ("weight loss", "sensory loss")
 _NEEDS_MODIFIER = frozenset({"loss", "gain", "change", "changes", "increase", "decrease"})
+
+
+def _head_after(doc: AnalyzedText, i: int) -> str:
+    """The content word right after token ``i`` in its phrase (no punctuation between), that
+    the token modifies ("pneumonitis" of "radiation pneumonitis"), or "": the token is the
+    phrase's head itself ("related to the radiation")."""
+    tok = doc.tokens[i]
+    if i + 1 >= len(doc.tokens):
+        return ""
+    nxt = doc.tokens[i + 1]
+    if nxt.sentence != tok.sentence or doc.text[tok.end : nxt.start].strip():
+        return ""
+    return nxt.stem if is_content(nxt) and _names_finding(nxt) else ""
 
 
 def _modifier_of(doc: AnalyzedText, tok: Token) -> str:
@@ -1891,6 +1906,9 @@ def differences(
                 rivals = [g for g in rivals if not g.when or bool(g.when & fact.when)]
             if fact.kind == "polarity" and fact.value == AFFIRMED:
                 rivals = [g for g in rivals if not _narrower_denial(fact, g)]
+            if fact.kind == "certainty" and fact.value != "certain":
+                # "possibly related to radiation" says nothing of "radiation pneumonitis"
+                rivals = [g for g in rivals if not g.head or g.head == fact.head]
         else:
             rivals = [g for g in by_kind[fact.kind] if _keys_match(fact, g)]
         if fact.kind in ("part", "drug") and any(
