@@ -964,7 +964,9 @@ class Analyzer:
                         break
                 continue
             if forward:
-                reach = _forward_scope(toks, _past_cause_word(words, end, kind), gaps, ahead, colons)
+                reach = _forward_scope(
+                    toks, _past_cause_word(words, end, kind), gaps, ahead, colons
+                )
                 if kind == NEGATED:
                     reach = _past_change_word(reach, words, gaps)
                 elif kind == UNCERTAIN:
@@ -1515,6 +1517,8 @@ class Analyzer:
                         unit_class, unit = terms.UNITS[cand]
                         end = toks[i + 1 + cand.count(" ")].end
                         break
+                if unit is None and nxt == "h" and _hours_after(doc.text, tok):
+                    unit_class, unit, end = "time", "h", toks[i + 1].end  # "48 h", "24h"
                 if (
                     unit is None
                     and nxt in _MORE_WORDS
@@ -1554,12 +1558,17 @@ class Analyzer:
                 weeks = doc.quantities[-1] if doc.quantities else None
                 if weeks is not None and weeks.unit is None and toks[first].start - weeks.end <= 2:
                     weeks.unit_class, weeks.unit = "time", "wk"
+            start = toks[first].start
+            whole = _whole_before(doc, start, value, second, unit)
+            if whole is not None:  # "2-1/2 weeks": two and a half weeks, not half a week
+                doc.quantities.pop()
+                value, second, start = whole.value + value / (second or 1), None, whole.start
             doc.quantities.append(
                 Quantity(
                     value,
                     unit_class,
                     unit,
-                    toks[first].start,
+                    start,
                     end,
                     tok.sentence,
                     offset + i,
@@ -3386,6 +3395,28 @@ _HOW_MANY_UNITS = re.compile(
     r"(?![^?]*\b(?:a|per|each|every)\s+(?:day|week|month|year|night)\b)",
     re.IGNORECASE,
 )
+
+
+def _whole_before(
+    doc: AnalyzedText, start: int, value: float, second: float | None, unit: str | None
+) -> Quantity | None:
+    """The whole number of a mixed number whose fraction ("1/2" of "2-1/2 weeks", "1 1/2
+    tablets") starts at ``start``: the bare whole number just before, joined by a hyphen or a
+    space, where the fraction is a proper half, third or quarter of a unit. Else None."""
+    if unit is None or second not in (2.0, 3.0, 4.0) or not 0 < value < second:
+        return None
+    last = doc.quantities[-1] if doc.quantities else None
+    if last is None or last.unit is not None or last.second is not None:
+        return None
+    joined = doc.text[last.end : start] in ("-", " ")
+    return last if joined and last.value == int(last.value) else None
+
+
+def _hours_after(text: str, tok: Token) -> bool:
+    """Whether an "h" after the number ``tok`` is hours: a number in digits of its own ("48 h",
+    "24h"), not one glued to a letter ("q4h": a frequency) nor a spoken one. Only this bare
+    "h" is read here: as a unit in the table it would make "three-hour" and "the hour" read."""
+    return tok.text[0].isdigit() and (tok.start == 0 or not text[tok.start - 1].isalpha())
 
 
 def _past_cause_word(words: list[str], end: int, kind: str) -> int:

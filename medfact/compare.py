@@ -1073,7 +1073,7 @@ def _head_after(doc: AnalyzedText, i: int) -> str:
     nxt = doc.tokens[i + 1]
     if nxt.sentence != tok.sentence or doc.text[tok.end : nxt.start].strip():
         return ""
-    return nxt.stem if is_content(nxt) and _names_finding(nxt) else ""
+    return nxt.stem if is_content(nxt) else ""
 
 
 def _modifier_of(doc: AnalyzedText, tok: Token) -> str:
@@ -1907,8 +1907,9 @@ def differences(
             if fact.kind == "polarity" and fact.value == AFFIRMED:
                 rivals = [g for g in rivals if not _narrower_denial(fact, g)]
             if fact.kind == "certainty" and fact.value != "certain":
-                # "possibly related to radiation" says nothing of "radiation pneumonitis"
-                rivals = [g for g in rivals if not g.head or g.head == fact.head]
+                # "possibly related to radiation" (the head itself) says nothing of "radiation
+                # pneumonitis" (a word of another head); "liver mets" is still "liver metastases"
+                rivals = [g for g in rivals if fact.head or not g.head]
         else:
             rivals = [g for g in by_kind[fact.kind] if _keys_match(fact, g)]
         if fact.kind in ("part", "drug") and any(
@@ -2434,12 +2435,22 @@ def _finding(
         risk=RiskLevel(risk),
         span=(d.said.start, d.said.end),
         context_span=None if corpus else span,
-        message=f"{label}: output says '{said_text}'; {where} says '{given_text}'",
+        message=_message(label, d, said_text, given_text, where),
         relation=CONTRADICTED,
         rule=RULE,
         claim_id=claim.id,
         evidence=[evidence],
         confidence=0.9,
+    )
+
+
+def _message(label: str, d: Difference, said: str, given: str, where: str) -> str:
+    """The finding's message: both sides' words, and where the words are the same ("'alcohol'
+    ... 'alcohol'") the reading of each that differs ("affirmed", "negated")."""
+    if said.lower() != given.lower() or d.said.value == d.given.value:
+        return f"{label}: output says '{said}'; {where} says '{given}'"
+    return (
+        f"{label}: output says '{said}' ({d.said.value}); {where} says '{given}' ({d.given.value})"
     )
 
 
