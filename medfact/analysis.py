@@ -1437,6 +1437,16 @@ class Analyzer:
             if i <= skip_to:
                 continue
             word = tok.text
+            one = _one_time_unit(toks, i) or _number_and_time_unit(word)
+            if one is not None:  # "within the hour", "the three-hour troponin": 1 h, 3 h
+                value, unit, last = one
+                doc.quantities.append(
+                    Quantity(
+                        value, "time", unit, tok.start, toks[i + last].end, tok.sentence, offset + i
+                    )
+                )
+                skip_to = i + last
+                continue
             if not (word[0].isdigit() or word in terms.NUMBER_WORDS or "-" in word):
                 continue  # no digit, number word ("half" too) or hyphen: no number (most words)
             unit_and_half = _unit_and_a_half(toks, i)
@@ -3412,11 +3422,35 @@ def _whole_before(
     return last if joined and last.value == int(last.value) else None
 
 
+def _one_time_unit(toks: list[Token], i: int) -> tuple[float, str, int] | None:
+    """One unit of time said with an article after "within" ("within the hour", "within a
+    day"): its value 1, its unit and the offset of its last token from ``i``, else None."""
+    if toks[i].text not in ("a", "an", "the") or i == 0 or toks[i - 1].text != "within":
+        return None
+    if i + 1 >= len(toks):
+        return None
+    unit = terms.UNITS.get(toks[i + 1].text)
+    return (1.0, unit[1], 1) if unit is not None and unit[0] == "time" else None
+
+
+def _number_and_time_unit(word: str) -> tuple[float, str, int] | None:
+    """A number word and a unit of time in one hyphenated word ("three-hour", "two-week"): its
+    value, its unit and 0 (it is one token), else None. "five-year-old" is an age, not read."""
+    number, dash, rest = word.partition("-")
+    if not dash or "-" in rest or number not in terms.NUMBER_WORDS:
+        return None
+    unit = terms.UNITS.get(rest)
+    if unit is None or unit[0] != "time":
+        return None
+    return float(terms.NUMBER_WORDS[number]), unit[1], 0
+
+
 def _hours_after(text: str, tok: Token) -> bool:
     """Whether an "h" after the number ``tok`` is hours: a number in digits of its own ("48 h",
     "24h"), not one glued to a letter ("q4h": a frequency) nor a spoken one. Only this bare
     "h" is read here: as a unit in the table it would make "three-hour" and "the hour" read."""
-    return tok.text[0].isdigit() and (tok.start == 0 or not text[tok.start - 1].isalpha())
+    glued = tok.start > 0 and text[tok.start - 1].isalpha()
+    return tok.text[0].isdigit() and "/" not in tok.text and not glued
 
 
 def _past_cause_word(words: list[str], end: int, kind: str) -> int:

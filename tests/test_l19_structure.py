@@ -128,9 +128,9 @@ def test_a_bare_h_after_digits_is_hours() -> None:
     assert _quantities("Fasting for 12h.") == [(12.0, "h")]
 
 
-def test_spoken_hours_and_q_rates_are_not_read_as_bare_hours() -> None:
-    assert _quantities("A two-hour drive, seen within the hour.") == []
+def test_q_rates_and_fractions_are_not_read_as_bare_hours() -> None:
     assert (6.0, "h") not in _quantities("Ibuprofen 400 mg q6h.")
+    assert all(unit != "h" for _, unit in _quantities("Troponin 15 then 40 (0/3 h)."))
 
 
 def test_a_mixed_number_is_whole_plus_fraction() -> None:
@@ -144,4 +144,22 @@ def test_a_pain_range_out_of_ten_is_no_mixed_number() -> None:
 
 def test_a_changed_mixed_number_is_caught() -> None:
     risk, found = _score("Take 1/2 tablet of sotalol.", "Sotalol: take 1 1/2 tablets twice daily.")
+    assert risk >= 3 and found
+
+
+def test_spoken_hours_an_output_writes_as_h_are_read_in_the_input() -> None:
+    assert _quantities("The six-hour level is back.") == [(6.0, "h")]
+    assert _quantities("Antibiotics within the hour.") == [(1.0, "h")]
+    assert _quantities("A seven-year-old girl.") == []
+
+
+def test_hours_written_as_h_agree_with_spoken_hours() -> None:
+    context = "Doctor: The six-hour lactate is down. Start antibiotics within the hour."
+    risk, found = _score("Lactate down at 6 h. Antibiotics within 1 h.", context)
+    assert risk <= 2, found
+
+
+def test_other_hours_written_as_h_are_caught() -> None:
+    context = "Doctor: The six-hour lactate is down. Start antibiotics within the hour."
+    risk, found = _score("Lactate down at 6 h. Antibiotics within 8 h.", context)
     assert risk >= 3 and found
