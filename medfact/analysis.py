@@ -3483,7 +3483,8 @@ def _field_labels(sentences: list[Sentence]) -> frozenset[str]:
 def _names_person(name: str) -> bool:
     """Whether a one-word tag names a person who may speak: a role ("Nurse:", "Carer:"), a
     relative ("Mum:", "Dad:", "Wife:") or another party to a talk ("Patient:", "Caller:")."""
-    return name in _PEOPLE or is_relative(name) or _ROLE.fullmatch(name) is not None
+    parts = re.split(r"[_-]", name)  # "Guest_family:", "Family_member:"
+    return any(p in _PEOPLE or is_relative(p) or _ROLE.fullmatch(p) is not None for p in parts)
 
 
 # tags that name a party to a talk, though no clinical role nor relative
@@ -3492,6 +3493,7 @@ _PEOPLE = frozenset(
     | {"client", "relative", "neighbour", "neighbor", "colleague", "student", "speaker"}
     | {"teacher", "guardian", "physician", "provider", "clinician", "mother", "father", "son"}
     | {"daughter", "husband", "wife", "witness", "bystander", "officer", "police", "staff"}
+    | {"guest", "family", "member", "visitor", "person", "man", "woman", "girl", "boy", "child"}
 )
 _ROLE = re.compile(_ROLE_WORDS, re.IGNORECASE)
 

@@ -163,3 +163,8 @@ def test_other_hours_written_as_h_are_caught() -> None:
     context = "Doctor: The six-hour lactate is down. Start antibiotics within the hour."
     risk, found = _score("Lactate down at 6 h. Antibiotics within 8 h.", context)
     assert risk >= 3 and found
+
+
+def test_a_compound_tag_naming_a_person_is_a_speaker_who_speaks_once() -> None:
+    text = "Clinician: Is she allergic to anything?\nGuest_family: No, nothing at all."
+    assert analysed(text).output.is_dialogue
