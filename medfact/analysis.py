@@ -964,9 +964,7 @@ class Analyzer:
                         break
                 continue
             if forward:
-                reach = _forward_scope(
-                    toks, _past_cause_word(words, end, kind), gaps, ahead, colons
-                )
+                reach = _forward_scope(toks, end, gaps, ahead, colons)
                 if kind == NEGATED:
                     reach = _past_change_word(reach, words, gaps)
                 elif kind == UNCERTAIN:
@@ -3453,18 +3451,6 @@ def _hours_after(text: str, tok: Token) -> bool:
     return tok.text[0].isdigit() and "/" not in tok.text and not glued
 
 
-def _past_cause_word(words: list[str], end: int, kind: str) -> int:
-    """Where a trigger's forward scope starts: right after it, or, for a hedge of a cause
-    ("likely due to the radiation", "possibly because of reflux"), after the cause's words,
-    whose scope ends a negation's ("no pain due to the fall") but is what the hedge doubts."""
-    if kind == UNCERTAIN and tuple(words[end : end + 2]) in _CAUSE_WORDS:
-        return end + 2
-    return end
-
-
-_CAUSE_WORDS = frozenset({("due", "to"), ("because", "of"), ("secondary", "to")})
-
-
 def _field_labels(sentences: list[Sentence]) -> frozenset[str]:
     """The one-word "Name:" tags of a written form's fields ("Extent:", "Complications:",
     "Overnight:"): a tag that opens one sentence only and names no person or role. A
@@ -3476,7 +3462,9 @@ def _field_labels(sentences: list[Sentence]) -> frozenset[str]:
         match = _SPEAKER.match(sent.text)
         if match is not None and match.group(3):
             name = match.group(3).lower()
-            seen[name] = seen.get(name, 0) + 1
+            # "Sonographer: any chance you are pregnant?": a form's field asks nothing
+            asks = 2 if sent.text.rstrip().endswith("?") else 1
+            seen[name] = seen.get(name, 0) + asks
     return frozenset(name for name, n in seen.items() if n == 1 and not _names_person(name))
 
 
@@ -3484,7 +3472,10 @@ def _names_person(name: str) -> bool:
     """Whether a one-word tag names a person who may speak: a role ("Nurse:", "Carer:"), a
     relative ("Mum:", "Dad:", "Wife:") or another party to a talk ("Patient:", "Caller:")."""
     parts = re.split(r"[_-]", name)  # "Guest_family:", "Family_member:"
-    return any(p in _PEOPLE or is_relative(p) or _ROLE.fullmatch(p) is not None for p in parts)
+    return any(
+        p in _PEOPLE or is_relative(p) or _ROLE.fullmatch(p) or _ROLE_ENDING.search(p)
+        for p in parts
+    )
 
 
 # tags that name a party to a talk, though no clinical role nor relative
@@ -3496,6 +3487,8 @@ _PEOPLE = frozenset(
     | {"guest", "family", "member", "visitor", "person", "man", "woman", "girl", "boy", "child"}
 )
 _ROLE = re.compile(_ROLE_WORDS, re.IGNORECASE)
+# the endings of the names of professions ("radiographer", "optometrist", "paediatrician")
+_ROLE_ENDING = re.compile(r"(?:grapher|(?<!check)(?<!^)ist|ician|itian)$")
 
 
 def _not_a_speaker(name: str) -> bool:

@@ -933,7 +933,9 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
             and _direct(doc, tok)
             and tok.start not in drug_starts
             and not (tok.polarity == UNCERTAIN and _lay_hedge(doc, tok))
-        ):
+            and not _CAUSE_BEFORE.search(doc.text, max(0, tok.start - 30), tok.start)
+        ):  # "most likely due to the radiation": a hedge of a cause ends at "due to" (a
+            # negation's scope does): how sure the cause is, is not read
             sure = "uncertain" if tok.polarity == UNCERTAIN else "certain"
             if (
                 sure == "uncertain"
@@ -986,6 +988,12 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
             out.append(Fact("scope", tok.stem, "patient", tok.start, tok.end, tok))
     return out
 
+
+# the words that name a cause before it ("due to", "related to the", "secondary to")
+_CAUSE_BEFORE = re.compile(
+    r"\b(?:due|related|secondary|attributed|attributable)\s+to\s+(?:the\s+|his\s+|her\s+)?$",
+    re.IGNORECASE,
+)
 
 _CLINICIANS = frozenset({"doctor", "dr", "physician", "provider", "clinician", "nurse", "np", "pa"})
 
