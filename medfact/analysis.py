@@ -779,6 +779,7 @@ class Analyzer:
         previous: list[Token] = []
         prev_tokens: list[Token] = []
         addressed = _addressed_relatives(sentences) if _YOUR_RELATIVE.search(text) else frozenset()
+        fields = _field_labels(sentences)
         append, keys_get = doc.tokens.append, _CONCEPT_KEYS.get
         for sent in sentences:
             first = len(doc.tokens)
@@ -814,8 +815,10 @@ class Analyzer:
             if not _SCALE_WORDS.keys().isdisjoint(words):  # most sentences hold no scale word
                 self._scales(doc, sent_tokens, first)
             match = _SPEAKER.match(sent.text)
-            if match is not None and _not_a_speaker(_speaker_name(match)):
-                match = None  # "S:", "Plan:", "Allergies:": a note's headers, not turns
+            if match is not None and (
+                _not_a_speaker(_speaker_name(match)) or _speaker_name(match) in fields
+            ):  # "S:", "Plan:", "Allergies:", "Extent:": a note's headers and fields, not turns
+                match = None
             speakers.append(_speaker_name(match) if match else None)
             if match is not None:
                 speaker, previous = speakers[-1], []
@@ -905,6 +908,8 @@ class Analyzer:
                 and (toks[start - 1].is_number or toks[end].is_number)
             ):
                 continue  # "Bloods 18/11 vs 20/05", "HbA1c 49 vs 58": values compared
+            if words[start] == "vs" and end < len(toks) and ":" in gaps[end]:
+                continue  # "VS: afebrile, HR 80": the vital signs' label, no differential
             if forward and kind == UNCERTAIN and words[start] in ("vs", "versus"):
                 # "(cyst vs more serious pathology)": a differential hedges both sides
                 for j in range(start - 1, max(-1, start - 4), -1):
@@ -1430,6 +1435,16 @@ class Analyzer:
             if i <= skip_to:
                 continue
             word = tok.text
+            one = _one_time_unit(toks, i) or _number_and_time_unit(word)
+            if one is not None:  # "within the hour", "the three-hour troponin": 1 h, 3 h
+                value, unit, last = one
+                doc.quantities.append(
+                    Quantity(
+                        value, "time", unit, tok.start, toks[i + last].end, tok.sentence, offset + i
+                    )
+                )
+                skip_to = i + last
+                continue
             if not (word[0].isdigit() or word in terms.NUMBER_WORDS or "-" in word):
                 continue  # no digit, number word ("half" too) or hyphen: no number (most words)
             unit_and_half = _unit_and_a_half(toks, i)
@@ -1510,6 +1525,8 @@ class Analyzer:
                         unit_class, unit = terms.UNITS[cand]
                         end = toks[i + 1 + cand.count(" ")].end
                         break
+                if unit is None and nxt == "h" and _hours_after(doc.text, tok):
+                    unit_class, unit, end = "time", "h", toks[i + 1].end  # "48 h", "24h"
                 if (
                     unit is None
                     and nxt in _MORE_WORDS
@@ -1549,12 +1566,17 @@ class Analyzer:
                 weeks = doc.quantities[-1] if doc.quantities else None
                 if weeks is not None and weeks.unit is None and toks[first].start - weeks.end <= 2:
                     weeks.unit_class, weeks.unit = "time", "wk"
+            start = toks[first].start
+            whole = _whole_before(doc, start, value, second, unit)
+            if whole is not None:  # "2-1/2 weeks": two and a half weeks, not half a week
+                doc.quantities.pop()
+                value, second, start = whole.value + value / (second or 1), None, whole.start
             doc.quantities.append(
                 Quantity(
                     value,
                     unit_class,
                     unit,
-                    toks[first].start,
+                    start,
                     end,
                     tok.sentence,
                     offset + i,
@@ -3381,6 +3403,92 @@ _HOW_MANY_UNITS = re.compile(
     r"(?![^?]*\b(?:a|per|each|every)\s+(?:day|week|month|year|night)\b)",
     re.IGNORECASE,
 )
+
+
+def _whole_before(
+    doc: AnalyzedText, start: int, value: float, second: float | None, unit: str | None
+) -> Quantity | None:
+    """The whole number of a mixed number whose fraction ("1/2" of "2-1/2 weeks", "1 1/2
+    tablets") starts at ``start``: the bare whole number just before, joined by a hyphen or a
+    space, where the fraction is a proper half, third or quarter of a unit. Else None."""
+    if unit is None or second not in (2.0, 3.0, 4.0) or not 0 < value < second:
+        return None
+    last = doc.quantities[-1] if doc.quantities else None
+    if last is None or last.unit is not None or last.second is not None:
+        return None
+    joined = doc.text[last.end : start] in ("-", " ")
+    return last if joined and last.value == int(last.value) else None
+
+
+def _one_time_unit(toks: list[Token], i: int) -> tuple[float, str, int] | None:
+    """One unit of time said with an article after "within" ("within the hour", "within a
+    day"): its value 1, its unit and the offset of its last token from ``i``, else None."""
+    if toks[i].text not in ("a", "an", "the") or i == 0 or toks[i - 1].text != "within":
+        return None
+    if i + 1 >= len(toks):
+        return None
+    unit = terms.UNITS.get(toks[i + 1].text)
+    return (1.0, unit[1], 1) if unit is not None and unit[0] == "time" else None
+
+
+def _number_and_time_unit(word: str) -> tuple[float, str, int] | None:
+    """A number word and a unit of time in one hyphenated word ("three-hour", "two-week"): its
+    value, its unit and 0 (it is one token), else None. "five-year-old" is an age, not read."""
+    number, dash, rest = word.partition("-")
+    if not dash or "-" in rest or number not in terms.NUMBER_WORDS:
+        return None
+    unit = terms.UNITS.get(rest)
+    if unit is None or unit[0] != "time":
+        return None
+    return float(terms.NUMBER_WORDS[number]), unit[1], 0
+
+
+def _hours_after(text: str, tok: Token) -> bool:
+    """Whether an "h" after the number ``tok`` is hours: a number in digits of its own ("48 h",
+    "24h"), not one glued to a letter ("q4h": a frequency) nor a spoken one. Only this bare
+    "h" is read here: as a unit in the table it would make "three-hour" and "the hour" read."""
+    glued = tok.start > 0 and text[tok.start - 1].isalpha()
+    return tok.text[0].isdigit() and "/" not in tok.text and not glued
+
+
+def _field_labels(sentences: list[Sentence]) -> frozenset[str]:
+    """The one-word "Name:" tags of a written form's fields ("Extent:", "Complications:",
+    "Overnight:"): a tag that opens one sentence only and names no person or role. A
+    dialogue's speakers speak more than once, or are named as the people they are
+    ("Patient:", "Dad:", "Interpreter:", "Paramedic:"), and are turns even when they speak
+    once; a tag in brackets or of several words ("[doctor]", "Day nurse:") is always one."""
+    seen: dict[str, int] = {}
+    for sent in sentences:
+        match = _SPEAKER.match(sent.text)
+        if match is not None and match.group(3):
+            name = match.group(3).lower()
+            # "Sonographer: any chance you are pregnant?": a form's field asks nothing
+            asks = 2 if sent.text.rstrip().endswith("?") else 1
+            seen[name] = seen.get(name, 0) + asks
+    return frozenset(name for name, n in seen.items() if n == 1 and not _names_person(name))
+
+
+def _names_person(name: str) -> bool:
+    """Whether a one-word tag names a person who may speak: a role ("Nurse:", "Carer:"), a
+    relative ("Mum:", "Dad:", "Wife:") or another party to a talk ("Patient:", "Caller:")."""
+    parts = re.split(r"[_-]", name)  # "Guest_family:", "Family_member:"
+    return any(
+        p in _PEOPLE or is_relative(p) or _ROLE.fullmatch(p) or _ROLE_ENDING.search(p)
+        for p in parts
+    )
+
+
+# tags that name a party to a talk, though no clinical role nor relative
+_PEOPLE = frozenset(
+    {"patient", "pt", "doctor", "caller", "parent", "carer", "friend", "partner", "interviewer"}
+    | {"client", "relative", "neighbour", "neighbor", "colleague", "student", "speaker"}
+    | {"teacher", "guardian", "physician", "provider", "clinician", "mother", "father", "son"}
+    | {"daughter", "husband", "wife", "witness", "bystander", "officer", "police", "staff"}
+    | {"guest", "family", "member", "visitor", "person", "man", "woman", "girl", "boy", "child"}
+)
+_ROLE = re.compile(_ROLE_WORDS, re.IGNORECASE)
+# the endings of the names of professions ("radiographer", "optometrist", "paediatrician")
+_ROLE_ENDING = re.compile(r"(?:grapher|(?<!check)(?<!^)ist|ician|itian)$")
 
 
 def _not_a_speaker(name: str) -> bool:

@@ -245,6 +245,7 @@ class Fact:
     data: Any = field(default=None, compare=False)
     modifier: str = field(default="", compare=False)  # "rebound" of "rebound tenderness"
     when: frozenset[str] = field(default=frozenset(), compare=False)  # its clause's time of day
+    head: str = field(default="", compare=False)  # "pneumonitis" of "radiation pneumonitis"
 
 
 @dataclass(frozen=True, slots=True)
@@ -932,7 +933,9 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
             and _direct(doc, tok)
             and tok.start not in drug_starts
             and not (tok.polarity == UNCERTAIN and _lay_hedge(doc, tok))
-        ):
+            and not _CAUSE_BEFORE.search(doc.text, max(0, tok.start - 30), tok.start)
+        ):  # "most likely due to the radiation": a hedge of a cause ends at "due to" (a
+            # negation's scope does): how sure the cause is, is not read
             sure = "uncertain" if tok.polarity == UNCERTAIN else "certain"
             if (
                 sure == "uncertain"
@@ -943,7 +946,8 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
             # a relative's diagnosis is told second-hand: its certainty is compared only with
             # what is said of the relative, not with the clinician naming the condition
             key = f"{tok.stem}|family" if tok.scope == FAMILY else tok.stem
-            out.append(Fact("certainty", key, sure, tok.start, tok.end, tok))
+            head = _head_after(doc, i)
+            out.append(Fact("certainty", key, sure, tok.start, tok.end, tok, head=head))
         stated = tok.polarity in (AFFIRMED, NEGATED) and tok.sentence not in result_sentences
         if tok.polarity == NEGATED and complement_of_denied(doc, i, tok):
             stated = False  # "any medicines for your asthma? - nope": the asthma is not denied
@@ -984,6 +988,12 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
             out.append(Fact("scope", tok.stem, "patient", tok.start, tok.end, tok))
     return out
 
+
+# the words that name a cause before it ("due to", "related to the", "secondary to")
+_CAUSE_BEFORE = re.compile(
+    r"\b(?:due|related|secondary|attributed|attributable)\s+to\s+(?:the\s+|his\s+|her\s+)?$",
+    re.IGNORECASE,
+)
 
 _CLINICIANS = frozenset({"doctor", "dr", "physician", "provider", "clinician", "nurse", "np", "pa"})
 
@@ -1059,6 +1069,19 @@ _ORDINARY = frozenset(
 
 # words that name a finding only with the word before them ("weight loss", "sensory loss")
 _NEEDS_MODIFIER = frozenset({"loss", "gain", "change", "changes", "increase", "decrease"})
+
+
+def _head_after(doc: AnalyzedText, i: int) -> str:
+    """The content word right after token ``i`` in its phrase (no punctuation between), that
+    the token modifies ("pneumonitis" of "radiation pneumonitis"), or "": the token is the
+    phrase's head itself ("related to the radiation")."""
+    tok = doc.tokens[i]
+    if i + 1 >= len(doc.tokens):
+        return ""
+    nxt = doc.tokens[i + 1]
+    if nxt.sentence != tok.sentence or doc.text[tok.end : nxt.start].strip():
+        return ""
+    return nxt.stem if is_content(nxt) else ""
 
 
 def _modifier_of(doc: AnalyzedText, tok: Token) -> str:
@@ -1891,6 +1914,10 @@ def differences(
                 rivals = [g for g in rivals if not g.when or bool(g.when & fact.when)]
             if fact.kind == "polarity" and fact.value == AFFIRMED:
                 rivals = [g for g in rivals if not _narrower_denial(fact, g)]
+            if fact.kind == "certainty" and fact.value != "certain":
+                # "possibly related to radiation" (the head itself) says nothing of "radiation
+                # pneumonitis" (a word of another head); "liver mets" is still "liver metastases"
+                rivals = [g for g in rivals if fact.head or not g.head]
         else:
             rivals = [g for g in by_kind[fact.kind] if _keys_match(fact, g)]
         if fact.kind in ("part", "drug") and any(
@@ -2416,12 +2443,22 @@ def _finding(
         risk=RiskLevel(risk),
         span=(d.said.start, d.said.end),
         context_span=None if corpus else span,
-        message=f"{label}: output says '{said_text}'; {where} says '{given_text}'",
+        message=_message(label, d, said_text, given_text, where),
         relation=CONTRADICTED,
         rule=RULE,
         claim_id=claim.id,
         evidence=[evidence],
         confidence=0.9,
+    )
+
+
+def _message(label: str, d: Difference, said: str, given: str, where: str) -> str:
+    """The finding's message: both sides' words, and where the words are the same ("'alcohol'
+    ... 'alcohol'") the reading of each that differs ("affirmed", "negated")."""
+    if said.lower() != given.lower() or d.said.value == d.given.value:
+        return f"{label}: output says '{said}'; {where} says '{given}'"
+    return (
+        f"{label}: output says '{said}' ({d.said.value}); {where} says '{given}' ({d.given.value})"
     )
 
 
