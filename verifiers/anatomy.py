@@ -280,19 +280,8 @@ class LateralityRule(Rule):
             if other is not None and _said_of_bare_side(out, ctx, m, bare):
                 continue  # "Previous left knee replacement" - "The left's the one I had replaced"
             if other is not None:
-                findings.append(
-                    self.finding(
-                        view,
-                        ErrorCategory.DETAIL_MISIDENTIFICATION,
-                        self.procedure_swap_risk if risky else self.swap_risk,
-                        (m.start, m.end),
-                        f"'{surface}': the input gives the {other.side} side",
-                        relation=CONTRADICTED,
-                        context_span=(other.start, other.end),
-                        suggestion=ctx.text[other.start : other.end],
-                        confidence=0.85,
-                    )
-                )
+                message = f"'{surface}': the input gives the {other.side} side"
+                findings.append(self._against(view, ctx, m, other, risky, message, 0.85))
                 continue
             if axis != _LEFT_RIGHT:
                 continue  # "distal radius" where the input says "radius": rewording, not a side
@@ -341,19 +330,8 @@ class LateralityRule(Rule):
                 )
             elif same_side is None and (across := _across(m, by_side)) is not None:
                 # "L occipital laceration" where the input has the back of the head, right side
-                findings.append(
-                    self.finding(
-                        view,
-                        ErrorCategory.DETAIL_MISIDENTIFICATION,
-                        self.procedure_swap_risk if risky else self.swap_risk,
-                        (m.start, m.end),
-                        f"'{surface}': the input gives the {across.side} {across.anatomy}",
-                        relation=CONTRADICTED,
-                        context_span=(across.start, across.end),
-                        suggestion=ctx.text[across.start : across.end],
-                        confidence=0.45,
-                    )
-                )
+                message = f"'{surface}': the input gives the {across.side} {across.anatomy}"
+                findings.append(self._against(view, ctx, m, across, risky, message, 0.45))
             elif same_side is not None:
                 findings.append(
                     self.finding(
@@ -373,6 +351,29 @@ class LateralityRule(Rule):
         findings.extend(self._spinal_levels(view))
         findings.extend(self._named_sides(view, findings))
         return findings
+
+    def _against(
+        self,
+        view: CaseDoc,
+        ctx: AnalyzedText,
+        m: SideMention,
+        other: SideMention,
+        risky: bool,
+        message: str,
+        confidence: float,
+    ) -> Finding:
+        """A contradiction of the output's mention ``m`` by the input's mention ``other``."""
+        return self.finding(
+            view,
+            ErrorCategory.DETAIL_MISIDENTIFICATION,
+            self.procedure_swap_risk if risky else self.swap_risk,
+            (m.start, m.end),
+            message,
+            relation=CONTRADICTED,
+            context_span=(other.start, other.end),
+            suggestion=ctx.text[other.start : other.end],
+            confidence=confidence,
+        )
 
     def _named_sides(self, view: CaseDoc, found: list[Finding]) -> list[Finding]:
         """A side given to a named thing ("R vitrectomy", "right acetabulum") that the input
@@ -614,10 +615,6 @@ def _denies_other_side(
         if not toks or toks[0].polarity == NEGATED:
             return False  # the input denies another side too: compare as usual
     return True
-
-
-def _token_at(doc: AnalyzedText, offset: int) -> int:
-    return max(bisect.bisect_right(doc.tokens, offset, key=lambda t: t.start) - 1, 0)
 
 
 def _other_side_said(
