@@ -31,6 +31,7 @@ def test_every_data_key_is_a_terms_name_with_the_same_content():
         "lab_ranges.toml",  # abnormal-value limits, read by medfact.verifiers.omission
         "lay_terms.toml",  # lay names of drugs and classes, read by medfact.lexicon.lay
         "negation.toml",
+        "oncology.toml",  # regimens, tumour abbreviations: medfact.verifiers.omission
         "opposites.toml",  # opposite states of a finding, read by medfact.opposites
         "outcomes.toml",  # study outcomes good or bad for the patient, read by medfact.direction
         "procedure_actions.toml",  # procedures told as actions, read by medfact.lexicon.actions
@@ -55,6 +56,7 @@ def test_every_data_key_is_a_terms_name_with_the_same_content():
         "procedure_actions.toml",
         "opposites.toml",
         "exceptions.toml",
+        "oncology.toml",
     )
     for name in (n for n in DATA_FILES if n not in own):
         for key, raw in tables.read_tables(name).items():

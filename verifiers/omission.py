@@ -46,42 +46,15 @@ from medfact.verifiers.entities import (
     supported_concepts,
 )
 
-# Chemotherapy regimens by acronym (matched in capitals, as written), then their drugs: a note
-# that writes "Adjuvant EC" keeps the epirubicin and cyclophosphamide of its input. Regimen
-# names as in the NHS England / UK Chemotherapy Board and BC Cancer regimen lists; lower-case
-# generic names, as the drug reader gives them. Kept here, not in a new lexicon data file, as
-# one needs tests/test_lexicon.py to list it (see the session 19 report).
-REGIMENS: tuple[tuple[str, ...], ...] = (
-    ("AC", "doxorubicin", "cyclophosphamide"),
-    ("EC", "epirubicin", "cyclophosphamide"),
-    ("FEC", "fluorouracil", "epirubicin", "cyclophosphamide"),
-    ("TC", "docetaxel", "cyclophosphamide"),
-    ("TCH", "docetaxel", "carboplatin", "trastuzumab"),
-    ("TCHP", "docetaxel", "carboplatin", "trastuzumab", "pertuzumab"),
-    ("CMF", "cyclophosphamide", "methotrexate", "fluorouracil"),
-    ("CAPOX", "capecitabine", "oxaliplatin"),
-    ("XELOX", "capecitabine", "oxaliplatin"),
-    ("FOLFOX", "fluorouracil", "leucovorin", "oxaliplatin"),
-    ("FOLFIRI", "fluorouracil", "leucovorin", "irinotecan"),
-    ("FOLFIRINOX", "fluorouracil", "leucovorin", "irinotecan", "oxaliplatin"),
-    ("FLOT", "fluorouracil", "leucovorin", "oxaliplatin", "docetaxel"),
-    ("ECF", "epirubicin", "cisplatin", "fluorouracil"),
-    ("ECX", "epirubicin", "cisplatin", "capecitabine"),
-    ("EOX", "epirubicin", "oxaliplatin", "capecitabine"),
-    ("CHOP", "cyclophosphamide", "doxorubicin", "vincristine", "prednisolone", "prednisone"),
-    ("R-CHOP", "rituximab", "cyclophosphamide", "doxorubicin", "vincristine", "prednisolone")
-    + ("prednisone",),
-    ("ABVD", "doxorubicin", "bleomycin", "vinblastine", "dacarbazine"),
-    ("BEP", "bleomycin", "etoposide", "cisplatin"),
-    ("GemCarbo", "gemcitabine", "carboplatin"),
-    ("GemCap", "gemcitabine", "capecitabine"),
+# Chemotherapy regimens by acronym, then their drugs, and abbreviations of malignant tumour types
+# (medfact/lexicon/data/oncology.toml, sources there): a note that writes "Adjuvant EC" keeps the
+# epirubicin and cyclophosphamide of its input; one that writes "L breast IDC" keeps the carcinoma.
+REGIMENS: tuple[tuple[str, ...], ...] = tuple(
+    (row["acronym"], *row["drugs"]) for row in read_tables("oncology.toml")["regimen"]
 )
-# Abbreviations of malignant tumour types (matched in capitals; WHO Classification of
-# Tumours): a note that writes "L breast IDC" keeps the carcinoma its input establishes.
-MALIGNANCY_ABBREVIATIONS: tuple[str, ...] = (
-    "IDC", "ILC", "TNBC", "NSCLC", "SCLC", "SCC", "BCC", "HCC", "RCC", "CRC", "AML", "CLL",
-    "CML", "NHL", "DLBCL", "GBM", "PDAC", "TCC", "NST",
-)  # fmt: skip
+MALIGNANCY_ABBREVIATIONS: tuple[str, ...] = tuple(
+    read_tables("oncology.toml")["malignancy_abbreviations"]
+)
 _REGIMENS = tuple(
     (re.compile(rf"(?<![\w-]){re.escape(group[0])}(?![\w])"), frozenset(group[1:]))
     for group in REGIMENS
