@@ -17,6 +17,7 @@ from medfact.lexicon.terms import (
     PROCEDURE_WORDS,
     REGIONS,
     SIBLING_ALIASES,
+    SIBLING_COLLECTIVES,
     SIBLING_GROUPS,
     SIDE_AXES,
 )
@@ -879,20 +880,6 @@ _SINGULAR = {
     **{_plural(w.split()[-1]): w.split()[-1] for g in SIBLING_GROUPS for w in g},
     "feet": "foot",
 }
-# Collective names, written in the plural, that name every sibling listed after them at once
-# ("the collateral ligaments are stable" speaks of the MCL and the LCL; "the coronary arteries"
-# of each coronary artery). Standard anatomical usage (Gray's Anatomy, 42nd ed.). Kept here, not
-# in anatomy.toml, as a new key there needs a terms.py name (see the session 19 report).
-SIBLING_COLLECTIVES: tuple[tuple[str, ...], ...] = (
-    ("collateral ligaments", "mcl", "lcl"),
-    ("collaterals", "mcl", "lcl"),
-    ("cruciate ligaments", "acl", "pcl"),
-    ("cruciates", "acl", "pcl"),
-    ("menisci", "medial meniscus", "lateral meniscus"),
-    ("coronary arteries", "lad", "circumflex", "rca"),
-    ("coronaries", "lad", "circumflex", "rca"),
-    ("forearm bones", "radius", "ulna"),
-)
 # a collective plural and the members it names, by its first word
 _COLLECTIVES: dict[str, list[tuple[list[str], tuple[str, ...]]]] = {}
 for _group in SIBLING_COLLECTIVES:

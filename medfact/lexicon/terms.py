@@ -57,6 +57,9 @@ LOOSE_SIBLING_GROUPS: tuple[tuple[str, ...], ...] = word_groups(
     "anatomy.toml", "loose_sibling_groups"
 )
 SIBLING_ALIASES: tuple[tuple[str, ...], ...] = word_groups("anatomy.toml", "sibling_aliases")
+SIBLING_COLLECTIVES: tuple[tuple[str, ...], ...] = word_groups(
+    "anatomy.toml", "sibling_collectives"
+)
 REGIONS: tuple[tuple[str, ...], ...] = word_groups("anatomy.toml", "regions")
 ANATOMY: frozenset[str] = word_set("anatomy.toml", "anatomy")
 PROCEDURE_WORDS: frozenset[str] = word_set("anatomy.toml", "procedure_words")
