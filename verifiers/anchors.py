@@ -1,8 +1,8 @@
 """Times of anchored events read on both sides: a named event's clock time, an interval to a
-procedure.
+procedure, a start put now, an event's side of an anchor.
 
-Two readings the mention readings of :mod:`medfact.verifiers.temporal` miss, because the
-output's time is a well-formed time the input also holds, only for another event:
+Four readings the mention readings of :mod:`medfact.verifiers.temporal` miss. In the first two
+the output's time is a well-formed time the input also holds, only for another event:
 
 - a clock time of a named event: "last known well" (LKW, last seen well), the time a patient
   was "found", the "onset" of symptoms. The output's "LKW 14:20" where the input's last known
@@ -12,6 +12,8 @@ output's time is a well-formed time the input also holds, only for another event
   thing "seven days before the operation". Read only where the output's clause and the input's
   share a word besides the interval (the drug, the verb "stop"), and where no interval of the
   input for that procedure is the output's (two drugs, two intervals: either may be meant).
+
+The other two compare when or in which order a thing happens:
 
 - a start the output puts now ("start febuxostat today") where the input's only start of that
   thing is later ("once the flare has settled", "from day 6", "in three weeks").
@@ -310,10 +312,11 @@ class _Relation:
 _DENIED = re.compile(r"\b(?:no|not|nope|never|none|denie[sd]|deny|without|\w+n't)\b", re.I)
 
 
-def _asked_or_denied(text: str, at: int) -> bool:
-    """Whether the sentence holding ``at`` asks ("any pain before the fall?") or denies ("no
-    pain before the fall"): it gives the event no time."""
-    for lo, hi in _sentences(text):
+def _asked_or_denied(text: str, spans: list[tuple[int, int]], at: int) -> bool:
+    """Whether the sentence holding ``at`` (of ``spans``, the text's :func:`_sentences`) asks
+    ("any pain before the fall?") or denies ("no pain before the fall"): it gives the event no
+    time."""
+    for lo, hi in spans:
         if lo <= at < hi:
             sentence = text[lo : hi + 1]
             return sentence.rstrip().endswith("?") or _DENIED.search(sentence) is not None
@@ -323,9 +326,9 @@ def _asked_or_denied(text: str, at: int) -> bool:
 def _relations(text: str) -> list[_Relation]:
     """Each "before X" / "after X" / "pre-X" / "post X" of ``text``, with its side of X, where
     its sentence neither asks nor denies."""
-    found = []
+    found, spans = [], _sentences(text)
     for m in _RELATION.finditer(text):
-        if _asked_or_denied(text, m.start()):
+        if _asked_or_denied(text, spans, m.start()):
             continue
         word = (m.group("word") or m.group("prefix") or m.group("bare")).lower().split()[0]
         anchor = m.group("anchor").lower().strip("-")
