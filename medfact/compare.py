@@ -99,6 +99,7 @@ from medfact.verifiers.temporal import mentions as temporal_mentions
 from medfact.verifiers.values import (
     PER_KG,
     TABLETS_OF,
+    Frequency,
     difference_of_two,
     frequencies,
     monitored,
@@ -658,15 +659,16 @@ def frequency_facts(doc: AnalyzedText) -> list[Fact]:
 
 
 def _rates_overlap(a: str, b: str) -> bool:
-    """Whether two frequency facts' rates ("6/day", a range "6-4/day") are the same or overlap:
-    "every 6-8 hours" agrees with "every eight hours"."""
-    (a_lo, a_hi), (b_lo, b_hi) = _rate_bounds(a), _rate_bounds(b)
-    return a_lo <= b_hi * 1.05 and b_lo <= a_hi * 1.05
+    """Whether two frequency facts' rates ("6/day", a range "6-4/day") are the same or overlap
+    (numbers.v1's :meth:`Frequency.agrees`): "every 6-8 hours" agrees with "every eight
+    hours"."""
+    return _rate(a).agrees(_rate(b))
 
 
-def _rate_bounds(value: str) -> tuple[float, float]:
+def _rate(value: str) -> Frequency:
+    """The rate of a frequency fact's value ("6/day", "6-4/day"), without a span."""
     ends = [float(v) for v in value.removesuffix("/day").split("-")]
-    return min(ends), max(ends)
+    return Frequency(0, 0, ends[0], ends[1] if len(ends) > 1 else None)
 
 
 def route_facts(doc: AnalyzedText) -> list[Fact]:
