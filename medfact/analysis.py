@@ -2241,6 +2241,8 @@ def _risk_list_start(words: list[str]) -> int | None:
     "complications" or "side effects" in a sentence that counsels ("possible", "discussed").
     Complications told in the past ("complications included pneumonia") are no list of risks
     without such a word."""
+    if _RISK_NOUNS.isdisjoint(words) and _HARM_NOUNS.isdisjoint(words):
+        return None  # no noun of risk or harm (most sentences)
     noun = next(
         (
             i
@@ -2315,6 +2317,13 @@ def _conditional_opener(words: list[str], gaps: list[str]) -> int | None:
 # an arrow between words ("no LVO -> tenecteplase", "any blood -> 999"): what follows is a
 # consequence, not another item of what came before
 _ARROWS = ("\u2192", "->", "=>")
+
+
+def _has_arrow(text: str) -> bool:
+    """Whether ``text`` holds one of :data:`_ARROWS` (most gaps hold neither ">" nor "\u2192")."""
+    return (">" in text or "\u2192" in text) and any(a in text for a in _ARROWS)
+
+
 # where an arrow to help may lead ("-> 999", "-> A&E", "-> call GP", "-> return to ED")
 _ESCALATIONS = frozenset(
     {"999", "911", "112", "111", "ed", "er", "call", "ring", "phone", "return", "attend", "seek"}
@@ -2327,7 +2336,7 @@ def _escalation_after(words: list[str], gaps: list[str], joined: str | None = No
     None: the words before it are the signs that call for the help, not findings. ``joined``:
     the gaps joined, where the caller has them (a sentence with no arrow in it is not read)."""
     joined = "".join(gaps) if joined is None else joined
-    if not any(a in joined for a in _ARROWS):
+    if not _has_arrow(joined):
         return None
     for j in range(1, len(words)):
         if not any(a in gaps[j] for a in _ARROWS):
@@ -2872,19 +2881,23 @@ def _stops(
     """Token indices a scope cannot reach: where a terminator phrase starts, and the first token
     after a ";" (the tokenizer drops punctuation, so the gap between tokens is read).
     ``joined``: the gaps joined, where the caller has them."""
-    stops = {
-        a
-        for a, _ in terminators
-        if not _trailing_otherwise(a, gaps, words) and not _denial_verb(words, a)
-    }
+    stops = (
+        {
+            a
+            for a, _ in terminators
+            if not _trailing_otherwise(a, gaps, words) and not _denial_verb(words, a)
+        }
+        if terminators
+        else set()  # most sentences hold no terminator
+    )
     joined = "".join(gaps) if joined is None else joined
-    if "," in joined:
+    if "," in joined and not _CLAUSE_HEDGES.isdisjoint(words):
         # a hedge opening a clause after a comma starts a new statement: "no vomiting, possibly
         # a touch of gastritis" leaves the gastritis open (certainty reads it), not denied
         stops.update(
             j for j, w in enumerate(words) if w in _CLAUSE_HEDGES and gaps[j].strip() == ","
         )
-    if ";" in joined or "(" in joined or any(a in joined for a in _ARROWS):
+    if ";" in joined or "(" in joined or _has_arrow(joined):
         # most sentences have none: the gaps are not read then
         # after a ";" or inside a parenthesis ("no renal disease (bloods normal last year)"),
         # unless the parenthesis is an aside in a list ("no orthopnoea (one pillow) or PND");
@@ -3027,33 +3040,60 @@ def _aside_in_list(gaps: list[str], words: list[str], j: int) -> bool:
     return k is not None and words[k] in ("or", "and", "nor")
 
 
+# a phrase of a list as :func:`_match_groups` tries it: its words after the first two, its list's
+# number and its length in words
+_Candidate = tuple[list[str], int, int]
+
+
+class _GroupIndex(dict[str, list[tuple[list[str], int]]]):
+    """Phrases of several lists by their first word, each with the number of its list; ``pairs``
+    holds the same by their first two words, so a word that opens many phrases ("and", "not")
+    tries only those its next word goes on with."""
+
+    pairs: dict[str, tuple[tuple[_Candidate, ...], dict[str, tuple[_Candidate, ...]]]]
+
+
 def _group_index(
     groups: tuple[tuple[str, ...], ...],
-) -> dict[str, list[tuple[list[str], int]]]:
-    """Phrases of several lists by their first word, each with the number of its list."""
-    index: dict[str, list[tuple[list[str], int]]] = {}
+) -> _GroupIndex:
+    """Phrases of several lists by their first word, each with the number of its list (and
+    ``pairs``: by the first word, the one-word phrases and, by the second word, those that go
+    on with it, each in the order of the lists)."""
+    index = _GroupIndex()
     for number, phrases in enumerate(groups):
         for phrase in phrases:
             words = phrase.split()
             index.setdefault(words[0], []).append((words, number))
+    index.pairs = {}
+    for first, entries in index.items():
+        singles = tuple((p[2:], number, 1) for p, number in entries if len(p) == 1)
+        seconds = {p[1] for p, _ in entries if len(p) > 1}
+        by_next = {
+            second: tuple(
+                (p[2:], number, len(p)) for p, number in entries if len(p) == 1 or p[1] == second
+            )
+            for second in seconds
+        }
+        index.pairs[first] = (singles, by_next)
     return index
 
 
-def _match_groups(
-    words: list[str], index: dict[str, list[tuple[list[str], int]]], count: int
-) -> list[list[tuple[int, int]]]:
+def _match_groups(words: list[str], index: _GroupIndex, count: int) -> list[list[tuple[int, int]]]:
     """Token index ranges where the phrases of each list occur, in one pass over the words."""
     found: list[list[tuple[int, int]]] = [[] for _ in range(count)]
     if index.keys().isdisjoint(words):
         return found  # no phrase of any list starts on a word of the sentence
-    get = index.get
+    get = index.pairs.get
+    last = len(words) - 1
     for i, word in enumerate(words):
-        entries = get(word)
-        if entries is None:
+        entry = get(word)
+        if entry is None:
             continue
-        for phrase, number in entries:
-            n = len(phrase)
-            if n == 1 or words[i : i + n] == phrase:
+        singles, by_next = entry
+        # the phrases the next word goes on with, and the one-word phrases, in list order
+        candidates = by_next.get(words[i + 1], singles) if i < last else singles
+        for tail, number, n in candidates:
+            if n <= 2 or words[i + 2 : i + n] == tail:
                 found[number].append((i, i + n))
     return found
 

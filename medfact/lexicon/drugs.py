@@ -13,6 +13,7 @@ import pickle
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import islice
 from pathlib import Path
 
 from medfact.errors import MedfactError
@@ -261,6 +262,8 @@ class DrugLexicon:
         self.first_words = frozenset(v.split(" ", 1)[0] for v in variants if " " in v)
         # first two words of multi-word names: a pair that opens none needs no longer look-up
         self.first_pairs = frozenset(" ".join(v.split(" ")[:2]) for v in variants if " " in v)
+        # words a name may start at: a one-word name, or the first word of a longer one
+        self.starts = frozenset(v for v in variants if " " not in v) | self.first_words
 
     @classmethod
     def load(cls, path: Path | None = None) -> DrugLexicon:
@@ -319,21 +322,26 @@ class DrugLexicon:
         if not hits:
             return []
         pattern, read = (self._WORD, text) if low is None else (self._WORD_LOWER, low)
-        spans = [m.span() for m in pattern.finditer(read)]
+        # the words' spans up to the last name's last word (no Python frame per word)
+        spans = list(map(re.Match.span, islice(pattern.finditer(read), hits[-1][2] + 1)))
         return [(key, spans[i][0], spans[j][1], canonical) for key, i, j, canonical in hits]
 
     def _hits(self, words: list[str]) -> list[tuple[str, int, int, str]]:
         """(key, first word, last word, canonical) of each name in ``words``."""
-        hits = []
+        hits: list[tuple[str, int, int, str]] = []
+        starts = self.starts
+        if starts.isdisjoint(words):
+            return hits  # no word names a drug or opens a name (many texts)
         variants, first_words = self.variants, self.first_words
-        i = 0
-        while i < len(words):
+        free = 0  # the first word after the last name found: a name's words start none
+        for i in [k for k, word in enumerate(words) if word in starts]:
+            if i < free:
+                continue
             if words[i] not in first_words:
-                # one word only: a single look-up (most words are no drug)
+                # one word only: a single look-up
                 canonical = variants.get(words[i])
                 if canonical is not None:
                     hits.append((words[i], i, i, canonical))
-                i += 1
                 continue
             longest = self.max_words
             if i + 1 < len(words) and f"{words[i]} {words[i + 1]}" not in self.first_pairs:
@@ -343,10 +351,8 @@ class DrugLexicon:
                 canonical = variants.get(key)
                 if canonical is not None:
                     hits.append((key, i, i + n - 1, canonical))
-                    i += n
+                    free = i + n
                     break
-            else:
-                i += 1
         return hits
 
     def __contains__(self, name: str) -> bool:
