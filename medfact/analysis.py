@@ -21,7 +21,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache, wraps
-from itertools import pairwise, takewhile
+from itertools import groupby, pairwise, takewhile
+from operator import attrgetter
 from typing import TypeVar, cast
 
 from medfact.lexicon import terms
@@ -85,6 +86,7 @@ _AFTER_CLAUSE = re.compile(r"[.,;:\n()\-\u2013\u2014]")  # "not indicated - expl
 _CLAUSE_GAP = re.compile(r"[.,;:\n]")  # a gap between words that ends a clause
 _COPULAS = frozenset({"is", "was", "'s"})
 _PART_MEMORY = 3  # sentences a named body part stays the referent of "the right one"
+_SENTENCE_OF = attrgetter("sentence")  # a token's sentence index, for grouping runs of tokens
 
 
 @dataclass(slots=True)
@@ -1136,7 +1138,7 @@ class Analyzer:
         # the turn's speaker ("Daughter: ..."), whose relatives' names may name the patient
         # or of the turn it goes on ("Daughter: ... No wait, that was my dad. Mum's is ...")
         speaker = words[0] if len(words) > 1 and ":" in gaps[1] else turn
-        for i, w in enumerate(words):
+        for i, w in enumerate(words) if _may_name_relative(words) else ():
             if w not in _RELATIVE_WORDS and "'" not in w and "\u2019" not in w and "-" not in w:
                 continue  # no relative, nor "relative(s)" (is_relative and _by_degree say no)
             if not is_relative(w) and not _by_degree(words, i):
@@ -1186,8 +1188,12 @@ class Analyzer:
         the answer's side is ("Is it the left? - No, the other one." names the right)."""
         sents = doc.sentences
         by_sentence: dict[int, list[Token]] = {}
-        for tok in doc.tokens:
-            by_sentence.setdefault(tok.sentence, []).append(tok)
+        for index, run in groupby(doc.tokens, key=_SENTENCE_OF):  # a sentence's tokens are a run
+            known = by_sentence.get(index)
+            if known is None:
+                by_sentence[index] = list(run)
+            else:
+                known.extend(run)
         turns: list[tuple[str | None, list[int]]] = []
         for i, spk in enumerate(speakers):
             if spk is not None or not turns:
@@ -1435,7 +1441,10 @@ class Analyzer:
             if i <= skip_to:
                 continue
             word = tok.text
-            one = _one_time_unit(toks, i) or _number_and_time_unit(word)
+            # "within the hour", "three-hour": only an article or a hyphenated word is read
+            one = (_one_time_unit(toks, i) if word in _ARTICLES else None) or (
+                _number_and_time_unit(word) if "-" in word else None
+            )
             if one is not None:  # "within the hour", "the three-hour troponin": 1 h, 3 h
                 value, unit, last = one
                 doc.quantities.append(
@@ -1588,8 +1597,11 @@ class Analyzer:
     def _sides(doc: AnalyzedText, toks: list[Token], last_part: list[tuple[str, int]]) -> None:
         """A side word and the body part within three words after it ("left knee"); "the right
         one" (or "the left side", not "side of ...") names the part named just before."""
+        part_keys = _PART_KEYS.get  # _part_key's memo, read here first (once per token)
         for i, tok in enumerate(toks):
-            part = _part_key(tok.text)
+            part = part_keys(tok.text)
+            if part is None:
+                part = _part_key(tok.text)
             if part:
                 last_part[:] = [(part, tok.sentence)]
             side = terms.LATERALITY.get(tok.text)
@@ -1937,6 +1949,18 @@ def _own_condition(words: list[str]) -> range:
 
 # the words is_relative or _by_degree may accept without a "'", "\u2019" or "-" in them
 _RELATIVE_WORDS = terms.RELATIVES | {"relative", "relatives"}
+
+
+def _may_name_relative(words: list[str]) -> bool:
+    """Whether a word of ``words`` may name a relative: one of :data:`_RELATIVE_WORDS`, or one
+    with a "'", "\u2019" or "-" in it (most sentences have neither)."""
+    spelled = "".join(words)
+    return (
+        "'" in spelled
+        or "-" in spelled
+        or "\u2019" in spelled
+        or not _RELATIVE_WORDS.isdisjoint(words)
+    )
 
 
 def _by_degree(words: list[str], i: int) -> bool:
@@ -3460,10 +3484,13 @@ def _whole_before(
     return last if joined and last.value == int(last.value) else None
 
 
+_ARTICLES = frozenset({"a", "an", "the"})
+
+
 def _one_time_unit(toks: list[Token], i: int) -> tuple[float, str, int] | None:
     """One unit of time said with an article after "within" ("within the hour", "within a
     day"): its value 1, its unit and the offset of its last token from ``i``, else None."""
-    if toks[i].text not in ("a", "an", "the") or i == 0 or toks[i - 1].text != "within":
+    if toks[i].text not in _ARTICLES or i == 0 or toks[i - 1].text != "within":
         return None
     if i + 1 >= len(toks):
         return None
@@ -3567,7 +3594,7 @@ def _corrected_in_sentence(doc: AnalyzedText, sent: Sentence, toks: list[Token])
     ("i've never broken a bone actually no i'm gonna change that actually i did break my
     arm"): the denied words named again after the take-back are affirmed."""
     low = sent.text.lower()
-    quick = "actually" in low or "change that" in low or "take that back" in low
+    quick = "actually" in low or "change that" in low or "take that back" in low  # as below
     if not quick or not toks or toks[0].speaker in CLINICIAN_SPEAKERS:
         return  # most sentences take nothing back: the pattern is not run
     m = _TAKEN_BACK.search(doc.text, sent.span[0], sent.span[1])
@@ -3579,6 +3606,10 @@ def _corrected_in_sentence(doc: AnalyzedText, sent: Sentence, toks: list[Token])
     _take_back(
         doc, [t for t in toks if t.start < m.start() and t.polarity == NEGATED and t.stem in named]
     )
+
+
+# the words without which no sentence takes a denial back (_corrected_in_sentence's quick test)
+_TAKE_BACK_WORDS = re.compile("actually|change that|take that back")
 
 
 def _take_back(doc: AnalyzedText, denied: list[Token]) -> None:
@@ -3596,7 +3627,8 @@ def _late_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) ->
     blood. There was once a streak of red."): the denied words the later sentence names again
     are affirmed; so are those the speaker takes back later in the same sentence ("i have
     never broken a bone actually no i'm gonna change that actually i did break my arm")."""
-    for sent in doc.sentences:
+    said = "\n".join(s.text for s in doc.sentences)
+    for sent in doc.sentences if _TAKE_BACK_WORDS.search(said.lower()) else ():
         _corrected_in_sentence(doc, sent, by_sentence.get(sent.index, []))
     _conceded_corrections(doc, by_sentence)
     if not _LATE_CORRECTION.may_match("\n".join(s.text for s in doc.sentences)):
