@@ -270,7 +270,7 @@ _PHRASE_KEYS = {" ".join(phrase): key for phrase, key in _PHRASES}
 def _fold_phrases(toks: list[Token], words: list[str]) -> None:
     """Give every word of a multi-word synonym its group's key ("high blood pressure" -> htn);
     ``words`` are the tokens' texts."""
-    for start, end in _match_indexed(words, _PHRASE_INDEX):
+    for start, end in _match_groups(words, _PHRASE_GROUP, 1)[0]:
         key = _PHRASE_KEYS[" ".join(words[start:end])]
         for tok in toks[start:end]:
             tok.stem = key
@@ -364,9 +364,6 @@ def _match_indexed(words: list[str], index: dict[str, list[list[str]]]) -> list[
             if words[i : i + len(p)] == p:
                 found.append((i, i + len(p)))
     return found
-
-
-_PHRASE_INDEX = _phrase_index(tuple(_PHRASE_KEYS))  # the synonym phrases, indexed once
 
 
 def _parse_number(word: str) -> float | None:
@@ -3137,6 +3134,8 @@ _SCOPE_LISTS = (
 # both in one index, the scope's lists numbered after the polarity's: one pass per sentence
 _SENTENCE_INDEX = _group_index((*_POLARITY_LISTS, *_SCOPE_LISTS))
 _SENTENCE_LISTS = len(_POLARITY_LISTS) + len(_SCOPE_LISTS)
+# the synonym phrases as one list, matched as the sentence lists are (by their first two words)
+_PHRASE_GROUP = _group_index((tuple(_PHRASE_KEYS),))
 
 
 def _section_scopes(text: str) -> list[tuple[int, int, str]]:
@@ -3631,7 +3630,7 @@ def _late_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) ->
     for sent in doc.sentences if _TAKE_BACK_WORDS.search(said.lower()) else ():
         _corrected_in_sentence(doc, sent, by_sentence.get(sent.index, []))
     _conceded_corrections(doc, by_sentence)
-    if not _LATE_CORRECTION.may_match("\n".join(s.text for s in doc.sentences)):
+    if not _LATE_CORRECTION.may_match(said):
         return  # no sentence holds a word every correction needs (most texts)
     for sent in doc.sentences:
         if not _LATE_CORRECTION.search(sent.text):
