@@ -417,11 +417,14 @@ def _coordination(text: str, start: int, end: int) -> list[tuple[int, int, str]]
 
     Returns ``(start, end, prefix)`` per clause, prefix being the carried subject (and modal).
     """
+    joins = list(_JOIN_RE.finditer(text, start, end))
+    if not joins:
+        return [(start, end, "")]  # no conjunction (most parts): the subject is not read
     subject = _subject(text, start, end)
     trail = _trailing_match(text, start, end)
     bounds: list[tuple[int, int, str]] = []
     cstart, prefix = start, ""
-    for m in _JOIN_RE.finditer(text, start, end):
+    for m in joins:
         kind = _join_kind(text, cstart, m, end, subject, trail)
         if kind is None:
             continue
