@@ -164,13 +164,20 @@ def _strength(need: Need) -> int:
 
 
 def _holds(need: Need, low: str) -> bool:
-    """Whether the lower-cased text ``low`` meets ``need``."""
+    """Whether the lower-cased text ``low`` meets ``need`` (loops, not generators: a call per
+    inner need only)."""
     if isinstance(need, str):
         return need in low
     kind, parts = need
     if kind == "all":
-        return all(_holds(p, low) for p in parts)
-    return any(_holds(p, low) for p in parts)
+        for part in parts:  # noqa: SIM110 (a loop: no generator frame per call)
+            if not (part in low if isinstance(part, str) else _holds(part, low)):
+                return False
+        return True
+    for part in parts:  # noqa: SIM110 (a loop: no generator frame per call)
+        if part in low if isinstance(part, str) else _holds(part, low):
+            return True
+    return False
 
 
 def _only_strings(need: Need) -> bool:
