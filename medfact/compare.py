@@ -1218,6 +1218,10 @@ _THIRD_PERSON = frozenset({"he", "she", "they", "him", "his", "her", "their", "t
 _FIRST_PERSON = frozenset({"i", "my", "me", "mine", "myself", "i'm", "i've"})
 
 
+# whether a word names a relative, read once per word (the answer depends on the word alone)
+_is_relative = lru_cache(maxsize=65536)(is_relative)
+
+
 def _family_sentences(doc: AnalyzedText) -> tuple[set[int], set[int]]:
     """Sentences that say a relative has or had something: "family history", "her sister had
     breast cancer" (a relative then a verb such as had, has, died), not "talked with the
@@ -1229,19 +1233,20 @@ def _family_sentences(doc: AnalyzedText) -> tuple[set[int], set[int]]:
     kin: set[int] = set()
     third: set[int] = set()  # sentences with a third-person pronoun, then with a first-person
     first: set[int] = set()
-    toks = doc.tokens
+    toks, dialogue = doc.tokens, doc.is_dialogue
+    last = len(toks) - 1
     for i, tok in enumerate(toks):
-        relative = is_relative(tok.text)
+        relative = _is_relative(tok.text)
         if relative:
             kin.add(tok.sentence)
-        if doc.is_dialogue:
+        if dialogue:
             word = tok.text.lower()
             if word in _THIRD_PERSON:
                 third.add(tok.sentence)
             elif word in _FIRST_PERSON:
                 first.add(tok.sentence)
-        if i + 1 == len(toks):
-            break
+        if i == last or not (relative or tok.text == "family"):
+            continue  # neither "family history" nor a relative before a verb ("sister had")
         nxt = toks[i + 1]
         history = tok.text == "family" and nxt.text == "history"
         if not (history or (relative and nxt.text in RELATIVE_VERBS)):

@@ -168,14 +168,15 @@ def _clause_tokens(doc: AnalyzedText, i: int, width: int, step: int) -> list[Tok
     """Up to ``width`` tokens from token ``i`` (exclusive) in direction ``step``, same
     sentence, stopping at a comma, semicolon or colon."""
     toks: list[Token] = doc.tokens
+    text, sentence = doc.text, toks[i].sentence
     out: list[Token] = []
     j = i
     while len(out) < width:
         k = j + step
-        if not 0 <= k < len(toks) or toks[k].sentence != toks[i].sentence:
+        if not 0 <= k < len(toks) or toks[k].sentence != sentence:
             break
         lo, hi = (toks[j].end, toks[k].start) if step > 0 else (toks[k].end, toks[j].start)
-        if any(ch in _CLAUSE_END for ch in doc.text[lo:hi]):
+        if not _CLAUSE_END.isdisjoint(text[lo:hi]):
             break
         out.append(toks[k])
         j = k
