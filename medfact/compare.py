@@ -2359,8 +2359,11 @@ _STRONG_FRAMES = tuple(concept_key(w) for w in ("allergy", "allergic", "reaction
 
 def _named(ctx: AnalyzedText) -> frozenset[str]:
     """The drugs (canonical names) and body parts (concept keys) the input names anywhere."""
-    words = (t.text.removesuffix("'s").rstrip("s") for t in ctx.tokens)  # "hand's": the hand
-    parts = {concept_key(word) for word in words if word in ANATOMY}
+    parts = {
+        concept_key(word)
+        for t in ctx.tokens
+        if (word := t.text.removesuffix("'s").rstrip("s")) in ANATOMY  # "hand's": the hand
+    }
     return frozenset({d.canonical for d in ctx.drugs} | parts)
 
 
