@@ -912,7 +912,7 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
     result_sentences = {t.sentence for t in doc.tokens if t.stem in _RESULT_STEMS}
     aims = _aim_sentences(doc)
     questions = {s.index for s in doc.sentences if s.text.rstrip().endswith("?")}
-    relatives, kin = _family_sentences(doc)
+    family: tuple[set[int], set[int]] | None = None  # _family_sentences, read when first asked
     drug_starts = {d.start for d in doc.drugs}  # "you might call it Lipitor": a name, not a doubt
     for i, tok in enumerate(doc.tokens):
         if tok.text in _SELF_NEGATING:
@@ -929,9 +929,10 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
             continue  # a question states only what its answer denies ("Tylenol? - No, Aleve")
         # "All questions were answered", "the same size": no clinical statement
         finding = _names_finding(tok)
+        if not finding:
+            continue  # each reading below is of a finding
         if (
-            finding
-            and tok.polarity in (AFFIRMED, UNCERTAIN)
+            tok.polarity in (AFFIRMED, UNCERTAIN)
             and _direct(doc, tok)
             and tok.start not in drug_starts
             and not (tok.polarity == UNCERTAIN and _lay_hedge(doc, tok))
@@ -962,7 +963,6 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
         stated = stated and not _no_presence(doc, tok) and not _other_item_denied(doc, tok)
         if (
             stated
-            and finding
             and tok.start not in drug_starts
             and _direct(doc, tok)
             and not (
@@ -980,10 +980,11 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
             modifier = _modifier_of(doc, tok)
             when = _when(doc.text, tok.start, tok.end)
             out.append(Fact("polarity", key, tok.polarity, tok.start, tok.end, tok, modifier, when))
-        if not finding:
-            continue
         if tok.polarity != AFFIRMED:
             continue  # whose it is matters for what is present ("uncle had polyps (not cancer)")
+        if family is None:
+            family = _family_sentences(doc)
+        relatives, kin = family
         if tok.scope == FAMILY and tok.sentence in relatives:
             out.append(Fact("scope", tok.stem, "family", tok.start, tok.end, tok))
         elif tok.scope != FAMILY and tok.sentence not in kin:

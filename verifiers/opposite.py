@@ -239,19 +239,26 @@ def _questioned(doc: AnalyzedText, tok: Token) -> bool:
     return bool(words) and words[0] in _QUESTION_OPENERS
 
 
-def _general_stems(doc: AnalyzedText) -> frozenset[str]:
+def _general_stems(doc: AnalyzedText, among: set[str]) -> frozenset[str]:
     """Stems of the text's words too general to be a head, of its state words and of words
-    that qualify a head ("vaginal")."""
-    return frozenset(
-        {
-            t.stem
-            for t in doc.tokens
-            if t.text in _NOT_HEADS
-            or len(t.stem) < 3
-            or t.text.endswith(_MODIFIER_ENDINGS)
-            or not is_content(t)
-            or _is_state(_word(doc, t) if t.text == "ve" else t.text)
-        }  # the cheap tests first; only a "ve" may keep a sign (``_word``)
+    that qualify a head ("vaginal"): those of ``among`` (the stems around the text's state
+    words, the only ones a head set loses); a stem found general is not read again."""
+    general: set[str] = set()
+    for tok in doc.tokens:
+        if tok.stem in among and tok.stem not in general and _general(doc, tok):
+            general.add(tok.stem)
+    return frozenset(general)
+
+
+def _general(doc: AnalyzedText, tok: Token) -> bool:
+    """Whether a word is too general to be a head, a state word or a word that qualifies a
+    head. The cheap tests first; only a "ve" may keep a sign (``_word``)."""
+    return (
+        tok.text in _NOT_HEADS
+        or len(tok.stem) < 3
+        or tok.text.endswith(_MODIFIER_ENDINGS)
+        or not is_content(tok)
+        or _is_state(_word(doc, tok) if tok.text == "ve" else tok.text)
     )
 
 
@@ -312,19 +319,28 @@ def _clause_before(doc: AnalyzedText, i: int) -> set[str]:
 def _states(doc: AnalyzedText, width: int, stems: frozenset[str] = frozenset()) -> list[_State]:
     """The text's state words read for sure, with their heads; ``stems``: stems of other words
     to read as states ("ulceration" where the output says "ulcerated")."""
-    general = _general_stems(doc)
-    out = []
+    # each state word with its polarity and heads, before the general stems are taken out
+    read: list[tuple[int, Token, str, str | None, set[str], set[str]]] = []
     for i, tok in enumerate(doc.tokens):
         word = _word(doc, tok) if tok.text == "ve" else tok.text  # only a "ve" keeps a sign
         if not (_is_state(word) or (tok.stem in stems and is_content(tok))):
             continue
         polarity = _polarity(doc, i)
         if word in PLACES:
-            near = _structure(doc, i) - general
+            near = _structure(doc, i)
         else:
-            near = (_window(doc, i, width, _CLAUSE_MARKS) | _clause_before(doc, i)) - general
-        wide = _window(doc, i, _WIDE, _STOP_MARKS) - general
-        out.append(_State(i, tok, word, polarity, frozenset(near), frozenset(wide | near)))
+            near = _window(doc, i, width, _CLAUSE_MARKS) | _clause_before(doc, i)
+        wide = _window(doc, i, _WIDE, _STOP_MARKS)
+        read.append((i, tok, word, polarity, near, wide))
+    if not read:
+        return []
+    general = _general_stems(doc, set().union(*(near | wide for *_, near, wide in read)))
+    out = []
+    for i, tok, word, polarity, near, wide in read:
+        near -= general
+        out.append(
+            _State(i, tok, word, polarity, frozenset(near), frozenset((wide - general) | near))
+        )
     return out
 
 
