@@ -306,22 +306,28 @@ def _drug_after(doc: AnalyzedText, end: int) -> str:
 def _words_at(text: str, table: dict[str, str], upper_only: frozenset[str]) -> Iterable[Fact]:
     """Phrases of ``table`` in ``text`` as whole words; short ones listed in ``upper_only``
     count only when written in capitals ("PO", not "po" inside a word)."""
-    pattern = _table_pattern(tuple(sorted(table, key=len, reverse=True)))
-    for m in pattern.finditer(text):
+    for m in _table_pattern(table).finditer(text):
         word = m.group().lower()
         if word in upper_only and not m.group().isupper():
             continue
         yield Fact("", "", table[word], m.start(), m.end())
 
 
-_PATTERNS: dict[tuple[str, ...], FastPattern] = {}
+# each table's pattern, by the table (a module constant, kept here so its id stays its own)
+_PATTERNS: dict[int, tuple[dict[str, str], FastPattern]] = {}
 
 
-def _table_pattern(words: tuple[str, ...]) -> FastPattern:
-    if words not in _PATTERNS:
+def _table_pattern(table: dict[str, str]) -> FastPattern:
+    """The phrases of ``table`` as whole words, longest first; built once per table (the
+    tables are constants: sorting and hashing their phrases on every read cost more than the
+    look-up)."""
+    known = _PATTERNS.get(id(table))
+    if known is None or known[0] is not table:
+        words = sorted(table, key=len, reverse=True)
         body = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words)
-        _PATTERNS[words] = fast_compile(rf"(?<![\w/-])(?:{body})(?![\w/-])", re.IGNORECASE)
-    return _PATTERNS[words]
+        pattern = fast_compile(rf"(?<![\w/-])(?:{body})(?![\w/-])", re.IGNORECASE)
+        known = _PATTERNS[id(table)] = (table, pattern)
+    return known[1]
 
 
 _PLANNED_BEFORE = re.compile(
@@ -1280,8 +1286,7 @@ def result_facts(doc: AnalyzedText) -> list[Fact]:
     words after it: "Negative for chest pain")."""
     out = []
     starts = _token_index(doc)
-    pattern = _table_pattern(tuple(sorted(_RESULTS, key=len, reverse=True)))
-    for m in pattern.finditer(doc.text):
+    for m in _table_pattern(_RESULTS).finditer(doc.text):
         if not doc.tokens:
             break
         i = _token_at(doc, starts, m.start())
