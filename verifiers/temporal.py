@@ -19,6 +19,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from medfact.analysis import (
     NEGATED,
@@ -1132,7 +1133,7 @@ def _twelve_hour(m: re.Match[str]) -> str:
 
 
 # clock times said in words ("the next level is due at midnight"), as minutes after midnight
-_WORD_CLOCK = re.compile(r"\b(midnight|midday|noon)\b", re.IGNORECASE)
+_WORD_CLOCK = fast_compile(r"\b(midnight|midday|noon)\b", re.IGNORECASE)  # read over whole texts
 _WORD_CLOCK_MINUTES = {"midnight": 0.0, "midday": 720.0, "noon": 720.0}
 
 
@@ -1513,8 +1514,15 @@ def _names_test(sentence: str, words: list[str]) -> bool:
     """Whether a sentence names the test: at least two of its words (one for a one-word test),
     by their first five letters past an ending ("arthroscopic", "smoking" for "smoked")."""
     low = sentence.lower()
-    found = sum(1 for w in words if re.search(rf"\b{re.escape(_SUFFIX.sub('', w)[:5])}", low))
+    found = sum(1 for p in _word_starts(tuple(words)) if p.search(low))
     return found >= min(2, len(words))
+
+
+@lru_cache(maxsize=4096)
+def _word_starts(words: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    """For each word, its first five letters past an ending at the start of a word: built once
+    per word list (every sentence of the input is asked about the same words)."""
+    return tuple(re.compile(rf"\b{re.escape(_SUFFIX.sub('', w)[:5])}") for w in words)
 
 
 def _sentence_naming_only(
