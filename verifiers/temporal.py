@@ -627,7 +627,9 @@ class _Text:
     def __init__(self, doc: AnalyzedText) -> None:
         self.doc = doc
         self.starts = doc._starts  # the analysis's token starts (built once per text)
-        self._breaks: dict[bool, list[int]] = {}  # clause and phrase ends, read when first asked
+        # clause and phrase ends, read when first asked and kept with the analysed text (a
+        # text's markers are read in parts, each with its own helper)
+        self._breaks: dict[bool, list[int]] = doc.readings.setdefault("temporal_breaks", {})
         self._concepts: list[tuple[int, int, str]] | None = None  # read when a topic is asked
         self._concept_starts: list[int] = []
 
