@@ -1903,6 +1903,7 @@ def differences(
     sentences about the same thing."""
     out = []
     by_kind, by_key = _index(given)
+    said_kinds = _index(said)[0]  # the claim's facts by kind, for the tests against its others
     settled = _settled_effects(said, by_kind.get("outcome", []))
     for fact in said:
         if kinds is not None and fact.kind not in kinds:
@@ -1912,7 +1913,7 @@ def differences(
         if fact.kind in ("direction", "effect") and _inside(fact.start, settled):
             continue  # the effect read with its outcome and groups agrees: the bare word is moot
         if fact.kind in _ONE_VALUE and any(
-            o.kind == fact.kind and _keys_match(fact, o) and not _agree(fact, o) for o in said
+            _keys_match(fact, o) and not _agree(fact, o) for o in said_kinds[fact.kind]
         ):
             continue  # the claim itself states two values ("left worse than right"): two events
         if fact.kind in _PLAIN_KEYS:
@@ -1938,7 +1939,7 @@ def differences(
         ):
             continue  # the part is named in the window, whatever the frame
         if fact.kind in ("part", "drug") and any(
-            o.kind == fact.kind and o.value == g.value for o in said for g in rivals
+            o.value == g.value for o in said_kinds[fact.kind] for g in rivals
         ):
             continue  # "grooving in shoulders or indentation on the chest wall": both named
         if fact.kind in _TOKEN_KINDS and topics is not None:
@@ -1947,7 +1948,7 @@ def differences(
                 g for g in rivals if _aligned(topics[0] | key, topics[1].get(g.start, key) | key)
             ]
         if fact.kind == "time" and any(
-            o is not fact and o.kind == "time" and _agree(o, g) for o in said for g in rivals
+            o is not fact and _agree(o, g) for o in said_kinds["time"] for g in rivals
         ):
             continue  # "began 2 weeks ago, worse last week": the claim's other time is theirs
         if fact.kind == "frequency" and fact.key:
@@ -1958,8 +1959,7 @@ def differences(
                 for g in rivals
                 if g.key
                 or not any(
-                    o.kind == "frequency" and o.key not in ("", fact.key) and _agree(o, g)
-                    for o in said
+                    o.key not in ("", fact.key) and _agree(o, g) for o in said_kinds["frequency"]
                 )
             ]
         if (
