@@ -26,6 +26,7 @@ A rewording (2/52 = two weeks = 14 days) compares as equal: intervals are compar
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from medfact.lexicon.terms import NUMBER_WORDS
@@ -322,12 +323,13 @@ _DENIED = re.compile(r"\b(?:no|not|nope|never|none|denie[sd]|deny|without|\w+n't
 def _asked_or_denied(text: str, spans: list[tuple[int, int]], at: int) -> bool:
     """Whether the sentence holding ``at`` (of ``spans``, the text's :func:`_sentences`) asks
     ("any pain before the fall?") or denies ("no pain before the fall"): it gives the event no
-    time."""
-    for lo, hi in spans:
-        if lo <= at < hi:
-            sentence = text[lo : hi + 1]
-            return sentence.rstrip().endswith("?") or _DENIED.search(sentence) is not None
-    return False
+    time. The spans are in order and apart: the one that may hold ``at`` is found by bisection."""
+    k = bisect_right(spans, (at, len(text) + 1)) - 1  # the last span starting at or before it
+    if k < 0 or not spans[k][0] <= at < spans[k][1]:
+        return False
+    lo, hi = spans[k]
+    sentence = text[lo : hi + 1]
+    return sentence.rstrip().endswith("?") or _DENIED.search(sentence) is not None
 
 
 def _relations(text: str) -> list[_Relation]:
