@@ -306,22 +306,28 @@ def _drug_after(doc: AnalyzedText, end: int) -> str:
 def _words_at(text: str, table: dict[str, str], upper_only: frozenset[str]) -> Iterable[Fact]:
     """Phrases of ``table`` in ``text`` as whole words; short ones listed in ``upper_only``
     count only when written in capitals ("PO", not "po" inside a word)."""
-    pattern = _table_pattern(tuple(sorted(table, key=len, reverse=True)))
-    for m in pattern.finditer(text):
+    for m in _table_pattern(table).finditer(text):
         word = m.group().lower()
         if word in upper_only and not m.group().isupper():
             continue
         yield Fact("", "", table[word], m.start(), m.end())
 
 
-_PATTERNS: dict[tuple[str, ...], FastPattern] = {}
+# each table's pattern, by the table (a module constant, kept here so its id stays its own)
+_PATTERNS: dict[int, tuple[dict[str, str], FastPattern]] = {}
 
 
-def _table_pattern(words: tuple[str, ...]) -> FastPattern:
-    if words not in _PATTERNS:
+def _table_pattern(table: dict[str, str]) -> FastPattern:
+    """The phrases of ``table`` as whole words, longest first; built once per table (the
+    tables are constants: sorting and hashing their phrases on every read cost more than the
+    look-up)."""
+    known = _PATTERNS.get(id(table))
+    if known is None or known[0] is not table:
+        words = sorted(table, key=len, reverse=True)
         body = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words)
-        _PATTERNS[words] = fast_compile(rf"(?<![\w/-])(?:{body})(?![\w/-])", re.IGNORECASE)
-    return _PATTERNS[words]
+        pattern = fast_compile(rf"(?<![\w/-])(?:{body})(?![\w/-])", re.IGNORECASE)
+        known = _PATTERNS[id(table)] = (table, pattern)
+    return known[1]
 
 
 _PLANNED_BEFORE = re.compile(
@@ -912,7 +918,7 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
     result_sentences = {t.sentence for t in doc.tokens if t.stem in _RESULT_STEMS}
     aims = _aim_sentences(doc)
     questions = {s.index for s in doc.sentences if s.text.rstrip().endswith("?")}
-    relatives, kin = _family_sentences(doc)
+    family: tuple[set[int], set[int]] | None = None  # _family_sentences, read when first asked
     drug_starts = {d.start for d in doc.drugs}  # "you might call it Lipitor": a name, not a doubt
     for i, tok in enumerate(doc.tokens):
         if tok.text in _SELF_NEGATING:
@@ -929,9 +935,10 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
             continue  # a question states only what its answer denies ("Tylenol? - No, Aleve")
         # "All questions were answered", "the same size": no clinical statement
         finding = _names_finding(tok)
+        if not finding:
+            continue  # each reading below is of a finding
         if (
-            finding
-            and tok.polarity in (AFFIRMED, UNCERTAIN)
+            tok.polarity in (AFFIRMED, UNCERTAIN)
             and _direct(doc, tok)
             and tok.start not in drug_starts
             and not (tok.polarity == UNCERTAIN and _lay_hedge(doc, tok))
@@ -962,7 +969,6 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
         stated = stated and not _no_presence(doc, tok) and not _other_item_denied(doc, tok)
         if (
             stated
-            and finding
             and tok.start not in drug_starts
             and _direct(doc, tok)
             and not (
@@ -980,10 +986,11 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
             modifier = _modifier_of(doc, tok)
             when = _when(doc.text, tok.start, tok.end)
             out.append(Fact("polarity", key, tok.polarity, tok.start, tok.end, tok, modifier, when))
-        if not finding:
-            continue
         if tok.polarity != AFFIRMED:
             continue  # whose it is matters for what is present ("uncle had polyps (not cancer)")
+        if family is None:
+            family = _family_sentences(doc)
+        relatives, kin = family
         if tok.scope == FAMILY and tok.sentence in relatives:
             out.append(Fact("scope", tok.stem, "family", tok.start, tok.end, tok))
         elif tok.scope != FAMILY and tok.sentence not in kin:
@@ -1218,6 +1225,10 @@ _THIRD_PERSON = frozenset({"he", "she", "they", "him", "his", "her", "their", "t
 _FIRST_PERSON = frozenset({"i", "my", "me", "mine", "myself", "i'm", "i've"})
 
 
+# whether a word names a relative, read once per word (the answer depends on the word alone)
+_is_relative = lru_cache(maxsize=65536)(is_relative)
+
+
 def _family_sentences(doc: AnalyzedText) -> tuple[set[int], set[int]]:
     """Sentences that say a relative has or had something: "family history", "her sister had
     breast cancer" (a relative then a verb such as had, has, died), not "talked with the
@@ -1229,19 +1240,20 @@ def _family_sentences(doc: AnalyzedText) -> tuple[set[int], set[int]]:
     kin: set[int] = set()
     third: set[int] = set()  # sentences with a third-person pronoun, then with a first-person
     first: set[int] = set()
-    toks = doc.tokens
+    toks, dialogue = doc.tokens, doc.is_dialogue
+    last = len(toks) - 1
     for i, tok in enumerate(toks):
-        relative = is_relative(tok.text)
+        relative = _is_relative(tok.text)
         if relative:
             kin.add(tok.sentence)
-        if doc.is_dialogue:
+        if dialogue:
             word = tok.text.lower()
             if word in _THIRD_PERSON:
                 third.add(tok.sentence)
             elif word in _FIRST_PERSON:
                 first.add(tok.sentence)
-        if i + 1 == len(toks):
-            break
+        if i == last or not (relative or tok.text == "family"):
+            continue  # neither "family history" nor a relative before a verb ("sister had")
         nxt = toks[i + 1]
         history = tok.text == "family" and nxt.text == "history"
         if not (history or (relative and nxt.text in RELATIVE_VERBS)):
@@ -1274,8 +1286,7 @@ def result_facts(doc: AnalyzedText) -> list[Fact]:
     words after it: "Negative for chest pain")."""
     out = []
     starts = _token_index(doc)
-    pattern = _table_pattern(tuple(sorted(_RESULTS, key=len, reverse=True)))
-    for m in pattern.finditer(doc.text):
+    for m in _table_pattern(_RESULTS).finditer(doc.text):
         if not doc.tokens:
             break
         i = _token_at(doc, starts, m.start())
@@ -1892,6 +1903,7 @@ def differences(
     sentences about the same thing."""
     out = []
     by_kind, by_key = _index(given)
+    said_kinds = _index(said)[0]  # the claim's facts by kind, for the tests against its others
     settled = _settled_effects(said, by_kind.get("outcome", []))
     for fact in said:
         if kinds is not None and fact.kind not in kinds:
@@ -1901,7 +1913,7 @@ def differences(
         if fact.kind in ("direction", "effect") and _inside(fact.start, settled):
             continue  # the effect read with its outcome and groups agrees: the bare word is moot
         if fact.kind in _ONE_VALUE and any(
-            o.kind == fact.kind and _keys_match(fact, o) and not _agree(fact, o) for o in said
+            _keys_match(fact, o) and not _agree(fact, o) for o in said_kinds[fact.kind]
         ):
             continue  # the claim itself states two values ("left worse than right"): two events
         if fact.kind in _PLAIN_KEYS:
@@ -1927,7 +1939,7 @@ def differences(
         ):
             continue  # the part is named in the window, whatever the frame
         if fact.kind in ("part", "drug") and any(
-            o.kind == fact.kind and o.value == g.value for o in said for g in rivals
+            o.value == g.value for o in said_kinds[fact.kind] for g in rivals
         ):
             continue  # "grooving in shoulders or indentation on the chest wall": both named
         if fact.kind in _TOKEN_KINDS and topics is not None:
@@ -1936,7 +1948,7 @@ def differences(
                 g for g in rivals if _aligned(topics[0] | key, topics[1].get(g.start, key) | key)
             ]
         if fact.kind == "time" and any(
-            o is not fact and o.kind == "time" and _agree(o, g) for o in said for g in rivals
+            o is not fact and _agree(o, g) for o in said_kinds["time"] for g in rivals
         ):
             continue  # "began 2 weeks ago, worse last week": the claim's other time is theirs
         if fact.kind == "frequency" and fact.key:
@@ -1947,8 +1959,7 @@ def differences(
                 for g in rivals
                 if g.key
                 or not any(
-                    o.kind == "frequency" and o.key not in ("", fact.key) and _agree(o, g)
-                    for o in said
+                    o.key not in ("", fact.key) and _agree(o, g) for o in said_kinds["frequency"]
                 )
             ]
         if (
@@ -2354,8 +2365,11 @@ _STRONG_FRAMES = tuple(concept_key(w) for w in ("allergy", "allergic", "reaction
 
 def _named(ctx: AnalyzedText) -> frozenset[str]:
     """The drugs (canonical names) and body parts (concept keys) the input names anywhere."""
-    words = (t.text.removesuffix("'s").rstrip("s") for t in ctx.tokens)  # "hand's": the hand
-    parts = {concept_key(word) for word in words if word in ANATOMY}
+    parts = {
+        concept_key(word)
+        for t in ctx.tokens
+        if (word := t.text.removesuffix("'s").rstrip("s")) in ANATOMY  # "hand's": the hand
+    }
     return frozenset({d.canonical for d in ctx.drugs} | parts)
 
 

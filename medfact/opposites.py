@@ -9,6 +9,8 @@ the opposite of the window.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from medfact.analysis import AFFIRMED, AnalyzedText, Token
 from medfact.lexicon.tables import word_groups, word_set
 
@@ -45,9 +47,11 @@ _MIN_STEM = 4  # letters a word keeps without its prefix
 _COMMON = frozenset({"able", "aware", "like", "known", "usual"})  # "unable": too often idiom
 
 
+@lru_cache(maxsize=65536)
 def opposite_by_prefix(a: str, b: str) -> bool:
     """Whether two lower-case words are one word with opposite prefixes: one is the other with
-    a negating prefix added, or both carry the two prefixes of a swapped pair."""
+    a negating prefix added, or both carry the two prefixes of a swapped pair. Read once per
+    pair: the answer depends on the two words alone."""
     if a == b or min(len(a), len(b)) < _MIN_STEM or a in _COMMON or b in _COMMON:
         return False
     short, long_ = sorted((a, b), key=len)
@@ -121,9 +125,11 @@ def same_state(a: str, b: str) -> bool:
     return a == b or b in SAME_STATES.get(a, ())
 
 
+@lru_cache(maxsize=65536)
 def listed_opposites(a: str, b: str) -> bool:
     """Whether two lower-case state words, or words of their states, are a listed pair
-    (``opposites.toml``): "-ve" and "positive", "low" and "normal"."""
+    (``opposites.toml``): "-ve" and "positive", "low" and "normal". Read once per pair: the
+    answer depends on the two words alone."""
     return any(
         y in STATE_OPPOSITES.get(x, ())
         for x in SAME_STATES.get(a, frozenset({a}))

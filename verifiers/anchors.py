@@ -26,9 +26,11 @@ A rewording (2/52 = two weeks = 14 days) compares as equal: intervals are compar
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from medfact.lexicon.terms import NUMBER_WORDS
+from medfact.rehint import fast_compile
 
 _EVENTS = {
     "last known well": r"\b(?:LKW|last\s+(?:known|seen)\s+well|last\s+well)",
@@ -39,18 +41,18 @@ _CLOCK = r"(?P<h>[01]?\d|2[0-3])[:.]?(?P<m>[0-5]\d)\b(?!\s*(?:mg|kg|ml|%|mmol|/)
 # the event's word, then a few words ("by wife on the kitchen floor at about") then a clock
 _GAP = r"[^.;\n\d]{0,40}?(?:\bat\s+|~|\babout\s+|\baround\s+|\bapprox\w*\s+)*"
 _EVENT_CLOCK = {
-    name: re.compile(pattern + _GAP + _CLOCK, re.IGNORECASE) for name, pattern in _EVENTS.items()
+    name: fast_compile(pattern + _GAP + _CLOCK, re.IGNORECASE) for name, pattern in _EVENTS.items()
 }
 _COUNT = "|".join(sorted((w for w in NUMBER_WORDS if " " not in w), key=len, reverse=True))
 _UNIT_DAYS = {"day": 1.0, "d": 1.0, "week": 7.0, "wk": 7.0, "/7": 1.0, "/52": 7.0}
 _PROCEDURE = r"(?:op|operation|surgery|procedure|theatre)"
-_INTERVAL = re.compile(
+_INTERVAL = fast_compile(
     rf"\b(?P<n>\d+|{_COUNT}|a|an|one)\s*(?:-\s*)?(?P<u>days?|d|weeks?|wks?|/7|/52)\s*"
     rf"(?:-\s*)?(?P<side>pre|post|before|after|prior\s+to)"
     rf"(?:\s*-?\s*(?:the\s+|your\s+|his\s+|her\s+|their\s+)?{_PROCEDURE}\b|(?=\s*[.,;?)\n]|$))",
     re.IGNORECASE,
 )
-_MENTIONS_PROCEDURE = re.compile(rf"\b{_PROCEDURE}\b|\bpre-?op\b|\bpost-?op\b", re.IGNORECASE)
+_MENTIONS_PROCEDURE = fast_compile(rf"\b{_PROCEDURE}\b|\bpre-?op\b|\bpost-?op\b", re.IGNORECASE)
 _CLAUSE = re.compile(r"[.;\n?!]")
 _WORD = re.compile(r"[a-z]{4,}")
 _NOT_SHARED = frozenset(
@@ -200,7 +202,9 @@ _LATER = re.compile(
     rf"(?:settled|resolved|cleared|confirmed|finished|completed|healed|gone|improved|over))\b",
     re.IGNORECASE,
 )
-_SENTENCE = re.compile(r"[.;!?](?:\s|$)|\n")
+# one character class first, so the scan skips other characters in C: the same matches as
+# "[.;!?](?:\s|$)|\n"
+_SENTENCE = re.compile(r"[.;!?\n](?:(?<=\n)|\s|$)")
 _PLAN_STOP = frozenset(
     {"start", "starts", "started", "starting", "begin", "restart", "from", "today", "now", "the"}
     | {"daily", "once", "twice", "with", "and", "then", "can", "may", "will", "should", "your"}
@@ -254,8 +258,10 @@ def start_clashes(out: str, ctx: str) -> list[Clash]:
     """A start the output puts now ("start febuxostat today") that the input puts later
     ("start febuxostat once the flare has settled", "apixaban from day 6"), where no sentence
     of the input naming the same thing starts it now."""
+    if _NOW.search(out) is None or _START.search(out) is None:
+        return []  # a sentence's "today" or start word is one of the text's: none, no start now
     clashes = []
-    said = [(a, b) for a, b in _sentences(ctx)]
+    said: list[tuple[int, int]] | None = None  # the input's sentences, read when first needed
     for lo, hi in _sentences(out):
         sentence = out[lo:hi]
         now = _NOW.search(sentence)
@@ -264,6 +270,8 @@ def start_clashes(out: str, ctx: str) -> list[Clash]:
         keys = _keys(sentence[: now.start()][-60:])
         if not keys:
             continue
+        if said is None:
+            said = _sentences(ctx)
         naming = [(a, b) for a, b in said if keys & _keys(ctx[a:b])]
         if not naming or any(_NOW.search(ctx[a:b]) for a, b in naming):
             continue
@@ -285,7 +293,7 @@ def start_clashes(out: str, ctx: str) -> list[Clash]:
     return clashes
 
 
-_RELATION = re.compile(
+_RELATION = fast_compile(
     r"(?:\b(?P<word>before|after|prior\s+to|following)\s+(?:the\s+|a\s+|an\s+|his\s+|her\s+|"
     r"your\s+|their\s+|my\s+|first\s+)?|\b(?P<prefix>pre|post)\s*-\s*|\b(?P<bare>pre|post)\s+)"
     r"(?P<anchor>[A-Za-z][A-Za-z-]{2,})",
@@ -315,19 +323,23 @@ _DENIED = re.compile(r"\b(?:no|not|nope|never|none|denie[sd]|deny|without|\w+n't
 def _asked_or_denied(text: str, spans: list[tuple[int, int]], at: int) -> bool:
     """Whether the sentence holding ``at`` (of ``spans``, the text's :func:`_sentences`) asks
     ("any pain before the fall?") or denies ("no pain before the fall"): it gives the event no
-    time."""
-    for lo, hi in spans:
-        if lo <= at < hi:
-            sentence = text[lo : hi + 1]
-            return sentence.rstrip().endswith("?") or _DENIED.search(sentence) is not None
-    return False
+    time. The spans are in order and apart: the one that may hold ``at`` is found by bisection."""
+    k = bisect_right(spans, (at, len(text) + 1)) - 1  # the last span starting at or before it
+    if k < 0 or not spans[k][0] <= at < spans[k][1]:
+        return False
+    lo, hi = spans[k]
+    sentence = text[lo : hi + 1]
+    return sentence.rstrip().endswith("?") or _DENIED.search(sentence) is not None
 
 
 def _relations(text: str) -> list[_Relation]:
     """Each "before X" / "after X" / "pre-X" / "post X" of ``text``, with its side of X, where
     its sentence neither asks nor denies."""
-    found, spans = [], _sentences(text)
+    found: list[_Relation] = []
+    spans: list[tuple[int, int]] | None = None  # the sentences, read at the first relation
     for m in _RELATION.finditer(text):
+        if spans is None:
+            spans = _sentences(text)
         if _asked_or_denied(text, spans, m.start()):
             continue
         word = (m.group("word") or m.group("prefix") or m.group("bare")).lower().split()[0]

@@ -168,14 +168,15 @@ def _clause_tokens(doc: AnalyzedText, i: int, width: int, step: int) -> list[Tok
     """Up to ``width`` tokens from token ``i`` (exclusive) in direction ``step``, same
     sentence, stopping at a comma, semicolon or colon."""
     toks: list[Token] = doc.tokens
+    text, sentence = doc.text, toks[i].sentence
     out: list[Token] = []
     j = i
     while len(out) < width:
         k = j + step
-        if not 0 <= k < len(toks) or toks[k].sentence != toks[i].sentence:
+        if not 0 <= k < len(toks) or toks[k].sentence != sentence:
             break
         lo, hi = (toks[j].end, toks[k].start) if step > 0 else (toks[k].end, toks[j].start)
-        if any(ch in _CLAUSE_END for ch in doc.text[lo:hi]):
+        if not _CLAUSE_END.isdisjoint(text[lo:hi]):
             break
         out.append(toks[k])
         j = k
@@ -604,7 +605,7 @@ def _spreads(after: list[str]) -> bool:
 
 # the input says there is nothing earlier to compare with ("Comparison: no previous chest
 # imaging available", "no prior studies", "Comparison: none")
-_NO_PRIOR = re.compile(
+_NO_PRIOR = fast_compile(  # searched in the whole input: its words looked up first
     r"\bno (?:previous|prior|earlier|old)\b[^.;\n]{0,30}?\b(?:imaging|images?|stud(?:y|ies)|"
     r"scans?|films?|x-rays?|radiographs?|examinations?|for comparison|available)\b"
     r"|\bcomparison:\s*(?:none|not available|nil)\b",
@@ -630,7 +631,7 @@ _TREND_ARROW = re.compile(
 )
 # a value and the one it came from: "71, up from 58", "9 (from 14)", "1.6 (was 3.9)", "310,
 # previously 280"; a bare "from" is not one ("30 min from 1012")
-_TREND_FROM = re.compile(
+_TREND_FROM = fast_compile(  # read over whole texts: its words looked up first
     _NUM + r"(?:\s*[a-zA-Z/%]{1,10})?(?:\s*[,(]\s*|\s+)(?:(?:(up|down|rising|falling|improved|"
     r"worse|better|increased|decreased|dropped|fallen|risen)\s+from)|(?<=[,(]\s)(?:from|was|"
     r"previous(?:ly)?|prev|it\s+used\s+to\s+be)|(?<=[,(])(?:from|was|previous(?:ly)?|prev))\s+"

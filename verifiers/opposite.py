@@ -91,6 +91,10 @@ _FUNCTION_WORDS = frozenset(
 _NEGATING_PREFIX = re.compile(r"^non-?(?=[a-z]{4})")
 _STOPS = ".;:!?"  # marks no head reaches across
 _CLAUSE = ",()" + _STOPS
+# the same marks as sets, so a gap is tested in one call ("isdisjoint")
+_STOP_MARKS = frozenset(_STOPS)
+_CLAUSE_MARKS = frozenset(_CLAUSE)
+_SEPARATORS = frozenset(",;.()")
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,12 +220,12 @@ def _attributive(doc: AnalyzedText, i: int) -> bool:
 
 def _separated(gap: str) -> bool:
     """Whether the text between two words parts their clauses (a field's colon does not)."""
-    return any(c in ",;.()" for c in gap)
+    return not _SEPARATORS.isdisjoint(gap)
 
 
 def _crosses(text: str, start: int, end: int) -> bool:
     """Whether a clause mark lies between two offsets."""
-    return any(c in _CLAUSE for c in text[start:end])
+    return not _CLAUSE_MARKS.isdisjoint(text[start:end])
 
 
 def _questioned(doc: AnalyzedText, tok: Token) -> bool:
@@ -235,33 +239,44 @@ def _questioned(doc: AnalyzedText, tok: Token) -> bool:
     return bool(words) and words[0] in _QUESTION_OPENERS
 
 
-def _general_stems(doc: AnalyzedText) -> frozenset[str]:
+def _general_stems(doc: AnalyzedText, among: set[str]) -> frozenset[str]:
     """Stems of the text's words too general to be a head, of its state words and of words
-    that qualify a head ("vaginal")."""
-    return frozenset(
-        t.stem
-        for t in doc.tokens
-        if t.text in _NOT_HEADS
-        or _is_state(_word(doc, t))
-        or not is_content(t)
-        or len(t.stem) < 3
-        or t.text.endswith(_MODIFIER_ENDINGS)
+    that qualify a head ("vaginal"): those of ``among`` (the stems around the text's state
+    words, the only ones a head set loses); a stem found general is not read again."""
+    general: set[str] = set()
+    for tok in doc.tokens:
+        if tok.stem in among and tok.stem not in general and _general(doc, tok):
+            general.add(tok.stem)
+    return frozenset(general)
+
+
+def _general(doc: AnalyzedText, tok: Token) -> bool:
+    """Whether a word is too general to be a head, a state word or a word that qualifies a
+    head. The cheap tests first; only a "ve" may keep a sign (``_word``)."""
+    return (
+        tok.text in _NOT_HEADS
+        or len(tok.stem) < 3
+        or tok.text.endswith(_MODIFIER_ENDINGS)
+        or not is_content(tok)
+        or _is_state(_word(doc, tok) if tok.text == "ve" else tok.text)
     )
 
 
-def _window(doc: AnalyzedText, i: int, width: int, marks: str) -> set[str]:
+def _window(doc: AnalyzedText, i: int, width: int, marks: frozenset[str]) -> set[str]:
     """Stems within ``width`` words of token ``i`` in its sentence, not across ``marks``."""
     toks, text = doc.tokens, doc.text
+    sentence = toks[i].sentence
     out: set[str] = set()
-    for step in (-1, 1):
-        j = i + step
-        while 0 <= j < len(toks) and abs(j - i) <= width and toks[j].sentence == toks[i].sentence:
-            near = toks[j - step]  # the word before it, on the way out from ``i``
-            lo, hi = (toks[j].end, near.start) if step < 0 else (near.end, toks[j].start)
-            if any(c in marks for c in text[lo:hi]) and not _listed_states(doc, near, toks[j]):
+    for step, stop in ((-1, max(i - width, 0) - 1), (1, min(i + width, len(toks) - 1) + 1)):
+        for j in range(i + step, stop, step):
+            tok = toks[j]
+            if tok.sentence != sentence:
                 break
-            out.add(toks[j].stem)
-            j += step
+            near = toks[j - step]  # the word before it, on the way out from ``i``
+            gap = text[tok.end : near.start] if step < 0 else text[near.end : tok.start]
+            if not marks.isdisjoint(gap) and not _listed_states(doc, near, tok):
+                break
+            out.add(tok.stem)
     return out
 
 
@@ -293,7 +308,7 @@ def _clause_before(doc: AnalyzedText, i: int) -> set[str]:
         gap = text[toks[k - 1].end : toks[k].start]
         if "," in gap:
             return {t.stem for t in toks[max(0, k - 2) : k] if t.sentence == toks[i].sentence}
-        if any(c in _STOPS for c in gap):
+        if not _STOP_MARKS.isdisjoint(gap):
             return set()
         if is_content(toks[k - 1]) and toks[k - 1].text not in _PRE_NEGATORS:
             return set()
@@ -304,19 +319,28 @@ def _clause_before(doc: AnalyzedText, i: int) -> set[str]:
 def _states(doc: AnalyzedText, width: int, stems: frozenset[str] = frozenset()) -> list[_State]:
     """The text's state words read for sure, with their heads; ``stems``: stems of other words
     to read as states ("ulceration" where the output says "ulcerated")."""
-    general = _general_stems(doc)
-    out = []
+    # each state word with its polarity and heads, before the general stems are taken out
+    read: list[tuple[int, Token, str, str | None, set[str], set[str]]] = []
     for i, tok in enumerate(doc.tokens):
-        word = _word(doc, tok)
+        word = _word(doc, tok) if tok.text == "ve" else tok.text  # only a "ve" keeps a sign
         if not (_is_state(word) or (tok.stem in stems and is_content(tok))):
             continue
         polarity = _polarity(doc, i)
         if word in PLACES:
-            near = _structure(doc, i) - general
+            near = _structure(doc, i)
         else:
-            near = (_window(doc, i, width, _CLAUSE) | _clause_before(doc, i)) - general
-        wide = _window(doc, i, _WIDE, _STOPS) - general
-        out.append(_State(i, tok, word, polarity, frozenset(near), frozenset(wide | near)))
+            near = _window(doc, i, width, _CLAUSE_MARKS) | _clause_before(doc, i)
+        wide = _window(doc, i, _WIDE, _STOP_MARKS)
+        read.append((i, tok, word, polarity, near, wide))
+    if not read:
+        return []
+    general = _general_stems(doc, set().union(*(near | wide for *_, near, wide in read)))
+    out = []
+    for i, tok, word, polarity, near, wide in read:
+        near -= general
+        out.append(
+            _State(i, tok, word, polarity, frozenset(near), frozenset((wide - general) | near))
+        )
     return out
 
 

@@ -19,8 +19,17 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
-from medfact.analysis import NEGATED, AnalyzedText, Token, is_clinical, is_content, speaker_tag
+from medfact.analysis import (
+    NEGATED,
+    AnalyzedText,
+    Token,
+    is_clinical,
+    is_content,
+    once_per_text,
+    speaker_tag,
+)
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import NUMBER_WORDS
 from medfact.registry import verifiers
@@ -618,7 +627,9 @@ class _Text:
     def __init__(self, doc: AnalyzedText) -> None:
         self.doc = doc
         self.starts = doc._starts  # the analysis's token starts (built once per text)
-        self._breaks: dict[bool, list[int]] = {}  # clause and phrase ends, read when first asked
+        # clause and phrase ends, read when first asked and kept with the analysed text (a
+        # text's markers are read in parts, each with its own helper)
+        self._breaks: dict[bool, list[int]] = doc.readings.setdefault("temporal_breaks", {})
         self._concepts: list[tuple[int, int, str]] | None = None  # read when a topic is asked
         self._concept_starts: list[int] = []
 
@@ -793,12 +804,20 @@ def _drug_before(doc: AnalyzedText, starts: list[int], offset: int, reach: int =
 def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
     """Aspect, medication-action and time markers of ``doc``, each with its clause's topic.
     With ``carry`` (the input), an action with no drug in its clause is about the drug named
-    just before ("Hold apixaban ... Resume the day after")."""
+    just before ("Hold apixaban ... Resume the day after"). The aspect and time markers do not
+    depend on ``carry``: they are read once per text (an output is read both ways)."""
+    aspects, times, opening = _carry_free_mentions(doc)
+    return [*aspects, *_action_mentions(doc, opening, carry), *times]
+
+
+@once_per_text
+def _carry_free_mentions(doc: AnalyzedText) -> tuple[list[Mention], list[Mention], list[Token]]:
+    """The aspect markers and the time markers of ``doc`` (what :func:`mentions` reads the same
+    with or without ``carry``), and the tokens a marker may open on. Callers never change them."""
     text = _Text(doc)
-    drug_starts = [d.start for d in doc.drugs]
-    found: list[Mention] = []
     # the tokens a marker may open on (a marker's first word, or a number): few of a text's
     opening = [t for t in doc.tokens if t.text in _MENTION_FIRSTS or t.text[:1].isdigit()]
+    aspects: list[Mention] = []
     for m in anchored(_ASPECT_RE, doc, _ASPECT_FIRSTS, tokens=opening):
         if text.asked(m.start()) or _no_aspect(doc.text, m) or _conditional(doc, *m.span()):
             continue  # "not excluded until the cystoscopy is done": no state of the event
@@ -854,7 +873,57 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
         if kind == "past" and m.group().lower().startswith(("in ", "as ", "when ")):
             # "I used heroin, injected, in my twenties": a period of life dates its clause
             topic |= text.topic(lo, hi, m.span())
-        found.append(Mention("aspect", kind, m.start(), m.end(), topic, dated=dated))
+        aspects.append(Mention("aspect", kind, m.start(), m.end(), topic, dated=dated))
+    times: list[Mention] = []
+    for m in anchored(_RELATIVE, doc, _RELATIVE_FIRSTS, numbers=True, tokens=opening):
+        lo, hi = text.clause(m.start(), phrase=True)
+        topic = text.topic(lo, hi, m.span())
+        if m.group("w"):
+            sign, hours = _WORD_TIMES[re.sub(r"\s+", " ", m.group("w").lower())]
+        elif m.group("u"):
+            n = m.group("n").lower()
+            count = NUMBER_WORDS.get(n) or (1.0 if n in ("a", "an") else None)
+            parts = re.split(r"[\s-]+", n)
+            if count is None and len(parts) == 2 and all(p in NUMBER_WORDS for p in parts):
+                count = float(NUMBER_WORDS[parts[0]]) + float(NUMBER_WORDS[parts[1]])
+            if count is None:
+                try:
+                    count = float(n)
+                except ValueError:
+                    count = None
+            if count is not None and m.group("half"):
+                count += 0.5  # "four and a half months ago"
+            sign = _SIGN[re.sub(r"\s+", " ", m.group("d").lower())]
+            hours = count * _HOURS[m.group("u").lower()] if count else None
+        else:
+            sign = _SIGN[m.group("d2").lower()]
+            hours = _HOURS[m.group("u2").lower()]
+        times.append(Mention("time", str(sign), m.start(), m.end(), topic, amount=hours))
+    for m in anchored(_CLOCK, doc, frozenset(), numbers=True, tokens=opening):
+        lo, hi = text.clause(m.start(), phrase=True)
+        if _WHEN_CLAUSE.match(doc.text, hi):
+            # "last saw her well at 07:50, when she was making breakfast": the moment's clause
+            hi = text.clause(hi + 1, phrase=True)[1]
+        # "8 am." ends a sentence: the dot is not part of the time ("8 a.m." keeps its own)
+        end = m.end() - 1 if m.group().endswith("m.") and m.group()[-3] != "." else m.end()
+        topic = text.topic(lo, hi, m.span())
+        twelve = _twelve_hour(m)
+        times.append(Mention("clock", twelve, m.start(), end, topic, amount=_minutes(m)))
+    for m in anchored(_YEAR, doc, _YEAR_FIRSTS, tokens=opening):
+        lo, hi = text.clause(m.start())
+        topic = text.topic(lo, hi, m.span())
+        times.append(
+            Mention("year", "", m.start("y"), m.end("y"), topic, amount=float(m.group("y")))
+        )
+    return aspects, times, opening
+
+
+def _action_mentions(doc: AnalyzedText, opening: list[Token], carry: bool) -> list[Mention]:
+    """The medication-action markers of ``doc`` (``opening``: the tokens a marker may open on);
+    with ``carry``, an action with no drug in its clause is about the drug named before."""
+    text = _Text(doc)
+    drug_starts = [d.start for d in doc.drugs]
+    found: list[Mention] = []
     for m in anchored(_ACTION_RE, doc, _ACTION_FIRSTS, tokens=opening):
         lo, hi = text.clause(m.start())
         # the drug of the action's own phrase first ("continue apixaban, hold metoprolol")
@@ -945,46 +1014,6 @@ def mentions(doc: AnalyzedText, carry: bool = False) -> list[Mention]:
                 listed = _listed_with(doc, drug, *text.clause(named[-1].start))
         for each in [drug, *listed]:
             found.append(Mention("action", value, begin, m.end(), frozenset(), each, asked=asked))
-    for m in anchored(_RELATIVE, doc, _RELATIVE_FIRSTS, numbers=True, tokens=opening):
-        lo, hi = text.clause(m.start(), phrase=True)
-        topic = text.topic(lo, hi, m.span())
-        if m.group("w"):
-            sign, hours = _WORD_TIMES[re.sub(r"\s+", " ", m.group("w").lower())]
-        elif m.group("u"):
-            n = m.group("n").lower()
-            count = NUMBER_WORDS.get(n) or (1.0 if n in ("a", "an") else None)
-            parts = re.split(r"[\s-]+", n)
-            if count is None and len(parts) == 2 and all(p in NUMBER_WORDS for p in parts):
-                count = float(NUMBER_WORDS[parts[0]]) + float(NUMBER_WORDS[parts[1]])
-            if count is None:
-                try:
-                    count = float(n)
-                except ValueError:
-                    count = None
-            if count is not None and m.group("half"):
-                count += 0.5  # "four and a half months ago"
-            sign = _SIGN[re.sub(r"\s+", " ", m.group("d").lower())]
-            hours = count * _HOURS[m.group("u").lower()] if count else None
-        else:
-            sign = _SIGN[m.group("d2").lower()]
-            hours = _HOURS[m.group("u2").lower()]
-        found.append(Mention("time", str(sign), m.start(), m.end(), topic, amount=hours))
-    for m in anchored(_CLOCK, doc, frozenset(), numbers=True, tokens=opening):
-        lo, hi = text.clause(m.start(), phrase=True)
-        if _WHEN_CLAUSE.match(doc.text, hi):
-            # "last saw her well at 07:50, when she was making breakfast": the moment's clause
-            hi = text.clause(hi + 1, phrase=True)[1]
-        # "8 am." ends a sentence: the dot is not part of the time ("8 a.m." keeps its own)
-        end = m.end() - 1 if m.group().endswith("m.") and m.group()[-3] != "." else m.end()
-        topic = text.topic(lo, hi, m.span())
-        twelve = _twelve_hour(m)
-        found.append(Mention("clock", twelve, m.start(), end, topic, amount=_minutes(m)))
-    for m in anchored(_YEAR, doc, _YEAR_FIRSTS, tokens=opening):
-        lo, hi = text.clause(m.start())
-        topic = text.topic(lo, hi, m.span())
-        found.append(
-            Mention("year", "", m.start("y"), m.end("y"), topic, amount=float(m.group("y")))
-        )
     return found
 
 
@@ -1106,7 +1135,7 @@ def _twelve_hour(m: re.Match[str]) -> str:
 
 
 # clock times said in words ("the next level is due at midnight"), as minutes after midnight
-_WORD_CLOCK = re.compile(r"\b(midnight|midday|noon)\b", re.IGNORECASE)
+_WORD_CLOCK = fast_compile(r"\b(midnight|midday|noon)\b", re.IGNORECASE)  # read over whole texts
 _WORD_CLOCK_MINUTES = {"midnight": 0.0, "midday": 720.0, "noon": 720.0}
 
 
@@ -1487,8 +1516,15 @@ def _names_test(sentence: str, words: list[str]) -> bool:
     """Whether a sentence names the test: at least two of its words (one for a one-word test),
     by their first five letters past an ending ("arthroscopic", "smoking" for "smoked")."""
     low = sentence.lower()
-    found = sum(1 for w in words if re.search(rf"\b{re.escape(_SUFFIX.sub('', w)[:5])}", low))
+    found = sum(1 for p in _word_starts(tuple(words)) if p.search(low))
     return found >= min(2, len(words))
+
+
+@lru_cache(maxsize=4096)
+def _word_starts(words: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    """For each word, its first five letters past an ending at the start of a word: built once
+    per word list (every sentence of the input is asked about the same words)."""
+    return tuple(re.compile(rf"\b{re.escape(_SUFFIX.sub('', w)[:5])}") for w in words)
 
 
 def _sentence_naming_only(
