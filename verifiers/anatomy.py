@@ -884,7 +884,6 @@ _SINGULAR = {
 _COLLECTIVES: dict[str, list[tuple[list[str], tuple[str, ...]]]] = {}
 for _group in SIBLING_COLLECTIVES:
     _COLLECTIVES.setdefault(_group[0].split()[0], []).append((_group[0].split(), _group[1:]))
-_POSSESSIVE = re.compile(r"['’]s$")
 
 
 _LIST_GAP = re.compile(r"^(?:\s*(?:[,+&/]|and)\s*)$")
@@ -909,13 +908,17 @@ def _listed_before(doc: AnalyzedText, first: int) -> set[str]:
 def _structures(doc: AnalyzedText) -> list[tuple[int, str, int]]:
     """(group number, name, index of its last token) of each structure of a sibling group."""
     toks = doc.tokens
-    raw = [_POSSESSIVE.sub("", t.text) for t in toks]  # "the ankle's fine"
+    # "the ankle's fine": the possessive's "'s" is left out
+    raw = [t.text[:-2] if t.text.endswith(("'s", "’s")) else t.text for t in toks]
     words = [_SINGULAR.get(w, w) for w in raw]
     found = []
     collective = []
     for i, word in enumerate(words):
-        collective.extend(_collective(raw, i))
-        for number, phrase in _SIBLING_INDEX.get(word, ()):
+        if raw[i] in _COLLECTIVES:
+            collective.extend(_collective(raw, i))
+        if word not in _SIBLING_INDEX:
+            continue
+        for number, phrase in _SIBLING_INDEX[word]:
             if words[i : i + len(phrase)] == phrase:
                 name = " ".join(phrase)
                 found.append((number, _ALIASES.get(name, name), i + len(phrase) - 1))

@@ -308,6 +308,9 @@ def _singular(word: str, cut: int) -> str:
     return word[:-3] + ("y" if word[-1] == "s" else "Y") if word.lower().endswith("ies") else word
 
 
+_FEW_NEEDLES = 32  # an index with at most this many first words looks them up first
+
+
 class AliasIndex:
     """Finds aliases of concepts in one pass over a text's words (1-4 word keys, plurals folded).
 
@@ -342,6 +345,13 @@ class AliasIndex:
         # one-word keys: a word that is none (nor its singular) and starts no longer key is
         # passed over without a look-up
         self.singles = frozenset(k[0] for k in self.keys if len(k) == 1)
+        # what every match's first folded word holds: a key's first word, less the "y" a
+        # plural in "ies" drops ("biopsies" holds "biops")
+        self.needles = frozenset(
+            k[0][:-1] if len(k) == 1 and k[0].endswith("y") else k[0] for k in self.keys
+        )
+        # a small index ("stent", the drug abbreviations) looks them up in the text first
+        self.few = len(self.needles) <= _FEW_NEEDLES
 
     def _lookup(self, words: list[str], lowers: list[str], i: int, n: int) -> list[_Entry]:
         key = tuple(lowers[i : i + n])
@@ -363,7 +373,20 @@ class AliasIndex:
             written = tuple(words[i : i + n])
         return [e for e in entries if e.exact is None or e.exact == written]
 
+    def may_find(self, text: str) -> bool:
+        """False only where ``find`` finds nothing in ``text``: its lower-cased copy holds no
+        key's ``needles`` (a word's folded form holds them only where the word does, unless a
+        British spelling is folded in it or a determiner read as "the")."""
+        low = text.lower()
+        if any(british in low for british, _ in _BRITISH):
+            return True
+        if self.fold is _fold_determiner and any(n in "the" for n in self.needles):
+            return True
+        return any(n in low for n in self.needles)
+
     def find(self, text: str, kinds: tuple[str, ...] | None = None) -> list[Mention]:
+        if self.few and not self.may_find(text):
+            return []  # none of its words: the text need not be read word by word
         spans = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
         words = [w for w, _, _ in spans]
         fold = self.fold
@@ -689,16 +712,19 @@ _PRONOUNS = {
     **dict.fromkeys(("she", "her", "hers"), "f"),
     **dict.fromkeys(("he", "him", "his"), "m"),
 }
+_SEX_MARKERS = {**_SEX_WORDS, **_PRONOUNS}  # the words and pronouns share no word
 
 
 def sexes(doc: AnalyzedText, pronouns: bool) -> Iterator[tuple[str, int, int]]:
     """("f" or "m", start, end) of each sex marker of an analysed text; pronouns when asked."""
+    markers = _SEX_MARKERS if pronouns else _SEX_WORDS
     for tok in doc.tokens:
+        sex = markers.get(tok.text)
+        if sex is None:
+            continue
         if tok.text in _TITLES and doc.text[tok.start : tok.end].isupper():
             continue  # "nitrofurantoin MR" (modified release), "MS" (multiple sclerosis)
-        sex = _SEX_WORDS.get(tok.text) or (_PRONOUNS.get(tok.text) if pronouns else None)
-        if sex:
-            yield sex, tok.start, tok.end
+        yield sex, tok.start, tok.end
     for m in _SEX_AFTER_AGE.finditer(doc.text):
         if _after_decimal(doc.text, m.start()):
             continue  # "100.4 F": the last digits of a decimal

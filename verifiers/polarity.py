@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 
 from medfact.analysis import (
@@ -1681,15 +1682,14 @@ def _answered(ctx: AnalyzedText, only: set[int] | None = None) -> dict[int, tupl
     words of those sentences only (each sentence's are read from it and the next alone)."""
     if not ctx.is_dialogue or not ctx.tokens:
         return {}
-    by_sentence: dict[int, list[int]] = {}
-    for i, tok in enumerate(ctx.tokens):
-        by_sentence.setdefault(tok.sentence, []).append(i)
+    ranges = ctx._sentence_ranges  # each sentence's tokens are one run: (first, last + 1)
     out: dict[int, tuple[str, int | None]] = {}
     for k, sentence in enumerate(ctx.sentences[:-1]):
         if only is not None and sentence.index not in only:
             continue
         nxt = ctx.sentences[k + 1]
-        idx, nxt_idx = by_sentence.get(sentence.index), by_sentence.get(nxt.index)
+        idx = range(*ranges.get(sentence.index, (0, 0)))
+        nxt_idx = range(*ranges.get(nxt.index, (0, 0)))
         if not idx or not nxt_idx or sentence.text.rstrip().endswith("?"):
             continue
         speaker, answerer = _turn_tag(ctx.text, sentence.span[1]), _turn_tag(ctx.text, nxt.span[1])
@@ -1724,7 +1724,7 @@ def _answered(ctx: AnalyzedText, only: set[int] | None = None) -> dict[int, tupl
 
 
 def _named_denials(
-    ctx: AnalyzedText, answer: list[int], question: list[int]
+    ctx: AnalyzedText, answer: Sequence[int], question: Sequence[int]
 ) -> frozenset[str] | None:
     """The stems an answer denies by name when it goes on to tell of something present ("any
     rash any vomiting - no rash she vomited once", "any fever back pain blood in the urine - no
