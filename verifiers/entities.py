@@ -717,20 +717,30 @@ _SEX_MARKERS = {**_SEX_WORDS, **_PRONOUNS}  # the words and pronouns share no wo
 
 def sexes(doc: AnalyzedText, pronouns: bool) -> Iterator[tuple[str, int, int]]:
     """("f" or "m", start, end) of each sex marker of an analysed text; pronouns when asked."""
-    markers = _SEX_MARKERS if pronouns else _SEX_WORDS
+    for sex, start, end, pronoun in _sex_markers(doc):
+        if pronouns or not pronoun:
+            yield sex, start, end
+
+
+@once_per_text
+def _sex_markers(doc: AnalyzedText) -> tuple[tuple[str, int, int, bool], ...]:
+    """("f" or "m", start, end, whether a pronoun) of each sex marker of an analysed text, read
+    once per text (entities.v1 and compare.v1 ask up to four times)."""
+    found = []
     for tok in doc.tokens:
-        sex = markers.get(tok.text)
+        sex = _SEX_MARKERS.get(tok.text)
         if sex is None:
             continue
         if tok.text in _TITLES and doc.text[tok.start : tok.end].isupper():
             continue  # "nitrofurantoin MR" (modified release), "MS" (multiple sclerosis)
-        yield sex, tok.start, tok.end
+        found.append((sex, tok.start, tok.end, tok.text in _PRONOUNS))
     for m in _SEX_AFTER_AGE.finditer(doc.text):
         if _after_decimal(doc.text, m.start()):
             continue  # "100.4 F": the last digits of a decimal
         if m.group("f") and _TEMPERATURE_BEFORE.search(doc.text, max(0, m.start() - 24), m.start()):
             continue  # "Temp 101 F", "fever over 101 F": degrees Fahrenheit
-        yield ("f" if m.group("f") else "m"), m.start(), m.end()
+        found.append(("f" if m.group("f") else "m", m.start(), m.end(), False))
+    return tuple(found)
 
 
 def _after_decimal(text: str, start: int) -> bool:

@@ -16,6 +16,7 @@ import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import lru_cache
 
 from medfact.analysis import (
     AFFIRMED,
@@ -523,7 +524,8 @@ class NegationRule(Rule):
             t.start for d in view.output.drugs for t in view.output.tokens_in(d.start, d.end)
         }
         out_tokens = view.output.tokens
-        both = _both_ways(out_tokens)
+        # (only the words the input mentions are looked up in it below)
+        both = _both_ways([t for t in out_tokens if t.stem in ctx_mentions])
         out_withheld = withheld_drugs(view.output)
         for i, tok in enumerate(out_tokens):
             if tok.stem not in ctx_mentions:
@@ -1109,18 +1111,32 @@ class NegationRule(Rule):
         ``told`` present or absent in so many words; None for an ordinary word, whose polarity
         the analysis too often misreads to report, and for a word that names no finding
         ("symptoms", "problem", "medications")."""
-        stem = tok.stem
-        if tok.text in _EXAM_PULSES:
-            return self.minor_flip_risk  # "femorals not palpable"
-        if tok.text.rstrip("s") in _UNSPECIFIC or tok.text in _PLACES or tok.text in UNITS:
-            return None  # "no murmurs of the heart" negates the murmur, not the heart
-        if is_relative(tok.text) or _PERSON.search(tok.text) or tok.text.rstrip("s") in _PLACES:
-            return None  # "history obtained from the husband", "a dermatologist": a person
-        if stem.startswith(_CONCERN_STEMS):
+        kind = _flip_kind(tok.text, tok.stem)
+        if kind == _CONCERN_KIND:
             return self.flip_risk
-        if stem.startswith(_FINDING_ONLY_STEMS) or is_clinical(tok) or told:
+        if kind == _MINOR_KIND or (kind == _OTHER_KIND and (is_clinical(tok) or told)):
             return self.minor_flip_risk
         return None
+
+
+_CONCERN_KIND, _MINOR_KIND, _OTHER_KIND = "concern", "minor", "other"
+
+
+@lru_cache(maxsize=4096)
+def _flip_kind(text: str, stem: str) -> str | None:
+    """What ``_flip_risk`` makes of a word, read once per word: a concern, a minor finding,
+    another word (clinical or told present to be minor), or None (no finding)."""
+    if text in _EXAM_PULSES:
+        return _MINOR_KIND  # "femorals not palpable"
+    if text.rstrip("s") in _UNSPECIFIC or text in _PLACES or text in UNITS:
+        return None  # "no murmurs of the heart" negates the murmur, not the heart
+    if is_relative(text) or _PERSON.search(text) or text.rstrip("s") in _PLACES:
+        return None  # "history obtained from the husband", "a dermatologist": a person
+    if stem.startswith(_CONCERN_STEMS):
+        return _CONCERN_KIND
+    if stem.startswith(_FINDING_ONLY_STEMS):
+        return _MINOR_KIND
+    return _OTHER_KIND
 
 
 # a treatment's negation that states an action ("NOT started", "not prescribed", "declined")
@@ -1673,6 +1689,14 @@ def _turn_tag(text: str, end: int) -> str | None:
     return speaker_tag(text, text.rfind("\n", 0, max(0, end - 1)) + 1)
 
 
+def _line_tag(text: str, end: int, tags: dict[int, str | None]) -> str | None:
+    """``_turn_tag``, kept in ``tags`` by the line's start."""
+    line = text.rfind("\n", 0, max(0, end - 1)) + 1
+    if line not in tags:
+        tags[line] = speaker_tag(text, line)
+    return tags[line]
+
+
 def _answered(ctx: AnalyzedText, only: set[int] | None = None) -> dict[int, tuple[str, int | None]]:
     """Asked words of a transcript's questions without "?" ("any problems sleeping", "have
     you had like any body aches or chills or anything like that"), by token index, with what
@@ -1683,6 +1707,7 @@ def _answered(ctx: AnalyzedText, only: set[int] | None = None) -> dict[int, tupl
     if not ctx.is_dialogue or not ctx.tokens:
         return {}
     ranges = ctx._sentence_ranges  # each sentence's tokens are one run: (first, last + 1)
+    tags: dict[int, str | None] = {}  # speaker tags by line start: a turn's sentences share one
     out: dict[int, tuple[str, int | None]] = {}
     for k, sentence in enumerate(ctx.sentences[:-1]):
         if only is not None and sentence.index not in only:
@@ -1692,7 +1717,8 @@ def _answered(ctx: AnalyzedText, only: set[int] | None = None) -> dict[int, tupl
         nxt_idx = range(*ranges.get(nxt.index, (0, 0)))
         if not idx or not nxt_idx or sentence.text.rstrip().endswith("?"):
             continue
-        speaker, answerer = _turn_tag(ctx.text, sentence.span[1]), _turn_tag(ctx.text, nxt.span[1])
+        speaker = _line_tag(ctx.text, sentence.span[1], tags)
+        answerer = _line_tag(ctx.text, nxt.span[1], tags)
         if speaker is None or answerer is None or speaker == answerer:
             continue  # the next sentence is no other speaker's turn
         asked: list[int] = []
