@@ -39,7 +39,7 @@ from medfact.lexicon.parts import clauses, described
 from medfact.lexicon.tables import read_tables
 from medfact.lexicon.terms import ANATOMY, DOSE_CLASSES
 from medfact.registry import verifiers
-from medfact.rehint import fast_compile
+from medfact.rehint import fast_compile, lower_ascii
 from medfact.taxonomy import ErrorCategory
 from medfact.textutil import SPELLED_LETTERS, STOPWORDS, sentence_at
 from medfact.types import Finding
@@ -1424,6 +1424,9 @@ _CREATININE_RISE = re.compile(
 def _creatinine_risen(text: str) -> bool:
     """Whether the input gives a creatinine at 1.5 times its earlier value or more: an acute
     kidney injury by the KDIGO criterion, which a note may name without the input naming it."""
+    low = lower_ascii(text)
+    if "Cr" not in text and low is not None and "creat" not in low:
+        return False  # no creatinine named (ASCII text: its case folds to ASCII only)
     for m in _CREATININE_RISE.finditer(text):
         now, before = float(m.group(1)), float(m.group(2))
         if before > 0 and now >= 1.5 * before:
