@@ -835,7 +835,7 @@ def _unlisted_condition(
     return (
         (words and tok.text in CLINICAL_WORDS)
         or (len(tok.text) > 5 and _DISEASE_ENDING.search(tok.text) is not None)
-        or (_ABBREVIATION.fullmatch(surface) is not None and surface.isupper())
+        or (surface.isupper() and _ABBREVIATION.fullmatch(surface) is not None)
     )
 
 

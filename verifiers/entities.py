@@ -176,6 +176,17 @@ _AGE_SEX = re.compile(r"[^\S\n]+\d{1,3}[^\S\n]?[MF]\b")
 _SPELLED_AFTER_WORD = re.compile(r"\b[AI] ([A-Z](?: [A-Z]\b)+)")
 # two letters joined by "and" as spoken: "D and C", "I and D" (D&C, I&D)
 _SPELLED_AND = re.compile(r"\b([A-Z]) and ([A-Z])\b")
+# what every match of SPELLED_LETTERS holds: without the leading "\b", re scans for it fast
+_SPELLED_HINT = re.compile(r"[A-Z] [A-Z]")
+
+
+def _spells_out(text: str) -> bool:
+    """Whether ``text`` spells out letters ("U T I", "D and C"): SPELLED_LETTERS or
+    _SPELLED_AND matches in it."""
+    return bool(
+        (_SPELLED_HINT.search(text) and SPELLED_LETTERS.search(text))
+        or (" and " in text and _SPELLED_AND.search(text))
+    )
 
 
 def _exact(alias: str) -> bool:
@@ -999,9 +1010,9 @@ _CODE_HINT_WORDS = (
 def _code_hint(text: str) -> bool:
     """``_CODE_HINT.search(text)`` as a truth value, by substring look-ups where the text is
     ASCII (the pattern's ignored case folds a few non-ASCII letters: those texts go to it)."""
-    if not text.isascii():
+    low = lower_ascii(text)  # kept: several rules read the input's lower-cased copy
+    if low is None:
         return _CODE_HINT.search(text) is not None
-    low = text.lower()
     return any(word in low for word in _CODE_HINT_WORDS)
 
 
@@ -1683,7 +1694,7 @@ def unasserted_concepts(doc: AnalyzedText) -> dict[tuple[str, str], tuple[int, i
             stated.add(key)
         else:
             seen.setdefault(key, (m.start, m.end))
-    if SPELLED_LETTERS.search(text) or _SPELLED_AND.search(text):
+    if _spells_out(text):
         stated |= _loose_concepts(text)
     support, signs = _support_mentions(text)
     for m in (*support, *signs):
