@@ -779,9 +779,11 @@ def may_name_pregnancy(text: str) -> bool:
     """Whether PREGNANCY may match in ``text``: each of its forms holds "pregnan", "hcg",
     "gravid" or a G-P code. By substring look-ups where the text is ASCII (ignored case folds a
     few non-ASCII letters: those texts go to the pattern)."""
-    if not text.isascii():
-        return True
-    low = text.lower()
+    low = lower_ascii(text)  # the kept lower-cased copy (None: not ASCII, or a long text)
+    if low is None:
+        if not text.isascii():
+            return True
+        low = text.lower()
     return (
         "pregnan" in low or "hcg" in low or "gravid" in low or _GRAVIDA_PARA.search(low) is not None
     )
@@ -838,6 +840,8 @@ _PREGNANCY_RESULT = re.compile(
     r"|\b(?P<before>positive|negative)\s+(?:urine\s+|serum\s+)?(?:b?hCG|UPT|pregnancy\s+test)\b",
     re.IGNORECASE,
 )
+# a word every match of _PREGNANCY_RESULT and _DONE_ONE holds, in lower case
+_RESULT_WORDS = ("positive", "negative", "+ve", "-ve")
 _PREGNANCY_TOPIC = re.compile(r"pregnan|\bb?hcg\b|\bupt\b", re.IGNORECASE)
 # a test answered in the next turn: "Have you done a test? - I did one on Saturday and it was,
 # um, positive"
@@ -882,7 +886,10 @@ def pregnancy_results(text: str) -> list[tuple[int, int, bool]]:
     """The pregnancy test results of ``text``: span of the result word and whether positive. A
     bare "test" is a pregnancy test only just after a pregnancy is raised ("any chance you could
     be pregnant - no ... the test they did downstairs was negative")."""
-    found = []
+    found: list[tuple[int, int, bool]] = []
+    low = lower_ascii(text)
+    if low is not None and not any(word in low for word in _RESULT_WORDS):
+        return found  # no result given (ASCII text: its case folds to ASCII only)
     for m in _PREGNANCY_RESULT.finditer(text):
         if not _PREGNANCY_TOPIC.search(m.group(0)) and not _PREGNANCY_TOPIC.search(
             text, max(0, m.start() - _TOPIC_REACH), m.start()
