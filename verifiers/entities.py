@@ -164,6 +164,10 @@ _AGE = re.compile(  # "45-year-old", "45 yo", "72F", "aged 60"; not "5 years ago
 # "54F", "32 M"; not a temperature's degrees ("100.4 F") or a decimal's last digits (tested in
 # code: a look-behind here would slow the scan of every text)
 _SEX_AFTER_AGE = re.compile(r"\b\d{1,3}\s?(?:(?P<f>F)|(?P<m>M))\b")
+# what every match of _AGE (but its "aged" form) and of _SEX_AFTER_AGE holds: patterns without a
+# leading "\b", which re scans for fast
+_AGE_HINT = re.compile(r"\d[\s-]*[yFM]")
+_SEX_HINT = re.compile(r"\d\s?[FM]")
 _HOUSEHOLD = fast_compile(
     r"\blives?\s+with\s+(?:his|her|their|a|an|the)?\s*(" + "|".join(_FAMILY) + r")s?\b",
     re.IGNORECASE,
@@ -643,6 +647,8 @@ _POSSESSIVE_BEFORE = re.compile(r"\b(?:his|her|my|your|their|our)\s+$", re.IGNOR
 def _age_matches(text: str) -> tuple[re.Match[str], ...]:
     """Every match of :data:`_AGE` in ``text``, read once: entities.v1 reads the input's ages
     twice (with and without events) and compare.v1 once more."""
+    if "age" not in text and not _AGE_HINT.search(text):
+        return ()
     return tuple(_AGE.finditer(text))
 
 
@@ -745,7 +751,7 @@ def _sex_markers(doc: AnalyzedText) -> tuple[tuple[str, int, int, bool], ...]:
         if tok.text in _TITLES and doc.text[tok.start : tok.end].isupper():
             continue  # "nitrofurantoin MR" (modified release), "MS" (multiple sclerosis)
         found.append((sex, tok.start, tok.end, tok.text in _PRONOUNS))
-    for m in _SEX_AFTER_AGE.finditer(doc.text):
+    for m in _SEX_AFTER_AGE.finditer(doc.text) if _SEX_HINT.search(doc.text) else ():
         if _after_decimal(doc.text, m.start()):
             continue  # "100.4 F": the last digits of a decimal
         if m.group("f") and _TEMPERATURE_BEFORE.search(doc.text, max(0, m.start() - 24), m.start()):
@@ -955,7 +961,7 @@ _DNI = fast_compile(
     r"\b(?:DNI|do[\s-]+not[\s-]+intubate|no\s+intubation|not\s+for\s+intubation)\b",
     re.IGNORECASE,
 )
-_COMFORT = re.compile(r"\b(?:comfort\s+(?:care|measures)|CMO)\b", re.IGNORECASE)
+_COMFORT = fast_compile(r"\b(?:comfort\s+(?:care|measures)|CMO)\b", re.IGNORECASE)
 # care for comfort only in the words of a conversation, read in an input: "I know, only comfort",
 # "just to make me comfortable", "focusing on comfort", "comfort only"
 _COMFORT_SAID = re.compile(
