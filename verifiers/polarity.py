@@ -45,7 +45,7 @@ from medfact.direction import denied_by_no_effect, finds_no_effect
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import ANATOMY, CONVERSATIONAL_HEDGES, RESULT_OPPOSITES, UNITS
 from medfact.registry import verifiers
-from medfact.rehint import fast_compile
+from medfact.rehint import fast_compile, lower_ascii
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
 from medfact.verifiers.aligned import AlignedWindows
@@ -229,23 +229,30 @@ FINDING_STEMS = tuple(sorted(_CONCERN | _FINDINGS))
 # a result a plan waits for ("until cultures are negative", "after 72 hours of negative")
 # what a plan is for ("she's due for colonoscopy", "we'll get an MRI"): the one or two words
 # after the plan's verb and an article
-_PLANNED = fast_compile(
+_PLAN_FOR = (
     r"\b(?:due\s+for|schedule|book|arrange|refer(?:red)?\s+for|plan(?:ning)?\s+(?:a|an|the)|"
     r"(?:will|gon\s*na|going\s+to)\s+(?:get|do|order|book|schedule|arrange))\s+"
-    r"(?:(?:a|an|the|your|her|his)\s+)?(\w+)(?:\s+(\w+))?|"
+    r"(?:(?:a|an|the|your|her|his)\s+)?(\w+)(?:\s+(\w+))?"
+)
+_PLANNED = fast_compile(
+    _PLAN_FOR + "|"
     # "Colonoscopy screening is due", "a repeat echo is now due": what is due is not yet had
     # (each word possessive: a space must follow it, so giving letters back never matches)
     r"\b(\w++)(?:\s+(\w++))?\s+(?:is|are)\s+(?:now\s+|over\s*)?due\b",
     re.IGNORECASE,
 )
+# _PLANNED in a text without "due", where its second form (the costlier scan) never matches
+_PLANNED_FOR = fast_compile(_PLAN_FOR, re.IGNORECASE)
 
 
 @once_per_text
 def planned_starts(doc: AnalyzedText) -> frozenset[int]:
     """Offsets of the words a plan is for in ``doc``."""
-    return frozenset(
-        m.start(k) for m in _PLANNED.finditer(doc.text) for k in (1, 2, 3, 4) if m.group(k)
-    )
+    pattern, groups = _PLANNED, (1, 2, 3, 4)
+    low = lower_ascii(doc.text)  # None: not ASCII (its case may fold onto "due"), or long
+    if low is not None and "due" not in low:
+        pattern, groups = _PLANNED_FOR, (1, 2)
+    return frozenset(m.start(k) for m in pattern.finditer(doc.text) for k in groups if m.group(k))
 
 
 # per scale (Celsius, Fahrenheit): the lowest plausible body temperature and a fever's bound
