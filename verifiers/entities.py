@@ -2102,7 +2102,8 @@ class EntitiesRule(Rule):
     def _pregnancy(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
         """A pregnancy the output states (or raises) that the input denies or never mentions, or
         a pregnancy test result the input gives the other way."""
-        if may_name_pregnancy(out.text) or any(w in out.text.lower() for w in ("test", "upt")):
+        named = may_name_pregnancy(out.text)  # False: PREGNANCY matches nowhere in the output
+        if named or any(w in out.text.lower() for w in ("test", "upt")):
             stated = pregnancy_results(ctx.text)
             theirs = {r[2] for r in stated}
             if len(theirs) == 1:
@@ -2127,7 +2128,7 @@ class EntitiesRule(Rule):
         denied = self._pregnancy_denied(view, out, ctx)
         if denied:
             return denied
-        stated = [m for m in PREGNANCY.finditer(out.text)]
+        stated = list(PREGNANCY.finditer(out.text)) if named else []
         stated = [
             m
             for m in stated
