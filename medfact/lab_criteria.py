@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 
+from medfact.rehint import lower_ascii
+
 # a haemoglobin with its value: "Hb 118 g/L", "haemoglobin nadir 84", "Hgb 9.8" (not "HbA1c")
 _HAEMOGLOBIN = re.compile(
     r"\b(?:Hb|Hgb|(?i:ha?emoglobin))\b(?![A-Za-z0-9])[^\d\n.;(]{0,20}?"
@@ -29,6 +31,9 @@ _G_DL_BELOW = 25.0  # a value under this is in g/dL ("Hb 9.8"), above it in g/L
 def haemoglobin_low(text: str) -> bool:
     """Whether ``text`` gives a haemoglobin below the anaemia cut-off (in g/L, or in g/dL where
     the value is under 25)."""
+    low = lower_ascii(text)
+    if "Hb" not in text and "Hgb" not in text and low is not None and "moglobin" not in low:
+        return False  # no haemoglobin named (ASCII text: its case folds to ASCII only)
     for m in _HAEMOGLOBIN.finditer(text):
         value = float(m.group(1))
         grams_per_litre = value * 10 if value < _G_DL_BELOW else value
@@ -55,7 +60,11 @@ _URINE_REACH = 200  # characters back a culture result looks for the urine it gr
 def urine_infection_shown(text: str) -> bool:
     """Whether ``text`` gives a urine result that shows an infection: nitrite positive, or a
     culture growing 10^5 per mL or more, with the urine named before it."""
-    for m in (*_NITRITE.finditer(text), *_BACTERIURIA.finditer(text)):
+    low = lower_ascii(text)
+    # a nitrite result names nitrite; a count holds "10" (ASCII text's case folds to ASCII only)
+    nitrites = _NITRITE.finditer(text) if low is None or "nitrite" in low else ()
+    counts = _BACTERIURIA.finditer(text) if "10" in text else ()
+    for m in (*nitrites, *counts):
         if _URINE.search(text, max(0, m.start() - _URINE_REACH), m.start()):
             return True
     return False

@@ -22,7 +22,7 @@ from medfact.lexicon.terms import (
     SIDE_AXES,
 )
 from medfact.registry import verifiers
-from medfact.rehint import fast_compile
+from medfact.rehint import fast_compile, lower_ascii
 from medfact.taxonomy import ErrorCategory
 from medfact.textutil import stem
 from medfact.types import Finding
@@ -662,12 +662,16 @@ _COMPLEMENT = re.compile(
     re.IGNORECASE,
 )
 _LEVEL = re.compile(r"\b([CTLS])(\d{1,2})(?:\s*[/-]\s*([CTLS])?(\d{1,2}))?\b")
+# what every match of _LEVEL holds: without the leading "\b", re scans for its letters fast
+_LEVEL_HINT = re.compile(r"[CTLS]\d")
 
 
 def spinal_levels(text: str) -> list[tuple[tuple[str, ...], int, int]]:
     """Spinal levels and discs written as "L5/S1", "L4-5", "C6" (capital letters only):
     (("L5", "S1"), start, end)."""
-    found = []
+    found: list[tuple[tuple[str, ...], int, int]] = []
+    if not _LEVEL_HINT.search(text):
+        return found
     for m in _LEVEL.finditer(text):
         letter, number, letter2, number2 = m.groups()
         if int(number) > 12 or (number2 and int(number2) > 12):
@@ -771,6 +775,7 @@ _BARE_ORDINAL = re.compile(
 )
 # a tooth in Palmer notation: quadrant (upper/lower, left/right) and number ("LR6", "UL8")
 _TOOTH = re.compile(r"\b([UL][LR])\s?([1-8])\b")
+_TOOTH_HINT = re.compile(r"[UL][LR]\s?[1-8]")  # what every match of _TOOTH holds (a fast scan)
 # a permanent tooth in FDI notation ("tooth 36", "(36)" after a tooth's name): the first digit
 # its quadrant (1 upper right, 2 upper left, 3 lower left, 4 lower right), the second its place
 # from the midline (FDI World Dental Federation, ISO 3950)
@@ -798,15 +803,20 @@ _TOOTH_NEAR = re.compile(r"\b(?:tooth|teeth|molar|premolar|incisor|canine|[UL][L
 def _teeth(text: str) -> list[tuple[str, tuple[str, ...], int, int]]:
     """Teeth named in Palmer notation ("LL6"), FDI notation ("tooth 36", "LL6 (36)") or words
     ("lower left first molar"), each as its Palmer code."""
+    low = lower_ascii(text)  # None for a text whose case may fold onto ASCII otherwise
     found = [
-        ("tooth", (m.group(1) + m.group(2),), m.start(), m.end()) for m in _TOOTH.finditer(text)
+        ("tooth", (m.group(1) + m.group(2),), m.start(), m.end())
+        for m in (_TOOTH.finditer(text) if _TOOTH_HINT.search(text) else ())
     ]
-    for m in _FDI.finditer(text):
+    # an FDI number is in brackets or after "tooth"; a tooth in words is upper or lower
+    fdi = low is None or "(" in text or "tooth" in low or "teeth" in low
+    for m in _FDI.finditer(text) if fdi else ():
         quadrant, place = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
         if not m.group(1) and not _TOOTH_NEAR.search(text, max(0, m.start() - 40), m.start()):
             continue  # "(36)" alone: a number, not a tooth
         found.append(("tooth", (_FDI_QUADRANTS[quadrant] + place,), m.start(), m.end()))
-    for m in _TOOTH_WORDS.finditer(text):
+    words = low is None or "upper" in low or "lower" in low
+    for m in _TOOTH_WORDS.finditer(text) if words else ():
         quadrant = m.group(1)[0].upper() + m.group(2)[0].upper()
         kind = " ".join(m.group(4).lower().split())
         place = _TOOTH_PLACES[kind]
@@ -884,7 +894,6 @@ _SINGULAR = {
 _COLLECTIVES: dict[str, list[tuple[list[str], tuple[str, ...]]]] = {}
 for _group in SIBLING_COLLECTIVES:
     _COLLECTIVES.setdefault(_group[0].split()[0], []).append((_group[0].split(), _group[1:]))
-_POSSESSIVE = re.compile(r"['’]s$")
 
 
 _LIST_GAP = re.compile(r"^(?:\s*(?:[,+&/]|and)\s*)$")
@@ -909,13 +918,17 @@ def _listed_before(doc: AnalyzedText, first: int) -> set[str]:
 def _structures(doc: AnalyzedText) -> list[tuple[int, str, int]]:
     """(group number, name, index of its last token) of each structure of a sibling group."""
     toks = doc.tokens
-    raw = [_POSSESSIVE.sub("", t.text) for t in toks]  # "the ankle's fine"
+    # "the ankle's fine": the possessive's "'s" is left out
+    raw = [t.text[:-2] if t.text.endswith(("'s", "’s")) else t.text for t in toks]
     words = [_SINGULAR.get(w, w) for w in raw]
     found = []
     collective = []
     for i, word in enumerate(words):
-        collective.extend(_collective(raw, i))
-        for number, phrase in _SIBLING_INDEX.get(word, ()):
+        if raw[i] in _COLLECTIVES:
+            collective.extend(_collective(raw, i))
+        if word not in _SIBLING_INDEX:
+            continue
+        for number, phrase in _SIBLING_INDEX[word]:
             if words[i : i + len(phrase)] == phrase:
                 name = " ".join(phrase)
                 found.append((number, _ALIASES.get(name, name), i + len(phrase) - 1))

@@ -17,12 +17,13 @@ import re
 from medfact.analysis import AnalyzedText, Quantity, is_relative, speaker_tag
 from medfact.document import CaseDoc
 from medfact.registry import verifiers
+from medfact.rehint import fast_compile
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
 from medfact.verifiers.base import CONTRADICTED, Rule
 
 # the source an output gives its statement: "per mother", "according to his wife"
-_SOURCE = re.compile(
+_SOURCE = fast_compile(
     r"\b(?:per|according\s+to|(?:as\s+)?(?:reported|confirmed|counted|stated|told)\s+by)"
     r"\s+(?:(?:the|his|her|their|pt'?s|patient'?s)\s+)?([a-z]+)\b",
     re.IGNORECASE,

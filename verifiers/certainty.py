@@ -835,7 +835,7 @@ def _unlisted_condition(
     return (
         (words and tok.text in CLINICAL_WORDS)
         or (len(tok.text) > 5 and _DISEASE_ENDING.search(tok.text) is not None)
-        or (_ABBREVIATION.fullmatch(surface) is not None and surface.isupper())
+        or (surface.isupper() and _ABBREVIATION.fullmatch(surface) is not None)
     )
 
 
@@ -1115,9 +1115,12 @@ class CertaintyRule(Rule):
         taken |= {t.start for f in found if f.span for t in out.tokens_in(*f.span)}
         # a quantity's unit ("10 min") or a value's name is no condition
         taken |= {t.start for q in out.quantities for t in out.tokens_in(q.start, q.end)}
+        # only the stems of the output's current words are looked up below
+        wanted = {t.stem for t in out.tokens if t.scope == CURRENT}
         by_stem: dict[str, list[tuple[int, int]]] = {}
         for t in ctx.tokens:
-            by_stem.setdefault(t.stem, []).append((t.start, t.end))
+            if t.stem in wanted:
+                by_stem.setdefault(t.stem, []).append((t.start, t.end))
         findings: list[Finding] = []
         seen: set[str] = set()
         for tok in out.tokens:

@@ -39,7 +39,7 @@ from medfact.lexicon.parts import clauses, described
 from medfact.lexicon.tables import read_tables
 from medfact.lexicon.terms import ANATOMY, DOSE_CLASSES
 from medfact.registry import verifiers
-from medfact.rehint import fast_compile
+from medfact.rehint import fast_compile, lower_ascii
 from medfact.taxonomy import ErrorCategory
 from medfact.textutil import SPELLED_LETTERS, STOPWORDS, sentence_at
 from medfact.types import Finding
@@ -164,6 +164,10 @@ _AGE = re.compile(  # "45-year-old", "45 yo", "72F", "aged 60"; not "5 years ago
 # "54F", "32 M"; not a temperature's degrees ("100.4 F") or a decimal's last digits (tested in
 # code: a look-behind here would slow the scan of every text)
 _SEX_AFTER_AGE = re.compile(r"\b\d{1,3}\s?(?:(?P<f>F)|(?P<m>M))\b")
+# what every match of _AGE (but its "aged" form) and of _SEX_AFTER_AGE holds: patterns without a
+# leading "\b", which re scans for fast
+_AGE_HINT = re.compile(r"\d[\s-]*[yFM]")
+_SEX_HINT = re.compile(r"\d\s?[FM]")
 _HOUSEHOLD = fast_compile(
     r"\blives?\s+with\s+(?:his|her|their|a|an|the)?\s*(" + "|".join(_FAMILY) + r")s?\b",
     re.IGNORECASE,
@@ -176,6 +180,17 @@ _AGE_SEX = re.compile(r"[^\S\n]+\d{1,3}[^\S\n]?[MF]\b")
 _SPELLED_AFTER_WORD = re.compile(r"\b[AI] ([A-Z](?: [A-Z]\b)+)")
 # two letters joined by "and" as spoken: "D and C", "I and D" (D&C, I&D)
 _SPELLED_AND = re.compile(r"\b([A-Z]) and ([A-Z])\b")
+# what every match of SPELLED_LETTERS holds: without the leading "\b", re scans for it fast
+_SPELLED_HINT = re.compile(r"[A-Z] [A-Z]")
+
+
+def _spells_out(text: str) -> bool:
+    """Whether ``text`` spells out letters ("U T I", "D and C"): SPELLED_LETTERS or
+    _SPELLED_AND matches in it."""
+    return bool(
+        (_SPELLED_HINT.search(text) and SPELLED_LETTERS.search(text))
+        or (" and " in text and _SPELLED_AND.search(text))
+    )
 
 
 def _exact(alias: str) -> bool:
@@ -308,6 +323,9 @@ def _singular(word: str, cut: int) -> str:
     return word[:-3] + ("y" if word[-1] == "s" else "Y") if word.lower().endswith("ies") else word
 
 
+_FEW_NEEDLES = 32  # an index with at most this many first words looks them up first
+
+
 class AliasIndex:
     """Finds aliases of concepts in one pass over a text's words (1-4 word keys, plurals folded).
 
@@ -342,6 +360,13 @@ class AliasIndex:
         # one-word keys: a word that is none (nor its singular) and starts no longer key is
         # passed over without a look-up
         self.singles = frozenset(k[0] for k in self.keys if len(k) == 1)
+        # what every match's first folded word holds: a key's first word, less the "y" a
+        # plural in "ies" drops ("biopsies" holds "biops")
+        self.needles = frozenset(
+            k[0][:-1] if len(k) == 1 and k[0].endswith("y") else k[0] for k in self.keys
+        )
+        # a small index ("stent", the drug abbreviations) looks them up in the text first
+        self.few = len(self.needles) <= _FEW_NEEDLES
 
     def _lookup(self, words: list[str], lowers: list[str], i: int, n: int) -> list[_Entry]:
         key = tuple(lowers[i : i + n])
@@ -363,7 +388,20 @@ class AliasIndex:
             written = tuple(words[i : i + n])
         return [e for e in entries if e.exact is None or e.exact == written]
 
+    def may_find(self, text: str) -> bool:
+        """False only where ``find`` finds nothing in ``text``: its lower-cased copy holds no
+        key's ``needles`` (a word's folded form holds them only where the word does, unless a
+        British spelling is folded in it or a determiner read as "the")."""
+        low = text.lower()
+        if any(british in low for british, _ in _BRITISH):
+            return True
+        if self.fold is _fold_determiner and any(n in "the" for n in self.needles):
+            return True
+        return any(n in low for n in self.needles)
+
     def find(self, text: str, kinds: tuple[str, ...] | None = None) -> list[Mention]:
+        if self.few and not self.may_find(text):
+            return []  # none of its words: the text need not be read word by word
         spans = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
         words = [w for w, _, _ in spans]
         fold = self.fold
@@ -609,6 +647,8 @@ _POSSESSIVE_BEFORE = re.compile(r"\b(?:his|her|my|your|their|our)\s+$", re.IGNOR
 def _age_matches(text: str) -> tuple[re.Match[str], ...]:
     """Every match of :data:`_AGE` in ``text``, read once: entities.v1 reads the input's ages
     twice (with and without events) and compare.v1 once more."""
+    if "age" not in text and not _AGE_HINT.search(text):
+        return ()
     return tuple(_AGE.finditer(text))
 
 
@@ -689,22 +729,35 @@ _PRONOUNS = {
     **dict.fromkeys(("she", "her", "hers"), "f"),
     **dict.fromkeys(("he", "him", "his"), "m"),
 }
+_SEX_MARKERS = {**_SEX_WORDS, **_PRONOUNS}  # the words and pronouns share no word
 
 
 def sexes(doc: AnalyzedText, pronouns: bool) -> Iterator[tuple[str, int, int]]:
     """("f" or "m", start, end) of each sex marker of an analysed text; pronouns when asked."""
+    for sex, start, end, pronoun in _sex_markers(doc):
+        if pronouns or not pronoun:
+            yield sex, start, end
+
+
+@once_per_text
+def _sex_markers(doc: AnalyzedText) -> tuple[tuple[str, int, int, bool], ...]:
+    """("f" or "m", start, end, whether a pronoun) of each sex marker of an analysed text, read
+    once per text (entities.v1 and compare.v1 ask up to four times)."""
+    found = []
     for tok in doc.tokens:
+        sex = _SEX_MARKERS.get(tok.text)
+        if sex is None:
+            continue
         if tok.text in _TITLES and doc.text[tok.start : tok.end].isupper():
             continue  # "nitrofurantoin MR" (modified release), "MS" (multiple sclerosis)
-        sex = _SEX_WORDS.get(tok.text) or (_PRONOUNS.get(tok.text) if pronouns else None)
-        if sex:
-            yield sex, tok.start, tok.end
-    for m in _SEX_AFTER_AGE.finditer(doc.text):
+        found.append((sex, tok.start, tok.end, tok.text in _PRONOUNS))
+    for m in _SEX_AFTER_AGE.finditer(doc.text) if _SEX_HINT.search(doc.text) else ():
         if _after_decimal(doc.text, m.start()):
             continue  # "100.4 F": the last digits of a decimal
         if m.group("f") and _TEMPERATURE_BEFORE.search(doc.text, max(0, m.start() - 24), m.start()):
             continue  # "Temp 101 F", "fever over 101 F": degrees Fahrenheit
-        yield ("f" if m.group("f") else "m"), m.start(), m.end()
+        found.append(("f" if m.group("f") else "m", m.start(), m.end(), False))
+    return tuple(found)
 
 
 def _after_decimal(text: str, start: int) -> bool:
@@ -732,9 +785,11 @@ def may_name_pregnancy(text: str) -> bool:
     """Whether PREGNANCY may match in ``text``: each of its forms holds "pregnan", "hcg",
     "gravid" or a G-P code. By substring look-ups where the text is ASCII (ignored case folds a
     few non-ASCII letters: those texts go to the pattern)."""
-    if not text.isascii():
-        return True
-    low = text.lower()
+    low = lower_ascii(text)  # the kept lower-cased copy (None: not ASCII, or a long text)
+    if low is None:
+        if not text.isascii():
+            return True
+        low = text.lower()
     return (
         "pregnan" in low or "hcg" in low or "gravid" in low or _GRAVIDA_PARA.search(low) is not None
     )
@@ -791,6 +846,8 @@ _PREGNANCY_RESULT = re.compile(
     r"|\b(?P<before>positive|negative)\s+(?:urine\s+|serum\s+)?(?:b?hCG|UPT|pregnancy\s+test)\b",
     re.IGNORECASE,
 )
+# a word every match of _PREGNANCY_RESULT and _DONE_ONE holds, in lower case
+_RESULT_WORDS = ("positive", "negative", "+ve", "-ve")
 _PREGNANCY_TOPIC = re.compile(r"pregnan|\bb?hcg\b|\bupt\b", re.IGNORECASE)
 # a test answered in the next turn: "Have you done a test? - I did one on Saturday and it was,
 # um, positive"
@@ -835,7 +892,10 @@ def pregnancy_results(text: str) -> list[tuple[int, int, bool]]:
     """The pregnancy test results of ``text``: span of the result word and whether positive. A
     bare "test" is a pregnancy test only just after a pregnancy is raised ("any chance you could
     be pregnant - no ... the test they did downstairs was negative")."""
-    found = []
+    found: list[tuple[int, int, bool]] = []
+    low = lower_ascii(text)
+    if low is not None and not any(word in low for word in _RESULT_WORDS):
+        return found  # no result given (ASCII text: its case folds to ASCII only)
     for m in _PREGNANCY_RESULT.finditer(text):
         if not _PREGNANCY_TOPIC.search(m.group(0)) and not _PREGNANCY_TOPIC.search(
             text, max(0, m.start() - _TOPIC_REACH), m.start()
@@ -901,7 +961,7 @@ _DNI = fast_compile(
     r"\b(?:DNI|do[\s-]+not[\s-]+intubate|no\s+intubation|not\s+for\s+intubation)\b",
     re.IGNORECASE,
 )
-_COMFORT = re.compile(r"\b(?:comfort\s+(?:care|measures)|CMO)\b", re.IGNORECASE)
+_COMFORT = fast_compile(r"\b(?:comfort\s+(?:care|measures)|CMO)\b", re.IGNORECASE)
 # care for comfort only in the words of a conversation, read in an input: "I know, only comfort",
 # "just to make me comfortable", "focusing on comfort", "comfort only"
 _COMFORT_SAID = re.compile(
@@ -963,9 +1023,9 @@ _CODE_HINT_WORDS = (
 def _code_hint(text: str) -> bool:
     """``_CODE_HINT.search(text)`` as a truth value, by substring look-ups where the text is
     ASCII (the pattern's ignored case folds a few non-ASCII letters: those texts go to it)."""
-    if not text.isascii():
+    low = lower_ascii(text)  # kept: several rules read the input's lower-cased copy
+    if low is None:
         return _CODE_HINT.search(text) is not None
-    low = text.lower()
     return any(word in low for word in _CODE_HINT_WORDS)
 
 
@@ -1388,6 +1448,9 @@ _CREATININE_RISE = re.compile(
 def _creatinine_risen(text: str) -> bool:
     """Whether the input gives a creatinine at 1.5 times its earlier value or more: an acute
     kidney injury by the KDIGO criterion, which a note may name without the input naming it."""
+    low = lower_ascii(text)
+    if "Cr" not in text and low is not None and "creat" not in low:
+        return False  # no creatinine named (ASCII text: its case folds to ASCII only)
     for m in _CREATININE_RISE.finditer(text):
         now, before = float(m.group(1)), float(m.group(2))
         if before > 0 and now >= 1.5 * before:
@@ -1644,7 +1707,7 @@ def unasserted_concepts(doc: AnalyzedText) -> dict[tuple[str, str], tuple[int, i
             stated.add(key)
         else:
             seen.setdefault(key, (m.start, m.end))
-    if SPELLED_LETTERS.search(text) or _SPELLED_AND.search(text):
+    if _spells_out(text):
         stated |= _loose_concepts(text)
     support, signs = _support_mentions(text)
     for m in (*support, *signs):
@@ -2039,7 +2102,8 @@ class EntitiesRule(Rule):
     def _pregnancy(self, view: CaseDoc, out: AnalyzedText, ctx: AnalyzedText) -> list[Finding]:
         """A pregnancy the output states (or raises) that the input denies or never mentions, or
         a pregnancy test result the input gives the other way."""
-        if may_name_pregnancy(out.text) or any(w in out.text.lower() for w in ("test", "upt")):
+        named = may_name_pregnancy(out.text)  # False: PREGNANCY matches nowhere in the output
+        if named or any(w in out.text.lower() for w in ("test", "upt")):
             stated = pregnancy_results(ctx.text)
             theirs = {r[2] for r in stated}
             if len(theirs) == 1:
@@ -2064,7 +2128,7 @@ class EntitiesRule(Rule):
         denied = self._pregnancy_denied(view, out, ctx)
         if denied:
             return denied
-        stated = [m for m in PREGNANCY.finditer(out.text)]
+        stated = list(PREGNANCY.finditer(out.text)) if named else []
         stated = [
             m
             for m in stated

@@ -30,6 +30,7 @@ from medfact.analysis import AnalyzedText, Token, is_content, speaker_tag
 from medfact.document import CaseDoc
 from medfact.lexicon.tables import read_tables
 from medfact.registry import verifiers
+from medfact.rehint import lower_ascii
 from medfact.segment import speaker_tag_length
 from medfact.taxonomy import ErrorCategory
 from medfact.textutil import STOPWORDS
@@ -45,6 +46,8 @@ _CUE = re.compile(
     r"(?!\s+to\s+(?:mention|say|tell|ask|add)\b)",
     re.I,
 )
+# a word every match of _CUE holds, in lower case
+_CUE_WORDS = ("except", "apart", "aside", "excluding", "miss", "skip", "forget", "forgot")
 _MISS_DENIED = re.compile(
     r"\b(?:never|not|no|don'?t|doesn'?t|didn'?t|won'?t|wouldn'?t|hardly|rarely)\b[^,;.]*$", re.I
 )
@@ -145,6 +148,9 @@ def _question_before(doc: AnalyzedText, first: int) -> int | None:
 def exceptions(doc: AnalyzedText) -> list[Excepted]:
     """The exceptions to a whole that ``doc`` states (not asks)."""
     found: list[Excepted] = []
+    low = lower_ascii(doc.text)
+    if low is not None and not any(word in low for word in _CUE_WORDS):
+        return found  # no cue's word anywhere (in ASCII text, whose case folds to ASCII only)
     for i, sent in enumerate(doc.sentences):
         text = sent.text
         cue = _CUE.search(text)

@@ -1237,8 +1237,10 @@ class OmissionRule(Rule):
             covered.append((share, toks))
         findings = []
         for i, (share, toks) in enumerate(covered):
+            if share >= 0.25:
+                continue
             asserted = [t for t in toks if t.polarity in (AFFIRMED, NEGATED)]
-            if share >= 0.25 or len(asserted) < 2:
+            if len(asserted) < 2:
                 continue
             before = any(s >= self.coverage for s, _ in covered[max(0, i - 2) : i])
             after = any(s >= self.coverage for s, _ in covered[i + 1 : i + 3])

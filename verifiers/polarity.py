@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Sequence
 from dataclasses import replace
+from functools import lru_cache
 
 from medfact.analysis import (
     AFFIRMED,
@@ -43,7 +45,7 @@ from medfact.direction import denied_by_no_effect, finds_no_effect
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import ANATOMY, CONVERSATIONAL_HEDGES, RESULT_OPPOSITES, UNITS
 from medfact.registry import verifiers
-from medfact.rehint import fast_compile
+from medfact.rehint import fast_compile, lower_ascii
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
 from medfact.verifiers.aligned import AlignedWindows
@@ -227,23 +229,30 @@ FINDING_STEMS = tuple(sorted(_CONCERN | _FINDINGS))
 # a result a plan waits for ("until cultures are negative", "after 72 hours of negative")
 # what a plan is for ("she's due for colonoscopy", "we'll get an MRI"): the one or two words
 # after the plan's verb and an article
-_PLANNED = fast_compile(
+_PLAN_FOR = (
     r"\b(?:due\s+for|schedule|book|arrange|refer(?:red)?\s+for|plan(?:ning)?\s+(?:a|an|the)|"
     r"(?:will|gon\s*na|going\s+to)\s+(?:get|do|order|book|schedule|arrange))\s+"
-    r"(?:(?:a|an|the|your|her|his)\s+)?(\w+)(?:\s+(\w+))?|"
+    r"(?:(?:a|an|the|your|her|his)\s+)?(\w+)(?:\s+(\w+))?"
+)
+_PLANNED = fast_compile(
+    _PLAN_FOR + "|"
     # "Colonoscopy screening is due", "a repeat echo is now due": what is due is not yet had
     # (each word possessive: a space must follow it, so giving letters back never matches)
     r"\b(\w++)(?:\s+(\w++))?\s+(?:is|are)\s+(?:now\s+|over\s*)?due\b",
     re.IGNORECASE,
 )
+# _PLANNED in a text without "due", where its second form (the costlier scan) never matches
+_PLANNED_FOR = fast_compile(_PLAN_FOR, re.IGNORECASE)
 
 
 @once_per_text
 def planned_starts(doc: AnalyzedText) -> frozenset[int]:
     """Offsets of the words a plan is for in ``doc``."""
-    return frozenset(
-        m.start(k) for m in _PLANNED.finditer(doc.text) for k in (1, 2, 3, 4) if m.group(k)
-    )
+    pattern, groups = _PLANNED, (1, 2, 3, 4)
+    low = lower_ascii(doc.text)  # None: not ASCII (its case may fold onto "due"), or long
+    if low is not None and "due" not in low:
+        pattern, groups = _PLANNED_FOR, (1, 2)
+    return frozenset(m.start(k) for m in pattern.finditer(doc.text) for k in groups if m.group(k))
 
 
 # per scale (Celsius, Fahrenheit): the lowest plausible body temperature and a fever's bound
@@ -522,7 +531,8 @@ class NegationRule(Rule):
             t.start for d in view.output.drugs for t in view.output.tokens_in(d.start, d.end)
         }
         out_tokens = view.output.tokens
-        both = _both_ways(out_tokens)
+        # (only the words the input mentions are looked up in it below)
+        both = _both_ways([t for t in out_tokens if t.stem in ctx_mentions])
         out_withheld = withheld_drugs(view.output)
         for i, tok in enumerate(out_tokens):
             if tok.stem not in ctx_mentions:
@@ -1108,18 +1118,32 @@ class NegationRule(Rule):
         ``told`` present or absent in so many words; None for an ordinary word, whose polarity
         the analysis too often misreads to report, and for a word that names no finding
         ("symptoms", "problem", "medications")."""
-        stem = tok.stem
-        if tok.text in _EXAM_PULSES:
-            return self.minor_flip_risk  # "femorals not palpable"
-        if tok.text.rstrip("s") in _UNSPECIFIC or tok.text in _PLACES or tok.text in UNITS:
-            return None  # "no murmurs of the heart" negates the murmur, not the heart
-        if is_relative(tok.text) or _PERSON.search(tok.text) or tok.text.rstrip("s") in _PLACES:
-            return None  # "history obtained from the husband", "a dermatologist": a person
-        if stem.startswith(_CONCERN_STEMS):
+        kind = _flip_kind(tok.text, tok.stem)
+        if kind == _CONCERN_KIND:
             return self.flip_risk
-        if stem.startswith(_FINDING_ONLY_STEMS) or is_clinical(tok) or told:
+        if kind == _MINOR_KIND or (kind == _OTHER_KIND and (is_clinical(tok) or told)):
             return self.minor_flip_risk
         return None
+
+
+_CONCERN_KIND, _MINOR_KIND, _OTHER_KIND = "concern", "minor", "other"
+
+
+@lru_cache(maxsize=4096)
+def _flip_kind(text: str, stem: str) -> str | None:
+    """What ``_flip_risk`` makes of a word, read once per word: a concern, a minor finding,
+    another word (clinical or told present to be minor), or None (no finding)."""
+    if text in _EXAM_PULSES:
+        return _MINOR_KIND  # "femorals not palpable"
+    if text.rstrip("s") in _UNSPECIFIC or text in _PLACES or text in UNITS:
+        return None  # "no murmurs of the heart" negates the murmur, not the heart
+    if is_relative(text) or _PERSON.search(text) or text.rstrip("s") in _PLACES:
+        return None  # "history obtained from the husband", "a dermatologist": a person
+    if stem.startswith(_CONCERN_STEMS):
+        return _CONCERN_KIND
+    if stem.startswith(_FINDING_ONLY_STEMS):
+        return _MINOR_KIND
+    return _OTHER_KIND
 
 
 # a treatment's negation that states an action ("NOT started", "not prescribed", "declined")
@@ -1672,6 +1696,14 @@ def _turn_tag(text: str, end: int) -> str | None:
     return speaker_tag(text, text.rfind("\n", 0, max(0, end - 1)) + 1)
 
 
+def _line_tag(text: str, end: int, tags: dict[int, str | None]) -> str | None:
+    """``_turn_tag``, kept in ``tags`` by the line's start."""
+    line = text.rfind("\n", 0, max(0, end - 1)) + 1
+    if line not in tags:
+        tags[line] = speaker_tag(text, line)
+    return tags[line]
+
+
 def _answered(ctx: AnalyzedText, only: set[int] | None = None) -> dict[int, tuple[str, int | None]]:
     """Asked words of a transcript's questions without "?" ("any problems sleeping", "have
     you had like any body aches or chills or anything like that"), by token index, with what
@@ -1681,18 +1713,19 @@ def _answered(ctx: AnalyzedText, only: set[int] | None = None) -> dict[int, tupl
     words of those sentences only (each sentence's are read from it and the next alone)."""
     if not ctx.is_dialogue or not ctx.tokens:
         return {}
-    by_sentence: dict[int, list[int]] = {}
-    for i, tok in enumerate(ctx.tokens):
-        by_sentence.setdefault(tok.sentence, []).append(i)
+    ranges = ctx._sentence_ranges  # each sentence's tokens are one run: (first, last + 1)
+    tags: dict[int, str | None] = {}  # speaker tags by line start: a turn's sentences share one
     out: dict[int, tuple[str, int | None]] = {}
     for k, sentence in enumerate(ctx.sentences[:-1]):
         if only is not None and sentence.index not in only:
             continue
         nxt = ctx.sentences[k + 1]
-        idx, nxt_idx = by_sentence.get(sentence.index), by_sentence.get(nxt.index)
+        idx = range(*ranges.get(sentence.index, (0, 0)))
+        nxt_idx = range(*ranges.get(nxt.index, (0, 0)))
         if not idx or not nxt_idx or sentence.text.rstrip().endswith("?"):
             continue
-        speaker, answerer = _turn_tag(ctx.text, sentence.span[1]), _turn_tag(ctx.text, nxt.span[1])
+        speaker = _line_tag(ctx.text, sentence.span[1], tags)
+        answerer = _line_tag(ctx.text, nxt.span[1], tags)
         if speaker is None or answerer is None or speaker == answerer:
             continue  # the next sentence is no other speaker's turn
         asked: list[int] = []
@@ -1724,7 +1757,7 @@ def _answered(ctx: AnalyzedText, only: set[int] | None = None) -> dict[int, tupl
 
 
 def _named_denials(
-    ctx: AnalyzedText, answer: list[int], question: list[int]
+    ctx: AnalyzedText, answer: Sequence[int], question: Sequence[int]
 ) -> frozenset[str] | None:
     """The stems an answer denies by name when it goes on to tell of something present ("any
     rash any vomiting - no rash she vomited once", "any fever back pain blood in the urine - no

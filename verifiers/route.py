@@ -86,8 +86,8 @@ def _drug_spans(doc: AnalyzedText) -> list[tuple[int, int, str]]:
     found += [(m.start, m.end, m.concept) for m in abbreviation_mentions(doc.text)]
     toks = doc.tokens
     words = [t.text for t in toks]
-    for i, word in enumerate(words):
-        for phrase in _DRUG_WORD_INDEX.get(word, ()):
+    for i in [k for k, word in enumerate(words) if word in _DRUG_WORD_INDEX]:
+        for phrase in _DRUG_WORD_INDEX[words[i]]:
             if words[i : i + len(phrase)] == phrase:
                 found.append((toks[i].start, toks[i + len(phrase) - 1].end, " ".join(phrase)))
                 break
@@ -108,7 +108,8 @@ def route_mentions(doc: AnalyzedText, unattached: bool = False) -> list[RouteMen
     if not toks:
         return []
     words = [t.text for t in toks]
-    if not any(w in _ROUTE_INDEX for w in words):
+    route_words = [i for i, w in enumerate(words) if w in _ROUTE_INDEX]
+    if not route_words:
         return []  # no route word: the drugs need not be read
     drugs = _drug_spans(doc)
     starts = [t.start for t in toks]
@@ -118,14 +119,12 @@ def route_mentions(doc: AnalyzedText, unattached: bool = False) -> list[RouteMen
     ]
     first_index = [d[0] for d in drug_tokens]
     found = []
-    i = 0
-    while i < len(toks):
-        if words[i] not in _ROUTE_INDEX:
-            i += 1
+    read_to = 0  # the tokens before it are read (a route of several words is read once)
+    for i in route_words:
+        if i < read_to:
             continue
         match = _route_at(doc, toks, words, i)
         if match is None:
-            i += 1
             continue
         end, route = match
         end = _injection_of(words, end, route)
@@ -139,7 +138,7 @@ def route_mentions(doc: AnalyzedText, unattached: bool = False) -> list[RouteMen
         elif drug is not None or unattached:
             span = (toks[i].start, toks[end - 1].end)
             found.append(RouteMention(route, *span, drug or "", toks[i].sentence))
-        i = end
+        read_to = end
     return found
 
 

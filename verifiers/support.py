@@ -393,7 +393,7 @@ _URGENT = re.compile(
     re.IGNORECASE,
 )
 # the input's call for emergency care now ("call nine nine nine", "come straight to A and E")
-_EMERGENCY = re.compile(
+_EMERGENCY = fast_compile(
     r"\b(?:call|ring|dial|phone)\s+(?:for\s+)?(?:nine\s+nine\s+nine|999|911|an\s+ambulance)\b"
     r"|\b(?:come|go|bring\s+(?:him|her|them))\s+straight\s+(?:to|in|back)\b",
     re.IGNORECASE,
