@@ -3794,14 +3794,17 @@ def _denies_only_named(
     sentence ``toks`` unanswered: the word it names is asked in another sentence of the turn
     and not in this one ("Any rash? Vomiting? - No rash."), or it is asked here and the answer
     goes on with a statement of its own ("Any nausea, any falls? - No falls. She felt sick
-    once."), which tells the rest item by item. A closing denial ("No discharge. Nothing
-    else.") denies the rest too."""
+    once."), which tells the rest item by item, or it closes the turn ("Any nausea, any
+    falls? - No falls.", session 20). A closing denial ("No discharge. Nothing else.") denies
+    the rest too."""
     stem = concept_key(named.group(1))
     here = {t.stem for t in toks}
     if stem not in here:
         return any(stem in {t.stem for t in other} for other in asking if other is not toks)
-    if named.end() < len(named.string.rstrip(" .!")) or not following:
+    if named.end() < len(named.string.rstrip(" .!")):
         return False  # "no rash, no vomiting": the answer goes on in its own sentence
+    if not following:
+        return True  # "Any nausea, any falls? - No falls.": the rest is left unanswered
     rest = _SPEAKER.sub("", following[0]).strip().lower()
     first = _FIRST_CLAUSE.split(rest, maxsplit=1)[0]
     if not first or _NEGATIVE.match(rest) or _TELLS_NONE.search(first):
