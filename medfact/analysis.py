@@ -1152,6 +1152,8 @@ class Analyzer:
                 continue  # "Daughter: Mum's allergic to ibuprofen": her mum is the patient
             if i > 0 and words[i - 1] == "your" and w.removesuffix("'s") in addressed:
                 continue  # "Doctor: Your mum's been confused" to the daughter: the patient
+            if _birth_of_child(words, i):
+                continue  # "my daughter was born by section": the speaker's own delivery
             verb = None
             for j in range(i + 1, min(i + 6, len(toks))):
                 if j in family_stops or _other_subject(w, words[j]):
@@ -1801,6 +1803,27 @@ def _other_subject(relative: str, word: str) -> bool:
         or (word in ("she", "she's") and bare in _MEN)
         or (word in ("he", "he's") and bare in _WOMEN)
     )
+
+
+# a child's birth told by how or when it came ("my daughter was born by section", "her son was
+# born early, at 32 weeks"): the mother's own obstetric history, not the child's (session 20);
+# "born with a hole in the heart" is the child's
+_CHILDREN = frozenset({"son", "daughter", "baby", "child", "twins", "boy", "girl", "kids"})
+_BIRTH_MANNER = frozenset(
+    {"by", "via", "at", "early", "prematurely", "premature", "naturally", "vaginally", "preterm"}
+)
+_BIRTH_REACH = 3  # "my son was born", "my eldest daughter was born"
+
+
+def _birth_of_child(words: list[str], i: int) -> bool:
+    """Whether the relative word ``i`` names a child whose birth the next words tell by how or
+    when it came ("my daughter was born by section"): the mother's delivery, not the child's."""
+    if _bare(words[i]) not in _CHILDREN:
+        return False
+    for j in range(i + 1, min(i + 1 + _BIRTH_REACH, len(words) - 1)):
+        if words[j] == "born":
+            return words[j + 1] in _BIRTH_MANNER
+    return False
 
 
 def pronoun_for_relative(pronoun: str, relative: str) -> bool:
