@@ -245,6 +245,13 @@ def _data_path() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / _DATA_FILE
 
 
+def _uk_brands() -> dict[str, str]:
+    """UK brands the package's table lacks, by the generic each is (data/uk_brands.toml)."""
+    from medfact.lexicon.tables import read_tables
+
+    return dict(read_tables("uk_brands.toml")["brand"])
+
+
 _TITLE_BEFORE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?[^\S\n]+$")
 
 
@@ -278,6 +285,8 @@ class DrugLexicon:
         for key, canonical in _EXTRA_VARIANTS.items():
             variants.setdefault(key, canonical)
         variants.update(_SAME_DRUG)
+        for brand, generic in _uk_brands().items():
+            variants.setdefault(brand, variants.get(generic, generic))
         # one drug as its acid and as the acid's salt, which the package's table keys apart for
         # some ("alendronic acid", "alendronate"; "ibandronic acid", "ibandronate")
         acids = {c[:-7] + "ate": c for c in variants.values() if c.endswith("ic acid")}
