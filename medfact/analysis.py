@@ -2898,13 +2898,8 @@ def _stops(
     stops = {
         a
         for a, _ in terminators
-        if not _trailing_otherwise(a, gaps, words)
-        and not _denial_verb(words, a)
-        and not _hedged_cause(words, a)
+        if not _trailing_otherwise(a, gaps, words) and not _denial_verb(words, a)
     }
-    # a hedged cause runs to its first comma ("likely due to UTI, on antibiotics")
-    stops.update(_cause_end(gaps, a) for a, _ in terminators if _hedged_cause(words, a))
-    stops.discard(-1)
     joined = "".join(gaps) if joined is None else joined
     if "," in joined:
         # a hedge opening a clause after a comma starts a new statement: "no vomiting, possibly
@@ -2964,38 +2959,6 @@ def _denial_verb(words: list[str], a: int) -> bool:
     its object is in the denial's scope; "no fever, noted to have a rash" still ends at
     "noted" (session 17)."""
     return a > 0 and words[a - 1] in _VERB_DENIALS
-
-
-# a hedge right before the cause it introduces ("likely due to a virus", "probably because of
-# reflux"): the cause is what is hedged, and the hedge's scope runs on over it (session 20)
-_HEDGES_OF_CAUSE = frozenset(
-    {"likely", "probably", "possibly", "presumably", "perhaps", "maybe", "possible", "probable"}
-)
-_CAUSE_OPENINGS = frozenset({("due", "to"), ("because", "of")})
-# a cause named as already known ("likely due to her COPD", "probably because of the fall"):
-# only the link is hedged, the cause itself is given
-_GIVEN_CAUSE = frozenset(
-    {"my", "your", "his", "her", "their", "our", "the", "this", "that", "these", "those"}
-    | {"known", "existing", "underlying", "previous", "recent"}
-)
-
-
-def _hedged_cause(words: list[str], a: int) -> bool:
-    """Whether the terminator at ``a`` opens a cause ("due to", "because of") that a hedge
-    right before it introduces ("likely due to a viral infection"): not a stop. A cause named
-    as given ("probably due to her asthma") still stops the hedge."""
-    return (
-        0 < a < len(words) - 2
-        and (words[a], words[a + 1]) in _CAUSE_OPENINGS
-        and words[a - 1] in _HEDGES_OF_CAUSE
-        and words[a + 2] not in _GIVEN_CAUSE
-    )
-
-
-def _cause_end(gaps: list[str], a: int) -> int:
-    """The first token after a comma past the cause opened at ``a`` ("likely due to UTI, on
-    antibiotics": "on"), where the hedge of the cause stops; -1 where none follows."""
-    return next((j for j in range(a + 3, len(gaps)) if "," in gaps[j]), -1)
 
 
 def _past_change_word(reach: list[int], words: list[str], gaps: list[str]) -> list[int]:
