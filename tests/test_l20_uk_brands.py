@@ -29,3 +29,9 @@ def test_a_brand_of_another_drug_is_still_caught() -> None:
 def test_a_generic_agrees_with_its_brand_in_the_input() -> None:
     context = "Doctor: keep using the Eumovate cream on the patches twice a day."
     assert not run_rule("drugs.v1", "Clobetasone butyrate cream to the patches BD.", context)
+
+
+def test_a_brand_read_under_the_us_name_agrees_with_the_uk_generic() -> None:
+    # the package's table names the drug of "Pentasa" mesalamine and "mesalazine" apart
+    context = "Doctor: carry on with the mesalazine, one gram twice a day."
+    assert not run_rule("drugs.v1", "Pentasa 1 g BD.", context)

@@ -103,7 +103,7 @@ _DATA_FILE = "drug_ner_dictionary.pkl.bz2"
 
 # Canonical names the table gives one drug under two names ("Synthroid" -> thyroxine,
 # "Levoxyl" -> levothyroxine): one of them.
-_ONE_NAME = {"thyroxine": "levothyroxine"}
+_ONE_NAME = {"thyroxine": "levothyroxine", "mesalazine": "mesalamine"}  # the UK name, the US name
 
 # Salts the package's table keys as drugs of their own: one drug with its base name.
 _SAME_DRUG = {
