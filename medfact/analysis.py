@@ -1151,6 +1151,8 @@ class Analyzer:
                 continue  # "Daughter: Mum's allergic to ibuprofen": her mum is the patient
             if i > 0 and words[i - 1] == "your" and w.removesuffix("'s") in addressed:
                 continue  # "Doctor: Your mum's been confused" to the daughter: the patient
+            if _birth_of_child(words, i):
+                continue  # "my daughter was born by section": the speaker's own delivery
             verb = None
             for j in range(i + 1, min(i + 6, len(toks))):
                 if j in family_stops or _other_subject(w, words[j]):
@@ -1810,6 +1812,27 @@ def _other_subject(relative: str, word: str) -> bool:
         or (word in ("she", "she's") and bare in _MEN)
         or (word in ("he", "he's") and bare in _WOMEN)
     )
+
+
+# a child's birth told by how or when it came ("my daughter was born by section", "her son was
+# born early, at 32 weeks"): the mother's own obstetric history, not the child's (session 20);
+# "born with a hole in the heart" is the child's
+_CHILDREN = frozenset({"son", "daughter", "baby", "child", "twins", "boy", "girl", "kids"})
+_BIRTH_MANNER = frozenset(
+    {"by", "via", "at", "early", "prematurely", "premature", "naturally", "vaginally", "preterm"}
+)
+_BIRTH_REACH = 3  # "my son was born", "my eldest daughter was born"
+
+
+def _birth_of_child(words: list[str], i: int) -> bool:
+    """Whether the relative word ``i`` names a child whose birth the next words tell by how or
+    when it came ("my daughter was born by section"): the mother's delivery, not the child's."""
+    if _bare(words[i]) not in _CHILDREN:
+        return False
+    for j in range(i + 1, min(i + 1 + _BIRTH_REACH, len(words) - 1)):
+        if words[j] == "born":
+            return words[j + 1] in _BIRTH_MANNER
+    return False
 
 
 def pronoun_for_relative(pronoun: str, relative: str) -> bool:
@@ -3865,14 +3888,17 @@ def _denies_only_named(
     sentence ``toks`` unanswered: the word it names is asked in another sentence of the turn
     and not in this one ("Any rash? Vomiting? - No rash."), or it is asked here and the answer
     goes on with a statement of its own ("Any nausea, any falls? - No falls. She felt sick
-    once."), which tells the rest item by item. A closing denial ("No discharge. Nothing
-    else.") denies the rest too."""
+    once."), which tells the rest item by item, or it closes the turn ("Any nausea, any
+    falls? - No falls.", session 20). A closing denial ("No discharge. Nothing else.") denies
+    the rest too."""
     stem = concept_key(named.group(1))
     here = {t.stem for t in toks}
     if stem not in here:
         return any(stem in {t.stem for t in other} for other in asking if other is not toks)
-    if named.end() < len(named.string.rstrip(" .!")) or not following:
+    if named.end() < len(named.string.rstrip(" .!")):
         return False  # "no rash, no vomiting": the answer goes on in its own sentence
+    if not following:
+        return True  # "Any nausea, any falls? - No falls.": the rest is left unanswered
     rest = _SPEAKER.sub("", following[0]).strip().lower()
     first = _FIRST_CLAUSE.split(rest, maxsplit=1)[0]
     if not first or _NEGATIVE.match(rest) or _TELLS_NONE.search(first):

@@ -40,6 +40,7 @@ def test_every_data_key_is_a_terms_name_with_the_same_content():
         "routes.toml",
         "scales.toml",
         "scope.toml",
+        "uk_brands.toml",  # UK brands by their generic, read by medfact.lexicon.drugs
         "word_parts.toml",  # word parts of clinical terms, read by medfact.lexicon.parts
         "words.toml",
     ]
@@ -57,6 +58,7 @@ def test_every_data_key_is_a_terms_name_with_the_same_content():
         "opposites.toml",
         "exceptions.toml",
         "oncology.toml",
+        "uk_brands.toml",
     )
     for name in (n for n in DATA_FILES if n not in own):
         for key, raw in tables.read_tables(name).items():

@@ -351,6 +351,34 @@ class LateralityRule(Rule):
         findings.extend(self._siblings(view))
         findings.extend(self._spinal_levels(view))
         findings.extend(self._named_sides(view, findings))
+        findings.extend(self._directions_swapped(view))
+        return findings
+
+    def _directions_swapped(self, view: CaseDoc) -> list[Finding]:
+        """A movement the output gives one direction ("midline shift to the right") that the
+        input gives only the other ("leftward midline shift"): the same kind of movement, its
+        side swapped (session 20)."""
+        assert view.context is not None
+        theirs = movements(view.context.text)
+        if not theirs:
+            return []
+        findings = []
+        for side, move, start, end in movements(view.output.text):
+            given = {s for s, m, _, _ in theirs if m == move}
+            if given != {_OPPOSITE[side]}:
+                continue
+            findings.append(
+                self.finding(
+                    view,
+                    ErrorCategory.DETAIL_MISIDENTIFICATION,
+                    self.swap_risk,
+                    (start, end),
+                    f"'{view.output.text[start:end]}': the input gives the movement to the "
+                    f"{_OPPOSITE[side]}",
+                    relation=CONTRADICTED,
+                    confidence=0.6,
+                )
+            )
         return findings
 
     def _against(
@@ -541,6 +569,28 @@ def _directions(text: str) -> set[str]:
     for m in re.finditer(r"\b(left|right)\b", text, re.I):
         if _TOWARDS.search(text, max(0, m.start() - 60), m.start()):
             found.add(m.group(1).lower())
+    return found
+
+
+# a movement and its direction, either way round: "shift to the right", "deviated towards the
+# left", "leftward midline shift", "displaced rightwards" (session 20)
+_MOVE = r"(?P<move>shift|deviat|displac|tilt|rotat|veer|lean|drift|push|convex|curv)\w*"
+_MOVEMENTS = (
+    re.compile(
+        rf"\b{_MOVE}\b[^.;:\n]{{0,30}}?\b(?:to|towards?)\s+(?:the\s+)?(?P<side>left|right)\b", re.I
+    ),
+    re.compile(rf"\b(?P<side>left|right)wards?\b(?:\s+[a-z]+){{0,2}}?\s+{_MOVE}", re.I),
+    re.compile(rf"\b{_MOVE}\s+(?P<side>left|right)wards?\b", re.I),
+)
+
+
+def movements(text: str) -> list[tuple[str, str, int, int]]:
+    """(direction, kind of movement, start, end) of each movement a text gives a direction
+    ("midline shift to the right": right, shift)."""
+    found = []
+    for pattern in _MOVEMENTS:
+        for m in pattern.finditer(text):
+            found.append((m.group("side").lower(), m.group("move").lower(), m.start(), m.end()))
     return found
 
 

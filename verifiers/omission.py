@@ -847,6 +847,29 @@ def _defined_kept(output: str, context: str) -> list[tuple[int, int]]:
     ]
 
 
+# an output written to the patient: a salutation that names no clinician ("Dear Mr Ilori",
+# "Hi Sam"), or an opening in the second person ("Thank you for coming", "You were seen");
+# session 20
+_SALUTATION = re.compile(r"\s*(?:dear|hi|hello)\s+([A-Za-z]+)", re.IGNORECASE)
+_CLINICIAN_ADDRESS = frozenset(
+    {"dr", "doctor", "colleague", "colleagues", "sir", "madam", "sirs", "team", "gp", "prof"}
+    | {"professor", "consultant", "nurse", "sister", "all", "to"}
+)
+_SECOND_PERSON_OPENING = re.compile(
+    r"\s*(?:thank\s+you\s+for|you\s+(?:were|came|have|had|attended|saw)|your\s+\w+\s+(?:is|was|are))\b",
+    re.IGNORECASE,
+)
+
+
+def _to_patient(text: str) -> bool:
+    """Whether the output is written to the patient, who need not be told the input's list of
+    diagnoses again as a clinician-facing summary must be."""
+    m = _SALUTATION.match(text)
+    if m is not None:
+        return m.group(1).lower() not in _CLINICIAN_ADDRESS
+    return _SECOND_PERSON_OPENING.match(text) is not None
+
+
 @verifiers.register("omission.v1")
 class OmissionRule(Rule):
     name = "omission.v1"
@@ -1068,6 +1091,8 @@ class OmissionRule(Rule):
         if _MALIGNANCY_ABBREVIATION.search(out.text):
             out_concepts.add("malignancy")  # "L breast IDC" for the input's carcinoma
         findings, seen = [], set()
+        # a letter to the patient need not list the diagnoses: check, not unsafe
+        risk = 2 if _to_patient(out.text) else self.diagnosis_risk
         for m in mentions(ctx.text, ("condition",)):
             if m.concept in out_concepts or m.concept in seen:
                 continue
@@ -1088,7 +1113,7 @@ class OmissionRule(Rule):
             findings.append(
                 self.omitted(
                     view,
-                    self.diagnosis_risk,
+                    risk,
                     (m.start, m.end),
                     f"diagnosis: the input establishes '{m.surface}' ({m.concept}), "
                     "which the output leaves out",

@@ -382,9 +382,24 @@ def _mixed_number(q: Quantity, text: str) -> Quantity:
         return q
     whole = _WHOLE_BEFORE.search(text, max(0, q.start - 5), q.start)
     if whole is None:
-        return q
+        return _fraction_of_unit(q, text)
     value = int(whole.group(1)) + q.value / q.second
     return replace(q, value=value, second=None, start=whole.start())
+
+
+# a tablet named after a bare fraction ("1/2 tab", "1/4 tablet") that the analysis leaves unread
+_TABLET_AFTER = re.compile(r"\s*(?:tabs?|tablets?|pills?)\b", re.IGNORECASE)
+
+
+def _fraction_of_unit(q: Quantity, text: str) -> Quantity:
+    """A fraction of a dose unit ("1/2 tablet", "1/4 tab") as the one value it is (0.5 tablet,
+    as "half a tablet"), not a ratio 1/2 (session 20). ``q`` is a proper fraction."""
+    assert q.second is not None
+    if q.unit_class not in (None, "ratio"):
+        return replace(q, value=q.value / q.second, second=None)
+    if _TABLET_AFTER.match(text, q.end):
+        return replace(q, value=q.value / q.second, second=None, unit_class="count", unit="tab")
+    return q
 
 
 def _not_a_value(q: Quantity, text: str) -> bool:

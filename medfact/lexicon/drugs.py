@@ -104,7 +104,7 @@ _DATA_FILE = "drug_ner_dictionary.pkl.bz2"
 
 # Canonical names the table gives one drug under two names ("Synthroid" -> thyroxine,
 # "Levoxyl" -> levothyroxine): one of them.
-_ONE_NAME = {"thyroxine": "levothyroxine"}
+_ONE_NAME = {"thyroxine": "levothyroxine", "mesalazine": "mesalamine"}  # the UK name, the US name
 
 # Salts the package's table keys as drugs of their own: one drug with its base name.
 _SAME_DRUG = {
@@ -246,6 +246,13 @@ def _data_path() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / _DATA_FILE
 
 
+def _uk_brands() -> dict[str, str]:
+    """UK brands the package's table lacks, by the generic each is (data/uk_brands.toml)."""
+    from medfact.lexicon.tables import read_tables
+
+    return dict(read_tables("uk_brands.toml")["brand"])
+
+
 _TITLE_BEFORE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?[^\S\n]+$")
 
 
@@ -281,6 +288,8 @@ class DrugLexicon:
         for key, canonical in _EXTRA_VARIANTS.items():
             variants.setdefault(key, canonical)
         variants.update(_SAME_DRUG)
+        for brand, generic in _uk_brands().items():
+            variants.setdefault(brand, variants.get(generic, generic))
         # one drug as its acid and as the acid's salt, which the package's table keys apart for
         # some ("alendronic acid", "alendronate"; "ibandronic acid", "ibandronate")
         acids = {c[:-7] + "ate": c for c in variants.values() if c.endswith("ic acid")}
