@@ -433,24 +433,6 @@ _CLOCK_BEFORE = re.compile(r"(?<![\d.:])(?:[01]?\d|2[0-4]):$")  # the "12:" of "
 _MINUTES = re.compile(r"[0-5]\d(?!\d)")
 
 
-_H_AFTER = re.compile(r"\s*h\b")  # "in 48 h": the hour's symbol, which the analyser leaves unread
-
-
-def _hours_said(q: Quantity, theirs: list[Quantity], context: str) -> bool:
-    """Whether a time of the output ("in 2 days") is one the input gives in hours written "h"
-    ("repeat in 48 h"), which the analyser reads as a bare number."""
-    if q.unit_class != "time" or q.unit is None:
-        return False
-    hours = q.base_value()  # the time units' base is the hour
-    return any(
-        c.unit is None
-        and c.second is None
-        and _H_AFTER.match(context, c.end) is not None
-        and abs(c.value - hours) <= 0.02 * hours
-        for c in theirs
-    )
-
-
 # a value stated as a change or a difference: "+1.2 L", "2.4 kg above dry weight", "down 3 kg"
 _SIGNED_BEFORE = re.compile(
     r"(?:[+\u00b1]|\b(?:balance|net|gain(?:ed)?|los[st]|up|down|by|difference|deficit|excess)\s+)$",
@@ -1445,8 +1427,6 @@ class NumbersRule(Rule):
             if _tablets_taken(q, theirs, ctx.text):
                 continue
             if _saline_strength(q, out.text, ctx.text) or _written_otherwise(q, ctx.text):
-                continue
-            if _hours_said(q, theirs, ctx.text):
                 continue
             finding = self._lab_finding(view, q, ctx_labs, out_labs)
             if finding is None and _start_of_change_unsaid(q, out, ctx):
