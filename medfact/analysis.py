@@ -202,6 +202,10 @@ class AnalyzedText:
         hi = bisect.bisect_left(self._starts, end)
         return [t for t in self.tokens[lo:hi] if t.end <= end]
 
+    def token_range(self, start: int, end: int) -> range:
+        """Indices of the tokens that start inside [start, end), by binary search."""
+        return range(bisect.bisect_left(self._starts, start), bisect.bisect_left(self._starts, end))
+
     def sentence_tokens(self, index: int) -> list[Token]:
         first, last = self._sentence_ranges.get(index, (0, 0))
         return self.tokens[first:last]

@@ -432,7 +432,7 @@ def withheld_drugs(doc: AnalyzedText) -> frozenset[int]:
         if _WITHHELD_BEFORE.search(text, max(0, drug.start - 30), drug.start) or (
             _WITHHELD_AFTER.match(text, drug.end)
         ):
-            out.update(i for i, t in enumerate(doc.tokens) if drug.start <= t.start < drug.end)
+            out.update(doc.token_range(drug.start, drug.end))
     return frozenset(out)
 
 
