@@ -90,3 +90,13 @@ def test_a_soft_no_is_still_a_no() -> None:
     asked = "Doctor: Any allergies?\nPatient: {}"
     assert _polarity(asked.format("No, I don't think so."), "allergies") == "negated"
     assert _polarity(asked.format("I don't know of any."), "allergies") == "negated"
+
+
+def test_not_sure_with_a_degree_hedges_as_not_sure_does() -> None:
+    said = "Patient: I'm not quite sure, the swelling started on Friday."
+    assert _polarity(said, "swelling") == "uncertain"
+    assert _polarity(said.replace("not quite sure", "not sure"), "swelling") == "uncertain"
+
+
+def test_not_really_without_sure_still_denies() -> None:
+    assert _polarity("Patient: I'm not really in pain now.", "pain") == "negated"
