@@ -100,3 +100,18 @@ def test_not_sure_with_a_degree_hedges_as_not_sure_does() -> None:
 
 def test_not_really_without_sure_still_denies() -> None:
     assert _polarity("Patient: I'm not really in pain now.", "pain") == "negated"
+
+
+ASTHMA_UNSURE = (
+    "Doctor: Have you ever been told you have asthma?\n"
+    "Patient: I don't know.\n"
+    "Doctor: Do you use an inhaler?\n"
+    "Patient: Yes, a blue one."
+)
+
+
+def test_an_unsure_answer_told_as_found_or_as_denied_is_caught() -> None:
+    stated = _messages("certainty.v1", "Asthma. Uses a blue inhaler.", ASTHMA_UNSURE)
+    assert any("only suggests" in m for m in stated)
+    denied = _messages("certainty.v1", "No asthma. Uses a blue inhaler.", ASTHMA_UNSURE)
+    assert any("leaves it open" in m for m in denied)
