@@ -970,6 +970,7 @@ class Analyzer:
                 reach = _forward_scope(toks, end, gaps, ahead, colons)
                 if kind == NEGATED:
                     reach = _past_change_word(reach, words, gaps)
+                    reach = _speech_formula(reach, words, gaps)
                 elif kind == UNCERTAIN:
                     # "I think this is a flare up of your COPD": the patient's own condition,
                     # named with a possessive, is known; the hedge is of what it is doing now
@@ -988,15 +989,21 @@ class Analyzer:
                     continue  # "AF in 2019, none since": a clause of its own, not "AF: none"
                 if any(words[j] in _ACTION_VERBS for j in range(max(0, start - 5), start)):
                     continue  # "Stop aspirin is not required": the stopping is denied
-                if (
-                    words[start] in ("not", "never")
+                ahead_reach = (
+                    _forward_scope(toks, start + 1, gaps, ahead, colons)
+                    if words[start] in ("not", "never")
                     and end < len(toks)
                     and not _AFTER_CLAUSE.search(gaps[end])
                     and words[end - 1] not in _NOT_FORWARD
+                    and words[end] not in _REASONS
                     and not _passive_subject(words, start)
-                ):
-                    # "was not prescribed any medications": the "not" denies what follows
-                    for j in _forward_scope(toks, start + 1, gaps, ahead, colons):
+                    else []
+                )
+                if ahead_reach and ahead_reach[-1] >= end:
+                    # "was not prescribed any medications": the "not" denies what follows; a
+                    # reach that ends in the trigger ("not started because of ...") has no
+                    # object ahead, and the denial is of what comes before
+                    for j in ahead_reach:
                         toks[j].polarity = kind
                         toks[j].trigger = toks[start].start
                     continue
@@ -2999,6 +3006,46 @@ def _denial_verb(words: list[str], a: int) -> bool:
     return a > 0 and words[a - 1] in _VERB_DENIALS
 
 
+# (session 20) verbs of knowing, saying or remembering that a speaker negates as a formula
+# before what they go on to tell ("I don't know, the pain is bad", "I won't lie, it hurts")
+_FORMULA_VERBS = frozenset(
+    {"know", "remember", "recall", "recollect", "lie", "say", "tell", "think", "kid", "joke"}
+)
+# words between the negation and the verb ("not gonna lie", "don't really know") and after the
+# verb ("not gonna lie to you", "I don't think so"), before the formula's clause ends
+_FORMULA_BEFORE = frozenset(
+    {"really", "even", "exactly", "quite", "honestly", "gonna", "going", "to", "wanna", "want"}
+)
+_FORMULA_AFTER = frozenset({"to", "you", "ya", "so", "it", "that"})
+_FORMULA_REACH = 3  # words between the negation and the verb, or after the verb
+
+
+def _speech_formula(reach: list[int], words: list[str], gaps: list[str]) -> list[int]:
+    """A negated verb of knowing, saying or remembering whose clause ends at a comma or "but"
+    ("I don't know, the pain is bad", "not gonna lie, it hurts a lot", "I can't remember, it
+    started on Monday"): the denial is of the verb, a formula of speech, and reaches nothing
+    after the clause; a verb with an object ("I don't remember any fever") is read as before."""
+    for n, k in enumerate(reach[: _FORMULA_REACH + 1]):
+        if n and _CLAUSE_GAP.search(gaps[k]):
+            return reach
+        if words[k] in _FORMULA_VERBS:
+            return reach[: n + 1 + _formula_tail(reach[n + 1 :], words, gaps)]
+        if words[k] not in _FORMULA_BEFORE:
+            return reach
+    return reach
+
+
+def _formula_tail(rest: list[int], words: list[str], gaps: list[str]) -> int:
+    """How many words of ``rest`` (what follows a negated verb of speech) close the formula
+    ("to you", "so") before a comma or "but"; the whole of ``rest`` where the clause goes on."""
+    for n, k in enumerate(rest[: _FORMULA_REACH + 1]):
+        if "," in gaps[k] or words[k] == "but":
+            return n
+        if words[k] not in _FORMULA_AFTER:
+            break
+    return len(rest)
+
+
 def _past_change_word(reach: list[int], words: list[str], gaps: list[str]) -> list[int]:
     """A negation of a change ("no recent smoking change") negates the change, not the words
     that say what changed: the scope starts at the change word when one closes a short phrase
@@ -3043,6 +3090,9 @@ def _passive_subject(words: list[str], start: int) -> bool:
 # post-negations that take no object ("Antibiotics are not indicated as the infection is
 # localised"): they deny what comes before them even when words follow
 _NOT_FORWARD = frozenset({"indicated", "needed", "required", "necessary", "warranted"})
+# words right after a post-negation that give its reason ("not suitable given renal function",
+# "not started because of the allergy"): what follows is why, not what is denied
+_REASONS = frozenset({"given", "because", "due", "as", "since", "considering", "owing"})
 _SPACED_DASH = re.compile(r"\s[-\u2013\u2014]+\s")
 
 
@@ -4064,10 +4114,22 @@ def _compared_with(toks: list[Token], i: int) -> bool:
     return k > 0 and toks[k - 1].text == "than"
 
 
+# (session 20) a reply that the speaker does not know or remember, its clause ending there ("I
+# don't know.", "I don't really remember, maybe last year"): no answer; "I don't know of any"
+# (a no) and "I don't think so" are not it
+_NOT_KNOWN = re.compile(
+    r"i\s+(?:don't|do not|dont|didn't|did not|can't|cannot|can not)\s+"
+    r"(?:really\s+|even\s+|quite\s+|exactly\s+)?(?:know|remember|recall|recollect)"
+    r"(?:\s*(?:[,.!;?\u2026]|$)|\s+but\b)"
+)
+
+
 def _is_bare_no(answer: str) -> bool:
     """A short reply (or one that opens with a bare yes/no) that says no."""
     if _COMPARED_ANSWER.match(answer):
         return False  # "Breathless at all? - No more than before": as before, so still there
+    if _NOT_KNOWN.match(answer):
+        return False  # "Any chest pain? - I don't know, maybe.": unsure, no answer either way
     if _LEADING_NEGATIVE.match(answer) or _NO_THEN_CLAUSE.match(answer):
         return True
     short = len(answer.split()) <= 5 or _BARE_ANSWER.match(answer)

@@ -595,6 +595,16 @@ _NOT_STATED = frozenset(
 )
 
 
+# a condition named as the cause, owned or definite ("the cough is probably because of your
+# asthma", "likely due to her diabetes"): the hedge before the link doubts the causal link, and
+# the condition itself is known; a bare cause ("probably due to pneumonia") stays hedged
+_OWN_CAUSE = re.compile(
+    r"\b(?:because\s+of|due\s+to|secondary\s+to|caused\s+by|related\s+to|owing\s+to|"
+    r"attributable\s+to|from)\s+(?:your|her|his|their|my|our|the)\s+(?:[\w'-]+\s+){0,2}$",
+    re.IGNORECASE,
+)
+
+
 def _hedged_at(doc: AnalyzedText, start: int, end: int) -> bool:
     """Whether the condition named at ``start:end`` is hedged: by the analyser, by a hedge
     before it in its clause, or by one right after it."""
@@ -604,7 +614,9 @@ def _hedged_at(doc: AnalyzedText, start: int, end: int) -> bool:
     sentence = doc.sentences[toks[0].sentence] if toks else None
     lo, hi = sentence.span if sentence else (max(0, start - 80), len(doc.text))
     before = doc.text[max(lo, start - 80) : start]
-    if any(not _HEDGE_BREAK.search(before, at) for at in _hedges_before(before)):
+    link = _OWN_CAUSE.search(before)
+    floor = link.start() if link else -1  # a hedge before an owned cause doubts the link
+    if any(at > floor and not _HEDGE_BREAK.search(before, at) for at in _hedges_before(before)):
         return True
     if _LOOKS_LIKE.search(before) and _DOUBT.search(doc.text, lo, hi):
         return True

@@ -2270,7 +2270,7 @@ def _conversational(ctx: AnalyzedText, mention: Token) -> bool:
     "probably"): in a dialogue, that is no clinical uncertainty."""
     if mention.trigger is None or not ctx.is_dialogue or mention.speaker in _CLINICIANS:
         return False
-    said = ctx.text[mention.trigger : mention.trigger + 16].lower()
+    said = ctx.text[mention.trigger : mention.trigger + 32].lower()  # "not completely sure"
     return any(
         said.startswith(h) and not said[len(h) : len(h) + 1].isalpha()
         for h in CONVERSATIONAL_HEDGES
