@@ -976,7 +976,12 @@ class Analyzer:
                 elif kind == UNCERTAIN:
                     # "I think this is a flare up of your COPD": the patient's own condition,
                     # named with a possessive, is known; the hedge is of what it is doing now
-                    reach = [j for j in reach if not _owned(toks, j)]
+                    reach = [
+                        j
+                        for j in reach
+                        if not _owned(toks, j)
+                        and not _definite_subject(words, gaps, (start, end), j)
+                    ]
                 for j in reach:
                     if toks[j].polarity == AFFIRMED or kind == NEGATED:
                         toks[j].polarity = kind
@@ -2521,6 +2526,35 @@ def _owned(toks: list[Token], j: int) -> bool:
     return toks[j - 1].text in _OWNERS or (
         j > 1 and toks[j - 2].text in _OWNERS and is_clinical(toks[j - 1])
     )
+
+
+# verbs after a hedged clause's definite subject ("I think the pain is in my hip"): what the
+# hedge doubts is what is said of the subject, not the subject
+_SAID_OF_SUBJECT = frozenset(
+    {"is", "was", "has", "had", "started", "began", "begins", "starts", "gets", "got", "comes"}
+    | {"came", "goes", "went", "seems", "seemed", "feels", "felt", "spreads", "spread", "moves"}
+)
+
+
+# a speaker's belief, right before the clause it hedges ("I think the pain is ...")
+_BELIEF_HEDGES = frozenset(
+    {"i think", "i believe", "i guess", "i suppose", "maybe", "probably", "perhaps"}
+)
+
+
+def _definite_subject(words: list[str], gaps: list[str], trigger: tuple[int, int], j: int) -> bool:
+    """Whether word ``j`` is the definite subject of the clause a belief hedge (``trigger``:
+    its word span) opens right after it ("I think the pain is in my hip", "maybe the swelling
+    started on Monday"): the thing named with "the" is taken as there; the hedge is of its
+    place, time or cause (session 20, helper K2). A hedge with a break before the clause
+    ("not sure, the ...") or of whether ("unclear whether the fall was ...") is left as it is."""
+    start, end = trigger
+    if end >= len(words) or words[end] != "the" or not end < j <= end + 2:
+        return False
+    if " ".join(words[start:end]) not in _BELIEF_HEDGES or gaps[end].strip():
+        return False
+    after = j + 1
+    return after < len(words) and words[after] in _SAID_OF_SUBJECT
 
 
 def _run_on_statement(toks: list[Token], gaps: list[str], j: int) -> bool:
