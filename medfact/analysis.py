@@ -808,7 +808,14 @@ class Analyzer:
             # the polarity and scope phrase lists, found in one pass over the words
             matches = _match_groups(words, _SENTENCE_INDEX, _SENTENCE_LISTS)
             polarity, scope = matches[: len(_POLARITY_LISTS)], matches[len(_POLARITY_LISTS) :]
+            match = _SPEAKER.match(sent.text)
+            if match is not None and (
+                _not_a_speaker(_speaker_name(match)) or _speaker_name(match) in fields
+            ):  # "S:", "Plan:", "Allergies:", "Extent:": a note's headers and fields, not turns
+                match = None
             self._polarity(sent_tokens, words, gaps, polarity)
+            if match is not None and _is_person_tag(match):
+                _tag_outside_scope(sent_tokens, sent.span[0] + match.end())
             self._scope(sent_tokens, words, gaps, sections, scope, addressed, speaker)
             n_quantities = len(doc.quantities)
             self._quantities(doc, sent_tokens, first)
@@ -817,11 +824,6 @@ class Analyzer:
             self._sides(doc, sent_tokens, last_part)
             if not _SCALE_WORDS.keys().isdisjoint(words):  # most sentences hold no scale word
                 self._scales(doc, sent_tokens, first)
-            match = _SPEAKER.match(sent.text)
-            if match is not None and (
-                _not_a_speaker(_speaker_name(match)) or _speaker_name(match) in fields
-            ):  # "S:", "Plan:", "Allergies:", "Extent:": a note's headers and fields, not turns
-                match = None
             speakers.append(_speaker_name(match) if match else None)
             if match is not None:
                 speaker, previous = speakers[-1], []
@@ -974,7 +976,12 @@ class Analyzer:
                 elif kind == UNCERTAIN:
                     # "I think this is a flare up of your COPD": the patient's own condition,
                     # named with a possessive, is known; the hedge is of what it is doing now
-                    reach = [j for j in reach if not _owned(toks, j)]
+                    reach = [
+                        j
+                        for j in reach
+                        if not _owned(toks, j)
+                        and not _definite_subject(words, gaps, (start, end), j)
+                    ]
                 for j in reach:
                     if toks[j].polarity == AFFIRMED or kind == NEGATED:
                         toks[j].polarity = kind
@@ -999,7 +1006,11 @@ class Analyzer:
                     and not _passive_subject(words, start)
                     else []
                 )
-                if ahead_reach and ahead_reach[-1] >= end:
+                if (
+                    ahead_reach
+                    and ahead_reach[-1] >= end
+                    and not _for_a_person(words, end, ahead_reach[-1])
+                ):
                     # "was not prescribed any medications": the "not" denies what follows; a
                     # reach that ends in the trigger ("not started because of ...") has no
                     # object ahead, and the denial is of what comes before
@@ -2517,6 +2528,35 @@ def _owned(toks: list[Token], j: int) -> bool:
     )
 
 
+# verbs after a hedged clause's definite subject ("I think the pain is in my hip"): what the
+# hedge doubts is what is said of the subject, not the subject
+_SAID_OF_SUBJECT = frozenset(
+    {"is", "was", "has", "had", "started", "began", "begins", "starts", "gets", "got", "comes"}
+    | {"came", "goes", "went", "seems", "seemed", "feels", "felt", "spreads", "spread", "moves"}
+)
+
+
+# a speaker's belief, right before the clause it hedges ("I think the pain is ...")
+_BELIEF_HEDGES = frozenset(
+    {"i think", "i believe", "i guess", "i suppose", "maybe", "probably", "perhaps"}
+)
+
+
+def _definite_subject(words: list[str], gaps: list[str], trigger: tuple[int, int], j: int) -> bool:
+    """Whether word ``j`` is the definite subject of the clause a belief hedge (``trigger``:
+    its word span) opens right after it ("I think the pain is in my hip", "maybe the swelling
+    started on Monday"): the thing named with "the" is taken as there; the hedge is of its
+    place, time or cause (session 20, helper K2). A hedge with a break before the clause
+    ("not sure, the ...") or of whether ("unclear whether the fall was ...") is left as it is."""
+    start, end = trigger
+    if end >= len(words) or words[end] != "the" or not end < j <= end + 2:
+        return False
+    if " ".join(words[start:end]) not in _BELIEF_HEDGES or gaps[end].strip():
+        return False
+    after = j + 1
+    return after < len(words) and words[after] in _SAID_OF_SUBJECT
+
+
 def _run_on_statement(toks: list[Token], gaps: list[str], j: int) -> bool:
     """Whether token ``j`` opens a statement of its own in speech run on without stops, after
     a negated finding: a pronoun and its verb ("no rash she vomited once", "no red flags
@@ -3093,7 +3133,28 @@ _NOT_FORWARD = frozenset({"indicated", "needed", "required", "necessary", "warra
 # words right after a post-negation that give its reason ("not suitable given renal function",
 # "not started because of the allergy"): what follows is why, not what is denied
 _REASONS = frozenset({"given", "because", "due", "as", "since", "considering", "owing"})
+# the people a post-negation's verdict is for ("not an option for him", "not suitable for the
+# patient"): a forward reach of only these names no object, and the denial is of what comes
+# before (session 20, helper K2)
+_FOR_WHOM = frozenset({"for", "to", "in"})
+_PERSON_WORDS = frozenset(
+    {"him", "her", "them", "you", "me", "us", "he", "she", "the", "this", "that", "my", "your"}
+    | {"his", "our", "their", "patient", "pt", "man", "woman", "lady", "gentleman", "child"}
+    | {"baby", "boy", "girl", "people", "person", "someone", "everyone", "anyone", "now"}
+)
 _SPACED_DASH = re.compile(r"\s[-\u2013\u2014]+\s")
+
+
+def _for_a_person(words: list[str], end: int, last: int) -> bool:
+    """Whether the words a post-negation's forward reach passes (``end`` to ``last``) only name
+    whom the verdict is for ("not an option for him", "not safe for you"): no object is denied."""
+    rest = words[end : last + 1]
+    return (
+        bool(rest)
+        and rest[0] in _FOR_WHOM
+        and len(rest) > 1
+        and all(w in _PERSON_WORDS or is_relative(w) for w in rest[1:])
+    )
 
 
 def _breaks_ahead(gaps: list[str], words: list[str], joined: str) -> set[int]:
@@ -3631,6 +3692,26 @@ _PEOPLE = frozenset(
 _ROLE = re.compile(_ROLE_WORDS, re.IGNORECASE)
 # the endings of the names of professions ("radiographer", "optometrist", "paediatrician")
 _ROLE_ENDING = re.compile(r"(?:grapher|(?<!check)(?<!^)ist|ician|itian)$")
+
+
+def _is_person_tag(match: re.Match[str]) -> bool:
+    """Whether a speaker's tag names a person ("[doctor]", "Day nurse:", "Patient:", "Mum:",
+    "GP:"), not a word a note may label a value with ("Aspirin: not indicated")."""
+    if match.group(1) or match.group(2):
+        return True
+    name = _speaker_name(match)
+    return bool(_ROLE.fullmatch(name)) or name in _PEOPLE or is_relative(name)
+
+
+def _tag_outside_scope(toks: list[Token], tag_end: int) -> None:
+    """A speaker's tag opening a turn is never inside a negation's or a hedge's scope ("Doctor:
+    aspirin not indicated" reached back over "Doctor"): its words stay affirmed (session 20,
+    helper K2)."""
+    for tok in toks:
+        if tok.start >= tag_end:
+            break
+        if tok.polarity in (NEGATED, UNCERTAIN):
+            tok.polarity, tok.trigger = AFFIRMED, None
 
 
 def _not_a_speaker(name: str) -> bool:
