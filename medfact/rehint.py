@@ -8,10 +8,7 @@ used on ASCII text only (ignored case matches a few non-ASCII letters to ASCII o
 sign, the long s, dotted and dotless i):
 
 - the strings of which every match holds one (:func:`required_literals`: "allerg", "nkda",
-  ...): a text holding none of them, looked up in its lower case, holds no match; where the
-  pattern needs more than one such string (:func:`required_need`: "gcs" and "dropped", or
-  "drop" and " in " and "gcs"), a text that holds the first but not all of them holds none
-  either;
+  ...): a text holding none of them, looked up in its lower case, holds no match;
 - for an ignored-case pattern, a lower-cased copy without ignored case
   (:func:`lowered_copy`), searched in the lower-cased text: it finds a match exactly where the
   pattern does, and the pattern itself then reads the match at that place, so every match
@@ -27,14 +24,7 @@ import re._constants as _c
 import re._parser as _parser
 from collections.abc import Iterable, Iterator
 
-__all__ = [
-    "FastPattern",
-    "fast_compile",
-    "lower_ascii",
-    "lowered_copy",
-    "required_literals",
-    "required_need",
-]
+__all__ = ["FastPattern", "fast_compile", "lower_ascii", "lowered_copy", "required_literals"]
 
 # operations that match no character: a run of literals goes on across them
 _ZERO_WIDTH = (_c.AT, _c.ASSERT, _c.ASSERT_NOT)
@@ -89,100 +79,6 @@ def _part(op: object, av: object) -> Literals | None:
     if op in _REPEATS and av[0] >= 1:  # type: ignore[index]
         return _required(list(av[2]))  # type: ignore[index]
     return None  # a character class, an optional part, a back-reference: nothing fixed
-
-
-# -- every string a match needs -----------------------------------------------------------------
-
-# what a match needs: a lower-case ASCII string it holds, ("all", needs) or ("any", needs)
-Need = str | tuple[str, tuple["Need", ...]]
-_MAX_ALL = 3  # the needs of a sequence looked up: its strongest few (each is a scan of the text)
-
-
-def required_need(pattern: re.Pattern[str]) -> Need | None:
-    """What every match of ``pattern`` needs the (lower-cased) text to hold, as a tree of
-    strings: each part of a sequence that every match goes through adds what it needs ("all"),
-    an alternation needs what one of its branches needs ("any"). None where nothing is known.
-    A weaker need than the pattern's (a part left out) is still exact: it rules out only texts
-    the pattern cannot match."""
-    try:
-        tree = _parser.parse(pattern.pattern, pattern.flags)
-    except Exception:  # a parser that changed shape: no need, the pattern decides
-        return None
-    return _need_seq(list(tree))
-
-
-def _need_seq(items: list[tuple[object, object]]) -> Need | None:
-    """What a sequence needs: each of its runs of literal characters (of ``_MIN_CHARS`` or more)
-    and what each of its parts needs, the strongest ``_MAX_ALL`` of them."""
-    needs: list[Need] = []
-    run: list[str] = []
-    for op, av in items:
-        if op is _c.LITERAL and isinstance(av, int) and av < 128:
-            run.append(chr(av).lower())
-            continue
-        if op in _ZERO_WIDTH:
-            continue  # "\bno\b": the matched text still holds "no"
-        if len(run) >= _MIN_CHARS:
-            needs.append("".join(run))
-        run = []
-        need = _need_part(op, av)
-        if need is not None:
-            needs.append(need)
-    if len(run) >= _MIN_CHARS:
-        needs.append("".join(run))
-    if not needs:
-        return None
-    if len(needs) == 1:
-        return needs[0]
-    needs.sort(key=_strength, reverse=True)  # the rarest first: a missing one ends the look-up
-    return ("all", tuple(needs[:_MAX_ALL]))
-
-
-def _need_part(op: object, av: object) -> Need | None:
-    """What one part of a sequence that every match goes through needs (None: nothing known)."""
-    if op is _c.SUBPATTERN:
-        return _need_seq(list(av[3]))  # type: ignore[index]
-    if op is _c.ATOMIC_GROUP:
-        return _need_seq(list(av))  # type: ignore[call-overload]
-    if op is _c.BRANCH:
-        branches = [_need_seq(list(b)) for b in av[1]]  # type: ignore[index]
-        if any(b is None for b in branches):
-            return None
-        return ("any", tuple(branches))  # type: ignore[arg-type]
-    if op in _REPEATS and av[0] >= 1:  # type: ignore[index]
-        return _need_seq(list(av[2]))  # type: ignore[index]
-    return None  # a character class, an optional part, a back-reference: nothing fixed
-
-
-def _strength(need: Need) -> int:
-    """The length of the shortest string that meets ``need`` alone (longer: rarer)."""
-    if isinstance(need, str):
-        return len(need)
-    kind, parts = need
-    strengths = [_strength(p) for p in parts]
-    return max(strengths) if kind == "all" else min(strengths)
-
-
-def _holds(need: Need, low: str) -> bool:
-    """Whether the lower-cased text ``low`` meets ``need`` (loops, not generators: a call per
-    inner need only)."""
-    if isinstance(need, str):
-        return need in low
-    kind, parts = need
-    if kind == "all":
-        for part in parts:  # noqa: SIM110 (a loop: no generator frame per call)
-            if not (part in low if isinstance(part, str) else _holds(part, low)):
-                return False
-        return True
-    for part in parts:  # noqa: SIM110 (a loop: no generator frame per call)
-        if part in low if isinstance(part, str) else _holds(part, low):
-            return True
-    return False
-
-
-def _only_strings(need: Need) -> bool:
-    """Whether ``need`` is one string or a choice of strings (what the literals test already)."""
-    return isinstance(need, str) or (need[0] == "any" and all(isinstance(p, str) for p in need[1]))
 
 
 def _best(options: Iterable[Literals | None]) -> Literals | None:
@@ -357,13 +253,12 @@ class FastPattern:
     ``hint`` (default on) looks up the pattern's strings before a search of a whole text; a
     pattern searched in many small parts of one long text is better without it."""
 
-    __slots__ = ("_empty", "_hint", "_literals", "_lowered", "_need", "_ready", "compiled")
+    __slots__ = ("_empty", "_hint", "_literals", "_lowered", "_ready", "compiled")
 
     def __init__(self, pattern: re.Pattern[str], hint: bool = True) -> None:
         self.compiled = pattern
         self._hint = hint
         self._literals: tuple[str, ...] | None = None
-        self._need: Need | None = None  # what a match needs beyond one of the literals
         self._lowered: re.Pattern[str] | None = None
         self._empty = True
         self._ready = False  # the shortcuts are read on first use (not at import)
@@ -379,9 +274,6 @@ class FastPattern:
         found = _required(list(parsed)) if self._hint else None
         if found is not None and min(map(len, found)) >= _MIN_CHARS:
             self._literals = _fewest(found)
-        need = _need_seq(list(parsed)) if self._literals is not None else None
-        if need is not None and not _only_strings(need):
-            self._need = need  # looked up after the literals, where one of them is found
         self._lowered = lowered_copy(self.compiled, parsed)
         # a pattern that can match the empty string: finditer's steps past an empty match are
         # the pattern's own, so it runs such a pattern's finditer itself
@@ -410,9 +302,9 @@ class FastPattern:
         low = lower_ascii(string)
         if low is None:
             return True
-        for literal in self._literals:
+        for literal in self._literals:  # noqa: SIM110 (a loop: no generator frame per call)
             if literal in low:
-                return self._need is None or _holds(self._need, low)
+                return True
         return False
 
     def match(self, string: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
@@ -438,8 +330,6 @@ class FastPattern:
                     break
             else:
                 return None
-            if self._need is not None and not _holds(self._need, low):
-                return None  # one of the strings, but not all that a match needs
         if low is None or lowered is None:
             return self.compiled.search(string, pos, end)
         found = lowered.search(low, pos, end)
