@@ -21,8 +21,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache, wraps
-from itertools import groupby, pairwise, takewhile
-from operator import attrgetter
+from itertools import pairwise, takewhile
 from typing import TypeVar, cast
 
 from medfact.lexicon import terms
@@ -86,7 +85,6 @@ _AFTER_CLAUSE = re.compile(r"[.,;:\n()\-\u2013\u2014]")  # "not indicated - expl
 _CLAUSE_GAP = re.compile(r"[.,;:\n]")  # a gap between words that ends a clause
 _COPULAS = frozenset({"is", "was", "'s"})
 _PART_MEMORY = 3  # sentences a named body part stays the referent of "the right one"
-_SENTENCE_OF = attrgetter("sentence")  # a token's sentence index, for grouping runs of tokens
 
 
 @dataclass(slots=True)
@@ -205,6 +203,10 @@ class AnalyzedText:
     def token_range(self, start: int, end: int) -> range:
         """Indices of the tokens that start inside [start, end), by binary search."""
         return range(bisect.bisect_left(self._starts, start), bisect.bisect_left(self._starts, end))
+
+    def sentence_range(self, index: int) -> range:
+        """Indices of sentence ``index``'s tokens (one run: the analyser adds them in order)."""
+        return range(*self._sentence_ranges.get(index, (0, 0)))
 
     def sentence_tokens(self, index: int) -> list[Token]:
         first, last = self._sentence_ranges.get(index, (0, 0))
@@ -1208,13 +1210,7 @@ class Analyzer:
         answered. Sides asked as alternatives ("left or right?") or denied are not mentions;
         the answer's side is ("Is it the left? - No, the other one." names the right)."""
         sents = doc.sentences
-        by_sentence: dict[int, list[Token]] = {}
-        for index, run in groupby(doc.tokens, key=_SENTENCE_OF):  # a sentence's tokens are a run
-            known = by_sentence.get(index)
-            if known is None:
-                by_sentence[index] = list(run)
-            else:
-                known.extend(run)
+        by_sentence = {index: doc.tokens[a:b] for index, (a, b) in doc._sentence_ranges.items()}
         turns: list[tuple[str | None, list[int]]] = []
         for i, spk in enumerate(speakers):
             if spk is not None or not turns:

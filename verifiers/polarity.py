@@ -1713,15 +1713,14 @@ def _answered(ctx: AnalyzedText, only: set[int] | None = None) -> dict[int, tupl
     words of those sentences only (each sentence's are read from it and the next alone)."""
     if not ctx.is_dialogue or not ctx.tokens:
         return {}
-    ranges = ctx._sentence_ranges  # each sentence's tokens are one run: (first, last + 1)
     tags: dict[int, str | None] = {}  # speaker tags by line start: a turn's sentences share one
     out: dict[int, tuple[str, int | None]] = {}
     for k, sentence in enumerate(ctx.sentences[:-1]):
         if only is not None and sentence.index not in only:
             continue
         nxt = ctx.sentences[k + 1]
-        idx = range(*ranges.get(sentence.index, (0, 0)))
-        nxt_idx = range(*ranges.get(nxt.index, (0, 0)))
+        idx = ctx.sentence_range(sentence.index)
+        nxt_idx = ctx.sentence_range(nxt.index)
         if not idx or not nxt_idx or sentence.text.rstrip().endswith("?"):
             continue
         speaker = _line_tag(ctx.text, sentence.span[1], tags)
