@@ -1225,10 +1225,6 @@ _THIRD_PERSON = frozenset({"he", "she", "they", "him", "his", "her", "their", "t
 _FIRST_PERSON = frozenset({"i", "my", "me", "mine", "myself", "i'm", "i've"})
 
 
-# whether a word names a relative, read once per word (the answer depends on the word alone)
-_is_relative = lru_cache(maxsize=65536)(is_relative)
-
-
 def _family_sentences(doc: AnalyzedText) -> tuple[set[int], set[int]]:
     """Sentences that say a relative has or had something: "family history", "her sister had
     breast cancer" (a relative then a verb such as had, has, died), not "talked with the
@@ -1243,7 +1239,7 @@ def _family_sentences(doc: AnalyzedText) -> tuple[set[int], set[int]]:
     toks, dialogue = doc.tokens, doc.is_dialogue
     last = len(toks) - 1
     for i, tok in enumerate(toks):
-        relative = _is_relative(tok.text)
+        relative = is_relative(tok.text)
         if relative:
             kin.add(tok.sentence)
         if dialogue:
