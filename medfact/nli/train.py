@@ -13,7 +13,11 @@ metrics, the exact command).
 ``--init DIR`` continues from a trained model folder instead of the base (its weights' sha256 in
 the card); ``--focus SOURCE`` weights one source up: all its train pairs plus an equal seeded
 sample of the others, epochs kept while its validation AUC rises and the others' pooled AUC stays
-within 0.003 of the starting model's (how verifier-v3 was fine-tuned further on Check-COVID)::
+within 0.003 of the starting model's (how verifier-v3 was fine-tuned further on Check-COVID).
+``--blend 0.25,0.5,0.75,1`` (with ``--init``) also scores, after each epoch, the weights those
+fractions of the way from the starting model to the trained one (WiSE-FT) and keeps the best
+fraction by the same rule: an interpolated model often keeps the gain on the focus source while
+losing less elsewhere::
 
     python -m medfact.nli.train --nli /tmp/nli --twins /tmp/twins --out /tmp/v3ft \
         --init medfact/models/verifier-v3 --focus check-covid --epochs 2 --lr 2e-5 --threads 1
@@ -124,6 +128,31 @@ def source_aucs(p: np.ndarray, examples: Sequence[Example], focus: str) -> dict[
         value = auc(p[mask], y[mask]) if mask.any() else None
         out[name] = round(value or 0.0, 4)
     return out
+
+
+def blend_states(start: dict[str, Any], end: dict[str, Any], alpha: float) -> dict[str, Any]:
+    """Weights ``alpha`` of the way from ``start`` to ``end`` (WiSE-FT, Wortsman et al. 2022):
+    0 is the starting model, 1 the fine-tuned one. Floating tensors are interpolated; integer
+    buffers (position ids) are taken from ``end``."""
+    if not 0.0 <= alpha <= 1.0:
+        raise InputError(f"blend weight {alpha} is outside [0, 1]", field="blend")
+    if start.keys() != end.keys():
+        raise InputError("the two models' weights do not have the same names", field="init")
+    return {
+        k: start[k] + alpha * (v - start[k]) if v.is_floating_point() else v for k, v in end.items()
+    }
+
+
+def parse_blend(text: str) -> tuple[float, ...]:
+    """``"0.5,1"`` -> (0.5, 1.0): sorted, distinct weights in (0, 1]."""
+    try:
+        weights = sorted({float(part) for part in text.split(",") if part.strip()})
+    except ValueError as err:
+        message = f"--blend takes numbers separated by commas, got {text!r}"
+        raise InputError(message, field="blend") from err
+    if not weights or weights[0] <= 0.0 or weights[-1] > 1.0:
+        raise InputError(f"--blend weights must lie in (0, 1], got {text!r}", field="blend")
+    return tuple(weights)
 
 
 def lr_factor(step: int, total_steps: int, schedule: str) -> float:
@@ -327,6 +356,14 @@ def _state_hash(path: Path) -> str:
     show_default=True,
     help="Learning rate after a 5% warm-up: linear decay to 0, or held constant.",
 )
+@click.option(
+    "--blend",
+    default="1",
+    show_default=True,
+    help="With --init: after each epoch also score the weights these fractions of the way from "
+    "the starting model to the trained one (WiSE-FT), e.g. 0.25,0.5,0.75,1; the best fraction "
+    "by the same validation rule is kept.",
+)
 @click.option("--threads", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
@@ -352,6 +389,7 @@ def main(
     focus: str | None,
     patience: int,
     schedule: str,
+    blend: str,
     threads: int,
     seed: int,
     recalibrate: bool,
@@ -368,6 +406,9 @@ def main(
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
     command = "python -m medfact.nli.train " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    alphas = parse_blend(blend)
+    if alphas != (1.0,) and init_dir is None:
+        raise InputError("--blend needs --init: a trained model to blend from", field="blend")
     chosen = tuple(s.strip() for s in sources.split(",") if s.strip())
     folders = [nli_dir] + ([twins_dir] if twins_dir else [])
     kw = {"contradicted": contradicted, "window_chars": window_chars}
@@ -415,6 +456,8 @@ def main(
             label2id={k: i for i, k in enumerate(TRAIN_LABELS)},
         )
 
+    start_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+
     def encode(batch: Sequence[Example]) -> dict[str, Any]:
         return tokenizer(
             [e.premise for e in batch],
@@ -455,6 +498,7 @@ def main(
     y_valid = np.array([e.y for e in valid])
     best_auc, best_epoch, history = -1.0, 0, []
     best_state: dict[str, Any] | None = None
+    best_blend = 1.0
     train_seconds, seen = 0.0, 0
     base_file = Path(base) / "model.safetensors"
     init_record: dict[str, Any] = {}
@@ -506,6 +550,11 @@ def main(
             **(
                 {"focus": {"source": focus, "rule": "all its train pairs + equal seeded sample"}}
                 if focus
+                else {}
+            ),
+            **(
+                {"blend": {"grid": list(alphas), "chosen": best_blend, "from": str(init_dir)}}
+                if len(alphas) > 1
                 else {}
             ),
             "calibration": {"temperature": round(temperature, 4), "fitted_on": "valid"},
@@ -589,22 +638,33 @@ def main(
                     rate,
                 )
         train_seconds += time.perf_counter() - started
-        valid_logits = logits_of(valid)
-        p_epoch = _softmax(valid_logits, 1.0)[:, 1]
-        valid_auc = auc(p_epoch, y_valid == 1) or 0.0
-        entry: dict[str, Any] = {
-            "epoch": epoch,
-            "valid_auc": round(valid_auc, 4),
-            "pairs_per_second": round(seen / train_seconds, 2),
-        }
-        if focus:
-            by = source_aucs(p_epoch, valid, focus)
-            entry["valid_auc_by"] = by
-            kept = by["others"] >= focus_start["others"] - 0.003
-            valid_auc = by[focus] if kept else -1.0
+        trained = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        entry: dict[str, Any] = {"epoch": epoch, "pairs_per_second": round(seen / train_seconds, 2)}
+        chosen_alpha, valid_auc, valid_logits = 1.0, -1.0, np.zeros((0, 2), dtype=np.float32)
+        for alpha in alphas:  # the last weight (1 unless --blend stops short) is the trained one
+            model.load_state_dict(
+                trained if alpha == 1.0 else blend_states(start_state, trained, alpha)
+            )
+            logits = logits_of(valid)
+            p_epoch = _softmax(logits, 1.0)[:, 1]
+            score = auc(p_epoch, y_valid == 1) or 0.0
+            record: dict[str, Any] = {"valid_auc": round(score, 4)}
+            if focus:
+                by = source_aucs(p_epoch, valid, focus)
+                record["valid_auc_by"] = by
+                score = by[focus] if by["others"] >= focus_start["others"] - 0.003 else -1.0
+            if len(alphas) > 1:
+                entry.setdefault("blend", {})[str(alpha)] = record
+            else:
+                entry.update(record)
+            if score > valid_auc:
+                chosen_alpha, valid_auc, valid_logits = alpha, score, logits
+        if len(alphas) > 1:
+            entry["chosen_blend"] = chosen_alpha
         history.append(entry)
         log.info("epoch %d: valid AUC %s", epoch, entry)
         if valid_auc <= best_auc:
+            model.load_state_dict(trained)
             stale += 1
             if stale > patience:
                 log.info("validation AUC stopped improving: keeping epoch %d", best_epoch)
@@ -612,9 +672,14 @@ def main(
             log.info("no better than epoch %d (%d of %d patience)", best_epoch, stale, patience)
             continue
         best_auc, best_epoch, stale = valid_auc, epoch, 0
+        model.load_state_dict(
+            trained if chosen_alpha == 1.0 else blend_states(start_state, trained, chosen_alpha)
+        )
         best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        best_blend = chosen_alpha
         if epoch < epochs:
             save(valid_logits, final=False)
+        model.load_state_dict(trained)  # training goes on from the trained weights
     if best_state is None:  # pragma: no cover - the first epoch always sets it
         raise RuntimeError("no epoch finished")
     model.load_state_dict(best_state)
