@@ -119,6 +119,12 @@ _SAME_DRUG = {
     "glyceryl trinitrate": "nitroglycerin",
 }
 
+# Variants the package's table gives the wrong drug: the right one.
+_ERRATA = {
+    # German "para-aminosalicylic acid" (4-ASA, the tuberculosis drug), not mesalazine (5-ASA)
+    "p-aminosalicylsaeure": "aminosalicylic acid",
+}
+
 # Variants that are everyday or clinical words in notes rather than drug mentions.
 _NOT_DRUGS = frozenset(
     [
@@ -288,6 +294,7 @@ class DrugLexicon:
         for key, canonical in _EXTRA_VARIANTS.items():
             variants.setdefault(key, canonical)
         variants.update(_SAME_DRUG)
+        variants.update(_ERRATA)
         for brand, generic in _uk_brands().items():
             variants.setdefault(brand, variants.get(generic, generic))
         # one drug as its acid and as the acid's salt, which the package's table keys apart for
