@@ -326,6 +326,44 @@ def _singular(word: str, cut: int) -> str:
 _FEW_NEEDLES = 32  # an index with at most this many first words looks them up first
 
 
+class _Words:
+    """A text's words (runs of letters and digits) as written and folded (``_fold``), with
+    where each is (found only where an index matches one). Shared by the indexes that read the
+    same text, which never change it."""
+
+    __slots__ = ("text", "words", "folded", "_determined", "_spans")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.words: list[str] = _WORD.findall(text)
+        low = text.lower()
+        # on ASCII text the lower-cased text's words are the words lower-cased
+        self.folded: list[str] = (
+            _WORD.findall(low) if text.isascii() else [w.lower() for w in self.words]
+        )
+        if "ae" in low or "oe" in low or "our" in low:  # a word with a British spelling
+            self.folded = [_fold(w) for w in self.folded]
+        self._determined: list[str] | None = None
+        self._spans: list[tuple[int, int]] | None = None
+
+    def determined(self) -> list[str]:
+        """The folded words with every determiner read as "the" (``_fold_determiner``)."""
+        if self._determined is None:
+            self._determined = ["the" if w in _DETERMINERS else w for w in self.folded]
+        return self._determined
+
+    def spans(self) -> list[tuple[int, int]]:
+        """Where each word starts and ends."""
+        if self._spans is None:
+            self._spans = [m.span() for m in _WORD.finditer(self.text)]
+        return self._spans
+
+
+@lru_cache(maxsize=4)  # the texts of one case, which its indexes read in turn
+def _words(text: str) -> _Words:
+    return _Words(text)
+
+
 class AliasIndex:
     """Finds aliases of concepts in one pass over a text's words (1-4 word keys, plurals folded).
 
@@ -402,10 +440,10 @@ class AliasIndex:
     def find(self, text: str, kinds: tuple[str, ...] | None = None) -> list[Mention]:
         if self.few and not self.may_find(text):
             return []  # none of its words: the text need not be read word by word
-        spans = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
-        words = [w for w, _, _ in spans]
-        fold = self.fold
-        lowers = [fold(w) for w in words]
+        read = _words(text)
+        words = read.words
+        lowers = read.determined() if self.fold is _fold_determiner else read.folded
+        spans: list[tuple[int, int]] = []  # read at the first match
         found: list[Mention] = []
         i, total = 0, len(words)
         singles = self.singles
@@ -432,12 +470,15 @@ class AliasIndex:
                 hits = self._lookup(words, lowers, i, n)
                 if kinds is not None:
                     hits = [e for e in hits if e.kind in kinds]
-                if n > 1 and any(e.joins for e in hits):
-                    joins = _joins(text[spans[i][1] : spans[i + n - 1][2]])
-                    hits = [e for e in hits if not e.joins or e.joins == joins]
                 if not hits:
                     continue
-                start, end = spans[i][1], spans[i + n - 1][2]
+                spans = spans or read.spans()
+                start, end = spans[i][0], spans[i + n - 1][1]
+                if n > 1 and any(e.joins for e in hits):
+                    joins = _joins(text[start:end])
+                    hits = [e for e in hits if not e.joins or e.joins == joins]
+                    if not hits:
+                        continue
                 if (
                     text[start - 1 : start] in ("/", "-")
                     and not _NUMBERED.match(text, start - 2)
