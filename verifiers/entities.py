@@ -336,13 +336,11 @@ class _Words:
     def __init__(self, text: str) -> None:
         self.text = text
         self.words: list[str] = _WORD.findall(text)
-        low = text.lower()
-        # on ASCII text the lower-cased text's words are the words lower-cased
-        self.folded: list[str] = (
-            _WORD.findall(low) if text.isascii() else [w.lower() for w in self.words]
-        )
-        if "ae" in low or "oe" in low or "our" in low:  # a word with a British spelling
-            self.folded = [_fold(w) for w in self.folded]
+        if text.isascii():
+            # the folded text's words are the words folded: a British spelling lies in one word
+            self.folded: list[str] = _WORD.findall(_fold(text))
+        else:
+            self.folded = [_fold(w) for w in self.words]
         self._determined: list[str] | None = None
         self._spans: list[tuple[int, int]] | None = None
 
@@ -398,6 +396,7 @@ class AliasIndex:
         # one-word keys: a word that is none (nor its singular) and starts no longer key is
         # passed over without a look-up
         self.singles = frozenset(k[0] for k in self.keys if len(k) == 1)
+        self.starters = self.singles | self.first_words.keys()
         # what every match's first folded word holds: a key's first word, less the "y" a
         # plural in "ies" drops ("biopsies" holds "biops")
         self.needles = frozenset(
@@ -445,27 +444,14 @@ class AliasIndex:
         lowers = read.determined() if self.fold is _fold_determiner else read.folded
         spans: list[tuple[int, int]] = []  # read at the first match
         found: list[Mention] = []
-        i, total = 0, len(words)
-        singles = self.singles
-        while i < total:
-            step = 1
-            low = lowers[i]
-            longest = self.first_words.get(low, 0)
-            if longest:
-                longest = min(longest, total - i)
-            elif low in singles or (
-                len(low) > 3
-                and low[-1] == "s"
-                and (
-                    low[:-1] in singles
-                    or low[:-2] in singles
-                    or (low.endswith("ies") and low[:-3] + "y" in singles)
-                )
-            ):
-                longest = 1
-            else:
-                i += 1
-                continue
+        total = len(words)
+        first_words = self.first_words
+        at = 0  # the first word after the last match
+        for i in self._starts(lowers):
+            if i < at:
+                continue  # inside the last match
+            # a longer key's first word: up to the longest key that starts with it; else one
+            longest = min(first_words.get(lowers[i], 1), total - i)
             for n in range(longest, 0, -1):
                 hits = self._lookup(words, lowers, i, n)
                 if kinds is not None:
@@ -510,10 +496,28 @@ class AliasIndex:
                     continue  # "B2-4 LP 71M", "LM 33M": a patient's initials before age and sex
                 for e in dict.fromkeys(hits):
                     found.append(Mention(e.kind, e.concept, start, end, text[start:end]))
-                step = n
+                at = i + n
                 break
-            i += step
         return found
+
+    def _starts(self, lowers: list[str]) -> list[int]:
+        """Where a match may start: a longer key's first word, a one-word key, or its plural
+        ("strokes", "biopsies"); the other words are passed over without a look-up."""
+        starters, singles = self.starters, self.singles
+        return [
+            i
+            for i, low in enumerate(lowers)
+            if low in starters
+            or (
+                len(low) > 3
+                and low[-1] == "s"
+                and (
+                    low[:-1] in singles
+                    or low[:-2] in singles
+                    or (low.endswith("ies") and low[:-3] + "y" in singles)
+                )
+            )
+        ]
 
 
 @dataclass(frozen=True, slots=True)
