@@ -697,6 +697,16 @@ def _age_matches(text: str) -> tuple[re.Match[str], ...]:
     return tuple(_AGE.finditer(text))
 
 
+_NOW_AGED = re.compile(r"\b(?:now|currently|turned|turning)\s+(\d+)\b", re.IGNORECASE)
+
+
+def _age_now(text: str, age: int) -> bool:
+    """Whether ``text`` gives ``age`` as the age now or lately reached ("now 17", "turned
+    40"): one pattern for every age, the number compared as written."""
+    said = str(age)
+    return any(m.group(1) == said for m in _NOW_AGED.finditer(text))
+
+
 def ages(text: str, events: bool = True) -> list[tuple[int, int, int]]:
     """(age, start, end) of each stated age ("45-year-old", "72F", "aged 60"); with ``events``
     off, not the age at an event ("appendectomy at age 7")."""
@@ -2339,10 +2349,8 @@ class EntitiesRule(Rule):
         # is not the patient's age now, which a different age of the output would contradict
         own = ages(ctx.text, events=False) if out_ages else []
         for age, start, end in out_ages:
-            if any(a == age for a, _, _ in ctx_ages) or re.search(
-                rf"\b(?:now|currently|turned|turning)\s+{age}\b", ctx.text, re.IGNORECASE
-            ):  # "since age 9, now 17"
-                continue
+            if any(a == age for a, _, _ in ctx_ages) or _age_now(ctx.text, age):
+                continue  # "since age 9, now 17"
             if own:
                 first = own[0]
                 findings.append(
