@@ -182,6 +182,7 @@ _SPELLED_AFTER_WORD = re.compile(r"\b[AI] ([A-Z](?: [A-Z]\b)+)")
 _SPELLED_AND = re.compile(r"\b([A-Z]) and ([A-Z])\b")
 # what every match of SPELLED_LETTERS holds: without the leading "\b", re scans for it fast
 _SPELLED_HINT = re.compile(r"[A-Z] [A-Z]")
+_SPELLED_AND_HINT = re.compile(r"[A-Z] and [A-Z]")  # the same for _SPELLED_AND
 
 
 def _spells_out(text: str) -> bool:
@@ -189,7 +190,7 @@ def _spells_out(text: str) -> bool:
     _SPELLED_AND matches in it."""
     return bool(
         (_SPELLED_HINT.search(text) and SPELLED_LETTERS.search(text))
-        or (" and " in text and _SPELLED_AND.search(text))
+        or (" and " in text and _SPELLED_AND_HINT.search(text) and _SPELLED_AND.search(text))
     )
 
 
@@ -603,7 +604,10 @@ def _spelled_joins(text: str) -> tuple[str, ...]:
     """``text`` with its spelled-out letters joined ("U T I" -> "UTI", "D and C" -> "D&C"), and
     a second reading that keeps a leading "A"/"I" a word of its own ("a C T scan" -> "a CT
     scan") where the text has one."""
-    anded = _SPELLED_AND.sub(r"\1&\2", text)
+    spelled_and = " and " in text and _SPELLED_AND_HINT.search(text)
+    anded = _SPELLED_AND.sub(r"\1&\2", text) if spelled_and else text
+    if not _SPELLED_HINT.search(anded):
+        return (anded,)  # no capitals spelled out: every match below holds two ("U T")
     joined = _join_letters(anded)
     if not _SPELLED_AFTER_WORD.search(anded):
         return (joined,)
@@ -644,7 +648,7 @@ def _turned_names() -> dict[tuple[str, str], tuple[str, str]]:
 
 
 # a head noun, then what it is of or in: "the infection in his water", "stones in the kidney"
-_TURNED = re.compile(
+_TURNED = fast_compile(
     r"\b([a-z]+)\s+(?:in|of|on)\s+(?:(?:the|his|her|my|your|their|a|an|our)\s+)?([a-z]+)\b",
     re.IGNORECASE,
 )
@@ -654,13 +658,22 @@ _TURNED = re.compile(
 def _turned_concepts(text: str) -> frozenset[tuple[str, str]]:
     """Concepts a text names with the words of a two-word name turned round ("the infection in
     his water" for a water infection, "stones in the kidney" for kidney stones)."""
-    turned = _turned_names()
+    turned, heads = _turned_names(), _turned_heads()
     found = set()
     for m in _TURNED.finditer(text):
-        pair = (_fold(m.group(1)).rstrip("s"), _fold(m.group(2)).rstrip("s"))
+        head = _fold(m.group(1)).rstrip("s")
+        if head not in heads:
+            continue  # no turned name has this head (most "X of Y")
+        pair = (head, _fold(m.group(2)).rstrip("s"))
         if pair in turned:
             found.add(turned[pair])
     return frozenset(found)
+
+
+@lru_cache(maxsize=1)
+def _turned_heads() -> frozenset[str]:
+    """The heads of the turned names (``_turned_names``)."""
+    return frozenset(head for head, _ in _turned_names())
 
 
 def _signs(text: str) -> tuple[Mention, ...]:
