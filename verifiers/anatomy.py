@@ -574,7 +574,9 @@ def _directions(text: str) -> set[str]:
 
 # a movement and its direction, either way round: "shift to the right", "deviated towards the
 # left", "leftward midline shift", "displaced rightwards" (session 20)
-_MOVE = r"(?P<move>shift|deviat|displac|tilt|rotat|veer|lean|drift|push|convex|curv)\w*"
+_MOVE_STEMS = ("shift", "deviat", "displac", "tilt", "rotat", "veer", "lean", "drift", "push")
+_MOVE_STEMS += ("convex", "curv")
+_MOVE = rf"(?P<move>{'|'.join(_MOVE_STEMS)})\w*"
 _MOVEMENTS = (
     re.compile(
         rf"\b{_MOVE}\b[^.;:\n]{{0,30}}?\b(?:to|towards?)\s+(?:the\s+)?(?P<side>left|right)\b", re.I
@@ -587,6 +589,11 @@ _MOVEMENTS = (
 def movements(text: str) -> list[tuple[str, str, int, int]]:
     """(direction, kind of movement, start, end) of each movement a text gives a direction
     ("midline shift to the right": right, shift)."""
+    low = lower_ascii(text)
+    if low is not None and not (
+        ("left" in low or "right" in low) and any(move in low for move in _MOVE_STEMS)
+    ):
+        return []  # every match holds a side and a movement (ASCII: as the lower-cased text)
     found = []
     for pattern in _MOVEMENTS:
         for m in pattern.finditer(text):

@@ -182,6 +182,7 @@ _SPELLED_AFTER_WORD = re.compile(r"\b[AI] ([A-Z](?: [A-Z]\b)+)")
 _SPELLED_AND = re.compile(r"\b([A-Z]) and ([A-Z])\b")
 # what every match of SPELLED_LETTERS holds: without the leading "\b", re scans for it fast
 _SPELLED_HINT = re.compile(r"[A-Z] [A-Z]")
+_SPELLED_AND_HINT = re.compile(r"[A-Z] and [A-Z]")  # the same for _SPELLED_AND
 
 
 def _spells_out(text: str) -> bool:
@@ -189,7 +190,7 @@ def _spells_out(text: str) -> bool:
     _SPELLED_AND matches in it."""
     return bool(
         (_SPELLED_HINT.search(text) and SPELLED_LETTERS.search(text))
-        or (" and " in text and _SPELLED_AND.search(text))
+        or (" and " in text and _SPELLED_AND_HINT.search(text) and _SPELLED_AND.search(text))
     )
 
 
@@ -326,6 +327,42 @@ def _singular(word: str, cut: int) -> str:
 _FEW_NEEDLES = 32  # an index with at most this many first words looks them up first
 
 
+class _Words:
+    """A text's words (runs of letters and digits) as written and folded (``_fold``), with
+    where each is (found only where an index matches one). Shared by the indexes that read the
+    same text, which never change it."""
+
+    __slots__ = ("text", "words", "folded", "_determined", "_spans")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.words: list[str] = _WORD.findall(text)
+        if text.isascii():
+            # the folded text's words are the words folded: a British spelling lies in one word
+            self.folded: list[str] = _WORD.findall(_fold(text))
+        else:
+            self.folded = [_fold(w) for w in self.words]
+        self._determined: list[str] | None = None
+        self._spans: list[tuple[int, int]] | None = None
+
+    def determined(self) -> list[str]:
+        """The folded words with every determiner read as "the" (``_fold_determiner``)."""
+        if self._determined is None:
+            self._determined = ["the" if w in _DETERMINERS else w for w in self.folded]
+        return self._determined
+
+    def spans(self) -> list[tuple[int, int]]:
+        """Where each word starts and ends."""
+        if self._spans is None:
+            self._spans = [m.span() for m in _WORD.finditer(self.text)]
+        return self._spans
+
+
+@lru_cache(maxsize=4)  # the texts of one case, which its indexes read in turn
+def _words(text: str) -> _Words:
+    return _Words(text)
+
+
 class AliasIndex:
     """Finds aliases of concepts in one pass over a text's words (1-4 word keys, plurals folded).
 
@@ -360,6 +397,7 @@ class AliasIndex:
         # one-word keys: a word that is none (nor its singular) and starts no longer key is
         # passed over without a look-up
         self.singles = frozenset(k[0] for k in self.keys if len(k) == 1)
+        self.starters = self.singles | self.first_words.keys()
         # what every match's first folded word holds: a key's first word, less the "y" a
         # plural in "ies" drops ("biopsies" holds "biops")
         self.needles = frozenset(
@@ -402,42 +440,32 @@ class AliasIndex:
     def find(self, text: str, kinds: tuple[str, ...] | None = None) -> list[Mention]:
         if self.few and not self.may_find(text):
             return []  # none of its words: the text need not be read word by word
-        spans = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
-        words = [w for w, _, _ in spans]
-        fold = self.fold
-        lowers = [fold(w) for w in words]
+        read = _words(text)
+        words = read.words
+        lowers = read.determined() if self.fold is _fold_determiner else read.folded
+        spans: list[tuple[int, int]] = []  # read at the first match
         found: list[Mention] = []
-        i, total = 0, len(words)
-        singles = self.singles
-        while i < total:
-            step = 1
-            low = lowers[i]
-            longest = self.first_words.get(low, 0)
-            if longest:
-                longest = min(longest, total - i)
-            elif low in singles or (
-                len(low) > 3
-                and low[-1] == "s"
-                and (
-                    low[:-1] in singles
-                    or low[:-2] in singles
-                    or (low.endswith("ies") and low[:-3] + "y" in singles)
-                )
-            ):
-                longest = 1
-            else:
-                i += 1
-                continue
+        total = len(words)
+        first_words = self.first_words
+        at = 0  # the first word after the last match
+        for i in self._starts(lowers):
+            if i < at:
+                continue  # inside the last match
+            # a longer key's first word: up to the longest key that starts with it; else one
+            longest = min(first_words.get(lowers[i], 1), total - i)
             for n in range(longest, 0, -1):
                 hits = self._lookup(words, lowers, i, n)
                 if kinds is not None:
                     hits = [e for e in hits if e.kind in kinds]
-                if n > 1 and any(e.joins for e in hits):
-                    joins = _joins(text[spans[i][1] : spans[i + n - 1][2]])
-                    hits = [e for e in hits if not e.joins or e.joins == joins]
                 if not hits:
                     continue
-                start, end = spans[i][1], spans[i + n - 1][2]
+                spans = spans or read.spans()
+                start, end = spans[i][0], spans[i + n - 1][1]
+                if n > 1 and any(e.joins for e in hits):
+                    joins = _joins(text[start:end])
+                    hits = [e for e in hits if not e.joins or e.joins == joins]
+                    if not hits:
+                        continue
                 if (
                     text[start - 1 : start] in ("/", "-")
                     and not _NUMBERED.match(text, start - 2)
@@ -469,10 +497,28 @@ class AliasIndex:
                     continue  # "B2-4 LP 71M", "LM 33M": a patient's initials before age and sex
                 for e in dict.fromkeys(hits):
                     found.append(Mention(e.kind, e.concept, start, end, text[start:end]))
-                step = n
+                at = i + n
                 break
-            i += step
         return found
+
+    def _starts(self, lowers: list[str]) -> list[int]:
+        """Where a match may start: a longer key's first word, a one-word key, or its plural
+        ("strokes", "biopsies"); the other words are passed over without a look-up."""
+        starters, singles = self.starters, self.singles
+        return [
+            i
+            for i, low in enumerate(lowers)
+            if low in starters
+            or (
+                len(low) > 3
+                and low[-1] == "s"
+                and (
+                    low[:-1] in singles
+                    or low[:-2] in singles
+                    or (low.endswith("ies") and low[:-3] + "y" in singles)
+                )
+            )
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -558,7 +604,10 @@ def _spelled_joins(text: str) -> tuple[str, ...]:
     """``text`` with its spelled-out letters joined ("U T I" -> "UTI", "D and C" -> "D&C"), and
     a second reading that keeps a leading "A"/"I" a word of its own ("a C T scan" -> "a CT
     scan") where the text has one."""
-    anded = _SPELLED_AND.sub(r"\1&\2", text)
+    spelled_and = " and " in text and _SPELLED_AND_HINT.search(text)
+    anded = _SPELLED_AND.sub(r"\1&\2", text) if spelled_and else text
+    if not _SPELLED_HINT.search(anded):
+        return (anded,)  # no capitals spelled out: every match below holds two ("U T")
     joined = _join_letters(anded)
     if not _SPELLED_AFTER_WORD.search(anded):
         return (joined,)
@@ -599,7 +648,7 @@ def _turned_names() -> dict[tuple[str, str], tuple[str, str]]:
 
 
 # a head noun, then what it is of or in: "the infection in his water", "stones in the kidney"
-_TURNED = re.compile(
+_TURNED = fast_compile(
     r"\b([a-z]+)\s+(?:in|of|on)\s+(?:(?:the|his|her|my|your|their|a|an|our)\s+)?([a-z]+)\b",
     re.IGNORECASE,
 )
@@ -609,13 +658,22 @@ _TURNED = re.compile(
 def _turned_concepts(text: str) -> frozenset[tuple[str, str]]:
     """Concepts a text names with the words of a two-word name turned round ("the infection in
     his water" for a water infection, "stones in the kidney" for kidney stones)."""
-    turned = _turned_names()
+    turned, heads = _turned_names(), _turned_heads()
     found = set()
     for m in _TURNED.finditer(text):
-        pair = (_fold(m.group(1)).rstrip("s"), _fold(m.group(2)).rstrip("s"))
+        head = _fold(m.group(1)).rstrip("s")
+        if head not in heads:
+            continue  # no turned name has this head (most "X of Y")
+        pair = (head, _fold(m.group(2)).rstrip("s"))
         if pair in turned:
             found.add(turned[pair])
     return frozenset(found)
+
+
+@lru_cache(maxsize=1)
+def _turned_heads() -> frozenset[str]:
+    """The heads of the turned names (``_turned_names``)."""
+    return frozenset(head for head, _ in _turned_names())
 
 
 def _signs(text: str) -> tuple[Mention, ...]:
@@ -650,6 +708,16 @@ def _age_matches(text: str) -> tuple[re.Match[str], ...]:
     if "age" not in text and not _AGE_HINT.search(text):
         return ()
     return tuple(_AGE.finditer(text))
+
+
+_NOW_AGED = re.compile(r"\b(?:now|currently|turned|turning)\s+(\d+)\b", re.IGNORECASE)
+
+
+def _age_now(text: str, age: int) -> bool:
+    """Whether ``text`` gives ``age`` as the age now or lately reached ("now 17", "turned
+    40"): one pattern for every age, the number compared as written."""
+    said = str(age)
+    return any(m.group(1) == said for m in _NOW_AGED.finditer(text))
 
 
 def ages(text: str, events: bool = True) -> list[tuple[int, int, int]]:
@@ -2294,10 +2362,8 @@ class EntitiesRule(Rule):
         # is not the patient's age now, which a different age of the output would contradict
         own = ages(ctx.text, events=False) if out_ages else []
         for age, start, end in out_ages:
-            if any(a == age for a, _, _ in ctx_ages) or re.search(
-                rf"\b(?:now|currently|turned|turning)\s+{age}\b", ctx.text, re.IGNORECASE
-            ):  # "since age 9, now 17"
-                continue
+            if any(a == age for a, _, _ in ctx_ages) or _age_now(ctx.text, age):
+                continue  # "since age 9, now 17"
             if own:
                 first = own[0]
                 findings.append(
