@@ -1656,8 +1656,7 @@ class Windows:
                 if (start, end) not in self.views:
                     self.views[start, end] = self.cut(start, end)
                 self.cache[key] = [
-                    replace(f, start=f.start + start, end=f.end + start)
-                    for f in read_facts(self.views[start, end], kinds, memo)
+                    _shifted(f, start) for f in read_facts(self.views[start, end], kinds, memo)
                 ]
         return self.cache[key]
 
@@ -1687,7 +1686,7 @@ class Windows:
             )
             for s in sentences
         ]
-        lo = bisect_left(doc.tokens, start, key=lambda t: t.start)
+        lo = doc.token_range(start, end).start
         view.tokens = [
             Token(
                 t.text,
@@ -1700,7 +1699,7 @@ class Windows:
                 t.scope,
                 t.speaker,
             )
-            for t in _between(doc.tokens, start, end, lambda t: (t.start, t.end))
+            for t in doc.tokens_in(start, end)
         ]
         view.quantities = [
             replace(
@@ -1721,6 +1720,21 @@ class Windows:
             for d in _between(self.drugs, start, end, lambda d: (d.start, d.end))
         ]
         return view
+
+
+def _shifted(fact: Fact, by: int) -> Fact:
+    """``fact`` moved ``by`` characters (a window's fact into the whole text's offsets)."""
+    return Fact(
+        fact.kind,
+        fact.key,
+        fact.value,
+        fact.start + by,
+        fact.end + by,
+        fact.data,
+        fact.modifier,
+        fact.when,
+        fact.head,
+    )
 
 
 def _between(items: Sequence[Any], start: int, end: int, span: Any) -> list[Any]:

@@ -463,8 +463,13 @@ class NegationRule(Rule):
         ctx = view.context
         assert ctx is not None
         ctx_mentions: dict[str, list[tuple[Token, str | None, str | None]]] = {}
-        # only the stems the output has are looked up: the input's other words are not read
-        wanted = {t.stem for t in view.output.tokens}
+        # only the stems of the output's words read below (content words, not asked, no test)
+        # are looked up: the input's other words are not read
+        wanted = {
+            t.stem
+            for t in view.output.tokens
+            if t.polarity != ASKED and t.text not in _TESTS and is_content(t)
+        }
         # nor the answers to sentences that hold none of them
         answered = _answered(ctx, {t.sentence for t in ctx.tokens if t.stem in wanted})
         planned = planned_starts(ctx)
@@ -539,6 +544,8 @@ class NegationRule(Rule):
                 # the input reads no mention of the word: nothing below can differ from it (the
                 # relative's check, _whose, needs one too), and reading it changes no stem
                 continue
+            if tok.polarity != NEGATED and _agrees_throughout(tok, ctx_mentions[tok.stem]):
+                continue  # (only a denial's reading below may change its polarity)
             if not is_content(tok) or tok.polarity == ASKED or _is_header(view.output, i):
                 continue
             if tok.text in _TESTS:
@@ -597,6 +604,8 @@ class NegationRule(Rule):
             if read is None or (written and _no_effect_on(view.output, read, ctx)):
                 continue  # "made no significant difference to pain" where the input finds none
             tok = read
+            if _agrees_throughout(tok, ctx_mentions[tok.stem]):
+                continue
             if i in out_withheld:
                 continue  # "trimethoprim avoided": an action on the drug, as "NOT started"
             if tok.polarity == NEGATED and complement_of_denied(view.output, i, tok):
@@ -1719,9 +1728,11 @@ def _answered(ctx: AnalyzedText, only: set[int] | None = None) -> dict[int, tupl
         if only is not None and sentence.index not in only:
             continue
         nxt = ctx.sentences[k + 1]
+        if sentence.text.rstrip().endswith("?") or _ASKS.search(sentence.text) is None:
+            continue  # a question read by its "?", or no question word
         idx = ctx.sentence_range(sentence.index)
         nxt_idx = ctx.sentence_range(nxt.index)
-        if not idx or not nxt_idx or sentence.text.rstrip().endswith("?"):
+        if not idx or not nxt_idx:
             continue
         speaker = _line_tag(ctx.text, sentence.span[1], tags)
         answerer = _line_tag(ctx.text, nxt.span[1], tags)
@@ -2238,6 +2249,24 @@ _OWN_HISTORY = frozenset(
     {"pmh", "pmhx", "known", "h/o", "h", "hx", "diagnosed", "dx", "yo", "personal", "own"}
 )
 _AGE_SEX = re.compile(r"\b\d{1,3}\s?(?:[MF]|yo|y/o|-year-old|year-old|years? old)\b")
+
+
+def _agrees_throughout(tok: Token, mentions: list[tuple[Token, str | None, str | None]]) -> bool:
+    """Whether no reading of ``NegationRule.check`` can find a difference between the output's
+    word (its polarity as read) and the input's ``mentions`` of it, so that they need not be
+    read: every mention has the word's polarity (no flip, no hedge), and, for a word affirmed,
+    none is a relative's, nor is the word (``_whose``), and one is neither asked nor a
+    possibility (``_only_possible``)."""
+    polarity = tok.polarity
+    if any(m.polarity != polarity for m, _, _ in mentions):
+        return False
+    if polarity != AFFIRMED:
+        return True
+    return (
+        tok.scope != FAMILY
+        and all(m.scope != FAMILY for m, _, _ in mentions)
+        and any(m.scope != HYPOTHETICAL for m, _, _ in mentions)
+    )
 
 
 def _new_only(found: list[Finding], before: list[Finding]) -> list[Finding]:
