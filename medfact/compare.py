@@ -330,7 +330,29 @@ def _table_pattern(table: dict[str, str]) -> FastPattern:
     return known[1]
 
 
-_PLANNED_BEFORE = re.compile(
+class _Near:
+    """A pattern searched in the few characters around a word, for every word of a text:
+    answered False at once where they are plain ASCII and hold none of the strings every match
+    holds (:mod:`medfact.rehint` reads them from the pattern), else by the pattern itself."""
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern = re.compile(pattern, flags)
+        self.words = FastPattern(self.pattern).shortcuts()[0] or ("",)
+
+    def found(self, text: str, start: int, end: int) -> bool:
+        """Whether ``self.pattern.search(text, start, end)`` finds a match."""
+        span = text[start:end]
+        if span.isascii():
+            low = span.lower()
+            for word in self.words:  # noqa: SIM110 (a loop: no generator frame per call)
+                if word in low:
+                    break
+            else:
+                return False
+        return self.pattern.search(text, start, end) is not None
+
+
+_PLANNED_BEFORE = _Near(
     r"\b(?:schedule|scheduled|order|ordered|arrange|arranged|book|booked|request|requested|"
     r"refer(?:red)?\s+for|plan(?:ned)?|recommend(?:ed)?|consider)\s+(?:a\s+|an\s+|the\s+)?"
     r"(?:\w+\s+)?$",
@@ -942,7 +964,7 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
             and _direct(doc, tok)
             and tok.start not in drug_starts
             and not (tok.polarity == UNCERTAIN and _lay_hedge(doc, tok))
-            and not _CAUSE_BEFORE.search(doc.text, max(0, tok.start - 30), tok.start)
+            and not _CAUSE_BEFORE.found(doc.text, max(0, tok.start - 30), tok.start)
         ):  # "most likely due to the radiation": a hedge of a cause ends at "due to" (a
             # negation's scope does): how sure the cause is, is not read
             sure = "uncertain" if tok.polarity == UNCERTAIN else "certain"
@@ -974,16 +996,16 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
             and not (
                 tok.polarity == AFFIRMED
                 and (
-                    _PLANNED_BEFORE.search(doc.text, max(0, tok.start - 30), tok.start)
+                    _PLANNED_BEFORE.found(doc.text, max(0, tok.start - 30), tok.start)
                     or tok.start in planned_starts(doc)
                 )
             )  # "Schedule colonoscopy", "Colonoscopy screening is due": a plan, not one had
         ):
             # a drug's presence is its actions' and allergies' business ("avoid ibuprofen")
             key = f"{tok.stem}|past" if tok.scope == HISTORY else tok.stem
-            if tok.text in _NEEDS_MODIFIER:  # "sensory loss" is no "weight loss"
-                key = f"{_modifier_of(doc, tok)}|{key}"
             modifier = _modifier_of(doc, tok)
+            if tok.text in _NEEDS_MODIFIER:  # "sensory loss" is no "weight loss"
+                key = f"{modifier}|{key}"
             when = _when(doc.text, tok.start, tok.end)
             out.append(Fact("polarity", key, tok.polarity, tok.start, tok.end, tok, modifier, when))
         if tok.polarity != AFFIRMED:
@@ -999,7 +1021,7 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
 
 
 # the words that name a cause before it ("due to", "related to the", "secondary to")
-_CAUSE_BEFORE = re.compile(
+_CAUSE_BEFORE = _Near(
     r"\b(?:due|related|secondary|attributed|attributable)\s+to\s+(?:the\s+|his\s+|her\s+)?$",
     re.IGNORECASE,
 )
@@ -1021,7 +1043,7 @@ _FUNCTIONS = frozenset(
 )
 # "abstain from alcohol", "avoid any NSAIDs": advice to go without, which says nothing of whether
 # the thing is there now (and agrees with the input's "no alcohol at all")
-_AVOID_BEFORE = re.compile(
+_AVOID_BEFORE = _Near(
     r"\b(?:avoid(?:s|ed|ing)?|abstain(?:s|ed|ing)?\s+from|refrain(?:s|ed|ing)?\s+from|"
     r"cut(?:s|ting)?\s+(?:out|down\s+on))\s+(?:(?:any|all|the)\s+)?$",
     re.IGNORECASE,
@@ -1037,7 +1059,7 @@ def _no_presence(doc: AnalyzedText, tok: Token) -> bool:
     well = tok.stem in _FUNCTIONS and bool(
         _WELL_AFTER.match(doc.text, tok.end) or _WELL_BEFORE.search(before)
     )  # not "colonoscopy was normal": a test done, whose result is normal
-    return well or bool(_AVOID_BEFORE.search(before))
+    return well or _AVOID_BEFORE.found(before, 0, len(before))
 
 
 # an answer that denies one named thing: "No falls.", "Daughter: no more vomiting"
@@ -1095,7 +1117,7 @@ def _head_after(doc: AnalyzedText, i: int) -> str:
 
 def _modifier_of(doc: AnalyzedText, tok: Token) -> str:
     """The content word right before ``tok`` in its sentence, or ""."""
-    k = bisect_left(doc.tokens, tok.start, key=lambda t: t.start)
+    k = bisect_left(_token_index(doc), tok.start)
     if k == 0:
         return ""
     prev = doc.tokens[k - 1]
