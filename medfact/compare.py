@@ -1944,10 +1944,6 @@ def differences(
             continue  # silence
         if fact.kind in ("direction", "effect") and _inside(fact.start, settled):
             continue  # the effect read with its outcome and groups agrees: the bare word is moot
-        if fact.kind in _ONE_VALUE and any(
-            _keys_match(fact, o) and not _agree(fact, o) for o in said_kinds[fact.kind]
-        ):
-            continue  # the claim itself states two values ("left worse than right"): two events
         if fact.kind in _PLAIN_KEYS:
             rivals = by_key.get((fact.kind, fact.key), [])
             if fact.kind == "time":
@@ -2013,8 +2009,13 @@ def differences(
             and difference_of_two(fact.data[0], [g.data[0] for g in by_kind["amount"]])
         ):
             continue  # "balance +1.2 L" where the window gives "in 2.1 L, out 0.9 L"
-        if rivals and not any(_agree(fact, g) for g in rivals):
-            out.append(Difference(fact, rivals[0]))
+        if not rivals or any(_agree(fact, g) for g in rivals):
+            continue
+        if fact.kind in _ONE_VALUE and any(
+            _keys_match(fact, o) and not _agree(fact, o) for o in said_kinds[fact.kind]
+        ):
+            continue  # the claim itself states two values ("left worse than right"): two events
+        out.append(Difference(fact, rivals[0]))
     return _one_per_span(out)
 
 

@@ -310,6 +310,7 @@ _TREATMENT_HEADS = frozenset(
 _DISEASE_HEADS = ("cancer", "tumor", "tumour", "mass", "malign", "carcinoma", "lesion", "nodul")
 # heads that name an organ's illness in general ("pulmonary disease", "renal disorder")
 _ILLNESS_HEADS = ("diseas", "disord", "illness", "failur", "insufficien")
+_DISEASE_OR_ILLNESS = _DISEASE_HEADS + _ILLNESS_HEADS
 _CONCERN_STEMS = tuple(sorted(_CONCERN))  # str.startswith takes a tuple: one call, not a loop
 _FINDING_ONLY_STEMS = tuple(sorted(_FINDINGS))
 
@@ -657,7 +658,7 @@ class NegationRule(Rule):
             disease_denied = (
                 tok.polarity == NEGATED
                 and head is not None
-                and head.startswith(_DISEASE_HEADS + _ILLNESS_HEADS)
+                and head.startswith(_DISEASE_OR_ILLNESS)
             )
             made_noun = not _of_follows(out_tokens, i) and any(
                 m_head is None
@@ -1266,7 +1267,7 @@ def _modifies_finding(tokens: list[Token], i: int) -> bool:
     head = _head(tokens, i)
     return (
         head is not None
-        and head.startswith(FINDING_STEMS + _MEASURES)
+        and head.startswith(_FINDINGS_OR_MEASURES)
         and tokens[i].text.rstrip("s") not in ANATOMY
     )
 
@@ -1279,7 +1280,7 @@ def _names_kind(tokens: list[Token], i: int, head: str | None) -> bool:
     finding before a finding ("nausea vomiting", an unpunctuated list) are read as before."""
     return (
         head is not None
-        and not head.startswith(FINDING_STEMS + _MEASURES)
+        and not head.startswith(_FINDINGS_OR_MEASURES)
         # a finding's own word before a noun is the finding ("blanching spots")
         and not tokens[i].stem.startswith(FINDING_STEMS)
         and tokens[i].text.rstrip("s") not in ANATOMY
@@ -1992,6 +1993,7 @@ _MEASURES = (
     ("pressur", "sugar", "work", "test", "count", "glucos", "draw", "level", "type")
     + ("satur", "sat")  # "oxygen saturation" is measured, "needed oxygen" is given
 )
+_FINDINGS_OR_MEASURES = FINDING_STEMS + _MEASURES  # one tuple for str.startswith
 # faculties a note tells by degree, and the words that tell it
 _DEGREE_NOUNS = frozenset({"appetite", "energy", "libido", "concentration", "stamina", "sleep"})
 _DEGREE_WORDS = frozenset(
