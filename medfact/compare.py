@@ -932,10 +932,17 @@ def _sentence_stems(doc: AnalyzedText, sentence: int) -> frozenset[str]:
     return frozenset(t.stem for t in doc.sentence_tokens(sentence) if is_content(t))
 
 
-def concept_facts(doc: AnalyzedText) -> list[Fact]:
+def concept_facts(doc: AnalyzedText, stems: frozenset[str] | None = None) -> list[Fact]:
     """Polarity (present, absent) and whose it is (the patient's or a relative's) of every
     content word, by its concept key. Sentences that state a result ("negative for infection")
-    are read by :func:`result_facts`, allergies by :func:`allergy_facts`."""
+    are read by :func:`result_facts`, allergies by :func:`allergy_facts`. With ``stems``, only
+    the words of those stems (and the words that negate themselves) are read: each other
+    word's facts are keyed by its own stem (:func:`key_words`), and a word reads the same
+    whichever others are read."""
+    if stems is not None and not any(
+        t.stem in stems or t.text in _SELF_NEGATING for t in doc.tokens
+    ):
+        return []  # none of the words to read
     out = []
     result_sentences = {t.sentence for t in doc.tokens if t.stem in _RESULT_STEMS}
     aims = _aim_sentences(doc)
@@ -948,6 +955,8 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
             if tok.polarity == NEGATED:
                 polarity = AFFIRMED if polarity == NEGATED else NEGATED
             out.append(Fact("polarity", key, polarity, tok.start, tok.end, tok))
+            continue
+        if stems is not None and tok.stem not in stems:
             continue
         if not is_content(tok) or tok.scope == HYPOTHETICAL or tok.stem in _RESULT_STEMS:
             continue
@@ -1606,21 +1615,24 @@ _KINDS_OF: dict[Callable[..., list[Fact]], frozenset[str]] = {
 def read_facts(
     doc: AnalyzedText,
     kinds: frozenset[str] | None = None,
-    memo: dict[Callable[..., list[Fact]], list[Fact]] | None = None,
+    memo: dict[Any, list[Fact]] | None = None,
+    stems: frozenset[str] | None = None,
 ) -> list[Fact]:
     """Every fact of an analysed text, sorted by where it starts. With ``kinds``, the facts of
     those kinds only, and a reader that gives none of them is not run (a window of the input
-    is read for the kinds its claim states); ``memo`` keeps each reader's facts for the next
-    call on the same text."""
+    is read for the kinds its claim states); with ``stems``, the word-level facts
+    (:func:`concept_facts`) of those stems' words only; ``memo`` keeps each reader's facts for
+    the next call on the same text."""
     memo = {} if memo is None else memo
 
     def read(reader: Callable[..., list[Fact]], *args: Any) -> list[Fact]:
-        if reader in memo:
-            return memo[reader]
+        key = reader if stems is None or reader is not concept_facts else (reader, stems)
+        if key in memo:
+            return memo[key]
         if kinds is not None and kinds.isdisjoint(_KINDS_OF.get(reader, kinds)):
             return []
-        memo[reader] = reader(doc, *args)
-        return memo[reader]
+        memo[key] = reader(doc, *args)
+        return memo[key]
 
     status = read(status_facts)
     age = read(demographic_facts)
@@ -1634,7 +1646,7 @@ def read_facts(
         *read(side_facts),
         *read(part_facts),
         *status,
-        *read(concept_facts),
+        *read(concept_facts, stems),
         *read(result_facts),
         *read(allergy_facts),
         *read(code_facts),
@@ -1660,36 +1672,47 @@ class Windows:
         self.quantities = sorted(doc.quantities, key=lambda q: q.start)
         self.sides = sorted(doc.sides, key=lambda m: m.start)
         self.drugs = sorted(doc.drugs, key=lambda d: d.start)
-        # by window, or by window and kinds: the facts read
+        # by window, kinds and stems: the facts read
         self.cache: dict[tuple[Any, ...], list[Fact]] = {}
         self.topic_cache: dict[tuple[Any, ...], dict[int, frozenset[str]]] = {}
         self.memo: dict[tuple[int, int], dict[Any, list[Fact]]] = {}  # each reader's, by window
         self.views: dict[tuple[int, int], AnalyzedText] = {}  # the cut analyses, by window
 
-    def facts(self, start: int, end: int, kinds: frozenset[str] | None = None) -> list[Fact]:
+    def facts(
+        self,
+        start: int,
+        end: int,
+        kinds: frozenset[str] | None = None,
+        stems: frozenset[str] | None = None,
+    ) -> list[Fact]:
         """The facts of the sentences inside [start, end), with offsets into the whole text;
-        with ``kinds``, those of these kinds only (the window's other readers are not run)."""
-        key = (start, end) if kinds is None else (start, end, kinds)
+        with ``kinds``, those of these kinds only (the window's other readers are not run);
+        with ``stems``, the word-level facts of those stems' words only (see read_facts)."""
+        key = (start, end, kinds, stems)
         if key not in self.cache:
             memo = self.memo.setdefault((start, end), {})
-            if start <= 0 and end >= len(self.doc.text):
-                self.cache[key] = read_facts(self.doc, kinds, memo)  # the whole text: no cut
+            if start <= 0 and end >= len(self.doc.text):  # the whole text: no cut
+                self.cache[key] = read_facts(self.doc, kinds, memo, stems)
             else:
                 if (start, end) not in self.views:
                     self.views[start, end] = self.cut(start, end)
-                self.cache[key] = [
-                    _shifted(f, start) for f in read_facts(self.views[start, end], kinds, memo)
-                ]
+                view = self.views[start, end]
+                self.cache[key] = [_shifted(f, start) for f in read_facts(view, kinds, memo, stems)]
         return self.cache[key]
 
     def topics(
-        self, start: int, end: int, kinds: frozenset[str] | None = None
+        self,
+        start: int,
+        end: int,
+        kinds: frozenset[str] | None = None,
+        stems: frozenset[str] | None = None,
     ) -> dict[int, frozenset[str]]:
         """The content words of the sentence holding each word-level fact of the window (of
-        ``kinds``, when given)."""
-        key = (start, end) if kinds is None else (start, end, kinds)
+        ``kinds`` and ``stems``, when given)."""
+        key = (start, end, kinds, stems)
         if key not in self.topic_cache:
-            self.topic_cache[key] = sentence_topics(self.doc, self.facts(start, end, kinds))
+            facts = self.facts(start, end, kinds, stems)
+            self.topic_cache[key] = sentence_topics(self.doc, facts)
         return self.topic_cache[key]
 
     def cut(self, start: int, end: int) -> AnalyzedText:
@@ -1757,6 +1780,22 @@ def _shifted(fact: Fact, by: int) -> Fact:
         fact.when,
         fact.head,
     )
+
+
+_CONCEPT_KINDS = _KINDS_OF[concept_facts]
+
+
+def key_words(keys: Iterable[str]) -> frozenset[str]:
+    """Every run of whole "|"-separated parts of each key ("a|b|past": a, b, past, a|b, b|past,
+    a|b|past): a word's word-level facts (concept_facts) are keyed by its stem, alone or with
+    parts around it, so a word whose stem is none of these gives no fact of these keys."""
+    out = set()
+    for key in keys:
+        parts = key.split("|")
+        for i in range(len(parts)):
+            for j in range(i + 1, len(parts) + 1):
+                out.add("|".join(parts[i:j]))
+    return frozenset(out)
 
 
 def _between(items: Sequence[Any], start: int, end: int, span: Any) -> list[Any]:
@@ -2207,8 +2246,11 @@ class CompareStage(Stage):
         if window.source == "context" and windows is not None and window.span is not None:
             span = _with_answer(doc, window.span)
             kinds = frozenset(f.kind for f in said)  # only facts of these kinds are compared
-            given = windows.facts(*span, kinds)
-            topics = (claim_topic, windows.topics(*span, kinds))
+            # a word-level fact is compared only with the window's of its key (differences): the
+            # window's words of other stems are not read
+            stems = key_words(f.key for f in said if f.kind in _CONCEPT_KINDS)
+            given = windows.facts(*span, kinds, stems)
+            topics = (claim_topic, windows.topics(*span, kinds, stems))
             found = [
                 d
                 for d in differences(said, given, topics=topics)
