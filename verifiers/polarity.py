@@ -463,7 +463,9 @@ class NegationRule(Rule):
     def check(self, view: CaseDoc) -> list[Finding]:
         ctx = view.context
         assert ctx is not None
-        ctx_mentions: dict[str, list[tuple[Token, str | None, str | None]]] = {}
+        # each word's mentions in the input, with the token index of those read in place (its
+        # modifier and head are read where an output word's reading needs them: see phrased)
+        ctx_mentions: dict[str, list[tuple[Token, int | None]]] = {}
         # only the stems of the output's words read below (content words, not asked, no test)
         # are looked up: the input's other words are not read
         wanted = {
@@ -510,7 +512,7 @@ class NegationRule(Rule):
                     # "skip the ibuprofen", "ramipril 5 mg - HOLD": the drug is named, and not
                     # to be taken: an output that writes either agrees with the input
                     ctx_mentions.setdefault(tok.stem, []).append(
-                        (replace(read, polarity=NEGATED, trigger=tok.start), None, None)
+                        (replace(read, polarity=NEGATED, trigger=tok.start), None)
                     )
                 if (
                     read.polarity == NEGATED
@@ -526,9 +528,7 @@ class NegationRule(Rule):
                     complements.add(tok.start)
                 if tok.text == "temperature" and i in afebrile:
                     continue  # "temperature 99.1": a reading below a fever is no fever
-                ctx_mentions.setdefault(tok.stem, []).append(
-                    (read, _modifier(ctx.tokens, i), _head(ctx.tokens, i))
-                )
+                ctx_mentions.setdefault(tok.stem, []).append((read, i))
         findings: list[Finding] = []
         seen_sentences: set[tuple[int, str]] = set()
         windows = AlignedWindows(view)
@@ -540,6 +540,7 @@ class NegationRule(Rule):
         # (only the words the input mentions are looked up in it below)
         both = _both_ways([t for t in out_tokens if t.stem in ctx_mentions])
         out_withheld = withheld_drugs(view.output)
+        phrased: dict[str, list[tuple[Token, str | None, str | None]]] = {}
         for i, tok in enumerate(out_tokens):
             if tok.stem not in ctx_mentions:
                 # the input reads no mention of the word: nothing below can differ from it (the
@@ -607,6 +608,14 @@ class NegationRule(Rule):
             tok = read
             if _agrees_throughout(tok, ctx_mentions[tok.stem]):
                 continue
+            if tok.stem not in phrased:  # the mentions with their modifier and head words
+                phrased[tok.stem] = [
+                    (m, None, None)
+                    if k is None
+                    else (m, _modifier(ctx.tokens, k), _head(ctx.tokens, k))
+                    for m, k in ctx_mentions[tok.stem]
+                ]
+            mentioned = phrased[tok.stem]
             if i in out_withheld:
                 continue  # "trimethoprim avoided": an action on the drug, as "NOT started"
             if tok.polarity == NEGATED and complement_of_denied(view.output, i, tok):
@@ -664,11 +673,11 @@ class NegationRule(Rule):
                 m_head is None
                 and _made_noun(m.text, tok.text)
                 and _OF_AFTER.match(ctx.text, m.end) is not None
-                for m, _, m_head in ctx_mentions.get(tok.stem, [])
+                for m, _, m_head in mentioned
             )
             asserted = [
                 m
-                for m, m_mod, m_head in ctx_mentions.get(tok.stem, [])
+                for m, m_mod, m_head in mentioned
                 if m.polarity != ASKED
                 and not (tok.polarity == AFFIRMED and m.start in complements)
                 and not (kind_denied and m_mod != mod and m.polarity != NEGATED)
@@ -726,7 +735,7 @@ class NegationRule(Rule):
             if not mentions:
                 if key not in seen_sentences and (
                     possible := self._only_possible(
-                        view, windows, tok, [m for m, _, _ in ctx_mentions[tok.stem]], drug_starts
+                        view, windows, tok, [m for m, _ in ctx_mentions[tok.stem]], drug_starts
                     )
                 ):
                     seen_sentences.add(key)
@@ -2253,21 +2262,21 @@ _OWN_HISTORY = frozenset(
 _AGE_SEX = re.compile(r"\b\d{1,3}\s?(?:[MF]|yo|y/o|-year-old|year-old|years? old)\b")
 
 
-def _agrees_throughout(tok: Token, mentions: list[tuple[Token, str | None, str | None]]) -> bool:
+def _agrees_throughout(tok: Token, mentions: list[tuple[Token, int | None]]) -> bool:
     """Whether no reading of ``NegationRule.check`` can find a difference between the output's
     word (its polarity as read) and the input's ``mentions`` of it, so that they need not be
     read: every mention has the word's polarity (no flip, no hedge), and, for a word affirmed,
     none is a relative's, nor is the word (``_whose``), and one is neither asked nor a
     possibility (``_only_possible``)."""
     polarity = tok.polarity
-    if any(m.polarity != polarity for m, _, _ in mentions):
+    if any(m.polarity != polarity for m, _ in mentions):
         return False
     if polarity != AFFIRMED:
         return True
     return (
         tok.scope != FAMILY
-        and all(m.scope != FAMILY for m, _, _ in mentions)
-        and any(m.scope != HYPOTHETICAL for m, _, _ in mentions)
+        and all(m.scope != FAMILY for m, _ in mentions)
+        and any(m.scope != HYPOTHETICAL for m, _ in mentions)
     )
 
 
