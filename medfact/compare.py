@@ -746,11 +746,13 @@ def side_facts(doc: AnalyzedText) -> list[Fact]:
         denied = _denied(doc, starts, m.start)
         out.append(Fact("side", f"{m.anatomy}|{axis}{denied}", m.side, m.start, m.end))
     toks = doc.tokens
-    for tok in toks:
-        hand = _HANDED.fullmatch(tok.text) if "-hand" in tok.text else None  # the word it needs
+    for tok in [t for t in toks if "-hand" in t.text]:
+        hand = _HANDED.fullmatch(tok.text)  # the word it needs
         if hand is not None:
             out.append(Fact("side", "handed|left-right", hand.group(1), tok.start, tok.end))
-    for i, tok in enumerate(toks[:-1]):
+    # (a word that is neither a side nor a level is passed over at once)
+    for i in [k for k, t in enumerate(toks[:-1]) if t.text in LATERALITY or t.text in _LEVELS]:
+        tok = toks[i]
         side = LATERALITY.get(tok.text) if len(tok.text) > 2 else None
         level = tok.text if tok.text in _LEVELS else None
         if side is None and level is None:
