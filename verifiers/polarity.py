@@ -473,17 +473,17 @@ class NegationRule(Rule):
             for t in view.output.tokens
             if t.polarity != ASKED and t.text not in _TESTS and is_content(t)
         }
+        found = [k for k, t in enumerate(ctx.tokens) if t.stem in wanted]  # their input words
         # nor the answers to sentences that hold none of them
-        answered = _answered(ctx, {t.sentence for t in ctx.tokens if t.stem in wanted})
+        answered = _answered(ctx, {ctx.tokens[k].sentence for k in found})
         planned = planned_starts(ctx)
         afebrile = _afebrile_readings(ctx)
         complements: set[int] = set()  # denied only as the complement of a denied finding
         written = not ctx.is_dialogue  # a study's "no difference in X" does not deny X
         ctx_withheld = withheld_drugs(ctx)
         ctx_drug_starts = {t.start for d in ctx.drugs for t in ctx.tokens_in(d.start, d.end)}
-        for i, tok in enumerate(ctx.tokens):
-            if tok.stem not in wanted:
-                continue
+        for i in found:
+            tok = ctx.tokens[i]
             if (
                 is_content(tok)
                 and tok.text not in _TESTS
@@ -537,8 +537,9 @@ class NegationRule(Rule):
             t.start for d in view.output.drugs for t in view.output.tokens_in(d.start, d.end)
         }
         out_tokens = view.output.tokens
-        # (only the words the input mentions are looked up in it below)
-        both = _both_ways([t for t in out_tokens if t.stem in ctx_mentions])
+        # words told both ways in a sentence: read when a word first reaches that test (only
+        # the words the input mentions are looked up in it)
+        both: set[tuple[int, str]] | None = None
         out_withheld = withheld_drugs(view.output)
         phrased: dict[str, list[tuple[Token, str | None, str | None]]] = {}
         for i, tok in enumerate(out_tokens):
@@ -620,6 +621,8 @@ class NegationRule(Rule):
                 continue  # "trimethoprim avoided": an action on the drug, as "NOT started"
             if tok.polarity == NEGATED and complement_of_denied(view.output, i, tok):
                 continue  # "not taking any medicines for her asthma": the asthma is not denied
+            if both is None:
+                both = _both_ways([t for t in out_tokens if t.stem in ctx_mentions])
             if (tok.sentence, tok.stem) in both:
                 continue  # "tingling until Sunday, denies tingling today": a change, told
             qualifier = _qualifier(out_tokens, i) if tok.polarity == NEGATED else None
