@@ -330,7 +330,29 @@ def _table_pattern(table: dict[str, str]) -> FastPattern:
     return known[1]
 
 
-_PLANNED_BEFORE = re.compile(
+class _Near:
+    """A pattern searched in the few characters around a word, for every word of a text:
+    answered False at once where they are plain ASCII and hold none of the strings every match
+    holds (:mod:`medfact.rehint` reads them from the pattern), else by the pattern itself."""
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern = re.compile(pattern, flags)
+        self.words = FastPattern(self.pattern).shortcuts()[0] or ("",)
+
+    def found(self, text: str, start: int, end: int) -> bool:
+        """Whether ``self.pattern.search(text, start, end)`` finds a match."""
+        span = text[start:end]
+        if span.isascii():
+            low = span.lower()
+            for word in self.words:  # noqa: SIM110 (a loop: no generator frame per call)
+                if word in low:
+                    break
+            else:
+                return False
+        return self.pattern.search(text, start, end) is not None
+
+
+_PLANNED_BEFORE = _Near(
     r"\b(?:schedule|scheduled|order|ordered|arrange|arranged|book|booked|request|requested|"
     r"refer(?:red)?\s+for|plan(?:ned)?|recommend(?:ed)?|consider)\s+(?:a\s+|an\s+|the\s+)?"
     r"(?:\w+\s+)?$",
@@ -724,11 +746,13 @@ def side_facts(doc: AnalyzedText) -> list[Fact]:
         denied = _denied(doc, starts, m.start)
         out.append(Fact("side", f"{m.anatomy}|{axis}{denied}", m.side, m.start, m.end))
     toks = doc.tokens
-    for tok in toks:
-        hand = _HANDED.fullmatch(tok.text) if "-hand" in tok.text else None  # the word it needs
+    for tok in [t for t in toks if "-hand" in t.text]:
+        hand = _HANDED.fullmatch(tok.text)  # the word it needs
         if hand is not None:
             out.append(Fact("side", "handed|left-right", hand.group(1), tok.start, tok.end))
-    for i, tok in enumerate(toks[:-1]):
+    # (a word that is neither a side nor a level is passed over at once)
+    for i in [k for k, t in enumerate(toks[:-1]) if t.text in LATERALITY or t.text in _LEVELS]:
+        tok = toks[i]
         side = LATERALITY.get(tok.text) if len(tok.text) > 2 else None
         level = tok.text if tok.text in _LEVELS else None
         if side is None and level is None:
@@ -910,10 +934,17 @@ def _sentence_stems(doc: AnalyzedText, sentence: int) -> frozenset[str]:
     return frozenset(t.stem for t in doc.sentence_tokens(sentence) if is_content(t))
 
 
-def concept_facts(doc: AnalyzedText) -> list[Fact]:
+def concept_facts(doc: AnalyzedText, stems: frozenset[str] | None = None) -> list[Fact]:
     """Polarity (present, absent) and whose it is (the patient's or a relative's) of every
     content word, by its concept key. Sentences that state a result ("negative for infection")
-    are read by :func:`result_facts`, allergies by :func:`allergy_facts`."""
+    are read by :func:`result_facts`, allergies by :func:`allergy_facts`. With ``stems``, only
+    the words of those stems (and the words that negate themselves) are read: each other
+    word's facts are keyed by its own stem (:func:`key_words`), and a word reads the same
+    whichever others are read."""
+    if stems is not None and not any(
+        t.stem in stems or t.text in _SELF_NEGATING for t in doc.tokens
+    ):
+        return []  # none of the words to read
     out = []
     result_sentences = {t.sentence for t in doc.tokens if t.stem in _RESULT_STEMS}
     aims = _aim_sentences(doc)
@@ -926,6 +957,8 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
             if tok.polarity == NEGATED:
                 polarity = AFFIRMED if polarity == NEGATED else NEGATED
             out.append(Fact("polarity", key, polarity, tok.start, tok.end, tok))
+            continue
+        if stems is not None and tok.stem not in stems:
             continue
         if not is_content(tok) or tok.scope == HYPOTHETICAL or tok.stem in _RESULT_STEMS:
             continue
@@ -942,7 +975,7 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
             and _direct(doc, tok)
             and tok.start not in drug_starts
             and not (tok.polarity == UNCERTAIN and _lay_hedge(doc, tok))
-            and not _CAUSE_BEFORE.search(doc.text, max(0, tok.start - 30), tok.start)
+            and not _CAUSE_BEFORE.found(doc.text, max(0, tok.start - 30), tok.start)
         ):  # "most likely due to the radiation": a hedge of a cause ends at "due to" (a
             # negation's scope does): how sure the cause is, is not read
             sure = "uncertain" if tok.polarity == UNCERTAIN else "certain"
@@ -974,16 +1007,16 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
             and not (
                 tok.polarity == AFFIRMED
                 and (
-                    _PLANNED_BEFORE.search(doc.text, max(0, tok.start - 30), tok.start)
+                    _PLANNED_BEFORE.found(doc.text, max(0, tok.start - 30), tok.start)
                     or tok.start in planned_starts(doc)
                 )
             )  # "Schedule colonoscopy", "Colonoscopy screening is due": a plan, not one had
         ):
             # a drug's presence is its actions' and allergies' business ("avoid ibuprofen")
             key = f"{tok.stem}|past" if tok.scope == HISTORY else tok.stem
-            if tok.text in _NEEDS_MODIFIER:  # "sensory loss" is no "weight loss"
-                key = f"{_modifier_of(doc, tok)}|{key}"
             modifier = _modifier_of(doc, tok)
+            if tok.text in _NEEDS_MODIFIER:  # "sensory loss" is no "weight loss"
+                key = f"{modifier}|{key}"
             when = _when(doc.text, tok.start, tok.end)
             out.append(Fact("polarity", key, tok.polarity, tok.start, tok.end, tok, modifier, when))
         if tok.polarity != AFFIRMED:
@@ -999,7 +1032,7 @@ def concept_facts(doc: AnalyzedText) -> list[Fact]:
 
 
 # the words that name a cause before it ("due to", "related to the", "secondary to")
-_CAUSE_BEFORE = re.compile(
+_CAUSE_BEFORE = _Near(
     r"\b(?:due|related|secondary|attributed|attributable)\s+to\s+(?:the\s+|his\s+|her\s+)?$",
     re.IGNORECASE,
 )
@@ -1021,7 +1054,7 @@ _FUNCTIONS = frozenset(
 )
 # "abstain from alcohol", "avoid any NSAIDs": advice to go without, which says nothing of whether
 # the thing is there now (and agrees with the input's "no alcohol at all")
-_AVOID_BEFORE = re.compile(
+_AVOID_BEFORE = _Near(
     r"\b(?:avoid(?:s|ed|ing)?|abstain(?:s|ed|ing)?\s+from|refrain(?:s|ed|ing)?\s+from|"
     r"cut(?:s|ting)?\s+(?:out|down\s+on))\s+(?:(?:any|all|the)\s+)?$",
     re.IGNORECASE,
@@ -1037,7 +1070,7 @@ def _no_presence(doc: AnalyzedText, tok: Token) -> bool:
     well = tok.stem in _FUNCTIONS and bool(
         _WELL_AFTER.match(doc.text, tok.end) or _WELL_BEFORE.search(before)
     )  # not "colonoscopy was normal": a test done, whose result is normal
-    return well or bool(_AVOID_BEFORE.search(before))
+    return well or _AVOID_BEFORE.found(before, 0, len(before))
 
 
 # an answer that denies one named thing: "No falls.", "Daughter: no more vomiting"
@@ -1095,7 +1128,7 @@ def _head_after(doc: AnalyzedText, i: int) -> str:
 
 def _modifier_of(doc: AnalyzedText, tok: Token) -> str:
     """The content word right before ``tok`` in its sentence, or ""."""
-    k = bisect_left(doc.tokens, tok.start, key=lambda t: t.start)
+    k = bisect_left(_token_index(doc), tok.start)
     if k == 0:
         return ""
     prev = doc.tokens[k - 1]
@@ -1584,21 +1617,24 @@ _KINDS_OF: dict[Callable[..., list[Fact]], frozenset[str]] = {
 def read_facts(
     doc: AnalyzedText,
     kinds: frozenset[str] | None = None,
-    memo: dict[Callable[..., list[Fact]], list[Fact]] | None = None,
+    memo: dict[Any, list[Fact]] | None = None,
+    stems: frozenset[str] | None = None,
 ) -> list[Fact]:
     """Every fact of an analysed text, sorted by where it starts. With ``kinds``, the facts of
     those kinds only, and a reader that gives none of them is not run (a window of the input
-    is read for the kinds its claim states); ``memo`` keeps each reader's facts for the next
-    call on the same text."""
+    is read for the kinds its claim states); with ``stems``, the word-level facts
+    (:func:`concept_facts`) of those stems' words only; ``memo`` keeps each reader's facts for
+    the next call on the same text."""
     memo = {} if memo is None else memo
 
     def read(reader: Callable[..., list[Fact]], *args: Any) -> list[Fact]:
-        if reader in memo:
-            return memo[reader]
+        key = reader if stems is None or reader is not concept_facts else (reader, stems)
+        if key in memo:
+            return memo[key]
         if kinds is not None and kinds.isdisjoint(_KINDS_OF.get(reader, kinds)):
             return []
-        memo[reader] = reader(doc, *args)
-        return memo[reader]
+        memo[key] = reader(doc, *args)
+        return memo[key]
 
     status = read(status_facts)
     age = read(demographic_facts)
@@ -1612,7 +1648,7 @@ def read_facts(
         *read(side_facts),
         *read(part_facts),
         *status,
-        *read(concept_facts),
+        *read(concept_facts, stems),
         *read(result_facts),
         *read(allergy_facts),
         *read(code_facts),
@@ -1638,37 +1674,47 @@ class Windows:
         self.quantities = sorted(doc.quantities, key=lambda q: q.start)
         self.sides = sorted(doc.sides, key=lambda m: m.start)
         self.drugs = sorted(doc.drugs, key=lambda d: d.start)
-        # by window, or by window and kinds: the facts read
+        # by window, kinds and stems: the facts read
         self.cache: dict[tuple[Any, ...], list[Fact]] = {}
         self.topic_cache: dict[tuple[Any, ...], dict[int, frozenset[str]]] = {}
         self.memo: dict[tuple[int, int], dict[Any, list[Fact]]] = {}  # each reader's, by window
         self.views: dict[tuple[int, int], AnalyzedText] = {}  # the cut analyses, by window
 
-    def facts(self, start: int, end: int, kinds: frozenset[str] | None = None) -> list[Fact]:
+    def facts(
+        self,
+        start: int,
+        end: int,
+        kinds: frozenset[str] | None = None,
+        stems: frozenset[str] | None = None,
+    ) -> list[Fact]:
         """The facts of the sentences inside [start, end), with offsets into the whole text;
-        with ``kinds``, those of these kinds only (the window's other readers are not run)."""
-        key = (start, end) if kinds is None else (start, end, kinds)
+        with ``kinds``, those of these kinds only (the window's other readers are not run);
+        with ``stems``, the word-level facts of those stems' words only (see read_facts)."""
+        key = (start, end, kinds, stems)
         if key not in self.cache:
             memo = self.memo.setdefault((start, end), {})
-            if start <= 0 and end >= len(self.doc.text):
-                self.cache[key] = read_facts(self.doc, kinds, memo)  # the whole text: no cut
+            if start <= 0 and end >= len(self.doc.text):  # the whole text: no cut
+                self.cache[key] = read_facts(self.doc, kinds, memo, stems)
             else:
                 if (start, end) not in self.views:
                     self.views[start, end] = self.cut(start, end)
-                self.cache[key] = [
-                    replace(f, start=f.start + start, end=f.end + start)
-                    for f in read_facts(self.views[start, end], kinds, memo)
-                ]
+                view = self.views[start, end]
+                self.cache[key] = [_shifted(f, start) for f in read_facts(view, kinds, memo, stems)]
         return self.cache[key]
 
     def topics(
-        self, start: int, end: int, kinds: frozenset[str] | None = None
+        self,
+        start: int,
+        end: int,
+        kinds: frozenset[str] | None = None,
+        stems: frozenset[str] | None = None,
     ) -> dict[int, frozenset[str]]:
         """The content words of the sentence holding each word-level fact of the window (of
-        ``kinds``, when given)."""
-        key = (start, end) if kinds is None else (start, end, kinds)
+        ``kinds`` and ``stems``, when given)."""
+        key = (start, end, kinds, stems)
         if key not in self.topic_cache:
-            self.topic_cache[key] = sentence_topics(self.doc, self.facts(start, end, kinds))
+            facts = self.facts(start, end, kinds, stems)
+            self.topic_cache[key] = sentence_topics(self.doc, facts)
         return self.topic_cache[key]
 
     def cut(self, start: int, end: int) -> AnalyzedText:
@@ -1687,7 +1733,7 @@ class Windows:
             )
             for s in sentences
         ]
-        lo = bisect_left(doc.tokens, start, key=lambda t: t.start)
+        lo = doc.token_range(start, end).start
         view.tokens = [
             Token(
                 t.text,
@@ -1700,7 +1746,7 @@ class Windows:
                 t.scope,
                 t.speaker,
             )
-            for t in _between(doc.tokens, start, end, lambda t: (t.start, t.end))
+            for t in doc.tokens_in(start, end)
         ]
         view.quantities = [
             replace(
@@ -1721,6 +1767,37 @@ class Windows:
             for d in _between(self.drugs, start, end, lambda d: (d.start, d.end))
         ]
         return view
+
+
+def _shifted(fact: Fact, by: int) -> Fact:
+    """``fact`` moved ``by`` characters (a window's fact into the whole text's offsets)."""
+    return Fact(
+        fact.kind,
+        fact.key,
+        fact.value,
+        fact.start + by,
+        fact.end + by,
+        fact.data,
+        fact.modifier,
+        fact.when,
+        fact.head,
+    )
+
+
+_CONCEPT_KINDS = _KINDS_OF[concept_facts]
+
+
+def key_words(keys: Iterable[str]) -> frozenset[str]:
+    """Every run of whole "|"-separated parts of each key ("a|b|past": a, b, past, a|b, b|past,
+    a|b|past): a word's word-level facts (concept_facts) are keyed by its stem, alone or with
+    parts around it, so a word whose stem is none of these gives no fact of these keys."""
+    out = set()
+    for key in keys:
+        parts = key.split("|")
+        for i in range(len(parts)):
+            for j in range(i + 1, len(parts) + 1):
+                out.add("|".join(parts[i:j]))
+    return frozenset(out)
 
 
 def _between(items: Sequence[Any], start: int, end: int, span: Any) -> list[Any]:
@@ -1908,10 +1985,6 @@ def differences(
             continue  # silence
         if fact.kind in ("direction", "effect") and _inside(fact.start, settled):
             continue  # the effect read with its outcome and groups agrees: the bare word is moot
-        if fact.kind in _ONE_VALUE and any(
-            _keys_match(fact, o) and not _agree(fact, o) for o in said_kinds[fact.kind]
-        ):
-            continue  # the claim itself states two values ("left worse than right"): two events
         if fact.kind in _PLAIN_KEYS:
             rivals = by_key.get((fact.kind, fact.key), [])
             if fact.kind == "time":
@@ -1977,8 +2050,13 @@ def differences(
             and difference_of_two(fact.data[0], [g.data[0] for g in by_kind["amount"]])
         ):
             continue  # "balance +1.2 L" where the window gives "in 2.1 L, out 0.9 L"
-        if rivals and not any(_agree(fact, g) for g in rivals):
-            out.append(Difference(fact, rivals[0]))
+        if not rivals or any(_agree(fact, g) for g in rivals):
+            continue
+        if fact.kind in _ONE_VALUE and any(
+            _keys_match(fact, o) and not _agree(fact, o) for o in said_kinds[fact.kind]
+        ):
+            continue  # the claim itself states two values ("left worse than right"): two events
+        out.append(Difference(fact, rivals[0]))
     return _one_per_span(out)
 
 
@@ -2170,8 +2248,11 @@ class CompareStage(Stage):
         if window.source == "context" and windows is not None and window.span is not None:
             span = _with_answer(doc, window.span)
             kinds = frozenset(f.kind for f in said)  # only facts of these kinds are compared
-            given = windows.facts(*span, kinds)
-            topics = (claim_topic, windows.topics(*span, kinds))
+            # a word-level fact is compared only with the window's of its key (differences): the
+            # window's words of other stems are not read
+            stems = key_words(f.key for f in said if f.kind in _CONCEPT_KINDS)
+            given = windows.facts(*span, kinds, stems)
+            topics = (claim_topic, windows.topics(*span, kinds, stems))
             found = [
                 d
                 for d in differences(said, given, topics=topics)

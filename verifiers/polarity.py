@@ -310,6 +310,7 @@ _TREATMENT_HEADS = frozenset(
 _DISEASE_HEADS = ("cancer", "tumor", "tumour", "mass", "malign", "carcinoma", "lesion", "nodul")
 # heads that name an organ's illness in general ("pulmonary disease", "renal disorder")
 _ILLNESS_HEADS = ("diseas", "disord", "illness", "failur", "insufficien")
+_DISEASE_OR_ILLNESS = _DISEASE_HEADS + _ILLNESS_HEADS
 _CONCERN_STEMS = tuple(sorted(_CONCERN))  # str.startswith takes a tuple: one call, not a loop
 _FINDING_ONLY_STEMS = tuple(sorted(_FINDINGS))
 
@@ -462,20 +463,27 @@ class NegationRule(Rule):
     def check(self, view: CaseDoc) -> list[Finding]:
         ctx = view.context
         assert ctx is not None
-        ctx_mentions: dict[str, list[tuple[Token, str | None, str | None]]] = {}
-        # only the stems the output has are looked up: the input's other words are not read
-        wanted = {t.stem for t in view.output.tokens}
+        # each word's mentions in the input, with the token index of those read in place (its
+        # modifier and head are read where an output word's reading needs them: see phrased)
+        ctx_mentions: dict[str, list[tuple[Token, int | None]]] = {}
+        # only the stems of the output's words read below (content words, not asked, no test)
+        # are looked up: the input's other words are not read
+        wanted = {
+            t.stem
+            for t in view.output.tokens
+            if t.polarity != ASKED and t.text not in _TESTS and is_content(t)
+        }
+        found = [k for k, t in enumerate(ctx.tokens) if t.stem in wanted]  # their input words
         # nor the answers to sentences that hold none of them
-        answered = _answered(ctx, {t.sentence for t in ctx.tokens if t.stem in wanted})
+        answered = _answered(ctx, {ctx.tokens[k].sentence for k in found})
         planned = planned_starts(ctx)
         afebrile = _afebrile_readings(ctx)
         complements: set[int] = set()  # denied only as the complement of a denied finding
         written = not ctx.is_dialogue  # a study's "no difference in X" does not deny X
         ctx_withheld = withheld_drugs(ctx)
         ctx_drug_starts = {t.start for d in ctx.drugs for t in ctx.tokens_in(d.start, d.end)}
-        for i, tok in enumerate(ctx.tokens):
-            if tok.stem not in wanted:
-                continue
+        for i in found:
+            tok = ctx.tokens[i]
             if (
                 is_content(tok)
                 and tok.text not in _TESTS
@@ -504,7 +512,7 @@ class NegationRule(Rule):
                     # "skip the ibuprofen", "ramipril 5 mg - HOLD": the drug is named, and not
                     # to be taken: an output that writes either agrees with the input
                     ctx_mentions.setdefault(tok.stem, []).append(
-                        (replace(read, polarity=NEGATED, trigger=tok.start), None, None)
+                        (replace(read, polarity=NEGATED, trigger=tok.start), None)
                     )
                 if (
                     read.polarity == NEGATED
@@ -520,9 +528,7 @@ class NegationRule(Rule):
                     complements.add(tok.start)
                 if tok.text == "temperature" and i in afebrile:
                     continue  # "temperature 99.1": a reading below a fever is no fever
-                ctx_mentions.setdefault(tok.stem, []).append(
-                    (read, _modifier(ctx.tokens, i), _head(ctx.tokens, i))
-                )
+                ctx_mentions.setdefault(tok.stem, []).append((read, i))
         findings: list[Finding] = []
         seen_sentences: set[tuple[int, str]] = set()
         windows = AlignedWindows(view)
@@ -531,14 +537,18 @@ class NegationRule(Rule):
             t.start for d in view.output.drugs for t in view.output.tokens_in(d.start, d.end)
         }
         out_tokens = view.output.tokens
-        # (only the words the input mentions are looked up in it below)
-        both = _both_ways([t for t in out_tokens if t.stem in ctx_mentions])
+        # words told both ways in a sentence: read when a word first reaches that test (only
+        # the words the input mentions are looked up in it)
+        both: set[tuple[int, str]] | None = None
         out_withheld = withheld_drugs(view.output)
+        phrased: dict[str, list[tuple[Token, str | None, str | None]]] = {}
         for i, tok in enumerate(out_tokens):
             if tok.stem not in ctx_mentions:
                 # the input reads no mention of the word: nothing below can differ from it (the
                 # relative's check, _whose, needs one too), and reading it changes no stem
                 continue
+            if tok.polarity != NEGATED and _agrees_throughout(tok, ctx_mentions[tok.stem]):
+                continue  # (only a denial's reading below may change its polarity)
             if not is_content(tok) or tok.polarity == ASKED or _is_header(view.output, i):
                 continue
             if tok.text in _TESTS:
@@ -597,10 +607,22 @@ class NegationRule(Rule):
             if read is None or (written and _no_effect_on(view.output, read, ctx)):
                 continue  # "made no significant difference to pain" where the input finds none
             tok = read
+            if _agrees_throughout(tok, ctx_mentions[tok.stem]):
+                continue
+            if tok.stem not in phrased:  # the mentions with their modifier and head words
+                phrased[tok.stem] = [
+                    (m, None, None)
+                    if k is None
+                    else (m, _modifier(ctx.tokens, k), _head(ctx.tokens, k))
+                    for m, k in ctx_mentions[tok.stem]
+                ]
+            mentioned = phrased[tok.stem]
             if i in out_withheld:
                 continue  # "trimethoprim avoided": an action on the drug, as "NOT started"
             if tok.polarity == NEGATED and complement_of_denied(view.output, i, tok):
                 continue  # "not taking any medicines for her asthma": the asthma is not denied
+            if both is None:
+                both = _both_ways([t for t in out_tokens if t.stem in ctx_mentions])
             if (tok.sentence, tok.stem) in both:
                 continue  # "tingling until Sunday, denies tingling today": a change, told
             qualifier = _qualifier(out_tokens, i) if tok.polarity == NEGATED else None
@@ -648,17 +670,17 @@ class NegationRule(Rule):
             disease_denied = (
                 tok.polarity == NEGATED
                 and head is not None
-                and head.startswith(_DISEASE_HEADS + _ILLNESS_HEADS)
+                and head.startswith(_DISEASE_OR_ILLNESS)
             )
             made_noun = not _of_follows(out_tokens, i) and any(
                 m_head is None
                 and _made_noun(m.text, tok.text)
                 and _OF_AFTER.match(ctx.text, m.end) is not None
-                for m, _, m_head in ctx_mentions.get(tok.stem, [])
+                for m, _, m_head in mentioned
             )
             asserted = [
                 m
-                for m, m_mod, m_head in ctx_mentions.get(tok.stem, [])
+                for m, m_mod, m_head in mentioned
                 if m.polarity != ASKED
                 and not (tok.polarity == AFFIRMED and m.start in complements)
                 and not (kind_denied and m_mod != mod and m.polarity != NEGATED)
@@ -716,7 +738,7 @@ class NegationRule(Rule):
             if not mentions:
                 if key not in seen_sentences and (
                     possible := self._only_possible(
-                        view, windows, tok, [m for m, _, _ in ctx_mentions[tok.stem]], drug_starts
+                        view, windows, tok, [m for m, _ in ctx_mentions[tok.stem]], drug_starts
                     )
                 ):
                     seen_sentences.add(key)
@@ -1257,7 +1279,7 @@ def _modifies_finding(tokens: list[Token], i: int) -> bool:
     head = _head(tokens, i)
     return (
         head is not None
-        and head.startswith(FINDING_STEMS + _MEASURES)
+        and head.startswith(_FINDINGS_OR_MEASURES)
         and tokens[i].text.rstrip("s") not in ANATOMY
     )
 
@@ -1270,7 +1292,7 @@ def _names_kind(tokens: list[Token], i: int, head: str | None) -> bool:
     finding before a finding ("nausea vomiting", an unpunctuated list) are read as before."""
     return (
         head is not None
-        and not head.startswith(FINDING_STEMS + _MEASURES)
+        and not head.startswith(_FINDINGS_OR_MEASURES)
         # a finding's own word before a noun is the finding ("blanching spots")
         and not tokens[i].stem.startswith(FINDING_STEMS)
         and tokens[i].text.rstrip("s") not in ANATOMY
@@ -1719,9 +1741,11 @@ def _answered(ctx: AnalyzedText, only: set[int] | None = None) -> dict[int, tupl
         if only is not None and sentence.index not in only:
             continue
         nxt = ctx.sentences[k + 1]
+        if sentence.text.rstrip().endswith("?") or _ASKS.search(sentence.text) is None:
+            continue  # a question read by its "?", or no question word
         idx = ctx.sentence_range(sentence.index)
         nxt_idx = ctx.sentence_range(nxt.index)
-        if not idx or not nxt_idx or sentence.text.rstrip().endswith("?"):
+        if not idx or not nxt_idx:
             continue
         speaker = _line_tag(ctx.text, sentence.span[1], tags)
         answerer = _line_tag(ctx.text, nxt.span[1], tags)
@@ -1981,6 +2005,7 @@ _MEASURES = (
     ("pressur", "sugar", "work", "test", "count", "glucos", "draw", "level", "type")
     + ("satur", "sat")  # "oxygen saturation" is measured, "needed oxygen" is given
 )
+_FINDINGS_OR_MEASURES = FINDING_STEMS + _MEASURES  # one tuple for str.startswith
 # faculties a note tells by degree, and the words that tell it
 _DEGREE_NOUNS = frozenset({"appetite", "energy", "libido", "concentration", "stamina", "sleep"})
 _DEGREE_WORDS = frozenset(
@@ -2238,6 +2263,24 @@ _OWN_HISTORY = frozenset(
     {"pmh", "pmhx", "known", "h/o", "h", "hx", "diagnosed", "dx", "yo", "personal", "own"}
 )
 _AGE_SEX = re.compile(r"\b\d{1,3}\s?(?:[MF]|yo|y/o|-year-old|year-old|years? old)\b")
+
+
+def _agrees_throughout(tok: Token, mentions: list[tuple[Token, int | None]]) -> bool:
+    """Whether no reading of ``NegationRule.check`` can find a difference between the output's
+    word (its polarity as read) and the input's ``mentions`` of it, so that they need not be
+    read: every mention has the word's polarity (no flip, no hedge), and, for a word affirmed,
+    none is a relative's, nor is the word (``_whose``), and one is neither asked nor a
+    possibility (``_only_possible``)."""
+    polarity = tok.polarity
+    if any(m.polarity != polarity for m, _ in mentions):
+        return False
+    if polarity != AFFIRMED:
+        return True
+    return (
+        tok.scope != FAMILY
+        and all(m.scope != FAMILY for m, _ in mentions)
+        and any(m.scope != HYPOTHETICAL for m, _ in mentions)
+    )
 
 
 def _new_only(found: list[Finding], before: list[Finding]) -> list[Finding]:
