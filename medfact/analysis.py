@@ -18,7 +18,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache, wraps
 from itertools import pairwise, takewhile
@@ -47,6 +47,17 @@ _SPEAKER = re.compile(
 )
 
 
+def _speaker_match(text: str) -> re.Match[str] | None:
+    """``_SPEAKER.match(text)``, run only where a tag may be: every tag holds a "[" or a ":"
+    (most sentences hold neither)."""
+    return _SPEAKER.match(text) if ":" in text or "[" in text else None
+
+
+def _untagged(text: str) -> str:
+    """``text`` without the speaker's tag that opens it (``_SPEAKER.sub("", text)``)."""
+    return _SPEAKER.sub("", text) if ":" in text or "[" in text else text
+
+
 def _speaker_name(match: re.Match[str]) -> str:
     """The lower-cased name of a speaker's tag that :data:`_SPEAKER` matched."""
     return (match.group(1) or match.group(2) or match.group(3)).lower()
@@ -55,7 +66,7 @@ def _speaker_name(match: re.Match[str]) -> str:
 def speaker_tag(text: str, at: int) -> str | None:
     """The lower-cased speaker's tag ("[doctor]", "Patient:", "Day nurse:") that opens
     ``text`` at offset ``at``, or None."""
-    match = _SPEAKER.match(text[at : at + 60])  # its "^" anchors at a string's start only
+    match = _speaker_match(text[at : at + 60])  # its "^" anchors at a string's start only
     return None if match is None else _speaker_name(match)
 
 
@@ -65,9 +76,17 @@ _BARE_ANSWER = re.compile(r"(yes|yeah|yep|yup|no|nope|nah)\b\s*[,.!;]")
 AFFIRMED, NEGATED, UNCERTAIN, ASKED = "affirmed", "negated", "uncertain", "asked"
 CURRENT, HISTORY, FAMILY, HYPOTHETICAL = "current", "history", "family", "hypothetical"
 _SCOPE_RANK = {CURRENT: 0, HISTORY: 1, HYPOTHETICAL: 2, FAMILY: 3}  # a stronger scope wins
-_CAPS_HEADER = re.compile(r"^[ \t]*([A-Z][A-Z /]{1,40}?)[ \t]*$", re.MULTILINE)
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
-_HEADER = re.compile(r"(?:^|(?<=[.\n]))[ \t]*([A-Za-z][A-Za-z /]{0,40}?)[ \t]*:", re.MULTILINE)
+# a section's header, "Family history:" at a line's start or after a period, and one in capitals
+# alone on its line ("FAMILY HISTORY"): each pattern in two, at the text's start and after the
+# character it follows, which the regex engine scans for (a "^" or a look-behind is tried at
+# every offset); no match holds a "." or "\n", so the matches are the same
+_HEADER_BODY = r"[ \t]*([A-Za-z][A-Za-z /]{0,40}?)[ \t]*:"
+_HEADER_AT_START = re.compile(_HEADER_BODY)
+_HEADER_AFTER = re.compile(r"[.\n]" + _HEADER_BODY)
+_CAPS_HEADER_BODY = r"[ \t]*([A-Z][A-Z /]{1,40}?)[ \t]*$"
+_CAPS_HEADER_AT_START = re.compile(_CAPS_HEADER_BODY, re.MULTILINE)
+_CAPS_HEADER_AFTER = re.compile(r"\n" + _CAPS_HEADER_BODY, re.MULTILINE)
 _ANAPHORA = frozenset({"one", "side", "sided"})  # "the right one": the part named before
 _SURFACE_WORDS = frozenset({"surface", "aspect", "of", "the", "portion", "border"})
 _LOBES = frozenset({"rul", "rml", "rll", "lul", "lll"})
@@ -784,9 +803,13 @@ class Analyzer:
         previous: list[Token] = []
         prev_tokens: list[Token] = []
         addressed = _addressed_relatives(sentences) if _YOUR_RELATIVE.search(text) else frozenset()
-        fields = _field_labels(sentences)
+        tag_matches = [_speaker_match(sent.text) for sent in sentences]
+        fields = _field_labels(sentences, tag_matches)
         append, keys_get = doc.tokens.append, _CONCEPT_KEYS.get
-        for sent in sentences:
+        # each sentence's tokens and their run in doc.tokens, kept as they are made
+        by_sentence: dict[int, list[Token]] = {}
+        ranges: dict[int, tuple[int, int]] = {}
+        for sent, match in zip(sentences, tag_matches, strict=True):
             first = len(doc.tokens)
             offset, index = sent.span[0], sent.index
             for m in _TOKEN.finditer(sent.text):
@@ -799,6 +822,8 @@ class Analyzer:
                     key = concept_key(word)
                 append(Token(word, offset + start, offset + end, index, key))
             sent_tokens = doc.tokens[first:]
+            if sent_tokens:
+                by_sentence[index], ranges[index] = sent_tokens, (first, len(doc.tokens))
             words = [t.text for t in sent_tokens]
             _fold_phrases(sent_tokens, words)
             _cancer_abbreviation(sent_tokens, words)
@@ -810,7 +835,6 @@ class Analyzer:
             # the polarity and scope phrase lists, found in one pass over the words
             matches = _match_groups(words, _SENTENCE_INDEX, _SENTENCE_LISTS)
             polarity, scope = matches[: len(_POLARITY_LISTS)], matches[len(_POLARITY_LISTS) :]
-            match = _SPEAKER.match(sent.text)
             if match is not None and (
                 _not_a_speaker(_speaker_name(match)) or _speaker_name(match) in fields
             ):  # "S:", "Plan:", "Allergies:", "Extent:": a note's headers and fields, not turns
@@ -841,6 +865,7 @@ class Analyzer:
                 for j in _own_condition(words):
                     sent_tokens[j].scope = FAMILY
             previous = sent_tokens
+        doc.__dict__["_sentence_ranges"] = ranges  # the cached property's value, read above
         _unit_said_after(doc)
         _spoken_pressures(doc)
         _unit_of_current_dose(doc)
@@ -853,7 +878,7 @@ class Analyzer:
         if doc.is_dialogue and doc.quantities:
             _corrected_by_another(doc)
         if doc.is_dialogue:
-            self._dialogue_polarity(doc, speakers)
+            self._dialogue_polarity(doc, speakers, by_sentence)
         for tok in tags:
             tok.polarity = ASKED
         if self.use_drugs:
@@ -1201,16 +1226,18 @@ class Analyzer:
                 mark(at, at, FAMILY, False, 7)
 
     @staticmethod
-    def _dialogue_polarity(doc: AnalyzedText, speakers: list[str | None]) -> None:
+    def _dialogue_polarity(
+        doc: AnalyzedText, speakers: list[str | None], by_sentence: dict[int, list[Token]]
+    ) -> None:
         """A question and the next speaker's answer are one statement.
 
         Only the question that ends a turn is answered; earlier questions of the turn stay
         asked, so a "No" is never given to a question it may not answer. A bare "No" negates
         what was asked and "Yes" affirms it; the question's words are attributed to whoever
         answered. Sides asked as alternatives ("left or right?") or denied are not mentions;
-        the answer's side is ("Is it the left? - No, the other one." names the right)."""
+        the answer's side is ("Is it the left? - No, the other one." names the right).
+        ``by_sentence``: each sentence's tokens, by its index."""
         sents = doc.sentences
-        by_sentence = {index: doc.tokens[a:b] for index, (a, b) in doc._sentence_ranges.items()}
         turns: list[tuple[str | None, list[int]]] = []
         for i, spk in enumerate(speakers):
             if spk is not None or not turns:
@@ -1232,10 +1259,7 @@ class Analyzer:
                 reply_turn = _delayed_answer(sents, turns, t) or reply_turn
             reply = (
                 # "i have n't": a transcript's split clitic joined, so it reads as a no
-                _SPEAKER.sub("", sents[reply_turn[1][0]].text)
-                .strip()
-                .lower()
-                .replace(" n't", "n't")
+                _untagged(sents[reply_turn[1][0]].text).strip().lower().replace(" n't", "n't")
                 if reply_turn
                 else None
             )
@@ -1257,7 +1281,7 @@ class Analyzer:
                 # a witness who answers after the patient settles it
                 witness = turns[t + 2]
                 if witness[0] not in (None, spk, reply_turn[0]):
-                    said = _SPEAKER.sub("", sents[witness[1][0]].text).strip().lower()
+                    said = _untagged(sents[witness[1][0]].text).strip().lower()
                     first = re.split(r"[,.;!]", said, maxsplit=1)[0].strip()
                     if len(first.split()) <= 5 and (
                         _POSITIVE.match(first) or _NEGATIVE.match(first)
@@ -1414,14 +1438,14 @@ class Analyzer:
                 if (
                     answered
                     and polarity == NEGATED
-                    and _closes_list(toks, _SPEAKER.match(sent.text) is not None)
+                    and _closes_list(toks, _speaker_match(sent.text) is not None)
                 ):
                     # "[doctor] blood in your stool . weight loss . anything like that ? - no":
                     # the closing question asks of the items the turn named before it
                     at = idxs.index(i)
                     for k in reversed(idxs[:at]):
                         named = by_sentence.get(sents[k].index, [])
-                        tagged = _SPEAKER.match(sents[k].text) is not None
+                        tagged = _speaker_match(sents[k].text) is not None
                         if _is_question(sents[k].text, len(named)) or not _names_only(
                             named, tagged
                         ):
@@ -1432,7 +1456,7 @@ class Analyzer:
                 if polarity in (NEGATED, AFFIRMED):
                     # "Does the pain go down your legs? - No.": the answer is about where it
                     # goes; the pain itself is taken as given
-                    for tok in _presupposed(toks, _SPEAKER.match(sent.text) is not None):
+                    for tok in _presupposed(toks, _speaker_match(sent.text) is not None):
                         tok.polarity = AFFIRMED
                     for k, tok in enumerate(toks):
                         if given_circumstance(toks, k) and tok.polarity == NEGATED:
@@ -1722,7 +1746,7 @@ def _delayed_answer(
         return None
     if len(counter) > 1:
         return None
-    said = _SPEAKER.sub("", sents[counter[0]].text)
+    said = _untagged(sents[counter[0]].text)
     if not sents[counter[-1]].text.rstrip().endswith("?") and _WORD.search(said):
         return None  # neither a counter-question nor a silence ("...", "[pause]")
     if any(sents[k].text.rstrip().endswith("?") for k in explained):
@@ -1946,7 +1970,7 @@ def _addressed_relatives(sentences: list[Sentence]) -> frozenset[str]:
     "mother", "dad"): a clinician's "your mum" is then the patient, not the daughter's mother."""
     names: set[str] = set()
     for sent in sentences:
-        match = _SPEAKER.match(sent.text)
+        match = _speaker_match(sent.text)
         if match is not None:
             names |= _PATIENT_AS_SEEN_BY.get(_speaker_name(match), frozenset())
     return frozenset(names)
@@ -2825,7 +2849,7 @@ def _followed_by_fragment(
     follow = [t for t in by_sentence.get(sents[target].index, []) if t.text.isalpha()]
     if not _is_question(sents[i].text, len(toks)) or not 0 < len(follow) <= _FRAGMENT_WORDS:
         return False
-    if _OPENS_OPEN.match(_SPEAKER.sub("", sents[i].text)):
+    if _OPENS_OPEN.match(_untagged(sents[i].text)):
         return False  # "How about siblings? Any problems?": a yes or no answers no open question
     return follow[0].text not in _QUESTION_VERBS and follow[0].text not in _OWN_QUESTION
 
@@ -3278,11 +3302,12 @@ def _section_scopes(text: str) -> list[tuple[int, int, str]]:
     A header with text after it on its line scopes that line; a header alone on its line scopes
     the lines below it up to a blank line or the next known header."""
     headers = []
-    for m in _HEADER.finditer(text):
+    for m in _matches_from(text, _HEADER_AT_START, _HEADER_AFTER):
         scope = terms.SECTION_HEADERS.get(" ".join(m.group(1).lower().split()))
         if scope is not None:
             headers.append((m.start(1), m.end(), scope))
-    for m in _CAPS_HEADER.finditer(text):  # "FAMILY HISTORY" alone on its line, no colon
+    # "FAMILY HISTORY" alone on its line, no colon
+    for m in _matches_from(text, _CAPS_HEADER_AT_START, _CAPS_HEADER_AFTER):
         scope = terms.SECTION_HEADERS.get(" ".join(m.group(1).lower().split()))
         if scope is not None:
             headers.append((m.start(1), m.end(), scope))
@@ -3303,6 +3328,17 @@ def _section_scopes(text: str) -> list[tuple[int, int, str]]:
         if scope != CURRENT:
             sections.append((start, end, scope))
     return sections
+
+
+def _matches_from(
+    text: str, at_start: re.Pattern[str], after: re.Pattern[str]
+) -> Iterator[re.Match[str]]:
+    """The match of ``at_start`` at the text's start, then those of ``after`` (which opens with
+    the character a match follows)."""
+    first = at_start.match(text)
+    if first is not None:
+        yield first
+    yield from after.finditer(text)
 
 
 def _section_at(sections: list[tuple[int, int, str]], offset: int) -> str:
@@ -3396,7 +3432,7 @@ def _retracted_values(doc: AnalyzedText) -> None:
     retracted = {
         sent.index - 1
         for sent in doc.sentences[1:]
-        if _RETRACTION.match(sent.text) and not _SPEAKER.match(sent.text)
+        if _RETRACTION.match(sent.text) and not _speaker_match(sent.text)
     }
     if retracted:
         doc.quantities = [q for q in doc.quantities if q.sentence not in retracted]
@@ -3428,7 +3464,7 @@ def _relative_gives_other_value(doc: AnalyzedText, sent: Sentence) -> bool:
     """Whether ``sent`` is a relative's turn that opens with a value of the kind that the
     other speaker's sentence before it gave, with another number ("Patient: they said it was a
     five millimeter stone - Wife: four millimeter, the paper says four")."""
-    tag = _SPEAKER.match(sent.text)
+    tag = _speaker_match(sent.text)
     if tag is None or not is_relative(_speaker_name(tag)):
         return False
     ours = [q for q in doc.quantities if q.sentence == sent.index]
@@ -3436,7 +3472,7 @@ def _relative_gives_other_value(doc: AnalyzedText, sent: Sentence) -> bool:
         return False  # the turn says something before its value: no correction of it
     before = doc.sentences[sent.index - 1]
     told = next(
-        (m for k in range(before.index, -1, -1) if (m := _SPEAKER.match(doc.sentences[k].text))),
+        (m for k in range(before.index, -1, -1) if (m := _speaker_match(doc.sentences[k].text))),
         None,
     )
     if told is None or _speaker_name(told) == _speaker_name(tag):
@@ -3651,15 +3687,15 @@ def _hours_after(text: str, tok: Token) -> bool:
     return tok.text[0].isdigit() and "/" not in tok.text and not glued
 
 
-def _field_labels(sentences: list[Sentence]) -> frozenset[str]:
+def _field_labels(sentences: list[Sentence], matches: list[re.Match[str] | None]) -> frozenset[str]:
     """The one-word "Name:" tags of a written form's fields ("Extent:", "Complications:",
     "Overnight:"): a tag that opens one sentence only and names no person or role. A
     dialogue's speakers speak more than once, or are named as the people they are
     ("Patient:", "Dad:", "Interpreter:", "Paramedic:"), and are turns even when they speak
-    once; a tag in brackets or of several words ("[doctor]", "Day nurse:") is always one."""
+    once; a tag in brackets or of several words ("[doctor]", "Day nurse:") is always one.
+    ``matches``: each sentence's :data:`_SPEAKER` match."""
     seen: dict[str, int] = {}
-    for sent in sentences:
-        match = _SPEAKER.match(sent.text)
+    for sent, match in zip(sentences, matches, strict=True):
         if match is not None and match.group(3):
             name = match.group(3).lower()
             # "Sonographer: any chance you are pregnant?": a form's field asks nothing
@@ -3898,7 +3934,7 @@ def _turn_texts(doc: AnalyzedText) -> list[tuple[int, str | None, str]]:
     text without the tag)."""
     turns: list[tuple[int, str | None, str]] = []
     for sent in doc.sentences:
-        tag = _SPEAKER.match(sent.text)
+        tag = _speaker_match(sent.text)
         if tag is not None:
             speaker = speaker_tag(doc.text, sent.span[0])
             turns.append((sent.index, speaker, sent.text[tag.end() :].strip()))
@@ -3931,12 +3967,17 @@ def _side_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) ->
 # a speaker who takes back what was just named as a relative's ("Yes - the apixaban. No, wait.
 # That's my wife's."; "the penicillin one... no, hang on, sorry, that's my husband")
 _TAKE_BACK = r"(?:no|wait|sorry|hang\s+on|hold\s+on|oh)\b[\s,.!\u2026\-\u2013\u2014]+"
+# what it is given to: every match of _GIVEN_TO_RELATIVE ends in one
+_GIVEN_TO = (
+    r"(?:that'?s|that\s+(?:is|was)|those\s+(?:are|were))\s+(?:(?:my|his|her|our)\s+)?"
+    r"([a-z]+(?:'s)?)\b"
+)
 _GIVEN_TO_RELATIVE = fast_compile(
     rf"\b(?:no|wait|sorry|hang\s+on|hold\s+on)\b[\s,.!\u2026\-\u2013\u2014]+(?:{_TAKE_BACK})*"
-    r"(?:that'?s|that\s+(?:is|was)|those\s+(?:are|were))\s+(?:(?:my|his|her|our)\s+)?"
-    r"([a-z]+(?:'s)?)\b",
+    + _GIVEN_TO,
     re.IGNORECASE,
 )
+_GIVEN_TO_ALONE = fast_compile(_GIVEN_TO, re.IGNORECASE)
 
 
 def _given_to_relative(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) -> None:
@@ -3946,13 +3987,17 @@ def _given_to_relative(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) -
     low = doc.text.lower()
     if "that" not in low and "those" not in low:
         return  # most texts give nothing back: the pattern is not run
+    if not any(is_relative(m.group(1).lower()) for m in _GIVEN_TO_ALONE.finditer(doc.text)):
+        # no "that's my wife's" at all: no match's ending names a relative (the ending's
+        # matches do not overlap where a match's could begin: after "no", "wait", ...)
+        return
     for m in _GIVEN_TO_RELATIVE.finditer(doc.text):
         if not is_relative(m.group(1).lower()):
             continue
         sent = next((s for s in doc.sentences if s.span[0] <= m.start() < s.span[1]), None)
         if sent is None:
             continue
-        tag = _SPEAKER.match(sent.text)
+        tag = _speaker_match(sent.text)
         opens = sent.span[0] + (tag.end() if tag else 0)
         named = [
             t for t in by_sentence.get(sent.index, []) if opens <= t.start and t.end <= m.start()
@@ -3961,7 +4006,7 @@ def _given_to_relative(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) -
             if tag is not None or sent.index == 0:
                 continue  # a turn that opens with the take-back gives back nothing of its own
             before = doc.sentences[sent.index - 1]
-            tag = _SPEAKER.match(before.text)
+            tag = _speaker_match(before.text)
             opens = before.span[0] + (tag.end() if tag else 0)
             named = [t for t in by_sentence.get(before.index, []) if opens <= t.start]
         for tok in named:
@@ -4030,7 +4075,7 @@ def _denies_only_named(
         return False  # "no rash, no vomiting": the answer goes on in its own sentence
     if not following:
         return True  # "Any nausea, any falls? - No falls.": the rest is left unanswered
-    rest = _SPEAKER.sub("", following[0]).strip().lower()
+    rest = _untagged(following[0]).strip().lower()
     first = _FIRST_CLAUSE.split(rest, maxsplit=1)[0]
     if not first or _NEGATIVE.match(rest) or _TELLS_NONE.search(first):
         return False  # "My eyes are fine", "None of those": it denies the rest too
