@@ -835,16 +835,22 @@ class Analyzer:
             # the polarity and scope phrase lists, found in one pass over the words
             matches = _match_groups(words, _SENTENCE_INDEX, _SENTENCE_LISTS)
             polarity, scope = matches[: len(_POLARITY_LISTS)], matches[len(_POLARITY_LISTS) :]
+            joined = "".join(gaps)
+            # where the terminators stop a scope: the last list of both (the same list)
+            stops = _stops(polarity[-1], gaps, words, joined)
             if match is not None and (
                 _not_a_speaker(_speaker_name(match)) or _speaker_name(match) in fields
             ):  # "S:", "Plan:", "Allergies:", "Extent:": a note's headers and fields, not turns
                 match = None
-            self._polarity(sent_tokens, words, gaps, polarity)
+            self._polarity(sent_tokens, words, gaps, polarity, stops, joined)
             if match is not None and _is_person_tag(match):
                 _tag_outside_scope(sent_tokens, sent.span[0] + match.end())
-            self._scope(sent_tokens, words, gaps, sections, scope, addressed, speaker)
+            self._scope(
+                sent_tokens, words, gaps, sections, scope, addressed, speaker, stops, joined
+            )
             n_quantities = len(doc.quantities)
-            self._quantities(doc, sent_tokens, first)
+            if _may_hold_quantity(sent.text, words):
+                self._quantities(doc, sent_tokens, first)
             _join_spoken_point(doc, prev_tokens, sent_tokens, n_quantities)
             prev_tokens = sent_tokens
             self._sides(doc, sent_tokens, last_part)
@@ -890,26 +896,30 @@ class Analyzer:
 
     @staticmethod
     def _polarity(
-        toks: list[Token], words: list[str], gaps: list[str], matches: list[list[tuple[int, int]]]
+        toks: list[Token],
+        words: list[str],
+        gaps: list[str],
+        matches: list[list[tuple[int, int]]],
+        stops: set[int],
+        joined: str,
     ) -> None:
         """Negated, uncertain and asked words from the sentence's triggers (``matches``: where
-        each of :data:`_POLARITY_LISTS` occurs)."""
-        joined = "".join(gaps)
-        stops = _stops(matches[-1], gaps, words, joined)
+        each of :data:`_POLARITY_LISTS` occurs; ``stops``: :func:`_stops` of its terminators,
+        left as they are; ``joined``: the gaps joined)."""
         # "She has no appetite and vomited once": an event told after "and" is a new clause
         if "and" in words:
-            stops.update(
+            stops = stops | {
                 j
                 for j in range(1, len(words))
                 if words[j - 1] == "and" and words[j] in _EVENT_VERBS
-            )
-        # what a trigger's forward scope stops at
-        ahead = stops | _breaks_ahead(gaps, words, joined)
+            }
         found = [
             (a, b, kind, forward)
             for (kind, forward, _), group in zip(_POLARITY_TRIGGERS, matches, strict=False)
             for a, b in group
         ]
+        # what a trigger's forward scope stops at (read where there is a trigger)
+        ahead = stops | _breaks_ahead(gaps, words, joined) if found else stops
         colons = {j for j, gap in enumerate(gaps) if ":" in gap} if ":" in joined else set()
         queried = "?" in joined  # a "?" between words (few sentences have one)
         for start, end, kind, forward in _longest(found):
@@ -1065,7 +1075,9 @@ class Analyzer:
                     if toks[j].polarity == AFFIRMED or kind == NEGATED:
                         toks[j].polarity = kind
                         toks[j].trigger = toks[end - 1].start
-        for i, w in enumerate(words):
+        # each word's own cues below: a "?" before it, a word of _WORD_CUES or a "non-" word
+        cued = queried or not _WORD_CUES.isdisjoint(words) or "non-" in "".join(words)
+        for i, w in enumerate(words) if cued else ():
             if queried and gaps[i].endswith("?") and (len(gaps[i]) == 1 or gaps[i][-2] in " (/,;"):
                 # "?bipolar spectrum", "(?PE)", "?R hip fracture": a query written before a
                 # short noun phrase, to the end of its clause or a joining word
@@ -1116,13 +1128,16 @@ class Analyzer:
         gaps: list[str],
         sections: list[tuple[int, int, str]],
         matches: list[list[tuple[int, int]]],
-        addressed: frozenset[str] = frozenset(),
-        turn: str | None = None,
+        addressed: frozenset[str],
+        turn: str | None,
+        stops: set[int],
+        joined: str,
     ) -> None:
         """History, family and hypothetical scope from the section and the sentence's triggers
         (``matches``: where each of :data:`_SCOPE_LISTS` occurs; ``addressed``: the patient as
         the relatives who speak in the dialogue name her, "your mum" to a daughter; ``turn``:
-        the speaker of the turn the sentence goes on)."""
+        the speaker of the turn the sentence goes on; ``stops``: :func:`_stops` of the
+        terminators; ``joined``: the gaps joined)."""
         if not toks:
             return
         base = _section_at(sections, toks[0].start)
@@ -1133,9 +1148,7 @@ class Analyzer:
                     sections[k] = (start, toks[0].start, scope)
         for tok in toks:
             tok.scope = base
-        joined = "".join(gaps)
-        stops = _stops(matches[-3], gaps, words, joined)
-        history_stops = stops | {a for a, _ in matches[-2]}
+        history_stops = stops | {a for a, _ in matches[-2]} if matches[-2] else stops
 
         def mark(start: int, end: int, scope: str, forward: bool, window: int) -> None:
             limits = history_stops if scope == HISTORY else stops
@@ -1170,8 +1183,9 @@ class Analyzer:
             mark(opener, opener + 1, HYPOTHETICAL, True, len(toks))
         _mark_risk_list(toks, words)
         n = len(_SCOPE_TRIGGERS)  # the possibility lists follow the scope triggers
-        possible_stops = stops | {a for a, _ in matches[n + 2]}
-        _mark_possible(toks, words, gaps, possible_stops, matches[n : n + 2])
+        if matches[n] or matches[n + 1]:  # most sentences name no possibility
+            possible_stops = stops | {a for a, _ in matches[n + 2]}
+            _mark_possible(toks, words, gaps, possible_stops, matches[n : n + 2])
         escalation = _escalation_after(words, gaps, joined)
         if escalation is not None:
             # "floppy, hard to wake or any blood -> 999": the signs that call for help
@@ -1180,11 +1194,13 @@ class Analyzer:
                     toks[j].scope = HYPOTHETICAL
                 if j in stops:
                     break
+        if not _may_name_relative(words):
+            return  # the rest reads relatives (most sentences name none)
         family_stops = _stops(matches[-1], gaps, words, joined)
         # the turn's speaker ("Daughter: ..."), whose relatives' names may name the patient
         # or of the turn it goes on ("Daughter: ... No wait, that was my dad. Mum's is ...")
         speaker = words[0] if len(words) > 1 and ":" in gaps[1] else turn
-        for i, w in enumerate(words) if _may_name_relative(words) else ():
+        for i, w in enumerate(words):
             if w not in _RELATIVE_WORDS and "'" not in w and "\u2019" not in w and "-" not in w:
                 continue  # no relative, nor "relative(s)" (is_relative and _by_degree say no)
             if not is_relative(w) and not _by_degree(words, i):
@@ -2646,6 +2662,8 @@ _STATES = frozenset(
 _CLAUSE_OPENING_NEGATIONS = frozenset({"absent", "nil"})
 # a field's value that denies the field's label ("Smoking: never", "Alcohol: none")
 _DENYING_VALUES = frozenset({"never", "none", "nil", "no", "negative", "denies", "denied"})
+# the words that _polarity reads one by one, after its triggers
+_WORD_CUES = _CLAUSE_OPENING_NEGATIONS | _DENYING_VALUES | {"window", "free"}
 # what sets a field's value apart from its label where no colon does: a comma or a spaced
 # dash; the value closes its sentence, and the label opens one
 _FIELD_GAP = re.compile(r"^\s*(?:,|[-\u2013]\s)\s*$")
@@ -3654,6 +3672,19 @@ def _whole_before(
 
 
 _ARTICLES = frozenset({"a", "an", "the"})
+_DIGIT = re.compile(r"\d")
+
+
+def _may_hold_quantity(text: str, words: list[str]) -> bool:
+    """Whether :meth:`Analyzer._quantities` may read a quantity in a sentence (``text``, its
+    ``words``): it reads one only at a word that opens with a digit (one of the text's, or the
+    "0" put before ".7"), a number word, a word with a hyphen, or an article after "within"."""
+    return (
+        "-" in text
+        or _DIGIT.search(text) is not None
+        or "within" in words
+        or not terms.NUMBER_WORDS.keys().isdisjoint(words)
+    )
 
 
 def _one_time_unit(toks: list[Token], i: int) -> tuple[float, str, int] | None:
@@ -3798,7 +3829,7 @@ def _corrected_in_sentence(doc: AnalyzedText, sent: Sentence, toks: list[Token])
 
 
 # the words without which no sentence takes a denial back (_corrected_in_sentence's quick test)
-_TAKE_BACK_WORDS = re.compile("actually|change that|take that back")
+_TAKE_BACK_WORDS = ("actually", "change that", "take that back")
 
 
 def _take_back(doc: AnalyzedText, denied: list[Token]) -> None:
@@ -3817,7 +3848,8 @@ def _late_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) ->
     are affirmed; so are those the speaker takes back later in the same sentence ("i have
     never broken a bone actually no i'm gonna change that actually i did break my arm")."""
     said = "\n".join(s.text for s in doc.sentences)
-    for sent in doc.sentences if _TAKE_BACK_WORDS.search(said.lower()) else ():
+    low = said.lower()
+    for sent in doc.sentences if any(word in low for word in _TAKE_BACK_WORDS) else ():
         _corrected_in_sentence(doc, sent, by_sentence.get(sent.index, []))
     _conceded_corrections(doc, by_sentence)
     if not _LATE_CORRECTION.may_match(said):
@@ -3932,16 +3964,15 @@ def _word_forms(tok: Token) -> set[str]:
 def _turn_texts(doc: AnalyzedText) -> list[tuple[int, str | None, str]]:
     """The turns of a tagged dialogue: (index of the turn's first sentence, its speaker, its
     text without the tag)."""
-    turns: list[tuple[int, str | None, str]] = []
+    turns: list[tuple[int, str | None, list[str]]] = []  # each turn's sentences' texts
     for sent in doc.sentences:
         tag = _speaker_match(sent.text)
         if tag is not None:
             speaker = speaker_tag(doc.text, sent.span[0])
-            turns.append((sent.index, speaker, sent.text[tag.end() :].strip()))
+            turns.append((sent.index, speaker, [sent.text[tag.end() :].strip()]))
         elif turns:
-            start, speaker, text = turns[-1]
-            turns[-1] = (start, speaker, f"{text} {sent.text.strip()}")
-    return turns
+            turns[-1][2].append(sent.text.strip())
+    return [(start, speaker, " ".join(parts)) for start, speaker, parts in turns]
 
 
 def _side_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) -> None:
