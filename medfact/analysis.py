@@ -174,6 +174,11 @@ class AnalyzedText:
     readings: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
+    def lowered(self) -> str:
+        """The text lower-cased (several readings look words up in it)."""
+        return self.text.lower()
+
+    @cached_property
     def stem_polarities(self) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}
         for tok in self.tokens:
@@ -292,10 +297,15 @@ _PHRASES = [
 _PHRASE_KEYS = {" ".join(phrase): key for phrase, key in _PHRASES}
 
 
-def _fold_phrases(toks: list[Token], words: list[str]) -> None:
+def _fold_phrases(
+    toks: list[Token], words: list[str], found: list[tuple[int, int]] | None = None
+) -> None:
     """Give every word of a multi-word synonym its group's key ("high blood pressure" -> htn);
-    ``words`` are the tokens' texts."""
-    for start, end in _match_groups(words, _PHRASE_GROUP, 1)[0]:
+    ``words`` are the tokens' texts; ``found``: where the phrases occur, where the caller has
+    matched them."""
+    if found is None:
+        found = _match_groups(words, _PHRASE_GROUP, 1)[0]
+    for start, end in found:
         key = _PHRASE_KEYS[" ".join(words[start:end])]
         for tok in toks[start:end]:
             tok.stem = key
@@ -825,16 +835,17 @@ class Analyzer:
             if sent_tokens:
                 by_sentence[index], ranges[index] = sent_tokens, (first, len(doc.tokens))
             words = [t.text for t in sent_tokens]
-            _fold_phrases(sent_tokens, words)
+            # the polarity and scope phrase lists and the synonym phrases, in one pass
+            matches = _match_groups(words, _WORD_INDEX, _SENTENCE_LISTS + 1)
+            _fold_phrases(sent_tokens, words, matches[-1])
             _cancer_abbreviation(sent_tokens, words)
             _blood_by_site(sent_tokens, words, doc.tokens[max(0, first - 40) : first])
             gaps = [""]  # gaps[j]: the text between token j - 1 and token j
             gaps += [
                 text[sent_tokens[j - 1].end : sent_tokens[j].start] for j in range(1, len(words))
             ]
-            # the polarity and scope phrase lists, found in one pass over the words
-            matches = _match_groups(words, _SENTENCE_INDEX, _SENTENCE_LISTS)
-            polarity, scope = matches[: len(_POLARITY_LISTS)], matches[len(_POLARITY_LISTS) :]
+            polarity = matches[: len(_POLARITY_LISTS)]
+            scope = matches[len(_POLARITY_LISTS) : _SENTENCE_LISTS]
             joined = "".join(gaps)
             # where the terminators stop a scope: the last list of both (the same list)
             stops = _stops(polarity[-1], gaps, words, joined)
@@ -880,7 +891,7 @@ class Analyzer:
         _retracted_values(doc)
         _reported_questions(doc)
         _denied_unlike_now(doc)
-        doc.is_dialogue = sum(s is not None for s in speakers) >= 2
+        doc.is_dialogue = len(speakers) - speakers.count(None) >= 2
         if doc.is_dialogue and doc.quantities:
             _corrected_by_another(doc)
         if doc.is_dialogue:
@@ -3312,6 +3323,9 @@ _SENTENCE_INDEX = _group_index((*_POLARITY_LISTS, *_SCOPE_LISTS))
 _SENTENCE_LISTS = len(_POLARITY_LISTS) + len(_SCOPE_LISTS)
 # the synonym phrases as one list, matched as the sentence lists are (by their first two words)
 _PHRASE_GROUP = _group_index((tuple(_PHRASE_KEYS),))
+# the sentence lists, then the synonym phrases, in one index (a list's matches are the same in
+# any index: its phrases are looked up by their own words)
+_WORD_INDEX = _group_index((*_POLARITY_LISTS, *_SCOPE_LISTS, tuple(_PHRASE_KEYS)))
 
 
 def _section_scopes(text: str) -> list[tuple[int, int, str]]:
@@ -3388,7 +3402,7 @@ _CORRECTION = re.compile(
 # ...", "was questioned regarding chest pain"): what it asks about is neither affirmed nor
 # denied by the asking. The patient's own asking ("had asked about diazepam for anxiety") is a
 # request, and its words stand as they are.
-_REPORTED_QUESTION = re.compile(
+_REPORTED_QUESTION = fast_compile(
     r"\b(?:when|was|were|is|are|being|if|on|upon)\s+(?:specifically\s+|directly\s+)?"
     r"(?:asked|questioned|queried)\s+(?:\w+\s+)?(?:about|regarding|concerning|whether|if)\b",
     re.IGNORECASE,
@@ -3402,7 +3416,7 @@ _QUESTION_ENDS = re.compile(
 
 # a denial set against now ("no redness or swelling like I do now", "never had pain like it
 # is now"): what it denies is a past episode's, and now it is there
-_LIKE_NOW = re.compile(
+_LIKE_NOW = fast_compile(
     r"\b(?:like|as)\s+(?:i|it|she|he|they|you|there)(?:'s|'re)?\s+(?:(?:do|does|have|has|am|is|are|"
     r"get|gets|feel|feels)\s+)?(?:right\s+)?now\b|"
     # "never felt palpitations like this", "never had a headache this bad" (session 17)
@@ -3414,7 +3428,7 @@ _LIKE_NOW = re.compile(
 def _denied_unlike_now(doc: AnalyzedText) -> None:
     """Words a denial reaches before a comparison with now ("No redness or swelling like I do
     now."): the denial is of another time, and the comparison tells that they are there now."""
-    lowered = doc.text.lower()
+    lowered = doc.lowered
     if "now" not in lowered and " this" not in lowered:
         return  # most texts compare nothing with now: no pattern is run
     for match in _LIKE_NOW.finditer(doc.text):
@@ -3432,7 +3446,7 @@ def _reported_questions(doc: AnalyzedText) -> None:
     """The words a reported question asks about, up to the end of its clause, are asked, as a
     question's are: the answer the text goes on to give, not the asking, says whether they are
     there ("When asked about night sweats, he denied them")."""
-    lowered = doc.text.lower()
+    lowered = doc.lowered
     if not any(stem in lowered for stem in ("ask", "question", "quer")):
         return  # most texts report no question: no pattern is run
     for match in _REPORTED_QUESTION.finditer(doc.text):
@@ -3558,7 +3572,7 @@ def _spoken_pressures(doc: AnalyzedText) -> None:
     """Two bare numbers joined by "over", the first the larger and both in the range of a
     pressure ("one eighteen over seventy four", "two hundred over one ten", "one seventy over a
     hundred"), are one two-part value, as "118/74" is."""
-    if " over " not in doc.text.lower():
+    if " over " not in doc.lowered:
         return  # most texts say no pressure aloud: nothing is read
     merged: list[Quantity] = []
     for q in doc.quantities:
@@ -3583,7 +3597,7 @@ def _spoken_pressures(doc: AnalyzedText) -> None:
 def _score_asked(doc: AnalyzedText) -> None:
     """A bare number that answers "on a scale of one to ten ...?" in the next sentences is a
     score out of ten ("How severe, one to ten? - About a seven." is 7/10)."""
-    if "scale" not in doc.text.lower():
+    if "scale" not in doc.lowered:
         return  # most texts ask for no score: their sentences are not read
     asked: set[int] = set()
     for sent in doc.sentences:
@@ -3630,7 +3644,7 @@ _LONE_UNIT = re.compile(r"\.\s+([A-Za-z]+)\.?[ \t]*(?=\n|$)")
 def _unit_asked(doc: AnalyzedText) -> None:
     """A bare number that answers "How many weeks ...?" in the next turn is in that unit
     ("How many weeks pregnant are you? - Twenty-two.")."""
-    if not doc.quantities or "many" not in doc.text.lower():
+    if not doc.quantities or "many" not in doc.lowered:
         return  # most texts ask no such question: their sentences are not read
     asked: dict[int, tuple[str, str]] = {}  # sentence index -> the unit its question asks for
     for sent in doc.sentences:
@@ -3672,18 +3686,20 @@ def _whole_before(
 
 
 _ARTICLES = frozenset({"a", "an", "the"})
-_DIGIT = re.compile(r"\d")
+# words that _quantities reads a quantity at (or after: "within the hour"), digits aside
+_QUANTITY_WORDS = frozenset(terms.NUMBER_WORDS) | {"within"}
 
 
 def _may_hold_quantity(text: str, words: list[str]) -> bool:
     """Whether :meth:`Analyzer._quantities` may read a quantity in a sentence (``text``, its
-    ``words``): it reads one only at a word that opens with a digit (one of the text's, or the
-    "0" put before ".7"), a number word, a word with a hyphen, or an article after "within"."""
+    ``words``): it reads one only at a number word, an article after "within", a word with a
+    hyphen or one that opens with a digit. An ASCII text's words open with ASCII characters,
+    and one that opens with a digit sorts below ":" (letters sort above it)."""
     return (
-        "-" in text
-        or _DIGIT.search(text) is not None
-        or "within" in words
-        or not terms.NUMBER_WORDS.keys().isdisjoint(words)
+        not _QUANTITY_WORDS.isdisjoint(words)
+        or "-" in text
+        or not text.isascii()
+        or (bool(words) and min(words) < ":")
     )
 
 
@@ -3909,7 +3925,7 @@ def _conceded_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]
     grants anyone's statement naming what they denied ("I suppose") takes that denial back.
     The other's turn must state, not deny or ask ("Wife: He's never smoked. - Yes, that's
     right" agrees with a no)."""
-    low = doc.text.lower()
+    low = doc.lowered
     if not any(word in low for word in ("sorry", "right", "true", "suppose", "guess")):
         return  # no turn concedes or grants: the turns are not read
     turns = _turn_texts(doc)
@@ -4015,7 +4031,7 @@ def _given_to_relative(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) -
     """What a speaker names and at once gives to a relative ("Yes - the apixaban. No, wait.
     That's my wife's.") is the relative's, told as fact: the words named before the take-back,
     in its sentence or else in the turn's sentence before it."""
-    low = doc.text.lower()
+    low = doc.lowered
     if "that" not in low and "those" not in low:
         return  # most texts give nothing back: the pattern is not run
     if not any(is_relative(m.group(1).lower()) for m in _GIVEN_TO_ALONE.finditer(doc.text)):
