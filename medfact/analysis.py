@@ -864,7 +864,7 @@ class Analyzer:
                 self._quantities(doc, sent_tokens, first)
             _join_spoken_point(doc, prev_tokens, sent_tokens, n_quantities)
             prev_tokens = sent_tokens
-            self._sides(doc, sent_tokens, last_part)
+            self._sides(doc, sent_tokens, words, last_part)
             if not _SCALE_WORDS.keys().isdisjoint(words):  # most sentences hold no scale word
                 self._scales(doc, sent_tokens, first)
             speakers.append(_speaker_name(match) if match else None)
@@ -1278,6 +1278,8 @@ class Analyzer:
         drop: set[int] = set()  # sentences whose side mentions were only asked about
         # a transcript with no question marks at all: a turn that opens like a question is one
         unmarked = "?" not in doc.text
+        # whether each sentence asks, read once (the steps below ask it of a sentence again)
+        asks = [_is_question(s.text, len(by_sentence.get(s.index, []))) for s in sents]
         for t, (spk, idxs) in enumerate(turns):
             reply_turn = turns[t + 1] if t + 1 < len(turns) else None
             if reply_turn is not None and reply_turn[0] in (None, spk):
@@ -1321,19 +1323,14 @@ class Analyzer:
             # "Do you drink? Excessive drinking can hurt the liver. - No, I do not.": the answer
             # is to the turn's last question, not to what it said after it
             target = next(
-                (
-                    k
-                    for k in reversed(idxs)
-                    if _is_question(sents[k].text, len(by_sentence.get(sents[k].index, [])))
-                    or _or_goes_on(sents, idxs, k, by_sentence)
-                ),
+                (k for k in reversed(idxs) if asks[k] or _or_goes_on(sents, idxs, k, by_sentence)),
                 idxs[-1],
             )
             for i in idxs:
                 sent = sents[i]
                 toks = by_sentence.get(sent.index, [])
                 is_question = (
-                    _is_question(sent.text, len(toks))
+                    asks[i]
                     or (unmarked and _opens_question(toks))
                     or _or_goes_on(sents, idxs, i, by_sentence)
                 )
@@ -1349,10 +1346,7 @@ class Analyzer:
                         answered
                         and (len(reply.split()) <= 3 or _asks(toks) or _names_only(toks))
                         and _is_bare_no(reply)
-                        and not any(
-                            _is_question(sents[k].text, len(by_sentence.get(sents[k].index, [])))
-                            for k in idxs[:-1]
-                        )
+                        and not any(asks[k] for k in idxs[:-1])
                     ):
                         # what the turn asks about: after its last "any" ("how's the lupus, any
                         # joint pain, rashes - no": the rashes are denied, not the lupus)
@@ -1473,9 +1467,7 @@ class Analyzer:
                     for k in reversed(idxs[:at]):
                         named = by_sentence.get(sents[k].index, [])
                         tagged = _speaker_match(sents[k].text) is not None
-                        if _is_question(sents[k].text, len(named)) or not _names_only(
-                            named, tagged
-                        ):
+                        if asks[k] or not _names_only(named, tagged):
                             break
                         for tok in named:
                             if tok.polarity == AFFIRMED:
@@ -1662,10 +1654,23 @@ class Analyzer:
             )
 
     @staticmethod
-    def _sides(doc: AnalyzedText, toks: list[Token], last_part: list[tuple[str, int]]) -> None:
+    def _sides(
+        doc: AnalyzedText, toks: list[Token], words: list[str], last_part: list[tuple[str, int]]
+    ) -> None:
         """A side word and the body part within three words after it ("left knee"); "the right
-        one" (or "the left side", not "side of ...") names the part named just before."""
+        one" (or "the left side", not "side of ...") names the part named just before
+        (``last_part``: the last part named, and its sentence; ``words``: the tokens' texts)."""
         part_keys = _PART_KEYS.get  # _part_key's memo, read here first (once per token)
+        if terms.LATERALITY.keys().isdisjoint(words):
+            # no side word (most sentences): only the last part the sentence names is kept
+            for tok in reversed(toks):
+                part = part_keys(tok.text)
+                if part is None:
+                    part = _part_key(tok.text)
+                if part:
+                    last_part[:] = [(part, tok.sentence)]
+                    return
+            return
         for i, tok in enumerate(toks):
             part = part_keys(tok.text)
             if part is None:
@@ -1984,8 +1989,10 @@ def before_denied_change(toks: list[Token], i: int) -> bool:
 
 
 # "your mum", "your husband": the words the search for relatives who speak waits for
-_YOUR_RELATIVE = re.compile(
-    r"\byour\s+(?:"
+# "your mum": the word boundary before "your" is read after it ("(?<!\wyour)"), so the
+# pattern opens with its literal, which the lower-cased copy finds fast
+_YOUR_RELATIVE = fast_compile(
+    r"your(?<!\wyour)\s+(?:"
     + "|".join(sorted(set().union(*_PATIENT_AS_SEEN_BY.values()), key=len, reverse=True))
     + r")\b",
     re.IGNORECASE,
