@@ -31,8 +31,10 @@ from medfact.rehint import fast_compile
 from medfact.textutil import STOPWORDS, stem
 from medfact.types import Sentence
 
+# ".7" (no word character or "." before the point) is read after its point: every alternative
+# then opens with a character class, which the regex engine scans for between words
 _TOKEN = re.compile(
-    r"[A-Za-z]+(?:[-'][A-Za-z]+)*|\d+(?:[.,]\d+)*(?:/\d+(?:\.\d+)?)?|(?<![\w.])\.\d+\b|%|°[FC]"
+    r"[A-Za-z]+(?:[-'][A-Za-z]+)*|\d+(?:[.,]\d+)*(?:/\d+(?:\.\d+)?)?|\.(?<![\w.]\.)\d+\b|%|°[FC]"
 )
 # a speaker's tag: "[doctor]", "Patient:", or a role of two or three words whose last is a
 # clinical role ("Day nurse:", "ICU registrar:", "Paediatric SHO:", "Ward pharmacist:")
@@ -822,11 +824,13 @@ class Analyzer:
         for sent, match in zip(sentences, tag_matches, strict=True):
             first = len(doc.tokens)
             offset, index = sent.span[0], sent.index
+            # an ASCII sentence lower-cased once: its words are slices of it
+            low = sent.text.lower() if sent.text.isascii() else None
             for m in _TOKEN.finditer(sent.text):
-                word = m.group().lower()
+                start, end = m.span()
+                word = low[start:end] if low is not None else m.group().lower()
                 if word[0] == ".":
                     word = "0" + word  # "creatinine was .7"
-                start, end = m.span()
                 key = keys_get(word)  # concept_key's memo, read here first (once per token)
                 if key is None:
                     key = concept_key(word)
@@ -849,10 +853,10 @@ class Analyzer:
             joined = "".join(gaps)
             # where the terminators stop a scope: the last list of both (the same list)
             stops = _stops(polarity[-1], gaps, words, joined)
-            if match is not None and (
-                _not_a_speaker(_speaker_name(match)) or _speaker_name(match) in fields
-            ):  # "S:", "Plan:", "Allergies:", "Extent:": a note's headers and fields, not turns
-                match = None
+            name = _speaker_name(match) if match is not None else None
+            if name is not None and (_not_a_speaker(name) or name in fields):
+                # "S:", "Plan:", "Allergies:", "Extent:": a note's headers and fields, not turns
+                match = name = None
             self._polarity(sent_tokens, words, gaps, polarity, stops, joined)
             if match is not None and _is_person_tag(match):
                 _tag_outside_scope(sent_tokens, sent.span[0] + match.end())
@@ -867,9 +871,9 @@ class Analyzer:
             self._sides(doc, sent_tokens, words, last_part)
             if not _SCALE_WORDS.keys().isdisjoint(words):  # most sentences hold no scale word
                 self._scales(doc, sent_tokens, first)
-            speakers.append(_speaker_name(match) if match else None)
+            speakers.append(name)
             if match is not None:
-                speaker, previous = speakers[-1], []
+                speaker, previous = name, []
                 if match.group(2):
                     # "Hospice nurse:": a tag of several words states nothing of its own
                     tags += [t for t in sent_tokens if t.start < sent.span[0] + match.end()]
@@ -3786,7 +3790,7 @@ def _is_person_tag(match: re.Match[str]) -> bool:
     if match.group(1) or match.group(2):
         return True
     name = _speaker_name(match)
-    return bool(_ROLE.fullmatch(name)) or name in _PEOPLE or is_relative(name)
+    return name in _PEOPLE or is_relative(name) or bool(_ROLE.fullmatch(name))
 
 
 def _tag_outside_scope(toks: list[Token], tag_end: int) -> None:
