@@ -85,7 +85,8 @@ _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 # every offset); no match holds a "." or "\n", so the matches are the same
 _HEADER_BODY = r"[ \t]*([A-Za-z][A-Za-z /]{0,40}?)[ \t]*:"
 _HEADER_AT_START = re.compile(_HEADER_BODY)
-_HEADER_AFTER = re.compile(r"[.\n]" + _HEADER_BODY)
+# (its look-ahead, which every match passes, turns down a sentence's "." without a ":" at once)
+_HEADER_AFTER = re.compile(r"[.\n](?=[ \tA-Za-z /]*:)" + _HEADER_BODY)
 _CAPS_HEADER_BODY = r"[ \t]*([A-Z][A-Z /]{1,40}?)[ \t]*$"
 _CAPS_HEADER_AT_START = re.compile(_CAPS_HEADER_BODY, re.MULTILINE)
 _CAPS_HEADER_AFTER = re.compile(r"\n" + _CAPS_HEADER_BODY, re.MULTILINE)
@@ -1155,14 +1156,15 @@ class Analyzer:
         terminators; ``joined``: the gaps joined)."""
         if not toks:
             return
-        base = _section_at(sections, toks[0].start)
+        base = _section_at(sections, toks[0].start) if sections else CURRENT
         if base == FAMILY and _match_phrases(words[:2], terms.PERSONAL_SUBJECTS):
             base = CURRENT  # "Family history: ... Patient has had no cancers." ends the section
             for k, (start, end, scope) in enumerate(sections):
                 if start <= toks[0].start < end:
                     sections[k] = (start, toks[0].start, scope)
-        for tok in toks:
-            tok.scope = base
+        if base != CURRENT:  # a token is made current, and nothing before this sets a scope
+            for tok in toks:
+                tok.scope = base
         history_stops = stops | {a for a, _ in matches[-2]} if matches[-2] else stops
 
         def mark(start: int, end: int, scope: str, forward: bool, window: int) -> None:
