@@ -1384,9 +1384,8 @@ class Analyzer:
                 elif answered and (
                     len(reply.split()) <= 5 or _BARE_ANSWER.match(reply) or _yes_clause(reply)
                 ):
-                    if _is_bare_no(reply):
-                        polarity = NEGATED
-                    elif _says_yes(reply) and not (
+                    # (no bare no: the test above said so of this reply)
+                    if _says_yes(reply) and not (
                         len(reply_turn[1]) > 1 and _item_by_item(sent.text, reply)
                     ):
                         polarity = AFFIRMED
@@ -3490,12 +3489,13 @@ def _corrected_by_another(doc: AnalyzedText) -> None:
     with_values = {q.sentence for q in doc.quantities}
     dropped: set[int] = set()
     for sent in doc.sentences[1:]:
-        if sent.index in with_values and _relative_gives_other_value(doc, sent):
+        if sent.index not in with_values:
+            continue  # a correction gives the value it corrects to
+        if _relative_gives_other_value(doc, sent):
             dropped.add(sent.index - 1)
             continue
-        m = _OTHERS_CORRECTION.match(sent.text)
-        if m is None or sent.index not in with_values:
-            continue  # a correction gives the value it corrects to
+        if _OTHERS_CORRECTION.match(sent.text) is None:
+            continue
         for back in (sent.index - 1, sent.index - 2):
             if back in with_values and back >= 0:
                 dropped.add(back)
