@@ -1483,7 +1483,7 @@ class Analyzer:
                     for tok in _presupposed(toks, _speaker_match(sent.text) is not None):
                         tok.polarity = AFFIRMED
                     for k, tok in enumerate(toks):
-                        if given_circumstance(toks, k) and tok.polarity == NEGATED:
+                        if tok.polarity == NEGATED and given_circumstance(toks, k):
                             tok.polarity = AFFIRMED  # "Any numbness with the headaches? - No."
                 if answered and reply_turn is not None:
                     reply_index = sents[reply_turn[1][0]].index
