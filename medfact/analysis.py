@@ -18,7 +18,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache, wraps
 from itertools import pairwise, takewhile
@@ -31,8 +31,10 @@ from medfact.rehint import fast_compile
 from medfact.textutil import STOPWORDS, stem
 from medfact.types import Sentence
 
+# ".7" (no word character or "." before the point) is read after its point: every alternative
+# then opens with a character class, which the regex engine scans for between words
 _TOKEN = re.compile(
-    r"[A-Za-z]+(?:[-'][A-Za-z]+)*|\d+(?:[.,]\d+)*(?:/\d+(?:\.\d+)?)?|(?<![\w.])\.\d+\b|%|°[FC]"
+    r"[A-Za-z]+(?:[-'][A-Za-z]+)*|\d+(?:[.,]\d+)*(?:/\d+(?:\.\d+)?)?|\.(?<![\w.]\.)\d+\b|%|°[FC]"
 )
 # a speaker's tag: "[doctor]", "Patient:", or a role of two or three words whose last is a
 # clinical role ("Day nurse:", "ICU registrar:", "Paediatric SHO:", "Ward pharmacist:")
@@ -47,6 +49,17 @@ _SPEAKER = re.compile(
 )
 
 
+def _speaker_match(text: str) -> re.Match[str] | None:
+    """``_SPEAKER.match(text)``, run only where a tag may be: every tag holds a "[" or a ":"
+    (most sentences hold neither)."""
+    return _SPEAKER.match(text) if ":" in text or "[" in text else None
+
+
+def _untagged(text: str) -> str:
+    """``text`` without the speaker's tag that opens it (``_SPEAKER.sub("", text)``)."""
+    return _SPEAKER.sub("", text) if ":" in text or "[" in text else text
+
+
 def _speaker_name(match: re.Match[str]) -> str:
     """The lower-cased name of a speaker's tag that :data:`_SPEAKER` matched."""
     return (match.group(1) or match.group(2) or match.group(3)).lower()
@@ -55,7 +68,7 @@ def _speaker_name(match: re.Match[str]) -> str:
 def speaker_tag(text: str, at: int) -> str | None:
     """The lower-cased speaker's tag ("[doctor]", "Patient:", "Day nurse:") that opens
     ``text`` at offset ``at``, or None."""
-    match = _SPEAKER.match(text[at : at + 60])  # its "^" anchors at a string's start only
+    match = _speaker_match(text[at : at + 60])  # its "^" anchors at a string's start only
     return None if match is None else _speaker_name(match)
 
 
@@ -65,9 +78,18 @@ _BARE_ANSWER = re.compile(r"(yes|yeah|yep|yup|no|nope|nah)\b\s*[,.!;]")
 AFFIRMED, NEGATED, UNCERTAIN, ASKED = "affirmed", "negated", "uncertain", "asked"
 CURRENT, HISTORY, FAMILY, HYPOTHETICAL = "current", "history", "family", "hypothetical"
 _SCOPE_RANK = {CURRENT: 0, HISTORY: 1, HYPOTHETICAL: 2, FAMILY: 3}  # a stronger scope wins
-_CAPS_HEADER = re.compile(r"^[ \t]*([A-Z][A-Z /]{1,40}?)[ \t]*$", re.MULTILINE)
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
-_HEADER = re.compile(r"(?:^|(?<=[.\n]))[ \t]*([A-Za-z][A-Za-z /]{0,40}?)[ \t]*:", re.MULTILINE)
+# a section's header, "Family history:" at a line's start or after a period, and one in capitals
+# alone on its line ("FAMILY HISTORY"): each pattern in two, at the text's start and after the
+# character it follows, which the regex engine scans for (a "^" or a look-behind is tried at
+# every offset); no match holds a "." or "\n", so the matches are the same
+_HEADER_BODY = r"[ \t]*([A-Za-z][A-Za-z /]{0,40}?)[ \t]*:"
+_HEADER_AT_START = re.compile(_HEADER_BODY)
+# (its look-ahead, which every match passes, turns down a sentence's "." without a ":" at once)
+_HEADER_AFTER = re.compile(r"[.\n](?=[ \tA-Za-z /]*:)" + _HEADER_BODY)
+_CAPS_HEADER_BODY = r"[ \t]*([A-Z][A-Z /]{1,40}?)[ \t]*$"
+_CAPS_HEADER_AT_START = re.compile(_CAPS_HEADER_BODY, re.MULTILINE)
+_CAPS_HEADER_AFTER = re.compile(r"\n" + _CAPS_HEADER_BODY, re.MULTILINE)
 _ANAPHORA = frozenset({"one", "side", "sided"})  # "the right one": the part named before
 _SURFACE_WORDS = frozenset({"surface", "aspect", "of", "the", "portion", "border"})
 _LOBES = frozenset({"rul", "rml", "rll", "lul", "lll"})
@@ -153,6 +175,11 @@ class AnalyzedText:
     # readings of this text that several rules ask for (code status, allergies), kept by the
     # first to read them; not part of the text's value
     readings: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
+
+    @cached_property
+    def lowered(self) -> str:
+        """The text lower-cased (several readings look words up in it)."""
+        return self.text.lower()
 
     @cached_property
     def stem_polarities(self) -> dict[str, set[str]]:
@@ -273,10 +300,15 @@ _PHRASES = [
 _PHRASE_KEYS = {" ".join(phrase): key for phrase, key in _PHRASES}
 
 
-def _fold_phrases(toks: list[Token], words: list[str]) -> None:
+def _fold_phrases(
+    toks: list[Token], words: list[str], found: list[tuple[int, int]] | None = None
+) -> None:
     """Give every word of a multi-word synonym its group's key ("high blood pressure" -> htn);
-    ``words`` are the tokens' texts."""
-    for start, end in _match_groups(words, _PHRASE_GROUP, 1)[0]:
+    ``words`` are the tokens' texts; ``found``: where the phrases occur, where the caller has
+    matched them."""
+    if found is None:
+        found = _match_groups(words, _PHRASE_GROUP, 1)[0]
+    for start, end in found:
         key = _PHRASE_KEYS[" ".join(words[start:end])]
         for tok in toks[start:end]:
             tok.stem = key
@@ -784,51 +816,65 @@ class Analyzer:
         previous: list[Token] = []
         prev_tokens: list[Token] = []
         addressed = _addressed_relatives(sentences) if _YOUR_RELATIVE.search(text) else frozenset()
-        fields = _field_labels(sentences)
+        tag_matches = [_speaker_match(sent.text) for sent in sentences]
+        fields = _field_labels(sentences, tag_matches)
         append, keys_get = doc.tokens.append, _CONCEPT_KEYS.get
-        for sent in sentences:
+        # each sentence's tokens and their run in doc.tokens, kept as they are made
+        by_sentence: dict[int, list[Token]] = {}
+        ranges: dict[int, tuple[int, int]] = {}
+        for sent, match in zip(sentences, tag_matches, strict=True):
             first = len(doc.tokens)
             offset, index = sent.span[0], sent.index
+            # an ASCII sentence lower-cased once: its words are slices of it
+            low = sent.text.lower() if sent.text.isascii() else None
             for m in _TOKEN.finditer(sent.text):
-                word = m.group().lower()
+                start, end = m.span()
+                word = low[start:end] if low is not None else m.group().lower()
                 if word[0] == ".":
                     word = "0" + word  # "creatinine was .7"
-                start, end = m.span()
                 key = keys_get(word)  # concept_key's memo, read here first (once per token)
                 if key is None:
                     key = concept_key(word)
                 append(Token(word, offset + start, offset + end, index, key))
             sent_tokens = doc.tokens[first:]
+            if sent_tokens:
+                by_sentence[index], ranges[index] = sent_tokens, (first, len(doc.tokens))
             words = [t.text for t in sent_tokens]
-            _fold_phrases(sent_tokens, words)
+            # the polarity and scope phrase lists and the synonym phrases, in one pass
+            matches = _match_groups(words, _WORD_INDEX, _SENTENCE_LISTS + 1)
+            _fold_phrases(sent_tokens, words, matches[-1])
             _cancer_abbreviation(sent_tokens, words)
             _blood_by_site(sent_tokens, words, doc.tokens[max(0, first - 40) : first])
             gaps = [""]  # gaps[j]: the text between token j - 1 and token j
             gaps += [
                 text[sent_tokens[j - 1].end : sent_tokens[j].start] for j in range(1, len(words))
             ]
-            # the polarity and scope phrase lists, found in one pass over the words
-            matches = _match_groups(words, _SENTENCE_INDEX, _SENTENCE_LISTS)
-            polarity, scope = matches[: len(_POLARITY_LISTS)], matches[len(_POLARITY_LISTS) :]
-            match = _SPEAKER.match(sent.text)
-            if match is not None and (
-                _not_a_speaker(_speaker_name(match)) or _speaker_name(match) in fields
-            ):  # "S:", "Plan:", "Allergies:", "Extent:": a note's headers and fields, not turns
-                match = None
-            self._polarity(sent_tokens, words, gaps, polarity)
+            polarity = matches[: len(_POLARITY_LISTS)]
+            scope = matches[len(_POLARITY_LISTS) : _SENTENCE_LISTS]
+            joined = "".join(gaps)
+            # where the terminators stop a scope: the last list of both (the same list)
+            stops = _stops(polarity[-1], gaps, words, joined)
+            name = _speaker_name(match) if match is not None else None
+            if name is not None and (_not_a_speaker(name) or name in fields):
+                # "S:", "Plan:", "Allergies:", "Extent:": a note's headers and fields, not turns
+                match = name = None
+            self._polarity(sent_tokens, words, gaps, polarity, stops, joined)
             if match is not None and _is_person_tag(match):
                 _tag_outside_scope(sent_tokens, sent.span[0] + match.end())
-            self._scope(sent_tokens, words, gaps, sections, scope, addressed, speaker)
+            self._scope(
+                sent_tokens, words, gaps, sections, scope, addressed, speaker, stops, joined
+            )
             n_quantities = len(doc.quantities)
-            self._quantities(doc, sent_tokens, first)
+            if _may_hold_quantity(sent.text, words):
+                self._quantities(doc, sent_tokens, first)
             _join_spoken_point(doc, prev_tokens, sent_tokens, n_quantities)
             prev_tokens = sent_tokens
-            self._sides(doc, sent_tokens, last_part)
+            self._sides(doc, sent_tokens, words, last_part)
             if not _SCALE_WORDS.keys().isdisjoint(words):  # most sentences hold no scale word
                 self._scales(doc, sent_tokens, first)
-            speakers.append(_speaker_name(match) if match else None)
+            speakers.append(name)
             if match is not None:
-                speaker, previous = speakers[-1], []
+                speaker, previous = name, []
                 if match.group(2):
                     # "Hospice nurse:": a tag of several words states nothing of its own
                     tags += [t for t in sent_tokens if t.start < sent.span[0] + match.end()]
@@ -841,6 +887,7 @@ class Analyzer:
                 for j in _own_condition(words):
                     sent_tokens[j].scope = FAMILY
             previous = sent_tokens
+        doc.__dict__["_sentence_ranges"] = ranges  # the cached property's value, read above
         _unit_said_after(doc)
         _spoken_pressures(doc)
         _unit_of_current_dose(doc)
@@ -849,11 +896,11 @@ class Analyzer:
         _retracted_values(doc)
         _reported_questions(doc)
         _denied_unlike_now(doc)
-        doc.is_dialogue = sum(s is not None for s in speakers) >= 2
+        doc.is_dialogue = len(speakers) - speakers.count(None) >= 2
         if doc.is_dialogue and doc.quantities:
             _corrected_by_another(doc)
         if doc.is_dialogue:
-            self._dialogue_polarity(doc, speakers)
+            self._dialogue_polarity(doc, speakers, by_sentence)
         for tok in tags:
             tok.polarity = ASKED
         if self.use_drugs:
@@ -865,26 +912,30 @@ class Analyzer:
 
     @staticmethod
     def _polarity(
-        toks: list[Token], words: list[str], gaps: list[str], matches: list[list[tuple[int, int]]]
+        toks: list[Token],
+        words: list[str],
+        gaps: list[str],
+        matches: list[list[tuple[int, int]]],
+        stops: set[int],
+        joined: str,
     ) -> None:
         """Negated, uncertain and asked words from the sentence's triggers (``matches``: where
-        each of :data:`_POLARITY_LISTS` occurs)."""
-        joined = "".join(gaps)
-        stops = _stops(matches[-1], gaps, words, joined)
+        each of :data:`_POLARITY_LISTS` occurs; ``stops``: :func:`_stops` of its terminators,
+        left as they are; ``joined``: the gaps joined)."""
         # "She has no appetite and vomited once": an event told after "and" is a new clause
         if "and" in words:
-            stops.update(
+            stops = stops | {
                 j
                 for j in range(1, len(words))
                 if words[j - 1] == "and" and words[j] in _EVENT_VERBS
-            )
-        # what a trigger's forward scope stops at
-        ahead = stops | _breaks_ahead(gaps, words, joined)
+            }
         found = [
             (a, b, kind, forward)
             for (kind, forward, _), group in zip(_POLARITY_TRIGGERS, matches, strict=False)
             for a, b in group
         ]
+        # what a trigger's forward scope stops at (read where there is a trigger)
+        ahead = stops | _breaks_ahead(gaps, words, joined) if found else stops
         colons = {j for j, gap in enumerate(gaps) if ":" in gap} if ":" in joined else set()
         queried = "?" in joined  # a "?" between words (few sentences have one)
         for start, end, kind, forward in _longest(found):
@@ -1040,7 +1091,9 @@ class Analyzer:
                     if toks[j].polarity == AFFIRMED or kind == NEGATED:
                         toks[j].polarity = kind
                         toks[j].trigger = toks[end - 1].start
-        for i, w in enumerate(words):
+        # each word's own cues below: a "?" before it, a word of _WORD_CUES or a "non-" word
+        cued = queried or not _WORD_CUES.isdisjoint(words) or "non-" in "".join(words)
+        for i, w in enumerate(words) if cued else ():
             if queried and gaps[i].endswith("?") and (len(gaps[i]) == 1 or gaps[i][-2] in " (/,;"):
                 # "?bipolar spectrum", "(?PE)", "?R hip fracture": a query written before a
                 # short noun phrase, to the end of its clause or a joining word
@@ -1091,26 +1144,28 @@ class Analyzer:
         gaps: list[str],
         sections: list[tuple[int, int, str]],
         matches: list[list[tuple[int, int]]],
-        addressed: frozenset[str] = frozenset(),
-        turn: str | None = None,
+        addressed: frozenset[str],
+        turn: str | None,
+        stops: set[int],
+        joined: str,
     ) -> None:
         """History, family and hypothetical scope from the section and the sentence's triggers
         (``matches``: where each of :data:`_SCOPE_LISTS` occurs; ``addressed``: the patient as
         the relatives who speak in the dialogue name her, "your mum" to a daughter; ``turn``:
-        the speaker of the turn the sentence goes on)."""
+        the speaker of the turn the sentence goes on; ``stops``: :func:`_stops` of the
+        terminators; ``joined``: the gaps joined)."""
         if not toks:
             return
-        base = _section_at(sections, toks[0].start)
+        base = _section_at(sections, toks[0].start) if sections else CURRENT
         if base == FAMILY and _match_phrases(words[:2], terms.PERSONAL_SUBJECTS):
             base = CURRENT  # "Family history: ... Patient has had no cancers." ends the section
             for k, (start, end, scope) in enumerate(sections):
                 if start <= toks[0].start < end:
                     sections[k] = (start, toks[0].start, scope)
-        for tok in toks:
-            tok.scope = base
-        joined = "".join(gaps)
-        stops = _stops(matches[-3], gaps, words, joined)
-        history_stops = stops | {a for a, _ in matches[-2]}
+        if base != CURRENT:  # a token is made current, and nothing before this sets a scope
+            for tok in toks:
+                tok.scope = base
+        history_stops = stops | {a for a, _ in matches[-2]} if matches[-2] else stops
 
         def mark(start: int, end: int, scope: str, forward: bool, window: int) -> None:
             limits = history_stops if scope == HISTORY else stops
@@ -1145,8 +1200,9 @@ class Analyzer:
             mark(opener, opener + 1, HYPOTHETICAL, True, len(toks))
         _mark_risk_list(toks, words)
         n = len(_SCOPE_TRIGGERS)  # the possibility lists follow the scope triggers
-        possible_stops = stops | {a for a, _ in matches[n + 2]}
-        _mark_possible(toks, words, gaps, possible_stops, matches[n : n + 2])
+        if matches[n] or matches[n + 1]:  # most sentences name no possibility
+            possible_stops = stops | {a for a, _ in matches[n + 2]}
+            _mark_possible(toks, words, gaps, possible_stops, matches[n : n + 2])
         escalation = _escalation_after(words, gaps, joined)
         if escalation is not None:
             # "floppy, hard to wake or any blood -> 999": the signs that call for help
@@ -1155,11 +1211,13 @@ class Analyzer:
                     toks[j].scope = HYPOTHETICAL
                 if j in stops:
                     break
+        if not _may_name_relative(words):
+            return  # the rest reads relatives (most sentences name none)
         family_stops = _stops(matches[-1], gaps, words, joined)
         # the turn's speaker ("Daughter: ..."), whose relatives' names may name the patient
         # or of the turn it goes on ("Daughter: ... No wait, that was my dad. Mum's is ...")
         speaker = words[0] if len(words) > 1 and ":" in gaps[1] else turn
-        for i, w in enumerate(words) if _may_name_relative(words) else ():
+        for i, w in enumerate(words):
             if w not in _RELATIVE_WORDS and "'" not in w and "\u2019" not in w and "-" not in w:
                 continue  # no relative, nor "relative(s)" (is_relative and _by_degree say no)
             if not is_relative(w) and not _by_degree(words, i):
@@ -1201,16 +1259,18 @@ class Analyzer:
                 mark(at, at, FAMILY, False, 7)
 
     @staticmethod
-    def _dialogue_polarity(doc: AnalyzedText, speakers: list[str | None]) -> None:
+    def _dialogue_polarity(
+        doc: AnalyzedText, speakers: list[str | None], by_sentence: dict[int, list[Token]]
+    ) -> None:
         """A question and the next speaker's answer are one statement.
 
         Only the question that ends a turn is answered; earlier questions of the turn stay
         asked, so a "No" is never given to a question it may not answer. A bare "No" negates
         what was asked and "Yes" affirms it; the question's words are attributed to whoever
         answered. Sides asked as alternatives ("left or right?") or denied are not mentions;
-        the answer's side is ("Is it the left? - No, the other one." names the right)."""
+        the answer's side is ("Is it the left? - No, the other one." names the right).
+        ``by_sentence``: each sentence's tokens, by its index."""
         sents = doc.sentences
-        by_sentence = {index: doc.tokens[a:b] for index, (a, b) in doc._sentence_ranges.items()}
         turns: list[tuple[str | None, list[int]]] = []
         for i, spk in enumerate(speakers):
             if spk is not None or not turns:
@@ -1224,6 +1284,8 @@ class Analyzer:
         drop: set[int] = set()  # sentences whose side mentions were only asked about
         # a transcript with no question marks at all: a turn that opens like a question is one
         unmarked = "?" not in doc.text
+        # whether each sentence asks, read once (the steps below ask it of a sentence again)
+        asks = [_is_question(s.text, len(by_sentence.get(s.index, []))) for s in sents]
         for t, (spk, idxs) in enumerate(turns):
             reply_turn = turns[t + 1] if t + 1 < len(turns) else None
             if reply_turn is not None and reply_turn[0] in (None, spk):
@@ -1232,10 +1294,7 @@ class Analyzer:
                 reply_turn = _delayed_answer(sents, turns, t) or reply_turn
             reply = (
                 # "i have n't": a transcript's split clitic joined, so it reads as a no
-                _SPEAKER.sub("", sents[reply_turn[1][0]].text)
-                .strip()
-                .lower()
-                .replace(" n't", "n't")
+                _untagged(sents[reply_turn[1][0]].text).strip().lower().replace(" n't", "n't")
                 if reply_turn
                 else None
             )
@@ -1257,7 +1316,7 @@ class Analyzer:
                 # a witness who answers after the patient settles it
                 witness = turns[t + 2]
                 if witness[0] not in (None, spk, reply_turn[0]):
-                    said = _SPEAKER.sub("", sents[witness[1][0]].text).strip().lower()
+                    said = _untagged(sents[witness[1][0]].text).strip().lower()
                     first = re.split(r"[,.;!]", said, maxsplit=1)[0].strip()
                     if len(first.split()) <= 5 and (
                         _POSITIVE.match(first) or _NEGATIVE.match(first)
@@ -1270,19 +1329,14 @@ class Analyzer:
             # "Do you drink? Excessive drinking can hurt the liver. - No, I do not.": the answer
             # is to the turn's last question, not to what it said after it
             target = next(
-                (
-                    k
-                    for k in reversed(idxs)
-                    if _is_question(sents[k].text, len(by_sentence.get(sents[k].index, [])))
-                    or _or_goes_on(sents, idxs, k, by_sentence)
-                ),
+                (k for k in reversed(idxs) if asks[k] or _or_goes_on(sents, idxs, k, by_sentence)),
                 idxs[-1],
             )
             for i in idxs:
                 sent = sents[i]
                 toks = by_sentence.get(sent.index, [])
                 is_question = (
-                    _is_question(sent.text, len(toks))
+                    asks[i]
                     or (unmarked and _opens_question(toks))
                     or _or_goes_on(sents, idxs, i, by_sentence)
                 )
@@ -1298,10 +1352,7 @@ class Analyzer:
                         answered
                         and (len(reply.split()) <= 3 or _asks(toks) or _names_only(toks))
                         and _is_bare_no(reply)
-                        and not any(
-                            _is_question(sents[k].text, len(by_sentence.get(sents[k].index, [])))
-                            for k in idxs[:-1]
-                        )
+                        and not any(asks[k] for k in idxs[:-1])
                     ):
                         # what the turn asks about: after its last "any" ("how's the lupus, any
                         # joint pain, rashes - no": the rashes are denied, not the lupus)
@@ -1333,9 +1384,8 @@ class Analyzer:
                 elif answered and (
                     len(reply.split()) <= 5 or _BARE_ANSWER.match(reply) or _yes_clause(reply)
                 ):
-                    if _is_bare_no(reply):
-                        polarity = NEGATED
-                    elif _says_yes(reply) and not (
+                    # (no bare no: the test above said so of this reply)
+                    if _says_yes(reply) and not (
                         len(reply_turn[1]) > 1 and _item_by_item(sent.text, reply)
                     ):
                         polarity = AFFIRMED
@@ -1414,17 +1464,15 @@ class Analyzer:
                 if (
                     answered
                     and polarity == NEGATED
-                    and _closes_list(toks, _SPEAKER.match(sent.text) is not None)
+                    and _closes_list(toks, _speaker_match(sent.text) is not None)
                 ):
                     # "[doctor] blood in your stool . weight loss . anything like that ? - no":
                     # the closing question asks of the items the turn named before it
                     at = idxs.index(i)
                     for k in reversed(idxs[:at]):
                         named = by_sentence.get(sents[k].index, [])
-                        tagged = _SPEAKER.match(sents[k].text) is not None
-                        if _is_question(sents[k].text, len(named)) or not _names_only(
-                            named, tagged
-                        ):
+                        tagged = _speaker_match(sents[k].text) is not None
+                        if asks[k] or not _names_only(named, tagged):
                             break
                         for tok in named:
                             if tok.polarity == AFFIRMED:
@@ -1432,10 +1480,10 @@ class Analyzer:
                 if polarity in (NEGATED, AFFIRMED):
                     # "Does the pain go down your legs? - No.": the answer is about where it
                     # goes; the pain itself is taken as given
-                    for tok in _presupposed(toks, _SPEAKER.match(sent.text) is not None):
+                    for tok in _presupposed(toks, _speaker_match(sent.text) is not None):
                         tok.polarity = AFFIRMED
                     for k, tok in enumerate(toks):
-                        if given_circumstance(toks, k) and tok.polarity == NEGATED:
+                        if tok.polarity == NEGATED and given_circumstance(toks, k):
                             tok.polarity = AFFIRMED  # "Any numbness with the headaches? - No."
                 if answered and reply_turn is not None:
                     reply_index = sents[reply_turn[1][0]].index
@@ -1611,10 +1659,23 @@ class Analyzer:
             )
 
     @staticmethod
-    def _sides(doc: AnalyzedText, toks: list[Token], last_part: list[tuple[str, int]]) -> None:
+    def _sides(
+        doc: AnalyzedText, toks: list[Token], words: list[str], last_part: list[tuple[str, int]]
+    ) -> None:
         """A side word and the body part within three words after it ("left knee"); "the right
-        one" (or "the left side", not "side of ...") names the part named just before."""
+        one" (or "the left side", not "side of ...") names the part named just before
+        (``last_part``: the last part named, and its sentence; ``words``: the tokens' texts)."""
         part_keys = _PART_KEYS.get  # _part_key's memo, read here first (once per token)
+        if terms.LATERALITY.keys().isdisjoint(words):
+            # no side word (most sentences): only the last part the sentence names is kept
+            for tok in reversed(toks):
+                part = part_keys(tok.text)
+                if part is None:
+                    part = _part_key(tok.text)
+                if part:
+                    last_part[:] = [(part, tok.sentence)]
+                    return
+            return
         for i, tok in enumerate(toks):
             part = part_keys(tok.text)
             if part is None:
@@ -1722,7 +1783,7 @@ def _delayed_answer(
         return None
     if len(counter) > 1:
         return None
-    said = _SPEAKER.sub("", sents[counter[0]].text)
+    said = _untagged(sents[counter[0]].text)
     if not sents[counter[-1]].text.rstrip().endswith("?") and _WORD.search(said):
         return None  # neither a counter-question nor a silence ("...", "[pause]")
     if any(sents[k].text.rstrip().endswith("?") for k in explained):
@@ -1933,8 +1994,10 @@ def before_denied_change(toks: list[Token], i: int) -> bool:
 
 
 # "your mum", "your husband": the words the search for relatives who speak waits for
-_YOUR_RELATIVE = re.compile(
-    r"\byour\s+(?:"
+# "your mum": the word boundary before "your" is read after it ("(?<!\wyour)"), so the
+# pattern opens with its literal, which the lower-cased copy finds fast
+_YOUR_RELATIVE = fast_compile(
+    r"your(?<!\wyour)\s+(?:"
     + "|".join(sorted(set().union(*_PATIENT_AS_SEEN_BY.values()), key=len, reverse=True))
     + r")\b",
     re.IGNORECASE,
@@ -1946,7 +2009,7 @@ def _addressed_relatives(sentences: list[Sentence]) -> frozenset[str]:
     "mother", "dad"): a clinician's "your mum" is then the patient, not the daughter's mother."""
     names: set[str] = set()
     for sent in sentences:
-        match = _SPEAKER.match(sent.text)
+        match = _speaker_match(sent.text)
         if match is not None:
             names |= _PATIENT_AS_SEEN_BY.get(_speaker_name(match), frozenset())
     return frozenset(names)
@@ -2622,6 +2685,8 @@ _STATES = frozenset(
 _CLAUSE_OPENING_NEGATIONS = frozenset({"absent", "nil"})
 # a field's value that denies the field's label ("Smoking: never", "Alcohol: none")
 _DENYING_VALUES = frozenset({"never", "none", "nil", "no", "negative", "denies", "denied"})
+# the words that _polarity reads one by one, after its triggers
+_WORD_CUES = _CLAUSE_OPENING_NEGATIONS | _DENYING_VALUES | {"window", "free"}
 # what sets a field's value apart from its label where no colon does: a comma or a spaced
 # dash; the value closes its sentence, and the label opens one
 _FIELD_GAP = re.compile(r"^\s*(?:,|[-\u2013]\s)\s*$")
@@ -2825,7 +2890,7 @@ def _followed_by_fragment(
     follow = [t for t in by_sentence.get(sents[target].index, []) if t.text.isalpha()]
     if not _is_question(sents[i].text, len(toks)) or not 0 < len(follow) <= _FRAGMENT_WORDS:
         return False
-    if _OPENS_OPEN.match(_SPEAKER.sub("", sents[i].text)):
+    if _OPENS_OPEN.match(_untagged(sents[i].text)):
         return False  # "How about siblings? Any problems?": a yes or no answers no open question
     return follow[0].text not in _QUESTION_VERBS and follow[0].text not in _OWN_QUESTION
 
@@ -3270,6 +3335,9 @@ _SENTENCE_INDEX = _group_index((*_POLARITY_LISTS, *_SCOPE_LISTS))
 _SENTENCE_LISTS = len(_POLARITY_LISTS) + len(_SCOPE_LISTS)
 # the synonym phrases as one list, matched as the sentence lists are (by their first two words)
 _PHRASE_GROUP = _group_index((tuple(_PHRASE_KEYS),))
+# the sentence lists, then the synonym phrases, in one index (a list's matches are the same in
+# any index: its phrases are looked up by their own words)
+_WORD_INDEX = _group_index((*_POLARITY_LISTS, *_SCOPE_LISTS, tuple(_PHRASE_KEYS)))
 
 
 def _section_scopes(text: str) -> list[tuple[int, int, str]]:
@@ -3278,11 +3346,12 @@ def _section_scopes(text: str) -> list[tuple[int, int, str]]:
     A header with text after it on its line scopes that line; a header alone on its line scopes
     the lines below it up to a blank line or the next known header."""
     headers = []
-    for m in _HEADER.finditer(text):
+    for m in _matches_from(text, _HEADER_AT_START, _HEADER_AFTER):
         scope = terms.SECTION_HEADERS.get(" ".join(m.group(1).lower().split()))
         if scope is not None:
             headers.append((m.start(1), m.end(), scope))
-    for m in _CAPS_HEADER.finditer(text):  # "FAMILY HISTORY" alone on its line, no colon
+    # "FAMILY HISTORY" alone on its line, no colon
+    for m in _matches_from(text, _CAPS_HEADER_AT_START, _CAPS_HEADER_AFTER):
         scope = terms.SECTION_HEADERS.get(" ".join(m.group(1).lower().split()))
         if scope is not None:
             headers.append((m.start(1), m.end(), scope))
@@ -3303,6 +3372,17 @@ def _section_scopes(text: str) -> list[tuple[int, int, str]]:
         if scope != CURRENT:
             sections.append((start, end, scope))
     return sections
+
+
+def _matches_from(
+    text: str, at_start: re.Pattern[str], after: re.Pattern[str]
+) -> Iterator[re.Match[str]]:
+    """The match of ``at_start`` at the text's start, then those of ``after`` (which opens with
+    the character a match follows)."""
+    first = at_start.match(text)
+    if first is not None:
+        yield first
+    yield from after.finditer(text)
 
 
 def _section_at(sections: list[tuple[int, int, str]], offset: int) -> str:
@@ -3334,7 +3414,7 @@ _CORRECTION = re.compile(
 # ...", "was questioned regarding chest pain"): what it asks about is neither affirmed nor
 # denied by the asking. The patient's own asking ("had asked about diazepam for anxiety") is a
 # request, and its words stand as they are.
-_REPORTED_QUESTION = re.compile(
+_REPORTED_QUESTION = fast_compile(
     r"\b(?:when|was|were|is|are|being|if|on|upon)\s+(?:specifically\s+|directly\s+)?"
     r"(?:asked|questioned|queried)\s+(?:\w+\s+)?(?:about|regarding|concerning|whether|if)\b",
     re.IGNORECASE,
@@ -3348,7 +3428,7 @@ _QUESTION_ENDS = re.compile(
 
 # a denial set against now ("no redness or swelling like I do now", "never had pain like it
 # is now"): what it denies is a past episode's, and now it is there
-_LIKE_NOW = re.compile(
+_LIKE_NOW = fast_compile(
     r"\b(?:like|as)\s+(?:i|it|she|he|they|you|there)(?:'s|'re)?\s+(?:(?:do|does|have|has|am|is|are|"
     r"get|gets|feel|feels)\s+)?(?:right\s+)?now\b|"
     # "never felt palpitations like this", "never had a headache this bad" (session 17)
@@ -3360,7 +3440,7 @@ _LIKE_NOW = re.compile(
 def _denied_unlike_now(doc: AnalyzedText) -> None:
     """Words a denial reaches before a comparison with now ("No redness or swelling like I do
     now."): the denial is of another time, and the comparison tells that they are there now."""
-    lowered = doc.text.lower()
+    lowered = doc.lowered
     if "now" not in lowered and " this" not in lowered:
         return  # most texts compare nothing with now: no pattern is run
     for match in _LIKE_NOW.finditer(doc.text):
@@ -3378,7 +3458,7 @@ def _reported_questions(doc: AnalyzedText) -> None:
     """The words a reported question asks about, up to the end of its clause, are asked, as a
     question's are: the answer the text goes on to give, not the asking, says whether they are
     there ("When asked about night sweats, he denied them")."""
-    lowered = doc.text.lower()
+    lowered = doc.lowered
     if not any(stem in lowered for stem in ("ask", "question", "quer")):
         return  # most texts report no question: no pattern is run
     for match in _REPORTED_QUESTION.finditer(doc.text):
@@ -3396,7 +3476,7 @@ def _retracted_values(doc: AnalyzedText) -> None:
     retracted = {
         sent.index - 1
         for sent in doc.sentences[1:]
-        if _RETRACTION.match(sent.text) and not _SPEAKER.match(sent.text)
+        if _RETRACTION.match(sent.text) and not _speaker_match(sent.text)
     }
     if retracted:
         doc.quantities = [q for q in doc.quantities if q.sentence not in retracted]
@@ -3409,12 +3489,13 @@ def _corrected_by_another(doc: AnalyzedText) -> None:
     with_values = {q.sentence for q in doc.quantities}
     dropped: set[int] = set()
     for sent in doc.sentences[1:]:
-        if sent.index in with_values and _relative_gives_other_value(doc, sent):
+        if sent.index not in with_values:
+            continue  # a correction gives the value it corrects to
+        if _relative_gives_other_value(doc, sent):
             dropped.add(sent.index - 1)
             continue
-        m = _OTHERS_CORRECTION.match(sent.text)
-        if m is None or sent.index not in with_values:
-            continue  # a correction gives the value it corrects to
+        if _OTHERS_CORRECTION.match(sent.text) is None:
+            continue
         for back in (sent.index - 1, sent.index - 2):
             if back in with_values and back >= 0:
                 dropped.add(back)
@@ -3428,7 +3509,7 @@ def _relative_gives_other_value(doc: AnalyzedText, sent: Sentence) -> bool:
     """Whether ``sent`` is a relative's turn that opens with a value of the kind that the
     other speaker's sentence before it gave, with another number ("Patient: they said it was a
     five millimeter stone - Wife: four millimeter, the paper says four")."""
-    tag = _SPEAKER.match(sent.text)
+    tag = _speaker_match(sent.text)
     if tag is None or not is_relative(_speaker_name(tag)):
         return False
     ours = [q for q in doc.quantities if q.sentence == sent.index]
@@ -3436,7 +3517,7 @@ def _relative_gives_other_value(doc: AnalyzedText, sent: Sentence) -> bool:
         return False  # the turn says something before its value: no correction of it
     before = doc.sentences[sent.index - 1]
     told = next(
-        (m for k in range(before.index, -1, -1) if (m := _SPEAKER.match(doc.sentences[k].text))),
+        (m for k in range(before.index, -1, -1) if (m := _speaker_match(doc.sentences[k].text))),
         None,
     )
     if told is None or _speaker_name(told) == _speaker_name(tag):
@@ -3504,7 +3585,7 @@ def _spoken_pressures(doc: AnalyzedText) -> None:
     """Two bare numbers joined by "over", the first the larger and both in the range of a
     pressure ("one eighteen over seventy four", "two hundred over one ten", "one seventy over a
     hundred"), are one two-part value, as "118/74" is."""
-    if " over " not in doc.text.lower():
+    if " over " not in doc.lowered:
         return  # most texts say no pressure aloud: nothing is read
     merged: list[Quantity] = []
     for q in doc.quantities:
@@ -3529,7 +3610,7 @@ def _spoken_pressures(doc: AnalyzedText) -> None:
 def _score_asked(doc: AnalyzedText) -> None:
     """A bare number that answers "on a scale of one to ten ...?" in the next sentences is a
     score out of ten ("How severe, one to ten? - About a seven." is 7/10)."""
-    if "scale" not in doc.text.lower():
+    if "scale" not in doc.lowered:
         return  # most texts ask for no score: their sentences are not read
     asked: set[int] = set()
     for sent in doc.sentences:
@@ -3576,7 +3657,7 @@ _LONE_UNIT = re.compile(r"\.\s+([A-Za-z]+)\.?[ \t]*(?=\n|$)")
 def _unit_asked(doc: AnalyzedText) -> None:
     """A bare number that answers "How many weeks ...?" in the next turn is in that unit
     ("How many weeks pregnant are you? - Twenty-two.")."""
-    if not doc.quantities or "many" not in doc.text.lower():
+    if not doc.quantities or "many" not in doc.lowered:
         return  # most texts ask no such question: their sentences are not read
     asked: dict[int, tuple[str, str]] = {}  # sentence index -> the unit its question asks for
     for sent in doc.sentences:
@@ -3618,6 +3699,21 @@ def _whole_before(
 
 
 _ARTICLES = frozenset({"a", "an", "the"})
+# words that _quantities reads a quantity at (or after: "within the hour"), digits aside
+_QUANTITY_WORDS = frozenset(terms.NUMBER_WORDS) | {"within"}
+
+
+def _may_hold_quantity(text: str, words: list[str]) -> bool:
+    """Whether :meth:`Analyzer._quantities` may read a quantity in a sentence (``text``, its
+    ``words``): it reads one only at a number word, an article after "within", a word with a
+    hyphen or one that opens with a digit. An ASCII text's words open with ASCII characters,
+    and one that opens with a digit sorts below ":" (letters sort above it)."""
+    return (
+        not _QUANTITY_WORDS.isdisjoint(words)
+        or "-" in text
+        or not text.isascii()
+        or (bool(words) and min(words) < ":")
+    )
 
 
 def _one_time_unit(toks: list[Token], i: int) -> tuple[float, str, int] | None:
@@ -3651,15 +3747,15 @@ def _hours_after(text: str, tok: Token) -> bool:
     return tok.text[0].isdigit() and "/" not in tok.text and not glued
 
 
-def _field_labels(sentences: list[Sentence]) -> frozenset[str]:
+def _field_labels(sentences: list[Sentence], matches: list[re.Match[str] | None]) -> frozenset[str]:
     """The one-word "Name:" tags of a written form's fields ("Extent:", "Complications:",
     "Overnight:"): a tag that opens one sentence only and names no person or role. A
     dialogue's speakers speak more than once, or are named as the people they are
     ("Patient:", "Dad:", "Interpreter:", "Paramedic:"), and are turns even when they speak
-    once; a tag in brackets or of several words ("[doctor]", "Day nurse:") is always one."""
+    once; a tag in brackets or of several words ("[doctor]", "Day nurse:") is always one.
+    ``matches``: each sentence's :data:`_SPEAKER` match."""
     seen: dict[str, int] = {}
-    for sent in sentences:
-        match = _SPEAKER.match(sent.text)
+    for sent, match in zip(sentences, matches, strict=True):
         if match is not None and match.group(3):
             name = match.group(3).lower()
             # "Sonographer: any chance you are pregnant?": a form's field asks nothing
@@ -3696,7 +3792,7 @@ def _is_person_tag(match: re.Match[str]) -> bool:
     if match.group(1) or match.group(2):
         return True
     name = _speaker_name(match)
-    return bool(_ROLE.fullmatch(name)) or name in _PEOPLE or is_relative(name)
+    return name in _PEOPLE or is_relative(name) or bool(_ROLE.fullmatch(name))
 
 
 def _tag_outside_scope(toks: list[Token], tag_end: int) -> None:
@@ -3762,7 +3858,7 @@ def _corrected_in_sentence(doc: AnalyzedText, sent: Sentence, toks: list[Token])
 
 
 # the words without which no sentence takes a denial back (_corrected_in_sentence's quick test)
-_TAKE_BACK_WORDS = re.compile("actually|change that|take that back")
+_TAKE_BACK_WORDS = ("actually", "change that", "take that back")
 
 
 def _take_back(doc: AnalyzedText, denied: list[Token]) -> None:
@@ -3781,7 +3877,8 @@ def _late_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) ->
     are affirmed; so are those the speaker takes back later in the same sentence ("i have
     never broken a bone actually no i'm gonna change that actually i did break my arm")."""
     said = "\n".join(s.text for s in doc.sentences)
-    for sent in doc.sentences if _TAKE_BACK_WORDS.search(said.lower()) else ():
+    low = said.lower()
+    for sent in doc.sentences if any(word in low for word in _TAKE_BACK_WORDS) else ():
         _corrected_in_sentence(doc, sent, by_sentence.get(sent.index, []))
     _conceded_corrections(doc, by_sentence)
     if not _LATE_CORRECTION.may_match(said):
@@ -3841,7 +3938,7 @@ def _conceded_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]
     grants anyone's statement naming what they denied ("I suppose") takes that denial back.
     The other's turn must state, not deny or ask ("Wife: He's never smoked. - Yes, that's
     right" agrees with a no)."""
-    low = doc.text.lower()
+    low = doc.lowered
     if not any(word in low for word in ("sorry", "right", "true", "suppose", "guess")):
         return  # no turn concedes or grants: the turns are not read
     turns = _turn_texts(doc)
@@ -3896,16 +3993,15 @@ def _word_forms(tok: Token) -> set[str]:
 def _turn_texts(doc: AnalyzedText) -> list[tuple[int, str | None, str]]:
     """The turns of a tagged dialogue: (index of the turn's first sentence, its speaker, its
     text without the tag)."""
-    turns: list[tuple[int, str | None, str]] = []
+    turns: list[tuple[int, str | None, list[str]]] = []  # each turn's sentences' texts
     for sent in doc.sentences:
-        tag = _SPEAKER.match(sent.text)
+        tag = _speaker_match(sent.text)
         if tag is not None:
             speaker = speaker_tag(doc.text, sent.span[0])
-            turns.append((sent.index, speaker, sent.text[tag.end() :].strip()))
+            turns.append((sent.index, speaker, [sent.text[tag.end() :].strip()]))
         elif turns:
-            start, speaker, text = turns[-1]
-            turns[-1] = (start, speaker, f"{text} {sent.text.strip()}")
-    return turns
+            turns[-1][2].append(sent.text.strip())
+    return [(start, speaker, " ".join(parts)) for start, speaker, parts in turns]
 
 
 def _side_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) -> None:
@@ -3931,28 +4027,37 @@ def _side_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) ->
 # a speaker who takes back what was just named as a relative's ("Yes - the apixaban. No, wait.
 # That's my wife's."; "the penicillin one... no, hang on, sorry, that's my husband")
 _TAKE_BACK = r"(?:no|wait|sorry|hang\s+on|hold\s+on|oh)\b[\s,.!\u2026\-\u2013\u2014]+"
+# what it is given to: every match of _GIVEN_TO_RELATIVE ends in one
+_GIVEN_TO = (
+    r"(?:that'?s|that\s+(?:is|was)|those\s+(?:are|were))\s+(?:(?:my|his|her|our)\s+)?"
+    r"([a-z]+(?:'s)?)\b"
+)
 _GIVEN_TO_RELATIVE = fast_compile(
     rf"\b(?:no|wait|sorry|hang\s+on|hold\s+on)\b[\s,.!\u2026\-\u2013\u2014]+(?:{_TAKE_BACK})*"
-    r"(?:that'?s|that\s+(?:is|was)|those\s+(?:are|were))\s+(?:(?:my|his|her|our)\s+)?"
-    r"([a-z]+(?:'s)?)\b",
+    + _GIVEN_TO,
     re.IGNORECASE,
 )
+_GIVEN_TO_ALONE = fast_compile(_GIVEN_TO, re.IGNORECASE)
 
 
 def _given_to_relative(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) -> None:
     """What a speaker names and at once gives to a relative ("Yes - the apixaban. No, wait.
     That's my wife's.") is the relative's, told as fact: the words named before the take-back,
     in its sentence or else in the turn's sentence before it."""
-    low = doc.text.lower()
+    low = doc.lowered
     if "that" not in low and "those" not in low:
         return  # most texts give nothing back: the pattern is not run
+    if not any(is_relative(m.group(1).lower()) for m in _GIVEN_TO_ALONE.finditer(doc.text)):
+        # no "that's my wife's" at all: no match's ending names a relative (the ending's
+        # matches do not overlap where a match's could begin: after "no", "wait", ...)
+        return
     for m in _GIVEN_TO_RELATIVE.finditer(doc.text):
         if not is_relative(m.group(1).lower()):
             continue
         sent = next((s for s in doc.sentences if s.span[0] <= m.start() < s.span[1]), None)
         if sent is None:
             continue
-        tag = _SPEAKER.match(sent.text)
+        tag = _speaker_match(sent.text)
         opens = sent.span[0] + (tag.end() if tag else 0)
         named = [
             t for t in by_sentence.get(sent.index, []) if opens <= t.start and t.end <= m.start()
@@ -3961,7 +4066,7 @@ def _given_to_relative(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) -
             if tag is not None or sent.index == 0:
                 continue  # a turn that opens with the take-back gives back nothing of its own
             before = doc.sentences[sent.index - 1]
-            tag = _SPEAKER.match(before.text)
+            tag = _speaker_match(before.text)
             opens = before.span[0] + (tag.end() if tag else 0)
             named = [t for t in by_sentence.get(before.index, []) if opens <= t.start]
         for tok in named:
@@ -4030,7 +4135,7 @@ def _denies_only_named(
         return False  # "no rash, no vomiting": the answer goes on in its own sentence
     if not following:
         return True  # "Any nausea, any falls? - No falls.": the rest is left unanswered
-    rest = _SPEAKER.sub("", following[0]).strip().lower()
+    rest = _untagged(following[0]).strip().lower()
     first = _FIRST_CLAUSE.split(rest, maxsplit=1)[0]
     if not first or _NEGATIVE.match(rest) or _TELLS_NONE.search(first):
         return False  # "My eyes are fine", "None of those": it denies the rest too

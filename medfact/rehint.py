@@ -299,7 +299,9 @@ class FastPattern:
             self._prepare()
         if self._literals is None:
             return True
-        low = lower_ascii(string)
+        low = _LOWER_CACHE.get(string, False)  # lower_ascii's own look-up, without its call
+        if low is False:
+            low = lower_ascii(string)
         if low is None:
             return True
         for literal in self._literals:  # noqa: SIM110 (a loop: no generator frame per call)
@@ -312,7 +314,9 @@ class FastPattern:
         if not self._ready:
             self._prepare()
         if self._lowered is not None:
-            low = lower_ascii(string)
+            low = _LOWER_CACHE.get(string, False)
+            if low is False:
+                low = lower_ascii(string)
             if low is not None and self._lowered.match(low, pos, end) is None:
                 return None
         return self.compiled.match(string, pos, end)
@@ -323,7 +327,9 @@ class FastPattern:
             self._prepare()
         literals, lowered = self._literals, self._lowered
         # the lower-cased text read once for both shortcuts (may_match's answer, inline)
-        low = None if literals is None and lowered is None else lower_ascii(string)
+        low = None if literals is None and lowered is None else _LOWER_CACHE.get(string, False)
+        if low is False:
+            low = lower_ascii(string)
         if low is not None and literals is not None and pos == 0 and end == len(string):
             for literal in literals:  # noqa: SIM110 (a loop: no generator frame per call)
                 if literal in low:
