@@ -27,10 +27,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from medfact.lexicon.terms import NUMBER_WORDS
-from medfact.rehint import fast_compile
+from medfact.rehint import FastPattern, fast_compile, lower_ascii
 
 _EVENTS = {
     "last known well": r"\b(?:LKW|last\s+(?:known|seen)\s+well|last\s+well)",
@@ -53,6 +54,7 @@ _INTERVAL = fast_compile(
     re.IGNORECASE,
 )
 _MENTIONS_PROCEDURE = fast_compile(rf"\b{_PROCEDURE}\b|\bpre-?op\b|\bpost-?op\b", re.IGNORECASE)
+_PROCEDURE_OPENS = ("op", "surgery", "procedure", "theatre", "pre", "post")  # opens each match
 _CLAUSE = re.compile(r"[.;\n?!]")
 _WORD = re.compile(r"[a-z]{4,}")
 _NOT_SHARED = frozenset(
@@ -160,8 +162,8 @@ def _intervals(text: str) -> list[tuple[float, int, re.Match[str]]]:
 def interval_clashes(out: str, ctx: str) -> list[Clash]:
     """Intervals to a procedure the output gives a thing the input gives another interval
     for, where no input interval on that side of the procedure is the output's."""
-    if not _MENTIONS_PROCEDURE.search(ctx):
-        return []
+    if next(_matches_opening(_MENTIONS_PROCEDURE, ctx, _PROCEDURE_OPENS), None) is None:
+        return []  # no procedure named
     theirs = _intervals(ctx)
     clashes = []
     for days, side, m in _intervals(out):
@@ -202,6 +204,9 @@ _LATER = re.compile(
     rf"(?:settled|resolved|cleared|confirmed|finished|completed|healed|gone|improved|over))\b",
     re.IGNORECASE,
 )
+# a whole output searched for either: read lower-cased (no ignored case), as the pattern reads it
+_NOW_IN_TEXT = FastPattern(_NOW)
+_START_IN_TEXT = FastPattern(_START)
 # one character class first, so the scan skips other characters in C: the same matches as
 # "[.;!?](?:\s|$)|\n"
 _SENTENCE = re.compile(r"[.;!?\n](?:(?<=\n)|\s|$)")
@@ -258,7 +263,7 @@ def start_clashes(out: str, ctx: str) -> list[Clash]:
     """A start the output puts now ("start febuxostat today") that the input puts later
     ("start febuxostat once the flare has settled", "apixaban from day 6"), where no sentence
     of the input naming the same thing starts it now."""
-    if _NOW.search(out) is None or _START.search(out) is None:
+    if _NOW_IN_TEXT.search(out) is None or _START_IN_TEXT.search(out) is None:
         return []  # a sentence's "today" or start word is one of the text's: none, no start now
     clashes = []
     said: list[tuple[int, int]] | None = None  # the input's sentences, read when first needed
@@ -299,6 +304,9 @@ _RELATION = fast_compile(
     r"(?P<anchor>[A-Za-z][A-Za-z-]{2,})",
     re.IGNORECASE,
 )
+# the words every relation opens with (lower-cased, "prior" of "prior to"): the pattern opens
+# with "\b", so `re` would try it at every character; it is tried where these words start
+_RELATION_OPENS = ("before", "after", "prior", "following", "pre", "post")
 _ANCHOR_STOP = frozenset(
     {"that", "this", "then", "which", "when", "each", "every", "meals", "food", "eating"}
     | {"breakfast", "lunch", "dinner", "bed", "bedtime", "sleep", "going", "being", "having"}
@@ -332,12 +340,44 @@ def _asked_or_denied(text: str, spans: list[tuple[int, int]], at: int) -> bool:
     return sentence.rstrip().endswith("?") or _DENIED.search(sentence) is not None
 
 
+def _opening_places(low: str, opens: tuple[str, ...]) -> list[int]:
+    """Where one of ``opens`` starts in the lower-cased text, in order."""
+    places = set()
+    for word in opens:
+        at = low.find(word)
+        while at >= 0:
+            places.add(at)
+            at = low.find(word, at + 1)
+    return sorted(places)
+
+
+def _matches_opening(
+    pattern: FastPattern, text: str, opens: tuple[str, ...]
+) -> Iterator[re.Match[str]]:
+    """The matches of ``pattern.finditer(text)``, for a pattern that matches no empty string
+    and whose every match opens with one of ``opens`` (in lower case): on ASCII text it is
+    matched only where one of them starts (no match starts elsewhere), from the end of the
+    last match. A pattern that opens with "\\b" is otherwise tried at every character."""
+    low = lower_ascii(text)
+    if low is None:
+        yield from pattern.finditer(text)
+        return
+    end = 0
+    for at in _opening_places(low, opens):
+        if at < end:
+            continue  # inside the last match: finditer goes on from its end
+        m = pattern.match(text, at)
+        if m is not None:
+            end = m.end()
+            yield m
+
+
 def _relations(text: str) -> list[_Relation]:
     """Each "before X" / "after X" / "pre-X" / "post X" of ``text``, with its side of X, where
     its sentence neither asks nor denies."""
     found: list[_Relation] = []
     spans: list[tuple[int, int]] | None = None  # the sentences, read at the first relation
-    for m in _RELATION.finditer(text):
+    for m in _matches_opening(_RELATION, text, _RELATION_OPENS):
         if spans is None:
             spans = _sentences(text)
         if _asked_or_denied(text, spans, m.start()):
