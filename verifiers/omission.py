@@ -407,12 +407,16 @@ def _flag_needs(pattern: re.Pattern[str]) -> _Needs | None:
     return None if any(not alt for alt in needs) else needs
 
 
-def _may_hold(low: str, needs: _Needs) -> bool:
-    """False only where no alternative of a flag finds all its strings in the lower-cased text."""
+def _may_hold(low: str, needs: _Needs, seen: dict[str, bool]) -> bool:
+    """False only where no alternative of a flag finds all its strings in the lower-cased text;
+    ``seen``: whether each string looked up in the text so far is there (flags share some)."""
     for alt in needs:  # loops: no generator frame per call
         for strings in alt:
             for string in strings:
-                if string in low:
+                there = seen.get(string)
+                if there is None:
+                    there = seen[string] = string in low
+                if there:
                     break
             else:
                 break  # none of this set: the alternative cannot match
@@ -422,6 +426,7 @@ def _may_hold(low: str, needs: _Needs) -> bool:
 
 
 _FLAG_NEEDS: tuple[_Needs | None, ...] = tuple(_flag_needs(flag.found) for flag in RED_FLAGS)
+_FLAG_STRINGS = tuple(fast.shortcuts()[0] for fast in _FAST_FLAGS)  # read once, at import
 
 # A word boundary that opens a pattern ("\bsuicid\w*|\bSI\b") makes `re` try the whole pattern at
 # every character; without it, the pattern opens with letters and `re` skips to where they are.
@@ -470,14 +475,23 @@ _FLAG_OPENERS = tuple(_opening_unbounded(flag.found) for flag in RED_FLAGS)
 
 
 def _flag_from(
-    text: str, fast: FastPattern, needs: _Needs | None, opener: re.Pattern[str] | None
+    low: str,
+    strings: tuple[str, ...] | None,
+    needs: _Needs | None,
+    opener: re.Pattern[str] | None,
+    seen: dict[str, bool],
 ) -> int | None:
-    """Where the search for a flag in ``text`` may start: None where it is nowhere in it."""
-    low = lower_ascii(text)
-    if low is None:
-        return 0
-    if needs is not None and (not fast.may_match(text) or not _may_hold(low, needs)):
-        return None  # none of the flag's strings, or no alternative's all
+    """Where the search for a flag in a text (``low``: lower-cased, ASCII) may start: None where
+    it is nowhere in it. ``strings``: those of the flag's FastPattern, one of which every match
+    holds."""
+    if strings is not None:
+        for string in strings:  # noqa: SIM110 (a loop: no generator frame per call)
+            if string in low:
+                break
+        else:
+            return None  # none of the flag's strings
+    if needs is not None and not _may_hold(low, needs, seen):
+        return None  # no alternative finds all its strings
     if opener is None:
         return 0
     first = opener.search(low)
@@ -1184,10 +1198,12 @@ class OmissionRule(Rule):
             return findings  # one pattern for them all (on ASCII text each flag's own search
             # below answers as any_red_flag would, so it is not searched twice)
         shortened: list[tuple[int, int]] | None = None  # read where a flag is left out
-        for flag, fast, needs, opener in zip(
-            RED_FLAGS, _FAST_FLAGS, _FLAG_NEEDS, _FLAG_OPENERS, strict=True
+        low = lower_ascii(ctx.text)
+        seen: dict[str, bool] = {}  # the strings looked up in the input, and whether there
+        for flag, fast, strings, needs, opener in zip(
+            RED_FLAGS, _FAST_FLAGS, _FLAG_STRINGS, _FLAG_NEEDS, _FLAG_OPENERS, strict=True
         ):
-            start = _flag_from(ctx.text, fast, needs, opener)
+            start = 0 if low is None else _flag_from(low, strings, needs, opener, seen)
             if start is None or not fast.search(ctx.text, start) or flag.kept.search(out.text):
                 continue
             said = [m for m in flag.found.finditer(ctx.text) if _affirmed_flag(ctx, m)]
