@@ -164,9 +164,12 @@ def interval_clashes(out: str, ctx: str) -> list[Clash]:
     for, where no input interval on that side of the procedure is the output's."""
     if next(_matches_opening(_MENTIONS_PROCEDURE, ctx, _PROCEDURE_OPENS), None) is None:
         return []  # no procedure named
+    ours = _intervals(out)
+    if not ours:
+        return []  # the input's intervals are read only where the output gives one
     theirs = _intervals(ctx)
     clashes = []
-    for days, side, m in _intervals(out):
+    for days, side, m in ours:
         if not _MENTIONS_PROCEDURE.search(m.group(0)):
             continue  # "2 days after" with no procedure named: another anchor
         same_side = [t for t in theirs if t[1] == side]
