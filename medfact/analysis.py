@@ -820,6 +820,7 @@ class Analyzer:
         tag_matches = [_speaker_match(sent.text) for sent in sentences]
         fields = _field_labels(sentences, tag_matches)
         append, keys_get = doc.tokens.append, _CONCEPT_KEYS.get
+        contents_get = _CONTENT_WORDS.get  # _word_content's memo
         # each sentence's tokens and their run in doc.tokens, kept as they are made
         by_sentence: dict[int, list[Token]] = {}
         ranges: dict[int, tuple[int, int]] = {}
@@ -836,12 +837,11 @@ class Analyzer:
                 key = keys_get(word)  # concept_key's memo, read here first (once per token)
                 if key is None:
                     key = concept_key(word)
+                content = contents_get(word)
+                if content is None:
+                    content = _word_content(word)
                 tok = Token(word, offset + start, offset + end, index, key)
-                # is_content, read once per word ("ca" by its key: _cancer_abbreviation)
-                if len(word) > 2:
-                    tok.content = not word[0].isdigit() and word not in _NOT_CONTENT
-                elif word in _SHORT_CONDITIONS:
-                    tok.content = True
+                tok.content = content
                 append(tok)
             sent_tokens = doc.tokens[first:]
             if sent_tokens:
@@ -4354,6 +4354,22 @@ def is_content(tok: Token) -> bool:
         # "MI", "DM"; "ca" beside an organ, keyed as cancer ("breast ca")
         return text in _SHORT_CONDITIONS or (text == "ca" and tok.stem != text)
     return not text[0].isdigit() and text not in _NOT_CONTENT
+
+
+def _word_content(word: str) -> bool:
+    """``is_content`` of a token of the word as the analysis makes it, read once per word (a
+    "ca" keyed as cancer is content too: :func:`_cancer_abbreviation` marks it)."""
+    if len(word) <= 2:
+        content = word in _SHORT_CONDITIONS
+    else:
+        content = not word[0].isdigit() and word not in _NOT_CONTENT
+    if len(_CONTENT_WORDS) >= 200_000:
+        _CONTENT_WORDS.clear()
+    _CONTENT_WORDS[word] = content
+    return content
+
+
+_CONTENT_WORDS: dict[str, bool] = {}
 
 
 # two-letter abbreviations that name a condition ("MI", "DM", "AF"); "PE" (an examination too),
