@@ -120,6 +120,7 @@ class Token:
     trigger: int | None = None  # start offset of the word that set a non-affirmed polarity
     scope: str = CURRENT  # current / history / family / hypothetical
     speaker: str | None = None  # in a dialogue: who said it (a question: who answered it)
+    content: bool = False  # ``is_content`` of the word, set once by the analysis
 
     @property
     def is_number(self) -> bool:
@@ -319,19 +320,19 @@ _CANCER_KEY = concept_key("cancer")
 
 def _cancer_abbreviation(toks: list[Token], words: list[str]) -> None:
     """Key "ca" beside an organ as cancer ("ovarian ca", "ca prostate") where no phrase has
-    keyed it ("breast ca"); alone it may be calcium ("Ca 2.31")."""
+    keyed it ("breast ca"); alone it may be calcium ("Ca 2.31"). A "ca" keyed either way is
+    content (``is_content``)."""
     if "ca" not in words:
         return
     for i, word in enumerate(words):
-        if (
-            word == "ca"
-            and toks[i].stem == word
-            and (
-                (i > 0 and words[i - 1] in terms.CANCER_SITES)
-                or (i + 1 < len(words) and words[i + 1] in terms.CANCER_SITES)
-            )
+        if word != "ca":
+            continue
+        if toks[i].stem == word and (
+            (i > 0 and words[i - 1] in terms.CANCER_SITES)
+            or (i + 1 < len(words) and words[i + 1] in terms.CANCER_SITES)
         ):
             toks[i].stem = _CANCER_KEY
+        toks[i].content = toks[i].stem != word
 
 
 # a bare "blood" read by where it comes from, as the sentence or the question before it says
@@ -819,6 +820,7 @@ class Analyzer:
         tag_matches = [_speaker_match(sent.text) for sent in sentences]
         fields = _field_labels(sentences, tag_matches)
         append, keys_get = doc.tokens.append, _CONCEPT_KEYS.get
+        contents_get = _CONTENT_WORDS.get  # _word_content's memo
         # each sentence's tokens and their run in doc.tokens, kept as they are made
         by_sentence: dict[int, list[Token]] = {}
         ranges: dict[int, tuple[int, int]] = {}
@@ -835,7 +837,12 @@ class Analyzer:
                 key = keys_get(word)  # concept_key's memo, read here first (once per token)
                 if key is None:
                     key = concept_key(word)
-                append(Token(word, offset + start, offset + end, index, key))
+                content = contents_get(word)
+                if content is None:
+                    content = _word_content(word)
+                tok = Token(word, offset + start, offset + end, index, key)
+                tok.content = content
+                append(tok)
             sent_tokens = doc.tokens[first:]
             if sent_tokens:
                 by_sentence[index], ranges[index] = sent_tokens, (first, len(doc.tokens))
@@ -2955,7 +2962,7 @@ def _presupposed(toks: list[Token], tagged: bool) -> list[Token]:
         k += 1
     if k + 2 >= len(toks) or toks[k].text not in _QUESTION_VERBS:
         return []
-    if toks[k + 1].text not in _DEFINITE or not is_content(toks[k + 2]):
+    if toks[k + 1].text not in _DEFINITE or not toks[k + 2].content:
         return []
     subject = [toks[k + 2]]
     if k + 3 < len(toks) and toks[k + 3].text in _PAIN_HEADS:
@@ -3849,9 +3856,7 @@ def _corrected_in_sentence(doc: AnalyzedText, sent: Sentence, toks: list[Token])
     m = _TAKEN_BACK.search(doc.text, sent.span[0], sent.span[1])
     if m is None:
         return
-    named = {
-        t.stem for t in toks if t.start >= m.start() and is_content(t) and t.polarity != NEGATED
-    }
+    named = {t.stem for t in toks if t.start >= m.start() and t.content and t.polarity != NEGATED}
     _take_back(
         doc, [t for t in toks if t.start < m.start() and t.polarity == NEGATED and t.stem in named]
     )
@@ -3896,7 +3901,7 @@ def _late_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) ->
             # question the speaker last denied is answered yes
             _affirm_last_denied(doc, by_sentence, sent.index, toks[0].speaker)
             continue
-        named = {t.stem for t in toks if is_content(t) and t.polarity != NEGATED}
+        named = {t.stem for t in toks if t.content and t.polarity != NEGATED}
         if not named or not toks or toks[0].speaker in CLINICIAN_SPEAKERS:
             continue
         first = max(0, sent.index - _LATE_REACH)
@@ -3967,7 +3972,7 @@ def _take_back_named(
         form
         for i in told
         for t in by_sentence.get(i, [])
-        if is_content(t) and t.polarity != NEGATED and t.text not in terms.ANATOMY
+        if t.content and t.polarity != NEGATED and t.text not in terms.ANATOMY
         for form in _word_forms(t)
     }
     if not named:
@@ -4062,7 +4067,7 @@ def _given_to_relative(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) -
         named = [
             t for t in by_sentence.get(sent.index, []) if opens <= t.start and t.end <= m.start()
         ]
-        if not any(is_content(t) for t in named):
+        if not any(t.content for t in named):
             if tag is not None or sent.index == 0:
                 continue  # a turn that opens with the take-back gives back nothing of its own
             before = doc.sentences[sent.index - 1]
@@ -4070,7 +4075,7 @@ def _given_to_relative(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) -
             opens = before.span[0] + (tag.end() if tag else 0)
             named = [t for t in by_sentence.get(before.index, []) if opens <= t.start]
         for tok in named:
-            if is_content(tok):
+            if tok.content:
                 tok.scope = FAMILY
                 if tok.polarity == ASKED:
                     tok.polarity = AFFIRMED  # "she was on warfarin, wasn't she? - that was Dad"
@@ -4087,7 +4092,7 @@ def _affirm_last_denied(
         denied = [
             t
             for t in by_sentence.get(earlier, [])
-            if t.polarity == NEGATED and t.speaker == speaker and is_content(t)
+            if t.polarity == NEGATED and t.speaker == speaker and t.content
         ]
         if denied:
             _take_back(doc, denied)
@@ -4168,7 +4173,7 @@ def _narrowed_to(toks: list[Token], said: set[str]) -> int:
     that clause is one the answer repeats (its stem in ``said``); else 0."""
     for k, tok in enumerate(toks):
         if k > 0 and tok.text in _NARROWING:
-            if any(is_content(t) and t.stem in said for t in toks[k + 1 :]):
+            if any(t.content and t.stem in said for t in toks[k + 1 :]):
                 return k
             return 0
     return 0
@@ -4349,6 +4354,22 @@ def is_content(tok: Token) -> bool:
         # "MI", "DM"; "ca" beside an organ, keyed as cancer ("breast ca")
         return text in _SHORT_CONDITIONS or (text == "ca" and tok.stem != text)
     return not text[0].isdigit() and text not in _NOT_CONTENT
+
+
+def _word_content(word: str) -> bool:
+    """``is_content`` of a token of the word as the analysis makes it, read once per word (a
+    "ca" keyed as cancer is content too: :func:`_cancer_abbreviation` marks it)."""
+    if len(word) <= 2:
+        content = word in _SHORT_CONDITIONS
+    else:
+        content = not word[0].isdigit() and word not in _NOT_CONTENT
+    if len(_CONTENT_WORDS) >= 200_000:
+        _CONTENT_WORDS.clear()
+    _CONTENT_WORDS[word] = content
+    return content
+
+
+_CONTENT_WORDS: dict[str, bool] = {}
 
 
 # two-letter abbreviations that name a condition ("MI", "DM", "AF"); "PE" (an examination too),

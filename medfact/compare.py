@@ -48,7 +48,6 @@ from medfact.analysis import (
     companions_kin,
     concept_key,
     follows_relative,
-    is_content,
     is_relative,
     speaker_tag,
 )
@@ -665,7 +664,7 @@ def frequency_facts(doc: AnalyzedText) -> list[Fact]:
                 # a transcript's run-on sentence: what is done that often is said near it
                 toks = [t for t in doc.tokens[max(0, at - _NEAR) : at + _NEAR] if t in toks]
             topic = frozenset(
-                t.stem for t in toks if is_content(t) and not f.start <= t.start < f.end
+                t.stem for t in toks if t.content and not f.start <= t.start < f.end
             ) | ({_RUN_ON_MARK} if run_on else frozenset())
         # "continue labetalol, QDS BP", "continue methotrexate, bloods every 3 months": the
         # rate of the check, not of the drug before
@@ -760,7 +759,7 @@ def side_facts(doc: AnalyzedText) -> list[Fact]:
         if tok.start in covered or _asked(doc, starts, tok.start):
             continue
         nxt = next(
-            (t for t in toks[i + 1 : i + 4] if t.sentence == tok.sentence and is_content(t)), None
+            (t for t in toks[i + 1 : i + 4] if t.sentence == tok.sentence and t.content), None
         )
         if nxt is None or nxt.text in _LEVELS or nxt.text in LATERALITY:
             continue
@@ -804,14 +803,14 @@ def part_facts(doc: AnalyzedText) -> list[Fact]:
     toks = doc.tokens
     for i, tok in enumerate(toks):
         word = tok.text.removesuffix("'s").rstrip("s")  # "hand's doing okay": the hand
-        if word not in ANATOMY or not is_content(tok) or word in _GENERIC_PARTS:
+        if word not in ANATOMY or not tok.content or word in _GENERIC_PARTS:
             continue  # "limb jerking" against "arms and legs jerking": not another part
         part = concept_key(ANATOMY_KEYS.get(word, word))  # "PTX" is the pneumothorax
         for step in (-1, 1):
             j = i + step
             while 0 <= j < len(toks) and toks[j].sentence == tok.sentence and abs(j - i) <= 3:
                 t = toks[j]
-                if t.text in LATERALITY or t.text in _LEVELS or not is_content(t):
+                if t.text in LATERALITY or t.text in _LEVELS or not t.content:
                     j += step
                     continue
                 if t.text.rstrip("s") not in ANATOMY:
@@ -839,7 +838,7 @@ def _drug_frames(doc: AnalyzedText) -> list[Fact]:
                 t = doc.tokens[k]
                 if t.sentence != doc.tokens[i].sentence or t.start in drug_starts:
                     break
-                if is_content(t):
+                if t.content:
                     where = "before" if step < 0 else "after"
                     out.append(
                         Fact("drug", f"{t.stem}|{where}", drug.canonical, drug.start, drug.end)
@@ -855,7 +854,7 @@ def _near_topic(doc: AnalyzedText, i: int) -> frozenset[str]:
     return frozenset(
         t.stem
         for t in doc.tokens[max(0, i - _NEAR) : i + _NEAR]
-        if t.sentence == sentence and is_content(t)
+        if t.sentence == sentence and t.content
     )
 
 
@@ -931,7 +930,7 @@ _VAGUE_COUNT = re.compile(r"\b(?:couple|few|several)\b", re.IGNORECASE)
 
 
 def _sentence_stems(doc: AnalyzedText, sentence: int) -> frozenset[str]:
-    return frozenset(t.stem for t in doc.sentence_tokens(sentence) if is_content(t))
+    return frozenset(t.stem for t in doc.sentence_tokens(sentence) if t.content)
 
 
 def concept_facts(doc: AnalyzedText, stems: frozenset[str] | None = None) -> list[Fact]:
@@ -960,7 +959,7 @@ def concept_facts(doc: AnalyzedText, stems: frozenset[str] | None = None) -> lis
             continue
         if stems is not None and tok.stem not in stems:
             continue
-        if not is_content(tok) or tok.scope == HYPOTHETICAL or tok.stem in _RESULT_STEMS:
+        if not tok.content or tok.scope == HYPOTHETICAL or tok.stem in _RESULT_STEMS:
             continue
         if tok.sentence in aims or tok.polarity == ASKED:
             continue
@@ -1123,7 +1122,7 @@ def _head_after(doc: AnalyzedText, i: int) -> str:
     nxt = doc.tokens[i + 1]
     if nxt.sentence != tok.sentence or doc.text[tok.end : nxt.start].strip():
         return ""
-    return nxt.stem if is_content(nxt) else ""
+    return nxt.stem if nxt.content else ""
 
 
 def _modifier_of(doc: AnalyzedText, tok: Token) -> str:
@@ -1132,7 +1131,7 @@ def _modifier_of(doc: AnalyzedText, tok: Token) -> str:
     if k == 0:
         return ""
     prev = doc.tokens[k - 1]
-    return prev.stem if prev.sentence == tok.sentence and is_content(prev) else ""
+    return prev.stem if prev.sentence == tok.sentence and prev.content else ""
 
 
 def _plain_statement(doc: AnalyzedText, tok: Token) -> bool:
@@ -1338,11 +1337,11 @@ def result_facts(doc: AnalyzedText) -> list[Fact]:
         subject = []
         if phrase not in _PREFIX_RESULTS:
             before = _clause_before(doc, i, 6)
-            subject = [t.stem for t in before if is_content(t)]
+            subject = [t.stem for t in before if t.content]
             # "C3/C4 normal": a code names the test, not the words after the result
             subject = subject or [t.text for t in before if t.text not in _FUNCTION_WORDS]
         if not subject:  # "Positive for smoking", "no evidence of rebound": what follows
-            subject = [t.stem for t in following[:4] if is_content(t)]
+            subject = [t.stem for t in following[:4] if t.content]
         if subject:
             out.append(Fact("result", " ".join(subject), value, m.start(), m.end()))
     return out
@@ -1745,6 +1744,7 @@ class Windows:
                 None if t.trigger is None else t.trigger - start,
                 t.scope,
                 t.speaker,
+                t.content,
             )
             for t in doc.tokens_in(start, end)
         ]
@@ -2243,7 +2243,7 @@ class CompareStage(Stage):
         claim_topic = frozenset(
             t.stem
             for t in doc.output.tokens_in(*claim.span)
-            if is_content(t)  # type: ignore[union-attr]
+            if t.content  # type: ignore[union-attr]
         )
         if window.source == "context" and windows is not None and window.span is not None:
             span = _with_answer(doc, window.span)

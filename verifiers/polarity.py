@@ -35,7 +35,6 @@ from medfact.analysis import (
     follows_relative,
     given_circumstance,
     is_clinical,
-    is_content,
     is_relative,
     once_per_text,
     presupposed,
@@ -471,7 +470,7 @@ class NegationRule(Rule):
         wanted = {
             t.stem
             for t in view.output.tokens
-            if t.polarity != ASKED and t.text not in _TESTS and is_content(t)
+            if t.polarity != ASKED and t.text not in _TESTS and t.content
         }
         found = [k for k, t in enumerate(ctx.tokens) if t.stem in wanted]  # their input words
         # nor the answers to sentences that hold none of them
@@ -485,7 +484,7 @@ class NegationRule(Rule):
         for i in found:
             tok = ctx.tokens[i]
             if (
-                is_content(tok)
+                tok.content
                 and tok.text not in _TESTS
                 and not _is_header(ctx, i)
                 and not _site_of_finding(ctx, tok)
@@ -549,7 +548,7 @@ class NegationRule(Rule):
                 continue
             if tok.polarity != NEGATED and _agrees_throughout(tok, ctx_mentions[tok.stem]):
                 continue  # (only a denial's reading below may change its polarity)
-            if not is_content(tok) or tok.polarity == ASKED or _is_header(view.output, i):
+            if not tok.content or tok.polarity == ASKED or _is_header(view.output, i):
                 continue
             if tok.text in _TESTS:
                 continue  # "urinalysis was negative": the result is negative, not the test
@@ -1092,7 +1091,7 @@ class NegationRule(Rule):
                 continue  # "Negative for vomiting, tremor and ...": a list's header, items compared
             if _conditional(out.text, tok):
                 continue  # "new line only after 72 h of negative cultures": a condition
-            sentence = [t for t in out.sentence_tokens(tok.sentence) if is_content(t)]
+            sentence = [t for t in out.sentence_tokens(tok.sentence) if t.content]
             topic = {t.stem for t in sentence}
             topic.discard(tok.stem)
             # the words that name which test ("patellar grind" of "positive patellar grind
@@ -1114,7 +1113,7 @@ class NegationRule(Rule):
                 # its sentence or the one before ("the EKG ... here is normal"), not the next
                 near = [t for t in ctx.tokens if 0 <= other.sentence - t.sentence <= 1]
                 words = {t.text for t in near}
-                if tok.text in words or not topic & {t.stem for t in near if is_content(t)}:
+                if tok.text in words or not topic & {t.stem for t in near if t.content}:
                     continue
                 if named and not named & _result_names(near, other, ctx.text):
                     continue  # "Positive patellar grind test" vs "mcmurray tests are negative"
@@ -1228,7 +1227,7 @@ def _result_names(near: list[Token], result: Token, text: str) -> set[str]:
     return {
         t.stem
         for k, t in enumerate(near)
-        if is_content(t)
+        if t.content
         and (t.sentence != result.sentence or -before <= k - at <= after)
         and (k <= at or t.start < last)
     }
@@ -1457,7 +1456,7 @@ def _attaches(head: Token, word: str) -> bool:
         return True
     if word == "of" and head.stem.startswith(FINDING_STEMS) and head.text not in _FRAMES:
         return True  # "no blurriness of vision": the blurriness is denied, not the vision
-    return word in _ATTACHING and is_content(head) and head.text not in _FRAMES
+    return word in _ATTACHING and head.content and head.text not in _FRAMES
 
 
 def read_polarity(doc: AnalyzedText, tok: Token) -> Token | None:
@@ -1774,7 +1773,7 @@ def _answered(ctx: AnalyzedText, only: set[int] | None = None) -> dict[int, tupl
             asked_before = tok.polarity == ASKED and reading[0] == NEGATED
             if given_circumstance(ctx.tokens, i):
                 continue  # "any numbness with the headaches - no": the headaches are given
-            if (tok.polarity == AFFIRMED or asked_before) and is_content(tok):
+            if (tok.polarity == AFFIRMED or asked_before) and tok.content:
                 out[i] = reading if named is None or tok.stem in named else (ASKED, None)
     return out
 
@@ -1791,7 +1790,7 @@ def _named_denials(
     first = next((k for k, t in enumerate(toks) if t.text in _DENIALS), None)
     if first is None or first + 1 >= len(toks) or toks[first + 1].polarity != NEGATED:
         return None  # a bare no, or one run on into a clause of its own
-    asked = {ctx.tokens[i].text for i in question if is_content(ctx.tokens[i])}
+    asked = {ctx.tokens[i].text for i in question if ctx.tokens[i].content}
     told = toks[first + 1 :]
     if not any(t.polarity == AFFIRMED and (is_clinical(t) or t.text in asked) for t in told):
         return None
@@ -1817,7 +1816,7 @@ def _narrowed(ctx: AnalyzedText, mention: Token) -> bool:
 
     def words(span: tuple[int, int]) -> set[str]:
         # "fevers" and "fever": the stems may be normalised apart, the words are not
-        return {t.text.lower().rstrip("s") for t in ctx.tokens_in(*span) if is_content(t)}
+        return {t.text.lower().rstrip("s") for t in ctx.tokens_in(*span) if t.content}
 
     named = words(answer.span)
     return mention.text.lower().rstrip("s") not in named and bool(named & words(asking.span))
@@ -1828,7 +1827,7 @@ def _both_ways(tokens: list[Token]) -> set[tuple[int, str]]:
     change ("Endorsed tingling until Sunday, denies tingling today")."""
     seen: dict[tuple[int, str], set[str]] = {}
     for tok in tokens:
-        if is_content(tok):
+        if tok.content:
             seen.setdefault((tok.sentence, tok.stem), set()).add(tok.polarity)
     return {key for key, pols in seen.items() if {AFFIRMED, NEGATED} <= pols}
 
@@ -1850,7 +1849,7 @@ def _qualifier(tokens: list[Token], i: int) -> frozenset[str] | None:
     words = frozenset(
         t.stem
         for t in tokens[k + 1 : k + 1 + _QUALIFIER_WORDS]
-        if t.sentence == tokens[i].sentence and is_content(t) and t.text not in _SIDES
+        if t.sentence == tokens[i].sentence and t.content and t.text not in _SIDES
     )
     return words or None
 
@@ -2460,7 +2459,7 @@ def _modifier(tokens: list[Token], i: int) -> str | None:
     # "wheezes, rales": a list, not a modifier; "chest pain" / "chest-pain": a modifier
     if (
         prev.sentence != tokens[i].sentence
-        or not (is_content(prev) or prev.text == "back")  # "back pain" is no "chest pain"
+        or not (prev.content or prev.text == "back")  # "back pain" is no "chest pain"
         or prev.end < tokens[i].start - 1
         or prev.text in _NOT_MODIFIERS  # "he didn't knock himself out"
     ):
@@ -2498,7 +2497,7 @@ def _of_complement(tokens: list[Token], i: int) -> str | None:
     if i + 2 >= len(tokens) or tokens[i + 1].text != "of":
         return None
     nxt = tokens[i + 2]
-    return nxt.stem if nxt.sentence == tokens[i].sentence and is_content(nxt) else None
+    return nxt.stem if nxt.sentence == tokens[i].sentence and nxt.content else None
 
 
 def _degree_told(tokens: list[Token], i: int) -> bool:
@@ -2517,7 +2516,7 @@ def _head(tokens: list[Token], i: int) -> str | None:
     if i + 1 >= len(tokens):
         return None
     nxt = tokens[i + 1]
-    if nxt.sentence != tokens[i].sentence or not is_content(nxt) or nxt.start > tokens[i].end + 1:
+    if nxt.sentence != tokens[i].sentence or not nxt.content or nxt.start > tokens[i].end + 1:
         return None
     return nxt.stem
 
@@ -2533,9 +2532,7 @@ def _phrase_span(tokens: list[Token], tok: Token) -> tuple[int, int]:
         lo -= 1
     hi = i
     while (
-        hi + 1 < len(tokens)
-        and tokens[hi + 1].sentence == tok.sentence
-        and is_content(tokens[hi + 1])
+        hi + 1 < len(tokens) and tokens[hi + 1].sentence == tok.sentence and tokens[hi + 1].content
     ):
         hi += 1
     start = tokens[lo].start if tok.trigger is None else min(tok.trigger, tokens[lo].start)

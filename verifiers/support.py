@@ -27,7 +27,6 @@ from medfact.analysis import (
     AnalyzedText,
     Token,
     is_clinical,
-    is_content,
     once_per_text,
 )
 from medfact.analysis import concept_key as concept_key_of
@@ -104,7 +103,7 @@ class SupportIndex:
 
 def unsupported_tokens(tokens: list[Token], index: SupportIndex) -> tuple[list[Token], int]:
     """(content tokens the input lacks, number of content tokens)."""
-    content = [t for t in tokens if is_content(t)]
+    content = [t for t in tokens if t.content]
     return [t for t in content if not index.supports(t)], len(content)
 
 
@@ -122,7 +121,7 @@ def denied_cause(tail: list[Token], context: AnalyzedText) -> list[Token]:
     they are at least half of its affirmed content words ("stopped because of GI side effects"
     where the input has "no gastrointestinal side effects")."""
     said = _denied_stems(context)
-    affirmed = [t for t in tail if is_content(t) and t.polarity == AFFIRMED]
+    affirmed = [t for t in tail if t.content and t.polarity == AFFIRMED]
     found = [t for t in affirmed if said.get(t.stem, False)]
     normal = _normal_stems(context)
     if any(t.stem in normal for t in found) and len(found) < _NORMAL_WORDS:
@@ -211,7 +210,7 @@ _PENDING = re.compile(r"\b(?:pending|awaited|awaiting|to\s+follow|sent\s+off|req
 def pending_cause(tail: list[Token], context: AnalyzedText) -> tuple[int, int] | None:
     """The input's pending test of an output's cause ("due to iron deficiency" - "Iron studies
     pending"): a cause the input does not know yet; the span of the pending word, or None."""
-    stems = {t.stem for t in tail if is_content(t)}
+    stems = {t.stem for t in tail if t.content}
     for lo, end, pending in _pending_clauses(context):
         if pending & stems:
             return (lo, end)
@@ -247,7 +246,7 @@ def other_cause(
     the causal word of the input sentence sharing the most content stems with ``head`` (at least
     ``_SAME_EVENT``), or None. None too where that sentence has a word of the output's cause
     ("trauma from a motor vehicle accident" - "trauma due to the accident"): a reworded cause."""
-    stems = {t.stem for t in head if is_content(t) or t.is_number or t.stem in _STARTED}
+    stems = {t.stem for t in head if t.content or t.is_number or t.stem in _STARTED}
     if len(stems) < _SAME_EVENT:
         return None
     shared: dict[int, set[str]] = {}
@@ -262,7 +261,7 @@ def other_cause(
         return None
     toks = context.sentence_tokens(best)
     theirs = {t.stem for t in toks}
-    if not toks or any(t.stem in theirs for t in tail if is_content(t) and t.stem not in stems):
+    if not toks or any(t.stem in theirs for t in tail if t.content and t.stem not in stems):
         return None
     m = _INPUT_CAUSE.search(context.text, toks[0].start, toks[-1].end)
     return (m.start(), m.end()) if m else None
@@ -320,7 +319,7 @@ def _activities(doc: AnalyzedText, m: re.Match[str], end: int) -> set[str]:
     edge = _CLAUSE_MARK.search(doc.text, m.end(), end)
     end = edge.start() if edge else end
     ban = _FORBID.search(doc.text, m.end(), end)  # "Continue current regimen with no changes"
-    after = [t for t in doc.tokens_in(m.end(), ban.start() if ban else end) if is_content(t)]
+    after = [t for t in doc.tokens_in(m.end(), ban.start() if ban else end) if t.content]
     found = {_activity(t.stem) for t in after[:_ACTIVITY_WORDS] if t.stem not in _WHEN}
     verb = concept_key_of(m.group("verb").lower())
     if verb in _DOING:

@@ -277,6 +277,14 @@ class DrugLexicon:
         self.first_pairs = frozenset(" ".join(v.split(" ")[:2]) for v in variants if " " in v)
         # words a name may start at: a one-word name, or the first word of a longer one
         self.starts = frozenset(v for v in variants if " " not in v) | self.first_words
+        # the second words of the longer names a word opens that is no name itself ("i", "a"):
+        # such a word opens a name only where one of them follows it
+        seconds: dict[str, set[str]] = {}
+        for v in variants:
+            first, _, rest = v.partition(" ")
+            if rest and first not in variants:
+                seconds.setdefault(first, set()).add(rest.split(" ", 1)[0])
+        self.seconds = {first: frozenset(words) for first, words in seconds.items()}
 
     @classmethod
     def load(cls, path: Path | None = None) -> DrugLexicon:
@@ -348,17 +356,22 @@ class DrugLexicon:
         starts = self.starts
         if starts.isdisjoint(words):
             return hits  # no word names a drug or opens a name (many texts)
-        variants, first_words = self.variants, self.first_words
+        variants, first_words, seconds = self.variants, self.first_words, self.seconds
         free = 0  # the first word after the last name found: a name's words start none
+        last = len(words) - 1
         for i in [k for k, word in enumerate(words) if word in starts]:
             if i < free:
                 continue
-            if words[i] not in first_words:
+            word = words[i]
+            if word not in first_words:
                 # one word only: a single look-up
-                canonical = variants.get(words[i])
+                canonical = variants.get(word)
                 if canonical is not None:
-                    hits.append((words[i], i, i, canonical))
+                    hits.append((word, i, i, canonical))
                 continue
+            follow = seconds.get(word)
+            if follow is not None and (i == last or words[i + 1] not in follow):
+                continue  # a word that is no name ("i", "a") opens none here
             longest = self.max_words
             if i + 1 < len(words) and f"{words[i]} {words[i + 1]}" not in self.first_pairs:
                 longest = 1  # no name of two words or more starts with these two
