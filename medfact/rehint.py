@@ -20,11 +20,22 @@ Any other text, and a pattern where neither shortcut is shown to hold, go to the
 from __future__ import annotations
 
 import re
+import re._compiler as _compiler
 import re._constants as _c
 import re._parser as _parser
 from collections.abc import Iterable, Iterator
+from typing import Any
 
-__all__ = ["FastPattern", "fast_compile", "lower_ascii", "lowered_copy", "required_literals"]
+__all__ = [
+    "FastPattern",
+    "Needs",
+    "alternative_needs",
+    "fast_compile",
+    "lower_ascii",
+    "lowered_copy",
+    "opening_unbounded",
+    "required_literals",
+]
 
 # operations that match no character: a run of literals goes on across them
 _ZERO_WIDTH = (_c.AT, _c.ASSERT, _c.ASSERT_NOT)
@@ -365,3 +376,83 @@ class FastPattern:
 def fast_compile(pattern: str, flags: int | re.RegexFlag = 0, hint: bool = True) -> FastPattern:
     """``re.compile(pattern, flags)`` wrapped in a :class:`FastPattern`."""
     return FastPattern(re.compile(pattern, flags), hint=hint)
+
+
+# --- branch by branch: the strings each alternative needs, and openings without a boundary ----
+
+Needs = tuple[tuple[tuple[str, ...], ...], ...]
+
+
+def _alternatives(items: list[tuple[Any, Any]]) -> list[list[tuple[Any, Any]]]:
+    """The alternatives of a parsed pattern: its top-level branches, and theirs in turn."""
+    body = [(op, av) for op, av in items if op not in _ZERO_WIDTH]
+    if len(body) == 1 and body[0][0] is _c.SUBPATTERN:
+        return _alternatives(list(body[0][1][3]))
+    if len(body) == 1 and body[0][0] is _c.BRANCH:
+        return [alt for branch in body[0][1][1] for alt in _alternatives(list(branch))]
+    return [items]
+
+
+def _strings_needed(items: list[tuple[Any, Any]]) -> tuple[tuple[str, ...], ...]:
+    """The sets of strings (at least 3 characters each) that every match of the sequence
+    ``items`` holds one of: its runs of letters and what each other part requires."""
+    sets: list[frozenset[str] | None] = []
+    run: list[str] = []
+    for op, av in items:
+        if op is _c.LITERAL and av < 128:
+            run.append(chr(av).lower())
+        elif op not in _ZERO_WIDTH:
+            sets += [frozenset(["".join(run)])] if run else []
+            sets.append(_required([(op, av)]))
+            run = []
+    sets += [frozenset(["".join(run)])] if run else []
+    usable = {_fewest(s) for s in sets if s and min(map(len, s)) >= 3}
+    return tuple(sorted(usable, key=lambda s: (-min(map(len, s)), len(s), s)))
+
+
+def alternative_needs(pattern: re.Pattern[str]) -> Needs | None:
+    """Each alternative of ``pattern`` (its top-level branches, and theirs) with the sets of strings
+    (lower case, at least 3 characters) every match of it holds one of; None where an alternative
+    needs none (it may match any text)."""
+    alternatives = _alternatives(list(_parser.parse(pattern.pattern, pattern.flags)))
+    needs = tuple(dict.fromkeys(_strings_needed(alt) for alt in alternatives))
+    return None if any(not alt for alt in needs) else needs
+
+
+def _unbounded(items: list[tuple[Any, Any]]) -> bool:
+    """Drop the word boundaries that open a parsed sequence, and those of its opening branches
+    or group, in place; whether any was dropped."""
+    dropped = False
+    while items and items[0] == (_c.AT, _c.AT_BOUNDARY):
+        del items[0]
+        dropped = True
+    if items and items[0][0] is _c.BRANCH:
+        for branch in items[0][1][1]:
+            dropped = _unbounded(branch.data) or dropped
+    elif items and items[0][0] is _c.SUBPATTERN:
+        dropped = _unbounded(items[0][1][3].data) or dropped
+    return dropped
+
+
+def opening_unbounded(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    """The lower-cased copy of an ignored-case pattern without its opening word
+    boundaries, or None (no copy, or no such boundary). Without an assertion, the copy matches
+    wherever the pattern matches a lower-cased ASCII text (and at more places): no pattern
+    match starts before its first match."""
+    lowered = lowered_copy(pattern)
+    if lowered is None:
+        return None
+    tree = _parser.parse(lowered.pattern, lowered.flags)
+    if not _unbounded(tree.data) or not _opens_with_letters(tree.data):
+        return None
+    return _compiler.compile(tree, lowered.flags)
+
+
+def _opens_with_letters(items: list[tuple[Any, Any]], least: int = 2) -> bool:
+    """Whether every match of a parsed sequence opens with ``least`` fixed characters (fewer
+    leave `re` too many places to try: "d" of "\\b(?:day|D) ?\\d")."""
+    if items and items[0][0] is _c.BRANCH:
+        return all(_opens_with_letters(branch.data, least) for branch in items[0][1][1])
+    if items and items[0][0] is _c.SUBPATTERN:
+        return _opens_with_letters(items[0][1][3].data, least)
+    return len(items) >= least and all(op is _c.LITERAL for op, _ in items[:least])

@@ -11,9 +11,6 @@ otherwise summarises around.
 from __future__ import annotations
 
 import re
-import re._compiler as _compiler
-import re._constants as _c
-import re._parser as _parser
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +26,13 @@ from medfact.lexicon.abbreviations import (
 from medfact.lexicon.drugs import class_named, class_of_drug
 from medfact.lexicon.tables import read_tables
 from medfact.registry import verifiers
-from medfact.rehint import FastPattern, _fewest, _required, lower_ascii, lowered_copy
+from medfact.rehint import (
+    FastPattern,
+    Needs,
+    alternative_needs,
+    lower_ascii,
+    opening_unbounded,
+)
 from medfact.taxonomy import ErrorCategory
 from medfact.textutil import SpanIndex, sentence_at
 from medfact.types import Finding
@@ -364,50 +367,14 @@ _ANY_FLAG_LOWER = re.compile(_ANY_FLAG_SOURCE.lower())
 _FAST_FLAGS: tuple[FastPattern, ...] = tuple(FastPattern(flag.found) for flag in RED_FLAGS)
 
 
-# A flag's pattern read branch by branch: each of its alternatives with the strings that every
-# match of it holds, one of each set ("gcs " and "dropped"/"fell"/...). A text in which no
-# alternative finds all of its strings holds no match, where the strings of the whole pattern
-# (its FastPattern's, one set for all alternatives: "in " for "within seconds") may all be there.
-_Needs = tuple[tuple[tuple[str, ...], ...], ...]
-_NOT_READ = (_c.AT, _c.ASSERT, _c.ASSERT_NOT)  # match no character: a run of letters goes on
+# A flag's pattern read branch by branch (rehint.alternative_needs): each of its alternatives with
+# the strings that every match of it holds, one of each set ("gcs " and "dropped"/"fell"/...). A
+# text in which no alternative finds all of its strings holds no match, where the strings of the
+# whole pattern (its FastPattern's, one set for all alternatives: "in " for "within seconds") may
+# all be there.
 
 
-def _alternatives(items: list[tuple[Any, Any]]) -> list[list[tuple[Any, Any]]]:
-    """The alternatives of a parsed pattern: its top-level branches, and theirs in turn."""
-    body = [(op, av) for op, av in items if op not in _NOT_READ]
-    if len(body) == 1 and body[0][0] is _c.SUBPATTERN:
-        return _alternatives(list(body[0][1][3]))
-    if len(body) == 1 and body[0][0] is _c.BRANCH:
-        return [alt for branch in body[0][1][1] for alt in _alternatives(list(branch))]
-    return [items]
-
-
-def _strings_needed(items: list[tuple[Any, Any]]) -> tuple[tuple[str, ...], ...]:
-    """The sets of strings (at least 3 characters each) that every match of the sequence
-    ``items`` holds one of: its runs of letters and what each other part requires."""
-    sets: list[frozenset[str] | None] = []
-    run: list[str] = []
-    for op, av in items:
-        if op is _c.LITERAL and av < 128:
-            run.append(chr(av).lower())
-        elif op not in _NOT_READ:
-            sets += [frozenset(["".join(run)])] if run else []
-            sets.append(_required([(op, av)]))
-            run = []
-    sets += [frozenset(["".join(run)])] if run else []
-    usable = {_fewest(s) for s in sets if s and min(map(len, s)) >= 3}
-    return tuple(sorted(usable, key=lambda s: (-min(map(len, s)), len(s), s)))
-
-
-def _flag_needs(pattern: re.Pattern[str]) -> _Needs | None:
-    """Each alternative of ``pattern`` with the strings it needs; None where an alternative
-    needs none (it may match any text)."""
-    alternatives = _alternatives(list(_parser.parse(pattern.pattern, pattern.flags)))
-    needs = tuple(dict.fromkeys(_strings_needed(alt) for alt in alternatives))
-    return None if any(not alt for alt in needs) else needs
-
-
-def _may_hold(low: str, needs: _Needs, seen: dict[str, bool]) -> bool:
+def _may_hold(low: str, needs: Needs, seen: dict[str, bool]) -> bool:
     """False only where no alternative of a flag finds all its strings in the lower-cased text;
     ``seen``: whether each string looked up in the text so far is there (flags share some)."""
     for alt in needs:  # loops: no generator frame per call
@@ -425,59 +392,17 @@ def _may_hold(low: str, needs: _Needs, seen: dict[str, bool]) -> bool:
     return False
 
 
-_FLAG_NEEDS: tuple[_Needs | None, ...] = tuple(_flag_needs(flag.found) for flag in RED_FLAGS)
+_FLAG_NEEDS: tuple[Needs | None, ...] = tuple(alternative_needs(flag.found) for flag in RED_FLAGS)
 _FLAG_STRINGS = tuple(fast.shortcuts()[0] for fast in _FAST_FLAGS)  # read once, at import
-
 # A word boundary that opens a pattern ("\bsuicid\w*|\bSI\b") makes `re` try the whole pattern at
-# every character; without it, the pattern opens with letters and `re` skips to where they are.
-
-
-def _unbounded(items: list[tuple[Any, Any]]) -> bool:
-    """Drop the word boundaries that open a parsed sequence, and those of its opening branches
-    or group, in place; whether any was dropped."""
-    dropped = False
-    while items and items[0] == (_c.AT, _c.AT_BOUNDARY):
-        del items[0]
-        dropped = True
-    if items and items[0][0] is _c.BRANCH:
-        for branch in items[0][1][1]:
-            dropped = _unbounded(branch.data) or dropped
-    elif items and items[0][0] is _c.SUBPATTERN:
-        dropped = _unbounded(items[0][1][3].data) or dropped
-    return dropped
-
-
-def _opening_unbounded(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
-    """The lower-cased copy of an ignored-case flag pattern without its opening word
-    boundaries, or None (no copy, or no such boundary). Without an assertion, the copy matches
-    wherever the pattern matches a lower-cased ASCII text (and at more places): no pattern
-    match starts before its first match."""
-    lowered = lowered_copy(pattern)
-    if lowered is None:
-        return None
-    tree = _parser.parse(lowered.pattern, lowered.flags)
-    if not _unbounded(tree.data) or not _opens_with_letters(tree.data):
-        return None
-    return _compiler.compile(tree, lowered.flags)
-
-
-def _opens_with_letters(items: list[tuple[Any, Any]], least: int = 2) -> bool:
-    """Whether every match of a parsed sequence opens with ``least`` fixed characters (fewer
-    leave `re` too many places to try: "d" of "\\b(?:day|D) ?\\d")."""
-    if items and items[0][0] is _c.BRANCH:
-        return all(_opens_with_letters(branch.data, least) for branch in items[0][1][1])
-    if items and items[0][0] is _c.SUBPATTERN:
-        return _opens_with_letters(items[0][1][3].data, least)
-    return len(items) >= least and all(op is _c.LITERAL for op, _ in items[:least])
-
-
-_FLAG_OPENERS = tuple(_opening_unbounded(flag.found) for flag in RED_FLAGS)
+# every character; the copy without it opens with letters and `re` skips to where they are.
+_FLAG_OPENERS = tuple(opening_unbounded(flag.found) for flag in RED_FLAGS)
 
 
 def _flag_from(
     low: str,
     strings: tuple[str, ...] | None,
-    needs: _Needs | None,
+    needs: Needs | None,
     opener: re.Pattern[str] | None,
     seen: dict[str, bool],
 ) -> int | None:
