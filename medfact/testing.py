@@ -50,6 +50,23 @@ def run_rule(rule: str | Any, output: str, context: str | None = None) -> list[F
     return rule(analysed(output, context))
 
 
+def context_polarity(context: str, word: str) -> str:
+    """The polarity the analysis reads for the first token ``word`` of an input."""
+    doc = analysed("Seen.", context).context
+    assert doc is not None
+    return next(t.polarity for t in doc.tokens if t.text == word)
+
+
+def negation_flips(output: str, context: str) -> list[str]:
+    """The messages of negation.v1's flips on one case: a word present in the input written as
+    denied, or one denied or absent there written as present."""
+    return [
+        f.message
+        for f in run_rule("negation.v1", output, context)
+        if "present in the input" in f.message or "denied or absent" in f.message
+    ]
+
+
 @contextlib.contextmanager
 def _no_io() -> Iterator[None]:
     """Make file opens and socket connections fail loudly while the block runs."""

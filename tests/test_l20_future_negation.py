@@ -8,26 +8,14 @@ Controls failed before the reading; a true error of the same shape is still caug
 
 from __future__ import annotations
 
-from medfact.testing import analysed, run_rule
+from medfact.testing import context_polarity as _polarity
+from medfact.testing import negation_flips as _flips
 
 RESUS = (
     "Doctor: With your heart this weak, we won't do CPR, it would do more harm than good.\n"
     "Patient: I understand. And I wouldn't want a feeding tube either.\n"
     "Doctor: We'll write that down."
 )
-
-
-def _polarity(text: str, word: str) -> str:
-    doc = analysed("Seen.", text).context
-    return next(t.polarity for t in doc.tokens if t.text == word)
-
-
-def _flips(output: str, context: str) -> list[str]:
-    return [
-        f.message
-        for f in run_rule("negation.v1", output, context)
-        if "present in the input" in f.message or "denied or absent" in f.message
-    ]
 
 
 def test_wont_and_wouldnt_deny_what_follows() -> None:

@@ -9,22 +9,14 @@ The control failed at the start; the hedged predicate stays hedged; a faithful o
 
 from __future__ import annotations
 
-from medfact.testing import analysed, run_rule
+from medfact.testing import context_polarity as _polarity
+from medfact.testing import negation_flips
 
 CONTEXT = "Doctor: Where does it hurt? Patient: I think the ache is in my left knee, mostly."
 
 
-def _polarity(text: str, word: str) -> str:
-    doc = analysed("Seen.", text).context
-    return next(t.polarity for t in doc.tokens if t.text == word)
-
-
 def _flips(output: str) -> list[str]:
-    return [
-        f.message
-        for f in run_rule("negation.v1", output, CONTEXT)
-        if "present in the input" in f.message or "denied or absent" in f.message
-    ]
+    return negation_flips(output, CONTEXT)
 
 
 def test_the_definite_subject_is_taken_as_there() -> None:

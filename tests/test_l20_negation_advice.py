@@ -11,21 +11,9 @@ still caught.
 
 from __future__ import annotations
 
-from medfact.testing import analysed, run_rule
-
-
-def _flips(output: str, context: str) -> list[str]:
-    return [
-        f.message
-        for f in run_rule("negation.v1", output, context)
-        if "present in the input" in f.message or "denied or absent" in f.message
-    ]
-
-
-def _polarity(context: str, word: str) -> str:
-    doc = analysed("Seen today.", context)
-    return next(t.polarity for t in doc.context.tokens if t.text == word)
-
+from medfact.testing import analysed
+from medfact.testing import context_polarity as _polarity
+from medfact.testing import negation_flips as _flips
 
 # --- advice to go without -----------------------------------------------------------------
 

@@ -9,26 +9,14 @@ Controls failed before the reading; a true error of the same shape is still caug
 
 from __future__ import annotations
 
-from medfact.testing import analysed, run_rule
+from medfact.testing import context_polarity as _polarity
+from medfact.testing import negation_flips as _flips
 
 CHEST = (
     "Doctor: Co-amoxiclav is not suitable given his penicillin allergy, so we'll use "
     "doxycycline 100 mg once daily for five days."
 )
 KIDNEY = "Ibuprofen was not started because of her kidney function. Paracetamol only."
-
-
-def _polarity(text: str, word: str) -> str:
-    doc = analysed("Seen.", text).context
-    return next(t.polarity for t in doc.tokens if t.text == word)
-
-
-def _flips(output: str, context: str) -> list[str]:
-    return [
-        f.message
-        for f in run_rule("negation.v1", output, context)
-        if "present in the input" in f.message or "denied or absent" in f.message
-    ]
 
 
 def test_the_treatment_before_the_reason_is_denied() -> None:

@@ -14,20 +14,8 @@ Each control failed at the start; a true error of the same shape is still caught
 
 from __future__ import annotations
 
-from medfact.testing import analysed, run_rule
-
-
-def _polarity(text: str, word: str) -> str:
-    doc = analysed("Seen.", text).context
-    return next(t.polarity for t in doc.tokens if t.text == word)
-
-
-def _flips(output: str, context: str) -> list[str]:
-    return [
-        f.message
-        for f in run_rule("negation.v1", output, context)
-        if "present in the input" in f.message or "denied or absent" in f.message
-    ]
+from medfact.testing import context_polarity as _polarity
+from medfact.testing import negation_flips as _flips
 
 
 def test_the_exception_after_a_denial_is_affirmed() -> None:

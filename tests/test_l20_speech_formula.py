@@ -8,18 +8,14 @@ Controls failed before the reading; a true error of the same shape is still caug
 
 from __future__ import annotations
 
-from medfact.testing import analysed, run_rule
+from medfact.testing import context_polarity as _polarity
+from medfact.testing import run_rule
 
 CRUSHING = (
     "Doctor: How are you feeling today?\n"
     "Patient: I won't lie, the chest pain has been crushing since this morning and it goes "
     "into my left arm."
 )
-
-
-def _polarity(text: str, word: str) -> str:
-    doc = analysed("Seen.", text).context
-    return next(t.polarity for t in doc.tokens if t.text == word)
 
 
 def _messages(rule: str, output: str, context: str) -> list[str]:
