@@ -27,6 +27,7 @@ from typing import Any
 import click
 
 from medfact.errors import InputError
+from medfact.stats import wilson
 from medfact.taxonomy import ErrorCategory
 
 SPAN_IN = ("erroneous", "context")
@@ -266,6 +267,11 @@ def _rate(num: int, den: int) -> float | None:
     return round(num / den, 4) if den else None
 
 
+def _interval(num: int, den: int) -> list[float] | None:
+    """The 95% Wilson interval of num / den, rounded; None without a denominator."""
+    return [round(bound, 4) for bound in wilson(num, den)] if den else None
+
+
 def _tally(outcomes: list[dict[str, Any]]) -> dict[str, Any]:
     scored = [o for o in outcomes if "errors" not in o]
     sev4 = [o for o in scored if o["graded_4"] is not None]
@@ -279,15 +285,18 @@ def _tally(outcomes: list[dict[str, Any]]) -> dict[str, Any]:
         "scored": len(scored),
         "caught": caught,
         "caught_rate": _rate(caught, len(scored)),
+        "caught_ci": _interval(caught, len(scored)),
         "flagged_off_span": sum(o["flagged"] and not o["on_span"] for o in scored),
         "severity_4": len(sev4),
         "graded_4": graded,
         "graded_4_rate": _rate(graded, len(sev4)),
+        "graded_4_ci": _interval(graded, len(sev4)),
         "false_alarms": alarms,
         "false_alarm_rate": _rate(alarms, len(scored)),
         "faithful_texts": len(texts),
         "false_alarm_texts": len(alarm_texts),
         "false_alarm_text_rate": _rate(len(alarm_texts), len(texts)),
+        "false_alarm_text_ci": _interval(len(alarm_texts), len(texts)),
     }
 
 
@@ -356,10 +365,23 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.0f}%"
 
 
+def _span(interval: list[float] | None) -> str:
+    return "-" if interval is None else f"{_pct(interval[0])}-{_pct(interval[1])}"
+
+
 def _with_texts(line: str, tally: dict[str, Any]) -> str:
     """A part's or file's row with its faithful texts flagged (one per text, however many
     records share it)."""
     return f"{line}  texts {tally['false_alarm_texts']}/{tally['faithful_texts']}"
+
+
+def _intervals(name: str, tally: dict[str, Any]) -> str:
+    """A part's 95% intervals: how far its rates can be read on this many records."""
+    return (
+        f"  {name} 95% intervals: caught {_span(tally['caught_ci'])}, graded 4 "
+        f"{_span(tally['graded_4_ci'])}, faithful texts flagged "
+        f"{_span(tally['false_alarm_text_ci'])}"
+    )
 
 
 def text_report(summary: dict[str, Any]) -> str:
@@ -388,6 +410,7 @@ def text_report(summary: dict[str, Any]) -> str:
     )
     for part, t in summary.get("parts", {}).items():
         lines.append(_with_texts(row(f"part: {part}", t), t))
+        lines.append(_intervals(part, t))
     for name, t in summary.get("files", {}).items():
         lines.append(_with_texts(row(f"file: {name}", t), t))
     lines.append("worst kinds: " + ", ".join(summary["worst_kinds"]))

@@ -20,7 +20,6 @@ sentence wins, with its 95% interval.
 from __future__ import annotations
 
 import difflib
-import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from medfact.medec.data import MedecNote
+from medfact.stats import wilson
 
 _WORD = re.compile(r"\S+")
 
@@ -299,17 +299,6 @@ class CausalLikelihood:
 
 
 # -- statistics ---------------------------------------------------------------------------------
-
-
-def wilson(successes: float, n: int, z: float = 1.96) -> tuple[float, float]:
-    """The Wilson score interval of a share (95% by default); (0, 1) for n == 0."""
-    if n <= 0:
-        return 0.0, 1.0
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def preference(right: Sequence[float | None], wrong: Sequence[float | None]) -> dict[str, Any]:

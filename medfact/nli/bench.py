@@ -24,6 +24,7 @@ import numpy as np
 
 from medfact.errors import InputError
 from medfact.nli.build import LABELS, best_window, sentences
+from medfact.stats import auc, auc_interval, macro_f1_interval
 
 log = logging.getLogger("medfact.nli")
 
@@ -62,26 +63,6 @@ def read_split(data_dir: Path | str, split: str) -> list[dict[str, Any]]:
 
 # ---------------------------------------------------------------------------------------------
 # metrics
-
-
-def auc(scores: Sequence[float], positive: Sequence[bool]) -> float | None:
-    """Area under the ROC curve (ties count half); None when one class is absent."""
-    s = np.asarray(scores, dtype=np.float64)
-    y = np.asarray(positive, dtype=bool)
-    n_pos, n_neg = int(y.sum()), int((~y).sum())
-    if n_pos == 0 or n_neg == 0:
-        return None
-    order = np.argsort(s, kind="mergesort")
-    ranks = np.empty(len(s), dtype=np.float64)
-    sorted_s = s[order]
-    i = 0
-    while i < len(s):
-        j = i
-        while j + 1 < len(s) and sorted_s[j + 1] == sorted_s[i]:
-            j += 1
-        ranks[order[i : j + 1]] = (i + j) / 2 + 1
-        i = j + 1
-    return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
 def ece(probs: np.ndarray, gold: np.ndarray, bins: int = 10) -> float:
@@ -136,6 +117,9 @@ def metrics(probs: np.ndarray, gold: np.ndarray, pred: np.ndarray | None = None)
         "ece": round(ece(probs, gold), 4),
         "auc_supported_vs_nei": None if auc_sn is None else round(auc_sn, 4),
         "auc_supported_vs_contradicted": None if auc_sc is None else round(auc_sc, 4),
+        # 95% bootstrap intervals (seeded): how far a figure can be read on this many pairs
+        "macro_f1_ci": macro_f1_interval(pred, gold, len(LABELS)),
+        "auc_supported_vs_nei_ci": auc_interval(probs[sn, s], gold[sn] == s),
     }
 
 
@@ -269,11 +253,17 @@ def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
+def _with_interval(value: float | None, interval: Sequence[float] | None) -> str:
+    if value is None or interval is None:
+        return _fmt(value)
+    return f"{value:.3f} ({interval[0]:.2f}-{interval[1]:.2f})"
+
+
 def markdown(results: dict[str, Any], model_name: str = "model") -> str:
     """One table: a row per (set, system)."""
     lines = [
-        "| set | system | n | acc | macro-F1 | F1 sup | F1 con | F1 nei | ECE | AUC sup/nei "
-        "| AUC sup/con |",
+        "| set | system | n | acc | macro-F1 (95%) | F1 sup | F1 con | F1 nei | ECE "
+        "| AUC sup/nei (95%) | AUC sup/con |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, entry in results["sets"].items():
@@ -287,10 +277,10 @@ def markdown(results: dict[str, Any], model_name: str = "model") -> str:
                 system,
                 str(m["n"]),
                 _fmt(m["accuracy"]),
-                _fmt(m["macro_f1"]),
+                _with_interval(m["macro_f1"], m.get("macro_f1_ci")),
                 *(_fmt(f1[label]["f1"]) if f1[label]["support"] else "-" for label in LABELS),
                 _fmt(m["ece"]),
-                _fmt(m["auc_supported_vs_nei"]),
+                _with_interval(m["auc_supported_vs_nei"], m.get("auc_supported_vs_nei_ci")),
                 _fmt(m["auc_supported_vs_contradicted"]),
             ]
             lines.append("| " + " | ".join(cells) + " |")
