@@ -301,7 +301,8 @@ def nli_bench(
     """Score a tier-1 verifier on held-out NLI sets beside a majority baseline.
 
     Per set (one per source, subsets by challenge tag or twin kind): per-class F1, macro-F1,
-    accuracy, ECE, support-vs-NEI AUC and supported-vs-contradicted AUC.
+    accuracy, ECE, support-vs-NEI AUC and supported-vs-contradicted AUC; macro-F1 and
+    support-vs-NEI AUC with 95% bootstrap intervals (seeded).
 
     \b
     Examples:
