@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from medfact.analysis import HYPOTHETICAL, AnalyzedText, Token, is_content
+from medfact.analysis import HYPOTHETICAL, AnalyzedText, Token
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import CHANGE_PHRASES, CHANGE_WORDS
 from medfact.registry import verifiers
@@ -295,7 +295,7 @@ def _attributive(doc: AnalyzedText, i: int) -> bool:
     """A state word used before the noun it describes ("elevated blood sugar levels",
     "decreased breath sounds"), not as the verb of a change ("has decreased")."""
     nxt = _clause_tokens(doc, i, 1, 1)
-    return bool(nxt) and is_content(nxt[0]) and nxt[0].text not in _MARKERS
+    return bool(nxt) and nxt[0].content and nxt[0].text not in _MARKERS
 
 
 def _phrase_mentions(doc: AnalyzedText) -> list[tuple[int, str]]:
@@ -321,7 +321,7 @@ def _clause_stems(doc: AnalyzedText, i: int, width: int = 6) -> frozenset[str]:
     """Content stems of the words around token ``i`` in its clause: what the change is of
     ("dose unchanged" is about the dose, not the mood of the same sentence)."""
     near = _clause_tokens(doc, i, width, -1) + _clause_tokens(doc, i, width, 1)
-    return frozenset(t.stem for t in near if is_content(t))
+    return frozenset(t.stem for t in near if t.content)
 
 
 _KEEPS = re.compile(
@@ -340,7 +340,7 @@ def _kept_stems(ctx: AnalyzedText) -> frozenset[str]:
     for sentence in ctx.sentences:
         if _KEEPS.search(sentence.text):
             toks = ctx.sentence_tokens(sentence.index)
-            stems.update(t.stem for t in toks if is_content(t))
+            stems.update(t.stem for t in toks if t.content)
     return frozenset(stems)
 
 
@@ -349,7 +349,7 @@ def _words_before(doc: AnalyzedText, i: int, width: int = 6) -> frozenset[str]:
     commas: what a trailing change word is said of ("systolic murmur, unchanged")."""
     sent = doc.tokens[i].sentence
     near = doc.tokens[max(0, i - width) : i]
-    return frozenset(t.stem for t in near if t.sentence == sent and is_content(t))
+    return frozenset(t.stem for t in near if t.sentence == sent and t.content)
 
 
 _RUN_ON = 40  # tokens: a transcript's sentence without stops, where a topic is no longer one
@@ -463,7 +463,7 @@ class _Topics:
             stems = frozenset(
                 t.stem
                 for t in toks
-                if is_content(t) and t.text not in CHANGE_WORDS and t.text not in _WHEN_WORDS
+                if t.content and t.text not in CHANGE_WORDS and t.text not in _WHEN_WORDS
             )
             self._by_sentence[sentence] = stems
         return stems

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from medfact.analysis import AFFIRMED, HYPOTHETICAL, NEGATED, AnalyzedText, Token, is_content
+from medfact.analysis import AFFIRMED, HYPOTHETICAL, NEGATED, AnalyzedText, Token
 from medfact.document import CaseDoc
 from medfact.opposites import (
     PLACES,
@@ -257,7 +257,7 @@ def _general(doc: AnalyzedText, tok: Token) -> bool:
         tok.text in _NOT_HEADS
         or len(tok.stem) < 3
         or tok.text.endswith(_MODIFIER_ENDINGS)
-        or not is_content(tok)
+        or not tok.content
         or _is_state(_word(doc, tok) if tok.text == "ve" else tok.text)
     )
 
@@ -287,7 +287,7 @@ def _structure(doc: AnalyzedText, i: int) -> set[str]:
     k = i + 1
     if k >= len(toks) or toks[k].sentence != toks[i].sentence:
         return set()
-    if _crosses(doc.text, toks[i].end, toks[k].start) or not is_content(toks[k]):
+    if _crosses(doc.text, toks[i].end, toks[k].start) or not toks[k].content:
         return set()
     return {toks[k].stem}
 
@@ -310,7 +310,7 @@ def _clause_before(doc: AnalyzedText, i: int) -> set[str]:
             return {t.stem for t in toks[max(0, k - 2) : k] if t.sentence == toks[i].sentence}
         if not _STOP_MARKS.isdisjoint(gap):
             return set()
-        if is_content(toks[k - 1]) and toks[k - 1].text not in _PRE_NEGATORS:
+        if toks[k - 1].content and toks[k - 1].text not in _PRE_NEGATORS:
             return set()
         k -= 1
     return set()
@@ -323,7 +323,7 @@ def _states(doc: AnalyzedText, width: int, stems: frozenset[str] = frozenset()) 
     read: list[tuple[int, Token, str, str | None, set[str], set[str]]] = []
     for i, tok in enumerate(doc.tokens):
         word = _word(doc, tok) if tok.text == "ve" else tok.text  # only a "ve" keeps a sign
-        if not (_is_state(word) or (tok.stem in stems and is_content(tok))):
+        if not (_is_state(word) or (tok.stem in stems and tok.content)):
             continue
         polarity = _polarity(doc, i)
         if word in PLACES:
