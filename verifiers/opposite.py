@@ -17,6 +17,7 @@ opposites only: a "no" before them denies the structure's finding, not the place
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -316,14 +317,23 @@ def _clause_before(doc: AnalyzedText, i: int) -> set[str]:
     return set()
 
 
-def _states(doc: AnalyzedText, width: int, stems: frozenset[str] = frozenset()) -> list[_State]:
+def _states(
+    doc: AnalyzedText,
+    width: int,
+    stems: frozenset[str] = frozenset(),
+    of: Sequence[_State] | None = None,
+) -> list[_State]:
     """The text's state words read for sure, with their heads; ``stems``: stems of other words
-    to read as states ("ulceration" where the output says "ulcerated")."""
+    to read as states ("ulceration" where the output says "ulcerated"); ``of``: only the words
+    some of these states can be compared with (:func:`_speaks_of`), the others' reading being
+    never used (the general stems of a state's heads are the same either way)."""
     # each state word with its polarity and heads, before the general stems are taken out
     read: list[tuple[int, Token, str, str | None, set[str], set[str]]] = []
     for i, tok in enumerate(doc.tokens):
         word = _word(doc, tok) if tok.text == "ve" else tok.text  # only a "ve" keeps a sign
         if not (_is_state(word) or (tok.stem in stems and tok.content)):
+            continue
+        if of is not None and not any(_speaks_of(s, word, tok.stem) for s in of):
             continue
         polarity = _polarity(doc, i)
         if word in PLACES:
@@ -342,6 +352,19 @@ def _states(doc: AnalyzedText, width: int, stems: frozenset[str] = frozenset()) 
             _State(i, tok, word, polarity, frozenset(near), frozenset((wide - general) | near))
         )
     return out
+
+
+def _speaks_of(said: _State, word: str, stem: str) -> bool:
+    """Whether a state word ``word`` of stem ``stem`` is one ``said`` is compared with: a
+    listed opposite, the same stem or state, or an opposite by prefix (``_verdict`` is None
+    for any other)."""
+    x = said.word
+    return (
+        listed_opposites(x, word)
+        or said.token.stem == stem
+        or same_state(x, word)
+        or opposite_states(x, word)
+    )
 
 
 def _verdict(said: _State, other: _State) -> bool | None:
@@ -414,7 +437,7 @@ class OppositeStateRule(Rule):
         said = [s for s in _states(out, _WIDTH) if s.near and s.polarity is not None]
         if not said:
             return []
-        context = _states(ctx, _WIDTH, frozenset(s.token.stem for s in said))
+        context = _states(ctx, _WIDTH, frozenset(s.token.stem for s in said), said)
         findings = []
         for state in said:
             hit = _opposed(state, context)
