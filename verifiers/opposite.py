@@ -29,6 +29,7 @@ from medfact.opposites import (
     STATE_OPPOSITES,
     STATE_WORDS,
     listed_opposites,
+    opposite_by_prefix,
     opposite_states,
     same_state,
 )
@@ -360,10 +361,10 @@ def _speaks_of(said: _State, word: str, stem: str) -> bool:
     for any other)."""
     x = said.word
     return (
-        listed_opposites(x, word)
-        or said.token.stem == stem
+        said.token.stem == stem
         or same_state(x, word)
-        or opposite_states(x, word)
+        or listed_opposites(x, word)
+        or opposite_by_prefix(x, word)
     )
 
 
