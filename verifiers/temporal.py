@@ -920,6 +920,8 @@ def _carry_free_mentions(doc: AnalyzedText) -> tuple[list[Mention], list[Mention
 def _action_mentions(doc: AnalyzedText, opening: list[Token], carry: bool) -> list[Mention]:
     """The medication-action markers of ``doc`` (``opening``: the tokens a marker may open on);
     with ``carry``, an action with no drug in its clause is about the drug named before."""
+    if not doc.drugs:
+        return []  # each marker below is kept only with a drug of the text
     text = _Text(doc)
     drug_starts = [d.start for d in doc.drugs]
     found: list[Mention] = []
