@@ -13,7 +13,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from medfact.analysis import AnalyzedText, Quantity, Token, speaker_tag
+from medfact.analysis import AnalyzedText, Quantity, Token, once_per_text, speaker_tag
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import DOSE_CLASSES, FREQUENCIES, LABS, NUMBER_WORDS, UNIT_FACTORS
 from medfact.registry import verifiers
@@ -169,8 +169,11 @@ def _range_rate(per: float, word: str | None) -> float | None:
     return per / n if n else None
 
 
+@once_per_text
 def frequencies(doc: AnalyzedText) -> list[Frequency]:
-    """Every frequency expression of ``doc``, left to right, longest first where they overlap."""
+    """Every frequency expression of ``doc``, left to right, longest first where they overlap;
+    read once per text (numbers.v1 and compare.v1 both read an output's). Callers never change
+    it."""
     found = []
     for m in anchored(_FREQ, doc, _FREQ_FIRSTS, numbers=True):
         other = None  # a range's other end
