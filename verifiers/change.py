@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from medfact.analysis import HYPOTHETICAL, AnalyzedText, Token
+from medfact.analysis import HYPOTHETICAL, AnalyzedText, Token, once_per_text
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import CHANGE_PHRASES, CHANGE_WORDS
 from medfact.registry import verifiers
@@ -228,14 +228,27 @@ def is_trigger(doc: AnalyzedText, i: int) -> bool:
 def change_mentions(doc: AnalyzedText, strict: bool = True) -> list[tuple[int, str]]:
     """(token index, direction) for each word that states a change over time or a comparison.
     Triggers ("worse with walking") never count; with ``strict``, state words ("elevated",
-    "decreased breath sounds") and amount bounds ("less than a pack") do not either."""
+    "decreased breath sounds") and amount bounds ("less than a pack") do not either. Read once
+    per text each way (change.v1, comparison.v1 and compare.v1 read the same texts)."""
+    return list(_strict_changes(doc) if strict else _change_words(doc))
+
+
+@once_per_text
+def _change_words(doc: AnalyzedText) -> tuple[tuple[int, str], ...]:
+    """``change_mentions`` without ``strict``."""
     found = []
     for i, tok in enumerate(doc.tokens):
         direction = CHANGE_WORDS.get(tok.text)
         if direction is None or is_trigger(doc, i):
             continue
         found.append((i, direction))
-    return [(i, d) for i, d in found if _strictly_a_change(doc, i)] if strict else found
+    return tuple(found)
+
+
+@once_per_text
+def _strict_changes(doc: AnalyzedText) -> tuple[tuple[int, str], ...]:
+    """``change_mentions`` with ``strict``."""
+    return tuple((i, d) for i, d in _change_words(doc) if _strictly_a_change(doc, i))
 
 
 def _strictly_a_change(doc: AnalyzedText, i: int) -> bool:
