@@ -49,6 +49,7 @@ from medfact.analysis import (
     concept_key,
     follows_relative,
     is_relative,
+    once_per_text,
     speaker_tag,
 )
 from medfact.corpora.context import ContextIndex
@@ -2198,7 +2199,6 @@ class CompareStage(Stage):
         said_all = Windows(doc.output)  # the whole output, or only where a claim is compared
         given_all = Windows(doc.context) if doc.context is not None else None
         judged = judged_spans(doc.output) if open_claims else []
-        named = _named(doc.context) if open_claims and doc.context is not None else frozenset()
         for claim in open_claims:
             windows = doc.evidence[claim.id]
             bounds = (0, len(doc.output.text)) if whole else _sentences_of(doc, claim.span)
@@ -2217,7 +2217,7 @@ class CompareStage(Stage):
             if not said and not (self.values and doc.context is None):
                 continue
             doc.findings.extend(
-                self._compare(doc, claim, said, windows[0], given_all, named, around)
+                self._compare(doc, claim, said, windows[0], given_all, around=around)
             )
         return doc
 
@@ -2237,9 +2237,12 @@ class CompareStage(Stage):
         said: list[Fact],
         window: Evidence,
         windows: Windows | None,
-        named: frozenset[str] = frozenset(),
+        named: frozenset[str] | None = None,
         around: Sequence[Fact] = (),
     ) -> list[Finding]:
+        """The findings of ``claim`` (its facts ``said``) against its ``window``. ``named``: the
+        drugs and body parts the input names anywhere (None: read from it where a part or drug
+        differs, which few claims have)."""
         claim_topic = frozenset(
             t.stem
             for t in doc.output.tokens_in(*claim.span)
@@ -2258,7 +2261,7 @@ class CompareStage(Stage):
                 for d in differences(said, given, topics=topics)
                 if not (
                     d.said.kind in ("part", "drug")
-                    and d.said.value in named
+                    and d.said.value in (_named(windows.doc) if named is None else named)
                     and not d.said.key.startswith(_STRONG_FRAMES)
                 )
                 and not _stated_elsewhere(d.said, windows, claim_topic)
@@ -2440,8 +2443,10 @@ def _same_subject(a: Fact, b: Fact) -> bool:
 _STRONG_FRAMES = tuple(concept_key(w) for w in ("allergy", "allergic", "reaction", "intolerance"))
 
 
+@once_per_text
 def _named(ctx: AnalyzedText) -> frozenset[str]:
-    """The drugs (canonical names) and body parts (concept keys) the input names anywhere."""
+    """The drugs (canonical names) and body parts (concept keys) the input names anywhere (read
+    where a part or drug differs, once per input)."""
     parts = {
         concept_key(word)
         for t in ctx.tokens

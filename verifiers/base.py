@@ -77,11 +77,9 @@ def sentence_span(doc: AnalyzedText, index: int) -> tuple[int, int]:
 
 def window_stems(tokens: list[Token], index: int, width: int = 4) -> set[str]:
     """Content stems within ``width`` tokens of ``tokens[index]`` in the same sentence."""
-    from medfact.analysis import is_content
-
     sent = tokens[index].sentence
     lo, hi = max(0, index - width), min(len(tokens), index + width + 1)
-    return {t.stem for t in tokens[lo:hi] if t.sentence == sent and is_content(t)}
+    return {t.stem for t in tokens[lo:hi] if t.sentence == sent and t.content}
 
 
 def clause_window_stems(doc: AnalyzedText, i: int, width: int = 4) -> set[str]:

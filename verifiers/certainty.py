@@ -25,7 +25,6 @@ from medfact.analysis import (
     Token,
     concept_key,
     is_clinical,
-    is_content,
     once_per_text,
 )
 from medfact.direction import statistical_significance
@@ -173,7 +172,7 @@ def _established_words(
             break
         if len(t.text) == 1 or t.text[0].isdigit():
             continue  # a side's letter or a level ("L MCA M1", "L3-4") qualifies, names nothing
-        if is_content(t):
+        if t.content:
             named.append(t.stem)
             if len(named) == 4:
                 break
@@ -337,7 +336,7 @@ def _spelled_out(acronym: str, toks: list[Token]) -> bool:
     too much by chance ("PE" and "physical exam")."""
     if not 3 <= len(acronym) <= 5 or not acronym.isalpha():
         return False
-    initials = "".join(t.text[0] for t in toks if is_content(t))
+    initials = "".join(t.text[0] for t in toks if t.content)
     return acronym in initials
 
 
@@ -363,14 +362,14 @@ def _no_degree(doc: AnalyzedText, w: ScaleWord) -> bool:
     prev = doc.tokens[w.token_index - 1] if w.token_index > 0 else None
     if w.word == "certain":
         # "a certain way", "certain medications": some, not sure
-        return (nxt is not None and is_content(nxt)) or (prev is not None and prev.text == "a")
+        return (nxt is not None and nxt.content) or (prev is not None and prev.text == "a")
     if w.word in ("certainly", "definitely") and nxt is not None:
         # "I would certainly be happy to recommend it": a courtesy, about no finding
         after = [t.text for t in doc.tokens[w.token_index + 1 : w.token_index + 3]]
         return bool(_COURTESY & set(after))
     if w.word == "consistent":
         return nxt is None or nxt.text != "with"
-    if w.word == "little" and nxt is not None and is_content(nxt):
+    if w.word == "little" and nxt is not None and nxt.content:
         if nxt.text in _STATE_WORDS or (nxt.text.endswith("ed") and len(nxt.text) > 4):
             return False  # "a little elevated", "a little swollen": a degree
         return nxt.text not in _NOT_A_SEVERITY_AFTER and not is_clinical(nxt)

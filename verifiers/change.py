@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from medfact.analysis import HYPOTHETICAL, AnalyzedText, Token, is_content
+from medfact.analysis import HYPOTHETICAL, AnalyzedText, Token, once_per_text
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import CHANGE_PHRASES, CHANGE_WORDS
 from medfact.registry import verifiers
@@ -228,14 +228,27 @@ def is_trigger(doc: AnalyzedText, i: int) -> bool:
 def change_mentions(doc: AnalyzedText, strict: bool = True) -> list[tuple[int, str]]:
     """(token index, direction) for each word that states a change over time or a comparison.
     Triggers ("worse with walking") never count; with ``strict``, state words ("elevated",
-    "decreased breath sounds") and amount bounds ("less than a pack") do not either."""
+    "decreased breath sounds") and amount bounds ("less than a pack") do not either. Read once
+    per text each way (change.v1, comparison.v1 and compare.v1 read the same texts)."""
+    return list(_strict_changes(doc) if strict else _change_words(doc))
+
+
+@once_per_text
+def _change_words(doc: AnalyzedText) -> tuple[tuple[int, str], ...]:
+    """``change_mentions`` without ``strict``."""
     found = []
     for i, tok in enumerate(doc.tokens):
         direction = CHANGE_WORDS.get(tok.text)
         if direction is None or is_trigger(doc, i):
             continue
         found.append((i, direction))
-    return [(i, d) for i, d in found if _strictly_a_change(doc, i)] if strict else found
+    return tuple(found)
+
+
+@once_per_text
+def _strict_changes(doc: AnalyzedText) -> tuple[tuple[int, str], ...]:
+    """``change_mentions`` with ``strict``."""
+    return tuple((i, d) for i, d in _change_words(doc) if _strictly_a_change(doc, i))
 
 
 def _strictly_a_change(doc: AnalyzedText, i: int) -> bool:
@@ -295,7 +308,7 @@ def _attributive(doc: AnalyzedText, i: int) -> bool:
     """A state word used before the noun it describes ("elevated blood sugar levels",
     "decreased breath sounds"), not as the verb of a change ("has decreased")."""
     nxt = _clause_tokens(doc, i, 1, 1)
-    return bool(nxt) and is_content(nxt[0]) and nxt[0].text not in _MARKERS
+    return bool(nxt) and nxt[0].content and nxt[0].text not in _MARKERS
 
 
 def _phrase_mentions(doc: AnalyzedText) -> list[tuple[int, str]]:
@@ -321,7 +334,7 @@ def _clause_stems(doc: AnalyzedText, i: int, width: int = 6) -> frozenset[str]:
     """Content stems of the words around token ``i`` in its clause: what the change is of
     ("dose unchanged" is about the dose, not the mood of the same sentence)."""
     near = _clause_tokens(doc, i, width, -1) + _clause_tokens(doc, i, width, 1)
-    return frozenset(t.stem for t in near if is_content(t))
+    return frozenset(t.stem for t in near if t.content)
 
 
 _KEEPS = re.compile(
@@ -340,7 +353,7 @@ def _kept_stems(ctx: AnalyzedText) -> frozenset[str]:
     for sentence in ctx.sentences:
         if _KEEPS.search(sentence.text):
             toks = ctx.sentence_tokens(sentence.index)
-            stems.update(t.stem for t in toks if is_content(t))
+            stems.update(t.stem for t in toks if t.content)
     return frozenset(stems)
 
 
@@ -349,7 +362,7 @@ def _words_before(doc: AnalyzedText, i: int, width: int = 6) -> frozenset[str]:
     commas: what a trailing change word is said of ("systolic murmur, unchanged")."""
     sent = doc.tokens[i].sentence
     near = doc.tokens[max(0, i - width) : i]
-    return frozenset(t.stem for t in near if t.sentence == sent and is_content(t))
+    return frozenset(t.stem for t in near if t.sentence == sent and t.content)
 
 
 _RUN_ON = 40  # tokens: a transcript's sentence without stops, where a topic is no longer one
@@ -463,7 +476,7 @@ class _Topics:
             stems = frozenset(
                 t.stem
                 for t in toks
-                if is_content(t) and t.text not in CHANGE_WORDS and t.text not in _WHEN_WORDS
+                if t.content and t.text not in CHANGE_WORDS and t.text not in _WHEN_WORDS
             )
             self._by_sentence[sentence] = stems
         return stems

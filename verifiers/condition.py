@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from medfact.analysis import AnalyzedText, is_content
+from medfact.analysis import AnalyzedText
 from medfact.document import CaseDoc
 from medfact.registry import verifiers
 from medfact.rehint import fast_compile
@@ -234,7 +234,7 @@ def _restated(out: AnalyzedText, ctx: AnalyzedText, c: Constraint, near: set[int
     said = {
         t.stem
         for t in ctx.tokens_in(c.start, c.end)
-        if is_content(t)
+        if t.content
         and not any(a <= t.start < b for a, b in drug_spans)  # what it is set on, not the
         and _activity_stem(t.text) != c.activity  # condition ("restart the metformin after")
         and not _RESTART_VERB.match(t.text)

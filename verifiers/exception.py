@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from medfact.analysis import AnalyzedText, Token, is_content, speaker_tag
+from medfact.analysis import AnalyzedText, Token, speaker_tag
 from medfact.document import CaseDoc
 from medfact.lexicon.tables import read_tables
 from medfact.registry import verifiers
@@ -112,7 +112,7 @@ def _topic_words(toks: list[Token]) -> set[str]:
     return {
         _key(t)
         for t in toks
-        if is_content(t) and t.stem not in _WHOLE_STEMS and t.stem not in _UNIT_STEMS
+        if t.content and t.stem not in _WHOLE_STEMS and t.stem not in _UNIT_STEMS
     }
 
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from medfact.analysis import AFFIRMED, FAMILY, NEGATED, AnalyzedText, Token, is_content
+from medfact.analysis import AFFIRMED, FAMILY, NEGATED, AnalyzedText, Token
 from medfact.document import CaseDoc
 from medfact.errors import ConfigError
 from medfact.lexicon.abbreviations import (
@@ -1324,7 +1324,7 @@ class OmissionRule(Rule):
         out_stems = out.stems
         covered = []
         for sent in ctx.sentences:
-            toks = [t for t in ctx.sentence_tokens(sent.index) if is_content(t)]
+            toks = [t for t in ctx.sentence_tokens(sent.index) if t.content]
             share = len([t for t in toks if t.stem in out_stems]) / len(toks) if toks else 1.0
             covered.append((share, toks))
         findings = []

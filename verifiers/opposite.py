@@ -17,10 +17,11 @@ opposites only: a "no" before them denies the structure's finding, not the place
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from medfact.analysis import AFFIRMED, HYPOTHETICAL, NEGATED, AnalyzedText, Token, is_content
+from medfact.analysis import AFFIRMED, HYPOTHETICAL, NEGATED, AnalyzedText, Token
 from medfact.document import CaseDoc
 from medfact.opposites import (
     PLACES,
@@ -28,6 +29,7 @@ from medfact.opposites import (
     STATE_OPPOSITES,
     STATE_WORDS,
     listed_opposites,
+    opposite_by_prefix,
     opposite_states,
     same_state,
 )
@@ -257,7 +259,7 @@ def _general(doc: AnalyzedText, tok: Token) -> bool:
         tok.text in _NOT_HEADS
         or len(tok.stem) < 3
         or tok.text.endswith(_MODIFIER_ENDINGS)
-        or not is_content(tok)
+        or not tok.content
         or _is_state(_word(doc, tok) if tok.text == "ve" else tok.text)
     )
 
@@ -287,7 +289,7 @@ def _structure(doc: AnalyzedText, i: int) -> set[str]:
     k = i + 1
     if k >= len(toks) or toks[k].sentence != toks[i].sentence:
         return set()
-    if _crosses(doc.text, toks[i].end, toks[k].start) or not is_content(toks[k]):
+    if _crosses(doc.text, toks[i].end, toks[k].start) or not toks[k].content:
         return set()
     return {toks[k].stem}
 
@@ -310,20 +312,29 @@ def _clause_before(doc: AnalyzedText, i: int) -> set[str]:
             return {t.stem for t in toks[max(0, k - 2) : k] if t.sentence == toks[i].sentence}
         if not _STOP_MARKS.isdisjoint(gap):
             return set()
-        if is_content(toks[k - 1]) and toks[k - 1].text not in _PRE_NEGATORS:
+        if toks[k - 1].content and toks[k - 1].text not in _PRE_NEGATORS:
             return set()
         k -= 1
     return set()
 
 
-def _states(doc: AnalyzedText, width: int, stems: frozenset[str] = frozenset()) -> list[_State]:
+def _states(
+    doc: AnalyzedText,
+    width: int,
+    stems: frozenset[str] = frozenset(),
+    of: Sequence[_State] | None = None,
+) -> list[_State]:
     """The text's state words read for sure, with their heads; ``stems``: stems of other words
-    to read as states ("ulceration" where the output says "ulcerated")."""
+    to read as states ("ulceration" where the output says "ulcerated"); ``of``: only the words
+    some of these states can be compared with (:func:`_speaks_of`), the others' reading being
+    never used (the general stems of a state's heads are the same either way)."""
     # each state word with its polarity and heads, before the general stems are taken out
     read: list[tuple[int, Token, str, str | None, set[str], set[str]]] = []
     for i, tok in enumerate(doc.tokens):
         word = _word(doc, tok) if tok.text == "ve" else tok.text  # only a "ve" keeps a sign
-        if not (_is_state(word) or (tok.stem in stems and is_content(tok))):
+        if not (_is_state(word) or (tok.stem in stems and tok.content)):
+            continue
+        if of is not None and not any(_speaks_of(s, word, tok.stem) for s in of):
             continue
         polarity = _polarity(doc, i)
         if word in PLACES:
@@ -342,6 +353,19 @@ def _states(doc: AnalyzedText, width: int, stems: frozenset[str] = frozenset()) 
             _State(i, tok, word, polarity, frozenset(near), frozenset((wide - general) | near))
         )
     return out
+
+
+def _speaks_of(said: _State, word: str, stem: str) -> bool:
+    """Whether a state word ``word`` of stem ``stem`` is one ``said`` is compared with: a
+    listed opposite, the same stem or state, or an opposite by prefix (``_verdict`` is None
+    for any other)."""
+    x = said.word
+    return (
+        said.token.stem == stem
+        or same_state(x, word)
+        or listed_opposites(x, word)
+        or opposite_by_prefix(x, word)
+    )
 
 
 def _verdict(said: _State, other: _State) -> bool | None:
@@ -414,7 +438,7 @@ class OppositeStateRule(Rule):
         said = [s for s in _states(out, _WIDTH) if s.near and s.polarity is not None]
         if not said:
             return []
-        context = _states(ctx, _WIDTH, frozenset(s.token.stem for s in said))
+        context = _states(ctx, _WIDTH, frozenset(s.token.stem for s in said), said)
         findings = []
         for state in said:
             hit = _opposed(state, context)

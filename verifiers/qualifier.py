@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from medfact.analysis import ASKED, NEGATED, AnalyzedText, Token, is_content
+from medfact.analysis import ASKED, NEGATED, AnalyzedText, Token
 from medfact.document import CaseDoc
 from medfact.fitted import load_fitted
 from medfact.lexicon import terms
@@ -181,7 +181,7 @@ def _key(tok: Token) -> str:
 
 
 def _content(tokens: list[Token]) -> set[str]:
-    return {_key(t) for t in tokens if is_content(t) or t.text in terms.NUMBER_WORDS}
+    return {_key(t) for t in tokens if t.content or t.text in terms.NUMBER_WORDS}
 
 
 @dataclass(frozen=True)

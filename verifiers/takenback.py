@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from medfact.analysis import CLINICIAN_SPEAKERS, NEGATED, Token, is_content, speaker_tag
+from medfact.analysis import CLINICIAN_SPEAKERS, NEGATED, Token, speaker_tag
 from medfact.document import CaseDoc
 from medfact.registry import verifiers
 from medfact.rehint import fast_compile
@@ -92,7 +92,7 @@ def taken_back(view: CaseDoc) -> dict[str, Token]:
     if not isinstance(kept, list) or not kept:
         return {}
     still_denied = {t.stem for t in ctx.tokens if t.polarity == NEGATED}
-    return {t.stem: t for t in kept if is_content(t) and t.stem not in still_denied}
+    return {t.stem: t for t in kept if t.content and t.stem not in still_denied}
 
 
 @verifiers.register("takenback.v1")

@@ -26,7 +26,6 @@ from medfact.analysis import (
     AnalyzedText,
     Token,
     is_clinical,
-    is_content,
     once_per_text,
     speaker_tag,
 )
@@ -667,7 +666,7 @@ class _Text:
         stems = {
             t.stem
             for t in self.doc.tokens[lo:hi]
-            if is_content(t) and not (skip[0] <= t.start < skip[1]) and t.stem not in _TIME_WORDS
+            if t.content and not (skip[0] <= t.start < skip[1]) and t.stem not in _TIME_WORDS
         }
         first = bisect_right(self.concept_starts, start - 1)
         for c_start, c_end, concept in self.concepts[first:]:
@@ -921,6 +920,8 @@ def _carry_free_mentions(doc: AnalyzedText) -> tuple[list[Mention], list[Mention
 def _action_mentions(doc: AnalyzedText, opening: list[Token], carry: bool) -> list[Mention]:
     """The medication-action markers of ``doc`` (``opening``: the tokens a marker may open on);
     with ``carry``, an action with no drug in its clause is about the drug named before."""
+    if not doc.drugs:
+        return []  # each marker below is kept only with a drug of the text
     text = _Text(doc)
     drug_starts = [d.start for d in doc.drugs]
     found: list[Mention] = []
@@ -1218,7 +1219,7 @@ def _event_stems(toks: list[Token]) -> frozenset[str]:
     return frozenset(
         t.stem
         for t in toks
-        if is_content(t) and is_clinical(t) and t.stem not in _EVENT_VERBS | _TIME_WORDS
+        if t.content and is_clinical(t) and t.stem not in _EVENT_VERBS | _TIME_WORDS
     )
 
 
@@ -1260,7 +1261,7 @@ def _part(doc: AnalyzedText, lo: int, hi: int, nearest_last: bool) -> frozenset[
     toks = [
         t
         for t in doc.tokens_in(lo, hi)
-        if is_content(t) and t.stem not in _EVENT_VERBS | _TIME_WORDS and not t.text[0].isdigit()
+        if t.content and t.stem not in _EVENT_VERBS | _TIME_WORDS and not t.text[0].isdigit()
     ]
     toks = toks[-_SEQUENCE_WORDS:] if nearest_last else toks[:_SEQUENCE_WORDS]
     return frozenset(_event_key(t.stem) for t in toks)
@@ -1347,18 +1348,18 @@ def _orders(doc: AnalyzedText) -> list[_Order]:
         sent_lo = max(text.rfind(mark, 0, m.start()) for mark in ".;\n") + 1
         if _NOT_HAPPENED.search(text, sent_lo, hi):
             continue
-        later = [t for t in doc.tokens_in(m.end(), hi) if is_content(t)][:_EVENT_WORDS]
+        later = [t for t in doc.tokens_in(m.end(), hi) if t.content][:_EVENT_WORDS]
         drug = next((d.canonical for d in doc.drugs if m.end() <= d.start < hi), None)
         after_stems = _event_stems(later)
         if not after_stems:
             continue  # "after meals", "before 8 am": no event named
         earlier = _event_stems(
-            [t for t in doc.tokens_in(lo, m.start()) if is_content(t)][-_EVENT_WORDS:]
+            [t for t in doc.tokens_in(lo, m.start()) if t.content][-_EVENT_WORDS:]
         )
         if not earlier and lo > 0:  # "rash this AM, appeared before ...": the phrase before
             prev = [e.end() for e in _PHRASE_EDGE.finditer(text, max(0, lo - 200), lo - 1)]
             toks = doc.tokens_in(prev[-1] if prev else max(0, lo - 200), lo)
-            earlier = _event_stems([t for t in toks if is_content(t)][-_EVENT_WORDS:])
+            earlier = _event_stems([t for t in toks if t.content][-_EVENT_WORDS:])
         if earlier:
             sign = _ORDER_SIGN.get(m.group("o").lower(), -1)
             end = m.end() + len(text[m.end() : hi].rstrip())

@@ -13,7 +13,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from medfact.analysis import AnalyzedText, Quantity, Token, is_content, speaker_tag
+from medfact.analysis import AnalyzedText, Quantity, Token, once_per_text, speaker_tag
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import DOSE_CLASSES, FREQUENCIES, LABS, NUMBER_WORDS, UNIT_FACTORS
 from medfact.registry import verifiers
@@ -169,8 +169,11 @@ def _range_rate(per: float, word: str | None) -> float | None:
     return per / n if n else None
 
 
+@once_per_text
 def frequencies(doc: AnalyzedText) -> list[Frequency]:
-    """Every frequency expression of ``doc``, left to right, longest first where they overlap."""
+    """Every frequency expression of ``doc``, left to right, longest first where they overlap;
+    read once per text (numbers.v1 and compare.v1 both read an output's). Callers never change
+    it."""
     found = []
     for m in anchored(_FREQ, doc, _FREQ_FIRSTS, numbers=True):
         other = None  # a range's other end
@@ -530,7 +533,7 @@ def _question_before(ctx: AnalyzedText, c: Quantity) -> set[str]:
     - About three weeks."), if the sentence before it asks one."""
     if c.sentence == 0 or not ctx.sentences[c.sentence - 1].text.rstrip().endswith("?"):
         return set()
-    return {t.stem for t in ctx.sentence_tokens(c.sentence - 1) if is_content(t)}
+    return {t.stem for t in ctx.sentence_tokens(c.sentence - 1) if t.content}
 
 
 def _relative_distance(q: Quantity, c: Quantity, out: AnalyzedText, ctx: AnalyzedText) -> float:
@@ -566,7 +569,7 @@ def _asked_count(ctx: AnalyzedText, c: Quantity, counted: str | None = None) -> 
     asked = ctx.sentences[opens - 1]
     if not _HOW_MANY.search(asked.text) or not asked.text.rstrip().endswith("?"):
         return set()
-    stems = {t.stem for t in ctx.sentence_tokens(opens - 1) if is_content(t)}
+    stems = {t.stem for t in ctx.sentence_tokens(opens - 1) if t.content}
     # "~1 mo" against "How many pillows?": it counts something else
     return stems if counted is None or counted in stems else set()
 
@@ -1123,7 +1126,7 @@ def _sentence_stems(doc: AnalyzedText, offset: int) -> frozenset[str]:
     if not doc.tokens:
         return frozenset()
     i = max(bisect_right(doc.tokens, offset, key=lambda t: t.start) - 1, 0)
-    return frozenset(t.stem for t in doc.sentence_tokens(doc.tokens[i].sentence) if is_content(t))
+    return frozenset(t.stem for t in doc.sentence_tokens(doc.tokens[i].sentence) if t.content)
 
 
 _CARRY_REACH = 300  # characters back a conversation's frequency looks for its drug
@@ -1176,7 +1179,7 @@ class _Subject:
             opening = doc.text[doc.sentences[sentence].span[0] : offset]
             if len(opening.split()) <= 4:
                 prev = doc.sentences[sentence - 1].span
-                stems |= {t.stem for t in doc.sentence_tokens(sentence - 1) if is_content(t)}
+                stems |= {t.stem for t in doc.sentence_tokens(sentence - 1) if t.content}
                 if drug is None and not checked:
                     drug = _drug_before(doc, self.drug_starts, prev[1], clause=False)
                     if drug is not None and not self._named_in(prev, drug):
