@@ -36,6 +36,8 @@ from medfact.types import Sentence
 _TOKEN = re.compile(
     r"[A-Za-z]+(?:[-'][A-Za-z]+)*|\d+(?:[.,]\d+)*(?:/\d+(?:\.\d+)?)?|\.(?<![\w.]\.)\d+\b|%|°[FC]"
 )
+# the same pattern as one group: ``split`` gives a sentence's gaps and words in turn, in C
+_TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})")
 # a speaker's tag: "[doctor]", "Patient:", or a role of two or three words whose last is a
 # clinical role ("Day nurse:", "ICU registrar:", "Paediatric SHO:", "Ward pharmacist:")
 _ROLE_WORDS = (
@@ -800,6 +802,39 @@ def _compound_number(toks: list[Token], last: int) -> tuple[float, int]:
     return total + current, j + 1
 
 
+def _tokenize(sent: Sentence) -> tuple[list[Token], list[str], list[str]]:
+    """A sentence's tokens, their words (lower-cased) and its gaps (``gaps[j]``: the text
+    between token j - 1 and token j; ``gaps[0]`` is ""), from one split of the sentence.
+
+    An ASCII sentence is split lower-cased: the pattern matches the same spans in either case
+    (its letters are ``[A-Za-z]``), and every letter lies in a word, so its gaps are the same.
+    """
+    text, index = sent.text, sent.index
+    plain = text.isascii()
+    parts = _TOKEN_SPLIT.split(text.lower() if plain else text)  # gap, word, gap, ..., gap
+    words = parts[1::2]
+    if not plain:
+        words = [word.lower() for word in words]
+    keys_get, contents_get = _CONCEPT_KEYS.get, _CONTENT_WORDS.get  # the two per-word memos
+    toks = []
+    end = sent.span[0]
+    for k, word in enumerate(words):
+        start = end + len(parts[2 * k])
+        end = start + len(parts[2 * k + 1])
+        if word[0] == ".":
+            word = words[k] = "0" + word  # "creatinine was .7"
+        key = keys_get(word)  # concept_key's memo, read here first (once per token)
+        if key is None:
+            key = concept_key(word)
+        content = contents_get(word)
+        if content is None:
+            content = _word_content(word)
+        toks.append(Token(word, start, end, index, key, AFFIRMED, None, CURRENT, None, content))
+    gaps = [""]
+    gaps += parts[2:-1:2]
+    return toks, words, gaps
+
+
 @analyzers.register("clinical.v1")
 class Analyzer:
     """Turns text plus its sentences into an AnalyzedText. Stateless apart from lexicons."""
@@ -819,43 +854,20 @@ class Analyzer:
         addressed = _addressed_relatives(sentences) if _YOUR_RELATIVE.search(text) else frozenset()
         tag_matches = [_speaker_match(sent.text) for sent in sentences]
         fields = _field_labels(sentences, tag_matches)
-        append, keys_get = doc.tokens.append, _CONCEPT_KEYS.get
-        contents_get = _CONTENT_WORDS.get  # _word_content's memo
         # each sentence's tokens and their run in doc.tokens, kept as they are made
         by_sentence: dict[int, list[Token]] = {}
         ranges: dict[int, tuple[int, int]] = {}
         for sent, match in zip(sentences, tag_matches, strict=True):
-            first = len(doc.tokens)
-            offset, index = sent.span[0], sent.index
-            # an ASCII sentence lower-cased once: its words are slices of it
-            low = sent.text.lower() if sent.text.isascii() else None
-            for m in _TOKEN.finditer(sent.text):
-                start, end = m.span()
-                word = low[start:end] if low is not None else m.group().lower()
-                if word[0] == ".":
-                    word = "0" + word  # "creatinine was .7"
-                key = keys_get(word)  # concept_key's memo, read here first (once per token)
-                if key is None:
-                    key = concept_key(word)
-                content = contents_get(word)
-                if content is None:
-                    content = _word_content(word)
-                tok = Token(word, offset + start, offset + end, index, key)
-                tok.content = content
-                append(tok)
-            sent_tokens = doc.tokens[first:]
+            first, index = len(doc.tokens), sent.index
+            sent_tokens, words, gaps = _tokenize(sent)
+            doc.tokens += sent_tokens
             if sent_tokens:
                 by_sentence[index], ranges[index] = sent_tokens, (first, len(doc.tokens))
-            words = [t.text for t in sent_tokens]
             # the polarity and scope phrase lists and the synonym phrases, in one pass
             matches = _match_groups(words, _WORD_INDEX, _SENTENCE_LISTS + 1)
             _fold_phrases(sent_tokens, words, matches[-1])
             _cancer_abbreviation(sent_tokens, words)
             _blood_by_site(sent_tokens, words, doc.tokens[max(0, first - 40) : first])
-            gaps = [""]  # gaps[j]: the text between token j - 1 and token j
-            gaps += [
-                text[sent_tokens[j - 1].end : sent_tokens[j].start] for j in range(1, len(words))
-            ]
             polarity = matches[: len(_POLARITY_LISTS)]
             scope = matches[len(_POLARITY_LISTS) : _SENTENCE_LISTS]
             joined = "".join(gaps)
