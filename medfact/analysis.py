@@ -941,6 +941,16 @@ class Analyzer:
         """Negated, uncertain and asked words from the sentence's triggers (``matches``: where
         each of :data:`_POLARITY_LISTS` occurs; ``stops``: :func:`_stops` of its terminators,
         left as they are; ``joined``: the gaps joined)."""
+        found = [
+            (a, b, kind, forward)
+            for (kind, forward, _), group in zip(_POLARITY_TRIGGERS, matches, strict=False)
+            for a, b in group
+        ]
+        queried = "?" in joined  # a "?" between words (few sentences have one)
+        # each word's own cues below: a "?" before it, a word of _WORD_CUES or a "non-" word
+        cued = queried or not _WORD_CUES.isdisjoint(words) or "non-" in "".join(words)
+        if not found and not cued:
+            return  # no trigger and no word's own cue (most sentences): nothing is marked
         # "She has no appetite and vomited once": an event told after "and" is a new clause
         if "and" in words:
             stops = stops | {
@@ -948,15 +958,11 @@ class Analyzer:
                 for j in range(1, len(words))
                 if words[j - 1] == "and" and words[j] in _EVENT_VERBS
             }
-        found = [
-            (a, b, kind, forward)
-            for (kind, forward, _), group in zip(_POLARITY_TRIGGERS, matches, strict=False)
-            for a, b in group
-        ]
         # what a trigger's forward scope stops at (read where there is a trigger)
         ahead = stops | _breaks_ahead(gaps, words, joined) if found else stops
-        colons = {j for j, gap in enumerate(gaps) if ":" in gap} if ":" in joined else set()
-        queried = "?" in joined  # a "?" between words (few sentences have one)
+        colons = (
+            {j for j, gap in enumerate(gaps) if ":" in gap} if found and ":" in joined else set()
+        )
         for start, end, kind, forward in _longest(found):
             if kind is None:
                 if " ".join(words[start:end]) in _TAKE_BACKS:
@@ -1110,8 +1116,6 @@ class Analyzer:
                     if toks[j].polarity == AFFIRMED or kind == NEGATED:
                         toks[j].polarity = kind
                         toks[j].trigger = toks[end - 1].start
-        # each word's own cues below: a "?" before it, a word of _WORD_CUES or a "non-" word
-        cued = queried or not _WORD_CUES.isdisjoint(words) or "non-" in "".join(words)
         for i, w in enumerate(words) if cued else ():
             if queried and gaps[i].endswith("?") and (len(gaps[i]) == 1 or gaps[i][-2] in " (/,;"):
                 # "?bipolar spectrum", "(?PE)", "?R hip fracture": a query written before a
