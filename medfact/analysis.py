@@ -867,7 +867,8 @@ class Analyzer:
             matches = _match_groups(words, _WORD_INDEX, _SENTENCE_LISTS + 1)
             _fold_phrases(sent_tokens, words, matches[-1])
             _cancer_abbreviation(sent_tokens, words)
-            _blood_by_site(sent_tokens, words, doc.tokens[max(0, first - 40) : first])
+            if "blood" in words:  # (_blood_by_site reads nothing else)
+                _blood_by_site(sent_tokens, words, doc.tokens[max(0, first - 40) : first])
             polarity = matches[: len(_POLARITY_LISTS)]
             scope = matches[len(_POLARITY_LISTS) : _SENTENCE_LISTS]
             joined = "".join(gaps)
@@ -941,11 +942,15 @@ class Analyzer:
         """Negated, uncertain and asked words from the sentence's triggers (``matches``: where
         each of :data:`_POLARITY_LISTS` occurs; ``stops``: :func:`_stops` of its terminators,
         left as they are; ``joined``: the gaps joined)."""
-        found = [
-            (a, b, kind, forward)
-            for (kind, forward, _), group in zip(_POLARITY_TRIGGERS, matches, strict=False)
-            for a, b in group
-        ]
+        found = (
+            [
+                (a, b, kind, forward)
+                for (kind, forward, _), group in zip(_POLARITY_TRIGGERS, matches, strict=False)
+                for a, b in group
+            ]
+            if any(matches[: len(_POLARITY_TRIGGERS)])
+            else []  # no trigger (most sentences)
+        )
         queried = "?" in joined  # a "?" between words (few sentences have one)
         # each word's own cues below: a "?" before it, a word of _WORD_CUES or a "non-" word
         cued = queried or not _WORD_CUES.isdisjoint(words) or "non-" in "".join(words)
@@ -1203,11 +1208,15 @@ class Analyzer:
                 if _SCOPE_RANK[scope] > _SCOPE_RANK[toks[j].scope]:
                     toks[j].scope = scope
 
-        found = [
-            (a, b, scope, forward)
-            for (scope, forward, _), group in zip(_SCOPE_TRIGGERS, matches, strict=False)
-            for a, b in group
-        ]
+        found = (
+            [
+                (a, b, scope, forward)
+                for (scope, forward, _), group in zip(_SCOPE_TRIGGERS, matches, strict=False)
+                for a, b in group
+            ]
+            if any(matches[: len(_SCOPE_TRIGGERS)])
+            else []  # no trigger (most sentences)
+        )
         for start, end, scope, forward in _longest(found):
             if scope is not None:
                 mark(start, end, scope, forward, _SCOPE_WINDOW)
@@ -1691,12 +1700,12 @@ class Analyzer:
         part_keys = _PART_KEYS.get  # _part_key's memo, read here first (once per token)
         if terms.LATERALITY.keys().isdisjoint(words):
             # no side word (most sentences): only the last part the sentence names is kept
-            for tok in reversed(toks):
-                part = part_keys(tok.text)
+            for word in reversed(words):
+                part = part_keys(word)
                 if part is None:
-                    part = _part_key(tok.text)
+                    part = _part_key(word)
                 if part:
-                    last_part[:] = [(part, tok.sentence)]
+                    last_part[:] = [(part, toks[0].sentence)]  # (one sentence's tokens)
                     return
             return
         for i, tok in enumerate(toks):
@@ -2112,7 +2121,12 @@ def _answer_side(
 ) -> None:
     """The side an answer gives to the part its question asked about: "Which ankle? - Left."
     and "Is it the left knee? - No, the other one." (the right knee)."""
-    if not question or not reply or any(m.sentence == reply[0].sentence for m in doc.sides):
+    if not question or not reply:
+        return
+    first = [t.text for t in reply[:6]]
+    if "other" not in first and terms.LATERALITY.keys().isdisjoint(first[:4]):
+        return  # a side is given in the answer's first words, or as "the other one"
+    if any(m.sentence == reply[0].sentence for m in doc.sides):
         return
     parts = [
         terms.ANATOMY_KEYS.get(t.text, t.text.rstrip("s"))
