@@ -3911,13 +3911,14 @@ def _late_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) ->
     blood. There was once a streak of red."): the denied words the later sentence names again
     are affirmed; so are those the speaker takes back later in the same sentence ("i have
     never broken a bone actually no i'm gonna change that actually i did break my arm")."""
-    said = "\n".join(s.text for s in doc.sentences)
-    low = said.lower()
+    # (the sentences lie in the text: a word or a pattern's string in one is in the text, so
+    # the text's look-ups below pass wherever a sentence's would; each sentence is read again)
+    low = doc.lowered
     for sent in doc.sentences if any(word in low for word in _TAKE_BACK_WORDS) else ():
         _corrected_in_sentence(doc, sent, by_sentence.get(sent.index, []))
     _conceded_corrections(doc, by_sentence)
-    if not _LATE_CORRECTION.may_match(said):
-        return  # no sentence holds a word every correction needs (most texts)
+    if not _LATE_CORRECTION.may_match(doc.text):
+        return  # the text holds no word every correction needs (most texts)
     for sent in doc.sentences:
         if not _LATE_CORRECTION.search(sent.text):
             continue
