@@ -854,6 +854,7 @@ class Analyzer:
         addressed = _addressed_relatives(sentences) if _YOUR_RELATIVE.search(text) else frozenset()
         tag_matches = [_speaker_match(sent.text) for sent in sentences]
         fields = _field_labels(sentences, tag_matches)
+        persons: dict[str, bool] = {}  # _is_person_tag's reading of each one-word tag's name
         # each sentence's tokens and their run in doc.tokens, kept as they are made
         by_sentence: dict[int, list[Token]] = {}
         ranges: dict[int, tuple[int, int]] = {}
@@ -879,7 +880,7 @@ class Analyzer:
                 # "S:", "Plan:", "Allergies:", "Extent:": a note's headers and fields, not turns
                 match = name = None
             self._polarity(sent_tokens, words, gaps, polarity, stops, joined)
-            if match is not None and _is_person_tag(match):
+            if match is not None and _is_person_tag(match, name, persons):
                 _tag_outside_scope(sent_tokens, sent.span[0] + match.end())
             self._scope(
                 sent_tokens, words, gaps, sections, scope, addressed, speaker, stops, joined
@@ -3823,13 +3824,17 @@ _ROLE = re.compile(_ROLE_WORDS, re.IGNORECASE)
 _ROLE_ENDING = re.compile(r"(?:grapher|(?<!check)(?<!^)ist|ician|itian)$")
 
 
-def _is_person_tag(match: re.Match[str]) -> bool:
+def _is_person_tag(match: re.Match[str], name: str, known: dict[str, bool]) -> bool:
     """Whether a speaker's tag names a person ("[doctor]", "Day nurse:", "Patient:", "Mum:",
-    "GP:"), not a word a note may label a value with ("Aspirin: not indicated")."""
+    "GP:"), not a word a note may label a value with ("Aspirin: not indicated"). ``name``: its
+    :func:`_speaker_name`; ``known``: the answers for a text's one-word tags so far, by name
+    (a dialogue's speakers speak again and again)."""
     if match.group(1) or match.group(2):
         return True
-    name = _speaker_name(match)
-    return name in _PEOPLE or is_relative(name) or bool(_ROLE.fullmatch(name))
+    person = known.get(name)
+    if person is None:
+        person = known[name] = name in _PEOPLE or is_relative(name) or bool(_ROLE.fullmatch(name))
+    return person
 
 
 def _tag_outside_scope(toks: list[Token], tag_end: int) -> None:
