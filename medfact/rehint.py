@@ -142,6 +142,116 @@ def lowered_copy(
     return copy
 
 
+# -- a copy the regex engine scans by its first characters ------------------------------------
+
+# any one character ("." leaves out a newline), and a word character
+_ANY_CHAR = (_c.IN, [(_c.CATEGORY, _c.CATEGORY_SPACE), (_c.CATEGORY, _c.CATEGORY_NOT_SPACE)])
+_WORD_CHAR = (_c.IN, [(_c.CATEGORY, _c.CATEGORY_WORD)])
+_WORD_CODES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_WORD_RANGES = ((ord("a"), ord("z")), (ord("A"), ord("Z")), (ord("0"), ord("9")))
+_WORD_CATEGORIES = (_c.CATEGORY_WORD, _c.CATEGORY_DIGIT)
+
+
+def scanning_copy(copy: re.Pattern[str]) -> re.Pattern[str]:
+    """``copy`` with the word boundaries and look-behinds that open it read after its first
+    character instead: ``\\b(?:due|plan)`` as ``(?:d(?<!\\w[\\s\\S])ue|p(?<!\\w[\\s\\S])lan)``.
+
+    ``re`` tries a pattern that opens with an assertion at every character of a text; one that
+    opens with a character (or a choice of them) it tries only where one of those characters
+    is. A boundary before a word character is no word character before it, and a look-behind
+    read one character later reads that character too, so the copy matches at the same places
+    with the same spans and groups. ``copy`` itself where its opening is not of that shape (a
+    boundary before a character that may not be a word's, a repeat, a flag group) or where
+    ``re`` would still try every character."""
+    try:
+        tree = _parser.parse(copy.pattern, copy.flags)
+        items = tree.data
+        lead = 0
+        while lead < len(items) and _opening_check(items[lead]):
+            lead += 1
+        if lead == 0 or lead == len(items):
+            return copy
+        words = _first_is_word(items[lead])
+        if words is None:
+            return copy
+        shifted: list[tuple[Any, Any]] = []
+        for op, av in items[:lead]:
+            if op is _c.AT:
+                if not words:
+                    return copy
+                # a boundary before a word character: no word character before that one
+                op, body = _c.ASSERT_NOT, [_WORD_CHAR, _ANY_CHAR]
+            else:
+                body = [*av[1].data, _ANY_CHAR]
+            shifted.append((op, (-1, _parser.SubPattern(tree.state, body))))
+        moved = [*_after_first(items[lead], shifted, tree.state), *items[lead + 1 :]]
+        scanned = _parser.SubPattern(tree.state, moved)
+        prefix = _compiler._get_literal_prefix(scanned, copy.flags)[0]
+        if not prefix and not _compiler._get_charset_prefix(scanned, copy.flags):
+            return copy
+        return _compiler.compile(scanned, copy.flags)
+    except Exception:  # a parser or compiler that changed shape: the copy as it is
+        return copy
+
+
+def _opening_check(item: tuple[Any, Any]) -> bool:
+    """Whether a parsed item is a word boundary or a look-behind (what the copy may move)."""
+    op, av = item
+    if op is _c.AT:
+        return av is _c.AT_BOUNDARY
+    return op in (_c.ASSERT, _c.ASSERT_NOT) and av[0] == -1
+
+
+def _first_is_word(item: tuple[Any, Any]) -> bool | None:
+    """For a parsed item that opens with one character in every way it matches (a literal, a
+    class, a group or a choice of them): whether that character is always a word character;
+    None for any other item."""
+    op, av = item
+    if op is _c.LITERAL:
+        return av in _WORD_CODES
+    if op is _c.IN:
+        return all(_word_class_item(kind, arg) for kind, arg in av)
+    if op is _c.SUBPATTERN:
+        _, add_flags, del_flags, body = av
+        if add_flags or del_flags or not body.data:
+            return None
+        return _first_is_word(body.data[0])
+    if op is _c.BRANCH:
+        if not all(branch.data for branch in av[1]):
+            return None
+        found = [_first_is_word(branch.data[0]) for branch in av[1]]
+        return None if None in found else all(found)
+    return None
+
+
+def _word_class_item(kind: object, arg: Any) -> bool:
+    """Whether an item of a parsed class holds word characters only."""
+    if kind is _c.LITERAL:
+        return arg in _WORD_CODES
+    if kind is _c.RANGE:
+        return any(lo <= arg[0] and arg[1] <= hi for lo, hi in _WORD_RANGES)
+    return kind is _c.CATEGORY and arg in _WORD_CATEGORIES
+
+
+def _after_first(
+    item: tuple[Any, Any], checks: list[tuple[Any, Any]], state: Any
+) -> list[tuple[Any, Any]]:
+    """``item`` (of :func:`_first_is_word`'s shape) with ``checks`` after its first character,
+    in every branch."""
+    op, av = item
+    if op is _c.SUBPATTERN:
+        group, add_flags, del_flags, body = av
+        inner = [*_after_first(body.data[0], checks, state), *body.data[1:]]
+        return [(op, (group, add_flags, del_flags, _parser.SubPattern(state, inner)))]
+    if op is _c.BRANCH:
+        branches = [
+            _parser.SubPattern(state, [*_after_first(b.data[0], checks, state), *b.data[1:]])
+            for b in av[1]
+        ]
+        return [(op, (av[0], branches))]
+    return [item, *checks]
+
+
 def _lower_source(source: str) -> str:
     """``source`` with its letters in lower case, but for escapes and the "(?P" of groups."""
     out: list[str] = []
@@ -285,7 +395,8 @@ class FastPattern:
         found = _required(list(parsed)) if self._hint else None
         if found is not None and min(map(len, found)) >= _MIN_CHARS:
             self._literals = _fewest(found)
-        self._lowered = lowered_copy(self.compiled, parsed)
+        lowered = lowered_copy(self.compiled, parsed)
+        self._lowered = None if lowered is None else scanning_copy(lowered)
         # a pattern that can match the empty string: finditer's steps past an empty match are
         # the pattern's own, so it runs such a pattern's finditer itself
         self._empty = parsed.getwidth()[0] == 0
