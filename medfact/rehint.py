@@ -160,38 +160,53 @@ def scanning_copy(copy: re.Pattern[str]) -> re.Pattern[str]:
     opens with a character (or a choice of them) it tries only where one of those characters
     is. A boundary before a word character is no word character before it, and a look-behind
     read one character later reads that character too, so the copy matches at the same places
-    with the same spans and groups. ``copy`` itself where its opening is not of that shape (a
-    boundary before a character that may not be a word's, a repeat, a flag group) or where
-    ``re`` would still try every character."""
+    with the same spans and groups. An alternative that opens with a choice of its own
+    (``\\b(?:do not|never) take``) is read as one alternative per choice (``do not take|never
+    take``), which ``re`` tries in the same order. ``copy`` itself where its opening is not of
+    that shape (a boundary before a character that may not be a word's, a repeat, a flag
+    group) or where ``re`` would still try every character."""
     try:
         tree = _parser.parse(copy.pattern, copy.flags)
-        items = tree.data
-        lead = 0
-        while lead < len(items) and _opening_check(items[lead]):
-            lead += 1
-        if lead == 0 or lead == len(items):
+        moved = _checked_after_first(tree.data, [], tree.state)
+        if moved is None or moved == tree.data:
             return copy
-        words = _first_is_word(items[lead])
-        if words is None:
-            return copy
-        shifted: list[tuple[Any, Any]] = []
-        for op, av in items[:lead]:
-            if op is _c.AT:
-                if not words:
-                    return copy
-                # a boundary before a word character: no word character before that one
-                op, body = _c.ASSERT_NOT, [_WORD_CHAR, _ANY_CHAR]
-            else:
-                body = [*av[1].data, _ANY_CHAR]
-            shifted.append((op, (-1, _parser.SubPattern(tree.state, body))))
-        moved = [*_after_first(items[lead], shifted, tree.state), *items[lead + 1 :]]
         scanned = _parser.SubPattern(tree.state, moved)
         prefix = _compiler._get_literal_prefix(scanned, copy.flags)[0]
-        if not prefix and not _compiler._get_charset_prefix(scanned, copy.flags):
-            return copy
+        firsts = prefix[:1] or _compiler._get_charset_prefix(scanned, copy.flags) or []
+        if not firsts or _share(firsts) > _MOST_SHARE:
+            return copy  # re tries every character, or one in five or more (scans no faster)
         return _compiler.compile(scanned, copy.flags)
     except Exception:  # a parser or compiler that changed shape: the copy as it is
         return copy
+
+
+# how often each letter comes in lower-cased clinical English (notes and dialogues, of all the
+# characters): a copy scanned by its first characters is faster only where those are few
+_LETTER_SHARE = dict(
+    zip(
+        b"etaoinrsldhcmpugyfwbvkxzjq",
+        (82, 64, 61, 61, 58, 55, 48, 46, 34, 31, 30, 25, 22, 21, 20, 17, 17, 14, 12, 11, 8, 7)
+        + (3, 1, 1, 1),
+        strict=True,
+    )
+)
+_OTHER_SHARE = 20  # a digit, a space, a punctuation mark (per thousand characters)
+_MOST_SHARE = 200  # per thousand: beyond it, the boundary's own quick test is as fast
+
+
+def _share(firsts: list[Any]) -> int:
+    """How many characters in a thousand of clinical text are one of ``firsts`` (a literal
+    prefix's first character code, or ``re``'s first-character set); a class or category in
+    the set counts as every character."""
+    total = 0
+    for first in firsts:
+        if isinstance(first, int):
+            total += _LETTER_SHARE.get(first, _OTHER_SHARE)
+        elif first[0] is _c.LITERAL:
+            total += _LETTER_SHARE.get(first[1], _OTHER_SHARE)
+        else:
+            return 1000
+    return total
 
 
 def _opening_check(item: tuple[Any, Any]) -> bool:
@@ -202,25 +217,83 @@ def _opening_check(item: tuple[Any, Any]) -> bool:
     return op in (_c.ASSERT, _c.ASSERT_NOT) and av[0] == -1
 
 
-def _first_is_word(item: tuple[Any, Any]) -> bool | None:
-    """For a parsed item that opens with one character in every way it matches (a literal, a
-    class, a group or a choice of them): whether that character is always a word character;
+def _checked_after_first(
+    items: list[tuple[Any, Any]], checks: list[tuple[Any, Any]], state: Any
+) -> list[tuple[Any, Any]] | None:
+    """The parsed sequence ``items``, read where ``checks`` (word boundaries and look-behinds)
+    hold, with those and its own opening ones after its first character in every branch;
+    None where that is not shown to read the same."""
+    lead = 0
+    while lead < len(items) and _opening_check(items[lead]):
+        lead += 1
+    checks = [*checks, *items[:lead]]
+    if lead == len(items):
+        return None
+    (op, av), rest = items[lead], items[lead + 1 :]
+    if op is _c.BRANCH:
+        branches = []
+        for branch in _flat_branches(av[1]):
+            moved = _checked_after_first(branch, checks, state)
+            if moved is None:
+                return None
+            branches.append(_parser.SubPattern(state, moved))
+        return [(op, (av[0], branches)), *rest]
+    if op is _c.SUBPATTERN:
+        group, add_flags, del_flags, body = av
+        inner = None if add_flags or del_flags else _checked_after_first(body.data, checks, state)
+        if inner is None:
+            return None
+        return [(op, (group, add_flags, del_flags, _parser.SubPattern(state, inner))), *rest]
+    word = _one_character(op, av)
+    if word is None or (not word and any(c[0] is _c.AT for c in checks)):
+        return None  # a repeat, a group with flags, ...; a boundary before a non-word character
+    return [items[lead], *(_shifted(check, state) for check in checks), *rest]
+
+
+def _flat_branches(branches: list[_parser.SubPattern]) -> list[list[tuple[Any, Any]]]:
+    """The alternatives of a parsed choice, one for each choice of an alternative that opens
+    with a choice of its own and holds no group after it (``(?:a|b)c|d`` as ``ac|bc|d``: the
+    same tries in the same order)."""
+    out: list[list[tuple[Any, Any]]] = []
+    for branch in branches:
+        items = list(branch.data)
+        if items and items[0][0] is _c.BRANCH and not _has_group(items[1:]):
+            out += [[*inner, *items[1:]] for inner in _flat_branches(items[0][1][1])]
+        else:
+            out.append(items)
+    if len(out) > _MAX_BRANCHES:
+        raise _Unsafe("too many alternatives")
+    return out
+
+
+_MAX_BRANCHES = 200
+
+
+def _has_group(items: list[tuple[Any, Any]]) -> bool:
+    """Whether a parsed sequence holds a group or a reference to one."""
+    for op, av in items:
+        if op in (_c.GROUPREF, _c.GROUPREF_EXISTS):
+            return True
+        if op is _c.SUBPATTERN and (av[0] is not None or _has_group(list(av[3].data))):
+            return True
+        if op is _c.BRANCH and any(_has_group(list(b.data)) for b in av[1]):
+            return True
+        if op in _REPEATS and _has_group(list(av[2].data)):
+            return True
+        if op in (_c.ASSERT, _c.ASSERT_NOT) and _has_group(list(av[1].data)):
+            return True
+        if op is _c.ATOMIC_GROUP and _has_group(list(av.data)):
+            return True
+    return False
+
+
+def _one_character(op: object, av: Any) -> bool | None:
+    """For a parsed literal or class (one character): whether it is always a word character;
     None for any other item."""
-    op, av = item
     if op is _c.LITERAL:
         return av in _WORD_CODES
     if op is _c.IN:
         return all(_word_class_item(kind, arg) for kind, arg in av)
-    if op is _c.SUBPATTERN:
-        _, add_flags, del_flags, body = av
-        if add_flags or del_flags or not body.data:
-            return None
-        return _first_is_word(body.data[0])
-    if op is _c.BRANCH:
-        if not all(branch.data for branch in av[1]):
-            return None
-        found = [_first_is_word(branch.data[0]) for branch in av[1]]
-        return None if None in found else all(found)
     return None
 
 
@@ -233,23 +306,13 @@ def _word_class_item(kind: object, arg: Any) -> bool:
     return kind is _c.CATEGORY and arg in _WORD_CATEGORIES
 
 
-def _after_first(
-    item: tuple[Any, Any], checks: list[tuple[Any, Any]], state: Any
-) -> list[tuple[Any, Any]]:
-    """``item`` (of :func:`_first_is_word`'s shape) with ``checks`` after its first character,
-    in every branch."""
-    op, av = item
-    if op is _c.SUBPATTERN:
-        group, add_flags, del_flags, body = av
-        inner = [*_after_first(body.data[0], checks, state), *body.data[1:]]
-        return [(op, (group, add_flags, del_flags, _parser.SubPattern(state, inner)))]
-    if op is _c.BRANCH:
-        branches = [
-            _parser.SubPattern(state, [*_after_first(b.data[0], checks, state), *b.data[1:]])
-            for b in av[1]
-        ]
-        return [(op, (av[0], branches))]
-    return [item, *checks]
+def _shifted(check: tuple[Any, Any], state: Any) -> tuple[Any, Any]:
+    """An opening check read one character later: a boundary (before a word character) as no
+    word character before that one; a look-behind with one more character at its end."""
+    op, av = check
+    if op is _c.AT:
+        return (_c.ASSERT_NOT, (-1, _parser.SubPattern(state, [_WORD_CHAR, _ANY_CHAR])))
+    return (op, (-1, _parser.SubPattern(state, [*av[1].data, _ANY_CHAR])))
 
 
 def _lower_source(source: str) -> str:

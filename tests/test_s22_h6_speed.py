@@ -77,3 +77,22 @@ def test_fast_pattern_reads_through_the_scanning_copy() -> None:
     assert fast.search("An ABRUPT onset").span() == (3, 15)
     assert fast.search("an abruptly onset") is None
     assert [m.span() for m in fast.finditer("Sudden onset, abrupt onset")] == [(0, 12), (14, 26)]
+
+
+def test_scanning_copy_reads_a_choice_that_opens_an_alternative_per_choice() -> None:
+    source = r"\bstop\b|\b(?:do not|never) (?:give|take)\b|\bwithheld\b"
+    copy = lowered_copy(re.compile(source, re.IGNORECASE))
+    assert copy is not None
+    scanned = scanning_copy(copy)
+    assert scanned is not copy
+    text = "never take it; don't stop; xnever take; do not give; withheld, not withheld."
+    for pos in range(len(text) + 1):
+        assert [m.span() for m in scanned.finditer(text, pos)] == [
+            m.span() for m in copy.finditer(text, pos)
+        ]
+
+
+def test_scanning_copy_keeps_a_copy_opening_with_common_letters() -> None:
+    # "a", "e", "i", "o", "t" open a third of all characters: the boundary's test is as fast
+    copy = lowered_copy(re.compile(r"\b(?:at|each|in|on|to)\b", re.IGNORECASE))
+    assert copy is not None and scanning_copy(copy) is copy
