@@ -160,21 +160,24 @@ def scanning_copy(copy: re.Pattern[str]) -> re.Pattern[str]:
     opens with a character (or a choice of them) it tries only where one of those characters
     is. A boundary before a word character is no word character before it, and a look-behind
     read one character later reads that character too, so the copy matches at the same places
-    with the same spans and groups. An alternative that opens with a choice of its own
-    (``\\b(?:do not|never) take``) is read as one alternative per choice (``do not take|never
-    take``), which ``re`` tries in the same order. ``copy`` itself where its opening is not of
-    that shape (a boundary before a character that may not be a word's, a repeat, a flag
-    group) or where ``re`` would still try every character."""
+    with the same spans. Its groups capture nothing (:class:`FastPattern` reads a match's
+    groups from the pattern itself), so an alternative that opens with a choice of its own
+    (``\\b(?:do not|never) take``, ``(?P<neg>not|never) take``) is read as one alternative per
+    choice (``do not take|never take``), which ``re`` tries in the same order. ``copy`` itself
+    where its opening is not of that shape (a boundary before a character that may not be a
+    word's, a repeat, a flag group, a back-reference) or where ``re`` would still try every
+    character."""
     try:
         tree = _parser.parse(copy.pattern, copy.flags)
-        moved = _checked_after_first(tree.data, [], tree.state)
-        if moved is None or moved == tree.data:
+        plain = _ungrouped(tree.data, tree.state)
+        moved = _checked_after_first(plain, [], tree.state)
+        if moved is None or moved == plain:
             return copy
         scanned = _parser.SubPattern(tree.state, moved)
         prefix = _compiler._get_literal_prefix(scanned, copy.flags)[0]
         firsts = prefix[:1] or _compiler._get_charset_prefix(scanned, copy.flags) or []
         if not firsts or _share(firsts) > _MOST_SHARE:
-            return copy  # re tries every character, or one in five or more (scans no faster)
+            return copy  # re tries every character, or one in four or more (scans no faster)
         return _compiler.compile(scanned, copy.flags)
     except Exception:  # a parser or compiler that changed shape: the copy as it is
         return copy
@@ -191,7 +194,7 @@ _LETTER_SHARE = dict(
     )
 )
 _OTHER_SHARE = 20  # a digit, a space, a punctuation mark (per thousand characters)
-_MOST_SHARE = 200  # per thousand: beyond it, the boundary's own quick test is as fast
+_MOST_SHARE = 250  # per thousand: beyond it, the boundary's own quick test is as fast
 
 
 def _share(firsts: list[Any]) -> int:
@@ -232,8 +235,8 @@ def _checked_after_first(
     (op, av), rest = items[lead], items[lead + 1 :]
     if op is _c.BRANCH:
         branches = []
-        for branch in _flat_branches(av[1]):
-            moved = _checked_after_first(branch, checks, state)
+        for opening, branch in _flat_branches(av[1], checks):
+            moved = _checked_after_first(branch, opening, state)
             if moved is None:
                 return None
             branches.append(_parser.SubPattern(state, moved))
@@ -250,23 +253,61 @@ def _checked_after_first(
     return [items[lead], *(_shifted(check, state) for check in checks), *rest]
 
 
-def _flat_branches(branches: list[_parser.SubPattern]) -> list[list[tuple[Any, Any]]]:
-    """The alternatives of a parsed choice, one for each choice of an alternative that opens
-    with a choice of its own and holds no group after it (``(?:a|b)c|d`` as ``ac|bc|d``: the
-    same tries in the same order)."""
-    out: list[list[tuple[Any, Any]]] = []
+def _flat_branches(
+    branches: list[_parser.SubPattern], checks: list[tuple[Any, Any]]
+) -> list[tuple[list[tuple[Any, Any]], list[tuple[Any, Any]]]]:
+    """The alternatives of a parsed choice read where ``checks`` hold, each as its opening
+    checks (those and its own) and the rest of it; one for each choice of an alternative that
+    opens with a choice of its own and holds no group after it (``(?:a|b)c|d`` as
+    ``ac|bc|d``: the same tries in the same order)."""
+    out: list[tuple[list[tuple[Any, Any]], list[tuple[Any, Any]]]] = []
     for branch in branches:
-        items = list(branch.data)
+        items, own = list(branch.data), list(checks)
+        while True:
+            lead = 0
+            while lead < len(items) and _opening_check(items[lead]):
+                lead += 1
+            own, items = [*own, *items[:lead]], items[lead:]
+            if not (items and items[0][0] is _c.SUBPATTERN and items[0][1][:3] == (None, 0, 0)):
+                break
+            items = [*items[0][1][3].data, *items[1:]]  # a group that captures nothing, inline
         if items and items[0][0] is _c.BRANCH and not _has_group(items[1:]):
-            out += [[*inner, *items[1:]] for inner in _flat_branches(items[0][1][1])]
+            inner = _flat_branches(items[0][1][1], own)
+            out += [(opening, [*rest, *items[1:]]) for opening, rest in inner]
         else:
-            out.append(items)
+            out.append((own, items))
     if len(out) > _MAX_BRANCHES:
         raise _Unsafe("too many alternatives")
     return out
 
 
 _MAX_BRANCHES = 200
+
+
+def _ungrouped(items: list[tuple[Any, Any]], state: Any) -> list[tuple[Any, Any]]:
+    """A parsed sequence with its groups capturing nothing (they match as they did); raises
+    _Unsafe at a back-reference, which reads what a group captured."""
+    out: list[tuple[Any, Any]] = []
+    for op, av in items:
+        if op in (_c.GROUPREF, _c.GROUPREF_EXISTS):
+            raise _Unsafe("a back-reference")
+        if op is _c.SUBPATTERN:
+            inner = _parser.SubPattern(state, _ungrouped(av[3].data, state))
+            out.append((op, (None, av[1], av[2], inner)))
+        elif op is _c.BRANCH:
+            branches = [_parser.SubPattern(state, _ungrouped(b.data, state)) for b in av[1]]
+            out.append((op, (av[0], branches)))
+        elif op in _REPEATS:
+            out.append(
+                (op, (av[0], av[1], _parser.SubPattern(state, _ungrouped(av[2].data, state))))
+            )
+        elif op in (_c.ASSERT, _c.ASSERT_NOT):
+            out.append((op, (av[0], _parser.SubPattern(state, _ungrouped(av[1].data, state)))))
+        elif op is _c.ATOMIC_GROUP:
+            out.append((op, _parser.SubPattern(state, _ungrouped(av.data, state))))
+        else:
+            out.append((op, av))
+    return out
 
 
 def _has_group(items: list[tuple[Any, Any]]) -> bool:
