@@ -2831,16 +2831,17 @@ _NAMED_NO = re.compile(r"no\s+([a-z]+)")  # "no weight loss": a no that names wh
 # what follows a named no and sets itself against it ("No weight loss. I do wake up drenched")
 _BUT_THE_REST = re.compile(r"[.,;]\s*(?:but|though|however|yes|i\s+do|i\s+did|i\s+get)\b", re.I)
 _WHEN_CLAUSE = frozenset({"before", "after", "once", "until", "since", "while"})
+_OPEN_OR_WHEN = _OPEN_QUESTION | _WHEN_CLAUSE
 
 
 def _yes_no_after_open(toks: list[Token]) -> int:
     """The index of a yes/no question ("are you", "do you", "any") that follows an open one in
     the same sentence ("How is your appetite are you having a proper diet"), else 0."""
-    words = [t.text for t in toks]
     # the open word first, or after a tag; or a clause of time before the question ("Before we
     # start the methotrexate, is there any chance you could be pregnant?")
-    if not (_OPEN_QUESTION | _WHEN_CLAUSE).intersection(words[:2]):
+    if _OPEN_OR_WHEN.isdisjoint([t.text for t in toks[:2]]):
         return 0
+    words = [t.text for t in toks]
     for k in range(2, len(words) - 1):
         if (words[k], words[k + 1]) in _ASKING_PAIRS or words[k] in _ASKING:
             return k
@@ -2851,7 +2852,7 @@ def _asks(toks: list[Token]) -> bool:
     """Whether the end of a sentence without "?" reads as a question ("okay any joint pain
     fever weight loss", "how about headaches"): transcripts often drop the question mark."""
     tail = [t.text for t in toks[-_SCOPE_WINDOW:]]
-    return any(w in _ASKING for w in tail) or any(p in _ASKING_PAIRS for p in pairwise(tail))
+    return not _ASKING.isdisjoint(tail) or not _ASKING_PAIRS.isdisjoint(pairwise(tail))
 
 
 _OPENING_FILLERS = frozenset(
@@ -2872,8 +2873,9 @@ def _names_only(toks: list[Token], tagged: bool = True) -> bool:
     """Whether a turn's sentence only names findings, the way a transcript's clinician asks
     ("[doctor] vomiting, black stools, weight loss"): a few words after the tag (if it has
     one), no verb of a statement."""
-    words = [t.text for t in toks[1 if tagged else 0 :]]
-    return 0 < len(words) <= 8 and not any(w in _STATEMENT_WORDS for w in words)
+    if not 0 < len(toks) - tagged <= 8:
+        return False  # (the words after the tag are counted before they are read)
+    return _STATEMENT_WORDS.isdisjoint([t.text for t in toks[1 if tagged else 0 :]])
 
 
 def _closes_list(toks: list[Token], tagged: bool) -> bool:
