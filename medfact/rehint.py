@@ -125,6 +125,14 @@ def lowered_copy(
     lower-case letter a lower-cased text holds there; escapes (``\\b``, ``\\W``) and the
     ``(?P`` of named groups stay as written. ``parsed``: the pattern's parse tree, where the
     caller has read it already."""
+    found = _lowered(pattern, parsed)
+    return None if found is None else found[0]
+
+
+def _lowered(
+    pattern: re.Pattern[str], parsed: _parser.SubPattern | None
+) -> tuple[re.Pattern[str], _parser.SubPattern] | None:
+    """:func:`lowered_copy`, and the copy's parse tree (None where there is no copy)."""
     if not pattern.flags & _IGNORECASE:
         return None
     try:
@@ -133,13 +141,14 @@ def lowered_copy(
         _check_folds(list(parsed), fold=True)
         source = _without_inline_i(_lower_source(pattern.pattern))
         flags = pattern.flags & ~_IGNORECASE
-        _check_folds(list(_parser.parse(source, flags)), fold=False)
+        tree = _parser.parse(source, flags)
+        _check_folds(list(tree), fold=False)
         copy = re.compile(source, flags)
     except Exception:  # _Unsafe, re.error ("(?L)" lowered), a parser that changed shape
         return None
     if copy.flags & _IGNORECASE or copy.groups != pattern.groups:
         return None
-    return copy
+    return copy, tree
 
 
 # -- a copy the regex engine scans by its first characters ------------------------------------
@@ -152,7 +161,7 @@ _WORD_RANGES = ((ord("a"), ord("z")), (ord("A"), ord("Z")), (ord("0"), ord("9"))
 _WORD_CATEGORIES = (_c.CATEGORY_WORD, _c.CATEGORY_DIGIT)
 
 
-def scanning_copy(copy: re.Pattern[str]) -> re.Pattern[str]:
+def scanning_copy(copy: re.Pattern[str], tree: _parser.SubPattern | None = None) -> re.Pattern[str]:
     """``copy`` with the word boundaries and look-behinds that open it read after its first
     character instead: ``\\b(?:due|plan)`` as ``(?:d(?<!\\w[\\s\\S])ue|p(?<!\\w[\\s\\S])lan)``.
 
@@ -166,10 +175,10 @@ def scanning_copy(copy: re.Pattern[str]) -> re.Pattern[str]:
     choice (``do not take|never take``), which ``re`` tries in the same order. ``copy`` itself
     where its opening is not of that shape (a boundary before a character that may not be a
     word's, a repeat, a flag group, a back-reference) or where ``re`` would still try every
-    character."""
+    character. ``tree``: the copy's parse tree, where the caller has read it already."""
     try:
-        tree = _parser.parse(copy.pattern, copy.flags)
-        plain = _ungrouped(tree.data, tree.state)
+        tree = _parser.parse(copy.pattern, copy.flags) if tree is None else tree
+        plain = _ungrouped(tree.data, tree.state) if copy.groups else tree.data
         moved = _checked_after_first(plain, [], tree.state)
         if moved is None or moved == plain:
             return copy
@@ -499,8 +508,8 @@ class FastPattern:
         found = _required(list(parsed)) if self._hint else None
         if found is not None and min(map(len, found)) >= _MIN_CHARS:
             self._literals = _fewest(found)
-        lowered = lowered_copy(self.compiled, parsed)
-        self._lowered = None if lowered is None else scanning_copy(lowered)
+        lowered = _lowered(self.compiled, parsed)
+        self._lowered = None if lowered is None else scanning_copy(*lowered)
         # a pattern that can match the empty string: finditer's steps past an empty match are
         # the pattern's own, so it runs such a pattern's finditer itself
         self._empty = parsed.getwidth()[0] == 0
