@@ -36,6 +36,8 @@ from medfact.types import Sentence
 _TOKEN = re.compile(
     r"[A-Za-z]+(?:[-'][A-Za-z]+)*|\d+(?:[.,]\d+)*(?:/\d+(?:\.\d+)?)?|\.(?<![\w.]\.)\d+\b|%|°[FC]"
 )
+# the same pattern as one group: ``split`` gives a sentence's gaps and words in turn, in C
+_TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})")
 # a speaker's tag: "[doctor]", "Patient:", or a role of two or three words whose last is a
 # clinical role ("Day nurse:", "ICU registrar:", "Paediatric SHO:", "Ward pharmacist:")
 _ROLE_WORDS = (
@@ -800,6 +802,39 @@ def _compound_number(toks: list[Token], last: int) -> tuple[float, int]:
     return total + current, j + 1
 
 
+def _tokenize(sent: Sentence) -> tuple[list[Token], list[str], list[str]]:
+    """A sentence's tokens, their words (lower-cased) and its gaps (``gaps[j]``: the text
+    between token j - 1 and token j; ``gaps[0]`` is ""), from one split of the sentence.
+
+    An ASCII sentence is split lower-cased: the pattern matches the same spans in either case
+    (its letters are ``[A-Za-z]``), and every letter lies in a word, so its gaps are the same.
+    """
+    text, index = sent.text, sent.index
+    plain = text.isascii()
+    parts = _TOKEN_SPLIT.split(text.lower() if plain else text)  # gap, word, gap, ..., gap
+    words = parts[1::2]
+    if not plain:
+        words = [word.lower() for word in words]
+    keys_get, contents_get = _CONCEPT_KEYS.get, _CONTENT_WORDS.get  # the two per-word memos
+    toks = []
+    end = sent.span[0]
+    for k, word in enumerate(words):
+        start = end + len(parts[2 * k])
+        end = start + len(parts[2 * k + 1])
+        if word[0] == ".":
+            word = words[k] = "0" + word  # "creatinine was .7"
+        key = keys_get(word)  # concept_key's memo, read here first (once per token)
+        if key is None:
+            key = concept_key(word)
+        content = contents_get(word)
+        if content is None:
+            content = _word_content(word)
+        toks.append(Token(word, start, end, index, key, AFFIRMED, None, CURRENT, None, content))
+    gaps = [""]
+    gaps += parts[2:-1:2]
+    return toks, words, gaps
+
+
 @analyzers.register("clinical.v1")
 class Analyzer:
     """Turns text plus its sentences into an AnalyzedText. Stateless apart from lexicons."""
@@ -819,43 +854,22 @@ class Analyzer:
         addressed = _addressed_relatives(sentences) if _YOUR_RELATIVE.search(text) else frozenset()
         tag_matches = [_speaker_match(sent.text) for sent in sentences]
         fields = _field_labels(sentences, tag_matches)
-        append, keys_get = doc.tokens.append, _CONCEPT_KEYS.get
-        contents_get = _CONTENT_WORDS.get  # _word_content's memo
+        persons: dict[str, bool] = {}  # _is_person_tag's reading of each one-word tag's name
         # each sentence's tokens and their run in doc.tokens, kept as they are made
         by_sentence: dict[int, list[Token]] = {}
         ranges: dict[int, tuple[int, int]] = {}
         for sent, match in zip(sentences, tag_matches, strict=True):
-            first = len(doc.tokens)
-            offset, index = sent.span[0], sent.index
-            # an ASCII sentence lower-cased once: its words are slices of it
-            low = sent.text.lower() if sent.text.isascii() else None
-            for m in _TOKEN.finditer(sent.text):
-                start, end = m.span()
-                word = low[start:end] if low is not None else m.group().lower()
-                if word[0] == ".":
-                    word = "0" + word  # "creatinine was .7"
-                key = keys_get(word)  # concept_key's memo, read here first (once per token)
-                if key is None:
-                    key = concept_key(word)
-                content = contents_get(word)
-                if content is None:
-                    content = _word_content(word)
-                tok = Token(word, offset + start, offset + end, index, key)
-                tok.content = content
-                append(tok)
-            sent_tokens = doc.tokens[first:]
+            first, index = len(doc.tokens), sent.index
+            sent_tokens, words, gaps = _tokenize(sent)
+            doc.tokens += sent_tokens
             if sent_tokens:
                 by_sentence[index], ranges[index] = sent_tokens, (first, len(doc.tokens))
-            words = [t.text for t in sent_tokens]
             # the polarity and scope phrase lists and the synonym phrases, in one pass
             matches = _match_groups(words, _WORD_INDEX, _SENTENCE_LISTS + 1)
             _fold_phrases(sent_tokens, words, matches[-1])
             _cancer_abbreviation(sent_tokens, words)
-            _blood_by_site(sent_tokens, words, doc.tokens[max(0, first - 40) : first])
-            gaps = [""]  # gaps[j]: the text between token j - 1 and token j
-            gaps += [
-                text[sent_tokens[j - 1].end : sent_tokens[j].start] for j in range(1, len(words))
-            ]
+            if "blood" in words:  # (_blood_by_site reads nothing else)
+                _blood_by_site(sent_tokens, words, doc.tokens[max(0, first - 40) : first])
             polarity = matches[: len(_POLARITY_LISTS)]
             scope = matches[len(_POLARITY_LISTS) : _SENTENCE_LISTS]
             joined = "".join(gaps)
@@ -866,7 +880,7 @@ class Analyzer:
                 # "S:", "Plan:", "Allergies:", "Extent:": a note's headers and fields, not turns
                 match = name = None
             self._polarity(sent_tokens, words, gaps, polarity, stops, joined)
-            if match is not None and _is_person_tag(match):
+            if match is not None and _is_person_tag(match, name, persons):
                 _tag_outside_scope(sent_tokens, sent.span[0] + match.end())
             self._scope(
                 sent_tokens, words, gaps, sections, scope, addressed, speaker, stops, joined
@@ -929,6 +943,20 @@ class Analyzer:
         """Negated, uncertain and asked words from the sentence's triggers (``matches``: where
         each of :data:`_POLARITY_LISTS` occurs; ``stops``: :func:`_stops` of its terminators,
         left as they are; ``joined``: the gaps joined)."""
+        found = (
+            [
+                (a, b, kind, forward)
+                for (kind, forward, _), group in zip(_POLARITY_TRIGGERS, matches, strict=False)
+                for a, b in group
+            ]
+            if any(matches[: len(_POLARITY_TRIGGERS)])
+            else []  # no trigger (most sentences)
+        )
+        queried = "?" in joined  # a "?" between words (few sentences have one)
+        # each word's own cues below: a "?" before it, a word of _WORD_CUES or a "non-" word
+        cued = queried or not _WORD_CUES.isdisjoint(words) or "non-" in "".join(words)
+        if not found and not cued:
+            return  # no trigger and no word's own cue (most sentences): nothing is marked
         # "She has no appetite and vomited once": an event told after "and" is a new clause
         if "and" in words:
             stops = stops | {
@@ -936,15 +964,11 @@ class Analyzer:
                 for j in range(1, len(words))
                 if words[j - 1] == "and" and words[j] in _EVENT_VERBS
             }
-        found = [
-            (a, b, kind, forward)
-            for (kind, forward, _), group in zip(_POLARITY_TRIGGERS, matches, strict=False)
-            for a, b in group
-        ]
         # what a trigger's forward scope stops at (read where there is a trigger)
         ahead = stops | _breaks_ahead(gaps, words, joined) if found else stops
-        colons = {j for j, gap in enumerate(gaps) if ":" in gap} if ":" in joined else set()
-        queried = "?" in joined  # a "?" between words (few sentences have one)
+        colons = (
+            {j for j, gap in enumerate(gaps) if ":" in gap} if found and ":" in joined else set()
+        )
         for start, end, kind, forward in _longest(found):
             if kind is None:
                 if " ".join(words[start:end]) in _TAKE_BACKS:
@@ -1098,8 +1122,6 @@ class Analyzer:
                     if toks[j].polarity == AFFIRMED or kind == NEGATED:
                         toks[j].polarity = kind
                         toks[j].trigger = toks[end - 1].start
-        # each word's own cues below: a "?" before it, a word of _WORD_CUES or a "non-" word
-        cued = queried or not _WORD_CUES.isdisjoint(words) or "non-" in "".join(words)
         for i, w in enumerate(words) if cued else ():
             if queried and gaps[i].endswith("?") and (len(gaps[i]) == 1 or gaps[i][-2] in " (/,;"):
                 # "?bipolar spectrum", "(?PE)", "?R hip fracture": a query written before a
@@ -1187,11 +1209,15 @@ class Analyzer:
                 if _SCOPE_RANK[scope] > _SCOPE_RANK[toks[j].scope]:
                     toks[j].scope = scope
 
-        found = [
-            (a, b, scope, forward)
-            for (scope, forward, _), group in zip(_SCOPE_TRIGGERS, matches, strict=False)
-            for a, b in group
-        ]
+        found = (
+            [
+                (a, b, scope, forward)
+                for (scope, forward, _), group in zip(_SCOPE_TRIGGERS, matches, strict=False)
+                for a, b in group
+            ]
+            if any(matches[: len(_SCOPE_TRIGGERS)])
+            else []  # no trigger (most sentences)
+        )
         for start, end, scope, forward in _longest(found):
             if scope is not None:
                 mark(start, end, scope, forward, _SCOPE_WINDOW)
@@ -1675,12 +1701,12 @@ class Analyzer:
         part_keys = _PART_KEYS.get  # _part_key's memo, read here first (once per token)
         if terms.LATERALITY.keys().isdisjoint(words):
             # no side word (most sentences): only the last part the sentence names is kept
-            for tok in reversed(toks):
-                part = part_keys(tok.text)
+            for word in reversed(words):
+                part = part_keys(word)
                 if part is None:
-                    part = _part_key(tok.text)
+                    part = _part_key(word)
                 if part:
-                    last_part[:] = [(part, tok.sentence)]
+                    last_part[:] = [(part, toks[0].sentence)]  # (one sentence's tokens)
                     return
             return
         for i, tok in enumerate(toks):
@@ -2096,7 +2122,12 @@ def _answer_side(
 ) -> None:
     """The side an answer gives to the part its question asked about: "Which ankle? - Left."
     and "Is it the left knee? - No, the other one." (the right knee)."""
-    if not question or not reply or any(m.sentence == reply[0].sentence for m in doc.sides):
+    if not question or not reply:
+        return
+    first = [t.text for t in reply[:6]]
+    if "other" not in first and terms.LATERALITY.keys().isdisjoint(first[:4]):
+        return  # a side is given in the answer's first words, or as "the other one"
+    if any(m.sentence == reply[0].sentence for m in doc.sides):
         return
     parts = [
         terms.ANATOMY_KEYS.get(t.text, t.text.rstrip("s"))
@@ -2800,16 +2831,17 @@ _NAMED_NO = re.compile(r"no\s+([a-z]+)")  # "no weight loss": a no that names wh
 # what follows a named no and sets itself against it ("No weight loss. I do wake up drenched")
 _BUT_THE_REST = re.compile(r"[.,;]\s*(?:but|though|however|yes|i\s+do|i\s+did|i\s+get)\b", re.I)
 _WHEN_CLAUSE = frozenset({"before", "after", "once", "until", "since", "while"})
+_OPEN_OR_WHEN = _OPEN_QUESTION | _WHEN_CLAUSE
 
 
 def _yes_no_after_open(toks: list[Token]) -> int:
     """The index of a yes/no question ("are you", "do you", "any") that follows an open one in
     the same sentence ("How is your appetite are you having a proper diet"), else 0."""
-    words = [t.text for t in toks]
     # the open word first, or after a tag; or a clause of time before the question ("Before we
     # start the methotrexate, is there any chance you could be pregnant?")
-    if not (_OPEN_QUESTION | _WHEN_CLAUSE).intersection(words[:2]):
+    if _OPEN_OR_WHEN.isdisjoint([t.text for t in toks[:2]]):
         return 0
+    words = [t.text for t in toks]
     for k in range(2, len(words) - 1):
         if (words[k], words[k + 1]) in _ASKING_PAIRS or words[k] in _ASKING:
             return k
@@ -2820,7 +2852,7 @@ def _asks(toks: list[Token]) -> bool:
     """Whether the end of a sentence without "?" reads as a question ("okay any joint pain
     fever weight loss", "how about headaches"): transcripts often drop the question mark."""
     tail = [t.text for t in toks[-_SCOPE_WINDOW:]]
-    return any(w in _ASKING for w in tail) or any(p in _ASKING_PAIRS for p in pairwise(tail))
+    return not _ASKING.isdisjoint(tail) or not _ASKING_PAIRS.isdisjoint(pairwise(tail))
 
 
 _OPENING_FILLERS = frozenset(
@@ -2841,8 +2873,9 @@ def _names_only(toks: list[Token], tagged: bool = True) -> bool:
     """Whether a turn's sentence only names findings, the way a transcript's clinician asks
     ("[doctor] vomiting, black stools, weight loss"): a few words after the tag (if it has
     one), no verb of a statement."""
-    words = [t.text for t in toks[1 if tagged else 0 :]]
-    return 0 < len(words) <= 8 and not any(w in _STATEMENT_WORDS for w in words)
+    if not 0 < len(toks) - tagged <= 8:
+        return False  # (the words after the tag are counted before they are read)
+    return _STATEMENT_WORDS.isdisjoint([t.text for t in toks[1 if tagged else 0 :]])
 
 
 def _closes_list(toks: list[Token], tagged: bool) -> bool:
@@ -3793,13 +3826,17 @@ _ROLE = re.compile(_ROLE_WORDS, re.IGNORECASE)
 _ROLE_ENDING = re.compile(r"(?:grapher|(?<!check)(?<!^)ist|ician|itian)$")
 
 
-def _is_person_tag(match: re.Match[str]) -> bool:
+def _is_person_tag(match: re.Match[str], name: str, known: dict[str, bool]) -> bool:
     """Whether a speaker's tag names a person ("[doctor]", "Day nurse:", "Patient:", "Mum:",
-    "GP:"), not a word a note may label a value with ("Aspirin: not indicated")."""
+    "GP:"), not a word a note may label a value with ("Aspirin: not indicated"). ``name``: its
+    :func:`_speaker_name`; ``known``: the answers for a text's one-word tags so far, by name
+    (a dialogue's speakers speak again and again)."""
     if match.group(1) or match.group(2):
         return True
-    name = _speaker_name(match)
-    return name in _PEOPLE or is_relative(name) or bool(_ROLE.fullmatch(name))
+    person = known.get(name)
+    if person is None:
+        person = known[name] = name in _PEOPLE or is_relative(name) or bool(_ROLE.fullmatch(name))
+    return person
 
 
 def _tag_outside_scope(toks: list[Token], tag_end: int) -> None:
@@ -3881,13 +3918,14 @@ def _late_corrections(doc: AnalyzedText, by_sentence: dict[int, list[Token]]) ->
     blood. There was once a streak of red."): the denied words the later sentence names again
     are affirmed; so are those the speaker takes back later in the same sentence ("i have
     never broken a bone actually no i'm gonna change that actually i did break my arm")."""
-    said = "\n".join(s.text for s in doc.sentences)
-    low = said.lower()
+    # (the sentences lie in the text: a word or a pattern's string in one is in the text, so
+    # the text's look-ups below pass wherever a sentence's would; each sentence is read again)
+    low = doc.lowered
     for sent in doc.sentences if any(word in low for word in _TAKE_BACK_WORDS) else ():
         _corrected_in_sentence(doc, sent, by_sentence.get(sent.index, []))
     _conceded_corrections(doc, by_sentence)
-    if not _LATE_CORRECTION.may_match(said):
-        return  # no sentence holds a word every correction needs (most texts)
+    if not _LATE_CORRECTION.may_match(doc.text):
+        return  # the text holds no word every correction needs (most texts)
     for sent in doc.sentences:
         if not _LATE_CORRECTION.search(sent.text):
             continue

@@ -125,6 +125,14 @@ def lowered_copy(
     lower-case letter a lower-cased text holds there; escapes (``\\b``, ``\\W``) and the
     ``(?P`` of named groups stay as written. ``parsed``: the pattern's parse tree, where the
     caller has read it already."""
+    found = _lowered(pattern, parsed)
+    return None if found is None else found[0]
+
+
+def _lowered(
+    pattern: re.Pattern[str], parsed: _parser.SubPattern | None
+) -> tuple[re.Pattern[str], _parser.SubPattern] | None:
+    """:func:`lowered_copy`, and the copy's parse tree (None where there is no copy)."""
     if not pattern.flags & _IGNORECASE:
         return None
     try:
@@ -133,13 +141,228 @@ def lowered_copy(
         _check_folds(list(parsed), fold=True)
         source = _without_inline_i(_lower_source(pattern.pattern))
         flags = pattern.flags & ~_IGNORECASE
-        _check_folds(list(_parser.parse(source, flags)), fold=False)
+        tree = _parser.parse(source, flags)
+        _check_folds(list(tree), fold=False)
         copy = re.compile(source, flags)
     except Exception:  # _Unsafe, re.error ("(?L)" lowered), a parser that changed shape
         return None
     if copy.flags & _IGNORECASE or copy.groups != pattern.groups:
         return None
-    return copy
+    return copy, tree
+
+
+# -- a copy the regex engine scans by its first characters ------------------------------------
+
+# any one character ("." leaves out a newline), and a word character
+_ANY_CHAR = (_c.IN, [(_c.CATEGORY, _c.CATEGORY_SPACE), (_c.CATEGORY, _c.CATEGORY_NOT_SPACE)])
+_WORD_CHAR = (_c.IN, [(_c.CATEGORY, _c.CATEGORY_WORD)])
+_WORD_CODES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_WORD_RANGES = ((ord("a"), ord("z")), (ord("A"), ord("Z")), (ord("0"), ord("9")))
+_WORD_CATEGORIES = (_c.CATEGORY_WORD, _c.CATEGORY_DIGIT)
+
+
+def scanning_copy(copy: re.Pattern[str], tree: _parser.SubPattern | None = None) -> re.Pattern[str]:
+    """``copy`` with the word boundaries and look-behinds that open it read after its first
+    character instead: ``\\b(?:due|plan)`` as ``(?:d(?<!\\w[\\s\\S])ue|p(?<!\\w[\\s\\S])lan)``.
+
+    ``re`` tries a pattern that opens with an assertion at every character of a text; one that
+    opens with a character (or a choice of them) it tries only where one of those characters
+    is. A boundary before a word character is no word character before it, and a look-behind
+    read one character later reads that character too, so the copy matches at the same places
+    with the same spans. Its groups capture nothing (:class:`FastPattern` reads a match's
+    groups from the pattern itself), so an alternative that opens with a choice of its own
+    (``\\b(?:do not|never) take``, ``(?P<neg>not|never) take``) is read as one alternative per
+    choice (``do not take|never take``), which ``re`` tries in the same order. ``copy`` itself
+    where its opening is not of that shape (a boundary before a character that may not be a
+    word's, a repeat, a flag group, a back-reference) or where ``re`` would still try every
+    character. ``tree``: the copy's parse tree, where the caller has read it already."""
+    try:
+        tree = _parser.parse(copy.pattern, copy.flags) if tree is None else tree
+        plain = _ungrouped(tree.data, tree.state) if copy.groups else tree.data
+        moved = _checked_after_first(plain, [], tree.state)
+        if moved is None or moved == plain:
+            return copy
+        scanned = _parser.SubPattern(tree.state, moved)
+        prefix = _compiler._get_literal_prefix(scanned, copy.flags)[0]
+        firsts = prefix[:1] or _compiler._get_charset_prefix(scanned, copy.flags) or []
+        if not firsts or _share(firsts) > _MOST_SHARE:
+            return copy  # re tries every character, or one in four or more (scans no faster)
+        return _compiler.compile(scanned, copy.flags)
+    except Exception:  # a parser or compiler that changed shape: the copy as it is
+        return copy
+
+
+# how often each letter comes in lower-cased clinical English (notes and dialogues, of all the
+# characters): a copy scanned by its first characters is faster only where those are few
+_LETTER_SHARE = dict(
+    zip(
+        b"etaoinrsldhcmpugyfwbvkxzjq",
+        (82, 64, 61, 61, 58, 55, 48, 46, 34, 31, 30, 25, 22, 21, 20, 17, 17, 14, 12, 11, 8, 7)
+        + (3, 1, 1, 1),
+        strict=True,
+    )
+)
+_OTHER_SHARE = 20  # a digit, a space, a punctuation mark (per thousand characters)
+_MOST_SHARE = 250  # per thousand: beyond it, the boundary's own quick test is as fast
+
+
+def _share(firsts: list[Any]) -> int:
+    """How many characters in a thousand of clinical text are one of ``firsts`` (a literal
+    prefix's first character code, or ``re``'s first-character set); a class or category in
+    the set counts as every character."""
+    total = 0
+    for first in firsts:
+        if isinstance(first, int):
+            total += _LETTER_SHARE.get(first, _OTHER_SHARE)
+        elif first[0] is _c.LITERAL:
+            total += _LETTER_SHARE.get(first[1], _OTHER_SHARE)
+        else:
+            return 1000
+    return total
+
+
+def _opening_check(item: tuple[Any, Any]) -> bool:
+    """Whether a parsed item is a word boundary or a look-behind (what the copy may move)."""
+    op, av = item
+    if op is _c.AT:
+        return av is _c.AT_BOUNDARY
+    return op in (_c.ASSERT, _c.ASSERT_NOT) and av[0] == -1
+
+
+def _checked_after_first(
+    items: list[tuple[Any, Any]], checks: list[tuple[Any, Any]], state: Any
+) -> list[tuple[Any, Any]] | None:
+    """The parsed sequence ``items``, read where ``checks`` (word boundaries and look-behinds)
+    hold, with those and its own opening ones after its first character in every branch;
+    None where that is not shown to read the same."""
+    lead = 0
+    while lead < len(items) and _opening_check(items[lead]):
+        lead += 1
+    checks = [*checks, *items[:lead]]
+    if lead == len(items):
+        return None
+    (op, av), rest = items[lead], items[lead + 1 :]
+    if op is _c.BRANCH:
+        branches = []
+        for opening, branch in _flat_branches(av[1], checks):
+            moved = _checked_after_first(branch, opening, state)
+            if moved is None:
+                return None
+            branches.append(_parser.SubPattern(state, moved))
+        return [(op, (av[0], branches)), *rest]
+    if op is _c.SUBPATTERN:
+        group, add_flags, del_flags, body = av
+        inner = None if add_flags or del_flags else _checked_after_first(body.data, checks, state)
+        if inner is None:
+            return None
+        return [(op, (group, add_flags, del_flags, _parser.SubPattern(state, inner))), *rest]
+    word = _one_character(op, av)
+    if word is None or (not word and any(c[0] is _c.AT for c in checks)):
+        return None  # a repeat, a group with flags, ...; a boundary before a non-word character
+    return [items[lead], *(_shifted(check, state) for check in checks), *rest]
+
+
+def _flat_branches(
+    branches: list[_parser.SubPattern], checks: list[tuple[Any, Any]]
+) -> list[tuple[list[tuple[Any, Any]], list[tuple[Any, Any]]]]:
+    """The alternatives of a parsed choice read where ``checks`` hold, each as its opening
+    checks (those and its own) and the rest of it; one for each choice of an alternative that
+    opens with a choice of its own and holds no group after it (``(?:a|b)c|d`` as
+    ``ac|bc|d``: the same tries in the same order)."""
+    out: list[tuple[list[tuple[Any, Any]], list[tuple[Any, Any]]]] = []
+    for branch in branches:
+        items, own = list(branch.data), list(checks)
+        while True:
+            lead = 0
+            while lead < len(items) and _opening_check(items[lead]):
+                lead += 1
+            own, items = [*own, *items[:lead]], items[lead:]
+            if not (items and items[0][0] is _c.SUBPATTERN and items[0][1][:3] == (None, 0, 0)):
+                break
+            items = [*items[0][1][3].data, *items[1:]]  # a group that captures nothing, inline
+        if items and items[0][0] is _c.BRANCH and not _has_group(items[1:]):
+            inner = _flat_branches(items[0][1][1], own)
+            out += [(opening, [*rest, *items[1:]]) for opening, rest in inner]
+        else:
+            out.append((own, items))
+    if len(out) > _MAX_BRANCHES:
+        raise _Unsafe("too many alternatives")
+    return out
+
+
+_MAX_BRANCHES = 200
+
+
+def _ungrouped(items: list[tuple[Any, Any]], state: Any) -> list[tuple[Any, Any]]:
+    """A parsed sequence with its groups capturing nothing (they match as they did); raises
+    _Unsafe at a back-reference, which reads what a group captured."""
+    out: list[tuple[Any, Any]] = []
+    for op, av in items:
+        if op in (_c.GROUPREF, _c.GROUPREF_EXISTS):
+            raise _Unsafe("a back-reference")
+        if op is _c.SUBPATTERN:
+            inner = _parser.SubPattern(state, _ungrouped(av[3].data, state))
+            out.append((op, (None, av[1], av[2], inner)))
+        elif op is _c.BRANCH:
+            branches = [_parser.SubPattern(state, _ungrouped(b.data, state)) for b in av[1]]
+            out.append((op, (av[0], branches)))
+        elif op in _REPEATS:
+            out.append(
+                (op, (av[0], av[1], _parser.SubPattern(state, _ungrouped(av[2].data, state))))
+            )
+        elif op in (_c.ASSERT, _c.ASSERT_NOT):
+            out.append((op, (av[0], _parser.SubPattern(state, _ungrouped(av[1].data, state)))))
+        elif op is _c.ATOMIC_GROUP:
+            out.append((op, _parser.SubPattern(state, _ungrouped(av.data, state))))
+        else:
+            out.append((op, av))
+    return out
+
+
+def _has_group(items: list[tuple[Any, Any]]) -> bool:
+    """Whether a parsed sequence holds a group or a reference to one."""
+    for op, av in items:
+        if op in (_c.GROUPREF, _c.GROUPREF_EXISTS):
+            return True
+        if op is _c.SUBPATTERN and (av[0] is not None or _has_group(list(av[3].data))):
+            return True
+        if op is _c.BRANCH and any(_has_group(list(b.data)) for b in av[1]):
+            return True
+        if op in _REPEATS and _has_group(list(av[2].data)):
+            return True
+        if op in (_c.ASSERT, _c.ASSERT_NOT) and _has_group(list(av[1].data)):
+            return True
+        if op is _c.ATOMIC_GROUP and _has_group(list(av.data)):
+            return True
+    return False
+
+
+def _one_character(op: object, av: Any) -> bool | None:
+    """For a parsed literal or class (one character): whether it is always a word character;
+    None for any other item."""
+    if op is _c.LITERAL:
+        return av in _WORD_CODES
+    if op is _c.IN:
+        return all(_word_class_item(kind, arg) for kind, arg in av)
+    return None
+
+
+def _word_class_item(kind: object, arg: Any) -> bool:
+    """Whether an item of a parsed class holds word characters only."""
+    if kind is _c.LITERAL:
+        return arg in _WORD_CODES
+    if kind is _c.RANGE:
+        return any(lo <= arg[0] and arg[1] <= hi for lo, hi in _WORD_RANGES)
+    return kind is _c.CATEGORY and arg in _WORD_CATEGORIES
+
+
+def _shifted(check: tuple[Any, Any], state: Any) -> tuple[Any, Any]:
+    """An opening check read one character later: a boundary (before a word character) as no
+    word character before that one; a look-behind with one more character at its end."""
+    op, av = check
+    if op is _c.AT:
+        return (_c.ASSERT_NOT, (-1, _parser.SubPattern(state, [_WORD_CHAR, _ANY_CHAR])))
+    return (op, (-1, _parser.SubPattern(state, [*av[1].data, _ANY_CHAR])))
 
 
 def _lower_source(source: str) -> str:
@@ -285,7 +508,8 @@ class FastPattern:
         found = _required(list(parsed)) if self._hint else None
         if found is not None and min(map(len, found)) >= _MIN_CHARS:
             self._literals = _fewest(found)
-        self._lowered = lowered_copy(self.compiled, parsed)
+        lowered = _lowered(self.compiled, parsed)
+        self._lowered = None if lowered is None else scanning_copy(*lowered)
         # a pattern that can match the empty string: finditer's steps past an empty match are
         # the pattern's own, so it runs such a pattern's finditer itself
         self._empty = parsed.getwidth()[0] == 0
