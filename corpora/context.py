@@ -13,7 +13,7 @@ from functools import partial
 from medfact.errors import ConfigError, InputError
 from medfact.registry import corpora
 from medfact.textutil import STOPWORDS, TOKEN_RE, stem
-from medfact.types import Evidence, Sentence
+from medfact.types import EVIDENCE, Evidence, Sentence
 
 K1 = 1.2
 B = 0.75
@@ -107,7 +107,7 @@ class ContextIndex:
     @property
     def chunks(self) -> list[Evidence]:
         """Every chunk in position order, score 0."""
-        return [self._evidence(i, 0.0) for i in range(len(self._spans))]
+        return self._evidence([(i, 0.0) for i in range(len(self._spans))])
 
     def _term_weights(self, term: str) -> list[tuple[int, float]]:
         """(chunk number, BM25 weight) of each chunk holding ``term``; cached per term."""
@@ -146,22 +146,26 @@ class ContextIndex:
         if k <= 0:
             return []
         scores = self.scores(query)
-        best = sorted(scores.items(), key=_rank_key)[:k]
-        return [self._evidence(number, score) for number, score in best]
+        return self._evidence(sorted(scores.items(), key=_rank_key)[:k])
 
     def search_many(self, queries: Iterable[str], k: int = 3) -> list[list[Evidence]]:
         """``search`` for each query, order kept."""
         return [self.search(query, k) for query in queries]
 
-    def _evidence(self, number: int, score: float) -> Evidence:
-        start, end = self._spans[number]
-        # Values are built here with the right types; skip pydantic validation on the hot path.
-        return Evidence.model_construct(
-            text=self.context[start:end],
-            source="context",
-            doc_id=self._ids[number],
-            span=(start, end),
-            score=score,
+    def _evidence(self, ranked: list[tuple[int, float]]) -> list[Evidence]:
+        """The chunks ``(number, score)`` as evidence, in the order given (one validation)."""
+        spans, ids, context = self._spans, self._ids, self.context
+        return EVIDENCE.validate_python(
+            [
+                {
+                    "text": context[spans[number][0] : spans[number][1]],
+                    "source": "context",
+                    "doc_id": ids[number],
+                    "span": spans[number],
+                    "score": score,
+                }
+                for number, score in ranked
+            ]
         )
 
 

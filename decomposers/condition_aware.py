@@ -28,6 +28,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import Any
 
 from medfact.components import Decomposer
 from medfact.decomposers.sentence import is_empty_sentence
@@ -35,7 +36,7 @@ from medfact.errors import ConfigError
 from medfact.registry import decomposers
 from medfact.rehint import fast_compile
 from medfact.segment import speaker_tag_length
-from medfact.types import Claim, Sentence
+from medfact.types import CLAIMS, Claim, Sentence
 
 
 def _wordset(words: str) -> frozenset[str]:
@@ -192,20 +193,20 @@ class ConditionAwareDecomposer(Decomposer):
 
     def __call__(self, text: str, sentences: Sequence[Sentence]) -> list[Claim]:
         dialogue = any(speaker_tag_length(s.text) for s in sentences)
-        claims: list[Claim] = []
+        claims: list[dict[str, Any]] = []
         for sent in sentences:
             for c in self._clauses(text, sent, dialogue):
                 claims.append(
-                    Claim(
-                        id=f"c{len(claims)}",
-                        text=c.render(text),
-                        span=(c.start, c.end),
-                        sentence=sent.index,
-                        conditions=c.conditions,
-                        kind=c.kind,
-                    )
+                    {
+                        "id": f"c{len(claims)}",
+                        "text": c.render(text),
+                        "span": (c.start, c.end),
+                        "sentence": sent.index,
+                        "conditions": c.conditions,
+                        "kind": c.kind,
+                    }
                 )
-        return claims
+        return CLAIMS.validate_python(claims)
 
     def _clauses(self, text: str, sent: Sentence, dialogue: bool) -> list[_Clause]:
         start, end = _body(text, sent)

@@ -13,7 +13,7 @@ import re
 
 from medfact.errors import ConfigError
 from medfact.registry import segmenters
-from medfact.types import Sentence
+from medfact.types import SENTENCES, Sentence
 
 
 def _wordset(words: str) -> frozenset[str]:
@@ -99,7 +99,9 @@ class ClinicalSegmenter:
 
     def __call__(self, text: str) -> list[Sentence]:
         spans = self.spans(text)
-        return [Sentence(index=i, span=(s, e), text=text[s:e]) for i, (s, e) in enumerate(spans)]
+        return SENTENCES.validate_python(
+            [{"index": i, "span": (s, e), "text": text[s:e]} for i, (s, e) in enumerate(spans)]
+        )
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """The sentences' ``(start, end)`` offsets only (what ``__call__`` wraps)."""

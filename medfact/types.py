@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, computed_field, field_validator
 
 from medfact.taxonomy import ErrorCategory, ErrorGroup, MedecType, RiskLevel, VerdictLabel
 
@@ -67,6 +67,14 @@ class Evidence(_Model):
     doc_id: str | None = None
     span: Span | None = Field(None, description="offsets into the context or the passage")
     score: float = Field(0.0, description="retrieval score (higher is closer)")
+
+
+#: Many models of one kind validated in one call (each item a dict of its fields): the same
+#: validation as the class's constructor, without a Python ``__init__`` per item (about a third
+#: cheaper per sentence, claim or evidence chunk).
+SENTENCES: TypeAdapter[list[Sentence]] = TypeAdapter(list[Sentence])
+CLAIMS: TypeAdapter[list[Claim]] = TypeAdapter(list[Claim])
+EVIDENCE: TypeAdapter[list[Evidence]] = TypeAdapter(list[Evidence])
 
 
 class Verdict(_Model):
