@@ -122,6 +122,9 @@ _ADVICE_PAIRS = frozenset(
 )
 _ADVISED = _wordset("recommended advised encouraged instructed counseled counselled")
 _ADVISED_BY = _wordset("i we is are was were be been has have had strongly also")
+# every word the advice loop of ``_is_advice`` can say True at: an advice word, a pair's second
+# word, an "advised" word, or "will" (before a base verb)
+_ADVICE_CUES = _ADVICE_WORDS | {second for _, second in _ADVICE_PAIRS} | _ADVISED | {"will"}
 _XREF = _wordset(
     """above below hpi history note notes evaluation report attached chart dictation discussion
     ros psychiatric separate problem results"""
@@ -534,8 +537,11 @@ def _is_advice(text: str, start: int, end: int, prefix: str) -> bool:
     verb = prefix.split()[-1].lower() if prefix else ""
     if verb in ("should", "must") or _is_imperative(_words(text, start, end)):
         return True
+    words = _words(text, start, end, 400)
+    if _ADVICE_CUES.isdisjoint(words):
+        return False  # no word the loop below could answer True on (most clauses)
     prev = ""
-    for word in _words(text, start, end, 400):
+    for word in words:
         if word in _ADVICE_WORDS or (prev, word) in _ADVICE_PAIRS:
             return True
         if word in _ADVISED and prev in _ADVISED_BY or prev == "will" and word in _BASE:
