@@ -267,8 +267,9 @@ class Engine:
             if isinstance(stage, ModelStage):
                 self._run_model(stage, live)
             else:
+                step = _one_by_one(stage)
                 for doc in live:
-                    _guard(doc, lambda d=doc, s=stage: next(s.pipe([d])))
+                    _guard(doc, step, doc)
 
     @staticmethod
     def _run_model(stage: ModelStage, docs: list[CaseDoc]) -> None:
@@ -324,10 +325,19 @@ def _unchecked_reason(doc: CaseDoc) -> str | None:
     return None
 
 
-def _guard(doc: CaseDoc, step: Callable[[], Any]) -> None:
-    """Run one document's step; a failure becomes the document's error (nothing is lost)."""
+def _one_by_one(stage: Stage) -> Callable[[CaseDoc], Any]:
+    """How to run ``stage`` on one document: its ``run``, or through its own ``pipe`` where a
+    stage class replaces ``pipe``."""
+    if type(stage).pipe is Stage.pipe:
+        return stage.run
+    return lambda doc: next(stage.pipe([doc]))
+
+
+def _guard(doc: CaseDoc, step: Callable[..., Any], *args: Any) -> None:
+    """Run one document's step (``step(*args)``); a failure becomes the document's error
+    (nothing is lost)."""
     try:
-        step()
+        step(*args)
     except MedfactError as exc:
         doc.error = exc
     except Exception as exc:  # a bug must not lose the other records

@@ -48,10 +48,14 @@ class Stage:
     def pipe(self, docs: Iterable[CaseDoc], batch_size: int = 64) -> Iterator[CaseDoc]:
         """Every document through the stage, in order, each timed."""
         for doc in docs:
-            doc.start_clock()
-            self(doc)
-            doc.lap(self.timing_key)
+            self.run(doc)
             yield doc
+
+    def run(self, doc: CaseDoc) -> None:
+        """One document through the stage, timed (what ``pipe`` does to each)."""
+        doc.start_clock()
+        self(doc)
+        doc.lap(self.timing_key)
 
 
 class ModelStage(Stage):
