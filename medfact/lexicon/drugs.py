@@ -13,7 +13,7 @@ import pickle
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from itertools import islice
+from itertools import compress, count, islice
 from pathlib import Path
 
 from medfact.errors import MedfactError
@@ -359,7 +359,7 @@ class DrugLexicon:
         variants, first_words, seconds = self.variants, self.first_words, self.seconds
         free = 0  # the first word after the last name found: a name's words start none
         last = len(words) - 1
-        for i in [k for k, word in enumerate(words) if word in starts]:
+        for i in compress(count(), map(starts.__contains__, words)):  # where a name may start
             if i < free:
                 continue
             word = words[i]
