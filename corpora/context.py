@@ -50,7 +50,17 @@ class ContextIndex:
     per-sentence term counts only; a term's chunk weights are computed on its first query and kept.
     """
 
-    __slots__ = ("context", "window", "_spans", "_ids", "_norm", "_first", "_postings", "_weights")
+    __slots__ = (
+        "context",
+        "window",
+        "_spans",
+        "_ids",
+        "_norm",
+        "_first",
+        "_windows_of",
+        "_postings",
+        "_weights",
+    )
 
     def __init__(self, context: str, sentences: Sequence[Sentence], window: int = 2) -> None:
         if not isinstance(window, int) or isinstance(window, bool) or window < 1:
@@ -98,6 +108,11 @@ class ContextIndex:
         self._spans = spans
         self._ids = ids
         self._first = first
+        # chunk numbers of the windows holding each sentence (those starting at pos-window+1 .. pos)
+        self._windows_of = [
+            [first[start] + 1 for start in range(max(0, pos - window + 1), min(pos + 1, n_windows))]
+            for pos in range(len(bounds))
+        ]
         self._postings = postings
         self._weights: dict[str, list[tuple[int, float]]] = {}
 
@@ -117,13 +132,10 @@ class ContextIndex:
         tfs = self._postings.get(term)
         chunk_tf: dict[int, int] = {}
         if tfs:
-            first, window = self._first, self.window
-            n_windows = len(first) - window + 1 if window > 1 else 0
+            first, windows_of = self._first, self._windows_of
             for pos, tf in tfs.items():
                 chunk_tf[first[pos]] = tf
-                # windows starting at pos-window+1 .. pos hold this sentence
-                for start in range(max(0, pos - window + 1), min(pos + 1, n_windows)):
-                    number = first[start] + 1
+                for number in windows_of[pos]:
                     chunk_tf[number] = chunk_tf.get(number, 0) + tf
         df = len(chunk_tf)
         idf = math.log(1.0 + (len(self._spans) - df + 0.5) / (df + 0.5)) * (K1 + 1)
