@@ -108,9 +108,10 @@ class ContextIndex:
         self._spans = spans
         self._ids = ids
         self._first = first
-        # chunk numbers of the windows holding each sentence (those starting at pos-window+1 .. pos)
+        # chunk numbers of the windows holding each sentence, those starting at pos-window+1 .. pos:
+        # the window starting at sentence s (< n_windows) is chunk 2s+1, after s's own chunk 2s
         self._windows_of = [
-            [first[start] + 1 for start in range(max(0, pos - window + 1), min(pos + 1, n_windows))]
+            range(2 * max(0, pos - window + 1) + 1, 2 * min(pos + 1, n_windows) + 1, 2)
             for pos in range(len(bounds))
         ]
         self._postings = postings
