@@ -1432,7 +1432,8 @@ class Analyzer:
                     drop.add(sent.index)
                 # "Any change in your bowels? - No.", "Do these headaches change with the
                 # position? - No.": the no denies the change, not the bowels or headaches
-                changed = any(t.text in _CHANGE_WORDS for t in toks)
+                # (read only where the no is: a change matters to nothing else)
+                changed = polarity == NEGATED and any(t.text in _CHANGE_WORDS for t in toks)
                 # "Drinking or smoking? - No, I never smoked; I take two drinks a day."
                 said = (
                     {t.stem for t in by_sentence.get(sents[reply_turn[1][0]].index, [])}
@@ -4137,11 +4138,14 @@ def _affirm_last_denied(
             return
 
 
+_YES_OR_NO_ONLY = re.compile(r"(yes|yeah|no)\W*")  # a whole reply (fullmatch)
+
+
 def _corrected(reply: str, following: list[str]) -> str:
     """The reply a speaker corrects in the next sentences of the turn ("No. Well... actually,
     yes, a tightness on Tuesday." answers yes; "No... well. Sometimes at night." too); the
     first reply where none corrects it."""
-    bare = _BARE_ANSWER.match(reply) or re.fullmatch(r"(yes|yeah|no)\W*", reply)
+    bare = _BARE_ANSWER.match(reply) or _YES_OR_NO_ONLY.fullmatch(reply)
     if bare is None:
         return reply
     for text in following:
