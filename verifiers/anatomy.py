@@ -951,6 +951,17 @@ _SINGULAR = {
 _COLLECTIVES: dict[str, list[tuple[list[str], tuple[str, ...]]]] = {}
 for _group in SIBLING_COLLECTIVES:
     _COLLECTIVES.setdefault(_group[0].split()[0], []).append((_group[0].split(), _group[1:]))
+# the words (possessive's "'s" left out) that _structures reads: a collective's first word, or
+# one whose singular opens a structure
+_OPENERS = frozenset(_COLLECTIVES) | {
+    w for w in (*_SIBLING_INDEX, *_SINGULAR) if _SINGULAR.get(w, w) in _SIBLING_INDEX
+}
+# the token texts of those words, with or without the "'s": a text with none of them names no
+# structure (most texts), and _structures reads no further
+_OPENER_TEXTS = frozenset(
+    {w for w in _OPENERS if not w.endswith(("'s", "\u2019s"))}
+    | {w + s for w in _OPENERS for s in ("'s", "\u2019s")}
+)
 
 
 _LIST_GAP = re.compile(r"^(?:\s*(?:[,+&/]|and)\s*)$")
@@ -975,6 +986,8 @@ def _listed_before(doc: AnalyzedText, first: int) -> set[str]:
 def _structures(doc: AnalyzedText) -> list[tuple[int, str, int]]:
     """(group number, name, index of its last token) of each structure of a sibling group."""
     toks = doc.tokens
+    if _OPENER_TEXTS.isdisjoint([t.text for t in toks]):
+        return []
     # "the ankle's fine": the possessive's "'s" is left out
     raw = [t.text[:-2] if t.text.endswith(("'s", "’s")) else t.text for t in toks]
     words = [_SINGULAR.get(w, w) for w in raw]
