@@ -46,8 +46,10 @@ _ROLE_WORDS = (
     r"resident|intern|fellow|gp|fy1|fy2|biochemist|radiologist|dietitian|dietician|worker|"
     r"practitioner|technician|assistant|coordinator|manager|attending"
 )
+# (possessive runs: the space, role or ":" after a run never matches the run's own characters,
+# so giving some back can find no other match, and is not tried)
 _SPEAKER = re.compile(
-    rf"^\s*(?:\[(\w+)\]|((?:[\w-]+\s+){{1,2}}(?:{_ROLE_WORDS}))\s*:|(\w+)\s*:)", re.IGNORECASE
+    rf"^\s*(?:\[(\w+)\]|((?:[\w-]++\s+){{1,2}}(?:{_ROLE_WORDS}))\s*:|(\w++)\s*+:)", re.IGNORECASE
 )
 
 
@@ -2753,7 +2755,7 @@ def _field_after_separator(gaps: list[str], i: int, n: int) -> bool:
 
 # a question that points back to the statement before it ("Have you had thoughts like that?")
 # ("anything like that?" closes a list of its own: it points back to nothing)
-_POINTS_BACK = re.compile(
+_POINTS_BACK = fast_compile(
     r"(?<!anything )(?<!something )(?<!stuff )\b(?:like|of)\s+(?:that|this|those|these)\W*$",
     re.IGNORECASE,
 )
@@ -2811,7 +2813,7 @@ _LIST_CLOSERS = frozenset(
     | {"of", "the", "sort", "kind", "stuff", "things", "okay", "and"}
 )
 # a statement turned into a question at its end ("..., is that correct", "..., right")
-_CONFIRM_TAG = re.compile(
+_CONFIRM_TAG = fast_compile(
     r"\b(?:is\s+that\s+(?:correct|right|true)|correct|right)\W*$", re.IGNORECASE
 )
 # what an "any" asks about when it only points back ("any previous history of that")

@@ -716,7 +716,7 @@ def setting_facts(doc: AnalyzedText) -> list[Fact]:
     # ("any urgent care or er visits"), not the filler "er"
     found.extend(
         Fact("setting", "", _SETTINGS["er"], m.start(1), m.end(1))
-        for m in _LOWER_ER.finditer(doc.text)
+        for m in (_LOWER_ER.finditer(doc.text) if _SPACE_ER.search(doc.text) else ())
     )
     return found
 
@@ -729,6 +729,8 @@ _EMERGENCY_OF = re.compile(
     re.IGNORECASE,
 )
 _LOWER_ER = re.compile(r"\b(?:the|any|an|urgent\s+care\s+(?:or|and))\s+(er)\b(?!\s*,)")
+# what every match of _LOWER_ER holds ("\ser\b"), opening on the "er" that `re` scans for
+_SPACE_ER = re.compile(r"er\b(?<=\ser)")
 
 
 def side_facts(doc: AnalyzedText) -> list[Fact]:
@@ -1416,7 +1418,7 @@ def code_facts(doc: AnalyzedText) -> list[Fact]:
     return out
 
 
-_AGE_NOW = re.compile(r"\b(?:now|currently|turned|turning)\s+(\d{1,3})\b(?!\s*(?:mg|%|/))", re.I)
+_AGE_NOW = fast_compile(r"\b(?:now|currently|turned|turning)\s+(\d{1,3})\b(?!\s*(?:mg|%|/))", re.I)
 
 
 def demographic_facts(doc: AnalyzedText) -> list[Fact]:

@@ -110,7 +110,7 @@ def _asked(doc: AnalyzedText, offset: int) -> bool:
 
 # a side given alone as what is pointed to ("on the left", "his left.", "my right and I'm ..."):
 # a possessive or article before it, and nothing after it that it could qualify
-_ANSWERED_SIDE = re.compile(
+_ANSWERED_SIDE = fast_compile(
     r"\b(?:on\s+the|the|my|his|her|their|your)\s+(left|right)\b"
     r"(?=\s*(?:[,.;!]|$|one\b|side\b|and\b|hand\s+side\b))",
     re.IGNORECASE | re.MULTILINE,
@@ -839,7 +839,7 @@ _TOOTH_HINT = re.compile(r"[UL][LR]\s?[1-8]")  # what every match of _TOOTH hold
 _FDI = re.compile(r"\b(?:tooth|teeth)\s+([1-4])([1-8])\b|(?<=\()([1-4])([1-8])(?=\))", re.I)
 _FDI_QUADRANTS = {"1": "UR", "2": "UL", "3": "LL", "4": "LR"}
 # a tooth named in words ("lower left first molar", "upper right canine")
-_TOOTH_WORDS = re.compile(
+_TOOTH_WORDS = fast_compile(
     r"\b(upper|lower)\s+(left|right)\s+(?:(first|second|third|1st|2nd|3rd)\s+)?"
     r"(central\s+incisor|lateral\s+incisor|canine|premolar|bicuspid|molar|wisdom\s+tooth)\b",
     re.IGNORECASE,

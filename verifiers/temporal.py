@@ -1571,7 +1571,7 @@ def _planned_only(ctx: str, words: list[str], repeat: bool) -> tuple[int, int] |
 
 # what the output gives as going on now: "currently on warfarin", "ongoing daily cannabis use",
 # "ulcer - still being dressed"
-_CURRENT_CLAIM = re.compile(
+_CURRENT_CLAIM = fast_compile(
     r"\b(?:currently|ongoing|still)\b(?:\s+(?:on|taking|using|being|has|having))?",
     re.IGNORECASE,
 )
