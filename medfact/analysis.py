@@ -46,8 +46,10 @@ _ROLE_WORDS = (
     r"resident|intern|fellow|gp|fy1|fy2|biochemist|radiologist|dietitian|dietician|worker|"
     r"practitioner|technician|assistant|coordinator|manager|attending"
 )
+# (possessive runs: the space, role or ":" after a run never matches the run's own characters,
+# so giving some back can find no other match, and is not tried)
 _SPEAKER = re.compile(
-    rf"^\s*(?:\[(\w+)\]|((?:[\w-]+\s+){{1,2}}(?:{_ROLE_WORDS}))\s*:|(\w+)\s*:)", re.IGNORECASE
+    rf"^\s*(?:\[(\w+)\]|((?:[\w-]++\s+){{1,2}}(?:{_ROLE_WORDS}))\s*:|(\w++)\s*+:)", re.IGNORECASE
 )
 
 
@@ -1432,7 +1434,8 @@ class Analyzer:
                     drop.add(sent.index)
                 # "Any change in your bowels? - No.", "Do these headaches change with the
                 # position? - No.": the no denies the change, not the bowels or headaches
-                changed = any(t.text in _CHANGE_WORDS for t in toks)
+                # (read only where the no is: a change matters to nothing else)
+                changed = polarity == NEGATED and any(t.text in _CHANGE_WORDS for t in toks)
                 # "Drinking or smoking? - No, I never smoked; I take two drinks a day."
                 said = (
                     {t.stem for t in by_sentence.get(sents[reply_turn[1][0]].index, [])}
@@ -2752,7 +2755,7 @@ def _field_after_separator(gaps: list[str], i: int, n: int) -> bool:
 
 # a question that points back to the statement before it ("Have you had thoughts like that?")
 # ("anything like that?" closes a list of its own: it points back to nothing)
-_POINTS_BACK = re.compile(
+_POINTS_BACK = fast_compile(
     r"(?<!anything )(?<!something )(?<!stuff )\b(?:like|of)\s+(?:that|this|those|these)\W*$",
     re.IGNORECASE,
 )
@@ -2810,7 +2813,7 @@ _LIST_CLOSERS = frozenset(
     | {"of", "the", "sort", "kind", "stuff", "things", "okay", "and"}
 )
 # a statement turned into a question at its end ("..., is that correct", "..., right")
-_CONFIRM_TAG = re.compile(
+_CONFIRM_TAG = fast_compile(
     r"\b(?:is\s+that\s+(?:correct|right|true)|correct|right)\W*$", re.IGNORECASE
 )
 # what an "any" asks about when it only points back ("any previous history of that")
@@ -4137,11 +4140,14 @@ def _affirm_last_denied(
             return
 
 
+_YES_OR_NO_ONLY = re.compile(r"(yes|yeah|no)\W*")  # a whole reply (fullmatch)
+
+
 def _corrected(reply: str, following: list[str]) -> str:
     """The reply a speaker corrects in the next sentences of the turn ("No. Well... actually,
     yes, a tightness on Tuesday." answers yes; "No... well. Sometimes at night." too); the
     first reply where none corrects it."""
-    bare = _BARE_ANSWER.match(reply) or re.fullmatch(r"(yes|yeah|no)\W*", reply)
+    bare = _BARE_ANSWER.match(reply) or _YES_OR_NO_ONLY.fullmatch(reply)
     if bare is None:
         return reply
     for text in following:

@@ -61,6 +61,7 @@ from medfact.lexicon.terms import (
     DOSE_CLASSES,
     LATERALITY,
     RELATIVE_VERBS,
+    RELATIVES,
     SIDE_AXES,
 )
 from medfact.registry import stages
@@ -715,7 +716,7 @@ def setting_facts(doc: AnalyzedText) -> list[Fact]:
     # ("any urgent care or er visits"), not the filler "er"
     found.extend(
         Fact("setting", "", _SETTINGS["er"], m.start(1), m.end(1))
-        for m in _LOWER_ER.finditer(doc.text)
+        for m in (_LOWER_ER.finditer(doc.text) if _SPACE_ER.search(doc.text) else ())
     )
     return found
 
@@ -728,6 +729,8 @@ _EMERGENCY_OF = re.compile(
     re.IGNORECASE,
 )
 _LOWER_ER = re.compile(r"\b(?:the|any|an|urgent\s+care\s+(?:or|and))\s+(er)\b(?!\s*,)")
+# what every match of _LOWER_ER holds ("\ser\b"), opening on the "er" that `re` scans for
+_SPACE_ER = re.compile(r"er\b(?<=\ser)")
 
 
 def side_facts(doc: AnalyzedText) -> list[Fact]:
@@ -941,17 +944,21 @@ def concept_facts(doc: AnalyzedText, stems: frozenset[str] | None = None) -> lis
     the words of those stems (and the words that negate themselves) are read: each other
     word's facts are keyed by its own stem (:func:`key_words`), and a word reads the same
     whichever others are read."""
-    if stems is not None and not any(
-        t.stem in stems or t.text in _SELF_NEGATING for t in doc.tokens
-    ):
-        return []  # none of the words to read
+    tokens = doc.tokens
+    if stems is None:
+        picked: Iterable[int] = range(len(tokens))
+    else:  # the words to read: those of the stems, and those that negate themselves
+        picked = [i for i, t in enumerate(tokens) if t.stem in stems or t.text in _SELF_NEGATING]
+        if not picked:
+            return []
     out = []
     result_sentences = {t.sentence for t in doc.tokens if t.stem in _RESULT_STEMS}
     aims = _aim_sentences(doc)
     questions = {s.index for s in doc.sentences if s.text.rstrip().endswith("?")}
     family: tuple[set[int], set[int]] | None = None  # _family_sentences, read when first asked
     drug_starts = {d.start for d in doc.drugs}  # "you might call it Lipitor": a name, not a doubt
-    for i, tok in enumerate(doc.tokens):
+    for i in picked:
+        tok = tokens[i]
         if tok.text in _SELF_NEGATING:
             key, polarity = _SELF_NEGATING[tok.text]
             if tok.polarity == NEGATED:
@@ -1272,7 +1279,9 @@ def _family_sentences(doc: AnalyzedText) -> tuple[set[int], set[int]]:
     toks, dialogue = doc.tokens, doc.is_dialogue
     last = len(toks) - 1
     for i, tok in enumerate(toks):
-        relative = is_relative(tok.text)
+        # is_relative, called only where the word is no relative by itself and holds a mark
+        # ("mom's", "great-uncle"): a word of letters or digits alone is in RELATIVES or none
+        relative = tok.text in RELATIVES or (not tok.text.isalnum() and is_relative(tok.text))
         if relative:
             kin.add(tok.sentence)
         if dialogue:
@@ -1409,7 +1418,7 @@ def code_facts(doc: AnalyzedText) -> list[Fact]:
     return out
 
 
-_AGE_NOW = re.compile(r"\b(?:now|currently|turned|turning)\s+(\d{1,3})\b(?!\s*(?:mg|%|/))", re.I)
+_AGE_NOW = fast_compile(r"\b(?:now|currently|turned|turning)\s+(\d{1,3})\b(?!\s*(?:mg|%|/))", re.I)
 
 
 def demographic_facts(doc: AnalyzedText) -> list[Fact]:

@@ -544,6 +544,18 @@ class FastPattern:
                 return True
         return False
 
+    def folded(self, string: str) -> tuple[re.Pattern[str], str] | None:
+        """The lower-cased copy that ``match`` tries first on ``string``, with ``string``
+        lower-cased; None where it tries none. For a caller matching at many positions of
+        one string: ``copy.match(low, pos)``, then ``self.compiled.match(string, pos)`` where
+        it matches, is ``match(string, pos)`` without a Python call per position."""
+        if not self._ready:
+            self._prepare()
+        if self._lowered is None:
+            return None
+        low = lower_ascii(string)
+        return None if low is None else (self._lowered, low)
+
     def match(self, string: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
         end = len(string) if endpos is None else endpos
         if not self._ready:

@@ -110,7 +110,7 @@ def _asked(doc: AnalyzedText, offset: int) -> bool:
 
 # a side given alone as what is pointed to ("on the left", "his left.", "my right and I'm ..."):
 # a possessive or article before it, and nothing after it that it could qualify
-_ANSWERED_SIDE = re.compile(
+_ANSWERED_SIDE = fast_compile(
     r"\b(?:on\s+the|the|my|his|her|their|your)\s+(left|right)\b"
     r"(?=\s*(?:[,.;!]|$|one\b|side\b|and\b|hand\s+side\b))",
     re.IGNORECASE | re.MULTILINE,
@@ -839,7 +839,7 @@ _TOOTH_HINT = re.compile(r"[UL][LR]\s?[1-8]")  # what every match of _TOOTH hold
 _FDI = re.compile(r"\b(?:tooth|teeth)\s+([1-4])([1-8])\b|(?<=\()([1-4])([1-8])(?=\))", re.I)
 _FDI_QUADRANTS = {"1": "UR", "2": "UL", "3": "LL", "4": "LR"}
 # a tooth named in words ("lower left first molar", "upper right canine")
-_TOOTH_WORDS = re.compile(
+_TOOTH_WORDS = fast_compile(
     r"\b(upper|lower)\s+(left|right)\s+(?:(first|second|third|1st|2nd|3rd)\s+)?"
     r"(central\s+incisor|lateral\s+incisor|canine|premolar|bicuspid|molar|wisdom\s+tooth)\b",
     re.IGNORECASE,
@@ -951,6 +951,17 @@ _SINGULAR = {
 _COLLECTIVES: dict[str, list[tuple[list[str], tuple[str, ...]]]] = {}
 for _group in SIBLING_COLLECTIVES:
     _COLLECTIVES.setdefault(_group[0].split()[0], []).append((_group[0].split(), _group[1:]))
+# the words (possessive's "'s" left out) that _structures reads: a collective's first word, or
+# one whose singular opens a structure
+_OPENERS = frozenset(_COLLECTIVES) | {
+    w for w in (*_SIBLING_INDEX, *_SINGULAR) if _SINGULAR.get(w, w) in _SIBLING_INDEX
+}
+# the token texts of those words, with or without the "'s": a text with none of them names no
+# structure (most texts), and _structures reads no further
+_OPENER_TEXTS = frozenset(
+    {w for w in _OPENERS if not w.endswith(("'s", "\u2019s"))}
+    | {w + s for w in _OPENERS for s in ("'s", "\u2019s")}
+)
 
 
 _LIST_GAP = re.compile(r"^(?:\s*(?:[,+&/]|and)\s*)$")
@@ -975,6 +986,8 @@ def _listed_before(doc: AnalyzedText, first: int) -> set[str]:
 def _structures(doc: AnalyzedText) -> list[tuple[int, str, int]]:
     """(group number, name, index of its last token) of each structure of a sibling group."""
     toks = doc.tokens
+    if _OPENER_TEXTS.isdisjoint([t.text for t in toks]):
+        return []
     # "the ankle's fine": the possessive's "'s" is left out
     raw = [t.text[:-2] if t.text.endswith(("'s", "’s")) else t.text for t in toks]
     words = [_SINGULAR.get(w, w) for w in raw]

@@ -31,6 +31,7 @@ from medfact.direction import statistical_significance
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import ANATOMY, CLINICAL_WORDS, DOSE_CLASSES
 from medfact.registry import verifiers
+from medfact.rehint import fast_compile
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
 from medfact.verifiers.aligned import AlignedWindows
@@ -521,7 +522,7 @@ _PHRASE_BREAK = re.compile(r"[.;,:\n()]")
 
 # words before a condition, in its clause, that hedge it beyond the analyser's triggers ("it
 # looks like gout", "raises the possibility of malignancy", "might have been a mini-stroke")
-_HEDGE_BEFORE = re.compile(
+_HEDGE_BEFORE = fast_compile(
     r"(?P<hedge>\b(?:possibl[ey]|probabl[ey]|likely|suspect(?:ed|s)?|suspicious|suspicion|query|"
     r"questionable|could|might|may|possibility|differential|versus|vs(?!\s*:)|r/o|rule\s+out|presumed|"
     r"provisional|indeterminate|equivocal|uncertain|unclear|not\s+sure|maybe|perhaps|"

@@ -710,7 +710,7 @@ def _age_matches(text: str) -> tuple[re.Match[str], ...]:
     return tuple(_AGE.finditer(text))
 
 
-_NOW_AGED = re.compile(r"\b(?:now|currently|turned|turning)\s+(\d+)\b", re.IGNORECASE)
+_NOW_AGED = fast_compile(r"\b(?:now|currently|turned|turning)\s+(\d+)\b", re.IGNORECASE)
 
 
 def _age_now(text: str, age: int) -> bool:

@@ -30,7 +30,7 @@ from medfact.analysis import AnalyzedText, Token, speaker_tag
 from medfact.document import CaseDoc
 from medfact.lexicon.tables import read_tables
 from medfact.registry import verifiers
-from medfact.rehint import lower_ascii
+from medfact.rehint import fast_compile, lower_ascii
 from medfact.segment import speaker_tag_length
 from medfact.taxonomy import ErrorCategory
 from medfact.textutil import STOPWORDS
@@ -39,7 +39,7 @@ from medfact.verifiers.base import OMITTED, Rule
 
 # the words that open an exception to a whole; a miss ("we miss the evening one", "I skip it
 # at breakfast") is one too, unless denied ("I never miss it")
-_CUE = re.compile(
+_CUE = fast_compile(
     r"\b(?:except(?:\s+for)?|apart\s+from|aside\s+from|excluding"
     r"|(?P<miss>miss(?:es|ed|ing)?|skip(?:s|ped|ping)?|forget(?:s|ting)?|forgot(?:ten)?))\b"
     # "I forgot to mention": a word left unsaid, no dose missed

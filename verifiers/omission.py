@@ -30,6 +30,7 @@ from medfact.rehint import (
     FastPattern,
     Needs,
     alternative_needs,
+    fast_compile,
     lower_ascii,
     opening_unbounded,
 )
@@ -65,7 +66,7 @@ _REGIMENS = tuple(
     (re.compile(rf"(?<![\w-]){re.escape(group[0])}(?![\w])"), frozenset(group[1:]))
     for group in REGIMENS
 )
-_MALIGNANCY_ABBREVIATION = re.compile(r"\b(?:" + "|".join(MALIGNANCY_ABBREVIATIONS) + r")\b")
+_MALIGNANCY_ABBREVIATION = fast_compile(r"\b(?:" + "|".join(MALIGNANCY_ABBREVIATIONS) + r")\b")
 
 
 def regimen_drugs(text: str) -> frozenset[str]:
@@ -545,7 +546,9 @@ _INACTIVE = re.compile(
 )
 
 
-_NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*)\s*([kK])?\b")
+# a number not after a word or a point; the pattern opens on its first digit, which `re` scans
+# for, and looks behind it from there ("(?<![\w.])" before the number, as "(?<![\w.]\d)")
+_NUMBER = re.compile(r"(\d(?<![\w.]\d)\d*(?:[.,]\d+)*)\s*([kK])?\b")
 # Up to eight short words between an analyte and its value: "calcium came back at 14.2",
 # "potassium level was 6.9", "INR: 8", "lithium toxicity (level 2.4".
 _LAB_LINK = (

@@ -1183,7 +1183,7 @@ _TOLERATED = re.compile(r"\b(?:in)?tolera[nt]\w*", re.IGNORECASE)  # "an intoler
 # "there is no swelling I can appreciate a small effusion") - common in unpunctuated transcripts
 # "only" opens a clause of its own ("no pain, only some stiffness"); one that closes an item
 # ("shortness of breath with stairs only, cough") narrows that item, and the list goes on
-_CLAUSE_BREAK = re.compile(
+_CLAUSE_BREAK = fast_compile(
     r"\b(?:just|only(?!\s*,)|except|but|however|although|though|there\s+is|there's|there\s+are|"
     r"and\s+(?:you|he|she|i|we|they)|it\s+is|it's|"
     r"i\s+can|i\s+(?:do\s+)?see|i\s+(?:do\s+)?appreciate|you\s+(?:do\s+)?have|"

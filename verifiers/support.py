@@ -204,7 +204,7 @@ def _denied_stems(context: AnalyzedText) -> dict[str, bool]:
     return said
 
 
-_PENDING = re.compile(r"\b(?:pending|awaited|awaiting|to\s+follow|sent\s+off|requested)\b", re.I)
+_PENDING = fast_compile(r"\b(?:pending|awaited|awaiting|to\s+follow|sent\s+off|requested)\b", re.I)
 
 
 def pending_cause(tail: list[Token], context: AnalyzedText) -> tuple[int, int] | None:
@@ -386,7 +386,7 @@ def permission_withheld(
 
 # the input's call to act without delay ("come straight to A&E - don't wait", "we treat it
 # straight away", "ring the maternity unit straight away")
-_URGENT = re.compile(
+_URGENT = fast_compile(
     r"\b(?:(?:don't|do\s+not|we\s+don't)\s+wait|straight\s+away|immediately|right\s+away|"
     r"without\s+delay)\b",
     re.IGNORECASE,

@@ -32,7 +32,7 @@ from medfact.analysis import (
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import NUMBER_WORDS
 from medfact.registry import verifiers
-from medfact.rehint import fast_compile
+from medfact.rehint import FastPattern, fast_compile
 from medfact.taxonomy import ErrorCategory
 from medfact.types import Finding
 from medfact.verifiers.anchors import (
@@ -571,7 +571,7 @@ def first_words(phrases: Iterable[str]) -> frozenset[str]:
 
 
 def anchored(
-    pattern: re.Pattern[str],
+    pattern: re.Pattern[str] | FastPattern,
     doc: AnalyzedText,
     firsts: frozenset[str],
     numbers: bool = False,
@@ -584,10 +584,16 @@ def anchored(
     any match may start (a subsequence holding every such token; the others are passed over
     anyway), so several patterns share one pass over the text."""
     text, end = doc.text, -1
+    # a FastPattern's lower-cased copy tried here, as its match would, at each start
+    folded = pattern.folded(text) if isinstance(pattern, FastPattern) else None
+    copy, low = folded if folded is not None else (None, "")
+    exact = pattern.compiled if isinstance(pattern, FastPattern) else pattern
     for tok in doc.tokens if tokens is None else tokens:
         if tok.start < end or not (tok.text in firsts or (numbers and tok.text[:1].isdigit())):
             continue
-        m = pattern.match(text, tok.start)
+        if copy is not None and copy.match(low, tok.start) is None:
+            continue
+        m = exact.match(text, tok.start)
         if m is not None and m.end() > m.start():
             end = m.end()
             yield m
@@ -1565,7 +1571,7 @@ def _planned_only(ctx: str, words: list[str], repeat: bool) -> tuple[int, int] |
 
 # what the output gives as going on now: "currently on warfarin", "ongoing daily cannabis use",
 # "ulcer - still being dressed"
-_CURRENT_CLAIM = re.compile(
+_CURRENT_CLAIM = fast_compile(
     r"\b(?:currently|ongoing|still)\b(?:\s+(?:on|taking|using|being|has|having))?",
     re.IGNORECASE,
 )

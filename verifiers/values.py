@@ -17,6 +17,7 @@ from medfact.analysis import AnalyzedText, Quantity, Token, once_per_text, speak
 from medfact.document import CaseDoc
 from medfact.lexicon.terms import DOSE_CLASSES, FREQUENCIES, LABS, NUMBER_WORDS, UNIT_FACTORS
 from medfact.registry import verifiers
+from medfact.rehint import fast_compile
 from medfact.taxonomy import ErrorCategory
 from medfact.textutil import sentence_at
 from medfact.types import Finding
@@ -58,7 +59,7 @@ _TABLE = {k: v for k, v in {**FREQUENCIES, **_EXTRA}.items() if v is not None}
 _PHRASE = "|".join(
     re.escape(p).replace(r"\ ", r"\s+") for p in sorted(_TABLE, key=len, reverse=True)
 )
-_FREQ = re.compile(
+_FREQ = fast_compile(
     r"(?<![\w.])(?:"
     rf"q\.?\s?(?P<qn>\d+)(?:\s?-\s?(?P<qn2>\d+))?\s?(?P<qu>h|hr|hrs|hours?|min)\b\.?"
     rf"|(?:every|each)\s+(?:(?P<en>{_COUNT}|a|an|other)(?:\s*(?:-|to|or)\s*(?P<en2>{_COUNT}))?\s+)?(?P<eu>minute|min|hour|hr|h|day|week|wk|month)s?\b"
