@@ -837,6 +837,21 @@ def _tokenize(sent: Sentence) -> tuple[list[Token], list[str], list[str]]:
     return toks, words, gaps
 
 
+def _triggered(
+    triggers: tuple[tuple[str | None, bool, tuple[str, ...]], ...],
+    matches: list[list[tuple[int, int]]],
+) -> list[tuple[int, int, str | None, bool]]:
+    """(start, end, label, forward) of each trigger list's matches in a sentence; [] where none
+    matched (most sentences)."""
+    if not any(matches[: len(triggers)]):
+        return []
+    return [
+        (a, b, label, forward)
+        for (label, forward, _), group in zip(triggers, matches, strict=False)
+        for a, b in group
+    ]
+
+
 @analyzers.register("clinical.v1")
 class Analyzer:
     """Turns text plus its sentences into an AnalyzedText. Stateless apart from lexicons."""
@@ -945,15 +960,7 @@ class Analyzer:
         """Negated, uncertain and asked words from the sentence's triggers (``matches``: where
         each of :data:`_POLARITY_LISTS` occurs; ``stops``: :func:`_stops` of its terminators,
         left as they are; ``joined``: the gaps joined)."""
-        found = (
-            [
-                (a, b, kind, forward)
-                for (kind, forward, _), group in zip(_POLARITY_TRIGGERS, matches, strict=False)
-                for a, b in group
-            ]
-            if any(matches[: len(_POLARITY_TRIGGERS)])
-            else []  # no trigger (most sentences)
-        )
+        found = _triggered(_POLARITY_TRIGGERS, matches)
         queried = "?" in joined  # a "?" between words (few sentences have one)
         # each word's own cues below: a "?" before it, a word of _WORD_CUES or a "non-" word
         cued = queried or not _WORD_CUES.isdisjoint(words) or "non-" in "".join(words)
@@ -1211,15 +1218,7 @@ class Analyzer:
                 if _SCOPE_RANK[scope] > _SCOPE_RANK[toks[j].scope]:
                     toks[j].scope = scope
 
-        found = (
-            [
-                (a, b, scope, forward)
-                for (scope, forward, _), group in zip(_SCOPE_TRIGGERS, matches, strict=False)
-                for a, b in group
-            ]
-            if any(matches[: len(_SCOPE_TRIGGERS)])
-            else []  # no trigger (most sentences)
-        )
+        found = _triggered(_SCOPE_TRIGGERS, matches)
         for start, end, scope, forward in _longest(found):
             if scope is not None:
                 mark(start, end, scope, forward, _SCOPE_WINDOW)
