@@ -305,14 +305,10 @@ _PHRASES = [
 _PHRASE_KEYS = {" ".join(phrase): key for phrase, key in _PHRASES}
 
 
-def _fold_phrases(
-    toks: list[Token], words: list[str], found: list[tuple[int, int]] | None = None
-) -> None:
+def _fold_phrases(toks: list[Token], words: list[str], found: list[tuple[int, int]]) -> None:
     """Give every word of a multi-word synonym its group's key ("high blood pressure" -> htn);
-    ``words`` are the tokens' texts; ``found``: where the phrases occur, where the caller has
-    matched them."""
-    if found is None:
-        found = _match_groups(words, _PHRASE_GROUP, 1)[0]
+    ``words`` are the tokens' texts; ``found``: where the phrases occur (the last list of
+    :data:`_WORD_INDEX`'s matches)."""
     for start, end in found:
         key = _PHRASE_KEYS[" ".join(words[start:end])]
         for tok in toks[start:end]:
@@ -3372,13 +3368,10 @@ _SCOPE_LISTS = (
     terms.CURRENT_MARKERS,
     terms.FAMILY_TERMINATORS,
 )
-# both in one index, the scope's lists numbered after the polarity's: one pass per sentence
-_SENTENCE_INDEX = _group_index((*_POLARITY_LISTS, *_SCOPE_LISTS))
 _SENTENCE_LISTS = len(_POLARITY_LISTS) + len(_SCOPE_LISTS)
-# the synonym phrases as one list, matched as the sentence lists are (by their first two words)
-_PHRASE_GROUP = _group_index((tuple(_PHRASE_KEYS),))
-# the sentence lists, then the synonym phrases, in one index (a list's matches are the same in
-# any index: its phrases are looked up by their own words)
+# the polarity lists, the scope lists numbered after them, then the synonym phrases as one last
+# list (matched by their first two words), in one index: one pass per sentence (a list's matches
+# are the same in any index: its phrases are looked up by their own words)
 _WORD_INDEX = _group_index((*_POLARITY_LISTS, *_SCOPE_LISTS, tuple(_PHRASE_KEYS)))
 
 

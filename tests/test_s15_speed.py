@@ -35,6 +35,9 @@ def test_engine_load_freezes_what_is_alive() -> None:
     assert gc.get_freeze_count() > 0
 
 
+_WORD_LISTS = analysis._SENTENCE_LISTS + 1  # the sentence lists and the synonym phrases
+
+
 def _plain_match_groups(words, index, count):
     found = [[] for _ in range(count)]
     for i, word in enumerate(words):
@@ -49,16 +52,14 @@ def test_match_groups_as_the_plain_pass(text: str) -> None:
     words = [m.group().lower() for m in analysis._TOKEN.finditer(text)]
     for n in range(len(words) + 1):
         part = words[:n]
-        assert analysis._match_groups(
-            part, analysis._SENTENCE_INDEX, analysis._SENTENCE_LISTS
-        ) == _plain_match_groups(part, analysis._SENTENCE_INDEX, analysis._SENTENCE_LISTS)
+        assert analysis._match_groups(part, analysis._WORD_INDEX, _WORD_LISTS) == (
+            _plain_match_groups(part, analysis._WORD_INDEX, _WORD_LISTS)
+        )
 
 
 def test_a_sentence_without_phrase_words_skips_the_pass() -> None:
-    assert analysis._match_groups(["zzz", "qqq"], analysis._SENTENCE_INDEX, 3) == [[], [], []]
-    found = analysis._match_groups(
-        ["no", "fever"], analysis._SENTENCE_INDEX, analysis._SENTENCE_LISTS
-    )
+    assert analysis._match_groups(["zzz", "qqq"], analysis._WORD_INDEX, 3) == [[], [], []]
+    found = analysis._match_groups(["no", "fever"], analysis._WORD_INDEX, _WORD_LISTS)
     assert any(found)  # control: "no" opens a trigger
 
 

@@ -56,8 +56,13 @@ def _plain_match(words: list[str], index: dict, count: int) -> list[list[tuple[i
 def test_synonym_phrases_fold_as_the_plain_pass() -> None:
     text = "High blood pressure and blood in the urine; no blood thinners. Low blood sugar."
     words = [m.group().lower() for m in analysis._TOKEN.finditer(text)]
-    assert analysis._match_groups(words, analysis._PHRASE_GROUP, 1) == _plain_match(
-        words, analysis._PHRASE_GROUP, 1
+    phrases = analysis._group_index((tuple(analysis._PHRASE_KEYS),))
+    assert analysis._match_groups(words, phrases, 1) == _plain_match(words, phrases, 1)
+    # the analyzer's one index finds the phrases where the phrase list alone does
+    lists = analysis._SENTENCE_LISTS + 1
+    assert (
+        analysis._match_groups(words, analysis._WORD_INDEX, lists)[-1]
+        == _plain_match(words, phrases, 1)[0]
     )
     doc = Analyzer()(text, ClinicalSegmenter()(text))
     assert doc.tokens[0].stem == doc.tokens[1].stem == doc.tokens[2].stem  # control: folded
